@@ -1,0 +1,60 @@
+/* util.h - allocation, strings, time, files and diagnostics shared by every module.
+ *
+ * Ownership convention used across core/: a function whose name contains
+ * new/dup/load/build returns memory the caller owns and frees with the matching
+ * *_free; "get"/"find" return borrowed pointers. Struct fields marked "owned"
+ * are freed by the struct's *_free / *_clear function. */
+#ifndef PG_UTIL_H
+#define PG_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define PG_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+#define PG_PRINTF(f, a) __attribute__((format(printf, f, a)))
+
+/* Allocation that never returns NULL: out of memory aborts with a message. */
+void *pg_xmalloc(size_t n);
+void *pg_xcalloc(size_t nmemb, size_t size);
+void *pg_xrealloc(void *p, size_t n);
+/* Grow *p (holding *cap elements of size sz) so that at least need fit. */
+void pg_grow(void *pp, size_t *cap, size_t need, size_t sz);
+char *pg_xstrdup(const char *s);           /* NULL in, NULL out */
+char *pg_xstrndup(const char *s, size_t n);
+char *pg_xasprintf(const char *fmt, ...) PG_PRINTF(1, 2);
+
+/* Bounded copy that always terminates; returns false when truncated. */
+bool pg_strlcpy(char *dst, const char *src, size_t size);
+
+/* Strict unsigned parse of a whole string (no sign, no junk, no overflow). */
+bool pg_parse_ulong(const char *s, unsigned long max, unsigned long *out);
+
+/* Time: monotonic milliseconds for timers; wall clock as ISO 8601 UTC with ms. */
+uint64_t pg_now_ms(void);
+uint64_t pg_wall_ms(void);
+void pg_iso8601_ms(uint64_t wall_ms, char out[32]);
+
+/* Read a whole file (NUL-terminated, *len without the NUL). NULL + errno on error. */
+char *pg_read_file(const char *path, size_t max, size_t *len);
+/* Write path atomically: temp file in the same directory, fsync, rename, fsync dir.
+ * Readers see the old or the new content, never a half-written file. 0 or -errno. */
+int pg_write_file_atomic(const char *path, const void *data, size_t len);
+
+/* Lowercase hex SHA-256 of data into out (65 bytes). */
+void pg_sha256_hex(const void *data, size_t len, char out[65]);
+
+/* Diagnostics: a list of "file:line: message" strings, so validation can report
+ * every problem at once instead of stopping at the first. */
+struct pg_diag {
+	char **msgs; /* owned */
+	size_t n, cap;
+};
+void pg_diag_add(struct pg_diag *d, const char *file, int line, const char *fmt, ...)
+	PG_PRINTF(4, 5);
+void pg_diag_print(const struct pg_diag *d, FILE *out);
+void pg_diag_clear(struct pg_diag *d);
+
+#endif

@@ -1,0 +1,1 @@
+/* portgate plugin ABI: see docs/plugin-guide.md */
