@@ -1,2 +1,54 @@
+/* log.c - stderr diagnostics with levels; URL redaction for secrets. */
 #include "config.h"
 #include "log.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum pg_log_level pg_log_threshold = PG_LOG_WARN;
+
+static const char *const level_names[] = { "error", "warning", "info", "debug" };
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void pg_vlog(enum pg_log_level lvl, const char *tag, const char *fmt, va_list ap)
+{
+	if (lvl > pg_log_threshold)
+		return;
+	/* One lock so lines from enrichment threads never interleave. */
+	pthread_mutex_lock(&log_lock);
+	if (tag)
+		fprintf(stderr, "portgate: %s: [%s] ", level_names[lvl], tag);
+	else
+		fprintf(stderr, "portgate: %s: ", level_names[lvl]);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	pthread_mutex_unlock(&log_lock);
+}
+
+void pg_log(enum pg_log_level lvl, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	pg_vlog(lvl, NULL, fmt, ap);
+	va_end(ap);
+}
+
+char *pg_redact_url(const char *url)
+{
+	const char *scheme = strstr(url, "://");
+	const char *host = scheme ? scheme + 3 : url;
+	const char *at, *end, *path;
+	char *out;
+
+	/* userinfo: anything before '@' in the authority */
+	path = host + strcspn(host, "/?#");
+	at = memchr(host, '@', (size_t)(path - host));
+	if (at)
+		host = at + 1;
+	end = path + strcspn(path, "?#");
+	out = pg_xasprintf("%.*s%s%.*s%s", scheme ? (int)(scheme + 3 - url) : 0, url,
+			   at ? "***@" : "", (int)(end - host), host, *end ? "?***" : "");
+	return out;
+}

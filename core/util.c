@@ -1,2 +1,291 @@
+/* util.c - allocation, strings, time, atomic files, hashing, diagnostics. */
 #include "config.h"
 #include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <openssl/evp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static void oom(size_t n)
+{
+	fprintf(stderr, "portgate: out of memory (%zu bytes)\n", n);
+	abort();
+}
+
+void *pg_xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+	if (!p)
+		oom(n);
+	return p;
+}
+
+void *pg_xcalloc(size_t nmemb, size_t size)
+{
+	void *p = calloc(nmemb ? nmemb : 1, size ? size : 1);
+	if (!p)
+		oom(nmemb * size);
+	return p;
+}
+
+void *pg_xrealloc(void *p, size_t n)
+{
+	void *q = realloc(p, n ? n : 1);
+	if (!q)
+		oom(n);
+	return q;
+}
+
+void pg_grow(void *pp, size_t *cap, size_t need, size_t sz)
+{
+	void **p = pp;
+	size_t c = *cap;
+
+	if (need <= c)
+		return;
+	c = c ? c : 8;
+	while (c < need) {
+		if (c > SIZE_MAX / 2 / sz)
+			oom(SIZE_MAX);
+		c *= 2;
+	}
+	*p = pg_xrealloc(*p, c * sz);
+	*cap = c;
+}
+
+char *pg_xstrdup(const char *s)
+{
+	return s ? pg_xstrndup(s, strlen(s)) : NULL;
+}
+
+char *pg_xstrndup(const char *s, size_t n)
+{
+	size_t len = strnlen(s, n);
+	char *d = pg_xmalloc(len + 1);
+
+	memcpy(d, s, len);
+	d[len] = '\0';
+	return d;
+}
+
+char *pg_xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s = NULL;
+	int r;
+
+	va_start(ap, fmt);
+	r = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		oom(0);
+	return s;
+}
+
+bool pg_strlcpy(char *dst, const char *src, size_t size)
+{
+	size_t len = strlen(src);
+
+	if (size == 0)
+		return len == 0;
+	if (len >= size) {
+		memcpy(dst, src, size - 1);
+		dst[size - 1] = '\0';
+		return false;
+	}
+	memcpy(dst, src, len + 1);
+	return true;
+}
+
+bool pg_parse_ulong(const char *s, unsigned long max, unsigned long *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (!s || *s < '0' || *s > '9')
+		return false; /* rejects "", "-1", "+1", " 1" */
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+uint64_t pg_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+uint64_t pg_wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+void pg_iso8601_ms(uint64_t wall_ms, char out[32])
+{
+	time_t t = (time_t)(wall_ms / 1000);
+	struct tm tm;
+
+	char tmp[96]; /* large enough for any int fields: no truncation warning */
+
+	gmtime_r(&t, &tm);
+	snprintf(tmp, sizeof(tmp), "%04d-%02d-%02dT%02d:%02d:%02d.%03uZ", tm.tm_year + 1900, tm.tm_mon + 1,
+		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (unsigned)(wall_ms % 1000));
+	pg_strlcpy(out, tmp, 32);
+}
+
+char *pg_read_file(const char *path, size_t max, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t cap = 0, n = 0;
+
+	if (!f)
+		return NULL;
+	for (;;) {
+		size_t got;
+
+		pg_grow(&buf, &cap, n + 4096 + 1, 1);
+		got = fread(buf + n, 1, cap - n - 1, f);
+		n += got;
+		if (n > max) {
+			free(buf);
+			fclose(f);
+			errno = EFBIG;
+			return NULL;
+		}
+		if (got == 0)
+			break;
+	}
+	if (ferror(f)) {
+		int e = errno ? errno : EIO;
+		free(buf);
+		fclose(f);
+		errno = e;
+		return NULL;
+	}
+	fclose(f);
+	buf[n] = '\0';
+	if (len)
+		*len = n;
+	return buf;
+}
+
+static int write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+
+	while (len) {
+		ssize_t w = write(fd, p, len);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+static void fsync_parent_dir(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir = slash ? pg_xstrndup(path, slash == path ? 1 : (size_t)(slash - path)) : pg_xstrdup(".");
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+	free(dir);
+}
+
+int pg_write_file_atomic(const char *path, const void *data, size_t len)
+{
+	char *tmp = pg_xasprintf("%s.tmp.XXXXXX", path);
+	int fd = mkstemp(tmp), r;
+
+	if (fd < 0) {
+		r = -errno;
+		free(tmp);
+		return r;
+	}
+	r = write_all(fd, data, len);
+	if (!r && fchmod(fd, 0644) < 0)
+		r = -errno;
+	if (!r && fsync(fd) < 0)
+		r = -errno;
+	if (close(fd) < 0 && !r)
+		r = -errno;
+	if (!r && rename(tmp, path) < 0)
+		r = -errno;
+	if (r)
+		unlink(tmp);
+	else
+		fsync_parent_dir(path);
+	free(tmp);
+	return r;
+}
+
+void pg_sha256_hex(const void *data, size_t len, char out[65])
+{
+	unsigned char md[32];
+	unsigned int mdlen = 0;
+	static const char hex[] = "0123456789abcdef";
+
+	EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL);
+	for (unsigned i = 0; i < 32; i++) {
+		out[2 * i] = hex[md[i] >> 4];
+		out[2 * i + 1] = hex[md[i] & 15];
+	}
+	out[64] = '\0';
+}
+
+void pg_diag_add(struct pg_diag *d, const char *file, int line, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg = NULL, *full;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		oom(0);
+	va_end(ap);
+	if (file && line > 0)
+		full = pg_xasprintf("%s:%d: %s", file, line, msg);
+	else if (file)
+		full = pg_xasprintf("%s: %s", file, msg);
+	else
+		full = pg_xstrdup(msg);
+	free(msg);
+	pg_grow(&d->msgs, &d->cap, d->n + 1, sizeof(*d->msgs));
+	d->msgs[d->n++] = full;
+}
+
+void pg_diag_print(const struct pg_diag *d, FILE *out)
+{
+	for (size_t i = 0; i < d->n; i++)
+		fprintf(out, "portgate: %s\n", d->msgs[i]);
+}
+
+void pg_diag_clear(struct pg_diag *d)
+{
+	for (size_t i = 0; i < d->n; i++)
+		free(d->msgs[i]);
+	free(d->msgs);
+	d->msgs = NULL;
+	d->n = d->cap = 0;
+}
