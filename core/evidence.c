@@ -1,2 +1,113 @@
+/* evidence.c - the evidence JSON: scan objects in the /v1-port-scanner shape. */
 #include "config.h"
 #include "evidence.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "probe.h"
+
+void pg_evidence_id(const char *prefix, uint64_t wall_ms, char *out, size_t len)
+{
+	uint32_t rnd = 0;
+	time_t t = (time_t)(wall_ms / 1000);
+	struct tm tm;
+	char stamp[32];
+
+	if (getrandom(&rnd, sizeof(rnd), 0) != sizeof(rnd))
+		rnd = (uint32_t)(wall_ms * 2654435761u) ^ (uint32_t)getpid();
+	gmtime_r(&t, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+	snprintf(out, len, "%s_%s_%08x", prefix, stamp, rnd);
+}
+
+json_t *pg_evidence_port(const struct pg_port_result *r)
+{
+	json_t *p = json_object();
+	char svc[64];
+
+	json_object_set_new(p, "port", json_integer(r->port));
+	json_object_set_new(p, "protocol", json_string("tcp"));
+	json_object_set_new(p, "state", json_string(pg_port_state_name(r->state)));
+	json_object_set_new(p, "service", json_string(pg_service_by_port(r->port, svc, sizeof(svc))));
+	if (r->reason)
+		json_object_set_new(p, "reason", json_string(r->reason));
+	if (r->state == PG_PORT_OPEN || r->state == PG_PORT_CLOSED)
+		json_object_set_new(p, "rttMs", json_real((double)r->rtt_us / 1000.0));
+	if (r->err)
+		json_object_set_new(p, "error", json_string(strerror(r->err)));
+	if (r->probe)
+		json_object_update(p, r->probe); /* probe's service wins over the services db */
+	return p;
+}
+
+json_t *pg_evidence_scan(const struct pg_scan_target *t, const char *target, uint64_t wall_start_ms)
+{
+	json_t *s = json_object(), *ports = json_array();
+	size_t counts[4] = { 0 };
+	char id[64], ts[32];
+
+	pg_evidence_id("scan", wall_start_ms, id, sizeof(id));
+	pg_iso8601_ms(wall_start_ms, ts);
+	for (size_t i = 0; i < t->nports; i++) {
+		json_array_append_new(ports, pg_evidence_port(&t->results[i]));
+		counts[t->results[i].state]++;
+	}
+	json_object_set_new(s, "target", json_string(target));
+	json_object_set_new(s, "ip", json_string(t->addr.text));
+	json_object_set_new(s, "scanId", json_string(id));
+	json_object_set_new(s, "timestamp", json_string(ts));
+	json_object_set_new(s, "scanDurationMs",
+			    json_integer((json_int_t)(t->finished_ms - t->started_ms)));
+	json_object_set_new(s, "ports", ports);
+	json_object_set_new(s, "summary", json_pack("{s:I, s:I, s:I, s:I, s:I}",
+		"totalScanned", (json_int_t)t->nports, "open", (json_int_t)counts[PG_PORT_OPEN],
+		"closed", (json_int_t)counts[PG_PORT_CLOSED], "filtered", (json_int_t)counts[PG_PORT_FILTERED],
+		"error", (json_int_t)counts[PG_PORT_ERROR]));
+	return s;
+}
+
+json_t *pg_evidence_resolution(const struct pg_resolution *r)
+{
+	json_t *o = json_object(), *addrs = json_array(), *cn = json_array();
+
+	for (size_t i = 0; i < r->naddrs; i++)
+		json_array_append_new(addrs, json_string(r->addrs[i].text));
+	for (size_t i = 0; i < r->ncnames; i++)
+		json_array_append_new(cn, json_string(r->cnames[i]));
+	json_object_set_new(o, "literal", json_boolean(r->is_literal));
+	json_object_set_new(o, "addresses", addrs);
+	json_object_set_new(o, "cnames", cn);
+	if (!r->ok)
+		json_object_set_new(o, "error", json_string(r->error ? r->error : "unresolved"));
+	return o;
+}
+
+json_t *pg_evidence_report_new(const char *manifest_path, uint64_t wall_start_ms)
+{
+	char id[64], ts[32];
+
+	pg_evidence_id("run", wall_start_ms, id, sizeof(id));
+	pg_iso8601_ms(wall_start_ms, ts);
+	return json_pack("{s:{s:s, s:i}, s:{s:s, s:s?, s:s}, s:[]}",
+		"portgate", "version", PACKAGE_VERSION, "evidenceSchema", 1,
+		"run", "id", id, "manifest", manifest_path, "startedAt", ts,
+		"assets");
+}
+
+int pg_evidence_write(const json_t *report, const char *path)
+{
+	char *text = json_dumps(report, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	int r;
+
+	if (!text)
+		return -ENOMEM;
+	r = pg_write_file_atomic(path, text, strlen(text));
+	free(text);
+	return r;
+}
