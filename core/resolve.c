@@ -1,2 +1,836 @@
+/* resolve.c - resolve every target of a run concurrently with c-ares.
+ *
+ * One channel carries an A and an AAAA query for every name. Queries run in a
+ * sliding window (so a burst of answers never overflows the UDP receive
+ * buffer), driven by ares_getsock + poll, under one overall deadline. Answers
+ * are parsed here rather than with ares_parse_*_reply so that the CNAME chain
+ * and the address order are exactly what the server sent, and so that a CNAME
+ * chain is kept even when it ends in NXDOMAIN or in a name without addresses. */
 #include "config.h"
 #include "resolve.h"
+
+#include <ares.h>
+#include <arpa/inet.h>
+#include <errno.h>
+#include <net/if.h>
+#include <netdb.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "log.h"
+#include "util.h"
+
+#define DNS_T_A 1
+#define DNS_T_CNAME 5
+#define DNS_T_AAAA 28
+#define DNS_C_IN 1
+
+#define DEFAULT_TIMEOUT_MS 2000
+#define DEFAULT_TRIES 2
+/* Queries in flight at once: enough to fill a fast server, few enough that
+ * their answers fit in a default-sized UDP receive buffer (~200 KiB). */
+#define WINDOW_QUERIES 200
+#define MAX_CNAME_HOPS 16
+#define MAX_NAME_LEN 253
+
+enum { SLOT_A, SLOT_AAAA, NSLOTS };
+
+struct name_state;
+
+/* The c-ares callback argument of one query. */
+struct query {
+	struct name_state *nm;
+	int slot;
+};
+
+/* What one answer (A or AAAA) gave. */
+struct answer {
+	int status;          /* ares status; ARES_ENODATA when no address of the type */
+	bool done;
+	char **chain;        /* owned */
+	size_t nchain, chaincap;
+	struct pg_addr *addrs; /* owned */
+	size_t naddrs, addrcap;
+};
+
+struct name_state {
+	struct resolver *r;
+	const char *name;          /* borrowed from the caller */
+	struct pg_resolution *out; /* borrowed */
+	struct query q[NSLOTS];
+	struct answer ans[NSLOTS];
+	int pending;
+	uint64_t started_ms;
+	uint64_t ended_ms;
+};
+
+struct resolver {
+	ares_channel ch;
+	struct name_state *names; /* owned; only the names that need DNS */
+	size_t n, next;
+	size_t inflight;          /* queries sent and not yet answered */
+	char server_text[128];    /* for error messages */
+};
+
+/* ---- IP literals ---------------------------------------------------- */
+
+static void fill_text(struct pg_addr *a)
+{
+	const void *src;
+
+	if (a->family == AF_INET)
+		src = &((struct sockaddr_in *)&a->ss)->sin_addr;
+	else
+		src = &((struct sockaddr_in6 *)&a->ss)->sin6_addr;
+	if (!inet_ntop(a->family, src, a->text, sizeof(a->text)))
+		a->text[0] = '\0';
+}
+
+static void addr_from_v4(struct pg_addr *a, const void *raw4)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)&a->ss;
+
+	memset(a, 0, sizeof(*a));
+	a->family = AF_INET;
+	a->sslen = sizeof(*sin);
+	sin->sin_family = AF_INET;
+	memcpy(&sin->sin_addr, raw4, 4);
+	fill_text(a);
+}
+
+static void addr_from_v6(struct pg_addr *a, const void *raw16, uint32_t scope)
+{
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&a->ss;
+
+	memset(a, 0, sizeof(*a));
+	a->family = AF_INET6;
+	a->sslen = sizeof(*sin6);
+	sin6->sin6_family = AF_INET6;
+	memcpy(&sin6->sin6_addr, raw16, 16);
+	sin6->sin6_scope_id = scope;
+	fill_text(a);
+}
+
+/* Zone of "fe80::1%eth0" or "fe80::1%2": interface name or number. */
+static bool parse_zone(const char *zone, uint32_t *scope)
+{
+	unsigned long v;
+
+	if (!*zone)
+		return false;
+	*scope = if_nametoindex(zone);
+	if (*scope)
+		return true;
+	if (!pg_parse_ulong(zone, UINT32_MAX, &v))
+		return false;
+	*scope = (uint32_t)v;
+	return true;
+}
+
+static bool parse_v6(const char *s, struct pg_addr *a)
+{
+	char buf[INET6_ADDRSTRLEN + IF_NAMESIZE + 2];
+	unsigned char raw[16];
+	size_t len = strlen(s);
+	uint32_t scope = 0;
+	char *pct;
+
+	if (s[0] == '[') {
+		if (len < 3 || s[len - 1] != ']' || len - 2 >= sizeof(buf))
+			return false;
+		memcpy(buf, s + 1, len - 2);
+		buf[len - 2] = '\0';
+	} else if (!pg_strlcpy(buf, s, sizeof(buf))) {
+		return false;
+	}
+	pct = strchr(buf, '%');
+	if (pct) {
+		*pct = '\0';
+		if (!parse_zone(pct + 1, &scope))
+			return false;
+	}
+	if (inet_pton(AF_INET6, buf, raw) != 1)
+		return false;
+	addr_from_v6(a, raw, scope);
+	return true;
+}
+
+bool pg_addr_parse_literal(const char *s, uint16_t port, struct pg_addr *a)
+{
+	unsigned char raw4[4];
+
+	memset(a, 0, sizeof(*a));
+	if (!s || !*s)
+		return false;
+	/* inet_pton, not inet_aton: "10.1" or "1" are names, not addresses. */
+	if (inet_pton(AF_INET, s, raw4) == 1)
+		addr_from_v4(a, raw4);
+	else if (!parse_v6(s, a))
+		return false;
+	pg_addr_set_port(a, port);
+	return true;
+}
+
+void pg_addr_set_port(struct pg_addr *a, uint16_t port)
+{
+	if (a->family == AF_INET)
+		((struct sockaddr_in *)&a->ss)->sin_port = htons(port);
+	else if (a->family == AF_INET6)
+		((struct sockaddr_in6 *)&a->ss)->sin6_port = htons(port);
+}
+
+/* ---- results -------------------------------------------------------- */
+
+void pg_resolution_clear(struct pg_resolution *r)
+{
+	size_t i;
+
+	if (!r)
+		return;
+	free(r->error);
+	for (i = 0; i < r->ncnames; i++)
+		free(r->cnames[i]);
+	free(r->cnames);
+	free(r->addrs);
+	memset(r, 0, sizeof(*r));
+}
+
+static void set_error(struct pg_resolution *r, char *msg /* taken */)
+{
+	free(r->error);
+	r->error = msg;
+	r->ok = false;
+}
+
+static bool same_addr(const struct pg_addr *x, const struct pg_addr *y)
+{
+	if (x->family != y->family)
+		return false;
+	if (x->family == AF_INET)
+		return !memcmp(&((const struct sockaddr_in *)&x->ss)->sin_addr,
+			       &((const struct sockaddr_in *)&y->ss)->sin_addr, 4);
+	return !memcmp(&((const struct sockaddr_in6 *)&x->ss)->sin6_addr,
+		       &((const struct sockaddr_in6 *)&y->ss)->sin6_addr, 16);
+}
+
+/* Append a copy of a to r->addrs unless it is already there. */
+static void add_unique_addr(struct pg_resolution *r, size_t *cap, const struct pg_addr *a)
+{
+	size_t i;
+
+	for (i = 0; i < r->naddrs; i++)
+		if (same_addr(&r->addrs[i], a))
+			return;
+	pg_grow(&r->addrs, cap, r->naddrs + 1, sizeof(*r->addrs));
+	r->addrs[r->naddrs++] = *a;
+}
+
+static void answer_clear(struct answer *a)
+{
+	size_t i;
+
+	for (i = 0; i < a->nchain; i++)
+		free(a->chain[i]);
+	free(a->chain);
+	free(a->addrs);
+	memset(a, 0, sizeof(*a));
+}
+
+/* ---- DNS answer parsing --------------------------------------------- */
+
+static unsigned get16(const unsigned char *p)
+{
+	return (unsigned)p[0] << 8 | p[1];
+}
+
+/* Names compare without case and without a trailing dot. */
+static bool same_name(const char *x, const char *y)
+{
+	size_t lx = strlen(x), ly = strlen(y);
+
+	if (lx && x[lx - 1] == '.')
+		lx--;
+	if (ly && y[ly - 1] == '.')
+		ly--;
+	return lx == ly && !strncasecmp(x, y, lx);
+}
+
+struct rr {
+	char *owner; /* owned */
+	unsigned type, cls;
+	const unsigned char *rdata;
+	unsigned rdlen;
+};
+
+/* Skip the question section; NULL if malformed. */
+static const unsigned char *skip_questions(const unsigned char *abuf, int alen,
+					   const unsigned char *p, unsigned qd)
+{
+	while (qd--) {
+		char *nm;
+		long enclen;
+
+		if (ares_expand_name(p, abuf, alen, &nm, &enclen) != ARES_SUCCESS)
+			return NULL;
+		ares_free_string(nm);
+		p += enclen + 4;
+		if (p > abuf + alen)
+			return NULL;
+	}
+	return p;
+}
+
+/* Split the answer section into rrs (owned array); returns the count or -1. */
+static int parse_rrs(const unsigned char *abuf, int alen, struct rr **out)
+{
+	const unsigned char *p, *end = abuf + alen;
+	unsigned an, i;
+	struct rr *rrs;
+	int n = 0;
+
+	*out = NULL;
+	if (alen < 12)
+		return -1;
+	an = get16(abuf + 6);
+	p = skip_questions(abuf, alen, abuf + 12, get16(abuf + 4));
+	if (!p)
+		return -1;
+	rrs = pg_xcalloc(an ? an : 1, sizeof(*rrs));
+	for (i = 0; i < an; i++) {
+		long enclen;
+		char *owner;
+
+		if (ares_expand_name(p, abuf, alen, &owner, &enclen) != ARES_SUCCESS)
+			break;
+		p += enclen;
+		if (end - p < 10) {
+			ares_free_string(owner);
+			break;
+		}
+		rrs[n].owner = pg_xstrdup(owner);
+		ares_free_string(owner);
+		rrs[n].type = get16(p);
+		rrs[n].cls = get16(p + 2);
+		rrs[n].rdlen = get16(p + 8);
+		rrs[n].rdata = p + 10;
+		p += 10 + rrs[n].rdlen;
+		if (p > end) {
+			free(rrs[n].owner);
+			break;
+		}
+		n++;
+	}
+	*out = rrs;
+	return n;
+}
+
+static void free_rrs(struct rr *rrs, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		free(rrs[i].owner);
+	free(rrs);
+}
+
+/* Follow CNAMEs from qname through the answer, appending each target. */
+static void follow_chain(const unsigned char *abuf, int alen, const struct rr *rrs, int n,
+			 const char *qname, struct answer *ans)
+{
+	const char *cur = qname;
+	int hop, i;
+
+	for (hop = 0; hop < MAX_CNAME_HOPS; hop++) {
+		char *target = NULL;
+		long enclen;
+
+		for (i = 0; i < n; i++)
+			if (rrs[i].type == DNS_T_CNAME && rrs[i].cls == DNS_C_IN &&
+			    same_name(rrs[i].owner, cur))
+				break;
+		if (i == n || ares_expand_name(rrs[i].rdata, abuf, alen, &target, &enclen) !=
+				      ARES_SUCCESS)
+			return;
+		pg_grow(&ans->chain, &ans->chaincap, ans->nchain + 1, sizeof(*ans->chain));
+		ans->chain[ans->nchain++] = pg_xstrdup(target);
+		ares_free_string(target);
+		cur = ans->chain[ans->nchain - 1];
+	}
+}
+
+/* An address record counts when its owner is the name or a name of its chain. */
+static bool owner_in_chain(const char *owner, const char *qname, const struct answer *ans)
+{
+	size_t i;
+
+	if (same_name(owner, qname))
+		return true;
+	for (i = 0; i < ans->nchain; i++)
+		if (same_name(owner, ans->chain[i]))
+			return true;
+	return false;
+}
+
+static void collect_addrs(const struct rr *rrs, int n, int slot, const char *qname,
+			  struct answer *ans)
+{
+	unsigned want = slot == SLOT_A ? DNS_T_A : DNS_T_AAAA;
+	unsigned len = slot == SLOT_A ? 4 : 16;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		struct pg_addr a;
+
+		if (rrs[i].type != want || rrs[i].cls != DNS_C_IN || rrs[i].rdlen != len ||
+		    !owner_in_chain(rrs[i].owner, qname, ans))
+			continue;
+		if (slot == SLOT_A)
+			addr_from_v4(&a, rrs[i].rdata);
+		else
+			addr_from_v6(&a, rrs[i].rdata, 0);
+		pg_grow(&ans->addrs, &ans->addrcap, ans->naddrs + 1, sizeof(*ans->addrs));
+		ans->addrs[ans->naddrs++] = a;
+	}
+}
+
+static void parse_answer(const unsigned char *abuf, int alen, int slot, const char *qname,
+			 struct answer *ans)
+{
+	struct rr *rrs;
+	int n = parse_rrs(abuf, alen, &rrs);
+
+	if (n < 0)
+		return;
+	follow_chain(abuf, alen, rrs, n, qname, ans);
+	collect_addrs(rrs, n, slot, qname, ans);
+	free_rrs(rrs, n);
+}
+
+/* ---- per-name completion -------------------------------------------- */
+
+/* One error for the name from the statuses of its two queries: NXDOMAIN is
+ * authoritative, then any failure (the name was not proven empty), then
+ * "no records". */
+static int pick_status(const struct name_state *nm)
+{
+	int a = nm->ans[SLOT_A].status, aaaa = nm->ans[SLOT_AAAA].status;
+
+	if (a == ARES_ENOTFOUND || aaaa == ARES_ENOTFOUND)
+		return ARES_ENOTFOUND;
+	if (a != ARES_ENODATA && a != ARES_SUCCESS)
+		return a;
+	if (aaaa != ARES_ENODATA && aaaa != ARES_SUCCESS)
+		return aaaa;
+	return ARES_ENODATA;
+}
+
+static char *status_message(const struct name_state *nm, int status)
+{
+	switch (status) {
+	case ARES_ENOTFOUND:
+		return pg_xstrdup("NXDOMAIN (name does not exist)");
+	case ARES_ENODATA:
+		return pg_xstrdup("no A or AAAA records");
+	case ARES_ETIMEOUT:
+	case ARES_ECANCELLED:
+	case ARES_EDESTRUCTION:
+		return pg_xasprintf("DNS timeout after %llu ms",
+				    (unsigned long long)(nm->ended_ms - nm->started_ms));
+	case ARES_ESERVFAIL:
+		return pg_xstrdup("SERVFAIL");
+	case ARES_EREFUSED:
+		return pg_xasprintf("REFUSED by DNS server %s", nm->r->server_text);
+	case ARES_ECONNREFUSED:
+		return pg_xasprintf("connection refused by DNS server %s", nm->r->server_text);
+	case ARES_EBADNAME:
+		return pg_xstrdup("invalid host name");
+	case ARES_EFORMERR:
+	case ARES_EBADRESP:
+		return pg_xstrdup("malformed DNS answer");
+	default:
+		return pg_xasprintf("DNS error: %s", ares_strerror(status));
+	}
+}
+
+/* Move the chain of the answer that has one (A first) into out. */
+static void take_chain(struct name_state *nm)
+{
+	struct answer *src = &nm->ans[SLOT_A];
+
+	if (!src->nchain)
+		src = &nm->ans[SLOT_AAAA];
+	nm->out->cnames = src->chain;
+	nm->out->ncnames = src->nchain;
+	src->chain = NULL;
+	src->nchain = 0;
+}
+
+static void finish_name(struct name_state *nm)
+{
+	struct pg_resolution *out = nm->out;
+	size_t cap = 0, i;
+	int slot;
+
+	take_chain(nm);
+	for (slot = 0; slot < NSLOTS; slot++)
+		for (i = 0; i < nm->ans[slot].naddrs; i++)
+			add_unique_addr(out, &cap, &nm->ans[slot].addrs[i]);
+	out->ok = out->naddrs > 0;
+	if (!out->ok)
+		set_error(out, status_message(nm, pick_status(nm)));
+	for (slot = 0; slot < NSLOTS; slot++)
+		answer_clear(&nm->ans[slot]);
+}
+
+static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
+{
+	struct query *q = arg;
+	struct name_state *nm = q->nm;
+	struct answer *ans = &nm->ans[q->slot];
+
+	(void)timeouts;
+	if (ans->done) /* cannot happen: c-ares calls back once per query */
+		return;
+	ans->done = true;
+	ans->status = status;
+	/* NXDOMAIN answers still carry the chain that led to the missing name. */
+	if (abuf && alen > 0 && (status == ARES_SUCCESS || status == ARES_ENOTFOUND))
+		parse_answer(abuf, alen, q->slot, nm->name, ans);
+	if (status == ARES_SUCCESS && !ans->naddrs)
+		ans->status = ARES_ENODATA; /* e.g. a CNAME to a name without addresses */
+	nm->r->inflight--;
+	if (--nm->pending == 0) {
+		nm->ended_ms = pg_now_ms();
+		finish_name(nm);
+	}
+}
+
+/* ---- channel setup -------------------------------------------------- */
+
+static void library_init_once(void)
+{
+	int rc = ares_library_init(ARES_LIB_INIT_ALL);
+
+	if (rc != ARES_SUCCESS)
+		pg_error("c-ares initialisation failed: %s", ares_strerror(rc));
+}
+
+/* Parse "HOST:PORT", "HOST", "[V6]:PORT", "[V6]" or bare "V6" (port 53). HOST
+ * must be an IP address: a DNS server cannot be found with DNS. */
+static int parse_server(const char *spec, struct ares_addr_port_node *node, char *err,
+			size_t errlen)
+{
+	char host[INET6_ADDRSTRLEN + 2];
+	const char *colon, *close;
+	unsigned long port = 53;
+	size_t hlen;
+
+	memset(node, 0, sizeof(*node));
+	close = spec[0] == '[' ? strchr(spec, ']') : NULL;
+	if (spec[0] == '[' && !close)
+		goto bad;
+	if (close)
+		colon = close[1] == ':' ? close + 1 : (close[1] ? NULL : close + 1);
+	else
+		colon = strchr(spec, ':') == strrchr(spec, ':') ? strchr(spec, ':') : NULL;
+	if (close && !colon)
+		goto bad;
+	hlen = close ? (size_t)(close - spec - 1) : (colon ? (size_t)(colon - spec) : strlen(spec));
+	if (hlen == 0 || hlen >= sizeof(host))
+		goto bad;
+	memcpy(host, close ? spec + 1 : spec, hlen);
+	host[hlen] = '\0';
+	if (colon && *colon == ':' && (!pg_parse_ulong(colon + 1, 65535, &port) || port == 0))
+		goto bad;
+	if (inet_pton(AF_INET, host, &node->addr.addr4) == 1)
+		node->family = AF_INET;
+	else if (inet_pton(AF_INET6, host, &node->addr.addr6) == 1)
+		node->family = AF_INET6;
+	else
+		goto bad;
+	node->udp_port = node->tcp_port = (int)port;
+	return 0;
+bad:
+	snprintf(err, errlen,
+		 "bad DNS server '%s': expected IP, IP:PORT or [IPv6]:PORT with port 1-65535",
+		 spec);
+	return -1;
+}
+
+/* "127.0.0.1:5353" or "[::1]:53" for every server of the channel. */
+static void describe_servers(ares_channel ch, char *buf, size_t len)
+{
+	struct ares_addr_port_node *list = NULL, *s;
+	size_t used = 0;
+
+	buf[0] = '\0';
+	if (ares_get_servers_ports(ch, &list) != ARES_SUCCESS)
+		return;
+	for (s = list; s && used < len; s = s->next) {
+		char ip[INET6_ADDRSTRLEN];
+		int port = s->udp_port ? s->udp_port : 53;
+		int w;
+
+		if (!inet_ntop(s->family, &s->addr, ip, sizeof(ip)))
+			continue;
+		w = snprintf(buf + used, len - used, s->family == AF_INET6 ? "%s[%s]:%d" : "%s%s:%d",
+			     used ? "," : "", ip, port);
+		if (w < 0)
+			break;
+		used += (size_t)w;
+	}
+	ares_free_data(list);
+}
+
+static int channel_new(const struct pg_resolve_opts *opts, struct resolver *r, char *err,
+		       size_t errlen)
+{
+	struct ares_options o;
+	struct ares_addr_port_node server;
+	int mask = ARES_OPT_FLAGS | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_SOCK_RCVBUF;
+	int rc;
+
+	if (opts->server && parse_server(opts->server, &server, err, errlen) < 0)
+		return -1;
+	memset(&o, 0, sizeof(o));
+	/* c-ares 1.18 would retry a SERVFAIL or REFUSED answer on the next server
+	 * and finally report "connection refused"; hand the rcode to us instead
+	 * so the evidence says what the server said. */
+	o.flags = ARES_FLAG_NOCHECKRESP;
+	o.timeout = opts->timeout_ms > 0 ? opts->timeout_ms : DEFAULT_TIMEOUT_MS;
+	o.tries = opts->tries > 0 ? opts->tries : DEFAULT_TRIES;
+	o.socket_receive_buffer_size = 1 << 20; /* the kernel caps it at rmem_max */
+	rc = ares_init_options(&r->ch, &o, mask);
+	if (rc == ARES_SUCCESS && opts->server)
+		rc = ares_set_servers_ports(r->ch, &server);
+	if (rc != ARES_SUCCESS) {
+		snprintf(err, errlen, "cannot start the DNS resolver: %s", ares_strerror(rc));
+		if (r->ch)
+			ares_destroy(r->ch);
+		r->ch = NULL;
+		return -1;
+	}
+	describe_servers(r->ch, r->server_text, sizeof(r->server_text));
+	return 0;
+}
+
+/* Worst case for one query: c-ares doubles the timeout on every retry. */
+static uint64_t query_budget_ms(const struct pg_resolve_opts *opts)
+{
+	uint64_t t = opts->timeout_ms > 0 ? (uint64_t)opts->timeout_ms : DEFAULT_TIMEOUT_MS;
+	int tries = opts->tries > 0 ? opts->tries : DEFAULT_TRIES, i;
+	uint64_t total = 0;
+
+	for (i = 0; i < tries && i < 16; i++)
+		total += t << i;
+	return total;
+}
+
+/* ---- event loop ----------------------------------------------------- */
+
+static void start_name(struct resolver *r, struct name_state *nm)
+{
+	int slot;
+
+	nm->started_ms = pg_now_ms();
+	nm->pending = NSLOTS;
+	r->inflight += NSLOTS;
+	for (slot = 0; slot < NSLOTS; slot++) {
+		nm->q[slot].nm = nm;
+		nm->q[slot].slot = slot;
+		/* ares_query, not ares_search: targets are absolute names. It may
+		 * call back at once (bad name), which on_answer handles. */
+		ares_query(r->ch, nm->name, DNS_C_IN, slot == SLOT_A ? DNS_T_A : DNS_T_AAAA,
+			   on_answer, &nm->q[slot]);
+	}
+}
+
+static void start_more(struct resolver *r)
+{
+	while (r->next < r->n && r->inflight + NSLOTS <= WINDOW_QUERIES)
+		start_name(r, &r->names[r->next++]);
+}
+
+static int poll_timeout_ms(struct resolver *r, uint64_t deadline)
+{
+	uint64_t now = pg_now_ms(), left = deadline > now ? deadline - now : 0;
+	struct timeval max, tv, *t;
+
+	max.tv_sec = (time_t)(left / 1000);
+	max.tv_usec = (suseconds_t)(left % 1000) * 1000;
+	t = ares_timeout(r->ch, &max, &tv);
+	/* Round up so we never spin on a sub-millisecond timeout. */
+	return (int)(t->tv_sec * 1000 + (t->tv_usec + 999) / 1000);
+}
+
+/* Wait for socket activity or a c-ares timer, then let c-ares process it. */
+static void poll_once(struct resolver *r, uint64_t deadline)
+{
+	ares_socket_t socks[ARES_GETSOCK_MAXNUM];
+	struct pollfd pfd[ARES_GETSOCK_MAXNUM];
+	int bits = ares_getsock(r->ch, socks, ARES_GETSOCK_MAXNUM);
+	int nfds = 0, i, rc;
+
+	for (i = 0; i < ARES_GETSOCK_MAXNUM; i++) {
+		short ev = 0;
+
+		if (ARES_GETSOCK_READABLE(bits, i))
+			ev |= POLLIN;
+		if (ARES_GETSOCK_WRITABLE(bits, i))
+			ev |= POLLOUT;
+		if (!ev)
+			break;
+		pfd[nfds].fd = socks[i];
+		pfd[nfds].events = ev;
+		pfd[nfds].revents = 0;
+		nfds++;
+	}
+	rc = poll(pfd, (nfds_t)nfds, poll_timeout_ms(r, deadline));
+	if (rc < 0 && errno != EINTR)
+		pg_warn("resolver: poll: %s", strerror(errno));
+	if (rc <= 0) {
+		ares_process_fd(r->ch, ARES_SOCKET_BAD, ARES_SOCKET_BAD); /* timers */
+		return;
+	}
+	for (i = 0; i < nfds; i++) {
+		short re = pfd[i].revents;
+
+		if (!re)
+			continue;
+		ares_process_fd(r->ch, re & (POLLIN | POLLERR | POLLHUP) ? pfd[i].fd : ARES_SOCKET_BAD,
+				re & (POLLOUT | POLLERR) ? pfd[i].fd : ARES_SOCKET_BAD);
+	}
+}
+
+/* Names the deadline stopped before they were sent. */
+static void fail_unstarted(struct resolver *r)
+{
+	uint64_t now = pg_now_ms();
+
+	for (; r->next < r->n; r->next++) {
+		struct name_state *nm = &r->names[r->next];
+
+		nm->started_ms = nm->ended_ms = now;
+		set_error(nm->out, pg_xstrdup("DNS timeout (not queried before the overall deadline)"));
+	}
+}
+
+static void run_loop(struct resolver *r, uint64_t deadline)
+{
+	for (;;) {
+		start_more(r);
+		if (!r->inflight && r->next == r->n)
+			return;
+		if (pg_now_ms() >= deadline) {
+			ares_cancel(r->ch); /* answers every open query with ARES_ECANCELLED */
+			fail_unstarted(r);
+			return;
+		}
+		poll_once(r, deadline);
+	}
+}
+
+/* ---- hosts file (system resolver only) ------------------------------ */
+
+static void copy_hostent(const struct hostent *he, struct pg_resolution *out, size_t *cap)
+{
+	char **p;
+
+	for (p = he->h_addr_list; p && *p; p++) {
+		struct pg_addr a;
+
+		if (he->h_addrtype == AF_INET && he->h_length == 4)
+			addr_from_v4(&a, *p);
+		else if (he->h_addrtype == AF_INET6 && he->h_length == 16)
+			addr_from_v6(&a, *p, 0);
+		else
+			continue;
+		add_unique_addr(out, cap, &a);
+	}
+}
+
+/* Like getaddrinfo, the system resolver answers from /etc/hosts first (so
+ * "localhost" works); an explicit --dns-server is asked directly. */
+static bool lookup_hosts_file(ares_channel ch, const char *name, struct pg_resolution *out)
+{
+	static const int families[] = { AF_INET, AF_INET6 };
+	size_t cap = 0, i;
+
+	for (i = 0; i < PG_ARRAY_LEN(families); i++) {
+		struct hostent *he = NULL;
+
+		if (ares_gethostbyname_file(ch, name, families[i], &he) == ARES_SUCCESS && he) {
+			copy_hostent(he, out, &cap);
+			ares_free_hostent(he);
+		}
+	}
+	out->ok = out->naddrs > 0;
+	return out->ok;
+}
+
+/* ---- entry point ---------------------------------------------------- */
+
+static bool valid_name(const char *s)
+{
+	size_t len = s ? strlen(s) : 0;
+
+	return len > 0 && len <= MAX_NAME_LEN + 1 && s[0] != '.';
+}
+
+/* Fill out[i] for literals and bad names; queue the rest in r. */
+static void classify(char *const *names, size_t n, bool use_hosts, struct resolver *r,
+		     struct pg_resolution *out)
+{
+	size_t i;
+
+	r->names = pg_xcalloc(n ? n : 1, sizeof(*r->names));
+	for (i = 0; i < n; i++) {
+		struct pg_addr a;
+
+		if (pg_addr_parse_literal(names[i], 0, &a)) {
+			size_t cap = 0;
+
+			out[i].is_literal = true;
+			add_unique_addr(&out[i], &cap, &a);
+			out[i].ok = true;
+		} else if (!valid_name(names[i])) {
+			set_error(&out[i], pg_xstrdup("invalid host name"));
+		} else if (!use_hosts || !lookup_hosts_file(r->ch, names[i], &out[i])) {
+			r->names[r->n].r = r;
+			r->names[r->n].name = names[i];
+			r->names[r->n].out = &out[i];
+			r->n++;
+		}
+	}
+}
+
+int pg_resolve_all(char *const *names, size_t n, const struct pg_resolve_opts *opts,
+		   struct pg_resolution *out, char *err, size_t errlen)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	struct pg_resolve_opts dflt = { NULL, 0, 0 };
+	struct resolver r;
+	uint64_t start;
+
+	if (!opts)
+		opts = &dflt;
+	if (errlen)
+		err[0] = '\0';
+	pthread_once(&once, library_init_once);
+	memset(&r, 0, sizeof(r));
+	if (channel_new(opts, &r, err, errlen) < 0)
+		return -1;
+	start = pg_now_ms();
+	classify(names, n, opts->server == NULL, &r, out);
+	/* Every name gets its full retry budget; the window adds about 1 ms per
+	 * name on top so a large portfolio on a slow server still finishes. */
+	run_loop(&r, start + 2 * query_budget_ms(opts) + n);
+	ares_destroy(r.ch);
+	free(r.names);
+	pg_debug("resolved %zu names in %llu ms", n, (unsigned long long)(pg_now_ms() - start));
+	return 0;
+}
