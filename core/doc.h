@@ -28,15 +28,24 @@ struct pg_doc {
 	struct pg_node *root; /* owned; NULL for an empty document */
 };
 
-/* Load path. On error returns NULL and adds "path:line: ..." to diag. */
+/* Load path (at most 16 MiB, nesting at most 64 deep). On error returns NULL
+ * and adds "path:line: ..." to diag. Plain null, ~ and empty values become
+ * PG_NODE_NULL nodes; an empty or blank file gives a doc with root NULL.
+ * Refused: anchors, aliases, merge keys (<<), tags other than !!str (which
+ * marks a scalar as quoted), duplicate keys, more than one document. */
 struct pg_doc *pg_doc_load(const char *path, struct pg_diag *diag);
 void pg_doc_free(struct pg_doc *doc);
 
 /* Borrowed child of a MAP by key, NULL when absent or node is not a map. */
 const struct pg_node *pg_node_get(const struct pg_node *map, const char *key);
 const char *pg_node_kind_name(enum pg_node_kind k); /* "a string", "a list", ... */
+/* Like pg_node_kind_name but tells unquoted scalars apart for messages:
+ * "a number", "a boolean", "a string", "a list", "a map", "null". */
+const char *pg_node_type_name(const struct pg_node *n);
 
-/* Typed scalar reads; false when the node is not of that type. */
+/* Typed scalar reads; false when the node is not of that type.
+ * str: any scalar (quoted or not). uint: unquoted decimal digits only, <= max.
+ * bool: unquoted true or false only. */
 bool pg_node_str(const struct pg_node *n, const char **out);
 bool pg_node_uint(const struct pg_node *n, unsigned long max, unsigned long *out);
 bool pg_node_bool(const struct pg_node *n, bool *out);
