@@ -73,6 +73,7 @@ struct resolver {
 	struct name_state *names; /* owned; only the names that need DNS */
 	size_t n, next;
 	size_t inflight;          /* queries sent and not yet answered */
+	bool saw_conn_refused;    /* some query got ICMP port unreachable */
 	char server_text[128];    /* for error messages */
 };
 
@@ -412,20 +413,40 @@ static void parse_answer(const unsigned char *abuf, int alen, int slot, const ch
 
 /* ---- per-name completion -------------------------------------------- */
 
-/* One error for the name from the statuses of its two queries: NXDOMAIN is
- * authoritative, then any failure (the name was not proven empty), then
- * "no records". */
+/* Rank of a failure when the two queries of a name disagree: NXDOMAIN is
+ * authoritative; a refused connection explains a timeout of the sibling query
+ * (the one ICMP error reaches only one of them); "no records" only counts when
+ * nothing went wrong. */
+static int status_rank(int status)
+{
+	switch (status) {
+	case ARES_ENOTFOUND:
+		return 5;
+	case ARES_ECONNREFUSED:
+		return 4;
+	case ARES_ETIMEOUT:
+	case ARES_ECANCELLED:
+	case ARES_EDESTRUCTION:
+		return 2;
+	case ARES_SUCCESS:
+	case ARES_ENODATA:
+		return 1;
+	default: /* SERVFAIL, REFUSED, bad answers... */
+		return 3;
+	}
+}
+
 static int pick_status(const struct name_state *nm)
 {
 	int a = nm->ans[SLOT_A].status, aaaa = nm->ans[SLOT_AAAA].status;
+	int s = status_rank(aaaa) > status_rank(a) ? aaaa : a;
 
-	if (a == ARES_ENOTFOUND || aaaa == ARES_ENOTFOUND)
-		return ARES_ENOTFOUND;
-	if (a != ARES_ENODATA && a != ARES_SUCCESS)
-		return a;
-	if (aaaa != ARES_ENODATA && aaaa != ARES_SUCCESS)
-		return aaaa;
-	return ARES_ENODATA;
+	if (s == ARES_SUCCESS)
+		s = ARES_ENODATA;
+	/* Once the server port was seen closed, a silent query means the same. */
+	if (status_rank(s) == 2 && nm->r->saw_conn_refused)
+		s = ARES_ECONNREFUSED;
+	return s;
 }
 
 static char *status_message(const struct name_state *nm, int status)
@@ -497,6 +518,8 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, 
 		return;
 	ans->done = true;
 	ans->status = status;
+	if (status == ARES_ECONNREFUSED)
+		nm->r->saw_conn_refused = true;
 	/* NXDOMAIN answers still carry the chain that led to the missing name. */
 	if (abuf && alen > 0 && (status == ARES_SUCCESS || status == ARES_ENOTFOUND))
 		parse_answer(abuf, alen, q->slot, nm->name, ans);
