@@ -1,0 +1,44 @@
+#!/bin/sh
+# check_bad_input: bad manifests get a clear error with file:line, exit 2, nothing written.
+. "$PG_SRCDIR/tests/e2e/lib/common.sh"
+
+bad() { # DESC PATTERN  (manifest on stdin)
+	cat >"$PG_TMP/bad.$3"
+	pg_expect_exit 2 "$1" "$PG_BIN" check -m "$PG_TMP/bad.$3" --out "$PG_TMP/ev.json"
+	pg_assert_grep "$1: message" "$2" "$PG_TMP/err"
+	[ ! -e "$PG_TMP/ev.json" ] && pg_ok "$1: no evidence written" || pg_fail "$1: evidence written"
+}
+
+printf 'assets:\n  - target: 127.0.0.1\n    approvedPorts: [80\n' | bad "malformed YAML" "bad.yaml:[0-9]" yaml
+printf '{"assets": [{"target": "127.0.0.1",}]}\n' | bad "malformed JSON" "bad.json:1" json
+printf 'assets:\n  - target: 127.0.0.1\n    approvedPorts: eighty\n' | bad "wrong type" "bad.yaml:3" yaml
+printf 'assets:\n  - target: 127.0.0.1\n    approvedPorts: [80, 70000]\n' | bad "port out of range" "bad.yaml:3.*70000" yaml
+printf 'assets:\n  - target: 127.0.0.1\n    aprovedPorts: [80]\n' | bad "unknown field" "bad.yaml:3.*aprovedPorts" yaml
+printf 'assets:\n  - target: 127.0.0.1\n  - target: 127.0.0.1\n' | bad "duplicate asset" "bad.yaml:3.*duplicate" yaml
+printf 'assets:\n  - owner: me\n    approvedPorts: [80]\n' | bad "missing target" "bad.yaml:2.*target" yaml
+printf '' | bad "empty manifest" "bad.yaml" yaml
+pg_expect_exit 2 "nonexistent manifest" "$PG_BIN" check -m "$PG_TMP/does-not-exist.yaml"
+pg_assert_grep "names the file" "does-not-exist.yaml" "$PG_TMP/err"
+pg_expect_exit 2 "validate rejects bad input" "$PG_BIN" validate -m "$PG_TMP/bad.yaml"
+
+# a 10,000-asset manifest validates quickly
+python3 - "$PG_TMP/big.yaml" <<'PY'
+import sys
+with open(sys.argv[1], "w") as f:
+    f.write("assets:\n")
+    for i in range(10000):
+        f.write("  - name: a%d\n    target: 127.%d.%d.%d\n    approvedPorts: [80, 443]\n" % (i, 1 + i // 65536, (i // 256) % 256, i % 256))
+PY
+start=$(date +%s%N)
+pg_expect_exit 0 "10,000-asset manifest validates" "$PG_BIN" validate -m "$PG_TMP/big.yaml"
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+echo "validate 10,000 assets: ${ms} ms"
+[ "$ms" -lt 5000 ] && pg_ok "validate within 5 s" || pg_fail "validate took $ms ms"
+pg_assert_grep "asset count" "valid, 10000 assets" "$PG_TMP/out"
+
+# evidence to an unwritable place: error, and no half-written file
+printf 'assets:\n  - target: 127.0.0.1\n    approvedPorts: [1]\n    ports: [1]\n' >"$PG_TMP/ok.yaml"
+pg_expect_exit 3 "unwritable --out is could-not-check" \
+	"$PG_BIN" check -m "$PG_TMP/ok.yaml" --out "$PG_TMP/missing-dir/ev.json" --timeout-ms 200
+pg_assert_grep "says why" "cannot write evidence" "$PG_TMP/err"
+pg_done

@@ -1,0 +1,64 @@
+# common.sh - shared helpers for end-to-end tests (sourced; POSIX sh + bash-isms avoided).
+# Every test: real binary ($PG_BIN), real listeners on loopback, cleanup on exit.
+set -eu
+: "${PG_BIN:?PG_BIN must point at the built portgate binary}"
+: "${PG_SRCDIR:?PG_SRCDIR must point at the source tree}"
+PG_TOOLS="$PG_SRCDIR/tests/tools"
+PG_TMP=$(mktemp -d "${TMPDIR:-/tmp}/pg-e2e.XXXXXX")
+PG_CLEANUP=""
+PG_FAILS=0
+
+pg_on_exit() { PG_CLEANUP="$1; $PG_CLEANUP"; }
+pg_cleanup() {
+	eval "$PG_CLEANUP" >/dev/null 2>&1 || true
+	rm -rf "$PG_TMP"
+}
+trap pg_cleanup EXIT
+trap 'exit 1' INT TERM
+
+pg_skip() { echo "SKIP: $*"; exit 77; }
+pg_fail() { echo "FAIL: $*" >&2; PG_FAILS=$((PG_FAILS + 1)); }
+pg_ok() { echo "ok: $*"; }
+pg_done() {
+	if [ "$PG_FAILS" -ne 0 ]; then echo "$PG_FAILS check(s) failed" >&2; exit 1; fi
+	exit 0
+}
+
+# pg_listen NAME SPEC... : start tests/tools/listen.py; ports land in $PG_TMP/NAME.ports
+pg_listen() {
+	name=$1; shift
+	python3 "$PG_TOOLS/listen.py" "$PG_TMP/$name.ports" "$@" &
+	pg_on_exit "kill $!"
+	i=0
+	while [ ! -s "$PG_TMP/$name.ports" ]; do
+		i=$((i + 1)); [ $i -le 100 ] || { echo "listener $name did not start" >&2; exit 1; }
+		sleep 0.05
+	done
+}
+# pg_port NAME N : the N-th (1-based) port of listener NAME
+pg_port() { sed -n "${2}p" "$PG_TMP/$1.ports"; }
+
+# A port on 127.0.0.1 with nothing listening (bound then released).
+pg_closed_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# pg_json FILE EXPR : evaluate a Python expression over the JSON document `d`.
+pg_json() {
+	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); v=eval(sys.argv[2]); print(json.dumps(v) if isinstance(v,(dict,list,bool)) or v is None else v)' "$1" "$2"
+}
+
+# pg_expect_exit CODE DESC CMD... : run CMD, compare its exit status.
+pg_expect_exit() {
+	want=$1; desc=$2; shift 2
+	set +e; "$@" >"$PG_TMP/out" 2>"$PG_TMP/err"; got=$?; set -e
+	if [ "$got" -eq "$want" ]; then pg_ok "$desc (exit $got)"
+	else pg_fail "$desc: exit $got, want $want"; sed 's/^/  | /' "$PG_TMP/out" "$PG_TMP/err" >&2; fi
+}
+
+pg_assert_eq() { # DESC GOT WANT
+	if [ "$2" = "$3" ]; then pg_ok "$1"; else pg_fail "$1: got '$2', want '$3'"; fi
+}
+pg_assert_grep() { # DESC PATTERN FILE
+	if grep -q -- "$2" "$3"; then pg_ok "$1"; else pg_fail "$1: '$2' not in $3"; sed 's/^/  | /' "$3" >&2; fi
+}

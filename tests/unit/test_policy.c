@@ -1,0 +1,374 @@
+/* test_policy.c - decision matrix, overrides, monitor mode, fingerprints, verdicts. */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "policy.h"
+
+struct fixture {
+	struct pg_asset asset;
+	struct pg_resolution res;
+	struct pg_scan_target scan;
+	struct pg_port_result results[4];
+	uint16_t ports[4];
+};
+
+static void fixture_init(struct fixture *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->asset.name = "app";
+	f->asset.target = "app.test";
+	f->asset.line = 7;
+	pg_ports_add(&f->asset.approved, 80);
+	pg_ports_add(&f->asset.approved, 443);
+	f->res.ok = true;
+	f->res.naddrs = 1;
+	f->res.addrs = pg_xcalloc(1, sizeof(struct pg_addr));
+	ck_assert(pg_addr_parse_literal("127.0.0.1", 0, &f->res.addrs[0]));
+	f->scan.addr = f->res.addrs[0];
+	f->scan.results = f->results;
+}
+
+static void fixture_clear(struct fixture *f)
+{
+	pg_ports_clear(&f->asset.approved);
+	pg_ports_clear(&f->asset.tls_ports);
+	free(f->res.addrs);
+	for (size_t i = 0; i < f->scan.nports; i++)
+		json_decref(f->results[i].probe);
+}
+
+static void add_port(struct fixture *f, uint16_t port, enum pg_port_state st)
+{
+	struct pg_port_result *r = &f->results[f->scan.nports];
+
+	r->port = port;
+	r->state = st;
+	r->reason = st == PG_PORT_OPEN ? "syn-ack" : "no-response";
+	f->ports[f->scan.nports++] = port;
+	f->scan.ports = f->ports;
+}
+
+static json_t *evaluate(struct fixture *f, bool *unchecked)
+{
+	struct pg_asset_outcome o = { &f->asset, &f->res, &f->scan };
+	return pg_policy_evaluate(&o, unchecked);
+}
+
+static const char *rule_of(json_t *findings, size_t i)
+{
+	return json_string_value(json_object_get(json_array_get(findings, i), "rule"));
+}
+
+START_TEST(approved_open_passes)
+{
+	struct fixture f;
+	bool u;
+	json_t *fs;
+
+	fixture_init(&f);
+	add_port(&f, 80, PG_PORT_OPEN);
+	add_port(&f, 443, PG_PORT_OPEN);
+	fs = evaluate(&f, &u);
+	ck_assert_uint_eq(json_array_size(fs), 0);
+	ck_assert(!u);
+	json_decref(fs);
+	fixture_clear(&f);
+}
+END_TEST
+
+START_TEST(unapproved_open_fails)
+{
+	struct fixture f;
+	bool u;
+	json_t *fs, *x;
+
+	fixture_init(&f);
+	add_port(&f, 80, PG_PORT_OPEN);
+	add_port(&f, 8080, PG_PORT_OPEN);
+	fs = evaluate(&f, &u);
+	ck_assert_uint_eq(json_array_size(fs), 1);
+	x = json_array_get(fs, 0);
+	ck_assert_str_eq(rule_of(fs, 0), "port-unapproved-open");
+	ck_assert_int_eq(json_integer_value(json_object_get(x, "port")), 8080);
+	ck_assert_str_eq(json_string_value(json_object_get(x, "defaultAction")), "fail");
+	ck_assert_str_eq(json_string_value(json_object_get(x, "ip")), "127.0.0.1");
+	json_decref(fs);
+	fixture_clear(&f);
+}
+END_TEST
+
+START_TEST(approved_filtered_and_closed_warn)
+{
+	struct fixture f;
+	bool u;
+	json_t *fs;
+
+	fixture_init(&f);
+	add_port(&f, 80, PG_PORT_FILTERED);
+	add_port(&f, 443, PG_PORT_CLOSED);
+	add_port(&f, 22, PG_PORT_FILTERED); /* unapproved and filtered: nothing to say */
+	fs = evaluate(&f, &u);
+	ck_assert_uint_eq(json_array_size(fs), 2);
+	ck_assert_str_eq(rule_of(fs, 0), "port-approved-filtered");
+	ck_assert_str_eq(rule_of(fs, 1), "port-approved-closed");
+	json_decref(fs);
+	fixture_clear(&f);
+}
+END_TEST
+
+START_TEST(invalid_certificate_fails_with_reasons)
+{
+	struct fixture f;
+	bool u;
+	json_t *fs;
+	const char *reason;
+
+	fixture_init(&f);
+	add_port(&f, 443, PG_PORT_OPEN);
+	f.results[0].probe = json_pack("{s:s, s:{s:b, s:[s, s]}}", "service", "https", "certificate",
+				       "valid", 0, "reasons", "expired", "hostname-mismatch");
+	fs = evaluate(&f, &u);
+	ck_assert_uint_eq(json_array_size(fs), 1);
+	ck_assert_str_eq(rule_of(fs, 0), "tls-certificate-invalid");
+	reason = json_string_value(json_object_get(json_array_get(fs, 0), "reason"));
+	ck_assert_ptr_nonnull(strstr(reason, "expired, hostname-mismatch"));
+	json_decref(fs);
+	fixture_clear(&f);
+}
+END_TEST
+
+START_TEST(tls_port_speaking_plaintext)
+{
+	struct fixture f;
+	bool u;
+	json_t *fs;
+
+	fixture_init(&f);
+	pg_ports_add(&f.asset.tls_ports, 443);
+	add_port(&f, 443, PG_PORT_OPEN);
+	f.results[0].probe = json_pack("{s:s, s:b, s:b}", "service", "http", "tlsExpected", 1, "speaksTls", 0);
+	fs = evaluate(&f, &u);
+	ck_assert_uint_eq(json_array_size(fs), 1);
+	ck_assert_str_eq(rule_of(fs, 0), "tls-not-offered");
+	json_decref(fs);
+	fixture_clear(&f);
+}
+END_TEST
+
+START_TEST(unresolved_is_could_not_check)
+{
+	struct fixture f;
+	bool u;
+	json_t *fs;
+	struct pg_asset_outcome o;
+
+	fixture_init(&f);
+	f.res.ok = false;
+	f.res.error = "NXDOMAIN (name does not exist)";
+	o = (struct pg_asset_outcome){ &f.asset, &f.res, NULL };
+	fs = pg_policy_evaluate(&o, &u);
+	ck_assert(u);
+	ck_assert_str_eq(rule_of(fs, 0), "dns-unresolved");
+	json_decref(fs);
+	fixture_clear(&f);
+}
+END_TEST
+
+START_TEST(scan_error_is_could_not_check)
+{
+	struct fixture f;
+	bool u;
+	json_t *fs;
+
+	fixture_init(&f);
+	add_port(&f, 80, PG_PORT_ERROR);
+	f.results[0].reason = "net-unreachable";
+	fs = evaluate(&f, &u);
+	ck_assert(u);
+	ck_assert_str_eq(rule_of(fs, 0), "scan-error");
+	json_decref(fs);
+	fixture_clear(&f);
+}
+END_TEST
+
+START_TEST(network_outside_cidr)
+{
+	struct fixture f;
+	bool u;
+	json_t *fs;
+	struct pg_cidr nets[1];
+
+	fixture_init(&f);
+	ck_assert(pg_cidr_parse("10.0.0.0/8", &nets[0]));
+	f.asset.networks = nets;
+	f.asset.nnetworks = 1;
+	fs = evaluate(&f, &u);
+	ck_assert_uint_eq(json_array_size(fs), 1);
+	ck_assert_str_eq(rule_of(fs, 0), "network-unexpected");
+	json_decref(fs);
+	ck_assert(pg_cidr_parse("127.0.0.0/8", &nets[0]));
+	fs = evaluate(&f, &u);
+	ck_assert_uint_eq(json_array_size(fs), 0);
+	json_decref(fs);
+	fixture_clear(&f);
+}
+END_TEST
+
+/* A report with one asset whose findings come from evaluate(). */
+static json_t *report_for(json_t *findings, bool unchecked)
+{
+	json_t *asset = json_pack("{s:s, s:s, s:b, s:o}", "name", "app", "target", "app.test",
+				  "couldNotCheck", unchecked, "findings", findings);
+	return json_pack("{s:{}, s:[o]}", "run", "assets", asset);
+}
+
+static int finalize(struct pg_manifest *m, struct pg_asset *a, enum pg_mode mode, json_t *rep)
+{
+	const struct pg_asset *list[1] = { a };
+	return pg_policy_finalize(m, list, mode, rep);
+}
+
+START_TEST(overrides_environment_and_asset)
+{
+	struct fixture f;
+	struct pg_manifest m = { 0 };
+	struct pg_rule_override glob = { "port-approved-filtered", PG_ACTION_PASS };
+	struct pg_rule_override prod = { "port-approved-filtered", PG_ACTION_FAIL };
+	struct pg_rule_override mine = { "port-approved-filtered", PG_ACTION_WARN };
+	__typeof__(*m.envs) env = { "production", { &prod, 1 } };
+	bool u;
+	json_t *rep;
+
+	fixture_init(&f);
+	add_port(&f, 80, PG_PORT_FILTERED);
+	m.rules = (struct pg_overrides){ &glob, 1 };
+	m.envs = &env;
+	m.nenvs = 1;
+	/* global says pass: the finding is dropped, verdict pass */
+	rep = report_for(evaluate(&f, &u), u);
+	ck_assert_int_eq(finalize(&m, &f.asset, PG_MODE_ENFORCE, rep), PG_EXIT_PASS);
+	ck_assert_uint_eq(json_array_size(json_object_get(json_array_get(json_object_get(rep, "assets"), 0), "findings")), 0);
+	json_decref(rep);
+	/* production environment says fail */
+	f.asset.environment = "production";
+	rep = report_for(evaluate(&f, &u), u);
+	ck_assert_int_eq(finalize(&m, &f.asset, PG_MODE_ENFORCE, rep), PG_EXIT_POLICY);
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(rep, "run"), "verdict")), "fail");
+	/* monitor mode reports the failure but does not fail */
+	json_decref(rep);
+	rep = report_for(evaluate(&f, &u), u);
+	ck_assert_int_eq(finalize(&m, &f.asset, PG_MODE_MONITOR, rep), PG_EXIT_PASS);
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(rep, "run"), "verdict")), "fail");
+	json_decref(rep);
+	/* the asset's own policy wins over its environment */
+	f.asset.overrides = (struct pg_overrides){ &mine, 1 };
+	rep = report_for(evaluate(&f, &u), u);
+	ck_assert_int_eq(finalize(&m, &f.asset, PG_MODE_ENFORCE, rep), PG_EXIT_PASS);
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(rep, "run"), "verdict")), "warn");
+	json_decref(rep);
+	fixture_clear(&f);
+}
+END_TEST
+
+START_TEST(unchecked_exit_3_unless_failed)
+{
+	struct fixture f;
+	struct pg_manifest m = { 0 };
+	bool u;
+	json_t *rep;
+	struct pg_asset_outcome o;
+
+	fixture_init(&f);
+	f.res.ok = false;
+	o = (struct pg_asset_outcome){ &f.asset, &f.res, NULL };
+	rep = report_for(pg_policy_evaluate(&o, &u), u);
+	ck_assert_int_eq(finalize(&m, &f.asset, PG_MODE_ENFORCE, rep), PG_EXIT_UNCHECKED);
+	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(json_object_get(rep, "run"), "summary"), "couldNotCheck")), 1);
+	json_decref(rep);
+	/* monitor mode still says it could not check */
+	rep = report_for(pg_policy_evaluate(&o, &u), u);
+	ck_assert_int_eq(finalize(&m, &f.asset, PG_MODE_MONITOR, rep), PG_EXIT_UNCHECKED);
+	json_decref(rep);
+	fixture_clear(&f);
+}
+END_TEST
+
+START_TEST(plugin_findings_get_actions_and_fingerprints)
+{
+	struct fixture f;
+	struct pg_manifest m = { 0 };
+	struct pg_rule_override hdr = { "headers-missing-hsts", PG_ACTION_FAIL };
+	json_t *rep, *fs = json_array(), *x;
+
+	fixture_init(&f);
+	json_array_append_new(fs, json_pack("{s:s, s:s, s:s}", "rule", "headers-missing-hsts",
+					    "defaultAction", "warn", "source", "headers"));
+	json_array_append_new(fs, json_pack("{s:s}", "rule", "cmdb-unknown-asset"));
+	rep = report_for(fs, false);
+	ck_assert_int_eq(finalize(&m, &f.asset, PG_MODE_ENFORCE, rep), PG_EXIT_PASS);
+	x = json_object_get(json_array_get(json_object_get(rep, "assets"), 0), "findings");
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(x, 0), "action")), "warn");
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(x, 1), "action")), "warn");
+	ck_assert_uint_eq(strlen(json_string_value(json_object_get(json_array_get(x, 0), "fingerprint"))), 16);
+	json_decref(rep);
+	m.rules = (struct pg_overrides){ &hdr, 1 };
+	fs = json_array();
+	json_array_append_new(fs, json_pack("{s:s, s:s}", "rule", "headers-missing-hsts", "defaultAction", "warn"));
+	rep = report_for(fs, false);
+	ck_assert_int_eq(finalize(&m, &f.asset, PG_MODE_ENFORCE, rep), PG_EXIT_POLICY);
+	json_decref(rep);
+	fixture_clear(&f);
+}
+END_TEST
+
+START_TEST(fingerprint_is_stable_and_distinct)
+{
+	char a[17], b[17], c[17], d[17];
+
+	pg_fingerprint("port-unapproved-open", "app.test", "127.0.0.1", 8080, a);
+	pg_fingerprint("port-unapproved-open", "app.test", "127.0.0.1", 8080, b);
+	pg_fingerprint("port-unapproved-open", "app.test", "127.0.0.1", 8081, c);
+	pg_fingerprint("port-approved-closed", "app.test", "127.0.0.1", 8080, d);
+	ck_assert_str_eq(a, b);
+	ck_assert_str_ne(a, c);
+	ck_assert_str_ne(a, d);
+	ck_assert_uint_eq(strlen(a), 16);
+	/* pinned value: the fingerprint is a contract with ticket systems */
+	char hex[65];
+	static const char in[] = "v1\0port-unapproved-open\0app.test\0127.0.0.1\0tcp/8080";
+	pg_sha256_hex(in, sizeof(in) - 1, hex);
+	ck_assert(!strncmp(a, hex, 16));
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("policy");
+	TCase *tc = tcase_create("policy");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, approved_open_passes);
+	tcase_add_test(tc, unapproved_open_fails);
+	tcase_add_test(tc, approved_filtered_and_closed_warn);
+	tcase_add_test(tc, invalid_certificate_fails_with_reasons);
+	tcase_add_test(tc, tls_port_speaking_plaintext);
+	tcase_add_test(tc, unresolved_is_could_not_check);
+	tcase_add_test(tc, scan_error_is_could_not_check);
+	tcase_add_test(tc, network_outside_cidr);
+	tcase_add_test(tc, overrides_environment_and_asset);
+	tcase_add_test(tc, unchecked_exit_3_unless_failed);
+	tcase_add_test(tc, plugin_findings_get_actions_and_fingerprints);
+	tcase_add_test(tc, fingerprint_is_stable_and_distinct);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}

@@ -1,0 +1,108 @@
+/* test_util.c - strict number parsing, atomic writes, redaction, ids. */
+#include "config.h"
+
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "evidence.h"
+#include "log.h"
+#include "util.h"
+
+START_TEST(parse_ulong_is_strict)
+{
+	unsigned long v;
+
+	ck_assert(pg_parse_ulong("443", 65535, &v) && v == 443);
+	ck_assert(!pg_parse_ulong("", 65535, &v));
+	ck_assert(!pg_parse_ulong("-1", 65535, &v));
+	ck_assert(!pg_parse_ulong("+1", 65535, &v));
+	ck_assert(!pg_parse_ulong(" 1", 65535, &v));
+	ck_assert(!pg_parse_ulong("1x", 65535, &v));
+	ck_assert(!pg_parse_ulong("65536", 65535, &v));
+	ck_assert(!pg_parse_ulong("99999999999999999999999", (unsigned long)-1, &v));
+}
+END_TEST
+
+START_TEST(atomic_write_replaces_whole_file)
+{
+	char dir[] = "/tmp/pg-util-XXXXXX", *path, *back;
+	size_t len;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	path = pg_xasprintf("%s/evidence.json", dir);
+	ck_assert_int_eq(pg_write_file_atomic(path, "old", 3), 0);
+	ck_assert_int_eq(pg_write_file_atomic(path, "new content", 11), 0);
+	back = pg_read_file(path, 1024, &len);
+	ck_assert_str_eq(back, "new content");
+	ck_assert_uint_eq(len, 11);
+	free(back);
+	/* a directory that does not exist: error, nothing written */
+	char *bad = pg_xasprintf("%s/missing/x.json", dir);
+	ck_assert_int_lt(pg_write_file_atomic(bad, "x", 1), 0);
+	ck_assert_int_ne(access(bad, F_OK), 0);
+	free(bad);
+	/* a too-large file is refused on read */
+	ck_assert_ptr_null(pg_read_file(path, 4, &len));
+	unlink(path);
+	rmdir(dir);
+	free(path);
+}
+END_TEST
+
+START_TEST(redact_url_hides_tokens)
+{
+	char *r = pg_redact_url("https://user:s3cret@hooks.example/services/T000/B000?token=abc#x");
+
+	ck_assert_ptr_null(strstr(r, "s3cret"));
+	ck_assert_ptr_null(strstr(r, "abc"));
+	ck_assert_str_eq(r, "https://***@hooks.example/services/T000/B000?***");
+	free(r);
+	r = pg_redact_url("http://127.0.0.1:8080/hook");
+	ck_assert_str_eq(r, "http://127.0.0.1:8080/hook");
+	free(r);
+}
+END_TEST
+
+START_TEST(ids_and_times)
+{
+	char id[64], ts[32];
+
+	pg_evidence_id("scan", 1795773300123ull, id, sizeof(id));
+	ck_assert(!strncmp(id, "scan_20261127T095500Z_", 22));
+	ck_assert_uint_eq(strlen(id), strlen("scan_20261127T095500Z_") + 8);
+	pg_iso8601_ms(1795773300123ull, ts);
+	ck_assert_str_eq(ts, "2026-11-27T09:55:00.123Z");
+}
+END_TEST
+
+START_TEST(sha256_vector)
+{
+	char hex[65];
+
+	pg_sha256_hex("abc", 3, hex);
+	ck_assert_str_eq(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("util");
+	TCase *tc = tcase_create("util");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, parse_ulong_is_strict);
+	tcase_add_test(tc, atomic_write_replaces_whole_file);
+	tcase_add_test(tc, redact_url_hides_tokens);
+	tcase_add_test(tc, ids_and_times);
+	tcase_add_test(tc, sha256_vector);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
