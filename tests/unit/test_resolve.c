@@ -118,7 +118,8 @@ static pid_t spawn_dnsmasq(const char *conf)
 			dup2(null, 1);
 			dup2(null, 2);
 		}
-		execlp("dnsmasq", "dnsmasq", "--no-daemon", arg, "--log-facility=-", (char *)NULL);
+		execlp("dnsmasq", "dnsmasq", "--no-daemon", "--pid-file", arg, "--log-facility=-",
+		       (char *)NULL);
 		_exit(127);
 	}
 	return pid;
