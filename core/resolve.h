@@ -27,8 +27,9 @@ struct pg_addr {
 struct pg_resolution {
 	bool is_literal;        /* target was an IP literal, no DNS used */
 	bool ok;                /* at least one address */
-	char *error;            /* owned, when !ok: "NXDOMAIN", "no A/AAAA records", "timeout", ... */
-	char **cnames;          /* owned, CNAME chain in order (target -> ... -> canonical) */
+	char *error;            /* owned, when !ok: human text, see docs/resolve.md */
+	char **cnames;          /* owned, CNAME chain in order: target -> cnames[0] -> ... ->
+				 * cnames[n-1] (canonical); the target itself is not included */
 	size_t ncnames;
 	struct pg_addr *addrs;  /* owned, A records first then AAAA, in answer order */
 	size_t naddrs;
