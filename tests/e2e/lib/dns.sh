@@ -1,7 +1,7 @@
 # tests/e2e/lib/dns.sh - a local DNS server for end-to-end tests (owner: resolve).
 #
-# Source it, then:
-#   trap 'dns_stop' EXIT            # (add your own cleanup to the same trap)
+# Source it (after common.sh; safe under set -eu), then:
+#   pg_on_exit dns_stop             # or: trap 'dns_stop' EXIT
 #   dns_start --host-record=www.example.test,127.0.0.1 \
 #             --host-record=v6.example.test,::1 \
 #             --cname=alias.example.test,mid.example.test \
@@ -17,7 +17,8 @@
 # --txt-record) answers "no A or AAAA records".
 #
 # dns_start_silent starts a UDP socket that reads nothing and never answers
-# (for DNS timeout tests); it sets DNS_PORT and DNS_SERVER the same way.
+# (for DNS timeout tests); it sets DNS_SILENT_SERVER ("127.0.0.1:PORT") and
+# DNS_SILENT_PORT, so it can run next to dns_start.
 #
 # dns_stop stops whatever was started and removes the temporary files.
 
@@ -25,6 +26,8 @@ DNS_PORT=
 DNS_SERVER=
 DNS_PID=
 DNS_SILENT_PID=
+DNS_SILENT_PORT=
+DNS_SILENT_SERVER=
 DNS_DIR=
 
 _dns_tmpdir() {
@@ -58,7 +61,7 @@ except OSError:
 EOF
 }
 
-# dns_start [dnsmasq options...]
+# dns_start [dnsmasq options...]  (call it directly, not in $(...): it keeps state)
 dns_start() {
 	command -v dnsmasq >/dev/null 2>&1 || {
 		echo "dns_start: dnsmasq not installed (apt-get install dnsmasq-base)" >&2
@@ -84,8 +87,8 @@ dns_start() {
 			fi
 			sleep 0.1
 		done
-		kill "$DNS_PID" 2>/dev/null
-		wait "$DNS_PID" 2>/dev/null
+		kill "$DNS_PID" 2>/dev/null || true
+		wait "$DNS_PID" 2>/dev/null || true
 		DNS_PID=
 	done
 	echo "dns_start: dnsmasq did not come up; its log:" >&2
@@ -117,23 +120,23 @@ EOF
 		echo "dns_start_silent: the silent server did not start" >&2
 		return 1
 	}
-	DNS_PORT=$(cat "$DNS_DIR/silent.port")
-	DNS_SERVER="127.0.0.1:$DNS_PORT"
+	DNS_SILENT_PORT=$(cat "$DNS_DIR/silent.port")
+	DNS_SILENT_SERVER="127.0.0.1:$DNS_SILENT_PORT"
 }
 
 # Print what dnsmasq was asked (for debugging a failing test).
 dns_log() {
-	[ -n "$DNS_DIR" ] && cat "$DNS_DIR/dnsmasq.log" 2>/dev/null
+	if [ -n "$DNS_DIR" ]; then cat "$DNS_DIR/dnsmasq.log" 2>/dev/null || true; fi
 }
 
 dns_stop() {
 	for _dns_p in $DNS_PID $DNS_SILENT_PID; do
-		kill "$_dns_p" 2>/dev/null
-		wait "$_dns_p" 2>/dev/null
+		kill "$_dns_p" 2>/dev/null || true
+		wait "$_dns_p" 2>/dev/null || true
 	done
 	DNS_PID=
 	DNS_SILENT_PID=
-	[ -n "$DNS_DIR" ] && rm -rf "$DNS_DIR"
+	if [ -n "$DNS_DIR" ]; then rm -rf "$DNS_DIR"; fi
 	DNS_DIR=
 	return 0
 }
