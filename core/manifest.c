@@ -243,10 +243,11 @@ static size_t edit_distance(const char *a, const char *b)
 static const char *closest(const char *key, const char *const *names)
 {
 	const char *best = NULL;
-	size_t best_d = SIZE_MAX, limit = strlen(key) / 3;
+	size_t len = strlen(key), best_d = SIZE_MAX, limit = len / 3;
 
+	/* Short keys only tolerate one typo, or "MX" would suggest "A". */
 	if (limit < 2)
-		limit = 2;
+		limit = len <= 3 ? 1 : 2;
 	for (; *names; names++) {
 		size_t d = edit_distance(key, *names);
 		if (d < best_d) {
@@ -797,9 +798,10 @@ struct field_set {
 	bool own[F_COUNT];
 };
 
-/* Collect the fields of a map; unknown keys are errors. */
+/* Collect the fields of a map; unknown keys are errors, and so are target
+ * and name in defaults (they identify one asset). */
 static void collect_fields(struct ctx *c, const struct pg_node *map, const char *where,
-			   struct field_set *fs)
+			   bool is_defaults, struct field_set *fs)
 {
 	size_t i;
 
@@ -810,9 +812,39 @@ static void collect_fields(struct ctx *c, const struct pg_node *map, const char 
 			unknown_field(c, map->keys[i], where, asset_field_names);
 			continue;
 		}
+		if (is_defaults && (f == F_TARGET || f == F_NAME)) {
+			err(c, map->keys[i], where, "'%s' cannot have a default (it names one asset)",
+			    field_defs[f].name);
+			continue;
+		}
 		fs->node[f] = map->items[i];
 		fs->own[f] = true;
 	}
+}
+
+/* Apply the fields of map in the order they are written (so errors come in
+ * line order), then the defaults the map does not override, quietly. */
+static void apply_fields(struct ctx *c, struct pg_asset *a, const struct pg_node *map,
+			 const char *where, const struct field_set *fs, struct port_fields *pf)
+{
+	char fwhere[128];
+	size_t i;
+	int f;
+
+	for (i = 0; i < map->n; i++) {
+		f = field_lookup(map->keys[i]->scalar);
+		if (f < 0 || !fs->own[f] || fs->node[f] != map->items[i] || is_null(fs->node[f]))
+			continue;
+		snprintf(fwhere, sizeof(fwhere), "%s.%s", where, field_defs[f].name);
+		apply_field(c, a, f, fs->node[f], fwhere, pf);
+	}
+	c->quiet = true;
+	for (f = 0; f < F_COUNT; f++) {
+		if (fs->own[f] || is_null(fs->node[f]))
+			continue;
+		apply_field(c, a, f, fs->node[f], "defaults", pf);
+	}
+	c->quiet = false;
 }
 
 /* Candidates = ports (asset or default), else the built-in list; plus approved. */
@@ -853,8 +885,7 @@ static bool load_asset(struct ctx *c, const struct pg_node *n, size_t idx,
 	struct field_set fs = *defaults;
 	struct port_fields pf = { 0 };
 	size_t before = c->nerr;
-	char where[64], fwhere[128];
-	int f;
+	char where[64];
 
 	snprintf(where, sizeof(where), "assets[%zu]", idx);
 	memset(a, 0, sizeof(*a));
@@ -864,16 +895,9 @@ static bool load_asset(struct ctx *c, const struct pg_node *n, size_t idx,
 		return false;
 	}
 	memset(fs.own, 0, sizeof(fs.own));
-	collect_fields(c, n, where, &fs);
+	collect_fields(c, n, where, false, &fs);
 	a->fields = json_object();
-	for (f = 0; f < F_COUNT; f++) {
-		if (is_null(fs.node[f]))
-			continue;
-		snprintf(fwhere, sizeof(fwhere), "%s.%s", where, field_defs[f].name);
-		c->quiet = !fs.own[f];
-		apply_field(c, a, f, fs.node[f], fwhere, &pf);
-		c->quiet = false;
-	}
+	apply_fields(c, a, n, where, &fs, &pf);
 	if (!a->target && is_null(fs.node[F_TARGET]))
 		err(c, n, where, "missing required field 'target'");
 	if (!a->name && a->target) {
@@ -935,32 +959,16 @@ static void load_defaults(struct ctx *c, const struct pg_node *n, struct field_s
 {
 	struct pg_asset scratch = { 0 };
 	struct port_fields pf = { 0 };
-	char where[64];
-	int f;
 
 	if (n->kind != PG_NODE_MAP) {
 		wrong_type(c, n, "defaults", "a map of asset fields");
 		return;
 	}
-	collect_fields(c, n, "defaults", fs);
-	for (f = F_TARGET; f <= F_NAME; f++) {
-		if (fs->own[f]) {
-			size_t i;
-			for (i = 0; i < n->n && strcmp(n->keys[i]->scalar, field_defs[f].name); i++)
-				;
-			err(c, n->keys[i], "defaults", "'%s' cannot have a default (it names one asset)",
-			    field_defs[f].name);
-			fs->node[f] = NULL;
-		}
-	}
-	/* Validate each default once, with errors naming defaults.X. */
+	/* Validate each default once, into a scratch asset, with errors naming
+	 * defaults.X; assets then re-apply them quietly. */
+	collect_fields(c, n, "defaults", true, fs);
 	scratch.fields = json_object();
-	for (f = 0; f < F_COUNT; f++) {
-		if (is_null(fs->node[f]))
-			continue;
-		snprintf(where, sizeof(where), "defaults.%s", field_defs[f].name);
-		apply_field(c, &scratch, f, fs->node[f], where, &pf);
-	}
+	apply_fields(c, &scratch, n, "defaults", fs, &pf);
 	finish_ports(&scratch, &pf);
 	asset_clear(&scratch);
 }

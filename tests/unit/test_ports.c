@@ -1,0 +1,179 @@
+/* test_ports.c - port list parsing, merging and the built-in candidate list. */
+#include "config.h"
+
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ports.h"
+#include "util.h"
+
+static void assert_list(const struct pg_portlist *pl, const uint16_t *want, size_t n)
+{
+	size_t i;
+
+	ck_assert_uint_eq(pl->n, n);
+	for (i = 0; i < n; i++)
+		ck_assert_uint_eq(pl->v[i], want[i]);
+}
+
+START_TEST(parse_ok)
+{
+	struct pg_portlist pl;
+	char err[128];
+	static const uint16_t a[] = { 80, 443, 8000, 8001, 8002, 8003, 8004, 8005, 8006, 8007,
+				      8008, 8009, 8010 };
+	static const uint16_t b[] = { 80, 443 };
+	static const uint16_t c[] = { 20, 21, 22, 23, 24, 25 };
+
+	ck_assert(pg_ports_parse("80,443,8000-8010", &pl, err, sizeof(err)));
+	assert_list(&pl, a, PG_ARRAY_LEN(a));
+	pg_ports_clear(&pl);
+
+	ck_assert(pg_ports_parse(" 443 , 80", &pl, err, sizeof(err)));
+	assert_list(&pl, b, PG_ARRAY_LEN(b));
+	pg_ports_clear(&pl);
+
+	ck_assert(pg_ports_parse("22,22,20-25,25", &pl, err, sizeof(err)));
+	assert_list(&pl, c, PG_ARRAY_LEN(c));
+	pg_ports_clear(&pl);
+
+	ck_assert(pg_ports_parse("1-65535", &pl, err, sizeof(err)));
+	ck_assert_uint_eq(pl.n, 65535);
+	ck_assert_uint_eq(pl.v[0], 1);
+	ck_assert_uint_eq(pl.v[65534], 65535);
+	pg_ports_clear(&pl);
+
+	ck_assert(pg_ports_parse("65535,1,7-7", &pl, err, sizeof(err)));
+	ck_assert_uint_eq(pl.n, 3);
+	ck_assert_uint_eq(pl.v[1], 7);
+	pg_ports_clear(&pl);
+}
+END_TEST
+
+static const struct {
+	const char *spec, *msg;
+} bad_specs[] = {
+	{ "0", "port 0 is outside 1-65535" },
+	{ "65536", "port 65536 is outside 1-65535" },
+	{ "80,70000", "port 70000 is outside 1-65535" },
+	{ "99999999999999999999999999", "is outside 1-65535" },
+	{ "a", "'a' is not a port number" },
+	{ "80a", "'80a' is not a port number" },
+	{ "-1", "is not a port range" },
+	{ "+80", "'+80' is not a port number" },
+	{ "10-5", "range 10-5 is reversed" },
+	{ "", "empty port list" },
+	{ ",80", "empty item" },
+	{ "80,", "empty item" },
+	{ "80,,443", "empty item" },
+	{ "5-", "is not a port range" },
+	{ "1-2-3", "is not a port number" },
+	{ "80 443", "is not a port number" },
+	{ "0-10", "port 0 is outside 1-65535" },
+	{ "1-65536", "port 65536 is outside 1-65535" },
+};
+
+START_TEST(parse_errors)
+{
+	struct pg_portlist pl = { (uint16_t *)1, 99 }; /* must be reset to empty */
+	char err[128] = "";
+
+	ck_assert_msg(!pg_ports_parse(bad_specs[_i].spec, &pl, err, sizeof(err)), "accepted '%s'",
+		      bad_specs[_i].spec);
+	ck_assert_msg(strstr(err, bad_specs[_i].msg), "'%s': got '%s', want '%s'",
+		      bad_specs[_i].spec, err, bad_specs[_i].msg);
+	ck_assert_ptr_null(pl.v);
+	ck_assert_uint_eq(pl.n, 0);
+}
+END_TEST
+
+START_TEST(add_has_merge_copy)
+{
+	struct pg_portlist a = { 0 }, b = { 0 }, c;
+	static const uint16_t want_a[] = { 1, 80, 443, 65535 };
+	static const uint16_t want_m[] = { 1, 22, 80, 443, 8080, 65535 };
+
+	pg_ports_add(&a, 443);
+	pg_ports_add(&a, 80);
+	pg_ports_add(&a, 65535);
+	pg_ports_add(&a, 1);
+	pg_ports_add(&a, 80); /* duplicate */
+	assert_list(&a, want_a, PG_ARRAY_LEN(want_a));
+	ck_assert(pg_ports_has(&a, 443));
+	ck_assert(!pg_ports_has(&a, 444));
+	ck_assert(!pg_ports_has(&b, 1));
+
+	pg_ports_add(&b, 8080);
+	pg_ports_add(&b, 22);
+	pg_ports_add(&b, 80);
+	pg_ports_copy(&c, &a);
+	pg_ports_merge(&a, &b);
+	assert_list(&a, want_m, PG_ARRAY_LEN(want_m));
+	/* The copy is independent of the merged original. */
+	assert_list(&c, want_a, PG_ARRAY_LEN(want_a));
+
+	pg_ports_merge(&c, NULL);
+	assert_list(&c, want_a, PG_ARRAY_LEN(want_a));
+	pg_ports_clear(&a);
+	pg_ports_clear(&b);
+	pg_ports_clear(&c);
+	ck_assert_ptr_null(a.v);
+	ck_assert_uint_eq(a.n, 0);
+
+	/* Merging into an empty list, and copying an empty list. */
+	pg_ports_add(&b, 7);
+	pg_ports_merge(&a, &b);
+	ck_assert_uint_eq(a.n, 1);
+	pg_ports_clear(&b);
+	pg_ports_copy(&c, &b);
+	ck_assert_uint_eq(c.n, 0);
+	ck_assert_ptr_null(c.v);
+	pg_ports_clear(&a);
+}
+END_TEST
+
+START_TEST(default_candidates)
+{
+	static const uint16_t must[] = { 21, 22, 23, 25, 53, 80, 110, 111, 135, 139, 143, 443,
+					 445, 465, 587, 993, 995, 1433, 1521, 2049, 2375, 2376,
+					 3000, 3306, 3389, 5000, 5432, 5601, 5900, 5984, 6379,
+					 6443, 8000, 8008, 8080, 8081, 8443, 8888, 9000, 9090,
+					 9200, 9300, 10250, 11211, 15672, 27017 };
+	struct pg_portlist pl = { (uint16_t *)pg_default_candidate_ports,
+				  pg_default_candidate_ports_n };
+	size_t i;
+
+	ck_assert_uint_ge(pg_default_candidate_ports_n, PG_ARRAY_LEN(must));
+	for (i = 1; i < pg_default_candidate_ports_n; i++)
+		ck_assert_msg(pg_default_candidate_ports[i - 1] < pg_default_candidate_ports[i],
+			      "not sorted/unique at %zu", i);
+	for (i = 0; i < PG_ARRAY_LEN(must); i++)
+		ck_assert_msg(pg_ports_has(&pl, must[i]), "port %u missing", must[i]);
+	ck_assert_uint_ne(pg_default_candidate_ports[0], 0);
+}
+END_TEST
+
+static Suite *ports_suite(void)
+{
+	Suite *s = suite_create("ports");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, parse_ok);
+	tcase_add_loop_test(tc, parse_errors, 0, (int)PG_ARRAY_LEN(bad_specs));
+	tcase_add_test(tc, add_has_merge_copy);
+	tcase_add_test(tc, default_candidates);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(ports_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
