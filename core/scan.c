@@ -1,2 +1,916 @@
+/* scan.c - the TCP connect scan engine: one epoll loop for a whole run.
+ *
+ * Every (target, port) is a job. A fixed array of slots (one per socket that
+ * may be in flight) is allocated up front; a job occupies a slot from its
+ * first connect attempt until its verdict (and its probe, when probing) is
+ * done, so nothing is allocated per event. Deadlines live in a binary min-heap
+ * over the busy slots (O(log n) insert/update/remove, O(1) peek).
+ *
+ * Scheduling is round robin over destination addresses, so a portfolio of 200
+ * hosts advances all hosts at once and finishes in about one timeout. A
+ * destination with max_per_host jobs in flight leaves the ring until one of
+ * them finishes. See docs/scan-engine.md. */
 #include "config.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "probe.h"
 #include "scan.h"
+#include "scan_int.h"
+#include "util.h"
+
+#define DEFAULT_TIMEOUT_MS 1000
+#define DEFAULT_RETRIES 1
+#define DEFAULT_PER_HOST 256
+#define MAX_TRIES 50
+#define EVENT_BATCH 256
+#define PROGRESS_EVERY_US 100000 /* progress callback at most ~10 times/s */
+#define PROBE_GRACE_US 1000000   /* backstop past probe_opts.total_ms */
+
+const char *pg_port_state_name(enum pg_port_state s)
+{
+	switch (s) {
+	case PG_PORT_OPEN: return "open";
+	case PG_PORT_CLOSED: return "closed";
+	case PG_PORT_FILTERED: return "filtered";
+	case PG_PORT_ERROR: return "error";
+	}
+	return "error";
+}
+
+void pg_scan_opts_default(struct pg_scan_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->timeout_ms = DEFAULT_TIMEOUT_MS;
+	o->retries = DEFAULT_RETRIES;
+	o->max_inflight = 0; /* 0 = automatic, from RLIMIT_NOFILE */
+	o->max_per_host = DEFAULT_PER_HOST;
+	o->probe = true;
+	o->probe_opts.banner_wait_ms = 1500;
+	o->probe_opts.total_ms = 5000;
+	o->probe_opts.max_bytes = 16384;
+}
+
+void pg_port_result_clear(struct pg_port_result *r)
+{
+	if (!r)
+		return;
+	json_decref(r->probe);
+	memset(r, 0, sizeof(*r));
+}
+
+enum slot_phase { SLOT_FREE, SLOT_CONNECTING, SLOT_PROBING };
+
+struct slot {
+	int fd;               /* socket being watched, -1 when none */
+	uint32_t target;      /* index into targets */
+	uint32_t pidx;        /* index into the target's ports/results */
+	uint32_t hidx;        /* position in the timer heap, NO_HEAP when absent */
+	uint32_t gen;         /* bumped on release: stale epoll events are ignored */
+	uint8_t phase;
+	bool second_chance;   /* relaunched after EMFILE: another one is final */
+	uint64_t start_us;    /* start of the current connect attempt */
+	uint64_t deadline_us; /* heap key */
+	uint64_t hard_us;     /* probe backstop */
+	struct pg_probe *probe;
+};
+#define NO_HEAP UINT32_MAX
+
+struct tstate {
+	uint32_t next;      /* next port index to launch */
+	uint32_t remaining; /* jobs without a verdict */
+	uint32_t dest;
+};
+
+struct dest {
+	uint32_t first;    /* its targets are dest_targets[first .. first+nactive) */
+	uint32_t nactive;  /* targets that still have ports to launch */
+	uint32_t rr;       /* round robin position among them */
+	uint32_t inflight; /* jobs holding a reservation on this address */
+	bool in_ring;
+};
+
+struct jobref {
+	uint32_t target, pidx;
+};
+
+struct engine {
+	struct pg_scan_target *targets;
+	size_t ntargets;
+	const struct pg_scan_opts *opts;
+	int ep;
+	int timeout_ms, tries;
+	uint32_t per_host;
+	size_t eff_cap;  /* global cap, lowered when the process runs out of fds */
+	size_t inflight; /* busy slots + deferred jobs */
+	size_t busy;     /* slots holding a socket or a probe */
+
+	struct slot *slots; /* owned, nslots */
+	size_t nslots;
+	uint32_t *free_slots; /* owned, stack of free slot ids */
+	size_t nfree;
+	uint32_t *heap; /* owned, slot ids ordered by deadline_us */
+	size_t nheap;
+
+	struct tstate *ts;       /* owned, ntargets */
+	struct dest *dests;      /* owned, ndests */
+	uint32_t *dest_targets;  /* owned, target ids grouped by destination */
+	size_t ndests;
+	uint32_t *ring; /* owned, ring of dest ids ready to launch */
+	size_t ring_head, ring_len;
+
+	struct jobref *deferred; /* owned, jobs that hit EMFILE, FIFO */
+	size_t def_head, def_len, def_cap;
+
+	size_t done, total;
+	uint64_t now_us, last_progress_us;
+};
+
+static uint64_t mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* ---- timer heap (min-heap of slot ids by deadline) ---- */
+
+static bool heap_less(const struct engine *e, size_t a, size_t b)
+{
+	return e->slots[e->heap[a]].deadline_us < e->slots[e->heap[b]].deadline_us;
+}
+
+static void heap_swap(struct engine *e, size_t a, size_t b)
+{
+	uint32_t t = e->heap[a];
+
+	e->heap[a] = e->heap[b];
+	e->heap[b] = t;
+	e->slots[e->heap[a]].hidx = (uint32_t)a;
+	e->slots[e->heap[b]].hidx = (uint32_t)b;
+}
+
+static void heap_up(struct engine *e, size_t i)
+{
+	while (i > 0 && heap_less(e, i, (i - 1) / 2)) {
+		heap_swap(e, i, (i - 1) / 2);
+		i = (i - 1) / 2;
+	}
+}
+
+static void heap_down(struct engine *e, size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = i;
+
+		if (l < e->nheap && heap_less(e, l, m))
+			m = l;
+		if (r < e->nheap && heap_less(e, r, m))
+			m = r;
+		if (m == i)
+			return;
+		heap_swap(e, i, m);
+		i = m;
+	}
+}
+
+/* Insert slot si or move it to its new deadline. */
+static void timer_set(struct engine *e, uint32_t si, uint64_t deadline_us)
+{
+	struct slot *s = &e->slots[si];
+
+	s->deadline_us = deadline_us;
+	if (s->hidx == NO_HEAP) {
+		s->hidx = (uint32_t)e->nheap;
+		e->heap[e->nheap++] = si;
+		heap_up(e, s->hidx);
+		return;
+	}
+	heap_up(e, s->hidx);
+	heap_down(e, s->hidx);
+}
+
+static void timer_clear(struct engine *e, uint32_t si)
+{
+	size_t i = e->slots[si].hidx;
+
+	if (i == NO_HEAP)
+		return;
+	e->slots[si].hidx = NO_HEAP;
+	if (--e->nheap == i)
+		return;
+	e->heap[i] = e->heap[e->nheap];
+	e->slots[e->heap[i]].hidx = (uint32_t)i;
+	heap_up(e, i);
+	heap_down(e, i);
+}
+
+/* ---- destinations and the round-robin ring ---- */
+
+static void ring_push(struct engine *e, uint32_t d)
+{
+	e->dests[d].in_ring = true;
+	e->ring[(e->ring_head + e->ring_len++) % e->ndests] = d;
+}
+
+static uint32_t ring_pop(struct engine *e)
+{
+	uint32_t d = e->ring[e->ring_head];
+
+	e->ring_head = (e->ring_head + 1) % e->ndests;
+	e->ring_len--;
+	e->dests[d].in_ring = false;
+	return d;
+}
+
+static bool dest_ready(const struct engine *e, uint32_t d)
+{
+	const struct dest *ds = &e->dests[d];
+
+	return !ds->in_ring && ds->nactive > 0 && ds->inflight < e->per_host;
+}
+
+static int cmp_addr(const struct pg_addr *a, const struct pg_addr *b)
+{
+	if (a->family != b->family)
+		return a->family < b->family ? -1 : 1;
+	if (a->family == AF_INET) {
+		const struct sockaddr_in *x = (const void *)&a->ss, *y = (const void *)&b->ss;
+
+		return memcmp(&x->sin_addr, &y->sin_addr, sizeof(x->sin_addr));
+	}
+	{
+		const struct sockaddr_in6 *x = (const void *)&a->ss, *y = (const void *)&b->ss;
+
+		return memcmp(&x->sin6_addr, &y->sin6_addr, sizeof(x->sin6_addr));
+	}
+}
+
+static int cmp_target_ids(const void *pa, const void *pb, void *ud)
+{
+	const struct pg_scan_target *t = ud;
+	uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
+	int c = cmp_addr(&t[a].addr, &t[b].addr);
+
+	if (c)
+		return c;
+	return a < b ? -1 : a > b; /* keep manifest order within one address */
+}
+
+/* Group targets that share an address (two names, one IP) so max_per_host
+ * protects the machine, not the name. ids holds the scannable targets. */
+static void build_dests(struct engine *e, uint32_t *ids, size_t n)
+{
+	size_t i, j;
+
+	qsort_r(ids, n, sizeof(*ids), cmp_target_ids, e->targets);
+	e->dest_targets = ids;
+	e->dests = pg_xcalloc(n ? n : 1, sizeof(*e->dests));
+	e->ring = pg_xcalloc(n ? n : 1, sizeof(*e->ring));
+	for (i = 0; i < n; i = j) {
+		struct dest *d = &e->dests[e->ndests];
+
+		d->first = (uint32_t)i;
+		for (j = i; j < n && cmp_addr(&e->targets[ids[i]].addr,
+					      &e->targets[ids[j]].addr) == 0; j++)
+			e->ts[ids[j]].dest = (uint32_t)e->ndests;
+		d->nactive = (uint32_t)(j - i);
+		e->ndests++;
+	}
+	for (i = 0; i < e->ndests; i++)
+		ring_push(e, (uint32_t)i);
+}
+
+/* Take the next job of destination d (round robin over its targets). */
+static struct jobref dest_take(struct engine *e, uint32_t d)
+{
+	struct dest *ds = &e->dests[d];
+	uint32_t *slot = &e->dest_targets[ds->first + ds->rr];
+	struct jobref j = { .target = *slot };
+	struct tstate *t = &e->ts[j.target];
+
+	j.pidx = t->next++;
+	if (t->next == e->targets[j.target].nports) {
+		/* exhausted: swap it out of the active part */
+		*slot = e->dest_targets[ds->first + ds->nactive - 1];
+		e->dest_targets[ds->first + ds->nactive - 1] = j.target;
+		ds->nactive--;
+	} else {
+		ds->rr++;
+	}
+	if (ds->rr >= ds->nactive)
+		ds->rr = 0;
+	return j;
+}
+
+/* ---- verdicts ---- */
+
+static struct pg_port_result *slot_result(struct engine *e, const struct slot *s)
+{
+	return &e->targets[s->target].results[s->pidx];
+}
+
+static void slot_release(struct engine *e, uint32_t si)
+{
+	struct slot *s = &e->slots[si];
+
+	timer_clear(e, si);
+	s->phase = SLOT_FREE;
+	s->fd = -1;
+	s->probe = NULL;
+	s->gen++;
+	e->free_slots[e->nfree++] = si;
+	e->busy--;
+}
+
+/* The job's reservation ends: it no longer counts against the caps. */
+static void job_done(struct engine *e, uint32_t target)
+{
+	struct tstate *t = &e->ts[target];
+
+	e->inflight--;
+	e->dests[t->dest].inflight--;
+	if (dest_ready(e, t->dest))
+		ring_push(e, t->dest);
+	if (--t->remaining == 0)
+		e->targets[target].finished_ms = e->now_us / 1000;
+	e->done++;
+}
+
+static void set_result(struct pg_port_result *r, enum pg_port_state state, const char *reason,
+		       int err, uint32_t rtt_us)
+{
+	r->state = state;
+	r->reason = reason;
+	r->err = err;
+	r->rtt_us = rtt_us;
+}
+
+static void slot_finish(struct engine *e, uint32_t si, const struct pg_scan_verdict *v,
+			uint32_t rtt_us)
+{
+	uint32_t target = e->slots[si].target;
+
+	set_result(slot_result(e, &e->slots[si]), v->state, v->reason, v->err, rtt_us);
+	slot_release(e, si);
+	job_done(e, target);
+}
+
+/* Close a socket we are done with. rst: abort with RST instead of FIN so a
+ * big scan does not leave thousands of TIME_WAIT sockets behind. */
+static void close_fd(int fd, bool rst)
+{
+	if (fd < 0)
+		return;
+	if (rst) {
+		struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+
+		(void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	}
+	close(fd);
+}
+
+static uint32_t rtt_since(const struct engine *e, const struct slot *s)
+{
+	uint64_t d = e->now_us > s->start_us ? e->now_us - s->start_us : 0;
+
+	if (d == 0)
+		d = 1; /* answered: never report 0, which means "no answer" */
+	return d > UINT32_MAX ? UINT32_MAX : (uint32_t)d;
+}
+
+/* ---- probing ---- */
+
+static bool is_tls_port(const struct pg_scan_target *t, uint16_t port)
+{
+	size_t i;
+
+	for (i = 0; i < t->ntls_ports; i++)
+		if (t->tls_ports[i] == port)
+			return true;
+	return pg_port_is_tls_default(port);
+}
+
+static uint64_t slot_key(const struct slot *s, uint32_t si)
+{
+	return (uint64_t)s->gen << 32 | si;
+}
+
+static void probe_done(struct engine *e, uint32_t si)
+{
+	struct slot *s = &e->slots[si];
+	struct pg_port_result *r = slot_result(e, s);
+	uint32_t target = s->target;
+
+	r->probe = pg_probe_finish(s->probe);
+	slot_release(e, si);
+	job_done(e, target);
+}
+
+/* After every probe step: watch the fd and deadline the probe asks for. The
+ * probe may have closed its socket and opened another one (maybe with the
+ * same number, which close() already removed from the epoll set). */
+static void probe_sync(struct engine *e, uint32_t si)
+{
+	struct slot *s = &e->slots[si];
+	int nfd = pg_probe_fd(s->probe);
+	struct epoll_event ev = { .events = pg_probe_events(s->probe),
+				  .data.u64 = slot_key(s, si) };
+	uint64_t deadline = pg_probe_deadline(s->probe) * 1000;
+
+	if (s->fd >= 0 && nfd != s->fd)
+		(void)epoll_ctl(e->ep, EPOLL_CTL_DEL, s->fd, NULL);
+	if (nfd >= 0) {
+		int op = nfd == s->fd ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
+
+		if (epoll_ctl(e->ep, op, nfd, &ev) != 0) {
+			op = errno == ENOENT ? EPOLL_CTL_ADD : EPOLL_CTL_MOD;
+			if ((errno == ENOENT || errno == EEXIST) &&
+			    epoll_ctl(e->ep, op, nfd, &ev) == 0)
+				errno = 0;
+			if (errno)
+				pg_debug("scan: cannot watch probe fd %d: %s", nfd, strerror(errno));
+		}
+	}
+	s->fd = nfd;
+	/* A deadline in the past would spin; past the backstop the timer ends it. */
+	if (deadline <= e->now_us)
+		deadline = e->now_us + 1000;
+	if (deadline > s->hard_us)
+		deadline = s->hard_us;
+	timer_set(e, si, deadline);
+}
+
+static void probe_step(struct engine *e, uint32_t si, uint32_t events)
+{
+	struct slot *s = &e->slots[si];
+	bool finished = pg_probe_step(s->probe, events, e->now_us / 1000);
+
+	if (!finished && events == 0 && e->now_us >= s->hard_us) {
+		pg_debug("scan: probe of port %u overran its budget, stopping it",
+			 e->targets[s->target].ports[s->pidx]);
+		finished = true;
+	}
+	if (finished)
+		probe_done(e, si);
+	else
+		probe_sync(e, si);
+}
+
+static void probe_begin(struct engine *e, uint32_t si)
+{
+	struct slot *s = &e->slots[si];
+	struct pg_scan_target *t = &e->targets[s->target];
+	uint16_t port = t->ports[s->pidx];
+	int off = 0, fd = s->fd;
+
+	/* The probe wants ordinary socket errors, not the ICMP error queue. */
+	(void)setsockopt(fd, t->addr.family == AF_INET6 ? SOL_IPV6 : SOL_IP,
+			 t->addr.family == AF_INET6 ? IPV6_RECVERR : IP_RECVERR, &off, sizeof(off));
+	s->probe = pg_probe_start(fd, &t->addr, port, t->hostname, is_tls_port(t, port),
+				  &e->opts->probe_opts, e->now_us / 1000);
+	if (!s->probe) {
+		/* pg_probe_start owns fd even when it fails; the port stays open. */
+		struct pg_port_result *r = slot_result(e, s);
+		uint32_t target = s->target;
+
+		(void)r;
+		slot_release(e, si);
+		job_done(e, target);
+		return;
+	}
+	s->phase = SLOT_PROBING;
+	s->hard_us = e->now_us + (uint64_t)(e->opts->probe_opts.total_ms > 0 ?
+					    e->opts->probe_opts.total_ms : 5000) * 1000 +
+		     PROBE_GRACE_US;
+	probe_sync(e, si);
+}
+
+/* ---- connect attempts ---- */
+
+static void on_connected(struct engine *e, uint32_t si)
+{
+	struct slot *s = &e->slots[si];
+	struct pg_port_result *r = slot_result(e, s);
+	uint32_t rtt = rtt_since(e, s);
+
+	if (pg_scan_is_self_connect(s->fd)) {
+		struct pg_scan_verdict v = { PG_PORT_CLOSED, "self-connect", 0 };
+
+		close_fd(s->fd, true);
+		slot_finish(e, si, &v, rtt);
+		return;
+	}
+	if (!e->opts->probe) {
+		struct pg_scan_verdict v = { PG_PORT_OPEN, "syn-ack", 0 };
+
+		close_fd(s->fd, true);
+		slot_finish(e, si, &v, rtt);
+		return;
+	}
+	set_result(r, PG_PORT_OPEN, "syn-ack", 0, rtt);
+	probe_begin(e, si);
+}
+
+static void set_port(struct sockaddr_storage *ss, int family, uint16_t port)
+{
+	if (family == AF_INET)
+		((struct sockaddr_in *)ss)->sin_port = htons(port);
+	else
+		((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
+}
+
+/* The process ran out of descriptors: keep the job's reservation, retry it
+ * once a socket of ours closes, and stop admitting new jobs beyond what is
+ * open now. A job that hits the limit twice (or when nothing of ours is open
+ * that could free one) is an error. */
+static void out_of_fds(struct engine *e, uint32_t si, int err)
+{
+	struct slot *s = &e->slots[si];
+	struct pg_port_result *r = slot_result(e, s);
+	struct jobref j = { s->target, s->pidx };
+
+	r->attempts--; /* this try never sent anything */
+	if (s->second_chance || e->busy <= 1) {
+		struct pg_scan_verdict v;
+
+		pg_scan_classify(-1, err, true, &v);
+		slot_finish(e, si, &v, 0);
+		return;
+	}
+	slot_release(e, si);
+	e->eff_cap = e->busy > 0 ? e->busy : 1;
+	if (e->def_head + e->def_len == e->def_cap) {
+		if (e->def_head > 0) {
+			memmove(e->deferred, e->deferred + e->def_head,
+				e->def_len * sizeof(*e->deferred));
+			e->def_head = 0;
+		} else {
+			pg_grow(&e->deferred, &e->def_cap, e->def_len + 1, sizeof(*e->deferred));
+		}
+	}
+	e->deferred[e->def_head + e->def_len++] = j;
+}
+
+static void attempt_start(struct engine *e, uint32_t si)
+{
+	struct slot *s = &e->slots[si];
+	struct pg_scan_target *t = &e->targets[s->target];
+	struct pg_port_result *r = slot_result(e, s);
+	struct sockaddr_storage ss = t->addr.ss;
+	struct epoll_event ev = { .events = EPOLLOUT };
+	struct pg_scan_verdict v;
+	int on = 1, err;
+
+	r->attempts++;
+	s->start_us = e->now_us;
+	s->fd = socket(t->addr.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
+	if (s->fd < 0) {
+		err = errno;
+		if (err == EMFILE || err == ENFILE) {
+			out_of_fds(e, si, err);
+			return;
+		}
+		pg_scan_classify(-1, err, true, &v);
+		slot_finish(e, si, &v, 0);
+		return;
+	}
+	/* Ask for ICMP details so admin-prohibited can be told from host-unreachable. */
+	(void)setsockopt(s->fd, t->addr.family == AF_INET6 ? SOL_IPV6 : SOL_IP,
+			 t->addr.family == AF_INET6 ? IPV6_RECVERR : IP_RECVERR, &on, sizeof(on));
+	set_port(&ss, t->addr.family, t->ports[s->pidx]);
+	if (connect(s->fd, (struct sockaddr *)&ss, t->addr.sslen) == 0) {
+		on_connected(e, si);
+		return;
+	}
+	err = errno;
+	if (err != EINPROGRESS) {
+		close_fd(s->fd, false);
+		pg_scan_classify(-1, err, true, &v);
+		slot_finish(e, si, &v, 0);
+		return;
+	}
+	ev.data.u64 = slot_key(s, si);
+	if (epoll_ctl(e->ep, EPOLL_CTL_ADD, s->fd, &ev) != 0) {
+		err = errno;
+		close_fd(s->fd, false);
+		v = (struct pg_scan_verdict){ PG_PORT_ERROR, "epoll-failed", err };
+		slot_finish(e, si, &v, 0);
+		return;
+	}
+	s->phase = SLOT_CONNECTING;
+	timer_set(e, si, e->now_us + (uint64_t)e->timeout_ms * 1000);
+}
+
+static void launch(struct engine *e, struct jobref j, bool second_chance)
+{
+	uint32_t si = e->free_slots[--e->nfree];
+	struct slot *s = &e->slots[si];
+	struct pg_scan_target *t = &e->targets[j.target];
+
+	s->target = j.target;
+	s->pidx = j.pidx;
+	s->second_chance = second_chance;
+	s->probe = NULL;
+	s->hidx = NO_HEAP;
+	e->busy++;
+	if (t->started_ms == 0)
+		t->started_ms = e->now_us / 1000;
+	attempt_start(e, si);
+}
+
+/* The connect of slot si reported readiness (or its timer fired and a last
+ * look shows it did): decide the port. */
+static void on_connect_event(struct engine *e, uint32_t si)
+{
+	struct slot *s = &e->slots[si];
+	struct pg_scan_verdict v;
+	int err = 0;
+	socklen_t len = sizeof(err);
+
+	if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0)
+		err = errno;
+	if (err == 0) {
+		struct sockaddr_storage peer;
+		socklen_t plen = sizeof(peer);
+
+		if (getpeername(s->fd, (struct sockaddr *)&peer, &plen) == 0) {
+			on_connected(e, si);
+			return;
+		}
+		err = errno;
+	}
+	pg_scan_classify(s->fd, err, false, &v);
+	close_fd(s->fd, false);
+	slot_finish(e, si, &v, v.state == PG_PORT_ERROR ? 0 : rtt_since(e, s));
+}
+
+static void on_connect_timeout(struct engine *e, uint32_t si)
+{
+	struct slot *s = &e->slots[si];
+	struct pollfd pfd = { .fd = s->fd, .events = POLLOUT };
+
+	/* The answer may sit in a later epoll batch: never call a port that
+	 * answered in time filtered because of our own queueing. */
+	if (poll(&pfd, 1, 0) == 1) {
+		on_connect_event(e, si);
+		return;
+	}
+	close_fd(s->fd, false);
+	s->fd = -1;
+	if (slot_result(e, s)->attempts < e->tries) {
+		attempt_start(e, si);
+		return;
+	}
+	{
+		struct pg_scan_verdict v = { PG_PORT_FILTERED, "no-response", 0 };
+
+		slot_finish(e, si, &v, 0);
+	}
+}
+
+/* ---- the loop ---- */
+
+static void on_event(struct engine *e, const struct epoll_event *ev)
+{
+	uint32_t si = (uint32_t)ev->data.u64;
+	struct slot *s;
+
+	if (si >= e->nslots)
+		return;
+	s = &e->slots[si];
+	if (s->gen != (uint32_t)(ev->data.u64 >> 32) || s->phase == SLOT_FREE)
+		return; /* stale: the slot moved on */
+	if (s->phase == SLOT_CONNECTING)
+		on_connect_event(e, si);
+	else
+		probe_step(e, si, ev->events);
+}
+
+static void run_timers(struct engine *e)
+{
+	while (e->nheap > 0) {
+		uint32_t si = e->heap[0];
+		struct slot *s = &e->slots[si];
+
+		if (s->deadline_us > e->now_us)
+			return;
+		if (s->phase == SLOT_CONNECTING)
+			on_connect_timeout(e, si);
+		else
+			probe_step(e, si, 0);
+	}
+}
+
+/* Start as many jobs as the caps allow: first the ones waiting for a
+ * descriptor, then new ones round robin over destinations. */
+static void pump(struct engine *e)
+{
+	while (e->def_len > 0 && e->busy < e->eff_cap && e->nfree > 0) {
+		struct jobref j = e->deferred[e->def_head];
+
+		e->def_head++;
+		if (--e->def_len == 0)
+			e->def_head = 0;
+		launch(e, j, true);
+	}
+	while (e->inflight < e->eff_cap && e->ring_len > 0 && e->nfree > 0) {
+		uint32_t d = ring_pop(e);
+
+		if (e->dests[d].nactive == 0 || e->dests[d].inflight >= e->per_host)
+			continue; /* pushed back when it has room again */
+		e->inflight++;
+		e->dests[d].inflight++;
+		launch(e, dest_take(e, d), false);
+		if (dest_ready(e, d))
+			ring_push(e, d);
+	}
+}
+
+static void progress(struct engine *e, bool final)
+{
+	if (!e->opts->progress)
+		return;
+	if (!final && e->now_us - e->last_progress_us < PROGRESS_EVERY_US)
+		return;
+	e->last_progress_us = e->now_us;
+	e->opts->progress(e->done, e->total, e->opts->progress_ud);
+}
+
+static int wait_ms(const struct engine *e)
+{
+	uint64_t d, ms;
+
+	if (e->nheap == 0)
+		return e->opts->progress ? 100 : 1000;
+	d = e->slots[e->heap[0]].deadline_us;
+	if (d <= e->now_us)
+		return 0;
+	ms = (d - e->now_us + 999) / 1000;
+	if (e->opts->progress && ms > 100)
+		ms = 100;
+	return ms > 60000 ? 60000 : (int)ms;
+}
+
+static int loop(struct engine *e, char *err, size_t errlen)
+{
+	struct epoll_event evs[EVENT_BATCH];
+
+	pump(e);
+	while (e->done < e->total) {
+		int i, n;
+
+		if (e->busy == 0 && e->def_len == 0 && e->ring_len == 0) {
+			snprintf(err, errlen, "scan engine stalled with %zu of %zu ports left",
+				 e->total - e->done, e->total);
+			return -1;
+		}
+		n = epoll_wait(e->ep, evs, EVENT_BATCH, wait_ms(e));
+		if (n < 0 && errno != EINTR) {
+			snprintf(err, errlen, "epoll_wait: %s", strerror(errno));
+			return -1;
+		}
+		e->now_us = mono_us();
+		for (i = 0; i < n; i++)
+			on_event(e, &evs[i]);
+		run_timers(e);
+		pump(e);
+		progress(e, false);
+	}
+	progress(e, true);
+	return 0;
+}
+
+/* ---- setup and teardown ---- */
+
+static void init_results(struct engine *e, uint32_t *ids, size_t *nids)
+{
+	size_t i, k;
+
+	*nids = 0;
+	for (i = 0; i < e->ntargets; i++) {
+		struct pg_scan_target *t = &e->targets[i];
+		bool bad = t->addr.family != AF_INET && t->addr.family != AF_INET6;
+
+		t->started_ms = t->finished_ms = 0;
+		for (k = 0; k < t->nports; k++) {
+			struct pg_port_result *r = &t->results[k];
+
+			memset(r, 0, sizeof(*r));
+			r->port = t->ports[k];
+			r->state = PG_PORT_ERROR;
+			r->reason = bad ? "bad-address" : "not-scanned";
+			r->err = bad ? EAFNOSUPPORT : 0;
+		}
+		e->ts[i].remaining = bad ? 0 : (uint32_t)t->nports;
+		if (bad || t->nports == 0) {
+			t->started_ms = t->finished_ms = e->now_us / 1000;
+			continue;
+		}
+		e->total += t->nports;
+		ids[(*nids)++] = (uint32_t)i;
+	}
+}
+
+static size_t pick_cap(const struct pg_scan_opts *o, size_t total)
+{
+	int auto_cap = pg_scan_auto_inflight(); /* also raises the fd soft limit */
+	size_t cap = o->max_inflight > 0 ? (size_t)o->max_inflight : (size_t)auto_cap;
+
+	if (cap > total)
+		cap = total;
+	return cap ? cap : 1;
+}
+
+static void engine_free(struct engine *e)
+{
+	size_t i;
+
+	for (i = 0; e->slots && i < e->nslots; i++) {
+		struct slot *s = &e->slots[i];
+
+		if (s->phase == SLOT_PROBING) {
+			json_t *j = pg_probe_finish(s->probe);
+
+			json_decref(j);
+		} else if (s->phase == SLOT_CONNECTING) {
+			close_fd(s->fd, false);
+		}
+	}
+	if (e->ep >= 0)
+		close(e->ep);
+	free(e->slots);
+	free(e->free_slots);
+	free(e->heap);
+	free(e->ts);
+	free(e->dests);
+	free(e->dest_targets);
+	free(e->ring);
+	free(e->deferred);
+}
+
+static int engine_init(struct engine *e, char *err, size_t errlen)
+{
+	const struct pg_scan_opts *o = e->opts;
+	uint32_t *ids = pg_xcalloc(e->ntargets ? e->ntargets : 1, sizeof(*ids));
+	size_t nids, i;
+
+	e->ep = -1;
+	e->now_us = mono_us();
+	e->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : DEFAULT_TIMEOUT_MS;
+	e->tries = 1 + (o->retries < 0 ? 0 : o->retries > MAX_TRIES - 1 ? MAX_TRIES - 1 : o->retries);
+	e->per_host = o->max_per_host > 0 ? (uint32_t)o->max_per_host : DEFAULT_PER_HOST;
+	e->ts = pg_xcalloc(e->ntargets ? e->ntargets : 1, sizeof(*e->ts));
+	init_results(e, ids, &nids);
+	build_dests(e, ids, nids);
+	if (e->total == 0)
+		return 0;
+	e->nslots = e->eff_cap = pick_cap(o, e->total);
+	e->slots = pg_xcalloc(e->nslots, sizeof(*e->slots));
+	e->free_slots = pg_xcalloc(e->nslots, sizeof(*e->free_slots));
+	e->heap = pg_xcalloc(e->nslots, sizeof(*e->heap));
+	for (i = 0; i < e->nslots; i++) {
+		e->slots[i].fd = -1;
+		e->slots[i].hidx = NO_HEAP;
+		e->free_slots[e->nfree++] = (uint32_t)(e->nslots - 1 - i);
+	}
+	e->ep = epoll_create1(EPOLL_CLOEXEC);
+	if (e->ep < 0) {
+		snprintf(err, errlen, "epoll_create1: %s", strerror(errno));
+		return -1;
+	}
+	e->last_progress_us = e->now_us;
+	return 0;
+}
+
+int pg_scan_run(struct pg_scan_target *targets, size_t ntargets, const struct pg_scan_opts *opts,
+		char *err, size_t errlen)
+{
+	struct pg_scan_opts defaults;
+	struct engine e;
+	int rc;
+
+	if (!opts) {
+		pg_scan_opts_default(&defaults);
+		opts = &defaults;
+	}
+	memset(&e, 0, sizeof(e));
+	e.targets = targets;
+	e.ntargets = ntargets;
+	e.opts = opts;
+	rc = engine_init(&e, err, errlen);
+	if (rc == 0 && e.total > 0)
+		rc = loop(&e, err, errlen);
+	engine_free(&e);
+	return rc;
+}
