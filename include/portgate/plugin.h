@@ -1,1 +1,223 @@
-/* portgate plugin ABI: see docs/plugin-guide.md */
+/* portgate/plugin.h - the plugin ABI: the only header a portgate plugin includes.
+ *
+ * A plugin is a shared object exporting one symbol, portgate_plugin_entry,
+ * that returns a constant descriptor (struct pg_plugin). The descriptor
+ * carries its own size and ABI version, so the host can load plugins built
+ * against an older header: it copies min(sizes) and zeroes the rest. The host
+ * lends each plugin instance a table of functions (struct pg_host_api) that
+ * also carries its own size and only ever grows at the end.
+ *
+ * ABI guarantee (see docs/plugin-guide.md): within one major version, fields
+ * and functions are only appended, never removed, reordered or retyped, and
+ * enum values are never renumbered. A minor bump adds things; a major bump is
+ * the only way to break anything, and the host refuses other majors.
+ *
+ * Threads: callbacks of an instance may be called from any thread. With
+ * PG_THREAD_SERIALIZE the host never runs two callbacks of the same plugin
+ * (all its instances) at once; with PG_THREAD_PARALLEL it may.
+ *
+ * Memory: JSON values passed in are borrowed for the duration of the call.
+ * Strings returned by host functions are borrowed (valid until destroy)
+ * unless documented otherwise. */
+#ifndef PORTGATE_PLUGIN_H
+#define PORTGATE_PLUGIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <jansson.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define PG_PLUGIN_ABI_MAJOR 1
+#define PG_PLUGIN_ABI_MINOR 0
+
+/* The exported entry point; PORTGATE_PLUGIN(desc) defines it. */
+#define PG_PLUGIN_ENTRY_SYMBOL "portgate_plugin_entry"
+
+enum pg_plugin_kind {
+	PG_PLUGIN_ENRICHER = 1, /* adds context to findings (and may add findings) */
+	PG_PLUGIN_NOTIFIER = 2, /* delivers actionable findings somewhere */
+};
+
+enum pg_thread_model {
+	PG_THREAD_SERIALIZE = 0, /* default: one call at a time across all instances */
+	PG_THREAD_PARALLEL = 1,  /* callbacks are thread-safe */
+};
+
+enum pg_notify_mode {
+	PG_NOTIFY_PER_REPORT = 0,  /* default: one event per run holding every notified finding */
+	PG_NOTIFY_PER_FINDING = 1, /* one event per notified finding */
+};
+
+enum pg_enrich_scope {
+	PG_SCOPE_TARGET = 0,  /* default: output depends on target + ip only (memoized per run) */
+	PG_SCOPE_FINDING = 1, /* output depends on the whole finding (memoized per fingerprint) */
+};
+
+/* Return codes of enrich / notify / create. */
+enum pg_plugin_rc {
+	PG_PLUGIN_OK = 0,
+	PG_PLUGIN_RETRY = 1, /* transient: the host retries later (notify) */
+	PG_PLUGIN_FAIL = 2,  /* permanent for this input; say why with host->error() */
+};
+
+enum pg_option_type {
+	PG_OPT_STRING = 1,
+	PG_OPT_INT = 2,        /* signed 64-bit decimal */
+	PG_OPT_BOOL = 3,       /* true/false */
+	PG_OPT_SECRET_ENV = 4, /* config names an environment variable; the plugin gets its value */
+};
+
+/* One configuration key. Tables end with an entry whose name is NULL. */
+struct pg_plugin_option {
+	const char *name;
+	enum pg_option_type type;
+	const char *def; /* default as text (NULL: none) */
+	int required;    /* non-zero: config must set it (def is then ignored) */
+	const char *help;
+};
+
+enum pg_log_lvl { PG_PLOG_ERROR = 0, PG_PLOG_WARN = 1, PG_PLOG_INFO = 2, PG_PLOG_DEBUG = 3 };
+
+/* One instance as the host sees it (opaque). */
+struct pg_plugin_ctx;
+
+/* HTTP helper. Fill a zeroed request, set struct_size = sizeof. */
+struct pg_http_request {
+	size_t struct_size;
+	const char *method;          /* NULL = GET, or POST with a body */
+	const char *url;             /* http:// or https:// only */
+	const char *const *headers;  /* "Name: value" strings, NULL-terminated, may be NULL */
+	const void *body;
+	size_t body_len;
+	long timeout_ms;             /* whole request; 0 = 10000; clamped to the call deadline */
+	int insecure;                /* non-zero: do not verify TLS (tests only) */
+	const char *log_url;         /* what logs may show instead of url (NULL: url redacted) */
+};
+
+struct pg_http_response {
+	long status;            /* HTTP status, 0 when no response */
+	char *body;             /* NUL-terminated, owned: release with host->http_response_clear */
+	size_t body_len;
+	long retry_after_ms;    /* from Retry-After (seconds or HTTP date), -1 when absent */
+	char error[256];        /* transport error text when status == 0 */
+};
+
+/* Functions the host lends. Check host->struct_size (PG_HOST_HAS) before
+ * calling anything added after ABI 1.0. */
+struct pg_host_api {
+	size_t struct_size;
+	unsigned abi_major, abi_minor;
+
+	/* Log a line tagged "<instance>". Never pass secrets. */
+	void (*log)(struct pg_plugin_ctx *ctx, enum pg_log_lvl lvl, const char *fmt, ...)
+		__attribute__((format(printf, 3, 4)));
+	/* Set the error text of the current call (shown in the report / outbox). */
+	void (*error)(struct pg_plugin_ctx *ctx, const char *fmt, ...)
+		__attribute__((format(printf, 2, 3)));
+
+	/* Option getters (values validated against the option table; defaults applied).
+	 * opt_string: NULL when unset without default. */
+	const char *(*opt_string)(struct pg_plugin_ctx *ctx, const char *name);
+	int64_t (*opt_int)(struct pg_plugin_ctx *ctx, const char *name);
+	int (*opt_bool)(struct pg_plugin_ctx *ctx, const char *name);
+	/* Value of the environment variable named by a PG_OPT_SECRET_ENV option,
+	 * read once at create; NULL when unset. Never log it. */
+	const char *(*secret)(struct pg_plugin_ctx *ctx, const char *name);
+	const char *(*instance_name)(struct pg_plugin_ctx *ctx);
+
+	/* HTTP over libcurl: proxy from the environment, the configured CA file,
+	 * bounded response size. Returns 0 when a response arrived (any status),
+	 * -1 on transport error (resp->error). Always clear resp afterwards. */
+	int (*http)(struct pg_plugin_ctx *ctx, const struct pg_http_request *req,
+		    struct pg_http_response *resp);
+	void (*http_response_clear)(struct pg_http_response *resp);
+
+	/* DNS lookup through the configured resolver. rrtype: "A", "AAAA", "CNAME",
+	 * "NS", "MX" or "TXT". On 0, *answers is a new JSON array of strings
+	 * (caller owns, json_decref); NXDOMAIN/no data give an empty array.
+	 * -1 on resolver error (host->error set). */
+	int (*dns)(struct pg_plugin_ctx *ctx, const char *name, const char *rrtype,
+		   json_t **answers);
+
+	/* Persistent per-instance cache under the state directory.
+	 * cache_get returns a new reference or NULL (absent or older than max_age_s). */
+	json_t *(*cache_get)(struct pg_plugin_ctx *ctx, const char *key, unsigned max_age_s);
+	int (*cache_put)(struct pg_plugin_ctx *ctx, const char *key, const json_t *value);
+
+	/* HMAC-SHA256 of data with key, lowercase hex into out (65 bytes). */
+	void (*hmac_sha256_hex)(const void *key, size_t key_len, const void *data, size_t len,
+				char out[65]);
+};
+
+#define PG_HOST_HAS(host, field) \
+	((host)->struct_size >= offsetof(struct pg_host_api, field) + sizeof((host)->field))
+
+/* The descriptor. Append-only within a major version. */
+struct pg_plugin {
+	size_t struct_size;          /* sizeof(struct pg_plugin) when built (macro sets it) */
+	unsigned abi_major, abi_minor;
+	enum pg_plugin_kind kind;
+	const char *name;            /* [a-z0-9_-]+, unique among loaded plugins */
+	const char *version;
+	const char *description;
+	const struct pg_plugin_option *options; /* NULL-name terminated, may be NULL */
+	enum pg_thread_model thread_model;
+
+	/* Create an instance: read options via host, allocate *state. Called once
+	 * per configured instance, before any worker thread. ctx and host stay
+	 * valid until destroy. Return PG_PLUGIN_OK or FAIL (host->error says why). */
+	int (*create)(struct pg_plugin_ctx *ctx, const struct pg_host_api *host, void **state);
+	void (*destroy)(void *state);
+
+	/* Enricher: finding is borrowed; write results into out (a fresh object the
+	 * host owns; merged under finding.enrichment.<instance> on OK). To add
+	 * findings, append objects {rule, severity, reason, evidence, defaultAction}
+	 * to new_findings (a fresh array). */
+	int (*enrich)(void *state, const json_t *finding, json_t *out, json_t *new_findings);
+
+	/* Notifier: event is borrowed (see docs/plugin-guide.md for its shape).
+	 * idempotency_key is stable across retries and redeliveries of this event.
+	 * On RETRY, *retry_after_ms may be set (>= 0) to ask for a delay. */
+	int (*notify)(void *state, const json_t *event, const char *idempotency_key,
+		      long *retry_after_ms);
+	/* --- end of the ABI 1.0 minimum descriptor (PG_PLUGIN_MIN_SIZE) --- */
+
+	enum pg_notify_mode notify_mode;
+	enum pg_enrich_scope enrich_scope;
+	unsigned cache_ttl_s;        /* enricher results cached across runs this long; 0 = never */
+	unsigned timeout_ms;         /* default per-call timeout hint; 0 = the host's */
+};
+
+/* Smallest descriptor the host accepts: everything through notify. Fields after
+ * it may be absent in older plugins and then read as zero (the defaults). */
+#define PG_PLUGIN_MIN_SIZE \
+	(offsetof(struct pg_plugin, notify) + sizeof(((struct pg_plugin *)0)->notify))
+
+typedef const struct pg_plugin *(*pg_plugin_entry_fn)(void);
+
+#if defined(__GNUC__)
+#define PG_PLUGIN_EXPORT __attribute__((visibility("default")))
+#else
+#define PG_PLUGIN_EXPORT
+#endif
+
+/* Define the entry point. desc is a static struct pg_plugin; struct_size and the
+ * ABI version are filled in here so a plugin cannot get them wrong. */
+#define PORTGATE_PLUGIN(desc)                                               \
+	PG_PLUGIN_EXPORT const struct pg_plugin *portgate_plugin_entry(void); \
+	const struct pg_plugin *portgate_plugin_entry(void)                 \
+	{                                                                   \
+		(desc).struct_size = sizeof(struct pg_plugin);              \
+		(desc).abi_major = PG_PLUGIN_ABI_MAJOR;                     \
+		(desc).abi_minor = PG_PLUGIN_ABI_MINOR;                     \
+		return &(desc);                                             \
+	}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

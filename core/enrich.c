@@ -1,0 +1,704 @@
+/* enrich.c - run enricher plugins over findings: pool, memo, cache, timeouts. */
+#include "config.h"
+#include "enrich.h"
+
+#include <ares.h>
+#include <arpa/inet.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "log.h"
+
+/* ---- small files ------------------------------------------------------ */
+
+int pg_mkdir_p(const char *path)
+{
+	char *p = pg_xstrdup(path);
+	int rc = 0;
+
+	for (char *s = p + 1; ; s++) {
+		if (*s != '/' && *s != '\0')
+			continue;
+		char c = *s;
+		*s = '\0';
+		if (mkdir(p, 0700) != 0 && errno != EEXIST) {
+			rc = -errno;
+			break;
+		}
+		*s = c;
+		if (c == '\0')
+			break;
+	}
+	free(p);
+	return rc;
+}
+
+static char *cache_path(const char *state_dir, const char *instance, const char *space,
+			const char *key, bool make_dir)
+{
+	char hex[65], *dir, *path;
+
+	pg_sha256_hex(key, strlen(key), hex);
+	dir = pg_xasprintf("%s/cache/%s", state_dir, instance);
+	if (make_dir && pg_mkdir_p(dir) != 0) {
+		free(dir);
+		return NULL;
+	}
+	path = pg_xasprintf("%s/%s-%s.json", dir, space, hex);
+	free(dir);
+	return path;
+}
+
+json_t *pg_cache_read(const char *state_dir, const char *instance, const char *space,
+		      const char *key, unsigned max_age_s)
+{
+	char *path;
+	json_t *doc, *value = NULL;
+	json_int_t stored;
+	const char *k;
+
+	if (!state_dir || max_age_s == 0)
+		return NULL;
+	path = cache_path(state_dir, instance, space, key, false);
+	doc = json_load_file(path, 0, NULL);
+	free(path);
+	if (!doc)
+		return NULL;
+	k = json_string_value(json_object_get(doc, "key"));
+	stored = json_integer_value(json_object_get(doc, "storedAt"));
+	/* The key is stored in full so a hash collision cannot return a stranger's data. */
+	if (k && !strcmp(k, key) && stored > 0 &&
+	    pg_wall_ms() < (uint64_t)stored + (uint64_t)max_age_s * 1000)
+		value = json_incref(json_object_get(doc, "value"));
+	json_decref(doc);
+	return value;
+}
+
+int pg_cache_write(const char *state_dir, const char *instance, const char *space,
+		   const char *key, const json_t *value)
+{
+	char *path, *text;
+	json_t *doc;
+	int rc;
+
+	if (!state_dir)
+		return -ENOENT;
+	path = cache_path(state_dir, instance, space, key, true);
+	if (!path)
+		return -EACCES;
+	doc = json_pack("{s:s, s:I, s:O}", "key", key, "storedAt", (json_int_t)pg_wall_ms(),
+			"value", (json_t *)value);
+	text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+	rc = text ? pg_write_file_atomic(path, text, strlen(text)) : -ENOMEM;
+	free(text);
+	json_decref(doc);
+	free(path);
+	return rc;
+}
+
+json_t *pg_host_cache_get(struct pg_plugin_ctx *ctx, const char *key, unsigned max_age_s)
+{
+	return pg_cache_read(ctx->host->state_dir, ctx->name, "kv", key, max_age_s);
+}
+
+int pg_host_cache_put(struct pg_plugin_ctx *ctx, const char *key, const json_t *value)
+{
+	return pg_cache_write(ctx->host->state_dir, ctx->name, "kv", key, value) == 0 ? 0 : -1;
+}
+
+/* ---- DNS helper (own c-ares channel per call: thread-safe, no shared state) */
+
+struct dns_q {
+	int type;
+	int status;
+	json_t *answers; /* owned until returned */
+};
+
+static void dns_add_rr(json_t *arr, int type, const unsigned char *abuf, int alen,
+		       const unsigned char *rd, size_t rdlen)
+{
+	char text[INET6_ADDRSTRLEN], *name = NULL;
+	long enclen;
+
+	if (type == 1 && rdlen == 4) {
+		inet_ntop(AF_INET, rd, text, sizeof(text));
+		json_array_append_new(arr, json_string(text));
+	} else if (type == 28 && rdlen == 16) {
+		inet_ntop(AF_INET6, rd, text, sizeof(text));
+		json_array_append_new(arr, json_string(text));
+	} else if ((type == 5 || type == 2) &&
+		   ares_expand_name(rd, abuf, alen, &name, &enclen) == ARES_SUCCESS) {
+		json_array_append_new(arr, json_string(name));
+	} else if (type == 15 && rdlen > 2 &&
+		   ares_expand_name(rd + 2, abuf, alen, &name, &enclen) == ARES_SUCCESS) {
+		json_array_append_new(arr, json_sprintf("%u %s", (rd[0] << 8) | rd[1], name));
+	} else if (type == 16) {
+		char *s = pg_xmalloc(rdlen + 1);
+		size_t o = 0, w = 0;
+		while (o < rdlen) {
+			size_t l = rd[o++];
+			if (o + l > rdlen)
+				break;
+			memcpy(s + w, rd + o, l);
+			w += l;
+			o += l;
+		}
+		json_array_append_new(arr, json_stringn(s, w));
+		free(s);
+	}
+	ares_free_string(name);
+}
+
+/* Walk the answer section, keeping records of the asked type. */
+static void dns_parse(struct dns_q *q, const unsigned char *abuf, int alen)
+{
+	const unsigned char *p = abuf + 12, *end = abuf + alen;
+	unsigned qd, an;
+	char *name;
+	long enclen;
+
+	if (alen < 12)
+		return;
+	qd = (unsigned)(abuf[4] << 8 | abuf[5]);
+	an = (unsigned)(abuf[6] << 8 | abuf[7]);
+	for (unsigned i = 0; i < qd; i++) {
+		if (ares_expand_name(p, abuf, alen, &name, &enclen) != ARES_SUCCESS)
+			return;
+		ares_free_string(name);
+		p += enclen + 4;
+	}
+	for (unsigned i = 0; i < an && p < end; i++) {
+		if (ares_expand_name(p, abuf, alen, &name, &enclen) != ARES_SUCCESS)
+			return;
+		ares_free_string(name);
+		p += enclen;
+		if (end - p < 10)
+			return;
+		int type = p[0] << 8 | p[1];
+		size_t rdlen = (size_t)(p[8] << 8 | p[9]);
+		p += 10;
+		if ((size_t)(end - p) < rdlen)
+			return;
+		if (type == q->type)
+			dns_add_rr(q->answers, type, abuf, alen, p, rdlen);
+		p += rdlen;
+	}
+}
+
+static void dns_cb(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
+{
+	struct dns_q *q = arg;
+
+	q->status = status;
+	if (status == ARES_SUCCESS)
+		dns_parse(q, abuf, alen);
+}
+
+static int rr_type(const char *s)
+{
+	static const struct { const char *name; int type; } types[] = {
+		{ "A", 1 }, { "NS", 2 }, { "CNAME", 5 }, { "MX", 15 }, { "TXT", 16 }, { "AAAA", 28 },
+	};
+	for (size_t i = 0; i < PG_ARRAY_LEN(types); i++)
+		if (!strcmp(s, types[i].name))
+			return types[i].type;
+	return -1;
+}
+
+static void dns_wait(ares_channel ch)
+{
+	ares_socket_t socks[ARES_GETSOCK_MAXNUM];
+	struct pollfd pfd[ARES_GETSOCK_MAXNUM];
+	struct timeval tv, *tvp;
+	int bits, n;
+
+	for (int guard = 0; guard < 10000; guard++) {
+		bits = ares_getsock(ch, socks, ARES_GETSOCK_MAXNUM);
+		n = 0;
+		for (int i = 0; i < ARES_GETSOCK_MAXNUM; i++) {
+			if (!ARES_GETSOCK_READABLE(bits, i) && !ARES_GETSOCK_WRITABLE(bits, i))
+				continue;
+			pfd[n].fd = socks[i];
+			pfd[n].events = (short)((ARES_GETSOCK_READABLE(bits, i) ? POLLIN : 0) |
+						(ARES_GETSOCK_WRITABLE(bits, i) ? POLLOUT : 0));
+			pfd[n++].revents = 0;
+		}
+		if (n == 0)
+			return;
+		tvp = ares_timeout(ch, NULL, &tv);
+		poll(pfd, (nfds_t)n, tvp ? (int)(tv.tv_sec * 1000 + tv.tv_usec / 1000) : 1000);
+		for (int i = 0; i < n; i++)
+			ares_process_fd(ch,
+					pfd[i].revents & (POLLIN | POLLERR | POLLHUP) ? pfd[i].fd
+										     : ARES_SOCKET_BAD,
+					pfd[i].revents & POLLOUT ? pfd[i].fd : ARES_SOCKET_BAD);
+		ares_process_fd(ch, ARES_SOCKET_BAD, ARES_SOCKET_BAD); /* timeouts */
+	}
+}
+
+int pg_host_dns(struct pg_plugin_ctx *ctx, const char *name, const char *rrtype,
+		json_t **answers)
+{
+	struct ares_options o = { 0 };
+	struct dns_q q = { .status = -1 };
+	const struct pg_host_api *api = &pg_host_api_v1;
+	ares_channel ch;
+
+	*answers = NULL;
+	q.type = rr_type(rrtype ? rrtype : "");
+	if (q.type < 0) {
+		api->error(ctx, "dns: unsupported record type '%s'", rrtype ? rrtype : "(null)");
+		return -1;
+	}
+	o.timeout = ctx->host->dns_timeout_ms;
+	o.tries = 2;
+	if (ares_init_options(&ch, &o, ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES) != ARES_SUCCESS) {
+		api->error(ctx, "dns: cannot initialise resolver");
+		return -1;
+	}
+	if (ctx->host->dns_server &&
+	    ares_set_servers_ports_csv(ch, ctx->host->dns_server) != ARES_SUCCESS) {
+		ares_destroy(ch);
+		api->error(ctx, "dns: bad server '%s'", ctx->host->dns_server);
+		return -1;
+	}
+	q.answers = json_array();
+	ares_query(ch, name, 1 /* C_IN */, q.type, dns_cb, &q);
+	dns_wait(ch);
+	ares_destroy(ch);
+	if (q.status == ARES_SUCCESS || q.status == ARES_ENOTFOUND || q.status == ARES_ENODATA) {
+		*answers = q.answers;
+		return 0;
+	}
+	json_decref(q.answers);
+	api->error(ctx, "dns %s %s: %s", rrtype, name,
+		   q.status == -1 ? "no answer" : ares_strerror(q.status));
+	return -1;
+}
+
+/* ---- scheduling ------------------------------------------------------- */
+
+enum job_state { JOB_QUEUED, JOB_RUNNING, JOB_DONE, JOB_ABANDONED };
+
+struct job {
+	struct pg_plugin_ctx *inst; /* borrowed */
+	size_t inst_idx;
+	char *key;                  /* owned: memo / cache key */
+	json_t *input;              /* owned: copy of the first finding (outlives the report) */
+	json_t **targets;           /* borrowed: findings sharing this result */
+	json_t **target_assets;     /* borrowed: findings array of each target's asset */
+	size_t ntargets, captargets;
+	enum job_state state;
+	uint64_t deadline_ms;
+	int rc;
+	json_t *out, *added;        /* owned once DONE */
+	char err[512];
+	bool cached;
+};
+
+struct run {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;   /* a job finished */
+	struct job **jobs;     /* owned */
+	size_t njobs, capjobs, next;
+	bool *hung;            /* owned: per instance, a call timed out */
+	size_t ninst;
+	int refs;              /* main + live workers */
+	bool closed;           /* main stopped waiting: take no new job */
+};
+
+static void job_free(struct job *j)
+{
+	free(j->key);
+	json_decref(j->input);
+	json_decref(j->out);
+	json_decref(j->added);
+	free(j->targets);
+	free(j->target_assets);
+	free(j);
+}
+
+/* Last reference frees: an abandoned worker may outlive the call to pg_enrich_report. */
+static void run_unref_locked(struct run *r)
+{
+	bool last = --r->refs == 0;
+
+	pthread_mutex_unlock(&r->lock);
+	if (!last)
+		return;
+	for (size_t i = 0; i < r->njobs; i++)
+		job_free(r->jobs[i]);
+	free(r->jobs);
+	free(r->hung);
+	pthread_cond_destroy(&r->cond);
+	pthread_mutex_destroy(&r->lock);
+	free(r);
+}
+
+static void call_enricher(struct job *j, json_t *out, json_t *added, int *rc, char *err,
+			  size_t errlen)
+{
+	struct pg_call call;
+
+	pg_plugin_call_enter(j->inst);
+	pg_call_begin(&call, j->inst->timeout_ms);
+	*rc = j->inst->mod->desc.enrich(j->inst->state, j->input, out, added);
+	pg_call_end();
+	pg_plugin_call_leave(j->inst);
+	if (*rc != PG_PLUGIN_OK)
+		pg_strlcpy(err, call.err[0] ? call.err : "enricher failed", errlen);
+}
+
+static void *worker(void *arg)
+{
+	struct run *r = arg;
+	struct job *j;
+	json_t *out, *added;
+	char err[512];
+	int rc;
+
+	pthread_mutex_lock(&r->lock);
+	while (!r->closed && r->next < r->njobs) {
+		j = r->jobs[r->next++];
+		if (j->state != JOB_QUEUED)
+			continue;
+		if (r->hung[j->inst_idx]) {
+			j->state = JOB_DONE;
+			j->rc = PG_PLUGIN_FAIL;
+			pg_strlcpy(j->err, "skipped: an earlier call of this instance timed out",
+				   sizeof(j->err));
+			pthread_cond_broadcast(&r->cond);
+			continue;
+		}
+		j->state = JOB_RUNNING;
+		j->deadline_ms = pg_now_ms() + j->inst->timeout_ms;
+		pg_plugin_busy_add(j->inst, 1);
+		pthread_mutex_unlock(&r->lock);
+
+		out = json_object();
+		added = json_array();
+		err[0] = '\0';
+		call_enricher(j, out, added, &rc, err, sizeof(err));
+
+		pthread_mutex_lock(&r->lock);
+		pg_plugin_busy_add(j->inst, -1);
+		if (j->state == JOB_RUNNING) {
+			j->state = JOB_DONE;
+			j->rc = rc;
+			j->out = out;
+			j->added = added;
+			pg_strlcpy(j->err, err, sizeof(j->err));
+			pthread_cond_broadcast(&r->cond);
+		} else { /* abandoned: the report moved on without us */
+			json_decref(out);
+			json_decref(added);
+		}
+	}
+	run_unref_locked(r);
+	return NULL;
+}
+
+static bool spawn_worker(struct run *r)
+{
+	pthread_attr_t attr;
+	pthread_t t;
+	bool ok;
+
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	r->refs++;
+	ok = pthread_create(&t, &attr, worker, r) == 0;
+	if (!ok)
+		r->refs--;
+	pthread_attr_destroy(&attr);
+	return ok;
+}
+
+/* Settle every job: done, or abandoned at its deadline. Called with r->lock held. */
+static void wait_jobs(struct run *r, unsigned live)
+{
+	for (;;) {
+		uint64_t now = pg_now_ms(), earliest = UINT64_MAX;
+		size_t pending = 0;
+
+		for (size_t i = 0; i < r->njobs; i++) {
+			struct job *j = r->jobs[i];
+			if (j->state == JOB_RUNNING && now >= j->deadline_ms) {
+				j->state = JOB_ABANDONED;
+				j->rc = PG_PLUGIN_FAIL;
+				snprintf(j->err, sizeof(j->err), "timed out after %u ms",
+					 j->inst->timeout_ms);
+				r->hung[j->inst_idx] = true;
+				pg_warn("[%s] enrich call timed out after %u ms", j->inst->name,
+					j->inst->timeout_ms);
+				/* Replace the stuck worker so queued jobs still run. */
+				if (r->next < r->njobs && !spawn_worker(r))
+					live--;
+			}
+			if (j->state == JOB_RUNNING && j->deadline_ms < earliest)
+				earliest = j->deadline_ms;
+			if (j->state == JOB_RUNNING || j->state == JOB_QUEUED)
+				pending++;
+		}
+		if (!pending)
+			return;
+		if (live == 0) { /* could not start any thread: fail what is left */
+			for (size_t i = r->next; i < r->njobs; i++) {
+				r->jobs[i]->state = JOB_DONE;
+				r->jobs[i]->rc = PG_PLUGIN_FAIL;
+				pg_strlcpy(r->jobs[i]->err, "could not start a worker thread",
+					   sizeof(r->jobs[i]->err));
+			}
+			r->next = r->njobs;
+			continue;
+		}
+		uint64_t wake = earliest == UINT64_MAX ? now + 1000 : earliest;
+		struct timespec ts;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		uint64_t ms = wake > now ? wake - now : 1;
+		ts.tv_sec += (time_t)(ms / 1000);
+		ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&r->cond, &r->lock, &ts);
+	}
+}
+
+static bool action_selected(const struct pg_plugin_host *h, const json_t *finding)
+{
+	const char *a = json_string_value(json_object_get(finding, "action"));
+
+	if (h->enrich_all)
+		return true;
+	if (!a)
+		return false;
+	return (!strcmp(a, "pass") && h->enrich_on[0]) || (!strcmp(a, "warn") && h->enrich_on[1]) ||
+	       (!strcmp(a, "fail") && h->enrich_on[2]);
+}
+
+static const char *jstr(const json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+	return s ? s : "";
+}
+
+static char *memo_key(const struct pg_plugin_ctx *c, const json_t *f)
+{
+	if (c->mod->desc.enrich_scope == PG_SCOPE_FINDING) {
+		if (json_string_value(json_object_get(f, "fingerprint")))
+			return pg_xasprintf("f\n%s", jstr(f, "fingerprint"));
+		return pg_xasprintf("f\n%s\n%s\n%s\n%lld", jstr(f, "rule"), jstr(f, "target"),
+				    jstr(f, "ip"),
+				    (long long)json_integer_value(json_object_get(f, "port")));
+	}
+	return pg_xasprintf("t\n%s\n%s", jstr(f, "target"), jstr(f, "ip"));
+}
+
+static struct job *find_job(struct run *r, const struct pg_plugin_ctx *c, const char *key)
+{
+	for (size_t i = 0; i < r->njobs; i++)
+		if (r->jobs[i]->inst == c && !strcmp(r->jobs[i]->key, key))
+			return r->jobs[i];
+	return NULL;
+}
+
+static void add_target(struct job *j, json_t *finding, json_t *asset_findings)
+{
+	size_t cap = j->captargets;
+
+	pg_grow(&j->targets, &cap, j->ntargets + 1, sizeof(*j->targets));
+	pg_grow(&j->target_assets, &j->captargets, j->ntargets + 1, sizeof(*j->target_assets));
+	j->targets[j->ntargets] = finding;
+	j->target_assets[j->ntargets++] = asset_findings;
+}
+
+static void try_cache(struct pg_plugin_host *h, struct job *j)
+{
+	json_t *v = pg_cache_read(h->state_dir, j->inst->name, "enrich", j->key,
+				  j->inst->cache_ttl_s);
+
+	if (!v)
+		return;
+	if (json_is_object(json_object_get(v, "out"))) {
+		j->out = json_incref(json_object_get(v, "out"));
+		j->added = json_incref(json_object_get(v, "findings"));
+		if (!json_is_array(j->added)) {
+			json_decref(j->added);
+			j->added = json_array();
+		}
+		j->state = JOB_DONE;
+		j->rc = PG_PLUGIN_OK;
+		j->cached = true;
+	}
+	json_decref(v);
+}
+
+static void plan_finding(struct pg_plugin_host *h, struct run *r, json_t *f,
+			 json_t *asset_findings, bool skip_cache)
+{
+	for (size_t i = 0; i < h->nenrichers; i++) {
+		struct pg_plugin_ctx *c = h->enrichers[i];
+		char *key = memo_key(c, f);
+		struct job *j = find_job(r, c, key);
+
+		if (j) {
+			free(key);
+		} else {
+			j = pg_xcalloc(1, sizeof(*j));
+			j->inst = c;
+			j->inst_idx = i;
+			j->key = key;
+			j->input = json_deep_copy(f);
+			j->state = JOB_QUEUED;
+			if (!skip_cache)
+				try_cache(h, j);
+			pg_grow(&r->jobs, &r->capjobs, r->njobs + 1, sizeof(*r->jobs));
+			r->jobs[r->njobs++] = j;
+		}
+		add_target(j, f, asset_findings);
+	}
+}
+
+static void plan(struct pg_plugin_host *h, struct run *r, json_t *report, bool skip_cache)
+{
+	json_t *assets = json_object_get(report, "assets"), *asset, *findings, *f;
+	size_t i, k;
+
+	json_array_foreach(assets, i, asset) {
+		findings = json_object_get(asset, "findings");
+		json_array_foreach(findings, k, f) {
+			if (json_is_object(f) && action_selected(h, f))
+				plan_finding(h, r, f, findings, skip_cache);
+		}
+	}
+	/* Cached jobs first in the array do not matter: workers skip non-queued ones. */
+}
+
+/* ---- merging results into the report (main thread) -------------------- */
+
+static bool valid_rule_id(const char *s)
+{
+	if (!s || !*s || strlen(s) > 64)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '-' || *s == '.'))
+			return false;
+	return true;
+}
+
+/* An added finding, checked and completed; NULL (logged) when invalid. */
+static json_t *shape_added(const struct job *j, const json_t *in, const json_t *origin)
+{
+	const char *rule = json_string_value(json_object_get(in, "rule"));
+	const char *da = json_string_value(json_object_get(in, "defaultAction"));
+	const char *sev = json_string_value(json_object_get(in, "severity"));
+	static const char *const keep[] = { "asset", "target", "ip", "port", "protocol" };
+	json_t *f;
+
+	if (!json_is_object(in) || !valid_rule_id(rule) || (da && strcmp(da, "warn") &&
+	    strcmp(da, "fail") && strcmp(da, "pass"))) {
+		pg_warn("[%s] dropped an added finding without a valid rule/defaultAction",
+			j->inst->name);
+		return NULL;
+	}
+	f = json_deep_copy(in);
+	json_object_del(f, "action");      /* the policy decides */
+	json_object_del(f, "fingerprint"); /* the policy computes it */
+	json_object_del(f, "enrichment");
+	json_object_set_new(f, "source", json_string(j->inst->name));
+	if (!da)
+		json_object_set_new(f, "defaultAction", json_string("warn"));
+	if (!sev)
+		json_object_set_new(f, "severity", json_string("medium"));
+	if (!json_is_string(json_object_get(f, "reason")))
+		json_object_set_new(f, "reason", json_sprintf("reported by %s", j->inst->name));
+	for (size_t i = 0; i < PG_ARRAY_LEN(keep); i++)
+		if (!json_object_get(f, keep[i]) && json_object_get(origin, keep[i]))
+			json_object_set(f, keep[i], json_object_get(origin, keep[i]));
+	return f;
+}
+
+static void set_enrichment(json_t *finding, const char *inst, json_t *value /* stolen */)
+{
+	json_t *e = json_object_get(finding, "enrichment");
+
+	if (!json_is_object(e)) {
+		e = json_object();
+		json_object_set_new(finding, "enrichment", e);
+	}
+	json_object_set_new(e, inst, value);
+}
+
+static void merge_job(struct pg_plugin_host *h, struct job *j)
+{
+	bool ok = (j->state == JOB_DONE && j->rc == PG_PLUGIN_OK);
+	json_t *f;
+	size_t i;
+
+	for (size_t t = 0; t < j->ntargets; t++)
+		set_enrichment(j->targets[t], j->inst->name,
+			       ok ? json_deep_copy(j->out) : json_pack("{s:s}", "error", j->err));
+	if (!ok) {
+		pg_info("[%s] enrichment failed for %s: %s", j->inst->name,
+			jstr(j->input, "target"), j->err);
+		return;
+	}
+	/* Added findings go once to the first target's asset. */
+	json_array_foreach(j->added, i, f) {
+		json_t *nf = shape_added(j, f, j->targets[0]);
+		if (nf)
+			json_array_append_new(j->target_assets[0], nf);
+	}
+	if (!j->cached && j->inst->cache_ttl_s && h->state_dir) {
+		json_t *v = json_pack("{s:O, s:O}", "out", j->out, "findings", j->added);
+		if (pg_cache_write(h->state_dir, j->inst->name, "enrich", j->key, v) != 0)
+			pg_info("[%s] could not write the enrichment cache", j->inst->name);
+		json_decref(v);
+	}
+}
+
+int pg_enrich_report(struct pg_plugin_host *h, json_t *report, bool skip_cache)
+{
+	struct run *r;
+	unsigned live = 0, want;
+	size_t queued = 0;
+
+	if (!h || h->nenrichers == 0 || !report)
+		return 0;
+	r = pg_xcalloc(1, sizeof(*r));
+	pthread_mutex_init(&r->lock, NULL);
+	{
+		pthread_condattr_t ca;
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		pthread_cond_init(&r->cond, &ca);
+		pthread_condattr_destroy(&ca);
+	}
+	r->ninst = h->nenrichers;
+	r->hung = pg_xcalloc(r->ninst, sizeof(*r->hung));
+	r->refs = 1;
+	plan(h, r, report, skip_cache);
+	for (size_t i = 0; i < r->njobs; i++)
+		queued += r->jobs[i]->state == JOB_QUEUED;
+
+	pthread_mutex_lock(&r->lock);
+	want = queued < h->enrich_concurrency ? (unsigned)queued : h->enrich_concurrency;
+	for (unsigned i = 0; i < want; i++)
+		live += spawn_worker(r);
+	wait_jobs(r, queued ? live : 1);
+	r->closed = true;
+	pthread_mutex_unlock(&r->lock);
+
+	for (size_t i = 0; i < r->njobs; i++)
+		merge_job(h, r->jobs[i]);
+	pg_debug("enrichment: %zu calls planned, %zu from cache", r->njobs, r->njobs - queued);
+	pthread_mutex_lock(&r->lock);
+	run_unref_locked(r);
+	return 0;
+}

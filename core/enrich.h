@@ -1,0 +1,34 @@
+/* enrich.h - schedule enricher plugins over a report's findings; the cache
+ * and DNS helpers the host lends to plugins.
+ *
+ * pg_enrich_report() (declared in plugin_host.h) enriches each selected
+ * finding once per (instance, target+ip) - or per fingerprint for plugins of
+ * scope FINDING - on a bounded pool of threads, with a per-call timeout, and
+ * caches successful results under <stateDir>/cache/<instance>/ for the
+ * plugin's TTL. A call that times out is abandoned (its result dropped) and
+ * the instance is not called again in that run. */
+#ifndef PG_ENRICH_H
+#define PG_ENRICH_H
+
+#include <jansson.h>
+#include <portgate/plugin.h>
+
+#include "plugin_host.h"
+
+/* host->dns, host->cache_get, host->cache_put */
+int pg_host_dns(struct pg_plugin_ctx *ctx, const char *name, const char *rrtype,
+		json_t **answers);
+json_t *pg_host_cache_get(struct pg_plugin_ctx *ctx, const char *key, unsigned max_age_s);
+int pg_host_cache_put(struct pg_plugin_ctx *ctx, const char *key, const json_t *value);
+
+/* Result cache: <stateDir>/cache/<instance>/<space>-<sha256(key)>.json holding
+ * {"key", "storedAt", "value"}. get returns a new reference or NULL. */
+json_t *pg_cache_read(const char *state_dir, const char *instance, const char *space,
+		      const char *key, unsigned max_age_s);
+int pg_cache_write(const char *state_dir, const char *instance, const char *space,
+		   const char *key, const json_t *value);
+
+/* mkdir -p with mode 0700 for the parts it creates. 0 or -errno. */
+int pg_mkdir_p(const char *path);
+
+#endif

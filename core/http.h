@@ -1,0 +1,28 @@
+/* http.h - the one libcurl helper the host lends to plugins (host->http).
+ *
+ * Restricted to http/https, no redirects, bounded response size, proxy taken
+ * from the environment (libcurl's http_proxy/https_proxy/no_proxy), the
+ * configured CA file, and Retry-After parsed for the retry logic. */
+#ifndef PG_HTTP_H
+#define PG_HTTP_H
+
+#include <portgate/plugin.h>
+
+#define PG_HTTP_MAX_BODY (1024 * 1024)
+
+/* Call once before any thread (curl_global_init is not thread-safe). */
+void pg_http_global_init(void);
+
+/* ca_file may be NULL (system store). timeout_ms already clamped by caller. */
+int pg_http_perform(const struct pg_http_request *req, const char *ca_file, long timeout_ms,
+		    struct pg_http_response *resp);
+void pg_http_response_clear(struct pg_http_response *resp);
+
+/* Retry-After value (delta seconds or HTTP date) -> ms from now, -1 if unparsable. */
+long pg_http_parse_retry_after(const char *value);
+
+/* HMAC-SHA256(key, data) as lowercase hex (webhook signatures). */
+void pg_hmac_sha256_hex(const void *key, size_t key_len, const void *data, size_t len,
+			char out[65]);
+
+#endif
