@@ -46,4 +46,52 @@ const char *pg_service_by_port(uint16_t port, char *buf, size_t len);
  * 993, 995, 5986, 8443, ...). */
 bool pg_port_is_tls_default(uint16_t port);
 
+/* --- Helpers shared by probe*.c and useful elsewhere (compatible additions). --- */
+
+/* Ports that usually answer an HTTP request in plain text or inside TLS (80,
+ * 8080, 8000, 443, 8443, ...): the probe sends its request at once instead of
+ * first waiting for a server-first banner. */
+bool pg_port_is_http_like(uint16_t port);
+
+/* Printable, terminal- and JSON-safe copy of untrusted bytes: printable ASCII
+ * kept, runs of CR/LF become " | ", tab a space, anything else (and the
+ * backslash) \xNN; never cut inside an escape; "..." marks a cut. out gets at
+ * most outlen-1 chars + NUL. Returns strlen(out). */
+size_t pg_banner_sanitize(const void *in, size_t n, char *out, size_t outlen);
+
+/* Name the protocol from the first bytes a server sent: "ssh", "smtp", "ftp",
+ * "pop3", "imap", "mysql", "http", "tls" (a TLS record), or NULL. portname is
+ * the services-database name of the port, used to tell FTP from SMTP when a
+ * bare "220 " greeting says neither. */
+const char *pg_probe_classify(const unsigned char *b, size_t n, const char *portname);
+
+/* Parse an HTTP response head: status code, status line and Server header
+ * (sanitised into the given buffers; server[0] == 0 when absent). */
+bool pg_http_parse(const unsigned char *b, size_t n, int *status, char *line, size_t linelen,
+		   char *server, size_t serverlen);
+
+/* TLS (core/probe_tls.c). OpenSSL types are forward-declared by their real
+ * struct tags so this header does not pull in OpenSSL. */
+struct ssl_ctx_st;
+struct x509_st;
+struct x509_store_ctx_st;
+
+/* Shared client context for one CA file (NULL: system store only). Created
+ * lazily, borrowed by the caller, freed at exit. Single-threaded use (the scan
+ * loop). Also sets SIGPIPE to ignored if it was default (OpenSSL writes with
+ * write(2)). NULL only if OpenSSL cannot allocate. */
+struct ssl_ctx_st *pg_tls_client_ctx(const char *ca_file);
+
+/* Chain problems collected by pg_tls_verify_cb into the unsigned int that
+ * SSL_get_app_data() points to (the handshake completes with
+ * SSL_VERIFY_NONE; the verdict is ours). */
+#define PG_TLS_CHAIN_UNTRUSTED 0x1u /* issuer unknown, bad signature, CA expired, ... */
+#define PG_TLS_CHAIN_SELF_SIGNED 0x2u /* verify code 18 or 19 */
+int pg_tls_verify_cb(int ok, struct x509_store_ctx_st *sctx);
+
+/* certificate{} evidence for the leaf: subject, issuer, san[], notBefore,
+ * expires, daysRemaining, valid, reasons[], sha256. name is the target (host
+ * name or IP text, is_ip says which) the certificate must match. */
+json_t *pg_tls_cert_json(struct x509_st *cert, const char *name, bool is_ip, unsigned chain_flags);
+
 #endif

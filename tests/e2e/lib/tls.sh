@@ -1,0 +1,132 @@
+# tls.sh - test PKI (openssl CLI) and an nginx serving it on loopback.
+# Sourced after common.sh (needs PG_TMP and pg_on_exit) or on its own by the
+# unit test (only tls_make_pki then). POSIX sh.
+#
+# tls_make_pki DIR      CA + certificates, each NAME.pem/NAME.key in DIR:
+#   ca         test CA ("CN=Portgate Test CA,O=Portgate Test"), 10 years
+#   valid      CN=localhost, SAN DNS:localhost IP:127.0.0.1, signed by ca,
+#              yesterday 00:00 .. +400 days (exact dates in DIR/valid.dates)
+#   expired    same names, signed by ca, 2020-01-01 .. 2021-01-01
+#   future     same names, signed by ca, 2035-01-01 .. 2036-01-01
+#   self       CN=localhost, SAN DNS:localhost IP:127.0.0.1, self-signed
+#   wronghost  CN=wrong.test.local, SAN DNS:wrong.test.local, signed by ca
+#   wildcard   CN=*.test.local, SAN DNS:*.test.local, signed by ca
+#   partial    SAN DNS:w*.test.local (a partial wildcard), signed by ca
+# tls_start_nginx DIR   nginx on 127.0.0.1: one TLS server per certificate
+#   above plus one plain HTTP server; ports in DIR/nginx.ports as NAME PORT.
+# tls_port DIR NAME     the port of server NAME.
+
+tls_day() { # N -> midnight UTC N days from today (N may be negative), as YYYYMMDDHHMMSSZ
+	date -u -d "@$(( $(date -u +%s) / 86400 * 86400 + $1 * 86400 ))" +%Y%m%d%H%M%SZ
+}
+
+tls_ca_conf() { # DIR
+	cat >"$1/ca.cnf" <<EOF
+[ ca ]
+default_ca = test_ca
+[ test_ca ]
+database = $1/index.txt
+new_certs_dir = $1/newcerts
+serial = $1/serial
+default_md = sha256
+policy = pol_any
+copy_extensions = copy
+unique_subject = no
+default_days = 30
+[ pol_any ]
+commonName = supplied
+organizationName = optional
+[ leaf ]
+basicConstraints = CA:FALSE
+keyUsage = digitalSignature
+extendedKeyUsage = serverAuth
+EOF
+	: >"$1/index.txt"
+	echo 1000 >"$1/serial"
+	mkdir -p "$1/newcerts"
+}
+
+# tls_issue DIR NAME SUBJECT SAN START END : key + CSR, signed by the test CA.
+tls_issue() {
+	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$1/$2.key" \
+		-out "$1/$2.csr" -subj "$3" -addext "subjectAltName=$4" 2>/dev/null
+	openssl ca -batch -config "$1/ca.cnf" -cert "$1/ca.pem" -keyfile "$1/ca.key" -extensions leaf \
+		-in "$1/$2.csr" -out "$1/$2.pem" -startdate "$5" -enddate "$6" -notext 2>/dev/null
+}
+
+tls_make_pki() { # DIR
+	d=$1
+	mkdir -p "$d"
+	tls_ca_conf "$d"
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$d/ca.key" \
+		-out "$d/ca.pem" -days 3650 -subj "/O=Portgate Test/CN=Portgate Test CA" \
+		-addext "basicConstraints=critical,CA:TRUE" \
+		-addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+	vstart=$(tls_day -1)
+	vend=$(tls_day 400)
+	echo "$vstart $vend" >"$d/valid.dates"
+	tls_issue "$d" valid "/CN=localhost" "DNS:localhost,IP:127.0.0.1" "$vstart" "$vend"
+	tls_issue "$d" expired "/CN=localhost" "DNS:localhost,IP:127.0.0.1" 20200101000000Z 20210101000000Z
+	tls_issue "$d" future "/CN=localhost" "DNS:localhost,IP:127.0.0.1" 20350101000000Z 20360101000000Z
+	tls_issue "$d" wronghost "/CN=wrong.test.local" "DNS:wrong.test.local" "$vstart" "$vend"
+	tls_issue "$d" wildcard "/CN=*.test.local" "DNS:*.test.local" "$vstart" "$vend"
+	tls_issue "$d" partial "/CN=w*.test.local" "DNS:w*.test.local" "$vstart" "$vend"
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$d/self.key" \
+		-out "$d/self.pem" -days 30 -subj "/CN=localhost" \
+		-addext "subjectAltName=DNS:localhost,IP:127.0.0.1" 2>/dev/null
+	for n in ca valid expired future self wronghost wildcard partial; do
+		[ -s "$d/$n.pem" ] || { echo "tls_make_pki: could not make $n.pem" >&2; return 1; }
+	done
+}
+
+tls_free_ports() { # N : N distinct free TCP ports on 127.0.0.1 (bound, then released together)
+	python3 -c '
+import socket, sys
+socks = []
+for _ in range(int(sys.argv[1])):
+    s = socket.socket(); s.bind(("127.0.0.1", 0)); socks.append(s)
+print(" ".join(str(s.getsockname()[1]) for s in socks))' "$1"
+}
+
+tls_start_nginx() { # DIR
+	d=$1
+	command -v nginx >/dev/null 2>&1 || { echo "nginx not installed"; return 77; }
+	mkdir -p "$d/nginx/logs" "$d/nginx/tmp"
+	names="valid expired future self wronghost wildcard partial"
+	set -- $(tls_free_ports 8)
+	: >"$d/nginx.ports"
+	{
+		echo "user root; worker_processes 1; pid $d/nginx/nginx.pid;"
+		echo "error_log $d/nginx/logs/error.log;"
+		echo "events { worker_connections 64; }"
+		echo "http { access_log off; client_body_temp_path $d/nginx/tmp; proxy_temp_path $d/nginx/tmp;"
+		echo "  fastcgi_temp_path $d/nginx/tmp; uwsgi_temp_path $d/nginx/tmp; scgi_temp_path $d/nginx/tmp;"
+		for n in $names; do
+			echo "  server { listen 127.0.0.1:$1 ssl; ssl_certificate $d/$n.pem;"
+			echo "    ssl_certificate_key $d/$n.key; location / { return 200 'tls $n\n'; } }"
+			echo "$n $1" >>"$d/nginx.ports"
+			shift
+		done
+		echo "  server { listen 127.0.0.1:$1; location / { return 200 'plain\n'; } }"
+		echo "}"
+	} >"$d/nginx.conf"
+	echo "plain $1" >>"$d/nginx.ports"
+	nginx -c "$d/nginx.conf" -p "$d/nginx" -g 'daemon off;' 2>"$d/nginx/stderr" &
+	TLS_NGINX_PID=$!
+	pg_on_exit "kill $TLS_NGINX_PID"
+	i=0
+	while ! python3 -c 'import socket,sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1).close()' \
+		"$1" 2>/dev/null; do
+		i=$((i + 1))
+		if [ $i -gt 100 ] || ! kill -0 "$TLS_NGINX_PID" 2>/dev/null; then
+			echo "nginx did not start:" >&2
+			cat "$d/nginx/stderr" "$d/nginx/logs/error.log" >&2 2>/dev/null
+			return 1
+		fi
+		sleep 0.05
+	done
+}
+
+tls_port() { # DIR NAME
+	awk -v n="$2" '$1 == n { print $2 }' "$1/nginx.ports"
+}
