@@ -41,6 +41,11 @@ int pg_resolve_all(char *const *names, size_t n, const struct pg_resolve_opts *o
 		   struct pg_resolution *out, char *err, size_t errlen);
 void pg_resolution_clear(struct pg_resolution *r);
 
+/* Check a DNS server spec ("HOST:PORT", "HOST", "[v6]:PORT"; HOST an IP) the
+ * way pg_resolve_all will, so the CLI can reject a bad --dns-server or
+ * dns.server as a usage error (exit 2). false with a message in err. */
+bool pg_resolve_server_check(const char *spec, char *err, size_t errlen);
+
 /* Parse an IP literal (v4, v6, v6 in brackets) into a; false if not a literal. */
 bool pg_addr_parse_literal(const char *s, uint16_t port, struct pg_addr *a);
 void pg_addr_set_port(struct pg_addr *a, uint16_t port);

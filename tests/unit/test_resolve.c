@@ -529,6 +529,7 @@ START_TEST(test_bad_server_spec)
 		ck_assert_msg(pg_resolve_all(names, 1, &o, &r, err, sizeof(err)) == -1, "%s", bad[i]);
 		ck_assert_msg(strstr(err, "bad DNS server") != NULL, "%s: %s", bad[i], err);
 		pg_resolution_clear(&r);
+		ck_assert(!pg_resolve_server_check(bad[i], err, sizeof(err)));
 	}
 	for (i = 0; i < PG_ARRAY_LEN(good); i++) {
 		struct pg_resolve_opts o = { good[i], 100, 1 };
@@ -538,6 +539,7 @@ START_TEST(test_bad_server_spec)
 			      good[i], err);
 		ck_assert(r.ok);
 		pg_resolution_clear(&r);
+		ck_assert(pg_resolve_server_check(good[i], err, sizeof(err)));
 	}
 }
 END_TEST
