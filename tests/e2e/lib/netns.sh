@@ -1,0 +1,68 @@
+# netns.sh - a private network namespace for scan tests. Source after common.sh.
+#
+# Inside the namespace only lo exists, so every packet stays on this machine;
+# iptables rules there shape what the scanner sees (DROP = no answer, REJECT
+# with an ICMP type = an unreachable answer) without touching the host.
+#
+#   pg_netns_up              create pgt-$$ with lo up (exit 77 when impossible)
+#   pg_ns CMD...             run CMD inside the namespace
+#   pg_ns_drop PORT...       DROP incoming TCP SYNs to PORT (v4 and v6): "filtered"
+#   pg_ns_reject WITH PORT   REJECT --reject-with WITH (icmp-host-unreachable,
+#                            icmp-admin-prohibited, icmp6-adm-prohibited, ...)
+#   pg_ns_listen NAME SPEC.. tests/tools/listen.py inside; ports via pg_port NAME N
+#   pg_ns_free_ports N       N distinct ports nothing listens on, one per line
+
+PG_NS="pgt-$$"
+
+pg_netns_up() {
+	[ "$(id -u)" -eq 0 ] || pg_skip "network namespaces need root"
+	command -v ip >/dev/null || pg_skip "iproute2 (ip) is not installed"
+	ip netns add "$PG_NS" 2>"$PG_TMP/netns.err" ||
+		pg_skip "cannot create a network namespace: $(cat "$PG_TMP/netns.err")"
+	pg_on_exit "ip netns del $PG_NS"
+	ip netns exec "$PG_NS" ip link set lo up ||
+		pg_skip "cannot bring lo up inside the namespace"
+	command -v iptables >/dev/null || pg_skip "iptables is not installed"
+	pg_ns iptables -A INPUT -p tcp --dport 9 -j ACCEPT 2>/dev/null ||
+		pg_skip "iptables does not work inside a namespace here"
+	pg_ns iptables -D INPUT -p tcp --dport 9 -j ACCEPT
+}
+
+pg_ns() { ip netns exec "$PG_NS" "$@"; }
+
+pg_ns_drop() {
+	for p in "$@"; do
+		pg_ns iptables -A INPUT -p tcp --dport "$p" -j DROP
+		pg_ns ip6tables -A INPUT -p tcp --dport "$p" -j DROP 2>/dev/null || true
+	done
+}
+
+pg_ns_reject() {
+	case "$1" in
+	icmp6-*) pg_ns ip6tables -A INPUT -p tcp --dport "$2" -j REJECT --reject-with "$1" ;;
+	*) pg_ns iptables -A INPUT -p tcp --dport "$2" -j REJECT --reject-with "$1" ;;
+	esac
+}
+
+pg_ns_listen() {
+	name=$1; shift
+	pg_ns python3 "$PG_TOOLS/listen.py" "$PG_TMP/$name.ports" "$@" &
+	pg_on_exit "kill $!"
+	i=0
+	while [ ! -s "$PG_TMP/$name.ports" ]; do
+		i=$((i + 1)); [ $i -le 100 ] || { echo "listener $name did not start" >&2; exit 1; }
+		sleep 0.05
+	done
+}
+
+# Bound together then released, so the ports are distinct and were free.
+pg_ns_free_ports() {
+	pg_ns python3 -c '
+import socket, sys
+socks = []
+for _ in range(int(sys.argv[1])):
+    s = socket.socket(); s.bind(("127.0.0.1", 0)); socks.append(s)
+for s in socks:
+    print(s.getsockname()[1])
+' "$1"
+}
