@@ -26,10 +26,8 @@ static char dns_server[32]; /* "127.0.0.1:PORT" of the dnsmasq */
 
 /* ---- helpers ---------------------------------------------------------- */
 
-/* A port that is free right now for both UDP and TCP on 127.0.0.1 (dnsmasq
- * binds both). There is a small race until the server binds it; the caller
- * retries on failure. */
-static unsigned free_port(void)
+/* A port free right now for UDP and for TCP on 127.0.0.1, or 0. */
+static unsigned try_free_port(void)
 {
 	struct sockaddr_in sin;
 	socklen_t len = sizeof(sin);
@@ -47,6 +45,20 @@ static unsigned free_port(void)
 		close(u);
 	if (t >= 0)
 		close(t);
+	return port;
+}
+
+/* A port that is free right now for both UDP and TCP on 127.0.0.1 (dnsmasq
+ * binds both). The UDP port the kernel picks may be taken for TCP: try again
+ * (bounded). There is a small race until the server binds it; callers that
+ * start a server retry on failure. */
+static unsigned free_port(void)
+{
+	unsigned port = 0;
+	int i;
+
+	for (i = 0; i < 50 && !port; i++)
+		port = try_free_port();
 	return port;
 }
 
@@ -151,6 +163,8 @@ static bool start_dnsmasq(void)
 	for (attempt = 0; attempt < 5; attempt++) {
 		unsigned port = free_port();
 
+		if (!port)
+			continue;
 		if (!write_config(conf, port))
 			return false;
 		snprintf(dns_server, sizeof(dns_server), "127.0.0.1:%u", port);
@@ -394,6 +408,7 @@ START_TEST(test_connection_refused)
 	char spec[32], want[80];
 	unsigned port = free_port(); /* nothing listens: ICMP port unreachable */
 
+	ck_assert_uint_ne(port, 0);
 	snprintf(spec, sizeof(spec), "127.0.0.1:%u", port);
 	snprintf(want, sizeof(want), "connection refused by DNS server 127.0.0.1:%u", port);
 	ck_assert_int_eq(resolve1(spec, "a4.test", 500, 1, &r), 0);
