@@ -394,7 +394,10 @@ struct pg_doc *pg_doc_load(const char *path, struct pg_diag *diag)
 	if (!buf)
 		return NULL;
 	if (!only_blanks(buf, len)) {
-		if (has_suffix(path, ".json") && !check_json(path, buf, len, diag)) {
+		/* Editors on Windows write a UTF-8 BOM; libyaml skips it, jansson not. */
+		size_t bom = len >= 3 && !memcmp(buf, "\xef\xbb\xbf", 3) ? 3 : 0;
+
+		if (has_suffix(path, ".json") && !check_json(path, buf + bom, len - bom, diag)) {
 			free(buf);
 			return NULL;
 		}

@@ -180,6 +180,18 @@ START_TEST(json_escapes)
 }
 END_TEST
 
+START_TEST(json_bom)
+{
+	struct pg_doc *doc = load_ok("bom.json", "\xef\xbb\xbf{\"a\":\n 1}\n");
+
+	ck_assert_int_eq(pg_node_get(doc->root, "a")->line, 2);
+	pg_doc_free(doc);
+	doc = load_ok("bom.yaml", "\xef\xbb\xbf" "a: 1\n");
+	ck_assert_ptr_nonnull(pg_node_get(doc->root, "a"));
+	pg_doc_free(doc);
+}
+END_TEST
+
 START_TEST(scalar_reads)
 {
 	struct pg_doc *doc = load_ok("s.yaml", "a: -1\nb: +1\nc: 1x\nd: 99999999999999999999999\n"
@@ -335,6 +347,7 @@ static Suite *doc_suite(void)
 	tcase_add_test(tc, yaml_tree);
 	tcase_add_test(tc, json_tree);
 	tcase_add_test(tc, json_escapes);
+	tcase_add_test(tc, json_bom);
 	tcase_add_test(tc, scalar_reads);
 	tcase_add_test(tc, empty_files);
 	tcase_add_test(tc, refusals);
