@@ -13,7 +13,8 @@
 #   wildcard   CN=*.test.local, SAN DNS:*.test.local, signed by ca
 #   partial    SAN DNS:w*.test.local (a partial wildcard), signed by ca
 # tls_start_nginx DIR   nginx on 127.0.0.1: one TLS server per certificate
-#   above plus one plain HTTP server; ports in DIR/nginx.ports as NAME PORT.
+#   above (TLS 1.2 and 1.3), "tls12" (valid certificate, TLS 1.2 only) and
+#   "plain" (HTTP without TLS); ports in DIR/nginx.ports as NAME PORT.
 # tls_port DIR NAME     the port of server NAME.
 
 tls_day() { # N -> midnight UTC N days from today (N may be negative), as YYYYMMDDHHMMSSZ
@@ -93,7 +94,7 @@ tls_start_nginx() { # DIR
 	command -v nginx >/dev/null 2>&1 || { echo "nginx not installed"; return 77; }
 	mkdir -p "$d/nginx/logs" "$d/nginx/tmp"
 	names="valid expired future self wronghost wildcard partial"
-	set -- $(tls_free_ports 8)
+	set -- $(tls_free_ports 9)
 	: >"$d/nginx.ports"
 	{
 		echo "user root; worker_processes 1; pid $d/nginx/nginx.pid;"
@@ -102,11 +103,15 @@ tls_start_nginx() { # DIR
 		echo "http { access_log off; client_body_temp_path $d/nginx/tmp; proxy_temp_path $d/nginx/tmp;"
 		echo "  fastcgi_temp_path $d/nginx/tmp; uwsgi_temp_path $d/nginx/tmp; scgi_temp_path $d/nginx/tmp;"
 		for n in $names; do
-			echo "  server { listen 127.0.0.1:$1 ssl; ssl_certificate $d/$n.pem;"
+			echo "  server { listen 127.0.0.1:$1 ssl; ssl_protocols TLSv1.2 TLSv1.3; ssl_certificate $d/$n.pem;"
 			echo "    ssl_certificate_key $d/$n.key; location / { return 200 'tls $n\n'; } }"
 			echo "$n $1" >>"$d/nginx.ports"
 			shift
 		done
+		echo "  server { listen 127.0.0.1:$1 ssl; ssl_protocols TLSv1.2; ssl_certificate $d/valid.pem;"
+		echo "    ssl_certificate_key $d/valid.key; location / { return 200 'tls12\n'; } }"
+		echo "tls12 $1" >>"$d/nginx.ports"
+		shift
 		echo "  server { listen 127.0.0.1:$1; location / { return 200 'plain\n'; } }"
 		echo "}"
 	} >"$d/nginx.conf"
