@@ -185,10 +185,12 @@ bool pg_cidr_parse(const char *s, struct pg_cidr *out)
 bool pg_cidr_contains(const struct pg_cidr *c, int family, const void *addr)
 {
 	const uint8_t *a = addr;
-	unsigned full = c->prefix / 8, rest = c->prefix % 8;
+	unsigned full, rest;
 
-	if (!c || family != c->family || !addr)
+	if (!c || !addr || family != c->family)
 		return false;
+	full = c->prefix / 8;
+	rest = c->prefix % 8;
 	if (memcmp(a, c->addr, full))
 		return false;
 	if (rest == 0)
