@@ -1,0 +1,50 @@
+#!/bin/sh
+# ABI conformance over every built plugin (and the refusals of the bad test
+# plugins) through `portgate plugin-check` and `portgate plugins --json`.
+set -eu
+: "${PG_BIN:?}" "${PG_BUILDDIR:?}"
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT INT TERM
+
+n=0
+for so in "$PG_BUILDDIR"/plugins/.libs/*.so "$PG_BUILDDIR"/examples/plugins/cmdb/.libs/*.so; do
+	[ -e "$so" ] || continue
+	out=$("$PG_BIN" plugin-check "$so") || fail "plugin-check refused $so"
+	case $out in *": ok: "*"ABI 1."*) ;; *) fail "unexpected: $out" ;; esac
+	n=$((n + 1))
+done
+[ "$n" -ge 2 ] || fail "expected the webhook and dns plugins, found $n"
+
+# Listing: every built plugin with its options and help.
+"$PG_BIN" plugins --plugin-dir "$PG_BUILDDIR/plugins/.libs" --json >"$tmp/list.json"
+python3 - "$tmp/list.json" <<'PY'
+import json, sys
+plugins = {p["name"]: p for p in json.load(open(sys.argv[1]))}
+assert {"webhook", "dns"} <= set(plugins), plugins.keys()
+assert plugins["webhook"]["kind"] == "notifier"
+assert plugins["dns"]["kind"] == "enricher"
+url = [o for o in plugins["webhook"]["options"] if o["name"] == "url"][0]
+assert url["required"] and url["help"], url
+for p in plugins.values():
+    assert p["abi"].startswith("1."), p
+PY
+
+# The refused test plugins: exit 2 with a clear reason.
+t="$PG_BUILDDIR/tests/plugins/.libs"
+if [ -e "$t/wrongmajor.so" ]; then
+	rc=0; "$PG_BIN" plugin-check "$t/wrongmajor.so" 2>"$tmp/err" || rc=$?
+	[ "$rc" -eq 2 ] || fail "wrong major: exit $rc"
+	grep -q "ABI 2.0 is not supported" "$tmp/err" || fail "wrong major: $(cat "$tmp/err")"
+	rc=0; "$PG_BIN" plugin-check "$t/nocallback.so" 2>"$tmp/err" || rc=$?
+	[ "$rc" -eq 2 ] || fail "missing callback: exit $rc"
+	out=$("$PG_BIN" plugin-check "$t/oldabi.so") || fail "old descriptor refused"
+	case $out in *"older, accepted"*) ;; *) fail "old descriptor: $out" ;; esac
+	# A group-writable plugin is refused.
+	cp "$t/oldabi.so" "$tmp/oldabi.so"; chmod 0666 "$tmp/oldabi.so"
+	rc=0; "$PG_BIN" plugin-check "$tmp/oldabi.so" 2>"$tmp/err" || rc=$?
+	[ "$rc" -eq 2 ] || fail "writable plugin: exit $rc"
+	grep -q "writable by group or others" "$tmp/err" || fail "writable: $(cat "$tmp/err")"
+fi
+echo "ok: $n plugins conform"

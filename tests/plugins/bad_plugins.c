@@ -1,0 +1,44 @@
+/* bad_plugins.c - one source, several refused plugins (select with -D):
+ * WRONG_MAJOR (ABI 2.0), NO_CALLBACK (notifier without notify),
+ * BAD_OPTION (option with an invalid type). */
+#include <stdlib.h>
+
+#include <portgate/plugin.h>
+
+__attribute__((unused)) static int nop_notify(void *s, const json_t *e, const char *k, long *r)
+{
+	(void)s; (void)e; (void)k; (void)r;
+	return PG_PLUGIN_OK;
+}
+
+#ifdef BAD_OPTION
+static const struct pg_plugin_option opts[] = {
+	{ "x", (enum pg_option_type)42, NULL, 0, "bad type" },
+	{ NULL, 0, NULL, 0, NULL },
+};
+#endif
+
+static struct pg_plugin desc = {
+	.kind = PG_PLUGIN_NOTIFIER,
+	.name = "bad",
+	.version = "0",
+	.description = "refused on purpose",
+#ifdef BAD_OPTION
+	.options = opts,
+#endif
+#ifndef NO_CALLBACK
+	.notify = nop_notify,
+#endif
+};
+
+PG_PLUGIN_EXPORT const struct pg_plugin *portgate_plugin_entry(void);
+const struct pg_plugin *portgate_plugin_entry(void)
+{
+	desc.struct_size = sizeof(desc);
+#ifdef WRONG_MAJOR
+	desc.abi_major = PG_PLUGIN_ABI_MAJOR + 1;
+#else
+	desc.abi_major = PG_PLUGIN_ABI_MAJOR;
+#endif
+	return &desc;
+}

@@ -1,0 +1,120 @@
+/* test_enrich.c - enricher for host tests: ok, error, slow, adds findings.
+ * Built twice: testenrich (parallel) and testserial (-DTEST_SERIAL). Each call
+ * appends a line to countFile (if set) and reports how many calls of this
+ * plugin were in flight when it started. */
+#include <fcntl.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <portgate/plugin.h>
+
+#ifdef TEST_SERIAL
+#define NAME "testserial"
+#define MODEL PG_THREAD_SERIALIZE
+#else
+#define NAME "testenrich"
+#define MODEL PG_THREAD_PARALLEL
+#endif
+
+static atomic_int in_flight;
+
+struct st {
+	struct pg_plugin_ctx *ctx;
+	const struct pg_host_api *host;
+	const char *mode, *count_file, *add_rule;
+	long sleep_ms;
+};
+
+static const struct pg_plugin_option opts[] = {
+	{ "mode", PG_OPT_STRING, "ok", 0, "ok | error | slow | add" },
+	{ "sleepMs", PG_OPT_INT, "0", 0, "sleep this long in every call" },
+	{ "countFile", PG_OPT_STRING, NULL, 0, "append one line per call here" },
+	{ "addRule", PG_OPT_STRING, "test-added", 0, "rule id of the finding mode=add adds" },
+	{ "failCreate", PG_OPT_BOOL, "false", 0, "make create() fail" },
+	{ NULL, 0, NULL, 0, NULL },
+};
+
+static int t_create(struct pg_plugin_ctx *ctx, const struct pg_host_api *host, void **state)
+{
+	struct st *s;
+
+	if (host->opt_bool(ctx, "failCreate")) {
+		host->error(ctx, "asked to fail");
+		return PG_PLUGIN_FAIL;
+	}
+	s = calloc(1, sizeof(*s));
+	s->ctx = ctx;
+	s->host = host;
+	s->mode = host->opt_string(ctx, "mode");
+	s->count_file = host->opt_string(ctx, "countFile");
+	s->add_rule = host->opt_string(ctx, "addRule");
+	s->sleep_ms = (long)host->opt_int(ctx, "sleepMs");
+	*state = s;
+	return PG_PLUGIN_OK;
+}
+
+static void t_destroy(void *state)
+{
+	free(state);
+}
+
+static void count_call(const struct st *s, const char *target)
+{
+	char line[256];
+	int fd, n;
+
+	if (!s->count_file)
+		return;
+	fd = open(s->count_file, O_WRONLY | O_APPEND | O_CREAT, 0600);
+	if (fd < 0)
+		return;
+	n = snprintf(line, sizeof(line), "%s %s\n", s->host->instance_name(s->ctx), target);
+	if (write(fd, line, (size_t)n) < 0)
+		perror("count");
+	close(fd);
+}
+
+static int t_enrich(void *state, const json_t *finding, json_t *out, json_t *added)
+{
+	struct st *s = state;
+	const char *target = json_string_value(json_object_get(finding, "target"));
+	int now = atomic_fetch_add(&in_flight, 1) + 1;
+	struct timespec ts = { s->sleep_ms / 1000, (s->sleep_ms % 1000) * 1000000L };
+	int rc = PG_PLUGIN_OK;
+
+	count_call(s, target ? target : "-");
+	if (!strcmp(s->mode, "slow") || s->sleep_ms)
+		nanosleep(&ts, NULL);
+	json_object_set_new(out, "seen", json_string(target ? target : ""));
+	json_object_set_new(out, "inFlight", json_integer(now));
+	if (!strcmp(s->mode, "error")) {
+		s->host->error(s->ctx, "lookup failed for %s", target ? target : "-");
+		rc = PG_PLUGIN_FAIL;
+	} else if (!strcmp(s->mode, "add")) {
+		json_array_append_new(added, json_pack("{s:s, s:s, s:s, s:s, s:{s:s}}", "rule",
+						       s->add_rule, "severity", "low", "defaultAction",
+						       "warn", "reason", "added by test", "evidence",
+						       "from", NAME));
+	}
+	atomic_fetch_sub(&in_flight, 1);
+	return rc;
+}
+
+static struct pg_plugin desc = {
+	.kind = PG_PLUGIN_ENRICHER,
+	.name = NAME,
+	.version = "0.0.1",
+	.description = "test enricher",
+	.options = opts,
+	.thread_model = MODEL,
+	.create = t_create,
+	.destroy = t_destroy,
+	.enrich = t_enrich,
+	.cache_ttl_s = 600,
+};
+
+PORTGATE_PLUGIN(desc)

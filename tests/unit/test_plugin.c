@@ -1,0 +1,749 @@
+/* test_plugin.c - plugin host: loading rules, config validation, enrichment
+ * scheduling (memo, cache, timeouts, thread models), notify + outbox. */
+#include "config.h"
+
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "enrich.h"
+#include "http.h"
+#include "notify.h"
+#include "outbox.h"
+#include "plugin_host.h"
+#include "settings.h"
+
+static char tmpdir[64];
+static char gooddir[128];
+
+static const char *const good_plugins[] = { "testenrich", "testserial", "testnotify",
+					    "testnotifyeach", "oldabi" };
+
+static void setup(void)
+{
+	char src[512], dst[512];
+
+	pg_strlcpy(tmpdir, "/tmp/pgplugtest.XXXXXX", sizeof(tmpdir));
+	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	snprintf(gooddir, sizeof(gooddir), "%s/good", tmpdir);
+	ck_assert_int_eq(mkdir(gooddir, 0755), 0);
+	for (size_t i = 0; i < PG_ARRAY_LEN(good_plugins); i++) {
+		snprintf(src, sizeof(src), "%s/%s.so", PG_TEST_PLUGIN_DIR, good_plugins[i]);
+		snprintf(dst, sizeof(dst), "%s/%s.so", gooddir, good_plugins[i]);
+		ck_assert_int_eq(symlink(src, dst), 0);
+	}
+}
+
+static void teardown(void)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "cleanup of %s failed\n", tmpdir);
+}
+
+static char *tmp_path(const char *name)
+{
+	return pg_xasprintf("%s/%s", tmpdir, name);
+}
+
+static void write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static int count_lines(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	int n = 0, ch;
+
+	if (!f)
+		return 0;
+	while ((ch = fgetc(f)) != EOF)
+		n += ch == '\n';
+	fclose(f);
+	return n;
+}
+
+static bool diag_has(const struct pg_diag *d, const char *needle)
+{
+	for (size_t i = 0; i < d->n; i++)
+		if (strstr(d->msgs[i], needle))
+			return true;
+	return false;
+}
+
+/* Config text with %s for the state directory, loaded through settings.c. */
+static struct pg_config *config_from(const char *yaml_body, struct pg_diag *diag)
+{
+	char *path = tmp_path("portgate.yaml");
+	char *state = tmp_path("state");
+	char *text = pg_xasprintf("stateDir: %s\npluginDirs: [%s]\n%s", state, gooddir, yaml_body);
+	struct pg_config *cfg;
+
+	write_text(path, text);
+	cfg = pg_config_load(path, diag);
+	if (!cfg)
+		pg_diag_print(diag, stderr);
+	free(text);
+	free(state);
+	free(path);
+	return cfg;
+}
+
+static struct pg_plugin_host *host_from(const char *yaml_body, struct pg_config **cfgp,
+					struct pg_diag *diag)
+{
+	struct pg_config *cfg = config_from(yaml_body, diag);
+	struct pg_plugin_host *h;
+
+	ck_assert_ptr_nonnull(cfg);
+	h = pg_plugin_host_new(cfg, NULL, 0, diag);
+	*cfgp = cfg;
+	return h;
+}
+
+static json_t *sample_report(void)
+{
+	json_error_t e;
+	json_t *r = json_loads(
+		"{\"run\": {\"id\": \"run_test_1\", \"verdict\": \"fail\"},"
+		" \"assets\": ["
+		"  {\"name\": \"a\", \"target\": \"a.example\", \"findings\": ["
+		"    {\"rule\": \"port-unapproved-open\", \"action\": \"fail\", \"target\": \"a.example\","
+		"     \"ip\": \"127.0.0.1\", \"port\": 8080, \"asset\": \"a\", \"fingerprint\": \"1111\"},"
+		"    {\"rule\": \"port-unapproved-open\", \"action\": \"fail\", \"target\": \"a.example\","
+		"     \"ip\": \"127.0.0.1\", \"port\": 9090, \"asset\": \"a\", \"fingerprint\": \"2222\"}]},"
+		"  {\"name\": \"b\", \"target\": \"b.example\", \"findings\": ["
+		"    {\"rule\": \"port-approved-closed\", \"action\": \"warn\", \"target\": \"b.example\","
+		"     \"ip\": \"127.0.0.2\", \"port\": 22, \"asset\": \"b\", \"fingerprint\": \"3333\"}]}]}",
+		0, &e);
+	ck_assert_msg(r != NULL, "%s", e.text);
+	return r;
+}
+
+static json_t *finding_at(json_t *report, size_t asset, size_t idx)
+{
+	return json_array_get(
+		json_object_get(json_array_get(json_object_get(report, "assets"), asset), "findings"),
+		idx);
+}
+
+static json_t *enrichment_of(json_t *f, const char *inst)
+{
+	return json_object_get(json_object_get(f, "enrichment"), inst);
+}
+
+/* ---- loading ---------------------------------------------------------- */
+
+START_TEST(test_old_descriptor_loads)
+{
+	struct pg_diag d = { 0 };
+	char *path = pg_xasprintf("%s/oldabi.so", PG_TEST_PLUGIN_DIR);
+	struct pg_plugin_host *h = pg_plugin_host_empty();
+	struct pg_module *m = pg_plugin_load_file(h, path, &d);
+
+	pg_diag_print(&d, stderr);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_str_eq(m->desc.name, "oldabi");
+	ck_assert_uint_lt(m->orig_size, sizeof(struct pg_plugin));
+	ck_assert_uint_ge(m->orig_size, PG_PLUGIN_MIN_SIZE);
+	/* Fields it did not have read as zero: the defaults. */
+	ck_assert_uint_eq(m->desc.cache_ttl_s, 0);
+	ck_assert_uint_eq(m->desc.timeout_ms, 0);
+	ck_assert_int_eq(m->desc.notify_mode, PG_NOTIFY_PER_REPORT);
+	pg_plugin_host_free(h);
+	pg_diag_clear(&d);
+	free(path);
+}
+END_TEST
+
+static void expect_refused(const char *file, const char *msg)
+{
+	struct pg_diag d = { 0 };
+	char *path = pg_xasprintf("%s/%s", PG_TEST_PLUGIN_DIR, file);
+	struct pg_plugin_host *h = pg_plugin_host_empty();
+
+	ck_assert_ptr_null(pg_plugin_load_file(h, path, &d));
+	ck_assert_msg(diag_has(&d, msg), "%s: expected '%s', got '%s'", file, msg,
+		      d.n ? d.msgs[0] : "(nothing)");
+	ck_assert_uint_eq(h->nmods, 0);
+	pg_plugin_host_free(h);
+	pg_diag_clear(&d);
+	free(path);
+}
+
+START_TEST(test_refusals)
+{
+	expect_refused("wrongmajor.so", "plugin ABI 2.0 is not supported");
+	expect_refused("nocallback.so", "notifier without its notify callback");
+	expect_refused("badoption.so", "bad name or type");
+	expect_refused("does-not-exist.so", "cannot stat");
+}
+END_TEST
+
+static void copy_file(const char *from, const char *to, mode_t mode)
+{
+	size_t len;
+	char *data = pg_read_file(from, 64 << 20, &len);
+	int fd;
+
+	ck_assert_ptr_nonnull(data);
+	fd = open(to, O_WRONLY | O_CREAT | O_TRUNC, mode);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, data, len), (ssize_t)len);
+	close(fd);
+	ck_assert_int_eq(chmod(to, mode), 0);
+	free(data);
+}
+
+START_TEST(test_writable_refused)
+{
+	struct pg_diag d = { 0 };
+	char *src = pg_xasprintf("%s/testenrich.so", PG_TEST_PLUGIN_DIR);
+	char *dir = tmp_path("w");
+	char *dst = pg_xasprintf("%s/testenrich.so", dir);
+	struct pg_plugin_host *h = pg_plugin_host_empty();
+
+	ck_assert_int_eq(mkdir(dir, 0755), 0);
+	copy_file(src, dst, 0664);
+	ck_assert_ptr_null(pg_plugin_load_file(h, dst, &d));
+	ck_assert(diag_has(&d, "writable by group or others"));
+	pg_diag_clear(&d);
+
+	/* The file is fine now, its directory is not. */
+	ck_assert_int_eq(chmod(dst, 0644), 0);
+	ck_assert_int_eq(chmod(dir, 0777), 0);
+	ck_assert_int_eq(pg_plugin_load_dirs(h, &dir, 1, &d), -1);
+	ck_assert(diag_has(&d, "refusing plugin directory"));
+	pg_diag_clear(&d);
+
+	ck_assert_int_eq(chmod(dir, 0755), 0);
+	ck_assert_int_eq(pg_plugin_load_dirs(h, &dir, 1, &d), 0);
+	ck_assert_uint_eq(h->nmods, 1);
+	pg_plugin_host_free(h);
+	free(src);
+	free(dst);
+	free(dir);
+}
+END_TEST
+
+START_TEST(test_bad_plugin_in_dir_fails_host)
+{
+	struct pg_diag d = { 0 };
+	struct pg_config *cfg = config_from("", &d);
+	char *bad = pg_xasprintf("%s/wrongmajor.so", PG_TEST_PLUGIN_DIR);
+	char *link = pg_xasprintf("%s/wrongmajor.so", gooddir);
+
+	ck_assert_int_eq(symlink(bad, link), 0);
+	ck_assert_ptr_null(pg_plugin_host_new(cfg, NULL, 0, &d));
+	ck_assert(diag_has(&d, "ABI 2.0"));
+	pg_diag_clear(&d);
+	pg_config_free(cfg);
+	free(bad);
+	free(link);
+}
+END_TEST
+
+/* ---- config validation ------------------------------------------------ */
+
+static void expect_config_error(const char *yaml, const char *msg)
+{
+	struct pg_diag d = { 0 };
+	struct pg_config *cfg;
+	struct pg_plugin_host *h = host_from(yaml, &cfg, &d);
+
+	ck_assert_msg(h == NULL, "config accepted: %s", yaml);
+	ck_assert_msg(diag_has(&d, msg), "expected '%s', got '%s'", msg,
+		      d.n ? d.msgs[0] : "(nothing)");
+	pg_diag_clear(&d);
+	pg_config_free(cfg);
+}
+
+START_TEST(test_config_errors)
+{
+	expect_config_error("enrichers:\n  e1:\n    plugin: testenrich\n    colour: red\n",
+			    "portgate.yaml:6: e1: unknown option 'colour' for plugin testenrich");
+	expect_config_error("enrichers:\n  e1:\n    plugin: testenrich\n    sleepMs: soon\n",
+			    ":6: e1.sleepMs: expected int, got 'soon'");
+	expect_config_error("enrichers:\n  e1:\n    plugin: testenrich\n    failCreate: 3\n",
+			    "e1.failCreate: expected bool");
+	expect_config_error("notifiers:\n  n1:\n    plugin: testnotify\n",
+			    "n1: option 'logFile' is required");
+	expect_config_error("enrichers:\n  e1:\n    plugin: nosuch\n", "no plugin named 'nosuch'");
+	expect_config_error("enrichers:\n  e1:\n    plugin: testnotify\n    logFile: x\n",
+			    "plugin testnotify is a notifier");
+	expect_config_error("enrichers:\n  e1:\n    plugin: testenrich\n    failCreate: true\n",
+			    "failed to start: asked to fail");
+	expect_config_error("enrich:\n  on: [fail, maybe]\n", "'maybe' is not pass, warn or fail");
+	expect_config_error("notify:\n  retrys: 3\n", "notify: unknown key 'retrys'");
+	expect_config_error("enrichers:\n  e1:\n    mode: ok\n", "'plugin: NAME' is required");
+}
+END_TEST
+
+START_TEST(test_config_ok_two_instances)
+{
+	struct pg_diag d = { 0 };
+	struct pg_config *cfg;
+	struct pg_plugin_host *h = host_from(
+		"enrichers:\n  one:\n    plugin: testenrich\n  two:\n    plugin: testenrich\n"
+		"    mode: add\n    cacheTtlSeconds: 5\n"
+		"enrich:\n  on: all\n  timeoutMs: 1234\n  concurrency: 3\n"
+		"notify:\n  on: [warn, fail]\n  retries: 7\n",
+		&cfg, &d);
+
+	pg_diag_print(&d, stderr);
+	ck_assert_ptr_nonnull(h);
+	ck_assert_uint_eq(h->nenrichers, 2);
+	ck_assert_str_eq(h->enrichers[1]->name, "two");
+	ck_assert_uint_eq(h->enrichers[1]->cache_ttl_s, 5);
+	ck_assert_uint_eq(h->enrichers[0]->cache_ttl_s, 600); /* plugin default */
+	ck_assert(h->enrich_all);
+	ck_assert_uint_eq(h->enrich_timeout_ms, 1234);
+	ck_assert_uint_eq(h->enrich_concurrency, 3);
+	ck_assert(h->notify_on[1] && h->notify_on[2] && !h->notify_on[0]);
+	ck_assert_uint_eq(h->notify_retries, 7);
+	pg_plugin_host_free(h);
+	pg_config_free(cfg);
+}
+END_TEST
+
+/* ---- enrichment ------------------------------------------------------- */
+
+START_TEST(test_enrich_memo_and_merge)
+{
+	struct pg_diag d = { 0 };
+	struct pg_config *cfg;
+	char *count = tmp_path("calls");
+	char *yaml = pg_xasprintf("enrichers:\n  ctx:\n    plugin: testenrich\n    countFile: %s\n",
+				  count);
+	struct pg_plugin_host *h = host_from(yaml, &cfg, &d);
+	json_t *r = sample_report();
+
+	ck_assert_ptr_nonnull(h);
+	ck_assert_int_eq(pg_enrich_report(h, r, false), 0);
+	/* Two findings share a.example/127.0.0.1: one call for them, one for b. */
+	ck_assert_int_eq(count_lines(count), 2);
+	ck_assert_str_eq(json_string_value(json_object_get(enrichment_of(finding_at(r, 0, 0), "ctx"),
+							   "seen")), "a.example");
+	ck_assert_ptr_nonnull(enrichment_of(finding_at(r, 0, 1), "ctx"));
+	ck_assert_str_eq(json_string_value(json_object_get(enrichment_of(finding_at(r, 1, 0), "ctx"),
+							   "seen")), "b.example");
+	json_decref(r);
+	pg_plugin_host_free(h);
+	pg_config_free(cfg);
+	free(yaml);
+	free(count);
+}
+END_TEST
+
+START_TEST(test_enrich_selection)
+{
+	struct pg_diag d = { 0 };
+	struct pg_config *cfg;
+	struct pg_plugin_host *h = host_from(
+		"enrichers:\n  ctx:\n    plugin: testenrich\nenrich:\n  on: [warn]\n", &cfg, &d);
+	json_t *r = sample_report();
+
+	ck_assert_ptr_nonnull(h);
+	pg_enrich_report(h, r, false);
+	ck_assert_ptr_null(json_object_get(finding_at(r, 0, 0), "enrichment"));
+	ck_assert_ptr_nonnull(enrichment_of(finding_at(r, 1, 0), "ctx"));
+	json_decref(r);
+	pg_plugin_host_free(h);
+	pg_config_free(cfg);
+}
+END_TEST
+
+START_TEST(test_enrich_error_recorded)
+{
+	struct pg_diag d = { 0 };
+	struct pg_config *cfg;
+	struct pg_plugin_host *h = host_from(
+		"enrichers:\n  broken:\n    plugin: testenrich\n    mode: error\n", &cfg, &d);
+	json_t *r = sample_report(), *e;
+
+	ck_assert_ptr_nonnull(h);
+	pg_enrich_report(h, r, false);
+	e = enrichment_of(finding_at(r, 1, 0), "broken");
+	ck_assert_str_eq(json_string_value(json_object_get(e, "error")), "lookup failed for b.example");
+	ck_assert_ptr_null(json_object_get(e, "seen")); /* output dropped on failure */
+	json_decref(r);
+	pg_plugin_host_free(h);
+	pg_config_free(cfg);
+}
+END_TEST
+
+START_TEST(test_enrich_timeout)
+{
+	struct pg_diag d = { 0 };
+	struct pg_config *cfg;
+	struct pg_plugin_host *h = host_from(
+		"enrichers:\n  slow:\n    plugin: testenrich\n    mode: slow\n    sleepMs: 3000\n"
+		"    timeoutMs: 200\n  fast:\n    plugin: testenrich\n",
+		&cfg, &d);
+	json_t *r = sample_report();
+	uint64_t t0 = pg_now_ms(), took;
+	const char *err;
+
+	ck_assert_ptr_nonnull(h);
+	pg_enrich_report(h, r, true);
+	took = pg_now_ms() - t0;
+	ck_assert_msg(took < 1500, "waited %llu ms for a 200 ms timeout", (unsigned long long)took);
+	err = json_string_value(json_object_get(enrichment_of(finding_at(r, 0, 0), "slow"), "error"));
+	ck_assert_ptr_nonnull(err);
+	ck_assert_msg(strstr(err, "timed out after 200 ms") || strstr(err, "skipped"), "%s", err);
+	/* The other instance is unaffected. */
+	ck_assert_ptr_nonnull(json_object_get(enrichment_of(finding_at(r, 0, 0), "fast"), "seen"));
+	json_decref(r);
+	/* The hung call still runs: freeing must not destroy its instance. */
+	pg_plugin_host_free(h);
+	pg_config_free(cfg);
+}
+END_TEST
+
+START_TEST(test_enrich_added_findings)
+{
+	struct pg_diag d = { 0 };
+	struct pg_config *cfg;
+	struct pg_plugin_host *h = host_from(
+		"enrichers:\n  adder:\n    plugin: testenrich\n    mode: add\n    addRule: net-odd\n",
+		&cfg, &d);
+	json_t *r = sample_report(), *f;
+
+	ck_assert_ptr_nonnull(h);
+	pg_enrich_report(h, r, false);
+	ck_assert_uint_eq(json_array_size(json_object_get(
+				  json_array_get(json_object_get(r, "assets"), 0), "findings")), 3);
+	f = finding_at(r, 0, 2);
+	ck_assert_str_eq(json_string_value(json_object_get(f, "rule")), "net-odd");
+	ck_assert_str_eq(json_string_value(json_object_get(f, "source")), "adder");
+	ck_assert_str_eq(json_string_value(json_object_get(f, "defaultAction")), "warn");
+	ck_assert_str_eq(json_string_value(json_object_get(f, "target")), "a.example");
+	ck_assert_ptr_null(json_object_get(f, "action"));
+	ck_assert_ptr_null(json_object_get(f, "fingerprint"));
+	json_decref(r);
+	pg_plugin_host_free(h);
+	pg_config_free(cfg);
+}
+END_TEST
+
+static int enrich_run_count(const char *yaml, bool skip_cache, const char *count)
+{
+	struct pg_diag d = { 0 };
+	struct pg_config *cfg;
+	struct pg_plugin_host *h = host_from(yaml, &cfg, &d);
+	json_t *r = sample_report();
+
+	ck_assert_ptr_nonnull(h);
+	pg_enrich_report(h, r, skip_cache);
+	ck_assert_ptr_nonnull(enrichment_of(finding_at(r, 0, 0), "c"));
+	ck_assert_ptr_null(json_object_get(enrichment_of(finding_at(r, 0, 0), "c"), "error"));
+	json_decref(r);
+	pg_plugin_host_free(h);
+	pg_config_free(cfg);
+	return count_lines(count);
+}
+
+START_TEST(test_enrich_cache_across_runs)
+{
+	char *count = tmp_path("calls");
+	char *yaml = pg_xasprintf("enrichers:\n  c:\n    plugin: testenrich\n    countFile: %s\n",
+				  count);
+
+	ck_assert_int_eq(enrich_run_count(yaml, false, count), 2);
+	ck_assert_int_eq(enrich_run_count(yaml, false, count), 2); /* from the cache */
+	ck_assert_int_eq(enrich_run_count(yaml, true, count), 4);  /* skipCache */
+	free(yaml);
+	yaml = pg_xasprintf("enrichers:\n  c:\n    plugin: testenrich\n    countFile: %s\n"
+			    "    cacheTtlSeconds: 0\n", count);
+	ck_assert_int_eq(enrich_run_count(yaml, false, count), 6); /* caching off */
+	free(yaml);
+	free(count);
+}
+END_TEST
+
+static json_t *report_with_targets(int n)
+{
+	json_t *findings = json_array();
+
+	char target[32];
+
+	for (int i = 0; i < n; i++) {
+		snprintf(target, sizeof(target), "t%d", i);
+		json_array_append_new(findings,
+				      json_pack("{s:s, s:s, s:s, s:s, s:i}", "rule", "x", "action",
+						"fail", "target", target, "ip", "127.0.0.1", "port",
+						80));
+	}
+	return json_pack("{s:{s:s}, s:[{s:s, s:o}]}", "run", "id", "r", "assets", "name", "a",
+			 "findings", findings);
+}
+
+static int max_in_flight(json_t *r, const char *inst)
+{
+	json_t *f;
+	size_t i;
+	int max = 0;
+
+	json_array_foreach(json_object_get(json_array_get(json_object_get(r, "assets"), 0), "findings"),
+			   i, f) {
+		int v = (int)json_integer_value(json_object_get(enrichment_of(f, inst), "inFlight"));
+		max = v > max ? v : max;
+	}
+	return max;
+}
+
+START_TEST(test_thread_models)
+{
+	struct pg_diag d = { 0 };
+	struct pg_config *cfg;
+	struct pg_plugin_host *h = host_from(
+		"enrichers:\n  par:\n    plugin: testenrich\n    sleepMs: 150\n"
+		"  ser:\n    plugin: testserial\n    sleepMs: 30\nenrich:\n  concurrency: 4\n",
+		&cfg, &d);
+	json_t *r = report_with_targets(6);
+
+	ck_assert_ptr_nonnull(h);
+	pg_enrich_report(h, r, true);
+	ck_assert_int_eq(max_in_flight(r, "ser"), 1);
+	ck_assert_int_gt(max_in_flight(r, "par"), 1);
+	ck_assert_int_le(max_in_flight(r, "par"), 4); /* the pool is bounded */
+	json_decref(r);
+	pg_plugin_host_free(h);
+	pg_config_free(cfg);
+}
+END_TEST
+
+/* ---- notify + outbox -------------------------------------------------- */
+
+static struct pg_plugin_host *notify_host(const char *opts, const char *notify_section,
+					  struct pg_config **cfg, char **log)
+{
+	struct pg_diag d = { 0 };
+	char *yaml;
+	struct pg_plugin_host *h;
+
+	*log = tmp_path("notify.log");
+	yaml = pg_xasprintf("notifiers:\n  hook:\n    plugin: testnotify\n    logFile: %s\n%s"
+			    "notify:\n  backoffMs: 1\n%s", *log, opts, notify_section);
+	h = host_from(yaml, cfg, &d);
+	pg_diag_print(&d, stderr);
+	ck_assert_ptr_nonnull(h);
+	free(yaml);
+	return h;
+}
+
+START_TEST(test_notify_retries_then_ok)
+{
+	struct pg_config *cfg;
+	char *log;
+	struct pg_plugin_host *h = notify_host("    failTimes: 2\n", "  retries: 3\n", &cfg, &log);
+	json_t *r = sample_report();
+
+	ck_assert_int_eq(pg_notify_report(h, r), 0);
+	ck_assert_int_eq(count_lines(log), 3);
+	ck_assert_uint_eq(pg_outbox_count(cfg->state_dir), 0);
+	json_decref(r);
+	pg_plugin_host_free(h);
+	pg_config_free(cfg);
+	free(log);
+}
+END_TEST
+
+START_TEST(test_notify_outbox_then_flush_once)
+{
+	struct pg_config *cfg;
+	char *log, line1[128] = "", line2[128] = "";
+	struct pg_plugin_host *h = notify_host("    failTimes: 100\n", "  retries: 1\n", &cfg, &log);
+	json_t *r = sample_report();
+	struct pg_outbox_entry *e;
+	size_t n;
+	FILE *f;
+
+	ck_assert_int_eq(pg_notify_report(h, r), 1);
+	ck_assert_int_eq(count_lines(log), 2); /* first try + 1 retry */
+	e = pg_outbox_load(cfg->state_dir, &n);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(json_string_value(json_object_get(e[0].doc, "status")), "pending");
+	ck_assert_int_eq(json_integer_value(json_object_get(e[0].doc, "attempts")), 2);
+	/* Only the fail findings by default. */
+	ck_assert_uint_eq(json_array_size(json_object_get(json_object_get(e[0].doc, "event"),
+							  "findings")), 2);
+	pg_outbox_entries_free(e, n);
+	pg_plugin_host_free(h);
+	pg_config_free(cfg);
+	free(log);
+
+	/* Receiver healthy again: delivered once, with the same key, then gone. */
+	h = notify_host("", "  retries: 1\n", &cfg, &log);
+	ck_assert_int_eq(pg_notify_flush_outbox(h, false), 0);
+	ck_assert_int_eq(pg_notify_flush_outbox(h, false), 0);
+	ck_assert_int_eq(count_lines(log), 3);
+	f = fopen(log, "r");
+	ck_assert(fgets(line1, sizeof(line1), f) != NULL);
+	ck_assert(fgets(line2, sizeof(line2), f) != NULL);
+	ck_assert(fgets(line2, sizeof(line2), f) != NULL);
+	fclose(f);
+	ck_assert_str_eq(line1, line2);
+	json_decref(r);
+	pg_plugin_host_free(h);
+	pg_config_free(cfg);
+	free(log);
+}
+END_TEST
+
+START_TEST(test_notify_rejected_kept_as_failed)
+{
+	struct pg_config *cfg;
+	char *log;
+	struct pg_plugin_host *h = notify_host("    mode: reject\n", "", &cfg, &log);
+	json_t *r = sample_report();
+	struct pg_outbox_entry *e;
+	size_t n;
+
+	ck_assert_int_eq(pg_notify_report(h, r), 1);
+	ck_assert_int_eq(count_lines(log), 1); /* FAIL is not retried */
+	e = pg_outbox_load(cfg->state_dir, &n);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(json_string_value(json_object_get(e[0].doc, "status")), "failed");
+	ck_assert_str_eq(json_string_value(json_object_get(e[0].doc, "lastError")), "rejected by test");
+	pg_outbox_entries_free(e, n);
+	/* Automatic flushing leaves rejected ones alone; an operator's --all retries them. */
+	ck_assert_int_eq(pg_notify_flush_outbox(h, false), 1);
+	ck_assert_int_eq(count_lines(log), 1);
+	ck_assert_int_eq(pg_notify_flush_outbox(h, true), 1);
+	ck_assert_int_eq(count_lines(log), 2);
+	json_decref(r);
+	pg_plugin_host_free(h);
+	pg_config_free(cfg);
+	free(log);
+}
+END_TEST
+
+START_TEST(test_notify_retry_after_honoured)
+{
+	struct pg_config *cfg;
+	char *log;
+	struct pg_plugin_host *h = notify_host("    failTimes: 1\n    retryAfterMs: 400\n",
+					       "  retries: 2\n  backoffMaxMs: 1\n", &cfg, &log);
+	json_t *r = sample_report();
+	uint64_t t0 = pg_now_ms();
+
+	ck_assert_int_eq(pg_notify_report(h, r), 0);
+	ck_assert_uint_ge(pg_now_ms() - t0, 400);
+	ck_assert_int_eq(count_lines(log), 2);
+	json_decref(r);
+	pg_plugin_host_free(h);
+	pg_config_free(cfg);
+	free(log);
+}
+END_TEST
+
+START_TEST(test_notify_per_finding)
+{
+	struct pg_diag d = { 0 };
+	struct pg_config *cfg;
+	char *log = tmp_path("each.log");
+	char *yaml = pg_xasprintf("notifiers:\n  each:\n    plugin: testnotifyeach\n    logFile: %s\n"
+				  "notify:\n  on: [warn, fail]\n", log);
+	struct pg_plugin_host *h = host_from(yaml, &cfg, &d);
+	json_t *r = sample_report();
+	char a[128], b[128], c[128];
+	FILE *f;
+
+	ck_assert_ptr_nonnull(h);
+	ck_assert_int_eq(pg_notify_report(h, r), 0);
+	ck_assert_int_eq(count_lines(log), 3);
+	f = fopen(log, "r");
+	ck_assert(fgets(a, sizeof(a), f) && fgets(b, sizeof(b), f) && fgets(c, sizeof(c), f));
+	fclose(f);
+	ck_assert_str_ne(a, b);
+	ck_assert_str_ne(b, c);
+	ck_assert(strstr(a, "portgate.finding") != NULL);
+	json_decref(r);
+	pg_plugin_host_free(h);
+	pg_config_free(cfg);
+	free(yaml);
+	free(log);
+}
+END_TEST
+
+START_TEST(test_notify_key_stable)
+{
+	const char *fps[] = { "aa", "bb" };
+	char k1[33], k2[33], k3[33];
+
+	pg_notify_key("hook", "run1", fps, 2, k1);
+	pg_notify_key("hook", "run1", fps, 2, k2);
+	pg_notify_key("hook2", "run1", fps, 2, k3);
+	ck_assert_str_eq(k1, k2);
+	ck_assert_str_ne(k1, k3);
+	ck_assert_uint_eq(strlen(k1), 32);
+}
+END_TEST
+
+START_TEST(test_hmac_and_retry_after)
+{
+	char out[65];
+	const char *body = "Hello, World!", *key = "It's a Secret to Everybody";
+
+	pg_hmac_sha256_hex(key, strlen(key), body, strlen(body), out);
+	ck_assert_str_eq(out, "757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17");
+	ck_assert_int_eq(pg_http_parse_retry_after(" 7 "), 7000);
+	ck_assert_int_eq(pg_http_parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), 0);
+	ck_assert_int_eq(pg_http_parse_retry_after("soon"), -1);
+}
+END_TEST
+
+static Suite *plugin_suite(void)
+{
+	Suite *s = suite_create("plugin");
+	TCase *t = tcase_create("host");
+
+	tcase_add_checked_fixture(t, setup, teardown);
+	tcase_set_timeout(t, 30);
+	tcase_add_test(t, test_old_descriptor_loads);
+	tcase_add_test(t, test_refusals);
+	tcase_add_test(t, test_writable_refused);
+	tcase_add_test(t, test_bad_plugin_in_dir_fails_host);
+	tcase_add_test(t, test_config_errors);
+	tcase_add_test(t, test_config_ok_two_instances);
+	tcase_add_test(t, test_enrich_memo_and_merge);
+	tcase_add_test(t, test_enrich_selection);
+	tcase_add_test(t, test_enrich_error_recorded);
+	tcase_add_test(t, test_enrich_timeout);
+	tcase_add_test(t, test_enrich_added_findings);
+	tcase_add_test(t, test_enrich_cache_across_runs);
+	tcase_add_test(t, test_thread_models);
+	tcase_add_test(t, test_notify_retries_then_ok);
+	tcase_add_test(t, test_notify_outbox_then_flush_once);
+	tcase_add_test(t, test_notify_rejected_kept_as_failed);
+	tcase_add_test(t, test_notify_retry_after_honoured);
+	tcase_add_test(t, test_notify_per_finding);
+	tcase_add_test(t, test_notify_key_stable);
+	tcase_add_test(t, test_hmac_and_retry_after);
+	suite_add_tcase(s, t);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(plugin_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
