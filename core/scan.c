@@ -573,6 +573,7 @@ static void attempt_start(struct engine *e, uint32_t si)
 	int on = 1, err;
 
 	r->attempts++;
+	e->now_us = mono_us(); /* per attempt: rtt resolution, cheap (vDSO) */
 	s->start_us = e->now_us;
 	s->fd = socket(t->addr.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
 	if (s->fd < 0) {
