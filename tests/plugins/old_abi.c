@@ -2,7 +2,6 @@
  * struct stops at notify (the ABI 1.0 minimum). The host must copy only this
  * many bytes (ASan would catch a read past it) and zero the rest. */
 #include <stddef.h>
-#include <stdlib.h>
 
 #include <portgate/plugin.h>
 
@@ -26,22 +25,21 @@ static int old_enrich(void *state, const json_t *finding, json_t *out, json_t *a
 	return PG_PLUGIN_OK;
 }
 
-/* Allocated so the object ends exactly at its size (ASan redzone after it). */
-static struct old_descriptor *desc;
+/* Exactly the old size: ASan's global redzone follows, so a host that read
+ * sizeof(struct pg_plugin) bytes from it would be caught. */
+static struct old_descriptor desc = {
+	.struct_size = sizeof(struct old_descriptor),
+	.abi_major = 1,
+	.abi_minor = 0,
+	.kind = PG_PLUGIN_ENRICHER,
+	.name = "oldabi",
+	.version = "0.9",
+	.description = "plugin with an older, smaller descriptor",
+	.enrich = old_enrich,
+};
 
 PG_PLUGIN_EXPORT const struct pg_plugin *portgate_plugin_entry(void);
 const struct pg_plugin *portgate_plugin_entry(void)
 {
-	if (!desc) {
-		desc = calloc(1, sizeof(*desc));
-		desc->struct_size = sizeof(*desc);
-		desc->abi_major = 1;
-		desc->abi_minor = 0;
-		desc->kind = PG_PLUGIN_ENRICHER;
-		desc->name = "oldabi";
-		desc->version = "0.9";
-		desc->description = "plugin with an older, smaller descriptor";
-		desc->enrich = old_enrich;
-	}
-	return (const struct pg_plugin *)desc;
+	return (const struct pg_plugin *)&desc;
 }
