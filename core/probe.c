@@ -535,8 +535,10 @@ static void opts_defaults(struct pg_probe_opts *o, const struct pg_probe_opts *i
 {
 	if (in)
 		*o = *in;
-	if (o->banner_wait_ms <= 0)
+	else
 		o->banner_wait_ms = 1500;
+	if (o->banner_wait_ms < 0)
+		o->banner_wait_ms = 1500; /* 0 is allowed: send the HTTP probe at once */
 	if (o->total_ms <= 0)
 		o->total_ms = 5000;
 	if (o->max_bytes == 0)
