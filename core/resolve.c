@@ -78,6 +78,9 @@ struct resolver {
 	size_t n, next;
 	size_t inflight;          /* queries sent and not yet answered */
 	bool saw_conn_refused;    /* some query got ICMP port unreachable */
+	size_t answered;          /* queries the server answered (any rcode) */
+	size_t unanswered;        /* queries that ended in timeout or refusal */
+	uint64_t start_ms;
 	char server_text[128];    /* for error messages */
 };
 
@@ -524,6 +527,10 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, 
 	ans->status = status;
 	if (status == ARES_ECONNREFUSED)
 		nm->r->saw_conn_refused = true;
+	if (status == ARES_ECONNREFUSED || status == ARES_ETIMEOUT)
+		nm->r->unanswered++;
+	else if (abuf)
+		nm->r->answered++;
 	/* NXDOMAIN answers still carry the chain that led to the missing name. */
 	if (abuf && alen > 0 && (status == ARES_SUCCESS || status == ARES_ENOTFOUND))
 		parse_answer(abuf, alen, q->slot, nm->name, ans);
@@ -740,8 +747,8 @@ static void poll_once(struct resolver *r, uint64_t deadline)
 	}
 }
 
-/* Names the deadline stopped before they were sent. */
-static void fail_unstarted(struct resolver *r)
+/* Names never sent: the deadline came, or the server is dead. */
+static void fail_unstarted(struct resolver *r, const char *why)
 {
 	uint64_t now = pg_now_ms();
 
@@ -749,8 +756,20 @@ static void fail_unstarted(struct resolver *r)
 		struct name_state *nm = &r->names[r->next];
 
 		nm->started_ms = nm->ended_ms = now;
-		set_error(nm->out, pg_xstrdup("DNS timeout (not queried before the overall deadline)"));
+		if (r->saw_conn_refused)
+			set_error(nm->out, status_message(nm, ARES_ECONNREFUSED));
+		else
+			set_error(nm->out, pg_xasprintf("DNS timeout after %llu ms (%s; name not queried)",
+							(unsigned long long)(now - r->start_ms), why));
 	}
+}
+
+/* A full window lost and not a single answer: the server is down or
+ * unreachable, and waiting a timeout per window for the remaining names
+ * would only make a dead server cost minutes. */
+static bool server_dead(const struct resolver *r)
+{
+	return !r->answered && r->unanswered >= WINDOW_QUERIES;
 }
 
 static void run_loop(struct resolver *r, uint64_t deadline)
@@ -759,9 +778,12 @@ static void run_loop(struct resolver *r, uint64_t deadline)
 		start_more(r);
 		if (!r->inflight && r->next == r->n)
 			return;
-		if (pg_now_ms() >= deadline) {
+		if (pg_now_ms() >= deadline || server_dead(r)) {
+			const char *why = server_dead(r) ? "the DNS server never answered"
+							 : "overall deadline reached";
+
 			ares_cancel(r->ch); /* answers every open query with ARES_ECANCELLED */
-			fail_unstarted(r);
+			fail_unstarted(r, why);
 			return;
 		}
 		poll_once(r, deadline);
@@ -858,11 +880,11 @@ int pg_resolve_all(char *const *names, size_t n, const struct pg_resolve_opts *o
 	memset(&r, 0, sizeof(r));
 	if (channel_new(opts, &r, err, errlen) < 0)
 		return -1;
-	start = pg_now_ms();
+	start = r.start_ms = pg_now_ms();
 	classify(names, n, opts->server == NULL, &r, out);
-	/* Every name gets its full retry budget; the window adds about 1 ms per
-	 * name on top so a large portfolio on a slow server still finishes. */
-	run_loop(&r, start + 2 * query_budget_ms(opts) + n);
+	/* Twice one name's retry budget, plus 10 ms per name for the window to
+	 * drain a large portfolio through a slow (200 ms) server. */
+	run_loop(&r, start + 2 * query_budget_ms(opts) + 10 * (uint64_t)n);
 	ares_destroy(r.ch);
 	free(r.names);
 	pg_debug("resolved %zu names in %llu ms", n, (unsigned long long)(pg_now_ms() - start));

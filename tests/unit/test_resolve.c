@@ -622,6 +622,55 @@ START_TEST(test_bulk_concurrent)
 }
 END_TEST
 
+/* Many names against a dead server: the first lost window is enough to
+ * give up; a dead server must not cost one timeout per window. */
+static void check_dead_server(const char *spec, const char *want_prefix)
+{
+	enum { N = 1000 };
+	struct pg_resolution *r = pg_xcalloc(N, sizeof(*r));
+	char **names = pg_xcalloc(N, sizeof(*names));
+	struct pg_resolve_opts o = { spec, 100, 1 };
+	uint64_t t0, ms;
+	char err[128];
+	int i;
+
+	for (i = 0; i < N; i++)
+		names[i] = pg_xasprintf("d%d.example.test", i);
+	t0 = pg_now_ms();
+	ck_assert_int_eq(pg_resolve_all(names, N, &o, r, err, sizeof(err)), 0);
+	ms = pg_now_ms() - t0;
+	for (i = 0; i < N; i++) {
+		ck_assert(!r[i].ok);
+		ck_assert_msg(!strncmp(r[i].error, want_prefix, strlen(want_prefix)), "%s: %s",
+			      names[i], r[i].error);
+		pg_resolution_clear(&r[i]);
+		free(names[i]);
+	}
+	printf("dead server %s: %d names failed in %llu ms\n", spec, N, (unsigned long long)ms);
+	/* one window per 100 ms timeout would take 32 x 100 ms */
+	ck_assert_uint_lt(ms, 1000);
+	free(names);
+	free(r);
+}
+
+START_TEST(test_dead_server_gives_up)
+{
+	unsigned port;
+	int fd = bound_udp(AF_INET, &port);
+	char spec[32], want[80];
+
+	ck_assert_int_ge(fd, 0);
+	snprintf(spec, sizeof(spec), "127.0.0.1:%u", port);
+	check_dead_server(spec, "DNS timeout after ");
+	close(fd);
+	port = free_port();
+	ck_assert_uint_ne(port, 0);
+	snprintf(spec, sizeof(spec), "127.0.0.1:%u", port);
+	snprintf(want, sizeof(want), "connection refused by DNS server %s", spec);
+	check_dead_server(spec, want);
+}
+END_TEST
+
 static Suite *resolve_suite(void)
 {
 	Suite *s = suite_create("resolve");
@@ -643,6 +692,7 @@ static Suite *resolve_suite(void)
 	tcase_add_test(tc, test_bad_server_spec);
 	tcase_add_test(tc, test_mixed_batch);
 	tcase_add_test(tc, test_bulk_concurrent);
+	tcase_add_test(tc, test_dead_server_gives_up);
 	suite_add_tcase(s, tc);
 	return s;
 }
