@@ -553,32 +553,48 @@ static void library_init_once(void)
 		pg_error("c-ares initialisation failed: %s", ares_strerror(rc));
 }
 
-/* Parse "HOST:PORT", "HOST", "[V6]:PORT", "[V6]" or bare "V6" (port 53). HOST
- * must be an IP address: a DNS server cannot be found with DNS. */
+/* Split "HOST:PORT", "HOST", "[V6]:PORT", "[V6]" or a bare "V6" into host
+ * and port text (*port NULL when absent); false if malformed. */
+static bool split_host_port(const char *spec, char *host, size_t hostlen, const char **port)
+{
+	const char *first = strchr(spec, ':'), *end;
+	size_t len;
+
+	*port = NULL;
+	if (spec[0] == '[') {
+		end = strchr(spec, ']');
+		if (!end || (end[1] && end[1] != ':'))
+			return false;
+		if (end[1] == ':')
+			*port = end + 2;
+		spec++;
+	} else if (first && first == strrchr(spec, ':')) { /* one colon: HOST:PORT */
+		end = first;
+		*port = first + 1;
+	} else { /* no colon, or a bare IPv6 address */
+		end = spec + strlen(spec);
+	}
+	len = (size_t)(end - spec);
+	if (len == 0 || len >= hostlen)
+		return false;
+	memcpy(host, spec, len);
+	host[len] = '\0';
+	return true;
+}
+
+/* Server spec to a c-ares node (port 53 by default). HOST must be an IP
+ * address: a DNS server cannot be found with DNS. */
 static int parse_server(const char *spec, struct ares_addr_port_node *node, char *err,
 			size_t errlen)
 {
-	char host[INET6_ADDRSTRLEN + 2];
-	const char *colon, *close;
+	char host[INET6_ADDRSTRLEN + 1];
+	const char *port_text;
 	unsigned long port = 53;
-	size_t hlen;
 
 	memset(node, 0, sizeof(*node));
-	close = spec[0] == '[' ? strchr(spec, ']') : NULL;
-	if (spec[0] == '[' && !close)
+	if (!split_host_port(spec, host, sizeof(host), &port_text))
 		goto bad;
-	if (close)
-		colon = close[1] == ':' ? close + 1 : (close[1] ? NULL : close + 1);
-	else
-		colon = strchr(spec, ':') == strrchr(spec, ':') ? strchr(spec, ':') : NULL;
-	if (close && !colon)
-		goto bad;
-	hlen = close ? (size_t)(close - spec - 1) : (colon ? (size_t)(colon - spec) : strlen(spec));
-	if (hlen == 0 || hlen >= sizeof(host))
-		goto bad;
-	memcpy(host, close ? spec + 1 : spec, hlen);
-	host[hlen] = '\0';
-	if (colon && *colon == ':' && (!pg_parse_ulong(colon + 1, 65535, &port) || port == 0))
+	if (port_text && (!pg_parse_ulong(port_text, 65535, &port) || port == 0))
 		goto bad;
 	if (inet_pton(AF_INET, host, &node->addr.addr4) == 1)
 		node->family = AF_INET;
