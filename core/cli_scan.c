@@ -55,6 +55,7 @@ static int parse(int argc, char **argv, struct scan_args *a, struct pg_cli_commo
 			break;
 		case 'p':
 		case 'T':
+			pg_ports_clear(ch == 'p' ? &a->ports : &a->tls_ports); /* last one wins */
 			if (!pg_ports_parse(optarg, ch == 'p' ? &a->ports : &a->tls_ports, err, sizeof(err)))
 				return pg_cli_usage_error("scan", "--%s: %s", ch == 'p' ? "ports" : "tls-ports", err);
 			break;

@@ -222,6 +222,7 @@ END_TEST
 /* A report with one asset whose findings come from evaluate(). */
 static json_t *report_for(json_t *findings, bool unchecked)
 {
+	/* callers evaluate first: argument evaluation order is unspecified */
 	json_t *asset = json_pack("{s:s, s:s, s:b, s:o}", "name", "app", "target", "app.test",
 				  "couldNotCheck", unchecked, "findings", findings);
 	return json_pack("{s:{}, s:[o]}", "run", "assets", asset);
@@ -242,7 +243,7 @@ START_TEST(overrides_environment_and_asset)
 	struct pg_rule_override mine = { "port-approved-filtered", PG_ACTION_WARN };
 	__typeof__(*m.envs) env = { "production", { &prod, 1 } };
 	bool u;
-	json_t *rep;
+	json_t *rep, *fs;
 
 	fixture_init(&f);
 	add_port(&f, 80, PG_PORT_FILTERED);
@@ -250,24 +251,28 @@ START_TEST(overrides_environment_and_asset)
 	m.envs = &env;
 	m.nenvs = 1;
 	/* global says pass: the finding is dropped, verdict pass */
-	rep = report_for(evaluate(&f, &u), u);
+	fs = evaluate(&f, &u);
+	rep = report_for(fs, u);
 	ck_assert_int_eq(finalize(&m, &f.asset, PG_MODE_ENFORCE, rep), PG_EXIT_PASS);
 	ck_assert_uint_eq(json_array_size(json_object_get(json_array_get(json_object_get(rep, "assets"), 0), "findings")), 0);
 	json_decref(rep);
 	/* production environment says fail */
 	f.asset.environment = "production";
-	rep = report_for(evaluate(&f, &u), u);
+	fs = evaluate(&f, &u);
+	rep = report_for(fs, u);
 	ck_assert_int_eq(finalize(&m, &f.asset, PG_MODE_ENFORCE, rep), PG_EXIT_POLICY);
 	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(rep, "run"), "verdict")), "fail");
 	/* monitor mode reports the failure but does not fail */
 	json_decref(rep);
-	rep = report_for(evaluate(&f, &u), u);
+	fs = evaluate(&f, &u);
+	rep = report_for(fs, u);
 	ck_assert_int_eq(finalize(&m, &f.asset, PG_MODE_MONITOR, rep), PG_EXIT_PASS);
 	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(rep, "run"), "verdict")), "fail");
 	json_decref(rep);
 	/* the asset's own policy wins over its environment */
 	f.asset.overrides = (struct pg_overrides){ &mine, 1 };
-	rep = report_for(evaluate(&f, &u), u);
+	fs = evaluate(&f, &u);
+	rep = report_for(fs, u);
 	ck_assert_int_eq(finalize(&m, &f.asset, PG_MODE_ENFORCE, rep), PG_EXIT_PASS);
 	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(rep, "run"), "verdict")), "warn");
 	json_decref(rep);
@@ -280,18 +285,20 @@ START_TEST(unchecked_exit_3_unless_failed)
 	struct fixture f;
 	struct pg_manifest m = { 0 };
 	bool u;
-	json_t *rep;
+	json_t *rep, *fs;
 	struct pg_asset_outcome o;
 
 	fixture_init(&f);
 	f.res.ok = false;
 	o = (struct pg_asset_outcome){ &f.asset, &f.res, NULL };
-	rep = report_for(pg_policy_evaluate(&o, &u), u);
+	fs = pg_policy_evaluate(&o, &u);
+	rep = report_for(fs, u);
 	ck_assert_int_eq(finalize(&m, &f.asset, PG_MODE_ENFORCE, rep), PG_EXIT_UNCHECKED);
 	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(json_object_get(rep, "run"), "summary"), "couldNotCheck")), 1);
 	json_decref(rep);
 	/* monitor mode still says it could not check */
-	rep = report_for(pg_policy_evaluate(&o, &u), u);
+	fs = pg_policy_evaluate(&o, &u);
+	rep = report_for(fs, u);
 	ck_assert_int_eq(finalize(&m, &f.asset, PG_MODE_MONITOR, rep), PG_EXIT_UNCHECKED);
 	json_decref(rep);
 	fixture_clear(&f);
@@ -340,7 +347,7 @@ START_TEST(fingerprint_is_stable_and_distinct)
 	ck_assert_uint_eq(strlen(a), 16);
 	/* pinned value: the fingerprint is a contract with ticket systems */
 	char hex[65];
-	static const char in[] = "v1\0port-unapproved-open\0app.test\0127.0.0.1\0tcp/8080";
+	static const char in[] = "v1\0port-unapproved-open\0app.test\0" "127.0.0.1\0tcp/8080";
 	pg_sha256_hex(in, sizeof(in) - 1, hex);
 	ck_assert(!strncmp(a, hex, 16));
 }
