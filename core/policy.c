@@ -187,6 +187,21 @@ static void check_network(const struct pg_asset_outcome *o, const struct pg_addr
 		"%s resolves to %s, outside expectedNetwork", a->target, ip->text));
 }
 
+/* " (ssh: SSH-2.0-OpenSSH_9.2)" from the probe, so the reason says what is exposed. */
+static const char *what_answered(const struct pg_port_result *r, char *buf, size_t len)
+{
+	const char *svc = r->probe ? json_string_value(json_object_get(r->probe, "service")) : NULL;
+	const char *banner = r->probe ? json_string_value(json_object_get(r->probe, "banner")) : NULL;
+
+	if (!svc || !strcmp(svc, "unknown"))
+		return "";
+	if (banner && *banner)
+		snprintf(buf, len, " (%s: %.100s)", svc, banner);
+	else
+		snprintf(buf, len, " (%s)", svc);
+	return buf;
+}
+
 static bool tls_listed(const struct pg_asset *a, uint16_t port)
 {
 	return pg_ports_has(&a->tls_ports, port);
@@ -199,12 +214,14 @@ static void check_port(const struct pg_asset_outcome *o, const struct pg_port_re
 	bool approved = pg_ports_has(&a->approved, r->port);
 	json_t *cert = r->probe ? json_object_get(r->probe, "certificate") : NULL;
 	json_t *speaks = r->probe ? json_object_get(r->probe, "speaksTls") : NULL;
+	char said[160];
 
 	switch (r->state) {
 	case PG_PORT_OPEN:
 		if (!approved)
 			json_array_append_new(out, finding_new(o, PG_RULE_PORT_UNAPPROVED_OPEN, ip, r->port,
-				port_evidence(r), "port %u/tcp is open but not in approvedPorts", r->port));
+				port_evidence(r), "port %u/tcp is open but not in approvedPorts%s", r->port,
+				what_answered(r, said, sizeof(said))));
 		if (cert && json_is_false(json_object_get(cert, "valid"))) {
 			char reasons[256] = "";
 			size_t i;

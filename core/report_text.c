@@ -85,9 +85,9 @@ void pg_report_text(const json_t *report, FILE *out, bool color)
 
 	json_array_foreach(json_object_get(report, "assets"), i, a)
 		print_asset(a, out, color);
-	fprintf(out, "portgate: %lld assets: %lld pass, %lld warn, %lld fail, %lld could not check; "
+	fprintf(out, "portgate: %lld asset%s: %lld pass, %lld warn, %lld fail, %lld could not check; "
 		"verdict %s (%s mode)\n",
-		(long long)num(sum, "assets"), (long long)num(sum, "pass"), (long long)num(sum, "warn"),
+		(long long)num(sum, "assets"), num(sum, "assets") == 1 ? "" : "s", (long long)num(sum, "pass"), (long long)num(sum, "warn"),
 		(long long)num(sum, "fail"), (long long)num(sum, "couldNotCheck"),
 		str(run, "verdict", "?"), str(run, "mode", "enforce"));
 }

@@ -62,6 +62,14 @@ pg_assert_eq "default candidates include approved ports" \
 	"$(pg_json "$PG_TMP/pass.json" 'all(any(p["port"] == x and p["state"] == "open" for p in d["assets"][0]["scan"]["ports"]) for x in ('"$web, $admin"'))')" "true"
 pg_assert_eq "pass verdict" "$(pg_json "$PG_TMP/pass.json" 'd["assets"][0]["verdict"]')" "pass"
 
+# with probes, the finding says what answered on the unapproved port
+pg_expect_exit 1 "probed check" "$PG_BIN" check -m "$PG_TMP/fail.yaml" --out "$PG_TMP/probed.json"
+pg_assert_grep "reason names the service and banner" \
+	"port $admin/tcp is open but not in approvedPorts (ssh: SSH-2.0-OpenSSH_9.2p1 Debian)" "$PG_TMP/out"
+pg_assert_eq "banner in the evidence" \
+	"$(pg_json "$PG_TMP/probed.json" '[p.get("banner") for p in d["assets"][0]["scan"]["ports"] if p["port"] == '"$admin"']')" \
+	'["SSH-2.0-OpenSSH_9.2p1 Debian"]'
+
 # the raw scan, as the API returns it
 pg_expect_exit 0 "scan subcommand" "$PG_BIN" scan --target 127.0.0.1 --ports "$web,$admin,$closed" --no-probe
 cp "$PG_TMP/out" "$PG_TMP/scan.json"
