@@ -9,7 +9,9 @@ pg_on_exit dns_stop
 pg_listen web "http@127.0.0.1:0"
 web=$(pg_port web 1)
 
-dns_start --host-record=www.example.test,127.0.0.1 \
+ipv6=0
+if dns_have_ipv6; then ipv6=1; fi
+DNS_IPV6=$ipv6 dns_start --host-record=www.example.test,127.0.0.1 \
 	--host-record=drift.example.test,127.0.0.1 \
 	--cname=alias.example.test,mid.example.test \
 	--cname=mid.example.test,www.example.test \
@@ -47,6 +49,17 @@ pg_assert_eq "no DNS findings" \
 pg_assert_eq "both assets pass" "$(pg_json "$ev" '[a["verdict"] for a in d["assets"]]')" '["pass", "pass"]'
 if dns_log | grep -q "query\[A\] alias.example.test"; then pg_ok "the query reached dnsmasq"
 else pg_fail "dnsmasq never saw the query for alias.example.test"; fi
+
+# The same server given as [::1]:PORT.
+if [ "$ipv6" = 1 ]; then
+	pg_expect_exit 0 "--dns-server [::1]:PORT" \
+		"$PG_BIN" check -m "$PG_TMP/ok.yaml" --dns-server "[::1]:$DNS_PORT" --out "$PG_TMP/v6.json" --no-probe
+	pg_assert_eq "resolved through the IPv6 server" \
+		"$(pg_json "$PG_TMP/v6.json" '[a["resolution"]["addresses"] for a in d["assets"]]')" \
+		'[["127.0.0.1"], ["127.0.0.1"]]'
+else
+	echo "note: no ::1 on this machine, [::1]:PORT server spec not exercised"
+fi
 
 # 2. NXDOMAIN: could not check (exit 3), finding dns-unresolved.
 cat >"$PG_TMP/nx.yaml" <<YAML

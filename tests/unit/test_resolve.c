@@ -559,6 +559,46 @@ START_TEST(test_bad_server_spec)
 }
 END_TEST
 
+/* True when /etc/hosts maps localhost to 127.0.0.1, so the system resolver
+ * answers from the file and sends no query anywhere. */
+static bool hosts_has_localhost(void)
+{
+	char *text = pg_read_file("/etc/hosts", 1 << 20, NULL), *save = NULL, *line;
+	bool found = false;
+
+	for (line = text ? strtok_r(text, "\n", &save) : NULL; line && !found;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *lsave = NULL, *addr = strtok_r(line, " \t", &lsave), *name;
+
+		if (!addr || strcmp(addr, "127.0.0.1"))
+			continue;
+		while (!found && (name = strtok_r(NULL, " \t", &lsave)))
+			found = !strcmp(name, "localhost");
+	}
+	free(text);
+	return found;
+}
+
+START_TEST(test_hosts_file_without_server)
+{
+	struct pg_resolution r;
+	size_t i;
+	bool v4 = false;
+
+	if (!hosts_has_localhost()) {
+		printf("no '127.0.0.1 localhost' in /etc/hosts: hosts-file lookup not exercised\n");
+		return;
+	}
+	ck_assert_int_eq(resolve1(NULL, "localhost", 200, 1, &r), 0);
+	ck_assert(r.ok);
+	ck_assert(!r.is_literal);
+	for (i = 0; i < r.naddrs; i++)
+		v4 |= !strcmp(r.addrs[i].text, "127.0.0.1");
+	ck_assert(v4);
+	pg_resolution_clear(&r);
+}
+END_TEST
+
 START_TEST(test_mixed_batch)
 {
 	char *names[] = { "a4.test", "missing.test", "10.9.8.7", "c1.test", "", "txtonly.test" };
@@ -691,6 +731,7 @@ static Suite *resolve_suite(void)
 	tcase_add_test(tc, test_literals_in_resolve_all);
 	tcase_add_test(tc, test_bad_server_spec);
 	tcase_add_test(tc, test_mixed_batch);
+	tcase_add_test(tc, test_hosts_file_without_server);
 	tcase_add_test(tc, test_bulk_concurrent);
 	tcase_add_test(tc, test_dead_server_gives_up);
 	suite_add_tcase(s, tc);

@@ -14,7 +14,8 @@
 # no query ever leaves the machine and results are deterministic. It sets
 # DNS_PORT, DNS_SERVER ("127.0.0.1:PORT") and DNS_PID, and returns once the
 # server answers. A name that only has other record types (e.g. a
-# --txt-record) answers "no A or AAAA records".
+# --txt-record) answers "no A or AAAA records". With DNS_IPV6=1 it also
+# listens on [::1]:DNS_PORT (check dns_have_ipv6 first).
 #
 # dns_start_silent starts a UDP socket that reads nothing and never answers
 # (for DNS timeout tests); it sets DNS_SILENT_SERVER ("127.0.0.1:PORT") and
@@ -32,6 +33,12 @@ DNS_DIR=
 
 _dns_tmpdir() {
 	[ -n "$DNS_DIR" ] || DNS_DIR=$(mktemp -d "${TMPDIR:-/tmp}/pg-dns.XXXXXX") || return 1
+}
+
+# True when the loopback has ::1 (containers may run without IPv6).
+dns_have_ipv6() {
+	python3 -c 'import socket; socket.socket(socket.AF_INET6, socket.SOCK_DGRAM).bind(("::1", 0))' \
+		2>/dev/null
 }
 
 # A port free on 127.0.0.1 for both UDP and TCP right now.
@@ -72,7 +79,9 @@ dns_start() {
 	while [ "$_dns_attempt" -lt 5 ]; do
 		_dns_attempt=$((_dns_attempt + 1))
 		DNS_PORT=$(dns_free_port) || return 1
-		dnsmasq --no-daemon --port="$DNS_PORT" --listen-address=127.0.0.1 \
+		_dns_listen=127.0.0.1
+		[ "${DNS_IPV6:-0}" != 1 ] || _dns_listen=127.0.0.1,::1
+		dnsmasq --no-daemon --port="$DNS_PORT" --listen-address="$_dns_listen" \
 			--bind-interfaces --no-resolv --no-hosts --conf-file=/dev/null \
 			--pid-file --local=/#/ --log-queries --log-facility=- "$@" \
 			>>"$DNS_DIR/dnsmasq.log" 2>&1 &
