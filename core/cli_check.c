@@ -11,6 +11,7 @@
 #include "log.h"
 #include "manifest.h"
 #include "pipeline.h"
+#include "plugin_host.h"
 #include "policy.h"
 #include "report_text.h"
 
@@ -148,6 +149,7 @@ static json_t *asset_json(const struct pg_asset *as, const struct pg_job *j)
 
 struct run {
 	struct pg_manifest *m;
+	struct pg_plugin_host *host;
 	const struct pg_asset **assets; /* borrowed from m: the shard's assets */
 	size_t n;
 	struct pg_job *jobs;
@@ -174,6 +176,10 @@ static int check(const struct check_args *a, struct pg_config *cfg, struct run *
 	assets = json_object_get(report, "assets");
 	for (size_t i = 0; i < r->n; i++)
 		json_array_append_new(assets, asset_json(r->assets[i], &r->jobs[i]));
+	/* First pass drops findings whose action is pass, so enrichers only see
+	 * what matters; the second maps the findings enrichers added. */
+	pg_policy_finalize(r->m, r->assets, mode, report);
+	pg_enrich_report(r->host, report, a->skip_cache);
 	code = pg_policy_finalize(r->m, r->assets, mode, report);
 	json_object_set_new(json_object_get(report, "run"), "durationMs",
 			    json_integer((json_int_t)(pg_now_ms() - t0)));
@@ -183,6 +189,12 @@ static int check(const struct check_args *a, struct pg_config *cfg, struct run *
 	}
 	if (!a->quiet)
 		pg_report_text(report, stdout, pg_want_color(stdout));
+	fflush(stdout);
+	/* Notify after the evidence is safe on disk: undeliverable ones wait in the outbox. */
+	int waiting = pg_notify_report(r->host, report);
+	if (waiting > 0)
+		pg_warn("%d notification%s could not be delivered and wait in the outbox "
+			"('portgate outbox list')", waiting, waiting == 1 ? "" : "s");
 	json_decref(report);
 	return code;
 }
@@ -198,6 +210,18 @@ static struct pg_manifest *load_manifest(const char *path)
 	return m;
 }
 
+/* Every plugin is loaded and every instance created before any thread starts. */
+static struct pg_plugin_host *load_plugins(const struct pg_config *cfg, const struct pg_cli_common *c)
+{
+	struct pg_diag diag = { 0 };
+	struct pg_plugin_host *h = pg_plugin_host_new(cfg, c->plugin_dirs, c->nplugin_dirs, &diag);
+
+	if (!h)
+		pg_diag_print(&diag, stderr);
+	pg_diag_clear(&diag);
+	return h;
+}
+
 int pg_cmd_check(int argc, char **argv)
 {
 	struct check_args a = { 0 };
@@ -208,7 +232,8 @@ int pg_cmd_check(int argc, char **argv)
 
 	pg_cli_common_init(&c);
 	code = parse(argc, argv, &a, &c); /* -1: go on; else the exit code */
-	if (code < 0 && (!(r.m = load_manifest(a.manifest)) || !(cfg = pg_cli_load_config(&c))))
+	if (code < 0 && (!(r.m = load_manifest(a.manifest)) || !(cfg = pg_cli_load_config(&c)) ||
+			 !(r.host = load_plugins(cfg, &c))))
 		code = PG_EXIT_USAGE;
 	if (code < 0) {
 		r.assets = pg_xcalloc(r.m->nassets, sizeof(*r.assets));
@@ -222,6 +247,7 @@ int pg_cmd_check(int argc, char **argv)
 	}
 	free(r.jobs);
 	free(r.assets);
+	pg_plugin_host_free(r.host);
 	pg_manifest_free(r.m);
 	pg_config_free(cfg);
 	pg_cli_common_clear(&c);
