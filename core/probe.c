@@ -366,8 +366,10 @@ static void tls_failed(struct pg_probe *p, uint64_t now)
 	}
 	if (p->nread > p->opts.max_bytes)
 		snprintf(p->tls_error, sizeof(p->tls_error), "handshake exceeded max_bytes");
-	else if (p->blen == 0)
+	else if (p->blen == 0 && p->expect_tls)
 		snprintf(p->tls_error, sizeof(p->tls_error), "connection closed during handshake");
+	else if (p->blen == 0)
+		; /* a speculative retry on a port that just hangs up: nothing to report */
 	else if (e)
 		snprintf(p->tls_error, sizeof(p->tls_error), "%s",
 			 ERR_reason_error_string(e) ? ERR_reason_error_string(e) : "handshake failed");

@@ -93,6 +93,28 @@ pg_assert_eq "TLS flood: handshake error, bounded" \
 	'[false, true, true]'
 pg_assert_eq "TLS stall: timeout" "$(field "$p_tlsstall" '[p["speaksTls"], p["tlsError"]]')" '[false, "timeout"]'
 
+# IPv6: the Host header takes brackets, the TLS retry reconnects over IPv6 and
+# the certificate (SAN DNS:localhost, IP:127.0.0.1) is matched against ::1.
+if python3 -c 'import socket; socket.socket(socket.AF_INET6).bind(("::1", 0))' 2>/dev/null; then
+	python3 "$PG_TOOLS/hostile.py" "$PG_TMP/v6.ports" "http@::1:0" "tls=$pki/valid.pem:$pki/valid.key@::1:0" &
+	pg_on_exit "kill $!"
+	i=0
+	while [ ! -s "$PG_TMP/v6.ports" ]; do
+		i=$((i + 1)); [ $i -le 100 ] || { echo "FAIL: hostile.py (v6) did not start" >&2; exit 1; }
+		sleep 0.05
+	done
+	v6http=$(sed -n 1p "$PG_TMP/v6.ports"); v6tls=$(sed -n 2p "$PG_TMP/v6.ports")
+	pg_expect_exit 0 "scan ::1" "$PG_BIN" scan --config "$PG_TMP/portgate.yaml" --target ::1 \
+		--ports "$v6http,$v6tls" --ca-file "$pki/ca.pem" --compact
+	cp "$PG_TMP/out" "$out"
+	pg_assert_eq "::1 http" "$(field "$v6http" '[p["service"], p["http"]["status"]]')" '["http", 200]'
+	pg_assert_eq "::1 TLS found, name checked against ::1" \
+		"$(field "$v6tls" '[p["service"], p["speaksTls"], p["certificate"]["reasons"]]')" \
+		'["https", true, ["hostname-mismatch"]]'
+else
+	echo "note: no IPv6 loopback, IPv6 part skipped"
+fi
+
 # With probing off nothing is read at all.
 pg_expect_exit 0 "--no-probe" "$PG_BIN" scan --target 127.0.0.1 --ports "$p_ssh" --no-probe --compact
 pg_assert_eq "--no-probe: no banner" "$(pg_json "$PG_TMP/out" '"banner" in d["ports"][0]')" "false"
