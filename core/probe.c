@@ -195,7 +195,7 @@ static enum rd read_more(struct pg_probe *p, bool *got)
 
 /* ---- phase transitions (no I/O here: pump() runs the new phase) ---- */
 
-static void start_http(struct pg_probe *p, uint64_t now)
+static void start_http(struct pg_probe *p)
 {
 	char hostbuf[320];
 	const char *h = p->name;
@@ -217,7 +217,6 @@ static void start_http(struct pg_probe *p, uint64_t now)
 	p->sent_http = true;
 	p->blen = 0;
 	set_phase(p, PH_SEND, EPOLLOUT, p->end_ms);
-	(void)now;
 }
 
 /* Application phase on a fresh plain or TLS connection. */
@@ -225,7 +224,7 @@ static void begin_app(struct pg_probe *p, uint64_t now)
 {
 	p->blen = 0;
 	if (pg_port_is_http_like(p->port))
-		start_http(p, now); /* a server-first greeting still shows up first */
+		start_http(p); /* a server-first greeting still shows up first */
 	else
 		set_phase(p, PH_BANNER, EPOLLIN, now + (uint64_t)p->opts.banner_wait_ms);
 }
@@ -255,7 +254,7 @@ static long rx_tap(BIO *b, int oper, const char *argp, size_t len, int argi, lon
 }
 
 /* Begin a TLS handshake on the current fd. */
-static void start_tls(struct pg_probe *p, uint64_t now)
+static void start_tls(struct pg_probe *p)
 {
 	p->tls_tried = true;
 	p->blen = 0;
@@ -272,11 +271,10 @@ static void start_tls(struct pg_probe *p, uint64_t now)
 	BIO_set_callback_ex(SSL_get_rbio(p->ssl), rx_tap);
 	BIO_set_callback_arg(SSL_get_rbio(p->ssl), (char *)p);
 	set_phase(p, PH_HANDSHAKE, EPOLLOUT, p->end_ms);
-	(void)now;
 }
 
 /* The server showed TLS on a plain conversation: new connection, then TLS. */
-static void reconnect_tls(struct pg_probe *p, uint64_t now)
+static void reconnect_tls(struct pg_probe *p)
 {
 	int fd;
 
@@ -290,7 +288,6 @@ static void reconnect_tls(struct pg_probe *p, uint64_t now)
 		return;
 	}
 	set_phase(p, PH_CONNECT, EPOLLOUT, p->end_ms);
-	(void)now;
 }
 
 /* Should a plain answer (or silence ended by a close) make us try TLS? */
@@ -318,7 +315,7 @@ static bool wants_tls_retry(const struct pg_probe *p)
 static void response_done(struct pg_probe *p, uint64_t now)
 {
 	if (wants_tls_retry(p))
-		reconnect_tls(p, now);
+		reconnect_tls(p);
 	else
 		done(p);
 }
@@ -415,7 +412,7 @@ static bool run_connect(struct pg_probe *p, uint64_t now)
 		done(p);
 		return true;
 	}
-	start_tls(p, now);
+	start_tls(p);
 	return true;
 }
 
@@ -425,7 +422,7 @@ static bool run_banner(struct pg_probe *p, uint64_t now)
 	enum rd r = read_more(p, &got);
 
 	if (got && !p->ssl && !p->tls_tried && looks_tls(p->buf, p->blen)) {
-		reconnect_tls(p, now);
+		reconnect_tls(p);
 		return true;
 	}
 	if (r != RD_WAIT || (p->blen && banner_complete(p))) {
@@ -517,7 +514,7 @@ static void on_timeout(struct pg_probe *p, uint64_t now)
 	switch (p->phase) {
 	case PH_BANNER:
 		if (p->blen == 0 && should_http(p))
-			start_http(p, now);
+			start_http(p);
 		else
 			done(p);
 		break;
@@ -604,7 +601,7 @@ struct pg_probe *pg_probe_start(int fd, const struct pg_addr *addr, uint16_t por
 	p->ctx = pg_tls_client_ctx(p->opts.ca_file);
 	p->opts.ca_file = NULL; /* borrowed, not needed past this point */
 	if (expect_tls)
-		start_tls(p, now_ms);
+		start_tls(p);
 	else
 		begin_app(p, now_ms);
 	pump(p, now_ms);
