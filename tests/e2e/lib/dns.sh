@@ -31,8 +31,15 @@ DNS_SILENT_PORT=
 DNS_SILENT_SERVER=
 DNS_DIR=
 
+# Under common.sh the files live in $PG_TMP, so they go with it even when a
+# test only kills $DNS_PID instead of calling dns_stop.
 _dns_tmpdir() {
-	[ -n "$DNS_DIR" ] || DNS_DIR=$(mktemp -d "${TMPDIR:-/tmp}/pg-dns.XXXXXX") || return 1
+	[ -z "$DNS_DIR" ] || return 0
+	if [ -n "${PG_TMP:-}" ] && [ -d "$PG_TMP" ]; then
+		DNS_DIR=$(mktemp -d "$PG_TMP/dns.XXXXXX") || return 1
+	else
+		DNS_DIR=$(mktemp -d "${TMPDIR:-/tmp}/pg-dns.XXXXXX") || return 1
+	fi
 }
 
 # True when the loopback has ::1 (containers may run without IPv6).
