@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "resolve.h"
 
 const char pg_cli_common_help[] =
 	"      --config FILE        settings file (default: $PORTGATE_CONFIG, else built-in)\n"
@@ -108,6 +109,12 @@ struct pg_config *pg_cli_load_config(const struct pg_cli_common *c)
 		cfg->scan.max_per_host = c->max_per_host;
 	if (c->no_probe)
 		cfg->scan.probe = false;
+	char err[256];
+	if (cfg->dns_server && !pg_resolve_server_check(cfg->dns_server, err, sizeof(err))) {
+		fprintf(stderr, "portgate: DNS server '%s': %s\n", cfg->dns_server, err);
+		pg_config_free(cfg);
+		return NULL;
+	}
 	if (cfg->ca_file && access(cfg->ca_file, R_OK) != 0) {
 		fprintf(stderr, "portgate: CA file %s cannot be read\n", cfg->ca_file);
 		pg_config_free(cfg);

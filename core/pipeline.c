@@ -11,7 +11,9 @@
 static int resolve_jobs(struct pg_job *jobs, size_t n, const struct pg_config *cfg, char *err,
 			size_t errlen)
 {
-	struct pg_resolve_opts ro = { cfg->dns_server, cfg->dns_timeout_ms, cfg->dns_tries };
+	struct pg_resolve_opts ro = {
+		.server = cfg->dns_server, .timeout_ms = cfg->dns_timeout_ms, .tries = cfg->dns_tries,
+	};
 	char **names = pg_xcalloc(n, sizeof(char *)); /* borrowed strings */
 	struct pg_resolution *out = pg_xcalloc(n, sizeof(*out));
 	int r;
