@@ -39,13 +39,23 @@ static char ca_file[128];
 static pid_t server_pid = -1;
 static uint16_t ports[L_COUNT];
 
+static void stop_server(void);
+
+/* Setup failed: no half-started listener or temp dir left behind. */
+static void die(const char *what)
+{
+	fprintf(stderr, "test_probe: %s\n", what);
+	stop_server();
+	exit(99);
+}
+
 static void run_or_die(const char *cmd)
 {
 	int rc = system(cmd);
 
 	if (rc != 0) {
 		fprintf(stderr, "test_probe: '%s' failed (%d)\n", cmd, rc);
-		exit(99);
+		die("setup command failed");
 	}
 }
 
@@ -63,8 +73,10 @@ static void start_server(void)
 		exit(77);
 	}
 	snprintf(dir, sizeof(dir), "/tmp/pg-probe.XXXXXX");
-	if (!mkdtemp(dir))
-		exit(99);
+	if (!mkdtemp(dir)) {
+		dir[0] = '\0';
+		die("mkdtemp failed");
+	}
 	snprintf(cmd, sizeof(cmd), ". '%s/tests/e2e/lib/tls.sh' && tls_make_pki '%s'", src, dir);
 	run_or_die(cmd);
 	snprintf(ca_file, sizeof(ca_file), "%s/ca.pem", dir);
@@ -91,12 +103,12 @@ static void start_server(void)
 		usleep(50 * 1000);
 	f = fopen(portfile, "r");
 	if (!f)
-		exit(99);
+		die("hostile.py did not start");
 	for (int i = 0; i < L_COUNT; i++) {
 		unsigned p = 0;
 
 		if (fscanf(f, "%u", &p) != 1)
-			exit(99);
+			die("bad port file");
 		ports[i] = (uint16_t)p;
 	}
 	fclose(f);
