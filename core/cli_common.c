@@ -125,7 +125,16 @@ struct pg_config *pg_cli_load_config(const struct pg_cli_common *c)
 
 void pg_cli_progress(size_t done, size_t total, void *ud)
 {
+	static uint64_t first_ms;
+	static bool shown;
+	uint64_t now = pg_now_ms();
+
 	(void)ud;
+	if (!first_ms)
+		first_ms = now;
+	if (now - first_ms < 1000 && !shown)
+		return; /* short runs stay quiet */
+	shown = done != total;
 	fprintf(stderr, "\rportgate: scanned %zu/%zu ports", done, total);
 	if (done == total)
 		fputs("\r\033[K", stderr);
