@@ -59,14 +59,20 @@ static void print_asset(const json_t *a, FILE *out, bool color)
 	const json_t *res = json_object_get(a, "resolution"), *f;
 	size_t i;
 
-	fprintf(out, "%s%-9s%s %s (%s", color ? verdict_color(v) : "", verdict_label(v),
-		color ? RST : "", str(a, "name", "?"), str(a, "target", "?"));
+	const char *name = str(a, "name", "?"), *target = str(a, "target", "?");
+	const char *ip = scan ? str(scan, "ip", "?") : NULL;
+
+	/* "app app.example.com (203.0.113.10):" without repeating what is equal */
+	fprintf(out, "%s%-9s%s %s", color ? verdict_color(v) : "", verdict_label(v), color ? RST : "", name);
+	if (strcmp(name, target))
+		fprintf(out, " %s", target);
+	if (ip && strcmp(ip, target))
+		fprintf(out, " (%s)", ip);
 	if (scan)
-		fprintf(out, " %s) %lld open, %lld closed, %lld filtered", str(scan, "ip", "?"),
-			(long long)num(sum, "open"), (long long)num(sum, "closed"),
-			(long long)num(sum, "filtered"));
+		fprintf(out, ": %lld open, %lld closed, %lld filtered", (long long)num(sum, "open"),
+			(long long)num(sum, "closed"), (long long)num(sum, "filtered"));
 	else
-		fprintf(out, ") not scanned: %s", str(res, "error", "no address"));
+		fprintf(out, ": not scanned: %s", str(res, "error", "no address"));
 	if (num(sum, "error"))
 		fprintf(out, ", %lld error", (long long)num(sum, "error"));
 	fputc('\n', out);

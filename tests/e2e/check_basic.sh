@@ -44,7 +44,7 @@ pg_assert_eq "fingerprints are 16 hex chars" \
 	"$(pg_json "$ev" 'all(len(f["fingerprint"]) == 16 and int(f["fingerprint"], 16) >= 0 for f in d["assets"][0]["findings"])')" "true"
 pg_assert_eq "manifest fields kept in evidence" "$(pg_json "$ev" 'd["assets"][0]["manifest"]["owner"]')" "platform-web"
 pg_assert_eq "asset line recorded" "$(pg_json "$ev" 'd["assets"][0]["line"]')" "6"
-pg_assert_grep "terminal line per asset" "^FAIL  *app (127.0.0.1 127.0.0.1) 2 open, 1 closed, 0 filtered" "$PG_TMP/stdout"
+pg_assert_grep "terminal line per asset" "^FAIL  *app 127.0.0.1: 2 open, 1 closed, 0 filtered" "$PG_TMP/stdout"
 pg_assert_grep "failing finding listed" "fail port-unapproved-open: port $admin/tcp is open" "$PG_TMP/stdout"
 if grep -q "$(printf '\033')" "$PG_TMP/stdout"; then pg_fail "no colour when stdout is not a TTY"; else pg_ok "no colour off a TTY"; fi
 
