@@ -16,7 +16,9 @@
 BENCH_NS_S=${BENCH_NS_S:-pgb-s-$$}
 BENCH_NS_T=${BENCH_NS_T:-pgb-t-$$}
 BENCH_NET=10.100.0.0/16
-BENCH_PY=${PYTHON:-python3}
+# The real interpreter, not a wrapper script (pyenv shims fork): the pid the
+# bench records must be the process it later kills.
+BENCH_PY=$("${PYTHON:-python3}" -c 'import sys; print(sys.executable)')
 bench_listen_pid=
 bench_delay_pid=
 
@@ -50,6 +52,11 @@ bench_ns_up() {
 bench_ns_down() {
 	bench_delay_stop
 	bench_listen_stop
+	# Anything still running inside our namespaces was started by the bench.
+	local ns pid
+	for ns in "$BENCH_NS_S" "$BENCH_NS_T"; do
+		for pid in $(ip netns pids "$ns" 2>/dev/null); do kill "$pid" 2>/dev/null; done
+	done
 	ip netns del "$BENCH_NS_S" 2>/dev/null
 	ip netns del "$BENCH_NS_T" 2>/dev/null
 	return 0
@@ -59,7 +66,9 @@ bench_ns_down() {
 bench_listen_start() {
 	local ready=$BENCH_WORK/listen.ready i
 	rm -f "$ready"
-	bench_in_t "$BENCH_PY" "$BENCH_SRC/listen.py" "$1" "$ready" &
+	# ip netns exec directly, not the bench_in_t function: a backgrounded
+	# function is a subshell, and $! would not be the listener.
+	ip netns exec "$BENCH_NS_T" "$BENCH_PY" "$BENCH_SRC/listen.py" "$1" "$ready" &
 	bench_listen_pid=$!
 	for i in $(seq 600); do
 		[ -s "$ready" ] && return 0
@@ -89,7 +98,7 @@ bench_filter_set() {
 bench_delay_start() {
 	bench_delay_stop
 	[ "$1" -gt 0 ] || return 0
-	bench_in_s "$BENCH_BUILD/nfq-delay" -q 7 -d "$1" -n 262144 &
+	ip netns exec "$BENCH_NS_S" "$BENCH_BUILD/nfq-delay" -q 7 -d "$1" -n 262144 &
 	bench_delay_pid=$!
 	sleep 0.3
 	kill -0 "$bench_delay_pid" 2>/dev/null || { echo "bench: nfq-delay failed" >&2; return 1; }
