@@ -166,8 +166,10 @@ def got_nmap(path):
 def scan_objects(doc):
     """Every object that looks like a /v1-port-scanner result (has ip + ports)."""
     if isinstance(doc, dict):
-        if isinstance(doc.get("ports"), list) and ("ip" in doc or "target" in doc):
-            yield doc
+        ports = doc.get("ports")
+        if (isinstance(ports, list) and ("ip" in doc or "target" in doc)
+                and all(isinstance(p, dict) and "port" in p for p in ports)):
+            yield doc  # not an asset's "manifest" block, whose ports are numbers
         else:
             for v in doc.values():
                 yield from scan_objects(v)
@@ -217,7 +219,7 @@ TARGETS = {  # scenario: (baseline tool, max ratio, max RSS MiB or None)
     "3": ("nmap-T4-mr5000", 0.5, None),
     "4": (None, None, 64),
 }
-TOOLS = ["portgate", "nmap", "nmap-T4", "nmap-T4-mr5000"]
+TOOLS = ["portgate", "portgate-check", "nmap", "nmap-T4", "nmap-T4-mr5000"]
 
 
 def cmd_table(args):
@@ -245,7 +247,7 @@ def cmd_table(args):
             r5 = (med[(scen, tool)] / med[(scen, "nmap-T4-mr5000")]
                   if (scen, "nmap-T4-mr5000") in med else None)
             verdict = ""
-            if tool == "portgate":
+            if tool.startswith("portgate"):
                 verdict = target_verdict(scen.split("-")[0], r4, r5, rss, ok == len(v))
             print("%-5s %-15s %4d %9.3f %9.1f %12s %9s %9s  %s" % (
                 scen, tool, len(v), med[(scen, tool)], rss, corr,

@@ -12,6 +12,7 @@
 #   BENCH_TIMEOUT     seconds allowed per scanner run (default 600)
 #   BENCH_OUT         results directory (default ./bench-results)
 #   BENCH_PG_ARGS     extra arguments for every portgate run
+#   BENCH_KEEP        1 = keep the work directory (every tool's output)
 #
 # Every scanner runs inside the bench's own scanner namespace against
 # 10.100.0.0/16 in the targets namespace (bench/netns.sh); nothing reaches a
@@ -49,7 +50,7 @@ preflight
 . "$BENCH_SRC/netns.sh"
 cleanup() {
 	bench_ns_down
-	rm -rf "$BENCH_WORK"
+	if [ "${BENCH_KEEP:-0}" = 1 ]; then echo "bench: outputs kept in $BENCH_WORK"; else rm -rf "$BENCH_WORK"; fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -80,29 +81,30 @@ run_nmap() { # scen tool run
 	record "$1" "$2" "$3" "$dir" "$out" "$dir/$2.$3.time" "$?" nmap
 }
 
-# portgate: `scan` for one target; `check` with a generated manifest for many
-# (scan takes a single --target). Probing is off: nmap -sT does not probe
-# either. --retries 1 is issue 5's "a retry for unanswered ports".
-run_pg() { # scen run
-	local dir=$BENCH_WORK/$1 cmd fmt
-	local out=$dir/portgate.$2.out
-	if [ "$(wc -l <"$dir/targets.txt")" -eq 1 ]; then
+# portgate: `scan` with one --target per host (the JSON array of
+# /v1-port-scanner results), and for multi-host scenarios also `check` on a
+# generated manifest (tool "portgate-check": the full pipeline with policy and
+# evidence). Probing is off: nmap -sT does not probe either. --retries 1 is
+# issue 5's "a retry for unanswered ports".
+run_pg() { # scen tool run
+	local dir=$BENCH_WORK/$1 cmd fmt h
+	local out=$dir/$2.$3.out
+	if [ "$2" = portgate ]; then
 		fmt=pg-scan
-		cmd=("$PG_BIN" scan --target "$(cat "$dir/targets.txt")" --ports "$(cat "$dir/ports.txt")"
-			--no-probe --retries 1)
+		cmd=("$PG_BIN" scan --compact --ports "$(cat "$dir/ports.txt")" --no-probe --retries 1)
+		while read -r h; do cmd+=(--target "$h"); done <"$dir/targets.txt"
 	else
 		fmt=pg-evidence
-		cmd=("$PG_BIN" check -m "$dir/manifest.yaml" --out "$out")
-		"$PG_BIN" check --help 2>&1 | grep -q -- --no-probe && cmd+=(--no-probe)
+		cmd=("$PG_BIN" check -q -m "$dir/manifest.yaml" --out "$out" --no-probe --retries 1)
 	fi
 	# shellcheck disable=SC2206 # BENCH_PG_ARGS is a word list on purpose
 	cmd+=($BENCH_PG_ARGS)
-	echo "${cmd[*]}" >"$dir/portgate.cmd"
+	echo "${cmd[*]:0:12} ..." >"$dir/$2.cmd"
 	rm -f "$out"
-	timed "$dir/portgate.$2.time" "${cmd[@]}" >"$dir/portgate.$2.stdout" 2>"$dir/portgate.$2.stderr"
+	timed "$dir/$2.$3.time" "${cmd[@]}" >"$dir/$2.$3.stdout" 2>"$dir/$2.$3.stderr"
 	local rc=$?
-	[ "$fmt" = pg-scan ] && cp "$dir/portgate.$2.stdout" "$out"
-	record "$1" portgate "$2" "$dir" "$out" "$dir/portgate.$2.time" "$rc" "$fmt"
+	[ "$fmt" = pg-scan ] && mv "$dir/$2.$3.stdout" "$out"
+	record "$1" "$2" "$3" "$dir" "$out" "$dir/$2.$3.time" "$rc" "$fmt"
 }
 
 # Append "scenario tool run wall_s rss_kb correct_pct exit mismatches sample"
@@ -142,13 +144,19 @@ scenario_end() {
 	cp "$BENCH_WORK/$1/truth.json" "$BENCH_OUT/truth-$1.json" 2>/dev/null
 }
 
-tools_rotated() { # run: the 4 tools, starting at a different one each run
-	echo "portgate nmap nmap-T4 nmap-T4-mr5000 portgate nmap nmap-T4 nmap-T4-mr5000" |
-		awk -v r="$1" '{ s = (r - 1) % 4; for (i = 1; i <= 4; i++) printf "%s ", $(s + i) }'
+# The tools of one run, starting at a different one each run (interleaved).
+tools_rotated() { # run ntargets
+	local tools=(portgate nmap nmap-T4 nmap-T4-mr5000) i n
+	[ "$2" -gt 1 ] && tools+=(portgate-check)
+	n=${#tools[@]}
+	for ((i = 0; i < n; i++)); do printf '%s ' "${tools[(i + $1 - 1) % n]}"; done
 }
 
 run_tool() { # scen tool run
-	if [ "$2" = portgate ]; then run_pg "$1" "$3"; else run_nmap "$1" "$2" "$3"; fi
+	case $2 in
+	portgate*) run_pg "$1" "$2" "$3" ;;
+	*) run_nmap "$1" "$2" "$3" ;;
+	esac
 }
 
 printf '# scenario\ttool\trun\twall_s\trss_kb\tcorrect_pct\texit\tmismatches sample\n' >"$RESULTS"
@@ -156,7 +164,7 @@ echo "portgate vs nmap: $(nproc) CPUs, $(uname -r), ulimit -n $(ulimit -n), $BEN
 for s in $BENCH_SCENARIOS; do
 	scenario "$s" "$s"
 	for r in $(seq "$BENCH_RUNS"); do
-		for t in $(tools_rotated "$r"); do
+		for t in $(tools_rotated "$r" "$(wc -l <"$BENCH_WORK/$s/targets.txt")"); do
 			run_tool "$s" "$t" "$r"
 		done
 	done
