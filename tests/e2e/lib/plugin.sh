@@ -1,0 +1,79 @@
+# tests/e2e/lib/plugin.sh - shared helpers for the plugin e2e tests (sourced).
+: "${PG_BIN:?}" "${PG_BUILDDIR:?}" "${PG_SRCDIR:?}"
+DRIVER="$PG_BUILDDIR/tests/plugins/pg_plugin_driver"
+RECEIVER="$PG_SRCDIR/tests/tools/receiver.py"
+PLUGINS="$PG_BUILDDIR/plugins/.libs"
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+skip() { echo "SKIP: $*" >&2; exit 77; }
+
+command -v python3 >/dev/null 2>&1 || skip "python3 not installed"
+[ -x "$DRIVER" ] || skip "pg_plugin_driver not built"
+
+T=$(mktemp -d /tmp/pg-plugin-e2e.XXXXXX)
+chmod 0755 "$T"
+RECEIVER_PID=
+cleanup() {
+	rc=$?
+	if [ -n "$RECEIVER_PID" ]; then
+		kill "$RECEIVER_PID" 2>/dev/null || true
+		wait "$RECEIVER_PID" 2>/dev/null || true
+	fi
+	rm -rf "$T"
+	exit $rc
+}
+trap cleanup EXIT INT TERM
+
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# start_receiver PORT ARGS... : background receiver on 127.0.0.1:PORT, waits until it listens.
+start_receiver() {
+	port=$1; shift
+	rm -f "$T/port"
+	python3 "$RECEIVER" --port "$port" --port-file "$T/port" --max-seconds 120 "$@" &
+	RECEIVER_PID=$!
+	i=0
+	while [ ! -s "$T/port" ]; do
+		i=$((i + 1)); [ $i -le 100 ] || fail "receiver did not start"
+		sleep 0.1
+	done
+}
+
+stop_receiver() {
+	kill "$RECEIVER_PID" 2>/dev/null || true
+	wait "$RECEIVER_PID" 2>/dev/null || true
+	RECEIVER_PID=
+}
+
+# rstat NAME: a field of the receiver's /stats.
+rstat() {
+	python3 - "$(cat "$T/port")" "$1" <<'PY'
+import json, sys, urllib.request
+print(json.load(urllib.request.urlopen("http://127.0.0.1:%s/stats" % sys.argv[1], timeout=5))[sys.argv[2]])
+PY
+}
+
+# A plugin directory only we can write: the loader refuses anything else.
+private_plugin_dir() {
+	mkdir -p "$T/plugins"; chmod 0755 "$T/plugins"
+	for p in "$@"; do install -m 0644 "$PLUGINS/$p.so" "$T/plugins/$p.so"; done
+}
+
+# A minimal evidence report with two fail findings on one asset and a warn.
+write_report() {
+	cat >"$1" <<'JSON'
+{"portgate": {"version": "0.1.0", "evidenceSchema": 1},
+ "run": {"id": "run_e2e_1", "verdict": "fail", "exitCode": 1},
+ "assets": [
+  {"name": "app", "target": "app.example", "verdict": "fail", "findings": [
+    {"rule": "port-unapproved-open", "action": "fail", "severity": "high", "asset": "app",
+     "target": "app.example", "ip": "127.0.0.1", "port": 8080, "protocol": "tcp", "fingerprint": "aaaa000011112222"},
+    {"rule": "port-unapproved-open", "action": "fail", "severity": "high", "asset": "app",
+     "target": "app.example", "ip": "127.0.0.1", "port": 9090, "protocol": "tcp", "fingerprint": "bbbb000011112222"}]},
+  {"name": "db", "target": "db.example", "verdict": "warn", "findings": [
+    {"rule": "port-approved-closed", "action": "warn", "severity": "low", "asset": "db",
+     "target": "db.example", "ip": "127.0.0.2", "port": 5432, "protocol": "tcp", "fingerprint": "cccc000011112222"}]}]}
+JSON
+}
