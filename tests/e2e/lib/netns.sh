@@ -19,7 +19,9 @@ pg_netns_up() {
 	command -v ip >/dev/null || pg_skip "iproute2 (ip) is not installed"
 	ip netns add "$PG_NS" 2>"$PG_TMP/netns.err" ||
 		pg_skip "cannot create a network namespace: $(cat "$PG_TMP/netns.err")"
-	pg_on_exit "ip netns del $PG_NS"
+	# Kill whatever still runs in it (only our own test processes live there),
+	# then remove it.
+	pg_on_exit "ip netns pids $PG_NS | xargs -r kill; ip netns del $PG_NS"
 	ip netns exec "$PG_NS" ip link set lo up ||
 		pg_skip "cannot bring lo up inside the namespace"
 	command -v iptables >/dev/null || pg_skip "iptables is not installed"
@@ -46,7 +48,9 @@ pg_ns_reject() {
 
 pg_ns_listen() {
 	name=$1; shift
-	pg_ns python3 "$PG_TOOLS/listen.py" "$PG_TMP/$name.ports" "$@" &
+	# ip netns exec execs python3 itself, so $! is the listener (through a
+	# shell function it would be a subshell, and killing it would orphan it).
+	ip netns exec "$PG_NS" python3 "$PG_TOOLS/listen.py" "$PG_TMP/$name.ports" "$@" &
 	pg_on_exit "kill $!"
 	i=0
 	while [ ! -s "$PG_TMP/$name.ports" ]; do
