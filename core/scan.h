@@ -32,7 +32,8 @@ struct pg_probe_opts {
 struct pg_scan_opts {
 	int timeout_ms;    /* per connect attempt (default 1000) */
 	int retries;       /* extra attempts for unanswered connects (default 1) */
-	int max_inflight;  /* global cap on sockets in flight (default: from RLIMIT_NOFILE) */
+	int max_inflight;  /* global cap on sockets in flight (default 0 = automatic, from
+			      RLIMIT_NOFILE after raising its soft limit to the hard one) */
 	int max_per_host;  /* cap per destination address (default 256) */
 	bool probe;        /* run service probes on open ports */
 	struct pg_probe_opts probe_opts;
