@@ -131,6 +131,13 @@ class Handler(BaseHTTPRequestHandler):
         self.reply(200, {"ok": True, "duplicate": dup})
 
 
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        pass  # port scanners connect and reset: not an error worth a traceback
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--port", type=int, default=0)
@@ -145,8 +152,7 @@ def main():
     ap.add_argument("--max-seconds", type=int, default=300, help="exit after this long")
     opts = ap.parse_args()
     load_state(opts.state)
-    srv = ThreadingHTTPServer(("127.0.0.1", opts.port), Handler)
-    srv.daemon_threads = True
+    srv = Server(("127.0.0.1", opts.port), Handler)
     srv.opts = opts
     if opts.port_file:
         tmp = opts.port_file + ".tmp"

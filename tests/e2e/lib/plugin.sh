@@ -13,8 +13,13 @@ command -v python3 >/dev/null 2>&1 || skip "python3 not installed"
 T=$(mktemp -d /tmp/pg-plugin-e2e.XXXXXX)
 chmod 0755 "$T"
 RECEIVER_PID=
+LISTENER_PID=
 cleanup() {
 	rc=$?
+	if [ -n "$LISTENER_PID" ]; then
+		kill "$LISTENER_PID" 2>/dev/null || true
+		wait "$LISTENER_PID" 2>/dev/null || true
+	fi
 	if [ -n "$RECEIVER_PID" ]; then
 		kill "$RECEIVER_PID" 2>/dev/null || true
 		wait "$RECEIVER_PID" 2>/dev/null || true
@@ -37,6 +42,23 @@ start_receiver() {
 	i=0
 	while [ ! -s "$T/port" ]; do
 		i=$((i + 1)); [ $i -le 100 ] || fail "receiver did not start"
+		sleep 0.1
+	done
+}
+
+# start_listener: a plain TCP listener (an "unapproved open port"); prints its port.
+start_listener() {
+	rm -f "$T/lport"
+	python3 -c '
+import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(64)
+open(sys.argv[1] + ".tmp", "w").write(str(s.getsockname()[1]))
+import os; os.replace(sys.argv[1] + ".tmp", sys.argv[1])
+time.sleep(120)' "$T/lport" &
+	LISTENER_PID=$!
+	i=0
+	while [ ! -s "$T/lport" ]; do
+		i=$((i + 1)); [ $i -le 100 ] || fail "listener did not start"
 		sleep 0.1
 	done
 }
