@@ -14,8 +14,10 @@ T=$(mktemp -d /tmp/pg-plugin-e2e.XXXXXX)
 chmod 0755 "$T"
 RECEIVER_PID=
 LISTENER_PID=
+EXTRA_CLEANUP=:
 cleanup() {
 	rc=$?
+	$EXTRA_CLEANUP || true
 	if [ -n "$LISTENER_PID" ]; then
 		kill "$LISTENER_PID" 2>/dev/null || true
 		wait "$LISTENER_PID" 2>/dev/null || true

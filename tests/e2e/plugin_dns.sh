@@ -1,0 +1,68 @@
+#!/bin/sh
+# The dns enricher through the host's DNS helper (c-ares) against a local
+# dnsmasq: A/AAAA/CNAME/MX answers land under enrichment.dns, NXDOMAIN gives
+# empty lists, and a silent server gives a recorded error, not a hang.
+set -eu
+. "$PG_SRCDIR/tests/e2e/lib/plugin.sh"
+. "$PG_SRCDIR/tests/e2e/lib/dns.sh"
+command -v dnsmasq >/dev/null 2>&1 || skip "dnsmasq not installed"
+EXTRA_CLEANUP=dns_stop
+
+private_plugin_dir dns
+dns_start --host-record=www.example.test,127.0.0.1 --host-record=www.example.test,::1 \
+	--cname=alias.example.test,www.example.test \
+	--host-record=example.test,127.0.0.3 --mx-host=example.test,mail.example.test,10 \
+	|| fail "dnsmasq did not start"
+
+cat >"$T/report.json" <<'JSON'
+{"run": {"id": "run_dns"}, "assets": [
+  {"name": "a", "target": "alias.example.test", "findings": [
+    {"rule": "port-unapproved-open", "action": "fail", "target": "alias.example.test", "ip": "127.0.0.1", "port": 1}]},
+  {"name": "b", "target": "example.test", "findings": [
+    {"rule": "port-unapproved-open", "action": "fail", "target": "example.test", "ip": "127.0.0.3", "port": 1}]},
+  {"name": "c", "target": "gone.example.test", "findings": [
+    {"rule": "dns-unresolved", "action": "fail", "target": "gone.example.test"}]}]}
+JSON
+write_config() {
+	cat >"$T/portgate.yaml" <<YAML
+stateDir: $T/state
+pluginDirs: [$T/plugins]
+dns:
+  server: "$1"
+  timeoutMs: 300
+  tries: 1
+enrichers:
+  dns:
+    plugin: dns
+    types: A,AAAA,CNAME,MX
+    timeoutMs: 4000
+YAML
+}
+write_config "$DNS_SERVER"
+"$DRIVER" enrich "$T/portgate.yaml" "$T/report.json" --skip-cache >"$T/out.json" 2>"$T/err" \
+	|| fail "enrich: $(cat "$T/err")"
+python3 - "$T/out.json" <<'PY' || fail "dns enrichment: $(cat "$T/out.json")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+e = [a["findings"][0]["enrichment"]["dns"] for a in d["assets"]]
+assert e[0]["CNAME"] == ["www.example.test"], e[0]
+assert e[0]["A"] == ["127.0.0.1"], e[0]
+assert e[0]["AAAA"] == ["::1"], e[0]
+assert e[1]["A"] == ["127.0.0.3"] and e[1]["MX"] == ["10 mail.example.test"], e[1]
+assert e[2]["A"] == [] and e[2]["CNAME"] == [], e[2]          # NXDOMAIN: empty, not an error
+PY
+
+# A server that never answers: an error on the finding, within the timeouts.
+dns_start_silent || fail "silent server"
+write_config "$DNS_SILENT_SERVER"
+start=$(date +%s)
+"$DRIVER" enrich "$T/portgate.yaml" "$T/report.json" --skip-cache >"$T/out2.json" 2>"$T/err2" \
+	|| fail "enrich (silent): $(cat "$T/err2")"
+[ $(( $(date +%s) - start )) -le 8 ] || fail "DNS timeouts not honoured"
+python3 - "$T/out2.json" <<'PY' || fail "silent dns: $(cat "$T/out2.json")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+e = d["assets"][0]["findings"][0]["enrichment"]["dns"]
+assert "error" in e and "timeout" in e["error"].lower(), e
+PY
+echo "ok"
