@@ -47,4 +47,11 @@ if [ -e "$t/wrongmajor.so" ]; then
 	[ "$rc" -eq 2 ] || fail "writable plugin: exit $rc"
 	grep -q "writable by group or others" "$tmp/err" || fail "writable: $(cat "$tmp/err")"
 fi
+# The example configuration is valid, plugin sections included.
+if [ -x "$PG_BUILDDIR/tests/plugins/pg_plugin_driver" ]; then
+	echo '{"run": {"id": "r"}, "assets": []}' >"$tmp/empty.json"
+	PORTGATE_STATE_DIR="$tmp/state" "$PG_BUILDDIR/tests/plugins/pg_plugin_driver" enrich \
+		"$PG_SRCDIR/conf/portgate.yaml" "$tmp/empty.json" --plugin-dir "$PG_BUILDDIR/plugins/.libs" \
+		>/dev/null 2>"$tmp/err" || fail "conf/portgate.yaml: $(cat "$tmp/err")"
+fi
 echo "ok: $n plugins conform"
