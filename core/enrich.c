@@ -214,17 +214,19 @@ static void dns_wait(ares_channel ch)
 	ares_socket_t socks[ARES_GETSOCK_MAXNUM];
 	struct pollfd pfd[ARES_GETSOCK_MAXNUM];
 	struct timeval tv, *tvp;
-	int bits, n;
+	unsigned bits;
+	int n;
 
 	for (int guard = 0; guard < 10000; guard++) {
-		bits = ares_getsock(ch, socks, ARES_GETSOCK_MAXNUM);
+		/* Bits tested as unsigned: the c-ares macros shift an int into its sign bit. */
+		bits = (unsigned)ares_getsock(ch, socks, ARES_GETSOCK_MAXNUM);
 		n = 0;
-		for (int i = 0; i < ARES_GETSOCK_MAXNUM; i++) {
-			if (!ARES_GETSOCK_READABLE(bits, i) && !ARES_GETSOCK_WRITABLE(bits, i))
+		for (unsigned i = 0; i < ARES_GETSOCK_MAXNUM; i++) {
+			bool rd = bits & (1u << i), wr = bits & (1u << (i + ARES_GETSOCK_MAXNUM));
+			if (!rd && !wr)
 				continue;
 			pfd[n].fd = socks[i];
-			pfd[n].events = (short)((ARES_GETSOCK_READABLE(bits, i) ? POLLIN : 0) |
-						(ARES_GETSOCK_WRITABLE(bits, i) ? POLLOUT : 0));
+			pfd[n].events = (short)((rd ? POLLIN : 0) | (wr ? POLLOUT : 0));
 			pfd[n++].revents = 0;
 		}
 		if (n == 0)
@@ -256,6 +258,14 @@ int pg_host_dns(struct pg_plugin_ctx *ctx, const char *name, const char *rrtype,
 	}
 	o.timeout = ctx->host->dns_timeout_ms;
 	o.tries = 2;
+	/* Both tries must fit in what is left of the call's deadline. */
+	struct pg_call *call = pg_call_current();
+	uint64_t now = pg_now_ms();
+	if (call && call->deadline_ms) {
+		uint64_t left = call->deadline_ms > now ? (call->deadline_ms - now) / 2 : 1;
+		if (left < (uint64_t)o.timeout)
+			o.timeout = left ? (int)left : 1;
+	}
 	if (ares_init_options(&ch, &o, ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES) != ARES_SUCCESS) {
 		api->error(ctx, "dns: cannot initialise resolver");
 		return -1;
