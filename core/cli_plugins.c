@@ -131,9 +131,13 @@ static void print_module(const struct pg_module *m, FILE *out)
 		fputs("  options:\n", out);
 	for (size_t i = 0; d->options && d->options[i].name; i++) {
 		const struct pg_plugin_option *o = &d->options[i];
-		fprintf(out, "    %-16s %-10s %s%s%s%s %s\n", o->name, pg_option_type_name(o->type),
-			o->required ? "required" : "", o->def && !o->required ? "default " : "",
-			o->def && !o->required ? o->def : "", o->required || o->def ? ";" : "",
+		char attr[160] = "";
+
+		if (o->required)
+			snprintf(attr, sizeof(attr), "required; ");
+		else if (o->def)
+			snprintf(attr, sizeof(attr), "default %s; ", o->def);
+		fprintf(out, "    %-16s %-10s %s%s\n", o->name, pg_option_type_name(o->type), attr,
 			o->help ? o->help : "");
 	}
 }
