@@ -679,6 +679,32 @@ START_TEST(test_notify_per_finding)
 }
 END_TEST
 
+START_TEST(test_outbox_max_age)
+{
+	struct pg_config *cfg;
+	char *log;
+	struct pg_plugin_host *h = notify_host("", "outbox:\n  maxAgeHours: 1\n", &cfg, &log);
+	json_t *old = json_pack("{s:s, s:s, s:I, s:i, s:s, s:{s:s}}", "id", "0123abcd", "instance",
+				"hook", "createdAt", (json_int_t)(pg_wall_ms() - 2 * 3600 * 1000),
+				"attempts", 1, "status", "pending", "event", "type", "portgate.report");
+	json_t *fresh = json_pack("{s:s, s:s, s:I, s:i, s:s, s:{s:s}}", "id", "4567abcd",
+				  "instance", "hook", "createdAt", (json_int_t)pg_wall_ms(),
+				  "attempts", 1, "status", "pending", "event", "type",
+				  "portgate.report");
+
+	ck_assert_int_eq(pg_outbox_write(cfg->state_dir, old), 0);
+	ck_assert_int_eq(pg_outbox_write(cfg->state_dir, fresh), 0);
+	ck_assert_uint_eq(pg_outbox_count(cfg->state_dir), 2);
+	ck_assert_int_eq(pg_notify_flush_outbox(h, false), 0);
+	ck_assert_int_eq(count_lines(log), 1); /* only the fresh one was delivered */
+	json_decref(old);
+	json_decref(fresh);
+	pg_plugin_host_free(h);
+	pg_config_free(cfg);
+	free(log);
+}
+END_TEST
+
 START_TEST(test_notify_key_stable)
 {
 	const char *fps[] = { "aa", "bb" };
@@ -731,6 +757,7 @@ static Suite *plugin_suite(void)
 	tcase_add_test(t, test_notify_rejected_kept_as_failed);
 	tcase_add_test(t, test_notify_retry_after_honoured);
 	tcase_add_test(t, test_notify_per_finding);
+	tcase_add_test(t, test_outbox_max_age);
 	tcase_add_test(t, test_notify_key_stable);
 	tcase_add_test(t, test_hmac_and_retry_after);
 	suite_add_tcase(s, t);
