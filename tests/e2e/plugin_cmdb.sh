@@ -16,7 +16,7 @@ $CC -std=c11 -Wall -Wextra -Werror -shared -fPIC -I"$PG_SRCDIR/include" $jansson
 	-o "$T/plugins/cmdb.so" "$src" $jansson_libs || fail "in-tree build"
 
 # 2. Against an installed header + portgate.pc (DESTDIR install of just those two).
-make -s -C "$PG_BUILDDIR" install-pkgincludeHEADERS install-pkgconfigDATA DESTDIR="$T/dest" \
+env -u MAKEFLAGS -u MFLAGS make -s -C "$PG_BUILDDIR" install-pkgincludeHEADERS install-pkgconfigDATA DESTDIR="$T/dest" \
 	>/dev/null || fail "DESTDIR install"
 pc=$(find "$T/dest" -name portgate.pc | head -n 1)
 [ -n "$pc" ] || fail "portgate.pc not installed"
