@@ -529,7 +529,7 @@ START_TEST(test_per_host_cap)
 	for (i = 0; i < NB; i++)
 		assert_port(&t[0].results[i], ports[i], PG_PORT_FILTERED, "no-response");
 	assert_port(&t[1].results[0], po, PG_PORT_OPEN, "syn-ack");
-	ck_assert_uint_lt(t[1].finished_ms - t0, TIMEOUT);
+	ck_assert_uint_lt(t[1].finished_ms - t0, 3 * TIMEOUT); /* not behind host 1's 4 waves */
 	target_clear(&t[0]);
 	target_clear(&t[1]);
 	for (i = 0; i < NB; i++)
