@@ -229,7 +229,8 @@ def cmd_table(args):
             if line.startswith("#") or not line.strip():
                 continue
             scen, tool, _run, wall, rss, pct = line.split("\t")[:6]
-            rows.setdefault((scen, tool), []).append((float(wall), int(rss), float(pct)))
+            w = float(wall) if float(wall) >= 0 else float("inf")  # -1 = timed out
+            rows.setdefault((scen, tool), []).append((w, int(rss), float(pct)))
     med = {k: statistics.median(w for w, _, _ in v) for k, v in rows.items()}
     hdr = "%-5s %-15s %4s %9s %9s %12s %9s %9s  %s" % (
         "scen", "tool", "runs", "median_s", "rss_MiB", "correct", "x_nmapT4", "x_mr5000", "target")
