@@ -133,9 +133,14 @@ scenario() { # name num [gen-args...]
 	bench_filter_set "$dir/filter.rules" || die "filter rules failed"
 	bench_listen_start "$dir/listen.txt" || die "listener failed"
 	bench_delay_start "$delay" || die "delay failed"
+	local first rtt
 	first=$(head -n1 "$dir/listen.txt")
+	rtt=$(bench_rtt "${first% *}" "${first#* }")
 	echo "scenario $name: $(wc -l <"$dir/targets.txt") hosts, $(wc -l <"$dir/listen.txt") open," \
-		"delay ${delay} ms, measured connect RTT $(bench_rtt ${first% *} ${first#* }) ms"
+		"delay ${delay} ms, measured connect RTT $rtt ms"
+	# The delay must be what the scenario says, or the comparison means nothing.
+	awk -v r="$rtt" -v d="$delay" 'BEGIN { exit !(r >= 0.9 * d && r <= 1.25 * d + 3) }' ||
+		die "measured RTT $rtt ms does not match the ${delay} ms delay"
 }
 
 scenario_end() {
