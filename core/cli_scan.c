@@ -81,29 +81,32 @@ static int parse(int argc, char **argv, struct scan_args *a, struct pg_cli_commo
 }
 
 /* Unresolved targets still get an object, with the reason, so output stays one per target. */
-static json_t *job_json(const struct pg_job *j, int *code)
+static int write_job(const struct pg_job *j, bool compact, int *code)
 {
 	json_t *o;
+	int r;
 
-	if (!j->scanned) {
-		*code = PG_EXIT_UNCHECKED;
-		return json_pack("{s:s, s:n, s:s, s:[], s:{s:i, s:i, s:i, s:i}}", "target", j->target,
-				 "ip", "error", j->res.error ? j->res.error : "not scanned", "ports",
-				 "summary", "totalScanned", 0, "open", 0, "closed", 0, "filtered", 0);
+	if (j->scanned) {
+		for (size_t i = 0; i < j->scan.nports; i++)
+			if (j->scan.results[i].state == PG_PORT_ERROR)
+				*code = PG_EXIT_UNCHECKED;
+		return pg_evidence_scan_write(stdout, &j->scan, j->target, j->wall_start_ms, compact);
 	}
-	o = pg_evidence_scan(&j->scan, j->target, j->wall_start_ms);
-	for (size_t i = 0; i < j->scan.nports; i++)
-		if (j->scan.results[i].state == PG_PORT_ERROR)
-			*code = PG_EXIT_UNCHECKED;
-	return o;
+	*code = PG_EXIT_UNCHECKED;
+	o = json_pack("{s:s, s:n, s:s, s:[], s:{s:i, s:i, s:i, s:i}}", "target", j->target, "ip",
+		      "error", j->res.error ? j->res.error : "not scanned", "ports", "summary",
+		      "totalScanned", 0, "open", 0, "closed", 0, "filtered", 0);
+	r = json_dumpf(o, stdout, JSON_PRESERVE_ORDER | (compact ? JSON_COMPACT : JSON_INDENT(2)));
+	json_decref(o);
+	return r;
 }
 
 static int run(struct scan_args *a, const struct pg_config *cfg)
 {
 	struct pg_job *jobs = pg_xcalloc(a->ntargets, sizeof(*jobs));
-	json_t *out = a->ntargets > 1 ? json_array() : NULL, *one = NULL;
+	bool many = a->ntargets > 1;
 	char err[256];
-	int code = PG_EXIT_PASS;
+	int code = PG_EXIT_PASS, w = 0;
 
 	for (size_t i = 0; i < a->ntargets; i++) {
 		jobs[i].target = a->targets[i];
@@ -114,15 +117,17 @@ static int run(struct scan_args *a, const struct pg_config *cfg)
 		fprintf(stderr, "portgate: scan: %s\n", err);
 		code = PG_EXIT_UNCHECKED;
 	} else {
+		/* several targets: a JSON array of scan objects */
+		w |= many && fputs("[", stdout) < 0;
 		for (size_t i = 0; i < a->ntargets; i++) {
-			one = job_json(&jobs[i], &code);
-			if (out)
-				json_array_append_new(out, one);
+			w |= i && fputs(a->compact ? "," : ",\n", stdout) < 0;
+			w |= write_job(&jobs[i], a->compact, &code) != 0;
 		}
-		json_dumpf(out ? out : one, stdout,
-			   (a->compact ? JSON_COMPACT : JSON_INDENT(2)) | JSON_PRESERVE_ORDER);
-		fputc('\n', stdout);
-		json_decref(out ? out : one);
+		w |= (many && fputs("]", stdout) < 0) || fputs("\n", stdout) < 0 || fflush(stdout) != 0;
+		if (w) {
+			perror("portgate: scan: writing the result");
+			code = PG_EXIT_UNCHECKED;
+		}
 	}
 	for (size_t i = 0; i < a->ntargets; i++)
 		pg_job_clear(&jobs[i]);

@@ -46,30 +46,83 @@ json_t *pg_evidence_port(const struct pg_port_result *r)
 	return p;
 }
 
-json_t *pg_evidence_scan(const struct pg_scan_target *t, const char *target, uint64_t wall_start_ms)
+/* The scan object without ports and summary, in the API's key order. */
+static json_t *scan_head(const struct pg_scan_target *t, const char *target, uint64_t wall_start_ms)
 {
-	json_t *s = json_object(), *ports = json_array();
-	size_t counts[4] = { 0 };
 	char id[64], ts[32];
 
 	pg_evidence_id("scan", wall_start_ms, id, sizeof(id));
 	pg_iso8601_ms(wall_start_ms, ts);
-	for (size_t i = 0; i < t->nports; i++) {
-		json_array_append_new(ports, pg_evidence_port(&t->results[i]));
+	return json_pack("{s:s, s:s, s:s, s:s, s:I}", "target", target, "ip", t->addr.text,
+			 "scanId", id, "timestamp", ts, "scanDurationMs",
+			 (json_int_t)(t->finished_ms - t->started_ms));
+}
+
+static json_t *scan_summary(const struct pg_scan_target *t)
+{
+	size_t counts[4] = { 0 };
+
+	for (size_t i = 0; i < t->nports; i++)
 		counts[t->results[i].state]++;
-	}
-	json_object_set_new(s, "target", json_string(target));
-	json_object_set_new(s, "ip", json_string(t->addr.text));
-	json_object_set_new(s, "scanId", json_string(id));
-	json_object_set_new(s, "timestamp", json_string(ts));
-	json_object_set_new(s, "scanDurationMs",
-			    json_integer((json_int_t)(t->finished_ms - t->started_ms)));
-	json_object_set_new(s, "ports", ports);
-	json_object_set_new(s, "summary", json_pack("{s:I, s:I, s:I, s:I, s:I}",
+	return json_pack("{s:I, s:I, s:I, s:I, s:I}",
 		"totalScanned", (json_int_t)t->nports, "open", (json_int_t)counts[PG_PORT_OPEN],
 		"closed", (json_int_t)counts[PG_PORT_CLOSED], "filtered", (json_int_t)counts[PG_PORT_FILTERED],
-		"error", (json_int_t)counts[PG_PORT_ERROR]));
+		"error", (json_int_t)counts[PG_PORT_ERROR]);
+}
+
+json_t *pg_evidence_scan(const struct pg_scan_target *t, const char *target, uint64_t wall_start_ms)
+{
+	json_t *s = scan_head(t, target, wall_start_ms), *ports = json_array();
+
+	for (size_t i = 0; i < t->nports; i++)
+		json_array_append_new(ports, pg_evidence_port(&t->results[i]));
+	json_object_set_new(s, "ports", ports);
+	json_object_set_new(s, "summary", scan_summary(t));
 	return s;
+}
+
+/* Separators for the streamed scan: readable (one port per line) or one line. */
+struct layout {
+	const char *open, *key_pre, *member_sep, *last_sep, *port_first, *port_sep, *ports_end;
+};
+static const struct layout readable = { "{\n", "  ", ",\n", "\n", "\n    ", ",\n    ", "\n  ]" };
+static const struct layout one_line = { "{", "", ",", "", "", ",", "]" };
+
+/* Write key: value with value serialised by jansson; steals value. */
+static int put_member(FILE *out, const struct layout *l, const char *key, json_t *value, bool last)
+{
+	int r = fprintf(out, "%s\"%s\":%s", l->key_pre, key, l == &readable ? " " : "") < 0 ||
+		json_dumpf(value, out, JSON_ENCODE_ANY | JSON_PRESERVE_ORDER |
+			   (l == &one_line ? JSON_COMPACT : 0)) < 0 ||
+		fputs(last ? l->last_sep : l->member_sep, out) < 0 ? -1 : 0;
+
+	json_decref(value);
+	return r;
+}
+
+int pg_evidence_scan_write(FILE *out, const struct pg_scan_target *t, const char *target,
+			   uint64_t wall_start_ms, bool compact)
+{
+	const struct layout *l = compact ? &one_line : &readable;
+	json_t *head = scan_head(t, target, wall_start_ms), *v;
+	const char *key;
+	int r = fputs(l->open, out) < 0 ? -1 : 0;
+
+	json_object_foreach(head, key, v)
+		r |= put_member(out, l, key, json_incref(v), false);
+	json_decref(head);
+	r |= fprintf(out, "%s\"ports\":%s[", l->key_pre, compact ? "" : " ") < 0 ? -1 : 0;
+	for (size_t i = 0; i < t->nports && !r; i++) {
+		json_t *p = pg_evidence_port(&t->results[i]);
+		r |= fputs(i ? l->port_sep : l->port_first, out) < 0 ? -1 : 0;
+		r |= json_dumpf(p, out, JSON_PRESERVE_ORDER | (compact ? JSON_COMPACT : 0));
+		json_decref(p);
+	}
+	r |= fputs(t->nports ? l->ports_end : "]", out) < 0 ? -1 : 0;
+	r |= fputs(l->member_sep, out) < 0 ? -1 : 0;
+	r |= put_member(out, l, "summary", scan_summary(t), true);
+	r |= fputs("}", out) < 0 ? -1 : 0;
+	return r;
 }
 
 json_t *pg_evidence_resolution(const struct pg_resolution *r)

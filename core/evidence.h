@@ -3,12 +3,19 @@
 #define PG_EVIDENCE_H
 
 #include <jansson.h>
+#include <stdio.h>
 #include "manifest.h"
 #include "resolve.h"
 #include "scan.h"
 
 /* The /v1-port-scanner object for one scanned address. Owned by the caller. */
 json_t *pg_evidence_scan(const struct pg_scan_target *t, const char *target, uint64_t wall_start_ms);
+
+/* Stream the same object to out, one port at a time: a 65535-port scan never
+ * holds its whole JSON tree in memory. One port per line, or one line when
+ * compact. 0, or -1 on a write error (errno). */
+int pg_evidence_scan_write(FILE *out, const struct pg_scan_target *t, const char *target,
+			   uint64_t wall_start_ms, bool compact);
 
 /* One port of a scan as a JSON object (probe fields merged in). */
 json_t *pg_evidence_port(const struct pg_port_result *r);

@@ -7,6 +7,8 @@
 #include <ctype.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -44,15 +46,58 @@ bool pg_port_is_http_like(uint16_t port)
 	return port_in(port, http, PG_ARRAY_LEN(http));
 }
 
+/* The services database read once (getservbyport re-reads /etc/services on
+ * every call, which dominated a 65535-port scan). Sorted by port. */
+struct service_entry {
+	uint16_t port;
+	char name[32];
+};
+static struct service_entry *services; /* owned for the process lifetime */
+static size_t nservices;
+static pthread_once_t services_once = PTHREAD_ONCE_INIT;
+
+static int service_cmp(const void *a, const void *b)
+{
+	const struct service_entry *x = a, *y = b;
+	return (int)x->port - (int)y->port;
+}
+
+static void services_load(void)
+{
+	struct servent se, *res;
+	char tmp[1024]; /* getservent_r scratch space */
+	size_t cap = 0;
+
+	setservent(0);
+	while (getservent_r(&se, tmp, sizeof(tmp), &res) == 0 && res) {
+		if (!res->s_proto || strcmp(res->s_proto, "tcp") || !res->s_name)
+			continue;
+		pg_grow(&services, &cap, nservices + 1, sizeof(*services));
+		services[nservices].port = ntohs((uint16_t)res->s_port);
+		pg_strlcpy(services[nservices].name, res->s_name, sizeof(services[nservices].name));
+		nservices++;
+	}
+	endservent();
+	/* stable order; the first name listed for a port wins, as with getservbyport */
+	for (size_t i = 1; i < nservices; i++) {
+		struct service_entry e = services[i];
+		size_t j = i;
+		for (; j > 0 && services[j - 1].port > e.port; j--)
+			services[j] = services[j - 1];
+		services[j] = e;
+	}
+}
+
 const char *pg_service_by_port(uint16_t port, char *buf, size_t len)
 {
-	struct servent se, *res = NULL;
-	char tmp[1024]; /* getservbyport_r scratch space */
+	struct service_entry key = { .port = port }, *hit;
 
-	if (getservbyport_r(htons(port), "tcp", &se, tmp, sizeof(tmp), &res) != 0 || !res || !res->s_name)
-		pg_strlcpy(buf, "unknown", len);
-	else
-		pg_strlcpy(buf, res->s_name, len);
+	pthread_once(&services_once, services_load);
+	hit = nservices ? bsearch(&key, services, nservices, sizeof(*services), service_cmp) : NULL;
+	/* bsearch may land on any entry of a run of equal ports: walk to the first */
+	while (hit && hit > services && hit[-1].port == port)
+		hit--;
+	pg_strlcpy(buf, hit ? hit->name : "unknown", len);
 	return buf;
 }
 
