@@ -4,6 +4,9 @@
 set -eu
 : "${PG_BIN:?}" "${PG_BUILDDIR:?}"
 fail() { echo "FAIL: $*" >&2; exit 1; }
+for p in webhook dns; do
+	[ -f "$PG_BUILDDIR/plugins/.libs/$p.so" ] || { echo "SKIP: plugin $p not built"; exit 77; }
+done
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT INT TERM

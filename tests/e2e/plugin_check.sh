@@ -5,6 +5,7 @@
 # receiver down the notification waits, and the next run delivers it.
 set -eu
 . "$PG_SRCDIR/tests/e2e/lib/plugin.sh"
+need_plugin webhook dns
 
 private_plugin_dir webhook dns
 install -m 0644 "$PG_BUILDDIR/tests/plugins/.libs/testenrich.so" "$T/plugins/testenrich.so" \

@@ -4,6 +4,7 @@
 # empty lists, and a silent server gives a recorded error, not a hang.
 set -eu
 . "$PG_SRCDIR/tests/e2e/lib/plugin.sh"
+need_plugin dns
 . "$PG_SRCDIR/tests/e2e/lib/dns.sh"
 command -v dnsmasq >/dev/null 2>&1 || skip "dnsmasq not installed"
 EXTRA_CLEANUP=dns_stop

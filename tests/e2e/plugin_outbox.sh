@@ -3,6 +3,7 @@
 # up later: `portgate outbox flush` delivers it exactly once, signed.
 set -eu
 . "$PG_SRCDIR/tests/e2e/lib/plugin.sh"
+need_plugin webhook
 
 private_plugin_dir webhook
 port=$(free_port)

@@ -3,6 +3,7 @@
 # the idempotency key sees the notification exactly once.
 set -eu
 . "$PG_SRCDIR/tests/e2e/lib/plugin.sh"
+need_plugin webhook
 
 private_plugin_dir webhook
 port=$(free_port)

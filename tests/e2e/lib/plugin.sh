@@ -9,6 +9,12 @@ skip() { echo "SKIP: $*" >&2; exit 77; }
 
 command -v python3 >/dev/null 2>&1 || skip "python3 not installed"
 [ -x "$DRIVER" ] || skip "pg_plugin_driver not built"
+# need_plugin NAME...: skip when ./configure --disable-plugin-NAME left it out
+need_plugin() {
+	for _p in "$@"; do
+		[ -f "$PLUGINS/$_p.so" ] || skip "plugin $_p not built (--disable-plugin-$_p)"
+	done
+}
 
 T=$(mktemp -d /tmp/pg-plugin-e2e.XXXXXX)
 chmod 0755 "$T"
