@@ -1,7 +1,7 @@
 /* test_doc.c - the YAML/JSON loader: tree shape, line numbers, refusals. */
 #include "config.h"
 
-#include <check.h>
+#include "pg_check.h"
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -361,11 +361,5 @@ static Suite *doc_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(doc_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return pg_check_run(doc_suite());
 }

@@ -3,7 +3,7 @@
 #include "config.h"
 
 #include <arpa/inet.h>
-#include <check.h>
+#include "pg_check.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -729,11 +729,5 @@ static Suite *manifest_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(manifest_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return pg_check_run(manifest_suite());
 }

@@ -2,7 +2,7 @@
  * scheduling (memo, cache, timeouts, thread models), notify + outbox. */
 #include "config.h"
 
-#include <check.h>
+#include "pg_check.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -766,11 +766,5 @@ static Suite *plugin_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(plugin_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return pg_check_run(plugin_suite());
 }

@@ -2,7 +2,7 @@
  * host (tests/plugins/mock_host.c): no portgate core involved. */
 #include "config.h"
 
-#include <check.h>
+#include "pg_check.h"
 #include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -179,8 +179,6 @@ int main(void)
 {
 	Suite *s = suite_create("plugin-mock");
 	TCase *t = tcase_create("plugins");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(t, test_webhook_signs_and_keys);
 	tcase_add_test(t, test_webhook_status_mapping);
@@ -188,9 +186,5 @@ int main(void)
 	tcase_add_test(t, test_dns_enricher);
 	tcase_add_test(t, test_dns_bad_types);
 	suite_add_tcase(s, t);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return pg_check_run(s);
 }

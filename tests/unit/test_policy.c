@@ -2,7 +2,7 @@
 #include "config.h"
 
 #include <arpa/inet.h>
-#include <check.h>
+#include "pg_check.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -357,8 +357,6 @@ int main(void)
 {
 	Suite *s = suite_create("policy");
 	TCase *tc = tcase_create("policy");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, approved_open_passes);
 	tcase_add_test(tc, unapproved_open_fails);
@@ -373,9 +371,5 @@ int main(void)
 	tcase_add_test(tc, plugin_findings_get_actions_and_fingerprints);
 	tcase_add_test(tc, fingerprint_is_stable_and_distinct);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return pg_check_run(s);
 }

@@ -1,7 +1,7 @@
 /* test_ports.c - port list parsing, merging and the built-in candidate list. */
 #include "config.h"
 
-#include <check.h>
+#include "pg_check.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -169,11 +169,5 @@ static Suite *ports_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(ports_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return pg_check_run(ports_suite());
 }

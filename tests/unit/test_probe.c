@@ -7,7 +7,7 @@
 #include "config.h"
 
 #include <arpa/inet.h>
-#include <check.h>
+#include "pg_check.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -629,14 +629,10 @@ static Suite *probe_suite(void)
 
 int main(void)
 {
-	SRunner *sr;
-	int failed;
+	int status;
 
 	start_server();
-	sr = srunner_create(probe_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	status = pg_check_run(probe_suite());
 	stop_server();
-	return failed ? 1 : 0;
+	return status;
 }

@@ -3,7 +3,7 @@
 #include "config.h"
 
 #include <arpa/inet.h>
-#include <check.h>
+#include "pg_check.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -740,18 +740,14 @@ static Suite *resolve_suite(void)
 
 int main(void)
 {
-	SRunner *sr;
-	int failed;
+	int status;
 
 	if (!start_dnsmasq()) {
 		fprintf(stderr, "SKIP: could not start dnsmasq on a free 127.0.0.1 port\n");
 		stop_dnsmasq();
 		return 77;
 	}
-	sr = srunner_create(resolve_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	status = pg_check_run(resolve_suite());
 	stop_dnsmasq();
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return status;
 }

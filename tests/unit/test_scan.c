@@ -6,7 +6,7 @@
  * connect gets no answer, as behind a DROP rule. */
 #include "config.h"
 
-#include <check.h>
+#include "pg_check.h"
 #include <errno.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -834,11 +834,5 @@ static Suite *scan_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(scan_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return pg_check_run(scan_suite());
 }

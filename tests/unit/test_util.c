@@ -1,7 +1,7 @@
 /* test_util.c - strict number parsing, atomic writes, redaction, ids. */
 #include "config.h"
 
-#include <check.h>
+#include "pg_check.h"
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -91,8 +91,6 @@ int main(void)
 {
 	Suite *s = suite_create("util");
 	TCase *tc = tcase_create("util");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, parse_ulong_is_strict);
 	tcase_add_test(tc, atomic_write_replaces_whole_file);
@@ -100,9 +98,5 @@ int main(void)
 	tcase_add_test(tc, ids_and_times);
 	tcase_add_test(tc, sha256_vector);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return pg_check_run(s);
 }
