@@ -30,11 +30,11 @@
 
 #define DEFAULT_TIMEOUT_MS 1000
 #define DEFAULT_RETRIES 1
-#define DEFAULT_PER_HOST 256
 #define MAX_TRIES 50
 #define EVENT_BATCH 256
 #define PROGRESS_EVERY_US 100000 /* progress callback at most ~10 times/s */
 #define PROBE_GRACE_US 1000000   /* backstop past probe_opts.total_ms */
+#define REKEY_EVERY_US 5000      /* re-arm pending connects at most this often */
 
 const char *pg_port_state_name(enum pg_port_state s)
 {
@@ -53,7 +53,7 @@ void pg_scan_opts_default(struct pg_scan_opts *o)
 	o->timeout_ms = DEFAULT_TIMEOUT_MS;
 	o->retries = DEFAULT_RETRIES;
 	o->max_inflight = 0; /* 0 = automatic, from RLIMIT_NOFILE */
-	o->max_per_host = DEFAULT_PER_HOST;
+	o->max_per_host = 0; /* 0 = automatic: a window that grows with answers */
 	o->probe = true;
 	o->probe_opts.banner_wait_ms = 1500;
 	o->probe_opts.total_ms = 5000;
@@ -97,6 +97,9 @@ struct dest {
 	uint32_t rr;       /* round robin position among them */
 	uint32_t inflight; /* jobs holding a reservation on this address */
 	bool in_ring;
+	struct pg_rtt rtt; /* answers from this address */
+	double cwnd;       /* jobs it may have in flight now (window) */
+	double ssthresh;   /* slow start below, +1 per window above */
 };
 
 struct jobref {
@@ -109,7 +112,10 @@ struct engine {
 	const struct pg_scan_opts *opts;
 	int ep;
 	int timeout_ms, tries;
-	uint32_t per_host;
+	uint32_t per_host; /* ceiling of every destination's window */
+	struct pg_rtt rtt; /* answers from every address: fallback estimator */
+	bool rekey;        /* an estimator changed: shorten pending deadlines */
+	uint64_t rekey_us, rekey_rto_us;
 	size_t eff_cap;  /* global cap, lowered when the process runs out of fds */
 	size_t inflight; /* busy slots + deferred jobs */
 	size_t busy;     /* slots holding a socket or a probe */
@@ -141,6 +147,54 @@ static uint64_t mono_us(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* ---- round-trip estimation ---- */
+
+void pg_rtt_sample(struct pg_rtt *r, uint32_t rtt_us)
+{
+	if (r->samples == 0) {
+		r->srtt_us = rtt_us;
+		r->rttvar_us = rtt_us / 2;
+	} else {
+		uint32_t dev = rtt_us > r->srtt_us ? rtt_us - r->srtt_us : r->srtt_us - rtt_us;
+
+		/* RFC 6298 with alpha = 1/8, beta = 1/4 */
+		r->rttvar_us = r->rttvar_us - r->rttvar_us / 4 + dev / 4;
+		r->srtt_us = r->srtt_us - r->srtt_us / 8 + rtt_us / 8;
+	}
+	if (rtt_us > r->max_us)
+		r->max_us = rtt_us;
+	if (r->samples < UINT32_MAX)
+		r->samples++;
+}
+
+uint64_t pg_rtt_timeout_us(const struct pg_rtt *dest, const struct pg_rtt *global,
+			   uint64_t max_us, unsigned attempt)
+{
+	const struct pg_rtt *est = NULL;
+	uint64_t t, seen = 0;
+
+	if (dest && dest->samples >= PG_RTT_MIN_SAMPLES)
+		est = dest;
+	else if (global && global->samples >= PG_RTT_MIN_SAMPLES)
+		est = global;
+	if (!est)
+		return max_us; /* too little evidence to wait less than asked */
+	t = (uint64_t)est->srtt_us + 4 * (uint64_t)est->rttvar_us;
+	/* Never below what was actually seen: a port as slow as the slowest
+	 * answer so far must still be caught, with room to spare. */
+	if (dest && dest->max_us > seen)
+		seen = dest->max_us;
+	if (global && global->max_us > seen)
+		seen = global->max_us;
+	if (t < 2 * seen)
+		t = 2 * seen;
+	if (t < PG_RTT_MIN_TIMEOUT_US)
+		t = PG_RTT_MIN_TIMEOUT_US;
+	for (; attempt > 1 && t < max_us; attempt--)
+		t *= 2; /* back off: a retry waits twice as long */
+	return t < max_us ? t : max_us;
 }
 
 /* ---- timer heap (min-heap of slot ids by deadline) ---- */
@@ -233,11 +287,19 @@ static uint32_t ring_pop(struct engine *e)
 	return d;
 }
 
+/* Jobs destination ds may have in flight now: its window, within the cap. */
+static uint32_t dest_window(const struct engine *e, const struct dest *ds)
+{
+	uint32_t w = ds->cwnd < 1 ? 1 : ds->cwnd >= e->per_host ? e->per_host : (uint32_t)ds->cwnd;
+
+	return w ? w : 1;
+}
+
 static bool dest_ready(const struct engine *e, uint32_t d)
 {
 	const struct dest *ds = &e->dests[d];
 
-	return !ds->in_ring && ds->nactive > 0 && ds->inflight < e->per_host;
+	return !ds->in_ring && ds->nactive > 0 && ds->inflight < dest_window(e, ds);
 }
 
 static int cmp_addr(const struct pg_addr *a, const struct pg_addr *b)
@@ -389,6 +451,47 @@ static uint32_t rtt_since(const struct engine *e, const struct slot *s)
 	return d > UINT32_MAX ? UINT32_MAX : (uint32_t)d;
 }
 
+/* ---- adaptation: timeouts and windows follow the answers ---- */
+
+static struct dest *slot_dest(const struct engine *e, const struct slot *s)
+{
+	return &e->dests[e->ts[s->target].dest];
+}
+
+/* How long the current attempt of s may wait for its answer, from now on
+ * (estimates change while it waits). */
+static uint64_t attempt_timeout_us(const struct engine *e, const struct slot *s)
+{
+	return pg_rtt_timeout_us(&slot_dest(e, s)->rtt, &e->rtt, (uint64_t)e->timeout_ms * 1000,
+				 e->targets[s->target].results[s->pidx].attempts);
+}
+
+/* The current attempt of s got an answer (SYN-ACK, RST or ICMP) after rtt_us:
+ * feed the estimators and the destination's window. */
+static void note_answer(struct engine *e, const struct slot *s, uint32_t rtt_us)
+{
+	struct dest *ds = slot_dest(e, s);
+
+	pg_rtt_sample(&ds->rtt, rtt_us);
+	pg_rtt_sample(&e->rtt, rtt_us);
+	if (ds->rtt.samples == PG_RTT_MIN_SAMPLES || e->rtt.samples == PG_RTT_MIN_SAMPLES)
+		e->rekey = true;
+	if (e->targets[s->target].results[s->pidx].attempts > 1) {
+		/* An earlier try of this port went unanswered and this one did
+		 * not: a drop (or a late answer). Back off like TCP. */
+		ds->ssthresh = ds->cwnd / 2;
+		if (ds->ssthresh < PG_SCAN_MIN_WINDOW)
+			ds->ssthresh = PG_SCAN_MIN_WINDOW;
+		ds->cwnd = ds->ssthresh;
+	} else if (ds->cwnd < ds->ssthresh) {
+		ds->cwnd += 1; /* slow start: the window doubles every round trip */
+	} else {
+		ds->cwnd += 1 / ds->cwnd;
+	}
+	if (ds->cwnd > e->per_host)
+		ds->cwnd = e->per_host;
+}
+
 /* ---- probing ---- */
 
 static bool is_tls_port(const struct pg_scan_target *t, uint16_t port)
@@ -504,6 +607,7 @@ static void on_connected(struct engine *e, uint32_t si)
 	struct pg_port_result *r = slot_result(e, s);
 	uint32_t rtt = rtt_since(e, s);
 
+	note_answer(e, s, rtt);
 	if (pg_scan_is_self_connect(s->fd)) {
 		struct pg_scan_verdict v = { PG_PORT_CLOSED, "self-connect", 0 };
 
@@ -607,6 +711,8 @@ static void attempt_start(struct engine *e, uint32_t si)
 	    err != 0) {
 		pg_scan_classify(s->fd, err, false, &v);
 		close_fd(s->fd, false);
+		if (v.state != PG_PORT_ERROR)
+			note_answer(e, s, rtt_since(e, s));
 		slot_finish(e, si, &v, v.state == PG_PORT_ERROR ? 0 : rtt_since(e, s));
 		return;
 	}
@@ -619,7 +725,7 @@ static void attempt_start(struct engine *e, uint32_t si)
 		return;
 	}
 	s->phase = SLOT_CONNECTING;
-	timer_set(e, si, e->now_us + (uint64_t)e->timeout_ms * 1000);
+	timer_set(e, si, s->start_us + attempt_timeout_us(e, s));
 }
 
 static void launch(struct engine *e, struct jobref j, bool second_chance)
@@ -662,6 +768,8 @@ static void on_connect_event(struct engine *e, uint32_t si)
 	}
 	pg_scan_classify(s->fd, err, false, &v);
 	close_fd(s->fd, false);
+	if (v.state != PG_PORT_ERROR)
+		note_answer(e, s, rtt_since(e, s));
 	slot_finish(e, si, &v, v.state == PG_PORT_ERROR ? 0 : rtt_since(e, s));
 }
 
@@ -669,7 +777,14 @@ static void on_connect_timeout(struct engine *e, uint32_t si)
 {
 	struct slot *s = &e->slots[si];
 	struct pollfd pfd = { .fd = s->fd, .events = POLLOUT };
+	uint64_t due = s->start_us + attempt_timeout_us(e, s);
 
+	/* Answers seen since this attempt started may justify a longer wait
+	 * (slower than the early samples): honour the current estimate. */
+	if (due > e->now_us) {
+		timer_set(e, si, due);
+		return;
+	}
 	/* The answer may sit in a later epoll batch: never call a port that
 	 * answered in time filtered because of our own queueing. */
 	if (poll(&pfd, 1, 0) == 1) {
@@ -737,7 +852,7 @@ static void pump(struct engine *e)
 	while (e->inflight < e->eff_cap && e->ring_len > 0 && e->nfree > 0) {
 		uint32_t d = ring_pop(e);
 
-		if (e->dests[d].nactive == 0 || e->dests[d].inflight >= e->per_host)
+		if (e->dests[d].nactive == 0 || e->dests[d].inflight >= dest_window(e, &e->dests[d]))
 			continue; /* pushed back when it has room again */
 		e->inflight++;
 		e->dests[d].inflight++;
@@ -755,6 +870,39 @@ static void progress(struct engine *e, bool final)
 		return;
 	e->last_progress_us = e->now_us;
 	e->opts->progress(e->done, e->total, e->opts->progress_ud);
+}
+
+/* Deadlines are set when an attempt starts; the first answers of a run (or
+ * of an address) usually come after many attempts started with the full
+ * timeout_ms. When an estimator becomes usable or the run's timeout drops by
+ * a quarter, bring pending deadlines forward (at most every REKEY_EVERY_US:
+ * it walks all slots). Deadlines are never pushed back here; a timer that
+ * fires early re-checks the estimate in on_connect_timeout. */
+static void maybe_rekey(struct engine *e)
+{
+	uint64_t max_us = (uint64_t)e->timeout_ms * 1000, rto = e->rekey_rto_us;
+	size_t i;
+
+	if (e->rtt.samples >= PG_RTT_MIN_SAMPLES) {
+		rto = pg_rtt_timeout_us(NULL, &e->rtt, max_us, 1);
+		if (rto * 4 < e->rekey_rto_us * 3)
+			e->rekey = true;
+	}
+	if (!e->rekey || e->now_us - e->rekey_us < REKEY_EVERY_US)
+		return;
+	e->rekey = false;
+	e->rekey_us = e->now_us;
+	e->rekey_rto_us = rto;
+	for (i = 0; i < e->nslots; i++) {
+		struct slot *s = &e->slots[i];
+		uint64_t due;
+
+		if (s->phase != SLOT_CONNECTING)
+			continue;
+		due = s->start_us + attempt_timeout_us(e, s);
+		if (due < s->deadline_us)
+			timer_set(e, (uint32_t)i, due);
+	}
 }
 
 static int wait_ms(const struct engine *e)
@@ -793,6 +941,7 @@ static int loop(struct engine *e, char *err, size_t errlen)
 		e->now_us = mono_us();
 		for (i = 0; i < n; i++)
 			on_event(e, &evs[i]);
+		maybe_rekey(e);
 		run_timers(e);
 		pump(e);
 		progress(e, false);
@@ -869,6 +1018,23 @@ static void engine_free(struct engine *e)
 	free(e->deferred);
 }
 
+/* An explicit max_per_host is a fixed window; automatic (0) starts every
+ * address at PG_SCAN_INIT_WINDOW and lets answers grow it up to the global cap. */
+static void init_windows(struct engine *e)
+{
+	int mph = e->opts->max_per_host;
+	double init;
+	size_t i;
+
+	e->per_host = mph > 0 ? (uint32_t)mph : (uint32_t)e->nslots;
+	init = mph > 0 || e->per_host < PG_SCAN_INIT_WINDOW ? e->per_host : PG_SCAN_INIT_WINDOW;
+	for (i = 0; i < e->ndests; i++) {
+		e->dests[i].cwnd = init;
+		e->dests[i].ssthresh = e->per_host;
+	}
+	e->rekey_rto_us = (uint64_t)e->timeout_ms * 1000;
+}
+
 static int engine_init(struct engine *e, char *err, size_t errlen)
 {
 	const struct pg_scan_opts *o = e->opts;
@@ -879,7 +1045,6 @@ static int engine_init(struct engine *e, char *err, size_t errlen)
 	e->now_us = mono_us();
 	e->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : DEFAULT_TIMEOUT_MS;
 	e->tries = 1 + (o->retries < 0 ? 0 : o->retries > MAX_TRIES - 1 ? MAX_TRIES - 1 : o->retries);
-	e->per_host = o->max_per_host > 0 ? (uint32_t)o->max_per_host : DEFAULT_PER_HOST;
 	e->ts = pg_xcalloc(e->ntargets ? e->ntargets : 1, sizeof(*e->ts));
 	init_results(e, ids, &nids);
 	build_dests(e, ids, nids);
@@ -889,6 +1054,7 @@ static int engine_init(struct engine *e, char *err, size_t errlen)
 	e->slots = pg_xcalloc(e->nslots, sizeof(*e->slots));
 	e->free_slots = pg_xcalloc(e->nslots, sizeof(*e->free_slots));
 	e->heap = pg_xcalloc(e->nslots, sizeof(*e->heap));
+	init_windows(e);
 	for (i = 0; i < e->nslots; i++) {
 		e->slots[i].fd = -1;
 		e->slots[i].hidx = NO_HEAP;

@@ -151,6 +151,8 @@ __attribute__((weak)) bool pg_port_is_tls_default(uint16_t port)
 
 /* ---- helpers ---- */
 
+#define MIN_TIMEOUT_MS (PG_RTT_MIN_TIMEOUT_US / 1000)
+
 static uint64_t now_ms(void)
 {
 	struct timespec ts;
@@ -409,7 +411,8 @@ static void on_progress(size_t done, size_t total, void *ud)
 }
 
 /* 200 hosts x (open, closed, unanswered): all hosts advance together, so the
- * run takes about one timeout, where host after host would take 200. */
+ * run takes about one timeout, where host after host would take 200. (The
+ * answers shorten the timeout to PG_RTT_MIN_TIMEOUT_US, never below.) */
 START_TEST(test_200_hosts_one_timeout)
 {
 	enum { NT = 200, TIMEOUT = 500 };
@@ -437,7 +440,7 @@ START_TEST(test_200_hosts_one_timeout)
 	t0 = now_ms();
 	run(t, NT, &o);
 	el = now_ms() - t0;
-	ck_assert_msg(el >= TIMEOUT - 10 && el < 3 * TIMEOUT,
+	ck_assert_msg(el >= MIN_TIMEOUT_MS - 10 && el < 3 * TIMEOUT,
 		      "200 hosts took %llu ms with a %d ms timeout", (unsigned long long)el,
 		      TIMEOUT);
 	for (i = 0; i < NT; i++) {
@@ -445,7 +448,7 @@ START_TEST(test_200_hosts_one_timeout)
 		assert_port(&t[i].results[1], po, PG_PORT_OPEN, "syn-ack");
 		assert_port(&t[i].results[2], b.port, PG_PORT_FILTERED, "no-response");
 		ck_assert_uint_ge(t[i].finished_ms, t[i].started_ms);
-		ck_assert_uint_ge(t[i].finished_ms - t[i].started_ms, TIMEOUT - 10);
+		ck_assert_uint_ge(t[i].finished_ms - t[i].started_ms, MIN_TIMEOUT_MS - 10);
 		target_clear(&t[i]);
 	}
 	/* final call reports completion; at most ~10 calls per second */
@@ -458,7 +461,8 @@ START_TEST(test_200_hosts_one_timeout)
 }
 END_TEST
 
-/* With 8 sockets in flight, 16 unanswered ports need two waves. */
+/* With 8 sockets in flight, 16 unanswered ports need two waves (of at least
+ * the shortest timeout the answers can justify). */
 START_TEST(test_global_cap)
 {
 	enum { NT = 16, TIMEOUT = 200 };
@@ -486,7 +490,7 @@ START_TEST(test_global_cap)
 	t0 = now_ms();
 	run(t, NT, &o);
 	el = now_ms() - t0;
-	ck_assert_msg(el >= 2 * TIMEOUT - 10 && el < 6 * TIMEOUT, "took %llu ms",
+	ck_assert_msg(el >= 2 * MIN_TIMEOUT_MS - 10 && el < 6 * TIMEOUT, "took %llu ms",
 		      (unsigned long long)el);
 	for (i = 0; i < NT; i++) {
 		assert_port(&t[i].results[0], po, PG_PORT_OPEN, "syn-ack");
@@ -808,6 +812,95 @@ START_TEST(test_empty_and_bad_targets)
 }
 END_TEST
 
+/* RFC 6298 estimator: no shortening without evidence; then SRTT + 4 RTTVAR,
+ * at least twice the slowest answer and PG_RTT_MIN_TIMEOUT_US, doubled per
+ * retry, at most the configured timeout. */
+START_TEST(test_rtt_estimator)
+{
+	struct pg_rtt g = { 0 }, d = { 0 }, none = { 0 };
+	int i;
+
+	ck_assert_uint_eq(pg_rtt_timeout_us(&d, &g, 1000000, 1), 1000000);
+	for (i = 0; i < PG_RTT_MIN_SAMPLES - 1; i++)
+		pg_rtt_sample(&g, 40000);
+	ck_assert_uint_eq(pg_rtt_timeout_us(&d, &g, 1000000, 1), 1000000); /* too few */
+	pg_rtt_sample(&g, 40000);
+	ck_assert_uint_eq(g.srtt_us, 40000);
+	ck_assert_uint_lt(g.rttvar_us, 20000); /* decays from rtt/2 */
+	/* 40 ms answers: SRTT + 4 RTTVAR < 2 x 40 ms < the floor */
+	ck_assert_uint_eq(pg_rtt_timeout_us(&d, &g, 1000000, 1), PG_RTT_MIN_TIMEOUT_US);
+	ck_assert_uint_eq(pg_rtt_timeout_us(&d, &g, 1000000, 2), 2 * PG_RTT_MIN_TIMEOUT_US);
+	ck_assert_uint_eq(pg_rtt_timeout_us(&d, &g, 1000000, 3), 4 * PG_RTT_MIN_TIMEOUT_US);
+	ck_assert_uint_eq(pg_rtt_timeout_us(&d, &g, 1000000, 10), 1000000);
+	ck_assert_uint_eq(pg_rtt_timeout_us(&d, &g, 50000, 1), 50000); /* max wins */
+	ck_assert_uint_eq(pg_rtt_timeout_us(NULL, &g, 1000000, 0), PG_RTT_MIN_TIMEOUT_US);
+	/* one slower answer: never wait less than twice it */
+	pg_rtt_sample(&g, 300000);
+	ck_assert_uint_eq(g.max_us, 300000);
+	ck_assert_uint_ge(pg_rtt_timeout_us(&d, &g, 1000000, 1), 600000);
+	ck_assert_uint_eq(pg_rtt_timeout_us(&d, &g, 1000000, 2), 1000000);
+	/* a destination with its own evidence uses it (plus the run's maximum) */
+	for (i = 0; i < PG_RTT_MIN_SAMPLES; i++)
+		pg_rtt_sample(&d, 350000);
+	ck_assert_uint_ge(pg_rtt_timeout_us(&d, &none, 5000000, 1), 700000);
+	ck_assert_uint_le(pg_rtt_timeout_us(&d, &none, 5000000, 1), 1000000);
+	/* a steady 10 ms destination converges to the floor */
+	memset(&d, 0, sizeof(d));
+	for (i = 0; i < 50; i++)
+		pg_rtt_sample(&d, 10000 + (i % 3) * 1000);
+	ck_assert_uint_le(d.srtt_us, 12000);
+	ck_assert_uint_eq(pg_rtt_timeout_us(&d, &none, 1000000, 1), PG_RTT_MIN_TIMEOUT_US);
+}
+END_TEST
+
+/* Answers from closed ports make the unanswered ones finish far sooner than
+ * the configured timeout; one that started before any answer (listed first)
+ * is brought forward too, and both still get their retry. */
+START_TEST(test_adaptive_timeout)
+{
+	enum { NC = 30, TIMEOUT = 3000 };
+	struct blackhole b[2];
+	int cfd[NC];
+	uint16_t ports[NC + 2];
+	struct pg_scan_target t;
+	struct pg_scan_opts o;
+	uint64_t t0, el;
+	size_t i;
+
+	blackhole_open(&b[0]);
+	blackhole_open(&b[1]);
+	ports[0] = b[0].port;
+	for (i = 0; i < NC; i++) {
+		cfd[i] = bind_any(AF_INET); /* bound, not listening: RST */
+		ck_assert_int_ge(cfd[i], 0);
+		ports[i + 1] = bound_port(cfd[i]);
+	}
+	ports[NC + 1] = b[1].port;
+	quick_opts(&o, TIMEOUT, 1);
+	o.max_per_host = 4; /* the last port starts after answers came back */
+	target_init(&t, "127.0.0.1", ports, NC + 2);
+	t0 = now_ms();
+	run(&t, 1, &o);
+	el = now_ms() - t0;
+	for (i = 0; i < NC; i++)
+		assert_port(&t.results[i + 1], ports[i + 1], PG_PORT_CLOSED, "conn-refused");
+	for (i = 0; i < 2; i++) {
+		struct pg_port_result *r = &t.results[i ? NC + 1 : 0];
+
+		assert_port(r, b[i].port, PG_PORT_FILTERED, "no-response");
+		ck_assert_uint_eq(r->attempts, 2);
+	}
+	/* first try >= the floor, the retry twice that; fixed would be 2 x 3 s */
+	ck_assert_msg(el >= 3 * MIN_TIMEOUT_MS - 10 && el < TIMEOUT / 2,
+		      "unanswered ports took %llu ms", (unsigned long long)el);
+	target_clear(&t);
+	for (i = 0; i < NC; i++)
+		close(cfd[i]);
+	blackhole_close(&b[0]);
+	blackhole_close(&b[1]);
+}
+END_TEST
+
 static Suite *scan_suite(void)
 {
 	Suite *s = suite_create("scan");
@@ -815,6 +908,8 @@ static Suite *scan_suite(void)
 
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_classify);
+	tcase_add_test(tc, test_rtt_estimator);
+	tcase_add_test(tc, test_adaptive_timeout);
 	tcase_add_test(tc, test_self_connect_detected);
 	tcase_add_test(tc, test_open_closed_v4);
 	tcase_add_test(tc, test_ipv6);
