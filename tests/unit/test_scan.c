@@ -901,6 +901,59 @@ START_TEST(test_adaptive_timeout)
 }
 END_TEST
 
+/* A big scan without probing runs one loop per CPU over slices of the jobs
+ * (a target can be cut in two): every port must still be right, timing
+ * merged per target, progress monotonic and final once. */
+START_TEST(test_sharded_big_scan)
+{
+	enum { NP = 4500 };
+	int *fds = calloc(NP, sizeof(*fds)), lst[3];
+	uint16_t *ports = calloc(NP, sizeof(*ports));
+	struct pg_scan_target t[2];
+	struct pg_scan_opts o;
+	size_t i, j;
+
+	ck_assert_int_gt(pg_scan_auto_inflight(), 0); /* raise the fd limit */
+	for (i = 0; i < NP; i++) {
+		if (i % 1500 == 7) {
+			lst[i / 1500] = open_listener(AF_INET, &ports[i]);
+			fds[i] = -1;
+			continue;
+		}
+		fds[i] = bind_any(AF_INET); /* bound, not listening: RST */
+		ck_assert_int_ge(fds[i], 0);
+		ports[i] = bound_port(fds[i]);
+	}
+	target_init(&t[0], "127.0.0.1", ports, NP);
+	target_init(&t[1], "127.0.0.2", ports, NP);
+	quick_opts(&o, 2000, 1);
+	o.progress = on_progress;
+	progress_calls = progress_last_done = progress_last_total = 0;
+	run(t, 2, &o);
+	for (j = 0; j < 2; j++) {
+		for (i = 0; i < NP; i++) {
+			if (i % 1500 == 7)
+				assert_port(&t[j].results[i], ports[i], PG_PORT_OPEN, "syn-ack");
+			else
+				assert_port(&t[j].results[i], ports[i], PG_PORT_CLOSED, "conn-refused");
+			ck_assert_uint_eq(t[j].results[i].attempts, 1);
+		}
+		ck_assert_uint_gt(t[j].started_ms, 0);
+		ck_assert_uint_ge(t[j].finished_ms, t[j].started_ms);
+		target_clear(&t[j]);
+	}
+	ck_assert_uint_eq(progress_last_done, 2 * NP);
+	ck_assert_uint_eq(progress_last_total, 2 * NP);
+	for (i = 0; i < NP; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	for (i = 0; i < 3; i++)
+		close(lst[i]);
+	free(fds);
+	free(ports);
+}
+END_TEST
+
 static Suite *scan_suite(void)
 {
 	Suite *s = suite_create("scan");
@@ -910,6 +963,7 @@ static Suite *scan_suite(void)
 	tcase_add_test(tc, test_classify);
 	tcase_add_test(tc, test_rtt_estimator);
 	tcase_add_test(tc, test_adaptive_timeout);
+	tcase_add_test(tc, test_sharded_big_scan);
 	tcase_add_test(tc, test_self_connect_detected);
 	tcase_add_test(tc, test_open_closed_v4);
 	tcase_add_test(tc, test_ipv6);
