@@ -14,10 +14,11 @@ const char pg_cli_common_help[] =
 	"      --config FILE        settings file (default: $PORTGATE_CONFIG, else built-in)\n"
 	"      --dns-server H:P     resolve through this DNS server instead of the system's\n"
 	"      --ca-file FILE       extra CA certificates trusted for TLS checks\n"
-	"      --timeout-ms N       connect timeout per attempt (default 1000)\n"
+	"      --timeout-ms N       longest wait for one connect attempt (default 1000; shorter\n"
+	"                           once round-trip times are measured)\n"
 	"      --retries N          extra attempts for unanswered ports (default 1)\n"
 	"      --max-inflight N     sockets in flight at once (default: from the fd limit)\n"
-	"      --max-per-host N     sockets in flight per address (default 256)\n"
+	"      --max-per-host N     fixed cap on sockets in flight per address (default: adaptive)\n"
 	"      --no-probe           only connect: no banner, HTTP or TLS probes\n"
 	"      --plugin-dir DIR     also load plugins from DIR (repeatable)\n";
 

@@ -2,7 +2,8 @@
  *
  * One epoll loop for the whole run: every (address, port) of every asset is a
  * job; at most max_inflight sockets are open at once (and max_per_host per
- * address). A job that gets no answer within timeout_ms is retried `retries`
+ * address). A job that gets no answer within its timeout (adapted to the
+ * measured round-trip time, at most timeout_ms) is retried `retries`
  * times before it is called filtered. When a connect succeeds and probing is
  * on, the connected socket is handed to the probe state machine (probe.h),
  * which runs inside the same loop.
@@ -30,11 +31,13 @@ struct pg_probe_opts {
 };
 
 struct pg_scan_opts {
-	int timeout_ms;    /* per connect attempt (default 1000) */
+	int timeout_ms;    /* longest wait per connect attempt (default 1000); shorter once
+			      round-trip times are measured (docs/scan-engine.md) */
 	int retries;       /* extra attempts for unanswered connects (default 1) */
 	int max_inflight;  /* global cap on sockets in flight (default 0 = automatic, from
 			      RLIMIT_NOFILE after raising its soft limit to the hard one) */
-	int max_per_host;  /* cap per destination address (default 256) */
+	int max_per_host;  /* fixed cap per destination address; 0 (default) = adaptive
+			      window that grows with answers */
 	bool probe;        /* run service probes on open ports */
 	struct pg_probe_opts probe_opts;
 	void (*progress)(size_t done, size_t total, void *ud); /* optional, called at most ~10/s */
