@@ -1,17 +1,18 @@
 /* scan.h - the TCP connect scan engine.
  *
- * One epoll loop for the whole run: every (address, port) of every asset is a
- * job; at most max_inflight sockets are open at once (and max_per_host per
- * address). A job that gets no answer within its timeout (adapted to the
- * measured round-trip time, at most timeout_ms) is retried `retries`
- * times before it is called filtered. When a connect succeeds and probing is
- * on, the connected socket is handed to the probe state machine (probe.h),
- * which runs inside the same loop.
+ * One epoll loop for the whole run (one per CPU, up to 4, for big scans
+ * without probes): every (address, port) of every asset is a job; at most
+ * max_inflight sockets are open at once (and max_per_host per address). A job
+ * that gets no answer within its timeout (adapted to the measured round-trip
+ * time, at most timeout_ms) is retried `retries` times before it is called
+ * filtered. When a connect succeeds and probing is on, the connected socket is
+ * handed to the probe state machine (probe.h), which runs inside the same loop.
  *
- * States: open = handshake completed; closed = RST (ECONNREFUSED);
- * filtered = no answer after all tries, or an ICMP admin-prohibited;
- * error = a local or routing failure (ENETUNREACH, EHOSTUNREACH, EADDRNOTAVAIL,
- * EMFILE...), with the reason, never reported as closed. */
+ * States (docs/scan-engine.md has the full table): open = handshake completed;
+ * closed = RST or ICMP port-unreachable; filtered = no answer after all tries,
+ * or an ICMP unreachable/prohibited answer from the network; error = a failure
+ * on this machine before any answer (no route, local firewall, no free port,
+ * out of descriptors), with reason and errno, never reported as closed. */
 #ifndef PG_SCAN_H
 #define PG_SCAN_H
 
