@@ -138,7 +138,7 @@ static json_t *asset_json(const struct pg_asset *as, const struct pg_job *j)
 	json_object_set_new(a, "name", json_string(as->name));
 	json_object_set_new(a, "target", json_string(as->target));
 	json_object_set_new(a, "line", json_integer(as->line));
-	json_object_set_new(a, "manifest", json_deep_copy(as->fields));
+	json_object_set(a, "manifest", as->fields); /* shared: the manifest outlives the report */
 	json_object_set_new(a, "resolution", pg_evidence_resolution(&j->res));
 	if (j->scanned)
 		json_object_set_new(a, "scan", pg_evidence_scan(&j->scan, as->target, j->wall_start_ms));

@@ -153,14 +153,14 @@ json_t *pg_evidence_report_new(const char *manifest_path, uint64_t wall_start_ms
 		"assets");
 }
 
+static int dump_report(FILE *f, void *report)
+{
+	return json_dumpf(report, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0 ||
+	       fputc('\n', f) == EOF ? -1 : 0;
+}
+
 int pg_evidence_write(const json_t *report, const char *path)
 {
-	char *text = json_dumps(report, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	int r;
-
-	if (!text)
-		return -ENOMEM;
-	r = pg_write_file_atomic(path, text, strlen(text));
-	free(text);
-	return r;
+	/* streamed: no second copy of a large report as one string */
+	return pg_write_atomic_with(path, dump_report, (void *)report);
 }

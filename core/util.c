@@ -184,23 +184,6 @@ char *pg_read_file(const char *path, size_t max, size_t *len)
 	return buf;
 }
 
-static int write_all(int fd, const void *data, size_t len)
-{
-	const char *p = data;
-
-	while (len) {
-		ssize_t w = write(fd, p, len);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
 static void fsync_parent_dir(const char *path)
 {
 	const char *slash = strrchr(path, '/');
@@ -214,23 +197,31 @@ static void fsync_parent_dir(const char *path)
 	free(dir);
 }
 
-int pg_write_file_atomic(const char *path, const void *data, size_t len)
+int pg_write_atomic_with(const char *path, int (*write_fn)(FILE *f, void *ud), void *ud)
 {
 	char *tmp = pg_xasprintf("%s.tmp.XXXXXX", path);
-	int fd = mkstemp(tmp), r;
+	int fd = mkstemp(tmp), r = 0;
+	FILE *f;
 
 	if (fd < 0) {
 		r = -errno;
 		free(tmp);
 		return r;
 	}
-	r = write_all(fd, data, len);
-	if (!r && fchmod(fd, 0644) < 0)
+	f = fdopen(fd, "w");
+	if (!f) {
 		r = -errno;
-	if (!r && fsync(fd) < 0)
-		r = -errno;
-	if (close(fd) < 0 && !r)
-		r = -errno;
+		close(fd);
+	} else {
+		if (write_fn(f, ud) < 0 || fflush(f) != 0)
+			r = errno ? -errno : -EIO;
+		if (!r && fchmod(fd, 0644) < 0)
+			r = -errno;
+		if (!r && fsync(fd) < 0)
+			r = -errno;
+		if (fclose(f) != 0 && !r)
+			r = -errno;
+	}
 	if (!r && rename(tmp, path) < 0)
 		r = -errno;
 	if (r)
@@ -239,6 +230,25 @@ int pg_write_file_atomic(const char *path, const void *data, size_t len)
 		fsync_parent_dir(path);
 	free(tmp);
 	return r;
+}
+
+struct buffer {
+	const void *data;
+	size_t len;
+};
+
+static int write_buffer(FILE *f, void *ud)
+{
+	const struct buffer *b = ud;
+
+	return b->len && fwrite(b->data, 1, b->len, f) != b->len ? -1 : 0;
+}
+
+int pg_write_file_atomic(const char *path, const void *data, size_t len)
+{
+	struct buffer b = { data, len };
+
+	return pg_write_atomic_with(path, write_buffer, &b);
 }
 
 void pg_sha256_hex(const void *data, size_t len, char out[65])

@@ -42,6 +42,8 @@ char *pg_read_file(const char *path, size_t max, size_t *len);
 /* Write path atomically: temp file in the same directory, fsync, rename, fsync dir.
  * Readers see the old or the new content, never a half-written file. 0 or -errno. */
 int pg_write_file_atomic(const char *path, const void *data, size_t len);
+/* The same, with the content streamed by write_fn (returns < 0 on error, errno set). */
+int pg_write_atomic_with(const char *path, int (*write_fn)(FILE *f, void *ud), void *ud);
 
 /* Lowercase hex SHA-256 of data into out (65 bytes). */
 void pg_sha256_hex(const void *data, size_t len, char out[65]);
