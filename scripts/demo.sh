@@ -1,6 +1,6 @@
 #!/bin/sh
 # Set up a fresh Debian 12 machine, build portgate, start a local target and check it.
-#   sudo scripts/demo.sh
+#   sh scripts/demo.sh   (as root)
 # The target is this machine's loopback: a web server on an approved port, a
 # forgotten "admin" listener on a port nobody approved, and an approved port
 # that is closed. portgate should fail the check (exit 1) and say why.

@@ -10,7 +10,7 @@ dnsmasq-base nginx-light nmap iptables iproute2 python3 openssl ca-certificates 
 libnetfilter-queue-dev time
 "
 if [ "$(id -u)" -ne 0 ]; then
-	echo "install-deps: run as root (sudo $0)" >&2
+	echo "install-deps: run as root (or with sudo)" >&2
 	exit 2
 fi
 missing=""

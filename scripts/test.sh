@@ -1,7 +1,7 @@
 #!/bin/sh
 # Set up a fresh Debian 12 machine and run the whole test suite (unit + end-to-end).
-#   sudo scripts/test.sh                 normal build
-#   sudo scripts/test.sh --sanitizers    ASan + UBSan build (separate build dir)
+#   sh scripts/test.sh                 normal build (as root)
+#   sh scripts/test.sh --sanitizers    ASan + UBSan build (separate build dir)
 # Needs root: tests create network namespaces and iptables rules for filtered ports.
 set -eu
 src=$(cd "$(dirname "$0")/.." && pwd)
