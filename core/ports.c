@@ -105,6 +105,27 @@ static void bitmap_set(struct port_bitmap *bm, unsigned port)
 	}
 }
 
+/* Set ports lo..hi (lo <= hi) a word at a time: a spec repeating "1-65535"
+ * must cost O(items * 1024), not O(items * 65535) (a 200 KB manifest of
+ * full-range defaults took 20 s with one bit per step). */
+static void bitmap_set_range(struct port_bitmap *bm, unsigned lo, unsigned hi)
+{
+	size_t wlo = lo / 64, whi = hi / 64, w;
+	uint64_t first = ~UINT64_C(0) << (lo % 64);
+	uint64_t last = ~UINT64_C(0) >> (63 - hi % 64);
+
+	if (wlo == whi) {
+		bm->w[wlo] |= first & last;
+	} else {
+		bm->w[wlo] |= first;
+		for (w = wlo + 1; w < whi; w++)
+			bm->w[w] = ~UINT64_C(0);
+		bm->w[whi] |= last;
+	}
+	bitmap_set(bm, lo); /* already set: only widens [lo, hi] */
+	bitmap_set(bm, hi);
+}
+
 /* Replace *out with the ports set in bm (out's old array is not freed).
  * Word-wise with popcount/ctz: most calls parse one or two ports, and a
  * manifest of 10,000 assets makes tens of thousands of calls. */
@@ -166,7 +187,7 @@ static bool parse_item(const char *s, size_t len, struct port_bitmap *bm, char *
 		       size_t errlen)
 {
 	const char *dash;
-	unsigned lo, hi, p;
+	unsigned lo, hi;
 
 	while (len && is_space(*s))
 		s++, len--;
@@ -195,8 +216,7 @@ static bool parse_item(const char *s, size_t len, struct port_bitmap *bm, char *
 		snprintf(err, errlen, "range %u-%u is reversed (use %u-%u)", lo, hi, hi, lo);
 		return false;
 	}
-	for (p = lo; p <= hi; p++)
-		bitmap_set(bm, p);
+	bitmap_set_range(bm, lo, hi);
 	return true;
 }
 

@@ -700,6 +700,99 @@ START_TEST(actions)
 }
 END_TEST
 
+/* Regression (found by fuzz/fuzz_manifest): a port list was merged item by
+ * item, O(n^2): four lists of all 65,535 single ports took about 7 s. */
+START_TEST(long_port_list_fast)
+{
+	size_t cap = 4 * 65535 * 7 + 256, n = 0, i;
+	char *text = pg_xmalloc(cap), *path;
+	struct pg_manifest *m;
+	uint64_t t0, ms;
+	int a;
+
+	n += (size_t)snprintf(text, cap, "assets:\n");
+	for (a = 0; a < 4; a++) {
+		n += (size_t)snprintf(text + n, cap - n, "  - target: h%d.example\n    ports: [", a);
+		for (i = 65535; i >= 1; i--) /* descending: the merge's worst case */
+			n += (size_t)snprintf(text + n, cap - n, "%zu%s", i, i > 1 ? "," : "]\n");
+	}
+	path = write_tmp("longports.yaml", text);
+	t0 = pg_now_ms();
+	m = load_ok(path);
+	ms = pg_now_ms() - t0;
+	ck_assert_uint_eq(m->nassets, 4);
+	assert_ports(&m->assets[3].candidates, "1-65535");
+	ck_assert_msg(ms < 3000, "load took %llu ms", (unsigned long long)ms);
+	pg_manifest_free(m);
+	free(path);
+	free(text);
+}
+END_TEST
+
+/* A list is parsed in one go; when that fails every bad item is still named
+ * with its own line, and good items around it do not hide it. */
+START_TEST(port_list_item_errors)
+{
+	struct pg_diag d = { 0 };
+	char *path = write_tmp("items.yaml", "assets:\n"
+					     "  - target: a.example\n"
+					     "    ports:\n"
+					     "      - 80\n"
+					     "      - 70000\n"
+					     "      - \"443,8443\"\n"
+					     "      - [1]\n"
+					     "      - 5-\n"
+					     "      - 22\n");
+
+	ck_assert_ptr_null(pg_manifest_load(path, &d));
+	ck_assert_int_ge(find_msg(&d, path, 5, "assets[0].ports: port 70000 is outside 1-65535"), 0);
+	ck_assert_int_ge(find_msg(&d, path, 7, "assets[0].ports: expected a port"), 0);
+	ck_assert_int_ge(find_msg(&d, path, 8, "'5-' is not a port range"), 0);
+	if (d.n != 3)
+		dump_diag(&d);
+	ck_assert_uint_eq(d.n, 3);
+	pg_diag_clear(&d);
+	free(path);
+
+	/* An item holding a comma list, and an empty list, stay valid. */
+	path = write_tmp("items2.yaml", "assets:\n"
+					"  - target: a.example\n"
+					"    approvedPorts: [\"443, 80\", 8000-8002]\n"
+					"    tlsPorts: []\n");
+	{
+		struct pg_manifest *m = load_ok(path);
+
+		assert_ports(&m->assets[0].approved, "80,443,8000-8002");
+		ck_assert_uint_eq(m->assets[0].tls_ports.n, 0);
+		pg_manifest_free(m);
+	}
+	free(path);
+}
+END_TEST
+
+/* Regression (found by fuzz/fuzz_manifest): "did you mean" hints cost an
+ * edit distance per known field and were computed for every unknown key,
+ * even past the error cap; the messages shown are unchanged. */
+START_TEST(unknown_keys_past_cap)
+{
+	struct pg_diag d = { 0 };
+	size_t cap = 200000 * 24 + 64, n = 0, i;
+	char *text = pg_xmalloc(cap), *path;
+
+	n += (size_t)snprintf(text, cap, "assets:\n  - target: a.example\n    ownr: x\n");
+	for (i = 0; i < 200000; i++)
+		n += (size_t)snprintf(text + n, cap - n, "    k%zuxyzab: 1\n", i);
+	path = write_tmp("unknown.yaml", text);
+	ck_assert_ptr_null(pg_manifest_load(path, &d));
+	ck_assert_uint_eq(d.n, 51);
+	ck_assert_int_ge(find_msg(&d, path, 3, "unknown field 'ownr' (did you mean 'owner'?)"), 0);
+	ck_assert_int_eq(find_msg(&d, path, 0, "... and 199951 more errors"), 50);
+	pg_diag_clear(&d);
+	free(path);
+	free(text);
+}
+END_TEST
+
 static Suite *manifest_suite(void)
 {
 	Suite *s = suite_create("manifest");
@@ -723,6 +816,9 @@ static Suite *manifest_suite(void)
 	tcase_add_test(tc, big_duplicate);
 	tcase_add_test(tc, cidr);
 	tcase_add_test(tc, actions);
+	tcase_add_test(tc, long_port_list_fast);
+	tcase_add_test(tc, port_list_item_errors);
+	tcase_add_test(tc, unknown_keys_past_cap);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,59 @@
+/* fuzz_ports.c - pg_ports_parse, then merge/add/has/copy on what it returns. */
+#include "config.h"
+
+#include "ports.h"
+#include "fuzz_common.h"
+
+/* The contract: sorted ascending, unique, within 1-65535. */
+static void check_list(const struct pg_portlist *pl)
+{
+	for (size_t i = 0; i < pl->n; i++) {
+		if (pl->v[i] == 0 || (i && pl->v[i - 1] >= pl->v[i]))
+			abort();
+		if (!pg_ports_has(pl, pl->v[i]))
+			abort();
+	}
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char *spec = fuzz_strndup(data, size); /* freed below */
+	char *semi = strchr(spec, ';');
+	struct pg_portlist a, b, c;
+	char err[128];
+	bool ok_a, ok_b;
+
+	/* "A;B": two lists to merge; without ';' the second is empty. */
+	if (semi)
+		*semi = '\0';
+	err[0] = '\0';
+	ok_a = pg_ports_parse(spec, &a, err, sizeof(err));
+	if (!ok_a && (a.n || a.v || !err[0]))
+		abort(); /* failure leaves *out empty and says why */
+	ok_b = pg_ports_parse(semi ? semi + 1 : "", &b, err, sizeof(err));
+	if (!ok_b && (b.n || b.v))
+		abort();
+	check_list(&a);
+	check_list(&b);
+	pg_ports_copy(&c, &a);
+	pg_ports_merge(&c, &b);
+	check_list(&c);
+	if (c.n < a.n || c.n < b.n || c.n > a.n + b.n)
+		abort();
+	for (size_t i = 0; i < b.n; i++)
+		if (!pg_ports_has(&c, b.v[i]))
+			abort();
+	if (size >= 2) {
+		uint16_t p = (uint16_t)(data[0] | data[1] << 8);
+
+		pg_ports_add(&c, p);
+		if (!pg_ports_has(&c, p))
+			abort();
+		check_list(&c);
+	}
+	pg_ports_clear(&a);
+	pg_ports_clear(&b);
+	pg_ports_clear(&c);
+	free(spec);
+	return 0;
+}
