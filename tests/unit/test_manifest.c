@@ -700,8 +700,8 @@ START_TEST(actions)
 }
 END_TEST
 
-/* Regression (found by fuzz/fuzz_manifest): a port list was merged item by
- * item, O(n^2): four lists of all 65,535 single ports took about 7 s. */
+/* Regression (hand-made large input, fuzz/README.md): a port list was
+ * merged item by item, O(n^2): four lists of all 65,535 single ports took about 7 s. */
 START_TEST(long_port_list_fast)
 {
 	size_t cap = 4 * 65535 * 7 + 256, n = 0, i;
@@ -770,8 +770,8 @@ START_TEST(port_list_item_errors)
 }
 END_TEST
 
-/* Regression (found by fuzz/fuzz_manifest): "did you mean" hints cost an
- * edit distance per known field and were computed for every unknown key,
+/* Regression (hand-made large input, fuzz/README.md): "did you mean"
+ * hints cost an edit distance per known field and were computed for every unknown key,
  * even past the error cap; the messages shown are unchanged. */
 START_TEST(unknown_keys_past_cap)
 {

@@ -181,8 +181,8 @@ START_TEST(range_word_edges)
 }
 END_TEST
 
-/* Regression (found by fuzz/fuzz_manifest): a range cost one step per port,
- * so "1-65535" repeated 20,000 times (160 KB) took seconds; a manifest of
+/* Regression (hand-made large input, fuzz/README.md): a range cost one
+ * step per port, so "1-65535" repeated 20,000 times (160 KB) took seconds; a manifest of
  * full-range defaults for 10,000 assets took 20 s. */
 START_TEST(many_full_ranges_fast)
 {
