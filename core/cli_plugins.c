@@ -11,7 +11,7 @@
 #include "log.h"
 #include "notify.h"
 #include "outbox.h"
-#include "plugin_host.h"
+#include "plugin_int.h" /* lists modules: needs their descriptors */
 #include "settings.h"
 
 #define PG_STR2(x) #x

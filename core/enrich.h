@@ -1,5 +1,6 @@
-/* enrich.h - schedule enricher plugins over a report's findings; the cache
- * and DNS helpers the host lends to plugins.
+/* enrich.h - schedule enricher plugins over a report's findings (enrich.c);
+ * the cache (plugin_cache.c) and DNS (plugin_dns.c) helpers the host lends
+ * to plugins.
  *
  * pg_enrich_report() (declared in plugin_host.h) enriches each selected
  * finding once per (instance, target+ip) - or per fingerprint for plugins of
@@ -13,7 +14,7 @@
 #include <jansson.h>
 #include <portgate/plugin.h>
 
-#include "plugin_host.h"
+#include "plugin_int.h"
 
 /* host->dns, host->cache_get, host->cache_put */
 int pg_host_dns(struct pg_plugin_ctx *ctx, const char *name, const char *rrtype,

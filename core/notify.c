@@ -10,6 +10,7 @@
 
 #include "log.h"
 #include "outbox.h"
+#include "plugin_int.h"
 
 /* A retry-after longer than this ends the attempts of this run: the outbox
  * keeps the notification for the next one instead of blocking a CI job. */

@@ -1,0 +1,108 @@
+/* plugin_int.h - what the plugin host's files share: the structures behind
+ * plugin_host.h's handles, the per-call state and the helpers one file
+ * defines for another. Not for the rest of portgate.
+ *
+ *   plugin_host.c      host life, pg_plugin_host_new(), call state, names
+ *   plugin_load.c      libltdl, file permissions, descriptor checks
+ *   plugin_instance.c  instance options (typed, validated) and life
+ *   plugin_config.c    the enrich/notify/outbox sections, enrichers/notifiers maps
+ *   plugin_api.c       the function table lent to plugins
+ *   plugin_cache.c     the cross-run result cache (host->cache_*, enrichment)
+ *   plugin_dns.c       host->dns */
+#ifndef PG_PLUGIN_INT_H
+#define PG_PLUGIN_INT_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <portgate/plugin.h>
+
+#include "plugin_host.h"
+
+struct pg_module {
+	char *path;                /* owned: file it came from */
+	void *handle;              /* lt_dlhandle */
+	struct pg_plugin desc;     /* copy: min(size) bytes, rest zeroed */
+	size_t orig_size;          /* struct_size the plugin declared */
+	pthread_mutex_t serialize; /* held around calls when thread_model is SERIALIZE */
+	bool pinned;               /* a call never returned: never unload */
+};
+
+struct pg_optval {
+	const struct pg_plugin_option *opt; /* borrowed from the descriptor copy */
+	char *text;                         /* owned: config value or default, NULL if unset */
+	char *secret;                       /* owned: env value for SECRET_ENV */
+	long long num;
+	bool set;
+};
+
+struct pg_plugin_ctx {
+	char *name;               /* owned: instance name from config */
+	struct pg_module *mod;    /* borrowed */
+	struct pg_plugin_host *host;
+	struct pg_optval *opts;   /* owned, one per descriptor option */
+	size_t nopts;
+	void *state;              /* plugin's */
+	bool created;
+	unsigned cache_ttl_s;     /* effective */
+	unsigned timeout_ms;      /* effective per-call timeout */
+	int busy;                 /* calls in flight (host->lock) */
+};
+
+struct pg_plugin_host {
+	char *state_dir;             /* owned, may be NULL (no cache, no outbox) */
+	char *ca_file;               /* owned, may be NULL */
+	char *dns_server;            /* owned, may be NULL */
+	int dns_timeout_ms;
+	struct pg_module **mods;     /* owned */
+	size_t nmods, capmods;
+	struct pg_plugin_ctx **enrichers, **notifiers; /* owned */
+	size_t nenrichers, nnotifiers;
+	/* enrich: */
+	bool enrich_all;             /* on: all */
+	bool enrich_on[3];           /* by pg_action-like index: 0 pass 1 warn 2 fail */
+	unsigned enrich_timeout_ms, enrich_concurrency;
+	/* notify: */
+	bool notify_on[3];
+	unsigned notify_retries, notify_backoff_ms, notify_backoff_max_ms;
+	unsigned outbox_max_age_h;
+	bool pending_flushed;        /* outbox delivered once at the start of this run */
+	pthread_mutex_t lock;
+};
+
+/* Per-thread call state, so host->error() and the http deadline know the call. */
+struct pg_call {
+	char err[512];
+	uint64_t deadline_ms; /* monotonic; 0 = none */
+};
+void pg_call_begin(struct pg_call *c, unsigned timeout_ms);
+void pg_call_end(void);
+struct pg_call *pg_call_current(void);
+
+/* Calls in flight (an instance with calls in flight is never destroyed). */
+void pg_plugin_busy_add(struct pg_plugin_ctx *c, int delta);
+/* Serialize-aware call bracket used by enrich.c and notify.c. */
+void pg_plugin_call_enter(struct pg_plugin_ctx *c);
+void pg_plugin_call_leave(struct pg_plugin_ctx *c);
+
+/* plugin_api.c */
+extern const struct pg_host_api pg_host_api_v1;
+
+/* plugin_host.c: [a-z0-9_-]{1,64}; allow_upper adds A-Z and '.'. */
+bool pg_plugin_valid_ident(const char *s, bool allow_upper);
+
+/* plugin_load.c */
+void pg_plugin_ltdl_init(void); /* once per process, before any load */
+void pg_module_free(struct pg_module *m);
+
+/* plugin_instance.c */
+bool pg_plugin_check_options(const struct pg_plugin *d, const char *path,
+			     struct pg_diag *diag);
+struct pg_optval *pg_plugin_find_opt(struct pg_plugin_ctx *c, const char *name);
+
+/* plugin_config.c: the host's own sections, then the instances of both kinds. */
+void pg_plugin_read_sections(struct pg_plugin_host *h, const struct pg_config *cfg,
+			     const char *file, struct pg_diag *diag);
+void pg_plugin_read_instances(struct pg_plugin_host *h, const struct pg_config *cfg,
+			      const char *file, struct pg_diag *diag);
+
+#endif
