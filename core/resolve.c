@@ -3,31 +3,23 @@
  * One channel carries an A and an AAAA query for every name. Queries run in a
  * sliding window (so a burst of answers never overflows the UDP receive
  * buffer), driven by ares_getsock + poll, under one overall deadline. Answers
- * are parsed here rather than with ares_parse_*_reply so that the CNAME chain
- * and the address order are exactly what the server sent, and so that a CNAME
- * chain is kept even when it ends in NXDOMAIN or in a name without addresses. */
+ * are parsed in resolve_answer.c, IP literals in resolve_addr.c, the server
+ * spec in resolve_server.c. */
 #include "config.h"
 #include "resolve.h"
 
 #include <ares.h>
-#include <arpa/inet.h>
 #include <errno.h>
-#include <net/if.h>
 #include <netdb.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "log.h"
+#include "resolve_int.h"
 #include "util.h"
-
-#define DNS_T_A 1
-#define DNS_T_CNAME 5
-#define DNS_T_AAAA 28
-#define DNS_C_IN 1
 
 #define DEFAULT_TIMEOUT_MS 2000
 #define DEFAULT_TRIES 2
@@ -38,10 +30,7 @@
  * gives 3,200 queries/s at 20 ms RTT, and stays under public resolvers'
  * per-client rate limits. */
 #define WINDOW_QUERIES 64
-#define MAX_CNAME_HOPS 16
 #define MAX_NAME_LEN 253
-
-enum { SLOT_A, SLOT_AAAA, NSLOTS };
 
 struct name_state;
 
@@ -49,16 +38,6 @@ struct name_state;
 struct query {
 	struct name_state *nm;
 	int slot;
-};
-
-/* What one answer (A or AAAA) gave. */
-struct answer {
-	int status;          /* ares status; ARES_ENODATA when no address of the type */
-	bool done;
-	char **chain;        /* owned */
-	size_t nchain, chaincap;
-	struct pg_addr *addrs; /* owned */
-	size_t naddrs, addrcap;
 };
 
 struct name_state {
@@ -83,113 +62,6 @@ struct resolver {
 	uint64_t start_ms;
 	char server_text[128];    /* for error messages */
 };
-
-/* ---- IP literals ---------------------------------------------------- */
-
-static void fill_text(struct pg_addr *a)
-{
-	const void *src;
-
-	if (a->family == AF_INET)
-		src = &((struct sockaddr_in *)&a->ss)->sin_addr;
-	else
-		src = &((struct sockaddr_in6 *)&a->ss)->sin6_addr;
-	if (!inet_ntop(a->family, src, a->text, sizeof(a->text)))
-		a->text[0] = '\0';
-}
-
-static void addr_from_v4(struct pg_addr *a, const void *raw4)
-{
-	struct sockaddr_in *sin = (struct sockaddr_in *)&a->ss;
-
-	memset(a, 0, sizeof(*a));
-	a->family = AF_INET;
-	a->sslen = sizeof(*sin);
-	sin->sin_family = AF_INET;
-	memcpy(&sin->sin_addr, raw4, 4);
-	fill_text(a);
-}
-
-static void addr_from_v6(struct pg_addr *a, const void *raw16, uint32_t scope)
-{
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&a->ss;
-
-	memset(a, 0, sizeof(*a));
-	a->family = AF_INET6;
-	a->sslen = sizeof(*sin6);
-	sin6->sin6_family = AF_INET6;
-	memcpy(&sin6->sin6_addr, raw16, 16);
-	sin6->sin6_scope_id = scope;
-	fill_text(a);
-}
-
-/* Zone of "fe80::1%eth0" or "fe80::1%2": interface name or number. */
-static bool parse_zone(const char *zone, uint32_t *scope)
-{
-	unsigned long v;
-
-	if (!*zone)
-		return false;
-	*scope = if_nametoindex(zone);
-	if (*scope)
-		return true;
-	if (!pg_parse_ulong(zone, UINT32_MAX, &v))
-		return false;
-	*scope = (uint32_t)v;
-	return true;
-}
-
-static bool parse_v6(const char *s, struct pg_addr *a)
-{
-	char buf[INET6_ADDRSTRLEN + IF_NAMESIZE + 2];
-	unsigned char raw[16];
-	size_t len = strlen(s);
-	uint32_t scope = 0;
-	char *pct;
-
-	if (s[0] == '[') {
-		if (len < 3 || s[len - 1] != ']' || len - 2 >= sizeof(buf))
-			return false;
-		memcpy(buf, s + 1, len - 2);
-		buf[len - 2] = '\0';
-	} else if (!pg_strlcpy(buf, s, sizeof(buf))) {
-		return false;
-	}
-	pct = strchr(buf, '%');
-	if (pct) {
-		*pct = '\0';
-		if (!parse_zone(pct + 1, &scope))
-			return false;
-	}
-	if (inet_pton(AF_INET6, buf, raw) != 1)
-		return false;
-	addr_from_v6(a, raw, scope);
-	return true;
-}
-
-bool pg_addr_parse_literal(const char *s, uint16_t port, struct pg_addr *a)
-{
-	unsigned char raw4[4];
-
-	memset(a, 0, sizeof(*a));
-	if (!s || !*s)
-		return false;
-	/* inet_pton, not inet_aton: "10.1" or "1" are names, not addresses. */
-	if (inet_pton(AF_INET, s, raw4) == 1)
-		addr_from_v4(a, raw4);
-	else if (!parse_v6(s, a))
-		return false;
-	pg_addr_set_port(a, port);
-	return true;
-}
-
-void pg_addr_set_port(struct pg_addr *a, uint16_t port)
-{
-	if (a->family == AF_INET)
-		((struct sockaddr_in *)&a->ss)->sin_port = htons(port);
-	else if (a->family == AF_INET6)
-		((struct sockaddr_in6 *)&a->ss)->sin6_port = htons(port);
-}
 
 /* ---- results -------------------------------------------------------- */
 
@@ -246,176 +118,6 @@ static void answer_clear(struct answer *a)
 	free(a->chain);
 	free(a->addrs);
 	memset(a, 0, sizeof(*a));
-}
-
-/* ---- DNS answer parsing --------------------------------------------- */
-
-static unsigned get16(const unsigned char *p)
-{
-	return (unsigned)p[0] << 8 | p[1];
-}
-
-/* Names compare without case and without a trailing dot. */
-static bool same_name(const char *x, const char *y)
-{
-	size_t lx = strlen(x), ly = strlen(y);
-
-	if (lx && x[lx - 1] == '.')
-		lx--;
-	if (ly && y[ly - 1] == '.')
-		ly--;
-	return lx == ly && !strncasecmp(x, y, lx);
-}
-
-struct rr {
-	char *owner; /* owned */
-	unsigned type, cls;
-	const unsigned char *rdata;
-	unsigned rdlen;
-};
-
-/* Skip the question section; NULL if malformed. */
-static const unsigned char *skip_questions(const unsigned char *abuf, int alen,
-					   const unsigned char *p, unsigned qd)
-{
-	while (qd--) {
-		char *nm;
-		long enclen;
-
-		if (ares_expand_name(p, abuf, alen, &nm, &enclen) != ARES_SUCCESS)
-			return NULL;
-		ares_free_string(nm);
-		p += enclen + 4;
-		if (p > abuf + alen)
-			return NULL;
-	}
-	return p;
-}
-
-/* Split the answer section into rrs (owned array); returns the count or -1. */
-static int parse_rrs(const unsigned char *abuf, int alen, struct rr **out)
-{
-	const unsigned char *p, *end = abuf + alen;
-	unsigned an, i;
-	struct rr *rrs;
-	int n = 0;
-
-	*out = NULL;
-	if (alen < 12)
-		return -1;
-	an = get16(abuf + 6);
-	p = skip_questions(abuf, alen, abuf + 12, get16(abuf + 4));
-	if (!p)
-		return -1;
-	rrs = pg_xcalloc(an ? an : 1, sizeof(*rrs));
-	for (i = 0; i < an; i++) {
-		long enclen;
-		char *owner;
-
-		if (ares_expand_name(p, abuf, alen, &owner, &enclen) != ARES_SUCCESS)
-			break;
-		p += enclen;
-		if (end - p < 10) {
-			ares_free_string(owner);
-			break;
-		}
-		rrs[n].owner = pg_xstrdup(owner);
-		ares_free_string(owner);
-		rrs[n].type = get16(p);
-		rrs[n].cls = get16(p + 2);
-		rrs[n].rdlen = get16(p + 8);
-		rrs[n].rdata = p + 10;
-		p += 10 + rrs[n].rdlen;
-		if (p > end) {
-			free(rrs[n].owner);
-			break;
-		}
-		n++;
-	}
-	*out = rrs;
-	return n;
-}
-
-static void free_rrs(struct rr *rrs, int n)
-{
-	int i;
-
-	for (i = 0; i < n; i++)
-		free(rrs[i].owner);
-	free(rrs);
-}
-
-/* Follow CNAMEs from qname through the answer, appending each target. */
-static void follow_chain(const unsigned char *abuf, int alen, const struct rr *rrs, int n,
-			 const char *qname, struct answer *ans)
-{
-	const char *cur = qname;
-	int hop, i;
-
-	for (hop = 0; hop < MAX_CNAME_HOPS; hop++) {
-		char *target = NULL;
-		long enclen;
-
-		for (i = 0; i < n; i++)
-			if (rrs[i].type == DNS_T_CNAME && rrs[i].cls == DNS_C_IN &&
-			    same_name(rrs[i].owner, cur))
-				break;
-		if (i == n || ares_expand_name(rrs[i].rdata, abuf, alen, &target, &enclen) !=
-				      ARES_SUCCESS)
-			return;
-		pg_grow(&ans->chain, &ans->chaincap, ans->nchain + 1, sizeof(*ans->chain));
-		ans->chain[ans->nchain++] = pg_xstrdup(target);
-		ares_free_string(target);
-		cur = ans->chain[ans->nchain - 1];
-	}
-}
-
-/* An address record counts when its owner is the name or a name of its chain. */
-static bool owner_in_chain(const char *owner, const char *qname, const struct answer *ans)
-{
-	size_t i;
-
-	if (same_name(owner, qname))
-		return true;
-	for (i = 0; i < ans->nchain; i++)
-		if (same_name(owner, ans->chain[i]))
-			return true;
-	return false;
-}
-
-static void collect_addrs(const struct rr *rrs, int n, int slot, const char *qname,
-			  struct answer *ans)
-{
-	unsigned want = slot == SLOT_A ? DNS_T_A : DNS_T_AAAA;
-	unsigned len = slot == SLOT_A ? 4 : 16;
-	int i;
-
-	for (i = 0; i < n; i++) {
-		struct pg_addr a;
-
-		if (rrs[i].type != want || rrs[i].cls != DNS_C_IN || rrs[i].rdlen != len ||
-		    !owner_in_chain(rrs[i].owner, qname, ans))
-			continue;
-		if (slot == SLOT_A)
-			addr_from_v4(&a, rrs[i].rdata);
-		else
-			addr_from_v6(&a, rrs[i].rdata, 0);
-		pg_grow(&ans->addrs, &ans->addrcap, ans->naddrs + 1, sizeof(*ans->addrs));
-		ans->addrs[ans->naddrs++] = a;
-	}
-}
-
-static void parse_answer(const unsigned char *abuf, int alen, int slot, const char *qname,
-			 struct answer *ans)
-{
-	struct rr *rrs;
-	int n = parse_rrs(abuf, alen, &rrs);
-
-	if (n < 0)
-		return;
-	follow_chain(abuf, alen, rrs, n, qname, ans);
-	collect_addrs(rrs, n, slot, qname, ans);
-	free_rrs(rrs, n);
 }
 
 /* ---- per-name completion -------------------------------------------- */
@@ -533,7 +235,7 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, 
 		nm->r->answered++;
 	/* NXDOMAIN answers still carry the chain that led to the missing name. */
 	if (abuf && alen > 0 && (status == ARES_SUCCESS || status == ARES_ENOTFOUND))
-		parse_answer(abuf, alen, q->slot, nm->name, ans);
+		pg_resolve_parse_answer(abuf, alen, q->slot, nm->name, ans);
 	if (status == ARES_SUCCESS && !ans->naddrs)
 		ans->status = ARES_ENODATA; /* e.g. a CNAME to a name without addresses */
 	nm->r->inflight--;
@@ -553,96 +255,6 @@ static void library_init_once(void)
 		pg_error("c-ares initialisation failed: %s", ares_strerror(rc));
 }
 
-/* Split "HOST:PORT", "HOST", "[V6]:PORT", "[V6]" or a bare "V6" into host
- * and port text (*port NULL when absent); false if malformed. */
-static bool split_host_port(const char *spec, char *host, size_t hostlen, const char **port)
-{
-	const char *first = strchr(spec, ':'), *end;
-	size_t len;
-
-	*port = NULL;
-	if (spec[0] == '[') {
-		end = strchr(spec, ']');
-		if (!end || (end[1] && end[1] != ':'))
-			return false;
-		if (end[1] == ':')
-			*port = end + 2;
-		spec++;
-	} else if (first && first == strrchr(spec, ':')) { /* one colon: HOST:PORT */
-		end = first;
-		*port = first + 1;
-	} else { /* no colon, or a bare IPv6 address */
-		end = spec + strlen(spec);
-	}
-	len = (size_t)(end - spec);
-	if (len == 0 || len >= hostlen)
-		return false;
-	memcpy(host, spec, len);
-	host[len] = '\0';
-	return true;
-}
-
-/* Server spec to a c-ares node (port 53 by default). HOST must be an IP
- * address: a DNS server cannot be found with DNS. */
-static int parse_server(const char *spec, struct ares_addr_port_node *node, char *err,
-			size_t errlen)
-{
-	char host[INET6_ADDRSTRLEN + 1];
-	const char *port_text;
-	unsigned long port = 53;
-
-	memset(node, 0, sizeof(*node));
-	if (!split_host_port(spec, host, sizeof(host), &port_text))
-		goto bad;
-	if (port_text && (!pg_parse_ulong(port_text, 65535, &port) || port == 0))
-		goto bad;
-	if (inet_pton(AF_INET, host, &node->addr.addr4) == 1)
-		node->family = AF_INET;
-	else if (inet_pton(AF_INET6, host, &node->addr.addr6) == 1)
-		node->family = AF_INET6;
-	else
-		goto bad;
-	node->udp_port = node->tcp_port = (int)port;
-	return 0;
-bad:
-	snprintf(err, errlen,
-		 "bad DNS server '%s': expected IP, IP:PORT or [IPv6]:PORT with port 1-65535",
-		 spec);
-	return -1;
-}
-
-/* "127.0.0.1:5353" or "[::1]:53" for every server of the channel. */
-static void describe_servers(ares_channel ch, char *buf, size_t len)
-{
-	struct ares_addr_port_node *list = NULL, *s;
-	size_t used = 0;
-
-	buf[0] = '\0';
-	if (ares_get_servers_ports(ch, &list) != ARES_SUCCESS)
-		return;
-	for (s = list; s && used < len; s = s->next) {
-		char ip[INET6_ADDRSTRLEN];
-		int port = s->udp_port ? s->udp_port : 53;
-		int w;
-
-		if (!inet_ntop(s->family, &s->addr, ip, sizeof(ip)))
-			continue;
-		w = snprintf(buf + used, len - used, s->family == AF_INET6 ? "%s[%s]:%d" : "%s%s:%d",
-			     used ? "," : "", ip, port);
-		if (w < 0)
-			break;
-		used += (size_t)w;
-	}
-	ares_free_data(list);
-}
-
-bool pg_resolve_server_check(const char *spec, char *err, size_t errlen)
-{
-	struct ares_addr_port_node node;
-
-	return parse_server(spec, &node, err, errlen) == 0;
-}
-
 static int channel_new(const struct pg_resolve_opts *opts, struct resolver *r, char *err,
 		       size_t errlen)
 {
@@ -651,7 +263,7 @@ static int channel_new(const struct pg_resolve_opts *opts, struct resolver *r, c
 	int mask = ARES_OPT_FLAGS | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_SOCK_RCVBUF;
 	int rc;
 
-	if (opts->server && parse_server(opts->server, &server, err, errlen) < 0)
+	if (opts->server && pg_resolve_parse_server(opts->server, &server, err, errlen) < 0)
 		return -1;
 	memset(&o, 0, sizeof(o));
 	/* c-ares 1.18 would retry a SERVFAIL or REFUSED answer on the next server
@@ -671,7 +283,7 @@ static int channel_new(const struct pg_resolve_opts *opts, struct resolver *r, c
 		r->ch = NULL;
 		return -1;
 	}
-	describe_servers(r->ch, r->server_text, sizeof(r->server_text));
+	pg_resolve_describe_servers(r->ch, r->server_text, sizeof(r->server_text));
 	return 0;
 }
 
@@ -816,9 +428,9 @@ static void copy_hostent(const struct hostent *he, struct pg_resolution *out, si
 		struct pg_addr a;
 
 		if (he->h_addrtype == AF_INET && he->h_length == 4)
-			addr_from_v4(&a, *p);
+			pg_addr_from_v4(&a, *p);
 		else if (he->h_addrtype == AF_INET6 && he->h_length == 16)
-			addr_from_v6(&a, *p, 0);
+			pg_addr_from_v6(&a, *p, 0);
 		else
 			continue;
 		add_unique_addr(out, cap, &a);
