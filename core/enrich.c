@@ -82,6 +82,15 @@ static void call_enricher(struct job *j, json_t *out, json_t *added, int *rc, ch
 		pg_strlcpy(err, call.err[0] ? call.err : "enricher failed", errlen);
 }
 
+/* Record a job's outcome and wake the main thread. Called with r->lock held. */
+static void settle_job(struct run *r, struct job *j, int rc, const char *err)
+{
+	j->state = JOB_DONE;
+	j->rc = rc;
+	pg_strlcpy(j->err, err, sizeof(j->err));
+	pthread_cond_broadcast(&r->cond);
+}
+
 static void *worker(void *arg)
 {
 	struct run *r = arg;
@@ -96,11 +105,8 @@ static void *worker(void *arg)
 		if (j->state != JOB_QUEUED)
 			continue;
 		if (r->hung[j->inst_idx]) {
-			j->state = JOB_DONE;
-			j->rc = PG_PLUGIN_FAIL;
-			pg_strlcpy(j->err, "skipped: an earlier call of this instance timed out",
-				   sizeof(j->err));
-			pthread_cond_broadcast(&r->cond);
+			settle_job(r, j, PG_PLUGIN_FAIL,
+				   "skipped: an earlier call of this instance timed out");
 			continue;
 		}
 		j->state = JOB_RUNNING;
@@ -116,12 +122,9 @@ static void *worker(void *arg)
 		pthread_mutex_lock(&r->lock);
 		pg_plugin_busy_add(j->inst, -1);
 		if (j->state == JOB_RUNNING) {
-			j->state = JOB_DONE;
-			j->rc = rc;
 			j->out = out;
 			j->added = added;
-			pg_strlcpy(j->err, err, sizeof(j->err));
-			pthread_cond_broadcast(&r->cond);
+			settle_job(r, j, rc, err);
 		} else { /* abandoned: the report moved on without us */
 			json_decref(out);
 			json_decref(added);
@@ -147,6 +150,47 @@ static bool spawn_worker(struct run *r)
 	return ok;
 }
 
+/* A running job past its deadline: drop its result, stop calling its instance.
+ * Returns false when its worker could not be replaced. */
+static bool abandon_job(struct run *r, struct job *j)
+{
+	j->state = JOB_ABANDONED;
+	j->rc = PG_PLUGIN_FAIL;
+	snprintf(j->err, sizeof(j->err), "timed out after %u ms", j->inst->timeout_ms);
+	r->hung[j->inst_idx] = true;
+	pg_warn("[%s] enrich call timed out after %u ms", j->inst->name, j->inst->timeout_ms);
+	/* Replace the stuck worker so queued jobs still run. */
+	return !(r->next < r->njobs && !spawn_worker(r));
+}
+
+/* No worker thread could start: fail what nobody took. */
+static void fail_untaken(struct run *r)
+{
+	for (size_t i = r->next; i < r->njobs; i++) {
+		r->jobs[i]->state = JOB_DONE;
+		r->jobs[i]->rc = PG_PLUGIN_FAIL;
+		pg_strlcpy(r->jobs[i]->err, "could not start a worker thread",
+			   sizeof(r->jobs[i]->err));
+	}
+	r->next = r->njobs;
+}
+
+/* Sleep on r->cond (monotonic clock) until wake, at least 1 ms. */
+static void wait_until(struct run *r, uint64_t now, uint64_t wake)
+{
+	uint64_t ms = wake > now ? wake - now : 1;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_sec += (time_t)(ms / 1000);
+	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	pthread_cond_timedwait(&r->cond, &r->lock, &ts);
+}
+
 /* Settle every job: done, or abandoned at its deadline. Called with r->lock held. */
 static void wait_jobs(struct run *r, unsigned live)
 {
@@ -156,18 +200,8 @@ static void wait_jobs(struct run *r, unsigned live)
 
 		for (size_t i = 0; i < r->njobs; i++) {
 			struct job *j = r->jobs[i];
-			if (j->state == JOB_RUNNING && now >= j->deadline_ms) {
-				j->state = JOB_ABANDONED;
-				j->rc = PG_PLUGIN_FAIL;
-				snprintf(j->err, sizeof(j->err), "timed out after %u ms",
-					 j->inst->timeout_ms);
-				r->hung[j->inst_idx] = true;
-				pg_warn("[%s] enrich call timed out after %u ms", j->inst->name,
-					j->inst->timeout_ms);
-				/* Replace the stuck worker so queued jobs still run. */
-				if (r->next < r->njobs && !spawn_worker(r))
-					live--;
-			}
+			if (j->state == JOB_RUNNING && now >= j->deadline_ms && !abandon_job(r, j))
+				live--;
 			if (j->state == JOB_RUNNING && j->deadline_ms < earliest)
 				earliest = j->deadline_ms;
 			if (j->state == JOB_RUNNING || j->state == JOB_QUEUED)
@@ -175,27 +209,11 @@ static void wait_jobs(struct run *r, unsigned live)
 		}
 		if (!pending)
 			return;
-		if (live == 0) { /* could not start any thread: fail what is left */
-			for (size_t i = r->next; i < r->njobs; i++) {
-				r->jobs[i]->state = JOB_DONE;
-				r->jobs[i]->rc = PG_PLUGIN_FAIL;
-				pg_strlcpy(r->jobs[i]->err, "could not start a worker thread",
-					   sizeof(r->jobs[i]->err));
-			}
-			r->next = r->njobs;
+		if (live == 0) {
+			fail_untaken(r);
 			continue;
 		}
-		uint64_t wake = earliest == UINT64_MAX ? now + 1000 : earliest;
-		struct timespec ts;
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		uint64_t ms = wake > now ? wake - now : 1;
-		ts.tv_sec += (time_t)(ms / 1000);
-		ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
-		pthread_cond_timedwait(&r->cond, &r->lock, &ts);
+		wait_until(r, now, earliest == UINT64_MAX ? now + 1000 : earliest);
 	}
 }
 
@@ -392,6 +410,23 @@ static void merge_job(struct pg_plugin_host *h, struct job *j)
 	}
 }
 
+/* A run with one reference (the main thread); its cond waits on the monotonic clock. */
+static struct run *run_new(size_t ninst)
+{
+	struct run *r = pg_xcalloc(1, sizeof(*r));
+	pthread_condattr_t ca;
+
+	pthread_mutex_init(&r->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&r->cond, &ca);
+	pthread_condattr_destroy(&ca);
+	r->ninst = ninst;
+	r->hung = pg_xcalloc(r->ninst, sizeof(*r->hung));
+	r->refs = 1;
+	return r;
+}
+
 int pg_enrich_report(struct pg_plugin_host *h, json_t *report, bool skip_cache)
 {
 	struct run *r;
@@ -400,18 +435,7 @@ int pg_enrich_report(struct pg_plugin_host *h, json_t *report, bool skip_cache)
 
 	if (!h || h->nenrichers == 0 || !report)
 		return 0;
-	r = pg_xcalloc(1, sizeof(*r));
-	pthread_mutex_init(&r->lock, NULL);
-	{
-		pthread_condattr_t ca;
-		pthread_condattr_init(&ca);
-		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-		pthread_cond_init(&r->cond, &ca);
-		pthread_condattr_destroy(&ca);
-	}
-	r->ninst = h->nenrichers;
-	r->hung = pg_xcalloc(r->ninst, sizeof(*r->hung));
-	r->refs = 1;
+	r = run_new(h->nenrichers);
 	plan(h, r, report, skip_cache);
 	for (size_t i = 0; i < r->njobs; i++)
 		queued += r->jobs[i]->state == JOB_QUEUED;

@@ -139,6 +139,21 @@ static void dns_wait(ares_channel ch)
 	}
 }
 
+/* Both tries must fit in what is left of the call's deadline. */
+static int dns_timeout_ms(const struct pg_plugin_ctx *ctx)
+{
+	struct pg_call *call = pg_call_current();
+	uint64_t now = pg_now_ms();
+	int timeout = ctx->host->dns_timeout_ms;
+
+	if (call && call->deadline_ms) {
+		uint64_t left = call->deadline_ms > now ? (call->deadline_ms - now) / 2 : 1;
+		if (left < (uint64_t)timeout)
+			timeout = left ? (int)left : 1;
+	}
+	return timeout;
+}
+
 int pg_host_dns(struct pg_plugin_ctx *ctx, const char *name, const char *rrtype,
 		json_t **answers)
 {
@@ -153,16 +168,8 @@ int pg_host_dns(struct pg_plugin_ctx *ctx, const char *name, const char *rrtype,
 		api->error(ctx, "dns: unsupported record type '%s'", rrtype ? rrtype : "(null)");
 		return -1;
 	}
-	o.timeout = ctx->host->dns_timeout_ms;
+	o.timeout = dns_timeout_ms(ctx);
 	o.tries = 2;
-	/* Both tries must fit in what is left of the call's deadline. */
-	struct pg_call *call = pg_call_current();
-	uint64_t now = pg_now_ms();
-	if (call && call->deadline_ms) {
-		uint64_t left = call->deadline_ms > now ? (call->deadline_ms - now) / 2 : 1;
-		if (left < (uint64_t)o.timeout)
-			o.timeout = left ? (int)left : 1;
-	}
 	if (ares_init_options(&ch, &o, ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES) != ARES_SUCCESS) {
 		api->error(ctx, "dns: cannot initialise resolver");
 		return -1;

@@ -174,22 +174,12 @@ static void unknown_key(struct pg_plugin_ctx *c, const struct pg_node *k, const 
 		    known[0] ? ", plugin, cacheTtlSeconds, timeoutMs" : "; plugin, cacheTtlSeconds, timeoutMs");
 }
 
-static bool apply_config(struct pg_plugin_ctx *c, const struct pg_node *conf, const char *file,
-			 int line, struct pg_diag *diag)
+/* Options the config left out: required ones are an error, others take their default. */
+static void apply_defaults(struct pg_plugin_ctx *c, const char *file, int line,
+			   struct pg_diag *diag)
 {
-	size_t before = diag->n;
 	struct pg_optval *v;
 
-	for (size_t i = 0; conf && i < conf->n; i++) {
-		const char *key = conf->keys[i]->scalar;
-		if (host_key(c, key, conf->items[i], file, diag))
-			continue;
-		v = pg_plugin_find_opt(c, key);
-		if (!v)
-			unknown_key(c, conf->keys[i], file, diag);
-		else
-			set_option(c, v, conf->items[i], file, diag);
-	}
 	for (size_t i = 0; i < c->nopts; i++) {
 		v = &c->opts[i];
 		if (v->set)
@@ -210,11 +200,38 @@ static bool apply_config(struct pg_plugin_ctx *c, const struct pg_node *conf, co
 			}
 		}
 	}
+}
+
+/* Secrets are read once, at start: the config holds only the variable's name. */
+static void read_secrets(struct pg_plugin_ctx *c)
+{
+	struct pg_optval *v;
+
 	for (size_t i = 0; i < c->nopts; i++) {
 		v = &c->opts[i];
 		if (v->opt->type == PG_OPT_SECRET_ENV && v->text && getenv(v->text))
 			v->secret = pg_xstrdup(getenv(v->text));
 	}
+}
+
+static bool apply_config(struct pg_plugin_ctx *c, const struct pg_node *conf, const char *file,
+			 int line, struct pg_diag *diag)
+{
+	size_t before = diag->n;
+	struct pg_optval *v;
+
+	for (size_t i = 0; conf && i < conf->n; i++) {
+		const char *key = conf->keys[i]->scalar;
+		if (host_key(c, key, conf->items[i], file, diag))
+			continue;
+		v = pg_plugin_find_opt(c, key);
+		if (!v)
+			unknown_key(c, conf->keys[i], file, diag);
+		else
+			set_option(c, v, conf->items[i], file, diag);
+	}
+	apply_defaults(c, file, line, diag);
+	read_secrets(c);
 	return diag->n == before;
 }
 
