@@ -30,7 +30,7 @@ int pg_notify_report(struct pg_plugin_host *h, const json_t *report);
 
 /* Lower level, for cli_plugins.c and tests. */
 struct pg_plugin_host *pg_plugin_host_empty(void);
-/* Load one file; NULL + diag on refusal. quiet: no log for non-plugins. */
+/* Load one file; NULL + diag on refusal. */
 struct pg_module *pg_plugin_load_file(struct pg_plugin_host *h, const char *path,
 				      struct pg_diag *diag);
 /* Load every *.so of each dir (in order; first of a name wins). 0 or -1. */
