@@ -131,17 +131,26 @@ static bool in_shard(const struct pg_asset *as, const struct check_args *a)
 
 static json_t *asset_json(const struct pg_asset *as, const struct pg_job *j)
 {
-	struct pg_asset_outcome o = { as, &j->res, j->scanned ? &j->scan : NULL };
+	struct pg_asset_outcome o = { as, &j->res, j->scans, j->nscans };
 	bool unchecked;
-	json_t *a = json_object(), *findings = pg_policy_evaluate(&o, &unchecked);
+	json_t *a = json_object(), *findings = pg_policy_evaluate(&o, &unchecked), *more;
 
 	json_object_set_new(a, "name", json_string(as->name));
 	json_object_set_new(a, "target", json_string(as->target));
 	json_object_set_new(a, "line", json_integer(as->line));
 	json_object_set(a, "manifest", as->fields); /* shared: the manifest outlives the report */
 	json_object_set_new(a, "resolution", pg_evidence_resolution(&j->res));
-	if (j->scanned)
-		json_object_set_new(a, "scan", pg_evidence_scan(&j->scan, as->target, j->wall_start_ms));
+	/* "scan" keeps the API shape (one ip); further addresses follow it */
+	if (j->nscans)
+		json_object_set_new(a, "scan", pg_evidence_scan(&j->scans[0], as->target,
+								pg_job_scan_wall_ms(j, 0)));
+	if (j->nscans > 1) {
+		more = json_array();
+		for (size_t k = 1; k < j->nscans; k++)
+			json_array_append_new(more, pg_evidence_scan(&j->scans[k], as->target,
+								     pg_job_scan_wall_ms(j, k)));
+		json_object_set_new(a, "additionalScans", more);
+	}
 	json_object_set_new(a, "couldNotCheck", json_boolean(unchecked));
 	json_object_set_new(a, "findings", findings);
 	return a;
@@ -185,7 +194,8 @@ static int check(const struct check_args *a, struct pg_config *cfg, struct run *
 			    json_integer((json_int_t)(pg_now_ms() - t0)));
 	if (a->out && (w = pg_evidence_write(report, a->out)) < 0) {
 		fprintf(stderr, "portgate: cannot write evidence to %s: %s\n", a->out, strerror(-w));
-		code = PG_EXIT_UNCHECKED; /* the artifact is part of the check */
+		if (code == PG_EXIT_PASS) /* the artifact is part of the check; a failure stays 1 */
+			code = PG_EXIT_UNCHECKED;
 	}
 	if (!a->quiet)
 		pg_report_text(report, stdout, pg_want_color(stdout));

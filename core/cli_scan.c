@@ -15,7 +15,8 @@ static const char scan_usage[] =
 	"\n"
 	"Scan TCP ports of HOST and print the result as JSON in the /v1-port-scanner shape\n"
 	"(target, ip, scanId, timestamp, scanDurationMs, ports[], summary). No policy is applied.\n"
-	"With several --target options the output is a JSON array, one object per target.\n"
+	"Every address HOST resolves to is scanned. With several targets or addresses the output\n"
+	"is a JSON array, one object per address (an unresolved target: one object with \"error\").\n"
 	"\n"
 	"  -t, --target HOST          hostname, IPv4 or IPv6 address (only scan what you own)\n"
 	"  -p, --ports LIST           ports and ranges, e.g. 80,443,8000-8100\n"
@@ -80,31 +81,46 @@ static int parse(int argc, char **argv, struct scan_args *a, struct pg_cli_commo
 	return -1;
 }
 
-/* Unresolved targets still get an object, with the reason, so output stays one per target. */
-static int write_job(const struct pg_job *j, bool compact, int *code)
+/* One object per scanned address; an unresolved target still gets one, with
+ * the reason, so every target shows up. *nobj counts objects written. */
+static int write_job(const struct pg_job *j, bool compact, size_t *nobj, int *code)
 {
+	const char *sep = compact ? "," : ",\n";
 	json_t *o;
-	int r;
+	int r = 0;
 
-	if (j->scanned) {
-		for (size_t i = 0; i < j->scan.nports; i++)
-			if (j->scan.results[i].state == PG_PORT_ERROR)
+	for (size_t k = 0; k < j->nscans && !r; k++) {
+		const struct pg_scan_target *t = &j->scans[k];
+		for (size_t i = 0; i < t->nports; i++)
+			if (t->results[i].state == PG_PORT_ERROR)
 				*code = PG_EXIT_UNCHECKED;
-		return pg_evidence_scan_write(stdout, &j->scan, j->target, j->wall_start_ms, compact);
+		r |= (*nobj)++ && fputs(sep, stdout) < 0;
+		r |= pg_evidence_scan_write(stdout, t, j->target, pg_job_scan_wall_ms(j, k), compact);
 	}
+	if (j->nscans)
+		return r;
 	*code = PG_EXIT_UNCHECKED;
 	o = json_pack("{s:s, s:n, s:s, s:[], s:{s:i, s:i, s:i, s:i}}", "target", j->target, "ip",
 		      "error", j->res.error ? j->res.error : "not scanned", "ports", "summary",
 		      "totalScanned", 0, "open", 0, "closed", 0, "filtered", 0);
-	r = json_dumpf(o, stdout, JSON_PRESERVE_ORDER | (compact ? JSON_COMPACT : JSON_INDENT(2)));
+	r |= (*nobj)++ && fputs(sep, stdout) < 0;
+	r |= json_dumpf(o, stdout, JSON_PRESERVE_ORDER | (compact ? JSON_COMPACT : JSON_INDENT(2)));
 	json_decref(o);
 	return r;
+}
+
+static size_t count_objects(const struct pg_job *jobs, size_t n)
+{
+	size_t total = 0;
+
+	for (size_t i = 0; i < n; i++)
+		total += jobs[i].nscans ? jobs[i].nscans : 1;
+	return total;
 }
 
 static int run(struct scan_args *a, const struct pg_config *cfg)
 {
 	struct pg_job *jobs = pg_xcalloc(a->ntargets, sizeof(*jobs));
-	bool many = a->ntargets > 1;
 	char err[256];
 	int code = PG_EXIT_PASS, w = 0;
 
@@ -117,12 +133,12 @@ static int run(struct scan_args *a, const struct pg_config *cfg)
 		fprintf(stderr, "portgate: scan: %s\n", err);
 		code = PG_EXIT_UNCHECKED;
 	} else {
-		/* several targets: a JSON array of scan objects */
+		/* several objects (targets or addresses): a JSON array of them */
+		bool many = count_objects(jobs, a->ntargets) > 1;
+		size_t nobj = 0;
 		w |= many && fputs("[", stdout) < 0;
-		for (size_t i = 0; i < a->ntargets; i++) {
-			w |= i && fputs(a->compact ? "," : ",\n", stdout) < 0;
-			w |= write_job(&jobs[i], a->compact, &code) != 0;
-		}
+		for (size_t i = 0; i < a->ntargets; i++)
+			w |= write_job(&jobs[i], a->compact, &nobj, &code) != 0;
 		w |= (many && fputs("]", stdout) < 0) || fputs("\n", stdout) < 0 || fflush(stdout) != 0;
 		if (w) {
 			perror("portgate: scan: writing the result");

@@ -28,57 +28,85 @@ static int resolve_jobs(struct pg_job *jobs, size_t n, const struct pg_config *c
 	return r;
 }
 
+static size_t count_addresses(const struct pg_job *jobs, size_t n)
+{
+	size_t total = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (jobs[i].res.ok)
+			total += jobs[i].res.naddrs;
+	return total;
+}
+
+static void target_init(struct pg_scan_target *t, const struct pg_job *j, const struct pg_addr *a)
+{
+	t->addr = *a;
+	t->hostname = j->res.is_literal ? NULL : j->target;
+	t->ports = j->ports->v;
+	t->nports = j->ports->n;
+	t->tls_ports = j->tls_ports ? j->tls_ports->v : NULL;
+	t->ntls_ports = j->tls_ports ? j->tls_ports->n : 0;
+	t->results = pg_xcalloc(t->nports ? t->nports : 1, sizeof(*t->results));
+}
+
 int pg_pipeline_run(struct pg_job *jobs, size_t n, const struct pg_config *cfg, bool progress,
 		    char *err, size_t errlen)
 {
 	struct pg_scan_target *targets;
 	struct pg_scan_opts so = cfg->scan;
 	size_t nt = 0;
+	uint64_t wall, mono;
 	int r;
 
 	if (resolve_jobs(jobs, n, cfg, err, errlen) < 0)
 		return -1;
-	targets = pg_xcalloc(n ? n : 1, sizeof(*targets));
-	for (size_t i = 0; i < n; i++) {
-		struct pg_job *j = &jobs[i];
-		struct pg_scan_target *t;
-
-		if (!j->res.ok || !j->res.naddrs)
-			continue;
-		t = &targets[nt++];
-		t->addr = j->res.addrs[0];
-		t->hostname = j->res.is_literal ? NULL : j->target;
-		t->ports = j->ports->v;
-		t->nports = j->ports->n;
-		t->tls_ports = j->tls_ports ? j->tls_ports->v : NULL;
-		t->ntls_ports = j->tls_ports ? j->tls_ports->n : 0;
-		t->results = pg_xcalloc(t->nports ? t->nports : 1, sizeof(*t->results));
-	}
+	/* one flat array for the engine; each job then owns a copy of its slice */
+	targets = pg_xcalloc(count_addresses(jobs, n) + 1, sizeof(*targets));
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; jobs[i].res.ok && k < jobs[i].res.naddrs; k++)
+			target_init(&targets[nt++], &jobs[i], &jobs[i].res.addrs[k]);
 	if (progress && isatty(STDERR_FILENO)) {
 		so.progress = pg_cli_progress;
 		so.progress_ud = NULL;
 	}
-	uint64_t wall = pg_wall_ms(), mono = pg_now_ms();
+	wall = pg_wall_ms();
+	mono = pg_now_ms();
 	r = pg_scan_run(targets, nt, &so, err, errlen);
 	nt = 0;
 	for (size_t i = 0; i < n; i++) {
-		jobs[i].wall_start_ms = wall;
-		if (!jobs[i].res.ok || !jobs[i].res.naddrs)
-			continue;
-		jobs[i].scan = targets[nt++];
-		jobs[i].scanned = r == 0;
-		if (jobs[i].scan.started_ms >= mono)
-			jobs[i].wall_start_ms = wall + (jobs[i].scan.started_ms - mono);
+		struct pg_job *j = &jobs[i];
+		size_t m = j->res.ok ? j->res.naddrs : 0;
+
+		j->wall_ms = wall;
+		j->mono_ms = mono;
+		j->scans = pg_xcalloc(m ? m : 1, sizeof(*j->scans));
+		memcpy(j->scans, &targets[nt], m * sizeof(*j->scans));
+		j->nscans = r == 0 ? m : 0;
+		if (r != 0) /* the engine failed: nothing was scanned, free the results now */
+			for (size_t k = 0; k < m; k++)
+				free(targets[nt + k].results);
+		nt += m;
 	}
 	free(targets);
 	return r;
 }
 
+uint64_t pg_job_scan_wall_ms(const struct pg_job *j, size_t k)
+{
+	const struct pg_scan_target *t = &j->scans[k];
+
+	return t->started_ms >= j->mono_ms ? j->wall_ms + (t->started_ms - j->mono_ms) : j->wall_ms;
+}
+
 void pg_job_clear(struct pg_job *j)
 {
 	pg_resolution_clear(&j->res);
-	for (size_t i = 0; j->scan.results && i < j->scan.nports; i++)
-		pg_port_result_clear(&j->scan.results[i]);
-	free(j->scan.results);
-	memset(&j->scan, 0, sizeof(j->scan));
+	for (size_t k = 0; k < j->nscans; k++) {
+		for (size_t i = 0; i < j->scans[k].nports; i++)
+			pg_port_result_clear(&j->scans[k].results[i]);
+		free(j->scans[k].results);
+	}
+	free(j->scans);
+	j->scans = NULL;
+	j->nscans = 0;
 }

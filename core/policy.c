@@ -262,7 +262,6 @@ static void check_port(const struct pg_asset_outcome *o, const struct pg_port_re
 json_t *pg_policy_evaluate(const struct pg_asset_outcome *o, bool *could_not_check)
 {
 	json_t *out = json_array();
-	const struct pg_scan_target *s = o->scan;
 
 	*could_not_check = false;
 	if (!o->res->ok) {
@@ -275,13 +274,16 @@ json_t *pg_policy_evaluate(const struct pg_asset_outcome *o, bool *could_not_che
 	}
 	if (!o->res->is_literal)
 		check_records(o, out);
-	if (!s) {
+	for (size_t k = 0; k < o->res->naddrs; k++)
+		check_network(o, &o->res->addrs[k], out);
+	/* every resolved address must have been scanned, or the asset is not checked */
+	if (o->nscans < o->res->naddrs)
 		*could_not_check = true;
-		return out;
+	for (size_t k = 0; k < o->nscans; k++) {
+		const struct pg_scan_target *s = &o->scans[k];
+		for (size_t i = 0; i < s->nports; i++)
+			check_port(o, &s->results[i], s->addr.text, out, could_not_check);
 	}
-	check_network(o, &s->addr, out);
-	for (size_t i = 0; i < s->nports; i++)
-		check_port(o, &s->results[i], s->addr.text, out, could_not_check);
 	return out;
 }
 
@@ -338,16 +340,19 @@ static void finalize_finding(const struct pg_manifest *m, const struct pg_asset 
 
 struct tally {
 	size_t assets, pass, warn, fail, unchecked;
+	size_t any_unchecked; /* not checked, whatever the verdict: monitor mode must see it */
 	size_t f_pass, f_warn, f_fail;
 };
 
-/* Findings whose action is pass are dropped: they are not news. */
+/* Findings whose action is pass are dropped: they are not news. Their count
+ * stays on the asset ("passedFindings") so a second finalize still reports it. */
 static const char *asset_verdict(const struct pg_manifest *m, const struct pg_asset *a,
 				 json_t *ja, struct tally *t)
 {
 	json_t *findings = json_object_get(ja, "findings"), *keep = json_array(), *f;
 	enum pg_action worst = PG_ACTION_PASS;
 	bool unchecked = json_is_true(json_object_get(ja, "couldNotCheck"));
+	json_int_t passed = json_integer_value(json_object_get(ja, "passedFindings"));
 	size_t i;
 
 	json_array_foreach(findings, i, f) {
@@ -355,7 +360,7 @@ static const char *asset_verdict(const struct pg_manifest *m, const struct pg_as
 		finalize_finding(m, a, f);
 		pg_action_parse(json_string_value(json_object_get(f, "action")), &act);
 		if (act == PG_ACTION_PASS) {
-			t->f_pass++;
+			passed++;
 			continue;
 		}
 		act == PG_ACTION_FAIL ? t->f_fail++ : t->f_warn++;
@@ -364,6 +369,10 @@ static const char *asset_verdict(const struct pg_manifest *m, const struct pg_as
 		json_array_append(keep, f);
 	}
 	json_object_set_new(ja, "findings", keep);
+	json_object_set_new(ja, "passedFindings", json_integer(passed));
+	t->f_pass += (size_t)passed;
+	if (unchecked)
+		t->any_unchecked++;
 	if (worst == PG_ACTION_FAIL)
 		return t->fail++, "fail";
 	if (unchecked)
@@ -393,15 +402,15 @@ int pg_policy_finalize(const struct pg_manifest *m, const struct pg_asset *const
 	else
 		verdict = t.warn ? "warn" : "pass", code = PG_EXIT_PASS;
 	/* Monitor mode reports everything but never fails the build; it still
-	 * says when something could not be checked. */
+	 * says when something could not be checked, even on an asset that failed. */
 	if (mode == PG_MODE_MONITOR && code == PG_EXIT_POLICY)
-		code = t.unchecked ? PG_EXIT_UNCHECKED : PG_EXIT_PASS;
+		code = t.any_unchecked ? PG_EXIT_UNCHECKED : PG_EXIT_PASS;
 	json_object_set_new(run, "mode", json_string(mode == PG_MODE_MONITOR ? "monitor" : "enforce"));
 	json_object_set_new(run, "verdict", json_string(verdict));
 	json_object_set_new(run, "exitCode", json_integer(code));
 	json_object_set_new(run, "summary", json_pack("{s:I, s:I, s:I, s:I, s:I, s:{s:I, s:I, s:I}}",
 		"assets", (json_int_t)t.assets, "pass", (json_int_t)t.pass, "warn", (json_int_t)t.warn,
-		"fail", (json_int_t)t.fail, "couldNotCheck", (json_int_t)t.unchecked,
+		"fail", (json_int_t)t.fail, "couldNotCheck", (json_int_t)t.any_unchecked,
 		"findings", "fail", (json_int_t)t.f_fail, "warn", (json_int_t)t.f_warn,
 		"pass", (json_int_t)t.f_pass));
 	return code;

@@ -38,7 +38,8 @@ extern const size_t pg_rules_n;
 struct pg_asset_outcome {
 	const struct pg_asset *asset;
 	const struct pg_resolution *res;
-	const struct pg_scan_target *scan; /* NULL when not scanned (unresolved) */
+	const struct pg_scan_target *scans; /* one per scanned address (res order) */
+	size_t nscans;                      /* < res->naddrs means not fully checked */
 };
 
 /* Findings (JSON array, owned by the caller) for one asset, with default

@@ -55,7 +55,7 @@ static void add_port(struct fixture *f, uint16_t port, enum pg_port_state st)
 
 static json_t *evaluate(struct fixture *f, bool *unchecked)
 {
-	struct pg_asset_outcome o = { &f->asset, &f->res, &f->scan };
+	struct pg_asset_outcome o = { &f->asset, &f->res, &f->scan, 1 };
 	return pg_policy_evaluate(&o, unchecked);
 }
 
@@ -170,7 +170,7 @@ START_TEST(unresolved_is_could_not_check)
 	fixture_init(&f);
 	f.res.ok = false;
 	f.res.error = "NXDOMAIN (name does not exist)";
-	o = (struct pg_asset_outcome){ &f.asset, &f.res, NULL };
+	o = (struct pg_asset_outcome){ &f.asset, &f.res, NULL, 0 };
 	fs = pg_policy_evaluate(&o, &u);
 	ck_assert(u);
 	ck_assert_str_eq(rule_of(fs, 0), "dns-unresolved");
@@ -290,7 +290,7 @@ START_TEST(unchecked_exit_3_unless_failed)
 
 	fixture_init(&f);
 	f.res.ok = false;
-	o = (struct pg_asset_outcome){ &f.asset, &f.res, NULL };
+	o = (struct pg_asset_outcome){ &f.asset, &f.res, NULL, 0 };
 	fs = pg_policy_evaluate(&o, &u);
 	rep = report_for(fs, u);
 	ck_assert_int_eq(finalize(&m, &f.asset, PG_MODE_ENFORCE, rep), PG_EXIT_UNCHECKED);
@@ -333,6 +333,96 @@ START_TEST(plugin_findings_get_actions_and_fingerprints)
 }
 END_TEST
 
+START_TEST(every_address_counts)
+{
+	struct fixture f;
+	bool u;
+	json_t *fs;
+	struct pg_cidr nets[1];
+	struct pg_scan_target two[2];
+	struct pg_port_result second[1] = { { .port = 8080, .state = PG_PORT_OPEN, .reason = "syn-ack" } };
+	uint16_t p8080 = 8080;
+	struct pg_asset_outcome o;
+
+	fixture_init(&f);
+	add_port(&f, 80, PG_PORT_OPEN);
+	f.res.addrs = pg_xrealloc(f.res.addrs, 2 * sizeof(struct pg_addr));
+	ck_assert(pg_addr_parse_literal("192.0.2.7", 0, &f.res.addrs[1]));
+	f.res.naddrs = 2;
+	ck_assert(pg_cidr_parse("127.0.0.0/8", &nets[0]));
+	f.asset.networks = nets;
+	f.asset.nnetworks = 1;
+	/* only the first address scanned: the asset is not fully checked, and the
+	 * second address is still held against expectedNetwork */
+	o = (struct pg_asset_outcome){ &f.asset, &f.res, &f.scan, 1 };
+	fs = pg_policy_evaluate(&o, &u);
+	ck_assert(u);
+	ck_assert_uint_eq(json_array_size(fs), 1);
+	ck_assert_str_eq(rule_of(fs, 0), "network-unexpected");
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(fs, 0), "ip")), "192.0.2.7");
+	json_decref(fs);
+	/* both scanned: an unapproved port on the second address fails */
+	two[0] = f.scan;
+	two[1] = (struct pg_scan_target){ .addr = f.res.addrs[1], .ports = &p8080, .nports = 1, .results = second };
+	f.asset.nnetworks = 0;
+	o = (struct pg_asset_outcome){ &f.asset, &f.res, two, 2 };
+	fs = pg_policy_evaluate(&o, &u);
+	ck_assert(!u);
+	ck_assert_uint_eq(json_array_size(fs), 1);
+	ck_assert_str_eq(rule_of(fs, 0), "port-unapproved-open");
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(fs, 0), "ip")), "192.0.2.7");
+	json_decref(fs);
+	fixture_clear(&f);
+}
+END_TEST
+
+START_TEST(monitor_still_reports_unchecked_on_a_failed_asset)
+{
+	struct fixture f;
+	struct pg_manifest m = { 0 };
+	bool u;
+	json_t *rep, *fs;
+
+	fixture_init(&f);
+	add_port(&f, 8080, PG_PORT_OPEN);  /* fail */
+	add_port(&f, 80, PG_PORT_ERROR);   /* not checked */
+	fs = evaluate(&f, &u);
+	ck_assert(u);
+	rep = report_for(fs, u);
+	ck_assert_int_eq(finalize(&m, &f.asset, PG_MODE_MONITOR, rep), PG_EXIT_UNCHECKED);
+	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(json_object_get(rep, "run"),
+		"summary"), "couldNotCheck")), 1);
+	json_decref(rep);
+	fs = evaluate(&f, &u);
+	rep = report_for(fs, u);
+	ck_assert_int_eq(finalize(&m, &f.asset, PG_MODE_ENFORCE, rep), PG_EXIT_POLICY);
+	json_decref(rep);
+	fixture_clear(&f);
+}
+END_TEST
+
+START_TEST(passed_findings_are_counted_across_passes)
+{
+	struct fixture f;
+	struct pg_manifest m = { 0 };
+	struct pg_rule_override quiet = { "port-approved-closed", PG_ACTION_PASS };
+	bool u;
+	json_t *rep, *fs;
+
+	fixture_init(&f);
+	add_port(&f, 80, PG_PORT_CLOSED);
+	m.rules = (struct pg_overrides){ &quiet, 1 };
+	fs = evaluate(&f, &u);
+	rep = report_for(fs, u);
+	finalize(&m, &f.asset, PG_MODE_ENFORCE, rep);
+	ck_assert_int_eq(finalize(&m, &f.asset, PG_MODE_ENFORCE, rep), PG_EXIT_PASS);
+	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(json_object_get(
+		json_object_get(rep, "run"), "summary"), "findings"), "pass")), 1);
+	json_decref(rep);
+	fixture_clear(&f);
+}
+END_TEST
+
 START_TEST(fingerprint_is_stable_and_distinct)
 {
 	char a[17], b[17], c[17], d[17];
@@ -369,6 +459,9 @@ int main(void)
 	tcase_add_test(tc, overrides_environment_and_asset);
 	tcase_add_test(tc, unchecked_exit_3_unless_failed);
 	tcase_add_test(tc, plugin_findings_get_actions_and_fingerprints);
+	tcase_add_test(tc, every_address_counts);
+	tcase_add_test(tc, monitor_still_reports_unchecked_on_a_failed_asset);
+	tcase_add_test(tc, passed_findings_are_counted_across_passes);
 	tcase_add_test(tc, fingerprint_is_stable_and_distinct);
 	suite_add_tcase(s, tc);
 	return pg_check_run(s);
