@@ -14,7 +14,7 @@ const struct pg_rule_info pg_rules[] = {
 	{ PG_RULE_TLS_CERT_INVALID, PG_ACTION_FAIL, "high",
 	  "A TLS port presents a certificate that is expired, not yet valid, untrusted or for another name" },
 	{ PG_RULE_TLS_NOT_OFFERED, PG_ACTION_FAIL, "high",
-	  "A port the manifest lists in tlsPorts answers without TLS" },
+	  "A port the manifest lists in tlsPorts completes no TLS handshake" },
 	{ PG_RULE_DNS_UNEXPECTED, PG_ACTION_FAIL, "high",
 	  "DNS answers differ from the manifest's expectedRecords" },
 	{ PG_RULE_NETWORK_UNEXPECTED, PG_ACTION_FAIL, "high",
@@ -103,22 +103,10 @@ static bool str_in(char *const *list, const char *s)
 	return false;
 }
 
-/* Trailing dots and case do not make a DNS name different. */
-static bool same_name(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-
-	if (la && a[la - 1] == '.')
-		la--;
-	if (lb && b[lb - 1] == '.')
-		lb--;
-	return la == lb && !strncasecmp(a, b, la);
-}
-
 static bool name_in(char *const *list, const char *s)
 {
 	for (; list && *list; list++)
-		if (same_name(*list, s))
+		if (pg_dns_name_eq(*list, s))
 			return true;
 	return false;
 }
@@ -137,7 +125,7 @@ static void check_records(const struct pg_asset_outcome *o, json_t *out)
 	}
 	/* cnames[0] may be the target itself; only the targets of CNAMEs count */
 	for (size_t i = 0; a->exp_cname && i < r->ncnames; i++)
-		if (!same_name(r->cnames[i], a->target) && !name_in(a->exp_cname, r->cnames[i]))
+		if (!pg_dns_name_eq(r->cnames[i], a->target) && !name_in(a->exp_cname, r->cnames[i]))
 			json_array_append_new(unexpected, json_string(r->cnames[i]));
 	for (char *const *e = a->exp_a; e && *e; e++) {
 		bool seen = false;
@@ -156,7 +144,7 @@ static void check_records(const struct pg_asset_outcome *o, json_t *out)
 	for (char *const *e = a->exp_cname; e && *e; e++) {
 		bool seen = false;
 		for (size_t i = 0; i < r->ncnames; i++)
-			seen |= same_name(r->cnames[i], *e);
+			seen |= pg_dns_name_eq(r->cnames[i], *e);
 		if (!seen)
 			json_array_append_new(missing, json_string(*e));
 	}
@@ -236,9 +224,16 @@ static void check_port(const struct pg_asset_outcome *o, const struct pg_port_re
 				port_evidence(r), "port %u/tcp: TLS certificate is invalid (%s)", r->port,
 				*reasons ? reasons : "unknown reason"));
 		}
-		if (json_is_false(speaks) && tls_listed(a, r->port))
+		if (json_is_true(speaks) && !cert)
+			json_array_append_new(out, finding_new(o, PG_RULE_TLS_CERT_INVALID, ip, r->port,
+				port_evidence(r), "port %u/tcp: TLS without a certificate (no-certificate)",
+				r->port));
+		if (json_is_false(speaks) && tls_listed(a, r->port)) {
+			const char *why = json_string_value(json_object_get(r->probe, "tlsError"));
 			json_array_append_new(out, finding_new(o, PG_RULE_TLS_NOT_OFFERED, ip, r->port,
-				port_evidence(r), "port %u/tcp is in tlsPorts but answers without TLS", r->port));
+				port_evidence(r), "port %u/tcp is in tlsPorts but no TLS handshake completed%s%.80s%s",
+				r->port, why ? " (" : "", why ? why : "", why ? ")" : ""));
+		}
 		break;
 	case PG_PORT_FILTERED:
 		if (approved)

@@ -592,8 +592,11 @@ struct pg_probe *pg_probe_start(int fd, const struct pg_addr *addr, uint16_t por
 		pg_strlcpy(p->name, hostname, sizeof(p->name));
 		p->name_is_ip = true;
 	} else if (hostname && host_ok(hostname)) {
-		p->host = pg_xstrdup(hostname);
-		pg_strlcpy(p->name, hostname, sizeof(p->name));
+		/* "app.test." is the same name as "app.test", but SNI and
+		 * X509_check_host want it without the root dot */
+		size_t len = strlen(hostname);
+		p->host = pg_xstrndup(hostname, len > 1 && hostname[len - 1] == '.' ? len - 1 : len);
+		pg_strlcpy(p->name, p->host, sizeof(p->name));
 	} else {
 		pg_strlcpy(p->name, addr->text, sizeof(p->name));
 		p->name_is_ip = true;

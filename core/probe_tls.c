@@ -64,7 +64,9 @@ static SSL_CTX *new_ctx(const char *ca_file)
 	 * Trust decisions do not depend on this. */
 	SSL_CTX_set_min_proto_version(ctx, 0);
 	SSL_CTX_set_security_level(ctx, 0);
-	SSL_CTX_set_cipher_list(ctx, "ALL:@SECLEVEL=0");
+	/* everything a server might offer, so legacy servers are still seen;
+	 * never anonymous suites: a handshake must present a certificate */
+	SSL_CTX_set_cipher_list(ctx, "ALL:!aNULL:@SECLEVEL=0");
 	SSL_CTX_set_options(ctx, SSL_OP_IGNORE_UNEXPECTED_EOF | SSL_OP_NO_TICKET);
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
 	if (SSL_CTX_set_default_verify_paths(ctx) != 1)

@@ -19,18 +19,6 @@ static unsigned get16(const unsigned char *p)
 	return (unsigned)p[0] << 8 | p[1];
 }
 
-/* Names compare without case and without a trailing dot. */
-static bool same_name(const char *x, const char *y)
-{
-	size_t lx = strlen(x), ly = strlen(y);
-
-	if (lx && x[lx - 1] == '.')
-		lx--;
-	if (ly && y[ly - 1] == '.')
-		ly--;
-	return lx == ly && !strncasecmp(x, y, lx);
-}
-
 struct rr {
 	char *owner; /* owned */
 	unsigned type, cls;
@@ -122,7 +110,7 @@ static void follow_chain(const unsigned char *abuf, int alen, const struct rr *r
 
 		for (i = 0; i < n; i++)
 			if (rrs[i].type == DNS_T_CNAME && rrs[i].cls == DNS_C_IN &&
-			    same_name(rrs[i].owner, cur))
+			    pg_dns_name_eq(rrs[i].owner, cur))
 				break;
 		if (i == n || ares_expand_name(rrs[i].rdata, abuf, alen, &target, &enclen) !=
 				      ARES_SUCCESS)
@@ -139,10 +127,10 @@ static bool owner_in_chain(const char *owner, const char *qname, const struct an
 {
 	size_t i;
 
-	if (same_name(owner, qname))
+	if (pg_dns_name_eq(owner, qname))
 		return true;
 	for (i = 0; i < ans->nchain; i++)
-		if (same_name(owner, ans->chain[i]))
+		if (pg_dns_name_eq(owner, ans->chain[i]))
 			return true;
 	return false;
 }

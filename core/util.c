@@ -8,6 +8,7 @@
 #include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -101,6 +102,17 @@ bool pg_strlcpy(char *dst, const char *src, size_t size)
 	}
 	memcpy(dst, src, len + 1);
 	return true;
+}
+
+bool pg_dns_name_eq(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+
+	if (la && a[la - 1] == '.')
+		la--;
+	if (lb && b[lb - 1] == '.')
+		lb--;
+	return la == lb && !strncasecmp(a, b, la);
 }
 
 bool pg_parse_ulong(const char *s, unsigned long max, unsigned long *out)

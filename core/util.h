@@ -26,6 +26,9 @@ char *pg_xstrdup(const char *s);           /* NULL in, NULL out */
 char *pg_xstrndup(const char *s, size_t n);
 char *pg_xasprintf(const char *fmt, ...) PG_PRINTF(1, 2);
 
+/* DNS names are equal ignoring ASCII case and one trailing root dot. */
+bool pg_dns_name_eq(const char *a, const char *b);
+
 /* Bounded copy that always terminates; returns false when truncated. */
 bool pg_strlcpy(char *dst, const char *src, size_t size);
 

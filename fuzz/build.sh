@@ -28,5 +28,5 @@ $CC $CFLAGS -o "$out/fuzz_ports" "$src/fuzz/fuzz_ports.c" \
 $CC $CFLAGS -o "$out/fuzz_probe_text" "$src/fuzz/fuzz_probe_text.c" \
 	"$c/probe_text.c" "$c/util.c" "$c/log.c" $LIBS
 $CC $CFLAGS -o "$out/fuzz_settings" "$src/fuzz/fuzz_settings.c" \
-	"$c/settings.c" "$c/doc.c" "$c/scan.c" "$c/scan_classify.c" "$c/probe.c" \
+	"$c/settings.c" "$c/doc.c" "$c"/scan*.c "$c/probe.c" \
 	"$c/probe_text.c" "$c/probe_tls.c" "$c/ports.c" "$c/util.c" "$c/log.c" $LIBS

@@ -160,6 +160,25 @@ START_TEST(tls_port_speaking_plaintext)
 }
 END_TEST
 
+START_TEST(tls_without_certificate_fails)
+{
+	struct fixture f;
+	bool u;
+	json_t *fs;
+
+	fixture_init(&f);
+	add_port(&f, 443, PG_PORT_OPEN);
+	f.results[0].probe = json_pack("{s:s, s:b, s:b}", "service", "https", "tlsExpected", 1, "speaksTls", 1);
+	fs = evaluate(&f, &u);
+	ck_assert_uint_eq(json_array_size(fs), 1);
+	ck_assert_str_eq(rule_of(fs, 0), "tls-certificate-invalid");
+	ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(json_array_get(fs, 0), "reason")),
+				     "no-certificate"));
+	json_decref(fs);
+	fixture_clear(&f);
+}
+END_TEST
+
 START_TEST(unresolved_is_could_not_check)
 {
 	struct fixture f;
@@ -453,6 +472,7 @@ int main(void)
 	tcase_add_test(tc, approved_filtered_and_closed_warn);
 	tcase_add_test(tc, invalid_certificate_fails_with_reasons);
 	tcase_add_test(tc, tls_port_speaking_plaintext);
+	tcase_add_test(tc, tls_without_certificate_fails);
 	tcase_add_test(tc, unresolved_is_could_not_check);
 	tcase_add_test(tc, scan_error_is_could_not_check);
 	tcase_add_test(tc, network_outside_cidr);
