@@ -442,16 +442,19 @@ static void copy_hostent(const struct hostent *he, struct pg_resolution *out, si
 static bool lookup_hosts_file(ares_channel ch, const char *name, struct pg_resolution *out)
 {
 	static const int families[] = { AF_INET, AF_INET6 };
-	size_t cap = 0, i;
+	size_t cap = 0, i, len = strlen(name);
+	/* hosts files list names without the root dot: "localhost." is "localhost" */
+	char *bare = pg_xstrndup(name, len > 1 && name[len - 1] == '.' ? len - 1 : len);
 
 	for (i = 0; i < PG_ARRAY_LEN(families); i++) {
 		struct hostent *he = NULL;
 
-		if (ares_gethostbyname_file(ch, name, families[i], &he) == ARES_SUCCESS && he) {
+		if (ares_gethostbyname_file(ch, bare, families[i], &he) == ARES_SUCCESS && he) {
 			copy_hostent(he, out, &cap);
 			ares_free_hostent(he);
 		}
 	}
+	free(bare);
 	out->ok = out->naddrs > 0;
 	return out->ok;
 }

@@ -53,6 +53,10 @@ pg_assert_eq "valid: valid, no reasons" \
 pg_assert_eq "valid: HTTP inside TLS" "$(field "$out" "$p_valid" 'p["banner"]')" "HTTP/1.1 200 OK | nginx/$(nginx -v 2>&1 | sed 's|.*nginx/||')"
 pg_assert_eq "valid: tlsExpected/speaksTls" \
 	"$(field "$out" "$p_valid" '[p["tlsExpected"], p["speaksTls"]]')" '[true, true]'
+pg_expect_exit 0 "a target with a trailing dot (localhost.)" \
+	"$PG_BIN" scan --target localhost. --ports "$p_valid" --tls-ports "$p_valid" --ca-file "$pki/ca.pem" --compact
+pg_assert_eq "trailing dot: same certificate verdict" \
+	"$(pg_json "$PG_TMP/out" '[d["ports"][0]["certificate"]["valid"], d["ports"][0]["certificate"]["reasons"]]')" '[true, []]'
 pg_assert_eq "tls12: tlsVersion" "$(field "$out" "$p_tls12" 'p["tlsVersion"]')" "TLSv1.2"
 pg_assert_eq "tls12: valid" "$(field "$out" "$p_tls12" 'p["certificate"]["valid"]')" "true"
 
