@@ -39,16 +39,17 @@ char *pg_redact_url(const char *url)
 {
 	const char *scheme = strstr(url, "://");
 	const char *host = scheme ? scheme + 3 : url;
-	const char *at, *end, *path;
-	char *out;
+	const char *end = host + strcspn(host, "/?#"), *at = NULL;
 
-	/* userinfo: anything before '@' in the authority */
-	path = host + strcspn(host, "/?#");
-	at = memchr(host, '@', (size_t)(path - host));
+	/* userinfo ends at the last '@' of the authority ("u:p@ss@host") */
+	for (const char *c = host; c < end; c++)
+		if (*c == '@')
+			at = c;
 	if (at)
 		host = at + 1;
-	end = path + strcspn(path, "?#");
-	out = pg_xasprintf("%.*s%s%.*s%s", scheme ? (int)(scheme + 3 - url) : 0, url,
-			   at ? "***@" : "", (int)(end - host), host, *end ? "?***" : "");
-	return out;
+	/* Tokens live in userinfo, the path (Slack, Discord...) and the query:
+	 * only scheme, host and port survive. */
+	return pg_xasprintf("%.*s%s%.*s%s", scheme ? (int)(scheme + 3 - url) : 0, url,
+			    at ? "***@" : "", (int)(end - host), host,
+			    *end && strcmp(end, "/") ? "/***" : "");
 }

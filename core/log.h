@@ -16,8 +16,9 @@ void pg_vlog(enum pg_log_level lvl, const char *tag, const char *fmt, va_list ap
 #define pg_info(...) pg_log(PG_LOG_INFO, __VA_ARGS__)
 #define pg_debug(...) pg_log(PG_LOG_DEBUG, __VA_ARGS__)
 
-/* Copy of url with userinfo, query string and fragment replaced by "***"
- * (tokens live there). Caller frees. */
+/* Copy of url keeping only scheme, host and port: userinfo becomes "***@"
+ * and any path, query or fragment one "/" followed by three stars (tokens
+ * live there). Caller frees. */
 char *pg_redact_url(const char *url);
 
 #endif
