@@ -11,18 +11,28 @@ enum pg_log_level pg_log_threshold = PG_LOG_WARN;
 static const char *const level_names[] = { "error", "warning", "info", "debug" };
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/* Replace terminal control bytes: plugin and server text must not drive the terminal. */
+static void defang(char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 ? *s != '\t' : (unsigned char)*s == 0x7f)
+			*s = '?';
+}
+
 void pg_vlog(enum pg_log_level lvl, const char *tag, const char *fmt, va_list ap)
 {
+	char msg[2048];
+
 	if (lvl > pg_log_threshold)
 		return;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	defang(msg);
 	/* One lock so lines from enrichment threads never interleave. */
 	pthread_mutex_lock(&log_lock);
 	if (tag)
-		fprintf(stderr, "portgate: %s: [%s] ", level_names[lvl], tag);
+		fprintf(stderr, "portgate: %s: [%s] %s\n", level_names[lvl], tag, msg);
 	else
-		fprintf(stderr, "portgate: %s: ", level_names[lvl]);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+		fprintf(stderr, "portgate: %s: %s\n", level_names[lvl], msg);
 	pthread_mutex_unlock(&log_lock);
 }
 

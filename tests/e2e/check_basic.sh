@@ -76,4 +76,10 @@ cp "$PG_TMP/out" "$PG_TMP/scan.json"
 pg_assert_eq "scan keys in API order" "$(pg_json "$PG_TMP/scan.json" '",".join(d.keys())')" \
 	"target,ip,scanId,timestamp,scanDurationMs,ports,summary"
 pg_assert_eq "scan summary" "$(pg_json "$PG_TMP/scan.json" '[d["summary"][k] for k in ("totalScanned","open","closed","filtered")]')" "[3, 2, 1, 0]"
+# names from the manifest (and reasons from plugins) cannot drive the terminal
+printf 'assets:\n  - name: "evil\\e]0;owned\\a\\e[31m"\n    target: 127.0.0.1\n    approvedPorts: [%s]\n    ports: [%s]\n' \
+	"$web" "$web" >"$PG_TMP/esc.yaml"
+pg_expect_exit 0 "asset name with escape sequences" "$PG_BIN" check -m "$PG_TMP/esc.yaml" --no-probe
+if grep -q "$(printf '\033')" "$PG_TMP/out"; then pg_fail "escape bytes reached the terminal"; else pg_ok "escape bytes neutralised"; fi
+pg_assert_grep "shown escaped" 'evil\\x1b' "$PG_TMP/out"
 pg_done

@@ -29,6 +29,7 @@ pg_assert_eq "both addresses resolved" "$(pg_json "$ev" 'sorted(d["assets"][0]["
 pg_assert_eq "both addresses scanned" \
 	"$(pg_json "$ev" 'sorted([d["assets"][0]["scan"]["ip"]] + [s["ip"] for s in d["assets"][0]["additionalScans"]])')" \
 	'["127.0.0.1", "127.0.0.2"]'
+pg_assert_grep "terminal lists both addresses" "multi multi.example.test (127.0.0.1, 127.0.0.2): 3 open" "$PG_TMP/out"
 pg_assert_eq "the finding names the second address" \
 	"$(pg_json "$ev" '[(f["rule"], f["ip"], f["port"]) for f in d["assets"][0]["findings"]]')" \
 	"[[\"port-unapproved-open\", \"127.0.0.2\", $admin]]"
