@@ -21,6 +21,19 @@ pg_expect_exit 2 "nonexistent manifest" "$PG_BIN" check -m "$PG_TMP/does-not-exi
 pg_assert_grep "names the file" "does-not-exist.yaml" "$PG_TMP/err"
 pg_expect_exit 2 "validate rejects bad input" "$PG_BIN" validate -m "$PG_TMP/bad.yaml"
 
+# validate --config checks the settings exactly as check would
+printf 'assets:\n  - target: 127.0.0.1\n    approvedPorts: [1]\n' >"$PG_TMP/v.yaml"
+printf 'dns:\n  server: "not-an-ip:99999"\n' >"$PG_TMP/c1.yaml"
+printf 'caFile: %s/missing.pem\n' "$PG_TMP" >"$PG_TMP/c2.yaml"
+printf 'notifiers:\n  x:\n    plugin: nosuchplugin\n' >"$PG_TMP/c3.yaml"
+printf 'scan:\n  timeoutMs: fast\n' >"$PG_TMP/c4.yaml"
+for c in c1:"DNS server" c2:"CA file" c3:"c3.yaml:3: notifiers.x: no plugin" c4:"c4.yaml:2"; do
+	pg_expect_exit 2 "validate --config rejects ${c%%:*}" "$PG_BIN" validate -m "$PG_TMP/v.yaml" --config "$PG_TMP/${c%%:*}.yaml"
+	pg_assert_grep "validate --config ${c%%:*}: message" "${c#*:}" "$PG_TMP/err"
+done
+pg_expect_exit 0 "validate accepts the example settings with the built plugins" \
+	"$PG_BIN" validate -m "$PG_TMP/v.yaml" --config "$PG_SRCDIR/conf/portgate.yaml" --plugin-dir "$PG_BUILDDIR/plugins/.libs"
+
 # a 10,000-asset manifest validates quickly
 python3 - "$PG_TMP/big.yaml" <<'PY'
 import sys
