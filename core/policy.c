@@ -175,6 +175,19 @@ static void check_network(const struct pg_asset_outcome *o, const struct pg_addr
 		"%s resolves to %s, outside expectedNetwork", a->target, ip->text));
 }
 
+/* At most max bytes of a sanitised banner, never cutting a "\xNN" escape in two. */
+static int escape_safe_len(const char *s, size_t max)
+{
+	size_t n = strnlen(s, max + 1);
+
+	if (n <= max)
+		return (int)n;
+	for (size_t back = 1; back <= 3 && back <= max; back++)
+		if (s[max - back] == '\\')
+			return (int)(max - back);
+	return (int)max;
+}
+
 /* " (ssh: SSH-2.0-OpenSSH_9.2)" from the probe, so the reason says what is exposed. */
 static const char *what_answered(const struct pg_port_result *r, char *buf, size_t len)
 {
@@ -184,7 +197,7 @@ static const char *what_answered(const struct pg_port_result *r, char *buf, size
 	if (!svc || !strcmp(svc, "unknown"))
 		return "";
 	if (banner && *banner)
-		snprintf(buf, len, " (%s: %.100s)", svc, banner);
+		snprintf(buf, len, " (%s: %.*s)", svc, escape_safe_len(banner, 100), banner);
 	else
 		snprintf(buf, len, " (%s)", svc);
 	return buf;
