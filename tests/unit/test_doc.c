@@ -12,32 +12,14 @@
 
 #include "doc.h"
 
-static char tmpdir[64];
-
 static void setup(void)
 {
-	pg_strlcpy(tmpdir, "/tmp/pg-test-doc.XXXXXX", sizeof(tmpdir));
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	pg_check_tmpdir_make("doc");
 }
 
 static void teardown(void)
 {
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	ck_assert_int_eq(system(cmd), 0);
-}
-
-/* Write text to tmpdir/name; returns the path (caller frees). */
-static char *write_tmp(const char *name, const char *text)
-{
-	char *path = pg_xasprintf("%s/%s", tmpdir, name);
-	FILE *f = fopen(path, "w");
-
-	ck_assert_ptr_nonnull(f);
-	fputs(text, f);
-	ck_assert_int_eq(fclose(f), 0);
-	return path;
+	pg_check_tmpdir_remove();
 }
 
 /* Load text as file name; expect failure whose first message contains

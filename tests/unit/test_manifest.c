@@ -13,20 +13,14 @@
 #include "manifest.h"
 #include "util.h"
 
-static char tmpdir[64];
-
 static void setup(void)
 {
-	pg_strlcpy(tmpdir, "/tmp/pg-test-manifest.XXXXXX", sizeof(tmpdir));
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	pg_check_tmpdir_make("manifest");
 }
 
 static void teardown(void)
 {
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	ck_assert_int_eq(system(cmd), 0);
+	pg_check_tmpdir_remove();
 }
 
 /* Path of a fixture (caller frees). */
@@ -37,17 +31,6 @@ static char *fixture(const char *name)
 	if (!src || !*src)
 		src = PG_TEST_SRCDIR;
 	return pg_xasprintf("%s/tests/fixtures/manifests/%s", src, name);
-}
-
-static char *write_tmp(const char *name, const char *text)
-{
-	char *path = pg_xasprintf("%s/%s", tmpdir, name);
-	FILE *f = fopen(path, "w");
-
-	ck_assert_ptr_nonnull(f);
-	fputs(text, f);
-	ck_assert_int_eq(fclose(f), 0);
-	return path;
 }
 
 static struct pg_manifest *load_ok(const char *path)
