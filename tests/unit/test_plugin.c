@@ -18,8 +18,7 @@
 #include "plugin_host.h"
 #include "settings.h"
 
-static char tmpdir[64];
-static char gooddir[128];
+static char gooddir[128]; /* tmpdir comes from pg_check.h */
 
 static const char *const good_plugins[] = { "testenrich", "testserial", "testnotify",
 					    "testnotifyeach", "oldabi" };
@@ -28,8 +27,7 @@ static void setup(void)
 {
 	char src[512], dst[512];
 
-	pg_strlcpy(tmpdir, "/tmp/pgplugtest.XXXXXX", sizeof(tmpdir));
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	pg_check_tmpdir_make("plugin");
 	snprintf(gooddir, sizeof(gooddir), "%s/good", tmpdir);
 	ck_assert_int_eq(mkdir(gooddir, 0755), 0);
 	for (size_t i = 0; i < PG_ARRAY_LEN(good_plugins); i++) {
@@ -41,11 +39,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cleanup of %s failed\n", tmpdir);
+	pg_check_tmpdir_remove();
 }
 
 static char *tmp_path(const char *name)
