@@ -100,9 +100,9 @@ static int write_job(const struct pg_job *j, bool compact, size_t *nobj, int *co
 	if (j->nscans)
 		return r;
 	*code = PG_EXIT_UNCHECKED;
-	o = json_pack("{s:s, s:n, s:s, s:[], s:{s:i, s:i, s:i, s:i}}", "target", j->target, "ip",
+	o = json_pack("{s:s, s:n, s:s, s:[], s:{s:i, s:i, s:i, s:i, s:i}}", "target", j->target, "ip",
 		      "error", j->res.error ? j->res.error : "not scanned", "ports", "summary",
-		      "totalScanned", 0, "open", 0, "closed", 0, "filtered", 0);
+		      "totalScanned", 0, "open", 0, "closed", 0, "filtered", 0, "error", 0);
 	r |= (*nobj)++ && fputs(sep, stdout) < 0;
 	r |= json_dumpf(o, stdout, JSON_PRESERVE_ORDER | (compact ? JSON_COMPACT : JSON_INDENT(2)));
 	json_decref(o);
