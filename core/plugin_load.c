@@ -6,10 +6,12 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <ltdl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "log.h"
 
@@ -61,6 +63,49 @@ static bool safe_perms(const char *path, bool want_dir, struct pg_diag *diag)
 		return false;
 	}
 	return true;
+}
+
+/* Owned by root or by us: nobody else may have planted it. */
+static bool trusted_owner(const struct stat *st)
+{
+	return st->st_uid == 0 || st->st_uid == geteuid();
+}
+
+/* The real path of a plugin file, after resolving symlinks, if it is safe to
+ * load: a regular file owned by root or us, not writable by group or others,
+ * in a directory others cannot write to (or a sticky one, like /tmp, where
+ * they cannot replace our file). NULL + diag otherwise; caller frees. */
+static char *trusted_path(const char *path, struct pg_diag *diag)
+{
+	char *real = realpath(path, NULL), *dir;
+	struct stat st, dst;
+	bool ok;
+
+	if (!real) {
+		pg_diag_add(diag, path, 0, "cannot stat: %s", strerror(errno));
+		return NULL;
+	}
+	if (lstat(real, &st) != 0 || !S_ISREG(st.st_mode) || !trusted_owner(&st) ||
+	    (st.st_mode & (S_IWGRP | S_IWOTH))) {
+		pg_diag_add(diag, path, 0,
+			    "refusing plugin file %s: it must be a regular file owned by root or "
+			    "this user and not writable by group or others (owner %u, mode %03o)",
+			    real, (unsigned)st.st_uid, (unsigned)(st.st_mode & 0777));
+		free(real);
+		return NULL;
+	}
+	dir = pg_xstrndup(real, (size_t)(strrchr(real, '/') - real));
+	ok = stat(*dir ? dir : "/", &dst) == 0 &&
+	     (!(dst.st_mode & (S_IWGRP | S_IWOTH)) || (dst.st_mode & S_ISVTX));
+	if (!ok)
+		pg_diag_add(diag, path, 0,
+			    "refusing plugin: its directory %s is writable by group or others", dir);
+	free(dir);
+	if (!ok) {
+		free(real);
+		return NULL;
+	}
+	return real;
 }
 
 static bool check_descriptor(const struct pg_plugin *d, const char *path, struct pg_diag *diag)
@@ -130,13 +175,16 @@ struct pg_module *pg_plugin_load_file(struct pg_plugin_host *h, const char *path
 	struct pg_module *m;
 	pg_plugin_entry_fn entry;
 	lt_dladvise adv;
+	char *real; /* owned until loaded */
 	void *sym;
 
 	if (ltdl_status != 0) {
 		pg_diag_add(diag, path, 0, "libltdl failed to initialise");
 		return NULL;
 	}
-	if (!safe_perms(path, false, diag))
+	/* Load the resolved absolute path that was checked: no library search
+	 * path for a bare name, and nobody but root or us can swap that file. */
+	if (!(real = trusted_path(path, diag)))
 		return NULL;
 	m = pg_xcalloc(1, sizeof(*m));
 	m->path = pg_xstrdup(path);
@@ -144,8 +192,9 @@ struct pg_module *pg_plugin_load_file(struct pg_plugin_host *h, const char *path
 	/* Local symbols: two plugins may both define helper names. */
 	lt_dladvise_init(&adv);
 	lt_dladvise_local(&adv);
-	m->handle = lt_dlopenadvise(path, adv);
+	m->handle = lt_dlopenadvise(real, adv);
 	lt_dladvise_destroy(&adv);
+	free(real);
 	if (!m->handle) {
 		pg_diag_add(diag, path, 0, "cannot load plugin: %s", lt_dlerror());
 		goto fail;

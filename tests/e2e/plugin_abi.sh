@@ -49,6 +49,27 @@ if [ -e "$t/wrongmajor.so" ]; then
 	rc=0; "$PG_BIN" plugin-check "$tmp/oldabi.so" 2>"$tmp/err" || rc=$?
 	[ "$rc" -eq 2 ] || fail "writable plugin: exit $rc"
 	grep -q "writable by group or others" "$tmp/err" || fail "writable: $(cat "$tmp/err")"
+	# A file someone else owns is refused, also behind a symlink from a safe directory.
+	if id nobody >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ]; then
+		mkdir -p "$tmp/evil" "$tmp/safe"; chmod 0755 "$tmp/evil" "$tmp/safe"
+		cp "$t/oldabi.so" "$tmp/evil/x.so"; chmod 0644 "$tmp/evil/x.so"; chown nobody "$tmp/evil/x.so"
+		ln -s "$tmp/evil/x.so" "$tmp/safe/x.so"
+		for f in "$tmp/evil/x.so" "$tmp/safe/x.so"; do
+			rc=0; "$PG_BIN" plugin-check "$f" 2>"$tmp/err" || rc=$?
+			[ "$rc" -eq 2 ] || fail "foreign-owned plugin $f: exit $rc"
+			grep -q "owned by root or this user" "$tmp/err" || fail "foreign owner: $(cat "$tmp/err")"
+		done
+		# a plugin in a world-writable, non-sticky directory is refused
+		mkdir -p "$tmp/open"; cp "$t/oldabi.so" "$tmp/open/y.so"; chmod 0644 "$tmp/open/y.so"; chmod 0777 "$tmp/open"
+		rc=0; "$PG_BIN" plugin-check "$tmp/open/y.so" 2>"$tmp/err" || rc=$?
+		[ "$rc" -eq 2 ] || fail "plugin in a world-writable dir: exit $rc"
+		grep -q "directory .* is writable by group or others" "$tmp/err" || fail "open dir: $(cat "$tmp/err")"
+	fi
+	# A bare name means ./NAME, never a library search path.
+	mkdir -p "$tmp/other"; cp "$t/oldabi.so" "$tmp/other/lonely.so"; chmod 0644 "$tmp/other/lonely.so"
+	rc=0; (cd "$tmp" && LTDL_LIBRARY_PATH="$tmp/other" LD_LIBRARY_PATH="$tmp/other" \
+		"$PG_BIN" plugin-check lonely.so) 2>"$tmp/err" >/dev/null || rc=$?
+	[ "$rc" -eq 2 ] || fail "bare name loaded from a search path: exit $rc"
 fi
 # The example configuration is valid, plugin sections included.
 if [ -x "$PG_BUILDDIR/tests/plugins/pg_plugin_driver" ]; then
