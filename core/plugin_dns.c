@@ -9,6 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "resolve_int.h" /* pg_resolve_parse_server: the same --dns-server syntax */
+
+#define DEADLINE_MARGIN_MS 100
+
 struct dns_q {
 	int type;
 	int status;
@@ -106,7 +110,9 @@ static int rr_type(const char *s)
 	return -1;
 }
 
-static void dns_wait(ares_channel ch)
+/* Drive the query; give up at the call's deadline (0: none) so a silent
+ * server cannot make the host abandon, and mark hung, the whole instance. */
+static void dns_wait(ares_channel ch, uint64_t deadline_ms)
 {
 	ares_socket_t socks[ARES_GETSOCK_MAXNUM];
 	struct pollfd pfd[ARES_GETSOCK_MAXNUM];
@@ -128,6 +134,10 @@ static void dns_wait(ares_channel ch)
 		}
 		if (n == 0)
 			return;
+		if (deadline_ms && pg_now_ms() >= deadline_ms) {
+			ares_cancel(ch); /* the callback sees ARES_ECANCELLED */
+			return;
+		}
 		tvp = ares_timeout(ch, NULL, &tv);
 		poll(pfd, (nfds_t)n, tvp ? (int)(tv.tv_sec * 1000 + tv.tv_usec / 1000) : 1000);
 		for (int i = 0; i < n; i++)
@@ -139,19 +149,28 @@ static void dns_wait(ares_channel ch)
 	}
 }
 
-/* Both tries must fit in what is left of the call's deadline. */
-static int dns_timeout_ms(const struct pg_plugin_ctx *ctx)
+/* One try that fits in what is left of the call's deadline: c-ares doubles
+ * the timeout on every retry, so several tries could overrun it. */
+static int dns_timeout_ms(const struct pg_plugin_ctx *ctx, uint64_t deadline_ms)
 {
-	struct pg_call *call = pg_call_current();
 	uint64_t now = pg_now_ms();
 	int timeout = ctx->host->dns_timeout_ms;
 
-	if (call && call->deadline_ms) {
-		uint64_t left = call->deadline_ms > now ? (call->deadline_ms - now) / 2 : 1;
+	if (deadline_ms) {
+		uint64_t left = deadline_ms > now ? deadline_ms - now : 1;
 		if (left < (uint64_t)timeout)
-			timeout = left ? (int)left : 1;
+			timeout = (int)left;
 	}
 	return timeout;
+}
+
+static int set_server(ares_channel ch, const char *spec)
+{
+	struct ares_addr_port_node node;
+	char err[160];
+
+	return pg_resolve_parse_server(spec, &node, err, sizeof(err)) == 0 &&
+	       ares_set_servers_ports(ch, &node) == ARES_SUCCESS ? 0 : -1;
 }
 
 int pg_host_dns(struct pg_plugin_ctx *ctx, const char *name, const char *rrtype,
@@ -160,6 +179,10 @@ int pg_host_dns(struct pg_plugin_ctx *ctx, const char *name, const char *rrtype,
 	struct ares_options o = { 0 };
 	struct dns_q q = { .status = -1 };
 	const struct pg_host_api *api = &pg_host_api_v1;
+	struct pg_call *call = pg_call_current();
+	/* stop a little before the host's own deadline so the plugin can still
+	 * return its error instead of being abandoned */
+	uint64_t deadline = call && call->deadline_ms ? call->deadline_ms - DEADLINE_MARGIN_MS : 0;
 	ares_channel ch;
 
 	*answers = NULL;
@@ -168,21 +191,20 @@ int pg_host_dns(struct pg_plugin_ctx *ctx, const char *name, const char *rrtype,
 		api->error(ctx, "dns: unsupported record type '%s'", rrtype ? rrtype : "(null)");
 		return -1;
 	}
-	o.timeout = dns_timeout_ms(ctx);
-	o.tries = 2;
+	o.timeout = dns_timeout_ms(ctx, deadline);
+	o.tries = 1;
 	if (ares_init_options(&ch, &o, ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES) != ARES_SUCCESS) {
 		api->error(ctx, "dns: cannot initialise resolver");
 		return -1;
 	}
-	if (ctx->host->dns_server &&
-	    ares_set_servers_ports_csv(ch, ctx->host->dns_server) != ARES_SUCCESS) {
+	if (ctx->host->dns_server && set_server(ch, ctx->host->dns_server) != 0) {
 		ares_destroy(ch);
 		api->error(ctx, "dns: bad server '%s'", ctx->host->dns_server);
 		return -1;
 	}
 	q.answers = json_array();
 	ares_query(ch, name, 1 /* C_IN */, q.type, dns_cb, &q);
-	dns_wait(ch);
+	dns_wait(ch, deadline);
 	ares_destroy(ch);
 	if (q.status == ARES_SUCCESS || q.status == ARES_ENOTFOUND || q.status == ARES_ENODATA) {
 		*answers = q.answers;
@@ -190,6 +212,7 @@ int pg_host_dns(struct pg_plugin_ctx *ctx, const char *name, const char *rrtype,
 	}
 	json_decref(q.answers);
 	api->error(ctx, "dns %s %s: %s", rrtype, name,
-		   q.status == -1 ? "no answer" : ares_strerror(q.status));
+		   q.status == -1 ? "no answer" : q.status == ARES_ECANCELLED ? "no answer before the call's deadline"
+						 : ares_strerror(q.status));
 	return -1;
 }

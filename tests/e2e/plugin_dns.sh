@@ -24,19 +24,19 @@ cat >"$T/report.json" <<'JSON'
   {"name": "c", "target": "gone.example.test", "findings": [
     {"rule": "dns-unresolved", "action": "fail", "target": "gone.example.test"}]}]}
 JSON
-write_config() {
+write_config() { # SERVER [DNS_TIMEOUT_MS [CALL_TIMEOUT_MS]]
 	cat >"$T/portgate.yaml" <<YAML
 stateDir: $T/state
 pluginDirs: [$T/plugins]
 dns:
   server: "$1"
-  timeoutMs: 300
+  timeoutMs: ${2:-300}
   tries: 1
 enrichers:
   dns:
     plugin: dns
     types: A,AAAA,CNAME,MX
-    timeoutMs: 4000
+    timeoutMs: ${3:-4000}
 YAML
 }
 write_config "$DNS_SERVER"
@@ -66,4 +66,35 @@ d = json.load(open(sys.argv[1]))
 e = d["assets"][0]["findings"][0]["enrichment"]["dns"]
 assert "error" in e and "timeout" in e["error"].lower(), e
 PY
+
+# The DNS timeout longer than the call's: each lookup stops at the call's
+# deadline with its own error, so the instance is not abandoned as hung and
+# every asset still gets its (error) result.
+write_config "$DNS_SILENT_SERVER" 2000 700
+start=$(date +%s)
+"$DRIVER" enrich "$T/portgate.yaml" "$T/report.json" --skip-cache >"$T/out3.json" 2>"$T/err3" \
+	|| fail "enrich (deadline): $(cat "$T/err3")"
+[ $(( $(date +%s) - start )) -le 8 ] || fail "call deadline not honoured"
+python3 - "$T/out3.json" <<'PY' || fail "deadline: $(cat "$T/out3.json") $(cat "$T/err3")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+for a in d["assets"]:
+    e = a["findings"][0]["enrichment"]["dns"]
+    assert "deadline" in e.get("error", ""), e
+PY
+
+# A server given as [::1]:PORT, as --dns-server accepts it.
+if dns_have_ipv6; then
+	dns_stop
+	DNS_IPV6=1 dns_start --host-record=www.example.test,127.0.0.1 || fail "dnsmasq (v6) did not start"
+	write_config "[::1]:$DNS_PORT"
+	"$DRIVER" enrich "$T/portgate.yaml" "$T/report.json" --skip-cache >"$T/out4.json" 2>"$T/err4" \
+		|| fail "enrich ([::1]): $(cat "$T/err4")"
+	python3 - "$T/out4.json" <<'PY' || fail "[::1] server: $(cat "$T/out4.json")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+e = d["assets"][0]["findings"][0]["enrichment"]["dns"]
+assert "error" not in e and e["CNAME"] == [], e
+PY
+fi
 echo "ok"
