@@ -38,17 +38,18 @@ static void read_actions(const struct pg_node *n, bool on[3], bool *all, const c
 	}
 }
 
-static void read_uint(const struct pg_node *map, const char *key, unsigned long max,
-		      unsigned *out, const char *what, const char *file, struct pg_diag *diag)
+static void read_uint(const struct pg_node *map, const char *key, unsigned long min,
+		      unsigned long max, unsigned *out, const char *what, const char *file,
+		      struct pg_diag *diag)
 {
 	const struct pg_node *n = pg_node_get(map, key);
 	unsigned long v;
 
 	if (!n)
 		return;
-	if (!pg_node_uint(n, max, &v))
-		pg_diag_add(diag, file, n->line, "%s.%s: expected an integer 0..%lu", what, key,
-			    max);
+	if (!pg_node_uint(n, max, &v) || v < min)
+		pg_diag_add(diag, file, n->line, "%s.%s: expected an integer %lu..%lu", what, key,
+			    min, max);
 	else
 		*out = (unsigned)v;
 }
@@ -88,9 +89,9 @@ void pg_plugin_read_sections(struct pg_plugin_host *h, const struct pg_config *c
 		check_keys(cfg->enrich, ek, "enrich", file, diag);
 		if ((n = pg_node_get(cfg->enrich, "on")))
 			read_actions(n, h->enrich_on, &h->enrich_all, "enrich", file, diag);
-		read_uint(cfg->enrich, "timeoutMs", 3600000, &h->enrich_timeout_ms, "enrich", file,
+		read_uint(cfg->enrich, "timeoutMs", 1, 3600000, &h->enrich_timeout_ms, "enrich", file,
 			  diag);
-		read_uint(cfg->enrich, "concurrency", 64, &h->enrich_concurrency, "enrich", file,
+		read_uint(cfg->enrich, "concurrency", 1, 64, &h->enrich_concurrency, "enrich", file,
 			  diag);
 		if (h->enrich_concurrency == 0)
 			h->enrich_concurrency = 1;
@@ -99,15 +100,15 @@ void pg_plugin_read_sections(struct pg_plugin_host *h, const struct pg_config *c
 		check_keys(cfg->notify, nk, "notify", file, diag);
 		if ((n = pg_node_get(cfg->notify, "on")))
 			read_actions(n, h->notify_on, NULL, "notify", file, diag);
-		read_uint(cfg->notify, "retries", 20, &h->notify_retries, "notify", file, diag);
-		read_uint(cfg->notify, "backoffMs", 600000, &h->notify_backoff_ms, "notify", file,
+		read_uint(cfg->notify, "retries", 0, 20, &h->notify_retries, "notify", file, diag);
+		read_uint(cfg->notify, "backoffMs", 0, 600000, &h->notify_backoff_ms, "notify", file,
 			  diag);
-		read_uint(cfg->notify, "backoffMaxMs", 3600000, &h->notify_backoff_max_ms,
+		read_uint(cfg->notify, "backoffMaxMs", 0, 3600000, &h->notify_backoff_max_ms,
 			  "notify", file, diag);
 	}
 	if (is_map(cfg->outbox, "outbox", file, diag) && cfg->outbox) {
 		check_keys(cfg->outbox, ok, "outbox", file, diag);
-		read_uint(cfg->outbox, "maxAgeHours", 24 * 365, &h->outbox_max_age_h, "outbox",
+		read_uint(cfg->outbox, "maxAgeHours", 0, 24 * 365, &h->outbox_max_age_h, "outbox",
 			  file, diag);
 	}
 }

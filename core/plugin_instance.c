@@ -51,6 +51,14 @@ static bool parse_bool(const char *s, bool *out)
 }
 
 /* The options a plugin declares: names, types and defaults must parse. */
+/* Keys every instance section takes for the host: a plugin option of the same
+ * name could never be set, so the option table may not use them. */
+static bool is_host_key(const char *name)
+{
+	return !strcmp(name, "plugin") || !strcmp(name, "cacheTtlSeconds") ||
+	       !strcmp(name, "timeoutMs");
+}
+
 bool pg_plugin_check_options(const struct pg_plugin *d, const char *path,
 			     struct pg_diag *diag)
 {
@@ -70,6 +78,12 @@ bool pg_plugin_check_options(const struct pg_plugin *d, const char *path,
 				    d->name, i);
 			return false;
 		}
+		if (is_host_key(o[i].name)) {
+			pg_diag_add(diag, path, 0, "plugin %s: option %s is reserved for the host "
+				    "(every instance accepts plugin, cacheTtlSeconds, timeoutMs)",
+				    d->name, o[i].name);
+			return false;
+		}
 		if (o[i].def && ((o[i].type == PG_OPT_INT && !parse_int(o[i].def, &n)) ||
 				 (o[i].type == PG_OPT_BOOL && !parse_bool(o[i].def, &b)))) {
 			pg_diag_add(diag, path, 0, "plugin %s: option %s has a bad default '%s'",
@@ -79,6 +93,8 @@ bool pg_plugin_check_options(const struct pg_plugin *d, const char *path,
 	}
 	return true;
 }
+
+#define NOTIFY_DEFAULT_TIMEOUT_MS 30000
 
 /* ---- instances -------------------------------------------------------- */
 
@@ -142,12 +158,14 @@ static bool host_key(struct pg_plugin_ctx *c, const char *key, const struct pg_n
 	if (!strcmp(key, "plugin"))
 		return true;
 	if (!strcmp(key, "cacheTtlSeconds") || !strcmp(key, "timeoutMs")) {
-		if (!pg_node_uint(n, 86400UL * 365, &v)) {
-			pg_diag_add(diag, file, n->line, "%s.%s: expected a non-negative integer",
-				    c->name, key);
+		bool timeout = key[0] == 't';
+		/* a 0 ms timeout would abandon every call at once */
+		if (!pg_node_uint(n, 86400UL * 365, &v) || (timeout && v == 0)) {
+			pg_diag_add(diag, file, n->line, "%s.%s: expected a %s integer", c->name, key,
+				    timeout ? "positive" : "non-negative");
 			return true;
 		}
-		if (key[0] == 'c')
+		if (!timeout)
 			c->cache_ttl_s = (unsigned)v;
 		else
 			c->timeout_ms = (unsigned)v;
@@ -269,7 +287,9 @@ struct pg_plugin_ctx *pg_plugin_instance_new(struct pg_plugin_host *h, const cha
 	c->mod = m;
 	c->host = h;
 	c->cache_ttl_s = m->desc.cache_ttl_s;
-	c->timeout_ms = m->desc.timeout_ms ? m->desc.timeout_ms : h->enrich_timeout_ms;
+	/* enrichers default to enrich.timeoutMs; a notification may take longer */
+	c->timeout_ms = m->desc.timeout_ms ? m->desc.timeout_ms
+		      : m->desc.kind == PG_PLUGIN_NOTIFIER ? NOTIFY_DEFAULT_TIMEOUT_MS : h->enrich_timeout_ms;
 	while (o && o[c->nopts].name)
 		c->nopts++;
 	c->opts = pg_xcalloc(c->nopts, sizeof(*c->opts));

@@ -15,14 +15,12 @@ struct webhook {
 	const struct pg_host_api *host;
 	const char *url;    /* borrowed from the host (option) */
 	const char *secret; /* borrowed, may be NULL */
-	long timeout_ms;
 };
 
 static const struct pg_plugin_option webhook_options[] = {
 	{ "url", PG_OPT_STRING, NULL, 1, "receiver URL (http or https); may carry a token, never logged" },
 	{ "secretEnv", PG_OPT_SECRET_ENV, NULL, 0,
 	  "environment variable holding the HMAC-SHA256 signing secret" },
-	{ "timeoutMs", PG_OPT_INT, "10000", 0, "timeout of one delivery attempt" },
 	{ NULL, 0, NULL, 0, NULL },
 };
 
@@ -35,10 +33,6 @@ static int webhook_create(struct pg_plugin_ctx *ctx, const struct pg_host_api *h
 		host->error(ctx, "url must start with http:// or https://");
 		return PG_PLUGIN_FAIL;
 	}
-	if (host->opt_int(ctx, "timeoutMs") <= 0) {
-		host->error(ctx, "timeoutMs must be positive");
-		return PG_PLUGIN_FAIL;
-	}
 	w = calloc(1, sizeof(*w));
 	if (!w)
 		return PG_PLUGIN_FAIL;
@@ -46,7 +40,6 @@ static int webhook_create(struct pg_plugin_ctx *ctx, const struct pg_host_api *h
 	w->host = host;
 	w->url = url;
 	w->secret = host->secret(ctx, "secretEnv");
-	w->timeout_ms = (long)host->opt_int(ctx, "timeoutMs");
 	if (!w->secret)
 		host->log(ctx, PG_PLOG_DEBUG, "no secretEnv: deliveries are not signed");
 	*state = w;
@@ -110,7 +103,7 @@ static int webhook_notify(void *state, const json_t *event, const char *key, lon
 	req.headers = headers;
 	req.body = body;
 	req.body_len = strlen(body);
-	req.timeout_ms = w->timeout_ms;
+	req.timeout_ms = 0; /* the host's per-call deadline (instance timeoutMs) bounds it */
 	rc = w->host->http(w->ctx, &req, &resp);
 	rc = classify(w, &resp, rc, retry_after_ms);
 	w->host->http_response_clear(&resp);
@@ -125,6 +118,7 @@ static struct pg_plugin webhook_plugin = {
 	.description = "POST actionable findings as signed JSON to an HTTP endpoint",
 	.options = webhook_options,
 	.thread_model = PG_THREAD_PARALLEL,
+	.timeout_ms = 10000, /* one delivery attempt; `timeoutMs` in the instance overrides it */
 	.create = webhook_create,
 	.destroy = webhook_destroy,
 	.notify = webhook_notify,

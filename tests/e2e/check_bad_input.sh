@@ -27,8 +27,12 @@ printf 'dns:\n  server: "not-an-ip:99999"\n' >"$PG_TMP/c1.yaml"
 printf 'caFile: %s/missing.pem\n' "$PG_TMP" >"$PG_TMP/c2.yaml"
 printf 'notifiers:\n  x:\n    plugin: nosuchplugin\n' >"$PG_TMP/c3.yaml"
 printf 'scan:\n  timeoutMs: fast\n' >"$PG_TMP/c4.yaml"
-for c in c1:"DNS server" c2:"CA file" c3:"c3.yaml:3: notifiers.x: no plugin" c4:"c4.yaml:2"; do
-	pg_expect_exit 2 "validate --config rejects ${c%%:*}" "$PG_BIN" validate -m "$PG_TMP/v.yaml" --config "$PG_TMP/${c%%:*}.yaml"
+printf 'enrichers:\n  d:\n    plugin: dns\n    timeoutMs: 0\n' >"$PG_TMP/c5.yaml"
+printf 'enrich:\n  timeoutMs: 0\n' >"$PG_TMP/c6.yaml"
+for c in c1:"DNS server" c2:"CA file" c3:"c3.yaml:3: notifiers.x: no plugin" c4:"c4.yaml:2" \
+	c5:"c5.yaml:4: d.timeoutMs: expected a positive integer" c6:"c6.yaml:2: enrich.timeoutMs: expected an integer 1.."; do
+	pg_expect_exit 2 "validate --config rejects ${c%%:*}" "$PG_BIN" validate -m "$PG_TMP/v.yaml" \
+		--config "$PG_TMP/${c%%:*}.yaml" --plugin-dir "$PG_BUILDDIR/plugins/.libs"
 	pg_assert_grep "validate --config ${c%%:*}: message" "${c#*:}" "$PG_TMP/err"
 done
 pg_expect_exit 0 "validate accepts the example settings with the built plugins" \

@@ -42,6 +42,9 @@ if [ -e "$t/wrongmajor.so" ]; then
 	grep -q "ABI 2.0 is not supported" "$tmp/err" || fail "wrong major: $(cat "$tmp/err")"
 	rc=0; "$PG_BIN" plugin-check "$t/nocallback.so" 2>"$tmp/err" || rc=$?
 	[ "$rc" -eq 2 ] || fail "missing callback: exit $rc"
+	rc=0; "$PG_BIN" plugin-check "$t/reservedoption.so" 2>"$tmp/err" || rc=$?
+	[ "$rc" -eq 2 ] || fail "reserved option name: exit $rc"
+	grep -q "option timeoutMs is reserved for the host" "$tmp/err" || fail "reserved: $(cat "$tmp/err")"
 	out=$("$PG_BIN" plugin-check "$t/oldabi.so") || fail "old descriptor refused"
 	case $out in *"older, accepted"*) ;; *) fail "old descriptor: $out" ;; esac
 	# A group-writable plugin is refused.

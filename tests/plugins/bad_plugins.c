@@ -1,6 +1,7 @@
 /* bad_plugins.c - one source, several refused plugins (select with -D):
  * WRONG_MAJOR (ABI 2.0), NO_CALLBACK (notifier without notify),
- * BAD_OPTION (option with an invalid type). */
+ * BAD_OPTION (option with an invalid type), RESERVED_OPTION (an option named
+ * like a host key, which could never be set). */
 #include <stdlib.h>
 
 #include <portgate/plugin.h>
@@ -17,13 +18,19 @@ static const struct pg_plugin_option opts[] = {
 	{ NULL, 0, NULL, 0, NULL },
 };
 #endif
+#ifdef RESERVED_OPTION
+static const struct pg_plugin_option opts[] = {
+	{ "timeoutMs", PG_OPT_INT, "10", 0, "shadowed by the host key" },
+	{ NULL, 0, NULL, 0, NULL },
+};
+#endif
 
 static struct pg_plugin desc = {
 	.kind = PG_PLUGIN_NOTIFIER,
 	.name = "bad",
 	.version = "0",
 	.description = "refused on purpose",
-#ifdef BAD_OPTION
+#if defined(BAD_OPTION) || defined(RESERVED_OPTION)
 	.options = opts,
 #endif
 #ifndef NO_CALLBACK

@@ -54,7 +54,7 @@ static json_t *event(void)
 START_TEST(test_webhook_signs_and_keys)
 {
 	const char *kv[] = { "url=https://hooks.example/x?token=SUPERSECRET", "secretEnv=PG_T_SECRET",
-			     "timeoutMs=500", NULL };
+			     NULL };
 	struct mock_host *m = mock_host_new("hook", kv);
 	struct loaded l;
 	json_t *ev = event();
@@ -86,7 +86,7 @@ END_TEST
 
 START_TEST(test_webhook_status_mapping)
 {
-	const char *kv[] = { "url=http://127.0.0.1:1/hook", "timeoutMs=500", NULL };
+	const char *kv[] = { "url=http://127.0.0.1:1/hook", NULL };
 	struct mock_host *m = mock_host_new("hook", kv);
 	struct loaded l = load("webhook", m);
 	json_t *ev = event();
@@ -115,7 +115,7 @@ END_TEST
 
 START_TEST(test_webhook_rejects_bad_url)
 {
-	const char *kv[] = { "url=ftp://x", "timeoutMs=5", NULL };
+	const char *kv[] = { "url=ftp://x", NULL };
 	struct mock_host *m = mock_host_new("hook", kv);
 	struct loaded l = load("webhook", NULL);
 	void *st = NULL;

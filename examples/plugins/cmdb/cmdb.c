@@ -19,13 +19,11 @@ struct cmdb {
 	const struct pg_host_api *host;
 	const char *url;   /* borrowed option */
 	const char *token; /* borrowed secret: never logged */
-	long timeout_ms;
 };
 
 static const struct pg_plugin_option cmdb_options[] = {
 	{ "url", PG_OPT_STRING, NULL, 1, "CMDB base URL; assets are read from {url}/assets/{target}" },
 	{ "tokenEnv", PG_OPT_SECRET_ENV, NULL, 1, "environment variable holding the bearer token" },
-	{ "timeoutMs", PG_OPT_INT, "3000", 0, "timeout of one lookup" },
 	{ NULL, 0, NULL, 0, NULL },
 };
 
@@ -44,7 +42,6 @@ static int cmdb_create(struct pg_plugin_ctx *ctx, const struct pg_host_api *host
 	c->host = host;
 	c->url = host->opt_string(ctx, "url");
 	c->token = host->secret(ctx, "tokenEnv");
-	c->timeout_ms = (long)host->opt_int(ctx, "timeoutMs");
 	*state = c;
 	return PG_PLUGIN_OK;
 }
@@ -108,7 +105,7 @@ static int cmdb_enrich(void *state, const json_t *finding, json_t *out, json_t *
 	headers[2] = NULL;
 	req.url = url;
 	req.headers = headers;
-	req.timeout_ms = c->timeout_ms;
+	req.timeout_ms = 0; /* bounded by the host's per-call deadline (instance timeoutMs) */
 	if (c->host->http(c->ctx, &req, &resp) != 0) {
 		c->host->error(c->ctx, "CMDB unreachable: %s", resp.error);
 	} else if (resp.status == 404) {
