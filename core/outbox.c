@@ -6,6 +6,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "enrich.h"
@@ -70,12 +72,30 @@ static int cmp_entry(const void *a, const void *b)
 	return strcmp(x->path, y->path);
 }
 
+#define STALE_TEMP_S 60 /* an atomic write takes milliseconds */
+
 static bool is_entry_name(const char *name)
 {
 	size_t len = strlen(name);
 
-	/* Skip temp files of an interrupted atomic write (they start with '.'). */
+	/* Entries end in ".json"; the temp file of an atomic write is
+	 * "<entry>.tmp.XXXXXX" (pg_write_file_atomic). */
 	return name[0] != '.' && len > 5 && !strcmp(name + len - 5, ".json");
+}
+
+/* A temp file left by a writer killed mid-write holds event data that will
+ * never be delivered: remove it once it is clearly not being written now. */
+static void remove_stale_temp(const char *dir, const char *name)
+{
+	char *path;
+	struct stat st;
+
+	if (!strstr(name, ".json.tmp."))
+		return;
+	path = pg_xasprintf("%s/%s", dir, name);
+	if (stat(path, &st) == 0 && time(NULL) - st.st_mtime > STALE_TEMP_S && unlink(path) == 0)
+		pg_info("outbox: removed %s, left by an interrupted write", path);
+	free(path);
 }
 
 struct pg_outbox_entry *pg_outbox_load(const char *state_dir, size_t *n)
@@ -96,8 +116,10 @@ struct pg_outbox_entry *pg_outbox_load(const char *state_dir, size_t *n)
 		char *path;
 		json_t *doc;
 
-		if (!is_entry_name(de->d_name))
+		if (!is_entry_name(de->d_name)) {
+			remove_stale_temp(dir, de->d_name);
 			continue;
+		}
 		path = pg_xasprintf("%s/%s", dir, de->d_name);
 		doc = json_load_file(path, 0, &jerr);
 		if (!doc || !json_is_object(json_object_get(doc, "event"))) {

@@ -28,7 +28,14 @@ left=$("$DRIVER" notify "$T/portgate.yaml" "$T/report.json" -v 2>"$T/run.err")
 [ "$left" = 1 ] || fail "expected 1 notification left, got '$left'"
 grep -q "kept in the outbox" "$T/run.err" || fail "no outbox message: $(cat "$T/run.err")"
 if grep -q TOPSECRETTOKEN "$T/run.err"; then fail "URL token leaked into the log"; fi
+# Temp files of writes killed midway: a stale one is removed, a fresh one kept.
+echo '{"partial": ' >"$T/state/outbox/dead.json.tmp.AbC123"
+touch -d '10 minutes ago' "$T/state/outbox/dead.json.tmp.AbC123"
+echo '{"partial": ' >"$T/state/outbox/live.json.tmp.XyZ789"
 "$PG_BIN" outbox list --config "$T/portgate.yaml" >"$T/list" || fail "outbox list failed"
+[ ! -e "$T/state/outbox/dead.json.tmp.AbC123" ] || fail "stale temp file not removed"
+[ -e "$T/state/outbox/live.json.tmp.XyZ789" ] || fail "fresh temp file removed"
+rm -f "$T/state/outbox/live.json.tmp.XyZ789"
 grep -q "hook" "$T/list" || fail "outbox list: $(cat "$T/list")"
 grep -q "attempts=3" "$T/list" || fail "expected 3 attempts: $(cat "$T/list")"
 "$PG_BIN" outbox list --config "$T/portgate.yaml" --json | python3 -c '
