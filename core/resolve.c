@@ -465,7 +465,9 @@ static bool valid_name(const char *s)
 {
 	size_t len = s ? strlen(s) : 0;
 
-	return len > 0 && len <= MAX_NAME_LEN + 1 && s[0] != '.';
+	if (len && s[len - 1] == '.')
+		len--; /* the root dot does not count */
+	return len > 0 && len <= MAX_NAME_LEN && s[0] != '.';
 }
 
 /* Fill out[i] for literals and bad names; queue the rest in r. */
