@@ -33,10 +33,16 @@ struct run {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;   /* a job finished */
 	struct job **jobs;     /* owned */
-	size_t njobs, capjobs, next;
-	bool *hung;            /* owned: per instance, a call timed out */
+	size_t njobs, capjobs;
+	size_t next;           /* jobs before this one are no longer queued */
 	size_t ninst;
+	/* Lanes: a serialized plugin's instances share one (its first instance's
+	 * index), any other instance has its own. Indexed by lane: */
+	size_t *lane;          /* owned: lane of each instance */
+	bool *lane_busy;       /* owned: a serialized lane's one call is in flight */
+	bool *hung;            /* owned: a call of this lane timed out */
 	int refs;              /* main + live workers */
+	int stuck;             /* workers inside an abandoned call */
 	bool closed;           /* main stopped waiting: take no new job */
 };
 
@@ -62,6 +68,8 @@ static void run_unref_locked(struct run *r)
 	for (size_t i = 0; i < r->njobs; i++)
 		job_free(r->jobs[i]);
 	free(r->jobs);
+	free(r->lane);
+	free(r->lane_busy);
 	free(r->hung);
 	pthread_cond_destroy(&r->cond);
 	pthread_mutex_destroy(&r->lock);
@@ -91,27 +99,69 @@ static void settle_job(struct run *r, struct job *j, int rc, const char *err)
 	pthread_cond_broadcast(&r->cond);
 }
 
+static bool serialized(const struct pg_plugin_ctx *c)
+{
+	return c->mod->desc.thread_model != PG_THREAD_PARALLEL;
+}
+
+/* Advance r->next past settled jobs; true when a queued job remains. */
+static bool has_queued(struct run *r)
+{
+	while (r->next < r->njobs && r->jobs[r->next]->state != JOB_QUEUED)
+		r->next++;
+	return r->next < r->njobs;
+}
+
+/* The next job to run (or to skip), NULL when none can start now. A
+ * serialized plugin gets one job in flight at a time: more would only wait on
+ * its lock while their deadlines run out. Called with r->lock held. */
+static struct job *take_job(struct run *r)
+{
+	if (!has_queued(r))
+		return NULL;
+	for (size_t i = r->next; i < r->njobs; i++) {
+		struct job *j = r->jobs[i];
+		size_t lane = r->lane[j->inst_idx];
+		if (j->state == JOB_QUEUED && (r->hung[lane] || !r->lane_busy[lane]))
+			return j;
+	}
+	return NULL; /* the worker holding the busy lane takes the rest */
+}
+
+static void skip_hung(struct run *r, struct job *j)
+{
+	char why[256];
+
+	if (serialized(j->inst))
+		snprintf(why, sizeof(why),
+			 "skipped: plugin %s runs one call at a time and a call of it timed out",
+			 j->inst->mod->desc.name);
+	else
+		pg_strlcpy(why, "skipped: an earlier call of this instance timed out", sizeof(why));
+	settle_job(r, j, PG_PLUGIN_FAIL, why);
+}
+
 static void *worker(void *arg)
 {
 	struct run *r = arg;
 	struct job *j;
 	json_t *out, *added;
 	char err[512];
+	size_t lane;
 	int rc;
 
 	pthread_mutex_lock(&r->lock);
-	while (!r->closed && r->next < r->njobs) {
-		j = r->jobs[r->next++];
-		if (j->state != JOB_QUEUED)
-			continue;
-		if (r->hung[j->inst_idx]) {
-			settle_job(r, j, PG_PLUGIN_FAIL,
-				   "skipped: an earlier call of this instance timed out");
+	while (!r->closed && (j = take_job(r))) {
+		lane = r->lane[j->inst_idx];
+		if (r->hung[lane]) {
+			skip_hung(r, j);
 			continue;
 		}
 		j->state = JOB_RUNNING;
 		j->deadline_ms = pg_now_ms() + j->inst->timeout_ms;
+		r->lane_busy[lane] = serialized(j->inst);
 		pg_plugin_busy_add(j->inst, 1);
+		pthread_cond_broadcast(&r->cond); /* main learns the new deadline */
 		pthread_mutex_unlock(&r->lock);
 
 		out = json_object();
@@ -122,10 +172,12 @@ static void *worker(void *arg)
 		pthread_mutex_lock(&r->lock);
 		pg_plugin_busy_add(j->inst, -1);
 		if (j->state == JOB_RUNNING) {
+			r->lane_busy[lane] = false;
 			j->out = out;
 			j->added = added;
 			settle_job(r, j, rc, err);
-		} else { /* abandoned: the report moved on without us */
+		} else { /* abandoned: the report moved on without us; the lane stays hung */
+			r->stuck--;
 			json_decref(out);
 			json_decref(added);
 		}
@@ -150,27 +202,31 @@ static bool spawn_worker(struct run *r)
 	return ok;
 }
 
-/* A running job past its deadline: drop its result, stop calling its instance.
- * Returns false when its worker could not be replaced. */
-static bool abandon_job(struct run *r, struct job *j)
+/* A running job past its deadline: drop its result, stop calling its lane
+ * (for a serialized plugin: all its instances; its lock may never come back). */
+static void abandon_job(struct run *r, struct job *j)
 {
 	j->state = JOB_ABANDONED;
 	j->rc = PG_PLUGIN_FAIL;
 	snprintf(j->err, sizeof(j->err), "timed out after %u ms", j->inst->timeout_ms);
-	r->hung[j->inst_idx] = true;
+	r->hung[r->lane[j->inst_idx]] = true;
+	r->stuck++;
 	pg_warn("[%s] enrich call timed out after %u ms", j->inst->name, j->inst->timeout_ms);
-	/* Replace the stuck worker so queued jobs still run. */
-	return !(r->next < r->njobs && !spawn_worker(r));
+	/* Replace the stuck worker so queued jobs still run (wait_jobs retries). */
+	if (has_queued(r))
+		spawn_worker(r);
 }
 
 /* No worker thread could start: fail what nobody took. */
 static void fail_untaken(struct run *r)
 {
 	for (size_t i = r->next; i < r->njobs; i++) {
-		r->jobs[i]->state = JOB_DONE;
-		r->jobs[i]->rc = PG_PLUGIN_FAIL;
-		pg_strlcpy(r->jobs[i]->err, "could not start a worker thread",
-			   sizeof(r->jobs[i]->err));
+		struct job *j = r->jobs[i];
+		if (j->state != JOB_QUEUED)
+			continue;
+		j->state = JOB_DONE;
+		j->rc = PG_PLUGIN_FAIL;
+		pg_strlcpy(j->err, "could not start a worker thread", sizeof(j->err));
 	}
 	r->next = r->njobs;
 }
@@ -192,24 +248,26 @@ static void wait_until(struct run *r, uint64_t now, uint64_t wake)
 }
 
 /* Settle every job: done, or abandoned at its deadline. Called with r->lock held. */
-static void wait_jobs(struct run *r, unsigned live)
+static void wait_jobs(struct run *r)
 {
 	for (;;) {
 		uint64_t now = pg_now_ms(), earliest = UINT64_MAX;
-		size_t pending = 0;
+		size_t running = 0;
 
 		for (size_t i = 0; i < r->njobs; i++) {
 			struct job *j = r->jobs[i];
-			if (j->state == JOB_RUNNING && now >= j->deadline_ms && !abandon_job(r, j))
-				live--;
-			if (j->state == JOB_RUNNING && j->deadline_ms < earliest)
+			if (j->state == JOB_RUNNING && now >= j->deadline_ms)
+				abandon_job(r, j);
+			if (j->state != JOB_RUNNING)
+				continue;
+			running++;
+			if (j->deadline_ms < earliest)
 				earliest = j->deadline_ms;
-			if (j->state == JOB_RUNNING || j->state == JOB_QUEUED)
-				pending++;
 		}
-		if (!pending)
+		if (!running && !has_queued(r))
 			return;
-		if (live == 0) {
+		/* Queued work but every worker is gone or stuck in a hung call. */
+		if (has_queued(r) && r->refs - 1 - r->stuck <= 0 && !spawn_worker(r)) {
 			fail_untaken(r);
 			continue;
 		}
@@ -410,8 +468,23 @@ static void merge_job(struct pg_plugin_host *h, struct job *j)
 	}
 }
 
+/* A serialized plugin's instances share the lane of its first instance. */
+static void plan_lanes(struct run *r, const struct pg_plugin_host *h)
+{
+	for (size_t i = 0; i < h->nenrichers; i++) {
+		r->lane[i] = i;
+		if (!serialized(h->enrichers[i]))
+			continue;
+		for (size_t k = 0; k < i; k++)
+			if (h->enrichers[k]->mod == h->enrichers[i]->mod) {
+				r->lane[i] = k;
+				break;
+			}
+	}
+}
+
 /* A run with one reference (the main thread); its cond waits on the monotonic clock. */
-static struct run *run_new(size_t ninst)
+static struct run *run_new(const struct pg_plugin_host *h)
 {
 	struct run *r = pg_xcalloc(1, sizeof(*r));
 	pthread_condattr_t ca;
@@ -421,8 +494,11 @@ static struct run *run_new(size_t ninst)
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&r->cond, &ca);
 	pthread_condattr_destroy(&ca);
-	r->ninst = ninst;
+	r->ninst = h->nenrichers;
+	r->lane = pg_xcalloc(r->ninst, sizeof(*r->lane));
+	r->lane_busy = pg_xcalloc(r->ninst, sizeof(*r->lane_busy));
 	r->hung = pg_xcalloc(r->ninst, sizeof(*r->hung));
+	plan_lanes(r, h);
 	r->refs = 1;
 	return r;
 }
@@ -430,12 +506,12 @@ static struct run *run_new(size_t ninst)
 int pg_enrich_report(struct pg_plugin_host *h, json_t *report, bool skip_cache)
 {
 	struct run *r;
-	unsigned live = 0, want;
+	unsigned want;
 	size_t queued = 0;
 
 	if (!h || h->nenrichers == 0 || !report)
 		return 0;
-	r = run_new(h->nenrichers);
+	r = run_new(h);
 	plan(h, r, report, skip_cache);
 	for (size_t i = 0; i < r->njobs; i++)
 		queued += r->jobs[i]->state == JOB_QUEUED;
@@ -443,8 +519,8 @@ int pg_enrich_report(struct pg_plugin_host *h, json_t *report, bool skip_cache)
 	pthread_mutex_lock(&r->lock);
 	want = queued < h->enrich_concurrency ? (unsigned)queued : h->enrich_concurrency;
 	for (unsigned i = 0; i < want; i++)
-		live += spawn_worker(r);
-	wait_jobs(r, queued ? live : 1);
+		spawn_worker(r);
+	wait_jobs(r);
 	r->closed = true;
 	pthread_mutex_unlock(&r->lock);
 

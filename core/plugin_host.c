@@ -106,19 +106,63 @@ struct pg_plugin_host *pg_plugin_host_empty(void)
 	return h;
 }
 
+/* Hosts with a call still running: that call reaches the host through
+ * ctx->host (lock, state_dir, ca_file, dns_server) until it returns, which
+ * may be never. They stay reachable here until the process exits; nothing
+ * frees them at exit either (no atexit teardown), so a call that returns
+ * while exit() runs still finds valid memory. */
+static pthread_mutex_t parked_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct pg_plugin_host **parked;
+static size_t nparked, capparked;
+
+static bool any_busy(struct pg_plugin_host *h, struct pg_plugin_ctx **insts, size_t n)
+{
+	bool busy = false;
+
+	pthread_mutex_lock(&h->lock);
+	for (size_t i = 0; i < n && !busy; i++)
+		busy = insts[i] && insts[i]->busy > 0;
+	pthread_mutex_unlock(&h->lock);
+	return busy;
+}
+
+static void park(struct pg_plugin_host *h)
+{
+	pthread_mutex_lock(&parked_lock);
+	pg_grow(&parked, &capparked, nparked + 1, sizeof(*parked));
+	parked[nparked++] = h;
+	pthread_mutex_unlock(&parked_lock);
+}
+
+/* A busy instance is kept alive by pg_plugin_instance_free (and its module
+ * by pg_module_free); then the host itself must outlive the call too. The
+ * busy count only falls once enrichment has returned, so checking it before
+ * the instances go is enough: at worst a host is parked needlessly. */
 void pg_plugin_host_free(struct pg_plugin_host *h)
 {
+	bool keep;
+
 	if (!h)
 		return;
+	keep = any_busy(h, h->enrichers, h->nenrichers) ||
+	       any_busy(h, h->notifiers, h->nnotifiers);
 	for (size_t i = 0; i < h->nenrichers; i++)
 		pg_plugin_instance_free(h->enrichers[i]);
 	for (size_t i = 0; i < h->nnotifiers; i++)
 		pg_plugin_instance_free(h->notifiers[i]);
 	free(h->enrichers);
 	free(h->notifiers);
+	h->enrichers = h->notifiers = NULL;
+	h->nenrichers = h->nnotifiers = 0;
 	for (size_t i = 0; i < h->nmods; i++)
 		pg_module_free(h->mods[i]);
 	free(h->mods);
+	h->mods = NULL;
+	h->nmods = h->capmods = 0;
+	if (keep) {
+		park(h);
+		return;
+	}
 	free(h->state_dir);
 	free(h->ca_file);
 	free(h->dns_server);

@@ -3,12 +3,15 @@
 #include "config.h"
 
 #include "pg_check.h"
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "enrich.h"
@@ -16,6 +19,7 @@
 #include "notify.h"
 #include "outbox.h"
 #include "plugin_host.h"
+#include "plugin_int.h" /* white box: an in-process enricher */
 #include "settings.h"
 
 static char gooddir[128]; /* tmpdir comes from pg_check.h */
@@ -519,6 +523,172 @@ START_TEST(test_thread_models)
 }
 END_TEST
 
+/* A serialized plugin gets one call at a time; calls waiting their turn do
+ * not spend their timeout waiting (8 x 200 ms in sequence, 700 ms each). */
+START_TEST(test_serial_no_false_timeouts)
+{
+	struct pg_diag d = { 0 };
+	struct pg_config *cfg;
+	struct pg_plugin_host *h = host_from(
+		"enrichers:\n  ser:\n    plugin: testserial\n    sleepMs: 200\n    timeoutMs: 700\n"
+		"enrich:\n  concurrency: 8\n", &cfg, &d);
+	json_t *r = report_with_targets(8), *f;
+	uint64_t t0 = pg_now_ms(), took;
+	size_t i;
+
+	ck_assert_ptr_nonnull(h);
+	pg_enrich_report(h, r, true);
+	took = pg_now_ms() - t0;
+	json_array_foreach(json_object_get(json_array_get(json_object_get(r, "assets"), 0),
+					   "findings"), i, f) {
+		json_t *e = enrichment_of(f, "ser");
+		ck_assert_msg(json_object_get(e, "seen") != NULL, "target %zu: %s", i,
+			      json_string_value(json_object_get(e, "error")));
+	}
+	ck_assert_int_eq(max_in_flight(r, "ser"), 1);
+	ck_assert_msg(took >= 1500, "8 serialized 200 ms calls took only %llu ms",
+		      (unsigned long long)took);
+	json_decref(r);
+	pg_plugin_host_free(h);
+	pg_config_free(cfg);
+}
+END_TEST
+
+/* A hung call of a serialized plugin blocks all its instances: they are
+ * skipped at once with a clear error instead of each timing out in turn. */
+START_TEST(test_serial_hang_skips_siblings)
+{
+	struct pg_diag d = { 0 };
+	struct pg_config *cfg;
+	char *count = tmp_path("calls");
+	char *yaml = pg_xasprintf(
+		"enrichers:\n  hang:\n    plugin: testserial\n    sleepMs: 600\n    timeoutMs: 200\n"
+		"    countFile: %s\n  other:\n    plugin: testserial\n    timeoutMs: 200\n"
+		"    countFile: %s\nenrich:\n  concurrency: 8\n", count, count);
+	struct pg_plugin_host *h = host_from(yaml, &cfg, &d);
+	json_t *r = report_with_targets(4), *f;
+	uint64_t t0 = pg_now_ms(), took;
+	int timed_out = 0;
+	size_t i;
+
+	ck_assert_ptr_nonnull(h);
+	pg_enrich_report(h, r, true);
+	took = pg_now_ms() - t0;
+	ck_assert_msg(took < 550, "waited %llu ms for a 200 ms timeout", (unsigned long long)took);
+	json_array_foreach(json_object_get(json_array_get(json_object_get(r, "assets"), 0),
+					   "findings"), i, f) {
+		const char *he = json_string_value(json_object_get(enrichment_of(f, "hang"), "error"));
+		const char *oe = json_string_value(json_object_get(enrichment_of(f, "other"), "error"));
+		ck_assert_ptr_nonnull(he);
+		ck_assert_ptr_nonnull(oe);
+		timed_out += strstr(he, "timed out after 200 ms") != NULL;
+		ck_assert_msg(strstr(he, "timed out after 200 ms") ||
+			      strstr(he, "skipped: plugin testserial runs one call at a time"),
+			      "%s", he);
+		ck_assert_msg(strstr(oe, "skipped: plugin testserial runs one call at a time"),
+			      "%s", oe);
+	}
+	ck_assert_int_eq(timed_out, 1);
+	ck_assert_int_eq(count_lines(count), 1); /* nothing else was called */
+	json_decref(r);
+	pg_plugin_host_free(h);
+	pg_config_free(cfg);
+	free(yaml);
+	free(count);
+}
+END_TEST
+
+/* An in-process enricher that outlives its timeout, then uses the host. */
+static atomic_int late_put_rc = -2; /* -2: the call has not got there yet */
+
+static int late_create(struct pg_plugin_ctx *ctx, const struct pg_host_api *host, void **state)
+{
+	(void)host;
+	*state = ctx;
+	return PG_PLUGIN_OK;
+}
+
+static int late_enrich(void *state, const json_t *finding, json_t *out, json_t *added)
+{
+	struct timespec ts = { 0, 600 * 1000000L };
+	json_t *v = json_pack("{s:s}", "k", "v");
+
+	(void)finding;
+	(void)out;
+	(void)added;
+	nanosleep(&ts, NULL);
+	atomic_store(&late_put_rc, pg_host_api_v1.cache_put(state, "late", v));
+	json_decref(v);
+	return PG_PLUGIN_OK;
+}
+
+static struct pg_plugin_host *late_host(void)
+{
+	struct pg_plugin_host *h = pg_plugin_host_empty();
+	struct pg_module *m = pg_xcalloc(1, sizeof(*m));
+	struct pg_diag d = { 0 };
+	struct pg_plugin_ctx *c;
+
+	m->path = pg_xstrdup("in-process");
+	m->desc.kind = PG_PLUGIN_ENRICHER;
+	m->desc.name = "late";
+	m->desc.thread_model = PG_THREAD_PARALLEL;
+	m->desc.create = late_create;
+	m->desc.enrich = late_enrich;
+	pthread_mutex_init(&m->serialize, NULL);
+	h->state_dir = tmp_path("state");
+	h->mods = pg_xcalloc(1, sizeof(*h->mods));
+	h->mods[h->nmods++] = m;
+	h->capmods = 1;
+	c = pg_plugin_instance_new(h, "late", m, NULL, "test", &d);
+	ck_assert_ptr_nonnull(c);
+	c->timeout_ms = 200;
+	h->enrichers = pg_xcalloc(1, sizeof(*h->enrichers));
+	h->enrichers[h->nenrichers++] = c;
+	return h;
+}
+
+static int files_in(const char *dir)
+{
+	DIR *dh = opendir(dir);
+	struct dirent *de;
+	int n = 0;
+
+	if (!dh)
+		return 0;
+	while ((de = readdir(dh)))
+		n += de->d_name[0] != '.';
+	closedir(dh);
+	return n;
+}
+
+/* Freeing the host (as cli_check.c does) while a timed-out call still runs:
+ * the call must still find its host (cache_put, the busy count) afterwards. */
+START_TEST(test_host_free_during_call)
+{
+	struct pg_plugin_host *h = late_host();
+	json_t *r = report_with_targets(1);
+	char *cache_dir = tmp_path("state/cache/late");
+	const char *err;
+	struct timespec tick = { 0, 20 * 1000000L };
+
+	pg_enrich_report(h, r, true);
+	err = json_string_value(json_object_get(enrichment_of(finding_at(r, 0, 0), "late"),
+						"error"));
+	ck_assert_msg(err && strstr(err, "timed out after 200 ms"), "%s", err ? err : "(none)");
+	ck_assert_int_eq(atomic_load(&late_put_rc), -2); /* still sleeping */
+	json_decref(r);
+	pg_plugin_host_free(h);
+	for (int i = 0; i < 150 && atomic_load(&late_put_rc) == -2; i++)
+		nanosleep(&tick, NULL);
+	ck_assert_int_eq(atomic_load(&late_put_rc), 0);
+	nanosleep(&tick, NULL); /* let the worker leave (busy count, run) */
+	nanosleep(&tick, NULL);
+	ck_assert_int_eq(files_in(cache_dir), 1);
+	free(cache_dir);
+}
+END_TEST
+
 /* ---- notify + outbox -------------------------------------------------- */
 
 static struct pg_plugin_host *notify_host(const char *opts, const char *notify_section,
@@ -746,6 +916,9 @@ static Suite *plugin_suite(void)
 	tcase_add_test(t, test_enrich_added_findings);
 	tcase_add_test(t, test_enrich_cache_across_runs);
 	tcase_add_test(t, test_thread_models);
+	tcase_add_test(t, test_serial_no_false_timeouts);
+	tcase_add_test(t, test_serial_hang_skips_siblings);
+	tcase_add_test(t, test_host_free_during_call);
 	tcase_add_test(t, test_notify_retries_then_ok);
 	tcase_add_test(t, test_notify_outbox_then_flush_once);
 	tcase_add_test(t, test_notify_rejected_kept_as_failed);
