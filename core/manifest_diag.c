@@ -1,0 +1,98 @@
+/* manifest_diag.c - manifest errors: the error budget, and "did you mean"
+ * hints for unknown keys. */
+#include "config.h"
+#include "manifest_int.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void pg_mf_err(struct ctx *c, const struct pg_node *at, const char *where, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg = NULL;
+
+	if (c->quiet)
+		return;
+	if (c->nerr++ >= MAX_ERRORS)
+		return;
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	va_end(ap);
+	pg_diag_add(c->diag, c->path, at ? at->line : 0, "%s%s%s", where ? where : "",
+		    where ? ": " : "", msg ? msg : fmt);
+	free(msg);
+}
+
+/* Case-insensitive edit distance, for "did you mean" hints. */
+static size_t edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j;
+	size_t row[65];
+
+	if (la > 64 || lb > 64)
+		return SIZE_MAX;
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		size_t diag = row[0];
+
+		row[0] = i;
+		for (j = 1; j <= lb; j++) {
+			size_t up = row[j];
+			size_t cost = tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]);
+			size_t best = diag + cost;
+
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[lb];
+}
+
+/* The closest of names (NULL-terminated) to key, or NULL when none is close. */
+static const char *closest(const char *key, const char *const *names)
+{
+	const char *best = NULL;
+	size_t len = strlen(key), best_d = SIZE_MAX, limit = len / 3;
+
+	/* Short keys only tolerate one typo, or "MX" would suggest "A". */
+	if (limit < 2)
+		limit = len <= 3 ? 1 : 2;
+	for (; *names; names++) {
+		size_t d = edit_distance(key, *names);
+		if (d < best_d) {
+			best_d = d;
+			best = *names;
+		}
+	}
+	return best_d <= limit ? best : NULL;
+}
+
+void pg_mf_unknown_field(struct ctx *c, const struct pg_node *key, const char *where,
+			 const char *const *names)
+{
+	/* The hint costs an edit distance per known name: skip it once messages
+	 * are no longer shown (a map of a million unknown keys took 1.8 s). */
+	const char *hint = c->quiet || c->nerr >= MAX_ERRORS ? NULL : closest(key->scalar, names);
+
+	if (hint)
+		pg_mf_err(c, key, where, "unknown field '%s' (did you mean '%s'?)", key->scalar,
+			  hint);
+	else
+		pg_mf_err(c, key, where, "unknown field '%s'", key->scalar);
+}
+
+void pg_mf_wrong_type(struct ctx *c, const struct pg_node *n, const char *where,
+		      const char *expected)
+{
+	pg_mf_err(c, n, where, "expected %s, got %s", expected, pg_node_type_name(n));
+}

@@ -1,0 +1,174 @@
+/* manifest_policy.c - actions, rule overrides and the top-level policy block. */
+#include "config.h"
+#include "manifest_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *pg_action_name(enum pg_action a)
+{
+	switch (a) {
+	case PG_ACTION_PASS:
+		return "pass";
+	case PG_ACTION_WARN:
+		return "warn";
+	case PG_ACTION_FAIL:
+		return "fail";
+	}
+	return "fail";
+}
+
+bool pg_action_parse(const char *s, enum pg_action *out)
+{
+	if (!s)
+		return false;
+	if (!strcmp(s, "pass"))
+		*out = PG_ACTION_PASS;
+	else if (!strcmp(s, "warn"))
+		*out = PG_ACTION_WARN;
+	else if (!strcmp(s, "fail"))
+		*out = PG_ACTION_FAIL;
+	else
+		return false;
+	return true;
+}
+
+/* ^[a-z0-9]+(-[a-z0-9]+)*$ : rule ids are stable kebab-case identifiers. */
+static bool valid_rule_id(const char *s)
+{
+	bool prev_dash = true; /* no leading dash */
+
+	if (!*s)
+		return false;
+	for (; *s; s++) {
+		if (*s == '-') {
+			if (prev_dash)
+				return false;
+			prev_dash = true;
+		} else if ((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9')) {
+			prev_dash = false;
+		} else {
+			return false;
+		}
+	}
+	return !prev_dash;
+}
+
+void pg_mf_overrides_clear(struct pg_overrides *o)
+{
+	size_t i;
+
+	for (i = 0; i < o->n; i++)
+		free(o->v[i].rule);
+	free(o->v);
+	o->v = NULL;
+	o->n = 0;
+}
+
+/* { rule-id: pass|warn|fail } into out; json (may be NULL) mirrors it. */
+bool pg_mf_parse_overrides(struct ctx *c, const struct pg_node *n, const char *where,
+			   struct pg_overrides *out, json_t *json)
+{
+	bool ok = true;
+	size_t i;
+
+	if (n->kind != PG_NODE_MAP) {
+		pg_mf_wrong_type(c, n, where, "a map of rule: pass|warn|fail");
+		return false;
+	}
+	out->v = pg_xcalloc(n->n ? n->n : 1, sizeof(*out->v));
+	for (i = 0; i < n->n; i++) {
+		const char *rule = n->keys[i]->scalar, *val;
+		enum pg_action act;
+		char sub[200];
+
+		snprintf(sub, sizeof(sub), "%s.%.100s", where, rule);
+		if (!valid_rule_id(rule)) {
+			pg_mf_err(c, n->keys[i], where,
+				  "'%s' is not a rule id (lowercase words joined by '-', like port-approved-filtered)",
+				  rule);
+			ok = false;
+			continue;
+		}
+		if (!pg_node_str(n->items[i], &val) || !pg_action_parse(val, &act)) {
+			if (n->items[i]->kind == PG_NODE_SCALAR)
+				pg_mf_err(c, n->items[i], sub,
+					  "invalid action '%s' (use pass, warn or fail)",
+					  n->items[i]->scalar);
+			else
+				pg_mf_wrong_type(c, n->items[i], sub, "pass, warn or fail");
+			ok = false;
+			continue;
+		}
+		out->v[out->n].rule = pg_xstrdup(rule);
+		out->v[out->n++].action = act;
+		if (json)
+			json_object_set_new(json, rule, json_string(pg_action_name(act)));
+	}
+	return ok;
+}
+
+static void load_env_policies(struct ctx *c, const struct pg_node *n, struct pg_manifest *m)
+{
+	size_t i;
+
+	if (n->kind != PG_NODE_MAP) {
+		pg_mf_wrong_type(c, n, "policy.environments",
+				 "a map of environment: { rule: action }");
+		return;
+	}
+	m->envs = pg_xcalloc(n->n ? n->n : 1, sizeof(*m->envs));
+	for (i = 0; i < n->n; i++) {
+		char where[160];
+
+		snprintf(where, sizeof(where), "policy.environments.%.100s", n->keys[i]->scalar);
+		if (!*n->keys[i]->scalar) {
+			pg_mf_err(c, n->keys[i], "policy.environments",
+				  "environment name must not be empty");
+			continue;
+		}
+		if (is_null(n->items[i]))
+			continue;
+		m->envs[m->nenvs].env = pg_xstrdup(n->keys[i]->scalar);
+		pg_mf_parse_overrides(c, n->items[i], where, &m->envs[m->nenvs].rules, NULL);
+		m->nenvs++;
+	}
+}
+
+void pg_mf_load_policy(struct ctx *c, const struct pg_node *n, struct pg_manifest *m)
+{
+	static const char *const names[] = { "mode", "rules", "environments", NULL };
+	size_t i;
+
+	if (n->kind != PG_NODE_MAP) {
+		pg_mf_wrong_type(c, n, "policy", "a map with mode, rules and/or environments");
+		return;
+	}
+	for (i = 0; i < n->n; i++) {
+		const char *key = n->keys[i]->scalar;
+		const struct pg_node *v = n->items[i];
+		const char *s;
+
+		if (is_null(v) && (!strcmp(key, "mode") || !strcmp(key, "rules") ||
+				   !strcmp(key, "environments")))
+			continue;
+		if (!strcmp(key, "mode")) {
+			if (!pg_node_str(v, &s))
+				pg_mf_wrong_type(c, v, "policy.mode", "enforce or monitor");
+			else if (!strcmp(s, "enforce"))
+				m->mode = PG_MODE_ENFORCE;
+			else if (!strcmp(s, "monitor"))
+				m->mode = PG_MODE_MONITOR;
+			else
+				pg_mf_err(c, v, "policy.mode",
+					  "invalid mode '%s' (use enforce or monitor)", s);
+		} else if (!strcmp(key, "rules")) {
+			pg_mf_parse_overrides(c, v, "policy.rules", &m->rules, NULL);
+		} else if (!strcmp(key, "environments")) {
+			load_env_policies(c, v, m);
+		} else {
+			pg_mf_unknown_field(c, n->keys[i], "policy", names);
+		}
+	}
+}
