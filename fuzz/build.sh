@@ -22,7 +22,7 @@ c=$src/core
 
 set -x
 $CC $CFLAGS -o "$out/fuzz_manifest" "$src/fuzz/fuzz_manifest.c" \
-	"$c/doc.c" "$c/manifest.c" "$c/ports.c" "$c/util.c" "$c/log.c" $LIBS
+	"$c/doc.c" "$c"/manifest*.c "$c/ports.c" "$c/util.c" "$c/log.c" $LIBS
 $CC $CFLAGS -o "$out/fuzz_ports" "$src/fuzz/fuzz_ports.c" \
 	"$c/ports.c" "$c/util.c" "$c/log.c" $LIBS
 $CC $CFLAGS -o "$out/fuzz_probe_text" "$src/fuzz/fuzz_probe_text.c" \

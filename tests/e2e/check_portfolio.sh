@@ -30,14 +30,18 @@ pg_assert_eq "states" "$(pg_json "$PG_TMP/ev.json" 'sorted(set((a["target"].rspl
 	'[["1", "closed"], ["2", "filtered"]]'
 pg_assert_eq "verdicts" "$(pg_json "$PG_TMP/ev.json" 'd["run"]["summary"]["warn"]')" "200"
 
-for i in 1 2 3; do
-	"$PG_BIN" check -m "$PG_TMP/m.yaml" --shard "$i/3" --out "$PG_TMP/s$i.json" --timeout-ms 50 --retries 0 --no-probe -q \
-		--max-inflight 1000 >/dev/null 2>&1 || true
+# shards: inside the namespace, exit 0 (warn only), disjoint, complete and stable
+for run in a b; do
+	for i in 1 2 3; do
+		pg_expect_exit 0 "shard $i/3 (run $run)" ip netns exec "$ns" "$PG_BIN" check -m "$PG_TMP/m.yaml" \
+			--shard "$i/3" --out "$PG_TMP/s$run$i.json" --timeout-ms 50 --retries 0 --no-probe -q
+	done
 done
-pg_assert_eq "shards are disjoint and complete" "$(python3 -c '
+pg_assert_eq "shards are disjoint, complete and stable" "$(python3 -c '
 import json, sys
-seen = []
-for i in (1, 2, 3):
-    seen += [a["target"] for a in json.load(open(sys.argv[1] + "/s%d.json" % i))["assets"]]
-print(len(seen), len(set(seen)))' "$PG_TMP")" "200 200"
+def shard(run, i):
+    return sorted(a["target"] for a in json.load(open("%s/s%s%d.json" % (sys.argv[1], run, i)))["assets"])
+seen = [t for i in (1, 2, 3) for t in shard("a", i)]
+stable = all(shard("a", i) == shard("b", i) for i in (1, 2, 3))
+print(len(seen), len(set(seen)), stable, min(len(shard("a", i)) for i in (1, 2, 3)) > 0)' "$PG_TMP")" "200 200 True True"
 pg_done

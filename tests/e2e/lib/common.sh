@@ -16,7 +16,11 @@ pg_cleanup() {
 trap pg_cleanup EXIT
 trap 'exit 1' INT TERM
 
-pg_skip() { echo "SKIP: $*"; exit 77; }
+# A skip after a failed check is a failure: the skip must not hide it.
+pg_skip() {
+	if [ "$PG_FAILS" -ne 0 ]; then echo "FAIL: $PG_FAILS check(s) failed before: $*" >&2; exit 1; fi
+	echo "SKIP: $*"; exit 77
+}
 pg_fail() { echo "FAIL: $*" >&2; PG_FAILS=$((PG_FAILS + 1)); }
 pg_ok() { echo "ok: $*"; }
 pg_done() {
