@@ -43,6 +43,7 @@ if true; then
 	grep -q "ABI 2.0 is not supported" "$tmp/err" || fail "wrong major: $(cat "$tmp/err")"
 	rc=0; "$PG_BIN" plugin-check "$t/nocallback.so" 2>"$tmp/err" || rc=$?
 	[ "$rc" -eq 2 ] || fail "missing callback: exit $rc"
+	grep -q "notifier without its notify callback" "$tmp/err" || fail "missing callback: $(cat "$tmp/err")"
 	rc=0; "$PG_BIN" plugin-check "$t/reservedoption.so" 2>"$tmp/err" || rc=$?
 	[ "$rc" -eq 2 ] || fail "reserved option name: exit $rc"
 	grep -q "option timeoutMs is reserved for the host" "$tmp/err" || fail "reserved: $(cat "$tmp/err")"

@@ -72,6 +72,7 @@ START_TEST(test_webhook_signs_and_keys)
 	mock_host_api()->hmac_sha256_hex(secret, strlen(secret), mock_host_last_body(m),
 					 strlen(mock_host_last_body(m)), expect);
 	ck_assert_ptr_nonnull(mock_host_last_header(m, "X-Hub-Signature-256"));
+	ck_assert(!strncmp(mock_host_last_header(m, "X-Hub-Signature-256"), "sha256=", 7));
 	ck_assert_str_eq(mock_host_last_header(m, "X-Hub-Signature-256") + 7, expect);
 	/* The body is the event itself. */
 	json_t *sent = json_loads(mock_host_last_body(m), 0, NULL);
