@@ -5,20 +5,13 @@
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "util.h"
 
-/* Run every test of s, print Check's summary, return the process exit status. */
-static inline int pg_check_run(Suite *s)
-{
-	SRunner *sr = srunner_create(s);
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+/* The runner's pid, in every temp dir name: a failed assertion ends the
+ * forked test before its teardown, so the runner sweeps what is left. */
+static pid_t pg_check_runner;
 
 /* A private temporary directory per test (Check forks each test): make it in
  * the setup fixture, remove it in the teardown. */
@@ -26,7 +19,8 @@ static char tmpdir[64];
 
 static inline void pg_check_tmpdir_make(const char *tag)
 {
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/pg-test-%s.XXXXXX", tag);
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/pg-test-%s-%ld.XXXXXX", tag,
+		 (long)(pg_check_runner ? pg_check_runner : getpid()));
 	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
 }
 
@@ -48,6 +42,24 @@ static inline char *write_tmp(const char *name, const char *text)
 	fputs(text, f);
 	ck_assert_int_eq(fclose(f), 0);
 	return path;
+}
+
+/* Run every test of s, print Check's summary, sweep temp dirs of tests that
+ * failed, return the process exit status. */
+static inline int pg_check_run(Suite *s)
+{
+	SRunner *sr = srunner_create(s);
+	char cmd[96];
+	int failed;
+
+	pg_check_runner = getpid();
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	snprintf(cmd, sizeof(cmd), "rm -rf /tmp/pg-test-*-%ld.*", (long)pg_check_runner);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove temporary directories: %s\n", cmd);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 
 #endif
