@@ -19,9 +19,7 @@
 #define PG_ABI_TEXT PG_STR(PG_PLUGIN_ABI_MAJOR) "." PG_STR(PG_PLUGIN_ABI_MINOR)
 
 struct plug_args {
-	const char *config;
-	char **dirs; /* owned array of borrowed argv strings */
-	size_t ndirs;
+	struct pg_cli_common common; /* --config and --plugin-dir, as check takes them */
 	bool json, all;
 	int first_arg; /* index of the first non-option argument */
 };
@@ -42,12 +40,12 @@ static int parse_args(int argc, char **argv, struct plug_args *a)
 	int ch;
 
 	memset(a, 0, sizeof(*a));
-	a->dirs = pg_xcalloc((size_t)argc + 1, sizeof(char *));
+	pg_cli_common_init(&a->common);
 	optind = 0; /* glibc: full re-initialisation (main may have used getopt) */
 	while ((ch = getopt_long(argc, argv, "c:P:jav", long_opts, NULL)) != -1) {
 		switch (ch) {
-		case 'c': a->config = optarg; break;
-		case 'P': a->dirs[a->ndirs++] = optarg; break;
+		case 'c': a->common.config_path = optarg; break;
+		case 'P': pg_cli_common_opt(&a->common, PG_OPT_PLUGIN_DIR, optarg); break;
 		case 'j': a->json = true; break;
 		case 'a': a->all = true; break;
 		case 'v':
@@ -80,14 +78,6 @@ static void usage(const char *cmd, FILE *out)
 		      out);
 }
 
-static struct pg_config *load_config(const char *path, struct pg_diag *diag)
-{
-	struct pg_config *cfg = pg_config_load(path, diag);
-
-	if (!cfg)
-		pg_diag_print(diag, stderr);
-	return cfg;
-}
 
 /* ---- plugins / plugin-check ------------------------------------------- */
 
@@ -177,17 +167,18 @@ int pg_cmd_plugins(int argc, char **argv)
 
 	if (rc != 0 || a.first_arg < argc) {
 		usage("plugins", rc == 1 ? stdout : stderr);
-		free(a.dirs);
+		pg_cli_common_clear(&a.common);
 		return rc == 1 ? PG_EXIT_PASS : PG_EXIT_USAGE;
 	}
-	if (a.config && !(cfg = load_config(a.config, &diag))) {
+	/* the same settings checks as `check`; prints its own errors */
+	if (a.common.config_path && !(cfg = pg_cli_load_config(&a.common))) {
 		rc = PG_EXIT_USAGE;
 		goto out;
 	}
 	/* Only load (no instances): listing must work with an incomplete config. */
-	dirs = pg_xcalloc(a.ndirs + (cfg ? cfg->nplugin_dirs : 0) + 2, sizeof(char *));
-	for (size_t i = 0; i < a.ndirs; i++)
-		dirs[n++] = a.dirs[i];
+	dirs = pg_xcalloc(a.common.nplugin_dirs + (cfg ? cfg->nplugin_dirs : 0) + 2, sizeof(char *));
+	for (size_t i = 0; i < a.common.nplugin_dirs; i++)
+		dirs[n++] = a.common.plugin_dirs[i];
 	for (size_t i = 0; cfg && i < cfg->nplugin_dirs; i++)
 		dirs[n++] = cfg->plugin_dirs[i];
 	dirs[n++] = (char *)PG_PLUGINDIR;
@@ -201,7 +192,7 @@ int pg_cmd_plugins(int argc, char **argv)
 out:
 	pg_diag_clear(&diag);
 	pg_config_free(cfg);
-	free(a.dirs);
+	pg_cli_common_clear(&a.common);
 	return rc;
 }
 
@@ -214,7 +205,7 @@ int pg_cmd_plugin_check(int argc, char **argv)
 
 	if (rc != 0 || a.first_arg >= argc) {
 		usage("plugin-check", rc == 1 ? stdout : stderr);
-		free(a.dirs);
+		pg_cli_common_clear(&a.common);
 		return rc == 1 ? PG_EXIT_PASS : PG_EXIT_USAGE;
 	}
 	h = pg_plugin_host_empty();
@@ -235,7 +226,7 @@ int pg_cmd_plugin_check(int argc, char **argv)
 	rc = diag.n ? PG_EXIT_USAGE : PG_EXIT_PASS;
 	pg_plugin_host_free(h);
 	pg_diag_clear(&diag);
-	free(a.dirs);
+	pg_cli_common_clear(&a.common);
 	return rc;
 }
 
@@ -287,7 +278,7 @@ static int outbox_list(const struct pg_config *cfg, bool as_json)
 static int outbox_flush(const struct pg_config *cfg, const struct plug_args *a,
 			struct pg_diag *diag)
 {
-	struct pg_plugin_host *h = pg_plugin_host_new(cfg, a->dirs, a->ndirs, diag);
+	struct pg_plugin_host *h = pg_plugin_host_new(cfg, a->common.plugin_dirs, a->common.nplugin_dirs, diag);
 	int left;
 
 	if (!h) {
@@ -315,10 +306,10 @@ int pg_cmd_outbox(int argc, char **argv)
 		verb = argv[a.first_arg];
 	if (!verb || (strcmp(verb, "list") && strcmp(verb, "flush"))) {
 		usage("outbox", rc == 1 ? stdout : stderr);
-		free(a.dirs);
+		pg_cli_common_clear(&a.common);
 		return rc == 1 ? PG_EXIT_PASS : PG_EXIT_USAGE;
 	}
-	cfg = load_config(a.config, &diag);
+	cfg = pg_cli_load_config(&a.common); /* the same settings checks as `check` */
 	if (!cfg)
 		rc = PG_EXIT_USAGE;
 	else if (!strcmp(verb, "list"))
@@ -327,6 +318,6 @@ int pg_cmd_outbox(int argc, char **argv)
 		rc = outbox_flush(cfg, &a, &diag);
 	pg_config_free(cfg);
 	pg_diag_clear(&diag);
-	free(a.dirs);
+	pg_cli_common_clear(&a.common);
 	return rc;
 }
