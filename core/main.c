@@ -7,7 +7,7 @@
 
 #include <portgate/plugin.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 
 static const char main_usage[] =
 	"Usage: portgate COMMAND [OPTIONS]\n"

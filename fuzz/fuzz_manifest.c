@@ -2,8 +2,8 @@
  * file, once as .yaml and once as .json (the loader picks the syntax by name). */
 #include "config.h"
 
-#include "doc.h"
-#include "manifest.h"
+#include "config/doc.h"
+#include "manifest/manifest.h"
 #include "fuzz_common.h"
 
 /* Walk the tree and use every accessor, so a malformed node (NULL key, NULL

@@ -1,7 +1,7 @@
 /* fuzz_ports.c - pg_ports_parse, then merge/add/has/copy on what it returns. */
 #include "config.h"
 
-#include "ports.h"
+#include "manifest/ports.h"
 #include "fuzz_common.h"
 
 /* The contract: sorted ascending, unique, within 1-65535. */

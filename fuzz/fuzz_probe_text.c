@@ -3,8 +3,8 @@
  * exact-size heap blocks so ASan sees a one-byte overrun. */
 #include "config.h"
 
-#include "probe.h"
-#include "util.h"
+#include "probe/probe.h"
+#include "util/util.h"
 #include "fuzz_common.h"
 
 /* Output of the sanitiser: NUL-terminated within outlen, its length returned,

@@ -1,7 +1,7 @@
 /* fuzz_settings.c - pg_config_load (portgate.yaml) on the input as a file. */
 #include "config.h"
 
-#include "settings.h"
+#include "config/settings.h"
 #include "fuzz_common.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -12,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
-#include "plugin_host.h"
-#include "settings.h"
+#include "util/log.h"
+#include "plugin/plugin_host.h"
+#include "config/settings.h"
 
 int main(int argc, char **argv)
 {

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "util.h"
+#include "util/util.h"
 
 /* The runner's pid, in every temp dir name: a failed assertion ends the
  * forked test before its teardown, so the runner sweeps what is left. */

@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "doc.h"
+#include "config/doc.h"
 
 static void setup(void)
 {

@@ -10,8 +10,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "manifest.h"
-#include "util.h"
+#include "manifest/manifest.h"
+#include "util/util.h"
 
 static void setup(void)
 {

@@ -14,13 +14,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "enrich.h"
-#include "http.h"
-#include "notify.h"
-#include "outbox.h"
-#include "plugin_host.h"
-#include "plugin_int.h" /* white box: an in-process enricher */
-#include "settings.h"
+#include "plugin/enrich.h"
+#include "plugin/http.h"
+#include "plugin/notify.h"
+#include "plugin/outbox.h"
+#include "plugin/plugin_host.h"
+#include "plugin/plugin_int.h" /* white box: an in-process enricher */
+#include "config/settings.h"
 
 static char gooddir[128]; /* tmpdir comes from pg_check.h */
 

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
-#include "policy.h"
+#include "cli/cli.h"
+#include "policy/policy.h"
 
 struct fixture {
 	struct pg_asset asset;

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ports.h"
-#include "util.h"
+#include "manifest/ports.h"
+#include "util/util.h"
 
 static void assert_list(const struct pg_portlist *pl, const uint16_t *want, size_t n)
 {

@@ -19,8 +19,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "probe.h"
-#include "util.h"
+#include "probe/probe.h"
+#include "util/util.h"
 
 /* hostile.py listeners, in this order */
 enum {

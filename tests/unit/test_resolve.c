@@ -15,8 +15,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "resolve.h"
-#include "util.h"
+#include "resolve/resolve.h"
+#include "util/util.h"
 
 #define BULK_NAMES 500
 

@@ -20,9 +20,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "probe.h"
-#include "scan.h"
-#include "scan_int.h"
+#include "probe/probe.h"
+#include "scan/scan.h"
+#include "scan/scan_int.h"
 
 /* ---- a fake probe, used unless the real one is linked in ----
  * It waits on EPOLLIN until its first deadline, then replaces its socket by a

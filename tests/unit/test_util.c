@@ -7,9 +7,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "evidence.h"
-#include "log.h"
-#include "util.h"
+#include "report/evidence.h"
+#include "util/log.h"
+#include "util/util.h"
 
 START_TEST(parse_ulong_is_strict)
 {

@@ -1,0 +1,66 @@
+/* cli.h - subcommands. Each returns a process exit code (PG_EXIT_*). */
+#ifndef PG_CLI_H
+#define PG_CLI_H
+
+enum pg_exit {
+	PG_EXIT_PASS = 0,      /* every asset checked, nothing failed (or monitor mode) */
+	PG_EXIT_POLICY = 1,    /* at least one finding with action fail */
+	PG_EXIT_USAGE = 2,     /* usage, manifest, config or plugin error */
+	PG_EXIT_UNCHECKED = 3, /* a target could not be resolved or scanned; nothing failed */
+};
+
+int pg_cmd_check(int argc, char **argv);
+int pg_cmd_scan(int argc, char **argv);
+int pg_cmd_validate(int argc, char **argv);
+/* core/cli/cli_plugins.c (plugin host owner) */
+int pg_cmd_plugins(int argc, char **argv);
+int pg_cmd_plugin_check(int argc, char **argv);
+int pg_cmd_outbox(int argc, char **argv);
+
+#endif
+
+/* cli_common.c: options shared by check and scan, applied over the config file. */
+#include <stdbool.h>
+#include <stdio.h>
+#include "config/settings.h"
+
+struct pg_cli_common {
+	const char *config_path;  /* --config */
+	const char *dns_server;   /* --dns-server */
+	const char *ca_file;      /* --ca-file */
+	int timeout_ms, retries;  /* -1 = from config */
+	int max_inflight, max_per_host;
+	bool no_probe;
+	char **plugin_dirs;       /* owned array of borrowed argv strings */
+	size_t nplugin_dirs;
+};
+
+/* getopt_long codes of the shared options (above the ASCII range). */
+enum {
+	PG_OPT_CONFIG = 1000, PG_OPT_DNS_SERVER, PG_OPT_CA_FILE, PG_OPT_TIMEOUT, PG_OPT_RETRIES,
+	PG_OPT_MAX_INFLIGHT, PG_OPT_MAX_PER_HOST, PG_OPT_NO_PROBE, PG_OPT_PLUGIN_DIR,
+	PG_OPT_COMMON_END
+};
+#define PG_CLI_COMMON_LONGOPTS                                                   \
+	{ "config", required_argument, NULL, PG_OPT_CONFIG },                    \
+	{ "dns-server", required_argument, NULL, PG_OPT_DNS_SERVER },            \
+	{ "ca-file", required_argument, NULL, PG_OPT_CA_FILE },                  \
+	{ "timeout-ms", required_argument, NULL, PG_OPT_TIMEOUT },               \
+	{ "retries", required_argument, NULL, PG_OPT_RETRIES },                  \
+	{ "max-inflight", required_argument, NULL, PG_OPT_MAX_INFLIGHT },        \
+	{ "max-per-host", required_argument, NULL, PG_OPT_MAX_PER_HOST },        \
+	{ "no-probe", no_argument, NULL, PG_OPT_NO_PROBE },                      \
+	{ "plugin-dir", required_argument, NULL, PG_OPT_PLUGIN_DIR }
+
+extern const char pg_cli_common_help[];
+
+void pg_cli_common_init(struct pg_cli_common *c);
+/* Handle one shared option; false with a message on stderr for a bad value. */
+bool pg_cli_common_opt(struct pg_cli_common *c, int code, const char *arg);
+/* Load the config file and lay the command line over it. NULL -> exit 2. */
+struct pg_config *pg_cli_load_config(const struct pg_cli_common *c);
+void pg_cli_common_clear(struct pg_cli_common *c);
+/* "portgate: CMD: msg. Try 'portgate CMD --help'." and return PG_EXIT_USAGE */
+int pg_cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A live "scanned N/M" line on stderr, only for a terminal. */
+void pg_cli_progress(size_t done, size_t total, void *ud);

@@ -1,0 +1,265 @@
+/* cli_check.c - `portgate check`: manifest -> resolve -> scan -> policy -> evidence. */
+#include "config.h"
+#include "cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report/evidence.h"
+#include "util/log.h"
+#include "manifest/manifest.h"
+#include "pipeline.h"
+#include "plugin/plugin_host.h"
+#include "policy/policy.h"
+#include "report/report_text.h"
+
+static const char check_usage[] =
+	"Usage: portgate check -m MANIFEST [OPTIONS]\n"
+	"\n"
+	"Resolve and scan every asset of MANIFEST, decide with the policy, write the evidence\n"
+	"and print one line per asset with its verdict, then its findings.\n"
+	"\n"
+	"  -m, --manifest FILE        asset manifest (YAML or JSON)\n"
+	"  -o, --out FILE             write the full evidence JSON here (atomically)\n"
+	"      --mode MODE            enforce (default: failures fail the build) or monitor\n"
+	"                             (report everything, never exit 1)\n"
+	"      --shard I/N            check only the I-th of N stable slices of the manifest\n"
+	"      --skip-cache           do not use cached enrichment results\n"
+	"  -q, --quiet                print nothing on stdout (exit code and --out only)\n"
+	"  -v, --verbose              more diagnostics on stderr (repeatable)\n"
+	"  -h, --help                 this help\n"
+	"%s"
+	"\n"
+	"Exit status: 0 pass (or monitor mode); 1 policy failed; 2 usage, manifest or config\n"
+	"error; 3 a target could not be resolved or scanned and nothing failed.\n";
+
+struct check_args {
+	const char *manifest, *out;
+	enum pg_mode mode;
+	unsigned shard_i, shard_n; /* 1-based; 0 = no sharding */
+	bool skip_cache, quiet;
+};
+
+static bool parse_shard(const char *s, struct check_args *a)
+{
+	const char *slash = strchr(s, '/');
+	unsigned long i, n;
+	char buf[32];
+
+	if (!slash || (size_t)(slash - s) >= sizeof(buf))
+		return false;
+	memcpy(buf, s, (size_t)(slash - s));
+	buf[slash - s] = '\0';
+	if (!pg_parse_ulong(buf, 100000, &i) || !pg_parse_ulong(slash + 1, 100000, &n) || !i || i > n)
+		return false;
+	a->shard_i = (unsigned)i;
+	a->shard_n = (unsigned)n;
+	return true;
+}
+
+static int parse(int argc, char **argv, struct check_args *a, struct pg_cli_common *c)
+{
+	static const struct option longopts[] = {
+		{ "manifest", required_argument, NULL, 'm' },
+		{ "out", required_argument, NULL, 'o' },
+		{ "mode", required_argument, NULL, 'M' },
+		{ "shard", required_argument, NULL, 'S' },
+		{ "skip-cache", no_argument, NULL, 'K' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		PG_CLI_COMMON_LONGOPTS,
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "m:o:qvh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'm': a->manifest = optarg; break;
+		case 'o': a->out = optarg; break;
+		case 'M':
+			if (!strcmp(optarg, "enforce"))
+				a->mode = PG_MODE_ENFORCE;
+			else if (!strcmp(optarg, "monitor"))
+				a->mode = PG_MODE_MONITOR;
+			else
+				return pg_cli_usage_error("check", "--mode: expected enforce or monitor, got '%s'", optarg);
+			break;
+		case 'S':
+			if (!parse_shard(optarg, a))
+				return pg_cli_usage_error("check", "--shard: expected I/N with 1 <= I <= N, got '%s'", optarg);
+			break;
+		case 'K': a->skip_cache = true; break;
+		case 'q': a->quiet = true; break;
+		case 'v': if (pg_log_threshold < PG_LOG_DEBUG) pg_log_threshold++; break;
+		case 'h': printf(check_usage, pg_cli_common_help); return PG_EXIT_PASS;
+		default:
+			if (ch >= PG_OPT_CONFIG && ch < PG_OPT_COMMON_END) {
+				if (!pg_cli_common_opt(c, ch, optarg))
+					return PG_EXIT_USAGE;
+				break;
+			}
+			return pg_cli_usage_error("check", "unknown option");
+		}
+	}
+	if (optind < argc)
+		return pg_cli_usage_error("check", "unexpected argument '%s'", argv[optind]);
+	if (!a->manifest)
+		return pg_cli_usage_error("check", "--manifest is required");
+	return -1;
+}
+
+/* Stable shard membership: a hash of the asset's identity, not its position,
+ * so adding an asset does not reshuffle the others. */
+static bool in_shard(const struct pg_asset *as, const struct check_args *a)
+{
+	char hex[65];
+	char *id;
+	unsigned long h;
+
+	if (!a->shard_n)
+		return true;
+	id = pg_xasprintf("%s\n%s", as->name, as->target);
+	pg_sha256_hex(id, strlen(id), hex);
+	free(id);
+	hex[8] = '\0';
+	h = strtoul(hex, NULL, 16);
+	return h % a->shard_n == a->shard_i - 1;
+}
+
+static json_t *asset_json(const struct pg_asset *as, const struct pg_job *j)
+{
+	struct pg_asset_outcome o = { as, &j->res, j->scans, j->nscans };
+	bool unchecked;
+	json_t *a = json_object(), *findings = pg_policy_evaluate(&o, &unchecked), *more;
+
+	json_object_set_new(a, "name", json_string(as->name));
+	json_object_set_new(a, "target", json_string(as->target));
+	json_object_set_new(a, "line", json_integer(as->line));
+	json_object_set(a, "manifest", as->fields); /* shared: the manifest outlives the report */
+	json_object_set_new(a, "resolution", pg_evidence_resolution(&j->res));
+	/* "scan" keeps the API shape (one ip); further addresses follow it */
+	if (j->nscans)
+		json_object_set_new(a, "scan", pg_evidence_scan(&j->scans[0], as->target,
+								pg_job_scan_wall_ms(j, 0)));
+	if (j->nscans > 1) {
+		more = json_array();
+		for (size_t k = 1; k < j->nscans; k++)
+			json_array_append_new(more, pg_evidence_scan(&j->scans[k], as->target,
+								     pg_job_scan_wall_ms(j, k)));
+		json_object_set_new(a, "additionalScans", more);
+	}
+	json_object_set_new(a, "couldNotCheck", json_boolean(unchecked));
+	json_object_set_new(a, "findings", findings);
+	return a;
+}
+
+struct run {
+	struct pg_manifest *m;
+	struct pg_plugin_host *host;
+	const struct pg_asset **assets; /* borrowed from m: the shard's assets */
+	size_t n;
+	struct pg_job *jobs;
+};
+
+static int check(const struct check_args *a, struct pg_config *cfg, struct run *r)
+{
+	uint64_t wall0 = pg_wall_ms(), t0 = pg_now_ms();
+	enum pg_mode mode = a->mode ? a->mode : r->m->mode ? r->m->mode : PG_MODE_ENFORCE;
+	json_t *report = pg_evidence_report_new(a->manifest, wall0), *assets;
+	char err[256];
+	int code, w;
+
+	for (size_t i = 0; i < r->n; i++) {
+		r->jobs[i].target = r->assets[i]->target;
+		r->jobs[i].ports = &r->assets[i]->candidates;
+		r->jobs[i].tls_ports = &r->assets[i]->tls_ports;
+	}
+	if (pg_pipeline_run(r->jobs, r->n, cfg, !a->quiet, err, sizeof(err)) < 0) {
+		fprintf(stderr, "portgate: check: %s\n", err);
+		json_decref(report);
+		return PG_EXIT_UNCHECKED;
+	}
+	assets = json_object_get(report, "assets");
+	for (size_t i = 0; i < r->n; i++)
+		json_array_append_new(assets, asset_json(r->assets[i], &r->jobs[i]));
+	/* First pass drops findings whose action is pass, so enrichers only see
+	 * what matters; the second maps the findings enrichers added. */
+	pg_policy_finalize(r->m, r->assets, mode, report);
+	pg_enrich_report(r->host, report, a->skip_cache);
+	code = pg_policy_finalize(r->m, r->assets, mode, report);
+	json_object_set_new(json_object_get(report, "run"), "durationMs",
+			    json_integer((json_int_t)(pg_now_ms() - t0)));
+	if (a->out && (w = pg_evidence_write(report, a->out)) < 0) {
+		fprintf(stderr, "portgate: cannot write evidence to %s: %s\n", a->out, strerror(-w));
+		if (code == PG_EXIT_PASS) /* the artifact is part of the check; a failure stays 1 */
+			code = PG_EXIT_UNCHECKED;
+	}
+	if (!a->quiet)
+		pg_report_text(report, stdout, pg_want_color(stdout));
+	fflush(stdout);
+	/* Notify after the evidence is safe on disk: undeliverable ones wait in the outbox. */
+	int waiting = pg_notify_report(r->host, report);
+	if (waiting > 0)
+		pg_warn("%d notification%s could not be delivered and wait in the outbox "
+			"('portgate outbox list')", waiting, waiting == 1 ? "" : "s");
+	json_decref(report);
+	return code;
+}
+
+static struct pg_manifest *load_manifest(const char *path)
+{
+	struct pg_diag diag = { 0 };
+	struct pg_manifest *m = pg_manifest_load(path, &diag);
+
+	if (!m)
+		pg_diag_print(&diag, stderr);
+	pg_diag_clear(&diag);
+	return m;
+}
+
+/* Every plugin is loaded and every instance created before any thread starts. */
+static struct pg_plugin_host *load_plugins(const struct pg_config *cfg, const struct pg_cli_common *c)
+{
+	struct pg_diag diag = { 0 };
+	struct pg_plugin_host *h = pg_plugin_host_new(cfg, c->plugin_dirs, c->nplugin_dirs, &diag);
+
+	if (!h)
+		pg_diag_print(&diag, stderr);
+	pg_diag_clear(&diag);
+	return h;
+}
+
+int pg_cmd_check(int argc, char **argv)
+{
+	struct check_args a = { 0 };
+	struct pg_cli_common c;
+	struct pg_config *cfg = NULL;
+	struct run r = { 0 };
+	int code;
+
+	pg_cli_common_init(&c);
+	code = parse(argc, argv, &a, &c); /* -1: go on; else the exit code */
+	if (code < 0 && (!(r.m = load_manifest(a.manifest)) || !(cfg = pg_cli_load_config(&c)) ||
+			 !(r.host = load_plugins(cfg, &c))))
+		code = PG_EXIT_USAGE;
+	if (code < 0) {
+		r.assets = pg_xcalloc(r.m->nassets, sizeof(*r.assets));
+		for (size_t i = 0; i < r.m->nassets; i++)
+			if (in_shard(&r.m->assets[i], &a))
+				r.assets[r.n++] = &r.m->assets[i];
+		r.jobs = pg_xcalloc(r.n ? r.n : 1, sizeof(*r.jobs));
+		code = check(&a, cfg, &r);
+		for (size_t i = 0; i < r.n; i++)
+			pg_job_clear(&r.jobs[i]);
+	}
+	free(r.jobs);
+	free(r.assets);
+	pg_plugin_host_free(r.host);
+	pg_manifest_free(r.m);
+	pg_config_free(cfg);
+	pg_cli_common_clear(&c);
+	return code;
+}

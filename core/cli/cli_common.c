@@ -1,0 +1,143 @@
+/* cli_common.c - options shared by `check` and `scan`. */
+#include "config.h"
+#include "cli.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util/log.h"
+#include "resolve/resolve.h"
+
+const char pg_cli_common_help[] =
+	"      --config FILE        settings file (default: $PORTGATE_CONFIG, else built-in)\n"
+	"      --dns-server H:P     resolve through this DNS server instead of the system's\n"
+	"      --ca-file FILE       extra CA certificates trusted for TLS checks\n"
+	"      --timeout-ms N       longest wait for one connect attempt (default 1000; shorter\n"
+	"                           once round-trip times are measured)\n"
+	"      --retries N          extra attempts for unanswered ports (default 1)\n"
+	"      --max-inflight N     sockets in flight at once (default: from the fd limit)\n"
+	"      --max-per-host N     fixed cap on sockets in flight per address (default: adaptive)\n"
+	"      --no-probe           only connect: no banner, HTTP or TLS probes\n"
+	"      --plugin-dir DIR     also load plugins from DIR (repeatable)\n";
+
+void pg_cli_common_init(struct pg_cli_common *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->timeout_ms = c->retries = c->max_inflight = c->max_per_host = -1;
+}
+
+void pg_cli_common_clear(struct pg_cli_common *c)
+{
+	free(c->plugin_dirs);
+	c->plugin_dirs = NULL;
+	c->nplugin_dirs = 0;
+}
+
+int pg_cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "portgate: %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'portgate %s --help'.\n", cmd);
+	return PG_EXIT_USAGE;
+}
+
+static bool int_arg(const char *name, const char *arg, unsigned long min, unsigned long max, int *out)
+{
+	unsigned long v;
+
+	if (!pg_parse_ulong(arg, max, &v) || v < min) {
+		fprintf(stderr, "portgate: --%s: expected an integer from %lu to %lu, got '%s'\n", name,
+			min, max, arg);
+		return false;
+	}
+	*out = (int)v;
+	return true;
+}
+
+bool pg_cli_common_opt(struct pg_cli_common *c, int code, const char *arg)
+{
+	switch (code) {
+	case PG_OPT_CONFIG: c->config_path = arg; return true;
+	case PG_OPT_DNS_SERVER: c->dns_server = arg; return true;
+	case PG_OPT_CA_FILE: c->ca_file = arg; return true;
+	case PG_OPT_TIMEOUT: return int_arg("timeout-ms", arg, 10, 60000, &c->timeout_ms);
+	case PG_OPT_RETRIES: return int_arg("retries", arg, 0, 10, &c->retries);
+	case PG_OPT_MAX_INFLIGHT: return int_arg("max-inflight", arg, 1, 1000000, &c->max_inflight);
+	case PG_OPT_MAX_PER_HOST: return int_arg("max-per-host", arg, 1, 1000000, &c->max_per_host);
+	case PG_OPT_NO_PROBE: c->no_probe = true; return true;
+	case PG_OPT_PLUGIN_DIR:
+		c->plugin_dirs = pg_xrealloc(c->plugin_dirs, (c->nplugin_dirs + 1) * sizeof(char *));
+		c->plugin_dirs[c->nplugin_dirs++] = (char *)arg;
+		return true;
+	}
+	return false;
+}
+
+static void replace(char **dst, const char *src)
+{
+	if (!src)
+		return;
+	free(*dst);
+	*dst = pg_xstrdup(src);
+}
+
+struct pg_config *pg_cli_load_config(const struct pg_cli_common *c)
+{
+	struct pg_diag diag = { 0 };
+	struct pg_config *cfg = pg_config_load(c->config_path, &diag);
+
+	if (!cfg) {
+		pg_diag_print(&diag, stderr);
+		pg_diag_clear(&diag);
+		return NULL;
+	}
+	replace(&cfg->dns_server, c->dns_server);
+	replace(&cfg->ca_file, c->ca_file);
+	cfg->scan.probe_opts.ca_file = cfg->ca_file;
+	if (c->timeout_ms >= 0)
+		cfg->scan.timeout_ms = c->timeout_ms;
+	if (c->retries >= 0)
+		cfg->scan.retries = c->retries;
+	if (c->max_inflight >= 0)
+		cfg->scan.max_inflight = c->max_inflight;
+	if (c->max_per_host >= 0)
+		cfg->scan.max_per_host = c->max_per_host;
+	if (c->no_probe)
+		cfg->scan.probe = false;
+	char err[256];
+	if (cfg->dns_server && !pg_resolve_server_check(cfg->dns_server, err, sizeof(err))) {
+		fprintf(stderr, "portgate: DNS server '%s': %s\n", cfg->dns_server, err);
+		pg_config_free(cfg);
+		return NULL;
+	}
+	if (cfg->ca_file && access(cfg->ca_file, R_OK) != 0) {
+		fprintf(stderr, "portgate: CA file %s cannot be read\n", cfg->ca_file);
+		pg_config_free(cfg);
+		return NULL;
+	}
+	return cfg;
+}
+
+void pg_cli_progress(size_t done, size_t total, void *ud)
+{
+	static uint64_t first_ms;
+	static bool shown;
+	uint64_t now = pg_now_ms();
+
+	(void)ud;
+	if (!first_ms)
+		first_ms = now;
+	if (now - first_ms < 1000 && !shown)
+		return; /* short runs stay quiet */
+	shown = done != total;
+	fprintf(stderr, "\rportgate: scanned %zu/%zu ports", done, total);
+	if (done == total)
+		fputs("\r\033[K", stderr);
+	fflush(stderr);
+}

@@ -1,0 +1,323 @@
+/* cli_plugins.c - `portgate plugins`, `portgate plugin-check`, `portgate outbox`. */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "util/log.h"
+#include "plugin/notify.h"
+#include "plugin/outbox.h"
+#include "plugin/plugin_int.h" /* lists modules: needs their descriptors */
+#include "config/settings.h"
+
+#define PG_STR2(x) #x
+#define PG_STR(x) PG_STR2(x)
+#define PG_ABI_TEXT PG_STR(PG_PLUGIN_ABI_MAJOR) "." PG_STR(PG_PLUGIN_ABI_MINOR)
+
+struct plug_args {
+	struct pg_cli_common common; /* --config and --plugin-dir, as check takes them */
+	bool json, all;
+	int first_arg; /* index of the first non-option argument */
+};
+
+static const struct option long_opts[] = {
+	{ "config", required_argument, NULL, 'c' },
+	{ "plugin-dir", required_argument, NULL, 'P' },
+	{ "json", no_argument, NULL, 'j' },
+	{ "all", no_argument, NULL, 'a' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* argv[0] is the subcommand. Returns 0, 1 for --help, -1 on usage error. */
+static int parse_args(int argc, char **argv, struct plug_args *a)
+{
+	int ch;
+
+	memset(a, 0, sizeof(*a));
+	pg_cli_common_init(&a->common);
+	optind = 0; /* glibc: full re-initialisation (main may have used getopt) */
+	while ((ch = getopt_long(argc, argv, "c:P:jav", long_opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': a->common.config_path = optarg; break;
+		case 'P': pg_cli_common_opt(&a->common, PG_OPT_PLUGIN_DIR, optarg); break;
+		case 'j': a->json = true; break;
+		case 'a': a->all = true; break;
+		case 'v':
+			if (pg_log_threshold < PG_LOG_DEBUG)
+				pg_log_threshold++;
+			break;
+		case 'h': return 1;
+		default: return -1;
+		}
+	}
+	a->first_arg = optind;
+	return 0;
+}
+
+static void usage(const char *cmd, FILE *out)
+{
+	if (!strcmp(cmd, "plugins"))
+		fputs("usage: portgate plugins [--config FILE] [--plugin-dir DIR]... [--json]\n"
+		      "List loadable plugins with version, ABI, kind and options.\n", out);
+	else if (!strcmp(cmd, "plugin-check"))
+		fputs("usage: portgate plugin-check [--json] FILE.so...\n"
+		      "Load each plugin and validate its descriptor; exit 0 when all are valid, 2 otherwise.\n",
+		      out);
+	else
+		fputs("usage: portgate outbox list [--config FILE] [--json]\n"
+		      "       portgate outbox flush [--config FILE] [--plugin-dir DIR]... [--all]\n"
+		      "list shows notifications waiting for delivery; flush delivers them\n"
+		      "(--all: also those a receiver rejected). flush exits 0 when the outbox is\n"
+		      "empty afterwards, 1 when some remain, 2 on a configuration error.\n",
+		      out);
+}
+
+
+/* ---- plugins / plugin-check ------------------------------------------- */
+
+static json_t *module_json(const struct pg_module *m)
+{
+	const struct pg_plugin *d = &m->desc;
+	json_t *opts = json_array();
+
+	for (size_t i = 0; d->options && d->options[i].name; i++) {
+		const struct pg_plugin_option *o = &d->options[i];
+		json_array_append_new(opts, json_pack("{s:s, s:s, s:s*, s:b, s:s*}", "name", o->name,
+						      "type", pg_option_type_name(o->type), "default",
+						      o->def, "required", o->required != 0, "help",
+						      o->help));
+	}
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:o}", "name", d->name,
+			 "version", d->version, "kind", pg_plugin_kind_name(d->kind),
+			 "description", d->description, "abi",
+			 m->orig_size < sizeof(struct pg_plugin) ? "1.0 (older, smaller descriptor)"
+								 : PG_ABI_TEXT,
+			 "threadModel", d->thread_model == PG_THREAD_PARALLEL ? "parallel" : "serialize",
+			 "path", m->path, "cacheTtlSeconds", (json_int_t)d->cache_ttl_s,
+			 "descriptorSize", (json_int_t)m->orig_size, "options", opts);
+}
+
+static void print_module(const struct pg_module *m, FILE *out)
+{
+	const struct pg_plugin *d = &m->desc;
+
+	fprintf(out, "%s %s  %s, ABI %u.%u, %s%s\n  %s\n  file: %s\n", d->name, d->version,
+		pg_plugin_kind_name(d->kind), m->desc.abi_major, m->desc.abi_minor,
+		d->thread_model == PG_THREAD_PARALLEL ? "parallel" : "serialized",
+		d->kind == PG_PLUGIN_NOTIFIER
+			? (d->notify_mode == PG_NOTIFY_PER_FINDING ? ", one event per finding"
+								   : ", one event per report")
+			: "",
+		d->description, m->path);
+	if (!d->options || !d->options[0].name)
+		fputs("  options: none\n", out);
+	else
+		fputs("  options:\n", out);
+	for (size_t i = 0; d->options && d->options[i].name; i++) {
+		const struct pg_plugin_option *o = &d->options[i];
+		char attr[160] = "";
+
+		if (o->required)
+			snprintf(attr, sizeof(attr), "required; ");
+		else if (o->def)
+			snprintf(attr, sizeof(attr), "default %s; ", o->def);
+		fprintf(out, "    %-16s %-10s %s%s\n", o->name, pg_option_type_name(o->type), attr,
+			o->help ? o->help : "");
+	}
+}
+
+static int list_modules(struct pg_plugin_host *h, bool as_json)
+{
+	json_t *arr;
+
+	if (as_json) {
+		arr = json_array();
+		for (size_t i = 0; i < h->nmods; i++)
+			json_array_append_new(arr, module_json(h->mods[i]));
+		json_dumpf(arr, stdout, JSON_INDENT(2));
+		fputc('\n', stdout);
+		json_decref(arr);
+		return 0;
+	}
+	if (h->nmods == 0)
+		puts("no plugins found");
+	for (size_t i = 0; i < h->nmods; i++) {
+		if (i)
+			putchar('\n');
+		print_module(h->mods[i], stdout);
+	}
+	return 0;
+}
+
+int pg_cmd_plugins(int argc, char **argv)
+{
+	struct pg_diag diag = { 0 };
+	struct plug_args a;
+	struct pg_config *cfg = NULL;
+	struct pg_plugin_host *h;
+	char **dirs;
+	size_t n = 0;
+	int rc = parse_args(argc, argv, &a);
+
+	if (rc != 0 || a.first_arg < argc) {
+		usage("plugins", rc == 1 ? stdout : stderr);
+		pg_cli_common_clear(&a.common);
+		return rc == 1 ? PG_EXIT_PASS : PG_EXIT_USAGE;
+	}
+	/* the same settings checks as `check`; prints its own errors */
+	if (a.common.config_path && !(cfg = pg_cli_load_config(&a.common))) {
+		rc = PG_EXIT_USAGE;
+		goto out;
+	}
+	/* Only load (no instances): listing must work with an incomplete config. */
+	dirs = pg_xcalloc(a.common.nplugin_dirs + (cfg ? cfg->nplugin_dirs : 0) + 2, sizeof(char *));
+	for (size_t i = 0; i < a.common.nplugin_dirs; i++)
+		dirs[n++] = a.common.plugin_dirs[i];
+	for (size_t i = 0; cfg && i < cfg->nplugin_dirs; i++)
+		dirs[n++] = cfg->plugin_dirs[i];
+	dirs[n++] = (char *)PG_PLUGINDIR;
+	h = pg_plugin_host_empty();
+	pg_plugin_load_dirs(h, dirs, n - (access(PG_PLUGINDIR, F_OK) == 0 ? 0 : 1), &diag);
+	free(dirs);
+	list_modules(h, a.json);
+	pg_plugin_host_free(h);
+	pg_diag_print(&diag, stderr);
+	rc = diag.n ? PG_EXIT_USAGE : PG_EXIT_PASS;
+out:
+	pg_diag_clear(&diag);
+	pg_config_free(cfg);
+	pg_cli_common_clear(&a.common);
+	return rc;
+}
+
+int pg_cmd_plugin_check(int argc, char **argv)
+{
+	struct pg_diag diag = { 0 };
+	struct plug_args a;
+	struct pg_plugin_host *h;
+	int rc = parse_args(argc, argv, &a);
+
+	if (rc != 0 || a.first_arg >= argc) {
+		usage("plugin-check", rc == 1 ? stdout : stderr);
+		pg_cli_common_clear(&a.common);
+		return rc == 1 ? PG_EXIT_PASS : PG_EXIT_USAGE;
+	}
+	h = pg_plugin_host_empty();
+	for (int i = a.first_arg; i < argc; i++) {
+		size_t before = diag.n;
+		struct pg_module *m = pg_plugin_load_file(h, argv[i], &diag);
+		if (m && !a.json)
+			printf("%s: ok: %s %s, %s, ABI %u.%u, descriptor %zu bytes%s\n", argv[i],
+			       m->desc.name, m->desc.version, pg_plugin_kind_name(m->desc.kind),
+			       m->desc.abi_major, m->desc.abi_minor, m->orig_size,
+			       m->orig_size < sizeof(struct pg_plugin) ? " (older, accepted)" : "");
+		else if (!m && diag.n == before)
+			pg_diag_add(&diag, argv[i], 0, "not loadable");
+	}
+	if (a.json)
+		list_modules(h, true);
+	pg_diag_print(&diag, stderr);
+	rc = diag.n ? PG_EXIT_USAGE : PG_EXIT_PASS;
+	pg_plugin_host_free(h);
+	pg_diag_clear(&diag);
+	pg_cli_common_clear(&a.common);
+	return rc;
+}
+
+/* ---- outbox ----------------------------------------------------------- */
+
+static int outbox_list(const struct pg_config *cfg, bool as_json)
+{
+	size_t n;
+	struct pg_outbox_entry *e = pg_outbox_load(cfg->state_dir, &n);
+	json_t *arr = json_array();
+
+	for (size_t i = 0; i < n; i++) {
+		json_t *d = e[i].doc, *ev = json_object_get(d, "event");
+		size_t nf = json_is_array(json_object_get(ev, "findings"))
+				    ? json_array_size(json_object_get(ev, "findings"))
+				    : 1;
+		char when[32];
+
+		pg_iso8601_ms((uint64_t)json_integer_value(json_object_get(d, "createdAt")), when);
+		if (as_json) {
+			json_array_append_new(arr, json_pack("{s:O, s:O, s:s, s:O, s:O, s:O*, s:I}",
+				"id", json_object_get(d, "id"), "instance", json_object_get(d, "instance"),
+				"createdAt", when, "attempts", json_object_get(d, "attempts"),
+				"status", json_object_get(d, "status"), "lastError",
+				json_object_get(d, "lastError"), "findings", (json_int_t)nf));
+			continue;
+		}
+		printf("%s  %-12s %s  %-7s attempts=%lld findings=%zu%s%s\n",
+		       json_string_value(json_object_get(d, "id")),
+		       json_string_value(json_object_get(d, "instance")), when,
+		       json_string_value(json_object_get(d, "status")),
+		       (long long)json_integer_value(json_object_get(d, "attempts")), nf,
+		       json_object_get(d, "lastError") ? "  last error: " : "",
+		       json_string_value(json_object_get(d, "lastError"))
+			       ? json_string_value(json_object_get(d, "lastError"))
+			       : "");
+	}
+	if (as_json) {
+		json_dumpf(arr, stdout, JSON_INDENT(2));
+		fputc('\n', stdout);
+	} else if (n == 0) {
+		printf("outbox empty (%s/outbox)\n", cfg->state_dir ? cfg->state_dir : "-");
+	}
+	json_decref(arr);
+	pg_outbox_entries_free(e, n);
+	return PG_EXIT_PASS;
+}
+
+static int outbox_flush(const struct pg_config *cfg, const struct plug_args *a,
+			struct pg_diag *diag)
+{
+	struct pg_plugin_host *h = pg_plugin_host_new(cfg, a->common.plugin_dirs, a->common.nplugin_dirs, diag);
+	int left;
+
+	if (!h) {
+		pg_diag_print(diag, stderr);
+		return PG_EXIT_USAGE;
+	}
+	left = pg_notify_flush_outbox(h, a->all);
+	pg_plugin_host_free(h);
+	if (left)
+		fprintf(stderr, "portgate: %d notification%s still in the outbox\n", left,
+			left == 1 ? "" : "s");
+	return left ? PG_EXIT_POLICY : PG_EXIT_PASS;
+}
+
+int pg_cmd_outbox(int argc, char **argv)
+{
+	struct pg_diag diag = { 0 };
+	struct pg_config *cfg;
+	struct plug_args a;
+	const char *verb = NULL;
+	int rc = parse_args(argc, argv, &a);
+
+	/* getopt permuted the verb behind the options. */
+	if (rc == 0 && a.first_arg == argc - 1)
+		verb = argv[a.first_arg];
+	if (!verb || (strcmp(verb, "list") && strcmp(verb, "flush"))) {
+		usage("outbox", rc == 1 ? stdout : stderr);
+		pg_cli_common_clear(&a.common);
+		return rc == 1 ? PG_EXIT_PASS : PG_EXIT_USAGE;
+	}
+	cfg = pg_cli_load_config(&a.common); /* the same settings checks as `check` */
+	if (!cfg)
+		rc = PG_EXIT_USAGE;
+	else if (!strcmp(verb, "list"))
+		rc = outbox_list(cfg, a.json);
+	else
+		rc = outbox_flush(cfg, &a, &diag);
+	pg_config_free(cfg);
+	pg_diag_clear(&diag);
+	pg_cli_common_clear(&a.common);
+	return rc;
+}

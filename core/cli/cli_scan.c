@@ -1,0 +1,171 @@
+/* cli_scan.c - `portgate scan`: the raw scan JSON, no manifest, no policy. */
+#include "config.h"
+#include "cli.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report/evidence.h"
+#include "util/log.h"
+#include "pipeline.h"
+
+static const char scan_usage[] =
+	"Usage: portgate scan --target HOST [--target HOST...] [--ports LIST] [OPTIONS]\n"
+	"\n"
+	"Scan TCP ports of HOST and print the result as JSON in the /v1-port-scanner shape\n"
+	"(target, ip, scanId, timestamp, scanDurationMs, ports[], summary). No policy is applied.\n"
+	"Every address HOST resolves to is scanned. With several targets or addresses the output\n"
+	"is a JSON array, one object per address (an unresolved target: one object with \"error\").\n"
+	"\n"
+	"  -t, --target HOST          hostname, IPv4 or IPv6 address (only scan what you own)\n"
+	"  -p, --ports LIST           ports and ranges, e.g. 80,443,8000-8100\n"
+	"                             (default: the built-in list of commonly exposed ports)\n"
+	"      --tls-ports LIST       ports that must speak TLS (default: well-known TLS ports)\n"
+	"      --compact              one-line JSON\n"
+	"  -h, --help                 this help\n"
+	"\n"
+	"Exit status: 0 scanned; 2 usage error; 3 a target could not be resolved or scanned.\n";
+
+struct scan_args {
+	const char **targets; /* borrowed argv strings */
+	size_t ntargets;
+	struct pg_portlist ports, tls_ports;
+	bool compact;
+};
+
+static int parse(int argc, char **argv, struct scan_args *a, struct pg_cli_common *c)
+{
+	static const struct option longopts[] = {
+		{ "target", required_argument, NULL, 't' },
+		{ "ports", required_argument, NULL, 'p' },
+		{ "tls-ports", required_argument, NULL, 'T' },
+		{ "compact", no_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		PG_CLI_COMMON_LONGOPTS,
+		{ NULL, 0, NULL, 0 },
+	};
+	char err[256];
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "t:p:h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 't':
+			a->targets = pg_xrealloc(a->targets, (a->ntargets + 1) * sizeof(char *));
+			a->targets[a->ntargets++] = optarg;
+			break;
+		case 'p':
+		case 'T':
+			pg_ports_clear(ch == 'p' ? &a->ports : &a->tls_ports); /* last one wins */
+			if (!pg_ports_parse(optarg, ch == 'p' ? &a->ports : &a->tls_ports, err, sizeof(err)))
+				return pg_cli_usage_error("scan", "--%s: %s", ch == 'p' ? "ports" : "tls-ports", err);
+			break;
+		case 'c': a->compact = true; break;
+		case 'h': fputs(scan_usage, stdout); return PG_EXIT_PASS;
+		default:
+			if (ch >= PG_OPT_CONFIG && ch < PG_OPT_COMMON_END) {
+				if (!pg_cli_common_opt(c, ch, optarg))
+					return PG_EXIT_USAGE;
+				break;
+			}
+			return pg_cli_usage_error("scan", "unknown option");
+		}
+	}
+	if (optind < argc)
+		return pg_cli_usage_error("scan", "unexpected argument '%s'", argv[optind]);
+	if (!a->ntargets)
+		return pg_cli_usage_error("scan", "--target is required");
+	if (!a->ports.n)
+		for (size_t i = 0; i < pg_default_candidate_ports_n; i++)
+			pg_ports_add(&a->ports, pg_default_candidate_ports[i]);
+	return -1;
+}
+
+/* One object per scanned address; an unresolved target still gets one, with
+ * the reason, so every target shows up. *nobj counts objects written. */
+static int write_job(const struct pg_job *j, bool compact, size_t *nobj, int *code)
+{
+	const char *sep = compact ? "," : ",\n";
+	json_t *o;
+	int r = 0;
+
+	for (size_t k = 0; k < j->nscans && !r; k++) {
+		const struct pg_scan_target *t = &j->scans[k];
+		for (size_t i = 0; i < t->nports; i++)
+			if (t->results[i].state == PG_PORT_ERROR)
+				*code = PG_EXIT_UNCHECKED;
+		r |= (*nobj)++ && fputs(sep, stdout) < 0;
+		r |= pg_evidence_scan_write(stdout, t, j->target, pg_job_scan_wall_ms(j, k), compact);
+	}
+	if (j->nscans)
+		return r;
+	*code = PG_EXIT_UNCHECKED;
+	o = json_pack("{s:s, s:n, s:s, s:[], s:{s:i, s:i, s:i, s:i, s:i}}", "target", j->target, "ip",
+		      "error", j->res.error ? j->res.error : "not scanned", "ports", "summary",
+		      "totalScanned", 0, "open", 0, "closed", 0, "filtered", 0, "error", 0);
+	r |= (*nobj)++ && fputs(sep, stdout) < 0;
+	r |= json_dumpf(o, stdout, JSON_PRESERVE_ORDER | (compact ? JSON_COMPACT : JSON_INDENT(2)));
+	json_decref(o);
+	return r;
+}
+
+static size_t count_objects(const struct pg_job *jobs, size_t n)
+{
+	size_t total = 0;
+
+	for (size_t i = 0; i < n; i++)
+		total += jobs[i].nscans ? jobs[i].nscans : 1;
+	return total;
+}
+
+static int run(struct scan_args *a, const struct pg_config *cfg)
+{
+	struct pg_job *jobs = pg_xcalloc(a->ntargets, sizeof(*jobs));
+	char err[256];
+	int code = PG_EXIT_PASS, w = 0;
+
+	for (size_t i = 0; i < a->ntargets; i++) {
+		jobs[i].target = a->targets[i];
+		jobs[i].ports = &a->ports;
+		jobs[i].tls_ports = &a->tls_ports;
+	}
+	if (pg_pipeline_run(jobs, a->ntargets, cfg, true, err, sizeof(err)) < 0) {
+		fprintf(stderr, "portgate: scan: %s\n", err);
+		code = PG_EXIT_UNCHECKED;
+	} else {
+		/* several objects (targets or addresses): a JSON array of them */
+		bool many = count_objects(jobs, a->ntargets) > 1;
+		size_t nobj = 0;
+		w |= many && fputs("[", stdout) < 0;
+		for (size_t i = 0; i < a->ntargets; i++)
+			w |= write_job(&jobs[i], a->compact, &nobj, &code) != 0;
+		w |= (many && fputs("]", stdout) < 0) || fputs("\n", stdout) < 0 || fflush(stdout) != 0;
+		if (w) {
+			perror("portgate: scan: writing the result");
+			code = PG_EXIT_UNCHECKED;
+		}
+	}
+	for (size_t i = 0; i < a->ntargets; i++)
+		pg_job_clear(&jobs[i]);
+	free(jobs);
+	return code;
+}
+
+int pg_cmd_scan(int argc, char **argv)
+{
+	struct scan_args a = { 0 };
+	struct pg_cli_common c;
+	struct pg_config *cfg = NULL;
+	int code;
+
+	pg_cli_common_init(&c);
+	code = parse(argc, argv, &a, &c); /* -1: go on; else the exit code */
+	if (code < 0)
+		code = (cfg = pg_cli_load_config(&c)) ? run(&a, cfg) : PG_EXIT_USAGE;
+	pg_config_free(cfg);
+	pg_ports_clear(&a.ports);
+	pg_ports_clear(&a.tls_ports);
+	free(a.targets);
+	pg_cli_common_clear(&c);
+	return code;
+}

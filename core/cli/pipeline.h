@@ -1,0 +1,29 @@
+/* pipeline.h - resolve then scan a set of targets: the part `check` and `scan` share. */
+#ifndef PG_PIPELINE_H
+#define PG_PIPELINE_H
+
+#include "manifest/ports.h"
+#include "resolve/resolve.h"
+#include "scan/scan.h"
+#include "config/settings.h"
+
+struct pg_job {
+	const char *target;                 /* borrowed hostname or IP literal */
+	const struct pg_portlist *ports;    /* borrowed candidates */
+	const struct pg_portlist *tls_ports; /* borrowed, may be NULL */
+	struct pg_resolution res;           /* filled */
+	struct pg_scan_target *scans;       /* owned: one per resolved address, in res order */
+	size_t nscans;                      /* 0 when unresolved or the engine failed */
+	uint64_t wall_ms, mono_ms;          /* clocks when the engine started */
+};
+
+/* Resolve every job, then scan every address of every resolved one (a service
+ * on the second A record or on the AAAA is as exposed as on the first), all in
+ * one engine run. 0, or -1 with err when the resolver or engine could not run. */
+int pg_pipeline_run(struct pg_job *jobs, size_t n, const struct pg_config *cfg, bool progress,
+		    char *err, size_t errlen);
+void pg_job_clear(struct pg_job *j);
+/* Wall-clock start of scans[k], for the evidence timestamp. */
+uint64_t pg_job_scan_wall_ms(const struct pg_job *j, size_t k);
+
+#endif

@@ -1,0 +1,32 @@
+/* settings.h - portgate.yaml (struct pg_config): resolver, scan and probe tuning, state, plugins.
+ *
+ * Loaded with the same loader as the manifest (doc.h), so errors carry
+ * file:line. Unknown top-level keys are errors. Plugin sections (enrichers,
+ * notifiers, enrich, notify, outbox) are validated by the plugin host against
+ * each plugin's option table; settings.c only hands them over. */
+#ifndef PG_SETTINGS_H
+#define PG_SETTINGS_H
+
+#include "doc.h"
+#include "manifest/ports.h"
+#include "scan/scan.h"
+
+struct pg_config {
+	char *path;              /* owned; NULL when only built-in defaults apply */
+	struct pg_doc *doc;      /* owned; NULL without a file */
+	char *dns_server;        /* owned; NULL = system resolver */
+	int dns_timeout_ms, dns_tries;
+	struct pg_scan_opts scan;       /* scan + probe options; probe_opts.ca_file borrows ca_file */
+	char *ca_file;           /* owned, may be NULL */
+	char *state_dir;         /* owned: enrichment cache and notification outbox */
+	char **plugin_dirs;      /* owned; configured plugin directories (not including the built-in default) */
+	size_t nplugin_dirs;
+	/* Borrowed from doc, NULL when absent: for the plugin host. */
+	const struct pg_node *enrichers, *notifiers, *enrich, *notify, *outbox;
+};
+
+/* path NULL: $PORTGATE_CONFIG if set, else built-in defaults. NULL on error (diag). */
+struct pg_config *pg_config_load(const char *path, struct pg_diag *diag);
+void pg_config_free(struct pg_config *c);
+
+#endif

@@ -1,0 +1,309 @@
+/* manifest.c - load and validate the asset manifest (schema in manifest.h).
+ *
+ * Validation reports every problem it finds (up to MAX_ERRORS) rather than
+ * stopping at the first, each as "file:line: path.to.field: message", so one
+ * `portgate validate` run is enough to fix a manifest.
+ *
+ * This file drives the load: the top level, each asset, the defaults merge
+ * and duplicate assets. Field readers, ports, policy, value checks and error
+ * reporting live in the other core/manifest_*.c (map in manifest_int.h).
+ *
+ * Defaults: the `defaults` block is validated once on its own (errors name
+ * defaults.X), then each asset takes, field by field, its own value or the
+ * default one. Lists and maps replace, never merge. A null value (`owner:` or
+ * `owner: null`) means "not set", so an asset can drop a default. */
+#include "config.h"
+#include "manifest_int.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "config/doc.h"
+
+#define MANIFEST_VERSION 1
+
+static void asset_clear(struct pg_asset *a)
+{
+	free(a->name);
+	free(a->target);
+	pg_ports_clear(&a->approved);
+	pg_ports_clear(&a->candidates);
+	pg_ports_clear(&a->tls_ports);
+	free(a->environment);
+	free(a->networks);
+	free(a->asns);
+	pg_mf_free_strv(a->exp_a);
+	pg_mf_free_strv(a->exp_aaaa);
+	pg_mf_free_strv(a->exp_cname);
+	pg_mf_overrides_clear(&a->overrides);
+	json_decref(a->fields);
+	memset(a, 0, sizeof(*a));
+}
+
+/* Apply the fields of map in the order they are written (so errors come in
+ * line order), then the defaults the map does not override, quietly. */
+static void apply_fields(struct ctx *c, struct pg_asset *a, const struct pg_node *map,
+			 const char *where, const struct field_set *fs, struct port_fields *pf)
+{
+	char fwhere[128];
+	size_t i;
+	int f;
+
+	for (i = 0; i < map->n; i++) {
+		f = pg_mf_field_lookup(map->keys[i]->scalar);
+		if (f < 0 || !fs->own[f] || fs->node[f] != map->items[i] || is_null(fs->node[f]))
+			continue;
+		snprintf(fwhere, sizeof(fwhere), "%s.%s", where, pg_mf_field_name(f));
+		pg_mf_apply_field(c, a, f, fs->node[f], fwhere, pf);
+	}
+	c->quiet = true;
+	for (f = 0; f < F_COUNT; f++) {
+		if (fs->own[f] || is_null(fs->node[f]))
+			continue;
+		pg_mf_apply_field(c, a, f, fs->node[f], "defaults", pf);
+	}
+	c->quiet = false;
+}
+
+/* Candidates = ports (asset or default), else the built-in list; plus approved. */
+static void finish_ports(struct pg_asset *a, struct port_fields *pf)
+{
+	struct pg_portlist builtin = { (uint16_t *)pg_default_candidate_ports,
+				       pg_default_candidate_ports_n };
+
+	a->approved = pf->approved;
+	a->tls_ports = pf->tls;
+	if (pf->has_ports)
+		a->candidates = pf->ports;
+	else
+		pg_ports_copy(&a->candidates, &builtin);
+	pg_ports_merge(&a->candidates, &a->approved);
+	memset(pf, 0, sizeof(*pf));
+}
+
+/* Evidence readers see fields in schema order, whatever order the manifest
+ * (or the defaulting of name) produced. */
+static void order_fields(struct pg_asset *a)
+{
+	json_t *ordered = json_object();
+	int f;
+
+	for (f = 0; f < F_COUNT; f++) {
+		json_t *v = json_object_get(a->fields, pg_mf_field_name(f));
+		if (v)
+			json_object_set(ordered, pg_mf_field_name(f), v);
+	}
+	json_decref(a->fields);
+	a->fields = ordered;
+}
+
+static bool load_asset(struct ctx *c, const struct pg_node *n, size_t idx,
+		       const struct field_set *defaults, struct pg_asset *a)
+{
+	struct field_set fs = *defaults;
+	struct port_fields pf = { 0 };
+	size_t before = c->nerr;
+	char where[64];
+
+	snprintf(where, sizeof(where), "assets[%zu]", idx);
+	memset(a, 0, sizeof(*a));
+	a->line = n->line;
+	if (n->kind != PG_NODE_MAP) {
+		pg_mf_wrong_type(c, n, where, "a map with at least 'target'");
+		return false;
+	}
+	memset(fs.own, 0, sizeof(fs.own));
+	pg_mf_collect_fields(c, n, where, false, &fs);
+	a->fields = json_object();
+	apply_fields(c, a, n, where, &fs, &pf);
+	if (!a->target && is_null(fs.node[F_TARGET]))
+		pg_mf_err(c, n, where, "missing required field 'target'");
+	if (!a->name && a->target) {
+		a->name = pg_xstrdup(a->target);
+		json_object_set_new(a->fields, "name", json_string(a->name));
+	}
+	order_fields(a);
+	finish_ports(a, &pf);
+	return c->nerr == before;
+}
+
+/* Duplicate assets (same target, case-insensitive, and same name) found by
+ * sorting, so 10,000 assets cost n log n comparisons. */
+struct asset_ref {
+	const struct pg_asset *a;
+	size_t idx;
+};
+
+static int cmp_asset_ref(const void *x, const void *y)
+{
+	const struct asset_ref *p = x, *q = y;
+	int r = strcasecmp(p->a->target, q->a->target);
+
+	if (!r)
+		r = strcmp(p->a->name, q->a->name);
+	if (!r)
+		r = p->idx < q->idx ? -1 : p->idx > q->idx;
+	return r;
+}
+
+static void check_duplicate_assets(struct ctx *c, const struct pg_asset *assets, size_t n)
+{
+	struct asset_ref *refs = pg_xmalloc((n ? n : 1) * sizeof(*refs)); /* freed below */
+	size_t i, m = 0;
+
+	for (i = 0; i < n; i++)
+		if (assets[i].target && assets[i].name)
+			refs[m++] = (struct asset_ref){ &assets[i], i };
+	qsort(refs, m, sizeof(*refs), cmp_asset_ref);
+	for (i = 1; i < m; i++) {
+		struct asset_ref *first = &refs[i - 1], *dup = &refs[i];
+		char where[64];
+		struct pg_node at = { .line = dup->a->line };
+
+		if (strcasecmp(first->a->target, dup->a->target) || strcmp(first->a->name, dup->a->name))
+			continue;
+		snprintf(where, sizeof(where), "assets[%zu]", dup->idx);
+		pg_mf_err(c, &at, where,
+			  "duplicate asset '%s' (target %s), first defined at line %d (assets[%zu])",
+			  dup->a->name, dup->a->target, first->a->line, first->idx);
+		*dup = *first; /* a third copy also points at the first one */
+	}
+	free(refs);
+}
+
+/* ---- top level -------------------------------------------------------- */
+
+static void load_defaults(struct ctx *c, const struct pg_node *n, struct field_set *fs)
+{
+	struct pg_asset scratch = { 0 };
+	struct port_fields pf = { 0 };
+
+	if (n->kind != PG_NODE_MAP) {
+		pg_mf_wrong_type(c, n, "defaults", "a map of asset fields");
+		return;
+	}
+	/* Validate each default once, into a scratch asset, with errors naming
+	 * defaults.X; assets then re-apply them quietly. */
+	pg_mf_collect_fields(c, n, "defaults", true, fs);
+	scratch.fields = json_object();
+	apply_fields(c, &scratch, n, "defaults", fs, &pf);
+	finish_ports(&scratch, &pf);
+	asset_clear(&scratch);
+}
+
+static void load_version(struct ctx *c, const struct pg_node *n)
+{
+	unsigned long v;
+
+	if (!pg_node_uint(n, ULONG_MAX, &v))
+		pg_mf_wrong_type(c, n, "version", "the number 1");
+	else if (v != MANIFEST_VERSION)
+		pg_mf_err(c, n, "version", "unsupported version %lu (this portgate reads version %d)",
+			  v, MANIFEST_VERSION);
+}
+
+static void load_assets(struct ctx *c, const struct pg_node *n, const struct field_set *defaults,
+			struct pg_manifest *m)
+{
+	size_t i;
+
+	if (n->kind != PG_NODE_SEQ) {
+		pg_mf_wrong_type(c, n, "assets", "a list of assets");
+		return;
+	}
+	if (n->n == 0) {
+		pg_mf_err(c, n, "assets", "the list is empty; a manifest needs at least one asset");
+		return;
+	}
+	m->assets = pg_xcalloc(n->n, sizeof(*m->assets));
+	for (i = 0; i < n->n; i++)
+		load_asset(c, n->items[i], i, defaults, &m->assets[m->nassets++]);
+	check_duplicate_assets(c, m->assets, m->nassets);
+}
+
+static void load_root(struct ctx *c, const struct pg_node *root, struct pg_manifest *m)
+{
+	static const char *const names[] = { "version", "defaults", "policy", "assets", NULL };
+	const struct pg_node *assets = NULL, *defaults = NULL, *policy = NULL, *version = NULL;
+	struct field_set fs = { 0 };
+	size_t i;
+
+	if (root->kind != PG_NODE_MAP) {
+		pg_mf_wrong_type(c, root, NULL, "a map with 'assets' at the top of the manifest");
+		return;
+	}
+	for (i = 0; i < root->n; i++) {
+		const char *key = root->keys[i]->scalar;
+
+		if (!strcmp(key, "version"))
+			version = root->items[i];
+		else if (!strcmp(key, "defaults"))
+			defaults = root->items[i];
+		else if (!strcmp(key, "policy"))
+			policy = root->items[i];
+		else if (!strcmp(key, "assets"))
+			assets = root->items[i];
+		else
+			pg_mf_unknown_field(c, root->keys[i], NULL, names);
+	}
+	if (version && !is_null(version))
+		load_version(c, version);
+	if (defaults && !is_null(defaults))
+		load_defaults(c, defaults, &fs);
+	if (policy && !is_null(policy))
+		pg_mf_load_policy(c, policy, m);
+	if (!assets || is_null(assets))
+		pg_mf_err(c, assets ? assets : root, NULL,
+			  assets ? "assets: the list is empty; a manifest needs at least one asset"
+			  : "missing required field 'assets'");
+	else
+		load_assets(c, assets, &fs, m);
+}
+
+struct pg_manifest *pg_manifest_load(const char *path, struct pg_diag *diag)
+{
+	struct ctx c = { .path = path, .diag = diag };
+	struct pg_doc *doc = pg_doc_load(path, diag); /* freed below */
+	struct pg_manifest *m;
+
+	if (!doc)
+		return NULL;
+	if (!doc->root) {
+		pg_diag_add(diag, path, 0, "the manifest is empty (it needs at least 'assets')");
+		pg_doc_free(doc);
+		return NULL;
+	}
+	m = pg_xcalloc(1, sizeof(*m));
+	m->path = pg_xstrdup(path);
+	load_root(&c, doc->root, m);
+	pg_doc_free(doc);
+	if (c.nerr > MAX_ERRORS)
+		pg_diag_add(diag, path, 0, "... and %zu more errors", c.nerr - MAX_ERRORS);
+	if (c.nerr) {
+		pg_manifest_free(m);
+		return NULL;
+	}
+	return m;
+}
+
+void pg_manifest_free(struct pg_manifest *m)
+{
+	size_t i;
+
+	if (!m)
+		return;
+	for (i = 0; i < m->nassets; i++)
+		asset_clear(&m->assets[i]);
+	free(m->assets);
+	pg_mf_overrides_clear(&m->rules);
+	for (i = 0; i < m->nenvs; i++) {
+		free(m->envs[i].env);
+		pg_mf_overrides_clear(&m->envs[i].rules);
+	}
+	free(m->envs);
+	free(m->path);
+	free(m);
+}

@@ -1,0 +1,91 @@
+/* manifest.h - the asset manifest: which targets may be checked, and what is approved.
+ *
+ * Schema (YAML or JSON, one schema; see docs/manifest.md):
+ *   version: 1
+ *   defaults: { any asset field except target/name }      # merged under each asset
+ *   policy:
+ *     mode: enforce | monitor
+ *     rules: { <rule-id>: pass|warn|fail }               # global overrides
+ *     environments: { <env>: { <rule-id>: pass|warn|fail } }
+ *   assets:
+ *     - target: app.example.com          # hostname, IPv4 or IPv6 (required)
+ *       name: app                        # optional label, default = target
+ *       approvedPorts: [80, 443]
+ *       ports: [80, 443, 8443]           # candidates; default approved + defaults.ports
+ *                                        #   (or the built-in common list)
+ *       tlsPorts: [443]                  # ports that must speak TLS (default: well-known TLS ports)
+ *       owner, domainOwner, environment, criticality, domain, renewalOwner,
+ *       businessUnit: strings
+ *       escalation: [strings], tags: [strings]
+ *       expectedNetwork: ["203.0.113.0/24", "AS64500"]
+ *       expectedRecords: { A: [...], AAAA: [...], CNAME: [...] }
+ *       policy: { <rule-id>: pass|warn|fail }            # per-asset overrides
+ */
+#ifndef PG_MANIFEST_H
+#define PG_MANIFEST_H
+
+#include <jansson.h>
+#include <stdint.h>
+#include "ports.h"
+#include "util/util.h"
+
+enum pg_action { PG_ACTION_PASS = 0, PG_ACTION_WARN = 1, PG_ACTION_FAIL = 2 };
+enum pg_mode { PG_MODE_UNSET = 0, PG_MODE_ENFORCE, PG_MODE_MONITOR };
+
+const char *pg_action_name(enum pg_action a); /* "pass" | "warn" | "fail" */
+bool pg_action_parse(const char *s, enum pg_action *out);
+
+struct pg_rule_override {
+	char *rule; /* owned rule id, e.g. "port-approved-filtered" */
+	enum pg_action action;
+};
+
+struct pg_overrides {
+	struct pg_rule_override *v; /* owned */
+	size_t n;
+};
+
+struct pg_cidr {
+	int family;       /* AF_INET or AF_INET6 */
+	uint8_t addr[16]; /* network address, host bits zeroed */
+	unsigned prefix;
+};
+
+struct pg_asset {
+	int line;          /* manifest line where the asset starts */
+	char *name;        /* owned; defaults to target */
+	char *target;      /* owned hostname or IP literal */
+	struct pg_portlist approved;   /* approvedPorts */
+	struct pg_portlist candidates; /* ports to scan; always includes approved */
+	struct pg_portlist tls_ports;  /* ports expected to speak TLS */
+	char *environment; /* owned, may be NULL */
+	struct pg_cidr *networks; size_t nnetworks; /* expectedNetwork CIDRs (owned) */
+	uint32_t *asns; size_t nasns;               /* expectedNetwork ASNs (owned) */
+	char **exp_a, **exp_aaaa, **exp_cname;      /* expectedRecords (owned, NULL-terminated or NULL) */
+	struct pg_overrides overrides;              /* asset policy block */
+	json_t *fields;    /* owned: every manifest field of the asset after defaults, for evidence */
+};
+
+struct pg_manifest {
+	char *path; /* owned */
+	enum pg_mode mode;                /* policy.mode, PG_MODE_UNSET if absent */
+	struct pg_overrides rules;        /* policy.rules */
+	struct {
+		char *env;                /* owned */
+		struct pg_overrides rules;
+	} *envs;                          /* policy.environments (owned) */
+	size_t nenvs;
+	struct pg_asset *assets;          /* owned */
+	size_t nassets;
+};
+
+/* Load and validate. NULL on any error, with every problem in diag as
+ * "file:line: field: message". An empty asset list is an error. */
+struct pg_manifest *pg_manifest_load(const char *path, struct pg_diag *diag);
+void pg_manifest_free(struct pg_manifest *m);
+
+/* True when ip (AF_INET/AF_INET6 bytes) lies in c. */
+bool pg_cidr_contains(const struct pg_cidr *c, int family, const void *addr);
+bool pg_cidr_parse(const char *s, struct pg_cidr *out);
+
+#endif

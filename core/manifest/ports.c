@@ -1,0 +1,326 @@
+/* ports.c - TCP port lists: parse "80,443,8000-8010", merge, sort, dedupe.
+ *
+ * A list is a plain sorted array of unique ports. Parsing and merging work in
+ * bulk (bitmap / linear merge) so that "1-65535" costs O(65535), not O(n^2);
+ * pg_ports_add is O(n) and meant for a handful of single ports. */
+#include "config.h"
+#include "ports.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/util.h"
+
+/* Commonly exposed TCP services, sorted ascending (tests check the order).
+ * The selection covers what attackers scan first: remote shells and desktops,
+ * mail, directory, file sharing, databases, caches, message brokers, container
+ * and cluster control planes, dashboards and the usual alternate HTTP ports. */
+const uint16_t pg_default_candidate_ports[] = {
+	21,    /* ftp */
+	22,    /* ssh */
+	23,    /* telnet */
+	25,    /* smtp */
+	53,    /* dns over tcp */
+	80,    /* http */
+	110,   /* pop3 */
+	111,   /* rpcbind */
+	135,   /* msrpc */
+	139,   /* netbios-ssn */
+	143,   /* imap */
+	389,   /* ldap */
+	443,   /* https */
+	445,   /* smb */
+	465,   /* smtps */
+	587,   /* submission */
+	636,   /* ldaps */
+	873,   /* rsync */
+	993,   /* imaps */
+	995,   /* pop3s */
+	1080,  /* socks */
+	1433,  /* mssql */
+	1521,  /* oracle */
+	1883,  /* mqtt */
+	2049,  /* nfs */
+	2181,  /* zookeeper */
+	2375,  /* docker api (plain) */
+	2376,  /* docker api (tls) */
+	2379,  /* etcd */
+	3000,  /* grafana, dev servers */
+	3306,  /* mysql */
+	3389,  /* rdp */
+	5000,  /* dev servers, registries */
+	5432,  /* postgresql */
+	5601,  /* kibana */
+	5672,  /* amqp */
+	5900,  /* vnc */
+	5984,  /* couchdb */
+	5985,  /* winrm http */
+	5986,  /* winrm https */
+	6379,  /* redis */
+	6443,  /* kubernetes api */
+	7001,  /* weblogic */
+	8000,  /* alt http */
+	8008,  /* alt http */
+	8080,  /* alt http, proxies */
+	8081,  /* alt http */
+	8086,  /* influxdb */
+	8443,  /* alt https */
+	8500,  /* consul */
+	8888,  /* alt http, notebooks */
+	9000,  /* php-fpm, minio, portainer */
+	9042,  /* cassandra */
+	9090,  /* prometheus */
+	9092,  /* kafka */
+	9100,  /* node exporter, jetdirect */
+	9200,  /* elasticsearch http */
+	9300,  /* elasticsearch transport */
+	10250, /* kubelet */
+	11211, /* memcached */
+	15672, /* rabbitmq management */
+	27017, /* mongodb */
+};
+const size_t pg_default_candidate_ports_n = PG_ARRAY_LEN(pg_default_candidate_ports);
+
+#define PORT_BITMAP_WORDS (65536 / 64)
+
+/* A set of ports, with the range of words in use so converting a one-port
+ * set does not walk all 1024 words. */
+struct port_bitmap {
+	uint64_t w[PORT_BITMAP_WORDS];
+	size_t lo, hi; /* words [lo, hi] may be non-zero; lo > hi when empty */
+};
+
+static void bitmap_set(struct port_bitmap *bm, unsigned port)
+{
+	size_t w = port / 64;
+
+	bm->w[w] |= UINT64_C(1) << (port % 64);
+	if (bm->lo > bm->hi) {
+		bm->lo = bm->hi = w;
+	} else if (w < bm->lo) {
+		bm->lo = w;
+	} else if (w > bm->hi) {
+		bm->hi = w;
+	}
+}
+
+/* Set ports lo..hi (lo <= hi) a word at a time: a spec repeating "1-65535"
+ * must cost O(items * 1024), not O(items * 65535) (a 200 KB manifest of
+ * full-range defaults took 20 s with one bit per step). */
+static void bitmap_set_range(struct port_bitmap *bm, unsigned lo, unsigned hi)
+{
+	size_t wlo = lo / 64, whi = hi / 64, w;
+	uint64_t first = ~UINT64_C(0) << (lo % 64);
+	uint64_t last = ~UINT64_C(0) >> (63 - hi % 64);
+
+	if (wlo == whi) {
+		bm->w[wlo] |= first & last;
+	} else {
+		bm->w[wlo] |= first;
+		for (w = wlo + 1; w < whi; w++)
+			bm->w[w] = ~UINT64_C(0);
+		bm->w[whi] |= last;
+	}
+	bitmap_set(bm, lo); /* already set: only widens [lo, hi] */
+	bitmap_set(bm, hi);
+}
+
+/* Replace *out with the ports set in bm (out's old array is not freed).
+ * Word-wise with popcount/ctz: most calls parse one or two ports, and a
+ * manifest of 10,000 assets makes tens of thousands of calls. */
+static void bitmap_to_list(const struct port_bitmap *bm, struct pg_portlist *out)
+{
+	size_t n = 0, i = 0, w;
+
+	for (w = bm->lo; w <= bm->hi; w++)
+		n += (size_t)__builtin_popcountll(bm->w[w]);
+	out->v = n ? pg_xmalloc(n * sizeof(*out->v)) : NULL;
+	for (w = bm->lo; w <= bm->hi && i < n; w++) {
+		uint64_t bits = bm->w[w];
+
+		while (bits) {
+			out->v[i++] = (uint16_t)(w * 64 + (size_t)__builtin_ctzll(bits));
+			bits &= bits - 1;
+		}
+	}
+	out->n = n;
+}
+
+/* Parse one port number of an item; text is [s, s+len). */
+static bool parse_port(const char *s, size_t len, unsigned *port, char *err, size_t errlen)
+{
+	char buf[32];
+	unsigned long v;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9') {
+			snprintf(err, errlen, "'%.*s' is not a port number", (int)(len > 40 ? 40 : len), s);
+			return false;
+		}
+	}
+	if (len == 0) {
+		snprintf(err, errlen, "missing port number");
+		return false;
+	}
+	/* Digits only: anything longer than the buffer is out of range anyway. */
+	if (len < sizeof(buf)) {
+		memcpy(buf, s, len);
+		buf[len] = '\0';
+	}
+	if (len >= sizeof(buf) || !pg_parse_ulong(buf, 65535, &v) || v == 0) {
+		snprintf(err, errlen, "port %.*s is outside 1-65535", (int)(len > 40 ? 40 : len), s);
+		return false;
+	}
+	*port = (unsigned)v;
+	return true;
+}
+
+static bool is_space(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* One item "80" or "8000-8010" (surrounding blanks allowed) into bm. */
+static bool parse_item(const char *s, size_t len, struct port_bitmap *bm, char *err,
+		       size_t errlen)
+{
+	const char *dash;
+	unsigned lo, hi;
+
+	while (len && is_space(*s))
+		s++, len--;
+	while (len && is_space(s[len - 1]))
+		len--;
+	if (len == 0) {
+		snprintf(err, errlen, "empty item in port list");
+		return false;
+	}
+	dash = memchr(s, '-', len);
+	if (!dash) {
+		if (!parse_port(s, len, &lo, err, errlen))
+			return false;
+		bitmap_set(bm, lo);
+		return true;
+	}
+	if (!parse_port(s, (size_t)(dash - s), &lo, err, errlen) ||
+	    !parse_port(dash + 1, len - (size_t)(dash - s) - 1, &hi, err, errlen)) {
+		/* "-5" or "5-": say it is a broken range, not a missing number. */
+		if (dash == s || dash == s + len - 1)
+			snprintf(err, errlen, "'%.*s' is not a port range (use LOW-HIGH)",
+				 (int)(len > 40 ? 40 : len), s);
+		return false;
+	}
+	if (lo > hi) {
+		snprintf(err, errlen, "range %u-%u is reversed (use %u-%u)", lo, hi, hi, lo);
+		return false;
+	}
+	bitmap_set_range(bm, lo, hi);
+	return true;
+}
+
+bool pg_ports_parse(const char *spec, struct pg_portlist *out, char *err, size_t errlen)
+{
+	struct port_bitmap *bm = pg_xcalloc(1, sizeof(*bm)); /* freed below */
+	const char *s = spec, *comma;
+	bool ok = true;
+
+	bm->lo = 1; /* lo > hi: empty */
+
+	out->v = NULL;
+	out->n = 0;
+	if (!spec || !*spec) {
+		snprintf(err, errlen, "empty port list");
+		free(bm);
+		return false;
+	}
+	for (;;) {
+		comma = strchr(s, ',');
+		if (!parse_item(s, comma ? (size_t)(comma - s) : strlen(s), bm, err, errlen)) {
+			ok = false;
+			break;
+		}
+		if (!comma)
+			break;
+		s = comma + 1;
+	}
+	if (ok)
+		bitmap_to_list(bm, out);
+	free(bm);
+	return ok;
+}
+
+/* Index of the first element >= port. */
+static size_t lower_bound(const struct pg_portlist *pl, uint16_t port)
+{
+	size_t lo = 0, hi = pl->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (pl->v[mid] < port)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+bool pg_ports_has(const struct pg_portlist *pl, uint16_t port)
+{
+	size_t i = lower_bound(pl, port);
+	return i < pl->n && pl->v[i] == port;
+}
+
+void pg_ports_add(struct pg_portlist *pl, uint16_t port)
+{
+	size_t i = lower_bound(pl, port);
+
+	if (i < pl->n && pl->v[i] == port)
+		return;
+	pl->v = pg_xrealloc(pl->v, (pl->n + 1) * sizeof(*pl->v));
+	memmove(pl->v + i + 1, pl->v + i, (pl->n - i) * sizeof(*pl->v));
+	pl->v[i] = port;
+	pl->n++;
+}
+
+/* Linear merge of two sorted unique lists into a fresh array. */
+void pg_ports_merge(struct pg_portlist *dst, const struct pg_portlist *src)
+{
+	uint16_t *v;
+	size_t i = 0, j = 0, n = 0;
+
+	if (!src || src->n == 0)
+		return;
+	v = pg_xmalloc((dst->n + src->n) * sizeof(*v));
+	while (i < dst->n || j < src->n) {
+		if (j == src->n || (i < dst->n && dst->v[i] < src->v[j]))
+			v[n++] = dst->v[i++];
+		else if (i == dst->n || src->v[j] < dst->v[i])
+			v[n++] = src->v[j++];
+		else {
+			v[n++] = dst->v[i++];
+			j++;
+		}
+	}
+	free(dst->v);
+	dst->v = v;
+	dst->n = n;
+}
+
+void pg_ports_copy(struct pg_portlist *dst, const struct pg_portlist *src)
+{
+	dst->n = src->n;
+	dst->v = NULL;
+	if (src->n) {
+		dst->v = pg_xmalloc(src->n * sizeof(*dst->v));
+		memcpy(dst->v, src->v, src->n * sizeof(*dst->v));
+	}
+}
+
+void pg_ports_clear(struct pg_portlist *pl)
+{
+	free(pl->v);
+	pl->v = NULL;
+	pl->n = 0;
+}

@@ -1,0 +1,208 @@
+/* http.c - libcurl helper lent to plugins. */
+#include "config.h"
+#include "http.h"
+
+#include <ctype.h>
+#include <curl/curl.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "util/util.h"
+
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+
+static void curl_init_once(void)
+{
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+void pg_http_global_init(void)
+{
+	pthread_once(&curl_once, curl_init_once);
+}
+
+struct body_buf {
+	char *data; /* owned until handed to the response */
+	size_t len, cap;
+	bool too_big;
+};
+
+static size_t on_body(char *ptr, size_t size, size_t nmemb, void *ud)
+{
+	struct body_buf *b = ud;
+	size_t n = size * nmemb;
+
+	if (b->len + n > PG_HTTP_MAX_BODY) {
+		b->too_big = true;
+		return 0; /* abort the transfer */
+	}
+	pg_grow(&b->data, &b->cap, b->len + n + 1, 1);
+	memcpy(b->data + b->len, ptr, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+	return n;
+}
+
+static size_t on_header(char *ptr, size_t size, size_t nmemb, void *ud)
+{
+	struct pg_http_response *resp = ud;
+	size_t n = size * nmemb;
+	static const char name[] = "retry-after:";
+	char value[128];
+	size_t vlen;
+
+	if (n > sizeof(name) - 1 && strncasecmp(ptr, name, sizeof(name) - 1) == 0) {
+		vlen = n - (sizeof(name) - 1);
+		if (vlen >= sizeof(value))
+			vlen = sizeof(value) - 1;
+		memcpy(value, ptr + sizeof(name) - 1, vlen);
+		value[vlen] = '\0';
+		resp->retry_after_ms = pg_http_parse_retry_after(value);
+	}
+	return n;
+}
+
+long pg_http_parse_retry_after(const char *value)
+{
+	unsigned long secs;
+	char buf[128];
+	size_t len;
+	struct tm tm;
+	time_t when, now;
+
+	while (isspace((unsigned char)*value))
+		value++;
+	len = strlen(value);
+	while (len && isspace((unsigned char)value[len - 1]))
+		len--;
+	if (len == 0 || len >= sizeof(buf))
+		return -1;
+	memcpy(buf, value, len);
+	buf[len] = '\0';
+	if (pg_parse_ulong(buf, 86400UL * 7, &secs))
+		return (long)secs * 1000;
+	memset(&tm, 0, sizeof(tm));
+	if (!strptime(buf, "%a, %d %b %Y %H:%M:%S GMT", &tm))
+		return -1;
+	when = timegm(&tm);
+	now = time(NULL);
+	return when > now ? (long)(when - now) * 1000 : 0;
+}
+
+static struct curl_slist *build_headers(const struct pg_http_request *req)
+{
+	struct curl_slist *list = NULL, *tmp;
+
+	for (size_t i = 0; req->headers && req->headers[i]; i++) {
+		tmp = curl_slist_append(list, req->headers[i]);
+		if (!tmp)
+			break;
+		list = tmp;
+	}
+	/* No "Expect: 100-continue" round trip for small JSON bodies. */
+	tmp = curl_slist_append(list, "Expect:");
+	return tmp ? tmp : list;
+}
+
+static void set_options(CURL *c, const struct pg_http_request *req, const char *ca_file,
+			long timeout_ms, struct body_buf *b, struct pg_http_response *resp)
+{
+	curl_easy_setopt(c, CURLOPT_URL, req->url);
+#if LIBCURL_VERSION_NUM >= 0x075500
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+#else
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L); /* threads */
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms < 5000 ? timeout_ms : 5000L);
+	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "portgate/" PACKAGE_VERSION);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, b);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, resp);
+	if (ca_file)
+		curl_easy_setopt(c, CURLOPT_CAINFO, ca_file);
+	if (req->insecure) {
+		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+	}
+	if (req->body) {
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, req->body);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
+	}
+	if (req->method)
+		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req->method);
+}
+
+int pg_http_perform(const struct pg_http_request *req, const char *ca_file, long timeout_ms,
+		    struct pg_http_response *resp)
+{
+	struct body_buf b = { 0 };
+	struct curl_slist *hdrs;
+	CURLcode rc;
+	CURL *c;
+
+	memset(resp, 0, sizeof(*resp));
+	resp->retry_after_ms = -1;
+	if (!req->url || (strncmp(req->url, "http://", 7) && strncmp(req->url, "https://", 8))) {
+		pg_strlcpy(resp->error, "only http:// and https:// URLs are allowed",
+			   sizeof(resp->error));
+		return -1;
+	}
+	c = curl_easy_init();
+	if (!c) {
+		pg_strlcpy(resp->error, "curl_easy_init failed", sizeof(resp->error));
+		return -1;
+	}
+	hdrs = build_headers(req);
+	set_options(c, req, ca_file, timeout_ms > 0 ? timeout_ms : 10000, &b, resp);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, resp->error);
+	rc = curl_easy_perform(c);
+	if (rc == CURLE_OK)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);
+	else if (b.too_big)
+		pg_strlcpy(resp->error, "response body too large", sizeof(resp->error));
+	else if (!resp->error[0])
+		pg_strlcpy(resp->error, curl_easy_strerror(rc), sizeof(resp->error));
+	curl_easy_cleanup(c);
+	curl_slist_free_all(hdrs);
+	resp->body = b.data ? b.data : pg_xstrdup("");
+	resp->body_len = b.len;
+	if (rc != CURLE_OK) {
+		resp->status = 0;
+		return -1;
+	}
+	return 0;
+}
+
+void pg_http_response_clear(struct pg_http_response *resp)
+{
+	if (!resp)
+		return;
+	free(resp->body);
+	resp->body = NULL;
+	resp->body_len = 0;
+}
+
+void pg_hmac_sha256_hex(const void *key, size_t key_len, const void *data, size_t len,
+			char out[65])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	static const char hex[] = "0123456789abcdef";
+
+	HMAC(EVP_sha256(), key, (int)key_len, data, len, md, &mdlen);
+	for (unsigned int i = 0; i < mdlen && i < 32; i++) {
+		out[2 * i] = hex[md[i] >> 4];
+		out[2 * i + 1] = hex[md[i] & 15];
+	}
+	out[64] = '\0';
+}

@@ -1,0 +1,114 @@
+/* plugin_api.c - the function table lent to plugins (struct pg_host_api).
+ * Each entry is thread-safe: enrichers call them from worker threads. */
+#include "config.h"
+#include "plugin_int.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "enrich.h"
+#include "http.h"
+#include "util/log.h"
+
+static void api_log(struct pg_plugin_ctx *ctx, enum pg_log_lvl lvl, const char *fmt, ...)
+{
+	va_list ap;
+	enum pg_log_level l = lvl <= PG_PLOG_DEBUG ? (enum pg_log_level)lvl : PG_LOG_DEBUG;
+
+	va_start(ap, fmt);
+	pg_vlog(l, ctx ? ctx->name : "plugin", fmt, ap);
+	va_end(ap);
+}
+
+static void api_error(struct pg_plugin_ctx *ctx, const char *fmt, ...)
+{
+	struct pg_call *c = pg_call_current();
+	char buf[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (c)
+		pg_strlcpy(c->err, buf, sizeof(c->err));
+	pg_log(PG_LOG_DEBUG, "[%s] error: %s", ctx ? ctx->name : "plugin", buf);
+}
+
+static const char *api_opt_string(struct pg_plugin_ctx *ctx, const char *name)
+{
+	struct pg_optval *v = pg_plugin_find_opt(ctx, name);
+	return v && v->opt->type != PG_OPT_SECRET_ENV ? v->text : NULL;
+}
+
+static int64_t api_opt_int(struct pg_plugin_ctx *ctx, const char *name)
+{
+	struct pg_optval *v = pg_plugin_find_opt(ctx, name);
+	return v && v->opt->type == PG_OPT_INT ? v->num : 0;
+}
+
+static int api_opt_bool(struct pg_plugin_ctx *ctx, const char *name)
+{
+	struct pg_optval *v = pg_plugin_find_opt(ctx, name);
+	return v && v->opt->type == PG_OPT_BOOL ? (int)v->num : 0;
+}
+
+static const char *api_secret(struct pg_plugin_ctx *ctx, const char *name)
+{
+	struct pg_optval *v = pg_plugin_find_opt(ctx, name);
+	return v && v->opt->type == PG_OPT_SECRET_ENV ? v->secret : NULL;
+}
+
+static const char *api_instance_name(struct pg_plugin_ctx *ctx)
+{
+	return ctx->name;
+}
+
+static int api_http(struct pg_plugin_ctx *ctx, const struct pg_http_request *req,
+		    struct pg_http_response *resp)
+{
+	struct pg_call *call = pg_call_current();
+	long timeout = req->timeout_ms > 0 ? req->timeout_ms : 10000;
+	uint64_t now = pg_now_ms();
+	char *shown;
+	int rc;
+
+	/* Never outlive the call's deadline: the host stops waiting then anyway. */
+	if (call && call->deadline_ms) {
+		long left = call->deadline_ms > now ? (long)(call->deadline_ms - now) : 1;
+		if (left < timeout)
+			timeout = left;
+	}
+	rc = pg_http_perform(req, ctx->host->ca_file, timeout, resp);
+	shown = req->log_url ? pg_xstrdup(req->log_url) : pg_redact_url(req->url ? req->url : "");
+	pg_log(PG_LOG_DEBUG, "[%s] %s %s -> %ld%s%s", ctx->name,
+	       req->method ? req->method : (req->body ? "POST" : "GET"), shown, resp->status,
+	       rc ? ": " : "", rc ? resp->error : "");
+	free(shown);
+	return rc;
+}
+
+static void api_hmac(const void *key, size_t key_len, const void *data, size_t len,
+		     char out[65])
+{
+	pg_hmac_sha256_hex(key, key_len, data, len, out);
+}
+
+const struct pg_host_api pg_host_api_v1 = {
+	.struct_size = sizeof(struct pg_host_api),
+	.abi_major = PG_PLUGIN_ABI_MAJOR,
+	.abi_minor = PG_PLUGIN_ABI_MINOR,
+	.log = api_log,
+	.error = api_error,
+	.opt_string = api_opt_string,
+	.opt_int = api_opt_int,
+	.opt_bool = api_opt_bool,
+	.secret = api_secret,
+	.instance_name = api_instance_name,
+	.http = api_http,
+	.http_response_clear = pg_http_response_clear,
+	.dns = pg_host_dns,
+	.cache_get = pg_host_cache_get,
+	.cache_put = pg_host_cache_put,
+	.hmac_sha256_hex = api_hmac,
+};

@@ -1,0 +1,337 @@
+/* plugin_instance.c - plugin instances: the options a plugin declares, typed
+ * and checked against the config, and an instance's life (create, free). */
+#include "config.h"
+#include "plugin_int.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/log.h"
+
+#define MAX_OPTIONS 64
+
+/* ---- option values ---------------------------------------------------- */
+
+static bool valid_env_name(const char *s)
+{
+	if (!s || !(isalpha((unsigned char)*s) || *s == '_'))
+		return false;
+	for (; *s; s++)
+		if (!(isalnum((unsigned char)*s) || *s == '_'))
+			return false;
+	return true;
+}
+
+static bool parse_int(const char *s, long long *out)
+{
+	char *end;
+
+	if (!s || !*s)
+		return false;
+	errno = 0;
+	*out = strtoll(s, &end, 10);
+	return errno == 0 && *end == '\0';
+}
+
+static bool parse_bool(const char *s, bool *out)
+{
+	if (!s)
+		return false;
+	if (!strcmp(s, "true") || !strcmp(s, "yes")) {
+		*out = true;
+		return true;
+	}
+	if (!strcmp(s, "false") || !strcmp(s, "no")) {
+		*out = false;
+		return true;
+	}
+	return false;
+}
+
+/* The options a plugin declares: names, types and defaults must parse. */
+/* Keys every instance section takes for the host: a plugin option of the same
+ * name could never be set, so the option table may not use them. */
+static bool is_host_key(const char *name)
+{
+	return !strcmp(name, "plugin") || !strcmp(name, "cacheTtlSeconds") ||
+	       !strcmp(name, "timeoutMs");
+}
+
+bool pg_plugin_check_options(const struct pg_plugin *d, const char *path,
+			     struct pg_diag *diag)
+{
+	const struct pg_plugin_option *o = d->options;
+	long long n;
+	bool b;
+
+	for (size_t i = 0; o && o[i].name; i++) {
+		if (i >= MAX_OPTIONS) {
+			pg_diag_add(diag, path, 0, "plugin %s: more than %d options", d->name,
+				    MAX_OPTIONS);
+			return false;
+		}
+		if (!pg_plugin_valid_ident(o[i].name, true) || o[i].type < PG_OPT_STRING ||
+		    o[i].type > PG_OPT_SECRET_ENV) {
+			pg_diag_add(diag, path, 0, "plugin %s: option %zu has a bad name or type",
+				    d->name, i);
+			return false;
+		}
+		if (is_host_key(o[i].name)) {
+			pg_diag_add(diag, path, 0, "plugin %s: option %s is reserved for the host "
+				    "(every instance accepts plugin, cacheTtlSeconds, timeoutMs)",
+				    d->name, o[i].name);
+			return false;
+		}
+		if (o[i].def && ((o[i].type == PG_OPT_INT && !parse_int(o[i].def, &n)) ||
+				 (o[i].type == PG_OPT_BOOL && !parse_bool(o[i].def, &b)))) {
+			pg_diag_add(diag, path, 0, "plugin %s: option %s has a bad default '%s'",
+				    d->name, o[i].name, o[i].def);
+			return false;
+		}
+	}
+	return true;
+}
+
+#define NOTIFY_DEFAULT_TIMEOUT_MS 30000
+
+/* ---- instances -------------------------------------------------------- */
+
+struct pg_optval *pg_plugin_find_opt(struct pg_plugin_ctx *c, const char *name)
+{
+	for (size_t i = 0; i < c->nopts; i++)
+		if (!strcmp(c->opts[i].opt->name, name))
+			return &c->opts[i];
+	return NULL;
+}
+
+/* Accept a scalar of the option's type; record text. */
+static bool set_option(struct pg_plugin_ctx *c, struct pg_optval *v, const struct pg_node *n,
+		       const char *file, struct pg_diag *diag)
+{
+	const char *s = NULL;
+	bool b;
+
+	if (n->kind != PG_NODE_SCALAR || !pg_node_str(n, &s)) {
+		pg_diag_add(diag, file, n->line, "%s.%s: expected %s, got %s", c->name,
+			    v->opt->name, pg_option_type_name(v->opt->type),
+			    pg_node_kind_name(n->kind));
+		return false;
+	}
+	switch (v->opt->type) {
+	case PG_OPT_INT:
+		if (n->quoted || !parse_int(s, &v->num))
+			goto mistyped;
+		break;
+	case PG_OPT_BOOL:
+		if (n->quoted || !pg_node_bool(n, &b))
+			goto mistyped;
+		v->num = b;
+		break;
+	case PG_OPT_SECRET_ENV:
+		if (!valid_env_name(s)) {
+			pg_diag_add(diag, file, n->line,
+				    "%s.%s: expected the name of an environment variable "
+				    "holding the secret (not the secret itself)",
+				    c->name, v->opt->name);
+			return false;
+		}
+		break;
+	default:
+		break;
+	}
+	v->text = pg_xstrdup(s);
+	v->set = true;
+	return true;
+mistyped:
+	pg_diag_add(diag, file, n->line, "%s.%s: expected %s, got '%s'", c->name, v->opt->name,
+		    pg_option_type_name(v->opt->type), s);
+	return false;
+}
+
+static bool host_key(struct pg_plugin_ctx *c, const char *key, const struct pg_node *n,
+		     const char *file, struct pg_diag *diag)
+{
+	unsigned long v;
+
+	if (!strcmp(key, "plugin"))
+		return true;
+	if (!strcmp(key, "cacheTtlSeconds") || !strcmp(key, "timeoutMs")) {
+		bool timeout = key[0] == 't';
+		/* a 0 ms timeout would abandon every call at once */
+		if (!pg_node_uint(n, 86400UL * 365, &v) || (timeout && v == 0)) {
+			pg_diag_add(diag, file, n->line, "%s.%s: expected a %s integer", c->name, key,
+				    timeout ? "positive" : "non-negative");
+			return true;
+		}
+		if (!timeout)
+			c->cache_ttl_s = (unsigned)v;
+		else
+			c->timeout_ms = (unsigned)v;
+		return true;
+	}
+	return false;
+}
+
+static void unknown_key(struct pg_plugin_ctx *c, const struct pg_node *k, const char *file,
+			struct pg_diag *diag)
+{
+	char known[512] = "";
+	size_t used = 0;
+
+	for (size_t i = 0; i < c->nopts && used < sizeof(known); i++) {
+		int w = snprintf(known + used, sizeof(known) - used, "%s%s", i ? ", " : "",
+				 c->opts[i].opt->name);
+		if (w < 0)
+			break;
+		used += (size_t)w;
+	}
+	pg_diag_add(diag, file, k->line, "%s: unknown option '%s' for plugin %s (known: %s%s)",
+		    c->name, k->scalar, c->mod->desc.name, known[0] ? known : "none",
+		    known[0] ? ", plugin, cacheTtlSeconds, timeoutMs" : "; plugin, cacheTtlSeconds, timeoutMs");
+}
+
+/* Options the config left out: required ones are an error, others take their default. */
+static void apply_defaults(struct pg_plugin_ctx *c, const char *file, int line,
+			   struct pg_diag *diag)
+{
+	struct pg_optval *v;
+
+	for (size_t i = 0; i < c->nopts; i++) {
+		v = &c->opts[i];
+		if (v->set)
+			continue;
+		if (v->opt->required) {
+			pg_diag_add(diag, file, line, "%s: option '%s' is required (%s)", c->name,
+				    v->opt->name, v->opt->help ? v->opt->help : "no help");
+			continue;
+		}
+		if (v->opt->def) {
+			v->text = pg_xstrdup(v->opt->def);
+			if (v->opt->type == PG_OPT_INT)
+				parse_int(v->text, &v->num);
+			else if (v->opt->type == PG_OPT_BOOL) {
+				bool b = false;
+				parse_bool(v->text, &b);
+				v->num = b;
+			}
+		}
+	}
+}
+
+/* Secrets are read once, at start: the config holds only the variable's name. */
+static void read_secrets(struct pg_plugin_ctx *c)
+{
+	struct pg_optval *v;
+
+	for (size_t i = 0; i < c->nopts; i++) {
+		v = &c->opts[i];
+		if (v->opt->type == PG_OPT_SECRET_ENV && v->text && getenv(v->text))
+			v->secret = pg_xstrdup(getenv(v->text));
+	}
+}
+
+static bool apply_config(struct pg_plugin_ctx *c, const struct pg_node *conf, const char *file,
+			 int line, struct pg_diag *diag)
+{
+	size_t before = diag->n;
+	struct pg_optval *v;
+
+	for (size_t i = 0; conf && i < conf->n; i++) {
+		const char *key = conf->keys[i]->scalar;
+		if (host_key(c, key, conf->items[i], file, diag))
+			continue;
+		v = pg_plugin_find_opt(c, key);
+		if (!v)
+			unknown_key(c, conf->keys[i], file, diag);
+		else
+			set_option(c, v, conf->items[i], file, diag);
+	}
+	apply_defaults(c, file, line, diag);
+	read_secrets(c);
+	return diag->n == before;
+}
+
+static bool create_instance(struct pg_plugin_ctx *c, const char *file, int line,
+			    struct pg_diag *diag)
+{
+	struct pg_call call;
+	int rc;
+
+	if (!c->mod->desc.create) {
+		c->created = true;
+		return true;
+	}
+	pg_call_begin(&call, 0);
+	rc = c->mod->desc.create(c, &pg_host_api_v1, &c->state);
+	pg_call_end();
+	if (rc != PG_PLUGIN_OK) {
+		pg_diag_add(diag, file, line, "%s: plugin %s failed to start: %s", c->name,
+			    c->mod->desc.name, call.err[0] ? call.err : "no reason given");
+		return false;
+	}
+	c->created = true;
+	return true;
+}
+
+struct pg_plugin_ctx *pg_plugin_instance_new(struct pg_plugin_host *h, const char *inst,
+					     struct pg_module *m, const struct pg_node *conf,
+					     const char *file, struct pg_diag *diag)
+{
+	struct pg_plugin_ctx *c = pg_xcalloc(1, sizeof(*c));
+	const struct pg_plugin_option *o = m->desc.options;
+	int line = conf ? conf->line : 0;
+
+	c->name = pg_xstrdup(inst);
+	c->mod = m;
+	c->host = h;
+	c->cache_ttl_s = m->desc.cache_ttl_s;
+	/* enrichers default to enrich.timeoutMs; a notification may take longer */
+	c->timeout_ms = m->desc.timeout_ms ? m->desc.timeout_ms
+		      : m->desc.kind == PG_PLUGIN_NOTIFIER ? NOTIFY_DEFAULT_TIMEOUT_MS : h->enrich_timeout_ms;
+	while (o && o[c->nopts].name)
+		c->nopts++;
+	c->opts = pg_xcalloc(c->nopts, sizeof(*c->opts));
+	for (size_t i = 0; i < c->nopts; i++)
+		c->opts[i].opt = &o[i];
+	if (!apply_config(c, conf, file, line, diag) || !create_instance(c, file, line, diag)) {
+		pg_plugin_instance_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+/* Calls that never returned keep their instance and module alive: freeing
+ * them under a running thread would crash. They stay reachable from here. */
+static struct pg_plugin_ctx **abandoned;
+static size_t nabandoned, capabandoned;
+
+void pg_plugin_instance_free(struct pg_plugin_ctx *c)
+{
+	int busy;
+
+	if (!c)
+		return;
+	pthread_mutex_lock(&c->host->lock);
+	busy = c->busy;
+	pthread_mutex_unlock(&c->host->lock);
+	if (busy > 0) {
+		c->mod->pinned = true;
+		pg_grow(&abandoned, &capabandoned, nabandoned + 1, sizeof(*abandoned));
+		abandoned[nabandoned++] = c;
+		pg_warn("[%s] a call is still running; instance left alive", c->name);
+		return;
+	}
+	if (c->created && c->mod->desc.destroy)
+		c->mod->desc.destroy(c->state);
+	for (size_t i = 0; i < c->nopts; i++) {
+		free(c->opts[i].text);
+		if (c->opts[i].secret) /* wipe: secrets do not linger in freed memory */
+			memset(c->opts[i].secret, 0, strlen(c->opts[i].secret));
+		free(c->opts[i].secret);
+	}
+	free(c->opts);
+	free(c->name);
+	free(c);
+}

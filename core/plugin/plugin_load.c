@@ -1,0 +1,304 @@
+/* plugin_load.c - open plugin files with libltdl and accept only what is safe
+ * to run: files nobody else can write, a descriptor of our ABI major that
+ * names its callbacks and describes its options. */
+#include "config.h"
+#include "plugin_int.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ltdl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util/log.h"
+
+/* libltdl keeps process-wide state: initialise it once, remember how it went. */
+static pthread_once_t ltdl_once = PTHREAD_ONCE_INIT;
+static int ltdl_status;
+
+static void ltdl_init_once(void)
+{
+	ltdl_status = lt_dlinit();
+}
+
+void pg_plugin_ltdl_init(void)
+{
+	pthread_once(&ltdl_once, ltdl_init_once);
+}
+
+void pg_module_free(struct pg_module *m)
+{
+	if (!m)
+		return;
+	if (m->pinned)
+		return; /* still in use by an abandoned call; stays loaded */
+	if (m->handle)
+		lt_dlclose(m->handle);
+	pthread_mutex_destroy(&m->serialize);
+	free(m->path);
+	free(m);
+}
+
+/* A plugin runs with our privileges: refuse files anyone else could swap. */
+static bool safe_perms(const char *path, bool want_dir, struct pg_diag *diag)
+{
+	struct stat st;
+
+	if (stat(path, &st) != 0) {
+		pg_diag_add(diag, path, 0, "cannot stat: %s", strerror(errno));
+		return false;
+	}
+	if (want_dir ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode)) {
+		pg_diag_add(diag, path, 0, "not a %s", want_dir ? "directory" : "regular file");
+		return false;
+	}
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		pg_diag_add(diag, path, 0,
+			    "refusing plugin %s writable by group or others (mode %03o): "
+			    "chmod go-w it",
+			    want_dir ? "directory" : "file", (unsigned)(st.st_mode & 0777));
+		return false;
+	}
+	return true;
+}
+
+/* Owned by root or by us: nobody else may have planted it. */
+static bool trusted_owner(const struct stat *st)
+{
+	return st->st_uid == 0 || st->st_uid == geteuid();
+}
+
+/* The real path of a plugin file, after resolving symlinks, if it is safe to
+ * load: a regular file owned by root or us, not writable by group or others,
+ * in a directory others cannot write to (or a sticky one, like /tmp, where
+ * they cannot replace our file). NULL + diag otherwise; caller frees. */
+static char *trusted_path(const char *path, struct pg_diag *diag)
+{
+	char *real = realpath(path, NULL), *dir;
+	struct stat st, dst;
+	bool ok;
+
+	if (!real) {
+		pg_diag_add(diag, path, 0, "cannot stat: %s", strerror(errno));
+		return NULL;
+	}
+	if (lstat(real, &st) != 0 || !S_ISREG(st.st_mode) || !trusted_owner(&st) ||
+	    (st.st_mode & (S_IWGRP | S_IWOTH))) {
+		pg_diag_add(diag, path, 0,
+			    "refusing plugin file %s: it must be a regular file owned by root or "
+			    "this user and not writable by group or others (owner %u, mode %03o)",
+			    real, (unsigned)st.st_uid, (unsigned)(st.st_mode & 0777));
+		free(real);
+		return NULL;
+	}
+	dir = pg_xstrndup(real, (size_t)(strrchr(real, '/') - real));
+	ok = stat(*dir ? dir : "/", &dst) == 0 &&
+	     (!(dst.st_mode & (S_IWGRP | S_IWOTH)) || (dst.st_mode & S_ISVTX));
+	if (!ok)
+		pg_diag_add(diag, path, 0,
+			    "refusing plugin: its directory %s is writable by group or others", dir);
+	free(dir);
+	if (!ok) {
+		free(real);
+		return NULL;
+	}
+	return real;
+}
+
+static bool check_descriptor(const struct pg_plugin *d, const char *path, struct pg_diag *diag)
+{
+	if (d->abi_major != PG_PLUGIN_ABI_MAJOR) {
+		pg_diag_add(diag, path, 0,
+			    "plugin ABI %u.%u is not supported (this portgate speaks ABI %d.x): "
+			    "rebuild the plugin against this portgate's header",
+			    d->abi_major, d->abi_minor, PG_PLUGIN_ABI_MAJOR);
+		return false;
+	}
+	if (!pg_plugin_valid_ident(d->name, false)) {
+		pg_diag_add(diag, path, 0, "plugin name missing or not [a-z0-9_-]+");
+		return false;
+	}
+	if (d->kind != PG_PLUGIN_ENRICHER && d->kind != PG_PLUGIN_NOTIFIER) {
+		pg_diag_add(diag, path, 0, "plugin %s: unknown kind %d", d->name, (int)d->kind);
+		return false;
+	}
+	if ((d->kind == PG_PLUGIN_ENRICHER && !d->enrich) ||
+	    (d->kind == PG_PLUGIN_NOTIFIER && !d->notify)) {
+		pg_diag_add(diag, path, 0, "plugin %s: %s without its %s callback", d->name,
+			    pg_plugin_kind_name(d->kind),
+			    d->kind == PG_PLUGIN_ENRICHER ? "enrich" : "notify");
+		return false;
+	}
+	if (!d->version || !d->description) {
+		pg_diag_add(diag, path, 0, "plugin %s: version and description are required",
+			    d->name);
+		return false;
+	}
+	if ((unsigned)d->thread_model > PG_THREAD_PARALLEL ||
+	    (unsigned)d->notify_mode > PG_NOTIFY_PER_FINDING ||
+	    (unsigned)d->enrich_scope > PG_SCOPE_FINDING) {
+		pg_diag_add(diag, path, 0, "plugin %s: unknown thread model, notify mode or scope",
+			    d->name);
+		return false;
+	}
+	return pg_plugin_check_options(d, path, diag);
+}
+
+/* Copy what the plugin has (older plugins: a prefix), zero the rest. */
+static bool copy_descriptor(struct pg_module *m, const struct pg_plugin *d, struct pg_diag *diag)
+{
+	size_t n;
+
+	if (!d) {
+		pg_diag_add(diag, m->path, 0, "%s() returned NULL", PG_PLUGIN_ENTRY_SYMBOL);
+		return false;
+	}
+	if (d->struct_size < PG_PLUGIN_MIN_SIZE || d->struct_size > 65536) {
+		pg_diag_add(diag, m->path, 0, "descriptor size %zu is not valid (minimum %zu)",
+			    d->struct_size, (size_t)PG_PLUGIN_MIN_SIZE);
+		return false;
+	}
+	m->orig_size = d->struct_size;
+	n = d->struct_size < sizeof(m->desc) ? d->struct_size : sizeof(m->desc);
+	memset(&m->desc, 0, sizeof(m->desc));
+	memcpy(&m->desc, d, n);
+	m->desc.struct_size = sizeof(m->desc);
+	return true;
+}
+
+struct pg_module *pg_plugin_load_file(struct pg_plugin_host *h, const char *path,
+				      struct pg_diag *diag)
+{
+	struct pg_module *m;
+	pg_plugin_entry_fn entry;
+	lt_dladvise adv;
+	char *real; /* owned until loaded */
+	void *sym;
+
+	if (ltdl_status != 0) {
+		pg_diag_add(diag, path, 0, "libltdl failed to initialise");
+		return NULL;
+	}
+	/* Load the resolved absolute path that was checked: no library search
+	 * path for a bare name, and nobody but root or us can swap that file. */
+	if (!(real = trusted_path(path, diag)))
+		return NULL;
+	m = pg_xcalloc(1, sizeof(*m));
+	m->path = pg_xstrdup(path);
+	pthread_mutex_init(&m->serialize, NULL);
+	/* Local symbols: two plugins may both define helper names. */
+	lt_dladvise_init(&adv);
+	lt_dladvise_local(&adv);
+	m->handle = lt_dlopenadvise(real, adv);
+	lt_dladvise_destroy(&adv);
+	free(real);
+	if (!m->handle) {
+		pg_diag_add(diag, path, 0, "cannot load plugin: %s", lt_dlerror());
+		goto fail;
+	}
+	sym = lt_dlsym(m->handle, PG_PLUGIN_ENTRY_SYMBOL);
+	if (!sym) {
+		pg_diag_add(diag, path, 0, "not a portgate plugin: no %s symbol",
+			    PG_PLUGIN_ENTRY_SYMBOL);
+		goto fail;
+	}
+	memcpy(&entry, &sym, sizeof(entry)); /* object -> function pointer, POSIX-style */
+	if (!copy_descriptor(m, entry(), diag) || !check_descriptor(&m->desc, path, diag))
+		goto fail;
+	if (h) {
+		pg_grow(&h->mods, &h->capmods, h->nmods + 1, sizeof(*h->mods));
+		h->mods[h->nmods++] = m;
+	}
+	return m;
+fail:
+	pg_module_free(m);
+	return NULL;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Sorted list of *.so in dir (owned). */
+static char **list_so(const char *dir, size_t *n, struct pg_diag *diag)
+{
+	DIR *dh = opendir(dir);
+	struct dirent *de;
+	char **names = NULL;
+	size_t cap = 0, len;
+
+	*n = 0;
+	if (!dh) {
+		pg_diag_add(diag, dir, 0, "cannot open plugin directory: %s", strerror(errno));
+		return NULL;
+	}
+	while ((de = readdir(dh))) {
+		len = strlen(de->d_name);
+		if (len <= 3 || strcmp(de->d_name + len - 3, ".so") || de->d_name[0] == '.')
+			continue;
+		pg_grow(&names, &cap, *n + 1, sizeof(*names));
+		names[(*n)++] = pg_xasprintf("%s/%s", dir, de->d_name);
+	}
+	closedir(dh);
+	if (*n)
+		qsort(names, *n, sizeof(*names), cmp_str);
+	return names;
+}
+
+static int load_dir(struct pg_plugin_host *h, const char *dir, struct pg_diag *diag)
+{
+	size_t n, before = diag->n;
+	char **files;
+	struct pg_module *m;
+	int rc = 0;
+
+	if (!safe_perms(dir, true, diag))
+		return -1;
+	files = list_so(dir, &n, diag);
+	if (diag->n != before)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		size_t nmods = h->nmods;
+		m = pg_plugin_load_file(h, files[i], diag);
+		if (!m) {
+			rc = -1;
+		} else {
+			for (size_t j = 0; j < nmods; j++) {
+				if (strcmp(h->mods[j]->desc.name, m->desc.name))
+					continue;
+				/* First directory wins, like PATH. */
+				pg_info("plugin %s from %s shadowed by %s", m->desc.name, m->path,
+					h->mods[j]->path);
+				h->nmods--;
+				pg_module_free(m);
+				break;
+			}
+		}
+		free(files[i]);
+	}
+	free(files);
+	return rc;
+}
+
+int pg_plugin_load_dirs(struct pg_plugin_host *h, char *const *dirs, size_t ndirs,
+			struct pg_diag *diag)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < ndirs; i++)
+		if (load_dir(h, dirs[i], diag) != 0)
+			rc = -1;
+	return rc;
+}
+
+struct pg_module *pg_plugin_find(struct pg_plugin_host *h, const char *name)
+{
+	for (size_t i = 0; i < h->nmods; i++)
+		if (!strcmp(h->mods[i]->desc.name, name))
+			return h->mods[i];
+	return NULL;
+}

@@ -1,0 +1,425 @@
+/* policy.c - decision matrix, overrides, fingerprints and verdicts. */
+#include "config.h"
+#include "policy.h"
+
+#include <arpa/inet.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "probe/probe.h"
+
+const struct pg_rule_info pg_rules[] = {
+	{ PG_RULE_PORT_UNAPPROVED_OPEN, PG_ACTION_FAIL, "high",
+	  "A port is open that the manifest does not approve" },
+	{ PG_RULE_TLS_CERT_INVALID, PG_ACTION_FAIL, "high",
+	  "A TLS port presents a certificate that is expired, not yet valid, untrusted or for another name" },
+	{ PG_RULE_TLS_NOT_OFFERED, PG_ACTION_FAIL, "high",
+	  "A port the manifest lists in tlsPorts completes no TLS handshake" },
+	{ PG_RULE_DNS_UNEXPECTED, PG_ACTION_FAIL, "high",
+	  "DNS answers differ from the manifest's expectedRecords" },
+	{ PG_RULE_NETWORK_UNEXPECTED, PG_ACTION_FAIL, "high",
+	  "The target's address is outside the manifest's expectedNetwork" },
+	{ PG_RULE_PORT_APPROVED_FILTERED, PG_ACTION_WARN, "medium",
+	  "An approved port does not answer (filtered)" },
+	{ PG_RULE_PORT_APPROVED_CLOSED, PG_ACTION_WARN, "low",
+	  "An approved port is closed" },
+	{ PG_RULE_DNS_UNRESOLVED, PG_ACTION_WARN, "high",
+	  "The target does not resolve, so it could not be checked" },
+	{ PG_RULE_SCAN_ERROR, PG_ACTION_WARN, "medium",
+	  "A port could not be scanned (local or routing error), so it was not checked" },
+};
+const size_t pg_rules_n = PG_ARRAY_LEN(pg_rules);
+
+const struct pg_rule_info *pg_rule_find(const char *id)
+{
+	for (size_t i = 0; i < pg_rules_n; i++)
+		if (!strcmp(pg_rules[i].id, id))
+			return &pg_rules[i];
+	return NULL;
+}
+
+void pg_fingerprint(const char *rule, const char *target, const char *host, unsigned port,
+		    char out[17])
+{
+	char buf[1024], hex[65];
+	int n = snprintf(buf, sizeof(buf), "v1%c%s%c%s%c%s%ctcp/%u", 0, rule, 0, target, 0,
+			 host ? host : target, 0, port);
+
+	if (n < 0 || (size_t)n >= sizeof(buf))
+		n = sizeof(buf) - 1; /* absurdly long names: hash the prefix, still stable */
+	pg_sha256_hex(buf, (size_t)n, hex);
+	memcpy(out, hex, 16);
+	out[16] = '\0';
+}
+
+/* Create a finding with the rule's default action; finalize may change it. */
+static json_t *finding_new(const struct pg_asset_outcome *o, const char *rule, const char *ip,
+			   unsigned port, json_t *evidence, const char *fmt, ...) PG_PRINTF(6, 7);
+
+static json_t *finding_new(const struct pg_asset_outcome *o, const char *rule, const char *ip,
+			   unsigned port, json_t *evidence, const char *fmt, ...)
+{
+	const struct pg_rule_info *ri = pg_rule_find(rule);
+	json_t *f = json_object();
+	char *reason = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(&reason, fmt, ap) < 0)
+		reason = NULL;
+	va_end(ap);
+	json_object_set_new(f, "rule", json_string(rule));
+	json_object_set_new(f, "defaultAction", json_string(pg_action_name(ri->default_action)));
+	json_object_set_new(f, "severity", json_string(ri->severity));
+	json_object_set_new(f, "reason", json_string(reason ? reason : rule));
+	json_object_set_new(f, "asset", json_string(o->asset->name));
+	json_object_set_new(f, "target", json_string(o->asset->target));
+	if (ip)
+		json_object_set_new(f, "ip", json_string(ip));
+	if (port) {
+		json_object_set_new(f, "port", json_integer(port));
+		json_object_set_new(f, "protocol", json_string("tcp"));
+	}
+	json_object_set_new(f, "source", json_string("core"));
+	json_object_set_new(f, "evidence", evidence ? evidence : json_object());
+	free(reason);
+	return f;
+}
+
+static json_t *port_evidence(const struct pg_port_result *r)
+{
+	json_t *e = json_pack("{s:i, s:s, s:s}", "port", r->port, "state", pg_port_state_name(r->state),
+			      "reason", r->reason ? r->reason : "");
+	if (r->probe)
+		json_object_update(e, r->probe);
+	return e;
+}
+
+static bool str_in(char *const *list, const char *s)
+{
+	for (; list && *list; list++)
+		if (!strcasecmp(*list, s))
+			return true;
+	return false;
+}
+
+static bool name_in(char *const *list, const char *s)
+{
+	for (; list && *list; list++)
+		if (pg_dns_name_eq(*list, s))
+			return true;
+	return false;
+}
+
+/* expectedRecords: every answered record must be expected, and every expected one answered. */
+static void check_records(const struct pg_asset_outcome *o, json_t *out)
+{
+	const struct pg_asset *a = o->asset;
+	const struct pg_resolution *r = o->res;
+	json_t *unexpected = json_array(), *missing = json_array();
+
+	for (size_t i = 0; i < r->naddrs; i++) {
+		char *const *exp = r->addrs[i].family == AF_INET ? a->exp_a : a->exp_aaaa;
+		if (exp && !str_in(exp, r->addrs[i].text))
+			json_array_append_new(unexpected, json_string(r->addrs[i].text));
+	}
+	/* cnames[0] may be the target itself; only the targets of CNAMEs count */
+	for (size_t i = 0; a->exp_cname && i < r->ncnames; i++)
+		if (!pg_dns_name_eq(r->cnames[i], a->target) && !name_in(a->exp_cname, r->cnames[i]))
+			json_array_append_new(unexpected, json_string(r->cnames[i]));
+	for (char *const *e = a->exp_a; e && *e; e++) {
+		bool seen = false;
+		for (size_t i = 0; i < r->naddrs; i++)
+			seen |= r->addrs[i].family == AF_INET && !strcasecmp(r->addrs[i].text, *e);
+		if (!seen)
+			json_array_append_new(missing, json_string(*e));
+	}
+	for (char *const *e = a->exp_aaaa; e && *e; e++) {
+		bool seen = false;
+		for (size_t i = 0; i < r->naddrs; i++)
+			seen |= r->addrs[i].family == AF_INET6 && !strcasecmp(r->addrs[i].text, *e);
+		if (!seen)
+			json_array_append_new(missing, json_string(*e));
+	}
+	for (char *const *e = a->exp_cname; e && *e; e++) {
+		bool seen = false;
+		for (size_t i = 0; i < r->ncnames; i++)
+			seen |= pg_dns_name_eq(r->cnames[i], *e);
+		if (!seen)
+			json_array_append_new(missing, json_string(*e));
+	}
+	if (json_array_size(unexpected) || json_array_size(missing)) {
+		json_t *ev = json_pack("{s:O, s:O}", "unexpected", unexpected, "missing", missing);
+		json_array_append_new(out, finding_new(o, PG_RULE_DNS_UNEXPECTED, NULL, 0, ev,
+			"DNS for %s differs from expectedRecords (%zu unexpected, %zu missing)",
+			a->target, json_array_size(unexpected), json_array_size(missing)));
+	}
+	json_decref(unexpected);
+	json_decref(missing);
+}
+
+static void check_network(const struct pg_asset_outcome *o, const struct pg_addr *ip, json_t *out)
+{
+	const struct pg_asset *a = o->asset;
+	const void *raw;
+
+	if (!a->nnetworks)
+		return; /* ASN-only expectations need the IP enricher */
+	raw = ip->family == AF_INET ? (const void *)&((const struct sockaddr_in *)&ip->ss)->sin_addr
+				    : (const void *)&((const struct sockaddr_in6 *)&ip->ss)->sin6_addr;
+	for (size_t i = 0; i < a->nnetworks; i++)
+		if (pg_cidr_contains(&a->networks[i], ip->family, raw))
+			return;
+	json_array_append_new(out, finding_new(o, PG_RULE_NETWORK_UNEXPECTED, ip->text, 0,
+		json_pack("{s:s}", "ip", ip->text),
+		"%s resolves to %s, outside expectedNetwork", a->target, ip->text));
+}
+
+/* At most max bytes of a sanitised banner, never cutting a "\xNN" escape in two. */
+static int escape_safe_len(const char *s, size_t max)
+{
+	size_t n = strnlen(s, max + 1);
+
+	if (n <= max)
+		return (int)n;
+	for (size_t back = 1; back <= 3 && back <= max; back++)
+		if (s[max - back] == '\\')
+			return (int)(max - back);
+	return (int)max;
+}
+
+/* " (ssh: SSH-2.0-OpenSSH_9.2)" from the probe, so the reason says what is exposed. */
+static const char *what_answered(const struct pg_port_result *r, char *buf, size_t len)
+{
+	const char *svc = r->probe ? json_string_value(json_object_get(r->probe, "service")) : NULL;
+	const char *banner = r->probe ? json_string_value(json_object_get(r->probe, "banner")) : NULL;
+
+	if (!svc || !strcmp(svc, "unknown"))
+		return "";
+	if (banner && *banner)
+		snprintf(buf, len, " (%s: %.*s)", svc, escape_safe_len(banner, 100), banner);
+	else
+		snprintf(buf, len, " (%s)", svc);
+	return buf;
+}
+
+static bool tls_listed(const struct pg_asset *a, uint16_t port)
+{
+	return pg_ports_has(&a->tls_ports, port);
+}
+
+static void check_port(const struct pg_asset_outcome *o, const struct pg_port_result *r,
+		       const char *ip, json_t *out, bool *unchecked)
+{
+	const struct pg_asset *a = o->asset;
+	bool approved = pg_ports_has(&a->approved, r->port);
+	json_t *cert = r->probe ? json_object_get(r->probe, "certificate") : NULL;
+	json_t *speaks = r->probe ? json_object_get(r->probe, "speaksTls") : NULL;
+	char said[160];
+
+	switch (r->state) {
+	case PG_PORT_OPEN:
+		if (!approved)
+			json_array_append_new(out, finding_new(o, PG_RULE_PORT_UNAPPROVED_OPEN, ip, r->port,
+				port_evidence(r), "port %u/tcp is open but not in approvedPorts%s", r->port,
+				what_answered(r, said, sizeof(said))));
+		if (cert && json_is_false(json_object_get(cert, "valid"))) {
+			char reasons[256] = "";
+			size_t i;
+			json_t *v;
+			json_array_foreach(json_object_get(cert, "reasons"), i, v) {
+				if (i)
+					strncat(reasons, ", ", sizeof(reasons) - strlen(reasons) - 1);
+				strncat(reasons, json_string_value(v) ? json_string_value(v) : "?",
+					sizeof(reasons) - strlen(reasons) - 1);
+			}
+			json_array_append_new(out, finding_new(o, PG_RULE_TLS_CERT_INVALID, ip, r->port,
+				port_evidence(r), "port %u/tcp: TLS certificate is invalid (%s)", r->port,
+				*reasons ? reasons : "unknown reason"));
+		}
+		if (json_is_true(speaks) && !cert)
+			json_array_append_new(out, finding_new(o, PG_RULE_TLS_CERT_INVALID, ip, r->port,
+				port_evidence(r), "port %u/tcp: TLS without a certificate (no-certificate)",
+				r->port));
+		if (json_is_false(speaks) && tls_listed(a, r->port)) {
+			const char *why = json_string_value(json_object_get(r->probe, "tlsError"));
+			json_array_append_new(out, finding_new(o, PG_RULE_TLS_NOT_OFFERED, ip, r->port,
+				port_evidence(r), "port %u/tcp is in tlsPorts but no TLS handshake completed%s%.80s%s",
+				r->port, why ? " (" : "", why ? why : "", why ? ")" : ""));
+		}
+		break;
+	case PG_PORT_FILTERED:
+		if (approved)
+			json_array_append_new(out, finding_new(o, PG_RULE_PORT_APPROVED_FILTERED, ip, r->port,
+				port_evidence(r), "approved port %u/tcp does not answer (%s)", r->port,
+				r->reason ? r->reason : "filtered"));
+		break;
+	case PG_PORT_CLOSED:
+		if (approved)
+			json_array_append_new(out, finding_new(o, PG_RULE_PORT_APPROVED_CLOSED, ip, r->port,
+				port_evidence(r), "approved port %u/tcp is closed", r->port));
+		break;
+	case PG_PORT_ERROR:
+		*unchecked = true;
+		json_array_append_new(out, finding_new(o, PG_RULE_SCAN_ERROR, ip, r->port, port_evidence(r),
+			"port %u/tcp could not be scanned: %s", r->port, r->reason ? r->reason : "error"));
+		break;
+	}
+}
+
+json_t *pg_policy_evaluate(const struct pg_asset_outcome *o, bool *could_not_check)
+{
+	json_t *out = json_array();
+
+	*could_not_check = false;
+	if (!o->res->ok) {
+		*could_not_check = true;
+		json_array_append_new(out, finding_new(o, PG_RULE_DNS_UNRESOLVED, NULL, 0,
+			json_pack("{s:s}", "error", o->res->error ? o->res->error : "unresolved"),
+			"%s does not resolve: %s", o->asset->target,
+			o->res->error ? o->res->error : "no address"));
+		return out;
+	}
+	if (!o->res->is_literal)
+		check_records(o, out);
+	for (size_t k = 0; k < o->res->naddrs; k++)
+		check_network(o, &o->res->addrs[k], out);
+	/* every resolved address must have been scanned, or the asset is not checked */
+	if (o->nscans < o->res->naddrs)
+		*could_not_check = true;
+	for (size_t k = 0; k < o->nscans; k++) {
+		const struct pg_scan_target *s = &o->scans[k];
+		for (size_t i = 0; i < s->nports; i++)
+			check_port(o, &s->results[i], s->addr.text, out, could_not_check);
+	}
+	return out;
+}
+
+static enum pg_action lookup(const struct pg_overrides *ov, const char *rule, enum pg_action dflt)
+{
+	for (size_t i = 0; i < ov->n; i++)
+		if (!strcmp(ov->v[i].rule, rule))
+			return ov->v[i].action;
+	return dflt;
+}
+
+enum pg_action pg_policy_action(const struct pg_manifest *m, const struct pg_asset *a,
+				const char *rule, enum pg_action dflt)
+{
+	enum pg_action act = lookup(&m->rules, rule, dflt);
+
+	for (size_t i = 0; a->environment && i < m->nenvs; i++)
+		if (!strcmp(m->envs[i].env, a->environment))
+			act = lookup(&m->envs[i].rules, rule, act);
+	return lookup(&a->overrides, rule, act);
+}
+
+static enum pg_action default_of(json_t *f)
+{
+	enum pg_action act = PG_ACTION_WARN; /* plugin findings without a default */
+	const struct pg_rule_info *ri = pg_rule_find(json_string_value(json_object_get(f, "rule")));
+	const char *d = json_string_value(json_object_get(f, "defaultAction"));
+
+	if (d && pg_action_parse(d, &act))
+		return act;
+	return ri ? ri->default_action : act;
+}
+
+static void finalize_finding(const struct pg_manifest *m, const struct pg_asset *a, json_t *f)
+{
+	const char *rule = json_string_value(json_object_get(f, "rule"));
+	const char *host = json_string_value(json_object_get(f, "ip"));
+	json_int_t port = json_integer_value(json_object_get(f, "port"));
+	char fp[17];
+
+	if (!rule)
+		rule = "unknown";
+	json_object_set_new(f, "action", json_string(pg_action_name(
+		pg_policy_action(m, a, rule, default_of(f)))));
+	if (!json_object_get(f, "asset"))
+		json_object_set_new(f, "asset", json_string(a->name));
+	if (!json_object_get(f, "target"))
+		json_object_set_new(f, "target", json_string(a->target));
+	if (!json_object_get(f, "fingerprint")) {
+		pg_fingerprint(rule, a->target, host, port > 0 && port < 65536 ? (unsigned)port : 0, fp);
+		json_object_set_new(f, "fingerprint", json_string(fp));
+	}
+}
+
+struct tally {
+	size_t assets, pass, warn, fail, unchecked;
+	size_t any_unchecked; /* not checked, whatever the verdict: monitor mode must see it */
+	size_t f_pass, f_warn, f_fail;
+};
+
+/* Findings whose action is pass are dropped: they are not news. Their count
+ * stays on the asset ("passedFindings") so a second finalize still reports it. */
+static const char *asset_verdict(const struct pg_manifest *m, const struct pg_asset *a,
+				 json_t *ja, struct tally *t)
+{
+	json_t *findings = json_object_get(ja, "findings"), *keep = json_array(), *f;
+	enum pg_action worst = PG_ACTION_PASS;
+	bool unchecked = json_is_true(json_object_get(ja, "couldNotCheck"));
+	json_int_t passed = json_integer_value(json_object_get(ja, "passedFindings"));
+	size_t i;
+
+	json_array_foreach(findings, i, f) {
+		enum pg_action act;
+		finalize_finding(m, a, f);
+		pg_action_parse(json_string_value(json_object_get(f, "action")), &act);
+		if (act == PG_ACTION_PASS) {
+			passed++;
+			continue;
+		}
+		act == PG_ACTION_FAIL ? t->f_fail++ : t->f_warn++;
+		if (act > worst)
+			worst = act;
+		json_array_append(keep, f);
+	}
+	json_object_set_new(ja, "findings", keep);
+	json_object_set_new(ja, "passedFindings", json_integer(passed));
+	t->f_pass += (size_t)passed;
+	if (unchecked)
+		t->any_unchecked++;
+	if (worst == PG_ACTION_FAIL)
+		return t->fail++, "fail";
+	if (unchecked)
+		return t->unchecked++, "could-not-check";
+	if (worst == PG_ACTION_WARN)
+		return t->warn++, "warn";
+	return t->pass++, "pass";
+}
+
+int pg_policy_finalize(const struct pg_manifest *m, const struct pg_asset *const *assets,
+		       enum pg_mode mode, json_t *report)
+{
+	json_t *run = json_object_get(report, "run"), *ja;
+	struct tally t = { 0 };
+	const char *verdict;
+	size_t i;
+	int code;
+
+	json_array_foreach(json_object_get(report, "assets"), i, ja) {
+		json_object_set_new(ja, "verdict", json_string(asset_verdict(m, assets[i], ja, &t)));
+		t.assets++;
+	}
+	if (t.fail)
+		verdict = "fail", code = PG_EXIT_POLICY;
+	else if (t.unchecked)
+		verdict = "could-not-check", code = PG_EXIT_UNCHECKED;
+	else
+		verdict = t.warn ? "warn" : "pass", code = PG_EXIT_PASS;
+	/* Monitor mode reports everything but never fails the build; it still
+	 * says when something could not be checked, even on an asset that failed. */
+	if (mode == PG_MODE_MONITOR && code == PG_EXIT_POLICY)
+		code = t.any_unchecked ? PG_EXIT_UNCHECKED : PG_EXIT_PASS;
+	json_object_set_new(run, "mode", json_string(mode == PG_MODE_MONITOR ? "monitor" : "enforce"));
+	json_object_set_new(run, "verdict", json_string(verdict));
+	json_object_set_new(run, "exitCode", json_integer(code));
+	json_object_set_new(run, "summary", json_pack("{s:I, s:I, s:I, s:I, s:I, s:{s:I, s:I, s:I}}",
+		"assets", (json_int_t)t.assets, "pass", (json_int_t)t.pass, "warn", (json_int_t)t.warn,
+		"fail", (json_int_t)t.fail, "couldNotCheck", (json_int_t)t.any_unchecked,
+		"findings", "fail", (json_int_t)t.f_fail, "warn", (json_int_t)t.f_warn,
+		"pass", (json_int_t)t.f_pass));
+	return code;
+}

@@ -1,0 +1,64 @@
+/* policy.h - turn what was seen into findings, actions and verdicts.
+ *
+ * Every finding is created with its rule's default action; pg_policy_finalize()
+ * then applies the one override mechanism (asset > environment > global >
+ * rule default) to every finding of the report, including those that
+ * enrichers added, so no rule is special-cased. */
+#ifndef PG_POLICY_H
+#define PG_POLICY_H
+
+#include <jansson.h>
+#include "manifest/manifest.h"
+#include "resolve/resolve.h"
+#include "scan/scan.h"
+
+/* Rule ids are stable: they appear in SARIF, tickets and fingerprints. */
+#define PG_RULE_PORT_UNAPPROVED_OPEN "port-unapproved-open"
+#define PG_RULE_PORT_APPROVED_FILTERED "port-approved-filtered"
+#define PG_RULE_PORT_APPROVED_CLOSED "port-approved-closed"
+#define PG_RULE_TLS_CERT_INVALID "tls-certificate-invalid"
+#define PG_RULE_TLS_NOT_OFFERED "tls-not-offered"
+#define PG_RULE_DNS_UNRESOLVED "dns-unresolved"
+#define PG_RULE_DNS_UNEXPECTED "dns-unexpected-record"
+#define PG_RULE_NETWORK_UNEXPECTED "network-unexpected"
+#define PG_RULE_SCAN_ERROR "scan-error"
+
+struct pg_rule_info {
+	const char *id;
+	enum pg_action default_action;
+	const char *severity; /* "high" | "medium" | "low" */
+	const char *summary;  /* one line, for --help, SARIF rule text */
+};
+
+const struct pg_rule_info *pg_rule_find(const char *id); /* NULL for plugin rules */
+extern const struct pg_rule_info pg_rules[];
+extern const size_t pg_rules_n;
+
+/* What a run learned about one asset. All borrowed. */
+struct pg_asset_outcome {
+	const struct pg_asset *asset;
+	const struct pg_resolution *res;
+	const struct pg_scan_target *scans; /* one per scanned address (res order) */
+	size_t nscans;                      /* < res->naddrs means not fully checked */
+};
+
+/* Findings (JSON array, owned by the caller) for one asset, with default
+ * actions; could_not_check is set when the asset was not fully checked. */
+json_t *pg_policy_evaluate(const struct pg_asset_outcome *o, bool *could_not_check);
+
+/* Apply overrides and mode to every finding of report, add fingerprints,
+ * recompute asset verdicts, run verdict, summary and exit code. assets[i] is
+ * the manifest asset of report.assets[i]. Returns the exit code (PG_EXIT_*). */
+int pg_policy_finalize(const struct pg_manifest *m, const struct pg_asset *const *assets,
+		       enum pg_mode mode, json_t *report);
+
+/* Effective action for rule on asset. */
+enum pg_action pg_policy_action(const struct pg_manifest *m, const struct pg_asset *a,
+				const char *rule, enum pg_action dflt);
+
+/* Stable finding fingerprint: sha256("v1\0" rule "\0" target "\0" host "\0" "tcp/" port),
+ * first 16 hex characters. port 0 = no port. */
+void pg_fingerprint(const char *rule, const char *target, const char *host, unsigned port,
+		    char out[17]);
+
+#endif

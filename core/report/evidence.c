@@ -1,0 +1,166 @@
+/* evidence.c - the evidence JSON: scan objects in the /v1-port-scanner shape. */
+#include "config.h"
+#include "evidence.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "probe/probe.h"
+
+void pg_evidence_id(const char *prefix, uint64_t wall_ms, char *out, size_t len)
+{
+	uint32_t rnd = 0;
+	time_t t = (time_t)(wall_ms / 1000);
+	struct tm tm;
+	char stamp[32];
+
+	if (getrandom(&rnd, sizeof(rnd), 0) != sizeof(rnd))
+		rnd = (uint32_t)(wall_ms * 2654435761u) ^ (uint32_t)getpid();
+	gmtime_r(&t, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+	snprintf(out, len, "%s_%s_%08x", prefix, stamp, rnd);
+}
+
+json_t *pg_evidence_port(const struct pg_port_result *r)
+{
+	json_t *p = json_object();
+	char svc[64];
+
+	json_object_set_new(p, "port", json_integer(r->port));
+	json_object_set_new(p, "protocol", json_string("tcp"));
+	json_object_set_new(p, "state", json_string(pg_port_state_name(r->state)));
+	json_object_set_new(p, "service", json_string(pg_service_by_port(r->port, svc, sizeof(svc))));
+	if (r->reason)
+		json_object_set_new(p, "reason", json_string(r->reason));
+	if (r->state == PG_PORT_OPEN || r->state == PG_PORT_CLOSED)
+		json_object_set_new(p, "rttMs", json_real((double)r->rtt_us / 1000.0));
+	if (r->err)
+		json_object_set_new(p, "error", json_string(strerror(r->err)));
+	if (r->probe)
+		json_object_update(p, r->probe); /* probe's service wins over the services db */
+	return p;
+}
+
+/* The scan object without ports and summary, in the API's key order. */
+static json_t *scan_head(const struct pg_scan_target *t, const char *target, uint64_t wall_start_ms)
+{
+	char id[64], ts[32];
+
+	pg_evidence_id("scan", wall_start_ms, id, sizeof(id));
+	pg_iso8601_ms(wall_start_ms, ts);
+	return json_pack("{s:s, s:s, s:s, s:s, s:I}", "target", target, "ip", t->addr.text,
+			 "scanId", id, "timestamp", ts, "scanDurationMs",
+			 (json_int_t)(t->finished_ms - t->started_ms));
+}
+
+static json_t *scan_summary(const struct pg_scan_target *t)
+{
+	size_t counts[4] = { 0 };
+
+	for (size_t i = 0; i < t->nports; i++)
+		counts[t->results[i].state]++;
+	return json_pack("{s:I, s:I, s:I, s:I, s:I}",
+		"totalScanned", (json_int_t)t->nports, "open", (json_int_t)counts[PG_PORT_OPEN],
+		"closed", (json_int_t)counts[PG_PORT_CLOSED], "filtered", (json_int_t)counts[PG_PORT_FILTERED],
+		"error", (json_int_t)counts[PG_PORT_ERROR]);
+}
+
+json_t *pg_evidence_scan(const struct pg_scan_target *t, const char *target, uint64_t wall_start_ms)
+{
+	json_t *s = scan_head(t, target, wall_start_ms), *ports = json_array();
+
+	for (size_t i = 0; i < t->nports; i++)
+		json_array_append_new(ports, pg_evidence_port(&t->results[i]));
+	json_object_set_new(s, "ports", ports);
+	json_object_set_new(s, "summary", scan_summary(t));
+	return s;
+}
+
+/* Separators for the streamed scan: readable (one port per line) or one line. */
+struct layout {
+	const char *open, *key_pre, *member_sep, *last_sep, *port_first, *port_sep, *ports_end;
+};
+static const struct layout readable = { "{\n", "  ", ",\n", "\n", "\n    ", ",\n    ", "\n  ]" };
+static const struct layout one_line = { "{", "", ",", "", "", ",", "]" };
+
+/* Write key: value with value serialised by jansson; steals value. */
+static int put_member(FILE *out, const struct layout *l, const char *key, json_t *value, bool last)
+{
+	int r = fprintf(out, "%s\"%s\":%s", l->key_pre, key, l == &readable ? " " : "") < 0 ||
+		json_dumpf(value, out, JSON_ENCODE_ANY | JSON_PRESERVE_ORDER |
+			   (l == &one_line ? JSON_COMPACT : 0)) < 0 ||
+		fputs(last ? l->last_sep : l->member_sep, out) < 0 ? -1 : 0;
+
+	json_decref(value);
+	return r;
+}
+
+int pg_evidence_scan_write(FILE *out, const struct pg_scan_target *t, const char *target,
+			   uint64_t wall_start_ms, bool compact)
+{
+	const struct layout *l = compact ? &one_line : &readable;
+	json_t *head = scan_head(t, target, wall_start_ms), *v;
+	const char *key;
+	int r = fputs(l->open, out) < 0 ? -1 : 0;
+
+	json_object_foreach(head, key, v)
+		r |= put_member(out, l, key, json_incref(v), false);
+	json_decref(head);
+	r |= fprintf(out, "%s\"ports\":%s[", l->key_pre, compact ? "" : " ") < 0 ? -1 : 0;
+	for (size_t i = 0; i < t->nports && !r; i++) {
+		json_t *p = pg_evidence_port(&t->results[i]);
+		r |= fputs(i ? l->port_sep : l->port_first, out) < 0 ? -1 : 0;
+		r |= json_dumpf(p, out, JSON_PRESERVE_ORDER | (compact ? JSON_COMPACT : 0));
+		json_decref(p);
+	}
+	r |= fputs(t->nports ? l->ports_end : "]", out) < 0 ? -1 : 0;
+	r |= fputs(l->member_sep, out) < 0 ? -1 : 0;
+	r |= put_member(out, l, "summary", scan_summary(t), true);
+	r |= fputs("}", out) < 0 ? -1 : 0;
+	return r;
+}
+
+json_t *pg_evidence_resolution(const struct pg_resolution *r)
+{
+	json_t *o = json_object(), *addrs = json_array(), *cn = json_array();
+
+	for (size_t i = 0; i < r->naddrs; i++)
+		json_array_append_new(addrs, json_string(r->addrs[i].text));
+	for (size_t i = 0; i < r->ncnames; i++)
+		json_array_append_new(cn, json_string(r->cnames[i]));
+	json_object_set_new(o, "literal", json_boolean(r->is_literal));
+	json_object_set_new(o, "addresses", addrs);
+	json_object_set_new(o, "cnames", cn);
+	if (!r->ok)
+		json_object_set_new(o, "error", json_string(r->error ? r->error : "unresolved"));
+	return o;
+}
+
+json_t *pg_evidence_report_new(const char *manifest_path, uint64_t wall_start_ms)
+{
+	char id[64], ts[32];
+
+	pg_evidence_id("run", wall_start_ms, id, sizeof(id));
+	pg_iso8601_ms(wall_start_ms, ts);
+	return json_pack("{s:{s:s, s:i}, s:{s:s, s:s?, s:s}, s:[]}",
+		"portgate", "version", PACKAGE_VERSION, "evidenceSchema", 1,
+		"run", "id", id, "manifest", manifest_path, "startedAt", ts,
+		"assets");
+}
+
+static int dump_report(FILE *f, void *report)
+{
+	return json_dumpf(report, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0 ||
+	       fputc('\n', f) == EOF ? -1 : 0;
+}
+
+int pg_evidence_write(const json_t *report, const char *path)
+{
+	/* streamed: no second copy of a large report as one string */
+	return pg_write_atomic_with(path, dump_report, (void *)report);
+}

@@ -1,0 +1,34 @@
+/* evidence.h - build the evidence JSON (docs/evidence.md) from run results. */
+#ifndef PG_EVIDENCE_H
+#define PG_EVIDENCE_H
+
+#include <jansson.h>
+#include <stdio.h>
+#include "manifest/manifest.h"
+#include "resolve/resolve.h"
+#include "scan/scan.h"
+
+/* The /v1-port-scanner object for one scanned address. Owned by the caller. */
+json_t *pg_evidence_scan(const struct pg_scan_target *t, const char *target, uint64_t wall_start_ms);
+
+/* Stream the same object to out, one port at a time: a 65535-port scan never
+ * holds its whole JSON tree in memory. One port per line, or one line when
+ * compact. 0, or -1 on a write error (errno). */
+int pg_evidence_scan_write(FILE *out, const struct pg_scan_target *t, const char *target,
+			   uint64_t wall_start_ms, bool compact);
+
+/* One port of a scan as a JSON object (probe fields merged in). */
+json_t *pg_evidence_port(const struct pg_port_result *r);
+
+json_t *pg_evidence_resolution(const struct pg_resolution *r);
+
+/* A fresh report: {"portgate": {...}, "run": {id, manifest, startedAt}, "assets": []}. */
+json_t *pg_evidence_report_new(const char *manifest_path, uint64_t wall_start_ms);
+
+/* Random id with a prefix and UTC timestamp: "scan_20261127T101500Z_3f2a9c1b". */
+void pg_evidence_id(const char *prefix, uint64_t wall_ms, char *out, size_t len);
+
+/* Serialise and write atomically. 0 or -errno. */
+int pg_evidence_write(const json_t *report, const char *path);
+
+#endif

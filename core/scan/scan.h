@@ -1,0 +1,79 @@
+/* scan.h - the TCP connect scan engine.
+ *
+ * One epoll loop for the whole run (one per CPU, up to 4, for big scans
+ * without probes): every (address, port) of every asset is a job; at most
+ * max_inflight sockets are open at once (and max_per_host per address). A job
+ * that gets no answer within its timeout (adapted to the measured round-trip
+ * time, at most timeout_ms) is retried `retries` times before it is called
+ * filtered. When a connect succeeds and probing is on, the connected socket is
+ * handed to the probe state machine (probe.h), which runs inside the same loop.
+ *
+ * States (docs/scan-engine.md has the full table): open = handshake completed;
+ * closed = RST or ICMP port-unreachable; filtered = no answer after all tries,
+ * or an ICMP unreachable/prohibited answer from the network; error = a failure
+ * on this machine before any answer (no route, local firewall, no free port,
+ * out of descriptors), with reason and errno, never reported as closed. */
+#ifndef PG_SCAN_H
+#define PG_SCAN_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include "resolve/resolve.h"
+
+enum pg_port_state { PG_PORT_OPEN, PG_PORT_CLOSED, PG_PORT_FILTERED, PG_PORT_ERROR };
+const char *pg_port_state_name(enum pg_port_state s); /* "open", "closed", "filtered", "error" */
+
+struct pg_probe_opts {
+	int banner_wait_ms;  /* how long to wait for a server-first banner (default 1500) */
+	int total_ms;        /* hard cap on one port's probing, all phases (default 5000) */
+	size_t max_bytes;    /* cap on bytes read from one port (default 16384) */
+	const char *ca_file; /* extra trust anchors for certificate checks, may be NULL */
+};
+
+struct pg_scan_opts {
+	int timeout_ms;    /* longest wait per connect attempt (default 1000); shorter once
+			      round-trip times are measured (docs/scan-engine.md) */
+	int retries;       /* extra attempts for unanswered connects (default 1) */
+	int max_inflight;  /* global cap on sockets in flight (default 0 = automatic, from
+			      RLIMIT_NOFILE after raising its soft limit to the hard one) */
+	int max_per_host;  /* fixed cap per destination address; 0 (default) = adaptive
+			      window that grows with answers */
+	bool probe;        /* run service probes on open ports */
+	struct pg_probe_opts probe_opts;
+	void (*progress)(size_t done, size_t total, void *ud); /* optional, called at most ~10/s */
+	void *progress_ud;
+};
+
+struct pg_port_result {
+	uint16_t port;
+	enum pg_port_state state;
+	const char *reason; /* static string: "syn-ack", "conn-refused", "no-response",
+			       "net-unreachable", "host-unreachable", "self-connect", ... */
+	int err;            /* errno behind an error state, else 0 */
+	uint32_t rtt_us;    /* of the deciding attempt, 0 if none */
+	uint8_t attempts;
+	json_t *probe;      /* owned: probe evidence (service, banner, tlsVersion,
+			       certificate, ...) for open ports when probing; else NULL */
+};
+
+struct pg_scan_target {
+	struct pg_addr addr;          /* destination (port ignored) */
+	const char *hostname;         /* SNI / Host header, may be NULL (borrowed) */
+	const uint16_t *ports;        /* borrowed */
+	size_t nports;
+	const uint16_t *tls_ports;    /* borrowed: ports expected to speak TLS */
+	size_t ntls_ports;
+	struct pg_port_result *results; /* caller-allocated nports entries, filled in port order */
+	uint64_t started_ms, finished_ms; /* monotonic, set by the engine */
+};
+
+/* Scan all targets concurrently. Returns 0, or -1 with a message in err when
+ * the engine itself could not run (epoll failure...). Per-port problems are
+ * results, not errors. */
+int pg_scan_run(struct pg_scan_target *targets, size_t ntargets, const struct pg_scan_opts *opts,
+		char *err, size_t errlen);
+void pg_scan_opts_default(struct pg_scan_opts *o);
+void pg_port_result_clear(struct pg_port_result *r);
+
+#endif

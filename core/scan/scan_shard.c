@@ -1,0 +1,208 @@
+/* scan_shard.c - several engine loops on several CPUs for big scans
+ * without probes. */
+#include "config.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "scan_int.h"
+#include "util/util.h"
+
+#define SHARD_MIN_JOBS 8192 /* below this one loop is as fast as several */
+#define MAX_SHARDS 4
+
+/* ---- several loops on several CPUs ----
+ *
+ * A big scan without probing is kernel work (socket, connect, the RST, close)
+ * on the CPU that runs the loop. So it is split into shards, one loop per CPU:
+ * the (target, port) jobs in order are cut into equal contiguous runs, a
+ * target cut in two becomes two views (ports and results are slices of its
+ * arrays, which are index for index), and each shard is an independent engine
+ * in its own thread with its share of the global cap. Only with automatic caps
+ * and no probing, so explicit caps and probes mean exactly what they say. */
+
+struct fanout {
+	pthread_mutex_t mu;
+	const struct pg_scan_opts *user;
+	size_t total, nshards;
+	size_t *done; /* per shard */
+	uint64_t last_us;
+};
+
+struct shard {
+	struct pg_scan_target *views; /* owned array; the views borrow everything */
+	size_t *orig;                 /* owned: index of each view's target */
+	size_t nviews;
+	struct pg_scan_opts opts;
+	struct fanout *fan;
+	size_t id;
+	int rc;
+	bool threaded;
+	char err[256];
+	pthread_t th;
+};
+
+static void shard_progress(size_t done, size_t total, void *ud)
+{
+	struct shard *sh = ud;
+	struct fanout *f = sh->fan;
+	uint64_t now = pg_scan_mono_us();
+	size_t i, sum = 0;
+
+	(void)total;
+	pthread_mutex_lock(&f->mu);
+	f->done[sh->id] = done;
+	for (i = 0; i < f->nshards; i++)
+		sum += f->done[i];
+	/* the final call comes from pg_scan_run_sharded once every shard is done */
+	if (sum < f->total && now - f->last_us >= PG_SCAN_PROGRESS_EVERY_US) {
+		f->last_us = now;
+		f->user->progress(sum, f->total, f->user->progress_ud);
+	}
+	pthread_mutex_unlock(&f->mu);
+}
+
+static void *shard_main(void *arg)
+{
+	struct shard *sh = arg;
+
+	sh->rc = pg_scan_run_one(sh->views, sh->nviews, &sh->opts, sh->err, sizeof(sh->err));
+	return NULL;
+}
+
+static size_t count_jobs(const struct pg_scan_target *t, size_t n)
+{
+	size_t i, total = 0;
+
+	for (i = 0; i < n; i++)
+		total += t[i].nports;
+	return total;
+}
+
+size_t pg_scan_pick_shards(const struct pg_scan_target *t, size_t n, const struct pg_scan_opts *o)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (o->probe || o->max_per_host > 0 || o->max_inflight > 0 || cpus < 2 ||
+	    count_jobs(t, n) < SHARD_MIN_JOBS)
+		return 1;
+	return cpus > MAX_SHARDS ? MAX_SHARDS : (size_t)cpus;
+}
+
+/* Cut the jobs into k runs of `chunk` (the last one takes the rest). With
+ * sh == NULL only count each shard's views into counts[]. */
+static void partition(struct pg_scan_target *t, size_t n, size_t k, size_t chunk,
+		      struct shard *sh, size_t *counts)
+{
+	size_t i, cur = 0, fill = 0;
+
+	for (i = 0; i < n; i++) {
+		size_t off = 0;
+
+		do {
+			size_t take = t[i].nports - off;
+
+			if (fill >= chunk && cur + 1 < k) {
+				cur++;
+				fill = 0;
+			}
+			if (cur + 1 < k && take > chunk - fill)
+				take = chunk - fill;
+			if (sh) {
+				struct pg_scan_target *v = &sh[cur].views[sh[cur].nviews];
+
+				*v = t[i];
+				v->ports += off;
+				v->results += off;
+				v->nports = take;
+				sh[cur].orig[sh[cur].nviews++] = i;
+			} else {
+				counts[cur]++;
+			}
+			off += take;
+			fill += take;
+		} while (off < t[i].nports);
+	}
+}
+
+/* Fold the views' timing back into their targets. */
+static void merge_times(struct pg_scan_target *t, size_t n, const struct shard *sh, size_t k)
+{
+	size_t i, j;
+
+	for (i = 0; i < n; i++)
+		t[i].started_ms = t[i].finished_ms = 0;
+	for (j = 0; j < k; j++) {
+		for (i = 0; i < sh[j].nviews; i++) {
+			struct pg_scan_target *o = &t[sh[j].orig[i]];
+			const struct pg_scan_target *v = &sh[j].views[i];
+
+			if (o->started_ms == 0 || v->started_ms < o->started_ms)
+				o->started_ms = v->started_ms;
+			if (v->finished_ms > o->finished_ms)
+				o->finished_ms = v->finished_ms;
+		}
+	}
+}
+
+static void shards_setup(struct shard *sh, size_t k, const size_t *counts,
+			 const struct pg_scan_opts *o, struct fanout *fan)
+{
+	int cap = pg_scan_auto_inflight(); /* also raises the fd soft limit */
+	size_t j;
+
+	for (j = 0; j < k; j++) {
+		sh[j].views = pg_xcalloc(counts[j] ? counts[j] : 1, sizeof(*sh[j].views));
+		sh[j].orig = pg_xcalloc(counts[j] ? counts[j] : 1, sizeof(*sh[j].orig));
+		sh[j].opts = *o;
+		sh[j].opts.max_inflight = cap / (int)k > 0 ? cap / (int)k : 1;
+		sh[j].fan = fan;
+		sh[j].id = j;
+		if (o->progress) {
+			sh[j].opts.progress = shard_progress;
+			sh[j].opts.progress_ud = &sh[j];
+		}
+	}
+}
+
+int pg_scan_run_sharded(struct pg_scan_target *t, size_t n, const struct pg_scan_opts *o,
+			size_t k, char *err, size_t errlen)
+{
+	struct shard *sh = pg_xcalloc(k, sizeof(*sh)); /* owned */
+	size_t counts[MAX_SHARDS] = { 0 }, done[MAX_SHARDS] = { 0 };
+	size_t total = count_jobs(t, n), chunk = (total + k - 1) / k, j;
+	struct fanout fan = { .user = o, .total = total, .nshards = k, .done = done };
+	int rc = 0;
+
+	pthread_mutex_init(&fan.mu, NULL);
+	partition(t, n, k, chunk, NULL, counts);
+	shards_setup(sh, k, counts, o, &fan);
+	partition(t, n, k, chunk, sh, NULL);
+	for (j = 0; j < k; j++) {
+		sh[j].threaded = pthread_create(&sh[j].th, NULL, shard_main, &sh[j]) == 0;
+		if (!sh[j].threaded)
+			shard_main(&sh[j]); /* no thread to be had: run it here */
+	}
+	for (j = 0; j < k; j++) {
+		if (sh[j].threaded)
+			pthread_join(sh[j].th, NULL);
+		if (sh[j].rc != 0 && rc == 0) {
+			rc = -1;
+			snprintf(err, errlen, "%s", sh[j].err);
+		}
+	}
+	if (rc == 0) {
+		merge_times(t, n, sh, k);
+		if (o->progress)
+			o->progress(total, total, o->progress_ud);
+	}
+	for (j = 0; j < k; j++) {
+		free(sh[j].views);
+		free(sh[j].orig);
+	}
+	free(sh);
+	pthread_mutex_destroy(&fan.mu);
+	return rc;
+}
