@@ -8,6 +8,9 @@ libjansson-dev libcurl4-openssl-dev libssl-dev libc-ares-dev libyaml-dev libltdl
 check libsubunit-dev
 dnsmasq-base nginx-light nmap iptables iproute2 python3 openssl ca-certificates procps
 libnetfilter-queue-dev time
+libpsl-dev libidn2-dev libmaxminddb-dev libmaxmind-db-writer-perl mmdb-bin libmicrohttpd-dev
+rsyslog rsyslog-openssl sslscan testssl.sh libxml2-utils python3-jsonschema clang-format
+clang libclang-rt-14-dev
 "
 if [ "$(id -u)" -ne 0 ]; then
 	echo "install-deps: run as root (or with sudo)" >&2
