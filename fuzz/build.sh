@@ -22,11 +22,11 @@ c=$src/core
 
 set -x
 $CC $CFLAGS -o "$out/fuzz_manifest" "$src/fuzz/fuzz_manifest.c" \
-	"$c/config/doc.c" "$c"/manifest/manifest*.c "$c/manifest/ports.c" "$c/util/util.c" "$c/util/log.c" $LIBS
+	"$c/doc/doc.c" "$c"/manifest/manifest*.c "$c/manifest/ports.c" "$c/util/util.c" "$c/util/log.c" $LIBS
 $CC $CFLAGS -o "$out/fuzz_ports" "$src/fuzz/fuzz_ports.c" \
 	"$c/manifest/ports.c" "$c/util/util.c" "$c/util/log.c" $LIBS
 $CC $CFLAGS -o "$out/fuzz_probe_text" "$src/fuzz/fuzz_probe_text.c" \
 	"$c/probe/probe_text.c" "$c/util/util.c" "$c/util/log.c" $LIBS
 $CC $CFLAGS -o "$out/fuzz_settings" "$src/fuzz/fuzz_settings.c" \
-	"$c/config/settings.c" "$c/config/doc.c" "$c"/scan/scan*.c "$c/probe/probe.c" \
+	"$c/config/settings.c" "$c/doc/doc.c" "$c"/scan/scan*.c "$c/probe/probe.c" \
 	"$c/probe/probe_text.c" "$c/probe/probe_tls.c" "$c/manifest/ports.c" "$c/util/util.c" "$c/util/log.c" $LIBS

@@ -2,7 +2,7 @@
  * file, once as .yaml and once as .json (the loader picks the syntax by name). */
 #include "config.h"
 
-#include "config/doc.h"
+#include "doc/doc.h"
 #include "manifest/manifest.h"
 #include "fuzz_common.h"
 

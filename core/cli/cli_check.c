@@ -10,7 +10,7 @@
 #include "report/evidence.h"
 #include "util/log.h"
 #include "manifest/manifest.h"
-#include "pipeline.h"
+#include "run/pipeline.h"
 #include "plugin/plugin_host.h"
 #include "policy/policy.h"
 #include "report/report_text.h"

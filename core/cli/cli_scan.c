@@ -8,7 +8,7 @@
 
 #include "report/evidence.h"
 #include "util/log.h"
-#include "pipeline.h"
+#include "run/pipeline.h"
 
 static const char scan_usage[] =
 	"Usage: portgate scan --target HOST [--target HOST...] [--ports LIST] [OPTIONS]\n"

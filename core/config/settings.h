@@ -7,7 +7,7 @@
 #ifndef PG_SETTINGS_H
 #define PG_SETTINGS_H
 
-#include "doc.h"
+#include "doc/doc.h"
 #include "manifest/ports.h"
 #include "scan/scan.h"
 

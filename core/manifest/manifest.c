@@ -21,7 +21,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "config/doc.h"
+#include "doc/doc.h"
 
 #define MANIFEST_VERSION 1
 

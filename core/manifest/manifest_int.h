@@ -14,7 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "config/doc.h"
+#include "doc/doc.h"
 #include "manifest.h"
 
 #define MAX_ERRORS 50

@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "config/doc.h"
+#include "doc/doc.h"
 
 static void setup(void)
 {

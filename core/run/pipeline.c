@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 
 static int resolve_jobs(struct pg_job *jobs, size_t n, const struct pg_config *cfg, char *err,
 			size_t errlen)
