@@ -79,13 +79,14 @@ static bool is_entry_name(const char *name)
 	size_t len = strlen(name);
 
 	/* Entries end in ".json"; the temp file of an atomic write is
-	 * "<entry>.tmp.XXXXXX" (pg_write_file_atomic). */
+	 * ".portgate-tmp.<entry>.XXXXXX" (pg_write_file_atomic). */
 	return name[0] != '.' && len > 5 && !strcmp(name + len - 5, ".json");
 }
 
 /* A temp file left by a writer killed mid-write holds event data that will
- * never be delivered: remove it once it is clearly not being written now. */
-static void remove_stale_temp(const char *dir, const char *name)
+ * never be delivered. Ours are swept by pg_atomic_clean_stale; this removes
+ * the "<entry>.tmp.XXXXXX" ones earlier builds named so, once clearly idle. */
+static void remove_legacy_temp(const char *dir, const char *name)
 {
 	char *path;
 	struct stat st;
@@ -110,6 +111,8 @@ struct pg_outbox_entry *pg_outbox_load(const char *state_dir, size_t *n)
 	if (!state_dir)
 		return NULL;
 	dir = pg_xasprintf("%s/outbox", state_dir);
+	if (pg_atomic_clean_stale(dir, NULL) > 0)
+		pg_info("outbox: removed temp files left by interrupted writes in %s", dir);
 	dh = opendir(dir);
 	while (dh && (de = readdir(dh))) {
 		json_error_t jerr;
@@ -117,7 +120,7 @@ struct pg_outbox_entry *pg_outbox_load(const char *state_dir, size_t *n)
 		json_t *doc;
 
 		if (!is_entry_name(de->d_name)) {
-			remove_stale_temp(dir, de->d_name);
+			remove_legacy_temp(dir, de->d_name);
 			continue;
 		}
 		path = pg_xasprintf("%s/%s", dir, de->d_name);

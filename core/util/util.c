@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <dirent.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -196,51 +198,122 @@ char *pg_read_file(const char *path, size_t max, size_t *len)
 	return buf;
 }
 
-static void fsync_parent_dir(const char *path)
+static void fsync_parent_dir(const char *dir)
 {
-	const char *slash = strrchr(path, '/');
-	char *dir = slash ? pg_xstrndup(path, slash == path ? 1 : (size_t)(slash - path)) : pg_xstrdup(".");
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 	if (fd >= 0) {
 		fsync(fd);
 		close(fd);
 	}
-	free(dir);
+}
+
+/* Temp files are ".portgate-tmp.<target name>.XXXXXX" beside the target:
+ * hidden, and matching no artifact glob such as "*.json*" a CI job uploads.
+ * The writer holds an flock on its temp file; a temp file nobody holds
+ * belongs to a writer that died (a killed run), and is removed by the next
+ * write of the same name. The age floor covers the instant between mkstemp
+ * and flock. */
+#define TMP_PREFIX ".portgate-tmp."
+#define STALE_TMP_MIN_S 2
+
+static bool tmp_of(const char *name, const char *base)
+{
+	size_t lp = strlen(TMP_PREFIX), lb = base ? strlen(base) : 0;
+
+	if (strncmp(name, TMP_PREFIX, lp))
+		return false;
+	return !base || (!strncmp(name + lp, base, lb) && name[lp + lb] == '.' &&
+			 strlen(name + lp + lb) == 7);
+}
+
+static void remove_if_orphan(const char *path)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+
+	if (fd < 0)
+		return;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    time(NULL) - st.st_mtime >= STALE_TMP_MIN_S && flock(fd, LOCK_EX | LOCK_NB) == 0)
+		unlink(path);
+	close(fd);
+}
+
+int pg_atomic_clean_stale(const char *dir, const char *base)
+{
+	DIR *dh = opendir(dir);
+	struct dirent *de;
+	int n = 0;
+
+	while (dh && (de = readdir(dh))) {
+		char *path;
+		struct stat st;
+
+		if (!tmp_of(de->d_name, base))
+			continue;
+		path = pg_xasprintf("%s/%s", dir, de->d_name);
+		remove_if_orphan(path);
+		n += lstat(path, &st) != 0;
+		free(path);
+	}
+	if (dh)
+		closedir(dh);
+	return n;
+}
+
+static char *tmp_template(const char *path, char **dir)
+{
+	const char *slash = strrchr(path, '/');
+	const char *base = slash ? slash + 1 : path;
+
+	*dir = slash ? pg_xstrndup(path, slash == path ? 1 : (size_t)(slash - path)) : pg_xstrdup(".");
+	pg_atomic_clean_stale(*dir, base);
+	return pg_xasprintf("%.*s" TMP_PREFIX "%s.XXXXXX", (int)(base - path), path, base);
+}
+
+static int write_tmp(int fd, int (*write_fn)(FILE *f, void *ud), void *ud)
+{
+	FILE *f = fdopen(fd, "w");
+	int r = 0;
+
+	if (!f) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	if (write_fn(f, ud) < 0 || fflush(f) != 0)
+		r = errno ? -errno : -EIO;
+	if (!r && fchmod(fd, 0644) < 0)
+		r = -errno;
+	if (!r && fsync(fd) < 0)
+		r = -errno;
+	if (fclose(f) != 0 && !r)
+		r = -errno;
+	return r;
 }
 
 int pg_write_atomic_with(const char *path, int (*write_fn)(FILE *f, void *ud), void *ud)
 {
-	char *tmp = pg_xasprintf("%s.tmp.XXXXXX", path);
+	char *dir, *tmp = tmp_template(path, &dir);
 	int fd = mkstemp(tmp), r = 0;
-	FILE *f;
 
 	if (fd < 0) {
 		r = -errno;
 		free(tmp);
+		free(dir);
 		return r;
 	}
-	f = fdopen(fd, "w");
-	if (!f) {
-		r = -errno;
-		close(fd);
-	} else {
-		if (write_fn(f, ud) < 0 || fflush(f) != 0)
-			r = errno ? -errno : -EIO;
-		if (!r && fchmod(fd, 0644) < 0)
-			r = -errno;
-		if (!r && fsync(fd) < 0)
-			r = -errno;
-		if (fclose(f) != 0 && !r)
-			r = -errno;
-	}
+	flock(fd, LOCK_EX); /* ours: "not stale" to every cleaner until we close */
+	r = write_tmp(fd, write_fn, ud);
 	if (!r && rename(tmp, path) < 0)
 		r = -errno;
 	if (r)
 		unlink(tmp);
 	else
-		fsync_parent_dir(path);
+		fsync_parent_dir(dir);
 	free(tmp);
+	free(dir);
 	return r;
 }
 

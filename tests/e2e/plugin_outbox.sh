@@ -28,14 +28,27 @@ left=$("$DRIVER" notify "$T/portgate.yaml" "$T/report.json" -v 2>"$T/run.err")
 [ "$left" = 1 ] || fail "expected 1 notification left, got '$left'"
 grep -q "kept in the outbox" "$T/run.err" || fail "no outbox message: $(cat "$T/run.err")"
 if grep -q TOPSECRETTOKEN "$T/run.err"; then fail "URL token leaked into the log"; fi
-# Temp files of writes killed midway: a stale one is removed, a fresh one kept.
-echo '{"partial": ' >"$T/state/outbox/dead.json.tmp.AbC123"
-touch -d '10 minutes ago' "$T/state/outbox/dead.json.tmp.AbC123"
-echo '{"partial": ' >"$T/state/outbox/live.json.tmp.XyZ789"
+# Temp files of writes killed midway: a dead writer's is removed, a live
+# writer's (it holds an flock on it) kept; so is an idle one of the old naming.
+ob="$T/state/outbox"
+for f in .portgate-tmp.dead.json.AbC123 .portgate-tmp.live.json.XyZ789 old.json.tmp.QwE456; do
+	echo '{"partial": ' >"$ob/$f"
+	touch -d '10 minutes ago' "$ob/$f"
+done
+flock "$ob/.portgate-tmp.live.json.XyZ789" sleep 30 &
+locker=$!
+EXTRA_CLEANUP="kill $locker"
+i=0
+until ! flock -n "$ob/.portgate-tmp.live.json.XyZ789" true; do
+	i=$((i + 1)); [ $i -le 50 ] || fail "flock holder did not start"; sleep 0.1
+done
 "$PG_BIN" outbox list --config "$T/portgate.yaml" >"$T/list" || fail "outbox list failed"
-[ ! -e "$T/state/outbox/dead.json.tmp.AbC123" ] || fail "stale temp file not removed"
-[ -e "$T/state/outbox/live.json.tmp.XyZ789" ] || fail "fresh temp file removed"
-rm -f "$T/state/outbox/live.json.tmp.XyZ789"
+[ ! -e "$ob/.portgate-tmp.dead.json.AbC123" ] || fail "dead writer's temp file not removed"
+[ ! -e "$ob/old.json.tmp.QwE456" ] || fail "old-style temp file not removed"
+[ -e "$ob/.portgate-tmp.live.json.XyZ789" ] || fail "live writer's temp file removed"
+kill $locker; wait $locker 2>/dev/null || true
+EXTRA_CLEANUP=:
+rm -f "$ob/.portgate-tmp.live.json.XyZ789"
 grep -q "hook" "$T/list" || fail "outbox list: $(cat "$T/list")"
 grep -q "attempts=3" "$T/list" || fail "expected 3 attempts: $(cat "$T/list")"
 "$PG_BIN" outbox list --config "$T/portgate.yaml" --json | python3 -c '

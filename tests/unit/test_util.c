@@ -2,9 +2,13 @@
 #include "config.h"
 
 #include "pg_check.h"
+#include <dirent.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "report/evidence.h"
@@ -49,6 +53,71 @@ START_TEST(atomic_write_replaces_whole_file)
 	unlink(path);
 	rmdir(dir);
 	free(path);
+}
+END_TEST
+
+/* A killed writer's temp file: hidden, outside "*.json*", removed by the next
+ * write of the same name; a live writer's (flock held) and another name's stay. */
+static int seen_tmp_name(FILE *f, void *ud)
+{
+	const char *dir = ud;
+	DIR *dh = opendir(dir);
+	struct dirent *de;
+	int n = 0;
+
+	while (dh && (de = readdir(dh)))
+		n += !strncmp(de->d_name, ".portgate-tmp.evidence.json.", 28) &&
+		     strlen(de->d_name) == 34 && strcmp(de->d_name + 28, "XyZ789");
+	if (dh)
+		closedir(dh);
+	return fprintf(f, "tmp=%d", n) < 0 ? -1 : 0;
+}
+
+static char *old_file(const char *dir, const char *name)
+{
+	char *p = pg_xasprintf("%s/%s", dir, name);
+	struct timespec t[2] = { { time(NULL) - 600, 0 }, { time(NULL) - 600, 0 } };
+
+	FILE *f = fopen(p, "w");
+
+	ck_assert_ptr_nonnull(f);
+	fputs("{\"partial\": ", f);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(utimensat(AT_FDCWD, p, t, 0), 0);
+	return p;
+}
+
+START_TEST(atomic_write_cleans_orphan_temps)
+{
+	char dir[] = "/tmp/pg-util-XXXXXX", *path, *back, *dead, *live, *other;
+	int fd;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	path = pg_xasprintf("%s/evidence.json", dir);
+	dead = old_file(dir, ".portgate-tmp.evidence.json.AbC123");
+	live = old_file(dir, ".portgate-tmp.evidence.json.XyZ789");
+	other = old_file(dir, ".portgate-tmp.other.json.QwE456");
+	fd = open(live, O_RDONLY);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(flock(fd, LOCK_EX), 0); /* a writer still at work */
+	ck_assert_int_eq(pg_write_atomic_with(path, seen_tmp_name, dir), 0);
+	back = pg_read_file(path, 1024, NULL);
+	ck_assert_str_eq(back, "tmp=1"); /* our own temp, named as documented */
+	ck_assert_int_ne(access(dead, F_OK), 0);
+	ck_assert_int_eq(access(live, F_OK), 0);
+	ck_assert_int_eq(access(other, F_OK), 0);
+	close(fd);
+	/* the live writer died: a sweep of every name removes both */
+	ck_assert_int_eq(pg_atomic_clean_stale(dir, NULL), 2);
+	ck_assert_int_ne(access(live, F_OK), 0);
+	ck_assert_int_ne(access(other, F_OK), 0);
+	unlink(path);
+	rmdir(dir);
+	free(back);
+	free(path);
+	free(dead);
+	free(live);
+	free(other);
 }
 END_TEST
 
@@ -101,6 +170,7 @@ int main(void)
 
 	tcase_add_test(tc, parse_ulong_is_strict);
 	tcase_add_test(tc, atomic_write_replaces_whole_file);
+	tcase_add_test(tc, atomic_write_cleans_orphan_temps);
 	tcase_add_test(tc, redact_url_hides_tokens);
 	tcase_add_test(tc, ids_and_times);
 	tcase_add_test(tc, sha256_vector);
