@@ -2,28 +2,19 @@
 #ifndef PG_CLI_H
 #define PG_CLI_H
 
-enum pg_exit {
-	PG_EXIT_PASS = 0,      /* every asset checked, nothing failed (or monitor mode) */
-	PG_EXIT_POLICY = 1,    /* at least one finding with action fail */
-	PG_EXIT_USAGE = 2,     /* usage, manifest, config or plugin error */
-	PG_EXIT_UNCHECKED = 3, /* a target could not be resolved or scanned; nothing failed */
-};
+#include <stdbool.h>
+#include <stdio.h>
+#include "util/exitcode.h"
+#include "config/settings.h"
 
 int pg_cmd_check(int argc, char **argv);
 int pg_cmd_scan(int argc, char **argv);
 int pg_cmd_validate(int argc, char **argv);
-/* core/cli/cli_plugins.c (plugin host owner) */
 int pg_cmd_plugins(int argc, char **argv);
 int pg_cmd_plugin_check(int argc, char **argv);
 int pg_cmd_outbox(int argc, char **argv);
 
-#endif
-
 /* cli_common.c: options shared by check and scan, applied over the config file. */
-#include <stdbool.h>
-#include <stdio.h>
-#include "config/settings.h"
-
 struct pg_cli_common {
 	const char *config_path;  /* --config */
 	const char *dns_server;   /* --dns-server */
@@ -60,7 +51,14 @@ bool pg_cli_common_opt(struct pg_cli_common *c, int code, const char *arg);
 /* Load the config file and lay the command line over it. NULL -> exit 2. */
 struct pg_config *pg_cli_load_config(const struct pg_cli_common *c);
 void pg_cli_common_clear(struct pg_cli_common *c);
+/* The default: branch of a command's option loop: -1 when ch was a shared
+ * option with a good value, else the exit code to return (message printed). */
+int pg_cli_common_fallback(struct pg_cli_common *c, const char *cmd, int ch, const char *arg);
+/* After the option loop: -1 when no operand is left, else the usage exit code. */
+int pg_cli_no_operands(const char *cmd, int argc, char **argv);
 /* "portgate: CMD: msg. Try 'portgate CMD --help'." and return PG_EXIT_USAGE */
 int pg_cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* A live "scanned N/M" line on stderr, only for a terminal. */
-void pg_cli_progress(size_t done, size_t total, void *ud);
+/* The live "scanned N/M" line on stderr: NULL when stderr is not a terminal. */
+const struct pg_progress *pg_cli_progress_tty(void);
+
+#endif

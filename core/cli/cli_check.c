@@ -73,7 +73,7 @@ static int parse(int argc, char **argv, struct check_args *a, struct pg_cli_comm
 		PG_CLI_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
-	int ch;
+	int ch, r;
 
 	while ((ch = getopt_long(argc, argv, "m:o:qvh", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -96,16 +96,12 @@ static int parse(int argc, char **argv, struct check_args *a, struct pg_cli_comm
 		case 'v': if (pg_log_threshold < PG_LOG_DEBUG) pg_log_threshold++; break;
 		case 'h': printf(check_usage, pg_cli_common_help); return PG_EXIT_PASS;
 		default:
-			if (ch >= PG_OPT_CONFIG && ch < PG_OPT_COMMON_END) {
-				if (!pg_cli_common_opt(c, ch, optarg))
-					return PG_EXIT_USAGE;
-				break;
-			}
-			return pg_cli_usage_error("check", "unknown option");
+			if ((r = pg_cli_common_fallback(c, "check", ch, optarg)) >= 0)
+				return r;
 		}
 	}
-	if (optind < argc)
-		return pg_cli_usage_error("check", "unexpected argument '%s'", argv[optind]);
+	if ((r = pg_cli_no_operands("check", argc, argv)) >= 0)
+		return r;
 	if (!a->manifest)
 		return pg_cli_usage_error("check", "--manifest is required");
 	return -1;
@@ -177,7 +173,8 @@ static int check(const struct check_args *a, struct pg_config *cfg, struct run *
 		r->jobs[i].ports = &r->assets[i]->candidates;
 		r->jobs[i].tls_ports = &r->assets[i]->tls_ports;
 	}
-	if (pg_pipeline_run(r->jobs, r->n, cfg, !a->quiet, err, sizeof(err)) < 0) {
+	if (pg_pipeline_run(r->jobs, r->n, cfg, a->quiet ? NULL : pg_cli_progress_tty(), err,
+			    sizeof(err)) < 0) {
 		fprintf(stderr, "portgate: check: %s\n", err);
 		json_decref(report);
 		return PG_EXIT_UNCHECKED;

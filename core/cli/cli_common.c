@@ -2,6 +2,7 @@
 #include "config.h"
 #include "cli.h"
 
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 
 #include "util/log.h"
 #include "resolve/resolve.h"
+#include "run/pipeline.h"
 
 const char pg_cli_common_help[] =
 	"      --config FILE        settings file (default: $PORTGATE_CONFIG, else built-in)\n"
@@ -124,7 +126,7 @@ struct pg_config *pg_cli_load_config(const struct pg_cli_common *c)
 	return cfg;
 }
 
-void pg_cli_progress(size_t done, size_t total, void *ud)
+static void progress_line(size_t done, size_t total, void *ud)
 {
 	static uint64_t first_ms;
 	static bool shown;
@@ -140,4 +142,25 @@ void pg_cli_progress(size_t done, size_t total, void *ud)
 	if (done == total)
 		fputs("\r\033[K", stderr);
 	fflush(stderr);
+}
+
+int pg_cli_common_fallback(struct pg_cli_common *c, const char *cmd, int ch, const char *arg)
+{
+	if (ch < PG_OPT_CONFIG || ch >= PG_OPT_COMMON_END)
+		return pg_cli_usage_error(cmd, "unknown option");
+	return pg_cli_common_opt(c, ch, arg) ? -1 : PG_EXIT_USAGE;
+}
+
+int pg_cli_no_operands(const char *cmd, int argc, char **argv)
+{
+	if (optind < argc)
+		return pg_cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+	return -1;
+}
+
+const struct pg_progress *pg_cli_progress_tty(void)
+{
+	static const struct pg_progress tty = { progress_line, NULL };
+
+	return isatty(STDERR_FILENO) ? &tty : NULL;
 }

@@ -46,7 +46,7 @@ static int parse(int argc, char **argv, struct scan_args *a, struct pg_cli_commo
 		{ NULL, 0, NULL, 0 },
 	};
 	char err[256];
-	int ch;
+	int ch, r;
 
 	while ((ch = getopt_long(argc, argv, "t:p:h", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -63,16 +63,12 @@ static int parse(int argc, char **argv, struct scan_args *a, struct pg_cli_commo
 		case 'c': a->compact = true; break;
 		case 'h': fputs(scan_usage, stdout); return PG_EXIT_PASS;
 		default:
-			if (ch >= PG_OPT_CONFIG && ch < PG_OPT_COMMON_END) {
-				if (!pg_cli_common_opt(c, ch, optarg))
-					return PG_EXIT_USAGE;
-				break;
-			}
-			return pg_cli_usage_error("scan", "unknown option");
+			if ((r = pg_cli_common_fallback(c, "scan", ch, optarg)) >= 0)
+				return r;
 		}
 	}
-	if (optind < argc)
-		return pg_cli_usage_error("scan", "unexpected argument '%s'", argv[optind]);
+	if ((r = pg_cli_no_operands("scan", argc, argv)) >= 0)
+		return r;
 	if (!a->ntargets)
 		return pg_cli_usage_error("scan", "--target is required");
 	if (!a->ports.n)
@@ -129,7 +125,7 @@ static int run(struct scan_args *a, const struct pg_config *cfg)
 		jobs[i].ports = &a->ports;
 		jobs[i].tls_ports = &a->tls_ports;
 	}
-	if (pg_pipeline_run(jobs, a->ntargets, cfg, true, err, sizeof(err)) < 0) {
+	if (pg_pipeline_run(jobs, a->ntargets, cfg, pg_cli_progress_tty(), err, sizeof(err)) < 0) {
 		fprintf(stderr, "portgate: scan: %s\n", err);
 		code = PG_EXIT_UNCHECKED;
 	} else {

@@ -5,7 +5,7 @@
 #include <arpa/inet.h>
 #include <string.h>
 
-#include "cli/cli.h"
+#include "util/exitcode.h"
 #include "probe/probe.h"
 
 const struct pg_rule_info pg_rules[] = {

@@ -6,7 +6,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli/cli.h"
 
 static int resolve_jobs(struct pg_job *jobs, size_t n, const struct pg_config *cfg, char *err,
 			size_t errlen)
@@ -49,8 +48,8 @@ static void target_init(struct pg_scan_target *t, const struct pg_job *j, const 
 	t->results = pg_xcalloc(t->nports ? t->nports : 1, sizeof(*t->results));
 }
 
-int pg_pipeline_run(struct pg_job *jobs, size_t n, const struct pg_config *cfg, bool progress,
-		    char *err, size_t errlen)
+int pg_pipeline_run(struct pg_job *jobs, size_t n, const struct pg_config *cfg,
+		    const struct pg_progress *progress, char *err, size_t errlen)
 {
 	struct pg_scan_target *targets;
 	struct pg_scan_opts so = cfg->scan;
@@ -65,9 +64,9 @@ int pg_pipeline_run(struct pg_job *jobs, size_t n, const struct pg_config *cfg, 
 	for (size_t i = 0; i < n; i++)
 		for (size_t k = 0; jobs[i].res.ok && k < jobs[i].res.naddrs; k++)
 			target_init(&targets[nt++], &jobs[i], &jobs[i].res.addrs[k]);
-	if (progress && isatty(STDERR_FILENO)) {
-		so.progress = pg_cli_progress;
-		so.progress_ud = NULL;
+	if (progress) {
+		so.progress = progress->fn;
+		so.progress_ud = progress->ud;
 	}
 	wall = pg_wall_ms();
 	mono = pg_now_ms();

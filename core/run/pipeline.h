@@ -17,11 +17,18 @@ struct pg_job {
 	uint64_t wall_ms, mono_ms;          /* clocks when the engine started */
 };
 
+/* What the caller shows while the engine runs (the CLI's terminal line). */
+struct pg_progress {
+	void (*fn)(size_t done, size_t total, void *ud);
+	void *ud;
+};
+
 /* Resolve every job, then scan every address of every resolved one (a service
  * on the second A record or on the AAAA is as exposed as on the first), all in
- * one engine run. 0, or -1 with err when the resolver or engine could not run. */
-int pg_pipeline_run(struct pg_job *jobs, size_t n, const struct pg_config *cfg, bool progress,
-		    char *err, size_t errlen);
+ * one engine run. progress may be NULL. 0, or -1 with err when the resolver or
+ * engine could not run. */
+int pg_pipeline_run(struct pg_job *jobs, size_t n, const struct pg_config *cfg,
+		    const struct pg_progress *progress, char *err, size_t errlen);
 void pg_job_clear(struct pg_job *j);
 /* Wall-clock start of scans[k], for the evidence timestamp. */
 uint64_t pg_job_scan_wall_ms(const struct pg_job *j, size_t k);
