@@ -34,6 +34,9 @@ enum pg_mode { PG_MODE_UNSET = 0, PG_MODE_ENFORCE, PG_MODE_MONITOR };
 
 const char *pg_action_name(enum pg_action a); /* "pass" | "warn" | "fail" */
 bool pg_action_parse(const char *s, enum pg_action *out);
+/* Rule ids (core and plugin rules, manifest overrides): ^[a-z0-9]+([.-][a-z0-9]+)*$ */
+#define PG_RULE_ID_MAX 64
+bool pg_rule_id_valid(const char *s);
 
 struct pg_rule_override {
 	char *rule; /* owned rule id, e.g. "port-approved-filtered" */

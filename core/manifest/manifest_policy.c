@@ -34,25 +34,27 @@ bool pg_action_parse(const char *s, enum pg_action *out)
 	return true;
 }
 
-/* ^[a-z0-9]+(-[a-z0-9]+)*$ : rule ids are stable kebab-case identifiers. */
-static bool valid_rule_id(const char *s)
+/* The one rule-id grammar, for core rules, plugin rules and manifest
+ * overrides alike: ^[a-z0-9]+([.-][a-z0-9]+)*$, at most PG_RULE_ID_MAX chars. */
+bool pg_rule_id_valid(const char *s)
 {
-	bool prev_dash = true; /* no leading dash */
+	bool prev_sep = true; /* no leading separator */
+	size_t n = 0;
 
-	if (!*s)
+	if (!s || !*s)
 		return false;
-	for (; *s; s++) {
-		if (*s == '-') {
-			if (prev_dash)
+	for (; *s; s++, n++) {
+		if (*s == '-' || *s == '.') {
+			if (prev_sep)
 				return false;
-			prev_dash = true;
+			prev_sep = true;
 		} else if ((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9')) {
-			prev_dash = false;
+			prev_sep = false;
 		} else {
 			return false;
 		}
 	}
-	return !prev_dash;
+	return !prev_sep && n <= PG_RULE_ID_MAX;
 }
 
 void pg_mf_overrides_clear(struct pg_overrides *o)
@@ -84,9 +86,10 @@ bool pg_mf_parse_overrides(struct ctx *c, const struct pg_node *n, const char *w
 		char sub[200];
 
 		snprintf(sub, sizeof(sub), "%s.%.100s", where, rule);
-		if (!valid_rule_id(rule)) {
+		if (!pg_rule_id_valid(rule)) {
 			pg_mf_err(c, n->keys[i], where,
-				  "'%s' is not a rule id (lowercase words joined by '-', like port-approved-filtered)",
+				  "'%s' is not a rule id (lowercase words joined by '-' or '.', like "
+				  "port-approved-filtered or headers.csp)",
 				  rule);
 			ok = false;
 			continue;

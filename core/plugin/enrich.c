@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "util/log.h"
+#include "manifest/manifest.h"
 
 /* ---- scheduling ------------------------------------------------------- */
 
@@ -387,16 +388,6 @@ static void plan(struct pg_plugin_host *h, struct run *r, json_t *report, bool s
 
 /* ---- merging results into the report (main thread) -------------------- */
 
-static bool valid_rule_id(const char *s)
-{
-	if (!s || !*s || strlen(s) > 64)
-		return false;
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '-' || *s == '.'))
-			return false;
-	return true;
-}
-
 /* An added finding, checked and completed; NULL (logged) when invalid. */
 static json_t *shape_added(const struct job *j, const json_t *in, const json_t *origin)
 {
@@ -406,7 +397,7 @@ static json_t *shape_added(const struct job *j, const json_t *in, const json_t *
 	static const char *const keep[] = { "asset", "target", "ip", "port", "protocol" };
 	json_t *f;
 
-	if (!json_is_object(in) || !valid_rule_id(rule) || (da && strcmp(da, "warn") &&
+	if (!json_is_object(in) || !pg_rule_id_valid(rule) || (da && strcmp(da, "warn") &&
 	    strcmp(da, "fail") && strcmp(da, "pass"))) {
 		pg_warn("[%s] dropped an added finding without a valid rule/defaultAction",
 			j->inst->name);

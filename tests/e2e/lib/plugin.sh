@@ -107,3 +107,8 @@ write_report() {
      "target": "db.example", "ip": "127.0.0.2", "port": 5432, "protocol": "tcp", "fingerprint": "cccc000011112222"}]}]}
 JSON
 }
+
+# jq_py FILE EXPR : a Python expression over the JSON document `d`, printed as JSON.
+jq_py() {
+	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(json.dumps(eval(sys.argv[2])))' "$1" "$2"
+}
