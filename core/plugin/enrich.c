@@ -294,8 +294,11 @@ static const char *jstr(const json_t *o, const char *k)
 	return s ? s : "";
 }
 
-static char *memo_key(const struct pg_plugin_ctx *c, const json_t *f)
+static char *memo_key(const struct pg_plugin_ctx *c, const json_t *f, const json_t *asset)
 {
+	if (c->mod->desc.enrich_scope == PG_SCOPE_ASSET)
+		return pg_xasprintf("a\n%s\n%s\n%s", jstr(asset, "name"), jstr(f, "target"),
+				    jstr(f, "ip"));
 	if (c->mod->desc.enrich_scope == PG_SCOPE_FINDING) {
 		if (json_string_value(json_object_get(f, "fingerprint")))
 			return pg_xasprintf("f\n%s", jstr(f, "fingerprint"));
@@ -345,12 +348,14 @@ static void try_cache(struct pg_plugin_host *h, struct job *j)
 	json_decref(v);
 }
 
-static void plan_finding(struct pg_plugin_host *h, struct run *r, json_t *f,
-			 json_t *asset_findings, bool skip_cache)
+static void plan_finding(struct pg_plugin_host *h, struct run *r, const json_t *report,
+			 const json_t *asset, json_t *f, bool skip_cache)
 {
+	json_t *asset_findings = json_object_get(asset, "findings");
+
 	for (size_t i = 0; i < h->nenrichers; i++) {
 		struct pg_plugin_ctx *c = h->enrichers[i];
-		char *key = memo_key(c, f);
+		char *key = memo_key(c, f, asset);
 		struct job *j = find_job(r, c, key);
 
 		if (j) {
@@ -360,7 +365,7 @@ static void plan_finding(struct pg_plugin_host *h, struct run *r, json_t *f,
 			j->inst = c;
 			j->inst_idx = i;
 			j->key = key;
-			j->input = json_deep_copy(f);
+			j->input = pg_plugin_finding_new(report, asset, f);
 			j->state = JOB_QUEUED;
 			if (!skip_cache)
 				try_cache(h, j);
@@ -380,7 +385,7 @@ static void plan(struct pg_plugin_host *h, struct run *r, json_t *report, bool s
 		findings = json_object_get(asset, "findings");
 		json_array_foreach(findings, k, f) {
 			if (json_is_object(f) && action_selected(h, f))
-				plan_finding(h, r, f, findings, skip_cache);
+				plan_finding(h, r, report, asset, f, skip_cache);
 		}
 	}
 	/* Cached jobs first in the array do not matter: workers skip non-queued ones. */
@@ -407,6 +412,7 @@ static json_t *shape_added(const struct job *j, const json_t *in, const json_t *
 	json_object_del(f, "action");      /* the policy decides */
 	json_object_del(f, "fingerprint"); /* the policy computes it */
 	json_object_del(f, "enrichment");
+	json_object_del(f, "assetContext"); /* the plugin's view, not evidence */
 	json_object_set_new(f, "source", json_string(j->inst->name));
 	if (!da)
 		json_object_set_new(f, "defaultAction", json_string("warn"));

@@ -3,6 +3,7 @@
 #include "http.h"
 
 #include <ctype.h>
+#include <stddef.h>
 #include <curl/curl.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -48,10 +49,62 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *ud)
 	return n;
 }
 
+/* What the header callback fills: Retry-After, and the headers when asked. */
+struct head_ctx {
+	struct pg_http_response *resp;
+	json_t *headers; /* owned until handed to the caller; NULL: not asked */
+};
+
+/* Trim the CRLF (and blanks) curl hands over with each header line. */
+static size_t trimmed_len(const char *s, size_t n)
+{
+	while (n && (s[n - 1] == '\r' || s[n - 1] == '\n' || s[n - 1] == ' ' || s[n - 1] == '\t'))
+		n--;
+	return n;
+}
+
+static void add_header(json_t *arr, const char *line, size_t n)
+{
+	const char *colon = memchr(line, ':', n), *v;
+	char *name;
+	size_t nlen;
+
+	if (!colon || colon == line)
+		return;
+	nlen = (size_t)(colon - line);
+	name = pg_xmalloc(nlen + 1);
+	for (size_t i = 0; i < nlen; i++)
+		name[i] = (char)tolower((unsigned char)line[i]);
+	name[nlen] = '\0';
+	for (v = colon + 1; v < line + n && (*v == ' ' || *v == '\t'); v++)
+		;
+	json_array_append_new(arr, json_pack("{s:s, s:s%}", "name", name, "value", v,
+					     (size_t)(line + n - v)));
+	free(name);
+}
+
+static void collect_header(json_t *arr, const char *line, size_t n)
+{
+	json_t *last;
+
+	if (n >= 5 && !strncmp(line, "HTTP/", 5)) { /* a new response (after 1xx): start over */
+		json_array_clear(arr);
+		return;
+	}
+	if ((line[0] == ' ' || line[0] == '\t') && (last = json_array_get(arr,
+							json_array_size(arr) - 1))) {
+		/* obsolete line folding: the value goes on */
+		const char *prev = json_string_value(json_object_get(last, "value"));
+		json_object_set_new(last, "value", json_sprintf("%s %.*s", prev, (int)n, line));
+		return;
+	}
+	add_header(arr, line, n);
+}
+
 static size_t on_header(char *ptr, size_t size, size_t nmemb, void *ud)
 {
-	struct pg_http_response *resp = ud;
-	size_t n = size * nmemb;
+	struct head_ctx *hc = ud;
+	size_t n = size * nmemb, tn = trimmed_len(ptr, n);
 	static const char name[] = "retry-after:";
 	char value[128];
 	size_t vlen;
@@ -62,9 +115,20 @@ static size_t on_header(char *ptr, size_t size, size_t nmemb, void *ud)
 			vlen = sizeof(value) - 1;
 		memcpy(value, ptr + sizeof(name) - 1, vlen);
 		value[vlen] = '\0';
-		resp->retry_after_ms = pg_http_parse_retry_after(value);
+		hc->resp->retry_after_ms = pg_http_parse_retry_after(value);
 	}
+	if (hc->headers && tn)
+		collect_header(hc->headers, ptr, tn);
 	return n;
+}
+
+/* The 1.1 field, read only when the plugin's request struct has it. */
+static json_t **wanted_headers(const struct pg_http_request *req)
+{
+	size_t end = offsetof(struct pg_http_request, response_headers) +
+		     sizeof(req->response_headers);
+
+	return req->struct_size >= end ? req->response_headers : NULL;
 }
 
 long pg_http_parse_retry_after(const char *value)
@@ -110,7 +174,7 @@ static struct curl_slist *build_headers(const struct pg_http_request *req)
 }
 
 static void set_options(CURL *c, const struct pg_http_request *req, const char *ca_file,
-			long timeout_ms, struct body_buf *b, struct pg_http_response *resp)
+			long timeout_ms, struct body_buf *b, struct head_ctx *hc)
 {
 	curl_easy_setopt(c, CURLOPT_URL, req->url);
 #if LIBCURL_VERSION_NUM >= 0x075500
@@ -126,7 +190,7 @@ static void set_options(CURL *c, const struct pg_http_request *req, const char *
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, b);
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(c, CURLOPT_HEADERDATA, resp);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, hc);
 	if (ca_file)
 		curl_easy_setopt(c, CURLOPT_CAINFO, ca_file);
 	if (req->insecure) {
@@ -145,12 +209,16 @@ int pg_http_perform(const struct pg_http_request *req, const char *ca_file, long
 		    struct pg_http_response *resp)
 {
 	struct body_buf b = { 0 };
+	struct head_ctx hc = { resp, NULL };
+	json_t **want = wanted_headers(req);
 	struct curl_slist *hdrs;
 	CURLcode rc;
 	CURL *c;
 
 	memset(resp, 0, sizeof(*resp));
 	resp->retry_after_ms = -1;
+	if (want)
+		*want = NULL;
 	if (!req->url || (strncmp(req->url, "http://", 7) && strncmp(req->url, "https://", 8))) {
 		pg_strlcpy(resp->error, "only http:// and https:// URLs are allowed",
 			   sizeof(resp->error));
@@ -162,7 +230,8 @@ int pg_http_perform(const struct pg_http_request *req, const char *ca_file, long
 		return -1;
 	}
 	hdrs = build_headers(req);
-	set_options(c, req, ca_file, timeout_ms > 0 ? timeout_ms : 10000, &b, resp);
+	hc.headers = want ? json_array() : NULL;
+	set_options(c, req, ca_file, timeout_ms > 0 ? timeout_ms : 10000, &b, &hc);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, resp->error);
 	rc = curl_easy_perform(c);
@@ -177,9 +246,12 @@ int pg_http_perform(const struct pg_http_request *req, const char *ca_file, long
 	resp->body = b.data ? b.data : pg_xstrdup("");
 	resp->body_len = b.len;
 	if (rc != CURLE_OK) {
+		json_decref(hc.headers);
 		resp->status = 0;
 		return -1;
 	}
+	if (want)
+		*want = hc.headers; /* the caller owns it */
 	return 0;
 }
 

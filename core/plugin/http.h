@@ -2,7 +2,9 @@
  *
  * Restricted to http/https, no redirects, bounded response size, proxy taken
  * from the environment (libcurl's http_proxy/https_proxy/no_proxy), the
- * configured CA file, and Retry-After parsed for the retry logic. */
+ * configured CA file, and Retry-After parsed for the retry logic. Response
+ * headers are collected when the request asks (ABI 1.1 response_headers,
+ * read only when the request's struct_size has the field). */
 #ifndef PG_HTTP_H
 #define PG_HTTP_H
 

@@ -192,7 +192,7 @@ static bool notify_selected(const struct pg_plugin_host *h, const json_t *f)
 	       (!strcmp(a, "fail") && h->notify_on[2]);
 }
 
-/* Findings to notify (new array of borrowed-then-copied findings). */
+/* Findings to notify: a new array of copies carrying assetContext. */
 static json_t *select_findings(const struct pg_plugin_host *h, const json_t *report)
 {
 	json_t *sel = json_array(), *asset, *f;
@@ -201,7 +201,7 @@ static json_t *select_findings(const struct pg_plugin_host *h, const json_t *rep
 	json_array_foreach(json_object_get(report, "assets"), i, asset) {
 		json_array_foreach(json_object_get(asset, "findings"), k, f) {
 			if (notify_selected(h, f))
-				json_array_append_new(sel, json_deep_copy(f));
+				json_array_append_new(sel, pg_plugin_finding_new(report, asset, f));
 		}
 	}
 	return sel;

@@ -88,6 +88,16 @@ static int api_http(struct pg_plugin_ctx *ctx, const struct pg_http_request *req
 	return rc;
 }
 
+static long api_time_left_ms(struct pg_plugin_ctx *ctx)
+{
+	struct pg_call *call = pg_call_current();
+	uint64_t now = pg_now_ms();
+
+	if (!call || !call->deadline_ms)
+		return ctx ? (long)ctx->timeout_ms : 0;
+	return call->deadline_ms > now ? (long)(call->deadline_ms - now) : 0;
+}
+
 static void api_hmac(const void *key, size_t key_len, const void *data, size_t len,
 		     char out[65])
 {
@@ -111,4 +121,5 @@ const struct pg_host_api pg_host_api_v1 = {
 	.cache_get = pg_host_cache_get,
 	.cache_put = pg_host_cache_put,
 	.hmac_sha256_hex = api_hmac,
+	.time_left_ms = api_time_left_ms,
 };

@@ -8,7 +8,8 @@
  *   plugin_config.c    the enrich/notify/outbox sections, enrichers/notifiers maps
  *   plugin_api.c       the function table lent to plugins
  *   plugin_cache.c     the cross-run result cache (host->cache_*, enrichment)
- *   plugin_dns.c       host->dns */
+ *   plugin_dns.c       host->dns
+ *   plugin_context.c   the finding as plugins see it (with assetContext) */
 #ifndef PG_PLUGIN_INT_H
 #define PG_PLUGIN_INT_H
 
@@ -89,6 +90,12 @@ extern const struct pg_host_api pg_host_api_v1;
 
 /* plugin_host.c: [a-z0-9_-]{1,64}; allow_upper adds A-Z and '.'. */
 bool pg_plugin_valid_ident(const char *s, bool allow_upper);
+
+/* plugin_context.c: the assetContext of a report's asset (new object), and a
+ * new copy of one of its findings carrying it - what enrich() and notify
+ * events get. */
+json_t *pg_asset_context_new(const json_t *report, const json_t *asset);
+json_t *pg_plugin_finding_new(const json_t *report, const json_t *asset, const json_t *finding);
 
 /* plugin_load.c */
 void pg_plugin_ltdl_init(void); /* once per process, before any load */

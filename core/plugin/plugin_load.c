@@ -139,7 +139,7 @@ static bool check_descriptor(const struct pg_plugin *d, const char *path, struct
 	}
 	if ((unsigned)d->thread_model > PG_THREAD_PARALLEL ||
 	    (unsigned)d->notify_mode > PG_NOTIFY_PER_FINDING ||
-	    (unsigned)d->enrich_scope > PG_SCOPE_FINDING) {
+	    (unsigned)d->enrich_scope > PG_SCOPE_ASSET) {
 		pg_diag_add(diag, path, 0, "plugin %s: unknown thread model, notify mode or scope",
 			    d->name);
 		return false;

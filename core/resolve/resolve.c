@@ -4,14 +4,12 @@
  * sliding window (so a burst of answers never overflows the UDP receive
  * buffer), driven by ares_getsock + poll, under one overall deadline. Answers
  * are parsed in resolve_answer.c, IP literals in resolve_addr.c, the server
- * spec in resolve_server.c. */
+ * spec in resolve_server.c, the poll step in resolve_poll.c. */
 #include "config.h"
 #include "resolve.h"
 
 #include <ares.h>
-#include <errno.h>
 #include <netdb.h>
-#include <poll.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -324,57 +322,6 @@ static void start_more(struct resolver *r)
 		start_name(r, &r->names[r->next++]);
 }
 
-static int poll_timeout_ms(struct resolver *r, uint64_t deadline)
-{
-	uint64_t now = pg_now_ms(), left = deadline > now ? deadline - now : 0;
-	struct timeval max, tv, *t;
-
-	max.tv_sec = (time_t)(left / 1000);
-	max.tv_usec = (suseconds_t)(left % 1000) * 1000;
-	t = ares_timeout(r->ch, &max, &tv);
-	/* Round up so we never spin on a sub-millisecond timeout. */
-	return (int)(t->tv_sec * 1000 + (t->tv_usec + 999) / 1000);
-}
-
-/* Wait for socket activity or a c-ares timer, then let c-ares process it. */
-static void poll_once(struct resolver *r, uint64_t deadline)
-{
-	ares_socket_t socks[ARES_GETSOCK_MAXNUM];
-	struct pollfd pfd[ARES_GETSOCK_MAXNUM];
-	int bits = ares_getsock(r->ch, socks, ARES_GETSOCK_MAXNUM);
-	int nfds = 0, i, rc;
-
-	for (i = 0; i < ARES_GETSOCK_MAXNUM; i++) {
-		short ev = 0;
-
-		if (ARES_GETSOCK_READABLE(bits, i))
-			ev |= POLLIN;
-		if (ARES_GETSOCK_WRITABLE(bits, i))
-			ev |= POLLOUT;
-		if (!ev)
-			break;
-		pfd[nfds].fd = socks[i];
-		pfd[nfds].events = ev;
-		pfd[nfds].revents = 0;
-		nfds++;
-	}
-	rc = poll(pfd, (nfds_t)nfds, poll_timeout_ms(r, deadline));
-	if (rc < 0 && errno != EINTR)
-		pg_warn("resolver: poll: %s", strerror(errno));
-	if (rc <= 0) {
-		ares_process_fd(r->ch, ARES_SOCKET_BAD, ARES_SOCKET_BAD); /* timers */
-		return;
-	}
-	for (i = 0; i < nfds; i++) {
-		short re = pfd[i].revents;
-
-		if (!re)
-			continue;
-		ares_process_fd(r->ch, re & (POLLIN | POLLERR | POLLHUP) ? pfd[i].fd : ARES_SOCKET_BAD,
-				re & (POLLOUT | POLLERR) ? pfd[i].fd : ARES_SOCKET_BAD);
-	}
-}
-
 /* Names never sent: the deadline came, or the server is dead. */
 static void fail_unstarted(struct resolver *r, const char *why)
 {
@@ -414,7 +361,7 @@ static void run_loop(struct resolver *r, uint64_t deadline)
 			fail_unstarted(r, why);
 			return;
 		}
-		poll_once(r, deadline);
+		pg_resolve_poll_once(r->ch, deadline);
 	}
 }
 

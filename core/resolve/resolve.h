@@ -9,6 +9,7 @@
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/socket.h>
 
 struct pg_resolve_opts {
@@ -49,5 +50,34 @@ bool pg_resolve_server_check(const char *spec, char *err, size_t errlen);
 /* Parse an IP literal (v4, v6, v6 in brackets) into a; false if not a literal. */
 bool pg_addr_parse_literal(const char *s, uint16_t port, struct pg_addr *a);
 void pg_addr_set_port(struct pg_addr *a, uint16_t port);
+
+/* One query of one record type, for callers outside the resolver (the
+ * plugin host's DNS helper). rrtype: "A", "AAAA", "CNAME", "NS", "MX", "TXT",
+ * "CAA" or "SOA". One try of timeout_ms (default 2000) through server (NULL:
+ * the system's), given up at deadline_ms (monotonic; 0: none). */
+struct pg_lookup {
+	const char *server;
+	const char *name;
+	const char *rrtype;
+	int timeout_ms;
+	uint64_t deadline_ms;
+};
+
+/* Answers of the asked type as text, in answer order (owned strings). */
+struct pg_rr_list {
+	char **v;
+	size_t n;
+};
+
+/* 0 with out filled (NXDOMAIN and no data give n == 0), or -1 with a message
+ * in err (unsupported type, bad server, timeout, server failure). Text forms:
+ * A/AAAA numeric, CNAME/NS the name, MX "pref name", TXT the strings joined,
+ * CAA "flags tag \"value\"", SOA "mname rname serial refresh retry expire
+ * minimum"; names without the root dot. */
+int pg_resolve_lookup(const struct pg_lookup *q, struct pg_rr_list *out, char *err,
+		      size_t errlen);
+void pg_rr_list_clear(struct pg_rr_list *l);
+/* The numeric type of a record type name accepted by pg_resolve_lookup, or -1. */
+int pg_resolve_rrtype(const char *s);
 
 #endif

@@ -44,4 +44,8 @@ int pg_resolve_parse_server(const char *spec, struct ares_addr_port_node *node, 
 /* "127.0.0.1:5353" or "[::1]:53", comma-separated, for every server of ch. */
 void pg_resolve_describe_servers(ares_channel ch, char *buf, size_t len);
 
+/* resolve_poll.c: wait for the channel's sockets or its next timer (at most
+ * until deadline, monotonic ms), then process what happened. */
+void pg_resolve_poll_once(ares_channel ch, uint64_t deadline);
+
 #endif

@@ -31,7 +31,7 @@ extern "C" {
 #endif
 
 #define PG_PLUGIN_ABI_MAJOR 1
-#define PG_PLUGIN_ABI_MINOR 0
+#define PG_PLUGIN_ABI_MINOR 1
 
 /* The exported entry point; PORTGATE_PLUGIN(desc) defines it. */
 #define PG_PLUGIN_ENTRY_SYMBOL "portgate_plugin_entry"
@@ -54,6 +54,9 @@ enum pg_notify_mode {
 enum pg_enrich_scope {
 	PG_SCOPE_TARGET = 0,  /* default: output depends on target + ip only (memoized per run) */
 	PG_SCOPE_FINDING = 1, /* output depends on the whole finding (memoized per fingerprint) */
+	/* 1.1: output depends on finding.assetContext + target + ip (memoized per
+	 * asset name + target + ip). Use it when the plugin reads assetContext. */
+	PG_SCOPE_ASSET = 2,
 };
 
 /* Return codes of enrich / notify / create. */
@@ -95,6 +98,11 @@ struct pg_http_request {
 	long timeout_ms;             /* whole request; 0 = 10000; clamped to the call deadline */
 	int insecure;                /* non-zero: do not verify TLS (tests only) */
 	const char *log_url;         /* what logs may show instead of url (NULL: url redacted) */
+	/* --- end of ABI 1.0 --- */
+	/* 1.1: when non-NULL and a response arrived, set to a new JSON array of
+	 * {"name": lowercase name, "value": "..."} in the order received (caller
+	 * owns it, json_decref). The host never follows redirects. */
+	json_t **response_headers;
 };
 
 struct pg_http_response {
@@ -136,9 +144,11 @@ struct pg_host_api {
 	void (*http_response_clear)(struct pg_http_response *resp);
 
 	/* DNS lookup through the configured resolver. rrtype: "A", "AAAA", "CNAME",
-	 * "NS", "MX" or "TXT". On 0, *answers is a new JSON array of strings
-	 * (caller owns, json_decref); NXDOMAIN/no data give an empty array.
-	 * -1 on resolver error (host->error set). */
+	 * "NS", "MX" or "TXT"; since 1.1 also "CAA" ("0 issue \"ca.example\"") and
+	 * "SOA" ("mname rname serial refresh retry expire minimum"; names without
+	 * the trailing dot) - a 1.0 host errors on those. On 0, *answers is a new
+	 * JSON array of strings (caller owns, json_decref); NXDOMAIN/no data give
+	 * an empty array. -1 on resolver error (host->error set). */
 	int (*dns)(struct pg_plugin_ctx *ctx, const char *name, const char *rrtype,
 		   json_t **answers);
 
@@ -150,6 +160,13 @@ struct pg_host_api {
 	/* HMAC-SHA256 of data with key, lowercase hex into out (65 bytes). */
 	void (*hmac_sha256_hex)(const void *key, size_t key_len, const void *data, size_t len,
 				char out[65]);
+	/* --- end of ABI 1.0 --- */
+
+	/* 1.1: milliseconds left before the current call's deadline (0 when it has
+	 * passed; outside enrich/notify, the instance's per-call timeout). Never
+	 * negative. Bound every wait of your own sockets by it. Check
+	 * PG_HOST_HAS(host, time_left_ms) first. */
+	long (*time_left_ms)(struct pg_plugin_ctx *ctx);
 };
 
 #define PG_HOST_HAS(host, field) \
@@ -175,7 +192,11 @@ struct pg_plugin {
 	/* Enricher: finding is borrowed; write results into out (a fresh object the
 	 * host owns; merged under finding.enrichment.<instance> on OK). To add
 	 * findings, append objects {rule, severity, reason, evidence, defaultAction}
-	 * to new_findings (a fresh array). */
+	 * to new_findings (a fresh array); severity is one of info, low, medium,
+	 * high, critical; "assetLevel": true makes an asset-level finding (port and
+	 * protocol not copied). Since 1.1 the finding (here and in notify events)
+	 * carries "assetContext": the asset's manifest fields after defaults plus
+	 * "line" and "manifest" (see docs/plugin-guide.md). */
 	int (*enrich)(void *state, const json_t *finding, json_t *out, json_t *new_findings);
 
 	/* Notifier: event is borrowed (see docs/plugin-guide.md for its shape).

@@ -15,6 +15,9 @@
 #ifdef TEST_SERIAL
 #define NAME "testserial"
 #define MODEL PG_THREAD_SERIALIZE
+#elif defined(TEST_ASSET_SCOPE)
+#define NAME "testasset"
+#define MODEL PG_THREAD_PARALLEL
 #else
 #define NAME "testenrich"
 #define MODEL PG_THREAD_PARALLEL
@@ -25,12 +28,15 @@ static atomic_int in_flight;
 struct st {
 	struct pg_plugin_ctx *ctx;
 	const struct pg_host_api *host;
-	const char *mode, *count_file, *add_rule;
+	const char *mode, *count_file, *add_rule, *url, *dns_name, *dns_type;
 	long sleep_ms;
 };
 
 static const struct pg_plugin_option opts[] = {
-	{ "mode", PG_OPT_STRING, "ok", 0, "ok | error | slow | add" },
+	{ "mode", PG_OPT_STRING, "ok", 0, "ok | error | slow | add | context | http | dns" },
+	{ "url", PG_OPT_STRING, NULL, 0, "mode=http: GET this, report the response headers" },
+	{ "dnsName", PG_OPT_STRING, NULL, 0, "mode=dns: look this name up" },
+	{ "dnsType", PG_OPT_STRING, "A", 0, "mode=dns: record type" },
 	{ "sleepMs", PG_OPT_INT, "0", 0, "sleep this long in every call" },
 	{ "countFile", PG_OPT_STRING, NULL, 0, "append one line per call here" },
 	{ "addRule", PG_OPT_STRING, "test-added", 0, "rule id of the finding mode=add adds" },
@@ -53,6 +59,9 @@ static int t_create(struct pg_plugin_ctx *ctx, const struct pg_host_api *host, v
 	s->count_file = host->opt_string(ctx, "countFile");
 	s->add_rule = host->opt_string(ctx, "addRule");
 	s->sleep_ms = (long)host->opt_int(ctx, "sleepMs");
+	s->url = host->opt_string(ctx, "url");
+	s->dns_name = host->opt_string(ctx, "dnsName");
+	s->dns_type = host->opt_string(ctx, "dnsType");
 	*state = s;
 	return PG_PLUGIN_OK;
 }
@@ -78,6 +87,50 @@ static void count_call(const struct st *s, const char *target)
 	close(fd);
 }
 
+/* mode=context: what the asset context says (ABI 1.1). */
+static void read_context(const json_t *finding, json_t *out)
+{
+	const json_t *c = json_object_get(finding, "assetContext");
+	static const char *const keys[] = { "name", "domain", "owner", "line", "manifest" };
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (json_object_get(c, keys[i]))
+			json_object_set(out, keys[i], json_object_get(c, keys[i]));
+}
+
+/* mode=http: the status and response headers of a GET (ABI 1.1). */
+static int do_http(struct st *s, json_t *out)
+{
+	struct pg_http_request req = { .struct_size = sizeof(req), .url = s->url };
+	struct pg_http_response resp;
+	json_t *headers = NULL;
+
+	req.response_headers = &headers;
+	if (s->host->http(s->ctx, &req, &resp) != 0) {
+		s->host->error(s->ctx, "http: %s", resp.error);
+		s->host->http_response_clear(&resp);
+		return PG_PLUGIN_FAIL;
+	}
+	json_object_set_new(out, "status", json_integer(resp.status));
+	json_object_set_new(out, "headers", headers ? headers : json_null());
+	s->host->http_response_clear(&resp);
+	return PG_PLUGIN_OK;
+}
+
+/* mode=dns: the answers of one lookup. */
+static int do_dns(struct st *s, json_t *out)
+{
+	json_t *answers = NULL;
+
+	if (s->host->dns(s->ctx, s->dns_name, s->dns_type, &answers) != 0)
+		return PG_PLUGIN_FAIL;
+	json_object_set_new(out, "answers", answers);
+	if (PG_HOST_HAS(s->host, time_left_ms))
+		json_object_set_new(out, "timeLeftPositive",
+				    json_boolean(s->host->time_left_ms(s->ctx) > 0));
+	return PG_PLUGIN_OK;
+}
+
 static int t_enrich(void *state, const json_t *finding, json_t *out, json_t *added)
 {
 	struct st *s = state;
@@ -94,6 +147,12 @@ static int t_enrich(void *state, const json_t *finding, json_t *out, json_t *add
 	if (!strcmp(s->mode, "error")) {
 		s->host->error(s->ctx, "lookup failed for %s", target ? target : "-");
 		rc = PG_PLUGIN_FAIL;
+	} else if (!strcmp(s->mode, "context")) {
+		read_context(finding, out);
+	} else if (!strcmp(s->mode, "http")) {
+		rc = do_http(s, out);
+	} else if (!strcmp(s->mode, "dns")) {
+		rc = do_dns(s, out);
 	} else if (!strcmp(s->mode, "add")) {
 		json_array_append_new(added, json_pack("{s:s, s:s, s:s, s:s, s:{s:s}}", "rule",
 						       s->add_rule, "severity", "low", "defaultAction",
@@ -115,6 +174,9 @@ static struct pg_plugin desc = {
 	.destroy = t_destroy,
 	.enrich = t_enrich,
 	.cache_ttl_s = 600,
+#ifdef TEST_ASSET_SCOPE
+	.enrich_scope = PG_SCOPE_ASSET,
+#endif
 };
 
 PORTGATE_PLUGIN(desc)

@@ -20,7 +20,7 @@
 struct st {
 	struct pg_plugin_ctx *ctx;
 	const struct pg_host_api *host;
-	const char *log_file, *mode;
+	const char *log_file, *mode, *event_dir;
 	long fail_times, retry_after, calls;
 };
 
@@ -29,6 +29,7 @@ static const struct pg_plugin_option opts[] = {
 	{ "failTimes", PG_OPT_INT, "0", 0, "answer RETRY this many times first" },
 	{ "retryAfterMs", PG_OPT_INT, "-1", 0, "retry-after to ask for on RETRY" },
 	{ "mode", PG_OPT_STRING, "ok", 0, "ok | reject" },
+	{ "eventDir", PG_OPT_STRING, NULL, 0, "write each event to DIR/<key>.json" },
 	{ NULL, 0, NULL, 0, NULL },
 };
 
@@ -40,6 +41,7 @@ static int t_create(struct pg_plugin_ctx *ctx, const struct pg_host_api *host, v
 	s->host = host;
 	s->log_file = host->opt_string(ctx, "logFile");
 	s->mode = host->opt_string(ctx, "mode");
+	s->event_dir = host->opt_string(ctx, "eventDir");
 	s->fail_times = (long)host->opt_int(ctx, "failTimes");
 	s->retry_after = (long)host->opt_int(ctx, "retryAfterMs");
 	*state = s;
@@ -49,6 +51,18 @@ static int t_create(struct pg_plugin_ctx *ctx, const struct pg_host_api *host, v
 static void t_destroy(void *state)
 {
 	free(state);
+}
+
+/* The event as received, for tests that check its content (and its schema). */
+static void save_event(const struct st *s, const json_t *event, const char *key)
+{
+	char path[4096];
+
+	if (!s->event_dir)
+		return;
+	snprintf(path, sizeof(path), "%s/%s.json", s->event_dir, key);
+	if (json_dump_file(event, path, JSON_INDENT(1) | JSON_SORT_KEYS) != 0)
+		perror("eventDir");
 }
 
 static int t_notify(void *state, const json_t *event, const char *key, long *retry_after)
@@ -67,6 +81,7 @@ static int t_notify(void *state, const json_t *event, const char *key, long *ret
 			perror("log");
 		close(fd);
 	}
+	save_event(s, event, key);
 	if (!strcmp(s->mode, "reject")) {
 		s->host->error(s->ctx, "rejected by test");
 		return PG_PLUGIN_FAIL;
