@@ -160,6 +160,11 @@ struct run {
 	struct pg_job *jobs;
 };
 
+static bool skip_addr(const struct pg_job *j, const struct pg_addr *ip)
+{
+	return pg_policy_skip_addr(j->ud, &j->res, ip);
+}
+
 static int check(const struct check_args *a, struct pg_config *cfg, struct run *r)
 {
 	uint64_t wall0 = pg_wall_ms(), t0 = pg_now_ms();
@@ -172,6 +177,8 @@ static int check(const struct check_args *a, struct pg_config *cfg, struct run *
 		r->jobs[i].target = r->assets[i]->target;
 		r->jobs[i].ports = &r->assets[i]->candidates;
 		r->jobs[i].tls_ports = &r->assets[i]->tls_ports;
+		r->jobs[i].skip_addr = skip_addr; /* scope before the scan */
+		r->jobs[i].ud = r->assets[i];
 	}
 	if (pg_pipeline_run(r->jobs, r->n, cfg, a->quiet ? NULL : pg_cli_progress_tty(), err,
 			    sizeof(err)) < 0) {

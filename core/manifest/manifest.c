@@ -111,6 +111,7 @@ static bool load_asset(struct ctx *c, const struct pg_node *n, size_t idx,
 	snprintf(where, sizeof(where), "assets[%zu]", idx);
 	memset(a, 0, sizeof(*a));
 	a->line = n->line;
+	a->scan_unexpected = -1;
 	if (n->kind != PG_NODE_MAP) {
 		pg_mf_wrong_type(c, n, where, "a map with at least 'target'");
 		return false;
@@ -219,8 +220,13 @@ static void load_assets(struct ctx *c, const struct pg_node *n, const struct fie
 		return;
 	}
 	m->assets = pg_xcalloc(n->n, sizeof(*m->assets));
-	for (i = 0; i < n->n; i++)
-		load_asset(c, n->items[i], i, defaults, &m->assets[m->nassets++]);
+	for (i = 0; i < n->n; i++) {
+		struct pg_asset *a = &m->assets[m->nassets++];
+
+		load_asset(c, n->items[i], i, defaults, a);
+		if (a->scan_unexpected < 0) /* the policy block is read before the assets */
+			a->scan_unexpected = m->scan_unexpected;
+	}
 	check_duplicate_assets(c, m->assets, m->nassets);
 }
 

@@ -7,6 +7,7 @@
  *     mode: enforce | monitor
  *     rules: { <rule-id>: pass|warn|fail }               # global overrides
  *     environments: { <env>: { <rule-id>: pass|warn|fail } }
+ *     scanUnexpected: false                              # default of the asset field
  *   assets:
  *     - target: app.example.com          # hostname, IPv4 or IPv6 (required)
  *       name: app                        # optional label, default = target
@@ -20,6 +21,8 @@
  *       expectedNetwork: ["203.0.113.0/24", "AS64500"]
  *       expectedRecords: { A: [...], AAAA: [...], CNAME: [...] }
  *       policy: { <rule-id>: pass|warn|fail }            # per-asset overrides
+ *       scanUnexpected: false            # also connect to addresses outside the expected
+ *                                        #   network/records (default: policy.scanUnexpected)
  */
 #ifndef PG_MANIFEST_H
 #define PG_MANIFEST_H
@@ -66,6 +69,8 @@ struct pg_asset {
 	uint32_t *asns; size_t nasns;               /* expectedNetwork ASNs (owned) */
 	char **exp_a, **exp_aaaa, **exp_cname;      /* expectedRecords (owned, NULL-terminated or NULL) */
 	struct pg_overrides overrides;              /* asset policy block */
+	int scan_unexpected; /* 1: connect to out-of-scope addresses too; 0 (default): never.
+				(-1 only while loading: unset, policy.scanUnexpected decides) */
 	json_t *fields;    /* owned: every manifest field of the asset after defaults, for evidence */
 };
 
@@ -78,6 +83,7 @@ struct pg_manifest {
 		struct pg_overrides rules;
 	} *envs;                          /* policy.environments (owned) */
 	size_t nenvs;
+	bool scan_unexpected;             /* policy.scanUnexpected (default false) */
 	struct pg_asset *assets;          /* owned */
 	size_t nassets;
 };

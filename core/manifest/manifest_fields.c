@@ -33,12 +33,13 @@ static const struct field_def {
 	[F_NETWORK] = { "expectedNetwork", T_NETWORK },
 	[F_RECORDS] = { "expectedRecords", T_RECORDS },
 	[F_POLICY] = { "policy", T_POLICY },
+	[F_SCAN_UNEXPECTED] = { "scanUnexpected", T_BOOL },
 };
 
 static const char *const asset_field_names[] = {
 	"target", "name", "approvedPorts", "ports", "tlsPorts", "owner", "domainOwner",
 	"environment", "criticality", "domain", "renewalOwner", "businessUnit", "escalation",
-	"tags", "expectedNetwork", "expectedRecords", "policy", NULL
+	"tags", "expectedNetwork", "expectedRecords", "policy", "scanUnexpected", NULL
 };
 
 int pg_mf_field_lookup(const char *name)
@@ -289,6 +290,20 @@ static bool apply_policy(struct ctx *c, struct pg_asset *a, const struct pg_node
 	return true;
 }
 
+static bool apply_bool(struct ctx *c, struct pg_asset *a, const struct pg_node *n,
+		       const char *where)
+{
+	bool b;
+
+	if (!pg_node_bool(n, &b)) {
+		pg_mf_wrong_type(c, n, where, "true or false");
+		return false;
+	}
+	a->scan_unexpected = b ? 1 : 0;
+	set_field(a->fields, "scanUnexpected", json_boolean(b));
+	return true;
+}
+
 static bool apply_scalar(struct ctx *c, struct pg_asset *a, enum field_id f,
 			 const struct pg_node *n, const char *where)
 {
@@ -346,6 +361,8 @@ bool pg_mf_apply_field(struct ctx *c, struct pg_asset *a, enum field_id f,
 		return apply_records(c, a, n, where);
 	case T_POLICY:
 		return apply_policy(c, a, n, where);
+	case T_BOOL:
+		return apply_bool(c, a, n, where);
 	}
 	return false;
 }

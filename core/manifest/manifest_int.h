@@ -36,13 +36,14 @@ enum field_type {
 	T_NETWORK, /* CIDRs and ASNs */
 	T_RECORDS, /* { A, AAAA, CNAME } */
 	T_POLICY,  /* { rule: action } */
+	T_BOOL,    /* true | false */
 };
 
 /* Schema order: evidence lists an asset's fields in this order. */
 enum field_id {
 	F_TARGET, F_NAME, F_APPROVED, F_PORTS, F_TLS, F_OWNER, F_DOMAIN_OWNER, F_ENV,
 	F_CRIT, F_DOMAIN, F_RENEWAL, F_BU, F_ESCALATION, F_TAGS, F_NETWORK, F_RECORDS,
-	F_POLICY, F_COUNT
+	F_POLICY, F_SCAN_UNEXPECTED, F_COUNT
 };
 
 /* Ports given explicitly for one of the three port fields. */

@@ -141,7 +141,8 @@ static void load_env_policies(struct ctx *c, const struct pg_node *n, struct pg_
 
 void pg_mf_load_policy(struct ctx *c, const struct pg_node *n, struct pg_manifest *m)
 {
-	static const char *const names[] = { "mode", "rules", "environments", NULL };
+	static const char *const names[] = { "mode", "rules", "environments", "scanUnexpected",
+					     NULL };
 	size_t i;
 
 	if (n->kind != PG_NODE_MAP) {
@@ -154,7 +155,7 @@ void pg_mf_load_policy(struct ctx *c, const struct pg_node *n, struct pg_manifes
 		const char *s;
 
 		if (is_null(v) && (!strcmp(key, "mode") || !strcmp(key, "rules") ||
-				   !strcmp(key, "environments")))
+				   !strcmp(key, "environments") || !strcmp(key, "scanUnexpected")))
 			continue;
 		if (!strcmp(key, "mode")) {
 			if (!pg_node_str(v, &s))
@@ -170,6 +171,9 @@ void pg_mf_load_policy(struct ctx *c, const struct pg_node *n, struct pg_manifes
 			pg_mf_parse_overrides(c, v, "policy.rules", &m->rules, NULL);
 		} else if (!strcmp(key, "environments")) {
 			load_env_policies(c, v, m);
+		} else if (!strcmp(key, "scanUnexpected")) {
+			if (!pg_node_bool(v, &m->scan_unexpected))
+				pg_mf_wrong_type(c, v, "policy.scanUnexpected", "true or false");
 		} else {
 			pg_mf_unknown_field(c, n->keys[i], "policy", names);
 		}

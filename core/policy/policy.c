@@ -111,6 +111,53 @@ static bool name_in(char *const *list, const char *s)
 	return false;
 }
 
+static bool outside_networks(const struct pg_asset *a, const struct pg_addr *ip)
+{
+	const void *raw;
+
+	if (!a->nnetworks)
+		return false; /* ASN-only expectations need the IP enricher */
+	raw = ip->family == AF_INET ? (const void *)&((const struct sockaddr_in *)&ip->ss)->sin_addr
+				    : (const void *)&((const struct sockaddr_in6 *)&ip->ss)->sin6_addr;
+	for (size_t i = 0; i < a->nnetworks; i++)
+		if (pg_cidr_contains(&a->networks[i], ip->family, raw))
+			return false;
+	return true;
+}
+
+/* A CNAME in the chain that expectedRecords.CNAME does not list: every address is reached
+ * through it. cnames[0] may be the target itself. */
+static bool unexpected_cname(const struct pg_asset *a, const struct pg_resolution *r)
+{
+	for (size_t i = 0; a->exp_cname && i < r->ncnames; i++)
+		if (!pg_dns_name_eq(r->cnames[i], a->target) && !name_in(a->exp_cname, r->cnames[i]))
+			return true;
+	return false;
+}
+
+static bool unexpected_addr(const struct pg_asset *a, const struct pg_addr *ip)
+{
+	char *const *exp = ip->family == AF_INET ? a->exp_a : a->exp_aaaa;
+
+	return exp && !str_in(exp, ip->text);
+}
+
+const char *pg_policy_out_of_scope(const struct pg_asset *a, const struct pg_resolution *r,
+				   const struct pg_addr *ip)
+{
+	if (outside_networks(a, ip))
+		return PG_RULE_NETWORK_UNEXPECTED;
+	if (!r->is_literal && (unexpected_addr(a, ip) || unexpected_cname(a, r)))
+		return PG_RULE_DNS_UNEXPECTED;
+	return NULL;
+}
+
+bool pg_policy_skip_addr(const struct pg_asset *a, const struct pg_resolution *r,
+			 const struct pg_addr *ip)
+{
+	return a->scan_unexpected <= 0 && pg_policy_out_of_scope(a, r, ip);
+}
+
 /* expectedRecords: every answered record must be expected, and every expected one answered. */
 static void check_records(const struct pg_asset_outcome *o, json_t *out)
 {
@@ -118,10 +165,14 @@ static void check_records(const struct pg_asset_outcome *o, json_t *out)
 	const struct pg_resolution *r = o->res;
 	json_t *unexpected = json_array(), *missing = json_array();
 
+	json_t *skipped = json_array();
+
 	for (size_t i = 0; i < r->naddrs; i++) {
-		char *const *exp = r->addrs[i].family == AF_INET ? a->exp_a : a->exp_aaaa;
-		if (exp && !str_in(exp, r->addrs[i].text))
+		if (unexpected_addr(a, &r->addrs[i]))
 			json_array_append_new(unexpected, json_string(r->addrs[i].text));
+		if (pg_policy_skip_addr(a, r, &r->addrs[i]) &&
+		    !outside_networks(a, &r->addrs[i])) /* those say it in network-unexpected */
+			json_array_append_new(skipped, json_string(r->addrs[i].text));
 	}
 	/* cnames[0] may be the target itself; only the targets of CNAMEs count */
 	for (size_t i = 0; a->exp_cname && i < r->ncnames; i++)
@@ -149,11 +200,15 @@ static void check_records(const struct pg_asset_outcome *o, json_t *out)
 			json_array_append_new(missing, json_string(*e));
 	}
 	if (json_array_size(unexpected) || json_array_size(missing)) {
-		json_t *ev = json_pack("{s:O, s:O}", "unexpected", unexpected, "missing", missing);
+		json_t *ev = json_pack("{s:O, s:O, s:O}", "unexpected", unexpected, "missing", missing,
+				       "notScanned", skipped);
 		json_array_append_new(out, finding_new(o, PG_RULE_DNS_UNEXPECTED, NULL, 0, ev,
-			"DNS for %s differs from expectedRecords (%zu unexpected, %zu missing)",
-			a->target, json_array_size(unexpected), json_array_size(missing)));
+			"DNS for %s differs from expectedRecords (%zu unexpected, %zu missing)%s",
+			a->target, json_array_size(unexpected), json_array_size(missing),
+			json_array_size(skipped) ? "; addresses reached through them were not "
+			"connected to (scanUnexpected is off)" : ""));
 	}
+	json_decref(skipped);
 	json_decref(unexpected);
 	json_decref(missing);
 }
@@ -161,18 +216,14 @@ static void check_records(const struct pg_asset_outcome *o, json_t *out)
 static void check_network(const struct pg_asset_outcome *o, const struct pg_addr *ip, json_t *out)
 {
 	const struct pg_asset *a = o->asset;
-	const void *raw;
+	bool skipped = pg_policy_skip_addr(a, o->res, ip);
 
-	if (!a->nnetworks)
-		return; /* ASN-only expectations need the IP enricher */
-	raw = ip->family == AF_INET ? (const void *)&((const struct sockaddr_in *)&ip->ss)->sin_addr
-				    : (const void *)&((const struct sockaddr_in6 *)&ip->ss)->sin6_addr;
-	for (size_t i = 0; i < a->nnetworks; i++)
-		if (pg_cidr_contains(&a->networks[i], ip->family, raw))
-			return;
+	if (!outside_networks(a, ip))
+		return;
 	json_array_append_new(out, finding_new(o, PG_RULE_NETWORK_UNEXPECTED, ip->text, 0,
-		json_pack("{s:s}", "ip", ip->text),
-		"%s resolves to %s, outside expectedNetwork", a->target, ip->text));
+		json_pack("{s:s, s:b}", "ip", ip->text, "scanned", !skipped),
+		"%s resolves to %s, outside expectedNetwork%s", a->target, ip->text,
+		skipped ? "; not connected to (scanUnexpected is off)" : ""));
 }
 
 /* At most max bytes of a sanitised banner, never cutting a "\xNN" escape in two. */
@@ -267,6 +318,15 @@ static void check_port(const struct pg_asset_outcome *o, const struct pg_port_re
 	}
 }
 
+static size_t skipped_addrs(const struct pg_asset_outcome *o)
+{
+	size_t n = 0;
+
+	for (size_t k = 0; k < o->res->naddrs; k++)
+		n += pg_policy_skip_addr(o->asset, o->res, &o->res->addrs[k]);
+	return n;
+}
+
 json_t *pg_policy_evaluate(const struct pg_asset_outcome *o, bool *could_not_check)
 {
 	json_t *out = json_array();
@@ -284,8 +344,8 @@ json_t *pg_policy_evaluate(const struct pg_asset_outcome *o, bool *could_not_che
 		check_records(o, out);
 	for (size_t k = 0; k < o->res->naddrs; k++)
 		check_network(o, &o->res->addrs[k], out);
-	/* every resolved address must have been scanned, or the asset is not checked */
-	if (o->nscans < o->res->naddrs)
+	/* every address in scope must have been scanned, or the asset is not checked */
+	if (o->nscans < o->res->naddrs - skipped_addrs(o))
 		*could_not_check = true;
 	for (size_t k = 0; k < o->nscans; k++) {
 		const struct pg_scan_target *s = &o->scans[k];

@@ -42,6 +42,16 @@ struct pg_asset_outcome {
 	size_t nscans;                      /* < res->naddrs means not fully checked */
 };
 
+/* Scope: the rule (PG_RULE_NETWORK_UNEXPECTED or PG_RULE_DNS_UNEXPECTED) that puts address ip
+ * of the asset out of scope (outside its expectedNetwork CIDRs, or reached through records its
+ * expectedRecords rules out), or NULL when ip is in scope. */
+const char *pg_policy_out_of_scope(const struct pg_asset *a, const struct pg_resolution *r,
+				   const struct pg_addr *ip);
+/* True when ip must not be connected to: out of scope and the asset does not ask for
+ * scanUnexpected. The pipeline skips it; its finding says so. */
+bool pg_policy_skip_addr(const struct pg_asset *a, const struct pg_resolution *r,
+			 const struct pg_addr *ip);
+
 /* Findings (JSON array, owned by the caller) for one asset, with default
  * actions; could_not_check is set when the asset was not fully checked. */
 json_t *pg_policy_evaluate(const struct pg_asset_outcome *o, bool *could_not_check);

@@ -27,13 +27,27 @@ static int resolve_jobs(struct pg_job *jobs, size_t n, const struct pg_config *c
 	return r;
 }
 
+static bool wanted(const struct pg_job *j, size_t k)
+{
+	return !j->skip_addr || !j->skip_addr(j, &j->res.addrs[k]);
+}
+
+/* Addresses of j to scan: scope is decided before any connection. */
+static size_t count_wanted(const struct pg_job *j)
+{
+	size_t m = 0;
+
+	for (size_t k = 0; j->res.ok && k < j->res.naddrs; k++)
+		m += wanted(j, k);
+	return m;
+}
+
 static size_t count_addresses(const struct pg_job *jobs, size_t n)
 {
 	size_t total = 0;
 
 	for (size_t i = 0; i < n; i++)
-		if (jobs[i].res.ok)
-			total += jobs[i].res.naddrs;
+		total += count_wanted(&jobs[i]);
 	return total;
 }
 
@@ -63,7 +77,8 @@ int pg_pipeline_run(struct pg_job *jobs, size_t n, const struct pg_config *cfg,
 	targets = pg_xcalloc(count_addresses(jobs, n) + 1, sizeof(*targets));
 	for (size_t i = 0; i < n; i++)
 		for (size_t k = 0; jobs[i].res.ok && k < jobs[i].res.naddrs; k++)
-			target_init(&targets[nt++], &jobs[i], &jobs[i].res.addrs[k]);
+			if (wanted(&jobs[i], k))
+				target_init(&targets[nt++], &jobs[i], &jobs[i].res.addrs[k]);
 	if (progress) {
 		so.progress = progress->fn;
 		so.progress_ud = progress->ud;
@@ -74,7 +89,7 @@ int pg_pipeline_run(struct pg_job *jobs, size_t n, const struct pg_config *cfg,
 	nt = 0;
 	for (size_t i = 0; i < n; i++) {
 		struct pg_job *j = &jobs[i];
-		size_t m = j->res.ok ? j->res.naddrs : 0;
+		size_t m = count_wanted(j);
 
 		j->wall_ms = wall;
 		j->mono_ms = mono;

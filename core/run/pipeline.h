@@ -11,8 +11,12 @@ struct pg_job {
 	const char *target;                 /* borrowed hostname or IP literal */
 	const struct pg_portlist *ports;    /* borrowed candidates */
 	const struct pg_portlist *tls_ports; /* borrowed, may be NULL */
+	/* optional scope check: true = never connect to this resolved address */
+	bool (*skip_addr)(const struct pg_job *j, const struct pg_addr *a);
+	const void *ud;                     /* borrowed, for skip_addr */
 	struct pg_resolution res;           /* filled */
-	struct pg_scan_target *scans;       /* owned: one per resolved address, in res order */
+	struct pg_scan_target *scans;       /* owned: one per resolved address that skip_addr
+					       does not skip, in res order */
 	size_t nscans;                      /* 0 when unresolved or the engine failed */
 	uint64_t wall_ms, mono_ms;          /* clocks when the engine started */
 };

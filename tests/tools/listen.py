@@ -6,6 +6,8 @@ SPEC is KIND@HOST:PORT with PORT 0 for a free port. KIND is one of
   silent        accept and say nothing
   http          answer any request with a small HTTP/1.1 200 response
   banner=TEXT   send TEXT + CRLF on connect (server-first protocols), then idle
+  trap          like silent, and append one line "HOST:PORT" per accepted connection
+                to PORTFILE.trap (a scope test asserts the file stays empty)
 The chosen ports are written to PORTFILE, one per line in SPEC order, once
 every socket listens. Runs until killed.
 """
@@ -14,9 +16,13 @@ import sys
 import threading
 
 
-def serve(sock, kind):
+def serve(sock, kind, portfile):
     while True:
         conn, _ = sock.accept()
+        if kind == "trap":
+            host, port = sock.getsockname()[:2]
+            with open(portfile + ".trap", "a") as f:
+                f.write("%s:%d\n" % (host, port))
         threading.Thread(target=handle, args=(conn, kind), daemon=True).start()
 
 
@@ -57,7 +63,7 @@ def main():
         s.bind((host, int(port)))
         s.listen(128)
         ports.append(s.getsockname()[1])
-        threading.Thread(target=serve, args=(s, kind), daemon=True).start()
+        threading.Thread(target=serve, args=(s, kind, portfile), daemon=True).start()
     with open(portfile + ".tmp", "w") as f:
         f.write("\n".join(str(p) for p in ports) + "\n")
     import os

@@ -371,9 +371,22 @@ START_TEST(every_address_counts)
 	ck_assert(pg_cidr_parse("127.0.0.0/8", &nets[0]));
 	f.asset.networks = nets;
 	f.asset.nnetworks = 1;
-	/* only the first address scanned: the asset is not fully checked, and the
-	 * second address is still held against expectedNetwork */
+	/* by default the out-of-scope address is skipped before the scan: one scan is
+	 * complete, and the finding says the address was not connected to */
 	o = (struct pg_asset_outcome){ &f.asset, &f.res, &f.scan, 1 };
+	ck_assert(pg_policy_skip_addr(&f.asset, &f.res, &f.res.addrs[1]));
+	ck_assert(!pg_policy_skip_addr(&f.asset, &f.res, &f.res.addrs[0]));
+	fs = pg_policy_evaluate(&o, &u);
+	ck_assert(!u);
+	ck_assert_uint_eq(json_array_size(fs), 1);
+	ck_assert_str_eq(rule_of(fs, 0), "network-unexpected");
+	ck_assert(json_is_false(json_object_get(json_object_get(json_array_get(fs, 0), "evidence"),
+						"scanned")));
+	json_decref(fs);
+	/* scanUnexpected: the second address should have been scanned: the asset is not
+	 * fully checked, and the second address is still held against expectedNetwork */
+	f.asset.scan_unexpected = 1;
+	ck_assert(!pg_policy_skip_addr(&f.asset, &f.res, &f.res.addrs[1]));
 	fs = pg_policy_evaluate(&o, &u);
 	ck_assert(u);
 	ck_assert_uint_eq(json_array_size(fs), 1);
