@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "probe/probe.h"
+#include "render.h"
 
 void pg_evidence_id(const char *prefix, uint64_t wall_ms, char *out, size_t len)
 {
@@ -153,14 +154,9 @@ json_t *pg_evidence_report_new(const char *manifest_path, uint64_t wall_start_ms
 		"assets");
 }
 
-static int dump_report(FILE *f, void *report)
-{
-	return json_dumpf(report, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0 ||
-	       fputc('\n', f) == EOF ? -1 : 0;
-}
-
 int pg_evidence_write(const json_t *report, const char *path)
 {
-	/* streamed: no second copy of a large report as one string */
-	return pg_write_atomic_with(path, dump_report, (void *)report);
+	struct pg_output o = { "json", path };
+
+	return pg_render_to(&o, report);
 }

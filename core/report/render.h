@@ -1,0 +1,38 @@
+/* render.h - the machine outputs derived from the evidence JSON, chosen by name.
+ *
+ * Every renderer reads only the evidence (docs/evidence.md), so what CI shows
+ * is exactly what the artifact records: json (the evidence itself), sarif,
+ * junit, gitlab (Code Quality), markdown, github (Actions annotations), ndjson. */
+#ifndef PG_RENDER_H
+#define PG_RENDER_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+struct pg_renderer {
+	const char *name;
+	const char *summary; /* one line for --help */
+	int (*render)(FILE *out, const json_t *report); /* 0, or -1 on a write error */
+};
+
+/* NULL when no renderer has that name. */
+const struct pg_renderer *pg_renderer_find(const char *name);
+extern const struct pg_renderer pg_renderers[];
+extern const size_t pg_renderers_n;
+
+/* One requested output: format name and path ("-" = stdout). Both borrowed. */
+struct pg_output {
+	const char *format;
+	const char *path;
+};
+
+/* Write one output: stdout for "-", else through pg_write_atomic_with (atomic
+ * for regular files, in place for pipes and devices). 0 or -errno. */
+int pg_render_to(const struct pg_output *o, const json_t *report);
+
+/* Write every output; a message on stderr names each that failed. Returns the
+ * number of failures. */
+size_t pg_render_all(const struct pg_output *o, size_t n, const json_t *report);
+
+#endif

@@ -1,0 +1,56 @@
+/* render_gitlab.c - GitLab Code Quality report: one issue per finding, at the asset's
+ * manifest line, so merge requests show exposure changes next to the manifest. */
+#include "config.h"
+#include "render_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Code Quality severities: info, minor, major, critical, blocker. */
+static const char *cq_severity(const char *sev)
+{
+	static const char *const map[][2] = {
+		{ "info", "info" }, { "low", "minor" }, { "medium", "major" }, { "high", "critical" },
+		{ "critical", "blocker" },
+	};
+
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (!strcmp(map[i][0], sev))
+			return map[i][1];
+	return "major";
+}
+
+struct issues {
+	json_t *arr;
+	const char *path;
+};
+
+static int add_issue(const json_t *asset, const json_t *f, void *ud)
+{
+	struct issues *is = ud;
+	json_int_t line = pg_rj_int(asset, "line");
+
+	json_array_append_new(is->arr, json_pack(
+		"{s:s, s:s, s:s, s:s, s:[s], s:s, s:{s:s, s:{s:I}}}",
+		"type", "issue",
+		"description", pg_rj_str(f, "reason", "?"),
+		"check_name", pg_rj_str(f, "rule", "unknown"),
+		"fingerprint", pg_rj_str(f, "fingerprint", ""),
+		"categories", "Security",
+		"severity", cq_severity(pg_rj_str(f, "severity", "medium")),
+		"location", "path", is->path, "lines", "begin", line > 0 ? line : 1));
+	return 0;
+}
+
+int pg_render_gitlab(FILE *out, const json_t *report)
+{
+	struct issues is = { json_array(),
+			     pg_rj_str(json_object_get(report, "run"), "manifest", "manifest") };
+	int r;
+
+	pg_rj_each_finding(report, add_issue, &is);
+	r = json_dumpf(is.arr, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0 ||
+	    fputc('\n', out) == EOF ? -1 : 0;
+	json_decref(is.arr);
+	return r;
+}

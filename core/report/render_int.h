@@ -1,0 +1,44 @@
+/* render_int.h - helpers the renderers share (core/report only). */
+#ifndef PG_RENDER_INT_H
+#define PG_RENDER_INT_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+int pg_render_json(FILE *out, const json_t *report);
+int pg_render_sarif(FILE *out, const json_t *report);
+int pg_render_junit(FILE *out, const json_t *report);
+int pg_render_gitlab(FILE *out, const json_t *report);
+int pg_render_markdown(FILE *out, const json_t *report);
+int pg_render_github(FILE *out, const json_t *report);
+int pg_render_ndjson(FILE *out, const json_t *report);
+
+/* Borrowed string member, or dflt. */
+const char *pg_rj_str(const json_t *o, const char *key, const char *dflt);
+json_int_t pg_rj_int(const json_t *o, const char *key);
+
+/* Call fn for every listed finding of every asset, in evidence order; stops
+ * at the first non-zero return and returns it. */
+int pg_rj_each_finding(const json_t *report,
+		       int (*fn)(const json_t *asset, const json_t *finding, void *ud), void *ud);
+
+/* Rule ids of the report: every core rule, then plugin rules in order of first
+ * appearance. A new array of strings, owned by the caller. */
+json_t *pg_rj_rule_ids(const json_t *report);
+
+/* Core rule summary or NULL; severity of the rule (core table, else the first
+ * finding that names it, else "medium"). */
+const char *pg_rj_rule_summary(const char *rule);
+const char *pg_rj_rule_severity(const json_t *report, const char *rule);
+/* Default action name of a rule ("fail" | "warn"; plugin rules "warn"). */
+const char *pg_rj_rule_default(const char *rule);
+
+/* The manifest path of the run as a URI reference: a relative path stays
+ * relative (percent-encoded), an absolute one becomes file://. Owned. */
+char *pg_rj_manifest_uri(const json_t *report);
+
+/* "1.234" seconds for a duration in ms. */
+void pg_rj_seconds(json_int_t ms, char out[32]);
+
+#endif

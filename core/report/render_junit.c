@@ -1,0 +1,203 @@
+/* render_junit.c - JUnit XML: a test suite per asset, a test case per asset and rule, so a
+ * CI test tab lists what was checked as well as what failed. */
+#include "config.h"
+#include "render_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/util.h"
+
+/* XML 1.0 text or attribute value: markup escaped, control bytes XML forbids dropped
+ * to '?', line breaks kept in text but escaped in attributes. */
+static void xml_put(FILE *out, const char *s, bool attr)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		switch (c) {
+		case '&': fputs("&amp;", out); break;
+		case '<': fputs("&lt;", out); break;
+		case '>': fputs("&gt;", out); break;
+		case '"': fputs(attr ? "&quot;" : "\"", out); break;
+		case '\n': fputs(attr ? "&#10;" : "\n", out); break;
+		case '\t': fputs(attr ? "&#9;" : "\t", out); break;
+		case '\r': fputs("&#13;", out); break;
+		default: fputc(c < 0x20 ? '?' : c, out);
+		}
+	}
+}
+
+static void attr(FILE *out, const char *name, const char *value)
+{
+	fprintf(out, " %s=\"", name);
+	xml_put(out, value, true);
+	fputc('"', out);
+}
+
+/* What one asset's findings say about one rule. */
+struct outcome {
+	size_t fail, warn, error;
+};
+
+static bool is_unchecked_rule(const char *rule)
+{
+	return !strcmp(rule, "dns-unresolved") || !strcmp(rule, "scan-error");
+}
+
+static struct outcome tally(const json_t *asset, const char *rule)
+{
+	bool unchecked = json_is_true(json_object_get(asset, "couldNotCheck"));
+	struct outcome o = { 0 };
+	const json_t *f;
+	size_t i;
+
+	json_array_foreach(json_object_get(asset, "findings"), i, f) {
+		const char *act = pg_rj_str(f, "action", "warn");
+		if (strcmp(pg_rj_str(f, "rule", ""), rule))
+			continue;
+		if (!strcmp(act, "fail"))
+			o.fail++;
+		else if (unchecked && is_unchecked_rule(rule))
+			o.error++;
+		else
+			o.warn++;
+	}
+	return o;
+}
+
+/* The findings of a rule, one "action: reason" line each. */
+static void finding_lines(FILE *out, const json_t *asset, const char *rule)
+{
+	const json_t *f;
+	size_t i;
+
+	json_array_foreach(json_object_get(asset, "findings"), i, f) {
+		if (strcmp(pg_rj_str(f, "rule", ""), rule))
+			continue;
+		xml_put(out, pg_rj_str(f, "action", "warn"), false);
+		fputs(": ", out);
+		xml_put(out, pg_rj_str(f, "reason", rule), false);
+		fputc('\n', out);
+	}
+}
+
+/* Not scanned at all: only DNS rules were checked; the rest is skipped. */
+static bool not_scanned(const json_t *asset)
+{
+	return !json_object_get(asset, "scan");
+}
+
+static bool skipped_case(const json_t *asset, const char *rule, const struct outcome *o);
+
+static void testcase(FILE *out, const json_t *asset, const char *rule, struct outcome *o)
+{
+	const char *name = pg_rj_str(asset, "name", "?");
+	char cls[512];
+
+	snprintf(cls, sizeof(cls), "portgate.%s", name);
+	fputs("    <testcase", out);
+	attr(out, "name", rule);
+	attr(out, "classname", cls);
+	fputs(" time=\"0\">\n", out);
+	if (o->fail || o->error) {
+		fprintf(out, "      <%s", o->fail ? "failure" : "error");
+		attr(out, "type", rule);
+		attr(out, "message", pg_rj_str(asset, "target", "?"));
+		fputs(">", out);
+		finding_lines(out, asset, rule);
+		fprintf(out, "</%s>\n", o->fail ? "failure" : "error");
+	} else if (skipped_case(asset, rule, o)) {
+		fputs("      <skipped", out);
+		attr(out, "message", pg_rj_str(json_object_get(asset, "resolution"), "error",
+					       "not scanned"));
+		fputs("/>\n", out);
+	} else if (o->warn) {
+		fputs("      <system-out>", out);
+		finding_lines(out, asset, rule);
+		fputs("</system-out>\n", out);
+	}
+	fputs("    </testcase>\n", out);
+}
+
+struct counts {
+	size_t tests, fails, errors, skipped;
+};
+
+static bool skipped_case(const json_t *asset, const char *rule, const struct outcome *o)
+{
+	return !o->fail && !o->error && not_scanned(asset) && strncmp(rule, "dns-", 4);
+}
+
+/* Outcomes of every rule on one asset (a new array) and their counts. */
+static struct outcome *count(const json_t *asset, const json_t *ids, struct counts *c)
+{
+	struct outcome *os = pg_xcalloc(json_array_size(ids), sizeof(*os));
+	const json_t *v;
+	size_t i;
+
+	json_array_foreach(ids, i, v) {
+		os[i] = tally(asset, json_string_value(v));
+		c->tests++;
+		c->fails += os[i].fail ? 1 : 0;
+		c->errors += !os[i].fail && os[i].error ? 1 : 0;
+		c->skipped += skipped_case(asset, json_string_value(v), &os[i]);
+	}
+	return os;
+}
+
+static void property(FILE *out, const char *name, const char *value)
+{
+	fputs("      <property", out);
+	attr(out, "name", name);
+	attr(out, "value", value);
+	fputs("/>\n", out);
+}
+
+static void suite(FILE *out, const json_t *report, const json_t *asset, const json_t *ids)
+{
+	const json_t *scan = json_object_get(asset, "scan"), *run = json_object_get(report, "run");
+	const json_t *v;
+	struct counts c = { 0 };
+	struct outcome *os = count(asset, ids, &c);
+	char secs[32], line[24];
+	size_t i;
+
+	pg_rj_seconds(pg_rj_int(scan, "scanDurationMs"), secs);
+	fputs("  <testsuite", out);
+	attr(out, "name", pg_rj_str(asset, "name", "?"));
+	fprintf(out, " tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"%zu\" time=\"%s\"",
+		c.tests, c.fails, c.errors, c.skipped, secs);
+	attr(out, "timestamp", pg_rj_str(scan, "timestamp", pg_rj_str(run, "startedAt", "")));
+	attr(out, "file", pg_rj_str(run, "manifest", ""));
+	fputs(">\n    <properties>\n", out);
+	snprintf(line, sizeof(line), "%lld", (long long)pg_rj_int(asset, "line"));
+	property(out, "target", pg_rj_str(asset, "target", "?"));
+	property(out, "verdict", pg_rj_str(asset, "verdict", "?"));
+	property(out, "line", line);
+	fputs("    </properties>\n", out);
+	json_array_foreach(ids, i, v)
+		testcase(out, asset, json_string_value(v), &os[i]);
+	fputs("  </testsuite>\n", out);
+	free(os);
+}
+
+int pg_render_junit(FILE *out, const json_t *report)
+{
+	const json_t *assets = json_object_get(report, "assets"), *a;
+	json_t *ids = pg_rj_rule_ids(report);
+	struct counts c = { 0 };
+	char secs[32];
+	size_t i;
+
+	/* the root carries totals: count first (a pipe cannot be rewound) */
+	json_array_foreach(assets, i, a)
+		free(count(a, ids, &c));
+	pg_rj_seconds(pg_rj_int(json_object_get(report, "run"), "durationMs"), secs);
+	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"portgate\"", out);
+	fprintf(out, " tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" time=\"%s\">\n", c.tests,
+		c.fails, c.errors, secs);
+	json_array_foreach(assets, i, a)
+		suite(out, report, a, ids);
+	json_decref(ids);
+	return fputs("</testsuites>\n", out) == EOF || ferror(out) ? -1 : 0;
+}

@@ -1,0 +1,121 @@
+/* render_markdown.c - a Markdown summary for $GITHUB_STEP_SUMMARY or a merge request note:
+ * the verdict, a line per asset and the findings, bounded so a huge portfolio still fits
+ * the 1 MiB a step summary may hold. */
+#include "config.h"
+#include "render_int.h"
+
+#include <string.h>
+
+#include "probe/probe.h" /* pg_banner_sanitize */
+
+#define MAX_ROWS 300
+
+/* Untrusted text (names from the manifest, reasons from servers and plugins) as one
+ * table cell: control bytes neutralised, Markdown and HTML punctuation escaped. */
+static void cell(FILE *out, const char *s)
+{
+	char clean[1024];
+
+	pg_banner_sanitize(s, strlen(s), clean, sizeof(clean));
+	for (const char *p = clean; *p; p++) {
+		if (strchr("\\`*_[]<>|#~!&", *p))
+			fputc('\\', out);
+		fputc(*p, out);
+	}
+}
+
+static const char *icon(const char *verdict)
+{
+	if (!strcmp(verdict, "fail"))
+		return ":x:";
+	if (!strcmp(verdict, "warn"))
+		return ":warning:";
+	if (!strcmp(verdict, "pass"))
+		return ":white_check_mark:";
+	return ":grey_question:";
+}
+
+static json_int_t open_ports(const json_t *asset)
+{
+	json_int_t n = pg_rj_int(json_object_get(json_object_get(asset, "scan"), "summary"), "open");
+	const json_t *s;
+	size_t i;
+
+	json_array_foreach(json_object_get(asset, "additionalScans"), i, s)
+		n += pg_rj_int(json_object_get(s, "summary"), "open");
+	return n;
+}
+
+static void asset_rows(FILE *out, const json_t *report)
+{
+	const json_t *a;
+	size_t i;
+
+	fputs("| Asset | Target | Verdict | Open ports | Findings |\n|---|---|---|---:|---:|\n", out);
+	json_array_foreach(json_object_get(report, "assets"), i, a) {
+		const char *v = pg_rj_str(a, "verdict", "?");
+		if (i == MAX_ROWS) {
+			fprintf(out, "| ... | %zu more assets in the evidence | | | |\n",
+				json_array_size(json_object_get(report, "assets")) - i);
+			break;
+		}
+		fputs("| ", out);
+		cell(out, pg_rj_str(a, "name", "?"));
+		fputs(" | ", out);
+		cell(out, pg_rj_str(a, "target", "?"));
+		fprintf(out, " | %s %s | %lld | %zu |\n", icon(v), v, (long long)open_ports(a),
+			json_array_size(json_object_get(a, "findings")));
+	}
+}
+
+struct rows {
+	FILE *out;
+	size_t n;
+};
+
+static int finding_row(const json_t *asset, const json_t *f, void *ud)
+{
+	struct rows *r = ud;
+	json_int_t port = pg_rj_int(f, "port");
+
+	(void)asset;
+	if (r->n++ >= MAX_ROWS)
+		return 0;
+	fprintf(r->out, "| %s %s | `", icon(pg_rj_str(f, "action", "warn")),
+		pg_rj_str(f, "action", "warn"));
+	cell(r->out, pg_rj_str(f, "rule", "?"));
+	fputs("` | ", r->out);
+	cell(r->out, pg_rj_str(f, "asset", "?"));
+	fputs(port ? " | " : " | - | ", r->out);
+	if (port)
+		fprintf(r->out, "%lld | ", (long long)port);
+	cell(r->out, pg_rj_str(f, "reason", ""));
+	fputs(" |\n", r->out);
+	return 0;
+}
+
+int pg_render_markdown(FILE *out, const json_t *report)
+{
+	const json_t *run = json_object_get(report, "run"), *sum = json_object_get(run, "summary");
+	const char *v = pg_rj_str(run, "verdict", "?");
+	struct rows r = { out, 0 };
+
+	fprintf(out, "## %s portgate: %s\n\n", icon(v), v);
+	fprintf(out, "**%lld assets**: %lld pass, %lld warn, %lld fail, %lld could not check "
+		"&middot; %s mode &middot; exit code %lld &middot; manifest `",
+		(long long)pg_rj_int(sum, "assets"), (long long)pg_rj_int(sum, "pass"),
+		(long long)pg_rj_int(sum, "warn"), (long long)pg_rj_int(sum, "fail"),
+		(long long)pg_rj_int(sum, "couldNotCheck"), pg_rj_str(run, "mode", "enforce"),
+		(long long)pg_rj_int(run, "exitCode"));
+	cell(out, pg_rj_str(run, "manifest", "?"));
+	fputs("`\n\n", out);
+	asset_rows(out, report);
+	fputs("\n### Findings\n\n", out);
+	fputs("| Action | Rule | Asset | Port | Reason |\n|---|---|---|---:|---|\n", out);
+	pg_rj_each_finding(report, finding_row, &r);
+	if (r.n > MAX_ROWS)
+		fprintf(out, "| | | | | ... %zu more findings in the evidence |\n", r.n - MAX_ROWS);
+	if (!r.n)
+		fputs("| | | | | none |\n", out);
+	return ferror(out) ? -1 : 0;
+}

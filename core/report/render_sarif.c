@@ -1,0 +1,183 @@
+/* render_sarif.c - SARIF 2.1.0: one run, the rules portgate knows, one result per finding
+ * located at the manifest line of its asset (GitHub code scanning shows it there). */
+#include "config.h"
+#include "render_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/util.h"
+
+#define SARIF_SCHEMA \
+	"https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+
+/* What to do about each core rule: the SARIF help shown next to a result. */
+static const struct {
+	const char *rule, *help;
+} helps[] = {
+	{ "port-unapproved-open", "Close the port or restrict it with a firewall/security group. If "
+	  "the exposure is intended, add the port to the asset's approvedPorts in the manifest "
+	  "(reviewed like any code change)." },
+	{ "tls-certificate-invalid", "Renew or replace the certificate so it is valid now, chains to "
+	  "a trusted CA and names the target (see the finding's certificate reasons)." },
+	{ "tls-not-offered", "Serve TLS on this port, or remove it from tlsPorts if it is not meant "
+	  "to speak TLS." },
+	{ "dns-unexpected-record", "Fix the DNS record or update expectedRecords in the manifest "
+	  "when the change is intended." },
+	{ "network-unexpected", "The address is outside expectedNetwork: check for a takeover or an "
+	  "unplanned migration, then fix DNS or the manifest." },
+	{ "port-approved-filtered", "An approved service does not answer: check the service and "
+	  "the firewall, or drop the port from approvedPorts." },
+	{ "port-approved-closed", "An approved service is down: check it, or drop the port from "
+	  "approvedPorts." },
+	{ "dns-unresolved", "The target does not resolve: fix DNS or remove the asset from the "
+	  "manifest." },
+	{ "scan-error", "The port could not be scanned from this runner (local or routing error): "
+	  "check the runner's network and limits." },
+};
+
+static const char *rule_help(const char *rule)
+{
+	for (size_t i = 0; i < sizeof(helps) / sizeof(helps[0]); i++)
+		if (!strcmp(helps[i].rule, rule))
+			return helps[i].help;
+	return "Reported by a plugin rule; see the plugin's documentation.";
+}
+
+/* GitHub maps security-severity to critical >= 9.0, high >= 7.0, medium >= 4.0, low. */
+static const char *security_severity(const char *sev)
+{
+	static const char *const map[][2] = {
+		{ "critical", "9.5" }, { "high", "8.0" }, { "medium", "5.5" }, { "low", "3.0" },
+		{ "info", "0.0" },
+	};
+
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (!strcmp(map[i][0], sev))
+			return map[i][1];
+	return "5.5";
+}
+
+static const char *level_of(const char *action)
+{
+	if (!strcmp(action, "fail"))
+		return "error";
+	return !strcmp(action, "warn") ? "warning" : "note";
+}
+
+static json_t *rule_object(const json_t *report, const char *id)
+{
+	const char *summary = pg_rj_rule_summary(id), *help = rule_help(id);
+	const char *sev = pg_rj_rule_severity(report, id);
+	char *md = pg_xasprintf("**%s**\n\n%s", id, help);
+	json_t *r;
+
+	r = json_pack("{s:s, s:s, s:{s:s}, s:{s:s}, s:{s:s, s:s}, s:{s:s}, "
+		      "s:{s:s, s:s, s:[s, s]}}",
+		"id", id, "name", id,
+		"shortDescription", "text", summary ? summary : id,
+		"fullDescription", "text", summary ? summary : "Finding reported by a plugin rule",
+		"help", "text", help, "markdown", md,
+		"defaultConfiguration", "level", level_of(pg_rj_rule_default(id)),
+		"properties", "security-severity", security_severity(sev), "problem.severity",
+		!strcmp(sev, "high") || !strcmp(sev, "critical") ? "error" : "warning",
+		"tags", "security", "external-exposure");
+	free(md);
+	return r;
+}
+
+static size_t rule_index(const json_t *ids, const char *rule)
+{
+	const json_t *v;
+	size_t i;
+
+	json_array_foreach(ids, i, v)
+		if (!strcmp(json_string_value(v), rule))
+			return i;
+	return 0; /* not reached: every finding's rule is in ids */
+}
+
+struct results {
+	json_t *arr;
+	const json_t *ids;
+	const char *uri;
+};
+
+static json_t *location(const struct results *rs, const json_t *asset)
+{
+	json_int_t line = pg_rj_int(asset, "line");
+	json_t *phys = json_pack("{s:{s:s}}", "artifactLocation", "uri", rs->uri);
+	char *fq = pg_xasprintf("%s/%s", pg_rj_str(asset, "name", "?"),
+				pg_rj_str(asset, "target", "?"));
+	json_t *loc;
+
+	if (line > 0)
+		json_object_set_new(phys, "region", json_pack("{s:I}", "startLine", line));
+	loc = json_pack("{s:o, s:[{s:s, s:s, s:s}]}", "physicalLocation", phys,
+			"logicalLocations", "name", pg_rj_str(asset, "name", "?"),
+			"fullyQualifiedName", fq, "kind", "resource");
+	free(fq);
+	return loc;
+}
+
+static int add_result(const json_t *asset, const json_t *f, void *ud)
+{
+	struct results *rs = ud;
+	const char *rule = pg_rj_str(f, "rule", "unknown");
+	json_t *props = json_pack("{s:s, s:s, s:s, s:s}", "asset", pg_rj_str(f, "asset", "?"),
+				  "target", pg_rj_str(f, "target", "?"), "action",
+				  pg_rj_str(f, "action", "warn"), "severity",
+				  pg_rj_str(f, "severity", "medium"));
+
+	if (json_object_get(f, "ip"))
+		json_object_set(props, "ip", json_object_get(f, "ip"));
+	if (json_object_get(f, "port"))
+		json_object_set(props, "port", json_object_get(f, "port"));
+	if (json_object_get(f, "exception"))
+		json_object_set(props, "exception", json_object_get(f, "exception"));
+	json_array_append_new(rs->arr, json_pack(
+		"{s:s, s:I, s:s, s:{s:s}, s:[o], s:{s:s}, s:o}",
+		"ruleId", rule, "ruleIndex", (json_int_t)rule_index(rs->ids, rule),
+		"level", level_of(pg_rj_str(f, "action", "warn")),
+		"message", "text", pg_rj_str(f, "reason", rule),
+		"locations", location(rs, asset),
+		"partialFingerprints", "portgateFingerprint/v1", pg_rj_str(f, "fingerprint", ""),
+		"properties", props));
+	return 0;
+}
+
+static json_t *sarif_log(const json_t *report)
+{
+	const json_t *run = json_object_get(report, "run");
+	json_t *ids = pg_rj_rule_ids(report), *rules = json_array(), *v, *inv;
+	char *uri = pg_rj_manifest_uri(report);
+	struct results rs = { json_array(), ids, uri };
+	size_t i;
+
+	json_array_foreach(ids, i, v)
+		json_array_append_new(rules, rule_object(report, json_string_value(v)));
+	pg_rj_each_finding(report, add_result, &rs);
+	inv = json_pack("{s:b, s:I}", "executionSuccessful", 1, "exitCode", pg_rj_int(run, "exitCode"));
+	if (json_object_get(run, "startedAt"))
+		json_object_set(inv, "startTimeUtc", json_object_get(run, "startedAt"));
+	json_decref(ids);
+	free(uri);
+	/* no automationDetails: its id is the code-scanning category, which the
+	 * upload step names (a per-run id would make every run a new category) */
+	return json_pack("{s:s, s:s, s:[{s:{s:{s:s, s:s, s:s, s:o}}, s:[o], s:o}]}",
+		"$schema", SARIF_SCHEMA, "version", "2.1.0", "runs",
+		"tool", "driver", "name", "portgate", "version",
+		pg_rj_str(json_object_get(report, "portgate"), "version", PACKAGE_VERSION),
+		"semanticVersion", PACKAGE_VERSION, "rules", rules,
+		"invocations", inv, "results", rs.arr);
+}
+
+int pg_render_sarif(FILE *out, const json_t *report)
+{
+	json_t *log = sarif_log(report);
+	int r = json_dumpf(log, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0 ||
+		fputc('\n', out) == EOF ? -1 : 0;
+
+	json_decref(log);
+	return r;
+}

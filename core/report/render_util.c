@@ -1,0 +1,138 @@
+/* render_util.c - what the renderers read from the evidence, in one place. */
+#include "config.h"
+#include "render_int.h"
+
+#include <string.h>
+
+#include "policy/policy.h"
+#include "util/util.h"
+
+const char *pg_rj_str(const json_t *o, const char *key, const char *dflt)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s ? s : dflt;
+}
+
+json_int_t pg_rj_int(const json_t *o, const char *key)
+{
+	return json_integer_value(json_object_get(o, key));
+}
+
+int pg_rj_each_finding(const json_t *report,
+		       int (*fn)(const json_t *asset, const json_t *finding, void *ud), void *ud)
+{
+	const json_t *a, *f;
+	size_t i, k;
+	int r;
+
+	json_array_foreach(json_object_get(report, "assets"), i, a)
+		json_array_foreach(json_object_get(a, "findings"), k, f)
+			if ((r = fn(a, f, ud)) != 0)
+				return r;
+	return 0;
+}
+
+static bool has_string(const json_t *arr, const char *s)
+{
+	const json_t *v;
+	size_t i;
+
+	json_array_foreach(arr, i, v)
+		if (!strcmp(json_string_value(v), s))
+			return true;
+	return false;
+}
+
+static int add_rule(const json_t *asset, const json_t *f, void *ud)
+{
+	const char *rule = pg_rj_str(f, "rule", NULL);
+
+	(void)asset;
+	if (rule && !has_string(ud, rule))
+		json_array_append_new(ud, json_string(rule));
+	return 0;
+}
+
+json_t *pg_rj_rule_ids(const json_t *report)
+{
+	json_t *ids = json_array();
+
+	for (size_t i = 0; i < pg_rules_n; i++)
+		json_array_append_new(ids, json_string(pg_rules[i].id));
+	pg_rj_each_finding(report, add_rule, ids);
+	return ids;
+}
+
+const char *pg_rj_rule_summary(const char *rule)
+{
+	const struct pg_rule_info *ri = pg_rule_find(rule);
+
+	return ri ? ri->summary : NULL;
+}
+
+const char *pg_rj_rule_default(const char *rule)
+{
+	const struct pg_rule_info *ri = pg_rule_find(rule);
+
+	return ri ? pg_action_name(ri->default_action) : "warn";
+}
+
+struct sev_find {
+	const char *rule, *severity;
+};
+
+static int find_severity(const json_t *asset, const json_t *f, void *ud)
+{
+	struct sev_find *s = ud;
+
+	(void)asset;
+	if (strcmp(pg_rj_str(f, "rule", ""), s->rule))
+		return 0;
+	s->severity = pg_rj_str(f, "severity", NULL);
+	return s->severity != NULL;
+}
+
+const char *pg_rj_rule_severity(const json_t *report, const char *rule)
+{
+	const struct pg_rule_info *ri = pg_rule_find(rule);
+	struct sev_find s = { rule, NULL };
+
+	if (ri)
+		return ri->severity;
+	pg_rj_each_finding(report, find_severity, &s);
+	return s.severity ? s.severity : "medium";
+}
+
+/* RFC 3986 unreserved characters and the path separator stay as they are. */
+static bool uri_plain(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       strchr("-._~/", c) != NULL;
+}
+
+char *pg_rj_manifest_uri(const json_t *report)
+{
+	const char *path = pg_rj_str(json_object_get(report, "run"), "manifest", "manifest");
+	size_t n = strlen(path), o = 0;
+	char *out = pg_xmalloc(3 * n + 8);
+
+	if (path[0] == '/')
+		o = (size_t)snprintf(out, 8, "file://");
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)path[i];
+		if (uri_plain(c) && c)
+			out[o++] = (char)c;
+		else
+			o += (size_t)snprintf(out + o, 4, "%%%02X", c);
+	}
+	out[o] = '\0';
+	return out;
+}
+
+void pg_rj_seconds(json_int_t ms, char out[32])
+{
+	if (ms < 0)
+		ms = 0;
+	snprintf(out, 32, "%lld.%03lld", (long long)(ms / 1000), (long long)(ms % 1000));
+}
