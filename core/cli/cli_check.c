@@ -14,6 +14,7 @@
 #include "plugin/plugin_host.h"
 #include "policy/policy.h"
 #include "report/report_text.h"
+#include "cli_output.h"
 
 static const char check_usage[] =
 	"Usage: portgate check -m MANIFEST [OPTIONS]\n"
@@ -22,12 +23,14 @@ static const char check_usage[] =
 	"and print one line per asset with its verdict, then its findings.\n"
 	"\n"
 	"  -m, --manifest FILE        asset manifest (YAML or JSON)\n"
-	"  -o, --out FILE             write the full evidence JSON here (atomically)\n"
+	"  -o, --out FILE             the evidence JSON (= --format json --output FILE)\n"
+	"%s"
 	"      --mode MODE            enforce (default: failures fail the build) or monitor\n"
 	"                             (report everything, never exit 1)\n"
 	"      --shard I/N            check only the I-th of N stable slices of the manifest\n"
 	"      --skip-cache           do not use cached enrichment results\n"
-	"  -q, --quiet                print nothing on stdout (exit code and --out only)\n"
+	"  -q, --quiet                print nothing on stdout (exit code and outputs only); the\n"
+	"                             summary also stays off stdout when an output goes there\n"
 	"  -v, --verbose              more diagnostics on stderr (repeatable)\n"
 	"  -h, --help                 this help\n"
 	"%s"
@@ -36,7 +39,8 @@ static const char check_usage[] =
 	"error; 3 a target could not be resolved or scanned and nothing failed.\n";
 
 struct check_args {
-	const char *manifest, *out;
+	const char *manifest;
+	struct pg_cli_outputs outputs;
 	enum pg_mode mode;
 	unsigned shard_i, shard_n; /* 1-based; 0 = no sharding */
 	bool skip_cache, quiet;
@@ -63,7 +67,6 @@ static int parse(int argc, char **argv, struct check_args *a, struct pg_cli_comm
 {
 	static const struct option longopts[] = {
 		{ "manifest", required_argument, NULL, 'm' },
-		{ "out", required_argument, NULL, 'o' },
 		{ "mode", required_argument, NULL, 'M' },
 		{ "shard", required_argument, NULL, 'S' },
 		{ "skip-cache", no_argument, NULL, 'K' },
@@ -71,6 +74,7 @@ static int parse(int argc, char **argv, struct check_args *a, struct pg_cli_comm
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		PG_CLI_COMMON_LONGOPTS,
+		PG_CLI_OUTPUT_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	int ch, r;
@@ -78,7 +82,11 @@ static int parse(int argc, char **argv, struct check_args *a, struct pg_cli_comm
 	while ((ch = getopt_long(argc, argv, "m:o:qvh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'm': a->manifest = optarg; break;
-		case 'o': a->out = optarg; break;
+		case 'o': ch = PG_OPT_EVIDENCE_OUT; /* fall through */
+		case PG_OPT_FORMAT: case PG_OPT_OUTPUT: case PG_OPT_EVIDENCE_OUT:
+			if ((r = pg_cli_output_opt(&a->outputs, "check", ch, optarg)) >= 0)
+				return r;
+			break;
 		case 'M':
 			if (!strcmp(optarg, "enforce"))
 				a->mode = PG_MODE_ENFORCE;
@@ -94,13 +102,16 @@ static int parse(int argc, char **argv, struct check_args *a, struct pg_cli_comm
 		case 'K': a->skip_cache = true; break;
 		case 'q': a->quiet = true; break;
 		case 'v': if (pg_log_threshold < PG_LOG_DEBUG) pg_log_threshold++; break;
-		case 'h': printf(check_usage, pg_cli_common_help); return PG_EXIT_PASS;
+		case 'h':
+			printf(check_usage, pg_cli_output_help, pg_cli_common_help);
+			return PG_EXIT_PASS;
 		default:
 			if ((r = pg_cli_common_fallback(c, "check", ch, optarg)) >= 0)
 				return r;
 		}
 	}
-	if ((r = pg_cli_no_operands("check", argc, argv)) >= 0)
+	if ((r = pg_cli_no_operands("check", argc, argv)) >= 0 ||
+	    (r = pg_cli_outputs_check(&a->outputs, "check")) >= 0)
 		return r;
 	if (!a->manifest)
 		return pg_cli_usage_error("check", "--manifest is required");
@@ -171,7 +182,7 @@ static int check(const struct check_args *a, struct pg_config *cfg, struct run *
 	enum pg_mode mode = a->mode ? a->mode : r->m->mode ? r->m->mode : PG_MODE_ENFORCE;
 	json_t *report = pg_evidence_report_new(a->manifest, wall0), *assets;
 	char err[256];
-	int code, w;
+	int code;
 
 	for (size_t i = 0; i < r->n; i++) {
 		r->jobs[i].target = r->assets[i]->target;
@@ -196,12 +207,8 @@ static int check(const struct check_args *a, struct pg_config *cfg, struct run *
 	code = pg_policy_finalize(r->m, r->assets, mode, report);
 	json_object_set_new(json_object_get(report, "run"), "durationMs",
 			    json_integer((json_int_t)(pg_now_ms() - t0)));
-	if (a->out && (w = pg_evidence_write(report, a->out)) < 0) {
-		fprintf(stderr, "portgate: cannot write evidence to %s: %s\n", a->out, strerror(-w));
-		if (code == PG_EXIT_PASS) /* the artifact is part of the check; a failure stays 1 */
-			code = PG_EXIT_UNCHECKED;
-	}
-	if (!a->quiet)
+	code = pg_cli_outputs_write(&a->outputs, report, code);
+	if (!a->quiet && !pg_cli_outputs_use_stdout(&a->outputs))
 		pg_report_text(report, stdout, pg_want_color(stdout));
 	fflush(stdout);
 	/* Notify after the evidence is safe on disk: undeliverable ones wait in the outbox. */
@@ -265,5 +272,6 @@ int pg_cmd_check(int argc, char **argv)
 	pg_manifest_free(r.m);
 	pg_config_free(cfg);
 	pg_cli_common_clear(&c);
+	pg_cli_outputs_clear(&a.outputs);
 	return code;
 }

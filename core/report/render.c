@@ -61,7 +61,9 @@ size_t pg_render_all(const struct pg_output *o, size_t n, const json_t *report)
 	for (size_t i = 0; i < n; i++) {
 		if ((r = pg_render_to(&o[i], report)) == 0)
 			continue;
-		fprintf(stderr, "portgate: cannot write %s output to %s: %s\n", o[i].format,
+		fprintf(stderr, "portgate: cannot write %s%s to %s: %s\n",
+			strcmp(o[i].format, "json") ? o[i].format : "evidence",
+			strcmp(o[i].format, "json") ? " output" : "",
 			strcmp(o[i].path, "-") ? o[i].path : "stdout", strerror(-r));
 		failed++;
 	}

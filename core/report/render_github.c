@@ -61,7 +61,7 @@ int pg_render_github(FILE *out, const json_t *report)
 	struct ctx c = { out, pg_rj_str(run, "manifest", "") };
 
 	pg_rj_each_finding(report, annotate, &c);
-	fprintf(out, "::notice title=portgate::verdict %s (%s mode): %lld assets, %lld pass, "
+	fprintf(out, "::notice title=portgate::verdict %s (%s mode): %lld asset(s), %lld pass, "
 		"%lld warn, %lld fail, %lld could not check\n", pg_rj_str(run, "verdict", "?"),
 		pg_rj_str(run, "mode", "enforce"), (long long)pg_rj_int(sum, "assets"),
 		(long long)pg_rj_int(sum, "pass"), (long long)pg_rj_int(sum, "warn"),

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/util.h"
+
 /* Code Quality severities: info, minor, major, critical, blocker. */
 static const char *cq_severity(const char *sev)
 {
@@ -25,17 +27,33 @@ struct issues {
 	const char *path;
 };
 
+/* GitLab wants one fingerprint per issue; two assets may name the same target
+ * (same finding fingerprint), so the asset name goes into it too. */
+static void issue_fingerprint(const json_t *f, char out[33])
+{
+	/* the finding fingerprint is hex: a newline cannot be part of it */
+	char *id = pg_xasprintf("%s\n%s", pg_rj_str(f, "fingerprint", ""), pg_rj_str(f, "asset", ""));
+	char hex[65];
+
+	pg_sha256_hex(id, strlen(id), hex);
+	memcpy(out, hex, 32);
+	out[32] = '\0';
+	free(id);
+}
+
 static int add_issue(const json_t *asset, const json_t *f, void *ud)
 {
 	struct issues *is = ud;
 	json_int_t line = pg_rj_int(asset, "line");
+	char fp[33];
 
+	issue_fingerprint(f, fp);
 	json_array_append_new(is->arr, json_pack(
 		"{s:s, s:s, s:s, s:s, s:[s], s:s, s:{s:s, s:{s:I}}}",
 		"type", "issue",
 		"description", pg_rj_str(f, "reason", "?"),
 		"check_name", pg_rj_str(f, "rule", "unknown"),
-		"fingerprint", pg_rj_str(f, "fingerprint", ""),
+		"fingerprint", fp,
 		"categories", "Security",
 		"severity", cq_severity(pg_rj_str(f, "severity", "medium")),
 		"location", "path", is->path, "lines", "begin", line > 0 ? line : 1));

@@ -101,7 +101,7 @@ int pg_render_markdown(FILE *out, const json_t *report)
 	struct rows r = { out, 0 };
 
 	fprintf(out, "## %s portgate: %s\n\n", icon(v), v);
-	fprintf(out, "**%lld assets**: %lld pass, %lld warn, %lld fail, %lld could not check "
+	fprintf(out, "**%lld asset(s)**: %lld pass, %lld warn, %lld fail, %lld could not check "
 		"&middot; %s mode &middot; exit code %lld &middot; manifest `",
 		(long long)pg_rj_int(sum, "assets"), (long long)pg_rj_int(sum, "pass"),
 		(long long)pg_rj_int(sum, "warn"), (long long)pg_rj_int(sum, "fail"),

@@ -293,7 +293,24 @@ static int write_tmp(int fd, int (*write_fn)(FILE *f, void *ud), void *ud)
 	return r;
 }
 
-int pg_write_atomic_with(const char *path, int (*write_fn)(FILE *f, void *ud), void *ud)
+/* A pipe, terminal or device (/dev/stdout, a FIFO) is written as it is: renaming
+ * a temp file over it would replace the device node or symlink. */
+static int write_in_place(const char *path, int (*write_fn)(FILE *f, void *ud), void *ud)
+{
+	FILE *f = fopen(path, "w");
+	int r = 0;
+
+	if (!f)
+		return -errno;
+	errno = 0;
+	if (write_fn(f, ud) < 0 || fflush(f) != 0)
+		r = errno ? -errno : -EIO;
+	if (fclose(f) != 0 && !r)
+		r = -errno;
+	return r;
+}
+
+static int write_atomic(const char *path, int (*write_fn)(FILE *f, void *ud), void *ud)
 {
 	char *dir, *tmp = tmp_template(path, &dir);
 	int fd = mkstemp(tmp), r = 0;
@@ -315,6 +332,23 @@ int pg_write_atomic_with(const char *path, int (*write_fn)(FILE *f, void *ud), v
 	free(tmp);
 	free(dir);
 	return r;
+}
+
+int pg_write_atomic_with(const char *path, int (*write_fn)(FILE *f, void *ud), void *ud)
+{
+	struct stat st;
+	char *real;
+	int r;
+
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		return write_in_place(path, write_fn, ud);
+	/* a symlink to a regular file: replace the file, keep the link */
+	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode) && (real = realpath(path, NULL))) {
+		r = write_atomic(real, write_fn, ud);
+		free(real);
+		return r;
+	}
+	return write_atomic(path, write_fn, ud);
 }
 
 struct buffer {

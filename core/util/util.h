@@ -47,7 +47,9 @@ char *pg_read_file(const char *path, size_t max, size_t *len);
 int pg_write_file_atomic(const char *path, const void *data, size_t len);
 /* The same, with the content streamed by write_fn (returns < 0 on error, errno set).
  * The temp file is DIR/.portgate-tmp.NAME.XXXXXX; ones left by killed writers
- * of NAME are removed first (see pg_atomic_clean_stale). */
+ * of NAME are removed first (see pg_atomic_clean_stale). A path that is not a
+ * regular file (pipe, terminal, device, /dev/stdout) is written in place; a
+ * symlink to a regular file has its target replaced, the link kept. */
 int pg_write_atomic_with(const char *path, int (*write_fn)(FILE *f, void *ud), void *ud);
 /* Remove temp files of dead writers in dir: of target name base, or all of
  * ours when base is NULL. A live writer's temp file is never touched.
