@@ -16,10 +16,7 @@ static const char *cq_severity(const char *sev)
 		{ "critical", "blocker" },
 	};
 
-	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
-		if (!strcmp(map[i][0], sev))
-			return map[i][1];
-	return "major";
+	return pg_rj_lookup(map, PG_ARRAY_LEN(map), sev, "major");
 }
 
 struct issues {

@@ -23,6 +23,11 @@ json_int_t pg_rj_int(const json_t *o, const char *key);
 int pg_rj_each_finding(const json_t *report,
 		       int (*fn)(const json_t *asset, const json_t *finding, void *ud), void *ud);
 
+/* Index of s in an array of strings, or -1. */
+long pg_rj_index_of(const json_t *strings, const char *s);
+/* map[i][1] for the first map[i][0] equal to key, else dflt. */
+const char *pg_rj_lookup(const char *const map[][2], size_t n, const char *key, const char *dflt);
+
 /* Rule ids of the report: every core rule, then plugin rules in order of first
  * appearance. A new array of strings, owned by the caller. */
 json_t *pg_rj_rule_ids(const json_t *report);

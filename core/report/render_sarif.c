@@ -52,10 +52,7 @@ static const char *security_severity(const char *sev)
 		{ "info", "0.0" },
 	};
 
-	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
-		if (!strcmp(map[i][0], sev))
-			return map[i][1];
-	return "5.5";
+	return pg_rj_lookup(map, PG_ARRAY_LEN(map), sev, "5.5");
 }
 
 static const char *level_of(const char *action)
@@ -84,17 +81,6 @@ static json_t *rule_object(const json_t *report, const char *id)
 		"tags", "security", "external-exposure");
 	free(md);
 	return r;
-}
-
-static size_t rule_index(const json_t *ids, const char *rule)
-{
-	const json_t *v;
-	size_t i;
-
-	json_array_foreach(ids, i, v)
-		if (!strcmp(json_string_value(v), rule))
-			return i;
-	return 0; /* not reached: every finding's rule is in ids */
 }
 
 struct results {
@@ -137,7 +123,7 @@ static int add_result(const json_t *asset, const json_t *f, void *ud)
 		json_object_set(props, "exception", json_object_get(f, "exception"));
 	json_array_append_new(rs->arr, json_pack(
 		"{s:s, s:I, s:s, s:{s:s}, s:[o], s:{s:s}, s:o}",
-		"ruleId", rule, "ruleIndex", (json_int_t)rule_index(rs->ids, rule),
+		"ruleId", rule, "ruleIndex", (json_int_t)pg_rj_index_of(rs->ids, rule),
 		"level", level_of(pg_rj_str(f, "action", "warn")),
 		"message", "text", pg_rj_str(f, "reason", rule),
 		"locations", location(rs, asset),

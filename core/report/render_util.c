@@ -33,15 +33,23 @@ int pg_rj_each_finding(const json_t *report,
 	return 0;
 }
 
-static bool has_string(const json_t *arr, const char *s)
+long pg_rj_index_of(const json_t *strings, const char *s)
 {
 	const json_t *v;
 	size_t i;
 
-	json_array_foreach(arr, i, v)
+	json_array_foreach(strings, i, v)
 		if (!strcmp(json_string_value(v), s))
-			return true;
-	return false;
+			return (long)i;
+	return -1;
+}
+
+const char *pg_rj_lookup(const char *const map[][2], size_t n, const char *key, const char *dflt)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(map[i][0], key))
+			return map[i][1];
+	return dflt;
 }
 
 static int add_rule(const json_t *asset, const json_t *f, void *ud)
@@ -49,7 +57,7 @@ static int add_rule(const json_t *asset, const json_t *f, void *ud)
 	const char *rule = pg_rj_str(f, "rule", NULL);
 
 	(void)asset;
-	if (rule && !has_string(ud, rule))
+	if (rule && pg_rj_index_of(ud, rule) < 0)
 		json_array_append_new(ud, json_string(rule));
 	return 0;
 }
