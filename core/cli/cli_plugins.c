@@ -115,6 +115,10 @@ static void print_module(const struct pg_module *m, FILE *out)
 								   : ", one event per report")
 			: "",
 		d->description, m->path);
+	fprintf(out, "  host keys: %s\n",
+		d->kind == PG_PLUGIN_NOTIFIER
+			? "timeoutMs, route {owner, environment, criticality, tags, rule, action}"
+			: "timeoutMs, cacheTtlSeconds");
 	if (!d->options || !d->options[0].name)
 		fputs("  options: none\n", out);
 	else

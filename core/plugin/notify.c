@@ -182,31 +182,6 @@ int pg_notify_flush_outbox(struct pg_plugin_host *h, bool include_failed)
 
 /* ---- events ----------------------------------------------------------- */
 
-static bool notify_selected(const struct pg_plugin_host *h, const json_t *f)
-{
-	const char *a = json_string_value(json_object_get(f, "action"));
-
-	if (!a)
-		return false;
-	return (!strcmp(a, "pass") && h->notify_on[0]) || (!strcmp(a, "warn") && h->notify_on[1]) ||
-	       (!strcmp(a, "fail") && h->notify_on[2]);
-}
-
-/* Findings to notify: a new array of copies carrying assetContext. */
-static json_t *select_findings(const struct pg_plugin_host *h, const json_t *report)
-{
-	json_t *sel = json_array(), *asset, *f;
-	size_t i, k;
-
-	json_array_foreach(json_object_get(report, "assets"), i, asset) {
-		json_array_foreach(json_object_get(asset, "findings"), k, f) {
-			if (notify_selected(h, f))
-				json_array_append_new(sel, pg_plugin_finding_new(report, asset, f));
-		}
-	}
-	return sel;
-}
-
 static const char *run_id_of(const json_t *report)
 {
 	const char *id = json_string_value(json_object_get(json_object_get(report, "run"), "id"));
@@ -253,8 +228,7 @@ static void notify_one(struct pg_plugin_host *h, struct pg_plugin_ctx *c, json_t
 
 int pg_notify_report(struct pg_plugin_host *h, const json_t *report)
 {
-	json_t *findings;
-	size_t n;
+	json_t *all;
 
 	if (!h || h->nnotifiers == 0)
 		return 0;
@@ -262,18 +236,21 @@ int pg_notify_report(struct pg_plugin_host *h, const json_t *report)
 		h->pending_flushed = true;
 		pg_notify_flush_outbox(h, false);
 	}
-	findings = select_findings(h, report);
-	n = json_array_size(findings);
-	for (size_t i = 0; n && i < h->nnotifiers; i++) {
+	/* each finding with its asset context and message; each instance its route */
+	all = pg_route_candidates_new(report, h->evidence_url);
+	for (size_t i = 0; i < h->nnotifiers; i++) {
 		struct pg_plugin_ctx *c = h->notifiers[i];
 		bool per_finding = c->mod->desc.notify_mode == PG_NOTIFY_PER_FINDING;
+		json_t *findings = pg_route_select_new(c->route, h->notify_on, all);
+		size_t n = json_array_size(findings);
 
-		for (size_t k = 0; k < (per_finding ? n : 1); k++) {
+		for (size_t k = 0; n && k < (per_finding ? n : 1); k++) {
 			json_t *doc = entry_new(c, report, findings, k, per_finding ? 1 : n);
 			notify_one(h, c, doc);
 			json_decref(doc);
 		}
+		json_decref(findings);
 	}
-	json_decref(findings);
+	json_decref(all);
 	return (int)pg_outbox_count(h->state_dir);
 }

@@ -5,6 +5,8 @@
 
 #include <string.h>
 
+#include "report/packet.h"
+
 /* ---- the host's sections ---------------------------------------------- */
 
 static void read_actions(const struct pg_node *n, bool on[3], bool *all, const char *what,
@@ -77,11 +79,34 @@ static bool is_map(const struct pg_node *n, const char *what, const char *file,
 	return false;
 }
 
+/* notify.evidenceUrl: a template expanded once from the environment; a
+ * variable unset here (a local run) leaves the messages without a link. */
+static void read_evidence_url(struct pg_plugin_host *h, const struct pg_node *n,
+			      const char *file, struct pg_diag *diag)
+{
+	const char *s;
+
+	if (!n)
+		return;
+	if (n->kind != PG_NODE_SCALAR || !pg_node_str(n, &s) ||
+	    (strncmp(s, "https://", 8) && strncmp(s, "http://", 7) && strncmp(s, "${", 2))) {
+		pg_diag_add(diag, file, n->line,
+			    "notify.evidenceUrl: expected an http(s) URL template such as "
+			    "\"${CI_JOB_URL}/artifacts/browse\"");
+		return;
+	}
+	free(h->evidence_url);
+	h->evidence_url = pg_packet_url_new(s);
+	if (!h->evidence_url && strstr(s, "${") && !strstr(s, "}"))
+		pg_diag_add(diag, file, n->line, "notify.evidenceUrl: unterminated ${");
+}
+
 void pg_plugin_read_sections(struct pg_plugin_host *h, const struct pg_config *cfg,
 			     const char *file, struct pg_diag *diag)
 {
 	static const char *const ek[] = { "on", "timeoutMs", "concurrency", NULL };
-	static const char *const nk[] = { "on", "retries", "backoffMs", "backoffMaxMs", NULL };
+	static const char *const nk[] = { "on", "retries", "backoffMs", "backoffMaxMs", "evidenceUrl",
+					  NULL };
 	static const char *const ok[] = { "maxAgeHours", NULL };
 	const struct pg_node *n;
 
@@ -105,6 +130,7 @@ void pg_plugin_read_sections(struct pg_plugin_host *h, const struct pg_config *c
 			  diag);
 		read_uint(cfg->notify, "backoffMaxMs", 0, 3600000, &h->notify_backoff_max_ms,
 			  "notify", file, diag);
+		read_evidence_url(h, pg_node_get(cfg->notify, "evidenceUrl"), file, diag);
 	}
 	if (is_map(cfg->outbox, "outbox", file, diag) && cfg->outbox) {
 		check_keys(cfg->outbox, ok, "outbox", file, diag);

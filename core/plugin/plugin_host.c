@@ -166,6 +166,7 @@ void pg_plugin_host_free(struct pg_plugin_host *h)
 	free(h->state_dir);
 	free(h->ca_file);
 	free(h->dns_server);
+	free(h->evidence_url);
 	pthread_mutex_destroy(&h->lock);
 	free(h);
 }

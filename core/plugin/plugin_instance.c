@@ -11,6 +11,8 @@
 #include "util/log.h"
 
 #define MAX_OPTIONS 64
+#define HOST_KEYS "plugin, cacheTtlSeconds, timeoutMs"
+#define HOST_KEYS_NOTIFIER HOST_KEYS ", route"
 
 /* ---- option values ---------------------------------------------------- */
 
@@ -56,7 +58,7 @@ static bool parse_bool(const char *s, bool *out)
 static bool is_host_key(const char *name)
 {
 	return !strcmp(name, "plugin") || !strcmp(name, "cacheTtlSeconds") ||
-	       !strcmp(name, "timeoutMs");
+	       !strcmp(name, "timeoutMs") || !strcmp(name, "route");
 }
 
 bool pg_plugin_check_options(const struct pg_plugin *d, const char *path,
@@ -80,7 +82,7 @@ bool pg_plugin_check_options(const struct pg_plugin *d, const char *path,
 		}
 		if (is_host_key(o[i].name)) {
 			pg_diag_add(diag, path, 0, "plugin %s: option %s is reserved for the host "
-				    "(every instance accepts plugin, cacheTtlSeconds, timeoutMs)",
+				    "(every instance accepts plugin, cacheTtlSeconds, timeoutMs, route)",
 				    d->name, o[i].name);
 			return false;
 		}
@@ -157,6 +159,11 @@ static bool host_key(struct pg_plugin_ctx *c, const char *key, const struct pg_n
 
 	if (!strcmp(key, "plugin"))
 		return true;
+	if (!strcmp(key, "route") && c->mod->desc.kind == PG_PLUGIN_NOTIFIER) {
+		pg_route_free(c->route);
+		c->route = pg_route_parse(n, c->name, file, diag);
+		return true;
+	}
 	if (!strcmp(key, "cacheTtlSeconds") || !strcmp(key, "timeoutMs")) {
 		bool timeout = key[0] == 't';
 		/* a 0 ms timeout would abandon every call at once */
@@ -187,9 +194,10 @@ static void unknown_key(struct pg_plugin_ctx *c, const struct pg_node *k, const 
 			break;
 		used += (size_t)w;
 	}
-	pg_diag_add(diag, file, k->line, "%s: unknown option '%s' for plugin %s (known: %s%s)",
+	pg_diag_add(diag, file, k->line, "%s: unknown option '%s' for plugin %s (known: %s%s%s)",
 		    c->name, k->scalar, c->mod->desc.name, known[0] ? known : "none",
-		    known[0] ? ", plugin, cacheTtlSeconds, timeoutMs" : "; plugin, cacheTtlSeconds, timeoutMs");
+		    known[0] ? ", " : "; ",
+		    c->mod->desc.kind == PG_PLUGIN_NOTIFIER ? HOST_KEYS_NOTIFIER : HOST_KEYS);
 }
 
 /* Options the config left out: required ones are an error, others take their default. */
@@ -332,6 +340,7 @@ void pg_plugin_instance_free(struct pg_plugin_ctx *c)
 		free(c->opts[i].secret);
 	}
 	free(c->opts);
+	pg_route_free(c->route);
 	free(c->name);
 	free(c);
 }

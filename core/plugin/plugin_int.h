@@ -18,6 +18,7 @@
 #include <portgate/plugin.h>
 
 #include "plugin_host.h"
+#include "notify_route.h"
 
 struct pg_module {
 	char *path;                /* owned: file it came from */
@@ -47,6 +48,7 @@ struct pg_plugin_ctx {
 	unsigned cache_ttl_s;     /* effective */
 	unsigned timeout_ms;      /* effective per-call timeout */
 	int busy;                 /* calls in flight (host->lock) */
+	struct pg_route *route;   /* owned: notifier `route:` filter, NULL = notify.on */
 };
 
 struct pg_plugin_host {
@@ -66,6 +68,7 @@ struct pg_plugin_host {
 	bool notify_on[3];
 	unsigned notify_retries, notify_backoff_ms, notify_backoff_max_ms;
 	unsigned outbox_max_age_h;
+	char *evidence_url;          /* owned: notify.evidenceUrl expanded, may be NULL */
 	bool pending_flushed;        /* outbox delivered once at the start of this run */
 	pthread_mutex_t lock;
 };

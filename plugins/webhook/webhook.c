@@ -1,36 +1,167 @@
-/* webhook.c - notifier: POST each event as JSON to a URL.
+/* webhook.c - notifier: POST each event to a URL, as portgate JSON, as a
+ * Slack incoming-webhook message or as a Teams Workflows adaptive card.
  *
  * Signed like GitHub (X-Hub-Signature-256: sha256=HMAC(secret, body)) when
  * secretEnv names a set variable; the idempotency key goes in both
  * Idempotency-Key and X-Portgate-Delivery so the receiver can drop a
- * redelivery. The URL may carry a token: only its redacted form is logged. */
+ * redelivery. The URL may carry a token: only its redacted form is logged.
+ * Retries (by the host) on no answer, 429 and 5xx; never on another 4xx. */
+#include <ctype.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <portgate/plugin.h>
+
+#include "webhook_format.h"
+
+#define MAX_HEADERS 16
+#define EVENT_VERSION "1"
 
 struct webhook {
 	struct pg_plugin_ctx *ctx;
 	const struct pg_host_api *host;
 	const char *url;    /* borrowed from the host (option) */
 	const char *secret; /* borrowed, may be NULL */
+	enum webhook_format format;
+	char *headers[MAX_HEADERS + 1]; /* owned "Name: value" lines from `headers` / authHeaderEnv */
+	size_t nheaders;
 };
 
 static const struct pg_plugin_option webhook_options[] = {
 	{ "url", PG_OPT_STRING, NULL, 1, "receiver URL (http or https); may carry a token, never logged" },
+	{ "format", PG_OPT_STRING, "json", 0,
+	  "json (the portgate event), slack (incoming webhook, Block Kit) or teams "
+	  "(Workflows, adaptive card)" },
 	{ "secretEnv", PG_OPT_SECRET_ENV, NULL, 0,
 	  "environment variable holding the HMAC-SHA256 signing secret" },
+	{ "headers", PG_OPT_STRING, NULL, 0,
+	  "extra request headers, \"Name: value\" separated by ';' (no secrets: use authHeaderEnv)" },
+	{ "authHeaderEnv", PG_OPT_SECRET_ENV, NULL, 0,
+	  "environment variable holding the Authorization header value (e.g. \"Bearer ...\")" },
 	{ NULL, 0, NULL, 0, NULL },
 };
+
+/* Headers the plugin sets itself: a custom one of these names would clash. */
+static bool reserved_header(const char *name, size_t len)
+{
+	static const char *const own[] = { "content-type", "content-length", "idempotency-key",
+					   "x-portgate-delivery", "x-portgate-event",
+					   "x-portgate-event-version", "x-hub-signature-256",
+					   "authorization", "host" };
+
+	for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++)
+		if (strlen(own[i]) == len && !strncasecmp(own[i], name, len))
+			return true;
+	return false;
+}
+
+static bool token_char(int c)
+{
+	return isalnum(c) || strchr("!#$%&'*+-.^_`|~", c);
+}
+
+/* One "Name: value" item: a token name, a value without control characters. */
+static int add_header(struct webhook *w, const char *item, size_t len)
+{
+	size_t n = 0, v;
+	char *line;
+
+	while (len && isspace((unsigned char)*item)) {
+		item++;
+		len--;
+	}
+	while (len && isspace((unsigned char)item[len - 1]))
+		len--;
+	if (!len)
+		return 0;
+	while (n < len && token_char((unsigned char)item[n]))
+		n++;
+	if (n == 0 || n == len || item[n] != ':' || reserved_header(item, n)) {
+		w->host->error(w->ctx, "headers: '%.*s' is not \"Name: value\" with a name of "
+			       "its own", (int)len, item);
+		return -1;
+	}
+	for (v = n + 1; v < len; v++)
+		if ((unsigned char)item[v] < 0x20 || item[v] == 0x7f) {
+			w->host->error(w->ctx, "headers: control character in %.*s", (int)n, item);
+			return -1;
+		}
+	if (w->nheaders == MAX_HEADERS) {
+		w->host->error(w->ctx, "headers: more than %d", MAX_HEADERS);
+		return -1;
+	}
+	line = malloc(len + 1);
+	if (!line)
+		return -1;
+	memcpy(line, item, len);
+	line[len] = '\0';
+	w->headers[w->nheaders++] = line;
+	return 0;
+}
+
+static int parse_headers(struct webhook *w, const char *spec)
+{
+	const char *p = spec;
+
+	while (p && *p) {
+		const char *e = strchr(p, ';');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		if (add_header(w, p, len) != 0)
+			return -1;
+		p = e ? e + 1 : NULL;
+	}
+	return 0;
+}
+
+static int auth_header(struct webhook *w)
+{
+	const char *v = w->host->secret(w->ctx, "authHeaderEnv");
+	size_t len;
+	char *line;
+
+	if (!v) /* unset (or not configured): the host cannot tell us which */
+		return 0;
+	if (!*v || strpbrk(v, "\r\n")) {
+		w->host->error(w->ctx, "authHeaderEnv: the variable is empty or holds a newline");
+		return -1;
+	}
+	len = strlen("Authorization: ") + strlen(v) + 1;
+	line = malloc(len);
+	if (!line)
+		return -1;
+	snprintf(line, len, "Authorization: %s", v);
+	w->headers[w->nheaders++] = line;
+	return 0;
+}
+
+static void webhook_destroy(void *state)
+{
+	struct webhook *w = state;
+
+	if (!w)
+		return;
+	for (size_t i = 0; i < w->nheaders; i++) {
+		memset(w->headers[i], 0, strlen(w->headers[i])); /* may hold the auth value */
+		free(w->headers[i]);
+	}
+	free(w);
+}
 
 static int webhook_create(struct pg_plugin_ctx *ctx, const struct pg_host_api *host, void **state)
 {
 	struct webhook *w;
 	const char *url = host->opt_string(ctx, "url");
+	int fmt = webhook_format_parse(host->opt_string(ctx, "format"));
 
 	if (!url || (strncmp(url, "http://", 7) && strncmp(url, "https://", 8))) {
 		host->error(ctx, "url must start with http:// or https://");
+		return PG_PLUGIN_FAIL;
+	}
+	if (fmt < 0) {
+		host->error(ctx, "format must be json, slack or teams");
 		return PG_PLUGIN_FAIL;
 	}
 	w = calloc(1, sizeof(*w));
@@ -39,19 +170,19 @@ static int webhook_create(struct pg_plugin_ctx *ctx, const struct pg_host_api *h
 	w->ctx = ctx;
 	w->host = host;
 	w->url = url;
+	w->format = (enum webhook_format)fmt;
 	w->secret = host->secret(ctx, "secretEnv");
+	if (parse_headers(w, host->opt_string(ctx, "headers")) != 0 || auth_header(w) != 0) {
+		webhook_destroy(w);
+		return PG_PLUGIN_FAIL;
+	}
 	if (!w->secret)
 		host->log(ctx, PG_PLOG_DEBUG, "no secretEnv: deliveries are not signed");
 	*state = w;
 	return PG_PLUGIN_OK;
 }
 
-static void webhook_destroy(void *state)
-{
-	free(state);
-}
-
-/* 2xx delivered; 408, 429 and 5xx (and no answer) are worth retrying; other 4xx are not. */
+/* 2xx delivered; 429 and 5xx (and no answer) are worth retrying; other 4xx are not. */
 static int classify(const struct webhook *w, const struct pg_http_response *r, int rc,
 		    long *retry_after_ms)
 {
@@ -62,7 +193,7 @@ static int classify(const struct webhook *w, const struct pg_http_response *r, i
 	if (r->status >= 200 && r->status < 300)
 		return PG_PLUGIN_OK;
 	w->host->error(w->ctx, "receiver answered HTTP %ld", r->status);
-	if (r->status == 408 || r->status == 429 || r->status >= 500) {
+	if (r->status == 429 || r->status >= 500) {
 		*retry_after_ms = r->retry_after_ms;
 		return PG_PLUGIN_RETRY;
 	}
@@ -72,9 +203,9 @@ static int classify(const struct webhook *w, const struct pg_http_response *r, i
 static int webhook_notify(void *state, const json_t *event, const char *key, long *retry_after_ms)
 {
 	struct webhook *w = state;
-	char *body = json_dumps(event, JSON_COMPACT | JSON_SORT_KEYS);
+	char *body = webhook_body_new(w->format, event);
 	char sig[65], h_sig[96], h_key[128], h_dlv[128], h_evt[96];
-	const char *headers[7];
+	const char *headers[MAX_HEADERS + 10];
 	size_t nh = 0;
 	struct pg_http_request req = { .struct_size = sizeof(req) };
 	struct pg_http_response resp;
@@ -92,11 +223,14 @@ static int webhook_notify(void *state, const json_t *event, const char *key, lon
 	headers[nh++] = h_key;
 	headers[nh++] = h_dlv;
 	headers[nh++] = h_evt;
+	headers[nh++] = "X-Portgate-Event-Version: " EVENT_VERSION;
 	if (w->secret) {
 		w->host->hmac_sha256_hex(w->secret, strlen(w->secret), body, strlen(body), sig);
 		snprintf(h_sig, sizeof(h_sig), "X-Hub-Signature-256: sha256=%s", sig);
 		headers[nh++] = h_sig;
 	}
+	for (size_t i = 0; i < w->nheaders; i++)
+		headers[nh++] = w->headers[i];
 	headers[nh] = NULL;
 	req.method = "POST";
 	req.url = w->url;
@@ -114,8 +248,8 @@ static int webhook_notify(void *state, const json_t *event, const char *key, lon
 static struct pg_plugin webhook_plugin = {
 	.kind = PG_PLUGIN_NOTIFIER,
 	.name = "webhook",
-	.version = "1.0.0",
-	.description = "POST actionable findings as signed JSON to an HTTP endpoint",
+	.version = "1.1.0",
+	.description = "POST actionable findings as signed JSON, a Slack message or a Teams card",
 	.options = webhook_options,
 	.thread_model = PG_THREAD_PARALLEL,
 	.timeout_ms = 10000, /* one delivery attempt; `timeoutMs` in the instance overrides it */

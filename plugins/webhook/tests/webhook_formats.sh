@@ -1,0 +1,138 @@
+#!/bin/sh
+# webhook: Slack (Block Kit) and Teams (adaptive card) formats checked by
+# receivers emulating them, routing by owner/environment/action, the message
+# packet with the evidence URL from the CI environment, signed JSON with custom
+# headers, retries on 503/429 (Retry-After honoured), none on 400, and a hung
+# receiver bounded by timeoutMs.
+set -eu
+. "$PG_SRCDIR/tests/e2e/lib/plugin.sh"
+. "$PG_SRCDIR/tests/e2e/lib/notifiers.sh"
+need_plugin webhook
+private_plugin_dir webhook
+write_notify_report "$T/report.json"
+
+export CI_JOB_URL="https://ci.example/job/42" PG_HOOK_SECRET="It's a Secret to Everybody"
+export PG_HOOK_AUTH="Bearer hook-token-1"
+start_api slack slack
+start_api teams teams
+start_api hook hook --secret-env PG_HOOK_SECRET
+cat >"$T/portgate.yaml" <<YAML
+stateDir: $T/state
+pluginDirs: [$T/plugins]
+notify:
+  evidenceUrl: "\${CI_JOB_URL}/artifacts/evidence.json"
+  retries: 0
+notifiers:
+  chat: { plugin: webhook, format: slack, url: "http://127.0.0.1:$(api_port slack)/services/T0/B0/XYZ", route: { owner: [payments], environment: production } }
+  teams: { plugin: webhook, format: teams, url: "http://127.0.0.1:$(api_port teams)/workflows/1", route: { owner: payments } }
+  hook:
+    plugin: webhook
+    url: http://127.0.0.1:$(api_port hook)/in
+    secretEnv: PG_HOOK_SECRET
+    authHeaderEnv: PG_HOOK_AUTH
+    headers: "X-Team: secops; X-Source: portgate ci"
+    route: { action: [fail, warn] }
+YAML
+"$PG_BIN" validate -m "$PG_SRCDIR/tests/fixtures/manifests/good.yaml" --config "$T/portgate.yaml" \
+	>/dev/null 2>"$T/v.err" || fail "validate refused the settings: $(cat "$T/v.err")"
+left=$("$DRIVER" notify "$T/portgate.yaml" "$T/report.json" 2>"$T/run.err") || fail "driver: $(cat "$T/run.err")"
+[ "$left" = 0 ] || fail "$left left in the outbox: $(cat "$T/run.err")"
+
+# Slack: only the payments production failure, the exact blocks.
+pylog '
+[e] = L
+assert e["method"] == "POST" and e["path"] == "/services/T0/B0/XYZ" and e["answer"] == 200, e
+b = e["body"]
+assert b["text"] == "[FAIL] pay-api: port 2222/tcp is open but not in approvedPorts", b["text"]
+bl = b["blocks"]
+assert [x["type"] for x in bl] == ["header", "divider", "section"], bl
+assert bl[0]["text"] == {"type": "plain_text", "text": "portgate: 1 finding to act on (run run_notify_1)"}, bl[0]
+f = {x["text"].split("\n")[0]: x["text"].split("\n", 1)[1] for x in bl[2]["fields"]}
+want = {
+ "*Asset*": "pay-api (pay.example), production, criticality high",
+ "*Exposed*": "2222/tcp on 127.0.0.1, service ssh, banner \"SSH-2.0-x|a=b]c\"d\\x5c | line2\\xff\"",
+ "*Owner*": "payments; escalation: oncall-pay",
+ "*Network*": "AS64501 Rogue \"Net\" | Ltd 127.0.0.0/8; expected AS64500",
+ "*Policy*": "fail port-unapproved-open (high): port 2222/tcp is open but not in approvedPorts",
+ "*Evidence*": "https://ci.example/job/42/artifacts/evidence.json",
+ "*Fingerprint*": "aaaa000011112222"}
+assert f == want, (f, want)
+' "$T/slack.log" || fail "slack payload"
+
+# Teams: both payments findings (no environment filter), facts from the packet.
+pylog '
+[e] = L
+assert e["answer"] == 202 and e["path"] == "/workflows/1", e
+card = e["body"]["attachments"][0]["content"]
+titles = [x["text"] for x in card["body"] if x["type"] == "TextBlock"][1:]
+assert titles == ["[FAIL] pay-api: port 2222/tcp is open but not in approvedPorts",
+                  "[FAIL] pay-stage: weird = reason ] with newline and é"], titles
+facts = [x for x in card["body"] if x["type"] == "FactSet"][1]["facts"]
+assert facts[0] == {"title": "Asset", "value": "pay-stage (pay-stage.example), staging, criticality medium"}, facts
+assert card["actions"] == [{"type": "Action.OpenUrl", "title": "Open the evidence",
+                            "url": "https://ci.example/job/42/artifacts/evidence.json"}], card["actions"]
+' "$T/teams.log" || fail "teams payload"
+
+# Signed JSON: all three findings (route action warn+fail), custom headers, packet text.
+pylog '
+[e] = L
+h, b = e["headers"], e["body"]
+assert e["sigOk"] is True and h["x-hub-signature-256"].startswith("sha256="), h
+assert h["x-team"] == "secops" and h["x-source"] == "portgate ci", h
+assert h["authorization"] == "Bearer hook-token-1" and h["x-portgate-event-version"] == "1", h
+assert h["idempotency-key"] == b["idempotencyKey"] and b["type"] == "portgate.report", b
+assert [f["fingerprint"] for f in b["findings"]] == ["aaaa000011112222", "bbbb000011112222", "cccc000011112222"]
+m = b["findings"][1]["message"]
+assert m["text"].splitlines()[4] == "Policy: fail port-unapproved-open (medium): weird = reason ] with newline and é", m["text"]
+assert b["findings"][2]["assetContext"]["owner"] == "web" and b["findings"][0]["assetContext"]["line"] == 7
+' "$T/hook.log" || fail "signed json"
+if grep -q "hook-token-1" "$T/run.err"; then fail "auth header value in the log"; fi
+
+# Retries: 503 twice then accepted; 429 with Retry-After: 1 honoured; 400 never retried.
+retry_run() { # NAME RETRIES: one webhook instance at receiver NAME
+	cat >"$T/r.yaml" <<YAML
+stateDir: $T/state-$1
+pluginDirs: [$T/plugins]
+notify: { retries: $2, backoffMs: 10 }
+notifiers:
+  w: { plugin: webhook, url: "http://127.0.0.1:$(api_port "$1")/x", timeoutMs: ${3:-5000} }
+YAML
+	"$DRIVER" notify "$T/r.yaml" "$T/report.json" 2>"$T/$1.err"
+}
+start_api flaky hook --fail 2
+[ "$(retry_run flaky 3)" = 0 ] || fail "503s: not delivered"
+pylog 'assert [e["answer"] for e in L] == [503, 503, 200], L' "$T/flaky.log" || fail "503 retries"
+start_api busy hook --too-many 1 --retry-after 1
+s0=$(date +%s%N)
+[ "$(retry_run busy 3)" = 0 ] || fail "429: not delivered"
+ms=$(( ($(date +%s%N) - s0) / 1000000 ))
+[ "$ms" -ge 1000 ] || fail "Retry-After: 1 not honoured (${ms} ms)"
+pylog 'assert [e["answer"] for e in L] == [429, 200], L' "$T/busy.log" || fail "429 retry"
+start_api reject hook --answer 400
+[ "$(retry_run reject 3)" = 1 ] || fail "400: expected it kept as failed"
+pylog 'assert [e["answer"] for e in L] == [400], L' "$T/reject.log" || fail "400 was retried"
+python3 -c 'import glob, json, sys
+[f] = glob.glob(sys.argv[1] + "/outbox/*.json")
+d = json.load(open(f)); assert d["status"] == "failed" and d["attempts"] == 1, d' "$T/state-reject" \
+	|| fail "400 not recorded as failed after one attempt"
+start_api hang hook --hang-ms 20000
+s0=$(date +%s%N)
+[ "$(retry_run hang 1 400)" = 1 ] || fail "hung receiver: not kept"
+ms=$(( ($(date +%s%N) - s0) / 1000000 ))
+[ "$ms" -lt 5000 ] || fail "hung receiver took ${ms} ms (timeoutMs 400, 2 attempts)"
+
+# validate names a bad route.
+cat >"$T/bad.yaml" <<YAML
+pluginDirs: [$T/plugins]
+notifiers:
+  chat: { plugin: webhook, url: "http://127.0.0.1:1/x", route: { team: [a] } }
+  two: { plugin: webhook, url: "http://127.0.0.1:1/x", route: { action: [maybe] } }
+YAML
+rc=0
+"$PG_BIN" validate -m "$PG_SRCDIR/tests/fixtures/manifests/good.yaml" --config "$T/bad.yaml" \
+	>/dev/null 2>"$T/bad.err" || rc=$?
+[ "$rc" = 2 ] || fail "validate: rc $rc for a bad route"
+grep -q "bad.yaml:3: notifiers.chat.route: unknown key 'team'" "$T/bad.err" || fail "$(cat "$T/bad.err")"
+grep -q "bad.yaml:4: notifiers.two.route.action: 'maybe' is not pass, warn or fail" "$T/bad.err" \
+	|| fail "$(cat "$T/bad.err")"
+echo ok
