@@ -13,6 +13,8 @@ int pg_cmd_validate(int argc, char **argv);
 int pg_cmd_plugins(int argc, char **argv);
 int pg_cmd_plugin_check(int argc, char **argv);
 int pg_cmd_outbox(int argc, char **argv);
+int pg_cmd_diff(int argc, char **argv);
+int pg_cmd_merge(int argc, char **argv);
 
 /* cli_common.c: options shared by check and scan, applied over the config file. */
 struct pg_cli_common {

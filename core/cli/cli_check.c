@@ -15,6 +15,7 @@
 #include "policy/policy.h"
 #include "report/report_text.h"
 #include "cli_output.h"
+#include "report/drift.h"
 
 static const char check_usage[] =
 	"Usage: portgate check -m MANIFEST [OPTIONS]\n"
@@ -28,6 +29,9 @@ static const char check_usage[] =
 	"      --mode MODE            enforce (default: failures fail the build) or monitor\n"
 	"                             (report everything, never exit 1)\n"
 	"      --shard I/N            check only the I-th of N stable slices of the manifest\n"
+	"      --baseline FILE        compare with a previous run's evidence: port-newly-open\n"
+	"                             (fail), port-newly-closed, certificate-changed,\n"
+	"                             address-changed, asn-changed (warn), findings new/gone\n"
 	"      --skip-cache           do not use cached enrichment results\n"
 	"  -q, --quiet                print nothing on stdout (exit code and outputs only); the\n"
 	"                             summary also stays off stdout when an output goes there\n"
@@ -39,7 +43,7 @@ static const char check_usage[] =
 	"error; 3 a target could not be resolved or scanned and nothing failed.\n";
 
 struct check_args {
-	const char *manifest;
+	const char *manifest, *baseline;
 	struct pg_cli_outputs outputs;
 	enum pg_mode mode;
 	unsigned shard_i, shard_n; /* 1-based; 0 = no sharding */
@@ -70,6 +74,7 @@ static int parse(int argc, char **argv, struct check_args *a, struct pg_cli_comm
 		{ "mode", required_argument, NULL, 'M' },
 		{ "shard", required_argument, NULL, 'S' },
 		{ "skip-cache", no_argument, NULL, 'K' },
+		{ "baseline", required_argument, NULL, 'B' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -100,6 +105,7 @@ static int parse(int argc, char **argv, struct check_args *a, struct pg_cli_comm
 				return pg_cli_usage_error("check", "--shard: expected I/N with 1 <= I <= N, got '%s'", optarg);
 			break;
 		case 'K': a->skip_cache = true; break;
+		case 'B': a->baseline = optarg; break;
 		case 'q': a->quiet = true; break;
 		case 'v': if (pg_log_threshold < PG_LOG_DEBUG) pg_log_threshold++; break;
 		case 'h':
@@ -167,6 +173,7 @@ struct run {
 	struct pg_manifest *m;
 	struct pg_plugin_host *host;
 	const struct pg_asset **assets; /* borrowed from m: the shard's assets */
+	json_t *baseline;               /* owned: --baseline evidence, or NULL */
 	size_t n;
 	struct pg_job *jobs;
 };
@@ -205,11 +212,17 @@ static int check(const struct check_args *a, struct pg_config *cfg, struct run *
 	pg_policy_finalize(r->m, r->assets, mode, report);
 	pg_enrich_report(r->host, report, a->skip_cache);
 	code = pg_policy_finalize(r->m, r->assets, mode, report);
+	if (r->baseline) { /* drift findings take overrides like any other */
+		pg_drift_apply(report, r->baseline, a->baseline);
+		code = pg_policy_finalize(r->m, r->assets, mode, report);
+	}
 	json_object_set_new(json_object_get(report, "run"), "durationMs",
 			    json_integer((json_int_t)(pg_now_ms() - t0)));
 	code = pg_cli_outputs_write(&a->outputs, report, code);
-	if (!a->quiet && !pg_cli_outputs_use_stdout(&a->outputs))
+	if (!a->quiet && !pg_cli_outputs_use_stdout(&a->outputs)) {
 		pg_report_text(report, stdout, pg_want_color(stdout));
+		pg_drift_print(report, stdout);
+	}
 	fflush(stdout);
 	/* Notify after the evidence is safe on disk: undeliverable ones wait in the outbox. */
 	int waiting = pg_notify_report(r->host, report);
@@ -243,6 +256,18 @@ static struct pg_plugin_host *load_plugins(const struct pg_config *cfg, const st
 	return h;
 }
 
+/* A bad baseline is a usage error found before anything is scanned. */
+static bool load_baseline(const struct check_args *a, struct run *r)
+{
+	char err[512];
+
+	if (!a->baseline)
+		return true;
+	if (!(r->baseline = pg_drift_load(a->baseline, err, sizeof(err))))
+		fprintf(stderr, "portgate: check: --baseline %s\n", err);
+	return r->baseline != NULL;
+}
+
 int pg_cmd_check(int argc, char **argv)
 {
 	struct check_args a = { 0 };
@@ -253,8 +278,8 @@ int pg_cmd_check(int argc, char **argv)
 
 	pg_cli_common_init(&c);
 	code = parse(argc, argv, &a, &c); /* -1: go on; else the exit code */
-	if (code < 0 && (!(r.m = load_manifest(a.manifest)) || !(cfg = pg_cli_load_config(&c)) ||
-			 !(r.host = load_plugins(cfg, &c))))
+	if (code < 0 && (!(r.m = load_manifest(a.manifest)) || !load_baseline(&a, &r) ||
+			 !(cfg = pg_cli_load_config(&c)) || !(r.host = load_plugins(cfg, &c))))
 		code = PG_EXIT_USAGE;
 	if (code < 0) {
 		r.assets = pg_xcalloc(r.m->nassets, sizeof(*r.assets));
@@ -270,6 +295,7 @@ int pg_cmd_check(int argc, char **argv)
 	free(r.assets);
 	pg_plugin_host_free(r.host);
 	pg_manifest_free(r.m);
+	json_decref(r.baseline);
 	pg_config_free(cfg);
 	pg_cli_common_clear(&c);
 	pg_cli_outputs_clear(&a.outputs);

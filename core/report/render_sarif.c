@@ -32,6 +32,16 @@ static const struct {
 	  "approvedPorts." },
 	{ "dns-unresolved", "The target does not resolve: fix DNS or remove the asset from the "
 	  "manifest." },
+	{ "port-newly-open", "A port opened since the baseline run: confirm the change was "
+	  "intended (a deploy, a new service) or close it; approve it in the manifest if it stays." },
+	{ "port-newly-closed", "A port that was open in the baseline is closed or filtered now: "
+	  "expected after a decommission, otherwise check the service." },
+	{ "certificate-changed", "The certificate differs from the baseline's: expected after a "
+	  "renewal; otherwise check who issued it (see the sha256 in the evidence)." },
+	{ "address-changed", "The target resolves elsewhere than in the baseline: confirm the "
+	  "migration, or look for a hijacked record." },
+	{ "asn-changed", "The addresses are announced by another network than in the baseline: "
+	  "confirm the provider change, or look for a takeover." },
 	{ "scan-error", "The port could not be scanned from this runner (local or routing error): "
 	  "check the runner's network and limits." },
 };

@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "drift.h"
 #include "policy/policy.h"
 #include "util/util.h"
 
@@ -68,6 +69,10 @@ json_t *pg_rj_rule_ids(const json_t *report)
 
 	for (size_t i = 0; i < pg_rules_n; i++)
 		json_array_append_new(ids, json_string(pg_rules[i].id));
+	/* drift rules were checked only when the run had a baseline */
+	for (size_t i = 0; json_object_get(json_object_get(report, "run"), "drift") &&
+			   i < pg_drift_rules_n; i++)
+		json_array_append_new(ids, json_string(pg_drift_rules[i].id));
 	pg_rj_each_finding(report, add_rule, ids);
 	return ids;
 }
@@ -75,15 +80,17 @@ json_t *pg_rj_rule_ids(const json_t *report)
 const char *pg_rj_rule_summary(const char *rule)
 {
 	const struct pg_rule_info *ri = pg_rule_find(rule);
+	const struct pg_drift_rule *dr = pg_drift_rule_find(rule);
 
-	return ri ? ri->summary : NULL;
+	return ri ? ri->summary : dr ? dr->summary : NULL;
 }
 
 const char *pg_rj_rule_default(const char *rule)
 {
 	const struct pg_rule_info *ri = pg_rule_find(rule);
+	const struct pg_drift_rule *dr = pg_drift_rule_find(rule);
 
-	return ri ? pg_action_name(ri->default_action) : "warn";
+	return ri ? pg_action_name(ri->default_action) : dr ? dr->default_action : "warn";
 }
 
 struct sev_find {
@@ -104,10 +111,11 @@ static int find_severity(const json_t *asset, const json_t *f, void *ud)
 const char *pg_rj_rule_severity(const json_t *report, const char *rule)
 {
 	const struct pg_rule_info *ri = pg_rule_find(rule);
+	const struct pg_drift_rule *dr = pg_drift_rule_find(rule);
 	struct sev_find s = { rule, NULL };
 
-	if (ri)
-		return ri->severity;
+	if (ri || dr)
+		return ri ? ri->severity : dr->severity;
 	pg_rj_each_finding(report, find_severity, &s);
 	return s.severity ? s.severity : "medium";
 }

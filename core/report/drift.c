@@ -1,0 +1,388 @@
+/* drift.c - compare two evidence documents asset by asset (see drift.h). */
+#include "config.h"
+#include "drift.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "probe/probe.h" /* pg_banner_sanitize */
+#include "util/util.h"
+
+const struct pg_drift_rule pg_drift_rules[] = {
+	{ PG_RULE_PORT_NEWLY_OPEN, "fail", "high",
+	  "A port is open that was not open in the baseline run" },
+	{ PG_RULE_PORT_NEWLY_CLOSED, "warn", "low",
+	  "A port that was open in the baseline run is no longer open" },
+	{ PG_RULE_CERT_CHANGED, "warn", "medium",
+	  "The TLS certificate on a port differs from the baseline run's" },
+	{ PG_RULE_ADDRESS_CHANGED, "warn", "medium",
+	  "The target resolves to other addresses than in the baseline run" },
+	{ PG_RULE_ASN_CHANGED, "warn", "high",
+	  "The target's addresses are announced by another ASN than in the baseline run" },
+};
+const size_t pg_drift_rules_n = PG_ARRAY_LEN(pg_drift_rules);
+
+const struct pg_drift_rule *pg_drift_rule_find(const char *id)
+{
+	for (size_t i = 0; id && i < pg_drift_rules_n; i++)
+		if (!strcmp(pg_drift_rules[i].id, id))
+			return &pg_drift_rules[i];
+	return NULL;
+}
+
+json_t *pg_drift_load(const char *path, char *err, size_t errlen)
+{
+	json_error_t je;
+	json_t *d = json_load_file(path, 0, &je);
+
+	if (!d) {
+		if (je.line > 0)
+			snprintf(err, errlen, "%s:%d: not JSON: %s", path, je.line, je.text);
+		else
+			snprintf(err, errlen, "%s: %s", path, je.text);
+		return NULL;
+	}
+	if (!json_is_integer(json_object_get(json_object_get(d, "portgate"), "evidenceSchema")) ||
+	    !json_is_array(json_object_get(d, "assets"))) {
+		snprintf(err, errlen, "%s: not portgate evidence (no portgate.evidenceSchema or "
+			 "assets)", path);
+		json_decref(d);
+		return NULL;
+	}
+	return d;
+}
+
+static const char *str(const json_t *o, const char *k)
+{
+	return json_string_value(json_object_get(o, k));
+}
+
+/* ASNs enrichers reported for the asset's findings: any output field "asn". */
+static void collect_asns(const json_t *asset, json_t *asns)
+{
+	const json_t *f, *out;
+	const char *inst;
+	size_t i;
+
+	json_array_foreach(json_object_get(asset, "findings"), i, f) {
+		json_object_foreach((json_t *)json_object_get(f, "enrichment"), inst, out) {
+			const json_t *asn = json_object_get(out, "asn");
+			char buf[32];
+			if (json_is_integer(asn))
+				snprintf(buf, sizeof(buf), "AS%lld", (long long)json_integer_value(asn));
+			else if (json_is_string(asn))
+				snprintf(buf, sizeof(buf), "%s", json_string_value(asn));
+			else
+				continue;
+			json_object_set_new(asns, buf, json_true());
+		}
+	}
+}
+
+static void add_scan(json_t *st, const json_t *scan)
+{
+	json_t *open = json_object_get(st, "open"), *states = json_object_get(st, "states");
+	json_t *certs = json_object_get(st, "certs");
+	const json_t *p;
+	size_t i;
+
+	json_array_foreach(json_object_get(scan, "ports"), i, p) {
+		char port[16];
+		const char *state = str(p, "state"), *sha;
+		snprintf(port, sizeof(port), "%lld", (long long)json_integer_value(json_object_get(p, "port")));
+		if (state && !strcmp(state, "open")) {
+			if (!json_object_get(open, port))
+				json_object_set_new(open, port, json_string(str(scan, "ip") ? str(scan, "ip") : "?"));
+			json_object_set_new(states, port, json_string("open"));
+		} else if (state && !json_object_get(open, port)) {
+			json_object_set_new(states, port, json_string(state));
+		}
+		sha = str(json_object_get(p, "certificate"), "sha256");
+		if (sha && !json_object_get(certs, port))
+			json_object_set_new(certs, port, json_string(sha));
+	}
+}
+
+/* What drift compares of one asset, as one JSON object (owned by the caller). */
+static json_t *asset_state(const json_t *asset)
+{
+	json_t *st = json_pack("{s:{}, s:{}, s:{}, s:{}, s:{}, s:o}", "open", "states", "certs",
+			       "asns", "findings", "addrs",
+			       json_deep_copy(json_object_get(json_object_get(asset, "resolution"),
+							      "addresses")));
+	const json_t *s, *f;
+	size_t i;
+
+	if (!json_is_array(json_object_get(st, "addrs")))
+		json_object_set_new(st, "addrs", json_array());
+	if ((s = json_object_get(asset, "scan")))
+		add_scan(st, s);
+	json_array_foreach(json_object_get(asset, "additionalScans"), i, s)
+		add_scan(st, s);
+	collect_asns(asset, json_object_get(st, "asns"));
+	json_array_foreach(json_object_get(asset, "findings"), i, f) {
+		const char *fp = str(f, "fingerprint"), *src = str(f, "source");
+		if (fp && !(src && !strcmp(src, "drift")))
+			json_object_set(json_object_get(st, "findings"), fp, (json_t *)f);
+	}
+	json_object_set_new(st, "scanned", json_boolean(json_object_get(asset, "scan") != NULL));
+	return st;
+}
+
+struct cmp {
+	json_t *out;           /* the changes array */
+	const json_t *asset;   /* after's asset, or before's when removed */
+	json_t *before, *after; /* asset states */
+};
+
+/* Append a change; before/after values are stolen (may be NULL). */
+static json_t *change(struct cmp *c, const char *kind, const char *ip, const char *port,
+		      json_t *before, json_t *after, const char *reason)
+{
+	json_t *ch = json_pack("{s:s, s:s, s:s}", "change", kind, "asset",
+			       str(c->asset, "name") ? str(c->asset, "name") : "?", "target",
+			       str(c->asset, "target") ? str(c->asset, "target") : "?");
+
+	if (ip)
+		json_object_set_new(ch, "ip", json_string(ip));
+	if (port)
+		json_object_set_new(ch, "port", json_integer(strtol(port, NULL, 10)));
+	if (before)
+		json_object_set_new(ch, "before", before);
+	if (after)
+		json_object_set_new(ch, "after", after);
+	json_object_set_new(ch, "reason", json_string(reason));
+	json_array_append_new(c->out, ch);
+	return ch;
+}
+
+static void compare_ports(struct cmp *c)
+{
+	json_t *bo = json_object_get(c->before, "open"), *ao = json_object_get(c->after, "open");
+	json_t *states = json_object_get(c->after, "states"), *v;
+	const char *port;
+	char why[128];
+
+	json_object_foreach(ao, port, v) {
+		if (json_object_get(bo, port))
+			continue;
+		snprintf(why, sizeof(why), "port %s/tcp is open and was not in the baseline", port);
+		change(c, PG_RULE_PORT_NEWLY_OPEN, json_string_value(v), port, NULL,
+		       json_string("open"), why);
+	}
+	json_object_foreach(bo, port, v) {
+		const char *now = json_string_value(json_object_get(states, port));
+		if (json_object_get(ao, port) || !now)
+			continue; /* still open, or not scanned this time */
+		snprintf(why, sizeof(why), "port %s/tcp was open in the baseline and is %s now",
+			 port, now);
+		change(c, PG_RULE_PORT_NEWLY_CLOSED, json_string_value(v), port,
+		       json_string("open"), json_string(now), why);
+	}
+}
+
+static void compare_certs(struct cmp *c)
+{
+	json_t *bc = json_object_get(c->before, "certs"), *ac = json_object_get(c->after, "certs");
+	json_t *v, *old;
+	const char *port;
+	char why[160];
+
+	json_object_foreach(ac, port, v) {
+		if (!(old = json_object_get(bc, port)) || json_equal(old, v))
+			continue;
+		snprintf(why, sizeof(why), "the certificate on port %s/tcp changed (sha256 %.16s... "
+			 "was %.16s...)", port, json_string_value(v), json_string_value(old));
+		change(c, PG_RULE_CERT_CHANGED, NULL, port, json_incref(old), json_incref(v), why);
+	}
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* A set of strings (array values or object keys) as a new sorted array. */
+static json_t *sorted(const json_t *set)
+{
+	size_t n = json_is_array(set) ? json_array_size(set) : json_object_size(set), k = 0, i;
+	const char **v = pg_xcalloc(n, sizeof(*v));
+	const char *key;
+	json_t *e, *out = json_array();
+
+	if (json_is_array(set))
+		json_array_foreach(set, i, e)
+			v[k++] = json_string_value(e) ? json_string_value(e) : "";
+	else
+		json_object_foreach((json_t *)set, key, e)
+			v[k++] = key;
+	qsort(v, k, sizeof(*v), cmp_str);
+	for (i = 0; i < k; i++)
+		json_array_append_new(out, json_string(v[i]));
+	free(v);
+	return out;
+}
+
+static void compare_set(struct cmp *c, const char *key, const char *kind, const char *what)
+{
+	json_t *b = sorted(json_object_get(c->before, key)), *a = sorted(json_object_get(c->after, key));
+	char *bs, *as, *why;
+
+	if (!json_array_size(b) || !json_array_size(a) || json_equal(a, b)) {
+		json_decref(a);
+		json_decref(b);
+		return;
+	}
+	bs = json_dumps(b, JSON_COMPACT);
+	as = json_dumps(a, JSON_COMPACT);
+	why = pg_xasprintf("%s changed from %s to %s", what, bs, as);
+	change(c, kind, NULL, NULL, b, a, why);
+	free(why);
+	free(bs);
+	free(as);
+}
+
+static void finding_change(struct cmp *c, const char *kind, const json_t *f)
+{
+	const char *rule = str(f, "rule") ? str(f, "rule") : "?";
+	char *why = pg_xasprintf("%s %s: %s", rule, !strcmp(kind, "finding-new") ?
+				 "is new" : "is gone", str(f, "reason") ? str(f, "reason") : "");
+	json_t *ch = change(c, kind, str(f, "ip"), NULL, NULL, NULL, why);
+
+	json_object_set_new(ch, "rule", json_string(rule));
+	json_object_set(ch, "fingerprint", json_object_get(f, "fingerprint"));
+	if (json_object_get(f, "port"))
+		json_object_set(ch, "port", json_object_get(f, "port"));
+	free(why);
+}
+
+static void compare_findings(struct cmp *c)
+{
+	json_t *bf = json_object_get(c->before, "findings"), *af = json_object_get(c->after, "findings");
+	const char *fp;
+	json_t *f;
+
+	json_object_foreach(af, fp, f)
+		if (!json_object_get(bf, fp))
+			finding_change(c, "finding-new", f);
+	json_object_foreach(bf, fp, f)
+		if (!json_object_get(af, fp))
+			finding_change(c, "finding-gone", f);
+}
+
+static const json_t *asset_named(const json_t *report, const char *name)
+{
+	const json_t *a;
+	size_t i;
+
+	json_array_foreach(json_object_get(report, "assets"), i, a)
+		if (name && str(a, "name") && !strcmp(str(a, "name"), name))
+			return a;
+	return NULL;
+}
+
+static void compare_asset(json_t *out, const json_t *prev, const json_t *cur)
+{
+	struct cmp c = { out, cur, asset_state(prev), asset_state(cur) };
+
+	if (json_is_true(json_object_get(c.before, "scanned")) &&
+	    json_is_true(json_object_get(c.after, "scanned"))) {
+		compare_ports(&c);
+		compare_certs(&c);
+	}
+	compare_set(&c, "addrs", PG_RULE_ADDRESS_CHANGED, "resolved addresses");
+	compare_set(&c, "asns", PG_RULE_ASN_CHANGED, "ASNs");
+	compare_findings(&c);
+	json_decref(c.before);
+	json_decref(c.after);
+}
+
+json_t *pg_drift_changes(const json_t *before, const json_t *after)
+{
+	json_t *out = json_array();
+	const json_t *a;
+	size_t i;
+
+	json_array_foreach(json_object_get(after, "assets"), i, a) {
+		const json_t *prev = asset_named(before, str(a, "name"));
+		struct cmp c = { out, a, NULL, NULL };
+		if (prev)
+			compare_asset(out, prev, a);
+		else
+			change(&c, "asset-added", NULL, NULL, NULL, NULL, "not in the baseline");
+	}
+	json_array_foreach(json_object_get(before, "assets"), i, a) {
+		struct cmp c = { out, a, NULL, NULL };
+		if (!asset_named(after, str(a, "name")))
+			change(&c, "asset-removed", NULL, NULL, NULL, NULL, "only in the baseline");
+	}
+	return out;
+}
+
+static void add_finding(json_t *report, const json_t *ch, const struct pg_drift_rule *r)
+{
+	json_t *asset = (json_t *)asset_named(report, str(ch, "asset")), *f;
+
+	if (!asset)
+		return;
+	f = json_pack("{s:s, s:s, s:s, s:O, s:O, s:O, s:s, s:{s:O*, s:O*}}",
+		"rule", r->id, "defaultAction", r->default_action, "severity", r->severity,
+		"reason", json_object_get(ch, "reason"), "asset", json_object_get(ch, "asset"),
+		"target", json_object_get(ch, "target"), "source", "drift", "evidence",
+		"before", json_object_get(ch, "before"), "after", json_object_get(ch, "after"));
+	if (json_object_get(ch, "ip"))
+		json_object_set(f, "ip", json_object_get(ch, "ip"));
+	if (json_object_get(ch, "port")) {
+		json_object_set(f, "port", json_object_get(ch, "port"));
+		json_object_set_new(f, "protocol", json_string("tcp"));
+	}
+	json_array_append_new(json_object_get(asset, "findings"), f);
+}
+
+size_t pg_drift_apply(json_t *report, const json_t *baseline, const char *baseline_path)
+{
+	json_t *changes = pg_drift_changes(baseline, report), *ch;
+	const json_t *brun = json_object_get(baseline, "run");
+	size_t i;
+
+	json_array_foreach(changes, i, ch) {
+		const struct pg_drift_rule *r = pg_drift_rule_find(str(ch, "change"));
+		if (r)
+			add_finding(report, ch, r);
+	}
+	json_object_set_new(json_object_get(report, "run"), "drift", json_pack(
+		"{s:{s:s, s:O?, s:O?}, s:o}", "baseline", "path", baseline_path,
+		"runId", json_object_get(brun, "id"), "startedAt", json_object_get(brun, "startedAt"),
+		"changes", changes));
+	return json_array_size(changes);
+}
+
+char *pg_drift_change_line(const json_t *ch)
+{
+	const char *name = str(ch, "asset") ? str(ch, "asset") : "?";
+	const char *why = str(ch, "reason") ? str(ch, "reason") : "";
+	char n[256], w[768];
+
+	pg_banner_sanitize(name, strlen(name), n, sizeof(n));
+	pg_banner_sanitize(why, strlen(why), w, sizeof(w));
+	return pg_xasprintf("%-19s %s: %s", str(ch, "change"), n, w);
+}
+
+void pg_drift_print(const json_t *report, FILE *out)
+{
+	const json_t *drift = json_object_get(json_object_get(report, "run"), "drift"), *ch;
+	const json_t *changes = json_object_get(drift, "changes");
+	size_t i;
+
+	if (!drift)
+		return;
+	fprintf(out, "portgate: %zu change%s since baseline %s\n", json_array_size(changes),
+		json_array_size(changes) == 1 ? "" : "s",
+		str(json_object_get(drift, "baseline"), "runId") ?
+		str(json_object_get(drift, "baseline"), "runId") : "?");
+	json_array_foreach(changes, i, ch) {
+		char *line = pg_drift_change_line(ch);
+		fprintf(out, "  %s\n", line);
+		free(line);
+	}
+}

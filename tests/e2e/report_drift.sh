@@ -1,0 +1,90 @@
+#!/bin/sh
+# report_drift: --baseline against a real earlier run (a port opens, another closes),
+# overrides on drift rules, and `portgate diff` exit codes and lines.
+. "$PG_SRCDIR/tests/e2e/lib/common.sh"
+
+pg_listen keep "http@127.0.0.1:0"
+pg_listen going "silent@127.0.0.1:0"
+keep=$(pg_port keep 1); going=$(pg_port going 1); coming=$(pg_closed_port)
+going_pid=$(pgrep -f "listen.py $PG_TMP/going.ports" | head -1)
+
+cat >"$PG_TMP/m.yaml" <<YAML
+version: 1
+assets:
+  - name: app
+    target: 127.0.0.1
+    approvedPorts: [$keep, $going, $coming]
+YAML
+cd "$PG_TMP"
+pg_expect_exit 0 "baseline run passes (one approved port closed: warn)" \
+	"$PG_BIN" check -m m.yaml --no-probe -q -o base.json
+pg_assert_eq "baseline state" "$(pg_json base.json '[f["rule"] for f in d["assets"][0]["findings"]]')" \
+	'["port-approved-closed"]'
+
+kill "$going_pid"
+pg_listen coming "silent@127.0.0.1:$coming"
+pg_expect_exit 1 "a port newly open fails the run" \
+	"$PG_BIN" check -m m.yaml --no-probe -o cur.json --baseline base.json
+cp "$PG_TMP/out" check.out
+pg_assert_eq "drift findings" \
+	"$(pg_json cur.json 'sorted("%s:%s:%s" % (f["rule"], f.get("port"), f["action"]) for f in d["assets"][0]["findings"] if f["source"] == "drift")')" \
+	"[\"port-newly-closed:$going:warn\", \"port-newly-open:$coming:fail\"]"
+pg_assert_eq "drift changes recorded in run.drift" \
+	"$(pg_json cur.json 'sorted((c["change"], c.get("port")) for c in d["run"]["drift"]["changes"])')" \
+	"[[\"finding-gone\", $coming], [\"finding-new\", $going], [\"port-newly-closed\", $going], [\"port-newly-open\", $coming]]"
+pg_assert_eq "baseline named in the evidence" \
+	"$(pg_json cur.json 'd["run"]["drift"]["baseline"]["runId"] == json.load(open("base.json"))["run"]["id"] and d["run"]["drift"]["baseline"]["path"]')" "base.json"
+pg_assert_grep "terminal lists the changes" "^  port-newly-open     app: port $coming/tcp is open and was not in the baseline$" check.out
+pg_assert_grep "and counts them" "^portgate: 4 changes since baseline run_" check.out
+pg_assert_eq "drift findings have fingerprints" \
+	"$(pg_json cur.json 'all(len(f["fingerprint"]) == 16 for f in d["assets"][0]["findings"])')" "true"
+
+cat >"$PG_TMP/warn.yaml" <<YAML
+version: 1
+policy:
+  rules: { port-newly-open: warn }
+assets:
+  - name: app
+    target: 127.0.0.1
+    approvedPorts: [$keep, $going, $coming]
+YAML
+pg_expect_exit 0 "port-newly-open overridden to warn" \
+	"$PG_BIN" check -m warn.yaml --no-probe -q -o warn.json --baseline base.json
+pg_assert_eq "its action is warn" \
+	"$(pg_json warn.json '[f["action"] for f in d["assets"][0]["findings"] if f["rule"] == "port-newly-open"]')" '["warn"]'
+
+printf 'not json' >bad.json
+pg_expect_exit 2 "a baseline that is not JSON is a usage error before scanning" \
+	"$PG_BIN" check -m m.yaml --no-probe -q --baseline bad.json
+pg_assert_eq "named once with file:line" "$(cat "$PG_TMP/err")" \
+	"portgate: check: --baseline bad.json:1: not JSON: '[' or '{' expected near 'not'"
+echo '{"a": 1}' >other.json
+pg_expect_exit 2 "JSON that is not evidence is refused" "$PG_BIN" diff base.json other.json
+pg_assert_eq "says so" "$(cat "$PG_TMP/err")" \
+	"portgate: diff: other.json: not portgate evidence (no portgate.evidenceSchema or assets)"
+
+# diff: same, different, certificate and ASN changes on real evidence edited
+pg_expect_exit 0 "diff of a file with itself: same" "$PG_BIN" diff base.json base.json
+pg_assert_eq "prints no change" "$(cat "$PG_TMP/out")" "portgate: 0 changes"
+pg_expect_exit 1 "diff of two runs: different" "$PG_BIN" diff base.json cur.json
+pg_assert_eq "diff lines" "$(grep -c '^port-newly-\|^finding-' "$PG_TMP/out")" "4"
+python3 - base.json cur.json <<'PY'
+import json, sys
+for name, sha, asn, addr in ((sys.argv[1], "aa" * 32, 64500, "127.0.0.1"),
+                             (sys.argv[2], "bb" * 32, 64501, "127.0.0.2")):
+    d = json.load(open(name))
+    a = d["assets"][0]
+    a["scan"]["ports"][0]["certificate"] = {"sha256": sha}
+    a["resolution"]["addresses"] = [addr]
+    a["findings"][0].setdefault("enrichment", {})["asn"] = {"asn": asn}
+    json.dump(d, open(name + ".edited", "w"))
+PY
+pg_expect_exit 1 "certificate, address and ASN changes" "$PG_BIN" diff --json base.json.edited cur.json.edited
+pg_assert_eq "as JSON" \
+	"$(pg_json "$PG_TMP/out" 'sorted((c["change"], c.get("before"), c.get("after")) for c in d if c["change"] in ("certificate-changed", "address-changed", "asn-changed"))')" \
+	"[[\"address-changed\", [\"127.0.0.1\"], [\"127.0.0.2\"]], [\"asn-changed\", [\"AS64500\"], [\"AS64501\"]], [\"certificate-changed\", \"$(printf 'aa%.0s' $(seq 32))\", \"$(printf 'bb%.0s' $(seq 32))\"]]"
+pg_expect_exit 2 "diff needs two files" "$PG_BIN" diff base.json
+pg_assert_eq "one message" "$(head -1 "$PG_TMP/err")" "portgate: diff: expected two evidence files, got 1"
+pg_expect_exit 2 "a missing file" "$PG_BIN" diff base.json nope.json
+pg_assert_grep "named" "portgate: diff: nope.json: unable to open nope.json" "$PG_TMP/err"
+pg_done
