@@ -224,11 +224,9 @@ static int check(const struct check_args *a, struct pg_config *cfg, struct run *
 		pg_drift_print(report, stdout);
 	}
 	fflush(stdout);
-	/* Notify after the evidence is safe on disk: undeliverable ones wait in the outbox. */
-	int waiting = pg_notify_report(r->host, report);
-	if (waiting > 0)
-		pg_warn("%d notification%s could not be delivered and wait in the outbox "
-			"('portgate outbox list')", waiting, waiting == 1 ? "" : "s");
+	/* Notify after the evidence is safe on disk: undeliverable ones wait in
+	 * the outbox, and the notify summary line says how many. */
+	pg_notify_report(r->host, report);
 	json_decref(report);
 	return code;
 }

@@ -6,6 +6,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -99,6 +101,109 @@ static void remove_legacy_temp(const char *dir, const char *name)
 	free(path);
 }
 
+/* ---- claims ------------------------------------------------------------
+ * A claim is an flock on <outbox>/.<id>.lock, held while an entry is read,
+ * delivered and then removed or rewritten. The kernel drops it when its
+ * holder dies, so a killed process leaves no stale claim behind. The lock
+ * file is unlinked only by a holder, after the entry is gone; a claimer that
+ * locked a file unlinked meanwhile (its inode is no longer the path's) tries
+ * again on the new one. */
+
+static char *lock_path(const char *state_dir, const char *id)
+{
+	return pg_xasprintf("%s/outbox/.%s.lock", state_dir, id);
+}
+
+static bool same_file(int fd, const char *path)
+{
+	struct stat a, b;
+
+	return fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_dev == b.st_dev &&
+	       a.st_ino == b.st_ino;
+}
+
+int pg_outbox_claim(const char *state_dir, const char *id)
+{
+	char *dir, *path;
+	int fd = -EAGAIN, rc;
+
+	if (!state_dir || !safe_id(id))
+		return -EINVAL;
+	dir = pg_xasprintf("%s/outbox", state_dir);
+	rc = pg_mkdir_p(dir);
+	free(dir);
+	if (rc)
+		return rc;
+	path = lock_path(state_dir, id);
+	for (int tries = 0; tries < 3; tries++) {
+		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (fd < 0) {
+			fd = -errno;
+			break;
+		}
+		if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+			rc = errno == EWOULDBLOCK ? -EAGAIN : -errno;
+			close(fd);
+			fd = rc;
+			break;
+		}
+		if (same_file(fd, path))
+			break;
+		close(fd); /* locked a lock file its holder had just removed */
+		fd = -EAGAIN;
+	}
+	free(path);
+	return fd;
+}
+
+void pg_outbox_release(const char *state_dir, const char *id, int fd, bool gone)
+{
+	if (fd < 0)
+		return;
+	if (gone) {
+		char *path = lock_path(state_dir, id);
+		unlink(path);
+		free(path);
+	}
+	close(fd);
+}
+
+json_t *pg_outbox_read(const char *state_dir, const char *id)
+{
+	char *path;
+	json_t *doc;
+
+	if (!state_dir || !safe_id(id))
+		return NULL;
+	path = pg_xasprintf("%s/outbox/%s.json", state_dir, id);
+	doc = json_load_file(path, 0, NULL);
+	free(path);
+	if (doc && !json_is_object(json_object_get(doc, "event"))) {
+		json_decref(doc);
+		doc = NULL;
+	}
+	return doc;
+}
+
+/* A lock file whose entry is gone and which nobody holds: a claimer was
+ * killed between removing the entry and its lock. */
+static void remove_orphan_lock(const char *state_dir, const char *dir, const char *name)
+{
+	size_t len = strlen(name);
+	char *id, *entry;
+	struct stat st;
+	int fd;
+
+	if (name[0] != '.' || len < 7 || strcmp(name + len - 5, ".lock"))
+		return;
+	id = pg_xstrndup(name + 1, len - 6);
+	entry = pg_xasprintf("%s/%s.json", dir, id);
+	if (stat(entry, &st) != 0 && errno == ENOENT && (fd = pg_outbox_claim(state_dir, id)) >= 0)
+		pg_outbox_release(state_dir, id, fd, stat(entry, &st) != 0);
+	free(entry);
+	free(id);
+}
+
 struct pg_outbox_entry *pg_outbox_load(const char *state_dir, size_t *n)
 {
 	struct pg_outbox_entry *e = NULL;
@@ -121,6 +226,7 @@ struct pg_outbox_entry *pg_outbox_load(const char *state_dir, size_t *n)
 
 		if (!is_entry_name(de->d_name)) {
 			remove_legacy_temp(dir, de->d_name);
+			remove_orphan_lock(state_dir, dir, de->d_name);
 			continue;
 		}
 		path = pg_xasprintf("%s/%s", dir, de->d_name);

@@ -4,12 +4,18 @@
  * first delivery attempt and removed only after the receiver accepted it, so
  * a crash (even SIGKILL mid-delivery) loses nothing; the idempotency key lets
  * the receiver drop the duplicate a crash after acceptance can cause.
+ * Whoever delivers, rewrites or removes an entry holds its claim first
+ * (pg_outbox_claim), so concurrent runs and flushes on one state dir never
+ * deliver one entry twice nor rewrite one another already removed.
  * File: {"id", "instance", "plugin", "createdAt", "attempts", "status"
- * ("pending" | "failed"), "lastError", "event"}. */
+ * ("pending" | "failed"), "lastError", "rounds", "nextAttemptAt", "event"}:
+ * rounds = runs whose delivery failed, nextAttemptAt = wall ms before which
+ * runs leave it alone (backoff across runs). */
 #ifndef PG_OUTBOX_H
 #define PG_OUTBOX_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 struct pg_outbox_entry {
@@ -25,6 +31,14 @@ int pg_outbox_remove(const char *state_dir, const char *id);
  * Unreadable files are reported and skipped. */
 struct pg_outbox_entry *pg_outbox_load(const char *state_dir, size_t *n);
 void pg_outbox_entries_free(struct pg_outbox_entry *e, size_t n);
+/* Claim entry id for this process: an fd >= 0 to pass to pg_outbox_release,
+ * -EAGAIN when another holds it, another -errno on error. A claim outlives
+ * no process: the kernel drops it when its holder dies. */
+int pg_outbox_claim(const char *state_dir, const char *id);
+/* Release a claim; gone: the entry was removed (its lock file goes too). */
+void pg_outbox_release(const char *state_dir, const char *id, int fd, bool gone);
+/* The entry as now on disk (new reference), NULL when gone or unreadable. */
+json_t *pg_outbox_read(const char *state_dir, const char *id);
 /* Count of entries with status pending or failed. */
 size_t pg_outbox_count(const char *state_dir);
 

@@ -107,7 +107,8 @@ void pg_plugin_read_sections(struct pg_plugin_host *h, const struct pg_config *c
 	static const char *const ek[] = { "on", "timeoutMs", "concurrency", NULL };
 	static const char *const nk[] = { "on", "retries", "backoffMs", "backoffMaxMs", "evidenceUrl",
 					  NULL };
-	static const char *const ok[] = { "maxAgeHours", NULL };
+	static const char *const ok[] = { "maxAgeHours", "backlogBudgetMs", "backoffMs",
+					  "backoffMaxMs", NULL };
 	const struct pg_node *n;
 
 	if (is_map(cfg->enrich, "enrich", file, diag) && cfg->enrich) {
@@ -136,6 +137,12 @@ void pg_plugin_read_sections(struct pg_plugin_host *h, const struct pg_config *c
 		check_keys(cfg->outbox, ok, "outbox", file, diag);
 		read_uint(cfg->outbox, "maxAgeHours", 0, 24 * 365, &h->outbox_max_age_h, "outbox",
 			  file, diag);
+		read_uint(cfg->outbox, "backlogBudgetMs", 0, 3600000, &h->outbox_budget_ms,
+			  "outbox", file, diag);
+		read_uint(cfg->outbox, "backoffMs", 0, 86400000, &h->outbox_backoff_ms, "outbox",
+			  file, diag);
+		read_uint(cfg->outbox, "backoffMaxMs", 0, 7 * 86400000u, &h->outbox_backoff_max_ms,
+			  "outbox", file, diag);
 	}
 }
 

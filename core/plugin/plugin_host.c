@@ -102,6 +102,9 @@ struct pg_plugin_host *pg_plugin_host_empty(void)
 	h->notify_backoff_ms = 500;
 	h->notify_backoff_max_ms = 30000;
 	h->outbox_max_age_h = 24 * 7;
+	h->outbox_budget_ms = 30000;
+	h->outbox_backoff_ms = 60000;
+	h->outbox_backoff_max_ms = 6 * 3600 * 1000;
 	h->dns_timeout_ms = 2000;
 	return h;
 }

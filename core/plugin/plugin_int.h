@@ -69,6 +69,8 @@ struct pg_plugin_host {
 	unsigned notify_retries, notify_backoff_ms, notify_backoff_max_ms;
 	unsigned outbox_max_age_h;
 	char *evidence_url;          /* owned: notify.evidenceUrl expanded, may be NULL */
+	unsigned outbox_budget_ms;   /* per run and instance, for entries of earlier runs */
+	unsigned outbox_backoff_ms, outbox_backoff_max_ms; /* across runs, per entry */
 	bool pending_flushed;        /* outbox delivered once at the start of this run */
 	pthread_mutex_t lock;
 };

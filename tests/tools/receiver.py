@@ -7,13 +7,17 @@ by Idempotency-Key (a repeated key is answered 200 but not delivered again).
 Accepted keys persist in --state so a restarted receiver still de-duplicates.
 --fail-first N answers 503 (Retry-After: 0) to the first N POSTs; --delay-ms
 holds the first POST that long *after* accepting it (a client killed meanwhile
-must redeliver, and the redelivery must be recognised as a duplicate).
+must redeliver, and the redelivery must be recognised as a duplicate);
+--delay-all-ms does that for every POST; --hang-ms holds every POST that long
+*before* deciding (a hanging receiver: nothing is accepted meanwhile).
 
 CMDB side (GET /assets/NAME): answers the record for NAME from --cmdb FILE
 (a JSON object NAME -> record) when "Authorization: Bearer <token>" matches
 the token in --token-env; 401 otherwise, 404 for unknown names.
 
-GET /stats returns {"requests", "posts", "deliveries", "duplicates", "keys"}.
+GET /stats returns {"requests", "posts", "deliveries", "duplicates", "keys",
+"accepted"}: accepted counts the POSTs answered 200 per Idempotency-Key
+(duplicates included), the deliveries a sender made of each notification.
 """
 import argparse
 import hashlib
@@ -27,7 +31,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import unquote
 
 LOCK = threading.Lock()
-STATE = {"requests": 0, "posts": 0, "deliveries": 0, "duplicates": 0, "keys": []}
+STATE = {"requests": 0, "posts": 0, "deliveries": 0, "duplicates": 0, "keys": [],
+         "accepted": {}}
 
 
 def load_state(path):
@@ -103,6 +108,8 @@ class Handler(BaseHTTPRequestHandler):
             want = "sha256=" + hmac.new(secret, raw, hashlib.sha256).hexdigest()
             sig_ok = hmac.compare_digest(want, self.headers.get("X-Hub-Signature-256", ""))
         entry = {"method": "POST", "path": self.path, "key": key, "sigOk": sig_ok, "n": n}
+        if opts.hang_ms:
+            time.sleep(opts.hang_ms / 1000.0)
         if n <= opts.fail_first:
             entry["answer"] = 503
             self.record(entry)
@@ -120,6 +127,8 @@ class Handler(BaseHTTPRequestHandler):
                 if key is not None:
                     STATE["keys"].append(key)
                 save_state(opts.state)
+            if key is not None:
+                STATE["accepted"][key] = STATE["accepted"].get(key, 0) + 1
         entry.update({"answer": 200, "duplicate": dup})
         try:
             entry["body"] = json.loads(raw)
@@ -128,6 +137,8 @@ class Handler(BaseHTTPRequestHandler):
         self.record(entry)
         if n == 1 + opts.fail_first and opts.delay_ms:
             time.sleep(opts.delay_ms / 1000.0)  # accepted, but the answer is late
+        elif opts.delay_all_ms:
+            time.sleep(opts.delay_all_ms / 1000.0)
         self.reply(200, {"ok": True, "duplicate": dup})
 
 
@@ -149,6 +160,8 @@ def main():
     ap.add_argument("--cmdb")
     ap.add_argument("--fail-first", type=int, default=0)
     ap.add_argument("--delay-ms", type=int, default=0)
+    ap.add_argument("--delay-all-ms", type=int, default=0)
+    ap.add_argument("--hang-ms", type=int, default=0)
     ap.add_argument("--max-seconds", type=int, default=300, help="exit after this long")
     opts = ap.parse_args()
     load_state(opts.state)

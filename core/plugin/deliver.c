@@ -1,0 +1,453 @@
+/* deliver.c - notification delivery: a lane (thread) per notifier instance,
+ * claims, retries with full jitter, the backlog budget, backoff across runs,
+ * call deadlines. */
+#include "config.h"
+#include "deliver.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "outbox.h"
+#include "util/log.h"
+
+/* A retry-after longer than this ends the attempts of this run: the outbox
+ * keeps the notification for the next one instead of blocking a CI job. */
+#define MAX_WAIT_MS (5 * 60 * 1000)
+/* Slack past a call's deadline before it is abandoned: the host's http
+ * helper stops at the deadline itself, so a well-behaved plugin returns. */
+#define GRACE_MS 250
+
+enum outcome { OUT_OK, OUT_RETRY, OUT_FAIL, OUT_SKIP, OUT_ABANDONED };
+
+struct drun;
+
+struct lane {
+	struct drun *r;
+	struct pg_plugin_ctx *c;        /* borrowed */
+	struct pg_deliver_item **items; /* owned array, borrowed items (r->items) */
+	size_t n, cap, next;            /* next: first item not started (r->lock) */
+	uint64_t budget_end;            /* monotonic end of the backlog budget; 0 unset */
+	uint64_t call_deadline;         /* of the call in flight, 0 none (r->lock) */
+	unsigned call_ms;
+	bool down;                      /* a delivery of this run failed transiently */
+	bool done, abandoned;           /* r->lock */
+	struct pg_notify_tally t;       /* r->lock */
+};
+
+struct drun {
+	pthread_mutex_t lock;
+	pthread_cond_t cond; /* a lane finished or started a call */
+	struct pg_plugin_host *h;
+	struct pg_deliver_opts o;
+	struct pg_deliver_item *items; /* owned */
+	size_t nitems;
+	struct lane *lanes;            /* owned */
+	size_t nlanes;
+	int refs;                      /* main + live lane threads */
+};
+
+/* Last reference frees: an abandoned lane may outlive pg_deliver(). */
+static void run_unref_locked(struct drun *r)
+{
+	bool last = --r->refs == 0;
+
+	pthread_mutex_unlock(&r->lock);
+	if (!last)
+		return;
+	for (size_t i = 0; i < r->nitems; i++) {
+		free(r->items[i].id);
+		json_decref(r->items[i].doc);
+	}
+	for (size_t i = 0; i < r->nlanes; i++)
+		free(r->lanes[i].items);
+	free(r->items);
+	free(r->lanes);
+	pthread_cond_destroy(&r->cond);
+	pthread_mutex_destroy(&r->lock);
+	free(r);
+}
+
+static void count(struct lane *l, int *field)
+{
+	pthread_mutex_lock(&l->r->lock);
+	(*field)++;
+	pthread_mutex_unlock(&l->r->lock);
+}
+
+static void sleep_ms(uint64_t ms)
+{
+	struct timespec ts = { .tv_sec = (time_t)(ms / 1000), .tv_nsec = (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+static uint64_t random_u64(void)
+{
+	uint64_t r = 0;
+
+	if (getrandom(&r, sizeof(r), 0) != (ssize_t)sizeof(r))
+		r = pg_now_ms() * 2654435761u;
+	return r;
+}
+
+/* min(cap, base * 2^n) without overflow. */
+static uint64_t exp_ms(uint64_t base, uint64_t cap, unsigned n)
+{
+	for (unsigned i = 0; i < n && base < cap; i++)
+		base *= 2;
+	return base > cap ? cap : base;
+}
+
+/* Within a run, full jitter: random(0, min(cap, base * 2^attempt)). */
+static uint64_t backoff_ms(const struct pg_plugin_host *h, unsigned attempt)
+{
+	uint64_t ceil = exp_ms(h->notify_backoff_ms, h->notify_backoff_max_ms, attempt);
+
+	return ceil ? random_u64() % (ceil + 1) : 0;
+}
+
+/* ---- one call ---------------------------------------------------------- */
+
+/* The one place a notify callback runs. Returns OUT_ABANDONED when the main
+ * thread gave up on the call meanwhile: the caller then touches nothing. */
+static enum outcome lane_call(struct lane *l, const json_t *event, const char *key,
+			      unsigned timeout_ms, long *retry_after, char *err, size_t errlen)
+{
+	struct pg_plugin_ctx *c = l->c;
+	struct pg_call call;
+	bool abandoned;
+	int rc;
+
+	*retry_after = -1;
+	pthread_mutex_lock(&l->r->lock);
+	l->call_ms = timeout_ms;
+	l->call_deadline = pg_now_ms() + timeout_ms;
+	pthread_cond_broadcast(&l->r->cond); /* main learns the deadline */
+	pthread_mutex_unlock(&l->r->lock);
+	pg_plugin_busy_add(c, 1);
+	pg_plugin_call_enter(c);
+	pg_call_begin(&call, timeout_ms);
+	rc = c->mod->desc.notify(c->state, event, key, retry_after);
+	pg_call_end();
+	pg_plugin_call_leave(c);
+	pg_plugin_busy_add(c, -1);
+	pthread_mutex_lock(&l->r->lock);
+	l->call_deadline = 0;
+	abandoned = l->abandoned;
+	pthread_mutex_unlock(&l->r->lock);
+	if (abandoned)
+		return OUT_ABANDONED;
+	pg_strlcpy(err, call.err[0] ? call.err : (rc == PG_PLUGIN_OK ? "" : "notifier failed"),
+		   errlen);
+	return rc == PG_PLUGIN_OK ? OUT_OK : rc == PG_PLUGIN_RETRY ? OUT_RETRY : OUT_FAIL;
+}
+
+/* Up to tries attempts; *retry_after: the receiver's last wish (-1 none). */
+static enum outcome attempt(struct lane *l, json_t *doc, unsigned tries, unsigned timeout_ms,
+			    long *retry_after, char *err, size_t errlen)
+{
+	const struct pg_plugin_host *h = l->r->h;
+	const json_t *event = json_object_get(doc, "event");
+	const char *key = json_string_value(json_object_get(doc, "id"));
+	json_int_t attempts = json_integer_value(json_object_get(doc, "attempts"));
+	enum outcome rc = OUT_FAIL;
+
+	for (unsigned a = 0; a < tries; a++) {
+		uint64_t wait;
+
+		json_object_set_new(doc, "attempts", json_integer(++attempts));
+		rc = lane_call(l, event, key, timeout_ms, retry_after, err, errlen);
+		if (rc != OUT_RETRY || a + 1 == tries)
+			break;
+		wait = *retry_after >= 0 ? (uint64_t)*retry_after : backoff_ms(h, a);
+		if (wait > MAX_WAIT_MS) {
+			pg_info("[%s] receiver asks to wait %llu ms: keeping it for later",
+				l->c->name, (unsigned long long)wait);
+			break;
+		}
+		pg_info("[%s] delivery failed (%s); retry %u in %llu ms", l->c->name, err, a + 1,
+			(unsigned long long)wait);
+		sleep_ms(wait);
+	}
+	return rc;
+}
+
+/* ---- one entry ------------------------------------------------------- */
+
+static bool too_old(const struct pg_plugin_host *h, const json_t *doc)
+{
+	json_int_t created = json_integer_value(json_object_get(doc, "createdAt"));
+
+	return h->outbox_max_age_h &&
+	       pg_wall_ms() > (uint64_t)created + (uint64_t)h->outbox_max_age_h * 3600 * 1000;
+}
+
+/* Why a waiting entry is not tried now (NULL: try it). Sets *ms: the
+ * call timeout, clamped to the backlog budget. */
+static const char *hold_back(struct lane *l, const struct pg_deliver_item *it, const json_t *doc,
+			     unsigned *ms)
+{
+	const struct pg_plugin_host *h = l->r->h;
+	json_int_t next = json_integer_value(json_object_get(doc, "nextAttemptAt"));
+	uint64_t now;
+
+	*ms = l->c->timeout_ms;
+	/* Held back, it stays in the outbox; without a state dir it would be lost. */
+	if (l->down && it->stored)
+		return "receiver down in this run";
+	if (it->own || l->r->o.operator)
+		return NULL;
+	if (next > 0 && (uint64_t)next > pg_wall_ms())
+		return "next attempt later";
+	now = pg_now_ms();
+	if (!l->budget_end)
+		l->budget_end = now + h->outbox_budget_ms;
+	if (now >= l->budget_end)
+		return "backlog budget spent";
+	if (l->budget_end - now < *ms)
+		*ms = (unsigned)(l->budget_end - now);
+	return NULL;
+}
+
+/* A failed round: when runs may try it again (backoff across runs). */
+static void reschedule(const struct pg_plugin_host *h, json_t *doc, long retry_after)
+{
+	json_int_t rounds = json_integer_value(json_object_get(doc, "rounds")) + 1;
+	uint64_t wait = exp_ms(h->outbox_backoff_ms, h->outbox_backoff_max_ms,
+			       (unsigned)(rounds - 1));
+
+	if (retry_after > 0 && (uint64_t)retry_after > wait)
+		wait = (uint64_t)retry_after;
+	json_object_set_new(doc, "rounds", json_integer(rounds));
+	json_object_set_new(doc, "nextAttemptAt", json_integer((json_int_t)(pg_wall_ms() + wait)));
+}
+
+/* Record the outcome (the claim is held): remove, or rewrite as waiting. */
+static bool settle(struct lane *l, const char *sd, json_t *doc, enum outcome rc, long ra,
+		   const char *err)
+{
+	const struct pg_plugin_host *h = l->r->h;
+	const char *id = json_string_value(json_object_get(doc, "id"));
+
+	if (rc == OUT_OK) {
+		if (sd && pg_outbox_remove(sd, id) != 0)
+			pg_warn("outbox: delivered %s but could not remove it", id);
+		pg_info("[%s] delivered %s", l->c->name, id);
+		count(l, &l->t.delivered);
+		return true;
+	}
+	if (rc == OUT_RETRY) {
+		l->down = true;
+		reschedule(h, doc, ra);
+	}
+	json_object_set_new(doc, "status", json_string(rc == OUT_FAIL ? "failed" : "pending"));
+	json_object_set_new(doc, "lastError", json_string(err));
+	pg_warn("[%s] notification %s not delivered (%s): %s", l->c->name, id,
+		rc == OUT_FAIL ? "rejected" : "kept in the outbox", err);
+	if (sd && pg_outbox_write(sd, doc) != 0)
+		pg_error("outbox: cannot update %s", id);
+	count(l, &l->t.kept);
+	return false;
+}
+
+/* Skip, try or drop one claimed entry. Returns true when the entry is gone. */
+static bool process(struct lane *l, const struct pg_deliver_item *it, const char *sd, json_t *doc)
+{
+	const struct pg_plugin_host *h = l->r->h;
+	const char *st = json_string_value(json_object_get(doc, "status"));
+	const char *why;
+	char err[512] = "";
+	unsigned ms, tries;
+	long ra = -1;
+	enum outcome rc;
+
+	if (!it->own && too_old(h, doc)) {
+		pg_warn("outbox: dropping %s for %s: older than %u hours", it->id, l->c->name,
+			h->outbox_max_age_h);
+		pg_outbox_remove(sd, it->id);
+		return true;
+	}
+	if (st && !strcmp(st, "failed") && !l->r->o.include_failed)
+		return false;
+	if ((why = hold_back(l, it, doc, &ms))) {
+		pg_info("[%s] %s waits: %s", l->c->name, it->id, why);
+		count(l, &l->t.deferred);
+		return false;
+	}
+	/* A run tries a waiting entry once (its backoff is across runs); its
+	 * own notifications and an operator's flush get the retries. */
+	tries = it->own || l->r->o.operator ? h->notify_retries + 1 : 1;
+	rc = attempt(l, doc, tries, ms, &ra, err, sizeof(err));
+	if (rc == OUT_ABANDONED)
+		return false; /* the entry stays as it was; main said so */
+	return settle(l, sd, doc, rc, ra, err);
+}
+
+static void do_item(struct lane *l, const struct pg_deliver_item *it)
+{
+	const char *sd = it->stored ? l->r->h->state_dir : NULL;
+	json_t *doc;
+	bool gone;
+	int fd = -1;
+
+	if (sd) {
+		fd = pg_outbox_claim(sd, it->id);
+		if (fd == -EAGAIN) {
+			pg_info("[%s] %s is being delivered by another process", l->c->name, it->id);
+			return;
+		}
+		if (fd < 0) {
+			pg_warn("outbox: cannot claim %s: %s", it->id, strerror(-fd));
+			count(l, &l->t.deferred);
+			return;
+		}
+		doc = pg_outbox_read(sd, it->id);
+		if (!doc) { /* delivered (and removed) by another process meanwhile */
+			pg_outbox_release(sd, it->id, fd, true);
+			return;
+		}
+	} else {
+		doc = json_deep_copy(it->doc);
+	}
+	gone = process(l, it, sd, doc);
+	json_decref(doc);
+	if (sd)
+		pg_outbox_release(sd, it->id, fd, gone);
+}
+
+/* ---- lanes --------------------------------------------------------- */
+
+static void *lane_main(void *arg)
+{
+	struct lane *l = arg;
+	struct drun *r = l->r;
+
+	for (;;) {
+		const struct pg_deliver_item *it = NULL;
+
+		pthread_mutex_lock(&r->lock);
+		if (!l->abandoned && l->next < l->n)
+			it = l->items[l->next++];
+		pthread_mutex_unlock(&r->lock);
+		if (!it)
+			break;
+		do_item(l, it);
+	}
+	pthread_mutex_lock(&r->lock);
+	l->done = true;
+	pthread_cond_broadcast(&r->cond);
+	run_unref_locked(r);
+	return NULL;
+}
+
+static bool spawn_lane(struct lane *l)
+{
+	pthread_attr_t attr;
+	pthread_t t;
+	bool ok;
+
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	ok = pthread_create(&t, &attr, lane_main, l) == 0;
+	pthread_attr_destroy(&attr);
+	return ok;
+}
+
+static struct lane *lane_of(struct drun *r, struct pg_plugin_ctx *c)
+{
+	for (size_t i = 0; i < r->nlanes; i++)
+		if (r->lanes[i].c == c)
+			return &r->lanes[i];
+	r->lanes[r->nlanes] = (struct lane){ .r = r, .c = c };
+	return &r->lanes[r->nlanes++];
+}
+
+static void abandon(struct lane *l)
+{
+	l->abandoned = true;
+	l->t.timed_out++;
+	l->t.deferred += (int)(l->n - l->next);
+	pg_warn("[%s] notify call timed out after %u ms: the notification stays in the outbox%s",
+		l->c->name, l->call_ms, l->next < l->n ? ", with the rest for this instance" : "");
+}
+
+/* Wait for every lane: done, or abandoned past its call's deadline. */
+static void wait_lanes(struct drun *r)
+{
+	pthread_mutex_lock(&r->lock);
+	for (;;) {
+		uint64_t now = pg_now_ms(), wake = now + 1000;
+		struct timespec ts;
+		bool open = false;
+
+		for (size_t i = 0; i < r->nlanes; i++) {
+			struct lane *l = &r->lanes[i];
+
+			if (l->done || l->abandoned)
+				continue;
+			if (l->call_deadline && now >= l->call_deadline + GRACE_MS) {
+				abandon(l);
+				continue;
+			}
+			open = true;
+			if (l->call_deadline && l->call_deadline + GRACE_MS < wake)
+				wake = l->call_deadline + GRACE_MS;
+		}
+		if (!open)
+			break;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		wake -= now;
+		ts.tv_sec += (time_t)(wake / 1000);
+		ts.tv_nsec += (long)(wake % 1000) * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&r->cond, &r->lock, &ts);
+	}
+	for (size_t i = 0; i < r->nlanes; i++)
+		r->lanes[i].done = true; /* abandoned ones too: main reads no more */
+}
+
+static void sum(struct pg_notify_tally *t, const struct pg_notify_tally *a)
+{
+	t->delivered += a->delivered;
+	t->kept += a->kept;
+	t->deferred += a->deferred;
+	t->timed_out += a->timed_out;
+}
+
+void pg_deliver(struct pg_plugin_host *h, struct pg_deliver_item *items, size_t n,
+		const struct pg_deliver_opts *o, struct pg_notify_tally *t)
+{
+	struct drun *r = pg_xcalloc(1, sizeof(*r));
+
+	pthread_mutex_init(&r->lock, NULL);
+	pthread_cond_init(&r->cond, NULL);
+	r->h = h;
+	r->o = *o;
+	r->items = pg_xcalloc(n + 1, sizeof(*items));
+	memcpy(r->items, items, n * sizeof(*items));
+	r->nitems = n;
+	r->lanes = pg_xcalloc(n + 1, sizeof(*r->lanes));
+	for (size_t i = 0; i < n; i++) {
+		struct lane *l = lane_of(r, items[i].c);
+		pg_grow(&l->items, &l->cap, l->n + 1, sizeof(*l->items));
+		l->items[l->n++] = &r->items[i];
+	}
+	r->refs = 1 + (int)r->nlanes; /* each lane drops its own when done */
+	for (size_t i = 0; i < r->nlanes; i++) {
+		if (!spawn_lane(&r->lanes[i])) {
+			pg_warn("[%s] no thread for delivery: delivering inline", r->lanes[i].c->name);
+			lane_main(&r->lanes[i]);
+		}
+	}
+	wait_lanes(r);
+	for (size_t i = 0; i < r->nlanes; i++)
+		sum(t, &r->lanes[i].t);
+	run_unref_locked(r);
+}

@@ -1,0 +1,44 @@
+/* deliver.h - deliver outbox entries through notifier instances.
+ *
+ * One lane (a thread) per notifier instance, so a slow receiver holds only
+ * its own instance. Each entry is claimed (outbox.h) before it is read and
+ * delivered, so concurrent runs and flushes never deliver one twice. A call
+ * past its deadline (timeoutMs) is abandoned: the entry stays in the outbox
+ * and the lane's remaining entries wait for a later run.
+ *
+ * The call runs on the lane's thread; a worker-process primitive can take
+ * its place in lane_call() without changing anything else. */
+#ifndef PG_DELIVER_H
+#define PG_DELIVER_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "plugin_int.h"
+
+struct pg_deliver_item {
+	struct pg_plugin_ctx *c; /* borrowed: the instance it is for */
+	char *id;                /* owned */
+	json_t *doc;             /* owned: used when not stored (no state dir) */
+	bool stored;             /* in the outbox: claim it, read it from disk */
+	bool own;                /* this run's: due now, full retries, outside the budget */
+};
+
+struct pg_deliver_opts {
+	bool operator;       /* `outbox flush`: ignore nextAttemptAt and the budget */
+	bool include_failed; /* also entries a receiver rejected */
+};
+
+struct pg_notify_tally {
+	int delivered; /* accepted by the receiver */
+	int kept;      /* tried, still waiting */
+	int deferred;  /* not tried: not due, budget spent, receiver down, timed out */
+	int timed_out; /* calls abandoned at their deadline */
+};
+
+/* Deliver items (each lane in the order given); takes ownership of the
+ * items' contents (not of the array). Adds to *t. */
+void pg_deliver(struct pg_plugin_host *h, struct pg_deliver_item *items, size_t n,
+		const struct pg_deliver_opts *o, struct pg_notify_tally *t);
+
+#endif
