@@ -1,0 +1,324 @@
+/* siem.c - notifier: one SIEM event per finding, as syslog (RFC 5424 over
+ * UDP, TCP with RFC 6587 octet counting, or TLS per RFC 5425) carrying CEF,
+ * ECS JSON or plain RFC 5424 structured data, or to Splunk's HTTP Event
+ * Collector in batches. Sockets are our own, every wait bounded by the host's
+ * call deadline (time_left_ms); HEC goes through host->http. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <portgate/plugin.h>
+
+#include "siem_format.h"
+#include "siem_net.h"
+
+#define SIEM_VERSION "1.0.0"
+#define DEFAULT_BUDGET_MS 30000
+
+struct siem {
+	struct pg_plugin_ctx *ctx;
+	const struct pg_host_api *host;
+	enum siem_transport transport;
+	enum siem_format format;
+	const char *host_name, *ca_file, *server_name, *hec_url, *token, *index, *sourcetype;
+	char port[8];
+	char hostname[256];
+	int facility;
+	long batch;
+	char *hec_endpoint; /* owned */
+};
+
+static const struct pg_plugin_option siem_options[] = {
+	{ "transport", PG_OPT_STRING, "udp", 0, "udp, tcp, tls (syslog) or hec (Splunk HTTP Event Collector)" },
+	{ "format", PG_OPT_STRING, "cef", 0, "syslog payload: cef, ecs (Elastic Common Schema JSON) or rfc5424 (structured data only)" },
+	{ "host", PG_OPT_STRING, NULL, 0, "syslog collector host (udp/tcp/tls)" },
+	{ "port", PG_OPT_INT, NULL, 0, "collector port (default 514, 6514 for tls)" },
+	{ "caFile", PG_OPT_STRING, NULL, 0, "tls: CA bundle to verify the collector (default: system store)" },
+	{ "serverName", PG_OPT_STRING, NULL, 0, "tls: name the certificate must match (default: host)" },
+	{ "facility", PG_OPT_INT, "10", 0, "syslog facility 0..23 (10: security/authorization)" },
+	{ "url", PG_OPT_STRING, NULL, 0, "hec: collector base URL, e.g. https://splunk.internal:8088" },
+	{ "tokenEnv", PG_OPT_SECRET_ENV, NULL, 0, "hec: environment variable holding the HEC token" },
+	{ "index", PG_OPT_STRING, NULL, 0, "hec: Splunk index (default: the token's)" },
+	{ "sourcetype", PG_OPT_STRING, "_json", 0, "hec: sourcetype" },
+	{ "batchSize", PG_OPT_INT, "100", 0, "hec: events per request (1..1000)" },
+	{ NULL, 0, NULL, 0, NULL },
+};
+
+static int parse_transport(const char *s)
+{
+	static const char *const n[] = { "udp", "tcp", "tls", "hec" };
+
+	for (int i = 0; i < 4; i++)
+		if (s && !strcmp(s, n[i]))
+			return i;
+	return -1;
+}
+
+static int parse_format(const char *s)
+{
+	static const char *const n[] = { "cef", "ecs", "rfc5424" };
+
+	for (int i = 0; i < 3; i++)
+		if (s && !strcmp(s, n[i]))
+			return i;
+	return -1;
+}
+
+static void siem_destroy(void *state)
+{
+	struct siem *s = state;
+
+	if (s)
+		free(s->hec_endpoint);
+	free(s);
+}
+
+static int setup_syslog(struct siem *s)
+{
+	const struct pg_host_api *h = s->host;
+	int64_t port = h->opt_int(s->ctx, "port");
+
+	s->host_name = h->opt_string(s->ctx, "host");
+	if (!s->host_name || !*s->host_name) {
+		h->error(s->ctx, "transport %s needs host", s->transport == ST_TLS ? "tls" : "udp/tcp");
+		return -1;
+	}
+	if (port == 0)
+		port = s->transport == ST_TLS ? 6514 : 514;
+	if (port < 1 || port > 65535) {
+		h->error(s->ctx, "port must be 1..65535");
+		return -1;
+	}
+	snprintf(s->port, sizeof(s->port), "%d", (int)port);
+	s->facility = (int)h->opt_int(s->ctx, "facility");
+	if (s->facility < 0 || s->facility > 23) {
+		h->error(s->ctx, "facility must be 0..23");
+		return -1;
+	}
+	s->ca_file = h->opt_string(s->ctx, "caFile");
+	s->server_name = h->opt_string(s->ctx, "serverName");
+	return 0;
+}
+
+static int setup_hec(struct siem *s)
+{
+	const struct pg_host_api *h = s->host;
+	const char *url = h->opt_string(s->ctx, "url");
+	size_t n;
+
+	if (!url || (strncmp(url, "http://", 7) && strncmp(url, "https://", 8))) {
+		h->error(s->ctx, "transport hec needs url (http:// or https://)");
+		return -1;
+	}
+	s->token = h->secret(s->ctx, "tokenEnv");
+	if (!s->token || !*s->token || strpbrk(s->token, "\r\n")) {
+		h->error(s->ctx, "transport hec needs tokenEnv naming a set variable");
+		return -1;
+	}
+	s->batch = (long)h->opt_int(s->ctx, "batchSize");
+	if (s->batch < 1 || s->batch > 1000) {
+		h->error(s->ctx, "batchSize must be 1..1000");
+		return -1;
+	}
+	n = strlen(url);
+	while (n > 0 && url[n - 1] == '/')
+		n--;
+	s->hec_endpoint = malloc(n + sizeof("/services/collector/event"));
+	if (!s->hec_endpoint)
+		return -1;
+	memcpy(s->hec_endpoint, url, n);
+	memcpy(s->hec_endpoint + n, "/services/collector/event", sizeof("/services/collector/event"));
+	s->index = h->opt_string(s->ctx, "index");
+	s->sourcetype = h->opt_string(s->ctx, "sourcetype");
+	return 0;
+}
+
+static int siem_create(struct pg_plugin_ctx *ctx, const struct pg_host_api *host, void **state)
+{
+	struct siem *s = calloc(1, sizeof(*s));
+	int t = parse_transport(host->opt_string(ctx, "transport"));
+	int f = parse_format(host->opt_string(ctx, "format"));
+
+	if (!s)
+		return PG_PLUGIN_FAIL;
+	s->ctx = ctx;
+	s->host = host;
+	if (t < 0 || f < 0) {
+		host->error(ctx, t < 0 ? "transport must be udp, tcp, tls or hec"
+				       : "format must be cef, ecs or rfc5424");
+		free(s);
+		return PG_PLUGIN_FAIL;
+	}
+	s->transport = (enum siem_transport)t;
+	s->format = (enum siem_format)f;
+	if (gethostname(s->hostname, sizeof(s->hostname)) != 0 || !s->hostname[0] ||
+	    strpbrk(s->hostname, " \t"))
+		snprintf(s->hostname, sizeof(s->hostname), "-");
+	if ((s->transport == ST_HEC ? setup_hec(s) : setup_syslog(s)) != 0) {
+		siem_destroy(s);
+		return PG_PLUGIN_FAIL;
+	}
+	*state = s;
+	return PG_PLUGIN_OK;
+}
+
+static long long wall_ms(void)
+{
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	return (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+static long long deadline(const struct siem *s)
+{
+	long left = PG_HOST_HAS(s->host, time_left_ms) ? s->host->time_left_ms(s->ctx)
+						       : DEFAULT_BUDGET_MS;
+	/* keep a little back so we return before the host gives up on the call */
+	if (left > 200)
+		left -= 100;
+	return siem_mono_ms() + (left > 0 ? left : 0);
+}
+
+static json_t *event_findings(const json_t *event)
+{
+	json_t *one = json_object_get(event, "finding");
+
+	return json_is_object(one) ? json_pack("[O]", one)
+				   : json_incref(json_object_get(event, "findings"));
+}
+
+static int send_syslog(struct siem *s, const json_t *findings, const struct siem_meta *m)
+{
+	char err[300];
+	long long dl = deadline(s);
+	struct siem_conn *c = siem_connect(s->transport, s->host_name, s->port, s->ca_file,
+					   s->server_name, dl, err, sizeof(err));
+	size_t i;
+	json_t *f;
+
+	if (!c) {
+		s->host->error(s->ctx, "%s", err);
+		return PG_PLUGIN_RETRY;
+	}
+	json_array_foreach(findings, i, f) {
+		struct sbuf b = { 0 };
+		int rc;
+		siem_syslog(&b, s->format, f, m);
+		rc = b.oom ? -1 : siem_send(c, b.data, b.len, dl, err, sizeof(err));
+		sb_free(&b);
+		if (rc != 0) {
+			s->host->error(s->ctx, "event %zu of %zu: %s", i + 1, json_array_size(findings),
+				       b.oom ? "out of memory" : err);
+			siem_close(c, dl);
+			return PG_PLUGIN_RETRY;
+		}
+	}
+	siem_close(c, dl);
+	return PG_PLUGIN_OK;
+}
+
+/* One HEC event object: {"time", "host", "source", "sourcetype", "index", "event": ECS}. */
+static void hec_event(struct sbuf *b, const struct siem *s, const json_t *f,
+		      const struct siem_meta *m)
+{
+	json_t *o = json_pack("{s:f, s:s, s:s, s:s, s:o}", "time", (double)m->now_ms / 1000.0,
+			      "host", s->hostname, "source", "portgate", "sourcetype",
+			      s->sourcetype ? s->sourcetype : "_json", "event", siem_ecs_new(f, m));
+	char *txt;
+
+	if (s->index)
+		json_object_set_new(o, "index", json_string(s->index));
+	txt = json_dumps(o, JSON_COMPACT);
+	if (txt)
+		sb_add(b, txt);
+	else
+		b->oom = 1;
+	free(txt);
+	json_decref(o);
+}
+
+static int hec_post(struct siem *s, const struct sbuf *body, const char *key, long *retry_after)
+{
+	char auth[1100], idem[128];
+	const char *headers[] = { "Content-Type: application/json", auth, idem, NULL };
+	struct pg_http_request req = { .struct_size = sizeof(req) };
+	struct pg_http_response resp;
+	int rc;
+
+	snprintf(auth, sizeof(auth), "Authorization: Splunk %s", s->token);
+	snprintf(idem, sizeof(idem), "X-Portgate-Delivery: %s", key);
+	req.method = "POST";
+	req.url = s->hec_endpoint;
+	req.headers = headers;
+	req.body = body->data;
+	req.body_len = body->len;
+	rc = s->host->http(s->ctx, &req, &resp);
+	memset(auth, 0, sizeof(auth));
+	if (rc != 0) {
+		s->host->error(s->ctx, "HEC: no response: %s", resp.error);
+		rc = PG_PLUGIN_RETRY;
+	} else if (resp.status == 200) {
+		rc = PG_PLUGIN_OK;
+	} else {
+		s->host->error(s->ctx, "HEC answered HTTP %ld: %.200s", resp.status,
+			       resp.body ? resp.body : "");
+		rc = resp.status == 429 || resp.status >= 500 ? PG_PLUGIN_RETRY : PG_PLUGIN_FAIL;
+		if (rc == PG_PLUGIN_RETRY)
+			*retry_after = resp.retry_after_ms;
+	}
+	s->host->http_response_clear(&resp);
+	return rc;
+}
+
+/* Batches of batchSize events, concatenated as HEC expects (not a JSON array). */
+static int send_hec(struct siem *s, const json_t *findings, const struct siem_meta *m,
+		    long *retry_after)
+{
+	size_t n = json_array_size(findings);
+
+	for (size_t i = 0; i < n; i += (size_t)s->batch) {
+		struct sbuf b = { 0 };
+		int rc;
+		for (size_t k = i; k < n && k < i + (size_t)s->batch; k++)
+			hec_event(&b, s, json_array_get(findings, k), m);
+		rc = b.oom ? PG_PLUGIN_RETRY : hec_post(s, &b, m->key, retry_after);
+		sb_free(&b);
+		if (rc != PG_PLUGIN_OK)
+			return rc;
+	}
+	return PG_PLUGIN_OK;
+}
+
+static int siem_notify(void *state, const json_t *event, const char *key, long *retry_after_ms)
+{
+	struct siem *s = state;
+	struct siem_meta m = { .key = key, .hostname = s->hostname, .app = "portgate",
+			       .version = SIEM_VERSION, .facility = s->facility,
+			       .now_ms = wall_ms() };
+	json_t *findings = event_findings(event);
+	int rc = s->transport == ST_HEC ? send_hec(s, findings, &m, retry_after_ms)
+					: send_syslog(s, findings, &m);
+
+	json_decref(findings);
+	return rc;
+}
+
+static struct pg_plugin siem_plugin = {
+	.kind = PG_PLUGIN_NOTIFIER,
+	.name = "siem",
+	.version = SIEM_VERSION,
+	.description = "one event per finding to a SIEM: syslog (UDP/TCP/TLS; CEF, ECS or RFC 5424) "
+		       "or Splunk HEC",
+	.options = siem_options,
+	.thread_model = PG_THREAD_PARALLEL,
+	.timeout_ms = 30000,
+	.create = siem_create,
+	.destroy = siem_destroy,
+	.notify = siem_notify,
+	.notify_mode = PG_NOTIFY_PER_REPORT, /* one connection / few requests for many findings */
+};
+
+PORTGATE_PLUGIN(siem_plugin)

@@ -1,0 +1,350 @@
+/* siem_format.c - CEF, ECS and RFC 5424 renderings of a finding. */
+#include "siem_format.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PEN_SD_ID "portgate@32473" /* 32473: the documentation enterprise number (RFC 5612) */
+
+void sb_addn(struct sbuf *b, const char *s, size_t n)
+{
+	if (b->oom)
+		return;
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 256;
+		char *d;
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		d = realloc(b->data, cap);
+		if (!d) {
+			b->oom = 1;
+			return;
+		}
+		b->data = d;
+		b->cap = cap;
+	}
+	memcpy(b->data + b->len, s, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+}
+
+void sb_add(struct sbuf *b, const char *s)
+{
+	sb_addn(b, s, strlen(s));
+}
+
+void sb_free(struct sbuf *b)
+{
+	free(b->data);
+	memset(b, 0, sizeof(*b));
+}
+
+static const char *str(const json_t *o, const char *k)
+{
+	return json_string_value(json_object_get(o, k));
+}
+
+static const char *str_or(const json_t *o, const char *k, const char *def)
+{
+	const char *s = str(o, k);
+	return s ? s : def;
+}
+
+/* ---- escaping ------------------------------------------------------------ */
+
+void cef_header_escape(struct sbuf *b, const char *s)
+{
+	for (; s && *s; s++) {
+		if (*s == '\\' || *s == '|') {
+			sb_addn(b, "\\", 1);
+			sb_addn(b, s, 1);
+		} else if ((unsigned char)*s < 0x20 || *s == 0x7f) {
+			sb_addn(b, " ", 1);
+		} else {
+			sb_addn(b, s, 1);
+		}
+	}
+}
+
+void cef_ext_escape(struct sbuf *b, const char *s)
+{
+	for (; s && *s; s++) {
+		if (*s == '\\' || *s == '=') {
+			sb_addn(b, "\\", 1);
+			sb_addn(b, s, 1);
+		} else if (*s == '\n') {
+			sb_add(b, "\\n");
+		} else if (*s == '\r') {
+			sb_add(b, "\\r");
+		} else if ((unsigned char)*s < 0x20 || *s == 0x7f) {
+			sb_addn(b, " ", 1);
+		} else {
+			sb_addn(b, s, 1);
+		}
+	}
+}
+
+void sd_value_escape(struct sbuf *b, const char *s)
+{
+	for (; s && *s; s++) {
+		if (*s == '"' || *s == '\\' || *s == ']') {
+			sb_addn(b, "\\", 1);
+			sb_addn(b, s, 1);
+		} else if ((unsigned char)*s < 0x20 || *s == 0x7f) {
+			sb_addn(b, " ", 1); /* line-based collectors would split the event */
+		} else {
+			sb_addn(b, s, 1);
+		}
+	}
+}
+
+/* ---- shared values ---------------------------------------------------------- */
+
+static const char *msg_title(const json_t *f)
+{
+	return str_or(json_object_get(f, "message"), "title", str_or(f, "reason", ""));
+}
+
+static const char *ctx_str(const json_t *f, const char *k)
+{
+	return str(json_object_get(f, "assetContext"), k);
+}
+
+static const char *banner_of(const json_t *f)
+{
+	return str(json_object_get(f, "evidence"), "banner");
+}
+
+/* The first enrichment reporting an AS number (the network enrichers' shape). */
+static const json_t *as_info(const json_t *f)
+{
+	const char *k;
+	json_t *e;
+
+	json_object_foreach(json_object_get(f, "enrichment"), k, e) {
+		if (json_is_integer(json_object_get(e, "asn")))
+			return e;
+	}
+	return NULL;
+}
+
+static int cef_severity(const char *sev)
+{
+	static const struct { const char *n; int v; } map[] = {
+		{ "info", 1 }, { "low", 3 }, { "medium", 5 }, { "high", 8 }, { "critical", 10 } };
+
+	for (size_t i = 0; sev && i < sizeof(map) / sizeof(map[0]); i++)
+		if (!strcmp(map[i].n, sev))
+			return map[i].v;
+	return 5;
+}
+
+/* syslog severity: critical 2 crit, high 3 err, medium 4 warning, low 5 notice, info 6 */
+static int syslog_severity(const char *sev)
+{
+	int c = cef_severity(sev);
+	return c >= 10 ? 2 : c >= 8 ? 3 : c >= 5 ? 4 : c >= 3 ? 5 : 6;
+}
+
+static void iso_ms(long long ms, char out[32])
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	snprintf(out, 32, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", (tm.tm_year + 1900) % 10000,
+		 (tm.tm_mon + 1) % 100,
+		 tm.tm_mday % 100, tm.tm_hour % 100, tm.tm_min % 100, tm.tm_sec % 100,
+		 (int)(ms % 1000));
+}
+
+/* ---- CEF -------------------------------------------------------------------- */
+
+static void cef_kv(struct sbuf *b, const char *k, const char *v)
+{
+	if (!v || !*v)
+		return;
+	sb_add(b, " ");
+	sb_add(b, k);
+	sb_add(b, "=");
+	cef_ext_escape(b, v);
+}
+
+static void cef_label(struct sbuf *b, int n, const char *label, const char *v)
+{
+	char k[16];
+
+	if (!v || !*v)
+		return;
+	snprintf(k, sizeof(k), "cs%dLabel", n);
+	cef_kv(b, k, label);
+	snprintf(k, sizeof(k), "cs%d", n);
+	cef_kv(b, k, v);
+}
+
+void siem_cef(struct sbuf *b, const json_t *f, const struct siem_meta *m)
+{
+	char num[64];
+	const char *ip = str(f, "ip");
+	json_int_t port = json_integer_value(json_object_get(f, "port"));
+
+	sb_add(b, "CEF:0|portgate|portgate|");
+	cef_header_escape(b, m->version);
+	sb_add(b, "|");
+	cef_header_escape(b, str_or(f, "rule", "unknown"));
+	sb_add(b, "|");
+	cef_header_escape(b, msg_title(f));
+	snprintf(num, sizeof(num), "|%d|", cef_severity(str(f, "severity")));
+	sb_add(b, num);
+	snprintf(num, sizeof(num), "rt=%lld", m->now_ms);
+	sb_add(b, num);
+	cef_kv(b, "dhost", str(f, "target"));
+	cef_kv(b, ip && strchr(ip, ':') ? "c6a1" : "dst", ip);
+	if (port > 0) {
+		snprintf(num, sizeof(num), "%lld", (long long)port);
+		cef_kv(b, "dpt", num);
+		cef_kv(b, "proto", !strcmp(str_or(f, "protocol", "tcp"), "udp") ? "UDP" : "TCP");
+	}
+	cef_kv(b, "act", str(f, "action"));
+	cef_kv(b, "externalId", str(f, "fingerprint"));
+	cef_kv(b, "msg", str(f, "reason"));
+	cef_label(b, 1, "fingerprint", str(f, "fingerprint"));
+	cef_label(b, 2, "asset", ctx_str(f, "name") ? ctx_str(f, "name") : str(f, "asset"));
+	cef_label(b, 3, "owner", ctx_str(f, "owner"));
+	cef_label(b, 4, "environment", ctx_str(f, "environment"));
+	cef_label(b, 5, "evidenceUrl", str(json_object_get(f, "message"), "evidenceUrl"));
+	cef_label(b, 6, "banner", banner_of(f));
+}
+
+/* ---- ECS -------------------------------------------------------------------- */
+
+static void set_str(json_t *o, const char *k, const char *v)
+{
+	if (v && *v)
+		json_object_set_new(o, k, json_string(v));
+}
+
+static json_t *ecs_destination(const json_t *f)
+{
+	json_t *d = json_object();
+	const json_t *as = as_info(f);
+	json_int_t port = json_integer_value(json_object_get(f, "port"));
+
+	set_str(d, "domain", str(f, "target"));
+	set_str(d, "ip", str(f, "ip"));
+	if (port > 0)
+		json_object_set_new(d, "port", json_integer(port));
+	if (as) {
+		json_t *a = json_pack("{s:O}", "number", json_object_get(as, "asn"));
+		const char *org = str(as, "asName") ? str(as, "asName") : str(as, "asOrganization");
+		if (org)
+			json_object_set_new(a, "organization", json_pack("{s:s}", "name", org));
+		json_object_set_new(d, "as", a);
+	}
+	return d;
+}
+
+json_t *siem_ecs_new(const json_t *f, const struct siem_meta *m)
+{
+	char ts[32], id[128];
+	const char *rule = str_or(f, "rule", "unknown");
+	int vuln = !strncmp(rule, "tls", 3) || !strncmp(rule, "cert", 4);
+	json_t *o, *labels = json_object(), *event;
+	const json_t *msg = json_object_get(f, "message");
+
+	iso_ms(m->now_ms, ts);
+	snprintf(id, sizeof(id), "%s-%s", m->key, str_or(f, "fingerprint", "?"));
+	event = json_pack("{s:s, s:[s], s:[s], s:s, s:s, s:i}", "kind", "alert", "category",
+			  vuln ? "vulnerability" : "network", "type", "info", "id", id, "action",
+			  str_or(f, "action", "?"), "severity", cef_severity(str(f, "severity")));
+	set_str(event, "reason", str(f, "reason"));
+	set_str(event, "url", str(msg, "evidenceUrl"));
+	set_str(labels, "fingerprint", str(f, "fingerprint"));
+	set_str(labels, "asset", ctx_str(f, "name") ? ctx_str(f, "name") : str(f, "asset"));
+	set_str(labels, "owner", ctx_str(f, "owner"));
+	set_str(labels, "environment", ctx_str(f, "environment"));
+	set_str(labels, "criticality", ctx_str(f, "criticality"));
+	set_str(labels, "banner", banner_of(f));
+	o = json_pack("{s:s, s:o, s:s, s:{s:s, s:s, s:s}, s:o, s:{s:s, s:s, s:s}, s:o}",
+		      "@timestamp", ts, "event", event, "message", str_or(msg, "text", msg_title(f)),
+		      "rule", "id", rule, "name", rule, "ruleset", "portgate",
+		      "destination", ecs_destination(f),
+		      "observer", "product", "portgate", "vendor", "portgate", "version", m->version,
+		      "labels", labels);
+	if (json_integer_value(json_object_get(f, "port")) > 0)
+		json_object_set_new(o, "network", json_pack("{s:s}", "transport",
+							    str_or(f, "protocol", "tcp")));
+	return o;
+}
+
+/* ---- RFC 5424 --------------------------------------------------------------- */
+
+static void sd_param(struct sbuf *b, const char *name, const char *v)
+{
+	if (!v)
+		return;
+	sb_add(b, " ");
+	sb_add(b, name);
+	sb_add(b, "=\"");
+	sd_value_escape(b, v);
+	sb_add(b, "\"");
+}
+
+/* MSGID: the rule id, printable ASCII, at most 32 characters (RFC 5424 6.2.7). */
+static void msgid(struct sbuf *b, const char *rule)
+{
+	size_t n = 0;
+
+	for (; rule && *rule && n < 32; rule++, n++)
+		sb_addn(b, *rule > 32 && *rule < 127 ? rule : "_", 1);
+	if (n == 0)
+		sb_add(b, "-");
+}
+
+void siem_syslog(struct sbuf *b, enum siem_format fmt, const json_t *f, const struct siem_meta *m)
+{
+	char head[128], ts[32], port[24];
+	json_int_t p = json_integer_value(json_object_get(f, "port"));
+
+	iso_ms(m->now_ms, ts);
+	snprintf(head, sizeof(head), "<%d>1 %s %s %s %d ",
+		 m->facility * 8 + syslog_severity(str(f, "severity")), ts, m->hostname, m->app,
+		 (int)getpid());
+	sb_add(b, head);
+	msgid(b, str(f, "rule"));
+	sb_add(b, " [" PEN_SD_ID);
+	sd_param(b, "fingerprint", str(f, "fingerprint"));
+	sd_param(b, "key", m->key);
+	sd_param(b, "action", str(f, "action"));
+	sd_param(b, "severity", str(f, "severity"));
+	sd_param(b, "asset", ctx_str(f, "name") ? ctx_str(f, "name") : str(f, "asset"));
+	sd_param(b, "target", str(f, "target"));
+	sd_param(b, "ip", str(f, "ip"));
+	if (p > 0) {
+		snprintf(port, sizeof(port), "%lld", (long long)p);
+		sd_param(b, "port", port);
+	}
+	if (fmt == SF_RFC5424) {
+		sd_param(b, "owner", ctx_str(f, "owner"));
+		sd_param(b, "environment", ctx_str(f, "environment"));
+		sd_param(b, "banner", banner_of(f));
+		sd_param(b, "evidenceUrl", str(json_object_get(f, "message"), "evidenceUrl"));
+	}
+	sb_add(b, "] ");
+	if (fmt == SF_CEF) {
+		siem_cef(b, f, m);
+	} else if (fmt == SF_ECS) {
+		json_t *o = siem_ecs_new(f, m);
+		char *s = json_dumps(o, JSON_COMPACT);
+		if (s)
+			sb_add(b, s);
+		free(s);
+		json_decref(o);
+	} else {
+		for (const char *t = msg_title(f); *t; t++) /* one line */
+			sb_addn(b, (unsigned char)*t < 0x20 || *t == 0x7f ? " " : t, 1);
+	}
+}

@@ -1,0 +1,144 @@
+#!/bin/sh
+# siem: the same findings over UDP (CEF), TCP with octet counting (ECS JSON)
+# and TLS (RFC 5424 structured data) to a real rsyslog started here on
+# loopback with its own config, work dir and pid file; rsyslog writes each
+# message as JSON (%jsonmesg%) and the test parses it back field by field,
+# including the escaping of a banner holding | = ] quotes, a newline and the
+# probe's \xff for an invalid UTF-8 byte. A TLS collector with a certificate
+# for another name is refused.
+set -eu
+. "$PG_SRCDIR/tests/e2e/lib/plugin.sh"
+. "$PG_SRCDIR/tests/e2e/lib/notifiers.sh"
+. "$PG_SRCDIR/tests/e2e/lib/tls.sh"
+need_plugin siem
+command -v rsyslogd >/dev/null 2>&1 || skip "rsyslogd not installed"
+[ -n "$(find /usr/lib -name lmnsd_ossl.so 2>/dev/null)" ] || skip "rsyslog-openssl not installed"
+private_plugin_dir siem
+write_notify_report "$T/report.json"
+mkdir -p "$T/pki" "$T/rs/work"
+tls_make_pki "$T/pki" >/dev/null 2>&1 || fail "test PKI"
+set -- $(python3 -c '
+import socket
+ss = [socket.socket(socket.AF_INET, t) for t in (socket.SOCK_DGRAM, socket.SOCK_STREAM, socket.SOCK_STREAM)]
+for s in ss: s.bind(("127.0.0.1", 0))
+print(" ".join(str(s.getsockname()[1]) for s in ss))')
+UDP=$1 TCP=$2 TLS=$3
+cat >"$T/rs/rsyslog.conf" <<CONF
+global(workDirectory="$T/rs/work" maxMessageSize="64k"
+       defaultNetstreamDriverCAFile="$T/pki/ca.pem"
+       defaultNetstreamDriverCertFile="$T/pki/valid.pem"
+       defaultNetstreamDriverKeyFile="$T/pki/valid.key")
+module(load="imudp")
+module(load="imtcp" maxSessions="50")
+template(name="j" type="string" string="%jsonmesg%\n")
+ruleset(name="udp") { action(type="omfile" file="$T/rs/udp.log" template="j") }
+ruleset(name="tcp") { action(type="omfile" file="$T/rs/tcp.log" template="j") }
+ruleset(name="tls") { action(type="omfile" file="$T/rs/tls.log" template="j") }
+input(type="imudp" address="127.0.0.1" port="$UDP" ruleset="udp")
+input(type="imtcp" address="127.0.0.1" port="$TCP" ruleset="tcp")
+input(type="imtcp" address="127.0.0.1" port="$TLS" ruleset="tls" streamDriver.name="ossl"
+      streamDriver.mode="1" streamDriver.authMode="anon")
+CONF
+rsyslogd -n -f "$T/rs/rsyslog.conf" -i "$T/rs/rsyslogd.pid" >"$T/rs/out" 2>&1 &
+API_PIDS="$API_PIDS $!"
+i=0
+until python3 -c 'import socket,sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1).close()' "$TLS" 2>/dev/null; do
+	i=$((i + 1)); [ $i -le 100 ] || fail "rsyslogd did not start: $(cat "$T/rs/out")"
+	sleep 0.1
+done
+
+cat >"$T/portgate.yaml" <<YAML
+stateDir: $T/state
+pluginDirs: [$T/plugins]
+notify: { on: [warn, fail], retries: 0, evidenceUrl: "https://ci.example/e" }
+notifiers:
+  soc-udp: { plugin: siem, transport: udp, host: 127.0.0.1, port: $UDP, format: cef }
+  soc-tcp: { plugin: siem, transport: tcp, host: 127.0.0.1, port: $TCP, format: ecs }
+  soc-tls: { plugin: siem, transport: tls, host: localhost, port: $TLS, format: rfc5424, caFile: "$T/pki/ca.pem", timeoutMs: 5000 }
+YAML
+left=$("$DRIVER" notify "$T/portgate.yaml" "$T/report.json" 2>"$T/run.err") || fail "driver: $(cat "$T/run.err")"
+[ "$left" = 0 ] || fail "$left left: $(cat "$T/run.err")"
+for f in udp tcp tls; do
+	i=0
+	while [ "$(cat "$T/rs/$f.log" 2>/dev/null | wc -l)" -lt 3 ]; do
+		i=$((i + 1)); [ $i -le 100 ] || { cp -r "$T/rs" /tmp/nf/rs; fail "$f: rsyslog wrote $(cat "$T/rs/$f.log" 2>/dev/null | wc -l) of 3"; }
+		sleep 0.1
+	done
+done
+
+
+python3 -c '
+import json, sys
+L = {n: [json.loads(l) for l in open(sys.argv[1] + "/" + n + ".log")] for n in ("udp", "tcp", "tls")}
+for n, ev in L.items():
+    assert len(ev) == 3, (n, ev)
+    fps = [e["structured-data"].split("fingerprint=\"")[1][:16] for e in ev]
+    assert sorted(fps) == ["aaaa000011112222", "bbbb000011112222", "cccc000011112222"], (n, fps)
+    for e in ev:
+        assert e["app-name"] == "portgate", e
+by = lambda n, fp: [e for e in L[n] if fp in e["structured-data"]][0]
+# PRI: facility 10 (authpriv); high -> err(3), medium -> warning(4), low -> notice(5)
+assert [by("udp", f)["pri"] for f in ("aaaa", "bbbb", "cccc")] == ["83", "84", "85"], L["udp"]
+assert by("udp", "aaaa")["msgid"] == "port-unapproved-open", by("udp", "aaaa")
+# CEF: header escapes | and \\, extension escapes = \\ and newlines
+cef = by("udp", "aaaa")["msg"]
+assert cef.startswith("CEF:0|portgate|portgate|1.0.0|port-unapproved-open|[FAIL] pay-api: port 2222/tcp is open but not in approvedPorts|8|rt="), cef
+assert " dhost=pay.example dst=127.0.0.1 dpt=2222 proto=TCP act=fail externalId=aaaa000011112222 " in cef, cef
+assert cef.endswith(" cs6Label=banner cs6=SSH-2.0-x|a\\=b]c\"d\\\\x5c | line2\\\\xff"), cef
+assert " cs3Label=owner cs3=payments cs4Label=environment cs4=production cs5Label=evidenceUrl cs5=https://ci.example/e" in cef, cef
+cef2 = by("udp", "bbbb")["msg"]
+assert "|[FAIL] pay-stage: weird = reason ] with newline and é|5|" in cef2, cef2
+assert " msg=weird \\= reason ] with\\nnewline and é " in cef2, cef2
+# ECS over TCP (octet counting: the JSON arrives whole)
+e = json.loads(by("tcp", "bbbb")["msg"])
+assert e["event"]["kind"] == "alert" and e["event"]["category"] == ["network"], e
+assert e["destination"] == {"domain": "pay-stage.example", "ip": "127.0.0.2", "port": 8080}, e
+assert e["rule"] == {"id": "port-unapproved-open", "name": "port-unapproved-open", "ruleset": "portgate"}, e
+assert e["event"]["reason"] == "weird = reason ] with\nnewline\tand é", e
+assert e["labels"]["fingerprint"] == "bbbb000011112222" and e["network"] == {"transport": "tcp"}, e
+a = json.loads(by("tcp", "aaaa")["msg"])
+assert a["destination"]["as"] == {"number": 64501, "organization": {"name": "Rogue \"Net\" | Ltd"}}, a
+assert a["labels"]["banner"] == "SSH-2.0-x|a=b]c\"d\\x5c | line2\\xff", a
+assert a["event"]["url"] == "https://ci.example/e" and a["observer"]["product"] == "portgate", a
+# RFC 5424 SD over TLS: " \\ ] escaped in PARAM-VALUE
+sd = by("tls", "aaaa")["structured-data"]
+assert sd.startswith("[portgate@32473 fingerprint=\"aaaa000011112222\" key=\""), sd
+assert " banner=\"SSH-2.0-x|a=b\\]c\\\"d\\\\x5c | line2\\\\xff\"" in sd, sd
+assert " owner=\"payments\" environment=\"production\"" in sd, sd
+assert by("tls", "aaaa")["msg"] == "[FAIL] pay-api: port 2222/tcp is open but not in approvedPorts", by("tls", "aaaa")
+' "$T/rs" || fail "rsyslog fields"
+
+# A collector whose certificate names another host: refused, kept in the outbox.
+cat >"$T/bad.yaml" <<YAML
+stateDir: $T/state-bad
+pluginDirs: [$T/plugins]
+notify: { retries: 0 }
+notifiers:
+  soc: { plugin: siem, transport: tls, host: 127.0.0.1, serverName: wrong.example, port: $TLS, caFile: "$T/pki/ca.pem", timeoutMs: 3000 }
+YAML
+left=$("$DRIVER" notify "$T/bad.yaml" "$T/report.json" 2>"$T/bad.err") || true
+[ "$left" = 1 ] || fail "wrong-name TLS collector accepted: $(cat "$T/bad.err")"
+grep -q "not trusted" "$T/bad.err" || fail "no TLS error: $(cat "$T/bad.err")"
+
+# Splunk HEC: token from the environment, batches of batchSize events per request.
+export PG_HEC_TOKEN="hec-token-7"
+start_api hec hec --token-env PG_HEC_TOKEN
+cat >"$T/hec.yaml" <<YAML
+stateDir: $T/state-hec
+pluginDirs: [$T/plugins]
+notify: { on: [warn, fail], retries: 0 }
+notifiers:
+  hec: { plugin: siem, transport: hec, url: "http://127.0.0.1:$(api_port hec)", tokenEnv: PG_HEC_TOKEN, index: sec, batchSize: 2 }
+YAML
+left=$("$DRIVER" notify "$T/hec.yaml" "$T/report.json" 2>"$T/hec.err") || fail "hec: $(cat "$T/hec.err")"
+[ "$left" = 0 ] || fail "hec: $left left: $(cat "$T/hec.err")"
+if grep -q hec-token-7 "$T/hec.err"; then fail "HEC token in the log"; fi
+pylog '
+assert [len(e["events"]) for e in L] == [2, 1], L
+for e in L:
+    assert e["headers"]["authorization"] == "Splunk hec-token-7" and e["answer"] == 200, e
+ev = [x for e in L for x in e["events"]]
+assert [x["event"]["labels"]["fingerprint"] for x in ev] == ["aaaa000011112222", "bbbb000011112222", "cccc000011112222"]
+assert all(x["index"] == "sec" and x["sourcetype"] == "_json" and x["source"] == "portgate" for x in ev), ev
+' "$T/hec.log" || fail "hec batches"
+echo ok
