@@ -20,6 +20,7 @@ static const char main_usage[] =
 	"  scan          scan one or more targets and print the raw scan JSON\n"
 	"  validate      validate a manifest without scanning\n"
 	"  diff          what changed between two evidence files (exit 0 same, 1 different)\n"
+	"  merge         join the evidence of the shards of one manifest into one report\n"
 	"  plugins       list enricher and notifier plugins and their options\n"
 	"  plugin-check  validate a plugin shared object against the ABI\n"
 	"  outbox        list or deliver notifications waiting in the outbox\n"
@@ -40,6 +41,7 @@ static const struct command commands[] = {
 	{ "scan", pg_cmd_scan },
 	{ "validate", pg_cmd_validate },
 	{ "diff", pg_cmd_diff },
+	{ "merge", pg_cmd_merge },
 	{ "plugins", pg_cmd_plugins },
 	{ "plugin-check", pg_cmd_plugin_check },
 	{ "outbox", pg_cmd_outbox },

@@ -188,8 +188,11 @@ static int check(const struct check_args *a, struct pg_config *cfg, struct run *
 	uint64_t wall0 = pg_wall_ms(), t0 = pg_now_ms();
 	enum pg_mode mode = a->mode ? a->mode : r->m->mode ? r->m->mode : PG_MODE_ENFORCE;
 	json_t *report = pg_evidence_report_new(a->manifest, wall0), *assets;
-	char err[256];
+	char err[256], sha[65];
 	int code;
+
+	pg_evidence_set_origin(report, pg_evidence_manifest_sha256(a->manifest, sha) ? sha : NULL,
+			       a->shard_i, a->shard_n);
 
 	for (size_t i = 0; i < r->n; i++) {
 		r->jobs[i].target = r->assets[i]->target;
@@ -261,7 +264,7 @@ static bool load_baseline(const struct check_args *a, struct run *r)
 
 	if (!a->baseline)
 		return true;
-	if (!(r->baseline = pg_drift_load(a->baseline, err, sizeof(err))))
+	if (!(r->baseline = pg_evidence_load(a->baseline, err, sizeof(err))))
 		fprintf(stderr, "portgate: check: --baseline %s\n", err);
 	return r->baseline != NULL;
 }

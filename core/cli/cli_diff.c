@@ -7,12 +7,13 @@
 #include <string.h>
 
 #include "report/drift.h"
+#include "report/evidence.h"
 #include "util/log.h"
 
 static const char diff_usage[] =
 	"Usage: portgate diff [OPTIONS] BASELINE.json CURRENT.json\n"
 	"\n"
-	"Compare two evidence files asset by asset (matched by name) and print what changed:\n"
+	"Compare two evidence files asset by asset (by name and target) and print what changed:\n"
 	"port-newly-open, port-newly-closed, certificate-changed, address-changed,\n"
 	"asn-changed, finding-new, finding-gone, asset-added, asset-removed.\n"
 	"\n"
@@ -81,8 +82,8 @@ int pg_cmd_diff(int argc, char **argv)
 
 	if (code >= 0)
 		return code;
-	if (!(before = pg_drift_load(argv[optind], err, sizeof(err))) ||
-	    !(after = pg_drift_load(argv[optind + 1], err, sizeof(err)))) {
+	if (!(before = pg_evidence_load(argv[optind], err, sizeof(err))) ||
+	    !(after = pg_evidence_load(argv[optind + 1], err, sizeof(err)))) {
 		fprintf(stderr, "portgate: diff: %s\n", err);
 		json_decref(before);
 		return PG_EXIT_USAGE;

@@ -4,6 +4,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "probe/probe.h" /* pg_banner_sanitize */
 #include "util/util.h"
@@ -28,28 +29,6 @@ const struct pg_drift_rule *pg_drift_rule_find(const char *id)
 		if (!strcmp(pg_drift_rules[i].id, id))
 			return &pg_drift_rules[i];
 	return NULL;
-}
-
-json_t *pg_drift_load(const char *path, char *err, size_t errlen)
-{
-	json_error_t je;
-	json_t *d = json_load_file(path, 0, &je);
-
-	if (!d) {
-		if (je.line > 0)
-			snprintf(err, errlen, "%s:%d: not JSON: %s", path, je.line, je.text);
-		else
-			snprintf(err, errlen, "%s: %s", path, je.text);
-		return NULL;
-	}
-	if (!json_is_integer(json_object_get(json_object_get(d, "portgate"), "evidenceSchema")) ||
-	    !json_is_array(json_object_get(d, "assets"))) {
-		snprintf(err, errlen, "%s: not portgate evidence (no portgate.evidenceSchema or "
-			 "assets)", path);
-		json_decref(d);
-		return NULL;
-	}
-	return d;
 }
 
 static const char *str(const json_t *o, const char *k)
@@ -270,15 +249,22 @@ static void compare_findings(struct cmp *c)
 			finding_change(c, "finding-gone", f);
 }
 
-static const json_t *asset_named(const json_t *report, const char *name)
+/* The asset of report with that name and target (the manifest's identity). */
+static const json_t *asset_named(const json_t *report, const char *name, const char *target)
 {
 	const json_t *a;
 	size_t i;
 
 	json_array_foreach(json_object_get(report, "assets"), i, a)
-		if (name && str(a, "name") && !strcmp(str(a, "name"), name))
+		if (name && target && str(a, "name") && str(a, "target") &&
+		    !strcmp(str(a, "name"), name) && !strcasecmp(str(a, "target"), target))
 			return a;
 	return NULL;
+}
+
+static const json_t *asset_like(const json_t *report, const json_t *like)
+{
+	return asset_named(report, str(like, "name"), str(like, "target"));
 }
 
 static void compare_asset(json_t *out, const json_t *prev, const json_t *cur)
@@ -304,7 +290,7 @@ json_t *pg_drift_changes(const json_t *before, const json_t *after)
 	size_t i;
 
 	json_array_foreach(json_object_get(after, "assets"), i, a) {
-		const json_t *prev = asset_named(before, str(a, "name"));
+		const json_t *prev = asset_like(before, a);
 		struct cmp c = { out, a, NULL, NULL };
 		if (prev)
 			compare_asset(out, prev, a);
@@ -313,7 +299,7 @@ json_t *pg_drift_changes(const json_t *before, const json_t *after)
 	}
 	json_array_foreach(json_object_get(before, "assets"), i, a) {
 		struct cmp c = { out, a, NULL, NULL };
-		if (!asset_named(after, str(a, "name")))
+		if (!asset_like(after, a))
 			change(&c, "asset-removed", NULL, NULL, NULL, NULL, "only in the baseline");
 	}
 	return out;
@@ -321,7 +307,7 @@ json_t *pg_drift_changes(const json_t *before, const json_t *after)
 
 static void add_finding(json_t *report, const json_t *ch, const struct pg_drift_rule *r)
 {
-	json_t *asset = (json_t *)asset_named(report, str(ch, "asset")), *f;
+	json_t *asset = (json_t *)asset_named(report, str(ch, "asset"), str(ch, "target")), *f;
 
 	if (!asset)
 		return;

@@ -1,6 +1,6 @@
 /* drift.h - what changed between two evidence documents (a baseline and a run).
  *
- * Changes are matched by asset name: ports that became open or stopped being open,
+ * Assets are matched by name and target: ports that became open or stopped being open,
  * TLS certificates (sha256) that changed, resolved addresses and ASNs that changed,
  * findings (by fingerprint) that appeared or went away, assets added or removed. */
 #ifndef PG_DRIFT_H
@@ -24,10 +24,6 @@ struct pg_drift_rule {
 extern const struct pg_drift_rule pg_drift_rules[];
 extern const size_t pg_drift_rules_n;
 const struct pg_drift_rule *pg_drift_rule_find(const char *id);
-
-/* Load an evidence document; NULL with err ("FILE: why") when it cannot be read or
- * is not evidence. New reference. */
-json_t *pg_drift_load(const char *path, char *err, size_t errlen);
 
 /* The changes from before to after, in asset order of after (removed assets last):
  * a new array of {"change", "asset", "target", ["ip"], ["port"], ["rule"],

@@ -160,3 +160,48 @@ int pg_evidence_write(const json_t *report, const char *path)
 
 	return pg_render_to(&o, report);
 }
+
+json_t *pg_evidence_load(const char *path, char *err, size_t errlen)
+{
+	json_error_t je;
+	json_t *d = json_load_file(path, 0, &je);
+
+	if (!d) {
+		if (je.line > 0)
+			snprintf(err, errlen, "%s:%d: not JSON: %s", path, je.line, je.text);
+		else
+			snprintf(err, errlen, "%s: %s", path, je.text);
+		return NULL;
+	}
+	if (!json_is_integer(json_object_get(json_object_get(d, "portgate"), "evidenceSchema")) ||
+	    !json_is_array(json_object_get(d, "assets"))) {
+		snprintf(err, errlen, "%s: not portgate evidence (no portgate.evidenceSchema or "
+			 "assets)", path);
+		json_decref(d);
+		return NULL;
+	}
+	return d;
+}
+
+bool pg_evidence_manifest_sha256(const char *path, char out[65])
+{
+	size_t len;
+	char *data = pg_read_file(path, (size_t)256 << 20, &len);
+
+	if (!data)
+		return false;
+	pg_sha256_hex(data, len, out);
+	free(data);
+	return true;
+}
+
+void pg_evidence_set_origin(json_t *report, const char *manifest_sha256, unsigned shard_i,
+			    unsigned shard_n)
+{
+	json_t *run = json_object_get(report, "run");
+
+	if (manifest_sha256)
+		json_object_set_new(run, "manifestSha256", json_string(manifest_sha256));
+	json_object_set_new(run, "shard", json_pack("{s:i, s:i}", "index", shard_n ? shard_i : 1,
+						    "count", shard_n ? shard_n : 1));
+}

@@ -31,4 +31,15 @@ void pg_evidence_id(const char *prefix, uint64_t wall_ms, char *out, size_t len)
 /* Serialise and write atomically. 0 or -errno. */
 int pg_evidence_write(const json_t *report, const char *path);
 
+/* Load an evidence document; NULL with err ("FILE: why", "FILE:LINE: ...") when it
+ * cannot be read or is not evidence. New reference. */
+json_t *pg_evidence_load(const char *path, char *err, size_t errlen);
+
+/* sha256 (hex) of the manifest file's bytes; false with errno when unreadable. */
+bool pg_evidence_manifest_sha256(const char *path, char out[65]);
+/* run.manifestSha256 (when given) and run.shard {index, count} (1/1 unsharded):
+ * what `portgate merge` needs to refuse shards of other manifests or a missing one. */
+void pg_evidence_set_origin(json_t *report, const char *manifest_sha256, unsigned shard_i,
+			    unsigned shard_n);
+
 #endif

@@ -1,0 +1,193 @@
+/* cli_merge.c - `portgate merge A.json B.json ...`: the evidence of the shards of one
+ * manifest (check --shard I/N on several runners) as one report, one set of outputs and
+ * one exit code, decided by the same policy as an unsharded check. */
+#include "config.h"
+#include "cli.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli_output.h"
+#include "manifest/manifest.h"
+#include "policy/policy.h"
+#include "report/drift.h"
+#include "report/evidence.h"
+#include "report/merge.h"
+#include "report/report_text.h"
+#include "util/log.h"
+
+static const char merge_usage[] =
+	"Usage: portgate merge [OPTIONS] SHARD.json...\n"
+	"\n"
+	"Join the evidence of every shard of one manifest (check --shard I/N) into one report\n"
+	"and decide it as one check would: one set of outputs, one exit code. Refuses shards\n"
+	"of different manifests, a missing or doubled shard, and a manifest changed since.\n"
+	"\n"
+	"  -m, --manifest FILE        the shards' manifest (default: the path they recorded)\n"
+	"  -o, --out FILE             the merged evidence JSON (= --format json --output FILE)\n"
+	"%s"
+	"      --baseline FILE        compare with a previous run's evidence (as check does)\n"
+	"  -q, --quiet                print nothing on stdout\n"
+	"  -v, --verbose              more diagnostics on stderr (repeatable)\n"
+	"  -h, --help                 this help\n"
+	"\n"
+	"Exit status: as check: 0 pass (or monitor mode); 1 policy failed; 2 usage error or\n"
+	"shards that do not make one set; 3 a target could not be checked, nothing failed.\n";
+
+struct merge_args {
+	const char *manifest, *baseline;
+	struct pg_cli_outputs outputs;
+	bool quiet;
+};
+
+static int parse(int argc, char **argv, struct merge_args *a)
+{
+	static const struct option longopts[] = {
+		{ "manifest", required_argument, NULL, 'm' },
+		{ "baseline", required_argument, NULL, 'B' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		PG_CLI_OUTPUT_LONGOPTS,
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch, r;
+
+	while ((ch = getopt_long(argc, argv, "m:o:qvh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'm': a->manifest = optarg; break;
+		case 'B': a->baseline = optarg; break;
+		case 'q': a->quiet = true; break;
+		case 'v': if (pg_log_threshold < PG_LOG_DEBUG) pg_log_threshold++; break;
+		case 'h': printf(merge_usage, pg_cli_output_help); return PG_EXIT_PASS;
+		case 'o': ch = PG_OPT_EVIDENCE_OUT; /* fall through */
+		case PG_OPT_FORMAT: case PG_OPT_OUTPUT: case PG_OPT_EVIDENCE_OUT:
+			if ((r = pg_cli_output_opt(&a->outputs, "merge", ch, optarg)) >= 0)
+				return r;
+			break;
+		default: return pg_cli_usage_error("merge", "unknown option");
+		}
+	}
+	if (optind >= argc)
+		return pg_cli_usage_error("merge", "no shard evidence files given");
+	return pg_cli_outputs_check(&a->outputs, "merge");
+}
+
+struct merge {
+	json_t **docs, *report, *baseline;
+	size_t n;
+	struct pg_manifest *m;
+	const struct pg_asset **assets; /* borrowed from m, in report order */
+};
+
+static bool load_all(struct merge *g, char **files, size_t n, const struct merge_args *a)
+{
+	char err[512];
+
+	g->docs = pg_xcalloc(n, sizeof(*g->docs));
+	for (g->n = 0; g->n < n; g->n++)
+		if (!(g->docs[g->n] = pg_evidence_load(files[g->n], err, sizeof(err))))
+			break;
+	if (g->n == n && a->baseline && !(g->baseline = pg_evidence_load(a->baseline, err,
+									   sizeof(err))))
+		fprintf(stderr, "portgate: merge: --baseline %s\n", err);
+	else if (g->n < n)
+		fprintf(stderr, "portgate: merge: %s\n", err);
+	else if (!(g->report = pg_merge_shards(g->docs, (const char *const *)files, n, err,
+						sizeof(err))))
+		fprintf(stderr, "portgate: merge: %s\n", err);
+	return g->report && (!a->baseline || g->baseline);
+}
+
+/* The manifest the shards ran: same bytes, and an asset at every recorded line. */
+static bool load_manifest(struct merge *g, const struct merge_args *a)
+{
+	json_t *run = json_object_get(g->report, "run"), *ja;
+	const char *path = a->manifest ? a->manifest :
+			   json_string_value(json_object_get(run, "manifest"));
+	const char *want = json_string_value(json_object_get(run, "manifestSha256"));
+	struct pg_diag diag = { 0 };
+	char sha[65];
+	size_t i;
+
+	if (!path || !pg_evidence_manifest_sha256(path, sha)) {
+		fprintf(stderr, "portgate: merge: cannot read the manifest %s (give -m FILE)\n",
+			path ? path : "(none recorded)");
+		return false;
+	}
+	if (strcmp(sha, want)) {
+		fprintf(stderr, "portgate: merge: %s is not the manifest the shards ran (sha256 "
+			"%.12s..., shards %.12s...)\n", path, sha, want);
+		return false;
+	}
+	if (!(g->m = pg_manifest_load(path, &diag)))
+		pg_diag_print(&diag, stderr);
+	pg_diag_clear(&diag);
+	if (!g->m)
+		return false;
+	g->assets = pg_xcalloc(json_array_size(json_object_get(g->report, "assets")),
+			       sizeof(*g->assets));
+	json_array_foreach(json_object_get(g->report, "assets"), i, ja) {
+		json_int_t line = json_integer_value(json_object_get(ja, "line"));
+		for (size_t k = 0; k < g->m->nassets && !g->assets[i]; k++)
+			if (g->m->assets[k].line == line)
+				g->assets[i] = &g->m->assets[k];
+		if (!g->assets[i]) {
+			fprintf(stderr, "portgate: merge: %s has no asset at line %lld\n", path,
+				(long long)line);
+			return false;
+		}
+	}
+	return true;
+}
+
+static enum pg_mode shards_mode(const struct merge *g)
+{
+	const char *mode = json_string_value(json_object_get(json_object_get(g->docs[0], "run"),
+							     "mode"));
+
+	return mode && !strcmp(mode, "monitor") ? PG_MODE_MONITOR : PG_MODE_ENFORCE;
+}
+
+static int decide(struct merge *g, const struct merge_args *a)
+{
+	json_int_t longest = 0;
+	int code;
+
+	for (size_t i = 0; i < g->n; i++) {
+		json_int_t d = json_integer_value(json_object_get(json_object_get(g->docs[i], "run"),
+								  "durationMs"));
+		longest = d > longest ? d : longest;
+	}
+	if (g->baseline)
+		pg_drift_apply(g->report, g->baseline, a->baseline);
+	code = pg_policy_finalize(g->m, g->assets, shards_mode(g), g->report);
+	json_object_set_new(json_object_get(g->report, "run"), "durationMs", json_integer(longest));
+	code = pg_cli_outputs_write(&a->outputs, g->report, code);
+	if (!a->quiet && !pg_cli_outputs_use_stdout(&a->outputs)) {
+		pg_report_text(g->report, stdout, pg_want_color(stdout));
+		pg_drift_print(g->report, stdout);
+	}
+	return code;
+}
+
+int pg_cmd_merge(int argc, char **argv)
+{
+	struct merge_args a = { 0 };
+	struct merge g = { 0 };
+	int code = parse(argc, argv, &a);
+
+	if (code < 0)
+		code = load_all(&g, argv + optind, (size_t)(argc - optind), &a) &&
+		       load_manifest(&g, &a) ? decide(&g, &a) : PG_EXIT_USAGE;
+	for (size_t i = 0; i < g.n; i++)
+		json_decref(g.docs[i]);
+	free(g.docs);
+	free(g.assets);
+	json_decref(g.report);
+	json_decref(g.baseline);
+	pg_manifest_free(g.m);
+	pg_cli_outputs_clear(&a.outputs);
+	return code;
+}

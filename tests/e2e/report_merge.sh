@@ -1,0 +1,65 @@
+#!/bin/sh
+# report_merge: shards of one manifest checked separately and merged give the report,
+# outputs and exit code of one unsharded check; sets that are not one run are refused.
+. "$PG_SRCDIR/tests/e2e/lib/common.sh"
+
+pg_listen web "http@127.0.0.1:0" "silent@127.0.0.1:0"
+web=$(pg_port web 1); admin=$(pg_port web 2); closed=$(pg_closed_port)
+cd "$PG_TMP"
+{
+	echo "version: 1"
+	echo "assets:"
+	for n in 1 2 3 4 5 6; do
+		echo "  - name: a$n"
+		echo "    target: 127.0.0.1"
+		if [ "$n" = 3 ]; then echo "    approvedPorts: [$web]"; else echo "    approvedPorts: [$web, $admin]"; fi
+		echo "    ports: [$web, $admin, $closed]"
+	done
+} >m.yaml
+pg_expect_exit 1 "unsharded check" "$PG_BIN" check -m m.yaml --no-probe -q -o all.json
+for i in 1 2 3; do
+	set +e; "$PG_BIN" check -m m.yaml --no-probe -q --shard "$i/3" -o "s$i.json"; set -e
+done
+pg_assert_eq "shards record manifest hash and index" \
+	"$(pg_json s2.json '[d["run"]["shard"], d["run"]["manifestSha256"] == __import__("hashlib").sha256(open("m.yaml","rb").read()).hexdigest()]')" \
+	'[{"index": 2, "count": 3}, true]'
+pg_assert_eq "the shards split the manifest" \
+	"$(python3 -c 'import json; print(sum(len(json.load(open("s%d.json" % i))["assets"]) for i in (1,2,3)))')" "6"
+
+pg_expect_exit 1 "merged exit code = unsharded" "$PG_BIN" merge s3.json s1.json s2.json \
+	-o merged.json --format junit --output merged.xml
+cp "$PG_TMP/out" merge.out
+pg_assert_eq "assets in manifest order" "$(pg_json merged.json '[a["name"] for a in d["assets"]]')" \
+	"$(pg_json all.json '[a["name"] for a in d["assets"]]')"
+pg_assert_eq "same findings" \
+	"$(pg_json merged.json '[(a["name"], a["verdict"], [f["fingerprint"] + f["action"] for f in a["findings"]]) for a in d["assets"]]')" \
+	"$(pg_json all.json '[(a["name"], a["verdict"], [f["fingerprint"] + f["action"] for f in a["findings"]]) for a in d["assets"]]')"
+pg_assert_eq "same run verdict and summary" \
+	"$(pg_json merged.json '(d["run"]["verdict"], d["run"]["exitCode"], d["run"]["summary"])')" \
+	"$(pg_json all.json '(d["run"]["verdict"], d["run"]["exitCode"], d["run"]["summary"])')"
+pg_assert_eq "the shards are listed" "$(pg_json merged.json 'sorted(s["index"] for s in d["run"]["shards"])')" "[1, 2, 3]"
+pg_assert_grep "one summary line" "^portgate: 6 assets: 5 pass, 0 warn, 1 fail" merge.out
+pg_assert_eq "merged JUnit has every asset" \
+	"$(python3 -c 'import xml.etree.ElementTree as E; print(len(E.parse("merged.xml").getroot().findall("testsuite")))')" "6"
+
+cp all.json base.json
+pg_expect_exit 1 "merge --baseline: drift over the merged report" \
+	"$PG_BIN" merge s1.json s2.json s3.json -q -o drift.json --baseline base.json
+pg_assert_eq "no changes against the unsharded run" "$(pg_json drift.json 'd["run"]["drift"]["changes"]')" "[]"
+
+pg_expect_exit 2 "an incomplete set is refused" "$PG_BIN" merge s1.json s3.json
+pg_assert_eq "names the missing shard" "$(cat "$PG_TMP/err")" "portgate: merge: incomplete set: missing shard 2/3"
+pg_expect_exit 2 "a doubled shard is refused" "$PG_BIN" merge s1.json s2.json s2.json s3.json
+pg_assert_eq "names both files" "$(cat "$PG_TMP/err")" "portgate: merge: s2.json and s2.json are both shard 2/3"
+sed 's/a1$/b1/' m.yaml >other.yaml
+set +e; "$PG_BIN" check -m other.yaml --no-probe -q --shard 2/3 -o o2.json; set -e
+pg_expect_exit 2 "shards of different manifests are refused" "$PG_BIN" merge s1.json o2.json s3.json
+pg_assert_grep "says so" "^portgate: merge: s1.json and o2.json are shards of different manifests" "$PG_TMP/err"
+pg_expect_exit 2 "an unsharded run is not a shard of three" "$PG_BIN" merge s1.json all.json s3.json
+pg_assert_eq "says so" "$(cat "$PG_TMP/err")" "portgate: merge: s1.json is a shard of 3, all.json of 1"
+echo "# edited" >>m.yaml
+pg_expect_exit 2 "a manifest changed since the shards ran is refused" "$PG_BIN" merge s1.json s2.json s3.json
+pg_assert_grep "says so" "^portgate: merge: m.yaml is not the manifest the shards ran" "$PG_TMP/err"
+pg_expect_exit 2 "no files" "$PG_BIN" merge
+pg_assert_eq "one message" "$(head -1 "$PG_TMP/err")" "portgate: merge: no shard evidence files given"
+pg_done
