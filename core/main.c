@@ -67,6 +67,7 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(argv[1], commands[i].name))
 			return commands[i].fn(argc - 1, argv + 1);
-	fprintf(stderr, "portgate: unknown command '%s'\nTry 'portgate --help'.\n", argv[1]);
+	pg_eprint("unknown command '%s'", argv[1]);
+	fputs("Try 'portgate --help'.\n", stderr);
 	return PG_EXIT_USAGE;
 }

@@ -203,7 +203,7 @@ static int check(const struct check_args *a, struct pg_config *cfg, struct run *
 	}
 	if (pg_pipeline_run(r->jobs, r->n, cfg, a->quiet ? NULL : pg_cli_progress_tty(), err,
 			    sizeof(err)) < 0) {
-		fprintf(stderr, "portgate: check: %s\n", err);
+		pg_eprint("check: %s", err);
 		json_decref(report);
 		return PG_EXIT_UNCHECKED;
 	}

@@ -40,12 +40,13 @@ void pg_cli_common_clear(struct pg_cli_common *c)
 int pg_cli_usage_error(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
+	char msg[1024];
 
-	fprintf(stderr, "portgate: %s: ", cmd);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nTry 'portgate %s --help'.\n", cmd);
+	pg_eprint("%s: %s", cmd, msg);
+	fprintf(stderr, "Try 'portgate %s --help'.\n", cmd);
 	return PG_EXIT_USAGE;
 }
 
@@ -54,8 +55,7 @@ static bool int_arg(const char *name, const char *arg, unsigned long min, unsign
 	unsigned long v;
 
 	if (!pg_parse_ulong(arg, max, &v) || v < min) {
-		fprintf(stderr, "portgate: --%s: expected an integer from %lu to %lu, got '%s'\n", name,
-			min, max, arg);
+		pg_eprint("--%s: expected an integer from %lu to %lu, got '%s'", name, min, max, arg);
 		return false;
 	}
 	*out = (int)v;
@@ -112,14 +112,12 @@ struct pg_config *pg_cli_load_config(const struct pg_cli_common *c)
 		cfg->scan.max_per_host = c->max_per_host;
 	if (c->no_probe)
 		cfg->scan.probe = false;
-	char err[256];
-	if (cfg->dns_server && !pg_resolve_server_check(cfg->dns_server, err, sizeof(err))) {
-		fprintf(stderr, "portgate: DNS server '%s': %s\n", cfg->dns_server, err);
-		pg_config_free(cfg);
-		return NULL;
-	}
-	if (cfg->ca_file && access(cfg->ca_file, R_OK) != 0) {
-		fprintf(stderr, "portgate: CA file %s cannot be read\n", cfg->ca_file);
+	/* the file's values were checked at their lines; the command line's are checked here */
+	if ((c->dns_server && !pg_config_check_dns_server(c->dns_server, NULL, 0, "--dns-server",
+							  &diag)) ||
+	    (c->ca_file && !pg_config_check_ca_file(c->ca_file, NULL, 0, "--ca-file", &diag))) {
+		pg_diag_print(&diag, stderr);
+		pg_diag_clear(&diag);
 		pg_config_free(cfg);
 		return NULL;
 	}

@@ -126,7 +126,7 @@ static int run(struct scan_args *a, const struct pg_config *cfg)
 		jobs[i].tls_ports = &a->tls_ports;
 	}
 	if (pg_pipeline_run(jobs, a->ntargets, cfg, pg_cli_progress_tty(), err, sizeof(err)) < 0) {
-		fprintf(stderr, "portgate: scan: %s\n", err);
+		pg_eprint("scan: %s", err);
 		code = PG_EXIT_UNCHECKED;
 	} else {
 		/* several objects (targets or addresses): a JSON array of them */

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "probe/probe.h"
+#include "resolve/resolve.h"
 #include "util/log.h"
 
 /* An integer option: key inside a section, bounds, and where it lands. */
@@ -153,8 +155,10 @@ static void apply_file(struct pg_config *c, struct pg_diag *d)
 
 	n = pg_node_get(r, "dns");
 	read_ints(c, n, "dns", dns_opts, PG_ARRAY_LEN(dns_opts), dns_extra, 1, d);
-	if (n && n->kind == PG_NODE_MAP)
+	if (n && n->kind == PG_NODE_MAP && pg_node_get(n, "server")) {
+		c->dns_server_line = pg_node_get(n, "server")->line;
 		c->dns_server = read_str(c, pg_node_get(n, "server"), "dns.server", d);
+	}
 	n = pg_node_get(r, "scan");
 	read_ints(c, n, "scan", scan_opts, PG_ARRAY_LEN(scan_opts), scan_extra, 1, d);
 	if (n && n->kind == PG_NODE_MAP)
@@ -170,7 +174,10 @@ static void apply_file(struct pg_config *c, struct pg_diag *d)
 			pg_diag_add(d, c->path, mb->line, "probe.maxBytes: expected an integer from 64 to %d",
 				    16 << 20);
 	}
-	c->ca_file = read_str(c, pg_node_get(r, "caFile"), "caFile", d);
+	if ((n = pg_node_get(r, "caFile"))) {
+		c->ca_file_line = n->line;
+		c->ca_file = read_str(c, n, "caFile", d);
+	}
 	n = pg_node_get(r, "stateDir");
 	if (n) {
 		free(c->state_dir);
@@ -182,6 +189,28 @@ static void apply_file(struct pg_config *c, struct pg_diag *d)
 	c->enrich = pg_node_get(r, "enrich");
 	c->notify = pg_node_get(r, "notify");
 	c->outbox = pg_node_get(r, "outbox");
+}
+
+bool pg_config_check_dns_server(const char *spec, const char *file, int line, const char *what,
+				struct pg_diag *d)
+{
+	char err[256];
+
+	if (pg_resolve_server_check(spec, err, sizeof(err)))
+		return true;
+	pg_diag_add(d, file, line, "%s: %s", what, err); /* err names the spec */
+	return false;
+}
+
+bool pg_config_check_ca_file(const char *path, const char *file, int line, const char *what,
+			     struct pg_diag *d)
+{
+	char err[256];
+
+	if (pg_tls_ca_file_check(path, err, sizeof(err)))
+		return true;
+	pg_diag_add(d, file, line, "%s: %s %s", what, path, err);
+	return false;
 }
 
 struct pg_config *pg_config_load(const char *path, struct pg_diag *diag)
@@ -203,6 +232,12 @@ struct pg_config *pg_config_load(const char *path, struct pg_diag *diag)
 		if (c->doc)
 			apply_file(c, diag);
 	}
+	/* checked here, at the line that set them, so validate and check agree */
+	if (c->dns_server)
+		pg_config_check_dns_server(c->dns_server, c->path, c->dns_server_line, "dns.server",
+					   diag);
+	if (c->ca_file)
+		pg_config_check_ca_file(c->ca_file, c->path, c->ca_file_line, "caFile", diag);
 	if (!c->state_dir && diag->n == before)
 		pg_diag_add(diag, c->path, 0, "stateDir: no state directory could be chosen");
 	c->scan.probe_opts.ca_file = c->ca_file;

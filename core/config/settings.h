@@ -18,6 +18,7 @@ struct pg_config {
 	int dns_timeout_ms, dns_tries;
 	struct pg_scan_opts scan;       /* scan + probe options; probe_opts.ca_file borrows ca_file */
 	char *ca_file;           /* owned, may be NULL */
+	int dns_server_line, ca_file_line; /* where the file set them (0: not from the file) */
 	char *state_dir;         /* owned: enrichment cache and notification outbox */
 	char **plugin_dirs;      /* owned; configured plugin directories (not including the built-in default) */
 	size_t nplugin_dirs;
@@ -28,5 +29,11 @@ struct pg_config {
 /* path NULL: $PORTGATE_CONFIG if set, else built-in defaults. NULL on error (diag). */
 struct pg_config *pg_config_load(const char *path, struct pg_diag *diag);
 void pg_config_free(struct pg_config *c);
+/* The checks pg_config_load applies to dns.server and caFile, for values given on the
+ * command line too: false with "file:line: what: ..." (file NULL: "what: ...") in d. */
+bool pg_config_check_dns_server(const char *spec, const char *file, int line, const char *what,
+				struct pg_diag *d);
+bool pg_config_check_ca_file(const char *path, const char *file, int line, const char *what,
+			     struct pg_diag *d);
 
 #endif

@@ -349,6 +349,64 @@ static bool check_json(const char *path, const char *buf, size_t len, struct pg_
 	return false;
 }
 
+/* Length of the valid UTF-8 sequence at s (1-4), or 0 when it is not one
+ * (stray continuation, overlong form, surrogate, above U+10FFFF, cut short). */
+static size_t utf8_len(const unsigned char *s, size_t left)
+{
+	size_t n, i;
+	unsigned long cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	if (left < n)
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+/* A raw NUL or a byte that is not UTF-8 is refused before parsing, at its own
+ * line: libyaml's reader reports such bytes without a line (so at line 1), and
+ * a NUL would end the text early. */
+static bool check_bytes(const char *path, const char *buf, size_t len, struct pg_diag *diag)
+{
+	const unsigned char *u = (const unsigned char *)buf;
+	size_t i = 0, line_start = 0;
+	int line = 1;
+
+	while (i < len) {
+		size_t n = u[i] ? utf8_len(u + i, len - i) : 0;
+
+		if (!n && !u[i]) {
+			pg_diag_add(diag, path, line, "NUL byte (column %zu)", i - line_start + 1);
+			return false;
+		}
+		if (!n) {
+			pg_diag_add(diag, path, line, "invalid UTF-8 byte 0x%02x (column %zu)",
+				    (unsigned)u[i], i - line_start + 1);
+			return false;
+		}
+		if (u[i] == '\n')
+			line++, line_start = i + 1;
+		i += n;
+	}
+	return true;
+}
+
 static bool has_suffix(const char *s, const char *suffix)
 {
 	size_t n = strlen(s), m = strlen(suffix);
@@ -397,7 +455,8 @@ struct pg_doc *pg_doc_load(const char *path, struct pg_diag *diag)
 		/* Editors on Windows write a UTF-8 BOM; libyaml skips it, jansson not. */
 		size_t bom = len >= 3 && !memcmp(buf, "\xef\xbb\xbf", 3) ? 3 : 0;
 
-		if (has_suffix(path, ".json") && !check_json(path, buf + bom, len - bom, diag)) {
+		if (!check_bytes(path, buf, len, diag) ||
+		    (has_suffix(path, ".json") && !check_json(path, buf + bom, len - bom, diag))) {
 			free(buf);
 			return NULL;
 		}

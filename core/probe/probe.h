@@ -81,6 +81,9 @@ struct x509_store_ctx_st;
  * loop). Also sets SIGPIPE to ignored if it was default (OpenSSL writes with
  * write(2)). NULL only if OpenSSL cannot allocate. */
 struct ssl_ctx_st *pg_tls_client_ctx(const char *ca_file);
+/* True when path is a readable PEM bundle holding at least one certificate, so the
+ * probe can trust what it signs; else false with the reason in err. */
+bool pg_tls_ca_file_check(const char *path, char *err, size_t errlen);
 
 /* Chain problems collected by pg_tls_verify_cb into the unsigned int that
  * SSL_get_app_data() points to (the handshake completes with

@@ -11,7 +11,11 @@
 #include <string.h>
 #include <time.h>
 
+#include <errno.h>
+#include <stdio.h>
+
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -75,6 +79,31 @@ static SSL_CTX *new_ctx(const char *ca_file)
 		pg_warn("TLS: cannot load CA file %s: certificates it signs will be untrusted", ca_file);
 	ERR_clear_error();
 	return ctx;
+}
+
+bool pg_tls_ca_file_check(const char *path, char *err, size_t errlen)
+{
+	BIO *bio = BIO_new_file(path, "r");
+	STACK_OF(X509_INFO) *infos;
+	int ncerts = 0;
+
+	if (!bio) {
+		snprintf(err, errlen, "cannot be read: %s", strerror(errno));
+		ERR_clear_error();
+		return false;
+	}
+	infos = PEM_X509_INFO_read_bio(bio, NULL, NULL, NULL);
+	BIO_free(bio);
+	for (int i = 0; infos && i < sk_X509_INFO_num(infos); i++)
+		ncerts += sk_X509_INFO_value(infos, i)->x509 != NULL;
+	sk_X509_INFO_pop_free(infos, X509_INFO_free);
+	ERR_clear_error();
+	if (!infos || !ncerts) {
+		snprintf(err, errlen, "is not a PEM CA bundle (%s)", infos ? "no CERTIFICATE block"
+			 : "a PEM block does not parse");
+		return false;
+	}
+	return true;
 }
 
 SSL_CTX *pg_tls_client_ctx(const char *ca_file)

@@ -11,14 +11,6 @@ enum pg_log_level pg_log_threshold = PG_LOG_WARN;
 static const char *const level_names[] = { "error", "warning", "info", "debug" };
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* Replace terminal control bytes: plugin and server text must not drive the terminal. */
-static void defang(char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 ? *s != '\t' : (unsigned char)*s == 0x7f)
-			*s = '?';
-}
-
 void pg_vlog(enum pg_log_level lvl, const char *tag, const char *fmt, va_list ap)
 {
 	char msg[2048];
@@ -26,13 +18,18 @@ void pg_vlog(enum pg_log_level lvl, const char *tag, const char *fmt, va_list ap
 	if (lvl > pg_log_threshold)
 		return;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	defang(msg);
+	pg_defang(msg);
 	/* One lock so lines from enrichment threads never interleave. */
 	pthread_mutex_lock(&log_lock);
-	if (tag)
-		fprintf(stderr, "portgate: %s: [%s] %s\n", level_names[lvl], tag, msg);
-	else
+	if (tag) {
+		char t[128];
+
+		snprintf(t, sizeof(t), "%s", tag); /* a plugin's name is text from a file too */
+		pg_defang(t);
+		fprintf(stderr, "portgate: %s: [%s] %s\n", level_names[lvl], t, msg);
+	} else {
 		fprintf(stderr, "portgate: %s: %s\n", level_names[lvl], msg);
+	}
 	pthread_mutex_unlock(&log_lock);
 }
 

@@ -384,6 +384,25 @@ void pg_sha256_hex(const void *data, size_t len, char out[65])
 	out[64] = '\0';
 }
 
+void pg_defang(char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 ? *s != '\t' : (unsigned char)*s == 0x7f)
+			*s = '?';
+}
+
+void pg_eprint(const char *fmt, ...)
+{
+	va_list ap;
+	char msg[2048];
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	pg_defang(msg);
+	fprintf(stderr, "portgate: %s\n", msg);
+}
+
 void pg_diag_add(struct pg_diag *d, const char *file, int line, const char *fmt, ...)
 {
 	va_list ap;
@@ -400,6 +419,7 @@ void pg_diag_add(struct pg_diag *d, const char *file, int line, const char *fmt,
 	else
 		full = pg_xstrdup(msg);
 	free(msg);
+	pg_defang(full);
 	pg_grow(&d->msgs, &d->cap, d->n + 1, sizeof(*d->msgs));
 	d->msgs[d->n++] = full;
 }

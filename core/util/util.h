@@ -65,6 +65,12 @@ struct pg_diag {
 	char **msgs; /* owned */
 	size_t n, cap;
 };
+/* Replace terminal control bytes (C0 except tab, DEL) with '?', in place: text from
+ * manifests, settings, servers and plugins must not drive the terminal. Every
+ * diagnostic (pg_diag_add, the log, pg_eprint) goes through it. */
+void pg_defang(char *s);
+/* "portgate: MESSAGE\n" on stderr, the message defanged: for errors outside the log. */
+void pg_eprint(const char *fmt, ...) PG_PRINTF(1, 2);
 void pg_diag_add(struct pg_diag *d, const char *file, int line, const char *fmt, ...)
 	PG_PRINTF(4, 5);
 void pg_diag_print(const struct pg_diag *d, FILE *out);

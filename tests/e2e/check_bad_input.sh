@@ -24,17 +24,55 @@ pg_expect_exit 2 "validate rejects bad input" "$PG_BIN" validate -m "$PG_TMP/bad
 # validate --config checks the settings exactly as check would
 printf 'assets:\n  - target: 127.0.0.1\n    approvedPorts: [1]\n' >"$PG_TMP/v.yaml"
 printf 'dns:\n  server: "not-an-ip:99999"\n' >"$PG_TMP/c1.yaml"
-printf 'caFile: %s/missing.pem\n' "$PG_TMP" >"$PG_TMP/c2.yaml"
+printf '# settings\ncaFile: %s/missing.pem\n' "$PG_TMP" >"$PG_TMP/c2.yaml"
+printf 'scan:\n  retries: 1\ncaFile: /etc/passwd\n' >"$PG_TMP/c7.yaml"
 printf 'notifiers:\n  x:\n    plugin: nosuchplugin\n' >"$PG_TMP/c3.yaml"
 printf 'scan:\n  timeoutMs: fast\n' >"$PG_TMP/c4.yaml"
 printf 'enrichers:\n  d:\n    plugin: dns\n    timeoutMs: 0\n' >"$PG_TMP/c5.yaml"
 printf 'enrich:\n  timeoutMs: 0\n' >"$PG_TMP/c6.yaml"
-for c in c1:"DNS server" c2:"CA file" c3:"c3.yaml:3: notifiers.x: no plugin" c4:"c4.yaml:2" \
+for c in c1:"c1.yaml:2: dns.server: bad DNS server 'not-an-ip:99999'" \
+	c2:"c2.yaml:2: caFile: $PG_TMP/missing.pem cannot be read" \
+	c7:"c7.yaml:3: caFile: /etc/passwd is not a PEM CA bundle" c3:"c3.yaml:3: notifiers.x: no plugin" c4:"c4.yaml:2" \
 	c5:"c5.yaml:4: d.timeoutMs: expected a positive integer" c6:"c6.yaml:2: enrich.timeoutMs: expected an integer 1.."; do
 	pg_expect_exit 2 "validate --config rejects ${c%%:*}" "$PG_BIN" validate -m "$PG_TMP/v.yaml" \
 		--config "$PG_TMP/${c%%:*}.yaml" --plugin-dir "$PG_BUILDDIR/plugins/.libs"
 	pg_assert_grep "validate --config ${c%%:*}: message" "${c#*:}" "$PG_TMP/err"
 done
+pg_expect_exit 2 "check refuses a CA file that is not PEM" "$PG_BIN" check -m "$PG_TMP/v.yaml" \
+	--ca-file /etc/passwd --no-probe
+pg_assert_grep "--ca-file names the option" "^portgate: --ca-file: /etc/passwd is not a PEM CA bundle" \
+	"$PG_TMP/err"
+
+# Control bytes in any error message are neutralised, as in the log: an OSC title sequence
+# in a manifest value, a settings value, a plugin name, a command name.
+osc=$(printf '\033]0;owned\007')
+no_control() { # DESC: stderr of the last command has no ESC/BEL and shows them as '?'
+	if grep -q "$(printf '[\033\007]')" "$PG_TMP/err"; then pg_fail "$1: control bytes on stderr"
+	else pg_ok "$1: no control bytes"; fi
+	pg_assert_grep "$1: shown as ?" '?]0;owned?' "$PG_TMP/err"
+}
+printf 'assets:\n  - target: "x\\e]0;owned\\ay"\n' >"$PG_TMP/osc.yaml"
+pg_expect_exit 2 "a manifest value with OSC" "$PG_BIN" validate -m "$PG_TMP/osc.yaml"
+no_control "manifest value"
+printf 'enrichers:\n  x:\n    plugin: "p\\e]0;owned\\a"\n' >"$PG_TMP/osc-plugin.yaml"
+pg_expect_exit 2 "a plugin name with OSC" "$PG_BIN" validate -m "$PG_TMP/v.yaml" \
+	--config "$PG_TMP/osc-plugin.yaml" --plugin-dir "$PG_BUILDDIR/plugins/.libs"
+no_control "plugin name"
+printf 'dns:\n  server: "1.2.3.4\\e]0;owned\\a"\n' >"$PG_TMP/osc-dns.yaml"
+pg_expect_exit 2 "a dns.server with OSC" "$PG_BIN" validate -m "$PG_TMP/v.yaml" --config "$PG_TMP/osc-dns.yaml"
+no_control "dns.server"
+pg_expect_exit 2 "an option value with OSC" "$PG_BIN" scan --target 127.0.0.1 --ports 1 \
+	--dns-server "1.2.3.4$osc"
+no_control "--dns-server"
+pg_expect_exit 2 "a command name with OSC" "$PG_BIN" "run$osc"
+no_control "command name"
+
+# A NUL or invalid UTF-8 byte is reported at its own line
+python3 -c 'import sys; open(sys.argv[1], "wb").write(b"assets:\n" + b"".join(b"  - target: h%d.example.test\n" % i for i in range(62)) + b"  - target: \"bad\xffx\"\n")' \
+	"$PG_TMP/utf.yaml"
+pg_expect_exit 2 "invalid UTF-8 at line 64" "$PG_BIN" validate -m "$PG_TMP/utf.yaml"
+pg_assert_grep "reported at line 64" "utf.yaml:64: invalid UTF-8 byte 0xff (column 17)" "$PG_TMP/err"
+
 pg_expect_exit 0 "validate accepts the example settings with the built plugins" \
 	"$PG_BIN" validate -m "$PG_TMP/v.yaml" --config "$PG_SRCDIR/conf/portgate.yaml" --plugin-dir "$PG_BUILDDIR/plugins/.libs"
 

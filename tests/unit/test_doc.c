@@ -253,6 +253,50 @@ START_TEST(syntax_errors)
 }
 END_TEST
 
+/* A file of 63 good lines, then bad at line 64 (column 13), written as bytes. */
+static void expect_bad_byte(const char *name, const char *bad, size_t badlen, const char *want)
+{
+	struct pg_diag d = { 0 };
+	char *path = pg_xasprintf("%s/%s", tmpdir, name), prefix[300];
+	FILE *f = fopen(path, "wb");
+
+	ck_assert_ptr_nonnull(f);
+	fputs(strstr(name, ".json") ? "{\"a\": [\n" : "a:\n", f);
+	for (int i = 2; i < 64; i++)
+		fprintf(f, strstr(name, ".json") ? "\"x%d\",\n" : "  - x%d\n", i);
+	fputs(strstr(name, ".json") ? "\"s\", \"abcdef" : "  - abcdefgh", f);
+	ck_assert_uint_eq(fwrite(bad, 1, badlen, f), badlen);
+	fputs(strstr(name, ".json") ? "\"]}\n" : "\n", f);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_ptr_null(pg_doc_load(path, &d));
+	ck_assert_uint_eq(d.n, 1);
+	snprintf(prefix, sizeof(prefix), "%s:64: %s (column 13)", path, want);
+	ck_assert_str_eq(d.msgs[0], prefix);
+	pg_diag_clear(&d);
+	free(path);
+}
+
+START_TEST(bad_bytes_at_their_line)
+{
+	expect_bad_byte("nul.yaml", "\0", 1, "NUL byte");
+	expect_bad_byte("nul.json", "\0", 1, "NUL byte");
+	expect_bad_byte("ff.yaml", "\xff", 1, "invalid UTF-8 byte 0xff");
+	expect_bad_byte("ff.json", "\xff", 1, "invalid UTF-8 byte 0xff");
+	expect_bad_byte("overlong.yaml", "\xc0\xaf", 2, "invalid UTF-8 byte 0xc0");
+	expect_bad_byte("surrogate.yaml", "\xed\xa0\x80", 3, "invalid UTF-8 byte 0xed");
+	expect_bad_byte("cut.yaml", "\xe2\x82", 2, "invalid UTF-8 byte 0xe2");
+}
+END_TEST
+
+START_TEST(utf8_text_loads)
+{
+	struct pg_doc *doc = load_ok("utf8.yaml", "a: \"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x94\x92\"\n");
+
+	ck_assert_str_eq(pg_node_get(doc->root, "a")->scalar, "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x94\x92");
+	pg_doc_free(doc);
+}
+END_TEST
+
 START_TEST(depth_limit)
 {
 	char deep[400], ok[400];
@@ -326,6 +370,8 @@ static Suite *doc_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, bad_bytes_at_their_line);
+	tcase_add_test(tc, utf8_text_loads);
 	tcase_add_test(tc, yaml_tree);
 	tcase_add_test(tc, json_tree);
 	tcase_add_test(tc, json_escapes);

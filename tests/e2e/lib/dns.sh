@@ -85,7 +85,9 @@ dns_start() {
 	_dns_attempt=0
 	while [ "$_dns_attempt" -lt 5 ]; do
 		_dns_attempt=$((_dns_attempt + 1))
-		DNS_PORT=$(dns_free_port) || return 1
+		# Under load the probe for a free port can fail too (the UDP port's TCP twin is
+		# taken): that is one failed attempt, not the end of dns_start.
+		DNS_PORT=$(dns_free_port) || { DNS_PORT=; sleep 0.1; continue; }
 		_dns_listen=127.0.0.1
 		[ "${DNS_IPV6:-0}" != 1 ] || _dns_listen=127.0.0.1,::1
 		dnsmasq --no-daemon --port="$DNS_PORT" --listen-address="$_dns_listen" \
