@@ -1,15 +1,20 @@
 #!/bin/sh
-# build.sh - build the libFuzzer harnesses (by hand; not part of `make check`).
+# build.sh - build the libFuzzer harnesses listed in fuzz/harnesses (not part of `make check`;
+# scripts/fuzz-ci.sh builds and runs them in CI).
 #
-# Usage: fuzz/build.sh BUILD_DIR [OUT_DIR]
+# Usage: fuzz/build.sh BUILD_DIR [OUT_DIR] [NAME...]
 #   BUILD_DIR: a configured (out-of-tree) build directory, for its config.h
 #   OUT_DIR:   where the binaries go (default BUILD_DIR/fuzz)
+#   NAME:      build only these harnesses (default: every line of fuzz/harnesses)
 # Needs clang with libFuzzer (Debian 12: clang-14 + libclang-rt-14-dev).
 set -eu
 
 src=$(cd "$(dirname "$0")/.." && pwd)
-bld=${1:?usage: fuzz/build.sh BUILD_DIR [OUT_DIR]}
-out=${2:-$bld/fuzz}
+bld=${1:?usage: fuzz/build.sh BUILD_DIR [OUT_DIR] [NAME...]}
+shift
+out=${1:-$bld/fuzz}
+[ $# -eq 0 ] || shift
+names="$*"
 [ -f "$bld/config.h" ] || { echo "no config.h in $bld (run configure there)" >&2; exit 1; }
 mkdir -p "$out"
 
@@ -18,15 +23,26 @@ CFLAGS="-g -O1 -std=c11 -Wall -Wextra -D_GNU_SOURCE -fno-omit-frame-pointer \
  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
  -I$src/include -I$src/core -I$bld"
 LIBS="$(pkg-config --cflags --libs jansson yaml-0.1 libcares openssl libcurl) -lltdl -lpthread"
-c=$src/core
 
-set -x
-$CC $CFLAGS -o "$out/fuzz_manifest" "$src/fuzz/fuzz_manifest.c" \
-	"$c/doc/doc.c" "$c"/manifest/manifest*.c "$c/manifest/ports.c" "$c/util/util.c" "$c/util/log.c" $LIBS
-$CC $CFLAGS -o "$out/fuzz_ports" "$src/fuzz/fuzz_ports.c" \
-	"$c/manifest/ports.c" "$c/util/util.c" "$c/util/log.c" $LIBS
-$CC $CFLAGS -o "$out/fuzz_probe_text" "$src/fuzz/fuzz_probe_text.c" \
-	"$c/probe/probe_text.c" "$c/util/util.c" "$c/util/log.c" $LIBS
-$CC $CFLAGS -o "$out/fuzz_settings" "$src/fuzz/fuzz_settings.c" \
-	"$c/config/settings.c" "$c/doc/doc.c" "$c"/scan/scan*.c "$c/probe/probe.c" \
-	"$c/probe/probe_text.c" "$c/probe/probe_tls.c" "$c/manifest/ports.c" "$c/util/util.c" "$c/util/log.c" $LIBS
+wanted() { # NAME: true when no names were given or NAME is one of them
+	[ -z "$names" ] && return 0
+	for w in $names; do [ "$w" = "$1" ] && return 0; done
+	return 1
+}
+built=0
+# shellcheck disable=SC2086 # $srcs is a word list with globs, on purpose
+while read -r name _dict srcs; do
+	case "$name" in ''|'#'*) continue ;; esac
+	wanted "$name" || continue
+	files=
+	for s in $srcs; do
+		for f in "$src"/$s; do
+			[ -f "$f" ] || { echo "fuzz/harnesses: $name: no file $s" >&2; exit 1; }
+			files="$files $f"
+		done
+	done
+	echo "fuzz build: fuzz_$name"
+	$CC $CFLAGS -o "$out/fuzz_$name" "$src/fuzz/fuzz_$name.c" $files $LIBS
+	built=$((built + 1))
+done <"$src/fuzz/harnesses"
+[ "$built" -gt 0 ] || { echo "fuzz build: no harness matched '$names'" >&2; exit 1; }
