@@ -61,7 +61,7 @@ size_t pg_render_all(const struct pg_output *o, size_t n, const json_t *report)
 	for (size_t i = 0; i < n; i++) {
 		if ((r = pg_render_to(&o[i], report)) == 0)
 			continue;
-		fprintf(stderr, "portgate: cannot write %s%s to %s: %s\n",
+		pg_eprint("cannot write %s%s to %s: %s",
 			strcmp(o[i].format, "json") ? o[i].format : "evidence",
 			strcmp(o[i].format, "json") ? " output" : "",
 			strcmp(o[i].path, "-") ? o[i].path : "stdout", strerror(-r));
