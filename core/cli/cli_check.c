@@ -27,7 +27,8 @@ static const char check_usage[] =
 	"  -o, --out FILE             the evidence JSON (= --format json --output FILE)\n"
 	"%s"
 	"      --mode MODE            enforce (default: failures fail the build) or monitor\n"
-	"                             (report everything, never exit 1)\n"
+	"                             (report everything, never exit 1; still 3 when a target\n"
+	"                             could not be checked)\n"
 	"      --shard I/N            check only the I-th of N stable slices of the manifest\n"
 	"      --baseline FILE        compare with a previous run's evidence: port-newly-open\n"
 	"                             (fail), port-newly-closed, certificate-changed,\n"
@@ -39,8 +40,9 @@ static const char check_usage[] =
 	"  -h, --help                 this help\n"
 	"%s"
 	"\n"
-	"Exit status: 0 pass (or monitor mode); 1 policy failed; 2 usage, manifest or config\n"
-	"error; 3 a target could not be resolved or scanned and nothing failed.\n";
+	"Exit status: 0 pass; 1 policy failed; 2 usage, manifest or config error; 3 a target\n"
+	"could not be resolved or scanned and nothing failed. Monitor mode: 0, or 3 when a\n"
+	"target could not be checked (even if something failed).\n";
 
 struct check_args {
 	const char *manifest, *baseline;

@@ -310,6 +310,7 @@ void pg_manifest_free(struct pg_manifest *m)
 		pg_mf_overrides_clear(&m->envs[i].rules);
 	}
 	free(m->envs);
+	pg_mf_rollout_clear(m);
 	free(m->path);
 	free(m);
 }

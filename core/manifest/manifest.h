@@ -74,6 +74,17 @@ struct pg_asset {
 	json_t *fields;    /* owned: every manifest field of the asset after defaults, for evidence */
 };
 
+/* policy.exceptions[]: a finding that matches (rule, and asset/target/port when
+ * given) is accepted until expires (inclusive, UTC), then fails again. */
+struct pg_exception {
+	int line;                 /* manifest line of the entry */
+	char *rule;               /* owned */
+	char *asset, *target;     /* owned, NULL = any */
+	unsigned port;            /* 0 = any */
+	char *reason, *owner;     /* owned, required */
+	char expires[11];         /* YYYY-MM-DD */
+};
+
 struct pg_manifest {
 	char *path; /* owned */
 	enum pg_mode mode;                /* policy.mode, PG_MODE_UNSET if absent */
@@ -84,6 +95,10 @@ struct pg_manifest {
 	} *envs;                          /* policy.environments (owned) */
 	size_t nenvs;
 	bool scan_unexpected;             /* policy.scanUnexpected (default false) */
+	char **enforce;                   /* policy.enforce rule ids (owned); NULL = all */
+	size_t nenforce;
+	struct pg_exception *exceptions;  /* policy.exceptions (owned) */
+	size_t nexceptions;
 	struct pg_asset *assets;          /* owned */
 	size_t nassets;
 };

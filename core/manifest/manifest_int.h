@@ -5,6 +5,7 @@
  *   manifest_fields.c  the asset field schema and one typed reader per type
  *   manifest_ports.c   port list fields (manifest in, evidence out)
  *   manifest_policy.c  actions, rule overrides, the policy block
+ *   manifest_rollout.c policy.enforce and policy.exceptions (gradual rollout)
  *   manifest_values.c  context-free value checks: host names, CIDRs, ASNs
  *   manifest_diag.c    errors, the error budget, "did you mean" hints */
 #ifndef PG_MANIFEST_INT_H
@@ -73,6 +74,11 @@ void pg_mf_unknown_field(struct ctx *c, const struct pg_node *key, const char *w
 			 const char *const *names);
 void pg_mf_wrong_type(struct ctx *c, const struct pg_node *n, const char *where,
 		      const char *expected);
+
+/* manifest_rollout.c: policy.enforce and policy.exceptions */
+void pg_mf_load_enforce(struct ctx *c, const struct pg_node *n, struct pg_manifest *m);
+void pg_mf_load_exceptions(struct ctx *c, const struct pg_node *n, struct pg_manifest *m);
+void pg_mf_rollout_clear(struct pg_manifest *m);
 
 /* manifest_values.c */
 bool pg_mf_valid_hostname(const char *s);

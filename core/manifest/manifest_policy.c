@@ -142,11 +142,12 @@ static void load_env_policies(struct ctx *c, const struct pg_node *n, struct pg_
 void pg_mf_load_policy(struct ctx *c, const struct pg_node *n, struct pg_manifest *m)
 {
 	static const char *const names[] = { "mode", "rules", "environments", "scanUnexpected",
-					     NULL };
+					     "enforce", "exceptions", NULL };
 	size_t i;
 
 	if (n->kind != PG_NODE_MAP) {
-		pg_mf_wrong_type(c, n, "policy", "a map with mode, rules and/or environments");
+		pg_mf_wrong_type(c, n, "policy", "a map with mode, rules, environments, enforce, "
+				 "exceptions and/or scanUnexpected");
 		return;
 	}
 	for (i = 0; i < n->n; i++) {
@@ -171,6 +172,10 @@ void pg_mf_load_policy(struct ctx *c, const struct pg_node *n, struct pg_manifes
 			pg_mf_parse_overrides(c, v, "policy.rules", &m->rules, NULL);
 		} else if (!strcmp(key, "environments")) {
 			load_env_policies(c, v, m);
+		} else if (!strcmp(key, "enforce")) {
+			pg_mf_load_enforce(c, v, m);
+		} else if (!strcmp(key, "exceptions")) {
+			pg_mf_load_exceptions(c, v, m);
 		} else if (!strcmp(key, "scanUnexpected")) {
 			if (!pg_node_bool(v, &m->scan_unexpected))
 				pg_mf_wrong_type(c, v, "policy.scanUnexpected", "true or false");

@@ -385,7 +385,8 @@ static enum pg_action default_of(json_t *f)
 	return ri ? ri->default_action : act;
 }
 
-static void finalize_finding(const struct pg_manifest *m, const struct pg_asset *a, json_t *f)
+static void finalize_finding(const struct pg_manifest *m, const struct pg_asset *a, json_t *f,
+			     const char *today)
 {
 	const char *rule = json_string_value(json_object_get(f, "rule"));
 	const char *host = json_string_value(json_object_get(f, "ip"));
@@ -396,6 +397,7 @@ static void finalize_finding(const struct pg_manifest *m, const struct pg_asset 
 		rule = "unknown";
 	json_object_set_new(f, "action", json_string(pg_action_name(
 		pg_policy_action(m, a, rule, default_of(f)))));
+	pg_policy_rollout(m, a, f, today);
 	if (!json_object_get(f, "asset"))
 		json_object_set_new(f, "asset", json_string(a->name));
 	if (!json_object_get(f, "target"))
@@ -409,7 +411,8 @@ static void finalize_finding(const struct pg_manifest *m, const struct pg_asset 
 struct tally {
 	size_t assets, pass, warn, fail, unchecked;
 	size_t any_unchecked; /* not checked, whatever the verdict: monitor mode must see it */
-	size_t f_pass, f_warn, f_fail;
+	size_t f_pass, f_warn, f_fail, f_excepted;
+	char today[11];
 };
 
 /* Findings whose action is pass are dropped: they are not news. Their count
@@ -425,8 +428,13 @@ static const char *asset_verdict(const struct pg_manifest *m, const struct pg_as
 
 	json_array_foreach(findings, i, f) {
 		enum pg_action act;
-		finalize_finding(m, a, f);
+		finalize_finding(m, a, f, t->today);
 		pg_action_parse(json_string_value(json_object_get(f, "action")), &act);
+		if (act == PG_ACTION_PASS && json_object_get(f, "exception")) {
+			t->f_excepted++; /* kept: the evidence shows what was accepted, by whom */
+			json_array_append(keep, f);
+			continue;
+		}
 		if (act == PG_ACTION_PASS) {
 			passed++;
 			continue;
@@ -456,6 +464,8 @@ int pg_policy_finalize(const struct pg_manifest *m, const struct pg_asset *const
 	json_t *run = json_object_get(report, "run"), *ja;
 	struct tally t = { 0 };
 	const char *verdict;
+
+	pg_policy_today(t.today);
 	size_t i;
 	int code;
 
@@ -476,10 +486,11 @@ int pg_policy_finalize(const struct pg_manifest *m, const struct pg_asset *const
 	json_object_set_new(run, "mode", json_string(mode == PG_MODE_MONITOR ? "monitor" : "enforce"));
 	json_object_set_new(run, "verdict", json_string(verdict));
 	json_object_set_new(run, "exitCode", json_integer(code));
-	json_object_set_new(run, "summary", json_pack("{s:I, s:I, s:I, s:I, s:I, s:{s:I, s:I, s:I}}",
+	json_object_set_new(run, "summary", json_pack(
+		"{s:I, s:I, s:I, s:I, s:I, s:{s:I, s:I, s:I, s:I}}",
 		"assets", (json_int_t)t.assets, "pass", (json_int_t)t.pass, "warn", (json_int_t)t.warn,
 		"fail", (json_int_t)t.fail, "couldNotCheck", (json_int_t)t.any_unchecked,
 		"findings", "fail", (json_int_t)t.f_fail, "warn", (json_int_t)t.f_warn,
-		"pass", (json_int_t)t.f_pass));
+		"pass", (json_int_t)t.f_pass, "excepted", (json_int_t)t.f_excepted));
 	return code;
 }

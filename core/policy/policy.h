@@ -66,6 +66,15 @@ int pg_policy_finalize(const struct pg_manifest *m, const struct pg_asset *const
 enum pg_action pg_policy_action(const struct pg_manifest *m, const struct pg_asset *a,
 				const char *rule, enum pg_action dflt);
 
+/* After overrides: a matching policy.exceptions entry makes the finding pass
+ * while active (today <= expires) with "exception" recorded, or fail once
+ * expired, saying since when; else, with a policy.enforce list, a failure of
+ * a rule it does not list becomes warn ("enforced": false). today = YYYY-MM-DD. */
+void pg_policy_rollout(const struct pg_manifest *m, const struct pg_asset *a, json_t *f,
+		       const char *today);
+/* Today's UTC date, YYYY-MM-DD. */
+void pg_policy_today(char out[11]);
+
 /* Stable finding fingerprint: sha256("v1\0" rule "\0" target "\0" host "\0" "tcp/" port),
  * first 16 hex characters. port 0 = no port. */
 void pg_fingerprint(const char *rule, const char *target, const char *host, unsigned port,

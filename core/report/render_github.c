@@ -39,7 +39,11 @@ static int annotate(const json_t *asset, const json_t *f, void *ud)
 {
 	const struct ctx *c = ud;
 	json_int_t line = pg_rj_int(asset, "line");
-	char *title = pg_xasprintf("%s (%s)", pg_rj_str(f, "rule", "?"), pg_rj_str(f, "asset", "?"));
+	char *title;
+
+	if (!strcmp(pg_rj_str(f, "action", "warn"), "pass"))
+		return 0; /* accepted by an exception: nothing to annotate */
+	title = pg_xasprintf("%s (%s)", pg_rj_str(f, "rule", "?"), pg_rj_str(f, "asset", "?"));
 
 	fprintf(c->out, "::%s file=", strcmp(pg_rj_str(f, "action", "warn"), "fail") ? "warning" :
 		"error");

@@ -44,6 +44,8 @@ static int add_issue(const json_t *asset, const json_t *f, void *ud)
 	json_int_t line = pg_rj_int(asset, "line");
 	char fp[33];
 
+	if (!strcmp(pg_rj_str(f, "action", "warn"), "pass"))
+		return 0; /* accepted by an exception: not an open issue */
 	issue_fingerprint(f, fp);
 	json_array_append_new(is->arr, json_pack(
 		"{s:s, s:s, s:s, s:s, s:[s], s:s, s:{s:s, s:{s:I}}}",

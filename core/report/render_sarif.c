@@ -120,7 +120,7 @@ static int add_result(const json_t *asset, const json_t *f, void *ud)
 {
 	struct results *rs = ud;
 	const char *rule = pg_rj_str(f, "rule", "unknown");
-	json_t *props = json_pack("{s:s, s:s, s:s, s:s}", "asset", pg_rj_str(f, "asset", "?"),
+	json_t *result, *props = json_pack("{s:s, s:s, s:s, s:s}", "asset", pg_rj_str(f, "asset", "?"),
 				  "target", pg_rj_str(f, "target", "?"), "action",
 				  pg_rj_str(f, "action", "warn"), "severity",
 				  pg_rj_str(f, "severity", "medium"));
@@ -131,7 +131,7 @@ static int add_result(const json_t *asset, const json_t *f, void *ud)
 		json_object_set(props, "port", json_object_get(f, "port"));
 	if (json_object_get(f, "exception"))
 		json_object_set(props, "exception", json_object_get(f, "exception"));
-	json_array_append_new(rs->arr, json_pack(
+	json_array_append_new(rs->arr, result = json_pack(
 		"{s:s, s:I, s:s, s:{s:s}, s:[o], s:{s:s}, s:o}",
 		"ruleId", rule, "ruleIndex", (json_int_t)pg_rj_index_of(rs->ids, rule),
 		"level", level_of(pg_rj_str(f, "action", "warn")),
@@ -139,6 +139,10 @@ static int add_result(const json_t *asset, const json_t *f, void *ud)
 		"locations", location(rs, asset),
 		"partialFingerprints", "portgateFingerprint/v1", pg_rj_str(f, "fingerprint", ""),
 		"properties", props));
+	if (json_is_true(json_object_get(json_object_get(f, "exception"), "active")))
+		json_object_set_new(result, "suppressions", json_pack("[{s:s, s:s, s:s}]", "kind",
+			"external", "status", "accepted", "justification",
+			pg_rj_str(json_object_get(f, "exception"), "reason", "")));
 	return 0;
 }
 

@@ -1,0 +1,152 @@
+/* manifest_rollout.c - policy.enforce (which rules may fail the build) and
+ * policy.exceptions (accepted findings with a reason, an owner and an expiry). */
+#include "config.h"
+#include "manifest_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static bool rule_arg(struct ctx *c, const struct pg_node *n, const char *where, const char **out)
+{
+	if (!pg_node_str(n, out)) {
+		pg_mf_wrong_type(c, n, where, "a rule id");
+		return false;
+	}
+	if (!pg_rule_id_valid(*out)) {
+		pg_mf_err(c, n, where, "'%s' is not a rule id (lowercase words joined by '-' or "
+			  "'.', like port-unapproved-open)", *out);
+		return false;
+	}
+	return true;
+}
+
+void pg_mf_load_enforce(struct ctx *c, const struct pg_node *n, struct pg_manifest *m)
+{
+	const char *rule;
+
+	if (n->kind != PG_NODE_SEQ) {
+		pg_mf_wrong_type(c, n, "policy.enforce", "a list of rule ids");
+		return;
+	}
+	m->enforce = pg_xcalloc(n->n ? n->n : 1, sizeof(*m->enforce));
+	for (size_t i = 0; i < n->n; i++)
+		if (rule_arg(c, n->items[i], "policy.enforce", &rule))
+			m->enforce[m->nenforce++] = pg_xstrdup(rule);
+}
+
+/* YYYY-MM-DD naming a real calendar day. */
+static bool valid_date(const char *s)
+{
+	struct tm tm = { 0 };
+	const char *end;
+	char back[11];
+	time_t t;
+
+	if (strlen(s) != 10 || !(end = strptime(s, "%Y-%m-%d", &tm)) || *end)
+		return false;
+	t = timegm(&tm); /* normalises 2026-02-30 to March: it must come back the same */
+	gmtime_r(&t, &tm);
+	strftime(back, sizeof(back), "%Y-%m-%d", &tm);
+	return !strcmp(back, s);
+}
+
+static void text_field(struct ctx *c, const struct pg_node *v, const char *where, char **out)
+{
+	const char *s;
+
+	if (!pg_node_str(v, &s) || !*s)
+		pg_mf_wrong_type(c, v, where, "a non-empty string");
+	else
+		*out = pg_xstrdup(s);
+}
+
+static const char *const exception_keys[] = { "rule", "asset", "target", "port", "reason",
+					      "owner", "expires", NULL };
+
+static bool exception_key(const char *key)
+{
+	for (size_t i = 0; exception_keys[i]; i++)
+		if (!strcmp(exception_keys[i], key))
+			return true;
+	return false;
+}
+
+static void exception_field(struct ctx *c, const char *key, const struct pg_node *v,
+			    const char *where, struct pg_exception *e)
+{
+	unsigned long port;
+	const char *s;
+	char sub[96];
+
+	snprintf(sub, sizeof(sub), "%s.%s", where, key);
+	if (!strcmp(key, "rule") && rule_arg(c, v, sub, &s)) {
+		e->rule = pg_xstrdup(s);
+	} else if (!strcmp(key, "asset") || !strcmp(key, "target")) {
+		text_field(c, v, sub, !strcmp(key, "asset") ? &e->asset : &e->target);
+	} else if (!strcmp(key, "reason") || !strcmp(key, "owner")) {
+		text_field(c, v, sub, !strcmp(key, "reason") ? &e->reason : &e->owner);
+	} else if (!strcmp(key, "port")) {
+		if (!pg_node_uint(v, 65535, &port) || !port)
+			pg_mf_wrong_type(c, v, sub, "a port from 1 to 65535");
+		e->port = (unsigned)port;
+	} else if (!strcmp(key, "expires")) {
+		if (!pg_node_str(v, &s) || !valid_date(s))
+			pg_mf_err(c, v, sub, "expected a date YYYY-MM-DD, got '%s'",
+				  v->kind == PG_NODE_SCALAR ? v->scalar : pg_node_type_name(v));
+		else
+			memcpy(e->expires, s, sizeof(e->expires));
+	}
+}
+
+static void load_exception(struct ctx *c, const struct pg_node *n, size_t idx,
+			   struct pg_exception *e)
+{
+	static const char *const required[] = { "rule", "reason", "owner", "expires" };
+	char where[48];
+
+	snprintf(where, sizeof(where), "policy.exceptions[%zu]", idx);
+	e->line = n->line;
+	if (n->kind != PG_NODE_MAP) {
+		pg_mf_wrong_type(c, n, where, "a map with rule, reason, owner and expires");
+		return;
+	}
+	for (size_t i = 0; i < n->n; i++) {
+		if (exception_key(n->keys[i]->scalar))
+			exception_field(c, n->keys[i]->scalar, n->items[i], where, e);
+		else
+			pg_mf_unknown_field(c, n->keys[i], where, exception_keys);
+	}
+	for (size_t i = 0; i < PG_ARRAY_LEN(required); i++)
+		if (!pg_node_get(n, required[i]))
+			pg_mf_err(c, n, where, "%s is required (an exception needs a rule, a "
+				  "reason, an owner and an expiry date)", required[i]);
+}
+
+void pg_mf_load_exceptions(struct ctx *c, const struct pg_node *n, struct pg_manifest *m)
+{
+	if (n->kind != PG_NODE_SEQ) {
+		pg_mf_wrong_type(c, n, "policy.exceptions", "a list of exceptions");
+		return;
+	}
+	m->exceptions = pg_xcalloc(n->n ? n->n : 1, sizeof(*m->exceptions));
+	for (size_t i = 0; i < n->n; i++)
+		load_exception(c, n->items[i], i, &m->exceptions[m->nexceptions++]);
+}
+
+void pg_mf_rollout_clear(struct pg_manifest *m)
+{
+	for (size_t i = 0; i < m->nenforce; i++)
+		free(m->enforce[i]);
+	free(m->enforce);
+	for (size_t i = 0; i < m->nexceptions; i++) {
+		struct pg_exception *e = &m->exceptions[i];
+		free(e->rule);
+		free(e->asset);
+		free(e->target);
+		free(e->reason);
+		free(e->owner);
+	}
+	free(m->exceptions);
+}
