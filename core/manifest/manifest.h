@@ -32,7 +32,7 @@
 #include "ports.h"
 #include "util/util.h"
 
-enum pg_action { PG_ACTION_PASS = 0, PG_ACTION_WARN = 1, PG_ACTION_FAIL = 2 };
+enum pg_action { PG_ACTION_PASS = 0, PG_ACTION_WARN = 1, PG_ACTION_FAIL = 2, PG_ACTION_COUNT };
 enum pg_mode { PG_MODE_UNSET = 0, PG_MODE_ENFORCE, PG_MODE_MONITOR };
 
 const char *pg_action_name(enum pg_action a); /* "pass" | "warn" | "fail" */

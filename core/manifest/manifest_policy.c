@@ -14,7 +14,8 @@ const char *pg_action_name(enum pg_action a)
 	case PG_ACTION_WARN:
 		return "warn";
 	case PG_ACTION_FAIL:
-		return "fail";
+	case PG_ACTION_COUNT:
+		break;
 	}
 	return "fail";
 }

@@ -284,8 +284,7 @@ static bool action_selected(const struct pg_plugin_host *h, const json_t *findin
 		return true;
 	if (!a)
 		return false;
-	return (!strcmp(a, "pass") && h->enrich_on[0]) || (!strcmp(a, "warn") && h->enrich_on[1]) ||
-	       (!strcmp(a, "fail") && h->enrich_on[2]);
+	return pg_action_selected(h->enrich_on, a);
 }
 
 static const char *jstr(const json_t *o, const char *k)

@@ -5,8 +5,6 @@
 #include <ctype.h>
 #include <stddef.h>
 #include <curl/curl.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -264,17 +262,4 @@ void pg_http_response_clear(struct pg_http_response *resp)
 	resp->body_len = 0;
 }
 
-void pg_hmac_sha256_hex(const void *key, size_t key_len, const void *data, size_t len,
-			char out[65])
-{
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
-	static const char hex[] = "0123456789abcdef";
 
-	HMAC(EVP_sha256(), key, (int)key_len, data, len, md, &mdlen);
-	for (unsigned int i = 0; i < mdlen && i < 32; i++) {
-		out[2 * i] = hex[md[i] >> 4];
-		out[2 * i + 1] = hex[md[i] & 15];
-	}
-	out[64] = '\0';
-}

@@ -23,8 +23,4 @@ void pg_http_response_clear(struct pg_http_response *resp);
 /* Retry-After value (delta seconds or HTTP date) -> ms from now, -1 if unparsable. */
 long pg_http_parse_retry_after(const char *value);
 
-/* HMAC-SHA256(key, data) as lowercase hex (webhook signatures). */
-void pg_hmac_sha256_hex(const void *key, size_t key_len, const void *data, size_t len,
-			char out[65]);
-
 #endif

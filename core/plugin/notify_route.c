@@ -142,16 +142,11 @@ static bool tags_match(const json_t *list, const json_t *tags)
 
 bool pg_route_wants_action(const struct pg_route *r, const bool notify_on[3], const char *action)
 {
-	static const char *const names[] = { "pass", "warn", "fail" };
-
 	if (!action)
 		return false;
 	if (r && r->values[RK_ACTION])
 		return in_list(r->values[RK_ACTION], action);
-	for (int i = 0; i < 3; i++)
-		if (!strcmp(action, names[i]))
-			return notify_on[i];
-	return false;
+	return pg_action_selected(notify_on, action);
 }
 
 bool pg_route_match(const struct pg_route *r, const bool notify_on[3], const json_t *finding)

@@ -9,15 +9,23 @@
 
 /* ---- the host's sections ---------------------------------------------- */
 
-static void read_actions(const struct pg_node *n, bool on[3], bool *all, const char *what,
-			 const char *file, struct pg_diag *diag)
+bool pg_action_selected(const bool on[PG_ACTION_COUNT], const char *action)
 {
-	static const char *const names[] = { "pass", "warn", "fail" };
+	enum pg_action a;
+
+	return pg_action_parse(action, &a) && on[a];
+}
+
+static void read_actions(const struct pg_node *n, bool on[PG_ACTION_COUNT], bool *all,
+			 const char *what, const char *file, struct pg_diag *diag)
+{
 	const char *s;
+	enum pg_action a;
 
 	if (pg_node_str(n, &s) && all && !strcmp(s, "all")) {
 		*all = true;
-		on[0] = on[1] = on[2] = true;
+		for (a = 0; a < PG_ACTION_COUNT; a++)
+			on[a] = true;
 		return;
 	}
 	if (n->kind != PG_NODE_SEQ) {
@@ -25,18 +33,16 @@ static void read_actions(const struct pg_node *n, bool on[3], bool *all, const c
 			    all ? " or 'all'" : "");
 		return;
 	}
-	on[0] = on[1] = on[2] = false;
+	for (a = 0; a < PG_ACTION_COUNT; a++)
+		on[a] = false;
 	for (size_t i = 0; i < n->n; i++) {
-		size_t k = 0;
 		if (!pg_node_str(n->items[i], &s))
 			s = "";
-		while (k < 3 && strcmp(s, names[k]))
-			k++;
-		if (k == 3)
+		if (pg_action_parse(s, &a))
+			on[a] = true;
+		else
 			pg_diag_add(diag, file, n->items[i]->line,
 				    "%s.on: '%s' is not pass, warn or fail", what, s);
-		else
-			on[k] = true;
 	}
 }
 

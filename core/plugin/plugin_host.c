@@ -94,8 +94,8 @@ struct pg_plugin_host *pg_plugin_host_empty(void)
 	pg_plugin_ltdl_init();
 	pg_http_global_init();
 	pthread_mutex_init(&h->lock, NULL);
-	h->enrich_on[1] = h->enrich_on[2] = true;
-	h->notify_on[2] = true;
+	h->enrich_on[PG_ACTION_WARN] = h->enrich_on[PG_ACTION_FAIL] = true;
+	h->notify_on[PG_ACTION_FAIL] = true;
 	h->enrich_timeout_ms = 10000;
 	h->enrich_concurrency = 8;
 	h->notify_retries = 3;

@@ -19,6 +19,7 @@
 
 #include "plugin_host.h"
 #include "notify_route.h"
+#include "manifest/manifest.h"
 
 struct pg_module {
 	char *path;                /* owned: file it came from */
@@ -62,10 +63,10 @@ struct pg_plugin_host {
 	size_t nenrichers, nnotifiers;
 	/* enrich: */
 	bool enrich_all;             /* on: all */
-	bool enrich_on[3];           /* by pg_action-like index: 0 pass 1 warn 2 fail */
+	bool enrich_on[PG_ACTION_COUNT]; /* by enum pg_action */
 	unsigned enrich_timeout_ms, enrich_concurrency;
 	/* notify: */
-	bool notify_on[3];
+	bool notify_on[PG_ACTION_COUNT];
 	unsigned notify_retries, notify_backoff_ms, notify_backoff_max_ms;
 	unsigned outbox_max_age_h;
 	char *evidence_url;          /* owned: notify.evidenceUrl expanded, may be NULL */
@@ -116,5 +117,7 @@ void pg_plugin_read_sections(struct pg_plugin_host *h, const struct pg_config *c
 			     const char *file, struct pg_diag *diag);
 void pg_plugin_read_instances(struct pg_plugin_host *h, const struct pg_config *cfg,
 			      const char *file, struct pg_diag *diag);
+/* Whether a finding's action (text) is one of those selected in on[]. */
+bool pg_action_selected(const bool on[PG_ACTION_COUNT], const char *action);
 
 #endif

@@ -416,10 +416,21 @@ static bool run_connect(struct pg_probe *p, uint64_t now)
 	return true;
 }
 
+/* The read of every reading phase: bytes that arrived extend the phase by the
+ * settle time (a server that writes in pieces gets its whole answer read). */
+static enum rd read_settle(struct pg_probe *p, uint64_t now, bool *got)
+{
+	enum rd r = read_more(p, got);
+
+	if (r == RD_WAIT && *got)
+		p->phase_ms = min_u64(now + SETTLE_MS, p->end_ms);
+	return r;
+}
+
 static bool run_banner(struct pg_probe *p, uint64_t now)
 {
 	bool got;
-	enum rd r = read_more(p, &got);
+	enum rd r = read_settle(p, now, &got);
 
 	if (got && !p->ssl && !p->tls_tried && looks_tls(p->buf, p->blen)) {
 		reconnect_tls(p);
@@ -429,8 +440,6 @@ static bool run_banner(struct pg_probe *p, uint64_t now)
 		done(p);
 		return true;
 	}
-	if (got)
-		p->phase_ms = min_u64(now + SETTLE_MS, p->end_ms);
 	return false;
 }
 
@@ -451,29 +460,21 @@ static bool run_send(struct pg_probe *p, uint64_t now)
 static bool run_response(struct pg_probe *p, uint64_t now)
 {
 	bool got;
-	enum rd r = read_more(p, &got);
 
-	if (r != RD_WAIT) {
-		response_done(p, now);
-		return true;
-	}
-	if (got)
-		p->phase_ms = min_u64(now + SETTLE_MS, p->end_ms);
-	return false;
+	if (read_settle(p, now, &got) == RD_WAIT)
+		return false;
+	response_done(p, now);
+	return true;
 }
 
 static bool run_plain_tail(struct pg_probe *p, uint64_t now)
 {
 	bool got;
-	enum rd r = read_more(p, &got);
 
-	if (r != RD_WAIT) {
-		done(p);
-		return true;
-	}
-	if (got)
-		p->phase_ms = min_u64(now + SETTLE_MS, p->end_ms);
-	return false;
+	if (read_settle(p, now, &got) == RD_WAIT)
+		return false;
+	done(p);
+	return true;
 }
 
 /* Run phases until one has to wait. Returns after a bounded number of
@@ -530,26 +531,19 @@ static void on_timeout(struct pg_probe *p, uint64_t now)
 
 /* ---- public ---- */
 
+/* Unset or out-of-range values of in fall back to the defaults. */
 static void opts_defaults(struct pg_probe_opts *o, const struct pg_probe_opts *in)
 {
-	if (in)
-		*o = *in;
-	else
-		o->banner_wait_ms = 1500;
-	if (o->banner_wait_ms < 0)
-		o->banner_wait_ms = 1500; /* 0 is allowed: send the HTTP probe at once */
-	if (o->total_ms <= 0)
-		o->total_ms = 5000;
-	if (o->max_bytes == 0)
-		o->max_bytes = 16384;
-}
+	struct pg_probe_opts d;
 
-static void set_addr_port(struct pg_addr *a, uint16_t port)
-{
-	if (a->family == AF_INET6)
-		((struct sockaddr_in6 *)&a->ss)->sin6_port = htons(port);
-	else
-		((struct sockaddr_in *)&a->ss)->sin_port = htons(port);
+	pg_probe_opts_default(&d);
+	*o = in ? *in : d;
+	if (o->banner_wait_ms < 0)
+		o->banner_wait_ms = d.banner_wait_ms; /* 0 is allowed: send the HTTP probe at once */
+	if (o->total_ms <= 0)
+		o->total_ms = d.total_ms;
+	if (o->max_bytes == 0)
+		o->max_bytes = d.max_bytes;
 }
 
 /* A host name we may put in SNI and a Host header: letters, digits, '.', '-', '_'. */
@@ -581,7 +575,7 @@ struct pg_probe *pg_probe_start(int fd, const struct pg_addr *addr, uint16_t por
 
 	p->fd = fd;
 	p->addr = *addr;
-	set_addr_port(&p->addr, port);
+	pg_addr_set_port(&p->addr, port);
 	p->port = port;
 	p->expect_tls = expect_tls;
 	opts_defaults(&p->opts, opts);

@@ -14,7 +14,28 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
-#include "scan/scan.h"
+#include "resolve/resolve.h"
+
+#define PG_PROBE_BANNER_WAIT_MS 1500 /* docs/probes.md and conf/portgate.yaml say so too */
+#define PG_PROBE_TOTAL_MS 5000
+#define PG_PROBE_MAX_BYTES 16384
+
+struct pg_probe_opts {
+	int banner_wait_ms;  /* how long to wait for a server-first banner */
+	int total_ms;        /* hard cap on one port's probing, all phases */
+	size_t max_bytes;    /* cap on bytes read from one port */
+	const char *ca_file; /* extra trust anchors for certificate checks, may be NULL */
+};
+
+/* The defaults above. Inline: the scan engine sets them without linking the
+ * probe (its unit test drives the engine with a fake probe). */
+static inline void pg_probe_opts_default(struct pg_probe_opts *o)
+{
+	o->banner_wait_ms = PG_PROBE_BANNER_WAIT_MS;
+	o->total_ms = PG_PROBE_TOTAL_MS;
+	o->max_bytes = PG_PROBE_MAX_BYTES;
+	o->ca_file = NULL;
+}
 
 struct pg_probe;
 

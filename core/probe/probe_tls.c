@@ -238,9 +238,7 @@ static json_t *sha256_json(X509 *cert)
 
 	if (X509_digest(cert, EVP_sha256(), md, &mdlen) != 1)
 		return json_null();
-	for (unsigned int i = 0; i < mdlen; i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
-	hex[2 * mdlen] = '\0';
+	pg_hex_encode(md, mdlen, hex);
 	return json_string(hex);
 }
 

@@ -51,9 +51,7 @@ void pg_scan_opts_default(struct pg_scan_opts *o)
 	o->max_inflight = 0; /* 0 = automatic, from RLIMIT_NOFILE */
 	o->max_per_host = 0; /* 0 = automatic: a window that grows with answers */
 	o->probe = true;
-	o->probe_opts.banner_wait_ms = 1500;
-	o->probe_opts.total_ms = 5000;
-	o->probe_opts.max_bytes = 16384;
+	pg_probe_opts_default(&o->probe_opts);
 }
 
 void pg_port_result_clear(struct pg_port_result *r)
@@ -162,14 +160,6 @@ static void on_connected(struct engine *e, uint32_t si)
 	pg_scan_probe_begin(e, si);
 }
 
-static void set_port(struct sockaddr_storage *ss, int family, uint16_t port)
-{
-	if (family == AF_INET)
-		((struct sockaddr_in *)ss)->sin_port = htons(port);
-	else
-		((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
-}
-
 /* The process ran out of descriptors: keep the job's reservation, retry it
  * once a socket of ours closes, and stop admitting new jobs beyond what is
  * open now. A job that hits the limit twice (or when nothing of ours is open
@@ -207,13 +197,13 @@ static void attempt_start(struct engine *e, uint32_t si)
 	struct slot *s = &e->slots[si];
 	struct pg_scan_target *t = &e->targets[s->target];
 	struct pg_port_result *r = pg_scan_slot_result(e, s);
-	struct sockaddr_storage ss = t->addr.ss;
+	struct pg_addr dst = t->addr;
 	struct epoll_event ev = { .events = EPOLLOUT };
 	struct pg_scan_verdict v;
 	int on = 1, err;
 
 	r->attempts++;
-	e->now_us = pg_scan_mono_us(); /* per attempt: rtt resolution, cheap (vDSO) */
+	e->now_us = pg_now_us(); /* per attempt: rtt resolution, cheap (vDSO) */
 	s->start_us = e->now_us;
 	s->fd = socket(t->addr.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
 	if (s->fd < 0) {
@@ -229,8 +219,8 @@ static void attempt_start(struct engine *e, uint32_t si)
 	/* Ask for ICMP details so admin-prohibited can be told from host-unreachable. */
 	(void)setsockopt(s->fd, t->addr.family == AF_INET6 ? SOL_IPV6 : SOL_IP,
 			 t->addr.family == AF_INET6 ? IPV6_RECVERR : IP_RECVERR, &on, sizeof(on));
-	set_port(&ss, t->addr.family, t->ports[s->pidx]);
-	if (connect(s->fd, (struct sockaddr *)&ss, t->addr.sslen) == 0) {
+	pg_addr_set_port(&dst, t->ports[s->pidx]);
+	if (connect(s->fd, (struct sockaddr *)&dst.ss, dst.sslen) == 0) {
 		on_connected(e, si);
 		return;
 	}
@@ -475,7 +465,7 @@ static int loop(struct engine *e, char *err, size_t errlen)
 			snprintf(err, errlen, "epoll_wait: %s", strerror(errno));
 			return -1;
 		}
-		e->now_us = pg_scan_mono_us();
+		e->now_us = pg_now_us();
 		for (i = 0; i < n; i++)
 			on_event(e, &evs[i]);
 		maybe_rekey(e);

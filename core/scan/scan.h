@@ -20,16 +20,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "resolve/resolve.h"
+#include "probe/probe.h"
 
 enum pg_port_state { PG_PORT_OPEN, PG_PORT_CLOSED, PG_PORT_FILTERED, PG_PORT_ERROR };
 const char *pg_port_state_name(enum pg_port_state s); /* "open", "closed", "filtered", "error" */
-
-struct pg_probe_opts {
-	int banner_wait_ms;  /* how long to wait for a server-first banner (default 1500) */
-	int total_ms;        /* hard cap on one port's probing, all phases (default 5000) */
-	size_t max_bytes;    /* cap on bytes read from one port (default 16384) */
-	const char *ca_file; /* extra trust anchors for certificate checks, may be NULL */
-};
 
 struct pg_scan_opts {
 	int timeout_ms;    /* longest wait per connect attempt (default 1000); shorter once

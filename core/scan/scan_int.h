@@ -162,8 +162,7 @@ void pg_scan_close_fd(int fd, bool rst);
 int pg_scan_run_one(struct pg_scan_target *targets, size_t ntargets,
 		    const struct pg_scan_opts *opts, char *err, size_t errlen);
 
-/* scan_timer.c: clock and deadline heap */
-uint64_t pg_scan_mono_us(void);
+/* scan_timer.c: deadline heap */
 void pg_scan_timer_set(struct engine *e, uint32_t si, uint64_t deadline_us);
 void pg_scan_timer_clear(struct engine *e, uint32_t si);
 

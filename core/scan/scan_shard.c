@@ -48,7 +48,7 @@ static void shard_progress(size_t done, size_t total, void *ud)
 {
 	struct shard *sh = ud;
 	struct fanout *f = sh->fan;
-	uint64_t now = pg_scan_mono_us();
+	uint64_t now = pg_now_us();
 	size_t i, sum = 0;
 
 	(void)total;

@@ -7,14 +7,6 @@
 
 #include "scan_int.h"
 
-uint64_t pg_scan_mono_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
-
 /* ---- round-trip estimation ---- */
 
 void pg_rtt_sample(struct pg_rtt *r, uint32_t rtt_us)

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -132,12 +133,17 @@ bool pg_parse_ulong(const char *s, unsigned long max, unsigned long *out)
 	return true;
 }
 
-uint64_t pg_now_ms(void)
+uint64_t pg_now_us(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+uint64_t pg_now_ms(void)
+{
+	return pg_now_us() / 1000;
 }
 
 uint64_t pg_wall_ms(void)
@@ -370,18 +376,34 @@ int pg_write_file_atomic(const char *path, const void *data, size_t len)
 	return pg_write_atomic_with(path, write_buffer, &b);
 }
 
+void pg_hex_encode(const unsigned char *in, size_t n, char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = hex[in[i] >> 4];
+		out[2 * i + 1] = hex[in[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
 void pg_sha256_hex(const void *data, size_t len, char out[65])
 {
 	unsigned char md[32];
 	unsigned int mdlen = 0;
-	static const char hex[] = "0123456789abcdef";
 
 	EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL);
-	for (unsigned i = 0; i < 32; i++) {
-		out[2 * i] = hex[md[i] >> 4];
-		out[2 * i + 1] = hex[md[i] & 15];
-	}
-	out[64] = '\0';
+	pg_hex_encode(md, 32, out);
+}
+
+void pg_hmac_sha256_hex(const void *key, size_t key_len, const void *data, size_t len,
+			char out[65])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+
+	HMAC(EVP_sha256(), key, (int)key_len, data, len, md, &mdlen);
+	pg_hex_encode(md, 32, out);
 }
 
 void pg_defang(char *s)

@@ -36,7 +36,8 @@ bool pg_strlcpy(char *dst, const char *src, size_t size);
 bool pg_parse_ulong(const char *s, unsigned long max, unsigned long *out);
 
 /* Time: monotonic milliseconds for timers; wall clock as ISO 8601 UTC with ms. */
-uint64_t pg_now_ms(void);
+uint64_t pg_now_us(void); /* monotonic */
+uint64_t pg_now_ms(void); /* monotonic */
 uint64_t pg_wall_ms(void);
 void pg_iso8601_ms(uint64_t wall_ms, char out[32]);
 
@@ -57,7 +58,12 @@ int pg_write_atomic_with(const char *path, int (*write_fn)(FILE *f, void *ud), v
 int pg_atomic_clean_stale(const char *dir, const char *base);
 
 /* Lowercase hex SHA-256 of data into out (65 bytes). */
+/* Lowercase hex of n bytes into out (2n+1 bytes). */
+void pg_hex_encode(const unsigned char *in, size_t n, char *out);
 void pg_sha256_hex(const void *data, size_t len, char out[65]);
+/* HMAC-SHA256(key, data) as lowercase hex (webhook signatures). */
+void pg_hmac_sha256_hex(const void *key, size_t key_len, const void *data, size_t len,
+			char out[65]);
 
 /* Diagnostics: a list of "file:line: message" strings, so validation can report
  * every problem at once instead of stopping at the first. */
