@@ -280,9 +280,9 @@ static void check_port(const struct pg_asset_outcome *o, const struct pg_port_re
 			json_t *v;
 			json_array_foreach(json_object_get(cert, "reasons"), i, v) {
 				if (i)
-					strncat(reasons, ", ", sizeof(reasons) - strlen(reasons) - 1);
-				strncat(reasons, json_string_value(v) ? json_string_value(v) : "?",
-					sizeof(reasons) - strlen(reasons) - 1);
+					pg_str_append(reasons, sizeof(reasons), ", ");
+				pg_str_append(reasons, sizeof(reasons),
+					      json_string_value(v) ? json_string_value(v) : "?");
 			}
 			json_array_append_new(out, finding_new(o, PG_RULE_TLS_CERT_INVALID, ip, r->port,
 				port_evidence(r), "port %u/tcp: TLS certificate is invalid (%s)", r->port,

@@ -28,68 +28,10 @@
 #include "scan_int.h"
 #include "util/util.h"
 
-#define DEFAULT_RETRIES 1
 #define EVENT_BATCH 256
 #define REKEY_EVERY_US 5000 /* re-arm pending connects at most this often */
 
-const char *pg_port_state_name(enum pg_port_state s)
-{
-	switch (s) {
-	case PG_PORT_OPEN: return "open";
-	case PG_PORT_CLOSED: return "closed";
-	case PG_PORT_FILTERED: return "filtered";
-	case PG_PORT_ERROR: return "error";
-	}
-	return "error";
-}
-
-void pg_scan_opts_default(struct pg_scan_opts *o)
-{
-	memset(o, 0, sizeof(*o));
-	o->timeout_ms = PG_SCAN_DEFAULT_TIMEOUT_MS;
-	o->retries = DEFAULT_RETRIES;
-	o->max_inflight = 0; /* 0 = automatic, from RLIMIT_NOFILE */
-	o->max_per_host = 0; /* 0 = automatic: a window that grows with answers */
-	o->probe = true;
-	pg_probe_opts_default(&o->probe_opts);
-}
-
-void pg_port_result_clear(struct pg_port_result *r)
-{
-	if (!r)
-		return;
-	json_decref(r->probe);
-	memset(r, 0, sizeof(*r));
-}
-
 /* ---- verdicts ---- */
-
-void pg_scan_slot_release(struct engine *e, uint32_t si)
-{
-	struct slot *s = &e->slots[si];
-
-	pg_scan_timer_clear(e, si);
-	s->phase = SLOT_FREE;
-	s->fd = -1;
-	s->probe = NULL;
-	s->gen++;
-	e->free_slots[e->nfree++] = si;
-	e->busy--;
-}
-
-/* The job's reservation ends: it no longer counts against the caps. */
-void pg_scan_job_done(struct engine *e, uint32_t target)
-{
-	struct tstate *t = &e->ts[target];
-
-	e->inflight--;
-	e->dests[t->dest].inflight--;
-	if (pg_scan_dest_ready(e, t->dest))
-		pg_scan_ring_push(e, t->dest);
-	if (--t->remaining == 0)
-		e->targets[target].finished_ms = e->now_us / 1000;
-	e->done++;
-}
 
 static void set_result(struct pg_port_result *r, enum pg_port_state state, const char *reason,
 		       int err, uint32_t rtt_us)
@@ -108,20 +50,6 @@ static void slot_finish(struct engine *e, uint32_t si, const struct pg_scan_verd
 	set_result(pg_scan_slot_result(e, &e->slots[si]), v->state, v->reason, v->err, rtt_us);
 	pg_scan_slot_release(e, si);
 	pg_scan_job_done(e, target);
-}
-
-/* Close a socket we are done with. rst: abort with RST instead of FIN so a
- * big scan does not leave thousands of TIME_WAIT sockets behind. */
-void pg_scan_close_fd(int fd, bool rst)
-{
-	if (fd < 0)
-		return;
-	if (rst) {
-		struct linger lg = { .l_onoff = 1, .l_linger = 0 };
-
-		(void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
-	}
-	close(fd);
 }
 
 static uint32_t rtt_since(const struct engine *e, const struct slot *s)
@@ -492,20 +420,4 @@ int pg_scan_run_one(struct pg_scan_target *targets, size_t ntargets,
 		rc = loop(&e, err, errlen);
 	pg_scan_engine_free(&e);
 	return rc;
-}
-
-int pg_scan_run(struct pg_scan_target *targets, size_t ntargets, const struct pg_scan_opts *opts,
-		char *err, size_t errlen)
-{
-	struct pg_scan_opts defaults;
-	size_t k;
-
-	if (!opts) {
-		pg_scan_opts_default(&defaults);
-		opts = &defaults;
-	}
-	k = pg_scan_pick_shards(targets, ntargets, opts);
-	if (k > 1)
-		return pg_scan_run_sharded(targets, ntargets, opts, k, err, errlen);
-	return pg_scan_run_one(targets, ntargets, opts, err, errlen);
 }

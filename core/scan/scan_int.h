@@ -155,10 +155,12 @@ static inline uint64_t pg_scan_slot_key(const struct slot *s, uint32_t si)
 	return (uint64_t)s->gen << 32 | si;
 }
 
-/* scan.c: verdicts and the loop */
+/* scan_slot.c: slot and job bookkeeping */
 void pg_scan_slot_release(struct engine *e, uint32_t si);
 void pg_scan_job_done(struct engine *e, uint32_t target);
 void pg_scan_close_fd(int fd, bool rst);
+
+/* scan.c: verdicts and the loop of one engine */
 int pg_scan_run_one(struct pg_scan_target *targets, size_t ntargets,
 		    const struct pg_scan_opts *opts, char *err, size_t errlen);
 

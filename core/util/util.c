@@ -376,6 +376,17 @@ int pg_write_file_atomic(const char *path, const void *data, size_t len)
 	return pg_write_atomic_with(path, write_buffer, &b);
 }
 
+bool pg_str_append(char *dst, size_t len, const char *src)
+{
+	size_t used = strnlen(dst, len);
+	int n;
+
+	if (used >= len)
+		return false;
+	n = snprintf(dst + used, len - used, "%s", src);
+	return n >= 0 && (size_t)n < len - used;
+}
+
 void pg_hex_encode(const unsigned char *in, size_t n, char *out)
 {
 	static const char hex[] = "0123456789abcdef";

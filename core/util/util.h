@@ -58,6 +58,10 @@ int pg_write_atomic_with(const char *path, int (*write_fn)(FILE *f, void *ud), v
 int pg_atomic_clean_stale(const char *dir, const char *base);
 
 /* Lowercase hex SHA-256 of data into out (65 bytes). */
+/* Append src to the NUL-terminated string in dst (size len), cutting at the
+ * end; returns false when it was cut. The replacement for strncat. */
+bool pg_str_append(char *dst, size_t len, const char *src);
+
 /* Lowercase hex of n bytes into out (2n+1 bytes). */
 void pg_hex_encode(const unsigned char *in, size_t n, char *out);
 void pg_sha256_hex(const void *data, size_t len, char out[65]);

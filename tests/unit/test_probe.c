@@ -220,8 +220,8 @@ static const char *reasons(json_t *o, char *buf, size_t len)
 	buf[0] = '\0';
 	json_array_foreach(r, i, v) {
 		if (i)
-			strncat(buf, ",", len - strlen(buf) - 1);
-		strncat(buf, json_string_value(v), len - strlen(buf) - 1);
+			pg_str_append(buf, len, ",");
+		pg_str_append(buf, len, json_string_value(v));
 	}
 	return buf;
 }

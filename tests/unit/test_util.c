@@ -163,12 +163,41 @@ START_TEST(sha256_vector)
 }
 END_TEST
 
+/* RFC 4231 test case 2 */
+START_TEST(hmac_vector)
+{
+	char hex[65];
+
+	pg_hmac_sha256_hex("Jefe", 4, "what do ya want for nothing?", 28, hex);
+	ck_assert_str_eq(hex, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+}
+END_TEST
+
+START_TEST(str_append_cuts_and_says_so)
+{
+	char buf[8] = "ab";
+	unsigned char raw[] = { 0x00, 0x0f, 0xa5, 0xff };
+	char hex[9];
+
+	ck_assert(pg_str_append(buf, sizeof(buf), "cd"));
+	ck_assert_str_eq(buf, "abcd");
+	ck_assert(!pg_str_append(buf, sizeof(buf), "efghij"));
+	ck_assert_str_eq(buf, "abcdefg");
+	ck_assert(!pg_str_append(buf, sizeof(buf), "x"));
+	ck_assert_str_eq(buf, "abcdefg");
+	pg_hex_encode(raw, sizeof(raw), hex);
+	ck_assert_str_eq(hex, "000fa5ff");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("util");
 	TCase *tc = tcase_create("util");
 
 	tcase_add_test(tc, parse_ulong_is_strict);
+	tcase_add_test(tc, hmac_vector);
+	tcase_add_test(tc, str_append_cuts_and_says_so);
 	tcase_add_test(tc, atomic_write_replaces_whole_file);
 	tcase_add_test(tc, atomic_write_cleans_orphan_temps);
 	tcase_add_test(tc, redact_url_hides_tokens);

@@ -1,0 +1,49 @@
+/* scan_slot.c - slot and job bookkeeping shared by the loop (scan.c), the
+ * probe driver (scan_probe.c) and setup (scan_setup.c). */
+#include "config.h"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "scan_int.h"
+
+void pg_scan_slot_release(struct engine *e, uint32_t si)
+{
+	struct slot *s = &e->slots[si];
+
+	pg_scan_timer_clear(e, si);
+	s->phase = SLOT_FREE;
+	s->fd = -1;
+	s->probe = NULL;
+	s->gen++;
+	e->free_slots[e->nfree++] = si;
+	e->busy--;
+}
+
+/* The job's reservation ends: it no longer counts against the caps. */
+void pg_scan_job_done(struct engine *e, uint32_t target)
+{
+	struct tstate *t = &e->ts[target];
+
+	e->inflight--;
+	e->dests[t->dest].inflight--;
+	if (pg_scan_dest_ready(e, t->dest))
+		pg_scan_ring_push(e, t->dest);
+	if (--t->remaining == 0)
+		e->targets[target].finished_ms = e->now_us / 1000;
+	e->done++;
+}
+
+/* Close a socket we are done with. rst: abort with RST instead of FIN so a
+ * big scan does not leave thousands of TIME_WAIT sockets behind. */
+void pg_scan_close_fd(int fd, bool rst)
+{
+	if (fd < 0)
+		return;
+	if (rst) {
+		struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+
+		(void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	}
+	close(fd);
+}
