@@ -40,6 +40,8 @@ notifiers:
 notify:
   retries: 1
   backoffMs: 10
+outbox:
+  backoffMs: 0    # a waiting entry is due again at the next run (default: a minute later)
 YAML
 
 rc=0
