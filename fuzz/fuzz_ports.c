@@ -4,15 +4,25 @@
 #include "manifest/ports.h"
 #include "fuzz_common.h"
 
-/* The contract: sorted ascending, unique, within 1-65535. */
+/* The contract: ranges ascending, disjoint, never adjacent, within 1-65535; n counts the
+ * ports; every port of a range is in the set and the ports between ranges are not. */
 static void check_list(const struct pg_portlist *pl)
 {
-	for (size_t i = 0; i < pl->n; i++) {
-		if (pl->v[i] == 0 || (i && pl->v[i - 1] >= pl->v[i]))
+	size_t n = 0;
+
+	for (size_t i = 0; i < pl->nr; i++) {
+		const struct pg_port_range *r = &pl->r[i];
+
+		if (r->lo == 0 || r->lo > r->hi || (i && r->lo <= pl->r[i - 1].hi + 1u))
 			abort();
-		if (!pg_ports_has(pl, pl->v[i]))
+		if (!pg_ports_has(pl, r->lo) || !pg_ports_has(pl, r->hi) ||
+		    (r->lo > 1 && pg_ports_has(pl, (uint16_t)(r->lo - 1))) ||
+		    (r->hi < 65535 && pg_ports_has(pl, (uint16_t)(r->hi + 1))))
 			abort();
+		n += r->hi - r->lo + 1u;
 	}
+	if (n != pl->n)
+		abort();
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -28,10 +38,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		*semi = '\0';
 	err[0] = '\0';
 	ok_a = pg_ports_parse(spec, &a, err, sizeof(err));
-	if (!ok_a && (a.n || a.v || !err[0]))
+	if (!ok_a && (a.n || a.r || !err[0]))
 		abort(); /* failure leaves *out empty and says why */
 	ok_b = pg_ports_parse(semi ? semi + 1 : "", &b, err, sizeof(err));
-	if (!ok_b && (b.n || b.v))
+	if (!ok_b && (b.n || b.r))
 		abort();
 	check_list(&a);
 	check_list(&b);
@@ -40,8 +50,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_list(&c);
 	if (c.n < a.n || c.n < b.n || c.n > a.n + b.n)
 		abort();
-	for (size_t i = 0; i < b.n; i++)
-		if (!pg_ports_has(&c, b.v[i]))
+	for (size_t i = 0; i < b.nr; i++)
+		if (!pg_ports_has(&c, b.r[i].lo) || !pg_ports_has(&c, b.r[i].hi))
 			abort();
 	if (size >= 2) {
 		/* Port 0 is never parsed, and check_list refuses it. */

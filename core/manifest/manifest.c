@@ -71,15 +71,13 @@ static void apply_fields(struct ctx *c, struct pg_asset *a, const struct pg_node
 /* Candidates = ports (asset or default), else the built-in list; plus approved. */
 static void finish_ports(struct pg_asset *a, struct port_fields *pf)
 {
-	struct pg_portlist builtin = { (uint16_t *)pg_default_candidate_ports,
-				       pg_default_candidate_ports_n };
-
 	a->approved = pf->approved;
 	a->tls_ports = pf->tls;
 	if (pf->has_ports)
 		a->candidates = pf->ports;
 	else
-		pg_ports_copy(&a->candidates, &builtin);
+		pg_ports_from_array(&a->candidates, pg_default_candidate_ports,
+				    pg_default_candidate_ports_n);
 	pg_ports_merge(&a->candidates, &a->approved);
 	memset(pf, 0, sizeof(*pf));
 }

@@ -46,8 +46,7 @@ bool pg_mf_parse_ports(struct ctx *c, const struct pg_node *n, const char *where
 	char *spec;
 	size_t i;
 
-	out->v = NULL;
-	out->n = 0;
+	memset(out, 0, sizeof(*out));
 	if (n->kind == PG_NODE_SCALAR) {
 		if (pg_ports_parse(n->scalar, out, reason, sizeof(reason)))
 			return true;
@@ -89,22 +88,18 @@ bool pg_mf_parse_ports(struct ctx *c, const struct pg_node *n, const char *where
 json_t *pg_mf_ports_json(const struct pg_portlist *pl)
 {
 	json_t *arr = json_array();
-	size_t i = 0;
 
-	while (i < pl->n) {
-		size_t j = i;
+	for (size_t i = 0; i < pl->nr; i++) {
+		unsigned lo = pl->r[i].lo, hi = pl->r[i].hi;
 
-		while (j + 1 < pl->n && pl->v[j + 1] == pl->v[j] + 1)
-			j++;
-		if (j - i >= 2) {
+		if (hi - lo >= 2) {
 			char buf[16];
-			snprintf(buf, sizeof(buf), "%u-%u", pl->v[i], pl->v[j]);
+			snprintf(buf, sizeof(buf), "%u-%u", lo, hi);
 			json_array_append_new(arr, json_string(buf));
 		} else {
-			for (; i <= j; i++)
-				json_array_append_new(arr, json_integer(pl->v[i]));
+			for (unsigned p = lo; p <= hi; p++)
+				json_array_append_new(arr, json_integer(p));
 		}
-		i = j + 1;
 	}
 	return arr;
 }

@@ -1,8 +1,8 @@
 /* ports.c - TCP port lists: parse "80,443,8000-8010", merge, sort, dedupe.
  *
- * A list is a plain sorted array of unique ports. Parsing and merging work in
- * bulk (bitmap / linear merge) so that "1-65535" costs O(65535), not O(n^2);
- * pg_ports_add is O(n) and meant for a handful of single ports. */
+ * A set is a sorted array of disjoint, non-adjacent ranges. Parsing goes through
+ * a bitmap (a word at a time) so repeated or overlapping items cost nothing
+ * extra; merging is a linear pass over both range arrays. */
 #include "config.h"
 #include "ports.h"
 
@@ -126,25 +126,43 @@ static void bitmap_set_range(struct port_bitmap *bm, unsigned lo, unsigned hi)
 	bitmap_set(bm, hi);
 }
 
-/* Replace *out with the ports set in bm (out's old array is not freed).
- * Word-wise with popcount/ctz: most calls parse one or two ports, and a
- * manifest of 10,000 assets makes tens of thousands of calls. */
+static void range_push(struct pg_portlist *pl, size_t *cap, unsigned lo, unsigned hi)
+{
+	if (pl->nr && pl->r[pl->nr - 1].hi + 1u >= lo) { /* overlaps or touches: extend */
+		if (hi > pl->r[pl->nr - 1].hi) {
+			pl->n += hi - pl->r[pl->nr - 1].hi;
+			pl->r[pl->nr - 1].hi = (uint16_t)hi;
+		}
+		return;
+	}
+	pg_grow(&pl->r, cap, pl->nr + 1, sizeof(*pl->r));
+	pl->r[pl->nr].lo = (uint16_t)lo;
+	pl->r[pl->nr++].hi = (uint16_t)hi;
+	pl->n += hi - lo + 1;
+}
+
+/* Replace *out with the ports set in bm (out's old array is not freed), as
+ * ranges: runs of set bits, found a word at a time (ctz on the word and on its
+ * complement), so "1-65535" costs 1024 steps and one range. */
 static void bitmap_to_list(const struct port_bitmap *bm, struct pg_portlist *out)
 {
-	size_t n = 0, i = 0, w;
+	size_t cap = 0;
 
-	for (w = bm->lo; w <= bm->hi; w++)
-		n += (size_t)__builtin_popcountll(bm->w[w]);
-	out->v = n ? pg_xmalloc(n * sizeof(*out->v)) : NULL;
-	for (w = bm->lo; w <= bm->hi && i < n; w++) {
+	out->r = NULL;
+	out->nr = out->n = 0;
+	for (size_t w = bm->lo; w <= bm->hi && bm->lo <= bm->hi; w++) {
 		uint64_t bits = bm->w[w];
+		unsigned base = (unsigned)(w * 64);
 
 		while (bits) {
-			out->v[i++] = (uint16_t)(w * 64 + (size_t)__builtin_ctzll(bits));
-			bits &= bits - 1;
+			unsigned start = (unsigned)__builtin_ctzll(bits);
+			uint64_t run = ~(bits >> start); /* lowest 0 ends the run */
+			unsigned len = run ? (unsigned)__builtin_ctzll(run) : 64;
+
+			range_push(out, &cap, base + start, base + start + len - 1);
+			bits = start + len >= 64 ? 0 : bits & (~UINT64_C(0) << (start + len));
 		}
 	}
-	out->n = n;
 }
 
 /* Parse one port number of an item; text is [s, s+len). */
@@ -228,8 +246,8 @@ bool pg_ports_parse(const char *spec, struct pg_portlist *out, char *err, size_t
 
 	bm->lo = 1; /* lo > hi: empty */
 
-	out->v = NULL;
-	out->n = 0;
+	out->r = NULL;
+	out->nr = out->n = 0;
 	if (!spec || !*spec) {
 		snprintf(err, errlen, "empty port list");
 		free(bm);
@@ -251,14 +269,14 @@ bool pg_ports_parse(const char *spec, struct pg_portlist *out, char *err, size_t
 	return ok;
 }
 
-/* Index of the first element >= port. */
+/* Index of the first range whose hi >= port. */
 static size_t lower_bound(const struct pg_portlist *pl, uint16_t port)
 {
-	size_t lo = 0, hi = pl->n;
+	size_t lo = 0, hi = pl->nr;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		if (pl->v[mid] < port)
+		if (pl->r[mid].hi < port)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -269,58 +287,75 @@ static size_t lower_bound(const struct pg_portlist *pl, uint16_t port)
 bool pg_ports_has(const struct pg_portlist *pl, uint16_t port)
 {
 	size_t i = lower_bound(pl, port);
-	return i < pl->n && pl->v[i] == port;
+	return i < pl->nr && pl->r[i].lo <= port;
 }
 
 void pg_ports_add(struct pg_portlist *pl, uint16_t port)
 {
-	size_t i = lower_bound(pl, port);
+	struct pg_port_range one = { port, port };
+	struct pg_portlist single = { &one, 1, 1 };
 
-	if (i < pl->n && pl->v[i] == port)
-		return;
-	pl->v = pg_xrealloc(pl->v, (pl->n + 1) * sizeof(*pl->v));
-	memmove(pl->v + i + 1, pl->v + i, (pl->n - i) * sizeof(*pl->v));
-	pl->v[i] = port;
-	pl->n++;
+	if (!pg_ports_has(pl, port))
+		pg_ports_merge(pl, &single);
 }
 
-/* Linear merge of two sorted unique lists into a fresh array. */
+/* Linear union of two range lists into a fresh array. */
 void pg_ports_merge(struct pg_portlist *dst, const struct pg_portlist *src)
 {
-	uint16_t *v;
-	size_t i = 0, j = 0, n = 0;
+	struct pg_portlist out = { 0 };
+	size_t i = 0, j = 0, cap = 0;
 
-	if (!src || src->n == 0)
+	if (!src || src->nr == 0)
 		return;
-	v = pg_xmalloc((dst->n + src->n) * sizeof(*v));
-	while (i < dst->n || j < src->n) {
-		if (j == src->n || (i < dst->n && dst->v[i] < src->v[j]))
-			v[n++] = dst->v[i++];
-		else if (i == dst->n || src->v[j] < dst->v[i])
-			v[n++] = src->v[j++];
-		else {
-			v[n++] = dst->v[i++];
-			j++;
-		}
+	while (i < dst->nr || j < src->nr) {
+		const struct pg_port_range *next;
+
+		if (j == src->nr || (i < dst->nr && dst->r[i].lo <= src->r[j].lo))
+			next = &dst->r[i++];
+		else
+			next = &src->r[j++];
+		range_push(&out, &cap, next->lo, next->hi);
 	}
-	free(dst->v);
-	dst->v = v;
-	dst->n = n;
+	free(dst->r);
+	*dst = out;
 }
 
 void pg_ports_copy(struct pg_portlist *dst, const struct pg_portlist *src)
 {
-	dst->n = src->n;
-	dst->v = NULL;
-	if (src->n) {
-		dst->v = pg_xmalloc(src->n * sizeof(*dst->v));
-		memcpy(dst->v, src->v, src->n * sizeof(*dst->v));
+	*dst = *src;
+	dst->r = NULL;
+	if (src->nr) {
+		dst->r = pg_xmalloc(src->nr * sizeof(*dst->r));
+		memcpy(dst->r, src->r, src->nr * sizeof(*dst->r));
 	}
 }
 
 void pg_ports_clear(struct pg_portlist *pl)
 {
-	free(pl->v);
-	pl->v = NULL;
-	pl->n = 0;
+	free(pl->r);
+	pl->r = NULL;
+	pl->nr = pl->n = 0;
+}
+
+void pg_ports_from_array(struct pg_portlist *out, const uint16_t *v, size_t n)
+{
+	struct port_bitmap *bm = pg_xcalloc(1, sizeof(*bm)); /* freed below */
+
+	bm->lo = 1; /* lo > hi: empty */
+	for (size_t i = 0; i < n; i++)
+		if (v[i])
+			bitmap_set(bm, v[i]);
+	bitmap_to_list(bm, out);
+	free(bm);
+}
+
+uint16_t *pg_ports_expand(const struct pg_portlist *pl)
+{
+	uint16_t *v = pl->n ? pg_xmalloc(pl->n * sizeof(*v)) : NULL;
+	size_t k = 0;
+
+	for (size_t i = 0; i < pl->nr; i++)
+		for (unsigned p = pl->r[i].lo; p <= pl->r[i].hi; p++)
+			v[k++] = (uint16_t)p;
+	return v;
 }

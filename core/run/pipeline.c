@@ -55,9 +55,9 @@ static void target_init(struct pg_scan_target *t, const struct pg_job *j, const 
 {
 	t->addr = *a;
 	t->hostname = j->res.is_literal ? NULL : j->target;
-	t->ports = j->ports->v;
+	t->ports = j->port_v;
 	t->nports = j->ports->n;
-	t->tls_ports = j->tls_ports ? j->tls_ports->v : NULL;
+	t->tls_ports = j->tls_v;
 	t->ntls_ports = j->tls_ports ? j->tls_ports->n : 0;
 	t->results = pg_xcalloc(t->nports ? t->nports : 1, sizeof(*t->results));
 }
@@ -75,10 +75,16 @@ int pg_pipeline_run(struct pg_job *jobs, size_t n, const struct pg_config *cfg,
 		return -1;
 	/* one flat array for the engine; each job then owns a copy of its slice */
 	targets = pg_xcalloc(count_addresses(jobs, n) + 1, sizeof(*targets));
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
+		/* the engine wants one entry per port; the manifest keeps ranges */
+		if (count_wanted(&jobs[i])) {
+			jobs[i].port_v = pg_ports_expand(jobs[i].ports);
+			jobs[i].tls_v = jobs[i].tls_ports ? pg_ports_expand(jobs[i].tls_ports) : NULL;
+		}
 		for (size_t k = 0; jobs[i].res.ok && k < jobs[i].res.naddrs; k++)
 			if (wanted(&jobs[i], k))
 				target_init(&targets[nt++], &jobs[i], &jobs[i].res.addrs[k]);
+	}
 	if (progress) {
 		so.progress = progress->fn;
 		so.progress_ud = progress->ud;
@@ -115,6 +121,9 @@ uint64_t pg_job_scan_wall_ms(const struct pg_job *j, size_t k)
 void pg_job_clear(struct pg_job *j)
 {
 	pg_resolution_clear(&j->res);
+	free(j->port_v);
+	free(j->tls_v);
+	j->port_v = j->tls_v = NULL;
 	for (size_t k = 0; k < j->nscans; k++) {
 		for (size_t i = 0; i < j->scans[k].nports; i++)
 			pg_port_result_clear(&j->scans[k].results[i]);

@@ -15,6 +15,8 @@ struct pg_job {
 	bool (*skip_addr)(const struct pg_job *j, const struct pg_addr *a);
 	const void *ud;                     /* borrowed, for skip_addr */
 	struct pg_resolution res;           /* filled */
+	uint16_t *port_v, *tls_v;           /* owned: ports and tls_ports expanded for the engine
+					       (only while an address of the job is scanned) */
 	struct pg_scan_target *scans;       /* owned: one per resolved address that skip_addr
 					       does not skip, in res order */
 	size_t nscans;                      /* 0 when unresolved or the engine failed */

@@ -106,8 +106,11 @@ static void assert_ports(const struct pg_portlist *pl, const char *spec)
 
 	ck_assert_msg(pg_ports_parse(spec, &want, err, sizeof(err)), "%s", err);
 	ck_assert_msg(pl->n == want.n, "have %zu ports, want %zu (%s)", pl->n, want.n, spec);
-	for (i = 0; i < want.n; i++)
-		ck_assert_uint_eq(pl->v[i], want.v[i]);
+	ck_assert_uint_eq(pl->nr, want.nr);
+	for (i = 0; i < want.nr; i++) {
+		ck_assert_uint_eq(pl->r[i].lo, want.r[i].lo);
+		ck_assert_uint_eq(pl->r[i].hi, want.r[i].hi);
+	}
 	pg_ports_clear(&want);
 }
 
@@ -143,8 +146,9 @@ static void assert_asset_eq(const struct pg_asset *a, const struct pg_asset *b)
 	ck_assert_uint_eq(a->approved.n, b->approved.n);
 	ck_assert_uint_eq(a->candidates.n, b->candidates.n);
 	ck_assert_uint_eq(a->tls_ports.n, b->tls_ports.n);
-	for (i = 0; i < a->candidates.n; i++)
-		ck_assert_uint_eq(a->candidates.v[i], b->candidates.v[i]);
+	ck_assert_uint_eq(a->candidates.nr, b->candidates.nr);
+	for (i = 0; i < a->candidates.nr; i++)
+		ck_assert(!memcmp(&a->candidates.r[i], &b->candidates.r[i], sizeof(a->candidates.r[i])));
 	ck_assert_int_eq(a->environment == NULL, b->environment == NULL);
 	if (a->environment)
 		ck_assert_str_eq(a->environment, b->environment);
@@ -264,10 +268,10 @@ START_TEST(defaults_merge)
 	struct pg_manifest *m = load_ok(path);
 	const struct pg_asset *inh = &m->assets[0], *ovr = &m->assets[1], *clr = &m->assets[2],
 			      *own = &m->assets[3];
-	struct pg_portlist builtin = { (uint16_t *)pg_default_candidate_ports,
-				       pg_default_candidate_ports_n };
+	struct pg_portlist builtin;
 	json_t *tags;
 
+	pg_ports_from_array(&builtin, pg_default_candidate_ports, pg_default_candidate_ports_n);
 	ck_assert_uint_eq(m->nassets, 4);
 	ck_assert_int_eq(m->mode, PG_MODE_UNSET);
 	assert_ports(&inh->approved, "443");
@@ -295,6 +299,7 @@ START_TEST(defaults_merge)
 
 	assert_ports(&own->candidates, "22,443");
 	ck_assert_uint_eq(own->tls_ports.n, 0);
+	pg_ports_clear(&builtin);
 	pg_manifest_free(m);
 	free(path);
 }
