@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "outbox.h"
+#include "plugin_isolate.h"
 #include "util/log.h"
 
 /* A retry-after longer than this ends the attempts of this run: the outbox
@@ -118,7 +119,7 @@ static enum outcome lane_call(struct lane *l, const json_t *event, const char *k
 			      unsigned timeout_ms, long *retry_after, char *err, size_t errlen)
 {
 	struct pg_plugin_ctx *c = l->c;
-	struct pg_call call;
+	char cerr[512];
 	bool abandoned;
 	int rc;
 
@@ -129,11 +130,11 @@ static enum outcome lane_call(struct lane *l, const json_t *event, const char *k
 	pthread_cond_broadcast(&l->r->cond); /* main learns the deadline */
 	pthread_mutex_unlock(&l->r->lock);
 	pg_plugin_busy_add(c, 1);
-	pg_plugin_call_enter(c);
-	pg_call_begin(&call, timeout_ms);
-	rc = c->mod->desc.notify(c->state, event, key, retry_after);
-	pg_call_end();
-	pg_plugin_call_leave(c);
+	/* in a worker process, killed at the deadline (plugin_isolate.h): a crash
+	 * or a hang costs this attempt only */
+	rc = pg_isolate_notify(c, event, key, timeout_ms, retry_after, cerr, sizeof(cerr));
+	if (rc == PG_ISOLATE_TIMEOUT || rc == PG_ISOLATE_CRASH)
+		rc = PG_PLUGIN_RETRY;
 	pg_plugin_busy_add(c, -1);
 	pthread_mutex_lock(&l->r->lock);
 	l->call_deadline = 0;
@@ -141,8 +142,7 @@ static enum outcome lane_call(struct lane *l, const json_t *event, const char *k
 	pthread_mutex_unlock(&l->r->lock);
 	if (abandoned)
 		return OUT_ABANDONED;
-	pg_strlcpy(err, call.err[0] ? call.err : (rc == PG_PLUGIN_OK ? "" : "notifier failed"),
-		   errlen);
+	pg_strlcpy(err, cerr, errlen);
 	return rc == PG_PLUGIN_OK ? OUT_OK : rc == PG_PLUGIN_RETRY ? OUT_RETRY : OUT_FAIL;
 }
 

@@ -7,7 +7,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "plugin_isolate.h"
 #include "util/log.h"
+
+/* Past its timeout an isolated call has been killed and returns; the main
+ * thread waits this much longer before it gives up on the worker thread. */
+#define ISOLATED_GRACE_MS 1000
 #include "manifest/manifest.h"
 
 /* ---- scheduling ------------------------------------------------------- */
@@ -75,20 +80,6 @@ static void run_unref_locked(struct run *r)
 	pthread_cond_destroy(&r->cond);
 	pthread_mutex_destroy(&r->lock);
 	free(r);
-}
-
-static void call_enricher(struct job *j, json_t *out, json_t *added, int *rc, char *err,
-			  size_t errlen)
-{
-	struct pg_call call;
-
-	pg_plugin_call_enter(j->inst);
-	pg_call_begin(&call, j->inst->timeout_ms);
-	*rc = j->inst->mod->desc.enrich(j->inst->state, j->input, out, added);
-	pg_call_end();
-	pg_plugin_call_leave(j->inst);
-	if (*rc != PG_PLUGIN_OK)
-		pg_strlcpy(err, call.err[0] ? call.err : "enricher failed", errlen);
 }
 
 /* Record a job's outcome and wake the main thread. Called with r->lock held. */
@@ -159,24 +150,27 @@ static void *worker(void *arg)
 			continue;
 		}
 		j->state = JOB_RUNNING;
-		j->deadline_ms = pg_now_ms() + j->inst->timeout_ms;
+		/* An isolated call ends itself at its timeout; this one is the backstop. */
+		j->deadline_ms = pg_now_ms() + j->inst->timeout_ms +
+				 (pg_isolate_enabled() ? ISOLATED_GRACE_MS : 0);
 		r->lane_busy[lane] = serialized(j->inst);
 		pg_plugin_busy_add(j->inst, 1);
 		pthread_cond_broadcast(&r->cond); /* main learns the new deadline */
 		pthread_mutex_unlock(&r->lock);
 
-		out = json_object();
-		added = json_array();
 		err[0] = '\0';
-		call_enricher(j, out, added, &rc, err, sizeof(err));
+		rc = pg_isolate_enrich(j->inst, j->input, j->inst->timeout_ms, &out, &added, err,
+				       sizeof(err));
 
 		pthread_mutex_lock(&r->lock);
 		pg_plugin_busy_add(j->inst, -1);
 		if (j->state == JOB_RUNNING) {
 			r->lane_busy[lane] = false;
+			if (rc == PG_ISOLATE_TIMEOUT) /* as for an abandoned call: stop calling it */
+				r->hung[lane] = true;
 			j->out = out;
 			j->added = added;
-			settle_job(r, j, rc, err);
+			settle_job(r, j, rc == PG_PLUGIN_OK ? rc : PG_PLUGIN_FAIL, err);
 		} else { /* abandoned: the report moved on without us; the lane stays hung */
 			r->stuck--;
 			json_decref(out);
@@ -499,6 +493,20 @@ static struct run *run_new(const struct pg_plugin_host *h)
 	return r;
 }
 
+/* Fork each instance's worker processes now, while this is the only thread
+ * (a fork copies no lock another thread holds): as many as it has queued
+ * calls, up to its pool size. */
+static void prepare_workers(const struct pg_plugin_host *h, const struct run *r)
+{
+	for (size_t i = 0; i < h->nenrichers; i++) {
+		unsigned n = 0;
+		for (size_t k = 0; k < r->njobs; k++)
+			n += r->jobs[k]->inst_idx == i && r->jobs[k]->state == JOB_QUEUED;
+		if (n)
+			pg_isolate_prepare(h->enrichers[i], n);
+	}
+}
+
 int pg_enrich_report(struct pg_plugin_host *h, json_t *report, bool skip_cache)
 {
 	struct run *r;
@@ -512,6 +520,7 @@ int pg_enrich_report(struct pg_plugin_host *h, json_t *report, bool skip_cache)
 	for (size_t i = 0; i < r->njobs; i++)
 		queued += r->jobs[i]->state == JOB_QUEUED;
 
+	prepare_workers(h, r);
 	pthread_mutex_lock(&r->lock);
 	want = queued < h->enrich_concurrency ? (unsigned)queued : h->enrich_concurrency;
 	for (unsigned i = 0; i < want; i++)

@@ -2,6 +2,7 @@
  * and checked against the config, and an instance's life (create, free). */
 #include "config.h"
 #include "plugin_int.h"
+#include "plugin_isolate.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -331,6 +332,7 @@ void pg_plugin_instance_free(struct pg_plugin_ctx *c)
 		pg_warn("[%s] a call is still running; instance left alive", c->name);
 		return;
 	}
+	pg_isolate_stop(c); /* each worker destroys its own copy of the state */
 	if (c->created && c->mod->desc.destroy)
 		c->mod->desc.destroy(c->state);
 	for (size_t i = 0; i < c->nopts; i++) {

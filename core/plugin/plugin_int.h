@@ -9,7 +9,10 @@
  *   plugin_api.c       the function table lent to plugins
  *   plugin_cache.c     the cross-run result cache (host->cache_*, enrichment)
  *   plugin_dns.c       host->dns
- *   plugin_context.c   the finding as plugins see it (with assetContext) */
+ *   plugin_context.c   the finding as plugins see it (with assetContext)
+ *   plugin_isolate.c   calls in worker processes with hard deadlines (plugin_isolate.h)
+ *   plugin_worker.c    the worker process's serve loop
+ *   plugin_wire.c      the length-prefixed JSON framing between the two */
 #ifndef PG_PLUGIN_INT_H
 #define PG_PLUGIN_INT_H
 
@@ -50,6 +53,7 @@ struct pg_plugin_ctx {
 	unsigned timeout_ms;      /* effective per-call timeout */
 	int busy;                 /* calls in flight (host->lock) */
 	struct pg_route *route;   /* owned: notifier `route:` filter, NULL = notify.on */
+	struct pg_workers *workers; /* owned: worker processes (plugin_isolate.c), or NULL */
 };
 
 struct pg_plugin_host {
@@ -102,6 +106,14 @@ bool pg_plugin_valid_ident(const char *s, bool allow_upper);
  * events get. */
 json_t *pg_asset_context_new(const json_t *report, const json_t *asset);
 json_t *pg_plugin_finding_new(const json_t *report, const json_t *asset, const json_t *finding);
+
+/* plugin_wire.c: one message each way; deadline_ms 0 waits for ever. 0, or: */
+enum { PG_WIRE_TIMEOUT = -1, PG_WIRE_BROKEN = -2 };
+int pg_wire_send(int fd, const json_t *msg, uint64_t deadline_ms);
+int pg_wire_recv(int fd, uint64_t deadline_ms, json_t **msg); /* *msg new on 0 */
+
+/* plugin_worker.c: serve c's calls on fd until end of file; never returns. */
+_Noreturn void pg_worker_main(struct pg_plugin_ctx *c, int fd);
 
 /* plugin_load.c */
 void pg_plugin_ltdl_init(void); /* once per process, before any load */

@@ -512,11 +512,39 @@ START_TEST(test_thread_models)
 		&cfg, &d);
 	json_t *r = report_with_targets(6);
 
+	/* in-flight counts live in the plugin's memory: one process for all calls */
+	setenv("PORTGATE_PLUGIN_ISOLATION", "inline", 1);
 	ck_assert_ptr_nonnull(h);
 	pg_enrich_report(h, r, true);
 	ck_assert_int_eq(max_in_flight(r, "ser"), 1);
 	ck_assert_int_gt(max_in_flight(r, "par"), 1);
 	ck_assert_int_le(max_in_flight(r, "par"), 4); /* the pool is bounded */
+	unsetenv("PORTGATE_PLUGIN_ISOLATION");
+	json_decref(r);
+	pg_plugin_host_free(h);
+	pg_config_free(cfg);
+}
+END_TEST
+
+/* Isolated, a parallel plugin's calls still overlap (one worker process per
+ * concurrent call): 6 calls of 300 ms on 4 workers take two rounds, not six. */
+START_TEST(test_isolated_parallel)
+{
+	struct pg_diag d = { 0 };
+	struct pg_config *cfg;
+	struct pg_plugin_host *h = host_from(
+		"enrichers:\n  par:\n    plugin: testenrich\n    sleepMs: 300\n"
+		"enrich:\n  concurrency: 4\n", &cfg, &d);
+	json_t *r = report_with_targets(6);
+	uint64_t t0;
+
+	ck_assert_ptr_nonnull(h);
+	t0 = pg_now_ms();
+	pg_enrich_report(h, r, true);
+	ck_assert_uint_lt(pg_now_ms() - t0, 1500); /* serial would be 1800 */
+	for (size_t i = 0; i < 6; i++)
+		ck_assert_ptr_nonnull(json_object_get(enrichment_of(finding_at(r, 0, i), "par"),
+						      "seen"));
 	json_decref(r);
 	pg_plugin_host_free(h);
 	pg_config_free(cfg);
@@ -672,6 +700,8 @@ START_TEST(test_host_free_during_call)
 	const char *err;
 	struct timespec tick = { 0, 20 * 1000000L };
 
+	/* in-process only: an isolated call is killed at its deadline */
+	setenv("PORTGATE_PLUGIN_ISOLATION", "inline", 1);
 	pg_enrich_report(h, r, true);
 	err = json_string_value(json_object_get(enrichment_of(finding_at(r, 0, 0), "late"),
 						"error"));
@@ -686,6 +716,7 @@ START_TEST(test_host_free_during_call)
 	nanosleep(&tick, NULL);
 	ck_assert_int_eq(files_in(cache_dir), 1);
 	free(cache_dir);
+	unsetenv("PORTGATE_PLUGIN_ISOLATION");
 }
 END_TEST
 
@@ -916,6 +947,7 @@ static Suite *plugin_suite(void)
 	tcase_add_test(t, test_enrich_added_findings);
 	tcase_add_test(t, test_enrich_cache_across_runs);
 	tcase_add_test(t, test_thread_models);
+	tcase_add_test(t, test_isolated_parallel);
 	tcase_add_test(t, test_serial_no_false_timeouts);
 	tcase_add_test(t, test_serial_hang_skips_siblings);
 	tcase_add_test(t, test_host_free_during_call);

@@ -1,0 +1,93 @@
+#!/bin/sh
+# Plugin calls run in worker processes: an enricher that segfaults, aborts,
+# exits or hangs costs that call only. `portgate check` completes, writes a
+# complete evidence file, exits by the policy (1: the open port fails), and
+# the finding says what happened; a healthy enricher next to it still
+# answers. A notifier that crashes or hangs leaves its notification in the
+# outbox, bounded by its timeoutMs.
+set -eu
+. "$PG_SRCDIR/tests/e2e/lib/plugin.sh"
+TP="$PG_BUILDDIR/tests/plugins/.libs"
+for p in crashy crashynotify testenrich; do
+	[ -f "$TP/$p.so" ] || skip "test plugin $p not built"
+done
+mkdir -p "$T/plugins"; chmod 0755 "$T/plugins"
+for p in crashy crashynotify testenrich; do install -m 0644 "$TP/$p.so" "$T/plugins/"; done
+# Under ASan a SIGSEGV would become ASan's report and exit 1: let the signal be
+# the signal, as in a normal build.
+ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}handle_segv=0:handle_abort=0"
+export ASAN_OPTIONS
+start_listener
+open_port=$(cat "$T/lport")
+cat >"$T/manifest.yaml" <<YAML
+version: 1
+assets:
+  - name: app
+    target: 127.0.0.1
+    approvedPorts: []
+    ports: [$open_port]
+YAML
+
+# run_check HOW EXPECTED-ERROR: crashy misbehaves HOW; the evidence must say EXPECTED-ERROR.
+run_check() {
+	cat >"$T/portgate.yaml" <<YAML
+stateDir: $T/state-$1
+pluginDirs: [$T/plugins]
+enrichers:
+  bad: {plugin: crashy, how: $1, timeoutMs: 1500}
+  good: {plugin: testenrich}
+YAML
+	rm -f "$T/ev.json"
+	rc=0
+	start=$(date +%s)
+	"$PG_BIN" check -m "$T/manifest.yaml" --config "$T/portgate.yaml" --out "$T/ev.json" \
+		--no-probe >"$T/out" 2>"$T/err" || rc=$?
+	took=$(( $(date +%s) - start ))
+	[ "$rc" = 1 ] || fail "$1: check exit $rc (want 1, the policy's): $(cat "$T/err")"
+	[ "$took" -le 10 ] || fail "$1: check took ${took}s"
+	python3 - "$T/ev.json" "$2" <<'PY' || fail "$1: evidence: $(cat "$T/ev.json")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["run"]["verdict"] == "fail" and d["run"]["exitCode"] == 1, d["run"]
+f = [x for x in d["assets"][0]["findings"] if x["rule"] == "port-unapproved-open"][0]
+assert f["enrichment"]["bad"] == {"error": sys.argv[2]}, f["enrichment"]
+assert f["enrichment"]["good"]["seen"] == "127.0.0.1", f["enrichment"]
+PY
+	grep -q "$2" "$T/err" || fail "$1: no warning naming the plugin: $(cat "$T/err")"
+}
+run_check segv "plugin crashy crashed (SIGSEGV)"
+run_check abort "plugin crashy crashed (SIGABRT)"
+run_check exit "plugin crashy exited with status 3 during a call"
+run_check hang "timed out after 1500 ms"
+# no worker outlives the run (a hung one is killed at its deadline)
+sleep 0.2
+if pgrep -f "$T/plugins" >/dev/null 2>&1; then fail "a worker process survived"; fi
+
+# A notifier that crashes or hangs: the run's verdict stands, the notification waits.
+for how in segv hang; do
+	cat >"$T/portgate.yaml" <<YAML
+stateDir: $T/nstate-$how
+pluginDirs: [$T/plugins]
+notifiers:
+  bad: {plugin: crashynotify, how: $how, timeoutMs: 1000}
+notify:
+  retries: 0
+YAML
+	rc=0
+	start=$(date +%s)
+	"$PG_BIN" check -m "$T/manifest.yaml" --config "$T/portgate.yaml" --out "$T/nev.json" \
+		--no-probe >"$T/nout" 2>"$T/nerr" || rc=$?
+	took=$(( $(date +%s) - start ))
+	[ "$rc" = 1 ] || fail "notifier $how: exit $rc: $(cat "$T/nerr")"
+	[ "$took" -le 6 ] || fail "notifier $how: took ${took}s (timeoutMs 1000)"
+	python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$T/nev.json" || fail "evidence"
+	"$PG_BIN" outbox list --config "$T/portgate.yaml" --json >"$T/ob.json"
+	python3 - "$T/ob.json" "$how" <<'PY' || fail "notifier $how: outbox $(cat "$T/ob.json")"
+import json, sys
+e = json.load(open(sys.argv[1]))
+assert len(e) == 1, e
+want = "crashed (SIGSEGV)" if sys.argv[2] == "segv" else "timed out after 1000 ms"
+assert want in json.dumps(e), e
+PY
+done
+echo "ok"

@@ -1,0 +1,87 @@
+/* crashy.c - a plugin that misbehaves on purpose, as enricher (crashy) and as
+ * notifier (crashynotify, -DAS_NOTIFIER): option how = segv (a real NULL
+ * write), abort, exit (exit(3) inside the call), hang (sleeps for a minute),
+ * or ok. The host must lose that call only. */
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <portgate/plugin.h>
+
+struct st {
+	const char *how;
+};
+
+static const struct pg_plugin_option opts[] = {
+	{ "how", PG_OPT_STRING, "segv", 0, "segv | abort | exit | hang | ok" },
+	{ NULL, 0, NULL, 0, NULL },
+};
+
+static int c_create(struct pg_plugin_ctx *ctx, const struct pg_host_api *host, void **state)
+{
+	struct st *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return PG_PLUGIN_FAIL;
+	s->how = host->opt_string(ctx, "how");
+	*state = s;
+	return PG_PLUGIN_OK;
+}
+
+static void c_destroy(void *state)
+{
+	free(state);
+}
+
+static void misbehave(const struct st *s)
+{
+	if (!strcmp(s->how, "segv")) {
+		volatile int *volatile p = NULL;
+		*p = 1;
+	} else if (!strcmp(s->how, "abort")) {
+		abort();
+	} else if (!strcmp(s->how, "exit")) {
+		exit(3);
+	} else if (!strcmp(s->how, "hang")) {
+		struct timespec ts = { 60, 0 };
+		nanosleep(&ts, NULL);
+	}
+}
+
+static int c_enrich(void *state, const json_t *finding, json_t *out, json_t *added)
+{
+	(void)finding;
+	(void)added;
+	misbehave(state);
+	json_object_set_new(out, "survived", json_true());
+	return PG_PLUGIN_OK;
+}
+
+static int c_notify(void *state, const json_t *event, const char *key, long *retry_after)
+{
+	(void)event;
+	(void)key;
+	(void)retry_after;
+	misbehave(state);
+	return PG_PLUGIN_OK;
+}
+
+static struct pg_plugin desc = {
+#ifdef AS_NOTIFIER
+	.kind = PG_PLUGIN_NOTIFIER,
+	.name = "crashynotify",
+#else
+	.kind = PG_PLUGIN_ENRICHER,
+	.name = "crashy",
+#endif
+	.enrich = c_enrich, /* the host calls the one its kind says */
+	.notify = c_notify,
+	.version = "0.0.1",
+	.description = "misbehaving test plugin",
+	.options = opts,
+	.create = c_create,
+	.destroy = c_destroy,
+};
+
+PORTGATE_PLUGIN(desc)
