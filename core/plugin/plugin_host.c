@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "http.h"
+#include "plugin_isolate.h"
 
 /* ---- per-thread call state ------------------------------------------- */
 
@@ -170,6 +171,7 @@ void pg_plugin_host_free(struct pg_plugin_host *h)
 	free(h->ca_file);
 	free(h->dns_server);
 	free(h->evidence_url);
+	free(h->keep_fds);
 	pthread_mutex_destroy(&h->lock);
 	free(h);
 }
@@ -217,5 +219,6 @@ struct pg_plugin_host *pg_plugin_host_new(const struct pg_config *cfg, char *con
 		pg_plugin_host_free(h);
 		return NULL;
 	}
+	pg_isolate_note_fds(h);
 	return h;
 }

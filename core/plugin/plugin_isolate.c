@@ -6,6 +6,7 @@
 #include "config.h"
 #include "plugin_isolate.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -37,6 +38,13 @@ struct pg_workers {
 	struct worker *w;     /* fixed size: a forked child reads it without locks */
 	size_t n;
 };
+
+static int cmp_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return (x > y) - (x < y);
+}
 
 bool pg_isolate_enabled(void)
 {
@@ -73,20 +81,61 @@ static struct pg_workers *pool_of(struct pg_plugin_ctx *c)
 	return p;
 }
 
-/* In a new worker: drop our ends of every other worker's socket, so each of
- * them sees end-of-file when portgate closes its end or exits. */
-static void close_others(const struct pg_plugin_host *h)
+void pg_isolate_note_fds(struct pg_plugin_host *h)
 {
-	struct pg_plugin_ctx **lists[2] = { h->enrichers, h->notifiers };
-	size_t counts[2] = { h->nenrichers, h->nnotifiers };
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+	size_t cap = 0;
+	long fd;
+	char *end;
 
-	for (int l = 0; l < 2; l++)
-		for (size_t i = 0; lists[l] && i < counts[l]; i++) {
-			struct pg_workers *p = lists[l][i] ? lists[l][i]->workers : NULL;
-			for (size_t k = 0; p && k < p->n; k++)
-				if (p->w[k].fd >= 0)
-					close(p->w[k].fd);
+	free(h->keep_fds);
+	h->keep_fds = NULL;
+	h->nkeep_fds = 0;
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		fd = strtol(de->d_name, &end, 10);
+		if (*end || end == de->d_name || fd <= 2 || fd == dirfd(d))
+			continue;
+		pg_grow(&h->keep_fds, &cap, h->nkeep_fds + 1, sizeof(*h->keep_fds));
+		h->keep_fds[h->nkeep_fds++] = (int)fd;
+	}
+	closedir(d);
+	qsort(h->keep_fds, h->nkeep_fds, sizeof(*h->keep_fds), cmp_int);
+}
+
+/* Close [from, to] (to may be ~0u): close_range, else one by one up to a bound. */
+static void close_span(unsigned from, unsigned to)
+{
+	if (from > to || close_range(from, to, 0) == 0)
+		return;
+	for (unsigned fd = from; fd <= to && fd < 65536; fd++)
+		close((int)fd);
+}
+
+/* In a new worker: keep stdio, the noted fds and our socket; close the rest
+ * (other workers' sockets, so each of them sees end-of-file when portgate
+ * closes its end; locks and files portgate opened since). */
+static void close_unkept(const struct pg_plugin_host *h, int sock)
+{
+	unsigned next = 3;
+
+	for (size_t i = 0; i <= h->nkeep_fds; i++) {
+		unsigned keep = i < h->nkeep_fds ? (unsigned)h->keep_fds[i] : ~0u;
+		if (keep < next)
+			continue;
+		if ((unsigned)sock >= next && (unsigned)sock < keep) {
+			close_span(next, (unsigned)sock - 1);
+			next = (unsigned)sock + 1;
 		}
+		if (keep == ~0u) {
+			close_span(next, ~0u);
+			break;
+		}
+		close_span(next, keep - 1);
+		next = keep + 1;
+	}
 }
 
 static int spawn(struct pg_plugin_ctx *c, struct worker *w)
@@ -105,8 +154,7 @@ static int spawn(struct pg_plugin_ctx *c, struct worker *w)
 		return -1;
 	}
 	if (pid == 0) {
-		close(sv[0]);
-		close_others(c->host);
+		close_unkept(c->host, sv[1]);
 		pg_worker_main(c, sv[1]);
 	}
 	close(sv[1]);

@@ -23,6 +23,7 @@
 #include <stddef.h>
 
 struct pg_plugin_ctx;
+struct pg_plugin_host;
 
 /* Outcomes beyond enum pg_plugin_rc (err says which plugin and why). */
 enum {
@@ -50,6 +51,11 @@ int pg_isolate_enrich(struct pg_plugin_ctx *c, const json_t *finding, unsigned t
  * PG_PLUGIN_FAIL, PG_ISOLATE_TIMEOUT or PG_ISOLATE_CRASH; err says why. */
 int pg_isolate_notify(struct pg_plugin_ctx *c, const json_t *event, const char *key,
 		      unsigned timeout_ms, long *retry_after_ms, char *err, size_t errlen);
+
+/* Note the file descriptors open now (the plugins' own, from create()): a
+ * worker keeps only those and its socket, so an outbox claim (flock), the
+ * evidence file or another worker's socket opened later never leaks into it. */
+void pg_isolate_note_fds(struct pg_plugin_host *h);
 
 /* Stop c's workers (they run destroy() on their copy of the state). */
 void pg_isolate_stop(struct pg_plugin_ctx *c);
