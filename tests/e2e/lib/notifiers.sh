@@ -15,7 +15,7 @@ start_api() {
 	python3 "$APIRECV" --kind "$_k" --port-file "$T/$_n.port" --log "$T/$_n.log" \
 		--max-seconds 300 "$@" &
 	API_PIDS="$API_PIDS $!"
-	eval "API_PID_$_n=$!"
+	eval "API_PID_$(echo "$_n" | tr -c 'A-Za-z0-9_\n' _)=$!"
 	_i=0
 	while [ ! -s "$T/$_n.port" ]; do
 		_i=$((_i + 1)); [ $_i -le 100 ] || fail "receiver $_n did not start"
@@ -23,7 +23,7 @@ start_api() {
 	done
 }
 stop_api() {
-	eval "_p=\$API_PID_$1"
+	eval "_p=\$API_PID_$(echo "$1" | tr -c 'A-Za-z0-9_\n' _)"
 	kill "$_p" 2>/dev/null || true
 	wait "$_p" 2>/dev/null || true
 }

@@ -1,0 +1,89 @@
+#!/bin/sh
+# ticket: GitHub Issues, Jira Cloud (v3, ADF), Jira Server (v2) and ServiceNow
+# emulators check paths, methods, auth and bodies. Three runs of the same
+# manifest: run 1 opens one ticket per fingerprint (assigned from the owner
+# mapping), run 2 only comments (the findings recur), run 3 comments on the
+# one still there and comments on and closes the one that is gone. Every
+# receiver answers 503 to its first request (retried by the host).
+set -eu
+. "$PG_SRCDIR/tests/e2e/lib/plugin.sh"
+. "$PG_SRCDIR/tests/e2e/lib/notifiers.sh"
+need_plugin ticket
+private_plugin_dir ticket
+write_notify_report "$T/report1.json"
+python3 - "$T" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1] + "/report1.json"))
+r["run"]["id"] = "run_notify_2"
+json.dump(r, open(sys.argv[1] + "/report2.json", "w"))
+r["run"]["id"] = "run_notify_3"
+r["assets"][1]["findings"] = []          # pay-stage's finding is gone
+json.dump(r, open(sys.argv[1] + "/report3.json", "w"))
+PY
+export PG_T_USER="bot@example.org" PG_T_TOKEN="tok-123:secret"
+for sys in github jira jira-server servicenow; do
+	kind=$sys
+	[ "$sys" = jira ] && kind=jira-cloud
+	start_api "$sys" "$kind" --user-env PG_T_USER --token-env PG_T_TOKEN --state "$T/$sys.state" \
+		--repo org/infra --project SEC --fail 1
+	cat >"$T/$sys.yaml" <<YAML
+stateDir: $T/state-$sys
+pluginDirs: [$T/plugins]
+notify: { retries: 2, backoffMs: 10 }
+notifiers:
+  t: { plugin: ticket, system: $sys, url: "http://127.0.0.1:$(api_port "$sys")/", repo: org/infra,
+       project: SEC, userEnv: PG_T_USER, tokenEnv: PG_T_TOKEN, owners: "payments = pay-team, web=web-team",
+       closeResolved: true, labels: "security, exposure" }
+YAML
+	for run in 1 2 3; do
+		left=$("$DRIVER" notify "$T/$sys.yaml" "$T/report$run.json" 2>"$T/$sys.$run.err") \
+			|| fail "$sys run $run: $(cat "$T/$sys.$run.err")"
+		[ "$left" = 0 ] || fail "$sys run $run: $left left: $(cat "$T/$sys.$run.err")"
+	done
+	if grep -q "tok-123" "$T"/$sys.*.err; then fail "$sys: token in the log"; fi
+	python3 - "$sys" "$T/$sys.state" "$T/$sys.log" <<'PY' || fail "$sys: tickets"
+import json, sys
+system, st, log = sys.argv[1], json.load(open(sys.argv[2])), [json.loads(l) for l in open(sys.argv[3])]
+bad = [e for e in log if e.get("problem") or e["answer"] in (400, 401)]
+assert not bad, bad
+assert log[0]["answer"] == 503, log[0]
+t = st["tickets"]
+assert len(t) == 2, t                      # one per fingerprint across three runs
+fp = lambda x: "aaaa000011112222" if "pay-api" in json.dumps(x) else "bbbb000011112222"
+a, b = sorted(t, key=lambda x: fp(x))
+assert fp(a) == "aaaa000011112222" and fp(b) == "bbbb000011112222", t
+assert a["open"] is True and b["open"] is False, (a["open"], b["open"])
+def text(c):
+    return json.dumps(c) if isinstance(c, dict) else c
+ca, cb = [text(c) for c in a["comments"]], [text(c) for c in b["comments"]]
+assert len(ca) == 2 and "portgate run run_notify_2 found this again." in ca[0], ca
+assert "portgate run run_notify_3 found this again." in ca[1], ca
+assert len(cb) == 2 and "run_notify_2 found this again" in cb[0], cb
+assert "portgate run run_notify_3 no longer finds this: closing." in cb[1], cb
+assert "Exposed: 8080/tcp on 127.0.0.2" in cb[0] or "8080/tcp on 127.0.0.2" in cb[0], cb[0]
+if system == "github":
+    assert a["title"] == "[FAIL] pay-api: port 2222/tcp is open but not in approvedPorts", a
+    assert a["labels"] == ["portgate", "portgate-aaaa000011112222", "security", "exposure"], a
+    assert a["assignees"] == ["pay-team"] and b["closeReason"] == "completed", (a, b)
+    assert "- **Owner**: `payments; escalation: oncall-pay`" in a["body"], a["body"]
+    h = log[1]["headers"]
+    assert h["authorization"] == "Bearer tok-123:secret" and h["user-agent"], h
+elif system.startswith("jira"):
+    f = a["fields"]
+    assert f["summary"] == "[FAIL] pay-api: port 2222/tcp is open but not in approvedPorts", f
+    assert f["labels"][:2] == ["portgate", "portgate-aaaa000011112222"] and f["issuetype"] == {"name": "Bug"}, f
+    assert f["components"] == [{"name": "pay-team"}], f
+    if system == "jira":
+        items = f["description"]["content"][1]["content"]
+        owner = [i["content"][0]["content"] for i in items if i["content"][0]["content"][0]["text"] == "Owner: "][0]
+        assert owner[1] == {"type": "text", "text": "payments; escalation: oncall-pay"}, owner
+    else:
+        assert "Owner: payments; escalation: oncall-pay" in f["description"], f
+else:
+    assert a["correlation_id"] == "aaaa000011112222" and a["assignment_group"] == "pay-team", a
+    assert a["urgency"] == "1" and a["impact"] == "1" and b["urgency"] == "2" and b["impact"] == "2", (a, b)
+    assert a["short_description"] == "[FAIL] pay-api: port 2222/tcp is open but not in approvedPorts", a
+PY
+	echo "ok: $sys"
+done
+echo ok

@@ -1,0 +1,47 @@
+/* ticket.h - what the ticket notifier's files share. */
+#ifndef TICKET_H
+#define TICKET_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include <portgate/plugin.h>
+
+enum ticket_system { TS_GITHUB = 0, TS_JIRA = 1, TS_JIRA_SERVER = 2, TS_SERVICENOW = 3 };
+
+struct ticket {
+	struct pg_plugin_ctx *ctx;
+	const struct pg_host_api *host;
+	enum ticket_system sys;
+	char *base;              /* owned: url without trailing slash */
+	const char *repo, *project, *issue_type, *extra_labels, *close_code;
+	char *auth;              /* owned: "Authorization: ..." header line */
+	json_t *owners;          /* owned: owner -> assignee/component/group */
+	int close_resolved, comment_recurrence;
+};
+
+/* A ticket found or made: id is the GitHub number, Jira key or ServiceNow sys_id. */
+struct ticket_ref {
+	char id[128];
+};
+
+/* ticket_api.c: each returns PG_PLUGIN_OK, RETRY or FAIL (host->error set).
+ * search: *found = 1 and ref filled when an open ticket has the fingerprint. */
+int ticket_search(struct ticket *t, const char *fp, struct ticket_ref *ref, int *found,
+		  long *retry_after);
+int ticket_create(struct ticket *t, const json_t *finding, const char *fp, struct ticket_ref *ref,
+		  long *retry_after);
+int ticket_comment(struct ticket *t, const struct ticket_ref *ref, const char *text,
+		   long *retry_after);
+int ticket_close(struct ticket *t, const struct ticket_ref *ref, const char *text,
+		 long *retry_after);
+/* "Basic base64(user:token)" into a new "Authorization: ..." line. */
+char *ticket_basic_auth_new(const char *user, const char *token);
+
+/* ticket_body.c */
+json_t *ticket_adf_new(const json_t *finding, const char *intro);
+json_t *ticket_adf_text_new(const char *text);
+char *ticket_text_new(const json_t *finding, const char *intro, int markdown);
+const char *ticket_title(const json_t *finding);
+
+#endif

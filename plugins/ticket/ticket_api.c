@@ -1,0 +1,386 @@
+/* ticket_api.c - search, create, comment and close on GitHub Issues, Jira
+ * Cloud (REST v3, ADF), Jira Server/Data Center (REST v2) and ServiceNow
+ * (Table API), all through host->http. */
+#include "ticket.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define LABEL_PREFIX "portgate-"
+#define URL_MAX 2048
+
+/* ---- plumbing --------------------------------------------------------------- */
+
+char *ticket_basic_auth_new(const char *user, const char *token)
+{
+	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	static const char head[] = "Authorization: Basic ";
+	size_t ul = strlen(user), tl = strlen(token), n = ul + 1 + tl, o = sizeof(head) - 1;
+	unsigned char *in = malloc(n);
+	char *out = malloc(sizeof(head) + (n + 2) / 3 * 4);
+
+	if (!in || !out) {
+		free(in);
+		free(out);
+		return NULL;
+	}
+	memcpy(in, user, ul);
+	in[ul] = ':';
+	memcpy(in + ul + 1, token, tl);
+	memcpy(out, head, o);
+	for (size_t i = 0; i < n; i += 3) {
+		unsigned v = (unsigned)in[i] << 16 | (i + 1 < n ? (unsigned)in[i + 1] << 8 : 0) |
+			     (i + 2 < n ? in[i + 2] : 0);
+		out[o++] = b64[v >> 18 & 63];
+		out[o++] = b64[v >> 12 & 63];
+		out[o++] = i + 1 < n ? b64[v >> 6 & 63] : '=';
+		out[o++] = i + 2 < n ? b64[v & 63] : '=';
+	}
+	out[o] = '\0';
+	memset(in, 0, n);
+	free(in);
+	return out;
+}
+
+/* Percent-encode everything but unreserved characters (RFC 3986). */
+static void url_encode(char *out, size_t len, const char *s)
+{
+	size_t o = 0;
+
+	for (; *s && o + 4 < len; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (isalnum(c) || strchr("-._~", c))
+			out[o++] = (char)c;
+		else
+			o += (size_t)snprintf(out + o, len - o, "%%%02X", c);
+	}
+	out[o] = '\0';
+}
+
+/* One request. *resp_json gets the parsed body of a 2xx (may be NULL). */
+static int call(struct ticket *t, const char *method, const char *path, const json_t *body,
+		json_t **resp_json, long *retry_after)
+{
+	char url[URL_MAX];
+	const char *headers[8];
+	size_t nh = 0;
+	struct pg_http_request req = { .struct_size = sizeof(req) };
+	struct pg_http_response resp;
+	char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+	int rc;
+
+	if (resp_json)
+		*resp_json = NULL;
+	snprintf(url, sizeof(url), "%s%s", t->base, path);
+	headers[nh++] = t->auth;
+	headers[nh++] = t->sys == TS_GITHUB ? "Accept: application/vnd.github+json"
+					    : "Accept: application/json";
+	if (t->sys == TS_GITHUB) {
+		headers[nh++] = "X-GitHub-Api-Version: 2022-11-28";
+		headers[nh++] = "User-Agent: portgate-ticket";
+	}
+	if (text)
+		headers[nh++] = "Content-Type: application/json";
+	headers[nh] = NULL;
+	req.method = method;
+	req.url = url;
+	req.headers = headers;
+	req.body = text;
+	req.body_len = text ? strlen(text) : 0;
+	rc = t->host->http(t->ctx, &req, &resp);
+	free(text);
+	if (rc != 0) {
+		t->host->error(t->ctx, "%s %s: no response: %s", method, path, resp.error);
+		rc = PG_PLUGIN_RETRY;
+	} else if (resp.status >= 200 && resp.status < 300) {
+		if (resp_json && resp.body_len)
+			*resp_json = json_loadb(resp.body, resp.body_len, 0, NULL);
+		rc = PG_PLUGIN_OK;
+	} else {
+		t->host->error(t->ctx, "%s %s: HTTP %ld: %.200s", method, path, resp.status,
+			       resp.body ? resp.body : "");
+		rc = resp.status == 429 || resp.status >= 500 ? PG_PLUGIN_RETRY : PG_PLUGIN_FAIL;
+		if (rc == PG_PLUGIN_RETRY)
+			*retry_after = resp.retry_after_ms;
+	}
+	t->host->http_response_clear(&resp);
+	return rc;
+}
+
+static void set_ref(struct ticket_ref *ref, const json_t *v)
+{
+	if (json_is_integer(v))
+		snprintf(ref->id, sizeof(ref->id), "%lld", (long long)json_integer_value(v));
+	else
+		snprintf(ref->id, sizeof(ref->id), "%s", json_string_value(v) ? json_string_value(v) : "");
+}
+
+static const char *api(const struct ticket *t)
+{
+	return t->sys == TS_JIRA ? "/rest/api/3" : "/rest/api/2";
+}
+
+/* ---- search ----------------------------------------------------------------- */
+
+int ticket_search(struct ticket *t, const char *fp, struct ticket_ref *ref, int *found,
+		  long *retry_after)
+{
+	char path[URL_MAX], q[512], enc[1024];
+	json_t *r = NULL, *hit = NULL, *it;
+	size_t i;
+	int rc;
+
+	*found = 0;
+	if (t->sys == TS_GITHUB) {
+		snprintf(q, sizeof(q), LABEL_PREFIX "%s", fp);
+		url_encode(enc, sizeof(enc), q);
+		snprintf(path, sizeof(path), "/repos/%s/issues?state=open&labels=%s&per_page=10",
+			 t->repo, enc);
+		rc = call(t, "GET", path, NULL, &r, retry_after);
+		json_array_foreach(r, i, it) {
+			if (!json_object_get(it, "pull_request") && !hit) /* PRs share the list */
+				hit = json_object_get(it, "number");
+		}
+	} else if (t->sys == TS_SERVICENOW) {
+		snprintf(q, sizeof(q), "correlation_id=%s^active=true", fp);
+		url_encode(enc, sizeof(enc), q);
+		snprintf(path, sizeof(path),
+			 "/api/now/table/incident?sysparm_query=%s&sysparm_fields=sys_id,number"
+			 "&sysparm_limit=1", enc);
+		rc = call(t, "GET", path, NULL, &r, retry_after);
+		hit = json_object_get(json_array_get(json_object_get(r, "result"), 0), "sys_id");
+	} else {
+		json_t *body;
+		snprintf(q, sizeof(q),
+			 "project = \"%s\" AND labels = \"" LABEL_PREFIX "%s\" AND statusCategory != Done",
+			 t->project, fp);
+		body = json_pack("{s:s, s:[s], s:i}", "jql", q, "fields", "status", "maxResults", 5);
+		snprintf(path, sizeof(path), "%s%s", api(t), t->sys == TS_JIRA ? "/search/jql" : "/search");
+		rc = call(t, "POST", path, body, &r, retry_after);
+		json_decref(body);
+		hit = json_object_get(json_array_get(json_object_get(r, "issues"), 0), "key");
+	}
+	if (rc == PG_PLUGIN_OK && hit) {
+		set_ref(ref, hit);
+		*found = ref->id[0] != '\0';
+	}
+	json_decref(r);
+	return rc;
+}
+
+/* ---- create ----------------------------------------------------------------- */
+
+static const char *owner_of(const json_t *f)
+{
+	return json_string_value(json_object_get(json_object_get(f, "assetContext"), "owner"));
+}
+
+/* The mapped assignee/component/group for the finding's owner, or NULL. */
+static const char *assignment(const struct ticket *t, const json_t *f)
+{
+	const char *o = owner_of(f);
+	return o ? json_string_value(json_object_get(t->owners, o)) : NULL;
+}
+
+static json_t *labels_new(const struct ticket *t, const char *fp)
+{
+	char l[128];
+	json_t *arr = json_array();
+	const char *p = t->extra_labels;
+
+	snprintf(l, sizeof(l), LABEL_PREFIX "%s", fp);
+	json_array_append_new(arr, json_string("portgate"));
+	json_array_append_new(arr, json_string(l));
+	while (p && *p) { /* extra labels: comma separated */
+		const char *e = strchr(p, ',');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		while (n && isspace((unsigned char)*p)) {
+			p++;
+			n--;
+		}
+		while (n && isspace((unsigned char)p[n - 1]))
+			n--;
+		if (n)
+			json_array_append_new(arr, json_stringn(p, n));
+		p = e ? e + 1 : NULL;
+	}
+	return arr;
+}
+
+/* ServiceNow urgency from the finding's severity, impact from the asset's criticality. */
+static const char *level_of(const char *s)
+{
+	if (s && (!strcmp(s, "critical") || !strcmp(s, "high")))
+		return "1";
+	if (s && !strcmp(s, "medium"))
+		return "2";
+	return "3";
+}
+
+static json_t *github_issue(const struct ticket *t, const json_t *f, const char *fp)
+{
+	char *body = ticket_text_new(f, "Opened by portgate: the label portgate-<fingerprint> ties "
+				     "this issue to the finding; a recurrence is commented here.", 1);
+	json_t *o = json_pack("{s:s, s:s, s:o}", "title", ticket_title(f), "body", body ? body : "",
+			      "labels", labels_new(t, fp));
+	const char *who = assignment(t, f);
+
+	if (who)
+		json_object_set_new(o, "assignees", json_pack("[s]", who));
+	free(body);
+	return o;
+}
+
+static json_t *jira_issue(const struct ticket *t, const json_t *f, const char *fp)
+{
+	const char *intro = "Opened by portgate; the label portgate-<fingerprint> ties it to the finding.";
+	json_t *fields = json_pack("{s:{s:s}, s:s, s:{s:s}, s:o}", "project", "key", t->project,
+				   "summary", ticket_title(f), "issuetype", "name", t->issue_type,
+				   "labels", labels_new(t, fp));
+	const char *who = assignment(t, f);
+
+	if (t->sys == TS_JIRA) {
+		json_object_set_new(fields, "description", ticket_adf_new(f, intro));
+	} else {
+		char *text = ticket_text_new(f, intro, 0);
+		json_object_set_new(fields, "description", json_string(text ? text : intro));
+		free(text);
+	}
+	if (who)
+		json_object_set_new(fields, "components", json_pack("[{s:s}]", "name", who));
+	return json_pack("{s:o}", "fields", fields);
+}
+
+static json_t *snow_incident(const struct ticket *t, const json_t *f, const char *fp)
+{
+	char *text = ticket_text_new(f, "Opened by portgate (correlation_id = finding fingerprint).", 0);
+	const json_t *ctx = json_object_get(f, "assetContext");
+	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "short_description",
+			      ticket_title(f), "description", text ? text : "", "correlation_id", fp,
+			      "correlation_display", "portgate", "urgency",
+			      level_of(json_string_value(json_object_get(f, "severity"))), "impact",
+			      level_of(json_string_value(json_object_get(ctx, "criticality"))));
+	const char *who = assignment(t, f);
+
+	if (who)
+		json_object_set_new(o, "assignment_group", json_string(who));
+	free(text);
+	return o;
+}
+
+int ticket_create(struct ticket *t, const json_t *f, const char *fp, struct ticket_ref *ref,
+		  long *retry_after)
+{
+	char path[URL_MAX];
+	json_t *body, *r = NULL;
+	int rc;
+
+	if (t->sys == TS_GITHUB) {
+		body = github_issue(t, f, fp);
+		snprintf(path, sizeof(path), "/repos/%s/issues", t->repo);
+	} else if (t->sys == TS_SERVICENOW) {
+		body = snow_incident(t, f, fp);
+		snprintf(path, sizeof(path), "/api/now/table/incident");
+	} else {
+		body = jira_issue(t, f, fp);
+		snprintf(path, sizeof(path), "%s/issue", api(t));
+	}
+	rc = call(t, "POST", path, body, &r, retry_after);
+	json_decref(body);
+	if (rc == PG_PLUGIN_OK) {
+		set_ref(ref, t->sys == TS_GITHUB	   ? json_object_get(r, "number")
+			     : t->sys == TS_SERVICENOW ? json_object_get(json_object_get(r, "result"),
+								       "sys_id")
+						       : json_object_get(r, "key"));
+		if (!ref->id[0]) {
+			t->host->error(t->ctx, "created a ticket but the answer names none");
+			rc = PG_PLUGIN_FAIL;
+		}
+	}
+	json_decref(r);
+	return rc;
+}
+
+/* ---- comment and close -------------------------------------------------------- */
+
+int ticket_comment(struct ticket *t, const struct ticket_ref *ref, const char *text,
+		   long *retry_after)
+{
+	char path[URL_MAX];
+	json_t *body;
+	int rc;
+
+	if (t->sys == TS_GITHUB) {
+		snprintf(path, sizeof(path), "/repos/%s/issues/%s/comments", t->repo, ref->id);
+		body = json_pack("{s:s}", "body", text);
+	} else if (t->sys == TS_SERVICENOW) {
+		snprintf(path, sizeof(path), "/api/now/table/incident/%s", ref->id);
+		body = json_pack("{s:s}", "work_notes", text);
+	} else {
+		snprintf(path, sizeof(path), "%s/issue/%s/comment", api(t), ref->id);
+		body = t->sys == TS_JIRA ? json_pack("{s:o}", "body", ticket_adf_text_new(text))
+					 : json_pack("{s:s}", "body", text);
+	}
+	rc = call(t, t->sys == TS_SERVICENOW ? "PATCH" : "POST", path, body, NULL, retry_after);
+	json_decref(body);
+	return rc;
+}
+
+/* Jira: the transition whose target status is in the "done" category. */
+static int jira_done(struct ticket *t, const struct ticket_ref *ref, long *retry_after)
+{
+	char path[URL_MAX], id[64] = "";
+	json_t *r = NULL, *tr, *body;
+	size_t i;
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/issue/%s/transitions", api(t), ref->id);
+	rc = call(t, "GET", path, NULL, &r, retry_after);
+	json_array_foreach(json_object_get(r, "transitions"), i, tr) {
+		const char *cat = json_string_value(json_object_get(
+			json_object_get(json_object_get(tr, "to"), "statusCategory"), "key"));
+		if (!id[0] && cat && !strcmp(cat, "done"))
+			snprintf(id, sizeof(id), "%s", json_string_value(json_object_get(tr, "id")));
+	}
+	json_decref(r);
+	if (rc != PG_PLUGIN_OK)
+		return rc;
+	if (!id[0]) {
+		t->host->error(t->ctx, "%s: no transition to a done status", ref->id);
+		return PG_PLUGIN_FAIL;
+	}
+	body = json_pack("{s:{s:s}}", "transition", "id", id);
+	rc = call(t, "POST", path, body, NULL, retry_after);
+	json_decref(body);
+	return rc;
+}
+
+int ticket_close(struct ticket *t, const struct ticket_ref *ref, const char *text,
+		 long *retry_after)
+{
+	char path[URL_MAX];
+	json_t *body;
+	int rc;
+
+	if (t->sys == TS_SERVICENOW) { /* 6 = Resolved; close code and notes are mandatory */
+		snprintf(path, sizeof(path), "/api/now/table/incident/%s", ref->id);
+		body = json_pack("{s:s, s:s, s:s, s:s}", "state", "6", "close_code", t->close_code,
+				 "close_notes", text, "work_notes", text);
+		rc = call(t, "PATCH", path, body, NULL, retry_after);
+		json_decref(body);
+		return rc;
+	}
+	rc = ticket_comment(t, ref, text, retry_after);
+	if (rc != PG_PLUGIN_OK)
+		return rc;
+	if (t->sys != TS_GITHUB)
+		return jira_done(t, ref, retry_after);
+	snprintf(path, sizeof(path), "/repos/%s/issues/%s", t->repo, ref->id);
+	body = json_pack("{s:s, s:s}", "state", "closed", "state_reason", "completed");
+	rc = call(t, "PATCH", path, body, NULL, retry_after);
+	json_decref(body);
+	return rc;
+}
