@@ -141,4 +141,30 @@ ev = [x for e in L for x in e["events"]]
 assert [x["event"]["labels"]["fingerprint"] for x in ev] == ["aaaa000011112222", "bbbb000011112222", "cccc000011112222"]
 assert all(x["index"] == "sec" and x["sourcetype"] == "_json" and x["source"] == "portgate" for x in ev), ev
 ' "$T/hec.log" || fail "hec batches"
+
+# HEC down for the whole run: kept in the outbox, delivered once when it is back.
+stop_api hec
+: >"$T/hec.log"
+left=$("$DRIVER" notify "$T/hec.yaml" "$T/report.json" 2>"$T/hec2.err") || true
+[ "$left" = 1 ] || fail "hec down: expected 1 kept, got '$left'"
+start_api hec hec --token-env PG_HEC_TOKEN --port "$(cat "$T/hec.port")"
+"$PG_BIN" outbox flush --config "$T/hec.yaml" >/dev/null 2>&1 || fail "outbox flush"
+"$PG_BIN" outbox flush --config "$T/hec.yaml" >/dev/null 2>&1 || fail "second outbox flush"
+pylog 'assert [len(e["events"]) for e in L] == [2, 1], L' "$T/hec.log" || fail "hec redelivery"
+
+# A TLS collector that accepts and never answers the handshake: bounded by timeoutMs.
+start_listener
+cat >"$T/hang.yaml" <<YAML
+stateDir: $T/state-hang
+pluginDirs: [$T/plugins]
+notify: { retries: 0 }
+notifiers:
+  soc: { plugin: siem, transport: tls, host: 127.0.0.1, port: $(cat "$T/lport"), caFile: "$T/pki/ca.pem", timeoutMs: 800 }
+YAML
+s0=$(date +%s%N)
+left=$("$DRIVER" notify "$T/hang.yaml" "$T/report.json" 2>"$T/hang.err") || true
+ms=$(( ($(date +%s%N) - s0) / 1000000 ))
+[ "$left" = 1 ] || fail "hung collector: expected 1 kept, got '$left'"
+[ "$ms" -lt 3000 ] || fail "hung collector took ${ms} ms with timeoutMs 800"
+grep -q "timed out" "$T/hang.err" || fail "no timeout reported: $(cat "$T/hang.err")"
 echo ok
