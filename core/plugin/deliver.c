@@ -298,6 +298,7 @@ static void do_item(struct lane *l, const struct pg_deliver_item *it)
 		fd = pg_outbox_claim(sd, it->id);
 		if (fd == -EAGAIN) {
 			pg_info("[%s] %s is being delivered by another process", l->c->name, it->id);
+			count(l, &l->t.elsewhere);
 			return;
 		}
 		if (fd < 0) {
@@ -419,6 +420,7 @@ static void sum(struct pg_notify_tally *t, const struct pg_notify_tally *a)
 	t->kept += a->kept;
 	t->deferred += a->deferred;
 	t->timed_out += a->timed_out;
+	t->elsewhere += a->elsewhere;
 }
 
 void pg_deliver(struct pg_plugin_host *h, struct pg_deliver_item *items, size_t n,

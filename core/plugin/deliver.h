@@ -34,6 +34,7 @@ struct pg_notify_tally {
 	int kept;      /* tried, still waiting */
 	int deferred;  /* not tried: not due, budget spent, receiver down, timed out */
 	int timed_out; /* calls abandoned at their deadline */
+	int elsewhere; /* claimed by another process (a parallel run or flush) */
 };
 
 /* Deliver items (each lane in the order given); takes ownership of the

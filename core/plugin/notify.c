@@ -78,6 +78,9 @@ int pg_notify_flush_outbox(struct pg_plugin_host *h, bool include_failed)
 	add_backlog(h, &items, &n, &cap, 0);
 	pg_deliver(h, items, n, &o, &t);
 	free(items);
+	if (t.elsewhere)
+		pg_warn("outbox: %d entr%s being delivered by another process", t.elsewhere,
+			t.elsewhere == 1 ? "y was" : "ies were");
 	return (int)pg_outbox_count(h->state_dir);
 }
 
@@ -149,8 +152,9 @@ static void summarise(const struct pg_notify_tally *t, int waiting)
 	if (waiting <= 0)
 		return;
 	pg_warn("notify: %d delivered, %d wait in the outbox (%d tried and failed, %d not tried: "
-		"not due, backlog budget spent, receiver down or timed out) ('portgate outbox "
-		"list')", t->delivered, waiting, t->kept, t->deferred);
+		"not due, backlog budget spent, receiver down or timed out; %d in another "
+		"process's hands) ('portgate outbox list')", t->delivered, waiting, t->kept,
+		t->deferred, t->elsewhere);
 }
 
 int pg_notify_report(struct pg_plugin_host *h, const json_t *report)
