@@ -72,9 +72,12 @@ static void usage(const char *cmd, FILE *out)
 	else
 		fputs("usage: portgate outbox list [--config FILE] [--json]\n"
 		      "       portgate outbox flush [--config FILE] [--plugin-dir DIR]... [--all]\n"
-		      "list shows notifications waiting for delivery; flush delivers them\n"
-		      "(--all: also those a receiver rejected). flush exits 0 when the outbox is\n"
-		      "empty afterwards, 1 when some remain, 2 on a configuration error.\n",
+		      "list shows notifications waiting for delivery and when a run tries each\n"
+		      "next; flush delivers them now, with the retries, ignoring that time and\n"
+		      "the backlog budget (--all: also those a receiver rejected). Parallel runs\n"
+		      "and flushes never deliver one twice. flush exits 0 when the outbox is\n"
+		      "empty afterwards, 1 when some remain (or another process still delivers\n"
+		      "them), 2 on a configuration error.\n",
 		      out);
 }
 
@@ -247,22 +250,26 @@ static int outbox_list(const struct pg_config *cfg, bool as_json)
 		size_t nf = json_is_array(json_object_get(ev, "findings"))
 				    ? json_array_size(json_object_get(ev, "findings"))
 				    : 1;
-		char when[32];
+		json_int_t next_ms = json_integer_value(json_object_get(d, "nextAttemptAt"));
+		char when[32], next[32] = "now";
 
 		pg_iso8601_ms((uint64_t)json_integer_value(json_object_get(d, "createdAt")), when);
+		if (next_ms > 0 && (uint64_t)next_ms > pg_wall_ms())
+			pg_iso8601_ms((uint64_t)next_ms, next);
 		if (as_json) {
-			json_array_append_new(arr, json_pack("{s:O, s:O, s:s, s:O, s:O, s:O*, s:I}",
+			json_array_append_new(arr, json_pack("{s:O, s:O, s:s, s:O, s:O, s:O*, s:I, s:s}",
 				"id", json_object_get(d, "id"), "instance", json_object_get(d, "instance"),
 				"createdAt", when, "attempts", json_object_get(d, "attempts"),
 				"status", json_object_get(d, "status"), "lastError",
-				json_object_get(d, "lastError"), "findings", (json_int_t)nf));
+				json_object_get(d, "lastError"), "findings", (json_int_t)nf,
+				"nextAttempt", next));
 			continue;
 		}
-		printf("%s  %-12s %s  %-7s attempts=%lld findings=%zu%s%s\n",
+		printf("%s  %-12s %s  %-7s attempts=%lld findings=%zu next=%s%s%s\n",
 		       json_string_value(json_object_get(d, "id")),
 		       json_string_value(json_object_get(d, "instance")), when,
 		       json_string_value(json_object_get(d, "status")),
-		       (long long)json_integer_value(json_object_get(d, "attempts")), nf,
+		       (long long)json_integer_value(json_object_get(d, "attempts")), nf, next,
 		       json_object_get(d, "lastError") ? "  last error: " : "",
 		       json_string_value(json_object_get(d, "lastError"))
 			       ? json_string_value(json_object_get(d, "lastError"))

@@ -367,9 +367,33 @@ static struct lane *lane_of(struct drun *r, struct pg_plugin_ctx *c)
 	return &r->lanes[r->nlanes++];
 }
 
-static void abandon(struct lane *l)
+/* An abandoned call's entry: its lane will never touch it again (it checks
+ * once the call returns, under r->lock, which main holds here), so main
+ * records the timeout and the backoff while the lane's claim still stands. */
+static void record_timeout(struct drun *r, struct lane *l)
+{
+	const struct pg_deliver_item *it = l->items[l->next - 1];
+	const char *sd = r->h->state_dir;
+	json_t *doc = it->stored ? pg_outbox_read(sd, it->id) : NULL;
+	char err[64];
+
+	if (!doc)
+		return;
+	snprintf(err, sizeof(err), "timed out after %u ms", l->call_ms);
+	json_object_set_new(doc, "attempts",
+			    json_integer(json_integer_value(json_object_get(doc, "attempts")) + 1));
+	json_object_set_new(doc, "status", json_string("pending"));
+	json_object_set_new(doc, "lastError", json_string(err));
+	reschedule(r->h, doc, -1);
+	if (pg_outbox_write(sd, doc) != 0)
+		pg_error("outbox: cannot update %s", it->id);
+	json_decref(doc);
+}
+
+static void abandon(struct drun *r, struct lane *l)
 {
 	l->abandoned = true;
+	record_timeout(r, l);
 	l->t.timed_out++;
 	l->t.deferred += (int)(l->n - l->next);
 	pg_warn("[%s] notify call timed out after %u ms: the notification stays in the outbox%s",
@@ -391,7 +415,7 @@ static void wait_lanes(struct drun *r)
 			if (l->done || l->abandoned)
 				continue;
 			if (l->call_deadline && now >= l->call_deadline + GRACE_MS) {
-				abandon(l);
+				abandon(r, l);
 				continue;
 			}
 			open = true;

@@ -151,10 +151,10 @@ static void summarise(const struct pg_notify_tally *t, int waiting)
 {
 	if (waiting <= 0)
 		return;
-	pg_warn("notify: %d delivered, %d wait in the outbox (%d tried and failed, %d not tried: "
-		"not due, backlog budget spent, receiver down or timed out; %d in another "
+	pg_warn("notify: %d delivered, %d wait in the outbox (%d tried and failed, %d timed out, "
+		"%d not tried: not due, backlog budget spent or receiver down; %d in another "
 		"process's hands) ('portgate outbox list')", t->delivered, waiting, t->kept,
-		t->deferred, t->elsewhere);
+		t->timed_out, t->deferred, t->elsewhere);
 }
 
 int pg_notify_report(struct pg_plugin_host *h, const json_t *report)

@@ -10,14 +10,8 @@ private_plugin_dir webhook
 port=$(free_port)
 # conf NAME OUTBOX-BACKOFF-MS: a config sharing one state dir
 conf() {
-	cat >"$T/$1.yaml" <<YAML
-stateDir: $T/state
-pluginDirs: [$T/plugins]
-notifiers:
-  hook:
-    plugin: webhook
-    url: http://127.0.0.1:$port/hook
-    timeoutMs: 1000
+	hook_config "$T/$1.yaml" "$port" 1000
+	cat >>"$T/$1.yaml" <<YAML
 notify:
   retries: 1
   backoffMs: 10
@@ -58,7 +52,7 @@ while [ $i -lt 6 ]; do
 	[ "$t" -lt 4500 ] || fail "run $i took $t ms with $i waiting entries"
 	i=$((i + 1))
 done
-grep -q "notify: 0 delivered, 6 wait in the outbox (1 tried and failed, 5 not tried" "$T/last.err" ||
+grep -q "notify: 0 delivered, 6 wait in the outbox (1 tried and failed, 0 timed out, 5 not tried" "$T/last.err" ||
 	fail "summary line: $(cat "$T/last.err")"
 # Each entry failed one round: next attempt about outbox.backoffMs later.
 python3 - "$T/state/outbox" <<'PY' || fail "nextAttemptAt"
@@ -72,12 +66,17 @@ for p in files:
     assert 59000 <= d["nextAttemptAt"] - written <= 60500, d["nextAttemptAt"] - written
 PY
 
+"$PG_BIN" outbox list --config "$T/later.yaml" --json | python3 -c '
+import json, sys
+e = json.load(sys.stdin)
+assert len(e) == 6 and all(x["nextAttempt"].endswith("Z") for x in e), e' || fail "outbox list: next attempt"
+
 # 2. Nothing is due: a clean run tries none and is quick.
 t=$(timed later "$T/clean.json")
 echo "clean run, 6 waiting, none due: $t ms"
 [ "$t" -lt 2500 ] || fail "a run with nothing due took $t ms"
 [ "$(rstat posts)" = 12 ] || fail "posts: $(rstat posts)"  # 6 runs x 2 attempts, none now
-grep -q "6 wait in the outbox (0 tried and failed, 6 not tried" "$T/last.err" ||
+grep -q "6 wait in the outbox (0 tried and failed, 0 timed out, 6 not tried" "$T/last.err" ||
 	fail "summary line: $(cat "$T/last.err")"
 
 # 3. A minute later (the entries' nextAttemptAt moved back) all are due; the

@@ -14,14 +14,8 @@ need_plugin webhook
 
 private_plugin_dir webhook
 port=$(free_port)
-cat >"$T/portgate.yaml" <<YAML
-stateDir: $T/state
-pluginDirs: [$T/plugins]
-notifiers:
-  hook:
-    plugin: webhook
-    url: http://127.0.0.1:$port/hook
-    timeoutMs: 5000
+hook_config "$T/portgate.yaml" "$port" 5000
+cat >>"$T/portgate.yaml" <<YAML
 notify:
   retries: 1
   backoffMs: 10

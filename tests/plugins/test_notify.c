@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <portgate/plugin.h>
@@ -21,7 +22,7 @@ struct st {
 	struct pg_plugin_ctx *ctx;
 	const struct pg_host_api *host;
 	const char *log_file, *mode, *event_dir;
-	long fail_times, retry_after, calls;
+	long fail_times, retry_after, calls, sleep_ms;
 };
 
 static const struct pg_plugin_option opts[] = {
@@ -30,6 +31,7 @@ static const struct pg_plugin_option opts[] = {
 	{ "retryAfterMs", PG_OPT_INT, "-1", 0, "retry-after to ask for on RETRY" },
 	{ "mode", PG_OPT_STRING, "ok", 0, "ok | reject" },
 	{ "eventDir", PG_OPT_STRING, NULL, 0, "write each event to DIR/<key>.json" },
+	{ "sleepMs", PG_OPT_INT, "0", 0, "sleep this long in each call (a hung notifier)" },
 	{ NULL, 0, NULL, 0, NULL },
 };
 
@@ -43,6 +45,7 @@ static int t_create(struct pg_plugin_ctx *ctx, const struct pg_host_api *host, v
 	s->mode = host->opt_string(ctx, "mode");
 	s->event_dir = host->opt_string(ctx, "eventDir");
 	s->fail_times = (long)host->opt_int(ctx, "failTimes");
+	s->sleep_ms = (long)host->opt_int(ctx, "sleepMs");
 	s->retry_after = (long)host->opt_int(ctx, "retryAfterMs");
 	*state = s;
 	return PG_PLUGIN_OK;
@@ -82,6 +85,11 @@ static int t_notify(void *state, const json_t *event, const char *key, long *ret
 		close(fd);
 	}
 	save_event(s, event, key);
+	if (s->sleep_ms > 0) {
+		struct timespec ts = { s->sleep_ms / 1000, (s->sleep_ms % 1000) * 1000000L };
+		while (nanosleep(&ts, &ts) != 0)
+			;
+	}
 	if (!strcmp(s->mode, "reject")) {
 		s->host->error(s->ctx, "rejected by test");
 		return PG_PLUGIN_FAIL;

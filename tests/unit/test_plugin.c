@@ -285,6 +285,10 @@ START_TEST(test_config_errors)
 			    "failed to start: asked to fail");
 	expect_config_error("enrich:\n  on: [fail, maybe]\n", "'maybe' is not pass, warn or fail");
 	expect_config_error("notify:\n  retrys: 3\n", "notify: unknown key 'retrys'");
+	expect_config_error("outbox:\n  backlogBudgetMs: -1\n",
+			    "outbox.backlogBudgetMs: expected an integer 0..3600000");
+	expect_config_error("outbox:\n  backoffMs: soon\n",
+			    "outbox.backoffMs: expected an integer 0..86400000");
 	expect_config_error("enrichers:\n  e1:\n    mode: ok\n", "'plugin: NAME' is required");
 }
 END_TEST
@@ -297,7 +301,8 @@ START_TEST(test_config_ok_two_instances)
 		"enrichers:\n  one:\n    plugin: testenrich\n  two:\n    plugin: testenrich\n"
 		"    mode: add\n    cacheTtlSeconds: 5\n"
 		"enrich:\n  on: all\n  timeoutMs: 1234\n  concurrency: 3\n"
-		"notify:\n  on: [warn, fail]\n  retries: 7\n",
+		"notify:\n  on: [warn, fail]\n  retries: 7\n"
+		"outbox:\n  backlogBudgetMs: 0\n  backoffMs: 5\n  backoffMaxMs: 50\n",
 		&cfg, &d);
 
 	pg_diag_print(&d, stderr);
@@ -311,6 +316,9 @@ START_TEST(test_config_ok_two_instances)
 	ck_assert_uint_eq(h->enrich_concurrency, 3);
 	ck_assert(h->notify_on[1] && h->notify_on[2] && !h->notify_on[0]);
 	ck_assert_uint_eq(h->notify_retries, 7);
+	ck_assert_uint_eq(h->outbox_budget_ms, 0);
+	ck_assert_uint_eq(h->outbox_backoff_ms, 5);
+	ck_assert_uint_eq(h->outbox_backoff_max_ms, 50);
 	pg_plugin_host_free(h);
 	pg_config_free(cfg);
 }

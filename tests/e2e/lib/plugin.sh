@@ -112,3 +112,18 @@ JSON
 jq_py() {
 	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(json.dumps(eval(sys.argv[2])))' "$1" "$2"
 }
+
+# hook_config FILE PORT TIMEOUT_MS: stateDir $T/state, the private plugin dir
+# and one webhook notifier "hook" posting to 127.0.0.1:PORT; append the rest
+# (more notifiers at two spaces, other sections) to FILE afterwards.
+hook_config() {
+	cat >"$1" <<YAML
+stateDir: $T/state
+pluginDirs: [$T/plugins]
+notifiers:
+  hook:
+    plugin: webhook
+    url: http://127.0.0.1:$2/hook
+    timeoutMs: $3
+YAML
+}
