@@ -13,7 +13,6 @@
 /* Past its timeout an isolated call has been killed and returns; the main
  * thread waits this much longer before it gives up on the worker thread. */
 #define ISOLATED_GRACE_MS 1000
-#include "manifest/manifest.h"
 
 /* ---- scheduling ------------------------------------------------------- */
 
@@ -386,39 +385,6 @@ static void plan(struct pg_plugin_host *h, struct run *r, json_t *report, bool s
 
 /* ---- merging results into the report (main thread) -------------------- */
 
-/* An added finding, checked and completed; NULL (logged) when invalid. */
-static json_t *shape_added(const struct job *j, const json_t *in, const json_t *origin)
-{
-	const char *rule = json_string_value(json_object_get(in, "rule"));
-	const char *da = json_string_value(json_object_get(in, "defaultAction"));
-	const char *sev = json_string_value(json_object_get(in, "severity"));
-	static const char *const keep[] = { "asset", "target", "ip", "port", "protocol" };
-	json_t *f;
-
-	if (!json_is_object(in) || !pg_rule_id_valid(rule) || (da && strcmp(da, "warn") &&
-	    strcmp(da, "fail") && strcmp(da, "pass"))) {
-		pg_warn("[%s] dropped an added finding without a valid rule/defaultAction",
-			j->inst->name);
-		return NULL;
-	}
-	f = json_deep_copy(in);
-	json_object_del(f, "action");      /* the policy decides */
-	json_object_del(f, "fingerprint"); /* the policy computes it */
-	json_object_del(f, "enrichment");
-	json_object_del(f, "assetContext"); /* the plugin's view, not evidence */
-	json_object_set_new(f, "source", json_string(j->inst->name));
-	if (!da)
-		json_object_set_new(f, "defaultAction", json_string("warn"));
-	if (!sev)
-		json_object_set_new(f, "severity", json_string("medium"));
-	if (!json_is_string(json_object_get(f, "reason")))
-		json_object_set_new(f, "reason", json_sprintf("reported by %s", j->inst->name));
-	for (size_t i = 0; i < PG_ARRAY_LEN(keep); i++)
-		if (!json_object_get(f, keep[i]) && json_object_get(origin, keep[i]))
-			json_object_set(f, keep[i], json_object_get(origin, keep[i]));
-	return f;
-}
-
 static void set_enrichment(json_t *finding, const char *inst, json_t *value /* stolen */)
 {
 	json_t *e = json_object_get(finding, "enrichment");
@@ -446,8 +412,10 @@ static void merge_job(struct pg_plugin_host *h, struct job *j)
 	}
 	/* Added findings go once to the first target's asset. */
 	json_array_foreach(j->added, i, f) {
-		json_t *nf = shape_added(j, f, j->targets[0]);
-		if (nf)
+		json_t *nf = pg_enrich_shape_added(j->inst, f, j->targets[0]);
+		if (nf && pg_enrich_added_dup(j->target_assets[0], nf)) /* one per asset */
+			json_decref(nf);
+		else if (nf)
 			json_array_append_new(j->target_assets[0], nf);
 	}
 	if (!j->cached && j->inst->cache_ttl_s && h->state_dir) {

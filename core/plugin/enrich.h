@@ -29,6 +29,14 @@ json_t *pg_cache_read(const char *state_dir, const char *instance, const char *s
 int pg_cache_write(const char *state_dir, const char *instance, const char *space,
 		   const char *key, const json_t *value);
 
+/* enrich_added.c: an added finding checked (severity, rule id, no core rule
+ * but network-unexpected, defaultAction, assetLevel) and completed from
+ * origin; NULL with a warning naming instance, plugin and rule when dropped. */
+json_t *pg_enrich_shape_added(const struct pg_plugin_ctx *c, const json_t *in,
+			      const json_t *origin);
+/* True when findings already hold the asset-level finding f (same rule, same source). */
+bool pg_enrich_added_dup(const json_t *findings, const json_t *f);
+
 /* mkdir -p with mode 0700 for the parts it creates. 0 or -errno. */
 int pg_mkdir_p(const char *path);
 

@@ -28,7 +28,8 @@ static atomic_int in_flight;
 struct st {
 	struct pg_plugin_ctx *ctx;
 	const struct pg_host_api *host;
-	const char *mode, *count_file, *add_rule, *url, *dns_name, *dns_type;
+	const char *mode, *count_file, *add_rule, *add_severity, *url, *dns_name, *dns_type;
+	int add_asset_level;
 	long sleep_ms;
 };
 
@@ -40,6 +41,8 @@ static const struct pg_plugin_option opts[] = {
 	{ "sleepMs", PG_OPT_INT, "0", 0, "sleep this long in every call" },
 	{ "countFile", PG_OPT_STRING, NULL, 0, "append one line per call here" },
 	{ "addRule", PG_OPT_STRING, "test-added", 0, "rule id of the finding mode=add adds" },
+	{ "addSeverity", PG_OPT_STRING, "low", 0, "severity of the finding mode=add adds" },
+	{ "addAssetLevel", PG_OPT_BOOL, "false", 0, "mode=add: an asset-level finding" },
 	{ "failCreate", PG_OPT_BOOL, "false", 0, "make create() fail" },
 	{ NULL, 0, NULL, 0, NULL },
 };
@@ -58,6 +61,8 @@ static int t_create(struct pg_plugin_ctx *ctx, const struct pg_host_api *host, v
 	s->mode = host->opt_string(ctx, "mode");
 	s->count_file = host->opt_string(ctx, "countFile");
 	s->add_rule = host->opt_string(ctx, "addRule");
+	s->add_severity = host->opt_string(ctx, "addSeverity");
+	s->add_asset_level = host->opt_bool(ctx, "addAssetLevel");
 	s->sleep_ms = (long)host->opt_int(ctx, "sleepMs");
 	s->url = host->opt_string(ctx, "url");
 	s->dns_name = host->opt_string(ctx, "dnsName");
@@ -154,10 +159,12 @@ static int t_enrich(void *state, const json_t *finding, json_t *out, json_t *add
 	} else if (!strcmp(s->mode, "dns")) {
 		rc = do_dns(s, out);
 	} else if (!strcmp(s->mode, "add")) {
-		json_array_append_new(added, json_pack("{s:s, s:s, s:s, s:s, s:{s:s}}", "rule",
-						       s->add_rule, "severity", "low", "defaultAction",
-						       "warn", "reason", "added by test", "evidence",
-						       "from", NAME));
+		json_t *nf = json_pack("{s:s, s:s, s:s, s:s, s:{s:s}}", "rule", s->add_rule,
+				       "severity", s->add_severity, "defaultAction", "warn",
+				       "reason", "added by test", "evidence", "from", NAME);
+		if (s->add_asset_level)
+			json_object_set_new(nf, "assetLevel", json_true());
+		json_array_append_new(added, nf);
 	}
 	atomic_fetch_sub(&in_flight, 1);
 	return rc;
