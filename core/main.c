@@ -25,8 +25,8 @@ static const char main_usage[] =
 	"  plugin-check  validate a plugin shared object against the ABI\n"
 	"  outbox        list or deliver notifications waiting in the outbox\n"
 	"\n"
-	"  -h, --help     this help ('portgate COMMAND --help' for a command)\n"
-	"  -V, --version  print the version\n"
+	"  -h, --help     this help ('portgate help COMMAND' or 'portgate COMMAND --help')\n"
+	"  -V, --version  print the version (also after any command)\n"
 	"\n"
 	"Exit status: 0 pass; 1 policy failed; 2 usage or configuration error;\n"
 	"3 could not check. See portgate(1).\n";
@@ -47,27 +47,78 @@ static const struct command commands[] = {
 	{ "outbox", pg_cmd_outbox },
 };
 
+static int version(void)
+{
+	printf("portgate %s (plugin ABI %d.%d)\n", PACKAGE_VERSION, PG_PLUGIN_ABI_MAJOR,
+	       PG_PLUGIN_ABI_MINOR);
+	return PG_EXIT_PASS;
+}
+
+static const struct command *find_command(const char *name)
+{
+	for (size_t i = 0; i < PG_ARRAY_LEN(commands); i++)
+		if (!strcmp(name, commands[i].name))
+			return &commands[i];
+	return NULL;
+}
+
+static int unknown_command(const char *name)
+{
+	const char *names[PG_ARRAY_LEN(commands) + 1], *hint;
+
+	for (size_t i = 0; i < PG_ARRAY_LEN(commands); i++)
+		names[i] = commands[i].name;
+	names[PG_ARRAY_LEN(commands)] = "help";
+	if ((hint = pg_cli_closest(name, names, PG_ARRAY_LEN(names))))
+		pg_eprint("unknown command '%s'; did you mean '%s'?", name, hint);
+	else
+		pg_eprint("unknown command '%s'", name);
+	fputs("Try 'portgate --help'.\n", stderr);
+	return PG_EXIT_USAGE;
+}
+
+/* `portgate help CMD` is `portgate CMD --help`. */
+static int help(int argc, char **argv)
+{
+	const struct command *c;
+	char *args[] = { NULL, (char *)"--help", NULL };
+
+	if (argc < 3) {
+		fputs(main_usage, stdout);
+		return PG_EXIT_PASS;
+	}
+	if (!(c = find_command(argv[2])))
+		return unknown_command(argv[2]);
+	args[0] = argv[2];
+	return c->fn(2, args);
+}
+
+/* --version is understood by every command (before a "--"). */
+static bool asks_version(int argc, char **argv)
+{
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		if (!strcmp(argv[i], "--version") || (i == 1 && !strcmp(argv[i], "-V")))
+			return true;
+	return false;
+}
+
 int main(int argc, char **argv)
 {
+	const struct command *c;
+
 	/* A peer that resets a probe connection must not kill the scanner. */
 	signal(SIGPIPE, SIG_IGN);
 	if (argc < 2) {
 		fputs(main_usage, stderr);
 		return PG_EXIT_USAGE;
 	}
-	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
-		fputs(main_usage, stdout);
-		return PG_EXIT_PASS;
-	}
-	if (!strcmp(argv[1], "-V") || !strcmp(argv[1], "--version")) {
-		printf("portgate %s (plugin ABI %d.%d)\n", PACKAGE_VERSION, PG_PLUGIN_ABI_MAJOR,
-		       PG_PLUGIN_ABI_MINOR);
-		return PG_EXIT_PASS;
-	}
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (!strcmp(argv[1], commands[i].name))
-			return commands[i].fn(argc - 1, argv + 1);
-	pg_eprint("unknown command '%s'", argv[1]);
-	fputs("Try 'portgate --help'.\n", stderr);
-	return PG_EXIT_USAGE;
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))
+		return fputs(main_usage, stdout), PG_EXIT_PASS;
+	if (!strcmp(argv[1], "help"))
+		return help(argc, argv);
+	if (asks_version(argc, argv))
+		return version();
+	if (!(c = find_command(argv[1])))
+		return unknown_command(argv[1]);
+	return c->fn(argc - 1, argv + 1);
 }

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <getopt.h>
 #include "util/exitcode.h"
 #include "config/settings.h"
 
@@ -58,9 +59,17 @@ void pg_cli_common_clear(struct pg_cli_common *c);
 int pg_cli_common_fallback(struct pg_cli_common *c, const char *cmd, int ch, const char *arg);
 /* After the option loop: -1 when no operand is left, else the usage exit code. */
 int pg_cli_no_operands(const char *cmd, int argc, char **argv);
+/* cli_getopt.c: getopt_long for a command. A bad option prints one message naming
+ * it (with a "did you mean" for a near long option) and returns PG_CLI_BADOPT. */
+#define PG_CLI_BADOPT 0x7ffe
+int pg_cli_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
+		  const struct option *longopts);
+/* The name closest to word (two edits at most, or a name word is a prefix of), or NULL. */
+const char *pg_cli_closest(const char *word, const char *const *names, size_t n);
 /* "portgate: CMD: msg. Try 'portgate CMD --help'." and return PG_EXIT_USAGE */
 int pg_cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* The live "scanned N/M" line on stderr: NULL when stderr is not a terminal. */
+/* Progress on stderr: a live line on a terminal, else a heartbeat line every
+ * PORTGATE_HEARTBEAT_SECONDS (10) on long runs. */
 const struct pg_progress *pg_cli_progress_tty(void);
 
 #endif

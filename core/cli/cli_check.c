@@ -86,11 +86,11 @@ static int parse(int argc, char **argv, struct check_args *a, struct pg_cli_comm
 	};
 	int ch, r;
 
-	while ((ch = getopt_long(argc, argv, "m:o:qvh", longopts, NULL)) != -1) {
+	while ((ch = pg_cli_getopt("check", argc, argv, "m:o:qvh", longopts)) != -1) {
 		switch (ch) {
 		case 'm': a->manifest = optarg; break;
 		case 'o': ch = PG_OPT_EVIDENCE_OUT; /* fall through */
-		case PG_OPT_FORMAT: case PG_OPT_OUTPUT: case PG_OPT_EVIDENCE_OUT:
+		case PG_OPT_FORMAT: case PG_OPT_OUTPUT: case PG_OPT_EVIDENCE_OUT: case PG_OPT_COLOR:
 			if ((r = pg_cli_output_opt(&a->outputs, "check", ch, optarg)) >= 0)
 				return r;
 			break;

@@ -124,6 +124,7 @@ struct pg_config *pg_cli_load_config(const struct pg_cli_common *c)
 	return cfg;
 }
 
+/* On a terminal: one live line (elapsed, ports done of total, percent), redrawn. */
 static void progress_line(size_t done, size_t total, void *ud)
 {
 	static uint64_t first_ms;
@@ -136,14 +137,41 @@ static void progress_line(size_t done, size_t total, void *ud)
 	if (now - first_ms < 1000 && !shown)
 		return; /* short runs stay quiet */
 	shown = done != total;
-	fprintf(stderr, "\rportgate: scanned %zu/%zu ports", done, total);
+	fprintf(stderr, "\rportgate: %llus scanning: %zu/%zu ports done (%zu%%)",
+		(unsigned long long)((now - first_ms) / 1000), done, total,
+		total ? done * 100 / total : 100);
 	if (done == total)
 		fputs("\r\033[K", stderr);
 	fflush(stderr);
 }
 
+/* In a CI log (not a terminal): a line every few seconds, so a long job does not
+ * look hung; PORTGATE_HEARTBEAT_SECONDS changes the period (default 10). */
+static void heartbeat_line(size_t done, size_t total, void *ud)
+{
+	static uint64_t first_ms, last_ms;
+	uint64_t now = pg_now_ms(), every = 10000;
+	const char *env = getenv("PORTGATE_HEARTBEAT_SECONDS");
+	unsigned long v;
+
+	(void)ud;
+	if (env && pg_parse_ulong(env, 3600, &v) && v)
+		every = v * 1000;
+	if (!first_ms)
+		first_ms = last_ms = now;
+	if (done == total || now - last_ms < every)
+		return;
+	last_ms = now;
+	fprintf(stderr, "portgate: %llus elapsed, scanning: %zu/%zu ports done (%zu%%)\n",
+		(unsigned long long)((now - first_ms) / 1000), done, total,
+		total ? done * 100 / total : 100);
+	fflush(stderr);
+}
+
 int pg_cli_common_fallback(struct pg_cli_common *c, const char *cmd, int ch, const char *arg)
 {
+	if (ch == PG_CLI_BADOPT)
+		return PG_EXIT_USAGE; /* pg_cli_getopt said why */
 	if (ch < PG_OPT_CONFIG || ch >= PG_OPT_COMMON_END)
 		return pg_cli_usage_error(cmd, "unknown option");
 	return pg_cli_common_opt(c, ch, arg) ? -1 : PG_EXIT_USAGE;
@@ -159,6 +187,9 @@ int pg_cli_no_operands(const char *cmd, int argc, char **argv)
 const struct pg_progress *pg_cli_progress_tty(void)
 {
 	static const struct pg_progress tty = { progress_line, NULL };
+	static const struct pg_progress log = { heartbeat_line, NULL };
+	const char *term = getenv("TERM");
 
-	return isatty(STDERR_FILENO) ? &tty : NULL;
+	/* TERM=dumb cannot redraw a line: it gets the heartbeat like a log */
+	return isatty(STDERR_FILENO) && !(term && !strcmp(term, "dumb")) ? &tty : &log;
 }

@@ -39,13 +39,13 @@ static int parse(int argc, char **argv, struct diff_args *a)
 	};
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "qvh", longopts, NULL)) != -1) {
+	while ((ch = pg_cli_getopt("diff", argc, argv, "qvh", longopts)) != -1) {
 		switch (ch) {
 		case 'j': a->json = true; break;
 		case 'q': a->quiet = true; break;
 		case 'v': if (pg_log_threshold < PG_LOG_DEBUG) pg_log_threshold++; break;
 		case 'h': fputs(diff_usage, stdout); return PG_EXIT_PASS;
-		default: return pg_cli_usage_error("diff", "unknown option");
+		default: return pg_cli_common_fallback(NULL, "diff", ch, optarg);
 		}
 	}
 	if (argc - optind != 2)

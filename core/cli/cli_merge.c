@@ -54,7 +54,7 @@ static int parse(int argc, char **argv, struct merge_args *a)
 	};
 	int ch, r;
 
-	while ((ch = getopt_long(argc, argv, "m:o:qvh", longopts, NULL)) != -1) {
+	while ((ch = pg_cli_getopt("merge", argc, argv, "m:o:qvh", longopts)) != -1) {
 		switch (ch) {
 		case 'm': a->manifest = optarg; break;
 		case 'B': a->baseline = optarg; break;
@@ -62,11 +62,11 @@ static int parse(int argc, char **argv, struct merge_args *a)
 		case 'v': if (pg_log_threshold < PG_LOG_DEBUG) pg_log_threshold++; break;
 		case 'h': printf(merge_usage, pg_cli_output_help); return PG_EXIT_PASS;
 		case 'o': ch = PG_OPT_EVIDENCE_OUT; /* fall through */
-		case PG_OPT_FORMAT: case PG_OPT_OUTPUT: case PG_OPT_EVIDENCE_OUT:
+		case PG_OPT_FORMAT: case PG_OPT_OUTPUT: case PG_OPT_EVIDENCE_OUT: case PG_OPT_COLOR:
 			if ((r = pg_cli_output_opt(&a->outputs, "merge", ch, optarg)) >= 0)
 				return r;
 			break;
-		default: return pg_cli_usage_error("merge", "unknown option");
+		default: return pg_cli_common_fallback(NULL, "merge", ch, optarg);
 		}
 	}
 	if (optind >= argc)

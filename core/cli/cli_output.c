@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "report/report_text.h"
 #include "util/util.h"
 
 const char pg_cli_output_help[] =
@@ -14,7 +15,9 @@ const char pg_cli_output_help[] =
 	"                             --output follows)\n"
 	"      --output FILE          where the preceding --format goes ('-' = stdout);\n"
 	"                             regular files are replaced atomically, pipes and devices\n"
-	"                             written in place\n";
+	"                             written in place\n"
+	"      --color WHEN           auto (default: a terminal, unless NO_COLOR or TERM=dumb),\n"
+	"                             always or never\n";
 
 static int add(struct pg_cli_outputs *o, const char *format, const char *path)
 {
@@ -45,6 +48,11 @@ int pg_cli_output_opt(struct pg_cli_outputs *o, const char *cmd, int code, const
 		return -1;
 	case PG_OPT_EVIDENCE_OUT: /* -o/--out FILE: the evidence, as before --format existed */
 		add(o, "json", arg);
+		return -1;
+	case PG_OPT_COLOR:
+		if (!pg_color_parse(arg))
+			return pg_cli_usage_error(cmd, "--color: expected auto, always or never, "
+						  "got '%s'", arg);
 		return -1;
 	}
 	return pg_cli_usage_error(cmd, "unknown option");

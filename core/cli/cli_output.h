@@ -12,11 +12,12 @@ struct pg_cli_outputs {
 	bool pending;        /* the last --format has no --output yet */
 };
 
-enum { PG_OPT_FORMAT = 1100, PG_OPT_OUTPUT, PG_OPT_EVIDENCE_OUT };
+enum { PG_OPT_FORMAT = 1100, PG_OPT_OUTPUT, PG_OPT_EVIDENCE_OUT, PG_OPT_COLOR };
 #define PG_CLI_OUTPUT_LONGOPTS                                   \
 	{ "format", required_argument, NULL, PG_OPT_FORMAT },    \
 	{ "output", required_argument, NULL, PG_OPT_OUTPUT },    \
-	{ "out", required_argument, NULL, PG_OPT_EVIDENCE_OUT }
+	{ "out", required_argument, NULL, PG_OPT_EVIDENCE_OUT }, \
+	{ "color", required_argument, NULL, PG_OPT_COLOR }
 
 extern const char pg_cli_output_help[];
 

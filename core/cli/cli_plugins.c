@@ -30,6 +30,7 @@ static const struct option long_opts[] = {
 	{ "json", no_argument, NULL, 'j' },
 	{ "all", no_argument, NULL, 'a' },
 	{ "verbose", no_argument, NULL, 'v' },
+	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -42,7 +43,7 @@ static int parse_args(int argc, char **argv, struct plug_args *a)
 	memset(a, 0, sizeof(*a));
 	pg_cli_common_init(&a->common);
 	optind = 0; /* glibc: full re-initialisation (main may have used getopt) */
-	while ((ch = getopt_long(argc, argv, "c:P:jav", long_opts, NULL)) != -1) {
+	while ((ch = pg_cli_getopt(argv[0], argc, argv, "c:P:javqh", long_opts)) != -1) {
 		switch (ch) {
 		case 'c': a->common.config_path = optarg; break;
 		case 'P': pg_cli_common_opt(&a->common, PG_OPT_PLUGIN_DIR, optarg); break;
@@ -52,7 +53,9 @@ static int parse_args(int argc, char **argv, struct plug_args *a)
 			if (pg_log_threshold < PG_LOG_DEBUG)
 				pg_log_threshold++;
 			break;
+		case 'q': pg_log_threshold = PG_LOG_ERROR; break;
 		case 'h': return 1;
+		case PG_CLI_BADOPT: return -2; /* said once by pg_cli_getopt */
 		default: return -1;
 		}
 	}
@@ -173,7 +176,8 @@ int pg_cmd_plugins(int argc, char **argv)
 	int rc = parse_args(argc, argv, &a);
 
 	if (rc != 0 || a.first_arg < argc) {
-		usage("plugins", rc == 1 ? stdout : stderr);
+		if (rc != -2) /* -2: the bad option was named already */
+			usage("plugins", rc == 1 ? stdout : stderr);
 		pg_cli_common_clear(&a.common);
 		return rc == 1 ? PG_EXIT_PASS : PG_EXIT_USAGE;
 	}
@@ -211,7 +215,8 @@ int pg_cmd_plugin_check(int argc, char **argv)
 	int rc = parse_args(argc, argv, &a);
 
 	if (rc != 0 || a.first_arg >= argc) {
-		usage("plugin-check", rc == 1 ? stdout : stderr);
+		if (rc != -2) /* -2: the bad option was named already */
+			usage("plugin-check", rc == 1 ? stdout : stderr);
 		pg_cli_common_clear(&a.common);
 		return rc == 1 ? PG_EXIT_PASS : PG_EXIT_USAGE;
 	}
@@ -315,6 +320,19 @@ int pg_cmd_outbox(int argc, char **argv)
 	/* getopt permuted the verb behind the options. */
 	if (rc == 0 && a.first_arg == argc - 1)
 		verb = argv[a.first_arg];
+	if (rc == 0 && verb && strcmp(verb, "list") && strcmp(verb, "flush")) {
+		static const char *const verbs[] = { "list", "flush" };
+		const char *hint = pg_cli_closest(verb, verbs, 2);
+		pg_cli_common_clear(&a.common);
+		if (hint)
+			return pg_cli_usage_error("outbox", "unknown subcommand '%s'; did you mean "
+						  "'%s'?", verb, hint);
+		return pg_cli_usage_error("outbox", "unknown subcommand '%s' (list or flush)", verb);
+	}
+	if (rc == -2) {
+		pg_cli_common_clear(&a.common);
+		return PG_EXIT_USAGE;
+	}
 	if (!verb || (strcmp(verb, "list") && strcmp(verb, "flush"))) {
 		usage("outbox", rc == 1 ? stdout : stderr);
 		pg_cli_common_clear(&a.common);

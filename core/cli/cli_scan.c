@@ -2,6 +2,7 @@
 #include "config.h"
 #include "cli.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,9 @@ static const char scan_usage[] =
 	"is a JSON array, one object per address (an unresolved target: one object with \"error\").\n"
 	"\n"
 	"  -t, --target HOST          hostname, IPv4 or IPv6 address (only scan what you own)\n"
+	"      --targets-file FILE    one target per line ('#' comments; '-' = stdin)\n"
+	"  -q, --quiet                only errors on stderr\n"
+	"  -v, --verbose              more diagnostics on stderr (repeatable)\n"
 	"  -p, --ports LIST           ports and ranges, e.g. 80,443,8000-8100\n"
 	"                             (default: the built-in list of commonly exposed ports)\n"
 	"      --tls-ports LIST       ports that must speak TLS (default: well-known TLS ports)\n"
@@ -32,7 +36,44 @@ struct scan_args {
 	size_t ntargets;
 	struct pg_portlist ports, tls_ports;
 	bool compact;
+	char **files; /* owned: text of each --targets-file */
+	size_t nfiles;
 };
+
+static void add_target(struct scan_args *a, const char *t)
+{
+	a->targets = pg_xrealloc(a->targets, (a->ntargets + 1) * sizeof(char *));
+	a->targets[a->ntargets++] = t;
+}
+
+/* One target per line; blank lines and # comments skipped. The file's text is
+ * kept in a->files (the targets point into it). */
+static bool read_targets(struct scan_args *a, const char *path)
+{
+	size_t len;
+	char *text = pg_read_file(strcmp(path, "-") ? path : "/dev/stdin", 16 << 20, &len), *line;
+
+	if (!text) {
+		fprintf(stderr, "portgate: scan: --targets-file %s: %s\n", path, strerror(errno));
+		return false;
+	}
+	a->files = pg_xrealloc(a->files, (a->nfiles + 1) * sizeof(char *));
+	a->files[a->nfiles++] = text;
+	for (line = text; line && *line; ) {
+		char *next = strchr(line, '\n'), *end;
+		if (next)
+			*next++ = '\0';
+		line += strspn(line, " \t\r");
+		end = line + strcspn(line, "#");
+		while (end > line && strchr(" \t\r", end[-1]))
+			end--;
+		*end = '\0';
+		if (*line)
+			add_target(a, line);
+		line = next;
+	}
+	return true;
+}
 
 static int parse(int argc, char **argv, struct scan_args *a, struct pg_cli_common *c)
 {
@@ -41,6 +82,9 @@ static int parse(int argc, char **argv, struct scan_args *a, struct pg_cli_commo
 		{ "ports", required_argument, NULL, 'p' },
 		{ "tls-ports", required_argument, NULL, 'T' },
 		{ "compact", no_argument, NULL, 'c' },
+		{ "targets-file", required_argument, NULL, 'F' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		PG_CLI_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
@@ -48,12 +92,17 @@ static int parse(int argc, char **argv, struct scan_args *a, struct pg_cli_commo
 	char err[256];
 	int ch, r;
 
-	while ((ch = getopt_long(argc, argv, "t:p:h", longopts, NULL)) != -1) {
+	while ((ch = pg_cli_getopt("scan", argc, argv, "t:p:qvh", longopts)) != -1) {
 		switch (ch) {
 		case 't':
-			a->targets = pg_xrealloc(a->targets, (a->ntargets + 1) * sizeof(char *));
-			a->targets[a->ntargets++] = optarg;
+			add_target(a, optarg);
 			break;
+		case 'F':
+			if (!read_targets(a, optarg))
+				return PG_EXIT_USAGE;
+			break;
+		case 'q': pg_log_threshold = PG_LOG_ERROR; break;
+		case 'v': if (pg_log_threshold < PG_LOG_DEBUG) pg_log_threshold++; break;
 		case 'p':
 		case 'T':
 			pg_ports_clear(ch == 'p' ? &a->ports : &a->tls_ports); /* last one wins */
@@ -70,7 +119,7 @@ static int parse(int argc, char **argv, struct scan_args *a, struct pg_cli_commo
 	if ((r = pg_cli_no_operands("scan", argc, argv)) >= 0)
 		return r;
 	if (!a->ntargets)
-		return pg_cli_usage_error("scan", "--target is required");
+		return pg_cli_usage_error("scan", "--target or --targets-file is required");
 	if (!a->ports.n)
 		for (size_t i = 0; i < pg_default_candidate_ports_n; i++)
 			pg_ports_add(&a->ports, pg_default_candidate_ports[i]);
@@ -162,6 +211,9 @@ int pg_cmd_scan(int argc, char **argv)
 	pg_ports_clear(&a.ports);
 	pg_ports_clear(&a.tls_ports);
 	free(a.targets);
+	for (size_t i = 0; i < a.nfiles; i++)
+		free(a.files[i]);
+	free(a.files);
 	pg_cli_common_clear(&c);
 	return code;
 }

@@ -3,10 +3,14 @@
 #include "cli.h"
 
 #include <getopt.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include <jansson.h>
 
 #include "manifest/manifest.h"
 #include "plugin/plugin_host.h"
+#include "util/log.h"
 
 static const char validate_usage[] =
 	"Usage: portgate validate -m MANIFEST [--config FILE [--plugin-dir DIR...]]\n"
@@ -19,6 +23,10 @@ static const char validate_usage[] =
 	"  -m, --manifest FILE   asset manifest (YAML or JSON)\n"
 	"      --config FILE     also validate this settings file\n"
 	"      --plugin-dir DIR  also look for plugins in DIR (repeatable)\n"
+	"      --json            print {manifest, valid, assets, errors: [{file, line, message}]}\n"
+	"                        on stdout instead of the messages\n"
+	"  -q, --quiet           print nothing when valid\n"
+	"  -v, --verbose         more diagnostics on stderr\n"
 	"  -h, --help            this help\n"
 	"\n"
 	"Exit status: 0 valid; 2 invalid or unreadable.\n";
@@ -40,16 +48,46 @@ static bool config_valid(struct pg_cli_common *c)
 	return host != NULL;
 }
 
+/* --json: {"manifest", "valid", "assets", "errors": [{"file", "line", "message"}]}. */
+static void print_json(const char *path, const struct pg_manifest *m, const struct pg_diag *d,
+		       bool ok)
+{
+	json_t *errs = json_array(), *doc;
+
+	for (size_t i = 0; i < d->n; i++) {
+		/* "FILE:LINE: message" (diag's format), or a message without a place */
+		const char *msg = d->msgs[i], *colon = strchr(msg, ':');
+		char *end = NULL;
+		long line = colon ? strtol(colon + 1, &end, 10) : 0;
+		bool located = colon && end > colon + 1 && *end == ':';
+		json_t *e = json_pack("{s:s, s:I, s:s}", "file", path, "line",
+				      (json_int_t)(located ? line : 0), "message",
+				      located ? end + 1 + strspn(end + 1, " ") : msg);
+		if (located)
+			json_object_set_new(e, "file", json_stringn(msg, (size_t)(colon - msg)));
+		json_array_append_new(errs, e);
+	}
+	doc = json_pack("{s:s, s:b, s:I, s:o}", "manifest", path, "valid", ok, "assets",
+			(json_int_t)(m ? m->nassets : 0), "errors", errs);
+	json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	fputc('\n', stdout);
+	json_decref(doc);
+}
+
 int pg_cmd_validate(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "manifest", required_argument, NULL, 'm' },
 		{ "config", required_argument, NULL, 'c' },
 		{ "plugin-dir", required_argument, NULL, PG_OPT_PLUGIN_DIR },
+		{ "json", no_argument, NULL, 'j' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *path = NULL;
+	bool json = false, quiet = false;
 	struct pg_cli_common c;
 	struct pg_diag diag = { 0 };
 	struct pg_manifest *m;
@@ -57,13 +95,16 @@ int pg_cmd_validate(int argc, char **argv)
 	int ch;
 
 	pg_cli_common_init(&c);
-	while ((ch = getopt_long(argc, argv, "m:h", longopts, NULL)) != -1) {
+	while ((ch = pg_cli_getopt("validate", argc, argv, "m:qvh", longopts)) != -1) {
 		switch (ch) {
 		case 'm': path = optarg; break;
+		case 'j': json = true; break;
+		case 'q': quiet = true; break;
+		case 'v': if (pg_log_threshold < PG_LOG_DEBUG) pg_log_threshold++; break;
 		case 'c': c.config_path = optarg; break;
 		case PG_OPT_PLUGIN_DIR: pg_cli_common_opt(&c, ch, optarg); break;
 		case 'h': fputs(validate_usage, stdout); return PG_EXIT_PASS;
-		default: return pg_cli_usage_error("validate", "unknown option");
+		default: return pg_cli_common_fallback(&c, "validate", ch, optarg);
 		}
 	}
 	if (optind < argc || !path) {
@@ -72,9 +113,12 @@ int pg_cmd_validate(int argc, char **argv)
 				     : pg_cli_usage_error("validate", "--manifest is required");
 	}
 	m = pg_manifest_load(path, &diag);
-	pg_diag_print(&diag, stderr);
+	if (!json)
+		pg_diag_print(&diag, stderr);
 	ok = !diag.n && (!c.config_path || config_valid(&c));
-	if (ok) {
+	if (json)
+		print_json(path, m, &diag, ok);
+	else if (ok && !quiet) {
 		printf("%s: valid, %zu asset%s\n", path, m->nassets, m->nassets == 1 ? "" : "s");
 		if (c.config_path)
 			printf("%s: valid\n", c.config_path);

@@ -434,7 +434,8 @@ static char *read_doc(const char *path, size_t *len, struct pg_diag *diag)
 		pg_diag_add(diag, path, 0, "is a directory, not a file");
 		return NULL;
 	}
-	buf = pg_read_file(path, DOC_MAX_BYTES, len);
+	/* "-" is standard input (`-m -`), named "-" in messages */
+	buf = pg_read_file(strcmp(path, "-") ? path : "/dev/stdin", DOC_MAX_BYTES, len);
 	if (!buf && errno == EFBIG)
 		pg_diag_add(diag, path, 0, "file is larger than %zu MiB", DOC_MAX_BYTES >> 20);
 	else if (!buf)

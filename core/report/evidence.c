@@ -186,9 +186,11 @@ json_t *pg_evidence_load(const char *path, char *err, size_t errlen)
 bool pg_evidence_manifest_sha256(const char *path, char out[65])
 {
 	size_t len;
-	char *data = pg_read_file(path, (size_t)256 << 20, &len);
+	char *data;
 
-	if (!data)
+	if (!strcmp(path, "-"))
+		return false; /* stdin was read once, by the loader */
+	if (!(data = pg_read_file(path, (size_t)256 << 20, &len)))
 		return false;
 	pg_sha256_hex(data, len, out);
 	free(data);

@@ -3,6 +3,7 @@
 #include "report_text.h"
 
 #include "probe/probe.h" /* pg_banner_sanitize */
+#include "util/util.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -14,11 +15,27 @@
 #define MAG "\033[35m"
 #define RST "\033[0m"
 
+enum pg_color pg_color_mode = PG_COLOR_AUTO;
+
 bool pg_want_color(FILE *f)
 {
-	const char *nc = getenv("NO_COLOR");
+	const char *nc = getenv("NO_COLOR"), *term = getenv("TERM");
 
-	return isatty(fileno(f)) && !(nc && *nc);
+	if (pg_color_mode != PG_COLOR_AUTO)
+		return pg_color_mode == PG_COLOR_ALWAYS;
+	return isatty(fileno(f)) && !(nc && *nc) && !(term && !strcmp(term, "dumb"));
+}
+
+bool pg_color_parse(const char *s)
+{
+	static const char *const names[] = { "auto", "always", "never" };
+
+	for (size_t i = 0; i < PG_ARRAY_LEN(names); i++)
+		if (!strcmp(s, names[i])) {
+			pg_color_mode = (enum pg_color)i;
+			return true;
+		}
+	return false;
 }
 
 static const char *verdict_color(const char *v)
