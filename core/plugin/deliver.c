@@ -457,7 +457,8 @@ void pg_deliver(struct pg_plugin_host *h, struct pg_deliver_item *items, size_t 
 	r->h = h;
 	r->o = *o;
 	r->items = pg_xcalloc(n + 1, sizeof(*items));
-	memcpy(r->items, items, n * sizeof(*items));
+	if (n) /* items may be NULL then; memcpy's arguments must not be */
+		memcpy(r->items, items, n * sizeof(*items));
 	r->nitems = n;
 	r->lanes = pg_xcalloc(n + 1, sizeof(*r->lanes));
 	for (size_t i = 0; i < n; i++) {
