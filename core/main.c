@@ -24,6 +24,7 @@ static const char main_usage[] =
 	"  plugins       list enricher and notifier plugins and their options\n"
 	"  plugin-check  validate a plugin shared object against the ABI\n"
 	"  outbox        list or deliver notifications waiting in the outbox\n"
+	"  serve         the /v1-port-scanner HTTP API, locked to a manifest\n"
 	"\n"
 	"  -h, --help     this help ('portgate help COMMAND' or 'portgate COMMAND --help')\n"
 	"  -V, --version  print the version (also after any command)\n"
@@ -45,6 +46,7 @@ static const struct command commands[] = {
 	{ "plugins", pg_cmd_plugins },
 	{ "plugin-check", pg_cmd_plugin_check },
 	{ "outbox", pg_cmd_outbox },
+	{ "serve", pg_cmd_serve },
 };
 
 static int version(void)

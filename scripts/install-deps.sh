@@ -8,7 +8,7 @@ libjansson-dev libcurl4-openssl-dev libssl-dev libc-ares-dev libyaml-dev libltdl
 check libsubunit-dev
 dnsmasq-base nginx-light nmap iptables iproute2 python3 openssl ca-certificates procps
 libnetfilter-queue-dev time
-libpsl-dev libidn2-dev libmaxminddb-dev libmaxmind-db-writer-perl mmdb-bin libmicrohttpd-dev
+libpsl-dev libidn2-dev libmaxminddb-dev libmaxmind-db-writer-perl mmdb-bin libmicrohttpd-dev curl jq wrk
 rsyslog rsyslog-openssl sslscan testssl.sh libxml2-utils python3-jsonschema clang-format
 clang libclang-rt-14-dev
 "
@@ -26,4 +26,13 @@ if [ -n "$missing" ]; then
 	apt-get update -q
 	# shellcheck disable=SC2086
 	apt-get install -y -q --no-install-recommends $missing
+fi
+# portgate serve tests: npm packages (exact versions) into a cache directory; the
+# tests install them there too when missing (tests/e2e/lib/node.sh has the list).
+if command -v npm >/dev/null 2>&1; then
+	PG_NPM_DIR=${PG_NPM_DIR:-/var/cache/portgate/npm}
+	mkdir -p "$PG_NPM_DIR"
+	[ -f "$PG_NPM_DIR/package.json" ] || echo '{"private": true}' >"$PG_NPM_DIR/package.json"
+	npm install --prefix "$PG_NPM_DIR" --no-audit --no-fund --silent \
+		typescript@5.9.3 @seriousme/openapi-schema-validator@2.11.0
 fi

@@ -11,6 +11,7 @@
 int pg_cmd_check(int argc, char **argv);
 int pg_cmd_scan(int argc, char **argv);
 int pg_cmd_validate(int argc, char **argv);
+int pg_cmd_serve(int argc, char **argv); /* core/cli/cli_serve.c */
 int pg_cmd_plugins(int argc, char **argv);
 int pg_cmd_plugin_check(int argc, char **argv);
 int pg_cmd_outbox(int argc, char **argv);

@@ -10,9 +10,8 @@
 #include "report/evidence.h"
 #include "util/log.h"
 #include "manifest/manifest.h"
-#include "run/pipeline.h"
+#include "run/check_run.h"
 #include "plugin/plugin_host.h"
-#include "policy/policy.h"
 #include "report/report_text.h"
 #include "cli_output.h"
 #include "report/drift.h"
@@ -144,85 +143,27 @@ static bool in_shard(const struct pg_asset *as, const struct check_args *a)
 	return h % a->shard_n == a->shard_i - 1;
 }
 
-static json_t *asset_json(const struct pg_asset *as, const struct pg_job *j)
-{
-	struct pg_asset_outcome o = { as, &j->res, j->scans, j->nscans };
-	bool unchecked;
-	json_t *a = json_object(), *findings = pg_policy_evaluate(&o, &unchecked), *more;
-
-	json_object_set_new(a, "name", json_string(as->name));
-	json_object_set_new(a, "target", json_string(as->target));
-	json_object_set_new(a, "line", json_integer(as->line));
-	json_object_set(a, "manifest", as->fields); /* shared: the manifest outlives the report */
-	json_object_set_new(a, "resolution", pg_evidence_resolution(&j->res));
-	/* "scan" keeps the API shape (one ip); further addresses follow it */
-	if (j->nscans)
-		json_object_set_new(a, "scan", pg_evidence_scan(&j->scans[0], as->target,
-								pg_job_scan_wall_ms(j, 0)));
-	if (j->nscans > 1) {
-		more = json_array();
-		for (size_t k = 1; k < j->nscans; k++)
-			json_array_append_new(more, pg_evidence_scan(&j->scans[k], as->target,
-								     pg_job_scan_wall_ms(j, k)));
-		json_object_set_new(a, "additionalScans", more);
-	}
-	json_object_set_new(a, "couldNotCheck", json_boolean(unchecked));
-	json_object_set_new(a, "findings", findings);
-	return a;
-}
-
 struct run {
 	struct pg_manifest *m;
 	struct pg_plugin_host *host;
 	const struct pg_asset **assets; /* borrowed from m: the shard's assets */
 	json_t *baseline;               /* owned: --baseline evidence, or NULL */
 	size_t n;
-	struct pg_job *jobs;
 };
-
-static bool skip_addr(const struct pg_job *j, const struct pg_addr *ip)
-{
-	return pg_policy_skip_addr(j->ud, &j->res, ip);
-}
 
 static int check(const struct check_args *a, struct pg_config *cfg, struct run *r)
 {
-	uint64_t wall0 = pg_wall_ms(), t0 = pg_now_ms();
-	enum pg_mode mode = a->mode ? a->mode : r->m->mode ? r->m->mode : PG_MODE_ENFORCE;
-	json_t *report = pg_evidence_report_new(a->manifest, wall0), *assets;
-	char err[256], sha[65];
-	int code;
+	struct pg_check_input in = { a->manifest, r->m, r->assets, r->n, a->mode, a->skip_cache,
+				     a->quiet ? NULL : pg_cli_progress_tty(), r->baseline,
+				     a->baseline, a->shard_i, a->shard_n };
+	json_t *report;
+	char err[256];
+	int code = PG_EXIT_PASS;
 
-	pg_evidence_set_origin(report, pg_evidence_manifest_sha256(a->manifest, sha) ? sha : NULL,
-			       a->shard_i, a->shard_n);
-
-	for (size_t i = 0; i < r->n; i++) {
-		r->jobs[i].target = r->assets[i]->target;
-		r->jobs[i].ports = &r->assets[i]->candidates;
-		r->jobs[i].tls_ports = &r->assets[i]->tls_ports;
-		r->jobs[i].skip_addr = skip_addr; /* scope before the scan */
-		r->jobs[i].ud = r->assets[i];
-	}
-	if (pg_pipeline_run(r->jobs, r->n, cfg, a->quiet ? NULL : pg_cli_progress_tty(), err,
-			    sizeof(err)) < 0) {
+	if (!(report = pg_check_run(&in, cfg, r->host, &code, err, sizeof(err)))) {
 		pg_eprint("check: %s", err);
-		json_decref(report);
 		return PG_EXIT_UNCHECKED;
 	}
-	assets = json_object_get(report, "assets");
-	for (size_t i = 0; i < r->n; i++)
-		json_array_append_new(assets, asset_json(r->assets[i], &r->jobs[i]));
-	/* First pass drops findings whose action is pass, so enrichers only see
-	 * what matters; the second maps the findings enrichers added. */
-	pg_policy_finalize(r->m, r->assets, mode, report);
-	pg_enrich_report(r->host, report, a->skip_cache);
-	code = pg_policy_finalize(r->m, r->assets, mode, report);
-	if (r->baseline) { /* drift findings take overrides like any other */
-		pg_drift_apply(report, r->baseline, a->baseline);
-		code = pg_policy_finalize(r->m, r->assets, mode, report);
-	}
-	json_object_set_new(json_object_get(report, "run"), "durationMs",
-			    json_integer((json_int_t)(pg_now_ms() - t0)));
 	code = pg_cli_outputs_write(&a->outputs, report, code);
 	if (!a->quiet && !pg_cli_outputs_use_stdout(&a->outputs)) {
 		pg_report_text(report, stdout, pg_want_color(stdout));
@@ -289,12 +230,8 @@ int pg_cmd_check(int argc, char **argv)
 		for (size_t i = 0; i < r.m->nassets; i++)
 			if (in_shard(&r.m->assets[i], &a))
 				r.assets[r.n++] = &r.m->assets[i];
-		r.jobs = pg_xcalloc(r.n ? r.n : 1, sizeof(*r.jobs));
 		code = check(&a, cfg, &r);
-		for (size_t i = 0; i < r.n; i++)
-			pg_job_clear(&r.jobs[i]);
 	}
-	free(r.jobs);
 	free(r.assets);
 	pg_plugin_host_free(r.host);
 	pg_manifest_free(r.m);

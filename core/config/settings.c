@@ -35,7 +35,7 @@ static const struct int_opt probe_opts[] = {
 
 static const char *const top_keys[] = {
 	"dns", "scan", "probe", "caFile", "stateDir", "pluginDirs",
-	"enrichers", "notifiers", "enrich", "notify", "outbox",
+	"enrichers", "notifiers", "enrich", "notify", "outbox", "serve",
 };
 
 static bool known(const char *const *keys, size_t n, const char *k)
@@ -189,6 +189,7 @@ static void apply_file(struct pg_config *c, struct pg_diag *d)
 	c->enrich = pg_node_get(r, "enrich");
 	c->notify = pg_node_get(r, "notify");
 	c->outbox = pg_node_get(r, "outbox");
+	c->serve = pg_node_get(r, "serve"); /* checked by core/serve (serve_settings.c) */
 }
 
 bool pg_config_check_dns_server(const char *spec, const char *file, int line, const char *what,

@@ -22,8 +22,9 @@ struct pg_config {
 	char *state_dir;         /* owned: enrichment cache and notification outbox */
 	char **plugin_dirs;      /* owned; configured plugin directories (not including the built-in default) */
 	size_t nplugin_dirs;
-	/* Borrowed from doc, NULL when absent: for the plugin host. */
+	/* Borrowed from doc, NULL when absent: for the plugin host and serve. */
 	const struct pg_node *enrichers, *notifiers, *enrich, *notify, *outbox;
+	const struct pg_node *serve; /* the `portgate serve` section, read by core/serve */
 };
 
 /* path NULL: $PORTGATE_CONFIG if set, else built-in defaults. NULL on error (diag). */
