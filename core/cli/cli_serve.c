@@ -47,7 +47,7 @@ static int parse(int argc, char **argv, struct serve_args *a, struct pg_cli_comm
 		PG_CLI_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
-	int ch;
+	int ch, r;
 
 	while ((ch = getopt_long(argc, argv, "m:l:vh", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -58,16 +58,12 @@ static int parse(int argc, char **argv, struct serve_args *a, struct pg_cli_comm
 		case 'v': if (pg_log_threshold < PG_LOG_DEBUG) pg_log_threshold++; break;
 		case 'h': printf(serve_usage, pg_cli_common_help); return PG_EXIT_PASS;
 		default:
-			if (ch >= PG_OPT_CONFIG && ch < PG_OPT_COMMON_END) {
-				if (!pg_cli_common_opt(c, ch, optarg))
-					return PG_EXIT_USAGE;
-				break;
-			}
-			return pg_cli_usage_error("serve", "unknown option");
+			if ((r = pg_cli_common_fallback(c, "serve", ch, optarg)) >= 0)
+				return r;
 		}
 	}
-	if (optind < argc)
-		return pg_cli_usage_error("serve", "unexpected argument '%s'", argv[optind]);
+	if ((r = pg_cli_no_operands("serve", argc, argv)) >= 0)
+		return r;
 	if (!a->o.manifest_path)
 		return pg_cli_usage_error("serve", "--manifest is required");
 	if (!a->o.listen)

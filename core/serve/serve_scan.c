@@ -47,8 +47,10 @@ static enum MHD_Result query_arg(void *cls, enum MHD_ValueKind kind, const char 
 		snprintf(q->bad, sizeof(q->bad), "unknown query parameter '%.40s'", key);
 	else if (*slot[i])
 		snprintf(q->bad, sizeof(q->bad), "query parameter '%s' given twice", names[i]);
-	else if (!value || !value_size || strlen(value) != value_size)
+	else if (!value || !value_size)
 		snprintf(q->bad, sizeof(q->bad), "query parameter '%s' needs a value", names[i]);
+	else if (strlen(value) != value_size)
+		snprintf(q->bad, sizeof(q->bad), "query parameter '%s' contains a NUL byte", names[i]);
 	else
 		*slot[i] = value;
 	return MHD_YES;
