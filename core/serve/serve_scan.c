@@ -126,14 +126,16 @@ static bool scope(struct pg_req *r, struct scan_job *j)
 	}
 	if (!j->ports.n)
 		pg_ports_copy(&j->ports, &cand);
-	for (size_t i = 0; i < j->ports.n; i++) {
-		if (pg_ports_has(&cand, j->ports.v[i]))
-			continue;
-		json_array_append_new(out, json_integer(j->ports.v[i]));
-		if (nout++ < 16 && used < sizeof(list) - 8)
-			used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%u",
-						 nout > 1 ? "," : "", j->ports.v[i]);
-	}
+	for (size_t i = 0; i < j->ports.nr; i++)
+		for (unsigned p = j->ports.r[i].lo; p <= j->ports.r[i].hi; p++) {
+			if (pg_ports_has(&cand, (uint16_t)p))
+				continue;
+			if (nout < 100) /* enough to say what is wrong; the count says the rest */
+				json_array_append_new(out, json_integer(p));
+			if (nout++ < 16 && used < sizeof(list) - 8)
+				used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%u",
+							 nout > 1 ? "," : "", p);
+		}
 	pg_ports_clear(&cand);
 	if (nout) {
 		pg_req_reply(r, 403, json_pack("{s:s+++, s:s, s:o}", "error", nout > 1 ? "ports " :
@@ -149,12 +151,13 @@ static bool scope(struct pg_req *r, struct scan_job *j)
 
 static char *cache_key_new(const struct scan_job *j)
 {
-	size_t cap = 64 + strlen(j->target) + j->ports.n * 6, used;
+	size_t cap = 64 + strlen(j->target) + j->ports.nr * 12, used;
 	char *k = pg_xmalloc(cap);
 
 	used = (size_t)snprintf(k, cap, "%s|", j->lim_target);
-	for (size_t i = 0; i < j->ports.n; i++)
-		used += (size_t)snprintf(k + used, cap - used, "%u,", j->ports.v[i]);
+	for (size_t i = 0; i < j->ports.nr; i++)
+		used += (size_t)snprintf(k + used, cap - used, "%u-%u,", j->ports.r[i].lo,
+					 j->ports.r[i].hi);
 	return k;
 }
 
