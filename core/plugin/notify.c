@@ -106,13 +106,15 @@ static json_t *entry_new(struct pg_plugin_ctx *c, const json_t *report, json_t *
 	}
 	pg_notify_key(c->name, run_id_of(report), fps, count, key);
 	free(fps);
-	if (c->mod->desc.notify_mode == PG_NOTIFY_PER_FINDING)
-		event = json_pack("{s:s, s:s, s:O*, s:O}", "type", "portgate.finding",
-				  "idempotencyKey", key, "run", run, "finding",
-				  json_array_get(findings, from));
+	/* the shape is docs/schema/event-v1.schema.json; eventSchema names it */
+	if (c->notify_mode == PG_NOTIFY_PER_FINDING)
+		event = json_pack("{s:s, s:i, s:s, s:O*, s:O}", "type", "portgate.finding",
+				  "eventSchema", PG_EVENT_SCHEMA, "idempotencyKey", key, "run", run,
+				  "finding", json_array_get(findings, from));
 	else
-		event = json_pack("{s:s, s:s, s:O*, s:O}", "type", "portgate.report",
-				  "idempotencyKey", key, "run", run, "findings", findings);
+		event = json_pack("{s:s, s:i, s:s, s:O*, s:O}", "type", "portgate.report",
+				  "eventSchema", PG_EVENT_SCHEMA, "idempotencyKey", key, "run", run,
+				  "findings", findings);
 	doc = json_pack("{s:s, s:s, s:s, s:I, s:i, s:s, s:o}", "id", key, "instance", c->name,
 			"plugin", c->mod->desc.name, "createdAt", (json_int_t)pg_wall_ms(),
 			"attempts", 0, "status", "pending", "event", event);
@@ -126,7 +128,7 @@ static void add_own(struct pg_plugin_host *h, const json_t *report, const json_t
 {
 	for (size_t i = 0; i < h->nnotifiers; i++) {
 		struct pg_plugin_ctx *c = h->notifiers[i];
-		bool per_finding = c->mod->desc.notify_mode == PG_NOTIFY_PER_FINDING;
+		bool per_finding = c->notify_mode == PG_NOTIFY_PER_FINDING;
 		json_t *findings = pg_route_select_new(c->route, h->notify_on, all);
 		size_t nf = json_array_size(findings);
 

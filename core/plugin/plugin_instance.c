@@ -59,7 +59,7 @@ static bool parse_bool(const char *s, bool *out)
 static bool is_host_key(const char *name)
 {
 	return !strcmp(name, "plugin") || !strcmp(name, "cacheTtlSeconds") ||
-	       !strcmp(name, "timeoutMs") || !strcmp(name, "route");
+	       !strcmp(name, "timeoutMs") || !strcmp(name, "route") || !strcmp(name, "events");
 }
 
 bool pg_plugin_check_options(const struct pg_plugin *d, const char *path,
@@ -83,7 +83,8 @@ bool pg_plugin_check_options(const struct pg_plugin *d, const char *path,
 		}
 		if (is_host_key(o[i].name)) {
 			pg_diag_add(diag, path, 0, "plugin %s: option %s is reserved for the host "
-				    "(every instance accepts plugin, cacheTtlSeconds, timeoutMs, route)",
+				    "(every instance accepts plugin, cacheTtlSeconds, timeoutMs, "
+				    "route, events)",
 				    d->name, o[i].name);
 			return false;
 		}
@@ -163,6 +164,18 @@ static bool host_key(struct pg_plugin_ctx *c, const char *key, const struct pg_n
 	if (!strcmp(key, "route") && c->mod->desc.kind == PG_PLUGIN_NOTIFIER) {
 		pg_route_free(c->route);
 		c->route = pg_route_parse(n, c->name, file, diag);
+		return true;
+	}
+	if (!strcmp(key, "events") && c->mod->desc.kind == PG_PLUGIN_NOTIFIER) {
+		const char *m = NULL;
+		/* per instance, so one plugin can send a summary and per-finding items */
+		if (pg_node_str(n, &m) && !strcmp(m, "per-report"))
+			c->notify_mode = PG_NOTIFY_PER_REPORT;
+		else if (m && !strcmp(m, "per-finding"))
+			c->notify_mode = PG_NOTIFY_PER_FINDING;
+		else
+			pg_diag_add(diag, file, n->line, "%s.events: expected per-report or "
+				    "per-finding", c->name);
 		return true;
 	}
 	if (!strcmp(key, "cacheTtlSeconds") || !strcmp(key, "timeoutMs")) {
@@ -296,6 +309,7 @@ struct pg_plugin_ctx *pg_plugin_instance_new(struct pg_plugin_host *h, const cha
 	c->mod = m;
 	c->host = h;
 	c->cache_ttl_s = m->desc.cache_ttl_s;
+	c->notify_mode = m->desc.notify_mode;
 	/* enrichers default to enrich.timeoutMs; a notification may take longer */
 	c->timeout_ms = m->desc.timeout_ms ? m->desc.timeout_ms
 		      : m->desc.kind == PG_PLUGIN_NOTIFIER ? NOTIFY_DEFAULT_TIMEOUT_MS : h->enrich_timeout_ms;

@@ -50,6 +50,7 @@ struct pg_plugin_ctx {
 	void *state;              /* plugin's */
 	bool created;
 	unsigned cache_ttl_s;     /* effective */
+	enum pg_notify_mode notify_mode; /* effective: the plugin's, or the instance's events: */
 	unsigned timeout_ms;      /* effective per-call timeout */
 	int busy;                 /* calls in flight (host->lock) */
 	struct pg_route *route;   /* owned: notifier `route:` filter, NULL = notify.on */

@@ -33,6 +33,11 @@ extern "C" {
 #define PG_PLUGIN_ABI_MAJOR 1
 #define PG_PLUGIN_ABI_MINOR 1
 
+/* Version of the notify event shape (event.eventSchema); its JSON Schema is
+ * installed as $(datadir)/portgate/schemas/event-v1.schema.json. Version 1
+ * only gains optional fields; a breaking change is a new version. */
+#define PG_EVENT_SCHEMA 1
+
 /* The exported entry point; PORTGATE_PLUGIN(desc) defines it. */
 #define PG_PLUGIN_ENTRY_SYMBOL "portgate_plugin_entry"
 

@@ -129,4 +129,7 @@ ctx = sorted((e["finding"]["assetContext"]["name"], e["finding"]["assetContext"]
 assert ctx == [("blog", "team-blog", "blog.example"), ("shop", "team-shop", "shop.example")], ctx
 assert all(e["finding"]["assetContext"]["manifest"] == "/srv/manifests/prod.yaml" for e in ev)
 PY
+python3 "$PG_SRCDIR/tests/tools/validate_events.py" "$PG_SRCDIR/docs/schema/event-v1.schema.json" \
+	"$T"/events/*.json >/dev/null || fail "events do not match the schema"
+
 echo "ok"
