@@ -98,6 +98,21 @@ static char *read_str(const struct pg_config *c, const struct pg_node *n, const 
 	return pg_xstrdup(s);
 }
 
+/* A byte budget from min to 16 MiB; absent: the default stays. */
+static void read_size(const struct pg_config *c, const struct pg_node *n, const char *what,
+		      unsigned long min, size_t *out, struct pg_diag *d)
+{
+	unsigned long v;
+
+	if (!n)
+		return;
+	if (pg_node_uint(n, 16 << 20, &v) && v >= min)
+		*out = v;
+	else
+		pg_diag_add(d, c->path, n->line, "%s: expected an integer from %lu to %d", what, min,
+			    16 << 20);
+}
+
 static void read_dirs(struct pg_config *c, const struct pg_node *n, struct pg_diag *d)
 {
 	if (!n)
@@ -139,7 +154,7 @@ static void apply_file(struct pg_config *c, struct pg_diag *d)
 {
 	const struct pg_node *r = c->doc->root;
 	static const char *const scan_extra[] = { "probe" };
-	static const char *const probe_extra[] = { "maxBytes" };
+	static const char *const probe_extra[] = { "maxBytes", "tlsMaxBytes" };
 	static const char *const dns_extra[] = { "server" };
 	const struct pg_node *n;
 
@@ -164,15 +179,13 @@ static void apply_file(struct pg_config *c, struct pg_diag *d)
 	if (n && n->kind == PG_NODE_MAP)
 		read_probe_bool(c, n, d);
 	n = pg_node_get(r, "probe");
-	read_ints(c, n, "probe", probe_opts, PG_ARRAY_LEN(probe_opts), probe_extra, 1, d);
-	if (n && n->kind == PG_NODE_MAP && pg_node_get(n, "maxBytes")) {
-		unsigned long v;
-		const struct pg_node *mb = pg_node_get(n, "maxBytes");
-		if (pg_node_uint(mb, 16 << 20, &v) && v >= 64)
-			c->scan.probe_opts.max_bytes = v;
-		else
-			pg_diag_add(d, c->path, mb->line, "probe.maxBytes: expected an integer from 64 to %d",
-				    16 << 20);
+	read_ints(c, n, "probe", probe_opts, PG_ARRAY_LEN(probe_opts), probe_extra,
+		  PG_ARRAY_LEN(probe_extra), d);
+	if (n && n->kind == PG_NODE_MAP) {
+		read_size(c, pg_node_get(n, "maxBytes"), "probe.maxBytes", 64,
+			  &c->scan.probe_opts.max_bytes, d);
+		read_size(c, pg_node_get(n, "tlsMaxBytes"), "probe.tlsMaxBytes", 1024,
+			  &c->scan.probe_opts.tls_max_bytes, d);
 	}
 	if ((n = pg_node_get(r, "caFile"))) {
 		c->ca_file_line = n->line;

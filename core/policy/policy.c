@@ -292,6 +292,15 @@ static void check_port(const struct pg_asset_outcome *o, const struct pg_port_re
 			json_array_append_new(out, finding_new(o, PG_RULE_TLS_CERT_INVALID, ip, r->port,
 				port_evidence(r), "port %u/tcp: TLS without a certificate (no-certificate)",
 				r->port));
+		if (r->probe && json_is_true(json_object_get(r->probe, "tlsUnchecked"))) {
+			/* the handshake ran out of its byte budget: neither a pass nor a claim
+			 * that TLS is absent */
+			const char *why = json_string_value(json_object_get(r->probe, "tlsError"));
+			*unchecked = true;
+			json_array_append_new(out, finding_new(o, PG_RULE_SCAN_ERROR, ip, r->port,
+				port_evidence(r), "port %u/tcp: TLS could not be checked: %.100s", r->port,
+				why ? why : "handshake not finished"));
+		}
 		if (json_is_false(speaks) && tls_listed(a, r->port)) {
 			const char *why = json_string_value(json_object_get(r->probe, "tlsError"));
 			json_array_append_new(out, finding_new(o, PG_RULE_TLS_NOT_OFFERED, ip, r->port,

@@ -52,7 +52,9 @@ struct pg_probe {
 	uint32_t events;
 	uint64_t end_ms;       /* hard stop: start + total_ms */
 	uint64_t phase_ms;     /* phase deadline (<= end_ms) */
-	size_t nread;          /* raw bytes read, all connections (TLS records too) */
+	size_t nread;          /* raw bytes read outside TLS handshakes, all connections */
+	size_t hs_read;        /* raw bytes read during TLS handshakes (their own budget) */
+	bool hs_over;          /* a handshake ran out of tls_max_bytes: TLS not checked */
 
 	SSL *ssl;              /* owned; NULL when plain */
 	bool tls_tried, tls_ok;
@@ -238,17 +240,23 @@ static long rx_tap(BIO *b, int oper, const char *argp, size_t len, int argi, lon
 	if (oper == (BIO_CB_READ | BIO_CB_RETURN) && ret > 0 && processed && p) {
 		size_t n = *processed;
 
-		p->nread += n;
+		if (p->tls_ok) {
+			p->nread += n;
+			if (p->nread > p->opts.max_bytes)
+				return -1; /* over budget: fail the read, the probe ends */
+			return ret;
+		}
 		/* Keep the first raw bytes of the handshake: if the server
 		 * answered in plain text, they are its banner. */
-		if (!p->tls_ok) {
-			size_t room = p->bcap - p->blen;
+		size_t room = p->bcap - p->blen;
 
-			memcpy(p->buf + p->blen, argp, n < room ? n : room);
-			p->blen += n < room ? n : room;
+		memcpy(p->buf + p->blen, argp, n < room ? n : room);
+		p->blen += n < room ? n : room;
+		p->hs_read += n;
+		if (p->hs_read > p->opts.tls_max_bytes) {
+			p->hs_over = true; /* the handshake ends here, unjudged */
+			return -1;
 		}
-		if (p->nread > p->opts.max_bytes)
-			return -1; /* over budget: fail the read, the probe ends */
 	}
 	return ret;
 }
@@ -361,8 +369,9 @@ static void tls_failed(struct pg_probe *p, uint64_t now)
 		set_phase(p, PH_PLAIN_TAIL, EPOLLIN, now + SETTLE_MS);
 		return;
 	}
-	if (p->nread > p->opts.max_bytes)
-		snprintf(p->tls_error, sizeof(p->tls_error), "handshake exceeded max_bytes");
+	if (p->hs_over)
+		snprintf(p->tls_error, sizeof(p->tls_error),
+			 "TLS handshake exceeded probe.tlsMaxBytes (%zu bytes)", p->opts.tls_max_bytes);
 	else if (p->blen == 0 && p->expect_tls)
 		snprintf(p->tls_error, sizeof(p->tls_error), "connection closed during handshake");
 	else if (p->blen == 0)
@@ -544,6 +553,8 @@ static void opts_defaults(struct pg_probe_opts *o, const struct pg_probe_opts *i
 		o->total_ms = d.total_ms;
 	if (o->max_bytes == 0)
 		o->max_bytes = d.max_bytes;
+	if (o->tls_max_bytes == 0)
+		o->tls_max_bytes = d.tls_max_bytes;
 }
 
 /* A host name we may put in SNI and a Host header: letters, digits, '.', '-', '_'. */
@@ -723,11 +734,16 @@ json_t *pg_probe_finish(struct pg_probe *p)
 	}
 	if (p->expect_tls)
 		json_object_set_new(o, "tlsExpected", json_true());
-	if (p->expect_tls || p->tls_ok)
+	/* out of handshake budget: TLS was neither seen nor ruled out */
+	if (p->hs_over && !p->tls_ok)
+		json_object_set_new(o, "tlsUnchecked", json_true());
+	else if (p->expect_tls || p->tls_ok)
 		json_object_set_new(o, "speaksTls", json_boolean(p->tls_ok));
 	if (p->tls_tried && !p->tls_ok && !p->plain_on_tls && p->tls_error[0])
 		json_object_set_new(o, "tlsError", json_string(p->tls_error));
 	json_object_set_new(o, "bytesRead", json_integer((json_int_t)p->nread));
+	if (p->tls_tried)
+		json_object_set_new(o, "tlsHandshakeBytes", json_integer((json_int_t)p->hs_read));
 
 	json_decref(p->cert);
 	SSL_free(p->ssl);

@@ -19,11 +19,16 @@
 #define PG_PROBE_BANNER_WAIT_MS 1500 /* docs/probes.md and conf/portgate.yaml say so too */
 #define PG_PROBE_TOTAL_MS 5000
 #define PG_PROBE_MAX_BYTES 16384
+/* A TLS handshake has its own byte budget: a valid chain (a leaf with 100 names plus an
+ * intermediate) is larger than a small maxBytes, and running out of budget there must
+ * not read as "no TLS". 64 KiB holds any chain seen in practice. */
+#define PG_PROBE_TLS_MAX_BYTES 65536
 
 struct pg_probe_opts {
 	int banner_wait_ms;  /* how long to wait for a server-first banner */
 	int total_ms;        /* hard cap on one port's probing, all phases */
-	size_t max_bytes;    /* cap on bytes read from one port */
+	size_t max_bytes;    /* cap on bytes read from one port, TLS handshakes excepted */
+	size_t tls_max_bytes; /* cap on the bytes of each TLS handshake (records included) */
 	const char *ca_file; /* extra trust anchors for certificate checks, may be NULL */
 };
 
@@ -34,6 +39,7 @@ static inline void pg_probe_opts_default(struct pg_probe_opts *o)
 	o->banner_wait_ms = PG_PROBE_BANNER_WAIT_MS;
 	o->total_ms = PG_PROBE_TOTAL_MS;
 	o->max_bytes = PG_PROBE_MAX_BYTES;
+	o->tls_max_bytes = PG_PROBE_TLS_MAX_BYTES;
 	o->ca_file = NULL;
 }
 

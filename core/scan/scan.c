@@ -49,7 +49,7 @@ static void slot_finish(struct engine *e, uint32_t si, const struct pg_scan_verd
 
 	set_result(pg_scan_slot_result(e, &e->slots[si]), v->state, v->reason, v->err, rtt_us);
 	pg_scan_slot_release(e, si);
-	pg_scan_job_done(e, target);
+	pg_scan_job_done(e, target, true);
 }
 
 static uint32_t rtt_since(const struct engine *e, const struct slot *s)

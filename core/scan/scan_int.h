@@ -157,7 +157,11 @@ static inline uint64_t pg_scan_slot_key(const struct slot *s, uint32_t si)
 
 /* scan_slot.c: slot and job bookkeeping */
 void pg_scan_slot_release(struct engine *e, uint32_t si);
-void pg_scan_job_done(struct engine *e, uint32_t target);
+/* A job's end: it leaves the global cap, and the destination's window too when
+ * dest_held (a probed job gave its window share back when the probe began). */
+void pg_scan_job_done(struct engine *e, uint32_t target, bool dest_held);
+/* The job's share of its destination's window goes back (the ring may resume it). */
+void pg_scan_dest_release(struct engine *e, uint32_t target);
 void pg_scan_close_fd(int fd, bool rst);
 
 /* scan.c: verdicts and the loop of one engine */

@@ -20,15 +20,23 @@ void pg_scan_slot_release(struct engine *e, uint32_t si)
 	e->busy--;
 }
 
+void pg_scan_dest_release(struct engine *e, uint32_t target)
+{
+	struct tstate *t = &e->ts[target];
+
+	e->dests[t->dest].inflight--;
+	if (pg_scan_dest_ready(e, t->dest))
+		pg_scan_ring_push(e, t->dest);
+}
+
 /* The job's reservation ends: it no longer counts against the caps. */
-void pg_scan_job_done(struct engine *e, uint32_t target)
+void pg_scan_job_done(struct engine *e, uint32_t target, bool dest_held)
 {
 	struct tstate *t = &e->ts[target];
 
 	e->inflight--;
-	e->dests[t->dest].inflight--;
-	if (pg_scan_dest_ready(e, t->dest))
-		pg_scan_ring_push(e, t->dest);
+	if (dest_held)
+		pg_scan_dest_release(e, target);
 	if (--t->remaining == 0)
 		e->targets[target].finished_ms = e->now_us / 1000;
 	e->done++;

@@ -12,6 +12,9 @@
 #   wronghost  CN=wrong.test.local, SAN DNS:wrong.test.local, signed by ca
 #   wildcard   CN=*.test.local, SAN DNS:*.test.local, signed by ca
 #   partial    SAN DNS:w*.test.local (a partial wildcard), signed by ca
+#   big        CN=localhost with 100 long SANs (plus localhost, 127.0.0.1), signed by an
+#              intermediate CA (inter.pem, signed by ca); big.pem is the chain leaf +
+#              intermediate (about 6 KB: more than probe.maxBytes 4096)
 # tls_start_nginx DIR   nginx on 127.0.0.1: one TLS server per certificate
 #   above (TLS 1.2 and 1.3), "tls12" (valid certificate, TLS 1.2 only) and
 #   "plain" (HTTP without TLS); ports in DIR/nginx.ports as NAME PORT.
@@ -37,6 +40,9 @@ default_days = 30
 [ pol_any ]
 commonName = supplied
 organizationName = optional
+[ inter ]
+basicConstraints = critical,CA:TRUE,pathlen:0
+keyUsage = critical,keyCertSign,cRLSign
 [ leaf ]
 basicConstraints = CA:FALSE
 keyUsage = digitalSignature
@@ -72,12 +78,31 @@ tls_make_pki() { # DIR
 	tls_issue "$d" wronghost "/CN=wrong.test.local" "DNS:wrong.test.local" "$vstart" "$vend"
 	tls_issue "$d" wildcard "/CN=*.test.local" "DNS:*.test.local" "$vstart" "$vend"
 	tls_issue "$d" partial "/CN=w*.test.local" "DNS:w*.test.local" "$vstart" "$vend"
+	tls_make_big "$d" "$vstart" "$vend"
 	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$d/self.key" \
 		-out "$d/self.pem" -days 30 -subj "/CN=localhost" \
 		-addext "subjectAltName=DNS:localhost,IP:127.0.0.1" 2>/dev/null
-	for n in ca valid expired future self wronghost wildcard partial; do
+	for n in ca valid expired future self wronghost wildcard partial big; do
 		[ -s "$d/$n.pem" ] || { echo "tls_make_pki: could not make $n.pem" >&2; return 1; }
 	done
+}
+
+tls_make_big() { # DIR START END: the intermediate, then the 100-SAN leaf it signs
+	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$1/inter.key" \
+		-out "$1/inter.csr" -subj "/O=Portgate Test/CN=Portgate Test Intermediate" 2>/dev/null
+	openssl ca -batch -config "$1/ca.cnf" -cert "$1/ca.pem" -keyfile "$1/ca.key" -extensions inter \
+		-in "$1/inter.csr" -out "$1/inter.pem" -startdate "$2" -enddate "$3" -notext 2>/dev/null
+	san="DNS:localhost,IP:127.0.0.1"
+	i=0
+	while [ $i -lt 100 ]; do
+		san="$san,DNS:host-$i.a-rather-long-service-name.portgate-test.example"
+		i=$((i + 1))
+	done
+	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$1/big.key" \
+		-out "$1/big.csr" -subj "/CN=localhost" -addext "subjectAltName=$san" 2>/dev/null
+	openssl ca -batch -config "$1/ca.cnf" -cert "$1/inter.pem" -keyfile "$1/inter.key" -extensions leaf \
+		-in "$1/big.csr" -out "$1/big.leaf.pem" -startdate "$2" -enddate "$3" -notext 2>/dev/null
+	cat "$1/big.leaf.pem" "$1/inter.pem" >"$1/big.pem"
 }
 
 tls_free_ports() { # N : N distinct free TCP ports on 127.0.0.1 (bound, then released together)
@@ -93,8 +118,8 @@ tls_start_nginx() { # DIR
 	d=$1
 	command -v nginx >/dev/null 2>&1 || { echo "nginx not installed"; return 77; }
 	mkdir -p "$d/nginx/logs" "$d/nginx/tmp"
-	names="valid expired future self wronghost wildcard partial"
-	set -- $(tls_free_ports 9)
+	names="valid expired future self wronghost wildcard partial big"
+	set -- $(tls_free_ports 10)
 	: >"$d/nginx.ports"
 	{
 		echo "user root; worker_processes 1; pid $d/nginx/nginx.pid;"
