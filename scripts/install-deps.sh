@@ -10,6 +10,7 @@ dnsmasq-base nginx-light nmap iptables iproute2 python3 openssl ca-certificates 
 libnetfilter-queue-dev time
 libpsl-dev libidn2-dev libmaxminddb-dev libmaxmind-db-writer-perl mmdb-bin libmicrohttpd-dev curl jq wrk
 rsyslog rsyslog-openssl sslscan testssl.sh libxml2-utils python3-jsonschema clang-format
+python3-yaml
 clang libclang-rt-14-dev
 "
 if [ "$(id -u)" -ne 0 ]; then
