@@ -17,11 +17,13 @@
 /* A retry-after longer than this ends the attempts of this run: the outbox
  * keeps the notification for the next one instead of blocking a CI job. */
 #define MAX_WAIT_MS (5 * 60 * 1000)
-/* Slack past a call's deadline before it is abandoned: the host's http
- * helper stops at the deadline itself, so a well-behaved plugin returns. */
+/* Slack past a call's deadline before main abandons it: an isolated call is
+ * killed at the deadline and returns; inline, the host's http helper stops
+ * there, so a well-behaved plugin returns. This is the backstop. */
 #define GRACE_MS 250
+#define ISOLATED_GRACE_MS 1000
 
-enum outcome { OUT_OK, OUT_RETRY, OUT_FAIL, OUT_SKIP, OUT_ABANDONED };
+enum outcome { OUT_OK, OUT_RETRY, OUT_FAIL, OUT_TIMEOUT, OUT_ABANDONED };
 
 struct drun;
 
@@ -126,14 +128,15 @@ static enum outcome lane_call(struct lane *l, const json_t *event, const char *k
 	*retry_after = -1;
 	pthread_mutex_lock(&l->r->lock);
 	l->call_ms = timeout_ms;
-	l->call_deadline = pg_now_ms() + timeout_ms;
+	l->call_deadline = pg_now_ms() + timeout_ms +
+			   (pg_isolate_enabled() ? ISOLATED_GRACE_MS : GRACE_MS);
 	pthread_cond_broadcast(&l->r->cond); /* main learns the deadline */
 	pthread_mutex_unlock(&l->r->lock);
 	pg_plugin_busy_add(c, 1);
 	/* in a worker process, killed at the deadline (plugin_isolate.h): a crash
 	 * or a hang costs this attempt only */
 	rc = pg_isolate_notify(c, event, key, timeout_ms, retry_after, cerr, sizeof(cerr));
-	if (rc == PG_ISOLATE_TIMEOUT || rc == PG_ISOLATE_CRASH)
+	if (rc == PG_ISOLATE_CRASH)
 		rc = PG_PLUGIN_RETRY;
 	pg_plugin_busy_add(c, -1);
 	pthread_mutex_lock(&l->r->lock);
@@ -143,6 +146,8 @@ static enum outcome lane_call(struct lane *l, const json_t *event, const char *k
 	if (abandoned)
 		return OUT_ABANDONED;
 	pg_strlcpy(err, cerr, errlen);
+	if (rc == PG_ISOLATE_TIMEOUT)
+		return OUT_TIMEOUT;
 	return rc == PG_PLUGIN_OK ? OUT_OK : rc == PG_PLUGIN_RETRY ? OUT_RETRY : OUT_FAIL;
 }
 
@@ -240,17 +245,21 @@ static bool settle(struct lane *l, const char *sd, json_t *doc, enum outcome rc,
 		count(l, &l->t.delivered);
 		return true;
 	}
-	if (rc == OUT_RETRY) {
+	if (rc != OUT_FAIL) { /* transient: the receiver is down for this run */
 		l->down = true;
 		reschedule(h, doc, ra);
 	}
 	json_object_set_new(doc, "status", json_string(rc == OUT_FAIL ? "failed" : "pending"));
 	json_object_set_new(doc, "lastError", json_string(err));
-	pg_warn("[%s] notification %s not delivered (%s): %s", l->c->name, id,
-		rc == OUT_FAIL ? "rejected" : "kept in the outbox", err);
+	if (rc == OUT_TIMEOUT)
+		pg_warn("[%s] notify call %s: the notification stays in the outbox", l->c->name,
+			err);
+	else
+		pg_warn("[%s] notification %s not delivered (%s): %s", l->c->name, id,
+			rc == OUT_FAIL ? "rejected" : "kept in the outbox", err);
 	if (sd && pg_outbox_write(sd, doc) != 0)
 		pg_error("outbox: cannot update %s", id);
-	count(l, &l->t.kept);
+	count(l, rc == OUT_TIMEOUT ? &l->t.timed_out : &l->t.kept);
 	return false;
 }
 
@@ -414,13 +423,13 @@ static void wait_lanes(struct drun *r)
 
 			if (l->done || l->abandoned)
 				continue;
-			if (l->call_deadline && now >= l->call_deadline + GRACE_MS) {
+			if (l->call_deadline && now >= l->call_deadline) {
 				abandon(r, l);
 				continue;
 			}
 			open = true;
-			if (l->call_deadline && l->call_deadline + GRACE_MS < wake)
-				wake = l->call_deadline + GRACE_MS;
+			if (l->call_deadline && l->call_deadline < wake)
+				wake = l->call_deadline;
 		}
 		if (!open)
 			break;
@@ -467,6 +476,8 @@ void pg_deliver(struct pg_plugin_host *h, struct pg_deliver_item *items, size_t 
 		l->items[l->n++] = &r->items[i];
 	}
 	r->refs = 1 + (int)r->nlanes; /* each lane drops its own when done */
+	for (size_t i = 0; i < r->nlanes; i++) /* fork workers before threads start */
+		pg_isolate_prepare(r->lanes[i].c, 1);
 	for (size_t i = 0; i < r->nlanes; i++) {
 		if (!spawn_lane(&r->lanes[i])) {
 			pg_warn("[%s] no thread for delivery: delivering inline", r->lanes[i].c->name);

@@ -2,12 +2,12 @@
  *
  * One lane (a thread) per notifier instance, so a slow receiver holds only
  * its own instance. Each entry is claimed (outbox.h) before it is read and
- * delivered, so concurrent runs and flushes never deliver one twice. A call
- * past its deadline (timeoutMs) is abandoned: the entry stays in the outbox
- * and the lane's remaining entries wait for a later run.
- *
- * The call runs on the lane's thread; a worker-process primitive can take
- * its place in lane_call() without changing anything else. */
+ * delivered, so concurrent runs and flushes never deliver one twice. Each
+ * call runs in the instance's worker process (plugin_isolate.h), killed at
+ * its deadline (timeoutMs): the entry stays in the outbox and the lane's
+ * remaining entries wait for a later run. Should a call still not return
+ * (inline mode, PORTGATE_PLUGIN_ISOLATION=inline), main abandons its lane
+ * with the same result. */
 #ifndef PG_DELIVER_H
 #define PG_DELIVER_H
 
