@@ -11,12 +11,9 @@
 #include "util/log.h"
 #include "plugin/notify.h"
 #include "plugin/outbox.h"
-#include "plugin/plugin_int.h" /* lists modules: needs their descriptors */
+#include "plugin/plugin_host.h"
 #include "config/settings.h"
 
-#define PG_STR2(x) #x
-#define PG_STR(x) PG_STR2(x)
-#define PG_ABI_TEXT PG_STR(PG_PLUGIN_ABI_MAJOR) "." PG_STR(PG_PLUGIN_ABI_MINOR)
 
 struct plug_args {
 	struct pg_cli_common common; /* --config and --plugin-dir, as check takes them */
@@ -87,43 +84,28 @@ static void usage(const char *cmd, FILE *out)
 
 /* ---- plugins / plugin-check ------------------------------------------- */
 
-static json_t *module_json(const struct pg_module *m)
-{
-	const struct pg_plugin *d = &m->desc;
-	json_t *opts = json_array();
-
-	for (size_t i = 0; d->options && d->options[i].name; i++) {
-		const struct pg_plugin_option *o = &d->options[i];
-		json_array_append_new(opts, json_pack("{s:s, s:s, s:s*, s:b, s:s*}", "name", o->name,
-						      "type", pg_option_type_name(o->type), "default",
-						      o->def, "required", o->required != 0, "help",
-						      o->help));
-	}
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:o}", "name", d->name,
-			 "version", d->version, "kind", pg_plugin_kind_name(d->kind),
-			 "description", d->description, "abi",
-			 m->orig_size < sizeof(struct pg_plugin) ? "1.0 (older, smaller descriptor)"
-								 : PG_ABI_TEXT,
-			 "threadModel", d->thread_model == PG_THREAD_PARALLEL ? "parallel" : "serialize",
-			 "path", m->path, "cacheTtlSeconds", (json_int_t)d->cache_ttl_s,
-			 "descriptorSize", (json_int_t)m->orig_size, "options", opts);
-}
-
 static void print_module(const struct pg_module *m, FILE *out)
 {
-	const struct pg_plugin *d = &m->desc;
+	const struct pg_plugin *d = pg_module_desc(m);
 
 	fprintf(out, "%s %s  %s, ABI %u.%u, %s%s\n  %s\n  file: %s\n", d->name, d->version,
-		pg_plugin_kind_name(d->kind), m->desc.abi_major, m->desc.abi_minor,
+		pg_plugin_kind_name(d->kind), d->abi_major, d->abi_minor,
 		d->thread_model == PG_THREAD_PARALLEL ? "parallel" : "serialized",
 		d->kind == PG_PLUGIN_NOTIFIER
 			? (d->notify_mode == PG_NOTIFY_PER_FINDING ? ", one event per finding"
 								   : ", one event per report")
 			: "",
-		d->description, m->path);
+		d->description, pg_module_path(m));
+	if (d->kind == PG_PLUGIN_ENRICHER)
+		fprintf(out, "  scope: %s, cache %u s\n",
+			d->enrich_scope == PG_SCOPE_ASSET     ? "asset (memo per asset+target+ip)"
+			: d->enrich_scope == PG_SCOPE_FINDING ? "finding (memo per fingerprint)"
+							      : "target (memo per target+ip)",
+			d->cache_ttl_s);
 	fprintf(out, "  host keys: %s\n",
 		d->kind == PG_PLUGIN_NOTIFIER
-			? "timeoutMs, route {owner, environment, criticality, tags, rule, action}"
+			? "timeoutMs, events (per-report|per-finding), route {owner, environment, "
+			  "criticality, tags, rule, action}"
 			: "timeoutMs, cacheTtlSeconds");
 	if (!d->options || !d->options[0].name)
 		fputs("  options: none\n", out);
@@ -148,19 +130,19 @@ static int list_modules(struct pg_plugin_host *h, bool as_json)
 
 	if (as_json) {
 		arr = json_array();
-		for (size_t i = 0; i < h->nmods; i++)
-			json_array_append_new(arr, module_json(h->mods[i]));
+		for (size_t i = 0; i < pg_plugin_host_nmodules(h); i++)
+			json_array_append_new(arr, pg_module_json(pg_plugin_host_module(h, i)));
 		json_dumpf(arr, stdout, JSON_INDENT(2));
 		fputc('\n', stdout);
 		json_decref(arr);
 		return 0;
 	}
-	if (h->nmods == 0)
+	if (pg_plugin_host_nmodules(h) == 0)
 		puts("no plugins found");
-	for (size_t i = 0; i < h->nmods; i++) {
+	for (size_t i = 0; i < pg_plugin_host_nmodules(h); i++) {
 		if (i)
 			putchar('\n');
-		print_module(h->mods[i], stdout);
+		print_module(pg_plugin_host_module(h, i), stdout);
 	}
 	return 0;
 }
@@ -224,11 +206,13 @@ int pg_cmd_plugin_check(int argc, char **argv)
 	for (int i = a.first_arg; i < argc; i++) {
 		size_t before = diag.n;
 		struct pg_module *m = pg_plugin_load_file(h, argv[i], &diag);
+		const struct pg_plugin *d = m ? pg_module_desc(m) : NULL;
 		if (m && !a.json)
-			printf("%s: ok: %s %s, %s, ABI %u.%u, descriptor %zu bytes%s\n", argv[i],
-			       m->desc.name, m->desc.version, pg_plugin_kind_name(m->desc.kind),
-			       m->desc.abi_major, m->desc.abi_minor, m->orig_size,
-			       m->orig_size < sizeof(struct pg_plugin) ? " (older, accepted)" : "");
+			printf("%s: ok: %s %s, %s, ABI %u.%u, descriptor %zu bytes%s%s\n", argv[i],
+			       d->name, d->version, pg_plugin_kind_name(d->kind), d->abi_major,
+			       d->abi_minor, pg_module_declared_size(m),
+			       pg_module_is_older(m) ? " (older, accepted)" : "",
+			       d->create ? "" : "; no create (optional: state is NULL)");
 		else if (!m && diag.n == before)
 			pg_diag_add(&diag, argv[i], 0, "not loadable");
 	}

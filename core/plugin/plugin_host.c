@@ -192,8 +192,8 @@ static void collect_dirs(const struct pg_config *cfg, char *const *extra, size_t
 		(*dirs)[(*n)++] = (char *)PG_PLUGINDIR;
 }
 
-struct pg_plugin_host *pg_plugin_host_new(const struct pg_config *cfg, char *const *extra_dirs,
-					  size_t nextra, struct pg_diag *diag)
+static struct pg_plugin_host *host_build(const struct pg_config *cfg, char *const *extra_dirs,
+					 size_t nextra, bool create, struct pg_diag *diag)
 {
 	struct pg_plugin_host *h = pg_plugin_host_empty();
 	const char *file = cfg && cfg->path ? cfg->path : "config";
@@ -212,6 +212,7 @@ struct pg_plugin_host *pg_plugin_host_new(const struct pg_config *cfg, char *con
 	collect_dirs(cfg, extra_dirs, nextra, &dirs, &ndirs);
 	pg_plugin_load_dirs(h, dirs, ndirs, diag);
 	free(dirs);
+	h->no_create = !create;
 	if (cfg && diag->n == before) {
 		pg_plugin_read_instances(h, cfg, file, diag);
 	}
@@ -221,4 +222,17 @@ struct pg_plugin_host *pg_plugin_host_new(const struct pg_config *cfg, char *con
 	}
 	pg_isolate_note_fds(h);
 	return h;
+}
+
+struct pg_plugin_host *pg_plugin_host_new(const struct pg_config *cfg, char *const *extra_dirs,
+					  size_t nextra, struct pg_diag *diag)
+{
+	return host_build(cfg, extra_dirs, nextra, true, diag);
+}
+
+struct pg_plugin_host *pg_plugin_host_validate(const struct pg_config *cfg,
+					       char *const *extra_dirs, size_t nextra,
+					       struct pg_diag *diag)
+{
+	return host_build(cfg, extra_dirs, nextra, false, diag);
 }

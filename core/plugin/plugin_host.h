@@ -10,6 +10,7 @@
 #define PG_PLUGIN_HOST_H
 
 #include <jansson.h>
+#include <portgate/plugin.h>
 #include <stdbool.h>
 
 #include "config/settings.h"
@@ -22,6 +23,11 @@ struct pg_plugin_ctx;
 /* Entry points for cli_check.c. */
 struct pg_plugin_host *pg_plugin_host_new(const struct pg_config *cfg, char *const *extra_dirs,
 					  size_t nextra, struct pg_diag *diag);
+/* The same checks (files, descriptors, every instance's options) without
+ * calling any create(): `validate --config`, which then needs no secrets. */
+struct pg_plugin_host *pg_plugin_host_validate(const struct pg_config *cfg,
+					       char *const *extra_dirs, size_t nextra,
+					       struct pg_diag *diag);
 void pg_plugin_host_free(struct pg_plugin_host *h);
 /* Enrich the evidence report in place (enrich.c); returns 0. */
 int pg_enrich_report(struct pg_plugin_host *h, json_t *report, bool skip_cache);
@@ -42,6 +48,16 @@ struct pg_plugin_ctx *pg_plugin_instance_new(struct pg_plugin_host *h, const cha
 					     struct pg_module *m, const struct pg_node *conf,
 					     const char *file, struct pg_diag *diag);
 void pg_plugin_instance_free(struct pg_plugin_ctx *c);
+
+/* Read-only views of loaded modules for listings (plugin_describe.c). */
+size_t pg_plugin_host_nmodules(const struct pg_plugin_host *h);
+const struct pg_module *pg_plugin_host_module(const struct pg_plugin_host *h, size_t i);
+const struct pg_plugin *pg_module_desc(const struct pg_module *m); /* the host's copy */
+const char *pg_module_path(const struct pg_module *m);
+size_t pg_module_declared_size(const struct pg_module *m); /* struct_size the plugin built */
+bool pg_module_is_older(const struct pg_module *m);        /* a smaller, older descriptor */
+/* Every descriptor field as a new JSON object (plugins --json). */
+json_t *pg_module_json(const struct pg_module *m);
 
 /* Option / kind names for listings. */
 const char *pg_plugin_kind_name(int kind);

@@ -78,6 +78,7 @@ struct pg_plugin_host {
 	unsigned outbox_budget_ms;   /* per run and instance, for entries of earlier runs */
 	unsigned outbox_backoff_ms, outbox_backoff_max_ms; /* across runs, per entry */
 	bool pending_flushed;        /* outbox delivered once at the start of this run */
+	bool no_create;              /* validate only: instances are not created */
 	int *keep_fds;               /* owned: fds open once instances exist (ascending) */
 	size_t nkeep_fds;
 	pthread_mutex_t lock;

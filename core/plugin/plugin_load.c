@@ -5,7 +5,9 @@
 #include "plugin_int.h"
 
 #include <dirent.h>
+#include <elf.h>
 #include <errno.h>
+#include <link.h>
 #include <fcntl.h>
 #include <ltdl.h>
 #include <stdlib.h>
@@ -14,6 +16,29 @@
 #include <unistd.h>
 
 #include "util/log.h"
+
+#if __SIZEOF_POINTER__ == 8
+#define PG_ELFCLASS ELFCLASS64
+#else
+#define PG_ELFCLASS ELFCLASS32
+#endif
+#if defined(__x86_64__)
+#define PG_ELF_MACHINE EM_X86_64
+#elif defined(__aarch64__)
+#define PG_ELF_MACHINE EM_AARCH64
+#elif defined(__i386__)
+#define PG_ELF_MACHINE EM_386
+#elif defined(__arm__)
+#define PG_ELF_MACHINE EM_ARM
+#elif defined(__riscv)
+#define PG_ELF_MACHINE EM_RISCV
+#elif defined(__powerpc64__)
+#define PG_ELF_MACHINE EM_PPC64
+#elif defined(__s390x__)
+#define PG_ELF_MACHINE EM_S390
+#else
+#error "add this machine's ELF e_machine to plugin_load.c"
+#endif
 
 /* libltdl keeps process-wide state: initialise it once, remember how it went. */
 static pthread_once_t ltdl_once = PTHREAD_ONCE_INIT;
@@ -108,6 +133,82 @@ static char *trusted_path(const char *path, struct pg_diag *diag)
 	return real;
 }
 
+/* What dlopen() would map, checked first: a truncated or garbage file must
+ * get a message, never a crash (a segment past the end of the file is
+ * mapped anyway and faults on first touch). */
+static bool elf_header_ok(const ElfW(Ehdr) *eh, off_t size, const char *path,
+			  struct pg_diag *diag)
+{
+	if (memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0) {
+		pg_diag_add(diag, path, 0, "not a shared object (no ELF header)");
+		return false;
+	}
+	if (eh->e_ident[EI_CLASS] != PG_ELFCLASS || eh->e_machine != PG_ELF_MACHINE) {
+		pg_diag_add(diag, path, 0, "not a shared object for this machine (ELF class %u, "
+			    "machine %u)", eh->e_ident[EI_CLASS], (unsigned)eh->e_machine);
+		return false;
+	}
+	if (eh->e_type != ET_DYN) {
+		pg_diag_add(diag, path, 0, "not a shared object (ELF type %u; build with -shared)",
+			    (unsigned)eh->e_type);
+		return false;
+	}
+	if (eh->e_phentsize != sizeof(ElfW(Phdr)) || eh->e_phnum == 0 ||
+	    eh->e_phoff > (uint64_t)size ||
+	    (uint64_t)eh->e_phnum * sizeof(ElfW(Phdr)) > (uint64_t)size - eh->e_phoff ||
+	    (eh->e_shnum && ((uint64_t)eh->e_shoff > (uint64_t)size ||
+			     (uint64_t)eh->e_shnum * eh->e_shentsize > (uint64_t)size - eh->e_shoff))) {
+		pg_diag_add(diag, path, 0, "truncated or damaged shared object (%lld bytes)",
+			    (long long)size);
+		return false;
+	}
+	return true;
+}
+
+static bool segments_ok(int fd, const ElfW(Ehdr) *eh, off_t size, const char *path,
+			struct pg_diag *diag)
+{
+	ElfW(Phdr) ph;
+
+	for (unsigned i = 0; i < eh->e_phnum; i++) {
+		if (pread(fd, &ph, sizeof(ph), (off_t)(eh->e_phoff + i * sizeof(ph))) !=
+		    (ssize_t)sizeof(ph))
+			break;
+		if (ph.p_type == PT_LOAD && (ph.p_offset > (uint64_t)size ||
+					     ph.p_filesz > (uint64_t)size - ph.p_offset)) {
+			pg_diag_add(diag, path, 0, "truncated shared object: a segment ends past the "
+				    "end of the file (%lld bytes)", (long long)size);
+			return false;
+		}
+	}
+	return true;
+}
+
+static bool looks_like_shared_object(const char *real, const char *path, struct pg_diag *diag)
+{
+	int fd = open(real, O_RDONLY | O_CLOEXEC);
+	ElfW(Ehdr) eh;
+	struct stat st;
+	bool ok;
+
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		pg_diag_add(diag, path, 0, "cannot read: %s", strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return false;
+	}
+	if (st.st_size < (off_t)sizeof(eh) || pread(fd, &eh, sizeof(eh), 0) != (ssize_t)sizeof(eh)) {
+		pg_diag_add(diag, path, 0, "not a shared object (%lld bytes, too small for an "
+			    "ELF header)", (long long)st.st_size);
+		close(fd);
+		return false;
+	}
+	ok = elf_header_ok(&eh, st.st_size, path, diag) && segments_ok(fd, &eh, st.st_size, path,
+									diag);
+	close(fd);
+	return ok;
+}
+
 static bool check_descriptor(const struct pg_plugin *d, const char *path, struct pg_diag *diag)
 {
 	if (d->abi_major != PG_PLUGIN_ABI_MAJOR) {
@@ -117,6 +218,11 @@ static bool check_descriptor(const struct pg_plugin *d, const char *path, struct
 			    d->abi_major, d->abi_minor, PG_PLUGIN_ABI_MAJOR);
 		return false;
 	}
+	if (d->abi_minor > PG_PLUGIN_ABI_MINOR)
+		pg_warn("%s: plugin built for ABI %u.%u, newer than this portgate's %d.%d: what it "
+			"uses from after %d.%d is missing (PG_HOST_HAS); upgrade portgate", path,
+			d->abi_major, d->abi_minor, PG_PLUGIN_ABI_MAJOR, PG_PLUGIN_ABI_MINOR,
+			PG_PLUGIN_ABI_MAJOR, PG_PLUGIN_ABI_MINOR);
 	if (!pg_plugin_valid_ident(d->name, false)) {
 		pg_diag_add(diag, path, 0, "plugin name missing or not [a-z0-9_-]+");
 		return false;
@@ -186,6 +292,10 @@ struct pg_module *pg_plugin_load_file(struct pg_plugin_host *h, const char *path
 	 * path for a bare name, and nobody but root or us can swap that file. */
 	if (!(real = trusted_path(path, diag)))
 		return NULL;
+	if (!looks_like_shared_object(real, path, diag)) {
+		free(real);
+		return NULL;
+	}
 	m = pg_xcalloc(1, sizeof(*m));
 	m->path = pg_xstrdup(path);
 	pthread_mutex_init(&m->serialize, NULL);
@@ -271,8 +381,8 @@ static int load_dir(struct pg_plugin_host *h, const char *dir, struct pg_diag *d
 				if (strcmp(h->mods[j]->desc.name, m->desc.name))
 					continue;
 				/* First directory wins, like PATH. */
-				pg_info("plugin %s from %s shadowed by %s", m->desc.name, m->path,
-					h->mods[j]->path);
+				pg_warn("plugin %s from %s is shadowed by %s (the first directory "
+					"wins)", m->desc.name, m->path, h->mods[j]->path);
 				h->nmods--;
 				pg_module_free(m);
 				break;

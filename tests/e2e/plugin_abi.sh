@@ -32,7 +32,29 @@ url = [o for o in plugins["webhook"]["options"] if o["name"] == "url"][0]
 assert url["required"] and url["help"], url
 for p in plugins.values():
     assert p["abi"].startswith("1."), p
+    # every descriptor field is shown
+    for k in ("notifyMode", "enrichScope", "threadModel", "cacheTtlSeconds", "timeoutMs",
+              "descriptorSize", "hasCreate", "hasDestroy", "hostAbi", "path", "version"):
+        assert k in p, (k, p)
+assert plugins["webhook"]["notifyMode"] == "per-report", plugins["webhook"]
+assert plugins["dns"]["enrichScope"] == "target", plugins["dns"]
 PY
+# the test plugins' descriptors, field by field
+"$PG_BIN" plugin-check --json "$PG_BUILDDIR/tests/plugins/.libs/testasset.so" \
+	"$PG_BUILDDIR/tests/plugins/.libs/testnotifyeach.so" "$PG_BUILDDIR/tests/plugins/.libs/oldabi.so" \
+	>"$tmp/tl.json" || fail "plugin-check --json"
+python3 - "$tmp/tl.json" <<'PY'
+import json, sys
+p = {x["name"]: x for x in json.load(open(sys.argv[1]))}
+a, e, o = p["testasset"], p["testnotifyeach"], p["oldabi"]
+assert a["enrichScope"] == "asset" and a["threadModel"] == "parallel" and a["cacheTtlSeconds"] == 600, a
+assert a["hasCreate"] and a["abi"] == "1.1" and not a["olderDescriptor"], a
+assert e["notifyMode"] == "per-finding" and e["kind"] == "notifier", e
+assert o["abi"] == "1.0" and o["olderDescriptor"] and o["enrichScope"] == "target", o
+PY
+# create is optional: plugin-check says what a plugin without one gets
+out=$("$PG_BIN" plugin-check "$PG_BUILDDIR/tests/plugins/.libs/nocreate.so") || fail "nocreate refused"
+case $out in *"no create (optional: state is NULL)"*) ;; *) fail "nocreate: $out" ;; esac
 
 # The refused test plugins: exit 2 with a clear reason.
 t="$PG_BUILDDIR/tests/plugins/.libs"

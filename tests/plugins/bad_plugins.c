@@ -1,7 +1,9 @@
 /* bad_plugins.c - one source, several refused plugins (select with -D):
  * WRONG_MAJOR (ABI 2.0), NO_CALLBACK (notifier without notify),
  * BAD_OPTION (option with an invalid type), RESERVED_OPTION (an option named
- * like a host key, which could never be set). */
+ * like a host key, which could never be set). NEWER_MINOR is accepted with a
+ * warning: it claims a minor this host does not know yet. NO_CREATE is a
+ * valid notifier without create/destroy (its state is NULL). */
 #include <stdlib.h>
 
 #include <portgate/plugin.h>
@@ -46,6 +48,14 @@ const struct pg_plugin *portgate_plugin_entry(void)
 	desc.abi_major = PG_PLUGIN_ABI_MAJOR + 1;
 #else
 	desc.abi_major = PG_PLUGIN_ABI_MAJOR;
+#endif
+#ifdef NEWER_MINOR
+	desc.abi_minor = PG_PLUGIN_ABI_MINOR + 8;
+	desc.name = "newer";
+#endif
+#ifdef NO_CREATE
+	desc.abi_minor = PG_PLUGIN_ABI_MINOR;
+	desc.name = "nocreate";
 #endif
 	return &desc;
 }

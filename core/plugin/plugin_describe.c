@@ -1,0 +1,81 @@
+/* plugin_describe.c - what `portgate plugins` and `plugin-check` show of a
+ * loaded module: read-only access for the CLI, and every descriptor field as
+ * JSON (plugins --json). */
+#include "config.h"
+#include "plugin_int.h"
+
+#define PG_STR2(x) #x
+#define PG_STR(x) PG_STR2(x)
+
+size_t pg_plugin_host_nmodules(const struct pg_plugin_host *h)
+{
+	return h ? h->nmods : 0;
+}
+
+const struct pg_module *pg_plugin_host_module(const struct pg_plugin_host *h, size_t i)
+{
+	return h && i < h->nmods ? h->mods[i] : NULL;
+}
+
+const struct pg_plugin *pg_module_desc(const struct pg_module *m)
+{
+	return &m->desc;
+}
+
+const char *pg_module_path(const struct pg_module *m)
+{
+	return m->path;
+}
+
+size_t pg_module_declared_size(const struct pg_module *m)
+{
+	return m->orig_size;
+}
+
+bool pg_module_is_older(const struct pg_module *m)
+{
+	return m->orig_size < sizeof(struct pg_plugin);
+}
+
+static json_t *options_json(const struct pg_plugin *d)
+{
+	json_t *opts = json_array();
+
+	for (size_t i = 0; d->options && d->options[i].name; i++) {
+		const struct pg_plugin_option *o = &d->options[i];
+		json_array_append_new(opts, json_pack("{s:s, s:s, s:s*, s:b, s:s*}", "name", o->name,
+						      "type", pg_option_type_name(o->type), "default",
+						      o->def, "required", o->required != 0, "help",
+						      o->help));
+	}
+	return opts;
+}
+
+static const char *scope_name(enum pg_enrich_scope s)
+{
+	return s == PG_SCOPE_FINDING ? "finding" : s == PG_SCOPE_ASSET ? "asset" : "target";
+}
+
+json_t *pg_module_json(const struct pg_module *m)
+{
+	const struct pg_plugin *d = &m->desc;
+	json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "name", d->name, "version",
+			      d->version, "kind", pg_plugin_kind_name(d->kind), "description",
+			      d->description, "path", m->path, "threadModel",
+			      d->thread_model == PG_THREAD_PARALLEL ? "parallel" : "serialize");
+
+	json_object_set_new(j, "abi", json_sprintf("%u.%u", d->abi_major, d->abi_minor));
+	json_object_set_new(j, "hostAbi", json_string(PG_STR(PG_PLUGIN_ABI_MAJOR) "."
+						     PG_STR(PG_PLUGIN_ABI_MINOR)));
+	json_object_set_new(j, "descriptorSize", json_integer((json_int_t)m->orig_size));
+	json_object_set_new(j, "olderDescriptor", json_boolean(pg_module_is_older(m)));
+	json_object_set_new(j, "hasCreate", json_boolean(d->create != NULL));
+	json_object_set_new(j, "hasDestroy", json_boolean(d->destroy != NULL));
+	json_object_set_new(j, "notifyMode", json_string(d->notify_mode == PG_NOTIFY_PER_FINDING
+								 ? "per-finding" : "per-report"));
+	json_object_set_new(j, "enrichScope", json_string(scope_name(d->enrich_scope)));
+	json_object_set_new(j, "cacheTtlSeconds", json_integer((json_int_t)d->cache_ttl_s));
+	json_object_set_new(j, "timeoutMs", json_integer((json_int_t)d->timeout_ms));
+	json_object_set_new(j, "options", options_json(d));
+	return j;
+}
