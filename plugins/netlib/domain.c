@@ -1,0 +1,83 @@
+/* domain.c - registered domain of a finding (see domain.h). */
+#include "domain.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <idn2.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "netlib.h"
+
+static pthread_once_t psl_once = PTHREAD_ONCE_INIT;
+static psl_ctx_t *psl_loaded; /* lives for the process: one read-only list */
+
+static void psl_load(void)
+{
+	psl_loaded = psl_latest(NULL);
+}
+
+const psl_ctx_t *nl_psl(void)
+{
+	pthread_once(&psl_once, psl_load);
+	return psl_loaded ? psl_loaded : psl_builtin();
+}
+
+int nl_to_ace(const char *name, char *out, size_t outlen)
+{
+	char *ace = NULL;
+	size_t n;
+
+	if (!name || !*name ||
+	    idn2_to_ascii_8z(name, &ace, IDN2_NONTRANSITIONAL | IDN2_NFC_INPUT) != IDN2_OK) {
+		free(ace);
+		return -1;
+	}
+	n = strlen(ace);
+	if (n && ace[n - 1] == '.')
+		ace[--n] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)ace[i];
+		if (!isalnum(c) && c != '-' && c != '.') {
+			free(ace); /* idn2 lets '_' and others through with some flags */
+			return -1;
+		}
+		ace[i] = (char)tolower(c);
+	}
+	if (n == 0 || n >= outlen) {
+		free(ace);
+		return -1;
+	}
+	memcpy(out, ace, n + 1);
+	free(ace);
+	return 0;
+}
+
+static int is_ip(const char *s)
+{
+	unsigned char b[16];
+
+	return inet_pton(AF_INET, s, b) == 1 || inet_pton(AF_INET6, s, b) == 1;
+}
+
+int nl_finding_domain(const json_t *finding, char *out, size_t outlen)
+{
+	const json_t *ctx = nl_asset_context(finding);
+	const char *d = json_string_value(json_object_get(ctx, "domain"));
+	const char *target = json_string_value(json_object_get(finding, "target"));
+	const char *reg;
+	char ace[256];
+
+	if (d)
+		return nl_to_ace(d, out, outlen) == 0 ? 1 : -1;
+	if (!target || is_ip(target))
+		return 0;
+	if (nl_to_ace(target, ace, sizeof(ace)) != 0)
+		return -1;
+	reg = psl_registrable_domain(nl_psl(), ace);
+	if (!reg || strlen(reg) >= outlen)
+		return 0;
+	memcpy(out, reg, strlen(reg) + 1);
+	return 2;
+}

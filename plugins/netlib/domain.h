@@ -1,0 +1,25 @@
+/* domain.h - which registered domain a finding is about (dns and whois
+ * enrichers): the manifest's `domain` from assetContext, else the target's
+ * registrable domain from the Public Suffix List (libpsl), in ACE form
+ * (libidn2). Links libpsl and libidn2. */
+#ifndef PG_NETLIB_DOMAIN_H
+#define PG_NETLIB_DOMAIN_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+#include <libpsl.h>
+
+/* The Public Suffix List: the system's latest copy, else libpsl's built-in. */
+const psl_ctx_t *nl_psl(void);
+
+/* name in lowercase ACE form without a trailing dot into out; -1 when it is
+ * not a valid domain name (IDNA2008/UTS#46). */
+int nl_to_ace(const char *name, char *out, size_t outlen);
+
+/* Registered domain of the finding into out: 1 from the manifest's domain,
+ * 2 from the target through the PSL, 0 none (IP target, a public suffix),
+ * -1 invalid name. */
+int nl_finding_domain(const json_t *finding, char *out, size_t outlen);
+
+#endif

@@ -1,0 +1,301 @@
+/* whois.c - enricher: registration data of the finding's registered domain
+ * (RDAP first, port-43 WHOIS as fallback), once per domain per run and cached
+ * a day, and the asset-level findings domain-expiring-soon / domain-expired. */
+#include "whois.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "netlib/domain.h"
+
+#ifndef PG_RDAP_DATADIR
+#define PG_RDAP_DATADIR "/usr/local/share/portgate/rdap"
+#endif
+
+static const struct pg_plugin_option whois_options[] = {
+	{ "rdap", PG_OPT_BOOL, "true", 0, "ask RDAP first (false: port-43 WHOIS only)" },
+	{ "rdapBootstrap", PG_OPT_STRING, PG_RDAP_DATADIR "/dns.json", 0,
+	  "IANA RDAP bootstrap file for domains (a copy ships with portgate)" },
+	{ "rdapBaseUrl", PG_OPT_STRING, NULL, 0, "RDAP base URL for every domain (skips bootstrap)" },
+	{ "server", PG_OPT_STRING, "whois.iana.org:43", 0,
+	  "first port-43 server, HOST or HOST:PORT; referrals are followed from there" },
+	{ "verisignServers", PG_OPT_STRING, "whois.verisign-grs.com", 0,
+	  "servers asked in Verisign's \"domain NAME\" form (comma-separated HOST[:PORT])" },
+	{ "maxReferrals", PG_OPT_INT, "3", 0, "referrals followed at most" },
+	{ "lookupTimeoutMs", PG_OPT_INT, "5000", 0,
+	  "timeout of one query (always inside the call's deadline)" },
+	{ "maxInFlight", PG_OPT_INT, "2", 0, "queries in flight per server at most" },
+	{ "paceMs", PG_OPT_INT, "250", 0, "queries to one server start this far apart" },
+	{ "cacheSeconds", PG_OPT_INT, "86400", 0, "keep a domain's registration this long (0: never)" },
+	{ "maxAnswerBytes", PG_OPT_INT, "262144", 0, "a WHOIS answer is cut after this many bytes" },
+	{ "rawBytes", PG_OPT_INT, "4096", 0, "bytes of the raw answer kept in the output (0: none)" },
+	{ "expiringDays", PG_OPT_INT, "30", 0, "domain-expiring-soon below this many days" },
+	{ "expiringSeverity", PG_OPT_STRING, "medium", 0, "severity of domain-expiring-soon" },
+	{ "expiredSeverity", PG_OPT_STRING, "high", 0, "severity of domain-expired" },
+	{ NULL, 0, NULL, 0, NULL },
+};
+
+static void whois_destroy(void *state)
+{
+	struct whois_state *s = state;
+
+	if (!s)
+		return;
+	json_decref(s->boot);
+	nl_memo_free(s->memo);
+	nl_gate_free(s->gate);
+	free(s);
+}
+
+static int valid_severity(const char *v)
+{
+	static const char *const ok[] = { "info", "low", "medium", "high", "critical" };
+
+	for (size_t i = 0; v && i < sizeof(ok) / sizeof(ok[0]); i++)
+		if (!strcmp(v, ok[i]))
+			return 1;
+	return 0;
+}
+
+static int read_ints(struct whois_state *s)
+{
+	const struct pg_host_api *h = s->env.host;
+	struct pg_plugin_ctx *c = s->env.ctx;
+	int64_t t = h->opt_int(c, "lookupTimeoutMs"), n = h->opt_int(c, "maxInFlight");
+	int64_t p = h->opt_int(c, "paceMs"), cs = h->opt_int(c, "cacheSeconds");
+	int64_t mr = h->opt_int(c, "maxReferrals"), mb = h->opt_int(c, "maxAnswerBytes");
+	int64_t rb = h->opt_int(c, "rawBytes"), ed = h->opt_int(c, "expiringDays");
+
+	if (t < 1 || t > 600000 || n < 1 || n > 64 || p < 0 || p > 60000 || cs < 0 ||
+	    cs > 31 * 86400 || mr < 0 || mr > 10 || mb < 1024 || mb > (16 << 20) || rb < 0 ||
+	    rb > mb || ed < 0 || ed > 3650) {
+		h->error(c, "out of range: lookupTimeoutMs 1..600000, maxInFlight 1..64, paceMs "
+			    "0..60000, cacheSeconds 0..2678400, maxReferrals 0..10, maxAnswerBytes "
+			    "1024..16777216, rawBytes 0..maxAnswerBytes, expiringDays 0..3650");
+		return -1;
+	}
+	s->lookup_ms = (long)t;
+	s->cache_s = (unsigned)cs;
+	s->max_referrals = (unsigned)mr;
+	s->max_bytes = (size_t)mb;
+	s->raw_bytes = (size_t)rb;
+	s->expiring_days = (long)ed;
+	s->gate = nl_gate_new((unsigned)n, (unsigned)p);
+	return s->gate ? 0 : -1;
+}
+
+static int whois_create(struct pg_plugin_ctx *ctx, const struct pg_host_api *host, void **state)
+{
+	struct whois_state *s = calloc(1, sizeof(*s));
+	char err[512];
+
+	if (!s)
+		return PG_PLUGIN_FAIL;
+	s->env.ctx = ctx;
+	s->env.host = host;
+	s->rdap = host->opt_bool(ctx, "rdap");
+	s->rdap_base = host->opt_string(ctx, "rdapBaseUrl");
+	s->server = host->opt_string(ctx, "server");
+	s->verisign = host->opt_string(ctx, "verisignServers");
+	s->soon_sev = host->opt_string(ctx, "expiringSeverity");
+	s->expired_sev = host->opt_string(ctx, "expiredSeverity");
+	s->memo = nl_memo_new();
+	if (!s->memo || read_ints(s) != 0)
+		goto fail;
+	if (!valid_severity(s->soon_sev) || !valid_severity(s->expired_sev)) {
+		host->error(ctx, "expiringSeverity/expiredSeverity: one of info, low, medium, high, "
+				 "critical");
+		goto fail;
+	}
+	if (s->rdap && !s->rdap_base &&
+	    !(s->boot = nl_bootstrap_load(host->opt_string(ctx, "rdapBootstrap"), err,
+					  sizeof(err)))) {
+		host->error(ctx, "rdapBootstrap: %s", err);
+		goto fail;
+	}
+	*state = s;
+	return PG_PLUGIN_OK;
+fail:
+	whois_destroy(s);
+	return PG_PLUGIN_FAIL;
+}
+
+static void set_date(json_t *o, const char *k, int64_t t)
+{
+	char buf[32];
+
+	if (t < 0)
+		return;
+	nl_rfc3339(t, buf);
+	json_object_set_new(o, k, json_string(buf));
+}
+
+/* The stored (cacheable) result of a lookup. */
+static json_t *result_json(const char *domain, const char *source, struct wp_result *r,
+			   json_t *servers, json_t *raw)
+{
+	json_t *o = json_pack("{s:s, s:s}", "domain", domain, "source", source);
+	char when[32];
+
+	if (r->registrar)
+		json_object_set_new(o, "registrar", json_string(r->registrar));
+	set_date(o, "created", r->created);
+	set_date(o, "updated", r->updated);
+	set_date(o, "expires", r->expires);
+	json_object_set(o, "nameservers", r->nameservers);
+	json_object_set(o, "status", r->status);
+	if (servers)
+		json_object_set(o, "servers", servers);
+	if (r->not_found)
+		json_object_set_new(o, "notFound", json_true());
+	if (raw && !json_is_object(raw))
+		json_object_set(o, "raw", raw);
+	nl_rfc3339((int64_t)time(NULL), when);
+	json_object_set_new(o, "fetchedAt", json_string(when));
+	return o;
+}
+
+/* RDAP, then port 43. New result object, or NULL with host->error set. */
+static json_t *lookup(struct whois_state *s, const char *domain)
+{
+	char rerr[300] = "", werr[300] = "";
+	struct wp_result r;
+	json_t *raw = NULL, *servers = json_array(), *out = NULL;
+	int rc = NL_RDAP_ERROR;
+
+	wp_result_init(&r);
+	if (s->rdap) {
+		rc = whois_rdap(s, domain, &r, &raw, rerr, sizeof(rerr));
+		if (rc == NL_RDAP_OK || rc == NL_RDAP_NOT_FOUND) {
+			out = result_json(domain, "rdap", &r, NULL, raw);
+			goto done;
+		}
+		wp_result_clear(&r);
+		wp_result_init(&r);
+	}
+	if (whois_port43(s, domain, &r, servers, &raw, werr, sizeof(werr)) == 0) {
+		if (r.rate_limited) {
+			out = json_pack("{s:s, s:s, s:b, s:O}", "domain", domain, "source", "whois",
+					"rateLimited", 1, "servers", servers);
+		} else {
+			out = result_json(domain, "whois", &r, servers, raw);
+		}
+		if (*rerr)
+			json_object_set_new(out, "rdapError", json_string(rerr));
+	} else {
+		s->env.host->error(s->env.ctx, "%s: %s%s%s", domain, *rerr ? rerr : "",
+				   *rerr ? "; " : "", werr);
+	}
+done:
+	json_decref(raw);
+	json_decref(servers);
+	wp_result_clear(&r);
+	return out;
+}
+
+/* This run's memo, the cache, or a lookup. New reference or NULL. */
+static json_t *result_for(struct whois_state *s, const char *domain, int *cached)
+{
+	char key[300];
+	int claimed;
+	json_t *res;
+
+	*cached = 0;
+	snprintf(key, sizeof(key), "domain:%s", domain);
+	res = nl_memo_claim(s->memo, key, nl_time_left(&s->env, s->lookup_ms), &claimed);
+	if (res || !claimed) {
+		if (!res)
+			s->env.host->error(s->env.ctx, "%s: another lookup did not finish in time",
+					   domain);
+		return res;
+	}
+	res = s->cache_s ? s->env.host->cache_get(s->env.ctx, key, s->cache_s) : NULL;
+	if (res) {
+		*cached = 1;
+	} else if ((res = lookup(s, domain)) && s->cache_s &&
+		   !json_is_true(json_object_get(res, "rateLimited"))) {
+		s->env.host->cache_put(s->env.ctx, key, res);
+	}
+	/* A rate-limited answer is this run's answer too: asking again now would not help. */
+	nl_memo_finish(s->memo, key, res);
+	return res;
+}
+
+static void add_expiry_finding(struct whois_state *s, const json_t *out, long days,
+			       json_t *new_findings)
+{
+	const char *dom = json_string_value(json_object_get(out, "domain"));
+	const char *exp = json_string_value(json_object_get(out, "expires"));
+	const char *reg = json_string_value(json_object_get(out, "registrar"));
+	int expired = days < 0;
+	json_t *f;
+
+	if (!expired && days >= s->expiring_days)
+		return;
+	f = json_pack("{s:s, s:s, s:s, s:b, s:{s:s, s:s, s:I, s:s?}}", "rule",
+		      expired ? "domain-expired" : "domain-expiring-soon", "severity",
+		      expired ? s->expired_sev : s->soon_sev, "defaultAction",
+		      expired ? "fail" : "warn", "assetLevel", 1, "evidence", "domain", dom,
+		      "expires", exp, "daysUntilExpiry", (json_int_t)days, "registrar", reg);
+	json_object_set_new(f, "reason", expired
+		? json_sprintf("%s expired on %s (%ld days ago)", dom, exp, -days)
+		: json_sprintf("%s expires on %s, in %ld days (below %ld)", dom, exp, days,
+			       s->expiring_days));
+	json_array_append_new(new_findings, f);
+}
+
+static int whois_enrich(void *state, const json_t *finding, json_t *out, json_t *new_findings)
+{
+	struct whois_state *s = state;
+	char domain[256];
+	int from = nl_finding_domain(finding, domain, sizeof(domain)), cached;
+	json_t *res;
+	int64_t exp;
+
+	if (from <= 0) {
+		json_object_set_new(out, "skipped", json_string(from < 0 ? "invalid domain name"
+					    : "no registered domain (IP target or public suffix)"));
+		return PG_PLUGIN_OK;
+	}
+	res = result_for(s, domain, &cached);
+	if (!res)
+		return PG_PLUGIN_FAIL;
+	json_object_update(out, res);
+	json_decref(res);
+	if (cached)
+		json_object_set_new(out, "cached", json_true());
+	exp = json_is_string(json_object_get(out, "expires"))
+		? wp_parse_date(json_string_value(json_object_get(out, "expires"))) : -1;
+	if (exp >= 0) {
+		/* floor division: 1 hour past expiry is day -1 */
+		int64_t diff = exp - (int64_t)time(NULL);
+		long days = (long)(diff >= 0 ? diff / 86400 : -((-diff + 86399) / 86400));
+		json_object_set_new(out, "daysUntilExpiry", json_integer(days));
+		add_expiry_finding(s, out, days, new_findings);
+	}
+	return PG_PLUGIN_OK;
+}
+
+static struct pg_plugin whois_plugin = {
+	.kind = PG_PLUGIN_ENRICHER,
+	.name = "whois",
+	.version = "1.0.0",
+	.description = "registration of the finding's domain (RDAP, port-43 WHOIS): registrar, "
+		       "dates, name servers; expiry findings",
+	.options = whois_options,
+	.thread_model = PG_THREAD_PARALLEL,
+	.create = whois_create,
+	.destroy = whois_destroy,
+	.enrich = whois_enrich,
+#if NL_ABI_1_1
+	.enrich_scope = PG_SCOPE_ASSET, /* the domain comes from assetContext */
+#else
+	.enrich_scope = PG_SCOPE_TARGET,
+#endif
+	.cache_ttl_s = 0, /* cached per domain by the plugin (cacheSeconds) */
+	.timeout_ms = 15000,
+};
+
+PORTGATE_PLUGIN(whois_plugin)

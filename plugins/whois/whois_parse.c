@@ -1,0 +1,398 @@
+/* whois_parse.c - one line-oriented parser for the registry formats seen on
+ * port 43: gTLD "Key: value" (RFC 7485 / ICANN RAA), IANA's "refer:", the
+ * .uk / .eu / .nl / .it indented blocks ("Registrar:" then lines below it),
+ * .jp "[Key] value", .ru/.su paid-till, .br YYYYMMDD, .pl dotted dates and
+ * continuation lines, .de/.fr/.ru "nserver:". Keys are matched through
+ * synonym tables, not per-registry code. */
+#include "whois_parse.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#define WP_LINE_MAX 1024
+#define WP_NS_MAX 32
+#define WP_STATUS_MAX 32
+
+enum key_kind { K_NONE, K_REGISTRAR, K_CREATED, K_UPDATED, K_EXPIRES, K_NS, K_STATUS,
+		K_REFER_IANA, K_REFER, K_SECTION_REGISTRAR, K_SECTION_NS, K_SECTION_OTHER };
+
+static const struct { const char *key; enum key_kind kind; } keys[] = {
+	{ "registrar", K_REGISTRAR }, { "registrar name", K_REGISTRAR },
+	{ "sponsoring registrar", K_REGISTRAR }, { "registrar organization", K_REGISTRAR },
+	{ "creation date", K_CREATED }, { "created", K_CREATED }, { "created on", K_CREATED },
+	{ "created date", K_CREATED }, { "registered on", K_CREATED },
+	{ "registered", K_CREATED }, { "registration date", K_CREATED },
+	{ "registered date", K_CREATED }, { "domain registration date", K_CREATED },
+	{ "registration time", K_CREATED }, { "domain create date", K_CREATED },
+	{ "登録年月日", K_CREATED },
+	{ "updated date", K_UPDATED }, { "last updated", K_UPDATED }, { "last update", K_UPDATED },
+	{ "last-update", K_UPDATED }, { "changed", K_UPDATED }, { "last modified", K_UPDATED },
+	{ "last-modified", K_UPDATED }, { "modified", K_UPDATED }, { "updated", K_UPDATED },
+	{ "domain last updated date", K_UPDATED }, { "最終更新", K_UPDATED },
+	{ "registry expiry date", K_EXPIRES }, { "registrar registration expiration date", K_EXPIRES },
+	{ "expiry date", K_EXPIRES }, { "expiration date", K_EXPIRES }, { "expire date", K_EXPIRES },
+	{ "expires", K_EXPIRES }, { "expires on", K_EXPIRES }, { "expire", K_EXPIRES },
+	{ "paid-till", K_EXPIRES }, { "renewal date", K_EXPIRES }, { "record expires on", K_EXPIRES },
+	{ "domain expiration date", K_EXPIRES }, { "expiration time", K_EXPIRES },
+	{ "valid until", K_EXPIRES }, { "有効期限", K_EXPIRES },
+	{ "name server", K_NS }, { "nserver", K_NS }, { "nameserver", K_NS },
+	{ "nameservers", K_NS }, { "name servers", K_NS }, { "domain nameservers", K_NS },
+	{ "dns", K_NS }, { "ネームサーバ", K_NS },
+	{ "domain status", K_STATUS }, { "status", K_STATUS }, { "state", K_STATUS },
+	{ "refer", K_REFER_IANA }, { "registrar whois server", K_REFER },
+	{ "referralserver", K_REFER }, { "whois server", K_REFER },
+	{ "relevant dates", K_SECTION_OTHER }, { "registrant", K_SECTION_OTHER },
+	{ "technical", K_SECTION_OTHER }, { "tech-c", K_SECTION_OTHER },
+};
+
+/* Phrases, matched only when nothing else was parsed (disclaimers quote them). */
+static const char *const not_found_phrases[] = {
+	"no match", "not found", "no entries found", "object does not exist", "no data found",
+	"nothing found", "no object found", "status: free", "status: available", "is free",
+	"no information available", "domain not registered",
+};
+static const char *const rate_phrases[] = {
+	"limit exceeded", "server too busy", "too many requests", "query rate",
+	"try again later", "quota exceeded", "exceeded the maximum", "rate limit",
+};
+
+void wp_result_init(struct wp_result *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->created = r->updated = r->expires = -1;
+	r->nameservers = json_array();
+	r->status = json_array();
+}
+
+void wp_result_clear(struct wp_result *r)
+{
+	free(r->registrar);
+	free(r->referral);
+	json_decref(r->nameservers);
+	json_decref(r->status);
+	memset(r, 0, sizeof(*r));
+	r->created = r->updated = r->expires = -1;
+}
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		e--;
+	*e = '\0';
+	return s;
+}
+
+static enum key_kind key_lookup(const char *k)
+{
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (!strcasecmp(keys[i].key, k))
+			return keys[i].kind;
+	return K_NONE;
+}
+
+/* Split "Key: value", ".jp" "a. [Key]   value" and "[Key] value" lines.
+ * Returns 1 with *key and *val pointing into line (modified), 0 for plain text. */
+static int split_kv(char *line, char **key, char **val)
+{
+	char *p = line, *c;
+
+	if (isalpha((unsigned char)p[0]) && p[1] == '.' && p[2] == ' ')
+		p = trim(p + 2);
+	if (*p == '[' && (c = strchr(p, ']'))) {
+		*c = '\0';
+		*key = trim(p + 1);
+		*val = trim(c + 1);
+		return 1;
+	}
+	c = strchr(p, ':');
+	/* "http://..." in a free-text line is not a key */
+	if (!c || c == p || (c[1] == '/' && c[2] == '/') || c - p > 48)
+		return 0;
+	*c = '\0';
+	*key = trim(p);
+	*val = trim(c + 1);
+	return **key != '\0';
+}
+
+static void lower(char *s)
+{
+	for (; *s; s++)
+		*s = (char)tolower((unsigned char)*s);
+}
+
+static void add_ns(struct wp_result *r, const char *v)
+{
+	char buf[256];
+	size_t n = strcspn(v, " \t,");
+	json_t *e;
+	size_t i;
+
+	if (n == 0 || n >= sizeof(buf) || json_array_size(r->nameservers) >= WP_NS_MAX)
+		return;
+	memcpy(buf, v, n);
+	buf[n] = '\0';
+	while (n && buf[n - 1] == '.')
+		buf[--n] = '\0';
+	lower(buf);
+	if (!n || !strchr(buf, '.'))
+		return;
+	json_array_foreach(r->nameservers, i, e)
+		if (!strcmp(json_string_value(e), buf))
+			return;
+	json_array_append_new(r->nameservers, json_string(buf));
+}
+
+static void add_status(struct wp_result *r, char *v)
+{
+	char *url = strstr(v, " http");
+	json_t *e;
+	size_t i;
+
+	if (url)
+		*url = '\0';
+	v = trim(v);
+	if (!*v || json_array_size(r->status) >= WP_STATUS_MAX)
+		return;
+	json_array_foreach(r->status, i, e)
+		if (!strcmp(json_string_value(e), v))
+			return;
+	json_array_append_new(r->status, json_string(v));
+}
+
+/* whois-scheme URLs (ARIN: whois COLON-SLASH-SLASH host:port), "host" -> host[:port]. */
+static void set_referral(struct wp_result *r, const char *v)
+{
+	const char *p = strstr(v, "://");
+	size_t n;
+
+	if (r->referral)
+		return;
+	p = p ? p + 3 : v;
+	n = strcspn(p, "/ \t");
+	if (n == 0 || n > 255)
+		return;
+	r->referral = strndup(p, n);
+}
+
+/* Nominet appends " [Tag = X]" to the registrar's name. */
+static void set_registrar(struct wp_result *r, char *v)
+{
+	char *tag = strstr(v, " [Tag = ");
+
+	if (r->registrar || !*v)
+		return;
+	if (tag)
+		*tag = '\0';
+	r->registrar = strdup(trim(v));
+}
+
+static void set_date(int64_t *slot, const char *v)
+{
+	if (*slot < 0)
+		*slot = wp_parse_date(v);
+}
+
+struct pstate {
+	enum key_kind section;  /* block opened by a "Registrar:"-like header */
+	enum key_kind last_key; /* for continuation lines (.pl nameservers) */
+	int parsed;             /* some field was found */
+};
+
+static void apply(struct wp_result *r, struct pstate *ps, enum key_kind k, char *val)
+{
+	switch (k) {
+	case K_REGISTRAR:
+		set_registrar(r, val);
+		break;
+	case K_CREATED: set_date(&r->created, val); break;
+	case K_UPDATED: set_date(&r->updated, val); break;
+	case K_EXPIRES: set_date(&r->expires, val); break;
+	case K_NS: add_ns(r, val); break;
+	case K_STATUS: add_status(r, val); break;
+	case K_REFER_IANA: r->iana_style = 1; set_referral(r, val); break;
+	case K_REFER: set_referral(r, val); break;
+	default: return;
+	}
+	/* a status alone ("Status: free") does not make a registration */
+	if (*val && k != K_REFER && k != K_REFER_IANA && k != K_STATUS)
+		ps->parsed = 1;
+}
+
+/* A line inside a block: "Name: X" / "Organization: X" under Registrar, or a
+ * bare value (the .uk registrar name, a .eu / .nl name server). */
+static void block_line(struct wp_result *r, struct pstate *ps, char *line)
+{
+	char copy[WP_LINE_MAX], *k, *v;
+
+	memcpy(copy, line, strlen(line) + 1);
+	if (split_kv(copy, &k, &v)) {
+		enum key_kind kk = key_lookup(k);
+		if (ps->section == K_SECTION_REGISTRAR && !r->registrar &&
+		    (!strcasecmp(k, "name") || !strcasecmp(k, "organization") ||
+		     !strcasecmp(k, "organisation")))
+			kk = K_REGISTRAR;
+		apply(r, ps, kk, v);
+		return;
+	}
+	if (ps->section == K_SECTION_REGISTRAR)
+		apply(r, ps, K_REGISTRAR, trim(line));
+	else if (ps->section == K_SECTION_NS)
+		apply(r, ps, K_NS, trim(line));
+}
+
+static void parse_line(struct wp_result *r, struct pstate *ps, char *line)
+{
+	int indented = line[0] == ' ' || line[0] == '\t';
+	char copy[WP_LINE_MAX], *k, *v;
+	enum key_kind kk;
+
+	if (!*trim(line)) {
+		ps->section = K_NONE; /* a blank line ends a block */
+		ps->last_key = K_NONE;
+		return;
+	}
+	/* .pl: name servers continue on indented lines (glue may hold ':') */
+	if (indented && ps->section == K_NONE && ps->last_key == K_NS) {
+		apply(r, ps, K_NS, trim(line));
+		return;
+	}
+	memcpy(copy, line, strlen(line) + 1);
+	if (ps->section != K_NONE && (indented || !split_kv(copy, &k, &v))) {
+		block_line(r, ps, line);
+		return;
+	}
+	memcpy(copy, line, strlen(line) + 1);
+	if (!split_kv(copy, &k, &v)) {
+		/* .pl continuation of "nameservers:"; .it "Registrar" / "Nameservers" headers */
+		if (!indented && key_lookup(trim(line)) == K_REGISTRAR)
+			ps->section = K_SECTION_REGISTRAR;
+		else if (!indented && key_lookup(trim(line)) == K_NS)
+			ps->section = K_SECTION_NS;
+		return;
+	}
+	kk = key_lookup(k);
+	if (!*v && (kk == K_REGISTRAR || kk == K_NS || kk == K_SECTION_OTHER)) {
+		ps->section = kk == K_REGISTRAR ? K_SECTION_REGISTRAR
+			    : kk == K_NS ? K_SECTION_NS : K_SECTION_OTHER;
+		return;
+	}
+	apply(r, ps, kk, v);
+	ps->last_key = kk;
+}
+
+static int contains_ci(const char *hay, size_t len, const char *needle)
+{
+	size_t n = strlen(needle);
+
+	for (size_t i = 0; i + n <= len; i++)
+		if (!strncasecmp(hay + i, needle, n))
+			return 1;
+	return 0;
+}
+
+static int any_phrase(const char *t, size_t len, const char *const *ph, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (contains_ci(t, len, ph[i]))
+			return 1;
+	return 0;
+}
+
+void wp_parse(const char *text, size_t len, struct wp_result *r)
+{
+	struct pstate ps = { K_NONE, K_NONE, 0 };
+	char line[WP_LINE_MAX];
+	size_t i = 0;
+
+	while (i < len) {
+		size_t n = 0;
+		while (i < len && text[i] != '\n') {
+			/* NUL and CR never reach the line; overlong lines are cut */
+			if (n < sizeof(line) - 1 && text[i] != '\r' && text[i] != '\0')
+				line[n++] = text[i];
+			i++;
+		}
+		i++;
+		line[n] = '\0';
+		/* comments (%, #, >>>) carry notices, not data */
+		if (line[0] == '%' || line[0] == '#' || !strncmp(line, ">>>", 3))
+			continue;
+		parse_line(r, &ps, line);
+	}
+	if (ps.parsed)
+		return;
+	if (any_phrase(text, len, rate_phrases, sizeof(rate_phrases) / sizeof(rate_phrases[0])))
+		r->rate_limited = 1;
+	else if (!r->referral &&
+		 any_phrase(text, len, not_found_phrases,
+			    sizeof(not_found_phrases) / sizeof(not_found_phrases[0])))
+		r->not_found = 1;
+}
+
+/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if invalid. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+	size_t need;
+	unsigned c = s[0], cp;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		need = 2, cp = c & 0x1f;
+	else if (c >= 0xe0 && c <= 0xef)
+		need = 3, cp = c & 0x0f;
+	else if (c >= 0xf0 && c <= 0xf4)
+		need = 4, cp = c & 0x07;
+	else
+		return 0;
+	if (need > n)
+		return 0;
+	for (size_t i = 1; i < need; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	/* overlong, surrogates, beyond U+10FFFF */
+	if ((need == 3 && cp < 0x800) || (need == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return need;
+}
+
+json_t *wp_sanitized_json(const char *text, size_t len, size_t max)
+{
+	const unsigned char *s = (const unsigned char *)text;
+	size_t n = len < max ? len : max, o = 0;
+	char *buf = malloc(n * 3 + 1);
+	json_t *j;
+
+	if (!buf)
+		return NULL;
+	for (size_t i = 0; i < n;) {
+		size_t l = utf8_len(s + i, n - i);
+		if (l == 1 && s[i] < 0x20 && s[i] != '\n' && s[i] != '\t') {
+			i++; /* control bytes (CR, ESC, NUL) are dropped */
+			continue;
+		}
+		if (l == 0) {
+			memcpy(buf + o, "\xef\xbf\xbd", 3);
+			o += 3;
+			i++;
+			continue;
+		}
+		memcpy(buf + o, s + i, l);
+		o += l;
+		i += l;
+	}
+	j = json_stringn(buf, o);
+	free(buf);
+	return j;
+}

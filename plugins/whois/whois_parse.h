@@ -1,0 +1,38 @@
+/* whois_parse.h - turn a port-43 WHOIS answer (any registry's format) into
+ * fields. Pure functions on bytes: no I/O, no globals (fuzzed by
+ * fuzz/fuzz_whois.c). */
+#ifndef PG_WHOIS_PARSE_H
+#define PG_WHOIS_PARSE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+/* What one answer says. Strings are owned (free with wp_result_clear). */
+struct wp_result {
+	char *registrar;
+	int64_t created, updated, expires; /* Unix seconds, -1 when absent */
+	json_t *nameservers;               /* array of lowercase names, no trailing dot */
+	json_t *status;                    /* array of strings */
+	char *referral;                    /* "host" or "host:port" the answer points to */
+	int iana_style;                    /* "refer:" pointer answer (IANA): fields not data */
+	int not_found, rate_limited;
+};
+
+void wp_result_init(struct wp_result *r);
+void wp_result_clear(struct wp_result *r);
+
+/* Parse len bytes (not NUL-terminated, any encoding). */
+void wp_parse(const char *text, size_t len, struct wp_result *r);
+
+/* A registry date in any of the usual forms ("2028-09-14T04:00:00Z",
+ * "2015.06.24", "14-Sep-2028", "20280914", "2028/09/30 01:05:04 (JST)",
+ * "Sep 14 2028", ...) as Unix seconds UTC; -1 when not a date. */
+int64_t wp_parse_date(const char *s);
+
+/* Copy of len bytes as valid UTF-8 without control bytes (tabs and newlines
+ * kept; bad bytes become U+FFFD), at most max bytes of input. New string. */
+json_t *wp_sanitized_json(const char *text, size_t len, size_t max);
+
+#endif
