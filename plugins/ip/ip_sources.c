@@ -284,6 +284,7 @@ static void rdap_fill(const json_t *net, const char *base, json_t *ans)
 	const char *pfx = json_string_value(json_object_get(c, "v4prefix"));
 	const char *cc = json_string_value(json_object_get(net, "country"));
 	const char *org = nl_rdap_entity_fn(net, "registrant");
+	const char *p43 = json_string_value(json_object_get(net, "port43"));
 	const char *reg = registry_of(base);
 
 	if (!pfx)
@@ -301,6 +302,8 @@ static void rdap_fill(const json_t *net, const char *base, json_t *ans)
 		json_object_set_new(ans, "org", json_string(org));
 	if (cc && strlen(cc) == 2)
 		json_object_set_new(ans, "country", json_string(cc));
+	if (!reg && p43)
+		reg = registry_of(p43); /* a mirror's URL names no RIR; port43 still does */
 	if (reg)
 		json_object_set_new(ans, "registry", json_string(reg));
 }

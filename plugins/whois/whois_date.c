@@ -97,12 +97,14 @@ static void parse_zone(const char *p, struct dt *t)
 
 	while (*p == ' ' || *p == '(')
 		p++;
-	if ((*p == '+' || *p == '-') && small_num(p + 1, &hh) == 2) {
+	if ((*p == '+' || *p == '-') && isdigit((unsigned char)p[1]) &&
+	    isdigit((unsigned char)p[2])) {
 		const char *q = p + 3;
+		hh = (p[1] - '0') * 10 + (p[2] - '0');
 		if (*q == ':')
 			q++;
-		if (!digits(q, 2, &mm))
-			mm = 0;
+		if (isdigit((unsigned char)q[0]) && isdigit((unsigned char)q[1]))
+			mm = (q[0] - '0') * 10 + (q[1] - '0');
 		t->off_s = (hh * 3600L + mm * 60L) * (*p == '-' ? -1 : 1);
 	} else if (!strncasecmp(p, "JST", 3)) {
 		t->off_s = 9 * 3600L;

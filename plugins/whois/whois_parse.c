@@ -260,7 +260,9 @@ static void parse_line(struct wp_result *r, struct pstate *ps, char *line)
 		return;
 	}
 	/* .pl: name servers continue on indented lines (glue may hold ':') */
-	if (indented && ps->section == K_NONE && ps->last_key == K_NS) {
+	memcpy(copy, line, strlen(line) + 1);
+	if (indented && ps->section == K_NONE && ps->last_key == K_NS &&
+	    (!split_kv(copy, &k, &v) || key_lookup(k) == K_NONE)) {
 		apply(r, ps, K_NS, trim(line));
 		return;
 	}
@@ -315,9 +317,9 @@ void wp_parse(const char *text, size_t len, struct wp_result *r)
 	while (i < len) {
 		size_t n = 0;
 		while (i < len && text[i] != '\n') {
-			/* NUL and CR never reach the line; overlong lines are cut */
-			if (n < sizeof(line) - 1 && text[i] != '\r' && text[i] != '\0')
-				line[n++] = text[i];
+			/* CR is dropped, NUL read as a space; overlong lines are cut */
+			if (n < sizeof(line) - 1 && text[i] != '\r')
+				line[n++] = text[i] ? text[i] : ' ';
 			i++;
 		}
 		i++;

@@ -1,0 +1,294 @@
+/* test_whois_parse.c - the WHOIS answer parser on each registry format in
+ * tests/fixtures/whois/ (modelled on the registries' published answers) and
+ * the date forms they use. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "whois_parse.h"
+
+#ifndef PG_TEST_SRCDIR
+#define PG_TEST_SRCDIR "."
+#endif
+
+/* Fixture text with the responder's placeholders filled in. */
+static char *fixture(const char *name)
+{
+	static const char *const subst[][2] = {
+		{ "{DOMAIN}", "EXAMPLE.COM" }, { "{expires}", "2031-08-13T04:00:00Z" },
+		{ "{server:registrar}", "127.0.0.1:4343" }, { "{server:verisign}", "127.0.0.1:4344" },
+	};
+	char path[512], raw[65536], *out;
+	size_t n, o = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/tests/fixtures/whois/%s", PG_TEST_SRCDIR, name);
+	f = fopen(path, "rb");
+	ck_assert_msg(f != NULL, "fixture %s", path);
+	n = fread(raw, 1, sizeof(raw) - 1, f);
+	fclose(f);
+	raw[n] = '\0';
+	out = malloc(2 * n + 1);
+	for (size_t i = 0; i < n;) {
+		size_t k = 0;
+		while (k < sizeof(subst) / sizeof(subst[0]) &&
+		       strncmp(raw + i, subst[k][0], strlen(subst[k][0])))
+			k++;
+		if (k < sizeof(subst) / sizeof(subst[0])) {
+			memcpy(out + o, subst[k][1], strlen(subst[k][1]));
+			o += strlen(subst[k][1]);
+			i += strlen(subst[k][0]);
+		} else {
+			out[o++] = raw[i++];
+		}
+	}
+	out[o] = '\0';
+	return out;
+}
+
+static void parse_fixture(const char *name, struct wp_result *r)
+{
+	char *t = fixture(name);
+
+	wp_result_init(r);
+	wp_parse(t, strlen(t), r);
+	free(t);
+}
+
+static int64_t D(const char *s)
+{
+	return wp_parse_date(s);
+}
+
+static void assert_ns(const struct wp_result *r, size_t n, const char *first, const char *last)
+{
+	ck_assert_uint_eq(json_array_size(r->nameservers), n);
+	ck_assert_str_eq(json_string_value(json_array_get(r->nameservers, 0)), first);
+	ck_assert_str_eq(json_string_value(json_array_get(r->nameservers, n - 1)), last);
+}
+
+START_TEST(dates)
+{
+	ck_assert_int_eq(D("2028-09-14T04:00:00Z"), 1852516800);
+	ck_assert_int_eq(D("2028-09-14T04:00:00.0Z"), 1852516800);
+	ck_assert_int_eq(D("2028-09-14T06:00:00+02:00"), 1852516800);
+	ck_assert_int_eq(D("2028-09-14T06:00:00+0200"), 1852516800);
+	ck_assert_int_eq(D("2028-09-14 04:00:00"), 1852516800);
+	ck_assert_int_eq(D("2028-09-14"), 1852502400);
+	ck_assert_int_eq(D("2028.09.14"), 1852502400);
+	ck_assert_int_eq(D("2028/09/14"), 1852502400);
+	ck_assert_int_eq(D("20280914 #123"), 1852502400);
+	ck_assert_int_eq(D("14-Sep-2028"), 1852502400);
+	ck_assert_int_eq(D("14.09.2028"), 1852502400);
+	ck_assert_int_eq(D("14 September 2028"), 1852502400);
+	ck_assert_int_eq(D("Sep 14 2028"), 1852502400);
+	ck_assert_int_eq(D("September 14, 2028"), 1852502400);
+	ck_assert_int_eq(D("Thu Sep 14 04:00:00 GMT 2028"), 1852516800);
+	ck_assert_int_eq(D("2028-Sep-14"), 1852502400);
+	ck_assert_int_eq(D("2028/09/14 13:00:00 (JST)"), 1852516800);
+	ck_assert_int_eq(D("2028-02-30"), -1);
+	ck_assert_int_eq(D("2028-13-01"), -1);
+	ck_assert_int_eq(D("not a date"), -1);
+	ck_assert_int_eq(D(""), -1);
+	ck_assert_int_eq(D("1234567"), -1);
+}
+END_TEST
+
+START_TEST(gtld_registry)
+{
+	struct wp_result r;
+
+	parse_fixture("gtld-registry.txt", &r);
+	ck_assert_str_eq(r.registrar, "Example Registrar, Inc.");
+	ck_assert_int_eq(r.created, D("1995-08-14T04:00:00Z"));
+	ck_assert_int_eq(r.updated, D("2025-08-14T07:01:44Z"));
+	ck_assert_int_eq(r.expires, D("2031-08-13T04:00:00Z"));
+	assert_ns(&r, 2, "a.iana-servers.net", "b.iana-servers.net");
+	ck_assert_uint_eq(json_array_size(r.status), 3);
+	ck_assert_str_eq(json_string_value(json_array_get(r.status, 0)), "clientDeleteProhibited");
+	ck_assert_str_eq(r.referral, "127.0.0.1:4343");
+	ck_assert_int_eq(r.iana_style, 0);
+	ck_assert_int_eq(r.not_found, 0);
+	wp_result_clear(&r);
+}
+END_TEST
+
+START_TEST(iana_pointer)
+{
+	struct wp_result r;
+
+	parse_fixture("iana-com.txt", &r);
+	ck_assert_int_eq(r.iana_style, 1);
+	ck_assert_str_eq(r.referral, "127.0.0.1:4344");
+	wp_result_clear(&r);
+}
+END_TEST
+
+START_TEST(not_found_and_rate_limit)
+{
+	struct wp_result r;
+
+	parse_fixture("gtld-notfound.txt", &r);
+	ck_assert_int_eq(r.not_found, 1);
+	ck_assert_int_eq(r.rate_limited, 0);
+	wp_result_clear(&r);
+	parse_fixture("de-free.txt", &r);
+	ck_assert_int_eq(r.not_found, 1);
+	wp_result_clear(&r);
+	parse_fixture("ratelimit.txt", &r);
+	ck_assert_int_eq(r.rate_limited, 1);
+	ck_assert_int_eq(r.not_found, 0);
+	wp_result_clear(&r);
+}
+END_TEST
+
+START_TEST(uk_blocks)
+{
+	struct wp_result r;
+
+	parse_fixture("uk.txt", &r);
+	ck_assert_str_eq(r.registrar, "Example Registrar Ltd t/a Example");
+	ck_assert_int_eq(r.created, D("1996-08-26"));
+	ck_assert_int_eq(r.expires, D("2030-08-26"));
+	ck_assert_int_eq(r.updated, D("2025-07-22"));
+	assert_ns(&r, 2, "ns1.example.net", "ns2.example.net");
+	wp_result_clear(&r);
+}
+END_TEST
+
+START_TEST(de_jp_ru_su)
+{
+	struct wp_result r;
+
+	parse_fixture("de.txt", &r);
+	ck_assert_int_eq(r.updated, D("2024-03-12T20:44:25Z"));
+	ck_assert_int_eq(r.expires, -1); /* DENIC publishes no expiry */
+	assert_ns(&r, 2, "ns1.example.de", "ns2.example.net");
+	ck_assert_str_eq(json_string_value(json_array_get(r.status, 0)), "connect");
+	wp_result_clear(&r);
+
+	parse_fixture("jp.txt", &r);
+	ck_assert_int_eq(r.created, D("2001-05-31"));
+	ck_assert_int_eq(r.expires, D("2030-05-31"));
+	ck_assert_int_eq(r.updated, D("2025-05-31T16:05:04Z")); /* JST is UTC+9 */
+	assert_ns(&r, 2, "ns1.example.jp", "ns2.example.jp");
+	wp_result_clear(&r);
+
+	parse_fixture("ru.txt", &r);
+	ck_assert_str_eq(r.registrar, "RU-CENTER-RU");
+	ck_assert_int_eq(r.created, D("2004-03-11T21:00:00Z"));
+	ck_assert_int_eq(r.expires, D("2030-03-12T21:00:00Z"));
+	assert_ns(&r, 2, "ns1.example.ru", "ns2.example.ru");
+	ck_assert_str_eq(json_string_value(json_array_get(r.status, 0)),
+			 "REGISTERED, DELEGATED, VERIFIED");
+	wp_result_clear(&r);
+
+	parse_fixture("su.txt", &r);
+	ck_assert_str_eq(r.registrar, "RUCENTER-SU");
+	ck_assert_int_eq(r.created, D("2003-11-20"));
+	ck_assert_int_eq(r.expires, D("2030-11-20"));
+	wp_result_clear(&r);
+}
+END_TEST
+
+START_TEST(br_fr_nl)
+{
+	struct wp_result r;
+
+	parse_fixture("br.txt", &r);
+	ck_assert_int_eq(r.created, D("1997-05-05"));
+	ck_assert_int_eq(r.updated, D("2025-01-01"));
+	ck_assert_int_eq(r.expires, D("2030-05-05"));
+	assert_ns(&r, 2, "a.dns.example.com.br", "b.dns.example.com.br");
+	wp_result_clear(&r);
+
+	parse_fixture("fr.txt", &r);
+	ck_assert_str_eq(r.registrar, "EXAMPLE REGISTRAR SAS");
+	ck_assert_int_eq(r.expires, D("2030-02-15T10:20:30Z"));
+	ck_assert_int_eq(r.created, D("2000-02-15"));
+	ck_assert_int_eq(r.updated, D("2025-02-01T08:09:10Z"));
+	assert_ns(&r, 2, "ns1.example.fr", "ns2.example.net");
+	wp_result_clear(&r);
+
+	parse_fixture("nl.txt", &r);
+	ck_assert_str_eq(r.registrar, "Example Hosting B.V.");
+	ck_assert_int_eq(r.created, D("1999-05-27"));
+	ck_assert_int_eq(r.updated, D("2024-11-08"));
+	assert_ns(&r, 2, "ns1.example.nl", "ns2.example.nl");
+	wp_result_clear(&r);
+}
+END_TEST
+
+START_TEST(eu_it_pl)
+{
+	struct wp_result r;
+
+	parse_fixture("eu.txt", &r);
+	ck_assert_str_eq(r.registrar, "Example Registrar AB");
+	assert_ns(&r, 2, "ns1.example.eu", "ns2.example.eu");
+	wp_result_clear(&r);
+
+	parse_fixture("it.txt", &r);
+	ck_assert_str_eq(r.registrar, "Example Registrar S.r.l.");
+	ck_assert_int_eq(r.created, D("1999-01-15"));
+	ck_assert_int_eq(r.updated, D("2025-01-16T00:52:43Z"));
+	ck_assert_int_eq(r.expires, D("2030-01-15"));
+	assert_ns(&r, 2, "ns1.example.it", "ns2.example.it");
+	wp_result_clear(&r);
+
+	parse_fixture("pl.txt", &r);
+	ck_assert_str_eq(r.registrar, "Example Sp. z o.o.");
+	ck_assert_int_eq(r.created, D("1999-01-18T13:00:00Z"));
+	ck_assert_int_eq(r.expires, D("2030-01-17T13:00:00Z"));
+	assert_ns(&r, 3, "ns1.example.pl", "ns3.example.net");
+	wp_result_clear(&r);
+}
+END_TEST
+
+START_TEST(hostile_bytes)
+{
+	static const char junk[] = "Registrar: Bad\xff\xfe Name\r\nName Server: NS1.X.TEST.\0evil\n"
+				   "Registry Expiry Date: 2030-01-01\n";
+	struct wp_result r;
+	json_t *s;
+
+	wp_result_init(&r);
+	wp_parse(junk, sizeof(junk) - 1, &r);
+	ck_assert_int_eq(r.expires, D("2030-01-01"));
+	ck_assert_str_eq(json_string_value(json_array_get(r.nameservers, 0)), "ns1.x.test");
+	wp_result_clear(&r);
+	s = wp_sanitized_json(junk, sizeof(junk) - 1, 1000);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_ptr_nonnull(strstr(json_string_value(s), "Bad\xef\xbf\xbd\xef\xbf\xbd Name"));
+	ck_assert_ptr_null(strchr(json_string_value(s), '\r'));
+	json_decref(s);
+	s = wp_sanitized_json(junk, sizeof(junk) - 1, 5);
+	ck_assert_str_eq(json_string_value(s), "Regis");
+	json_decref(s);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("whois_parse");
+	TCase *tc = tcase_create("core");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, dates);
+	tcase_add_test(tc, gtld_registry);
+	tcase_add_test(tc, iana_pointer);
+	tcase_add_test(tc, not_found_and_rate_limit);
+	tcase_add_test(tc, uk_blocks);
+	tcase_add_test(tc, de_jp_ru_su);
+	tcase_add_test(tc, br_fr_nl);
+	tcase_add_test(tc, eu_it_pl);
+	tcase_add_test(tc, hostile_bytes);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}

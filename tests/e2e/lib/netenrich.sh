@@ -1,0 +1,112 @@
+# tests/e2e/lib/netenrich.sh - servers for the network enrichers' tests (ip,
+# whois, dns), sourced after plugin.sh (uses $T, fail, free_port):
+#   rdap_nginx_start WWWDIR [EXTRA_LOCATIONS]  nginx on 127.0.0.1:$RDAP_PORT serving
+#       WWWDIR as application/rdap+json; EXTRA_LOCATIONS is nginx config text
+#       (redirects); RDAP_BASE=http://127.0.0.1:PORT/rdap/
+#   whois_start CONFIG.json     tests/tools/whois_server.py; whois_port NAME prints a port
+#   mmdb_write OUT.mmdb KIND CIDR=ASN:ORG|CC ...  an .mmdb through libmaxmind-db-writer-perl
+#       (KIND asn: CIDR=ASN:ORG; KIND country: CIDR=CC)
+#   txt_hex TEXT                TXT rdata in hex for dnsmasq --dns-rr=NAME,16,HEX (a comma
+#                               inside --txt-record would split the string)
+#   netenrich_stop              stops what was started
+RDAP_PID=
+WHOIS_PID=
+
+rdap_nginx_start() { # WWWDIR [EXTRA]
+	command -v nginx >/dev/null 2>&1 || skip "nginx not installed"
+	mkdir -p "$T/nginx/tmp"
+	for _try in 1 2 3 4 5; do
+		RDAP_PORT=$(free_port)
+		cat >"$T/nginx/nginx.conf" <<NGX
+daemon off; master_process off; worker_processes 1;
+pid $T/nginx/nginx.pid; error_log $T/nginx/error.log;
+events { worker_connections 64; }
+http {
+  access_log $T/nginx/access.log;
+  client_body_temp_path $T/nginx/tmp; proxy_temp_path $T/nginx/tmp;
+  fastcgi_temp_path $T/nginx/tmp; uwsgi_temp_path $T/nginx/tmp; scgi_temp_path $T/nginx/tmp;
+  types { } default_type application/rdap+json;
+  server {
+    listen 127.0.0.1:$RDAP_PORT;
+    root $1;
+    ${2:-}
+  }
+}
+NGX
+		nginx -p "$T/nginx" -c "$T/nginx/nginx.conf" -e "$T/nginx/error.log" &
+		RDAP_PID=$!
+		_i=0
+		while [ $_i -lt 50 ]; do
+			_i=$((_i + 1))
+			kill -0 "$RDAP_PID" 2>/dev/null || break
+			if python3 -c 'import socket,sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 0.2)' \
+				"$RDAP_PORT" 2>/dev/null; then
+				RDAP_BASE="http://127.0.0.1:$RDAP_PORT/rdap/"
+				return 0
+			fi
+			sleep 0.1
+		done
+		kill "$RDAP_PID" 2>/dev/null || true
+		wait "$RDAP_PID" 2>/dev/null || true
+		RDAP_PID=
+	done
+	cat "$T/nginx/error.log" >&2 || true
+	fail "nginx did not start"
+}
+
+whois_start() { # CONFIG
+	rm -f "$T/whois.ports"
+	python3 "$PG_SRCDIR/tests/tools/whois_server.py" "$1" "$T/whois.ports" --max-seconds 120 &
+	WHOIS_PID=$!
+	_i=0
+	while [ ! -s "$T/whois.ports" ]; do
+		_i=$((_i + 1)); [ $_i -le 100 ] || fail "whois responder did not start"
+		sleep 0.1
+	done
+}
+
+whois_port() { awk -v n="$1" '$1 == n { print $2 }' "$T/whois.ports"; }
+
+mmdb_write() { # OUT KIND ENTRY...
+	_out=$1; _kind=$2; shift 2
+	perl -MMaxMind::DB::Writer::Tree -e 1 2>/dev/null \
+		|| skip "libmaxmind-db-writer-perl not installed"
+	perl - "$_out" "$_kind" "$@" <<'PL' || fail "mmdb_write $_out"
+use strict; use warnings;
+use MaxMind::DB::Writer::Tree;
+my ($out, $kind, @entries) = @ARGV;
+my %types = (autonomous_system_number => 'uint32', autonomous_system_organization => 'utf8_string',
+             country => 'map', iso_code => 'utf8_string');
+my $tree = MaxMind::DB::Writer::Tree->new(
+    ip_version => 6, record_size => 24, remove_reserved_networks => 0,
+    database_type => $kind eq 'asn' ? 'GeoLite2-ASN' : 'GeoLite2-Country',
+    languages => ['en'], description => { en => "portgate test $kind" },
+    map_key_type_callback => sub { $types{ $_[0] } });
+for my $e (@entries) {
+    my ($net, $v) = split /=/, $e, 2;
+    if ($kind eq 'asn') {
+        my ($asn, $org) = split /:/, $v, 2;
+        $tree->insert_network($net, { autonomous_system_number => $asn + 0,
+                                      autonomous_system_organization => $org });
+    } else {
+        $tree->insert_network($net, { country => { iso_code => $v } });
+    }
+}
+open my $fh, '>:raw', $out or die "$out: $!";
+$tree->write_tree($fh);
+close $fh;
+PL
+}
+
+txt_hex() {
+	python3 -c 'import sys; b = sys.argv[1].encode(); print((bytes([len(b)]) + b).hex())' "$1"
+}
+
+netenrich_stop() {
+	for _p in $RDAP_PID $WHOIS_PID; do
+		kill "$_p" 2>/dev/null || true
+		wait "$_p" 2>/dev/null || true
+	done
+	RDAP_PID=
+	WHOIS_PID=
+}
