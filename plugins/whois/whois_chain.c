@@ -84,6 +84,7 @@ static int ask(struct whois_state *s, const char *server, const char *c, const c
 	       struct wp_result *one, json_t **raw, char *err, size_t errlen)
 {
 	struct wn_answer a;
+	json_t *clean;
 	char q[300];
 	long budget = nl_budget(&s->env, s->lookup_ms, s->lookup_ms);
 	int rc;
@@ -102,7 +103,11 @@ static int ask(struct whois_state *s, const char *server, const char *c, const c
 	nl_gate_leave(s->gate, c);
 	if (rc != 0)
 		return -1;
-	wp_parse(a.data, a.len, one);
+	/* parse valid UTF-8 only, so every field can go into JSON */
+	clean = wp_sanitized_json(a.data, a.len, a.len);
+	if (clean)
+		wp_parse(json_string_value(clean), strlen(json_string_value(clean)), one);
+	json_decref(clean);
 	if (!one->iana_style) {
 		json_decref(*raw);
 		*raw = wp_sanitized_json(a.data, a.len, s->raw_bytes);
