@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "manifest/manifest.h"
 #include "report/evidence.h"
 #include "util/log.h"
 #include "run/pipeline.h"
@@ -32,7 +33,7 @@ static const char scan_usage[] =
 	"Exit status: 0 scanned; 2 usage error; 3 a target could not be resolved or scanned.\n";
 
 struct scan_args {
-	const char **targets; /* borrowed argv strings */
+	char **targets; /* owned: checked, internationalised names in ACE form */
 	size_t ntargets;
 	struct pg_portlist ports, tls_ports;
 	bool compact;
@@ -40,14 +41,25 @@ struct scan_args {
 	size_t nfiles;
 };
 
-static void add_target(struct scan_args *a, const char *t)
+/* The target as given, an internationalised name in ACE form; refused before
+ * any DNS query when it is no valid host name or address ("bad_host!",
+ * "10.0.0.300"): false after printing the usage error. */
+static bool add_target(struct scan_args *a, const char *t)
 {
+	char *n = pg_host_normalize_new(t);
+
+	if (!n) {
+		pg_cli_usage_error("scan", "target '%s' is not a valid host name, IPv4 or IPv6 address",
+				   t);
+		return false;
+	}
 	a->targets = pg_xrealloc(a->targets, (a->ntargets + 1) * sizeof(char *));
-	a->targets[a->ntargets++] = t;
+	a->targets[a->ntargets++] = n;
+	return true;
 }
 
 /* One target per line; blank lines and # comments skipped. The file's text is
- * kept in a->files (the targets point into it). */
+ * kept in a->files until the end. */
 static bool read_targets(struct scan_args *a, const char *path)
 {
 	size_t len;
@@ -68,8 +80,8 @@ static bool read_targets(struct scan_args *a, const char *path)
 		while (end > line && strchr(" \t\r", end[-1]))
 			end--;
 		*end = '\0';
-		if (*line)
-			add_target(a, line);
+		if (*line && !add_target(a, line))
+			return false;
 		line = next;
 	}
 	return true;
@@ -95,7 +107,8 @@ static int parse(int argc, char **argv, struct scan_args *a, struct pg_cli_commo
 	while ((ch = pg_cli_getopt("scan", argc, argv, "t:p:qvh", longopts)) != -1) {
 		switch (ch) {
 		case 't':
-			add_target(a, optarg);
+			if (!add_target(a, optarg))
+				return PG_EXIT_USAGE;
 			break;
 		case 'F':
 			if (!read_targets(a, optarg))
@@ -210,6 +223,8 @@ int pg_cmd_scan(int argc, char **argv)
 	pg_config_free(cfg);
 	pg_ports_clear(&a.ports);
 	pg_ports_clear(&a.tls_ports);
+	for (size_t i = 0; i < a.ntargets; i++)
+		free(a.targets[i]);
 	free(a.targets);
 	for (size_t i = 0; i < a.nfiles; i++)
 		free(a.files[i]);

@@ -112,4 +112,12 @@ void pg_manifest_free(struct pg_manifest *m);
 bool pg_cidr_contains(const struct pg_cidr *c, int family, const void *addr);
 bool pg_cidr_parse(const char *s, struct pg_cidr *out);
 
+/* A target as given (IP literal, ASCII host name) or an internationalised name
+ * in ACE form ("bücher.example" -> "xn--bcher-kva.example"). New string, or
+ * NULL when it is no valid host name or address ("bad_host!", "10.0.0.300"). */
+char *pg_host_normalize_new(const char *s);
+/* NULL when ace is a registrable domain (Public Suffix List); else why not
+ * (static text). For a subdomain, parent gets its registrable domain. */
+const char *pg_domain_registrable_err(const char *ace, char *parent, size_t parentlen);
+
 #endif

@@ -304,20 +304,45 @@ static bool apply_bool(struct ctx *c, struct pg_asset *a, const struct pg_node *
 	return true;
 }
 
+/* target / domain: valid, in ACE form, and for domain registrable. New string or NULL. */
+static char *check_host(struct ctx *c, const struct pg_node *n, const char *where,
+			enum field_id f, const char *s)
+{
+	char *host = pg_host_normalize_new(s), parent[256] = "";
+	const char *why;
+
+	if (!host || (field_defs[f].type == T_HOST && !pg_mf_valid_hostname(host))) {
+		pg_mf_err(c, n, where, field_defs[f].type == T_TARGET
+			  ? "'%s' is not a valid host name, IPv4 or IPv6 address"
+			  : "'%s' is not a valid domain name", s);
+		free(host);
+		return NULL;
+	}
+	if (field_defs[f].type == T_HOST &&
+	    (why = pg_domain_registrable_err(host, parent, sizeof(parent))) != NULL) {
+		if (*parent)
+			pg_mf_err(c, n, where, "'%s' %s (use '%s')", s, why, parent);
+		else
+			pg_mf_err(c, n, where, "'%s' %s", s, why);
+		free(host);
+		return NULL;
+	}
+	return host;
+}
+
 static bool apply_scalar(struct ctx *c, struct pg_asset *a, enum field_id f,
 			 const struct pg_node *n, const char *where)
 {
 	const char *s = want_string(c, n, where);
+	char *host = NULL;
 
 	if (!s)
 		return false;
-	if (field_defs[f].type == T_TARGET && !pg_mf_valid_target(s)) {
-		pg_mf_err(c, n, where, "'%s' is not a valid host name, IPv4 or IPv6 address", s);
-		return false;
-	}
-	if (field_defs[f].type == T_HOST && !pg_mf_valid_hostname(s)) {
-		pg_mf_err(c, n, where, "'%s' is not a valid domain name", s);
-		return false;
+	if (field_defs[f].type == T_TARGET || field_defs[f].type == T_HOST) {
+		host = check_host(c, n, where, f, s);
+		if (!host)
+			return false;
+		s = host;
 	}
 	if (f == F_TARGET)
 		a->target = pg_xstrdup(s);
@@ -326,6 +351,7 @@ static bool apply_scalar(struct ctx *c, struct pg_asset *a, enum field_id f,
 	else if (f == F_ENV)
 		a->environment = pg_xstrdup(s);
 	set_field(a->fields, field_defs[f].name, json_string(s));
+	free(host);
 	return true;
 }
 

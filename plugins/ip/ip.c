@@ -211,13 +211,12 @@ static json_t *lookup(struct ip_state *s, const char *ip, json_t *errs)
 }
 
 /* The answer for ip: this run's memo, the cache, or the sources. New reference. */
-static json_t *answer_for(struct ip_state *s, const char *ip, json_t *errs, int *cached)
+static json_t *answer_for(struct ip_state *s, const char *ip, json_t *errs)
 {
 	char key[80];
 	int claimed;
 	json_t *ans;
 
-	*cached = 0;
 	snprintf(key, sizeof(key), "ip:%s", ip);
 	ans = nl_memo_claim(s->memo, key, nl_time_left(&s->env, s->lookup_ms), &claimed);
 	if (ans || !claimed) {
@@ -227,8 +226,8 @@ static json_t *answer_for(struct ip_state *s, const char *ip, json_t *errs, int 
 		return ans;
 	}
 	ans = s->cache_s ? s->env.host->cache_get(s->env.ctx, key, s->cache_s) : NULL;
-	if (ans)
-		*cached = 1;
+	if (ans) /* in the answer itself, so findings served from the memo say it too */
+		json_object_set_new(ans, "cached", json_true());
 	else if ((ans = lookup(s, ip, errs)) && s->cache_s)
 		s->env.host->cache_put(s->env.ctx, key, ans);
 	nl_memo_finish(s->memo, key, ans);
@@ -292,14 +291,13 @@ static int ip_enrich(void *state, const json_t *finding, json_t *out, json_t *ne
 	const char *ip = json_string_value(json_object_get(finding, "ip"));
 	unsigned char buf[16];
 	json_t *errs, *ans;
-	int cached;
 
 	if (!ip || (inet_pton(AF_INET, ip, buf) != 1 && inet_pton(AF_INET6, ip, buf) != 1)) {
 		json_object_set_new(out, "skipped", json_string("finding has no IP address"));
 		return PG_PLUGIN_OK;
 	}
 	errs = json_array();
-	ans = answer_for(s, ip, errs, &cached);
+	ans = answer_for(s, ip, errs);
 	if (!ans) {
 		json_t *first = json_array_get(errs, 0);
 		s->env.host->error(s->env.ctx, "%s: no source answered (%s)", ip,
@@ -309,8 +307,6 @@ static int ip_enrich(void *state, const json_t *finding, json_t *out, json_t *ne
 	}
 	json_object_set_new(out, "ip", json_string(ip));
 	json_object_update(out, ans);
-	if (cached)
-		json_object_set_new(out, "cached", json_true());
 	if (json_array_size(errs))
 		json_object_set(out, "skippedSources", errs);
 	check_network(s, finding, ip, ans, new_findings);

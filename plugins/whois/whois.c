@@ -196,13 +196,12 @@ done:
 }
 
 /* This run's memo, the cache, or a lookup. New reference or NULL. */
-static json_t *result_for(struct whois_state *s, const char *domain, int *cached)
+static json_t *result_for(struct whois_state *s, const char *domain)
 {
 	char key[300];
 	int claimed;
 	json_t *res;
 
-	*cached = 0;
 	snprintf(key, sizeof(key), "domain:%s", domain);
 	res = nl_memo_claim(s->memo, key, nl_time_left(&s->env, s->lookup_ms), &claimed);
 	if (res || !claimed) {
@@ -213,7 +212,8 @@ static json_t *result_for(struct whois_state *s, const char *domain, int *cached
 	}
 	res = s->cache_s ? s->env.host->cache_get(s->env.ctx, key, s->cache_s) : NULL;
 	if (res) {
-		*cached = 1;
+		/* in the result itself, so findings served from the memo say it too */
+		json_object_set_new(res, "cached", json_true());
 	} else if ((res = lookup(s, domain)) && s->cache_s &&
 		   !json_is_true(json_object_get(res, "rateLimited"))) {
 		s->env.host->cache_put(s->env.ctx, key, res);
@@ -250,7 +250,7 @@ static int whois_enrich(void *state, const json_t *finding, json_t *out, json_t 
 {
 	struct whois_state *s = state;
 	char domain[256];
-	int from = nl_finding_domain(finding, domain, sizeof(domain)), cached;
+	int from = nl_finding_domain(finding, domain, sizeof(domain));
 	json_t *res;
 	int64_t exp;
 
@@ -259,13 +259,11 @@ static int whois_enrich(void *state, const json_t *finding, json_t *out, json_t 
 					    : "no registered domain (IP target or public suffix)"));
 		return PG_PLUGIN_OK;
 	}
-	res = result_for(s, domain, &cached);
+	res = result_for(s, domain);
 	if (!res)
 		return PG_PLUGIN_FAIL;
 	json_object_update(out, res);
 	json_decref(res);
-	if (cached)
-		json_object_set_new(out, "cached", json_true());
 	exp = json_is_string(json_object_get(out, "expires"))
 		? wp_parse_date(json_string_value(json_object_get(out, "expires"))) : -1;
 	if (exp >= 0) {

@@ -503,6 +503,10 @@ static const struct {
 	{ "\"a b\"", false },
 	{ "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.com", false }, /* 64 */
 	{ "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.com", true },   /* 63 */
+	{ "b\xc3\xbc" "cher.example", true }, /* IDN: stored in ACE form */
+	{ "\"bad_host!\"", false },
+	{ "10.0.0.300", false },
+	{ "\"b\xc3\xbc" "cher_x.example\"", false },
 };
 
 START_TEST(target_validation)
@@ -522,6 +526,29 @@ START_TEST(target_validation)
 	pg_manifest_free(m);
 	pg_diag_clear(&d);
 	free(path);
+}
+END_TEST
+
+/* Internationalised names become ACE; `domain` must be registrable (libpsl). */
+START_TEST(idn_and_registrable_domain)
+{
+	char *path = write_tmp("t.yaml", "assets:\n  - target: www.b\xc3\xbc" "cher.example\n"
+					 "    domain: B\xc3\xbc" "CHER.example\n");
+	struct pg_manifest *m = load_ok(path);
+
+	ck_assert_str_eq(m->assets[0].target, "www.xn--bcher-kva.example");
+	ck_assert_str_eq(json_string_value(json_object_get(m->assets[0].fields, "domain")),
+			 "xn--bcher-kva.example");
+	pg_manifest_free(m);
+	free(path);
+	expect_text_error("assets:\n  - target: a\n    domain: co.uk\n", 3,
+			  "assets[0].domain: 'co.uk' is a public suffix, not a registrable domain");
+	expect_text_error("assets:\n  - target: a\n    domain: www.example.co.uk\n", 3,
+			  "'www.example.co.uk' is a subdomain, not a registrable domain (use "
+			  "'example.co.uk')");
+	expect_text_error("assets:\n  - target: a\n    domain: com\n", 3, "is a public suffix");
+	expect_text_error("assets:\n  - target: a\n    domain: \"bad_host!\"\n", 3,
+			  "'bad_host!' is not a valid domain name");
 }
 END_TEST
 
@@ -799,6 +826,7 @@ static Suite *manifest_suite(void)
 	tcase_add_test(tc, same_target_different_names);
 	tcase_add_loop_test(tc, target_validation, 0, (int)PG_ARRAY_LEN(targets));
 	tcase_add_test(tc, error_cap);
+	tcase_add_test(tc, idn_and_registrable_domain);
 	tcase_add_test(tc, big_yaml);
 	tcase_add_test(tc, big_json);
 	tcase_add_test(tc, big_duplicate);
