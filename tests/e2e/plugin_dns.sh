@@ -1,7 +1,8 @@
 #!/bin/sh
 # The dns enricher through the host's DNS helper (c-ares) against a local
 # dnsmasq: A/AAAA/CNAME/MX answers land under enrichment.dns, NXDOMAIN gives
-# empty lists, and a silent server gives a recorded error, not a hang.
+# empty lists, the registered domain's NS/MX/TXT/CAA/SOA, and a silent server
+# gives a recorded error, not a hang.
 set -eu
 . "$PG_SRCDIR/tests/e2e/lib/plugin.sh"
 need_plugin dns
@@ -52,6 +53,56 @@ assert e[0]["AAAA"] == ["::1"], e[0]
 assert e[1]["A"] == ["127.0.0.3"] and e[1]["MX"] == ["10 mail.example.test"], e[1]
 assert e[2]["A"] == [] and e[2]["CNAME"] == [], e[2]          # NXDOMAIN: empty, not an error
 PY
+
+# The registered domain's records (ABI 1.1): NS, MX, TXT, CAA, SOA at the
+# manifest's domain, else the target's registrable domain (libpsl); a CNAME
+# chain of two hops; an invalid target refused before any query.
+dns_stop
+SOA_HEX=$(python3 -c '
+import struct
+def n(s): return b"".join(bytes([len(p)]) + p.encode() for p in s.split(".")) + b"\0"
+print((n("ns1.example.test") + n("hostmaster.example.test") +
+       struct.pack("!5I", 2026120101, 7200, 3600, 1209600, 300)).hex())')
+NS_HEX=$(python3 -c 'print(b"".join(bytes([len(p)]) + p.encode() for p in "ns1.example.test".split(".")).hex() + "00")')
+dns_start --host-record=www.example.test,127.0.0.1 --cname=a.shop.example.test,b.example.test \
+	--cname=b.example.test,www.example.test --mx-host=example.test,mail.example.test,10 \
+	--txt-record=example.test,"v=spf1 -all" --caa-record=example.test,0,issue,letsencrypt.org \
+	--dns-rr=example.test,6,"$SOA_HEX" --dns-rr=example.test,2,"$NS_HEX" \
+	--mx-host=other.test,mx.other.test,5 || fail "dnsmasq did not start"
+cat >"$T/report5.json" <<'JSON'
+{"run": {"id": "run_dns5"}, "assets": [
+  {"name": "chain", "target": "a.shop.example.test", "line": 2,
+   "manifest": {"name": "chain", "target": "a.shop.example.test"}, "findings": [
+    {"rule": "port-unapproved-open", "action": "fail", "target": "a.shop.example.test", "ip": "127.0.0.1", "port": 1}]},
+  {"name": "given", "target": "www.example.test", "line": 5,
+   "manifest": {"name": "given", "target": "www.example.test", "domain": "other.test"}, "findings": [
+    {"rule": "port-unapproved-open", "action": "fail", "target": "www.example.test", "ip": "127.0.0.1", "port": 1}]},
+  {"name": "bad", "target": "bad_host!", "line": 8, "manifest": {"name": "bad", "target": "bad_host!"}, "findings": [
+    {"rule": "port-unapproved-open", "action": "fail", "target": "bad_host!", "ip": "127.0.0.1", "port": 1}]}]}
+JSON
+cat >"$T/portgate.yaml" <<YAML
+stateDir: $T/state
+pluginDirs: [$T/plugins]
+dns: {server: "$DNS_SERVER", timeoutMs: 1000, tries: 1}
+enrichers:
+  dns: {plugin: dns}
+YAML
+"$DRIVER" enrich "$T/portgate.yaml" "$T/report5.json" --skip-cache >"$T/out5.json" 2>"$T/err5" \
+	|| fail "enrich (domain): $(cat "$T/err5")"
+python3 - "$T/out5.json" <<'PY' || fail "domain records: $(cat "$T/out5.json")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+c, g, b = (a["findings"][0]["enrichment"]["dns"] for a in d["assets"])
+assert c["CNAME"] == ["b.example.test", "www.example.test"] and c["A"] == ["127.0.0.1"], c
+assert c["domain"] == "example.test" and c["domainSource"] == "psl", c
+assert c["NS"] == ["ns1.example.test"] and c["MX"] == ["10 mail.example.test"], c
+assert c["TXT"] == ["v=spf1 -all"] and c["CAA"] == ['0 issue "letsencrypt.org"'], c
+assert c["SOA"] == ["ns1.example.test hostmaster.example.test 2026120101 7200 3600 1209600 300"], c
+assert g["domain"] == "other.test" and g["domainSource"] == "manifest", g
+assert g["MX"] == ["5 mx.other.test"] and g["CNAME"] == [], g
+assert "not a valid host name" in b["error"], b
+PY
+if dns_log | grep -q 'bad_host'; then fail "an invalid target reached DNS"; fi
 
 # A server that never answers: an error on the finding, within the timeouts.
 dns_start_silent || fail "silent server"
