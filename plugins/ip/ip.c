@@ -136,16 +136,6 @@ static int check_ints(struct ip_state *s)
 	return 0;
 }
 
-static int valid_severity(const char *v)
-{
-	static const char *const ok[] = { "info", "low", "medium", "high", "critical" };
-
-	for (size_t i = 0; v && i < sizeof(ok) / sizeof(ok[0]); i++)
-		if (!strcmp(v, ok[i]))
-			return 1;
-	return 0;
-}
-
 static int ip_create(struct pg_plugin_ctx *ctx, const struct pg_host_api *host, void **state)
 {
 	struct ip_state *s = calloc(1, sizeof(*s));
@@ -163,7 +153,7 @@ static int ip_create(struct pg_plugin_ctx *ctx, const struct pg_host_api *host, 
 				 "(each at most once)");
 		goto fail;
 	}
-	if (!valid_severity(s->severity)) {
+	if (!nl_valid_severity(s->severity)) {
 		host->error(ctx, "severity: one of info, low, medium, high, critical");
 		goto fail;
 	}
@@ -210,27 +200,20 @@ static json_t *lookup(struct ip_state *s, const char *ip, json_t *errs)
 	return NULL;
 }
 
-/* The answer for ip: this run's memo, the cache, or the sources. New reference. */
-static json_t *answer_for(struct ip_state *s, const char *ip, json_t *errs)
-{
-	char key[80];
-	int claimed;
-	json_t *ans;
+struct lookup_arg {
+	struct ip_state *s;
+	const char *ip;
+	json_t *errs; /* why each skipped source did not answer */
+};
 
-	snprintf(key, sizeof(key), "ip:%s", ip);
-	ans = nl_memo_claim(s->memo, key, nl_time_left(&s->env, s->lookup_ms), &claimed);
-	if (ans || !claimed) {
-		if (!ans)
-			json_array_append_new(errs, json_string("another lookup of this address "
-								"did not finish in time"));
-		return ans;
-	}
-	ans = s->cache_s ? s->env.host->cache_get(s->env.ctx, key, s->cache_s) : NULL;
-	if (ans) /* in the answer itself, so findings served from the memo say it too */
-		json_object_set_new(ans, "cached", json_true());
-	else if ((ans = lookup(s, ip, errs)) && s->cache_s)
-		s->env.host->cache_put(s->env.ctx, key, ans);
-	nl_memo_finish(s->memo, key, ans);
+static json_t *lookup_cb(void *arg, char *err, size_t errlen)
+{
+	struct lookup_arg *a = arg;
+	json_t *ans = lookup(a->s, a->ip, a->errs), *first = json_array_get(a->errs, 0);
+
+	if (!ans)
+		snprintf(err, errlen, "no source answered (%s)",
+			 first ? json_string_value(first) : "no source");
 	return ans;
 }
 
@@ -290,6 +273,7 @@ static int ip_enrich(void *state, const json_t *finding, json_t *out, json_t *ne
 	struct ip_state *s = state;
 	const char *ip = json_string_value(json_object_get(finding, "ip"));
 	unsigned char buf[16];
+	char key[80], err[512];
 	json_t *errs, *ans;
 
 	if (!ip || (inet_pton(AF_INET, ip, buf) != 1 && inet_pton(AF_INET6, ip, buf) != 1)) {
@@ -297,11 +281,11 @@ static int ip_enrich(void *state, const json_t *finding, json_t *out, json_t *ne
 		return PG_PLUGIN_OK;
 	}
 	errs = json_array();
-	ans = answer_for(s, ip, errs);
+	snprintf(key, sizeof(key), "ip:%s", ip);
+	ans = nl_lookup_once(&s->env, s->memo, key, s->cache_s, nl_time_left(&s->env, s->lookup_ms),
+			     lookup_cb, &(struct lookup_arg){ s, ip, errs }, err, sizeof(err));
 	if (!ans) {
-		json_t *first = json_array_get(errs, 0);
-		s->env.host->error(s->env.ctx, "%s: no source answered (%s)", ip,
-				   first ? json_string_value(first) : "no source");
+		s->env.host->error(s->env.ctx, "%s: %s", ip, err);
 		json_decref(errs);
 		return PG_PLUGIN_FAIL;
 	}

@@ -2,6 +2,7 @@
 #include "netlib.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -182,6 +183,48 @@ void nl_memo_finish(struct nl_memo *m, const char *key, const json_t *value)
 	}
 	pthread_cond_broadcast(&m->cv);
 	pthread_mutex_unlock(&m->mu);
+}
+
+json_t *nl_lookup_once(const struct nl_env *e, struct nl_memo *m, const char *key,
+		       unsigned cache_s, long wait_ms, nl_lookup_fn fn, void *arg, char *err,
+		       size_t errlen)
+{
+	json_t *v, *stored;
+	int claimed;
+
+	v = nl_memo_claim(m, key, wait_ms, &claimed);
+	if (v && json_is_string(json_object_get(v, "memoError"))) {
+		snprintf(err, errlen, "%s", json_string_value(json_object_get(v, "memoError")));
+		json_decref(v);
+		return NULL;
+	}
+	if (v || !claimed) {
+		if (!v)
+			snprintf(err, errlen, "another lookup of %s did not finish in time", key);
+		return v;
+	}
+	v = cache_s ? e->host->cache_get(e->ctx, key, cache_s) : NULL;
+	if (v) {
+		/* in the result itself, so findings served from the memo say it too */
+		json_object_set_new(v, "cached", json_true());
+	} else if ((v = fn(arg, err, errlen)) && cache_s &&
+		   !json_is_true(json_object_get(v, "rateLimited"))) {
+		e->host->cache_put(e->ctx, key, v);
+	}
+	stored = v ? json_incref(v) : json_pack("{s:s}", "memoError", err);
+	nl_memo_finish(m, key, stored);
+	json_decref(stored);
+	return v;
+}
+
+int nl_valid_severity(const char *v)
+{
+	static const char *const ok[] = { "info", "low", "medium", "high", "critical" };
+
+	for (size_t i = 0; v && i < sizeof(ok) / sizeof(ok[0]); i++)
+		if (!strcmp(v, ok[i]))
+			return 1;
+	return 0;
 }
 
 /* --- gate --- */

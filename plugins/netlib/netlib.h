@@ -48,6 +48,18 @@ json_t *nl_memo_claim(struct nl_memo *m, const char *key, long wait_ms, int *cla
 /* Store value (borrowed; NULL drops the claim so a later call may retry). */
 void nl_memo_finish(struct nl_memo *m, const char *key, const json_t *value);
 
+/* One lookup per key per run, cached across runs: this run's memo (a failure
+ * is remembered too, so findings waiting on a dead server fail at once), else
+ * the host cache (the result gets "cached": true), else fn. A result with
+ * "rateLimited": true is not cached. New reference, or NULL with err. */
+typedef json_t *(*nl_lookup_fn)(void *arg, char *err, size_t errlen);
+json_t *nl_lookup_once(const struct nl_env *e, struct nl_memo *m, const char *key,
+		       unsigned cache_s, long wait_ms, nl_lookup_fn fn, void *arg, char *err,
+		       size_t errlen);
+
+/* severity names the host accepts on added findings */
+int nl_valid_severity(const char *v);
+
 /* --- gate: at most max_inflight at once per server, starts pace_ms apart --- */
 struct nl_gate;
 struct nl_gate *nl_gate_new(unsigned max_inflight, unsigned pace_ms);

@@ -49,16 +49,6 @@ static void whois_destroy(void *state)
 	free(s);
 }
 
-static int valid_severity(const char *v)
-{
-	static const char *const ok[] = { "info", "low", "medium", "high", "critical" };
-
-	for (size_t i = 0; v && i < sizeof(ok) / sizeof(ok[0]); i++)
-		if (!strcmp(v, ok[i]))
-			return 1;
-	return 0;
-}
-
 static int read_ints(struct whois_state *s)
 {
 	const struct pg_host_api *h = s->env.host;
@@ -104,7 +94,7 @@ static int whois_create(struct pg_plugin_ctx *ctx, const struct pg_host_api *hos
 	s->memo = nl_memo_new();
 	if (!s->memo || read_ints(s) != 0)
 		goto fail;
-	if (!valid_severity(s->soon_sev) || !valid_severity(s->expired_sev)) {
+	if (!nl_valid_severity(s->soon_sev) || !nl_valid_severity(s->expired_sev)) {
 		host->error(ctx, "expiringSeverity/expiredSeverity: one of info, low, medium, high, "
 				 "critical");
 		goto fail;
@@ -157,8 +147,8 @@ static json_t *result_json(const char *domain, const char *source, struct wp_res
 	return o;
 }
 
-/* RDAP, then port 43. New result object, or NULL with host->error set. */
-static json_t *lookup(struct whois_state *s, const char *domain)
+/* RDAP, then port 43. New result object, or NULL with err. */
+static json_t *lookup(struct whois_state *s, const char *domain, char *err, size_t errlen)
 {
 	char rerr[300] = "", werr[300] = "";
 	struct wp_result r;
@@ -185,8 +175,7 @@ static json_t *lookup(struct whois_state *s, const char *domain)
 		if (*rerr)
 			json_object_set_new(out, "rdapError", json_string(rerr));
 	} else {
-		s->env.host->error(s->env.ctx, "%s: %s%s%s", domain, *rerr ? rerr : "",
-				   *rerr ? "; " : "", werr);
+		snprintf(err, errlen, "%s%s%s", *rerr ? rerr : "", *rerr ? "; " : "", werr);
 	}
 done:
 	json_decref(raw);
@@ -195,32 +184,16 @@ done:
 	return out;
 }
 
-/* This run's memo, the cache, or a lookup. New reference or NULL. */
-static json_t *result_for(struct whois_state *s, const char *domain)
-{
-	char key[300];
-	int claimed;
-	json_t *res;
+struct lookup_arg {
+	struct whois_state *s;
+	const char *domain;
+};
 
-	snprintf(key, sizeof(key), "domain:%s", domain);
-	res = nl_memo_claim(s->memo, key, nl_time_left(&s->env, s->lookup_ms), &claimed);
-	if (res || !claimed) {
-		if (!res)
-			s->env.host->error(s->env.ctx, "%s: another lookup did not finish in time",
-					   domain);
-		return res;
-	}
-	res = s->cache_s ? s->env.host->cache_get(s->env.ctx, key, s->cache_s) : NULL;
-	if (res) {
-		/* in the result itself, so findings served from the memo say it too */
-		json_object_set_new(res, "cached", json_true());
-	} else if ((res = lookup(s, domain)) && s->cache_s &&
-		   !json_is_true(json_object_get(res, "rateLimited"))) {
-		s->env.host->cache_put(s->env.ctx, key, res);
-	}
-	/* A rate-limited answer is this run's answer too: asking again now would not help. */
-	nl_memo_finish(s->memo, key, res);
-	return res;
+static json_t *lookup_cb(void *arg, char *err, size_t errlen)
+{
+	struct lookup_arg *a = arg;
+
+	return lookup(a->s, a->domain, err, errlen);
 }
 
 static void add_expiry_finding(struct whois_state *s, const json_t *out, long days,
@@ -249,7 +222,7 @@ static void add_expiry_finding(struct whois_state *s, const json_t *out, long da
 static int whois_enrich(void *state, const json_t *finding, json_t *out, json_t *new_findings)
 {
 	struct whois_state *s = state;
-	char domain[256];
+	char domain[256], key[300], err[700];
 	int from = nl_finding_domain(finding, domain, sizeof(domain));
 	json_t *res;
 	int64_t exp;
@@ -259,9 +232,14 @@ static int whois_enrich(void *state, const json_t *finding, json_t *out, json_t 
 					    : "no registered domain (IP target or public suffix)"));
 		return PG_PLUGIN_OK;
 	}
-	res = result_for(s, domain);
-	if (!res)
+	snprintf(key, sizeof(key), "domain:%s", domain);
+	/* a rate-limited answer is this run's answer too (asking again now would not help) */
+	res = nl_lookup_once(&s->env, s->memo, key, s->cache_s, nl_time_left(&s->env, s->lookup_ms),
+			     lookup_cb, &(struct lookup_arg){ s, domain }, err, sizeof(err));
+	if (!res) {
+		s->env.host->error(s->env.ctx, "%s: %s", domain, err);
 		return PG_PLUGIN_FAIL;
+	}
 	json_object_update(out, res);
 	json_decref(res);
 	exp = json_is_string(json_object_get(out, "expires"))
