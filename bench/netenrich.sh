@@ -73,7 +73,7 @@ enrichers:
   dns: {plugin: dns, types: "A,CNAME,NS,MX,TXT"}
   ip: {plugin: ip, sources: cymru, cymruZone: cymru.test}
   whois: {plugin: whois, rdap: false, server: "127.0.0.1:$(whois_port iana)",
-          verisignServers: "127.0.0.1:$(whois_port verisign)", paceMs: 0, maxInFlight: 4}
+          verisignServers: "127.0.0.1:$(whois_port verisign)", paceMs: 0}
 YAML
 
 run() { # LABEL

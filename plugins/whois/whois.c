@@ -26,7 +26,6 @@ static const struct pg_plugin_option whois_options[] = {
 	{ "maxReferrals", PG_OPT_INT, "3", 0, "referrals followed at most" },
 	{ "lookupTimeoutMs", PG_OPT_INT, "5000", 0,
 	  "timeout of one query (always inside the call's deadline)" },
-	{ "maxInFlight", PG_OPT_INT, "2", 0, "queries in flight per server at most" },
 	{ "paceMs", PG_OPT_INT, "250", 0, "queries to one server start this far apart" },
 	{ "cacheSeconds", PG_OPT_INT, "86400", 0, "keep a domain's registration this long (0: never)" },
 	{ "maxAnswerBytes", PG_OPT_INT, "262144", 0, "a WHOIS answer is cut after this many bytes" },
@@ -53,15 +52,15 @@ static int read_ints(struct whois_state *s)
 {
 	const struct pg_host_api *h = s->env.host;
 	struct pg_plugin_ctx *c = s->env.ctx;
-	int64_t t = h->opt_int(c, "lookupTimeoutMs"), n = h->opt_int(c, "maxInFlight");
+	int64_t t = h->opt_int(c, "lookupTimeoutMs");
 	int64_t p = h->opt_int(c, "paceMs"), cs = h->opt_int(c, "cacheSeconds");
 	int64_t mr = h->opt_int(c, "maxReferrals"), mb = h->opt_int(c, "maxAnswerBytes");
 	int64_t rb = h->opt_int(c, "rawBytes"), ed = h->opt_int(c, "expiringDays");
 
-	if (t < 1 || t > 600000 || n < 1 || n > 64 || p < 0 || p > 60000 || cs < 0 ||
+	if (t < 1 || t > 600000 || p < 0 || p > 60000 || cs < 0 ||
 	    cs > 31 * 86400 || mr < 0 || mr > 10 || mb < 1024 || mb > (16 << 20) || rb < 0 ||
 	    rb > mb || ed < 0 || ed > 3650) {
-		h->error(c, "out of range: lookupTimeoutMs 1..600000, maxInFlight 1..64, paceMs "
+		h->error(c, "out of range: lookupTimeoutMs 1..600000, paceMs "
 			    "0..60000, cacheSeconds 0..2678400, maxReferrals 0..10, maxAnswerBytes "
 			    "1024..16777216, rawBytes 0..maxAnswerBytes, expiringDays 0..3650");
 		return -1;
@@ -72,7 +71,8 @@ static int read_ints(struct whois_state *s)
 	s->max_bytes = (size_t)mb;
 	s->raw_bytes = (size_t)rb;
 	s->expiring_days = (long)ed;
-	s->gate = nl_gate_new((unsigned)n, (unsigned)p);
+	/* serialized plugin: one query in flight; the gate paces each server */
+	s->gate = nl_gate_new(1, (unsigned)p);
 	return s->gate ? 0 : -1;
 }
 
@@ -261,7 +261,10 @@ static struct pg_plugin whois_plugin = {
 	.description = "registration of the finding's domain (RDAP, port-43 WHOIS): registrar, "
 		       "dates, name servers; expiry findings",
 	.options = whois_options,
-	.thread_model = PG_THREAD_PARALLEL,
+	/* Serialized: one worker process holds the per-run memo (one lookup per domain)
+	 * and the per-server pacing, and registries see one query at a time. Every
+	 * wait is bounded by time_left_ms, so a dead server costs its own call only. */
+	.thread_model = PG_THREAD_SERIALIZE,
 	.create = whois_create,
 	.destroy = whois_destroy,
 	.enrich = whois_enrich,
