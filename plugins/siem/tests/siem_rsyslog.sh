@@ -148,8 +148,8 @@ stop_api hec
 left=$("$DRIVER" notify "$T/hec.yaml" "$T/report.json" 2>"$T/hec2.err") || true
 [ "$left" = 1 ] || fail "hec down: expected 1 kept, got '$left'"
 start_api hec hec --token-env PG_HEC_TOKEN --port "$(cat "$T/hec.port")"
-"$PG_BIN" outbox flush --config "$T/hec.yaml" >/dev/null 2>&1 || fail "outbox flush"
-"$PG_BIN" outbox flush --config "$T/hec.yaml" >/dev/null 2>&1 || fail "second outbox flush"
+"$PG_BIN" outbox flush --config "$T/hec.yaml" >/dev/null 2>"$T/f1.err" || fail "outbox flush: $(cat "$T/f1.err")"
+"$PG_BIN" outbox flush --config "$T/hec.yaml" >/dev/null 2>"$T/f2.err" || fail "second outbox flush: $(cat "$T/f2.err")"
 pylog 'assert [len(e["events"]) for e in L] == [2, 1], L' "$T/hec.log" || fail "hec redelivery"
 
 # A TLS collector that accepts and never answers the handshake: bounded by timeoutMs.
