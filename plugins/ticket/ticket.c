@@ -25,6 +25,7 @@ static const struct pg_plugin_option ticket_options[] = {
 	{ "userEnv", PG_OPT_SECRET_ENV, NULL, 0, "jira/servicenow: variable holding the user (Jira Cloud: the account e-mail)" },
 	{ "tokenEnv", PG_OPT_SECRET_ENV, NULL, 0, "variable holding the API token (GitHub, Jira) or password (ServiceNow)" },
 	{ "owners", PG_OPT_STRING, NULL, 0, "asset owner -> assignee (github), component (jira) or assignment group (servicenow): \"payments=pay-team, web=web-team\"" },
+	{ "assignAs", PG_OPT_STRING, "component", 0, "jira: what owners maps to, component or assignee (Cloud: accountId, Server: user name)" },
 	{ "labels", PG_OPT_STRING, NULL, 0, "extra labels (github/jira), comma separated" },
 	{ "commentRecurrence", PG_OPT_BOOL, "true", 0, "comment on the open ticket when its finding recurs" },
 	{ "closeResolved", PG_OPT_BOOL, "false", 0, "comment and close a ticket whose finding is gone in a later run of the same manifest" },
@@ -173,6 +174,11 @@ static int ticket_create_instance(struct pg_plugin_ctx *ctx, const struct pg_hos
 	t->issue_type = host->opt_string(ctx, "issueType");
 	t->extra_labels = host->opt_string(ctx, "labels");
 	t->close_code = host->opt_string(ctx, "closeCode");
+	t->assign_as_assignee = !strcmp(host->opt_string(ctx, "assignAs"), "assignee");
+	if (!t->assign_as_assignee && strcmp(host->opt_string(ctx, "assignAs"), "component")) {
+		host->error(ctx, "assignAs must be component or assignee");
+		goto fail;
+	}
 	t->close_resolved = host->opt_bool(ctx, "closeResolved");
 	t->comment_recurrence = host->opt_bool(ctx, "commentRecurrence");
 	t->owners = parse_owners(host->opt_string(ctx, "owners"));

@@ -18,6 +18,7 @@ struct ticket {
 	char *auth;              /* owned: "Authorization: ..." header line */
 	json_t *owners;          /* owned: owner -> assignee/component/group */
 	int close_resolved, comment_recurrence;
+	int assign_as_assignee;  /* jira: owners maps to the assignee, not a component */
 };
 
 /* A ticket found or made: id is the GitHub number, Jira key or ServiceNow sys_id. */

@@ -249,7 +249,10 @@ static json_t *jira_issue(const struct ticket *t, const json_t *f, const char *f
 		json_object_set_new(fields, "description", json_string(text ? text : intro));
 		free(text);
 	}
-	if (who)
+	if (who && t->assign_as_assignee) /* Cloud identifies users by accountId */
+		json_object_set_new(fields, "assignee", json_pack("{s:s}", t->sys == TS_JIRA ? "accountId"
+										    : "name", who));
+	else if (who)
 		json_object_set_new(fields, "components", json_pack("[{s:s}]", "name", who));
 	return json_pack("{s:o}", "fields", fields);
 }

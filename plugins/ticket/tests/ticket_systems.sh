@@ -22,8 +22,9 @@ json.dump(r, open(sys.argv[1] + "/report3.json", "w"))
 PY
 export PG_T_USER="bot@example.org" PG_T_TOKEN="tok-123:secret"
 for sys in github jira jira-server servicenow; do
-	kind=$sys
+	kind=$sys assign=
 	[ "$sys" = jira ] && kind=jira-cloud
+	[ "$sys" = jira-server ] && assign="assignAs: assignee,"
 	start_api "$sys" "$kind" --user-env PG_T_USER --token-env PG_T_TOKEN --state "$T/$sys.state" \
 		--repo org/infra --project SEC --fail 1
 	cat >"$T/$sys.yaml" <<YAML
@@ -33,7 +34,7 @@ notify: { retries: 2, backoffMs: 10 }
 notifiers:
   t: { plugin: ticket, system: $sys, url: "http://127.0.0.1:$(api_port "$sys")/", repo: org/infra,
        project: SEC, userEnv: PG_T_USER, tokenEnv: PG_T_TOKEN, owners: "payments = pay-team, web=web-team",
-       closeResolved: true, labels: "security, exposure" }
+       $assign closeResolved: true, labels: "security, exposure" }
 YAML
 	for run in 1 2 3; do
 		left=$("$DRIVER" notify "$T/$sys.yaml" "$T/report$run.json" 2>"$T/$sys.$run.err") \
@@ -72,7 +73,10 @@ elif system.startswith("jira"):
     f = a["fields"]
     assert f["summary"] == "[FAIL] pay-api: port 2222/tcp is open but not in approvedPorts", f
     assert f["labels"][:2] == ["portgate", "portgate-aaaa000011112222"] and f["issuetype"] == {"name": "Bug"}, f
-    assert f["components"] == [{"name": "pay-team"}], f
+    if system == "jira":
+        assert f["components"] == [{"name": "pay-team"}] and "assignee" not in f, f
+    else:
+        assert f["assignee"] == {"name": "pay-team"} and "components" not in f, f
     if system == "jira":
         items = f["description"]["content"][1]["content"]
         owner = [i["content"][0]["content"] for i in items if i["content"][0]["content"][0]["text"] == "Owner: "][0]
