@@ -24,6 +24,7 @@ static const char serve_usage[] =
 	"                             [::1]:8080 (port 0: any free port, printed on stdout)\n"
 	"      --tls-cert FILE        serve HTTPS with this PEM certificate (chain) ...\n"
 	"      --tls-key FILE         ... and this PEM private key\n"
+	"  -q, --quiet                errors only on stderr (the access log stays)\n"
 	"  -v, --verbose              more diagnostics on stderr (repeatable)\n"
 	"  -h, --help                 this help\n"
 	"%s"
@@ -42,6 +43,7 @@ static int parse(int argc, char **argv, struct serve_args *a, struct pg_cli_comm
 		{ "listen", required_argument, NULL, 'l' },
 		{ "tls-cert", required_argument, NULL, 'C' },
 		{ "tls-key", required_argument, NULL, 'K' },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		PG_CLI_COMMON_LONGOPTS,
@@ -49,12 +51,13 @@ static int parse(int argc, char **argv, struct serve_args *a, struct pg_cli_comm
 	};
 	int ch, r;
 
-	while ((ch = getopt_long(argc, argv, "m:l:vh", longopts, NULL)) != -1) {
+	while ((ch = pg_cli_getopt("serve", argc, argv, "m:l:qvh", longopts)) != -1) {
 		switch (ch) {
 		case 'm': a->o.manifest_path = optarg; break;
 		case 'l': a->o.listen = optarg; break;
 		case 'C': a->o.tls_cert = optarg; break;
 		case 'K': a->o.tls_key = optarg; break;
+		case 'q': pg_log_threshold = PG_LOG_ERROR; break;
 		case 'v': if (pg_log_threshold < PG_LOG_DEBUG) pg_log_threshold++; break;
 		case 'h': printf(serve_usage, pg_cli_common_help); return PG_EXIT_PASS;
 		default:

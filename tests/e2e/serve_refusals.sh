@@ -127,20 +127,22 @@ pg_assert_eq "no connection for any malformed request" "$(count web) $(count tra
 expect "in scope: 200" "200 [[$web, \"open\"]]" '[[p["port"], p["state"]] for p in d["ports"]]' \
 	"/v1-port-scanner?target=127.0.0.1" -H "$H"
 pg_assert_eq "the scan connected to the candidate only" "$(count trap)" 0
-t0=$(date +%s%N)
-serve_get "$PG_TMP/slow.json" "/v1-port-scanner?target=127.0.0.4&timeout=1500" -H "$H" >"$PG_TMP/slow.code" &
+curl -s -o "$PG_TMP/slow.json" -w '%{http_code} %{time_total}\n' --max-time 30 -H "$H" \
+	"$SERVE_URL/v1-port-scanner?target=127.0.0.4&timeout=1500" >"$PG_TMP/slow.code" &
 spid=$!
 i=0
-while [ "$(count slow)" -lt 1 ] && [ $i -lt 100 ]; do i=$((i + 1)); sleep 0.02; done
+while [ "$(count slow)" -lt 1 ] && [ $i -lt 250 ]; do i=$((i + 1)); sleep 0.02; done
 expect "second scan of a target while one runs (concurrentScansPerTarget 1): 429" \
 	"429 too many concurrent scans for this target; retry after 1 s" 'd["error"]' \
 	"/v1-port-scanner?target=127.0.0.4&skipCache=true" -H "$H"
 pg_assert_grep "429 carries Retry-After" "Retry-After: 1" "$PG_TMP/r.json.h"
 wait $spid
-ms=$(( ($(date +%s%N) - t0) / 1000000 ))
-pg_assert_eq "timeout=1500 on a port that never answers TLS: 200" "$(cat "$PG_TMP/slow.code")" 200
+read -r code secs <"$PG_TMP/slow.code"
+pg_assert_eq "timeout=1500 on a port that never answers TLS: 200" "$code" 200
 pg_assert_eq "scanDurationMs within the budget" "$(pg_json "$PG_TMP/slow.json" 'd["scanDurationMs"] <= 1500')" true
-if [ "$ms" -le 2500 ]; then pg_ok "answered in ${ms} ms (budget 1500)"; else pg_fail "took ${ms} ms for a 1500 ms budget"; fi
+# the request as curl saw it: the budget plus scheduling slack on a loaded machine
+if python3 -c "import sys; sys.exit(not ($secs <= 2.5))"; then pg_ok "answered in ${secs} s (budget 1.5 s)"
+else pg_fail "took ${secs} s for a 1.5 s budget"; fi
 
 # --- 5. a 10 MB query ---------------------------------------------------------
 hp=${SERVE_URL#http://}
