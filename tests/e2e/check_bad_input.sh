@@ -76,7 +76,7 @@ pg_assert_grep "reported at line 64" "utf.yaml:64: invalid UTF-8 byte 0xff (colu
 pg_expect_exit 0 "validate accepts the example settings with the built plugins" \
 	"$PG_BIN" validate -m "$PG_TMP/v.yaml" --config "$PG_SRCDIR/conf/portgate.yaml" --plugin-dir "$PG_BUILDDIR/plugins/.libs"
 
-# a 10,000-asset manifest validates quickly
+# a 10,000-asset manifest validates (its speed is measured in bench/, not asserted here)
 python3 - "$PG_TMP/big.yaml" <<'PY'
 import sys
 with open(sys.argv[1], "w") as f:
@@ -84,11 +84,7 @@ with open(sys.argv[1], "w") as f:
     for i in range(10000):
         f.write("  - name: a%d\n    target: 127.%d.%d.%d\n    approvedPorts: [80, 443]\n" % (i, 1 + i // 65536, (i // 256) % 256, i % 256))
 PY
-start=$(date +%s%N)
 pg_expect_exit 0 "10,000-asset manifest validates" "$PG_BIN" validate -m "$PG_TMP/big.yaml"
-ms=$(( ($(date +%s%N) - start) / 1000000 ))
-echo "validate 10,000 assets: ${ms} ms"
-[ "$ms" -lt 5000 ] && pg_ok "validate within 5 s" || pg_fail "validate took $ms ms"
 pg_assert_grep "asset count" "valid, 10000 assets" "$PG_TMP/out"
 
 # evidence to an unwritable place: error, and no half-written file
