@@ -23,6 +23,7 @@ static const char main_usage[] =
 	"  merge         join the evidence of the shards of one manifest into one report\n"
 	"  plugins       list enricher and notifier plugins and their options\n"
 	"  plugin-check  validate a plugin shared object against the ABI\n"
+	"  plugin-test   run configured plugins on a canned finding or event\n"
 	"  outbox        list or deliver notifications waiting in the outbox\n"
 	"  serve         the /v1-port-scanner HTTP API, locked to a manifest\n"
 	"\n"
@@ -45,6 +46,7 @@ static const struct command commands[] = {
 	{ "merge", pg_cmd_merge },
 	{ "plugins", pg_cmd_plugins },
 	{ "plugin-check", pg_cmd_plugin_check },
+	{ "plugin-test", pg_cmd_plugin_test },
 	{ "outbox", pg_cmd_outbox },
 	{ "serve", pg_cmd_serve },
 };

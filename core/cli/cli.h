@@ -14,6 +14,7 @@ int pg_cmd_validate(int argc, char **argv);
 int pg_cmd_serve(int argc, char **argv); /* core/cli/cli_serve.c */
 int pg_cmd_plugins(int argc, char **argv);
 int pg_cmd_plugin_check(int argc, char **argv);
+int pg_cmd_plugin_test(int argc, char **argv);
 int pg_cmd_outbox(int argc, char **argv);
 int pg_cmd_diff(int argc, char **argv);
 int pg_cmd_merge(int argc, char **argv);

@@ -1,4 +1,4 @@
-/* cli_plugins.c - `portgate plugins`, `portgate plugin-check`, `portgate outbox`. */
+/* cli_plugins.c - `portgate plugins`, `plugin-check`, `plugin-test`, `outbox`. */
 #include "config.h"
 
 #include <getopt.h>
@@ -68,6 +68,15 @@ static void usage(const char *cmd, FILE *out)
 	else if (!strcmp(cmd, "plugin-check"))
 		fputs("usage: portgate plugin-check [--json] FILE.so...\n"
 		      "Load each plugin and validate its descriptor; exit 0 when all are valid, 2 otherwise.\n",
+		      out);
+	else if (!strcmp(cmd, "plugin-test"))
+		fputs("usage: portgate plugin-test enrich CONFIG FINDING.json [--plugin-dir DIR]...\n"
+		      "       portgate plugin-test notify CONFIG EVENT.json [--plugin-dir DIR]...\n"
+		      "Run every enricher (notifier) of CONFIG on the finding (event) as a run would:\n"
+		      "in worker processes, with the deadlines and the added-finding rules. Prints a\n"
+		      "JSON object per instance: result (ok|fail|retry|timeout|crash), error, out,\n"
+		      "findings (as the run would add them), sent (every host->http request). Exit 0\n"
+		      "when every instance returned ok, 1 otherwise, 2 on a usage or config error.\n",
 		      out);
 	else
 		fputs("usage: portgate outbox list [--config FILE] [--json]\n"
@@ -222,6 +231,70 @@ int pg_cmd_plugin_check(int argc, char **argv)
 	rc = diag.n ? PG_EXIT_USAGE : PG_EXIT_PASS;
 	pg_plugin_host_free(h);
 	pg_diag_clear(&diag);
+	pg_cli_common_clear(&a.common);
+	return rc;
+}
+
+/* ---- plugin-test ------------------------------------------------------ */
+
+static bool all_ok(const json_t *res)
+{
+	const char *k;
+	json_t *v;
+
+	json_object_foreach((json_t *)res, k, v)
+		if (strcmp(json_string_value(json_object_get(v, "result")), "ok"))
+			return false;
+	return true;
+}
+
+static int run_plugin_test(const char *verb, const struct plug_args *a, const char *file)
+{
+	struct pg_diag diag = { 0 };
+	struct pg_config *cfg = pg_cli_load_config(&a->common);
+	struct pg_plugin_host *h = NULL;
+	json_error_t jerr;
+	json_t *in = json_load_file(file, 0, &jerr), *res;
+	int rc = PG_EXIT_USAGE;
+
+	if (!in || !json_is_object(in))
+		fprintf(stderr, "portgate: plugin-test: %s:%d: %s\n", file, in ? 1 : jerr.line,
+			in ? "expected a JSON object" : jerr.text);
+	else if (cfg && !(h = pg_plugin_host_new(cfg, a->common.plugin_dirs,
+						 a->common.nplugin_dirs, &diag)))
+		pg_diag_print(&diag, stderr);
+	if (h) {
+		res = !strcmp(verb, "enrich") ? pg_plugin_test_enrich(h, in)
+					      : pg_plugin_test_notify(h, in);
+		if (json_object_size(res) == 0)
+			fprintf(stderr, "portgate: plugin-test: %s configures no %s\n",
+				a->common.config_path, !strcmp(verb, "enrich") ? "enrichers" : "notifiers");
+		json_dumpf(res, stdout, JSON_INDENT(2));
+		fputc('\n', stdout);
+		rc = json_object_size(res) && all_ok(res) ? PG_EXIT_PASS : PG_EXIT_POLICY;
+		json_decref(res);
+	}
+	pg_plugin_host_free(h);
+	pg_diag_clear(&diag);
+	pg_config_free(cfg);
+	json_decref(in);
+	return rc;
+}
+
+int pg_cmd_plugin_test(int argc, char **argv)
+{
+	struct plug_args a;
+	int rc = parse_args(argc, argv, &a);
+	const char *verb = rc == 0 && a.first_arg < argc ? argv[a.first_arg] : NULL;
+
+	if (rc != 0 || argc - a.first_arg != 3 || (strcmp(verb, "enrich") && strcmp(verb, "notify"))) {
+		if (rc != -2)
+			usage("plugin-test", rc == 1 ? stdout : stderr);
+		pg_cli_common_clear(&a.common);
+		return rc == 1 ? PG_EXIT_PASS : PG_EXIT_USAGE;
+	}
+	a.common.config_path = argv[a.first_arg + 1];
+	rc = run_plugin_test(verb, &a, argv[a.first_arg + 2]);
 	pg_cli_common_clear(&a.common);
 	return rc;
 }

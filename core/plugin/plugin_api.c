@@ -84,6 +84,11 @@ static int api_http(struct pg_plugin_ctx *ctx, const struct pg_http_request *req
 	pg_log(PG_LOG_DEBUG, "[%s] %s %s -> %ld%s%s", ctx->name,
 	       req->method ? req->method : (req->body ? "POST" : "GET"), shown, resp->status,
 	       rc ? ": " : "", rc ? resp->error : "");
+	if (call && call->sent) /* plugin-test shows what was sent (the URL as logs show it) */
+		json_array_append_new(call->sent, json_pack("{s:s, s:s, s:s%, s:I}", "method",
+			req->method ? req->method : (req->body ? "POST" : "GET"), "url", shown,
+			"body", req->body ? (const char *)req->body : "", req->body ? req->body_len : 0,
+			"status", (json_int_t)resp->status));
 	free(shown);
 	return rc;
 }

@@ -49,6 +49,14 @@ struct pg_plugin_ctx *pg_plugin_instance_new(struct pg_plugin_host *h, const cha
 					     const char *file, struct pg_diag *diag);
 void pg_plugin_instance_free(struct pg_plugin_ctx *c);
 
+/* portgate plugin-test (plugin_test.c): each enricher on one finding, or each
+ * notifier on one event, as a run calls them; a new object keyed by instance:
+ * {plugin, result (ok|fail|retry|timeout|crash), error, out, findings (as the
+ * run would add them), returnedFindings, retryAfterMs, sent: [{method, url,
+ * body, status}]}. */
+json_t *pg_plugin_test_enrich(struct pg_plugin_host *h, const json_t *finding);
+json_t *pg_plugin_test_notify(struct pg_plugin_host *h, const json_t *event);
+
 /* Read-only views of loaded modules for listings (plugin_describe.c). */
 size_t pg_plugin_host_nmodules(const struct pg_plugin_host *h);
 const struct pg_module *pg_plugin_host_module(const struct pg_plugin_host *h, size_t i);

@@ -354,7 +354,7 @@ static int answer_rc(const json_t *resp, char *err, size_t errlen, const char *f
 }
 
 static int inline_enrich(struct pg_plugin_ctx *c, const json_t *finding, unsigned timeout_ms,
-			 json_t **out, json_t **added, char *err, size_t errlen)
+			 json_t **out, json_t **added, json_t *sent, char *err, size_t errlen)
 {
 	struct pg_call call;
 	int rc;
@@ -362,6 +362,7 @@ static int inline_enrich(struct pg_plugin_ctx *c, const json_t *finding, unsigne
 	*out = json_object();
 	*added = json_array();
 	pg_call_begin(&call, timeout_ms);
+	call.sent = sent;
 	rc = c->mod->desc.enrich(c->state, finding, *out, *added);
 	pg_call_end();
 	if (rc != PG_PLUGIN_OK)
@@ -370,15 +371,24 @@ static int inline_enrich(struct pg_plugin_ctx *c, const json_t *finding, unsigne
 	return rc;
 }
 
-static int enrich_in_worker(struct pg_plugin_ctx *c, const json_t *finding, unsigned timeout_ms,
-			    json_t **out, json_t **added, char *err, size_t errlen)
+/* The worker's record of what the plugin sent, appended to sent (may be NULL). */
+static void take_sent(const json_t *resp, json_t *sent)
 {
-	json_t *req = json_pack("{s:s, s:O}", "op", "enrich", "finding", finding), *resp;
+	if (sent && json_is_array(json_object_get(resp, "sent")))
+		json_array_extend(sent, json_object_get(resp, "sent"));
+}
+
+static int enrich_in_worker(struct pg_plugin_ctx *c, const json_t *finding, unsigned timeout_ms,
+			    json_t **out, json_t **added, json_t *sent, char *err, size_t errlen)
+{
+	json_t *req = json_pack("{s:s, s:O, s:b}", "op", "enrich", "finding", finding, "trace",
+				sent != NULL), *resp;
 	int rc = isolated_call(c, req, timeout_ms, &resp, err, errlen);
 
 	json_decref(req);
 	if (rc != 0)
 		return rc;
+	take_sent(resp, sent);
 	rc = answer_rc(resp, err, errlen, "enricher failed");
 	if (rc == PG_PLUGIN_RETRY) /* not meaningful for enrich */
 		rc = PG_PLUGIN_FAIL;
@@ -397,6 +407,13 @@ static int enrich_in_worker(struct pg_plugin_ctx *c, const json_t *finding, unsi
 int pg_isolate_enrich(struct pg_plugin_ctx *c, const json_t *finding, unsigned timeout_ms,
 		      json_t **out, json_t **added, char *err, size_t errlen)
 {
+	return pg_isolate_enrich_traced(c, finding, timeout_ms, out, added, NULL, err, errlen);
+}
+
+int pg_isolate_enrich_traced(struct pg_plugin_ctx *c, const json_t *finding,
+			     unsigned timeout_ms, json_t **out, json_t **added, json_t *sent,
+			     char *err, size_t errlen)
+{
 	int rc;
 
 	*out = *added = NULL;
@@ -404,9 +421,9 @@ int pg_isolate_enrich(struct pg_plugin_ctx *c, const json_t *finding, unsigned t
 		timeout_ms = c->timeout_ms;
 	pg_plugin_call_enter(c);
 	if (pg_isolate_enabled())
-		rc = enrich_in_worker(c, finding, timeout_ms, out, added, err, errlen);
+		rc = enrich_in_worker(c, finding, timeout_ms, out, added, sent, err, errlen);
 	else
-		rc = inline_enrich(c, finding, timeout_ms, out, added, err, errlen);
+		rc = inline_enrich(c, finding, timeout_ms, out, added, sent, err, errlen);
 	pg_plugin_call_leave(c);
 	if (rc != PG_PLUGIN_OK) {
 		json_decref(*out);
@@ -417,15 +434,17 @@ int pg_isolate_enrich(struct pg_plugin_ctx *c, const json_t *finding, unsigned t
 }
 
 static int notify_in_worker(struct pg_plugin_ctx *c, const json_t *event, const char *key,
-			    unsigned timeout_ms, long *retry_after_ms, char *err, size_t errlen)
+			    unsigned timeout_ms, long *retry_after_ms, json_t *sent, char *err,
+			    size_t errlen)
 {
-	json_t *req = json_pack("{s:s, s:O, s:s}", "op", "notify", "event", event, "key",
-				key ? key : ""), *resp;
+	json_t *req = json_pack("{s:s, s:O, s:s, s:b}", "op", "notify", "event", event, "key",
+				key ? key : "", "trace", sent != NULL), *resp;
 	int rc = isolated_call(c, req, timeout_ms, &resp, err, errlen);
 
 	json_decref(req);
 	if (rc != 0)
 		return rc;
+	take_sent(resp, sent);
 	rc = answer_rc(resp, err, errlen, "notifier failed");
 	*retry_after_ms = (long)json_integer_value(json_object_get(resp, "retryAfterMs"));
 	json_decref(resp);
@@ -435,6 +454,14 @@ static int notify_in_worker(struct pg_plugin_ctx *c, const json_t *event, const 
 int pg_isolate_notify(struct pg_plugin_ctx *c, const json_t *event, const char *key,
 		      unsigned timeout_ms, long *retry_after_ms, char *err, size_t errlen)
 {
+	return pg_isolate_notify_traced(c, event, key, timeout_ms, retry_after_ms, NULL, err,
+					errlen);
+}
+
+int pg_isolate_notify_traced(struct pg_plugin_ctx *c, const json_t *event, const char *key,
+			     unsigned timeout_ms, long *retry_after_ms, json_t *sent, char *err,
+			     size_t errlen)
+{
 	struct pg_call call;
 	int rc;
 
@@ -443,9 +470,10 @@ int pg_isolate_notify(struct pg_plugin_ctx *c, const json_t *event, const char *
 		timeout_ms = c->timeout_ms;
 	pg_plugin_call_enter(c);
 	if (pg_isolate_enabled()) {
-		rc = notify_in_worker(c, event, key, timeout_ms, retry_after_ms, err, errlen);
+		rc = notify_in_worker(c, event, key, timeout_ms, retry_after_ms, sent, err, errlen);
 	} else {
 		pg_call_begin(&call, timeout_ms);
+		call.sent = sent;
 		rc = c->mod->desc.notify(c->state, event, key, retry_after_ms);
 		pg_call_end();
 		if (rc != PG_PLUGIN_OK && rc != PG_PLUGIN_RETRY)

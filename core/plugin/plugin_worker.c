@@ -46,6 +46,8 @@ static json_t *serve(struct pg_plugin_ctx *c, const json_t *req)
 
 	pg_call_begin(&call, 0);
 	call.deadline_ms = deadline > 0 ? (uint64_t)deadline : 0;
+	if (json_is_true(json_object_get(req, "trace")))
+		call.sent = json_array();
 	arm_watchdog(call.deadline_ms);
 	if (op && !strcmp(op, "enrich") && d->enrich) {
 		out = json_object();
@@ -66,6 +68,8 @@ static json_t *serve(struct pg_plugin_ctx *c, const json_t *req)
 		json_object_set_new(resp, "out", out);
 	if (added)
 		json_object_set_new(resp, "added", added);
+	if (call.sent)
+		json_object_set_new(resp, "sent", call.sent);
 	return resp;
 }
 
