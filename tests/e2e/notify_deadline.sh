@@ -19,33 +19,43 @@ cat >>"$T/portgate.yaml" <<YAML
 notify:
   retries: 3
 YAML
-write_report "$T/report.json"
+write_report "$T/base.json"
 start_receiver "$port" --log "$T/recv.log"
 ms() { python3 -c 'import time; print(int(time.time() * 1000))'; }
 
-t0=$(ms)
-left=$("$DRIVER" notify "$T/portgate.yaml" "$T/report.json" 2>"$T/run.err") || fail "run: $(cat "$T/run.err")"
-t=$(($(ms) - t0))
-echo "run with a notifier asleep for 60 s (timeoutMs 2000): $t ms"
-[ "$t" -ge 2000 ] || fail "returned before the deadline ($t ms): $(cat "$T/run.err")"
-[ "$t" -lt 4000 ] || fail "deadline not enforced: $t ms"
-[ "$left" = 1 ] || fail "expected the sleeper's notification to wait, $left wait"
-grep -q "\[asleep\] notify call timed out after 2000 ms" "$T/run.err" || fail "no timeout message: $(cat "$T/run.err")"
-grep -q "notify: 1 delivered, 1 wait in the outbox (0 tried and failed, 1 timed out" "$T/run.err" ||
-	fail "summary line: $(cat "$T/run.err")"
-[ "$(wc -l <"$T/asleep.log")" = 1 ] || fail "the sleeper was called again after its timeout"
-# The webhook was delivered while the other slept, not after it.
-[ "$(rstat deliveries)" = 1 ] || fail "webhook not delivered"
-python3 - "$T/recv.log" "$t0" "$T/state/outbox" <<'PY' || fail "timing or outbox"
+# Isolated (a worker killed at the deadline), then inline (main abandons the
+# call past it): the same outcome. Each mode has its own run id.
+n=0
+for mode in "" inline; do
+	n=$((n + 1))
+	sed "s/run_e2e_1/run_deadline_$n/" "$T/base.json" >"$T/report$n.json"
+	err="$T/run$n.err"
+	t0=$(ms)
+	left=$(PORTGATE_PLUGIN_ISOLATION="$mode" "$DRIVER" notify "$T/portgate.yaml" "$T/report$n.json" \
+		2>"$err") || fail "run: $(cat "$err")"
+	t=$(($(ms) - t0))
+	echo "${mode:-isolated}: run with a notifier asleep for 60 s (timeoutMs 2000): $t ms"
+	[ "$t" -ge 2000 ] || fail "returned before the deadline ($t ms): $(cat "$err")"
+	[ "$t" -lt 4000 ] || fail "deadline not enforced: $t ms"
+	# this run's sleeper entry, and the earlier one (its instance is down: not tried)
+	[ "$left" = "$n" ] || fail "expected $n waiting, $left wait"
+	grep -q "\[asleep\] notify call timed out after 2000 ms" "$err" || fail "no timeout message: $(cat "$err")"
+	grep -q "notify: 1 delivered, $n wait in the outbox (0 tried and failed, 1 timed out" "$err" ||
+		fail "summary line: $(cat "$err")"
+	[ "$(wc -l <"$T/asleep.log")" = "$n" ] || fail "the sleeper was called again after its timeout"
+	# The webhook was delivered while the other slept, not after it.
+	[ "$(rstat deliveries)" = "$n" ] || fail "webhook not delivered"
+	python3 - "$T/recv.log" "$t0" "$T/state/outbox" "$n" <<'PY' || fail "timing or outbox"
 import glob, json, os, sys
-recv, t0, outbox = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+recv, t0, outbox, n = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
 accepted = os.stat(recv).st_mtime * 1000 - t0
 assert accepted < 1500, "webhook delivered %d ms after the start: held by the sleeper" % accepted
-[f] = glob.glob(outbox + "/*.json")
-d = json.load(open(f))
+[d] = [x for x in (json.load(open(f)) for f in glob.glob(outbox + "/*.json"))
+       if x["event"]["run"]["id"] == "run_deadline_" + n]
 assert d["instance"] == "asleep" and d["status"] == "pending", d
 assert d["lastError"] == "timed out after 2000 ms" and d["attempts"] == 1, d
 assert d["rounds"] == 1 and d["nextAttemptAt"] > 0, d
 print("webhook accepted after %d ms" % accepted)
 PY
+done
 echo "ok"
