@@ -17,7 +17,11 @@ dns_free_port() {
 }
 if dns_start --host-record=flaky.example.test,127.0.0.1; then pg_ok "dns_start survives failed port probes"
 else pg_fail "dns_start gave up after a failed port probe"; fi
-pg_assert_eq "it probed three times" "$(cat "$PG_TMP/calls")" 3
+# two failed probes, then at least one that found a port (dnsmasq may still lose a race for
+# it under load: that is one more of the five attempts)
+calls=$(cat "$PG_TMP/calls")
+if [ "$calls" -ge 3 ] && [ "$calls" -le 5 ]; then pg_ok "it went on after the failed probes ($calls)"
+else pg_fail "probed $calls times, want 3 to 5"; fi
 pg_expect_exit 0 "the server it started answers" "$PG_BIN" scan --target flaky.example.test --ports 1 \
 	--dns-server "$DNS_SERVER" --no-probe
 pg_assert_eq "and resolves the record" "$(pg_json "$PG_TMP/out" 'd["ip"]')" "127.0.0.1"
