@@ -180,7 +180,8 @@ def runtime_packages():
     """Debian packages of the libraries the binary and plugins link directly."""
     files = [os.path.join(BUILD, "portgate")]
     libs = os.path.join(BUILD, "plugins", ".libs")
-    files += [os.path.join(libs, f) for f in sorted(os.listdir(libs)) if f.endswith(".so")]
+    if os.path.isdir(libs):  # none when every plugin is disabled
+        files += [os.path.join(libs, f) for f in sorted(os.listdir(libs)) if f.endswith(".so")]
     pkgs = set()
     for f in files:
         needed = re.findall(r"\(NEEDED\).*\[(.*)\]", subprocess.run(
