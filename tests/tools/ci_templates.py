@@ -214,7 +214,8 @@ def dockerfile():
     check("ca-certificates" in apt, "Dockerfile: CA store included")
     check("COPY --from=build /usr/local/ /usr/local/" in final, "Dockerfile: plugins copied with the binary")
     missing = runtime_packages() - apt
-    check(not missing, "Dockerfile: runtime packages cover the linked libraries (missing: %s)"
+    check(not missing, "Dockerfile: runtime packages cover the linked libraries (missing: %s;"
+          " a new plugin library goes into examples/ci/Dockerfile's apt-get install list)"
           % " ".join(sorted(missing)))
 
 
