@@ -340,6 +340,30 @@ static void try_cache(struct pg_plugin_host *h, struct job *j)
 	json_decref(v);
 }
 
+/* The open port objects of the asset's scan of the finding's address (the
+ * first scan when the finding has no address): the web enrichers (ssl,
+ * headers) visit every open TLS/HTTP port of the asset, not only the one that
+ * triggered the finding. A new array; empty when the asset was not scanned. */
+static json_t *open_ports(const json_t *asset, const json_t *f)
+{
+	const char *ip = json_string_value(json_object_get(f, "ip"));
+	const json_t *scan = json_object_get(asset, "scan"), *more, *s, *p;
+	json_t *out = json_array();
+	size_t i;
+
+	more = json_object_get(asset, "additionalScans");
+	if (ip && strcmp(jstr(scan, "ip"), ip)) {
+		scan = NULL;
+		json_array_foreach(more, i, s)
+			if (!strcmp(jstr(s, "ip"), ip))
+				scan = s;
+	}
+	json_array_foreach(json_object_get(scan, "ports"), i, p)
+		if (!strcmp(jstr(p, "state"), "open"))
+			json_array_append(out, (json_t *)p);
+	return out;
+}
+
 static void plan_finding(struct pg_plugin_host *h, struct run *r, const json_t *report,
 			 const json_t *asset, json_t *f, bool skip_cache)
 {
@@ -358,6 +382,7 @@ static void plan_finding(struct pg_plugin_host *h, struct run *r, const json_t *
 			j->inst_idx = i;
 			j->key = key;
 			j->input = pg_plugin_finding_new(report, asset, f);
+			json_object_set_new(j->input, "openPorts", open_ports(asset, f));
 			j->state = JOB_QUEUED;
 			if (!skip_cache)
 				try_cache(h, j);
