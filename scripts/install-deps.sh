@@ -12,6 +12,7 @@ libpsl-dev libidn2-dev libmaxminddb-dev libmaxmind-db-writer-perl mmdb-bin libmi
 rsyslog rsyslog-openssl sslscan testssl.sh libxml2-utils python3-jsonschema clang-format
 python3-yaml
 clang libclang-rt-14-dev
+nodejs
 "
 if [ "$(id -u)" -ne 0 ]; then
 	echo "install-deps: run as root (or with sudo)" >&2
@@ -28,6 +29,12 @@ if [ -n "$missing" ]; then
 	# shellcheck disable=SC2086
 	apt-get install -y -q --no-install-recommends $missing
 fi
+# npm for the headers agreement test (it installs the MDN HTTP Observatory CLI
+# from npm into a cache dir): Debian's own package only where nodejs came
+# without one (NodeSource's nodejs bundles npm and conflicts with Debian's).
+if ! command -v npm >/dev/null 2>&1; then
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends npm
+fi
 # portgate serve tests: npm packages (exact versions) into a cache directory; the
 # tests install them there too when missing (tests/e2e/lib/node.sh has the list).
 if command -v npm >/dev/null 2>&1; then
@@ -37,3 +44,6 @@ if command -v npm >/dev/null 2>&1; then
 	npm install --prefix "$PG_NPM_DIR" --no-audit --no-fund --silent \
 		typescript@5.9.3 @seriousme/openapi-schema-validator@2.11.0
 fi
+# The headers agreement test's reference: the MDN HTTP Observatory CLI, into
+# its cache dir (the test installs it there too when missing).
+sh "$(dirname "$0")/../plugins/headers/tests/observatory.sh" >/dev/null || true

@@ -1,0 +1,279 @@
+/* headers.c - enricher: the HTTP security headers of every web port of the
+ * finding's asset, graded as the MDN HTTP Observatory grades a site, plus
+ * the headers-* findings that follow. Ports 80 and 443 of one asset are one
+ * site (the Observatory's http:// and https:// of a host name); any other
+ * HTTP or HTTPS port is a site of its own. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+#include <portgate/plugin.h>
+
+#include "fetch.h"
+#include "obs.h"
+
+#define MAX_SITES 16
+#define DEFAULT_CALL_MS 30000
+
+struct headers_state {
+	struct pg_plugin_ctx *ctx;
+	const struct pg_host_api *host;
+	const char *ca_file, *auth_tag, *min_grade;
+};
+
+static const struct pg_plugin_option headers_options[] = {
+	{ "caFile", PG_OPT_STRING, NULL, 0,
+	  "PEM trust store for https:// (default: the system store)" },
+	{ "authTag", PG_OPT_STRING, "auth", 0,
+	  "asset tag of authentication surfaces: failing HSTS, CSP or frame protection fail" },
+	{ "minGrade", PG_OPT_STRING, NULL, 0,
+	  "headers-grade-below when a site grades under this (A+, A, A-, B+, ... F)" },
+	{ NULL, 0, NULL, 0, NULL },
+};
+
+static const char *const grades[] = { "A+", "A", "A-", "B+", "B", "B-", "C+", "C", "C-",
+				      "D+", "D", "D-", "F", NULL };
+
+static int grade_rank(const char *g)
+{
+	for (int i = 0; g && grades[i]; i++)
+		if (!strcmp(grades[i], g))
+			return i;
+	return -1;
+}
+
+static int headers_create(struct pg_plugin_ctx *ctx, const struct pg_host_api *host, void **state)
+{
+	struct headers_state *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return PG_PLUGIN_FAIL;
+	s->ctx = ctx;
+	s->host = host;
+	s->ca_file = host->opt_string(ctx, "caFile");
+	s->auth_tag = host->opt_string(ctx, "authTag");
+	s->min_grade = host->opt_string(ctx, "minGrade");
+	if (s->min_grade && grade_rank(s->min_grade) < 0) {
+		host->error(ctx, "minGrade: expected one of A+, A, A-, B+, B, B-, C+, C, C-, D+, D, "
+				 "D-, F");
+		free(s);
+		return PG_PLUGIN_FAIL;
+	}
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
+		host->error(ctx, "curl_global_init failed");
+		free(s);
+		return PG_PLUGIN_FAIL;
+	}
+	*state = s;
+	return PG_PLUGIN_OK;
+}
+
+static void headers_destroy(void *state)
+{
+	free(state);
+}
+
+static uint64_t call_deadline(const struct headers_state *s)
+{
+	long left = DEFAULT_CALL_MS;
+
+	if (PG_HOST_HAS(s->host, time_left_ms))
+		left = s->host->time_left_ms(s->ctx);
+	left -= left / 10 + 50;
+	return fetch_now_ms() + (uint64_t)(left > 0 ? left : 0);
+}
+
+/* A web port: 1 plain HTTP, 2 HTTPS, 0 neither. */
+static int web_kind(const json_t *p)
+{
+	const char *svc = json_string_value(json_object_get(p, "service"));
+	bool tls = json_is_true(json_object_get(p, "speaksTls")) ||
+		   json_is_string(json_object_get(p, "tlsVersion"));
+	bool http = json_is_object(json_object_get(p, "http")) ||
+		    (svc && (!strcmp(svc, "http") || !strcmp(svc, "https")));
+
+	if (!http)
+		return 0;
+	return tls || (svc && !strcmp(svc, "https")) ? 2 : 1;
+}
+
+struct site {
+	int http_port, https_port; /* 0: none */
+};
+
+/* The asset's sites: 80 + 443 together, every other web port alone. */
+static size_t plan_sites(const json_t *ports, struct site *out)
+{
+	int p80 = 0, p443 = 0;
+	size_t n = 0, i;
+	const json_t *p;
+
+	json_array_foreach(ports, i, p) {
+		int port = (int)json_integer_value(json_object_get(p, "port")), k = web_kind(p);
+		p80 |= port == 80 && k == 1;
+		p443 |= port == 443 && k == 2;
+	}
+	if (p80 && p443)
+		out[n++] = (struct site){ 80, 443 };
+	json_array_foreach(ports, i, p) {
+		int port = (int)json_integer_value(json_object_get(p, "port")), k = web_kind(p);
+		if (!k || n >= MAX_SITES || (p80 && p443 && (port == 80 || port == 443)))
+			continue;
+		out[n++] = k == 1 ? (struct site){ port, 0 } : (struct site){ 0, port };
+	}
+	return n;
+}
+
+static char *site_url(const char *scheme, const char *target, int port, int def)
+{
+	char buf[512];
+	bool v6 = strchr(target, ':') != NULL;
+
+	if (port == def)
+		snprintf(buf, sizeof(buf), "%s://%s%s%s/", scheme, v6 ? "[" : "", target,
+			 v6 ? "]" : "");
+	else
+		snprintf(buf, sizeof(buf), "%s://%s%s%s:%d/", scheme, v6 ? "[" : "", target,
+			 v6 ? "]" : "", port);
+	return strdup(buf);
+}
+
+static json_t *session_json(const struct obs_session *s)
+{
+	json_t *hops = json_array();
+
+	for (size_t i = 0; i < s->nhops; i++)
+		json_array_append_new(hops, json_pack("{s:s, s:i}", "url", s->hops[i].url,
+						      "status", (int)s->hops[i].status));
+	return json_pack("{s:s, s:b, s:b, s:o}", "url", s->url ? s->url : "", "responded", s->ok,
+			 "verified", s->verified, "redirects", hops);
+}
+
+static bool has_tag(const json_t *finding, const char *tag)
+{
+	const json_t *tags = json_object_get(json_object_get(finding, "assetContext"), "tags"), *t;
+	size_t i;
+
+	json_array_foreach(tags, i, t)
+		if (tag && !strcmp(json_string_value(t), tag))
+			return true;
+	return false;
+}
+
+static bool auth_test(const char *name)
+{
+	return !strcmp(name, "strict-transport-security") ||
+	       !strcmp(name, "content-security-policy") || !strcmp(name, "x-frame-options");
+}
+
+/* headers-<test> for every failing test; headers-grade-below under minGrade. */
+static void site_findings(const struct headers_state *s, const json_t *finding,
+			  const json_t *graded, int port, json_t *added)
+{
+	bool auth = has_tag(finding, s->auth_tag);
+	const char *grade = json_string_value(json_object_get(graded, "grade")), *name;
+	json_t *t;
+
+	json_object_foreach(json_object_get(graded, "tests"), name, t) {
+		char rule[80], reason[256];
+		bool hard = auth && auth_test(name);
+		if (json_is_true(json_object_get(t, "pass")))
+			continue;
+		snprintf(rule, sizeof(rule), "headers-%s", name);
+		snprintf(reason, sizeof(reason), "port %d: %s (%s, score %+d)%s", port, name,
+			 json_string_value(json_object_get(t, "result")),
+			 (int)json_integer_value(json_object_get(t, "scoreModifier")),
+			 hard ? " on an authentication surface" : "");
+		json_array_append_new(added, json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:O}",
+			"rule", rule, "severity", hard ? "high" : "medium", "defaultAction",
+			hard ? "fail" : "warn", "reason", reason, "port", port, "protocol", "tcp",
+			"evidence", t));
+	}
+	if (s->min_grade && grade && grade_rank(grade) > grade_rank(s->min_grade)) {
+		char reason[256];
+		snprintf(reason, sizeof(reason), "port %d: HTTP headers grade %s is below %s", port,
+			 grade, s->min_grade);
+		json_array_append_new(added, json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:{s:s, s:s, s:O}}",
+			"rule", "headers-grade-below", "severity", "medium", "defaultAction", "warn",
+			"reason", reason, "port", port, "protocol", "tcp", "evidence", "grade", grade,
+			"minGrade", s->min_grade, "score", json_object_get(graded, "score")));
+	}
+}
+
+static json_t *grade_site(const struct headers_state *s, struct fetch_ctx *f,
+			  const json_t *finding, struct site st, json_t *added)
+{
+	struct obs_input in = { .hostname = f->target };
+	struct obs_resp cors = { 0 };
+	json_t *out = json_object(), *graded;
+	char *u;
+
+	if (st.http_port) {
+		u = site_url("http", f->target, st.http_port, 80);
+		fetch_session(f, u, &in.http);
+		free(u);
+		json_object_set_new(out, "httpPort", json_integer(st.http_port));
+		json_object_set_new(out, "http", session_json(&in.http));
+	}
+	if (st.https_port) {
+		u = site_url("https", f->target, st.https_port, 443);
+		fetch_session(f, u, &in.https);
+		free(u);
+		json_object_set_new(out, "httpsPort", json_integer(st.https_port));
+		json_object_set_new(out, "https", session_json(&in.https));
+	}
+	if (obs_auto(&in) && fetch_cors(f, obs_auto(&in), &cors) == 0)
+		in.cors = &cors;
+	graded = obs_grade(&in);
+	json_object_update(out, graded);
+	if (!json_object_get(graded, "error"))
+		site_findings(s, finding, graded, st.https_port ? st.https_port : st.http_port,
+			      added);
+	json_decref(graded);
+	obs_resp_clear(&cors);
+	obs_session_clear(&in.http);
+	obs_session_clear(&in.https);
+	return out;
+}
+
+static int headers_enrich(void *state, const json_t *finding, json_t *out, json_t *new_findings)
+{
+	struct headers_state *s = state;
+	struct fetch_ctx f = { .ctx = s->ctx, .host = s->host, .ca_file = s->ca_file };
+	struct site sites[MAX_SITES];
+	json_t *list = json_array();
+	size_t n;
+
+	f.target = json_string_value(json_object_get(finding, "target"));
+	f.ip = json_string_value(json_object_get(finding, "ip"));
+	if (!f.ip || !f.target) {
+		json_decref(list);
+		json_object_set_new(out, "skipped", json_string("finding has no scanned address"));
+		return PG_PLUGIN_OK;
+	}
+	n = plan_sites(json_object_get(finding, "openPorts"), sites);
+	f.deadline_ms = call_deadline(s);
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(list, grade_site(s, &f, finding, sites[i], new_findings));
+	json_object_set_new(out, "target", json_string(f.target));
+	json_object_set_new(out, "sites", list);
+	return PG_PLUGIN_OK;
+}
+
+static struct pg_plugin headers_plugin = {
+	.kind = PG_PLUGIN_ENRICHER,
+	.name = "headers",
+	.version = "1.0.0",
+	.description = "HTTP security headers of the asset's web ports, graded like the "
+		       "MDN HTTP Observatory",
+	.options = headers_options,
+	.thread_model = PG_THREAD_PARALLEL,
+	.create = headers_create,
+	.destroy = headers_destroy,
+	.enrich = headers_enrich,
+	.enrich_scope = PG_SCOPE_ASSET,
+	.timeout_ms = 60000,
+};
+
+PORTGATE_PLUGIN(headers_plugin)
