@@ -83,6 +83,9 @@ expect "port outside the candidates: 403 naming it" \
 	"/v1-port-scanner?target=127.0.0.1&ports=$web,$trap_" -H "$H"
 expect "a candidate among ports outside: 403 names only those outside" "403 [22, 3306]" 'd["ports"]' \
 	"/v1-port-scanner?target=127.0.0.1&ports=22,$web,3306" -H "$H"
+expect "all 65535 ports asked, one candidate: 403, 100 listed, message cut" "403 [100, 1, true]" \
+	'[len(d["ports"]), d["ports"][0], d["error"].startswith("ports 1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,... are not")]' \
+	"/v1-port-scanner?target=127.0.0.1&ports=1-65535" -H "$H"
 expect "key limited to owner platform-web, asset of data: 403" \
 	'403 {"error": "this API key is not authorised for the target", "target": "127.0.0.3"}' d \
 	"/v1-port-scanner?target=127.0.0.3" -H "x-api-key: $SCOPED"
