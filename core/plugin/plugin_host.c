@@ -1,91 +1,16 @@
-/* plugin_host.c - the plugin host's life: create (config, load, instances),
- * free; the per-thread call state and the names shared by its files. */
+/* plugin_host.c - the plugin host's life: create (config, load, instances)
+ * and free. It calls down into plugin_config.c, plugin_load.c and
+ * plugin_instance.c; the helpers they share (call state, names) live in
+ * plugin_call.c and plugin_names.c, so no file calls back up into this one. */
 #include "config.h"
 #include "plugin_int.h"
 
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "http.h"
 #include "plugin_isolate.h"
-
-/* ---- per-thread call state ------------------------------------------- */
-
-static _Thread_local struct pg_call *current_call;
-
-void pg_call_begin(struct pg_call *c, unsigned timeout_ms)
-{
-	c->err[0] = '\0';
-	c->sent = NULL;
-	c->deadline_ms = timeout_ms ? pg_now_ms() + timeout_ms : 0;
-	current_call = c;
-}
-
-void pg_call_end(void)
-{
-	current_call = NULL;
-}
-
-struct pg_call *pg_call_current(void)
-{
-	return current_call;
-}
-
-void pg_plugin_busy_add(struct pg_plugin_ctx *c, int delta)
-{
-	pthread_mutex_lock(&c->host->lock);
-	c->busy += delta;
-	pthread_mutex_unlock(&c->host->lock);
-}
-
-void pg_plugin_call_enter(struct pg_plugin_ctx *c)
-{
-	if (c->mod->desc.thread_model != PG_THREAD_PARALLEL)
-		pthread_mutex_lock(&c->mod->serialize);
-}
-
-void pg_plugin_call_leave(struct pg_plugin_ctx *c)
-{
-	if (c->mod->desc.thread_model != PG_THREAD_PARALLEL)
-		pthread_mutex_unlock(&c->mod->serialize);
-}
-
-/* ---- names ------------------------------------------------------------ */
-
-const char *pg_plugin_kind_name(int kind)
-{
-	switch (kind) {
-	case PG_PLUGIN_ENRICHER: return "enricher";
-	case PG_PLUGIN_NOTIFIER: return "notifier";
-	default: return "unknown";
-	}
-}
-
-const char *pg_option_type_name(int type)
-{
-	switch (type) {
-	case PG_OPT_STRING: return "string";
-	case PG_OPT_INT: return "int";
-	case PG_OPT_BOOL: return "bool";
-	case PG_OPT_SECRET_ENV: return "secret-env";
-	default: return "unknown";
-	}
-}
-
-bool pg_plugin_valid_ident(const char *s, bool allow_upper)
-{
-	if (!s || !*s || strlen(s) > 64)
-		return false;
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-		if (!(islower(ch) || isdigit(ch) || ch == '-' || ch == '_' ||
-		      (allow_upper && (isupper(ch) || ch == '.'))))
-			return false;
-	}
-	return true;
-}
 
 /* ---- host life -------------------------------------------------------- */
 

@@ -2,7 +2,9 @@
  * plugin_host.h's handles, the per-call state and the helpers one file
  * defines for another. Not for the rest of portgate.
  *
- *   plugin_host.c      host life, pg_plugin_host_new(), call state, names
+ *   plugin_host.c      host life, pg_plugin_host_new() (calls down only)
+ *   plugin_call.c      per-thread call state, busy count, serialize bracket
+ *   plugin_names.c     kind/option-type names, the identifier grammar
  *   plugin_load.c      libltdl, file permissions, descriptor checks
  *   plugin_instance.c  instance options (typed, validated) and life
  *   plugin_config.c    the enrich/notify/outbox sections, enrichers/notifiers maps
@@ -103,7 +105,7 @@ void pg_plugin_call_leave(struct pg_plugin_ctx *c);
 /* plugin_api.c */
 extern const struct pg_host_api pg_host_api_v1;
 
-/* plugin_host.c: [a-z0-9_-]{1,64}; allow_upper adds A-Z and '.'. */
+/* plugin_names.c: [a-z0-9_-]{1,64}; allow_upper adds A-Z and '.'. */
 bool pg_plugin_valid_ident(const char *s, bool allow_upper);
 
 /* plugin_context.c: the assetContext of a report's asset (new object), and a

@@ -1,0 +1,45 @@
+/* plugin_call.c - the state of the plugin call a thread is in (so
+ * host->error() and the helpers' deadlines know it), the busy count and the
+ * serialize bracket around calls. Shared by the host's files. */
+#include "config.h"
+#include "plugin_int.h"
+
+static _Thread_local struct pg_call *current_call;
+
+void pg_call_begin(struct pg_call *c, unsigned timeout_ms)
+{
+	c->err[0] = '\0';
+	c->sent = NULL;
+	c->deadline_ms = timeout_ms ? pg_now_ms() + timeout_ms : 0;
+	current_call = c;
+}
+
+void pg_call_end(void)
+{
+	current_call = NULL;
+}
+
+struct pg_call *pg_call_current(void)
+{
+	return current_call;
+}
+
+void pg_plugin_busy_add(struct pg_plugin_ctx *c, int delta)
+{
+	pthread_mutex_lock(&c->host->lock);
+	c->busy += delta;
+	pthread_mutex_unlock(&c->host->lock);
+}
+
+void pg_plugin_call_enter(struct pg_plugin_ctx *c)
+{
+	if (c->mod->desc.thread_model != PG_THREAD_PARALLEL)
+		pthread_mutex_lock(&c->mod->serialize);
+}
+
+void pg_plugin_call_leave(struct pg_plugin_ctx *c)
+{
+	if (c->mod->desc.thread_model != PG_THREAD_PARALLEL)
+		pthread_mutex_unlock(&c->mod->serialize);
+}
+
