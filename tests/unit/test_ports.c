@@ -161,6 +161,7 @@ START_TEST(add_has_merge_copy)
 	ck_assert_ptr_null(c.r);
 
 	/* adding next to a range extends it; filling a gap joins two */
+	pg_ports_clear(&a); /* parse overwrites without freeing */
 	ck_assert(pg_ports_parse("10-20,22-30", &a, err, sizeof(err)));
 	pg_ports_add(&a, 21);
 	assert_form(&a);
