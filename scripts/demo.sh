@@ -3,19 +3,30 @@
 #   sh scripts/demo.sh   (as root)
 # The target is this machine's loopback: a web server on an approved port, a
 # forgotten "admin" listener on a port nobody approved, and an approved port
-# that is closed. portgate should fail the check (exit 1) and say why.
+# that is closed. portgate should fail the check (exit 1) and say why; the failed
+# finding is enriched (HTTP security headers of the web port, graded like the MDN
+# HTTP Observatory), the owning team's Slack channel gets one message (a local
+# receiver emulating Slack's incoming webhook), and the run leaves its evidence,
+# a SARIF file and a Markdown summary for the CI platform. Nothing leaves loopback.
 set -eu
 src=$(cd "$(dirname "$0")/.." && pwd)
 "$src/scripts/install-deps.sh"
 "$src/scripts/build.sh"
-bin=${BUILD_DIR:-$src/build}/portgate
+build=${BUILD_DIR:-$src/build}
+bin=$build/portgate
 work=$(mktemp -d /tmp/portgate-demo.XXXXXX)
+pids=""
+trap 'kill $pids 2>/dev/null; rm -rf "$work"' EXIT
+wait_file() { i=0; while [ ! -s "$1" ] && [ $i -lt 100 ]; do i=$((i + 1)); sleep 0.05; done; }
+
 python3 "$src/tests/tools/listen.py" "$work/ports" "http@127.0.0.1:0" \
 	"banner=SSH-2.0-OpenSSH_9.2p1 temporary-admin@127.0.0.1:0" &
-listener=$!
-trap 'kill $listener 2>/dev/null; rm -rf "$work"' EXIT
-i=0; while [ ! -s "$work/ports" ] && [ $i -lt 100 ]; do i=$((i + 1)); sleep 0.05; done
-web=$(sed -n 1p "$work/ports"); admin=$(sed -n 2p "$work/ports")
+pids="$pids $!"
+python3 "$src/tests/tools/apirecv.py" --kind slack --port-file "$work/slack.port" \
+	--log "$work/slack.log" --max-seconds 120 &
+pids="$pids $!"
+wait_file "$work/ports"; wait_file "$work/slack.port"
+web=$(sed -n 1p "$work/ports"); admin=$(sed -n 2p "$work/ports"); slack=$(cat "$work/slack.port")
 closed=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 cat >"$work/exposure.yaml" <<YAML
 version: 1
@@ -28,12 +39,44 @@ assets:
     approvedPorts: [$web, $closed]
     ports: [$web, $admin, $closed]
 YAML
+cat >"$work/portgate.yaml" <<YAML
+stateDir: $work/state
+enrichers:
+  headers: { plugin: headers }
+notifiers:
+  chat:
+    plugin: webhook
+    format: slack
+    url: "http://127.0.0.1:$slack/services/T0DEMO/B0DEMO/demo"
+    route: { owner: [platform-web] }
+YAML
 echo "== manifest ($work/exposure.yaml)"; cat "$work/exposure.yaml"
+echo "== settings ($work/portgate.yaml)"; cat "$work/portgate.yaml"
 echo "== portgate check"
 set +e
-"$bin" check -m "$work/exposure.yaml" --out "$src/demo-evidence.json"
+"$bin" check -m "$work/exposure.yaml" --config "$work/portgate.yaml" \
+	--plugin-dir "$build/plugins/.libs" --out "$src/demo-evidence.json" \
+	--format sarif --output "$src/demo.sarif" --format markdown --output "$src/demo-summary.md"
 code=$?
 set -e
 echo "== exit status $code (1 = policy failed: port $admin is open but not approved)"
-echo "== full evidence: $src/demo-evidence.json"
+python3 - "$src/demo-evidence.json" "$work/slack.log" "$src/demo.sarif" <<'PY'
+import json, sys
+ev, log, sarif = sys.argv[1:4]
+d = json.load(open(ev))
+f = [x for x in d["assets"][0]["findings"] if x["rule"] == "port-unapproved-open"][0]
+h = f["enrichment"]["headers"]
+site = h["sites"][0]
+print("== enriched finding: %s -> headers grade %s, score %s" %
+      (f["reason"], site.get("grade"), site.get("score")))
+msgs = [json.loads(l) for l in open(log)]
+print("== delivered to Slack: %d message(s); first says: %s" %
+      (len(msgs), msgs[0]["body"]["text"][:160] if msgs else "-"))
+s = json.load(open(sarif))
+print("== SARIF %s: %d result(s) for rules %s" % (s["version"], len(s["runs"][0]["results"]),
+      sorted({r["ruleId"] for r in s["runs"][0]["results"]})))
+ok = bool(msgs) and site.get("grade") and s["runs"][0]["results"]
+sys.exit(0 if ok else 1)
+PY
+echo "== full evidence: $src/demo-evidence.json; SARIF: $src/demo.sarif; summary: $src/demo-summary.md"
 [ "$code" -eq 1 ]
