@@ -102,7 +102,8 @@ void pg_isolate_note_fds(struct pg_plugin_host *h)
 		h->keep_fds[h->nkeep_fds++] = (int)fd;
 	}
 	closedir(d);
-	qsort(h->keep_fds, h->nkeep_fds, sizeof(*h->keep_fds), cmp_int);
+	if (h->nkeep_fds > 1) /* qsort(NULL, 0, ...) is undefined (UBSan) */
+		qsort(h->keep_fds, h->nkeep_fds, sizeof(*h->keep_fds), cmp_int);
 }
 
 /* Close [from, to] (to may be ~0u): close_range, else one by one up to a bound. */

@@ -53,8 +53,8 @@ for i in range(30):
     rep = "%s/report_%02d.json" % (T, i)
     json.dump(base, open(rep, "w"))
     p = subprocess.Popen([driver, "notify", T + "/portgate.yaml", rep],
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    time.sleep(rnd.uniform(0.0, 0.6))
+                         stdout=subprocess.DEVNULL, stderr=open("%s/run_%02d.err" % (T, i), "w"))
+    time.sleep(rnd.uniform(0.0, 1.0))
     was_killed = p.poll() is None
     if was_killed:
         p.send_signal(signal.SIGKILL)
@@ -70,7 +70,7 @@ for i in range(30):
             "run %d made a network call before storing its notification %s" % (i, k)
     else:
         finished += 1
-        assert p.returncode == 0, "run %d exited %d" % (i, p.returncode)
+        assert p.returncode == 0, "run %d exited %d: %s" % (i, p.returncode, open("%s/run_%02d.err" % (T, i)).read()[-3000:])
     if durable or not was_killed:
         expected.append(k)
     for a, n in st["accepted"].items():
