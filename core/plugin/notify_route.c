@@ -11,7 +11,7 @@
 enum route_key { RK_OWNER, RK_ENVIRONMENT, RK_CRITICALITY, RK_TAGS, RK_RULE, RK_ACTION, RK_N };
 
 static const char *const route_keys[RK_N] = { "owner", "environment", "criticality",
-					      "tags", "rule", "action" };
+					      "tags",  "rule",	      "action" };
 
 struct pg_route {
 	json_t *values[RK_N]; /* owned arrays of strings; NULL: key not given */
@@ -47,8 +47,8 @@ static json_t *parse_values(const struct pg_node *n, const char *inst, const cha
 			goto bad;
 		if (!strcmp(key, "action") && !valid_action(s)) {
 			pg_diag_add(diag, file, it->line,
-				    "notifiers.%s.route.action: '%s' is not pass, warn or fail", inst,
-				    s);
+				    "notifiers.%s.route.action: '%s' is not pass, warn or fail",
+				    inst, s);
 			json_decref(arr);
 			return NULL;
 		}
@@ -78,18 +78,22 @@ struct pg_route *pg_route_parse(const struct pg_node *n, const char *inst, const
 	size_t before = diag->n;
 
 	if (!n || n->kind != PG_NODE_MAP) {
-		pg_diag_add(diag, file, n ? n->line : 0,
-			    "notifiers.%s.route: expected a map of owner, environment, criticality, "
-			    "tags, rule, action", inst);
+		pg_diag_add(
+			diag, file, n ? n->line : 0,
+			"notifiers.%s.route: expected a map of owner, environment, criticality, "
+			"tags, rule, action",
+			inst);
 		return NULL;
 	}
 	r = pg_xcalloc(1, sizeof(*r));
 	for (size_t i = 0; i < n->n; i++) {
 		int k = key_index(n->keys[i]->scalar);
 		if (k < 0) {
-			pg_diag_add(diag, file, n->keys[i]->line,
-				    "notifiers.%s.route: unknown key '%s' (known: owner, environment, "
-				    "criticality, tags, rule, action)", inst, n->keys[i]->scalar);
+			pg_diag_add(
+				diag, file, n->keys[i]->line,
+				"notifiers.%s.route: unknown key '%s' (known: owner, environment, "
+				"criticality, tags, rule, action)",
+				inst, n->keys[i]->scalar);
 			continue;
 		}
 		json_decref(r->values[k]);
@@ -109,7 +113,8 @@ static bool in_list(const json_t *list, const char *s)
 
 	if (!s)
 		return false;
-	json_array_foreach(list, i, v) {
+	json_array_foreach(list, i, v)
+	{
 		if (!strcmp(json_string_value(v), s))
 			return true;
 	}
@@ -133,7 +138,8 @@ static bool tags_match(const json_t *list, const json_t *tags)
 	size_t i;
 	json_t *t;
 
-	json_array_foreach(tags, i, t) {
+	json_array_foreach(tags, i, t)
+	{
 		if (in_list(list, json_string_value(t)))
 			return true;
 	}
@@ -161,13 +167,14 @@ bool pg_route_match(const struct pg_route *r, const bool notify_on[3], const jso
 		return true;
 	for (size_t i = 0; i < PG_ARRAY_LEN(asset_keys); i++) {
 		int k = asset_keys[i];
-		if (r->values[k] && !field_matches(r->values[k], json_object_get(ctx, route_keys[k])))
+		if (r->values[k] &&
+		    !field_matches(r->values[k], json_object_get(ctx, route_keys[k])))
 			return false;
 	}
 	if (r->values[RK_TAGS] && !tags_match(r->values[RK_TAGS], json_object_get(ctx, "tags")))
 		return false;
-	if (r->values[RK_RULE] && !in_list(r->values[RK_RULE],
-					   json_string_value(json_object_get(finding, "rule"))))
+	if (r->values[RK_RULE] &&
+	    !in_list(r->values[RK_RULE], json_string_value(json_object_get(finding, "rule"))))
 		return false;
 	return true;
 }
@@ -181,8 +188,10 @@ json_t *pg_route_candidates_new(const json_t *report, const char *evidence_url)
 		json_object_get(json_object_get(report, "run"), "id"));
 	size_t i, k;
 
-	json_array_foreach(json_object_get(report, "assets"), i, asset) {
-		json_array_foreach(json_object_get(asset, "findings"), k, f) {
+	json_array_foreach(json_object_get(report, "assets"), i, asset)
+	{
+		json_array_foreach(json_object_get(asset, "findings"), k, f)
+		{
 			json_t *c;
 			if (!json_is_string(json_object_get(f, "action")))
 				continue;
@@ -200,7 +209,8 @@ json_t *pg_route_select_new(const struct pg_route *r, const bool notify_on[3],
 	json_t *sel = json_array(), *f;
 	size_t i;
 
-	json_array_foreach(candidates, i, f) {
+	json_array_foreach(candidates, i, f)
+	{
 		if (pg_route_match(r, notify_on, f))
 			json_array_append(sel, f);
 	}

@@ -114,7 +114,8 @@ static char *join_new(const json_t *arr)
 	size_t i;
 	json_t *v;
 
-	json_array_foreach(arr, i, v) {
+	json_array_foreach(arr, i, v)
+	{
 		if (!json_is_string(v))
 			continue;
 		if (b.len)
@@ -146,9 +147,8 @@ static char *asset_value(const json_t *f, const json_t *ctx)
 		sb_add(&b, ")");
 	}
 	if (env || crit) {
-		char *x = pg_xasprintf(", %s%s%s%s", env ? env : "",
-				       env && crit ? ", " : "", crit ? "criticality " : "",
-				       crit ? crit : "");
+		char *x = pg_xasprintf(", %s%s%s%s", env ? env : "", env && crit ? ", " : "",
+				       crit ? "criticality " : "", crit ? crit : "");
 		sb_add(&b, x);
 		free(x);
 	}
@@ -166,7 +166,9 @@ static char *exposed_value(const json_t *f)
 
 	if (port > 0)
 		x = pg_xasprintf("%lld/%s on %s", (long long)port, proto ? proto : "tcp",
-				 ip ? ip : target ? target : "?");
+				 ip	  ? ip
+				 : target ? target
+					  : "?");
 	else
 		x = pg_xasprintf("%s", ip ? ip : target ? target : "?");
 	sb_add(&b, x);
@@ -206,7 +208,8 @@ static char *network_value(const json_t *f, const json_t *ctx)
 	char *expected = join_new(json_object_get(ctx, "expectedNetwork"));
 	struct sbuf b = { 0 };
 
-	json_object_foreach((json_t *)enr, inst, e) {
+	json_object_foreach((json_t *)enr, inst, e)
+	{
 		const json_t *asn = json_object_get(e, "asn");
 		const char *org = str(e, "asName") ? str(e, "asName") : str(e, "asOrganization");
 		const char *pfx = str(e, "prefix") ? str(e, "prefix") : str(e, "network");
@@ -261,11 +264,11 @@ static json_t *fields_new(const json_t *f, const char *url, const char *run_id)
 	add_field(fields, "Owner", owner_value(ctx));
 	add_field(fields, "Network", network_value(f, ctx));
 	add_field(fields, "Policy", policy_value(f));
-	add_field(fields, "Evidence", url ? pg_xstrdup(url)
-					  : pg_xasprintf("evidence JSON of run %s",
-							 run_id ? run_id : "?"));
-	add_field(fields, "Fingerprint", pg_xstrdup(str(f, "fingerprint") ? str(f, "fingerprint")
-									  : "?"));
+	add_field(fields, "Evidence",
+		  url ? pg_xstrdup(url)
+		      : pg_xasprintf("evidence JSON of run %s", run_id ? run_id : "?"));
+	add_field(fields, "Fingerprint",
+		  pg_xstrdup(str(f, "fingerprint") ? str(f, "fingerprint") : "?"));
 	return fields;
 }
 
@@ -290,10 +293,11 @@ static void render(const json_t *fields, const char *title, json_t *packet)
 	sb_add(&m, "**");
 	md_code(&m, title);
 	sb_add(&m, "**\n\n");
-	json_array_foreach(fields, i, fl) {
+	json_array_foreach(fields, i, fl)
+	{
 		const char *name = str(fl, "name"), *value = str(fl, "value");
-		bool link = !strcmp(name, "Evidence") && (!strncmp(value, "https://", 8) ||
-							  !strncmp(value, "http://", 7));
+		bool link = !strcmp(name, "Evidence") &&
+			    (!strncmp(value, "https://", 8) || !strncmp(value, "http://", 7));
 		sb_add(&t, name);
 		sb_add(&t, ": ");
 		sb_add(&t, value);

@@ -14,7 +14,7 @@
 #include "siem_format.h"
 #include "siem_net.h"
 
-#define SIEM_VERSION "1.0.0"
+#define SIEM_VERSION	  "1.0.0"
 #define DEFAULT_BUDGET_MS 30000
 
 struct siem {
@@ -31,15 +31,22 @@ struct siem {
 };
 
 static const struct pg_plugin_option siem_options[] = {
-	{ "transport", PG_OPT_STRING, "udp", 0, "udp, tcp, tls (syslog) or hec (Splunk HTTP Event Collector)" },
-	{ "format", PG_OPT_STRING, "cef", 0, "syslog payload: cef, ecs (Elastic Common Schema JSON) or rfc5424 (structured data only)" },
+	{ "transport", PG_OPT_STRING, "udp", 0,
+	  "udp, tcp, tls (syslog) or hec (Splunk HTTP Event Collector)" },
+	{ "format", PG_OPT_STRING, "cef", 0,
+	  "syslog payload: cef, ecs (Elastic Common Schema JSON) or rfc5424 (structured data "
+	  "only)" },
 	{ "host", PG_OPT_STRING, NULL, 0, "syslog collector host (udp/tcp/tls)" },
 	{ "port", PG_OPT_INT, NULL, 0, "collector port (default 514, 6514 for tls)" },
-	{ "caFile", PG_OPT_STRING, NULL, 0, "tls: CA bundle to verify the collector (default: system store)" },
-	{ "serverName", PG_OPT_STRING, NULL, 0, "tls: name the certificate must match (default: host)" },
+	{ "caFile", PG_OPT_STRING, NULL, 0,
+	  "tls: CA bundle to verify the collector (default: system store)" },
+	{ "serverName", PG_OPT_STRING, NULL, 0,
+	  "tls: name the certificate must match (default: host)" },
 	{ "facility", PG_OPT_INT, "10", 0, "syslog facility 0..23 (10: security/authorization)" },
-	{ "url", PG_OPT_STRING, NULL, 0, "hec: collector base URL, e.g. https://splunk.internal:8088" },
-	{ "tokenEnv", PG_OPT_SECRET_ENV, NULL, 0, "hec: environment variable holding the HEC token" },
+	{ "url", PG_OPT_STRING, NULL, 0,
+	  "hec: collector base URL, e.g. https://splunk.internal:8088" },
+	{ "tokenEnv", PG_OPT_SECRET_ENV, NULL, 0,
+	  "hec: environment variable holding the HEC token" },
 	{ "index", PG_OPT_STRING, NULL, 0, "hec: Splunk index (default: the token's)" },
 	{ "sourcetype", PG_OPT_STRING, "_json", 0, "hec: sourcetype" },
 	{ "batchSize", PG_OPT_INT, "100", 0, "hec: events per request (1..1000)" },
@@ -82,7 +89,8 @@ static int setup_syslog(struct siem *s)
 
 	s->host_name = h->opt_string(s->ctx, "host");
 	if (!s->host_name || !*s->host_name) {
-		h->error(s->ctx, "transport %s needs host", s->transport == ST_TLS ? "tls" : "udp/tcp");
+		h->error(s->ctx, "transport %s needs host",
+			 s->transport == ST_TLS ? "tls" : "udp/tcp");
 		return -1;
 	}
 	if (port == 0)
@@ -129,7 +137,8 @@ static int setup_hec(struct siem *s)
 	if (!s->hec_endpoint)
 		return -1;
 	memcpy(s->hec_endpoint, url, n);
-	memcpy(s->hec_endpoint + n, "/services/collector/event", sizeof("/services/collector/event"));
+	memcpy(s->hec_endpoint + n, "/services/collector/event",
+	       sizeof("/services/collector/event"));
 	s->index = h->opt_string(s->ctx, "index");
 	s->sourcetype = h->opt_string(s->ctx, "sourcetype");
 	return 0;
@@ -203,15 +212,16 @@ static int send_syslog(struct siem *s, const json_t *findings, const struct siem
 		s->host->error(s->ctx, "%s", err);
 		return PG_PLUGIN_RETRY;
 	}
-	json_array_foreach(findings, i, f) {
+	json_array_foreach(findings, i, f)
+	{
 		struct sbuf b = { 0 };
 		int rc;
 		siem_syslog(&b, s->format, f, m);
 		rc = b.oom ? -1 : siem_send(c, b.data, b.len, dl, err, sizeof(err));
 		sb_free(&b);
 		if (rc != 0) {
-			s->host->error(s->ctx, "event %zu of %zu: %s", i + 1, json_array_size(findings),
-				       b.oom ? "out of memory" : err);
+			s->host->error(s->ctx, "event %zu of %zu: %s", i + 1,
+				       json_array_size(findings), b.oom ? "out of memory" : err);
 			siem_close(c, dl);
 			return PG_PLUGIN_RETRY;
 		}
@@ -295,8 +305,11 @@ static int send_hec(struct siem *s, const json_t *findings, const struct siem_me
 static int siem_notify(void *state, const json_t *event, const char *key, long *retry_after_ms)
 {
 	struct siem *s = state;
-	struct siem_meta m = { .key = key, .hostname = s->hostname, .app = "portgate",
-			       .version = SIEM_VERSION, .facility = s->facility,
+	struct siem_meta m = { .key = key,
+			       .hostname = s->hostname,
+			       .app = "portgate",
+			       .version = SIEM_VERSION,
+			       .facility = s->facility,
 			       .now_ms = wall_ms() };
 	json_t *findings = event_findings(event);
 	int rc = s->transport == ST_HEC ? send_hec(s, findings, &m, retry_after_ms)
@@ -310,8 +323,9 @@ static struct pg_plugin siem_plugin = {
 	.kind = PG_PLUGIN_NOTIFIER,
 	.name = "siem",
 	.version = SIEM_VERSION,
-	.description = "one event per finding to a SIEM: syslog (UDP/TCP/TLS; CEF, ECS or RFC 5424) "
-		       "or Splunk HEC",
+	.description =
+		"one event per finding to a SIEM: syslog (UDP/TCP/TLS; CEF, ECS or RFC 5424) "
+		"or Splunk HEC",
 	.options = siem_options,
 	.thread_model = PG_THREAD_PARALLEL,
 	.timeout_ms = 30000,

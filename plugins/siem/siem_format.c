@@ -124,7 +124,8 @@ static const json_t *as_info(const json_t *f)
 	const char *k;
 	json_t *e;
 
-	json_object_foreach(json_object_get(f, "enrichment"), k, e) {
+	json_object_foreach(json_object_get(f, "enrichment"), k, e)
+	{
 		if (json_is_integer(json_object_get(e, "asn")))
 			return e;
 	}
@@ -133,8 +134,12 @@ static const json_t *as_info(const json_t *f)
 
 static int cef_severity(const char *sev)
 {
-	static const struct { const char *n; int v; } map[] = {
-		{ "info", 1 }, { "low", 3 }, { "medium", 5 }, { "high", 8 }, { "critical", 10 } };
+	static const struct {
+		const char *n;
+		int v;
+	} map[] = {
+		{ "info", 1 }, { "low", 3 }, { "medium", 5 }, { "high", 8 }, { "critical", 10 }
+	};
 
 	for (size_t i = 0; sev && i < sizeof(map) / sizeof(map[0]); i++)
 		if (!strcmp(map[i].n, sev))
@@ -156,9 +161,8 @@ static void iso_ms(long long ms, char out[32])
 
 	gmtime_r(&t, &tm);
 	snprintf(out, 32, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", (tm.tm_year + 1900) % 10000,
-		 (tm.tm_mon + 1) % 100,
-		 tm.tm_mday % 100, tm.tm_hour % 100, tm.tm_min % 100, tm.tm_sec % 100,
-		 (int)(ms % 1000));
+		 (tm.tm_mon + 1) % 100, tm.tm_mday % 100, tm.tm_hour % 100, tm.tm_min % 100,
+		 tm.tm_sec % 100, (int)(ms % 1000));
 }
 
 /* ---- CEF -------------------------------------------------------------------- */
@@ -269,14 +273,14 @@ json_t *siem_ecs_new(const json_t *f, const struct siem_meta *m)
 	set_str(labels, "criticality", ctx_str(f, "criticality"));
 	set_str(labels, "banner", banner_of(f));
 	o = json_pack("{s:s, s:o, s:s, s:{s:s, s:s, s:s}, s:o, s:{s:s, s:s, s:s}, s:o}",
-		      "@timestamp", ts, "event", event, "message", str_or(msg, "text", msg_title(f)),
-		      "rule", "id", rule, "name", rule, "ruleset", "portgate",
-		      "destination", ecs_destination(f),
-		      "observer", "product", "portgate", "vendor", "portgate", "version", m->version,
-		      "labels", labels);
+		      "@timestamp", ts, "event", event, "message",
+		      str_or(msg, "text", msg_title(f)), "rule", "id", rule, "name", rule,
+		      "ruleset", "portgate", "destination", ecs_destination(f), "observer",
+		      "product", "portgate", "vendor", "portgate", "version", m->version, "labels",
+		      labels);
 	if (json_integer_value(json_object_get(f, "port")) > 0)
-		json_object_set_new(o, "network", json_pack("{s:s}", "transport",
-							    str_or(f, "protocol", "tcp")));
+		json_object_set_new(o, "network",
+				    json_pack("{s:s}", "transport", str_or(f, "protocol", "tcp")));
 	return o;
 }
 

@@ -164,17 +164,16 @@ struct siem_conn *siem_connect(enum siem_transport t, const char *host, const ch
 	}
 	c->t = t;
 	c->fd = open_socket(t, host, port, deadline_ms, err, errlen);
-	if (c->fd < 0 ||
-	    (t == ST_TLS && tls_start(c, ca_file, server_name ? server_name : host, deadline_ms,
-				      err, errlen) != 0)) {
+	if (c->fd < 0 || (t == ST_TLS && tls_start(c, ca_file, server_name ? server_name : host,
+						   deadline_ms, err, errlen) != 0)) {
 		siem_close(c, deadline_ms);
 		return NULL;
 	}
 	return c;
 }
 
-static int send_all(struct siem_conn *c, const char *p, size_t n, long long deadline_ms,
-		    char *err, size_t errlen)
+static int send_all(struct siem_conn *c, const char *p, size_t n, long long deadline_ms, char *err,
+		    size_t errlen)
 {
 	while (n > 0) {
 		ssize_t w;

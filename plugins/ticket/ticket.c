@@ -17,19 +17,30 @@
 #define CACHE_AGE_S (3600u * 24 * 366)
 
 static const struct pg_plugin_option ticket_options[] = {
-	{ "system", PG_OPT_STRING, NULL, 1, "github, jira (Cloud, REST v3), jira-server (Server/DC, REST v2) or servicenow" },
-	{ "url", PG_OPT_STRING, NULL, 1, "API base URL, e.g. https://api.github.com, https://org.atlassian.net" },
+	{ "system", PG_OPT_STRING, NULL, 1,
+	  "github, jira (Cloud, REST v3), jira-server (Server/DC, REST v2) or servicenow" },
+	{ "url", PG_OPT_STRING, NULL, 1,
+	  "API base URL, e.g. https://api.github.com, https://org.atlassian.net" },
 	{ "repo", PG_OPT_STRING, NULL, 0, "github: owner/name" },
 	{ "project", PG_OPT_STRING, NULL, 0, "jira: project key" },
 	{ "issueType", PG_OPT_STRING, "Bug", 0, "jira: issue type name" },
-	{ "userEnv", PG_OPT_SECRET_ENV, NULL, 0, "jira/servicenow: variable holding the user (Jira Cloud: the account e-mail)" },
-	{ "tokenEnv", PG_OPT_SECRET_ENV, NULL, 0, "variable holding the API token (GitHub, Jira) or password (ServiceNow)" },
-	{ "owners", PG_OPT_STRING, NULL, 0, "asset owner -> assignee (github), component (jira) or assignment group (servicenow): \"payments=pay-team, web=web-team\"" },
-	{ "assignAs", PG_OPT_STRING, "component", 0, "jira: what owners maps to, component or assignee (Cloud: accountId, Server: user name)" },
+	{ "userEnv", PG_OPT_SECRET_ENV, NULL, 0,
+	  "jira/servicenow: variable holding the user (Jira Cloud: the account e-mail)" },
+	{ "tokenEnv", PG_OPT_SECRET_ENV, NULL, 0,
+	  "variable holding the API token (GitHub, Jira) or password (ServiceNow)" },
+	{ "owners", PG_OPT_STRING, NULL, 0,
+	  "asset owner -> assignee (github), component (jira) or assignment group (servicenow): "
+	  "\"payments=pay-team, web=web-team\"" },
+	{ "assignAs", PG_OPT_STRING, "component", 0,
+	  "jira: what owners maps to, component or assignee "
+	  "(Cloud: accountId, Server: user name)" },
 	{ "labels", PG_OPT_STRING, NULL, 0, "extra labels (github/jira), comma separated" },
-	{ "commentRecurrence", PG_OPT_BOOL, "true", 0, "comment on the open ticket when its finding recurs" },
-	{ "closeResolved", PG_OPT_BOOL, "false", 0, "comment and close a ticket whose finding is gone in a later run of the same manifest" },
-	{ "closeCode", PG_OPT_STRING, "Solved (Permanently)", 0, "servicenow: close_code when resolving" },
+	{ "commentRecurrence", PG_OPT_BOOL, "true", 0,
+	  "comment on the open ticket when its finding recurs" },
+	{ "closeResolved", PG_OPT_BOOL, "false", 0,
+	  "comment and close a ticket whose finding is gone in a later run of the same manifest" },
+	{ "closeCode", PG_OPT_STRING, "Solved (Permanently)", 0,
+	  "servicenow: close_code when resolving" },
 	{ NULL, 0, NULL, 0, NULL },
 };
 
@@ -136,8 +147,8 @@ static int check_target(struct ticket *t)
 	}
 	if ((t->sys == TS_JIRA || t->sys == TS_JIRA_SERVER) &&
 	    (!t->project || !*t->project || strpbrk(t->project, "\"\\ "))) {
-		t->host->error(t->ctx, "system %s needs project: KEY", t->sys == TS_JIRA ? "jira"
-											 : "jira-server");
+		t->host->error(t->ctx, "system %s needs project: KEY",
+			       t->sys == TS_JIRA ? "jira" : "jira-server");
 		return -1;
 	}
 	return 0;
@@ -278,8 +289,10 @@ static int close_resolved(struct ticket *t, const json_t *event, const json_t *f
 
 	scope_key(t, findings, key);
 	before = t->host->cache_get(t->ctx, key, CACHE_AGE_S);
-	snprintf(text, sizeof(text), "portgate run %s no longer finds this: closing.", run_id(event));
-	json_object_foreach(before, fp, v) {
+	snprintf(text, sizeof(text), "portgate run %s no longer finds this: closing.",
+		 run_id(event));
+	json_object_foreach(before, fp, v)
+	{
 		struct ticket_ref ref;
 		int r;
 		if (json_object_get(now, fp) || !json_is_string(v))
@@ -308,11 +321,13 @@ static int ticket_notify(void *state, const json_t *event, const char *key, long
 	int rc = PG_PLUGIN_OK;
 
 	(void)key; /* dedup is by fingerprint, across runs */
-	json_array_foreach(findings, i, f) {
+	json_array_foreach(findings, i, f)
+	{
 		struct ticket_ref ref = { "" };
 		int r = handle_finding(t, event, f, &ref, retry_after_ms);
 		if (r == PG_PLUGIN_OK)
-			json_object_set_new(now, json_string_value(json_object_get(f, "fingerprint")),
+			json_object_set_new(now,
+					    json_string_value(json_object_get(f, "fingerprint")),
 					    json_string(ref.id));
 		rc = worse(rc, r);
 		if (r == PG_PLUGIN_RETRY)

@@ -13,12 +13,12 @@ struct ticket {
 	struct pg_plugin_ctx *ctx;
 	const struct pg_host_api *host;
 	enum ticket_system sys;
-	char *base;              /* owned: url without trailing slash */
+	char *base; /* owned: url without trailing slash */
 	const char *repo, *project, *issue_type, *extra_labels, *close_code;
-	char *auth;              /* owned: "Authorization: ..." header line */
-	json_t *owners;          /* owned: owner -> assignee/component/group */
+	char *auth;	/* owned: "Authorization: ..." header line */
+	json_t *owners; /* owned: owner -> assignee/component/group */
 	int close_resolved, comment_recurrence;
-	int assign_as_assignee;  /* jira: owners maps to the assignee, not a component */
+	int assign_as_assignee; /* jira: owners maps to the assignee, not a component */
 };
 
 /* A ticket found or made: id is the GitHub number, Jira key or ServiceNow sys_id. */

@@ -10,13 +10,14 @@
 #include <string.h>
 
 #define LABEL_PREFIX "portgate-"
-#define URL_MAX 2048
+#define URL_MAX	     2048
 
 /* ---- plumbing --------------------------------------------------------------- */
 
 char *ticket_basic_auth_new(const char *user, const char *token)
 {
-	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	static const char b64[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	static const char head[] = "Authorization: Basic ";
 	size_t ul = strlen(user), tl = strlen(token), n = ul + 1 + tl, o = sizeof(head) - 1;
 	unsigned char *in = malloc(n);
@@ -115,7 +116,8 @@ static void set_ref(struct ticket_ref *ref, const json_t *v)
 	if (json_is_integer(v))
 		snprintf(ref->id, sizeof(ref->id), "%lld", (long long)json_integer_value(v));
 	else
-		snprintf(ref->id, sizeof(ref->id), "%s", json_string_value(v) ? json_string_value(v) : "");
+		snprintf(ref->id, sizeof(ref->id), "%s",
+			 json_string_value(v) ? json_string_value(v) : "");
 }
 
 static const char *api(const struct ticket *t)
@@ -140,7 +142,8 @@ int ticket_search(struct ticket *t, const char *fp, struct ticket_ref *ref, int 
 		snprintf(path, sizeof(path), "/repos/%s/issues?state=open&labels=%s&per_page=10",
 			 t->repo, enc);
 		rc = call(t, "GET", path, NULL, &r, retry_after);
-		json_array_foreach(r, i, it) {
+		json_array_foreach(r, i, it)
+		{
 			if (!json_object_get(it, "pull_request") && !hit) /* PRs share the list */
 				hit = json_object_get(it, "number");
 		}
@@ -149,16 +152,20 @@ int ticket_search(struct ticket *t, const char *fp, struct ticket_ref *ref, int 
 		url_encode(enc, sizeof(enc), q);
 		snprintf(path, sizeof(path),
 			 "/api/now/table/incident?sysparm_query=%s&sysparm_fields=sys_id,number"
-			 "&sysparm_limit=1", enc);
+			 "&sysparm_limit=1",
+			 enc);
 		rc = call(t, "GET", path, NULL, &r, retry_after);
 		hit = json_object_get(json_array_get(json_object_get(r, "result"), 0), "sys_id");
 	} else {
 		json_t *body;
 		snprintf(q, sizeof(q),
-			 "project = \"%s\" AND labels = \"" LABEL_PREFIX "%s\" AND statusCategory != Done",
+			 "project = \"%s\" AND labels = \"" LABEL_PREFIX
+			 "%s\" AND statusCategory != Done",
 			 t->project, fp);
-		body = json_pack("{s:s, s:[s], s:i}", "jql", q, "fields", "status", "maxResults", 5);
-		snprintf(path, sizeof(path), "%s%s", api(t), t->sys == TS_JIRA ? "/search/jql" : "/search");
+		body = json_pack("{s:s, s:[s], s:i}", "jql", q, "fields", "status", "maxResults",
+				 5);
+		snprintf(path, sizeof(path), "%s%s", api(t),
+			 t->sys == TS_JIRA ? "/search/jql" : "/search");
 		rc = call(t, "POST", path, body, &r, retry_after);
 		json_decref(body);
 		hit = json_object_get(json_array_get(json_object_get(r, "issues"), 0), "key");
@@ -222,8 +229,10 @@ static const char *level_of(const char *s)
 
 static json_t *github_issue(const struct ticket *t, const json_t *f, const char *fp)
 {
-	char *body = ticket_text_new(f, "Opened by portgate: the label portgate-<fingerprint> ties "
-				     "this issue to the finding; a recurrence is commented here.", 1);
+	char *body = ticket_text_new(f,
+				     "Opened by portgate: the label portgate-<fingerprint> ties "
+				     "this issue to the finding; a recurrence is commented here.",
+				     1);
 	json_t *o = json_pack("{s:s, s:s, s:o}", "title", ticket_title(f), "body", body ? body : "",
 			      "labels", labels_new(t, fp));
 	const char *who = assignment(t, f);
@@ -236,7 +245,8 @@ static json_t *github_issue(const struct ticket *t, const json_t *f, const char 
 
 static json_t *jira_issue(const struct ticket *t, const json_t *f, const char *fp)
 {
-	const char *intro = "Opened by portgate; the label portgate-<fingerprint> ties it to the finding.";
+	const char *intro =
+		"Opened by portgate; the label portgate-<fingerprint> ties it to the finding.";
 	json_t *fields = json_pack("{s:{s:s}, s:s, s:{s:s}, s:o}", "project", "key", t->project,
 				   "summary", ticket_title(f), "issuetype", "name", t->issue_type,
 				   "labels", labels_new(t, fp));
@@ -250,8 +260,9 @@ static json_t *jira_issue(const struct ticket *t, const json_t *f, const char *f
 		free(text);
 	}
 	if (who && t->assign_as_assignee) /* Cloud identifies users by accountId */
-		json_object_set_new(fields, "assignee", json_pack("{s:s}", t->sys == TS_JIRA ? "accountId"
-										    : "name", who));
+		json_object_set_new(
+			fields, "assignee",
+			json_pack("{s:s}", t->sys == TS_JIRA ? "accountId" : "name", who));
 	else if (who)
 		json_object_set_new(fields, "components", json_pack("[{s:s}]", "name", who));
 	return json_pack("{s:o}", "fields", fields);
@@ -259,11 +270,12 @@ static json_t *jira_issue(const struct ticket *t, const json_t *f, const char *f
 
 static json_t *snow_incident(const struct ticket *t, const json_t *f, const char *fp)
 {
-	char *text = ticket_text_new(f, "Opened by portgate (correlation_id = finding fingerprint).", 0);
+	char *text = ticket_text_new(
+		f, "Opened by portgate (correlation_id = finding fingerprint).", 0);
 	const json_t *ctx = json_object_get(f, "assetContext");
 	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "short_description",
-			      ticket_title(f), "description", text ? text : "", "correlation_id", fp,
-			      "correlation_display", "portgate", "urgency",
+			      ticket_title(f), "description", text ? text : "", "correlation_id",
+			      fp, "correlation_display", "portgate", "urgency",
 			      level_of(json_string_value(json_object_get(f, "severity"))), "impact",
 			      level_of(json_string_value(json_object_get(ctx, "criticality"))));
 	const char *who = assignment(t, f);
@@ -294,10 +306,10 @@ int ticket_create(struct ticket *t, const json_t *f, const char *fp, struct tick
 	rc = call(t, "POST", path, body, &r, retry_after);
 	json_decref(body);
 	if (rc == PG_PLUGIN_OK) {
-		set_ref(ref, t->sys == TS_GITHUB	   ? json_object_get(r, "number")
-			     : t->sys == TS_SERVICENOW ? json_object_get(json_object_get(r, "result"),
-								       "sys_id")
-						       : json_object_get(r, "key"));
+		set_ref(ref, t->sys == TS_GITHUB ? json_object_get(r, "number")
+			     : t->sys == TS_SERVICENOW
+				     ? json_object_get(json_object_get(r, "result"), "sys_id")
+				     : json_object_get(r, "key"));
 		if (!ref->id[0]) {
 			t->host->error(t->ctx, "created a ticket but the answer names none");
 			rc = PG_PLUGIN_FAIL;
@@ -342,11 +354,13 @@ static int jira_done(struct ticket *t, const struct ticket_ref *ref, long *retry
 
 	snprintf(path, sizeof(path), "%s/issue/%s/transitions", api(t), ref->id);
 	rc = call(t, "GET", path, NULL, &r, retry_after);
-	json_array_foreach(json_object_get(r, "transitions"), i, tr) {
+	json_array_foreach(json_object_get(r, "transitions"), i, tr)
+	{
 		const char *cat = json_string_value(json_object_get(
 			json_object_get(json_object_get(tr, "to"), "statusCategory"), "key"));
 		if (!id[0] && cat && !strcmp(cat, "done"))
-			snprintf(id, sizeof(id), "%s", json_string_value(json_object_get(tr, "id")));
+			snprintf(id, sizeof(id), "%s",
+				 json_string_value(json_object_get(tr, "id")));
 	}
 	json_decref(r);
 	if (rc != PG_PLUGIN_OK)

@@ -19,7 +19,8 @@ const char *ticket_title(const json_t *f)
 
 char *ticket_text_new(const json_t *f, const char *intro, int markdown)
 {
-	const char *body = json_string_value(json_object_get(packet(f), markdown ? "markdown" : "text"));
+	const char *body = json_string_value(
+		json_object_get(packet(f), markdown ? "markdown" : "text"));
 	size_t n = strlen(intro) + (body ? strlen(body) : 0) + 64;
 	char *s = malloc(n);
 
@@ -35,8 +36,9 @@ static json_t *text_node(const char *s, int strong, const char *href)
 	if (strong)
 		json_object_set_new(n, "marks", json_pack("[{s:s}]", "type", "strong"));
 	else if (href)
-		json_object_set_new(n, "marks", json_pack("[{s:s, s:{s:s}}]", "type", "link", "attrs",
-							  "href", href));
+		json_object_set_new(
+			n, "marks",
+			json_pack("[{s:s, s:{s:s}}]", "type", "link", "attrs", "href", href));
 	return n;
 }
 
@@ -52,7 +54,8 @@ json_t *ticket_adf_new(const json_t *f, const char *intro)
 	json_t *items = json_array(), *fl;
 	size_t i;
 
-	json_array_foreach(json_object_get(packet(f), "fields"), i, fl) {
+	json_array_foreach(json_object_get(packet(f), "fields"), i, fl)
+	{
 		const char *name = json_string_value(json_object_get(fl, "name"));
 		const char *value = json_string_value(json_object_get(fl, "value"));
 		int link = name && !strcmp(name, "Evidence") && value &&

@@ -17,7 +17,7 @@
 
 #include "webhook_format.h"
 
-#define MAX_HEADERS 16
+#define MAX_HEADERS   16
 #define EVENT_VERSION "1"
 
 struct webhook {
@@ -26,19 +26,21 @@ struct webhook {
 	const char *url;    /* borrowed from the host (option) */
 	const char *secret; /* borrowed, may be NULL */
 	enum webhook_format format;
-	char *headers[MAX_HEADERS + 1]; /* owned "Name: value" lines from `headers` / authHeaderEnv */
+	char *headers[MAX_HEADERS + 1]; /* owned "Name: value" lines: headers, authHeaderEnv */
 	size_t nheaders;
 };
 
 static const struct pg_plugin_option webhook_options[] = {
-	{ "url", PG_OPT_STRING, NULL, 1, "receiver URL (http or https); may carry a token, never logged" },
+	{ "url", PG_OPT_STRING, NULL, 1,
+	  "receiver URL (http or https); may carry a token, never logged" },
 	{ "format", PG_OPT_STRING, "json", 0,
 	  "json (the portgate event), slack (incoming webhook, Block Kit) or teams "
 	  "(Workflows, adaptive card)" },
 	{ "secretEnv", PG_OPT_SECRET_ENV, NULL, 0,
 	  "environment variable holding the HMAC-SHA256 signing secret" },
 	{ "headers", PG_OPT_STRING, NULL, 0,
-	  "extra request headers, \"Name: value\" separated by ';' (no secrets: use authHeaderEnv)" },
+	  "extra request headers, \"Name: value\" separated by ';' (no secrets: use "
+	  "authHeaderEnv)" },
 	{ "authHeaderEnv", PG_OPT_SECRET_ENV, NULL, 0,
 	  "environment variable holding the Authorization header value (e.g. \"Bearer ...\")" },
 	{ NULL, 0, NULL, 0, NULL },
@@ -47,10 +49,11 @@ static const struct pg_plugin_option webhook_options[] = {
 /* Headers the plugin sets itself: a custom one of these names would clash. */
 static bool reserved_header(const char *name, size_t len)
 {
-	static const char *const own[] = { "content-type", "content-length", "idempotency-key",
-					   "x-portgate-delivery", "x-portgate-event",
-					   "x-portgate-event-version", "x-hub-signature-256",
-					   "authorization", "host" };
+	static const char *const own[] = {
+		"content-type",	       "content-length",   "idempotency-key",
+		"x-portgate-delivery", "x-portgate-event", "x-portgate-event-version",
+		"x-hub-signature-256", "authorization",	   "host"
+	};
 
 	for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++)
 		if (strlen(own[i]) == len && !strncasecmp(own[i], name, len))
@@ -80,8 +83,10 @@ static int add_header(struct webhook *w, const char *item, size_t len)
 	while (n < len && token_char((unsigned char)item[n]))
 		n++;
 	if (n == 0 || n == len || item[n] != ':' || reserved_header(item, n)) {
-		w->host->error(w->ctx, "headers: '%.*s' is not \"Name: value\" with a name of "
-			       "its own", (int)len, item);
+		w->host->error(w->ctx,
+			       "headers: '%.*s' is not \"Name: value\" with a name of "
+			       "its own",
+			       (int)len, item);
 		return -1;
 	}
 	for (v = n + 1; v < len; v++)

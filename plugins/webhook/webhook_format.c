@@ -8,8 +8,8 @@
 /* Slack: at most 50 blocks per message, 10 fields per section, 3000 chars per
  * text and 150 per header (api.slack.com/reference/block-kit/blocks). */
 #define SLACK_MAX_FINDINGS 20
-#define SLACK_TEXT_MAX 2900
-#define SLACK_HEADER_MAX 150
+#define SLACK_TEXT_MAX	   2900
+#define SLACK_HEADER_MAX   150
 #define TEAMS_MAX_FINDINGS 25
 
 int webhook_format_parse(const char *name)
@@ -34,7 +34,8 @@ json_t *webhook_event_findings(const json_t *event)
 
 static const char *msg_str(const json_t *finding, const char *key)
 {
-	const char *s = json_string_value(json_object_get(json_object_get(finding, "message"), key));
+	const char *s = json_string_value(
+		json_object_get(json_object_get(finding, "message"), key));
 	return s ? s : "";
 }
 
@@ -48,7 +49,10 @@ static char *slack_escape_new(const char *s, size_t max)
 	if (!out)
 		return NULL;
 	for (; *s; s++) {
-		const char *rep = *s == '&' ? "&amp;" : *s == '<' ? "&lt;" : *s == '>' ? "&gt;" : NULL;
+		const char *rep = *s == '&'   ? "&amp;"
+				  : *s == '<' ? "&lt;"
+				  : *s == '>' ? "&gt;"
+					      : NULL;
 		size_t rl = rep ? strlen(rep) : 1;
 		if (n + rl > max)
 			break;
@@ -86,7 +90,8 @@ static json_t *slack_section(const json_t *finding)
 	const json_t *msg = json_object_get(finding, "message");
 	size_t i;
 
-	json_array_foreach(json_object_get(msg, "fields"), i, fl) {
+	json_array_foreach(json_object_get(msg, "fields"), i, fl)
+	{
 		if (json_array_size(fields) == 10)
 			break;
 		json_array_append_new(fields,
@@ -116,7 +121,8 @@ static json_t *slack_body(const json_t *event, const json_t *findings)
 
 	json_array_append_new(blocks, json_pack("{s:s, s:{s:s, s:s}}", "type", "header", "text",
 						"type", "plain_text", "text", head));
-	json_array_foreach(findings, i, f) {
+	json_array_foreach(findings, i, f)
+	{
 		if (i == SLACK_MAX_FINDINGS) {
 			char more[64];
 			snprintf(more, sizeof(more), "and %zu more in the evidence", n - i);
@@ -142,10 +148,11 @@ static json_t *teams_facts(const json_t *finding)
 	json_t *facts = json_array(), *fl;
 	size_t i;
 
-	json_array_foreach(json_object_get(json_object_get(finding, "message"), "fields"), i, fl) {
-		json_array_append_new(facts, json_pack("{s:O, s:O}", "title",
-						       json_object_get(fl, "name"), "value",
-						       json_object_get(fl, "value")));
+	json_array_foreach(json_object_get(json_object_get(finding, "message"), "fields"), i, fl)
+	{
+		json_array_append_new(facts,
+				      json_pack("{s:O, s:O}", "title", json_object_get(fl, "name"),
+						"value", json_object_get(fl, "value")));
 	}
 	return json_pack("{s:s, s:o}", "type", "FactSet", "facts", facts);
 }
@@ -157,25 +164,28 @@ static json_t *teams_body(const json_t *event, const json_t *findings)
 	char *head = summary_new(event, n);
 	const char *url = NULL;
 
-	json_array_append_new(body, json_pack("{s:s, s:s, s:s, s:s, s:b}", "type", "TextBlock",
-					      "text", head, "weight", "Bolder", "size", "Medium",
-					      "wrap", 1));
-	json_array_foreach(findings, i, f) {
+	json_array_append_new(body,
+			      json_pack("{s:s, s:s, s:s, s:s, s:b}", "type", "TextBlock", "text",
+					head, "weight", "Bolder", "size", "Medium", "wrap", 1));
+	json_array_foreach(findings, i, f)
+	{
 		if (i == TEAMS_MAX_FINDINGS)
 			break;
-		json_array_append_new(body, json_pack("{s:s, s:s, s:s, s:b, s:b}", "type",
-						      "TextBlock", "text", msg_str(f, "title"),
-						      "weight", "Bolder", "wrap", 1, "separator", 1));
+		json_array_append_new(body,
+				      json_pack("{s:s, s:s, s:s, s:b, s:b}", "type", "TextBlock",
+						"text", msg_str(f, "title"), "weight", "Bolder",
+						"wrap", 1, "separator", 1));
 		json_array_append_new(body, teams_facts(f));
 		if (!url && *msg_str(f, "evidenceUrl"))
 			url = msg_str(f, "evidenceUrl");
 	}
 	if (url)
-		json_array_append_new(actions, json_pack("{s:s, s:s, s:s}", "type", "Action.OpenUrl",
-							 "title", "Open the evidence", "url", url));
+		json_array_append_new(actions,
+				      json_pack("{s:s, s:s, s:s}", "type", "Action.OpenUrl",
+						"title", "Open the evidence", "url", url));
 	card = json_pack("{s:s, s:s, s:s, s:o, s:o}", "$schema",
-			 "http://adaptivecards.io/schemas/adaptive-card.json", "type", "AdaptiveCard",
-			 "version", "1.4", "body", body, "actions", actions);
+			 "http://adaptivecards.io/schemas/adaptive-card.json", "type",
+			 "AdaptiveCard", "version", "1.4", "body", body, "actions", actions);
 	free(head);
 	return json_pack("{s:s, s:[{s:s, s:n, s:o}]}", "type", "message", "attachments",
 			 "contentType", "application/vnd.microsoft.card.adaptive", "contentUrl",
