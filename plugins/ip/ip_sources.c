@@ -211,31 +211,58 @@ int ip_cymru_parse_origin(const char *txt, json_t *ans)
 	return 0;
 }
 
+struct asname_arg {
+	struct ip_state *s;
+	json_int_t asn;
+};
+
 /* AS name TXT: "64500 | US | arin | 2000-03-30 | EXAMPLE-NET, US". The last
  * field is the AS name; without its ", CC" tail it is the organisation. */
-static void cymru_as_name(struct ip_state *s, json_int_t asn, json_t *ans)
+static json_t *asname_cb(void *arg, char *err, size_t errlen)
 {
+	struct asname_arg *a = arg;
 	char name[300], buf[512], *f[5];
-	json_t *txt = NULL;
+	json_t *txt = NULL, *out = NULL;
 	const char *t;
 	size_t n, l;
 
-	snprintf(name, sizeof(name), "AS%lld.%s", (long long)asn, s->cymru_zone);
-	if (s->env.host->dns(s->env.ctx, name, "TXT", &txt) != 0)
-		return;
+	snprintf(name, sizeof(name), "AS%lld.%s", (long long)a->asn, a->s->cymru_zone);
+	if (a->s->env.host->dns(a->s->env.ctx, name, "TXT", &txt) != 0) {
+		snprintf(err, errlen, "AS name lookup failed");
+		return NULL;
+	}
 	t = json_string_value(json_array_get(txt, 0));
 	if (t && strlen(t) < sizeof(buf)) {
 		memcpy(buf, t, strlen(t) + 1);
 		n = split_bar(buf, f, 5);
 		if (n == 5 && *f[4]) {
-			json_object_set_new(ans, "asName", json_string(f[4]));
+			out = json_pack("{s:s}", "asName", f[4]);
 			l = strlen(f[4]);
 			if (l > 4 && f[4][l - 4] == ',' && f[4][l - 3] == ' ')
 				f[4][l - 4] = '\0';
-			json_object_set_new(ans, "org", json_string(f[4]));
+			json_object_set_new(out, "org", json_string(f[4]));
 		}
 	}
 	json_decref(txt);
+	if (!out)
+		snprintf(err, errlen, "no AS name record");
+	return out;
+}
+
+/* The AS name once per ASN (addresses of one AS share it), cached like answers. */
+static void cymru_as_name(struct ip_state *s, json_int_t asn, json_t *ans)
+{
+	char key[64], err[128];
+	json_t *v;
+
+	snprintf(key, sizeof(key), "asname:%lld", (long long)asn);
+	v = nl_lookup_once(&s->env, s->memo, key, s->cache_s, nl_time_left(&s->env, s->lookup_ms),
+			   asname_cb, &(struct asname_arg){ s, asn }, err, sizeof(err));
+	if (!v)
+		return; /* the origin answer stands without a name */
+	json_object_update(ans, v);
+	json_object_del(ans, "cached"); /* the name's cache state, not the answer's */
+	json_decref(v);
 }
 
 int ip_from_cymru(struct ip_state *s, const char *ip, json_t *ans, json_t *errs)
