@@ -69,7 +69,8 @@ def github():
     os.makedirs(os.path.join(WORK, "shards"))
     for i in shards:
         r = sh(step(jobs["shard"], "portgate-shard")["run"], dict(env, SHARD=i))
-        check(r.returncode == 0, "github: shard %s/%s step succeeds (%s)" % (i, env["SHARDS"], r.stderr.strip()))
+        check(r.returncode == 0 and os.path.exists(os.path.join(WORK, "evidence-%s.json" % i)),
+              "github: shard %s/%s step succeeds (%s)" % (i, env["SHARDS"], r.stderr.strip()))
         shutil.move(os.path.join(WORK, "evidence-%s.json" % i), os.path.join(WORK, "shards"))
     out = os.path.join(WORK, "gh-output")
     r = sh(step(jobs["merge"], "portgate-merge")["run"],
@@ -87,6 +88,9 @@ def github():
     check(sarif["version"] == "2.1.0" and sarif["runs"][0]["results"], "github: SARIF with results")
     r = sh(step(jobs["merge"], "portgate-verdict")["run"], {"CODE": code.split("=")[1]})
     check(r.returncode == 1, "github: the verdict step fails the workflow")
+    r = sh(step(jobs["shard"], "portgate-shard")["run"],
+           dict(env, SHARD=1, PORTGATE_MANIFEST="missing.yaml"))
+    check(r.returncode == 2, "github: a shard with a bad manifest fails its job")
 
 
 def gitlab():
@@ -191,6 +195,8 @@ def runtime_packages():
         for so in needed:
             if so.startswith(("libc.so", "libm.so", "libpthread", "libdl", "ld-linux")):
                 continue  # libc6 is in every image
+            if so.startswith(("libasan", "libubsan", "liblsan", "libtsan")):
+                continue  # a --enable-sanitizers build, not what the image builds
             real = os.path.realpath(paths[so])
             for cand in (real, "/usr" + real):
                 r = subprocess.run(["dpkg", "-S", cand], capture_output=True, text=True)
