@@ -12,7 +12,9 @@
 #include <time.h>
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <sys/stat.h>
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -81,12 +83,24 @@ static SSL_CTX *new_ctx(const char *ca_file)
 	return ctx;
 }
 
+#define CA_FILE_MAX (16u << 20) /* a CA bundle is a few hundred KB; /dev/zero is endless */
+
 bool pg_tls_ca_file_check(const char *path, char *err, size_t errlen)
 {
-	BIO *bio = BIO_new_file(path, "r");
+	struct stat st;
+	BIO *bio;
 	STACK_OF(X509_INFO) *infos;
 	int ncerts = 0;
 
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "is not a regular file (a PEM CA bundle)");
+		return false;
+	}
+	if (stat(path, &st) == 0 && (uintmax_t)st.st_size > CA_FILE_MAX) {
+		snprintf(err, errlen, "is larger than %u MiB (not a PEM CA bundle)", CA_FILE_MAX >> 20);
+		return false;
+	}
+	bio = BIO_new_file(path, "r");
 	if (!bio) {
 		snprintf(err, errlen, "cannot be read: %s", strerror(errno));
 		ERR_clear_error();

@@ -26,6 +26,7 @@ printf 'assets:\n  - target: 127.0.0.1\n    approvedPorts: [1]\n' >"$PG_TMP/v.ya
 printf 'dns:\n  server: "not-an-ip:99999"\n' >"$PG_TMP/c1.yaml"
 printf '# settings\ncaFile: %s/missing.pem\n' "$PG_TMP" >"$PG_TMP/c2.yaml"
 printf 'scan:\n  retries: 1\ncaFile: /etc/passwd\n' >"$PG_TMP/c7.yaml"
+printf 'caFile: /dev/zero\n' >"$PG_TMP/c8.yaml"
 printf 'notifiers:\n  x:\n    plugin: nosuchplugin\n' >"$PG_TMP/c3.yaml"
 printf 'scan:\n  timeoutMs: fast\n' >"$PG_TMP/c4.yaml"
 printf 'enrichers:\n  d:\n    plugin: dns\n    timeoutMs: 0\n' >"$PG_TMP/c5.yaml"
@@ -38,6 +39,9 @@ for c in c1:"c1.yaml:2: dns.server: bad DNS server 'not-an-ip:99999'" \
 		--config "$PG_TMP/${c%%:*}.yaml" --plugin-dir "$PG_BUILDDIR/plugins/.libs"
 	pg_assert_grep "validate --config ${c%%:*}: message" "${c#*:}" "$PG_TMP/err"
 done
+pg_expect_exit 2 "a device as CA file is refused at once" timeout 10 "$PG_BIN" validate -m "$PG_TMP/v.yaml" \
+	--config "$PG_TMP/c8.yaml"
+pg_assert_grep "names the reason" "c8.yaml:1: caFile: /dev/zero is not a regular file" "$PG_TMP/err"
 pg_expect_exit 2 "check refuses a CA file that is not PEM" "$PG_BIN" check -m "$PG_TMP/v.yaml" \
 	--ca-file /etc/passwd --no-probe
 pg_assert_grep "--ca-file names the option" "^portgate: --ca-file: /etc/passwd is not a PEM CA bundle" \
