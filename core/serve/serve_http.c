@@ -220,7 +220,9 @@ enum MHD_Result pg_serve_on_request(void *cls, struct MHD_Connection *c, const c
 		pg_req_error(r, 413, "request body larger than %u bytes", r->s->set.max_body_bytes);
 	else
 		route(r, url, method);
-	return r->answered ? send_answer(r) : MHD_YES;
+	/* A deferred request is answered after its resume, also when it was refused
+	 * at once (queue full): a suspended connection takes no response. */
+	return r->answered && !r->queued ? send_answer(r) : MHD_YES;
 }
 
 static void client_ip(struct MHD_Connection *c, char *out, size_t len)
