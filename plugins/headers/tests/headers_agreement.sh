@@ -18,6 +18,8 @@ SO="$PG_BUILDDIR/plugins/.libs/headers.so"
 for t in nginx openssl node dnsmasq python3; do
 	command -v $t >/dev/null 2>&1 || pg_skip "$t not installed (scripts/install-deps.sh)"
 done
+[ "$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)" -ge 20 ] ||
+	pg_skip "the Observatory needs nodejs 20 or newer (found $(node --version 2>&1))"
 rc=0
 OBS=$(sh "$PG_SRCDIR/plugins/headers/tests/observatory.sh") || rc=$?
 [ $rc -eq 0 ] || pg_skip "the Observatory CLI could not be installed (npm registry needed once)"
@@ -76,14 +78,9 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$p
 tls_issue "$pki" site "/CN=obs.test" "DNS:*.obs.test" "$(tls_day -1)" "$(tls_day 30)"
 [ -s "$pki/site.pem" ] || { echo "FAIL: site certificate" >&2; exit 1; }
 
-mkdir -p "$PG_TMP/nginx/logs" "$PG_TMP/nginx/tmp"
 {
-	echo "user root; worker_processes 1; pid $PG_TMP/nginx/nginx.pid;"
-	echo "error_log $PG_TMP/nginx/logs/error.log;"
-	echo "events { worker_connections 256; }"
-	echo "http { access_log off; default_type text/html; client_body_temp_path $PG_TMP/nginx/tmp;"
-	echo "  proxy_temp_path $PG_TMP/nginx/tmp; fastcgi_temp_path $PG_TMP/nginx/tmp;"
-	echo "  uwsgi_temp_path $PG_TMP/nginx/tmp; scgi_temp_path $PG_TMP/nginx/tmp;"
+	pg_ns_nginx_head
+	echo "  default_type text/html;"
 	echo "  ssl_certificate $pki/site.pem; ssl_certificate_key $pki/site.key;"
 	for c in $CASES; do
 		echo "  server { listen 127.0.0.1:80; server_name $c.obs.test;"
@@ -104,20 +101,11 @@ mkdir -p "/etc/netns/$PG_NS"
 pg_on_exit "rm -rf /etc/netns/$PG_NS"
 : >"/etc/netns/$PG_NS/hosts"
 for c in $CASES; do echo "127.0.0.1 $c.obs.test" >>"/etc/netns/$PG_NS/hosts"; done
-ip netns exec "$PG_NS" nginx -c "$PG_TMP/nginx.conf" -p "$PG_TMP/nginx" -g 'daemon off;' \
-	2>"$PG_TMP/nginx.err" &
-pg_on_exit "kill $!"
 ip netns exec "$PG_NS" dnsmasq --keep-in-foreground --no-resolv --no-hosts --port=5353 \
 	--listen-address=127.0.0.1 --bind-interfaces --address=/obs.test/127.0.0.1 \
 	--pid-file="$PG_TMP/dnsmasq.pid" 2>"$PG_TMP/dnsmasq.err" &
 pg_on_exit "kill $!"
-i=0
-until pg_ns python3 -c 'import socket; socket.create_connection(("127.0.0.1", 443), 1).close()' \
-	2>/dev/null; do
-	i=$((i + 1))
-	[ $i -le 100 ] || { echo "FAIL: nginx did not start: $(cat "$PG_TMP/nginx.err")" >&2; exit 1; }
-	sleep 0.05
-done
+pg_ns_nginx "$PG_TMP/nginx.conf" 443  # by then dnsmasq listens too
 
 # --- portgate -------------------------------------------------------------
 mkdir -p "$PG_TMP/plugins"

@@ -28,14 +28,8 @@ sha1 8443 sha1.chain.pem TLSv1.2_TLSv1.3 weak
 expiring 8444 expiring.chain.pem TLSv1.2_TLSv1.3 -
 incomplete 8445 incomplete.pem TLSv1.2_TLSv1.3 -
 tls10 8446 good.chain.pem TLSv1_TLSv1.2 weak"
-mkdir -p "$PG_TMP/nginx/logs" "$PG_TMP/nginx/tmp"
 {
-	echo "user root; worker_processes 1; pid $PG_TMP/nginx/nginx.pid;"
-	echo "error_log $PG_TMP/nginx/logs/error.log;"
-	echo "events { worker_connections 64; }"
-	echo "http { access_log off; client_body_temp_path $PG_TMP/nginx/tmp;"
-	echo "  proxy_temp_path $PG_TMP/nginx/tmp; fastcgi_temp_path $PG_TMP/nginx/tmp;"
-	echo "  uwsgi_temp_path $PG_TMP/nginx/tmp; scgi_temp_path $PG_TMP/nginx/tmp;"
+	pg_ns_nginx_head
 	echo "$cases" | while read -r name port cert protos extra; do
 		ciphers=""
 		[ "$extra" = weak ] && ciphers="ssl_ciphers DEFAULT:@SECLEVEL=0;"
@@ -46,17 +40,8 @@ mkdir -p "$PG_TMP/nginx/logs" "$PG_TMP/nginx/tmp"
 	done
 	echo "}"
 } >"$PG_TMP/nginx.conf"
-ip netns exec "$PG_NS" nginx -c "$PG_TMP/nginx.conf" -p "$PG_TMP/nginx" -g 'daemon off;' \
-	2>"$PG_TMP/nginx.err" &
-pg_on_exit "kill $!"
 ports=$(echo "$cases" | awk '{ print $2 }' | paste -sd, -)
-i=0
-until pg_ns python3 -c 'import socket; socket.create_connection(("127.0.0.1", 8446), 1).close()' \
-	2>/dev/null; do
-	i=$((i + 1))
-	[ $i -le 100 ] || { echo "FAIL: nginx did not start: $(cat "$PG_TMP/nginx.err")" >&2; exit 1; }
-	sleep 0.05
-done
+pg_ns_nginx "$PG_TMP/nginx.conf" 8446
 
 # --- portgate -------------------------------------------------------------
 mkdir -p "$PG_TMP/plugins"

@@ -70,3 +70,30 @@ for s in socks:
     print(s.getsockname()[1])
 ' "$1"
 }
+
+# pg_ns_nginx_head : the top of an nginx.conf for pg_ns_nginx (root worker,
+# logs and temp files under $PG_TMP/nginx), up to and including "http {".
+pg_ns_nginx_head() {
+	mkdir -p "$PG_TMP/nginx/logs" "$PG_TMP/nginx/tmp"
+	echo "user root; worker_processes 1; pid $PG_TMP/nginx/nginx.pid;"
+	echo "error_log $PG_TMP/nginx/logs/error.log;"
+	echo "events { worker_connections 256; }"
+	echo "http { access_log off; client_body_temp_path $PG_TMP/nginx/tmp;"
+	echo "  proxy_temp_path $PG_TMP/nginx/tmp; fastcgi_temp_path $PG_TMP/nginx/tmp;"
+	echo "  uwsgi_temp_path $PG_TMP/nginx/tmp; scgi_temp_path $PG_TMP/nginx/tmp;"
+}
+
+# pg_ns_nginx CONF PORT : nginx with CONF inside the namespace, stopped on exit;
+# returns once 127.0.0.1:PORT accepts there (exits 1 when it does not start).
+pg_ns_nginx() {
+	ip netns exec "$PG_NS" nginx -c "$1" -p "$PG_TMP/nginx" -g 'daemon off;' \
+		2>"$PG_TMP/nginx.err" &
+	pg_on_exit "kill $!"
+	_i=0
+	until pg_ns python3 -c 'import socket, sys; socket.create_connection(("127.0.0.1",
+int(sys.argv[1])), 1).close()' "$2" 2>/dev/null; do
+		_i=$((_i + 1))
+		[ $_i -le 100 ] || { echo "FAIL: nginx did not start: $(cat "$PG_TMP/nginx.err")" >&2; exit 1; }
+		sleep 0.05
+	done
+}
