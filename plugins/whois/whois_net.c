@@ -156,14 +156,16 @@ static int send_all(int fd, const char *buf, size_t len, uint64_t deadline)
 static int read_all(int fd, uint64_t deadline, size_t max, struct wn_answer *a,
 		    const char *server, char *err, size_t errlen)
 {
-	size_t cap = 4096;
+	/* never more room than the cap: a first read past a small cap would
+	 * step over it, and the next growth would shrink the buffer under len */
+	size_t cap = max < 4096 ? max : 4096;
 
 	a->data = malloc(cap + 1);
 	if (!a->data)
 		return -1;
 	for (;;) {
 		ssize_t n;
-		if (a->len == max) {
+		if (a->len >= max) {
 			a->truncated = 1;
 			return 0;
 		}

@@ -221,6 +221,10 @@ for h in hang noclose flood badutf8 ratelimit loopa; do
        maxAnswerBytes: 65536, rawBytes: 1000}
 YAML
 done
+cat >>"$T/portgate.yaml" <<YAML
+  smallcap: {plugin: whois, rdap: false, server: "$(W flood)", lookupTimeoutMs: 1500,
+             cacheSeconds: 0, maxAnswerBytes: 2000, rawBytes: 1000}
+YAML
 start=$(date +%s)
 "$DRIVER" enrich "$T/portgate.yaml" "$T/r4.json" --skip-cache >"$T/o4.json" 2>"$T/e4" \
 	|| fail "enrich (hostile): $(cat "$T/e4")"
@@ -233,6 +237,8 @@ assert "did not close" in E["h1"]["hang"]["error"], E["h1"]["hang"]
 assert "did not close" in E["h2"]["noclose"]["error"], E["h2"]["noclose"]
 f = E["h3"]["flood"]      # cut at maxAnswerBytes; the answer before the junk still parsed
 assert f["registrar"] == "Example Registrar, Inc." and len(f["raw"]) <= 1000, f
+s = E["h3"]["smallcap"]   # a cap under the 4 KiB first read: cut there, no overflow
+assert s["registrar"] == "Example Registrar, Inc." and "error" not in s, s
 b = E["h4"]["badutf8"]
 assert b["registrar"] == "Caf\ufffd \ufffd\ufffd Registrar" and b["expires"] == "2030-01-01T00:00:00Z", b
 r = E["h5"]["ratelimit"]
