@@ -128,7 +128,7 @@ static void lower(char *s)
 		*s = (char)tolower((unsigned char)*s);
 }
 
-static void add_ns(struct wp_result *r, const char *v)
+void wp_add_ns(struct wp_result *r, const char *v)
 {
 	char buf[256];
 	size_t n = strcspn(v, " \t,");
@@ -150,7 +150,7 @@ static void add_ns(struct wp_result *r, const char *v)
 	json_array_append_new(r->nameservers, json_string(buf));
 }
 
-static void add_status(struct wp_result *r, char *v)
+void wp_add_status(struct wp_result *r, char *v)
 {
 	char *url = strstr(v, " http");
 	json_t *e;
@@ -215,8 +215,8 @@ static void apply(struct wp_result *r, struct pstate *ps, enum key_kind k, char 
 	case K_CREATED: set_date(&r->created, val); break;
 	case K_UPDATED: set_date(&r->updated, val); break;
 	case K_EXPIRES: set_date(&r->expires, val); break;
-	case K_NS: add_ns(r, val); break;
-	case K_STATUS: add_status(r, val); break;
+	case K_NS: wp_add_ns(r, val); break;
+	case K_STATUS: wp_add_status(r, val); break;
 	case K_REFER_IANA: r->iana_style = 1; set_referral(r, val); break;
 	case K_REFER: set_referral(r, val); break;
 	default: return;

@@ -23,6 +23,12 @@ struct wp_result {
 void wp_result_init(struct wp_result *r);
 void wp_result_clear(struct wp_result *r);
 
+/* Add a name server (first word, lowercased, no trailing dot, deduplicated)
+ * or a status (cut at " http", trimmed, deduplicated; v is modified), at most
+ * 32 of each: the one bound for port 43 and RDAP answers. */
+void wp_add_ns(struct wp_result *r, const char *v);
+void wp_add_status(struct wp_result *r, char *v);
+
 /* Parse len bytes (not NUL-terminated, any encoding). */
 void wp_parse(const char *text, size_t len, struct wp_result *r);
 

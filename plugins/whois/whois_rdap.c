@@ -1,7 +1,6 @@
 /* whois_rdap.c - registration data over RDAP (RFC 9083 domain objects). */
 #include "whois.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +27,7 @@ static void rdap_events(const json_t *obj, struct wp_result *r)
 	}
 }
 
+/* A hostile server's megabyte of name servers or statuses stays 32 of each. */
 static void rdap_nameservers(const json_t *obj, struct wp_result *r)
 {
 	const json_t *ns;
@@ -35,16 +35,23 @@ static void rdap_nameservers(const json_t *obj, struct wp_result *r)
 
 	json_array_foreach(json_object_get(obj, "nameservers"), i, ns) {
 		const char *n = json_string_value(json_object_get(ns, "ldhName"));
-		char buf[256];
-		size_t l;
-		if (!n || (l = strlen(n)) == 0 || l >= sizeof(buf))
-			continue;
-		for (size_t k = 0; k <= l; k++)
-			buf[k] = (char)tolower((unsigned char)n[k]);
-		while (l && buf[l - 1] == '.')
-			buf[--l] = '\0';
-		if (l)
-			json_array_append_new(r->nameservers, json_string(buf));
+		if (n)
+			wp_add_ns(r, n);
+	}
+}
+
+static void rdap_status(const json_t *obj, struct wp_result *r)
+{
+	const json_t *st;
+	char buf[256];
+	size_t i;
+
+	json_array_foreach(json_object_get(obj, "status"), i, st) {
+		const char *v = json_string_value(st);
+		if (v && strlen(v) < sizeof(buf)) {
+			memcpy(buf, v, strlen(v) + 1);
+			wp_add_status(r, buf);
+		}
 	}
 }
 
@@ -54,8 +61,7 @@ int whois_rdap(struct whois_state *s, const char *domain, struct wp_result *r, j
 	const char *base = s->rdap_base ? s->rdap_base : s->boot ? nl_bootstrap_dns(s->boot, domain)
 								 : NULL;
 	char path[300], host[256];
-	json_t *obj = NULL, *st;
-	size_t i;
+	json_t *obj = NULL;
 	int rc;
 
 	if (!base) {
@@ -78,9 +84,7 @@ int whois_rdap(struct whois_state *s, const char *domain, struct wp_result *r, j
 		return rc;
 	rdap_events(obj, r);
 	rdap_nameservers(obj, r);
-	json_array_foreach(json_object_get(obj, "status"), i, st)
-		if (json_is_string(st))
-			json_array_append(r->status, st);
+	rdap_status(obj, r);
 	if (nl_rdap_entity_fn(obj, "registrar"))
 		r->registrar = strdup(nl_rdap_entity_fn(obj, "registrar"));
 	*raw = obj;

@@ -29,6 +29,11 @@ JSON
 rdap_domain example.org 2031-01-02T03:04:05Z >"$T/www/rdap/domain/example.org"
 rdap_domain example2.org 2030-06-01T00:00:00Z >"$T/www/rdap/domain/example2.org"
 printf '{"objectClassName": "domain", "ldhName": ' >"$T/www/rdap/domain/broken.org"
+# a hostile answer: 300 name servers (each twice) and 300 statuses
+python3 -c 'import json; print(json.dumps({"objectClassName": "domain", "ldhName": "many.org",
+    "status": ["s%d" % i for i in range(300)],
+    "nameservers": [{"ldhName": "NS%d.Many.Org." % (i // 2)} for i in range(600)]}))' \
+	>"$T/www/rdap/domain/many.org"
 rdap_nginx_start "$T/www" '
     location = /rdap/domain/moved.org { return 301 /rdap/domain/example2.org; }
     location = /rdap/domain/loop.org { return 302 /rdap/domain/loop2.org; }
@@ -86,7 +91,7 @@ EOF2
 out() { python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))))' "$1"; }
 
 # 1. RDAP: bootstrap, redirect, 404 (notFound); loop and broken JSON fall back to port 43.
-report r1:www.example.org r2:moved.org r3:gone.org r4:loop.org r5:broken.org >"$T/r1.json"
+report r1:www.example.org r2:moved.org r3:gone.org r4:loop.org r5:broken.org r6:many.org >"$T/r1.json"
 cat >"$T/portgate.yaml" <<YAML
 stateDir: $T/state
 pluginDirs: [$T/plugins]
@@ -120,6 +125,9 @@ for n in ("r4", "r5"):
     assert e["source"] == "whois" and e["registrar"] == "Example Registrar, Inc.", e
     assert e["servers"] == [iana, vs, reg], e
 assert "redirect loop" in E["r4"]["rdapError"] and "broken JSON" in E["r5"]["rdapError"], E
+m = E["r6"]   # bounded like a port-43 answer: 32 of each, no duplicates
+assert m["nameservers"] == ["ns%d.many.org" % i for i in range(32)], m
+assert m["status"] == ["s%d" % i for i in range(32)], m
 PY
 
 # 2. Port 43 only: IANA -> registry ("domain NAME") -> registrar (refers to itself);
