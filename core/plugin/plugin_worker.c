@@ -5,6 +5,7 @@
 #include "plugin_int.h"
 
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -12,7 +13,10 @@
  * when portgate is gone (SIGKILL) and cannot kill it. */
 #define WATCHDOG_GRACE_S 2
 
-/* Other instances' secrets have no business in this process. */
+/* Other instances' secrets have no business in this process: their copies are
+ * wiped, and the variables they came from leave this process's environment
+ * (each instance's own secret was copied at start; serve's API keys too), or
+ * getenv() would hand every worker every token. */
 static void scrub_secrets(struct pg_plugin_host *h, const struct pg_plugin_ctx *self)
 {
 	struct pg_plugin_ctx **lists[2] = { h->enrichers, h->notifiers };
@@ -21,10 +25,15 @@ static void scrub_secrets(struct pg_plugin_host *h, const struct pg_plugin_ctx *
 	for (int l = 0; l < 2; l++)
 		for (size_t i = 0; lists[l] && i < counts[l]; i++) {
 			struct pg_plugin_ctx *c = lists[l][i];
-			for (size_t k = 0; c && c != self && k < c->nopts; k++)
-				if (c->opts[k].secret)
-					memset(c->opts[k].secret, 0, strlen(c->opts[k].secret));
+			for (size_t k = 0; c && k < c->nopts; k++) {
+				struct pg_optval *v = &c->opts[k];
+				if (v->opt->type == PG_OPT_SECRET_ENV && v->text)
+					unsetenv(v->text);
+				if (c != self && v->secret)
+					memset(v->secret, 0, strlen(v->secret));
+			}
 		}
+	unsetenv("PORTGATE_API_KEYS");
 }
 
 static void arm_watchdog(uint64_t deadline_ms)

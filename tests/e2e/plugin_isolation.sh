@@ -90,4 +90,30 @@ want = "crashed (SIGSEGV)" if sys.argv[2] == "segv" else "timed out after 1000 m
 assert want in json.dumps(e), e
 PY
 done
+
+# A worker's environment holds no instance's secret (nor serve's API keys): a
+# plugin reading getenv() finds neither another instance's token nor its own
+# variable, while other variables stay.
+cat >"$T/portgate.yaml" <<YAML
+stateDir: $T/sstate
+pluginDirs: [$T/plugins]
+enrichers:
+  holder: {plugin: testenrich, tokenEnv: PG_T_SECRET}
+  peek: {plugin: testenrich, mode: env, envName: PG_T_SECRET}
+  peekkeys: {plugin: testenrich, mode: env, envName: PORTGATE_API_KEYS}
+  peekplain: {plugin: testenrich, mode: env, envName: PG_T_PLAIN}
+YAML
+rc=0
+PG_T_SECRET=s3cret-token PORTGATE_API_KEYS=k3y PG_T_PLAIN=visible "$PG_BIN" check \
+	-m "$T/manifest.yaml" --config "$T/portgate.yaml" --out "$T/sev.json" --no-probe \
+	>"$T/sout" 2>"$T/serr" || rc=$?
+[ "$rc" = 1 ] || fail "secret env: exit $rc: $(cat "$T/serr")"
+python3 - "$T/sev.json" <<'PY' || fail "secret env: $(cat "$T/sev.json")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+e = [x for x in d["assets"][0]["findings"] if x["rule"] == "port-unapproved-open"][0]["enrichment"]
+assert e["peekplain"]["env"] == "visible", e
+assert e["peek"]["env"] is None and e["peekkeys"]["env"] is None, e
+PY
+! grep -q "s3cret-token" "$T/sev.json" "$T/sout" "$T/serr" || fail "the secret was printed"
 echo "ok"

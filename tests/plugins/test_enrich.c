@@ -28,13 +28,13 @@ static atomic_int in_flight;
 struct st {
 	struct pg_plugin_ctx *ctx;
 	const struct pg_host_api *host;
-	const char *mode, *count_file, *add_rule, *add_severity, *url, *dns_name, *dns_type;
+	const char *mode, *count_file, *add_rule, *add_severity, *url, *dns_name, *dns_type, *env_name;
 	int add_asset_level;
 	long sleep_ms;
 };
 
 static const struct pg_plugin_option opts[] = {
-	{ "mode", PG_OPT_STRING, "ok", 0, "ok | error | slow | add | context | http | dns" },
+	{ "mode", PG_OPT_STRING, "ok", 0, "ok | error | slow | add | context | http | dns | env" },
 	{ "url", PG_OPT_STRING, NULL, 0, "mode=http: GET this, report the response headers" },
 	{ "dnsName", PG_OPT_STRING, NULL, 0, "mode=dns: look this name up" },
 	{ "dnsType", PG_OPT_STRING, "A", 0, "mode=dns: record type" },
@@ -44,6 +44,8 @@ static const struct pg_plugin_option opts[] = {
 	{ "addSeverity", PG_OPT_STRING, "low", 0, "severity of the finding mode=add adds" },
 	{ "addAssetLevel", PG_OPT_BOOL, "false", 0, "mode=add: an asset-level finding" },
 	{ "failCreate", PG_OPT_BOOL, "false", 0, "make create() fail" },
+	{ "tokenEnv", PG_OPT_SECRET_ENV, NULL, 0, "a secret (read by no mode)" },
+	{ "envName", PG_OPT_STRING, NULL, 0, "mode=env: report getenv() of this variable" },
 	{ NULL, 0, NULL, 0, NULL },
 };
 
@@ -67,6 +69,7 @@ static int t_create(struct pg_plugin_ctx *ctx, const struct pg_host_api *host, v
 	s->url = host->opt_string(ctx, "url");
 	s->dns_name = host->opt_string(ctx, "dnsName");
 	s->dns_type = host->opt_string(ctx, "dnsType");
+	s->env_name = host->opt_string(ctx, "envName");
 	*state = s;
 	return PG_PLUGIN_OK;
 }
@@ -158,6 +161,9 @@ static int t_enrich(void *state, const json_t *finding, json_t *out, json_t *add
 		rc = do_http(s, out);
 	} else if (!strcmp(s->mode, "dns")) {
 		rc = do_dns(s, out);
+	} else if (!strcmp(s->mode, "env")) { /* what a plugin could read besides its options */
+		const char *v = s->env_name ? getenv(s->env_name) : NULL;
+		json_object_set_new(out, "env", v ? json_string(v) : json_null());
 	} else if (!strcmp(s->mode, "add")) {
 		json_t *nf = json_pack("{s:s, s:s, s:s, s:s, s:{s:s}}", "rule", s->add_rule,
 				       "severity", s->add_severity, "defaultAction", "warn",
