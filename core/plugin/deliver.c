@@ -16,11 +16,11 @@
 
 /* A retry-after longer than this ends the attempts of this run: the outbox
  * keeps the notification for the next one instead of blocking a CI job. */
-#define MAX_WAIT_MS (5 * 60 * 1000)
+#define MAX_WAIT_MS	  (5 * 60 * 1000)
 /* Slack past a call's deadline before main abandons it: an isolated call is
  * killed at the deadline and returns; inline, the host's http helper stops
  * there, so a well-behaved plugin returns. This is the backstop. */
-#define GRACE_MS 250
+#define GRACE_MS	  250
 #define ISOLATED_GRACE_MS 1000
 
 enum outcome { OUT_OK, OUT_RETRY, OUT_FAIL, OUT_TIMEOUT, OUT_ABANDONED };
@@ -29,15 +29,15 @@ struct drun;
 
 struct lane {
 	struct drun *r;
-	struct pg_plugin_ctx *c;        /* borrowed */
+	struct pg_plugin_ctx *c;	/* borrowed */
 	struct pg_deliver_item **items; /* owned array, borrowed items (r->items) */
-	size_t n, cap, next;            /* next: first item not started (r->lock) */
-	uint64_t budget_end;            /* monotonic end of the backlog budget; 0 unset */
-	uint64_t call_deadline;         /* of the call in flight, 0 none (r->lock) */
+	size_t n, cap, next;		/* next: first item not started (r->lock) */
+	uint64_t budget_end;		/* monotonic end of the backlog budget; 0 unset */
+	uint64_t call_deadline;		/* of the call in flight, 0 none (r->lock) */
 	unsigned call_ms;
-	bool down;                      /* a delivery of this run failed transiently */
-	bool done, abandoned;           /* r->lock */
-	struct pg_notify_tally t;       /* r->lock */
+	bool down;		  /* a delivery of this run failed transiently */
+	bool done, abandoned;	  /* r->lock */
+	struct pg_notify_tally t; /* r->lock */
 };
 
 struct drun {
@@ -47,9 +47,9 @@ struct drun {
 	struct pg_deliver_opts o;
 	struct pg_deliver_item *items; /* owned */
 	size_t nitems;
-	struct lane *lanes;            /* owned */
+	struct lane *lanes; /* owned */
 	size_t nlanes;
-	int refs;                      /* main + live lane threads */
+	int refs; /* main + live lane threads */
 };
 
 /* Last reference frees: an abandoned lane may outlive pg_deliver(). */
@@ -82,7 +82,8 @@ static void count(struct lane *l, int *field)
 
 static void sleep_ms(uint64_t ms)
 {
-	struct timespec ts = { .tv_sec = (time_t)(ms / 1000), .tv_nsec = (long)(ms % 1000) * 1000000L };
+	struct timespec ts = { .tv_sec = (time_t)(ms / 1000),
+			       .tv_nsec = (long)(ms % 1000) * 1000000L };
 
 	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
 		;
@@ -289,7 +290,7 @@ static bool process(struct lane *l, const struct pg_deliver_item *it, const char
 	}
 	/* A run tries a waiting entry once (its backoff is across runs); its
 	 * own notifications and an operator's flush get the retries. */
-	tries = it->own || l->r->o.operator ? h->notify_retries + 1 : 1;
+	tries = it->own || l->r->o.operator? h->notify_retries + 1 : 1;
 	rc = attempt(l, doc, tries, ms, &ra, err, sizeof(err));
 	if (rc == OUT_ABANDONED)
 		return false; /* the entry stays as it was; main said so */
@@ -306,7 +307,8 @@ static void do_item(struct lane *l, const struct pg_deliver_item *it)
 	if (sd) {
 		fd = pg_outbox_claim(sd, it->id);
 		if (fd == -EAGAIN) {
-			pg_info("[%s] %s is being delivered by another process", l->c->name, it->id);
+			pg_info("[%s] %s is being delivered by another process", l->c->name,
+				it->id);
 			count(l, &l->t.elsewhere);
 			return;
 		}
@@ -475,12 +477,13 @@ void pg_deliver(struct pg_plugin_host *h, struct pg_deliver_item *items, size_t 
 		pg_grow(&l->items, &l->cap, l->n + 1, sizeof(*l->items));
 		l->items[l->n++] = &r->items[i];
 	}
-	r->refs = 1 + (int)r->nlanes; /* each lane drops its own when done */
+	r->refs = 1 + (int)r->nlanes;	       /* each lane drops its own when done */
 	for (size_t i = 0; i < r->nlanes; i++) /* fork workers before threads start */
 		pg_isolate_prepare(r->lanes[i].c, 1);
 	for (size_t i = 0; i < r->nlanes; i++) {
 		if (!spawn_lane(&r->lanes[i])) {
-			pg_warn("[%s] no thread for delivery: delivering inline", r->lanes[i].c->name);
+			pg_warn("[%s] no thread for delivery: delivering inline",
+				r->lanes[i].c->name);
 			lane_main(&r->lanes[i]);
 		}
 	}

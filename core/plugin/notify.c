@@ -62,7 +62,8 @@ static void add_backlog(struct pg_plugin_host *h, struct pg_deliver_item **items
 			continue;
 		}
 		pg_grow(items, cap, *n + 1, sizeof(**items));
-		(*items)[(*n)++] = (struct pg_deliver_item){ .c = c, .id = pg_xstrdup(id),
+		(*items)[(*n)++] = (struct pg_deliver_item){ .c = c,
+							     .id = pg_xstrdup(id),
 							     .stored = true };
 	}
 	pg_outbox_entries_free(e, ne);
@@ -70,7 +71,7 @@ static void add_backlog(struct pg_plugin_host *h, struct pg_deliver_item **items
 
 int pg_notify_flush_outbox(struct pg_plugin_host *h, bool include_failed)
 {
-	struct pg_deliver_opts o = { .operator = true, .include_failed = include_failed };
+	struct pg_deliver_opts o = { .operator= true, .include_failed = include_failed };
 	struct pg_notify_tally t = { 0 };
 	struct pg_deliver_item *items = NULL;
 	size_t n = 0, cap = 0;
@@ -139,11 +140,14 @@ static void add_own(struct pg_plugin_host *h, const json_t *report, const json_t
 
 			if (h->state_dir && !stored)
 				pg_error("outbox: cannot store %s under %s; delivering without a "
-					 "safety net", id, h->state_dir);
+					 "safety net",
+					 id, h->state_dir);
 			pg_grow(items, cap, *n + 1, sizeof(**items));
-			(*items)[(*n)++] = (struct pg_deliver_item){
-				.c = c, .id = pg_xstrdup(id), .doc = doc, .stored = stored,
-				.own = true };
+			(*items)[(*n)++] = (struct pg_deliver_item){ .c = c,
+								     .id = pg_xstrdup(id),
+								     .doc = doc,
+								     .stored = stored,
+								     .own = true };
 		}
 		json_decref(findings);
 	}
@@ -155,8 +159,8 @@ static void summarise(const struct pg_notify_tally *t, int waiting)
 		return;
 	pg_warn("notify: %d delivered, %d wait in the outbox (%d tried and failed, %d timed out, "
 		"%d not tried: not due, backlog budget spent or receiver down; %d in another "
-		"process's hands) ('portgate outbox list')", t->delivered, waiting, t->kept,
-		t->timed_out, t->deferred, t->elsewhere);
+		"process's hands) ('portgate outbox list')",
+		t->delivered, waiting, t->kept, t->timed_out, t->deferred, t->elsewhere);
 }
 
 int pg_notify_report(struct pg_plugin_host *h, const json_t *report)

@@ -232,7 +232,8 @@ struct pg_outbox_entry *pg_outbox_load(const char *state_dir, size_t *n)
 		path = pg_xasprintf("%s/%s", dir, de->d_name);
 		doc = json_load_file(path, 0, &jerr);
 		if (!doc || !json_is_object(json_object_get(doc, "event"))) {
-			pg_warn("outbox: skipping unreadable %s: %s", path, doc ? "no event" : jerr.text);
+			pg_warn("outbox: skipping unreadable %s: %s", path,
+				doc ? "no event" : jerr.text);
 			json_decref(doc);
 			free(path);
 			continue;

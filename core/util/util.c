@@ -273,7 +273,10 @@ static char *tmp_template(const char *path, char **dir)
 	const char *slash = strrchr(path, '/');
 	const char *base = slash ? slash + 1 : path;
 
-	*dir = slash ? pg_xstrndup(path, slash == path ? 1 : (size_t)(slash - path)) : pg_xstrdup(".");
+	if (slash)
+		*dir = pg_xstrndup(path, slash == path ? 1 : (size_t)(slash - path));
+	else
+		*dir = pg_xstrdup(".");
 	pg_atomic_clean_stale(*dir, base);
 	return pg_xasprintf("%.*s" TMP_PREFIX "%s.XXXXXX", (int)(base - path), path, base);
 }
