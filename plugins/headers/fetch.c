@@ -1,5 +1,6 @@
 /* fetch.c - see fetch.h. */
 #include "fetch.h"
+#include "addr.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -107,6 +108,17 @@ static int address_for(struct fetch_ctx *f, const char *host, char *buf, size_t 
 	return -1;
 }
 
+/* A redirect of a public site must not walk portgate into an internal network (a
+ * hostile server answering "Location: http://169.254.169.254/" would otherwise get a
+ * request sent there); hops of an internal scanned address stay allowed. */
+static bool hop_allowed(const struct fetch_ctx *f, const char *addr, char *err, size_t elen)
+{
+	if (!addr_is_internal(addr) || addr_is_internal(f->ip))
+		return true;
+	snprintf(err, elen, "refused: redirect to internal address %s from public %s", addr, f->ip);
+	return false;
+}
+
 /* The resolve entry pinning the URL's host to its address ("host:port:addr"). */
 static struct curl_slist *pin(struct fetch_ctx *f, const char *url, char *err, size_t elen)
 {
@@ -118,10 +130,14 @@ static struct curl_slist *pin(struct fetch_ctx *f, const char *url, char *err, s
 	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT)) {
 		snprintf(err, elen, "bad URL");
 	} else if (host[0] == '[' || is_ip(host)) {
-		l = curl_slist_append(NULL, "-"); /* literal: nothing to resolve */
+		size_t n = strlen(host);
+		snprintf(addr, sizeof(addr), "%.*s", (int)(host[0] == '[' ? n - 2 : n),
+			 host + (host[0] == '['));
+		if (hop_allowed(f, addr, err, elen))
+			l = curl_slist_append(NULL, "-"); /* literal: nothing to resolve */
 	} else if (address_for(f, host, addr, sizeof(addr)) != 0) {
 		snprintf(err, elen, "cannot resolve %s", host);
-	} else {
+	} else if (hop_allowed(f, addr, err, elen)) {
 		snprintf(line, sizeof(line), strchr(addr, ':') ? "%s:%s:[%s]" : "%s:%s:%s", host,
 			 port, addr);
 		l = curl_slist_append(NULL, line);
