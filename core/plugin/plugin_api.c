@@ -30,6 +30,9 @@ static void api_error(struct pg_plugin_ctx *ctx, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
+	/* it goes into JSON (evidence, outbox, the worker's answer): a server's
+	 * bytes, or a cut inside a character, must not make it unstorable */
+	pg_utf8_fix(buf);
 	if (c)
 		pg_strlcpy(c->err, buf, sizeof(c->err));
 	pg_log(PG_LOG_DEBUG, "[%s] error: %s", ctx ? ctx->name : "plugin", buf);

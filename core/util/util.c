@@ -427,6 +427,39 @@ void pg_defang(char *s)
 			*s = '?';
 }
 
+/* Length of the well-formed UTF-8 sequence at s (RFC 3629), 0 if none. */
+static size_t utf8_seq(const unsigned char *s)
+{
+	size_t need = s[0] < 0x80 ? 1 : s[0] >= 0xc2 && s[0] <= 0xdf ? 2 :
+		      s[0] >= 0xe0 && s[0] <= 0xef ? 3 : s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : 0;
+	unsigned lo = 0x80, hi = 0xbf; /* the second byte's range */
+
+	if (s[0] == 0xe0)
+		lo = 0xa0; /* overlong */
+	else if (s[0] == 0xed)
+		hi = 0x9f; /* surrogates */
+	else if (s[0] == 0xf0)
+		lo = 0x90; /* overlong */
+	else if (s[0] == 0xf4)
+		hi = 0x8f; /* beyond U+10FFFF */
+	for (size_t i = 1; i < need; i++)
+		if (s[i] < (i == 1 ? lo : 0x80) || s[i] > (i == 1 ? hi : 0xbf))
+			return 0; /* the NUL terminator stops here too */
+	return need;
+}
+
+void pg_utf8_fix(char *s)
+{
+	while (*s) {
+		size_t n = utf8_seq((const unsigned char *)s);
+		if (!n) {
+			*s++ = '?';
+			continue;
+		}
+		s += n;
+	}
+}
+
 void pg_eprint(const char *fmt, ...)
 {
 	va_list ap;

@@ -79,6 +79,10 @@ struct pg_diag {
  * manifests, settings, servers and plugins must not drive the terminal. Every
  * diagnostic (pg_diag_add, the log, pg_eprint) goes through it. */
 void pg_defang(char *s);
+/* Make s valid UTF-8 in place: each byte that is not part of a well-formed
+ * sequence (a cut one at the end too) becomes '?'. Text from servers reaches
+ * JSON, which takes only UTF-8. */
+void pg_utf8_fix(char *s);
 /* "portgate: MESSAGE\n" on stderr, the message defanged: for errors outside the log. */
 void pg_eprint(const char *fmt, ...) PG_PRINTF(1, 2);
 void pg_diag_add(struct pg_diag *d, const char *file, int line, const char *fmt, ...)

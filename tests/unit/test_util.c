@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "pg_check.h"
+#include <jansson.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -190,6 +191,35 @@ START_TEST(str_append_cuts_and_says_so)
 }
 END_TEST
 
+START_TEST(utf8_fix_keeps_only_valid_utf8)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{ "plain ascii", "plain ascii" },
+		{ "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x94\x92", "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x94\x92" },
+		{ "cut at the end \xc3", "cut at the end ?" },
+		{ "cut \xe2\x82", "cut ??" },
+		{ "latin1 caf\xe9!", "latin1 caf?!" },
+		{ "\xc0\xaf overlong", "?? overlong" },
+		{ "\xed\xa0\x80 surrogate", "??? surrogate" },
+		{ "\xf4\x90\x80\x80 too big", "???? too big" },
+		{ "\xff\xfe", "??" },
+		{ "", "" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char buf[64];
+		pg_strlcpy(buf, cases[i].in, sizeof(buf));
+		pg_utf8_fix(buf);
+		ck_assert_str_eq(buf, cases[i].out);
+		json_t *j = json_string(buf);
+		ck_assert_ptr_nonnull(j); /* jansson takes it */
+		json_decref(j);
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("util");
@@ -203,6 +233,7 @@ int main(void)
 	tcase_add_test(tc, redact_url_hides_tokens);
 	tcase_add_test(tc, ids_and_times);
 	tcase_add_test(tc, sha256_vector);
+	tcase_add_test(tc, utf8_fix_keeps_only_valid_utf8);
 	suite_add_tcase(s, tc);
 	return pg_check_run(s);
 }
