@@ -125,8 +125,20 @@ struct pg_config *pg_cli_load_config(const struct pg_cli_common *c)
 }
 
 /* On a terminal: one live line (elapsed, ports done of total, percent), redrawn. */
-static void progress_line(size_t done, size_t total, void *ud)
+/* "12/900 ports done (1%), 3 open, 2 probing" */
+static void progress_text(const struct pg_scan_progress *p, char *buf, size_t len)
 {
+	int n = snprintf(buf, len, "%zu/%zu ports done (%zu%%), %zu open", p->done, p->total,
+			 p->total ? p->done * 100 / p->total : 100, p->open);
+
+	if (p->probing && n > 0 && (size_t)n < len)
+		snprintf(buf + n, len - (size_t)n, ", probing %zu", p->probing);
+}
+
+static void progress_line(const struct pg_scan_progress *p, void *ud)
+{
+	size_t done = p->done, total = p->total;
+	char what[160];
 	static uint64_t first_ms;
 	static bool shown;
 	uint64_t now = pg_now_ms();
@@ -137,9 +149,9 @@ static void progress_line(size_t done, size_t total, void *ud)
 	if (now - first_ms < 1000 && !shown)
 		return; /* short runs stay quiet */
 	shown = done != total;
-	fprintf(stderr, "\rportgate: %llus scanning: %zu/%zu ports done (%zu%%)",
-		(unsigned long long)((now - first_ms) / 1000), done, total,
-		total ? done * 100 / total : 100);
+	progress_text(p, what, sizeof(what));
+	fprintf(stderr, "\r\033[Kportgate: %llus scanning: %s",
+		(unsigned long long)((now - first_ms) / 1000), what);
 	if (done == total)
 		fputs("\r\033[K", stderr);
 	fflush(stderr);
@@ -147,8 +159,9 @@ static void progress_line(size_t done, size_t total, void *ud)
 
 /* In a CI log (not a terminal): a line every few seconds, so a long job does not
  * look hung; PORTGATE_HEARTBEAT_SECONDS changes the period (default 10). */
-static void heartbeat_line(size_t done, size_t total, void *ud)
+static void heartbeat_line(const struct pg_scan_progress *p, void *ud)
 {
+	char what[160];
 	static uint64_t first_ms, last_ms;
 	uint64_t now = pg_now_ms(), every = 10000;
 	const char *env = getenv("PORTGATE_HEARTBEAT_SECONDS");
@@ -159,12 +172,12 @@ static void heartbeat_line(size_t done, size_t total, void *ud)
 		every = v * 1000;
 	if (!first_ms)
 		first_ms = last_ms = now;
-	if (done == total || now - last_ms < every)
+	if (p->done == p->total || now - last_ms < every)
 		return;
 	last_ms = now;
-	fprintf(stderr, "portgate: %llus elapsed, scanning: %zu/%zu ports done (%zu%%)\n",
-		(unsigned long long)((now - first_ms) / 1000), done, total,
-		total ? done * 100 / total : 100);
+	progress_text(p, what, sizeof(what));
+	fprintf(stderr, "portgate: %llus elapsed, scanning: %s\n",
+		(unsigned long long)((now - first_ms) / 1000), what);
 	fflush(stderr);
 }
 

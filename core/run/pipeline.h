@@ -25,7 +25,7 @@ struct pg_job {
 
 /* What the caller shows while the engine runs (the CLI's terminal line). */
 struct pg_progress {
-	void (*fn)(size_t done, size_t total, void *ud);
+	void (*fn)(const struct pg_scan_progress *p, void *ud);
 	void *ud;
 };
 

@@ -77,6 +77,7 @@ static void on_connected(struct engine *e, uint32_t si)
 		slot_finish(e, si, &v, rtt);
 		return;
 	}
+	e->nopen++;
 	if (!e->opts->probe) {
 		struct pg_scan_verdict v = { PG_PORT_OPEN, "syn-ack", 0 };
 
@@ -323,8 +324,10 @@ static void progress(struct engine *e, bool final)
 		return;
 	if (!final && e->now_us - e->last_progress_us < PG_SCAN_PROGRESS_EVERY_US)
 		return;
+	struct pg_scan_progress p = { e->done, e->total, e->nopen, e->nprobing };
+
 	e->last_progress_us = e->now_us;
-	e->opts->progress(e->done, e->total, e->opts->progress_ud);
+	e->opts->progress(&p, e->opts->progress_ud);
 }
 
 /* Deadlines are set when an attempt starts; the first answers of a run (or

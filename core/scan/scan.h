@@ -25,6 +25,13 @@
 enum pg_port_state { PG_PORT_OPEN, PG_PORT_CLOSED, PG_PORT_FILTERED, PG_PORT_ERROR };
 const char *pg_port_state_name(enum pg_port_state s); /* "open", "closed", "filtered", "error" */
 
+/* What the engine has done so far, for a progress line. */
+struct pg_scan_progress {
+	size_t done, total; /* ports with a verdict, of all ports of the run */
+	size_t open;        /* ports found open so far */
+	size_t probing;     /* open ports whose probe (banner, HTTP, TLS) runs now */
+};
+
 struct pg_scan_opts {
 	int timeout_ms;    /* longest wait per connect attempt (default 1000); shorter once
 			      round-trip times are measured (docs/scan-engine.md) */
@@ -35,7 +42,8 @@ struct pg_scan_opts {
 			      window that grows with answers */
 	bool probe;        /* run service probes on open ports */
 	struct pg_probe_opts probe_opts;
-	void (*progress)(size_t done, size_t total, void *ud); /* optional, called at most ~10/s */
+	/* optional, called at most ~10/s and once at the end */
+	void (*progress)(const struct pg_scan_progress *p, void *ud);
 	void *progress_ud;
 };
 

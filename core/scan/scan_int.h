@@ -142,6 +142,7 @@ struct engine {
 
 	size_t done, total;
 	uint64_t now_us, last_progress_us;
+	size_t nopen, nprobing;      /* for progress: open so far, probes running */
 };
 
 static inline struct pg_port_result *pg_scan_slot_result(struct engine *e, const struct slot *s)

@@ -110,6 +110,7 @@ void pg_scan_probe_begin(struct engine *e, uint32_t si)
 		return;
 	}
 	s->phase = SLOT_PROBING;
+	e->nprobing++;
 	/* The connect has its verdict: the probe keeps its socket (the global cap) but gives
 	 * back its share of the destination's connect window, which paces SYNs. Held to the
 	 * end, 1,000 silent ports on one host were probed in waves of the window, 3 x

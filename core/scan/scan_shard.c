@@ -27,7 +27,7 @@ struct fanout {
 	pthread_mutex_t mu;
 	const struct pg_scan_opts *user;
 	size_t total, nshards;
-	size_t *done; /* per shard */
+	struct pg_scan_progress *per; /* per shard: its last report */
 	uint64_t last_us;
 };
 
@@ -44,22 +44,33 @@ struct shard {
 	pthread_t th;
 };
 
-static void shard_progress(size_t done, size_t total, void *ud)
+/* The sum of every shard's last report. Caller holds f->mu. */
+static struct pg_scan_progress fan_sum(const struct fanout *f)
+{
+	struct pg_scan_progress sum = { .total = f->total };
+
+	for (size_t i = 0; i < f->nshards; i++) {
+		sum.done += f->per[i].done;
+		sum.open += f->per[i].open;
+		sum.probing += f->per[i].probing;
+	}
+	return sum;
+}
+
+static void shard_progress(const struct pg_scan_progress *p, void *ud)
 {
 	struct shard *sh = ud;
 	struct fanout *f = sh->fan;
 	uint64_t now = pg_now_us();
-	size_t i, sum = 0;
+	struct pg_scan_progress sum;
 
-	(void)total;
 	pthread_mutex_lock(&f->mu);
-	f->done[sh->id] = done;
-	for (i = 0; i < f->nshards; i++)
-		sum += f->done[i];
+	f->per[sh->id] = *p;
+	sum = fan_sum(f);
 	/* the final call comes from pg_scan_run_sharded once every shard is done */
-	if (sum < f->total && now - f->last_us >= PG_SCAN_PROGRESS_EVERY_US) {
+	if (sum.done < f->total && now - f->last_us >= PG_SCAN_PROGRESS_EVERY_US) {
 		f->last_us = now;
-		f->user->progress(sum, f->total, f->user->progress_ud);
+		f->user->progress(&sum, f->user->progress_ud);
 	}
 	pthread_mutex_unlock(&f->mu);
 }
@@ -171,9 +182,10 @@ int pg_scan_run_sharded(struct pg_scan_target *t, size_t n, const struct pg_scan
 			size_t k, char *err, size_t errlen)
 {
 	struct shard *sh = pg_xcalloc(k, sizeof(*sh)); /* owned */
-	size_t counts[MAX_SHARDS] = { 0 }, done[MAX_SHARDS] = { 0 };
+	size_t counts[MAX_SHARDS] = { 0 };
+	struct pg_scan_progress per[MAX_SHARDS] = { { 0 } };
 	size_t total = count_jobs(t, n), chunk = (total + k - 1) / k, j;
-	struct fanout fan = { .user = o, .total = total, .nshards = k, .done = done };
+	struct fanout fan = { .user = o, .total = total, .nshards = k, .per = per };
 	int rc = 0;
 
 	pthread_mutex_init(&fan.mu, NULL);
@@ -195,8 +207,13 @@ int pg_scan_run_sharded(struct pg_scan_target *t, size_t n, const struct pg_scan
 	}
 	if (rc == 0) {
 		merge_times(t, n, sh, k);
-		if (o->progress)
-			o->progress(total, total, o->progress_ud);
+		if (o->progress) {
+			struct pg_scan_progress last = fan_sum(&fan);
+
+			last.done = total;
+			last.probing = 0;
+			o->progress(&last, o->progress_ud);
+		}
 	}
 	for (j = 0; j < k; j++) {
 		free(sh[j].views);

@@ -12,6 +12,8 @@ void pg_scan_slot_release(struct engine *e, uint32_t si)
 	struct slot *s = &e->slots[si];
 
 	pg_scan_timer_clear(e, si);
+	if (s->phase == SLOT_PROBING)
+		e->nprobing--;
 	s->phase = SLOT_FREE;
 	s->fd = -1;
 	s->probe = NULL;

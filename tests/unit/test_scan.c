@@ -399,15 +399,18 @@ START_TEST(test_filtered_retry)
 }
 END_TEST
 
-static size_t progress_calls, progress_last_done, progress_last_total;
+static size_t progress_calls, progress_last_done, progress_last_total, progress_last_open;
 
-static void on_progress(size_t done, size_t total, void *ud)
+static void on_progress(const struct pg_scan_progress *p, void *ud)
 {
 	(void)ud;
 	progress_calls++;
-	ck_assert_uint_ge(done, progress_last_done);
-	progress_last_done = done;
-	progress_last_total = total;
+	ck_assert_uint_ge(p->done, progress_last_done);
+	ck_assert_uint_ge(p->open, progress_last_open);
+	ck_assert_uint_le(p->open, p->done + p->probing);
+	progress_last_done = p->done;
+	progress_last_total = p->total;
+	progress_last_open = p->open;
 }
 
 /* 200 hosts x (open, closed, unanswered): all hosts advance together, so the
@@ -454,6 +457,7 @@ START_TEST(test_200_hosts_one_timeout)
 	/* final call reports completion; at most ~10 calls per second */
 	ck_assert_uint_eq(progress_last_done, NT * 3);
 	ck_assert_uint_eq(progress_last_total, NT * 3);
+	ck_assert_uint_eq(progress_last_open, NT); /* one open port per host */
 	ck_assert_uint_le(progress_calls, el / 100 + 2);
 	free(t);
 	blackhole_close(&b);
