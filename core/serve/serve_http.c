@@ -30,6 +30,7 @@ void pg_req_error(struct pg_req *r, unsigned status, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	pg_utf8_fix(msg); /* paths and parameter names are the client's bytes: keep the status */
 	pg_req_reply(r, status, json_pack("{s:s}", "error", msg));
 }
 

@@ -116,6 +116,8 @@ bad "target=127.0.0.1&timeout=5s" "timeout: expected milliseconds from 100 to 60
 bad "target=127.0.0.1&timeout=99999999" "timeout: expected milliseconds from 100 to 60000"
 bad "target=127.0.0.1&skipCache=yes" "skipCache: expected true or false"
 expect "unknown path: 404" '404 {"error": "no such endpoint: /v2"}' d /v2 -H "$H"
+expect "unknown path, not UTF-8: still 404" '404 {"error": "no such endpoint: /v?"}' d /v%ff -H "$H"
+bad "target=127.0.0.1&x%ff=1" "unknown query parameter 'x?'"
 expect "wrong method: 405" '405 {"error": "/v1-port-scanner takes GET only"}' d /v1-port-scanner -X DELETE -H "$H"
 pg_assert_grep "405 names the method allowed" "Allow: GET" "$PG_TMP/r.json.h"
 expect "v1-check bad JSON: 400" '400 true' '"expected a JSON object" in d["error"]' /v1-check -X POST -H "$H" --data '{"assets":'
