@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -268,6 +269,24 @@ int pg_atomic_clean_stale(const char *dir, const char *base)
 	return n;
 }
 
+/* Whether this process has not written into dir before (a small table of the
+ * directories' names; past its size every write counts as a first one). */
+static bool first_write_in(const char *dir)
+{
+	static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+	static char *seen[64]; /* owned for the process's life */
+	static size_t nseen;
+	bool first = true;
+
+	pthread_mutex_lock(&mu);
+	for (size_t i = 0; i < nseen && first; i++)
+		first = strcmp(seen[i], dir) != 0;
+	if (first && nseen < sizeof(seen) / sizeof(seen[0]))
+		seen[nseen++] = pg_xstrdup(dir);
+	pthread_mutex_unlock(&mu);
+	return first;
+}
+
 static char *tmp_template(const char *path, char **dir)
 {
 	const char *slash = strrchr(path, '/');
@@ -277,7 +296,11 @@ static char *tmp_template(const char *path, char **dir)
 		*dir = pg_xstrndup(path, slash == path ? 1 : (size_t)(slash - path));
 	else
 		*dir = pg_xstrdup(".");
-	pg_atomic_clean_stale(*dir, base);
+	/* Orphans of dead writers go at the first write into a directory, all names at
+	 * once: sweeping at every write made a run writing n cache entries into one
+	 * directory list it n times (O(n^2) directory reads). */
+	if (first_write_in(*dir))
+		pg_atomic_clean_stale(*dir, NULL);
 	return pg_xasprintf("%.*s" TMP_PREFIX "%s.XXXXXX", (int)(base - path), path, base);
 }
 

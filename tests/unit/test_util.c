@@ -104,8 +104,15 @@ START_TEST(atomic_write_cleans_orphan_temps)
 	ck_assert_int_eq(pg_write_atomic_with(path, seen_tmp_name, dir), 0);
 	back = pg_read_file(path, 1024, NULL);
 	ck_assert_str_eq(back, "tmp=1"); /* our own temp, named as documented */
+	/* the first write into the directory sweeps every dead writer's temp */
 	ck_assert_int_ne(access(dead, F_OK), 0);
 	ck_assert_int_eq(access(live, F_OK), 0);
+	ck_assert_int_ne(access(other, F_OK), 0);
+	/* later writes into it do not list it again (n cache entries: n listings) */
+	unlink(other);
+	free(other);
+	other = old_file(dir, ".portgate-tmp.other.json.QwE456");
+	ck_assert_int_eq(pg_write_atomic_with(path, seen_tmp_name, dir), 0);
 	ck_assert_int_eq(access(other, F_OK), 0);
 	close(fd);
 	/* the live writer died: a sweep of every name removes both */
