@@ -91,6 +91,13 @@ static void psl_load(void)
 	psl_ctx = psl_latest(NULL);
 }
 
+/* dlclose of the plugin frees the list: an unloaded plugin leaves nothing behind. */
+__attribute__((destructor)) static void psl_unload(void)
+{
+	psl_free(psl_ctx);
+	psl_ctx = NULL;
+}
+
 char *obs_domain(const char *host)
 {
 	const char *d;

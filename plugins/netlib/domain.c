@@ -18,6 +18,13 @@ static void psl_load(void)
 	psl_loaded = psl_latest(NULL);
 }
 
+/* dlclose of the plugin frees the list: an unloaded plugin leaves nothing behind. */
+__attribute__((destructor)) static void psl_unload(void)
+{
+	psl_free(psl_loaded);
+	psl_loaded = NULL;
+}
+
 const psl_ctx_t *nl_psl(void)
 {
 	pthread_once(&psl_once, psl_load);
