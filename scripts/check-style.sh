@@ -20,6 +20,8 @@ fi
 for fn in $BANNED; do
 	hits=$(grep -nE "(^|[^A-Za-z0-9_.>])$fn[[:space:]]*\(" $all 2>/dev/null |
 		grep -vE '^[^:]+:[0-9]+:[[:space:]]*(/?\*|//)' || true)
+	# tests start their fixtures through the shell (docs/CODE_STYLE.md)
+	[ "$fn" = system ] && hits=$(echo "$hits" | grep -v '^tests/' || true)
 	if [ -n "$hits" ]; then
 		echo "$hits" | sed "s/\$/   <- banned: $fn (docs\/CODE_STYLE.md)/"
 		bad=1

@@ -21,32 +21,41 @@ int pg_cmd_merge(int argc, char **argv);
 
 /* cli_common.c: options shared by check and scan, applied over the config file. */
 struct pg_cli_common {
-	const char *config_path;  /* --config */
-	const char *dns_server;   /* --dns-server */
-	const char *ca_file;      /* --ca-file */
-	int timeout_ms, retries;  /* -1 = from config */
+	const char *config_path; /* --config */
+	const char *dns_server;  /* --dns-server */
+	const char *ca_file;     /* --ca-file */
+	int timeout_ms, retries; /* -1 = from config */
 	int max_inflight, max_per_host;
 	bool no_probe;
-	char **plugin_dirs;       /* owned array of borrowed argv strings */
+	char **plugin_dirs; /* owned array of borrowed argv strings */
 	size_t nplugin_dirs;
 };
 
 /* getopt_long codes of the shared options (above the ASCII range). */
 enum {
-	PG_OPT_CONFIG = 1000, PG_OPT_DNS_SERVER, PG_OPT_CA_FILE, PG_OPT_TIMEOUT, PG_OPT_RETRIES,
-	PG_OPT_MAX_INFLIGHT, PG_OPT_MAX_PER_HOST, PG_OPT_NO_PROBE, PG_OPT_PLUGIN_DIR,
+	PG_OPT_CONFIG = 1000,
+	PG_OPT_DNS_SERVER,
+	PG_OPT_CA_FILE,
+	PG_OPT_TIMEOUT,
+	PG_OPT_RETRIES,
+	PG_OPT_MAX_INFLIGHT,
+	PG_OPT_MAX_PER_HOST,
+	PG_OPT_NO_PROBE,
+	PG_OPT_PLUGIN_DIR,
 	PG_OPT_COMMON_END
 };
-#define PG_CLI_COMMON_LONGOPTS                                                   \
-	{ "config", required_argument, NULL, PG_OPT_CONFIG },                    \
-	{ "dns-server", required_argument, NULL, PG_OPT_DNS_SERVER },            \
-	{ "ca-file", required_argument, NULL, PG_OPT_CA_FILE },                  \
-	{ "timeout-ms", required_argument, NULL, PG_OPT_TIMEOUT },               \
-	{ "retries", required_argument, NULL, PG_OPT_RETRIES },                  \
-	{ "max-inflight", required_argument, NULL, PG_OPT_MAX_INFLIGHT },        \
-	{ "max-per-host", required_argument, NULL, PG_OPT_MAX_PER_HOST },        \
-	{ "no-probe", no_argument, NULL, PG_OPT_NO_PROBE },                      \
-	{ "plugin-dir", required_argument, NULL, PG_OPT_PLUGIN_DIR }
+#define PG_CLI_COMMON_LONGOPTS                                                    \
+	{ "config", required_argument, NULL, PG_OPT_CONFIG },                     \
+		{ "dns-server", required_argument, NULL, PG_OPT_DNS_SERVER },     \
+		{ "ca-file", required_argument, NULL, PG_OPT_CA_FILE },           \
+		{ "timeout-ms", required_argument, NULL, PG_OPT_TIMEOUT },        \
+		{ "retries", required_argument, NULL, PG_OPT_RETRIES },           \
+		{ "max-inflight", required_argument, NULL, PG_OPT_MAX_INFLIGHT }, \
+		{ "max-per-host", required_argument, NULL, PG_OPT_MAX_PER_HOST }, \
+		{ "no-probe", no_argument, NULL, PG_OPT_NO_PROBE },               \
+	{                                                                         \
+		"plugin-dir", required_argument, NULL, PG_OPT_PLUGIN_DIR          \
+	}
 
 extern const char pg_cli_common_help[];
 

@@ -61,7 +61,8 @@ static bool parse_shard(const char *s, struct check_args *a)
 		return false;
 	memcpy(buf, s, (size_t)(slash - s));
 	buf[slash - s] = '\0';
-	if (!pg_parse_ulong(buf, 100000, &i) || !pg_parse_ulong(slash + 1, 100000, &n) || !i || i > n)
+	if (!pg_parse_ulong(buf, 100000, &i) || !pg_parse_ulong(slash + 1, 100000, &n) || !i ||
+	    i > n)
 		return false;
 	a->shard_i = (unsigned)i;
 	a->shard_n = (unsigned)n;
@@ -89,7 +90,10 @@ static int parse(int argc, char **argv, struct check_args *a, struct pg_cli_comm
 		switch (ch) {
 		case 'm': a->manifest = optarg; break;
 		case 'o': ch = PG_OPT_EVIDENCE_OUT; /* fall through */
-		case PG_OPT_FORMAT: case PG_OPT_OUTPUT: case PG_OPT_EVIDENCE_OUT: case PG_OPT_COLOR:
+		case PG_OPT_FORMAT:
+		case PG_OPT_OUTPUT:
+		case PG_OPT_EVIDENCE_OUT:
+		case PG_OPT_COLOR:
 			if ((r = pg_cli_output_opt(&a->outputs, "check", ch, optarg)) >= 0)
 				return r;
 			break;
@@ -99,16 +103,23 @@ static int parse(int argc, char **argv, struct check_args *a, struct pg_cli_comm
 			else if (!strcmp(optarg, "monitor"))
 				a->mode = PG_MODE_MONITOR;
 			else
-				return pg_cli_usage_error("check", "--mode: expected enforce or monitor, got '%s'", optarg);
+				return pg_cli_usage_error(
+					"check", "--mode: expected enforce or monitor, got '%s'",
+					optarg);
 			break;
 		case 'S':
 			if (!parse_shard(optarg, a))
-				return pg_cli_usage_error("check", "--shard: expected I/N with 1 <= I <= N, got '%s'", optarg);
+				return pg_cli_usage_error(
+					"check", "--shard: expected I/N with 1 <= I <= N, got '%s'",
+					optarg);
 			break;
 		case 'K': a->skip_cache = true; break;
 		case 'B': a->baseline = optarg; break;
 		case 'q': a->quiet = true; break;
-		case 'v': if (pg_log_threshold < PG_LOG_DEBUG) pg_log_threshold++; break;
+		case 'v':
+			if (pg_log_threshold < PG_LOG_DEBUG)
+				pg_log_threshold++;
+			break;
 		case 'h':
 			printf(check_usage, pg_cli_output_help, pg_cli_common_help);
 			return PG_EXIT_PASS;
@@ -153,9 +164,17 @@ struct run {
 
 static int check(const struct check_args *a, struct pg_config *cfg, struct run *r)
 {
-	struct pg_check_input in = { a->manifest, r->m, r->assets, r->n, a->mode, a->skip_cache,
-				     a->quiet ? NULL : pg_cli_progress_tty(), r->baseline,
-				     a->baseline, a->shard_i, a->shard_n };
+	struct pg_check_input in = { a->manifest,
+				     r->m,
+				     r->assets,
+				     r->n,
+				     a->mode,
+				     a->skip_cache,
+				     a->quiet ? NULL : pg_cli_progress_tty(),
+				     r->baseline,
+				     a->baseline,
+				     a->shard_i,
+				     a->shard_n };
 	json_t *report;
 	char err[256];
 	int code = PG_EXIT_PASS;
@@ -189,7 +208,8 @@ static struct pg_manifest *load_manifest(const char *path)
 }
 
 /* Every plugin is loaded and every instance created before any thread starts. */
-static struct pg_plugin_host *load_plugins(const struct pg_config *cfg, const struct pg_cli_common *c)
+static struct pg_plugin_host *load_plugins(const struct pg_config *cfg,
+					   const struct pg_cli_common *c)
 {
 	struct pg_diag diag = { 0 };
 	struct pg_plugin_host *h = pg_plugin_host_new(cfg, c->plugin_dirs, c->nplugin_dirs, &diag);

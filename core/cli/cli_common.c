@@ -20,7 +20,8 @@ const char pg_cli_common_help[] =
 	"                           once round-trip times are measured)\n"
 	"      --retries N          extra attempts for unanswered ports (default 1)\n"
 	"      --max-inflight N     sockets in flight at once (default: from the fd limit)\n"
-	"      --max-per-host N     fixed cap on sockets in flight per address (default: adaptive)\n"
+	"      --max-per-host N     fixed cap on sockets in flight per address (default: "
+	"adaptive)\n"
 	"      --no-probe           only connect: no banner, HTTP or TLS probes\n"
 	"      --plugin-dir DIR     also load plugins from DIR (repeatable)\n";
 
@@ -50,12 +51,14 @@ int pg_cli_usage_error(const char *cmd, const char *fmt, ...)
 	return PG_EXIT_USAGE;
 }
 
-static bool int_arg(const char *name, const char *arg, unsigned long min, unsigned long max, int *out)
+static bool int_arg(const char *name, const char *arg, unsigned long min, unsigned long max,
+		    int *out)
 {
 	unsigned long v;
 
 	if (!pg_parse_ulong(arg, max, &v) || v < min) {
-		pg_eprint("--%s: expected an integer from %lu to %lu, got '%s'", name, min, max, arg);
+		pg_eprint("--%s: expected an integer from %lu to %lu, got '%s'", name, min, max,
+			  arg);
 		return false;
 	}
 	*out = (int)v;
@@ -74,7 +77,8 @@ bool pg_cli_common_opt(struct pg_cli_common *c, int code, const char *arg)
 	case PG_OPT_MAX_PER_HOST: return int_arg("max-per-host", arg, 1, 1000000, &c->max_per_host);
 	case PG_OPT_NO_PROBE: c->no_probe = true; return true;
 	case PG_OPT_PLUGIN_DIR:
-		c->plugin_dirs = pg_xrealloc(c->plugin_dirs, (c->nplugin_dirs + 1) * sizeof(char *));
+		c->plugin_dirs = pg_xrealloc(c->plugin_dirs,
+					     (c->nplugin_dirs + 1) * sizeof(char *));
 		c->plugin_dirs[c->nplugin_dirs++] = (char *)arg;
 		return true;
 	}
@@ -113,8 +117,8 @@ struct pg_config *pg_cli_load_config(const struct pg_cli_common *c)
 	if (c->no_probe)
 		cfg->scan.probe = false;
 	/* the file's values were checked at their lines; the command line's are checked here */
-	if ((c->dns_server && !pg_config_check_dns_server(c->dns_server, NULL, 0, "--dns-server",
-							  &diag)) ||
+	if ((c->dns_server &&
+	     !pg_config_check_dns_server(c->dns_server, NULL, 0, "--dns-server", &diag)) ||
 	    (c->ca_file && !pg_config_check_ca_file(c->ca_file, NULL, 0, "--ca-file", &diag))) {
 		pg_diag_print(&diag, stderr);
 		pg_diag_clear(&diag);

@@ -43,7 +43,10 @@ static int parse(int argc, char **argv, struct diff_args *a)
 		switch (ch) {
 		case 'j': a->json = true; break;
 		case 'q': a->quiet = true; break;
-		case 'v': if (pg_log_threshold < PG_LOG_DEBUG) pg_log_threshold++; break;
+		case 'v':
+			if (pg_log_threshold < PG_LOG_DEBUG)
+				pg_log_threshold++;
+			break;
 		case 'h': fputs(diff_usage, stdout); return PG_EXIT_PASS;
 		default: return pg_cli_common_fallback(NULL, "diff", ch, optarg);
 		}
@@ -64,7 +67,8 @@ static void print_changes(const json_t *changes, const struct diff_args *a)
 		fputc('\n', stdout);
 		return;
 	}
-	json_array_foreach(changes, i, ch) {
+	json_array_foreach(changes, i, ch)
+	{
 		char *line = pg_drift_change_line(ch);
 		printf("%s\n", line);
 		free(line);

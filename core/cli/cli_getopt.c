@@ -20,8 +20,12 @@ static size_t distance(const char *a, const char *b)
 		row[0] = i;
 		for (size_t j = 1; j <= lb; j++) {
 			tmp = row[j];
-			row[j] = a[i - 1] == b[j - 1] ? prev : 1 + (prev < row[j - 1] ?
-				 (prev < row[j] ? prev : row[j]) : (row[j - 1] < row[j] ? row[j - 1] : row[j]));
+			row[j] = a[i - 1] == b[j - 1]
+					 ? prev
+					 : 1 + (prev < row[j - 1]
+							? (prev < row[j] ? prev : row[j])
+							: (row[j - 1] < row[j] ? row[j - 1]
+									       : row[j]));
 			prev = tmp;
 		}
 	}

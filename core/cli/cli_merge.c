@@ -59,10 +59,16 @@ static int parse(int argc, char **argv, struct merge_args *a)
 		case 'm': a->manifest = optarg; break;
 		case 'B': a->baseline = optarg; break;
 		case 'q': a->quiet = true; break;
-		case 'v': if (pg_log_threshold < PG_LOG_DEBUG) pg_log_threshold++; break;
+		case 'v':
+			if (pg_log_threshold < PG_LOG_DEBUG)
+				pg_log_threshold++;
+			break;
 		case 'h': printf(merge_usage, pg_cli_output_help); return PG_EXIT_PASS;
 		case 'o': ch = PG_OPT_EVIDENCE_OUT; /* fall through */
-		case PG_OPT_FORMAT: case PG_OPT_OUTPUT: case PG_OPT_EVIDENCE_OUT: case PG_OPT_COLOR:
+		case PG_OPT_FORMAT:
+		case PG_OPT_OUTPUT:
+		case PG_OPT_EVIDENCE_OUT:
+		case PG_OPT_COLOR:
 			if ((r = pg_cli_output_opt(&a->outputs, "merge", ch, optarg)) >= 0)
 				return r;
 			break;
@@ -89,13 +95,13 @@ static bool load_all(struct merge *g, char **files, size_t n, const struct merge
 	for (g->n = 0; g->n < n; g->n++)
 		if (!(g->docs[g->n] = pg_evidence_load(files[g->n], err, sizeof(err))))
 			break;
-	if (g->n == n && a->baseline && !(g->baseline = pg_evidence_load(a->baseline, err,
-									   sizeof(err))))
+	if (g->n == n && a->baseline &&
+	    !(g->baseline = pg_evidence_load(a->baseline, err, sizeof(err))))
 		fprintf(stderr, "portgate: merge: --baseline %s\n", err);
 	else if (g->n < n)
 		fprintf(stderr, "portgate: merge: %s\n", err);
 	else if (!(g->report = pg_merge_shards(g->docs, (const char *const *)files, n, err,
-						sizeof(err))))
+					       sizeof(err))))
 		fprintf(stderr, "portgate: merge: %s\n", err);
 	return g->report && (!a->baseline || g->baseline);
 }
@@ -104,8 +110,8 @@ static bool load_all(struct merge *g, char **files, size_t n, const struct merge
 static bool load_manifest(struct merge *g, const struct merge_args *a)
 {
 	json_t *run = json_object_get(g->report, "run"), *ja;
-	const char *path = a->manifest ? a->manifest :
-			   json_string_value(json_object_get(run, "manifest"));
+	const char *path = a->manifest ? a->manifest
+				       : json_string_value(json_object_get(run, "manifest"));
 	const char *want = json_string_value(json_object_get(run, "manifestSha256"));
 	struct pg_diag diag = { 0 };
 	char sha[65];
@@ -117,8 +123,10 @@ static bool load_manifest(struct merge *g, const struct merge_args *a)
 		return false;
 	}
 	if (strcmp(sha, want)) {
-		fprintf(stderr, "portgate: merge: %s is not the manifest the shards ran (sha256 "
-			"%.12s..., shards %.12s...)\n", path, sha, want);
+		fprintf(stderr,
+			"portgate: merge: %s is not the manifest the shards ran (sha256 "
+			"%.12s..., shards %.12s...)\n",
+			path, sha, want);
 		return false;
 	}
 	if (!(g->m = pg_manifest_load(path, &diag)))
@@ -128,7 +136,8 @@ static bool load_manifest(struct merge *g, const struct merge_args *a)
 		return false;
 	g->assets = pg_xcalloc(json_array_size(json_object_get(g->report, "assets")),
 			       sizeof(*g->assets));
-	json_array_foreach(json_object_get(g->report, "assets"), i, ja) {
+	json_array_foreach(json_object_get(g->report, "assets"), i, ja)
+	{
 		json_int_t line = json_integer_value(json_object_get(ja, "line"));
 		for (size_t k = 0; k < g->m->nassets && !g->assets[i]; k++)
 			if (g->m->assets[k].line == line)
@@ -144,8 +153,8 @@ static bool load_manifest(struct merge *g, const struct merge_args *a)
 
 static enum pg_mode shards_mode(const struct merge *g)
 {
-	const char *mode = json_string_value(json_object_get(json_object_get(g->docs[0], "run"),
-							     "mode"));
+	const char *mode = json_string_value(
+		json_object_get(json_object_get(g->docs[0], "run"), "mode"));
 
 	return mode && !strcmp(mode, "monitor") ? PG_MODE_MONITOR : PG_MODE_ENFORCE;
 }
@@ -156,8 +165,8 @@ static int decide(struct merge *g, const struct merge_args *a)
 	int code;
 
 	for (size_t i = 0; i < g->n; i++) {
-		json_int_t d = json_integer_value(json_object_get(json_object_get(g->docs[i], "run"),
-								  "durationMs"));
+		json_int_t d = json_integer_value(
+			json_object_get(json_object_get(g->docs[i], "run"), "durationMs"));
 		longest = d > longest ? d : longest;
 	}
 	if (g->baseline)
@@ -180,7 +189,9 @@ int pg_cmd_merge(int argc, char **argv)
 
 	if (code < 0)
 		code = load_all(&g, argv + optind, (size_t)(argc - optind), &a) &&
-		       load_manifest(&g, &a) ? decide(&g, &a) : PG_EXIT_USAGE;
+				       load_manifest(&g, &a)
+			       ? decide(&g, &a)
+			       : PG_EXIT_USAGE;
 	for (size_t i = 0; i < g.n; i++)
 		json_decref(g.docs[i]);
 	free(g.docs);

@@ -36,8 +36,10 @@ int pg_cli_output_opt(struct pg_cli_outputs *o, const char *cmd, int code, const
 	switch (code) {
 	case PG_OPT_FORMAT:
 		if (!pg_renderer_find(arg))
-			return pg_cli_usage_error(cmd, "--format: unknown format '%s' (json, sarif, "
-						  "junit, gitlab, markdown, github, ndjson)", arg);
+			return pg_cli_usage_error(cmd,
+						  "--format: unknown format '%s' (json, sarif, "
+						  "junit, gitlab, markdown, github, ndjson)",
+						  arg);
 		return add(o, arg, NULL);
 	case PG_OPT_OUTPUT:
 		if (!o->pending)
@@ -51,8 +53,10 @@ int pg_cli_output_opt(struct pg_cli_outputs *o, const char *cmd, int code, const
 		return -1;
 	case PG_OPT_COLOR:
 		if (!pg_color_parse(arg))
-			return pg_cli_usage_error(cmd, "--color: expected auto, always or never, "
-						  "got '%s'", arg);
+			return pg_cli_usage_error(cmd,
+						  "--color: expected auto, always or never, "
+						  "got '%s'",
+						  arg);
 		return -1;
 	}
 	return pg_cli_usage_error(cmd, "unknown option");
@@ -65,8 +69,10 @@ int pg_cli_outputs_check(const struct pg_cli_outputs *o, const char *cmd)
 	for (size_t i = 0; i < o->n; i++)
 		to_stdout += !strcmp(o->v[i].path, "-");
 	if (to_stdout > 1)
-		return pg_cli_usage_error(cmd, "%zu outputs go to stdout; give all but one "
-					  "an --output FILE", to_stdout);
+		return pg_cli_usage_error(cmd,
+					  "%zu outputs go to stdout; give all but one "
+					  "an --output FILE",
+					  to_stdout);
 	return -1;
 }
 

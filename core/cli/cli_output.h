@@ -9,15 +9,17 @@
 struct pg_cli_outputs {
 	struct pg_output *v; /* owned array; strings borrowed from argv */
 	size_t n;
-	bool pending;        /* the last --format has no --output yet */
+	bool pending; /* the last --format has no --output yet */
 };
 
 enum { PG_OPT_FORMAT = 1100, PG_OPT_OUTPUT, PG_OPT_EVIDENCE_OUT, PG_OPT_COLOR };
-#define PG_CLI_OUTPUT_LONGOPTS                                   \
-	{ "format", required_argument, NULL, PG_OPT_FORMAT },    \
-	{ "output", required_argument, NULL, PG_OPT_OUTPUT },    \
-	{ "out", required_argument, NULL, PG_OPT_EVIDENCE_OUT }, \
-	{ "color", required_argument, NULL, PG_OPT_COLOR }
+#define PG_CLI_OUTPUT_LONGOPTS                                           \
+	{ "format", required_argument, NULL, PG_OPT_FORMAT },            \
+		{ "output", required_argument, NULL, PG_OPT_OUTPUT },    \
+		{ "out", required_argument, NULL, PG_OPT_EVIDENCE_OUT }, \
+	{                                                                \
+		"color", required_argument, NULL, PG_OPT_COLOR           \
+	}
 
 extern const char pg_cli_output_help[];
 

@@ -14,7 +14,6 @@
 #include "plugin/plugin_host.h"
 #include "config/settings.h"
 
-
 struct plug_args {
 	struct pg_cli_common common; /* --config and --plugin-dir, as check takes them */
 	bool json, all;
@@ -22,14 +21,10 @@ struct plug_args {
 };
 
 static const struct option long_opts[] = {
-	{ "config", required_argument, NULL, 'c' },
-	{ "plugin-dir", required_argument, NULL, 'P' },
-	{ "json", no_argument, NULL, 'j' },
-	{ "all", no_argument, NULL, 'a' },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
+	{ "config", required_argument, NULL, 'c' }, { "plugin-dir", required_argument, NULL, 'P' },
+	{ "json", no_argument, NULL, 'j' },         { "all", no_argument, NULL, 'a' },
+	{ "verbose", no_argument, NULL, 'v' },      { "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },         { NULL, 0, NULL, 0 },
 };
 
 /* argv[0] is the subcommand. Returns 0, 1 for --help, -1 on usage error. */
@@ -64,19 +59,27 @@ static void usage(const char *cmd, FILE *out)
 {
 	if (!strcmp(cmd, "plugins"))
 		fputs("usage: portgate plugins [--config FILE] [--plugin-dir DIR]... [--json]\n"
-		      "List loadable plugins with version, ABI, kind and options.\n", out);
+		      "List loadable plugins with version, ABI, kind and options.\n",
+		      out);
 	else if (!strcmp(cmd, "plugin-check"))
 		fputs("usage: portgate plugin-check [--json] FILE.so...\n"
-		      "Load each plugin and validate its descriptor; exit 0 when all are valid, 2 otherwise.\n",
+		      "Load each plugin and validate its descriptor; exit 0 when all are valid, 2 "
+		      "otherwise.\n",
 		      out);
 	else if (!strcmp(cmd, "plugin-test"))
-		fputs("usage: portgate plugin-test enrich CONFIG FINDING.json [--plugin-dir DIR]...\n"
+		fputs("usage: portgate plugin-test enrich CONFIG FINDING.json [--plugin-dir "
+		      "DIR]...\n"
 		      "       portgate plugin-test notify CONFIG EVENT.json [--plugin-dir DIR]...\n"
-		      "Run every enricher (notifier) of CONFIG on the finding (event) as a run would:\n"
-		      "in worker processes, with the deadlines and the added-finding rules. Prints a\n"
-		      "JSON object per instance: result (ok|fail|retry|timeout|crash), error, out,\n"
-		      "findings (as the run would add them), sent (every host->http request). Exit 0\n"
-		      "when every instance returned ok, 1 otherwise, 2 on a usage or config error.\n",
+		      "Run every enricher (notifier) of CONFIG on the finding (event) as a run "
+		      "would:\n"
+		      "in worker processes, with the deadlines and the added-finding rules. Prints "
+		      "a\n"
+		      "JSON object per instance: result (ok|fail|retry|timeout|crash), error, "
+		      "out,\n"
+		      "findings (as the run would add them), sent (every host->http request). Exit "
+		      "0\n"
+		      "when every instance returned ok, 1 otherwise, 2 on a usage or config "
+		      "error.\n",
 		      out);
 	else
 		fputs("usage: portgate outbox list [--config FILE] [--json]\n"
@@ -89,7 +92,6 @@ static void usage(const char *cmd, FILE *out)
 		      "them), 2 on a configuration error.\n",
 		      out);
 }
-
 
 /* ---- plugins / plugin-check ------------------------------------------- */
 
@@ -178,7 +180,8 @@ int pg_cmd_plugins(int argc, char **argv)
 		goto out;
 	}
 	/* Only load (no instances): listing must work with an incomplete config. */
-	dirs = pg_xcalloc(a.common.nplugin_dirs + (cfg ? cfg->nplugin_dirs : 0) + 2, sizeof(char *));
+	dirs = pg_xcalloc(a.common.nplugin_dirs + (cfg ? cfg->nplugin_dirs : 0) + 2,
+			  sizeof(char *));
 	for (size_t i = 0; i < a.common.nplugin_dirs; i++)
 		dirs[n++] = a.common.plugin_dirs[i];
 	for (size_t i = 0; cfg && i < cfg->nplugin_dirs; i++)
@@ -242,9 +245,9 @@ static bool all_ok(const json_t *res)
 	const char *k;
 	json_t *v;
 
-	json_object_foreach((json_t *)res, k, v)
-		if (strcmp(json_string_value(json_object_get(v, "result")), "ok"))
-			return false;
+	json_object_foreach(
+		(json_t *)res, k,
+		v) if (strcmp(json_string_value(json_object_get(v, "result")), "ok")) return false;
 	return true;
 }
 
@@ -260,15 +263,16 @@ static int run_plugin_test(const char *verb, const struct plug_args *a, const ch
 	if (!in || !json_is_object(in))
 		fprintf(stderr, "portgate: plugin-test: %s:%d: %s\n", file, in ? 1 : jerr.line,
 			in ? "expected a JSON object" : jerr.text);
-	else if (cfg && !(h = pg_plugin_host_new(cfg, a->common.plugin_dirs,
-						 a->common.nplugin_dirs, &diag)))
+	else if (cfg && !(h = pg_plugin_host_new(cfg, a->common.plugin_dirs, a->common.nplugin_dirs,
+						 &diag)))
 		pg_diag_print(&diag, stderr);
 	if (h) {
 		res = !strcmp(verb, "enrich") ? pg_plugin_test_enrich(h, in)
 					      : pg_plugin_test_notify(h, in);
 		if (json_object_size(res) == 0)
 			fprintf(stderr, "portgate: plugin-test: %s configures no %s\n",
-				a->common.config_path, !strcmp(verb, "enrich") ? "enrichers" : "notifiers");
+				a->common.config_path,
+				!strcmp(verb, "enrich") ? "enrichers" : "notifiers");
 		json_dumpf(res, stdout, JSON_INDENT(2));
 		fputc('\n', stdout);
 		rc = json_object_size(res) && all_ok(res) ? PG_EXIT_PASS : PG_EXIT_POLICY;
@@ -287,7 +291,8 @@ int pg_cmd_plugin_test(int argc, char **argv)
 	int rc = parse_args(argc, argv, &a);
 	const char *verb = rc == 0 && a.first_arg < argc ? argv[a.first_arg] : NULL;
 
-	if (rc != 0 || argc - a.first_arg != 3 || (strcmp(verb, "enrich") && strcmp(verb, "notify"))) {
+	if (rc != 0 || argc - a.first_arg != 3 ||
+	    (strcmp(verb, "enrich") && strcmp(verb, "notify"))) {
 		if (rc != -2)
 			usage("plugin-test", rc == 1 ? stdout : stderr);
 		pg_cli_common_clear(&a.common);
@@ -319,12 +324,14 @@ static int outbox_list(const struct pg_config *cfg, bool as_json)
 		if (next_ms > 0 && (uint64_t)next_ms > pg_wall_ms())
 			pg_iso8601_ms((uint64_t)next_ms, next);
 		if (as_json) {
-			json_array_append_new(arr, json_pack("{s:O, s:O, s:s, s:O, s:O, s:O*, s:I, s:s}",
-				"id", json_object_get(d, "id"), "instance", json_object_get(d, "instance"),
-				"createdAt", when, "attempts", json_object_get(d, "attempts"),
-				"status", json_object_get(d, "status"), "lastError",
-				json_object_get(d, "lastError"), "findings", (json_int_t)nf,
-				"nextAttempt", next));
+			json_array_append_new(
+				arr, json_pack("{s:O, s:O, s:s, s:O, s:O, s:O*, s:I, s:s}", "id",
+					       json_object_get(d, "id"), "instance",
+					       json_object_get(d, "instance"), "createdAt", when,
+					       "attempts", json_object_get(d, "attempts"), "status",
+					       json_object_get(d, "status"), "lastError",
+					       json_object_get(d, "lastError"), "findings",
+					       (json_int_t)nf, "nextAttempt", next));
 			continue;
 		}
 		printf("%s  %-12s %s  %-7s attempts=%lld findings=%zu next=%s%s%s\n",
@@ -351,7 +358,8 @@ static int outbox_list(const struct pg_config *cfg, bool as_json)
 static int outbox_flush(const struct pg_config *cfg, const struct plug_args *a,
 			struct pg_diag *diag)
 {
-	struct pg_plugin_host *h = pg_plugin_host_new(cfg, a->common.plugin_dirs, a->common.nplugin_dirs, diag);
+	struct pg_plugin_host *h = pg_plugin_host_new(cfg, a->common.plugin_dirs,
+						      a->common.nplugin_dirs, diag);
 	int left;
 
 	if (!h) {
@@ -382,9 +390,12 @@ int pg_cmd_outbox(int argc, char **argv)
 		const char *hint = pg_cli_closest(verb, verbs, 2);
 		pg_cli_common_clear(&a.common);
 		if (hint)
-			return pg_cli_usage_error("outbox", "unknown subcommand '%s'; did you mean "
-						  "'%s'?", verb, hint);
-		return pg_cli_usage_error("outbox", "unknown subcommand '%s' (list or flush)", verb);
+			return pg_cli_usage_error("outbox",
+						  "unknown subcommand '%s'; did you mean "
+						  "'%s'?",
+						  verb, hint);
+		return pg_cli_usage_error("outbox", "unknown subcommand '%s' (list or flush)",
+					  verb);
 	}
 	if (rc == -2) {
 		pg_cli_common_clear(&a.common);

@@ -18,7 +18,8 @@ static const char scan_usage[] =
 	"Scan TCP ports of HOST and print the result as JSON in the /v1-port-scanner shape\n"
 	"(target, ip, scanId, timestamp, scanDurationMs, ports[], summary). No policy is applied.\n"
 	"Every address HOST resolves to is scanned. With several targets or addresses the output\n"
-	"is a JSON array, one object per address (an unresolved target: one object with \"error\").\n"
+	"is a JSON array, one object per address (an unresolved target: one object with "
+	"\"error\").\n"
 	"\n"
 	"  -t, --target HOST          hostname, IPv4 or IPv6 address (only scan what you own)\n"
 	"      --targets-file FILE    one target per line ('#' comments; '-' = stdin)\n"
@@ -49,8 +50,8 @@ static bool add_target(struct scan_args *a, const char *t)
 	char *n = pg_host_normalize_new(t);
 
 	if (!n) {
-		pg_cli_usage_error("scan", "target '%s' is not a valid host name, IPv4 or IPv6 address",
-				   t);
+		pg_cli_usage_error("scan",
+				   "target '%s' is not a valid host name, IPv4 or IPv6 address", t);
 		return false;
 	}
 	a->targets = pg_xrealloc(a->targets, (a->ntargets + 1) * sizeof(char *));
@@ -71,7 +72,7 @@ static bool read_targets(struct scan_args *a, const char *path)
 	}
 	a->files = pg_xrealloc(a->files, (a->nfiles + 1) * sizeof(char *));
 	a->files[a->nfiles++] = text;
-	for (line = text; line && *line; ) {
+	for (line = text; line && *line;) {
 		char *next = strchr(line, '\n'), *end;
 		if (next)
 			*next++ = '\0';
@@ -115,12 +116,17 @@ static int parse(int argc, char **argv, struct scan_args *a, struct pg_cli_commo
 				return PG_EXIT_USAGE;
 			break;
 		case 'q': pg_log_threshold = PG_LOG_ERROR; break;
-		case 'v': if (pg_log_threshold < PG_LOG_DEBUG) pg_log_threshold++; break;
+		case 'v':
+			if (pg_log_threshold < PG_LOG_DEBUG)
+				pg_log_threshold++;
+			break;
 		case 'p':
 		case 'T':
 			pg_ports_clear(ch == 'p' ? &a->ports : &a->tls_ports); /* last one wins */
-			if (!pg_ports_parse(optarg, ch == 'p' ? &a->ports : &a->tls_ports, err, sizeof(err)))
-				return pg_cli_usage_error("scan", "--%s: %s", ch == 'p' ? "ports" : "tls-ports", err);
+			if (!pg_ports_parse(optarg, ch == 'p' ? &a->ports : &a->tls_ports, err,
+					    sizeof(err)))
+				return pg_cli_usage_error("scan", "--%s: %s",
+							  ch == 'p' ? "ports" : "tls-ports", err);
 			break;
 		case 'c': a->compact = true; break;
 		case 'h': fputs(scan_usage, stdout); return PG_EXIT_PASS;
@@ -153,14 +159,16 @@ static int write_job(const struct pg_job *j, bool compact, size_t *nobj, int *co
 			if (t->results[i].state == PG_PORT_ERROR)
 				*code = PG_EXIT_UNCHECKED;
 		r |= (*nobj)++ && fputs(sep, stdout) < 0;
-		r |= pg_evidence_scan_write(stdout, t, j->target, pg_job_scan_wall_ms(j, k), compact);
+		r |= pg_evidence_scan_write(stdout, t, j->target, pg_job_scan_wall_ms(j, k),
+					    compact);
 	}
 	if (j->nscans)
 		return r;
 	*code = PG_EXIT_UNCHECKED;
-	o = json_pack("{s:s, s:n, s:s, s:[], s:{s:i, s:i, s:i, s:i, s:i}}", "target", j->target, "ip",
-		      "error", j->res.error ? j->res.error : "not scanned", "ports", "summary",
-		      "totalScanned", 0, "open", 0, "closed", 0, "filtered", 0, "error", 0);
+	o = json_pack("{s:s, s:n, s:s, s:[], s:{s:i, s:i, s:i, s:i, s:i}}", "target", j->target,
+		      "ip", "error", j->res.error ? j->res.error : "not scanned", "ports",
+		      "summary", "totalScanned", 0, "open", 0, "closed", 0, "filtered", 0, "error",
+		      0);
 	r |= (*nobj)++ && fputs(sep, stdout) < 0;
 	r |= json_dumpf(o, stdout, JSON_PRESERVE_ORDER | (compact ? JSON_COMPACT : JSON_INDENT(2)));
 	json_decref(o);
@@ -197,7 +205,8 @@ static int run(struct scan_args *a, const struct pg_config *cfg)
 		w |= many && fputs("[", stdout) < 0;
 		for (size_t i = 0; i < a->ntargets; i++)
 			w |= write_job(&jobs[i], a->compact, &nobj, &code) != 0;
-		w |= (many && fputs("]", stdout) < 0) || fputs("\n", stdout) < 0 || fflush(stdout) != 0;
+		w |= (many && fputs("]", stdout) < 0) || fputs("\n", stdout) < 0 ||
+		     fflush(stdout) != 0;
 		if (w) {
 			perror("portgate: scan: writing the result");
 			code = PG_EXIT_UNCHECKED;

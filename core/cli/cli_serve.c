@@ -58,7 +58,10 @@ static int parse(int argc, char **argv, struct serve_args *a, struct pg_cli_comm
 		case 'C': a->o.tls_cert = optarg; break;
 		case 'K': a->o.tls_key = optarg; break;
 		case 'q': pg_log_threshold = PG_LOG_ERROR; break;
-		case 'v': if (pg_log_threshold < PG_LOG_DEBUG) pg_log_threshold++; break;
+		case 'v':
+			if (pg_log_threshold < PG_LOG_DEBUG)
+				pg_log_threshold++;
+			break;
 		case 'h': printf(serve_usage, pg_cli_common_help); return PG_EXIT_PASS;
 		default:
 			if ((r = pg_cli_common_fallback(c, "serve", ch, optarg)) >= 0)
@@ -88,9 +91,9 @@ int pg_cmd_serve(int argc, char **argv)
 
 	pg_cli_common_init(&c);
 	code = parse(argc, argv, &a, &c); /* -1: go on; else the exit code */
-	if (code < 0 && (!(m = pg_manifest_load(a.o.manifest_path, &diag)) ||
-			 !(cfg = pg_cli_load_config(&c)) ||
-			 !(host = pg_plugin_host_new(cfg, c.plugin_dirs, c.nplugin_dirs, &diag))))
+	if (code < 0 &&
+	    (!(m = pg_manifest_load(a.o.manifest_path, &diag)) || !(cfg = pg_cli_load_config(&c)) ||
+	     !(host = pg_plugin_host_new(cfg, c.plugin_dirs, c.nplugin_dirs, &diag))))
 		code = PG_EXIT_USAGE;
 	pg_diag_print(&diag, stderr);
 	pg_diag_clear(&diag);

@@ -102,7 +102,10 @@ int pg_cmd_validate(int argc, char **argv)
 		case 'm': path = optarg; break;
 		case 'j': json = true; break;
 		case 'q': quiet = true; break;
-		case 'v': if (pg_log_threshold < PG_LOG_DEBUG) pg_log_threshold++; break;
+		case 'v':
+			if (pg_log_threshold < PG_LOG_DEBUG)
+				pg_log_threshold++;
+			break;
 		case 'c': c.config_path = optarg; break;
 		case PG_OPT_PLUGIN_DIR: pg_cli_common_opt(&c, ch, optarg); break;
 		case 'h': fputs(validate_usage, stdout); return PG_EXIT_PASS;
@@ -111,7 +114,8 @@ int pg_cmd_validate(int argc, char **argv)
 	}
 	if (optind < argc || !path) {
 		pg_cli_common_clear(&c);
-		return optind < argc ? pg_cli_usage_error("validate", "unexpected argument '%s'", argv[optind])
+		return optind < argc ? pg_cli_usage_error("validate", "unexpected argument '%s'",
+							  argv[optind])
 				     : pg_cli_usage_error("validate", "--manifest is required");
 	}
 	m = pg_manifest_load(path, &diag);

@@ -34,8 +34,8 @@ static const struct int_opt probe_opts[] = {
 };
 
 static const char *const top_keys[] = {
-	"dns", "scan", "probe", "caFile", "stateDir", "pluginDirs",
-	"enrichers", "notifiers", "enrich", "notify", "outbox", "serve",
+	"dns",       "scan",      "probe",  "caFile", "stateDir", "pluginDirs",
+	"enrichers", "notifiers", "enrich", "notify", "outbox",   "serve",
 };
 
 static bool known(const char *const *keys, size_t n, const char *k)
@@ -71,13 +71,15 @@ static void read_ints(struct pg_config *c, const struct pg_node *sec, const char
 			;
 		if (j == nopts) {
 			if (!known(extra, nextra, k))
-				pg_diag_add(d, c->path, sec->keys[i]->line, "%s: unknown key '%s'", name, k);
+				pg_diag_add(d, c->path, sec->keys[i]->line, "%s: unknown key '%s'",
+					    name, k);
 			continue;
 		}
 		unsigned long val;
 		if (!pg_node_uint(v, opts[j].max, &val) || val < opts[j].min) {
-			pg_diag_add(d, c->path, v->line, "%s.%s: expected an integer from %lu to %lu",
-				    name, k, opts[j].min, opts[j].max);
+			pg_diag_add(d, c->path, v->line,
+				    "%s.%s: expected an integer from %lu to %lu", name, k,
+				    opts[j].min, opts[j].max);
 			continue;
 		}
 		*(int *)((char *)c + opts[j].offset) = (int)val;
@@ -109,8 +111,8 @@ static void read_size(const struct pg_config *c, const struct pg_node *n, const 
 	if (pg_node_uint(n, 16 << 20, &v) && v >= min)
 		*out = v;
 	else
-		pg_diag_add(d, c->path, n->line, "%s: expected an integer from %lu to %d", what, min,
-			    16 << 20);
+		pg_diag_add(d, c->path, n->line, "%s: expected an integer from %lu to %d", what,
+			    min, 16 << 20);
 }
 
 static void read_dirs(struct pg_config *c, const struct pg_node *n, struct pg_diag *d)
@@ -147,7 +149,8 @@ static char *default_state_dir(void)
 	if (e && *e)
 		return pg_xasprintf("%s/portgate", e);
 	e = getenv("HOME");
-	return e && *e ? pg_xasprintf("%s/.local/state/portgate", e) : pg_xstrdup("/var/lib/portgate");
+	return e && *e ? pg_xasprintf("%s/.local/state/portgate", e)
+		       : pg_xstrdup("/var/lib/portgate");
 }
 
 static void apply_file(struct pg_config *c, struct pg_diag *d)
@@ -166,7 +169,8 @@ static void apply_file(struct pg_config *c, struct pg_diag *d)
 	}
 	for (size_t i = 0; i < r->n; i++)
 		if (!known(top_keys, PG_ARRAY_LEN(top_keys), r->keys[i]->scalar))
-			pg_diag_add(d, c->path, r->keys[i]->line, "unknown key '%s'", r->keys[i]->scalar);
+			pg_diag_add(d, c->path, r->keys[i]->line, "unknown key '%s'",
+				    r->keys[i]->scalar);
 
 	n = pg_node_get(r, "dns");
 	read_ints(c, n, "dns", dns_opts, PG_ARRAY_LEN(dns_opts), dns_extra, 1, d);

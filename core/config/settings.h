@@ -12,15 +12,16 @@
 #include "scan/scan.h"
 
 struct pg_config {
-	char *path;              /* owned; NULL when only built-in defaults apply */
-	struct pg_doc *doc;      /* owned; NULL without a file */
-	char *dns_server;        /* owned; NULL = system resolver */
+	char *path;         /* owned; NULL when only built-in defaults apply */
+	struct pg_doc *doc; /* owned; NULL without a file */
+	char *dns_server;   /* owned; NULL = system resolver */
 	int dns_timeout_ms, dns_tries;
-	struct pg_scan_opts scan;       /* scan + probe options; probe_opts.ca_file borrows ca_file */
-	char *ca_file;           /* owned, may be NULL */
+	struct pg_scan_opts scan; /* scan + probe options; probe_opts.ca_file borrows ca_file */
+	char *ca_file;            /* owned, may be NULL */
 	int dns_server_line, ca_file_line; /* where the file set them (0: not from the file) */
-	char *state_dir;         /* owned: enrichment cache and notification outbox */
-	char **plugin_dirs;      /* owned; configured plugin directories (not including the built-in default) */
+	char *state_dir;                   /* owned: enrichment cache and notification outbox */
+	/* owned: the configured plugin directories (not the built-in default) */
+	char **plugin_dirs;
 	size_t nplugin_dirs;
 	/* Borrowed from doc, NULL when absent: for the plugin host and serve. */
 	const struct pg_node *enrichers, *notifiers, *enrich, *notify, *outbox;

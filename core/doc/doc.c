@@ -149,8 +149,8 @@ static void on_scalar(struct builder *b, const yaml_event_t *ev)
 	struct pg_node *n;
 
 	if (ev->data.scalar.anchor) {
-		fail(b, &ev->start_mark, "YAML anchors are not allowed:",
-		     (const char *)ev->data.scalar.anchor);
+		fail(b, &ev->start_mark,
+		     "YAML anchors are not allowed:", (const char *)ev->data.scalar.anchor);
 		return;
 	}
 	if (tag && strcmp(tag, TAG_STR)) {
@@ -273,24 +273,15 @@ static void on_event(struct builder *b, const yaml_event_t *ev)
 		b->seen_doc = true;
 		break;
 	case YAML_ALIAS_EVENT:
-		fail(b, &ev->start_mark, "YAML aliases are not allowed:",
-		     (const char *)ev->data.alias.anchor);
+		fail(b, &ev->start_mark,
+		     "YAML aliases are not allowed:", (const char *)ev->data.alias.anchor);
 		break;
-	case YAML_SCALAR_EVENT:
-		on_scalar(b, ev);
-		break;
-	case YAML_SEQUENCE_START_EVENT:
-		on_start(b, ev, PG_NODE_SEQ);
-		break;
-	case YAML_MAPPING_START_EVENT:
-		on_start(b, ev, PG_NODE_MAP);
-		break;
+	case YAML_SCALAR_EVENT: on_scalar(b, ev); break;
+	case YAML_SEQUENCE_START_EVENT: on_start(b, ev, PG_NODE_SEQ); break;
+	case YAML_MAPPING_START_EVENT: on_start(b, ev, PG_NODE_MAP); break;
 	case YAML_SEQUENCE_END_EVENT:
-	case YAML_MAPPING_END_EVENT:
-		on_end(b);
-		break;
-	default:
-		break;
+	case YAML_MAPPING_END_EVENT: on_end(b); break;
+	default: break;
 	}
 }
 
@@ -302,8 +293,8 @@ static void syntax_error(struct builder *b, const yaml_parser_t *p)
 	if (p->context)
 		pg_diag_add(b->diag, b->path, mark_line(m),
 			    "syntax error: %s (column %d, %s at line %d)",
-			    p->problem ? p->problem : "invalid input", (int)m->column + 1, p->context,
-			    mark_line(&p->context_mark));
+			    p->problem ? p->problem : "invalid input", (int)m->column + 1,
+			    p->context, mark_line(&p->context_mark));
 	else
 		pg_diag_add(b->diag, b->path, mark_line(m), "syntax error: %s (column %d)",
 			    p->problem ? p->problem : "invalid input", (int)m->column + 1);
@@ -498,14 +489,10 @@ const struct pg_node *pg_node_get(const struct pg_node *map, const char *key)
 const char *pg_node_kind_name(enum pg_node_kind k)
 {
 	switch (k) {
-	case PG_NODE_NULL:
-		return "null";
-	case PG_NODE_SCALAR:
-		return "a string";
-	case PG_NODE_SEQ:
-		return "a list";
-	case PG_NODE_MAP:
-		return "a map";
+	case PG_NODE_NULL: return "null";
+	case PG_NODE_SCALAR: return "a string";
+	case PG_NODE_SEQ: return "a list";
+	case PG_NODE_MAP: return "a map";
 	}
 	return "unknown";
 }

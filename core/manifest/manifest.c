@@ -162,12 +162,14 @@ static void check_duplicate_assets(struct ctx *c, const struct pg_asset *assets,
 		char where[64];
 		struct pg_node at = { .line = dup->a->line };
 
-		if (strcasecmp(first->a->target, dup->a->target) || strcmp(first->a->name, dup->a->name))
+		if (strcasecmp(first->a->target, dup->a->target) ||
+		    strcmp(first->a->name, dup->a->name))
 			continue;
 		snprintf(where, sizeof(where), "assets[%zu]", dup->idx);
-		pg_mf_err(c, &at, where,
-			  "duplicate asset '%s' (target %s), first defined at line %d (assets[%zu])",
-			  dup->a->name, dup->a->target, first->a->line, first->idx);
+		pg_mf_err(
+			c, &at, where,
+			"duplicate asset '%s' (target %s), first defined at line %d (assets[%zu])",
+			dup->a->name, dup->a->target, first->a->line, first->idx);
 		*dup = *first; /* a third copy also points at the first one */
 	}
 	free(refs);
@@ -200,8 +202,9 @@ static void load_version(struct ctx *c, const struct pg_node *n)
 	if (!pg_node_uint(n, ULONG_MAX, &v))
 		pg_mf_wrong_type(c, n, "version", "the number 1");
 	else if (v != MANIFEST_VERSION)
-		pg_mf_err(c, n, "version", "unsupported version %lu (this portgate reads version %d)",
-			  v, MANIFEST_VERSION);
+		pg_mf_err(c, n, "version",
+			  "unsupported version %lu (this portgate reads version %d)", v,
+			  MANIFEST_VERSION);
 }
 
 static void load_assets(struct ctx *c, const struct pg_node *n, const struct field_set *defaults,
@@ -262,7 +265,7 @@ static void load_root(struct ctx *c, const struct pg_node *root, struct pg_manif
 	if (!assets || is_null(assets))
 		pg_mf_err(c, assets ? assets : root, NULL,
 			  assets ? "assets: the list is empty; a manifest needs at least one asset"
-			  : "missing required field 'assets'");
+				 : "missing required field 'assets'");
 	else
 		load_assets(c, assets, &fs, m);
 }

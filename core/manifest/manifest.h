@@ -14,7 +14,7 @@
  *       approvedPorts: [80, 443]
  *       ports: [80, 443, 8443]           # candidates; default approved + defaults.ports
  *                                        #   (or the built-in common list)
- *       tlsPorts: [443]                  # ports that must speak TLS (default: well-known TLS ports)
+ *       tlsPorts: [443]                  # must speak TLS (default: well-known TLS ports)
  *       owner, domainOwner, environment, criticality, domain, renewalOwner,
  *       businessUnit: strings
  *       escalation: [strings], tags: [strings]
@@ -58,48 +58,51 @@ struct pg_cidr {
 };
 
 struct pg_asset {
-	int line;          /* manifest line where the asset starts */
-	char *name;        /* owned; defaults to target */
-	char *target;      /* owned hostname or IP literal */
+	int line;                      /* manifest line where the asset starts */
+	char *name;                    /* owned; defaults to target */
+	char *target;                  /* owned hostname or IP literal */
 	struct pg_portlist approved;   /* approvedPorts */
 	struct pg_portlist candidates; /* ports to scan; always includes approved */
 	struct pg_portlist tls_ports;  /* ports expected to speak TLS */
-	char *environment; /* owned, may be NULL */
-	struct pg_cidr *networks; size_t nnetworks; /* expectedNetwork CIDRs (owned) */
-	uint32_t *asns; size_t nasns;               /* expectedNetwork ASNs (owned) */
-	char **exp_a, **exp_aaaa, **exp_cname;      /* expectedRecords (owned, NULL-terminated or NULL) */
-	struct pg_overrides overrides;              /* asset policy block */
+	char *environment;             /* owned, may be NULL */
+	struct pg_cidr *networks;
+	size_t nnetworks; /* expectedNetwork CIDRs (owned) */
+	uint32_t *asns;
+	size_t nasns; /* expectedNetwork ASNs (owned) */
+	char **exp_a, **exp_aaaa,
+		**exp_cname;           /* expectedRecords (owned, NULL-terminated or NULL) */
+	struct pg_overrides overrides; /* asset policy block */
 	int scan_unexpected; /* 1: connect to out-of-scope addresses too; 0 (default): never.
 				(-1 only while loading: unset, policy.scanUnexpected decides) */
-	json_t *fields;    /* owned: every manifest field of the asset after defaults, for evidence */
+	json_t *fields; /* owned: every manifest field of the asset after defaults, for evidence */
 };
 
 /* policy.exceptions[]: a finding that matches (rule, and asset/target/port when
  * given) is accepted until expires (inclusive, UTC), then fails again. */
 struct pg_exception {
-	int line;                 /* manifest line of the entry */
-	char *rule;               /* owned */
-	char *asset, *target;     /* owned, NULL = any */
-	unsigned port;            /* 0 = any */
-	char *reason, *owner;     /* owned, required */
-	char expires[11];         /* YYYY-MM-DD */
+	int line;             /* manifest line of the entry */
+	char *rule;           /* owned */
+	char *asset, *target; /* owned, NULL = any */
+	unsigned port;        /* 0 = any */
+	char *reason, *owner; /* owned, required */
+	char expires[11];     /* YYYY-MM-DD */
 };
 
 struct pg_manifest {
-	char *path; /* owned */
-	enum pg_mode mode;                /* policy.mode, PG_MODE_UNSET if absent */
-	struct pg_overrides rules;        /* policy.rules */
+	char *path;                /* owned */
+	enum pg_mode mode;         /* policy.mode, PG_MODE_UNSET if absent */
+	struct pg_overrides rules; /* policy.rules */
 	struct {
-		char *env;                /* owned */
+		char *env; /* owned */
 		struct pg_overrides rules;
-	} *envs;                          /* policy.environments (owned) */
+	} * envs; /* policy.environments (owned) */
 	size_t nenvs;
-	bool scan_unexpected;             /* policy.scanUnexpected (default false) */
-	char **enforce;                   /* policy.enforce rule ids (owned); NULL = all */
+	bool scan_unexpected; /* policy.scanUnexpected (default false) */
+	char **enforce;       /* policy.enforce rule ids (owned); NULL = all */
 	size_t nenforce;
-	struct pg_exception *exceptions;  /* policy.exceptions (owned) */
+	struct pg_exception *exceptions; /* policy.exceptions (owned) */
 	size_t nexceptions;
-	struct pg_asset *assets;          /* owned */
+	struct pg_asset *assets; /* owned */
 	size_t nassets;
 };
 

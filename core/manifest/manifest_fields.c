@@ -37,9 +37,10 @@ static const struct field_def {
 };
 
 static const char *const asset_field_names[] = {
-	"target", "name", "approvedPorts", "ports", "tlsPorts", "owner", "domainOwner",
-	"environment", "criticality", "domain", "renewalOwner", "businessUnit", "escalation",
-	"tags", "expectedNetwork", "expectedRecords", "policy", "scanUnexpected", NULL
+	"target",          "name",         "approvedPorts",  "ports",       "tlsPorts",
+	"owner",           "domainOwner",  "environment",    "criticality", "domain",
+	"renewalOwner",    "businessUnit", "escalation",     "tags",        "expectedNetwork",
+	"expectedRecords", "policy",       "scanUnexpected", NULL
 };
 
 int pg_mf_field_lookup(const char *name)
@@ -139,7 +140,8 @@ static bool add_network_item(struct ctx *c, const struct pg_node *it, const char
 		a->asns = pg_xrealloc(a->asns, (a->nasns + 1) * sizeof(*a->asns));
 		a->asns[a->nasns++] = asn;
 		snprintf(buf, sizeof(buf), "AS%" PRIu32, asn);
-		json_array_append_new(json_object_get(a->fields, "expectedNetwork"), json_string(buf));
+		json_array_append_new(json_object_get(a->fields, "expectedNetwork"),
+				      json_string(buf));
 		return true;
 	}
 	if (!pg_cidr_parse(it->scalar, &cidr)) {
@@ -305,16 +307,18 @@ static bool apply_bool(struct ctx *c, struct pg_asset *a, const struct pg_node *
 }
 
 /* target / domain: valid, in ACE form, and for domain registrable. New string or NULL. */
-static char *check_host(struct ctx *c, const struct pg_node *n, const char *where,
-			enum field_id f, const char *s)
+static char *check_host(struct ctx *c, const struct pg_node *n, const char *where, enum field_id f,
+			const char *s)
 {
 	char *host = pg_host_normalize_new(s), parent[256] = "";
 	const char *why;
 
 	if (!host || (field_defs[f].type == T_HOST && !pg_mf_valid_hostname(host))) {
-		pg_mf_err(c, n, where, field_defs[f].type == T_TARGET
-			  ? "'%s' is not a valid host name, IPv4 or IPv6 address"
-			  : "'%s' is not a valid domain name", s);
+		pg_mf_err(c, n, where,
+			  field_defs[f].type == T_TARGET
+				  ? "'%s' is not a valid host name, IPv4 or IPv6 address"
+				  : "'%s' is not a valid domain name",
+			  s);
 		free(host);
 		return NULL;
 	}
@@ -355,11 +359,12 @@ static bool apply_scalar(struct ctx *c, struct pg_asset *a, enum field_id f,
 	return true;
 }
 
-static bool apply_ports(struct ctx *c, struct pg_asset *a, enum field_id f,
-			const struct pg_node *n, const char *where, struct port_fields *pf)
+static bool apply_ports(struct ctx *c, struct pg_asset *a, enum field_id f, const struct pg_node *n,
+			const char *where, struct port_fields *pf)
 {
-	struct pg_portlist *dst = f == F_APPROVED ? &pf->approved : f == F_PORTS ? &pf->ports
-										 : &pf->tls;
+	struct pg_portlist *dst = f == F_APPROVED ? &pf->approved
+				  : f == F_PORTS  ? &pf->ports
+						  : &pf->tls;
 
 	if (!pg_mf_parse_ports(c, n, where, dst))
 		return false;
@@ -369,26 +374,19 @@ static bool apply_ports(struct ctx *c, struct pg_asset *a, enum field_id f,
 	return true;
 }
 
-bool pg_mf_apply_field(struct ctx *c, struct pg_asset *a, enum field_id f,
-		       const struct pg_node *n, const char *where, struct port_fields *pf)
+bool pg_mf_apply_field(struct ctx *c, struct pg_asset *a, enum field_id f, const struct pg_node *n,
+		       const char *where, struct port_fields *pf)
 {
 	switch (field_defs[f].type) {
 	case T_TARGET:
 	case T_STRING:
-	case T_HOST:
-		return apply_scalar(c, a, f, n, where);
-	case T_PORTS:
-		return apply_ports(c, a, f, n, where, pf);
-	case T_STRLIST:
-		return apply_strlist(c, a, &field_defs[f], n, where);
-	case T_NETWORK:
-		return apply_network(c, a, n, where);
-	case T_RECORDS:
-		return apply_records(c, a, n, where);
-	case T_POLICY:
-		return apply_policy(c, a, n, where);
-	case T_BOOL:
-		return apply_bool(c, a, n, where);
+	case T_HOST: return apply_scalar(c, a, f, n, where);
+	case T_PORTS: return apply_ports(c, a, f, n, where, pf);
+	case T_STRLIST: return apply_strlist(c, a, &field_defs[f], n, where);
+	case T_NETWORK: return apply_network(c, a, n, where);
+	case T_RECORDS: return apply_records(c, a, n, where);
+	case T_POLICY: return apply_policy(c, a, n, where);
+	case T_BOOL: return apply_bool(c, a, n, where);
 	}
 	return false;
 }
@@ -409,7 +407,8 @@ void pg_mf_collect_fields(struct ctx *c, const struct pg_node *map, const char *
 		}
 		if (is_defaults && (f == F_TARGET || f == F_NAME)) {
 			pg_mf_err(c, map->keys[i], where,
-				  "'%s' cannot have a default (it names one asset)", field_defs[f].name);
+				  "'%s' cannot have a default (it names one asset)",
+				  field_defs[f].name);
 			continue;
 		}
 		fs->node[f] = map->items[i];

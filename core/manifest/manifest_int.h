@@ -42,9 +42,25 @@ enum field_type {
 
 /* Schema order: evidence lists an asset's fields in this order. */
 enum field_id {
-	F_TARGET, F_NAME, F_APPROVED, F_PORTS, F_TLS, F_OWNER, F_DOMAIN_OWNER, F_ENV,
-	F_CRIT, F_DOMAIN, F_RENEWAL, F_BU, F_ESCALATION, F_TAGS, F_NETWORK, F_RECORDS,
-	F_POLICY, F_SCAN_UNEXPECTED, F_COUNT
+	F_TARGET,
+	F_NAME,
+	F_APPROVED,
+	F_PORTS,
+	F_TLS,
+	F_OWNER,
+	F_DOMAIN_OWNER,
+	F_ENV,
+	F_CRIT,
+	F_DOMAIN,
+	F_RENEWAL,
+	F_BU,
+	F_ESCALATION,
+	F_TAGS,
+	F_NETWORK,
+	F_RECORDS,
+	F_POLICY,
+	F_SCAN_UNEXPECTED,
+	F_COUNT
 };
 
 /* Ports given explicitly for one of the three port fields. */
@@ -102,8 +118,8 @@ void pg_mf_load_policy(struct ctx *c, const struct pg_node *n, struct pg_manifes
  * -1 for an unknown name. */
 int pg_mf_field_lookup(const char *name);
 const char *pg_mf_field_name(enum field_id f);
-bool pg_mf_apply_field(struct ctx *c, struct pg_asset *a, enum field_id f,
-		       const struct pg_node *n, const char *where, struct port_fields *pf);
+bool pg_mf_apply_field(struct ctx *c, struct pg_asset *a, enum field_id f, const struct pg_node *n,
+		       const char *where, struct port_fields *pf);
 void pg_mf_collect_fields(struct ctx *c, const struct pg_node *map, const char *where,
 			  bool is_defaults, struct field_set *fs);
 void pg_mf_free_strv(char **v);

@@ -9,13 +9,10 @@
 const char *pg_action_name(enum pg_action a)
 {
 	switch (a) {
-	case PG_ACTION_PASS:
-		return "pass";
-	case PG_ACTION_WARN:
-		return "warn";
+	case PG_ACTION_PASS: return "pass";
+	case PG_ACTION_WARN: return "warn";
 	case PG_ACTION_FAIL:
-	case PG_ACTION_COUNT:
-		break;
+	case PG_ACTION_COUNT: break;
 	}
 	return "fail";
 }
@@ -88,10 +85,11 @@ bool pg_mf_parse_overrides(struct ctx *c, const struct pg_node *n, const char *w
 
 		snprintf(sub, sizeof(sub), "%s.%.100s", where, rule);
 		if (!pg_rule_id_valid(rule)) {
-			pg_mf_err(c, n->keys[i], where,
-				  "'%s' is not a rule id (lowercase words joined by '-' or '.', like "
-				  "port-approved-filtered or headers.csp)",
-				  rule);
+			pg_mf_err(
+				c, n->keys[i], where,
+				"'%s' is not a rule id (lowercase words joined by '-' or '.', like "
+				"port-approved-filtered or headers.csp)",
+				rule);
 			ok = false;
 			continue;
 		}
@@ -142,12 +140,14 @@ static void load_env_policies(struct ctx *c, const struct pg_node *n, struct pg_
 
 void pg_mf_load_policy(struct ctx *c, const struct pg_node *n, struct pg_manifest *m)
 {
-	static const char *const names[] = { "mode", "rules", "environments", "scanUnexpected",
-					     "enforce", "exceptions", NULL };
+	static const char *const names[] = {
+		"mode", "rules", "environments", "scanUnexpected", "enforce", "exceptions", NULL
+	};
 	size_t i;
 
 	if (n->kind != PG_NODE_MAP) {
-		pg_mf_wrong_type(c, n, "policy", "a map with mode, rules, environments, enforce, "
+		pg_mf_wrong_type(c, n, "policy",
+				 "a map with mode, rules, environments, enforce, "
 				 "exceptions and/or scanUnexpected");
 		return;
 	}

@@ -15,8 +15,10 @@ static bool rule_arg(struct ctx *c, const struct pg_node *n, const char *where, 
 		return false;
 	}
 	if (!pg_rule_id_valid(*out)) {
-		pg_mf_err(c, n, where, "'%s' is not a rule id (lowercase words joined by '-' or "
-			  "'.', like port-unapproved-open)", *out);
+		pg_mf_err(c, n, where,
+			  "'%s' is not a rule id (lowercase words joined by '-' or "
+			  "'.', like port-unapproved-open)",
+			  *out);
 		return false;
 	}
 	return true;
@@ -62,8 +64,8 @@ static void text_field(struct ctx *c, const struct pg_node *v, const char *where
 		*out = pg_xstrdup(s);
 }
 
-static const char *const exception_keys[] = { "rule", "asset", "target", "port", "reason",
-					      "owner", "expires", NULL };
+static const char *const exception_keys[] = { "rule",   "asset", "target",  "port",
+					      "reason", "owner", "expires", NULL };
 
 static bool exception_key(const char *key)
 {
@@ -120,8 +122,10 @@ static void load_exception(struct ctx *c, const struct pg_node *n, size_t idx,
 	}
 	for (size_t i = 0; i < PG_ARRAY_LEN(required); i++)
 		if (!pg_node_get(n, required[i]))
-			pg_mf_err(c, n, where, "%s is required (an exception needs a rule, a "
-				  "reason, an owner and an expiry date)", required[i]);
+			pg_mf_err(c, n, where,
+				  "%s is required (an exception needs a rule, a "
+				  "reason, an owner and an expiry date)",
+				  required[i]);
 }
 
 void pg_mf_load_exceptions(struct ctx *c, const struct pg_node *n, struct pg_manifest *m)

@@ -84,7 +84,7 @@ bool pg_cidr_parse(const char *s, struct pg_cidr *out)
 	out->prefix = (unsigned)prefix;
 	/* Zero the host bits so contains() can compare whole bytes. */
 	for (i = out->prefix; i < maxp; i++)
-		out->addr[i / 8] &= (uint8_t)~(0x80u >> (i % 8));
+		out->addr[i / 8] &= (uint8_t) ~(0x80u >> (i % 8));
 	return true;
 }
 

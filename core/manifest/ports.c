@@ -174,7 +174,8 @@ static bool parse_port(const char *s, size_t len, unsigned *port, char *err, siz
 
 	for (i = 0; i < len; i++) {
 		if (s[i] < '0' || s[i] > '9') {
-			snprintf(err, errlen, "'%.*s' is not a port number", (int)(len > 40 ? 40 : len), s);
+			snprintf(err, errlen, "'%.*s' is not a port number",
+				 (int)(len > 40 ? 40 : len), s);
 			return false;
 		}
 	}
@@ -188,7 +189,8 @@ static bool parse_port(const char *s, size_t len, unsigned *port, char *err, siz
 		buf[len] = '\0';
 	}
 	if (len >= sizeof(buf) || !pg_parse_ulong(buf, 65535, &v) || v == 0) {
-		snprintf(err, errlen, "port %.*s is outside 1-65535", (int)(len > 40 ? 40 : len), s);
+		snprintf(err, errlen, "port %.*s is outside 1-65535", (int)(len > 40 ? 40 : len),
+			 s);
 		return false;
 	}
 	*port = (unsigned)v;
@@ -201,8 +203,7 @@ static bool is_space(char c)
 }
 
 /* One item "80" or "8000-8010" (surrounding blanks allowed) into bm. */
-static bool parse_item(const char *s, size_t len, struct port_bitmap *bm, char *err,
-		       size_t errlen)
+static bool parse_item(const char *s, size_t len, struct port_bitmap *bm, char *err, size_t errlen)
 {
 	const char *dash;
 	unsigned lo, hi;

@@ -25,8 +25,8 @@ struct pg_portlist {
 bool pg_ports_parse(const char *spec, struct pg_portlist *out, char *err, size_t errlen);
 void pg_ports_add(struct pg_portlist *pl, uint16_t port); /* keeps the form; O(ranges) */
 void pg_ports_merge(struct pg_portlist *dst, const struct pg_portlist *src); /* union */
-bool pg_ports_has(const struct pg_portlist *pl, uint16_t port); /* O(log ranges) */
-void pg_ports_copy(struct pg_portlist *dst, const struct pg_portlist *src); /* dst overwritten */
+bool pg_ports_has(const struct pg_portlist *pl, uint16_t port);              /* O(log ranges) */
+void pg_ports_copy(struct pg_portlist *dst, const struct pg_portlist *src);  /* dst overwritten */
 void pg_ports_clear(struct pg_portlist *pl);
 /* *out overwritten with the set of the n ports of v (any order, duplicates allowed). */
 void pg_ports_from_array(struct pg_portlist *out, const uint16_t *v, size_t n);

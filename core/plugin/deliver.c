@@ -16,11 +16,11 @@
 
 /* A retry-after longer than this ends the attempts of this run: the outbox
  * keeps the notification for the next one instead of blocking a CI job. */
-#define MAX_WAIT_MS	  (5 * 60 * 1000)
+#define MAX_WAIT_MS       (5 * 60 * 1000)
 /* Slack past a call's deadline before main abandons it: an isolated call is
  * killed at the deadline and returns; inline, the host's http helper stops
  * there, so a well-behaved plugin returns. This is the backstop. */
-#define GRACE_MS	  250
+#define GRACE_MS          250
 #define ISOLATED_GRACE_MS 1000
 
 enum outcome { OUT_OK, OUT_RETRY, OUT_FAIL, OUT_TIMEOUT, OUT_ABANDONED };
@@ -29,14 +29,14 @@ struct drun;
 
 struct lane {
 	struct drun *r;
-	struct pg_plugin_ctx *c;	/* borrowed */
+	struct pg_plugin_ctx *c;        /* borrowed */
 	struct pg_deliver_item **items; /* owned array, borrowed items (r->items) */
-	size_t n, cap, next;		/* next: first item not started (r->lock) */
-	uint64_t budget_end;		/* monotonic end of the backlog budget; 0 unset */
-	uint64_t call_deadline;		/* of the call in flight, 0 none (r->lock) */
+	size_t n, cap, next;            /* next: first item not started (r->lock) */
+	uint64_t budget_end;            /* monotonic end of the backlog budget; 0 unset */
+	uint64_t call_deadline;         /* of the call in flight, 0 none (r->lock) */
 	unsigned call_ms;
-	bool down;		  /* a delivery of this run failed transiently */
-	bool done, abandoned;	  /* r->lock */
+	bool down;                /* a delivery of this run failed transiently */
+	bool done, abandoned;     /* r->lock */
 	struct pg_notify_tally t; /* r->lock */
 };
 
@@ -477,7 +477,7 @@ void pg_deliver(struct pg_plugin_host *h, struct pg_deliver_item *items, size_t 
 		pg_grow(&l->items, &l->cap, l->n + 1, sizeof(*l->items));
 		l->items[l->n++] = &r->items[i];
 	}
-	r->refs = 1 + (int)r->nlanes;	       /* each lane drops its own when done */
+	r->refs = 1 + (int)r->nlanes;          /* each lane drops its own when done */
 	for (size_t i = 0; i < r->nlanes; i++) /* fork workers before threads start */
 		pg_isolate_prepare(r->lanes[i].c, 1);
 	for (size_t i = 0; i < r->nlanes; i++) {

@@ -18,14 +18,14 @@
 
 struct pg_deliver_item {
 	struct pg_plugin_ctx *c; /* borrowed: the instance it is for */
-	char *id;		 /* owned */
-	json_t *doc;		 /* owned: used when not stored (no state dir) */
-	bool stored;		 /* in the outbox: claim it, read it from disk */
-	bool own;		 /* this run's: due now, full retries, outside the budget */
+	char *id;                /* owned */
+	json_t *doc;             /* owned: used when not stored (no state dir) */
+	bool stored;             /* in the outbox: claim it, read it from disk */
+	bool own;                /* this run's: due now, full retries, outside the budget */
 };
 
 struct pg_deliver_opts {
-	bool operator;	     /* `outbox flush`: ignore nextAttemptAt and the budget */
+	bool operator;       /* `outbox flush`: ignore nextAttemptAt and the budget */
 	bool include_failed; /* also entries a receiver rejected */
 };
 

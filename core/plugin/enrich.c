@@ -21,34 +21,34 @@ enum job_state { JOB_QUEUED, JOB_RUNNING, JOB_DONE, JOB_ABANDONED };
 struct job {
 	struct pg_plugin_ctx *inst; /* borrowed */
 	size_t inst_idx;
-	char *key;                  /* owned: memo / cache key */
-	json_t *input;              /* owned: copy of the first finding (outlives the report) */
-	json_t **targets;           /* borrowed: findings sharing this result */
-	json_t **target_assets;     /* borrowed: findings array of each target's asset */
+	char *key;              /* owned: memo / cache key */
+	json_t *input;          /* owned: copy of the first finding (outlives the report) */
+	json_t **targets;       /* borrowed: findings sharing this result */
+	json_t **target_assets; /* borrowed: findings array of each target's asset */
 	size_t ntargets, captargets;
 	enum job_state state;
 	uint64_t deadline_ms;
 	int rc;
-	json_t *out, *added;        /* owned once DONE */
+	json_t *out, *added; /* owned once DONE */
 	char err[512];
 	bool cached;
 };
 
 struct run {
 	pthread_mutex_t lock;
-	pthread_cond_t cond;   /* a job finished */
-	struct job **jobs;     /* owned */
+	pthread_cond_t cond; /* a job finished */
+	struct job **jobs;   /* owned */
 	size_t njobs, capjobs;
-	size_t next;           /* jobs before this one are no longer queued */
+	size_t next; /* jobs before this one are no longer queued */
 	size_t ninst;
 	/* Lanes: a serialized plugin's instances share one (its first instance's
 	 * index), any other instance has its own. Indexed by lane: */
-	size_t *lane;          /* owned: lane of each instance */
-	bool *lane_busy;       /* owned: a serialized lane's one call is in flight */
-	bool *hung;            /* owned: a call of this lane timed out */
-	int refs;              /* main + live workers */
-	int stuck;             /* workers inside an abandoned call */
-	bool closed;           /* main stopped waiting: take no new job */
+	size_t *lane;    /* owned: lane of each instance */
+	bool *lane_busy; /* owned: a serialized lane's one call is in flight */
+	bool *hung;      /* owned: a call of this lane timed out */
+	int refs;        /* main + live workers */
+	int stuck;       /* workers inside an abandoned call */
+	bool closed;     /* main stopped waiting: take no new job */
 };
 
 static void job_free(struct job *j)
@@ -165,7 +165,8 @@ static void *worker(void *arg)
 		pg_plugin_busy_add(j->inst, -1);
 		if (j->state == JOB_RUNNING) {
 			r->lane_busy[lane] = false;
-			if (rc == PG_ISOLATE_TIMEOUT) /* as for an abandoned call: stop calling it */
+			if (rc ==
+			    PG_ISOLATE_TIMEOUT) /* as for an abandoned call: stop calling it */
 				r->hung[lane] = true;
 			j->out = out;
 			j->added = added;
@@ -354,13 +355,11 @@ static json_t *open_ports(const json_t *asset, const json_t *f)
 	more = json_object_get(asset, "additionalScans");
 	if (ip && strcmp(jstr(scan, "ip"), ip)) {
 		scan = NULL;
-		json_array_foreach(more, i, s)
-			if (!strcmp(jstr(s, "ip"), ip))
-				scan = s;
+		json_array_foreach(more, i, s) if (!strcmp(jstr(s, "ip"), ip)) scan = s;
 	}
-	json_array_foreach(json_object_get(scan, "ports"), i, p)
-		if (!strcmp(jstr(p, "state"), "open"))
-			json_array_append(out, (json_t *)p);
+	json_array_foreach(json_object_get(scan, "ports"), i,
+			   p) if (!strcmp(jstr(p, "state"), "open"))
+		json_array_append(out, (json_t *)p);
 	return out;
 }
 
@@ -398,9 +397,11 @@ static void plan(struct pg_plugin_host *h, struct run *r, json_t *report, bool s
 	json_t *assets = json_object_get(report, "assets"), *asset, *findings, *f;
 	size_t i, k;
 
-	json_array_foreach(assets, i, asset) {
+	json_array_foreach(assets, i, asset)
+	{
 		findings = json_object_get(asset, "findings");
-		json_array_foreach(findings, k, f) {
+		json_array_foreach(findings, k, f)
+		{
 			if (json_is_object(f) && action_selected(h, f))
 				plan_finding(h, r, report, asset, f, skip_cache);
 		}
@@ -436,7 +437,8 @@ static void merge_job(struct pg_plugin_host *h, struct job *j)
 		return;
 	}
 	/* Added findings go once to the first target's asset. */
-	json_array_foreach(j->added, i, f) {
+	json_array_foreach(j->added, i, f)
+	{
 		json_t *nf = pg_enrich_shape_added(j->inst, f, j->targets[0]);
 		if (nf && pg_enrich_added_dup(j->target_assets[0], nf)) /* one per asset */
 			json_decref(nf);

@@ -17,8 +17,7 @@
 #include "plugin_int.h"
 
 /* host->dns, host->cache_get, host->cache_put */
-int pg_host_dns(struct pg_plugin_ctx *ctx, const char *name, const char *rrtype,
-		json_t **answers);
+int pg_host_dns(struct pg_plugin_ctx *ctx, const char *name, const char *rrtype, json_t **answers);
 json_t *pg_host_cache_get(struct pg_plugin_ctx *ctx, const char *key, unsigned max_age_s);
 int pg_host_cache_put(struct pg_plugin_ctx *ctx, const char *key, const json_t *value);
 
@@ -26,8 +25,8 @@ int pg_host_cache_put(struct pg_plugin_ctx *ctx, const char *key, const json_t *
  * {"key", "storedAt", "value"}. get returns a new reference or NULL. */
 json_t *pg_cache_read(const char *state_dir, const char *instance, const char *space,
 		      const char *key, unsigned max_age_s);
-int pg_cache_write(const char *state_dir, const char *instance, const char *space,
-		   const char *key, const json_t *value);
+int pg_cache_write(const char *state_dir, const char *instance, const char *space, const char *key,
+		   const json_t *value);
 
 /* enrich_added.c: an added finding checked (severity, rule id, no core rule
  * but network-unexpected, defaultAction, assetLevel) and completed from

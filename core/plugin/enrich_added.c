@@ -67,8 +67,7 @@ static void complete_from(json_t *f, const json_t *origin, bool asset_level)
 			json_object_set(f, keep[i], json_object_get(origin, keep[i]));
 }
 
-json_t *pg_enrich_shape_added(const struct pg_plugin_ctx *c, const json_t *in,
-			      const json_t *origin)
+json_t *pg_enrich_shape_added(const struct pg_plugin_ctx *c, const json_t *in, const json_t *origin)
 {
 	const char *rule = json_string_value(json_object_get(in, "rule"));
 	bool asset_level = json_is_true(json_object_get(in, "assetLevel"));
@@ -78,13 +77,13 @@ json_t *pg_enrich_shape_added(const struct pg_plugin_ctx *c, const json_t *in,
 
 	why = json_is_object(in) ? refusal(in, rule, buf, sizeof(buf)) : "not a JSON object";
 	if (why) {
-		pg_warn("[%s] plugin %s: dropped added finding '%s': %s", c->name, c->mod->desc.name,
-			rule ? rule : "(no rule)", why);
+		pg_warn("[%s] plugin %s: dropped added finding '%s': %s", c->name,
+			c->mod->desc.name, rule ? rule : "(no rule)", why);
 		return NULL;
 	}
 	f = json_deep_copy(in);
-	json_object_del(f, "action");       /* the policy decides */
-	json_object_del(f, "fingerprint");  /* the policy computes it */
+	json_object_del(f, "action");      /* the policy decides */
+	json_object_del(f, "fingerprint"); /* the policy computes it */
 	json_object_del(f, "enrichment");
 	json_object_del(f, "assetContext"); /* the plugin's view, not evidence */
 	json_object_set_new(f, "source", json_string(c->name));
@@ -105,7 +104,8 @@ bool pg_enrich_added_dup(const json_t *findings, const json_t *f)
 
 	if (!json_is_true(json_object_get(f, "assetLevel")))
 		return false;
-	json_array_foreach(findings, i, x) {
+	json_array_foreach(findings, i, x)
+	{
 		if (json_is_true(json_object_get(x, "assetLevel")) &&
 		    json_equal(json_object_get(x, "rule"), json_object_get(f, "rule")) &&
 		    json_equal(json_object_get(x, "source"), json_object_get(f, "source")))

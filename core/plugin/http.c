@@ -76,8 +76,8 @@ static void add_header(json_t *arr, const char *line, size_t n)
 	name[nlen] = '\0';
 	for (v = colon + 1; v < line + n && (*v == ' ' || *v == '\t'); v++)
 		;
-	json_array_append_new(arr, json_pack("{s:s, s:s%}", "name", name, "value", v,
-					     (size_t)(line + n - v)));
+	json_array_append_new(
+		arr, json_pack("{s:s, s:s%}", "name", name, "value", v, (size_t)(line + n - v)));
 	free(name);
 }
 
@@ -89,8 +89,8 @@ static void collect_header(json_t *arr, const char *line, size_t n)
 		json_array_clear(arr);
 		return;
 	}
-	if ((line[0] == ' ' || line[0] == '\t') && (last = json_array_get(arr,
-							json_array_size(arr) - 1))) {
+	if ((line[0] == ' ' || line[0] == '\t') &&
+	    (last = json_array_get(arr, json_array_size(arr) - 1))) {
 		/* obsolete line folding: the value goes on */
 		const char *prev = json_string_value(json_object_get(last, "value"));
 		json_object_set_new(last, "value", json_sprintf("%s %.*s", prev, (int)n, line));
@@ -261,5 +261,3 @@ void pg_http_response_clear(struct pg_http_response *resp)
 	resp->body = NULL;
 	resp->body_len = 0;
 }
-
-

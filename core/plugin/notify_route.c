@@ -11,7 +11,7 @@
 enum route_key { RK_OWNER, RK_ENVIRONMENT, RK_CRITICALITY, RK_TAGS, RK_RULE, RK_ACTION, RK_N };
 
 static const char *const route_keys[RK_N] = { "owner", "environment", "criticality",
-					      "tags",  "rule",	      "action" };
+					      "tags",  "rule",        "action" };
 
 struct pg_route {
 	json_t *values[RK_N]; /* owned arrays of strings; NULL: key not given */

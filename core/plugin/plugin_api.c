@@ -88,10 +88,13 @@ static int api_http(struct pg_plugin_ctx *ctx, const struct pg_http_request *req
 	       req->method ? req->method : (req->body ? "POST" : "GET"), shown, resp->status,
 	       rc ? ": " : "", rc ? resp->error : "");
 	if (call && call->sent) /* plugin-test shows what was sent (the URL as logs show it) */
-		json_array_append_new(call->sent, json_pack("{s:s, s:s, s:s%, s:I}", "method",
-			req->method ? req->method : (req->body ? "POST" : "GET"), "url", shown,
-			"body", req->body ? (const char *)req->body : "", req->body ? req->body_len : 0,
-			"status", (json_int_t)resp->status));
+		json_array_append_new(
+			call->sent,
+			json_pack("{s:s, s:s, s:s%, s:I}", "method",
+				  req->method ? req->method : (req->body ? "POST" : "GET"), "url",
+				  shown, "body", req->body ? (const char *)req->body : "",
+				  req->body ? req->body_len : 0, "status",
+				  (json_int_t)resp->status));
 	free(shown);
 	return rc;
 }
@@ -106,8 +109,7 @@ static long api_time_left_ms(struct pg_plugin_ctx *ctx)
 	return call->deadline_ms > now ? (long)(call->deadline_ms - now) : 0;
 }
 
-static void api_hmac(const void *key, size_t key_len, const void *data, size_t len,
-		     char out[65])
+static void api_hmac(const void *key, size_t key_len, const void *data, size_t len, char out[65])
 {
 	pg_hmac_sha256_hex(key, key_len, data, len, out);
 }

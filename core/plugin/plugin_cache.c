@@ -14,7 +14,7 @@ int pg_mkdir_p(const char *path)
 	char *p = pg_xstrdup(path);
 	int rc = 0;
 
-	for (char *s = p + 1; ; s++) {
+	for (char *s = p + 1;; s++) {
 		if (*s != '/' && *s != '\0')
 			continue;
 		char c = *s;
@@ -72,8 +72,8 @@ json_t *pg_cache_read(const char *state_dir, const char *instance, const char *s
 	return value;
 }
 
-int pg_cache_write(const char *state_dir, const char *instance, const char *space,
-		   const char *key, const json_t *value)
+int pg_cache_write(const char *state_dir, const char *instance, const char *space, const char *key,
+		   const json_t *value)
 {
 	char *path, *text;
 	json_t *doc;

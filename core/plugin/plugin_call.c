@@ -42,4 +42,3 @@ void pg_plugin_call_leave(struct pg_plugin_ctx *c)
 	if (c->mod->desc.thread_model != PG_THREAD_PARALLEL)
 		pthread_mutex_unlock(&c->mod->serialize);
 }
-

@@ -87,8 +87,8 @@ static bool is_map(const struct pg_node *n, const char *what, const char *file,
 
 /* notify.evidenceUrl: a template expanded once from the environment; a
  * variable unset here (a local run) leaves the messages without a link. */
-static void read_evidence_url(struct pg_plugin_host *h, const struct pg_node *n,
-			      const char *file, struct pg_diag *diag)
+static void read_evidence_url(struct pg_plugin_host *h, const struct pg_node *n, const char *file,
+			      struct pg_diag *diag)
 {
 	const char *s;
 
@@ -111,8 +111,8 @@ void pg_plugin_read_sections(struct pg_plugin_host *h, const struct pg_config *c
 			     const char *file, struct pg_diag *diag)
 {
 	static const char *const ek[] = { "on", "timeoutMs", "concurrency", NULL };
-	static const char *const nk[] = { "on", "retries", "backoffMs", "backoffMaxMs", "evidenceUrl",
-					  NULL };
+	static const char *const nk[] = { "on",           "retries",     "backoffMs",
+					  "backoffMaxMs", "evidenceUrl", NULL };
 	static const char *const ok[] = { "maxAgeHours", "backlogBudgetMs", "backoffMs",
 					  "backoffMaxMs", NULL };
 	const struct pg_node *n;
@@ -121,8 +121,8 @@ void pg_plugin_read_sections(struct pg_plugin_host *h, const struct pg_config *c
 		check_keys(cfg->enrich, ek, "enrich", file, diag);
 		if ((n = pg_node_get(cfg->enrich, "on")))
 			read_actions(n, h->enrich_on, &h->enrich_all, "enrich", file, diag);
-		read_uint(cfg->enrich, "timeoutMs", 1, 3600000, &h->enrich_timeout_ms, "enrich", file,
-			  diag);
+		read_uint(cfg->enrich, "timeoutMs", 1, 3600000, &h->enrich_timeout_ms, "enrich",
+			  file, diag);
 		read_uint(cfg->enrich, "concurrency", 1, 64, &h->enrich_concurrency, "enrich", file,
 			  diag);
 		if (h->enrich_concurrency == 0)
@@ -133,8 +133,8 @@ void pg_plugin_read_sections(struct pg_plugin_host *h, const struct pg_config *c
 		if ((n = pg_node_get(cfg->notify, "on")))
 			read_actions(n, h->notify_on, NULL, "notify", file, diag);
 		read_uint(cfg->notify, "retries", 0, 20, &h->notify_retries, "notify", file, diag);
-		read_uint(cfg->notify, "backoffMs", 0, 600000, &h->notify_backoff_ms, "notify", file,
-			  diag);
+		read_uint(cfg->notify, "backoffMs", 0, 600000, &h->notify_backoff_ms, "notify",
+			  file, diag);
 		read_uint(cfg->notify, "backoffMaxMs", 0, 3600000, &h->notify_backoff_max_ms,
 			  "notify", file, diag);
 		read_evidence_url(h, pg_node_get(cfg->notify, "evidenceUrl"), file, diag);
@@ -157,8 +157,8 @@ void pg_plugin_read_sections(struct pg_plugin_host *h, const struct pg_config *c
 static void add_instance(struct pg_plugin_host *h, struct pg_plugin_ctx *c)
 {
 	size_t *n = c->mod->desc.kind == PG_PLUGIN_ENRICHER ? &h->nenrichers : &h->nnotifiers;
-	struct pg_plugin_ctx ***arr =
-		c->mod->desc.kind == PG_PLUGIN_ENRICHER ? &h->enrichers : &h->notifiers;
+	struct pg_plugin_ctx ***arr = c->mod->desc.kind == PG_PLUGIN_ENRICHER ? &h->enrichers
+									      : &h->notifiers;
 
 	*arr = pg_xrealloc(*arr, (*n + 1) * sizeof(**arr));
 	(*arr)[(*n)++] = c;
@@ -180,14 +180,15 @@ static void read_instances(struct pg_plugin_host *h, const struct pg_node *sec, 
 		int line = sec->keys[i]->line;
 
 		if (!pg_plugin_valid_ident(inst, true) || inst[0] == '.') {
-			pg_diag_add(diag, file, line, "%s: instance name '%s' must be [A-Za-z0-9._-]+",
-				    what, inst);
+			pg_diag_add(diag, file, line,
+				    "%s: instance name '%s' must be [A-Za-z0-9._-]+", what, inst);
 			continue;
 		}
 		if (!is_map(conf, inst, file, diag))
 			continue;
 		if (!pg_node_str(pg_node_get(conf, "plugin"), &pname)) {
-			pg_diag_add(diag, file, line, "%s.%s: 'plugin: NAME' is required", what, inst);
+			pg_diag_add(diag, file, line, "%s.%s: 'plugin: NAME' is required", what,
+				    inst);
 			continue;
 		}
 		m = pg_plugin_find(h, pname);

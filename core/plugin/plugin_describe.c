@@ -5,7 +5,7 @@
 #include "plugin_int.h"
 
 #define PG_STR2(x) #x
-#define PG_STR(x) PG_STR2(x)
+#define PG_STR(x)  PG_STR2(x)
 
 size_t pg_plugin_host_nmodules(const struct pg_plugin_host *h)
 {
@@ -43,10 +43,10 @@ static json_t *options_json(const struct pg_plugin *d)
 
 	for (size_t i = 0; d->options && d->options[i].name; i++) {
 		const struct pg_plugin_option *o = &d->options[i];
-		json_array_append_new(opts, json_pack("{s:s, s:s, s:s*, s:b, s:s*}", "name", o->name,
-						      "type", pg_option_type_name(o->type), "default",
-						      o->def, "required", o->required != 0, "help",
-						      o->help));
+		json_array_append_new(opts, json_pack("{s:s, s:s, s:s*, s:b, s:s*}", "name",
+						      o->name, "type", pg_option_type_name(o->type),
+						      "default", o->def, "required",
+						      o->required != 0, "help", o->help));
 	}
 	return opts;
 }
@@ -65,14 +65,16 @@ json_t *pg_module_json(const struct pg_module *m)
 			      d->thread_model == PG_THREAD_PARALLEL ? "parallel" : "serialize");
 
 	json_object_set_new(j, "abi", json_sprintf("%u.%u", d->abi_major, d->abi_minor));
-	json_object_set_new(j, "hostAbi", json_string(PG_STR(PG_PLUGIN_ABI_MAJOR) "."
-						     PG_STR(PG_PLUGIN_ABI_MINOR)));
+	json_object_set_new(
+		j, "hostAbi",
+		json_string(PG_STR(PG_PLUGIN_ABI_MAJOR) "." PG_STR(PG_PLUGIN_ABI_MINOR)));
 	json_object_set_new(j, "descriptorSize", json_integer((json_int_t)m->orig_size));
 	json_object_set_new(j, "olderDescriptor", json_boolean(pg_module_is_older(m)));
 	json_object_set_new(j, "hasCreate", json_boolean(d->create != NULL));
 	json_object_set_new(j, "hasDestroy", json_boolean(d->destroy != NULL));
-	json_object_set_new(j, "notifyMode", json_string(d->notify_mode == PG_NOTIFY_PER_FINDING
-								 ? "per-finding" : "per-report"));
+	json_object_set_new(j, "notifyMode",
+			    json_string(d->notify_mode == PG_NOTIFY_PER_FINDING ? "per-finding"
+										: "per-report"));
 	json_object_set_new(j, "enrichScope", json_string(scope_name(d->enrich_scope)));
 	json_object_set_new(j, "cacheTtlSeconds", json_integer((json_int_t)d->cache_ttl_s));
 	json_object_set_new(j, "timeoutMs", json_integer((json_int_t)d->timeout_ms));

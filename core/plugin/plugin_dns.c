@@ -27,13 +27,15 @@ static int dns_timeout_ms(const struct pg_plugin_ctx *ctx, uint64_t deadline_ms)
 	return timeout;
 }
 
-int pg_host_dns(struct pg_plugin_ctx *ctx, const char *name, const char *rrtype,
-		json_t **answers)
+int pg_host_dns(struct pg_plugin_ctx *ctx, const char *name, const char *rrtype, json_t **answers)
 {
 	struct pg_call *call = pg_call_current();
 	uint64_t deadline = call && call->deadline_ms > DEADLINE_MARGIN_MS
-				    ? call->deadline_ms - DEADLINE_MARGIN_MS : 0;
-	struct pg_lookup q = { .server = ctx->host->dns_server, .name = name, .rrtype = rrtype,
+				    ? call->deadline_ms - DEADLINE_MARGIN_MS
+				    : 0;
+	struct pg_lookup q = { .server = ctx->host->dns_server,
+			       .name = name,
+			       .rrtype = rrtype,
 			       .deadline_ms = deadline };
 	struct pg_rr_list l;
 	char err[256];

@@ -74,8 +74,7 @@ void pg_plugin_host_free(struct pg_plugin_host *h)
 
 	if (!h)
 		return;
-	keep = any_busy(h, h->enrichers, h->nenrichers) ||
-	       any_busy(h, h->notifiers, h->nnotifiers);
+	keep = any_busy(h, h->enrichers, h->nenrichers) || any_busy(h, h->notifiers, h->nnotifiers);
 	for (size_t i = 0; i < h->nenrichers; i++)
 		pg_plugin_instance_free(h->enrichers[i]);
 	for (size_t i = 0; i < h->nnotifiers; i++)
@@ -156,9 +155,8 @@ struct pg_plugin_host *pg_plugin_host_new(const struct pg_config *cfg, char *con
 	return host_build(cfg, extra_dirs, nextra, true, diag);
 }
 
-struct pg_plugin_host *pg_plugin_host_validate(const struct pg_config *cfg,
-					       char *const *extra_dirs, size_t nextra,
-					       struct pg_diag *diag)
+struct pg_plugin_host *pg_plugin_host_validate(const struct pg_config *cfg, char *const *extra_dirs,
+					       size_t nextra, struct pg_diag *diag)
 {
 	return host_build(cfg, extra_dirs, nextra, false, diag);
 }

@@ -25,9 +25,8 @@ struct pg_plugin_host *pg_plugin_host_new(const struct pg_config *cfg, char *con
 					  size_t nextra, struct pg_diag *diag);
 /* The same checks (files, descriptors, every instance's options) without
  * calling any create(): `validate --config`, which then needs no secrets. */
-struct pg_plugin_host *pg_plugin_host_validate(const struct pg_config *cfg,
-					       char *const *extra_dirs, size_t nextra,
-					       struct pg_diag *diag);
+struct pg_plugin_host *pg_plugin_host_validate(const struct pg_config *cfg, char *const *extra_dirs,
+					       size_t nextra, struct pg_diag *diag);
 void pg_plugin_host_free(struct pg_plugin_host *h);
 /* Enrich the evidence report in place (enrich.c); returns 0. */
 int pg_enrich_report(struct pg_plugin_host *h, json_t *report, bool skip_cache);

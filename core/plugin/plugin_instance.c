@@ -11,8 +11,8 @@
 
 #include "util/log.h"
 
-#define MAX_OPTIONS 64
-#define HOST_KEYS "plugin, cacheTtlSeconds, timeoutMs"
+#define MAX_OPTIONS        64
+#define HOST_KEYS          "plugin, cacheTtlSeconds, timeoutMs"
 #define HOST_KEYS_NOTIFIER HOST_KEYS ", route"
 
 /* ---- option values ---------------------------------------------------- */
@@ -62,8 +62,7 @@ static bool is_host_key(const char *name)
 	       !strcmp(name, "timeoutMs") || !strcmp(name, "route") || !strcmp(name, "events");
 }
 
-bool pg_plugin_check_options(const struct pg_plugin *d, const char *path,
-			     struct pg_diag *diag)
+bool pg_plugin_check_options(const struct pg_plugin *d, const char *path, struct pg_diag *diag)
 {
 	const struct pg_plugin_option *o = d->options;
 	long long n;
@@ -82,7 +81,8 @@ bool pg_plugin_check_options(const struct pg_plugin *d, const char *path,
 			return false;
 		}
 		if (is_host_key(o[i].name)) {
-			pg_diag_add(diag, path, 0, "plugin %s: option %s is reserved for the host "
+			pg_diag_add(diag, path, 0,
+				    "plugin %s: option %s is reserved for the host "
 				    "(every instance accepts plugin, cacheTtlSeconds, timeoutMs, "
 				    "route, events)",
 				    d->name, o[i].name);
@@ -142,8 +142,7 @@ static bool set_option(struct pg_plugin_ctx *c, struct pg_optval *v, const struc
 			return false;
 		}
 		break;
-	default:
-		break;
+	default: break;
 	}
 	v->text = pg_xstrdup(s);
 	v->set = true;
@@ -174,16 +173,18 @@ static bool host_key(struct pg_plugin_ctx *c, const char *key, const struct pg_n
 		else if (m && !strcmp(m, "per-finding"))
 			c->notify_mode = PG_NOTIFY_PER_FINDING;
 		else
-			pg_diag_add(diag, file, n->line, "%s.events: expected per-report or "
-				    "per-finding", c->name);
+			pg_diag_add(diag, file, n->line,
+				    "%s.events: expected per-report or "
+				    "per-finding",
+				    c->name);
 		return true;
 	}
 	if (!strcmp(key, "cacheTtlSeconds") || !strcmp(key, "timeoutMs")) {
 		bool timeout = key[0] == 't';
 		/* a 0 ms timeout would abandon every call at once */
 		if (!pg_node_uint(n, 86400UL * 365, &v) || (timeout && v == 0)) {
-			pg_diag_add(diag, file, n->line, "%s.%s: expected a %s integer", c->name, key,
-				    timeout ? "positive" : "non-negative");
+			pg_diag_add(diag, file, n->line, "%s.%s: expected a %s integer", c->name,
+				    key, timeout ? "positive" : "non-negative");
 			return true;
 		}
 		if (!timeout)
@@ -313,8 +314,9 @@ struct pg_plugin_ctx *pg_plugin_instance_new(struct pg_plugin_host *h, const cha
 	c->cache_ttl_s = m->desc.cache_ttl_s;
 	c->notify_mode = m->desc.notify_mode;
 	/* enrichers default to enrich.timeoutMs; a notification may take longer */
-	c->timeout_ms = m->desc.timeout_ms ? m->desc.timeout_ms
-		      : m->desc.kind == PG_PLUGIN_NOTIFIER ? NOTIFY_DEFAULT_TIMEOUT_MS : h->enrich_timeout_ms;
+	c->timeout_ms = m->desc.timeout_ms                   ? m->desc.timeout_ms
+			: m->desc.kind == PG_PLUGIN_NOTIFIER ? NOTIFY_DEFAULT_TIMEOUT_MS
+							     : h->enrich_timeout_ms;
 	while (o && o[c->nopts].name)
 		c->nopts++;
 	c->opts = pg_xcalloc(c->nopts, sizeof(*c->opts));

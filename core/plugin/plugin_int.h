@@ -44,44 +44,44 @@ struct pg_optval {
 };
 
 struct pg_plugin_ctx {
-	char *name;               /* owned: instance name from config */
-	struct pg_module *mod;    /* borrowed */
+	char *name;            /* owned: instance name from config */
+	struct pg_module *mod; /* borrowed */
 	struct pg_plugin_host *host;
-	struct pg_optval *opts;   /* owned, one per descriptor option */
+	struct pg_optval *opts; /* owned, one per descriptor option */
 	size_t nopts;
-	void *state;              /* plugin's */
+	void *state; /* plugin's */
 	bool created;
-	unsigned cache_ttl_s;     /* effective */
+	unsigned cache_ttl_s;            /* effective */
 	enum pg_notify_mode notify_mode; /* effective: the plugin's, or the instance's events: */
-	unsigned timeout_ms;      /* effective per-call timeout */
-	int busy;                 /* calls in flight (host->lock) */
-	struct pg_route *route;   /* owned: notifier `route:` filter, NULL = notify.on */
-	struct pg_workers *workers; /* owned: worker processes (plugin_isolate.c), or NULL */
+	unsigned timeout_ms;             /* effective per-call timeout */
+	int busy;                        /* calls in flight (host->lock) */
+	struct pg_route *route;          /* owned: notifier `route:` filter, NULL = notify.on */
+	struct pg_workers *workers;      /* owned: worker processes (plugin_isolate.c), or NULL */
 };
 
 struct pg_plugin_host {
-	char *state_dir;             /* owned, may be NULL (no cache, no outbox) */
-	char *ca_file;               /* owned, may be NULL */
-	char *dns_server;            /* owned, may be NULL */
+	char *state_dir;  /* owned, may be NULL (no cache, no outbox) */
+	char *ca_file;    /* owned, may be NULL */
+	char *dns_server; /* owned, may be NULL */
 	int dns_timeout_ms;
-	struct pg_module **mods;     /* owned */
+	struct pg_module **mods; /* owned */
 	size_t nmods, capmods;
 	struct pg_plugin_ctx **enrichers, **notifiers; /* owned */
 	size_t nenrichers, nnotifiers;
 	/* enrich: */
-	bool enrich_all;             /* on: all */
+	bool enrich_all;                 /* on: all */
 	bool enrich_on[PG_ACTION_COUNT]; /* by enum pg_action */
 	unsigned enrich_timeout_ms, enrich_concurrency;
 	/* notify: */
 	bool notify_on[PG_ACTION_COUNT];
 	unsigned notify_retries, notify_backoff_ms, notify_backoff_max_ms;
 	unsigned outbox_max_age_h;
-	char *evidence_url;          /* owned: notify.evidenceUrl expanded, may be NULL */
-	unsigned outbox_budget_ms;   /* per run and instance, for entries of earlier runs */
+	char *evidence_url;        /* owned: notify.evidenceUrl expanded, may be NULL */
+	unsigned outbox_budget_ms; /* per run and instance, for entries of earlier runs */
 	unsigned outbox_backoff_ms, outbox_backoff_max_ms; /* across runs, per entry */
-	bool pending_flushed;        /* outbox delivered once at the start of this run */
-	bool no_create;              /* validate only: instances are not created */
-	int *keep_fds;               /* owned: fds open once instances exist (ascending) */
+	bool pending_flushed; /* outbox delivered once at the start of this run */
+	bool no_create;       /* validate only: instances are not created */
+	int *keep_fds;        /* owned: fds open once instances exist (ascending) */
 	size_t nkeep_fds;
 	pthread_mutex_t lock;
 };
@@ -127,8 +127,7 @@ void pg_plugin_ltdl_init(void); /* once per process, before any load */
 void pg_module_free(struct pg_module *m);
 
 /* plugin_instance.c */
-bool pg_plugin_check_options(const struct pg_plugin *d, const char *path,
-			     struct pg_diag *diag);
+bool pg_plugin_check_options(const struct pg_plugin *d, const char *path, struct pg_diag *diag);
 struct pg_optval *pg_plugin_find_opt(struct pg_plugin_ctx *c, const char *name);
 
 /* plugin_config.c: the host's own sections, then the instances of both kinds. */

@@ -248,7 +248,10 @@ static void release(struct pg_workers *p, struct worker *w)
 
 static const char *signal_name(int sig, char *buf, size_t len)
 {
-	static const struct { int sig; const char *name; } names[] = {
+	static const struct {
+		int sig;
+		const char *name;
+	} names[] = {
 		{ SIGSEGV, "SIGSEGV" }, { SIGABRT, "SIGABRT" }, { SIGBUS, "SIGBUS" },
 		{ SIGFPE, "SIGFPE" },   { SIGILL, "SIGILL" },   { SIGKILL, "SIGKILL" },
 		{ SIGTERM, "SIGTERM" }, { SIGALRM, "SIGALRM" }, { SIGPIPE, "SIGPIPE" },
@@ -295,9 +298,8 @@ static void kill_worker(struct worker *w)
 }
 
 /* One request/response with worker w before deadline_ms. */
-static int exchange(struct pg_plugin_ctx *c, struct worker *w, json_t *req,
-		    uint64_t deadline_ms, unsigned timeout_ms, json_t **resp, char *err,
-		    size_t errlen)
+static int exchange(struct pg_plugin_ctx *c, struct worker *w, json_t *req, uint64_t deadline_ms,
+		    unsigned timeout_ms, json_t **resp, char *err, size_t errlen)
 {
 	int rc;
 
@@ -324,8 +326,8 @@ static int exchange(struct pg_plugin_ctx *c, struct worker *w, json_t *req,
 }
 
 /* Send req to a worker of c; on 0 *resp is the worker's answer. */
-static int isolated_call(struct pg_plugin_ctx *c, json_t *req, unsigned timeout_ms,
-			 json_t **resp, char *err, size_t errlen)
+static int isolated_call(struct pg_plugin_ctx *c, json_t *req, unsigned timeout_ms, json_t **resp,
+			 char *err, size_t errlen)
 {
 	struct pg_workers *p = pool_of(c);
 	uint64_t deadline = pg_now_ms() + timeout_ms;
@@ -383,7 +385,8 @@ static int enrich_in_worker(struct pg_plugin_ctx *c, const json_t *finding, unsi
 			    json_t **out, json_t **added, json_t *sent, char *err, size_t errlen)
 {
 	json_t *req = json_pack("{s:s, s:O, s:b}", "op", "enrich", "finding", finding, "trace",
-				sent != NULL), *resp;
+				sent != NULL),
+	       *resp;
 	int rc = isolated_call(c, req, timeout_ms, &resp, err, errlen);
 
 	json_decref(req);
@@ -411,9 +414,8 @@ int pg_isolate_enrich(struct pg_plugin_ctx *c, const json_t *finding, unsigned t
 	return pg_isolate_enrich_traced(c, finding, timeout_ms, out, added, NULL, err, errlen);
 }
 
-int pg_isolate_enrich_traced(struct pg_plugin_ctx *c, const json_t *finding,
-			     unsigned timeout_ms, json_t **out, json_t **added, json_t *sent,
-			     char *err, size_t errlen)
+int pg_isolate_enrich_traced(struct pg_plugin_ctx *c, const json_t *finding, unsigned timeout_ms,
+			     json_t **out, json_t **added, json_t *sent, char *err, size_t errlen)
 {
 	int rc;
 
@@ -439,7 +441,8 @@ static int notify_in_worker(struct pg_plugin_ctx *c, const json_t *event, const 
 			    size_t errlen)
 {
 	json_t *req = json_pack("{s:s, s:O, s:s, s:b}", "op", "notify", "event", event, "key",
-				key ? key : "", "trace", sent != NULL), *resp;
+				key ? key : "", "trace", sent != NULL),
+	       *resp;
 	int rc = isolated_call(c, req, timeout_ms, &resp, err, errlen);
 
 	json_decref(req);

@@ -55,9 +55,8 @@ int pg_isolate_notify(struct pg_plugin_ctx *c, const json_t *event, const char *
 /* The same, recording into sent (a JSON array, may be NULL) every host->http
  * request the plugin made: {method, url (as logs show it), body, status}. For
  * `portgate plugin-test`. */
-int pg_isolate_enrich_traced(struct pg_plugin_ctx *c, const json_t *finding,
-			     unsigned timeout_ms, json_t **out, json_t **added, json_t *sent,
-			     char *err, size_t errlen);
+int pg_isolate_enrich_traced(struct pg_plugin_ctx *c, const json_t *finding, unsigned timeout_ms,
+			     json_t **out, json_t **added, json_t *sent, char *err, size_t errlen);
 int pg_isolate_notify_traced(struct pg_plugin_ctx *c, const json_t *event, const char *key,
 			     unsigned timeout_ms, long *retry_after_ms, json_t *sent, char *err,
 			     size_t errlen);

@@ -124,7 +124,8 @@ static char *trusted_path(const char *path, struct pg_diag *diag)
 	     (!(dst.st_mode & (S_IWGRP | S_IWOTH)) || (dst.st_mode & S_ISVTX));
 	if (!ok)
 		pg_diag_add(diag, path, 0,
-			    "refusing plugin: its directory %s is writable by group or others", dir);
+			    "refusing plugin: its directory %s is writable by group or others",
+			    dir);
 	free(dir);
 	if (!ok) {
 		free(real);
@@ -136,16 +137,17 @@ static char *trusted_path(const char *path, struct pg_diag *diag)
 /* What dlopen() would map, checked first: a truncated or garbage file must
  * get a message, never a crash (a segment past the end of the file is
  * mapped anyway and faults on first touch). */
-static bool elf_header_ok(const ElfW(Ehdr) *eh, off_t size, const char *path,
-			  struct pg_diag *diag)
+static bool elf_header_ok(const ElfW(Ehdr) * eh, off_t size, const char *path, struct pg_diag *diag)
 {
 	if (memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0) {
 		pg_diag_add(diag, path, 0, "not a shared object (no ELF header)");
 		return false;
 	}
 	if (eh->e_ident[EI_CLASS] != PG_ELFCLASS || eh->e_machine != PG_ELF_MACHINE) {
-		pg_diag_add(diag, path, 0, "not a shared object for this machine (ELF class %u, "
-			    "machine %u)", eh->e_ident[EI_CLASS], (unsigned)eh->e_machine);
+		pg_diag_add(diag, path, 0,
+			    "not a shared object for this machine (ELF class %u, "
+			    "machine %u)",
+			    eh->e_ident[EI_CLASS], (unsigned)eh->e_machine);
 		return false;
 	}
 	if (eh->e_type != ET_DYN) {
@@ -156,8 +158,9 @@ static bool elf_header_ok(const ElfW(Ehdr) *eh, off_t size, const char *path,
 	if (eh->e_phentsize != sizeof(ElfW(Phdr)) || eh->e_phnum == 0 ||
 	    eh->e_phoff > (uint64_t)size ||
 	    (uint64_t)eh->e_phnum * sizeof(ElfW(Phdr)) > (uint64_t)size - eh->e_phoff ||
-	    (eh->e_shnum && ((uint64_t)eh->e_shoff > (uint64_t)size ||
-			     (uint64_t)eh->e_shnum * eh->e_shentsize > (uint64_t)size - eh->e_shoff))) {
+	    (eh->e_shnum &&
+	     ((uint64_t)eh->e_shoff > (uint64_t)size ||
+	      (uint64_t)eh->e_shnum * eh->e_shentsize > (uint64_t)size - eh->e_shoff))) {
 		pg_diag_add(diag, path, 0, "truncated or damaged shared object (%lld bytes)",
 			    (long long)size);
 		return false;
@@ -165,7 +168,7 @@ static bool elf_header_ok(const ElfW(Ehdr) *eh, off_t size, const char *path,
 	return true;
 }
 
-static bool segments_ok(int fd, const ElfW(Ehdr) *eh, off_t size, const char *path,
+static bool segments_ok(int fd, const ElfW(Ehdr) * eh, off_t size, const char *path,
 			struct pg_diag *diag)
 {
 	ElfW(Phdr) ph;
@@ -174,10 +177,12 @@ static bool segments_ok(int fd, const ElfW(Ehdr) *eh, off_t size, const char *pa
 		if (pread(fd, &ph, sizeof(ph), (off_t)(eh->e_phoff + i * sizeof(ph))) !=
 		    (ssize_t)sizeof(ph))
 			break;
-		if (ph.p_type == PT_LOAD && (ph.p_offset > (uint64_t)size ||
-					     ph.p_filesz > (uint64_t)size - ph.p_offset)) {
-			pg_diag_add(diag, path, 0, "truncated shared object: a segment ends past the "
-				    "end of the file (%lld bytes)", (long long)size);
+		if (ph.p_type == PT_LOAD &&
+		    (ph.p_offset > (uint64_t)size || ph.p_filesz > (uint64_t)size - ph.p_offset)) {
+			pg_diag_add(diag, path, 0,
+				    "truncated shared object: a segment ends past the "
+				    "end of the file (%lld bytes)",
+				    (long long)size);
 			return false;
 		}
 	}
@@ -197,14 +202,17 @@ static bool looks_like_shared_object(const char *real, const char *path, struct 
 			close(fd);
 		return false;
 	}
-	if (st.st_size < (off_t)sizeof(eh) || pread(fd, &eh, sizeof(eh), 0) != (ssize_t)sizeof(eh)) {
-		pg_diag_add(diag, path, 0, "not a shared object (%lld bytes, too small for an "
-			    "ELF header)", (long long)st.st_size);
+	if (st.st_size < (off_t)sizeof(eh) ||
+	    pread(fd, &eh, sizeof(eh), 0) != (ssize_t)sizeof(eh)) {
+		pg_diag_add(diag, path, 0,
+			    "not a shared object (%lld bytes, too small for an "
+			    "ELF header)",
+			    (long long)st.st_size);
 		close(fd);
 		return false;
 	}
-	ok = elf_header_ok(&eh, st.st_size, path, diag) && segments_ok(fd, &eh, st.st_size, path,
-									diag);
+	ok = elf_header_ok(&eh, st.st_size, path, diag) &&
+	     segments_ok(fd, &eh, st.st_size, path, diag);
 	close(fd);
 	return ok;
 }
@@ -220,8 +228,8 @@ static bool check_descriptor(const struct pg_plugin *d, const char *path, struct
 	}
 	if (d->abi_minor > PG_PLUGIN_ABI_MINOR)
 		pg_warn("%s: plugin built for ABI %u.%u, newer than this portgate's %d.%d: what it "
-			"uses from after %d.%d is missing (PG_HOST_HAS); upgrade portgate", path,
-			d->abi_major, d->abi_minor, PG_PLUGIN_ABI_MAJOR, PG_PLUGIN_ABI_MINOR,
+			"uses from after %d.%d is missing (PG_HOST_HAS); upgrade portgate",
+			path, d->abi_major, d->abi_minor, PG_PLUGIN_ABI_MAJOR, PG_PLUGIN_ABI_MINOR,
 			PG_PLUGIN_ABI_MAJOR, PG_PLUGIN_ABI_MINOR);
 	if (!pg_plugin_valid_ident(d->name, false)) {
 		pg_diag_add(diag, path, 0, "plugin name missing or not [a-z0-9_-]+");
@@ -382,7 +390,8 @@ static int load_dir(struct pg_plugin_host *h, const char *dir, struct pg_diag *d
 					continue;
 				/* First directory wins, like PATH. */
 				pg_warn("plugin %s from %s is shadowed by %s (the first directory "
-					"wins)", m->desc.name, m->path, h->mods[j]->path);
+					"wins)",
+					m->desc.name, m->path, h->mods[j]->path);
 				h->nmods--;
 				pg_module_free(m);
 				break;

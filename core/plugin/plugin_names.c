@@ -38,4 +38,3 @@ bool pg_plugin_valid_ident(const char *s, bool allow_upper)
 	}
 	return true;
 }
-

@@ -45,7 +45,8 @@ static json_t *enrich_one(struct pg_plugin_ctx *c, const json_t *f)
 	int rc = pg_isolate_enrich_traced(c, f, 0, &out, &added, sent, err, sizeof(err));
 
 	/* what the run would add: the same checks, the same warnings */
-	json_array_foreach(added, i, x) {
+	json_array_foreach(added, i, x)
+	{
 		json_t *nf = pg_enrich_shape_added(c, x, f);
 		if (nf)
 			json_array_append_new(kept, nf);
@@ -80,9 +81,11 @@ json_t *pg_plugin_test_notify(struct pg_plugin_host *h, const json_t *event)
 		int rc = pg_isolate_notify_traced(c, event, key ? key : "plugin-test", 0,
 						  &retry_after, sent, err, sizeof(err));
 
-		json_object_set_new(res, c->name, json_pack("{s:s, s:s, s:s, s:I, s:o}", "plugin",
-			c->mod->desc.name, "result", rc_name(rc), "error", err, "retryAfterMs",
-			(json_int_t)retry_after, "sent", sent));
+		json_object_set_new(res, c->name,
+				    json_pack("{s:s, s:s, s:s, s:I, s:o}", "plugin",
+					      c->mod->desc.name, "result", rc_name(rc), "error",
+					      err, "retryAfterMs", (json_int_t)retry_after, "sent",
+					      sent));
 	}
 	return res;
 }

@@ -12,7 +12,8 @@ const struct pg_rule_info pg_rules[] = {
 	{ PG_RULE_PORT_UNAPPROVED_OPEN, PG_ACTION_FAIL, "high",
 	  "A port is open that the manifest does not approve" },
 	{ PG_RULE_TLS_CERT_INVALID, PG_ACTION_FAIL, "high",
-	  "A TLS port presents a certificate that is expired, not yet valid, untrusted or for another name" },
+	  "A TLS port presents a certificate that is expired, not yet valid, untrusted or for "
+	  "another name" },
 	{ PG_RULE_TLS_NOT_OFFERED, PG_ACTION_FAIL, "high",
 	  "A port the manifest lists in tlsPorts completes no TLS handshake" },
 	{ PG_RULE_DNS_UNEXPECTED, PG_ACTION_FAIL, "high",
@@ -21,8 +22,7 @@ const struct pg_rule_info pg_rules[] = {
 	  "The target's address is outside the manifest's expectedNetwork" },
 	{ PG_RULE_PORT_APPROVED_FILTERED, PG_ACTION_WARN, "medium",
 	  "An approved port does not answer (filtered)" },
-	{ PG_RULE_PORT_APPROVED_CLOSED, PG_ACTION_WARN, "low",
-	  "An approved port is closed" },
+	{ PG_RULE_PORT_APPROVED_CLOSED, PG_ACTION_WARN, "low", "An approved port is closed" },
 	{ PG_RULE_DNS_UNRESOLVED, PG_ACTION_WARN, "high",
 	  "The target does not resolve, so it could not be checked" },
 	{ PG_RULE_SCAN_ERROR, PG_ACTION_WARN, "medium",
@@ -88,8 +88,8 @@ static json_t *finding_new(const struct pg_asset_outcome *o, const char *rule, c
 
 static json_t *port_evidence(const struct pg_port_result *r)
 {
-	json_t *e = json_pack("{s:i, s:s, s:s}", "port", r->port, "state", pg_port_state_name(r->state),
-			      "reason", r->reason ? r->reason : "");
+	json_t *e = json_pack("{s:i, s:s, s:s}", "port", r->port, "state",
+			      pg_port_state_name(r->state), "reason", r->reason ? r->reason : "");
 	if (r->probe)
 		json_object_update(e, r->probe);
 	return e;
@@ -117,8 +117,9 @@ static bool outside_networks(const struct pg_asset *a, const struct pg_addr *ip)
 
 	if (!a->nnetworks)
 		return false; /* ASN-only expectations need the IP enricher */
-	raw = ip->family == AF_INET ? (const void *)&((const struct sockaddr_in *)&ip->ss)->sin_addr
-				    : (const void *)&((const struct sockaddr_in6 *)&ip->ss)->sin6_addr;
+	raw = ip->family == AF_INET
+		      ? (const void *)&((const struct sockaddr_in *)&ip->ss)->sin_addr
+		      : (const void *)&((const struct sockaddr_in6 *)&ip->ss)->sin6_addr;
 	for (size_t i = 0; i < a->nnetworks; i++)
 		if (pg_cidr_contains(&a->networks[i], ip->family, raw))
 			return false;
@@ -130,7 +131,8 @@ static bool outside_networks(const struct pg_asset *a, const struct pg_addr *ip)
 static bool unexpected_cname(const struct pg_asset *a, const struct pg_resolution *r)
 {
 	for (size_t i = 0; a->exp_cname && i < r->ncnames; i++)
-		if (!pg_dns_name_eq(r->cnames[i], a->target) && !name_in(a->exp_cname, r->cnames[i]))
+		if (!pg_dns_name_eq(r->cnames[i], a->target) &&
+		    !name_in(a->exp_cname, r->cnames[i]))
 			return true;
 	return false;
 }
@@ -176,7 +178,8 @@ static void check_records(const struct pg_asset_outcome *o, json_t *out)
 	}
 	/* cnames[0] may be the target itself; only the targets of CNAMEs count */
 	for (size_t i = 0; a->exp_cname && i < r->ncnames; i++)
-		if (!pg_dns_name_eq(r->cnames[i], a->target) && !name_in(a->exp_cname, r->cnames[i]))
+		if (!pg_dns_name_eq(r->cnames[i], a->target) &&
+		    !name_in(a->exp_cname, r->cnames[i]))
 			json_array_append_new(unexpected, json_string(r->cnames[i]));
 	for (char *const *e = a->exp_a; e && *e; e++) {
 		bool seen = false;
@@ -200,13 +203,18 @@ static void check_records(const struct pg_asset_outcome *o, json_t *out)
 			json_array_append_new(missing, json_string(*e));
 	}
 	if (json_array_size(unexpected) || json_array_size(missing)) {
-		json_t *ev = json_pack("{s:O, s:O, s:O}", "unexpected", unexpected, "missing", missing,
-				       "notScanned", skipped);
-		json_array_append_new(out, finding_new(o, PG_RULE_DNS_UNEXPECTED, NULL, 0, ev,
-			"DNS for %s differs from expectedRecords (%zu unexpected, %zu missing)%s",
-			a->target, json_array_size(unexpected), json_array_size(missing),
-			json_array_size(skipped) ? "; addresses reached through them were not "
-			"connected to (scanUnexpected is off)" : ""));
+		json_t *ev = json_pack("{s:O, s:O, s:O}", "unexpected", unexpected, "missing",
+				       missing, "notScanned", skipped);
+		json_array_append_new(
+			out, finding_new(o, PG_RULE_DNS_UNEXPECTED, NULL, 0, ev,
+					 "DNS for %s differs from expectedRecords (%zu unexpected, "
+					 "%zu missing)%s",
+					 a->target, json_array_size(unexpected),
+					 json_array_size(missing),
+					 json_array_size(skipped)
+						 ? "; addresses reached through them were not "
+						   "connected to (scanUnexpected is off)"
+						 : ""));
 	}
 	json_decref(skipped);
 	json_decref(unexpected);
@@ -220,10 +228,12 @@ static void check_network(const struct pg_asset_outcome *o, const struct pg_addr
 
 	if (!outside_networks(a, ip))
 		return;
-	json_array_append_new(out, finding_new(o, PG_RULE_NETWORK_UNEXPECTED, ip->text, 0,
-		json_pack("{s:s, s:b}", "ip", ip->text, "scanned", !skipped),
-		"%s resolves to %s, outside expectedNetwork%s", a->target, ip->text,
-		skipped ? "; not connected to (scanUnexpected is off)" : ""));
+	json_array_append_new(
+		out,
+		finding_new(o, PG_RULE_NETWORK_UNEXPECTED, ip->text, 0,
+			    json_pack("{s:s, s:b}", "ip", ip->text, "scanned", !skipped),
+			    "%s resolves to %s, outside expectedNetwork%s", a->target, ip->text,
+			    skipped ? "; not connected to (scanUnexpected is off)" : ""));
 }
 
 /* At most max bytes of a sanitised banner, never cutting a "\xNN" escape in two. */
@@ -243,7 +253,8 @@ static int escape_safe_len(const char *s, size_t max)
 static const char *what_answered(const struct pg_port_result *r, char *buf, size_t len)
 {
 	const char *svc = r->probe ? json_string_value(json_object_get(r->probe, "service")) : NULL;
-	const char *banner = r->probe ? json_string_value(json_object_get(r->probe, "banner")) : NULL;
+	const char *banner = r->probe ? json_string_value(json_object_get(r->probe, "banner"))
+				      : NULL;
 
 	if (!svc || !strcmp(svc, "unknown"))
 		return "";
@@ -271,58 +282,77 @@ static void check_port(const struct pg_asset_outcome *o, const struct pg_port_re
 	switch (r->state) {
 	case PG_PORT_OPEN:
 		if (!approved)
-			json_array_append_new(out, finding_new(o, PG_RULE_PORT_UNAPPROVED_OPEN, ip, r->port,
-				port_evidence(r), "port %u/tcp is open but not in approvedPorts%s", r->port,
-				what_answered(r, said, sizeof(said))));
+			json_array_append_new(
+				out, finding_new(o, PG_RULE_PORT_UNAPPROVED_OPEN, ip, r->port,
+						 port_evidence(r),
+						 "port %u/tcp is open but not in approvedPorts%s",
+						 r->port, what_answered(r, said, sizeof(said))));
 		if (cert && json_is_false(json_object_get(cert, "valid"))) {
 			char reasons[256] = "";
 			size_t i;
 			json_t *v;
-			json_array_foreach(json_object_get(cert, "reasons"), i, v) {
+			json_array_foreach(json_object_get(cert, "reasons"), i, v)
+			{
 				if (i)
 					pg_str_append(reasons, sizeof(reasons), ", ");
 				pg_str_append(reasons, sizeof(reasons),
 					      json_string_value(v) ? json_string_value(v) : "?");
 			}
-			json_array_append_new(out, finding_new(o, PG_RULE_TLS_CERT_INVALID, ip, r->port,
-				port_evidence(r), "port %u/tcp: TLS certificate is invalid (%s)", r->port,
-				*reasons ? reasons : "unknown reason"));
+			json_array_append_new(
+				out, finding_new(o, PG_RULE_TLS_CERT_INVALID, ip, r->port,
+						 port_evidence(r),
+						 "port %u/tcp: TLS certificate is invalid (%s)",
+						 r->port, *reasons ? reasons : "unknown reason"));
 		}
 		if (json_is_true(speaks) && !cert)
-			json_array_append_new(out, finding_new(o, PG_RULE_TLS_CERT_INVALID, ip, r->port,
-				port_evidence(r), "port %u/tcp: TLS without a certificate (no-certificate)",
-				r->port));
+			json_array_append_new(
+				out,
+				finding_new(
+					o, PG_RULE_TLS_CERT_INVALID, ip, r->port, port_evidence(r),
+					"port %u/tcp: TLS without a certificate (no-certificate)",
+					r->port));
 		if (r->probe && json_is_true(json_object_get(r->probe, "tlsUnchecked"))) {
 			/* the handshake ran out of its byte budget: neither a pass nor a claim
 			 * that TLS is absent */
 			const char *why = json_string_value(json_object_get(r->probe, "tlsError"));
 			*unchecked = true;
-			json_array_append_new(out, finding_new(o, PG_RULE_SCAN_ERROR, ip, r->port,
-				port_evidence(r), "port %u/tcp: TLS could not be checked: %.100s", r->port,
-				why ? why : "handshake not finished"));
+			json_array_append_new(
+				out,
+				finding_new(o, PG_RULE_SCAN_ERROR, ip, r->port, port_evidence(r),
+					    "port %u/tcp: TLS could not be checked: %.100s",
+					    r->port, why ? why : "handshake not finished"));
 		}
 		if (json_is_false(speaks) && tls_listed(a, r->port)) {
 			const char *why = json_string_value(json_object_get(r->probe, "tlsError"));
-			json_array_append_new(out, finding_new(o, PG_RULE_TLS_NOT_OFFERED, ip, r->port,
-				port_evidence(r), "port %u/tcp is in tlsPorts but no TLS handshake completed%s%.80s%s",
-				r->port, why ? " (" : "", why ? why : "", why ? ")" : ""));
+			json_array_append_new(out, finding_new(o, PG_RULE_TLS_NOT_OFFERED, ip,
+							       r->port, port_evidence(r),
+							       "port %u/tcp is in tlsPorts but no "
+							       "TLS handshake completed%s%.80s%s",
+							       r->port, why ? " (" : "",
+							       why ? why : "", why ? ")" : ""));
 		}
 		break;
 	case PG_PORT_FILTERED:
 		if (approved)
-			json_array_append_new(out, finding_new(o, PG_RULE_PORT_APPROVED_FILTERED, ip, r->port,
-				port_evidence(r), "approved port %u/tcp does not answer (%s)", r->port,
-				r->reason ? r->reason : "filtered"));
+			json_array_append_new(
+				out, finding_new(o, PG_RULE_PORT_APPROVED_FILTERED, ip, r->port,
+						 port_evidence(r),
+						 "approved port %u/tcp does not answer (%s)",
+						 r->port, r->reason ? r->reason : "filtered"));
 		break;
 	case PG_PORT_CLOSED:
 		if (approved)
-			json_array_append_new(out, finding_new(o, PG_RULE_PORT_APPROVED_CLOSED, ip, r->port,
-				port_evidence(r), "approved port %u/tcp is closed", r->port));
+			json_array_append_new(out, finding_new(o, PG_RULE_PORT_APPROVED_CLOSED, ip,
+							       r->port, port_evidence(r),
+							       "approved port %u/tcp is closed",
+							       r->port));
 		break;
 	case PG_PORT_ERROR:
 		*unchecked = true;
-		json_array_append_new(out, finding_new(o, PG_RULE_SCAN_ERROR, ip, r->port, port_evidence(r),
-			"port %u/tcp could not be scanned: %s", r->port, r->reason ? r->reason : "error"));
+		json_array_append_new(out, finding_new(o, PG_RULE_SCAN_ERROR, ip, r->port,
+						       port_evidence(r),
+						       "port %u/tcp could not be scanned: %s",
+						       r->port, r->reason ? r->reason : "error"));
 		break;
 	}
 }
@@ -343,10 +373,12 @@ json_t *pg_policy_evaluate(const struct pg_asset_outcome *o, bool *could_not_che
 	*could_not_check = false;
 	if (!o->res->ok) {
 		*could_not_check = true;
-		json_array_append_new(out, finding_new(o, PG_RULE_DNS_UNRESOLVED, NULL, 0,
-			json_pack("{s:s}", "error", o->res->error ? o->res->error : "unresolved"),
-			"%s does not resolve: %s", o->asset->target,
-			o->res->error ? o->res->error : "no address"));
+		json_array_append_new(
+			out, finding_new(o, PG_RULE_DNS_UNRESOLVED, NULL, 0,
+					 json_pack("{s:s}", "error",
+						   o->res->error ? o->res->error : "unresolved"),
+					 "%s does not resolve: %s", o->asset->target,
+					 o->res->error ? o->res->error : "no address"));
 		return out;
 	}
 	if (!o->res->is_literal)
@@ -404,15 +436,17 @@ static void finalize_finding(const struct pg_manifest *m, const struct pg_asset 
 
 	if (!rule)
 		rule = "unknown";
-	json_object_set_new(f, "action", json_string(pg_action_name(
-		pg_policy_action(m, a, rule, default_of(f)))));
+	json_object_set_new(
+		f, "action",
+		json_string(pg_action_name(pg_policy_action(m, a, rule, default_of(f)))));
 	pg_policy_rollout(m, a, f, today);
 	if (!json_object_get(f, "asset"))
 		json_object_set_new(f, "asset", json_string(a->name));
 	if (!json_object_get(f, "target"))
 		json_object_set_new(f, "target", json_string(a->target));
 	if (!json_object_get(f, "fingerprint")) {
-		pg_fingerprint(rule, a->target, host, port > 0 && port < 65536 ? (unsigned)port : 0, fp);
+		pg_fingerprint(rule, a->target, host, port > 0 && port < 65536 ? (unsigned)port : 0,
+			       fp);
 		json_object_set_new(f, "fingerprint", json_string(fp));
 	}
 }
@@ -426,8 +460,8 @@ struct tally {
 
 /* Findings whose action is pass are dropped: they are not news. Their count
  * stays on the asset ("passedFindings") so a second finalize still reports it. */
-static const char *asset_verdict(const struct pg_manifest *m, const struct pg_asset *a,
-				 json_t *ja, struct tally *t)
+static const char *asset_verdict(const struct pg_manifest *m, const struct pg_asset *a, json_t *ja,
+				 struct tally *t)
 {
 	json_t *findings = json_object_get(ja, "findings"), *keep = json_array(), *f;
 	enum pg_action worst = PG_ACTION_PASS;
@@ -435,7 +469,8 @@ static const char *asset_verdict(const struct pg_manifest *m, const struct pg_as
 	json_int_t passed = json_integer_value(json_object_get(ja, "passedFindings"));
 	size_t i;
 
-	json_array_foreach(findings, i, f) {
+	json_array_foreach(findings, i, f)
+	{
 		enum pg_action act;
 		finalize_finding(m, a, f, t->today);
 		pg_action_parse(json_string_value(json_object_get(f, "action")), &act);
@@ -478,8 +513,10 @@ int pg_policy_finalize(const struct pg_manifest *m, const struct pg_asset *const
 	size_t i;
 	int code;
 
-	json_array_foreach(json_object_get(report, "assets"), i, ja) {
-		json_object_set_new(ja, "verdict", json_string(asset_verdict(m, assets[i], ja, &t)));
+	json_array_foreach(json_object_get(report, "assets"), i, ja)
+	{
+		json_object_set_new(ja, "verdict",
+				    json_string(asset_verdict(m, assets[i], ja, &t)));
 		t.assets++;
 	}
 	if (t.fail)
@@ -492,14 +529,17 @@ int pg_policy_finalize(const struct pg_manifest *m, const struct pg_asset *const
 	 * says when something could not be checked, even on an asset that failed. */
 	if (mode == PG_MODE_MONITOR && code == PG_EXIT_POLICY)
 		code = t.any_unchecked ? PG_EXIT_UNCHECKED : PG_EXIT_PASS;
-	json_object_set_new(run, "mode", json_string(mode == PG_MODE_MONITOR ? "monitor" : "enforce"));
+	json_object_set_new(run, "mode",
+			    json_string(mode == PG_MODE_MONITOR ? "monitor" : "enforce"));
 	json_object_set_new(run, "verdict", json_string(verdict));
 	json_object_set_new(run, "exitCode", json_integer(code));
-	json_object_set_new(run, "summary", json_pack(
-		"{s:I, s:I, s:I, s:I, s:I, s:{s:I, s:I, s:I, s:I}}",
-		"assets", (json_int_t)t.assets, "pass", (json_int_t)t.pass, "warn", (json_int_t)t.warn,
-		"fail", (json_int_t)t.fail, "couldNotCheck", (json_int_t)t.any_unchecked,
-		"findings", "fail", (json_int_t)t.f_fail, "warn", (json_int_t)t.f_warn,
-		"pass", (json_int_t)t.f_pass, "excepted", (json_int_t)t.f_excepted));
+	json_object_set_new(run, "summary",
+			    json_pack("{s:I, s:I, s:I, s:I, s:I, s:{s:I, s:I, s:I, s:I}}", "assets",
+				      (json_int_t)t.assets, "pass", (json_int_t)t.pass, "warn",
+				      (json_int_t)t.warn, "fail", (json_int_t)t.fail,
+				      "couldNotCheck", (json_int_t)t.any_unchecked, "findings",
+				      "fail", (json_int_t)t.f_fail, "warn", (json_int_t)t.f_warn,
+				      "pass", (json_int_t)t.f_pass, "excepted",
+				      (json_int_t)t.f_excepted));
 	return code;
 }

@@ -13,15 +13,15 @@
 #include "scan/scan.h"
 
 /* Rule ids are stable: they appear in SARIF, tickets and fingerprints. */
-#define PG_RULE_PORT_UNAPPROVED_OPEN "port-unapproved-open"
+#define PG_RULE_PORT_UNAPPROVED_OPEN   "port-unapproved-open"
 #define PG_RULE_PORT_APPROVED_FILTERED "port-approved-filtered"
-#define PG_RULE_PORT_APPROVED_CLOSED "port-approved-closed"
-#define PG_RULE_TLS_CERT_INVALID "tls-certificate-invalid"
-#define PG_RULE_TLS_NOT_OFFERED "tls-not-offered"
-#define PG_RULE_DNS_UNRESOLVED "dns-unresolved"
-#define PG_RULE_DNS_UNEXPECTED "dns-unexpected-record"
-#define PG_RULE_NETWORK_UNEXPECTED "network-unexpected"
-#define PG_RULE_SCAN_ERROR "scan-error"
+#define PG_RULE_PORT_APPROVED_CLOSED   "port-approved-closed"
+#define PG_RULE_TLS_CERT_INVALID       "tls-certificate-invalid"
+#define PG_RULE_TLS_NOT_OFFERED        "tls-not-offered"
+#define PG_RULE_DNS_UNRESOLVED         "dns-unresolved"
+#define PG_RULE_DNS_UNEXPECTED         "dns-unexpected-record"
+#define PG_RULE_NETWORK_UNEXPECTED     "network-unexpected"
+#define PG_RULE_SCAN_ERROR             "scan-error"
 
 struct pg_rule_info {
 	const char *id;

@@ -49,9 +49,10 @@ static void apply_exception(json_t *f, const struct pg_exception *e, const char 
 	bool active = strcmp(today, e->expires) <= 0; /* ISO dates compare as strings */
 	bool first = !json_object_get(f, "exception");
 
-	json_object_set_new(f, "exception", json_pack("{s:s, s:s, s:s, s:i, s:b}", "reason",
-		e->reason ? e->reason : "", "owner", e->owner ? e->owner : "", "expires",
-		e->expires, "line", e->line, "active", active));
+	json_object_set_new(f, "exception",
+			    json_pack("{s:s, s:s, s:s, s:i, s:b}", "reason",
+				      e->reason ? e->reason : "", "owner", e->owner ? e->owner : "",
+				      "expires", e->expires, "line", e->line, "active", active));
 	json_object_set_new(f, "action", json_string(active ? "pass" : "fail"));
 	if (!active && first) { /* once: finalize runs more than once */
 		const char *why = json_string_value(json_object_get(f, "reason"));

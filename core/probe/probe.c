@@ -30,45 +30,45 @@
 #include "probe.h"
 #include "util/util.h"
 
-#define KEEP_MAX 4096  /* bytes of an answer kept for naming and the banner */
-#define SETTLE_MS 250  /* quiet time after the last byte that ends a read */
-#define BANNER_MAX 257 /* sanitised banner: 256 chars + NUL */
+#define KEEP_MAX   4096 /* bytes of an answer kept for naming and the banner */
+#define SETTLE_MS  250  /* quiet time after the last byte that ends a read */
+#define BANNER_MAX 257  /* sanitised banner: 256 chars + NUL */
 
 enum phase { PH_CONNECT, PH_HANDSHAKE, PH_BANNER, PH_SEND, PH_RESPONSE, PH_PLAIN_TAIL, PH_DONE };
 enum rd { RD_WAIT, RD_EOF, RD_FULL };
 
 struct pg_probe {
-	int fd;                /* owned */
-	struct pg_addr addr;   /* destination, port set */
+	int fd;              /* owned */
+	struct pg_addr addr; /* destination, port set */
 	uint16_t port;
-	char *host;            /* owned: SNI / name to match; NULL without a name */
-	char name[300];        /* what the certificate must match: host or IP text */
+	char *host;     /* owned: SNI / name to match; NULL without a name */
+	char name[300]; /* what the certificate must match: host or IP text */
 	bool name_is_ip;
 	bool expect_tls;
 	struct pg_probe_opts opts; /* ca_file borrowed, only used in pg_probe_start */
-	SSL_CTX *ctx;          /* borrowed from the shared cache */
+	SSL_CTX *ctx;              /* borrowed from the shared cache */
 
 	enum phase phase;
 	uint32_t events;
-	uint64_t end_ms;       /* hard stop: start + total_ms */
-	uint64_t phase_ms;     /* phase deadline (<= end_ms) */
-	size_t nread;          /* raw bytes read outside TLS handshakes, all connections */
-	size_t hs_read;        /* raw bytes read during TLS handshakes (their own budget) */
-	bool hs_over;          /* a handshake ran out of tls_max_bytes: TLS not checked */
+	uint64_t end_ms;   /* hard stop: start + total_ms */
+	uint64_t phase_ms; /* phase deadline (<= end_ms) */
+	size_t nread;      /* raw bytes read outside TLS handshakes, all connections */
+	size_t hs_read;    /* raw bytes read during TLS handshakes (their own budget) */
+	bool hs_over;      /* a handshake ran out of tls_max_bytes: TLS not checked */
 
-	SSL *ssl;              /* owned; NULL when plain */
+	SSL *ssl; /* owned; NULL when plain */
 	bool tls_tried, tls_ok;
-	unsigned chain_flags;  /* PG_TLS_CHAIN_*, set by the verify callback */
-	json_t *cert;          /* owned */
+	unsigned chain_flags; /* PG_TLS_CHAIN_*, set by the verify callback */
+	json_t *cert;         /* owned */
 	char tls_version[16];
 	char tls_error[128];
 
-	unsigned char *buf;    /* owned: the kept answer */
+	unsigned char *buf; /* owned: the kept answer */
 	size_t blen, bcap;
 	char req[512];
 	size_t req_len, req_off;
 	bool sent_http;
-	bool plain_on_tls;     /* our ClientHello got a plain-text answer */
+	bool plain_on_tls; /* our ClientHello got a plain-text answer */
 };
 
 static uint64_t min_u64(uint64_t a, uint64_t b)
@@ -209,11 +209,13 @@ static void start_http(struct pg_probe *p)
 	if (p->port == (p->ssl ? 443 : 80))
 		snprintf(p->req, sizeof(p->req),
 			 "GET / HTTP/1.0\r\nHost: %s\r\nUser-Agent: portgate/" PACKAGE_VERSION
-			 "\r\nAccept: */*\r\nConnection: close\r\n\r\n", h);
+			 "\r\nAccept: */*\r\nConnection: close\r\n\r\n",
+			 h);
 	else
 		snprintf(p->req, sizeof(p->req),
 			 "GET / HTTP/1.0\r\nHost: %s:%u\r\nUser-Agent: portgate/" PACKAGE_VERSION
-			 "\r\nAccept: */*\r\nConnection: close\r\n\r\n", h, p->port);
+			 "\r\nAccept: */*\r\nConnection: close\r\n\r\n",
+			 h, p->port);
 	p->req_len = strlen(p->req);
 	p->req_off = 0;
 	p->sent_http = true;
@@ -291,7 +293,8 @@ static void reconnect_tls(struct pg_probe *p)
 	p->fd = fd = socket(p->addr.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0 || (connect(fd, (struct sockaddr *)&p->addr.ss, p->addr.sslen) < 0 &&
 		       errno != EINPROGRESS)) {
-		snprintf(p->tls_error, sizeof(p->tls_error), "reconnect failed: %s", strerror(errno));
+		snprintf(p->tls_error, sizeof(p->tls_error), "reconnect failed: %s",
+			 strerror(errno));
 		done(p);
 		return;
 	}
@@ -371,14 +374,16 @@ static void tls_failed(struct pg_probe *p, uint64_t now)
 	}
 	if (p->hs_over)
 		snprintf(p->tls_error, sizeof(p->tls_error),
-			 "TLS handshake exceeded probe.tlsMaxBytes (%zu bytes)", p->opts.tls_max_bytes);
+			 "TLS handshake exceeded probe.tlsMaxBytes (%zu bytes)",
+			 p->opts.tls_max_bytes);
 	else if (p->blen == 0 && p->expect_tls)
 		snprintf(p->tls_error, sizeof(p->tls_error), "connection closed during handshake");
 	else if (p->blen == 0)
 		; /* a speculative retry on a port that just hangs up: nothing to report */
 	else if (e)
 		snprintf(p->tls_error, sizeof(p->tls_error), "%s",
-			 ERR_reason_error_string(e) ? ERR_reason_error_string(e) : "handshake failed");
+			 ERR_reason_error_string(e) ? ERR_reason_error_string(e)
+						    : "handshake failed");
 	else
 		snprintf(p->tls_error, sizeof(p->tls_error), "handshake failed");
 	ERR_clear_error();
@@ -407,7 +412,7 @@ static bool run_handshake(struct pg_probe *p, uint64_t now)
 
 static bool run_connect(struct pg_probe *p, uint64_t now)
 {
-	struct pollfd pfd = {.fd = p->fd, .events = POLLOUT};
+	struct pollfd pfd = { .fd = p->fd, .events = POLLOUT };
 	int err = 0;
 	socklen_t len = sizeof(err);
 
@@ -528,12 +533,8 @@ static void on_timeout(struct pg_probe *p, uint64_t now)
 		else
 			done(p);
 		break;
-	case PH_RESPONSE:
-		response_done(p, now);
-		break;
-	default:
-		done(p);
-		break;
+	case PH_RESPONSE: response_done(p, now); break;
+	default: done(p); break;
 	}
 	pump(p, now);
 }
@@ -547,8 +548,9 @@ static void opts_defaults(struct pg_probe_opts *o, const struct pg_probe_opts *i
 
 	pg_probe_opts_default(&d);
 	*o = in ? *in : d;
+	/* 0 is allowed: send the HTTP probe at once */
 	if (o->banner_wait_ms < 0)
-		o->banner_wait_ms = d.banner_wait_ms; /* 0 is allowed: send the HTTP probe at once */
+		o->banner_wait_ms = d.banner_wait_ms;
 	if (o->total_ms <= 0)
 		o->total_ms = d.total_ms;
 	if (o->max_bytes == 0)
@@ -600,7 +602,8 @@ struct pg_probe *pg_probe_start(int fd, const struct pg_addr *addr, uint16_t por
 		/* "app.test." is the same name as "app.test", but SNI and
 		 * X509_check_host want it without the root dot */
 		size_t len = strlen(hostname);
-		p->host = pg_xstrndup(hostname, len > 1 && hostname[len - 1] == '.' ? len - 1 : len);
+		p->host = pg_xstrndup(hostname,
+				      len > 1 && hostname[len - 1] == '.' ? len - 1 : len);
 		pg_strlcpy(p->name, p->host, sizeof(p->name));
 	} else {
 		pg_strlcpy(p->name, addr->text, sizeof(p->name));
@@ -654,7 +657,8 @@ uint64_t pg_probe_deadline(const struct pg_probe *p)
 static const char *tls_service(const char *app)
 {
 	static const char *const map[][2] = {
-		{"http", "https"}, {"smtp", "smtps"}, {"imap", "imaps"}, {"pop3", "pop3s"}, {"ftp", "ftps"},
+		{ "http", "https" }, { "smtp", "smtps" }, { "imap", "imaps" },
+		{ "pop3", "pop3s" }, { "ftp", "ftps" },
 	};
 
 	for (size_t i = 0; i < PG_ARRAY_LEN(map); i++)
@@ -722,7 +726,8 @@ json_t *pg_probe_finish(struct pg_probe *p)
 
 	if (!p)
 		return o;
-	app = p->blen ? pg_probe_classify(p->buf, p->blen, pg_service_by_port(p->port, tmp, sizeof(tmp)))
+	app = p->blen ? pg_probe_classify(p->buf, p->blen,
+					  pg_service_by_port(p->port, tmp, sizeof(tmp)))
 		      : NULL;
 	json_object_set_new(o, "service", json_string(service_name(p, app, tmp, sizeof(tmp))));
 	if (p->blen && (!app || strcmp(app, "tls") != 0))

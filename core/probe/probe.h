@@ -17,19 +17,19 @@
 #include "resolve/resolve.h"
 
 #define PG_PROBE_BANNER_WAIT_MS 1500 /* docs/probes.md and conf/portgate.yaml say so too */
-#define PG_PROBE_TOTAL_MS 5000
-#define PG_PROBE_MAX_BYTES 16384
+#define PG_PROBE_TOTAL_MS       5000
+#define PG_PROBE_MAX_BYTES      16384
 /* A TLS handshake has its own byte budget: a valid chain (a leaf with 100 names plus an
  * intermediate) is larger than a small maxBytes, and running out of budget there must
  * not read as "no TLS". 64 KiB holds any chain seen in practice. */
-#define PG_PROBE_TLS_MAX_BYTES 65536
+#define PG_PROBE_TLS_MAX_BYTES  65536
 
 struct pg_probe_opts {
-	int banner_wait_ms;  /* how long to wait for a server-first banner */
-	int total_ms;        /* hard cap on one port's probing, all phases */
-	size_t max_bytes;    /* cap on bytes read from one port, TLS handshakes excepted */
+	int banner_wait_ms;   /* how long to wait for a server-first banner */
+	int total_ms;         /* hard cap on one port's probing, all phases */
+	size_t max_bytes;     /* cap on bytes read from one port, TLS handshakes excepted */
 	size_t tls_max_bytes; /* cap on the bytes of each TLS handshake (records included) */
-	const char *ca_file; /* extra trust anchors for certificate checks, may be NULL */
+	const char *ca_file;  /* extra trust anchors for certificate checks, may be NULL */
 };
 
 /* The defaults above. Inline: the scan engine sets them without linking the
@@ -115,7 +115,7 @@ bool pg_tls_ca_file_check(const char *path, char *err, size_t errlen);
 /* Chain problems collected by pg_tls_verify_cb into the unsigned int that
  * SSL_get_app_data() points to (the handshake completes with
  * SSL_VERIFY_NONE; the verdict is ours). */
-#define PG_TLS_CHAIN_UNTRUSTED 0x1u /* issuer unknown, bad signature, CA expired, ... */
+#define PG_TLS_CHAIN_UNTRUSTED   0x1u /* issuer unknown, bad signature, CA expired, ... */
 #define PG_TLS_CHAIN_SELF_SIGNED 0x2u /* verify code 18 or 19 */
 int pg_tls_verify_cb(int ok, struct x509_store_ctx_st *sctx);
 

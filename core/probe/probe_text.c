@@ -27,12 +27,12 @@ bool pg_port_is_tls_default(uint16_t port)
 {
 	/* Implicit TLS from the first byte (IANA names in comments). */
 	static const uint16_t tls[] = {
-		443,  /* https */ 465,  /* submissions */ 563,  /* nntps */
-		636,  /* ldaps */ 853,  /* domain-s */ 989,  /* ftps-data */
-		990,  /* ftps */ 992,  /* telnets */ 993,  /* imaps */
-		994,  /* ircs */ 995,  /* pop3s */ 2376, /* docker tls */
-		3269, /* ldaps gc */ 5061, /* sips */ 5986, /* wsmans */
-		6514, /* syslog-tls */ 6697, /* ircs-u */ 8443, /* https-alt */
+		443,  /* https */ 465,       /* submissions */ 563, /* nntps */
+		636,  /* ldaps */ 853,       /* domain-s */ 989,    /* ftps-data */
+		990,  /* ftps */ 992,        /* telnets */ 993,     /* imaps */
+		994,  /* ircs */ 995,        /* pop3s */ 2376,      /* docker tls */
+		3269, /* ldaps gc */ 5061,   /* sips */ 5986,       /* wsmans */
+		6514, /* syslog-tls */ 6697, /* ircs-u */ 8443,     /* https-alt */
 		9443,
 	};
 	return port_in(port, tls, PG_ARRAY_LEN(tls));
@@ -41,7 +41,8 @@ bool pg_port_is_tls_default(uint16_t port)
 bool pg_port_is_http_like(uint16_t port)
 {
 	static const uint16_t http[] = {
-		80, 81, 443, 591, 3000, 5000, 8000, 8008, 8080, 8081, 8088, 8443, 8888, 9000, 9090, 9200, 9443,
+		80,   81,   443,  591,  3000, 5000, 8000, 8008, 8080,
+		8081, 8088, 8443, 8888, 9000, 9090, 9200, 9443,
 	};
 	return port_in(port, http, PG_ARRAY_LEN(http));
 }

@@ -44,7 +44,7 @@ static void free_ctxs(void)
 	for (size_t i = 0; i < CTX_SLOTS; i++) {
 		SSL_CTX_free(slots[i].ctx);
 		free(slots[i].ca_file);
-		slots[i] = (struct ctx_slot){0};
+		slots[i] = (struct ctx_slot){ 0 };
 	}
 }
 
@@ -78,7 +78,8 @@ static SSL_CTX *new_ctx(const char *ca_file)
 	if (SSL_CTX_set_default_verify_paths(ctx) != 1)
 		pg_warn("TLS: cannot load the system trust store");
 	if (ca_file && SSL_CTX_load_verify_locations(ctx, ca_file, NULL) != 1)
-		pg_warn("TLS: cannot load CA file %s: certificates it signs will be untrusted", ca_file);
+		pg_warn("TLS: cannot load CA file %s: certificates it signs will be untrusted",
+			ca_file);
 	ERR_clear_error();
 	return ctx;
 }
@@ -89,7 +90,7 @@ bool pg_tls_ca_file_check(const char *path, char *err, size_t errlen)
 {
 	struct stat st;
 	BIO *bio;
-	STACK_OF(X509_INFO) *infos;
+	STACK_OF(X509_INFO) * infos;
 	int ncerts = 0;
 
 	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
@@ -97,7 +98,8 @@ bool pg_tls_ca_file_check(const char *path, char *err, size_t errlen)
 		return false;
 	}
 	if (stat(path, &st) == 0 && (uintmax_t)st.st_size > CA_FILE_MAX) {
-		snprintf(err, errlen, "is larger than %u MiB (not a PEM CA bundle)", CA_FILE_MAX >> 20);
+		snprintf(err, errlen, "is larger than %u MiB (not a PEM CA bundle)",
+			 CA_FILE_MAX >> 20);
 		return false;
 	}
 	bio = BIO_new_file(path, "r");
@@ -113,8 +115,8 @@ bool pg_tls_ca_file_check(const char *path, char *err, size_t errlen)
 	sk_X509_INFO_pop_free(infos, X509_INFO_free);
 	ERR_clear_error();
 	if (!infos || !ncerts) {
-		snprintf(err, errlen, "is not a PEM CA bundle (%s)", infos ? "no CERTIFICATE block"
-			 : "a PEM block does not parse");
+		snprintf(err, errlen, "is not a PEM CA bundle (%s)",
+			 infos ? "no CERTIFICATE block" : "a PEM block does not parse");
 		return false;
 	}
 	return true;
@@ -160,9 +162,7 @@ int pg_tls_verify_cb(int ok, X509_STORE_CTX *sctx)
 		return 1;
 	switch (err) {
 	case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
-	case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
-		*flags |= PG_TLS_CHAIN_SELF_SIGNED;
-		break;
+	case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN: *flags |= PG_TLS_CHAIN_SELF_SIGNED; break;
 	case X509_V_ERR_CERT_HAS_EXPIRED:
 	case X509_V_ERR_CERT_NOT_YET_VALID:
 		/* The leaf's dates are judged from the certificate itself;
@@ -170,9 +170,7 @@ int pg_tls_verify_cb(int ok, X509_STORE_CTX *sctx)
 		if (X509_STORE_CTX_get_error_depth(sctx) > 0)
 			*flags |= PG_TLS_CHAIN_UNTRUSTED;
 		break;
-	default:
-		*flags |= PG_TLS_CHAIN_UNTRUSTED;
-		break;
+	default: *flags |= PG_TLS_CHAIN_UNTRUSTED; break;
 	}
 	return 1; /* keep going: collect every problem, the verdict is ours */
 }
@@ -206,10 +204,10 @@ static json_t *san_json(X509 *cert)
 		if (g->type == GEN_DNS) {
 			const ASN1_STRING *s = g->d.dNSName;
 
-			pg_banner_sanitize(ASN1_STRING_get0_data(s), (size_t)ASN1_STRING_length(s), out,
-					   sizeof(out));
-		} else if (g->type == GEN_IPADD && (g->d.iPAddress->length == 4 ||
-						     g->d.iPAddress->length == 16)) {
+			pg_banner_sanitize(ASN1_STRING_get0_data(s), (size_t)ASN1_STRING_length(s),
+					   out, sizeof(out));
+		} else if (g->type == GEN_IPADD &&
+			   (g->d.iPAddress->length == 4 || g->d.iPAddress->length == 16)) {
 			int af = g->d.iPAddress->length == 4 ? AF_INET : AF_INET6;
 
 			if (!inet_ntop(af, g->d.iPAddress->data, out, sizeof(out)))
@@ -230,8 +228,8 @@ static json_t *time_json(const ASN1_TIME *t)
 
 	if (!t || ASN1_TIME_to_tm(t, &tm) != 1)
 		return json_null();
-	snprintf(out, sizeof(out), "%04d-%02d-%02dT%02d:%02d:%02d.000Z", tm.tm_year + 1900, tm.tm_mon + 1,
-		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	snprintf(out, sizeof(out), "%04d-%02d-%02dT%02d:%02d:%02d.000Z", tm.tm_year + 1900,
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
 	return json_string(out);
 }
 
@@ -241,7 +239,8 @@ static bool name_matches(X509 *cert, const char *name, bool is_ip)
 		return false;
 	if (is_ip)
 		return X509_check_ip_asc(cert, name, 0) == 1;
-	return X509_check_host(cert, name, strlen(name), X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS, NULL) == 1;
+	return X509_check_host(cert, name, strlen(name), X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS,
+			       NULL) == 1;
 }
 
 static json_t *sha256_json(X509 *cert)
@@ -277,7 +276,8 @@ json_t *pg_tls_cert_json(X509 *cert, const char *name, bool is_ip, unsigned chai
 		json_array_append_new(reasons, json_string("not-yet-valid"));
 	if (untrusted)
 		json_array_append_new(reasons, json_string("untrusted"));
-	if (untrusted && ((chain_flags & PG_TLS_CHAIN_SELF_SIGNED) || X509_self_signed(cert, 0) == 1))
+	if (untrusted &&
+	    ((chain_flags & PG_TLS_CHAIN_SELF_SIGNED) || X509_self_signed(cert, 0) == 1))
 		json_array_append_new(reasons, json_string("self-signed"));
 	if (!name_matches(cert, name, is_ip))
 		json_array_append_new(reasons, json_string("hostname-mismatch"));

@@ -43,12 +43,15 @@ static void collect_asns(const json_t *asset, json_t *asns)
 	const char *inst;
 	size_t i;
 
-	json_array_foreach(json_object_get(asset, "findings"), i, f) {
-		json_object_foreach((json_t *)json_object_get(f, "enrichment"), inst, out) {
+	json_array_foreach(json_object_get(asset, "findings"), i, f)
+	{
+		json_object_foreach((json_t *)json_object_get(f, "enrichment"), inst, out)
+		{
 			const json_t *asn = json_object_get(out, "asn");
 			char buf[32];
 			if (json_is_integer(asn))
-				snprintf(buf, sizeof(buf), "AS%lld", (long long)json_integer_value(asn));
+				snprintf(buf, sizeof(buf), "AS%lld",
+					 (long long)json_integer_value(asn));
 			else if (json_is_string(asn))
 				snprintf(buf, sizeof(buf), "%s", json_string_value(asn));
 			else
@@ -65,13 +68,17 @@ static void add_scan(json_t *st, const json_t *scan)
 	const json_t *p;
 	size_t i;
 
-	json_array_foreach(json_object_get(scan, "ports"), i, p) {
+	json_array_foreach(json_object_get(scan, "ports"), i, p)
+	{
 		char port[16];
 		const char *state = str(p, "state"), *sha;
-		snprintf(port, sizeof(port), "%lld", (long long)json_integer_value(json_object_get(p, "port")));
+		snprintf(port, sizeof(port), "%lld",
+			 (long long)json_integer_value(json_object_get(p, "port")));
 		if (state && !strcmp(state, "open")) {
 			if (!json_object_get(open, port))
-				json_object_set_new(open, port, json_string(str(scan, "ip") ? str(scan, "ip") : "?"));
+				json_object_set_new(
+					open, port,
+					json_string(str(scan, "ip") ? str(scan, "ip") : "?"));
 			json_object_set_new(states, port, json_string("open"));
 		} else if (state && !json_object_get(open, port)) {
 			json_object_set_new(states, port, json_string(state));
@@ -85,10 +92,10 @@ static void add_scan(json_t *st, const json_t *scan)
 /* What drift compares of one asset, as one JSON object (owned by the caller). */
 static json_t *asset_state(const json_t *asset)
 {
-	json_t *st = json_pack("{s:{}, s:{}, s:{}, s:{}, s:{}, s:o}", "open", "states", "certs",
-			       "asns", "findings", "addrs",
-			       json_deep_copy(json_object_get(json_object_get(asset, "resolution"),
-							      "addresses")));
+	json_t *st = json_pack(
+		"{s:{}, s:{}, s:{}, s:{}, s:{}, s:o}", "open", "states", "certs", "asns",
+		"findings", "addrs",
+		json_deep_copy(json_object_get(json_object_get(asset, "resolution"), "addresses")));
 	const json_t *s, *f;
 	size_t i;
 
@@ -96,10 +103,10 @@ static json_t *asset_state(const json_t *asset)
 		json_object_set_new(st, "addrs", json_array());
 	if ((s = json_object_get(asset, "scan")))
 		add_scan(st, s);
-	json_array_foreach(json_object_get(asset, "additionalScans"), i, s)
-		add_scan(st, s);
+	json_array_foreach(json_object_get(asset, "additionalScans"), i, s) add_scan(st, s);
 	collect_asns(asset, json_object_get(st, "asns"));
-	json_array_foreach(json_object_get(asset, "findings"), i, f) {
+	json_array_foreach(json_object_get(asset, "findings"), i, f)
+	{
 		const char *fp = str(f, "fingerprint"), *src = str(f, "source");
 		if (fp && !(src && !strcmp(src, "drift")))
 			json_object_set(json_object_get(st, "findings"), fp, (json_t *)f);
@@ -109,8 +116,8 @@ static json_t *asset_state(const json_t *asset)
 }
 
 struct cmp {
-	json_t *out;           /* the changes array */
-	const json_t *asset;   /* after's asset, or before's when removed */
+	json_t *out;            /* the changes array */
+	const json_t *asset;    /* after's asset, or before's when removed */
 	json_t *before, *after; /* asset states */
 };
 
@@ -142,14 +149,16 @@ static void compare_ports(struct cmp *c)
 	const char *port;
 	char why[128];
 
-	json_object_foreach(ao, port, v) {
+	json_object_foreach(ao, port, v)
+	{
 		if (json_object_get(bo, port))
 			continue;
 		snprintf(why, sizeof(why), "port %s/tcp is open and was not in the baseline", port);
 		change(c, PG_RULE_PORT_NEWLY_OPEN, json_string_value(v), port, NULL,
 		       json_string("open"), why);
 	}
-	json_object_foreach(bo, port, v) {
+	json_object_foreach(bo, port, v)
+	{
 		const char *now = json_string_value(json_object_get(states, port));
 		if (json_object_get(ao, port) || !now)
 			continue; /* still open, or not scanned this time */
@@ -167,11 +176,14 @@ static void compare_certs(struct cmp *c)
 	const char *port;
 	char why[160];
 
-	json_object_foreach(ac, port, v) {
+	json_object_foreach(ac, port, v)
+	{
 		if (!(old = json_object_get(bc, port)) || json_equal(old, v))
 			continue;
-		snprintf(why, sizeof(why), "the certificate on port %s/tcp changed (sha256 %.16s... "
-			 "was %.16s...)", port, json_string_value(v), json_string_value(old));
+		snprintf(why, sizeof(why),
+			 "the certificate on port %s/tcp changed (sha256 %.16s... "
+			 "was %.16s...)",
+			 port, json_string_value(v), json_string_value(old));
 		change(c, PG_RULE_CERT_CHANGED, NULL, port, json_incref(old), json_incref(v), why);
 	}
 }
@@ -190,11 +202,10 @@ static json_t *sorted(const json_t *set)
 	json_t *e, *out = json_array();
 
 	if (json_is_array(set))
-		json_array_foreach(set, i, e)
-			v[k++] = json_string_value(e) ? json_string_value(e) : "";
+		json_array_foreach(set, i, e) v[k++] = json_string_value(e) ? json_string_value(e)
+									    : "";
 	else
-		json_object_foreach((json_t *)set, key, e)
-			v[k++] = key;
+		json_object_foreach((json_t *)set, key, e) v[k++] = key;
 	qsort(v, k, sizeof(*v), cmp_str);
 	for (i = 0; i < k; i++)
 		json_array_append_new(out, json_string(v[i]));
@@ -204,7 +215,8 @@ static json_t *sorted(const json_t *set)
 
 static void compare_set(struct cmp *c, const char *key, const char *kind, const char *what)
 {
-	json_t *b = sorted(json_object_get(c->before, key)), *a = sorted(json_object_get(c->after, key));
+	json_t *b = sorted(json_object_get(c->before, key)),
+	       *a = sorted(json_object_get(c->after, key));
 	char *bs, *as, *why;
 
 	if (!json_array_size(b) || !json_array_size(a) || json_equal(a, b)) {
@@ -224,8 +236,9 @@ static void compare_set(struct cmp *c, const char *key, const char *kind, const 
 static void finding_change(struct cmp *c, const char *kind, const json_t *f)
 {
 	const char *rule = str(f, "rule") ? str(f, "rule") : "?";
-	char *why = pg_xasprintf("%s %s: %s", rule, !strcmp(kind, "finding-new") ?
-				 "is new" : "is gone", str(f, "reason") ? str(f, "reason") : "");
+	char *why = pg_xasprintf("%s %s: %s", rule,
+				 !strcmp(kind, "finding-new") ? "is new" : "is gone",
+				 str(f, "reason") ? str(f, "reason") : "");
 	json_t *ch = change(c, kind, str(f, "ip"), NULL, NULL, NULL, why);
 
 	json_object_set_new(ch, "rule", json_string(rule));
@@ -237,16 +250,15 @@ static void finding_change(struct cmp *c, const char *kind, const json_t *f)
 
 static void compare_findings(struct cmp *c)
 {
-	json_t *bf = json_object_get(c->before, "findings"), *af = json_object_get(c->after, "findings");
+	json_t *bf = json_object_get(c->before, "findings"),
+	       *af = json_object_get(c->after, "findings");
 	const char *fp;
 	json_t *f;
 
-	json_object_foreach(af, fp, f)
-		if (!json_object_get(bf, fp))
-			finding_change(c, "finding-new", f);
-	json_object_foreach(bf, fp, f)
-		if (!json_object_get(af, fp))
-			finding_change(c, "finding-gone", f);
+	json_object_foreach(af, fp, f) if (!json_object_get(bf, fp))
+		finding_change(c, "finding-new", f);
+	json_object_foreach(bf, fp, f) if (!json_object_get(af, fp))
+		finding_change(c, "finding-gone", f);
 }
 
 /* The asset of report with that name and target (the manifest's identity). */
@@ -255,10 +267,10 @@ static const json_t *asset_named(const json_t *report, const char *name, const c
 	const json_t *a;
 	size_t i;
 
-	json_array_foreach(json_object_get(report, "assets"), i, a)
-		if (name && target && str(a, "name") && str(a, "target") &&
-		    !strcmp(str(a, "name"), name) && !strcasecmp(str(a, "target"), target))
-			return a;
+	json_array_foreach(json_object_get(report, "assets"), i,
+			   a) if (name && target && str(a, "name") && str(a, "target") &&
+				  !strcmp(str(a, "name"), name) &&
+				  !strcasecmp(str(a, "target"), target)) return a;
 	return NULL;
 }
 
@@ -289,7 +301,8 @@ json_t *pg_drift_changes(const json_t *before, const json_t *after)
 	const json_t *a;
 	size_t i;
 
-	json_array_foreach(json_object_get(after, "assets"), i, a) {
+	json_array_foreach(json_object_get(after, "assets"), i, a)
+	{
 		const json_t *prev = asset_like(before, a);
 		struct cmp c = { out, a, NULL, NULL };
 		if (prev)
@@ -297,7 +310,8 @@ json_t *pg_drift_changes(const json_t *before, const json_t *after)
 		else
 			change(&c, "asset-added", NULL, NULL, NULL, NULL, "not in the baseline");
 	}
-	json_array_foreach(json_object_get(before, "assets"), i, a) {
+	json_array_foreach(json_object_get(before, "assets"), i, a)
+	{
 		struct cmp c = { out, a, NULL, NULL };
 		if (!asset_like(after, a))
 			change(&c, "asset-removed", NULL, NULL, NULL, NULL, "only in the baseline");
@@ -311,11 +325,12 @@ static void add_finding(json_t *report, const json_t *ch, const struct pg_drift_
 
 	if (!asset)
 		return;
-	f = json_pack("{s:s, s:s, s:s, s:O, s:O, s:O, s:s, s:{s:O*, s:O*}}",
-		"rule", r->id, "defaultAction", r->default_action, "severity", r->severity,
-		"reason", json_object_get(ch, "reason"), "asset", json_object_get(ch, "asset"),
-		"target", json_object_get(ch, "target"), "source", "drift", "evidence",
-		"before", json_object_get(ch, "before"), "after", json_object_get(ch, "after"));
+	f = json_pack("{s:s, s:s, s:s, s:O, s:O, s:O, s:s, s:{s:O*, s:O*}}", "rule", r->id,
+		      "defaultAction", r->default_action, "severity", r->severity, "reason",
+		      json_object_get(ch, "reason"), "asset", json_object_get(ch, "asset"),
+		      "target", json_object_get(ch, "target"), "source", "drift", "evidence",
+		      "before", json_object_get(ch, "before"), "after",
+		      json_object_get(ch, "after"));
 	if (json_object_get(ch, "ip"))
 		json_object_set(f, "ip", json_object_get(ch, "ip"));
 	if (json_object_get(ch, "port")) {
@@ -331,15 +346,17 @@ size_t pg_drift_apply(json_t *report, const json_t *baseline, const char *baseli
 	const json_t *brun = json_object_get(baseline, "run");
 	size_t i;
 
-	json_array_foreach(changes, i, ch) {
+	json_array_foreach(changes, i, ch)
+	{
 		const struct pg_drift_rule *r = pg_drift_rule_find(str(ch, "change"));
 		if (r)
 			add_finding(report, ch, r);
 	}
-	json_object_set_new(json_object_get(report, "run"), "drift", json_pack(
-		"{s:{s:s, s:O?, s:O?}, s:o}", "baseline", "path", baseline_path,
-		"runId", json_object_get(brun, "id"), "startedAt", json_object_get(brun, "startedAt"),
-		"changes", changes));
+	json_object_set_new(json_object_get(report, "run"), "drift",
+			    json_pack("{s:{s:s, s:O?, s:O?}, s:o}", "baseline", "path",
+				      baseline_path, "runId", json_object_get(brun, "id"),
+				      "startedAt", json_object_get(brun, "startedAt"), "changes",
+				      changes));
 	return json_array_size(changes);
 }
 
@@ -364,9 +381,11 @@ void pg_drift_print(const json_t *report, FILE *out)
 		return;
 	fprintf(out, "portgate: %zu change%s since baseline %s\n", json_array_size(changes),
 		json_array_size(changes) == 1 ? "" : "s",
-		str(json_object_get(drift, "baseline"), "runId") ?
-		str(json_object_get(drift, "baseline"), "runId") : "?");
-	json_array_foreach(changes, i, ch) {
+		str(json_object_get(drift, "baseline"), "runId")
+			? str(json_object_get(drift, "baseline"), "runId")
+			: "?");
+	json_array_foreach(changes, i, ch)
+	{
 		char *line = pg_drift_change_line(ch);
 		fprintf(out, "  %s\n", line);
 		free(line);

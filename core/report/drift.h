@@ -12,11 +12,11 @@
 #include <stdio.h>
 
 /* Drift rules: they become findings of the run, with these default actions. */
-#define PG_RULE_PORT_NEWLY_OPEN "port-newly-open"
+#define PG_RULE_PORT_NEWLY_OPEN   "port-newly-open"
 #define PG_RULE_PORT_NEWLY_CLOSED "port-newly-closed"
-#define PG_RULE_CERT_CHANGED "certificate-changed"
-#define PG_RULE_ADDRESS_CHANGED "address-changed"
-#define PG_RULE_ASN_CHANGED "asn-changed"
+#define PG_RULE_CERT_CHANGED      "certificate-changed"
+#define PG_RULE_ADDRESS_CHANGED   "address-changed"
+#define PG_RULE_ASN_CHANGED       "asn-changed"
 
 struct pg_drift_rule {
 	const char *id, *default_action, *severity, *summary;

@@ -35,7 +35,8 @@ json_t *pg_evidence_port(const struct pg_port_result *r)
 	json_object_set_new(p, "port", json_integer(r->port));
 	json_object_set_new(p, "protocol", json_string("tcp"));
 	json_object_set_new(p, "state", json_string(pg_port_state_name(r->state)));
-	json_object_set_new(p, "service", json_string(pg_service_by_port(r->port, svc, sizeof(svc))));
+	json_object_set_new(p, "service",
+			    json_string(pg_service_by_port(r->port, svc, sizeof(svc))));
 	if (r->reason)
 		json_object_set_new(p, "reason", json_string(r->reason));
 	if (r->state == PG_PORT_OPEN || r->state == PG_PORT_CLOSED)
@@ -65,10 +66,11 @@ static json_t *scan_summary(const struct pg_scan_target *t)
 
 	for (size_t i = 0; i < t->nports; i++)
 		counts[t->results[i].state]++;
-	return json_pack("{s:I, s:I, s:I, s:I, s:I}",
-		"totalScanned", (json_int_t)t->nports, "open", (json_int_t)counts[PG_PORT_OPEN],
-		"closed", (json_int_t)counts[PG_PORT_CLOSED], "filtered", (json_int_t)counts[PG_PORT_FILTERED],
-		"error", (json_int_t)counts[PG_PORT_ERROR]);
+	return json_pack("{s:I, s:I, s:I, s:I, s:I}", "totalScanned", (json_int_t)t->nports, "open",
+			 (json_int_t)counts[PG_PORT_OPEN], "closed",
+			 (json_int_t)counts[PG_PORT_CLOSED], "filtered",
+			 (json_int_t)counts[PG_PORT_FILTERED], "error",
+			 (json_int_t)counts[PG_PORT_ERROR]);
 }
 
 json_t *pg_evidence_scan(const struct pg_scan_target *t, const char *target, uint64_t wall_start_ms)
@@ -93,9 +95,12 @@ static const struct layout one_line = { "{", "", ",", "", "", ",", "]" };
 static int put_member(FILE *out, const struct layout *l, const char *key, json_t *value, bool last)
 {
 	int r = fprintf(out, "%s\"%s\":%s", l->key_pre, key, l == &readable ? " " : "") < 0 ||
-		json_dumpf(value, out, JSON_ENCODE_ANY | JSON_PRESERVE_ORDER |
-			   (l == &one_line ? JSON_COMPACT : 0)) < 0 ||
-		fputs(last ? l->last_sep : l->member_sep, out) < 0 ? -1 : 0;
+				json_dumpf(value, out,
+					   JSON_ENCODE_ANY | JSON_PRESERVE_ORDER |
+						   (l == &one_line ? JSON_COMPACT : 0)) < 0 ||
+				fputs(last ? l->last_sep : l->member_sep, out) < 0
+			? -1
+			: 0;
 
 	json_decref(value);
 	return r;
@@ -109,8 +114,7 @@ int pg_evidence_scan_write(FILE *out, const struct pg_scan_target *t, const char
 	const char *key;
 	int r = fputs(l->open, out) < 0 ? -1 : 0;
 
-	json_object_foreach(head, key, v)
-		r |= put_member(out, l, key, json_incref(v), false);
+	json_object_foreach(head, key, v) r |= put_member(out, l, key, json_incref(v), false);
 	json_decref(head);
 	r |= fprintf(out, "%s\"ports\":%s[", l->key_pre, compact ? "" : " ") < 0 ? -1 : 0;
 	for (size_t i = 0; i < t->nports && !r; i++) {
@@ -148,10 +152,9 @@ json_t *pg_evidence_report_new(const char *manifest_path, uint64_t wall_start_ms
 
 	pg_evidence_id("run", wall_start_ms, id, sizeof(id));
 	pg_iso8601_ms(wall_start_ms, ts);
-	return json_pack("{s:{s:s, s:i}, s:{s:s, s:s?, s:s}, s:[]}",
-		"portgate", "version", PACKAGE_VERSION, "evidenceSchema", 1,
-		"run", "id", id, "manifest", manifest_path, "startedAt", ts,
-		"assets");
+	return json_pack("{s:{s:s, s:i}, s:{s:s, s:s?, s:s}, s:[]}", "portgate", "version",
+			 PACKAGE_VERSION, "evidenceSchema", 1, "run", "id", id, "manifest",
+			 manifest_path, "startedAt", ts, "assets");
 }
 
 int pg_evidence_write(const json_t *report, const char *path)
@@ -175,8 +178,10 @@ json_t *pg_evidence_load(const char *path, char *err, size_t errlen)
 	}
 	if (!json_is_integer(json_object_get(json_object_get(d, "portgate"), "evidenceSchema")) ||
 	    !json_is_array(json_object_get(d, "assets"))) {
-		snprintf(err, errlen, "%s: not portgate evidence (no portgate.evidenceSchema or "
-			 "assets)", path);
+		snprintf(err, errlen,
+			 "%s: not portgate evidence (no portgate.evidenceSchema or "
+			 "assets)",
+			 path);
 		json_decref(d);
 		return NULL;
 	}
@@ -204,6 +209,7 @@ void pg_evidence_set_origin(json_t *report, const char *manifest_sha256, unsigne
 
 	if (manifest_sha256)
 		json_object_set_new(run, "manifestSha256", json_string(manifest_sha256));
-	json_object_set_new(run, "shard", json_pack("{s:i, s:i}", "index", shard_n ? shard_i : 1,
-						    "count", shard_n ? shard_n : 1));
+	json_object_set_new(run, "shard",
+			    json_pack("{s:i, s:i}", "index", shard_n ? shard_i : 1, "count",
+				      shard_n ? shard_n : 1));
 }

@@ -9,7 +9,8 @@
 #include "scan/scan.h"
 
 /* The /v1-port-scanner object for one scanned address. Owned by the caller. */
-json_t *pg_evidence_scan(const struct pg_scan_target *t, const char *target, uint64_t wall_start_ms);
+json_t *pg_evidence_scan(const struct pg_scan_target *t, const char *target,
+			 uint64_t wall_start_ms);
 
 /* Stream the same object to out, one port at a time: a 65535-port scan never
  * holds its whole JSON tree in memory. One port per line, or one line when

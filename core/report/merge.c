@@ -15,8 +15,8 @@ static const char *run_str(const json_t *doc, const char *key)
 
 static json_int_t shard_field(const json_t *doc, const char *key)
 {
-	return json_integer_value(json_object_get(json_object_get(json_object_get(doc, "run"),
-								  "shard"), key));
+	return json_integer_value(
+		json_object_get(json_object_get(json_object_get(doc, "run"), "shard"), key));
 }
 
 /* Same manifest (bytes) and same N everywhere; false with err naming the pair. */
@@ -30,13 +30,17 @@ static bool same_origin(json_t *const *docs, const char *const *names, size_t n,
 		const char *sha = run_str(docs[i], "manifestSha256");
 		json_int_t count = shard_field(docs[i], "count");
 		if (!sha || count < 1 || count > 100000) {
-			snprintf(err, errlen, "%s: no run.manifestSha256 or run.shard (evidence "
-				 "of an older portgate?)", names[i]);
+			snprintf(err, errlen,
+				 "%s: no run.manifestSha256 or run.shard (evidence "
+				 "of an older portgate?)",
+				 names[i]);
 			return false;
 		}
 		if (strcmp(sha, sha0)) {
-			snprintf(err, errlen, "%s and %s are shards of different manifests "
-				 "(sha256 %.12s... and %.12s...)", names[0], names[i], sha0, sha);
+			snprintf(err, errlen,
+				 "%s and %s are shards of different manifests "
+				 "(sha256 %.12s... and %.12s...)",
+				 names[0], names[i], sha0, sha);
 			return false;
 		}
 		if (count != n0) {
@@ -46,7 +50,8 @@ static bool same_origin(json_t *const *docs, const char *const *names, size_t n,
 		}
 		if (strcmp(run_str(docs[i], "mode") ? run_str(docs[i], "mode") : "",
 			   run_str(docs[0], "mode") ? run_str(docs[0], "mode") : "")) {
-			snprintf(err, errlen, "%s and %s ran in different modes", names[0], names[i]);
+			snprintf(err, errlen, "%s and %s ran in different modes", names[0],
+				 names[i]);
 			return false;
 		}
 	}
@@ -69,8 +74,8 @@ static bool complete_set(json_t *const *docs, const char *const *names, size_t n
 				 (long long)k, (long long)count);
 			ok = false;
 		} else if (seen[k]) {
-			snprintf(err, errlen, "%s and %s are both shard %lld/%lld", seen[k], names[i],
-				 (long long)k, (long long)count);
+			snprintf(err, errlen, "%s and %s are both shard %lld/%lld", seen[k],
+				 names[i], (long long)k, (long long)count);
 			ok = false;
 		} else {
 			seen[k] = names[i];
@@ -106,8 +111,7 @@ static json_t *merged_assets(json_t *const *docs, size_t n)
 		total += json_array_size(json_object_get(docs[d], "assets"));
 	v = pg_xcalloc(total, sizeof(*v));
 	for (size_t d = 0; d < n; d++)
-		json_array_foreach(json_object_get(docs[d], "assets"), i, a)
-			v[k++] = a;
+		json_array_foreach(json_object_get(docs[d], "assets"), i, a) v[k++] = a;
 	qsort(v, k, sizeof(*v), by_line);
 	for (i = 0; i < k; i++)
 		json_array_append(out, v[i]);
@@ -131,14 +135,19 @@ json_t *pg_merge_shards(json_t *const *docs, const char *const *names, size_t n,
 	}
 	for (size_t i = 0; i < n; i++) {
 		if (strcmp(run_str(docs[i], "startedAt") ? run_str(docs[i], "startedAt") : "",
-			   run_str(docs[first], "startedAt") ? run_str(docs[first], "startedAt") : "") < 0)
+			   run_str(docs[first], "startedAt") ? run_str(docs[first], "startedAt")
+							     : "") < 0)
 			first = i;
-		json_array_append_new(shards, json_pack("{s:O, s:O?, s:O?, s:s}",
-			"index", json_object_get(json_object_get(json_object_get(docs[i], "run"), "shard"),
-						 "index"),
-			"runId", json_object_get(json_object_get(docs[i], "run"), "id"),
-			"startedAt", json_object_get(json_object_get(docs[i], "run"), "startedAt"),
-			"file", names[i]));
+		json_array_append_new(
+			shards,
+			json_pack("{s:O, s:O?, s:O?, s:s}", "index",
+				  json_object_get(
+					  json_object_get(json_object_get(docs[i], "run"), "shard"),
+					  "index"),
+				  "runId", json_object_get(json_object_get(docs[i], "run"), "id"),
+				  "startedAt",
+				  json_object_get(json_object_get(docs[i], "run"), "startedAt"),
+				  "file", names[i]));
 	}
 	earliest = run_str(docs[first], "startedAt");
 	report = pg_evidence_report_new(run_str(docs[0], "manifest"), pg_wall_ms());

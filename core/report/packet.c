@@ -166,7 +166,7 @@ static char *exposed_value(const json_t *f)
 
 	if (port > 0)
 		x = pg_xasprintf("%lld/%s on %s", (long long)port, proto ? proto : "tcp",
-				 ip	  ? ip
+				 ip       ? ip
 				 : target ? target
 					  : "?");
 	else

@@ -62,9 +62,9 @@ size_t pg_render_all(const struct pg_output *o, size_t n, const json_t *report)
 		if ((r = pg_render_to(&o[i], report)) == 0)
 			continue;
 		pg_eprint("cannot write %s%s to %s: %s",
-			strcmp(o[i].format, "json") ? o[i].format : "evidence",
-			strcmp(o[i].format, "json") ? " output" : "",
-			strcmp(o[i].path, "-") ? o[i].path : "stdout", strerror(-r));
+			  strcmp(o[i].format, "json") ? o[i].format : "evidence",
+			  strcmp(o[i].format, "json") ? " output" : "",
+			  strcmp(o[i].path, "-") ? o[i].path : "stdout", strerror(-r));
 		failed++;
 	}
 	return failed;

@@ -12,7 +12,7 @@
 
 struct pg_renderer {
 	const char *name;
-	const char *summary; /* one line for --help */
+	const char *summary;                            /* one line for --help */
 	int (*render)(FILE *out, const json_t *report); /* 0, or -1 on a write error */
 };
 

@@ -45,8 +45,8 @@ static int annotate(const json_t *asset, const json_t *f, void *ud)
 		return 0; /* accepted by an exception: nothing to annotate */
 	title = pg_xasprintf("%s (%s)", pg_rj_str(f, "rule", "?"), pg_rj_str(f, "asset", "?"));
 
-	fprintf(c->out, "::%s file=", strcmp(pg_rj_str(f, "action", "warn"), "fail") ? "warning" :
-		"error");
+	fprintf(c->out,
+		"::%s file=", strcmp(pg_rj_str(f, "action", "warn"), "fail") ? "warning" : "error");
 	put_escaped(c->out, c->manifest, true);
 	if (line > 0)
 		fprintf(c->out, ",line=%lld", (long long)line);
@@ -65,10 +65,12 @@ int pg_render_github(FILE *out, const json_t *report)
 	struct ctx c = { out, pg_rj_str(run, "manifest", "") };
 
 	pg_rj_each_finding(report, annotate, &c);
-	fprintf(out, "::notice title=portgate::verdict %s (%s mode): %lld asset(s), %lld pass, "
-		"%lld warn, %lld fail, %lld could not check\n", pg_rj_str(run, "verdict", "?"),
-		pg_rj_str(run, "mode", "enforce"), (long long)pg_rj_int(sum, "assets"),
-		(long long)pg_rj_int(sum, "pass"), (long long)pg_rj_int(sum, "warn"),
-		(long long)pg_rj_int(sum, "fail"), (long long)pg_rj_int(sum, "couldNotCheck"));
+	fprintf(out,
+		"::notice title=portgate::verdict %s (%s mode): %lld asset(s), %lld pass, "
+		"%lld warn, %lld fail, %lld could not check\n",
+		pg_rj_str(run, "verdict", "?"), pg_rj_str(run, "mode", "enforce"),
+		(long long)pg_rj_int(sum, "assets"), (long long)pg_rj_int(sum, "pass"),
+		(long long)pg_rj_int(sum, "warn"), (long long)pg_rj_int(sum, "fail"),
+		(long long)pg_rj_int(sum, "couldNotCheck"));
 	return ferror(out) ? -1 : 0;
 }

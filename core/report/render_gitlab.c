@@ -12,8 +12,8 @@
 static const char *cq_severity(const char *sev)
 {
 	static const char *const map[][2] = {
-		{ "info", "info" }, { "low", "minor" }, { "medium", "major" }, { "high", "critical" },
-		{ "critical", "blocker" },
+		{ "info", "info" },     { "low", "minor" },        { "medium", "major" },
+		{ "high", "critical" }, { "critical", "blocker" },
 	};
 
 	return pg_rj_lookup(map, PG_ARRAY_LEN(map), sev, "major");
@@ -29,7 +29,8 @@ struct issues {
 static void issue_fingerprint(const json_t *f, char out[33])
 {
 	/* the finding fingerprint is hex: a newline cannot be part of it */
-	char *id = pg_xasprintf("%s\n%s", pg_rj_str(f, "fingerprint", ""), pg_rj_str(f, "asset", ""));
+	char *id = pg_xasprintf("%s\n%s", pg_rj_str(f, "fingerprint", ""),
+				pg_rj_str(f, "asset", ""));
 	char hex[65];
 
 	pg_sha256_hex(id, strlen(id), hex);
@@ -47,15 +48,13 @@ static int add_issue(const json_t *asset, const json_t *f, void *ud)
 	if (!strcmp(pg_rj_str(f, "action", "warn"), "pass"))
 		return 0; /* accepted by an exception: not an open issue */
 	issue_fingerprint(f, fp);
-	json_array_append_new(is->arr, json_pack(
-		"{s:s, s:s, s:s, s:s, s:[s], s:s, s:{s:s, s:{s:I}}}",
-		"type", "issue",
-		"description", pg_rj_str(f, "reason", "?"),
-		"check_name", pg_rj_str(f, "rule", "unknown"),
-		"fingerprint", fp,
-		"categories", "Security",
-		"severity", cq_severity(pg_rj_str(f, "severity", "medium")),
-		"location", "path", is->path, "lines", "begin", line > 0 ? line : 1));
+	json_array_append_new(is->arr,
+			      json_pack("{s:s, s:s, s:s, s:s, s:[s], s:s, s:{s:s, s:{s:I}}}",
+					"type", "issue", "description", pg_rj_str(f, "reason", "?"),
+					"check_name", pg_rj_str(f, "rule", "unknown"),
+					"fingerprint", fp, "categories", "Security", "severity",
+					cq_severity(pg_rj_str(f, "severity", "medium")), "location",
+					"path", is->path, "lines", "begin", line > 0 ? line : 1));
 	return 0;
 }
 
@@ -67,7 +66,9 @@ int pg_render_gitlab(FILE *out, const json_t *report)
 
 	pg_rj_each_finding(report, add_issue, &is);
 	r = json_dumpf(is.arr, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0 ||
-	    fputc('\n', out) == EOF ? -1 : 0;
+			    fputc('\n', out) == EOF
+		    ? -1
+		    : 0;
 	json_decref(is.arr);
 	return r;
 }

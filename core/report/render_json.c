@@ -6,7 +6,9 @@ int pg_render_json(FILE *out, const json_t *report)
 {
 	/* streamed: no second copy of a large report as one string */
 	return json_dumpf(report, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0 ||
-	       fputc('\n', out) == EOF ? -1 : 0;
+			       fputc('\n', out) == EOF
+		       ? -1
+		       : 0;
 }
 
 /* The finding as in the evidence, plus where its asset is declared. */
@@ -17,8 +19,9 @@ static int put_finding(const json_t *asset, const json_t *f, void *ud)
 	int r;
 
 	json_object_set_new(line, "manifestLine", json_integer(pg_rj_int(asset, "line")));
-	r = json_dumpf(line, out, JSON_COMPACT | JSON_PRESERVE_ORDER) < 0 ||
-	    fputc('\n', out) == EOF ? -1 : 0;
+	r = json_dumpf(line, out, JSON_COMPACT | JSON_PRESERVE_ORDER) < 0 || fputc('\n', out) == EOF
+		    ? -1
+		    : 0;
 	json_decref(line);
 	return r;
 }

@@ -51,7 +51,8 @@ static struct outcome tally(const json_t *asset, const char *rule)
 	const json_t *f;
 	size_t i;
 
-	json_array_foreach(json_object_get(asset, "findings"), i, f) {
+	json_array_foreach(json_object_get(asset, "findings"), i, f)
+	{
 		const char *act = pg_rj_str(f, "action", "warn");
 		if (strcmp(pg_rj_str(f, "rule", ""), rule))
 			continue;
@@ -71,7 +72,8 @@ static void finding_lines(FILE *out, const json_t *asset, const char *rule)
 	const json_t *f;
 	size_t i;
 
-	json_array_foreach(json_object_get(asset, "findings"), i, f) {
+	json_array_foreach(json_object_get(asset, "findings"), i, f)
+	{
 		if (strcmp(pg_rj_str(f, "rule", ""), rule))
 			continue;
 		xml_put(out, pg_rj_str(f, "action", "warn"), false);
@@ -108,8 +110,8 @@ static void testcase(FILE *out, const json_t *asset, const char *rule, struct ou
 		fprintf(out, "</%s>\n", o->fail ? "failure" : "error");
 	} else if (skipped_case(asset, rule, o)) {
 		fputs("      <skipped", out);
-		attr(out, "message", pg_rj_str(json_object_get(asset, "resolution"), "error",
-					       "not scanned"));
+		attr(out, "message",
+		     pg_rj_str(json_object_get(asset, "resolution"), "error", "not scanned"));
 		fputs("/>\n", out);
 	} else if (o->warn) {
 		fputs("      <system-out>", out);
@@ -135,7 +137,8 @@ static struct outcome *count(const json_t *asset, const json_t *ids, struct coun
 	const json_t *v;
 	size_t i;
 
-	json_array_foreach(ids, i, v) {
+	json_array_foreach(ids, i, v)
+	{
 		os[i] = tally(asset, json_string_value(v));
 		c->tests++;
 		c->fails += os[i].fail ? 1 : 0;
@@ -175,8 +178,7 @@ static void suite(FILE *out, const json_t *report, const json_t *asset, const js
 	property(out, "verdict", pg_rj_str(asset, "verdict", "?"));
 	property(out, "line", line);
 	fputs("    </properties>\n", out);
-	json_array_foreach(ids, i, v)
-		testcase(out, asset, json_string_value(v), &os[i]);
+	json_array_foreach(ids, i, v) testcase(out, asset, json_string_value(v), &os[i]);
 	fputs("  </testsuite>\n", out);
 	free(os);
 }
@@ -190,14 +192,12 @@ int pg_render_junit(FILE *out, const json_t *report)
 	size_t i;
 
 	/* the root carries totals: count first (a pipe cannot be rewound) */
-	json_array_foreach(assets, i, a)
-		free(count(a, ids, &c));
+	json_array_foreach(assets, i, a) free(count(a, ids, &c));
 	pg_rj_seconds(pg_rj_int(json_object_get(report, "run"), "durationMs"), secs);
 	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"portgate\"", out);
 	fprintf(out, " tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" time=\"%s\">\n", c.tests,
 		c.fails, c.errors, secs);
-	json_array_foreach(assets, i, a)
-		suite(out, report, a, ids);
+	json_array_foreach(assets, i, a) suite(out, report, a, ids);
 	json_decref(ids);
 	return fputs("</testsuites>\n", out) == EOF || ferror(out) ? -1 : 0;
 }

@@ -37,7 +37,8 @@ static const char *icon(const char *verdict)
 
 static json_int_t open_ports(const json_t *asset)
 {
-	json_int_t n = pg_rj_int(json_object_get(json_object_get(asset, "scan"), "summary"), "open");
+	json_int_t n = pg_rj_int(json_object_get(json_object_get(asset, "scan"), "summary"),
+				 "open");
 	const json_t *s;
 	size_t i;
 
@@ -51,8 +52,10 @@ static void asset_rows(FILE *out, const json_t *report)
 	const json_t *a;
 	size_t i;
 
-	fputs("| Asset | Target | Verdict | Open ports | Findings |\n|---|---|---|---:|---:|\n", out);
-	json_array_foreach(json_object_get(report, "assets"), i, a) {
+	fputs("| Asset | Target | Verdict | Open ports | Findings |\n|---|---|---|---:|---:|\n",
+	      out);
+	json_array_foreach(json_object_get(report, "assets"), i, a)
+	{
 		const char *v = pg_rj_str(a, "verdict", "?");
 		if (i == MAX_ROWS) {
 			fprintf(out, "| ... | %zu more assets in the evidence | | | |\n",
@@ -101,7 +104,8 @@ int pg_render_markdown(FILE *out, const json_t *report)
 	struct rows r = { out, 0 };
 
 	fprintf(out, "## %s portgate: %s\n\n", icon(v), v);
-	fprintf(out, "**%lld asset(s)**: %lld pass, %lld warn, %lld fail, %lld could not check "
+	fprintf(out,
+		"**%lld asset(s)**: %lld pass, %lld warn, %lld fail, %lld could not check "
 		"&middot; %s mode &middot; exit code %lld &middot; manifest `",
 		(long long)pg_rj_int(sum, "assets"), (long long)pg_rj_int(sum, "pass"),
 		(long long)pg_rj_int(sum, "warn"), (long long)pg_rj_int(sum, "fail"),

@@ -8,42 +8,49 @@
 
 #include "util/util.h"
 
-#define SARIF_SCHEMA \
-	"https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+#define SARIF_SCHEMA                                                          \
+	"https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/" \
+	"sarif-schema-2.1.0.json"
 
 /* What to do about each core rule: the SARIF help shown next to a result. */
 static const struct {
 	const char *rule, *help;
 } helps[] = {
-	{ "port-unapproved-open", "Close the port or restrict it with a firewall/security group. If "
+	{ "port-unapproved-open",
+	  "Close the port or restrict it with a firewall/security group. If "
 	  "the exposure is intended, add the port to the asset's approvedPorts in the manifest "
 	  "(reviewed like any code change)." },
-	{ "tls-certificate-invalid", "Renew or replace the certificate so it is valid now, chains to "
+	{ "tls-certificate-invalid",
+	  "Renew or replace the certificate so it is valid now, chains to "
 	  "a trusted CA and names the target (see the finding's certificate reasons)." },
-	{ "tls-not-offered", "Serve TLS on this port, or remove it from tlsPorts if it is not meant "
+	{ "tls-not-offered",
+	  "Serve TLS on this port, or remove it from tlsPorts if it is not meant "
 	  "to speak TLS." },
 	{ "dns-unexpected-record", "Fix the DNS record or update expectedRecords in the manifest "
-	  "when the change is intended." },
-	{ "network-unexpected", "The address is outside expectedNetwork: check for a takeover or an "
+				   "when the change is intended." },
+	{ "network-unexpected",
+	  "The address is outside expectedNetwork: check for a takeover or an "
 	  "unplanned migration, then fix DNS or the manifest." },
 	{ "port-approved-filtered", "An approved service does not answer: check the service and "
-	  "the firewall, or drop the port from approvedPorts." },
+				    "the firewall, or drop the port from approvedPorts." },
 	{ "port-approved-closed", "An approved service is down: check it, or drop the port from "
-	  "approvedPorts." },
+				  "approvedPorts." },
 	{ "dns-unresolved", "The target does not resolve: fix DNS or remove the asset from the "
-	  "manifest." },
+			    "manifest." },
 	{ "port-newly-open", "A port opened since the baseline run: confirm the change was "
-	  "intended (a deploy, a new service) or close it; approve it in the manifest if it stays." },
+			     "intended (a deploy, a new service) or close it; approve it in the "
+			     "manifest if it stays." },
 	{ "port-newly-closed", "A port that was open in the baseline is closed or filtered now: "
-	  "expected after a decommission, otherwise check the service." },
-	{ "certificate-changed", "The certificate differs from the baseline's: expected after a "
+			       "expected after a decommission, otherwise check the service." },
+	{ "certificate-changed",
+	  "The certificate differs from the baseline's: expected after a "
 	  "renewal; otherwise check who issued it (see the sha256 in the evidence)." },
 	{ "address-changed", "The target resolves elsewhere than in the baseline: confirm the "
-	  "migration, or look for a hijacked record." },
+			     "migration, or look for a hijacked record." },
 	{ "asn-changed", "The addresses are announced by another network than in the baseline: "
-	  "confirm the provider change, or look for a takeover." },
+			 "confirm the provider change, or look for a takeover." },
 	{ "scan-error", "The port could not be scanned from this runner (local or routing error): "
-	  "check the runner's network and limits." },
+			"check the runner's network and limits." },
 };
 
 static const char *rule_help(const char *rule)
@@ -58,8 +65,8 @@ static const char *rule_help(const char *rule)
 static const char *security_severity(const char *sev)
 {
 	static const char *const map[][2] = {
-		{ "critical", "9.5" }, { "high", "8.0" }, { "medium", "5.5" }, { "low", "3.0" },
-		{ "info", "0.0" },
+		{ "critical", "9.5" }, { "high", "8.0" }, { "medium", "5.5" },
+		{ "low", "3.0" },      { "info", "0.0" },
 	};
 
 	return pg_rj_lookup(map, PG_ARRAY_LEN(map), sev, "5.5");
@@ -81,14 +88,14 @@ static json_t *rule_object(const json_t *report, const char *id)
 
 	r = json_pack("{s:s, s:s, s:{s:s}, s:{s:s}, s:{s:s, s:s}, s:{s:s}, "
 		      "s:{s:s, s:s, s:[s, s]}}",
-		"id", id, "name", id,
-		"shortDescription", "text", summary ? summary : id,
-		"fullDescription", "text", summary ? summary : "Finding reported by a plugin rule",
-		"help", "text", help, "markdown", md,
-		"defaultConfiguration", "level", level_of(pg_rj_rule_default(id)),
-		"properties", "security-severity", security_severity(sev), "problem.severity",
-		!strcmp(sev, "high") || !strcmp(sev, "critical") ? "error" : "warning",
-		"tags", "security", "external-exposure");
+		      "id", id, "name", id, "shortDescription", "text", summary ? summary : id,
+		      "fullDescription", "text",
+		      summary ? summary : "Finding reported by a plugin rule", "help", "text", help,
+		      "markdown", md, "defaultConfiguration", "level",
+		      level_of(pg_rj_rule_default(id)), "properties", "security-severity",
+		      security_severity(sev), "problem.severity",
+		      !strcmp(sev, "high") || !strcmp(sev, "critical") ? "error" : "warning",
+		      "tags", "security", "external-exposure");
 	free(md);
 	return r;
 }
@@ -109,9 +116,9 @@ static json_t *location(const struct results *rs, const json_t *asset)
 
 	if (line > 0)
 		json_object_set_new(phys, "region", json_pack("{s:I}", "startLine", line));
-	loc = json_pack("{s:o, s:[{s:s, s:s, s:s}]}", "physicalLocation", phys,
-			"logicalLocations", "name", pg_rj_str(asset, "name", "?"),
-			"fullyQualifiedName", fq, "kind", "resource");
+	loc = json_pack("{s:o, s:[{s:s, s:s, s:s}]}", "physicalLocation", phys, "logicalLocations",
+			"name", pg_rj_str(asset, "name", "?"), "fullyQualifiedName", fq, "kind",
+			"resource");
 	free(fq);
 	return loc;
 }
@@ -120,10 +127,11 @@ static int add_result(const json_t *asset, const json_t *f, void *ud)
 {
 	struct results *rs = ud;
 	const char *rule = pg_rj_str(f, "rule", "unknown");
-	json_t *result, *props = json_pack("{s:s, s:s, s:s, s:s}", "asset", pg_rj_str(f, "asset", "?"),
-				  "target", pg_rj_str(f, "target", "?"), "action",
-				  pg_rj_str(f, "action", "warn"), "severity",
-				  pg_rj_str(f, "severity", "medium"));
+	json_t *result,
+		*props = json_pack("{s:s, s:s, s:s, s:s}", "asset", pg_rj_str(f, "asset", "?"),
+				   "target", pg_rj_str(f, "target", "?"), "action",
+				   pg_rj_str(f, "action", "warn"), "severity",
+				   pg_rj_str(f, "severity", "medium"));
 
 	if (json_object_get(f, "ip"))
 		json_object_set(props, "ip", json_object_get(f, "ip"));
@@ -131,18 +139,20 @@ static int add_result(const json_t *asset, const json_t *f, void *ud)
 		json_object_set(props, "port", json_object_get(f, "port"));
 	if (json_object_get(f, "exception"))
 		json_object_set(props, "exception", json_object_get(f, "exception"));
-	json_array_append_new(rs->arr, result = json_pack(
-		"{s:s, s:I, s:s, s:{s:s}, s:[o], s:{s:s}, s:o}",
-		"ruleId", rule, "ruleIndex", (json_int_t)pg_rj_index_of(rs->ids, rule),
-		"level", level_of(pg_rj_str(f, "action", "warn")),
-		"message", "text", pg_rj_str(f, "reason", rule),
-		"locations", location(rs, asset),
-		"partialFingerprints", "portgateFingerprint/v1", pg_rj_str(f, "fingerprint", ""),
-		"properties", props));
+	json_array_append_new(
+		rs->arr,
+		result = json_pack("{s:s, s:I, s:s, s:{s:s}, s:[o], s:{s:s}, s:o}", "ruleId", rule,
+				   "ruleIndex", (json_int_t)pg_rj_index_of(rs->ids, rule), "level",
+				   level_of(pg_rj_str(f, "action", "warn")), "message", "text",
+				   pg_rj_str(f, "reason", rule), "locations", location(rs, asset),
+				   "partialFingerprints", "portgateFingerprint/v1",
+				   pg_rj_str(f, "fingerprint", ""), "properties", props));
 	if (json_is_true(json_object_get(json_object_get(f, "exception"), "active")))
-		json_object_set_new(result, "suppressions", json_pack("[{s:s, s:s, s:s}]", "kind",
-			"external", "status", "accepted", "justification",
-			pg_rj_str(json_object_get(f, "exception"), "reason", "")));
+		json_object_set_new(
+			result, "suppressions",
+			json_pack("[{s:s, s:s, s:s}]", "kind", "external", "status", "accepted",
+				  "justification",
+				  pg_rj_str(json_object_get(f, "exception"), "reason", "")));
 	return 0;
 }
 
@@ -157,26 +167,29 @@ static json_t *sarif_log(const json_t *report)
 	json_array_foreach(ids, i, v)
 		json_array_append_new(rules, rule_object(report, json_string_value(v)));
 	pg_rj_each_finding(report, add_result, &rs);
-	inv = json_pack("{s:b, s:I}", "executionSuccessful", 1, "exitCode", pg_rj_int(run, "exitCode"));
+	inv = json_pack("{s:b, s:I}", "executionSuccessful", 1, "exitCode",
+			pg_rj_int(run, "exitCode"));
 	if (json_object_get(run, "startedAt"))
 		json_object_set(inv, "startTimeUtc", json_object_get(run, "startedAt"));
 	json_decref(ids);
 	free(uri);
 	/* no automationDetails: its id is the code-scanning category, which the
 	 * upload step names (a per-run id would make every run a new category) */
-	return json_pack("{s:s, s:s, s:[{s:{s:{s:s, s:s, s:s, s:o}}, s:[o], s:o}]}",
-		"$schema", SARIF_SCHEMA, "version", "2.1.0", "runs",
-		"tool", "driver", "name", "portgate", "version",
-		pg_rj_str(json_object_get(report, "portgate"), "version", PACKAGE_VERSION),
-		"semanticVersion", PACKAGE_VERSION, "rules", rules,
-		"invocations", inv, "results", rs.arr);
+	return json_pack("{s:s, s:s, s:[{s:{s:{s:s, s:s, s:s, s:o}}, s:[o], s:o}]}", "$schema",
+			 SARIF_SCHEMA, "version", "2.1.0", "runs", "tool", "driver", "name",
+			 "portgate", "version",
+			 pg_rj_str(json_object_get(report, "portgate"), "version", PACKAGE_VERSION),
+			 "semanticVersion", PACKAGE_VERSION, "rules", rules, "invocations", inv,
+			 "results", rs.arr);
 }
 
 int pg_render_sarif(FILE *out, const json_t *report)
 {
 	json_t *log = sarif_log(report);
 	int r = json_dumpf(log, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0 ||
-		fputc('\n', out) == EOF ? -1 : 0;
+				fputc('\n', out) == EOF
+			? -1
+			: 0;
 
 	json_decref(log);
 	return r;

@@ -27,10 +27,8 @@ int pg_rj_each_finding(const json_t *report,
 	size_t i, k;
 	int r;
 
-	json_array_foreach(json_object_get(report, "assets"), i, a)
-		json_array_foreach(json_object_get(a, "findings"), k, f)
-			if ((r = fn(a, f, ud)) != 0)
-				return r;
+	json_array_foreach(json_object_get(report, "assets"), i, a) json_array_foreach(
+		json_object_get(a, "findings"), k, f) if ((r = fn(a, f, ud)) != 0) return r;
 	return 0;
 }
 
@@ -39,9 +37,7 @@ long pg_rj_index_of(const json_t *strings, const char *s)
 	const json_t *v;
 	size_t i;
 
-	json_array_foreach(strings, i, v)
-		if (!strcmp(json_string_value(v), s))
-			return (long)i;
+	json_array_foreach(strings, i, v) if (!strcmp(json_string_value(v), s)) return (long)i;
 	return -1;
 }
 
@@ -70,8 +66,8 @@ json_t *pg_rj_rule_ids(const json_t *report)
 	for (size_t i = 0; i < pg_rules_n; i++)
 		json_array_append_new(ids, json_string(pg_rules[i].id));
 	/* drift rules were checked only when the run had a baseline */
-	for (size_t i = 0; json_object_get(json_object_get(report, "run"), "drift") &&
-			   i < pg_drift_rules_n; i++)
+	for (size_t i = 0;
+	     json_object_get(json_object_get(report, "run"), "drift") && i < pg_drift_rules_n; i++)
 		json_array_append_new(ids, json_string(pg_drift_rules[i].id));
 	pg_rj_each_finding(report, add_rule, ids);
 	return ids;

@@ -96,7 +96,8 @@ static void print_findings(const json_t *a, FILE *out, bool color)
 	const json_t *f;
 	size_t i;
 
-	json_array_foreach(json_object_get(a, "findings"), i, f) {
+	json_array_foreach(json_object_get(a, "findings"), i, f)
+	{
 		const char *act = str(f, "action", "warn"), *rule = str(f, "rule", "?");
 		const char *reason = str(f, "reason", "");
 		char rule_s[128], why[512];
@@ -120,18 +121,19 @@ static void print_asset(const json_t *a, FILE *out, bool color)
 
 	if (scan)
 		add_scan(&t, scan);
-	json_array_foreach(json_object_get(a, "additionalScans"), i, more)
-		add_scan(&t, more);
+	json_array_foreach(json_object_get(a, "additionalScans"), i, more) add_scan(&t, more);
 	pg_banner_sanitize(rawname, strlen(rawname), name, sizeof(name));
 	pg_banner_sanitize(rawtarget, strlen(rawtarget), target, sizeof(target));
 	/* "app app.example.com (203.0.113.10):" without repeating what is equal */
-	fprintf(out, "%s%-9s%s %s", color ? verdict_color(v) : "", verdict_label(v), color ? RST : "", name);
+	fprintf(out, "%s%-9s%s %s", color ? verdict_color(v) : "", verdict_label(v),
+		color ? RST : "", name);
 	if (strcmp(name, target))
 		fprintf(out, " %s", target);
 	if (t.nscans && strcmp(t.ips, target))
 		fprintf(out, " (%s)", t.ips);
 	if (t.nscans)
-		fprintf(out, ": %lld open, %lld closed, %lld filtered", t.open, t.closed, t.filtered);
+		fprintf(out, ": %lld open, %lld closed, %lld filtered", t.open, t.closed,
+			t.filtered);
 	else
 		fprintf(out, ": not scanned: %s",
 			str(json_object_get(a, "resolution"), "error", "no address"));
@@ -147,11 +149,12 @@ void pg_report_text(const json_t *report, FILE *out, bool color)
 	const json_t *a;
 	size_t i;
 
-	json_array_foreach(json_object_get(report, "assets"), i, a)
-		print_asset(a, out, color);
-	fprintf(out, "portgate: %lld asset%s: %lld pass, %lld warn, %lld fail, %lld could not check; "
+	json_array_foreach(json_object_get(report, "assets"), i, a) print_asset(a, out, color);
+	fprintf(out,
+		"portgate: %lld asset%s: %lld pass, %lld warn, %lld fail, %lld could not check; "
 		"verdict %s (%s mode)\n",
-		(long long)num(sum, "assets"), num(sum, "assets") == 1 ? "" : "s", (long long)num(sum, "pass"), (long long)num(sum, "warn"),
+		(long long)num(sum, "assets"), num(sum, "assets") == 1 ? "" : "s",
+		(long long)num(sum, "pass"), (long long)num(sum, "warn"),
 		(long long)num(sum, "fail"), (long long)num(sum, "couldNotCheck"),
 		str(run, "verdict", "?"), str(run, "mode", "enforce"));
 }

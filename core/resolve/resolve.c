@@ -20,15 +20,15 @@
 #include "util/util.h"
 
 #define DEFAULT_TIMEOUT_MS 2000
-#define DEFAULT_TRIES 2
+#define DEFAULT_TRIES      2
 /* Queries in flight at once. A burst larger than the server's socket buffer
  * loses queries whenever the server is briefly descheduled (seen with 200
  * against dnsmasq's default ~210 KiB buffer, which holds ~90 small
  * datagrams on loopback), and each loss costs a full timeout. 64 fits, still
  * gives 3,200 queries/s at 20 ms RTT, and stays under public resolvers'
  * per-client rate limits. */
-#define WINDOW_QUERIES 64
-#define MAX_NAME_LEN 253
+#define WINDOW_QUERIES     64
+#define MAX_NAME_LEN       253
 
 struct name_state;
 
@@ -53,12 +53,12 @@ struct resolver {
 	ares_channel ch;
 	struct name_state *names; /* owned; only the names that need DNS */
 	size_t n, next;
-	size_t inflight;          /* queries sent and not yet answered */
-	bool saw_conn_refused;    /* some query got ICMP port unreachable */
-	size_t answered;          /* queries the server answered (any rcode) */
-	size_t unanswered;        /* queries that ended in timeout or refusal */
+	size_t inflight;       /* queries sent and not yet answered */
+	bool saw_conn_refused; /* some query got ICMP port unreachable */
+	size_t answered;       /* queries the server answered (any rcode) */
+	size_t unanswered;     /* queries that ended in timeout or refusal */
 	uint64_t start_ms;
-	char server_text[128];    /* for error messages */
+	char server_text[128]; /* for error messages */
 };
 
 /* ---- results -------------------------------------------------------- */
@@ -127,19 +127,14 @@ static void answer_clear(struct answer *a)
 static int status_rank(int status)
 {
 	switch (status) {
-	case ARES_ENOTFOUND:
-		return 5;
-	case ARES_ECONNREFUSED:
-		return 4;
+	case ARES_ENOTFOUND: return 5;
+	case ARES_ECONNREFUSED: return 4;
 	case ARES_ETIMEOUT:
 	case ARES_ECANCELLED:
-	case ARES_EDESTRUCTION:
-		return 2;
+	case ARES_EDESTRUCTION: return 2;
 	case ARES_SUCCESS:
-	case ARES_ENODATA:
-		return 1;
-	default: /* SERVFAIL, REFUSED, bad answers... */
-		return 3;
+	case ARES_ENODATA: return 1;
+	default: /* SERVFAIL, REFUSED, bad answers... */ return 3;
 	}
 }
 
@@ -159,28 +154,21 @@ static int pick_status(const struct name_state *nm)
 static char *status_message(const struct name_state *nm, int status)
 {
 	switch (status) {
-	case ARES_ENOTFOUND:
-		return pg_xstrdup("NXDOMAIN (name does not exist)");
-	case ARES_ENODATA:
-		return pg_xstrdup("no A or AAAA records");
+	case ARES_ENOTFOUND: return pg_xstrdup("NXDOMAIN (name does not exist)");
+	case ARES_ENODATA: return pg_xstrdup("no A or AAAA records");
 	case ARES_ETIMEOUT:
 	case ARES_ECANCELLED:
 	case ARES_EDESTRUCTION:
 		return pg_xasprintf("DNS timeout after %llu ms",
 				    (unsigned long long)(nm->ended_ms - nm->started_ms));
-	case ARES_ESERVFAIL:
-		return pg_xstrdup("SERVFAIL");
-	case ARES_EREFUSED:
-		return pg_xasprintf("REFUSED by DNS server %s", nm->r->server_text);
+	case ARES_ESERVFAIL: return pg_xstrdup("SERVFAIL");
+	case ARES_EREFUSED: return pg_xasprintf("REFUSED by DNS server %s", nm->r->server_text);
 	case ARES_ECONNREFUSED:
 		return pg_xasprintf("connection refused by DNS server %s", nm->r->server_text);
-	case ARES_EBADNAME:
-		return pg_xstrdup("invalid host name");
+	case ARES_EBADNAME: return pg_xstrdup("invalid host name");
 	case ARES_EFORMERR:
-	case ARES_EBADRESP:
-		return pg_xstrdup("malformed DNS answer");
-	default:
-		return pg_xasprintf("DNS error: %s", ares_strerror(status));
+	case ARES_EBADRESP: return pg_xstrdup("malformed DNS answer");
+	default: return pg_xasprintf("DNS error: %s", ares_strerror(status));
 	}
 }
 
@@ -334,8 +322,9 @@ static void fail_unstarted(struct resolver *r, const char *why)
 		if (r->saw_conn_refused)
 			set_error(nm->out, status_message(nm, ARES_ECONNREFUSED));
 		else
-			set_error(nm->out, pg_xasprintf("DNS timeout after %llu ms (%s; name not queried)",
-							(unsigned long long)(now - r->start_ms), why));
+			set_error(nm->out,
+				  pg_xasprintf("DNS timeout after %llu ms (%s; name not queried)",
+					       (unsigned long long)(now - r->start_ms), why));
 	}
 }
 
@@ -471,7 +460,8 @@ int pg_resolve_all(char *const *names, size_t n, const struct pg_resolve_opts *o
 	 * 100,000-asset check keeps them all until the report is written */
 	for (size_t i = 0; i < n; i++)
 		if (out[i].naddrs)
-			out[i].addrs = pg_xrealloc(out[i].addrs, out[i].naddrs * sizeof(*out[i].addrs));
+			out[i].addrs = pg_xrealloc(out[i].addrs,
+						   out[i].naddrs * sizeof(*out[i].addrs));
 	pg_debug("resolved %zu names in %llu ms", n, (unsigned long long)(pg_now_ms() - start));
 	return 0;
 }

@@ -26,13 +26,13 @@ struct pg_addr {
 };
 
 struct pg_resolution {
-	bool is_literal;        /* target was an IP literal, no DNS used */
-	bool ok;                /* at least one address */
-	char *error;            /* owned, when !ok: human text, see docs/resolve.md */
-	char **cnames;          /* owned, CNAME chain in order: target -> cnames[0] -> ... ->
+	bool is_literal; /* target was an IP literal, no DNS used */
+	bool ok;         /* at least one address */
+	char *error;     /* owned, when !ok: human text, see docs/resolve.md */
+	char **cnames;   /* owned, CNAME chain in order: target -> cnames[0] -> ... ->
 				 * cnames[n-1] (canonical); the target itself is not included */
 	size_t ncnames;
-	struct pg_addr *addrs;  /* owned, A records first then AAAA, in answer order */
+	struct pg_addr *addrs; /* owned, A records first then AAAA, in answer order */
 	size_t naddrs;
 };
 
@@ -74,8 +74,7 @@ struct pg_rr_list {
  * A/AAAA numeric, CNAME/NS the name, MX "pref name", TXT the strings joined,
  * CAA "flags tag \"value\"", SOA "mname rname serial refresh retry expire
  * minimum"; names without the root dot. */
-int pg_resolve_lookup(const struct pg_lookup *q, struct pg_rr_list *out, char *err,
-		      size_t errlen);
+int pg_resolve_lookup(const struct pg_lookup *q, struct pg_rr_list *out, char *err, size_t errlen);
 void pg_rr_list_clear(struct pg_rr_list *l);
 /* The numeric type of a record type name accepted by pg_resolve_lookup, or -1. */
 int pg_resolve_rrtype(const char *s);

@@ -112,8 +112,8 @@ static void follow_chain(const unsigned char *abuf, int alen, const struct rr *r
 			if (rrs[i].type == DNS_T_CNAME && rrs[i].cls == DNS_C_IN &&
 			    pg_dns_name_eq(rrs[i].owner, cur))
 				break;
-		if (i == n || ares_expand_name(rrs[i].rdata, abuf, alen, &target, &enclen) !=
-				      ARES_SUCCESS)
+		if (i == n ||
+		    ares_expand_name(rrs[i].rdata, abuf, alen, &target, &enclen) != ARES_SUCCESS)
 			return;
 		pg_grow(&ans->chain, &ans->chaincap, ans->nchain + 1, sizeof(*ans->chain));
 		ans->chain[ans->nchain++] = pg_xstrdup(target);

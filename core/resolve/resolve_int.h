@@ -9,19 +9,19 @@
 #include <stdint.h>
 #include "resolve.h"
 
-#define DNS_T_A 1
+#define DNS_T_A     1
 #define DNS_T_CNAME 5
-#define DNS_T_AAAA 28
-#define DNS_C_IN 1
+#define DNS_T_AAAA  28
+#define DNS_C_IN    1
 
 /* The two queries of every name. */
 enum { SLOT_A, SLOT_AAAA, NSLOTS };
 
 /* What one answer (A or AAAA) gave. */
 struct answer {
-	int status;          /* ares status; ARES_ENODATA when no address of the type */
+	int status; /* ares status; ARES_ENODATA when no address of the type */
 	bool done;
-	char **chain;        /* owned */
+	char **chain; /* owned */
 	size_t nchain, chaincap;
 	struct pg_addr *addrs; /* owned */
 	size_t naddrs, addrcap;

@@ -14,7 +14,13 @@
 #include "util/util.h"
 
 enum {
-	RR_A = 1, RR_NS = 2, RR_CNAME = 5, RR_SOA = 6, RR_MX = 15, RR_TXT = 16, RR_AAAA = 28,
+	RR_A = 1,
+	RR_NS = 2,
+	RR_CNAME = 5,
+	RR_SOA = 6,
+	RR_MX = 15,
+	RR_TXT = 16,
+	RR_AAAA = 28,
 	RR_CAA = 257,
 };
 
@@ -75,7 +81,8 @@ static char *soa_text(const unsigned char *rd, size_t rdlen, const unsigned char
 
 	if (ares_expand_name(rd, abuf, alen, &mname, &l1) != ARES_SUCCESS)
 		return NULL;
-	if ((size_t)l1 < rdlen && ares_expand_name(rd + l1, abuf, alen, &rname, &l2) == ARES_SUCCESS &&
+	if ((size_t)l1 < rdlen &&
+	    ares_expand_name(rd + l1, abuf, alen, &rname, &l2) == ARES_SUCCESS &&
 	    (size_t)(l1 + l2) + 20 <= rdlen) {
 		p = rd + l1 + l2;
 		s = pg_xasprintf("%s %s %u %u %u %u %u", mname, rname, be32(p), be32(p + 4),
@@ -109,20 +116,16 @@ static char *rr_text(int type, const unsigned char *abuf, int alen, const unsign
 	case RR_AAAA:
 		return rdlen == 16 ? pg_xstrdup(inet_ntop(AF_INET6, rd, text, sizeof(text))) : NULL;
 	case RR_CNAME:
-	case RR_NS:
-		return name_text(rd, abuf, alen);
+	case RR_NS: return name_text(rd, abuf, alen);
 	case RR_MX:
 		if (rdlen <= 2 || !(name = name_text(rd + 2, abuf, alen)))
 			return NULL;
 		s = pg_xasprintf("%u %s", (unsigned)(rd[0] << 8 | rd[1]), name);
 		free(name);
 		return s;
-	case RR_TXT:
-		return txt_text(rd, rdlen);
-	case RR_CAA:
-		return caa_text(rd, rdlen);
-	case RR_SOA:
-		return soa_text(rd, rdlen, abuf, alen);
+	case RR_TXT: return txt_text(rd, rdlen);
+	case RR_CAA: return caa_text(rd, rdlen);
+	case RR_SOA: return soa_text(rd, rdlen, abuf, alen);
 	}
 	return NULL;
 }
@@ -175,9 +178,12 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, 
 
 int pg_resolve_rrtype(const char *s)
 {
-	static const struct { const char *name; int type; } types[] = {
-		{ "A", RR_A }, { "NS", RR_NS }, { "CNAME", RR_CNAME }, { "SOA", RR_SOA },
-		{ "MX", RR_MX }, { "TXT", RR_TXT }, { "AAAA", RR_AAAA }, { "CAA", RR_CAA },
+	static const struct {
+		const char *name;
+		int type;
+	} types[] = {
+		{ "A", RR_A },   { "NS", RR_NS },   { "CNAME", RR_CNAME }, { "SOA", RR_SOA },
+		{ "MX", RR_MX }, { "TXT", RR_TXT }, { "AAAA", RR_AAAA },   { "CAA", RR_CAA },
 	};
 	for (size_t i = 0; s && i < PG_ARRAY_LEN(types); i++)
 		if (!strcmp(s, types[i].name))
@@ -206,17 +212,18 @@ static int channel_open(ares_channel *ch, const struct pg_lookup *q, char *err, 
 	return 0;
 }
 
-int pg_resolve_lookup(const struct pg_lookup *q, struct pg_rr_list *out, char *err,
-		      size_t errlen)
+int pg_resolve_lookup(const struct pg_lookup *q, struct pg_rr_list *out, char *err, size_t errlen)
 {
 	struct lookup st = { .type = pg_resolve_rrtype(q->rrtype), .status = -1, .out = out };
 	/* the one try ends by itself at timeout_ms; the guard bounds the loop */
-	uint64_t stop = q->deadline_ms ? q->deadline_ms : pg_now_ms() + (uint64_t)q->timeout_ms + 1000;
+	uint64_t stop = q->deadline_ms ? q->deadline_ms
+				       : pg_now_ms() + (uint64_t)q->timeout_ms + 1000;
 	ares_channel ch;
 
 	memset(out, 0, sizeof(*out));
 	if (st.type < 0) {
-		snprintf(err, errlen, "unsupported record type '%s'", q->rrtype ? q->rrtype : "(null)");
+		snprintf(err, errlen, "unsupported record type '%s'",
+			 q->rrtype ? q->rrtype : "(null)");
 		return -1;
 	}
 	if (channel_open(&ch, q, err, errlen) != 0)
@@ -233,9 +240,10 @@ int pg_resolve_lookup(const struct pg_lookup *q, struct pg_rr_list *out, char *e
 	if (st.status == ARES_SUCCESS || st.status == ARES_ENOTFOUND || st.status == ARES_ENODATA)
 		return 0;
 	pg_rr_list_clear(out);
-	snprintf(err, errlen, "%s", st.status == -1 ? "no answer"
-				    : st.status == ARES_ECANCELLED ? "no answer before the call's deadline"
-				    : ares_strerror(st.status));
+	snprintf(err, errlen, "%s",
+		 st.status == -1                ? "no answer"
+		 : st.status == ARES_ECANCELLED ? "no answer before the call's deadline"
+						: ares_strerror(st.status));
 	return -1;
 }
 

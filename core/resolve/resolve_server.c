@@ -84,8 +84,9 @@ void pg_resolve_describe_servers(ares_channel ch, char *buf, size_t len)
 
 		if (!inet_ntop(s->family, &s->addr, ip, sizeof(ip)))
 			continue;
-		w = snprintf(buf + used, len - used, s->family == AF_INET6 ? "%s[%s]:%d" : "%s%s:%d",
-			     used ? "," : "", ip, port);
+		w = snprintf(buf + used, len - used,
+			     s->family == AF_INET6 ? "%s[%s]:%d" : "%s%s:%d", used ? "," : "", ip,
+			     port);
 		if (w < 0)
 			break;
 		used += (size_t)w;

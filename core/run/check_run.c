@@ -22,8 +22,9 @@ static json_t *asset_json(const struct pg_asset *as, const struct pg_job *j)
 	json_object_set_new(a, "resolution", pg_evidence_resolution(&j->res));
 	/* "scan" keeps the API shape (one ip); further addresses follow it */
 	if (j->nscans)
-		json_object_set_new(a, "scan", pg_evidence_scan(&j->scans[0], as->target,
-								pg_job_scan_wall_ms(j, 0)));
+		json_object_set_new(
+			a, "scan",
+			pg_evidence_scan(&j->scans[0], as->target, pg_job_scan_wall_ms(j, 0)));
 	if (j->nscans > 1) {
 		more = json_array();
 		for (size_t k = 1; k < j->nscans; k++)
@@ -60,7 +61,8 @@ json_t *pg_check_run(const struct pg_check_input *in, const struct pg_config *cf
 	if (pg_pipeline_run(jobs, in->n, cfg, in->progress, err, errlen) < 0)
 		goto out;
 	report = pg_evidence_report_new(in->manifest_path, wall0);
-	pg_evidence_set_origin(report, pg_evidence_manifest_sha256(in->manifest_path, sha) ? sha : NULL,
+	pg_evidence_set_origin(report,
+			       pg_evidence_manifest_sha256(in->manifest_path, sha) ? sha : NULL,
 			       in->shard_i, in->shard_n);
 	assets = json_object_get(report, "assets");
 	for (size_t i = 0; i < in->n; i++)

@@ -11,16 +11,16 @@
 #include "pipeline.h"
 
 struct pg_check_input {
-	const char *manifest_path;           /* for the report's run.manifest */
-	const struct pg_manifest *m;         /* borrowed */
+	const char *manifest_path;            /* for the report's run.manifest */
+	const struct pg_manifest *m;          /* borrowed */
 	const struct pg_asset *const *assets; /* borrowed: the assets to check, from m */
 	size_t n;
-	enum pg_mode mode;                   /* PG_MODE_UNSET: the manifest's, else enforce */
-	bool skip_cache;                     /* bypass the enrichment cache */
-	const struct pg_progress *progress;  /* may be NULL */
-	const json_t *baseline;              /* previous evidence for drift findings, may be NULL */
-	const char *baseline_path;           /* its path, for run.drift */
-	unsigned shard_i, shard_n;           /* run.shard (1-based; 0/0 = not sharded) */
+	enum pg_mode mode;                  /* PG_MODE_UNSET: the manifest's, else enforce */
+	bool skip_cache;                    /* bypass the enrichment cache */
+	const struct pg_progress *progress; /* may be NULL */
+	const json_t *baseline;             /* previous evidence for drift findings, may be NULL */
+	const char *baseline_path;          /* its path, for run.drift */
+	unsigned shard_i, shard_n;          /* run.shard (1-based; 0/0 = not sharded) */
 };
 
 /* The finalized, enriched evidence report (caller owns) and its exit code in

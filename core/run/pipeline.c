@@ -6,12 +6,13 @@
 #include <string.h>
 #include <unistd.h>
 
-
 static int resolve_jobs(struct pg_job *jobs, size_t n, const struct pg_config *cfg, char *err,
 			size_t errlen)
 {
 	struct pg_resolve_opts ro = {
-		.server = cfg->dns_server, .timeout_ms = cfg->dns_timeout_ms, .tries = cfg->dns_tries,
+		.server = cfg->dns_server,
+		.timeout_ms = cfg->dns_timeout_ms,
+		.tries = cfg->dns_tries,
 	};
 	char **names = pg_xcalloc(n, sizeof(char *)); /* borrowed strings */
 	struct pg_resolution *out = pg_xcalloc(n, sizeof(*out));
@@ -79,7 +80,8 @@ int pg_pipeline_run(struct pg_job *jobs, size_t n, const struct pg_config *cfg,
 		/* the engine wants one entry per port; the manifest keeps ranges */
 		if (count_wanted(&jobs[i])) {
 			jobs[i].port_v = pg_ports_expand(jobs[i].ports);
-			jobs[i].tls_v = jobs[i].tls_ports ? pg_ports_expand(jobs[i].tls_ports) : NULL;
+			jobs[i].tls_v = jobs[i].tls_ports ? pg_ports_expand(jobs[i].tls_ports)
+							  : NULL;
 		}
 		for (size_t k = 0; jobs[i].res.ok && k < jobs[i].res.naddrs; k++)
 			if (wanted(&jobs[i], k))

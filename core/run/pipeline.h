@@ -8,19 +8,19 @@
 #include "config/settings.h"
 
 struct pg_job {
-	const char *target;                 /* borrowed hostname or IP literal */
-	const struct pg_portlist *ports;    /* borrowed candidates */
+	const char *target;                  /* borrowed hostname or IP literal */
+	const struct pg_portlist *ports;     /* borrowed candidates */
 	const struct pg_portlist *tls_ports; /* borrowed, may be NULL */
 	/* optional scope check: true = never connect to this resolved address */
 	bool (*skip_addr)(const struct pg_job *j, const struct pg_addr *a);
-	const void *ud;                     /* borrowed, for skip_addr */
-	struct pg_resolution res;           /* filled */
-	uint16_t *port_v, *tls_v;           /* owned: ports and tls_ports expanded for the engine
+	const void *ud;               /* borrowed, for skip_addr */
+	struct pg_resolution res;     /* filled */
+	uint16_t *port_v, *tls_v;     /* owned: ports and tls_ports expanded for the engine
 					       (only while an address of the job is scanned) */
-	struct pg_scan_target *scans;       /* owned: one per resolved address that skip_addr
+	struct pg_scan_target *scans; /* owned: one per resolved address that skip_addr
 					       does not skip, in res order */
-	size_t nscans;                      /* 0 when unresolved or the engine failed */
-	uint64_t wall_ms, mono_ms;          /* clocks when the engine started */
+	size_t nscans;                /* 0 when unresolved or the engine failed */
+	uint64_t wall_ms, mono_ms;    /* clocks when the engine started */
 };
 
 /* What the caller shows while the engine runs (the CLI's terminal line). */

@@ -28,7 +28,7 @@
 #include "scan_int.h"
 #include "util/util.h"
 
-#define EVENT_BATCH 256
+#define EVENT_BATCH    256
 #define REKEY_EVERY_US 5000 /* re-arm pending connects at most this often */
 
 /* ---- verdicts ---- */

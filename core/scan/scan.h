@@ -33,14 +33,14 @@ struct pg_scan_progress {
 };
 
 struct pg_scan_opts {
-	int timeout_ms;    /* longest wait per connect attempt (default 1000); shorter once
+	int timeout_ms;   /* longest wait per connect attempt (default 1000); shorter once
 			      round-trip times are measured (docs/scan-engine.md) */
-	int retries;       /* extra attempts for unanswered connects (default 1) */
-	int max_inflight;  /* global cap on sockets in flight (default 0 = automatic, from
+	int retries;      /* extra attempts for unanswered connects (default 1) */
+	int max_inflight; /* global cap on sockets in flight (default 0 = automatic, from
 			      RLIMIT_NOFILE after raising its soft limit to the hard one) */
-	int max_per_host;  /* fixed cap per destination address; 0 (default) = adaptive
+	int max_per_host; /* fixed cap per destination address; 0 (default) = adaptive
 			      window that grows with answers */
-	bool probe;        /* run service probes on open ports */
+	bool probe;       /* run service probes on open ports */
 	struct pg_probe_opts probe_opts;
 	/* optional, called at most ~10/s and once at the end */
 	void (*progress)(const struct pg_scan_progress *p, void *ud);
@@ -55,16 +55,16 @@ struct pg_port_result {
 	int err;            /* errno behind an error state, else 0 */
 	uint32_t rtt_us;    /* of the deciding attempt, 0 if none */
 	uint8_t attempts;
-	json_t *probe;      /* owned: probe evidence (service, banner, tlsVersion,
+	json_t *probe; /* owned: probe evidence (service, banner, tlsVersion,
 			       certificate, ...) for open ports when probing; else NULL */
 };
 
 struct pg_scan_target {
-	struct pg_addr addr;          /* destination (port ignored) */
-	const char *hostname;         /* SNI / Host header, may be NULL (borrowed) */
-	const uint16_t *ports;        /* borrowed */
+	struct pg_addr addr;   /* destination (port ignored) */
+	const char *hostname;  /* SNI / Host header, may be NULL (borrowed) */
+	const uint16_t *ports; /* borrowed */
 	size_t nports;
-	const uint16_t *tls_ports;    /* borrowed: ports expected to speak TLS */
+	const uint16_t *tls_ports; /* borrowed: ports expected to speak TLS */
 	size_t ntls_ports;
 	struct pg_port_result *results; /* caller-allocated nports entries, filled in port order */
 	uint64_t started_ms, finished_ms; /* monotonic, set by the engine */

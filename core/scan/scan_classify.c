@@ -13,7 +13,7 @@
 
 #include "scan_int.h"
 
-#define ICMP_DEST_UNREACH 3
+#define ICMP_DEST_UNREACH  3
 #define ICMP6_DEST_UNREACH 1
 
 static void verdict(struct pg_scan_verdict *v, enum pg_port_state state, const char *reason,
@@ -31,8 +31,12 @@ static bool read_icmp(int fd, uint8_t *origin, uint8_t *type, uint8_t *code)
 	char data[64], cbuf[512];
 	struct sockaddr_storage from;
 	struct iovec iov = { .iov_base = data, .iov_len = sizeof(data) };
-	struct msghdr msg = { .msg_name = &from, .msg_namelen = sizeof(from), .msg_iov = &iov,
-			      .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+	struct msghdr msg = { .msg_name = &from,
+			      .msg_namelen = sizeof(from),
+			      .msg_iov = &iov,
+			      .msg_iovlen = 1,
+			      .msg_control = cbuf,
+			      .msg_controllen = sizeof(cbuf) };
 	struct cmsghdr *c;
 
 	if (fd < 0 || recvmsg(fd, &msg, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
@@ -64,16 +68,18 @@ static bool classify_icmp(int fd, struct pg_scan_verdict *v)
 		switch (code) {
 		case 0: verdict(v, PG_PORT_FILTERED, "net-unreachable", 0); return true;
 		case 3: verdict(v, PG_PORT_CLOSED, "conn-refused", 0); return true;
-		case 9: case 10: case 13:
-			verdict(v, PG_PORT_FILTERED, "admin-prohibited", 0); return true;
+		case 9:
+		case 10:
+		case 13: verdict(v, PG_PORT_FILTERED, "admin-prohibited", 0); return true;
 		default: verdict(v, PG_PORT_FILTERED, "host-unreachable", 0); return true;
 		}
 	}
 	if (origin == SO_EE_ORIGIN_ICMP6 && type == ICMP6_DEST_UNREACH) {
 		switch (code) {
 		case 0: verdict(v, PG_PORT_FILTERED, "net-unreachable", 0); return true;
-		case 1: case 5: case 6:
-			verdict(v, PG_PORT_FILTERED, "admin-prohibited", 0); return true;
+		case 1:
+		case 5:
+		case 6: verdict(v, PG_PORT_FILTERED, "admin-prohibited", 0); return true;
 		case 4: verdict(v, PG_PORT_CLOSED, "conn-refused", 0); return true;
 		default: verdict(v, PG_PORT_FILTERED, "host-unreachable", 0); return true;
 		}

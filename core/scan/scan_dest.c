@@ -85,8 +85,9 @@ void pg_scan_build_dests(struct engine *e, uint32_t *ids, size_t n)
 		struct dest *d = &e->dests[e->ndests];
 
 		d->first = (uint32_t)i;
-		for (j = i; j < n && cmp_addr(&e->targets[ids[i]].addr,
-					      &e->targets[ids[j]].addr) == 0; j++)
+		for (j = i;
+		     j < n && cmp_addr(&e->targets[ids[i]].addr, &e->targets[ids[j]].addr) == 0;
+		     j++)
 			e->ts[ids[j]].dest = (uint32_t)e->ndests;
 		d->nactive = (uint32_t)(j - i);
 		e->ndests++;

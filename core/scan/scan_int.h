@@ -40,7 +40,7 @@ struct pg_rtt {
 };
 
 /* Samples an estimator needs before it may shorten a timeout. */
-#define PG_RTT_MIN_SAMPLES 6
+#define PG_RTT_MIN_SAMPLES    6
 /* Never wait less than this for an answer (nmap's --min-rtt-timeout). */
 #define PG_RTT_MIN_TIMEOUT_US 100000
 
@@ -50,8 +50,8 @@ void pg_rtt_sample(struct pg_rtt *r, uint32_t rtt_us);
  * max_us until dest (or else global) has PG_RTT_MIN_SAMPLES samples; then
  * SRTT + 4 RTTVAR, but at least twice the slowest answer either has seen and
  * at least PG_RTT_MIN_TIMEOUT_US, doubled for every retry, at most max_us. */
-uint64_t pg_rtt_timeout_us(const struct pg_rtt *dest, const struct pg_rtt *global,
-			   uint64_t max_us, unsigned attempt);
+uint64_t pg_rtt_timeout_us(const struct pg_rtt *dest, const struct pg_rtt *global, uint64_t max_us,
+			   unsigned attempt);
 
 /* Upper bound of the automatic cap: beyond this more sockets buy nothing but
  * kernel memory and conntrack entries. */
@@ -62,23 +62,23 @@ uint64_t pg_rtt_timeout_us(const struct pg_rtt *dest, const struct pg_rtt *globa
  * halves when a retry gets an answer the first attempt did not (a drop), and
  * never falls below PG_SCAN_MIN_WINDOW. */
 #define PG_SCAN_INIT_WINDOW 256
-#define PG_SCAN_MIN_WINDOW 16
+#define PG_SCAN_MIN_WINDOW  16
 
 /* ---- the engine: one epoll loop over a fixed array of slots ---- */
 
 #define PG_SCAN_DEFAULT_TIMEOUT_MS 1000
-#define PG_SCAN_PROGRESS_EVERY_US 100000 /* progress callback at most ~10 times/s */
+#define PG_SCAN_PROGRESS_EVERY_US  100000 /* progress callback at most ~10 times/s */
 
 struct pg_probe;
 
 enum slot_phase { SLOT_FREE, SLOT_CONNECTING, SLOT_PROBING };
 
 struct slot {
-	int fd;               /* socket being watched, -1 when none */
-	uint32_t target;      /* index into targets */
-	uint32_t pidx;        /* index into the target's ports/results */
-	uint32_t hidx;        /* position in the timer heap, NO_HEAP when absent */
-	uint32_t gen;         /* bumped on release: stale epoll events are ignored */
+	int fd;          /* socket being watched, -1 when none */
+	uint32_t target; /* index into targets */
+	uint32_t pidx;   /* index into the target's ports/results */
+	uint32_t hidx;   /* position in the timer heap, NO_HEAP when absent */
+	uint32_t gen;    /* bumped on release: stale epoll events are ignored */
 	uint8_t phase;
 	bool second_chance;   /* relaunched after EMFILE: another one is final */
 	uint64_t start_us;    /* start of the current connect attempt */
@@ -130,9 +130,9 @@ struct engine {
 	uint32_t *heap; /* owned, slot ids ordered by deadline_us */
 	size_t nheap;
 
-	struct tstate *ts;       /* owned, ntargets */
-	struct dest *dests;      /* owned, ndests */
-	uint32_t *dest_targets;  /* owned, target ids grouped by destination */
+	struct tstate *ts;      /* owned, ntargets */
+	struct dest *dests;     /* owned, ndests */
+	uint32_t *dest_targets; /* owned, target ids grouped by destination */
 	size_t ndests;
 	uint32_t *ring; /* owned, ring of dest ids ready to launch */
 	size_t ring_head, ring_len;
@@ -142,7 +142,7 @@ struct engine {
 
 	size_t done, total;
 	uint64_t now_us, last_progress_us;
-	size_t nopen, nprobing;      /* for progress: open so far, probes running */
+	size_t nopen, nprobing; /* for progress: open so far, probes running */
 };
 
 static inline struct pg_port_result *pg_scan_slot_result(struct engine *e, const struct slot *s)
@@ -194,7 +194,7 @@ void pg_scan_engine_free(struct engine *e);
 
 /* scan_shard.c: 1 = one loop; more: run_sharded with that many */
 size_t pg_scan_pick_shards(const struct pg_scan_target *t, size_t n, const struct pg_scan_opts *o);
-int pg_scan_run_sharded(struct pg_scan_target *t, size_t n, const struct pg_scan_opts *o,
-			size_t k, char *err, size_t errlen);
+int pg_scan_run_sharded(struct pg_scan_target *t, size_t n, const struct pg_scan_opts *o, size_t k,
+			char *err, size_t errlen);
 
 #endif

@@ -94,7 +94,7 @@ void pg_scan_probe_begin(struct engine *e, uint32_t si)
 	struct slot *s = &e->slots[si];
 	struct pg_scan_target *t = &e->targets[s->target];
 	uint16_t port = t->ports[s->pidx];
-	int off = 0, fd = s->fd;
+	int off = 0, fd = s->fd, total_ms;
 
 	/* The probe wants ordinary socket errors, not the ICMP error queue. */
 	(void)setsockopt(fd, t->addr.family == AF_INET6 ? SOL_IPV6 : SOL_IP,
@@ -116,8 +116,7 @@ void pg_scan_probe_begin(struct engine *e, uint32_t si)
 	 * end, 1,000 silent ports on one host were probed in waves of the window, 3 x
 	 * probe.totalMs instead of one (docs/probes.md). */
 	pg_scan_dest_release(e, s->target);
-	s->hard_us = e->now_us + (uint64_t)(e->opts->probe_opts.total_ms > 0 ?
-					    e->opts->probe_opts.total_ms : 5000) * 1000 +
-		     PROBE_GRACE_US;
+	total_ms = e->opts->probe_opts.total_ms > 0 ? e->opts->probe_opts.total_ms : 5000;
+	s->hard_us = e->now_us + (uint64_t)total_ms * 1000 + PROBE_GRACE_US;
 	probe_sync(e, si);
 }

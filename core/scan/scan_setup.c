@@ -83,7 +83,6 @@ void pg_scan_engine_free(struct engine *e)
 	free(e->deferred);
 }
 
-
 int pg_scan_engine_init(struct engine *e, char *err, size_t errlen)
 {
 	const struct pg_scan_opts *o = e->opts;

@@ -11,7 +11,7 @@
 #include "util/util.h"
 
 #define SHARD_MIN_JOBS 8192 /* below this one loop is as fast as several */
-#define MAX_SHARDS 4
+#define MAX_SHARDS     4
 
 /* ---- several loops on several CPUs ----
  *
@@ -104,8 +104,8 @@ size_t pg_scan_pick_shards(const struct pg_scan_target *t, size_t n, const struc
 
 /* Cut the jobs into k runs of `chunk` (the last one takes the rest). With
  * sh == NULL only count each shard's views into counts[]. */
-static void partition(struct pg_scan_target *t, size_t n, size_t k, size_t chunk,
-		      struct shard *sh, size_t *counts)
+static void partition(struct pg_scan_target *t, size_t n, size_t k, size_t chunk, struct shard *sh,
+		      size_t *counts)
 {
 	size_t i, cur = 0, fill = 0;
 
@@ -178,8 +178,8 @@ static void shards_setup(struct shard *sh, size_t k, const size_t *counts,
 	}
 }
 
-int pg_scan_run_sharded(struct pg_scan_target *t, size_t n, const struct pg_scan_opts *o,
-			size_t k, char *err, size_t errlen)
+int pg_scan_run_sharded(struct pg_scan_target *t, size_t n, const struct pg_scan_opts *o, size_t k,
+			char *err, size_t errlen)
 {
 	struct shard *sh = pg_xcalloc(k, sizeof(*sh)); /* owned */
 	size_t counts[MAX_SHARDS] = { 0 };

@@ -27,8 +27,8 @@ void pg_rtt_sample(struct pg_rtt *r, uint32_t rtt_us)
 		r->samples++;
 }
 
-uint64_t pg_rtt_timeout_us(const struct pg_rtt *dest, const struct pg_rtt *global,
-			   uint64_t max_us, unsigned attempt)
+uint64_t pg_rtt_timeout_us(const struct pg_rtt *dest, const struct pg_rtt *global, uint64_t max_us,
+			   unsigned attempt)
 {
 	const struct pg_rtt *est = NULL;
 	uint64_t t, seen = 0;

@@ -82,7 +82,8 @@ static bool load_tls(const struct pg_serve_opts *o, struct tls_files *t)
 static struct MHD_Daemon *start(struct pg_server *s, const struct sockaddr_storage *ss,
 				const struct tls_files *t)
 {
-	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME |
+			 MHD_USE_ERROR_LOG;
 	const struct pg_serve_settings *st = &s->set;
 
 	if (ss->ss_family == AF_INET6)
@@ -92,18 +93,16 @@ static struct MHD_Daemon *start(struct pg_server *s, const struct sockaddr_stora
 	/* Bounded: connections in all, per client address, bytes of request line
 	 * and headers per connection (a longer one is answered 414/431 by the
 	 * library), seconds of silence before a connection is dropped. */
-	return MHD_start_daemon(flags, 0, NULL, NULL, pg_serve_on_request, s,
-		MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)ss,
-		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)st->threads,
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned)st->max_connections,
-		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)st->max_per_ip,
-		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)st->conn_timeout_s,
-		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)st->max_request_bytes,
-		MHD_OPTION_NOTIFY_COMPLETED, pg_serve_on_completed, s,
-		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
-		t->cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, t->cert,
-		MHD_OPTION_HTTPS_MEM_KEY, t->key,
-		MHD_OPTION_END);
+	return MHD_start_daemon(flags, 0, NULL, NULL, pg_serve_on_request, s, MHD_OPTION_SOCK_ADDR,
+				(const struct sockaddr *)ss, MHD_OPTION_THREAD_POOL_SIZE,
+				(unsigned)st->threads, MHD_OPTION_CONNECTION_LIMIT,
+				(unsigned)st->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+				(unsigned)st->max_per_ip, MHD_OPTION_CONNECTION_TIMEOUT,
+				(unsigned)st->conn_timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+				(size_t)st->max_request_bytes, MHD_OPTION_NOTIFY_COMPLETED,
+				pg_serve_on_completed, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
+				t->cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, t->cert,
+				MHD_OPTION_HTTPS_MEM_KEY, t->key, MHD_OPTION_END);
 }
 
 static void announce(struct pg_server *s, const char *host, bool v6, bool tls)
@@ -159,8 +158,10 @@ int pg_serve_run(const struct pg_serve_opts *o, const struct pg_manifest *m,
 
 	pthread_mutex_init(&s.check_lock, NULL);
 	if (!parse_listen(o->listen, &ss, hostbuf, sizeof(hostbuf))) {
-		fprintf(stderr, "portgate: serve: --listen: expected ADDR:PORT or [ADDR]:PORT with a "
-			"numeric address, got '%s'\n", o->listen);
+		fprintf(stderr,
+			"portgate: serve: --listen: expected ADDR:PORT or [ADDR]:PORT with a "
+			"numeric address, got '%s'\n",
+			o->listen);
 		goto out;
 	}
 	/* Every thread created from here on inherits the blocked signals; only
@@ -172,7 +173,8 @@ int pg_serve_run(const struct pg_serve_opts *o, const struct pg_manifest *m,
 	if (!load_tls(o, &t) || !setup(&s))
 		goto out;
 	if (!(s.d = start(&s, &ss, &t))) {
-		fprintf(stderr, "portgate: serve: cannot listen on %s: %s\n", o->listen, strerror(errno));
+		fprintf(stderr, "portgate: serve: cannot listen on %s: %s\n", o->listen,
+			strerror(errno));
 		goto out;
 	}
 	announce(&s, hostbuf, ss.ss_family == AF_INET6, t.cert != NULL);

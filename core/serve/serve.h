@@ -10,10 +10,10 @@
 #include "plugin/plugin_host.h"
 
 struct pg_serve_opts {
-	const char *listen;         /* "ADDR:PORT" or "[V6]:PORT", numeric; PORT 0 = any */
-	const char *tls_cert;       /* PEM files for HTTPS, both or neither (may be NULL) */
+	const char *listen;   /* "ADDR:PORT" or "[V6]:PORT", numeric; PORT 0 = any */
+	const char *tls_cert; /* PEM files for HTTPS, both or neither (may be NULL) */
 	const char *tls_key;
-	const char *manifest_path;  /* for the evidence of POST /v1-check */
+	const char *manifest_path; /* for the evidence of POST /v1-check */
 };
 
 /* Serve until SIGINT or SIGTERM. m, cfg and host are borrowed and must stay

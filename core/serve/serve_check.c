@@ -38,9 +38,8 @@ static bool str_in(const json_t *arr, const char *s)
 	size_t i;
 	json_t *v;
 
-	json_array_foreach(arr, i, v)
-		if (s && json_is_string(v) && !strcmp(json_string_value(v), s))
-			return true;
+	json_array_foreach(arr, i, v) if (s && json_is_string(v) &&
+					  !strcmp(json_string_value(v), s)) return true;
 	return false;
 }
 
@@ -51,9 +50,7 @@ static bool strings_only(const json_t *v)
 
 	if (!json_is_array(v) || !json_array_size(v))
 		return false;
-	json_array_foreach(v, i, e)
-		if (!json_is_string(e))
-			return false;
+	json_array_foreach(v, i, e) if (!json_is_string(e)) return false;
 	return true;
 }
 
@@ -71,10 +68,12 @@ static bool parse_body(struct pg_req *r, struct check_job *j)
 			     j->body ? "" : e.text);
 		return false;
 	}
-	json_object_foreach(j->body, k, v) {
-		bool ok = (!strcmp(k, "assets") || !strcmp(k, "owners")) ? strings_only(v) :
-			  !strcmp(k, "skipCache") ? json_is_boolean(v) :
-			  !strcmp(k, "mode") ? json_is_string(v) : false;
+	json_object_foreach(j->body, k, v)
+	{
+		bool ok = (!strcmp(k, "assets") || !strcmp(k, "owners")) ? strings_only(v)
+			  : !strcmp(k, "skipCache")                      ? json_is_boolean(v)
+			  : !strcmp(k, "mode")                           ? json_is_string(v)
+									 : false;
 		if (!ok) {
 			pg_req_error(r, 400, "body: '%.40s' is unknown or of the wrong type", k);
 			return false;
@@ -85,7 +84,9 @@ static bool parse_body(struct pg_req *r, struct check_job *j)
 		pg_req_error(r, 400, "body: mode: expected enforce or monitor");
 		return false;
 	}
-	j->mode = !mode ? PG_MODE_UNSET : !strcmp(mode, "monitor") ? PG_MODE_MONITOR : PG_MODE_ENFORCE;
+	j->mode = !mode                      ? PG_MODE_UNSET
+		  : !strcmp(mode, "monitor") ? PG_MODE_MONITOR
+					     : PG_MODE_ENFORCE;
 	j->skip_cache = json_is_true(json_object_get(j->body, "skipCache"));
 	return true;
 }
@@ -99,14 +100,19 @@ static bool select_assets(struct pg_req *r, struct check_job *j)
 	size_t i;
 	json_t *v;
 
-	json_array_foreach(names, i, v) {
+	json_array_foreach(names, i, v)
+	{
 		size_t a;
 		for (a = 0; a < m->nassets && strcmp(m->assets[a].name, json_string_value(v)); a++)
 			;
 		if (a == m->nassets || !pg_key_allows(r->key, &m->assets[a])) {
-			pg_req_reply(r, 403, json_pack("{s:s, s:s}", "error", a == m->nassets ?
-				"asset is not in the manifest" : "this API key is not authorised for the asset",
-				"asset", json_string_value(v)));
+			pg_req_reply(
+				r, 403,
+				json_pack("{s:s, s:s}", "error",
+					  a == m->nassets
+						  ? "asset is not in the manifest"
+						  : "this API key is not authorised for the asset",
+					  "asset", json_string_value(v)));
 			return false;
 		}
 	}
@@ -132,9 +138,17 @@ static void check_job_free(struct check_job *j)
 static void check_worker(struct pg_req *r)
 {
 	struct check_job *j = r->job;
-	struct pg_check_input in = { r->s->opts->manifest_path, r->s->m, j->assets, j->n, j->mode,
-				     j->skip_cache, NULL, NULL,
-				     NULL, 0, 0 };
+	struct pg_check_input in = { r->s->opts->manifest_path,
+				     r->s->m,
+				     j->assets,
+				     j->n,
+				     j->mode,
+				     j->skip_cache,
+				     NULL,
+				     NULL,
+				     NULL,
+				     0,
+				     0 };
 	char err[256];
 	int code = 0;
 	json_t *report;

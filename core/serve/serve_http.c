@@ -53,7 +53,8 @@ void pg_req_limited(struct pg_req *r, enum pg_limit_result why, const char *who,
 {
 	r->retry_after = retry;
 	if (why == PG_LIMIT_BUSY)
-		pg_req_error(r, 429, "too many concurrent scans for %s; retry after %u s", who, retry);
+		pg_req_error(r, 429, "too many concurrent scans for %s; retry after %u s", who,
+			     retry);
 	else
 		pg_req_error(r, 429, "rate limit for %s exceeded; retry after %u s", who, retry);
 }
@@ -93,8 +94,8 @@ void pg_req_defer(struct pg_req *r, void (*fn)(struct pg_req *))
 static enum MHD_Result send_answer(struct pg_req *r)
 {
 	size_t len = strlen(r->body);
-	struct MHD_Response *resp =
-		MHD_create_response_from_buffer(len, r->body, MHD_RESPMEM_MUST_FREE);
+	struct MHD_Response *resp = MHD_create_response_from_buffer(len, r->body,
+								    MHD_RESPMEM_MUST_FREE);
 	enum MHD_Result ret;
 	char num[16];
 
@@ -136,8 +137,9 @@ static bool authenticate(struct pg_req *r)
 
 static void health(struct pg_req *r)
 {
-	pg_req_reply(r, 200, json_pack("{s:s, s:s, s:I}", "status", "ok", "version",
-				       PACKAGE_VERSION, "assets", (json_int_t)r->s->m->nassets));
+	pg_req_reply(r, 200,
+		     json_pack("{s:s, s:s, s:I}", "status", "ok", "version", PACKAGE_VERSION,
+			       "assets", (json_int_t)r->s->m->nassets));
 }
 
 static void openapi(struct pg_req *r)
@@ -228,8 +230,8 @@ enum MHD_Result pg_serve_on_request(void *cls, struct MHD_Connection *c, const c
 
 static void client_ip(struct MHD_Connection *c, char *out, size_t len)
 {
-	const union MHD_ConnectionInfo *ci =
-		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(
+		c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
 
 	pg_strlcpy(out, "?", len);
@@ -237,8 +239,8 @@ static void client_ip(struct MHD_Connection *c, char *out, size_t len)
 		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out,
 			  (socklen_t)len);
 	else if (sa && sa->sa_family == AF_INET6)
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out,
-			  (socklen_t)len);
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
+			  out, (socklen_t)len);
 }
 
 void pg_serve_on_completed(void *cls, struct MHD_Connection *c, void **req_cls,

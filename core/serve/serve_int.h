@@ -16,19 +16,19 @@ struct pg_req;
 
 /* The `serve:` section of the settings file (serve_settings.c). */
 struct pg_serve_settings {
-	char *keys_file;                 /* owned, may be NULL */
-	unsigned cache_ttl_s;            /* result cache lifetime; 0 = no cache */
-	unsigned key_rpm, target_rpm;    /* requests per minute per API key / per target */
-	unsigned key_conc, target_conc;  /* concurrent scans per API key / per target */
-	unsigned max_connections;        /* open HTTP connections at once */
-	unsigned max_per_ip;             /* of those, from one client address */
-	unsigned conn_timeout_s;         /* idle or slow connection is closed after this */
-	unsigned threads;                /* libmicrohttpd polling threads */
-	unsigned workers;                /* threads running scans and checks */
-	unsigned default_timeout_ms;     /* scan budget when the query has no timeout */
-	unsigned max_timeout_ms;         /* largest timeout a query may ask for */
-	unsigned max_request_bytes;      /* request line + headers (per connection memory) */
-	unsigned max_body_bytes;         /* POST /v1-check body */
+	char *keys_file;                /* owned, may be NULL */
+	unsigned cache_ttl_s;           /* result cache lifetime; 0 = no cache */
+	unsigned key_rpm, target_rpm;   /* requests per minute per API key / per target */
+	unsigned key_conc, target_conc; /* concurrent scans per API key / per target */
+	unsigned max_connections;       /* open HTTP connections at once */
+	unsigned max_per_ip;            /* of those, from one client address */
+	unsigned conn_timeout_s;        /* idle or slow connection is closed after this */
+	unsigned threads;               /* libmicrohttpd polling threads */
+	unsigned workers;               /* threads running scans and checks */
+	unsigned default_timeout_ms;    /* scan budget when the query has no timeout */
+	unsigned max_timeout_ms;        /* largest timeout a query may ask for */
+	unsigned max_request_bytes;     /* request line + headers (per connection memory) */
+	unsigned max_body_bytes;        /* POST /v1-check body */
 };
 bool pg_serve_settings_load(const struct pg_config *cfg, struct pg_serve_settings *s,
 			    struct pg_diag *d);
@@ -100,8 +100,8 @@ struct pg_req {
 	struct pg_server *s;
 	struct MHD_Connection *conn;
 	uint64_t t0;
-	bool queued;                  /* handed to a worker, connection suspended */
-	bool answered;                /* status and body are set */
+	bool queued;   /* handed to a worker, connection suspended */
+	bool answered; /* status and body are set */
 	unsigned status;
 	char *body;                   /* owned JSON text */
 	unsigned retry_after;         /* seconds, 0 = no header */
@@ -113,7 +113,7 @@ struct pg_req {
 	char *upload;                 /* owned POST body */
 	size_t nupload;
 	bool upload_too_big;
-	void *job;                    /* owned by the endpoint while queued */
+	void *job;                     /* owned by the endpoint while queued */
 	void (*run)(struct pg_req *r); /* what the worker runs */
 };
 

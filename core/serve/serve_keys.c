@@ -54,7 +54,8 @@ static bool parse_hex32(const char *s, unsigned char out[32])
 	for (size_t i = 0; i < 32; i++) {
 		char b[3] = { s[2 * i], s[2 * i + 1], 0 };
 		char *end;
-		if (!strchr("0123456789abcdefABCDEF", b[0]) || !strchr("0123456789abcdefABCDEF", b[1]))
+		if (!strchr("0123456789abcdefABCDEF", b[0]) ||
+		    !strchr("0123456789abcdefABCDEF", b[1]))
 			return false;
 		out[i] = (unsigned char)strtoul(b, &end, 16);
 	}
@@ -75,7 +76,8 @@ static char **read_list(const char *file, const struct pg_node *n, const char *w
 	v = pg_xcalloc(n->n + 1, sizeof(char *));
 	for (size_t i = 0; i < n->n; i++) {
 		if (!pg_node_str(n->items[i], &s) || n->items[i]->kind != PG_NODE_SCALAR || !*s) {
-			pg_diag_add(d, file, n->items[i]->line, "%s[]: expected a non-empty string", what);
+			pg_diag_add(d, file, n->items[i]->line, "%s[]: expected a non-empty string",
+				    what);
 			continue;
 		}
 		v[i] = pg_xstrdup(s);
@@ -128,7 +130,8 @@ static void load_file(struct pg_keyring *k, const char *file, struct pg_diag *d)
 	r = doc->root;
 	list = pg_node_get(r, "keys");
 	if (!r || r->kind != PG_NODE_MAP || r->n != 1 || !list || list->kind != PG_NODE_SEQ)
-		pg_diag_add(d, file, r ? r->line : 1, "expected a map with one key, 'keys', a list");
+		pg_diag_add(d, file, r ? r->line : 1,
+			    "expected a map with one key, 'keys', a list");
 	else
 		for (size_t i = 0; i < list->n; i++)
 			read_entry(k, file, list->items[i], d);

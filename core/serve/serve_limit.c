@@ -8,8 +8,8 @@
 #include <string.h>
 
 struct bucket {
-	char *id;        /* owned */
-	double tokens;   /* up to per_minute */
+	char *id;      /* owned */
+	double tokens; /* up to per_minute */
 	uint64_t last_ms;
 	unsigned active; /* scans running */
 };

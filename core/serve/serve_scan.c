@@ -16,9 +16,9 @@
 #include "run/pipeline.h"
 
 struct scan_job {
-	char *target;                   /* owned, as asked */
-	char *lim_target;               /* owned: the limiter identity (lowercase) */
-	struct pg_portlist ports, tls;  /* owned */
+	char *target;                  /* owned, as asked */
+	char *lim_target;              /* owned: the limiter identity (lowercase) */
+	struct pg_portlist ports, tls; /* owned */
 	unsigned timeout_ms;
 	bool skip_cache;
 	char *cache_key;                /* owned */
@@ -50,7 +50,8 @@ static enum MHD_Result query_arg(void *cls, enum MHD_ValueKind kind, const char 
 	else if (!value || !value_size)
 		snprintf(q->bad, sizeof(q->bad), "query parameter '%s' needs a value", names[i]);
 	else if (strlen(value) != value_size)
-		snprintf(q->bad, sizeof(q->bad), "query parameter '%s' contains a NUL byte", names[i]);
+		snprintf(q->bad, sizeof(q->bad), "query parameter '%s' contains a NUL byte",
+			 names[i]);
 	else
 		*slot[i] = value;
 	return MHD_YES;
@@ -61,8 +62,9 @@ static bool plausible_target(const char *t)
 {
 	size_t n = strlen(t);
 
-	return n && n <= 253 && strspn(t, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-				       "0123456789.-_:") == n;
+	return n && n <= 253 &&
+	       strspn(t, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			 "0123456789.-_:") == n;
 }
 
 static bool parse_query(struct pg_req *r, struct query *q, struct scan_job *j)
@@ -119,9 +121,11 @@ static bool scope(struct pg_req *r, struct scan_job *j)
 	if (!j->nassets) {
 		json_decref(out);
 		pg_ports_clear(&cand);
-		pg_req_reply(r, 403, json_pack("{s:s, s:s}", "error", in_manifest ?
-			"this API key is not authorised for the target" :
-			"target is not in the manifest", "target", j->target));
+		pg_req_reply(r, 403,
+			     json_pack("{s:s, s:s}", "error",
+				       in_manifest ? "this API key is not authorised for the target"
+						   : "target is not in the manifest",
+				       "target", j->target));
 		return false;
 	}
 	if (!j->ports.n)
@@ -138,11 +142,14 @@ static bool scope(struct pg_req *r, struct scan_job *j)
 		}
 	pg_ports_clear(&cand);
 	if (nout) {
-		pg_req_reply(r, 403, json_pack("{s:s+++, s:s, s:o}", "error", nout > 1 ? "ports " :
-			"port ", list, nout > 16 ? ",..." : "", nout > 1 ?
-			" are not candidate ports of the target in the manifest" :
-			" is not a candidate port of the target in the manifest",
-			"target", j->target, "ports", out));
+		pg_req_reply(
+			r, 403,
+			json_pack(
+				"{s:s+++, s:s, s:o}", "error", nout > 1 ? "ports " : "port ", list,
+				nout > 16 ? ",..." : "",
+				nout > 1 ? " are not candidate ports of the target in the manifest"
+					 : " is not a candidate port of the target in the manifest",
+				"target", j->target, "ports", out));
 		return false;
 	}
 	json_decref(out);
@@ -215,16 +222,21 @@ static void out_of_scope(struct pg_req *r, const struct scan_job *j, const struc
 		for (size_t i = 0; i < j->nassets && !why; i++)
 			why = pg_policy_out_of_scope(j->assets[i], &pj->res, &pj->res.addrs[k]);
 	}
-	pg_req_reply(r, 403, json_pack("{s:s++, s:s, s:o}", "error",
-		"every address of the target is outside its manifest scope, nothing was connected to: ",
-		why ? why : "out of scope", "target", j->target, "ips", ips));
+	pg_req_reply(r, 403,
+		     json_pack("{s:s++, s:s, s:o}", "error",
+			       "every address of the target is outside its manifest scope, nothing "
+			       "was connected to: ",
+			       why ? why : "out of scope", "target", j->target, "ips", ips));
 }
 
 static void run_scan(struct pg_req *r, struct scan_job *j)
 {
 	struct pg_config c = *r->s->cfg; /* shallow: only the timeouts change */
-	struct pg_job pj = { .target = j->target, .ports = &j->ports, .tls_ports = &j->tls,
-			     .skip_addr = skip_addr, .ud = j };
+	struct pg_job pj = { .target = j->target,
+			     .ports = &j->ports,
+			     .tls_ports = &j->tls,
+			     .skip_addr = skip_addr,
+			     .ud = j };
 	char err[256];
 
 	fit_budget(&c, j->timeout_ms);
@@ -233,8 +245,10 @@ static void run_scan(struct pg_req *r, struct scan_job *j)
 	else if (!pj.nscans && pj.res.ok && pj.res.naddrs)
 		out_of_scope(r, j, &pj);
 	else if (!pj.nscans)
-		pg_req_reply(r, 502, json_pack("{s:s, s:s}", "error", pj.res.error ? pj.res.error :
-					       "target could not be scanned", "target", j->target));
+		pg_req_reply(r, 502,
+			     json_pack("{s:s, s:s}", "error",
+				       pj.res.error ? pj.res.error : "target could not be scanned",
+				       "target", j->target));
 	else
 		pg_req_reply(r, 200, scan_body(&pj, j->target));
 	pg_job_clear(&pj);

@@ -37,8 +37,8 @@ static void set_defaults(struct pg_serve_settings *s)
 		*(unsigned *)((char *)s + opts[i].offset) = (unsigned)opts[i].dflt;
 }
 
-static void read_pair(const struct pg_config *cfg, const struct pg_node *k,
-		      const struct pg_node *v, struct pg_serve_settings *s, struct pg_diag *d)
+static void read_pair(const struct pg_config *cfg, const struct pg_node *k, const struct pg_node *v,
+		      struct pg_serve_settings *s, struct pg_diag *d)
 {
 	unsigned long val;
 	const char *str;

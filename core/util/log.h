@@ -12,8 +12,8 @@ extern enum pg_log_level pg_log_threshold; /* default PG_LOG_WARN; -v raises it 
 void pg_log(enum pg_log_level lvl, const char *fmt, ...) PG_PRINTF(2, 3);
 void pg_vlog(enum pg_log_level lvl, const char *tag, const char *fmt, va_list ap);
 #define pg_error(...) pg_log(PG_LOG_ERROR, __VA_ARGS__)
-#define pg_warn(...) pg_log(PG_LOG_WARN, __VA_ARGS__)
-#define pg_info(...) pg_log(PG_LOG_INFO, __VA_ARGS__)
+#define pg_warn(...)  pg_log(PG_LOG_WARN, __VA_ARGS__)
+#define pg_info(...)  pg_log(PG_LOG_INFO, __VA_ARGS__)
 #define pg_debug(...) pg_log(PG_LOG_DEBUG, __VA_ARGS__)
 
 /* Copy of url keeping only scheme, host and port: userinfo becomes "***@"

@@ -163,8 +163,9 @@ void pg_iso8601_ms(uint64_t wall_ms, char out[32])
 	char tmp[96]; /* large enough for any int fields: no truncation warning */
 
 	gmtime_r(&t, &tm);
-	snprintf(tmp, sizeof(tmp), "%04d-%02d-%02dT%02d:%02d:%02d.%03uZ", tm.tm_year + 1900, tm.tm_mon + 1,
-		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (unsigned)(wall_ms % 1000));
+	snprintf(tmp, sizeof(tmp), "%04d-%02d-%02dT%02d:%02d:%02d.%03uZ", tm.tm_year + 1900,
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+		 (unsigned)(wall_ms % 1000));
 	pg_strlcpy(out, tmp, 32);
 }
 
@@ -221,7 +222,7 @@ static void fsync_parent_dir(const char *dir)
  * belongs to a writer that died (a killed run), and is removed by the next
  * write of the same name. The age floor covers the instant between mkstemp
  * and flock. */
-#define TMP_PREFIX ".portgate-tmp."
+#define TMP_PREFIX      ".portgate-tmp."
 #define STALE_TMP_MIN_S 2
 
 static bool tmp_of(const char *name, const char *base)
@@ -433,8 +434,7 @@ void pg_sha256_hex(const void *data, size_t len, char out[65])
 	pg_hex_encode(md, 32, out);
 }
 
-void pg_hmac_sha256_hex(const void *key, size_t key_len, const void *data, size_t len,
-			char out[65])
+void pg_hmac_sha256_hex(const void *key, size_t key_len, const void *data, size_t len, char out[65])
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
@@ -453,8 +453,11 @@ void pg_defang(char *s)
 /* Length of the well-formed UTF-8 sequence at s (RFC 3629), 0 if none. */
 static size_t utf8_seq(const unsigned char *s)
 {
-	size_t need = s[0] < 0x80 ? 1 : s[0] >= 0xc2 && s[0] <= 0xdf ? 2 :
-		      s[0] >= 0xe0 && s[0] <= 0xef ? 3 : s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : 0;
+	size_t need = s[0] < 0x80                    ? 1
+		      : s[0] >= 0xc2 && s[0] <= 0xdf ? 2
+		      : s[0] >= 0xe0 && s[0] <= 0xef ? 3
+		      : s[0] >= 0xf0 && s[0] <= 0xf4 ? 4
+						     : 0;
 	unsigned lo = 0x80, hi = 0xbf; /* the second byte's range */
 
 	if (s[0] == 0xe0)

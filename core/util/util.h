@@ -22,7 +22,7 @@ void *pg_xcalloc(size_t nmemb, size_t size);
 void *pg_xrealloc(void *p, size_t n);
 /* Grow *p (holding *cap elements of size sz) so that at least need fit. */
 void pg_grow(void *pp, size_t *cap, size_t need, size_t sz);
-char *pg_xstrdup(const char *s);           /* NULL in, NULL out */
+char *pg_xstrdup(const char *s); /* NULL in, NULL out */
 char *pg_xstrndup(const char *s, size_t n);
 char *pg_xasprintf(const char *fmt, ...) PG_PRINTF(1, 2);
 

@@ -95,14 +95,14 @@ struct pg_plugin_ctx;
 /* HTTP helper. Fill a zeroed request, set struct_size = sizeof. */
 struct pg_http_request {
 	size_t struct_size;
-	const char *method;          /* NULL = GET, or POST with a body */
-	const char *url;             /* http:// or https:// only */
-	const char *const *headers;  /* "Name: value" strings, NULL-terminated, may be NULL */
+	const char *method;         /* NULL = GET, or POST with a body */
+	const char *url;            /* http:// or https:// only */
+	const char *const *headers; /* "Name: value" strings, NULL-terminated, may be NULL */
 	const void *body;
 	size_t body_len;
-	long timeout_ms;             /* whole request; 0 = 10000; clamped to the call deadline */
-	int insecure;                /* non-zero: do not verify TLS (tests only) */
-	const char *log_url;         /* what logs may show instead of url (NULL: url redacted) */
+	long timeout_ms;     /* whole request; 0 = 10000; clamped to the call deadline */
+	int insecure;        /* non-zero: do not verify TLS (tests only) */
+	const char *log_url; /* what logs may show instead of url (NULL: url redacted) */
 	/* --- end of ABI 1.0 --- */
 	/* 1.1: when non-NULL and a response arrived, set to a new JSON array of
 	 * {"name": lowercase name, "value": "..."} in the order received (caller
@@ -111,11 +111,11 @@ struct pg_http_request {
 };
 
 struct pg_http_response {
-	long status;            /* HTTP status, 0 when no response */
-	char *body;             /* NUL-terminated, owned: release with host->http_response_clear */
+	long status; /* HTTP status, 0 when no response */
+	char *body;  /* NUL-terminated, owned: release with host->http_response_clear */
 	size_t body_len;
-	long retry_after_ms;    /* from Retry-After (seconds or HTTP date), -1 when absent */
-	char error[256];        /* transport error text when status == 0 */
+	long retry_after_ms; /* from Retry-After (seconds or HTTP date), -1 when absent */
+	char error[256];     /* transport error text when status == 0 */
 };
 
 /* Functions the host lends. Check host->struct_size (PG_HOST_HAS) before
@@ -179,10 +179,10 @@ struct pg_host_api {
 
 /* The descriptor. Append-only within a major version. */
 struct pg_plugin {
-	size_t struct_size;          /* sizeof(struct pg_plugin) when built (macro sets it) */
+	size_t struct_size; /* sizeof(struct pg_plugin) when built (macro sets it) */
 	unsigned abi_major, abi_minor;
 	enum pg_plugin_kind kind;
-	const char *name;            /* [a-z0-9_-]+, unique among loaded plugins */
+	const char *name; /* [a-z0-9_-]+, unique among loaded plugins */
 	const char *version;
 	const char *description;
 	const struct pg_plugin_option *options; /* NULL-name terminated, may be NULL */
@@ -213,8 +213,8 @@ struct pg_plugin {
 
 	enum pg_notify_mode notify_mode;
 	enum pg_enrich_scope enrich_scope;
-	unsigned cache_ttl_s;        /* enricher results cached across runs this long; 0 = never */
-	unsigned timeout_ms;         /* default per-call timeout hint; 0 = the host's */
+	unsigned cache_ttl_s; /* enricher results cached across runs this long; 0 = never */
+	unsigned timeout_ms;  /* default per-call timeout hint; 0 = the host's */
 };
 
 /* Smallest descriptor the host accepts: everything through notify. Fields after
@@ -232,14 +232,14 @@ typedef const struct pg_plugin *(*pg_plugin_entry_fn)(void);
 
 /* Define the entry point. desc is a static struct pg_plugin; struct_size and the
  * ABI version are filled in here so a plugin cannot get them wrong. */
-#define PORTGATE_PLUGIN(desc)                                               \
+#define PORTGATE_PLUGIN(desc)                                                 \
 	PG_PLUGIN_EXPORT const struct pg_plugin *portgate_plugin_entry(void); \
-	const struct pg_plugin *portgate_plugin_entry(void)                 \
-	{                                                                   \
-		(desc).struct_size = sizeof(struct pg_plugin);              \
-		(desc).abi_major = PG_PLUGIN_ABI_MAJOR;                     \
-		(desc).abi_minor = PG_PLUGIN_ABI_MINOR;                     \
-		return &(desc);                                             \
+	const struct pg_plugin *portgate_plugin_entry(void)                   \
+	{                                                                     \
+		(desc).struct_size = sizeof(struct pg_plugin);                \
+		(desc).abi_major = PG_PLUGIN_ABI_MAJOR;                       \
+		(desc).abi_minor = PG_PLUGIN_ABI_MINOR;                       \
+		return &(desc);                                               \
 	}
 
 #ifdef __cplusplus

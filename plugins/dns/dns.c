@@ -14,9 +14,9 @@
 
 /* Types asked at the target, then at its registered domain. */
 static const char *const all_types[] = { "A", "AAAA", "CNAME", "NS", "MX", "TXT", "CAA", "SOA" };
-#define NTYPES (sizeof(all_types) / sizeof(all_types[0]))
+#define NTYPES            (sizeof(all_types) / sizeof(all_types[0]))
 #define FIRST_DOMAIN_TYPE 3
-#define CNAME_MAX_HOPS 8
+#define CNAME_MAX_HOPS    8
 
 struct dns_state {
 	struct pg_plugin_ctx *ctx;
@@ -60,8 +60,9 @@ static int dns_create(struct pg_plugin_ctx *ctx, const struct pg_host_api *host,
 	s->ctx = ctx;
 	s->host = host;
 	if (parse_types(s, host->opt_string(ctx, "types")) != 0) {
-		host->error(ctx, "types: expected a comma-separated list of A, AAAA, CNAME, NS, MX, "
-				 "TXT, CAA, SOA");
+		host->error(ctx,
+			    "types: expected a comma-separated list of A, AAAA, CNAME, NS, MX, "
+			    "TXT, CAA, SOA");
 		free(s);
 		return PG_PLUGIN_FAIL;
 	}
@@ -156,7 +157,8 @@ static int dns_enrich(void *state, const json_t *finding, json_t *out, json_t *n
 	json_object_set_new(out, "name", json_string(name));
 	if (from > 0) {
 		json_object_set_new(out, "domain", json_string(domain));
-		json_object_set_new(out, "domainSource", json_string(from == 1 ? "manifest" : "psl"));
+		json_object_set_new(out, "domainSource",
+				    json_string(from == 1 ? "manifest" : "psl"));
 	}
 	for (size_t i = 0; i < NTYPES; i++) {
 		if (!s->want[i] || (i >= FIRST_DOMAIN_TYPE && from <= 0))

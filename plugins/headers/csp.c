@@ -22,7 +22,11 @@ struct src {
 struct pstate {
 	struct src **pool;
 	size_t npool, cappool;
-	struct wdir { char *name; struct src **v; size_t n; } *dirs;
+	struct wdir {
+		char *name;
+		struct src **v;
+		size_t n;
+	} * dirs;
 	size_t ndirs, capdirs;
 };
 

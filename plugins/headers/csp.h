@@ -9,15 +9,15 @@
 #include <stddef.h>
 
 struct csp_directive {
-	char *name;   /* owned, lowercase */
-	char **src;   /* owned strings, lowercase, unique, in first-seen order */
+	char *name; /* owned, lowercase */
+	char **src; /* owned strings, lowercase, unique, in first-seen order */
 	size_t nsrc;
 };
 
 struct csp_policy {
 	struct csp_directive *d; /* owned, in first-seen order */
 	size_t n;
-	bool duplicate_warning;  /* a repeated report-uri / report-to */
+	bool duplicate_warning; /* a repeated report-uri / report-to */
 };
 
 /* Parse n policy strings (header values, then meta values). 0 on success;

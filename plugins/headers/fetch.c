@@ -12,8 +12,8 @@
 
 #include <curl/curl.h>
 
-#define MAX_BODY (1024 * 1024) /* a page beyond this is cut (scripts, meta tags) */
-#define REQUEST_MS 10000       /* per request, within the call's deadline */
+#define MAX_BODY   (1024 * 1024) /* a page beyond this is cut (scripts, meta tags) */
+#define REQUEST_MS 10000         /* per request, within the call's deadline */
 
 static const char *const accept_html =
 	"Accept: text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
@@ -75,8 +75,8 @@ static size_t on_header(char *p, size_t sz, size_t n, void *arg)
 		;
 	for (ve = len; ve > vb && isspace((unsigned char)p[ve - 1]); ve--)
 		;
-	json_array_append_new(k->r->headers, json_pack("{s:s, s:s#}", "name", name, "value",
-						       p + vb, (int)(ve - vb)));
+	json_array_append_new(k->r->headers, json_pack("{s:s, s:s#}", "name", name, "value", p + vb,
+						       (int)(ve - vb)));
 	return len;
 }
 
@@ -286,7 +286,8 @@ static void cookie_attr(struct obs_cookie *c, const char *a, size_t n)
 		c->httponly = true;
 	} else if (!strcmp(k, "samesite")) {
 		c->samesite[0] = '\0';
-		if (v && (!strcasecmp(v, "strict") || !strcasecmp(v, "lax") || !strcasecmp(v, "none")))
+		if (v &&
+		    (!strcasecmp(v, "strict") || !strcasecmp(v, "lax") || !strcasecmp(v, "none")))
 			for (size_t i = 0; i <= strlen(v); i++)
 				c->samesite[i] = (char)tolower((unsigned char)v[i]);
 	} else if (!strcmp(k, "path") && v && v[0] == '/') {
@@ -339,7 +340,8 @@ static void jar_set(struct obs_session *s, const char *url, const char *host, co
 		c.path = default_path(url);
 	for (size_t i = 0; i < s->njar; i++) {
 		struct obs_cookie *o = &s->jar[i];
-		if (strcmp(o->key, c.key) || strcasecmp(o->domain, c.domain) || strcmp(o->path, c.path))
+		if (strcmp(o->key, c.key) || strcasecmp(o->domain, c.domain) ||
+		    strcmp(o->path, c.path))
 			continue;
 		free(o->key);
 		free(o->domain);
@@ -361,9 +363,10 @@ static void take_cookies(struct obs_session *s, const char *url, const struct ob
 
 	if (obs_url_parts(url, scheme, sizeof(scheme), host, sizeof(host)))
 		return;
-	json_array_foreach(r->headers, i, h)
-		if (!strcmp(json_string_value(json_object_get(h, "name")), "set-cookie"))
-			jar_set(s, url, host, json_string_value(json_object_get(h, "value")));
+	json_array_foreach(
+		r->headers, i,
+		h) if (!strcmp(json_string_value(json_object_get(h, "name")), "set-cookie"))
+		jar_set(s, url, host, json_string_value(json_object_get(h, "value")));
 }
 
 static void add_hop(struct obs_session *s, const char *url, long status)
@@ -395,7 +398,8 @@ static int run_chain(struct fetch_ctx *f, struct obs_session *s, bool verify, bo
 		take_cookies(s, cur, &r);
 		loc = obs_header(&r, "location");
 		next = loc && is_redirect(r.status) && redirects < OBS_MAX_REDIRECTS
-			       ? resolve_url(cur, loc) : NULL;
+			       ? resolve_url(cur, loc)
+			       : NULL;
 		free(loc);
 		if (!next) {
 			s->final = r;

@@ -14,7 +14,7 @@
 struct fetch_ctx {
 	struct pg_plugin_ctx *ctx;
 	const struct pg_host_api *host;
-	const char *target;   /* the finding's target: pinned to ip */
+	const char *target; /* the finding's target: pinned to ip */
 	const char *ip;
 	const char *ca_file;  /* NULL: the system store */
 	uint64_t deadline_ms; /* monotonic */

@@ -13,7 +13,7 @@
 #include "fetch.h"
 #include "obs.h"
 
-#define MAX_SITES 16
+#define MAX_SITES       16
 #define DEFAULT_CALL_MS 30000
 
 struct headers_state {
@@ -32,8 +32,8 @@ static const struct pg_plugin_option headers_options[] = {
 	{ NULL, 0, NULL, 0, NULL },
 };
 
-static const char *const grades[] = { "A+", "A", "A-", "B+", "B", "B-", "C+", "C", "C-",
-				      "D+", "D", "D-", "F", NULL };
+static const char *const grades[] = { "A+", "A",  "A-", "B+", "B",  "B-", "C+",
+				      "C",  "C-", "D+", "D",  "D-", "F",  NULL };
 
 static int grade_rank(const char *g)
 {
@@ -55,8 +55,9 @@ static int headers_create(struct pg_plugin_ctx *ctx, const struct pg_host_api *h
 	s->auth_tag = host->opt_string(ctx, "authTag");
 	s->min_grade = host->opt_string(ctx, "minGrade");
 	if (s->min_grade && grade_rank(s->min_grade) < 0) {
-		host->error(ctx, "minGrade: expected one of A+, A, A-, B+, B, B-, C+, C, C-, D+, D, "
-				 "D-, F");
+		host->error(ctx,
+			    "minGrade: expected one of A+, A, A-, B+, B, B-, C+, C, C-, D+, D, "
+			    "D-, F");
 		free(s);
 		return PG_PLUGIN_FAIL;
 	}
@@ -109,14 +110,16 @@ static size_t plan_sites(const json_t *ports, struct site *out)
 	size_t n = 0, i;
 	const json_t *p;
 
-	json_array_foreach(ports, i, p) {
+	json_array_foreach(ports, i, p)
+	{
 		int port = (int)json_integer_value(json_object_get(p, "port")), k = web_kind(p);
 		p80 |= port == 80 && k == 1;
 		p443 |= port == 443 && k == 2;
 	}
 	if (p80 && p443)
 		out[n++] = (struct site){ 80, 443 };
-	json_array_foreach(ports, i, p) {
+	json_array_foreach(ports, i, p)
+	{
 		int port = (int)json_integer_value(json_object_get(p, "port")), k = web_kind(p);
 		if (!k || n >= MAX_SITES || (p80 && p443 && (port == 80 || port == 443)))
 			continue;
@@ -144,8 +147,8 @@ static json_t *session_json(const struct obs_session *s)
 	json_t *hops = json_array();
 
 	for (size_t i = 0; i < s->nhops; i++)
-		json_array_append_new(hops, json_pack("{s:s, s:i}", "url", s->hops[i].url,
-						      "status", (int)s->hops[i].status));
+		json_array_append_new(hops, json_pack("{s:s, s:i}", "url", s->hops[i].url, "status",
+						      (int)s->hops[i].status));
 	return json_pack("{s:s, s:b, s:b, s:o}", "url", s->url ? s->url : "", "responded", s->ok,
 			 "verified", s->verified, "redirects", hops);
 }
@@ -155,9 +158,7 @@ static bool has_tag(const json_t *finding, const char *tag)
 	const json_t *tags = json_object_get(json_object_get(finding, "assetContext"), "tags"), *t;
 	size_t i;
 
-	json_array_foreach(tags, i, t)
-		if (tag && !strcmp(json_string_value(t), tag))
-			return true;
+	json_array_foreach(tags, i, t) if (tag && !strcmp(json_string_value(t), tag)) return true;
 	return false;
 }
 
@@ -175,7 +176,8 @@ static void site_findings(const struct headers_state *s, const json_t *finding,
 	const char *grade = json_string_value(json_object_get(graded, "grade")), *name;
 	json_t *t;
 
-	json_object_foreach(json_object_get(graded, "tests"), name, t) {
+	json_object_foreach(json_object_get(graded, "tests"), name, t)
+	{
 		char rule[80], reason[256];
 		bool hard = auth && auth_test(name);
 		if (json_is_true(json_object_get(t, "pass")))
@@ -185,24 +187,27 @@ static void site_findings(const struct headers_state *s, const json_t *finding,
 			 json_string_value(json_object_get(t, "result")),
 			 (int)json_integer_value(json_object_get(t, "scoreModifier")),
 			 hard ? " on an authentication surface" : "");
-		json_array_append_new(added, json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:O}",
-			"rule", rule, "severity", hard ? "high" : "medium", "defaultAction",
-			hard ? "fail" : "warn", "reason", reason, "port", port, "protocol", "tcp",
-			"evidence", t));
+		json_array_append_new(
+			added, json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:O}", "rule", rule,
+					 "severity", hard ? "high" : "medium", "defaultAction",
+					 hard ? "fail" : "warn", "reason", reason, "port", port,
+					 "protocol", "tcp", "evidence", t));
 	}
 	if (s->min_grade && grade && grade_rank(grade) > grade_rank(s->min_grade)) {
 		char reason[256];
 		snprintf(reason, sizeof(reason), "port %d: HTTP headers grade %s is below %s", port,
 			 grade, s->min_grade);
-		json_array_append_new(added, json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:{s:s, s:s, s:O}}",
-			"rule", "headers-grade-below", "severity", "medium", "defaultAction", "warn",
-			"reason", reason, "port", port, "protocol", "tcp", "evidence", "grade", grade,
-			"minGrade", s->min_grade, "score", json_object_get(graded, "score")));
+		json_array_append_new(
+			added, json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:{s:s, s:s, s:O}}",
+					 "rule", "headers-grade-below", "severity", "medium",
+					 "defaultAction", "warn", "reason", reason, "port", port,
+					 "protocol", "tcp", "evidence", "grade", grade, "minGrade",
+					 s->min_grade, "score", json_object_get(graded, "score")));
 	}
 }
 
-static json_t *grade_site(const struct headers_state *s, struct fetch_ctx *f,
-			  const json_t *finding, struct site st, json_t *added)
+static json_t *grade_site(const struct headers_state *s, struct fetch_ctx *f, const json_t *finding,
+			  struct site st, json_t *added)
 {
 	struct obs_input in = { .hostname = f->target };
 	struct obs_resp cors = { 0 };

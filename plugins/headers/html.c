@@ -8,7 +8,6 @@
 
 #define MAX_SCRIPTS 512
 
-
 static char *dupn(const char *s, size_t n)
 {
 	char *d = malloc(n + 1);
@@ -27,8 +26,8 @@ static bool is_ws(char c)
 
 /* Parse attributes from p to the closing '>'; keep the wanted ones (first
  * occurrence wins, as in HTML). Returns the position after '>'. */
-static const char *parse_attrs(const char *p, const char *end, const char *const *want, size_t nwant,
-			       char **vals)
+static const char *parse_attrs(const char *p, const char *end, const char *const *want,
+			       size_t nwant, char **vals)
 {
 	while (p < end && *p != '>') {
 		const char *n, *v = NULL;

@@ -14,8 +14,8 @@ struct html_script {
 };
 
 struct html_page {
-	json_t *meta_csp;       /* owned: content of each <meta http-equiv=content-security-policy> */
-	char *meta_referrer;    /* owned: content of the last <meta name=referrer>, or NULL */
+	json_t *meta_csp;    /* owned: content of each <meta http-equiv=content-security-policy> */
+	char *meta_referrer; /* owned: content of the last <meta name=referrer>, or NULL */
 	struct html_script *scripts; /* owned */
 	size_t nscripts;
 };

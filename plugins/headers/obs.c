@@ -20,10 +20,24 @@ const struct obs_session *obs_auto(const struct obs_input *in)
 static bool single_valued(const char *name)
 {
 	static const char *const names[] = {
-		"age", "authorization", "content-length", "content-type", "etag", "expires",
-		"from", "host", "if-modified-since", "if-unmodified-since", "last-modified",
-		"location", "max-forwards", "proxy-authorization", "referer", "retry-after",
-		"server", "user-agent",
+		"age",
+		"authorization",
+		"content-length",
+		"content-type",
+		"etag",
+		"expires",
+		"from",
+		"host",
+		"if-modified-since",
+		"if-unmodified-since",
+		"last-modified",
+		"location",
+		"max-forwards",
+		"proxy-authorization",
+		"referer",
+		"retry-after",
+		"server",
+		"user-agent",
 	};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -39,7 +53,8 @@ char *obs_header(const struct obs_resp *r, const char *name)
 	size_t len = 0, i;
 	json_t *h;
 
-	json_array_foreach(r ? r->headers : NULL, i, h) {
+	json_array_foreach(r ? r->headers : NULL, i, h)
+	{
 		const char *v = json_string_value(json_object_get(h, "value"));
 		size_t vl;
 		if (strcasecmp(json_string_value(json_object_get(h, "name")), name) || !v)
@@ -65,9 +80,9 @@ json_t *obs_header_list(const struct obs_resp *r, const char *name)
 	json_t *a = json_array(), *h;
 	size_t i;
 
-	json_array_foreach(r ? r->headers : NULL, i, h)
-		if (!strcasecmp(json_string_value(json_object_get(h, "name")), name))
-			json_array_append(a, json_object_get(h, "value"));
+	json_array_foreach(r ? r->headers : NULL, i,
+			   h) if (!strcasecmp(json_string_value(json_object_get(h, "name")), name))
+		json_array_append(a, json_object_get(h, "value"));
 	return a;
 }
 
@@ -149,14 +164,28 @@ int obs_url_parts(const char *url, char *scheme, size_t slen, char *host, size_t
 json_t *obs_grade(const struct obs_input *in)
 {
 	static const char *const names[] = {
-		"content-security-policy", "cookies", "cross-origin-resource-sharing",
-		"redirection", "referrer-policy", "strict-transport-security",
-		"subresource-integrity", "x-content-type-options", "x-frame-options",
+		"content-security-policy",
+		"cookies",
+		"cross-origin-resource-sharing",
+		"redirection",
+		"referrer-policy",
+		"strict-transport-security",
+		"subresource-integrity",
+		"x-content-type-options",
+		"x-frame-options",
 		"cross-origin-resource-policy",
 	};
 	json_t *(*const tests[])(const struct obs_input *) = {
-		NULL, obs_test_cookies, obs_test_cors, obs_test_redirection, obs_test_referrer,
-		obs_test_hsts, obs_test_sri, obs_test_xcto, obs_test_xfo, obs_test_corp,
+		NULL,
+		obs_test_cookies,
+		obs_test_cors,
+		obs_test_redirection,
+		obs_test_referrer,
+		obs_test_hsts,
+		obs_test_sri,
+		obs_test_xcto,
+		obs_test_xfo,
+		obs_test_corp,
 	};
 	const struct obs_session *a = obs_auto(in);
 	int mods[10], score, passed = 0;
@@ -167,7 +196,8 @@ json_t *obs_grade(const struct obs_input *in)
 		return json_pack("{s:s}", "error", "The site seems to be down.");
 	st = a->final.status;
 	if (st < 200 || (st >= 400 && st != 401 && st != 403))
-		return json_pack("{s:s, s:i}", "error", "unexpected HTTP status", "status", (int)st);
+		return json_pack("{s:s, s:i}", "error", "unexpected HTTP status", "status",
+				 (int)st);
 	t = json_object();
 	for (size_t i = 0; i < 10; i++) {
 		json_t *r = i == 0 ? obs_test_csp(in, NULL) : tests[i](in);
@@ -176,9 +206,9 @@ json_t *obs_grade(const struct obs_input *in)
 		json_object_set_new(t, names[i], r);
 	}
 	score = obs_score(mods, 10);
-	out = json_pack("{s:i, s:i, s:s, s:i, s:i, s:i, s:o}", "algorithmVersion", 4,
-			"score", score, "grade", obs_grade_for(score), "statusCode", (int)st,
-			"testsPassed", passed, "testsFailed", 10 - passed, "tests", t);
+	out = json_pack("{s:i, s:i, s:s, s:i, s:i, s:i, s:o}", "algorithmVersion", 4, "score",
+			score, "grade", obs_grade_for(score), "statusCode", (int)st, "testsPassed",
+			passed, "testsFailed", 10 - passed, "tests", t);
 	return out;
 }
 

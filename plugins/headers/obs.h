@@ -9,7 +9,7 @@
 #include <jansson.h>
 
 #define OBS_MAX_REDIRECTS 10 /* the Observatory's MAX_REDIRECTS */
-#define OBS_CORS_ORIGIN "https://http-observatory.security.mozilla.org"
+#define OBS_CORS_ORIGIN   "https://http-observatory.security.mozilla.org"
 
 struct obs_resp {
 	long status;
@@ -26,25 +26,25 @@ struct obs_hop {
 struct obs_cookie {
 	char *key, *domain, *path; /* owned */
 	bool secure, httponly;
-	char samesite[8];          /* "strict", "lax", "none" or "" (absent / invalid) */
+	char samesite[8]; /* "strict", "lax", "none" or "" (absent / invalid) */
 };
 
 /* One of the Observatory's two sessions (http://host/ and https://host/). */
 struct obs_session {
-	bool ok;                 /* the whole redirect chain got responses */
-	bool verified;           /* TLS verified (false: it took the unverified retry) */
-	char *url;               /* owned: where it started */
-	struct obs_hop *hops;    /* owned: every response of the chain, in order */
+	bool ok;              /* the whole redirect chain got responses */
+	bool verified;        /* TLS verified (false: it took the unverified retry) */
+	char *url;            /* owned: where it started */
+	struct obs_hop *hops; /* owned: every response of the chain, in order */
 	size_t nhops;
-	struct obs_resp final;   /* the chain's last response */
-	struct obs_cookie *jar;  /* owned: cookies the chain set (last one of a name wins) */
+	struct obs_resp final;  /* the chain's last response */
+	struct obs_cookie *jar; /* owned: cookies the chain set (last one of a name wins) */
 	size_t njar;
 };
 
 struct obs_input {
 	const char *hostname;
 	struct obs_session http, https;
-	struct obs_resp *cors;   /* borrowed: the CORS preflight's response, NULL when none */
+	struct obs_resp *cors; /* borrowed: the CORS preflight's response, NULL when none */
 };
 
 /* The session the Observatory grades ("auto"): https when it answered. */

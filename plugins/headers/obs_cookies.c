@@ -69,7 +69,8 @@ static bool bad_samesite(const char *raw)
 				return true;
 			memcpy(val, v + vb, vl - vb);
 			val[vl - vb] = '\0';
-			if (strcasecmp(val, "lax") && strcasecmp(val, "strict") && strcasecmp(val, "none"))
+			if (strcasecmp(val, "lax") && strcasecmp(val, "strict") &&
+			    strcasecmp(val, "none"))
 				return true;
 		}
 		p = end ? end + 1 : NULL;
@@ -93,9 +94,8 @@ json_t *obs_test_cookies(const struct obs_input *in)
 	json_decref(hsts);
 	if (a) {
 		raw = obs_header_list(&a->final, "set-cookie");
-		json_array_foreach(raw, i, v)
-			if (bad_samesite(json_string_value(v)))
-				result = worse(cookie_order, result, "cookies-samesite-flag-invalid");
+		json_array_foreach(raw, i, v) if (bad_samesite(json_string_value(v)))
+			result = worse(cookie_order, result, "cookies-samesite-flag-invalid");
 		json_decref(raw);
 	}
 	data = json_object();
@@ -110,29 +110,37 @@ json_t *obs_test_cookies(const struct obs_input *in)
 		if (!c->secure && !strcmp(c->samesite, "none"))
 			result = worse(cookie_order, result, "cookies-samesite-flag-invalid");
 		if (!c->secure)
-			result = worse(cookie_order, result, protected
-				? "cookies-without-secure-flag-but-protected-by-hsts"
-				: "cookies-without-secure-flag");
+			result = worse(cookie_order, result,
+				       protected
+					       ? "cookies-without-secure-flag-but-protected-by-hsts"
+					       : "cookies-without-secure-flag");
 		if (csrf && !c->samesite[0])
-			result = worse(cookie_order, result, "cookies-anticsrf-without-samesite-flag");
+			result = worse(cookie_order, result,
+				       "cookies-anticsrf-without-samesite-flag");
 		if (session && !c->secure)
-			result = worse(cookie_order, result, protected
-				? "cookies-session-without-secure-flag-but-protected-by-hsts"
-				: "cookies-session-without-secure-flag");
+			result = worse(cookie_order, result,
+				       protected ? "cookies-session-without-secure-flag-but-"
+						   "protected-by-hsts"
+						 : "cookies-session-without-secure-flag");
 		if (session && !c->httponly)
-			result = worse(cookie_order, result, "cookies-session-without-httponly-flag");
+			result = worse(cookie_order, result,
+				       "cookies-session-without-httponly-flag");
 		missing_ss = missing_ss || !c->samesite[0];
-		json_object_set_new(data, c->key, json_pack("{s:b, s:b, s:s?}", "secure", c->secure,
-			"httponly", c->httponly, "samesite", c->samesite[0] ? c->samesite : NULL));
+		json_object_set_new(data, c->key,
+				    json_pack("{s:b, s:b, s:s?}", "secure", c->secure, "httponly",
+					      c->httponly, "samesite",
+					      c->samesite[0] ? c->samesite : NULL));
 	}
 	if (!n)
 		result = "cookies-not-found";
 	else if (!result)
 		result = missing_ss ? "cookies-secure-with-httponly-sessions"
 				    : "cookies-secure-with-httponly-sessions-and-samesite";
-	out = obs_result(result, !strcmp(result, "cookies-not-found") ||
-		!strcmp(result, "cookies-secure-with-httponly-sessions-and-samesite") ||
-		!strcmp(result, "cookies-secure-with-httponly-sessions"));
+	out = obs_result(
+		result,
+		!strcmp(result, "cookies-not-found") ||
+			!strcmp(result, "cookies-secure-with-httponly-sessions-and-samesite") ||
+			!strcmp(result, "cookies-secure-with-httponly-sessions"));
 	if (n)
 		json_object_set_new(out, "data", data);
 	else
@@ -162,7 +170,8 @@ static const char *judge_script(const struct obs_input *in, const struct html_sc
 
 	if (full) {
 		char *d1 = obs_url_parts(s->src, scheme, sizeof(scheme), host, sizeof(host)) == 0
-			   ? obs_domain(host) : NULL;
+				   ? obs_domain(host)
+				   : NULL;
 		char *d2 = obs_domain(in->hostname);
 		same_sld = (d1 && d2 && !strcmp(d1, d2)) || (!d1 && !d2);
 		free(d1);
@@ -171,11 +180,11 @@ static const char *judge_script(const struct obs_input *in, const struct html_sc
 	secure_origin = rel_origin || (same_sld && !rel_proto);
 	if (!secure_origin)
 		*foreign = true;
-	secure_scheme = (full && !strncasecmp(s->src, "https:", 6)) ||
-			(rel_origin && in->https.ok);
+	secure_scheme = (full && !strncasecmp(s->src, "https:", 6)) || (rel_origin && in->https.ok);
 	if (secure_origin)
 		return integrity && secure_scheme && !result
-			? "sri-implemented-and-all-scripts-loaded-securely" : result;
+			       ? "sri-implemented-and-all-scripts-loaded-securely"
+			       : result;
 	if (integrity && !secure_scheme)
 		return worse(sri_order, result,
 			     "sri-implemented-but-external-scripts-not-loaded-securely");

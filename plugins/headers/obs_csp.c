@@ -7,8 +7,8 @@
 #include "csp.h"
 #include "html.h"
 
-static const char *const broad[] = { "ftp:", "http:", "https:", "*", "http://*", "http://*.*",
-				     "https://*", "https://*.*", NULL };
+static const char *const broad[] = { "ftp:",       "http:",     "https:",      "*", "http://*",
+				     "http://*.*", "https://*", "https://*.*", NULL };
 static const char *const nonces[] = { "'sha256-", "'sha384-", "'sha512-", "'nonce-", NULL };
 
 static bool in_list(const char *const *l, const char *s)
@@ -88,12 +88,15 @@ static struct csp_directive *or_star(struct cspctx *c, struct csp_directive *d)
 /* The verdict over the combined policy; the first matching rule wins. */
 static const char *judge(struct cspctx *c, bool https)
 {
-	struct csp_directive *script = or_star(c, csp_get(&c->all, "script-src") ?
-		csp_get(&c->all, "script-src") : csp_get(&c->all, "default-src"));
-	struct csp_directive *style = or_star(c, csp_get(&c->all, "style-src") ?
-		csp_get(&c->all, "style-src") : csp_get(&c->all, "default-src"));
-	struct csp_directive *object = or_star(c, csp_get(&c->all, "object-src") ?
-		csp_get(&c->all, "object-src") : csp_get(&c->all, "default-src"));
+	struct csp_directive *script = or_star(c, csp_get(&c->all, "script-src")
+							  ? csp_get(&c->all, "script-src")
+							  : csp_get(&c->all, "default-src"));
+	struct csp_directive *style = or_star(c, csp_get(&c->all, "style-src")
+							 ? csp_get(&c->all, "style-src")
+							 : csp_get(&c->all, "default-src"));
+	struct csp_directive *object = or_star(c, csp_get(&c->all, "object-src")
+							  ? csp_get(&c->all, "object-src")
+							  : csp_get(&c->all, "default-src"));
 	struct csp_directive *def;
 	const char *result = NULL;
 	bool active_insecure = false, passive_insecure = false;
@@ -105,7 +108,8 @@ static const char *judge(struct cspctx *c, bool https)
 	if (any(script, is_nonce_hash) && csp_has(script, "'strict-dynamic'")) {
 		for (size_t i = script->nsrc; i-- > 0;) {
 			const char *s = script->src[i];
-			if (starts_broad(s) || !strcmp(s, "'self'") || !strcmp(s, "'unsafe-inline'"))
+			if (starts_broad(s) || !strcmp(s, "'self'") ||
+			    !strcmp(s, "'unsafe-inline'"))
 				csp_remove(script, s);
 		}
 	} else if (csp_has(script, "'strict-dynamic'")) {
@@ -175,8 +179,7 @@ json_t *obs_test_csp(const struct obs_input *in, json_t **data)
 		abort();
 	if (hdr)
 		all[n++] = hdr;
-	json_array_foreach(meta, i, v)
-		all[n++] = json_string_value(v);
+	json_array_foreach(meta, i, v) all[n++] = json_string_value(v);
 	if (csp_parse(all, n, false, &c.all) != 0) {
 		out = obs_result("csp-header-invalid", false);
 		goto done;
@@ -188,7 +191,8 @@ json_t *obs_test_csp(const struct obs_input *in, json_t **data)
 	if (c.hdr.n + c.meta.n == 0) {
 		ro = obs_header(&a->final, "content-security-policy-report-only");
 		out = obs_result(ro ? "csp-not-implemented-but-reporting-enabled"
-				    : "csp-not-implemented", false);
+				    : "csp-not-implemented",
+				 false);
 		free(ro);
 		goto done;
 	}

@@ -4,7 +4,10 @@
 
 #include <string.h>
 
-static const struct { const char *result; int modifier; } score_table[] = {
+static const struct {
+	const char *result;
+	int modifier;
+} score_table[] = {
 	{ "csp-implemented-with-no-unsafe-default-src-none", 10 },
 	{ "csp-implemented-with-no-unsafe", 5 },
 	{ "csp-implemented-with-unsafe-inline-in-style-src-only", 0 },
@@ -85,9 +88,10 @@ int obs_modifier(const char *result)
 
 const char *obs_grade_for(int score)
 {
-	static const char *const chart[] = { /* index: score / 5, 0..20 */
-		"F", "F", "F", "F", "F", "D-", "D", "D", "D+", "C-", "C", "C", "C+",
-		"B-", "B", "B", "B+", "A-", "A", "A", "A+",
+	static const char *const chart[] = {
+		/* index: score / 5, 0..20 */
+		"F", "F",  "F",  "F", "F", "D-", "D",  "D", "D+", "C-", "C",
+		"C", "C+", "B-", "B", "B", "B+", "A-", "A", "A",  "A+",
 	};
 	int key = score < 0 ? 0 : score;
 

@@ -141,7 +141,7 @@ json_t *obs_test_xfo(const struct obs_input *in)
 	json_decref(csp);
 	json_decref(fa);
 	return obs_result(result, strcmp(result, "x-frame-options-not-implemented") &&
-				  strcmp(result, "x-frame-options-header-invalid"));
+					  strcmp(result, "x-frame-options-header-invalid"));
 }
 
 static int policy_rank(const char *v)
@@ -193,8 +193,9 @@ json_t *obs_test_referrer(const struct obs_input *in)
 			last = policy_rank(v);
 		free(v);
 	}
-	result = last > 0 ? "referrer-policy-private" : last < 0 ? "referrer-policy-unsafe"
-								   : "referrer-policy-header-invalid";
+	result = last > 0   ? "referrer-policy-private"
+		 : last < 0 ? "referrer-policy-unsafe"
+			    : "referrer-policy-header-invalid";
 	free(data);
 	free(h);
 	html_page_clear(&page);
@@ -236,12 +237,15 @@ json_t *obs_test_cors(const struct obs_input *in)
 		/* The Observatory compares with the Origin it sent as read back from
 		 * the request object, which axios does not expose there: a reflected
 		 * Origin with credentials is never "universal" in 1.4.x. */
-		result = !strcmp(v, "*") ? "cross-origin-resource-sharing-implemented-with-public-access"
-			: "cross-origin-resource-sharing-implemented-with-restricted-access";
+		result = !strcmp(v, "*")
+				 ? "cross-origin-resource-sharing-implemented-with-public-access"
+				 : "cross-origin-resource-sharing-implemented-with-restricted-"
+				   "access";
 		free(v);
 	}
-	out = obs_result(result, strcmp(result,
-		"cross-origin-resource-sharing-implemented-with-universal-access"));
+	out = obs_result(
+		result,
+		strcmp(result, "cross-origin-resource-sharing-implemented-with-universal-access"));
 	if (acao)
 		json_object_set_new(out, "data", json_string(acao));
 	free(acao);

@@ -30,7 +30,8 @@ static const struct pg_plugin_option ip_options[] = {
 	  "IANA RDAP bootstrap file for IPv4 (a copy ships with portgate)" },
 	{ "rdapBootstrapV6", PG_OPT_STRING, PG_RDAP_DATADIR "/ipv6.json", 0,
 	  "IANA RDAP bootstrap file for IPv6 (a copy ships with portgate)" },
-	{ "rdapBaseUrl", PG_OPT_STRING, NULL, 0, "RDAP base URL for every address (skips bootstrap)" },
+	{ "rdapBaseUrl", PG_OPT_STRING, NULL, 0,
+	  "RDAP base URL for every address (skips bootstrap)" },
 	{ "lookupTimeoutMs", PG_OPT_INT, "3000", 0,
 	  "timeout of one network lookup (always inside the call's deadline)" },
 	{ "maxInFlight", PG_OPT_INT, "2", 0, "RDAP queries in flight per server at most" },
@@ -88,7 +89,8 @@ static int load_boot(struct ip_state *s)
 		uses |= s->order[i] == SRC_RDAP;
 	if (!uses || s->rdap_base)
 		return 0;
-	s->boot4 = nl_bootstrap_load(h->opt_string(s->env.ctx, "rdapBootstrapV4"), err, sizeof(err));
+	s->boot4 = nl_bootstrap_load(h->opt_string(s->env.ctx, "rdapBootstrapV4"), err,
+				     sizeof(err));
 	if (s->boot4)
 		s->boot6 = nl_bootstrap_load(h->opt_string(s->env.ctx, "rdapBootstrapV6"), err,
 					     sizeof(err));
@@ -177,7 +179,8 @@ static json_t *lookup(struct ip_state *s, const char *ip, json_t *errs)
 	for (size_t i = 0; i < s->norder; i++) {
 		int got = 0;
 		if (nl_time_left(&s->env, s->lookup_ms) <= 0) {
-			json_array_append_new(errs, json_string("no time left in the call's deadline"));
+			json_array_append_new(errs,
+					      json_string("no time left in the call's deadline"));
 			break;
 		}
 		if (s->order[i] == SRC_MMDB)
@@ -224,7 +227,8 @@ static json_t *expected_asns(const json_t *finding)
 	json_t *out = json_array(), *v;
 	size_t i;
 
-	json_array_foreach(json_object_get(ctx, "expectedNetwork"), i, v) {
+	json_array_foreach(json_object_get(ctx, "expectedNetwork"), i, v)
+	{
 		const char *t = json_string_value(v);
 		char *end;
 		unsigned long long n;
@@ -250,7 +254,8 @@ static void check_network(struct ip_state *s, const json_t *finding, const char 
 		json_decref(exp);
 		return;
 	}
-	json_array_foreach(exp, i, v) {
+	json_array_foreach(exp, i, v)
+	{
 		if (json_integer_value(v) == asn) {
 			json_decref(exp);
 			return;
@@ -261,7 +266,8 @@ static void check_network(struct ip_state *s, const json_t *finding, const char 
 	}
 	list = json_pack("{s:s, s:s, s:s, s:s, s:{s:s, s:I, s:s?, s:o}}", "rule",
 			 "network-unexpected", "severity", s->severity, "defaultAction", "fail",
-			 "reason", "", "evidence", "ip", ip, "asn", asn, "org", org, "expected", exp);
+			 "reason", "", "evidence", "ip", ip, "asn", asn, "org", org, "expected",
+			 exp);
 	json_object_set_new(list, "reason",
 			    json_sprintf("%s is in AS%lld (%s), not in the expected network %s", ip,
 					 (long long)asn, org ? org : "owner unknown", want));
@@ -303,7 +309,8 @@ static struct pg_plugin ip_plugin = {
 	.kind = PG_PLUGIN_ENRICHER,
 	.name = "ip",
 	.version = "1.0.0",
-	.description = "owner of the finding's address: ASN, AS name, org, country, prefix, registry",
+	.description =
+		"owner of the finding's address: ASN, AS name, org, country, prefix, registry",
 	.options = ip_options,
 	.thread_model = PG_THREAD_PARALLEL,
 	.create = ip_create,

@@ -14,9 +14,9 @@ struct ip_state {
 	size_t norder;
 	MMDB_s asn_db, country_db;
 	int have_asn_db, have_country_db;
-	char *cymru_zone;            /* owned */
-	json_t *boot4, *boot6;       /* owned, NULL when not loaded */
-	const char *rdap_base;       /* borrowed option, NULL: bootstrap */
+	char *cymru_zone;      /* owned */
+	json_t *boot4, *boot6; /* owned, NULL when not loaded */
+	const char *rdap_base; /* borrowed option, NULL: bootstrap */
 	long lookup_ms;
 	unsigned cache_s;
 	const char *severity;

@@ -204,8 +204,8 @@ int ip_cymru_parse_origin(const char *txt, json_t *ans)
 	if (*f[1])
 		json_object_set_new(ans, "prefix", json_string(f[1]));
 	if (strlen(f[2]) == 2 && isalpha((unsigned char)f[2][0]) && isalpha((unsigned char)f[2][1]))
-		json_object_set_new(ans, "country", json_sprintf("%c%c", toupper(f[2][0]),
-								  toupper(f[2][1])));
+		json_object_set_new(ans, "country",
+				    json_sprintf("%c%c", toupper(f[2][0]), toupper(f[2][1])));
 	if (*f[3])
 		json_object_set_new(ans, "registry", json_string(f[3]));
 	return 0;
@@ -317,8 +317,10 @@ static void rdap_fill(const json_t *net, const char *base, json_t *ans)
 	if (!pfx)
 		pfx = json_string_value(json_object_get(c, "v6prefix"));
 	if (pfx && json_is_integer(json_object_get(c, "length")))
-		json_object_set_new(ans, "prefix", json_sprintf("%s/%lld", pfx,
-			(long long)json_integer_value(json_object_get(c, "length"))));
+		json_object_set_new(
+			ans, "prefix",
+			json_sprintf("%s/%lld", pfx,
+				     (long long)json_integer_value(json_object_get(c, "length"))));
 	if (json_is_integer(origin))
 		json_object_set_new(ans, "asn", json_integer(json_integer_value(origin)));
 	if (json_is_string(json_object_get(net, "name")))

@@ -76,8 +76,8 @@ static struct timespec abs_after(long wait_ms)
 #define NL_BUCKETS 512
 
 struct memo_ent {
-	char *key;        /* owned */
-	json_t *value;    /* owned; NULL while being computed */
+	char *key;     /* owned */
+	json_t *value; /* owned; NULL while being computed */
 	int busy;
 	struct memo_ent *next;
 };
@@ -185,9 +185,8 @@ void nl_memo_finish(struct nl_memo *m, const char *key, const json_t *value)
 	pthread_mutex_unlock(&m->mu);
 }
 
-json_t *nl_lookup_once(const struct nl_env *e, struct nl_memo *m, const char *key,
-		       unsigned cache_s, long wait_ms, nl_lookup_fn fn, void *arg, char *err,
-		       size_t errlen)
+json_t *nl_lookup_once(const struct nl_env *e, struct nl_memo *m, const char *key, unsigned cache_s,
+		       long wait_ms, nl_lookup_fn fn, void *arg, char *err, size_t errlen)
 {
 	json_t *v, *stored;
 	int claimed;
@@ -310,8 +309,9 @@ int nl_gate_enter(struct nl_gate *g, const char *server, long wait_ms)
 		if (now >= deadline)
 			break;
 		/* Wake for pacing even without a leave() signal. */
-		wake = e->inflight < g->max_inflight && e->next_start_ms < deadline ? e->next_start_ms
-										     : deadline;
+		wake = e->inflight < g->max_inflight && e->next_start_ms < deadline
+			       ? e->next_start_ms
+			       : deadline;
 		until = abs_after((long)(wake - now));
 		pthread_cond_timedwait(&g->cv, &g->mu, &until);
 	}

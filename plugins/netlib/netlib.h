@@ -53,9 +53,8 @@ void nl_memo_finish(struct nl_memo *m, const char *key, const json_t *value);
  * the host cache (the result gets "cached": true), else fn. A result with
  * "rateLimited": true is not cached. New reference, or NULL with err. */
 typedef json_t *(*nl_lookup_fn)(void *arg, char *err, size_t errlen);
-json_t *nl_lookup_once(const struct nl_env *e, struct nl_memo *m, const char *key,
-		       unsigned cache_s, long wait_ms, nl_lookup_fn fn, void *arg, char *err,
-		       size_t errlen);
+json_t *nl_lookup_once(const struct nl_env *e, struct nl_memo *m, const char *key, unsigned cache_s,
+		       long wait_ms, nl_lookup_fn fn, void *arg, char *err, size_t errlen);
 
 /* severity names the host accepts on added findings */
 int nl_valid_severity(const char *v);
@@ -78,8 +77,12 @@ const char *nl_bootstrap_ip(const json_t *boot, const char *ip);
 /* The host part of an http(s) URL into out (for gates and logs). */
 void nl_url_host(const char *url, char *out, size_t outlen);
 
-enum nl_rdap_rc { NL_RDAP_OK = 0, NL_RDAP_NOT_FOUND = 1, NL_RDAP_ERROR = -1,
-		  NL_RDAP_RATE_LIMITED = 2 };
+enum nl_rdap_rc {
+	NL_RDAP_OK = 0,
+	NL_RDAP_NOT_FOUND = 1,
+	NL_RDAP_ERROR = -1,
+	NL_RDAP_RATE_LIMITED = 2
+};
 /* GET base + path (base with or without a trailing '/'), following up to 5
  * redirects (a loop is an error), each hop bounded by the call's budget.
  * On OK *out is the parsed object (caller owns). err says why otherwise. */

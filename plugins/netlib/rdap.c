@@ -12,7 +12,7 @@
 #include <strings.h>
 
 #define NL_MAX_REDIRECTS 5
-#define NL_BOOT_MAX (4u << 20)
+#define NL_BOOT_MAX      (4u << 20)
 
 json_t *nl_bootstrap_load(const char *path, char *err, size_t errlen)
 {
@@ -24,7 +24,8 @@ json_t *nl_bootstrap_load(const char *path, char *err, size_t errlen)
 		return NULL;
 	}
 	if (!json_is_array(json_object_get(doc, "services"))) {
-		snprintf(err, errlen, "%s: not an RDAP bootstrap file (no \"services\" array)", path);
+		snprintf(err, errlen, "%s: not an RDAP bootstrap file (no \"services\" array)",
+			 path);
 		json_decref(doc);
 		return NULL;
 	}
@@ -39,7 +40,8 @@ static const char *service_url(const json_t *svc)
 	size_t i;
 	json_t *u;
 
-	json_array_foreach(urls, i, u) {
+	json_array_foreach(urls, i, u)
+	{
 		const char *s = json_string_value(u);
 		if (!s)
 			continue;
@@ -67,8 +69,10 @@ const char *nl_bootstrap_dns(const json_t *boot, const char *domain)
 	const char *best = NULL;
 	size_t best_len = 0, i, j;
 
-	json_array_foreach(svcs, i, svc) {
-		json_array_foreach(json_array_get(svc, 0), j, e) {
+	json_array_foreach(svcs, i, svc)
+	{
+		json_array_foreach(json_array_get(svc, 0), j, e)
+		{
 			const char *sfx = json_string_value(e);
 			if (sfx && strlen(sfx) > best_len && domain_has_suffix(domain, sfx)) {
 				best = service_url(svc);
@@ -116,8 +120,10 @@ const char *nl_bootstrap_ip(const json_t *boot, const char *ip)
 
 	if (inet_pton(af, ip, addr) != 1)
 		return NULL;
-	json_array_foreach(svcs, i, svc) {
-		json_array_foreach(json_array_get(svc, 0), j, e) {
+	json_array_foreach(svcs, i, svc)
+	{
+		json_array_foreach(json_array_get(svc, 0), j, e)
+		{
 			const char *c = json_string_value(e);
 			int p = c ? cidr_match(af, addr, c) : -1;
 			if (p > best_p) {
@@ -171,9 +177,11 @@ static const char *header_value(const json_t *hdrs, const char *name)
 	size_t i;
 	json_t *h;
 
-	json_array_foreach(hdrs, i, h)
-		if (json_is_string(json_object_get(h, "name")) && !strcmp(json_string_value(json_object_get(h, "name")), name))
-			return json_string_value(json_object_get(h, "value"));
+	json_array_foreach(
+		hdrs, i,
+		h) if (json_is_string(json_object_get(h, "name")) &&
+		       !strcmp(json_string_value(json_object_get(h, "name")),
+			       name)) return json_string_value(json_object_get(h, "value"));
 	return NULL;
 }
 #endif
@@ -192,9 +200,9 @@ static char *join_url(const char *base, const char *path)
 
 struct hop {
 	long status;
-	char *body;         /* owned */
+	char *body; /* owned */
 	size_t body_len;
-	char *location;     /* owned, absolute, or NULL */
+	char *location; /* owned, absolute, or NULL */
 };
 
 static int one_get(const struct nl_env *e, const char *url, long timeout_ms, int insecure,
@@ -247,8 +255,7 @@ static int is_redirect(long s)
 }
 
 /* Parse a 200 body into *out. */
-static int parse_body(const struct hop *h, const char *host, json_t **out, char *err,
-		      size_t errlen)
+static int parse_body(const struct hop *h, const char *host, json_t **out, char *err, size_t errlen)
 {
 	json_error_t je;
 
@@ -263,8 +270,7 @@ static int parse_body(const struct hop *h, const char *host, json_t **out, char 
 	return NL_RDAP_OK;
 }
 
-static int hop_result(const struct hop *h, const char *url, json_t **out, char *err,
-		      size_t errlen)
+static int hop_result(const struct hop *h, const char *url, json_t **out, char *err, size_t errlen)
 {
 	char host[256];
 
@@ -336,13 +342,15 @@ const char *nl_rdap_entity_fn(const json_t *obj, const char *role)
 	const json_t *ents = json_object_get(obj, "entities"), *ent, *r, *prop;
 	size_t i, j;
 
-	json_array_foreach(ents, i, ent) {
+	json_array_foreach(ents, i, ent)
+	{
 		int has = 0;
 		json_array_foreach(json_object_get(ent, "roles"), j, r)
 			has |= json_is_string(r) && !strcmp(json_string_value(r), role);
 		if (!has)
 			continue;
-		json_array_foreach(json_array_get(json_object_get(ent, "vcardArray"), 1), j, prop) {
+		json_array_foreach(json_array_get(json_object_get(ent, "vcardArray"), 1), j, prop)
+		{
 			const char *k = json_string_value(json_array_get(prop, 0));
 			const char *v = json_string_value(json_array_get(prop, 3));
 			if (k && v && !strcmp(k, "fn"))

@@ -14,7 +14,7 @@
 #include "siem_format.h"
 #include "siem_net.h"
 
-#define SIEM_VERSION	  "1.0.0"
+#define SIEM_VERSION      "1.0.0"
 #define DEFAULT_BUDGET_MS 30000
 
 struct siem {

@@ -24,7 +24,7 @@ struct siem_meta {
 	const char *hostname; /* RFC 5424 HOSTNAME ("-" when unknown) */
 	const char *app;      /* APP-NAME, at most 48 printable ASCII */
 	const char *version;  /* observer / CEF device version */
-	int facility;	      /* 0..23 */
+	int facility;         /* 0..23 */
 	long long now_ms;     /* wall clock */
 };
 

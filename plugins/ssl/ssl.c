@@ -14,13 +14,13 @@
 #include "ssl_cert.h"
 #include "ssl_conn.h"
 
-#define MAX_PORTS 16          /* TLS ports examined per asset */
+#define MAX_PORTS       16    /* TLS ports examined per asset */
 #define DEFAULT_CALL_MS 20000 /* budget when the host cannot say (ABI 1.0) */
 
 struct ssl_state {
 	struct pg_plugin_ctx *ctx;
 	const struct pg_host_api *host;
-	const char *ca_file;     /* borrowed from the host; NULL: system store */
+	const char *ca_file; /* borrowed from the host; NULL: system store */
 	int64_t expiring_days;
 };
 
@@ -32,7 +32,10 @@ static const struct pg_plugin_option ssl_options[] = {
 	{ NULL, 0, NULL, 0, NULL },
 };
 
-static const struct { int version; const char *name; } versions[] = {
+static const struct {
+	int version;
+	const char *name;
+} versions[] = {
 	{ TLS1_VERSION, "TLSv1.0" },
 	{ TLS1_1_VERSION, "TLSv1.1" },
 	{ TLS1_2_VERSION, "TLSv1.2" },
@@ -93,9 +96,7 @@ static int json_int_in(const json_t *arr, json_int_t v)
 	size_t i;
 	json_t *x;
 
-	json_array_foreach(arr, i, x)
-		if (json_integer_value(x) == v)
-			return 1;
+	json_array_foreach(arr, i, x) if (json_integer_value(x) == v) return 1;
 	return 0;
 }
 
@@ -112,7 +113,8 @@ static int is_tls_port(const json_t *port, const json_t *finding)
 }
 
 static void add_finding(json_t *added, int port, const char *rule, const char *sev,
-			json_t *evidence, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+			json_t *evidence, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
 
 /* Append one tls-* finding on port; evidence is stolen. */
 static void add_finding(json_t *added, int port, const char *rule, const char *sev,
@@ -124,12 +126,13 @@ static void add_finding(json_t *added, int port, const char *rule, const char *s
 	va_start(ap, fmt);
 	vsnprintf(reason, sizeof(reason), fmt, ap);
 	va_end(ap);
-	json_array_append_new(added, json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:o}",
-		"rule", rule, "severity", sev, "defaultAction", "warn", "reason", reason,
-		"port", port, "protocol", "tcp", "evidence", evidence));
+	json_array_append_new(added,
+			      json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:o}", "rule", rule,
+					"severity", sev, "defaultAction", "warn", "reason", reason,
+					"port", port, "protocol", "tcp", "evidence", evidence));
 }
 
-static json_t *chain_json(STACK_OF(X509) *chain)
+static json_t *chain_json(STACK_OF(X509) * chain)
 {
 	json_t *a = json_array();
 
@@ -145,8 +148,8 @@ static int ocsp_stapled(SSL *ssl)
 	return SSL_get_tlsext_status_ocsp_resp(ssl, &resp) > 0 && resp;
 }
 
-static void cert_findings(const struct ssl_state *s, X509 *leaf, STACK_OF(X509) *chain,
-			  long vr, int port, json_t *added)
+static void cert_findings(const struct ssl_state *s, X509 *leaf, STACK_OF(X509) * chain, long vr,
+			  int port, json_t *added)
 {
 	EVP_PKEY *key = X509_get0_pubkey(leaf);
 	const char *sig = OBJ_nid2ln(X509_get_signature_nid(leaf));
@@ -175,7 +178,8 @@ static void cert_findings(const struct ssl_state *s, X509 *leaf, STACK_OF(X509) 
 		add_finding(added, port, "tls-chain-incomplete", "medium",
 			    json_pack("{s:i, s:s}", "verifyCode", (int)vr, "verifyError",
 				      X509_verify_cert_error_string(vr)),
-			    "port %d: the server does not send the chain up to a trusted root", port);
+			    "port %d: the server does not send the chain up to a trusted root",
+			    port);
 }
 
 /* The certificate facts of one completed handshake into out; the tls-*
@@ -202,8 +206,7 @@ static void judge_chain(const struct ssl_state *s, SSL *ssl, const char *name, i
 	json_object_set_new(out, "hostnameMatch", json_boolean(tls_host_matches(leaf, name)));
 	json_object_set_new(out, "daysRemaining", json_integer(days));
 	json_object_set_new(out, "selfSigned", json_boolean(X509_self_signed(leaf, 0) == 1));
-	json_object_set_new(out, "chainIncomplete",
-			    json_boolean(tls_chain_incomplete(chain, vr)));
+	json_object_set_new(out, "chainIncomplete", json_boolean(tls_chain_incomplete(chain, vr)));
 
 	cert_findings(s, leaf, chain, vr, port, added);
 }
@@ -218,8 +221,8 @@ static void probe_versions(const struct ssl_state *s, const char *ip, const char
 	for (size_t i = 0; i < NVERSIONS; i++) {
 		struct tls_conn c;
 		uint64_t step = step_deadline(deadline, (unsigned)(NVERSIONS - i));
-		int ok = tls_conn_open(&c, ip, port, name, versions[i].version, s->ca_file,
-				       step) == 0;
+		int ok = tls_conn_open(&c, ip, port, name, versions[i].version, s->ca_file, step) ==
+			 0;
 
 		json_object_set_new(acc, versions[i].name, json_boolean(ok));
 		if (ok && versions[i].version < TLS1_2_VERSION)
@@ -268,12 +271,16 @@ static int ssl_enrich(void *state, const json_t *finding, json_t *out, json_t *n
 		json_object_set_new(out, "skipped", json_string("finding has no scanned address"));
 		return PG_PLUGIN_OK;
 	}
-	json_array_foreach(ports, i, p) {
+	json_array_foreach(ports, i, p)
+	{
 		if (!is_tls_port(p, finding) || n++ >= MAX_PORTS)
 			continue;
-		json_array_append_new(list, check_port(s, ip, target,
-			(int)json_integer_value(json_object_get(p, "port")),
-			step_deadline(deadline, (unsigned)(json_array_size(ports) - i)), new_findings));
+		json_array_append_new(
+			list,
+			check_port(s, ip, target,
+				   (int)json_integer_value(json_object_get(p, "port")),
+				   step_deadline(deadline, (unsigned)(json_array_size(ports) - i)),
+				   new_findings));
 	}
 	json_object_set_new(out, "target", json_string(target));
 	json_object_set_new(out, "ip", json_string(ip));

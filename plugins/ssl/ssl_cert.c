@@ -92,18 +92,12 @@ static const char *key_type(const EVP_PKEY *k)
 {
 	switch (EVP_PKEY_get_base_id(k)) {
 	case EVP_PKEY_RSA:
-	case EVP_PKEY_RSA_PSS:
-		return "RSA";
-	case EVP_PKEY_DSA:
-		return "DSA";
-	case EVP_PKEY_EC:
-		return "EC";
-	case EVP_PKEY_ED25519:
-		return "Ed25519";
-	case EVP_PKEY_ED448:
-		return "Ed448";
-	default:
-		return "unknown";
+	case EVP_PKEY_RSA_PSS: return "RSA";
+	case EVP_PKEY_DSA: return "DSA";
+	case EVP_PKEY_EC: return "EC";
+	case EVP_PKEY_ED25519: return "Ed25519";
+	case EVP_PKEY_ED448: return "Ed448";
+	default: return "unknown";
 	}
 }
 
@@ -126,17 +120,13 @@ json_t *tls_cert_json(X509 *c)
 	EVP_PKEY *k = X509_get0_pubkey(c);
 	int nid = X509_get_signature_nid(c);
 
-	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:i, s:s, s:o, s:b}",
-			 "subject", name_json(X509_get_subject_name(c)),
-			 "issuer", name_json(X509_get_issuer_name(c)),
-			 "serial", serial_json(c),
-			 "san", san_json(c),
-			 "notBefore", time_json(X509_get0_notBefore(c)),
-			 "notAfter", time_json(X509_get0_notAfter(c)),
-			 "keyType", k ? key_type(k) : "none",
-			 "keyBits", k ? EVP_PKEY_get_bits(k) : 0,
-			 "signatureAlgorithm", nid != NID_undef ? OBJ_nid2ln(nid) : "unknown",
-			 "sha256", sha256_json(c),
+	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:i, s:s, s:o, s:b}", "subject",
+			 name_json(X509_get_subject_name(c)), "issuer",
+			 name_json(X509_get_issuer_name(c)), "serial", serial_json(c), "san",
+			 san_json(c), "notBefore", time_json(X509_get0_notBefore(c)), "notAfter",
+			 time_json(X509_get0_notAfter(c)), "keyType", k ? key_type(k) : "none",
+			 "keyBits", k ? EVP_PKEY_get_bits(k) : 0, "signatureAlgorithm",
+			 nid != NID_undef ? OBJ_nid2ln(nid) : "unknown", "sha256", sha256_json(c),
 			 "selfSigned", X509_self_signed(c, 0) == 1);
 }
 
@@ -182,16 +172,13 @@ int tls_weak_key(const X509 *c)
 	switch (EVP_PKEY_get_base_id(k)) {
 	case EVP_PKEY_RSA:
 	case EVP_PKEY_RSA_PSS:
-	case EVP_PKEY_DSA:
-		return bits < 2048;
-	case EVP_PKEY_EC:
-		return bits < 256;
-	default:
-		return 0;
+	case EVP_PKEY_DSA: return bits < 2048;
+	case EVP_PKEY_EC: return bits < 256;
+	default: return 0;
 	}
 }
 
-int tls_chain_incomplete(STACK_OF(X509) *chain, long verify_result)
+int tls_chain_incomplete(STACK_OF(X509) * chain, long verify_result)
 {
 	int n = chain ? sk_X509_num(chain) : 0;
 

@@ -26,6 +26,6 @@ int tls_weak_key(const X509 *cert);
 /* 1 when the server did not send what links its chain to a trust anchor:
  * verification could not find the issuer of the last certificate sent, and
  * that certificate is not self-signed. */
-int tls_chain_incomplete(STACK_OF(X509) *chain, long verify_result);
+int tls_chain_incomplete(STACK_OF(X509) * chain, long verify_result);
 
 #endif

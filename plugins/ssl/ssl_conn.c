@@ -137,7 +137,8 @@ static int handshake(struct tls_conn *c, uint64_t deadline_ms)
 			return 0;
 		e = SSL_get_error(c->ssl, rc);
 		if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
-			w = wait_fd(c->fd, e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT, deadline_ms);
+			w = wait_fd(c->fd, e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT,
+				    deadline_ms);
 			if (w > 0)
 				continue;
 			snprintf(c->error, sizeof(c->error), "handshake %s",

@@ -7,8 +7,8 @@
 
 /* A finished (or failed) handshake. ssl is NULL when none completed. */
 struct tls_conn {
-	SSL *ssl;      /* owned: tls_conn_close */
-	SSL_CTX *ctx;  /* owned */
+	SSL *ssl;     /* owned: tls_conn_close */
+	SSL_CTX *ctx; /* owned */
 	int fd;
 	char error[160];
 };

@@ -15,7 +15,7 @@ struct ticket {
 	enum ticket_system sys;
 	char *base; /* owned: url without trailing slash */
 	const char *repo, *project, *issue_type, *extra_labels, *close_code;
-	char *auth;	/* owned: "Authorization: ..." header line */
+	char *auth;     /* owned: "Authorization: ..." header line */
 	json_t *owners; /* owned: owner -> assignee/component/group */
 	int close_resolved, comment_recurrence;
 	int assign_as_assignee; /* jira: owners maps to the assignee, not a component */

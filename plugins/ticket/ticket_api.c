@@ -10,7 +10,7 @@
 #include <string.h>
 
 #define LABEL_PREFIX "portgate-"
-#define URL_MAX	     2048
+#define URL_MAX      2048
 
 /* ---- plumbing --------------------------------------------------------------- */
 

@@ -50,9 +50,9 @@ static const struct pg_plugin_option webhook_options[] = {
 static bool reserved_header(const char *name, size_t len)
 {
 	static const char *const own[] = {
-		"content-type",	       "content-length",   "idempotency-key",
+		"content-type",        "content-length",   "idempotency-key",
 		"x-portgate-delivery", "x-portgate-event", "x-portgate-event-version",
-		"x-hub-signature-256", "authorization",	   "host"
+		"x-hub-signature-256", "authorization",    "host"
 	};
 
 	for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++)

@@ -8,7 +8,7 @@
 /* Slack: at most 50 blocks per message, 10 fields per section, 3000 chars per
  * text and 150 per header (api.slack.com/reference/block-kit/blocks). */
 #define SLACK_MAX_FINDINGS 20
-#define SLACK_TEXT_MAX	   2900
+#define SLACK_TEXT_MAX     2900
 #define SLACK_HEADER_MAX   150
 #define TEAMS_MAX_FINDINGS 25
 

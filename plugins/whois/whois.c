@@ -18,7 +18,8 @@ static const struct pg_plugin_option whois_options[] = {
 	{ "rdap", PG_OPT_BOOL, "true", 0, "ask RDAP first (false: port-43 WHOIS only)" },
 	{ "rdapBootstrap", PG_OPT_STRING, PG_RDAP_DATADIR "/dns.json", 0,
 	  "IANA RDAP bootstrap file for domains (a copy ships with portgate)" },
-	{ "rdapBaseUrl", PG_OPT_STRING, NULL, 0, "RDAP base URL for every domain (skips bootstrap)" },
+	{ "rdapBaseUrl", PG_OPT_STRING, NULL, 0,
+	  "RDAP base URL for every domain (skips bootstrap)" },
 	{ "server", PG_OPT_STRING, "whois.iana.org:43", 0,
 	  "first port-43 server, HOST or HOST:PORT; referrals are followed from there" },
 	{ "verisignServers", PG_OPT_STRING, "whois.verisign-grs.com", 0,
@@ -27,9 +28,12 @@ static const struct pg_plugin_option whois_options[] = {
 	{ "lookupTimeoutMs", PG_OPT_INT, "5000", 0,
 	  "timeout of one query (always inside the call's deadline)" },
 	{ "paceMs", PG_OPT_INT, "250", 0, "queries to one server start this far apart" },
-	{ "cacheSeconds", PG_OPT_INT, "86400", 0, "keep a domain's registration this long (0: never)" },
-	{ "maxAnswerBytes", PG_OPT_INT, "262144", 0, "a WHOIS answer is cut after this many bytes" },
-	{ "rawBytes", PG_OPT_INT, "4096", 0, "bytes of the raw answer kept in the output (0: none)" },
+	{ "cacheSeconds", PG_OPT_INT, "86400", 0,
+	  "keep a domain's registration this long (0: never)" },
+	{ "maxAnswerBytes", PG_OPT_INT, "262144", 0,
+	  "a WHOIS answer is cut after this many bytes" },
+	{ "rawBytes", PG_OPT_INT, "4096", 0,
+	  "bytes of the raw answer kept in the output (0: none)" },
 	{ "expiringDays", PG_OPT_INT, "30", 0, "domain-expiring-soon below this many days" },
 	{ "expiringSeverity", PG_OPT_STRING, "medium", 0, "severity of domain-expiring-soon" },
 	{ "expiredSeverity", PG_OPT_STRING, "high", 0, "severity of domain-expired" },
@@ -57,9 +61,8 @@ static int read_ints(struct whois_state *s)
 	int64_t mr = h->opt_int(c, "maxReferrals"), mb = h->opt_int(c, "maxAnswerBytes");
 	int64_t rb = h->opt_int(c, "rawBytes"), ed = h->opt_int(c, "expiringDays");
 
-	if (t < 1 || t > 600000 || p < 0 || p > 60000 || cs < 0 ||
-	    cs > 31 * 86400 || mr < 0 || mr > 10 || mb < 1024 || mb > (16 << 20) || rb < 0 ||
-	    rb > mb || ed < 0 || ed > 3650) {
+	if (t < 1 || t > 600000 || p < 0 || p > 60000 || cs < 0 || cs > 31 * 86400 || mr < 0 ||
+	    mr > 10 || mb < 1024 || mb > (16 << 20) || rb < 0 || rb > mb || ed < 0 || ed > 3650) {
 		h->error(c, "out of range: lookupTimeoutMs 1..600000, paceMs "
 			    "0..60000, cacheSeconds 0..2678400, maxReferrals 0..10, maxAnswerBytes "
 			    "1024..16777216, rawBytes 0..maxAnswerBytes, expiringDays 0..3650");
@@ -95,8 +98,9 @@ static int whois_create(struct pg_plugin_ctx *ctx, const struct pg_host_api *hos
 	if (!s->memo || read_ints(s) != 0)
 		goto fail;
 	if (!nl_valid_severity(s->soon_sev) || !nl_valid_severity(s->expired_sev)) {
-		host->error(ctx, "expiringSeverity/expiredSeverity: one of info, low, medium, high, "
-				 "critical");
+		host->error(ctx,
+			    "expiringSeverity/expiredSeverity: one of info, low, medium, high, "
+			    "critical");
 		goto fail;
 	}
 	if (s->rdap && !s->rdap_base &&
@@ -212,10 +216,11 @@ static void add_expiry_finding(struct whois_state *s, const json_t *out, long da
 		      expired ? s->expired_sev : s->soon_sev, "defaultAction",
 		      expired ? "fail" : "warn", "assetLevel", 1, "evidence", "domain", dom,
 		      "expires", exp, "daysUntilExpiry", (json_int_t)days, "registrar", reg);
-	json_object_set_new(f, "reason", expired
-		? json_sprintf("%s expired on %s (%ld days ago)", dom, exp, -days)
-		: json_sprintf("%s expires on %s, in %ld days (below %ld)", dom, exp, days,
-			       s->expiring_days));
+	json_object_set_new(
+		f, "reason",
+		expired ? json_sprintf("%s expired on %s (%ld days ago)", dom, exp, -days)
+			: json_sprintf("%s expires on %s, in %ld days (below %ld)", dom, exp, days,
+				       s->expiring_days));
 	json_array_append_new(new_findings, f);
 }
 
@@ -228,7 +233,10 @@ static int whois_enrich(void *state, const json_t *finding, json_t *out, json_t 
 	int64_t exp;
 
 	if (from <= 0) {
-		json_object_set_new(out, "skipped", json_string(from < 0 ? "invalid domain name"
+		json_object_set_new(
+			out, "skipped",
+			json_string(from < 0
+					    ? "invalid domain name"
 					    : "no registered domain (IP target or public suffix)"));
 		return PG_PLUGIN_OK;
 	}
@@ -243,7 +251,8 @@ static int whois_enrich(void *state, const json_t *finding, json_t *out, json_t 
 	json_object_update(out, res);
 	json_decref(res);
 	exp = json_is_string(json_object_get(out, "expires"))
-		? wp_parse_date(json_string_value(json_object_get(out, "expires"))) : -1;
+		      ? wp_parse_date(json_string_value(json_object_get(out, "expires")))
+		      : -1;
 	if (exp >= 0) {
 		/* floor division: 1 hour past expiry is day -1 */
 		int64_t diff = exp - (int64_t)time(NULL);

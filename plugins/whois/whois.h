@@ -8,10 +8,10 @@
 struct whois_state {
 	struct nl_env env;
 	int rdap;
-	json_t *boot;             /* owned; NULL without RDAP bootstrap */
-	const char *rdap_base;    /* borrowed option */
-	const char *server;       /* first port-43 server */
-	const char *verisign;     /* servers wanting "domain NAME" */
+	json_t *boot;          /* owned; NULL without RDAP bootstrap */
+	const char *rdap_base; /* borrowed option */
+	const char *server;    /* first port-43 server */
+	const char *verisign;  /* servers wanting "domain NAME" */
 	long lookup_ms, expiring_days;
 	unsigned max_referrals, cache_s;
 	size_t max_bytes, raw_bytes;
@@ -26,7 +26,7 @@ int whois_rdap(struct whois_state *s, const char *domain, struct wp_result *r, j
 
 /* Port-43 chain for domain into r; servers asked are appended to servers.
  * 0 answered (maybe notFound / rateLimited), -1 with err. */
-int whois_port43(struct whois_state *s, const char *domain, struct wp_result *r,
-		 json_t *servers, json_t **raw, char *err, size_t errlen);
+int whois_port43(struct whois_state *s, const char *domain, struct wp_result *r, json_t *servers,
+		 json_t **raw, char *err, size_t errlen);
 
 #endif

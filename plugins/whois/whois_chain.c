@@ -34,9 +34,7 @@ static int asked(const json_t *servers, const char *c)
 	const json_t *v;
 	size_t i;
 
-	json_array_foreach(servers, i, v)
-		if (!strcmp(json_string_value(v), c))
-			return 1;
+	json_array_foreach(servers, i, v) if (!strcmp(json_string_value(v), c)) return 1;
 	return 0;
 }
 
@@ -72,11 +70,9 @@ static void merge(struct wp_result *dst, struct wp_result *src)
 	if (dst->expires < 0)
 		dst->expires = src->expires;
 	if (!json_array_size(dst->nameservers))
-		json_array_foreach(src->nameservers, i, v)
-			json_array_append(dst->nameservers, v);
+		json_array_foreach(src->nameservers, i, v) json_array_append(dst->nameservers, v);
 	if (!json_array_size(dst->status))
-		json_array_foreach(src->status, i, v)
-			json_array_append(dst->status, v);
+		json_array_foreach(src->status, i, v) json_array_append(dst->status, v);
 }
 
 /* Ask one server. 0 with *one parsed, -1 with err. */
@@ -116,8 +112,8 @@ static int ask(struct whois_state *s, const char *server, const char *c, const c
 	return 0;
 }
 
-int whois_port43(struct whois_state *s, const char *domain, struct wp_result *r,
-		 json_t *servers, json_t **raw, char *err, size_t errlen)
+int whois_port43(struct whois_state *s, const char *domain, struct wp_result *r, json_t *servers,
+		 json_t **raw, char *err, size_t errlen)
 {
 	char server[300], c[300];
 	int have_data = 0;
@@ -133,7 +129,9 @@ int whois_port43(struct whois_state *s, const char *domain, struct wp_result *r,
 		wp_result_init(&one);
 		if (ask(s, server, c, domain, &one, raw, err, errlen) != 0) {
 			wp_result_clear(&one);
-			return have_data ? 0 : -1; /* a dead registrar still leaves the registry's data */
+			return have_data
+				       ? 0
+				       : -1; /* a dead registrar still leaves the registry's data */
 		}
 		if (one.rate_limited && !have_data) {
 			r->rate_limited = 1;
@@ -154,7 +152,8 @@ int whois_port43(struct whois_state *s, const char *domain, struct wp_result *r,
 		wp_result_clear(&one);
 	}
 	if (!have_data) {
-		snprintf(err, errlen, "no WHOIS server gave an answer (referral loop or chain too long)");
+		snprintf(err, errlen,
+			 "no WHOIS server gave an answer (referral loop or chain too long)");
 		return -1;
 	}
 	return 0;

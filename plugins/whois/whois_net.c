@@ -72,7 +72,8 @@ static int resolve(const struct nl_env *e, const char *host, unsigned port,
 	for (int t = -1; t < 2; t++) {
 		json_t *ans = NULL;
 		if (t >= 0) { /* not a literal: ask the configured resolver */
-			if (e->host->dns(e->ctx, host, types[t], &ans) != 0 || !json_array_size(ans)) {
+			if (e->host->dns(e->ctx, host, types[t], &ans) != 0 ||
+			    !json_array_size(ans)) {
 				json_decref(ans);
 				continue;
 			}
@@ -153,8 +154,8 @@ static int send_all(int fd, const char *buf, size_t len, uint64_t deadline)
 }
 
 /* Read until EOF, max bytes or the deadline. 0 (EOF or cap), -1 (err set). */
-static int read_all(int fd, uint64_t deadline, size_t max, struct wn_answer *a,
-		    const char *server, char *err, size_t errlen)
+static int read_all(int fd, uint64_t deadline, size_t max, struct wn_answer *a, const char *server,
+		    char *err, size_t errlen)
 {
 	/* never more room than the cap: a first read past a small cap would
 	 * step over it, and the next growth would shrink the buffer under len */
@@ -187,7 +188,8 @@ static int read_all(int fd, uint64_t deadline, size_t max, struct wn_answer *a,
 			int w = wait_fd(fd, POLLIN, deadline);
 			if (w <= 0) {
 				snprintf(err, errlen, "%s: %s", server,
-					 w == 0 ? "no end of the answer in time (server did not close)"
+					 w == 0 ? "no end of the answer in time (server did not "
+						  "close)"
 						: strerror(errno));
 				return -1;
 			}

@@ -5,7 +5,7 @@
 #include "netlib/netlib.h"
 
 struct wn_answer {
-	char *data;    /* owned, NUL-terminated (may hold NULs of its own) */
+	char *data; /* owned, NUL-terminated (may hold NULs of its own) */
 	size_t len;
 	int truncated; /* stopped at max_bytes */
 };

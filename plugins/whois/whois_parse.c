@@ -12,51 +12,101 @@
 #include <strings.h>
 #include <time.h>
 
-#define WP_LINE_MAX 1024
-#define WP_NS_MAX 32
+#define WP_LINE_MAX   1024
+#define WP_NS_MAX     32
 #define WP_STATUS_MAX 32
 
-enum key_kind { K_NONE, K_REGISTRAR, K_CREATED, K_UPDATED, K_EXPIRES, K_NS, K_STATUS,
-		K_REFER_IANA, K_REFER, K_SECTION_REGISTRAR, K_SECTION_NS, K_SECTION_OTHER };
+enum key_kind {
+	K_NONE,
+	K_REGISTRAR,
+	K_CREATED,
+	K_UPDATED,
+	K_EXPIRES,
+	K_NS,
+	K_STATUS,
+	K_REFER_IANA,
+	K_REFER,
+	K_SECTION_REGISTRAR,
+	K_SECTION_NS,
+	K_SECTION_OTHER
+};
 
-static const struct { const char *key; enum key_kind kind; } keys[] = {
-	{ "registrar", K_REGISTRAR }, { "registrar name", K_REGISTRAR },
-	{ "sponsoring registrar", K_REGISTRAR }, { "registrar organization", K_REGISTRAR },
-	{ "creation date", K_CREATED }, { "created", K_CREATED }, { "created on", K_CREATED },
-	{ "created date", K_CREATED }, { "registered on", K_CREATED },
-	{ "registered", K_CREATED }, { "registration date", K_CREATED },
-	{ "registered date", K_CREATED }, { "domain registration date", K_CREATED },
-	{ "registration time", K_CREATED }, { "domain create date", K_CREATED },
+static const struct {
+	const char *key;
+	enum key_kind kind;
+} keys[] = {
+	{ "registrar", K_REGISTRAR },
+	{ "registrar name", K_REGISTRAR },
+	{ "sponsoring registrar", K_REGISTRAR },
+	{ "registrar organization", K_REGISTRAR },
+	{ "creation date", K_CREATED },
+	{ "created", K_CREATED },
+	{ "created on", K_CREATED },
+	{ "created date", K_CREATED },
+	{ "registered on", K_CREATED },
+	{ "registered", K_CREATED },
+	{ "registration date", K_CREATED },
+	{ "registered date", K_CREATED },
+	{ "domain registration date", K_CREATED },
+	{ "registration time", K_CREATED },
+	{ "domain create date", K_CREATED },
 	{ "登録年月日", K_CREATED },
-	{ "updated date", K_UPDATED }, { "last updated", K_UPDATED }, { "last update", K_UPDATED },
-	{ "last-update", K_UPDATED }, { "changed", K_UPDATED }, { "last modified", K_UPDATED },
-	{ "last-modified", K_UPDATED }, { "modified", K_UPDATED }, { "updated", K_UPDATED },
-	{ "domain last updated date", K_UPDATED }, { "最終更新", K_UPDATED },
-	{ "registry expiry date", K_EXPIRES }, { "registrar registration expiration date", K_EXPIRES },
-	{ "expiry date", K_EXPIRES }, { "expiration date", K_EXPIRES }, { "expire date", K_EXPIRES },
-	{ "expires", K_EXPIRES }, { "expires on", K_EXPIRES }, { "expire", K_EXPIRES },
-	{ "paid-till", K_EXPIRES }, { "renewal date", K_EXPIRES }, { "record expires on", K_EXPIRES },
-	{ "domain expiration date", K_EXPIRES }, { "expiration time", K_EXPIRES },
-	{ "valid until", K_EXPIRES }, { "有効期限", K_EXPIRES },
-	{ "name server", K_NS }, { "nserver", K_NS }, { "nameserver", K_NS },
-	{ "nameservers", K_NS }, { "name servers", K_NS }, { "domain nameservers", K_NS },
-	{ "dns", K_NS }, { "ネームサーバ", K_NS },
-	{ "domain status", K_STATUS }, { "status", K_STATUS }, { "state", K_STATUS },
-	{ "refer", K_REFER_IANA }, { "registrar whois server", K_REFER },
-	{ "referralserver", K_REFER }, { "whois server", K_REFER },
-	{ "relevant dates", K_SECTION_OTHER }, { "registrant", K_SECTION_OTHER },
-	{ "technical", K_SECTION_OTHER }, { "tech-c", K_SECTION_OTHER },
+	{ "updated date", K_UPDATED },
+	{ "last updated", K_UPDATED },
+	{ "last update", K_UPDATED },
+	{ "last-update", K_UPDATED },
+	{ "changed", K_UPDATED },
+	{ "last modified", K_UPDATED },
+	{ "last-modified", K_UPDATED },
+	{ "modified", K_UPDATED },
+	{ "updated", K_UPDATED },
+	{ "domain last updated date", K_UPDATED },
+	{ "最終更新", K_UPDATED },
+	{ "registry expiry date", K_EXPIRES },
+	{ "registrar registration expiration date", K_EXPIRES },
+	{ "expiry date", K_EXPIRES },
+	{ "expiration date", K_EXPIRES },
+	{ "expire date", K_EXPIRES },
+	{ "expires", K_EXPIRES },
+	{ "expires on", K_EXPIRES },
+	{ "expire", K_EXPIRES },
+	{ "paid-till", K_EXPIRES },
+	{ "renewal date", K_EXPIRES },
+	{ "record expires on", K_EXPIRES },
+	{ "domain expiration date", K_EXPIRES },
+	{ "expiration time", K_EXPIRES },
+	{ "valid until", K_EXPIRES },
+	{ "有効期限", K_EXPIRES },
+	{ "name server", K_NS },
+	{ "nserver", K_NS },
+	{ "nameserver", K_NS },
+	{ "nameservers", K_NS },
+	{ "name servers", K_NS },
+	{ "domain nameservers", K_NS },
+	{ "dns", K_NS },
+	{ "ネームサーバ", K_NS },
+	{ "domain status", K_STATUS },
+	{ "status", K_STATUS },
+	{ "state", K_STATUS },
+	{ "refer", K_REFER_IANA },
+	{ "registrar whois server", K_REFER },
+	{ "referralserver", K_REFER },
+	{ "whois server", K_REFER },
+	{ "relevant dates", K_SECTION_OTHER },
+	{ "registrant", K_SECTION_OTHER },
+	{ "technical", K_SECTION_OTHER },
+	{ "tech-c", K_SECTION_OTHER },
 };
 
 /* Phrases, matched only when nothing else was parsed (disclaimers quote them). */
 static const char *const not_found_phrases[] = {
-	"no match", "not found", "no entries found", "object does not exist", "no data found",
-	"nothing found", "no object found", "status: free", "status: available", "is free",
-	"no information available", "domain not registered",
+	"no match",          "not found",     "no entries found",         "object does not exist",
+	"no data found",     "nothing found", "no object found",          "status: free",
+	"status: available", "is free",       "no information available", "domain not registered",
 };
 static const char *const rate_phrases[] = {
-	"limit exceeded", "server too busy", "too many requests", "query rate",
-	"try again later", "quota exceeded", "exceeded the maximum", "rate limit",
+	"limit exceeded",  "server too busy", "too many requests",    "query rate",
+	"try again later", "quota exceeded",  "exceeded the maximum", "rate limit",
 };
 
 void wp_result_init(struct wp_result *r)
@@ -144,9 +194,7 @@ void wp_add_ns(struct wp_result *r, const char *v)
 	lower(buf);
 	if (!n || !strchr(buf, '.'))
 		return;
-	json_array_foreach(r->nameservers, i, e)
-		if (!strcmp(json_string_value(e), buf))
-			return;
+	json_array_foreach(r->nameservers, i, e) if (!strcmp(json_string_value(e), buf)) return;
 	json_array_append_new(r->nameservers, json_string(buf));
 }
 
@@ -161,9 +209,7 @@ void wp_add_status(struct wp_result *r, char *v)
 	v = trim(v);
 	if (!*v || json_array_size(r->status) >= WP_STATUS_MAX)
 		return;
-	json_array_foreach(r->status, i, e)
-		if (!strcmp(json_string_value(e), v))
-			return;
+	json_array_foreach(r->status, i, e) if (!strcmp(json_string_value(e), v)) return;
 	json_array_append_new(r->status, json_string(v));
 }
 
@@ -209,15 +255,16 @@ struct pstate {
 static void apply(struct wp_result *r, struct pstate *ps, enum key_kind k, char *val)
 {
 	switch (k) {
-	case K_REGISTRAR:
-		set_registrar(r, val);
-		break;
+	case K_REGISTRAR: set_registrar(r, val); break;
 	case K_CREATED: set_date(&r->created, val); break;
 	case K_UPDATED: set_date(&r->updated, val); break;
 	case K_EXPIRES: set_date(&r->expires, val); break;
 	case K_NS: wp_add_ns(r, val); break;
 	case K_STATUS: wp_add_status(r, val); break;
-	case K_REFER_IANA: r->iana_style = 1; set_referral(r, val); break;
+	case K_REFER_IANA:
+		r->iana_style = 1;
+		set_referral(r, val);
+		break;
 	case K_REFER: set_referral(r, val); break;
 	default: return;
 	}
@@ -283,7 +330,8 @@ static void parse_line(struct wp_result *r, struct pstate *ps, char *line)
 	kk = key_lookup(k);
 	if (!*v && (kk == K_REGISTRAR || kk == K_NS || kk == K_SECTION_OTHER)) {
 		ps->section = kk == K_REGISTRAR ? K_SECTION_REGISTRAR
-			    : kk == K_NS ? K_SECTION_NS : K_SECTION_OTHER;
+			      : kk == K_NS      ? K_SECTION_NS
+						: K_SECTION_OTHER;
 		return;
 	}
 	apply(r, ps, kk, v);

@@ -10,7 +10,8 @@ static void rdap_events(const json_t *obj, struct wp_result *r)
 	const json_t *ev;
 	size_t i;
 
-	json_array_foreach(json_object_get(obj, "events"), i, ev) {
+	json_array_foreach(json_object_get(obj, "events"), i, ev)
+	{
 		const char *a = json_string_value(json_object_get(ev, "eventAction"));
 		const char *d = json_string_value(json_object_get(ev, "eventDate"));
 		int64_t *slot = NULL;
@@ -33,7 +34,8 @@ static void rdap_nameservers(const json_t *obj, struct wp_result *r)
 	const json_t *ns;
 	size_t i;
 
-	json_array_foreach(json_object_get(obj, "nameservers"), i, ns) {
+	json_array_foreach(json_object_get(obj, "nameservers"), i, ns)
+	{
 		const char *n = json_string_value(json_object_get(ns, "ldhName"));
 		if (n)
 			wp_add_ns(r, n);
@@ -46,7 +48,8 @@ static void rdap_status(const json_t *obj, struct wp_result *r)
 	char buf[256];
 	size_t i;
 
-	json_array_foreach(json_object_get(obj, "status"), i, st) {
+	json_array_foreach(json_object_get(obj, "status"), i, st)
+	{
 		const char *v = json_string_value(st);
 		if (v && strlen(v) < sizeof(buf)) {
 			memcpy(buf, v, strlen(v) + 1);
@@ -58,8 +61,9 @@ static void rdap_status(const json_t *obj, struct wp_result *r)
 int whois_rdap(struct whois_state *s, const char *domain, struct wp_result *r, json_t **raw,
 	       char *err, size_t errlen)
 {
-	const char *base = s->rdap_base ? s->rdap_base : s->boot ? nl_bootstrap_dns(s->boot, domain)
-								 : NULL;
+	const char *base = s->rdap_base ? s->rdap_base
+			   : s->boot    ? nl_bootstrap_dns(s->boot, domain)
+					: NULL;
 	char path[300], host[256];
 	json_t *obj = NULL;
 	int rc;

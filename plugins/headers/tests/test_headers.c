@@ -19,15 +19,17 @@ static const char *src_of(const struct csp_policy *p, const char *dir, size_t i)
 
 START_TEST(csp_parses_like_the_observatory)
 {
-	const char *one[] = { "Default-Src 'SELF' https://A.example; img-src; Script-SRC 'self' 'self'" };
+	const char *one[] = {
+		"Default-Src 'SELF' https://A.example; img-src; Script-SRC 'self' 'self'"
+	};
 	struct csp_policy p;
 
 	ck_assert_int_eq(csp_parse(one, 1, false, &p), 0);
 	ck_assert_uint_eq(p.n, 3);
-	ck_assert_str_eq(src_of(&p, "default-src", 0), "'self'");      /* lowercased, sorted */
+	ck_assert_str_eq(src_of(&p, "default-src", 0), "'self'"); /* lowercased, sorted */
 	ck_assert_str_eq(src_of(&p, "default-src", 1), "https://a.example");
-	ck_assert_str_eq(src_of(&p, "img-src", 0), "'none'");           /* empty -src: 'none' */
-	ck_assert_uint_eq(csp_get(&p, "script-src")->nsrc, 1);          /* duplicate source */
+	ck_assert_str_eq(src_of(&p, "img-src", 0), "'none'");  /* empty -src: 'none' */
+	ck_assert_uint_eq(csp_get(&p, "script-src")->nsrc, 1); /* duplicate source */
 	ck_assert(!p.duplicate_warning);
 	csp_policy_free(&p);
 }
@@ -43,12 +45,12 @@ START_TEST(csp_refuses_what_the_observatory_refuses)
 
 	ck_assert_int_eq(csp_parse(dup, 1, false, &p), -1);
 	ck_assert_uint_eq(p.n, 0);
-	ck_assert_int_eq(csp_parse(shortp, 1, false, &p), -1);          /* under 6 characters */
+	ck_assert_int_eq(csp_parse(shortp, 1, false, &p), -1); /* under 6 characters */
 	ck_assert_int_eq(csp_parse(empty, 1, false, &p), -1);
-	ck_assert_int_eq(csp_parse(report, 1, false, &p), 0);           /* report-uri may repeat */
+	ck_assert_int_eq(csp_parse(report, 1, false, &p), 0); /* report-uri may repeat */
 	ck_assert(p.duplicate_warning);
 	csp_policy_free(&p);
-	ck_assert_int_eq(csp_parse(NULL, 0, false, &p), 0);             /* no policy: empty map */
+	ck_assert_int_eq(csp_parse(NULL, 0, false, &p), 0); /* no policy: empty map */
 	ck_assert_uint_eq(p.n, 0);
 	csp_policy_free(&p);
 }
@@ -69,7 +71,7 @@ START_TEST(csp_two_policies_intersect)
 	ck_assert_str_eq(src_of(&p, "object-src", 0), "'none'");
 	ck_assert_str_eq(src_of(&p, "style-src", 0), "'none'");
 	csp_policy_free(&p);
-	ck_assert_int_eq(csp_parse(meta, 1, true, &p), 0);              /* <meta> may not set them */
+	ck_assert_int_eq(csp_parse(meta, 1, true, &p), 0); /* <meta> may not set them */
 	ck_assert_ptr_null(csp_get(&p, "frame-ancestors"));
 	ck_assert_ptr_null(csp_get(&p, "sandbox"));
 	ck_assert_ptr_nonnull(csp_get(&p, "default-src"));
@@ -87,7 +89,8 @@ static json_t *csp_result(const char *csp)
 	in.https.ok = in.https.verified = true;
 	in.https.final.status = 200;
 	in.https.final.headers = json_pack("[{s:s, s:s}, {s:s, s:s}]", "name", "content-type",
-		"value", "text/plain", "name", "content-security-policy", "value", csp);
+					   "value", "text/plain", "name", "content-security-policy",
+					   "value", csp);
 	r = obs_test_csp(&in, NULL);
 	res = json_string_value(json_object_get(r, "result"));
 	json_object_set_new(r, "r", json_string(res));
@@ -97,16 +100,22 @@ static json_t *csp_result(const char *csp)
 
 START_TEST(csp_verdicts)
 {
-	static const struct { const char *csp, *result; int mod; bool pass; } cases[] = {
-		{ "default-src 'none'", "csp-implemented-with-no-unsafe-default-src-none", 10, true },
+	static const struct {
+		const char *csp, *result;
+		int mod;
+		bool pass;
+	} cases[] = {
+		{ "default-src 'none'", "csp-implemented-with-no-unsafe-default-src-none", 10,
+		  true },
 		{ "default-src 'self'", "csp-implemented-with-no-unsafe", 5, true },
-		{ "default-src 'self'; script-src 'unsafe-inline'", "csp-implemented-with-unsafe-inline",
-		  -20, false },
+		{ "default-src 'self'; script-src 'unsafe-inline'",
+		  "csp-implemented-with-unsafe-inline", -20, false },
 		{ "default-src 'self'; script-src 'nonce-x' 'unsafe-inline'",
-		  "csp-implemented-with-no-unsafe", 5, true },     /* nonce cancels unsafe-inline */
-		{ "script-src 'nonce-x'; object-src 'none'",       /* style-src falls back to * */
+		  "csp-implemented-with-no-unsafe", 5, true }, /* nonce cancels unsafe-inline */
+		{ "script-src 'nonce-x'; object-src 'none'",   /* style-src falls back to * */
 		  "csp-implemented-with-unsafe-inline-in-style-src-only", 0, true },
-		{ "default-src 'self'; script-src 'strict-dynamic'", "csp-header-invalid", -25, false },
+		{ "default-src 'self'; script-src 'strict-dynamic'", "csp-header-invalid", -25,
+		  false },
 		{ "default-src 'self'; script-src 'self' 'unsafe-eval'",
 		  "csp-implemented-with-unsafe-eval", -10, false },
 		{ "default-src 'self'; img-src http://x.example",
@@ -122,7 +131,8 @@ START_TEST(csp_verdicts)
 		json_t *r = csp_result(cases[i].csp);
 		ck_assert_msg(!strcmp(json_string_value(json_object_get(r, "r")), cases[i].result),
 			      "%s: %s", cases[i].csp, json_string_value(json_object_get(r, "r")));
-		ck_assert_int_eq(json_integer_value(json_object_get(r, "scoreModifier")), cases[i].mod);
+		ck_assert_int_eq(json_integer_value(json_object_get(r, "scoreModifier")),
+				 cases[i].mod);
 		ck_assert_int_eq(json_is_true(json_object_get(r, "pass")), cases[i].pass);
 		json_decref(r);
 	}
@@ -134,13 +144,13 @@ START_TEST(headers_join_as_node_does)
 	struct obs_resp r = { .status = 200 };
 	char *v;
 
-	r.headers = json_pack("[{s:s,s:s},{s:s,s:s},{s:s,s:s},{s:s,s:s}]",
-			      "name", "x-a", "value", "1", "name", "content-type", "value", "text/html",
-			      "name", "x-a", "value", "2", "name", "content-type", "value", "text/plain");
+	r.headers = json_pack("[{s:s,s:s},{s:s,s:s},{s:s,s:s},{s:s,s:s}]", "name", "x-a", "value",
+			      "1", "name", "content-type", "value", "text/html", "name", "x-a",
+			      "value", "2", "name", "content-type", "value", "text/plain");
 	v = obs_header(&r, "X-A");
 	ck_assert_str_eq(v, "1, 2");
 	free(v);
-	v = obs_header(&r, "content-type");                              /* first one kept */
+	v = obs_header(&r, "content-type"); /* first one kept */
 	ck_assert_str_eq(v, "text/html");
 	free(v);
 	ck_assert_ptr_null(obs_header(&r, "x-b"));
@@ -154,8 +164,8 @@ START_TEST(score_and_grade)
 {
 	const int bonus[] = { 10, 5, 0 }, capped[] = { -5, -10, 10 }, floor0[] = { -50, -50, -25 };
 
-	ck_assert_int_eq(obs_score(bonus, 3), 115);   /* A before bonuses: bonuses count */
-	ck_assert_int_eq(obs_score(capped, 3), 85);   /* 85 < 90: the +10 is dropped */
+	ck_assert_int_eq(obs_score(bonus, 3), 115); /* A before bonuses: bonuses count */
+	ck_assert_int_eq(obs_score(capped, 3), 85); /* 85 < 90: the +10 is dropped */
 	ck_assert_int_eq(obs_score(floor0, 3), 0);
 	ck_assert_str_eq(obs_grade_for(130), "A+");
 	ck_assert_str_eq(obs_grade_for(100), "A+");
@@ -172,12 +182,20 @@ END_TEST
 /* The redirect guard: which hops count as inside somebody's network. */
 START_TEST(internal_addresses)
 {
-	static const char *const in[] = { "127.0.0.1", "10.1.2.3", "172.16.0.1", "172.31.255.255",
-		"192.168.1.1", "169.254.169.254", "100.64.0.1", "0.0.0.0", "224.0.0.1", "::1", "::",
-		"fe80::1", "fd00::1", "fc12::3", "ff02::1", "::ffff:10.0.0.1", NULL };
-	static const char *const out[] = { "8.8.8.8", "172.32.0.1", "172.15.255.255",
-		"100.128.0.1", "198.51.100.7", "2001:db8::1", "2606:4700::1111", "::ffff:1.1.1.1",
-		"example.com", "", NULL };
+	static const char *const in[] = { "127.0.0.1",   "10.1.2.3",
+					  "172.16.0.1",  "172.31.255.255",
+					  "192.168.1.1", "169.254.169.254",
+					  "100.64.0.1",  "0.0.0.0",
+					  "224.0.0.1",   "::1",
+					  "::",          "fe80::1",
+					  "fd00::1",     "fc12::3",
+					  "ff02::1",     "::ffff:10.0.0.1",
+					  NULL };
+	static const char *const out[] = {
+		"8.8.8.8",     "172.32.0.1",      "172.15.255.255", "100.128.0.1", "198.51.100.7",
+		"2001:db8::1", "2606:4700::1111", "::ffff:1.1.1.1", "example.com", "",
+		NULL
+	};
 
 	for (size_t i = 0; in[i]; i++)
 		ck_assert_msg(addr_is_internal(in[i]), "%s should be internal", in[i]);

@@ -16,8 +16,10 @@
 static char *fixture(const char *name)
 {
 	static const char *const subst[][2] = {
-		{ "{DOMAIN}", "EXAMPLE.COM" }, { "{expires}", "2031-08-13T04:00:00Z" },
-		{ "{server:registrar}", "127.0.0.1:4343" }, { "{server:verisign}", "127.0.0.1:4344" },
+		{ "{DOMAIN}", "EXAMPLE.COM" },
+		{ "{expires}", "2031-08-13T04:00:00Z" },
+		{ "{server:registrar}", "127.0.0.1:4343" },
+		{ "{server:verisign}", "127.0.0.1:4344" },
 	};
 	char path[512], raw[65536], *out;
 	size_t n, o = 0;
