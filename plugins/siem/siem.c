@@ -22,12 +22,13 @@ struct siem {
 	const struct pg_host_api *host;
 	enum siem_transport transport;
 	enum siem_format format;
-	const char *host_name, *ca_file, *server_name, *hec_url, *token, *index, *sourcetype;
+	const char *host_name, *ca_file, *server_name, *index, *sourcetype;
 	char port[8];
 	char hostname[256];
 	int facility;
 	long batch;
 	char *hec_endpoint; /* owned */
+	char *hec_auth;     /* owned: "Authorization: Splunk <token>", wiped on destroy */
 };
 
 static const struct pg_plugin_option siem_options[] = {
@@ -77,6 +78,10 @@ static void siem_destroy(void *state)
 {
 	struct siem *s = state;
 
+	if (s && s->hec_auth) {
+		memset(s->hec_auth, 0, strlen(s->hec_auth));
+		free(s->hec_auth);
+	}
 	if (s)
 		free(s->hec_endpoint);
 	free(s);
@@ -114,17 +119,23 @@ static int setup_hec(struct siem *s)
 {
 	const struct pg_host_api *h = s->host;
 	const char *url = h->opt_string(s->ctx, "url");
+	const char *token = h->secret(s->ctx, "tokenEnv");
 	size_t n;
 
 	if (!url || (strncmp(url, "http://", 7) && strncmp(url, "https://", 8))) {
 		h->error(s->ctx, "transport hec needs url (http:// or https://)");
 		return -1;
 	}
-	s->token = h->secret(s->ctx, "tokenEnv");
-	if (!s->token || !*s->token || strpbrk(s->token, "\r\n")) {
+	if (!token || !*token || strpbrk(token, "\r\n")) {
 		h->error(s->ctx, "transport hec needs tokenEnv naming a set variable");
 		return -1;
 	}
+	/* Sized to the token: a fixed buffer cut long tokens silently (HEC then
+	 * answers 403 and the event is lost). */
+	n = strlen("Authorization: Splunk ") + strlen(token) + 1;
+	if (!(s->hec_auth = malloc(n)))
+		return -1;
+	snprintf(s->hec_auth, n, "Authorization: Splunk %s", token);
 	s->batch = (long)h->opt_int(s->ctx, "batchSize");
 	if (s->batch < 1 || s->batch > 1000) {
 		h->error(s->ctx, "batchSize must be 1..1000");
@@ -252,13 +263,12 @@ static void hec_event(struct sbuf *b, const struct siem *s, const json_t *f,
 
 static int hec_post(struct siem *s, const struct sbuf *body, const char *key, long *retry_after)
 {
-	char auth[1100], idem[128];
-	const char *headers[] = { "Content-Type: application/json", auth, idem, NULL };
+	char idem[128];
+	const char *headers[] = { "Content-Type: application/json", s->hec_auth, idem, NULL };
 	struct pg_http_request req = { .struct_size = sizeof(req) };
 	struct pg_http_response resp;
 	int rc;
 
-	snprintf(auth, sizeof(auth), "Authorization: Splunk %s", s->token);
 	snprintf(idem, sizeof(idem), "X-Portgate-Delivery: %s", key);
 	req.method = "POST";
 	req.url = s->hec_endpoint;
@@ -266,7 +276,6 @@ static int hec_post(struct siem *s, const struct sbuf *body, const char *key, lo
 	req.body = body->data;
 	req.body_len = body->len;
 	rc = s->host->http(s->ctx, &req, &resp);
-	memset(auth, 0, sizeof(auth));
 	if (rc != 0) {
 		s->host->error(s->ctx, "HEC: no response: %s", resp.error);
 		rc = PG_PLUGIN_RETRY;

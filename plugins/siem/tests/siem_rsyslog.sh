@@ -158,6 +158,21 @@ assert fp == ["aaaa000011112222", "bbbb000011112222", "cccc000011112222"], L
 assert all(1 <= len(e["events"]) <= 2 for e in L), L
 ' "$T/hec.log" || fail "hec redelivery"
 
+# A token longer than any fixed header buffer (4 KiB) reaches HEC whole.
+PG_HEC_LONG=$(python3 -c 'print("L" * 4000 + "-end")')
+export PG_HEC_LONG
+start_api heclong hec --token-env PG_HEC_LONG
+sed -e "s/PG_HEC_TOKEN/PG_HEC_LONG/" -e "s/$(api_port hec)/$(api_port heclong)/" \
+	-e "s|state-hec|state-heclong|" "$T/hec.yaml" >"$T/heclong.yaml"
+left=$("$DRIVER" notify "$T/heclong.yaml" "$T/report.json" 2>"$T/heclong.err") || true
+[ "$left" = 0 ] || fail "hec long token: $left left: $(cat "$T/heclong.err")"
+if grep -q LLLLLLLL "$T/heclong.err"; then fail "long HEC token in the log"; fi
+pylog '
+assert L and all(e["answer"] == 200 for e in L), [(e["answer"], len(e["headers"]["authorization"])) for e in L]
+assert all(e["headers"]["authorization"].endswith("L-end") and len(e["headers"]["authorization"]) == 7 + 4004 for e in L), L[0]["headers"]
+' "$T/heclong.log" || fail "hec long token: $(cat "$T/heclong.err")"
+stop_api heclong
+
 # A TLS collector that accepts and never answers the handshake: bounded by timeoutMs.
 start_listener
 cat >"$T/hang.yaml" <<YAML
