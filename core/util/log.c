@@ -2,6 +2,7 @@
 #include "config.h"
 #include "log.h"
 
+#include <ctype.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,21 +43,32 @@ void pg_log(enum pg_log_level lvl, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* The length of "scheme://" (RFC 3986 3.1: ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )),
+ * 0 when url does not start with one: "://" inside a query is no scheme. */
+static size_t scheme_len(const char *url)
+{
+	size_t n = strspn(url, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			       "0123456789+-.");
+
+	return n && isalpha((unsigned char)url[0]) && !strncmp(url + n, "://", 3) ? n + 3 : 0;
+}
+
 char *pg_redact_url(const char *url)
 {
-	const char *scheme = strstr(url, "://");
-	const char *host = scheme ? scheme + 3 : url;
-	const char *end = host + strcspn(host, "/?#"), *at = NULL;
+	size_t sl = scheme_len(url);
+	const char *host = url + sl, *at = strrchr(host, '@');
+	const char *end = host + strcspn(host, "/?#");
 
+	/* An '@' behind a '/', '?' or '#' is either in a password holding that
+	 * delimiter raw or in the path or query: both are secret, and nothing tells
+	 * which, so nothing but the scheme is printed. */
+	if (at && at > end)
+		return pg_xasprintf("%.*s***", (int)sl, url);
 	/* userinfo ends at the last '@' of the authority ("u:p@ss@host") */
-	for (const char *c = host; c < end; c++)
-		if (*c == '@')
-			at = c;
 	if (at)
 		host = at + 1;
 	/* Tokens live in userinfo, the path (Slack, Discord...) and the query:
 	 * only scheme, host and port survive. */
-	return pg_xasprintf("%.*s%s%.*s%s", scheme ? (int)(scheme + 3 - url) : 0, url,
-			    at ? "***@" : "", (int)(end - host), host,
+	return pg_xasprintf("%.*s%s%.*s%s", (int)sl, url, at ? "***@" : "", (int)(end - host), host,
 			    *end && strcmp(end, "/") ? "/***" : "");
 }

@@ -18,7 +18,8 @@ void pg_vlog(enum pg_log_level lvl, const char *tag, const char *fmt, va_list ap
 
 /* Copy of url keeping only scheme, host and port: userinfo becomes "***@"
  * and any path, query or fragment one "/" followed by three stars (tokens
- * live there). Caller frees. */
+ * live there). An '@' behind the first '/', '?' or '#' (a password holding one
+ * raw, or an '@' in the path) leaves only the scheme and "***". Caller frees. */
 char *pg_redact_url(const char *url);
 
 #endif
