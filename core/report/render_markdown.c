@@ -24,6 +24,50 @@ static void cell(FILE *out, const char *s)
 	}
 }
 
+static size_t longest_backtick_run(const char *s)
+{
+	size_t best = 0, run = 0;
+
+	for (; *s; s++) {
+		run = *s == '`' ? run + 1 : 0;
+		best = run > best ? run : best;
+	}
+	return best;
+}
+
+static void fence(FILE *out, size_t n)
+{
+	while (n--)
+		fputc('`', out);
+}
+
+/* Untrusted text as a code span. Backslash escapes are literal inside one
+ * (CommonMark 6.1), so nothing is escaped: the fence is one backtick longer than
+ * the longest run in the text, and a space pads each side when the text starts
+ * or ends with a backtick or with spaces on both ends (one is stripped from each
+ * side). In a table (in_table) '|' still takes its backslash: GFM splits the row
+ * into cells before it reads code spans, and drops that backslash. */
+static void code_span(FILE *out, const char *s, bool in_table)
+{
+	char clean[1024];
+	size_t n = pg_banner_sanitize(s, strlen(s), clean, sizeof(clean));
+	size_t f = longest_backtick_run(clean) + 1;
+	bool pad = !n || clean[0] == '`' || clean[n - 1] == '`' ||
+		   (clean[0] == ' ' && clean[n - 1] == ' ' && strspn(clean, " ") < n);
+
+	fence(out, f);
+	if (pad)
+		fputc(' ', out);
+	for (const char *p = clean; *p; p++) {
+		if (in_table && *p == '|')
+			fputc('\\', out);
+		fputc(*p, out);
+	}
+	if (pad && n)
+		fputc(' ', out);
+	fence(out, f);
+}
+
 static const char *icon(const char *verdict)
 {
 	if (!strcmp(verdict, "fail"))
@@ -84,10 +128,10 @@ static int finding_row(const json_t *asset, const json_t *f, void *ud)
 	(void)asset;
 	if (r->n++ >= MAX_ROWS)
 		return 0;
-	fprintf(r->out, "| %s %s | `", icon(pg_rj_str(f, "action", "warn")),
+	fprintf(r->out, "| %s %s | ", icon(pg_rj_str(f, "action", "warn")),
 		pg_rj_str(f, "action", "warn"));
-	cell(r->out, pg_rj_str(f, "rule", "?"));
-	fputs("` | ", r->out);
+	code_span(r->out, pg_rj_str(f, "rule", "?"), true);
+	fputs(" | ", r->out);
 	cell(r->out, pg_rj_str(f, "asset", "?"));
 	fputs(port ? " | " : " | - | ", r->out);
 	if (port)
@@ -106,13 +150,13 @@ int pg_render_markdown(FILE *out, const json_t *report)
 	fprintf(out, "## %s portgate: %s\n\n", icon(v), v);
 	fprintf(out,
 		"**%lld asset(s)**: %lld pass, %lld warn, %lld fail, %lld could not check "
-		"&middot; %s mode &middot; exit code %lld &middot; manifest `",
+		"&middot; %s mode &middot; exit code %lld &middot; manifest ",
 		(long long)pg_rj_int(sum, "assets"), (long long)pg_rj_int(sum, "pass"),
 		(long long)pg_rj_int(sum, "warn"), (long long)pg_rj_int(sum, "fail"),
 		(long long)pg_rj_int(sum, "couldNotCheck"), pg_rj_str(run, "mode", "enforce"),
 		(long long)pg_rj_int(run, "exitCode"));
-	cell(out, pg_rj_str(run, "manifest", "?"));
-	fputs("`\n\n", out);
+	code_span(out, pg_rj_str(run, "manifest", "?"), false);
+	fputs("\n\n", out);
 	asset_rows(out, report);
 	fputs("\n### Findings\n\n", out);
 	fputs("| Action | Rule | Asset | Port | Reason |\n|---|---|---|---:|---|\n", out);
