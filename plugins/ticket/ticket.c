@@ -310,17 +310,43 @@ static int close_resolved(struct ticket *t, const json_t *event, const json_t *f
 	return rc;
 }
 
+/* Refuse the whole event before any request when a fingerprint is not what
+ * portgate makes: a search with it could match, comment on or close the
+ * tickets of other findings. Which one is said, not its bytes. */
+static int fingerprints_valid(const struct ticket *t, const json_t *findings)
+{
+	size_t i;
+	json_t *f;
+
+	json_array_foreach(findings, i, f)
+	{
+		if (!ticket_fp_valid(json_string_value(json_object_get(f, "fingerprint")))) {
+			t->host->error(t->ctx,
+				       "finding %zu of %zu: fingerprint must be 1 to 64 lowercase "
+				       "hex digits; nothing of this event was sent",
+				       i + 1, json_array_size(findings));
+			return 0;
+		}
+	}
+	return 1;
+}
+
 static int ticket_notify(void *state, const json_t *event, const char *key, long *retry_after_ms)
 {
 	struct ticket *t = state;
 	json_t *one = json_object_get(event, "finding");
 	json_t *findings = json_is_object(one) ? json_pack("[O]", one)
 					       : json_incref(json_object_get(event, "findings"));
-	json_t *now = json_object(), *f;
+	json_t *now, *f;
 	size_t i;
 	int rc = PG_PLUGIN_OK;
 
 	(void)key; /* dedup is by fingerprint, across runs */
+	if (!fingerprints_valid(t, findings)) {
+		json_decref(findings);
+		return PG_PLUGIN_FAIL;
+	}
+	now = json_object();
 	json_array_foreach(findings, i, f)
 	{
 		struct ticket_ref ref = { "" };

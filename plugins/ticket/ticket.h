@@ -22,8 +22,9 @@ struct ticket {
 };
 
 /* A ticket found or made: id is the GitHub number, Jira key or ServiceNow sys_id. */
+#define TICKET_ID_MAX 128
 struct ticket_ref {
-	char id[128];
+	char id[TICKET_ID_MAX];
 };
 
 /* ticket_api.c: each returns PG_PLUGIN_OK, RETRY or FAIL (host->error set).
@@ -36,6 +37,9 @@ int ticket_comment(struct ticket *t, const struct ticket_ref *ref, const char *t
 		   long *retry_after);
 int ticket_close(struct ticket *t, const struct ticket_ref *ref, const char *text,
 		 long *retry_after);
+/* 1 when fp is [0-9a-f]{1,64}, the only fingerprint that may reach a query:
+ * it comes from the event, and a quote, '^' or '&' would rewrite the search. */
+int ticket_fp_valid(const char *fp);
 /* "Basic base64(user:token)" into a new "Authorization: ..." line. */
 char *ticket_basic_auth_new(const char *user, const char *token);
 

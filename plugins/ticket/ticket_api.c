@@ -10,7 +10,7 @@
 #include <string.h>
 
 #define LABEL_PREFIX "portgate-"
-#define URL_MAX      2048
+#define FP_MAX       64 /* a SHA-256 in hex at the most */
 
 /* ---- plumbing --------------------------------------------------------------- */
 
@@ -46,26 +46,66 @@ char *ticket_basic_auth_new(const char *user, const char *token)
 	return out;
 }
 
-/* Percent-encode everything but unreserved characters (RFC 3986). */
-static void url_encode(char *out, size_t len, const char *s)
+int ticket_fp_valid(const char *fp)
 {
-	size_t o = 0;
+	size_t n = fp ? strspn(fp, "0123456789abcdef") : 0;
 
-	for (; *s && o + 4 < len; s++) {
+	return n >= 1 && n <= FP_MAX && !fp[n];
+}
+
+/* Percent-encode everything but unreserved characters (RFC 3986 2.3); out
+ * holds 3 * strlen(s) + 1, the worst case, so nothing is ever cut. */
+static void pct_encode(char *out, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
-		if (isalnum(c) || strchr("-._~", c))
-			out[o++] = (char)c;
-		else
-			o += (size_t)snprintf(out + o, len - o, "%%%02X", c);
+		if (isalnum(c) || strchr("-._~", c)) {
+			*out++ = (char)c;
+		} else {
+			*out++ = '%';
+			*out++ = hex[c >> 4];
+			*out++ = hex[c & 15];
+		}
 	}
-	out[o] = '\0';
+	*out = '\0';
+}
+
+/* printf into a new string of the right length (NULL when out of memory): a
+ * URL cut at a fixed size would be another request, not a shorter one. */
+static char *vfmt_new(const char *fmt, va_list ap)
+{
+	va_list again;
+	int n;
+	char *out;
+
+	va_copy(again, ap);
+	n = vsnprintf(NULL, 0, fmt, again);
+	va_end(again);
+	if (n < 0 || !(out = malloc((size_t)n + 1)))
+		return NULL;
+	vsnprintf(out, (size_t)n + 1, fmt, ap);
+	return out;
+}
+
+static char *fmt_new(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *fmt_new(const char *fmt, ...)
+{
+	va_list ap;
+	char *out;
+
+	va_start(ap, fmt);
+	out = vfmt_new(fmt, ap);
+	va_end(ap);
+	return out;
 }
 
 /* One request. *resp_json gets the parsed body of a 2xx (may be NULL). */
 static int call(struct ticket *t, const char *method, const char *path, const json_t *body,
 		json_t **resp_json, long *retry_after)
 {
-	char url[URL_MAX];
+	char *url = path ? fmt_new("%s%s", t->base, path) : NULL;
 	const char *headers[8];
 	size_t nh = 0;
 	struct pg_http_request req = { .struct_size = sizeof(req) };
@@ -75,7 +115,11 @@ static int call(struct ticket *t, const char *method, const char *path, const js
 
 	if (resp_json)
 		*resp_json = NULL;
-	snprintf(url, sizeof(url), "%s%s", t->base, path);
+	if (!url) {
+		free(text);
+		t->host->error(t->ctx, "%s: out of memory", method);
+		return PG_PLUGIN_RETRY;
+	}
 	headers[nh++] = t->auth;
 	headers[nh++] = t->sys == TS_GITHUB ? "Accept: application/vnd.github+json"
 					    : "Accept: application/json";
@@ -93,6 +137,7 @@ static int call(struct ticket *t, const char *method, const char *path, const js
 	req.body_len = text ? strlen(text) : 0;
 	rc = t->host->http(t->ctx, &req, &resp);
 	free(text);
+	free(url);
 	if (rc != 0) {
 		t->host->error(t->ctx, "%s %s: no response: %s", method, path, resp.error);
 		rc = PG_PLUGIN_RETRY;
@@ -111,6 +156,38 @@ static int call(struct ticket *t, const char *method, const char *path, const js
 	return rc;
 }
 
+/* call() on the path printf makes of fmt. */
+static int callf(struct ticket *t, const char *method, const json_t *body, json_t **resp_json,
+		 long *retry_after, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+static int callf(struct ticket *t, const char *method, const json_t *body, json_t **resp_json,
+		 long *retry_after, const char *fmt, ...)
+{
+	va_list ap;
+	char *path;
+	int rc;
+
+	va_start(ap, fmt);
+	path = vfmt_new(fmt, ap);
+	va_end(ap);
+	rc = call(t, method, path, body, resp_json, retry_after);
+	free(path);
+	return rc;
+}
+
+/* A ticket id as one path segment: it came from a server's answer or the cache,
+ * so a '/', '?' or '#' in it must not reach another resource. */
+struct enc_id {
+	char s[TICKET_ID_MAX * 3];
+};
+
+static struct enc_id enc_id(const struct ticket_ref *ref)
+{
+	struct enc_id e;
+
+	pct_encode(e.s, ref->id);
+	return e;
+}
+
 static void set_ref(struct ticket_ref *ref, const json_t *v)
 {
 	if (json_is_integer(v))
@@ -127,47 +204,74 @@ static const char *api(const struct ticket *t)
 
 /* ---- search ----------------------------------------------------------------- */
 
+/* The query parameter values, percent-encoded: fp is [0-9a-f]{1,64} by now
+ * (ticket_fp_valid), the encoding keeps '^' and '&' ServiceNow's and the URL's
+ * own should anything else ever reach a query. */
+static int search_github(struct ticket *t, const char *fp, json_t **r, long *retry_after)
+{
+	char q[sizeof(LABEL_PREFIX) + FP_MAX], enc[sizeof(q) * 3];
+
+	snprintf(q, sizeof(q), LABEL_PREFIX "%s", fp);
+	pct_encode(enc, q);
+	return callf(t, "GET", NULL, r, retry_after,
+		     "/repos/%s/issues?state=open&labels=%s&per_page=10", t->repo, enc);
+}
+
+static int search_servicenow(struct ticket *t, const char *fp, json_t **r, long *retry_after)
+{
+	char q[sizeof("correlation_id=^active=true") + FP_MAX], enc[sizeof(q) * 3];
+
+	snprintf(q, sizeof(q), "correlation_id=%s^active=true", fp);
+	pct_encode(enc, q);
+	return callf(t, "GET", NULL, r, retry_after,
+		     "/api/now/table/incident?sysparm_query=%s&sysparm_fields=sys_id,number"
+		     "&sysparm_limit=1",
+		     enc);
+}
+
+/* JQL string literals: fp is hex and check_target refused a project key
+ * holding a quote, a backslash or a space, so nothing needs escaping. */
+static int search_jira(struct ticket *t, const char *fp, json_t **r, long *retry_after)
+{
+	char *q = fmt_new("project = \"%s\" AND labels = \"" LABEL_PREFIX
+			  "%s\" AND statusCategory != Done",
+			  t->project, fp);
+	json_t *body = q ? json_pack("{s:s, s:[s], s:i}", "jql", q, "fields", "status",
+				     "maxResults", 5)
+			 : NULL;
+	int rc = body ? callf(t, "POST", body, r, retry_after, "%s%s", api(t),
+			      t->sys == TS_JIRA ? "/search/jql" : "/search")
+		      : PG_PLUGIN_RETRY;
+
+	json_decref(body);
+	free(q);
+	return rc;
+}
+
 int ticket_search(struct ticket *t, const char *fp, struct ticket_ref *ref, int *found,
 		  long *retry_after)
 {
-	char path[URL_MAX], q[512], enc[1024];
 	json_t *r = NULL, *hit = NULL, *it;
 	size_t i;
 	int rc;
 
 	*found = 0;
+	if (!ticket_fp_valid(fp)) { /* ticket_notify refused it already; never query with it */
+		t->host->error(t->ctx, "fingerprint must be 1 to 64 lowercase hex digits");
+		return PG_PLUGIN_FAIL;
+	}
 	if (t->sys == TS_GITHUB) {
-		snprintf(q, sizeof(q), LABEL_PREFIX "%s", fp);
-		url_encode(enc, sizeof(enc), q);
-		snprintf(path, sizeof(path), "/repos/%s/issues?state=open&labels=%s&per_page=10",
-			 t->repo, enc);
-		rc = call(t, "GET", path, NULL, &r, retry_after);
+		rc = search_github(t, fp, &r, retry_after);
 		json_array_foreach(r, i, it)
 		{
 			if (!json_object_get(it, "pull_request") && !hit) /* PRs share the list */
 				hit = json_object_get(it, "number");
 		}
 	} else if (t->sys == TS_SERVICENOW) {
-		snprintf(q, sizeof(q), "correlation_id=%s^active=true", fp);
-		url_encode(enc, sizeof(enc), q);
-		snprintf(path, sizeof(path),
-			 "/api/now/table/incident?sysparm_query=%s&sysparm_fields=sys_id,number"
-			 "&sysparm_limit=1",
-			 enc);
-		rc = call(t, "GET", path, NULL, &r, retry_after);
+		rc = search_servicenow(t, fp, &r, retry_after);
 		hit = json_object_get(json_array_get(json_object_get(r, "result"), 0), "sys_id");
 	} else {
-		json_t *body;
-		snprintf(q, sizeof(q),
-			 "project = \"%s\" AND labels = \"" LABEL_PREFIX
-			 "%s\" AND statusCategory != Done",
-			 t->project, fp);
-		body = json_pack("{s:s, s:[s], s:i}", "jql", q, "fields", "status", "maxResults",
-				 5);
-		snprintf(path, sizeof(path), "%s%s", api(t),
-			 t->sys == TS_JIRA ? "/search/jql" : "/search");
-		rc = call(t, "POST", path, body, &r, retry_after);
-		json_decref(body);
+		rc = search_jira(t, fp, &r, retry_after);
 		hit = json_object_get(json_array_get(json_object_get(r, "issues"), 0), "key");
 	}
 	if (rc == PG_PLUGIN_OK && hit) {
@@ -289,21 +393,19 @@ static json_t *snow_incident(const struct ticket *t, const json_t *f, const char
 int ticket_create(struct ticket *t, const json_t *f, const char *fp, struct ticket_ref *ref,
 		  long *retry_after)
 {
-	char path[URL_MAX];
 	json_t *body, *r = NULL;
 	int rc;
 
 	if (t->sys == TS_GITHUB) {
 		body = github_issue(t, f, fp);
-		snprintf(path, sizeof(path), "/repos/%s/issues", t->repo);
+		rc = callf(t, "POST", body, &r, retry_after, "/repos/%s/issues", t->repo);
 	} else if (t->sys == TS_SERVICENOW) {
 		body = snow_incident(t, f, fp);
-		snprintf(path, sizeof(path), "/api/now/table/incident");
+		rc = callf(t, "POST", body, &r, retry_after, "/api/now/table/incident");
 	} else {
 		body = jira_issue(t, f, fp);
-		snprintf(path, sizeof(path), "%s/issue", api(t));
+		rc = callf(t, "POST", body, &r, retry_after, "%s/issue", api(t));
 	}
-	rc = call(t, "POST", path, body, &r, retry_after);
 	json_decref(body);
 	if (rc == PG_PLUGIN_OK) {
 		set_ref(ref, t->sys == TS_GITHUB ? json_object_get(r, "number")
@@ -324,22 +426,22 @@ int ticket_create(struct ticket *t, const json_t *f, const char *fp, struct tick
 int ticket_comment(struct ticket *t, const struct ticket_ref *ref, const char *text,
 		   long *retry_after)
 {
-	char path[URL_MAX];
+	struct enc_id id = enc_id(ref);
 	json_t *body;
 	int rc;
 
 	if (t->sys == TS_GITHUB) {
-		snprintf(path, sizeof(path), "/repos/%s/issues/%s/comments", t->repo, ref->id);
 		body = json_pack("{s:s}", "body", text);
+		rc = callf(t, "POST", body, NULL, retry_after, "/repos/%s/issues/%s/comments",
+			   t->repo, id.s);
 	} else if (t->sys == TS_SERVICENOW) {
-		snprintf(path, sizeof(path), "/api/now/table/incident/%s", ref->id);
 		body = json_pack("{s:s}", "work_notes", text);
+		rc = callf(t, "PATCH", body, NULL, retry_after, "/api/now/table/incident/%s", id.s);
 	} else {
-		snprintf(path, sizeof(path), "%s/issue/%s/comment", api(t), ref->id);
 		body = t->sys == TS_JIRA ? json_pack("{s:o}", "body", ticket_adf_text_new(text))
 					 : json_pack("{s:s}", "body", text);
+		rc = callf(t, "POST", body, NULL, retry_after, "%s/issue/%s/comment", api(t), id.s);
 	}
-	rc = call(t, t->sys == TS_SERVICENOW ? "PATCH" : "POST", path, body, NULL, retry_after);
 	json_decref(body);
 	return rc;
 }
@@ -347,13 +449,13 @@ int ticket_comment(struct ticket *t, const struct ticket_ref *ref, const char *t
 /* Jira: the transition whose target status is in the "done" category. */
 static int jira_done(struct ticket *t, const struct ticket_ref *ref, long *retry_after)
 {
-	char path[URL_MAX], id[64] = "";
+	struct enc_id key = enc_id(ref);
+	char id[64] = "";
 	json_t *r = NULL, *tr, *body;
 	size_t i;
 	int rc;
 
-	snprintf(path, sizeof(path), "%s/issue/%s/transitions", api(t), ref->id);
-	rc = call(t, "GET", path, NULL, &r, retry_after);
+	rc = callf(t, "GET", NULL, &r, retry_after, "%s/issue/%s/transitions", api(t), key.s);
 	json_array_foreach(json_object_get(r, "transitions"), i, tr)
 	{
 		const char *cat = json_string_value(json_object_get(
@@ -370,7 +472,7 @@ static int jira_done(struct ticket *t, const struct ticket_ref *ref, long *retry
 		return PG_PLUGIN_FAIL;
 	}
 	body = json_pack("{s:{s:s}}", "transition", "id", id);
-	rc = call(t, "POST", path, body, NULL, retry_after);
+	rc = callf(t, "POST", body, NULL, retry_after, "%s/issue/%s/transitions", api(t), key.s);
 	json_decref(body);
 	return rc;
 }
@@ -378,15 +480,14 @@ static int jira_done(struct ticket *t, const struct ticket_ref *ref, long *retry
 int ticket_close(struct ticket *t, const struct ticket_ref *ref, const char *text,
 		 long *retry_after)
 {
-	char path[URL_MAX];
+	struct enc_id id = enc_id(ref);
 	json_t *body;
 	int rc;
 
 	if (t->sys == TS_SERVICENOW) { /* 6 = Resolved; close code and notes are mandatory */
-		snprintf(path, sizeof(path), "/api/now/table/incident/%s", ref->id);
 		body = json_pack("{s:s, s:s, s:s, s:s}", "state", "6", "close_code", t->close_code,
 				 "close_notes", text, "work_notes", text);
-		rc = call(t, "PATCH", path, body, NULL, retry_after);
+		rc = callf(t, "PATCH", body, NULL, retry_after, "/api/now/table/incident/%s", id.s);
 		json_decref(body);
 		return rc;
 	}
@@ -395,9 +496,8 @@ int ticket_close(struct ticket *t, const struct ticket_ref *ref, const char *tex
 		return rc;
 	if (t->sys != TS_GITHUB)
 		return jira_done(t, ref, retry_after);
-	snprintf(path, sizeof(path), "/repos/%s/issues/%s", t->repo, ref->id);
 	body = json_pack("{s:s, s:s}", "state", "closed", "state_reason", "completed");
-	rc = call(t, "PATCH", path, body, NULL, retry_after);
+	rc = callf(t, "PATCH", body, NULL, retry_after, "/repos/%s/issues/%s", t->repo, id.s);
 	json_decref(body);
 	return rc;
 }

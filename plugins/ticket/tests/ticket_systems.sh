@@ -19,6 +19,13 @@ json.dump(r, open(sys.argv[1] + "/report2.json", "w"))
 r["run"]["id"] = "run_notify_3"
 r["assets"][1]["findings"] = []          # pay-stage's finding is gone
 json.dump(r, open(sys.argv[1] + "/report3.json", "w"))
+# A hostile event: fingerprints that would widen a JQL, ServiceNow or GitHub query.
+r["run"]["id"] = "run_notify_4"
+r["assets"][0]["findings"][0]["fingerprint"] = 'aaaa000011112222" OR labels is not EMPTY OR "x'
+r["assets"][1]["findings"] = [dict(r["assets"][0]["findings"][0], fingerprint="bbbb^ORactive=false")]
+r["assets"][2]["findings"] = [dict(r["assets"][0]["findings"][0], fingerprint="cccc&labels=x,y",
+                                   action="fail")]
+json.dump(r, open(sys.argv[1] + "/report4.json", "w"))
 PY
 export PG_T_USER="bot@example.org" PG_T_TOKEN="tok-123:secret"
 for sys in github jira jira-server servicenow; do
@@ -42,6 +49,13 @@ YAML
 		[ "$left" = 0 ] || fail "$sys run $run: $left left: $(cat "$T/$sys.$run.err")"
 	done
 	if grep -q "tok-123" "$T"/$sys.*.err; then fail "$sys: token in the log"; fi
+	# The hostile fingerprints: refused before any request, permanently, said why.
+	n0=$(wc -l <"$T/$sys.log")
+	"$DRIVER" notify "$T/$sys.yaml" "$T/report4.json" >"$T/$sys.4.left" 2>"$T/$sys.4.err" || true
+	[ "$(wc -l <"$T/$sys.log")" = "$n0" ] || fail "$sys: a hostile fingerprint reached the API: $(tail -n 3 "$T/$sys.log")"
+	grep -q "fingerprint must be 1 to 64 lowercase hex digits" "$T/$sys.4.err" \
+		|| fail "$sys: no clear refusal: $(cat "$T/$sys.4.err")"
+	grep -q "rejected" "$T/$sys.4.err" || fail "$sys: refusal not permanent: $(cat "$T/$sys.4.err")"
 	python3 - "$sys" "$T/$sys.state" "$T/$sys.log" <<'PY' || fail "$sys: tickets"
 import json, sys
 system, st, log = sys.argv[1], json.load(open(sys.argv[2])), [json.loads(l) for l in open(sys.argv[3])]
