@@ -1,6 +1,6 @@
 /* fetch.c - see fetch.h. */
 #include "fetch.h"
-#include "addr.h"
+#include "netlib/addr.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -113,7 +113,7 @@ static int address_for(struct fetch_ctx *f, const char *host, char *buf, size_t 
  * request sent there); hops of an internal scanned address stay allowed. */
 static bool hop_allowed(const struct fetch_ctx *f, const char *addr, char *err, size_t elen)
 {
-	if (!addr_is_internal(addr) || addr_is_internal(f->ip))
+	if (!nl_addr_is_internal(addr) || nl_addr_is_internal(f->ip))
 		return true;
 	snprintf(err, elen, "refused: redirect to internal address %s from public %s", addr, f->ip);
 	return false;

@@ -2,7 +2,13 @@
  * call's time budget, a per-run memo with "someone is already asking" waits,
  * a per-server gate (in-flight limit + pacing), RDAP bootstrap lookups and
  * RDAP GETs that follow redirects themselves. Compiled into each plugin (a
- * plugin links nothing of portgate). Thread-safe where it says so. */
+ * plugin links nothing of portgate). Thread-safe where it says so.
+ *
+ * The memo and the gate live in shared memory (MAP_SHARED|MAP_ANONYMOUS) so
+ * that they hold across every worker process the host forks for a
+ * PG_THREAD_PARALLEL instance: make them in create(), which runs before the
+ * fork, and they are one memo and one gate for the whole run (threads of one
+ * process share them too, under PORTGATE_PLUGIN_ISOLATION=inline). */
 #ifndef PG_NETLIB_H
 #define PG_NETLIB_H
 
@@ -37,13 +43,20 @@ void nl_rfc3339(int64_t unix_s, char out[32]);
 /* The asset's manifest fields (ABI 1.1), borrowed; NULL when absent. */
 const json_t *nl_asset_context(const json_t *finding);
 
-/* --- memo: key -> JSON result, once per run (thread-safe) --- */
+/* --- memo: key -> JSON result, once per run across processes --- */
+/* Results are kept ttl_s (a serve process lives across many runs: a memo
+ * forever would never see a registration change) in an arena of arena_bytes
+ * (touched only as used). */
+#define NL_MEMO_RUN_S 600
+#define NL_MEMO_ARENA (8u << 20)
 struct nl_memo;
-struct nl_memo *nl_memo_new(void);
+struct nl_memo *nl_memo_new(unsigned ttl_s, size_t arena_bytes);
 void nl_memo_free(struct nl_memo *m);
 /* A new reference to the stored result, or NULL. When NULL and *claimed is
- * set, the caller computes it and must call nl_memo_finish; when NULL and
- * *claimed is 0, another thread still computes it after wait_ms. */
+ * set, the caller computes it and must call nl_memo_finish (a key, table or
+ * arena too big for the memo is claimed too, and simply not shared); when NULL
+ * and *claimed is 0, another caller still computes it after wait_ms. A claim
+ * whose process died (SIGKILLed past its deadline) passes to the next caller. */
 json_t *nl_memo_claim(struct nl_memo *m, const char *key, long wait_ms, int *claimed);
 /* Store value (borrowed; NULL drops the claim so a later call may retry). */
 void nl_memo_finish(struct nl_memo *m, const char *key, const json_t *value);
@@ -59,11 +72,14 @@ json_t *nl_lookup_once(const struct nl_env *e, struct nl_memo *m, const char *ke
 /* severity names the host accepts on added findings */
 int nl_valid_severity(const char *v);
 
-/* --- gate: at most max_inflight at once per server, starts pace_ms apart --- */
+/* --- gate: at most max_inflight at once per server, starts pace_ms apart,
+ * counted across every process of the instance --- */
+#define NL_GATE_MAX 64 /* max_inflight is cut to this */
 struct nl_gate;
 struct nl_gate *nl_gate_new(unsigned max_inflight, unsigned pace_ms);
 void nl_gate_free(struct nl_gate *g);
-/* 0 when admitted within wait_ms (then nl_gate_leave), -1 otherwise. */
+/* 0 when admitted within wait_ms (then nl_gate_leave), -1 otherwise. A slot
+ * held by a process that died is taken back. */
 int nl_gate_enter(struct nl_gate *g, const char *server, long wait_ms);
 void nl_gate_leave(struct nl_gate *g, const char *server);
 

@@ -10,6 +10,9 @@
 
 #include "netlib/domain.h"
 
+/* registries rate-limit per client: a few parallel queries at most */
+#define WHOIS_MAX_INFLIGHT 16
+
 #ifndef PG_RDAP_DATADIR
 #define PG_RDAP_DATADIR "/usr/local/share/portgate/rdap"
 #endif
@@ -27,7 +30,10 @@ static const struct pg_plugin_option whois_options[] = {
 	{ "maxReferrals", PG_OPT_INT, "3", 0, "referrals followed at most" },
 	{ "lookupTimeoutMs", PG_OPT_INT, "5000", 0,
 	  "timeout of one query (always inside the call's deadline)" },
-	{ "paceMs", PG_OPT_INT, "250", 0, "queries to one server start this far apart" },
+	{ "maxInflightPerServer", PG_OPT_INT, "2", 0,
+	  "queries in flight to one WHOIS or RDAP server at most, across the whole run (1..16)" },
+	{ "paceMs", PG_OPT_INT, "250", 0,
+	  "queries to one server start at least this far apart, across the whole run" },
 	{ "cacheSeconds", PG_OPT_INT, "86400", 0,
 	  "keep a domain's registration this long (0: never)" },
 	{ "maxAnswerBytes", PG_OPT_INT, "262144", 0,
@@ -60,12 +66,15 @@ static int read_ints(struct whois_state *s)
 	int64_t p = h->opt_int(c, "paceMs"), cs = h->opt_int(c, "cacheSeconds");
 	int64_t mr = h->opt_int(c, "maxReferrals"), mb = h->opt_int(c, "maxAnswerBytes");
 	int64_t rb = h->opt_int(c, "rawBytes"), ed = h->opt_int(c, "expiringDays");
+	int64_t n = h->opt_int(c, "maxInflightPerServer");
 
 	if (t < 1 || t > 600000 || p < 0 || p > 60000 || cs < 0 || cs > 31 * 86400 || mr < 0 ||
-	    mr > 10 || mb < 1024 || mb > (16 << 20) || rb < 0 || rb > mb || ed < 0 || ed > 3650) {
+	    mr > 10 || mb < 1024 || mb > (16 << 20) || rb < 0 || rb > mb || ed < 0 || ed > 3650 ||
+	    n < 1 || n > WHOIS_MAX_INFLIGHT) {
 		h->error(c, "out of range: lookupTimeoutMs 1..600000, paceMs "
 			    "0..60000, cacheSeconds 0..2678400, maxReferrals 0..10, maxAnswerBytes "
-			    "1024..16777216, rawBytes 0..maxAnswerBytes, expiringDays 0..3650");
+			    "1024..16777216, rawBytes 0..maxAnswerBytes, expiringDays 0..3650, "
+			    "maxInflightPerServer 1..16");
 		return -1;
 	}
 	s->lookup_ms = (long)t;
@@ -74,8 +83,8 @@ static int read_ints(struct whois_state *s)
 	s->max_bytes = (size_t)mb;
 	s->raw_bytes = (size_t)rb;
 	s->expiring_days = (long)ed;
-	/* serialized plugin: one query in flight; the gate paces each server */
-	s->gate = nl_gate_new(1, (unsigned)p);
+	/* in shared memory: the limit holds across the host's worker processes */
+	s->gate = nl_gate_new((unsigned)n, (unsigned)p);
 	return s->gate ? 0 : -1;
 }
 
@@ -94,7 +103,7 @@ static int whois_create(struct pg_plugin_ctx *ctx, const struct pg_host_api *hos
 	s->verisign = host->opt_string(ctx, "verisignServers");
 	s->soon_sev = host->opt_string(ctx, "expiringSeverity");
 	s->expired_sev = host->opt_string(ctx, "expiredSeverity");
-	s->memo = nl_memo_new();
+	s->memo = nl_memo_new(NL_MEMO_RUN_S, NL_MEMO_ARENA);
 	if (!s->memo || read_ints(s) != 0)
 		goto fail;
 	if (!nl_valid_severity(s->soon_sev) || !nl_valid_severity(s->expired_sev)) {
@@ -270,10 +279,11 @@ static struct pg_plugin whois_plugin = {
 	.description = "registration of the finding's domain (RDAP, port-43 WHOIS): registrar, "
 		       "dates, name servers; expiry findings",
 	.options = whois_options,
-	/* Serialized: one worker process holds the per-run memo (one lookup per domain)
-	 * and the per-server pacing, and registries see one query at a time. Every
-	 * wait is bounded by time_left_ms, so a dead server costs its own call only. */
-	.thread_model = PG_THREAD_SERIALIZE,
+	/* Parallel: the memo (one lookup per domain) and the gate (maxInflightPerServer,
+	 * paceMs) are made in create(), before the host forks the workers, in shared
+	 * memory, so they hold for the whole run. Every wait is bounded by
+	 * time_left_ms, so a dead server costs its own call only. */
+	.thread_model = PG_THREAD_PARALLEL,
 	.create = whois_create,
 	.destroy = whois_destroy,
 	.enrich = whois_enrich,

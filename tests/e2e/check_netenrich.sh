@@ -4,6 +4,8 @@
 # finding enriched with the DNS records (dnsmasq), the ASN/org/country (Team
 # Cymru-style TXT from the same dnsmasq) and the registration (a port-43
 # responder), plus network-unexpected because the address is in AS64501.
+# The same check through `portgate serve` twice: the instances (and the
+# whois/ip memo and gate in shared memory) live across requests.
 # Also: `scan --target` refuses invalid names before any DNS query and sends
 # internationalised names in ACE form.
 set -eu
@@ -92,6 +94,36 @@ assert who["daysUntilExpiry"] == 1800 and who["expires"].endswith("Z"), who
 assert n["action"] == "fail" and "AS64501 (OTHER-NET)" in n["reason"] and "AS64500" in n["reason"], n
 assert d["run"]["verdict"] == "fail"
 PY
+
+# serve: two POST /v1-check on the same plugin instances (workers forked once
+# from them), both enriched, the registration from the cache of the check above
+# (no query reaches the registry).
+: >"$T/whois.log"
+PORTGATE_API_KEYS=netenrich-key "$PG_BIN" serve --listen 127.0.0.1:0 --manifest "$T/manifest.yaml" \
+	--config "$T/portgate.yaml" >"$T/serve.out" 2>"$T/serve.err" &
+SERVE_PID=$!
+i=0
+until grep -q 'listening on' "$T/serve.out" 2>/dev/null; do
+	i=$((i + 1))
+	{ [ $i -le 200 ] && kill -0 "$SERVE_PID" 2>/dev/null; } || fail "serve: $(cat "$T/serve.err")"
+	sleep 0.05
+done
+url=$(sed -n 's/.*listening on \([^ ]*\) .*/\1/p' "$T/serve.out")
+for n in 1 2; do
+	code=$(curl -s -o "$T/sv$n.json" -w '%{http_code}' --max-time 60 -X POST \
+		-H "x-api-key: netenrich-key" --data '{"skipCache": true}' "$url/v1-check")
+	[ "$code" = 200 ] || fail "serve check $n: $code $(cat "$T/sv$n.json")"
+	python3 - "$T/sv$n.json" <<'PY' || fail "serve check $n: $(cat "$T/sv$n.json")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+[f] = [f for f in d["assets"][0]["findings"] if f["rule"] == "port-unapproved-open"]
+e = f["enrichment"]
+assert e["whois"]["registrar"] == "Example Registrar, Inc." and e["ip"]["asn"] == 64501, e
+PY
+done
+kill "$SERVE_PID"
+wait "$SERVE_PID" 2>/dev/null || true
+[ ! -s "$T/whois.log" ] || fail "serve asked again: $(cat "$T/whois.log")"
 
 # Names: invalid ones are usage errors before any query; an IDN goes out as ACE.
 : >"$T/dnsmasq-before"

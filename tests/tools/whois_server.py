@@ -4,8 +4,8 @@
     whois_server.py CONFIG.json PORTS_FILE [--max-seconds N]
 
 CONFIG: {"servers": {"NAME": {"answers": {"query": "file"}, "default": "file",
-                               "mode": "answer|hang|noclose|flood"}, ...},
-         "fixtures": "DIR", "log": "FILE"}
+                               "mode": "answer|hang|noclose|flood", "delayMs": N}, ...},
+         "fixtures": "DIR", "log": "FILE", "stats": "FILE"}
 One listener per server on 127.0.0.1; PORTS_FILE gets "NAME PORT" lines (written
 atomically once all listen). A query is the first line the client sends; its
 answer is the fixture file with {server:NAME} -> 127.0.0.1:PORT of that
@@ -14,6 +14,12 @@ given by the server's "expiresInDays" (RFC 3339). Modes:
   hang     read the query, never answer, never close
   noclose  send the answer, never close
   flood    send the answer, then 10 MiB of junk lines, then close
+delayMs waits that long before answering (a slow registry). Each connection
+is served by a thread of its own, so clients may overlap; STATS (if given) is
+rewritten after every connection as {"NAME": {"maxConcurrent": N}}, the most
+connections of that server open at once (counted from accept until the
+answer is sent, before the close, so a client that saw the close and starts
+the next query is never counted twice).
 Every query is appended to the log as "NAME<TAB>QUERY" (for counting lookups
 and checking the "domain NAME" form).
 """
@@ -44,40 +50,71 @@ def load(cfg, name, query):
     return text.replace(b"{DOMAIN}", key.upper().encode())
 
 
-def serve(cfg, name, sock, lock):
-    mode = cfg["servers"][name].get("mode", "answer")
+def write_stats(cfg, stats):
+    if not cfg.get("stats"):
+        return
+    with open(cfg["stats"] + ".tmp", "w") as f:
+        json.dump({n: {"maxConcurrent": v["max"]} for n, v in stats.items()}, f)
+    os.replace(cfg["stats"] + ".tmp", cfg["stats"])
+
+
+def handle(cfg, name, conn, lock, stats, held):
+    srv = cfg["servers"][name]
+    mode = srv.get("mode", "answer")
+    st = stats[name]
+    with lock:
+        st["now"] += 1
+        st["max"] = max(st["max"], st["now"])
+        write_stats(cfg, stats)
+    done = False
+
+    def finish():
+        with lock:
+            st["now"] -= 1
+            write_stats(cfg, stats)
+
+    try:
+        data = b""
+        while b"\n" not in data and len(data) < 4096:
+            chunk = conn.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+        query = data.split(b"\n")[0].rstrip(b"\r").decode("utf-8", "replace")
+        with lock:
+            with open(cfg["log"], "a") as f:
+                f.write("%s\t%s\n" % (name, query))
+        if mode == "hang":
+            held.append(conn)
+            return
+        time.sleep(srv.get("delayMs", 0) / 1000.0)
+        conn.sendall(load(cfg, name, query))
+        if mode == "noclose":
+            held.append(conn)
+            return
+        if mode == "flood":
+            line = b"x" * 1023 + b"\n"
+            try:
+                for _ in range(10 * 1024):
+                    conn.sendall(line)
+            except OSError:
+                pass  # the client stopped reading at its cap
+        finish()
+        done = True
+        conn.close()
+    except OSError:
+        if not done:
+            finish()
+        conn.close()
+
+
+def serve(cfg, name, sock, lock, stats):
     held = []
     while True:
         conn, _ = sock.accept()
         conn.settimeout(5)
-        try:
-            data = b""
-            while b"\n" not in data and len(data) < 4096:
-                chunk = conn.recv(4096)
-                if not chunk:
-                    break
-                data += chunk
-            query = data.split(b"\n")[0].rstrip(b"\r").decode("utf-8", "replace")
-            with lock:
-                with open(cfg["log"], "a") as f:
-                    f.write("%s\t%s\n" % (name, query))
-            if mode == "hang":
-                held.append(conn)
-                continue
-            conn.sendall(load(cfg, name, query))
-            if mode == "noclose":
-                held.append(conn)
-                continue
-            if mode == "flood":
-                line = b"x" * 1023 + b"\n"
-                try:
-                    for _ in range(10 * 1024):
-                        conn.sendall(line)
-                except OSError:
-                    pass  # the client stopped reading at its cap
-            conn.close()
-        except OSError:
-            conn.close()
+        threading.Thread(target=handle, args=(cfg, name, conn, lock, stats, held),
+                         daemon=True).start()
 
 
 def main():
@@ -95,8 +132,9 @@ def main():
         socks[name] = s
         cfg["_ports"][name] = s.getsockname()[1]
     lock = threading.Lock()
+    stats = {name: {"now": 0, "max": 0} for name in socks}
     for name, s in socks.items():
-        threading.Thread(target=serve, args=(cfg, name, s, lock), daemon=True).start()
+        threading.Thread(target=serve, args=(cfg, name, s, lock, stats), daemon=True).start()
     with open(ports_file + ".tmp", "w") as f:
         for name, port in cfg["_ports"].items():
             f.write("%s %d\n" % (name, port))

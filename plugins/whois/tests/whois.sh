@@ -51,6 +51,8 @@ printf 'Domain Name: {DOMAIN}\nRegistrar WHOIS Server: {server:loopb}\nRegistry 
 	>"$T/fx/loopa.txt"
 printf 'Domain Name: {DOMAIN}\nRegistrar WHOIS Server: {server:loopa}\nRegistrar: Loop Registrar\n' \
 	>"$T/fx/loopb.txt"
+printf 'Domain Name: {DOMAIN}\nRegistrar: Slow Registrar\nRegistry Expiry Date: {expires}\n' \
+	>"$T/fx/slow.txt"
 cat >"$T/whois.json" <<JSON
 {"fixtures": "$T/fx", "log": "$T/whois.log", "servers": {
   "iana": {"default": "iana-com.txt"},
@@ -67,7 +69,9 @@ cat >"$T/whois.json" <<JSON
   "flood": {"mode": "flood", "default": "gtld-registrar.txt"},
   "badutf8": {"default": "badutf8.txt"},
   "ratelimit": {"default": "ratelimit.txt"},
-  "loopa": {"default": "loopa.txt"}, "loopb": {"default": "loopb.txt"}}}
+  "loopa": {"default": "loopa.txt"}, "loopb": {"default": "loopb.txt"},
+  "slow": {"default": "slow.txt", "delayMs": 300}},
+ "stats": "$T/whois.stats"}
 JSON
 whois_start "$T/whois.json"
 W() { echo "127.0.0.1:$(whois_port "$1")"; }
@@ -254,4 +258,37 @@ assert r["rateLimited"] is True and "expires" not in r and "registrar" not in r,
 l = E["h6"]["loopa"]
 assert l["servers"] == [la, lb] and l["registrar"] == "Loop Registrar", l
 PY
+# 4. One registry, 40 findings over 8 domains, 4 worker processes (and, inline, 4
+#    threads): at most maxInflightPerServer queries at once across the whole run
+#    (and, the answers being slow, that many reached), each domain asked once.
+specs=""
+for i in $(seq 0 39); do specs="$specs s$i:h$i.d$((i % 8)).com"; done
+# shellcheck disable=SC2086 # one word per asset
+report $specs >"$T/r5.json"
+cat >"$T/portgate.yaml" <<YAML
+stateDir: $T/state
+pluginDirs: [$T/plugins]
+enrich: {timeoutMs: 8000, concurrency: 4}
+enrichers:
+  whois: {plugin: whois, rdap: false, server: "$(W slow)", lookupTimeoutMs: 3000, paceMs: 0,
+          cacheSeconds: 0, maxInflightPerServer: 2}
+YAML
+for iso in process inline; do
+	: >"$T/whois.log"
+	rm -f "$T/whois.stats"
+	if [ $iso = process ]; then unset PORTGATE_PLUGIN_ISOLATION; else export PORTGATE_PLUGIN_ISOLATION=inline; fi
+	"$DRIVER" enrich "$T/portgate.yaml" "$T/r5.json" --skip-cache >"$T/o5.json" 2>"$T/e5" \
+		|| fail "enrich ($iso): $(cat "$T/e5")"
+	python3 - "$T/o5.json" "$T/whois.log" "$T/whois.stats" <<'PY' \
+		|| fail "in flight ($iso): $(cat "$T/whois.stats") $(cat "$T/whois.log")"
+import json, sys
+d = json.load(open(sys.argv[1])); log = open(sys.argv[2]).read().splitlines()
+stats = json.load(open(sys.argv[3]))
+E = {a["name"]: a["findings"][0]["enrichment"]["whois"] for a in d["assets"]}
+assert all(e.get("registrar") == "Slow Registrar" for e in E.values()), E
+assert sorted(log) == sorted("slow\td%d.com" % i for i in range(8)), log   # each domain once
+assert stats["slow"]["maxConcurrent"] == 2, stats                          # <= N, and N reached
+PY
+done
+unset PORTGATE_PLUGIN_ISOLATION
 echo ok

@@ -1,4 +1,4 @@
-/* addr.c - address classes for the redirect guard of fetch.c. */
+/* addr.c - address classes (see addr.h). */
 #include "addr.h"
 
 #include <arpa/inet.h>
@@ -6,7 +6,7 @@
 
 /* Loopback, private, link-local, CGNAT, unique-local, unspecified or multicast: an
  * address inside somebody's network, not on the internet. */
-bool addr_is_internal(const char *addr)
+bool nl_addr_is_internal(const char *addr)
 {
 	unsigned char b[16];
 
@@ -19,7 +19,7 @@ bool addr_is_internal(const char *addr)
 	static const unsigned char v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 	if (!memcmp(b, v4mapped, 12)) {
 		char v4[INET_ADDRSTRLEN];
-		return inet_ntop(AF_INET, b + 12, v4, sizeof(v4)) && addr_is_internal(v4);
+		return inet_ntop(AF_INET, b + 12, v4, sizeof(v4)) && nl_addr_is_internal(v4);
 	}
 	static const unsigned char zero[15] = { 0 };
 	return !memcmp(b, zero, 15) || (b[0] & 0xfe) == 0xfc || b[0] == 0xff ||

@@ -1,0 +1,36 @@
+/* netlib_int.h - netlib's internals: a lock that works across the worker
+ * processes the host forks from the instance (process-shared, robust), and
+ * anonymous shared mappings to put it and the tables it guards in. */
+#ifndef PG_NETLIB_INT_H
+#define PG_NETLIB_INT_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* A waiter wakes at least this often to look for holders that died: a worker
+ * SIGKILLed past its deadline never signals. */
+#define NL_POLL_MS 50
+
+struct nl_shlock {
+	pthread_mutex_t mu; /* PTHREAD_PROCESS_SHARED, PTHREAD_MUTEX_ROBUST */
+	pthread_cond_t cv;  /* PTHREAD_PROCESS_SHARED, CLOCK_MONOTONIC */
+};
+
+/* len zeroed bytes of MAP_SHARED|MAP_ANONYMOUS memory (kept by fork), or NULL. */
+void *nl_shm_new(size_t len);
+void nl_shm_free(void *p, size_t len);
+
+int nl_shlock_init(struct nl_shlock *l);
+/* Lock; a holder that died with the lock held leaves it consistent again. */
+void nl_shlock_lock(struct nl_shlock *l);
+void nl_shlock_unlock(struct nl_shlock *l);
+/* Wait (locked) until woken, until_ms (nl_mono_ms clock) or NL_POLL_MS. */
+void nl_shlock_wait(struct nl_shlock *l, uint64_t until_ms);
+void nl_shlock_wake(struct nl_shlock *l);
+
+/* Does pid still run? False only when it is gone (ESRCH). */
+int nl_pid_alive(pid_t pid);
+
+#endif

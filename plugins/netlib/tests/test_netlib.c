@@ -1,0 +1,260 @@
+/* test_netlib.c - netlib's memo and gate across fork()ed processes, as the
+ * host's worker pool uses them (the state made before the fork, every worker
+ * a child), and the internal-address classes of the redirect guards. */
+#include <check.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "netlib/addr.h"
+#include "netlib/netlib.h"
+
+#define CHILDREN 6
+
+/* Counters the children share with the test. */
+struct shared {
+	atomic_int inside, max_inside, computed, got;
+};
+
+static struct shared *shared_new(void)
+{
+	void *p = mmap(NULL, sizeof(struct shared), PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	ck_assert_ptr_ne(p, MAP_FAILED);
+	return p;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/* Wait for every child; the number that exited 0. */
+static int reap(const pid_t *pids, int n)
+{
+	int ok = 0, st;
+
+	for (int i = 0; i < n; i++)
+		if (waitpid(pids[i], &st, 0) == pids[i] && WIFEXITED(st) && WEXITSTATUS(st) == 0)
+			ok++;
+	return ok;
+}
+
+static void gate_child(struct nl_gate *g, struct shared *sh)
+{
+	int now, max;
+
+	if (nl_gate_enter(g, "whois.example:43", 10000) != 0)
+		_exit(1);
+	now = atomic_fetch_add(&sh->inside, 1) + 1;
+	max = atomic_load(&sh->max_inside);
+	while (now > max && !atomic_compare_exchange_weak(&sh->max_inside, &max, now))
+		;
+	sleep_ms(150);
+	atomic_fetch_sub(&sh->inside, 1);
+	nl_gate_leave(g, "whois.example:43");
+	_exit(0);
+}
+
+START_TEST(gate_limits_children_to_n)
+{
+	struct nl_gate *g = nl_gate_new(2, 0);
+	struct shared *sh = shared_new();
+	pid_t pids[CHILDREN];
+
+	ck_assert_ptr_nonnull(g);
+	for (int i = 0; i < CHILDREN; i++)
+		if ((pids[i] = fork()) == 0)
+			gate_child(g, sh);
+	ck_assert_int_eq(reap(pids, CHILDREN), CHILDREN);
+	ck_assert_int_eq(atomic_load(&sh->max_inside), 2);
+	nl_gate_free(g);
+}
+END_TEST
+
+START_TEST(gate_paces_starts)
+{
+	struct nl_gate *g = nl_gate_new(4, 200);
+	uint64_t t0 = nl_mono_ms();
+
+	for (int i = 0; i < 3; i++) {
+		ck_assert_int_eq(nl_gate_enter(g, "rdap.example", 2000), 0);
+		nl_gate_leave(g, "rdap.example");
+	}
+	/* three starts 200 ms apart: the third at least 400 ms after the first */
+	ck_assert_uint_ge(nl_mono_ms() - t0, 400);
+	ck_assert_int_eq(nl_gate_enter(g, "other.example", 0), 0); /* per server */
+	nl_gate_free(g);
+}
+END_TEST
+
+/* A child that enters and never leaves, killed as the host kills a worker
+ * past its deadline: its slot comes back. */
+START_TEST(gate_slot_of_killed_child_is_reclaimed)
+{
+	struct nl_gate *g = nl_gate_new(1, 0);
+	int ready[2], st;
+	pid_t pid;
+	char c;
+
+	ck_assert_int_eq(pipe(ready), 0);
+	if ((pid = fork()) == 0) {
+		if (nl_gate_enter(g, "s", 1000) == 0 && write(ready[1], "x", 1) == 1)
+			pause();
+		_exit(1);
+	}
+	ck_assert_int_eq(read(ready[0], &c, 1), 1);
+	ck_assert_int_eq(nl_gate_enter(g, "s", 100), -1); /* held */
+	kill(pid, SIGKILL);
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert_int_eq(nl_gate_enter(g, "s", 1000), 0);
+	nl_gate_leave(g, "s");
+	nl_gate_free(g);
+}
+END_TEST
+
+static void memo_child(struct nl_memo *m, struct shared *sh)
+{
+	int claimed;
+	json_t *v = nl_memo_claim(m, "domain:example.com", 10000, &claimed);
+
+	if (!v && claimed) {
+		atomic_fetch_add(&sh->computed, 1);
+		sleep_ms(200); /* the others arrive while it is computed */
+		v = json_pack("{s:s}", "registrar", "Example");
+		nl_memo_finish(m, "domain:example.com", v);
+	}
+	if (v && !strcmp(json_string_value(json_object_get(v, "registrar")), "Example"))
+		atomic_fetch_add(&sh->got, 1);
+	json_decref(v);
+	_exit(0);
+}
+
+START_TEST(memo_key_computed_once_across_children)
+{
+	struct nl_memo *m = nl_memo_new(NL_MEMO_RUN_S, 1 << 16);
+	struct shared *sh = shared_new();
+	pid_t pids[CHILDREN];
+	int claimed;
+	json_t *v;
+
+	ck_assert_ptr_nonnull(m);
+	for (int i = 0; i < CHILDREN; i++)
+		if ((pids[i] = fork()) == 0)
+			memo_child(m, sh);
+	ck_assert_int_eq(reap(pids, CHILDREN), CHILDREN);
+	ck_assert_int_eq(atomic_load(&sh->computed), 1);
+	ck_assert_int_eq(atomic_load(&sh->got), CHILDREN);
+	v = nl_memo_claim(m, "domain:example.com", 0, &claimed); /* the parent sees it too */
+	ck_assert_ptr_nonnull(v);
+	json_decref(v);
+	nl_memo_free(m);
+}
+END_TEST
+
+START_TEST(memo_claim_of_killed_child_passes_on)
+{
+	struct nl_memo *m = nl_memo_new(NL_MEMO_RUN_S, 1 << 16);
+	int ready[2], claimed, st;
+	pid_t pid;
+	char c;
+
+	ck_assert_int_eq(pipe(ready), 0);
+	if ((pid = fork()) == 0) {
+		if (!nl_memo_claim(m, "k", 0, &claimed) && claimed && write(ready[1], "x", 1) == 1)
+			pause();
+		_exit(1);
+	}
+	ck_assert_int_eq(read(ready[0], &c, 1), 1);
+	ck_assert_ptr_null(nl_memo_claim(m, "k", 100, &claimed));
+	ck_assert_int_eq(claimed, 0); /* still computed by the child */
+	kill(pid, SIGKILL);
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert_ptr_null(nl_memo_claim(m, "k", 1000, &claimed));
+	ck_assert_int_eq(claimed, 1);
+	nl_memo_free(m);
+}
+END_TEST
+
+/* A result bigger than the arena is not kept: the next caller computes it
+ * again (correct, only not shared); small ones still are. */
+START_TEST(memo_full_arena_falls_back_to_computing)
+{
+	struct nl_memo *m = nl_memo_new(NL_MEMO_RUN_S, 64);
+	json_t *big = json_pack("{s:s}", "raw", "0123456789012345678901234567890123456789"
+						"0123456789012345678901234567890123456789");
+	json_t *small = json_pack("{s:i}", "a", 1), *v;
+	int claimed;
+
+	ck_assert_ptr_null(nl_memo_claim(m, "big", 0, &claimed));
+	ck_assert_int_eq(claimed, 1);
+	nl_memo_finish(m, "big", big);
+	ck_assert_ptr_null(nl_memo_claim(m, "big", 0, &claimed));
+	ck_assert_int_eq(claimed, 1);
+	nl_memo_finish(m, "big", NULL);
+	ck_assert_ptr_null(nl_memo_claim(m, "small", 0, &claimed));
+	nl_memo_finish(m, "small", small);
+	v = nl_memo_claim(m, "small", 0, &claimed);
+	ck_assert_ptr_nonnull(v);
+	ck_assert_int_eq(json_integer_value(json_object_get(v, "a")), 1);
+	json_decref(v);
+	json_decref(big);
+	json_decref(small);
+	nl_memo_free(m);
+}
+END_TEST
+
+START_TEST(internal_addresses)
+{
+	static const char *const in[] = { "127.0.0.1",   "10.1.2.3",
+					  "172.16.0.1",  "172.31.255.255",
+					  "192.168.1.1", "169.254.169.254",
+					  "100.64.0.1",  "0.0.0.0",
+					  "224.0.0.1",   "::1",
+					  "::",          "fe80::1",
+					  "fd00::1",     "fc12::3",
+					  "ff02::1",     "::ffff:10.0.0.1",
+					  NULL };
+	static const char *const out[] = {
+		"8.8.8.8",     "172.32.0.1",      "172.15.255.255", "100.128.0.1", "198.51.100.7",
+		"2001:db8::1", "2606:4700::1111", "::ffff:1.1.1.1", "example.com", "",
+		NULL
+	};
+
+	for (size_t i = 0; in[i]; i++)
+		ck_assert_msg(nl_addr_is_internal(in[i]), "%s should be internal", in[i]);
+	for (size_t i = 0; out[i]; i++)
+		ck_assert_msg(!nl_addr_is_internal(out[i]), "%s should not be internal", out[i]);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("netlib");
+	TCase *tc = tcase_create("netlib");
+	SRunner *sr;
+	int failed;
+
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, gate_limits_children_to_n);
+	tcase_add_test(tc, gate_paces_starts);
+	tcase_add_test(tc, gate_slot_of_killed_child_is_reclaimed);
+	tcase_add_test(tc, memo_key_computed_once_across_children);
+	tcase_add_test(tc, memo_claim_of_killed_child_passes_on);
+	tcase_add_test(tc, memo_full_arena_falls_back_to_computing);
+	tcase_add_test(tc, internal_addresses);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
