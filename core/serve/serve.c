@@ -131,7 +131,8 @@ static bool setup(struct pg_server *s)
 	s->cache = pg_rcache_new(s->set.cache_ttl_s);
 	/* The TLS client context is made once here: scans on workers then only read it. */
 	pg_tls_client_ctx(s->cfg->ca_file);
-	s->work = pg_workq_new(s->set.workers, s->set.max_connections);
+	s->work = pg_workq_new(s->set.workers,
+			       s->set.queue_len ? s->set.queue_len : s->set.max_connections);
 	return s->work != NULL;
 }
 

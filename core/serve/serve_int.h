@@ -25,6 +25,7 @@ struct pg_serve_settings {
 	unsigned conn_timeout_s;        /* idle or slow connection is closed after this */
 	unsigned threads;               /* libmicrohttpd polling threads */
 	unsigned workers;               /* threads running scans and checks */
+	unsigned queue_len;             /* scans and checks waiting for one; 0: max_connections */
 	unsigned default_timeout_ms;    /* scan budget when the query has no timeout */
 	unsigned max_timeout_ms;        /* largest timeout a query may ask for */
 	unsigned max_request_bytes;     /* request line + headers (per connection memory) */

@@ -25,6 +25,7 @@ static const struct uint_opt opts[] = {
 	{ "connectionTimeoutSeconds", 1, 3600, 10, SET_OFF(conn_timeout_s) },
 	{ "threads", 1, 256, 4, SET_OFF(threads) },
 	{ "workers", 1, 1024, 8, SET_OFF(workers) },
+	{ "queueLength", 0, 65536, 0, SET_OFF(queue_len) },
 	{ "defaultTimeoutMs", 100, 600000, 5000, SET_OFF(default_timeout_ms) },
 	{ "maxTimeoutMs", 100, 600000, 60000, SET_OFF(max_timeout_ms) },
 	{ "maxRequestBytes", 4096, 1048576, 16384, SET_OFF(max_request_bytes) },
