@@ -135,6 +135,14 @@ static void check_job_free(struct check_job *j)
 	free(j);
 }
 
+/* What an admitted check took: its key slot, the job. */
+static void check_done(struct pg_req *r)
+{
+	pg_limit_release(r->s->key_lim, r->key->name);
+	check_job_free(r->job);
+	r->job = NULL;
+}
+
 static void check_worker(struct pg_req *r)
 {
 	struct check_job *j = r->job;
@@ -165,9 +173,7 @@ static void check_worker(struct pg_req *r)
 		pg_req_error(r, 500, "check: %s", err);
 	}
 	pthread_mutex_unlock(&r->s->check_lock);
-	pg_limit_release(r->s->key_lim, r->key->name);
-	check_job_free(j);
-	r->job = NULL;
+	check_done(r);
 }
 
 void pg_serve_check(struct pg_req *r)
@@ -189,5 +195,5 @@ void pg_serve_check(struct pg_req *r)
 		return;
 	}
 	r->job = j;
-	pg_req_defer(r, check_worker);
+	pg_req_defer(r, check_worker, check_done);
 }

@@ -79,16 +79,19 @@ static void run_deferred(void *arg)
 	MHD_resume_connection(r->conn);
 }
 
-void pg_req_defer(struct pg_req *r, void (*fn)(struct pg_req *))
+void pg_req_defer(struct pg_req *r, void (*fn)(struct pg_req *), void (*drop)(struct pg_req *))
 {
 	r->run = fn;
 	r->queued = true;
 	MHD_suspend_connection(r->conn);
-	if (!pg_workq_submit(r->s->work, run_deferred, r)) {
-		r->retry_after = 1;
-		pg_req_error(r, 503, "server busy: every worker is taken; retry after 1 s");
-		MHD_resume_connection(r->conn);
-	}
+	if (pg_workq_submit(r->s->work, run_deferred, r))
+		return;
+	/* Refused: give back the job and its slots before the resume, after which
+	 * the connection may be answered and r freed on a polling thread. */
+	drop(r);
+	r->retry_after = 1;
+	pg_req_error(r, 503, "server busy: every worker is taken; retry after 1 s");
+	MHD_resume_connection(r->conn);
 }
 
 static enum MHD_Result send_answer(struct pg_req *r)

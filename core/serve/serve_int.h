@@ -122,8 +122,10 @@ struct pg_req {
 void pg_req_reply(struct pg_req *r, unsigned status, json_t *body);
 void pg_req_error(struct pg_req *r, unsigned status, const char *fmt, ...) PG_PRINTF(3, 4);
 void pg_req_note(struct pg_req *r, const char *fmt, ...) PG_PRINTF(2, 3);
-/* Run fn(r) on a worker; the connection resumes once it answered. */
-void pg_req_defer(struct pg_req *r, void (*fn)(struct pg_req *));
+/* Run fn(r) on a worker; the connection resumes once it answered. When the
+ * queue is full (or stopping) fn never runs: drop(r) gives back r->job and the
+ * slots it took, and r is answered 503 with Retry-After. */
+void pg_req_defer(struct pg_req *r, void (*fn)(struct pg_req *), void (*drop)(struct pg_req *));
 /* Answer 429 with Retry-After for a limiter refusal. */
 void pg_req_limited(struct pg_req *r, enum pg_limit_result why, const char *who, unsigned retry);
 

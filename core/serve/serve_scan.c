@@ -268,15 +268,21 @@ static void scan_job_free(struct scan_job *j)
 	free(j);
 }
 
-static void scan_worker(struct pg_req *r)
+/* What an admitted scan took: its key and target slots, the job. */
+static void scan_done(struct pg_req *r)
 {
 	struct scan_job *j = r->job;
 
-	run_scan(r, j);
 	pg_limit_release(r->s->key_lim, r->key->name);
 	pg_limit_release(r->s->target_lim, j->lim_target);
 	scan_job_free(j);
 	r->job = NULL;
+}
+
+static void scan_worker(struct pg_req *r)
+{
+	run_scan(r, r->job);
+	scan_done(r);
 }
 
 /* A cached answer, or the limits taken; false when r is answered already. */
@@ -330,5 +336,5 @@ void pg_serve_scan(struct pg_req *r)
 		return;
 	}
 	r->job = j;
-	pg_req_defer(r, scan_worker);
+	pg_req_defer(r, scan_worker, scan_done);
 }

@@ -12,18 +12,10 @@ SC="python3 $PG_TOOLS/serve_client.py"
 
 # Listeners that count every connection they accept: the asset's candidate
 # port, a port of the same address that is no candidate, and a silent TLS port.
-$SC count-listener 127.0.0.1 "$PG_TMP/web.port" "$PG_TMP/web.count" &
-pg_on_exit "kill $!"
-$SC count-listener 127.0.0.1 "$PG_TMP/trap.port" "$PG_TMP/trap.count" &
-pg_on_exit "kill $!"
-$SC count-listener 127.0.0.4 "$PG_TMP/slow.port" "$PG_TMP/slow.count" silent &
-pg_on_exit "kill $!"
-i=0
-while [ ! -s "$PG_TMP/web.port" ] || [ ! -s "$PG_TMP/trap.port" ] || [ ! -s "$PG_TMP/slow.port" ]; do
-	i=$((i + 1)); [ $i -le 100 ] || { echo "FAIL: listeners did not start" >&2; exit 1; }; sleep 0.05
-done
-web=$(cat "$PG_TMP/web.port"); trap_=$(cat "$PG_TMP/trap.port"); slow=$(cat "$PG_TMP/slow.port")
-count() { cat "$PG_TMP/$1.count"; }
+serve_count_listener web 127.0.0.1
+serve_count_listener trap 127.0.0.1
+trap_=$trap
+serve_count_listener slow 127.0.0.4 silent
 
 cat >"$PG_TMP/manifest.yaml" <<EOF2
 version: 1

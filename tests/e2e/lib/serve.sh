@@ -37,6 +37,22 @@ serve_get() {
 	curl -s -o "$out" -D "$out.h" -w '%{http_code}' --max-time 30 "$@" "$SERVE_URL$path"
 }
 
+# serve_count_listener NAME HOST [silent] : a listener on HOST:0 counting the
+#   connections it accepts (tests/tools/serve_client.py count-listener); waits for
+#   it, sets the variable NAME to its port; count NAME prints the count so far.
+serve_count_listener() {
+	python3 "$PG_TOOLS/serve_client.py" count-listener "$2" "$PG_TMP/$1.port" \
+		"$PG_TMP/$1.count" ${3:-} &
+	pg_on_exit "kill $!"
+	i=0
+	while [ ! -s "$PG_TMP/$1.port" ]; do
+		i=$((i + 1)); [ $i -le 100 ] || { echo "FAIL: listener $1 did not start" >&2; exit 1; }
+		sleep 0.05
+	done
+	eval "$1=\$(cat \"\$PG_TMP/$1.port\")"
+}
+count() { cat "$PG_TMP/$1.count" 2>/dev/null || echo 0; }
+
 # A loopback address of its own (127.x.y.z), so a test may bind ports 80 and 443.
 serve_loopback_ip() {
 	python3 -c 'import os; b=os.urandom(3); print("127.%d.%d.%d" % (20 + b[0] % 200, b[1] % 250 + 1, b[2] % 250 + 2))'
