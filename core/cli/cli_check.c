@@ -174,7 +174,8 @@ static int check(const struct check_args *a, struct pg_config *cfg, struct run *
 				     r->baseline,
 				     a->baseline,
 				     a->shard_i,
-				     a->shard_n };
+				     a->shard_n,
+				     true };
 	json_t *report;
 	char err[256];
 	int code = PG_EXIT_PASS;

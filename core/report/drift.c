@@ -1,6 +1,7 @@
 /* drift.c - compare two evidence documents asset by asset (see drift.h). */
 #include "config.h"
 #include "drift.h"
+#include "fold.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -90,8 +91,9 @@ static void add_scan(json_t *st, const json_t *scan)
 }
 
 /* What drift compares of one asset, as one JSON object (owned by the caller). */
-static json_t *asset_state(const json_t *asset)
+static json_t *asset_state(const json_t *folded)
 {
+	json_t *asset = pg_fold_full(folded);
 	json_t *st = json_pack(
 		"{s:{}, s:{}, s:{}, s:{}, s:{}, s:o}", "open", "states", "certs", "asns",
 		"findings", "addrs",
@@ -112,6 +114,7 @@ static json_t *asset_state(const json_t *asset)
 			json_object_set(json_object_get(st, "findings"), fp, (json_t *)f);
 	}
 	json_object_set_new(st, "scanned", json_boolean(json_object_get(asset, "scan") != NULL));
+	json_decref(asset); /* st holds references or copies of what it needs */
 	return st;
 }
 

@@ -2,13 +2,81 @@
 #include "config.h"
 #include "render_int.h"
 
+#include <string.h>
+
+#include "fold.h"
+
+/* jansson output of a member nested `depth` levels down: its newlines get
+ * the indentation a whole-document dump would have given them. */
+struct nested {
+	FILE *out;
+	int depth;
+};
+
+static int put_nested(const char *buf, size_t len, void *ud)
+{
+	const struct nested *n = ud;
+
+	for (const char *p = buf, *end = buf + len, *nl; p < end; p = nl + 1) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (!nl)
+			return fwrite(p, 1, (size_t)(end - p), n->out) == (size_t)(end - p) ? 0
+											    : -1;
+		if (fwrite(p, 1, (size_t)(nl - p) + 1, n->out) != (size_t)(nl - p) + 1 ||
+		    fprintf(n->out, "%*s", 2 * n->depth, "") < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int dump_nested(FILE *out, const json_t *v, int depth)
+{
+	struct nested n = { out, depth };
+
+	return json_dump_callback(v, put_nested, &n,
+				  JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
+}
+
+/* "assets" one at a time, each unfolded only while it is written. */
+static int put_assets(FILE *out, const json_t *assets)
+{
+	const json_t *a;
+	size_t i;
+	int r = fputc('[', out) == EOF ? -1 : 0;
+
+	json_array_foreach(assets, i, a)
+	{
+		json_t *full = pg_fold_full(a);
+		r |= fputs(i ? ",\n    " : "\n    ", out) == EOF ? -1 : 0;
+		r |= dump_nested(out, full, 2);
+		json_decref(full);
+	}
+	r |= fputs(json_array_size(assets) ? "\n  ]" : "]", out) == EOF ? -1 : 0;
+	return r;
+}
+
 int pg_render_json(FILE *out, const json_t *report)
 {
-	/* streamed: no second copy of a large report as one string */
-	return json_dumpf(report, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0 ||
-			       fputc('\n', out) == EOF
-		       ? -1
-		       : 0;
+	const char *k;
+	json_t *v, *key;
+	size_t i = 0;
+	int r = fputc('{', out) == EOF ? -1 : 0;
+
+	/* streamed: no second copy of a large report as one string, and what is
+	 * written equals json_dumpf(JSON_INDENT(2)) of the unfolded report */
+	json_object_foreach((json_t *)report, k, v)
+	{
+		key = json_string(k);
+		r |= fputs(i++ ? ",\n  " : "\n  ", out) == EOF ? -1 : 0;
+		r |= json_dumpf(key, out, JSON_ENCODE_ANY) < 0 || fputs(": ", out) == EOF ? -1 : 0;
+		json_decref(key);
+		if (!strcmp(k, "assets") && json_is_array(v))
+			r |= put_assets(out, v);
+		else
+			r |= dump_nested(out, v, 1);
+	}
+	r |= fputs(i ? "\n}\n" : "}\n", out) == EOF ? -1 : 0;
+	return r;
 }
 
 /* The finding as in the evidence, plus where its asset is declared. */

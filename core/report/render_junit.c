@@ -2,6 +2,7 @@
  * CI test tab lists what was checked as well as what failed. */
 #include "config.h"
 #include "render_int.h"
+#include "fold.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -192,12 +193,22 @@ int pg_render_junit(FILE *out, const json_t *report)
 	size_t i;
 
 	/* the root carries totals: count first (a pipe cannot be rewound) */
-	json_array_foreach(assets, i, a) free(count(a, ids, &c));
+	json_array_foreach(assets, i, a)
+	{
+		json_t *full = pg_fold_full(a); /* "not scanned" reads the scan */
+		free(count(full, ids, &c));
+		json_decref(full);
+	}
 	pg_rj_seconds(pg_rj_int(json_object_get(report, "run"), "durationMs"), secs);
 	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"portgate\"", out);
 	fprintf(out, " tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" time=\"%s\">\n", c.tests,
 		c.fails, c.errors, secs);
-	json_array_foreach(assets, i, a) suite(out, report, a, ids);
+	json_array_foreach(assets, i, a)
+	{
+		json_t *full = pg_fold_full(a);
+		suite(out, report, full, ids);
+		json_decref(full);
+	}
 	json_decref(ids);
 	return fputs("</testsuites>\n", out) == EOF || ferror(out) ? -1 : 0;
 }

@@ -3,6 +3,7 @@
  * the 1 MiB a step summary may hold. */
 #include "config.h"
 #include "render_int.h"
+#include "fold.h"
 
 #include <string.h>
 
@@ -94,6 +95,7 @@ static json_int_t open_ports(const json_t *asset)
 static void asset_rows(FILE *out, const json_t *report)
 {
 	const json_t *a;
+	json_t *full;
 	size_t i;
 
 	fputs("| Asset | Target | Verdict | Open ports | Findings |\n|---|---|---|---:|---:|\n",
@@ -110,8 +112,10 @@ static void asset_rows(FILE *out, const json_t *report)
 		cell(out, pg_rj_str(a, "name", "?"));
 		fputs(" | ", out);
 		cell(out, pg_rj_str(a, "target", "?"));
-		fprintf(out, " | %s %s | %lld | %zu |\n", icon(v), v, (long long)open_ports(a),
+		full = pg_fold_full(a);
+		fprintf(out, " | %s %s | %lld | %zu |\n", icon(v), v, (long long)open_ports(full),
 			json_array_size(json_object_get(a, "findings")));
+		json_decref(full);
 	}
 }
 

@@ -1,6 +1,7 @@
 /* report_text.c - human summary of a report for the terminal / CI log. */
 #include "config.h"
 #include "report_text.h"
+#include "fold.h"
 
 #include "probe/probe.h" /* pg_banner_sanitize */
 #include "util/util.h"
@@ -149,7 +150,12 @@ void pg_report_text(const json_t *report, FILE *out, bool color)
 	const json_t *a;
 	size_t i;
 
-	json_array_foreach(json_object_get(report, "assets"), i, a) print_asset(a, out, color);
+	json_array_foreach(json_object_get(report, "assets"), i, a)
+	{
+		json_t *full = pg_fold_full(a);
+		print_asset(full, out, color);
+		json_decref(full);
+	}
 	fprintf(out,
 		"portgate: %lld asset%s: %lld pass, %lld warn, %lld fail, %lld could not check; "
 		"verdict %s (%s mode)\n",

@@ -8,6 +8,7 @@
 #include "policy/policy.h"
 #include "report/drift.h"
 #include "report/evidence.h"
+#include "report/fold.h"
 
 static json_t *asset_json(const struct pg_asset *as, const struct pg_job *j)
 {
@@ -42,6 +43,17 @@ static bool skip_addr(const struct pg_job *j, const struct pg_addr *ip)
 	return pg_policy_skip_addr(j->ud, &j->res, ip);
 }
 
+/* Assets with findings show the enrichers their open and reported ports;
+ * the rest of their ports stay in the fold, for the writers. */
+static void unfold_reported(json_t *assets)
+{
+	json_t *a;
+	size_t i;
+
+	json_array_foreach(assets, i, a) if (json_array_size(json_object_get(a, "findings")))
+		json_array_set_new(assets, i, pg_fold_reported(json_incref(a)));
+}
+
 json_t *pg_check_run(const struct pg_check_input *in, const struct pg_config *cfg,
 		     struct pg_plugin_host *host, int *code, char *err, size_t errlen)
 {
@@ -65,11 +77,19 @@ json_t *pg_check_run(const struct pg_check_input *in, const struct pg_config *cf
 			       pg_evidence_manifest_sha256(in->manifest_path, sha) ? sha : NULL,
 			       in->shard_i, in->shard_n);
 	assets = json_object_get(report, "assets");
-	for (size_t i = 0; i < in->n; i++)
-		json_array_append_new(assets, asset_json(in->assets[i], &jobs[i]));
+	for (size_t i = 0; i < in->n; i++) {
+		json_t *a = asset_json(in->assets[i], &jobs[i]);
+		if (in->fold) { /* the engine's results live on in the fold only */
+			a = pg_fold(a);
+			pg_job_clear(&jobs[i]);
+		}
+		json_array_append_new(assets, a);
+	}
 	/* First pass drops findings whose action is pass, so enrichers only see
 	 * what matters; the second maps the findings enrichers added. */
 	pg_policy_finalize(in->m, in->assets, mode, report);
+	if (in->fold)
+		unfold_reported(assets);
 	pg_enrich_report(host, report, in->skip_cache);
 	*code = pg_policy_finalize(in->m, in->assets, mode, report);
 	if (in->baseline) { /* drift findings take overrides like any other */

@@ -21,6 +21,9 @@ struct pg_check_input {
 	const json_t *baseline;             /* previous evidence for drift findings, may be NULL */
 	const char *baseline_path;          /* its path, for run.drift */
 	unsigned shard_i, shard_n;          /* run.shard (1-based; 0/0 = not sharded) */
+	/* keep assets with nothing to report folded (report/fold.h): the report
+	 * must then be read through pg_fold_full and written by the renderers */
+	bool fold;
 };
 
 /* The finalized, enriched evidence report (caller owns) and its exit code in

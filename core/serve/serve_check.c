@@ -156,7 +156,8 @@ static void check_worker(struct pg_req *r)
 				     NULL,
 				     NULL,
 				     0,
-				     0 };
+				     0,
+				     false /* the reply is the report itself */ };
 	char err[256];
 	int code = 0;
 	json_t *report;
