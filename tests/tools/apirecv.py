@@ -14,8 +14,8 @@ One tool, several personalities (--kind):
 Checks paths, methods, auth headers (--user-env / --token-env; --secret-env
 verifies X-Hub-Signature-256) and body shapes; a request that breaks the API
 shape gets 400 and is recorded with "problem". Every request is appended to
---log as one JSON line {method, path, query, headers, body, raw, answer, problem}.
-Faults: --fail N (first N requests 503), --too-many N (first N 429 with
+--log as one JSON line {method, path, rawPath, query, headers, body, raw, answer, problem}.
+Faults: --key-suffix S (Jira keys end in S), --fail N (first N requests 503), --too-many N (first N 429 with
 Retry-After: --retry-after), --hang-ms (hold each request that long).
 Ticket state lives in memory and in --state (survives restarts).
 GET /_stats -> {"requests", "tickets", "comments"}.
@@ -100,7 +100,8 @@ class Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length", "0") or 0)
         raw = self.rfile.read(length) if length else b""
         u = urlsplit(self.path)
-        self.entry = {"method": self.command, "path": unquote(u.path), "query": parse_qs(u.query),
+        self.entry = {"method": self.command, "path": unquote(u.path), "rawPath": u.path,
+                      "query": parse_qs(u.query),
                       "headers": {k.lower(): v for k, v in self.headers.items()},
                       "raw": raw.decode("utf-8", "replace")}
         try:
@@ -288,7 +289,7 @@ class Handler(BaseHTTPRequestHandler):
             else:
                 need(isinstance(f.get("description"), str), "v2 description is text")
             t = self.new_ticket(summary=f["summary"], labels=f.get("labels", []), fields=f)
-            t["key"] = "%s-%d" % (o.project, t["id"])
+            t["key"] = "%s-%d%s" % (o.project, t["id"], o.key_suffix)
             return self.answer(201, {"id": str(t["id"]), "key": t["key"], "self": "x"})
         m = re.fullmatch(r"/issue/([A-Z]+-\d+)/(comment|transitions)", rest)
         need(m, "path %s" % u.path)
@@ -374,6 +375,7 @@ def main():
     ap.add_argument("--token-env")
     ap.add_argument("--repo", default="org/infra")
     ap.add_argument("--project", default="SEC")
+    ap.add_argument("--key-suffix", default="", help="jira: appended to issue keys (a hostile server)")
     ap.add_argument("--fail", type=int, default=0)
     ap.add_argument("--too-many", type=int, default=0)
     ap.add_argument("--retry-after", type=int, default=1)

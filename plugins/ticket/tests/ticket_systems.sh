@@ -104,4 +104,22 @@ else:
 PY
 	echo "ok: $sys"
 done
+
+# A hostile Jira answers keys holding "/../": the key must stay one path segment,
+# never a request to another resource (curl would squash the dot segments).
+start_api evil jira-cloud --user-env PG_T_USER --token-env PG_T_TOKEN --project SEC \
+	--key-suffix "/../../myself?x="
+sed -e "s/system: jira-server/system: jira/" -e "s/$(api_port jira-server)/$(api_port evil)/" \
+	-e "s|state-jira-server|state-evil|" -e "s/assignAs: assignee,//" "$T/jira-server.yaml" >"$T/evil.yaml"
+for run in 1 2; do
+	"$DRIVER" notify "$T/evil.yaml" "$T/report$run.json" >/dev/null 2>"$T/evil.$run.err" || true
+done
+python3 - "$T/evil.log" <<'PY' || fail "hostile key: $(cat "$T/evil.2.err")"
+import json, sys
+log = [json.loads(l) for l in open(sys.argv[1])]
+raw = [e["rawPath"] for e in log]
+assert any(p.startswith("/rest/api/3/issue/SEC-") and "%2F..%2F..%2Fmyself%3Fx%3D/" in p for p in raw), raw
+assert all(p in ("/rest/api/3/search/jql", "/rest/api/3/issue") or p.startswith("/rest/api/3/issue/SEC-")
+           for p in raw), raw
+PY
 echo ok
