@@ -14,7 +14,7 @@
 #define GATE_NAME    256
 
 struct gate_srv {
-	char name[GATE_NAME]; /* "" unused */
+	char name[GATE_NAME];      /* "" unused */
 	pid_t holder[NL_GATE_MAX]; /* 0: free */
 	uint64_t last_start_ms;
 };
@@ -35,8 +35,9 @@ struct nl_gate *nl_gate_new(unsigned max_inflight, unsigned pace_ms)
 		nl_shm_free(g, sizeof(*g));
 		return NULL;
 	}
-	g->max_inflight = max_inflight < 1 ? 1 : max_inflight > NL_GATE_MAX ? NL_GATE_MAX
-									    : max_inflight;
+	g->max_inflight = max_inflight < 1             ? 1
+			  : max_inflight > NL_GATE_MAX ? NL_GATE_MAX
+						       : max_inflight;
 	g->pace_ms = pace_ms;
 	return g;
 }

@@ -3,6 +3,7 @@
  * servers redirect a lot (bootstrap -> registry -> registrar), so we follow
  * them here, bounded and loop-checked. */
 #include "netlib.h"
+#include "addr.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -289,12 +290,74 @@ static int hop_result(const struct hop *h, const char *url, json_t **out, char *
 	return NL_RDAP_ERROR;
 }
 
+/* The URL's host without userinfo, port or brackets. */
+static void url_hostname(const char *url, char *out, size_t outlen)
+{
+	char hp[256], *p = hp, *at;
+
+	nl_url_host(url, hp, sizeof(hp));
+	if ((at = strrchr(hp, '@')))
+		p = at + 1;
+	if (*p == '[')
+		snprintf(out, outlen, "%.*s", (int)strcspn(p + 1, "]"), p + 1);
+	else
+		snprintf(out, outlen, "%.*s", (int)strcspn(p, ":"), p);
+}
+
+/* 1 when the URL's host is (or resolves to) an internal address, 0 when
+ * public, -1 when a name the resolver does not know. */
+static int url_internal(const struct nl_env *e, const char *url)
+{
+	static const char *const types[] = { "A", "AAAA" };
+	unsigned char b[16];
+	char h[256];
+	int known = 0, internal = 0;
+
+	url_hostname(url, h, sizeof(h));
+	if (inet_pton(AF_INET, h, b) == 1 || inet_pton(AF_INET6, h, b) == 1)
+		return nl_addr_is_internal(h);
+	for (size_t t = 0; t < 2 && !internal; t++) {
+		json_t *ans = NULL, *a;
+		size_t i;
+		if (e->host->dns(e->ctx, h, types[t], &ans) == 0)
+			json_array_foreach(ans, i, a)
+			{
+				known = 1;
+				internal |= json_is_string(a) &&
+					    nl_addr_is_internal(json_string_value(a));
+			}
+		json_decref(ans);
+	}
+	return internal ? 1 : known ? 0 : -1;
+}
+
+/* A public RDAP server's redirect must not aim portgate into an internal
+ * network; an internal base URL (a private mirror, the tests) may redirect
+ * anywhere. *start caches the base's class (-2: not known yet). */
+static int redirect_refused(const struct nl_env *e, const char *first, const char *to, int *start,
+			    char *err, size_t errlen)
+{
+	int target = url_internal(e, to);
+	char host[256];
+
+	if (target == 0)
+		return 0;
+	if (*start == -2)
+		*start = url_internal(e, first);
+	if (*start == 1)
+		return 0;
+	url_hostname(to, host, sizeof(host));
+	snprintf(err, errlen, "RDAP: redirect to %s refused: %s, and the base URL is not internal",
+		 host, target > 0 ? "an internal address" : "a host that does not resolve");
+	return 1;
+}
+
 int nl_rdap_get(const struct nl_env *e, const char *base, const char *path, long timeout_ms,
 		int insecure, json_t **out, char *err, size_t errlen)
 {
 	char *seen[NL_MAX_REDIRECTS + 1] = { 0 };
 	char *url = join_url(base, path);
-	int rc = NL_RDAP_ERROR, hops;
+	int rc = NL_RDAP_ERROR, hops, start = -2;
 
 	*out = NULL;
 	snprintf(err, errlen, "RDAP: out of memory");
@@ -326,6 +389,8 @@ int nl_rdap_get(const struct nl_env *e, const char *base, const char *path, long
 			snprintf(err, errlen, "RDAP: HTTP %ld without a usable Location", h.status);
 			goto done;
 		}
+		if (redirect_refused(e, seen[0], url, &start, err, errlen))
+			goto done;
 	}
 	if (url)
 		snprintf(err, errlen, "RDAP: more than %d redirects", NL_MAX_REDIRECTS);

@@ -187,6 +187,8 @@ static json_t *lookup(struct whois_state *s, const char *domain, char *err, size
 		}
 		if (*rerr)
 			json_object_set_new(out, "rdapError", json_string(rerr));
+		if (*werr) /* a referral that failed or was refused after data came */
+			json_object_set_new(out, "referralError", json_string(werr));
 	} else {
 		snprintf(err, errlen, "%s%s%s", *rerr ? rerr : "", *rerr ? "; " : "", werr);
 	}

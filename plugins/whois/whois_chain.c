@@ -75,9 +75,11 @@ static void merge(struct wp_result *dst, struct wp_result *src)
 		json_array_foreach(src->status, i, v) json_array_append(dst->status, v);
 }
 
-/* Ask one server. 0 with *one parsed, -1 with err. */
+/* Ask one server (an internal one only if allow_internal; *internal tells
+ * whether it was). 0 with *one parsed, -1 or WN_REFUSED with err. */
 static int ask(struct whois_state *s, const char *server, const char *c, const char *domain,
-	       struct wp_result *one, json_t **raw, char *err, size_t errlen)
+	       struct wp_result *one, json_t **raw, int allow_internal, int *internal, char *err,
+	       size_t errlen)
 {
 	struct wn_answer a;
 	json_t *clean;
@@ -95,10 +97,11 @@ static int ask(struct whois_state *s, const char *server, const char *c, const c
 		return -1;
 	}
 	budget = nl_budget(&s->env, s->lookup_ms, s->lookup_ms);
-	rc = wn_query(&s->env, server, q, budget, s->max_bytes, &a, err, errlen);
+	rc = wn_query(&s->env, server, q, budget, s->max_bytes, allow_internal, &a, err, errlen);
 	nl_gate_leave(s->gate, c);
 	if (rc != 0)
-		return -1;
+		return rc;
+	*internal = a.internal;
 	/* parse valid UTF-8 only, so every field can go into JSON */
 	clean = wp_sanitized_json(a.data, a.len, a.len);
 	if (clean)
@@ -116,7 +119,7 @@ int whois_port43(struct whois_state *s, const char *domain, struct wp_result *r,
 		 json_t **raw, char *err, size_t errlen)
 {
 	char server[300], c[300];
-	int have_data = 0;
+	int have_data = 0, start_internal = 1, internal = 0, rc;
 
 	snprintf(server, sizeof(server), "%s", s->server);
 	for (unsigned hop = 0; hop <= s->max_referrals; hop++) {
@@ -127,12 +130,17 @@ int whois_port43(struct whois_state *s, const char *domain, struct wp_result *r,
 			break; /* a referral to a server already asked (itself, a loop) */
 		json_array_append_new(servers, json_string(c));
 		wp_result_init(&one);
-		if (ask(s, server, c, domain, &one, raw, err, errlen) != 0) {
+		/* internal referrals only from an internal first server (a private registry) */
+		rc = ask(s, server, c, domain, &one, raw, start_internal, &internal, err, errlen);
+		if (rc != 0) {
 			wp_result_clear(&one);
-			return have_data
-				       ? 0
-				       : -1; /* a dead registrar still leaves the registry's data */
+			if (rc == WN_REFUSED) /* not asked */
+				json_array_remove(servers, json_array_size(servers) - 1);
+			/* a dead registrar still leaves the registry's data (err says why) */
+			return have_data ? 0 : -1;
 		}
+		if (hop == 0)
+			start_internal = internal;
 		if (one.rate_limited && !have_data) {
 			r->rate_limited = 1;
 			wp_result_clear(&one);

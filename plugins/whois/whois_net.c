@@ -14,6 +14,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "netlib/addr.h"
+
 int wn_split_server(const char *server, char *host, size_t hostlen, unsigned *port)
 {
 	const char *colon, *hs = server;
@@ -200,6 +202,25 @@ static int read_all(int fd, uint64_t deadline, size_t max, struct wn_answer *a, 
 	}
 }
 
+/* A public server's referral must not aim portgate into an internal network
+ * (a registry answer naming 169.254.169.254 or 10.0.0.5 as the registrar). */
+static int guard(const struct sockaddr_storage *ss, int allow_internal, int *internal,
+		 const char *server, char *err, size_t errlen)
+{
+	const void *a = ss->ss_family == AF_INET
+				? (const void *)&((const struct sockaddr_in *)ss)->sin_addr
+				: (const void *)&((const struct sockaddr_in6 *)ss)->sin6_addr;
+	char text[INET6_ADDRSTRLEN] = "";
+
+	inet_ntop(ss->ss_family, a, text, sizeof(text));
+	*internal = nl_addr_is_internal(text);
+	if (!*internal || allow_internal)
+		return 0;
+	snprintf(err, errlen, "%s: refused: %s is an internal address and the first server is not",
+		 server, text);
+	return -1;
+}
+
 void wn_answer_clear(struct wn_answer *a)
 {
 	free(a->data);
@@ -207,14 +228,14 @@ void wn_answer_clear(struct wn_answer *a)
 }
 
 int wn_query(const struct nl_env *e, const char *server, const char *query, long timeout_ms,
-	     size_t max_bytes, struct wn_answer *out, char *err, size_t errlen)
+	     size_t max_bytes, int allow_internal, struct wn_answer *out, char *err, size_t errlen)
 {
 	uint64_t deadline = nl_mono_ms() + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0);
 	struct sockaddr_storage ss;
 	socklen_t sl = 0;
 	char host[256], line[512];
 	unsigned port;
-	int fd, rc = -1;
+	int fd, rc = -1, internal = 0;
 
 	memset(out, 0, sizeof(*out));
 	if (wn_split_server(server, host, sizeof(host), &port) != 0) {
@@ -228,6 +249,8 @@ int wn_query(const struct nl_env *e, const char *server, const char *query, long
 	snprintf(line, sizeof(line), "%s\r\n", query);
 	if (resolve(e, host, port, &ss, &sl, err, errlen) != 0)
 		return -1;
+	if (guard(&ss, allow_internal, &internal, server, err, errlen) != 0)
+		return WN_REFUSED;
 	fd = connect_to(&ss, sl, deadline, server, err, errlen);
 	if (fd < 0)
 		return -1;
@@ -238,5 +261,6 @@ int wn_query(const struct nl_env *e, const char *server, const char *query, long
 	close(fd);
 	if (rc != 0)
 		wn_answer_clear(out);
+	out->internal = internal;
 	return rc;
 }

@@ -4,11 +4,13 @@
     whois_server.py CONFIG.json PORTS_FILE [--max-seconds N]
 
 CONFIG: {"servers": {"NAME": {"answers": {"query": "file"}, "default": "file",
-                               "mode": "answer|hang|noclose|flood", "delayMs": N}, ...},
+                               "mode": "answer|hang|noclose|flood", "delayMs": N,
+                               "bind": "ADDR"}, ...},
          "fixtures": "DIR", "log": "FILE", "stats": "FILE"}
-One listener per server on 127.0.0.1; PORTS_FILE gets "NAME PORT" lines (written
-atomically once all listen). A query is the first line the client sends; its
-answer is the fixture file with {server:NAME} -> 127.0.0.1:PORT of that
+One listener per server on 127.0.0.1 (or its "bind" address); PORTS_FILE gets
+"NAME PORT" lines (written atomically once all listen). A query is the first
+line the client sends; its answer is the fixture file with {server:NAME} ->
+ADDR:PORT of that
 server, {DOMAIN} -> the name asked (upper case) and {expires} -> the date
 given by the server's "expiresInDays" (RFC 3339). Modes:
   hang     read the query, never answer, never close
@@ -43,7 +45,8 @@ def load(cfg, name, query):
     with open(os.path.join(cfg["fixtures"], fname), "rb") as f:
         text = f.read()
     for other, port in cfg["_ports"].items():
-        text = text.replace(("{server:%s}" % other).encode(), ("127.0.0.1:%d" % port).encode())
+        addr = cfg["servers"][other].get("bind", "127.0.0.1")
+        text = text.replace(("{server:%s}" % other).encode(), ("%s:%d" % (addr, port)).encode())
     days = srv.get("expiresInDays", {}).get(key, 1800)
     exp = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=days, hours=12)
     text = text.replace(b"{expires}", exp.strftime("%Y-%m-%dT%H:%M:%SZ").encode())
@@ -127,7 +130,7 @@ def main():
     for name in cfg["servers"]:
         s = socket.socket()
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        s.bind(("127.0.0.1", 0))
+        s.bind((cfg["servers"][name].get("bind", "127.0.0.1"), 0))
         s.listen(64)
         socks[name] = s
         cfg["_ports"][name] = s.getsockname()[1]

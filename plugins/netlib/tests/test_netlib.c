@@ -189,8 +189,9 @@ END_TEST
 START_TEST(memo_full_arena_falls_back_to_computing)
 {
 	struct nl_memo *m = nl_memo_new(NL_MEMO_RUN_S, 64);
-	json_t *big = json_pack("{s:s}", "raw", "0123456789012345678901234567890123456789"
-						"0123456789012345678901234567890123456789");
+	json_t *big = json_pack("{s:s}", "raw",
+				"0123456789012345678901234567890123456789"
+				"0123456789012345678901234567890123456789");
 	json_t *small = json_pack("{s:i}", "a", 1), *v;
 	int claimed;
 

@@ -291,4 +291,59 @@ assert stats["slow"]["maxConcurrent"] == 2, stats                          # <= 
 PY
 done
 unset PORTGATE_PLUGIN_ISOLATION
+# 5. Referral guard: a public first server (198.51.100.43, TEST-NET-2 on lo of a
+#    private network namespace) may not refer or redirect portgate to an internal
+#    address (from an internal first server, as in every part above, it may).
+[ "$(id -u)" -eq 0 ] && ip netns add "pgw-$$" 2>/dev/null || skip "parts 1-4 ok; part 5 needs a network namespace"
+NS=pgw-$$
+ns_stop() { ip netns pids "$NS" | xargs -r kill 2>/dev/null; ip netns del "$NS"; netenrich_stop; }
+EXTRA_CLEANUP=ns_stop
+ip netns exec "$NS" ip link set lo up
+ip netns exec "$NS" ip addr add 198.51.100.43/32 dev lo
+printf 'Domain Name: {DOMAIN}\nRegistrar: Public Registry\nRegistrar WHOIS Server: {server:inner}\nRegistry Expiry Date: {expires}\n' \
+	>"$T/fx/pub.txt"
+cat >"$T/pub.json" <<JSON
+{"fixtures": "$T/fx", "log": "$T/pub.log", "servers": {
+  "pub": {"default": "pub.txt", "bind": "198.51.100.43"}, "inner": {"default": "gtld-registrar.txt"}}}
+JSON
+: >"$T/pub.log"
+ip netns exec "$NS" python3 "$PG_SRCDIR/tests/tools/whois_server.py" "$T/pub.json" "$T/pub.ports" \
+	--max-seconds 60 &
+# RDAP on the public address: every query redirected to loopback
+ip netns exec "$NS" timeout 60 python3 -c '
+import http.server
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(302); self.send_header("Location", "http://127.0.0.1:9/rdap" + self.path)
+        self.end_headers()
+    def log_message(self, *a): pass
+http.server.HTTPServer(("198.51.100.43", 8080), H).serve_forever()' &
+i=0
+until [ -s "$T/pub.ports" ] && ip netns exec "$NS" python3 -c \
+	'import socket; socket.create_connection(("198.51.100.43", 8080), 0.2)' 2>/dev/null; do
+	i=$((i + 1)); [ $i -le 100 ] || fail "servers in the namespace did not start"
+	sleep 0.1
+done
+pub=$(awk '$1 == "pub" { print $2 }' "$T/pub.ports")
+report g1:www.example.com >"$T/r6.json"
+cat >"$T/portgate.yaml" <<YAML
+stateDir: $T/state6
+pluginDirs: [$T/plugins]
+enrich: {timeoutMs: 8000}
+enrichers:
+  whois: {plugin: whois, rdapBaseUrl: "http://198.51.100.43:8080/rdap/", server: "198.51.100.43:$pub",
+          lookupTimeoutMs: 2000, paceMs: 0, cacheSeconds: 0}
+YAML
+ip netns exec "$NS" "$DRIVER" enrich "$T/portgate.yaml" "$T/r6.json" --skip-cache >"$T/o6.json" \
+	2>"$T/e6" || fail "enrich (guard): $(cat "$T/e6")"
+python3 - "$T/o6.json" "$T/pub.log" "198.51.100.43:$pub" <<'PY' || fail "guard: $(cat "$T/o6.json")"
+import json, sys
+d = json.load(open(sys.argv[1])); log = open(sys.argv[2]).read().splitlines()
+w = d["assets"][0]["findings"][0]["enrichment"]["whois"]
+assert "redirect to 127.0.0.1 refused: an internal address" in w["rdapError"], w
+assert w["source"] == "whois" and w["registrar"] == "Public Registry", w
+assert w["servers"] == [sys.argv[3]], w                         # the registrar was not asked
+assert "refused: 127.0.0.1 is an internal address" in w["referralError"], w
+assert log == ["pub\texample.com"], log
+PY
 echo ok
