@@ -139,9 +139,24 @@ static int setup_auth(struct ticket *t)
 	return t->auth ? 0 : -1;
 }
 
+/* owner/name as GitHub spells them: letters, digits, '-', '_', '.', neither
+ * part "." or "..". The repo goes into every path: a '#', a '?' or a dot
+ * segment (curl squashes those) would send the requests elsewhere. */
+static int repo_ok(const char *repo)
+{
+	static const char ok[] =
+		"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.";
+	size_t o = repo ? strspn(repo, ok) : 0, n;
+
+	if (!o || repo[o] != '/' || !strncmp(repo, ".", o) || !strncmp(repo, "..", o))
+		return 0;
+	n = strspn(repo + o + 1, ok);
+	return n && !repo[o + 1 + n] && strcmp(repo + o + 1, ".") && strcmp(repo + o + 1, "..");
+}
+
 static int check_target(struct ticket *t)
 {
-	if (t->sys == TS_GITHUB && (!t->repo || !strchr(t->repo, '/') || strchr(t->repo, '?'))) {
+	if (t->sys == TS_GITHUB && !repo_ok(t->repo)) {
 		t->host->error(t->ctx, "system github needs repo: owner/name");
 		return -1;
 	}

@@ -122,4 +122,13 @@ assert any(p.startswith("/rest/api/3/issue/SEC-") and "%2F..%2F..%2Fmyself%3Fx%3
 assert all(p in ("/rest/api/3/search/jql", "/rest/api/3/issue") or p.startswith("/rest/api/3/issue/SEC-")
            for p in raw), raw
 PY
+
+# A repo that is no owner/name (a dot segment, a '#') is refused at start, nothing sent.
+for bad in "org/.." "../x" "org/infra#x" "org/infra/issues"; do
+	sed -e "s|repo: org/infra|repo: \"$bad\"|" "$T/github.yaml" >"$T/badrepo.yaml"
+	n0=$(wc -l <"$T/github.log")
+	"$DRIVER" notify "$T/badrepo.yaml" "$T/report1.json" >/dev/null 2>"$T/badrepo.err" || true
+	grep -q "system github needs repo: owner/name" "$T/badrepo.err" || fail "repo $bad: $(cat "$T/badrepo.err")"
+	[ "$(wc -l <"$T/github.log")" = "$n0" ] || fail "repo $bad: a request was sent"
+done
 echo ok
