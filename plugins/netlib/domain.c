@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "netlib.h"
 
@@ -59,6 +60,17 @@ int nl_to_ace(const char *name, char *out, size_t outlen)
 	memcpy(out, ace, n + 1);
 	free(ace);
 	return 0;
+}
+
+void nl_set_unicode(json_t *o, const char *key, const char *ace)
+{
+	char *u = NULL;
+
+	if (strncasecmp(ace, "xn--", 4) && !strcasestr(ace, ".xn--"))
+		return;
+	if (idn2_to_unicode_8z8z(ace, &u, 0) == IDN2_OK && u && strcmp(u, ace))
+		json_object_set_new(o, key, json_string(u));
+	idn2_free(u);
 }
 
 static int is_ip(const char *s)

@@ -17,6 +17,10 @@ const psl_ctx_t *nl_psl(void);
  * not a valid domain name (IDNA2008/UTS#46). */
 int nl_to_ace(const char *name, char *out, size_t outlen);
 
+/* o[key] = the Unicode form (U-labels) of the ACE name when it holds an IDN
+ * label (xn--), so evidence shows both forms; nothing otherwise. */
+void nl_set_unicode(json_t *o, const char *key, const char *ace);
+
 /* Registered domain of the finding into out: 1 from the manifest's domain,
  * 2 from the target through the PSL, 0 none (IP target, a public suffix),
  * -1 invalid name. */

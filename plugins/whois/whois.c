@@ -142,6 +142,7 @@ static json_t *result_json(const char *domain, const char *source, struct wp_res
 	json_t *o = json_pack("{s:s, s:s}", "domain", domain, "source", source);
 	char when[32];
 
+	nl_set_unicode(o, "domainUnicode", domain);
 	if (r->registrar)
 		json_object_set_new(o, "registrar", json_string(r->registrar));
 	set_date(o, "created", r->created);
@@ -222,10 +223,11 @@ static void add_expiry_finding(struct whois_state *s, const json_t *out, long da
 
 	if (!expired && days >= s->expiring_days)
 		return;
-	f = json_pack("{s:s, s:s, s:s, s:b, s:{s:s, s:s, s:I, s:s?}}", "rule",
+	f = json_pack("{s:s, s:s, s:s, s:b, s:{s:s, s:s?, s:s, s:I, s:s?}}", "rule",
 		      expired ? "domain-expired" : "domain-expiring-soon", "severity",
 		      expired ? s->expired_sev : s->soon_sev, "defaultAction",
 		      expired ? "fail" : "warn", "assetLevel", 1, "evidence", "domain", dom,
+		      "domainUnicode", json_string_value(json_object_get(out, "domainUnicode")),
 		      "expires", exp, "daysUntilExpiry", (json_int_t)days, "registrar", reg);
 	json_object_set_new(
 		f, "reason",

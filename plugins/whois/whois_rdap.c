@@ -64,7 +64,7 @@ int whois_rdap(struct whois_state *s, const char *domain, struct wp_result *r, j
 	const char *base = s->rdap_base ? s->rdap_base
 			   : s->boot    ? nl_bootstrap_dns(s->boot, domain)
 					: NULL;
-	char path[300], host[256];
+	char path[300], host[256], *text;
 	json_t *obj = NULL;
 	int rc;
 
@@ -91,6 +91,10 @@ int whois_rdap(struct whois_state *s, const char *domain, struct wp_result *r, j
 	rdap_status(obj, r);
 	if (nl_rdap_entity_fn(obj, "registrar"))
 		r->registrar = strdup(nl_rdap_entity_fn(obj, "registrar"));
-	*raw = obj;
+	/* raw like a WHOIS answer: text, cut at rawBytes (the JSON as parsed, compact) */
+	text = json_dumps(obj, JSON_COMPACT);
+	*raw = text ? wp_sanitized_json(text, strlen(text), s->raw_bytes) : NULL;
+	free(text);
+	json_decref(obj);
 	return NL_RDAP_OK;
 }

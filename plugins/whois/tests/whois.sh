@@ -28,6 +28,9 @@ JSON
 }
 rdap_domain example.org 2031-01-02T03:04:05Z >"$T/www/rdap/domain/example.org"
 rdap_domain example2.org 2030-06-01T00:00:00Z >"$T/www/rdap/domain/example2.org"
+# an IDN (bücher.org) expiring in 10 days: evidence names it in both forms
+rdap_domain xn--bcher-kva.org "$(python3 -c 'import datetime as d; print((d.datetime.now(d.timezone.utc) + d.timedelta(days=10, hours=12)).strftime("%Y-%m-%dT%H:%M:%SZ"))')" \
+	>"$T/www/rdap/domain/xn--bcher-kva.org"
 printf '{"objectClassName": "domain", "ldhName": ' >"$T/www/rdap/domain/broken.org"
 # a hostile answer: 300 name servers (each twice) and 300 statuses
 python3 -c 'import json; print(json.dumps({"objectClassName": "domain", "ldhName": "many.org",
@@ -95,7 +98,8 @@ EOF2
 out() { python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))))' "$1"; }
 
 # 1. RDAP: bootstrap, redirect, 404 (notFound); loop and broken JSON fall back to port 43.
-report r1:www.example.org r2:moved.org r3:gone.org r4:loop.org r5:broken.org r6:many.org >"$T/r1.json"
+report r1:www.example.org r2:moved.org r3:gone.org r4:loop.org r5:broken.org r6:many.org \
+	r7:www.xn--bcher-kva.org >"$T/r1.json"
 cat >"$T/portgate.yaml" <<YAML
 stateDir: $T/state
 pluginDirs: [$T/plugins]
@@ -108,6 +112,7 @@ enrichers:
     verisignServers: "$(W verisign)"
     lookupTimeoutMs: 2000
     paceMs: 0
+    rawBytes: 300
 YAML
 "$DRIVER" enrich "$T/portgate.yaml" "$T/r1.json" --skip-cache >"$T/o1.json" 2>"$T/e1" \
 	|| fail "enrich: $(cat "$T/e1")"
@@ -129,6 +134,12 @@ for n in ("r4", "r5"):
     assert e["source"] == "whois" and e["registrar"] == "Example Registrar, Inc.", e
     assert e["servers"] == [iana, vs, reg], e
 assert "redirect loop" in E["r4"]["rdapError"] and "broken JSON" in E["r5"]["rdapError"], E
+# the RDAP answer kept as raw text, capped like a WHOIS answer
+assert r1["raw"].startswith('{"') and len(r1["raw"]) <= 300 and "domainUnicode" not in r1, r1
+idn = E["r7"]
+assert (idn["domain"], idn["domainUnicode"], idn["source"]) == ("xn--bcher-kva.org", "b\u00fccher.org", "rdap"), idn
+[soon] = [f for a in d["assets"] if a["name"] == "r7" for f in a["findings"] if f["rule"] == "domain-expiring-soon"]
+assert (soon["evidence"]["domain"], soon["evidence"]["domainUnicode"]) == ("xn--bcher-kva.org", "b\u00fccher.org"), soon
 m = E["r6"]   # bounded like a port-43 answer: 32 of each, no duplicates
 assert m["nameservers"] == ["ns%d.many.org" % i for i in range(32)], m
 assert m["status"] == ["s%d" % i for i in range(32)], m
