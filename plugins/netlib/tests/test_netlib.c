@@ -1,9 +1,11 @@
 /* test_netlib.c - netlib's memo and gate across fork()ed processes, as the
  * host's worker pool uses them (the state made before the fork, every worker
- * a child), and the internal-address classes of the redirect guards. */
+ * a child), the internal-address classes of the redirect guards, and the
+ * RDAP bootstrap files portgate ships (data/rdap, see its README). */
 #include <check.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -237,6 +239,56 @@ START_TEST(internal_addresses)
 }
 END_TEST
 
+/* An RFC 9224 bootstrap file: version "1.0", an RFC 3339 publication,
+ * services of [entries, URLs] pairs of strings. */
+static json_t *load_rfc9224(const char *name)
+{
+	char path[512], err[512];
+	const json_t *svc, *pub;
+	json_t *boot;
+	size_t i;
+	int y, mo, d, h, mi, sec;
+	char z;
+
+	snprintf(path, sizeof(path), "%s/data/rdap/%s", PG_TEST_SRCDIR, name);
+	boot = nl_bootstrap_load(path, err, sizeof(err));
+	ck_assert_msg(boot != NULL, "%s", err);
+	ck_assert_str_eq(json_string_value(json_object_get(boot, "version")), "1.0");
+	pub = json_object_get(boot, "publication");
+	ck_assert(json_is_string(pub) &&
+		  sscanf(json_string_value(pub), "%4d-%2d-%2dT%2d:%2d:%2d%c", &y, &mo, &d, &h, &mi,
+			 &sec, &z) == 7 &&
+		  z == 'Z');
+	ck_assert_uint_gt(json_array_size(json_object_get(boot, "services")), 0);
+	json_array_foreach(json_object_get(boot, "services"), i, svc)
+	{
+		const json_t *e;
+		size_t j;
+		ck_assert_uint_eq(json_array_size(svc), 2);
+		ck_assert_uint_gt(json_array_size(json_array_get(svc, 0)), 0);
+		json_array_foreach(json_array_get(svc, 0), j, e) ck_assert(json_is_string(e));
+		json_array_foreach(json_array_get(svc, 1), j, e)
+			ck_assert(!strncmp(json_string_value(e), "http", 4));
+	}
+	return boot;
+}
+
+START_TEST(shipped_bootstrap_files_are_rfc9224)
+{
+	json_t *dns = load_rfc9224("dns.json"), *v4 = load_rfc9224("ipv4.json");
+	json_t *v6 = load_rfc9224("ipv6.json");
+
+	ck_assert_str_eq(nl_bootstrap_dns(dns, "example.com"), "https://rdap.verisign.com/com/v1/");
+	ck_assert_str_eq(nl_bootstrap_dns(dns, "www.example.org"),
+			 "https://rdap.publicinterestregistry.org/rdap/");
+	ck_assert_str_eq(nl_bootstrap_ip(v4, "193.0.6.139"), "https://rdap.db.ripe.net/");
+	ck_assert_str_eq(nl_bootstrap_ip(v6, "2001:67c:2e8::1"), "https://rdap.db.ripe.net/");
+	json_decref(dns);
+	json_decref(v4);
+	json_decref(v6);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("netlib");
@@ -252,6 +304,7 @@ int main(void)
 	tcase_add_test(tc, memo_claim_of_killed_child_passes_on);
 	tcase_add_test(tc, memo_full_arena_falls_back_to_computing);
 	tcase_add_test(tc, internal_addresses);
+	tcase_add_test(tc, shipped_bootstrap_files_are_rfc9224);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
