@@ -129,8 +129,8 @@ json_t *pg_fold_full(const json_t *asset)
 	json_t *out, *parts, *v, *pv;
 	const char *k, *pk;
 
-	if (!json_is_string(f) ||
-	    !(parts = json_loadb(json_string_value(f), json_string_length(f), JSON_ALLOW_NUL, NULL)))
+	if (!json_is_string(f) || !(parts = json_loadb(json_string_value(f), json_string_length(f),
+						       JSON_ALLOW_NUL, NULL)))
 		return json_incref((json_t *)asset);
 	out = json_object();
 	json_object_foreach((json_t *)asset, k, v)
