@@ -155,8 +155,10 @@ static int dns_enrich(void *state, const json_t *finding, json_t *out, json_t *n
 	}
 	from = nl_finding_domain(finding, domain, sizeof(domain));
 	json_object_set_new(out, "name", json_string(name));
+	nl_set_unicode(out, "nameUnicode", name); /* IDNs in both forms */
 	if (from > 0) {
 		json_object_set_new(out, "domain", json_string(domain));
+		nl_set_unicode(out, "domainUnicode", domain);
 		json_object_set_new(out, "domainSource",
 				    json_string(from == 1 ? "manifest" : "psl"));
 	}

@@ -78,7 +78,11 @@ cat >"$T/report5.json" <<'JSON'
    "manifest": {"name": "given", "target": "www.example.test", "domain": "other.test"}, "findings": [
     {"rule": "port-unapproved-open", "action": "fail", "target": "www.example.test", "ip": "127.0.0.1", "port": 1}]},
   {"name": "bad", "target": "bad_host!", "line": 8, "manifest": {"name": "bad", "target": "bad_host!"}, "findings": [
-    {"rule": "port-unapproved-open", "action": "fail", "target": "bad_host!", "ip": "127.0.0.1", "port": 1}]}]}
+    {"rule": "port-unapproved-open", "action": "fail", "target": "bad_host!", "ip": "127.0.0.1", "port": 1}]},
+  {"name": "idn", "target": "www.xn--bcher-kva.example.test", "line": 11,
+   "manifest": {"name": "idn", "target": "www.xn--bcher-kva.example.test", "domain": "xn--bcher-kva.test"},
+   "findings": [{"rule": "port-unapproved-open", "action": "fail", "target": "www.xn--bcher-kva.example.test",
+                 "ip": "127.0.0.1", "port": 1}]}]}
 JSON
 cat >"$T/portgate.yaml" <<YAML
 stateDir: $T/state
@@ -92,7 +96,11 @@ YAML
 python3 - "$T/out5.json" <<'PY' || fail "domain records: $(cat "$T/out5.json")"
 import json, sys
 d = json.load(open(sys.argv[1]))
-c, g, b = (a["findings"][0]["enrichment"]["dns"] for a in d["assets"])
+c, g, b, i = (a["findings"][0]["enrichment"]["dns"] for a in d["assets"])
+# an IDN in both forms: ACE (what was asked) and Unicode
+assert (i["name"], i["nameUnicode"]) == ("www.xn--bcher-kva.example.test", "www.b\u00fccher.example.test"), i
+assert (i["domain"], i["domainUnicode"]) == ("xn--bcher-kva.test", "b\u00fccher.test"), i
+assert "nameUnicode" not in c and "domainUnicode" not in c, c
 assert c["CNAME"] == ["b.example.test", "www.example.test"] and c["A"] == ["127.0.0.1"], c
 assert c["domain"] == "example.test" and c["domainSource"] == "psl", c
 assert c["NS"] == ["ns1.example.test"] and c["MX"] == ["10 mail.example.test"], c
