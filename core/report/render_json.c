@@ -37,28 +37,42 @@ static int dump_nested(FILE *out, const json_t *v, int depth)
 				  JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
 }
 
-/* "assets" one at a time, each unfolded only while it is written. */
+/* "assets" one at a time, each unfolded only while it is written. Stops at
+ * the first failed write, as json_dumpf does, so errno still names the cause
+ * (ENOSPC) for the caller: the next unfold's number parsing resets errno. */
 static int put_assets(FILE *out, const json_t *assets)
 {
-	const json_t *a;
-	size_t i;
+	size_t n = json_array_size(assets);
 	int r = fputc('[', out) == EOF ? -1 : 0;
 
-	json_array_foreach(assets, i, a)
-	{
-		json_t *full = pg_fold_full(a);
-		r |= fputs(i ? ",\n    " : "\n    ", out) == EOF ? -1 : 0;
-		r |= dump_nested(out, full, 2);
+	for (size_t i = 0; i < n && !r; i++) {
+		json_t *full = pg_fold_full(json_array_get(assets, i));
+		r = fputs(i ? ",\n    " : "\n    ", out) == EOF ? -1 : dump_nested(out, full, 2);
 		json_decref(full);
 	}
-	r |= fputs(json_array_size(assets) ? "\n  ]" : "]", out) == EOF ? -1 : 0;
-	return r;
+	return r ? r : fputs(n ? "\n  ]" : "]", out) == EOF ? -1 : 0;
+}
+
+/* One top-level member, "key": value, after its separator. */
+static int put_member(FILE *out, const char *k, const json_t *v, bool first)
+{
+	json_t *key = json_string(k);
+	int r = fputs(first ? "\n  " : ",\n  ", out) == EOF ||
+				json_dumpf(key, out, JSON_ENCODE_ANY) < 0 || fputs(": ", out) == EOF
+			? -1
+			: 0;
+
+	json_decref(key);
+	if (r)
+		return r;
+	return !strcmp(k, "assets") && json_is_array(v) ? put_assets(out, v)
+							: dump_nested(out, v, 1);
 }
 
 int pg_render_json(FILE *out, const json_t *report)
 {
 	const char *k;
-	json_t *v, *key;
+	json_t *v;
 	size_t i = 0;
 	int r = fputc('{', out) == EOF ? -1 : 0;
 
@@ -66,17 +80,11 @@ int pg_render_json(FILE *out, const json_t *report)
 	 * written equals json_dumpf(JSON_INDENT(2)) of the unfolded report */
 	json_object_foreach((json_t *)report, k, v)
 	{
-		key = json_string(k);
-		r |= fputs(i++ ? ",\n  " : "\n  ", out) == EOF ? -1 : 0;
-		r |= json_dumpf(key, out, JSON_ENCODE_ANY) < 0 || fputs(": ", out) == EOF ? -1 : 0;
-		json_decref(key);
-		if (!strcmp(k, "assets") && json_is_array(v))
-			r |= put_assets(out, v);
-		else
-			r |= dump_nested(out, v, 1);
+		if (r)
+			break;
+		r = put_member(out, k, v, !i++);
 	}
-	r |= fputs(i ? "\n}\n" : "}\n", out) == EOF ? -1 : 0;
-	return r;
+	return r ? r : fputs(i ? "\n}\n" : "}\n", out) == EOF ? -1 : 0;
 }
 
 /* The finding as in the evidence, plus where its asset is declared. */

@@ -134,6 +134,11 @@ pg_on_exit "kill $reader"
 wait $reader || true
 if [ -p fifo ]; then pg_ok "a FIFO stays a FIFO"; else pg_fail "the FIFO was replaced"; fi
 pg_assert_eq "the FIFO got the findings" "$(wc -l <fifo.out | tr -d ' ')" "4"
+# a full disk: the cause named, the check not passed
+pg_expect_exit 1 "--out /dev/full fails" \
+	"$PG_BIN" check -m m.yaml --no-probe --dns-server "$DNS_SERVER" -q --out /dev/full
+pg_assert_grep "it names the full disk" \
+	"cannot write evidence to /dev/full: No space left on device" "$PG_TMP/err"
 echo old >real.json
 ln -s real.json link.json
 "$PG_BIN" check -m m.yaml --no-probe --dns-server "$DNS_SERVER" -q -o link.json || true

@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include "pg_check.h"
+#include <errno.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -257,6 +258,42 @@ START_TEST(drift_sees_through_the_fold)
 }
 END_TEST
 
+/* A disk that is full: every write fails with ENOSPC, and counts itself. */
+static ssize_t full_disk(void *ud, const char *buf, size_t len)
+{
+	(void)buf;
+	(void)len;
+	++*(int *)ud;
+	errno = ENOSPC;
+	return -1;
+}
+
+/* The writer stops at the first failed write, as json_dumpf did, so errno
+ * still says ENOSPC when it returns: before, it went on unfolding the next
+ * assets (jansson's number parser sets errno to 0) and `check --out /dev/full`
+ * said "Input/output error". */
+START_TEST(json_write_error_keeps_errno)
+{
+	json_t *r = report(), *assets = json_object_get(r, "assets"), *fr;
+	cookie_io_functions_t io = { .write = full_disk };
+
+	for (int i = 0; i < 100; i++) /* far more than one stdio buffer */
+		json_array_append_new(assets, asset("many", true, false));
+	fr = folded_copy(r);
+	for (int folded = 0; folded < 2; folded++) {
+		int writes = 0;
+		FILE *f = fopencookie(&writes, "w", io);
+		errno = 0;
+		ck_assert_int_lt(pg_renderer_find("json")->render(f, folded ? fr : r), 0);
+		ck_assert_int_eq(errno, ENOSPC);
+		ck_assert_int_eq(writes, 1);
+		fclose(f);
+	}
+	json_decref(fr);
+	json_decref(r);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("fold");
@@ -267,6 +304,7 @@ int main(void)
 	tcase_add_test(tc, json_is_jansson_dump_of_unfolded);
 	tcase_add_test(tc, every_reader_sees_through_the_fold);
 	tcase_add_test(tc, drift_sees_through_the_fold);
+	tcase_add_test(tc, json_write_error_keeps_errno);
 	suite_add_tcase(s, tc);
 	return pg_check_run(s);
 }
