@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "probe/probe.h"
+#include "fold.h"
 #include "render.h"
 
 void pg_evidence_id(const char *prefix, uint64_t wall_ms, char *out, size_t len)
@@ -164,6 +165,26 @@ int pg_evidence_write(const json_t *report, const char *path)
 	return pg_render_to(&o, report);
 }
 
+/* A fold in a file was put there by hand: every reader (drift, merge, the
+ * renderers) would take it over the asset's visible resolution and scans. */
+static bool has_fold(const json_t *d, const char *path, char *err, size_t errlen)
+{
+	const json_t *a;
+	size_t i;
+
+	json_array_foreach(json_object_get(d, "assets"), i, a)
+	{
+		if (!json_object_get(a, PG_FOLD_KEY))
+			continue;
+		snprintf(err, errlen,
+			 "%s: assets[%zu] has \"" PG_FOLD_KEY "\", which portgate keeps in memory "
+			 "and never writes",
+			 path, i);
+		return true;
+	}
+	return false;
+}
+
 json_t *pg_evidence_load(const char *path, char *err, size_t errlen)
 {
 	json_error_t je;
@@ -182,6 +203,10 @@ json_t *pg_evidence_load(const char *path, char *err, size_t errlen)
 			 "%s: not portgate evidence (no portgate.evidenceSchema or "
 			 "assets)",
 			 path);
+		json_decref(d);
+		return NULL;
+	}
+	if (has_fold(d, path, err, errlen)) {
 		json_decref(d);
 		return NULL;
 	}

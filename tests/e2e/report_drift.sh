@@ -63,6 +63,12 @@ pg_expect_exit 2 "JSON that is not evidence is refused" "$PG_BIN" diff base.json
 pg_assert_eq "says so" "$(cat "$PG_TMP/err")" \
 	"portgate: diff: other.json: not portgate evidence (no portgate.evidenceSchema or assets)"
 
+# "_folded" only lives in check's memory: in a file it would hide the scan
+python3 -c 'import json,sys; d=json.load(open("base.json")); d["assets"][0]["_folded"]="{\"scan\":{\"ports\":[]}}"; json.dump(d,open("folded.json","w"))'
+pg_expect_exit 2 "evidence with a fold in it is refused" "$PG_BIN" diff base.json folded.json
+pg_assert_eq "names the asset" "$(cat "$PG_TMP/err")" \
+	"portgate: diff: folded.json: assets[0] has \"_folded\", which portgate keeps in memory and never writes"
+
 # diff: same, different, certificate and ASN changes on real evidence edited
 pg_expect_exit 0 "diff of a file with itself: same" "$PG_BIN" diff base.json base.json
 pg_assert_eq "prints no change" "$(cat "$PG_TMP/out")" "portgate: 0 changes"

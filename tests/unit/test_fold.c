@@ -9,8 +9,10 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "report/drift.h"
+#include "report/evidence.h"
 #include "report/fold.h"
 #include "report/render.h"
 #include "report/report_text.h"
@@ -294,6 +296,37 @@ START_TEST(json_write_error_keeps_errno)
 }
 END_TEST
 
+/* A file never holds a fold, so one there was put by hand, and drift, merge
+ * and the renderers would read it over the asset's visible scan: loading
+ * evidence refuses it (before, diff took the smuggled ports). */
+START_TEST(evidence_with_a_fold_is_refused)
+{
+	json_t *r = report(), *fr, *back, *a;
+	char path[] = "/tmp/test_fold_XXXXXX", err[256] = "";
+	int fd = mkstemp(path);
+	size_t i;
+
+	json_array_foreach(json_object_get(r, "assets"), i, a)
+	{ /* a file holds no NUL */
+		json_object_del(json_object_get(a, "scan"), "banner");
+		json_object_del(json_array_get(json_object_get(a, "additionalScans"), 0), "banner");
+	}
+	fr = folded_copy(r);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	ck_assert_int_eq(json_dump_file(r, path, JSON_INDENT(2)), 0);
+	back = pg_evidence_load(path, err, sizeof(err));
+	ck_assert_msg(back != NULL, "%s", err); /* the unfolded report loads */
+	json_decref(back);
+	ck_assert_int_eq(json_dump_file(fr, path, JSON_INDENT(2)), 0);
+	ck_assert_ptr_null(pg_evidence_load(path, err, sizeof(err)));
+	ck_assert_ptr_nonnull(strstr(err, "assets[0] has \"_folded\""));
+	unlink(path);
+	json_decref(fr);
+	json_decref(r);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("fold");
@@ -305,6 +338,7 @@ int main(void)
 	tcase_add_test(tc, every_reader_sees_through_the_fold);
 	tcase_add_test(tc, drift_sees_through_the_fold);
 	tcase_add_test(tc, json_write_error_keeps_errno);
+	tcase_add_test(tc, evidence_with_a_fold_is_refused);
 	suite_add_tcase(s, tc);
 	return pg_check_run(s);
 }
