@@ -2,6 +2,7 @@
 #include "config.h"
 #include "fold.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -123,7 +124,7 @@ json_t *pg_fold_reported(json_t *asset)
 	return out;
 }
 
-json_t *pg_fold_full(const json_t *asset)
+static json_t *unfold(const json_t *asset)
 {
 	const json_t *f = json_object_get(asset, PG_FOLD_KEY);
 	json_t *out, *parts, *v, *pv;
@@ -143,5 +144,17 @@ json_t *pg_fold_full(const json_t *asset)
 			json_object_foreach(parts, pk, pv) json_object_set(out, pk, pv);
 	}
 	json_decref(parts);
+	return out;
+}
+
+json_t *pg_fold_full(const json_t *asset)
+{
+	/* jansson's number parser sets errno to 0, and the renderers unfold while
+	 * they write and read errno after ferror: a full disk became "Input/output
+	 * error" */
+	int saved = errno;
+	json_t *out = unfold(asset);
+
+	errno = saved;
 	return out;
 }

@@ -23,7 +23,9 @@
 json_t *pg_fold(json_t *asset);
 
 /* The asset with its folded members restored in place: a new object sharing
- * the other values, or the asset itself (a new reference) when not folded. */
+ * the other values, or the asset itself (a new reference) when not folded.
+ * errno is left as it was (writers unfold between a failed write and their
+ * ferror check). */
 json_t *pg_fold_full(const json_t *asset);
 
 /* A folded asset that has findings, for the readers inside the run (the

@@ -139,6 +139,10 @@ pg_expect_exit 1 "--out /dev/full fails" \
 	"$PG_BIN" check -m m.yaml --no-probe --dns-server "$DNS_SERVER" -q --out /dev/full
 pg_assert_grep "it names the full disk" \
 	"cannot write evidence to /dev/full: No space left on device" "$PG_TMP/err"
+pg_expect_exit 1 "--format junit --output /dev/full fails" "$PG_BIN" check -m m.yaml --no-probe \
+	--dns-server "$DNS_SERVER" -q --format junit --output /dev/full
+pg_assert_grep "junit names the full disk too" \
+	"cannot write junit output to /dev/full: No space left on device" "$PG_TMP/err"
 echo old >real.json
 ln -s real.json link.json
 "$PG_BIN" check -m m.yaml --no-probe --dns-server "$DNS_SERVER" -q -o link.json || true

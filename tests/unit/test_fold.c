@@ -327,6 +327,22 @@ START_TEST(evidence_with_a_fold_is_refused)
 }
 END_TEST
 
+/* Renderers unfold between a failed write and reading errno: jansson's number
+ * parser zeroes errno, and `check --format junit --output /dev/full` said
+ * "Input/output error" instead of ENOSPC. */
+START_TEST(unfold_keeps_errno)
+{
+	json_t *f = pg_fold(asset("two", true, false)), *full;
+
+	errno = ENOSPC;
+	full = pg_fold_full(f);
+	ck_assert_ptr_nonnull(json_object_get(full, "scan"));
+	ck_assert_int_eq(errno, ENOSPC);
+	json_decref(full);
+	json_decref(f);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("fold");
@@ -339,6 +355,7 @@ int main(void)
 	tcase_add_test(tc, drift_sees_through_the_fold);
 	tcase_add_test(tc, json_write_error_keeps_errno);
 	tcase_add_test(tc, evidence_with_a_fold_is_refused);
+	tcase_add_test(tc, unfold_keeps_errno);
 	suite_add_tcase(s, tc);
 	return pg_check_run(s);
 }
