@@ -2,16 +2,26 @@
 #include "config.h"
 #include "http.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <stddef.h>
 #include <curl/curl.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
 
+#include "util/addr.h"
 #include "util/util.h"
+
+/* Does the plugin's request struct (struct_size) reach field? Fields after
+ * ABI 1.0 are read only then: an older plugin's request is smaller. */
+#define REQ_HAS(req, field) \
+	((req)->struct_size >= offsetof(struct pg_http_request, field) + sizeof((req)->field))
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 
@@ -123,10 +133,68 @@ static size_t on_header(char *ptr, size_t size, size_t nmemb, void *ud)
 /* The 1.1 field, read only when the plugin's request struct has it. */
 static json_t **wanted_headers(const struct pg_http_request *req)
 {
-	size_t end = offsetof(struct pg_http_request, response_headers) +
-		     sizeof(req->response_headers);
+	return REQ_HAS(req, response_headers) ? req->response_headers : NULL;
+}
 
-	return req->struct_size >= end ? req->response_headers : NULL;
+/* ABI 1.2 refuse_internal: the address is checked where curl is about to open
+ * the socket, after its own resolution (a plugin's earlier look-up of the name
+ * proves nothing: DNS rebinding), for every connection of the transfer (a proxy's
+ * too), and before any packet leaves. */
+struct guard {
+	char refused[INET6_ADDRSTRLEN]; /* the last address refused, "" when none */
+};
+
+static bool sockaddr_text(const struct curl_sockaddr *a, char *out, size_t len)
+{
+	const void *p;
+
+	if (a->family == AF_INET)
+		p = &((const struct sockaddr_in *)(const void *)&a->addr)->sin_addr;
+	else if (a->family == AF_INET6)
+		p = &((const struct sockaddr_in6 *)(const void *)&a->addr)->sin6_addr;
+	else
+		return false;
+	return inet_ntop(a->family, p, out, (socklen_t)len) != NULL;
+}
+
+static curl_socket_t open_guarded(void *ud, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	struct guard *g = ud;
+	char ip[INET6_ADDRSTRLEN];
+
+	(void)purpose;
+	if (!sockaddr_text(a, ip, sizeof(ip))) {
+		pg_strlcpy(g->refused, "(not IP)", sizeof(g->refused));
+		return CURL_SOCKET_BAD;
+	}
+	if (pg_addr_is_internal(ip)) {
+		pg_strlcpy(g->refused, ip, sizeof(g->refused));
+		return CURL_SOCKET_BAD;
+	}
+	/* CLOEXEC: the host forks plugin workers while other threads fetch */
+	return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+}
+
+static void set_guard(CURL *c, const struct pg_http_request *req, struct guard *g)
+{
+	if (!REQ_HAS(req, refuse_internal) || !req->refuse_internal)
+		return;
+	curl_easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, open_guarded);
+	curl_easy_setopt(c, CURLOPT_OPENSOCKETDATA, g);
+}
+
+/* resp->error for a transfer that failed because the guard refused an address. */
+static void guard_error(const struct guard *g, const char *url, struct pg_http_response *resp)
+{
+	CURLU *u = curl_url();
+	char *host = NULL;
+
+	if (u && !curl_url_set(u, CURLUPART_URL, url, 0))
+		curl_url_get(u, CURLUPART_HOST, &host, 0);
+	snprintf(resp->error, sizeof(resp->error), "refused: %s connects to internal address %s",
+		 host ? host : "the server", g->refused);
+	curl_free(host);
+	curl_url_cleanup(u);
 }
 
 long pg_http_parse_retry_after(const char *value)
@@ -208,6 +276,7 @@ int pg_http_perform(const struct pg_http_request *req, const char *ca_file, long
 {
 	struct body_buf b = { 0 };
 	struct head_ctx hc = { resp, NULL };
+	struct guard g = { "" };
 	json_t **want = wanted_headers(req);
 	struct curl_slist *hdrs;
 	CURLcode rc;
@@ -232,9 +301,12 @@ int pg_http_perform(const struct pg_http_request *req, const char *ca_file, long
 	set_options(c, req, ca_file, timeout_ms > 0 ? timeout_ms : 10000, &b, &hc);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, resp->error);
+	set_guard(c, req, &g);
 	rc = curl_easy_perform(c);
 	if (rc == CURLE_OK)
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);
+	else if (g.refused[0])
+		guard_error(&g, req->url, resp);
 	else if (b.too_big)
 		pg_strlcpy(resp->error, "response body too large", sizeof(resp->error));
 	else if (!resp->error[0])

@@ -4,7 +4,9 @@
  * from the environment (libcurl's http_proxy/https_proxy/no_proxy), the
  * configured CA file, and Retry-After parsed for the retry logic. Response
  * headers are collected when the request asks (ABI 1.1 response_headers,
- * read only when the request's struct_size has the field). */
+ * read only when the request's struct_size has the field), and internal
+ * addresses are refused at connect time when it asks (ABI 1.2
+ * refuse_internal, the same rule: core/util/addr.h). */
 #ifndef PG_HTTP_H
 #define PG_HTTP_H
 

@@ -31,7 +31,7 @@ extern "C" {
 #endif
 
 #define PG_PLUGIN_ABI_MAJOR 1
-#define PG_PLUGIN_ABI_MINOR 1
+#define PG_PLUGIN_ABI_MINOR 2
 
 /* Version of the notify event shape (event.eventSchema); its JSON Schema is
  * installed as $(datadir)/portgate/schemas/event-v1.schema.json. Version 1
@@ -108,6 +108,18 @@ struct pg_http_request {
 	 * {"name": lowercase name, "value": "..."} in the order received (caller
 	 * owns it, json_decref). The host never follows redirects. */
 	json_t **response_headers;
+	/* --- end of ABI 1.1 --- */
+	/* 1.2: non-zero: never open a connection to an internal address
+	 * (loopback, RFC 1918, link-local, CGNAT, ULA, multicast, v4-mapped
+	 * ones too), checked on each address the host is about to connect to,
+	 * after its own name resolution - so a name that resolved to a public
+	 * address for your check and to 127.0.0.1 for the request (DNS
+	 * rebinding) is still refused. A refused request returns -1 with
+	 * resp->error "refused: <host> connects to internal address <addr>".
+	 * Behind a proxy (http_proxy, https_proxy) the address checked is the
+	 * proxy's. A 1.0/1.1 host ignores the field: check
+	 * host->abi_minor >= 2 before relying on it. */
+	int refuse_internal;
 };
 
 struct pg_http_response {
