@@ -23,6 +23,12 @@
 #else
 #define NL_ABI_1_1 0
 #endif
+/* Built against ABI 1.2 (pg_http_request.refuse_internal)? */
+#if PG_PLUGIN_ABI_MINOR >= 2
+#define NL_ABI_1_2 1
+#else
+#define NL_ABI_1_2 0
+#endif
 
 struct nl_env {
 	struct pg_plugin_ctx *ctx;
@@ -101,6 +107,11 @@ enum nl_rdap_rc {
 };
 /* GET base + path (base with or without a trailing '/'), following up to 5
  * redirects (a loop is an error), each hop bounded by the call's budget.
+ * Unless the base URL is internal, a redirect may not lead into an internal
+ * network: on a 1.2 host every hop after the first asks the host to refuse
+ * internal addresses where it connects (refuse_internal, proof against DNS
+ * rebinding); on an older one the hop's name is resolved through host->dns
+ * and checked beforehand. An internal address literal is refused either way.
  * On OK *out is the parsed object (caller owns). err says why otherwise. */
 int nl_rdap_get(const struct nl_env *e, const char *base, const char *path, long timeout_ms,
 		int insecure, json_t **out, char *err, size_t errlen);

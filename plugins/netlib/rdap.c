@@ -207,7 +207,7 @@ struct hop {
 };
 
 static int one_get(const struct nl_env *e, const char *url, long timeout_ms, int insecure,
-		   struct hop *h, char *err, size_t errlen)
+		   int refuse_internal, struct hop *h, char *err, size_t errlen)
 {
 	static const char *const hdrs[] = { "Accept: application/rdap+json, application/json",
 					    NULL };
@@ -225,6 +225,11 @@ static int one_get(const struct nl_env *e, const char *url, long timeout_ms, int
 	req.log_url = host;
 #if NL_ABI_1_1
 	req.response_headers = &rh;
+#endif
+#if NL_ABI_1_2
+	req.refuse_internal = refuse_internal;
+#else
+	(void)refuse_internal;
 #endif
 	rc = e->host->http(e->ctx, &req, &resp);
 	memset(h, 0, sizeof(*h));
@@ -304,18 +309,29 @@ static void url_hostname(const char *url, char *out, size_t outlen)
 		snprintf(out, outlen, "%.*s", (int)strcspn(p, ":"), p);
 }
 
+/* The URL's host into h; 1 when it is an address literal (*internal says
+ * its class), 0 when a name. */
+static int url_literal(const char *url, char *h, size_t hlen, int *internal)
+{
+	unsigned char b[16];
+
+	url_hostname(url, h, hlen);
+	if (inet_pton(AF_INET, h, b) != 1 && inet_pton(AF_INET6, h, b) != 1)
+		return 0;
+	*internal = nl_addr_is_internal(h);
+	return 1;
+}
+
 /* 1 when the URL's host is (or resolves to) an internal address, 0 when
  * public, -1 when a name the resolver does not know. */
 static int url_internal(const struct nl_env *e, const char *url)
 {
 	static const char *const types[] = { "A", "AAAA" };
-	unsigned char b[16];
 	char h[256];
 	int known = 0, internal = 0;
 
-	url_hostname(url, h, sizeof(h));
-	if (inet_pton(AF_INET, h, b) == 1 || inet_pton(AF_INET6, h, b) == 1)
-		return nl_addr_is_internal(h);
+	if (url_literal(url, h, sizeof(h), &internal))
+		return internal;
 	for (size_t t = 0; t < 2 && !internal; t++) {
 		json_t *ans = NULL, *a;
 		size_t i;
@@ -331,20 +347,38 @@ static int url_internal(const struct nl_env *e, const char *url)
 	return internal ? 1 : known ? 0 : -1;
 }
 
+/* Does the host check the address it connects to (ABI 1.2 refuse_internal)? */
+static int host_guards(const struct nl_env *e)
+{
+	return NL_ABI_1_2 && e->host->abi_major == 1 && e->host->abi_minor >= 2;
+}
+
+/* A redirect target's class: a literal's own; a name's through host->dns,
+ * unless the host checks where it connects (a look-up here would prove
+ * nothing then: the host resolves again, and DNS may answer otherwise). */
+static int target_internal(const struct nl_env *e, const char *url)
+{
+	char h[256];
+	int internal = 0;
+
+	if (!host_guards(e))
+		return url_internal(e, url);
+	return url_literal(url, h, sizeof(h), &internal) ? internal : 0;
+}
+
 /* A public RDAP server's redirect must not aim portgate into an internal
  * network; an internal base URL (a private mirror, the tests) may redirect
- * anywhere. *start caches the base's class (-2: not known yet). */
+ * anywhere. *start caches the base's class (-2: not known yet); a guarding
+ * host needs it at the first redirect to know whether to guard the hops. */
 static int redirect_refused(const struct nl_env *e, const char *first, const char *to, int *start,
 			    char *err, size_t errlen)
 {
-	int target = url_internal(e, to);
+	int target = target_internal(e, to);
 	char host[256];
 
-	if (target == 0)
-		return 0;
-	if (*start == -2)
+	if (*start == -2 && (target != 0 || host_guards(e)))
 		*start = url_internal(e, first);
-	if (*start == 1)
+	if (target == 0 || *start == 1)
 		return 0;
 	url_hostname(to, host, sizeof(host));
 	snprintf(err, errlen, "RDAP: redirect to %s refused: %s, and the base URL is not internal",
@@ -374,7 +408,10 @@ int nl_rdap_get(const struct nl_env *e, const char *base, const char *path, long
 			snprintf(err, errlen, "RDAP: no time left in the call's deadline");
 			goto done;
 		}
-		if (one_get(e, url, budget, insecure, &h, err, errlen) != 0)
+		/* hop 0 is the configured server; a redirect's hop is guarded
+		 * unless the base URL is internal (start is known by then) */
+		if (one_get(e, url, budget, insecure, hops > 0 && start != 1 && host_guards(e), &h,
+			    err, errlen) != 0)
 			goto done;
 		if (!is_redirect(h.status)) {
 			rc = hop_result(&h, url, out, err, errlen);

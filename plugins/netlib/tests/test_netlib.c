@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "addr_table.h"
 #include "netlib/addr.h"
 #include "netlib/netlib.h"
 
@@ -217,25 +218,88 @@ END_TEST
 
 START_TEST(internal_addresses)
 {
-	static const char *const in[] = { "127.0.0.1",   "10.1.2.3",
-					  "172.16.0.1",  "172.31.255.255",
-					  "192.168.1.1", "169.254.169.254",
-					  "100.64.0.1",  "0.0.0.0",
-					  "224.0.0.1",   "::1",
-					  "::",          "fe80::1",
-					  "fd00::1",     "fc12::3",
-					  "ff02::1",     "::ffff:10.0.0.1",
-					  NULL };
-	static const char *const out[] = {
-		"8.8.8.8",     "172.32.0.1",      "172.15.255.255", "100.128.0.1", "198.51.100.7",
-		"2001:db8::1", "2606:4700::1111", "::ffff:1.1.1.1", "example.com", "",
-		NULL
-	};
+	for (size_t i = 0; i < PG_ADDR_CASES; i++)
+		ck_assert_msg(nl_addr_is_internal(pg_addr_cases[i].addr) ==
+				      pg_addr_cases[i].internal,
+			      "%s should%s be internal", pg_addr_cases[i].addr,
+			      pg_addr_cases[i].internal ? "" : " not");
+}
+END_TEST
 
-	for (size_t i = 0; in[i]; i++)
-		ck_assert_msg(nl_addr_is_internal(in[i]), "%s should be internal", in[i]);
-	for (size_t i = 0; out[i]; i++)
-		ck_assert_msg(!nl_addr_is_internal(out[i]), "%s should not be internal", out[i]);
+/* A fake host for nl_rdap_get: a public base (198.51.100.43) answers 302 to
+ * http://rebind.test/x, which host->dns calls 10.0.0.1 and any other name
+ * answers 200 {}. It records what each request asked. */
+static struct {
+	int http_calls, dns_calls, refuse[4];
+} fake;
+
+static int fake_http(struct pg_plugin_ctx *ctx, const struct pg_http_request *req,
+		     struct pg_http_response *resp)
+{
+	(void)ctx;
+	memset(resp, 0, sizeof(*resp));
+	fake.refuse[fake.http_calls++ & 3] = req->refuse_internal;
+	resp->status = strstr(req->url, "198.51.100.43") ? 302 : 200;
+	resp->body = strdup("{}");
+	resp->body_len = 2;
+	*req->response_headers = json_pack("[{s:s, s:s}]", "name", "location", "value",
+					   "http://rebind.test/x");
+	return 0;
+}
+
+static void fake_clear(struct pg_http_response *resp)
+{
+	free(resp->body);
+	resp->body = NULL;
+}
+
+static int fake_dns(struct pg_plugin_ctx *ctx, const char *name, const char *type, json_t **ans)
+{
+	(void)ctx;
+	fake.dns_calls++;
+	*ans = !strcmp(name, "rebind.test") && !strcmp(type, "A") ? json_pack("[s]", "10.0.0.1")
+								  : json_array();
+	return 0;
+}
+
+static int rdap_on_host(unsigned minor, char *err, size_t errlen)
+{
+	struct pg_host_api host = { .struct_size = offsetof(struct pg_host_api, time_left_ms),
+				    .abi_major = 1,
+				    .abi_minor = minor,
+				    .http = fake_http,
+				    .http_response_clear = fake_clear,
+				    .dns = fake_dns };
+	struct nl_env e = { NULL, &host };
+	json_t *out = NULL;
+	int rc;
+
+	memset(&fake, 0, sizeof(fake));
+	rc = nl_rdap_get(&e, "http://198.51.100.43/rdap/", "domain/example.org", 1000, 0, &out, err,
+			 errlen);
+	json_decref(out);
+	return rc;
+}
+
+/* A 1.2 host checks where it connects: the redirect goes out with
+ * refuse_internal and no look-up of its own (the host's answer may differ);
+ * an older host gets today's look-up, which refuses before any request. */
+START_TEST(rdap_redirect_guard_by_host_abi)
+{
+	char err[256];
+
+	ck_assert_int_eq(rdap_on_host(2, err, sizeof(err)), NL_RDAP_OK);
+	ck_assert_int_eq(fake.http_calls, 2);
+	ck_assert_int_eq(fake.refuse[0], 0); /* the configured server itself */
+	ck_assert_int_eq(fake.refuse[1], 1);
+	ck_assert_int_eq(fake.dns_calls, 0);
+
+	ck_assert_int_eq(rdap_on_host(1, err, sizeof(err)), NL_RDAP_ERROR);
+	ck_assert_int_eq(fake.http_calls, 1);
+	ck_assert_int_eq(fake.refuse[0], 0);
+	ck_assert_int_ge(fake.dns_calls, 1);
+	ck_assert_str_eq(err, "RDAP: redirect to rebind.test refused: an internal address, and the "
+			      "base URL is not internal");
 }
 END_TEST
 
@@ -304,6 +368,7 @@ int main(void)
 	tcase_add_test(tc, memo_claim_of_killed_child_passes_on);
 	tcase_add_test(tc, memo_full_arena_falls_back_to_computing);
 	tcase_add_test(tc, internal_addresses);
+	tcase_add_test(tc, rdap_redirect_guard_by_host_abi);
 	tcase_add_test(tc, shipped_bootstrap_files_are_rfc9224);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
