@@ -13,7 +13,7 @@ struct pg_net {
 
 /* Kept in step with plugins/netlib/addr.c: both must refuse the same things. */
 static const struct pg_net internal_v4[] = {
-	{ { 0 }, 8 },	    { { 10 }, 8 },	 { { 127 }, 8 },      { { 100, 64 }, 10 },
+	{ { 0 }, 8 },         { { 10 }, 8 },       { { 127 }, 8 },       { { 100, 64 }, 10 },
 	{ { 169, 254 }, 16 }, { { 172, 16 }, 12 }, { { 192, 168 }, 16 }, { { 224 }, 3 },
 };
 static const struct pg_net internal_v6[] = {
