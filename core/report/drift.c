@@ -95,7 +95,7 @@ static json_t *asset_state(const json_t *folded)
 {
 	json_t *asset = pg_fold_full(folded);
 	json_t *st = json_pack(
-		"{s:{}, s:{}, s:{}, s:{}, s:{}, s:o}", "open", "states", "certs", "asns",
+		"{s:{}, s:{}, s:{}, s:{}, s:{}, s:o*}", "open", "states", "certs", "asns",
 		"findings", "addrs",
 		json_deep_copy(json_object_get(json_object_get(asset, "resolution"), "addresses")));
 	const json_t *s, *f;

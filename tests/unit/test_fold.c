@@ -260,6 +260,31 @@ START_TEST(drift_sees_through_the_fold)
 }
 END_TEST
 
+/* An asset without "resolution" (evidence written by hand or by another tool)
+ * still gets its port drift. */
+START_TEST(drift_without_resolution)
+{
+	json_t *after = report(), *before, *a0, *ch;
+	size_t newly_open = 0, i;
+	const json_t *c;
+
+	a0 = json_array_get(json_object_get(after, "assets"), 0);
+	json_object_del(a0, "resolution");
+	before = json_deep_copy(after);
+	json_object_set_new(json_array_get(json_object_get(json_object_get(json_array_get(
+					   json_object_get(before, "assets"), 0), "scan"), "ports"), 0),
+			    "state", json_string("closed"));
+	ch = pg_drift_changes(before, after);
+	json_array_foreach(ch, i, c) newly_open += !strcmp(
+		json_string_value(json_object_get(c, "change")) ? json_string_value(json_object_get(c, "change")) : "",
+		"port-newly-open");
+	ck_assert_uint_eq(newly_open, 1);
+	json_decref(ch);
+	json_decref(before);
+	json_decref(after);
+}
+END_TEST
+
 /* A disk that is full: every write fails with ENOSPC, and counts itself. */
 static ssize_t full_disk(void *ud, const char *buf, size_t len)
 {
@@ -353,6 +378,7 @@ int main(void)
 	tcase_add_test(tc, json_is_jansson_dump_of_unfolded);
 	tcase_add_test(tc, every_reader_sees_through_the_fold);
 	tcase_add_test(tc, drift_sees_through_the_fold);
+	tcase_add_test(tc, drift_without_resolution);
 	tcase_add_test(tc, json_write_error_keeps_errno);
 	tcase_add_test(tc, evidence_with_a_fold_is_refused);
 	tcase_add_test(tc, unfold_keeps_errno);
