@@ -5,7 +5,7 @@
 
 pg_listen keep "http@127.0.0.1:0"
 pg_listen going "silent@127.0.0.1:0"
-keep=$(pg_port keep 1); going=$(pg_port going 1); coming=$(pg_closed_port)
+keep=$(pg_port keep 1); going=$(pg_port going 1); coming=$(pg_free_port) # it opens in the second run
 going_pid=$(pgrep -f "listen.py $PG_TMP/going.ports" | head -1)
 
 cat >"$PG_TMP/m.yaml" <<YAML

@@ -42,9 +42,30 @@ pg_listen() {
 # pg_port NAME N : the N-th (1-based) port of listener NAME
 pg_port() { sed -n "${2}p" "$PG_TMP/$1.ports"; }
 
-# A port on 127.0.0.1 with nothing listening (bound then released).
-pg_closed_port() {
+# pg_free_port: a port nothing listens on now (bound, then released), for a listener the test
+# starts there later.
+pg_free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# pg_closed_port: a port that answers RST for the whole test. It stays bound (not listening)
+# while the test's shell lives, so neither another test's listener nor an ephemeral source port
+# (a loopback self-connect looks open) can take it meanwhile. A released port can be taken (the
+# likely cause of a report_formats run under load that saw 2 of its 4 findings: its two
+# "approved port closed" findings need the port closed). The holder ends by itself with the
+# shell, within 30 minutes at most.
+pg_closed_port() {
+	python3 -c '
+import os, socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1], flush=True)
+if os.fork(): sys.exit(0)
+fd = os.open(os.devnull, os.O_RDWR)
+for i in (0, 1, 2): os.dup2(fd, i)
+for _ in range(3600):
+    try: os.kill(int(sys.argv[1]), 0)
+    except OSError: break
+    time.sleep(0.5)' "$$"
 }
 
 # pg_json FILE EXPR : evaluate a Python expression over the JSON document `d`.
