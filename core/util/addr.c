@@ -22,7 +22,13 @@ static const struct pg_net internal_v6[] = {
 	{ { 0xfe, 0x80 }, 10 },
 	{ { 0xff }, 8 },
 };
+/* IPv6 prefixes whose last 32 bits are an IPv4 address that the packets reach:
+ * v4-mapped, NAT64 well-known (RFC 6052) and local-use (RFC 8215, /48 of which
+ * the IPv4 is the last 32 bits in a /96 layout). 6to4 (2002::/16, RFC 3056)
+ * carries it in bits 16-47 instead. */
 static const unsigned char v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+static const unsigned char nat64[12] = { 0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0 };
+static const unsigned char nat64_local[6] = { 0, 0x64, 0xff, 0x9b, 0, 1 };
 
 static bool in_net(const unsigned char *a, const struct pg_net *n)
 {
@@ -48,7 +54,10 @@ bool pg_addr_is_internal(const char *addr)
 		return in_any(b, internal_v4, sizeof(internal_v4) / sizeof(internal_v4[0]));
 	if (inet_pton(AF_INET6, addr, b) != 1)
 		return false;
-	if (!memcmp(b, v4mapped, sizeof(v4mapped)))
+	if (!memcmp(b, v4mapped, sizeof(v4mapped)) || !memcmp(b, nat64, sizeof(nat64)) ||
+	    !memcmp(b, nat64_local, sizeof(nat64_local)))
 		return in_any(b + 12, internal_v4, sizeof(internal_v4) / sizeof(internal_v4[0]));
+	if (b[0] == 0x20 && b[1] == 0x02)
+		return in_any(b + 2, internal_v4, sizeof(internal_v4) / sizeof(internal_v4[0]));
 	return in_any(b, internal_v6, sizeof(internal_v6) / sizeof(internal_v6[0]));
 }

@@ -110,8 +110,9 @@ struct pg_http_request {
 	json_t **response_headers;
 	/* --- end of ABI 1.1 --- */
 	/* 1.2: non-zero: never open a connection to an internal address
-	 * (loopback, RFC 1918, link-local, CGNAT, ULA, multicast, v4-mapped
-	 * ones too), checked on each address the host is about to connect to,
+	 * (loopback, RFC 1918, link-local, CGNAT, ULA, multicast, and those
+	 * IPv4 addresses inside v4-mapped, NAT64 and 6to4 ones), checked on
+	 * each address the host is about to connect to,
 	 * after its own name resolution - so a name that resolved to a public
 	 * address for your check and to 127.0.0.1 for the request (DNS
 	 * rebinding) is still refused. A refused request returns -1 with
