@@ -5,6 +5,7 @@
 #define PG_NETLIB_INT_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -13,9 +14,14 @@
  * SIGKILLed past its deadline never signals. */
 #define NL_POLL_MS 50
 
+/* No pthread_cond_t: glibc's condvar keeps per-waiter counts in the shared
+ * object, and a waiter SIGKILLed inside pthread_cond_timedwait leaves them
+ * raised, so a later pthread_cond_broadcast blocks forever with the mutex held
+ * (glibc 2.36, seen in test_netlib). Waiters sleep on a futex word instead: a
+ * wake bumps it, and a dead waiter leaves nothing behind. */
 struct nl_shlock {
 	pthread_mutex_t mu; /* PTHREAD_PROCESS_SHARED, PTHREAD_MUTEX_ROBUST */
-	pthread_cond_t cv;  /* PTHREAD_PROCESS_SHARED, CLOCK_MONOTONIC */
+	atomic_uint seq;    /* futex word: bumped by every wake */
 };
 
 /* len zeroed bytes of MAP_SHARED|MAP_ANONYMOUS memory (kept by fork), or NULL. */

@@ -5,9 +5,13 @@
 #include "netlib_int.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <linux/futex.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "netlib.h"
 
@@ -30,18 +34,14 @@ void nl_shm_free(void *p, size_t len)
 int nl_shlock_init(struct nl_shlock *l)
 {
 	pthread_mutexattr_t ma;
-	pthread_condattr_t ca;
 	int rc;
 
 	pthread_mutexattr_init(&ma);
-	pthread_condattr_init(&ca);
 	rc = pthread_mutexattr_setpshared(&ma, PTHREAD_PROCESS_SHARED) ||
 	     pthread_mutexattr_setrobust(&ma, PTHREAD_MUTEX_ROBUST) ||
-	     pthread_mutex_init(&l->mu, &ma) ||
-	     pthread_condattr_setpshared(&ca, PTHREAD_PROCESS_SHARED) ||
-	     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) || pthread_cond_init(&l->cv, &ca);
+	     pthread_mutex_init(&l->mu, &ma);
 	pthread_mutexattr_destroy(&ma);
-	pthread_condattr_destroy(&ca);
+	atomic_init(&l->seq, 0);
 	return rc ? -1 : 0;
 }
 
@@ -56,22 +56,33 @@ void nl_shlock_unlock(struct nl_shlock *l)
 	pthread_mutex_unlock(&l->mu);
 }
 
+/* A shared (not FUTEX_PRIVATE) futex: the word is in memory other processes map. */
+static long futex(atomic_uint *word, int op, unsigned val, const struct timespec *rel)
+{
+	return syscall(SYS_futex, (unsigned *)word, op, val, rel, NULL, 0);
+}
+
+/* seq is read with the lock held and every wake bumps it with the lock held,
+ * so a wake between the unlock and FUTEX_WAIT makes the wait return at once. */
 void nl_shlock_wait(struct nl_shlock *l, uint64_t until_ms)
 {
-	uint64_t now = nl_mono_ms(), t = now + NL_POLL_MS;
-	struct timespec ts;
+	uint64_t now = nl_mono_ms(), ms = until_ms > now ? until_ms - now : 0;
+	unsigned seen = atomic_load(&l->seq);
+	struct timespec rel;
 
-	if (until_ms < t)
-		t = until_ms > now ? until_ms : now;
-	ts.tv_sec = (time_t)(t / 1000);
-	ts.tv_nsec = (long)(t % 1000) * 1000000L;
-	if (pthread_cond_timedwait(&l->cv, &l->mu, &ts) == EOWNERDEAD)
-		pthread_mutex_consistent(&l->mu);
+	if (ms > NL_POLL_MS)
+		ms = NL_POLL_MS;
+	rel.tv_sec = 0;
+	rel.tv_nsec = (long)ms * 1000000L;
+	nl_shlock_unlock(l);
+	futex(&l->seq, FUTEX_WAIT, seen, &rel);
+	nl_shlock_lock(l);
 }
 
 void nl_shlock_wake(struct nl_shlock *l)
 {
-	pthread_cond_broadcast(&l->cv);
+	atomic_fetch_add(&l->seq, 1);
+	futex(&l->seq, FUTEX_WAKE, INT_MAX, NULL);
 }
 
 int nl_pid_alive(pid_t pid)

@@ -124,6 +124,39 @@ START_TEST(gate_slot_of_killed_child_is_reclaimed)
 }
 END_TEST
 
+/* A child killed while it waits for the gate (the host kills a worker past its
+ * deadline, or at the end of serve, wherever it is): later waits and leaves
+ * still work. With a process-shared pthread_cond_t the second leave after such
+ * a kill blocked forever, holding the lock every other worker needs. */
+START_TEST(gate_survives_a_waiter_killed_while_waiting)
+{
+	struct nl_gate *g = nl_gate_new(1, 0);
+	int st;
+	pid_t pid;
+
+	ck_assert_int_eq(nl_gate_enter(g, "s", 0), 0);
+	if ((pid = fork()) == 0)
+		_exit(nl_gate_enter(g, "s", 10000) == 0 ? 0 : 1);
+	sleep_ms(200); /* the child now sleeps in the wait */
+	kill(pid, SIGKILL);
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	alarm(5); /* a leave that hangs fails the test instead of stalling it */
+	for (int round = 0; round < 3; round++) {
+		nl_gate_leave(g, "s");
+		ck_assert_int_eq(nl_gate_enter(g, "s", 0), 0);
+		if ((pid = fork()) == 0)
+			_exit(nl_gate_enter(g, "s", 2000) == 0 ? 0 : 1);
+		sleep_ms(100);
+		nl_gate_leave(g, "s"); /* wakes the child, which takes the slot */
+		ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+		ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+		ck_assert_int_eq(nl_gate_enter(g, "s", 1000), 0); /* the child's is reclaimed */
+	}
+	alarm(0);
+	nl_gate_free(g);
+}
+END_TEST
+
 static void memo_child(struct nl_memo *m, struct shared *sh)
 {
 	int claimed;
@@ -364,6 +397,7 @@ int main(void)
 	tcase_add_test(tc, gate_limits_children_to_n);
 	tcase_add_test(tc, gate_paces_starts);
 	tcase_add_test(tc, gate_slot_of_killed_child_is_reclaimed);
+	tcase_add_test(tc, gate_survives_a_waiter_killed_while_waiting);
 	tcase_add_test(tc, memo_key_computed_once_across_children);
 	tcase_add_test(tc, memo_claim_of_killed_child_passes_on);
 	tcase_add_test(tc, memo_full_arena_falls_back_to_computing);
