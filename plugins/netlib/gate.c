@@ -8,14 +8,13 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #define GATE_SERVERS 64
 #define GATE_NAME    256
 
 struct gate_srv {
-	char name[GATE_NAME];      /* "" unused */
-	pid_t holder[NL_GATE_MAX]; /* 0: free */
+	char name[GATE_NAME];                /* "" unused */
+	struct nl_owner holder[NL_GATE_MAX]; /* pid 0: free */
 	uint64_t last_start_ms;
 };
 
@@ -72,9 +71,9 @@ static struct gate_srv *gate_srv(struct nl_gate *g, const char *server)
 static int free_slot(const struct nl_gate *g, struct gate_srv *s)
 {
 	for (unsigned i = 0; i < g->max_inflight; i++) {
-		if (s->holder[i] && !nl_pid_alive(s->holder[i]))
-			s->holder[i] = 0;
-		if (!s->holder[i])
+		if (s->holder[i].pid && !nl_owner_alive(s->holder[i]))
+			s->holder[i].pid = 0;
+		if (!s->holder[i].pid)
 			return (int)i;
 	}
 	return -1;
@@ -93,7 +92,7 @@ int nl_gate_enter(struct nl_gate *g, const char *server, long wait_ms)
 		int slot = free_slot(g, s);
 
 		if (slot >= 0 && now >= next) {
-			s->holder[slot] = getpid();
+			s->holder[slot] = nl_owner_self();
 			s->last_start_ms = now;
 			rc = 0;
 			break;
@@ -110,13 +109,13 @@ int nl_gate_enter(struct nl_gate *g, const char *server, long wait_ms)
 void nl_gate_leave(struct nl_gate *g, const char *server)
 {
 	struct gate_srv *s;
-	pid_t me = getpid();
+	struct nl_owner me = nl_owner_self();
 
 	nl_shlock_lock(&g->lock);
 	s = gate_srv(g, server);
 	for (unsigned i = 0; i < g->max_inflight; i++)
-		if (s->holder[i] == me) {
-			s->holder[i] = 0;
+		if (nl_owner_eq(s->holder[i], me)) {
+			s->holder[i].pid = 0;
 			break;
 		}
 	nl_shlock_wake(&g->lock);

@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #define MEMO_SLOTS  4096
 #define MEMO_PROBES 64
@@ -20,9 +19,9 @@ enum memo_state { MS_EMPTY = 0, MS_TOMB, MS_CLAIMED, MS_DONE };
 struct memo_slot {
 	char key[MEMO_KEY];
 	enum memo_state state;
-	pid_t claimer;    /* MS_CLAIMED */
-	uint64_t done_ms; /* MS_DONE */
-	size_t off, len;  /* MS_DONE: the JSON text in the arena */
+	struct nl_owner claimer; /* MS_CLAIMED */
+	uint64_t done_ms;        /* MS_DONE */
+	size_t off, len;         /* MS_DONE: the JSON text in the arena */
 };
 
 struct nl_memo {
@@ -69,7 +68,7 @@ static unsigned hash_key(const char *s)
 static int reusable(const struct nl_memo *m, const struct memo_slot *s, uint64_t now)
 {
 	return s->state == MS_TOMB || (s->state == MS_DONE && now - s->done_ms > m->ttl_ms) ||
-	       (s->state == MS_CLAIMED && !nl_pid_alive(s->claimer));
+	       (s->state == MS_CLAIMED && !nl_owner_alive(s->claimer));
 }
 
 /* The live slot of key, or -1 with *take a slot a new claim may use (-1: full). */
@@ -128,7 +127,7 @@ json_t *nl_memo_claim(struct nl_memo *m, const char *key, long wait_ms, int *cla
 				struct memo_slot *s = &m->slot[take];
 				memcpy(s->key, key, strlen(key) + 1);
 				s->state = MS_CLAIMED;
-				s->claimer = getpid();
+				s->claimer = nl_owner_self();
 			}
 			*claimed = 1;
 			break;
@@ -215,7 +214,8 @@ void nl_memo_finish(struct nl_memo *m, const char *key, const json_t *value)
 	}
 	nl_shlock_lock(&m->lock);
 	at = memo_find(m, key, &take);
-	if (at >= 0 && m->slot[at].state == MS_CLAIMED && m->slot[at].claimer == getpid()) {
+	if (at >= 0 && m->slot[at].state == MS_CLAIMED &&
+	    nl_owner_eq(m->slot[at].claimer, nl_owner_self())) {
 		/* not stored (no value, arena full): dropped, so a later call computes it */
 		if (!text || store(m, &m->slot[at], text) != 0)
 			m->slot[at].state = MS_TOMB;

@@ -36,7 +36,21 @@ void nl_shlock_unlock(struct nl_shlock *l);
 void nl_shlock_wait(struct nl_shlock *l, uint64_t until_ms);
 void nl_shlock_wake(struct nl_shlock *l);
 
-/* Does pid still run? False only when it is gone (ESRCH). */
-int nl_pid_alive(pid_t pid);
+/* Who holds a slot or a claim: a pid alone is not enough, because the host
+ * reaps a killed worker at once and pids wrap (pid_max is 32768 in many
+ * containers), so a long-lived serve would see a dead worker's pid come back
+ * as another process and wait on it forever. The pid's start time (field 22
+ * of /proc/<pid>/stat) tells the two apart. pid 0: nobody. */
+struct nl_owner {
+	pid_t pid;
+	unsigned long long start;
+};
+
+/* The calling process. */
+struct nl_owner nl_owner_self(void);
+int nl_owner_eq(struct nl_owner a, struct nl_owner b);
+/* Does the owner still run? False when its pid is gone, a zombie (died, not
+ * yet reaped) or another process now; true when /proc cannot tell. */
+int nl_owner_alive(struct nl_owner o);
 
 #endif

@@ -8,6 +8,8 @@
 #include <limits.h>
 #include <linux/futex.h>
 #include <signal.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -85,7 +87,59 @@ void nl_shlock_wake(struct nl_shlock *l)
 	futex(&l->seq, FUTEX_WAKE, INT_MAX, NULL);
 }
 
-int nl_pid_alive(pid_t pid)
+/* State and start time of pid from /proc/<pid>/stat; -1 when unreadable.
+ * The command name (field 2) may hold spaces and ')': fields restart after
+ * the last ')'. */
+static int proc_stat(pid_t pid, char *state, unsigned long long *start)
 {
-	return pid > 0 && (kill(pid, 0) == 0 || errno != ESRCH);
+	char path[64], buf[1024], *p;
+	size_t n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	if (!(f = fopen(path, "re")))
+		return -1;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	if (!(p = strrchr(buf, ')')) || sscanf(p + 1,
+					       " %c %*s %*s %*s %*s %*s %*s %*s %*s %*s"
+					       " %*s %*s %*s %*s %*s %*s %*s %*s %*s %llu",
+					       state, start) != 2)
+		return -1;
+	return 0;
+}
+
+struct nl_owner nl_owner_self(void)
+{
+	/* per thread: threads of one process (inline isolation) race on nothing */
+	static _Thread_local struct nl_owner self;
+	pid_t pid = getpid();
+	char state;
+
+	if (self.pid != pid) { /* first call, or a fork since */
+		self.pid = pid;
+		if (proc_stat(pid, &state, &self.start) != 0)
+			self.start = 0;
+	}
+	return self;
+}
+
+int nl_owner_eq(struct nl_owner a, struct nl_owner b)
+{
+	return a.pid == b.pid && a.start == b.start;
+}
+
+int nl_owner_alive(struct nl_owner o)
+{
+	unsigned long long start;
+	char state;
+
+	if (o.pid <= 0)
+		return 0;
+	if (o.pid == getpid())
+		return nl_owner_eq(o, nl_owner_self());
+	if (proc_stat(o.pid, &state, &start) != 0) /* gone, or no /proc */
+		return kill(o.pid, 0) == 0 || errno != ESRCH;
+	return state != 'Z' && state != 'X' && (!o.start || start == o.start);
 }

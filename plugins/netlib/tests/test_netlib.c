@@ -16,6 +16,7 @@
 #include "addr_table.h"
 #include "netlib/addr.h"
 #include "netlib/netlib.h"
+#include "netlib/netlib_int.h"
 
 #define CHILDREN 6
 
@@ -154,6 +155,63 @@ START_TEST(gate_survives_a_waiter_killed_while_waiting)
 	}
 	alarm(0);
 	nl_gate_free(g);
+}
+END_TEST
+
+/* A holder that died but is not reaped yet (a zombie still answers kill(pid,
+ * 0)) holds nothing: its slot comes back. */
+START_TEST(gate_slot_of_unreaped_child_is_reclaimed)
+{
+	struct nl_gate *g = nl_gate_new(1, 0);
+	int done[2], st;
+	pid_t pid;
+	char c;
+
+	ck_assert_int_eq(pipe(done), 0);
+	if ((pid = fork()) == 0) {
+		if (nl_gate_enter(g, "s", 1000) == 0 && write(done[1], "x", 1) == 1)
+			_exit(0); /* never leaves */
+		_exit(1);
+	}
+	close(done[1]);
+	ck_assert_int_eq(read(done[0], &c, 1), 1);
+	ck_assert_int_eq(read(done[0], &c, 1), 0); /* exited: a zombie until reaped */
+	sleep_ms(50);
+	ck_assert_int_eq(nl_gate_enter(g, "s", 500), 0);
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	nl_gate_free(g);
+}
+END_TEST
+
+/* A pid the kernel handed to another process since (pids wrap at pid_max)
+ * is not the owner that took the slot: the start time differs. */
+START_TEST(owner_with_a_reused_pid_is_dead)
+{
+	struct nl_owner me = nl_owner_self(), reused = me;
+	int fds[2], st;
+	struct nl_owner child;
+	pid_t pid;
+
+	ck_assert_int_gt(me.pid, 0);
+	ck_assert(nl_owner_alive(me));
+	reused.start++;
+	ck_assert(!nl_owner_alive(reused));
+	ck_assert_int_eq(pipe(fds), 0);
+	if ((pid = fork()) == 0) {
+		child = nl_owner_self(); /* not the parent's, cached before the fork */
+		if (write(fds[1], &child, sizeof(child)) == (ssize_t)sizeof(child))
+			pause();
+		_exit(1);
+	}
+	ck_assert_int_eq(read(fds[0], &child, sizeof(child)), (ssize_t)sizeof(child));
+	ck_assert_int_eq(child.pid, pid);
+	ck_assert(nl_owner_alive(child));
+	child.start++; /* the same pid, another process */
+	ck_assert(!nl_owner_alive(child));
+	child.start--;
+	kill(pid, SIGKILL);
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert(!nl_owner_alive(child));
 }
 END_TEST
 
@@ -398,6 +456,8 @@ int main(void)
 	tcase_add_test(tc, gate_paces_starts);
 	tcase_add_test(tc, gate_slot_of_killed_child_is_reclaimed);
 	tcase_add_test(tc, gate_survives_a_waiter_killed_while_waiting);
+	tcase_add_test(tc, gate_slot_of_unreaped_child_is_reclaimed);
+	tcase_add_test(tc, owner_with_a_reused_pid_is_dead);
 	tcase_add_test(tc, memo_key_computed_once_across_children);
 	tcase_add_test(tc, memo_claim_of_killed_child_passes_on);
 	tcase_add_test(tc, memo_full_arena_falls_back_to_computing);
