@@ -2,7 +2,9 @@
  * process of the instance, starts pace_ms apart (see netlib.h). A fixed table
  * in shared memory: each server has N slots, each held by the pid that
  * entered; a slot whose holder died (the host SIGKILLs a worker past its
- * deadline) is taken back, so a killed worker never blocks the others. */
+ * deadline) is taken back, so a killed worker never blocks the others. One
+ * that died holding the lock leaves nothing half written that matters (a
+ * holder is one store; a half-copied name only wastes an entry). */
 #include "netlib.h"
 #include "netlib_int.h"
 

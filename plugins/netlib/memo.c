@@ -25,7 +25,7 @@ struct memo_slot {
 };
 
 struct nl_memo {
-	struct nl_shlock lock;
+	struct nl_shlock lock; /* first: test_netlib takes it to play a dying holder */
 	uint64_t ttl_ms;
 	size_t size, arena_size, arena_used;
 	struct memo_slot slot[MEMO_SLOTS];
@@ -53,6 +53,14 @@ void nl_memo_free(struct nl_memo *m)
 {
 	if (m)
 		nl_shm_free(m, m->size);
+}
+
+static void memo_drop_results(struct nl_memo *m)
+{
+	for (int i = 0; i < MEMO_SLOTS; i++)
+		if (m->slot[i].state == MS_DONE)
+			m->slot[i].state = MS_TOMB;
+	m->arena_used = 0;
 }
 
 static unsigned hash_key(const char *s)
@@ -95,6 +103,15 @@ static int memo_find(struct nl_memo *m, const char *key, int *take)
 	return -1;
 }
 
+/* Lock; when the last holder died inside (killed in compact() or store(),
+ * say), results may point at moved or half-copied text: all are dropped and
+ * computed again, claims kept (a dead claimer's passes on as ever). */
+static void memo_lock(struct nl_memo *m)
+{
+	if (nl_shlock_lock(&m->lock))
+		memo_drop_results(m);
+}
+
 /* A copy of a done slot's text, parsed outside the lock by the caller. */
 static char *copy_text(const struct nl_memo *m, const struct memo_slot *s)
 {
@@ -119,7 +136,7 @@ json_t *nl_memo_claim(struct nl_memo *m, const char *key, long wait_ms, int *cla
 		*claimed = 1; /* not shareable: the caller computes it */
 		return NULL;
 	}
-	nl_shlock_lock(&m->lock);
+	memo_lock(m);
 	for (;;) {
 		at = memo_find(m, key, &take);
 		if (at < 0) {
@@ -138,7 +155,8 @@ json_t *nl_memo_claim(struct nl_memo *m, const char *key, long wait_ms, int *cla
 		}
 		if (nl_mono_ms() >= deadline)
 			break;
-		nl_shlock_wait(&m->lock, deadline);
+		if (nl_shlock_wait(&m->lock, deadline))
+			memo_drop_results(m);
 	}
 	nl_shlock_unlock(&m->lock);
 	v = text ? json_loads(text, 0, NULL) : NULL;
@@ -212,7 +230,7 @@ void nl_memo_finish(struct nl_memo *m, const char *key, const json_t *value)
 		free(text);
 		return;
 	}
-	nl_shlock_lock(&m->lock);
+	memo_lock(m);
 	at = memo_find(m, key, &take);
 	if (at >= 0 && m->slot[at].state == MS_CLAIMED &&
 	    nl_owner_eq(m->slot[at].claimer, nl_owner_self())) {

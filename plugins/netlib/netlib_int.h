@@ -29,11 +29,13 @@ void *nl_shm_new(size_t len);
 void nl_shm_free(void *p, size_t len);
 
 int nl_shlock_init(struct nl_shlock *l);
-/* Lock; a holder that died with the lock held leaves it consistent again. */
-void nl_shlock_lock(struct nl_shlock *l);
+/* Lock; 1 when the previous holder died holding it (SIGKILLed mid-update:
+ * what it guards may be half written, and the caller repairs it), else 0. */
+int nl_shlock_lock(struct nl_shlock *l);
 void nl_shlock_unlock(struct nl_shlock *l);
-/* Wait (locked) until woken, until_ms (nl_mono_ms clock) or NL_POLL_MS. */
-void nl_shlock_wait(struct nl_shlock *l, uint64_t until_ms);
+/* Wait (locked) until woken, until_ms (nl_mono_ms clock) or NL_POLL_MS;
+ * relocks as nl_shlock_lock and returns what it returned. */
+int nl_shlock_wait(struct nl_shlock *l, uint64_t until_ms);
 void nl_shlock_wake(struct nl_shlock *l);
 
 /* Who holds a slot or a claim: a pid alone is not enough, because the host

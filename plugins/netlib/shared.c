@@ -47,10 +47,12 @@ int nl_shlock_init(struct nl_shlock *l)
 	return rc ? -1 : 0;
 }
 
-void nl_shlock_lock(struct nl_shlock *l)
+int nl_shlock_lock(struct nl_shlock *l)
 {
-	if (pthread_mutex_lock(&l->mu) == EOWNERDEAD)
-		pthread_mutex_consistent(&l->mu);
+	if (pthread_mutex_lock(&l->mu) != EOWNERDEAD)
+		return 0;
+	pthread_mutex_consistent(&l->mu);
+	return 1;
 }
 
 void nl_shlock_unlock(struct nl_shlock *l)
@@ -66,7 +68,7 @@ static long futex(atomic_uint *word, int op, unsigned val, const struct timespec
 
 /* seq is read with the lock held and every wake bumps it with the lock held,
  * so a wake between the unlock and FUTEX_WAIT makes the wait return at once. */
-void nl_shlock_wait(struct nl_shlock *l, uint64_t until_ms)
+int nl_shlock_wait(struct nl_shlock *l, uint64_t until_ms)
 {
 	uint64_t now = nl_mono_ms(), ms = until_ms > now ? until_ms - now : 0;
 	unsigned seen = atomic_load(&l->seq);
@@ -78,7 +80,7 @@ void nl_shlock_wait(struct nl_shlock *l, uint64_t until_ms)
 	rel.tv_nsec = (long)ms * 1000000L;
 	nl_shlock_unlock(l);
 	futex(&l->seq, FUTEX_WAIT, seen, &rel);
-	nl_shlock_lock(l);
+	return nl_shlock_lock(l);
 }
 
 void nl_shlock_wake(struct nl_shlock *l)

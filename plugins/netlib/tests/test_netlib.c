@@ -278,6 +278,39 @@ START_TEST(memo_claim_of_killed_child_passes_on)
 }
 END_TEST
 
+/* A child SIGKILLed with the memo's lock held (as in the middle of moving
+ * results in compact()): the results it may have left half moved are not
+ * served, the key is computed again. */
+START_TEST(memo_results_dropped_after_a_holder_died_inside)
+{
+	struct nl_memo *m = nl_memo_new(NL_MEMO_RUN_S, 1 << 16);
+	json_t *v = json_pack("{s:s}", "registrar", "Example");
+	int ready[2], claimed, st;
+	pid_t pid;
+	char c;
+
+	ck_assert_ptr_null(nl_memo_claim(m, "k", 0, &claimed));
+	nl_memo_finish(m, "k", v);
+	ck_assert_int_eq(pipe(ready), 0);
+	if ((pid = fork()) == 0) {
+		nl_shlock_lock((struct nl_shlock *)m); /* the lock is the memo's first member */
+		if (write(ready[1], "x", 1) == 1)
+			pause();
+		_exit(1);
+	}
+	ck_assert_int_eq(read(ready[0], &c, 1), 1);
+	kill(pid, SIGKILL);
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert_ptr_null(nl_memo_claim(m, "k", 1000, &claimed));
+	ck_assert_int_eq(claimed, 1);
+	nl_memo_finish(m, "k", v);
+	json_decref(nl_memo_claim(m, "k", 0, &claimed)); /* and it is kept again */
+	ck_assert_int_eq(claimed, 0);
+	json_decref(v);
+	nl_memo_free(m);
+}
+END_TEST
+
 /* A result bigger than the arena is not kept: the next caller computes it
  * again (correct, only not shared); small ones still are. */
 START_TEST(memo_full_arena_falls_back_to_computing)
@@ -461,6 +494,7 @@ int main(void)
 	tcase_add_test(tc, memo_key_computed_once_across_children);
 	tcase_add_test(tc, memo_claim_of_killed_child_passes_on);
 	tcase_add_test(tc, memo_full_arena_falls_back_to_computing);
+	tcase_add_test(tc, memo_results_dropped_after_a_holder_died_inside);
 	tcase_add_test(tc, internal_addresses);
 	tcase_add_test(tc, rdap_redirect_guard_by_host_abi);
 	tcase_add_test(tc, shipped_bootstrap_files_are_rfc9224);
