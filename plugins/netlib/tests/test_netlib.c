@@ -100,22 +100,36 @@ START_TEST(gate_paces_starts)
 }
 END_TEST
 
-/* A child that enters and never leaves, killed as the host kills a worker
- * past its deadline: its slot comes back. */
-START_TEST(gate_slot_of_killed_child_is_reclaimed)
+/* A child that enters g's "s" and never leaves: it stays (pause) or exits
+ * (a zombie until reaped). Returns once it is in. */
+static pid_t child_in_gate(struct nl_gate *g, int stay)
 {
-	struct nl_gate *g = nl_gate_new(1, 0);
-	int ready[2], st;
+	int ready[2];
 	pid_t pid;
 	char c;
 
 	ck_assert_int_eq(pipe(ready), 0);
 	if ((pid = fork()) == 0) {
-		if (nl_gate_enter(g, "s", 1000) == 0 && write(ready[1], "x", 1) == 1)
+		if (nl_gate_enter(g, "s", 1000) != 0 || write(ready[1], "x", 1) != 1)
+			_exit(1);
+		while (stay)
 			pause();
-		_exit(1);
+		_exit(0);
 	}
 	ck_assert_int_eq(read(ready[0], &c, 1), 1);
+	close(ready[0]);
+	close(ready[1]);
+	return pid;
+}
+
+/* A child that enters and never leaves, killed as the host kills a worker
+ * past its deadline: its slot comes back. */
+START_TEST(gate_slot_of_killed_child_is_reclaimed)
+{
+	struct nl_gate *g = nl_gate_new(1, 0);
+	pid_t pid = child_in_gate(g, 1);
+	int st;
+
 	ck_assert_int_eq(nl_gate_enter(g, "s", 100), -1); /* held */
 	kill(pid, SIGKILL);
 	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
@@ -163,20 +177,12 @@ END_TEST
 START_TEST(gate_slot_of_unreaped_child_is_reclaimed)
 {
 	struct nl_gate *g = nl_gate_new(1, 0);
-	int done[2], st;
-	pid_t pid;
-	char c;
+	pid_t pid = child_in_gate(g, 0);
+	siginfo_t si;
+	int st;
 
-	ck_assert_int_eq(pipe(done), 0);
-	if ((pid = fork()) == 0) {
-		if (nl_gate_enter(g, "s", 1000) == 0 && write(done[1], "x", 1) == 1)
-			_exit(0); /* never leaves */
-		_exit(1);
-	}
-	close(done[1]);
-	ck_assert_int_eq(read(done[0], &c, 1), 1);
-	ck_assert_int_eq(read(done[0], &c, 1), 0); /* exited: a zombie until reaped */
-	sleep_ms(50);
+	/* exited, not reaped: a zombie */
+	ck_assert_int_eq(waitid(P_PID, (id_t)pid, &si, WEXITED | WNOWAIT), 0);
 	ck_assert_int_eq(nl_gate_enter(g, "s", 500), 0);
 	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
 	nl_gate_free(g);
