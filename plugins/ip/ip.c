@@ -149,7 +149,7 @@ static int ip_create(struct pg_plugin_ctx *ctx, const struct pg_host_api *host, 
 	s->rdap_base = host->opt_string(ctx, "rdapBaseUrl");
 	s->severity = host->opt_string(ctx, "severity");
 	s->cymru_zone = strdup(host->opt_string(ctx, "cymruZone"));
-	s->memo = nl_memo_new(NL_MEMO_RUN_S, NL_MEMO_ARENA);
+	s->memo = nl_memo_new(NL_MEMO_RUN_S, NL_MEMO_FAIL_S, NL_MEMO_ARENA);
 	if (parse_sources(s, host->opt_string(ctx, "sources")) != 0) {
 		host->error(ctx, "sources: expected a comma-separated list of mmdb, cymru, rdap "
 				 "(each at most once)");

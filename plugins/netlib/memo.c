@@ -6,6 +6,7 @@
 #include "netlib.h"
 #include "netlib_int.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,18 +22,19 @@ struct memo_slot {
 	enum memo_state state;
 	struct nl_owner claimer; /* MS_CLAIMED */
 	uint64_t done_ms;        /* MS_DONE */
+	bool failure;            /* MS_DONE: a failed or rate-limited lookup (kept shorter) */
 	size_t off, len;         /* MS_DONE: the JSON text in the arena */
 };
 
 struct nl_memo {
 	struct nl_shlock lock; /* first: test_netlib takes it to play a dying holder */
-	uint64_t ttl_ms;
+	uint64_t ttl_ms, fail_ttl_ms;
 	size_t size, arena_size, arena_used;
 	struct memo_slot slot[MEMO_SLOTS];
 	char arena[];
 };
 
-struct nl_memo *nl_memo_new(unsigned ttl_s, size_t arena_bytes)
+struct nl_memo *nl_memo_new(unsigned ttl_s, unsigned fail_ttl_s, size_t arena_bytes)
 {
 	size_t size = sizeof(struct nl_memo) + arena_bytes;
 	struct nl_memo *m = nl_shm_new(size);
@@ -45,6 +47,7 @@ struct nl_memo *nl_memo_new(unsigned ttl_s, size_t arena_bytes)
 	}
 	m->size = size;
 	m->ttl_ms = (uint64_t)ttl_s * 1000u;
+	m->fail_ttl_ms = (uint64_t)fail_ttl_s * 1000u;
 	m->arena_size = arena_bytes;
 	return m;
 }
@@ -75,7 +78,9 @@ static unsigned hash_key(const char *s)
 /* May the slot be taken for another claim (dropped, expired, claimer dead)? */
 static int reusable(const struct nl_memo *m, const struct memo_slot *s, uint64_t now)
 {
-	return s->state == MS_TOMB || (s->state == MS_DONE && now - s->done_ms > m->ttl_ms) ||
+	uint64_t ttl = s->failure ? m->fail_ttl_ms : m->ttl_ms;
+
+	return s->state == MS_TOMB || (s->state == MS_DONE && now - s->done_ms >= ttl) ||
 	       (s->state == MS_CLAIMED && !nl_owner_alive(s->claimer));
 }
 
@@ -204,7 +209,7 @@ static void compact(struct nl_memo *m)
 	free(refs);
 }
 
-static int store(struct nl_memo *m, struct memo_slot *s, const char *text)
+static int store(struct nl_memo *m, struct memo_slot *s, const char *text, bool failure)
 {
 	size_t len = strlen(text);
 
@@ -217,6 +222,7 @@ static int store(struct nl_memo *m, struct memo_slot *s, const char *text)
 	s->len = len;
 	m->arena_used += len;
 	s->done_ms = nl_mono_ms();
+	s->failure = failure;
 	s->state = MS_DONE;
 	return 0;
 }
@@ -224,6 +230,8 @@ static int store(struct nl_memo *m, struct memo_slot *s, const char *text)
 void nl_memo_finish(struct nl_memo *m, const char *key, const json_t *value)
 {
 	char *text = value ? json_dumps(value, JSON_COMPACT) : NULL;
+	bool failure = json_is_string(json_object_get(value, "memoError")) ||
+		       json_is_true(json_object_get(value, "rateLimited"));
 	int at, take;
 
 	if (strlen(key) >= MEMO_KEY) {
@@ -235,7 +243,7 @@ void nl_memo_finish(struct nl_memo *m, const char *key, const json_t *value)
 	if (at >= 0 && m->slot[at].state == MS_CLAIMED &&
 	    nl_owner_eq(m->slot[at].claimer, nl_owner_self())) {
 		/* not stored (no value, arena full): dropped, so a later call computes it */
-		if (!text || store(m, &m->slot[at], text) != 0)
+		if (!text || store(m, &m->slot[at], text, failure) != 0)
 			m->slot[at].state = MS_TOMB;
 	}
 	nl_shlock_wake(&m->lock);

@@ -51,12 +51,15 @@ const json_t *nl_asset_context(const json_t *finding);
 
 /* --- memo: key -> JSON result, once per run across processes --- */
 /* Results are kept ttl_s (a serve process lives across many runs: a memo
- * forever would never see a registration change) in an arena of arena_bytes
- * (touched only as used). */
-#define NL_MEMO_RUN_S 600
-#define NL_MEMO_ARENA (8u << 20)
+ * forever would never see a registration change), failed and rate-limited
+ * lookups only fail_ttl_s (long enough that the findings of one run waiting on
+ * a dead server fail at once, short enough that a later serve request asks
+ * again), in an arena of arena_bytes (touched only as used). */
+#define NL_MEMO_RUN_S  600
+#define NL_MEMO_FAIL_S 60
+#define NL_MEMO_ARENA  (8u << 20)
 struct nl_memo;
-struct nl_memo *nl_memo_new(unsigned ttl_s, size_t arena_bytes);
+struct nl_memo *nl_memo_new(unsigned ttl_s, unsigned fail_ttl_s, size_t arena_bytes);
 void nl_memo_free(struct nl_memo *m);
 /* A new reference to the stored result, or NULL. When NULL and *claimed is
  * set, the caller computes it and must call nl_memo_finish (a key, table or

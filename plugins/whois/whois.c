@@ -103,7 +103,7 @@ static int whois_create(struct pg_plugin_ctx *ctx, const struct pg_host_api *hos
 	s->verisign = host->opt_string(ctx, "verisignServers");
 	s->soon_sev = host->opt_string(ctx, "expiringSeverity");
 	s->expired_sev = host->opt_string(ctx, "expiredSeverity");
-	s->memo = nl_memo_new(NL_MEMO_RUN_S, NL_MEMO_ARENA);
+	s->memo = nl_memo_new(NL_MEMO_RUN_S, NL_MEMO_FAIL_S, NL_MEMO_ARENA);
 	if (!s->memo || read_ints(s) != 0)
 		goto fail;
 	if (!nl_valid_severity(s->soon_sev) || !nl_valid_severity(s->expired_sev)) {

@@ -238,9 +238,56 @@ static void memo_child(struct nl_memo *m, struct shared *sh)
 	_exit(0);
 }
 
+/* A failed or rate-limited lookup is remembered only fail_ttl_s: with 0 the
+ * next caller asks again at once, while a success is still served. */
+START_TEST(memo_failures_are_kept_shorter)
+{
+	struct nl_memo *quick = nl_memo_new(NL_MEMO_RUN_S, 0, 1 << 16);
+	struct nl_memo *run = nl_memo_new(NL_MEMO_RUN_S, NL_MEMO_FAIL_S, 1 << 16);
+	json_t *fail = json_pack("{s:s}", "memoError", "whois.example: timed out");
+	json_t *limited = json_pack("{s:b}", "rateLimited", 1);
+	json_t *ok = json_pack("{s:s}", "registrar", "Example"), *v;
+	int claimed;
+
+	ck_assert_ptr_nonnull(quick);
+	ck_assert_ptr_nonnull(run);
+	for (int i = 0; i < 2; i++) {
+		struct nl_memo *m = i ? run : quick;
+		ck_assert_ptr_null(nl_memo_claim(m, "domain:dead.example", 0, &claimed));
+		ck_assert_int_eq(claimed, 1);
+		nl_memo_finish(m, "domain:dead.example", fail);
+		ck_assert_ptr_null(nl_memo_claim(m, "domain:busy.example", 0, &claimed));
+		nl_memo_finish(m, "domain:busy.example", limited);
+		ck_assert_ptr_null(nl_memo_claim(m, "domain:fine.example", 0, &claimed));
+		nl_memo_finish(m, "domain:fine.example", ok);
+		usleep(5000);
+		v = nl_memo_claim(m, "domain:fine.example", 0, &claimed);
+		ck_assert_ptr_nonnull(v); /* a success stays for the run */
+		json_decref(v);
+		for (int k = 0; k < 2; k++) {
+			const char *key = k ? "domain:busy.example" : "domain:dead.example";
+			v = nl_memo_claim(m, key, 0, &claimed);
+			if (m == quick) { /* expired: this caller asks again */
+				ck_assert_ptr_null(v);
+				ck_assert_int_eq(claimed, 1);
+				nl_memo_finish(m, key, NULL);
+			} else { /* within one run the failure is served at once */
+				ck_assert_ptr_nonnull(v);
+				json_decref(v);
+			}
+		}
+	}
+	json_decref(fail);
+	json_decref(limited);
+	json_decref(ok);
+	nl_memo_free(quick);
+	nl_memo_free(run);
+}
+END_TEST
+
 START_TEST(memo_key_computed_once_across_children)
 {
-	struct nl_memo *m = nl_memo_new(NL_MEMO_RUN_S, 1 << 16);
+	struct nl_memo *m = nl_memo_new(NL_MEMO_RUN_S, NL_MEMO_FAIL_S, 1 << 16);
 	struct shared *sh = shared_new();
 	pid_t pids[CHILDREN];
 	int claimed;
@@ -262,7 +309,7 @@ END_TEST
 
 START_TEST(memo_claim_of_killed_child_passes_on)
 {
-	struct nl_memo *m = nl_memo_new(NL_MEMO_RUN_S, 1 << 16);
+	struct nl_memo *m = nl_memo_new(NL_MEMO_RUN_S, NL_MEMO_FAIL_S, 1 << 16);
 	int ready[2], claimed, st;
 	pid_t pid;
 	char c;
@@ -289,7 +336,7 @@ END_TEST
  * served, the key is computed again. */
 START_TEST(memo_results_dropped_after_a_holder_died_inside)
 {
-	struct nl_memo *m = nl_memo_new(NL_MEMO_RUN_S, 1 << 16);
+	struct nl_memo *m = nl_memo_new(NL_MEMO_RUN_S, NL_MEMO_FAIL_S, 1 << 16);
 	json_t *v = json_pack("{s:s}", "registrar", "Example");
 	int ready[2], claimed, st;
 	pid_t pid;
@@ -321,7 +368,7 @@ END_TEST
  * again (correct, only not shared); small ones still are. */
 START_TEST(memo_full_arena_falls_back_to_computing)
 {
-	struct nl_memo *m = nl_memo_new(NL_MEMO_RUN_S, 64);
+	struct nl_memo *m = nl_memo_new(NL_MEMO_RUN_S, NL_MEMO_FAIL_S, 64);
 	json_t *big = json_pack("{s:s}", "raw",
 				"0123456789012345678901234567890123456789"
 				"0123456789012345678901234567890123456789");
@@ -498,6 +545,7 @@ int main(void)
 	tcase_add_test(tc, gate_slot_of_unreaped_child_is_reclaimed);
 	tcase_add_test(tc, owner_with_a_reused_pid_is_dead);
 	tcase_add_test(tc, memo_key_computed_once_across_children);
+	tcase_add_test(tc, memo_failures_are_kept_shorter);
 	tcase_add_test(tc, memo_claim_of_killed_child_passes_on);
 	tcase_add_test(tc, memo_full_arena_falls_back_to_computing);
 	tcase_add_test(tc, memo_results_dropped_after_a_holder_died_inside);
