@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "util.h"
+
 struct pg_net {
 	unsigned char prefix[16];
 	unsigned bits;
@@ -46,18 +48,23 @@ static bool in_any(const unsigned char *a, const struct pg_net *nets, size_t n)
 	return false;
 }
 
+static bool v4_internal(const unsigned char *a)
+{
+	return in_any(a, internal_v4, PG_ARRAY_LEN(internal_v4));
+}
+
 bool pg_addr_is_internal(const char *addr)
 {
 	unsigned char b[16];
 
 	if (inet_pton(AF_INET, addr, b) == 1)
-		return in_any(b, internal_v4, sizeof(internal_v4) / sizeof(internal_v4[0]));
+		return v4_internal(b);
 	if (inet_pton(AF_INET6, addr, b) != 1)
 		return false;
 	if (!memcmp(b, v4mapped, sizeof(v4mapped)) || !memcmp(b, nat64, sizeof(nat64)) ||
 	    !memcmp(b, nat64_local, sizeof(nat64_local)))
-		return in_any(b + 12, internal_v4, sizeof(internal_v4) / sizeof(internal_v4[0]));
+		return v4_internal(b + 12);
 	if (b[0] == 0x20 && b[1] == 0x02)
-		return in_any(b + 2, internal_v4, sizeof(internal_v4) / sizeof(internal_v4[0]));
-	return in_any(b, internal_v6, sizeof(internal_v6) / sizeof(internal_v6[0]));
+		return v4_internal(b + 2);
+	return in_any(b, internal_v6, PG_ARRAY_LEN(internal_v6));
 }
