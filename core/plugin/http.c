@@ -2,7 +2,6 @@
 #include "config.h"
 #include "http.h"
 
-#include <arpa/inet.h>
 #include <ctype.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -144,26 +143,13 @@ struct guard {
 	char refused[INET6_ADDRSTRLEN]; /* the last address refused, "" when none */
 };
 
-static bool sockaddr_text(const struct curl_sockaddr *a, char *out, size_t len)
-{
-	const void *p;
-
-	if (a->family == AF_INET)
-		p = &((const struct sockaddr_in *)(const void *)&a->addr)->sin_addr;
-	else if (a->family == AF_INET6)
-		p = &((const struct sockaddr_in6 *)(const void *)&a->addr)->sin6_addr;
-	else
-		return false;
-	return inet_ntop(a->family, p, out, (socklen_t)len) != NULL;
-}
-
 static curl_socket_t open_guarded(void *ud, curlsocktype purpose, struct curl_sockaddr *a)
 {
 	struct guard *g = ud;
 	char ip[INET6_ADDRSTRLEN];
 
 	(void)purpose;
-	if (!sockaddr_text(a, ip, sizeof(ip))) {
+	if (!pg_sockaddr_text(&a->addr, ip, sizeof(ip))) {
 		pg_strlcpy(g->refused, "(not IP)", sizeof(g->refused));
 		return CURL_SOCKET_BAD;
 	}

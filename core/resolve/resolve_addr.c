@@ -8,17 +8,12 @@
 #include <string.h>
 
 #include "resolve_int.h"
+#include "util/addr.h"
 #include "util/util.h"
 
 static void fill_text(struct pg_addr *a)
 {
-	const void *src;
-
-	if (a->family == AF_INET)
-		src = &((struct sockaddr_in *)&a->ss)->sin_addr;
-	else
-		src = &((struct sockaddr_in6 *)&a->ss)->sin6_addr;
-	if (!inet_ntop(a->family, src, a->text, sizeof(a->text)))
+	if (!pg_sockaddr_text((const struct sockaddr *)&a->ss, a->text, sizeof(a->text)))
 		a->text[0] = '\0';
 }
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/addr.h"
 #include "util/log.h"
 
 void pg_req_reply(struct pg_req *r, unsigned status, json_t *body)
@@ -237,13 +238,8 @@ static void client_ip(struct MHD_Connection *c, char *out, size_t len)
 		c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
 
-	pg_strlcpy(out, "?", len);
-	if (sa && sa->sa_family == AF_INET)
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out,
-			  (socklen_t)len);
-	else if (sa && sa->sa_family == AF_INET6)
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
-			  out, (socklen_t)len);
+	if (!sa || !pg_sockaddr_text(sa, out, len))
+		pg_strlcpy(out, "?", len);
 }
 
 void pg_serve_on_completed(void *cls, struct MHD_Connection *c, void **req_cls,

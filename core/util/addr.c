@@ -3,6 +3,7 @@
 #include "addr.h"
 
 #include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -67,4 +68,17 @@ bool pg_addr_is_internal(const char *addr)
 	if (b[0] == 0x20 && b[1] == 0x02)
 		return v4_internal(b + 2);
 	return in_any(b, internal_v6, PG_ARRAY_LEN(internal_v6));
+}
+
+bool pg_sockaddr_text(const struct sockaddr *sa, char *out, size_t len)
+{
+	const void *p;
+
+	if (sa->sa_family == AF_INET)
+		p = &((const struct sockaddr_in *)(const void *)sa)->sin_addr;
+	else if (sa->sa_family == AF_INET6)
+		p = &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+	else
+		return false;
+	return inet_ntop(sa->sa_family, p, out, (socklen_t)len) != NULL;
 }
