@@ -234,7 +234,8 @@ static int worse(int a, int b)
 	return a == PG_PLUGIN_RETRY || b == PG_PLUGIN_RETRY ? PG_PLUGIN_RETRY : a > b ? a : b;
 }
 
-/* Returns the rc; on OK ref names the finding's ticket. */
+/* Returns the rc; on OK ref names the finding's ticket. Its fingerprint is
+ * valid (fingerprints_valid refused the event otherwise). */
 static int handle_finding(struct ticket *t, const json_t *event, const json_t *f,
 			  struct ticket_ref *ref, long *retry_after)
 {
@@ -244,10 +245,6 @@ static int handle_finding(struct ticket *t, const json_t *event, const json_t *f
 	json_t *seen;
 	int found = 0, rc;
 
-	if (!fp || !*fp) {
-		t->host->error(t->ctx, "finding without a fingerprint");
-		return PG_PLUGIN_FAIL;
-	}
 	snprintf(key, sizeof(key), "fp-%s", fp);
 	seen = t->host->cache_get(t->ctx, key, CACHE_AGE_S);
 	prev_run = json_string_value(json_object_get(seen, "run"));
