@@ -78,12 +78,13 @@ static void siem_destroy(void *state)
 {
 	struct siem *s = state;
 
-	if (s && s->hec_auth) {
+	if (!s)
+		return;
+	if (s->hec_auth) {
 		memset(s->hec_auth, 0, strlen(s->hec_auth));
 		free(s->hec_auth);
 	}
-	if (s)
-		free(s->hec_endpoint);
+	free(s->hec_endpoint);
 	free(s);
 }
 
