@@ -28,16 +28,22 @@ pg_done() {
 	exit 0
 }
 
+# pg_wait_file FILE MESSAGE : wait (5 s at most) until a fixture started in the background
+#   wrote FILE (its ports); exit 1 saying MESSAGE if it never does.
+pg_wait_file() {
+	i=0
+	while [ ! -s "$1" ]; do
+		i=$((i + 1)); [ $i -le 100 ] || { echo "$2" >&2; exit 1; }
+		sleep 0.05
+	done
+}
+
 # pg_listen NAME SPEC... : start tests/tools/listen.py; ports land in $PG_TMP/NAME.ports
 pg_listen() {
 	name=$1; shift
 	python3 "$PG_TOOLS/listen.py" "$PG_TMP/$name.ports" "$@" &
 	pg_on_exit "kill $!"
-	i=0
-	while [ ! -s "$PG_TMP/$name.ports" ]; do
-		i=$((i + 1)); [ $i -le 100 ] || { echo "listener $name did not start" >&2; exit 1; }
-		sleep 0.05
-	done
+	pg_wait_file "$PG_TMP/$name.ports" "listener $name did not start"
 }
 # pg_port NAME N : the N-th (1-based) port of listener NAME
 pg_port() { sed -n "${2}p" "$PG_TMP/$1.ports"; }

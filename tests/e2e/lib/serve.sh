@@ -44,11 +44,7 @@ serve_count_listener() {
 	python3 "$PG_TOOLS/serve_client.py" count-listener "$2" "$PG_TMP/$1.port" \
 		"$PG_TMP/$1.count" ${3:-} &
 	pg_on_exit "kill $!"
-	i=0
-	while [ ! -s "$PG_TMP/$1.port" ]; do
-		i=$((i + 1)); [ $i -le 100 ] || { echo "FAIL: listener $1 did not start" >&2; exit 1; }
-		sleep 0.05
-	done
+	pg_wait_file "$PG_TMP/$1.port" "FAIL: listener $1 did not start"
 	eval "$1=\$(cat \"\$PG_TMP/$1.port\")"
 }
 count() { cat "$PG_TMP/$1.count" 2>/dev/null || echo 0; }
