@@ -69,15 +69,19 @@ static struct gate_srv *gate_srv(struct nl_gate *g, const char *server)
 	return &g->srv[h % GATE_SERVERS];
 }
 
-/* A free slot (a dead holder's is freed), or -1. */
+/* A free slot, else a dead holder's (freed), else -1. Holders are asked
+ * after only when every slot is taken: each liveness check reads
+ * /proc/<pid>/stat, under the lock, on every waiter's every wake. */
 static int free_slot(const struct nl_gate *g, struct gate_srv *s)
 {
-	for (unsigned i = 0; i < g->max_inflight; i++) {
-		if (s->holder[i].pid && !nl_owner_alive(s->holder[i]))
-			s->holder[i].pid = 0;
+	for (unsigned i = 0; i < g->max_inflight; i++)
 		if (!s->holder[i].pid)
 			return (int)i;
-	}
+	for (unsigned i = 0; i < g->max_inflight; i++)
+		if (!nl_owner_alive(s->holder[i])) {
+			s->holder[i].pid = 0;
+			return (int)i;
+		}
 	return -1;
 }
 
