@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -27,10 +26,9 @@ struct shared {
 
 static struct shared *shared_new(void)
 {
-	void *p = mmap(NULL, sizeof(struct shared), PROT_READ | PROT_WRITE,
-		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	struct shared *p = nl_shm_new(sizeof(*p));
 
-	ck_assert_ptr_ne(p, MAP_FAILED);
+	ck_assert_ptr_nonnull(p);
 	return p;
 }
 
@@ -100,9 +98,10 @@ START_TEST(gate_paces_starts)
 }
 END_TEST
 
-/* A child that enters g's "s" and never leaves: it stays (pause) or exits
- * (a zombie until reaped). Returns once it is in. */
-static pid_t child_in_gate(struct nl_gate *g, int stay)
+/* A child that takes something (take(arg) returns 0) and never gives it
+ * back: it stays (pause) or exits (a zombie until reaped). Returns once it
+ * holds it. */
+static pid_t child_holding(int (*take)(void *), void *arg, int stay)
 {
 	int ready[2];
 	pid_t pid;
@@ -110,7 +109,7 @@ static pid_t child_in_gate(struct nl_gate *g, int stay)
 
 	ck_assert_int_eq(pipe(ready), 0);
 	if ((pid = fork()) == 0) {
-		if (nl_gate_enter(g, "s", 1000) != 0 || write(ready[1], "x", 1) != 1)
+		if (take(arg) != 0 || write(ready[1], "x", 1) != 1)
 			_exit(1);
 		while (stay)
 			pause();
@@ -122,12 +121,33 @@ static pid_t child_in_gate(struct nl_gate *g, int stay)
 	return pid;
 }
 
+/* g's "s", never left */
+static int take_gate(void *g)
+{
+	return nl_gate_enter(g, "s", 1000);
+}
+
+/* the claim of m's "k", never finished */
+static int take_claim(void *m)
+{
+	int claimed;
+
+	return !nl_memo_claim(m, "k", 0, &claimed) && claimed ? 0 : -1;
+}
+
+/* m's lock (the memo's first member), never unlocked */
+static int take_memo_lock(void *m)
+{
+	nl_shlock_lock(m);
+	return 0;
+}
+
 /* A child that enters and never leaves, killed as the host kills a worker
  * past its deadline: its slot comes back. */
 START_TEST(gate_slot_of_killed_child_is_reclaimed)
 {
 	struct nl_gate *g = nl_gate_new(1, 0);
-	pid_t pid = child_in_gate(g, 1);
+	pid_t pid = child_holding(take_gate, g, 1);
 	int st;
 
 	ck_assert_int_eq(nl_gate_enter(g, "s", 100), -1); /* held */
@@ -177,7 +197,7 @@ END_TEST
 START_TEST(gate_slot_of_unreaped_child_is_reclaimed)
 {
 	struct nl_gate *g = nl_gate_new(1, 0);
-	pid_t pid = child_in_gate(g, 0);
+	pid_t pid = child_holding(take_gate, g, 0);
 	siginfo_t si;
 	int st;
 
@@ -310,17 +330,9 @@ END_TEST
 START_TEST(memo_claim_of_killed_child_passes_on)
 {
 	struct nl_memo *m = nl_memo_new(NL_MEMO_RUN_S, NL_MEMO_FAIL_S, 1 << 16);
-	int ready[2], claimed, st;
-	pid_t pid;
-	char c;
+	pid_t pid = child_holding(take_claim, m, 1);
+	int claimed, st;
 
-	ck_assert_int_eq(pipe(ready), 0);
-	if ((pid = fork()) == 0) {
-		if (!nl_memo_claim(m, "k", 0, &claimed) && claimed && write(ready[1], "x", 1) == 1)
-			pause();
-		_exit(1);
-	}
-	ck_assert_int_eq(read(ready[0], &c, 1), 1);
 	ck_assert_ptr_null(nl_memo_claim(m, "k", 100, &claimed));
 	ck_assert_int_eq(claimed, 0); /* still computed by the child */
 	kill(pid, SIGKILL);
@@ -338,20 +350,12 @@ START_TEST(memo_results_dropped_after_a_holder_died_inside)
 {
 	struct nl_memo *m = nl_memo_new(NL_MEMO_RUN_S, NL_MEMO_FAIL_S, 1 << 16);
 	json_t *v = json_pack("{s:s}", "registrar", "Example");
-	int ready[2], claimed, st;
+	int claimed, st;
 	pid_t pid;
-	char c;
 
 	ck_assert_ptr_null(nl_memo_claim(m, "k", 0, &claimed));
 	nl_memo_finish(m, "k", v);
-	ck_assert_int_eq(pipe(ready), 0);
-	if ((pid = fork()) == 0) {
-		nl_shlock_lock((struct nl_shlock *)m); /* the lock is the memo's first member */
-		if (write(ready[1], "x", 1) == 1)
-			pause();
-		_exit(1);
-	}
-	ck_assert_int_eq(read(ready[0], &c, 1), 1);
+	pid = child_holding(take_memo_lock, m, 1);
 	kill(pid, SIGKILL);
 	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
 	ck_assert_ptr_null(nl_memo_claim(m, "k", 1000, &claimed));
