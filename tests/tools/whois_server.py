@@ -61,54 +61,52 @@ def write_stats(cfg, stats):
     os.replace(cfg["stats"] + ".tmp", cfg["stats"])
 
 
-def handle(cfg, name, conn, lock, stats, held):
+def answer(cfg, name, conn, lock, held):
+    """Read the query and answer it; False when the connection stays open (hang, noclose)."""
     srv = cfg["servers"][name]
     mode = srv.get("mode", "answer")
+    data = b""
+    while b"\n" not in data and len(data) < 4096:
+        chunk = conn.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+    query = data.split(b"\n")[0].rstrip(b"\r").decode("utf-8", "replace")
+    with lock:
+        with open(cfg["log"], "a") as f:
+            f.write("%s\t%s\n" % (name, query))
+    if mode == "hang":
+        held.append(conn)
+        return False
+    time.sleep(srv.get("delayMs", 0) / 1000.0)
+    conn.sendall(load(cfg, name, query))
+    if mode == "noclose":
+        held.append(conn)
+        return False
+    if mode == "flood":
+        line = b"x" * 1023 + b"\n"
+        try:
+            for _ in range(10 * 1024):
+                conn.sendall(line)
+        except OSError:
+            pass  # the client stopped reading at its cap
+    return True
+
+
+def handle(cfg, name, conn, lock, stats, held):
     st = stats[name]
     with lock:
         st["now"] += 1
         st["max"] = max(st["max"], st["now"])
-        write_stats(cfg, stats)
-    done = False
-
-    def finish():
-        with lock:
-            st["now"] -= 1
-            write_stats(cfg, stats)
-
+        write_stats(cfg, stats)  # at every connection: a test may remove it between runs
     try:
-        data = b""
-        while b"\n" not in data and len(data) < 4096:
-            chunk = conn.recv(4096)
-            if not chunk:
-                break
-            data += chunk
-        query = data.split(b"\n")[0].rstrip(b"\r").decode("utf-8", "replace")
-        with lock:
-            with open(cfg["log"], "a") as f:
-                f.write("%s\t%s\n" % (name, query))
-        if mode == "hang":
-            held.append(conn)
+        if not answer(cfg, name, conn, lock, held):
             return
-        time.sleep(srv.get("delayMs", 0) / 1000.0)
-        conn.sendall(load(cfg, name, query))
-        if mode == "noclose":
-            held.append(conn)
-            return
-        if mode == "flood":
-            line = b"x" * 1023 + b"\n"
-            try:
-                for _ in range(10 * 1024):
-                    conn.sendall(line)
-            except OSError:
-                pass  # the client stopped reading at its cap
-        finish()
-        done = True
-        conn.close()
     except OSError:
-        if not done:
-            finish()
-        conn.close()
+        pass
+    with lock:
+        st["now"] -= 1
+    conn.close()
 
 
 def serve(cfg, name, sock, lock, stats):
