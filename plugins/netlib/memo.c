@@ -29,7 +29,7 @@ struct memo_slot {
 struct nl_memo {
 	struct nl_shlock lock; /* first: test_netlib takes it to play a dying holder */
 	uint64_t ttl_ms, fail_ttl_ms;
-	size_t size, arena_size, arena_used;
+	size_t arena_size, arena_used;
 	struct memo_slot slot[MEMO_SLOTS];
 	char arena[];
 };
@@ -45,7 +45,6 @@ struct nl_memo *nl_memo_new(unsigned ttl_s, unsigned fail_ttl_s, size_t arena_by
 		nl_shm_free(m, size);
 		return NULL;
 	}
-	m->size = size;
 	m->ttl_ms = (uint64_t)ttl_s * 1000u;
 	m->fail_ttl_ms = (uint64_t)fail_ttl_s * 1000u;
 	m->arena_size = arena_bytes;
@@ -55,7 +54,7 @@ struct nl_memo *nl_memo_new(unsigned ttl_s, unsigned fail_ttl_s, size_t arena_by
 void nl_memo_free(struct nl_memo *m)
 {
 	if (m)
-		nl_shm_free(m, m->size);
+		nl_shm_free(m, sizeof(*m) + m->arena_size);
 }
 
 static void memo_drop_results(struct nl_memo *m)
