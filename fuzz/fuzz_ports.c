@@ -1,7 +1,7 @@
 /* fuzz_ports.c - pg_ports_parse, then merge/add/has/copy on what it returns. */
 #include "config.h"
 
-#include "manifest/ports.h"
+#include "manifest/port_set.h"
 #include "fuzz_common.h"
 
 /* The contract: ranges ascending, disjoint, never adjacent, within 1-65535; n counts the

@@ -1,7 +1,7 @@
 /* fuzz_whois.c - the WHOIS answer parser (plugins/whois/whois_parse.c and
- * whois_date.c) on arbitrary server bytes: wp_parse on an exact-size block
+ * whois_date.c) on arbitrary server bytes: whois_record_parse on an exact-size block
  * (not NUL-terminated, as the plugin passes it), then the invariants the
- * plugin relies on; wp_sanitized_json must always give valid JSON text; and
+ * plugin relies on; whois_sanitized_json must always give valid JSON text; and
  * every line as a date. */
 #include <stdint.h>
 #include <stdlib.h>
@@ -9,7 +9,7 @@
 
 #include "../plugins/whois/whois_parse.h" /* the harness builds without -I for plugins */
 
-static void check_result(const struct wp_result *r)
+static void check_result(const struct whois_record *r)
 {
 	json_t *v;
 	size_t i;
@@ -34,16 +34,16 @@ static void check_result(const struct wp_result *r)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct wp_result r;
+	struct whois_record r;
 	char *copy = malloc(size ? size : 1), line[128];
 	json_t *s;
 
 	memcpy(copy, data, size);
-	wp_result_init(&r);
-	wp_parse(copy, size, &r);
+	whois_record_init(&r);
+	whois_record_parse(copy, size, &r);
 	check_result(&r);
-	wp_result_clear(&r);
-	s = wp_sanitized_json(copy, size, size);
+	whois_record_clear(&r);
+	s = whois_sanitized_json(copy, size, size);
 	if (!s || strlen(json_string_value(s)) != json_string_length(s))
 		abort(); /* no NUL survives */
 	json_decref(s);
@@ -53,7 +53,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		n++;
 	memcpy(line, copy, n);
 	line[n] = '\0';
-	(void)wp_parse_date(line);
+	(void)whois_date_parse(line);
 	free(copy);
 	return 0;
 }

@@ -5,7 +5,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 # The stage order, lowest first. A new stage folder must be added here.
-ORDER="util doc manifest resolve probe scan config policy report plugin run serve cli"
+ORDER="util doc manifest resolve probe scan config policy report plugin enrich notify run serve cli"
 level() {
 	i=0
 	for s in $ORDER; do [ "$s" = "$1" ] && { echo $i; return; }; i=$((i + 1)); done

@@ -9,8 +9,8 @@
 
 #include "cli.h"
 #include "util/log.h"
-#include "plugin/notify.h"
-#include "plugin/outbox.h"
+#include "notify/notify.h"
+#include "notify/outbox.h"
 #include "plugin/plugin_host.h"
 #include "config/settings.h"
 

@@ -8,7 +8,7 @@
 #define PG_SETTINGS_H
 
 #include "doc/doc.h"
-#include "manifest/ports.h"
+#include "manifest/port_set.h"
 #include "scan/scan.h"
 
 struct pg_config {

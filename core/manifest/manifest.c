@@ -35,10 +35,10 @@ static void asset_clear(struct pg_asset *a)
 	free(a->environment);
 	free(a->networks);
 	free(a->asns);
-	pg_mf_free_strv(a->exp_a);
-	pg_mf_free_strv(a->exp_aaaa);
-	pg_mf_free_strv(a->exp_cname);
-	pg_mf_overrides_clear(&a->overrides);
+	pg_manifest_free_strv(a->exp_a);
+	pg_manifest_free_strv(a->exp_aaaa);
+	pg_manifest_free_strv(a->exp_cname);
+	pg_manifest_overrides_clear(&a->overrides);
 	json_decref(a->fields);
 	memset(a, 0, sizeof(*a));
 }
@@ -53,17 +53,17 @@ static void apply_fields(struct ctx *c, struct pg_asset *a, const struct pg_node
 	int f;
 
 	for (i = 0; i < map->n; i++) {
-		f = pg_mf_field_lookup(map->keys[i]->scalar);
+		f = pg_manifest_field_lookup(map->keys[i]->scalar);
 		if (f < 0 || !fs->own[f] || fs->node[f] != map->items[i] || is_null(fs->node[f]))
 			continue;
-		snprintf(fwhere, sizeof(fwhere), "%s.%s", where, pg_mf_field_name(f));
-		pg_mf_apply_field(c, a, f, fs->node[f], fwhere, pf);
+		snprintf(fwhere, sizeof(fwhere), "%s.%s", where, pg_manifest_field_name(f));
+		pg_manifest_apply_field(c, a, f, fs->node[f], fwhere, pf);
 	}
 	c->quiet = true;
 	for (f = 0; f < F_COUNT; f++) {
 		if (fs->own[f] || is_null(fs->node[f]))
 			continue;
-		pg_mf_apply_field(c, a, f, fs->node[f], "defaults", pf);
+		pg_manifest_apply_field(c, a, f, fs->node[f], "defaults", pf);
 	}
 	c->quiet = false;
 }
@@ -90,9 +90,9 @@ static void order_fields(struct pg_asset *a)
 	int f;
 
 	for (f = 0; f < F_COUNT; f++) {
-		json_t *v = json_object_get(a->fields, pg_mf_field_name(f));
+		json_t *v = json_object_get(a->fields, pg_manifest_field_name(f));
 		if (v)
-			json_object_set(ordered, pg_mf_field_name(f), v);
+			json_object_set(ordered, pg_manifest_field_name(f), v);
 	}
 	json_decref(a->fields);
 	a->fields = ordered;
@@ -111,15 +111,15 @@ static bool load_asset(struct ctx *c, const struct pg_node *n, size_t idx,
 	a->line = n->line;
 	a->scan_unexpected = -1;
 	if (n->kind != PG_NODE_MAP) {
-		pg_mf_wrong_type(c, n, where, "a map with at least 'target'");
+		pg_manifest_wrong_type(c, n, where, "a map with at least 'target'");
 		return false;
 	}
 	memset(fs.own, 0, sizeof(fs.own));
-	pg_mf_collect_fields(c, n, where, false, &fs);
+	pg_manifest_collect_fields(c, n, where, false, &fs);
 	a->fields = json_object();
 	apply_fields(c, a, n, where, &fs, &pf);
 	if (!a->target && is_null(fs.node[F_TARGET]))
-		pg_mf_err(c, n, where, "missing required field 'target'");
+		pg_manifest_err(c, n, where, "missing required field 'target'");
 	if (!a->name && a->target) {
 		a->name = pg_xstrdup(a->target);
 		json_object_set_new(a->fields, "name", json_string(a->name));
@@ -166,7 +166,7 @@ static void check_duplicate_assets(struct ctx *c, const struct pg_asset *assets,
 		    strcmp(first->a->name, dup->a->name))
 			continue;
 		snprintf(where, sizeof(where), "assets[%zu]", dup->idx);
-		pg_mf_err(
+		pg_manifest_err(
 			c, &at, where,
 			"duplicate asset '%s' (target %s), first defined at line %d (assets[%zu])",
 			dup->a->name, dup->a->target, first->a->line, first->idx);
@@ -183,12 +183,12 @@ static void load_defaults(struct ctx *c, const struct pg_node *n, struct field_s
 	struct port_fields pf = { 0 };
 
 	if (n->kind != PG_NODE_MAP) {
-		pg_mf_wrong_type(c, n, "defaults", "a map of asset fields");
+		pg_manifest_wrong_type(c, n, "defaults", "a map of asset fields");
 		return;
 	}
 	/* Validate each default once, into a scratch asset, with errors naming
 	 * defaults.X; assets then re-apply them quietly. */
-	pg_mf_collect_fields(c, n, "defaults", true, fs);
+	pg_manifest_collect_fields(c, n, "defaults", true, fs);
 	scratch.fields = json_object();
 	apply_fields(c, &scratch, n, "defaults", fs, &pf);
 	finish_ports(&scratch, &pf);
@@ -200,11 +200,11 @@ static void load_version(struct ctx *c, const struct pg_node *n)
 	unsigned long v;
 
 	if (!pg_node_uint(n, ULONG_MAX, &v))
-		pg_mf_wrong_type(c, n, "version", "the number 1");
+		pg_manifest_wrong_type(c, n, "version", "the number 1");
 	else if (v != MANIFEST_VERSION)
-		pg_mf_err(c, n, "version",
-			  "unsupported version %lu (this portgate reads version %d)", v,
-			  MANIFEST_VERSION);
+		pg_manifest_err(c, n, "version",
+				"unsupported version %lu (this portgate reads version %d)", v,
+				MANIFEST_VERSION);
 }
 
 static void load_assets(struct ctx *c, const struct pg_node *n, const struct field_set *defaults,
@@ -213,11 +213,12 @@ static void load_assets(struct ctx *c, const struct pg_node *n, const struct fie
 	size_t i;
 
 	if (n->kind != PG_NODE_SEQ) {
-		pg_mf_wrong_type(c, n, "assets", "a list of assets");
+		pg_manifest_wrong_type(c, n, "assets", "a list of assets");
 		return;
 	}
 	if (n->n == 0) {
-		pg_mf_err(c, n, "assets", "the list is empty; a manifest needs at least one asset");
+		pg_manifest_err(c, n, "assets",
+				"the list is empty; a manifest needs at least one asset");
 		return;
 	}
 	m->assets = pg_xcalloc(n->n, sizeof(*m->assets));
@@ -239,7 +240,8 @@ static void load_root(struct ctx *c, const struct pg_node *root, struct pg_manif
 	size_t i;
 
 	if (root->kind != PG_NODE_MAP) {
-		pg_mf_wrong_type(c, root, NULL, "a map with 'assets' at the top of the manifest");
+		pg_manifest_wrong_type(c, root, NULL,
+				       "a map with 'assets' at the top of the manifest");
 		return;
 	}
 	for (i = 0; i < root->n; i++) {
@@ -254,18 +256,19 @@ static void load_root(struct ctx *c, const struct pg_node *root, struct pg_manif
 		else if (!strcmp(key, "assets"))
 			assets = root->items[i];
 		else
-			pg_mf_unknown_field(c, root->keys[i], NULL, names);
+			pg_manifest_unknown_field(c, root->keys[i], NULL, names);
 	}
 	if (version && !is_null(version))
 		load_version(c, version);
 	if (defaults && !is_null(defaults))
 		load_defaults(c, defaults, &fs);
 	if (policy && !is_null(policy))
-		pg_mf_load_policy(c, policy, m);
+		pg_manifest_load_policy(c, policy, m);
 	if (!assets || is_null(assets))
-		pg_mf_err(c, assets ? assets : root, NULL,
-			  assets ? "assets: the list is empty; a manifest needs at least one asset"
-				 : "missing required field 'assets'");
+		pg_manifest_err(
+			c, assets ? assets : root, NULL,
+			assets ? "assets: the list is empty; a manifest needs at least one asset"
+			       : "missing required field 'assets'");
 	else
 		load_assets(c, assets, &fs, m);
 }
@@ -305,13 +308,13 @@ void pg_manifest_free(struct pg_manifest *m)
 	for (i = 0; i < m->nassets; i++)
 		asset_clear(&m->assets[i]);
 	free(m->assets);
-	pg_mf_overrides_clear(&m->rules);
+	pg_manifest_overrides_clear(&m->rules);
 	for (i = 0; i < m->nenvs; i++) {
 		free(m->envs[i].env);
-		pg_mf_overrides_clear(&m->envs[i].rules);
+		pg_manifest_overrides_clear(&m->envs[i].rules);
 	}
 	free(m->envs);
-	pg_mf_rollout_clear(m);
+	pg_manifest_rollout_clear(m);
 	free(m->path);
 	free(m);
 }

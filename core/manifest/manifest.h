@@ -29,7 +29,7 @@
 
 #include <jansson.h>
 #include <stdint.h>
-#include "ports.h"
+#include "port_set.h"
 #include "util/util.h"
 
 enum pg_action { PG_ACTION_PASS = 0, PG_ACTION_WARN = 1, PG_ACTION_FAIL = 2, PG_ACTION_COUNT };

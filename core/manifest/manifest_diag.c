@@ -10,7 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-void pg_mf_err(struct ctx *c, const struct pg_node *at, const char *where, const char *fmt, ...)
+void pg_manifest_err(struct ctx *c, const struct pg_node *at, const char *where, const char *fmt,
+		     ...)
 {
 	va_list ap;
 	char *msg = NULL;
@@ -78,22 +79,22 @@ static const char *closest(const char *key, const char *const *names)
 	return best_d <= limit ? best : NULL;
 }
 
-void pg_mf_unknown_field(struct ctx *c, const struct pg_node *key, const char *where,
-			 const char *const *names)
+void pg_manifest_unknown_field(struct ctx *c, const struct pg_node *key, const char *where,
+			       const char *const *names)
 {
 	/* The hint costs an edit distance per known name: skip it once messages
 	 * are no longer shown (a map of a million unknown keys took 1.8 s). */
 	const char *hint = c->quiet || c->nerr >= MAX_ERRORS ? NULL : closest(key->scalar, names);
 
 	if (hint)
-		pg_mf_err(c, key, where, "unknown field '%s' (did you mean '%s'?)", key->scalar,
-			  hint);
+		pg_manifest_err(c, key, where, "unknown field '%s' (did you mean '%s'?)",
+				key->scalar, hint);
 	else
-		pg_mf_err(c, key, where, "unknown field '%s'", key->scalar);
+		pg_manifest_err(c, key, where, "unknown field '%s'", key->scalar);
 }
 
-void pg_mf_wrong_type(struct ctx *c, const struct pg_node *n, const char *where,
-		      const char *expected)
+void pg_manifest_wrong_type(struct ctx *c, const struct pg_node *n, const char *where,
+			    const char *expected)
 {
-	pg_mf_err(c, n, where, "expected %s, got %s", expected, pg_node_type_name(n));
+	pg_manifest_err(c, n, where, "expected %s, got %s", expected, pg_node_type_name(n));
 }

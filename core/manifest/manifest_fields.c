@@ -43,7 +43,7 @@ static const char *const asset_field_names[] = {
 	"expectedRecords", "policy",       "scanUnexpected", NULL
 };
 
-int pg_mf_field_lookup(const char *name)
+int pg_manifest_field_lookup(const char *name)
 {
 	int i;
 
@@ -53,7 +53,7 @@ int pg_mf_field_lookup(const char *name)
 	return -1;
 }
 
-const char *pg_mf_field_name(enum field_id f)
+const char *pg_manifest_field_name(enum field_id f)
 {
 	return field_defs[f].name;
 }
@@ -65,11 +65,11 @@ static const char *want_string(struct ctx *c, const struct pg_node *n, const cha
 	bool b;
 
 	if (!n || n->kind != PG_NODE_SCALAR || pg_node_bool(n, &b)) {
-		pg_mf_wrong_type(c, n, where, "a string");
+		pg_manifest_wrong_type(c, n, where, "a string");
 		return NULL;
 	}
 	if (!*n->scalar) {
-		pg_mf_err(c, n, where, "must not be empty");
+		pg_manifest_err(c, n, where, "must not be empty");
 		return NULL;
 	}
 	return n->scalar;
@@ -87,7 +87,7 @@ static bool for_each_item(struct ctx *c, const struct pg_node *n, const char *wh
 	if (n->kind == PG_NODE_SCALAR)
 		return fn(c, n, where, arg);
 	if (n->kind != PG_NODE_SEQ) {
-		pg_mf_wrong_type(c, n, where, expected);
+		pg_manifest_wrong_type(c, n, where, expected);
 		return false;
 	}
 	for (i = 0; i < n->n; i++)
@@ -133,10 +133,10 @@ static bool add_network_item(struct ctx *c, const struct pg_node *it, const char
 	char buf[32];
 
 	if (it->kind != PG_NODE_SCALAR || !*it->scalar) {
-		pg_mf_wrong_type(c, it, where, "a CIDR or an ASN");
+		pg_manifest_wrong_type(c, it, where, "a CIDR or an ASN");
 		return false;
 	}
-	if (pg_mf_parse_asn(it->scalar, &asn)) {
+	if (pg_manifest_parse_asn(it->scalar, &asn)) {
 		a->asns = pg_xrealloc(a->asns, (a->nasns + 1) * sizeof(*a->asns));
 		a->asns[a->nasns++] = asn;
 		snprintf(buf, sizeof(buf), "AS%" PRIu32, asn);
@@ -145,18 +145,19 @@ static bool add_network_item(struct ctx *c, const struct pg_node *it, const char
 		return true;
 	}
 	if (!pg_cidr_parse(it->scalar, &cidr)) {
-		pg_mf_err(c, it, where, "'%s' is not a CIDR (203.0.113.0/24) or an ASN (AS64500)",
-			  it->scalar);
+		pg_manifest_err(c, it, where,
+				"'%s' is not a CIDR (203.0.113.0/24) or an ASN (AS64500)",
+				it->scalar);
 		return false;
 	}
 	/* pg_cidr_parse zeroes host bits; a manifest saying 10.0.0.5/8 is
 	 * probably a typo, so refuse it instead of guessing. */
-	if (!pg_mf_cidr_is_exact(it->scalar, &cidr)) {
+	if (!pg_manifest_cidr_is_exact(it->scalar, &cidr)) {
 		char net[INET6_ADDRSTRLEN];
 
 		inet_ntop(cidr.family, cidr.addr, net, sizeof(net));
-		pg_mf_err(c, it, where, "'%s' has host bits set (did you mean %s/%u?)", it->scalar,
-			  net, cidr.prefix);
+		pg_manifest_err(c, it, where, "'%s' has host bits set (did you mean %s/%u?)",
+				it->scalar, net, cidr.prefix);
 		return false;
 	}
 	a->networks = pg_xrealloc(a->networks, (a->nnetworks + 1) * sizeof(*a->networks));
@@ -199,10 +200,10 @@ static bool add_record_item(struct ctx *c, const struct pg_node *it, const char 
 		inet_ntop(r->type, raw, canon, sizeof(canon));
 		val = pg_xstrdup(canon);
 	} else if (r->type) {
-		pg_mf_err(c, it, where, "'%s' is not an %s address", s,
-			  r->type == AF_INET ? "IPv4" : "IPv6");
+		pg_manifest_err(c, it, where, "'%s' is not an %s address", s,
+				r->type == AF_INET ? "IPv4" : "IPv6");
 		return false;
-	} else if (pg_mf_valid_hostname(s)) {
+	} else if (pg_manifest_valid_hostname(s)) {
 		size_t i, len = strlen(s);
 
 		if (s[len - 1] == '.')
@@ -211,7 +212,7 @@ static bool add_record_item(struct ctx *c, const struct pg_node *it, const char 
 		for (i = 0; i < len; i++)
 			val[i] = (char)tolower((unsigned char)val[i]);
 	} else {
-		pg_mf_err(c, it, where, "'%s' is not a valid host name", s);
+		pg_manifest_err(c, it, where, "'%s' is not a valid host name", s);
 		return false;
 	}
 	r->v = pg_xrealloc(r->v, (r->n + 2) * sizeof(*r->v));
@@ -221,7 +222,7 @@ static bool add_record_item(struct ctx *c, const struct pg_node *it, const char 
 	return true;
 }
 
-void pg_mf_free_strv(char **v)
+void pg_manifest_free_strv(char **v)
 {
 	size_t i;
 
@@ -243,7 +244,7 @@ static bool apply_records(struct ctx *c, struct pg_asset *a, const struct pg_nod
 	size_t i;
 
 	if (n->kind != PG_NODE_MAP) {
-		pg_mf_wrong_type(c, n, where, "a map with A, AAAA and/or CNAME");
+		pg_manifest_wrong_type(c, n, where, "a map with A, AAAA and/or CNAME");
 		return false;
 	}
 	obj = json_object();
@@ -255,7 +256,7 @@ static bool apply_records(struct ctx *c, struct pg_asset *a, const struct pg_nod
 		for (k = 0; names[k] && strcmp(names[k], n->keys[i]->scalar); k++)
 			;
 		if (!names[k]) {
-			pg_mf_unknown_field(c, n->keys[i], where, names);
+			pg_manifest_unknown_field(c, n->keys[i], where, names);
 			ok = false;
 			continue;
 		}
@@ -267,7 +268,7 @@ static bool apply_records(struct ctx *c, struct pg_asset *a, const struct pg_nod
 		r.v = pg_xcalloc(1, sizeof(*r.v)); /* an empty list means "expect none" */
 		if (!for_each_item(c, n->items[i], sub, "a string or a list of strings",
 				   add_record_item, &r)) {
-			pg_mf_free_strv(r.v);
+			pg_manifest_free_strv(r.v);
 			json_decref(r.json);
 			ok = false;
 			continue;
@@ -284,7 +285,7 @@ static bool apply_policy(struct ctx *c, struct pg_asset *a, const struct pg_node
 {
 	json_t *obj = json_object();
 
-	if (!pg_mf_parse_overrides(c, n, where, &a->overrides, obj)) {
+	if (!pg_manifest_parse_overrides(c, n, where, &a->overrides, obj)) {
 		json_decref(obj);
 		return false;
 	}
@@ -298,7 +299,7 @@ static bool apply_bool(struct ctx *c, struct pg_asset *a, const struct pg_node *
 	bool b;
 
 	if (!pg_node_bool(n, &b)) {
-		pg_mf_wrong_type(c, n, where, "true or false");
+		pg_manifest_wrong_type(c, n, where, "true or false");
 		return false;
 	}
 	a->scan_unexpected = b ? 1 : 0;
@@ -313,21 +314,21 @@ static char *check_host(struct ctx *c, const struct pg_node *n, const char *wher
 	char *host = pg_host_normalize_new(s), parent[256] = "";
 	const char *why;
 
-	if (!host || (field_defs[f].type == T_HOST && !pg_mf_valid_hostname(host))) {
-		pg_mf_err(c, n, where,
-			  field_defs[f].type == T_TARGET
-				  ? "'%s' is not a valid host name, IPv4 or IPv6 address"
-				  : "'%s' is not a valid domain name",
-			  s);
+	if (!host || (field_defs[f].type == T_HOST && !pg_manifest_valid_hostname(host))) {
+		pg_manifest_err(c, n, where,
+				field_defs[f].type == T_TARGET
+					? "'%s' is not a valid host name, IPv4 or IPv6 address"
+					: "'%s' is not a valid domain name",
+				s);
 		free(host);
 		return NULL;
 	}
 	if (field_defs[f].type == T_HOST &&
 	    (why = pg_domain_registrable_err(host, parent, sizeof(parent))) != NULL) {
 		if (*parent)
-			pg_mf_err(c, n, where, "'%s' %s (use '%s')", s, why, parent);
+			pg_manifest_err(c, n, where, "'%s' %s (use '%s')", s, why, parent);
 		else
-			pg_mf_err(c, n, where, "'%s' %s", s, why);
+			pg_manifest_err(c, n, where, "'%s' %s", s, why);
 		free(host);
 		return NULL;
 	}
@@ -366,16 +367,16 @@ static bool apply_ports(struct ctx *c, struct pg_asset *a, enum field_id f, cons
 				  : f == F_PORTS  ? &pf->ports
 						  : &pf->tls;
 
-	if (!pg_mf_parse_ports(c, n, where, dst))
+	if (!pg_manifest_parse_ports(c, n, where, dst))
 		return false;
 	if (f == F_PORTS)
 		pf->has_ports = true;
-	set_field(a->fields, field_defs[f].name, pg_mf_ports_json(dst));
+	set_field(a->fields, field_defs[f].name, pg_manifest_ports_json(dst));
 	return true;
 }
 
-bool pg_mf_apply_field(struct ctx *c, struct pg_asset *a, enum field_id f, const struct pg_node *n,
-		       const char *where, struct port_fields *pf)
+bool pg_manifest_apply_field(struct ctx *c, struct pg_asset *a, enum field_id f,
+			     const struct pg_node *n, const char *where, struct port_fields *pf)
 {
 	switch (field_defs[f].type) {
 	case T_TARGET:
@@ -393,22 +394,22 @@ bool pg_mf_apply_field(struct ctx *c, struct pg_asset *a, enum field_id f, const
 
 /* Collect the fields of a map; unknown keys are errors, and so are target
  * and name in defaults (they identify one asset). */
-void pg_mf_collect_fields(struct ctx *c, const struct pg_node *map, const char *where,
-			  bool is_defaults, struct field_set *fs)
+void pg_manifest_collect_fields(struct ctx *c, const struct pg_node *map, const char *where,
+				bool is_defaults, struct field_set *fs)
 {
 	size_t i;
 
 	for (i = 0; i < map->n; i++) {
-		int f = pg_mf_field_lookup(map->keys[i]->scalar);
+		int f = pg_manifest_field_lookup(map->keys[i]->scalar);
 
 		if (f < 0) {
-			pg_mf_unknown_field(c, map->keys[i], where, asset_field_names);
+			pg_manifest_unknown_field(c, map->keys[i], where, asset_field_names);
 			continue;
 		}
 		if (is_defaults && (f == F_TARGET || f == F_NAME)) {
-			pg_mf_err(c, map->keys[i], where,
-				  "'%s' cannot have a default (it names one asset)",
-				  field_defs[f].name);
+			pg_manifest_err(c, map->keys[i], where,
+					"'%s' cannot have a default (it names one asset)",
+					field_defs[f].name);
 			continue;
 		}
 		fs->node[f] = map->items[i];

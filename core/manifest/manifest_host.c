@@ -27,12 +27,12 @@ char *pg_host_normalize_new(const char *s)
 	char *ace = NULL, *out;
 
 	if (!has_non_ascii(s))
-		return pg_mf_valid_target(s) ? pg_xstrdup(s) : NULL;
+		return pg_manifest_valid_target(s) ? pg_xstrdup(s) : NULL;
 	if (idn2_to_ascii_8z(s, &ace, IDN2_NONTRANSITIONAL | IDN2_NFC_INPUT) != IDN2_OK) {
 		free(ace);
 		return NULL;
 	}
-	out = pg_mf_valid_hostname(ace) ? pg_xstrdup(ace) : NULL;
+	out = pg_manifest_valid_hostname(ace) ? pg_xstrdup(ace) : NULL;
 	idn2_free(ace);
 	return out;
 }

@@ -81,47 +81,48 @@ static inline bool is_null(const struct pg_node *n)
 	return !n || n->kind == PG_NODE_NULL;
 }
 
-/* manifest_diag.c: every error goes through pg_mf_err ("where: message",
+/* manifest_diag.c: every error goes through pg_manifest_err ("where: message",
  * at the node's line; quiet while re-applying defaults; at most MAX_ERRORS
  * are kept, the rest only counted). names is NULL-terminated. */
 PG_PRINTF(4, 5)
-void pg_mf_err(struct ctx *c, const struct pg_node *at, const char *where, const char *fmt, ...);
-void pg_mf_unknown_field(struct ctx *c, const struct pg_node *key, const char *where,
-			 const char *const *names);
-void pg_mf_wrong_type(struct ctx *c, const struct pg_node *n, const char *where,
-		      const char *expected);
+void pg_manifest_err(struct ctx *c, const struct pg_node *at, const char *where, const char *fmt,
+		     ...);
+void pg_manifest_unknown_field(struct ctx *c, const struct pg_node *key, const char *where,
+			       const char *const *names);
+void pg_manifest_wrong_type(struct ctx *c, const struct pg_node *n, const char *where,
+			    const char *expected);
 
 /* manifest_rollout.c: policy.enforce and policy.exceptions */
-void pg_mf_load_enforce(struct ctx *c, const struct pg_node *n, struct pg_manifest *m);
-void pg_mf_load_exceptions(struct ctx *c, const struct pg_node *n, struct pg_manifest *m);
-void pg_mf_rollout_clear(struct pg_manifest *m);
+void pg_manifest_load_enforce(struct ctx *c, const struct pg_node *n, struct pg_manifest *m);
+void pg_manifest_load_exceptions(struct ctx *c, const struct pg_node *n, struct pg_manifest *m);
+void pg_manifest_rollout_clear(struct pg_manifest *m);
 
 /* manifest_values.c */
-bool pg_mf_valid_hostname(const char *s);
-bool pg_mf_valid_target(const char *s);
-bool pg_mf_parse_asn(const char *s, uint32_t *out);
-bool pg_mf_cidr_is_exact(const char *s, const struct pg_cidr *cidr);
+bool pg_manifest_valid_hostname(const char *s);
+bool pg_manifest_valid_target(const char *s);
+bool pg_manifest_parse_asn(const char *s, uint32_t *out);
+bool pg_manifest_cidr_is_exact(const char *s, const struct pg_cidr *cidr);
 
 /* manifest_ports.c: out is owned by the caller (empty on failure); the
  * JSON is a new reference. */
-bool pg_mf_parse_ports(struct ctx *c, const struct pg_node *n, const char *where,
-		       struct pg_portlist *out);
-json_t *pg_mf_ports_json(const struct pg_portlist *pl);
+bool pg_manifest_parse_ports(struct ctx *c, const struct pg_node *n, const char *where,
+			     struct pg_portlist *out);
+json_t *pg_manifest_ports_json(const struct pg_portlist *pl);
 
 /* manifest_policy.c */
-void pg_mf_overrides_clear(struct pg_overrides *o);
-bool pg_mf_parse_overrides(struct ctx *c, const struct pg_node *n, const char *where,
-			   struct pg_overrides *out, json_t *json);
-void pg_mf_load_policy(struct ctx *c, const struct pg_node *n, struct pg_manifest *m);
+void pg_manifest_overrides_clear(struct pg_overrides *o);
+bool pg_manifest_parse_overrides(struct ctx *c, const struct pg_node *n, const char *where,
+				 struct pg_overrides *out, json_t *json);
+void pg_manifest_load_policy(struct ctx *c, const struct pg_node *n, struct pg_manifest *m);
 
 /* manifest_fields.c: the schema table and the readers. field_lookup gives
  * -1 for an unknown name. */
-int pg_mf_field_lookup(const char *name);
-const char *pg_mf_field_name(enum field_id f);
-bool pg_mf_apply_field(struct ctx *c, struct pg_asset *a, enum field_id f, const struct pg_node *n,
-		       const char *where, struct port_fields *pf);
-void pg_mf_collect_fields(struct ctx *c, const struct pg_node *map, const char *where,
-			  bool is_defaults, struct field_set *fs);
-void pg_mf_free_strv(char **v);
+int pg_manifest_field_lookup(const char *name);
+const char *pg_manifest_field_name(enum field_id f);
+bool pg_manifest_apply_field(struct ctx *c, struct pg_asset *a, enum field_id f,
+			     const struct pg_node *n, const char *where, struct port_fields *pf);
+void pg_manifest_collect_fields(struct ctx *c, const struct pg_node *map, const char *where,
+				bool is_defaults, struct field_set *fs);
+void pg_manifest_free_strv(char **v);
 
 #endif

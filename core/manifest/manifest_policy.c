@@ -55,7 +55,7 @@ bool pg_rule_id_valid(const char *s)
 	return !prev_sep && n <= PG_RULE_ID_MAX;
 }
 
-void pg_mf_overrides_clear(struct pg_overrides *o)
+void pg_manifest_overrides_clear(struct pg_overrides *o)
 {
 	size_t i;
 
@@ -67,14 +67,14 @@ void pg_mf_overrides_clear(struct pg_overrides *o)
 }
 
 /* { rule-id: pass|warn|fail } into out; json (may be NULL) mirrors it. */
-bool pg_mf_parse_overrides(struct ctx *c, const struct pg_node *n, const char *where,
-			   struct pg_overrides *out, json_t *json)
+bool pg_manifest_parse_overrides(struct ctx *c, const struct pg_node *n, const char *where,
+				 struct pg_overrides *out, json_t *json)
 {
 	bool ok = true;
 	size_t i;
 
 	if (n->kind != PG_NODE_MAP) {
-		pg_mf_wrong_type(c, n, where, "a map of rule: pass|warn|fail");
+		pg_manifest_wrong_type(c, n, where, "a map of rule: pass|warn|fail");
 		return false;
 	}
 	out->v = pg_xcalloc(n->n ? n->n : 1, sizeof(*out->v));
@@ -85,7 +85,7 @@ bool pg_mf_parse_overrides(struct ctx *c, const struct pg_node *n, const char *w
 
 		snprintf(sub, sizeof(sub), "%s.%.100s", where, rule);
 		if (!pg_rule_id_valid(rule)) {
-			pg_mf_err(
+			pg_manifest_err(
 				c, n->keys[i], where,
 				"'%s' is not a rule id (lowercase words joined by '-' or '.', like "
 				"port-approved-filtered or headers.csp)",
@@ -95,11 +95,11 @@ bool pg_mf_parse_overrides(struct ctx *c, const struct pg_node *n, const char *w
 		}
 		if (!pg_node_str(n->items[i], &val) || !pg_action_parse(val, &act)) {
 			if (n->items[i]->kind == PG_NODE_SCALAR)
-				pg_mf_err(c, n->items[i], sub,
-					  "invalid action '%s' (use pass, warn or fail)",
-					  n->items[i]->scalar);
+				pg_manifest_err(c, n->items[i], sub,
+						"invalid action '%s' (use pass, warn or fail)",
+						n->items[i]->scalar);
 			else
-				pg_mf_wrong_type(c, n->items[i], sub, "pass, warn or fail");
+				pg_manifest_wrong_type(c, n->items[i], sub, "pass, warn or fail");
 			ok = false;
 			continue;
 		}
@@ -116,8 +116,8 @@ static void load_env_policies(struct ctx *c, const struct pg_node *n, struct pg_
 	size_t i;
 
 	if (n->kind != PG_NODE_MAP) {
-		pg_mf_wrong_type(c, n, "policy.environments",
-				 "a map of environment: { rule: action }");
+		pg_manifest_wrong_type(c, n, "policy.environments",
+				       "a map of environment: { rule: action }");
 		return;
 	}
 	m->envs = pg_xcalloc(n->n ? n->n : 1, sizeof(*m->envs));
@@ -126,19 +126,19 @@ static void load_env_policies(struct ctx *c, const struct pg_node *n, struct pg_
 
 		snprintf(where, sizeof(where), "policy.environments.%.100s", n->keys[i]->scalar);
 		if (!*n->keys[i]->scalar) {
-			pg_mf_err(c, n->keys[i], "policy.environments",
-				  "environment name must not be empty");
+			pg_manifest_err(c, n->keys[i], "policy.environments",
+					"environment name must not be empty");
 			continue;
 		}
 		if (is_null(n->items[i]))
 			continue;
 		m->envs[m->nenvs].env = pg_xstrdup(n->keys[i]->scalar);
-		pg_mf_parse_overrides(c, n->items[i], where, &m->envs[m->nenvs].rules, NULL);
+		pg_manifest_parse_overrides(c, n->items[i], where, &m->envs[m->nenvs].rules, NULL);
 		m->nenvs++;
 	}
 }
 
-void pg_mf_load_policy(struct ctx *c, const struct pg_node *n, struct pg_manifest *m)
+void pg_manifest_load_policy(struct ctx *c, const struct pg_node *n, struct pg_manifest *m)
 {
 	static const char *const names[] = {
 		"mode", "rules", "environments", "scanUnexpected", "enforce", "exceptions", NULL
@@ -146,9 +146,9 @@ void pg_mf_load_policy(struct ctx *c, const struct pg_node *n, struct pg_manifes
 	size_t i;
 
 	if (n->kind != PG_NODE_MAP) {
-		pg_mf_wrong_type(c, n, "policy",
-				 "a map with mode, rules, environments, enforce, "
-				 "exceptions and/or scanUnexpected");
+		pg_manifest_wrong_type(c, n, "policy",
+				       "a map with mode, rules, environments, enforce, "
+				       "exceptions and/or scanUnexpected");
 		return;
 	}
 	for (i = 0; i < n->n; i++) {
@@ -161,27 +161,28 @@ void pg_mf_load_policy(struct ctx *c, const struct pg_node *n, struct pg_manifes
 			continue;
 		if (!strcmp(key, "mode")) {
 			if (!pg_node_str(v, &s))
-				pg_mf_wrong_type(c, v, "policy.mode", "enforce or monitor");
+				pg_manifest_wrong_type(c, v, "policy.mode", "enforce or monitor");
 			else if (!strcmp(s, "enforce"))
 				m->mode = PG_MODE_ENFORCE;
 			else if (!strcmp(s, "monitor"))
 				m->mode = PG_MODE_MONITOR;
 			else
-				pg_mf_err(c, v, "policy.mode",
-					  "invalid mode '%s' (use enforce or monitor)", s);
+				pg_manifest_err(c, v, "policy.mode",
+						"invalid mode '%s' (use enforce or monitor)", s);
 		} else if (!strcmp(key, "rules")) {
-			pg_mf_parse_overrides(c, v, "policy.rules", &m->rules, NULL);
+			pg_manifest_parse_overrides(c, v, "policy.rules", &m->rules, NULL);
 		} else if (!strcmp(key, "environments")) {
 			load_env_policies(c, v, m);
 		} else if (!strcmp(key, "enforce")) {
-			pg_mf_load_enforce(c, v, m);
+			pg_manifest_load_enforce(c, v, m);
 		} else if (!strcmp(key, "exceptions")) {
-			pg_mf_load_exceptions(c, v, m);
+			pg_manifest_load_exceptions(c, v, m);
 		} else if (!strcmp(key, "scanUnexpected")) {
 			if (!pg_node_bool(v, &m->scan_unexpected))
-				pg_mf_wrong_type(c, v, "policy.scanUnexpected", "true or false");
+				pg_manifest_wrong_type(c, v, "policy.scanUnexpected",
+						       "true or false");
 		} else {
-			pg_mf_unknown_field(c, n->keys[i], "policy", names);
+			pg_manifest_unknown_field(c, n->keys[i], "policy", names);
 		}
 	}
 }

@@ -37,8 +37,8 @@ static char *join_port_items(const struct pg_node *n)
  * A list is parsed in one go (merging item by item was O(n^2): a list of
  * the 65,535 ports took 1.7 s); only when that fails are the items parsed
  * one by one, for messages that name the bad item and its line. */
-bool pg_mf_parse_ports(struct ctx *c, const struct pg_node *n, const char *where,
-		       struct pg_portlist *out)
+bool pg_manifest_parse_ports(struct ctx *c, const struct pg_node *n, const char *where,
+			     struct pg_portlist *out)
 {
 	char reason[128];
 	struct pg_portlist one;
@@ -50,11 +50,11 @@ bool pg_mf_parse_ports(struct ctx *c, const struct pg_node *n, const char *where
 	if (n->kind == PG_NODE_SCALAR) {
 		if (pg_ports_parse(n->scalar, out, reason, sizeof(reason)))
 			return true;
-		pg_mf_err(c, n, where, "%s", reason);
+		pg_manifest_err(c, n, where, "%s", reason);
 		return false;
 	}
 	if (n->kind != PG_NODE_SEQ) {
-		pg_mf_wrong_type(c, n, where, "a list of ports or a \"80,443\" string");
+		pg_manifest_wrong_type(c, n, where, "a list of ports or a \"80,443\" string");
 		return false;
 	}
 	if (n->n == 0)
@@ -69,23 +69,23 @@ bool pg_mf_parse_ports(struct ctx *c, const struct pg_node *n, const char *where
 		const struct pg_node *it = n->items[i];
 
 		if (it->kind != PG_NODE_SCALAR) {
-			pg_mf_wrong_type(c, it, where, "a port or a \"8000-8010\" range");
+			pg_manifest_wrong_type(c, it, where, "a port or a \"8000-8010\" range");
 			bad_item = true;
 		} else if (!pg_ports_parse(it->scalar, &one, reason, sizeof(reason))) {
-			pg_mf_err(c, it, where, "%s", reason);
+			pg_manifest_err(c, it, where, "%s", reason);
 			bad_item = true;
 		} else {
 			pg_ports_clear(&one);
 		}
 	}
 	if (!bad_item) /* cannot happen (see join_port_items); never pass silently */
-		pg_mf_err(c, n, where, "invalid port list");
+		pg_manifest_err(c, n, where, "invalid port list");
 	return false;
 }
 
 /* Sorted ports as JSON: single ports as numbers, runs of 3+ as "LOW-HIGH",
  * which the manifest itself accepts, so evidence stays small and readable. */
-json_t *pg_mf_ports_json(const struct pg_portlist *pl)
+json_t *pg_manifest_ports_json(const struct pg_portlist *pl)
 {
 	json_t *arr = json_array();
 

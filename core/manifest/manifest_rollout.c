@@ -11,25 +11,25 @@
 static bool rule_arg(struct ctx *c, const struct pg_node *n, const char *where, const char **out)
 {
 	if (!pg_node_str(n, out)) {
-		pg_mf_wrong_type(c, n, where, "a rule id");
+		pg_manifest_wrong_type(c, n, where, "a rule id");
 		return false;
 	}
 	if (!pg_rule_id_valid(*out)) {
-		pg_mf_err(c, n, where,
-			  "'%s' is not a rule id (lowercase words joined by '-' or "
-			  "'.', like port-unapproved-open)",
-			  *out);
+		pg_manifest_err(c, n, where,
+				"'%s' is not a rule id (lowercase words joined by '-' or "
+				"'.', like port-unapproved-open)",
+				*out);
 		return false;
 	}
 	return true;
 }
 
-void pg_mf_load_enforce(struct ctx *c, const struct pg_node *n, struct pg_manifest *m)
+void pg_manifest_load_enforce(struct ctx *c, const struct pg_node *n, struct pg_manifest *m)
 {
 	const char *rule;
 
 	if (n->kind != PG_NODE_SEQ) {
-		pg_mf_wrong_type(c, n, "policy.enforce", "a list of rule ids");
+		pg_manifest_wrong_type(c, n, "policy.enforce", "a list of rule ids");
 		return;
 	}
 	m->enforce = pg_xcalloc(n->n ? n->n : 1, sizeof(*m->enforce));
@@ -59,7 +59,7 @@ static void text_field(struct ctx *c, const struct pg_node *v, const char *where
 	const char *s;
 
 	if (!pg_node_str(v, &s) || !*s)
-		pg_mf_wrong_type(c, v, where, "a non-empty string");
+		pg_manifest_wrong_type(c, v, where, "a non-empty string");
 	else
 		*out = pg_xstrdup(s);
 }
@@ -91,12 +91,13 @@ static void exception_field(struct ctx *c, const char *key, const struct pg_node
 		text_field(c, v, sub, !strcmp(key, "reason") ? &e->reason : &e->owner);
 	} else if (!strcmp(key, "port")) {
 		if (!pg_node_uint(v, 65535, &port) || !port)
-			pg_mf_wrong_type(c, v, sub, "a port from 1 to 65535");
+			pg_manifest_wrong_type(c, v, sub, "a port from 1 to 65535");
 		e->port = (unsigned)port;
 	} else if (!strcmp(key, "expires")) {
 		if (!pg_node_str(v, &s) || !valid_date(s))
-			pg_mf_err(c, v, sub, "expected a date YYYY-MM-DD, got '%s'",
-				  v->kind == PG_NODE_SCALAR ? v->scalar : pg_node_type_name(v));
+			pg_manifest_err(c, v, sub, "expected a date YYYY-MM-DD, got '%s'",
+					v->kind == PG_NODE_SCALAR ? v->scalar
+								  : pg_node_type_name(v));
 		else
 			memcpy(e->expires, s, sizeof(e->expires));
 	}
@@ -111,27 +112,27 @@ static void load_exception(struct ctx *c, const struct pg_node *n, size_t idx,
 	snprintf(where, sizeof(where), "policy.exceptions[%zu]", idx);
 	e->line = n->line;
 	if (n->kind != PG_NODE_MAP) {
-		pg_mf_wrong_type(c, n, where, "a map with rule, reason, owner and expires");
+		pg_manifest_wrong_type(c, n, where, "a map with rule, reason, owner and expires");
 		return;
 	}
 	for (size_t i = 0; i < n->n; i++) {
 		if (exception_key(n->keys[i]->scalar))
 			exception_field(c, n->keys[i]->scalar, n->items[i], where, e);
 		else
-			pg_mf_unknown_field(c, n->keys[i], where, exception_keys);
+			pg_manifest_unknown_field(c, n->keys[i], where, exception_keys);
 	}
 	for (size_t i = 0; i < PG_ARRAY_LEN(required); i++)
 		if (!pg_node_get(n, required[i]))
-			pg_mf_err(c, n, where,
-				  "%s is required (an exception needs a rule, a "
-				  "reason, an owner and an expiry date)",
-				  required[i]);
+			pg_manifest_err(c, n, where,
+					"%s is required (an exception needs a rule, a "
+					"reason, an owner and an expiry date)",
+					required[i]);
 }
 
-void pg_mf_load_exceptions(struct ctx *c, const struct pg_node *n, struct pg_manifest *m)
+void pg_manifest_load_exceptions(struct ctx *c, const struct pg_node *n, struct pg_manifest *m)
 {
 	if (n->kind != PG_NODE_SEQ) {
-		pg_mf_wrong_type(c, n, "policy.exceptions", "a list of exceptions");
+		pg_manifest_wrong_type(c, n, "policy.exceptions", "a list of exceptions");
 		return;
 	}
 	m->exceptions = pg_xcalloc(n->n ? n->n : 1, sizeof(*m->exceptions));
@@ -139,7 +140,7 @@ void pg_mf_load_exceptions(struct ctx *c, const struct pg_node *n, struct pg_man
 		load_exception(c, n->items[i], i, &m->exceptions[m->nexceptions++]);
 }
 
-void pg_mf_rollout_clear(struct pg_manifest *m)
+void pg_manifest_rollout_clear(struct pg_manifest *m)
 {
 	for (size_t i = 0; i < m->nenforce; i++)
 		free(m->enforce[i]);

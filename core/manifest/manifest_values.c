@@ -22,7 +22,7 @@ static bool all_digits(const char *s, size_t n)
 /* RFC 1123 host name: LDH labels of 1-63 chars, no dash at either end, at
  * most 253 chars, one optional trailing dot. An all-numeric last label is
  * refused so that a mistyped address (10.0.0.300) is not taken for a name. */
-bool pg_mf_valid_hostname(const char *s)
+bool pg_manifest_valid_hostname(const char *s)
 {
 	size_t len = strlen(s), start = 0, i;
 
@@ -48,12 +48,12 @@ bool pg_mf_valid_hostname(const char *s)
 	return true;
 }
 
-bool pg_mf_valid_target(const char *s)
+bool pg_manifest_valid_target(const char *s)
 {
 	unsigned char buf[16];
 
 	return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1 ||
-	       pg_mf_valid_hostname(s);
+	       pg_manifest_valid_hostname(s);
 }
 
 bool pg_cidr_parse(const char *s, struct pg_cidr *out)
@@ -105,7 +105,7 @@ bool pg_cidr_contains(const struct pg_cidr *c, int family, const void *addr)
 }
 
 /* "AS64500", "as64500" or "64500" -> ASN (1 .. 2^32-1). */
-bool pg_mf_parse_asn(const char *s, uint32_t *out)
+bool pg_manifest_parse_asn(const char *s, uint32_t *out)
 {
 	unsigned long v;
 
@@ -118,7 +118,7 @@ bool pg_mf_parse_asn(const char *s, uint32_t *out)
 }
 
 /* True when the address part of CIDR text s is its network address. */
-bool pg_mf_cidr_is_exact(const char *s, const struct pg_cidr *cidr)
+bool pg_manifest_cidr_is_exact(const char *s, const struct pg_cidr *cidr)
 {
 	unsigned char raw[16];
 	char addr[64];

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "enrich.h"
+#include "enrich/enrich.h"
 #include "http.h"
 #include "util/log.h"
 

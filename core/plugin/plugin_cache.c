@@ -2,7 +2,7 @@
  * keyed by sha256 with their full key and a store time, read back within a
  * TTL. Enrichment results and plugins' own host->cache_* entries live here. */
 #include "config.h"
-#include "enrich.h"
+#include "enrich/enrich.h"
 
 #include <errno.h>
 #include <stdlib.h>

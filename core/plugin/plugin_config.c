@@ -5,7 +5,7 @@
 
 #include <string.h>
 
-#include "report/packet.h"
+#include "notify/message.h"
 
 /* ---- the host's sections ---------------------------------------------- */
 
@@ -102,7 +102,7 @@ static void read_evidence_url(struct pg_plugin_host *h, const struct pg_node *n,
 		return;
 	}
 	free(h->evidence_url);
-	h->evidence_url = pg_packet_url_new(s);
+	h->evidence_url = pg_message_url_new(s);
 	if (!h->evidence_url && strstr(s, "${") && !strstr(s, "}"))
 		pg_diag_add(diag, file, n->line, "notify.evidenceUrl: unterminated ${");
 }

@@ -1,7 +1,7 @@
 /* plugin_dns.c - host->dns: one query through the resolver's public lookup
  * (core/resolve), bounded by the call's deadline, answers as a JSON array. */
 #include "config.h"
-#include "enrich.h"
+#include "enrich/enrich.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -23,7 +23,7 @@
 #include <portgate/plugin.h>
 
 #include "plugin_host.h"
-#include "notify_route.h"
+#include "notify/notify_route.h"
 #include "manifest/manifest.h"
 
 struct pg_module {

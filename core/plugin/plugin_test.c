@@ -7,7 +7,7 @@
 
 #include <string.h>
 
-#include "enrich.h"
+#include "enrich/enrich.h"
 #include "plugin_isolate.h"
 
 static const char *rc_name(int rc)

@@ -38,22 +38,23 @@ struct ctx {
 static int annotate(const json_t *asset, const json_t *f, void *ud)
 {
 	const struct ctx *c = ud;
-	json_int_t line = pg_rj_int(asset, "line");
+	json_int_t line = pg_render_int(asset, "line");
 	char *title;
 
-	if (!strcmp(pg_rj_str(f, "action", "warn"), "pass"))
+	if (!strcmp(pg_render_str(f, "action", "warn"), "pass"))
 		return 0; /* accepted by an exception: nothing to annotate */
-	title = pg_xasprintf("%s (%s)", pg_rj_str(f, "rule", "?"), pg_rj_str(f, "asset", "?"));
+	title = pg_xasprintf("%s (%s)", pg_render_str(f, "rule", "?"),
+			     pg_render_str(f, "asset", "?"));
 
-	fprintf(c->out,
-		"::%s file=", strcmp(pg_rj_str(f, "action", "warn"), "fail") ? "warning" : "error");
+	fprintf(c->out, "::%s file=",
+		strcmp(pg_render_str(f, "action", "warn"), "fail") ? "warning" : "error");
 	put_escaped(c->out, c->manifest, true);
 	if (line > 0)
 		fprintf(c->out, ",line=%lld", (long long)line);
 	fputs(",title=", c->out);
 	put_escaped(c->out, title, true);
 	fputs("::", c->out);
-	put_escaped(c->out, pg_rj_str(f, "reason", ""), false);
+	put_escaped(c->out, pg_render_str(f, "reason", ""), false);
 	fputc('\n', c->out);
 	free(title);
 	return 0;
@@ -62,15 +63,15 @@ static int annotate(const json_t *asset, const json_t *f, void *ud)
 int pg_render_github(FILE *out, const json_t *report)
 {
 	const json_t *run = json_object_get(report, "run"), *sum = json_object_get(run, "summary");
-	struct ctx c = { out, pg_rj_str(run, "manifest", "") };
+	struct ctx c = { out, pg_render_str(run, "manifest", "") };
 
-	pg_rj_each_finding(report, annotate, &c);
+	pg_render_each_finding(report, annotate, &c);
 	fprintf(out,
 		"::notice title=portgate::verdict %s (%s mode): %lld asset(s), %lld pass, "
 		"%lld warn, %lld fail, %lld could not check\n",
-		pg_rj_str(run, "verdict", "?"), pg_rj_str(run, "mode", "enforce"),
-		(long long)pg_rj_int(sum, "assets"), (long long)pg_rj_int(sum, "pass"),
-		(long long)pg_rj_int(sum, "warn"), (long long)pg_rj_int(sum, "fail"),
-		(long long)pg_rj_int(sum, "couldNotCheck"));
+		pg_render_str(run, "verdict", "?"), pg_render_str(run, "mode", "enforce"),
+		(long long)pg_render_int(sum, "assets"), (long long)pg_render_int(sum, "pass"),
+		(long long)pg_render_int(sum, "warn"), (long long)pg_render_int(sum, "fail"),
+		(long long)pg_render_int(sum, "couldNotCheck"));
 	return ferror(out) ? -1 : 0;
 }

@@ -16,7 +16,7 @@ static const char *cq_severity(const char *sev)
 		{ "high", "critical" }, { "critical", "blocker" },
 	};
 
-	return pg_rj_lookup(map, PG_ARRAY_LEN(map), sev, "major");
+	return pg_render_lookup(map, PG_ARRAY_LEN(map), sev, "major");
 }
 
 struct issues {
@@ -29,8 +29,8 @@ struct issues {
 static void issue_fingerprint(const json_t *f, char out[33])
 {
 	/* the finding fingerprint is hex: a newline cannot be part of it */
-	char *id = pg_xasprintf("%s\n%s", pg_rj_str(f, "fingerprint", ""),
-				pg_rj_str(f, "asset", ""));
+	char *id = pg_xasprintf("%s\n%s", pg_render_str(f, "fingerprint", ""),
+				pg_render_str(f, "asset", ""));
 	char hex[65];
 
 	pg_sha256_hex(id, strlen(id), hex);
@@ -42,29 +42,29 @@ static void issue_fingerprint(const json_t *f, char out[33])
 static int add_issue(const json_t *asset, const json_t *f, void *ud)
 {
 	struct issues *is = ud;
-	json_int_t line = pg_rj_int(asset, "line");
+	json_int_t line = pg_render_int(asset, "line");
 	char fp[33];
 
-	if (!strcmp(pg_rj_str(f, "action", "warn"), "pass"))
+	if (!strcmp(pg_render_str(f, "action", "warn"), "pass"))
 		return 0; /* accepted by an exception: not an open issue */
 	issue_fingerprint(f, fp);
-	json_array_append_new(is->arr,
-			      json_pack("{s:s, s:s, s:s, s:s, s:[s], s:s, s:{s:s, s:{s:I}}}",
-					"type", "issue", "description", pg_rj_str(f, "reason", "?"),
-					"check_name", pg_rj_str(f, "rule", "unknown"),
-					"fingerprint", fp, "categories", "Security", "severity",
-					cq_severity(pg_rj_str(f, "severity", "medium")), "location",
-					"path", is->path, "lines", "begin", line > 0 ? line : 1));
+	json_array_append_new(
+		is->arr, json_pack("{s:s, s:s, s:s, s:s, s:[s], s:s, s:{s:s, s:{s:I}}}", "type",
+				   "issue", "description", pg_render_str(f, "reason", "?"),
+				   "check_name", pg_render_str(f, "rule", "unknown"), "fingerprint",
+				   fp, "categories", "Security", "severity",
+				   cq_severity(pg_render_str(f, "severity", "medium")), "location",
+				   "path", is->path, "lines", "begin", line > 0 ? line : 1));
 	return 0;
 }
 
 int pg_render_gitlab(FILE *out, const json_t *report)
 {
-	struct issues is = { json_array(),
-			     pg_rj_str(json_object_get(report, "run"), "manifest", "manifest") };
+	struct issues is = { json_array(), pg_render_str(json_object_get(report, "run"), "manifest",
+							 "manifest") };
 	int r;
 
-	pg_rj_each_finding(report, add_issue, &is);
+	pg_render_each_finding(report, add_issue, &is);
 	r = json_dumpf(is.arr, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0 ||
 			    fputc('\n', out) == EOF
 		    ? -1

@@ -15,35 +15,37 @@ int pg_render_github(FILE *out, const json_t *report);
 int pg_render_ndjson(FILE *out, const json_t *report);
 
 /* Borrowed string member, or dflt. */
-const char *pg_rj_str(const json_t *o, const char *key, const char *dflt);
-json_int_t pg_rj_int(const json_t *o, const char *key);
+const char *pg_render_str(const json_t *o, const char *key, const char *dflt);
+json_int_t pg_render_int(const json_t *o, const char *key);
 
 /* Call fn for every listed finding of every asset, in evidence order; stops
  * at the first non-zero return and returns it. */
-int pg_rj_each_finding(const json_t *report,
-		       int (*fn)(const json_t *asset, const json_t *finding, void *ud), void *ud);
+int pg_render_each_finding(const json_t *report,
+			   int (*fn)(const json_t *asset, const json_t *finding, void *ud),
+			   void *ud);
 
 /* Index of s in an array of strings, or -1. */
-long pg_rj_index_of(const json_t *strings, const char *s);
+long pg_render_index_of(const json_t *strings, const char *s);
 /* map[i][1] for the first map[i][0] equal to key, else dflt. */
-const char *pg_rj_lookup(const char *const map[][2], size_t n, const char *key, const char *dflt);
+const char *pg_render_lookup(const char *const map[][2], size_t n, const char *key,
+			     const char *dflt);
 
 /* Rule ids of the report: every core rule, then plugin rules in order of first
  * appearance. A new array of strings, owned by the caller. */
-json_t *pg_rj_rule_ids(const json_t *report);
+json_t *pg_render_rule_ids(const json_t *report);
 
 /* Core rule summary or NULL; severity of the rule (core table, else the first
  * finding that names it, else "medium"). */
-const char *pg_rj_rule_summary(const char *rule);
-const char *pg_rj_rule_severity(const json_t *report, const char *rule);
+const char *pg_render_rule_summary(const char *rule);
+const char *pg_render_rule_severity(const json_t *report, const char *rule);
 /* Default action name of a rule ("fail" | "warn"; plugin rules "warn"). */
-const char *pg_rj_rule_default(const char *rule);
+const char *pg_render_rule_default(const char *rule);
 
 /* The manifest path of the run as a URI reference: a relative path stays
  * relative (percent-encoded), an absolute one becomes file://. Owned. */
-char *pg_rj_manifest_uri(const json_t *report);
+char *pg_render_manifest_uri(const json_t *report);
 
 /* "1.234" seconds for a duration in ms. */
-void pg_rj_seconds(json_int_t ms, char out[32]);
+void pg_render_seconds(json_int_t ms, char out[32]);
 
 #endif

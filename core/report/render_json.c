@@ -94,7 +94,7 @@ static int put_finding(const json_t *asset, const json_t *f, void *ud)
 	json_t *line = json_copy((json_t *)f);
 	int r;
 
-	json_object_set_new(line, "manifestLine", json_integer(pg_rj_int(asset, "line")));
+	json_object_set_new(line, "manifestLine", json_integer(pg_render_int(asset, "line")));
 	r = json_dumpf(line, out, JSON_COMPACT | JSON_PRESERVE_ORDER) < 0 || fputc('\n', out) == EOF
 		    ? -1
 		    : 0;
@@ -104,5 +104,5 @@ static int put_finding(const json_t *asset, const json_t *f, void *ud)
 
 int pg_render_ndjson(FILE *out, const json_t *report)
 {
-	return pg_rj_each_finding(report, put_finding, out);
+	return pg_render_each_finding(report, put_finding, out);
 }

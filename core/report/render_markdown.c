@@ -82,13 +82,13 @@ static const char *icon(const char *verdict)
 
 static json_int_t open_ports(const json_t *asset)
 {
-	json_int_t n = pg_rj_int(json_object_get(json_object_get(asset, "scan"), "summary"),
-				 "open");
+	json_int_t n = pg_render_int(json_object_get(json_object_get(asset, "scan"), "summary"),
+				     "open");
 	const json_t *s;
 	size_t i;
 
 	json_array_foreach(json_object_get(asset, "additionalScans"), i, s)
-		n += pg_rj_int(json_object_get(s, "summary"), "open");
+		n += pg_render_int(json_object_get(s, "summary"), "open");
 	return n;
 }
 
@@ -102,16 +102,16 @@ static void asset_rows(FILE *out, const json_t *report)
 	      out);
 	json_array_foreach(json_object_get(report, "assets"), i, a)
 	{
-		const char *v = pg_rj_str(a, "verdict", "?");
+		const char *v = pg_render_str(a, "verdict", "?");
 		if (i == MAX_ROWS) {
 			fprintf(out, "| ... | %zu more assets in the evidence | | | |\n",
 				json_array_size(json_object_get(report, "assets")) - i);
 			break;
 		}
 		fputs("| ", out);
-		cell(out, pg_rj_str(a, "name", "?"));
+		cell(out, pg_render_str(a, "name", "?"));
 		fputs(" | ", out);
-		cell(out, pg_rj_str(a, "target", "?"));
+		cell(out, pg_render_str(a, "target", "?"));
 		full = pg_fold_full(a);
 		fprintf(out, " | %s %s | %lld | %zu |\n", icon(v), v, (long long)open_ports(full),
 			json_array_size(json_object_get(a, "findings")));
@@ -127,20 +127,20 @@ struct rows {
 static int finding_row(const json_t *asset, const json_t *f, void *ud)
 {
 	struct rows *r = ud;
-	json_int_t port = pg_rj_int(f, "port");
+	json_int_t port = pg_render_int(f, "port");
 
 	(void)asset;
 	if (r->n++ >= MAX_ROWS)
 		return 0;
-	fprintf(r->out, "| %s %s | ", icon(pg_rj_str(f, "action", "warn")),
-		pg_rj_str(f, "action", "warn"));
-	code_span(r->out, pg_rj_str(f, "rule", "?"), true);
+	fprintf(r->out, "| %s %s | ", icon(pg_render_str(f, "action", "warn")),
+		pg_render_str(f, "action", "warn"));
+	code_span(r->out, pg_render_str(f, "rule", "?"), true);
 	fputs(" | ", r->out);
-	cell(r->out, pg_rj_str(f, "asset", "?"));
+	cell(r->out, pg_render_str(f, "asset", "?"));
 	fputs(port ? " | " : " | - | ", r->out);
 	if (port)
 		fprintf(r->out, "%lld | ", (long long)port);
-	cell(r->out, pg_rj_str(f, "reason", ""));
+	cell(r->out, pg_render_str(f, "reason", ""));
 	fputs(" |\n", r->out);
 	return 0;
 }
@@ -148,23 +148,23 @@ static int finding_row(const json_t *asset, const json_t *f, void *ud)
 int pg_render_markdown(FILE *out, const json_t *report)
 {
 	const json_t *run = json_object_get(report, "run"), *sum = json_object_get(run, "summary");
-	const char *v = pg_rj_str(run, "verdict", "?");
+	const char *v = pg_render_str(run, "verdict", "?");
 	struct rows r = { out, 0 };
 
 	fprintf(out, "## %s portgate: %s\n\n", icon(v), v);
 	fprintf(out,
 		"**%lld asset(s)**: %lld pass, %lld warn, %lld fail, %lld could not check "
 		"&middot; %s mode &middot; exit code %lld &middot; manifest ",
-		(long long)pg_rj_int(sum, "assets"), (long long)pg_rj_int(sum, "pass"),
-		(long long)pg_rj_int(sum, "warn"), (long long)pg_rj_int(sum, "fail"),
-		(long long)pg_rj_int(sum, "couldNotCheck"), pg_rj_str(run, "mode", "enforce"),
-		(long long)pg_rj_int(run, "exitCode"));
-	code_span(out, pg_rj_str(run, "manifest", "?"), false);
+		(long long)pg_render_int(sum, "assets"), (long long)pg_render_int(sum, "pass"),
+		(long long)pg_render_int(sum, "warn"), (long long)pg_render_int(sum, "fail"),
+		(long long)pg_render_int(sum, "couldNotCheck"),
+		pg_render_str(run, "mode", "enforce"), (long long)pg_render_int(run, "exitCode"));
+	code_span(out, pg_render_str(run, "manifest", "?"), false);
 	fputs("\n\n", out);
 	asset_rows(out, report);
 	fputs("\n### Findings\n\n", out);
 	fputs("| Action | Rule | Asset | Port | Reason |\n|---|---|---|---:|---|\n", out);
-	pg_rj_each_finding(report, finding_row, &r);
+	pg_render_each_finding(report, finding_row, &r);
 	if (r.n > MAX_ROWS)
 		fprintf(out, "| | | | | ... %zu more findings in the evidence |\n", r.n - MAX_ROWS);
 	if (!r.n)

@@ -69,7 +69,7 @@ static const char *security_severity(const char *sev)
 		{ "low", "3.0" },      { "info", "0.0" },
 	};
 
-	return pg_rj_lookup(map, PG_ARRAY_LEN(map), sev, "5.5");
+	return pg_render_lookup(map, PG_ARRAY_LEN(map), sev, "5.5");
 }
 
 static const char *level_of(const char *action)
@@ -81,8 +81,8 @@ static const char *level_of(const char *action)
 
 static json_t *rule_object(const json_t *report, const char *id)
 {
-	const char *summary = pg_rj_rule_summary(id), *help = rule_help(id);
-	const char *sev = pg_rj_rule_severity(report, id);
+	const char *summary = pg_render_rule_summary(id), *help = rule_help(id);
+	const char *sev = pg_render_rule_severity(report, id);
 	char *md = pg_xasprintf("**%s**\n\n%s", id, help);
 	json_t *r;
 
@@ -92,7 +92,7 @@ static json_t *rule_object(const json_t *report, const char *id)
 		      "fullDescription", "text",
 		      summary ? summary : "Finding reported by a plugin rule", "help", "text", help,
 		      "markdown", md, "defaultConfiguration", "level",
-		      level_of(pg_rj_rule_default(id)), "properties", "security-severity",
+		      level_of(pg_render_rule_default(id)), "properties", "security-severity",
 		      security_severity(sev), "problem.severity",
 		      !strcmp(sev, "high") || !strcmp(sev, "critical") ? "error" : "warning",
 		      "tags", "security", "external-exposure");
@@ -108,16 +108,16 @@ struct results {
 
 static json_t *location(const struct results *rs, const json_t *asset)
 {
-	json_int_t line = pg_rj_int(asset, "line");
+	json_int_t line = pg_render_int(asset, "line");
 	json_t *phys = json_pack("{s:{s:s}}", "artifactLocation", "uri", rs->uri);
-	char *fq = pg_xasprintf("%s/%s", pg_rj_str(asset, "name", "?"),
-				pg_rj_str(asset, "target", "?"));
+	char *fq = pg_xasprintf("%s/%s", pg_render_str(asset, "name", "?"),
+				pg_render_str(asset, "target", "?"));
 	json_t *loc;
 
 	if (line > 0)
 		json_object_set_new(phys, "region", json_pack("{s:I}", "startLine", line));
 	loc = json_pack("{s:o, s:[{s:s, s:s, s:s}]}", "physicalLocation", phys, "logicalLocations",
-			"name", pg_rj_str(asset, "name", "?"), "fullyQualifiedName", fq, "kind",
+			"name", pg_render_str(asset, "name", "?"), "fullyQualifiedName", fq, "kind",
 			"resource");
 	free(fq);
 	return loc;
@@ -126,12 +126,12 @@ static json_t *location(const struct results *rs, const json_t *asset)
 static int add_result(const json_t *asset, const json_t *f, void *ud)
 {
 	struct results *rs = ud;
-	const char *rule = pg_rj_str(f, "rule", "unknown");
+	const char *rule = pg_render_str(f, "rule", "unknown");
 	json_t *result,
-		*props = json_pack("{s:s, s:s, s:s, s:s}", "asset", pg_rj_str(f, "asset", "?"),
-				   "target", pg_rj_str(f, "target", "?"), "action",
-				   pg_rj_str(f, "action", "warn"), "severity",
-				   pg_rj_str(f, "severity", "medium"));
+		*props = json_pack("{s:s, s:s, s:s, s:s}", "asset", pg_render_str(f, "asset", "?"),
+				   "target", pg_render_str(f, "target", "?"), "action",
+				   pg_render_str(f, "action", "warn"), "severity",
+				   pg_render_str(f, "severity", "medium"));
 
 	if (json_object_get(f, "ip"))
 		json_object_set(props, "ip", json_object_get(f, "ip"));
@@ -142,45 +142,46 @@ static int add_result(const json_t *asset, const json_t *f, void *ud)
 	json_array_append_new(
 		rs->arr,
 		result = json_pack("{s:s, s:I, s:s, s:{s:s}, s:[o], s:{s:s}, s:o}", "ruleId", rule,
-				   "ruleIndex", (json_int_t)pg_rj_index_of(rs->ids, rule), "level",
-				   level_of(pg_rj_str(f, "action", "warn")), "message", "text",
-				   pg_rj_str(f, "reason", rule), "locations", location(rs, asset),
-				   "partialFingerprints", "portgateFingerprint/v1",
-				   pg_rj_str(f, "fingerprint", ""), "properties", props));
+				   "ruleIndex", (json_int_t)pg_render_index_of(rs->ids, rule),
+				   "level", level_of(pg_render_str(f, "action", "warn")), "message",
+				   "text", pg_render_str(f, "reason", rule), "locations",
+				   location(rs, asset), "partialFingerprints",
+				   "portgateFingerprint/v1", pg_render_str(f, "fingerprint", ""),
+				   "properties", props));
 	if (json_is_true(json_object_get(json_object_get(f, "exception"), "active")))
 		json_object_set_new(
 			result, "suppressions",
 			json_pack("[{s:s, s:s, s:s}]", "kind", "external", "status", "accepted",
 				  "justification",
-				  pg_rj_str(json_object_get(f, "exception"), "reason", "")));
+				  pg_render_str(json_object_get(f, "exception"), "reason", "")));
 	return 0;
 }
 
 static json_t *sarif_log(const json_t *report)
 {
 	const json_t *run = json_object_get(report, "run");
-	json_t *ids = pg_rj_rule_ids(report), *rules = json_array(), *v, *inv;
-	char *uri = pg_rj_manifest_uri(report);
+	json_t *ids = pg_render_rule_ids(report), *rules = json_array(), *v, *inv;
+	char *uri = pg_render_manifest_uri(report);
 	struct results rs = { json_array(), ids, uri };
 	size_t i;
 
 	json_array_foreach(ids, i, v)
 		json_array_append_new(rules, rule_object(report, json_string_value(v)));
-	pg_rj_each_finding(report, add_result, &rs);
+	pg_render_each_finding(report, add_result, &rs);
 	inv = json_pack("{s:b, s:I}", "executionSuccessful", 1, "exitCode",
-			pg_rj_int(run, "exitCode"));
+			pg_render_int(run, "exitCode"));
 	if (json_object_get(run, "startedAt"))
 		json_object_set(inv, "startTimeUtc", json_object_get(run, "startedAt"));
 	json_decref(ids);
 	free(uri);
 	/* no automationDetails: its id is the code-scanning category, which the
 	 * upload step names (a per-run id would make every run a new category) */
-	return json_pack("{s:s, s:s, s:[{s:{s:{s:s, s:s, s:s, s:o}}, s:[o], s:o}]}", "$schema",
-			 SARIF_SCHEMA, "version", "2.1.0", "runs", "tool", "driver", "name",
-			 "portgate", "version",
-			 pg_rj_str(json_object_get(report, "portgate"), "version", PACKAGE_VERSION),
-			 "semanticVersion", PACKAGE_VERSION, "rules", rules, "invocations", inv,
-			 "results", rs.arr);
+	return json_pack(
+		"{s:s, s:s, s:[{s:{s:{s:s, s:s, s:s, s:o}}, s:[o], s:o}]}", "$schema", SARIF_SCHEMA,
+		"version", "2.1.0", "runs", "tool", "driver", "name", "portgate", "version",
+		pg_render_str(json_object_get(report, "portgate"), "version", PACKAGE_VERSION),
+		"semanticVersion", PACKAGE_VERSION, "rules", rules, "invocations", inv, "results",
+		rs.arr);
 }
 
 int pg_render_sarif(FILE *out, const json_t *report)

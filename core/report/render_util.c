@@ -8,20 +8,21 @@
 #include "policy/policy.h"
 #include "util/util.h"
 
-const char *pg_rj_str(const json_t *o, const char *key, const char *dflt)
+const char *pg_render_str(const json_t *o, const char *key, const char *dflt)
 {
 	const char *s = json_string_value(json_object_get(o, key));
 
 	return s ? s : dflt;
 }
 
-json_int_t pg_rj_int(const json_t *o, const char *key)
+json_int_t pg_render_int(const json_t *o, const char *key)
 {
 	return json_integer_value(json_object_get(o, key));
 }
 
-int pg_rj_each_finding(const json_t *report,
-		       int (*fn)(const json_t *asset, const json_t *finding, void *ud), void *ud)
+int pg_render_each_finding(const json_t *report,
+			   int (*fn)(const json_t *asset, const json_t *finding, void *ud),
+			   void *ud)
 {
 	const json_t *a, *f;
 	size_t i, k;
@@ -32,7 +33,7 @@ int pg_rj_each_finding(const json_t *report,
 	return 0;
 }
 
-long pg_rj_index_of(const json_t *strings, const char *s)
+long pg_render_index_of(const json_t *strings, const char *s)
 {
 	const json_t *v;
 	size_t i;
@@ -41,7 +42,8 @@ long pg_rj_index_of(const json_t *strings, const char *s)
 	return -1;
 }
 
-const char *pg_rj_lookup(const char *const map[][2], size_t n, const char *key, const char *dflt)
+const char *pg_render_lookup(const char *const map[][2], size_t n, const char *key,
+			     const char *dflt)
 {
 	for (size_t i = 0; i < n; i++)
 		if (!strcmp(map[i][0], key))
@@ -51,15 +53,15 @@ const char *pg_rj_lookup(const char *const map[][2], size_t n, const char *key, 
 
 static int add_rule(const json_t *asset, const json_t *f, void *ud)
 {
-	const char *rule = pg_rj_str(f, "rule", NULL);
+	const char *rule = pg_render_str(f, "rule", NULL);
 
 	(void)asset;
-	if (rule && pg_rj_index_of(ud, rule) < 0)
+	if (rule && pg_render_index_of(ud, rule) < 0)
 		json_array_append_new(ud, json_string(rule));
 	return 0;
 }
 
-json_t *pg_rj_rule_ids(const json_t *report)
+json_t *pg_render_rule_ids(const json_t *report)
 {
 	json_t *ids = json_array();
 
@@ -69,11 +71,11 @@ json_t *pg_rj_rule_ids(const json_t *report)
 	for (size_t i = 0;
 	     json_object_get(json_object_get(report, "run"), "drift") && i < pg_drift_rules_n; i++)
 		json_array_append_new(ids, json_string(pg_drift_rules[i].id));
-	pg_rj_each_finding(report, add_rule, ids);
+	pg_render_each_finding(report, add_rule, ids);
 	return ids;
 }
 
-const char *pg_rj_rule_summary(const char *rule)
+const char *pg_render_rule_summary(const char *rule)
 {
 	const struct pg_rule_info *ri = pg_rule_find(rule);
 	const struct pg_drift_rule *dr = pg_drift_rule_find(rule);
@@ -81,7 +83,7 @@ const char *pg_rj_rule_summary(const char *rule)
 	return ri ? ri->summary : dr ? dr->summary : NULL;
 }
 
-const char *pg_rj_rule_default(const char *rule)
+const char *pg_render_rule_default(const char *rule)
 {
 	const struct pg_rule_info *ri = pg_rule_find(rule);
 	const struct pg_drift_rule *dr = pg_drift_rule_find(rule);
@@ -98,13 +100,13 @@ static int find_severity(const json_t *asset, const json_t *f, void *ud)
 	struct sev_find *s = ud;
 
 	(void)asset;
-	if (strcmp(pg_rj_str(f, "rule", ""), s->rule))
+	if (strcmp(pg_render_str(f, "rule", ""), s->rule))
 		return 0;
-	s->severity = pg_rj_str(f, "severity", NULL);
+	s->severity = pg_render_str(f, "severity", NULL);
 	return s->severity != NULL;
 }
 
-const char *pg_rj_rule_severity(const json_t *report, const char *rule)
+const char *pg_render_rule_severity(const json_t *report, const char *rule)
 {
 	const struct pg_rule_info *ri = pg_rule_find(rule);
 	const struct pg_drift_rule *dr = pg_drift_rule_find(rule);
@@ -112,7 +114,7 @@ const char *pg_rj_rule_severity(const json_t *report, const char *rule)
 
 	if (ri || dr)
 		return ri ? ri->severity : dr->severity;
-	pg_rj_each_finding(report, find_severity, &s);
+	pg_render_each_finding(report, find_severity, &s);
 	return s.severity ? s.severity : "medium";
 }
 
@@ -123,9 +125,9 @@ static bool uri_plain(unsigned char c)
 	       strchr("-._~/", c) != NULL;
 }
 
-char *pg_rj_manifest_uri(const json_t *report)
+char *pg_render_manifest_uri(const json_t *report)
 {
-	const char *path = pg_rj_str(json_object_get(report, "run"), "manifest", "manifest");
+	const char *path = pg_render_str(json_object_get(report, "run"), "manifest", "manifest");
 	size_t n = strlen(path), o = 0;
 	char *out = pg_xmalloc(3 * n + 8);
 
@@ -142,7 +144,7 @@ char *pg_rj_manifest_uri(const json_t *report)
 	return out;
 }
 
-void pg_rj_seconds(json_int_t ms, char out[32])
+void pg_render_seconds(json_int_t ms, char out[32])
 {
 	if (ms < 0)
 		ms = 0;

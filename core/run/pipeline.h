@@ -2,7 +2,7 @@
 #ifndef PG_PIPELINE_H
 #define PG_PIPELINE_H
 
-#include "manifest/ports.h"
+#include "manifest/port_set.h"
 #include "resolve/resolve.h"
 #include "scan/scan.h"
 #include "config/settings.h"

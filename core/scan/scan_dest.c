@@ -102,7 +102,7 @@ struct jobref pg_scan_dest_take(struct engine *e, uint32_t d)
 	struct dest *ds = &e->dests[d];
 	uint32_t *slot = &e->dest_targets[ds->first + ds->rr];
 	struct jobref j = { .target = *slot };
-	struct tstate *t = &e->ts[j.target];
+	struct target_state *t = &e->ts[j.target];
 
 	j.pidx = t->next++;
 	if (t->next == e->targets[j.target].nports) {

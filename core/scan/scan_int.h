@@ -88,7 +88,7 @@ struct slot {
 };
 #define NO_HEAP UINT32_MAX
 
-struct tstate {
+struct target_state {
 	uint32_t next;      /* next port index to launch */
 	uint32_t remaining; /* jobs without a verdict */
 	uint32_t dest;
@@ -130,9 +130,9 @@ struct engine {
 	uint32_t *heap; /* owned, slot ids ordered by deadline_us */
 	size_t nheap;
 
-	struct tstate *ts;      /* owned, ntargets */
-	struct dest *dests;     /* owned, ndests */
-	uint32_t *dest_targets; /* owned, target ids grouped by destination */
+	struct target_state *ts; /* owned, ntargets */
+	struct dest *dests;      /* owned, ndests */
+	uint32_t *dest_targets;  /* owned, target ids grouped by destination */
 	size_t ndests;
 	uint32_t *ring; /* owned, ring of dest ids ready to launch */
 	size_t ring_head, ring_len;
@@ -192,9 +192,9 @@ void pg_scan_probe_step(struct engine *e, uint32_t si, uint32_t events);
 int pg_scan_engine_init(struct engine *e, char *err, size_t errlen);
 void pg_scan_engine_free(struct engine *e);
 
-/* scan_shard.c: 1 = one loop; more: run_sharded with that many */
-size_t pg_scan_pick_shards(const struct pg_scan_target *t, size_t n, const struct pg_scan_opts *o);
-int pg_scan_run_sharded(struct pg_scan_target *t, size_t n, const struct pg_scan_opts *o, size_t k,
-			char *err, size_t errlen);
+/* scan_loops.c: 1 = one loop; more: run_loops with that many */
+size_t pg_scan_pick_loops(const struct pg_scan_target *t, size_t n, const struct pg_scan_opts *o);
+int pg_scan_run_loops(struct pg_scan_target *t, size_t n, const struct pg_scan_opts *o, size_t k,
+		      char *err, size_t errlen);
 
 #endif

@@ -1,5 +1,5 @@
 /* scan_run.c - the engine's public entry: defaults, then one loop or one loop
- * per CPU (scan_shard.c) for big probe-less scans. */
+ * per CPU (scan_loops.c) for big probe-less scans. */
 #include "config.h"
 
 #include <string.h>
@@ -49,8 +49,8 @@ int pg_scan_run(struct pg_scan_target *targets, size_t ntargets, const struct pg
 		pg_scan_opts_default(&defaults);
 		opts = &defaults;
 	}
-	k = pg_scan_pick_shards(targets, ntargets, opts);
+	k = pg_scan_pick_loops(targets, ntargets, opts);
 	if (k > 1)
-		return pg_scan_run_sharded(targets, ntargets, opts, k, err, errlen);
+		return pg_scan_run_loops(targets, ntargets, opts, k, err, errlen);
 	return pg_scan_run_one(targets, ntargets, opts, err, errlen);
 }

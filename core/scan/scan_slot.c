@@ -24,7 +24,7 @@ void pg_scan_slot_release(struct engine *e, uint32_t si)
 
 void pg_scan_dest_release(struct engine *e, uint32_t target)
 {
-	struct tstate *t = &e->ts[target];
+	struct target_state *t = &e->ts[target];
 
 	e->dests[t->dest].inflight--;
 	if (pg_scan_dest_ready(e, t->dest))
@@ -34,7 +34,7 @@ void pg_scan_dest_release(struct engine *e, uint32_t target)
 /* The job's reservation ends: it no longer counts against the caps. */
 void pg_scan_job_done(struct engine *e, uint32_t target, bool dest_held)
 {
-	struct tstate *t = &e->ts[target];
+	struct target_state *t = &e->ts[target];
 
 	e->inflight--;
 	if (dest_held)

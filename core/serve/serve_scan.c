@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "manifest/ports.h"
+#include "manifest/port_set.h"
 #include "policy/policy.h"
 #include "report/evidence.h"
 #include "run/pipeline.h"

@@ -226,11 +226,11 @@ static int send_syslog(struct siem *s, const json_t *findings, const struct siem
 	}
 	json_array_foreach(findings, i, f)
 	{
-		struct sbuf b = { 0 };
+		struct strbuf b = { 0 };
 		int rc;
 		siem_syslog(&b, s->format, f, m);
 		rc = b.oom ? -1 : siem_send(c, b.data, b.len, dl, err, sizeof(err));
-		sb_free(&b);
+		strbuf_free(&b);
 		if (rc != 0) {
 			s->host->error(s->ctx, "event %zu of %zu: %s", i + 1,
 				       json_array_size(findings), b.oom ? "out of memory" : err);
@@ -243,7 +243,7 @@ static int send_syslog(struct siem *s, const json_t *findings, const struct siem
 }
 
 /* One HEC event object: {"time", "host", "source", "sourcetype", "index", "event": ECS}. */
-static void hec_event(struct sbuf *b, const struct siem *s, const json_t *f,
+static void hec_event(struct strbuf *b, const struct siem *s, const json_t *f,
 		      const struct siem_meta *m)
 {
 	json_t *o = json_pack("{s:f, s:s, s:s, s:s, s:o}", "time", (double)m->now_ms / 1000.0,
@@ -255,14 +255,14 @@ static void hec_event(struct sbuf *b, const struct siem *s, const json_t *f,
 		json_object_set_new(o, "index", json_string(s->index));
 	txt = json_dumps(o, JSON_COMPACT);
 	if (txt)
-		sb_add(b, txt);
+		strbuf_add(b, txt);
 	else
 		b->oom = 1;
 	free(txt);
 	json_decref(o);
 }
 
-static int hec_post(struct siem *s, const struct sbuf *body, const char *key, long *retry_after)
+static int hec_post(struct siem *s, const struct strbuf *body, const char *key, long *retry_after)
 {
 	char idem[128];
 	const char *headers[] = { "Content-Type: application/json", s->hec_auth, idem, NULL };
@@ -300,12 +300,12 @@ static int send_hec(struct siem *s, const json_t *findings, const struct siem_me
 	size_t n = json_array_size(findings);
 
 	for (size_t i = 0; i < n; i += (size_t)s->batch) {
-		struct sbuf b = { 0 };
+		struct strbuf b = { 0 };
 		int rc;
 		for (size_t k = i; k < n && k < i + (size_t)s->batch; k++)
 			hec_event(&b, s, json_array_get(findings, k), m);
 		rc = b.oom ? PG_PLUGIN_RETRY : hec_post(s, &b, m->key, retry_after);
-		sb_free(&b);
+		strbuf_free(&b);
 		if (rc != PG_PLUGIN_OK)
 			return rc;
 	}

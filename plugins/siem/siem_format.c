@@ -9,7 +9,7 @@
 
 #define PEN_SD_ID "portgate@32473" /* 32473: the documentation enterprise number (RFC 5612) */
 
-void sb_addn(struct sbuf *b, const char *s, size_t n)
+void strbuf_addn(struct strbuf *b, const char *s, size_t n)
 {
 	if (b->oom)
 		return;
@@ -31,12 +31,12 @@ void sb_addn(struct sbuf *b, const char *s, size_t n)
 	b->data[b->len] = '\0';
 }
 
-void sb_add(struct sbuf *b, const char *s)
+void strbuf_add(struct strbuf *b, const char *s)
 {
-	sb_addn(b, s, strlen(s));
+	strbuf_addn(b, s, strlen(s));
 }
 
-void sb_free(struct sbuf *b)
+void strbuf_free(struct strbuf *b)
 {
 	free(b->data);
 	memset(b, 0, sizeof(*b));
@@ -55,48 +55,48 @@ static const char *str_or(const json_t *o, const char *k, const char *def)
 
 /* ---- escaping ------------------------------------------------------------ */
 
-void cef_header_escape(struct sbuf *b, const char *s)
+void cef_header_escape(struct strbuf *b, const char *s)
 {
 	for (; s && *s; s++) {
 		if (*s == '\\' || *s == '|') {
-			sb_addn(b, "\\", 1);
-			sb_addn(b, s, 1);
+			strbuf_addn(b, "\\", 1);
+			strbuf_addn(b, s, 1);
 		} else if ((unsigned char)*s < 0x20 || *s == 0x7f) {
-			sb_addn(b, " ", 1);
+			strbuf_addn(b, " ", 1);
 		} else {
-			sb_addn(b, s, 1);
+			strbuf_addn(b, s, 1);
 		}
 	}
 }
 
-void cef_ext_escape(struct sbuf *b, const char *s)
+void cef_ext_escape(struct strbuf *b, const char *s)
 {
 	for (; s && *s; s++) {
 		if (*s == '\\' || *s == '=') {
-			sb_addn(b, "\\", 1);
-			sb_addn(b, s, 1);
+			strbuf_addn(b, "\\", 1);
+			strbuf_addn(b, s, 1);
 		} else if (*s == '\n') {
-			sb_add(b, "\\n");
+			strbuf_add(b, "\\n");
 		} else if (*s == '\r') {
-			sb_add(b, "\\r");
+			strbuf_add(b, "\\r");
 		} else if ((unsigned char)*s < 0x20 || *s == 0x7f) {
-			sb_addn(b, " ", 1);
+			strbuf_addn(b, " ", 1);
 		} else {
-			sb_addn(b, s, 1);
+			strbuf_addn(b, s, 1);
 		}
 	}
 }
 
-void sd_value_escape(struct sbuf *b, const char *s)
+void sdata_escape(struct strbuf *b, const char *s)
 {
 	for (; s && *s; s++) {
 		if (*s == '"' || *s == '\\' || *s == ']') {
-			sb_addn(b, "\\", 1);
-			sb_addn(b, s, 1);
+			strbuf_addn(b, "\\", 1);
+			strbuf_addn(b, s, 1);
 		} else if ((unsigned char)*s < 0x20 || *s == 0x7f) {
-			sb_addn(b, " ", 1); /* line-based collectors would split the event */
+			strbuf_addn(b, " ", 1); /* line-based collectors would split the event */
 		} else {
-			sb_addn(b, s, 1);
+			strbuf_addn(b, s, 1);
 		}
 	}
 }
@@ -167,17 +167,17 @@ static void iso_ms(long long ms, char out[32])
 
 /* ---- CEF -------------------------------------------------------------------- */
 
-static void cef_kv(struct sbuf *b, const char *k, const char *v)
+static void cef_kv(struct strbuf *b, const char *k, const char *v)
 {
 	if (!v || !*v)
 		return;
-	sb_add(b, " ");
-	sb_add(b, k);
-	sb_add(b, "=");
+	strbuf_add(b, " ");
+	strbuf_add(b, k);
+	strbuf_add(b, "=");
 	cef_ext_escape(b, v);
 }
 
-static void cef_label(struct sbuf *b, int n, const char *label, const char *v)
+static void cef_label(struct strbuf *b, int n, const char *label, const char *v)
 {
 	char k[16];
 
@@ -189,22 +189,22 @@ static void cef_label(struct sbuf *b, int n, const char *label, const char *v)
 	cef_kv(b, k, v);
 }
 
-void siem_cef(struct sbuf *b, const json_t *f, const struct siem_meta *m)
+void siem_cef(struct strbuf *b, const json_t *f, const struct siem_meta *m)
 {
 	char num[64];
 	const char *ip = str(f, "ip");
 	json_int_t port = json_integer_value(json_object_get(f, "port"));
 
-	sb_add(b, "CEF:0|portgate|portgate|");
+	strbuf_add(b, "CEF:0|portgate|portgate|");
 	cef_header_escape(b, m->version);
-	sb_add(b, "|");
+	strbuf_add(b, "|");
 	cef_header_escape(b, str_or(f, "rule", "unknown"));
-	sb_add(b, "|");
+	strbuf_add(b, "|");
 	cef_header_escape(b, msg_title(f));
 	snprintf(num, sizeof(num), "|%d|", cef_severity(str(f, "severity")));
-	sb_add(b, num);
+	strbuf_add(b, num);
 	snprintf(num, sizeof(num), "rt=%lld", m->now_ms);
-	sb_add(b, num);
+	strbuf_add(b, num);
 	cef_kv(b, "dhost", str(f, "target"));
 	cef_kv(b, ip && strchr(ip, ':') ? "c6a1" : "dst", ip);
 	if (port > 0) {
@@ -286,29 +286,29 @@ json_t *siem_ecs_new(const json_t *f, const struct siem_meta *m)
 
 /* ---- RFC 5424 --------------------------------------------------------------- */
 
-static void sd_param(struct sbuf *b, const char *name, const char *v)
+static void sdata_param(struct strbuf *b, const char *name, const char *v)
 {
 	if (!v)
 		return;
-	sb_add(b, " ");
-	sb_add(b, name);
-	sb_add(b, "=\"");
-	sd_value_escape(b, v);
-	sb_add(b, "\"");
+	strbuf_add(b, " ");
+	strbuf_add(b, name);
+	strbuf_add(b, "=\"");
+	sdata_escape(b, v);
+	strbuf_add(b, "\"");
 }
 
 /* MSGID: the rule id, printable ASCII, at most 32 characters (RFC 5424 6.2.7). */
-static void msgid(struct sbuf *b, const char *rule)
+static void msgid(struct strbuf *b, const char *rule)
 {
 	size_t n = 0;
 
 	for (; rule && *rule && n < 32; rule++, n++)
-		sb_addn(b, *rule > 32 && *rule < 127 ? rule : "_", 1);
+		strbuf_addn(b, *rule > 32 && *rule < 127 ? rule : "_", 1);
 	if (n == 0)
-		sb_add(b, "-");
+		strbuf_add(b, "-");
 }
 
-void siem_syslog(struct sbuf *b, enum siem_format fmt, const json_t *f, const struct siem_meta *m)
+void siem_syslog(struct strbuf *b, enum siem_format fmt, const json_t *f, const struct siem_meta *m)
 {
 	char head[128], ts[32], port[24];
 	json_int_t p = json_integer_value(json_object_get(f, "port"));
@@ -317,38 +317,38 @@ void siem_syslog(struct sbuf *b, enum siem_format fmt, const json_t *f, const st
 	snprintf(head, sizeof(head), "<%d>1 %s %s %s %d ",
 		 m->facility * 8 + syslog_severity(str(f, "severity")), ts, m->hostname, m->app,
 		 (int)getpid());
-	sb_add(b, head);
+	strbuf_add(b, head);
 	msgid(b, str(f, "rule"));
-	sb_add(b, " [" PEN_SD_ID);
-	sd_param(b, "fingerprint", str(f, "fingerprint"));
-	sd_param(b, "key", m->key);
-	sd_param(b, "action", str(f, "action"));
-	sd_param(b, "severity", str(f, "severity"));
-	sd_param(b, "asset", ctx_str(f, "name") ? ctx_str(f, "name") : str(f, "asset"));
-	sd_param(b, "target", str(f, "target"));
-	sd_param(b, "ip", str(f, "ip"));
+	strbuf_add(b, " [" PEN_SD_ID);
+	sdata_param(b, "fingerprint", str(f, "fingerprint"));
+	sdata_param(b, "key", m->key);
+	sdata_param(b, "action", str(f, "action"));
+	sdata_param(b, "severity", str(f, "severity"));
+	sdata_param(b, "asset", ctx_str(f, "name") ? ctx_str(f, "name") : str(f, "asset"));
+	sdata_param(b, "target", str(f, "target"));
+	sdata_param(b, "ip", str(f, "ip"));
 	if (p > 0) {
 		snprintf(port, sizeof(port), "%lld", (long long)p);
-		sd_param(b, "port", port);
+		sdata_param(b, "port", port);
 	}
 	if (fmt == SF_RFC5424) {
-		sd_param(b, "owner", ctx_str(f, "owner"));
-		sd_param(b, "environment", ctx_str(f, "environment"));
-		sd_param(b, "banner", banner_of(f));
-		sd_param(b, "evidenceUrl", str(json_object_get(f, "message"), "evidenceUrl"));
+		sdata_param(b, "owner", ctx_str(f, "owner"));
+		sdata_param(b, "environment", ctx_str(f, "environment"));
+		sdata_param(b, "banner", banner_of(f));
+		sdata_param(b, "evidenceUrl", str(json_object_get(f, "message"), "evidenceUrl"));
 	}
-	sb_add(b, "] ");
+	strbuf_add(b, "] ");
 	if (fmt == SF_CEF) {
 		siem_cef(b, f, m);
 	} else if (fmt == SF_ECS) {
 		json_t *o = siem_ecs_new(f, m);
 		char *s = json_dumps(o, JSON_COMPACT);
 		if (s)
-			sb_add(b, s);
+			strbuf_add(b, s);
 		free(s);
 		json_decref(o);
 	} else {
 		for (const char *t = msg_title(f); *t; t++) /* one line */
-			sb_addn(b, (unsigned char)*t < 0x20 || *t == 0x7f ? " " : t, 1);
+			strbuf_addn(b, (unsigned char)*t < 0x20 || *t == 0x7f ? " " : t, 1);
 	}
 }

@@ -136,7 +136,7 @@ static void set_date(json_t *o, const char *k, int64_t t)
 }
 
 /* The stored (cacheable) result of a lookup. */
-static json_t *result_json(const char *domain, const char *source, struct wp_result *r,
+static json_t *result_json(const char *domain, const char *source, struct whois_record *r,
 			   json_t *servers, json_t *raw)
 {
 	json_t *o = json_pack("{s:s, s:s}", "domain", domain, "source", source);
@@ -165,19 +165,19 @@ static json_t *result_json(const char *domain, const char *source, struct wp_res
 static json_t *lookup(struct whois_state *s, const char *domain, char *err, size_t errlen)
 {
 	char rerr[300] = "", werr[300] = "";
-	struct wp_result r;
+	struct whois_record r;
 	json_t *raw = NULL, *servers = json_array(), *out = NULL;
 	int rc = NL_RDAP_ERROR;
 
-	wp_result_init(&r);
+	whois_record_init(&r);
 	if (s->rdap) {
 		rc = whois_rdap(s, domain, &r, &raw, rerr, sizeof(rerr));
 		if (rc == NL_RDAP_OK || rc == NL_RDAP_NOT_FOUND) {
 			out = result_json(domain, "rdap", &r, NULL, raw);
 			goto done;
 		}
-		wp_result_clear(&r);
-		wp_result_init(&r);
+		whois_record_clear(&r);
+		whois_record_init(&r);
 	}
 	if (whois_port43(s, domain, &r, servers, &raw, werr, sizeof(werr)) == 0) {
 		if (r.rate_limited) {
@@ -196,7 +196,7 @@ static json_t *lookup(struct whois_state *s, const char *domain, char *err, size
 done:
 	json_decref(raw);
 	json_decref(servers);
-	wp_result_clear(&r);
+	whois_record_clear(&r);
 	return out;
 }
 
@@ -264,7 +264,7 @@ static int whois_enrich(void *state, const json_t *finding, json_t *out, json_t 
 	json_object_update(out, res);
 	json_decref(res);
 	exp = json_is_string(json_object_get(out, "expires"))
-		      ? wp_parse_date(json_string_value(json_object_get(out, "expires")))
+		      ? whois_date_parse(json_string_value(json_object_get(out, "expires")))
 		      : -1;
 	if (exp >= 0) {
 		/* floor division: 1 hour past expiry is day -1 */

@@ -21,12 +21,12 @@ struct whois_state {
 };
 
 /* RDAP for domain into r. NL_RDAP_* code; err says why when not OK. */
-int whois_rdap(struct whois_state *s, const char *domain, struct wp_result *r, json_t **raw,
+int whois_rdap(struct whois_state *s, const char *domain, struct whois_record *r, json_t **raw,
 	       char *err, size_t errlen);
 
 /* Port-43 chain for domain into r; servers asked are appended to servers.
  * 0 answered (maybe notFound / rateLimited), -1 with err. */
-int whois_port43(struct whois_state *s, const char *domain, struct wp_result *r, json_t *servers,
+int whois_port43(struct whois_state *s, const char *domain, struct whois_record *r, json_t *servers,
 		 json_t **raw, char *err, size_t errlen);
 
 #endif

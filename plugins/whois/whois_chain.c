@@ -18,7 +18,7 @@ static void canon(const char *server, char *out, size_t outlen)
 	char host[256];
 	unsigned port;
 
-	if (wn_split_server(server, host, sizeof(host), &port) != 0) {
+	if (whois_split_server(server, host, sizeof(host), &port) != 0) {
 		snprintf(out, outlen, "%s", server);
 		return;
 	}
@@ -54,7 +54,7 @@ static int wants_domain_form(const struct whois_state *s, const char *c)
 	return 0;
 }
 
-static void merge(struct wp_result *dst, struct wp_result *src)
+static void merge(struct whois_record *dst, struct whois_record *src)
 {
 	json_t *v;
 	size_t i;
@@ -78,10 +78,10 @@ static void merge(struct wp_result *dst, struct wp_result *src)
 /* Ask one server (an internal one only if allow_internal; *internal tells
  * whether it was). 0 with *one parsed, -1 or WN_REFUSED with err. */
 static int ask(struct whois_state *s, const char *server, const char *c, const char *domain,
-	       struct wp_result *one, json_t **raw, int allow_internal, int *internal, char *err,
+	       struct whois_record *one, json_t **raw, int allow_internal, int *internal, char *err,
 	       size_t errlen)
 {
-	struct wn_answer a;
+	struct whois_answer a;
 	json_t *clean;
 	char q[300];
 	long budget = nl_budget(&s->env, s->lookup_ms, s->lookup_ms);
@@ -97,25 +97,25 @@ static int ask(struct whois_state *s, const char *server, const char *c, const c
 		return -1;
 	}
 	budget = nl_budget(&s->env, s->lookup_ms, s->lookup_ms);
-	rc = wn_query(&s->env, server, q, budget, s->max_bytes, allow_internal, &a, err, errlen);
+	rc = whois_query(&s->env, server, q, budget, s->max_bytes, allow_internal, &a, err, errlen);
 	nl_gate_leave(s->gate, c);
 	if (rc != 0)
 		return rc;
 	*internal = a.internal;
 	/* parse valid UTF-8 only, so every field can go into JSON */
-	clean = wp_sanitized_json(a.data, a.len, a.len);
+	clean = whois_sanitized_json(a.data, a.len, a.len);
 	if (clean)
-		wp_parse(json_string_value(clean), strlen(json_string_value(clean)), one);
+		whois_record_parse(json_string_value(clean), strlen(json_string_value(clean)), one);
 	json_decref(clean);
 	if (!one->iana_style) {
 		json_decref(*raw);
-		*raw = wp_sanitized_json(a.data, a.len, s->raw_bytes);
+		*raw = whois_sanitized_json(a.data, a.len, s->raw_bytes);
 	}
-	wn_answer_clear(&a);
+	whois_answer_clear(&a);
 	return 0;
 }
 
-int whois_port43(struct whois_state *s, const char *domain, struct wp_result *r, json_t *servers,
+int whois_port43(struct whois_state *s, const char *domain, struct whois_record *r, json_t *servers,
 		 json_t **raw, char *err, size_t errlen)
 {
 	char server[300], c[300];
@@ -123,17 +123,17 @@ int whois_port43(struct whois_state *s, const char *domain, struct wp_result *r,
 
 	snprintf(server, sizeof(server), "%s", s->server);
 	for (unsigned hop = 0; hop <= s->max_referrals; hop++) {
-		struct wp_result one;
+		struct whois_record one;
 
 		canon(server, c, sizeof(c));
 		if (asked(servers, c))
 			break; /* a referral to a server already asked (itself, a loop) */
 		json_array_append_new(servers, json_string(c));
-		wp_result_init(&one);
+		whois_record_init(&one);
 		/* internal referrals only from an internal first server (a private registry) */
 		rc = ask(s, server, c, domain, &one, raw, start_internal, &internal, err, errlen);
 		if (rc != 0) {
-			wp_result_clear(&one);
+			whois_record_clear(&one);
 			if (rc == WN_REFUSED) /* not asked */
 				json_array_remove(servers, json_array_size(servers) - 1);
 			/* a dead registrar still leaves the registry's data (err says why) */
@@ -143,7 +143,7 @@ int whois_port43(struct whois_state *s, const char *domain, struct wp_result *r,
 			start_internal = internal;
 		if (one.rate_limited && !have_data) {
 			r->rate_limited = 1;
-			wp_result_clear(&one);
+			whois_record_clear(&one);
 			return 0;
 		}
 		if (!one.iana_style) {
@@ -153,11 +153,11 @@ int whois_port43(struct whois_state *s, const char *domain, struct wp_result *r,
 			have_data = 1;
 		}
 		if (!one.referral || r->not_found) {
-			wp_result_clear(&one);
+			whois_record_clear(&one);
 			break;
 		}
 		snprintf(server, sizeof(server), "%s", one.referral);
-		wp_result_clear(&one);
+		whois_record_clear(&one);
 	}
 	if (!have_data) {
 		snprintf(err, errlen,

@@ -201,7 +201,7 @@ static int valid(const struct dt *t)
 	       t->d <= mdays[t->mo - 1] && t->h <= 23 && t->mi <= 59 && t->s <= 60;
 }
 
-int64_t wp_parse_date(const char *s)
+int64_t whois_date_parse(const char *s)
 {
 	struct dt t = { 0 };
 	const char *p = s, *end;

@@ -16,7 +16,7 @@
 
 #include "netlib/addr.h"
 
-int wn_split_server(const char *server, char *host, size_t hostlen, unsigned *port)
+int whois_split_server(const char *server, char *host, size_t hostlen, unsigned *port)
 {
 	const char *colon, *hs = server;
 	size_t hl;
@@ -156,8 +156,8 @@ static int send_all(int fd, const char *buf, size_t len, uint64_t deadline)
 }
 
 /* Read until EOF, max bytes or the deadline. 0 (EOF or cap), -1 (err set). */
-static int read_all(int fd, uint64_t deadline, size_t max, struct wn_answer *a, const char *server,
-		    char *err, size_t errlen)
+static int read_all(int fd, uint64_t deadline, size_t max, struct whois_answer *a,
+		    const char *server, char *err, size_t errlen)
 {
 	/* never more room than the cap: a first read past a small cap would
 	 * step over it, and the next growth would shrink the buffer under len */
@@ -221,14 +221,15 @@ static int guard(const struct sockaddr_storage *ss, int allow_internal, int *int
 	return -1;
 }
 
-void wn_answer_clear(struct wn_answer *a)
+void whois_answer_clear(struct whois_answer *a)
 {
 	free(a->data);
 	memset(a, 0, sizeof(*a));
 }
 
-int wn_query(const struct nl_env *e, const char *server, const char *query, long timeout_ms,
-	     size_t max_bytes, int allow_internal, struct wn_answer *out, char *err, size_t errlen)
+int whois_query(const struct nl_env *e, const char *server, const char *query, long timeout_ms,
+		size_t max_bytes, int allow_internal, struct whois_answer *out, char *err,
+		size_t errlen)
 {
 	uint64_t deadline = nl_mono_ms() + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0);
 	struct sockaddr_storage ss;
@@ -238,7 +239,7 @@ int wn_query(const struct nl_env *e, const char *server, const char *query, long
 	int fd, rc = -1, internal = 0;
 
 	memset(out, 0, sizeof(*out));
-	if (wn_split_server(server, host, sizeof(host), &port) != 0) {
+	if (whois_split_server(server, host, sizeof(host), &port) != 0) {
 		snprintf(err, errlen, "%s: not HOST or HOST:PORT", server);
 		return -1;
 	}
@@ -260,7 +261,7 @@ int wn_query(const struct nl_env *e, const char *server, const char *query, long
 		rc = read_all(fd, deadline, max_bytes, out, server, err, errlen);
 	close(fd);
 	if (rc != 0)
-		wn_answer_clear(out);
+		whois_answer_clear(out);
 	out->internal = internal;
 	return rc;
 }

@@ -109,7 +109,7 @@ static const char *const rate_phrases[] = {
 	"try again later", "quota exceeded",  "exceeded the maximum", "rate limit",
 };
 
-void wp_result_init(struct wp_result *r)
+void whois_record_init(struct whois_record *r)
 {
 	memset(r, 0, sizeof(*r));
 	r->created = r->updated = r->expires = -1;
@@ -117,7 +117,7 @@ void wp_result_init(struct wp_result *r)
 	r->status = json_array();
 }
 
-void wp_result_clear(struct wp_result *r)
+void whois_record_clear(struct whois_record *r)
 {
 	free(r->registrar);
 	free(r->referral);
@@ -178,7 +178,7 @@ static void lower(char *s)
 		*s = (char)tolower((unsigned char)*s);
 }
 
-void wp_add_ns(struct wp_result *r, const char *v)
+void whois_record_add_ns(struct whois_record *r, const char *v)
 {
 	char buf[256];
 	size_t n = strcspn(v, " \t,");
@@ -198,7 +198,7 @@ void wp_add_ns(struct wp_result *r, const char *v)
 	json_array_append_new(r->nameservers, json_string(buf));
 }
 
-void wp_add_status(struct wp_result *r, char *v)
+void whois_record_add_status(struct whois_record *r, char *v)
 {
 	char *url = strstr(v, " http");
 	json_t *e;
@@ -214,7 +214,7 @@ void wp_add_status(struct wp_result *r, char *v)
 }
 
 /* whois-scheme URLs (ARIN: whois COLON-SLASH-SLASH host:port), "host" -> host[:port]. */
-static void set_referral(struct wp_result *r, const char *v)
+static void set_referral(struct whois_record *r, const char *v)
 {
 	const char *p = strstr(v, "://");
 	size_t n;
@@ -229,7 +229,7 @@ static void set_referral(struct wp_result *r, const char *v)
 }
 
 /* Nominet appends " [Tag = X]" to the registrar's name. */
-static void set_registrar(struct wp_result *r, char *v)
+static void set_registrar(struct whois_record *r, char *v)
 {
 	char *tag = strstr(v, " [Tag = ");
 
@@ -243,7 +243,7 @@ static void set_registrar(struct wp_result *r, char *v)
 static void set_date(int64_t *slot, const char *v)
 {
 	if (*slot < 0)
-		*slot = wp_parse_date(v);
+		*slot = whois_date_parse(v);
 }
 
 struct pstate {
@@ -252,15 +252,15 @@ struct pstate {
 	int parsed;             /* some field was found */
 };
 
-static void apply(struct wp_result *r, struct pstate *ps, enum key_kind k, char *val)
+static void apply(struct whois_record *r, struct pstate *ps, enum key_kind k, char *val)
 {
 	switch (k) {
 	case K_REGISTRAR: set_registrar(r, val); break;
 	case K_CREATED: set_date(&r->created, val); break;
 	case K_UPDATED: set_date(&r->updated, val); break;
 	case K_EXPIRES: set_date(&r->expires, val); break;
-	case K_NS: wp_add_ns(r, val); break;
-	case K_STATUS: wp_add_status(r, val); break;
+	case K_NS: whois_record_add_ns(r, val); break;
+	case K_STATUS: whois_record_add_status(r, val); break;
 	case K_REFER_IANA:
 		r->iana_style = 1;
 		set_referral(r, val);
@@ -275,7 +275,7 @@ static void apply(struct wp_result *r, struct pstate *ps, enum key_kind k, char 
 
 /* A line inside a block: "Name: X" / "Organization: X" under Registrar, or a
  * bare value (the .uk registrar name, a .eu / .nl name server). */
-static void block_line(struct wp_result *r, struct pstate *ps, char *line)
+static void block_line(struct whois_record *r, struct pstate *ps, char *line)
 {
 	char copy[WP_LINE_MAX], *k, *v;
 
@@ -295,7 +295,7 @@ static void block_line(struct wp_result *r, struct pstate *ps, char *line)
 		apply(r, ps, K_NS, trim(line));
 }
 
-static void parse_line(struct wp_result *r, struct pstate *ps, char *line)
+static void parse_line(struct whois_record *r, struct pstate *ps, char *line)
 {
 	int indented = line[0] == ' ' || line[0] == '\t';
 	char copy[WP_LINE_MAX], *k, *v;
@@ -356,7 +356,7 @@ static int any_phrase(const char *t, size_t len, const char *const *ph, size_t n
 	return 0;
 }
 
-void wp_parse(const char *text, size_t len, struct wp_result *r)
+void whois_record_parse(const char *text, size_t len, struct whois_record *r)
 {
 	struct pstate ps = { K_NONE, K_NONE, 0 };
 	char line[WP_LINE_MAX];
@@ -417,7 +417,7 @@ static size_t utf8_len(const unsigned char *s, size_t n)
 	return need;
 }
 
-json_t *wp_sanitized_json(const char *text, size_t len, size_t max)
+json_t *whois_sanitized_json(const char *text, size_t len, size_t max)
 {
 	const unsigned char *s = (const unsigned char *)text;
 	size_t n = len < max ? len : max, o = 0;

@@ -9,8 +9,8 @@
 
 #include <jansson.h>
 
-/* What one answer says. Strings are owned (free with wp_result_clear). */
-struct wp_result {
+/* What one answer says. Strings are owned (free with whois_record_clear). */
+struct whois_record {
 	char *registrar;
 	int64_t created, updated, expires; /* Unix seconds, -1 when absent */
 	json_t *nameservers;               /* array of lowercase names, no trailing dot */
@@ -20,25 +20,25 @@ struct wp_result {
 	int not_found, rate_limited;
 };
 
-void wp_result_init(struct wp_result *r);
-void wp_result_clear(struct wp_result *r);
+void whois_record_init(struct whois_record *r);
+void whois_record_clear(struct whois_record *r);
 
 /* Add a name server (first word, lowercased, no trailing dot, deduplicated)
  * or a status (cut at " http", trimmed, deduplicated; v is modified), at most
  * 32 of each: the one bound for port 43 and RDAP answers. */
-void wp_add_ns(struct wp_result *r, const char *v);
-void wp_add_status(struct wp_result *r, char *v);
+void whois_record_add_ns(struct whois_record *r, const char *v);
+void whois_record_add_status(struct whois_record *r, char *v);
 
 /* Parse len bytes (not NUL-terminated, any encoding). */
-void wp_parse(const char *text, size_t len, struct wp_result *r);
+void whois_record_parse(const char *text, size_t len, struct whois_record *r);
 
 /* A registry date in any of the usual forms ("2028-09-14T04:00:00Z",
  * "2015.06.24", "14-Sep-2028", "20280914", "2028/09/30 01:05:04 (JST)",
  * "Sep 14 2028", ...) as Unix seconds UTC; -1 when not a date. */
-int64_t wp_parse_date(const char *s);
+int64_t whois_date_parse(const char *s);
 
 /* Copy of len bytes as valid UTF-8 without control bytes (tabs and newlines
  * kept; bad bytes become U+FFFD), at most max bytes of input. New string. */
-json_t *wp_sanitized_json(const char *text, size_t len, size_t max);
+json_t *whois_sanitized_json(const char *text, size_t len, size_t max);
 
 #endif

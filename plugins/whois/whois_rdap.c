@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void rdap_events(const json_t *obj, struct wp_result *r)
+static void rdap_events(const json_t *obj, struct whois_record *r)
 {
 	const json_t *ev;
 	size_t i;
@@ -24,12 +24,12 @@ static void rdap_events(const json_t *obj, struct wp_result *r)
 		else if (!strcmp(a, "expiration"))
 			slot = &r->expires;
 		if (slot && *slot < 0)
-			*slot = wp_parse_date(d);
+			*slot = whois_date_parse(d);
 	}
 }
 
 /* A hostile server's megabyte of name servers or statuses stays 32 of each. */
-static void rdap_nameservers(const json_t *obj, struct wp_result *r)
+static void rdap_nameservers(const json_t *obj, struct whois_record *r)
 {
 	const json_t *ns;
 	size_t i;
@@ -38,11 +38,11 @@ static void rdap_nameservers(const json_t *obj, struct wp_result *r)
 	{
 		const char *n = json_string_value(json_object_get(ns, "ldhName"));
 		if (n)
-			wp_add_ns(r, n);
+			whois_record_add_ns(r, n);
 	}
 }
 
-static void rdap_status(const json_t *obj, struct wp_result *r)
+static void rdap_status(const json_t *obj, struct whois_record *r)
 {
 	const json_t *st;
 	char buf[256];
@@ -53,12 +53,12 @@ static void rdap_status(const json_t *obj, struct wp_result *r)
 		const char *v = json_string_value(st);
 		if (v && strlen(v) < sizeof(buf)) {
 			memcpy(buf, v, strlen(v) + 1);
-			wp_add_status(r, buf);
+			whois_record_add_status(r, buf);
 		}
 	}
 }
 
-int whois_rdap(struct whois_state *s, const char *domain, struct wp_result *r, json_t **raw,
+int whois_rdap(struct whois_state *s, const char *domain, struct whois_record *r, json_t **raw,
 	       char *err, size_t errlen)
 {
 	const char *base = s->rdap_base ? s->rdap_base
@@ -93,7 +93,7 @@ int whois_rdap(struct whois_state *s, const char *domain, struct wp_result *r, j
 		r->registrar = strdup(nl_rdap_entity_fn(obj, "registrar"));
 	/* raw like a WHOIS answer: text, cut at rawBytes (the JSON as parsed, compact) */
 	text = json_dumps(obj, JSON_COMPACT);
-	*raw = text ? wp_sanitized_json(text, strlen(text), s->raw_bytes) : NULL;
+	*raw = text ? whois_sanitized_json(text, strlen(text), s->raw_bytes) : NULL;
 	free(text);
 	json_decref(obj);
 	return NL_RDAP_OK;

@@ -14,10 +14,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "plugin/enrich.h"
+#include "enrich/enrich.h"
 #include "plugin/http.h"
-#include "plugin/notify.h"
-#include "plugin/outbox.h"
+#include "notify/notify.h"
+#include "notify/outbox.h"
 #include "plugin/plugin_host.h"
 #include "plugin/plugin_int.h" /* white box: an in-process enricher */
 #include "config/settings.h"

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "manifest/ports.h"
+#include "manifest/port_set.h"
 #include "util/util.h"
 
 /* The set's ranges are sorted, disjoint and never adjacent, and n counts their ports. */

@@ -910,7 +910,7 @@ END_TEST
 /* A big scan without probing runs one loop per CPU over slices of the jobs
  * (a target can be cut in two): every port must still be right, timing
  * merged per target, progress monotonic and final once. */
-START_TEST(test_sharded_big_scan)
+START_TEST(test_loops_big_scan)
 {
 	enum { NP = 4500 };
 	int *fds = calloc(NP, sizeof(*fds)), lst[3];
@@ -969,7 +969,7 @@ static Suite *scan_suite(void)
 	tcase_add_test(tc, test_classify);
 	tcase_add_test(tc, test_rtt_estimator);
 	tcase_add_test(tc, test_adaptive_timeout);
-	tcase_add_test(tc, test_sharded_big_scan);
+	tcase_add_test(tc, test_loops_big_scan);
 	tcase_add_test(tc, test_self_connect_detected);
 	tcase_add_test(tc, test_open_closed_v4);
 	tcase_add_test(tc, test_ipv6);

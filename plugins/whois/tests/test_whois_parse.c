@@ -49,21 +49,21 @@ static char *fixture(const char *name)
 	return out;
 }
 
-static void parse_fixture(const char *name, struct wp_result *r)
+static void parse_fixture(const char *name, struct whois_record *r)
 {
 	char *t = fixture(name);
 
-	wp_result_init(r);
-	wp_parse(t, strlen(t), r);
+	whois_record_init(r);
+	whois_record_parse(t, strlen(t), r);
 	free(t);
 }
 
 static int64_t D(const char *s)
 {
-	return wp_parse_date(s);
+	return whois_date_parse(s);
 }
 
-static void assert_ns(const struct wp_result *r, size_t n, const char *first, const char *last)
+static void assert_ns(const struct whois_record *r, size_t n, const char *first, const char *last)
 {
 	ck_assert_uint_eq(json_array_size(r->nameservers), n);
 	ck_assert_str_eq(json_string_value(json_array_get(r->nameservers, 0)), first);
@@ -99,7 +99,7 @@ END_TEST
 
 START_TEST(gtld_registry)
 {
-	struct wp_result r;
+	struct whois_record r;
 
 	parse_fixture("gtld-registry.txt", &r);
 	ck_assert_str_eq(r.registrar, "Example Registrar, Inc.");
@@ -112,42 +112,42 @@ START_TEST(gtld_registry)
 	ck_assert_str_eq(r.referral, "127.0.0.1:4343");
 	ck_assert_int_eq(r.iana_style, 0);
 	ck_assert_int_eq(r.not_found, 0);
-	wp_result_clear(&r);
+	whois_record_clear(&r);
 }
 END_TEST
 
 START_TEST(iana_pointer)
 {
-	struct wp_result r;
+	struct whois_record r;
 
 	parse_fixture("iana-com.txt", &r);
 	ck_assert_int_eq(r.iana_style, 1);
 	ck_assert_str_eq(r.referral, "127.0.0.1:4344");
-	wp_result_clear(&r);
+	whois_record_clear(&r);
 }
 END_TEST
 
 START_TEST(not_found_and_rate_limit)
 {
-	struct wp_result r;
+	struct whois_record r;
 
 	parse_fixture("gtld-notfound.txt", &r);
 	ck_assert_int_eq(r.not_found, 1);
 	ck_assert_int_eq(r.rate_limited, 0);
-	wp_result_clear(&r);
+	whois_record_clear(&r);
 	parse_fixture("de-free.txt", &r);
 	ck_assert_int_eq(r.not_found, 1);
-	wp_result_clear(&r);
+	whois_record_clear(&r);
 	parse_fixture("ratelimit.txt", &r);
 	ck_assert_int_eq(r.rate_limited, 1);
 	ck_assert_int_eq(r.not_found, 0);
-	wp_result_clear(&r);
+	whois_record_clear(&r);
 }
 END_TEST
 
 START_TEST(uk_blocks)
 {
-	struct wp_result r;
+	struct whois_record r;
 
 	parse_fixture("uk.txt", &r);
 	ck_assert_str_eq(r.registrar, "Example Registrar Ltd t/a Example");
@@ -155,27 +155,27 @@ START_TEST(uk_blocks)
 	ck_assert_int_eq(r.expires, D("2030-08-26"));
 	ck_assert_int_eq(r.updated, D("2025-07-22"));
 	assert_ns(&r, 2, "ns1.example.net", "ns2.example.net");
-	wp_result_clear(&r);
+	whois_record_clear(&r);
 }
 END_TEST
 
 START_TEST(de_jp_ru_su)
 {
-	struct wp_result r;
+	struct whois_record r;
 
 	parse_fixture("de.txt", &r);
 	ck_assert_int_eq(r.updated, D("2024-03-12T20:44:25Z"));
 	ck_assert_int_eq(r.expires, -1); /* DENIC publishes no expiry */
 	assert_ns(&r, 2, "ns1.example.de", "ns2.example.net");
 	ck_assert_str_eq(json_string_value(json_array_get(r.status, 0)), "connect");
-	wp_result_clear(&r);
+	whois_record_clear(&r);
 
 	parse_fixture("jp.txt", &r);
 	ck_assert_int_eq(r.created, D("2001-05-31"));
 	ck_assert_int_eq(r.expires, D("2030-05-31"));
 	ck_assert_int_eq(r.updated, D("2025-05-31T16:05:04Z")); /* JST is UTC+9 */
 	assert_ns(&r, 2, "ns1.example.jp", "ns2.example.jp");
-	wp_result_clear(&r);
+	whois_record_clear(&r);
 
 	parse_fixture("ru.txt", &r);
 	ck_assert_str_eq(r.registrar, "RU-CENTER-RU");
@@ -184,26 +184,26 @@ START_TEST(de_jp_ru_su)
 	assert_ns(&r, 2, "ns1.example.ru", "ns2.example.ru");
 	ck_assert_str_eq(json_string_value(json_array_get(r.status, 0)),
 			 "REGISTERED, DELEGATED, VERIFIED");
-	wp_result_clear(&r);
+	whois_record_clear(&r);
 
 	parse_fixture("su.txt", &r);
 	ck_assert_str_eq(r.registrar, "RUCENTER-SU");
 	ck_assert_int_eq(r.created, D("2003-11-20"));
 	ck_assert_int_eq(r.expires, D("2030-11-20"));
-	wp_result_clear(&r);
+	whois_record_clear(&r);
 }
 END_TEST
 
 START_TEST(br_fr_nl)
 {
-	struct wp_result r;
+	struct whois_record r;
 
 	parse_fixture("br.txt", &r);
 	ck_assert_int_eq(r.created, D("1997-05-05"));
 	ck_assert_int_eq(r.updated, D("2025-01-01"));
 	ck_assert_int_eq(r.expires, D("2030-05-05"));
 	assert_ns(&r, 2, "a.dns.example.com.br", "b.dns.example.com.br");
-	wp_result_clear(&r);
+	whois_record_clear(&r);
 
 	parse_fixture("fr.txt", &r);
 	ck_assert_str_eq(r.registrar, "EXAMPLE REGISTRAR SAS");
@@ -211,25 +211,25 @@ START_TEST(br_fr_nl)
 	ck_assert_int_eq(r.created, D("2000-02-15"));
 	ck_assert_int_eq(r.updated, D("2025-02-01T08:09:10Z"));
 	assert_ns(&r, 2, "ns1.example.fr", "ns2.example.net");
-	wp_result_clear(&r);
+	whois_record_clear(&r);
 
 	parse_fixture("nl.txt", &r);
 	ck_assert_str_eq(r.registrar, "Example Hosting B.V.");
 	ck_assert_int_eq(r.created, D("1999-05-27"));
 	ck_assert_int_eq(r.updated, D("2024-11-08"));
 	assert_ns(&r, 2, "ns1.example.nl", "ns2.example.nl");
-	wp_result_clear(&r);
+	whois_record_clear(&r);
 }
 END_TEST
 
 START_TEST(eu_it_pl)
 {
-	struct wp_result r;
+	struct whois_record r;
 
 	parse_fixture("eu.txt", &r);
 	ck_assert_str_eq(r.registrar, "Example Registrar AB");
 	assert_ns(&r, 2, "ns1.example.eu", "ns2.example.eu");
-	wp_result_clear(&r);
+	whois_record_clear(&r);
 
 	parse_fixture("it.txt", &r);
 	ck_assert_str_eq(r.registrar, "Example Registrar S.r.l.");
@@ -237,14 +237,14 @@ START_TEST(eu_it_pl)
 	ck_assert_int_eq(r.updated, D("2025-01-16T00:52:43Z"));
 	ck_assert_int_eq(r.expires, D("2030-01-15"));
 	assert_ns(&r, 2, "ns1.example.it", "ns2.example.it");
-	wp_result_clear(&r);
+	whois_record_clear(&r);
 
 	parse_fixture("pl.txt", &r);
 	ck_assert_str_eq(r.registrar, "Example Sp. z o.o.");
 	ck_assert_int_eq(r.created, D("1999-01-18T13:00:00Z"));
 	ck_assert_int_eq(r.expires, D("2030-01-17T13:00:00Z"));
 	assert_ns(&r, 3, "ns1.example.pl", "ns3.example.net");
-	wp_result_clear(&r);
+	whois_record_clear(&r);
 }
 END_TEST
 
@@ -252,20 +252,20 @@ START_TEST(hostile_bytes)
 {
 	static const char junk[] = "Registrar: Bad\xff\xfe Name\r\nName Server: NS1.X.TEST.\0evil\n"
 				   "Registry Expiry Date: 2030-01-01\n";
-	struct wp_result r;
+	struct whois_record r;
 	json_t *s;
 
-	wp_result_init(&r);
-	wp_parse(junk, sizeof(junk) - 1, &r);
+	whois_record_init(&r);
+	whois_record_parse(junk, sizeof(junk) - 1, &r);
 	ck_assert_int_eq(r.expires, D("2030-01-01"));
 	ck_assert_str_eq(json_string_value(json_array_get(r.nameservers, 0)), "ns1.x.test");
-	wp_result_clear(&r);
-	s = wp_sanitized_json(junk, sizeof(junk) - 1, 1000);
+	whois_record_clear(&r);
+	s = whois_sanitized_json(junk, sizeof(junk) - 1, 1000);
 	ck_assert_ptr_nonnull(s);
 	ck_assert_ptr_nonnull(strstr(json_string_value(s), "Bad\xef\xbf\xbd\xef\xbf\xbd Name"));
 	ck_assert_ptr_null(strchr(json_string_value(s), '\r'));
 	json_decref(s);
-	s = wp_sanitized_json(junk, sizeof(junk) - 1, 5);
+	s = whois_sanitized_json(junk, sizeof(junk) - 1, 5);
 	ck_assert_str_eq(json_string_value(s), "Regis");
 	json_decref(s);
 }

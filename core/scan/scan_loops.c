@@ -1,4 +1,4 @@
-/* scan_shard.c - several engine loops on several CPUs for big scans
+/* scan_loops.c - several engine loops on several CPUs for big scans
  * without probes. */
 #include "config.h"
 
@@ -16,22 +16,22 @@
 /* ---- several loops on several CPUs ----
  *
  * A big scan without probing is kernel work (socket, connect, the RST, close)
- * on the CPU that runs the loop. So it is split into shards, one loop per CPU:
+ * on the CPU that runs the loop. So it is split into loops, one loop per CPU:
  * the (target, port) jobs in order are cut into equal contiguous runs, a
  * target cut in two becomes two views (ports and results are slices of its
- * arrays, which are index for index), and each shard is an independent engine
+ * arrays, which are index for index), and each loop is an independent engine
  * in its own thread with its share of the global cap. Only with automatic caps
  * and no probing, so explicit caps and probes mean exactly what they say. */
 
 struct fanout {
 	pthread_mutex_t mu;
 	const struct pg_scan_opts *user;
-	size_t total, nshards;
-	struct pg_scan_progress *per; /* per shard: its last report */
+	size_t total, nloops;
+	struct pg_scan_progress *per; /* per loop: its last report */
 	uint64_t last_us;
 };
 
-struct shard {
+struct loop {
 	struct pg_scan_target *views; /* owned array; the views borrow everything */
 	size_t *orig;                 /* owned: index of each view's target */
 	size_t nviews;
@@ -44,12 +44,12 @@ struct shard {
 	pthread_t th;
 };
 
-/* The sum of every shard's last report. Caller holds f->mu. */
+/* The sum of every loop's last report. Caller holds f->mu. */
 static struct pg_scan_progress fan_sum(const struct fanout *f)
 {
 	struct pg_scan_progress sum = { .total = f->total };
 
-	for (size_t i = 0; i < f->nshards; i++) {
+	for (size_t i = 0; i < f->nloops; i++) {
 		sum.done += f->per[i].done;
 		sum.open += f->per[i].open;
 		sum.probing += f->per[i].probing;
@@ -57,17 +57,17 @@ static struct pg_scan_progress fan_sum(const struct fanout *f)
 	return sum;
 }
 
-static void shard_progress(const struct pg_scan_progress *p, void *ud)
+static void loop_progress(const struct pg_scan_progress *p, void *ud)
 {
-	struct shard *sh = ud;
-	struct fanout *f = sh->fan;
+	struct loop *lp = ud;
+	struct fanout *f = lp->fan;
 	uint64_t now = pg_now_us();
 	struct pg_scan_progress sum;
 
 	pthread_mutex_lock(&f->mu);
-	f->per[sh->id] = *p;
+	f->per[lp->id] = *p;
 	sum = fan_sum(f);
-	/* the final call comes from pg_scan_run_sharded once every shard is done */
+	/* the final call comes from pg_scan_run_loops once every loop is done */
 	if (sum.done < f->total && now - f->last_us >= PG_SCAN_PROGRESS_EVERY_US) {
 		f->last_us = now;
 		f->user->progress(&sum, f->user->progress_ud);
@@ -75,11 +75,11 @@ static void shard_progress(const struct pg_scan_progress *p, void *ud)
 	pthread_mutex_unlock(&f->mu);
 }
 
-static void *shard_main(void *arg)
+static void *loop_main(void *arg)
 {
-	struct shard *sh = arg;
+	struct loop *lp = arg;
 
-	sh->rc = pg_scan_run_one(sh->views, sh->nviews, &sh->opts, sh->err, sizeof(sh->err));
+	lp->rc = pg_scan_run_one(lp->views, lp->nviews, &lp->opts, lp->err, sizeof(lp->err));
 	return NULL;
 }
 
@@ -92,7 +92,7 @@ static size_t count_jobs(const struct pg_scan_target *t, size_t n)
 	return total;
 }
 
-size_t pg_scan_pick_shards(const struct pg_scan_target *t, size_t n, const struct pg_scan_opts *o)
+size_t pg_scan_pick_loops(const struct pg_scan_target *t, size_t n, const struct pg_scan_opts *o)
 {
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 
@@ -103,8 +103,8 @@ size_t pg_scan_pick_shards(const struct pg_scan_target *t, size_t n, const struc
 }
 
 /* Cut the jobs into k runs of `chunk` (the last one takes the rest). With
- * sh == NULL only count each shard's views into counts[]. */
-static void partition(struct pg_scan_target *t, size_t n, size_t k, size_t chunk, struct shard *sh,
+ * lp == NULL only count each loop's views into counts[]. */
+static void partition(struct pg_scan_target *t, size_t n, size_t k, size_t chunk, struct loop *lp,
 		      size_t *counts)
 {
 	size_t i, cur = 0, fill = 0;
@@ -121,14 +121,14 @@ static void partition(struct pg_scan_target *t, size_t n, size_t k, size_t chunk
 			}
 			if (cur + 1 < k && take > chunk - fill)
 				take = chunk - fill;
-			if (sh) {
-				struct pg_scan_target *v = &sh[cur].views[sh[cur].nviews];
+			if (lp) {
+				struct pg_scan_target *v = &lp[cur].views[lp[cur].nviews];
 
 				*v = t[i];
 				v->ports += off;
 				v->results += off;
 				v->nports = take;
-				sh[cur].orig[sh[cur].nviews++] = i;
+				lp[cur].orig[lp[cur].nviews++] = i;
 			} else {
 				counts[cur]++;
 			}
@@ -139,16 +139,16 @@ static void partition(struct pg_scan_target *t, size_t n, size_t k, size_t chunk
 }
 
 /* Fold the views' timing back into their targets. */
-static void merge_times(struct pg_scan_target *t, size_t n, const struct shard *sh, size_t k)
+static void merge_times(struct pg_scan_target *t, size_t n, const struct loop *lp, size_t k)
 {
 	size_t i, j;
 
 	for (i = 0; i < n; i++)
 		t[i].started_ms = t[i].finished_ms = 0;
 	for (j = 0; j < k; j++) {
-		for (i = 0; i < sh[j].nviews; i++) {
-			struct pg_scan_target *o = &t[sh[j].orig[i]];
-			const struct pg_scan_target *v = &sh[j].views[i];
+		for (i = 0; i < lp[j].nviews; i++) {
+			struct pg_scan_target *o = &t[lp[j].orig[i]];
+			const struct pg_scan_target *v = &lp[j].views[i];
 
 			if (o->started_ms == 0 || v->started_ms < o->started_ms)
 				o->started_ms = v->started_ms;
@@ -158,55 +158,55 @@ static void merge_times(struct pg_scan_target *t, size_t n, const struct shard *
 	}
 }
 
-static void shards_setup(struct shard *sh, size_t k, const size_t *counts,
+static void loops_setup(struct loop *lp, size_t k, const size_t *counts,
 			 const struct pg_scan_opts *o, struct fanout *fan)
 {
 	int cap = pg_scan_auto_inflight(); /* also raises the fd soft limit */
 	size_t j;
 
 	for (j = 0; j < k; j++) {
-		sh[j].views = pg_xcalloc(counts[j] ? counts[j] : 1, sizeof(*sh[j].views));
-		sh[j].orig = pg_xcalloc(counts[j] ? counts[j] : 1, sizeof(*sh[j].orig));
-		sh[j].opts = *o;
-		sh[j].opts.max_inflight = cap / (int)k > 0 ? cap / (int)k : 1;
-		sh[j].fan = fan;
-		sh[j].id = j;
+		lp[j].views = pg_xcalloc(counts[j] ? counts[j] : 1, sizeof(*lp[j].views));
+		lp[j].orig = pg_xcalloc(counts[j] ? counts[j] : 1, sizeof(*lp[j].orig));
+		lp[j].opts = *o;
+		lp[j].opts.max_inflight = cap / (int)k > 0 ? cap / (int)k : 1;
+		lp[j].fan = fan;
+		lp[j].id = j;
 		if (o->progress) {
-			sh[j].opts.progress = shard_progress;
-			sh[j].opts.progress_ud = &sh[j];
+			lp[j].opts.progress = loop_progress;
+			lp[j].opts.progress_ud = &lp[j];
 		}
 	}
 }
 
-int pg_scan_run_sharded(struct pg_scan_target *t, size_t n, const struct pg_scan_opts *o, size_t k,
-			char *err, size_t errlen)
+int pg_scan_run_loops(struct pg_scan_target *t, size_t n, const struct pg_scan_opts *o, size_t k,
+		      char *err, size_t errlen)
 {
-	struct shard *sh = pg_xcalloc(k, sizeof(*sh)); /* owned */
+	struct loop *lp = pg_xcalloc(k, sizeof(*lp)); /* owned */
 	size_t counts[MAX_SHARDS] = { 0 };
 	struct pg_scan_progress per[MAX_SHARDS] = { { 0 } };
 	size_t total = count_jobs(t, n), chunk = (total + k - 1) / k, j;
-	struct fanout fan = { .user = o, .total = total, .nshards = k, .per = per };
+	struct fanout fan = { .user = o, .total = total, .nloops = k, .per = per };
 	int rc = 0;
 
 	pthread_mutex_init(&fan.mu, NULL);
 	partition(t, n, k, chunk, NULL, counts);
-	shards_setup(sh, k, counts, o, &fan);
-	partition(t, n, k, chunk, sh, NULL);
+	loops_setup(lp, k, counts, o, &fan);
+	partition(t, n, k, chunk, lp, NULL);
 	for (j = 0; j < k; j++) {
-		sh[j].threaded = pthread_create(&sh[j].th, NULL, shard_main, &sh[j]) == 0;
-		if (!sh[j].threaded)
-			shard_main(&sh[j]); /* no thread to be had: run it here */
+		lp[j].threaded = pthread_create(&lp[j].th, NULL, loop_main, &lp[j]) == 0;
+		if (!lp[j].threaded)
+			loop_main(&lp[j]); /* no thread to be had: run it here */
 	}
 	for (j = 0; j < k; j++) {
-		if (sh[j].threaded)
-			pthread_join(sh[j].th, NULL);
-		if (sh[j].rc != 0 && rc == 0) {
+		if (lp[j].threaded)
+			pthread_join(lp[j].th, NULL);
+		if (lp[j].rc != 0 && rc == 0) {
 			rc = -1;
-			snprintf(err, errlen, "%s", sh[j].err);
+			snprintf(err, errlen, "%s", lp[j].err);
 		}
 	}
 	if (rc == 0) {
-		merge_times(t, n, sh, k);
+		merge_times(t, n, lp, k);
 		if (o->progress) {
 			struct pg_scan_progress last = fan_sum(&fan);
 
@@ -216,10 +216,10 @@ int pg_scan_run_sharded(struct pg_scan_target *t, size_t n, const struct pg_scan
 		}
 	}
 	for (j = 0; j < k; j++) {
-		free(sh[j].views);
-		free(sh[j].orig);
+		free(lp[j].views);
+		free(lp[j].orig);
 	}
-	free(sh);
+	free(lp);
 	pthread_mutex_destroy(&fan.mu);
 	return rc;
 }

@@ -5,23 +5,31 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "plugin_int.h"
-#include "report/packet.h"
+#include "plugin/plugin_int.h"
+#include "message.h"
 
-enum route_key { RK_OWNER, RK_ENVIRONMENT, RK_CRITICALITY, RK_TAGS, RK_RULE, RK_ACTION, RK_N };
+enum route_key {
+	ROUTE_KEY_OWNER,
+	ROUTE_KEY_ENVIRONMENT,
+	ROUTE_KEY_CRITICALITY,
+	ROUTE_KEY_TAGS,
+	ROUTE_KEY_RULE,
+	ROUTE_KEY_ACTION,
+	ROUTE_KEY_COUNT
+};
 
-static const char *const route_keys[RK_N] = { "owner", "environment", "criticality",
-					      "tags",  "rule",        "action" };
+static const char *const route_keys[ROUTE_KEY_COUNT] = { "owner", "environment", "criticality",
+							 "tags",  "rule",        "action" };
 
 struct pg_route {
-	json_t *values[RK_N]; /* owned arrays of strings; NULL: key not given */
+	json_t *values[ROUTE_KEY_COUNT]; /* owned arrays of strings; NULL: key not given */
 };
 
 void pg_route_free(struct pg_route *r)
 {
 	if (!r)
 		return;
-	for (int k = 0; k < RK_N; k++)
+	for (int k = 0; k < ROUTE_KEY_COUNT; k++)
 		json_decref(r->values[k]);
 	free(r);
 }
@@ -65,7 +73,7 @@ bad:
 
 static int key_index(const char *key)
 {
-	for (int k = 0; k < RK_N; k++)
+	for (int k = 0; k < ROUTE_KEY_COUNT; k++)
 		if (!strcmp(route_keys[k], key))
 			return k;
 	return -1;
@@ -150,15 +158,16 @@ bool pg_route_wants_action(const struct pg_route *r, const bool notify_on[3], co
 {
 	if (!action)
 		return false;
-	if (r && r->values[RK_ACTION])
-		return in_list(r->values[RK_ACTION], action);
+	if (r && r->values[ROUTE_KEY_ACTION])
+		return in_list(r->values[ROUTE_KEY_ACTION], action);
 	return pg_action_selected(notify_on, action);
 }
 
 bool pg_route_match(const struct pg_route *r, const bool notify_on[3], const json_t *finding)
 {
 	const json_t *ctx = json_object_get(finding, "assetContext");
-	static const int asset_keys[] = { RK_OWNER, RK_ENVIRONMENT, RK_CRITICALITY };
+	static const int asset_keys[] = { ROUTE_KEY_OWNER, ROUTE_KEY_ENVIRONMENT,
+					  ROUTE_KEY_CRITICALITY };
 
 	if (!pg_route_wants_action(r, notify_on,
 				   json_string_value(json_object_get(finding, "action"))))
@@ -171,10 +180,12 @@ bool pg_route_match(const struct pg_route *r, const bool notify_on[3], const jso
 		    !field_matches(r->values[k], json_object_get(ctx, route_keys[k])))
 			return false;
 	}
-	if (r->values[RK_TAGS] && !tags_match(r->values[RK_TAGS], json_object_get(ctx, "tags")))
+	if (r->values[ROUTE_KEY_TAGS] &&
+	    !tags_match(r->values[ROUTE_KEY_TAGS], json_object_get(ctx, "tags")))
 		return false;
-	if (r->values[RK_RULE] &&
-	    !in_list(r->values[RK_RULE], json_string_value(json_object_get(finding, "rule"))))
+	if (r->values[ROUTE_KEY_RULE] &&
+	    !in_list(r->values[ROUTE_KEY_RULE],
+		     json_string_value(json_object_get(finding, "rule"))))
 		return false;
 	return true;
 }
@@ -196,7 +207,7 @@ json_t *pg_route_candidates_new(const json_t *report, const char *evidence_url)
 			if (!json_is_string(json_object_get(f, "action")))
 				continue;
 			c = pg_plugin_finding_new(report, asset, f);
-			json_object_set_new(c, "message", pg_packet_new(c, evidence_url, run_id));
+			json_object_set_new(c, "message", pg_message_new(c, evidence_url, run_id));
 			json_array_append_new(all, c);
 		}
 	}

@@ -33,7 +33,7 @@ bool pg_route_wants_action(const struct pg_route *r, const bool notify_on[3], co
 
 /* Every finding of the report that has an action, copied, each with
  * assetContext (filled from assets[].manifest when the policy did not set it)
- * and message (the packet, report/packet.h). New array. */
+ * and message (the packet, notify/message.h). New array. */
 json_t *pg_route_candidates_new(const json_t *report, const char *evidence_url);
 
 /* The candidates this instance gets (new array sharing the findings). */

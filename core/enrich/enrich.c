@@ -7,7 +7,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "plugin_isolate.h"
+#include "plugin/plugin_isolate.h"
 #include "util/log.h"
 
 /* Past its timeout an isolated call has been killed and returns; the main

@@ -1,4 +1,4 @@
-/* packet.h - the one message every notifier sends for a finding.
+/* message.h - the one message every notifier sends for a finding.
  *
  * From a finding (with assetContext and enrichment) the packet says which
  * asset changed, what was exposed, who owns it, which network served it,
@@ -15,10 +15,10 @@
 /* Expand ${NAME} references from the environment (names [A-Za-z_][A-Za-z0-9_]*).
  * Returns a new string, or NULL when a referenced variable is unset or empty
  * (a link with a hole in it would mislead) or the template is malformed. */
-char *pg_packet_url_new(const char *tmpl);
+char *pg_message_url_new(const char *tmpl);
 
 /* The packet for one finding (new object). evidence_url may be NULL; run_id
  * names the run when there is no URL. */
-json_t *pg_packet_new(const json_t *finding, const char *evidence_url, const char *run_id);
+json_t *pg_message_new(const json_t *finding, const char *evidence_url, const char *run_id);
 
 #endif

@@ -14,7 +14,7 @@
 #include <jansson.h>
 #include <portgate/plugin.h>
 
-#include "plugin_int.h"
+#include "plugin/plugin_int.h"
 
 /* host->dns, host->cache_get, host->cache_put */
 int pg_host_dns(struct pg_plugin_ctx *ctx, const char *name, const char *rrtype, json_t **answers);

@@ -1,10 +1,10 @@
-/* ports.c - TCP port lists: parse "80,443,8000-8010", merge, sort, dedupe.
+/* port_set.c - TCP port lists: parse "80,443,8000-8010", merge, sort, dedupe.
  *
  * A set is a sorted array of disjoint, non-adjacent ranges. Parsing goes through
  * a bitmap (a word at a time) so repeated or overlapping items cost nothing
  * extra; merging is a linear pass over both range arrays. */
 #include "config.h"
-#include "ports.h"
+#include "port_set.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
-/* test_notify_packet.c - the message packet (core/report/packet.c) and the
- * per-notifier route filters (core/plugin/notify_route.c). */
+/* test_notify_message.c - the notification message (core/notify/message.c) and the
+ * per-notifier route filters (core/notify/notify_route.c). */
 #include "config.h"
 
 #include <stdlib.h>
@@ -7,8 +7,8 @@
 
 #include "pg_check.h"
 #include "doc/doc.h"
-#include "plugin/notify_route.h"
-#include "report/packet.h"
+#include "notify/notify_route.h"
+#include "notify/message.h"
 
 static void setup(void)
 {
@@ -29,10 +29,10 @@ START_TEST(url_expands_environment)
 	setenv("PGT_SERVER", "https://github.com", 1);
 	setenv("PGT_REPO", "org/infra", 1);
 	setenv("PGT_RUN", "42", 1);
-	u = pg_packet_url_new("${PGT_SERVER}/${PGT_REPO}/actions/runs/${PGT_RUN}");
+	u = pg_message_url_new("${PGT_SERVER}/${PGT_REPO}/actions/runs/${PGT_RUN}");
 	ck_assert_str_eq(u, "https://github.com/org/infra/actions/runs/42");
 	free(u);
-	u = pg_packet_url_new("https://ci.example/$HOME/x"); /* only ${...} is expanded */
+	u = pg_message_url_new("https://ci.example/$HOME/x"); /* only ${...} is expanded */
 	ck_assert_str_eq(u, "https://ci.example/$HOME/x");
 	free(u);
 }
@@ -42,16 +42,16 @@ START_TEST(url_unset_or_malformed_is_null)
 {
 	unsetenv("PGT_UNSET");
 	setenv("PGT_EMPTY", "", 1);
-	ck_assert_ptr_null(pg_packet_url_new("${PGT_UNSET}/x"));
-	ck_assert_ptr_null(pg_packet_url_new("https://x/${PGT_EMPTY}"));
-	ck_assert_ptr_null(pg_packet_url_new("https://x/${PGT_RUN"));
-	ck_assert_ptr_null(pg_packet_url_new("https://x/${}"));
-	ck_assert_ptr_null(pg_packet_url_new("https://x/${1ABC}"));
-	ck_assert_ptr_null(pg_packet_url_new(NULL));
+	ck_assert_ptr_null(pg_message_url_new("${PGT_UNSET}/x"));
+	ck_assert_ptr_null(pg_message_url_new("https://x/${PGT_EMPTY}"));
+	ck_assert_ptr_null(pg_message_url_new("https://x/${PGT_RUN"));
+	ck_assert_ptr_null(pg_message_url_new("https://x/${}"));
+	ck_assert_ptr_null(pg_message_url_new("https://x/${1ABC}"));
+	ck_assert_ptr_null(pg_message_url_new(NULL));
 }
 END_TEST
 
-/* ---- the packet ------------------------------------------------------------ */
+/* ---- the message------------------------------------------------------------ */
 
 static json_t *finding(void)
 {
@@ -83,9 +83,9 @@ static const char *field(const json_t *p, const char *name)
 	return NULL;
 }
 
-START_TEST(packet_fields_and_text)
+START_TEST(message_fields_and_text)
 {
-	json_t *f = finding(), *p = pg_packet_new(f, "https://ci.example/e", "run_1");
+	json_t *f = finding(), *p = pg_message_new(f, "https://ci.example/e", "run_1");
 
 	ck_assert_str_eq(json_string_value(json_object_get(p, "title")),
 			 "[FAIL] pay: port 22/tcp is open but `not` approved");
@@ -110,11 +110,11 @@ START_TEST(packet_fields_and_text)
 }
 END_TEST
 
-START_TEST(packet_without_context)
+START_TEST(message_without_context)
 {
 	json_t *f = json_pack("{s:s, s:s, s:s}", "rule", "dns-dangling", "action", "warn", "target",
 			      "old.example");
-	json_t *p = pg_packet_new(f, NULL, "run_9");
+	json_t *p = pg_message_new(f, NULL, "run_9");
 
 	ck_assert_str_eq(json_string_value(json_object_get(p, "title")), "[WARN] ?: dns-dangling");
 	ck_assert_str_eq(field(p, "Exposed"), "old.example");
@@ -127,7 +127,7 @@ START_TEST(packet_without_context)
 }
 END_TEST
 
-START_TEST(packet_cuts_on_utf8_boundary)
+START_TEST(message_cuts_on_utf8_boundary)
 {
 	char reason[400];
 	json_t *f, *p;
@@ -138,7 +138,7 @@ START_TEST(packet_cuts_on_utf8_boundary)
 	for (int i = 0; i < 100; i++)
 		memcpy(reason + 1 + 2 * i, "\xc3\xa9", 3);
 	f = json_pack("{s:s, s:s, s:s}", "rule", "r", "action", "fail", "reason", reason);
-	p = pg_packet_new(f, NULL, "r");
+	p = pg_message_new(f, NULL, "r");
 	t = json_string_value(json_object_get(p, "title"));
 	ck_assert_ptr_nonnull(t); /* jansson refuses invalid UTF-8: a bad cut gives NULL */
 	ck_assert_int_eq((int)strlen(t), (int)strlen("[FAIL] ?: ") + 1 + 158 + 3);
@@ -249,15 +249,15 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("notify_packet");
+	Suite *s = suite_create("notify_message");
 	TCase *tc = tcase_create("core");
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, url_expands_environment);
 	tcase_add_test(tc, url_unset_or_malformed_is_null);
-	tcase_add_test(tc, packet_fields_and_text);
-	tcase_add_test(tc, packet_without_context);
-	tcase_add_test(tc, packet_cuts_on_utf8_boundary);
+	tcase_add_test(tc, message_fields_and_text);
+	tcase_add_test(tc, message_without_context);
+	tcase_add_test(tc, message_cuts_on_utf8_boundary);
 	tcase_add_test(tc, route_matches);
 	tcase_add_test(tc, route_action_replaces_notify_on);
 	tcase_add_test(tc, route_errors_name_the_line);

@@ -1,6 +1,6 @@
-/* packet.c - render the notification packet of a finding (see packet.h). */
+/* message.c - render the notification message of a finding (see message.h). */
 #include "config.h"
-#include "packet.h"
+#include "message.h"
 
 #include <ctype.h>
 #include <stdbool.h>
@@ -18,7 +18,7 @@ static bool env_name_char(int c, bool first)
 	return isalpha(c) || c == '_' || (!first && isdigit(c));
 }
 
-char *pg_packet_url_new(const char *tmpl)
+char *pg_message_url_new(const char *tmpl)
 {
 	size_t cap = 0, len = 0;
 	char *out = NULL;
@@ -61,12 +61,12 @@ bad:
 
 /* ---- text helpers --------------------------------------------------------- */
 
-struct sbuf {
+struct strbuf {
 	char *s;
 	size_t len, cap;
 };
 
-static void sb_addn(struct sbuf *b, const char *s, size_t n)
+static void strbuf_addn(struct strbuf *b, const char *s, size_t n)
 {
 	pg_grow(&b->s, &b->cap, b->len + n + 1, 1);
 	memcpy(b->s + b->len, s, n);
@@ -74,16 +74,16 @@ static void sb_addn(struct sbuf *b, const char *s, size_t n)
 	b->s[b->len] = '\0';
 }
 
-static void sb_add(struct sbuf *b, const char *s)
+static void strbuf_add(struct strbuf *b, const char *s)
 {
-	sb_addn(b, s, strlen(s));
+	strbuf_addn(b, s, strlen(s));
 }
 
 /* One line of untrusted text: control characters become spaces, cut at max
  * bytes on a UTF-8 boundary with an ellipsis. New string. */
 static char *one_line_new(const char *s, size_t max)
 {
-	struct sbuf b = { 0 };
+	struct strbuf b = { 0 };
 	size_t n = strlen(s), cut = n;
 
 	if (n > max) {
@@ -93,10 +93,10 @@ static char *one_line_new(const char *s, size_t max)
 	}
 	for (size_t i = 0; i < cut; i++) {
 		char c = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? ' ' : s[i];
-		sb_addn(&b, &c, 1);
+		strbuf_addn(&b, &c, 1);
 	}
 	if (cut < n)
-		sb_add(&b, "...");
+		strbuf_add(&b, "...");
 	if (!b.s)
 		return pg_xstrdup("");
 	return b.s;
@@ -110,7 +110,7 @@ static const char *str(const json_t *o, const char *k)
 /* A list of strings joined with ", " (new string, "" when empty). */
 static char *join_new(const json_t *arr)
 {
-	struct sbuf b = { 0 };
+	struct strbuf b = { 0 };
 	size_t i;
 	json_t *v;
 
@@ -119,8 +119,8 @@ static char *join_new(const json_t *arr)
 		if (!json_is_string(v))
 			continue;
 		if (b.len)
-			sb_add(&b, ", ");
-		sb_add(&b, json_string_value(v));
+			strbuf_add(&b, ", ");
+		strbuf_add(&b, json_string_value(v));
 	}
 	return b.s ? b.s : pg_xstrdup("");
 }
@@ -138,18 +138,18 @@ static char *asset_value(const json_t *f, const json_t *ctx)
 	const char *name = str(ctx, "name") ? str(ctx, "name") : str(f, "asset");
 	const char *target = str(ctx, "target") ? str(ctx, "target") : str(f, "target");
 	const char *env = str(ctx, "environment"), *crit = str(ctx, "criticality");
-	struct sbuf b = { 0 };
+	struct strbuf b = { 0 };
 
-	sb_add(&b, name ? name : "?");
+	strbuf_add(&b, name ? name : "?");
 	if (target && (!name || strcmp(target, name))) {
-		sb_add(&b, " (");
-		sb_add(&b, target);
-		sb_add(&b, ")");
+		strbuf_add(&b, " (");
+		strbuf_add(&b, target);
+		strbuf_add(&b, ")");
 	}
 	if (env || crit) {
 		char *x = pg_xasprintf(", %s%s%s%s", env ? env : "", env && crit ? ", " : "",
 				       crit ? "criticality " : "", crit ? crit : "");
-		sb_add(&b, x);
+		strbuf_add(&b, x);
 		free(x);
 	}
 	return b.s;
@@ -161,7 +161,7 @@ static char *exposed_value(const json_t *f)
 	json_int_t port = json_integer_value(json_object_get(f, "port"));
 	const char *proto = str(f, "protocol"), *ip = str(f, "ip"), *target = str(f, "target");
 	const char *svc = str(ev, "service"), *banner = str(ev, "banner");
-	struct sbuf b = { 0 };
+	struct strbuf b = { 0 };
 	char *x;
 
 	if (port > 0)
@@ -171,17 +171,17 @@ static char *exposed_value(const json_t *f)
 					  : "?");
 	else
 		x = pg_xasprintf("%s", ip ? ip : target ? target : "?");
-	sb_add(&b, x);
+	strbuf_add(&b, x);
 	free(x);
 	if (svc && strcmp(svc, "unknown")) {
-		sb_add(&b, ", service ");
-		sb_add(&b, svc);
+		strbuf_add(&b, ", service ");
+		strbuf_add(&b, svc);
 	}
 	if (banner && *banner) {
 		char *line = one_line_new(banner, ONE_LINE_MAX);
-		sb_add(&b, ", banner \"");
-		sb_add(&b, line);
-		sb_add(&b, "\"");
+		strbuf_add(&b, ", banner \"");
+		strbuf_add(&b, line);
+		strbuf_add(&b, "\"");
 		free(line);
 	}
 	return b.s;
@@ -206,7 +206,7 @@ static char *network_value(const json_t *f, const json_t *ctx)
 	const json_t *enr = json_object_get(f, "enrichment"), *e;
 	const char *inst;
 	char *expected = join_new(json_object_get(ctx, "expectedNetwork"));
-	struct sbuf b = { 0 };
+	struct strbuf b = { 0 };
 
 	json_object_foreach((json_t *)enr, inst, e)
 	{
@@ -218,25 +218,25 @@ static char *network_value(const json_t *f, const json_t *ctx)
 		if (!json_is_integer(asn) && !org && !pfx)
 			continue;
 		if (b.len)
-			sb_add(&b, "; ");
+			strbuf_add(&b, "; ");
 		if (json_is_integer(asn)) {
 			snprintf(num, sizeof(num), "AS%lld ", (long long)json_integer_value(asn));
-			sb_add(&b, num);
+			strbuf_add(&b, num);
 		}
 		if (org) {
-			sb_add(&b, org);
-			sb_add(&b, " ");
+			strbuf_add(&b, org);
+			strbuf_add(&b, " ");
 		}
 		if (pfx)
-			sb_add(&b, pfx);
+			strbuf_add(&b, pfx);
 		else if (b.len && b.s[b.len - 1] == ' ')
 			b.s[--b.len] = '\0';
 	}
 	if (!b.len)
-		sb_add(&b, "unknown (no network enrichment)");
+		strbuf_add(&b, "unknown (no network enrichment)");
 	if (*expected) {
-		sb_add(&b, "; expected ");
-		sb_add(&b, expected);
+		strbuf_add(&b, "; expected ");
+		strbuf_add(&b, expected);
 	}
 	free(expected);
 	return b.s;
@@ -276,43 +276,43 @@ static json_t *fields_new(const json_t *f, const char *url, const char *run_id)
 
 /* Markdown: values are untrusted, so each goes in a code span (backticks in it
  * become quotes); a URL stays a link. */
-static void md_code(struct sbuf *b, const char *v)
+static void md_code(struct strbuf *b, const char *v)
 {
-	sb_add(b, "`");
+	strbuf_add(b, "`");
 	for (const char *p = v; *p; p++)
-		sb_addn(b, *p == '`' ? "'" : p, 1);
-	sb_add(b, "`");
+		strbuf_addn(b, *p == '`' ? "'" : p, 1);
+	strbuf_add(b, "`");
 }
 
 static void render(const json_t *fields, const char *title, json_t *packet)
 {
-	struct sbuf t = { 0 }, m = { 0 };
+	struct strbuf t = { 0 }, m = { 0 };
 	size_t i;
 	json_t *fl;
 
-	sb_add(&m, "**");
+	strbuf_add(&m, "**");
 	md_code(&m, title);
-	sb_add(&m, "**\n\n");
+	strbuf_add(&m, "**\n\n");
 	json_array_foreach(fields, i, fl)
 	{
 		const char *name = str(fl, "name"), *value = str(fl, "value");
 		bool link = !strcmp(name, "Evidence") &&
 			    (!strncmp(value, "https://", 8) || !strncmp(value, "http://", 7));
-		sb_add(&t, name);
-		sb_add(&t, ": ");
-		sb_add(&t, value);
-		sb_add(&t, "\n");
-		sb_add(&m, "- **");
-		sb_add(&m, name);
-		sb_add(&m, "**: ");
+		strbuf_add(&t, name);
+		strbuf_add(&t, ": ");
+		strbuf_add(&t, value);
+		strbuf_add(&t, "\n");
+		strbuf_add(&m, "- **");
+		strbuf_add(&m, name);
+		strbuf_add(&m, "**: ");
 		if (link) {
-			sb_add(&m, "<");
-			sb_add(&m, value);
-			sb_add(&m, ">");
+			strbuf_add(&m, "<");
+			strbuf_add(&m, value);
+			strbuf_add(&m, ">");
 		} else {
 			md_code(&m, value);
 		}
-		sb_add(&m, "\n");
+		strbuf_add(&m, "\n");
 	}
 	json_object_set_new(packet, "text", json_string(t.s));
 	json_object_set_new(packet, "markdown", json_string(m.s));
@@ -320,7 +320,7 @@ static void render(const json_t *fields, const char *title, json_t *packet)
 	free(m.s);
 }
 
-json_t *pg_packet_new(const json_t *f, const char *evidence_url, const char *run_id)
+json_t *pg_message_new(const json_t *f, const char *evidence_url, const char *run_id)
 {
 	const json_t *ctx = json_object_get(f, "assetContext");
 	const char *asset = str(ctx, "name") ? str(ctx, "name") : str(f, "asset");

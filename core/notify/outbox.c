@@ -12,7 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "enrich.h"
+#include "enrich/enrich.h"
 #include "util/log.h"
 #include "util/util.h"
 

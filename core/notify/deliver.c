@@ -11,7 +11,7 @@
 #include <time.h>
 
 #include "outbox.h"
-#include "plugin_isolate.h"
+#include "plugin/plugin_isolate.h"
 #include "util/log.h"
 
 /* A retry-after longer than this ends the attempts of this run: the outbox
@@ -25,10 +25,10 @@
 
 enum outcome { OUT_OK, OUT_RETRY, OUT_FAIL, OUT_TIMEOUT, OUT_ABANDONED };
 
-struct drun;
+struct delivery_run;
 
 struct lane {
-	struct drun *r;
+	struct delivery_run *r;
 	struct pg_plugin_ctx *c;        /* borrowed */
 	struct pg_deliver_item **items; /* owned array, borrowed items (r->items) */
 	size_t n, cap, next;            /* next: first item not started (r->lock) */
@@ -40,7 +40,7 @@ struct lane {
 	struct pg_notify_tally t; /* r->lock */
 };
 
-struct drun {
+struct delivery_run {
 	pthread_mutex_t lock;
 	pthread_cond_t cond; /* a lane finished or started a call */
 	struct pg_plugin_host *h;
@@ -53,7 +53,7 @@ struct drun {
 };
 
 /* Last reference frees: an abandoned lane may outlive pg_deliver(). */
-static void run_unref_locked(struct drun *r)
+static void run_unref_locked(struct delivery_run *r)
 {
 	bool last = --r->refs == 0;
 
@@ -336,7 +336,7 @@ static void do_item(struct lane *l, const struct pg_deliver_item *it)
 static void *lane_main(void *arg)
 {
 	struct lane *l = arg;
-	struct drun *r = l->r;
+	struct delivery_run *r = l->r;
 
 	for (;;) {
 		const struct pg_deliver_item *it = NULL;
@@ -369,7 +369,7 @@ static bool spawn_lane(struct lane *l)
 	return ok;
 }
 
-static struct lane *lane_of(struct drun *r, struct pg_plugin_ctx *c)
+static struct lane *lane_of(struct delivery_run *r, struct pg_plugin_ctx *c)
 {
 	for (size_t i = 0; i < r->nlanes; i++)
 		if (r->lanes[i].c == c)
@@ -381,7 +381,7 @@ static struct lane *lane_of(struct drun *r, struct pg_plugin_ctx *c)
 /* An abandoned call's entry: its lane will never touch it again (it checks
  * once the call returns, under r->lock, which main holds here), so main
  * records the timeout and the backoff while the lane's claim still stands. */
-static void record_timeout(struct drun *r, struct lane *l)
+static void record_timeout(struct delivery_run *r, struct lane *l)
 {
 	const struct pg_deliver_item *it = l->items[l->next - 1];
 	const char *sd = r->h->state_dir;
@@ -401,7 +401,7 @@ static void record_timeout(struct drun *r, struct lane *l)
 	json_decref(doc);
 }
 
-static void abandon(struct drun *r, struct lane *l)
+static void abandon(struct delivery_run *r, struct lane *l)
 {
 	l->abandoned = true;
 	record_timeout(r, l);
@@ -412,7 +412,7 @@ static void abandon(struct drun *r, struct lane *l)
 }
 
 /* Wait for every lane: done, or abandoned past its call's deadline. */
-static void wait_lanes(struct drun *r)
+static void wait_lanes(struct delivery_run *r)
 {
 	pthread_mutex_lock(&r->lock);
 	for (;;) {
@@ -461,7 +461,7 @@ static void sum(struct pg_notify_tally *t, const struct pg_notify_tally *a)
 void pg_deliver(struct pg_plugin_host *h, struct pg_deliver_item *items, size_t n,
 		const struct pg_deliver_opts *o, struct pg_notify_tally *t)
 {
-	struct drun *r = pg_xcalloc(1, sizeof(*r));
+	struct delivery_run *r = pg_xcalloc(1, sizeof(*r));
 
 	pthread_mutex_init(&r->lock, NULL);
 	pthread_cond_init(&r->cond, NULL);

@@ -10,7 +10,7 @@
 
 #include <stdbool.h>
 
-#include "plugin_host.h"
+#include "plugin/plugin_host.h"
 
 /* Deliver waiting outbox entries. include_failed: also those a plugin
  * rejected permanently (operator's `outbox flush`). Returns entries left. */
