@@ -61,6 +61,17 @@ static const char *verdict_label(const char *v)
 	return "PASS";
 }
 
+/* The action and verdict words a report may hold; anything else is shown as "?". */
+static const char *verdict_word(const char *v)
+{
+	static const char *const words[] = { "pass", "warn", "fail", "could-not-check" };
+
+	for (size_t i = 0; i < PG_ARRAY_LEN(words); i++)
+		if (!strcmp(v, words[i]))
+			return words[i];
+	return "?";
+}
+
 static const char *str(const json_t *o, const char *k, const char *dflt)
 {
 	const char *s = json_string_value(json_object_get(o, k));
@@ -79,17 +90,27 @@ struct scan_totals {
 	size_t nscans;
 };
 
+/* Text from a report reaches the terminal only through this: `merge`, `diff` and
+ * --baseline print evidence files, which are untrusted input (no escape sequence,
+ * no newline that would start a CI command line). */
+static const char *safe(const char *raw, char *buf, size_t len)
+{
+	pg_banner_sanitize(raw, strlen(raw), buf, len);
+	return buf;
+}
+
 static void add_scan(struct scan_totals *t, const json_t *scan)
 {
 	const json_t *sum = json_object_get(scan, "summary");
 	size_t used = strlen(t->ips);
+	char ip[128];
 
 	t->open += num(sum, "open");
 	t->closed += num(sum, "closed");
 	t->filtered += num(sum, "filtered");
 	t->error += num(sum, "error");
 	snprintf(t->ips + used, sizeof(t->ips) - used, "%s%s", t->nscans++ ? ", " : "",
-		 str(scan, "ip", "?"));
+		 safe(str(scan, "ip", "?"), ip, sizeof(ip)));
 }
 
 static void print_findings(const json_t *a, FILE *out, bool color)
@@ -104,10 +125,9 @@ static void print_findings(const json_t *a, FILE *out, bool color)
 		char rule_s[128], why[512];
 
 		/* plugins write findings too: nothing they say may drive the terminal */
-		pg_banner_sanitize(rule, strlen(rule), rule_s, sizeof(rule_s));
-		pg_banner_sanitize(reason, strlen(reason), why, sizeof(why));
-		fprintf(out, "          %s%-4s%s %s: %s\n", color ? verdict_color(act) : "", act,
-			color ? RST : "", rule_s, why);
+		fprintf(out, "          %s%-4s%s %s: %s\n", color ? verdict_color(act) : "",
+			verdict_word(act), color ? RST : "", safe(rule, rule_s, sizeof(rule_s)),
+			safe(reason, why, sizeof(why)));
 	}
 }
 
@@ -117,14 +137,14 @@ static void print_asset(const json_t *a, FILE *out, bool color)
 	const char *rawtarget = str(a, "target", "?");
 	const json_t *scan = json_object_get(a, "scan"), *more;
 	struct scan_totals t = { 0 };
-	char name[256], target[256];
+	char name[256], target[256], why[512];
 	size_t i;
 
 	if (scan)
 		add_scan(&t, scan);
 	json_array_foreach(json_object_get(a, "additionalScans"), i, more) add_scan(&t, more);
-	pg_banner_sanitize(rawname, strlen(rawname), name, sizeof(name));
-	pg_banner_sanitize(rawtarget, strlen(rawtarget), target, sizeof(target));
+	safe(rawname, name, sizeof(name));
+	safe(rawtarget, target, sizeof(target));
 	/* "app app.example.com (203.0.113.10):" without repeating what is equal */
 	fprintf(out, "%s%-9s%s %s", color ? verdict_color(v) : "", verdict_label(v),
 		color ? RST : "", name);
@@ -137,7 +157,8 @@ static void print_asset(const json_t *a, FILE *out, bool color)
 			t.filtered);
 	else
 		fprintf(out, ": not scanned: %s",
-			str(json_object_get(a, "resolution"), "error", "no address"));
+			safe(str(json_object_get(a, "resolution"), "error", "no address"), why,
+			     sizeof(why)));
 	if (t.error)
 		fprintf(out, ", %lld error", t.error);
 	fputc('\n', out);
@@ -149,6 +170,7 @@ void pg_report_text(const json_t *report, FILE *out, bool color)
 	const json_t *run = json_object_get(report, "run"), *sum = json_object_get(run, "summary");
 	const json_t *a;
 	size_t i;
+	char mode[32];
 
 	json_array_foreach(json_object_get(report, "assets"), i, a)
 	{
@@ -162,5 +184,6 @@ void pg_report_text(const json_t *report, FILE *out, bool color)
 		(long long)num(sum, "assets"), num(sum, "assets") == 1 ? "" : "s",
 		(long long)num(sum, "pass"), (long long)num(sum, "warn"),
 		(long long)num(sum, "fail"), (long long)num(sum, "couldNotCheck"),
-		str(run, "verdict", "?"), str(run, "mode", "enforce"));
+		verdict_word(str(run, "verdict", "?")),
+		safe(str(run, "mode", "enforce"), mode, sizeof(mode)));
 }

@@ -75,7 +75,7 @@ json_t *pg_check_run(const struct pg_check_input *in, const struct pg_config *cf
 	report = pg_evidence_report_new(in->manifest_path, wall0);
 	pg_evidence_set_origin(report,
 			       pg_evidence_manifest_sha256(in->manifest_path, sha) ? sha : NULL,
-			       in->shard_i, in->shard_n);
+			       in->shard_i, in->shard_n, in->m->nassets);
 	assets = json_object_get(report, "assets");
 	for (size_t i = 0; i < in->n; i++) {
 		json_t *a = asset_json(in->assets[i], &jobs[i]);
