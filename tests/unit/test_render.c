@@ -3,10 +3,51 @@
 
 #include "pg_check.h"
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "report/render.h"
+
+/* A renderer's output for report (caller frees). */
+static char *rendered_new(const char *format, const json_t *report)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(pg_renderer_find(format)->render(f, report), 0);
+	ck_assert_int_eq(fclose(f), 0);
+	return buf;
+}
+
+/* Well-formed UTF-8 holding only characters XML 1.0 allows. */
+static bool xml_chars_ok(const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p;) {
+		unsigned long cp;
+		size_t n = *p < 0x80   ? 1
+			   : *p < 0xc2 ? 0
+			   : *p < 0xe0 ? 2
+			   : *p < 0xf0 ? 3
+			   : *p < 0xf5 ? 4
+				       : 0;
+		if (!n)
+			return false;
+		cp = n == 1 ? *p : (unsigned long)(*p & (0x7f >> n));
+		for (size_t i = 1; i < n; i++) {
+			if ((p[i] & 0xc0) != 0x80)
+				return false;
+			cp = cp << 6 | (p[i] & 0x3f);
+		}
+		if ((cp < 0x20 && cp != 9 && cp != 10 && cp != 13) ||
+		    (cp >= 0xd800 && cp <= 0xdfff) || cp == 0xfffe || cp == 0xffff)
+			return false;
+		p += n;
+	}
+	return true;
+}
 
 /* The markdown renderer's output for report (caller frees). */
 static char *markdown_new(const json_t *report)
@@ -31,6 +72,35 @@ static json_t *report_new(const char *manifest, const char *rule)
 	ck_assert_ptr_nonnull(r);
 	return r;
 }
+
+/* Registry text with U+FFFE and U+FFFF (valid UTF-8, not XML) in a failure, and an asset
+ * name whose classname is cut where a two-byte character straddles the cut. */
+START_TEST(junit_is_xml_whatever_the_text)
+{
+	char name[1200];
+	json_t *r;
+	char *xml;
+
+	memset(name, 'x', 1);
+	for (size_t i = 1; i + 2 < sizeof(name); i += 2)
+		memcpy(name + i, "\xc3\xa9", 2); /* e-acute: 'x' first puts the cut mid-character */
+	name[sizeof(name) - 1] = '\0';
+	r = report_new("m.yaml", "domain-expiring-soon");
+	json_object_set_new(json_array_get(json_object_get(r, "assets"), 0), "name",
+			    json_string(name));
+	json_object_set_new(
+		json_array_get(json_object_get(json_array_get(json_object_get(r, "assets"), 0),
+					       "findings"),
+			       0),
+		"reason", json_string("Registrar \xef\xbf\xbe Ltd \xef\xbf\xbf\x01 <b>"));
+	xml = rendered_new("junit", r);
+	ck_assert_msg(xml_chars_ok(xml), "not XML 1.0 characters:\n%s", xml);
+	ck_assert_ptr_nonnull(strstr(xml, "Registrar ? Ltd ?? &lt;b&gt;"));
+	ck_assert_msg(strstr(xml, "classname=\"portgate.x\xc3\xa9"), "%.300s", xml);
+	free(xml);
+	json_decref(r);
+}
+END_TEST
 
 /* Inside a code span nothing is escaped (a backslash would show); the fence is
  * one backtick longer than the longest run inside, padded with a space when the
@@ -69,6 +139,7 @@ int main(void)
 	TCase *tc = tcase_create("render");
 
 	tcase_add_test(tc, markdown_code_spans_fence_not_escape);
+	tcase_add_test(tc, junit_is_xml_whatever_the_text);
 	suite_add_tcase(s, tc);
 	return pg_check_run(s);
 }
