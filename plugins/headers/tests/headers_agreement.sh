@@ -70,12 +70,7 @@ CASES="good nocsp nohsts shorthsts noframe noxcto badref unsafecsp cookies cors 
 
 # One certificate for every name, from the shared test CA.
 pki="$PG_TMP/pki"
-mkdir -p "$pki"
-tls_ca_conf "$pki"
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$pki/ca.key" \
-	-out "$pki/ca.pem" -days 30 -subj "/CN=Portgate Headers Test CA" \
-	-addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign" \
-	2>/dev/null || { echo "FAIL: test CA" >&2; exit 1; }
+tls_test_ca "$pki" "Portgate Headers Test CA"
 tls_issue "$pki" site "/CN=obs.test" "DNS:*.obs.test" "$(tls_day -1)" "$(tls_day 30)"
 [ -s "$pki/site.pem" ] || { echo "FAIL: site certificate" >&2; exit 1; }
 

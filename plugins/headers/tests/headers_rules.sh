@@ -26,12 +26,7 @@ done
 pg_netns_up
 
 pki="$PG_TMP/pki"
-mkdir -p "$pki"
-tls_ca_conf "$pki"
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$pki/ca.key" \
-	-out "$pki/ca.pem" -days 30 -subj "/CN=Portgate Headers Rules CA" \
-	-addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign" \
-	2>/dev/null || { echo "FAIL: test CA" >&2; exit 1; }
+tls_test_ca "$pki" "Portgate Headers Rules CA"
 tls_issue "$pki" site "/CN=rules" "IP:127.0.0.2,IP:127.0.0.3,IP:127.0.0.4" "$(tls_day -1)" \
 	"$(tls_day 30)"
 [ -s "$pki/site.pem" ] || { echo "FAIL: site certificate" >&2; exit 1; }

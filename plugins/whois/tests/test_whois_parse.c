@@ -260,16 +260,21 @@ static char *parse_org(const char *text)
 	return org;
 }
 
+/* got is want (NULL: none); ctx names the input in the message. */
+static void assert_org_is(const char *got, const char *want, const char *ctx)
+{
+	if (want)
+		ck_assert_msg(got && !strcmp(got, want), "%s: %s", ctx, got ? got : "(none)");
+	else
+		ck_assert_msg(!got, "%s: %s", ctx, got);
+}
+
 static void assert_org(const char *fx, const char *want)
 {
 	struct whois_record r;
 
 	parse_fixture(fx, &r);
-	if (want)
-		ck_assert_msg(r.registrant_org && !strcmp(r.registrant_org, want), "%s: %s", fx,
-			      r.registrant_org ? r.registrant_org : "(none)");
-	else
-		ck_assert_msg(!r.registrant_org, "%s: %s", fx, r.registrant_org);
+	assert_org_is(r.registrant_org, want, fx);
 	whois_record_clear(&r);
 }
 
@@ -346,29 +351,30 @@ START_TEST(registrant_org_redacted)
 }
 END_TEST
 
+static json_t *json_of(const char *text)
+{
+	json_error_t e;
+	json_t *o = json_loads(text, 0, &e);
+
+	ck_assert_msg(o != NULL, "%s: %s", e.text, text);
+	return o;
+}
+
+/* A domain object with these entities. */
 static json_t *rdap(const char *entities_json)
 {
 	char buf[2048];
-	json_error_t e;
-	json_t *o;
 
 	snprintf(buf, sizeof(buf), "{\"objectClassName\": \"domain\", \"entities\": %s}",
 		 entities_json);
-	o = json_loads(buf, 0, &e);
-	ck_assert_msg(o != NULL, "%s", e.text);
-	return o;
+	return json_of(buf);
 }
 
 static void assert_rdap_org(const char *entities_json, const char *want)
 {
 	json_t *o = rdap(entities_json);
-	const char *got = whois_rdap_registrant_org(o);
 
-	if (want)
-		ck_assert_msg(got && !strcmp(got, want), "%s: %s", entities_json,
-			      got ? got : "(none)");
-	else
-		ck_assert_msg(!got, "%s: %s", entities_json, got);
+	assert_org_is(whois_rdap_registrant_org(o), want, entities_json);
 	json_decref(o);
 }
 
@@ -376,18 +382,14 @@ static void assert_rdap_org(const char *entities_json, const char *want)
 
 START_TEST(registrant_org_rdap)
 {
-	char path[512];
-	json_error_t e;
-	json_t *o;
+	char *text = fixture("rdap-registrant.json");
+	json_t *o = json_of(text);
 
 	/* the registrant's structured org, not the registrar's or the technical
 	 * contact's fn */
-	snprintf(path, sizeof(path), "%s/tests/fixtures/whois/rdap-registrant.json",
-		 PG_TEST_SRCDIR);
-	o = json_load_file(path, 0, &e);
-	ck_assert_msg(o != NULL, "%s: %s", path, e.text);
 	ck_assert_str_eq(whois_rdap_registrant_org(o), "Example Widgets Inc.");
 	json_decref(o);
+	free(text);
 	/* fn only when the entity is an organisation */
 	assert_rdap_org("[{\"roles\": [\"registrant\"], " VC(
 				",[\"kind\", {}, \"text\", \"org\"],"
