@@ -234,6 +234,8 @@ static void cors_rule(struct fetch_ctx *f, bool auth, const struct obs_session *
 	obs_resp_clear(&probe);
 }
 
+#define CC_QUOTE_MAX 120 /* bytes of Cache-Control quoted in a reason */
+
 /* portgate's Cache-Control rule: an authentication surface a shared cache may
  * store (RFC 9111) can hand one user's page to the next. */
 static void cache_rule(bool auth, const struct obs_session *graded, int port, json_t *site,
@@ -246,7 +248,8 @@ static void cache_rule(bool auth, const struct obs_session *graded, int port, js
 		json_object_set_new(site, "cacheControl", json_string(cc));
 	json_object_set_new(site, "sharedCacheable", json_boolean(shared));
 	if (shared && auth) {
-		snprintf(what, sizeof(what), "%.120s (shared caches may store it)", cc);
+		snprintf(what, sizeof(what), "%.*s (shared caches may store it)",
+			 rules_utf8_prefix(cc, CC_QUOTE_MAX), cc);
 		rules_group_add(groups,
 				&(struct rules_hit){ "headers-cache-public-auth", "high", "fail",
 						     "Cache-Control", what, AUTH_SUFFIX, port },

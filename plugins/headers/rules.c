@@ -78,6 +78,17 @@ bool rules_cache_shared(const char *cc)
 	return store && !forbid;
 }
 
+int rules_utf8_prefix(const char *s, size_t max)
+{
+	size_t n = strlen(s);
+
+	if (n <= max)
+		return (int)n;
+	while (max > 0 && ((unsigned char)s[max] & 0xc0) == 0x80)
+		max--;
+	return (int)max;
+}
+
 static json_t *group_of(json_t *groups, const struct rules_hit *h)
 {
 	json_t *g = json_object_get(groups, h->rule);

@@ -25,6 +25,10 @@ bool rules_cors_reflects(const struct obs_resp *r, const char *origin);
  * "no-store" nor an unqualified "private". cc may be NULL (false). */
 bool rules_cache_shared(const char *cc);
 
+/* The length of s cut at max bytes without splitting a UTF-8 sequence: a
+ * server's value quoted in a reason keeps it a valid JSON string. */
+int rules_utf8_prefix(const char *s, size_t max);
+
 /* One port's failure of a rule: severity and action are the rule's on this
  * asset; the reason reads "<title>: <what> on ports 443, 8443<suffix>". */
 struct rules_hit {

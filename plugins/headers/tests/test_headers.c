@@ -262,6 +262,17 @@ START_TEST(cache_shared_rfc9111)
 }
 END_TEST
 
+/* A quoted server value is cut before a multi-byte character, never in it. */
+START_TEST(utf8_prefix_keeps_characters)
+{
+	ck_assert_int_eq(rules_utf8_prefix("public", 120), 6);
+	ck_assert_int_eq(rules_utf8_prefix("abc\xc3\xa9", 4), 3); /* "abc" + half of e-acute */
+	ck_assert_int_eq(rules_utf8_prefix("abc\xc3\xa9", 5), 5);
+	ck_assert_int_eq(rules_utf8_prefix("ab\xe2\x82\xacx", 4), 2); /* inside the euro sign */
+	ck_assert_int_eq(rules_utf8_prefix("\xe2\x82\xac", 2), 0);
+}
+END_TEST
+
 /* "443 8443": the finding's ports */
 static const char *ports_of(const json_t *f)
 {
@@ -398,6 +409,7 @@ int main(void)
 	tcase_add_test(tc, score_and_grade);
 	tcase_add_test(tc, cors_reflects_origin);
 	tcase_add_test(tc, cache_shared_rfc9111);
+	tcase_add_test(tc, utf8_prefix_keeps_characters);
 	tcase_add_test(tc, grouped_per_asset_and_rule);
 	tcase_add_test(tc, grouped_reason_per_result);
 	suite_add_tcase(s, tc);
