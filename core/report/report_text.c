@@ -92,6 +92,16 @@ static void add_scan(struct scan_totals *t, const json_t *scan)
 		 str(scan, "ip", "?"));
 }
 
+/* "whois failed: ..." of a notRechecked object, sanitised into buf. */
+static const char *judge_line(const json_t *nr, char *buf, size_t n)
+{
+	char raw[512];
+
+	snprintf(raw, sizeof(raw), "%s %s", str(nr, "judge", "?"), str(nr, "reason", "?"));
+	pg_banner_sanitize(raw, strlen(raw), buf, n);
+	return buf;
+}
+
 static void print_findings(const json_t *a, FILE *out, bool color)
 {
 	const json_t *f;
@@ -108,6 +118,9 @@ static void print_findings(const json_t *a, FILE *out, bool color)
 		pg_banner_sanitize(reason, strlen(reason), why, sizeof(why));
 		fprintf(out, "          %s%-4s%s %s: %s\n", color ? verdict_color(act) : "", act,
 			color ? RST : "", rule_s, why);
+		if (json_object_get(f, "notRechecked")) /* kept from the baseline */
+			fprintf(out, "               (not re-checked this run: %s)\n",
+				judge_line(json_object_get(f, "notRechecked"), why, sizeof(why)));
 	}
 }
 
@@ -163,4 +176,8 @@ void pg_report_text(const json_t *report, FILE *out, bool color)
 		(long long)num(sum, "pass"), (long long)num(sum, "warn"),
 		(long long)num(sum, "fail"), (long long)num(sum, "couldNotCheck"),
 		str(run, "verdict", "?"), str(run, "mode", "enforce"));
+	if (json_array_size(json_object_get(run, "notRechecked")))
+		fprintf(out, "portgate: %zu finding%s not re-checked (kept from the baseline)\n",
+			json_array_size(json_object_get(run, "notRechecked")),
+			json_array_size(json_object_get(run, "notRechecked")) == 1 ? "" : "s");
 }
