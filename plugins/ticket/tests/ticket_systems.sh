@@ -4,8 +4,8 @@
 # manifest: run 1 opens one ticket per fingerprint (assigned from the owner
 # mapping), run 2 only comments (the findings recur), run 3 comments on the
 # one still there (commentEvery: 0, every run) and comments on and closes the
-# one that is gone. Every
-# receiver answers 503 to its first request (retried by the host).
+# one that is gone. Every receiver answers 503 to its first request (retried
+# by the host).
 set -eu
 . "$PG_SRCDIR/tests/e2e/lib/plugin.sh"
 . "$PG_SRCDIR/tests/e2e/lib/notifiers.sh"
