@@ -606,6 +606,11 @@ static const char *kept_why(const json_t *event, const json_t *memo, char *buf, 
 		const json_t *fails, *why;
 		if (!judge)
 			continue;
+		if (!strcmp(judge, "drift")) { /* it judges whenever there is a baseline */
+			if (!json_object_get(run, "drift"))
+				return "no baseline this run";
+			continue;
+		}
 		if (!(j = json_object_get(judges, judge))) {
 			snprintf(buf, n, "%s did not run this run", judge);
 			return buf;
