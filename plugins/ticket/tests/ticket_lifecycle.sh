@@ -9,6 +9,8 @@
 #          the evidence, stderr says so, drift does not call it gone, its ticket
 #          stays open); port-approved-closed L is gone (closed); port-newly-open
 #          L opened
+#   run 3b: WHOIS still down, no --baseline (nothing to carry the finding
+#          from): run.judges says whois failed on shop, so no ticket closes
 #   run 4: WHOIS back, domain renewed: its ticket closes; L still open: the
 #          port-newly-open ticket stays open though the rule does not fire again
 #   run 5: L closed: the port-newly-open ticket closes, port-approved-closed L
@@ -72,7 +74,7 @@ YAML
 prev=
 run() { # N: one check; prints the run's numbers
 	_b=
-	[ -z "$prev" ] || _b="--baseline $prev"
+	[ -z "$prev" ] || [ -n "${NOBASE:-}" ] || _b="--baseline $prev"
 	_n0=$(cat "$T/gh.log" 2>/dev/null | wc -l)
 	_rc=0
 	# shellcheck disable=SC2086
@@ -80,7 +82,7 @@ run() { # N: one check; prints the run's numbers
 		--no-probe --skip-cache $_b >"$T/out$1" 2>"$T/err$1" || _rc=$?
 	echo "$_rc" >"$T/rc$1"
 	[ -s "$T/ev$1.json" ] || fail "run $1: no evidence (exit $_rc): $(cat "$T/err$1")"
-	prev="$T/ev$1.json"
+	[ -n "${NOBASE:-}" ] || prev="$T/ev$1.json"
 	python3 - "$1" "$T/ev$1.json" "$T/gh.log" "$_n0" "$_rc" <<'PY'
 import json, sys
 n, ev, log, n0, rc = sys.argv[1], json.load(open(sys.argv[2])), sys.argv[3], int(sys.argv[4]), sys.argv[5]
@@ -149,6 +151,15 @@ closed = [x for x in t if not x["open"]]
 assert len(closed) == 1 and ("%d/tcp" % L) in closed[0]["title"] and "closed" in closed[0]["title"], closed
 PY
 [ -n "$M" ] || [ "$(cat "$T/rc3")" = 1 ] || fail "run 3 exit $(cat "$T/rc3"), want 1 (port-newly-open)"
+
+NOBASE=1 run 3b
+check "$T/gh.state" "$T/ev3b.json" <<'PY' || fail "run 3b: $(state)"
+import json, sys
+t, ev = json.load(open(sys.argv[1]))["tickets"], json.load(open(sys.argv[2]))
+assert "domain-expiring-soon" not in [f["rule"] for a in ev["assets"] for f in a["findings"]], ev
+assert ev["run"]["judges"]["whois"]["failures"]["shop"].startswith("failed: "), ev["run"]["judges"]
+assert sum(not x["open"] for x in t) == 1, t                   # still only run 3's close
+PY
 
 # run 4: WHOIS back, the domain renewed; L still open
 whois_up 400
