@@ -129,6 +129,9 @@ struct cmp {
 	json_t *out;            /* the changes array */
 	const json_t *asset;    /* after's asset, or before's when removed */
 	json_t *before, *after; /* asset states */
+	bool judged;            /* after records its judges (run.judges): an older
+				 * portgate's evidence does not, and drift takes
+				 * every absent finding for gone, as it did */
 };
 
 /* Append a change; before/after values are stolen (may be NULL). */
@@ -287,7 +290,7 @@ static void compare_findings(struct cmp *c)
 	{
 		if (json_object_get(af, fp))
 			continue;
-		judge = pg_judge_of(f);
+		judge = c->judged ? pg_judge_of(f) : NULL;
 		why = judge ? pg_judge_missing(c->asset, judge) : NULL;
 		if (why)
 			not_rechecked(c, f, judge, why);
@@ -314,9 +317,9 @@ static const json_t *asset_like(const json_t *report, const json_t *like)
 	return asset_named(report, str(like, "name"), str(like, "target"));
 }
 
-static void compare_asset(json_t *out, const json_t *prev, const json_t *cur)
+static void compare_asset(json_t *out, const json_t *prev, const json_t *cur, bool judged)
 {
-	struct cmp c = { out, cur, asset_state(prev), asset_state(cur) };
+	struct cmp c = { out, cur, asset_state(prev), asset_state(cur), judged };
 
 	if (json_is_true(json_object_get(c.before, "scanned")) &&
 	    json_is_true(json_object_get(c.after, "scanned"))) {
@@ -339,15 +342,16 @@ json_t *pg_drift_changes(const json_t *before, const json_t *after)
 	json_array_foreach(json_object_get(after, "assets"), i, a)
 	{
 		const json_t *prev = asset_like(before, a);
-		struct cmp c = { out, a, NULL, NULL };
+		struct cmp c = { out, a, NULL, NULL, false };
 		if (prev)
-			compare_asset(out, prev, a);
+			compare_asset(out, prev, a,
+				      json_object_get(json_object_get(after, "run"), "judges"));
 		else
 			change(&c, "asset-added", NULL, NULL, NULL, NULL, "not in the baseline");
 	}
 	json_array_foreach(json_object_get(before, "assets"), i, a)
 	{
-		struct cmp c = { out, a, NULL, NULL };
+		struct cmp c = { out, a, NULL, NULL, false };
 		if (!asset_like(after, a))
 			change(&c, "asset-removed", NULL, NULL, NULL, NULL, "only in the baseline");
 	}

@@ -38,8 +38,8 @@ static json_t *baseline_new(void)
  * core could (not) check the asset; port 8080 open or closed. */
 static json_t *run_new(const char *whois, bool unchecked, const char *state8080)
 {
-	json_t *r = json_pack("{s:{s:s}, s:[{s:s, s:s, s:b, s:{s:s, s:[{s:i, s:s}]}, s:[]}]}",
-			      "run", "id", "run_2", "assets", "name", "shop", "target",
+	json_t *r = json_pack("{s:{s:s, s:{}}, s:[{s:s, s:s, s:b, s:{s:s, s:[{s:i, s:s}]}, s:[]}]}",
+			      "run", "id", "run_2", "judges", "assets", "name", "shop", "target",
 			      "shop.example", "couldNotCheck", unchecked, "scan", "ip", "127.0.0.1",
 			      "ports", "port", 8080, "state", state8080, "findings");
 
@@ -193,6 +193,20 @@ START_TEST(judges_summary)
 }
 END_TEST
 
+/* Evidence of an older portgate records no judges: an absent finding is gone. */
+START_TEST(no_judges_recorded_is_gone)
+{
+	json_t *b = baseline_new(), *r = run_new(NULL, false, "open");
+
+	json_object_del(json_object_get(r, "run"), "judges");
+	pg_drift_apply(r, b, "base.json");
+	ck_assert_str_eq(kind_of(r, "d1"), "finding-gone");
+	ck_assert_ptr_null(finding_of(r, "d1"));
+	json_decref(b);
+	json_decref(r);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("drift");
@@ -203,6 +217,7 @@ int main(void)
 	tcase_add_test(tc, judge_absent_and_core_unchecked);
 	tcase_add_test(tc, port_newly_open_persists_while_open);
 	tcase_add_test(tc, judges_summary);
+	tcase_add_test(tc, no_judges_recorded_is_gone);
 	suite_add_tcase(s, tc);
 	return pg_check_run(s);
 }
