@@ -579,8 +579,40 @@ static const json_t *listed(const json_t *list, const json_t *fps)
 	const json_t *e, *fp;
 	size_t i, k;
 
-	json_array_foreach(list, i, e) json_array_foreach(
-		fps, k, fp) if (json_equal(json_object_get(e, "fingerprint"), fp)) return e;
+	json_array_foreach(list, i, e)
+	{
+		json_array_foreach(fps, k, fp)
+		{
+			if (json_equal(json_object_get(e, "fingerprint"), fp))
+				return e;
+		}
+	}
+	return NULL;
+}
+
+/* Why judge did not re-check asset this run (into buf), or NULL when it did. */
+static const char *judge_why(const json_t *run, const char *judge, const char *asset, char *buf,
+			     size_t n)
+{
+	const json_t *j = json_object_get(json_object_get(run, "judges"), judge), *fails, *why;
+
+	if (!strcmp(judge, "drift")) /* it judges whenever there is a baseline */
+		return json_object_get(run, "drift") ? NULL : "no baseline this run";
+	if (!j) {
+		snprintf(buf, n, "%s did not run this run", judge);
+		return buf;
+	}
+	fails = json_object_get(j, "failures");
+	if ((why = json_object_get(fails, asset))) {
+		snprintf(buf, n, "%s could not re-check %s: %s", judge, asset,
+			 json_string_value(why) ? json_string_value(why) : "?");
+		return buf;
+	}
+	if (json_integer_value(json_object_get(j, "failed")) >
+	    (json_int_t)json_object_size(fails)) {
+		snprintf(buf, n, "%s failed on assets not listed", judge); /* the list is capped */
+		return buf;
+	}
 	return NULL;
 }
 
@@ -590,42 +622,23 @@ static const json_t *listed(const json_t *list, const json_t *fps)
  * without run.judges (a report of an older portgate) only has the first two. */
 static const char *kept_why(const json_t *event, const json_t *memo, char *buf, size_t n)
 {
-	const json_t *run = json_object_get(event, "run"), *fps = json_object_get(memo, "fps");
-	const json_t *judges = json_object_get(run, "judges"), *e, *j;
+	const json_t *run = json_object_get(event, "run"), *fps = json_object_get(memo, "fps"), *e;
+	const char *why;
 	size_t i;
 
 	if (listed(json_object_get(run, "notRechecked"), fps))
 		return "not re-checked this run";
-	if ((e = listed(json_object_get(json_object_get(run, "drift"), "persisting"), fps)))
-		return snprintf(buf, n, "%s", sget(e, "reason")), buf;
-	if (!judges)
+	if ((e = listed(json_object_get(json_object_get(run, "drift"), "persisting"), fps))) {
+		snprintf(buf, n, "%s", sget(e, "reason"));
+		return buf;
+	}
+	if (!json_object_get(run, "judges"))
 		return NULL;
 	json_array_foreach(json_object_get(memo, "judges"), i, e)
 	{
-		const char *judge = json_string_value(e), *asset = sget(memo, "asset");
-		const json_t *fails, *why;
-		if (!judge)
-			continue;
-		if (!strcmp(judge, "drift")) { /* it judges whenever there is a baseline */
-			if (!json_object_get(run, "drift"))
-				return "no baseline this run";
-			continue;
-		}
-		if (!(j = json_object_get(judges, judge))) {
-			snprintf(buf, n, "%s did not run this run", judge);
-			return buf;
-		}
-		fails = json_object_get(j, "failures");
-		if ((why = json_object_get(fails, asset))) {
-			snprintf(buf, n, "%s could not re-check %s: %s", judge, asset,
-				 json_string_value(why) ? json_string_value(why) : "?");
-			return buf;
-		}
-		if (json_integer_value(json_object_get(j, "failed")) >
-		    (json_int_t)json_object_size(fails)) { /* the list is capped */
-			snprintf(buf, n, "%s failed on assets not listed", judge);
-			return buf;
-		}
+		if (json_is_string(e) &&
+		    (why = judge_why(run, json_string_value(e), sget(memo, "asset"), buf, n)))
+			return why;
 	}
 	return NULL;
 }
