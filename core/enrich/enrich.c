@@ -24,7 +24,7 @@ struct job {
 	char *key;              /* owned: memo / cache key */
 	json_t *input;          /* owned: copy of the first finding (outlives the report) */
 	json_t **targets;       /* borrowed: findings sharing this result */
-	json_t **target_assets; /* borrowed: findings array of each target's asset */
+	json_t **target_assets; /* borrowed: each target's asset */
 	size_t ntargets, captargets;
 	enum job_state state;
 	uint64_t deadline_ms;
@@ -310,14 +310,14 @@ static struct job *find_job(struct run *r, const struct pg_plugin_ctx *c, const 
 	return NULL;
 }
 
-static void add_target(struct job *j, json_t *finding, json_t *asset_findings)
+static void add_target(struct job *j, json_t *finding, json_t *asset)
 {
 	size_t cap = j->captargets;
 
 	pg_grow(&j->targets, &cap, j->ntargets + 1, sizeof(*j->targets));
 	pg_grow(&j->target_assets, &j->captargets, j->ntargets + 1, sizeof(*j->target_assets));
 	j->targets[j->ntargets] = finding;
-	j->target_assets[j->ntargets++] = asset_findings;
+	j->target_assets[j->ntargets++] = asset;
 }
 
 static void try_cache(struct pg_plugin_host *h, struct job *j)
@@ -364,10 +364,8 @@ static json_t *open_ports(const json_t *asset, const json_t *f)
 }
 
 static void plan_finding(struct pg_plugin_host *h, struct run *r, const json_t *report,
-			 const json_t *asset, json_t *f, bool skip_cache)
+			 json_t *asset, json_t *f, bool skip_cache)
 {
-	json_t *asset_findings = json_object_get(asset, "findings");
-
 	for (size_t i = 0; i < h->nenrichers; i++) {
 		struct pg_plugin_ctx *c = h->enrichers[i];
 		char *key = memo_key(c, f, asset);
@@ -388,7 +386,7 @@ static void plan_finding(struct pg_plugin_host *h, struct run *r, const json_t *
 			pg_grow(&r->jobs, &r->capjobs, r->njobs + 1, sizeof(*r->jobs));
 			r->jobs[r->njobs++] = j;
 		}
-		add_target(j, f, asset_findings);
+		add_target(j, f, asset);
 	}
 }
 
@@ -422,15 +420,36 @@ static void set_enrichment(json_t *finding, const char *inst, json_t *value /* s
 	json_object_set_new(e, inst, value);
 }
 
+/* asset.judged[inst]: "ok", or "failed: why" when any call of the instance
+ * for the asset failed. A finding whose judge did not say "ok" this run was
+ * not re-checked: drift and the notifiers must not take its absence for a fix. */
+static void set_judged(json_t *asset, const char *inst, bool ok, const char *err)
+{
+	json_t *jd = json_object_get(asset, "judged");
+	const char *was;
+
+	if (!json_is_object(jd)) {
+		jd = json_object();
+		json_object_set_new(asset, "judged", jd);
+	}
+	was = json_string_value(json_object_get(jd, inst));
+	if (ok && was) /* a failure stays; "ok" is there already */
+		return;
+	json_object_set_new(
+		jd, inst, ok ? json_string("ok") : json_sprintf("failed: %s", err[0] ? err : "?"));
+}
+
 static void merge_job(struct pg_plugin_host *h, struct job *j)
 {
 	bool ok = (j->state == JOB_DONE && j->rc == PG_PLUGIN_OK);
-	json_t *f;
+	json_t *f, *findings = json_object_get(j->target_assets[0], "findings");
 	size_t i;
 
-	for (size_t t = 0; t < j->ntargets; t++)
+	for (size_t t = 0; t < j->ntargets; t++) {
 		set_enrichment(j->targets[t], j->inst->name,
 			       ok ? json_deep_copy(j->out) : json_pack("{s:s}", "error", j->err));
+		set_judged(j->target_assets[t], j->inst->name, ok, j->err);
+	}
 	if (!ok) {
 		pg_info("[%s] enrichment failed for %s: %s", j->inst->name,
 			jstr(j->input, "target"), j->err);
@@ -440,10 +459,10 @@ static void merge_job(struct pg_plugin_host *h, struct job *j)
 	json_array_foreach(j->added, i, f)
 	{
 		json_t *nf = pg_enrich_shape_added(j->inst, f, j->targets[0]);
-		if (nf && pg_enrich_added_dup(j->target_assets[0], nf)) /* one per asset */
+		if (nf && pg_enrich_added_dup(findings, nf)) /* one per asset */
 			json_decref(nf);
 		else if (nf)
-			json_array_append_new(j->target_assets[0], nf);
+			json_array_append_new(findings, nf);
 	}
 	if (!j->cached && j->inst->cache_ttl_s && h->state_dir) {
 		json_t *v = json_pack("{s:O, s:O}", "out", j->out, "findings", j->added);

@@ -49,12 +49,15 @@ static int add_issue(const json_t *asset, const json_t *f, void *ud)
 		return 0; /* accepted by an exception: not an open issue */
 	issue_fingerprint(f, fp);
 	json_array_append_new(
-		is->arr, json_pack("{s:s, s:s, s:s, s:s, s:[s], s:s, s:{s:s, s:{s:I}}}", "type",
-				   "issue", "description", pg_render_str(f, "reason", "?"),
-				   "check_name", pg_render_str(f, "rule", "unknown"), "fingerprint",
-				   fp, "categories", "Security", "severity",
-				   cq_severity(pg_render_str(f, "severity", "medium")), "location",
-				   "path", is->path, "lines", "begin", line > 0 ? line : 1));
+		is->arr,
+		json_pack("{s:s, s:s, s:s, s:s, s:[s], s:s, s:{s:s, s:{s:I}}}", "type", "issue",
+			  "description", pg_render_str(f, "reason", "?"), "check_name",
+			  pg_render_str(f, "rule", "unknown"), "fingerprint", fp, "categories",
+			  "Security", "severity",
+			  cq_severity(pg_render_export_severity(
+				  pg_render_str(f, "action", "warn"),
+				  pg_render_str(f, "severity", "medium"))),
+			  "location", "path", is->path, "lines", "begin", line > 0 ? line : 1));
 	return 0;
 }
 

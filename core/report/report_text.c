@@ -113,6 +113,15 @@ static void add_scan(struct scan_totals *t, const json_t *scan)
 		 safe(str(scan, "ip", "?"), ip, sizeof(ip)));
 }
 
+/* "whois failed: ..." of a notRechecked object, sanitised into buf. */
+static const char *judge_line(const json_t *nr, char *buf, size_t n)
+{
+	char raw[512];
+
+	snprintf(raw, sizeof(raw), "%s %s", str(nr, "judge", "?"), str(nr, "reason", "?"));
+	return safe(raw, buf, n);
+}
+
 static void print_findings(const json_t *a, FILE *out, bool color)
 {
 	const json_t *f;
@@ -128,6 +137,9 @@ static void print_findings(const json_t *a, FILE *out, bool color)
 		fprintf(out, "          %s%-4s%s %s: %s\n", color ? verdict_color(act) : "",
 			verdict_word(act), color ? RST : "", safe(rule, rule_s, sizeof(rule_s)),
 			safe(reason, why, sizeof(why)));
+		if (json_object_get(f, "notRechecked")) /* kept from the baseline */
+			fprintf(out, "               (not re-checked this run: %s)\n",
+				judge_line(json_object_get(f, "notRechecked"), why, sizeof(why)));
 	}
 }
 
@@ -186,4 +198,8 @@ void pg_report_text(const json_t *report, FILE *out, bool color)
 		(long long)num(sum, "fail"), (long long)num(sum, "couldNotCheck"),
 		verdict_word(str(run, "verdict", "?")),
 		safe(str(run, "mode", "enforce"), mode, sizeof(mode)));
+	if (json_array_size(json_object_get(run, "notRechecked")))
+		fprintf(out, "portgate: %zu finding%s not re-checked (kept from the baseline)\n",
+			json_array_size(json_object_get(run, "notRechecked")),
+			json_array_size(json_object_get(run, "notRechecked")) == 1 ? "" : "s");
 }

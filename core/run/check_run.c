@@ -9,6 +9,7 @@
 #include "report/drift.h"
 #include "report/evidence.h"
 #include "report/fold.h"
+#include "report/judged.h"
 
 static json_t *asset_json(const struct pg_asset *as, const struct pg_job *j)
 {
@@ -91,6 +92,7 @@ json_t *pg_check_run(const struct pg_check_input *in, const struct pg_config *cf
 	if (in->fold)
 		unfold_reported(assets);
 	pg_enrich_report(host, report, in->skip_cache);
+	pg_judges_summarise(report); /* drift and the notifiers: what was re-checked */
 	*code = pg_policy_finalize(in->m, in->assets, mode, report);
 	if (in->baseline) { /* drift findings take overrides like any other */
 		pg_drift_apply(report, in->baseline, in->baseline_path);

@@ -1,4 +1,5 @@
-/* test_render.c - the renderers' output for hostile text: Markdown code spans. */
+/* test_render.c - the renderers' output for hostile text (Markdown code
+ * spans) and the severity the CI formats export for an action. */
 #include "config.h"
 
 #include "pg_check.h"
@@ -8,6 +9,7 @@
 #include <string.h>
 
 #include "report/render.h"
+#include "report/render_int.h"
 
 /* A renderer's output for report (caller frees). */
 static char *rendered_new(const char *format, const json_t *report)
@@ -20,6 +22,11 @@ static char *rendered_new(const char *format, const json_t *report)
 	ck_assert_int_eq(pg_renderer_find(format)->render(f, report), 0);
 	ck_assert_int_eq(fclose(f), 0);
 	return buf;
+}
+
+static char *markdown_new(const json_t *report)
+{
+	return rendered_new("markdown", report);
 }
 
 /* Well-formed UTF-8 holding only characters XML 1.0 allows. */
@@ -47,19 +54,6 @@ static bool xml_chars_ok(const char *s)
 		p += n;
 	}
 	return true;
-}
-
-/* The markdown renderer's output for report (caller frees). */
-static char *markdown_new(const json_t *report)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-
-	ck_assert_ptr_nonnull(f);
-	ck_assert_int_eq(pg_renderer_find("markdown")->render(f, report), 0);
-	ck_assert_int_eq(fclose(f), 0);
-	return buf;
 }
 
 static json_t *report_new(const char *manifest, const char *rule)
@@ -133,6 +127,80 @@ START_TEST(markdown_code_spans_fence_not_escape)
 }
 END_TEST
 
+/* The one mapping: fail keeps the severity, warn caps it at medium, pass is info. */
+START_TEST(export_severity_follows_action)
+{
+	static const char *const cases[][3] = {
+		{ "fail", "critical", "critical" }, { "fail", "high", "high" },
+		{ "fail", "low", "low" },           { "warn", "critical", "medium" },
+		{ "warn", "high", "medium" },       { "warn", "medium", "medium" },
+		{ "warn", "low", "low" },           { "warn", "info", "info" },
+		{ "pass", "critical", "info" },     { "fail", "bogus", "medium" },
+		{ "warn", NULL, "medium" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		ck_assert_msg(
+			!strcmp(pg_render_export_severity(cases[i][0], cases[i][1]), cases[i][2]),
+			"case %zu: %s %s -> %s", i, cases[i][0],
+			cases[i][1] ? cases[i][1] : "(null)",
+			pg_render_export_severity(cases[i][0], cases[i][1]));
+	ck_assert_str_eq(pg_render_export_severity(NULL, "high"), "info");
+}
+END_TEST
+
+/* A warn dns-unresolved (severity high) is neither critical in GitLab Code
+ * Quality nor security-severity >= 7 in SARIF; a fail of the same severity is. */
+START_TEST(ci_formats_warn_not_critical)
+{
+	json_t *r = json_pack("{s:{s:s, s:s}, s:[{s:s, s:s, s:i, s:[{s:s, s:s, s:s, s:s, s:s}, "
+			      "{s:s, s:s, s:s, s:s, s:s, s:i}]}]}",
+			      "run", "verdict", "fail", "manifest", "m.yaml", "assets", "name", "a",
+			      "target", "t.example", "line", 3, "findings", "rule",
+			      "dns-unresolved", "action", "warn", "severity", "high", "asset", "a",
+			      "fingerprint", "aa", "rule", "port-unapproved-open", "action", "fail",
+			      "severity", "high", "asset", "a", "fingerprint", "bb", "port", 22);
+	char *gl = rendered_new("gitlab", r), *sarif = rendered_new("sarif", r);
+	json_t *g = json_loads(gl, 0, NULL), *s = json_loads(sarif, 0, NULL), *rule;
+	size_t i;
+	int seen = 0;
+
+	ck_assert_ptr_nonnull(g);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(g, 0), "severity")),
+			 "major");
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(g, 1), "severity")),
+			 "critical");
+	json_array_foreach(
+		json_object_get(
+			json_object_get(
+				json_object_get(json_array_get(json_object_get(s, "runs"), 0),
+						"tool"),
+				"driver"),
+			"rules"),
+		i, rule)
+	{
+		const char *id = json_string_value(json_object_get(rule, "id"));
+		const char *ss = json_string_value(
+			json_object_get(json_object_get(rule, "properties"), "security-severity"));
+		if (!strcmp(id, "dns-unresolved")) {
+			ck_assert_str_eq(ss, "5.5");
+			seen++;
+		}
+		if (!strcmp(id, "port-unapproved-open")) {
+			ck_assert_str_eq(ss, "8.0");
+			seen++;
+		}
+	}
+	ck_assert_int_eq(seen, 2);
+	json_decref(g);
+	json_decref(s);
+	free(gl);
+	free(sarif);
+	json_decref(r);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("render");
@@ -140,6 +208,8 @@ int main(void)
 
 	tcase_add_test(tc, markdown_code_spans_fence_not_escape);
 	tcase_add_test(tc, junit_is_xml_whatever_the_text);
+	tcase_add_test(tc, export_severity_follows_action);
+	tcase_add_test(tc, ci_formats_warn_not_critical);
 	suite_add_tcase(s, tc);
 	return pg_check_run(s);
 }
