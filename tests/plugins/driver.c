@@ -13,7 +13,10 @@
 #include <string.h>
 
 #include "util/log.h"
+#include "enrich/enrich.h"
+#include "notify/notify.h"
 #include "plugin/plugin_host.h"
+#include "run/run_stages.h"
 #include "config/settings.h"
 
 int main(int argc, char **argv)
@@ -47,7 +50,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	cfg = pg_config_load(argv[2], &diag);
-	h = cfg ? pg_plugin_host_new(cfg, dirs, ndirs, &diag) : NULL;
+	h = cfg ? pg_plugin_host_new(cfg, dirs, ndirs, pg_run_stages, &diag) : NULL;
 	if (!h) {
 		pg_diag_print(&diag, stderr);
 		rc = 2;

@@ -20,6 +20,7 @@
 #include "notify/outbox.h"
 #include "plugin/plugin_host.h"
 #include "plugin/plugin_int.h" /* white box: an in-process enricher */
+#include "run/run_stages.h"
 #include "config/settings.h"
 
 static char gooddir[128]; /* tmpdir comes from pg_check.h */
@@ -106,7 +107,7 @@ static struct pg_plugin_host *host_from(const char *yaml_body, struct pg_config 
 	struct pg_plugin_host *h;
 
 	ck_assert_ptr_nonnull(cfg);
-	h = pg_plugin_host_new(cfg, NULL, 0, diag);
+	h = pg_plugin_host_new(cfg, NULL, 0, pg_run_stages, diag);
 	*cfgp = cfg;
 	return h;
 }
@@ -244,7 +245,7 @@ START_TEST(test_bad_plugin_in_dir_fails_host)
 	char *link = pg_xasprintf("%s/wrongmajor.so", gooddir);
 
 	ck_assert_int_eq(symlink(bad, link), 0);
-	ck_assert_ptr_null(pg_plugin_host_new(cfg, NULL, 0, &d));
+	ck_assert_ptr_null(pg_plugin_host_new(cfg, NULL, 0, pg_run_stages, &d));
 	ck_assert(diag_has(&d, "ABI 2.0"));
 	pg_diag_clear(&d);
 	pg_config_free(cfg);
@@ -304,6 +305,8 @@ START_TEST(test_config_ok_two_instances)
 		"notify:\n  on: [warn, fail]\n  retries: 7\n"
 		"outbox:\n  backlogBudgetMs: 0\n  backoffMs: 5\n  backoffMaxMs: 50\n",
 		&cfg, &d);
+	const struct pg_enrich_settings *es;
+	const struct pg_notify_settings *ns;
 
 	pg_diag_print(&d, stderr);
 	ck_assert_ptr_nonnull(h);
@@ -311,14 +314,17 @@ START_TEST(test_config_ok_two_instances)
 	ck_assert_str_eq(h->enrichers[1]->name, "two");
 	ck_assert_uint_eq(h->enrichers[1]->cache_ttl_s, 5);
 	ck_assert_uint_eq(h->enrichers[0]->cache_ttl_s, 600); /* plugin default */
-	ck_assert(h->enrich_all);
-	ck_assert_uint_eq(h->enrich_timeout_ms, 1234);
-	ck_assert_uint_eq(h->enrich_concurrency, 3);
-	ck_assert(h->notify_on[1] && h->notify_on[2] && !h->notify_on[0]);
-	ck_assert_uint_eq(h->notify_retries, 7);
-	ck_assert_uint_eq(h->outbox_budget_ms, 0);
-	ck_assert_uint_eq(h->outbox_backoff_ms, 5);
-	ck_assert_uint_eq(h->outbox_backoff_max_ms, 50);
+	es = pg_enrich_settings(h);
+	ns = pg_notify_settings(h);
+	ck_assert(es->all);
+	ck_assert_uint_eq(es->timeout_ms, 1234);
+	ck_assert_uint_eq(h->enrichers[0]->timeout_ms, 1234); /* the stage's default */
+	ck_assert_uint_eq(es->concurrency, 3);
+	ck_assert(ns->on[1] && ns->on[2] && !ns->on[0]);
+	ck_assert_uint_eq(ns->retries, 7);
+	ck_assert_uint_eq(ns->outbox_budget_ms, 0);
+	ck_assert_uint_eq(ns->outbox_backoff_ms, 5);
+	ck_assert_uint_eq(ns->outbox_backoff_max_ms, 50);
 	pg_plugin_host_free(h);
 	pg_config_free(cfg);
 }
