@@ -19,7 +19,7 @@
 
 /* A retry-after longer than this ends the attempts of this run: the outbox
  * keeps the notification for the next one instead of blocking a CI job. */
-#define MAX_WAIT_MS       (5 * 60 * 1000)
+#define MAX_WAIT_MS     (5 * 60 * 1000)
 /* Slack past an inline call's deadline before main abandons it: the host's
  * http helper stops there, so a well-behaved plugin returns. This is the
  * backstop (an isolated call gets PG_ISOLATED_GRACE_MS: it was killed). */

@@ -112,8 +112,8 @@ static json_t *entry_new(struct pg_plugin_ctx *c, const json_t *report, json_t *
 				  "findings", findings);
 	doc = json_pack("{s:s, s:s, s:s, s:I, s:i, s:s, s:o}", "id", key, "instance",
 			pg_plugin_name(c), "plugin", pg_plugin_module_name(c), "createdAt",
-			(json_int_t)pg_wall_ms(),
-			"attempts", 0, "status", "pending", "event", event);
+			(json_int_t)pg_wall_ms(), "attempts", 0, "status", "pending", "event",
+			event);
 	return doc;
 }
 

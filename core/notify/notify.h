@@ -20,9 +20,9 @@
 struct pg_notify_settings {
 	bool on[PG_ACTION_COUNT]; /* notify.on, by enum pg_action */
 	unsigned retries, backoff_ms, backoff_max_ms;
-	char *evidence_url;         /* owned: notify.evidenceUrl expanded, may be NULL */
-	unsigned outbox_max_age_h;  /* entries older than this are dropped (0: never) */
-	unsigned outbox_budget_ms;  /* per run and instance, for entries of earlier runs */
+	char *evidence_url;        /* owned: notify.evidenceUrl expanded, may be NULL */
+	unsigned outbox_max_age_h; /* entries older than this are dropped (0: never) */
+	unsigned outbox_budget_ms; /* per run and instance, for entries of earlier runs */
 	unsigned outbox_backoff_ms, outbox_backoff_max_ms; /* across runs, per entry */
 	/* state, not a setting (pg_notify_report): the outbox of earlier runs was
 	 * delivered once on this host (serve runs many checks on one) */

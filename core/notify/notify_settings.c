@@ -45,8 +45,8 @@ static void read_evidence_url(struct pg_notify_settings *s, const struct pg_node
 		pg_diag_add(diag, file, n->line, "notify.evidenceUrl: unterminated ${");
 }
 
-static void read_notify(struct pg_notify_settings *s, const struct pg_node *sec,
-			const char *file, struct pg_diag *diag)
+static void read_notify(struct pg_notify_settings *s, const struct pg_node *sec, const char *file,
+			struct pg_diag *diag)
 {
 	static const char *const keys[] = { "on",           "retries",     "backoffMs",
 					    "backoffMaxMs", "evidenceUrl", NULL };
@@ -62,8 +62,8 @@ static void read_notify(struct pg_notify_settings *s, const struct pg_node *sec,
 	read_evidence_url(s, pg_node_get(sec, "evidenceUrl"), file, diag);
 }
 
-static void read_outbox(struct pg_notify_settings *s, const struct pg_node *sec,
-			const char *file, struct pg_diag *diag)
+static void read_outbox(struct pg_notify_settings *s, const struct pg_node *sec, const char *file,
+			struct pg_diag *diag)
 {
 	static const char *const keys[] = { "maxAgeHours", "backlogBudgetMs", "backoffMs",
 					    "backoffMaxMs", NULL };
@@ -73,8 +73,8 @@ static void read_outbox(struct pg_notify_settings *s, const struct pg_node *sec,
 			       file, diag);
 	pg_plugin_section_uint(sec, "backlogBudgetMs", 0, 3600000, &s->outbox_budget_ms, "outbox",
 			       file, diag);
-	pg_plugin_section_uint(sec, "backoffMs", 0, 86400000, &s->outbox_backoff_ms, "outbox",
-			       file, diag);
+	pg_plugin_section_uint(sec, "backoffMs", 0, 86400000, &s->outbox_backoff_ms, "outbox", file,
+			       diag);
 	pg_plugin_section_uint(sec, "backoffMaxMs", 0, 7 * 86400000u, &s->outbox_backoff_max_ms,
 			       "outbox", file, diag);
 }
@@ -101,8 +101,8 @@ static void settings_free(void *arg)
 	free(s);
 }
 
-static bool instance_key(const char *inst, const char *key, const struct pg_node *n,
-			 void **data, const char *file, struct pg_diag *diag)
+static bool instance_key(const char *inst, const char *key, const struct pg_node *n, void **data,
+			 const char *file, struct pg_diag *diag)
 {
 	if (strcmp(key, "route"))
 		return false;

@@ -147,7 +147,8 @@ static struct pg_plugin_host *host_build(const struct pg_config *cfg, char *cons
 }
 
 struct pg_plugin_host *pg_plugin_host_new(const struct pg_config *cfg, char *const *extra_dirs,
-					  size_t nextra, const struct pg_plugin_stage *const *stages,
+					  size_t nextra,
+					  const struct pg_plugin_stage *const *stages,
 					  struct pg_diag *diag)
 {
 	return host_build(cfg, extra_dirs, nextra, stages, true, diag);

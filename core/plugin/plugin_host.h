@@ -54,7 +54,8 @@ struct pg_plugin_stage {
 /* Build a host from cfg for the stages given (NULL-terminated list, may be
  * NULL); NULL + diag on any error. */
 struct pg_plugin_host *pg_plugin_host_new(const struct pg_config *cfg, char *const *extra_dirs,
-					  size_t nextra, const struct pg_plugin_stage *const *stages,
+					  size_t nextra,
+					  const struct pg_plugin_stage *const *stages,
 					  struct pg_diag *diag);
 /* The same checks (files, descriptors, every instance's options) without
  * calling any create(): `validate --config`, which then needs no secrets. */

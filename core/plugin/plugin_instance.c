@@ -11,8 +11,8 @@
 
 #include "util/log.h"
 
-#define MAX_OPTIONS        64
-#define HOST_KEYS "plugin, cacheTtlSeconds, timeoutMs"
+#define MAX_OPTIONS 64
+#define HOST_KEYS   "plugin, cacheTtlSeconds, timeoutMs"
 
 /* ---- option values ---------------------------------------------------- */
 
@@ -98,14 +98,6 @@ bool pg_plugin_check_options(const struct pg_plugin *d, const char *path, struct
 }
 
 /* ---- instances -------------------------------------------------------- */
-
-struct pg_optval *pg_plugin_find_opt(struct pg_plugin_ctx *c, const char *name)
-{
-	for (size_t i = 0; i < c->nopts; i++)
-		if (!strcmp(c->opts[i].opt->name, name))
-			return &c->opts[i];
-	return NULL;
-}
 
 /* Accept a scalar of the option's type; record text. */
 static bool set_option(struct pg_plugin_ctx *c, struct pg_optval *v, const struct pg_node *n,
@@ -311,7 +303,8 @@ struct pg_plugin_ctx *pg_plugin_instance_new(struct pg_plugin_host *h, const cha
 	c->notify_mode = m->desc.notify_mode;
 	c->stage = h->stages[m->desc.kind];
 	/* else the kind's default: enrich.timeoutMs; a notification may take longer */
-	c->timeout_ms = m->desc.timeout_ms ? m->desc.timeout_ms : h->defaults[m->desc.kind].timeout_ms;
+	c->timeout_ms = m->desc.timeout_ms ? m->desc.timeout_ms
+					   : h->defaults[m->desc.kind].timeout_ms;
 	while (o && o[c->nopts].name)
 		c->nopts++;
 	c->opts = pg_xcalloc(c->nopts, sizeof(*c->opts));

@@ -66,8 +66,8 @@ struct pg_plugin_ctx {
 	unsigned timeout_ms;             /* effective per-call timeout */
 	int busy;                        /* calls in flight (host->lock) */
 	const struct pg_plugin_stage *stage; /* borrowed: the stage of its kind, or NULL */
-	void *stage_data; /* owned through stage->data_free: its instance keys (route:) */
-	struct pg_workers *workers;      /* owned: worker processes (plugin_isolate.c), or NULL */
+	void *stage_data;           /* owned through stage->data_free: its instance keys (route:) */
+	struct pg_workers *workers; /* owned: worker processes (plugin_isolate.c), or NULL */
 };
 
 struct pg_plugin_host {
@@ -84,7 +84,7 @@ struct pg_plugin_host {
 	void *settings[PG_PLUGIN_KIND_SLOTS]; /* owned through stages[k]->settings_free */
 	struct pg_plugin_defaults defaults[PG_PLUGIN_KIND_SLOTS];
 	bool no_create; /* validate only: instances are not created */
-	int *keep_fds;        /* owned: fds open once instances exist (ascending) */
+	int *keep_fds;  /* owned: fds open once instances exist (ascending) */
 	size_t nkeep_fds;
 	pthread_mutex_t lock;
 };
@@ -131,6 +131,7 @@ void pg_module_free(struct pg_module *m);
 
 /* plugin_instance.c */
 bool pg_plugin_check_options(const struct pg_plugin *d, const char *path, struct pg_diag *diag);
+/* plugin_view.c */
 struct pg_optval *pg_plugin_find_opt(struct pg_plugin_ctx *c, const char *name);
 
 /* plugin_config.c: each stage's settings (stages NULL-terminated, may be

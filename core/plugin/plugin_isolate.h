@@ -55,9 +55,9 @@ struct pg_isolated_call {
 	json_t *sent; /* plugin-test: a JSON array that gets every host->http request the
 		       * plugin made, {method, url (as logs show it), body, status}; or NULL */
 	/* out: */
-	json_t *out, *added;  /* enrich: new references on PG_PLUGIN_OK, else NULL */
-	long retry_after_ms;  /* notify: the receiver's wish on PG_PLUGIN_RETRY, -1 none */
-	char err[512];        /* why, when not PG_PLUGIN_OK */
+	json_t *out, *added; /* enrich: new references on PG_PLUGIN_OK, else NULL */
+	long retry_after_ms; /* notify: the receiver's wish on PG_PLUGIN_RETRY, -1 none */
+	char err[512];       /* why, when not PG_PLUGIN_OK */
 };
 
 /* call->c's enrich() on call->finding. Returns PG_PLUGIN_OK, PG_PLUGIN_FAIL,

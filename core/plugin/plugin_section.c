@@ -14,7 +14,7 @@ bool pg_action_selected(const bool on[PG_ACTION_COUNT], const char *action)
 }
 
 void pg_plugin_section_actions(const struct pg_node *n, bool on[PG_ACTION_COUNT], bool *all,
-			 const char *what, const char *file, struct pg_diag *diag)
+			       const char *what, const char *file, struct pg_diag *diag)
 {
 	const char *s;
 	enum pg_action a;
@@ -44,8 +44,8 @@ void pg_plugin_section_actions(const struct pg_node *n, bool on[PG_ACTION_COUNT]
 }
 
 void pg_plugin_section_uint(const struct pg_node *map, const char *key, unsigned long min,
-		      unsigned long max, unsigned *out, const char *what, const char *file,
-		      struct pg_diag *diag)
+			    unsigned long max, unsigned *out, const char *what, const char *file,
+			    struct pg_diag *diag)
 {
 	const struct pg_node *n = pg_node_get(map, key);
 	unsigned long v;
@@ -60,7 +60,7 @@ void pg_plugin_section_uint(const struct pg_node *map, const char *key, unsigned
 }
 
 void pg_plugin_section_keys(const struct pg_node *map, const char *const *keys, const char *what,
-		       const char *file, struct pg_diag *diag)
+			    const char *file, struct pg_diag *diag)
 {
 	for (size_t i = 0; map && i < map->n; i++) {
 		size_t k = 0;
@@ -73,7 +73,7 @@ void pg_plugin_section_keys(const struct pg_node *map, const char *const *keys, 
 }
 
 bool pg_plugin_section_is_map(const struct pg_node *n, const char *what, const char *file,
-		   struct pg_diag *diag)
+			      struct pg_diag *diag)
 {
 	if (!n || n->kind == PG_NODE_MAP)
 		return true;

@@ -26,6 +26,15 @@ struct pg_plugin_ctx *pg_plugin_named(const struct pg_plugin_host *h, enum pg_pl
 	return NULL;
 }
 
+/* An option's value by name (plugin_api.c's opt_* and plugin_instance.c). */
+struct pg_optval *pg_plugin_find_opt(struct pg_plugin_ctx *c, const char *name)
+{
+	for (size_t i = 0; i < c->nopts; i++)
+		if (!strcmp(c->opts[i].opt->name, name))
+			return &c->opts[i];
+	return NULL;
+}
+
 const char *pg_plugin_name(const struct pg_plugin_ctx *c)
 {
 	return c->name;

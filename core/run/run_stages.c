@@ -5,5 +5,4 @@
 #include "enrich/enrich.h"
 #include "notify/notify.h"
 
-const struct pg_plugin_stage *const pg_run_stages[] = { &pg_enrich_stage, &pg_notify_stage,
-							NULL };
+const struct pg_plugin_stage *const pg_run_stages[] = { &pg_enrich_stage, &pg_notify_stage, NULL };

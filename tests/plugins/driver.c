@@ -32,7 +32,8 @@ int main(int argc, char **argv)
 	int rc = 0;
 
 	if (argc < 4 || (strcmp(argv[1], "enrich") && strcmp(argv[1], "notify"))) {
-		fprintf(stderr, "usage: %s enrich|notify CONFIG REPORT [--skip-cache] [--plugin-dir DIR]\n",
+		fprintf(stderr,
+			"usage: %s enrich|notify CONFIG REPORT [--skip-cache] [--plugin-dir DIR]\n",
 			argv[0]);
 		return 2;
 	}
