@@ -3,13 +3,14 @@
  * defines for another. Not for the rest of portgate.
  *
  *   plugin_host.c      host life, pg_plugin_host_new() (calls down only)
- *   plugin_call.c      per-thread call state, busy count, serialize bracket
+ *   plugin_call.c      per-thread call state, busy count, serialize bracket, host->error()
  *   plugin_names.c     kind/option-type names, the identifier grammar
  *   plugin_load.c      libltdl, file permissions, descriptor checks
  *   plugin_instance.c  instance options (typed, validated) and life
  *   plugin_config.c    the enrichers/notifiers maps, each stage's settings
  *   plugin_section.c   helpers a stage reads its settings section with
- *   plugin_view.c      the instances and settings as stages see them (plugin_instance.h)
+ *   plugin_view.c      the instances and settings as stages see them (plugin_instance.h),
+ *                      an instance's option by name
  *   plugin_api.c       the function table lent to plugins
  *   plugin_cache.c     the cross-run result cache (host->cache_*, enrichment)
  *   plugin_dns.c       host->dns

@@ -410,24 +410,28 @@ static int enrich_in_worker(struct pg_isolated_call *call)
 	return rc;
 }
 
-/* What every call does first: no result yet, the instance's timeout. */
-static void call_start(struct pg_isolated_call *call)
+/* One call: in a worker process, or inline when isolation is off; either way
+ * inside the plugin's serialize bracket. */
+static int run_call(struct pg_isolated_call *call, int (*in_worker)(struct pg_isolated_call *),
+		    int (*in_process)(struct pg_isolated_call *))
 {
+	int rc;
+
 	call->out = call->added = NULL;
 	call->retry_after_ms = -1;
 	call->err[0] = '\0';
 	if (!call->timeout_ms)
 		call->timeout_ms = call->c->timeout_ms;
+	pg_plugin_call_enter(call->c);
+	rc = pg_isolate_enabled() ? in_worker(call) : in_process(call);
+	pg_plugin_call_leave(call->c);
+	return rc;
 }
 
 int pg_isolate_enrich(struct pg_isolated_call *call)
 {
-	int rc;
+	int rc = run_call(call, enrich_in_worker, inline_enrich);
 
-	call_start(call);
-	pg_plugin_call_enter(call->c);
-	rc = pg_isolate_enabled() ? enrich_in_worker(call) : inline_enrich(call);
-	pg_plugin_call_leave(call->c);
 	if (rc != PG_PLUGIN_OK) {
 		json_decref(call->out);
 		json_decref(call->added);
@@ -471,13 +475,7 @@ static int notify_in_worker(struct pg_isolated_call *call)
 
 int pg_isolate_notify(struct pg_isolated_call *call)
 {
-	int rc;
-
-	call_start(call);
-	pg_plugin_call_enter(call->c);
-	rc = pg_isolate_enabled() ? notify_in_worker(call) : inline_notify(call);
-	pg_plugin_call_leave(call->c);
-	return rc;
+	return run_call(call, notify_in_worker, inline_notify);
 }
 
 uint64_t pg_isolate_backstop_ms(unsigned timeout_ms, unsigned inline_grace_ms)
