@@ -11,7 +11,9 @@
 #include "util/log.h"
 #include "manifest/manifest.h"
 #include "run/check_run.h"
+#include "notify/notify.h"
 #include "plugin/plugin_host.h"
+#include "run/run_stages.h"
 #include "report/report_text.h"
 #include "cli_output.h"
 #include "report/drift.h"
@@ -200,7 +202,8 @@ static struct pg_plugin_host *load_plugins(const struct pg_config *cfg,
 					   const struct pg_cli_common *c)
 {
 	struct pg_diag diag = { 0 };
-	struct pg_plugin_host *h = pg_plugin_host_new(cfg, c->plugin_dirs, c->nplugin_dirs, &diag);
+	struct pg_plugin_host *h = pg_plugin_host_new(cfg, c->plugin_dirs, c->nplugin_dirs,
+						      pg_run_stages, &diag);
 
 	if (!h)
 		pg_diag_print(&diag, stderr);

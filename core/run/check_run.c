@@ -4,6 +4,7 @@
 
 #include <stdlib.h>
 
+#include "enrich/enrich.h"
 #include "pipeline.h"
 #include "policy/policy.h"
 #include "report/drift.h"
