@@ -28,6 +28,7 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <sys/types.h>
 #include <portgate/plugin.h>
 
 #include "manifest/manifest.h"
@@ -123,8 +124,9 @@ enum { PG_WIRE_TIMEOUT = -1, PG_WIRE_BROKEN = -2 };
 int pg_wire_send(int fd, const json_t *msg, uint64_t deadline_ms);
 int pg_wire_recv(int fd, uint64_t deadline_ms, json_t **msg); /* *msg new on 0 */
 
-/* plugin_worker.c: serve c's calls on fd until end of file; never returns. */
-_Noreturn void pg_worker_main(struct pg_plugin_ctx *c, int fd);
+/* plugin_worker.c: serve c's calls on fd until end of file; never returns. The
+ * worker ends with parent (portgate's pid) even when portgate is SIGKILLed. */
+_Noreturn void pg_worker_main(struct pg_plugin_ctx *c, int fd, pid_t parent);
 
 /* plugin_load.c */
 void pg_plugin_ltdl_init(void); /* once per process, before any load */

@@ -145,7 +145,7 @@ static void close_unkept(const struct pg_plugin_host *h, int sock)
 static int spawn(struct pg_plugin_ctx *c, struct worker *w)
 {
 	int sv[2];
-	pid_t pid;
+	pid_t pid, self = getpid();
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
 		return -1;
@@ -159,7 +159,7 @@ static int spawn(struct pg_plugin_ctx *c, struct worker *w)
 	}
 	if (pid == 0) {
 		close_unkept(c->host, sv[1]);
-		pg_worker_main(c, sv[1]);
+		pg_worker_main(c, sv[1], self);
 	}
 	close(sv[1]);
 	fcntl(sv[0], F_SETFL, fcntl(sv[0], F_GETFL) | O_NONBLOCK);

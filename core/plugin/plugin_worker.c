@@ -4,14 +4,29 @@
 #include "config.h"
 #include "plugin_int.h"
 
+#include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 /* A hung call ends the worker by itself this long after its deadline, even
  * when portgate is gone (SIGKILL) and cannot kill it. */
 #define WATCHDOG_GRACE_S 2
+
+/* Remove NAME from the environment and wipe its value where it is stored:
+ * unsetenv() alone leaves the bytes of the initial environment in place, and
+ * /proc/<pid>/environ shows those bytes to anyone who may read it. */
+static void wipe_env(const char *name)
+{
+	char *v = getenv(name);
+
+	if (v)
+		memset(v, 0, strlen(v));
+	unsetenv(name);
+}
 
 /* Other instances' secrets have no business in this process: their copies are
  * wiped, and the variables they came from leave this process's environment
@@ -28,12 +43,40 @@ static void scrub_secrets(struct pg_plugin_host *h, const struct pg_plugin_ctx *
 			for (size_t k = 0; c && k < c->nopts; k++) {
 				struct pg_optval *v = &c->opts[k];
 				if (v->opt->type == PG_OPT_SECRET_ENV && v->text)
-					unsetenv(v->text);
+					wipe_env(v->text);
 				if (c != self && v->secret)
 					memset(v->secret, 0, strlen(v->secret));
 			}
 		}
-	unsetenv("PORTGATE_API_KEYS");
+	wipe_env("PORTGATE_API_KEYS");
+}
+
+/* Wait for the parent's pidfd to become readable (the parent has exited),
+ * then end this worker with whatever call it is in. */
+static void *watch_parent(void *arg)
+{
+	struct pollfd p = { .fd = (int)(intptr_t)arg, .events = POLLIN };
+
+	while (poll(&p, 1, -1) < 0)
+		;
+	_exit(3);
+}
+
+/* A worker never outlives portgate: a SIGKILLed run cannot close its socket or
+ * kill its workers, and a worker left alive would go on delivering what a later
+ * run or `outbox flush` delivers again. A thread of ours waits on a pidfd of
+ * the parent process (not PR_SET_PDEATHSIG, which fires when the forking
+ * *thread* ends, and lanes are threads that end with each run). */
+static void die_with_parent(pid_t parent)
+{
+	pthread_t th;
+	int fd = (int)syscall(SYS_pidfd_open, parent, 0);
+
+	if (fd < 0 || getppid() != parent) /* already gone, or no pidfd: end now */
+		_exit(3);
+	if (pthread_create(&th, NULL, watch_parent, (void *)(intptr_t)fd) != 0)
+		_exit(3);
+	pthread_detach(th);
 }
 
 static void arm_watchdog(uint64_t deadline_ms)
@@ -82,11 +125,12 @@ static json_t *serve(struct pg_plugin_ctx *c, const json_t *req)
 	return resp;
 }
 
-_Noreturn void pg_worker_main(struct pg_plugin_ctx *c, int fd)
+_Noreturn void pg_worker_main(struct pg_plugin_ctx *c, int fd, pid_t parent)
 {
 	json_t *req, *resp;
 	int w;
 
+	die_with_parent(parent);
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGALRM, SIG_DFL);
 	scrub_secrets(c->host, c);
