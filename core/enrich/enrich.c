@@ -45,6 +45,7 @@ struct run {
 	bool *hung;      /* owned: a call of this lane timed out */
 	int stuck;       /* workers inside an abandoned call */
 	bool closed;     /* main stopped waiting: take no new job */
+	bool skip_cache; /* --skip-cache: the plugins' own cache entries too */
 };
 
 static void job_free(struct job *j)
@@ -144,7 +145,8 @@ static void *worker(void *arg)
 
 		call = (struct pg_isolated_call){ .c = j->inst,
 						  .timeout_ms = pg_plugin_timeout_ms(j->inst),
-						  .finding = j->input };
+						  .finding = j->input,
+						  .skip_cache = r->skip_cache };
 		rc = pg_isolate_enrich(&call);
 
 		pg_plugin_lanes_lock(r->pool);
@@ -490,6 +492,7 @@ int pg_enrich_report(struct pg_plugin_host *h, json_t *report, bool skip_cache)
 		return 0;
 	concurrency = pg_enrich_settings(h)->concurrency;
 	r = run_new(h);
+	r->skip_cache = skip_cache;
 	plan(h, r, report, skip_cache);
 	for (size_t i = 0; i < r->njobs; i++)
 		queued += r->jobs[i]->state == JOB_QUEUED;

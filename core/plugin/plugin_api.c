@@ -10,14 +10,27 @@
 #include "http.h"
 #include "util/log.h"
 
+static void log_tagged(enum pg_log_level l, const char *tag, const char *fmt, ...) PG_PRINTF(3, 4);
+static void log_tagged(enum pg_log_level l, const char *tag, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	pg_vlog(l, tag, fmt, ap);
+	va_end(ap);
+}
+
 static void api_log(struct pg_plugin_ctx *ctx, enum pg_log_lvl lvl, const char *fmt, ...)
 {
 	va_list ap;
 	enum pg_log_level l = lvl <= PG_PLOG_DEBUG ? (enum pg_log_level)lvl : PG_LOG_DEBUG;
+	char full[4096], shown[4096];
 
 	va_start(ap, fmt);
-	pg_vlog(l, ctx ? ctx->name : "plugin", fmt, ap);
+	vsnprintf(full, sizeof(full), fmt, ap);
 	va_end(ap);
+	pg_call_redact(ctx, full, shown, sizeof(shown));
+	log_tagged(l, ctx ? ctx->name : "plugin", "%s", shown);
 }
 
 static void api_error(struct pg_plugin_ctx *ctx, const char *fmt, ...)

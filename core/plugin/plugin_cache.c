@@ -71,8 +71,14 @@ int pg_cache_write(const char *state_dir, const char *instance, const char *spac
 	return rc;
 }
 
+/* --skip-cache reaches the plugins' own entries too (the ip and whois answers):
+ * a call made with it finds nothing, and what it stores refreshes the cache. */
 json_t *pg_host_cache_get(struct pg_plugin_ctx *ctx, const char *key, unsigned max_age_s)
 {
+	const struct pg_call *call = pg_call_current();
+
+	if (call && call->skip_cache)
+		return NULL;
 	return pg_cache_read(ctx->host->state_dir, ctx->name, "kv", key, max_age_s);
 }
 

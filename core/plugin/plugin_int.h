@@ -96,10 +96,13 @@ struct pg_call {
 	char err[512];
 	uint64_t deadline_ms; /* monotonic; 0 = none */
 	json_t *sent;         /* plugin-test: host->http requests are recorded here, or NULL */
+	bool skip_cache;      /* --skip-cache: host->cache_get finds nothing */
 };
 void pg_call_begin(struct pg_call *c, unsigned timeout_ms);
 void pg_call_end(void);
 struct pg_call *pg_call_current(void);
+/* text without ctx's secrets (nor their base64 and Basic forms), cut to len. */
+void pg_call_redact(const struct pg_plugin_ctx *ctx, const char *text, char *out, size_t len);
 
 /* Serialize-aware call bracket around every callback (plugin_isolate.c). */
 void pg_plugin_call_enter(struct pg_plugin_ctx *c);

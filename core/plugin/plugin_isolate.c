@@ -347,6 +347,7 @@ static int isolated_call(struct pg_isolated_call *call, json_t *req, json_t **re
 		return PG_ISOLATE_TIMEOUT;
 	}
 	json_object_set_new(req, "trace", json_boolean(call->sent != NULL));
+	json_object_set_new(req, "skipCache", json_boolean(call->skip_cache));
 	rc = exchange(call, w, req, deadline, resp);
 	release(p, w);
 	if (rc == 0 && call->sent && json_is_array(json_object_get(*resp, "sent")))
@@ -378,6 +379,7 @@ static int inline_enrich(struct pg_isolated_call *call)
 	call->added = json_array();
 	pg_call_begin(&state, call->timeout_ms);
 	state.sent = call->sent;
+	state.skip_cache = call->skip_cache;
 	rc = c->mod->desc.enrich(c->state, call->finding, call->out, call->added);
 	pg_call_end();
 	if (rc != PG_PLUGIN_OK)

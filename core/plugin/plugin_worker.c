@@ -100,6 +100,7 @@ static json_t *serve(struct pg_plugin_ctx *c, const json_t *req)
 	call.deadline_ms = deadline > 0 ? (uint64_t)deadline : 0;
 	if (json_is_true(json_object_get(req, "trace")))
 		call.sent = json_array();
+	call.skip_cache = json_is_true(json_object_get(req, "skipCache"));
 	arm_watchdog(call.deadline_ms);
 	if (op && !strcmp(op, "enrich") && d->enrich) {
 		out = json_object();

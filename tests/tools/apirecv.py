@@ -79,6 +79,9 @@ class Handler(BaseHTTPRequestHandler):
 
     # ---- plumbing
     def answer(self, code, obj=None, text=None, headers=None):
+        if code in (401, 403) and self.server.opts.echo_auth:  # a careless receiver
+            text = "invalid credentials: %s (%s)" % (self.headers.get("Authorization", "-"),
+                                                     json.dumps(obj))
         body = text.encode() if text is not None else (b"" if obj is None else json.dumps(obj).encode())
         self.send_response(code)
         self.send_header("Content-Type", "text/plain" if text is not None else "application/json")
@@ -380,6 +383,8 @@ def main():
     ap.add_argument("--too-many", type=int, default=0)
     ap.add_argument("--retry-after", type=int, default=1)
     ap.add_argument("--hang-ms", type=int, default=0)
+    ap.add_argument("--echo-auth", action="store_true",
+                    help="401/403 bodies quote the Authorization header received")
     ap.add_argument("--answer", type=int, default=200, help="hook: the status to answer")
     ap.add_argument("--max-seconds", type=int, default=300)
     o = ap.parse_args()
