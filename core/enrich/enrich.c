@@ -5,9 +5,12 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "plugin/plugin_isolate.h"
+#include "policy/policy.h"
+#include "report/evidence.h"
 #include "util/log.h"
 
 /* Past its timeout an isolated call has been killed and returns; the main
@@ -21,10 +24,11 @@ enum job_state { JOB_QUEUED, JOB_RUNNING, JOB_DONE, JOB_ABANDONED };
 struct job {
 	struct pg_plugin_ctx *inst; /* borrowed */
 	size_t inst_idx;
-	char *key;              /* owned: memo / cache key */
-	json_t *input;          /* owned: copy of the first finding (outlives the report) */
-	json_t **targets;       /* borrowed: findings sharing this result */
-	json_t **target_assets; /* borrowed: findings array of each target's asset */
+	char *key;        /* owned: memo / cache key */
+	json_t *input;    /* owned: what the plugin is called with: a copy of the first
+			    finding, or of the asset it judges (outlives the report) */
+	json_t *home;     /* borrowed: the findings array of input's asset */
+	json_t **targets; /* borrowed: findings sharing this result (may be none) */
 	size_t ntargets, captargets;
 	enum job_state state;
 	uint64_t deadline_ms;
@@ -58,7 +62,6 @@ static void job_free(struct job *j)
 	json_decref(j->out);
 	json_decref(j->added);
 	free(j->targets);
-	free(j->target_assets);
 	free(j);
 }
 
@@ -270,10 +273,13 @@ static void wait_jobs(struct run *r)
 	}
 }
 
+/* enrich.on: which of the findings the run reports get every enricher's context. */
 static bool action_selected(const struct pg_plugin_host *h, const json_t *finding)
 {
 	const char *a = json_string_value(json_object_get(finding, "action"));
 
+	if (!pg_policy_reported(finding))
+		return false; /* decided pass: dropped at finalize, not news */
 	if (h->enrich_all)
 		return true;
 	if (!a)
@@ -310,14 +316,10 @@ static struct job *find_job(struct run *r, const struct pg_plugin_ctx *c, const 
 	return NULL;
 }
 
-static void add_target(struct job *j, json_t *finding, json_t *asset_findings)
+static void add_target(struct job *j, json_t *finding)
 {
-	size_t cap = j->captargets;
-
-	pg_grow(&j->targets, &cap, j->ntargets + 1, sizeof(*j->targets));
-	pg_grow(&j->target_assets, &j->captargets, j->ntargets + 1, sizeof(*j->target_assets));
-	j->targets[j->ntargets] = finding;
-	j->target_assets[j->ntargets++] = asset_findings;
+	pg_grow(&j->targets, &j->captargets, j->ntargets + 1, sizeof(*j->targets));
+	j->targets[j->ntargets++] = finding;
 }
 
 static void try_cache(struct pg_plugin_host *h, struct job *j)
@@ -363,44 +365,177 @@ static json_t *open_ports(const json_t *asset, const json_t *f)
 	return out;
 }
 
+/* The job of instance c for input f of asset (memoized per key), queued. */
+static struct job *job_for(struct pg_plugin_host *h, struct run *r, size_t i, const json_t *report,
+			   const json_t *asset, const json_t *f, bool skip_cache)
+{
+	struct pg_plugin_ctx *c = h->enrichers[i];
+	char *key = memo_key(c, f, asset);
+	struct job *j = find_job(r, c, key);
+
+	if (j) {
+		free(key);
+		return j;
+	}
+	j = pg_xcalloc(1, sizeof(*j));
+	j->inst = c;
+	j->inst_idx = i;
+	j->key = key;
+	j->input = pg_plugin_finding_new(report, asset, f);
+	json_object_set_new(j->input, "openPorts", open_ports(asset, f));
+	j->home = json_object_get(asset, "findings");
+	j->state = JOB_QUEUED;
+	if (!skip_cache)
+		try_cache(h, j);
+	pg_grow(&r->jobs, &r->capjobs, r->njobs + 1, sizeof(*r->jobs));
+	r->jobs[r->njobs++] = j;
+	return j;
+}
+
+static bool is_open(const json_t *p)
+{
+	return !strcmp(jstr(p, "state"), "open");
+}
+
+/* A port the probe saw HTTP on. */
+static bool web_port(const json_t *p)
+{
+	const char *svc = jstr(p, "service");
+
+	return is_open(p) && (json_is_object(json_object_get(p, "http")) || !strcmp(svc, "http") ||
+			      !strcmp(svc, "https"));
+}
+
+static bool listed(const json_t *list, const json_t *v)
+{
+	const json_t *x;
+	size_t i;
+
+	json_array_foreach(list, i, x) if (json_equal(x, v)) return true;
+	return false;
+}
+
+/* A port that speaks TLS by the probe, or that the manifest lists in tlsPorts. */
+static bool tls_port(const json_t *p, const json_t *fields)
+{
+	return is_open(p) &&
+	       (json_is_true(json_object_get(p, "speaksTls")) ||
+		json_is_string(json_object_get(p, "tlsVersion")) ||
+		listed(json_object_get(fields, "tlsPorts"), json_object_get(p, "port")));
+}
+
+static bool scan_has(const json_t *scan, const json_t *fields, unsigned judges)
+{
+	const json_t *p;
+	size_t i;
+
+	json_array_foreach(
+		json_object_get(scan, "ports"), i,
+		p) if (((judges & PG_JUDGE_WEB_PORTS) && web_port(p)) ||
+		       ((judges & PG_JUDGE_TLS_PORTS) && tls_port(p, fields))) return true;
+	return false;
+}
+
+/* An expectedNetwork entry that is an ASN: "AS64500" (any case) or a number. */
+static bool is_asn(const json_t *v)
+{
+	const char *s = json_string_value(v);
+
+	return json_is_integer(v) || (s && !strncasecmp(s, "as", 2));
+}
+
+static bool names_asn(const json_t *networks)
+{
+	const json_t *v;
+	size_t i;
+
+	if (!json_is_array(networks))
+		return is_asn(networks);
+	json_array_foreach(networks, i, v) if (is_asn(v)) return true;
+	return false;
+}
+
+static bool has_tag(const json_t *fields, const char *tag)
+{
+	const json_t *tags = json_object_get(fields, "tags"), *t;
+	size_t i;
+
+	if (!json_is_array(tags))
+		return !strcmp(jstr(fields, "tags"), tag);
+	json_array_foreach(tags, i, t) if (!strcmp(json_string_value(t) ? json_string_value(t) : "",
+						   tag)) return true;
+	return false;
+}
+
+/* The asset facts an instance's judges ask for, whatever the scan found:
+ * false when the instance judges nothing or needs a tag the asset lacks. */
+static bool judged_asset(struct pg_plugin_ctx *c, const json_t *fields)
+{
+	const char *opt = c->mod->desc.judges_tag_option;
+	struct pg_optval *tag = opt ? pg_plugin_find_opt(c, opt) : NULL;
+
+	if (!c->mod->desc.judges || (opt && !(tag && tag->text && has_tag(fields, tag->text))))
+		return false;
+	return true;
+}
+
+/* Does instance c judge the asset at this scan (NULL: the asset has none)? */
+static bool judges(struct pg_plugin_ctx *c, const json_t *fields, const json_t *scan)
+{
+	unsigned want = c->mod->desc.judges;
+
+	if (((want & PG_JUDGE_DOMAIN) && *jstr(fields, "domain")) ||
+	    ((want & PG_JUDGE_NETWORK_ASN) &&
+	     names_asn(json_object_get(fields, "expectedNetwork"))))
+		return true;
+	return scan && scan_has(scan, fields, want);
+}
+
+/* What an instance judges by itself, once per scanned address of the asset (or
+ * once, without an address, when nothing was scanned): the input names no rule
+ * and no port, so what it adds is about the asset. */
+static void plan_judged(struct pg_plugin_host *h, struct run *r, const json_t *report,
+			const json_t *asset, bool skip_cache)
+{
+	const json_t *fields = json_object_get(asset, "manifest"), *s;
+	const json_t *more = json_object_get(asset, "additionalScans");
+	json_t *in;
+	size_t k;
+
+	for (size_t i = 0; i < h->nenrichers; i++) {
+		if (!judged_asset(h->enrichers[i], fields))
+			continue;
+		for (k = 0; k <= json_array_size(more); k++) {
+			s = k ? json_array_get(more, k - 1) : json_object_get(asset, "scan");
+			if ((k && !s) || !judges(h->enrichers[i], fields, s))
+				continue;
+			in = json_pack("{s:O?, s:O?, s:O?}", "asset",
+				       json_object_get(asset, "name"), "target",
+				       json_object_get(asset, "target"), "ip",
+				       json_object_get(s, "ip"));
+			job_for(h, r, i, report, asset, in, skip_cache);
+			json_decref(in);
+		}
+	}
+}
 static void plan_finding(struct pg_plugin_host *h, struct run *r, const json_t *report,
 			 const json_t *asset, json_t *f, bool skip_cache)
 {
-	json_t *asset_findings = json_object_get(asset, "findings");
-
-	for (size_t i = 0; i < h->nenrichers; i++) {
-		struct pg_plugin_ctx *c = h->enrichers[i];
-		char *key = memo_key(c, f, asset);
-		struct job *j = find_job(r, c, key);
-
-		if (j) {
-			free(key);
-		} else {
-			j = pg_xcalloc(1, sizeof(*j));
-			j->inst = c;
-			j->inst_idx = i;
-			j->key = key;
-			j->input = pg_plugin_finding_new(report, asset, f);
-			json_object_set_new(j->input, "openPorts", open_ports(asset, f));
-			j->state = JOB_QUEUED;
-			if (!skip_cache)
-				try_cache(h, j);
-			pg_grow(&r->jobs, &r->capjobs, r->njobs + 1, sizeof(*r->jobs));
-			r->jobs[r->njobs++] = j;
-		}
-		add_target(j, f, asset_findings);
-	}
+	for (size_t i = 0; i < h->nenrichers; i++)
+		add_target(job_for(h, r, i, report, asset, f, skip_cache), f);
 }
 
+/* Judged assets first: a job's input is then the asset, and what it adds
+ * takes no port from whichever finding would have come first. */
 static void plan(struct pg_plugin_host *h, struct run *r, json_t *report, bool skip_cache)
 {
-	json_t *assets = json_object_get(report, "assets"), *asset, *findings, *f;
-	size_t i, k;
+	struct pg_evidence_walk w = PG_EVIDENCE_WALK(report);
+	json_t *asset, *f;
+	size_t k;
 
-	json_array_foreach(assets, i, asset)
-	{
-		findings = json_object_get(asset, "findings");
-		json_array_foreach(findings, k, f)
+	while ((asset = pg_evidence_walk_next(&w))) {
+		plan_judged(h, r, report, asset, skip_cache);
+		json_array_foreach(json_object_get(asset, "findings"), k, f)
 		{
 			if (json_is_object(f) && action_selected(h, f))
 				plan_finding(h, r, report, asset, f, skip_cache);
@@ -436,14 +571,14 @@ static void merge_job(struct pg_plugin_host *h, struct job *j)
 			jstr(j->input, "target"), j->err);
 		return;
 	}
-	/* Added findings go once to the first target's asset. */
+	/* Added findings go once to the asset of the input they answer. */
 	json_array_foreach(j->added, i, f)
 	{
-		json_t *nf = pg_enrich_shape_added(j->inst, f, j->targets[0]);
-		if (nf && pg_enrich_added_dup(j->target_assets[0], nf)) /* one per asset */
+		json_t *nf = pg_enrich_shape_added(j->inst, f, j->input);
+		if (nf && pg_enrich_added_dup(j->home, nf)) /* one per asset */
 			json_decref(nf);
 		else if (nf)
-			json_array_append_new(j->target_assets[0], nf);
+			json_array_append_new(j->home, nf);
 	}
 	if (!j->cached && j->inst->cache_ttl_s && h->state_dir) {
 		json_t *v = json_pack("{s:O, s:O}", "out", j->out, "findings", j->added);

@@ -323,6 +323,9 @@ static struct pg_plugin ip_plugin = {
 #endif
 	.cache_ttl_s = 0, /* the plugin caches per address itself (cacheSeconds) */
 	.timeout_ms = 10000,
+#ifdef PG_JUDGE_NETWORK_ASN
+	.judges = PG_JUDGE_NETWORK_ASN, /* network-unexpected, finding or not */
+#endif
 };
 
 PORTGATE_PLUGIN(ip_plugin)
