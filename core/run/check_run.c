@@ -64,6 +64,19 @@ static json_t *evaluate(const struct pg_check_options *o, struct pg_job *jobs, u
 	return report;
 }
 
+/* run.drift after the verdicts, where the evidence has always had it (drift
+ * now runs before the one finalize, which adds them). */
+static void drift_after_verdicts(json_t *report)
+{
+	json_t *run = json_object_get(report, "run");
+	json_t *drift = json_incref(json_object_get(run, "drift"));
+
+	if (!drift)
+		return;
+	json_object_del(run, "drift");
+	json_object_set_new(run, "drift", drift);
+}
+
 /* Resolve and scan every asset, evaluate, enrich, drift, finalize once. */
 static json_t *decide(const struct pg_check_options *o, int *code, char *err, size_t errlen)
 {
@@ -86,6 +99,7 @@ static json_t *decide(const struct pg_check_options *o, int *code, char *err, si
 	if (o->baseline) /* drift findings take overrides like any other, in finalize */
 		pg_drift_apply(report, o->baseline, o->baseline_path);
 	*code = pg_policy_finalize(o->m, o->assets, mode, report);
+	drift_after_verdicts(report);
 	json_object_set_new(json_object_get(report, "run"), "durationMs",
 			    json_integer((json_int_t)(pg_now_ms() - t0)));
 out:
