@@ -2,9 +2,10 @@
  * the cache (plugin_cache.c) and DNS (plugin_dns.c) helpers the host lends
  * to plugins.
  *
- * pg_enrich_report() (declared in plugin_host.h) enriches each selected
- * finding once per (instance, target+ip) - or per fingerprint for plugins of
- * scope FINDING - on a bounded pool of threads, with a per-call timeout, and
+ * pg_enrich_report() (declared in plugin_host.h) calls each enricher for the
+ * findings enrich.on selects and for every asset it judges (the descriptor's
+ * judges, ABI 1.3), once per (instance, target+ip) - or per fingerprint for
+ * plugins of scope FINDING - on a bounded pool of threads, with a per-call timeout, and
  * caches successful results under <stateDir>/cache/<instance>/ for the
  * plugin's TTL. A call that times out is abandoned (its result dropped) and
  * the instance is not called again in that run. */
