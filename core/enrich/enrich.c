@@ -5,7 +5,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 #include "plugin/plugin_isolate.h"
@@ -392,105 +391,6 @@ static struct job *job_for(struct pg_plugin_host *h, struct run *r, size_t i, co
 	return j;
 }
 
-static bool is_open(const json_t *p)
-{
-	return !strcmp(jstr(p, "state"), "open");
-}
-
-/* A port the probe saw HTTP on. */
-static bool web_port(const json_t *p)
-{
-	const char *svc = jstr(p, "service");
-
-	return is_open(p) && (json_is_object(json_object_get(p, "http")) || !strcmp(svc, "http") ||
-			      !strcmp(svc, "https"));
-}
-
-static bool listed(const json_t *list, const json_t *v)
-{
-	const json_t *x;
-	size_t i;
-
-	json_array_foreach(list, i, x) if (json_equal(x, v)) return true;
-	return false;
-}
-
-/* A port that speaks TLS by the probe, or that the manifest lists in tlsPorts. */
-static bool tls_port(const json_t *p, const json_t *fields)
-{
-	return is_open(p) &&
-	       (json_is_true(json_object_get(p, "speaksTls")) ||
-		json_is_string(json_object_get(p, "tlsVersion")) ||
-		listed(json_object_get(fields, "tlsPorts"), json_object_get(p, "port")));
-}
-
-static bool scan_has(const json_t *scan, const json_t *fields, unsigned judges)
-{
-	const json_t *p;
-	size_t i;
-
-	json_array_foreach(
-		json_object_get(scan, "ports"), i,
-		p) if (((judges & PG_JUDGE_WEB_PORTS) && web_port(p)) ||
-		       ((judges & PG_JUDGE_TLS_PORTS) && tls_port(p, fields))) return true;
-	return false;
-}
-
-/* An expectedNetwork entry that is an ASN: "AS64500" (any case) or a number. */
-static bool is_asn(const json_t *v)
-{
-	const char *s = json_string_value(v);
-
-	return json_is_integer(v) || (s && !strncasecmp(s, "as", 2));
-}
-
-static bool names_asn(const json_t *networks)
-{
-	const json_t *v;
-	size_t i;
-
-	if (!json_is_array(networks))
-		return is_asn(networks);
-	json_array_foreach(networks, i, v) if (is_asn(v)) return true;
-	return false;
-}
-
-static bool has_tag(const json_t *fields, const char *tag)
-{
-	const json_t *tags = json_object_get(fields, "tags"), *t;
-	size_t i;
-
-	if (!json_is_array(tags))
-		return !strcmp(jstr(fields, "tags"), tag);
-	json_array_foreach(tags, i, t) if (!strcmp(json_string_value(t) ? json_string_value(t) : "",
-						   tag)) return true;
-	return false;
-}
-
-/* The asset facts an instance's judges ask for, whatever the scan found:
- * false when the instance judges nothing or needs a tag the asset lacks. */
-static bool judged_asset(struct pg_plugin_ctx *c, const json_t *fields)
-{
-	const char *opt = c->mod->desc.judges_tag_option;
-	struct pg_optval *tag = opt ? pg_plugin_find_opt(c, opt) : NULL;
-
-	if (!c->mod->desc.judges || (opt && !(tag && tag->text && has_tag(fields, tag->text))))
-		return false;
-	return true;
-}
-
-/* Does instance c judge the asset at this scan (NULL: the asset has none)? */
-static bool judges(struct pg_plugin_ctx *c, const json_t *fields, const json_t *scan)
-{
-	unsigned want = c->mod->desc.judges;
-
-	if (((want & PG_JUDGE_DOMAIN) && *jstr(fields, "domain")) ||
-	    ((want & PG_JUDGE_NETWORK_ASN) &&
-	     names_asn(json_object_get(fields, "expectedNetwork"))))
-		return true;
-	return scan && scan_has(scan, fields, want);
-}
-
 /* What an instance judges by itself, once per scanned address of the asset (or
  * once, without an address, when nothing was scanned): the input names no rule
  * and no port, so what it adds is about the asset. */
@@ -503,11 +403,11 @@ static void plan_judged(struct pg_plugin_host *h, struct run *r, const json_t *r
 	size_t k;
 
 	for (size_t i = 0; i < h->nenrichers; i++) {
-		if (!judged_asset(h->enrichers[i], fields))
+		if (!pg_enrich_judges_asset(h->enrichers[i], fields))
 			continue;
 		for (k = 0; k <= json_array_size(more); k++) {
 			s = k ? json_array_get(more, k - 1) : json_object_get(asset, "scan");
-			if ((k && !s) || !judges(h->enrichers[i], fields, s))
+			if ((k && !s) || !pg_enrich_judges_at(h->enrichers[i], fields, s))
 				continue;
 			in = json_pack("{s:O?, s:O?, s:O?}", "asset",
 				       json_object_get(asset, "name"), "target",

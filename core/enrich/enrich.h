@@ -37,6 +37,12 @@ json_t *pg_enrich_shape_added(const struct pg_plugin_ctx *c, const json_t *in,
 /* True when findings already hold the asset-level finding f (same rule, same source). */
 bool pg_enrich_added_dup(const json_t *findings, const json_t *f);
 
+/* enrich_judge.c: does instance c judge the asset with these manifest fields
+ * at all (it judges something, and the asset carries the tag it may need)? */
+bool pg_enrich_judges_asset(struct pg_plugin_ctx *c, const json_t *fields);
+/* ... and at this scan of it (a /v1-port-scanner object; NULL: none)? */
+bool pg_enrich_judges_at(struct pg_plugin_ctx *c, const json_t *fields, const json_t *scan);
+
 /* mkdir -p with mode 0700 for the parts it creates. 0 or -errno. */
 int pg_mkdir_p(const char *path);
 
