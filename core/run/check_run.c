@@ -77,13 +77,10 @@ static void drift_after_verdicts(json_t *report)
 	json_object_set_new(run, "drift", drift);
 }
 
-/* Resolve and scan every asset, evaluate, enrich, drift, finalize once. */
-static json_t *decide(const struct pg_check_options *o, int *code, char *err, size_t errlen)
+/* One pipeline job per asset (owned by the caller). */
+static struct pg_job *jobs_new(const struct pg_check_options *o)
 {
-	uint64_t wall0 = pg_wall_ms(), t0 = pg_now_ms();
-	enum pg_mode mode = o->mode ? o->mode : o->m->mode ? o->m->mode : PG_MODE_ENFORCE;
 	struct pg_job *jobs = pg_xcalloc(o->n ? o->n : 1, sizeof(*jobs));
-	json_t *report = NULL;
 
 	for (size_t i = 0; i < o->n; i++) {
 		jobs[i].target = o->assets[i]->target;
@@ -92,6 +89,18 @@ static json_t *decide(const struct pg_check_options *o, int *code, char *err, si
 		jobs[i].skip_addr = skip_addr; /* scope before the scan */
 		jobs[i].ud = o->assets[i];
 	}
+	return jobs;
+}
+
+/* The finished report: resolve and scan every asset, evaluate, enrich, drift,
+ * finalize once. NULL with err when the resolver or engine could not run. */
+static json_t *check_report(const struct pg_check_options *o, int *code, char *err, size_t errlen)
+{
+	uint64_t wall0 = pg_wall_ms(), t0 = pg_now_ms();
+	enum pg_mode mode = o->mode ? o->mode : o->m->mode ? o->m->mode : PG_MODE_ENFORCE;
+	struct pg_job *jobs = jobs_new(o);
+	json_t *report = NULL;
+
 	if (pg_pipeline_run(jobs, o->n, o->cfg, o->progress, err, errlen) < 0)
 		goto out;
 	report = evaluate(o, jobs, wall0);
@@ -112,7 +121,7 @@ out:
 int pg_run_check(const struct pg_check_options *o, char *err, size_t errlen)
 {
 	int code = PG_EXIT_PASS;
-	json_t *report = decide(o, &code, err, errlen);
+	json_t *report = check_report(o, &code, err, errlen);
 
 	if (!report)
 		return -1;
