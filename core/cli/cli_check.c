@@ -151,38 +151,47 @@ struct run {
 	size_t n;
 };
 
-static int check(const struct check_args *a, struct pg_config *cfg, struct run *r)
+/* The outputs and the summary, before anything is notified. */
+static int publish(json_t *report, int code, void *ud)
 {
-	struct pg_check_input in = { a->manifest,
-				     r->m,
-				     r->assets,
-				     r->n,
-				     a->mode,
-				     a->skip_cache,
-				     a->quiet ? NULL : pg_cli_progress_tty(),
-				     r->baseline,
-				     a->baseline,
-				     a->shard_i,
-				     a->shard_n,
-				     true };
-	json_t *report;
-	char err[256];
-	int code = PG_EXIT_PASS;
+	const struct check_args *a = ud;
 
-	if (!(report = pg_check_run(&in, cfg, r->host, &code, err, sizeof(err)))) {
-		pg_eprint("check: %s", err);
-		return PG_EXIT_UNCHECKED;
-	}
 	code = pg_cli_outputs_write(&a->outputs, report, code);
 	if (!a->quiet && !pg_cli_outputs_use_stdout(&a->outputs)) {
 		pg_report_text(report, stdout, pg_want_color(stdout));
 		pg_drift_print(report, stdout);
 	}
 	fflush(stdout);
-	/* Notify after the evidence is safe on disk: undeliverable ones wait in
-	 * the outbox, and the notify summary line says how many. */
-	pg_notify_report(r->host, report);
-	json_decref(report);
+	return code;
+}
+
+static int check(const struct check_args *a, struct pg_config *cfg, struct run *r)
+{
+	struct pg_check_options o = {
+		.manifest_path = a->manifest,
+		.m = r->m,
+		.assets = r->assets,
+		.n = r->n,
+		.cfg = cfg,
+		.host = r->host,
+		.mode = a->mode,
+		.skip_cache = a->skip_cache,
+		.progress = a->quiet ? NULL : pg_cli_progress_tty(),
+		.baseline = r->baseline,
+		.baseline_path = a->baseline,
+		.shard_i = a->shard_i,
+		.shard_n = a->shard_n,
+		.compact = true,
+		.publish = publish,
+		.ud = (void *)a,
+	};
+	char err[256];
+	int code = pg_run_check(&o, err, sizeof(err));
+
+	if (code < 0) {
+		pg_eprint("check: %s", err);
+		return PG_EXIT_UNCHECKED;
+	}
 	return code;
 }
 

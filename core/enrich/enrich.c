@@ -10,6 +10,8 @@
 #include "plugin/plugin_instance.h"
 #include "plugin/plugin_isolate.h"
 #include "plugin/plugin_lanes.h"
+#include "policy/policy.h"
+#include "report/evidence.h"
 #include "util/log.h"
 
 /* ---- scheduling ------------------------------------------------------- */
@@ -20,8 +22,10 @@ struct job {
 	struct pg_plugin_ctx *inst; /* borrowed */
 	size_t inst_idx;
 	char *key;              /* owned: memo / cache key */
-	json_t *input;          /* owned: copy of the first finding (outlives the report) */
-	json_t **targets;       /* borrowed: findings sharing this result */
+	json_t *input;          /* owned: what the plugin is called with: a copy of the first
+				   finding, or of the asset it judges (outlives the report) */
+	json_t *home;           /* borrowed: input's asset, whose findings get what is added */
+	json_t **targets;       /* borrowed: findings sharing this result (may be none) */
 	json_t **target_assets; /* borrowed: each target's asset */
 	size_t ntargets, captargets;
 	enum job_state state;
@@ -55,7 +59,6 @@ static void job_free(struct job *j)
 	json_decref(j->out);
 	json_decref(j->added);
 	free(j->targets);
-	free(j->target_assets);
 	free(j);
 }
 
@@ -233,11 +236,14 @@ static void wait_jobs(struct run *r)
 	}
 }
 
+/* enrich.on: which of the findings the run reports get every enricher's context. */
 static bool action_selected(const struct pg_plugin_host *h, const json_t *finding)
 {
 	const struct pg_enrich_settings *s = pg_enrich_settings(h);
 	const char *a = json_string_value(json_object_get(finding, "action"));
 
+	if (!pg_policy_reported(finding))
+		return false; /* decided pass: dropped at finalize, not news */
 	if (s->all)
 		return true;
 	if (!a)
@@ -327,45 +333,86 @@ static json_t *open_ports(const json_t *asset, const json_t *f)
 	return out;
 }
 
-static void plan_finding(struct pg_plugin_host *h, struct run *r, const json_t *report,
-			 json_t *asset, json_t *f, bool skip_cache)
+/* The job of instance c for input f of asset (memoized per key), queued. */
+/* asset: whole, for the input; own: the report's asset, where results go. */
+static struct job *job_for(struct pg_plugin_host *h, struct run *r, size_t i, const json_t *report,
+			   const json_t *asset, json_t *own, const json_t *f, bool skip_cache)
 {
-	for (size_t i = 0; i < pg_plugin_count(h, PG_PLUGIN_ENRICHER); i++) {
-		struct pg_plugin_ctx *c = pg_plugin_at(h, PG_PLUGIN_ENRICHER, i);
-		char *key = memo_key(c, f, asset);
-		struct job *j = find_job(r, c, key);
+	struct pg_plugin_ctx *c = pg_plugin_at(h, PG_PLUGIN_ENRICHER, i);
+	char *key = memo_key(c, f, asset);
+	struct job *j = find_job(r, c, key);
 
-		if (j) {
-			free(key);
-		} else {
-			j = pg_xcalloc(1, sizeof(*j));
-			j->inst = c;
-			j->inst_idx = i;
-			j->key = key;
-			j->input = pg_plugin_finding_new(report, asset, f);
-			json_object_set_new(j->input, "openPorts", open_ports(asset, f));
-			j->state = JOB_QUEUED;
-			if (!skip_cache)
-				try_cache(h, j);
-			pg_grow(&r->jobs, &r->capjobs, r->njobs + 1, sizeof(*r->jobs));
-			r->jobs[r->njobs++] = j;
-		}
-		add_target(j, f, asset);
+	if (j) {
+		free(key);
+		return j;
 	}
+	j = pg_xcalloc(1, sizeof(*j));
+	j->inst = c;
+	j->inst_idx = i;
+	j->key = key;
+	j->input = pg_plugin_finding_new(report, asset, f);
+	json_object_set_new(j->input, "openPorts", open_ports(asset, f));
+	j->home = own;
+	j->state = JOB_QUEUED;
+	if (!skip_cache)
+		try_cache(h, j);
+	pg_grow(&r->jobs, &r->capjobs, r->njobs + 1, sizeof(*r->jobs));
+	r->jobs[r->njobs++] = j;
+	return j;
 }
 
+/* What an instance judges by itself, once per scanned address of the asset (or
+ * once, without an address, when nothing was scanned): the input names no rule
+ * and no port, so what it adds is about the asset. */
+static void plan_judged(struct pg_plugin_host *h, struct run *r, const json_t *report,
+			const json_t *asset, json_t *own, bool skip_cache)
+{
+	const json_t *fields = json_object_get(asset, "manifest"), *s;
+	const json_t *more = json_object_get(asset, "additionalScans");
+	json_t *in;
+	size_t k;
+
+	for (size_t i = 0; i < pg_plugin_count(h, PG_PLUGIN_ENRICHER); i++) {
+		struct pg_plugin_ctx *c = pg_plugin_at(h, PG_PLUGIN_ENRICHER, i);
+		if (!pg_enrich_judges_asset(c, fields))
+			continue;
+		for (k = 0; k <= json_array_size(more); k++) {
+			s = k ? json_array_get(more, k - 1) : json_object_get(asset, "scan");
+			if ((k && !s) || !pg_enrich_judges_at(c, fields, s))
+				continue;
+			in = json_pack("{s:O?, s:O?, s:O?}", "asset",
+				       json_object_get(asset, "name"), "target",
+				       json_object_get(asset, "target"), "ip",
+				       json_object_get(s, "ip"));
+			job_for(h, r, i, report, asset, own, in, skip_cache);
+			json_decref(in);
+		}
+	}
+}
+static void plan_finding(struct pg_plugin_host *h, struct run *r, const json_t *report,
+			 json_t *asset, json_t *own, json_t *f, bool skip_cache)
+{
+	for (size_t i = 0; i < pg_plugin_count(h, PG_PLUGIN_ENRICHER); i++)
+		add_target(job_for(h, r, i, report, asset, own, f, skip_cache), f, own);
+}
+
+/* Judged assets first: a job's input is then the asset, and what it adds
+ * takes no port from whichever finding would have come first. */
 static void plan(struct pg_plugin_host *h, struct run *r, json_t *report, bool skip_cache)
 {
-	json_t *assets = json_object_get(report, "assets"), *asset, *findings, *f;
-	size_t i, k;
+	struct pg_evidence_walk w = PG_EVIDENCE_WALK(report);
+	json_t *asset, *f;
+	size_t k;
 
-	json_array_foreach(assets, i, asset)
-	{
-		findings = json_object_get(asset, "findings");
-		json_array_foreach(findings, k, f)
+	while ((asset = pg_evidence_walk_next(&w))) {
+		/* the walk's asset is whole but lives until the next step; what a job
+		 * writes (judged, added findings) goes to the report's own asset */
+		json_t *own = json_array_get(json_object_get(report, "assets"), w.i - 1);
+		plan_judged(h, r, report, asset, own, skip_cache);
+		json_array_foreach(json_object_get(asset, "findings"), k, f)
 		{
 			if (json_is_object(f) && action_selected(h, f))
-				plan_finding(h, r, report, asset, f, skip_cache);
+				plan_finding(h, r, report, asset, own, f, skip_cache);
 		}
 	}
 	/* Cached jobs first in the array do not matter: workers skip non-queued ones. */
@@ -407,9 +454,10 @@ static void merge_job(struct pg_plugin_host *h, struct job *j)
 {
 	bool ok = (j->state == JOB_DONE && j->rc == PG_PLUGIN_OK);
 	const char *name = pg_plugin_name(j->inst), *sd = pg_plugin_host_state_dir(h);
-	json_t *f, *findings = json_object_get(j->target_assets[0], "findings");
+	json_t *f, *home = json_object_get(j->home, "findings");
 	size_t i;
 
+	set_judged(j->home, name, ok, j->err); /* a judged call may have no target */
 	for (size_t t = 0; t < j->ntargets; t++) {
 		set_enrichment(j->targets[t], name,
 			       ok ? json_deep_copy(j->out) : json_pack("{s:s}", "error", j->err));
@@ -420,14 +468,14 @@ static void merge_job(struct pg_plugin_host *h, struct job *j)
 			j->err);
 		return;
 	}
-	/* Added findings go once to the first target's asset. */
+	/* Added findings go once to the asset of the input they answer. */
 	json_array_foreach(j->added, i, f)
 	{
-		json_t *nf = pg_enrich_shape_added(j->inst, f, j->targets[0]);
-		if (nf && pg_enrich_added_dup(findings, nf)) /* one per asset */
+		json_t *nf = pg_enrich_shape_added(j->inst, f, j->input);
+		if (nf && pg_enrich_added_dup(home, nf)) /* one per asset */
 			json_decref(nf);
 		else if (nf)
-			json_array_append_new(findings, nf);
+			json_array_append_new(home, nf);
 	}
 	if (!j->cached && pg_plugin_cache_ttl_s(j->inst) && sd) {
 		json_t *v = json_pack("{s:O, s:O}", "out", j->out, "findings", j->added);

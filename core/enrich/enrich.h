@@ -1,11 +1,12 @@
 /* enrich.h - the enrich stage: enricher plugins over a report's findings.
  *
- * pg_enrich_report() enriches each selected finding once per (instance,
- * target+ip) - or per fingerprint for plugins of scope FINDING - on a bounded
- * pool of threads, with a per-call timeout, and caches successful results
- * under <stateDir>/cache/<instance>/ for the plugin's TTL. A call that times
- * out is abandoned (its result dropped) and the instance is not called again
- * in that run. The stage reads its own `enrich:` section (pg_enrich_stage)
+ * pg_enrich_report() calls each enricher for the findings enrich.on selects
+ * and for every asset it judges (the descriptor's judges, ABI 1.3), once per
+ * (instance, target+ip) - or per fingerprint for plugins of scope FINDING - on
+ * a bounded pool of threads, with a per-call timeout, and caches successful
+ * results under <stateDir>/cache/<instance>/ for the plugin's TTL. A call that
+ * times out is abandoned (its result dropped) and the instance is not called
+ * again in that run. The stage reads its own `enrich:` section (pg_enrich_stage)
  * and reaches the host only through plugin_instance.h and plugin_isolate.h. */
 #ifndef PG_ENRICH_H
 #define PG_ENRICH_H
@@ -46,5 +47,10 @@ bool pg_enrich_added_dup(const json_t *findings, const json_t *f);
  * crash), error, out, findings (as the run would add them), returnedFindings,
  * sent: [{method, url, body, status}]}. */
 json_t *pg_enrich_test(struct pg_plugin_host *h, const json_t *finding);
+/* enrich_judge.c: does instance c judge the asset with these manifest fields
+ * at all (it judges something, and the asset carries the tag it may need)? */
+bool pg_enrich_judges_asset(struct pg_plugin_ctx *c, const json_t *fields);
+/* ... and at this scan of it (a /v1-port-scanner object; NULL: none)? */
+bool pg_enrich_judges_at(struct pg_plugin_ctx *c, const json_t *fields, const json_t *scan);
 
 #endif

@@ -51,6 +51,20 @@ static json_t *options_json(const struct pg_plugin *d)
 	return opts;
 }
 
+/* ABI 1.3: the judges bits by name, then the tag option when there is one. */
+static json_t *judges_json(const struct pg_plugin *d)
+{
+	static const char *const names[] = { "tls-ports", "web-ports", "domain", "network-asn" };
+	json_t *out = json_array();
+
+	for (size_t i = 0; i < PG_ARRAY_LEN(names); i++)
+		if (d->judges & (1u << i))
+			json_array_append_new(out, json_string(names[i]));
+	if (d->judges && d->judges_tag_option)
+		json_array_append_new(out, json_sprintf("tag:%s", d->judges_tag_option));
+	return out;
+}
+
 static const char *scope_name(enum pg_enrich_scope s)
 {
 	return s == PG_SCOPE_FINDING ? "finding" : s == PG_SCOPE_ASSET ? "asset" : "target";
@@ -78,6 +92,7 @@ json_t *pg_module_json(const struct pg_module *m)
 	json_object_set_new(j, "enrichScope", json_string(scope_name(d->enrich_scope)));
 	json_object_set_new(j, "cacheTtlSeconds", json_integer((json_int_t)d->cache_ttl_s));
 	json_object_set_new(j, "timeoutMs", json_integer((json_int_t)d->timeout_ms));
+	json_object_set_new(j, "judges", judges_json(d));
 	json_object_set_new(j, "options", options_json(d));
 	return j;
 }

@@ -33,6 +33,12 @@ unsigned pg_plugin_cache_ttl_s(const struct pg_plugin_ctx *c);    /* effective *
 bool pg_plugin_serialized(const struct pg_plugin_ctx *c);
 bool pg_plugin_same_module(const struct pg_plugin_ctx *a, const struct pg_plugin_ctx *b);
 enum pg_enrich_scope pg_plugin_enrich_scope(const struct pg_plugin_ctx *c);
+/* What the enricher judges by itself (PG_JUDGE_* bits, ABI 1.3; 0 for older
+ * plugins), and the value of the instance option naming the tag an asset must
+ * carry for it (the descriptor's judges_tag_option; NULL: no tag needed, "":
+ * the option is unset, so no asset qualifies). */
+unsigned pg_plugin_judges(const struct pg_plugin_ctx *c);
+const char *pg_plugin_judges_tag(const struct pg_plugin_ctx *c);
 /* The plugin's, or the instance's `events:`. */
 enum pg_notify_mode pg_plugin_notify_mode(const struct pg_plugin_ctx *c);
 

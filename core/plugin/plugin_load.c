@@ -217,6 +217,29 @@ static bool looks_like_shared_object(const char *real, const char *path, struct 
 	return ok;
 }
 
+/* ABI 1.3: known judges bits; the tag option is one of the plugin's string options. */
+static bool check_judges(const struct pg_plugin *d, const char *path, struct pg_diag *diag)
+{
+	const unsigned known = PG_JUDGE_TLS_PORTS | PG_JUDGE_WEB_PORTS | PG_JUDGE_DOMAIN |
+			       PG_JUDGE_NETWORK_ASN;
+	const char *opt = d->judges_tag_option;
+	size_t i;
+
+	if (d->judges & ~known) {
+		pg_diag_add(diag, path, 0, "plugin %s: unknown judges bits 0x%x", d->name,
+			    d->judges & ~known);
+		return false;
+	}
+	for (i = 0; opt && d->options && d->options[i].name; i++)
+		if (!strcmp(d->options[i].name, opt) && d->options[i].type == PG_OPT_STRING)
+			return true;
+	if (opt)
+		pg_diag_add(diag, path, 0,
+			    "plugin %s: judges_tag_option '%s' is not a string option", d->name,
+			    opt);
+	return !opt;
+}
+
 static bool check_descriptor(const struct pg_plugin *d, const char *path, struct pg_diag *diag)
 {
 	if (d->abi_major != PG_PLUGIN_ABI_MAJOR) {
@@ -258,7 +281,7 @@ static bool check_descriptor(const struct pg_plugin *d, const char *path, struct
 			    d->name);
 		return false;
 	}
-	return pg_plugin_check_options(d, path, diag);
+	return pg_plugin_check_options(d, path, diag) && check_judges(d, path, diag);
 }
 
 /* Copy what the plugin has (older plugins: a prefix), zero the rest. */

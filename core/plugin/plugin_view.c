@@ -70,6 +70,22 @@ enum pg_enrich_scope pg_plugin_enrich_scope(const struct pg_plugin_ctx *c)
 	return c->mod->desc.enrich_scope;
 }
 
+unsigned pg_plugin_judges(const struct pg_plugin_ctx *c)
+{
+	return c->mod->desc.judges;
+}
+
+const char *pg_plugin_judges_tag(const struct pg_plugin_ctx *c)
+{
+	const char *opt = c->mod->desc.judges_tag_option;
+	struct pg_optval *v;
+
+	if (!opt)
+		return NULL;
+	v = pg_plugin_find_opt((struct pg_plugin_ctx *)c, opt);
+	return v && v->text ? v->text : "";
+}
+
 enum pg_notify_mode pg_plugin_notify_mode(const struct pg_plugin_ctx *c)
 {
 	return c->notify_mode;

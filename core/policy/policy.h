@@ -1,9 +1,13 @@
 /* policy.h - turn what was seen into findings, actions and verdicts.
  *
- * Every finding is created with its rule's default action; pg_policy_finalize()
- * then applies the one override mechanism (asset > environment > global >
- * rule default) to every finding of the report, including those that
- * enrichers added, so no rule is special-cased. */
+ * A finding is decided once (pg_policy_decide): its rule's default action
+ * through the one override mechanism (asset > environment > global > rule
+ * default), then policy.enforce and policy.exceptions, then its fingerprint.
+ * pg_policy_evaluate() (policy_evaluate.c) decides the core findings as it
+ * makes them, so the enrichers see their actions; pg_policy_finalize()
+ * (policy_finalize.c), once at the end of a run, decides what enrichers and
+ * drift added the same way - no rule is special-cased - and sets the
+ * verdicts and the exit code. */
 #ifndef PG_POLICY_H
 #define PG_POLICY_H
 
@@ -52,13 +56,27 @@ const char *pg_policy_out_of_scope(const struct pg_asset *a, const struct pg_res
 bool pg_policy_skip_addr(const struct pg_asset *a, const struct pg_resolution *r,
 			 const struct pg_addr *ip);
 
-/* Findings (JSON array, owned by the caller) for one asset, with default
- * actions; could_not_check is set when the asset was not fully checked. */
-json_t *pg_policy_evaluate(const struct pg_asset_outcome *o, bool *could_not_check);
+/* Findings (JSON array, owned by the caller) for one asset, each decided
+ * under m (pg_policy_decide); could_not_check is set when the asset was not
+ * fully checked. */
+json_t *pg_policy_evaluate(const struct pg_manifest *m, const struct pg_asset_outcome *o,
+			   bool *could_not_check);
 
-/* Apply overrides and mode to every finding of report, add fingerprints,
- * recompute asset verdicts, run verdict, summary and exit code. assets[i] is
- * the manifest asset of report.assets[i]. Returns the exit code (PG_EXIT_*). */
+/* Decide finding f of asset a, unless it has an "action" already: the action
+ * (pg_policy_action, then pg_policy_rollout as of today), the asset and target
+ * when missing, the fingerprint when missing. */
+void pg_policy_decide(const struct pg_manifest *m, const struct pg_asset *a, json_t *f,
+		      const char *today);
+/* False for a decided finding that finalize drops (action pass, no exception):
+ * not news. Undecided findings count as reported. */
+bool pg_policy_reported(const json_t *f);
+/* The fingerprint pg_policy_decide gives f on the asset with that target. */
+void pg_policy_finding_fingerprint(const json_t *f, const char *target, char out[17]);
+
+/* Decide every undecided finding of report, drop those not reported (counted
+ * in the asset's "passedFindings"), set asset verdicts, run verdict, summary
+ * and exit code. assets[i] is the manifest asset of report.assets[i]. Returns
+ * the exit code (PG_EXIT_*). */
 int pg_policy_finalize(const struct pg_manifest *m, const struct pg_asset *const *assets,
 		       enum pg_mode mode, json_t *report);
 

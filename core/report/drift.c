@@ -1,13 +1,15 @@
 /* drift.c - compare two evidence documents asset by asset (see drift.h). */
 #include "config.h"
 #include "drift.h"
-#include "fold.h"
+#include "evidence.h"
 #include "judged.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "policy/policy.h"
 #include "probe/probe.h" /* pg_banner_sanitize */
 #include "util/log.h"
 #include "util/util.h"
@@ -97,15 +99,37 @@ static void add_scan(json_t *st, const json_t *scan)
 	}
 }
 
-/* What drift compares of one asset, as one JSON object (owned by the caller). */
-static json_t *asset_state(const json_t *folded)
+/* The findings of asset the run reports, by fingerprint. Drift runs before
+ * the run's one finalize: what enrichers added is not decided yet, so it is
+ * keyed by the fingerprint the policy will give it, and what the policy has
+ * decided to drop already is left out, as it is from the baseline. */
+static void add_findings(json_t *st, const json_t *asset)
 {
-	json_t *asset = pg_fold_full(folded);
+	const char *target = str(asset, "target") ? str(asset, "target") : "";
+	const json_t *f;
+	char fp[17];
+	size_t i;
+
+	json_array_foreach(json_object_get(asset, "findings"), i, f)
+	{
+		const char *src = str(f, "source");
+		if ((src && !strcmp(src, "drift")) || !pg_policy_reported(f))
+			continue;
+		if (!str(f, "fingerprint"))
+			pg_policy_finding_fingerprint(f, target, fp);
+		json_object_set(json_object_get(st, "findings"),
+				str(f, "fingerprint") ? str(f, "fingerprint") : fp, (json_t *)f);
+	}
+}
+
+/* What drift compares of one (whole) asset, as one JSON object (owned by the caller). */
+static json_t *asset_state(const json_t *asset)
+{
 	json_t *st = json_pack(
 		"{s:{}, s:{}, s:{}, s:{}, s:{}, s:o*}", "open", "states", "certs", "asns",
 		"findings", "addrs",
 		json_deep_copy(json_object_get(json_object_get(asset, "resolution"), "addresses")));
-	const json_t *s, *f;
+	const json_t *s;
 	size_t i;
 
 	if (!json_is_array(json_object_get(st, "addrs")))
@@ -114,14 +138,8 @@ static json_t *asset_state(const json_t *folded)
 		add_scan(st, s);
 	json_array_foreach(json_object_get(asset, "additionalScans"), i, s) add_scan(st, s);
 	collect_asns(asset, json_object_get(st, "asns"));
-	json_array_foreach(json_object_get(asset, "findings"), i, f)
-	{
-		const char *fp = str(f, "fingerprint"), *src = str(f, "source");
-		if (fp && !(src && !strcmp(src, "drift")))
-			json_object_set(json_object_get(st, "findings"), fp, (json_t *)f);
-	}
+	add_findings(st, asset);
 	json_object_set_new(st, "scanned", json_boolean(json_object_get(asset, "scan") != NULL));
-	json_decref(asset); /* st holds references or copies of what it needs */
 	return st;
 }
 
@@ -246,7 +264,7 @@ static void compare_set(struct cmp *c, const char *key, const char *kind, const 
 	free(as);
 }
 
-static void finding_change(struct cmp *c, const char *kind, const json_t *f)
+static void finding_change(struct cmp *c, const char *kind, const char *fp, const json_t *f)
 {
 	const char *rule = str(f, "rule") ? str(f, "rule") : "?";
 	char *why = pg_xasprintf("%s %s: %s", rule,
@@ -255,7 +273,7 @@ static void finding_change(struct cmp *c, const char *kind, const json_t *f)
 	json_t *ch = change(c, kind, str(f, "ip"), NULL, NULL, NULL, why);
 
 	json_object_set_new(ch, "rule", json_string(rule));
-	json_object_set(ch, "fingerprint", json_object_get(f, "fingerprint"));
+	json_object_set_new(ch, "fingerprint", json_string(fp));
 	if (json_object_get(f, "port"))
 		json_object_set(ch, "port", json_object_get(f, "port"));
 	free(why);
@@ -263,14 +281,15 @@ static void finding_change(struct cmp *c, const char *kind, const json_t *f)
 
 /* A baseline finding absent now whose judge did not re-check the asset: an
  * outage of the judge, not a fix. pg_drift_apply carries it into the run. */
-static void not_rechecked(struct cmp *c, const json_t *f, const char *judge, const char *why)
+static void not_rechecked(struct cmp *c, const char *fp, const json_t *f, const char *judge,
+			  const char *why)
 {
 	const char *rule = str(f, "rule") ? str(f, "rule") : "?";
 	char *reason = pg_xasprintf("%s was not re-checked: %s %s", rule, judge, why);
 	json_t *ch = change(c, PG_CHANGE_NOT_RECHECKED, str(f, "ip"), NULL, NULL, NULL, reason);
 
 	json_object_set_new(ch, "rule", json_string(rule));
-	json_object_set(ch, "fingerprint", json_object_get(f, "fingerprint"));
+	json_object_set_new(ch, "fingerprint", json_string(fp));
 	if (json_object_get(f, "port"))
 		json_object_set(ch, "port", json_object_get(f, "port"));
 	json_object_set_new(ch, "judge", json_pack("{s:s, s:s}", "name", judge, "status", why));
@@ -285,7 +304,7 @@ static void compare_findings(struct cmp *c)
 	json_t *f;
 
 	json_object_foreach(af, fp, f) if (!json_object_get(bf, fp))
-		finding_change(c, "finding-new", f);
+		finding_change(c, "finding-new", fp, f);
 	json_object_foreach(bf, fp, f)
 	{
 		if (json_object_get(af, fp))
@@ -293,9 +312,9 @@ static void compare_findings(struct cmp *c)
 		judge = c->judged ? pg_judge_of(f) : NULL;
 		why = judge ? pg_judge_missing(c->asset, judge) : NULL;
 		if (why)
-			not_rechecked(c, f, judge, why);
+			not_rechecked(c, fp, f, judge, why);
 		else
-			finding_change(c, "finding-gone", f);
+			finding_change(c, "finding-gone", fp, f);
 	}
 }
 
@@ -317,9 +336,9 @@ static const json_t *asset_like(const json_t *report, const json_t *like)
 	return asset_named(report, str(like, "name"), str(like, "target"));
 }
 
-static void compare_asset(json_t *out, const json_t *prev, const json_t *cur, bool judged)
+static void compare_asset(json_t *out, json_t *prev_state, const json_t *cur, bool judged)
 {
-	struct cmp c = { out, cur, asset_state(prev), asset_state(cur), judged };
+	struct cmp c = { out, cur, json_incref(prev_state), asset_state(cur), judged };
 
 	if (json_is_true(json_object_get(c.before, "scanned")) &&
 	    json_is_true(json_object_get(c.after, "scanned"))) {
@@ -333,16 +352,45 @@ static void compare_asset(json_t *out, const json_t *prev, const json_t *cur, bo
 	json_decref(c.after);
 }
 
+/* The manifest identity of an asset as a key: name, then the target in lower case. */
+static char *identity(const json_t *a)
+{
+	char *key = pg_xasprintf("%s\n%s", str(a, "name") ? str(a, "name") : "",
+				 str(a, "target") ? str(a, "target") : "");
+
+	for (char *p = strchr(key, '\n'); p && *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	return key;
+}
+
+/* The state of each asset of before by identity (the first of duplicates). */
+static json_t *states_of(const json_t *before)
+{
+	struct pg_evidence_walk w = PG_EVIDENCE_WALK(before);
+	json_t *states = json_object();
+	const json_t *a;
+
+	while ((a = pg_evidence_walk_next(&w))) {
+		char *key = identity(a);
+		if (str(a, "name") && str(a, "target") && !json_object_get(states, key))
+			json_object_set_new(states, key, asset_state(a));
+		free(key);
+	}
+	return states;
+}
+
 json_t *pg_drift_changes(const json_t *before, const json_t *after)
 {
-	json_t *out = json_array();
+	struct pg_evidence_walk w = PG_EVIDENCE_WALK(after);
+	json_t *out = json_array(), *states = states_of(before), *prev;
 	const json_t *a;
 	size_t i;
 
-	json_array_foreach(json_object_get(after, "assets"), i, a)
-	{
-		const json_t *prev = asset_like(before, a);
+	while ((a = pg_evidence_walk_next(&w))) {
+		char *key = identity(a);
 		struct cmp c = { out, a, NULL, NULL, false };
+		prev = str(a, "name") && str(a, "target") ? json_object_get(states, key) : NULL;
+		free(key);
 		if (prev)
 			compare_asset(out, prev, a,
 				      json_object_get(json_object_get(after, "run"), "judges"));
@@ -355,6 +403,7 @@ json_t *pg_drift_changes(const json_t *before, const json_t *after)
 		if (!asset_like(after, a))
 			change(&c, "asset-removed", NULL, NULL, NULL, NULL, "only in the baseline");
 	}
+	json_decref(states);
 	return out;
 }
 
@@ -452,15 +501,16 @@ static void warn_not_rechecked(const json_t *notrc)
 /* A port-newly-open of the baseline (or one the baseline still listed) whose
  * port is still open: the change fired once, the exposure stays. Listed in
  * run.drift.persisting so a notifier keeps its ticket open. */
-static void persist_one(const json_t *report, const json_t *ba, const json_t *f, json_t *out)
+static void persist_one(const json_t *now, const json_t *ba, const json_t *f, json_t *out)
 {
-	const json_t *cur = asset_like(report, ba);
-	json_t *st, *port = json_object_get(f, "port");
+	char *key = identity(ba);
+	const json_t *st = json_object_get(now, key);
+	json_t *port = json_object_get(f, "port");
 	char p[16], why[128];
 
-	if (!cur || !json_is_integer(port) || !str(f, "fingerprint"))
+	free(key);
+	if (!st || !json_is_integer(port) || !str(f, "fingerprint"))
 		return;
-	st = asset_state(cur);
 	snprintf(p, sizeof(p), "%lld", (long long)json_integer_value(port));
 	if (json_object_get(json_object_get(st, "open"), p)) {
 		snprintf(why, sizeof(why), "port %s/tcp is still open", p);
@@ -471,13 +521,12 @@ static void persist_one(const json_t *report, const json_t *ba, const json_t *f,
 				       json_object_get(ba, "target"), "rule",
 				       PG_RULE_PORT_NEWLY_OPEN, "port", port, "reason", why));
 	}
-	json_decref(st);
 }
 
 static json_t *persisting(const json_t *report, const json_t *baseline)
 {
 	const json_t *bdrift = json_object_get(json_object_get(baseline, "run"), "drift");
-	json_t *out = json_array();
+	json_t *out = json_array(), *now = states_of(report); /* whole assets, by identity */
 	const json_t *a, *f;
 	size_t i, k;
 
@@ -487,18 +536,17 @@ static json_t *persisting(const json_t *report, const json_t *baseline)
 		{
 			if (!same(str(f, "rule"), PG_RULE_PORT_NEWLY_OPEN))
 				continue;
-			persist_one(report, a, f, out);
+			persist_one(now, a, f, out);
 		}
 	}
 	json_array_foreach(json_object_get(bdrift, "persisting"), i, f)
 	{
-		const json_t *ba = asset_named(baseline, str(f, "asset"), str(f, "target"));
-		json_t *stub = ba ? NULL
-				  : json_pack("{s:O, s:O}", "name", json_object_get(f, "asset"),
-					      "target", json_object_get(f, "target"));
-		persist_one(report, ba ? ba : stub, f, out);
+		json_t *stub = json_pack("{s:O, s:O}", "name", json_object_get(f, "asset"),
+					 "target", json_object_get(f, "target"));
+		persist_one(now, stub, f, out);
 		json_decref(stub);
 	}
+	json_decref(now);
 	return out;
 }
 

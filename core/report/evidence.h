@@ -3,6 +3,7 @@
 #define PG_EVIDENCE_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include "manifest/manifest.h"
 #include "resolve/resolve.h"
@@ -25,6 +26,31 @@ json_t *pg_evidence_resolution(const struct pg_resolution *r);
 
 /* A fresh report: {"portgate": {...}, "run": {id, manifest, startedAt}, "assets": []}. */
 json_t *pg_evidence_report_new(const char *manifest_path, uint64_t wall_start_ms);
+
+/* Append asset (stolen) to report.assets. compact: hold its resolution and
+ * scans as one compact string until the evidence is written (a `check` of a
+ * large manifest, docs/evidence.md "Memory"); readers never see the
+ * difference when they walk the assets with pg_evidence_walk_next. */
+void pg_evidence_add_asset(json_t *report, json_t *asset, bool compact);
+
+/* A walk over report.assets, each asset whole:
+ *   struct pg_evidence_walk w = PG_EVIDENCE_WALK(report);
+ *   while ((a = pg_evidence_walk_next(&w))) ... (w.i - 1 is a's index)
+ * a is borrowed until the next call; its members other than "resolution",
+ * "scan" and "additionalScans" are the report's own, so a reader may change
+ * "findings" in place. The walk holds nothing once next returned NULL; a
+ * caller that stops early calls pg_evidence_walk_end. errno is kept. */
+struct pg_evidence_walk {
+	const json_t *assets; /* borrowed */
+	size_t i;             /* the next asset's index */
+	json_t *cur;          /* owned: the asset last returned */
+};
+#define PG_EVIDENCE_WALK(report)                             \
+	{                                                    \
+		json_object_get((report), "assets"), 0, NULL \
+	}
+json_t *pg_evidence_walk_next(struct pg_evidence_walk *w);
+void pg_evidence_walk_end(struct pg_evidence_walk *w);
 
 /* Random id with a prefix and UTC timestamp: "scan_20261127T101500Z_3f2a9c1b". */
 void pg_evidence_id(const char *prefix, uint64_t wall_ms, char *out, size_t len);

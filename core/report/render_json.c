@@ -4,7 +4,7 @@
 
 #include <string.h>
 
-#include "fold.h"
+#include "fold_int.h"
 
 /* jansson output of a member nested `depth` levels down: its newlines get
  * the indentation a whole-document dump would have given them. */

@@ -2,7 +2,7 @@
  * CI test tab lists what was checked as well as what failed. */
 #include "config.h"
 #include "render_int.h"
-#include "fold.h"
+#include "evidence.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -233,29 +233,21 @@ static void suite(FILE *out, const json_t *report, const json_t *asset, const js
 
 int pg_render_junit(FILE *out, const json_t *report)
 {
-	const json_t *assets = json_object_get(report, "assets"), *a;
-	json_t *ids = pg_render_rule_ids(report);
+	struct pg_evidence_walk w = PG_EVIDENCE_WALK(report);
+	json_t *ids = pg_render_rule_ids(report), *a;
 	struct counts c = { 0 };
 	char secs[32];
-	size_t i;
 
 	/* the root carries totals: count first (a pipe cannot be rewound) */
-	json_array_foreach(assets, i, a)
-	{
-		json_t *full = pg_fold_full(a); /* "not scanned" reads the scan */
-		free(count(full, ids, &c));
-		json_decref(full);
-	}
+	while ((a = pg_evidence_walk_next(&w))) /* "not scanned" reads the scan */
+		free(count(a, ids, &c));
 	pg_render_seconds(pg_render_int(json_object_get(report, "run"), "durationMs"), secs);
 	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"portgate\"", out);
 	fprintf(out, " tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" time=\"%s\">\n", c.tests,
 		c.fails, c.errors, secs);
-	json_array_foreach(assets, i, a)
-	{
-		json_t *full = pg_fold_full(a);
-		suite(out, report, full, ids);
-		json_decref(full);
-	}
+	w = (struct pg_evidence_walk)PG_EVIDENCE_WALK(report);
+	while ((a = pg_evidence_walk_next(&w)))
+		suite(out, report, a, ids);
 	json_decref(ids);
 	return fputs("</testsuites>\n", out) == EOF || ferror(out) ? -1 : 0;
 }

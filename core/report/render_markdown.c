@@ -3,7 +3,7 @@
  * the 1 MiB a step summary may hold. */
 #include "config.h"
 #include "render_int.h"
-#include "fold.h"
+#include "evidence.h"
 
 #include <string.h>
 
@@ -94,28 +94,25 @@ static json_int_t open_ports(const json_t *asset)
 
 static void asset_rows(FILE *out, const json_t *report)
 {
+	struct pg_evidence_walk w = PG_EVIDENCE_WALK(report);
 	const json_t *a;
-	json_t *full;
-	size_t i;
 
 	fputs("| Asset | Target | Verdict | Open ports | Findings |\n|---|---|---|---:|---:|\n",
 	      out);
-	json_array_foreach(json_object_get(report, "assets"), i, a)
-	{
+	while ((a = pg_evidence_walk_next(&w))) {
 		const char *v = pg_render_str(a, "verdict", "?");
-		if (i == MAX_ROWS) {
+		if (w.i - 1 == MAX_ROWS) {
 			fprintf(out, "| ... | %zu more assets in the evidence | | | |\n",
-				json_array_size(json_object_get(report, "assets")) - i);
+				json_array_size(w.assets) - (w.i - 1));
+			pg_evidence_walk_end(&w);
 			break;
 		}
 		fputs("| ", out);
 		cell(out, pg_render_str(a, "name", "?"));
 		fputs(" | ", out);
 		cell(out, pg_render_str(a, "target", "?"));
-		full = pg_fold_full(a);
-		fprintf(out, " | %s %s | %lld | %zu |\n", icon(v), v, (long long)open_ports(full),
+		fprintf(out, " | %s %s | %lld | %zu |\n", icon(v), v, (long long)open_ports(a),
 			json_array_size(json_object_get(a, "findings")));
-		json_decref(full);
 	}
 }
 

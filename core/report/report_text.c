@@ -1,7 +1,7 @@
 /* report_text.c - human summary of a report for the terminal / CI log. */
 #include "config.h"
 #include "report_text.h"
-#include "fold.h"
+#include "evidence.h"
 
 #include "probe/probe.h" /* pg_banner_sanitize */
 #include "util/util.h"
@@ -180,16 +180,12 @@ static void print_asset(const json_t *a, FILE *out, bool color)
 void pg_report_text(const json_t *report, FILE *out, bool color)
 {
 	const json_t *run = json_object_get(report, "run"), *sum = json_object_get(run, "summary");
+	struct pg_evidence_walk w = PG_EVIDENCE_WALK(report);
 	const json_t *a;
-	size_t i;
 	char mode[32];
 
-	json_array_foreach(json_object_get(report, "assets"), i, a)
-	{
-		json_t *full = pg_fold_full(a);
-		print_asset(full, out, color);
-		json_decref(full);
-	}
+	while ((a = pg_evidence_walk_next(&w)))
+		print_asset(a, out, color);
 	fprintf(out,
 		"portgate: %lld asset%s: %lld pass, %lld warn, %lld fail, %lld could not check; "
 		"verdict %s (%s mode)\n",

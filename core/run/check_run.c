@@ -1,22 +1,25 @@
-/* check_run.c - manifest assets -> pipeline -> policy -> enrich -> finalized evidence. */
+/* check_run.c - one check, straight through: pipeline (resolve + scan) -> evaluate
+ * -> enrich -> drift -> finalize -> the front end's outputs -> notify. */
 #include "config.h"
 #include "check_run.h"
 
 #include <stdlib.h>
 
-#include "enrich/enrich.h"
 #include "pipeline.h"
 #include "policy/policy.h"
 #include "report/drift.h"
 #include "report/evidence.h"
-#include "report/fold.h"
+#include "enrich/enrich.h"
+#include "notify/notify.h"
 #include "report/judged.h"
+#include "util/exitcode.h"
 
-static json_t *asset_json(const struct pg_asset *as, const struct pg_job *j)
+static json_t *asset_json(const struct pg_manifest *m, const struct pg_asset *as,
+			  const struct pg_job *j)
 {
 	struct pg_asset_outcome o = { as, &j->res, j->scans, j->nscans };
 	bool unchecked;
-	json_t *a = json_object(), *findings = pg_policy_evaluate(&o, &unchecked), *more;
+	json_t *a = json_object(), *findings = pg_policy_evaluate(m, &o, &unchecked), *more;
 
 	json_object_set_new(a, "name", json_string(as->name));
 	json_object_set_new(a, "target", json_string(as->target));
@@ -45,65 +48,92 @@ static bool skip_addr(const struct pg_job *j, const struct pg_addr *ip)
 	return pg_policy_skip_addr(j->ud, &j->res, ip);
 }
 
-/* Assets with findings show the enrichers their open and reported ports;
- * the rest of their ports stay in the fold, for the writers. */
-static void unfold_reported(json_t *assets)
+/* The report of the engine's results: every asset with its evaluated (decided)
+ * findings. In a compact report the engine's results live on in the report
+ * only, so each job is cleared once its asset is in. */
+static json_t *evaluate(const struct pg_check_options *o, struct pg_job *jobs, uint64_t wall0)
 {
-	json_t *a;
-	size_t i;
-
-	json_array_foreach(assets, i, a) if (json_array_size(json_object_get(a, "findings")))
-		json_array_set_new(assets, i, pg_fold_reported(json_incref(a)));
-}
-
-json_t *pg_check_run(const struct pg_check_input *in, const struct pg_config *cfg,
-		     struct pg_plugin_host *host, int *code, char *err, size_t errlen)
-{
-	uint64_t wall0 = pg_wall_ms(), t0 = pg_now_ms();
-	enum pg_mode mode = in->mode ? in->mode : in->m->mode ? in->m->mode : PG_MODE_ENFORCE;
-	struct pg_job *jobs = pg_xcalloc(in->n ? in->n : 1, sizeof(*jobs));
-	json_t *report = NULL, *assets;
+	json_t *report = pg_evidence_report_new(o->manifest_path, wall0);
 	char sha[65];
 
-	for (size_t i = 0; i < in->n; i++) {
-		jobs[i].target = in->assets[i]->target;
-		jobs[i].ports = &in->assets[i]->candidates;
-		jobs[i].tls_ports = &in->assets[i]->tls_ports;
-		jobs[i].skip_addr = skip_addr; /* scope before the scan */
-		jobs[i].ud = in->assets[i];
-	}
-	if (pg_pipeline_run(jobs, in->n, cfg, in->progress, err, errlen) < 0)
-		goto out;
-	report = pg_evidence_report_new(in->manifest_path, wall0);
 	pg_evidence_set_origin(report,
-			       pg_evidence_manifest_sha256(in->manifest_path, sha) ? sha : NULL,
-			       in->shard_i, in->shard_n, in->m->nassets);
-	assets = json_object_get(report, "assets");
-	for (size_t i = 0; i < in->n; i++) {
-		json_t *a = asset_json(in->assets[i], &jobs[i]);
-		if (in->fold) { /* the engine's results live on in the fold only */
-			a = pg_fold(a);
+			       pg_evidence_manifest_sha256(o->manifest_path, sha) ? sha : NULL,
+			       o->shard_i, o->shard_n, o->m->nassets);
+	for (size_t i = 0; i < o->n; i++) {
+		pg_evidence_add_asset(report, asset_json(o->m, o->assets[i], &jobs[i]), o->compact);
+		if (o->compact)
 			pg_job_clear(&jobs[i]);
-		}
-		json_array_append_new(assets, a);
 	}
-	/* First pass drops findings whose action is pass, so enrichers only see
-	 * what matters; the second maps the findings enrichers added. */
-	pg_policy_finalize(in->m, in->assets, mode, report);
-	if (in->fold)
-		unfold_reported(assets);
-	pg_enrich_report(host, report, in->skip_cache);
+	return report;
+}
+
+/* run.drift after the verdicts, where the evidence has always had it (drift
+ * now runs before the one finalize, which adds them). */
+static void drift_after_verdicts(json_t *report)
+{
+	json_t *run = json_object_get(report, "run");
+	json_t *drift = json_incref(json_object_get(run, "drift"));
+
+	if (!drift)
+		return;
+	json_object_del(run, "drift");
+	json_object_set_new(run, "drift", drift);
+}
+
+/* One pipeline job per asset (owned by the caller). */
+static struct pg_job *jobs_new(const struct pg_check_options *o)
+{
+	struct pg_job *jobs = pg_xcalloc(o->n ? o->n : 1, sizeof(*jobs));
+
+	for (size_t i = 0; i < o->n; i++) {
+		jobs[i].target = o->assets[i]->target;
+		jobs[i].ports = &o->assets[i]->candidates;
+		jobs[i].tls_ports = &o->assets[i]->tls_ports;
+		jobs[i].skip_addr = skip_addr; /* scope before the scan */
+		jobs[i].ud = o->assets[i];
+	}
+	return jobs;
+}
+
+/* The finished report: resolve and scan every asset, evaluate, enrich, drift,
+ * finalize once. NULL with err when the resolver or engine could not run. */
+static json_t *check_report(const struct pg_check_options *o, int *code, char *err, size_t errlen)
+{
+	uint64_t wall0 = pg_wall_ms(), t0 = pg_now_ms();
+	enum pg_mode mode = o->mode ? o->mode : o->m->mode ? o->m->mode : PG_MODE_ENFORCE;
+	struct pg_job *jobs = jobs_new(o);
+	json_t *report = NULL;
+
+	if (pg_pipeline_run(jobs, o->n, o->cfg, o->progress, err, errlen) < 0)
+		goto out;
+	report = evaluate(o, jobs, wall0);
+	pg_enrich_report(o->host, report, o->skip_cache);
 	pg_judges_summarise(report); /* drift and the notifiers: what was re-checked */
-	*code = pg_policy_finalize(in->m, in->assets, mode, report);
-	if (in->baseline) { /* drift findings take overrides like any other */
-		pg_drift_apply(report, in->baseline, in->baseline_path);
-		*code = pg_policy_finalize(in->m, in->assets, mode, report);
-	}
+	if (o->baseline)             /* drift findings take overrides like any other, in finalize */
+		pg_drift_apply(report, o->baseline, o->baseline_path);
+	*code = pg_policy_finalize(o->m, o->assets, mode, report);
+	drift_after_verdicts(report);
 	json_object_set_new(json_object_get(report, "run"), "durationMs",
 			    json_integer((json_int_t)(pg_now_ms() - t0)));
 out:
-	for (size_t i = 0; i < in->n; i++)
+	for (size_t i = 0; i < o->n; i++)
 		pg_job_clear(&jobs[i]);
 	free(jobs);
 	return report;
+}
+
+int pg_run_check(const struct pg_check_options *o, char *err, size_t errlen)
+{
+	int code = PG_EXIT_PASS;
+	json_t *report = check_report(o, &code, err, errlen);
+
+	if (!report)
+		return -1;
+	if (o->publish)
+		code = o->publish(report, code, o->ud);
+	/* after the outputs: undeliverable notifications wait in the outbox, and
+	 * the notify summary line says how many */
+	pg_notify_report(o->host, report);
+	json_decref(report);
+	return code;
 }

@@ -1,5 +1,6 @@
-/* check_run.h - one manifest check, the part `portgate check` and `portgate serve`
- * (POST /v1-check) share: resolve, scan, evaluate, enrich and finalize. */
+/* check_run.h - one manifest check, the whole of it, for both front ends
+ * (`portgate check` and `portgate serve`'s POST /v1-check): resolve, scan,
+ * evaluate, enrich, drift, finalize, the front end's outputs, notify. */
 #ifndef PG_CHECK_RUN_H
 #define PG_CHECK_RUN_H
 
@@ -10,26 +11,35 @@
 #include "plugin/plugin_host.h"
 #include "pipeline.h"
 
-struct pg_check_input {
+/* Everything one check needs; all borrowed. Fill it with designated
+ * initializers: fields left out are off (NULL, 0, false). */
+struct pg_check_options {
 	const char *manifest_path;            /* for the report's run.manifest */
-	const struct pg_manifest *m;          /* borrowed */
-	const struct pg_asset *const *assets; /* borrowed: the assets to check, from m */
+	const struct pg_manifest *m;          /* the manifest */
+	const struct pg_asset *const *assets; /* the assets to check, from m */
 	size_t n;
+	const struct pg_config *cfg;
+	struct pg_plugin_host *host;        /* enrichers and notifiers; may be NULL */
 	enum pg_mode mode;                  /* PG_MODE_UNSET: the manifest's, else enforce */
 	bool skip_cache;                    /* bypass the enrichment cache */
 	const struct pg_progress *progress; /* may be NULL */
 	const json_t *baseline;             /* previous evidence for drift findings, may be NULL */
 	const char *baseline_path;          /* its path, for run.drift */
 	unsigned shard_i, shard_n;          /* run.shard (1-based; 0/0 = not sharded) */
-	/* keep assets with nothing to report folded (report/fold.h): the report
-	 * must then be read through pg_fold_full and written by the renderers */
-	bool fold;
+	/* hold each asset's resolution and scans compactly until the outputs are
+	 * written (report/evidence.h): for a large manifest the cli checks */
+	bool compact;
+	/* The finished report, before anything is notified: the front end writes
+	 * its outputs here, so a notification never leaves before the evidence
+	 * is safe. Returns the exit code to keep (code, or what a failed write
+	 * makes of it). The report stays the run's. May be NULL. */
+	int (*publish)(json_t *report, int code, void *ud);
+	void *ud; /* for publish */
 };
 
-/* The finalized, enriched evidence report (caller owns) and its exit code in
- * *code (PG_EXIT_*); NULL with err when the resolver or engine could not run.
+/* Run the check: the exit code (PG_EXIT_*, after publish), or -1 with err
+ * when the resolver or engine could not run (nothing published or notified).
  * Not thread-safe for one plugin host: callers serialise checks on a host. */
-json_t *pg_check_run(const struct pg_check_input *in, const struct pg_config *cfg,
-		     struct pg_plugin_host *host, int *code, char *err, size_t errlen);
+int pg_run_check(const struct pg_check_options *o, char *err, size_t errlen);
 
 #endif

@@ -144,36 +144,40 @@ static void check_done(struct pg_req *r)
 	r->job = NULL;
 }
 
+/* The reply is the report itself, with the exit code and its meaning;
+ * it leaves before the notifications. */
+static int reply(json_t *report, int code, void *ud)
+{
+	struct pg_req *r = ud;
+	const struct check_job *j = r->job;
+
+	json_object_set_new(report, "exitCode", json_integer(code));
+	json_object_set_new(report, "exitMeaning", json_string(exit_meaning(code)));
+	pg_req_note(r, "check assets=%zu exit=%d", j->n, code);
+	pg_req_reply(r, 200, json_incref(report));
+	return code;
+}
+
 static void check_worker(struct pg_req *r)
 {
 	struct check_job *j = r->job;
-	struct pg_check_input in = { r->s->opts->manifest_path,
-				     r->s->m,
-				     j->assets,
-				     j->n,
-				     j->mode,
-				     j->skip_cache,
-				     NULL,
-				     NULL,
-				     NULL,
-				     0,
-				     0,
-				     false /* the reply is the report itself */ };
+	struct pg_check_options o = {
+		.manifest_path = r->s->opts->manifest_path,
+		.m = r->s->m,
+		.assets = j->assets,
+		.n = j->n,
+		.cfg = r->s->cfg,
+		.host = r->s->host,
+		.mode = j->mode,
+		.skip_cache = j->skip_cache,
+		.publish = reply,
+		.ud = r,
+	};
 	char err[256];
-	int code = 0;
-	json_t *report;
 
 	pthread_mutex_lock(&r->s->check_lock);
-	report = pg_check_run(&in, r->s->cfg, r->s->host, &code, err, sizeof(err));
-	if (report) {
-		json_object_set_new(report, "exitCode", json_integer(code));
-		json_object_set_new(report, "exitMeaning", json_string(exit_meaning(code)));
-		pg_notify_report(r->s->host, report); /* its summary line says how many wait */
-		pg_req_note(r, "check assets=%zu exit=%d", j->n, code);
-		pg_req_reply(r, 200, report);
-	} else {
+	if (pg_run_check(&o, err, sizeof(err)) < 0)
 		pg_req_error(r, 500, "check: %s", err);
-	}
 	pthread_mutex_unlock(&r->s->check_lock);
 	check_done(r);
 }

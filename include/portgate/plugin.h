@@ -64,6 +64,15 @@ enum pg_enrich_scope {
 	PG_SCOPE_ASSET = 2,
 };
 
+/* What an enricher judges by itself (struct pg_plugin.judges, ABI 1.3): the
+ * assets it is called for whether or not they have a finding. Bits; an asset
+ * is judged when it matches any of them. Macros, so a plugin can test with
+ * #ifdef whether the header it is built against has them. */
+#define PG_JUDGE_TLS_PORTS   (1u << 0) /* an open port that speaks TLS or is in tlsPorts */
+#define PG_JUDGE_WEB_PORTS   (1u << 1) /* an open port the probe saw HTTP on */
+#define PG_JUDGE_DOMAIN      (1u << 2) /* the manifest names a registered domain */
+#define PG_JUDGE_NETWORK_ASN (1u << 3) /* the manifest's expectedNetwork names an ASN */
+
 /* Return codes of enrich / notify / create. */
 enum pg_plugin_rc {
 	PG_PLUGIN_OK = 0,
@@ -228,6 +237,23 @@ struct pg_plugin {
 	enum pg_enrich_scope enrich_scope;
 	unsigned cache_ttl_s; /* enricher results cached across runs this long; 0 = never */
 	unsigned timeout_ms;  /* default per-call timeout hint; 0 = the host's */
+	/* --- end of ABI 1.2 --- */
+
+	/* 1.3: the rules an enricher judges fire on every asset it can judge, not
+	 * only on assets that happen to have a finding. judges (PG_JUDGE_* bits;
+	 * 0, the default: none) says which assets: the host then calls enrich
+	 * once per scanned address of each such asset (once without "ip" when
+	 * none was scanned), besides the findings `enrich.on` selects, with an
+	 * input that names the asset and no rule and no port: {"asset",
+	 * "target", "ip", "assetContext", "openPorts"}. The findings it adds are
+	 * about the asset: they take no port from it. Its output is kept on the
+	 * findings that share the call (same memo key), if any. An older host
+	 * ignores the field: the plugin then sees findings only. */
+	unsigned judges;
+	/* 1.3: with judges, the name of one of the plugin's PG_OPT_STRING options
+	 * whose value is a manifest tag the asset must also carry (headers:
+	 * "authTag"); NULL: no tag needed. */
+	const char *judges_tag_option;
 };
 
 /* Smallest descriptor the host accepts: everything through notify. Fields after

@@ -338,6 +338,11 @@ static struct pg_plugin headers_plugin = {
 	.enrich = headers_enrich,
 	.enrich_scope = PG_SCOPE_ASSET,
 	.timeout_ms = 60000,
+#ifdef PG_JUDGE_WEB_PORTS
+	/* the failing rules of authentication surfaces, finding or not */
+	.judges = PG_JUDGE_WEB_PORTS,
+	.judges_tag_option = "authTag",
+#endif
 };
 
 PORTGATE_PLUGIN(headers_plugin)

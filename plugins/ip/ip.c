@@ -247,6 +247,7 @@ static void check_network(struct ip_state *s, const json_t *finding, const char 
 	json_t *exp = expected_asns(finding), *v, *list;
 	json_int_t asn = json_integer_value(json_object_get(ans, "asn"));
 	const char *org = json_string_value(json_object_get(ans, "org"));
+	const char *target = json_string_value(json_object_get(finding, "target"));
 	char want[256] = "";
 	size_t i, o = 0;
 
@@ -268,9 +269,12 @@ static void check_network(struct ip_state *s, const json_t *finding, const char 
 			 "network-unexpected", "severity", s->severity, "defaultAction", "fail",
 			 "reason", "", "evidence", "ip", ip, "asn", asn, "org", org, "expected",
 			 exp);
+	/* about the asset, whatever port its enrichment came with */
 	json_object_set_new(list, "reason",
-			    json_sprintf("%s is in AS%lld (%s), not in the expected network %s", ip,
-					 (long long)asn, org ? org : "owner unknown", want));
+			    json_sprintf("%s resolves to %s in AS%lld (%s), not in the expected "
+					 "network %s",
+					 target ? target : ip, ip, (long long)asn,
+					 org ? org : "owner unknown", want));
 	json_array_append_new(new_findings, list);
 }
 
@@ -323,6 +327,9 @@ static struct pg_plugin ip_plugin = {
 #endif
 	.cache_ttl_s = 0, /* the plugin caches per address itself (cacheSeconds) */
 	.timeout_ms = 10000,
+#ifdef PG_JUDGE_NETWORK_ASN
+	.judges = PG_JUDGE_NETWORK_ASN, /* network-unexpected, finding or not */
+#endif
 };
 
 PORTGATE_PLUGIN(ip_plugin)

@@ -304,6 +304,9 @@ static struct pg_plugin ssl_plugin = {
 	.enrich_scope = PG_SCOPE_TARGET,
 #endif
 	.timeout_ms = 30000,
+#ifdef PG_JUDGE_TLS_PORTS
+	.judges = PG_JUDGE_TLS_PORTS, /* the tls-* rules, finding or not */
+#endif
 };
 
 PORTGATE_PLUGIN(ssl_plugin)

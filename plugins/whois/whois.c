@@ -300,6 +300,9 @@ static struct pg_plugin whois_plugin = {
 #endif
 	.cache_ttl_s = 0, /* cached per domain by the plugin (cacheSeconds) */
 	.timeout_ms = 15000,
+#ifdef PG_JUDGE_DOMAIN
+	.judges = PG_JUDGE_DOMAIN, /* the registration rules, finding or not */
+#endif
 };
 
 PORTGATE_PLUGIN(whois_plugin)

@@ -111,7 +111,7 @@ done
 url=$(sed -n 's/.*listening on \([^ ]*\) .*/\1/p' "$T/serve.out")
 for n in 1 2; do
 	code=$(curl -s -o "$T/sv$n.json" -w '%{http_code}' --max-time 60 -X POST \
-		-H "x-api-key: netenrich-key" --data '{"skipCache": true}' "$url/v1-check")
+		-H "x-api-key: netenrich-key" --data '{}' "$url/v1-check")
 	[ "$code" = 200 ] || fail "serve check $n: $code $(cat "$T/sv$n.json")"
 	python3 - "$T/sv$n.json" <<'PY' || fail "serve check $n: $(cat "$T/sv$n.json")"
 import json, sys

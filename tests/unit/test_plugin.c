@@ -449,6 +449,60 @@ START_TEST(test_enrich_selection)
 }
 END_TEST
 
+/* Which assets an enricher judges by itself (ABI 1.3 judges): by the manifest
+ * fields and the scan's port objects, and the tag its option names. */
+START_TEST(test_enrich_judges)
+{
+	static const struct pg_plugin_option opts[] = { { "authTag", PG_OPT_STRING, "auth", 0, "" },
+							{ NULL, 0, NULL, 0, NULL } };
+	struct pg_module mod = { .desc = { .options = opts } };
+	struct pg_optval tag = { .opt = &opts[0], .text = "login" };
+	struct pg_plugin_ctx c = { .mod = &mod, .opts = &tag, .nopts = 1 };
+	json_t *web = json_pack("{s:[{s:i, s:s, s:s}]}", "ports", "port", 80, "state", "open",
+				"service", "http");
+	json_t *tls = json_pack("{s:[{s:i, s:s, s:b}]}", "ports", "port", 443, "state", "open",
+				"speaksTls", 1);
+	json_t *closed = json_pack("{s:[{s:i, s:s}]}", "ports", "port", 8443, "state", "closed");
+	json_t *tagged = json_pack("{s:[s, s]}", "tags", "x", "login");
+	json_t *plain = json_pack("{s:s, s:[s, i]}", "domain", "example.com", "expectedNetwork",
+				  "10.0.0.0/8", 64500);
+	json_t *listed = json_pack("{s:[i]}", "tlsPorts", 8443);
+
+	ck_assert(!pg_enrich_judges_asset(&c, plain)); /* judges nothing: findings only */
+	mod.desc.judges = PG_JUDGE_WEB_PORTS;
+	mod.desc.judges_tag_option = "authTag";
+	ck_assert(pg_enrich_judges_asset(&c, tagged)); /* the instance's tag, not the default */
+	ck_assert(!pg_enrich_judges_asset(&c, plain));
+	ck_assert(pg_enrich_judges_at(&c, tagged, web));
+	ck_assert(!pg_enrich_judges_at(&c, tagged, tls));
+	ck_assert(!pg_enrich_judges_at(&c, tagged, NULL));
+	mod.desc.judges = PG_JUDGE_TLS_PORTS;
+	mod.desc.judges_tag_option = NULL;
+	ck_assert(pg_enrich_judges_asset(&c, plain));
+	ck_assert(pg_enrich_judges_at(&c, plain, tls));
+	ck_assert(!pg_enrich_judges_at(&c, plain, closed)); /* listed but closed */
+	json_object_set_new(json_array_get(json_object_get(closed, "ports"), 0), "state",
+			    json_string("open"));
+	ck_assert(pg_enrich_judges_at(&c, listed, closed)); /* open and in tlsPorts */
+	ck_assert(!pg_enrich_judges_at(&c, plain, closed));
+	mod.desc.judges = PG_JUDGE_DOMAIN;
+	ck_assert(pg_enrich_judges_at(&c, plain, NULL));
+	ck_assert(!pg_enrich_judges_at(&c, tagged, web));
+	mod.desc.judges = PG_JUDGE_NETWORK_ASN;
+	ck_assert(pg_enrich_judges_at(&c, plain, NULL)); /* 64500 is an ASN */
+	json_object_set_new(plain, "expectedNetwork", json_string("AS64500"));
+	ck_assert(pg_enrich_judges_at(&c, plain, NULL));
+	json_object_set_new(plain, "expectedNetwork", json_pack("[s]", "192.0.2.0/24"));
+	ck_assert(!pg_enrich_judges_at(&c, plain, NULL)); /* CIDRs are the core's */
+	json_decref(web);
+	json_decref(tls);
+	json_decref(closed);
+	json_decref(tagged);
+	json_decref(plain);
+	json_decref(listed);
+}
+END_TEST
+
 START_TEST(test_enrich_error_recorded)
 {
 	struct pg_diag d = { 0 };
@@ -1030,6 +1084,7 @@ static Suite *plugin_suite(void)
 	tcase_add_test(t, test_lanes_last_reference_frees);
 	tcase_add_test(t, test_enrich_memo_and_merge);
 	tcase_add_test(t, test_enrich_selection);
+	tcase_add_test(t, test_enrich_judges);
 	tcase_add_test(t, test_enrich_error_recorded);
 	tcase_add_test(t, test_enrich_timeout);
 	tcase_add_test(t, test_enrich_added_findings);

@@ -53,10 +53,18 @@ static void add_port(struct fixture *f, uint16_t port, enum pg_port_state st)
 	f->scan.ports = f->ports;
 }
 
-static json_t *evaluate(struct fixture *f, bool *unchecked)
+/* No policy block: every finding takes its rule's default action. */
+static const struct pg_manifest m0;
+
+static json_t *evaluate_under(const struct pg_manifest *m, struct fixture *f, bool *unchecked)
 {
 	struct pg_asset_outcome o = { &f->asset, &f->res, &f->scan, 1 };
-	return pg_policy_evaluate(&o, unchecked);
+	return pg_policy_evaluate(m, &o, unchecked);
+}
+
+static json_t *evaluate(struct fixture *f, bool *unchecked)
+{
+	return evaluate_under(&m0, f, unchecked);
 }
 
 static const char *rule_of(json_t *findings, size_t i)
@@ -190,7 +198,7 @@ START_TEST(unresolved_is_could_not_check)
 	f.res.ok = false;
 	f.res.error = "NXDOMAIN (name does not exist)";
 	o = (struct pg_asset_outcome){ &f.asset, &f.res, NULL, 0 };
-	fs = pg_policy_evaluate(&o, &u);
+	fs = pg_policy_evaluate(&m0, &o, &u);
 	ck_assert(u);
 	ck_assert_str_eq(rule_of(fs, 0), "dns-unresolved");
 	json_decref(fs);
@@ -270,27 +278,27 @@ START_TEST(overrides_environment_and_asset)
 	m.envs = &env;
 	m.nenvs = 1;
 	/* global says pass: the finding is dropped, verdict pass */
-	fs = evaluate(&f, &u);
+	fs = evaluate_under(&m, &f, &u);
 	rep = report_for(fs, u);
 	ck_assert_int_eq(finalize(&m, &f.asset, PG_MODE_ENFORCE, rep), PG_EXIT_PASS);
 	ck_assert_uint_eq(json_array_size(json_object_get(json_array_get(json_object_get(rep, "assets"), 0), "findings")), 0);
 	json_decref(rep);
 	/* production environment says fail */
 	f.asset.environment = "production";
-	fs = evaluate(&f, &u);
+	fs = evaluate_under(&m, &f, &u);
 	rep = report_for(fs, u);
 	ck_assert_int_eq(finalize(&m, &f.asset, PG_MODE_ENFORCE, rep), PG_EXIT_POLICY);
 	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(rep, "run"), "verdict")), "fail");
 	/* monitor mode reports the failure but does not fail */
 	json_decref(rep);
-	fs = evaluate(&f, &u);
+	fs = evaluate_under(&m, &f, &u);
 	rep = report_for(fs, u);
 	ck_assert_int_eq(finalize(&m, &f.asset, PG_MODE_MONITOR, rep), PG_EXIT_PASS);
 	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(rep, "run"), "verdict")), "fail");
 	json_decref(rep);
 	/* the asset's own policy wins over its environment */
 	f.asset.overrides = (struct pg_overrides){ &mine, 1 };
-	fs = evaluate(&f, &u);
+	fs = evaluate_under(&m, &f, &u);
 	rep = report_for(fs, u);
 	ck_assert_int_eq(finalize(&m, &f.asset, PG_MODE_ENFORCE, rep), PG_EXIT_PASS);
 	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(rep, "run"), "verdict")), "warn");
@@ -310,13 +318,13 @@ START_TEST(unchecked_exit_3_unless_failed)
 	fixture_init(&f);
 	f.res.ok = false;
 	o = (struct pg_asset_outcome){ &f.asset, &f.res, NULL, 0 };
-	fs = pg_policy_evaluate(&o, &u);
+	fs = pg_policy_evaluate(&m, &o, &u);
 	rep = report_for(fs, u);
 	ck_assert_int_eq(finalize(&m, &f.asset, PG_MODE_ENFORCE, rep), PG_EXIT_UNCHECKED);
 	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(json_object_get(rep, "run"), "summary"), "couldNotCheck")), 1);
 	json_decref(rep);
 	/* monitor mode still says it could not check */
-	fs = pg_policy_evaluate(&o, &u);
+	fs = pg_policy_evaluate(&m, &o, &u);
 	rep = report_for(fs, u);
 	ck_assert_int_eq(finalize(&m, &f.asset, PG_MODE_MONITOR, rep), PG_EXIT_UNCHECKED);
 	json_decref(rep);
@@ -376,7 +384,7 @@ START_TEST(every_address_counts)
 	o = (struct pg_asset_outcome){ &f.asset, &f.res, &f.scan, 1 };
 	ck_assert(pg_policy_skip_addr(&f.asset, &f.res, &f.res.addrs[1]));
 	ck_assert(!pg_policy_skip_addr(&f.asset, &f.res, &f.res.addrs[0]));
-	fs = pg_policy_evaluate(&o, &u);
+	fs = pg_policy_evaluate(&m0, &o, &u);
 	ck_assert(!u);
 	ck_assert_uint_eq(json_array_size(fs), 1);
 	ck_assert_str_eq(rule_of(fs, 0), "network-unexpected");
@@ -387,7 +395,7 @@ START_TEST(every_address_counts)
 	 * fully checked, and the second address is still held against expectedNetwork */
 	f.asset.scan_unexpected = 1;
 	ck_assert(!pg_policy_skip_addr(&f.asset, &f.res, &f.res.addrs[1]));
-	fs = pg_policy_evaluate(&o, &u);
+	fs = pg_policy_evaluate(&m0, &o, &u);
 	ck_assert(u);
 	ck_assert_uint_eq(json_array_size(fs), 1);
 	ck_assert_str_eq(rule_of(fs, 0), "network-unexpected");
@@ -398,7 +406,7 @@ START_TEST(every_address_counts)
 	two[1] = (struct pg_scan_target){ .addr = f.res.addrs[1], .ports = &p8080, .nports = 1, .results = second };
 	f.asset.nnetworks = 0;
 	o = (struct pg_asset_outcome){ &f.asset, &f.res, two, 2 };
-	fs = pg_policy_evaluate(&o, &u);
+	fs = pg_policy_evaluate(&m0, &o, &u);
 	ck_assert(!u);
 	ck_assert_uint_eq(json_array_size(fs), 1);
 	ck_assert_str_eq(rule_of(fs, 0), "port-unapproved-open");
@@ -418,14 +426,14 @@ START_TEST(monitor_still_reports_unchecked_on_a_failed_asset)
 	fixture_init(&f);
 	add_port(&f, 8080, PG_PORT_OPEN);  /* fail */
 	add_port(&f, 80, PG_PORT_ERROR);   /* not checked */
-	fs = evaluate(&f, &u);
+	fs = evaluate_under(&m, &f, &u);
 	ck_assert(u);
 	rep = report_for(fs, u);
 	ck_assert_int_eq(finalize(&m, &f.asset, PG_MODE_MONITOR, rep), PG_EXIT_UNCHECKED);
 	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(json_object_get(rep, "run"),
 		"summary"), "couldNotCheck")), 1);
 	json_decref(rep);
-	fs = evaluate(&f, &u);
+	fs = evaluate_under(&m, &f, &u);
 	rep = report_for(fs, u);
 	ck_assert_int_eq(finalize(&m, &f.asset, PG_MODE_ENFORCE, rep), PG_EXIT_POLICY);
 	json_decref(rep);
@@ -444,12 +452,62 @@ START_TEST(passed_findings_are_counted_across_passes)
 	fixture_init(&f);
 	add_port(&f, 80, PG_PORT_CLOSED);
 	m.rules = (struct pg_overrides){ &quiet, 1 };
-	fs = evaluate(&f, &u);
+	fs = evaluate_under(&m, &f, &u);
 	rep = report_for(fs, u);
 	finalize(&m, &f.asset, PG_MODE_ENFORCE, rep);
 	ck_assert_int_eq(finalize(&m, &f.asset, PG_MODE_ENFORCE, rep), PG_EXIT_PASS);
 	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(json_object_get(
 		json_object_get(rep, "run"), "summary"), "findings"), "pass")), 1);
+	json_decref(rep);
+	fixture_clear(&f);
+}
+END_TEST
+
+/* evaluate decides the core findings (so enrich can select by action);
+ * finalize, once, decides only what was added after them and drops passes. */
+START_TEST(evaluate_decides_finalize_decides_the_added)
+{
+	struct fixture f;
+	struct pg_manifest m = { 0 };
+	struct pg_rule_override rules[2] = { { "port-approved-closed", PG_ACTION_PASS },
+					     { "headers-content-security-policy", PG_ACTION_FAIL } };
+	json_t *rep, *fs, *x, *asset;
+	bool u;
+	char fp[17];
+
+	fixture_init(&f);
+	add_port(&f, 80, PG_PORT_CLOSED);
+	add_port(&f, 443, PG_PORT_FILTERED);
+	m.rules = (struct pg_overrides){ rules, 2 };
+	fs = evaluate_under(&m, &f, &u);
+	ck_assert_uint_eq(json_array_size(fs), 2);
+	x = json_array_get(fs, 0); /* overridden to pass, kept until finalize */
+	ck_assert_str_eq(json_string_value(json_object_get(x, "action")), "pass");
+	ck_assert(!pg_policy_reported(x));
+	pg_fingerprint("port-approved-closed", "app.test", "127.0.0.1", 80, fp);
+	ck_assert_str_eq(json_string_value(json_object_get(x, "fingerprint")), fp);
+	x = json_array_get(fs, 1);
+	ck_assert_str_eq(json_string_value(json_object_get(x, "action")), "warn");
+	ck_assert(pg_policy_reported(x));
+	/* what an enricher adds has no action until finalize decides it */
+	x = json_pack("{s:s, s:s, s:s}", "rule", "headers-content-security-policy",
+		      "defaultAction", "warn", "source", "headers");
+	ck_assert(pg_policy_reported(x));
+	json_array_append_new(fs, x);
+	rep = report_for(fs, u);
+	/* a decided finding stays decided: finalize does not decide it again */
+	rules[0].action = PG_ACTION_FAIL;
+	ck_assert_int_eq(finalize(&m, &f.asset, PG_MODE_ENFORCE, rep), PG_EXIT_POLICY);
+	asset = json_array_get(json_object_get(rep, "assets"), 0);
+	x = json_object_get(asset, "findings");
+	ck_assert_uint_eq(json_array_size(x), 2);
+	ck_assert_str_eq(rule_of(x, 0), "port-approved-filtered");
+	ck_assert_str_eq(rule_of(x, 1), "headers-content-security-policy");
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(x, 1), "action")), "fail");
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(x, 1), "asset")), "app");
+	pg_policy_finding_fingerprint(json_array_get(x, 1), "app.test", fp);
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(x, 1), "fingerprint")), fp);
+	ck_assert_int_eq(json_integer_value(json_object_get(asset, "passedFindings")), 1);
 	json_decref(rep);
 	fixture_clear(&f);
 }
@@ -493,6 +551,7 @@ int main(void)
 	tcase_add_test(tc, every_address_counts);
 	tcase_add_test(tc, monitor_still_reports_unchecked_on_a_failed_asset);
 	tcase_add_test(tc, passed_findings_are_counted_across_passes);
+	tcase_add_test(tc, evaluate_decides_finalize_decides_the_added);
 	tcase_add_test(tc, fingerprint_is_stable_and_distinct);
 	suite_add_tcase(s, tc);
 	return pg_check_run(s);

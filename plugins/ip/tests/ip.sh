@@ -124,7 +124,7 @@ assert "redirect loop" in e("a6", "rdaponly")["error"], e("a6", "rdaponly")
 PY
 
 # Second run: every answer of "ip" from the cache, with its fetch time.
-"$DRIVER" enrich "$T/portgate.yaml" "$T/report.json" --skip-cache >"$T/out2.json" 2>"$T/err2" \
+"$DRIVER" enrich "$T/portgate.yaml" "$T/report.json" >"$T/out2.json" 2>"$T/err2" \
 	|| fail "enrich (cache): $(cat "$T/err2")"
 python3 - "$T/out.json" "$T/out2.json" <<'PY' || fail "cache: $(cat "$T/out2.json")"
 import json, sys

@@ -211,7 +211,7 @@ PY
 
 # Second run: from the cache (fetchedAt kept), no query sent.
 : >"$T/whois.log"
-"$DRIVER" enrich "$T/portgate.yaml" "$T/r2.json" --skip-cache >"$T/o2b.json" 2>"$T/e2b" \
+"$DRIVER" enrich "$T/portgate.yaml" "$T/r2.json" >"$T/o2b.json" 2>"$T/e2b" \
 	|| fail "enrich (cache): $(cat "$T/e2b")"
 [ ! -s "$T/whois.log" ] || fail "cached run asked again: $(cat "$T/whois.log")"
 python3 - "$T/o2.json" "$T/o2b.json" <<'PY' || fail "cache: $(cat "$T/o2b.json")"

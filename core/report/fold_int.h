@@ -1,4 +1,4 @@
-/* fold.h - an asset's bulky evidence members kept as one compact string.
+/* fold_int.h - an asset's bulky evidence members kept as one compact string.
  *
  * `check` holds the whole evidence in memory until it is written, and an
  * asset's resolution and scans as jansson objects cost about 1 KiB per port
@@ -6,12 +6,13 @@
  * nothing to report, and nothing reads those members before the outputs are
  * written, so the check keeps them folded: serialised, compact, under
  * PG_FOLD_KEY at the place of the first folded member (about 0.4 KiB for an
- * address and 3 ports). Readers of resolution, scan or additionalScans take
- * pg_fold_full(asset); the evidence writer streams each asset unfolded, so
- * the file is byte for byte what jansson would write for the unfolded report
- * (docs/evidence.md, "Memory"). */
-#ifndef PG_FOLD_H
-#define PG_FOLD_H
+ * address and 3 ports). Private to report/: pg_evidence_add_asset folds,
+ * readers walk whole assets with pg_evidence_walk_next (evidence.h), and the
+ * evidence writer streams each asset unfolded, so the file is byte for byte
+ * what jansson would write for the unfolded report (docs/evidence.md,
+ * "Memory"). */
+#ifndef PG_FOLD_INT_H
+#define PG_FOLD_INT_H
 
 #include <jansson.h>
 #include <stdbool.h>
@@ -27,13 +28,6 @@ json_t *pg_fold(json_t *asset);
  * errno is left as it was (writers unfold between a failed write and their
  * ferror check). */
 json_t *pg_fold_full(const json_t *asset);
-
-/* A folded asset that has findings, for the readers inside the run (the
- * enrichers read its open ports): the fold stays the whole truth, and beside
- * it live "resolution", "scan" and "additionalScans" whose "ports" keep only
- * open ports and ports a finding names. pg_fold_full ignores those. A new
- * object sharing the other values; steals asset. */
-json_t *pg_fold_reported(json_t *asset);
 
 /* Has a fold (possibly with live reported members beside it). */
 bool pg_fold_is_folded(const json_t *asset);
