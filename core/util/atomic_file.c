@@ -1,0 +1,253 @@
+/* atomic_file.c - reading a whole file, and writing one so that readers see the old or
+ * the new content, never a half-written file. */
+#include "config.h"
+#include "atomic_file.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "alloc.h"
+
+char *pg_read_file(const char *path, size_t max, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t cap = 0, n = 0;
+
+	if (!f)
+		return NULL;
+	for (;;) {
+		size_t got;
+
+		pg_grow(&buf, &cap, n + 4096 + 1, 1);
+		got = fread(buf + n, 1, cap - n - 1, f);
+		n += got;
+		if (n > max) {
+			free(buf);
+			fclose(f);
+			errno = EFBIG;
+			return NULL;
+		}
+		if (got == 0)
+			break;
+	}
+	if (ferror(f)) {
+		int e = errno ? errno : EIO;
+		free(buf);
+		fclose(f);
+		errno = e;
+		return NULL;
+	}
+	fclose(f);
+	buf[n] = '\0';
+	if (len)
+		*len = n;
+	return buf;
+}
+
+static void fsync_parent_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+}
+
+/* Temp files are ".portgate-tmp.<target name>.XXXXXX" beside the target:
+ * hidden, and matching no artifact glob such as "*.json*" a CI job uploads.
+ * The writer holds an flock on its temp file; a temp file nobody holds
+ * belongs to a writer that died (a killed run), and is removed by the next
+ * write of the same name. The age floor covers the instant between mkstemp
+ * and flock. */
+#define TMP_PREFIX      ".portgate-tmp."
+#define STALE_TMP_MIN_S 2
+
+static bool tmp_of(const char *name, const char *base)
+{
+	size_t lp = strlen(TMP_PREFIX), lb = base ? strlen(base) : 0;
+
+	if (strncmp(name, TMP_PREFIX, lp))
+		return false;
+	return !base || (!strncmp(name + lp, base, lb) && name[lp + lb] == '.' &&
+			 strlen(name + lp + lb) == 7);
+}
+
+static void remove_if_orphan(const char *path)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+
+	if (fd < 0)
+		return;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    time(NULL) - st.st_mtime >= STALE_TMP_MIN_S && flock(fd, LOCK_EX | LOCK_NB) == 0)
+		unlink(path);
+	close(fd);
+}
+
+int pg_atomic_clean_stale(const char *dir, const char *base)
+{
+	DIR *dh = opendir(dir);
+	struct dirent *de;
+	int n = 0;
+
+	while (dh && (de = readdir(dh))) {
+		char *path;
+		struct stat st;
+
+		if (!tmp_of(de->d_name, base))
+			continue;
+		path = pg_xasprintf("%s/%s", dir, de->d_name);
+		remove_if_orphan(path);
+		n += lstat(path, &st) != 0;
+		free(path);
+	}
+	if (dh)
+		closedir(dh);
+	return n;
+}
+
+/* Whether this process has not written into dir before (a small table of the
+ * directories' names; past its size every write counts as a first one). */
+static bool first_write_in(const char *dir)
+{
+	static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+	static char *seen[64]; /* owned for the process's life */
+	static size_t nseen;
+	bool first = true;
+
+	pthread_mutex_lock(&mu);
+	for (size_t i = 0; i < nseen && first; i++)
+		first = strcmp(seen[i], dir) != 0;
+	if (first && nseen < sizeof(seen) / sizeof(seen[0]))
+		seen[nseen++] = pg_xstrdup(dir);
+	pthread_mutex_unlock(&mu);
+	return first;
+}
+
+static char *tmp_template(const char *path, char **dir)
+{
+	const char *slash = strrchr(path, '/');
+	const char *base = slash ? slash + 1 : path;
+
+	if (slash)
+		*dir = pg_xstrndup(path, slash == path ? 1 : (size_t)(slash - path));
+	else
+		*dir = pg_xstrdup(".");
+	/* Orphans of dead writers go at the first write into a directory, all names at
+	 * once: sweeping at every write made a run writing n cache entries into one
+	 * directory list it n times (O(n^2) directory reads). */
+	if (first_write_in(*dir))
+		pg_atomic_clean_stale(*dir, NULL);
+	return pg_xasprintf("%.*s" TMP_PREFIX "%s.XXXXXX", (int)(base - path), path, base);
+}
+
+static int write_tmp(int fd, int (*write_fn)(FILE *f, void *ud), void *ud)
+{
+	FILE *f = fdopen(fd, "w");
+	int r = 0;
+
+	if (!f) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	if (write_fn(f, ud) < 0 || fflush(f) != 0)
+		r = errno ? -errno : -EIO;
+	if (!r && fchmod(fd, 0644) < 0)
+		r = -errno;
+	if (!r && fsync(fd) < 0)
+		r = -errno;
+	if (fclose(f) != 0 && !r)
+		r = -errno;
+	return r;
+}
+
+/* A pipe, terminal or device (/dev/stdout, a FIFO) is written as it is: renaming
+ * a temp file over it would replace the device node or symlink. */
+static int write_in_place(const char *path, int (*write_fn)(FILE *f, void *ud), void *ud)
+{
+	FILE *f = fopen(path, "w");
+	int r = 0;
+
+	if (!f)
+		return -errno;
+	errno = 0;
+	if (write_fn(f, ud) < 0 || fflush(f) != 0)
+		r = errno ? -errno : -EIO;
+	if (fclose(f) != 0 && !r)
+		r = -errno;
+	return r;
+}
+
+static int write_atomic(const char *path, int (*write_fn)(FILE *f, void *ud), void *ud)
+{
+	char *dir, *tmp = tmp_template(path, &dir);
+	int fd = mkstemp(tmp), r = 0;
+
+	if (fd < 0) {
+		r = -errno;
+		free(tmp);
+		free(dir);
+		return r;
+	}
+	flock(fd, LOCK_EX); /* ours: "not stale" to every cleaner until we close */
+	r = write_tmp(fd, write_fn, ud);
+	if (!r && rename(tmp, path) < 0)
+		r = -errno;
+	if (r)
+		unlink(tmp);
+	else
+		fsync_parent_dir(dir);
+	free(tmp);
+	free(dir);
+	return r;
+}
+
+int pg_write_atomic_with(const char *path, int (*write_fn)(FILE *f, void *ud), void *ud)
+{
+	struct stat st;
+	char *real;
+	int r;
+
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		return write_in_place(path, write_fn, ud);
+	/* a symlink to a regular file: replace the file, keep the link */
+	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode) && (real = realpath(path, NULL))) {
+		r = write_atomic(real, write_fn, ud);
+		free(real);
+		return r;
+	}
+	return write_atomic(path, write_fn, ud);
+}
+
+struct buffer {
+	const void *data;
+	size_t len;
+};
+
+static int write_buffer(FILE *f, void *ud)
+{
+	const struct buffer *b = ud;
+
+	return b->len && fwrite(b->data, 1, b->len, f) != b->len ? -1 : 0;
+}
+
+int pg_write_file_atomic(const char *path, const void *data, size_t len)
+{
+	struct buffer b = { data, len };
+
+	return pg_write_atomic_with(path, write_buffer, &b);
+}
