@@ -8,7 +8,7 @@ need_plugin webhook
 
 private_plugin_dir webhook
 install -m 0644 "$PG_BUILDDIR/tests/plugins/.libs/testnotify.so" "$T/plugins/testnotify.so"
-port=$(free_port)
+port=$(pg_free_port)
 hook_config "$T/portgate.yaml" "$port" 2000
 cat >>"$T/portgate.yaml" <<YAML
   asleep:

@@ -9,7 +9,7 @@ set -eu
 . "$PG_SRCDIR/tests/e2e/lib/plugin.sh"
 TP="$PG_BUILDDIR/tests/plugins/.libs"
 for p in crashy crashynotify testenrich; do
-	[ -f "$TP/$p.so" ] || skip "test plugin $p not built"
+	[ -f "$TP/$p.so" ] || pg_skip "test plugin $p not built"
 done
 mkdir -p "$T/plugins"; chmod 0755 "$T/plugins"
 for p in crashy crashynotify testenrich; do install -m 0644 "$TP/$p.so" "$T/plugins/"; done
