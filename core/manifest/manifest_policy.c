@@ -1,59 +1,11 @@
-/* manifest_policy.c - actions, rule overrides and the top-level policy block. */
+/* manifest_policy.c - rule overrides and the top-level policy block (actions and rule ids
+ * are manifest_rule.c). */
 #include "config.h"
 #include "manifest_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-const char *pg_action_name(enum pg_action a)
-{
-	switch (a) {
-	case PG_ACTION_PASS: return "pass";
-	case PG_ACTION_WARN: return "warn";
-	case PG_ACTION_FAIL:
-	case PG_ACTION_COUNT: break;
-	}
-	return "fail";
-}
-
-bool pg_action_parse(const char *s, enum pg_action *out)
-{
-	if (!s)
-		return false;
-	if (!strcmp(s, "pass"))
-		*out = PG_ACTION_PASS;
-	else if (!strcmp(s, "warn"))
-		*out = PG_ACTION_WARN;
-	else if (!strcmp(s, "fail"))
-		*out = PG_ACTION_FAIL;
-	else
-		return false;
-	return true;
-}
-
-/* The one rule-id grammar, for core rules, plugin rules and manifest
- * overrides alike: ^[a-z0-9]+([.-][a-z0-9]+)*$, at most PG_RULE_ID_MAX chars. */
-bool pg_rule_id_valid(const char *s)
-{
-	bool prev_sep = true; /* no leading separator */
-	size_t n = 0;
-
-	if (!s || !*s)
-		return false;
-	for (; *s; s++, n++) {
-		if (*s == '-' || *s == '.') {
-			if (prev_sep)
-				return false;
-			prev_sep = true;
-		} else if ((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9')) {
-			prev_sep = false;
-		} else {
-			return false;
-		}
-	}
-	return !prev_sep && n <= PG_RULE_ID_MAX;
-}
 
 void pg_manifest_overrides_clear(struct pg_overrides *o)
 {

@@ -8,36 +8,6 @@
 
 #include "probe/probe.h"
 
-const struct pg_rule_info pg_rules[] = {
-	{ PG_RULE_PORT_UNAPPROVED_OPEN, PG_ACTION_FAIL, "high",
-	  "A port is open that the manifest does not approve" },
-	{ PG_RULE_TLS_CERT_INVALID, PG_ACTION_FAIL, "high",
-	  "A TLS port presents a certificate that is expired, not yet valid, untrusted or for "
-	  "another name" },
-	{ PG_RULE_TLS_NOT_OFFERED, PG_ACTION_FAIL, "high",
-	  "A port the manifest lists in tlsPorts completes no TLS handshake" },
-	{ PG_RULE_DNS_UNEXPECTED, PG_ACTION_FAIL, "high",
-	  "DNS answers differ from the manifest's expectedRecords" },
-	{ PG_RULE_NETWORK_UNEXPECTED, PG_ACTION_FAIL, "high",
-	  "The target's address is outside the manifest's expectedNetwork" },
-	{ PG_RULE_PORT_APPROVED_FILTERED, PG_ACTION_WARN, "medium",
-	  "An approved port does not answer (filtered)" },
-	{ PG_RULE_PORT_APPROVED_CLOSED, PG_ACTION_WARN, "low", "An approved port is closed" },
-	{ PG_RULE_DNS_UNRESOLVED, PG_ACTION_WARN, "high",
-	  "The target does not resolve, so it could not be checked" },
-	{ PG_RULE_SCAN_ERROR, PG_ACTION_WARN, "medium",
-	  "A port could not be scanned (local or routing error), so it was not checked" },
-};
-const size_t pg_rules_n = PG_ARRAY_LEN(pg_rules);
-
-const struct pg_rule_info *pg_rule_find(const char *id)
-{
-	for (size_t i = 0; i < pg_rules_n; i++)
-		if (!strcmp(pg_rules[i].id, id))
-			return &pg_rules[i];
-	return NULL;
-}
-
 /* Create a finding with the rule's default action; pg_policy_decide then decides it. */
 static json_t *finding_new(const struct pg_asset_outcome *o, const char *rule, const char *ip,
 			   unsigned port, json_t *evidence, const char *fmt, ...) PG_PRINTF(6, 7);

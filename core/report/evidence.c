@@ -11,30 +11,8 @@
 #include <unistd.h>
 
 #include "probe/probe.h"
-#include "fold_int.h"
+#include "fold_int.h" /* PG_FOLD_KEY: a loaded file may not carry a fold */
 #include "render.h"
-
-void pg_evidence_add_asset(json_t *report, json_t *asset, bool compact)
-{
-	json_array_append_new(json_object_get(report, "assets"), compact ? pg_fold(asset) : asset);
-}
-
-json_t *pg_evidence_walk_next(struct pg_evidence_walk *w)
-{
-	pg_evidence_walk_end(w);
-	if (w->i < json_array_size(w->assets))
-		w->cur = pg_fold_full(json_array_get(w->assets, w->i++));
-	return w->cur;
-}
-
-void pg_evidence_walk_end(struct pg_evidence_walk *w)
-{
-	int saved = errno; /* writers read errno after a walk step */
-
-	json_decref(w->cur);
-	w->cur = NULL;
-	errno = saved;
-}
 
 void pg_evidence_id(const char *prefix, uint64_t wall_ms, char *out, size_t len)
 {

@@ -118,7 +118,8 @@ struct pg_req {
 	void (*run)(struct pg_req *r); /* what the worker runs */
 };
 
-/* Answer with a JSON body (stolen) or an error object {"error": msg}. */
+/* Setting a request's answer (serve_reply.c): a JSON body (stolen) or an error object
+ * {"error": msg}. */
 void pg_req_reply(struct pg_req *r, unsigned status, json_t *body);
 void pg_req_error(struct pg_req *r, unsigned status, const char *fmt, ...) PG_PRINTF(3, 4);
 void pg_req_note(struct pg_req *r, const char *fmt, ...) PG_PRINTF(2, 3);

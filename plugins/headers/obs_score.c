@@ -1,5 +1,6 @@
-/* obs_score.c - the Observatory's score table (grader/charts.js), grade chart
- * and the final score with its extra-credit rule (scanner/index.js). */
+/* obs_score.c - the Observatory's score table (grader/charts.js), a test's result object
+ * with its modifier (every obs_test_* builds one here), the grade chart and the final score
+ * with its extra-credit rule (scanner/index.js). */
 #include "obs_int.h"
 
 #include <string.h>
@@ -113,4 +114,10 @@ int obs_score(const int *modifiers, size_t n)
 	/* Only an A before bonuses earns the bonuses; never below 0. */
 	extra = uncurved >= MINIMUM_SCORE_FOR_EXTRA_CREDIT ? extra : uncurved;
 	return extra < 0 ? 0 : extra;
+}
+
+json_t *obs_result(const char *result, bool pass)
+{
+	return json_pack("{s:s, s:b, s:i}", "result", result, "pass", pass, "scoreModifier",
+			 obs_modifier(result));
 }

@@ -12,12 +12,6 @@
 
 #define SIX_MONTHS 15552000L
 
-json_t *obs_result(const char *result, bool pass)
-{
-	return json_pack("{s:s, s:b, s:i}", "result", result, "pass", pass, "scoreModifier",
-			 obs_modifier(result));
-}
-
 /* s[0..cap) trimmed and lowercased, a new string. */
 static char *norm(const char *s, size_t cap)
 {

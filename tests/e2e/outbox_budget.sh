@@ -7,7 +7,7 @@ set -eu
 need_plugin webhook
 
 private_plugin_dir webhook
-port=$(free_port)
+port=$(pg_free_port)
 # conf NAME OUTBOX-BACKOFF-MS: a config sharing one state dir
 conf() {
 	hook_config "$T/$1.yaml" "$port" 1000

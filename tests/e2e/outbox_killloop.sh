@@ -13,7 +13,7 @@ set -eu
 need_plugin webhook
 
 private_plugin_dir webhook
-port=$(free_port)
+port=$(pg_free_port)
 hook_config "$T/portgate.yaml" "$port" 5000
 cat >>"$T/portgate.yaml" <<YAML
 notify:

@@ -10,9 +10,9 @@ set -eu
 . "$PG_SRCDIR/tests/e2e/lib/dns.sh"
 TP="$PG_BUILDDIR/tests/plugins/.libs"
 for p in testenrich testasset testnotifyeach oldabi; do
-	[ -f "$TP/$p.so" ] || skip "test plugin $p not built"
+	[ -f "$TP/$p.so" ] || pg_skip "test plugin $p not built"
 done
-command -v dnsmasq >/dev/null 2>&1 || skip "dnsmasq not installed"
+command -v dnsmasq >/dev/null 2>&1 || pg_skip "dnsmasq not installed"
 mkdir -p "$T/plugins" "$T/events"; chmod 0755 "$T/plugins"
 for p in testenrich testasset testnotifyeach oldabi; do install -m 0644 "$TP/$p.so" "$T/plugins/"; done
 

@@ -8,7 +8,7 @@
 set -eu
 . "$PG_SRCDIR/tests/e2e/lib/plugin.sh"
 TP="$PG_BUILDDIR/tests/plugins/.libs"
-[ -f "$TP/testenrich.so" ] || skip "test plugins not built"
+[ -f "$TP/testenrich.so" ] || pg_skip "test plugins not built"
 mkdir -p "$T/plugins"; chmod 0755 "$T/plugins"
 install -m 0644 "$TP/testenrich.so" "$T/plugins/"
 

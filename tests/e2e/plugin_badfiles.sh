@@ -8,7 +8,7 @@
 set -eu
 . "$PG_SRCDIR/tests/e2e/lib/plugin.sh"
 TP="$PG_BUILDDIR/tests/plugins/.libs"
-for p in testenrich newerminor; do [ -f "$TP/$p.so" ] || skip "test plugin $p not built"; done
+for p in testenrich newerminor; do [ -f "$TP/$p.so" ] || pg_skip "test plugin $p not built"; done
 d="$T/bad"
 mkdir -p "$d"; chmod 0755 "$d"
 : >"$d/empty.so"

@@ -9,8 +9,8 @@ need_plugin webhook dns
 
 private_plugin_dir webhook dns
 install -m 0644 "$PG_BUILDDIR/tests/plugins/.libs/testenrich.so" "$T/plugins/testenrich.so" \
-	|| skip "test plugins not built"
-port=$(free_port)
+	|| pg_skip "test plugins not built"
+port=$(pg_free_port)
 start_receiver "$port" --log "$T/recv.log" --state "$T/recv.state"
 start_listener
 open_port=$(cat "$T/lport")

@@ -5,7 +5,7 @@
 set -eu
 . "$PG_SRCDIR/tests/e2e/lib/plugin.sh"
 CC=${CC:-cc}
-command -v pkg-config >/dev/null 2>&1 || skip "pkg-config not installed"
+command -v pkg-config >/dev/null 2>&1 || pg_skip "pkg-config not installed"
 src="$PG_SRCDIR/examples/plugins/cmdb/cmdb.c"
 jansson_cflags=$(pkg-config --cflags jansson)
 jansson_libs=$(pkg-config --libs jansson)
@@ -36,7 +36,7 @@ cat >"$T/cmdb.json" <<'JSON'
 JSON
 PG_E2E_CMDB_TOKEN="tok-$$-$(date +%s)"
 export PG_E2E_CMDB_TOKEN
-port=$(free_port)
+port=$(pg_free_port)
 start_receiver "$port" --cmdb "$T/cmdb.json" --token-env PG_E2E_CMDB_TOKEN --log "$T/recv.log"
 write_report "$T/report.json"
 cat >"$T/portgate.yaml" <<YAML

@@ -10,15 +10,15 @@ set -eu
 need_plugin webhook
 TP="$PG_BUILDDIR/tests/plugins/.libs"
 for p in testnotify testnotifyeach testenrich; do
-	[ -f "$TP/$p.so" ] || skip "test plugin $p not built"
+	[ -f "$TP/$p.so" ] || pg_skip "test plugin $p not built"
 done
-python3 -c 'import jsonschema' 2>/dev/null || skip "python3-jsonschema not installed"
+python3 -c 'import jsonschema' 2>/dev/null || pg_skip "python3-jsonschema not installed"
 SCHEMA="$PG_SRCDIR/docs/schema/event-v1.schema.json"
 VALIDATE="$PG_SRCDIR/tests/tools/validate_events.py"
 private_plugin_dir webhook
 for p in testnotify testnotifyeach testenrich; do install -m 0644 "$TP/$p.so" "$T/plugins/"; done
 mkdir -p "$T/ev/chat" "$T/ev/tickets" "$T/ev/each"
-port=$(free_port)
+port=$(pg_free_port)
 start_receiver "$port" --log "$T/recv.log" --state "$T/recv.state"
 # two unapproved open ports on one listener process
 python3 -c '

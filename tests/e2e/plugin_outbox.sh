@@ -6,7 +6,7 @@ set -eu
 need_plugin webhook
 
 private_plugin_dir webhook
-port=$(free_port)
+port=$(pg_free_port)
 export PG_E2E_HOOK_SECRET="s3cret-for-tests"
 cat >"$T/portgate.yaml" <<YAML
 stateDir: $T/state

@@ -6,7 +6,7 @@ set -eu
 
 private_plugin_dir
 install -m 0644 "$PG_BUILDDIR/tests/plugins/.libs/testenrich.so" "$T/plugins/testenrich.so" \
-	|| skip "test plugins not built"
+	|| pg_skip "test plugins not built"
 start_listener
 open_port=$(cat "$T/lport")
 cat >"$T/portgate.yaml" <<YAML

@@ -6,7 +6,7 @@ set -eu
 need_plugin webhook
 
 private_plugin_dir webhook
-port=$(free_port)
+port=$(pg_free_port)
 cat >"$T/portgate.yaml" <<YAML
 stateDir: $T/state
 pluginDirs: [$T/plugins]

@@ -9,11 +9,11 @@ set -eu
 need_plugin webhook
 TP="$PG_BUILDDIR/tests/plugins/.libs"
 for p in testenrich testasset crashy testnotify; do
-	[ -f "$TP/$p.so" ] || skip "test plugin $p not built"
+	[ -f "$TP/$p.so" ] || pg_skip "test plugin $p not built"
 done
 private_plugin_dir webhook
 for p in testenrich testasset crashy testnotify; do install -m 0644 "$TP/$p.so" "$T/plugins/"; done
-port=$(free_port)
+port=$(pg_free_port)
 start_receiver "$port" --log "$T/recv.log"
 
 cat >"$T/finding.json" <<'JSON'

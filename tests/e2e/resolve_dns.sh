@@ -10,7 +10,7 @@ pg_listen web "http@127.0.0.1:0"
 web=$(pg_port web 1)
 
 ipv6=0
-if dns_have_ipv6; then ipv6=1; fi
+if pg_have_ipv6; then ipv6=1; fi
 DNS_IPV6=$ipv6 dns_start --host-record=www.example.test,127.0.0.1 \
 	--host-record=drift.example.test,127.0.0.1 \
 	--cname=alias.example.test,mid.example.test \
@@ -58,7 +58,7 @@ if [ "$ipv6" = 1 ]; then
 		"$(pg_json "$PG_TMP/v6.json" '[a["resolution"]["addresses"] for a in d["assets"]]')" \
 		'[["127.0.0.1"], ["127.0.0.1"]]'
 else
-	echo "note: no ::1 on this machine, [::1]:PORT server spec not exercised"
+	pg_skip_part "no ::1 on this machine: the [::1]:PORT server spec is not exercised"
 fi
 
 # 2. NXDOMAIN: could not check (exit 3), finding dns-unresolved.

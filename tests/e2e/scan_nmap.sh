@@ -103,6 +103,6 @@ $4 filtered host-unreachable
 EOF2
 	scan_both -6 ::1 "$PG_TMP/truth6"
 else
-	echo "note: no IPv6 loopback or ip6tables in the namespace, IPv6 part skipped"
+	pg_skip_part "no IPv6 loopback or ip6tables in the namespace: the IPv6 part did not run"
 fi
 pg_done

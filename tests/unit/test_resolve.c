@@ -656,7 +656,8 @@ START_TEST(test_bulk_concurrent)
 	}
 	printf("bulk: %d names resolved in %llu ms (one name: %llu ms)\n", BULK_NAMES,
 	       (unsigned long long)ms, (unsigned long long)one_ms);
-	ck_assert_uint_lt(ms, 3000);
+	/* no answer was lost: that would have cost one 5 s retry timeout */
+	ck_assert_uint_lt(ms, (uint64_t)o.timeout_ms);
 	free(names);
 	free(r);
 }
@@ -687,8 +688,9 @@ static void check_dead_server(const char *spec, const char *want_prefix)
 		free(names[i]);
 	}
 	printf("dead server %s: %d names failed in %llu ms\n", spec, N, (unsigned long long)ms);
-	/* one window per 100 ms timeout would take 32 x 100 ms */
-	ck_assert_uint_lt(ms, 1000);
+	/* one window per 100 ms timeout would take 32 x 100 ms: less than that is the first
+	 * lost window giving up (the bound is that cost, not a guess at this machine's speed) */
+	ck_assert_uint_lt(ms, 32 * 100);
 	free(names);
 	free(r);
 }

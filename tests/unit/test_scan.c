@@ -9,6 +9,7 @@
 #include "pg_check.h"
 #include <errno.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <stdlib.h>
@@ -255,6 +256,7 @@ struct blackhole {
 static void blackhole_open(struct blackhole *b)
 {
 	struct pg_addr a;
+	struct pollfd pfd = { .events = POLLIN };
 
 	b->lfd = bind_any(AF_INET);
 	ck_assert_int_ge(b->lfd, 0);
@@ -264,7 +266,10 @@ static void blackhole_open(struct blackhole *b)
 	((struct sockaddr_in *)&a.ss)->sin_port = htons(b->port);
 	b->filler = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	ck_assert_int_eq(connect(b->filler, (struct sockaddr *)&a.ss, a.sslen), 0);
-	usleep(20000); /* let the handshake land in the accept queue */
+	/* wait (bounded) until the handshake is in the accept queue, which fills it: the
+	 * listener reads as readable then */
+	pfd.fd = b->lfd;
+	ck_assert_int_eq(poll(&pfd, 1, 5000), 1);
 }
 
 static void blackhole_close(struct blackhole *b)
@@ -392,8 +397,8 @@ START_TEST(test_filtered_retry)
 	assert_port(&t.results[0], b.port, PG_PORT_FILTERED, "no-response");
 	ck_assert_uint_eq(t.results[0].attempts, 2);
 	ck_assert_uint_eq(t.results[0].rtt_us, 0);
-	ck_assert_msg(el >= 390 && el < 1500, "two 200 ms tries took %llu ms",
-		      (unsigned long long)el);
+	/* two tries and no third: the count above, not a time bound, says so */
+	ck_assert_msg(el >= 390, "two 200 ms tries took %llu ms", (unsigned long long)el);
 	target_clear(&t);
 	blackhole_close(&b);
 }
@@ -443,9 +448,14 @@ START_TEST(test_200_hosts_one_timeout)
 	t0 = now_ms();
 	run(t, NT, &o);
 	el = now_ms() - t0;
-	ck_assert_msg(el >= MIN_TIMEOUT_MS - 10 && el < 3 * TIMEOUT,
-		      "200 hosts took %llu ms with a %d ms timeout", (unsigned long long)el,
-		      TIMEOUT);
+	ck_assert_msg(el >= MIN_TIMEOUT_MS - 10, "200 hosts took %llu ms with a %d ms timeout",
+		      (unsigned long long)el, TIMEOUT);
+	/* together, not host after host: every host started before any had finished */
+	for (i = 0; i < NT; i++)
+		ck_assert_msg(t[i].started_ms <= t[0].finished_ms && t[0].started_ms <= t[i].finished_ms,
+			      "host %zu ran %llu..%llu, host 0 %llu..%llu", i,
+			      (unsigned long long)t[i].started_ms, (unsigned long long)t[i].finished_ms,
+			      (unsigned long long)t[0].started_ms, (unsigned long long)t[0].finished_ms);
 	for (i = 0; i < NT; i++) {
 		assert_port(&t[i].results[0], pc, PG_PORT_CLOSED, "conn-refused");
 		assert_port(&t[i].results[1], po, PG_PORT_OPEN, "syn-ack");
@@ -494,8 +504,8 @@ START_TEST(test_global_cap)
 	t0 = now_ms();
 	run(t, NT, &o);
 	el = now_ms() - t0;
-	ck_assert_msg(el >= 2 * MIN_TIMEOUT_MS - 10 && el < 6 * TIMEOUT, "took %llu ms",
-		      (unsigned long long)el);
+	/* at least two waves; that no job waited for a third is the cap's arithmetic */
+	ck_assert_msg(el >= 2 * MIN_TIMEOUT_MS - 10, "took %llu ms", (unsigned long long)el);
 	for (i = 0; i < NT; i++) {
 		assert_port(&t[i].results[0], po, PG_PORT_OPEN, "syn-ack");
 		assert_port(&t[i].results[1], b.port, PG_PORT_FILTERED, "no-response");
@@ -532,12 +542,12 @@ START_TEST(test_per_host_cap)
 	t0 = now_ms();
 	run(t, 2, &o);
 	el = now_ms() - t0;
-	ck_assert_msg(el >= 4 * TIMEOUT - 10 && el < 10 * TIMEOUT, "took %llu ms",
-		      (unsigned long long)el);
+	ck_assert_msg(el >= 4 * TIMEOUT - 10, "took %llu ms", (unsigned long long)el);
 	for (i = 0; i < NB; i++)
 		assert_port(&t[0].results[i], ports[i], PG_PORT_FILTERED, "no-response");
 	assert_port(&t[1].results[0], po, PG_PORT_OPEN, "syn-ack");
-	ck_assert_uint_lt(t[1].finished_ms - t0, 3 * TIMEOUT); /* not behind host 1's 4 waves */
+	/* not behind host 1's 4 waves: host 2 was done before host 1 */
+	ck_assert_uint_lt(t[1].finished_ms, t[0].finished_ms);
 	target_clear(&t[0]);
 	target_clear(&t[1]);
 	for (i = 0; i < NB; i++)
@@ -790,8 +800,9 @@ START_TEST(test_probe_backstop)
 	ck_assert_int_gt(fake_starts, 0); /* the stand-in probe ran, so the backstop is tested */
 	{
 		ck_assert_ptr_nonnull(t.results[0].probe);
-		ck_assert_msg(el >= 1000 && el < 3000, "backstop after %llu ms",
-			      (unsigned long long)el);
+		/* it returned at all (the test case's timeout bounds a hang), after the
+		 * connect timeout */
+		ck_assert_msg(el >= 1000, "backstop after %llu ms", (unsigned long long)el);
 	}
 	target_clear(&t);
 	close(l);
@@ -864,7 +875,7 @@ END_TEST
  * is brought forward too, and both still get their retry. */
 START_TEST(test_adaptive_timeout)
 {
-	enum { NC = 30, TIMEOUT = 3000 };
+	enum { NC = 30, TIMEOUT = 10000 };
 	struct blackhole b[2];
 	int cfd[NC];
 	uint16_t ports[NC + 2];
@@ -896,8 +907,9 @@ START_TEST(test_adaptive_timeout)
 		assert_port(r, b[i].port, PG_PORT_FILTERED, "no-response");
 		ck_assert_uint_eq(r->attempts, 2);
 	}
-	/* first try >= the floor, the retry twice that; fixed would be 2 x 3 s */
-	ck_assert_msg(el >= 3 * MIN_TIMEOUT_MS - 10 && el < TIMEOUT / 2,
+	/* first try >= the floor, the retry twice that; fixed would be 2 x 10 s, so ending
+	 * before one configured timeout means both tries were shortened */
+	ck_assert_msg(el >= 3 * MIN_TIMEOUT_MS - 10 && el < TIMEOUT,
 		      "unanswered ports took %llu ms", (unsigned long long)el);
 	target_clear(&t);
 	for (i = 0; i < NC; i++)

@@ -11,7 +11,7 @@ set -eu
 need_plugin ip
 . "$PG_SRCDIR/tests/e2e/lib/dns.sh"
 . "$PG_SRCDIR/tests/e2e/lib/netenrich.sh"
-command -v dnsmasq >/dev/null 2>&1 || skip "dnsmasq not installed"
+command -v dnsmasq >/dev/null 2>&1 || pg_skip "dnsmasq not installed"
 stop_all() { dns_stop; netenrich_stop; }
 EXTRA_CLEANUP=stop_all
 private_plugin_dir ip

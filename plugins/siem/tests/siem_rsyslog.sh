@@ -11,8 +11,8 @@ set -eu
 . "$PG_SRCDIR/tests/e2e/lib/notifiers.sh"
 . "$PG_SRCDIR/tests/e2e/lib/tls.sh"
 need_plugin siem
-command -v rsyslogd >/dev/null 2>&1 || skip "rsyslogd not installed"
-[ -n "$(find /usr/lib -name lmnsd_ossl.so 2>/dev/null)" ] || skip "rsyslog-openssl not installed"
+command -v rsyslogd >/dev/null 2>&1 || pg_skip "rsyslogd not installed"
+[ -n "$(find /usr/lib -name lmnsd_ossl.so 2>/dev/null)" ] || pg_skip "rsyslog-openssl not installed"
 private_plugin_dir siem
 write_notify_report "$T/report.json"
 mkdir -p "$T/pki" "$T/rs/work"

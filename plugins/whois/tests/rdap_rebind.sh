@@ -11,10 +11,10 @@
 set -eu
 . "$PG_SRCDIR/tests/e2e/lib/plugin.sh"
 need_plugin whois
-command -v dnsmasq >/dev/null 2>&1 || skip "dnsmasq not installed"
-[ "$(id -u)" -eq 0 ] || skip "needs root for a network namespace"
+command -v dnsmasq >/dev/null 2>&1 || pg_skip "dnsmasq not installed"
+[ "$(id -u)" -eq 0 ] || pg_skip "needs root for a network namespace"
 NS=pgrb-$$
-ip netns add "$NS" 2>/dev/null || skip "cannot create a network namespace"
+ip netns add "$NS" 2>/dev/null || pg_skip "cannot create a network namespace"
 ns_stop() {
 	ip netns pids "$NS" | xargs -r kill 2>/dev/null
 	ip netns del "$NS"

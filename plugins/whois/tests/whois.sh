@@ -310,7 +310,7 @@ unset PORTGATE_PLUGIN_ISOLATION
 # 5. Referral guard: a public first server (198.51.100.43, TEST-NET-2 on lo of a
 #    private network namespace) may not refer or redirect portgate to an internal
 #    address (from an internal first server, as in every part above, it may).
-[ "$(id -u)" -eq 0 ] && ip netns add "pgw-$$" 2>/dev/null || skip "parts 1-4 ok; part 5 needs a network namespace"
+[ "$(id -u)" -eq 0 ] && ip netns add "pgw-$$" 2>/dev/null || pg_skip "parts 1-4 ok; part 5 needs a network namespace"
 NS=pgw-$$
 ns_stop() { ip netns pids "$NS" | xargs -r kill 2>/dev/null; ip netns del "$NS"; netenrich_stop; }
 EXTRA_CLEANUP=ns_stop

@@ -16,16 +16,29 @@ pg_cleanup() {
 trap pg_cleanup EXIT
 trap 'exit 1' INT TERM
 
-# A skip after a failed check is a failure: the skip must not hide it.
+# The one skip convention of every e2e test (lib/plugin.sh too): a line "SKIP: reason", then exit
+# 77, which automake counts as SKIP. A skip after a failed check is a failure: the skip must not
+# hide it.
 pg_skip() {
 	if [ "$PG_FAILS" -ne 0 ]; then echo "FAIL: $PG_FAILS check(s) failed before: $*" >&2; exit 1; fi
 	echo "SKIP: $*"; exit 77
 }
+# pg_skip_part REASON : one part of the test cannot run here (no IPv6 loopback, say); the rest
+# runs, and pg_done then reports the whole test as skipped with every reason, so a machine that
+# ran only part of it never shows a plain PASS.
+PG_SKIPPED=""
+pg_skip_part() { echo "SKIP (part): $*"; PG_SKIPPED="${PG_SKIPPED:+$PG_SKIPPED; }$*"; }
 pg_fail() { echo "FAIL: $*" >&2; PG_FAILS=$((PG_FAILS + 1)); }
 pg_ok() { echo "ok: $*"; }
 pg_done() {
 	if [ "$PG_FAILS" -ne 0 ]; then echo "$PG_FAILS check(s) failed" >&2; exit 1; fi
+	[ -z "$PG_SKIPPED" ] || pg_skip "$PG_SKIPPED"
 	exit 0
+}
+
+# True when the loopback has ::1 (containers may run without IPv6).
+pg_have_ipv6() {
+	python3 -c 'import socket; socket.socket(socket.AF_INET6).bind(("::1", 0))' 2>/dev/null
 }
 
 # pg_wait_file FILE MESSAGE : wait (5 s at most) until a fixture started in the background
@@ -48,11 +61,26 @@ pg_listen() {
 # pg_port NAME N : the N-th (1-based) port of listener NAME
 pg_port() { sed -n "${2}p" "$PG_TMP/$1.ports"; }
 
-# pg_free_port: a port nothing listens on now (bound, then released), for a listener the test
-# starts there later.
-pg_free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
+# pg_free_port [N [udp]] : N (default 1) distinct ports nothing listens on now on 127.0.0.1, one
+# a line, for listeners the test starts there later: bound together, then released. With udp
+# each is free for UDP too (a DNS server takes both); that fails when the TCP twin is taken.
+# The one free-port helper: lib/netns.sh runs the same program inside its namespace.
+PG_FREE_PORT_PY='
+import socket, sys
+held = []
+for _ in range(int(sys.argv[1])):
+    t = socket.socket()
+    if sys.argv[2:] == ["udp"]:
+        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        u.bind(("127.0.0.1", 0))
+        held.append(u)
+        t.bind(("127.0.0.1", u.getsockname()[1]))
+    else:
+        t.bind(("127.0.0.1", 0))
+    held.append(t)
+    print(t.getsockname()[1])
+'
+pg_free_port() { python3 -c "$PG_FREE_PORT_PY" "${1:-1}" ${2:+"$2"}; }
 
 # pg_closed_port: a port that answers RST for the whole test. It stays bound (not listening)
 # while the test's shell lives, so neither another test's listener nor an ephemeral source port

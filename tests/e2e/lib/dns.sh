@@ -15,7 +15,7 @@
 # DNS_PORT, DNS_SERVER ("127.0.0.1:PORT") and DNS_PID, and returns once the
 # server answers. A name that only has other record types (e.g. a
 # --txt-record) answers "no A or AAAA records". With DNS_IPV6=1 it also
-# listens on [::1]:DNS_PORT (check dns_have_ipv6 first).
+# listens on [::1]:DNS_PORT (check pg_have_ipv6 first).
 #
 # dns_start_silent starts a UDP socket that reads nothing and never answers
 # (for DNS timeout tests); it sets DNS_SILENT_SERVER ("127.0.0.1:PORT") and
@@ -42,22 +42,10 @@ _dns_tmpdir() {
 	fi
 }
 
-# True when the loopback has ::1 (containers may run without IPv6).
-dns_have_ipv6() {
-	python3 -c 'import socket; socket.socket(socket.AF_INET6, socket.SOCK_DGRAM).bind(("::1", 0))' \
-		2>/dev/null
-}
-
-# A port free on 127.0.0.1 for both UDP and TCP right now.
+# A port free on 127.0.0.1 for both UDP and TCP right now (lib/common.sh's pg_free_port). A
+# function of its own so that resolve_dns_lib.sh can make it fail.
 dns_free_port() {
-	python3 -c '
-import socket
-u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-u.bind(("127.0.0.1", 0))
-port = u.getsockname()[1]
-t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-t.bind(("127.0.0.1", port))
-print(port)'
+	pg_free_port 1 udp
 }
 
 # True when a DNS server answers (anything, even NXDOMAIN) on 127.0.0.1:$1.

@@ -1,5 +1,5 @@
 # tests/e2e/lib/netenrich.sh - servers for the network enrichers' tests (ip,
-# whois, dns), sourced after plugin.sh (uses $T, fail, free_port):
+# whois, dns), sourced after plugin.sh (uses $T, fail, pg_skip, pg_free_port):
 #   rdap_nginx_start WWWDIR [EXTRA_LOCATIONS]  nginx on 127.0.0.1:$RDAP_PORT serving
 #       WWWDIR as application/rdap+json; EXTRA_LOCATIONS is nginx config text
 #       (redirects); RDAP_BASE=http://127.0.0.1:PORT/rdap/
@@ -13,10 +13,10 @@ RDAP_PID=
 WHOIS_PID=
 
 rdap_nginx_start() { # WWWDIR [EXTRA]
-	command -v nginx >/dev/null 2>&1 || skip "nginx not installed"
+	command -v nginx >/dev/null 2>&1 || pg_skip "nginx not installed"
 	mkdir -p "$T/nginx/tmp"
 	for _try in 1 2 3 4 5; do
-		RDAP_PORT=$(free_port)
+		RDAP_PORT=$(pg_free_port)
 		cat >"$T/nginx/nginx.conf" <<NGX
 daemon off; master_process off; worker_processes 1;
 pid $T/nginx/nginx.pid; error_log $T/nginx/error.log;
@@ -70,7 +70,7 @@ whois_port() { awk -v n="$1" '$1 == n { print $2 }' "$T/whois.ports"; }
 mmdb_write() { # OUT KIND ENTRY...
 	_out=$1; _kind=$2; shift 2
 	perl -MMaxMind::DB::Writer::Tree -e 1 2>/dev/null \
-		|| skip "libmaxmind-db-writer-perl not installed"
+		|| pg_skip "libmaxmind-db-writer-perl not installed"
 	perl - "$_out" "$_kind" "$@" <<'PL' || fail "mmdb_write $_out"
 use strict; use warnings;
 use MaxMind::DB::Writer::Tree;

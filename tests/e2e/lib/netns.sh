@@ -59,16 +59,9 @@ pg_ns_listen() {
 	done
 }
 
-# Bound together then released, so the ports are distinct and were free.
+# pg_free_port's program (lib/common.sh), run inside the namespace.
 pg_ns_free_ports() {
-	pg_ns python3 -c '
-import socket, sys
-socks = []
-for _ in range(int(sys.argv[1])):
-    s = socket.socket(); s.bind(("127.0.0.1", 0)); socks.append(s)
-for s in socks:
-    print(s.getsockname()[1])
-' "$1"
+	pg_ns python3 -c "$PG_FREE_PORT_PY" "$1"
 }
 
 # pg_ns_nginx_head : the top of an nginx.conf for pg_ns_nginx (root worker,

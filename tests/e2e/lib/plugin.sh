@@ -1,18 +1,20 @@
-# tests/e2e/lib/plugin.sh - shared helpers for the plugin e2e tests (sourced).
+# tests/e2e/lib/plugin.sh - shared helpers for the plugin e2e tests (sourced). On top of
+# lib/common.sh: its skip convention (pg_skip), free ports (pg_free_port) and clean-up.
 : "${PG_BIN:?}" "${PG_BUILDDIR:?}" "${PG_SRCDIR:?}"
+. "$PG_SRCDIR/tests/e2e/lib/common.sh"
 DRIVER="$PG_BUILDDIR/tests/plugins/pg_plugin_driver"
 RECEIVER="$PG_SRCDIR/tests/tools/receiver.py"
 PLUGINS="$PG_BUILDDIR/plugins/.libs"
 
+# A failed step ends the test at once (pg_fail counts and goes on).
 fail() { echo "FAIL: $*" >&2; exit 1; }
-skip() { echo "SKIP: $*" >&2; exit 77; }
 
-command -v python3 >/dev/null 2>&1 || skip "python3 not installed"
-[ -x "$DRIVER" ] || skip "pg_plugin_driver not built"
+command -v python3 >/dev/null 2>&1 || pg_skip "python3 not installed"
+[ -x "$DRIVER" ] || pg_skip "pg_plugin_driver not built"
 # need_plugin NAME...: skip when ./configure --disable-plugin-NAME left it out
 need_plugin() {
 	for _p in "$@"; do
-		[ -f "$PLUGINS/$_p.so" ] || skip "plugin $_p not built (--disable-plugin-$_p)"
+		[ -f "$PLUGINS/$_p.so" ] || pg_skip "plugin $_p not built (--disable-plugin-$_p)"
 	done
 }
 
@@ -33,13 +35,10 @@ cleanup() {
 		wait "$RECEIVER_PID" 2>/dev/null || true
 	fi
 	rm -rf "$T"
+	pg_cleanup
 	exit $rc
 }
 trap cleanup EXIT INT TERM
-
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 
 # start_receiver PORT ARGS... : background receiver on 127.0.0.1:PORT, waits until it listens.
 start_receiver() {

@@ -1,5 +1,5 @@
 # tls.sh - test PKI (openssl CLI) and an nginx serving it on loopback.
-# Sourced after common.sh (needs PG_TMP and pg_on_exit) or on its own by the
+# Sourced after common.sh (needs PG_TMP, pg_on_exit and pg_free_port) or on its own by the
 # unit test (only tls_make_pki then). POSIX sh.
 #
 # tls_make_pki DIR      CA + certificates, each NAME.pem/NAME.key in DIR:
@@ -115,21 +115,12 @@ tls_make_big() { # DIR START END: the intermediate, then the 100-SAN leaf it sig
 	cat "$1/big.leaf.pem" "$1/inter.pem" >"$1/big.pem"
 }
 
-tls_free_ports() { # N : N distinct free TCP ports on 127.0.0.1 (bound, then released together)
-	python3 -c '
-import socket, sys
-socks = []
-for _ in range(int(sys.argv[1])):
-    s = socket.socket(); s.bind(("127.0.0.1", 0)); socks.append(s)
-print(" ".join(str(s.getsockname()[1]) for s in socks))' "$1"
-}
-
 tls_start_nginx() { # DIR
 	d=$1
 	command -v nginx >/dev/null 2>&1 || { echo "nginx not installed"; return 77; }
 	mkdir -p "$d/nginx/logs" "$d/nginx/tmp"
 	names="valid expired future self wronghost wildcard partial big"
-	set -- $(tls_free_ports 10)
+	set -- $(pg_free_port 10)
 	: >"$d/nginx.ports"
 	{
 		echo "user root; worker_processes 1; pid $d/nginx/nginx.pid;"
