@@ -42,7 +42,7 @@ int pg_outbox_write(const char *state_dir, const json_t *doc)
 		return rc;
 	}
 	text = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
-	rc = text ? pg_write_file_atomic(path, text, strlen(text)) : -ENOMEM;
+	rc = text ? pg_write_private_atomic(path, text, strlen(text)) : -ENOMEM;
 	free(text);
 	free(path);
 	return rc;

@@ -64,7 +64,7 @@ int pg_cache_write(const char *state_dir, const char *instance, const char *spac
 	doc = json_pack("{s:s, s:I, s:O}", "key", key, "storedAt", (json_int_t)pg_wall_ms(),
 			"value", (json_t *)value);
 	text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
-	rc = text ? pg_write_file_atomic(path, text, strlen(text)) : -ENOMEM;
+	rc = text ? pg_write_private_atomic(path, text, strlen(text)) : -ENOMEM;
 	free(text);
 	json_decref(doc);
 	free(path);

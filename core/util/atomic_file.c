@@ -154,7 +154,7 @@ static char *tmp_template(const char *path, char **dir)
 	return pg_xasprintf("%.*s" TMP_PREFIX "%s.XXXXXX", (int)(base - path), path, base);
 }
 
-static int write_tmp(int fd, int (*write_fn)(FILE *f, void *ud), void *ud)
+static int write_tmp(int fd, mode_t mode, int (*write_fn)(FILE *f, void *ud), void *ud)
 {
 	FILE *f = fdopen(fd, "w");
 	int r = 0;
@@ -166,7 +166,7 @@ static int write_tmp(int fd, int (*write_fn)(FILE *f, void *ud), void *ud)
 	}
 	if (write_fn(f, ud) < 0 || fflush(f) != 0)
 		r = errno ? -errno : -EIO;
-	if (!r && fchmod(fd, 0644) < 0)
+	if (!r && fchmod(fd, mode) < 0)
 		r = -errno;
 	if (!r && fsync(fd) < 0)
 		r = -errno;
@@ -192,7 +192,7 @@ static int write_in_place(const char *path, int (*write_fn)(FILE *f, void *ud), 
 	return r;
 }
 
-static int write_atomic(const char *path, int (*write_fn)(FILE *f, void *ud), void *ud)
+static int write_atomic(const char *path, mode_t mode, int (*write_fn)(FILE *f, void *ud), void *ud)
 {
 	char *dir, *tmp = tmp_template(path, &dir);
 	int fd = mkstemp(tmp), r = 0;
@@ -204,7 +204,7 @@ static int write_atomic(const char *path, int (*write_fn)(FILE *f, void *ud), vo
 		return r;
 	}
 	flock(fd, LOCK_EX); /* ours: "not stale" to every cleaner until we close */
-	r = write_tmp(fd, write_fn, ud);
+	r = write_tmp(fd, mode, write_fn, ud);
 	if (!r && rename(tmp, path) < 0)
 		r = -errno;
 	if (r)
@@ -216,7 +216,7 @@ static int write_atomic(const char *path, int (*write_fn)(FILE *f, void *ud), vo
 	return r;
 }
 
-int pg_write_atomic_with(const char *path, int (*write_fn)(FILE *f, void *ud), void *ud)
+static int write_with(const char *path, mode_t mode, int (*write_fn)(FILE *f, void *ud), void *ud)
 {
 	struct stat st;
 	char *real;
@@ -226,11 +226,16 @@ int pg_write_atomic_with(const char *path, int (*write_fn)(FILE *f, void *ud), v
 		return write_in_place(path, write_fn, ud);
 	/* a symlink to a regular file: replace the file, keep the link */
 	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode) && (real = realpath(path, NULL))) {
-		r = write_atomic(real, write_fn, ud);
+		r = write_atomic(real, mode, write_fn, ud);
 		free(real);
 		return r;
 	}
-	return write_atomic(path, write_fn, ud);
+	return write_atomic(path, mode, write_fn, ud);
+}
+
+int pg_write_atomic_with(const char *path, int (*write_fn)(FILE *f, void *ud), void *ud)
+{
+	return write_with(path, 0644, write_fn, ud);
 }
 
 struct buffer {
@@ -271,5 +276,12 @@ int pg_write_file_atomic(const char *path, const void *data, size_t len)
 {
 	struct buffer b = { data, len };
 
-	return pg_write_atomic_with(path, write_buffer, &b);
+	return write_with(path, 0644, write_buffer, &b);
+}
+
+int pg_write_private_atomic(const char *path, const void *data, size_t len)
+{
+	struct buffer b = { data, len };
+
+	return write_with(path, 0600, write_buffer, &b);
 }

@@ -12,6 +12,9 @@ int pg_mkdir_p(const char *path);
 /* Write path atomically: temp file in the same directory, fsync, rename, fsync dir.
  * Readers see the old or the new content, never a half-written file. 0 or -errno. */
 int pg_write_file_atomic(const char *path, const void *data, size_t len);
+/* The same for state only its owner may read (the outbox, caches: they can hold
+ * what receivers answered): mode 0600 instead of 0644. */
+int pg_write_private_atomic(const char *path, const void *data, size_t len);
 /* The same, with the content streamed by write_fn (returns < 0 on error, errno set).
  * The temp file is DIR/.portgate-tmp.NAME.XXXXXX; ones left by killed writers
  * of NAME are removed first (see pg_atomic_clean_stale). A path that is not a
