@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/json_get.h"
 #include "plugin/plugin_isolate.h"
 #include "util/log.h"
 
@@ -150,7 +151,7 @@ static void *worker(void *arg)
 		}
 		j->state = JOB_RUNNING;
 		/* An isolated call ends itself at its timeout; this one is the backstop. */
-		j->deadline_ms = pg_now_ms() + j->inst->timeout_ms +
+		j->deadline_ms = pg_clock_now_ms() + j->inst->timeout_ms +
 				 (pg_isolate_enabled() ? ISOLATED_GRACE_MS : 0);
 		r->lane_busy[lane] = serialized(j->inst);
 		pg_plugin_busy_add(j->inst, 1);
@@ -246,7 +247,7 @@ static void wait_until(struct run *r, uint64_t now, uint64_t wake)
 static void wait_jobs(struct run *r)
 {
 	for (;;) {
-		uint64_t now = pg_now_ms(), earliest = UINT64_MAX;
+		uint64_t now = pg_clock_now_ms(), earliest = UINT64_MAX;
 		size_t running = 0;
 
 		for (size_t i = 0; i < r->njobs; i++) {
@@ -281,25 +282,22 @@ static bool action_selected(const struct pg_plugin_host *h, const json_t *findin
 	return pg_action_selected(h->enrich_on, a);
 }
 
-static const char *jstr(const json_t *o, const char *k)
-{
-	const char *s = json_string_value(json_object_get(o, k));
-	return s ? s : "";
-}
-
 static char *memo_key(const struct pg_plugin_ctx *c, const json_t *f, const json_t *asset)
 {
 	if (c->mod->desc.enrich_scope == PG_SCOPE_ASSET)
-		return pg_xasprintf("a\n%s\n%s\n%s", jstr(asset, "name"), jstr(f, "target"),
-				    jstr(f, "ip"));
+		return pg_xasprintf("a\n%s\n%s\n%s", pg_json_get_str_or(asset, "name", ""),
+				    pg_json_get_str_or(f, "target", ""),
+				    pg_json_get_str_or(f, "ip", ""));
 	if (c->mod->desc.enrich_scope == PG_SCOPE_FINDING) {
 		if (json_string_value(json_object_get(f, "fingerprint")))
-			return pg_xasprintf("f\n%s", jstr(f, "fingerprint"));
-		return pg_xasprintf("f\n%s\n%s\n%s\n%lld", jstr(f, "rule"), jstr(f, "target"),
-				    jstr(f, "ip"),
+			return pg_xasprintf("f\n%s", pg_json_get_str_or(f, "fingerprint", ""));
+		return pg_xasprintf("f\n%s\n%s\n%s\n%lld", pg_json_get_str_or(f, "rule", ""),
+				    pg_json_get_str_or(f, "target", ""),
+				    pg_json_get_str_or(f, "ip", ""),
 				    (long long)json_integer_value(json_object_get(f, "port")));
 	}
-	return pg_xasprintf("t\n%s\n%s", jstr(f, "target"), jstr(f, "ip"));
+	return pg_xasprintf("t\n%s\n%s", pg_json_get_str_or(f, "target", ""),
+			    pg_json_get_str_or(f, "ip", ""));
 }
 
 static struct job *find_job(struct run *r, const struct pg_plugin_ctx *c, const char *key)
@@ -353,12 +351,13 @@ static json_t *open_ports(const json_t *asset, const json_t *f)
 	size_t i;
 
 	more = json_object_get(asset, "additionalScans");
-	if (ip && strcmp(jstr(scan, "ip"), ip)) {
+	if (ip && strcmp(pg_json_get_str_or(scan, "ip", ""), ip)) {
 		scan = NULL;
-		json_array_foreach(more, i, s) if (!strcmp(jstr(s, "ip"), ip)) scan = s;
+		json_array_foreach(more, i, s) if (!strcmp(pg_json_get_str_or(s, "ip", ""), ip))
+			scan = s;
 	}
 	json_array_foreach(json_object_get(scan, "ports"), i,
-			   p) if (!strcmp(jstr(p, "state"), "open"))
+			   p) if (!strcmp(pg_json_get_str_or(p, "state", ""), "open"))
 		json_array_append(out, (json_t *)p);
 	return out;
 }
@@ -433,7 +432,7 @@ static void merge_job(struct pg_plugin_host *h, struct job *j)
 			       ok ? json_deep_copy(j->out) : json_pack("{s:s}", "error", j->err));
 	if (!ok) {
 		pg_info("[%s] enrichment failed for %s: %s", j->inst->name,
-			jstr(j->input, "target"), j->err);
+			pg_json_get_str_or(j->input, "target", ""), j->err);
 		return;
 	}
 	/* Added findings go once to the first target's asset. */

@@ -94,7 +94,7 @@ static uint64_t random_u64(void)
 	uint64_t r = 0;
 
 	if (getrandom(&r, sizeof(r), 0) != (ssize_t)sizeof(r))
-		r = pg_now_ms() * 2654435761u;
+		r = pg_clock_now_ms() * 2654435761u;
 	return r;
 }
 
@@ -129,7 +129,7 @@ static enum outcome lane_call(struct lane *l, const json_t *event, const char *k
 	*retry_after = -1;
 	pthread_mutex_lock(&l->r->lock);
 	l->call_ms = timeout_ms;
-	l->call_deadline = pg_now_ms() + timeout_ms +
+	l->call_deadline = pg_clock_now_ms() + timeout_ms +
 			   (pg_isolate_enabled() ? ISOLATED_GRACE_MS : GRACE_MS);
 	pthread_cond_broadcast(&l->r->cond); /* main learns the deadline */
 	pthread_mutex_unlock(&l->r->lock);
@@ -209,7 +209,7 @@ static const char *hold_back(struct lane *l, const struct pg_deliver_item *it, c
 		return NULL;
 	if (next > 0 && (uint64_t)next > pg_wall_ms())
 		return "next attempt later";
-	now = pg_now_ms();
+	now = pg_clock_now_ms();
 	if (!l->budget_end)
 		l->budget_end = now + h->outbox_budget_ms;
 	if (now >= l->budget_end)
@@ -416,7 +416,7 @@ static void wait_lanes(struct delivery_run *r)
 {
 	pthread_mutex_lock(&r->lock);
 	for (;;) {
-		uint64_t now = pg_now_ms(), wake = now + 1000;
+		uint64_t now = pg_clock_now_ms(), wake = now + 1000;
 		struct timespec ts;
 		bool open = false;
 

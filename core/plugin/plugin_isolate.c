@@ -200,7 +200,7 @@ void pg_isolate_prepare(struct pg_plugin_ctx *c, unsigned n)
 
 static void abs_time(struct timespec *ts, uint64_t deadline_ms)
 {
-	uint64_t now = pg_now_ms(), ms = deadline_ms > now ? deadline_ms - now : 0;
+	uint64_t now = pg_clock_now_ms(), ms = deadline_ms > now ? deadline_ms - now : 0;
 
 	clock_gettime(CLOCK_REALTIME, ts);
 	ts->tv_sec += (time_t)(ms / 1000);
@@ -225,7 +225,7 @@ static struct worker *acquire(struct pg_workers *p, uint64_t deadline_ms)
 		for (size_t i = 0; i < p->n && !w; i++)
 			if (!p->w[i].busy)
 				w = &p->w[i];
-		if (w || pg_now_ms() >= deadline_ms)
+		if (w || pg_clock_now_ms() >= deadline_ms)
 			break;
 		abs_time(&ts, deadline_ms);
 		pthread_cond_timedwait(&p->freed, &p->lock, &ts);
@@ -266,13 +266,13 @@ static const char *signal_name(int sig, char *buf, size_t len)
 /* The worker's socket broke: wait briefly for it to finish dying and say how. */
 static void describe_death(struct pg_plugin_ctx *c, struct worker *w, char *err, size_t errlen)
 {
-	uint64_t until = pg_now_ms() + REAP_WAIT_MS;
+	uint64_t until = pg_clock_now_ms() + REAP_WAIT_MS;
 	struct timespec nap = { 0, 5 * 1000000L };
 	char sbuf[32];
 	int st = 0;
 	pid_t r;
 
-	while ((r = waitpid(w->pid, &st, WNOHANG)) == 0 && pg_now_ms() < until)
+	while ((r = waitpid(w->pid, &st, WNOHANG)) == 0 && pg_clock_now_ms() < until)
 		nanosleep(&nap, NULL);
 	if (r == 0) { /* alive but not talking: it broke the protocol */
 		kill(w->pid, SIGKILL);
@@ -330,7 +330,7 @@ static int isolated_call(struct pg_plugin_ctx *c, json_t *req, unsigned timeout_
 			 char *err, size_t errlen)
 {
 	struct pg_workers *p = pool_of(c);
-	uint64_t deadline = pg_now_ms() + timeout_ms;
+	uint64_t deadline = pg_clock_now_ms() + timeout_ms;
 	struct worker *w = acquire(p, deadline);
 	int rc;
 
@@ -492,7 +492,7 @@ void pg_isolate_stop(struct pg_plugin_ctx *c)
 {
 	struct pg_workers *p = c->workers;
 	struct timespec nap = { 0, 5 * 1000000L };
-	uint64_t until = pg_now_ms() + STOP_WAIT_MS;
+	uint64_t until = pg_clock_now_ms() + STOP_WAIT_MS;
 	size_t running = 0;
 
 	if (!p)
@@ -504,7 +504,7 @@ void pg_isolate_stop(struct pg_plugin_ctx *c)
 		}
 	for (size_t i = 0; i < p->n; i++)
 		running += p->w[i].pid > 0;
-	while (running && pg_now_ms() < until) {
+	while (running && pg_clock_now_ms() < until) {
 		for (size_t i = 0; i < p->n; i++)
 			if (p->w[i].pid > 0 && waitpid(p->w[i].pid, NULL, WNOHANG) == p->w[i].pid) {
 				p->w[i].pid = 0;

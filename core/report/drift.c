@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/json_get.h"
 #include "probe/probe.h" /* pg_banner_sanitize */
 #include "util/util.h"
 
@@ -30,11 +31,6 @@ const struct pg_drift_rule *pg_drift_rule_find(const char *id)
 		if (!strcmp(pg_drift_rules[i].id, id))
 			return &pg_drift_rules[i];
 	return NULL;
-}
-
-static const char *str(const json_t *o, const char *k)
-{
-	return json_string_value(json_object_get(o, k));
 }
 
 /* ASNs enrichers reported for the asset's findings: any output field "asn". */
@@ -72,19 +68,21 @@ static void add_scan(json_t *st, const json_t *scan)
 	json_array_foreach(json_object_get(scan, "ports"), i, p)
 	{
 		char port[16];
-		const char *state = str(p, "state"), *sha;
+		const char *state = pg_json_get_str(p, "state"), *sha;
 		snprintf(port, sizeof(port), "%lld",
 			 (long long)json_integer_value(json_object_get(p, "port")));
 		if (state && !strcmp(state, "open")) {
 			if (!json_object_get(open, port))
 				json_object_set_new(
 					open, port,
-					json_string(str(scan, "ip") ? str(scan, "ip") : "?"));
+					json_string(pg_json_get_str(scan, "ip")
+							    ? pg_json_get_str(scan, "ip")
+							    : "?"));
 			json_object_set_new(states, port, json_string("open"));
 		} else if (state && !json_object_get(open, port)) {
 			json_object_set_new(states, port, json_string(state));
 		}
-		sha = str(json_object_get(p, "certificate"), "sha256");
+		sha = pg_json_get_str(json_object_get(p, "certificate"), "sha256");
 		if (sha && !json_object_get(certs, port))
 			json_object_set_new(certs, port, json_string(sha));
 	}
@@ -109,7 +107,8 @@ static json_t *asset_state(const json_t *folded)
 	collect_asns(asset, json_object_get(st, "asns"));
 	json_array_foreach(json_object_get(asset, "findings"), i, f)
 	{
-		const char *fp = str(f, "fingerprint"), *src = str(f, "source");
+		const char *fp = pg_json_get_str(f, "fingerprint"),
+			   *src = pg_json_get_str(f, "source");
 		if (fp && !(src && !strcmp(src, "drift")))
 			json_object_set(json_object_get(st, "findings"), fp, (json_t *)f);
 	}
@@ -128,9 +127,11 @@ struct cmp {
 static json_t *change(struct cmp *c, const char *kind, const char *ip, const char *port,
 		      json_t *before, json_t *after, const char *reason)
 {
-	json_t *ch = json_pack("{s:s, s:s, s:s}", "change", kind, "asset",
-			       str(c->asset, "name") ? str(c->asset, "name") : "?", "target",
-			       str(c->asset, "target") ? str(c->asset, "target") : "?");
+	json_t *ch = json_pack(
+		"{s:s, s:s, s:s}", "change", kind, "asset",
+		pg_json_get_str(c->asset, "name") ? pg_json_get_str(c->asset, "name") : "?",
+		"target",
+		pg_json_get_str(c->asset, "target") ? pg_json_get_str(c->asset, "target") : "?");
 
 	if (ip)
 		json_object_set_new(ch, "ip", json_string(ip));
@@ -238,11 +239,11 @@ static void compare_set(struct cmp *c, const char *key, const char *kind, const 
 
 static void finding_change(struct cmp *c, const char *kind, const json_t *f)
 {
-	const char *rule = str(f, "rule") ? str(f, "rule") : "?";
+	const char *rule = pg_json_get_str(f, "rule") ? pg_json_get_str(f, "rule") : "?";
 	char *why = pg_xasprintf("%s %s: %s", rule,
 				 !strcmp(kind, "finding-new") ? "is new" : "is gone",
-				 str(f, "reason") ? str(f, "reason") : "");
-	json_t *ch = change(c, kind, str(f, "ip"), NULL, NULL, NULL, why);
+				 pg_json_get_str(f, "reason") ? pg_json_get_str(f, "reason") : "");
+	json_t *ch = change(c, kind, pg_json_get_str(f, "ip"), NULL, NULL, NULL, why);
 
 	json_object_set_new(ch, "rule", json_string(rule));
 	json_object_set(ch, "fingerprint", json_object_get(f, "fingerprint"));
@@ -271,15 +272,16 @@ static const json_t *asset_named(const json_t *report, const char *name, const c
 	size_t i;
 
 	json_array_foreach(json_object_get(report, "assets"), i,
-			   a) if (name && target && str(a, "name") && str(a, "target") &&
-				  !strcmp(str(a, "name"), name) &&
-				  !strcasecmp(str(a, "target"), target)) return a;
+			   a) if (name && target && pg_json_get_str(a, "name") &&
+				  pg_json_get_str(a, "target") &&
+				  !strcmp(pg_json_get_str(a, "name"), name) &&
+				  !strcasecmp(pg_json_get_str(a, "target"), target)) return a;
 	return NULL;
 }
 
 static const json_t *asset_like(const json_t *report, const json_t *like)
 {
-	return asset_named(report, str(like, "name"), str(like, "target"));
+	return asset_named(report, pg_json_get_str(like, "name"), pg_json_get_str(like, "target"));
 }
 
 static void compare_asset(json_t *out, const json_t *prev, const json_t *cur)
@@ -324,7 +326,9 @@ json_t *pg_drift_changes(const json_t *before, const json_t *after)
 
 static void add_finding(json_t *report, const json_t *ch, const struct pg_drift_rule *r)
 {
-	json_t *asset = (json_t *)asset_named(report, str(ch, "asset"), str(ch, "target")), *f;
+	json_t *asset = (json_t *)asset_named(report, pg_json_get_str(ch, "asset"),
+					      pg_json_get_str(ch, "target")),
+	       *f;
 
 	if (!asset)
 		return;
@@ -351,7 +355,7 @@ size_t pg_drift_apply(json_t *report, const json_t *baseline, const char *baseli
 
 	json_array_foreach(changes, i, ch)
 	{
-		const struct pg_drift_rule *r = pg_drift_rule_find(str(ch, "change"));
+		const struct pg_drift_rule *r = pg_drift_rule_find(pg_json_get_str(ch, "change"));
 		if (r)
 			add_finding(report, ch, r);
 	}
@@ -365,13 +369,13 @@ size_t pg_drift_apply(json_t *report, const json_t *baseline, const char *baseli
 
 char *pg_drift_change_line(const json_t *ch)
 {
-	const char *name = str(ch, "asset") ? str(ch, "asset") : "?";
-	const char *why = str(ch, "reason") ? str(ch, "reason") : "";
+	const char *name = pg_json_get_str(ch, "asset") ? pg_json_get_str(ch, "asset") : "?";
+	const char *why = pg_json_get_str(ch, "reason") ? pg_json_get_str(ch, "reason") : "";
 	char n[256], w[768];
 
 	pg_banner_sanitize(name, strlen(name), n, sizeof(n));
 	pg_banner_sanitize(why, strlen(why), w, sizeof(w));
-	return pg_xasprintf("%-19s %s: %s", str(ch, "change"), n, w);
+	return pg_xasprintf("%-19s %s: %s", pg_json_get_str(ch, "change"), n, w);
 }
 
 void pg_drift_print(const json_t *report, FILE *out)
@@ -384,8 +388,8 @@ void pg_drift_print(const json_t *report, FILE *out)
 		return;
 	fprintf(out, "portgate: %zu change%s since baseline %s\n", json_array_size(changes),
 		json_array_size(changes) == 1 ? "" : "s",
-		str(json_object_get(drift, "baseline"), "runId")
-			? str(json_object_get(drift, "baseline"), "runId")
+		pg_json_get_str(json_object_get(drift, "baseline"), "runId")
+			? pg_json_get_str(json_object_get(drift, "baseline"), "runId")
 			: "?");
 	json_array_foreach(changes, i, ch)
 	{

@@ -3,6 +3,7 @@
 #include "report_text.h"
 #include "fold.h"
 
+#include "common/json_get.h"
 #include "probe/probe.h" /* pg_banner_sanitize */
 #include "util/util.h"
 
@@ -61,12 +62,6 @@ static const char *verdict_label(const char *v)
 	return "PASS";
 }
 
-static const char *str(const json_t *o, const char *k, const char *dflt)
-{
-	const char *s = json_string_value(json_object_get(o, k));
-	return s ? s : dflt;
-}
-
 static json_int_t num(const json_t *o, const char *k)
 {
 	return json_integer_value(json_object_get(o, k));
@@ -89,7 +84,7 @@ static void add_scan(struct scan_totals *t, const json_t *scan)
 	t->filtered += num(sum, "filtered");
 	t->error += num(sum, "error");
 	snprintf(t->ips + used, sizeof(t->ips) - used, "%s%s", t->nscans++ ? ", " : "",
-		 str(scan, "ip", "?"));
+		 pg_json_get_str_or(scan, "ip", "?"));
 }
 
 static void print_findings(const json_t *a, FILE *out, bool color)
@@ -99,8 +94,9 @@ static void print_findings(const json_t *a, FILE *out, bool color)
 
 	json_array_foreach(json_object_get(a, "findings"), i, f)
 	{
-		const char *act = str(f, "action", "warn"), *rule = str(f, "rule", "?");
-		const char *reason = str(f, "reason", "");
+		const char *act = pg_json_get_str_or(f, "action", "warn"),
+			   *rule = pg_json_get_str_or(f, "rule", "?");
+		const char *reason = pg_json_get_str_or(f, "reason", "");
 		char rule_s[128], why[512];
 
 		/* plugins write findings too: nothing they say may drive the terminal */
@@ -113,8 +109,9 @@ static void print_findings(const json_t *a, FILE *out, bool color)
 
 static void print_asset(const json_t *a, FILE *out, bool color)
 {
-	const char *v = str(a, "verdict", "pass"), *rawname = str(a, "name", "?");
-	const char *rawtarget = str(a, "target", "?");
+	const char *v = pg_json_get_str_or(a, "verdict", "pass"),
+		   *rawname = pg_json_get_str_or(a, "name", "?");
+	const char *rawtarget = pg_json_get_str_or(a, "target", "?");
 	const json_t *scan = json_object_get(a, "scan"), *more;
 	struct scan_totals t = { 0 };
 	char name[256], target[256];
@@ -137,7 +134,8 @@ static void print_asset(const json_t *a, FILE *out, bool color)
 			t.filtered);
 	else
 		fprintf(out, ": not scanned: %s",
-			str(json_object_get(a, "resolution"), "error", "no address"));
+			pg_json_get_str_or(json_object_get(a, "resolution"), "error",
+					   "no address"));
 	if (t.error)
 		fprintf(out, ", %lld error", t.error);
 	fputc('\n', out);
@@ -162,5 +160,6 @@ void pg_report_text(const json_t *report, FILE *out, bool color)
 		(long long)num(sum, "assets"), num(sum, "assets") == 1 ? "" : "s",
 		(long long)num(sum, "pass"), (long long)num(sum, "warn"),
 		(long long)num(sum, "fail"), (long long)num(sum, "couldNotCheck"),
-		str(run, "verdict", "?"), str(run, "mode", "enforce"));
+		pg_json_get_str_or(run, "verdict", "?"),
+		pg_json_get_str_or(run, "mode", "enforce"));
 }

@@ -57,7 +57,7 @@ static void unfold_reported(json_t *assets)
 json_t *pg_check_run(const struct pg_check_input *in, const struct pg_config *cfg,
 		     struct pg_plugin_host *host, int *code, char *err, size_t errlen)
 {
-	uint64_t wall0 = pg_wall_ms(), t0 = pg_now_ms();
+	uint64_t wall0 = pg_wall_ms(), t0 = pg_clock_now_ms();
 	enum pg_mode mode = in->mode ? in->mode : in->m->mode ? in->m->mode : PG_MODE_ENFORCE;
 	struct pg_job *jobs = pg_xcalloc(in->n ? in->n : 1, sizeof(*jobs));
 	json_t *report = NULL, *assets;
@@ -97,7 +97,7 @@ json_t *pg_check_run(const struct pg_check_input *in, const struct pg_config *cf
 		*code = pg_policy_finalize(in->m, in->assets, mode, report);
 	}
 	json_object_set_new(json_object_get(report, "run"), "durationMs",
-			    json_integer((json_int_t)(pg_now_ms() - t0)));
+			    json_integer((json_int_t)(pg_clock_now_ms() - t0)));
 out:
 	for (size_t i = 0; i < in->n; i++)
 		pg_job_clear(&jobs[i]);

@@ -134,19 +134,6 @@ bool pg_parse_ulong(const char *s, unsigned long max, unsigned long *out)
 	return true;
 }
 
-uint64_t pg_now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
-
-uint64_t pg_now_ms(void)
-{
-	return pg_now_us() / 1000;
-}
-
 uint64_t pg_wall_ms(void)
 {
 	struct timespec ts;

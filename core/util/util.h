@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "common/clock.h" /* every stage times with it */
+
 #define PG_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 #define PG_PRINTF(f, a) __attribute__((format(printf, f, a)))
 
@@ -35,9 +37,8 @@ bool pg_strlcpy(char *dst, const char *src, size_t size);
 /* Strict unsigned parse of a whole string (no sign, no junk, no overflow). */
 bool pg_parse_ulong(const char *s, unsigned long max, unsigned long *out);
 
-/* Time: monotonic milliseconds for timers; wall clock as ISO 8601 UTC with ms. */
-uint64_t pg_now_us(void); /* monotonic */
-uint64_t pg_now_ms(void); /* monotonic */
+/* Time: the monotonic clock for timers is common/clock.h (pg_clock_now_ms),
+ * shared with the plugins; wall clock as ISO 8601 UTC with ms. */
 uint64_t pg_wall_ms(void);
 void pg_iso8601_ms(uint64_t wall_ms, char out[32]);
 

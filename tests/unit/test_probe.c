@@ -168,7 +168,7 @@ static json_t *probe_ex(int which, const char *host, bool tls, const struct pg_p
 {
 	struct pg_addr a;
 	int fd = connect_loopback(ports[which], &a), ep = epoll_create1(EPOLL_CLOEXEC);
-	uint64_t t0 = pg_now_ms(), now = t0;
+	uint64_t t0 = pg_clock_now_ms(), now = t0;
 	struct pg_probe *p = pg_probe_start(fd, &a, ports[which], host, tls, o, now);
 	json_t *j;
 	int i;
@@ -181,7 +181,7 @@ static json_t *probe_ex(int which, const char *host, bool tls, const struct pg_p
 
 		watch(ep, pg_probe_fd(p), pg_probe_events(p));
 		n = epoll_wait(ep, &ev, 1, dl > now ? (int)(dl - now) : 0);
-		now = pg_now_ms();
+		now = pg_clock_now_ms();
 		if (pg_probe_step(p, n > 0 ? ev.events : 0, now))
 			break;
 	}
@@ -189,7 +189,7 @@ static json_t *probe_ex(int which, const char *host, bool tls, const struct pg_p
 	j = pg_probe_finish(p);
 	close(ep);
 	if (ms)
-		*ms = pg_now_ms() - t0;
+		*ms = pg_clock_now_ms() - t0;
 	return j;
 }
 
