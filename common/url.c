@@ -55,3 +55,16 @@ bool pg_url_split(const char *url, struct pg_url_parts *p)
 		strip_brackets(p->host);
 	return ok;
 }
+
+char *pg_url_path_new(const char *url)
+{
+	CURLU *u = curl_url();
+	char *v = NULL, *out = NULL;
+
+	if (u && curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_PATH, &v, 0) == CURLUE_OK)
+		out = strdup(v);
+	curl_free(v);
+	curl_url_cleanup(u);
+	return out;
+}

@@ -16,4 +16,8 @@ struct pg_url_parts {
  * p is then all "". */
 bool pg_url_split(const char *url, struct pg_url_parts *p);
 
+/* The path of an absolute URL, without query or fragment ("/" when it names
+ * none), as a new string (caller frees); NULL when url is not one. */
+char *pg_url_path_new(const char *url);
+
 #endif

@@ -12,6 +12,7 @@
 
 #include "common/clock.h"
 #include "common/netaddr.h"
+#include "common/url.h"
 
 #define MAX_BODY   (1024 * 1024) /* a page beyond this is cut (scripts, meta tags) */
 #define REQUEST_MS 10000         /* per request, within the call's deadline */
@@ -251,17 +252,11 @@ static char *trimdup(const char *s, size_t n)
 /* The default cookie path of a URL path (RFC 6265 5.1.4). */
 static char *default_path(const char *url)
 {
-	const char *p = strstr(url, "://"), *q, *last;
+	char *p = pg_url_path_new(url), *last = p ? strrchr(p, '/') : NULL;
+	char *d = !last || last == p ? trimdup("/", 1) : trimdup(p, (size_t)(last - p));
 
-	p = p ? strchr(p + 3, '/') : NULL;
-	if (!p)
-		return trimdup("/", 1);
-	q = p + strcspn(p, "?#");
-	last = p;
-	for (const char *c = p; c < q; c++)
-		if (*c == '/')
-			last = c;
-	return last == p ? trimdup("/", 1) : trimdup(p, (size_t)(last - p));
+	free(p);
+	return d;
 }
 
 /* One attribute "key[=value]" of a Set-Cookie header into c. */

@@ -54,6 +54,26 @@ START_TEST(url_host_drops_userinfo_and_port)
 }
 END_TEST
 
+static void assert_path(const char *url, const char *want)
+{
+	char *p = pg_url_path_new(url);
+
+	if (want)
+		ck_assert_str_eq(p, want);
+	else
+		ck_assert_ptr_null(p);
+	free(p);
+}
+
+START_TEST(url_path_without_query_or_fragment)
+{
+	assert_path("https://www.example.test/a/b/c?x=/y#/z", "/a/b/c");
+	assert_path("https://www.example.test", "/");
+	assert_path("https://u@www.example.test:8443/a/", "/a/");
+	assert_path("/a/b", NULL);
+}
+END_TEST
+
 START_TEST(http_status_outcomes)
 {
 	static const struct {
@@ -243,6 +263,7 @@ int main(void)
 	TCase *tc = tcase_create("common");
 
 	tcase_add_test(tc, url_host_drops_userinfo_and_port);
+	tcase_add_test(tc, url_path_without_query_or_fragment);
 	tcase_add_test(tc, http_status_outcomes);
 	tcase_add_test(tc, retry_after_seconds_and_dates);
 	tcase_add_test(tc, call_budget_rule);
