@@ -20,6 +20,17 @@ uint64_t pg_clock_now_ms(void)
 	return pg_clock_now_us() / 1000u;
 }
 
+void pg_clock_timespec_in(uint64_t ms, struct timespec *ts)
+{
+	clock_gettime(CLOCK_MONOTONIC, ts);
+	ts->tv_sec += (time_t)(ms / 1000);
+	ts->tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}
+
 long pg_clock_budget_ms(long left_ms)
 {
 	long use = left_ms - left_ms / BUDGET_SHARE_KEPT - BUDGET_FIXED_MS;

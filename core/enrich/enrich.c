@@ -233,13 +233,7 @@ static void wait_until(struct run *r, uint64_t now, uint64_t wake)
 	uint64_t ms = wake > now ? wake - now : 1;
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_sec += (time_t)(ms / 1000);
-	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
+	pg_clock_timespec_in(ms, &ts);
 	pthread_cond_timedwait(&r->cond, &r->lock, &ts);
 }
 

@@ -133,6 +133,15 @@ START_TEST(call_budget_rule)
 	dl = pg_clock_deadline_ms(1000);
 	ck_assert_uint_ge(dl, before + 850);
 	ck_assert_uint_ge(pg_clock_now_us() / 1000, before);
+	{
+		struct timespec ts;
+		uint64_t at;
+
+		pg_clock_timespec_in(1999, &ts);
+		at = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+		ck_assert_int_lt(ts.tv_nsec, 1000000000L);
+		ck_assert_uint_ge(at, before + 1999);
+	}
 }
 END_TEST
 
