@@ -226,13 +226,15 @@ static int send_syslog(struct siem *s, const json_t *findings, const struct siem
 	json_array_foreach(findings, i, f)
 	{
 		struct pg_strbuf b = { 0 };
+		bool oom;
 		int rc;
 		siem_syslog(&b, s->format, f, m);
-		rc = b.oom ? -1 : siem_send(c, b.data, b.len, dl, err, sizeof(err));
+		oom = b.oom; /* pg_strbuf_free clears it */
+		rc = oom ? -1 : siem_send(c, b.data, b.len, dl, err, sizeof(err));
 		pg_strbuf_free(&b);
 		if (rc != 0) {
 			s->host->error(s->ctx, "event %zu of %zu: %s", i + 1,
-				       json_array_size(findings), b.oom ? "out of memory" : err);
+				       json_array_size(findings), oom ? "out of memory" : err);
 			siem_close(c, dl);
 			return PG_PLUGIN_RETRY;
 		}
@@ -256,7 +258,7 @@ static void hec_event(struct pg_strbuf *b, const struct siem *s, const json_t *f
 	if (txt)
 		pg_strbuf_add(b, txt);
 	else
-		b->oom = 1;
+		b->oom = true;
 	free(txt);
 	json_decref(o);
 }
