@@ -11,7 +11,9 @@
 #include "util/log.h"
 #include "manifest/manifest.h"
 #include "run/check_run.h"
+#include "notify/notify.h"
 #include "plugin/plugin_host.h"
+#include "run/run_stages.h"
 #include "report/report_text.h"
 #include "cli_output.h"
 #include "report/drift.h"
@@ -136,22 +138,9 @@ static int parse(int argc, char **argv, struct check_args *a, struct pg_cli_comm
 	return -1;
 }
 
-/* Stable shard membership: a hash of the asset's identity, not its position,
- * so adding an asset does not reshuffle the others. */
 static bool in_shard(const struct pg_asset *as, const struct check_args *a)
 {
-	char hex[65];
-	char *id;
-	unsigned long h;
-
-	if (!a->shard_n)
-		return true;
-	id = pg_xasprintf("%s\n%s", as->name, as->target);
-	pg_sha256_hex(id, strlen(id), hex);
-	free(id);
-	hex[8] = '\0';
-	h = strtoul(hex, NULL, 16);
-	return h % a->shard_n == a->shard_i - 1;
+	return !a->shard_n || pg_manifest_shard_of(as->name, as->target, a->shard_n) == a->shard_i;
 }
 
 struct run {
@@ -213,7 +202,8 @@ static struct pg_plugin_host *load_plugins(const struct pg_config *cfg,
 					   const struct pg_cli_common *c)
 {
 	struct pg_diag diag = { 0 };
-	struct pg_plugin_host *h = pg_plugin_host_new(cfg, c->plugin_dirs, c->nplugin_dirs, &diag);
+	struct pg_plugin_host *h = pg_plugin_host_new(cfg, c->plugin_dirs, c->nplugin_dirs,
+						      pg_run_stages, &diag);
 
 	if (!h)
 		pg_diag_print(&diag, stderr);

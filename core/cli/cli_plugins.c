@@ -9,9 +9,11 @@
 
 #include "cli.h"
 #include "util/log.h"
+#include "enrich/enrich.h"
 #include "notify/notify.h"
 #include "notify/outbox.h"
 #include "plugin/plugin_host.h"
+#include "run/run_stages.h"
 #include "config/settings.h"
 
 struct plug_args {
@@ -264,11 +266,10 @@ static int run_plugin_test(const char *verb, const struct plug_args *a, const ch
 		fprintf(stderr, "portgate: plugin-test: %s:%d: %s\n", file, in ? 1 : jerr.line,
 			in ? "expected a JSON object" : jerr.text);
 	else if (cfg && !(h = pg_plugin_host_new(cfg, a->common.plugin_dirs, a->common.nplugin_dirs,
-						 &diag)))
+						 pg_run_stages, &diag)))
 		pg_diag_print(&diag, stderr);
 	if (h) {
-		res = !strcmp(verb, "enrich") ? pg_plugin_test_enrich(h, in)
-					      : pg_plugin_test_notify(h, in);
+		res = !strcmp(verb, "enrich") ? pg_enrich_test(h, in) : pg_notify_test(h, in);
 		if (json_object_size(res) == 0)
 			fprintf(stderr, "portgate: plugin-test: %s configures no %s\n",
 				a->common.config_path,
@@ -359,7 +360,7 @@ static int outbox_flush(const struct pg_config *cfg, const struct plug_args *a,
 			struct pg_diag *diag)
 {
 	struct pg_plugin_host *h = pg_plugin_host_new(cfg, a->common.plugin_dirs,
-						      a->common.nplugin_dirs, diag);
+						      a->common.nplugin_dirs, pg_run_stages, diag);
 	int left;
 
 	if (!h) {

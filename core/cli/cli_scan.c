@@ -19,7 +19,9 @@ static const char scan_usage[] =
 	"(target, ip, scanId, timestamp, scanDurationMs, ports[], summary). No policy is applied.\n"
 	"Every address HOST resolves to is scanned. With several targets or addresses the output\n"
 	"is a JSON array, one object per address (an unresolved target: one object with "
-	"\"error\").\n"
+	"\"error\");\n"
+	"with --format jsonl it is JSON lines: each of those objects alone on one line, for\n"
+	"`jq` gates and line tools. In a pipeline keep portgate's exit status: `set -o pipefail`.\n"
 	"\n"
 	"  -t, --target HOST          hostname, IPv4 or IPv6 address (only scan what you own)\n"
 	"      --targets-file FILE    one target per line ('#' comments; '-' = stdin)\n"
@@ -29,6 +31,9 @@ static const char scan_usage[] =
 	"                             (default: the built-in list of commonly exposed ports)\n"
 	"      --tls-ports LIST       ports that must speak TLS (default: well-known TLS ports)\n"
 	"      --compact              one-line JSON\n"
+	"      --format FMT           json (default: one object, or an array of them) or jsonl\n"
+	"                             (one compact object per line, never an array)\n"
+	"      --jsonl                the same as --format jsonl\n"
 	"  -h, --help                 this help\n"
 	"\n"
 	"Exit status: 0 scanned; 2 usage error; 3 a target could not be resolved or scanned.\n";
@@ -38,6 +43,7 @@ struct scan_args {
 	size_t ntargets;
 	struct pg_portlist ports, tls_ports;
 	bool compact;
+	bool jsonl;   /* JSON lines: one object per line, no array */
 	char **files; /* owned: text of each --targets-file */
 	size_t nfiles;
 };
@@ -95,6 +101,8 @@ static int parse(int argc, char **argv, struct scan_args *a, struct pg_cli_commo
 		{ "ports", required_argument, NULL, 'p' },
 		{ "tls-ports", required_argument, NULL, 'T' },
 		{ "compact", no_argument, NULL, 'c' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "jsonl", no_argument, NULL, 'J' },
 		{ "targets-file", required_argument, NULL, 'F' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -129,6 +137,14 @@ static int parse(int argc, char **argv, struct scan_args *a, struct pg_cli_commo
 							  ch == 'p' ? "ports" : "tls-ports", err);
 			break;
 		case 'c': a->compact = true; break;
+		case 'J': a->jsonl = true; break;
+		case 'f':
+			if (strcmp(optarg, "json") && strcmp(optarg, "jsonl"))
+				return pg_cli_usage_error(
+					"scan", "--format: unknown format '%s' (json, jsonl)",
+					optarg);
+			a->jsonl = !strcmp(optarg, "jsonl"); /* last one wins */
+			break;
 		case 'h': fputs(scan_usage, stdout); return PG_EXIT_PASS;
 		default:
 			if ((r = pg_cli_common_fallback(c, "scan", ch, optarg)) >= 0)
@@ -146,10 +162,12 @@ static int parse(int argc, char **argv, struct scan_args *a, struct pg_cli_commo
 }
 
 /* One object per scanned address; an unresolved target still gets one, with
- * the reason, so every target shows up. *nobj counts objects written. */
-static int write_job(const struct pg_job *j, bool compact, size_t *nobj, int *code)
+ * the reason, so every target shows up. *nobj counts objects written. JSON
+ * lines: compact objects separated by newlines. */
+static int write_job(const struct pg_job *j, const struct scan_args *a, size_t *nobj, int *code)
 {
-	const char *sep = compact ? "," : ",\n";
+	const char *sep = a->jsonl ? "\n" : a->compact ? "," : ",\n";
+	bool compact = a->compact || a->jsonl;
 	json_t *o;
 	int r = 0;
 
@@ -200,11 +218,11 @@ static int run(struct scan_args *a, const struct pg_config *cfg)
 		code = PG_EXIT_UNCHECKED;
 	} else {
 		/* several objects (targets or addresses): a JSON array of them */
-		bool many = count_objects(jobs, a->ntargets) > 1;
+		bool many = !a->jsonl && count_objects(jobs, a->ntargets) > 1;
 		size_t nobj = 0;
 		w |= many && fputs("[", stdout) < 0;
 		for (size_t i = 0; i < a->ntargets; i++)
-			w |= write_job(&jobs[i], a->compact, &nobj, &code) != 0;
+			w |= write_job(&jobs[i], a, &nobj, &code) != 0;
 		w |= (many && fputs("]", stdout) < 0) || fputs("\n", stdout) < 0 ||
 		     fflush(stdout) != 0;
 		if (w) {

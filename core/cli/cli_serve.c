@@ -8,6 +8,7 @@
 
 #include "manifest/manifest.h"
 #include "plugin/plugin_host.h"
+#include "run/run_stages.h"
 #include "serve/serve.h"
 #include "util/log.h"
 
@@ -93,7 +94,8 @@ int pg_cmd_serve(int argc, char **argv)
 	code = parse(argc, argv, &a, &c); /* -1: go on; else the exit code */
 	if (code < 0 &&
 	    (!(m = pg_manifest_load(a.o.manifest_path, &diag)) || !(cfg = pg_cli_load_config(&c)) ||
-	     !(host = pg_plugin_host_new(cfg, c.plugin_dirs, c.nplugin_dirs, &diag))))
+	     !(host = pg_plugin_host_new(cfg, c.plugin_dirs, c.nplugin_dirs, /* enrich, notify */
+					 pg_run_stages, &diag))))
 		code = PG_EXIT_USAGE;
 	pg_diag_print(&diag, stderr);
 	pg_diag_clear(&diag);

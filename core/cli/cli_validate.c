@@ -10,6 +10,7 @@
 
 #include "manifest/manifest.h"
 #include "plugin/plugin_host.h"
+#include "run/run_stages.h"
 #include "util/log.h"
 
 static const char validate_usage[] =
@@ -42,7 +43,8 @@ static bool config_valid(struct pg_cli_common *c)
 
 	cfg = pg_cli_load_config(c); /* prints its own errors */
 	/* no create(): a CI job validating the config has no secrets */
-	if (cfg && !(host = pg_plugin_host_validate(cfg, c->plugin_dirs, c->nplugin_dirs, &diag)))
+	if (cfg && !(host = pg_plugin_host_validate(cfg, c->plugin_dirs, c->nplugin_dirs,
+						    pg_run_stages, &diag)))
 		pg_diag_print(&diag, stderr);
 	pg_diag_clear(&diag);
 	pg_plugin_host_free(host);

@@ -1,9 +1,10 @@
 /* settings.h - portgate.yaml (struct pg_config): resolver, scan and probe tuning, state, plugins.
  *
  * Loaded with the same loader as the manifest (doc.h), so errors carry
- * file:line. Unknown top-level keys are errors. Plugin sections (enrichers,
- * notifiers, enrich, notify, outbox) are validated by the plugin host against
- * each plugin's option table; settings.c only hands them over. */
+ * file:line. Unknown top-level keys are errors. Plugin sections are validated
+ * by the plugin host (enrichers, notifiers: against each plugin's option
+ * table) and the stages it builds for (enrich; notify, outbox); settings.c
+ * only hands them over. */
 #ifndef PG_SETTINGS_H
 #define PG_SETTINGS_H
 

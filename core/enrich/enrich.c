@@ -8,12 +8,10 @@
 #include <time.h>
 
 #include "common/json_get.h"
+#include "plugin/plugin_instance.h"
 #include "plugin/plugin_isolate.h"
+#include "plugin/plugin_lanes.h"
 #include "util/log.h"
-
-/* Past its timeout an isolated call has been killed and returns; the main
- * thread waits this much longer before it gives up on the worker thread. */
-#define ISOLATED_GRACE_MS 1000
 
 /* ---- scheduling ------------------------------------------------------- */
 
@@ -25,7 +23,7 @@ struct job {
 	char *key;              /* owned: memo / cache key */
 	json_t *input;          /* owned: copy of the first finding (outlives the report) */
 	json_t **targets;       /* borrowed: findings sharing this result */
-	json_t **target_assets; /* borrowed: findings array of each target's asset */
+	json_t **target_assets; /* borrowed: each target's asset */
 	size_t ntargets, captargets;
 	enum job_state state;
 	uint64_t deadline_ms;
@@ -36,9 +34,8 @@ struct job {
 };
 
 struct run {
-	pthread_mutex_t lock;
-	pthread_cond_t cond; /* a job finished */
-	struct job **jobs;   /* owned */
+	struct pg_plugin_lanes *pool; /* the lock, "a job finished", main's + workers' refs */
+	struct job **jobs;            /* owned */
 	size_t njobs, capjobs;
 	size_t next; /* jobs before this one are no longer queued */
 	size_t ninst;
@@ -47,7 +44,6 @@ struct run {
 	size_t *lane;    /* owned: lane of each instance */
 	bool *lane_busy; /* owned: a serialized lane's one call is in flight */
 	bool *hung;      /* owned: a call of this lane timed out */
-	int refs;        /* main + live workers */
 	int stuck;       /* workers inside an abandoned call */
 	bool closed;     /* main stopped waiting: take no new job */
 };
@@ -63,37 +59,28 @@ static void job_free(struct job *j)
 	free(j);
 }
 
-/* Last reference frees: an abandoned worker may outlive the call to pg_enrich_report. */
-static void run_unref_locked(struct run *r)
+/* The pool's last reference frees the run: an abandoned worker may outlive
+ * the call to pg_enrich_report. */
+static void run_free(void *arg)
 {
-	bool last = --r->refs == 0;
+	struct run *r = arg;
 
-	pthread_mutex_unlock(&r->lock);
-	if (!last)
-		return;
 	for (size_t i = 0; i < r->njobs; i++)
 		job_free(r->jobs[i]);
 	free(r->jobs);
 	free(r->lane);
 	free(r->lane_busy);
 	free(r->hung);
-	pthread_cond_destroy(&r->cond);
-	pthread_mutex_destroy(&r->lock);
 	free(r);
 }
 
-/* Record a job's outcome and wake the main thread. Called with r->lock held. */
+/* Record a job's outcome and wake the main thread. Called with the pool's lock held. */
 static void settle_job(struct run *r, struct job *j, int rc, const char *err)
 {
 	j->state = JOB_DONE;
 	j->rc = rc;
 	pg_strlcpy(j->err, err, sizeof(j->err));
-	pthread_cond_broadcast(&r->cond);
-}
-
-static bool serialized(const struct pg_plugin_ctx *c)
-{
-	return c->mod->desc.thread_model != PG_THREAD_PARALLEL;
+	pg_plugin_lanes_broadcast(r->pool);
 }
 
 /* Advance r->next past settled jobs; true when a queued job remains. */
@@ -106,7 +93,7 @@ static bool has_queued(struct run *r)
 
 /* The next job to run (or to skip), NULL when none can start now. A
  * serialized plugin gets one job in flight at a time: more would only wait on
- * its lock while their deadlines run out. Called with r->lock held. */
+ * its lock while their deadlines run out. Called with the pool's lock held. */
 static struct job *take_job(struct run *r)
 {
 	if (!has_queued(r))
@@ -124,10 +111,10 @@ static void skip_hung(struct run *r, struct job *j)
 {
 	char why[256];
 
-	if (serialized(j->inst))
+	if (pg_plugin_serialized(j->inst))
 		snprintf(why, sizeof(why),
 			 "skipped: plugin %s runs one call at a time and a call of it timed out",
-			 j->inst->mod->desc.name);
+			 pg_plugin_module_name(j->inst));
 	else
 		pg_strlcpy(why, "skipped: an earlier call of this instance timed out", sizeof(why));
 	settle_job(r, j, PG_PLUGIN_FAIL, why);
@@ -136,13 +123,12 @@ static void skip_hung(struct run *r, struct job *j)
 static void *worker(void *arg)
 {
 	struct run *r = arg;
+	struct pg_isolated_call call;
 	struct job *j;
-	json_t *out, *added;
-	char err[512];
 	size_t lane;
 	int rc;
 
-	pthread_mutex_lock(&r->lock);
+	pg_plugin_lanes_lock(r->pool);
 	while (!r->closed && (j = take_job(r))) {
 		lane = r->lane[j->inst_idx];
 		if (r->hung[lane]) {
@@ -151,51 +137,40 @@ static void *worker(void *arg)
 		}
 		j->state = JOB_RUNNING;
 		/* An isolated call ends itself at its timeout; this one is the backstop. */
-		j->deadline_ms = pg_clock_now_ms() + j->inst->timeout_ms +
-				 (pg_isolate_enabled() ? ISOLATED_GRACE_MS : 0);
-		r->lane_busy[lane] = serialized(j->inst);
+		j->deadline_ms = pg_isolate_backstop_ms(pg_plugin_timeout_ms(j->inst), 0);
+		r->lane_busy[lane] = pg_plugin_serialized(j->inst);
 		pg_plugin_busy_add(j->inst, 1);
-		pthread_cond_broadcast(&r->cond); /* main learns the new deadline */
-		pthread_mutex_unlock(&r->lock);
+		pg_plugin_lanes_broadcast(r->pool); /* main learns the new deadline */
+		pg_plugin_lanes_unlock(r->pool);
 
-		err[0] = '\0';
-		rc = pg_isolate_enrich(j->inst, j->input, j->inst->timeout_ms, &out, &added, err,
-				       sizeof(err));
+		call = (struct pg_isolated_call){ .c = j->inst,
+						  .timeout_ms = pg_plugin_timeout_ms(j->inst),
+						  .finding = j->input };
+		rc = pg_isolate_enrich(&call);
 
-		pthread_mutex_lock(&r->lock);
+		pg_plugin_lanes_lock(r->pool);
 		pg_plugin_busy_add(j->inst, -1);
 		if (j->state == JOB_RUNNING) {
 			r->lane_busy[lane] = false;
 			if (rc ==
 			    PG_ISOLATE_TIMEOUT) /* as for an abandoned call: stop calling it */
 				r->hung[lane] = true;
-			j->out = out;
-			j->added = added;
-			settle_job(r, j, rc == PG_PLUGIN_OK ? rc : PG_PLUGIN_FAIL, err);
+			j->out = call.out;
+			j->added = call.added;
+			settle_job(r, j, rc == PG_PLUGIN_OK ? rc : PG_PLUGIN_FAIL, call.err);
 		} else { /* abandoned: the report moved on without us; the lane stays hung */
 			r->stuck--;
-			json_decref(out);
-			json_decref(added);
+			json_decref(call.out);
+			json_decref(call.added);
 		}
 	}
-	run_unref_locked(r);
+	pg_plugin_lanes_unref_locked(r->pool);
 	return NULL;
 }
 
 static bool spawn_worker(struct run *r)
 {
-	pthread_attr_t attr;
-	pthread_t t;
-	bool ok;
-
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	r->refs++;
-	ok = pthread_create(&t, &attr, worker, r) == 0;
-	if (!ok)
-		r->refs--;
-	pthread_attr_destroy(&attr);
-	return ok;
+	return pg_plugin_lanes_spawn(r->pool, worker, r);
 }
 
 /* A running job past its deadline: drop its result, stop calling its lane
@@ -204,10 +179,11 @@ static void abandon_job(struct run *r, struct job *j)
 {
 	j->state = JOB_ABANDONED;
 	j->rc = PG_PLUGIN_FAIL;
-	snprintf(j->err, sizeof(j->err), "timed out after %u ms", j->inst->timeout_ms);
+	snprintf(j->err, sizeof(j->err), "timed out after %u ms", pg_plugin_timeout_ms(j->inst));
 	r->hung[r->lane[j->inst_idx]] = true;
 	r->stuck++;
-	pg_warn("[%s] enrich call timed out after %u ms", j->inst->name, j->inst->timeout_ms);
+	pg_warn("[%s] enrich call timed out after %u ms", pg_plugin_name(j->inst),
+		pg_plugin_timeout_ms(j->inst));
 	/* Replace the stuck worker so queued jobs still run (wait_jobs retries). */
 	if (has_queued(r))
 		spawn_worker(r);
@@ -227,17 +203,7 @@ static void fail_untaken(struct run *r)
 	r->next = r->njobs;
 }
 
-/* Sleep on r->cond (monotonic clock) until wake, at least 1 ms. */
-static void wait_until(struct run *r, uint64_t now, uint64_t wake)
-{
-	uint64_t ms = wake > now ? wake - now : 1;
-	struct timespec ts;
-
-	pg_clock_timespec_in(ms, &ts);
-	pthread_cond_timedwait(&r->cond, &r->lock, &ts);
-}
-
-/* Settle every job: done, or abandoned at its deadline. Called with r->lock held. */
+/* Settle every job: done, or abandoned at its deadline. Called with the pool's lock held. */
 static void wait_jobs(struct run *r)
 {
 	for (;;) {
@@ -257,32 +223,34 @@ static void wait_jobs(struct run *r)
 		if (!running && !has_queued(r))
 			return;
 		/* Queued work but every worker is gone or stuck in a hung call. */
-		if (has_queued(r) && r->refs - 1 - r->stuck <= 0 && !spawn_worker(r)) {
+		if (has_queued(r) && pg_plugin_lanes_refs(r->pool) - 1 - r->stuck <= 0 &&
+		    !spawn_worker(r)) {
 			fail_untaken(r);
 			continue;
 		}
-		wait_until(r, now, earliest == UINT64_MAX ? now + 1000 : earliest);
+		pg_plugin_lanes_wait(r->pool, earliest == UINT64_MAX ? now + 1000 : earliest);
 	}
 }
 
 static bool action_selected(const struct pg_plugin_host *h, const json_t *finding)
 {
+	const struct pg_enrich_settings *s = pg_enrich_settings(h);
 	const char *a = json_string_value(json_object_get(finding, "action"));
 
-	if (h->enrich_all)
+	if (s->all)
 		return true;
 	if (!a)
 		return false;
-	return pg_action_selected(h->enrich_on, a);
+	return pg_action_selected(s->on, a);
 }
 
 static char *memo_key(const struct pg_plugin_ctx *c, const json_t *f, const json_t *asset)
 {
-	if (c->mod->desc.enrich_scope == PG_SCOPE_ASSET)
+	if (pg_plugin_enrich_scope(c) == PG_SCOPE_ASSET)
 		return pg_xasprintf("a\n%s\n%s\n%s", pg_json_get_str_or(asset, "name", ""),
 				    pg_json_get_str_or(f, "target", ""),
 				    pg_json_get_str_or(f, "ip", ""));
-	if (c->mod->desc.enrich_scope == PG_SCOPE_FINDING) {
+	if (pg_plugin_enrich_scope(c) == PG_SCOPE_FINDING) {
 		if (json_string_value(json_object_get(f, "fingerprint")))
 			return pg_xasprintf("f\n%s", pg_json_get_str_or(f, "fingerprint", ""));
 		return pg_xasprintf("f\n%s\n%s\n%s\n%lld", pg_json_get_str_or(f, "rule", ""),
@@ -302,20 +270,20 @@ static struct job *find_job(struct run *r, const struct pg_plugin_ctx *c, const 
 	return NULL;
 }
 
-static void add_target(struct job *j, json_t *finding, json_t *asset_findings)
+static void add_target(struct job *j, json_t *finding, json_t *asset)
 {
 	size_t cap = j->captargets;
 
 	pg_grow(&j->targets, &cap, j->ntargets + 1, sizeof(*j->targets));
 	pg_grow(&j->target_assets, &j->captargets, j->ntargets + 1, sizeof(*j->target_assets));
 	j->targets[j->ntargets] = finding;
-	j->target_assets[j->ntargets++] = asset_findings;
+	j->target_assets[j->ntargets++] = asset;
 }
 
 static void try_cache(struct pg_plugin_host *h, struct job *j)
 {
-	json_t *v = pg_cache_read(h->state_dir, j->inst->name, "enrich", j->key,
-				  j->inst->cache_ttl_s);
+	json_t *v = pg_cache_read(pg_plugin_host_state_dir(h), pg_plugin_name(j->inst), "enrich",
+				  j->key, pg_plugin_cache_ttl_s(j->inst));
 
 	if (!v)
 		return;
@@ -357,12 +325,10 @@ static json_t *open_ports(const json_t *asset, const json_t *f)
 }
 
 static void plan_finding(struct pg_plugin_host *h, struct run *r, const json_t *report,
-			 const json_t *asset, json_t *f, bool skip_cache)
+			 json_t *asset, json_t *f, bool skip_cache)
 {
-	json_t *asset_findings = json_object_get(asset, "findings");
-
-	for (size_t i = 0; i < h->nenrichers; i++) {
-		struct pg_plugin_ctx *c = h->enrichers[i];
+	for (size_t i = 0; i < pg_plugin_count(h, PG_PLUGIN_ENRICHER); i++) {
+		struct pg_plugin_ctx *c = pg_plugin_at(h, PG_PLUGIN_ENRICHER, i);
 		char *key = memo_key(c, f, asset);
 		struct job *j = find_job(r, c, key);
 
@@ -381,7 +347,7 @@ static void plan_finding(struct pg_plugin_host *h, struct run *r, const json_t *
 			pg_grow(&r->jobs, &r->capjobs, r->njobs + 1, sizeof(*r->jobs));
 			r->jobs[r->njobs++] = j;
 		}
-		add_target(j, f, asset_findings);
+		add_target(j, f, asset);
 	}
 }
 
@@ -415,17 +381,39 @@ static void set_enrichment(json_t *finding, const char *inst, json_t *value /* s
 	json_object_set_new(e, inst, value);
 }
 
+/* asset.judged[inst]: "ok", or "failed: why" when any call of the instance
+ * for the asset failed. A finding whose judge did not say "ok" this run was
+ * not re-checked: drift and the notifiers must not take its absence for a fix. */
+static void set_judged(json_t *asset, const char *inst, bool ok, const char *err)
+{
+	json_t *jd = json_object_get(asset, "judged");
+	const char *was;
+
+	if (!json_is_object(jd)) {
+		jd = json_object();
+		json_object_set_new(asset, "judged", jd);
+	}
+	was = json_string_value(json_object_get(jd, inst));
+	if (ok && was) /* a failure stays; "ok" is there already */
+		return;
+	json_object_set_new(
+		jd, inst, ok ? json_string("ok") : json_sprintf("failed: %s", err[0] ? err : "?"));
+}
+
 static void merge_job(struct pg_plugin_host *h, struct job *j)
 {
 	bool ok = (j->state == JOB_DONE && j->rc == PG_PLUGIN_OK);
-	json_t *f;
+	const char *name = pg_plugin_name(j->inst), *sd = pg_plugin_host_state_dir(h);
+	json_t *f, *findings = json_object_get(j->target_assets[0], "findings");
 	size_t i;
 
-	for (size_t t = 0; t < j->ntargets; t++)
-		set_enrichment(j->targets[t], j->inst->name,
+	for (size_t t = 0; t < j->ntargets; t++) {
+		set_enrichment(j->targets[t], name,
 			       ok ? json_deep_copy(j->out) : json_pack("{s:s}", "error", j->err));
+		set_judged(j->target_assets[t], name, ok, j->err);
+	}
 	if (!ok) {
-		pg_info("[%s] enrichment failed for %s: %s", j->inst->name,
+		pg_info("[%s] enrichment failed for %s: %s", name,
 			pg_json_get_str_or(j->input, "target", ""), j->err);
 		return;
 	}
@@ -433,15 +421,15 @@ static void merge_job(struct pg_plugin_host *h, struct job *j)
 	json_array_foreach(j->added, i, f)
 	{
 		json_t *nf = pg_enrich_shape_added(j->inst, f, j->targets[0]);
-		if (nf && pg_enrich_added_dup(j->target_assets[0], nf)) /* one per asset */
+		if (nf && pg_enrich_added_dup(findings, nf)) /* one per asset */
 			json_decref(nf);
 		else if (nf)
-			json_array_append_new(j->target_assets[0], nf);
+			json_array_append_new(findings, nf);
 	}
-	if (!j->cached && j->inst->cache_ttl_s && h->state_dir) {
+	if (!j->cached && pg_plugin_cache_ttl_s(j->inst) && sd) {
 		json_t *v = json_pack("{s:O, s:O}", "out", j->out, "findings", j->added);
-		if (pg_cache_write(h->state_dir, j->inst->name, "enrich", j->key, v) != 0)
-			pg_info("[%s] could not write the enrichment cache", j->inst->name);
+		if (pg_cache_write(sd, name, "enrich", j->key, v) != 0)
+			pg_info("[%s] could not write the enrichment cache", name);
 		json_decref(v);
 	}
 }
@@ -449,35 +437,30 @@ static void merge_job(struct pg_plugin_host *h, struct job *j)
 /* A serialized plugin's instances share the lane of its first instance. */
 static void plan_lanes(struct run *r, const struct pg_plugin_host *h)
 {
-	for (size_t i = 0; i < h->nenrichers; i++) {
+	for (size_t i = 0; i < r->ninst; i++) {
+		const struct pg_plugin_ctx *c = pg_plugin_at(h, PG_PLUGIN_ENRICHER, i);
 		r->lane[i] = i;
-		if (!serialized(h->enrichers[i]))
+		if (!pg_plugin_serialized(c))
 			continue;
 		for (size_t k = 0; k < i; k++)
-			if (h->enrichers[k]->mod == h->enrichers[i]->mod) {
+			if (pg_plugin_same_module(pg_plugin_at(h, PG_PLUGIN_ENRICHER, k), c)) {
 				r->lane[i] = k;
 				break;
 			}
 	}
 }
 
-/* A run with one reference (the main thread); its cond waits on the monotonic clock. */
+/* A run whose pool has one reference (the main thread). */
 static struct run *run_new(const struct pg_plugin_host *h)
 {
 	struct run *r = pg_xcalloc(1, sizeof(*r));
-	pthread_condattr_t ca;
 
-	pthread_mutex_init(&r->lock, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&r->cond, &ca);
-	pthread_condattr_destroy(&ca);
-	r->ninst = h->nenrichers;
+	r->pool = pg_plugin_lanes_new(r, run_free);
+	r->ninst = pg_plugin_count(h, PG_PLUGIN_ENRICHER);
 	r->lane = pg_xcalloc(r->ninst, sizeof(*r->lane));
 	r->lane_busy = pg_xcalloc(r->ninst, sizeof(*r->lane_busy));
 	r->hung = pg_xcalloc(r->ninst, sizeof(*r->hung));
 	plan_lanes(r, h);
-	r->refs = 1;
 	return r;
 }
 
@@ -486,41 +469,43 @@ static struct run *run_new(const struct pg_plugin_host *h)
  * calls, up to its pool size. */
 static void prepare_workers(const struct pg_plugin_host *h, const struct run *r)
 {
-	for (size_t i = 0; i < h->nenrichers; i++) {
+	for (size_t i = 0; i < r->ninst; i++) {
 		unsigned n = 0;
 		for (size_t k = 0; k < r->njobs; k++)
 			n += r->jobs[k]->inst_idx == i && r->jobs[k]->state == JOB_QUEUED;
 		if (n)
-			pg_isolate_prepare(h->enrichers[i], n);
+			pg_isolate_prepare(pg_plugin_at(h, PG_PLUGIN_ENRICHER, i), n);
 	}
 }
 
 int pg_enrich_report(struct pg_plugin_host *h, json_t *report, bool skip_cache)
 {
+	unsigned concurrency;
 	struct run *r;
 	unsigned want;
 	size_t queued = 0;
 
-	if (!h || h->nenrichers == 0 || !report)
+	if (!h || pg_plugin_count(h, PG_PLUGIN_ENRICHER) == 0 || !report)
 		return 0;
+	concurrency = pg_enrich_settings(h)->concurrency;
 	r = run_new(h);
 	plan(h, r, report, skip_cache);
 	for (size_t i = 0; i < r->njobs; i++)
 		queued += r->jobs[i]->state == JOB_QUEUED;
 
 	prepare_workers(h, r);
-	pthread_mutex_lock(&r->lock);
-	want = queued < h->enrich_concurrency ? (unsigned)queued : h->enrich_concurrency;
+	pg_plugin_lanes_lock(r->pool);
+	want = queued < concurrency ? (unsigned)queued : concurrency;
 	for (unsigned i = 0; i < want; i++)
 		spawn_worker(r);
 	wait_jobs(r);
 	r->closed = true;
-	pthread_mutex_unlock(&r->lock);
+	pg_plugin_lanes_unlock(r->pool);
 
 	for (size_t i = 0; i < r->njobs; i++)
 		merge_job(h, r->jobs[i]);
 	pg_debug("enrichment: %zu calls planned, %zu from cache", r->njobs, r->njobs - queued);
-	pthread_mutex_lock(&r->lock);
-	run_unref_locked(r);
+	pg_plugin_lanes_lock(r->pool);
+	pg_plugin_lanes_unref_locked(r->pool);
 	return 0;
 }

@@ -1,32 +1,37 @@
-/* enrich.h - schedule enricher plugins over a report's findings (enrich.c);
- * the cache (plugin_cache.c) and DNS (plugin_dns.c) helpers the host lends
- * to plugins.
+/* enrich.h - the enrich stage: enricher plugins over a report's findings.
  *
- * pg_enrich_report() (declared in plugin_host.h) enriches each selected
- * finding once per (instance, target+ip) - or per fingerprint for plugins of
- * scope FINDING - on a bounded pool of threads, with a per-call timeout, and
- * caches successful results under <stateDir>/cache/<instance>/ for the
- * plugin's TTL. A call that times out is abandoned (its result dropped) and
- * the instance is not called again in that run. */
+ * pg_enrich_report() enriches each selected finding once per (instance,
+ * target+ip) - or per fingerprint for plugins of scope FINDING - on a bounded
+ * pool of threads, with a per-call timeout, and caches successful results
+ * under <stateDir>/cache/<instance>/ for the plugin's TTL. A call that times
+ * out is abandoned (its result dropped) and the instance is not called again
+ * in that run. The stage reads its own `enrich:` section (pg_enrich_stage)
+ * and reaches the host only through plugin_instance.h and plugin_isolate.h. */
 #ifndef PG_ENRICH_H
 #define PG_ENRICH_H
 
 #include <jansson.h>
 #include <portgate/plugin.h>
+#include <stdbool.h>
 
-#include "plugin/plugin_int.h"
+#include "manifest/manifest.h"
+#include "plugin/plugin_host.h"
 
-/* host->dns, host->cache_get, host->cache_put */
-int pg_host_dns(struct pg_plugin_ctx *ctx, const char *name, const char *rrtype, json_t **answers);
-json_t *pg_host_cache_get(struct pg_plugin_ctx *ctx, const char *key, unsigned max_age_s);
-int pg_host_cache_put(struct pg_plugin_ctx *ctx, const char *key, const json_t *value);
+/* The `enrich:` section (enrich_settings.c). */
+struct pg_enrich_settings {
+	bool all;                 /* on: all */
+	bool on[PG_ACTION_COUNT]; /* by enum pg_action */
+	unsigned timeout_ms;      /* default per-call timeout of enrichers */
+	unsigned concurrency;     /* threads; worker processes of a parallel enricher */
+};
 
-/* Result cache: <stateDir>/cache/<instance>/<space>-<sha256(key)>.json holding
- * {"key", "storedAt", "value"}. get returns a new reference or NULL. */
-json_t *pg_cache_read(const char *state_dir, const char *instance, const char *space,
-		      const char *key, unsigned max_age_s);
-int pg_cache_write(const char *state_dir, const char *instance, const char *space, const char *key,
-		   const json_t *value);
+/* The stage as the host builds it (enrich_settings.c). */
+extern const struct pg_plugin_stage pg_enrich_stage;
+/* h's enrich settings, the defaults when h was built without the stage. */
+const struct pg_enrich_settings *pg_enrich_settings(const struct pg_plugin_host *h);
+
+/* Enrich the evidence report in place (enrich.c); returns 0. */
+int pg_enrich_report(struct pg_plugin_host *h, json_t *report, bool skip_cache);
 
 /* enrich_added.c: an added finding checked (severity, rule id, no core rule
  * but network-unexpected, defaultAction, assetLevel) and completed from
@@ -36,7 +41,10 @@ json_t *pg_enrich_shape_added(const struct pg_plugin_ctx *c, const json_t *in,
 /* True when findings already hold the asset-level finding f (same rule, same source). */
 bool pg_enrich_added_dup(const json_t *findings, const json_t *f);
 
-/* mkdir -p with mode 0700 for the parts it creates. 0 or -errno. */
-int pg_mkdir_p(const char *path);
+/* portgate plugin-test (enrich_test.c): each enricher on one finding as a run
+ * calls it; a new object keyed by instance: {plugin, result (ok|fail|timeout|
+ * crash), error, out, findings (as the run would add them), returnedFindings,
+ * sent: [{method, url, body, status}]}. */
+json_t *pg_enrich_test(struct pg_plugin_host *h, const json_t *finding);
 
 #endif

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "manifest/manifest.h"
+#include "plugin/plugin_instance.h"
 #include "policy/policy.h"
 #include "util/log.h"
 
@@ -77,8 +78,8 @@ json_t *pg_enrich_shape_added(const struct pg_plugin_ctx *c, const json_t *in, c
 
 	why = json_is_object(in) ? refusal(in, rule, buf, sizeof(buf)) : "not a JSON object";
 	if (why) {
-		pg_warn("[%s] plugin %s: dropped added finding '%s': %s", c->name,
-			c->mod->desc.name, rule ? rule : "(no rule)", why);
+		pg_warn("[%s] plugin %s: dropped added finding '%s': %s", pg_plugin_name(c),
+			pg_plugin_module_name(c), rule ? rule : "(no rule)", why);
 		return NULL;
 	}
 	f = json_deep_copy(in);
@@ -86,13 +87,13 @@ json_t *pg_enrich_shape_added(const struct pg_plugin_ctx *c, const json_t *in, c
 	json_object_del(f, "fingerprint"); /* the policy computes it */
 	json_object_del(f, "enrichment");
 	json_object_del(f, "assetContext"); /* the plugin's view, not evidence */
-	json_object_set_new(f, "source", json_string(c->name));
+	json_object_set_new(f, "source", json_string(pg_plugin_name(c)));
 	if (!json_object_get(f, "defaultAction"))
 		json_object_set_new(f, "defaultAction", json_string("warn"));
 	if (!json_object_get(f, "severity"))
 		json_object_set_new(f, "severity", json_string("medium"));
 	if (!json_is_string(json_object_get(f, "reason")))
-		json_object_set_new(f, "reason", json_sprintf("reported by %s", c->name));
+		json_object_set_new(f, "reason", json_sprintf("reported by %s", pg_plugin_name(c)));
 	complete_from(f, origin, asset_level);
 	return f;
 }

@@ -318,3 +318,14 @@ void pg_manifest_free(struct pg_manifest *m)
 	free(m->path);
 	free(m);
 }
+
+unsigned pg_manifest_shard_of(const char *name, const char *target, unsigned n)
+{
+	char hex[65];
+	char *id = pg_xasprintf("%s\n%s", name, target);
+
+	pg_sha256_hex(id, strlen(id), hex);
+	free(id);
+	hex[8] = '\0';
+	return n ? (unsigned)(strtoul(hex, NULL, 16) % n) + 1 : 1;
+}

@@ -123,4 +123,9 @@ char *pg_host_normalize_new(const char *s);
  * (static text). For a subdomain, parent gets its registrable domain. */
 const char *pg_domain_registrable_err(const char *ace, char *parent, size_t parentlen);
 
+/* The shard (1..n) an asset belongs to in a split of the manifest into n: a hash of
+ * the asset's identity (name, target), not its position, so adding an asset does not
+ * reshuffle the others. `check --shard` selects by it and `merge` verifies by it. */
+unsigned pg_manifest_shard_of(const char *name, const char *target, unsigned n);
+
 #endif

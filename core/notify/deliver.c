@@ -10,18 +10,20 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include "notify.h"
 #include "outbox.h"
+#include "plugin/plugin_instance.h"
 #include "plugin/plugin_isolate.h"
+#include "plugin/plugin_lanes.h"
 #include "util/log.h"
 
 /* A retry-after longer than this ends the attempts of this run: the outbox
  * keeps the notification for the next one instead of blocking a CI job. */
-#define MAX_WAIT_MS       (5 * 60 * 1000)
-/* Slack past a call's deadline before main abandons it: an isolated call is
- * killed at the deadline and returns; inline, the host's http helper stops
- * there, so a well-behaved plugin returns. This is the backstop. */
-#define GRACE_MS          250
-#define ISOLATED_GRACE_MS 1000
+#define MAX_WAIT_MS     (5 * 60 * 1000)
+/* Slack past an inline call's deadline before main abandons it: the host's
+ * http helper stops there, so a well-behaved plugin returns. This is the
+ * backstop (an isolated call gets PG_ISOLATED_GRACE_MS: it was killed). */
+#define INLINE_GRACE_MS 250
 
 enum outcome { OUT_OK, OUT_RETRY, OUT_FAIL, OUT_TIMEOUT, OUT_ABANDONED };
 
@@ -31,35 +33,32 @@ struct lane {
 	struct delivery_run *r;
 	struct pg_plugin_ctx *c;        /* borrowed */
 	struct pg_deliver_item **items; /* owned array, borrowed items (r->items) */
-	size_t n, cap, next;            /* next: first item not started (r->lock) */
+	size_t n, cap, next;            /* next: first item not started (pool lock) */
 	uint64_t budget_end;            /* monotonic end of the backlog budget; 0 unset */
-	uint64_t call_deadline;         /* of the call in flight, 0 none (r->lock) */
+	uint64_t call_deadline;         /* of the call in flight, 0 none (pool lock) */
 	unsigned call_ms;
 	bool down;                /* a delivery of this run failed transiently */
-	bool done, abandoned;     /* r->lock */
-	struct pg_notify_tally t; /* r->lock */
+	bool done, abandoned;     /* pool lock */
+	struct pg_notify_tally t; /* pool lock */
 };
 
 struct delivery_run {
-	pthread_mutex_t lock;
-	pthread_cond_t cond; /* a lane finished or started a call */
+	/* the lock, "a lane finished or started a call", main's and each lane's refs */
+	struct pg_plugin_lanes *pool;
 	struct pg_plugin_host *h;
+	const struct pg_notify_settings *s; /* h's */
 	struct pg_deliver_opts o;
 	struct pg_deliver_item *items; /* owned */
 	size_t nitems;
 	struct lane *lanes; /* owned */
 	size_t nlanes;
-	int refs; /* main + live lane threads */
 };
 
-/* Last reference frees: an abandoned lane may outlive pg_deliver(). */
-static void run_unref_locked(struct delivery_run *r)
+/* The pool's last reference frees the run: an abandoned lane may outlive pg_deliver(). */
+static void run_free(void *arg)
 {
-	bool last = --r->refs == 0;
+	struct delivery_run *r = arg;
 
-	pthread_mutex_unlock(&r->lock);
-	if (!last)
-		return;
 	for (size_t i = 0; i < r->nitems; i++) {
 		free(r->items[i].id);
 		json_decref(r->items[i].doc);
@@ -68,16 +67,14 @@ static void run_unref_locked(struct delivery_run *r)
 		free(r->lanes[i].items);
 	free(r->items);
 	free(r->lanes);
-	pthread_cond_destroy(&r->cond);
-	pthread_mutex_destroy(&r->lock);
 	free(r);
 }
 
 static void count(struct lane *l, int *field)
 {
-	pthread_mutex_lock(&l->r->lock);
+	pg_plugin_lanes_lock(l->r->pool);
 	(*field)++;
-	pthread_mutex_unlock(&l->r->lock);
+	pg_plugin_lanes_unlock(l->r->pool);
 }
 
 static void sleep_ms(uint64_t ms)
@@ -107,9 +104,9 @@ static uint64_t exp_ms(uint64_t base, uint64_t cap, unsigned n)
 }
 
 /* Within a run, full jitter: random(0, min(cap, base * 2^attempt)). */
-static uint64_t backoff_ms(const struct pg_plugin_host *h, unsigned attempt)
+static uint64_t backoff_ms(const struct pg_notify_settings *s, unsigned attempt)
 {
-	uint64_t ceil = exp_ms(h->notify_backoff_ms, h->notify_backoff_max_ms, attempt);
+	uint64_t ceil = exp_ms(s->backoff_ms, s->backoff_max_ms, attempt);
 
 	return ceil ? random_u64() % (ceil + 1) : 0;
 }
@@ -121,32 +118,33 @@ static uint64_t backoff_ms(const struct pg_plugin_host *h, unsigned attempt)
 static enum outcome lane_call(struct lane *l, const json_t *event, const char *key,
 			      unsigned timeout_ms, long *retry_after, char *err, size_t errlen)
 {
-	struct pg_plugin_ctx *c = l->c;
-	char cerr[512];
+	struct pg_isolated_call call = {
+		.c = l->c, .timeout_ms = timeout_ms, .event = event, .key = key
+	};
 	bool abandoned;
 	int rc;
 
 	*retry_after = -1;
-	pthread_mutex_lock(&l->r->lock);
+	pg_plugin_lanes_lock(l->r->pool);
 	l->call_ms = timeout_ms;
-	l->call_deadline = pg_clock_now_ms() + timeout_ms +
-			   (pg_isolate_enabled() ? ISOLATED_GRACE_MS : GRACE_MS);
-	pthread_cond_broadcast(&l->r->cond); /* main learns the deadline */
-	pthread_mutex_unlock(&l->r->lock);
-	pg_plugin_busy_add(c, 1);
+	l->call_deadline = pg_isolate_backstop_ms(timeout_ms, INLINE_GRACE_MS);
+	pg_plugin_lanes_broadcast(l->r->pool); /* main learns the deadline */
+	pg_plugin_lanes_unlock(l->r->pool);
+	pg_plugin_busy_add(l->c, 1);
 	/* in a worker process, killed at the deadline (plugin_isolate.h): a crash
 	 * or a hang costs this attempt only */
-	rc = pg_isolate_notify(c, event, key, timeout_ms, retry_after, cerr, sizeof(cerr));
+	rc = pg_isolate_notify(&call);
 	if (rc == PG_ISOLATE_CRASH)
 		rc = PG_PLUGIN_RETRY;
-	pg_plugin_busy_add(c, -1);
-	pthread_mutex_lock(&l->r->lock);
+	pg_plugin_busy_add(l->c, -1);
+	pg_plugin_lanes_lock(l->r->pool);
 	l->call_deadline = 0;
 	abandoned = l->abandoned;
-	pthread_mutex_unlock(&l->r->lock);
+	pg_plugin_lanes_unlock(l->r->pool);
 	if (abandoned)
 		return OUT_ABANDONED;
-	pg_strlcpy(err, cerr, errlen);
+	*retry_after = call.retry_after_ms;
+	pg_strlcpy(err, call.err, errlen);
 	if (rc == PG_ISOLATE_TIMEOUT)
 		return OUT_TIMEOUT;
 	return rc == PG_PLUGIN_OK ? OUT_OK : rc == PG_PLUGIN_RETRY ? OUT_RETRY : OUT_FAIL;
@@ -156,7 +154,6 @@ static enum outcome lane_call(struct lane *l, const json_t *event, const char *k
 static enum outcome attempt(struct lane *l, json_t *doc, unsigned tries, unsigned timeout_ms,
 			    long *retry_after, char *err, size_t errlen)
 {
-	const struct pg_plugin_host *h = l->r->h;
 	const json_t *event = json_object_get(doc, "event");
 	const char *key = json_string_value(json_object_get(doc, "id"));
 	json_int_t attempts = json_integer_value(json_object_get(doc, "attempts"));
@@ -169,14 +166,14 @@ static enum outcome attempt(struct lane *l, json_t *doc, unsigned tries, unsigne
 		rc = lane_call(l, event, key, timeout_ms, retry_after, err, errlen);
 		if (rc != OUT_RETRY || a + 1 == tries)
 			break;
-		wait = *retry_after >= 0 ? (uint64_t)*retry_after : backoff_ms(h, a);
+		wait = *retry_after >= 0 ? (uint64_t)*retry_after : backoff_ms(l->r->s, a);
 		if (wait > MAX_WAIT_MS) {
 			pg_info("[%s] receiver asks to wait %llu ms: keeping it for later",
-				l->c->name, (unsigned long long)wait);
+				pg_plugin_name(l->c), (unsigned long long)wait);
 			break;
 		}
-		pg_info("[%s] delivery failed (%s); retry %u in %llu ms", l->c->name, err, a + 1,
-			(unsigned long long)wait);
+		pg_info("[%s] delivery failed (%s); retry %u in %llu ms", pg_plugin_name(l->c), err,
+			a + 1, (unsigned long long)wait);
 		sleep_ms(wait);
 	}
 	return rc;
@@ -184,12 +181,12 @@ static enum outcome attempt(struct lane *l, json_t *doc, unsigned tries, unsigne
 
 /* ---- one entry ------------------------------------------------------- */
 
-static bool too_old(const struct pg_plugin_host *h, const json_t *doc)
+static bool too_old(const struct pg_notify_settings *s, const json_t *doc)
 {
 	json_int_t created = json_integer_value(json_object_get(doc, "createdAt"));
 
-	return h->outbox_max_age_h &&
-	       pg_wall_ms() > (uint64_t)created + (uint64_t)h->outbox_max_age_h * 3600 * 1000;
+	return s->outbox_max_age_h &&
+	       pg_wall_ms() > (uint64_t)created + (uint64_t)s->outbox_max_age_h * 3600 * 1000;
 }
 
 /* Why a waiting entry is not tried now (NULL: try it). Sets *ms: the
@@ -197,11 +194,10 @@ static bool too_old(const struct pg_plugin_host *h, const json_t *doc)
 static const char *hold_back(struct lane *l, const struct pg_deliver_item *it, const json_t *doc,
 			     unsigned *ms)
 {
-	const struct pg_plugin_host *h = l->r->h;
 	json_int_t next = json_integer_value(json_object_get(doc, "nextAttemptAt"));
 	uint64_t now;
 
-	*ms = l->c->timeout_ms;
+	*ms = pg_plugin_timeout_ms(l->c);
 	/* Held back, it stays in the outbox; without a state dir it would be lost. */
 	if (l->down && it->stored)
 		return "receiver down in this run";
@@ -211,7 +207,7 @@ static const char *hold_back(struct lane *l, const struct pg_deliver_item *it, c
 		return "next attempt later";
 	now = pg_clock_now_ms();
 	if (!l->budget_end)
-		l->budget_end = now + h->outbox_budget_ms;
+		l->budget_end = now + l->r->s->outbox_budget_ms;
 	if (now >= l->budget_end)
 		return "backlog budget spent";
 	if (l->budget_end - now < *ms)
@@ -220,10 +216,10 @@ static const char *hold_back(struct lane *l, const struct pg_deliver_item *it, c
 }
 
 /* A failed round: when runs may try it again (backoff across runs). */
-static void reschedule(const struct pg_plugin_host *h, json_t *doc, long retry_after)
+static void reschedule(const struct pg_notify_settings *s, json_t *doc, long retry_after)
 {
 	json_int_t rounds = json_integer_value(json_object_get(doc, "rounds")) + 1;
-	uint64_t wait = exp_ms(h->outbox_backoff_ms, h->outbox_backoff_max_ms,
+	uint64_t wait = exp_ms(s->outbox_backoff_ms, s->outbox_backoff_max_ms,
 			       (unsigned)(rounds - 1));
 
 	if (retry_after > 0 && (uint64_t)retry_after > wait)
@@ -236,27 +232,26 @@ static void reschedule(const struct pg_plugin_host *h, json_t *doc, long retry_a
 static bool settle(struct lane *l, const char *sd, json_t *doc, enum outcome rc, long ra,
 		   const char *err)
 {
-	const struct pg_plugin_host *h = l->r->h;
 	const char *id = json_string_value(json_object_get(doc, "id"));
+	const char *name = pg_plugin_name(l->c);
 
 	if (rc == OUT_OK) {
 		if (sd && pg_outbox_remove(sd, id) != 0)
 			pg_warn("outbox: delivered %s but could not remove it", id);
-		pg_info("[%s] delivered %s", l->c->name, id);
+		pg_info("[%s] delivered %s", name, id);
 		count(l, &l->t.delivered);
 		return true;
 	}
 	if (rc != OUT_FAIL) { /* transient: the receiver is down for this run */
 		l->down = true;
-		reschedule(h, doc, ra);
+		reschedule(l->r->s, doc, ra);
 	}
 	json_object_set_new(doc, "status", json_string(rc == OUT_FAIL ? "failed" : "pending"));
 	json_object_set_new(doc, "lastError", json_string(err));
 	if (rc == OUT_TIMEOUT)
-		pg_warn("[%s] notify call %s: the notification stays in the outbox", l->c->name,
-			err);
+		pg_warn("[%s] notify call %s: the notification stays in the outbox", name, err);
 	else
-		pg_warn("[%s] notification %s not delivered (%s): %s", l->c->name, id,
+		pg_warn("[%s] notification %s not delivered (%s): %s", name, id,
 			rc == OUT_FAIL ? "rejected" : "kept in the outbox", err);
 	if (sd && pg_outbox_write(sd, doc) != 0)
 		pg_error("outbox: cannot update %s", id);
@@ -267,7 +262,7 @@ static bool settle(struct lane *l, const char *sd, json_t *doc, enum outcome rc,
 /* Skip, try or drop one claimed entry. Returns true when the entry is gone. */
 static bool process(struct lane *l, const struct pg_deliver_item *it, const char *sd, json_t *doc)
 {
-	const struct pg_plugin_host *h = l->r->h;
+	const struct pg_notify_settings *s = l->r->s;
 	const char *st = json_string_value(json_object_get(doc, "status"));
 	const char *why;
 	char err[512] = "";
@@ -275,22 +270,22 @@ static bool process(struct lane *l, const struct pg_deliver_item *it, const char
 	long ra = -1;
 	enum outcome rc;
 
-	if (!it->own && too_old(h, doc)) {
-		pg_warn("outbox: dropping %s for %s: older than %u hours", it->id, l->c->name,
-			h->outbox_max_age_h);
+	if (!it->own && too_old(s, doc)) {
+		pg_warn("outbox: dropping %s for %s: older than %u hours", it->id,
+			pg_plugin_name(l->c), s->outbox_max_age_h);
 		pg_outbox_remove(sd, it->id);
 		return true;
 	}
 	if (st && !strcmp(st, "failed") && !l->r->o.include_failed)
 		return false;
 	if ((why = hold_back(l, it, doc, &ms))) {
-		pg_info("[%s] %s waits: %s", l->c->name, it->id, why);
+		pg_info("[%s] %s waits: %s", pg_plugin_name(l->c), it->id, why);
 		count(l, &l->t.deferred);
 		return false;
 	}
 	/* A run tries a waiting entry once (its backoff is across runs); its
 	 * own notifications and an operator's flush get the retries. */
-	tries = it->own || l->r->o.operator? h->notify_retries + 1 : 1;
+	tries = it->own || l->r->o.operator? s->retries + 1 : 1;
 	rc = attempt(l, doc, tries, ms, &ra, err, sizeof(err));
 	if (rc == OUT_ABANDONED)
 		return false; /* the entry stays as it was; main said so */
@@ -299,7 +294,7 @@ static bool process(struct lane *l, const struct pg_deliver_item *it, const char
 
 static void do_item(struct lane *l, const struct pg_deliver_item *it)
 {
-	const char *sd = it->stored ? l->r->h->state_dir : NULL;
+	const char *sd = it->stored ? pg_plugin_host_state_dir(l->r->h) : NULL;
 	json_t *doc;
 	bool gone;
 	int fd = -1;
@@ -307,8 +302,8 @@ static void do_item(struct lane *l, const struct pg_deliver_item *it)
 	if (sd) {
 		fd = pg_outbox_claim(sd, it->id);
 		if (fd == -EAGAIN) {
-			pg_info("[%s] %s is being delivered by another process", l->c->name,
-				it->id);
+			pg_info("[%s] %s is being delivered by another process",
+				pg_plugin_name(l->c), it->id);
 			count(l, &l->t.elsewhere);
 			return;
 		}
@@ -341,32 +336,19 @@ static void *lane_main(void *arg)
 	for (;;) {
 		const struct pg_deliver_item *it = NULL;
 
-		pthread_mutex_lock(&r->lock);
+		pg_plugin_lanes_lock(r->pool);
 		if (!l->abandoned && l->next < l->n)
 			it = l->items[l->next++];
-		pthread_mutex_unlock(&r->lock);
+		pg_plugin_lanes_unlock(r->pool);
 		if (!it)
 			break;
 		do_item(l, it);
 	}
-	pthread_mutex_lock(&r->lock);
+	pg_plugin_lanes_lock(r->pool);
 	l->done = true;
-	pthread_cond_broadcast(&r->cond);
-	run_unref_locked(r);
+	pg_plugin_lanes_broadcast(r->pool);
+	pg_plugin_lanes_unref_locked(r->pool);
 	return NULL;
-}
-
-static bool spawn_lane(struct lane *l)
-{
-	pthread_attr_t attr;
-	pthread_t t;
-	bool ok;
-
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	ok = pthread_create(&t, &attr, lane_main, l) == 0;
-	pthread_attr_destroy(&attr);
-	return ok;
 }
 
 static struct lane *lane_of(struct delivery_run *r, struct pg_plugin_ctx *c)
@@ -379,12 +361,12 @@ static struct lane *lane_of(struct delivery_run *r, struct pg_plugin_ctx *c)
 }
 
 /* An abandoned call's entry: its lane will never touch it again (it checks
- * once the call returns, under r->lock, which main holds here), so main
+ * once the call returns, under the pool's lock, which main holds here), so main
  * records the timeout and the backoff while the lane's claim still stands. */
 static void record_timeout(struct delivery_run *r, struct lane *l)
 {
 	const struct pg_deliver_item *it = l->items[l->next - 1];
-	const char *sd = r->h->state_dir;
+	const char *sd = pg_plugin_host_state_dir(r->h);
 	json_t *doc = it->stored ? pg_outbox_read(sd, it->id) : NULL;
 	char err[64];
 
@@ -395,7 +377,7 @@ static void record_timeout(struct delivery_run *r, struct lane *l)
 			    json_integer(json_integer_value(json_object_get(doc, "attempts")) + 1));
 	json_object_set_new(doc, "status", json_string("pending"));
 	json_object_set_new(doc, "lastError", json_string(err));
-	reschedule(r->h, doc, -1);
+	reschedule(r->s, doc, -1);
 	if (pg_outbox_write(sd, doc) != 0)
 		pg_error("outbox: cannot update %s", it->id);
 	json_decref(doc);
@@ -408,16 +390,16 @@ static void abandon(struct delivery_run *r, struct lane *l)
 	l->t.timed_out++;
 	l->t.deferred += (int)(l->n - l->next);
 	pg_warn("[%s] notify call timed out after %u ms: the notification stays in the outbox%s",
-		l->c->name, l->call_ms, l->next < l->n ? ", with the rest for this instance" : "");
+		pg_plugin_name(l->c), l->call_ms,
+		l->next < l->n ? ", with the rest for this instance" : "");
 }
 
 /* Wait for every lane: done, or abandoned past its call's deadline. */
 static void wait_lanes(struct delivery_run *r)
 {
-	pthread_mutex_lock(&r->lock);
+	pg_plugin_lanes_lock(r->pool);
 	for (;;) {
 		uint64_t now = pg_clock_now_ms(), wake = now + 1000;
-		struct timespec ts;
 		bool open = false;
 
 		for (size_t i = 0; i < r->nlanes; i++) {
@@ -435,15 +417,7 @@ static void wait_lanes(struct delivery_run *r)
 		}
 		if (!open)
 			break;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		wake -= now;
-		ts.tv_sec += (time_t)(wake / 1000);
-		ts.tv_nsec += (long)(wake % 1000) * 1000000L;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
-		pthread_cond_timedwait(&r->cond, &r->lock, &ts);
+		pg_plugin_lanes_wait(r->pool, wake);
 	}
 	for (size_t i = 0; i < r->nlanes; i++)
 		r->lanes[i].done = true; /* abandoned ones too: main reads no more */
@@ -458,14 +432,31 @@ static void sum(struct pg_notify_tally *t, const struct pg_notify_tally *a)
 	t->elsewhere += a->elsewhere;
 }
 
+/* A lane on a thread of its own, or inline when none could start; each
+ * drops its reference when done. */
+static void start_lane(struct delivery_run *r, struct lane *l)
+{
+	bool ok;
+
+	pg_plugin_lanes_lock(r->pool);
+	ok = pg_plugin_lanes_spawn(r->pool, lane_main, l);
+	if (!ok)
+		pg_plugin_lanes_ref(r->pool);
+	pg_plugin_lanes_unlock(r->pool);
+	if (!ok) {
+		pg_warn("[%s] no thread for delivery: delivering inline", pg_plugin_name(l->c));
+		lane_main(l);
+	}
+}
+
 void pg_deliver(struct pg_plugin_host *h, struct pg_deliver_item *items, size_t n,
 		const struct pg_deliver_opts *o, struct pg_notify_tally *t)
 {
 	struct delivery_run *r = pg_xcalloc(1, sizeof(*r));
 
-	pthread_mutex_init(&r->lock, NULL);
-	pthread_cond_init(&r->cond, NULL);
+	r->pool = pg_plugin_lanes_new(r, run_free);
 	r->h = h;
+	r->s = pg_notify_settings(h);
 	r->o = *o;
 	r->items = pg_xcalloc(n + 1, sizeof(*items));
 	if (n) /* items may be NULL then; memcpy's arguments must not be */
@@ -477,18 +468,12 @@ void pg_deliver(struct pg_plugin_host *h, struct pg_deliver_item *items, size_t 
 		pg_grow(&l->items, &l->cap, l->n + 1, sizeof(*l->items));
 		l->items[l->n++] = &r->items[i];
 	}
-	r->refs = 1 + (int)r->nlanes;          /* each lane drops its own when done */
 	for (size_t i = 0; i < r->nlanes; i++) /* fork workers before threads start */
 		pg_isolate_prepare(r->lanes[i].c, 1);
-	for (size_t i = 0; i < r->nlanes; i++) {
-		if (!spawn_lane(&r->lanes[i])) {
-			pg_warn("[%s] no thread for delivery: delivering inline",
-				r->lanes[i].c->name);
-			lane_main(&r->lanes[i]);
-		}
-	}
+	for (size_t i = 0; i < r->nlanes; i++)
+		start_lane(r, &r->lanes[i]);
 	wait_lanes(r);
 	for (size_t i = 0; i < r->nlanes; i++)
 		sum(t, &r->lanes[i].t);
-	run_unref_locked(r);
+	pg_plugin_lanes_unref_locked(r->pool);
 }

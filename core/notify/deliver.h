@@ -14,7 +14,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 
-#include "plugin/plugin_int.h"
+#include "plugin/plugin_host.h"
 
 struct pg_deliver_item {
 	struct pg_plugin_ctx *c; /* borrowed: the instance it is for */

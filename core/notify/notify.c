@@ -7,7 +7,9 @@
 #include <string.h>
 
 #include "deliver.h"
+#include "notify_route.h"
 #include "outbox.h"
+#include "plugin/plugin_instance.h"
 #include "util/log.h"
 
 void pg_notify_key(const char *instance, const char *run_id, const char *const *fps, size_t n,
@@ -30,26 +32,18 @@ void pg_notify_key(const char *instance, const char *run_id, const char *const *
 	out[32] = '\0';
 }
 
-static struct pg_plugin_ctx *find_notifier(struct pg_plugin_host *h, const char *name)
-{
-	for (size_t i = 0; name && i < h->nnotifiers; i++)
-		if (!strcmp(h->notifiers[i]->name, name))
-			return h->notifiers[i];
-	return NULL;
-}
-
 /* The entries of earlier runs, as items (appended to *items), oldest first;
  * skip: ids of this run's own items (already queued). */
 static void add_backlog(struct pg_plugin_host *h, struct pg_deliver_item **items, size_t *n,
 			size_t *cap, size_t nskip)
 {
 	size_t ne;
-	struct pg_outbox_entry *e = pg_outbox_load(h->state_dir, &ne);
+	struct pg_outbox_entry *e = pg_outbox_load(pg_plugin_host_state_dir(h), &ne);
 
 	for (size_t i = 0; i < ne; i++) {
 		const char *id = json_string_value(json_object_get(e[i].doc, "id"));
 		const char *inst = json_string_value(json_object_get(e[i].doc, "instance"));
-		struct pg_plugin_ctx *c = find_notifier(h, inst);
+		struct pg_plugin_ctx *c = pg_plugin_named(h, PG_PLUGIN_NOTIFIER, inst);
 		bool dup = false;
 
 		for (size_t k = 0; id && k < nskip && !dup; k++)
@@ -82,7 +76,7 @@ int pg_notify_flush_outbox(struct pg_plugin_host *h, bool include_failed)
 	if (t.elsewhere)
 		pg_warn("outbox: %d entr%s being delivered by another process", t.elsewhere,
 			t.elsewhere == 1 ? "y was" : "ies were");
-	return (int)pg_outbox_count(h->state_dir);
+	return (int)pg_outbox_count(pg_plugin_host_state_dir(h));
 }
 
 /* ---- events ----------------------------------------------------------- */
@@ -105,10 +99,10 @@ static json_t *entry_new(struct pg_plugin_ctx *c, const json_t *report, json_t *
 			json_object_get(json_array_get(findings, from + i), "fingerprint"));
 		fps[i] = fp ? fp : "";
 	}
-	pg_notify_key(c->name, run_id_of(report), fps, count, key);
+	pg_notify_key(pg_plugin_name(c), run_id_of(report), fps, count, key);
 	free(fps);
 	/* the shape is docs/schema/event-v1.schema.json; eventSchema names it */
-	if (c->notify_mode == PG_NOTIFY_PER_FINDING)
+	if (pg_plugin_notify_mode(c) == PG_NOTIFY_PER_FINDING)
 		event = json_pack("{s:s, s:i, s:s, s:O*, s:O}", "type", "portgate.finding",
 				  "eventSchema", PG_EVENT_SCHEMA, "idempotencyKey", key, "run", run,
 				  "finding", json_array_get(findings, from));
@@ -116,9 +110,10 @@ static json_t *entry_new(struct pg_plugin_ctx *c, const json_t *report, json_t *
 		event = json_pack("{s:s, s:i, s:s, s:O*, s:O}", "type", "portgate.report",
 				  "eventSchema", PG_EVENT_SCHEMA, "idempotencyKey", key, "run", run,
 				  "findings", findings);
-	doc = json_pack("{s:s, s:s, s:s, s:I, s:i, s:s, s:o}", "id", key, "instance", c->name,
-			"plugin", c->mod->desc.name, "createdAt", (json_int_t)pg_wall_ms(),
-			"attempts", 0, "status", "pending", "event", event);
+	doc = json_pack("{s:s, s:s, s:s, s:I, s:i, s:s, s:o}", "id", key, "instance",
+			pg_plugin_name(c), "plugin", pg_plugin_module_name(c), "createdAt",
+			(json_int_t)pg_wall_ms(), "attempts", 0, "status", "pending", "event",
+			event);
 	return doc;
 }
 
@@ -127,21 +122,24 @@ static json_t *entry_new(struct pg_plugin_ctx *c, const json_t *report, json_t *
 static void add_own(struct pg_plugin_host *h, const json_t *report, const json_t *all,
 		    struct pg_deliver_item **items, size_t *n, size_t *cap)
 {
-	for (size_t i = 0; i < h->nnotifiers; i++) {
-		struct pg_plugin_ctx *c = h->notifiers[i];
-		bool per_finding = c->notify_mode == PG_NOTIFY_PER_FINDING;
-		json_t *findings = pg_route_select_new(c->route, h->notify_on, all);
+	const char *sd = pg_plugin_host_state_dir(h);
+	const bool *on = pg_notify_settings(h)->on;
+
+	for (size_t i = 0; i < pg_plugin_count(h, PG_PLUGIN_NOTIFIER); i++) {
+		struct pg_plugin_ctx *c = pg_plugin_at(h, PG_PLUGIN_NOTIFIER, i);
+		bool per_finding = pg_plugin_notify_mode(c) == PG_NOTIFY_PER_FINDING;
+		json_t *findings = pg_route_select_new(pg_plugin_stage_data(c), on, all);
 		size_t nf = json_array_size(findings);
 
 		for (size_t k = 0; nf && k < (per_finding ? nf : 1); k++) {
 			json_t *doc = entry_new(c, report, findings, k, per_finding ? 1 : nf);
 			const char *id = json_string_value(json_object_get(doc, "id"));
-			bool stored = h->state_dir && pg_outbox_write(h->state_dir, doc) == 0;
+			bool stored = sd && pg_outbox_write(sd, doc) == 0;
 
-			if (h->state_dir && !stored)
+			if (sd && !stored)
 				pg_error("outbox: cannot store %s under %s; delivering without a "
 					 "safety net",
-					 id, h->state_dir);
+					 id, sd);
 			pg_grow(items, cap, *n + 1, sizeof(**items));
 			(*items)[(*n)++] = (struct pg_deliver_item){ .c = c,
 								     .id = pg_xstrdup(id),
@@ -169,24 +167,27 @@ int pg_notify_report(struct pg_plugin_host *h, const json_t *report)
 	struct pg_notify_tally t = { 0 };
 	struct pg_deliver_item *items = NULL;
 	size_t n = 0, cap = 0, nown;
+	struct pg_notify_settings *s;
 	json_t *all;
 	int waiting;
 
-	if (!h || h->nnotifiers == 0)
+	if (!h || pg_plugin_count(h, PG_PLUGIN_NOTIFIER) == 0)
 		return 0;
+	s = pg_plugin_host_stage(h, PG_PLUGIN_NOTIFIER); /* NULL: built without the stage */
 	/* each finding with its asset context and message; each instance its route */
-	all = pg_route_candidates_new(report, h->evidence_url);
+	all = pg_route_candidates_new(report, pg_notify_settings(h)->evidence_url);
 	add_own(h, report, all, &items, &n, &cap);
 	json_decref(all);
 	nown = n;
 	/* Then what earlier runs left, behind this run's own in each lane. */
-	if (!h->pending_flushed) {
-		h->pending_flushed = true;
+	if (!s || !s->pending_flushed) {
+		if (s)
+			s->pending_flushed = true;
 		add_backlog(h, &items, &n, &cap, nown);
 	}
 	pg_deliver(h, items, n, &o, &t);
 	free(items);
-	waiting = (int)pg_outbox_count(h->state_dir);
+	waiting = (int)pg_outbox_count(pg_plugin_host_state_dir(h));
 	summarise(&t, waiting);
 	return waiting;
 }

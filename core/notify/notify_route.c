@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "plugin/plugin_int.h"
 #include "message.h"
+#include "plugin/plugin_instance.h"
 
 enum route_key {
 	ROUTE_KEY_OWNER,

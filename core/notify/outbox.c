@@ -12,7 +12,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "enrich/enrich.h"
 #include "util/log.h"
 #include "util/util.h"
 

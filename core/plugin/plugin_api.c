@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "enrich/enrich.h"
 #include "http.h"
 #include "util/log.h"
 
@@ -23,19 +22,11 @@ static void api_log(struct pg_plugin_ctx *ctx, enum pg_log_lvl lvl, const char *
 
 static void api_error(struct pg_plugin_ctx *ctx, const char *fmt, ...)
 {
-	struct pg_call *c = pg_call_current();
-	char buf[512];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	pg_call_error(ctx, fmt, ap);
 	va_end(ap);
-	/* it goes into JSON (evidence, outbox, the worker's answer): a server's
-	 * bytes, or a cut inside a character, must not make it unstorable */
-	pg_utf8_fix(buf);
-	if (c)
-		pg_strlcpy(c->err, buf, sizeof(c->err));
-	pg_log(PG_LOG_DEBUG, "[%s] error: %s", ctx ? ctx->name : "plugin", buf);
 }
 
 static const char *api_opt_string(struct pg_plugin_ctx *ctx, const char *name)

@@ -2,34 +2,11 @@
  * keyed by sha256 with their full key and a store time, read back within a
  * TTL. Enrichment results and plugins' own host->cache_* entries live here. */
 #include "config.h"
-#include "enrich/enrich.h"
+#include "plugin_int.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-
-int pg_mkdir_p(const char *path)
-{
-	char *p = pg_xstrdup(path);
-	int rc = 0;
-
-	for (char *s = p + 1;; s++) {
-		if (*s != '/' && *s != '\0')
-			continue;
-		char c = *s;
-		*s = '\0';
-		if (mkdir(p, 0700) != 0 && errno != EEXIST) {
-			rc = -errno;
-			break;
-		}
-		*s = c;
-		if (c == '\0')
-			break;
-	}
-	free(p);
-	return rc;
-}
 
 static char *cache_path(const char *state_dir, const char *instance, const char *space,
 			const char *key, bool make_dir)

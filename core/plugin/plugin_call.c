@@ -1,8 +1,13 @@
 /* plugin_call.c - the state of the plugin call a thread is in (so
  * host->error() and the helpers' deadlines know it), the busy count and the
- * serialize bracket around calls. Shared by the host's files. */
+ * serialize bracket around calls, host->error()'s work. Shared by the host's
+ * files. */
 #include "config.h"
 #include "plugin_int.h"
+
+#include <stdio.h>
+
+#include "util/log.h"
 
 static _Thread_local struct pg_call *current_call;
 
@@ -41,4 +46,18 @@ void pg_plugin_call_leave(struct pg_plugin_ctx *c)
 {
 	if (c->mod->desc.thread_model != PG_THREAD_PARALLEL)
 		pthread_mutex_unlock(&c->mod->serialize);
+}
+
+void pg_call_error(const struct pg_plugin_ctx *ctx, const char *fmt, va_list ap)
+{
+	struct pg_call *c = current_call;
+	char buf[512];
+
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	/* it goes into JSON (evidence, outbox, the worker's answer): a server's
+	 * bytes, or a cut inside a character, must not make it unstorable */
+	pg_utf8_fix(buf);
+	if (c)
+		pg_strlcpy(c->err, buf, sizeof(c->err));
+	pg_log(PG_LOG_DEBUG, "[%s] error: %s", ctx ? ctx->name : "plugin", buf);
 }

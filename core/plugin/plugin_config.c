@@ -1,154 +1,23 @@
-/* plugin_config.c - the plugin parts of portgate.yaml: the host's own
- * enrich/notify/outbox sections and the enrichers/notifiers instance maps. */
+/* plugin_config.c - the plugin parts of portgate.yaml: each stage's own
+ * settings (read by the stage, struct pg_plugin_stage) and the
+ * enrichers/notifiers instance maps. */
 #include "config.h"
 #include "plugin_int.h"
 
 #include <string.h>
 
-#include "notify/message.h"
+/* ---- the stages' settings --------------------------------------------- */
 
-/* ---- the host's sections ---------------------------------------------- */
-
-bool pg_action_selected(const bool on[PG_ACTION_COUNT], const char *action)
+void pg_plugin_read_stages(struct pg_plugin_host *h, const struct pg_config *cfg,
+			   const struct pg_plugin_stage *const *stages, const char *file,
+			   struct pg_diag *diag)
 {
-	enum pg_action a;
+	for (size_t i = 0; stages && stages[i]; i++) {
+		const struct pg_plugin_stage *st = stages[i];
+		enum pg_plugin_kind k = st->kind;
 
-	return pg_action_parse(action, &a) && on[a];
-}
-
-static void read_actions(const struct pg_node *n, bool on[PG_ACTION_COUNT], bool *all,
-			 const char *what, const char *file, struct pg_diag *diag)
-{
-	const char *s;
-	enum pg_action a;
-
-	if (pg_node_str(n, &s) && all && !strcmp(s, "all")) {
-		*all = true;
-		for (a = 0; a < PG_ACTION_COUNT; a++)
-			on[a] = true;
-		return;
-	}
-	if (n->kind != PG_NODE_SEQ) {
-		pg_diag_add(diag, file, n->line, "%s.on: expected a list of actions%s", what,
-			    all ? " or 'all'" : "");
-		return;
-	}
-	for (a = 0; a < PG_ACTION_COUNT; a++)
-		on[a] = false;
-	for (size_t i = 0; i < n->n; i++) {
-		if (!pg_node_str(n->items[i], &s))
-			s = "";
-		if (pg_action_parse(s, &a))
-			on[a] = true;
-		else
-			pg_diag_add(diag, file, n->items[i]->line,
-				    "%s.on: '%s' is not pass, warn or fail", what, s);
-	}
-}
-
-static void read_uint(const struct pg_node *map, const char *key, unsigned long min,
-		      unsigned long max, unsigned *out, const char *what, const char *file,
-		      struct pg_diag *diag)
-{
-	const struct pg_node *n = pg_node_get(map, key);
-	unsigned long v;
-
-	if (!n)
-		return;
-	if (!pg_node_uint(n, max, &v) || v < min)
-		pg_diag_add(diag, file, n->line, "%s.%s: expected an integer %lu..%lu", what, key,
-			    min, max);
-	else
-		*out = (unsigned)v;
-}
-
-static void check_keys(const struct pg_node *map, const char *const *keys, const char *what,
-		       const char *file, struct pg_diag *diag)
-{
-	for (size_t i = 0; map && i < map->n; i++) {
-		size_t k = 0;
-		while (keys[k] && strcmp(keys[k], map->keys[i]->scalar))
-			k++;
-		if (!keys[k])
-			pg_diag_add(diag, file, map->keys[i]->line, "%s: unknown key '%s'", what,
-				    map->keys[i]->scalar);
-	}
-}
-
-static bool is_map(const struct pg_node *n, const char *what, const char *file,
-		   struct pg_diag *diag)
-{
-	if (!n || n->kind == PG_NODE_MAP)
-		return true;
-	pg_diag_add(diag, file, n->line, "%s: expected a map, got %s", what,
-		    pg_node_kind_name(n->kind));
-	return false;
-}
-
-/* notify.evidenceUrl: a template expanded once from the environment; a
- * variable unset here (a local run) leaves the messages without a link. */
-static void read_evidence_url(struct pg_plugin_host *h, const struct pg_node *n, const char *file,
-			      struct pg_diag *diag)
-{
-	const char *s;
-
-	if (!n)
-		return;
-	if (n->kind != PG_NODE_SCALAR || !pg_node_str(n, &s) ||
-	    (strncmp(s, "https://", 8) && strncmp(s, "http://", 7) && strncmp(s, "${", 2))) {
-		pg_diag_add(diag, file, n->line,
-			    "notify.evidenceUrl: expected an http(s) URL template such as "
-			    "\"${CI_JOB_URL}/artifacts/browse\"");
-		return;
-	}
-	free(h->evidence_url);
-	h->evidence_url = pg_message_url_new(s);
-	if (!h->evidence_url && strstr(s, "${") && !strstr(s, "}"))
-		pg_diag_add(diag, file, n->line, "notify.evidenceUrl: unterminated ${");
-}
-
-void pg_plugin_read_sections(struct pg_plugin_host *h, const struct pg_config *cfg,
-			     const char *file, struct pg_diag *diag)
-{
-	static const char *const ek[] = { "on", "timeoutMs", "concurrency", NULL };
-	static const char *const nk[] = { "on",           "retries",     "backoffMs",
-					  "backoffMaxMs", "evidenceUrl", NULL };
-	static const char *const ok[] = { "maxAgeHours", "backlogBudgetMs", "backoffMs",
-					  "backoffMaxMs", NULL };
-	const struct pg_node *n;
-
-	if (is_map(cfg->enrich, "enrich", file, diag) && cfg->enrich) {
-		check_keys(cfg->enrich, ek, "enrich", file, diag);
-		if ((n = pg_node_get(cfg->enrich, "on")))
-			read_actions(n, h->enrich_on, &h->enrich_all, "enrich", file, diag);
-		read_uint(cfg->enrich, "timeoutMs", 1, 3600000, &h->enrich_timeout_ms, "enrich",
-			  file, diag);
-		read_uint(cfg->enrich, "concurrency", 1, 64, &h->enrich_concurrency, "enrich", file,
-			  diag);
-		if (h->enrich_concurrency == 0)
-			h->enrich_concurrency = 1;
-	}
-	if (is_map(cfg->notify, "notify", file, diag) && cfg->notify) {
-		check_keys(cfg->notify, nk, "notify", file, diag);
-		if ((n = pg_node_get(cfg->notify, "on")))
-			read_actions(n, h->notify_on, NULL, "notify", file, diag);
-		read_uint(cfg->notify, "retries", 0, 20, &h->notify_retries, "notify", file, diag);
-		read_uint(cfg->notify, "backoffMs", 0, 600000, &h->notify_backoff_ms, "notify",
-			  file, diag);
-		read_uint(cfg->notify, "backoffMaxMs", 0, 3600000, &h->notify_backoff_max_ms,
-			  "notify", file, diag);
-		read_evidence_url(h, pg_node_get(cfg->notify, "evidenceUrl"), file, diag);
-	}
-	if (is_map(cfg->outbox, "outbox", file, diag) && cfg->outbox) {
-		check_keys(cfg->outbox, ok, "outbox", file, diag);
-		read_uint(cfg->outbox, "maxAgeHours", 0, 24 * 365, &h->outbox_max_age_h, "outbox",
-			  file, diag);
-		read_uint(cfg->outbox, "backlogBudgetMs", 0, 3600000, &h->outbox_budget_ms,
-			  "outbox", file, diag);
-		read_uint(cfg->outbox, "backoffMs", 0, 86400000, &h->outbox_backoff_ms, "outbox",
-			  file, diag);
-		read_uint(cfg->outbox, "backoffMaxMs", 0, 7 * 86400000u, &h->outbox_backoff_max_ms,
-			  "outbox", file, diag);
+		h->stages[k] = st;
+		h->settings[k] = st->settings_new(cfg, file, &h->defaults[k], diag);
 	}
 }
 
@@ -172,7 +41,7 @@ static void read_instances(struct pg_plugin_host *h, const struct pg_node *sec, 
 	struct pg_module *m;
 	struct pg_plugin_ctx *c;
 
-	if (!sec || !is_map(sec, what, file, diag))
+	if (!sec || !pg_plugin_section_is_map(sec, what, file, diag))
 		return;
 	for (size_t i = 0; i < sec->n; i++) {
 		const char *inst = sec->keys[i]->scalar;
@@ -184,7 +53,7 @@ static void read_instances(struct pg_plugin_host *h, const struct pg_node *sec, 
 				    "%s: instance name '%s' must be [A-Za-z0-9._-]+", what, inst);
 			continue;
 		}
-		if (!is_map(conf, inst, file, diag))
+		if (!pg_plugin_section_is_map(conf, inst, file, diag))
 			continue;
 		if (!pg_node_str(pg_node_get(conf, "plugin"), &pname)) {
 			pg_diag_add(diag, file, line, "%s.%s: 'plugin: NAME' is required", what,

@@ -1,8 +1,9 @@
 /* plugin_dns.c - host->dns: one query through the resolver's public lookup
  * (core/resolve), bounded by the call's deadline, answers as a JSON array. */
 #include "config.h"
-#include "enrich/enrich.h"
+#include "plugin_int.h"
 
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,6 +22,16 @@ static int dns_timeout_ms(const struct pg_plugin_ctx *ctx, uint64_t deadline_ms)
 			timeout = (int)left;
 	}
 	return timeout;
+}
+
+/* host->error() for this call (plugin_call.c; plugin_api.c lends it to plugins). */
+static void dns_error(const struct pg_plugin_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	pg_call_error(ctx, fmt, ap);
+	va_end(ap);
 }
 
 static long call_left_ms(const struct pg_call *call)
@@ -46,12 +57,12 @@ int pg_host_dns(struct pg_plugin_ctx *ctx, const char *name, const char *rrtype,
 
 	*answers = NULL;
 	if (!name) {
-		pg_host_api_v1.error(ctx, "dns: no name given");
+		dns_error(ctx, "dns: no name given");
 		return -1;
 	}
 	q.timeout_ms = dns_timeout_ms(ctx, deadline);
 	if (pg_resolve_lookup(&q, &l, err, sizeof(err)) != 0) {
-		pg_host_api_v1.error(ctx, "dns %s %s: %s", rrtype ? rrtype : "(null)", name, err);
+		dns_error(ctx, "dns %s %s: %s", rrtype ? rrtype : "(null)", name, err);
 		return -1;
 	}
 	*answers = json_array();

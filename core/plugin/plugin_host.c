@@ -21,17 +21,11 @@ struct pg_plugin_host *pg_plugin_host_empty(void)
 	pg_plugin_ltdl_init();
 	pg_http_global_init();
 	pthread_mutex_init(&h->lock, NULL);
-	h->enrich_on[PG_ACTION_WARN] = h->enrich_on[PG_ACTION_FAIL] = true;
-	h->notify_on[PG_ACTION_FAIL] = true;
-	h->enrich_timeout_ms = 10000;
-	h->enrich_concurrency = 8;
-	h->notify_retries = 3;
-	h->notify_backoff_ms = 500;
-	h->notify_backoff_max_ms = 30000;
-	h->outbox_max_age_h = 24 * 7;
-	h->outbox_budget_ms = 30000;
-	h->outbox_backoff_ms = 60000;
-	h->outbox_backoff_max_ms = 6 * 3600 * 1000;
+	/* what the stages' settings start from (enrich.timeoutMs, enrich.concurrency) */
+	h->defaults[PG_PLUGIN_ENRICHER] = (struct pg_plugin_defaults){ .timeout_ms = 10000,
+								       .workers = 8 };
+	h->defaults[PG_PLUGIN_NOTIFIER] = (struct pg_plugin_defaults){ .timeout_ms = 30000,
+								       .workers = 1 };
 	h->dns_timeout_ms = 2000;
 	return h;
 }
@@ -95,7 +89,9 @@ void pg_plugin_host_free(struct pg_plugin_host *h)
 	free(h->state_dir);
 	free(h->ca_file);
 	free(h->dns_server);
-	free(h->evidence_url);
+	for (int k = 0; k < PG_PLUGIN_KIND_SLOTS; k++)
+		if (h->settings[k] && h->stages[k]->settings_free)
+			h->stages[k]->settings_free(h->settings[k]);
 	free(h->keep_fds);
 	pthread_mutex_destroy(&h->lock);
 	free(h);
@@ -118,7 +114,8 @@ static void collect_dirs(const struct pg_config *cfg, char *const *extra, size_t
 }
 
 static struct pg_plugin_host *host_build(const struct pg_config *cfg, char *const *extra_dirs,
-					 size_t nextra, bool create, struct pg_diag *diag)
+					 size_t nextra, const struct pg_plugin_stage *const *stages,
+					 bool create, struct pg_diag *diag)
 {
 	struct pg_plugin_host *h = pg_plugin_host_empty();
 	const char *file = cfg && cfg->path ? cfg->path : "config";
@@ -131,7 +128,7 @@ static struct pg_plugin_host *host_build(const struct pg_config *cfg, char *cons
 		h->dns_server = pg_xstrdup(cfg->dns_server);
 		if (cfg->dns_timeout_ms > 0)
 			h->dns_timeout_ms = cfg->dns_timeout_ms;
-		pg_plugin_read_sections(h, cfg, file, diag);
+		pg_plugin_read_stages(h, cfg, stages, file, diag);
 	}
 	/* --plugin-dir first so a developer's build shadows installed plugins. */
 	collect_dirs(cfg, extra_dirs, nextra, &dirs, &ndirs);
@@ -150,13 +147,17 @@ static struct pg_plugin_host *host_build(const struct pg_config *cfg, char *cons
 }
 
 struct pg_plugin_host *pg_plugin_host_new(const struct pg_config *cfg, char *const *extra_dirs,
-					  size_t nextra, struct pg_diag *diag)
+					  size_t nextra,
+					  const struct pg_plugin_stage *const *stages,
+					  struct pg_diag *diag)
 {
-	return host_build(cfg, extra_dirs, nextra, true, diag);
+	return host_build(cfg, extra_dirs, nextra, stages, true, diag);
 }
 
 struct pg_plugin_host *pg_plugin_host_validate(const struct pg_config *cfg, char *const *extra_dirs,
-					       size_t nextra, struct pg_diag *diag)
+					       size_t nextra,
+					       const struct pg_plugin_stage *const *stages,
+					       struct pg_diag *diag)
 {
-	return host_build(cfg, extra_dirs, nextra, false, diag);
+	return host_build(cfg, extra_dirs, nextra, stages, false, diag);
 }

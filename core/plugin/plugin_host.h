@@ -2,9 +2,14 @@
  *
  * Everything is loaded and every instance created in pg_plugin_host_new(),
  * before any thread starts (libltdl and most plugin create() callbacks are
- * not thread-safe). enrich.c and notify.c then use the instances.
+ * not thread-safe). The stages above (core/enrich, core/notify) then call the
+ * instances through plugin_instance.h and plugin_isolate.h.
  *
- * This is the public surface (cli_check.c, cli_plugins.c, tests); the
+ * The host knows no stage: a stage that calls plugins of one kind describes
+ * itself in a struct pg_plugin_stage (its settings sections, the instance
+ * keys it owns) and the front end hands the stages to the host it builds.
+ *
+ * This is the surface for the front ends (cli, run) and tests; the
  * structures and the helpers the plugin_*.c files share are in plugin_int.h. */
 #ifndef PG_PLUGIN_HOST_H
 #define PG_PLUGIN_HOST_H
@@ -20,18 +25,45 @@ struct pg_plugin_host;
 struct pg_module;
 struct pg_plugin_ctx;
 
-/* Entry points for cli_check.c. */
+/* What instances of a kind get when neither the plugin nor the instance's
+ * config says otherwise; a stage's settings may change them. */
+struct pg_plugin_defaults {
+	unsigned timeout_ms; /* per call */
+	unsigned workers;    /* worker processes of a PG_THREAD_PARALLEL instance */
+};
+
+/* A stage that calls plugins of one kind. The host calls settings_new while
+ * it builds (before any instance), instance_key for each key of an instance's
+ * config it does not know itself (before that instance's create()), and the
+ * free functions when it goes. */
+struct pg_plugin_stage {
+	enum pg_plugin_kind kind;
+	/* The stage's own sections of cfg as a new settings object (errors into
+	 * diag, with file:line); may change *def for the instances of its kind. */
+	void *(*settings_new)(const struct pg_config *cfg, const char *file,
+			      struct pg_plugin_defaults *def, struct pg_diag *diag);
+	void (*settings_free)(void *settings);
+	/* An instance key the stage owns: true when key is one (then n was read
+	 * into *data, replacing what was there, errors into diag), false if not. */
+	bool (*instance_key)(const char *inst, const char *key, const struct pg_node *n,
+			     void **data, const char *file, struct pg_diag *diag);
+	void (*data_free)(void *data);
+	const char *keys_help; /* those keys, for "unknown option" (NULL: none) */
+};
+
+/* Build a host from cfg for the stages given (NULL-terminated list, may be
+ * NULL); NULL + diag on any error. */
 struct pg_plugin_host *pg_plugin_host_new(const struct pg_config *cfg, char *const *extra_dirs,
-					  size_t nextra, struct pg_diag *diag);
+					  size_t nextra,
+					  const struct pg_plugin_stage *const *stages,
+					  struct pg_diag *diag);
 /* The same checks (files, descriptors, every instance's options) without
  * calling any create(): `validate --config`, which then needs no secrets. */
 struct pg_plugin_host *pg_plugin_host_validate(const struct pg_config *cfg, char *const *extra_dirs,
-					       size_t nextra, struct pg_diag *diag);
+					       size_t nextra,
+					       const struct pg_plugin_stage *const *stages,
+					       struct pg_diag *diag);
 void pg_plugin_host_free(struct pg_plugin_host *h);
-/* Enrich the evidence report in place (enrich.c); returns 0. */
-int pg_enrich_report(struct pg_plugin_host *h, json_t *report, bool skip_cache);
-/* Deliver notifications for the report (notify.c); returns how many wait in the outbox. */
-int pg_notify_report(struct pg_plugin_host *h, const json_t *report);
 
 /* Lower level, for cli_plugins.c and tests. */
 struct pg_plugin_host *pg_plugin_host_empty(void);
@@ -47,14 +79,6 @@ struct pg_plugin_ctx *pg_plugin_instance_new(struct pg_plugin_host *h, const cha
 					     struct pg_module *m, const struct pg_node *conf,
 					     const char *file, struct pg_diag *diag);
 void pg_plugin_instance_free(struct pg_plugin_ctx *c);
-
-/* portgate plugin-test (plugin_test.c): each enricher on one finding, or each
- * notifier on one event, as a run calls them; a new object keyed by instance:
- * {plugin, result (ok|fail|retry|timeout|crash), error, out, findings (as the
- * run would add them), returnedFindings, retryAfterMs, sent: [{method, url,
- * body, status}]}. */
-json_t *pg_plugin_test_enrich(struct pg_plugin_host *h, const json_t *finding);
-json_t *pg_plugin_test_notify(struct pg_plugin_host *h, const json_t *event);
 
 /* Read-only views of loaded modules for listings (plugin_describe.c). */
 size_t pg_plugin_host_nmodules(const struct pg_plugin_host *h);

@@ -11,9 +11,8 @@
 
 #include "util/log.h"
 
-#define MAX_OPTIONS        64
-#define HOST_KEYS          "plugin, cacheTtlSeconds, timeoutMs"
-#define HOST_KEYS_NOTIFIER HOST_KEYS ", route"
+#define MAX_OPTIONS 64
+#define HOST_KEYS   "plugin, cacheTtlSeconds, timeoutMs"
 
 /* ---- option values ---------------------------------------------------- */
 
@@ -98,17 +97,7 @@ bool pg_plugin_check_options(const struct pg_plugin *d, const char *path, struct
 	return true;
 }
 
-#define NOTIFY_DEFAULT_TIMEOUT_MS 30000
-
 /* ---- instances -------------------------------------------------------- */
-
-struct pg_optval *pg_plugin_find_opt(struct pg_plugin_ctx *c, const char *name)
-{
-	for (size_t i = 0; i < c->nopts; i++)
-		if (!strcmp(c->opts[i].opt->name, name))
-			return &c->opts[i];
-	return NULL;
-}
 
 /* Accept a scalar of the option's type; record text. */
 static bool set_option(struct pg_plugin_ctx *c, struct pg_optval *v, const struct pg_node *n,
@@ -160,11 +149,9 @@ static bool host_key(struct pg_plugin_ctx *c, const char *key, const struct pg_n
 
 	if (!strcmp(key, "plugin"))
 		return true;
-	if (!strcmp(key, "route") && c->mod->desc.kind == PG_PLUGIN_NOTIFIER) {
-		pg_route_free(c->route);
-		c->route = pg_route_parse(n, c->name, file, diag);
+	if (c->stage && c->stage->instance_key &&
+	    c->stage->instance_key(c->name, key, n, &c->stage_data, file, diag))
 		return true;
-	}
 	if (!strcmp(key, "events") && c->mod->desc.kind == PG_PLUGIN_NOTIFIER) {
 		const char *m = NULL;
 		/* per instance, so one plugin can send a summary and per-finding items */
@@ -199,6 +186,7 @@ static bool host_key(struct pg_plugin_ctx *c, const char *key, const struct pg_n
 static void unknown_key(struct pg_plugin_ctx *c, const struct pg_node *k, const char *file,
 			struct pg_diag *diag)
 {
+	const char *stage_keys = c->stage ? c->stage->keys_help : NULL;
 	char known[512] = "";
 	size_t used = 0;
 
@@ -209,10 +197,10 @@ static void unknown_key(struct pg_plugin_ctx *c, const struct pg_node *k, const 
 			break;
 		used += (size_t)w;
 	}
-	pg_diag_add(diag, file, k->line, "%s: unknown option '%s' for plugin %s (known: %s%s%s)",
-		    c->name, k->scalar, c->mod->desc.name, known[0] ? known : "none",
-		    known[0] ? ", " : "; ",
-		    c->mod->desc.kind == PG_PLUGIN_NOTIFIER ? HOST_KEYS_NOTIFIER : HOST_KEYS);
+	pg_diag_add(diag, file, k->line,
+		    "%s: unknown option '%s' for plugin %s (known: %s%s" HOST_KEYS "%s%s)", c->name,
+		    k->scalar, c->mod->desc.name, known[0] ? known : "none", known[0] ? ", " : "; ",
+		    stage_keys ? ", " : "", stage_keys ? stage_keys : "");
 }
 
 /* Options the config left out: required ones are an error, others take their default. */
@@ -313,10 +301,10 @@ struct pg_plugin_ctx *pg_plugin_instance_new(struct pg_plugin_host *h, const cha
 	c->host = h;
 	c->cache_ttl_s = m->desc.cache_ttl_s;
 	c->notify_mode = m->desc.notify_mode;
-	/* enrichers default to enrich.timeoutMs; a notification may take longer */
-	c->timeout_ms = m->desc.timeout_ms                   ? m->desc.timeout_ms
-			: m->desc.kind == PG_PLUGIN_NOTIFIER ? NOTIFY_DEFAULT_TIMEOUT_MS
-							     : h->enrich_timeout_ms;
+	c->stage = h->stages[m->desc.kind];
+	/* else the kind's default: enrich.timeoutMs; a notification may take longer */
+	c->timeout_ms = m->desc.timeout_ms ? m->desc.timeout_ms
+					   : h->defaults[m->desc.kind].timeout_ms;
 	while (o && o[c->nopts].name)
 		c->nopts++;
 	c->opts = pg_xcalloc(c->nopts, sizeof(*c->opts));
@@ -360,7 +348,8 @@ void pg_plugin_instance_free(struct pg_plugin_ctx *c)
 		free(c->opts[i].secret);
 	}
 	free(c->opts);
-	pg_route_free(c->route);
+	if (c->stage_data && c->stage && c->stage->data_free)
+		c->stage->data_free(c->stage_data);
 	free(c->name);
 	free(c);
 }

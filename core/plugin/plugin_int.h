@@ -3,28 +3,39 @@
  * defines for another. Not for the rest of portgate.
  *
  *   plugin_host.c      host life, pg_plugin_host_new() (calls down only)
- *   plugin_call.c      per-thread call state, busy count, serialize bracket
+ *   plugin_call.c      per-thread call state, busy count, serialize bracket, host->error()
  *   plugin_names.c     kind/option-type names, the identifier grammar
  *   plugin_load.c      libltdl, file permissions, descriptor checks
  *   plugin_instance.c  instance options (typed, validated) and life
- *   plugin_config.c    the enrich/notify/outbox sections, enrichers/notifiers maps
+ *   plugin_config.c    the enrichers/notifiers maps, each stage's settings
+ *   plugin_section.c   helpers a stage reads its settings section with
+ *   plugin_view.c      the instances and settings as stages see them (plugin_instance.h),
+ *                      an instance's option by name
  *   plugin_api.c       the function table lent to plugins
  *   plugin_cache.c     the cross-run result cache (host->cache_*, enrichment)
  *   plugin_dns.c       host->dns
  *   plugin_context.c   the finding as plugins see it (with assetContext)
  *   plugin_isolate.c   calls in worker processes with hard deadlines (plugin_isolate.h)
  *   plugin_worker.c    the worker process's serve loop
- *   plugin_wire.c      the length-prefixed JSON framing between the two */
+ *   plugin_wire.c      the length-prefixed JSON framing between the two
+ *   plugin_lanes.c     the reference-counted thread pool stages wait on (plugin_lanes.h)
+ *
+ * Public: plugin_host.h (front ends), plugin_instance.h, plugin_isolate.h and
+ * plugin_lanes.h (the stages), http.h. */
 #ifndef PG_PLUGIN_INT_H
 #define PG_PLUGIN_INT_H
 
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <portgate/plugin.h>
 
-#include "plugin_host.h"
-#include "notify/notify_route.h"
 #include "manifest/manifest.h"
+#include "plugin_host.h"
+#include "plugin_instance.h"
+
+/* Per-kind tables are indexed by enum pg_plugin_kind (1 and 2). */
+#define PG_PLUGIN_KIND_SLOTS (PG_PLUGIN_NOTIFIER + 1)
 
 struct pg_module {
 	char *path;                /* owned: file it came from */
@@ -55,8 +66,9 @@ struct pg_plugin_ctx {
 	enum pg_notify_mode notify_mode; /* effective: the plugin's, or the instance's events: */
 	unsigned timeout_ms;             /* effective per-call timeout */
 	int busy;                        /* calls in flight (host->lock) */
-	struct pg_route *route;          /* owned: notifier `route:` filter, NULL = notify.on */
-	struct pg_workers *workers;      /* owned: worker processes (plugin_isolate.c), or NULL */
+	const struct pg_plugin_stage *stage; /* borrowed: the stage of its kind, or NULL */
+	void *stage_data;           /* owned through stage->data_free: its instance keys (route:) */
+	struct pg_workers *workers; /* owned: worker processes (plugin_isolate.c), or NULL */
 };
 
 struct pg_plugin_host {
@@ -68,20 +80,12 @@ struct pg_plugin_host {
 	size_t nmods, capmods;
 	struct pg_plugin_ctx **enrichers, **notifiers; /* owned */
 	size_t nenrichers, nnotifiers;
-	/* enrich: */
-	bool enrich_all;                 /* on: all */
-	bool enrich_on[PG_ACTION_COUNT]; /* by enum pg_action */
-	unsigned enrich_timeout_ms, enrich_concurrency;
-	/* notify: */
-	bool notify_on[PG_ACTION_COUNT];
-	unsigned notify_retries, notify_backoff_ms, notify_backoff_max_ms;
-	unsigned outbox_max_age_h;
-	char *evidence_url;        /* owned: notify.evidenceUrl expanded, may be NULL */
-	unsigned outbox_budget_ms; /* per run and instance, for entries of earlier runs */
-	unsigned outbox_backoff_ms, outbox_backoff_max_ms; /* across runs, per entry */
-	bool pending_flushed; /* outbox delivered once at the start of this run */
-	bool no_create;       /* validate only: instances are not created */
-	int *keep_fds;        /* owned: fds open once instances exist (ascending) */
+	/* by kind: the stage that calls it, the settings it read, instance defaults */
+	const struct pg_plugin_stage *stages[PG_PLUGIN_KIND_SLOTS]; /* borrowed */
+	void *settings[PG_PLUGIN_KIND_SLOTS]; /* owned through stages[k]->settings_free */
+	struct pg_plugin_defaults defaults[PG_PLUGIN_KIND_SLOTS];
+	bool no_create; /* validate only: instances are not created */
+	int *keep_fds;  /* owned: fds open once instances exist (ascending) */
 	size_t nkeep_fds;
 	pthread_mutex_t lock;
 };
@@ -96,9 +100,7 @@ void pg_call_begin(struct pg_call *c, unsigned timeout_ms);
 void pg_call_end(void);
 struct pg_call *pg_call_current(void);
 
-/* Calls in flight (an instance with calls in flight is never destroyed). */
-void pg_plugin_busy_add(struct pg_plugin_ctx *c, int delta);
-/* Serialize-aware call bracket used by enrich.c and notify.c. */
+/* Serialize-aware call bracket around every callback (plugin_isolate.c). */
 void pg_plugin_call_enter(struct pg_plugin_ctx *c);
 void pg_plugin_call_leave(struct pg_plugin_ctx *c);
 
@@ -108,11 +110,13 @@ extern const struct pg_host_api pg_host_api_v1;
 /* plugin_names.c: [a-z0-9_-]{1,64}; allow_upper adds A-Z and '.'. */
 bool pg_plugin_valid_ident(const char *s, bool allow_upper);
 
-/* plugin_context.c: the assetContext of a report's asset (new object), and a
- * new copy of one of its findings carrying it - what enrich() and notify
- * events get. */
-json_t *pg_asset_context_new(const json_t *report, const json_t *asset);
-json_t *pg_plugin_finding_new(const json_t *report, const json_t *asset, const json_t *finding);
+/* plugin_call.c: host->error()'s work for a call (the call's error text, a debug line). */
+void pg_call_error(const struct pg_plugin_ctx *ctx, const char *fmt, va_list ap);
+
+/* plugin_cache.c, plugin_dns.c: host->cache_get, host->cache_put, host->dns */
+json_t *pg_host_cache_get(struct pg_plugin_ctx *ctx, const char *key, unsigned max_age_s);
+int pg_host_cache_put(struct pg_plugin_ctx *ctx, const char *key, const json_t *value);
+int pg_host_dns(struct pg_plugin_ctx *ctx, const char *name, const char *rrtype, json_t **answers);
 
 /* plugin_wire.c: one message each way; deadline_ms 0 waits for ever. 0, or: */
 enum { PG_WIRE_TIMEOUT = -1, PG_WIRE_BROKEN = -2 };
@@ -128,14 +132,15 @@ void pg_module_free(struct pg_module *m);
 
 /* plugin_instance.c */
 bool pg_plugin_check_options(const struct pg_plugin *d, const char *path, struct pg_diag *diag);
+/* plugin_view.c */
 struct pg_optval *pg_plugin_find_opt(struct pg_plugin_ctx *c, const char *name);
 
-/* plugin_config.c: the host's own sections, then the instances of both kinds. */
-void pg_plugin_read_sections(struct pg_plugin_host *h, const struct pg_config *cfg,
-			     const char *file, struct pg_diag *diag);
+/* plugin_config.c: each stage's settings (stages NULL-terminated, may be
+ * NULL), then the instances of both kinds. */
+void pg_plugin_read_stages(struct pg_plugin_host *h, const struct pg_config *cfg,
+			   const struct pg_plugin_stage *const *stages, const char *file,
+			   struct pg_diag *diag);
 void pg_plugin_read_instances(struct pg_plugin_host *h, const struct pg_config *cfg,
 			      const char *file, struct pg_diag *diag);
-/* Whether a finding's action (text) is one of those selected in on[]. */
-bool pg_action_selected(const bool on[PG_ACTION_COUNT], const char *action);
 
 #endif

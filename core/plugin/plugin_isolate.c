@@ -53,11 +53,14 @@ bool pg_isolate_enabled(void)
 	return !(v && !strcmp(v, "inline"));
 }
 
+/* A parallel plugin's instance gets its kind's worker count (a stage's
+ * setting, enrich.concurrency); any other one worker. */
 static size_t pool_size(const struct pg_plugin_ctx *c)
 {
-	if (c->mod->desc.kind == PG_PLUGIN_ENRICHER &&
-	    c->mod->desc.thread_model == PG_THREAD_PARALLEL && c->host->enrich_concurrency > 1)
-		return c->host->enrich_concurrency;
+	unsigned n = c->host->defaults[c->mod->desc.kind].workers;
+
+	if (c->mod->desc.thread_model == PG_THREAD_PARALLEL && n > 1)
+		return n;
 	return 1;
 }
 
@@ -298,13 +301,15 @@ static void kill_worker(struct worker *w)
 }
 
 /* One request/response with worker w before deadline_ms. */
-static int exchange(struct pg_plugin_ctx *c, struct worker *w, json_t *req, uint64_t deadline_ms,
-		    unsigned timeout_ms, json_t **resp, char *err, size_t errlen)
+static int exchange(struct pg_isolated_call *call, struct worker *w, json_t *req,
+		    uint64_t deadline_ms, json_t **resp)
 {
+	struct pg_plugin_ctx *c = call->c;
 	int rc;
 
 	if (w->pid == 0 && spawn(c, w) != 0) {
-		snprintf(err, errlen, "cannot start a worker process: %s", strerror(errno));
+		snprintf(call->err, sizeof(call->err), "cannot start a worker process: %s",
+			 strerror(errno));
 		return PG_ISOLATE_CRASH;
 	}
 	json_object_set_new(req, "deadlineMs", json_integer((json_int_t)deadline_ms));
@@ -313,179 +318,181 @@ static int exchange(struct pg_plugin_ctx *c, struct worker *w, json_t *req, uint
 		rc = pg_wire_recv(w->fd, deadline_ms, resp);
 	if (rc == PG_WIRE_TIMEOUT) {
 		kill_worker(w);
-		snprintf(err, errlen, "timed out after %u ms", timeout_ms);
-		pg_warn("[%s] call timed out after %u ms; worker killed", c->name, timeout_ms);
+		snprintf(call->err, sizeof(call->err), "timed out after %u ms", call->timeout_ms);
+		pg_warn("[%s] call timed out after %u ms; worker killed", c->name,
+			call->timeout_ms);
 		return PG_ISOLATE_TIMEOUT;
 	}
 	if (rc != 0) {
-		describe_death(c, w, err, errlen);
-		pg_warn("[%s] %s", c->name, err);
+		describe_death(c, w, call->err, sizeof(call->err));
+		pg_warn("[%s] %s", c->name, call->err);
 		return PG_ISOLATE_CRASH;
 	}
 	return 0;
 }
 
-/* Send req to a worker of c; on 0 *resp is the worker's answer. */
-static int isolated_call(struct pg_plugin_ctx *c, json_t *req, unsigned timeout_ms, json_t **resp,
-			 char *err, size_t errlen)
+/* Send req to a worker of call->c; on 0 *resp is the worker's answer, and
+ * what the plugin sent over host->http went into call->sent. */
+static int isolated_call(struct pg_isolated_call *call, json_t *req, json_t **resp)
 {
-	struct pg_workers *p = pool_of(c);
-	uint64_t deadline = pg_clock_now_ms() + timeout_ms;
+	struct pg_workers *p = pool_of(call->c);
+	uint64_t deadline = pg_clock_now_ms() + call->timeout_ms;
 	struct worker *w = acquire(p, deadline);
 	int rc;
 
 	*resp = NULL;
 	if (!w) {
-		snprintf(err, errlen, "timed out after %u ms (no free worker)", timeout_ms);
+		snprintf(call->err, sizeof(call->err), "timed out after %u ms (no free worker)",
+			 call->timeout_ms);
 		return PG_ISOLATE_TIMEOUT;
 	}
-	rc = exchange(c, w, req, deadline, timeout_ms, resp, err, errlen);
+	json_object_set_new(req, "trace", json_boolean(call->sent != NULL));
+	rc = exchange(call, w, req, deadline, resp);
 	release(p, w);
+	if (rc == 0 && call->sent && json_is_array(json_object_get(*resp, "sent")))
+		json_array_extend(call->sent, json_object_get(*resp, "sent"));
 	return rc;
 }
 
 /* The plugin's rc and error text from a worker's answer. */
-static int answer_rc(const json_t *resp, char *err, size_t errlen, const char *fallback)
+static int answer_rc(const json_t *resp, struct pg_isolated_call *call, const char *fallback)
 {
 	int rc = (int)json_integer_value(json_object_get(resp, "rc"));
 	const char *e = json_string_value(json_object_get(resp, "err"));
 
 	if (rc != PG_PLUGIN_OK && rc != PG_PLUGIN_RETRY)
 		rc = PG_PLUGIN_FAIL;
-	pg_strlcpy(err, e && *e ? e : (rc == PG_PLUGIN_OK ? "" : fallback), errlen);
+	pg_strlcpy(call->err, e && *e ? e : (rc == PG_PLUGIN_OK ? "" : fallback),
+		   sizeof(call->err));
 	return rc;
 }
 
-static int inline_enrich(struct pg_plugin_ctx *c, const json_t *finding, unsigned timeout_ms,
-			 json_t **out, json_t **added, json_t *sent, char *err, size_t errlen)
+/* Inline: the plugin's callback in this process, its call state around it. */
+static int inline_enrich(struct pg_isolated_call *call)
 {
-	struct pg_call call;
+	const struct pg_plugin_ctx *c = call->c;
+	struct pg_call state;
 	int rc;
 
-	*out = json_object();
-	*added = json_array();
-	pg_call_begin(&call, timeout_ms);
-	call.sent = sent;
-	rc = c->mod->desc.enrich(c->state, finding, *out, *added);
+	call->out = json_object();
+	call->added = json_array();
+	pg_call_begin(&state, call->timeout_ms);
+	state.sent = call->sent;
+	rc = c->mod->desc.enrich(c->state, call->finding, call->out, call->added);
 	pg_call_end();
 	if (rc != PG_PLUGIN_OK)
 		rc = PG_PLUGIN_FAIL;
-	pg_strlcpy(err, call.err[0] ? call.err : (rc ? "enricher failed" : ""), errlen);
+	pg_strlcpy(call->err, state.err[0] ? state.err : (rc ? "enricher failed" : ""),
+		   sizeof(call->err));
 	return rc;
 }
 
-/* The worker's record of what the plugin sent, appended to sent (may be NULL). */
-static void take_sent(const json_t *resp, json_t *sent)
+static int enrich_in_worker(struct pg_isolated_call *call)
 {
-	if (sent && json_is_array(json_object_get(resp, "sent")))
-		json_array_extend(sent, json_object_get(resp, "sent"));
-}
-
-static int enrich_in_worker(struct pg_plugin_ctx *c, const json_t *finding, unsigned timeout_ms,
-			    json_t **out, json_t **added, json_t *sent, char *err, size_t errlen)
-{
-	json_t *req = json_pack("{s:s, s:O, s:b}", "op", "enrich", "finding", finding, "trace",
-				sent != NULL),
-	       *resp;
-	int rc = isolated_call(c, req, timeout_ms, &resp, err, errlen);
+	json_t *req = json_pack("{s:s, s:O}", "op", "enrich", "finding", call->finding), *resp;
+	int rc = isolated_call(call, req, &resp);
 
 	json_decref(req);
 	if (rc != 0)
 		return rc;
-	take_sent(resp, sent);
-	rc = answer_rc(resp, err, errlen, "enricher failed");
+	rc = answer_rc(resp, call, "enricher failed");
 	if (rc == PG_PLUGIN_RETRY) /* not meaningful for enrich */
 		rc = PG_PLUGIN_FAIL;
-	*out = json_incref(json_object_get(resp, "out"));
-	*added = json_incref(json_object_get(resp, "added"));
-	if (!json_is_object(*out) || !json_is_array(*added)) {
-		json_decref(*out);
-		json_decref(*added);
-		*out = json_object();
-		*added = json_array();
+	call->out = json_incref(json_object_get(resp, "out"));
+	call->added = json_incref(json_object_get(resp, "added"));
+	if (!json_is_object(call->out) || !json_is_array(call->added)) {
+		json_decref(call->out);
+		json_decref(call->added);
+		call->out = json_object();
+		call->added = json_array();
 	}
 	json_decref(resp);
 	return rc;
 }
 
-int pg_isolate_enrich(struct pg_plugin_ctx *c, const json_t *finding, unsigned timeout_ms,
-		      json_t **out, json_t **added, char *err, size_t errlen)
-{
-	return pg_isolate_enrich_traced(c, finding, timeout_ms, out, added, NULL, err, errlen);
-}
-
-int pg_isolate_enrich_traced(struct pg_plugin_ctx *c, const json_t *finding, unsigned timeout_ms,
-			     json_t **out, json_t **added, json_t *sent, char *err, size_t errlen)
+/* One call: in a worker process, or inline when isolation is off; either way
+ * inside the plugin's serialize bracket. */
+static int run_call(struct pg_isolated_call *call, int (*in_worker)(struct pg_isolated_call *),
+		    int (*in_process)(struct pg_isolated_call *))
 {
 	int rc;
 
-	*out = *added = NULL;
-	if (!timeout_ms)
-		timeout_ms = c->timeout_ms;
-	pg_plugin_call_enter(c);
-	if (pg_isolate_enabled())
-		rc = enrich_in_worker(c, finding, timeout_ms, out, added, sent, err, errlen);
-	else
-		rc = inline_enrich(c, finding, timeout_ms, out, added, sent, err, errlen);
-	pg_plugin_call_leave(c);
+	call->out = call->added = NULL;
+	call->retry_after_ms = -1;
+	call->err[0] = '\0';
+	if (!call->timeout_ms)
+		call->timeout_ms = call->c->timeout_ms;
+	pg_plugin_call_enter(call->c);
+	rc = pg_isolate_enabled() ? in_worker(call) : in_process(call);
+	pg_plugin_call_leave(call->c);
+	return rc;
+}
+
+int pg_isolate_enrich(struct pg_isolated_call *call)
+{
+	int rc = run_call(call, enrich_in_worker, inline_enrich);
+
 	if (rc != PG_PLUGIN_OK) {
-		json_decref(*out);
-		json_decref(*added);
-		*out = *added = NULL;
+		json_decref(call->out);
+		json_decref(call->added);
+		call->out = call->added = NULL;
 	}
 	return rc;
 }
 
-static int notify_in_worker(struct pg_plugin_ctx *c, const json_t *event, const char *key,
-			    unsigned timeout_ms, long *retry_after_ms, json_t *sent, char *err,
-			    size_t errlen)
+static int inline_notify(struct pg_isolated_call *call)
 {
-	json_t *req = json_pack("{s:s, s:O, s:s, s:b}", "op", "notify", "event", event, "key",
-				key ? key : "", "trace", sent != NULL),
+	const struct pg_plugin_ctx *c = call->c;
+	struct pg_call state;
+	int rc;
+
+	pg_call_begin(&state, call->timeout_ms);
+	state.sent = call->sent;
+	rc = c->mod->desc.notify(c->state, call->event, call->key, &call->retry_after_ms);
+	pg_call_end();
+	if (rc != PG_PLUGIN_OK && rc != PG_PLUGIN_RETRY)
+		rc = PG_PLUGIN_FAIL;
+	pg_strlcpy(call->err, state.err[0] ? state.err : (rc ? "notifier failed" : ""),
+		   sizeof(call->err));
+	return rc;
+}
+
+static int notify_in_worker(struct pg_isolated_call *call)
+{
+	json_t *req = json_pack("{s:s, s:O, s:s}", "op", "notify", "event", call->event, "key",
+				call->key ? call->key : ""),
 	       *resp;
-	int rc = isolated_call(c, req, timeout_ms, &resp, err, errlen);
+	int rc = isolated_call(call, req, &resp);
 
 	json_decref(req);
 	if (rc != 0)
 		return rc;
-	take_sent(resp, sent);
-	rc = answer_rc(resp, err, errlen, "notifier failed");
-	*retry_after_ms = (long)json_integer_value(json_object_get(resp, "retryAfterMs"));
+	rc = answer_rc(resp, call, "notifier failed");
+	call->retry_after_ms = (long)json_integer_value(json_object_get(resp, "retryAfterMs"));
 	json_decref(resp);
 	return rc;
 }
 
-int pg_isolate_notify(struct pg_plugin_ctx *c, const json_t *event, const char *key,
-		      unsigned timeout_ms, long *retry_after_ms, char *err, size_t errlen)
+int pg_isolate_notify(struct pg_isolated_call *call)
 {
-	return pg_isolate_notify_traced(c, event, key, timeout_ms, retry_after_ms, NULL, err,
-					errlen);
+	return run_call(call, notify_in_worker, inline_notify);
 }
 
-int pg_isolate_notify_traced(struct pg_plugin_ctx *c, const json_t *event, const char *key,
-			     unsigned timeout_ms, long *retry_after_ms, json_t *sent, char *err,
-			     size_t errlen)
+uint64_t pg_isolate_backstop_ms(unsigned timeout_ms, unsigned inline_grace_ms)
 {
-	struct pg_call call;
-	int rc;
+	return pg_clock_now_ms() + timeout_ms +
+	       (pg_isolate_enabled() ? PG_ISOLATED_GRACE_MS : inline_grace_ms);
+}
 
-	*retry_after_ms = -1;
-	if (!timeout_ms)
-		timeout_ms = c->timeout_ms;
-	pg_plugin_call_enter(c);
-	if (pg_isolate_enabled()) {
-		rc = notify_in_worker(c, event, key, timeout_ms, retry_after_ms, sent, err, errlen);
-	} else {
-		pg_call_begin(&call, timeout_ms);
-		call.sent = sent;
-		rc = c->mod->desc.notify(c->state, event, key, retry_after_ms);
-		pg_call_end();
-		if (rc != PG_PLUGIN_OK && rc != PG_PLUGIN_RETRY)
-			rc = PG_PLUGIN_FAIL;
-		pg_strlcpy(err, call.err[0] ? call.err : (rc ? "notifier failed" : ""), errlen);
+const char *pg_isolate_rc_name(int rc)
+{
+	switch (rc) {
+	case PG_PLUGIN_OK: return "ok";
+	case PG_PLUGIN_RETRY: return "retry";
+	case PG_ISOLATE_TIMEOUT: return "timeout";
+	case PG_ISOLATE_CRASH: return "crash";
+	default: return "fail";
 	}
-	pg_plugin_call_leave(c);
-	return rc;
 }
 
 void pg_isolate_stop(struct pg_plugin_ctx *c)

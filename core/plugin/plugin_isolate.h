@@ -21,6 +21,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct pg_plugin_ctx;
 struct pg_plugin_host;
@@ -39,27 +40,42 @@ bool pg_isolate_enabled(void);
  * holds. Workers missing later are started at the call that needs them. */
 void pg_isolate_prepare(struct pg_plugin_ctx *c, unsigned n);
 
-/* c's enrich() on finding within timeout_ms (0: the instance's timeout).
- * Returns PG_PLUGIN_OK (then *out and *added are new references), another
- * plugin rc, PG_ISOLATE_TIMEOUT or PG_ISOLATE_CRASH (then err says why and
- * *out, *added are NULL). Thread-safe; honours the plugin's thread model. */
-int pg_isolate_enrich(struct pg_plugin_ctx *c, const json_t *finding, unsigned timeout_ms,
-		      json_t **out, json_t **added, char *err, size_t errlen);
+/* Past its timeout an isolated call has been killed and returns: a caller
+ * that waits on a call from another thread gives it this much longer before
+ * it abandons it (pg_isolate_backstop_ms). */
+#define PG_ISOLATED_GRACE_MS 1000
 
-/* c's notify() on event within timeout_ms (0: the instance's timeout).
- * Returns PG_PLUGIN_OK, PG_PLUGIN_RETRY (*retry_after_ms set, -1 if none),
- * PG_PLUGIN_FAIL, PG_ISOLATE_TIMEOUT or PG_ISOLATE_CRASH; err says why. */
-int pg_isolate_notify(struct pg_plugin_ctx *c, const json_t *event, const char *key,
-		      unsigned timeout_ms, long *retry_after_ms, char *err, size_t errlen);
+/* One call of an instance: what goes in, what comes out. */
+struct pg_isolated_call {
+	struct pg_plugin_ctx *c; /* the instance */
+	unsigned timeout_ms;     /* 0: the instance's */
+	const json_t *finding;   /* enrich: the finding as plugins see it */
+	const json_t *event;     /* notify: the event and its idempotency key */
+	const char *key;
+	json_t *sent; /* plugin-test: a JSON array that gets every host->http request the
+		       * plugin made, {method, url (as logs show it), body, status}; or NULL */
+	/* out: */
+	json_t *out, *added; /* enrich: new references on PG_PLUGIN_OK, else NULL */
+	long retry_after_ms; /* notify: the receiver's wish on PG_PLUGIN_RETRY, -1 none */
+	char err[512];       /* why, when not PG_PLUGIN_OK */
+};
 
-/* The same, recording into sent (a JSON array, may be NULL) every host->http
- * request the plugin made: {method, url (as logs show it), body, status}. For
- * `portgate plugin-test`. */
-int pg_isolate_enrich_traced(struct pg_plugin_ctx *c, const json_t *finding, unsigned timeout_ms,
-			     json_t **out, json_t **added, json_t *sent, char *err, size_t errlen);
-int pg_isolate_notify_traced(struct pg_plugin_ctx *c, const json_t *event, const char *key,
-			     unsigned timeout_ms, long *retry_after_ms, json_t *sent, char *err,
-			     size_t errlen);
+/* call->c's enrich() on call->finding. Returns PG_PLUGIN_OK, PG_PLUGIN_FAIL,
+ * PG_ISOLATE_TIMEOUT or PG_ISOLATE_CRASH. Thread-safe; honours the plugin's
+ * thread model. */
+int pg_isolate_enrich(struct pg_isolated_call *call);
+
+/* call->c's notify() on call->event. Returns PG_PLUGIN_OK, PG_PLUGIN_RETRY,
+ * PG_PLUGIN_FAIL, PG_ISOLATE_TIMEOUT or PG_ISOLATE_CRASH. */
+int pg_isolate_notify(struct pg_isolated_call *call);
+
+/* When a caller waiting on a call of timeout_ms started now gives up on it:
+ * isolated, PG_ISOLATED_GRACE_MS after the deadline (the worker was killed);
+ * inline, inline_grace_ms after it. Monotonic ms. */
+uint64_t pg_isolate_backstop_ms(unsigned timeout_ms, unsigned inline_grace_ms);
+
+/* A result's name in `plugin-test` output: ok, retry, timeout, crash, fail. */
+const char *pg_isolate_rc_name(int rc);
 
 /* Note the file descriptors open now (the plugins' own, from create()): a
  * worker keeps only those and its socket, so an outbox claim (flock), the

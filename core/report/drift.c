@@ -2,6 +2,7 @@
 #include "config.h"
 #include "drift.h"
 #include "fold.h"
+#include "judged.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 
 #include "common/json_get.h"
 #include "probe/probe.h" /* pg_banner_sanitize */
+#include "util/log.h"
 #include "util/util.h"
 
 const struct pg_drift_rule pg_drift_rules[] = {
@@ -31,6 +33,11 @@ const struct pg_drift_rule *pg_drift_rule_find(const char *id)
 		if (!strcmp(pg_drift_rules[i].id, id))
 			return &pg_drift_rules[i];
 	return NULL;
+}
+
+static bool same(const char *a, const char *b)
+{
+	return a && b && !strcmp(a, b);
 }
 
 /* ASNs enrichers reported for the asset's findings: any output field "asn". */
@@ -121,6 +128,9 @@ struct cmp {
 	json_t *out;            /* the changes array */
 	const json_t *asset;    /* after's asset, or before's when removed */
 	json_t *before, *after; /* asset states */
+	bool judged;            /* after records its judges (run.judges): an older
+				 * portgate's evidence does not, and drift takes
+				 * every absent finding for gone, as it did */
 };
 
 /* Append a change; before/after values are stolen (may be NULL). */
@@ -252,17 +262,43 @@ static void finding_change(struct cmp *c, const char *kind, const json_t *f)
 	free(why);
 }
 
+/* A baseline finding absent now whose judge did not re-check the asset: an
+ * outage of the judge, not a fix. pg_drift_apply carries it into the run. */
+static void not_rechecked(struct cmp *c, const json_t *f, const char *judge, const char *why)
+{
+	const char *rule = pg_json_get_str(f, "rule") ? pg_json_get_str(f, "rule") : "?";
+	char *reason = pg_xasprintf("%s was not re-checked: %s %s", rule, judge, why);
+	json_t *ch = change(c, PG_CHANGE_NOT_RECHECKED, pg_json_get_str(f, "ip"), NULL, NULL, NULL,
+			    reason);
+
+	json_object_set_new(ch, "rule", json_string(rule));
+	json_object_set(ch, "fingerprint", json_object_get(f, "fingerprint"));
+	if (json_object_get(f, "port"))
+		json_object_set(ch, "port", json_object_get(f, "port"));
+	json_object_set_new(ch, "judge", json_pack("{s:s, s:s}", "name", judge, "status", why));
+	free(reason);
+}
+
 static void compare_findings(struct cmp *c)
 {
 	json_t *bf = json_object_get(c->before, "findings"),
 	       *af = json_object_get(c->after, "findings");
-	const char *fp;
+	const char *fp, *judge, *why;
 	json_t *f;
 
 	json_object_foreach(af, fp, f) if (!json_object_get(bf, fp))
 		finding_change(c, "finding-new", f);
-	json_object_foreach(bf, fp, f) if (!json_object_get(af, fp))
-		finding_change(c, "finding-gone", f);
+	json_object_foreach(bf, fp, f)
+	{
+		if (json_object_get(af, fp))
+			continue;
+		judge = c->judged ? pg_judge_of(f) : NULL;
+		why = judge ? pg_judge_missing(c->asset, judge) : NULL;
+		if (why)
+			not_rechecked(c, f, judge, why);
+		else
+			finding_change(c, "finding-gone", f);
+	}
 }
 
 /* The asset of report with that name and target (the manifest's identity). */
@@ -284,9 +320,9 @@ static const json_t *asset_like(const json_t *report, const json_t *like)
 	return asset_named(report, pg_json_get_str(like, "name"), pg_json_get_str(like, "target"));
 }
 
-static void compare_asset(json_t *out, const json_t *prev, const json_t *cur)
+static void compare_asset(json_t *out, const json_t *prev, const json_t *cur, bool judged)
 {
-	struct cmp c = { out, cur, asset_state(prev), asset_state(cur) };
+	struct cmp c = { out, cur, asset_state(prev), asset_state(cur), judged };
 
 	if (json_is_true(json_object_get(c.before, "scanned")) &&
 	    json_is_true(json_object_get(c.after, "scanned"))) {
@@ -309,15 +345,16 @@ json_t *pg_drift_changes(const json_t *before, const json_t *after)
 	json_array_foreach(json_object_get(after, "assets"), i, a)
 	{
 		const json_t *prev = asset_like(before, a);
-		struct cmp c = { out, a, NULL, NULL };
+		struct cmp c = { out, a, NULL, NULL, false };
 		if (prev)
-			compare_asset(out, prev, a);
+			compare_asset(out, prev, a,
+				      json_object_get(json_object_get(after, "run"), "judges"));
 		else
 			change(&c, "asset-added", NULL, NULL, NULL, NULL, "not in the baseline");
 	}
 	json_array_foreach(json_object_get(before, "assets"), i, a)
 	{
-		struct cmp c = { out, a, NULL, NULL };
+		struct cmp c = { out, a, NULL, NULL, false };
 		if (!asset_like(after, a))
 			change(&c, "asset-removed", NULL, NULL, NULL, NULL, "only in the baseline");
 	}
@@ -347,9 +384,137 @@ static void add_finding(json_t *report, const json_t *ch, const struct pg_drift_
 	json_array_append_new(json_object_get(asset, "findings"), f);
 }
 
+static const json_t *finding_by_fp(const json_t *asset, const char *fp)
+{
+	const json_t *f;
+	size_t i;
+
+	json_array_foreach(json_object_get(asset, "findings"), i, f)
+	{
+		const char *x = pg_json_get_str(f, "fingerprint");
+		if (fp && x && !strcmp(x, fp))
+			return f;
+	}
+	return NULL;
+}
+
+/* The baseline's finding of a finding-not-rechecked change, copied into the
+ * run's asset with notRechecked {judge, reason, since: the last run that did
+ * check it}; listed in notrc. */
+static void carry(json_t *report, const json_t *baseline, const json_t *ch, json_t *notrc)
+{
+	json_t *asset = (json_t *)asset_named(report, pg_json_get_str(ch, "asset"),
+					      pg_json_get_str(ch, "target"));
+	const json_t *f = finding_by_fp(
+		asset_named(baseline, pg_json_get_str(ch, "asset"), pg_json_get_str(ch, "target")),
+		pg_json_get_str(ch, "fingerprint"));
+	const json_t *judge = json_object_get(ch, "judge"), *prev;
+	const char *since;
+	json_t *nf;
+
+	if (!asset || !f)
+		return;
+	prev = json_object_get(f, "notRechecked");
+	since = prev ? pg_json_get_str(prev, "since")
+		     : pg_json_get_str(json_object_get(baseline, "run"), "id");
+	nf = json_deep_copy(f);
+	json_object_set_new(nf, "notRechecked",
+			    json_pack("{s:O, s:O, s:s?}", "judge", json_object_get(judge, "name"),
+				      "reason", json_object_get(judge, "status"), "since", since));
+	json_array_append_new(json_object_get(asset, "findings"), nf);
+	json_array_append_new(notrc, json_pack("{s:O, s:O, s:O, s:O, s:O}", "fingerprint",
+					       json_object_get(ch, "fingerprint"), "asset",
+					       json_object_get(ch, "asset"), "rule",
+					       json_object_get(ch, "rule"), "judge",
+					       json_object_get(judge, "name"), "reason",
+					       json_object_get(judge, "status")));
+}
+
+/* One warning per judge: how many findings it left unchecked, and why. */
+static void warn_not_rechecked(const json_t *notrc)
+{
+	json_t *per = json_object(), *e, *v;
+	const char *judge;
+	size_t i;
+
+	json_array_foreach(notrc, i, e)
+	{
+		json_t *n = json_object_get(per, pg_json_get_str(e, "judge"));
+		if (!n)
+			json_object_set_new(per, pg_json_get_str(e, "judge"),
+					    json_pack("{s:i, s:O}", "n", 0, "why",
+						      json_object_get(e, "reason")));
+		n = json_object_get(per, pg_json_get_str(e, "judge"));
+		json_object_set_new(n, "n",
+				    json_integer(json_integer_value(json_object_get(n, "n")) + 1));
+	}
+	json_object_foreach(per, judge, v)
+	{
+		json_int_t n = json_integer_value(json_object_get(v, "n"));
+		pg_warn("%lld finding%s not re-checked: %s %s (kept from the baseline, not gone)",
+			(long long)n, n == 1 ? "" : "s", judge, pg_json_get_str(v, "why"));
+	}
+	json_decref(per);
+}
+
+/* A port-newly-open of the baseline (or one the baseline still listed) whose
+ * port is still open: the change fired once, the exposure stays. Listed in
+ * run.drift.persisting so a notifier keeps its ticket open. */
+static void persist_one(const json_t *report, const json_t *ba, const json_t *f, json_t *out)
+{
+	const json_t *cur = asset_like(report, ba);
+	json_t *st, *port = json_object_get(f, "port");
+	char p[16], why[128];
+
+	if (!cur || !json_is_integer(port) || !pg_json_get_str(f, "fingerprint"))
+		return;
+	st = asset_state(cur);
+	snprintf(p, sizeof(p), "%lld", (long long)json_integer_value(port));
+	if (json_object_get(json_object_get(st, "open"), p)) {
+		snprintf(why, sizeof(why), "port %s/tcp is still open", p);
+		json_array_append_new(
+			out, json_pack("{s:O, s:O, s:O, s:s, s:O, s:s}", "fingerprint",
+				       json_object_get(f, "fingerprint"), "asset",
+				       json_object_get(ba, "name"), "target",
+				       json_object_get(ba, "target"), "rule",
+				       PG_RULE_PORT_NEWLY_OPEN, "port", port, "reason", why));
+	}
+	json_decref(st);
+}
+
+static json_t *persisting(const json_t *report, const json_t *baseline)
+{
+	const json_t *bdrift = json_object_get(json_object_get(baseline, "run"), "drift");
+	json_t *out = json_array();
+	const json_t *a, *f;
+	size_t i, k;
+
+	json_array_foreach(json_object_get(baseline, "assets"), i, a)
+	{
+		json_array_foreach(json_object_get(a, "findings"), k, f)
+		{
+			if (!same(pg_json_get_str(f, "rule"), PG_RULE_PORT_NEWLY_OPEN))
+				continue;
+			persist_one(report, a, f, out);
+		}
+	}
+	json_array_foreach(json_object_get(bdrift, "persisting"), i, f)
+	{
+		const json_t *ba = asset_named(baseline, pg_json_get_str(f, "asset"),
+					       pg_json_get_str(f, "target"));
+		json_t *stub = ba ? NULL
+				  : json_pack("{s:O, s:O}", "name", json_object_get(f, "asset"),
+					      "target", json_object_get(f, "target"));
+		persist_one(report, ba ? ba : stub, f, out);
+		json_decref(stub);
+	}
+	return out;
+}
+
 size_t pg_drift_apply(json_t *report, const json_t *baseline, const char *baseline_path)
 {
-	json_t *changes = pg_drift_changes(baseline, report), *ch;
+	json_t *changes = pg_drift_changes(baseline, report), *ch, *notrc = json_array();
+	json_t *run = json_object_get(report, "run");
 	const json_t *brun = json_object_get(baseline, "run");
 	size_t i;
 
@@ -358,12 +523,16 @@ size_t pg_drift_apply(json_t *report, const json_t *baseline, const char *baseli
 		const struct pg_drift_rule *r = pg_drift_rule_find(pg_json_get_str(ch, "change"));
 		if (r)
 			add_finding(report, ch, r);
+		else if (same(pg_json_get_str(ch, "change"), PG_CHANGE_NOT_RECHECKED))
+			carry(report, baseline, ch, notrc);
 	}
-	json_object_set_new(json_object_get(report, "run"), "drift",
-			    json_pack("{s:{s:s, s:O?, s:O?}, s:o}", "baseline", "path",
+	json_object_set_new(run, "drift",
+			    json_pack("{s:{s:s, s:O?, s:O?}, s:o, s:o}", "baseline", "path",
 				      baseline_path, "runId", json_object_get(brun, "id"),
 				      "startedAt", json_object_get(brun, "startedAt"), "changes",
-				      changes));
+				      changes, "persisting", persisting(report, baseline)));
+	warn_not_rechecked(notrc);
+	json_object_set_new(run, "notRechecked", notrc);
 	return json_array_size(changes);
 }
 

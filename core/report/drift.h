@@ -18,6 +18,10 @@
 #define PG_RULE_ADDRESS_CHANGED   "address-changed"
 #define PG_RULE_ASN_CHANGED       "asn-changed"
 
+/* A baseline finding its judge (report/judged.h) did not re-check this run:
+ * not a finding-gone; pg_drift_apply carries it into the run. */
+#define PG_CHANGE_NOT_RECHECKED "finding-not-rechecked"
+
 struct pg_drift_rule {
 	const char *id, *default_action, *severity, *summary;
 };
@@ -34,6 +38,12 @@ json_t *pg_drift_changes(const json_t *before, const json_t *after);
  * changes) and add a finding per port-newly-open, port-newly-closed,
  * certificate-changed, address-changed and asn-changed change to its asset, with
  * the rule's default action; pg_policy_finalize then applies overrides.
+ * A baseline finding whose judge did not re-check its asset (judged.h) is a
+ * finding-not-rechecked change, not finding-gone: the finding is carried into
+ * the run with "notRechecked" and listed in run.notRechecked (a warning per
+ * judge says how many). run.drift.persisting lists the baseline's
+ * port-newly-open findings (and its own persisting ones) whose port is still
+ * open: the event fired once, the exposure stays.
  * Returns the number of changes. */
 size_t pg_drift_apply(json_t *report, const json_t *baseline, const char *baseline_path);
 

@@ -154,8 +154,8 @@ json_t *pg_evidence_report_new(const char *manifest_path, uint64_t wall_start_ms
 	pg_evidence_id("run", wall_start_ms, id, sizeof(id));
 	pg_iso8601_ms(wall_start_ms, ts);
 	return json_pack("{s:{s:s, s:i}, s:{s:s, s:s?, s:s}, s:[]}", "portgate", "version",
-			 PACKAGE_VERSION, "evidenceSchema", 1, "run", "id", id, "manifest",
-			 manifest_path, "startedAt", ts, "assets");
+			 PACKAGE_VERSION, "evidenceSchema", PG_EVIDENCE_SCHEMA, "run", "id", id,
+			 "manifest", manifest_path, "startedAt", ts, "assets");
 }
 
 int pg_evidence_write(const json_t *report, const char *path)
@@ -185,24 +185,84 @@ static bool has_fold(const json_t *d, const char *path, char *err, size_t errlen
 	return false;
 }
 
-json_t *pg_evidence_load(const char *path, char *err, size_t errlen)
-{
-	json_error_t je;
-	json_t *d = json_load_file(path, 0, &je);
+/* Reading evidence is bounded: a loaded file is untrusted input, and jansson
+ * holds about six times the file's size. */
+struct bounded_read {
+	FILE *f;
+	size_t left;
+	bool over;
+};
 
-	if (!d) {
-		if (je.line > 0)
-			snprintf(err, errlen, "%s:%d: not JSON: %s", path, je.line, je.text);
-		else
-			snprintf(err, errlen, "%s: %s", path, je.text);
+static size_t read_bounded(void *buf, size_t len, void *ud)
+{
+	struct bounded_read *b = ud;
+	size_t n;
+
+	if (!b->left) {
+		if (fgetc(b->f) != EOF)
+			b->over = true;
+		return b->over ? (size_t)-1 : 0;
+	}
+	n = fread(buf, 1, len < b->left ? len : b->left, b->f);
+	b->left -= n;
+	return n;
+}
+
+static size_t evidence_max_mb(void)
+{
+	const char *e = getenv("PORTGATE_MAX_EVIDENCE_MB");
+	unsigned long v;
+
+	return e && pg_parse_ulong(e, 1UL << 20, &v) && v ? (size_t)v : PG_EVIDENCE_MAX_MB;
+}
+
+static json_t *load_bounded(const char *path, char *err, size_t errlen)
+{
+	size_t max_mb = evidence_max_mb();
+	struct bounded_read b = { fopen(path, "rb"), max_mb << 20, false };
+	json_error_t je;
+	json_t *d;
+
+	if (!b.f) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return NULL;
 	}
-	if (!json_is_integer(json_object_get(json_object_get(d, "portgate"), "evidenceSchema")) ||
-	    !json_is_array(json_object_get(d, "assets"))) {
+	d = json_load_callback(read_bounded, &b, 0, &je);
+	fclose(b.f);
+	if (d)
+		return d;
+	if (b.over)
+		snprintf(err, errlen,
+			 "%s: larger than %zu MiB, the most portgate reads "
+			 "(PORTGATE_MAX_EVIDENCE_MB raises it)",
+			 path, max_mb);
+	else if (je.line > 0)
+		snprintf(err, errlen, "%s:%d: not JSON: %s", path, je.line, je.text);
+	else
+		snprintf(err, errlen, "%s: %s", path, je.text);
+	return NULL;
+}
+
+json_t *pg_evidence_load(const char *path, char *err, size_t errlen)
+{
+	json_t *d = load_bounded(path, err, errlen), *schema;
+
+	if (!d)
+		return NULL;
+	schema = json_object_get(json_object_get(d, "portgate"), "evidenceSchema");
+	if (!json_is_integer(schema) || !json_is_array(json_object_get(d, "assets"))) {
 		snprintf(err, errlen,
 			 "%s: not portgate evidence (no portgate.evidenceSchema or "
 			 "assets)",
 			 path);
+		json_decref(d);
+		return NULL;
+	}
+	if (json_integer_value(schema) !=
+	    PG_EVIDENCE_SCHEMA) { /* never compare what we do not read */
+		snprintf(err, errlen,
+			 "%s: evidenceSchema %lld, but this portgate reads schema %d only", path,
+			 (long long)json_integer_value(schema), PG_EVIDENCE_SCHEMA);
 		json_decref(d);
 		return NULL;
 	}
@@ -228,13 +288,14 @@ bool pg_evidence_manifest_sha256(const char *path, char out[65])
 }
 
 void pg_evidence_set_origin(json_t *report, const char *manifest_sha256, unsigned shard_i,
-			    unsigned shard_n)
+			    unsigned shard_n, size_t manifest_assets)
 {
 	json_t *run = json_object_get(report, "run");
 
 	if (manifest_sha256)
 		json_object_set_new(run, "manifestSha256", json_string(manifest_sha256));
 	json_object_set_new(run, "shard",
-			    json_pack("{s:i, s:i}", "index", shard_n ? shard_i : 1, "count",
-				      shard_n ? shard_n : 1));
+			    json_pack("{s:i, s:i, s:I}", "index", shard_n ? shard_i : 1, "count",
+				      shard_n ? shard_n : 1, "manifestAssets",
+				      (json_int_t)manifest_assets));
 }

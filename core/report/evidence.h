@@ -35,12 +35,18 @@ int pg_evidence_write(const json_t *report, const char *path);
 /* Load an evidence document; NULL with err ("FILE: why", "FILE:LINE: ...") when it
  * cannot be read or is not evidence. New reference. */
 json_t *pg_evidence_load(const char *path, char *err, size_t errlen);
+/* The schema this portgate writes and the only one it reads; the most it reads of a
+ * file, in MiB (PORTGATE_MAX_EVIDENCE_MB overrides it). */
+#define PG_EVIDENCE_SCHEMA 1
+#define PG_EVIDENCE_MAX_MB 256
 
 /* sha256 (hex) of the manifest file's bytes; false with errno when unreadable. */
 bool pg_evidence_manifest_sha256(const char *path, char out[65]);
-/* run.manifestSha256 (when given) and run.shard {index, count} (1/1 unsharded):
- * what `portgate merge` needs to refuse shards of other manifests or a missing one. */
+/* run.manifestSha256 (when given) and run.shard {index, count (1/1 unsharded),
+ * manifestAssets (how many assets the whole manifest has)}:
+ * what `portgate merge` needs to refuse shards of other manifests, a missing,
+ * doubled or relabelled one, or assets taken out of one. */
 void pg_evidence_set_origin(json_t *report, const char *manifest_sha256, unsigned shard_i,
-			    unsigned shard_n);
+			    unsigned shard_n, size_t manifest_assets);
 
 #endif

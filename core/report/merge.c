@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "evidence.h"
+#include "manifest/manifest.h"
 #include "util/util.h"
 
 static const char *run_str(const json_t *doc, const char *key)
@@ -29,7 +30,10 @@ static bool same_origin(json_t *const *docs, const char *const *names, size_t n,
 	for (size_t i = 0; i < n; i++) {
 		const char *sha = run_str(docs[i], "manifestSha256");
 		json_int_t count = shard_field(docs[i], "count");
-		if (!sha || count < 1 || count > 100000) {
+		if (!sha || count < 1 || count > 100000 ||
+		    !json_is_integer(json_object_get(
+			    json_object_get(json_object_get(docs[i], "run"), "shard"),
+			    "manifestAssets"))) {
 			snprintf(err, errlen,
 				 "%s: no run.manifestSha256 or run.shard (evidence "
 				 "of an older portgate?)",
@@ -43,7 +47,8 @@ static bool same_origin(json_t *const *docs, const char *const *names, size_t n,
 				 names[0], names[i], sha0, sha);
 			return false;
 		}
-		if (count != n0) {
+		if (count != n0 || shard_field(docs[i], "manifestAssets") !=
+					   shard_field(docs[0], "manifestAssets")) {
 			snprintf(err, errlen, "%s is a shard of %lld, %s of %lld", names[0],
 				 (long long)n0, names[i], (long long)count);
 			return false;
@@ -102,6 +107,70 @@ static int by_line(const void *a, const void *b)
 	return la < lb ? -1 : la > lb;
 }
 
+static int by_identity(const void *a, const void *b)
+{
+	const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+	int c = strcmp(json_string_value(json_object_get(x, "name")),
+		       json_string_value(json_object_get(y, "name")));
+
+	return c ? c
+		 : strcmp(json_string_value(json_object_get(x, "target")),
+			  json_string_value(json_object_get(y, "target")));
+}
+
+/* Each asset is in the shard its identity hashes to, no asset is there twice, and
+ * the shards hold as many assets as the manifest has: a shard relabelled, doubled
+ * or with assets taken out is refused, not merged into a passing report. */
+static bool assets_fit_split(json_t *const *docs, const char *const *names, size_t n, char *err,
+			     size_t errlen)
+{
+	json_int_t count = shard_field(docs[0], "count"),
+		   want = shard_field(docs[0], "manifestAssets");
+	size_t total = 0, k = 0, i;
+	json_t **v, *a;
+	bool ok = true;
+
+	for (size_t d = 0; d < n; d++)
+		total += json_array_size(json_object_get(docs[d], "assets"));
+	v = pg_xcalloc(total ? total : 1, sizeof(*v));
+	for (size_t d = 0; d < n && ok; d++)
+		json_array_foreach(json_object_get(docs[d], "assets"), i, a)
+		{
+			const char *name = json_string_value(json_object_get(a, "name"));
+			const char *target = json_string_value(json_object_get(a, "target"));
+			if (!name || !target) {
+				snprintf(err, errlen, "%s: asset %zu has no name or target",
+					 names[d], i);
+				ok = false;
+				break;
+			}
+			if ((json_int_t)pg_manifest_shard_of(name, target, (unsigned)count) !=
+			    shard_field(docs[d], "index")) {
+				snprintf(err, errlen,
+					 "%s: asset '%.64s' does not belong to shard %lld/%lld",
+					 names[d], name, (long long)shard_field(docs[d], "index"),
+					 (long long)count);
+				ok = false;
+				break;
+			}
+			v[k++] = a;
+		}
+	qsort(v, k, sizeof(*v), by_identity);
+	for (i = 1; ok && i < k; i++)
+		if (!by_identity(&v[i - 1], &v[i])) {
+			snprintf(err, errlen, "asset '%.64s' is in the shards twice",
+				 json_string_value(json_object_get(v[i], "name")));
+			ok = false;
+		}
+	if (ok && (json_int_t)k != want) {
+		snprintf(err, errlen, "the shards hold %zu assets, the manifest has %lld", k,
+			 (long long)want);
+		ok = false;
+	}
+	free(v);
+	return ok;
+}
+
 static json_t *merged_assets(json_t *const *docs, size_t n)
 {
 	size_t total = 0, k = 0, i;
@@ -127,7 +196,8 @@ json_t *pg_merge_shards(json_t *const *docs, const char *const *names, size_t n,
 	size_t first = 0;
 
 	if (!n || !same_origin(docs, names, n, err, errlen) ||
-	    !complete_set(docs, names, n, err, errlen)) {
+	    !complete_set(docs, names, n, err, errlen) ||
+	    !assets_fit_split(docs, names, n, err, errlen)) {
 		if (!n)
 			snprintf(err, errlen, "no evidence files given");
 		json_decref(shards);
@@ -154,7 +224,8 @@ json_t *pg_merge_shards(json_t *const *docs, const char *const *names, size_t n,
 	run = json_object_get(report, "run");
 	if (earliest)
 		json_object_set_new(run, "startedAt", json_string(earliest));
-	pg_evidence_set_origin(report, run_str(docs[0], "manifestSha256"), 1, 1);
+	pg_evidence_set_origin(report, run_str(docs[0], "manifestSha256"), 1, 1,
+			       (size_t)shard_field(docs[0], "manifestAssets"));
 	json_object_set_new(run, "shards", shards);
 	json_object_set_new(report, "assets", merged_assets(docs, n));
 	return report;

@@ -54,8 +54,10 @@ static int add_issue(const json_t *asset, const json_t *f, void *ud)
 			  "description", pg_json_get_str_or(f, "reason", "?"), "check_name",
 			  pg_json_get_str_or(f, "rule", "unknown"), "fingerprint", fp, "categories",
 			  "Security", "severity",
-			  cq_severity(pg_json_get_str_or(f, "severity", "medium")), "location",
-			  "path", is->path, "lines", "begin", line > 0 ? line : 1));
+			  cq_severity(pg_render_export_severity(
+				  pg_json_get_str_or(f, "action", "warn"),
+				  pg_json_get_str_or(f, "severity", "medium"))),
+			  "location", "path", is->path, "lines", "begin", line > 0 ? line : 1));
 	return 0;
 }
 

@@ -41,6 +41,15 @@ const char *pg_render_rule_summary(const char *rule);
 const char *pg_render_rule_severity(const json_t *report, const char *rule);
 /* Default action name of a rule ("fail" | "warn"; plugin rules "warn"). */
 const char *pg_render_rule_default(const char *rule);
+/* The worst action of the rule's findings in the report, else its default. */
+const char *pg_render_rule_action(const json_t *report, const char *rule);
+
+/* The severity a CI format exports (SARIF security-severity, GitLab Code
+ * Quality severity), defined once (docs/evidence.md, "Exported severity"):
+ * the finding's severity capped by its action. fail keeps it; warn caps it at
+ * medium (a warning never shows as high or critical); pass (an accepted
+ * exception) is info. An unknown severity counts as medium. Static string. */
+const char *pg_render_export_severity(const char *action, const char *severity);
 
 /* The manifest path of the run as a URI reference: a relative path stays
  * relative (percent-encoded), an absolute one becomes file://. Owned. */

@@ -9,22 +9,67 @@
 
 #include "util/util.h"
 
-/* XML 1.0 text or attribute value: markup escaped, control bytes XML forbids dropped
- * to '?', line breaks kept in text but escaped in attributes. */
+/* The length of the well-formed UTF-8 sequence at s and its code point, or 0. */
+static size_t utf8_char(const unsigned char *s, unsigned long *cp)
+{
+	size_t n = s[0] < 0xc2 ? 0 : s[0] < 0xe0 ? 2 : s[0] < 0xf0 ? 3 : s[0] < 0xf5 ? 4 : 0;
+	unsigned long v = n ? s[0] & (0x7f >> n) : 0;
+
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		v = v << 6 | (s[i] & 0x3f);
+	}
+	if (!n || (n == 3 && v < 0x800) || (n == 4 && (v < 0x10000 || v > 0x10ffff)))
+		return 0;
+	*cp = v;
+	return n;
+}
+
+/* A string cut at a byte count ends on a whole character: drop a last sequence
+ * the cut left incomplete. */
+static void utf8_trim_cut(char *s)
+{
+	size_t len = strlen(s), i = len;
+	unsigned long cp;
+
+	while (i && ((unsigned char)s[i - 1] & 0xc0) == 0x80 && len - i < 3)
+		i--;
+	if (i && (unsigned char)s[i - 1] >= 0xc0 &&
+	    !utf8_char((const unsigned char *)s + i - 1, &cp))
+		s[i - 1] = '\0';
+}
+
+/* XML 1.0 text or attribute value: markup escaped, line breaks kept in text but escaped
+ * in attributes; every byte or character XML 1.0 does not allow (control bytes,
+ * surrogates, U+FFFE, U+FFFF, broken UTF-8) becomes '?', so registry or server text
+ * can never make the file invalid. */
 static void xml_put(FILE *out, const char *s, bool attr)
 {
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		switch (c) {
-		case '&': fputs("&amp;", out); break;
-		case '<': fputs("&lt;", out); break;
-		case '>': fputs("&gt;", out); break;
-		case '"': fputs(attr ? "&quot;" : "\"", out); break;
-		case '\n': fputs(attr ? "&#10;" : "\n", out); break;
-		case '\t': fputs(attr ? "&#9;" : "\t", out); break;
-		case '\r': fputs("&#13;", out); break;
-		default: fputc(c < 0x20 ? '?' : c, out);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		unsigned long cp;
+		size_t n;
+		switch (*p) {
+		case '&': fputs("&amp;", out); continue;
+		case '<': fputs("&lt;", out); continue;
+		case '>': fputs("&gt;", out); continue;
+		case '"': fputs(attr ? "&quot;" : "\"", out); continue;
+		case '\n': fputs(attr ? "&#10;" : "\n", out); continue;
+		case '\t': fputs(attr ? "&#9;" : "\t", out); continue;
+		case '\r': fputs("&#13;", out); continue;
 		}
+		if (*p < 0x80) {
+			fputc(*p < 0x20 || *p == 0x7f ? '?' : *p, out);
+			continue;
+		}
+		n = utf8_char(p, &cp);
+		if (!n || (cp >= 0xd800 && cp <= 0xdfff) || cp == 0xfffe || cp == 0xffff) {
+			fputc('?', out);
+			p += n ? n - 1 : 0;
+			continue;
+		}
+		fwrite(p, 1, n, out);
+		p += n - 1;
 	}
 }
 
@@ -97,7 +142,8 @@ static void testcase(FILE *out, const json_t *asset, const char *rule, struct ou
 	const char *name = pg_json_get_str_or(asset, "name", "?");
 	char cls[512];
 
-	snprintf(cls, sizeof(cls), "portgate.%s", name);
+	if ((size_t)snprintf(cls, sizeof(cls), "portgate.%s", name) >= sizeof(cls))
+		utf8_trim_cut(cls);
 	fputs("    <testcase", out);
 	attr(out, "name", rule);
 	attr(out, "classname", cls);

@@ -82,7 +82,8 @@ static const char *level_of(const char *action)
 static json_t *rule_object(const json_t *report, const char *id)
 {
 	const char *summary = pg_render_rule_summary(id), *help = rule_help(id);
-	const char *sev = pg_render_rule_severity(report, id);
+	const char *act = pg_render_rule_action(report, id);
+	const char *sev = pg_render_export_severity(act, pg_render_rule_severity(report, id));
 	char *md = pg_xasprintf("**%s**\n\n%s", id, help);
 	json_t *r;
 

@@ -111,6 +111,47 @@ const char *pg_render_rule_severity(const json_t *report, const char *rule)
 	return s.severity ? s.severity : "medium";
 }
 
+const char *pg_render_export_severity(const char *action, const char *severity)
+{
+	static const char *const order[] = { "info", "low", "medium", "high", "critical" };
+	size_t k = 0;
+
+	if (!action || !strcmp(action, "pass"))
+		return "info"; /* accepted (an exception) or not news */
+	while (k < PG_ARRAY_LEN(order) && !(severity && !strcmp(order[k], severity)))
+		k++;
+	if (k == PG_ARRAY_LEN(order))
+		k = 2; /* unknown: medium, as the renderers always assumed */
+	if (strcmp(action, "fail") && k > 2)
+		k = 2; /* warn: reported, never blocking, never above medium */
+	return order[k];
+}
+
+struct act_find {
+	const char *rule, *action;
+};
+
+static int worst_action(const json_t *asset, const json_t *f, void *ud)
+{
+	struct act_find *s = ud;
+	const char *a = pg_json_get_str_or(f, "action", "warn");
+
+	(void)asset;
+	if (!strcmp(pg_json_get_str_or(f, "rule", ""), s->rule) &&
+	    (!s->action || !strcmp(a, "fail") ||
+	     (!strcmp(a, "warn") && !strcmp(s->action, "pass"))))
+		s->action = a;
+	return 0;
+}
+
+const char *pg_render_rule_action(const json_t *report, const char *rule)
+{
+	struct act_find s = { rule, NULL };
+
+	pg_render_each_finding(report, worst_action, &s);
+	return s.action ? s.action : pg_render_rule_default(rule);
+}
+
 /* RFC 3986 unreserved characters and the path separator stay as they are. */
 static bool uri_plain(unsigned char c)
 {

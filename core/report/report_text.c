@@ -62,6 +62,17 @@ static const char *verdict_label(const char *v)
 	return "PASS";
 }
 
+/* The action and verdict words a report may hold; anything else is shown as "?". */
+static const char *verdict_word(const char *v)
+{
+	static const char *const words[] = { "pass", "warn", "fail", "could-not-check" };
+
+	for (size_t i = 0; i < PG_ARRAY_LEN(words); i++)
+		if (!strcmp(v, words[i]))
+			return words[i];
+	return "?";
+}
+
 static json_int_t num(const json_t *o, const char *k)
 {
 	return json_integer_value(json_object_get(o, k));
@@ -74,17 +85,37 @@ struct scan_totals {
 	size_t nscans;
 };
 
+/* Text from a report reaches the terminal only through this: `merge`, `diff` and
+ * --baseline print evidence files, which are untrusted input (no escape sequence,
+ * no newline that would start a CI command line). */
+static const char *safe(const char *raw, char *buf, size_t len)
+{
+	pg_banner_sanitize(raw, strlen(raw), buf, len);
+	return buf;
+}
+
 static void add_scan(struct scan_totals *t, const json_t *scan)
 {
 	const json_t *sum = json_object_get(scan, "summary");
 	size_t used = strlen(t->ips);
+	char ip[128];
 
 	t->open += num(sum, "open");
 	t->closed += num(sum, "closed");
 	t->filtered += num(sum, "filtered");
 	t->error += num(sum, "error");
 	snprintf(t->ips + used, sizeof(t->ips) - used, "%s%s", t->nscans++ ? ", " : "",
-		 pg_json_get_str_or(scan, "ip", "?"));
+		 safe(pg_json_get_str_or(scan, "ip", "?"), ip, sizeof(ip)));
+}
+
+/* "whois failed: ..." of a notRechecked object, sanitised into buf. */
+static const char *judge_line(const json_t *nr, char *buf, size_t n)
+{
+	char raw[512];
+
+	snprintf(raw, sizeof(raw), "%s %s", pg_json_get_str_or(nr, "judge", "?"),
+		 pg_json_get_str_or(nr, "reason", "?"));
+	return safe(raw, buf, n);
 }
 
 static void print_findings(const json_t *a, FILE *out, bool color)
@@ -100,10 +131,12 @@ static void print_findings(const json_t *a, FILE *out, bool color)
 		char rule_s[128], why[512];
 
 		/* plugins write findings too: nothing they say may drive the terminal */
-		pg_banner_sanitize(rule, strlen(rule), rule_s, sizeof(rule_s));
-		pg_banner_sanitize(reason, strlen(reason), why, sizeof(why));
-		fprintf(out, "          %s%-4s%s %s: %s\n", color ? verdict_color(act) : "", act,
-			color ? RST : "", rule_s, why);
+		fprintf(out, "          %s%-4s%s %s: %s\n", color ? verdict_color(act) : "",
+			verdict_word(act), color ? RST : "", safe(rule, rule_s, sizeof(rule_s)),
+			safe(reason, why, sizeof(why)));
+		if (json_object_get(f, "notRechecked")) /* kept from the baseline */
+			fprintf(out, "               (not re-checked this run: %s)\n",
+				judge_line(json_object_get(f, "notRechecked"), why, sizeof(why)));
 	}
 }
 
@@ -114,14 +147,14 @@ static void print_asset(const json_t *a, FILE *out, bool color)
 	const char *rawtarget = pg_json_get_str_or(a, "target", "?");
 	const json_t *scan = json_object_get(a, "scan"), *more;
 	struct scan_totals t = { 0 };
-	char name[256], target[256];
+	char name[256], target[256], why[512];
 	size_t i;
 
 	if (scan)
 		add_scan(&t, scan);
 	json_array_foreach(json_object_get(a, "additionalScans"), i, more) add_scan(&t, more);
-	pg_banner_sanitize(rawname, strlen(rawname), name, sizeof(name));
-	pg_banner_sanitize(rawtarget, strlen(rawtarget), target, sizeof(target));
+	safe(rawname, name, sizeof(name));
+	safe(rawtarget, target, sizeof(target));
 	/* "app app.example.com (203.0.113.10):" without repeating what is equal */
 	fprintf(out, "%s%-9s%s %s", color ? verdict_color(v) : "", verdict_label(v),
 		color ? RST : "", name);
@@ -134,8 +167,9 @@ static void print_asset(const json_t *a, FILE *out, bool color)
 			t.filtered);
 	else
 		fprintf(out, ": not scanned: %s",
-			pg_json_get_str_or(json_object_get(a, "resolution"), "error",
-					   "no address"));
+			safe(pg_json_get_str_or(json_object_get(a, "resolution"), "error",
+						"no address"),
+			     why, sizeof(why)));
 	if (t.error)
 		fprintf(out, ", %lld error", t.error);
 	fputc('\n', out);
@@ -147,6 +181,7 @@ void pg_report_text(const json_t *report, FILE *out, bool color)
 	const json_t *run = json_object_get(report, "run"), *sum = json_object_get(run, "summary");
 	const json_t *a;
 	size_t i;
+	char mode[32];
 
 	json_array_foreach(json_object_get(report, "assets"), i, a)
 	{
@@ -160,6 +195,10 @@ void pg_report_text(const json_t *report, FILE *out, bool color)
 		(long long)num(sum, "assets"), num(sum, "assets") == 1 ? "" : "s",
 		(long long)num(sum, "pass"), (long long)num(sum, "warn"),
 		(long long)num(sum, "fail"), (long long)num(sum, "couldNotCheck"),
-		pg_json_get_str_or(run, "verdict", "?"),
-		pg_json_get_str_or(run, "mode", "enforce"));
+		verdict_word(pg_json_get_str_or(run, "verdict", "?")),
+		safe(pg_json_get_str_or(run, "mode", "enforce"), mode, sizeof(mode)));
+	if (json_array_size(json_object_get(run, "notRechecked")))
+		fprintf(out, "portgate: %zu finding%s not re-checked (kept from the baseline)\n",
+			json_array_size(json_object_get(run, "notRechecked")),
+			json_array_size(json_object_get(run, "notRechecked")) == 1 ? "" : "s");
 }

@@ -4,11 +4,13 @@
 
 #include <stdlib.h>
 
+#include "enrich/enrich.h"
 #include "pipeline.h"
 #include "policy/policy.h"
 #include "report/drift.h"
 #include "report/evidence.h"
 #include "report/fold.h"
+#include "report/judged.h"
 
 static json_t *asset_json(const struct pg_asset *as, const struct pg_job *j)
 {
@@ -75,7 +77,7 @@ json_t *pg_check_run(const struct pg_check_input *in, const struct pg_config *cf
 	report = pg_evidence_report_new(in->manifest_path, wall0);
 	pg_evidence_set_origin(report,
 			       pg_evidence_manifest_sha256(in->manifest_path, sha) ? sha : NULL,
-			       in->shard_i, in->shard_n);
+			       in->shard_i, in->shard_n, in->m->nassets);
 	assets = json_object_get(report, "assets");
 	for (size_t i = 0; i < in->n; i++) {
 		json_t *a = asset_json(in->assets[i], &jobs[i]);
@@ -91,6 +93,7 @@ json_t *pg_check_run(const struct pg_check_input *in, const struct pg_config *cf
 	if (in->fold)
 		unfold_reported(assets);
 	pg_enrich_report(host, report, in->skip_cache);
+	pg_judges_summarise(report); /* drift and the notifiers: what was re-checked */
 	*code = pg_policy_finalize(in->m, in->assets, mode, report);
 	if (in->baseline) { /* drift findings take overrides like any other */
 		pg_drift_apply(report, in->baseline, in->baseline_path);

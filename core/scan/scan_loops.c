@@ -159,7 +159,7 @@ static void merge_times(struct pg_scan_target *t, size_t n, const struct loop *l
 }
 
 static void loops_setup(struct loop *lp, size_t k, const size_t *counts,
-			 const struct pg_scan_opts *o, struct fanout *fan)
+			const struct pg_scan_opts *o, struct fanout *fan)
 {
 	int cap = pg_scan_auto_inflight(); /* also raises the fd soft limit */
 	size_t j;

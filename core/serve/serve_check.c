@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "notify/notify.h"
 #include "run/check_run.h"
 #include "util/exitcode.h"
 #include "util/log.h"

@@ -115,6 +115,11 @@ static bool scope(struct pg_req *r, struct scan_job *j)
 			continue;
 		pg_grow(&j->assets, &allowed, j->nassets + 1, sizeof(*j->assets));
 		j->assets[j->nassets++] = &m->assets[i];
+		if (j->nassets ==
+		    1) { /* check and scan the manifest's spelling, never the asker's */
+			free(j->target);
+			j->target = pg_xstrdup(m->assets[i].target);
+		}
 		pg_ports_merge(&cand, &m->assets[i].candidates);
 		pg_ports_merge(&j->tls, &m->assets[i].tls_ports);
 	}
@@ -156,12 +161,18 @@ static bool scope(struct pg_req *r, struct scan_job *j)
 	return true;
 }
 
-static char *cache_key_new(const struct scan_job *j)
+/* Everything that changes the answer: the target, the assets whose scope
+ * applies (the key's), the time budget and the ports. */
+static char *cache_key_new(const struct scan_job *j, const struct pg_manifest *m)
 {
-	size_t cap = 64 + strlen(j->target) + j->ports.nr * 12, used;
+	size_t cap = 64 + strlen(j->target) + j->ports.nr * 12 + j->nassets * 12, used;
 	char *k = pg_xmalloc(cap);
 
-	used = (size_t)snprintf(k, cap, "%s|", j->lim_target);
+	used = (size_t)snprintf(k, cap, "%s|%u|", j->lim_target, j->timeout_ms);
+	for (size_t i = 0; i < j->nassets; i++)
+		used += (size_t)snprintf(k + used, cap - used, "%zu,",
+					 (size_t)(j->assets[i] - m->assets));
+	used += (size_t)snprintf(k + used, cap - used, "|");
 	for (size_t i = 0; i < j->ports.nr; i++)
 		used += (size_t)snprintf(k + used, cap - used, "%u-%u,", j->ports.r[i].lo,
 					 j->ports.r[i].hi);
@@ -223,7 +234,7 @@ static void out_of_scope(struct pg_req *r, const struct scan_job *j, const struc
 			why = pg_policy_out_of_scope(j->assets[i], &pj->res, &pj->res.addrs[k]);
 	}
 	pg_req_reply(r, 403,
-		     json_pack("{s:s++, s:s, s:o}", "error",
+		     json_pack("{s:s+, s:s, s:o}", "error",
 			       "every address of the target is outside its manifest scope, nothing "
 			       "was connected to: ",
 			       why ? why : "out of scope", "target", j->target, "ips", ips));
@@ -244,12 +255,14 @@ static void run_scan(struct pg_req *r, struct scan_job *j)
 		pg_req_error(r, 500, "scan engine: %s", err);
 	else if (!pj.nscans && pj.res.ok && pj.res.naddrs)
 		out_of_scope(r, j, &pj);
-	else if (!pj.nscans)
+	else if (!pj.nscans) { /* the detail names portgate's resolver: the log has it */
+		pg_req_note(r, "%s", pj.res.error ? pj.res.error : "not scanned");
 		pg_req_reply(r, 502,
 			     json_pack("{s:s, s:s}", "error",
-				       pj.res.error ? pj.res.error : "target could not be scanned",
+				       pj.res.ok ? "target could not be scanned"
+						 : "target could not be resolved",
 				       "target", j->target));
-	else
+	} else
 		pg_req_reply(r, 200, scan_body(&pj, j->target));
 	pg_job_clear(&pj);
 	if (r->status == 200)
@@ -329,7 +342,7 @@ void pg_serve_scan(struct pg_req *r)
 	j->lim_target = pg_xstrdup(j->target);
 	for (char *p = j->lim_target; *p; p++)
 		*p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
-	j->cache_key = cache_key_new(j);
+	j->cache_key = cache_key_new(j, r->s->m);
 	pg_req_note(r, "target=%s ports=%zu", j->target, j->ports.n);
 	if (!cached_or_admitted(r, j)) {
 		scan_job_free(j);

@@ -383,6 +383,28 @@ static int write_buffer(FILE *f, void *ud)
 	return b->len && fwrite(b->data, 1, b->len, f) != b->len ? -1 : 0;
 }
 
+int pg_mkdir_p(const char *path)
+{
+	char *p = pg_xstrdup(path);
+	int rc = 0;
+
+	for (char *s = p + 1;; s++) {
+		if (*s != '/' && *s != '\0')
+			continue;
+		char c = *s;
+		*s = '\0';
+		if (mkdir(p, 0700) != 0 && errno != EEXIST) {
+			rc = -errno;
+			break;
+		}
+		*s = c;
+		if (c == '\0')
+			break;
+	}
+	free(p);
+	return rc;
+}
+
 int pg_write_file_atomic(const char *path, const void *data, size_t len)
 {
 	struct buffer b = { data, len };

@@ -44,6 +44,8 @@ void pg_iso8601_ms(uint64_t wall_ms, char out[32]);
 
 /* Read a whole file (NUL-terminated, *len without the NUL). NULL + errno on error. */
 char *pg_read_file(const char *path, size_t max, size_t *len);
+/* mkdir -p with mode 0700 for the parts it creates. 0 or -errno. */
+int pg_mkdir_p(const char *path);
 /* Write path atomically: temp file in the same directory, fsync, rename, fsync dir.
  * Readers see the old or the new content, never a half-written file. 0 or -errno. */
 int pg_write_file_atomic(const char *path, const void *data, size_t len);

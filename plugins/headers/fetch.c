@@ -462,3 +462,15 @@ int fetch_cors(struct fetch_ctx *f, const struct obs_session *s, struct obs_resp
 	free(cur);
 	return -1;
 }
+
+int fetch_origin_probe(struct fetch_ctx *f, const struct obs_session *s, const char *origin,
+		       struct obs_resp *out)
+{
+	const char *url = s->nhops ? s->hops[s->nhops - 1].url : s->url;
+	char hdr[300];
+	const char *const hdrs[] = { hdr, NULL };
+	bool cert_err;
+
+	snprintf(hdr, sizeof(hdr), "Origin: %s", origin);
+	return url ? request(f, "GET", url, hdrs, s->verified, out, &cert_err) : -1;
+}

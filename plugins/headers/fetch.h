@@ -27,4 +27,9 @@ void fetch_session(struct fetch_ctx *f, const char *url, struct obs_session *s);
  * *out filled, -1 when no response came back. */
 int fetch_cors(struct fetch_ctx *f, const struct obs_session *s, struct obs_resp *out);
 
+/* portgate's CORS probe: one GET of where session s ended, with Origin:
+ * origin (no redirect followed); 0 with *out filled, -1 when no response. */
+int fetch_origin_probe(struct fetch_ctx *f, const struct obs_session *s, const char *origin,
+		       struct obs_resp *out);
+
 #endif

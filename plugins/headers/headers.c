@@ -1,8 +1,10 @@
 /* headers.c - enricher: the HTTP security headers of every web port of the
  * finding's asset, graded as the MDN HTTP Observatory grades a site, plus
- * the headers-* findings that follow. Ports 80 and 443 of one asset are one
- * site (the Observatory's http:// and https:// of a host name); any other
- * HTTP or HTTPS port is a site of its own. */
+ * the headers-* findings that follow (the Observatory's failing tests and
+ * portgate's own CORS and Cache-Control rules), one per asset and rule
+ * listing the ports. Ports 80 and 443 of one asset are one site (the
+ * Observatory's http:// and https:// of a host name); any other HTTP or
+ * HTTPS port is a site of its own. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +15,7 @@
 #include "common/clock.h"
 #include "fetch.h"
 #include "obs.h"
+#include "rules.h"
 
 #define MAX_SITES       16
 #define DEFAULT_CALL_MS 30000
@@ -168,50 +171,100 @@ static bool auth_test(const char *name)
 	       !strcmp(name, "content-security-policy") || !strcmp(name, "x-frame-options");
 }
 
+#define AUTH_SUFFIX " (authentication surface)"
+
 /* headers-<test> for every failing test; headers-grade-below under minGrade. */
-static void site_findings(const struct headers_state *s, const json_t *finding,
-			  const json_t *graded, int port, json_t *added)
+static void site_findings(const struct headers_state *s, bool auth, const json_t *graded, int port,
+			  json_t *groups)
 {
-	bool auth = has_tag(finding, s->auth_tag);
 	const char *grade = json_string_value(json_object_get(graded, "grade")), *name;
+	char rule[80], what[160];
 	json_t *t;
 
 	json_object_foreach(json_object_get(graded, "tests"), name, t)
 	{
-		char rule[80], reason[256];
 		bool hard = auth && auth_test(name);
 		if (json_is_true(json_object_get(t, "pass")))
 			continue;
 		snprintf(rule, sizeof(rule), "headers-%s", name);
-		snprintf(reason, sizeof(reason), "port %d: %s (%s, score %+d)%s", port, name,
+		snprintf(what, sizeof(what), "%s (score %+d)",
 			 json_string_value(json_object_get(t, "result")),
-			 (int)json_integer_value(json_object_get(t, "scoreModifier")),
-			 hard ? " on an authentication surface" : "");
-		json_array_append_new(
-			added, json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:O}", "rule", rule,
-					 "severity", hard ? "high" : "medium", "defaultAction",
-					 hard ? "fail" : "warn", "reason", reason, "port", port,
-					 "protocol", "tcp", "evidence", t));
+			 (int)json_integer_value(json_object_get(t, "scoreModifier")));
+		rules_group_add(groups,
+				&(struct rules_hit){ rule, hard ? "high" : "medium",
+						     hard ? "fail" : "warn", name, what,
+						     hard ? AUTH_SUFFIX : "", port },
+				json_deep_copy(t));
 	}
 	if (s->min_grade && grade && grade_rank(grade) > grade_rank(s->min_grade)) {
-		char reason[256];
-		snprintf(reason, sizeof(reason), "port %d: HTTP headers grade %s is below %s", port,
-			 grade, s->min_grade);
-		json_array_append_new(
-			added, json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:{s:s, s:s, s:O}}",
-					 "rule", "headers-grade-below", "severity", "medium",
-					 "defaultAction", "warn", "reason", reason, "port", port,
-					 "protocol", "tcp", "evidence", "grade", grade, "minGrade",
-					 s->min_grade, "score", json_object_get(graded, "score")));
+		char title[64];
+		snprintf(title, sizeof(title), "HTTP headers grade below %s", s->min_grade);
+		snprintf(what, sizeof(what), "%s (score %d)", grade,
+			 (int)json_integer_value(json_object_get(graded, "score")));
+		rules_group_add(groups,
+				&(struct rules_hit){ "headers-grade-below", "medium", "warn", title,
+						     what, "", port },
+				json_pack("{s:s, s:s, s:O}", "grade", grade, "minGrade",
+					  s->min_grade, "score", json_object_get(graded, "score")));
 	}
 }
 
-static json_t *grade_site(const struct headers_state *s, struct fetch_ctx *f, const json_t *finding,
-			  struct site st, json_t *added)
+/* portgate's CORS rule: the made-up origin comes back with credentials. The
+ * Observatory grades this "restricted access"; its grade is left as it is. */
+static void cors_rule(struct fetch_ctx *f, bool auth, const struct obs_session *graded, int port,
+		      json_t *site, json_t *groups)
+{
+	struct obs_resp probe = { 0 };
+	bool reflects;
+
+	if (fetch_origin_probe(f, graded, RULES_PROBE_ORIGIN, &probe) != 0)
+		return;
+	reflects = rules_cors_reflects(&probe, RULES_PROBE_ORIGIN);
+	json_object_set_new(site, "corsReflectsOrigin", json_boolean(reflects));
+	if (reflects)
+		rules_group_add(
+			groups,
+			&(struct rules_hit){ "headers-cors-reflects-origin", "high",
+					     auth ? "fail" : "warn", "CORS",
+					     "any Origin reflected with credentials allowed",
+					     auth ? AUTH_SUFFIX : "", port },
+			json_pack("{s:s, s:s, s:s}", "origin", RULES_PROBE_ORIGIN,
+				  "accessControlAllowOrigin", RULES_PROBE_ORIGIN,
+				  "accessControlAllowCredentials", "true"));
+	obs_resp_clear(&probe);
+}
+
+#define CC_QUOTE_MAX 120 /* bytes of Cache-Control quoted in a reason */
+
+/* portgate's Cache-Control rule: an authentication surface a shared cache may
+ * store (RFC 9111) can hand one user's page to the next. */
+static void cache_rule(bool auth, const struct obs_session *graded, int port, json_t *site,
+		       json_t *groups)
+{
+	char *cc = obs_header(&graded->final, "cache-control"), what[160];
+	bool shared = rules_cache_shared(cc);
+
+	if (cc)
+		json_object_set_new(site, "cacheControl", json_string(cc));
+	json_object_set_new(site, "sharedCacheable", json_boolean(shared));
+	if (shared && auth) {
+		snprintf(what, sizeof(what), "%.*s (shared caches may store it)",
+			 rules_utf8_prefix(cc, CC_QUOTE_MAX), cc);
+		rules_group_add(groups,
+				&(struct rules_hit){ "headers-cache-public-auth", "high", "fail",
+						     "Cache-Control", what, AUTH_SUFFIX, port },
+				json_pack("{s:s}", "cacheControl", cc));
+	}
+	free(cc);
+}
+
+static json_t *grade_site(const struct headers_state *s, struct fetch_ctx *f, bool auth,
+			  struct site st, json_t *groups)
 {
 	struct obs_input in = { .hostname = f->target };
 	struct obs_resp cors = { 0 };
 	json_t *out = json_object(), *graded;
+	int port = st.https_port ? st.https_port : st.http_port;
 	char *u;
 
 	if (st.http_port) {
@@ -232,9 +285,11 @@ static json_t *grade_site(const struct headers_state *s, struct fetch_ctx *f, co
 		in.cors = &cors;
 	graded = obs_grade(&in);
 	json_object_update(out, graded);
-	if (!json_object_get(graded, "error"))
-		site_findings(s, finding, graded, st.https_port ? st.https_port : st.http_port,
-			      added);
+	if (!json_object_get(graded, "error")) {
+		site_findings(s, auth, graded, port, groups);
+		cors_rule(f, auth, obs_auto(&in), port, out, groups);
+		cache_rule(auth, obs_auto(&in), port, out, groups);
+	}
 	json_decref(graded);
 	obs_resp_clear(&cors);
 	obs_session_clear(&in.http);
@@ -247,20 +302,24 @@ static int headers_enrich(void *state, const json_t *finding, json_t *out, json_
 	struct headers_state *s = state;
 	struct fetch_ctx f = { .ctx = s->ctx, .host = s->host, .ca_file = s->ca_file };
 	struct site sites[MAX_SITES];
-	json_t *list = json_array();
+	json_t *list = json_array(), *groups = json_object();
+	bool auth = has_tag(finding, s->auth_tag);
 	size_t n;
 
 	f.target = json_string_value(json_object_get(finding, "target"));
 	f.ip = json_string_value(json_object_get(finding, "ip"));
 	if (!f.ip || !f.target) {
 		json_decref(list);
+		json_decref(groups);
 		json_object_set_new(out, "skipped", json_string("finding has no scanned address"));
 		return PG_PLUGIN_OK;
 	}
 	n = plan_sites(json_object_get(finding, "openPorts"), sites);
 	f.deadline_ms = call_deadline(s);
 	for (size_t i = 0; i < n; i++)
-		json_array_append_new(list, grade_site(s, &f, finding, sites[i], new_findings));
+		json_array_append_new(list, grade_site(s, &f, auth, sites[i], groups));
+	rules_group_emit(groups, new_findings); /* one per rule, listing its ports */
+	json_decref(groups);
 	json_object_set_new(out, "target", json_string(f.target));
 	json_object_set_new(out, "sites", list);
 	return PG_PLUGIN_OK;

@@ -8,10 +8,13 @@
  * comment and its ticket closed. The per-instance cache remembers which run
  * handled which fingerprint, so a retried event neither comments twice nor
  * creates twice. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "common/json_get.h"
 #include "ticket.h"
 
 #define CACHE_AGE_S (3600u * 24 * 366)
@@ -35,8 +38,13 @@ static const struct pg_plugin_option ticket_options[] = {
 	  "jira: what owners maps to, component or assignee "
 	  "(Cloud: accountId, Server: user name)" },
 	{ "labels", PG_OPT_STRING, NULL, 0, "extra labels (github/jira), comma separated" },
+	{ "group", PG_OPT_STRING, "finding", 0,
+	  "one ticket per finding, or per asset-rule (an asset's findings of one rule family)" },
 	{ "commentRecurrence", PG_OPT_BOOL, "true", 0,
-	  "comment on the open ticket when its finding recurs" },
+	  "comment on the open ticket when its findings recur changed" },
+	{ "commentEvery", PG_OPT_STRING, NULL, 0,
+	  "also comment on an unchanged recurrence once this long after the last comment: "
+	  "0, 30m, 24h, 7d (unset: only on a change)" },
 	{ "closeResolved", PG_OPT_BOOL, "false", 0,
 	  "comment and close a ticket whose finding is gone in a later run of the same manifest" },
 	{ "closeCode", PG_OPT_STRING, "Solved (Permanently)", 0,
@@ -96,6 +104,35 @@ static json_t *parse_owners(const char *spec)
 bad:
 	json_decref(m);
 	return NULL;
+}
+
+static int parse_group(const char *s, int *asset_rule)
+{
+	*asset_rule = s && !strcmp(s, "asset-rule");
+	return !s || *asset_rule || !strcmp(s, "finding") ? 0 : -1;
+}
+
+/* "24h" -> seconds; unset -> -1 (comment only on a change). */
+static int parse_every(const char *s, long *out)
+{
+	static const char units[] = "smhd";
+	static const long mult[] = { 1, 60, 3600, 86400 };
+	char *end;
+	long v;
+
+	*out = -1;
+	if (!s)
+		return 0;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (end == s || errno || v < 0 || v > 3650L * 86400)
+		return -1;
+	if (!*end)
+		return *out = v, 0;
+	if (end[1] || !strchr(units, *end))
+		return -1;
+	*out = v * mult[strchr(units, *end) - units];
+	return *out > 3650L * 86400 ? -1 : 0;
 }
 
 static void ticket_destroy(void *state)
@@ -207,6 +244,12 @@ static int ticket_create_instance(struct pg_plugin_ctx *ctx, const struct pg_hos
 	}
 	t->close_resolved = host->opt_bool(ctx, "closeResolved");
 	t->comment_recurrence = host->opt_bool(ctx, "commentRecurrence");
+	if (parse_group(host->opt_string(ctx, "group"), &t->group_asset_rule) != 0 ||
+	    parse_every(host->opt_string(ctx, "commentEvery"), &t->comment_every_s) != 0) {
+		host->error(ctx, "group must be finding or asset-rule; commentEvery a duration "
+				 "like 0, 90s, 30m, 24h or 7d");
+		goto fail;
+	}
 	t->owners = parse_owners(host->opt_string(ctx, "owners"));
 	if (!t->owners) {
 		host->error(ctx, "owners: expected \"owner=assignee, owner2=assignee2\"");
@@ -221,7 +264,16 @@ fail:
 	return PG_PLUGIN_FAIL;
 }
 
-/* ---- one finding -------------------------------------------------------------- */
+/* ---- what a ticket covers ------------------------------------------------------ */
+
+/* One ticket's worth of this run: a finding, or (group asset-rule) the
+ * findings of one asset and rule family. */
+struct item {
+	char key[65];       /* the finding's fingerprint, or the group's key (hex) */
+	json_t *findings;   /* owned: the findings it covers */
+	const json_t *lead; /* the worst of them: the ticket's body and urgency */
+	char state[65];     /* what a recurrence comment compares (item_state) */
+};
 
 static const char *run_id(const json_t *event)
 {
@@ -234,47 +286,278 @@ static int worse(int a, int b)
 	return a == PG_PLUGIN_RETRY || b == PG_PLUGIN_RETRY ? PG_PLUGIN_RETRY : a > b ? a : b;
 }
 
-/* Returns the rc; on OK ref names the finding's ticket. Its fingerprint is
- * valid (fingerprints_valid refused the event otherwise). */
-static int handle_finding(struct ticket *t, const json_t *event, const json_t *f,
-			  struct ticket_ref *ref, long *retry_after)
+static int rank(const char *v, const char *const *order, int n)
 {
-	const char *fp = json_string_value(json_object_get(f, "fingerprint"));
-	char key[96], *text;
+	for (int i = 0; i < n; i++)
+		if (!strcmp(v, order[i]))
+			return i;
+	return -1;
+}
+
+/* 1 when a outranks b: action first (fail, warn, pass), then severity. */
+static int outranks(const json_t *a, const json_t *b)
+{
+	static const char *const act[] = { "pass", "warn", "fail" };
+	static const char *const sev[] = { "info", "low", "medium", "high", "critical" };
+	int x = rank(pg_json_get_str_or(a, "action", ""), act, 3),
+	    y = rank(pg_json_get_str_or(b, "action", ""), act, 3);
+
+	if (x != y)
+		return x > y;
+	return rank(pg_json_get_str_or(a, "severity", ""), sev, 5) >
+	       rank(pg_json_get_str_or(b, "severity", ""), sev, 5);
+}
+
+/* The rule family: the rule id up to its first '-' (port, tls, headers, domain). */
+static void family_of(const char *rule, char *out, size_t n)
+{
+	size_t k = strcspn(rule, "-");
+
+	snprintf(out, n, "%.*s", (int)(k < n ? k : n - 1), rule);
+}
+
+/* The group's key, hex like a fingerprint, from asset and rule family: a
+ * newline can be in neither, so "a\nb" names one pair. */
+static void group_key(const struct ticket *t, const json_t *f, char out[65])
+{
+	char fam[64], *data;
+	size_t n;
+
+	family_of(pg_json_get_str_or(f, "rule", ""), fam, sizeof(fam));
+	n = strlen(pg_json_get_str_or(f, "asset", "")) + 1 + strlen(fam);
+	data = malloc(n + 1);
+	if (!data) {
+		snprintf(out, 65, "%s", pg_json_get_str_or(f, "fingerprint", ""));
+		return;
+	}
+	snprintf(data, n + 1, "%s\n%s", pg_json_get_str_or(f, "asset", ""), fam);
+	t->host->hmac_sha256_hex("group", 5, data, n, out);
+	out[32] = '\0';
+	free(data);
+}
+
+/* A hash of fingerprint, action and severity of each finding (keys sorted):
+ * a recurrence comment says something only when this changed. */
+static void item_state(const struct ticket *t, struct item *it)
+{
+	json_t *m = json_object(), *f;
+	char *text;
+	size_t i;
+
+	json_array_foreach(it->findings, i, f)
+	{
+		json_object_set_new(m, pg_json_get_str_or(f, "fingerprint", ""),
+				    json_sprintf("%s %s", pg_json_get_str_or(f, "action", ""),
+						 pg_json_get_str_or(f, "severity", "")));
+	}
+	text = json_dumps(m, JSON_COMPACT | JSON_SORT_KEYS);
+	t->host->hmac_sha256_hex("state", 5, text ? text : "", text ? strlen(text) : 0, it->state);
+	free(text);
+	json_decref(m);
+}
+
+static void items_free(struct item *items, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		json_decref(items[i].findings);
+	free(items);
+}
+
+/* The event's findings as items, in the order they first appear. */
+static struct item *items_new(const struct ticket *t, const json_t *findings, size_t *n)
+{
+	struct item *items = calloc(json_array_size(findings) + 1, sizeof(*items));
+	const json_t *f;
+	size_t i, k;
+
+	*n = 0;
+	if (!items)
+		return NULL;
+	json_array_foreach(findings, i, f)
+	{
+		char key[65];
+		if (t->group_asset_rule)
+			group_key(t, f, key);
+		else
+			snprintf(key, sizeof(key), "%s", pg_json_get_str_or(f, "fingerprint", ""));
+		for (k = 0; k < *n && strcmp(items[k].key, key); k++)
+			;
+		if (k == *n) {
+			snprintf(items[k].key, sizeof(items[k].key), "%s", key);
+			items[k].findings = json_array();
+			items[k].lead = f;
+			(*n)++;
+		}
+		json_array_append(items[k].findings, (json_t *)f);
+		if (outranks(f, items[k].lead))
+			items[k].lead = f;
+	}
+	for (k = 0; k < *n; k++)
+		item_state(t, &items[k]);
+	return items;
+}
+
+/* ---- one ticket ----------------------------------------------------------------- */
+
+static char *fmt_title(const char *act, const char *asset, size_t n, const char *fam)
+{
+	size_t len = strlen(act) + strlen(asset) + strlen(fam) + 64;
+	char *out = malloc(len);
+
+	if (out)
+		snprintf(out, len, "[%s] %s: %zu %s finding%s", act, asset, n, fam,
+			 n == 1 ? "" : "s");
+	return out;
+}
+
+/* grouped: "[FAIL] login: 3 headers findings", and a line per finding. */
+static char *group_title_new(const struct item *it)
+{
+	char fam[64], act[8];
+	size_t n = json_array_size(it->findings);
+
+	family_of(pg_json_get_str_or(it->lead, "rule", ""), fam, sizeof(fam));
+	snprintf(act, sizeof(act), "%s", pg_json_get_str_or(it->lead, "action", ""));
+	for (char *p = act; *p; p++)
+		*p = (char)(*p >= 'a' && *p <= 'z' ? *p - 'a' + 'A' : *p);
+	return fmt_title(act, pg_json_get_str_or(it->lead, "asset", ""), n, fam);
+}
+
+static char *group_lines_new(const struct item *it)
+{
+	json_t *f;
+	size_t i, len = 1, o = 0;
+	char *out;
+
+	json_array_foreach(it->findings, i, f) len += strlen(pg_json_get_str_or(f, "rule", "")) +
+						      strlen(pg_json_get_str_or(f, "reason", "")) +
+						      8;
+	if (!(out = malloc(len)))
+		return NULL;
+	out[0] = '\0';
+	json_array_foreach(it->findings, i, f)
+	{
+		o += (size_t)snprintf(out + o, len - o, "- %s: %s\n",
+				      pg_json_get_str_or(f, "rule", ""),
+				      pg_json_get_str_or(f, "reason", ""));
+	}
+	return out;
+}
+
+/* Comment on an open ticket: when its findings changed, or (commentEvery)
+ * when the last comment is that old. */
+static int comment_due(const struct ticket *t, const struct item *it, const json_t *seen,
+		       long long now)
+{
+	const char *was = json_string_value(json_object_get(seen, "state"));
+	long long at = (long long)json_integer_value(json_object_get(seen, "at"));
+
+	if (!t->comment_recurrence)
+		return 0;
+	if (!was || strcmp(was, it->state))
+		return 1;
+	return t->comment_every_s >= 0 && now - at >= t->comment_every_s;
+}
+
+static int recur(struct ticket *t, const json_t *event, const struct item *it, const json_t *seen,
+		 struct ticket_ref *ref, long *retry_after)
+{
+	const char *was = json_string_value(json_object_get(seen, "state"));
+	char intro[200], *lines = t->group_asset_rule ? group_lines_new(it) : NULL, *text,
+			 *full = NULL;
+	int rc;
+
+	snprintf(intro, sizeof(intro), "portgate run %s %s", run_id(event),
+		 was && strcmp(was, it->state) ? "finds this changed:" : "found this again.");
+	if (lines) {
+		size_t n = strlen(intro) + strlen(lines) + 3;
+		if ((full = malloc(n)))
+			snprintf(full, n, "%s\n\n%s", intro, lines);
+	}
+	text = ticket_text_new(it->lead, full ? full : intro, t->sys == TS_GITHUB);
+	rc = ticket_comment(t, ref, text ? text : intro, retry_after);
+	free(text);
+	free(full);
+	free(lines);
+	return rc;
+}
+
+static int open_item(struct ticket *t, const struct item *it, struct ticket_ref *ref,
+		     long *retry_after)
+{
+	char *title = t->group_asset_rule ? group_title_new(it) : NULL;
+	char *lines = t->group_asset_rule ? group_lines_new(it) : NULL;
+	int rc = ticket_create(t, it->lead, it->key, title, lines, ref, retry_after);
+
+	if (rc == PG_PLUGIN_OK)
+		t->host->log(t->ctx, PG_PLOG_INFO, "opened %s for %s", ref->id, it->key);
+	free(title);
+	free(lines);
+	return rc;
+}
+
+/* Returns the rc; on OK ref names the item's ticket. Its key is valid hex
+ * (fingerprints_valid refused the event otherwise; a group key is a hash). */
+static int handle_item(struct ticket *t, const json_t *event, const struct item *it,
+		       struct ticket_ref *ref, long *retry_after)
+{
+	char key[96];
 	const char *prev_run, *prev_ticket;
 	json_t *seen;
-	int found = 0, rc;
+	long long now = (long long)time(NULL), at;
+	int found = 0, rc = PG_PLUGIN_OK;
 
-	snprintf(key, sizeof(key), "fp-%s", fp);
+	snprintf(key, sizeof(key), "fp-%s", it->key);
 	seen = t->host->cache_get(t->ctx, key, CACHE_AGE_S);
 	prev_run = json_string_value(json_object_get(seen, "run"));
 	prev_ticket = json_string_value(json_object_get(seen, "ticket"));
+	at = (long long)json_integer_value(json_object_get(seen, "at"));
 	if (prev_run && prev_ticket && !strcmp(prev_run, run_id(event))) {
 		snprintf(ref->id, sizeof(ref->id), "%s", prev_ticket);
 		json_decref(seen); /* this run already handled it (a retried event) */
 		return PG_PLUGIN_OK;
 	}
-	json_decref(seen);
-	rc = ticket_search(t, fp, ref, &found, retry_after);
-	if (rc != PG_PLUGIN_OK)
-		return rc;
-	if (!found) {
-		rc = ticket_create(t, f, fp, ref, retry_after);
-		if (rc == PG_PLUGIN_OK)
-			t->host->log(t->ctx, PG_PLOG_INFO, "opened %s for %s", ref->id, fp);
-	} else if (t->comment_recurrence) {
-		char intro[200];
-		snprintf(intro, sizeof(intro), "portgate run %s found this again.", run_id(event));
-		text = ticket_text_new(f, intro, t->sys == TS_GITHUB);
-		rc = ticket_comment(t, ref, text ? text : intro, retry_after);
-		free(text);
+	rc = ticket_search(t, it->key, ref, &found, retry_after);
+	if (rc == PG_PLUGIN_OK && !found) {
+		rc = open_item(t, it, ref, retry_after);
+		at = now;
+	} else if (rc == PG_PLUGIN_OK && comment_due(t, it, seen, now)) {
+		rc = recur(t, event, it, seen, ref, retry_after);
+		at = now;
 	}
 	if (rc == PG_PLUGIN_OK) {
-		json_t *v = json_pack("{s:s, s:s}", "run", run_id(event), "ticket", ref->id);
+		json_t *v = json_pack("{s:s, s:s, s:s, s:I}", "run", run_id(event), "ticket",
+				      ref->id, "state", it->state, "at", (json_int_t)at);
 		t->host->cache_put(t->ctx, key, v);
 		json_decref(v);
 	}
+	json_decref(seen);
 	return rc;
+}
+
+/* What the scope remembers of an item's ticket, to decide later whether its
+ * absence means the exposure is gone: asset, judges and fingerprints. */
+static json_t *memo_of(const struct item *it, const struct ticket_ref *ref)
+{
+	json_t *judges = json_array(), *fps = json_array(), *f;
+	size_t i;
+
+	json_array_foreach(it->findings, i, f)
+	{
+		const char *src = json_string_value(json_object_get(f, "source"));
+		json_t *j = json_string(src ? src : "core");
+		size_t k;
+		json_t *x;
+		int dup = 0;
+		json_array_foreach(judges, k, x) dup |= json_equal(x, j);
+		if (dup)
+			json_decref(j);
+		else
+			json_array_append_new(judges, j);
+		json_array_append(fps, json_object_get(f, "fingerprint"));
+	}
+	return json_pack("{s:s, s:s, s:o, s:o}", "ticket", ref->id, "asset",
+			 pg_json_get_str_or(it->lead, "asset", ""), "judges", judges, "fps", fps);
 }
 
 /* ---- resolved findings ------------------------------------------------------------ */
@@ -290,13 +573,84 @@ static void scope_key(const struct ticket *t, const json_t *findings, char out[8
 	snprintf(out, 80, "scope-%.32s", hex);
 }
 
-/* Close the tickets of fingerprints the scope had and this run lacks; store the new set. */
+/* The entry of list (an array of objects) whose fingerprint is one of fps. */
+static const json_t *listed(const json_t *list, const json_t *fps)
+{
+	const json_t *e, *fp;
+	size_t i, k;
+
+	json_array_foreach(list, i, e)
+	{
+		json_array_foreach(fps, k, fp)
+		{
+			if (json_equal(json_object_get(e, "fingerprint"), fp))
+				return e;
+		}
+	}
+	return NULL;
+}
+
+/* Why judge did not re-check asset this run (into buf), or NULL when it did. */
+static const char *judge_why(const json_t *run, const char *judge, const char *asset, char *buf,
+			     size_t n)
+{
+	const json_t *j = json_object_get(json_object_get(run, "judges"), judge), *fails, *why;
+
+	if (!strcmp(judge, "drift")) /* it judges whenever there is a baseline */
+		return json_object_get(run, "drift") ? NULL : "no baseline this run";
+	if (!j) {
+		snprintf(buf, n, "%s did not run this run", judge);
+		return buf;
+	}
+	fails = json_object_get(j, "failures");
+	if ((why = json_object_get(fails, asset))) {
+		snprintf(buf, n, "%s could not re-check %s: %s", judge, asset,
+			 json_string_value(why) ? json_string_value(why) : "?");
+		return buf;
+	}
+	if (json_integer_value(json_object_get(j, "failed")) >
+	    (json_int_t)json_object_size(fails)) {
+		snprintf(buf, n, "%s failed on assets not listed", judge); /* the list is capped */
+		return buf;
+	}
+	return NULL;
+}
+
+/* Why a ticket whose findings this run lacks stays open, or NULL to close it:
+ * a finding the core carried as not re-checked, a port-newly-open whose port is
+ * still open, a judge that did not run on the asset or failed there. A run
+ * without run.judges (a report of an older portgate) only has the first two. */
+static const char *kept_why(const json_t *event, const json_t *memo, char *buf, size_t n)
+{
+	const json_t *run = json_object_get(event, "run"), *fps = json_object_get(memo, "fps"), *e;
+	const char *why;
+	size_t i;
+
+	if (listed(json_object_get(run, "notRechecked"), fps))
+		return "not re-checked this run";
+	if ((e = listed(json_object_get(json_object_get(run, "drift"), "persisting"), fps))) {
+		snprintf(buf, n, "%s", pg_json_get_str_or(e, "reason", ""));
+		return buf;
+	}
+	if (!json_object_get(run, "judges"))
+		return NULL;
+	json_array_foreach(json_object_get(memo, "judges"), i, e)
+	{
+		if (json_is_string(e) &&
+		    (why = judge_why(run, json_string_value(e),
+				     pg_json_get_str_or(memo, "asset", ""), buf, n)))
+			return why;
+	}
+	return NULL;
+}
+
+/* Close the tickets the scope had and this run lacks, unless kept_why; store the new set. */
 static int close_resolved(struct ticket *t, const json_t *event, const json_t *findings,
 			  json_t *now, long *retry_after)
 {
-	char key[80], text[256];
+	char key[80], text[256], why[300];
 	json_t *before, *v;
-	const char *fp;
+	const char *fp, *keep;
 	int rc = PG_PLUGIN_OK;
 
 	scope_key(t, findings, key);
@@ -306,10 +660,17 @@ static int close_resolved(struct ticket *t, const json_t *event, const json_t *f
 	json_object_foreach(before, fp, v)
 	{
 		struct ticket_ref ref;
+		const char *id = json_is_string(v) ? json_string_value(v)
+						   : pg_json_get_str_or(v, "ticket", "");
 		int r;
-		if (json_object_get(now, fp) || !json_is_string(v))
+		if (json_object_get(now, fp) || !*id)
 			continue;
-		snprintf(ref.id, sizeof(ref.id), "%s", json_string_value(v));
+		if ((keep = kept_why(event, v, why, sizeof(why)))) {
+			t->host->log(t->ctx, PG_PLOG_INFO, "kept %s open: %s", id, keep);
+			json_object_set(now, fp, v);
+			continue;
+		}
+		snprintf(ref.id, sizeof(ref.id), "%s", id);
 		r = ticket_close(t, &ref, text, retry_after);
 		if (r == PG_PLUGIN_OK)
 			t->host->log(t->ctx, PG_PLOG_INFO, "closed %s (%s is gone)", ref.id, fp);
@@ -349,8 +710,9 @@ static int ticket_notify(void *state, const json_t *event, const char *key, long
 	json_t *one = json_object_get(event, "finding");
 	json_t *findings = json_is_object(one) ? json_pack("[O]", one)
 					       : json_incref(json_object_get(event, "findings"));
-	json_t *now, *f;
-	size_t i;
+	json_t *now;
+	struct item *items;
+	size_t n;
 	int rc = PG_PLUGIN_OK;
 
 	(void)key; /* dedup is by fingerprint, across runs */
@@ -358,21 +720,23 @@ static int ticket_notify(void *state, const json_t *event, const char *key, long
 		json_decref(findings);
 		return PG_PLUGIN_FAIL;
 	}
+	if (!(items = items_new(t, findings, &n))) {
+		json_decref(findings);
+		return PG_PLUGIN_RETRY;
+	}
 	now = json_object();
-	json_array_foreach(findings, i, f)
-	{
+	for (size_t i = 0; i < n; i++) {
 		struct ticket_ref ref = { "" };
-		int r = handle_finding(t, event, f, &ref, retry_after_ms);
+		int r = handle_item(t, event, &items[i], &ref, retry_after_ms);
 		if (r == PG_PLUGIN_OK)
-			json_object_set_new(now,
-					    json_string_value(json_object_get(f, "fingerprint")),
-					    json_string(ref.id));
+			json_object_set_new(now, items[i].key, memo_of(&items[i], &ref));
 		rc = worse(rc, r);
 		if (r == PG_PLUGIN_RETRY)
 			break; /* the receiver is struggling: the retry picks up from the cache */
 	}
 	if (t->close_resolved && rc == PG_PLUGIN_OK)
 		rc = close_resolved(t, event, findings, now, retry_after_ms);
+	items_free(items, n);
 	json_decref(now);
 	json_decref(findings);
 	return rc;

@@ -18,6 +18,8 @@ struct ticket {
 	char *auth;     /* owned: "Authorization: ..." header line */
 	json_t *owners; /* owned: owner -> assignee/component/group */
 	int close_resolved, comment_recurrence;
+	int group_asset_rule;   /* one ticket per asset and rule family */
+	long comment_every_s;   /* an unchanged recurrence comments this often; -1 never */
 	int assign_as_assignee; /* jira: owners maps to the assignee, not a component */
 };
 
@@ -31,8 +33,10 @@ struct ticket_ref {
  * search: *found = 1 and ref filled when an open ticket has the fingerprint. */
 int ticket_search(struct ticket *t, const char *fp, struct ticket_ref *ref, int *found,
 		  long *retry_after);
-int ticket_create(struct ticket *t, const json_t *finding, const char *fp, struct ticket_ref *ref,
-		  long *retry_after);
+/* title: NULL for the finding's; more: NULL, or text after the intro (a
+ * grouped ticket's line per finding). */
+int ticket_create(struct ticket *t, const json_t *finding, const char *fp, const char *title,
+		  const char *more, struct ticket_ref *ref, long *retry_after);
 int ticket_comment(struct ticket *t, const struct ticket_ref *ref, const char *text,
 		   long *retry_after);
 int ticket_close(struct ticket *t, const struct ticket_ref *ref, const char *text,

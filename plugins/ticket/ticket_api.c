@@ -331,13 +331,28 @@ static const char *level_of(const char *s)
 	return "3";
 }
 
-static json_t *github_issue(const struct ticket *t, const json_t *f, const char *fp)
+/* What a new ticket says: title (the finding's unless given) and intro (with
+ * more after it when given). */
+struct opening {
+	const char *title, *intro;
+	char *owned; /* intro with more; NULL when out of memory (intro alone then) */
+};
+
+static struct opening opening_of(const json_t *f, const char *title, const char *intro,
+				 const char *more)
 {
-	char *body = ticket_text_new(f,
-				     "Opened by portgate: the label portgate-<fingerprint> ties "
-				     "this issue to the finding; a recurrence is commented here.",
-				     1);
-	json_t *o = json_pack("{s:s, s:s, s:o}", "title", ticket_title(f), "body", body ? body : "",
+	struct opening o = { title ? title : ticket_title(f), intro, NULL };
+
+	if (more && (o.owned = fmt_new("%s\n\n%s", intro, more)))
+		o.intro = o.owned;
+	return o;
+}
+
+static json_t *github_issue(const struct ticket *t, const json_t *f, const char *fp,
+			    const struct opening *op)
+{
+	char *body = ticket_text_new(f, op->intro, 1);
+	json_t *o = json_pack("{s:s, s:s, s:o}", "title", op->title, "body", body ? body : "",
 			      "labels", labels_new(t, fp));
 	const char *who = assignment(t, f);
 
@@ -347,12 +362,12 @@ static json_t *github_issue(const struct ticket *t, const json_t *f, const char 
 	return o;
 }
 
-static json_t *jira_issue(const struct ticket *t, const json_t *f, const char *fp)
+static json_t *jira_issue(const struct ticket *t, const json_t *f, const char *fp,
+			  const struct opening *op)
 {
-	const char *intro =
-		"Opened by portgate; the label portgate-<fingerprint> ties it to the finding.";
+	const char *intro = op->intro;
 	json_t *fields = json_pack("{s:{s:s}, s:s, s:{s:s}, s:o}", "project", "key", t->project,
-				   "summary", ticket_title(f), "issuetype", "name", t->issue_type,
+				   "summary", op->title, "issuetype", "name", t->issue_type,
 				   "labels", labels_new(t, fp));
 	const char *who = assignment(t, f);
 
@@ -372,14 +387,14 @@ static json_t *jira_issue(const struct ticket *t, const json_t *f, const char *f
 	return json_pack("{s:o}", "fields", fields);
 }
 
-static json_t *snow_incident(const struct ticket *t, const json_t *f, const char *fp)
+static json_t *snow_incident(const struct ticket *t, const json_t *f, const char *fp,
+			     const struct opening *op)
 {
-	char *text = ticket_text_new(
-		f, "Opened by portgate (correlation_id = finding fingerprint).", 0);
+	char *text = ticket_text_new(f, op->intro, 0);
 	const json_t *ctx = json_object_get(f, "assetContext");
-	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "short_description",
-			      ticket_title(f), "description", text ? text : "", "correlation_id",
-			      fp, "correlation_display", "portgate", "urgency",
+	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "short_description", op->title,
+			      "description", text ? text : "", "correlation_id", fp,
+			      "correlation_display", "portgate", "urgency",
 			      level_of(json_string_value(json_object_get(f, "severity"))), "impact",
 			      level_of(json_string_value(json_object_get(ctx, "criticality"))));
 	const char *who = assignment(t, f);
@@ -390,22 +405,35 @@ static json_t *snow_incident(const struct ticket *t, const json_t *f, const char
 	return o;
 }
 
-int ticket_create(struct ticket *t, const json_t *f, const char *fp, struct ticket_ref *ref,
-		  long *retry_after)
+int ticket_create(struct ticket *t, const json_t *f, const char *fp, const char *title,
+		  const char *more, struct ticket_ref *ref, long *retry_after)
 {
 	json_t *body, *r = NULL;
+	struct opening op;
 	int rc;
 
 	if (t->sys == TS_GITHUB) {
-		body = github_issue(t, f, fp);
+		op = opening_of(f, title,
+				"Opened by portgate: the label portgate-<fingerprint> ties this "
+				"issue to the finding; a recurrence is commented here.",
+				more);
+		body = github_issue(t, f, fp, &op);
 		rc = callf(t, "POST", body, &r, retry_after, "/repos/%s/issues", t->repo);
 	} else if (t->sys == TS_SERVICENOW) {
-		body = snow_incident(t, f, fp);
+		op = opening_of(f, title,
+				"Opened by portgate (correlation_id = finding fingerprint).", more);
+		body = snow_incident(t, f, fp, &op);
 		rc = callf(t, "POST", body, &r, retry_after, "/api/now/table/incident");
 	} else {
-		body = jira_issue(t, f, fp);
+		op = opening_of(
+			f, title,
+			"Opened by portgate; the label portgate-<fingerprint> ties it to the "
+			"finding.",
+			more);
+		body = jira_issue(t, f, fp, &op);
 		rc = callf(t, "POST", body, &r, retry_after, "%s/issue", api(t));
 	}
+	free(op.owned);
 	json_decref(body);
 	if (rc == PG_PLUGIN_OK) {
 		set_ref(ref, t->sys == TS_GITHUB ? json_object_get(r, "number")

@@ -145,6 +145,8 @@ static json_t *result_json(const char *domain, const char *source, struct whois_
 	nl_set_unicode(o, "domainUnicode", domain);
 	if (r->registrar)
 		json_object_set_new(o, "registrar", json_string(r->registrar));
+	if (r->registrant_org)
+		json_object_set_new(o, "registrantOrganization", json_string(r->registrant_org));
 	set_date(o, "created", r->created);
 	set_date(o, "updated", r->updated);
 	set_date(o, "expires", r->expires);

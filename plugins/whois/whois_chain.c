@@ -63,6 +63,10 @@ static void merge(struct whois_record *dst, struct whois_record *src)
 		dst->registrar = src->registrar;
 		src->registrar = NULL;
 	}
+	if (!dst->registrant_org && src->registrant_org) { /* thin registries leave it out */
+		dst->registrant_org = src->registrant_org;
+		src->registrant_org = NULL;
+	}
 	if (dst->created < 0)
 		dst->created = src->created;
 	if (dst->updated < 0)

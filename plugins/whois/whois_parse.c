@@ -3,7 +3,10 @@
  * .uk / .eu / .nl / .it indented blocks ("Registrar:" then lines below it),
  * .jp "[Key] value", .ru/.su paid-till, .br YYYYMMDD, .pl dotted dates and
  * continuation lines, .de/.fr/.ru "nserver:". Keys are matched through
- * synonym tables, not per-registry code. */
+ * synonym tables, not per-registry code. The registrant organisation comes
+ * from "Registrant Organization:" (gTLD), the "Registrant" block (.it
+ * "Organization:", .uk first line), .jp "[Organization]", .ru/.su "org:" and
+ * .br "owner:", unless it is a redaction notice. */
 #include "whois_parse.h"
 
 #include <ctype.h>
@@ -18,6 +21,7 @@
 #define WP_LINE_MAX   1024
 #define WP_NS_MAX     32
 #define WP_STATUS_MAX 32
+#define WP_ORG_MAX    255
 
 enum key_kind {
 	K_NONE,
@@ -29,7 +33,9 @@ enum key_kind {
 	K_STATUS,
 	K_REFER_IANA,
 	K_REFER,
+	K_REGISTRANT_ORG,
 	K_SECTION_REGISTRAR,
+	K_SECTION_REGISTRANT,
 	K_SECTION_NS,
 	K_SECTION_OTHER
 };
@@ -95,8 +101,14 @@ static const struct {
 	{ "registrar whois server", K_REFER },
 	{ "referralserver", K_REFER },
 	{ "whois server", K_REFER },
+	{ "registrant organization", K_REGISTRANT_ORG },
+	{ "registrant organisation", K_REGISTRANT_ORG },
+	{ "org", K_REGISTRANT_ORG },          /* .ru, .su */
+	{ "owner", K_REGISTRANT_ORG },        /* .br */
+	{ "organization", K_REGISTRANT_ORG }, /* .jp; in a block only under Registrant */
+	{ "organisation", K_REGISTRANT_ORG },
 	{ "relevant dates", K_SECTION_OTHER },
-	{ "registrant", K_SECTION_OTHER },
+	{ "registrant", K_SECTION_REGISTRANT },
 	{ "technical", K_SECTION_OTHER },
 	{ "tech-c", K_SECTION_OTHER },
 };
@@ -106,6 +118,15 @@ static const char *const not_found_phrases[] = {
 	"no match",          "not found",     "no entries found",         "object does not exist",
 	"no data found",     "nothing found", "no object found",          "status: free",
 	"status: available", "is free",       "no information available", "domain not registered",
+};
+/* What registries and privacy services publish instead of an organisation
+ * (ICANN's Temporary Specification "REDACTED FOR PRIVACY", .eu "NOT
+ * DISCLOSED!", "Data Protected", "Domains By Proxy", "GDPR Masked", .ru
+ * "Private Person"): matched anywhere in the value, case-insensitively. */
+static const char *const redaction_phrases[] = {
+	"redacted",   "privacy",       "not disclosed", "data protected", "proxy",     "gdpr",
+	"masked",     "masking",       "withheld",      "private",        "protected", "anonym",
+	"non-public", "not available", "on behalf of",  "hidden",         "statutory",
 };
 static const char *const rate_phrases[] = {
 	"limit exceeded",  "server too busy", "too many requests",    "query rate",
@@ -123,6 +144,7 @@ void whois_record_init(struct whois_record *r)
 void whois_record_clear(struct whois_record *r)
 {
 	free(r->registrar);
+	free(r->registrant_org);
 	free(r->referral);
 	json_decref(r->nameservers);
 	json_decref(r->status);
@@ -252,6 +274,53 @@ static void set_registrar(struct whois_record *r, char *v)
 	r->registrar = strdup(trim(v));
 }
 
+static int contains_ci(const char *hay, size_t len, const char *needle)
+{
+	size_t n = strlen(needle);
+
+	for (size_t i = 0; i + n <= len; i++)
+		if (!strncasecmp(hay + i, needle, n))
+			return 1;
+	return 0;
+}
+
+static int any_phrase(const char *t, size_t len, const char *const *ph, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (contains_ci(t, len, ph[i]))
+			return 1;
+	return 0;
+}
+
+/* A name, not a redaction notice, a mask ("*****") or a placeholder. */
+static int org_published(const char *v)
+{
+	size_t n = strlen(v);
+
+	if (n == 0 || n > WP_ORG_MAX || strspn(v, "*-_.?/ ") == n || !strcasecmp(v, "n/a") ||
+	    !strcasecmp(v, "none"))
+		return 0;
+	return !any_phrase(v, n, redaction_phrases,
+			   sizeof(redaction_phrases) / sizeof(redaction_phrases[0]));
+}
+
+/* The first published value wins; control bytes become spaces. */
+static void set_registrant_org(struct whois_record *r, const char *v)
+{
+	char buf[WP_ORG_MAX + 1], *t;
+	size_t n = strlen(v);
+
+	if (r->registrant_org || n > WP_ORG_MAX)
+		return;
+	memcpy(buf, v, n + 1);
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)buf[i] < 0x20 || buf[i] == 0x7f)
+			buf[i] = ' ';
+	t = trim(buf);
+	if (org_published(t))
+		r->registrant_org = strdup(t);
+}
+
 static void set_date(int64_t *slot, const char *v)
 {
 	if (*slot < 0)
@@ -260,6 +329,7 @@ static void set_date(int64_t *slot, const char *v)
 
 struct pstate {
 	enum key_kind section;  /* block opened by a "Registrar:"-like header */
+	int block_lines;        /* lines read inside that block */
 	enum key_kind last_key; /* for continuation lines (.pl nameservers) */
 	int parsed;             /* some field was found */
 };
@@ -278,6 +348,7 @@ static void apply(struct whois_record *r, struct pstate *ps, enum key_kind k, ch
 		set_referral(r, val);
 		break;
 	case K_REFER: set_referral(r, val); break;
+	case K_REGISTRANT_ORG: set_registrant_org(r, val); break;
 	default: return;
 	}
 	/* a status alone ("Status: free") does not make a registration */
@@ -285,26 +356,63 @@ static void apply(struct whois_record *r, struct pstate *ps, enum key_kind k, ch
 		ps->parsed = 1;
 }
 
+static int org_key(const char *k)
+{
+	return !strcasecmp(k, "organization") || !strcasecmp(k, "organisation");
+}
+
+/* The kind of "Key: value" inside a block: "Name" / "Organization" name the
+ * registrar under Registrar; an organisation counts as the registrant's only
+ * under Registrant (the .eu technical contact's, the .it admin's do not). */
+static enum key_kind block_key(const struct whois_record *r, const struct pstate *ps, const char *k)
+{
+	enum key_kind kk = key_lookup(k);
+
+	if (ps->section == K_SECTION_REGISTRAR && !r->registrar &&
+	    (!strcasecmp(k, "name") || org_key(k)))
+		return K_REGISTRAR;
+	if (kk == K_REGISTRANT_ORG && org_key(k) && ps->section != K_SECTION_REGISTRANT)
+		return K_NONE;
+	return kk;
+}
+
 /* A line inside a block: "Name: X" / "Organization: X" under Registrar, or a
- * bare value (the .uk registrar name, a .eu / .nl name server). */
+ * bare value (the .uk registrar name, a .eu / .nl name server, the .uk
+ * registrant: the block's first line only, an address follows it). */
 static void block_line(struct whois_record *r, struct pstate *ps, char *line)
 {
 	char copy[WP_LINE_MAX], *k, *v;
+	int first = ps->block_lines++ == 0;
 
 	memcpy(copy, line, strlen(line) + 1);
 	if (split_kv(copy, &k, &v)) {
-		enum key_kind kk = key_lookup(k);
-		if (ps->section == K_SECTION_REGISTRAR && !r->registrar &&
-		    (!strcasecmp(k, "name") || !strcasecmp(k, "organization") ||
-		     !strcasecmp(k, "organisation")))
-			kk = K_REGISTRAR;
-		apply(r, ps, kk, v);
+		apply(r, ps, block_key(r, ps, k), v);
 		return;
 	}
 	if (ps->section == K_SECTION_REGISTRAR)
 		apply(r, ps, K_REGISTRAR, trim(line));
 	else if (ps->section == K_SECTION_NS)
 		apply(r, ps, K_NS, trim(line));
+	else if (ps->section == K_SECTION_REGISTRANT && first)
+		apply(r, ps, K_REGISTRANT_ORG, trim(line));
+}
+
+/* The block a header line without a value opens, K_NONE when none. */
+static enum key_kind block_of(enum key_kind k)
+{
+	switch (k) {
+	case K_REGISTRAR: return K_SECTION_REGISTRAR;
+	case K_NS: return K_SECTION_NS;
+	case K_SECTION_REGISTRANT:
+	case K_SECTION_OTHER: return k;
+	default: return K_NONE;
+	}
+}
+
+static void open_block(struct pstate *ps, enum key_kind kind)
+{
+	ps->section = kind;
+	ps->block_lines = 0;
 }
 
 static void parse_line(struct whois_record *r, struct pstate *ps, char *line)
@@ -333,44 +441,26 @@ static void parse_line(struct whois_record *r, struct pstate *ps, char *line)
 	memcpy(copy, line, strlen(line) + 1);
 	if (!split_kv(copy, &k, &v)) {
 		/* .pl continuation of "nameservers:"; .it "Registrar" / "Nameservers" headers */
-		if (!indented && key_lookup(trim(line)) == K_REGISTRAR)
-			ps->section = K_SECTION_REGISTRAR;
-		else if (!indented && key_lookup(trim(line)) == K_NS)
-			ps->section = K_SECTION_NS;
+		kk = block_of(indented ? K_NONE : key_lookup(trim(line)));
+		if (kk != K_NONE && kk != K_SECTION_OTHER)
+			open_block(ps, kk);
 		return;
 	}
 	kk = key_lookup(k);
-	if (!*v && (kk == K_REGISTRAR || kk == K_NS || kk == K_SECTION_OTHER)) {
-		ps->section = kk == K_REGISTRAR ? K_SECTION_REGISTRAR
-			      : kk == K_NS      ? K_SECTION_NS
-						: K_SECTION_OTHER;
+	if (!*v && block_of(kk) != K_NONE) {
+		open_block(ps, block_of(kk));
 		return;
 	}
+	/* an indented "Organization:" outside any block is a contact's (.it admin) */
+	if (kk == K_REGISTRANT_ORG && indented && org_key(k))
+		kk = K_NONE;
 	apply(r, ps, kk, v);
 	ps->last_key = kk;
 }
 
-static int contains_ci(const char *hay, size_t len, const char *needle)
-{
-	size_t n = strlen(needle);
-
-	for (size_t i = 0; i + n <= len; i++)
-		if (!strncasecmp(hay + i, needle, n))
-			return 1;
-	return 0;
-}
-
-static int any_phrase(const char *t, size_t len, const char *const *ph, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (contains_ci(t, len, ph[i]))
-			return 1;
-	return 0;
-}
-
 void whois_record_parse(const char *text, size_t len, struct whois_record *r)
 {
-	struct pstate ps = { K_NONE, K_NONE, 0 };
+	struct pstate ps = { K_NONE, 0, K_NONE, 0 };
 	char line[WP_LINE_MAX];
 	size_t i = 0;
 
@@ -457,4 +547,67 @@ json_t *whois_sanitized_json(const char *text, size_t len, size_t max)
 	j = json_stringn(buf, o);
 	free(buf);
 	return j;
+}
+
+/* A vCard property's text value (jCard, RFC 7095: [name, params, type,
+ * value...]); a structured "org" is an array whose first element is the name. */
+static const char *vcard_text(const json_t *props, const char *name)
+{
+	const json_t *p, *v;
+	size_t i;
+
+	json_array_foreach(props, i, p)
+	{
+		if (!json_is_string(json_array_get(p, 0)) ||
+		    strcmp(json_string_value(json_array_get(p, 0)), name))
+			continue;
+		v = json_array_get(p, 3);
+		return json_is_array(v) ? json_string_value(json_array_get(v, 0))
+					: json_string_value(v);
+	}
+	return NULL;
+}
+
+static int has_role(const json_t *entity, const char *role)
+{
+	const json_t *r;
+	size_t i;
+
+	json_array_foreach(json_object_get(entity, "roles"), i, r)
+	{
+		if (json_is_string(r) && !strcmp(json_string_value(r), role))
+			return 1;
+	}
+	return 0;
+}
+
+/* "org", else "fn" of an organisation (kind "org"); a person's name is not
+ * an organisation. */
+static const char *entity_org(const json_t *entity)
+{
+	const json_t *props = json_array_get(json_object_get(entity, "vcardArray"), 1);
+	const char *org = vcard_text(props, "org"), *kind = vcard_text(props, "kind");
+
+	if (org && org_published(org))
+		return org;
+	if (kind && !strcasecmp(kind, "org")) {
+		const char *fn = vcard_text(props, "fn");
+		if (fn && org_published(fn))
+			return fn;
+	}
+	return NULL;
+}
+
+const char *whois_rdap_registrant_org(const json_t *domain)
+{
+	const json_t *e;
+	size_t i;
+
+	json_array_foreach(json_object_get(domain, "entities"), i, e)
+	{
+		const char *org = has_role(e, "registrant") ? entity_org(e) : NULL;
+		if (org)
+			return org;
+	}
+	return NULL;
 }

@@ -12,6 +12,7 @@
 /* What one answer says. Strings are owned (free with whois_record_clear). */
 struct whois_record {
 	char *registrar;
+	char *registrant_org; /* published registrant organisation; NULL: absent or redacted */
 	int64_t created, updated, expires; /* Unix seconds, -1 when absent */
 	json_t *nameservers;               /* array of lowercase names, no trailing dot */
 	json_t *status;                    /* array of strings */
@@ -31,6 +32,11 @@ void whois_record_add_status(struct whois_record *r, char *v);
 
 /* Parse len bytes (not NUL-terminated, any encoding). */
 void whois_record_parse(const char *text, size_t len, struct whois_record *r);
+
+/* The registrant organisation an RDAP domain object publishes (RFC 9083):
+ * the top-level entity with role "registrant", its vCard "org" (or "fn" when
+ * its "kind" is "org"). NULL when absent or a redaction notice; borrowed. */
+const char *whois_rdap_registrant_org(const json_t *domain);
 
 /* A registry date in any of the usual forms ("2028-09-14T04:00:00Z",
  * "2015.06.24", "14-Sep-2028", "20280914", "2028/09/30 01:05:04 (JST)",

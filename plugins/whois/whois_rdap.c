@@ -91,6 +91,8 @@ int whois_rdap(struct whois_state *s, const char *domain, struct whois_record *r
 	rdap_status(obj, r);
 	if (nl_rdap_entity_fn(obj, "registrar"))
 		r->registrar = strdup(nl_rdap_entity_fn(obj, "registrar"));
+	if (whois_rdap_registrant_org(obj))
+		r->registrant_org = strdup(whois_rdap_registrant_org(obj));
 	/* raw like a WHOIS answer: text, cut at rawBytes (the JSON as parsed, compact) */
 	text = json_dumps(obj, JSON_COMPACT);
 	*raw = text ? whois_sanitized_json(text, strlen(text), s->raw_bytes) : NULL;

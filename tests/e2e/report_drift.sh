@@ -92,5 +92,5 @@ pg_assert_eq "as JSON" \
 pg_expect_exit 2 "diff needs two files" "$PG_BIN" diff base.json
 pg_assert_eq "one message" "$(head -1 "$PG_TMP/err")" "portgate: diff: expected two evidence files, got 1"
 pg_expect_exit 2 "a missing file" "$PG_BIN" diff base.json nope.json
-pg_assert_grep "named" "portgate: diff: nope.json: unable to open nope.json" "$PG_TMP/err"
+pg_assert_grep "named" "portgate: diff: nope.json: No such file or directory" "$PG_TMP/err"
 pg_done

@@ -83,7 +83,7 @@ pg_assert_eq "JUnit totals" "$(junit '(r.get("tests"), r.get("failures"), r.get(
 # GitLab Code Quality
 pg_assert_eq "Code Quality issues" \
 	"$(pg_json a.gl.json '[(i["check_name"], i["severity"], i["location"]["path"], i["location"]["lines"]["begin"]) for i in d]')" \
-	"$(pg_json $ev '[(f["rule"], {"high":"critical","medium":"major","low":"minor"}[f["severity"]], "m.yaml", a["line"]) for a in d["assets"] for f in a["findings"]]')"
+	"$(pg_json $ev '[(f["rule"], {"high":"critical","medium":"major","low":"minor"}[f["severity"] if f["action"] == "fail" or f["severity"] == "low" else "medium"], "m.yaml", a["line"]) for a in d["assets"] for f in a["findings"]]')"
 pg_assert_eq "Code Quality fingerprints unique" "$(pg_json a.gl.json 'len(set(i["fingerprint"] for i in d)) == len(d) > 0')" "true"
 
 # GitHub annotations: exact lines, properties escaped

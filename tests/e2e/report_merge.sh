@@ -22,7 +22,7 @@ for i in 1 2 3; do
 done
 pg_assert_eq "shards record manifest hash and index" \
 	"$(pg_json s2.json '[d["run"]["shard"], d["run"]["manifestSha256"] == __import__("hashlib").sha256(open("m.yaml","rb").read()).hexdigest()]')" \
-	'[{"index": 2, "count": 3}, true]'
+	'[{"index": 2, "count": 3, "manifestAssets": 6}, true]'
 pg_assert_eq "the shards split the manifest" \
 	"$(python3 -c 'import json; print(sum(len(json.load(open("s%d.json" % i))["assets"]) for i in (1,2,3)))')" "6"
 
@@ -57,6 +57,31 @@ pg_expect_exit 2 "shards of different manifests are refused" "$PG_BIN" merge s1.
 pg_assert_grep "says so" "^portgate: merge: s1.json and o2.json are shards of different manifests" "$PG_TMP/err"
 pg_expect_exit 2 "an unsharded run is not a shard of three" "$PG_BIN" merge s1.json all.json s3.json
 pg_assert_eq "says so" "$(cat "$PG_TMP/err")" "portgate: merge: s1.json is a shard of 3, all.json of 1"
+# tampered sets (evidence is untrusted input): assets taken out, a shard relabelled, an asset doubled
+python3 - <<'PY'
+import json
+docs = {i: json.load(open("s%d.json" % i)) for i in (1, 2, 3)}
+big = max(docs, key=lambda i: len(docs[i]["assets"]))  # the shard holding most assets
+other = 1 if big != 1 else 2
+rest = [i for i in (1, 2, 3) if i not in (big, other)][0]
+def edit(i, dst, fn):
+    d = json.loads(json.dumps(docs[i])); fn(d); json.dump(d, open(dst, "w"))
+edit(big, "t-empty.json", lambda d: d.__setitem__("assets", []))
+edit(big, "t-big-as-other.json", lambda d: d["run"]["shard"].__setitem__("index", other))
+edit(other, "t-other-as-big.json", lambda d: d["run"]["shard"].__setitem__("index", big))
+edit(big, "t-twice.json", lambda d: d["assets"].append(d["assets"][0]))
+edit(big, "t-old.json", lambda d: d["run"]["shard"].pop("manifestAssets", None))
+for name, i in (("s-big.json", big), ("s-other.json", other), ("s-rest.json", rest)):
+    json.dump(docs[i], open(name, "w"))
+PY
+pg_expect_exit 2 "a shard with its assets taken out is refused" "$PG_BIN" merge t-empty.json s-other.json s-rest.json
+pg_assert_grep "says how many are missing" "^portgate: merge: the shards hold [0-9]* assets, the manifest has 6" "$PG_TMP/err"
+pg_expect_exit 2 "shards relabelled are refused" "$PG_BIN" merge t-big-as-other.json t-other-as-big.json s-rest.json
+pg_assert_grep "names the asset in the wrong shard" "^portgate: merge: t-big-as-other.json: asset 'a[0-9]' does not belong to shard [0-9]/3" "$PG_TMP/err"
+pg_expect_exit 2 "an asset twice is refused" "$PG_BIN" merge t-twice.json s-other.json s-rest.json
+pg_assert_grep "says so" "^portgate: merge: asset 'a[0-9]' is in the shards twice" "$PG_TMP/err"
+pg_expect_exit 2 "a shard without manifestAssets is refused" "$PG_BIN" merge t-old.json s-other.json s-rest.json
+pg_assert_grep "says so" "older portgate" "$PG_TMP/err"
 echo "# edited" >>m.yaml
 pg_expect_exit 2 "a manifest changed since the shards ran is refused" "$PG_BIN" merge s1.json s2.json s3.json
 pg_assert_grep "says so" "^portgate: merge: m.yaml is not the manifest the shards ran" "$PG_TMP/err"

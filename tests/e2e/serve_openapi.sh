@@ -62,7 +62,7 @@ get() { # STATUS-WANTED PATH-IN-DOC URL [CURL ARGS]
 }
 : >"$PG_TMP/answers"
 get 200 /v1-port-scanner "/v1-port-scanner?target=127.0.0.1&ports=$port,$closed&timeout=3000" -H "$H"
-get 200 /v1-port-scanner "/v1-port-scanner?target=127.0.0.1" -H "$H"
+get 200 /v1-port-scanner "/v1-port-scanner?target=127.0.0.1&timeout=3000" -H "$H" # the cached answer
 get 400 /v1-port-scanner "/v1-port-scanner?target=127.0.0.1&ports=x" -H "$H"
 get 401 /v1-port-scanner "/v1-port-scanner?target=127.0.0.1"
 get 403 /v1-port-scanner "/v1-port-scanner?target=127.0.0.9" -H "$H"

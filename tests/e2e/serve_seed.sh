@@ -133,9 +133,9 @@ if [ "$(pg_json "$PG_TMP/c3.json" 'd["scanId"]')" != "$sid" ]; then pg_ok "skipC
 else pg_fail "skipCache=true answered the cached scan"; fi
 code=$(serve_get "$PG_TMP/c4.json" "/v1-port-scanner?target=APP.example.com&ports=443" \
 	-H "x-api-key: $OPS_TOOLS_API_KEY")
-pg_assert_eq "other port set: its own scan, target as asked" \
+pg_assert_eq "other port set: its own scan, target as the manifest spells it" \
 	"$code $(pg_json "$PG_TMP/c4.json" '[d["target"], [p["port"] for p in d["ports"]]]')" \
-	'200 ["APP.example.com", [443]]'
+	'200 ["app.example.com", [443]]'
 
 # --- 3. the seed's TypeScript client, compiled with tsc, run with node -----
 ts="$PG_TMP/ts"

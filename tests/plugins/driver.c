@@ -13,7 +13,10 @@
 #include <string.h>
 
 #include "util/log.h"
+#include "enrich/enrich.h"
+#include "notify/notify.h"
 #include "plugin/plugin_host.h"
+#include "run/run_stages.h"
 #include "config/settings.h"
 
 int main(int argc, char **argv)
@@ -29,7 +32,8 @@ int main(int argc, char **argv)
 	int rc = 0;
 
 	if (argc < 4 || (strcmp(argv[1], "enrich") && strcmp(argv[1], "notify"))) {
-		fprintf(stderr, "usage: %s enrich|notify CONFIG REPORT [--skip-cache] [--plugin-dir DIR]\n",
+		fprintf(stderr,
+			"usage: %s enrich|notify CONFIG REPORT [--skip-cache] [--plugin-dir DIR]\n",
 			argv[0]);
 		return 2;
 	}
@@ -47,7 +51,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	cfg = pg_config_load(argv[2], &diag);
-	h = cfg ? pg_plugin_host_new(cfg, dirs, ndirs, &diag) : NULL;
+	h = cfg ? pg_plugin_host_new(cfg, dirs, ndirs, pg_run_stages, &diag) : NULL;
 	if (!h) {
 		pg_diag_print(&diag, stderr);
 		rc = 2;

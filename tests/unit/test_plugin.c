@@ -20,7 +20,10 @@
 #include "notify/notify.h"
 #include "notify/outbox.h"
 #include "plugin/plugin_host.h"
+#include "plugin/plugin_instance.h"
 #include "plugin/plugin_int.h" /* white box: an in-process enricher */
+#include "plugin/plugin_lanes.h"
+#include "run/run_stages.h"
 #include "config/settings.h"
 
 static char gooddir[128]; /* tmpdir comes from pg_check.h */
@@ -107,7 +110,7 @@ static struct pg_plugin_host *host_from(const char *yaml_body, struct pg_config 
 	struct pg_plugin_host *h;
 
 	ck_assert_ptr_nonnull(cfg);
-	h = pg_plugin_host_new(cfg, NULL, 0, diag);
+	h = pg_plugin_host_new(cfg, NULL, 0, pg_run_stages, diag);
 	*cfgp = cfg;
 	return h;
 }
@@ -245,7 +248,7 @@ START_TEST(test_bad_plugin_in_dir_fails_host)
 	char *link = pg_xasprintf("%s/wrongmajor.so", gooddir);
 
 	ck_assert_int_eq(symlink(bad, link), 0);
-	ck_assert_ptr_null(pg_plugin_host_new(cfg, NULL, 0, &d));
+	ck_assert_ptr_null(pg_plugin_host_new(cfg, NULL, 0, pg_run_stages, &d));
 	ck_assert(diag_has(&d, "ABI 2.0"));
 	pg_diag_clear(&d);
 	pg_config_free(cfg);
@@ -294,6 +297,76 @@ START_TEST(test_config_errors)
 }
 END_TEST
 
+/* `route:` belongs to the notify stage: the host takes it only for the stage
+ * it was given, keeps what the stage parsed, and knows no such key itself. */
+START_TEST(test_route_is_the_stages)
+{
+	const char *yaml = "notifiers:\n  n1:\n    plugin: testnotify\n    logFile: x\n"
+			   "    route: { owner: [web] }\n";
+	struct pg_config *cfg = NULL;
+	struct pg_diag d = { 0 };
+	struct pg_plugin_host *h = host_from(yaml, &cfg, &d);
+
+	ck_assert_ptr_nonnull(h);
+	ck_assert_ptr_nonnull(pg_plugin_stage_data(pg_plugin_at(h, PG_PLUGIN_NOTIFIER, 0)));
+	pg_plugin_host_free(h);
+	ck_assert_ptr_null(pg_plugin_host_new(cfg, NULL, 0, NULL, &d)); /* no stages */
+	ck_assert_msg(diag_has(&d, "n1: unknown option 'route' for plugin testnotify"), "%s",
+		      d.n ? d.msgs[0] : "(nothing)");
+	pg_diag_clear(&d);
+	pg_config_free(cfg);
+	expect_config_error("enrichers:\n  e1:\n    plugin: testenrich\n    route: {}\n",
+			    "e1: unknown option 'route' for plugin testenrich");
+	expect_config_error("notifiers:\n  n1:\n    plugin: testnotify\n    logFile: x\n"
+			    "    colour: red\n",
+			    "plugin, cacheTtlSeconds, timeoutMs, route)");
+	expect_config_error("notifiers:\n  n1:\n    plugin: testnotify\n    logFile: x\n"
+			    "    route: { team: [a] }\n",
+			    "notifiers.n1.route: unknown key 'team'");
+}
+END_TEST
+
+/* The lane pool frees its owner with the last reference, not main's: a
+ * thread still inside an abandoned call keeps it alive. */
+static atomic_int owner_frees;
+static atomic_int lane_go;
+
+static void count_owner_free(void *owner)
+{
+	(void)owner;
+	atomic_fetch_add(&owner_frees, 1);
+}
+
+static void *late_lane(void *arg)
+{
+	struct pg_plugin_lanes *l = arg;
+	struct timespec tick = { 0, 5 * 1000000L };
+
+	for (int i = 0; i < 1000 && !atomic_load(&lane_go); i++)
+		nanosleep(&tick, NULL);
+	pg_plugin_lanes_lock(l);
+	pg_plugin_lanes_unref_locked(l);
+	return NULL;
+}
+
+START_TEST(test_lanes_last_reference_frees)
+{
+	struct pg_plugin_lanes *l = pg_plugin_lanes_new(&owner_frees, count_owner_free);
+	struct timespec tick = { 0, 5 * 1000000L };
+
+	pg_plugin_lanes_lock(l);
+	ck_assert(pg_plugin_lanes_spawn(l, late_lane, l));
+	ck_assert(pg_plugin_lanes_spawn(l, late_lane, l));
+	ck_assert_int_eq(pg_plugin_lanes_refs(l), 3);
+	pg_plugin_lanes_unref_locked(l); /* main gives up first */
+	ck_assert_int_eq(atomic_load(&owner_frees), 0);
+	atomic_store(&lane_go, 1);
+	for (int i = 0; i < 1000 && atomic_load(&owner_frees) == 0; i++)
+		nanosleep(&tick, NULL);
+	ck_assert_int_eq(atomic_load(&owner_frees), 1);
+}
+END_TEST
+
 START_TEST(test_config_ok_two_instances)
 {
 	struct pg_diag d = { 0 };
@@ -305,6 +378,8 @@ START_TEST(test_config_ok_two_instances)
 		"notify:\n  on: [warn, fail]\n  retries: 7\n"
 		"outbox:\n  backlogBudgetMs: 0\n  backoffMs: 5\n  backoffMaxMs: 50\n",
 		&cfg, &d);
+	const struct pg_enrich_settings *es;
+	const struct pg_notify_settings *ns;
 
 	pg_diag_print(&d, stderr);
 	ck_assert_ptr_nonnull(h);
@@ -312,14 +387,17 @@ START_TEST(test_config_ok_two_instances)
 	ck_assert_str_eq(h->enrichers[1]->name, "two");
 	ck_assert_uint_eq(h->enrichers[1]->cache_ttl_s, 5);
 	ck_assert_uint_eq(h->enrichers[0]->cache_ttl_s, 600); /* plugin default */
-	ck_assert(h->enrich_all);
-	ck_assert_uint_eq(h->enrich_timeout_ms, 1234);
-	ck_assert_uint_eq(h->enrich_concurrency, 3);
-	ck_assert(h->notify_on[1] && h->notify_on[2] && !h->notify_on[0]);
-	ck_assert_uint_eq(h->notify_retries, 7);
-	ck_assert_uint_eq(h->outbox_budget_ms, 0);
-	ck_assert_uint_eq(h->outbox_backoff_ms, 5);
-	ck_assert_uint_eq(h->outbox_backoff_max_ms, 50);
+	es = pg_enrich_settings(h);
+	ns = pg_notify_settings(h);
+	ck_assert(es->all);
+	ck_assert_uint_eq(es->timeout_ms, 1234);
+	ck_assert_uint_eq(h->enrichers[0]->timeout_ms, 1234); /* the stage's default */
+	ck_assert_uint_eq(es->concurrency, 3);
+	ck_assert(ns->on[1] && ns->on[2] && !ns->on[0]);
+	ck_assert_uint_eq(ns->retries, 7);
+	ck_assert_uint_eq(ns->outbox_budget_ms, 0);
+	ck_assert_uint_eq(ns->outbox_backoff_ms, 5);
+	ck_assert_uint_eq(ns->outbox_backoff_max_ms, 50);
 	pg_plugin_host_free(h);
 	pg_config_free(cfg);
 }
@@ -949,6 +1027,8 @@ static Suite *plugin_suite(void)
 	tcase_add_test(t, test_bad_plugin_in_dir_fails_host);
 	tcase_add_test(t, test_config_errors);
 	tcase_add_test(t, test_config_ok_two_instances);
+	tcase_add_test(t, test_route_is_the_stages);
+	tcase_add_test(t, test_lanes_last_reference_frees);
 	tcase_add_test(t, test_enrich_memo_and_merge);
 	tcase_add_test(t, test_enrich_selection);
 	tcase_add_test(t, test_enrich_error_recorded);

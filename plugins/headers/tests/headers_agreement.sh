@@ -45,6 +45,7 @@ hdrs() { # NAME -> nginx add_header lines of its https site
 		echo 'add_header Set-Cookie "csrftoken=x; Path=/; Secure; SameSite=Bogus" always;' ;;
 	cors) echo "$H_GOOD"; echo 'add_header Access-Control-Allow-Origin $http_origin always;'
 		echo 'add_header Access-Control-Allow-Credentials true always;' ;;
+	login) hdrs cors; echo 'add_header Cache-Control "public, max-age=3600" always;' ;;
 	plainhttp | loop) echo "$H_GOOD" ;;
 	bare) echo "" ;;
 	sri) echo "$H_GOOD" | sed "s/default-src 'none'/default-src 'none'; script-src https:/" ;;
@@ -65,16 +66,11 @@ body() {
 	*) echo "<html><head><title>$1</title></head><body>$1</body></html>" ;;
 	esac
 }
-CASES="good nocsp nohsts shorthsts noframe noxcto badref unsafecsp cookies cors plainhttp offhost h2h loop bare sri"
+CASES="good nocsp nohsts shorthsts noframe noxcto badref unsafecsp cookies cors login plainhttp offhost h2h loop bare sri"
 
 # One certificate for every name, from the shared test CA.
 pki="$PG_TMP/pki"
-mkdir -p "$pki"
-tls_ca_conf "$pki"
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$pki/ca.key" \
-	-out "$pki/ca.pem" -days 30 -subj "/CN=Portgate Headers Test CA" \
-	-addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign" \
-	2>/dev/null || { echo "FAIL: test CA" >&2; exit 1; }
+tls_test_ca "$pki" "Portgate Headers Test CA"
 tls_issue "$pki" site "/CN=obs.test" "DNS:*.obs.test" "$(tls_day -1)" "$(tls_day 30)"
 [ -s "$pki/site.pem" ] || { echo "FAIL: site certificate" >&2; exit 1; }
 
@@ -117,7 +113,7 @@ install -m 0644 "$SO" "$PG_TMP/plugins/headers.so"
 	echo "assets:"
 	for c in $CASES; do
 		case $c in
-		nocsp) extra=", tags: [auth]" ;;                          # an authentication surface
+		nocsp | login) extra=", tags: [auth]" ;;                  # authentication surfaces
 		loop) extra=", policy: { headers-redirection: pass }" ;;  # a manifest override
 		*) extra="" ;;
 		esac
@@ -162,20 +158,26 @@ for p in $pids; do wait "$p" || true; done
 
 # portgate's own findings: headers-<test> per failing test (fail on the auth
 # asset for CSP/HSTS/frame protection), headers-grade-below under B+, the
-# manifest override dropping one, the redirect chain hop by hop.
+# manifest override dropping one, the redirect chain hop by hop; on the login
+# page (auth, CORS reflecting any Origin with credentials, Cache-Control
+# public) portgate's own two rules, while its grade stays the Observatory's
+# (headers_compare.py below).
 python3 - "$PG_TMP/ev.json" <<'PY' || pg_fail "portgate findings"
 import json, sys
 d = {a["name"]: a for a in json.load(open(sys.argv[1]))["assets"]}
 def rules(n):
-    return sorted((f["rule"], f["action"], f["port"]) for f in d[n]["findings"]
+    return sorted((f["rule"], f["action"], tuple(f["ports"])) for f in d[n]["findings"]
                   if f["rule"].startswith("headers-"))
 assert rules("good") == [], rules("good")
-assert rules("nocsp") == [("headers-content-security-policy", "fail", 443),
-                          ("headers-grade-below", "warn", 443)], rules("nocsp")
-assert rules("nohsts") == [("headers-strict-transport-security", "warn", 443)], rules("nohsts")
-assert ("headers-redirection", "warn", 443) not in rules("loop"), rules("loop")
+assert rules("nocsp") == [("headers-content-security-policy", "fail", (443,)),
+                          ("headers-grade-below", "warn", (443,))], rules("nocsp")
+assert rules("nohsts") == [("headers-strict-transport-security", "warn", (443,))], rules("nohsts")
+assert rules("login") == [("headers-cache-public-auth", "fail", (443,)),
+                          ("headers-cors-reflects-origin", "fail", (443,))], rules("login")
+assert rules("cors") == [("headers-cors-reflects-origin", "warn", (443,))], rules("cors")
+assert ("headers-redirection", "warn", (443,)) not in rules("loop"), rules("loop")
 assert d["loop"]["passedFindings"] >= 1, d["loop"]
-assert ("headers-grade-below", "warn", 443) in rules("loop"), rules("loop")
+assert ("headers-grade-below", "warn", (443,)) in rules("loop"), rules("loop")
 site = d["h2h"]["findings"][0]["enrichment"]["headers"]["sites"][0]
 assert site["httpPort"] == 80 and site["httpsPort"] == 443, site
 assert [(h["url"], h["status"]) for h in site["http"]["redirects"]] == [

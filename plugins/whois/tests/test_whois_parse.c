@@ -274,6 +274,175 @@ START_TEST(eu_it_pl)
 }
 END_TEST
 
+static char *parse_org(const char *text)
+{
+	struct whois_record r;
+	char *org;
+
+	whois_record_init(&r);
+	whois_record_parse(text, strlen(text), &r);
+	org = r.registrant_org ? strdup(r.registrant_org) : NULL;
+	whois_record_clear(&r);
+	return org;
+}
+
+/* got is want (NULL: none); ctx names the input in the message. */
+static void assert_org_is(const char *got, const char *want, const char *ctx)
+{
+	if (want)
+		ck_assert_msg(got && !strcmp(got, want), "%s: %s", ctx, got ? got : "(none)");
+	else
+		ck_assert_msg(!got, "%s: %s", ctx, got);
+}
+
+static void assert_org(const char *fx, const char *want)
+{
+	struct whois_record r;
+
+	parse_fixture(fx, &r);
+	assert_org_is(r.registrant_org, want, fx);
+	whois_record_clear(&r);
+}
+
+/* Each format's registrant organisation, and none where the registry
+ * publishes none or only a contact's (.eu technical, .it admin). */
+START_TEST(registrant_org_formats)
+{
+	assert_org("gtld-registrar.txt", "Example Org");
+	assert_org("it.txt", "Example S.p.A.");
+	assert_org("jp.txt", "Example Co., Ltd.");
+	assert_org("ru.txt", "Example LLC");
+	assert_org("br.txt", "Example Ltda");
+	assert_org("eu.txt", NULL); /* "NOT DISCLOSED!"; the technical contact's is not it */
+	assert_org("gtld-redacted.txt", NULL); /* admin / tech organisations are not it */
+	assert_org("su.txt", NULL);            /* "person: Private Person" */
+	assert_org("uk.txt", NULL);
+	assert_org("de.txt", NULL);
+	assert_org("nl.txt", NULL);
+	assert_org("fr.txt", NULL);
+	assert_org("pl.txt", NULL);
+	assert_org("gtld-registry.txt", NULL);
+}
+END_TEST
+
+/* What registrars and privacy services publish in place of the name. */
+START_TEST(registrant_org_redacted)
+{
+	static const char *const notices[] = {
+		"REDACTED FOR PRIVACY",
+		"Data Protected",
+		"Privacy service provided by Withheld for Privacy ehf",
+		"Domains By Proxy, LLC",
+		"Contact Privacy Inc. Customer 7151571251",
+		"GDPR Masked",
+		"Statutory Masking Enabled",
+		"Whois Privacy Protection Service, Inc.",
+		"On behalf of example.com owner",
+		"Not Disclosed",
+		"********",
+		"N/A",
+		"",
+	};
+	char text[256], *org;
+
+	for (size_t i = 0; i < sizeof(notices) / sizeof(notices[0]); i++) {
+		snprintf(text, sizeof(text),
+			 "Domain Name: EXAMPLE.COM\nRegistrant Organization: %s\n"
+			 "Registrant Country: IS\nRegistry Expiry Date: 2030-01-01T00:00:00Z\n",
+			 notices[i]);
+		org = parse_org(text);
+		ck_assert_msg(org == NULL, "'%s' taken as %s", notices[i], org);
+	}
+	/* the first published one wins; a later redacted one does not replace it */
+	org = parse_org("Registrant Organisation: Example Widgets Ltd\r\n"
+			"Registrant Organization: REDACTED FOR PRIVACY\n");
+	ck_assert_str_eq(org, "Example Widgets Ltd");
+	free(org);
+	/* Nominet: the Registrant block's first line is the registrant, the
+	 * address lines that follow are not */
+	org = parse_org("    Domain name:\n        example.co.uk\n\n    Registrant:\n"
+			"        Example Widgets Ltd\n\n    Registrant type:\n"
+			"        UK Limited Company\n");
+	ck_assert_str_eq(org, "Example Widgets Ltd");
+	free(org);
+	/* .it: a person registrant (no Organization) is not its address */
+	org = parse_org("Domain:             example.it\n\nRegistrant\n  Name:             Mario "
+			"Rossi\n  Address:          Via Esempio 1\n                    Roma\n\n"
+			"Admin Contact\n  Organization:     Example S.p.A.\n");
+	ck_assert_ptr_null(org);
+	/* control bytes from a hostile server do not reach the value */
+	org = parse_org("Registrant Organization: Evil\x1b[2JCorp\n");
+	ck_assert_str_eq(org, "Evil [2JCorp");
+	free(org);
+}
+END_TEST
+
+static json_t *json_of(const char *text)
+{
+	json_error_t e;
+	json_t *o = json_loads(text, 0, &e);
+
+	ck_assert_msg(o != NULL, "%s: %s", e.text, text);
+	return o;
+}
+
+/* A domain object with these entities. */
+static json_t *rdap(const char *entities_json)
+{
+	char buf[2048];
+
+	snprintf(buf, sizeof(buf), "{\"objectClassName\": \"domain\", \"entities\": %s}",
+		 entities_json);
+	return json_of(buf);
+}
+
+static void assert_rdap_org(const char *entities_json, const char *want)
+{
+	json_t *o = rdap(entities_json);
+
+	assert_org_is(whois_rdap_registrant_org(o), want, entities_json);
+	json_decref(o);
+}
+
+#define VC(props) "\"vcardArray\": [\"vcard\", [[\"version\", {}, \"text\", \"4.0\"]" props "]]"
+
+START_TEST(registrant_org_rdap)
+{
+	char *text = fixture("rdap-registrant.json");
+	json_t *o = json_of(text);
+
+	/* the registrant's structured org, not the registrar's or the technical
+	 * contact's fn */
+	ck_assert_str_eq(whois_rdap_registrant_org(o), "Example Widgets Inc.");
+	json_decref(o);
+	free(text);
+	/* fn only when the entity is an organisation */
+	assert_rdap_org("[{\"roles\": [\"registrant\"], " VC(
+				",[\"kind\", {}, \"text\", \"org\"],"
+				"[\"fn\", {}, \"text\", \"Example Holdings plc\"]") "}]",
+			"Example Holdings plc");
+	assert_rdap_org("[{\"roles\": [\"registrant\"], " VC(
+				",[\"kind\", {}, \"text\", \"individual\"],"
+				"[\"fn\", {}, \"text\", \"Jane Example\"]") "}]",
+			NULL);
+	/* redaction (ICANN's Temporary Specification text, RFC 9537 empty values) */
+	assert_rdap_org("[{\"roles\": [\"registrant\"], " VC(
+				",[\"fn\", {}, \"text\", \"REDACTED FOR PRIVACY\"],"
+				"[\"org\", {}, \"text\", \"REDACTED FOR PRIVACY\"]") "}]",
+			NULL);
+	assert_rdap_org("[{\"roles\": [\"registrant\"], " VC(",[\"kind\", {}, \"text\", \"org\"],"
+							     "[\"fn\", {}, \"text\", \"\"]") "}]",
+			NULL);
+	/* no registrant, or malformed entities: none, no crash */
+	assert_rdap_org("[{\"roles\": [\"registrar\"], " VC(
+				",[\"org\", {}, \"text\", \"Registrar Org\"]") "}]",
+			NULL);
+	assert_rdap_org("[{\"roles\": \"registrant\"}, 7, {\"roles\": [\"registrant\"], "
+			"\"vcardArray\": [\"vcard\", [[\"org\"], [1, {}, \"text\", \"x\"]]]}]",
+			NULL);
+}
+END_TEST
+
 START_TEST(hostile_bytes)
 {
 	static const char junk[] = "Registrar: Bad\xff\xfe Name\r\nName Server: NS1.X.TEST.\0evil\n"
@@ -313,6 +482,9 @@ int main(void)
 	tcase_add_test(tc, de_jp_ru_su);
 	tcase_add_test(tc, br_fr_nl);
 	tcase_add_test(tc, eu_it_pl);
+	tcase_add_test(tc, registrant_org_formats);
+	tcase_add_test(tc, registrant_org_redacted);
+	tcase_add_test(tc, registrant_org_rdap);
 	tcase_add_test(tc, hostile_bytes);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

@@ -21,7 +21,10 @@ rdap_domain() { # NAME EXPIRES
             {"eventAction": "last changed", "eventDate": "2025-12-02T10:11:12Z"},
             {"eventAction": "expiration", "eventDate": "$2"}],
  "entities": [{"objectClassName": "entity", "roles": ["registrar"], "handle": "292",
-   "vcardArray": ["vcard", [["version", {}, "text", "4.0"], ["fn", {}, "text", "Example Registrar LLC"]]]}],
+   "vcardArray": ["vcard", [["version", {}, "text", "4.0"], ["fn", {}, "text", "Example Registrar LLC"]]]},
+  {"objectClassName": "entity", "roles": ["registrant"],
+   "vcardArray": ["vcard", [["version", {}, "text", "4.0"], ["kind", {}, "text", "org"],
+                            ["fn", {}, "text", "Example Holdings Ltd"]]]}],
  "nameservers": [{"objectClassName": "nameserver", "ldhName": "NS1.EXAMPLE.ORG."},
                  {"objectClassName": "nameserver", "ldhName": "ns2.example.org"}]}
 JSON
@@ -126,6 +129,7 @@ assert (r1["domain"], r1["source"], r1["registrar"], r1["created"], r1["updated"
     ("example.org", "rdap", "Example Registrar LLC", "1992-01-01T05:00:00Z", "2025-12-02T10:11:12Z",
      "2031-01-02T03:04:05Z"), r1
 assert r1["nameservers"] == ["ns1.example.org", "ns2.example.org"], r1
+assert r1["registrantOrganization"] == "Example Holdings Ltd", r1
 assert r1["status"] == ["client transfer prohibited", "active"] and r1["daysUntilExpiry"] > 1400, r1
 assert E["r2"]["expires"] == "2030-06-01T00:00:00Z" and E["r2"]["source"] == "rdap", E["r2"]
 assert E["r3"]["notFound"] is True and E["r3"]["source"] == "rdap", E["r3"]
@@ -133,6 +137,7 @@ for n in ("r4", "r5"):
     e = E[n]
     assert e["source"] == "whois" and e["registrar"] == "Example Registrar, Inc.", e
     assert e["servers"] == [iana, vs, reg], e
+    assert e["registrantOrganization"] == "Example Org", e  # Registrant Organization:
 assert "redirect loop" in E["r4"]["rdapError"] and "broken JSON" in E["r5"]["rdapError"], E
 # the RDAP answer kept as raw text, capped like a WHOIS answer
 assert r1["raw"].startswith('{"') and len(r1["raw"]) <= 300 and "domainUnicode" not in r1, r1

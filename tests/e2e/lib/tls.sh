@@ -15,6 +15,7 @@
 #   big        CN=localhost with 100 long SANs (plus localhost, 127.0.0.1), signed by an
 #              intermediate CA (inter.pem, signed by ca); big.pem is the chain leaf +
 #              intermediate (about 6 KB: more than probe.maxBytes 4096)
+# tls_test_ca DIR CN    a 30-day CA named CN (DIR/ca.pem, ca.key, ca.cnf) for tls_issue
 # tls_start_nginx DIR   nginx on 127.0.0.1: one TLS server per certificate
 #   above (TLS 1.2 and 1.3), "tls12" (valid certificate, TLS 1.2 only) and
 #   "plain" (HTTP without TLS); ports in DIR/nginx.ports as NAME PORT.
@@ -22,6 +23,15 @@
 
 tls_day() { # N -> midnight UTC N days from today (N may be negative), as YYYYMMDDHHMMSSZ
 	date -u -d "@$(( $(date -u +%s) / 86400 * 86400 + $1 * 86400 ))" +%Y%m%d%H%M%SZ
+}
+
+tls_test_ca() { # DIR CN : DIR/ca.pem + ca.key, a 30-day P-256 CA named CN, with its ca.cnf
+	mkdir -p "$1"
+	tls_ca_conf "$1"
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$1/ca.key" \
+		-out "$1/ca.pem" -days 30 -subj "/CN=$2" \
+		-addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign" \
+		2>/dev/null || { echo "FAIL: test CA" >&2; exit 1; }
 }
 
 tls_ca_conf() { # DIR
