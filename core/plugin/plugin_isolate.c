@@ -64,6 +64,18 @@ static size_t pool_size(const struct pg_plugin_ctx *c)
 	return 1;
 }
 
+/* On the monotonic clock (common/clock.h): a wall-clock step must not stretch
+ * or cut a wait for a free worker. */
+static void freed_cond_init(pthread_cond_t *cond)
+{
+	pthread_condattr_t ca;
+
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(cond, &ca);
+	pthread_condattr_destroy(&ca);
+}
+
 static struct pg_workers *pool_of(struct pg_plugin_ctx *c)
 {
 	struct pg_workers *p;
@@ -73,7 +85,7 @@ static struct pg_workers *pool_of(struct pg_plugin_ctx *c)
 	if (!p) {
 		p = pg_xcalloc(1, sizeof(*p));
 		pthread_mutex_init(&p->lock, NULL);
-		pthread_cond_init(&p->freed, NULL);
+		freed_cond_init(&p->freed);
 		p->n = pool_size(c);
 		p->w = pg_xcalloc(p->n, sizeof(*p->w));
 		for (size_t i = 0; i < p->n; i++)
@@ -205,13 +217,7 @@ static void abs_time(struct timespec *ts, uint64_t deadline_ms)
 {
 	uint64_t now = pg_clock_now_ms(), ms = deadline_ms > now ? deadline_ms - now : 0;
 
-	clock_gettime(CLOCK_REALTIME, ts);
-	ts->tv_sec += (time_t)(ms / 1000);
-	ts->tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (ts->tv_nsec >= 1000000000L) {
-		ts->tv_sec++;
-		ts->tv_nsec -= 1000000000L;
-	}
+	pg_clock_timespec_in(ms, ts);
 }
 
 /* A free worker (running ones first), marked busy; NULL at the deadline. */
