@@ -21,7 +21,7 @@ mkdir -p "$out"
 CC=${CC:-clang}
 CFLAGS="-g -O1 -std=c11 -Wall -Wextra -D_GNU_SOURCE -fno-omit-frame-pointer \
  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
- -I$src/include -I$src/core -I$bld"
+ -I$src/include -I$src/core -I$src -I$bld"
 LIBS="$(pkg-config --cflags --libs jansson yaml-0.1 libcares openssl libcurl libpsl libidn2) -lltdl -lpthread"
 
 wanted() { # NAME: true when no names were given or NAME is one of them

@@ -1,11 +1,13 @@
 #!/bin/sh
 # check-includes.sh - the include rule of docs/architecture.md: a file in core/<stage>/
 # includes only its own stage's headers and the public headers of stages below it
-# (never another stage's *_int.h). Exits 1 and names every violation.
+# (never another stage's *_int.h); common/ sits below every stage (core and the plugins
+# share it) and includes nothing but common/ and <portgate/plugin.h>. Exits 1 and names
+# every violation.
 set -eu
 cd "$(dirname "$0")/.."
 # The stage order, lowest first. A new stage folder must be added here.
-ORDER="util doc manifest resolve probe scan config policy report plugin enrich notify run serve cli"
+ORDER="common util doc manifest resolve probe scan config policy report plugin enrich notify run serve cli"
 level() {
 	i=0
 	for s in $ORDER; do [ "$s" = "$1" ] && { echo $i; return; }; i=$((i + 1)); done
@@ -28,6 +30,10 @@ for f in $(find core -mindepth 2 -name '*.[ch]' | sort); do
 		fi
 	done
 done >"${TMPDIR:-/tmp}/pg-includes.$$"
+# common/: written "common/x.h"; anything else quoted is core's or a plugin's.
+grep -n '^[[:space:]]*#[[:space:]]*include[[:space:]]*"' common/*.[ch] | grep -v '"common/[a-z_]*\.h"' |
+	sed 's/^\([^:]*:[0-9]*\):.*"\([^"]*\)".*/\1: common may not include \2 (only common\/)/' \
+	>>"${TMPDIR:-/tmp}/pg-includes.$$" || true
 if [ -s "${TMPDIR:-/tmp}/pg-includes.$$" ]; then
 	cat "${TMPDIR:-/tmp}/pg-includes.$$"; rm -f "${TMPDIR:-/tmp}/pg-includes.$$"
 	echo "check-includes: the include rule is broken (docs/architecture.md)"; exit 1

@@ -1,14 +1,15 @@
 #!/bin/sh
 # check-style.sh - the mechanical part of docs/CODE_STYLE.md, run by CI:
 #   1. no banned function in C sources (core, plugins, include, examples, tests, fuzz, bench);
-#   2. no line over 100 columns (tabs count 8) in core, plugins and include;
-#   3. every C file in core, plugins and include is as clang-format (.clang-format) writes it.
+#   2. no line over 100 columns (tabs count 8) in core, common, plugins and include;
+#   3. every C file in core, common, plugins and include is as clang-format (.clang-format) writes it.
 # Exits 1 naming file:line of every violation. `--fix` rewrites files with clang-format.
 set -eu
 cd "$(dirname "$0")/.."
 BANNED="gets strcpy strcat sprintf vsprintf strtok strncpy strncat atoi atol atoll atof tmpnam
 tempnam mktemp system alloca rand srand"
-files=$(git ls-files 'core/*.[ch]' 'plugins/*.[ch]' 'include/*.h' 2>/dev/null || find core plugins include -name '*.[ch]')
+files=$(git ls-files 'core/*.[ch]' 'common/*.[ch]' 'plugins/*.[ch]' 'include/*.h' 2>/dev/null ||
+	find core common plugins include -name '*.[ch]')
 all=$(git ls-files '*.c' '*.h' 2>/dev/null || find . -name '*.[ch]')
 bad=0
 if [ "${1:-}" = "--fix" ]; then

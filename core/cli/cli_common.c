@@ -145,7 +145,7 @@ static void progress_line(const struct pg_scan_progress *p, void *ud)
 	char what[160];
 	static uint64_t first_ms;
 	static bool shown;
-	uint64_t now = pg_now_ms();
+	uint64_t now = pg_clock_now_ms();
 
 	(void)ud;
 	if (!first_ms)
@@ -167,7 +167,7 @@ static void heartbeat_line(const struct pg_scan_progress *p, void *ud)
 {
 	char what[160];
 	static uint64_t first_ms, last_ms;
-	uint64_t now = pg_now_ms(), every = 10000;
+	uint64_t now = pg_clock_now_ms(), every = 10000;
 	const char *env = getenv("PORTGATE_HEARTBEAT_SECONDS");
 	unsigned long v;
 

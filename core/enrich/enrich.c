@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/json_get.h"
 #include "plugin/plugin_instance.h"
 #include "plugin/plugin_isolate.h"
 #include "plugin/plugin_lanes.h"
@@ -211,7 +212,7 @@ static void fail_untaken(struct run *r)
 static void wait_jobs(struct run *r)
 {
 	for (;;) {
-		uint64_t now = pg_now_ms(), earliest = UINT64_MAX;
+		uint64_t now = pg_clock_now_ms(), earliest = UINT64_MAX;
 		size_t running = 0;
 
 		for (size_t i = 0; i < r->njobs; i++) {
@@ -251,25 +252,22 @@ static bool action_selected(const struct pg_plugin_host *h, const json_t *findin
 	return pg_action_selected(s->on, a);
 }
 
-static const char *jstr(const json_t *o, const char *k)
-{
-	const char *s = json_string_value(json_object_get(o, k));
-	return s ? s : "";
-}
-
 static char *memo_key(const struct pg_plugin_ctx *c, const json_t *f, const json_t *asset)
 {
 	if (pg_plugin_enrich_scope(c) == PG_SCOPE_ASSET)
-		return pg_xasprintf("a\n%s\n%s\n%s", jstr(asset, "name"), jstr(f, "target"),
-				    jstr(f, "ip"));
+		return pg_xasprintf("a\n%s\n%s\n%s", pg_json_get_str_or(asset, "name", ""),
+				    pg_json_get_str_or(f, "target", ""),
+				    pg_json_get_str_or(f, "ip", ""));
 	if (pg_plugin_enrich_scope(c) == PG_SCOPE_FINDING) {
 		if (json_string_value(json_object_get(f, "fingerprint")))
-			return pg_xasprintf("f\n%s", jstr(f, "fingerprint"));
-		return pg_xasprintf("f\n%s\n%s\n%s\n%lld", jstr(f, "rule"), jstr(f, "target"),
-				    jstr(f, "ip"),
+			return pg_xasprintf("f\n%s", pg_json_get_str_or(f, "fingerprint", ""));
+		return pg_xasprintf("f\n%s\n%s\n%s\n%lld", pg_json_get_str_or(f, "rule", ""),
+				    pg_json_get_str_or(f, "target", ""),
+				    pg_json_get_str_or(f, "ip", ""),
 				    (long long)json_integer_value(json_object_get(f, "port")));
 	}
-	return pg_xasprintf("t\n%s\n%s", jstr(f, "target"), jstr(f, "ip"));
+	return pg_xasprintf("t\n%s\n%s", pg_json_get_str_or(f, "target", ""),
+			    pg_json_get_str_or(f, "ip", ""));
 }
 
 static struct job *find_job(struct run *r, const struct pg_plugin_ctx *c, const char *key)
@@ -323,12 +321,13 @@ static json_t *open_ports(const json_t *asset, const json_t *f)
 	size_t i;
 
 	more = json_object_get(asset, "additionalScans");
-	if (ip && strcmp(jstr(scan, "ip"), ip)) {
+	if (ip && strcmp(pg_json_get_str_or(scan, "ip", ""), ip)) {
 		scan = NULL;
-		json_array_foreach(more, i, s) if (!strcmp(jstr(s, "ip"), ip)) scan = s;
+		json_array_foreach(more, i, s) if (!strcmp(pg_json_get_str_or(s, "ip", ""), ip))
+			scan = s;
 	}
 	json_array_foreach(json_object_get(scan, "ports"), i,
-			   p) if (!strcmp(jstr(p, "state"), "open"))
+			   p) if (!strcmp(pg_json_get_str_or(p, "state", ""), "open"))
 		json_array_append(out, (json_t *)p);
 	return out;
 }
@@ -464,8 +463,8 @@ static void merge_job(struct pg_plugin_host *h, struct job *j)
 		set_judged(j->target_assets[t], name, ok, j->err);
 	}
 	if (!ok) {
-		pg_info("[%s] enrichment failed for %s: %s", name, jstr(j->input, "target"),
-			j->err);
+		pg_info("[%s] enrichment failed for %s: %s", name,
+			pg_json_get_str_or(j->input, "target", ""), j->err);
 		return;
 	}
 	/* Added findings go once to the asset of the input they answer. */

@@ -7,12 +7,12 @@
 #include "manifest_int.h"
 
 #include <idn2.h>
-#include <libpsl.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include "common/psl.h"
 
 static bool has_non_ascii(const char *s)
 {
@@ -37,14 +37,6 @@ char *pg_host_normalize_new(const char *s)
 	return out;
 }
 
-static pthread_once_t psl_once = PTHREAD_ONCE_INIT;
-static psl_ctx_t *psl_list; /* the system's list, read once, kept for the process */
-
-static void psl_load(void)
-{
-	psl_list = psl_latest(NULL);
-}
-
 const char *pg_domain_registrable_err(const char *ace, char *parent, size_t parentlen)
 {
 	const psl_ctx_t *psl;
@@ -52,8 +44,7 @@ const char *pg_domain_registrable_err(const char *ace, char *parent, size_t pare
 	char name[256];
 	size_t n = strlen(ace);
 
-	pthread_once(&psl_once, psl_load);
-	psl = psl_list ? psl_list : psl_builtin();
+	psl = pg_psl_list();
 	if (n && ace[n - 1] == '.')
 		n--;
 	if (n == 0 || n >= sizeof(name))

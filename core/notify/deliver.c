@@ -91,7 +91,7 @@ static uint64_t random_u64(void)
 	uint64_t r = 0;
 
 	if (getrandom(&r, sizeof(r), 0) != (ssize_t)sizeof(r))
-		r = pg_now_ms() * 2654435761u;
+		r = pg_clock_now_ms() * 2654435761u;
 	return r;
 }
 
@@ -205,7 +205,7 @@ static const char *hold_back(struct lane *l, const struct pg_deliver_item *it, c
 		return NULL;
 	if (next > 0 && (uint64_t)next > pg_wall_ms())
 		return "next attempt later";
-	now = pg_now_ms();
+	now = pg_clock_now_ms();
 	if (!l->budget_end)
 		l->budget_end = now + l->r->s->outbox_budget_ms;
 	if (now >= l->budget_end)
@@ -399,7 +399,7 @@ static void wait_lanes(struct delivery_run *r)
 {
 	pg_plugin_lanes_lock(r->pool);
 	for (;;) {
-		uint64_t now = pg_now_ms(), wake = now + 1000;
+		uint64_t now = pg_clock_now_ms(), wake = now + 1000;
 		bool open = false;
 
 		for (size_t i = 0; i < r->nlanes; i++) {

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/json_get.h"
+#include "common/strbuf.h"
 #include "util/util.h"
 
 #define ONE_LINE_MAX 160 /* bytes of a banner or reason shown inline */
@@ -61,29 +63,21 @@ bad:
 
 /* ---- text helpers --------------------------------------------------------- */
 
-struct strbuf {
-	char *s;
-	size_t len, cap;
-};
-
-static void strbuf_addn(struct strbuf *b, const char *s, size_t n)
+/* b's string (owned): a failed allocation aborts, as every core allocation does. */
+static char *built_new(struct pg_strbuf *b)
 {
-	pg_grow(&b->s, &b->cap, b->len + n + 1, 1);
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-}
+	char *s = pg_strbuf_take(b);
 
-static void strbuf_add(struct strbuf *b, const char *s)
-{
-	strbuf_addn(b, s, strlen(s));
+	if (!s)
+		abort();
+	return s;
 }
 
 /* One line of untrusted text: control characters become spaces, cut at max
  * bytes on a UTF-8 boundary with an ellipsis. New string. */
 static char *one_line_new(const char *s, size_t max)
 {
-	struct strbuf b = { 0 };
+	struct pg_strbuf b = { 0 };
 	size_t n = strlen(s), cut = n;
 
 	if (n > max) {
@@ -93,24 +87,17 @@ static char *one_line_new(const char *s, size_t max)
 	}
 	for (size_t i = 0; i < cut; i++) {
 		char c = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? ' ' : s[i];
-		strbuf_addn(&b, &c, 1);
+		pg_strbuf_addn(&b, &c, 1);
 	}
 	if (cut < n)
-		strbuf_add(&b, "...");
-	if (!b.s)
-		return pg_xstrdup("");
-	return b.s;
-}
-
-static const char *str(const json_t *o, const char *k)
-{
-	return json_string_value(json_object_get(o, k));
+		pg_strbuf_add(&b, "...");
+	return built_new(&b);
 }
 
 /* A list of strings joined with ", " (new string, "" when empty). */
 static char *join_new(const json_t *arr)
 {
-	struct strbuf b = { 0 };
+	struct pg_strbuf b = { 0 };
 	size_t i;
 	json_t *v;
 
@@ -119,10 +106,10 @@ static char *join_new(const json_t *arr)
 		if (!json_is_string(v))
 			continue;
 		if (b.len)
-			strbuf_add(&b, ", ");
-		strbuf_add(&b, json_string_value(v));
+			pg_strbuf_add(&b, ", ");
+		pg_strbuf_add(&b, json_string_value(v));
 	}
-	return b.s ? b.s : pg_xstrdup("");
+	return built_new(&b);
 }
 
 /* ---- the fields ------------------------------------------------------------ */
@@ -135,33 +122,37 @@ static void add_field(json_t *fields, const char *name, char *value_owned)
 
 static char *asset_value(const json_t *f, const json_t *ctx)
 {
-	const char *name = str(ctx, "name") ? str(ctx, "name") : str(f, "asset");
-	const char *target = str(ctx, "target") ? str(ctx, "target") : str(f, "target");
-	const char *env = str(ctx, "environment"), *crit = str(ctx, "criticality");
-	struct strbuf b = { 0 };
+	const char *name = pg_json_get_str(ctx, "name") ? pg_json_get_str(ctx, "name")
+							: pg_json_get_str(f, "asset");
+	const char *target = pg_json_get_str(ctx, "target") ? pg_json_get_str(ctx, "target")
+							    : pg_json_get_str(f, "target");
+	const char *env = pg_json_get_str(ctx, "environment"),
+		   *crit = pg_json_get_str(ctx, "criticality");
+	struct pg_strbuf b = { 0 };
 
-	strbuf_add(&b, name ? name : "?");
+	pg_strbuf_add(&b, name ? name : "?");
 	if (target && (!name || strcmp(target, name))) {
-		strbuf_add(&b, " (");
-		strbuf_add(&b, target);
-		strbuf_add(&b, ")");
+		pg_strbuf_add(&b, " (");
+		pg_strbuf_add(&b, target);
+		pg_strbuf_add(&b, ")");
 	}
 	if (env || crit) {
 		char *x = pg_xasprintf(", %s%s%s%s", env ? env : "", env && crit ? ", " : "",
 				       crit ? "criticality " : "", crit ? crit : "");
-		strbuf_add(&b, x);
+		pg_strbuf_add(&b, x);
 		free(x);
 	}
-	return b.s;
+	return built_new(&b);
 }
 
 static char *exposed_value(const json_t *f)
 {
 	const json_t *ev = json_object_get(f, "evidence");
 	json_int_t port = json_integer_value(json_object_get(f, "port"));
-	const char *proto = str(f, "protocol"), *ip = str(f, "ip"), *target = str(f, "target");
-	const char *svc = str(ev, "service"), *banner = str(ev, "banner");
-	struct strbuf b = { 0 };
+	const char *proto = pg_json_get_str(f, "protocol"), *ip = pg_json_get_str(f, "ip"),
+		   *target = pg_json_get_str(f, "target");
+	const char *svc = pg_json_get_str(ev, "service"), *banner = pg_json_get_str(ev, "banner");
+	struct pg_strbuf b = { 0 };
 	char *x;
 
 	if (port > 0)
@@ -171,25 +162,26 @@ static char *exposed_value(const json_t *f)
 					  : "?");
 	else
 		x = pg_xasprintf("%s", ip ? ip : target ? target : "?");
-	strbuf_add(&b, x);
+	pg_strbuf_add(&b, x);
 	free(x);
 	if (svc && strcmp(svc, "unknown")) {
-		strbuf_add(&b, ", service ");
-		strbuf_add(&b, svc);
+		pg_strbuf_add(&b, ", service ");
+		pg_strbuf_add(&b, svc);
 	}
 	if (banner && *banner) {
 		char *line = one_line_new(banner, ONE_LINE_MAX);
-		strbuf_add(&b, ", banner \"");
-		strbuf_add(&b, line);
-		strbuf_add(&b, "\"");
+		pg_strbuf_add(&b, ", banner \"");
+		pg_strbuf_add(&b, line);
+		pg_strbuf_add(&b, "\"");
 		free(line);
 	}
-	return b.s;
+	return built_new(&b);
 }
 
 static char *owner_value(const json_t *ctx)
 {
-	const char *owner = str(ctx, "owner"), *bu = str(ctx, "businessUnit");
+	const char *owner = pg_json_get_str(ctx, "owner"),
+		   *bu = pg_json_get_str(ctx, "businessUnit");
 	char *esc = join_new(json_object_get(ctx, "escalation"));
 	char *v = pg_xasprintf("%s%s%s%s%s%s", owner ? owner : "unknown", bu ? " (" : "",
 			       bu ? bu : "", bu ? ")" : "", *esc ? "; escalation: " : "", esc);
@@ -206,49 +198,53 @@ static char *network_value(const json_t *f, const json_t *ctx)
 	const json_t *enr = json_object_get(f, "enrichment"), *e;
 	const char *inst;
 	char *expected = join_new(json_object_get(ctx, "expectedNetwork"));
-	struct strbuf b = { 0 };
+	struct pg_strbuf b = { 0 };
 
 	json_object_foreach((json_t *)enr, inst, e)
 	{
 		const json_t *asn = json_object_get(e, "asn");
-		const char *org = str(e, "asName") ? str(e, "asName") : str(e, "asOrganization");
-		const char *pfx = str(e, "prefix") ? str(e, "prefix") : str(e, "network");
+		const char *org = pg_json_get_str(e, "asName")
+					  ? pg_json_get_str(e, "asName")
+					  : pg_json_get_str(e, "asOrganization");
+		const char *pfx = pg_json_get_str(e, "prefix") ? pg_json_get_str(e, "prefix")
+							       : pg_json_get_str(e, "network");
 		char num[32];
 
 		if (!json_is_integer(asn) && !org && !pfx)
 			continue;
 		if (b.len)
-			strbuf_add(&b, "; ");
+			pg_strbuf_add(&b, "; ");
 		if (json_is_integer(asn)) {
 			snprintf(num, sizeof(num), "AS%lld ", (long long)json_integer_value(asn));
-			strbuf_add(&b, num);
+			pg_strbuf_add(&b, num);
 		}
 		if (org) {
-			strbuf_add(&b, org);
-			strbuf_add(&b, " ");
+			pg_strbuf_add(&b, org);
+			pg_strbuf_add(&b, " ");
 		}
 		if (pfx)
-			strbuf_add(&b, pfx);
-		else if (b.len && b.s[b.len - 1] == ' ')
-			b.s[--b.len] = '\0';
+			pg_strbuf_add(&b, pfx);
+		else if (b.len && b.data[b.len - 1] == ' ')
+			b.data[--b.len] = '\0';
 	}
 	if (!b.len)
-		strbuf_add(&b, "unknown (no network enrichment)");
+		pg_strbuf_add(&b, "unknown (no network enrichment)");
 	if (*expected) {
-		strbuf_add(&b, "; expected ");
-		strbuf_add(&b, expected);
+		pg_strbuf_add(&b, "; expected ");
+		pg_strbuf_add(&b, expected);
 	}
 	free(expected);
-	return b.s;
+	return built_new(&b);
 }
 
 static char *policy_value(const json_t *f)
 {
-	const char *reason = str(f, "reason");
+	const char *reason = pg_json_get_str(f, "reason");
 	char *line = one_line_new(reason ? reason : "", ONE_LINE_MAX * 2);
-	char *v = pg_xasprintf("%s %s (%s): %s", str(f, "action") ? str(f, "action") : "?",
-			       str(f, "rule") ? str(f, "rule") : "?",
-			       str(f, "severity") ? str(f, "severity") : "?", line);
+	char *v = pg_xasprintf(
+		"%s %s (%s): %s", pg_json_get_str(f, "action") ? pg_json_get_str(f, "action") : "?",
+		pg_json_get_str(f, "rule") ? pg_json_get_str(f, "rule") : "?",
+		pg_json_get_str(f, "severity") ? pg_json_get_str(f, "severity") : "?", line);
 
 	free(line);
 	return v;
@@ -268,7 +264,8 @@ static json_t *fields_new(const json_t *f, const char *url, const char *run_id)
 		  url ? pg_xstrdup(url)
 		      : pg_xasprintf("evidence JSON of run %s", run_id ? run_id : "?"));
 	add_field(fields, "Fingerprint",
-		  pg_xstrdup(str(f, "fingerprint") ? str(f, "fingerprint") : "?"));
+		  pg_xstrdup(pg_json_get_str(f, "fingerprint") ? pg_json_get_str(f, "fingerprint")
+							       : "?"));
 	return fields;
 }
 
@@ -276,56 +273,62 @@ static json_t *fields_new(const json_t *f, const char *url, const char *run_id)
 
 /* Markdown: values are untrusted, so each goes in a code span (backticks in it
  * become quotes); a URL stays a link. */
-static void md_code(struct strbuf *b, const char *v)
+static void md_code(struct pg_strbuf *b, const char *v)
 {
-	strbuf_add(b, "`");
+	pg_strbuf_add(b, "`");
 	for (const char *p = v; *p; p++)
-		strbuf_addn(b, *p == '`' ? "'" : p, 1);
-	strbuf_add(b, "`");
+		pg_strbuf_addn(b, *p == '`' ? "'" : p, 1);
+	pg_strbuf_add(b, "`");
 }
 
 static void render(const json_t *fields, const char *title, json_t *packet)
 {
-	struct strbuf t = { 0 }, m = { 0 };
+	struct pg_strbuf t = { 0 }, m = { 0 };
+	char *text, *md;
 	size_t i;
 	json_t *fl;
 
-	strbuf_add(&m, "**");
+	pg_strbuf_add(&m, "**");
 	md_code(&m, title);
-	strbuf_add(&m, "**\n\n");
+	pg_strbuf_add(&m, "**\n\n");
 	json_array_foreach(fields, i, fl)
 	{
-		const char *name = str(fl, "name"), *value = str(fl, "value");
+		const char *name = pg_json_get_str(fl, "name"),
+			   *value = pg_json_get_str(fl, "value");
 		bool link = !strcmp(name, "Evidence") &&
 			    (!strncmp(value, "https://", 8) || !strncmp(value, "http://", 7));
-		strbuf_add(&t, name);
-		strbuf_add(&t, ": ");
-		strbuf_add(&t, value);
-		strbuf_add(&t, "\n");
-		strbuf_add(&m, "- **");
-		strbuf_add(&m, name);
-		strbuf_add(&m, "**: ");
+		pg_strbuf_add(&t, name);
+		pg_strbuf_add(&t, ": ");
+		pg_strbuf_add(&t, value);
+		pg_strbuf_add(&t, "\n");
+		pg_strbuf_add(&m, "- **");
+		pg_strbuf_add(&m, name);
+		pg_strbuf_add(&m, "**: ");
 		if (link) {
-			strbuf_add(&m, "<");
-			strbuf_add(&m, value);
-			strbuf_add(&m, ">");
+			pg_strbuf_add(&m, "<");
+			pg_strbuf_add(&m, value);
+			pg_strbuf_add(&m, ">");
 		} else {
 			md_code(&m, value);
 		}
-		strbuf_add(&m, "\n");
+		pg_strbuf_add(&m, "\n");
 	}
-	json_object_set_new(packet, "text", json_string(t.s));
-	json_object_set_new(packet, "markdown", json_string(m.s));
-	free(t.s);
-	free(m.s);
+	text = built_new(&t);
+	md = built_new(&m);
+	json_object_set_new(packet, "text", json_string(text));
+	json_object_set_new(packet, "markdown", json_string(md));
+	free(text);
+	free(md);
 }
 
 json_t *pg_message_new(const json_t *f, const char *evidence_url, const char *run_id)
 {
 	const json_t *ctx = json_object_get(f, "assetContext");
-	const char *asset = str(ctx, "name") ? str(ctx, "name") : str(f, "asset");
-	const char *action = str(f, "action") ? str(f, "action") : "?";
-	const char *why = str(f, "reason") ? str(f, "reason") : str(f, "rule");
+	const char *asset = pg_json_get_str(ctx, "name") ? pg_json_get_str(ctx, "name")
+							 : pg_json_get_str(f, "asset");
+	const char *action = pg_json_get_str(f, "action") ? pg_json_get_str(f, "action") : "?";
+	const char *why = pg_json_get_str(f, "reason") ? pg_json_get_str(f, "reason")
+						       : pg_json_get_str(f, "rule");
 	char *reason = one_line_new(why ? why : "", ONE_LINE_MAX);
 	char up[8] = "";
 	char *title;

@@ -14,6 +14,8 @@
 #include <strings.h>
 #include <time.h>
 
+#include "common/http_status.h"
+#include "common/netaddr.h"
 #include "util/addr.h"
 #include "util/util.h"
 
@@ -122,7 +124,7 @@ static size_t on_header(char *ptr, size_t size, size_t nmemb, void *ud)
 			vlen = sizeof(value) - 1;
 		memcpy(value, ptr + sizeof(name) - 1, vlen);
 		value[vlen] = '\0';
-		hc->resp->retry_after_ms = pg_http_parse_retry_after(value);
+		hc->resp->retry_after_ms = pg_http_retry_after_ms(value);
 	}
 	if (hc->headers && tn)
 		collect_header(hc->headers, ptr, tn);
@@ -153,7 +155,7 @@ static curl_socket_t open_guarded(void *ud, curlsocktype purpose, struct curl_so
 		pg_strlcpy(g->refused, "(not IP)", sizeof(g->refused));
 		return CURL_SOCKET_BAD;
 	}
-	if (pg_addr_is_internal(ip)) {
+	if (pg_netaddr_is_internal(ip)) {
 		pg_strlcpy(g->refused, ip, sizeof(g->refused));
 		return CURL_SOCKET_BAD;
 	}
@@ -181,33 +183,6 @@ static void guard_error(const struct guard *g, const char *url, struct pg_http_r
 		 host ? host : "the server", g->refused);
 	curl_free(host);
 	curl_url_cleanup(u);
-}
-
-long pg_http_parse_retry_after(const char *value)
-{
-	unsigned long secs;
-	char buf[128];
-	size_t len;
-	struct tm tm;
-	time_t when, now;
-
-	while (isspace((unsigned char)*value))
-		value++;
-	len = strlen(value);
-	while (len && isspace((unsigned char)value[len - 1]))
-		len--;
-	if (len == 0 || len >= sizeof(buf))
-		return -1;
-	memcpy(buf, value, len);
-	buf[len] = '\0';
-	if (pg_parse_ulong(buf, 86400UL * 7, &secs))
-		return (long)secs * 1000;
-	memset(&tm, 0, sizeof(tm));
-	if (!strptime(buf, "%a, %d %b %Y %H:%M:%S GMT", &tm))
-		return -1;
-	when = timegm(&tm);
-	now = time(NULL);
-	return when > now ? (long)(when - now) * 1000 : 0;
 }
 
 static struct curl_slist *build_headers(const struct pg_http_request *req)

@@ -2,11 +2,12 @@
  *
  * Restricted to http/https, no redirects, bounded response size, proxy taken
  * from the environment (libcurl's http_proxy/https_proxy/no_proxy), the
- * configured CA file, and Retry-After parsed for the retry logic. Response
+ * configured CA file, and Retry-After parsed for the retry logic
+ * (common/http_status.h). Response
  * headers are collected when the request asks (ABI 1.1 response_headers,
  * read only when the request's struct_size has the field), and internal
  * addresses are refused at connect time when it asks (ABI 1.2
- * refuse_internal, the same rule: core/util/addr.h). */
+ * refuse_internal, the plugins' rule too: common/netaddr.h). */
 #ifndef PG_HTTP_H
 #define PG_HTTP_H
 
@@ -21,8 +22,5 @@ void pg_http_global_init(void);
 int pg_http_perform(const struct pg_http_request *req, const char *ca_file, long timeout_ms,
 		    struct pg_http_response *resp);
 void pg_http_response_clear(struct pg_http_response *resp);
-
-/* Retry-After value (delta seconds or HTTP date) -> ms from now, -1 if unparsable. */
-long pg_http_parse_retry_after(const char *value);
 
 #endif

@@ -76,7 +76,7 @@ static int api_http(struct pg_plugin_ctx *ctx, const struct pg_http_request *req
 {
 	struct pg_call *call = pg_call_current();
 	long timeout = req->timeout_ms > 0 ? req->timeout_ms : 10000;
-	uint64_t now = pg_now_ms();
+	uint64_t now = pg_clock_now_ms();
 	char *shown;
 	int rc;
 
@@ -106,7 +106,7 @@ static int api_http(struct pg_plugin_ctx *ctx, const struct pg_http_request *req
 static long api_time_left_ms(struct pg_plugin_ctx *ctx)
 {
 	struct pg_call *call = pg_call_current();
-	uint64_t now = pg_now_ms();
+	uint64_t now = pg_clock_now_ms();
 
 	if (!call || !call->deadline_ms)
 		return ctx ? (long)ctx->timeout_ms : 0;

@@ -18,7 +18,7 @@ void pg_call_begin(struct pg_call *c, unsigned timeout_ms)
 	c->err[0] = '\0';
 	c->sent = NULL;
 	c->skip_cache = false;
-	c->deadline_ms = timeout_ms ? pg_now_ms() + timeout_ms : 0;
+	c->deadline_ms = timeout_ms ? pg_clock_now_ms() + timeout_ms : 0;
 	current_call = c;
 }
 

@@ -9,15 +9,11 @@
 
 #include "resolve/resolve.h"
 
-/* Stop a little before the host's own deadline so the plugin can still
- * return its error instead of being abandoned. */
-#define DEADLINE_MARGIN_MS 100
-
 /* One try that fits in what is left of the call's deadline: c-ares doubles
  * the timeout on every retry, so several tries could overrun it. */
 static int dns_timeout_ms(const struct pg_plugin_ctx *ctx, uint64_t deadline_ms)
 {
-	uint64_t now = pg_now_ms();
+	uint64_t now = pg_clock_now_ms();
 	int timeout = ctx->host->dns_timeout_ms;
 
 	if (deadline_ms) {
@@ -38,12 +34,20 @@ static void dns_error(const struct pg_plugin_ctx *ctx, const char *fmt, ...)
 	va_end(ap);
 }
 
+static long call_left_ms(const struct pg_call *call)
+{
+	uint64_t now = pg_clock_now_ms();
+
+	return call->deadline_ms > now ? (long)(call->deadline_ms - now) : 0;
+}
+
 int pg_host_dns(struct pg_plugin_ctx *ctx, const char *name, const char *rrtype, json_t **answers)
 {
 	struct pg_call *call = pg_call_current();
-	uint64_t deadline = call && call->deadline_ms > DEADLINE_MARGIN_MS
-				    ? call->deadline_ms - DEADLINE_MARGIN_MS
-				    : 0;
+	/* stop before the call's own deadline (the common rule, common/clock.h) so
+	 * the plugin can still return its error instead of being abandoned */
+	uint64_t deadline = call && call->deadline_ms ? pg_clock_deadline_ms(call_left_ms(call))
+						      : 0;
 	struct pg_lookup q = { .server = ctx->host->dns_server,
 			       .name = name,
 			       .rrtype = rrtype,

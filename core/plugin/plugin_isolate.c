@@ -64,6 +64,18 @@ static size_t pool_size(const struct pg_plugin_ctx *c)
 	return 1;
 }
 
+/* On the monotonic clock (common/clock.h): a wall-clock step must not stretch
+ * or cut a wait for a free worker. */
+static void freed_cond_init(pthread_cond_t *cond)
+{
+	pthread_condattr_t ca;
+
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(cond, &ca);
+	pthread_condattr_destroy(&ca);
+}
+
 static struct pg_workers *pool_of(struct pg_plugin_ctx *c)
 {
 	struct pg_workers *p;
@@ -73,7 +85,7 @@ static struct pg_workers *pool_of(struct pg_plugin_ctx *c)
 	if (!p) {
 		p = pg_xcalloc(1, sizeof(*p));
 		pthread_mutex_init(&p->lock, NULL);
-		pthread_cond_init(&p->freed, NULL);
+		freed_cond_init(&p->freed);
 		p->n = pool_size(c);
 		p->w = pg_xcalloc(p->n, sizeof(*p->w));
 		for (size_t i = 0; i < p->n; i++)
@@ -203,15 +215,9 @@ void pg_isolate_prepare(struct pg_plugin_ctx *c, unsigned n)
 
 static void abs_time(struct timespec *ts, uint64_t deadline_ms)
 {
-	uint64_t now = pg_now_ms(), ms = deadline_ms > now ? deadline_ms - now : 0;
+	uint64_t now = pg_clock_now_ms(), ms = deadline_ms > now ? deadline_ms - now : 0;
 
-	clock_gettime(CLOCK_REALTIME, ts);
-	ts->tv_sec += (time_t)(ms / 1000);
-	ts->tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (ts->tv_nsec >= 1000000000L) {
-		ts->tv_sec++;
-		ts->tv_nsec -= 1000000000L;
-	}
+	pg_clock_timespec_in(ms, ts);
 }
 
 /* A free worker (running ones first), marked busy; NULL at the deadline. */
@@ -228,7 +234,7 @@ static struct worker *acquire(struct pg_workers *p, uint64_t deadline_ms)
 		for (size_t i = 0; i < p->n && !w; i++)
 			if (!p->w[i].busy)
 				w = &p->w[i];
-		if (w || pg_now_ms() >= deadline_ms)
+		if (w || pg_clock_now_ms() >= deadline_ms)
 			break;
 		abs_time(&ts, deadline_ms);
 		pthread_cond_timedwait(&p->freed, &p->lock, &ts);
@@ -269,13 +275,13 @@ static const char *signal_name(int sig, char *buf, size_t len)
 /* The worker's socket broke: wait briefly for it to finish dying and say how. */
 static void describe_death(struct pg_plugin_ctx *c, struct worker *w, char *err, size_t errlen)
 {
-	uint64_t until = pg_now_ms() + REAP_WAIT_MS;
+	uint64_t until = pg_clock_now_ms() + REAP_WAIT_MS;
 	struct timespec nap = { 0, 5 * 1000000L };
 	char sbuf[32];
 	int st = 0;
 	pid_t r;
 
-	while ((r = waitpid(w->pid, &st, WNOHANG)) == 0 && pg_now_ms() < until)
+	while ((r = waitpid(w->pid, &st, WNOHANG)) == 0 && pg_clock_now_ms() < until)
 		nanosleep(&nap, NULL);
 	if (r == 0) { /* alive but not talking: it broke the protocol */
 		kill(w->pid, SIGKILL);
@@ -336,7 +342,7 @@ static int exchange(struct pg_isolated_call *call, struct worker *w, json_t *req
 static int isolated_call(struct pg_isolated_call *call, json_t *req, json_t **resp)
 {
 	struct pg_workers *p = pool_of(call->c);
-	uint64_t deadline = pg_now_ms() + call->timeout_ms;
+	uint64_t deadline = pg_clock_now_ms() + call->timeout_ms;
 	struct worker *w = acquire(p, deadline);
 	int rc;
 
@@ -482,7 +488,7 @@ int pg_isolate_notify(struct pg_isolated_call *call)
 
 uint64_t pg_isolate_backstop_ms(unsigned timeout_ms, unsigned inline_grace_ms)
 {
-	return pg_now_ms() + timeout_ms +
+	return pg_clock_now_ms() + timeout_ms +
 	       (pg_isolate_enabled() ? PG_ISOLATED_GRACE_MS : inline_grace_ms);
 }
 
@@ -501,7 +507,7 @@ void pg_isolate_stop(struct pg_plugin_ctx *c)
 {
 	struct pg_workers *p = c->workers;
 	struct timespec nap = { 0, 5 * 1000000L };
-	uint64_t until = pg_now_ms() + STOP_WAIT_MS;
+	uint64_t until = pg_clock_now_ms() + STOP_WAIT_MS;
 	size_t running = 0;
 
 	if (!p)
@@ -513,7 +519,7 @@ void pg_isolate_stop(struct pg_plugin_ctx *c)
 		}
 	for (size_t i = 0; i < p->n; i++)
 		running += p->w[i].pid > 0;
-	while (running && pg_now_ms() < until) {
+	while (running && pg_clock_now_ms() < until) {
 		for (size_t i = 0; i < p->n; i++)
 			if (p->w[i].pid > 0 && waitpid(p->w[i].pid, NULL, WNOHANG) == p->w[i].pid) {
 				p->w[i].pid = 0;

@@ -77,16 +77,10 @@ void pg_plugin_lanes_broadcast(struct pg_plugin_lanes *l)
 
 void pg_plugin_lanes_wait(struct pg_plugin_lanes *l, uint64_t wake_ms)
 {
-	uint64_t now = pg_now_ms(), ms = wake_ms > now ? wake_ms - now : 1;
+	uint64_t now = pg_clock_now_ms(), ms = wake_ms > now ? wake_ms - now : 1;
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_sec += (time_t)(ms / 1000);
-	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
+	pg_clock_timespec_in(ms, &ts);
 	pthread_cond_timedwait(&l->cond, &l->lock, &ts);
 }
 

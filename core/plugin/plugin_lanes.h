@@ -29,7 +29,7 @@ void pg_plugin_lanes_ref(struct pg_plugin_lanes *l);
 int pg_plugin_lanes_refs(const struct pg_plugin_lanes *l);
 /* Wake the threads waiting on the pool (lock held). */
 void pg_plugin_lanes_broadcast(struct pg_plugin_lanes *l);
-/* Wait (lock held) until woken or wake_ms (monotonic, pg_now_ms) passes,
+/* Wait (lock held) until woken or wake_ms (monotonic, pg_clock_now_ms) passes,
  * at least 1 ms. */
 void pg_plugin_lanes_wait(struct pg_plugin_lanes *l, uint64_t wake_ms);
 /* Drop a reference and unlock (lock held); the last one frees the pool and

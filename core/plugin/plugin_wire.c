@@ -12,28 +12,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "common/wait.h"
+
 /* A message larger than this is a broken peer, not a finding. */
 #define MAX_MSG (64u * 1024 * 1024)
-
-/* Wait until fd is ready for events or the deadline passes: 1 ready, 0 timeout, -1 error. */
-static int wait_fd(int fd, short events, uint64_t deadline_ms)
-{
-	struct pollfd p = { .fd = fd, .events = events };
-	uint64_t now;
-	int rc;
-
-	for (int guard = 0; guard < 1000000; guard++) {
-		now = pg_now_ms();
-		if (deadline_ms && now >= deadline_ms)
-			return 0;
-		rc = poll(&p, 1, deadline_ms ? (int)(deadline_ms - now) : -1);
-		if (rc > 0)
-			return 1;
-		if (rc < 0 && errno != EINTR)
-			return -1;
-	}
-	return -1;
-}
 
 static int write_all(int fd, const char *buf, size_t len, uint64_t deadline_ms)
 {
@@ -47,7 +29,7 @@ static int write_all(int fd, const char *buf, size_t len, uint64_t deadline_ms)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			int w = wait_fd(fd, POLLOUT, deadline_ms);
+			int w = pg_wait_fd(fd, POLLOUT, deadline_ms);
 			if (w <= 0)
 				return w == 0 ? PG_WIRE_TIMEOUT : PG_WIRE_BROKEN;
 			continue;
@@ -60,7 +42,7 @@ static int write_all(int fd, const char *buf, size_t len, uint64_t deadline_ms)
 static int read_all(int fd, char *buf, size_t len, uint64_t deadline_ms)
 {
 	while (len) {
-		int w = wait_fd(fd, POLLIN, deadline_ms);
+		int w = pg_wait_fd(fd, POLLIN, deadline_ms);
 		ssize_t n;
 
 		if (w <= 0)

@@ -81,7 +81,7 @@ static void die_with_parent(pid_t parent)
 
 static void arm_watchdog(uint64_t deadline_ms)
 {
-	uint64_t now = pg_now_ms(), left = deadline_ms > now ? deadline_ms - now : 0;
+	uint64_t now = pg_clock_now_ms(), left = deadline_ms > now ? deadline_ms - now : 0;
 
 	alarm((unsigned)(left / 1000) + WATCHDOG_GRACE_S);
 }

@@ -22,6 +22,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "common/cert_json.h"
 #include "util/log.h"
 #include "probe.h"
 #include "util/util.h"
@@ -175,64 +176,6 @@ int pg_tls_verify_cb(int ok, X509_STORE_CTX *sctx)
 	return 1; /* keep going: collect every problem, the verdict is ours */
 }
 
-static json_t *name_json(const X509_NAME *name)
-{
-	BIO *bio = BIO_new(BIO_s_mem());
-	char *data = NULL, out[512];
-	long n;
-
-	if (!bio)
-		return json_string("");
-	/* RFC 2253 order (most specific first), non-ASCII escaped. */
-	X509_NAME_print_ex(bio, name, 0, XN_FLAG_RFC2253);
-	n = BIO_get_mem_data(bio, &data);
-	pg_banner_sanitize(data, n > 0 ? (size_t)n : 0, out, sizeof(out));
-	BIO_free(bio);
-	return json_string(out);
-}
-
-static json_t *san_json(X509 *cert)
-{
-	GENERAL_NAMES *gens = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
-	json_t *arr = json_array();
-	int n = gens ? sk_GENERAL_NAME_num(gens) : 0;
-
-	for (int i = 0; i < n && i < 100; i++) {
-		const GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
-		char out[300];
-
-		if (g->type == GEN_DNS) {
-			const ASN1_STRING *s = g->d.dNSName;
-
-			pg_banner_sanitize(ASN1_STRING_get0_data(s), (size_t)ASN1_STRING_length(s),
-					   out, sizeof(out));
-		} else if (g->type == GEN_IPADD &&
-			   (g->d.iPAddress->length == 4 || g->d.iPAddress->length == 16)) {
-			int af = g->d.iPAddress->length == 4 ? AF_INET : AF_INET6;
-
-			if (!inet_ntop(af, g->d.iPAddress->data, out, sizeof(out)))
-				continue;
-		} else {
-			continue;
-		}
-		json_array_append_new(arr, json_string(out));
-	}
-	GENERAL_NAMES_free(gens);
-	return arr;
-}
-
-static json_t *time_json(const ASN1_TIME *t)
-{
-	struct tm tm;
-	char out[64];
-
-	if (!t || ASN1_TIME_to_tm(t, &tm) != 1)
-		return json_null();
-	snprintf(out, sizeof(out), "%04d-%02d-%02dT%02d:%02d:%02d.000Z", tm.tm_year + 1900,
-		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-	return json_string(out);
-}
-
 static bool name_matches(X509 *cert, const char *name, bool is_ip)
 {
 	if (!name || !*name)
@@ -243,18 +186,6 @@ static bool name_matches(X509 *cert, const char *name, bool is_ip)
 			       NULL) == 1;
 }
 
-static json_t *sha256_json(X509 *cert)
-{
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
-	char hex[2 * EVP_MAX_MD_SIZE + 1];
-
-	if (X509_digest(cert, EVP_sha256(), md, &mdlen) != 1)
-		return json_null();
-	pg_hex_encode(md, mdlen, hex);
-	return json_string(hex);
-}
-
 json_t *pg_tls_cert_json(X509 *cert, const char *name, bool is_ip, unsigned chain_flags)
 {
 	json_t *c = json_object(), *reasons = json_array();
@@ -262,11 +193,11 @@ json_t *pg_tls_cert_json(X509 *cert, const char *name, bool is_ip, unsigned chai
 	bool untrusted = chain_flags & (PG_TLS_CHAIN_UNTRUSTED | PG_TLS_CHAIN_SELF_SIGNED);
 	int days = 0, secs = 0;
 
-	json_object_set_new(c, "subject", name_json(X509_get_subject_name(cert)));
-	json_object_set_new(c, "issuer", name_json(X509_get_issuer_name(cert)));
-	json_object_set_new(c, "san", san_json(cert));
-	json_object_set_new(c, "notBefore", time_json(nb));
-	json_object_set_new(c, "expires", time_json(na));
+	json_object_set_new(c, "subject", pg_cert_json_name(X509_get_subject_name(cert)));
+	json_object_set_new(c, "issuer", pg_cert_json_name(X509_get_issuer_name(cert)));
+	json_object_set_new(c, "san", pg_cert_json_san(cert));
+	json_object_set_new(c, "notBefore", pg_cert_json_time(nb));
+	json_object_set_new(c, "expires", pg_cert_json_time(na));
 	if (ASN1_TIME_diff(&days, &secs, NULL, na) == 1)
 		json_object_set_new(c, "daysRemaining", json_integer(days));
 	/* X509_cmp_current_time: -1 when t is in the past, 1 in the future. */
@@ -283,7 +214,7 @@ json_t *pg_tls_cert_json(X509 *cert, const char *name, bool is_ip, unsigned chai
 		json_array_append_new(reasons, json_string("hostname-mismatch"));
 	json_object_set_new(c, "valid", json_boolean(json_array_size(reasons) == 0));
 	json_object_set_new(c, "reasons", reasons);
-	json_object_set_new(c, "sha256", sha256_json(cert));
+	json_object_set_new(c, "sha256", pg_cert_json_sha256(cert));
 	ERR_clear_error();
 	return c;
 }

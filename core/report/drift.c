@@ -9,15 +9,11 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/json_get.h"
 #include "policy/policy.h"
 #include "probe/probe.h" /* pg_banner_sanitize */
 #include "util/log.h"
 #include "util/util.h"
-
-static const char *str(const json_t *o, const char *k)
-{
-	return json_string_value(json_object_get(o, k));
-}
 
 static bool same(const char *a, const char *b)
 {
@@ -59,19 +55,21 @@ static void add_scan(json_t *st, const json_t *scan)
 	json_array_foreach(json_object_get(scan, "ports"), i, p)
 	{
 		char port[16];
-		const char *state = str(p, "state"), *sha;
+		const char *state = pg_json_get_str(p, "state"), *sha;
 		snprintf(port, sizeof(port), "%lld",
 			 (long long)json_integer_value(json_object_get(p, "port")));
 		if (state && !strcmp(state, "open")) {
 			if (!json_object_get(open, port))
 				json_object_set_new(
 					open, port,
-					json_string(str(scan, "ip") ? str(scan, "ip") : "?"));
+					json_string(pg_json_get_str(scan, "ip")
+							    ? pg_json_get_str(scan, "ip")
+							    : "?"));
 			json_object_set_new(states, port, json_string("open"));
 		} else if (state && !json_object_get(open, port)) {
 			json_object_set_new(states, port, json_string(state));
 		}
-		sha = str(json_object_get(p, "certificate"), "sha256");
+		sha = pg_json_get_str(json_object_get(p, "certificate"), "sha256");
 		if (sha && !json_object_get(certs, port))
 			json_object_set_new(certs, port, json_string(sha));
 	}
@@ -83,20 +81,23 @@ static void add_scan(json_t *st, const json_t *scan)
  * decided to drop already is left out, as it is from the baseline. */
 static void add_findings(json_t *st, const json_t *asset)
 {
-	const char *target = str(asset, "target") ? str(asset, "target") : "";
+	const char *target = pg_json_get_str(asset, "target") ? pg_json_get_str(asset, "target")
+							      : "";
 	const json_t *f;
 	char fp[17];
 	size_t i;
 
 	json_array_foreach(json_object_get(asset, "findings"), i, f)
 	{
-		const char *src = str(f, "source");
+		const char *src = pg_json_get_str(f, "source");
 		if ((src && !strcmp(src, "drift")) || !pg_policy_reported(f))
 			continue;
-		if (!str(f, "fingerprint"))
+		if (!pg_json_get_str(f, "fingerprint"))
 			pg_policy_finding_fingerprint(f, target, fp);
-		json_object_set(json_object_get(st, "findings"),
-				str(f, "fingerprint") ? str(f, "fingerprint") : fp, (json_t *)f);
+		json_object_set(
+			json_object_get(st, "findings"),
+			pg_json_get_str(f, "fingerprint") ? pg_json_get_str(f, "fingerprint") : fp,
+			(json_t *)f);
 	}
 }
 
@@ -134,9 +135,11 @@ struct cmp {
 static json_t *change(struct cmp *c, const char *kind, const char *ip, const char *port,
 		      json_t *before, json_t *after, const char *reason)
 {
-	json_t *ch = json_pack("{s:s, s:s, s:s}", "change", kind, "asset",
-			       str(c->asset, "name") ? str(c->asset, "name") : "?", "target",
-			       str(c->asset, "target") ? str(c->asset, "target") : "?");
+	json_t *ch = json_pack(
+		"{s:s, s:s, s:s}", "change", kind, "asset",
+		pg_json_get_str(c->asset, "name") ? pg_json_get_str(c->asset, "name") : "?",
+		"target",
+		pg_json_get_str(c->asset, "target") ? pg_json_get_str(c->asset, "target") : "?");
 
 	if (ip)
 		json_object_set_new(ch, "ip", json_string(ip));
@@ -244,11 +247,11 @@ static void compare_set(struct cmp *c, const char *key, const char *kind, const 
 
 static void finding_change(struct cmp *c, const char *kind, const char *fp, const json_t *f)
 {
-	const char *rule = str(f, "rule") ? str(f, "rule") : "?";
+	const char *rule = pg_json_get_str(f, "rule") ? pg_json_get_str(f, "rule") : "?";
 	char *why = pg_xasprintf("%s %s: %s", rule,
 				 !strcmp(kind, "finding-new") ? "is new" : "is gone",
-				 str(f, "reason") ? str(f, "reason") : "");
-	json_t *ch = change(c, kind, str(f, "ip"), NULL, NULL, NULL, why);
+				 pg_json_get_str(f, "reason") ? pg_json_get_str(f, "reason") : "");
+	json_t *ch = change(c, kind, pg_json_get_str(f, "ip"), NULL, NULL, NULL, why);
 
 	json_object_set_new(ch, "rule", json_string(rule));
 	json_object_set_new(ch, "fingerprint", json_string(fp));
@@ -262,9 +265,10 @@ static void finding_change(struct cmp *c, const char *kind, const char *fp, cons
 static void not_rechecked(struct cmp *c, const char *fp, const json_t *f, const char *judge,
 			  const char *why)
 {
-	const char *rule = str(f, "rule") ? str(f, "rule") : "?";
+	const char *rule = pg_json_get_str(f, "rule") ? pg_json_get_str(f, "rule") : "?";
 	char *reason = pg_xasprintf("%s was not re-checked: %s %s", rule, judge, why);
-	json_t *ch = change(c, PG_CHANGE_NOT_RECHECKED, str(f, "ip"), NULL, NULL, NULL, reason);
+	json_t *ch = change(c, PG_CHANGE_NOT_RECHECKED, pg_json_get_str(f, "ip"), NULL, NULL, NULL,
+			    reason);
 
 	json_object_set_new(ch, "rule", json_string(rule));
 	json_object_set_new(ch, "fingerprint", json_string(fp));
@@ -303,15 +307,16 @@ static const json_t *asset_named(const json_t *report, const char *name, const c
 	size_t i;
 
 	json_array_foreach(json_object_get(report, "assets"), i,
-			   a) if (name && target && str(a, "name") && str(a, "target") &&
-				  !strcmp(str(a, "name"), name) &&
-				  !strcasecmp(str(a, "target"), target)) return a;
+			   a) if (name && target && pg_json_get_str(a, "name") &&
+				  pg_json_get_str(a, "target") &&
+				  !strcmp(pg_json_get_str(a, "name"), name) &&
+				  !strcasecmp(pg_json_get_str(a, "target"), target)) return a;
 	return NULL;
 }
 
 static const json_t *asset_like(const json_t *report, const json_t *like)
 {
-	return asset_named(report, str(like, "name"), str(like, "target"));
+	return asset_named(report, pg_json_get_str(like, "name"), pg_json_get_str(like, "target"));
 }
 
 static void compare_asset(json_t *out, json_t *prev_state, const json_t *cur, bool judged)
@@ -333,8 +338,9 @@ static void compare_asset(json_t *out, json_t *prev_state, const json_t *cur, bo
 /* The manifest identity of an asset as a key: name, then the target in lower case. */
 static char *identity(const json_t *a)
 {
-	char *key = pg_xasprintf("%s\n%s", str(a, "name") ? str(a, "name") : "",
-				 str(a, "target") ? str(a, "target") : "");
+	char *key = pg_xasprintf("%s\n%s",
+				 pg_json_get_str(a, "name") ? pg_json_get_str(a, "name") : "",
+				 pg_json_get_str(a, "target") ? pg_json_get_str(a, "target") : "");
 
 	for (char *p = strchr(key, '\n'); p && *p; p++)
 		*p = (char)tolower((unsigned char)*p);
@@ -350,7 +356,8 @@ static json_t *states_of(const json_t *before)
 
 	while ((a = pg_evidence_walk_next(&w))) {
 		char *key = identity(a);
-		if (str(a, "name") && str(a, "target") && !json_object_get(states, key))
+		if (pg_json_get_str(a, "name") && pg_json_get_str(a, "target") &&
+		    !json_object_get(states, key))
 			json_object_set_new(states, key, asset_state(a));
 		free(key);
 	}
@@ -367,7 +374,9 @@ json_t *pg_drift_changes(const json_t *before, const json_t *after)
 	while ((a = pg_evidence_walk_next(&w))) {
 		char *key = identity(a);
 		struct cmp c = { out, a, NULL, NULL, false };
-		prev = str(a, "name") && str(a, "target") ? json_object_get(states, key) : NULL;
+		prev = pg_json_get_str(a, "name") && pg_json_get_str(a, "target")
+			       ? json_object_get(states, key)
+			       : NULL;
 		free(key);
 		if (prev)
 			compare_asset(out, prev, a,
@@ -387,7 +396,9 @@ json_t *pg_drift_changes(const json_t *before, const json_t *after)
 
 static void add_finding(json_t *report, const json_t *ch, const struct pg_drift_rule *r)
 {
-	json_t *asset = (json_t *)asset_named(report, str(ch, "asset"), str(ch, "target")), *f;
+	json_t *asset = (json_t *)asset_named(report, pg_json_get_str(ch, "asset"),
+					      pg_json_get_str(ch, "target")),
+	       *f;
 
 	if (!asset)
 		return;
@@ -413,7 +424,7 @@ static const json_t *finding_by_fp(const json_t *asset, const char *fp)
 
 	json_array_foreach(json_object_get(asset, "findings"), i, f)
 	{
-		const char *x = str(f, "fingerprint");
+		const char *x = pg_json_get_str(f, "fingerprint");
 		if (fp && x && !strcmp(x, fp))
 			return f;
 	}
@@ -425,9 +436,11 @@ static const json_t *finding_by_fp(const json_t *asset, const char *fp)
  * check it}; listed in notrc. */
 static void carry(json_t *report, const json_t *baseline, const json_t *ch, json_t *notrc)
 {
-	json_t *asset = (json_t *)asset_named(report, str(ch, "asset"), str(ch, "target"));
-	const json_t *f = finding_by_fp(asset_named(baseline, str(ch, "asset"), str(ch, "target")),
-					str(ch, "fingerprint"));
+	json_t *asset = (json_t *)asset_named(report, pg_json_get_str(ch, "asset"),
+					      pg_json_get_str(ch, "target"));
+	const json_t *f = finding_by_fp(
+		asset_named(baseline, pg_json_get_str(ch, "asset"), pg_json_get_str(ch, "target")),
+		pg_json_get_str(ch, "fingerprint"));
 	const json_t *judge = json_object_get(ch, "judge"), *prev;
 	const char *since;
 	json_t *nf;
@@ -435,7 +448,8 @@ static void carry(json_t *report, const json_t *baseline, const json_t *ch, json
 	if (!asset || !f)
 		return;
 	prev = json_object_get(f, "notRechecked");
-	since = prev ? str(prev, "since") : str(json_object_get(baseline, "run"), "id");
+	since = prev ? pg_json_get_str(prev, "since")
+		     : pg_json_get_str(json_object_get(baseline, "run"), "id");
 	nf = json_deep_copy(f);
 	json_object_set_new(nf, "notRechecked",
 			    json_pack("{s:O, s:O, s:s?}", "judge", json_object_get(judge, "name"),
@@ -458,12 +472,12 @@ static void warn_not_rechecked(const json_t *notrc)
 
 	json_array_foreach(notrc, i, e)
 	{
-		json_t *n = json_object_get(per, str(e, "judge"));
+		json_t *n = json_object_get(per, pg_json_get_str(e, "judge"));
 		if (!n)
-			json_object_set_new(per, str(e, "judge"),
+			json_object_set_new(per, pg_json_get_str(e, "judge"),
 					    json_pack("{s:i, s:O}", "n", 0, "why",
 						      json_object_get(e, "reason")));
-		n = json_object_get(per, str(e, "judge"));
+		n = json_object_get(per, pg_json_get_str(e, "judge"));
 		json_object_set_new(n, "n",
 				    json_integer(json_integer_value(json_object_get(n, "n")) + 1));
 	}
@@ -471,7 +485,7 @@ static void warn_not_rechecked(const json_t *notrc)
 	{
 		json_int_t n = json_integer_value(json_object_get(v, "n"));
 		pg_warn("%lld finding%s not re-checked: %s %s (kept from the baseline, not gone)",
-			(long long)n, n == 1 ? "" : "s", judge, str(v, "why"));
+			(long long)n, n == 1 ? "" : "s", judge, pg_json_get_str(v, "why"));
 	}
 	json_decref(per);
 }
@@ -487,7 +501,7 @@ static void persist_one(const json_t *now, const json_t *ba, const json_t *f, js
 	char p[16], why[128];
 
 	free(key);
-	if (!st || !json_is_integer(port) || !str(f, "fingerprint"))
+	if (!st || !json_is_integer(port) || !pg_json_get_str(f, "fingerprint"))
 		return;
 	snprintf(p, sizeof(p), "%lld", (long long)json_integer_value(port));
 	if (json_object_get(json_object_get(st, "open"), p)) {
@@ -512,7 +526,7 @@ static json_t *persisting(const json_t *report, const json_t *baseline)
 	{
 		json_array_foreach(json_object_get(a, "findings"), k, f)
 		{
-			if (!same(str(f, "rule"), PG_RULE_PORT_NEWLY_OPEN))
+			if (!same(pg_json_get_str(f, "rule"), PG_RULE_PORT_NEWLY_OPEN))
 				continue;
 			persist_one(now, a, f, out);
 		}
@@ -537,10 +551,10 @@ size_t pg_drift_apply(json_t *report, const json_t *baseline, const char *baseli
 
 	json_array_foreach(changes, i, ch)
 	{
-		const struct pg_drift_rule *r = pg_drift_rule_find(str(ch, "change"));
+		const struct pg_drift_rule *r = pg_drift_rule_find(pg_json_get_str(ch, "change"));
 		if (r)
 			add_finding(report, ch, r);
-		else if (same(str(ch, "change"), PG_CHANGE_NOT_RECHECKED))
+		else if (same(pg_json_get_str(ch, "change"), PG_CHANGE_NOT_RECHECKED))
 			carry(report, baseline, ch, notrc);
 	}
 	json_object_set_new(run, "drift",
@@ -555,13 +569,13 @@ size_t pg_drift_apply(json_t *report, const json_t *baseline, const char *baseli
 
 char *pg_drift_change_line(const json_t *ch)
 {
-	const char *name = str(ch, "asset") ? str(ch, "asset") : "?";
-	const char *why = str(ch, "reason") ? str(ch, "reason") : "";
+	const char *name = pg_json_get_str(ch, "asset") ? pg_json_get_str(ch, "asset") : "?";
+	const char *why = pg_json_get_str(ch, "reason") ? pg_json_get_str(ch, "reason") : "";
 	char n[256], w[768];
 
 	pg_banner_sanitize(name, strlen(name), n, sizeof(n));
 	pg_banner_sanitize(why, strlen(why), w, sizeof(w));
-	return pg_xasprintf("%-19s %s: %s", str(ch, "change"), n, w);
+	return pg_xasprintf("%-19s %s: %s", pg_json_get_str(ch, "change"), n, w);
 }
 
 void pg_drift_print(const json_t *report, FILE *out)
@@ -574,8 +588,8 @@ void pg_drift_print(const json_t *report, FILE *out)
 		return;
 	fprintf(out, "portgate: %zu change%s since baseline %s\n", json_array_size(changes),
 		json_array_size(changes) == 1 ? "" : "s",
-		str(json_object_get(drift, "baseline"), "runId")
-			? str(json_object_get(drift, "baseline"), "runId")
+		pg_json_get_str(json_object_get(drift, "baseline"), "runId")
+			? pg_json_get_str(json_object_get(drift, "baseline"), "runId")
 			: "?");
 	json_array_foreach(changes, i, ch)
 	{

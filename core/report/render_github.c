@@ -41,20 +41,20 @@ static int annotate(const json_t *asset, const json_t *f, void *ud)
 	json_int_t line = pg_render_int(asset, "line");
 	char *title;
 
-	if (!strcmp(pg_render_str(f, "action", "warn"), "pass"))
+	if (!strcmp(pg_json_get_str_or(f, "action", "warn"), "pass"))
 		return 0; /* accepted by an exception: nothing to annotate */
-	title = pg_xasprintf("%s (%s)", pg_render_str(f, "rule", "?"),
-			     pg_render_str(f, "asset", "?"));
+	title = pg_xasprintf("%s (%s)", pg_json_get_str_or(f, "rule", "?"),
+			     pg_json_get_str_or(f, "asset", "?"));
 
 	fprintf(c->out, "::%s file=",
-		strcmp(pg_render_str(f, "action", "warn"), "fail") ? "warning" : "error");
+		strcmp(pg_json_get_str_or(f, "action", "warn"), "fail") ? "warning" : "error");
 	put_escaped(c->out, c->manifest, true);
 	if (line > 0)
 		fprintf(c->out, ",line=%lld", (long long)line);
 	fputs(",title=", c->out);
 	put_escaped(c->out, title, true);
 	fputs("::", c->out);
-	put_escaped(c->out, pg_render_str(f, "reason", ""), false);
+	put_escaped(c->out, pg_json_get_str_or(f, "reason", ""), false);
 	fputc('\n', c->out);
 	free(title);
 	return 0;
@@ -63,13 +63,13 @@ static int annotate(const json_t *asset, const json_t *f, void *ud)
 int pg_render_github(FILE *out, const json_t *report)
 {
 	const json_t *run = json_object_get(report, "run"), *sum = json_object_get(run, "summary");
-	struct ctx c = { out, pg_render_str(run, "manifest", "") };
+	struct ctx c = { out, pg_json_get_str_or(run, "manifest", "") };
 
 	pg_render_each_finding(report, annotate, &c);
 	fprintf(out,
 		"::notice title=portgate::verdict %s (%s mode): %lld asset(s), %lld pass, "
 		"%lld warn, %lld fail, %lld could not check\n",
-		pg_render_str(run, "verdict", "?"), pg_render_str(run, "mode", "enforce"),
+		pg_json_get_str_or(run, "verdict", "?"), pg_json_get_str_or(run, "mode", "enforce"),
 		(long long)pg_render_int(sum, "assets"), (long long)pg_render_int(sum, "pass"),
 		(long long)pg_render_int(sum, "warn"), (long long)pg_render_int(sum, "fail"),
 		(long long)pg_render_int(sum, "couldNotCheck"));

@@ -29,8 +29,8 @@ struct issues {
 static void issue_fingerprint(const json_t *f, char out[33])
 {
 	/* the finding fingerprint is hex: a newline cannot be part of it */
-	char *id = pg_xasprintf("%s\n%s", pg_render_str(f, "fingerprint", ""),
-				pg_render_str(f, "asset", ""));
+	char *id = pg_xasprintf("%s\n%s", pg_json_get_str_or(f, "fingerprint", ""),
+				pg_json_get_str_or(f, "asset", ""));
 	char hex[65];
 
 	pg_sha256_hex(id, strlen(id), hex);
@@ -45,26 +45,26 @@ static int add_issue(const json_t *asset, const json_t *f, void *ud)
 	json_int_t line = pg_render_int(asset, "line");
 	char fp[33];
 
-	if (!strcmp(pg_render_str(f, "action", "warn"), "pass"))
+	if (!strcmp(pg_json_get_str_or(f, "action", "warn"), "pass"))
 		return 0; /* accepted by an exception: not an open issue */
 	issue_fingerprint(f, fp);
 	json_array_append_new(
 		is->arr,
 		json_pack("{s:s, s:s, s:s, s:s, s:[s], s:s, s:{s:s, s:{s:I}}}", "type", "issue",
-			  "description", pg_render_str(f, "reason", "?"), "check_name",
-			  pg_render_str(f, "rule", "unknown"), "fingerprint", fp, "categories",
+			  "description", pg_json_get_str_or(f, "reason", "?"), "check_name",
+			  pg_json_get_str_or(f, "rule", "unknown"), "fingerprint", fp, "categories",
 			  "Security", "severity",
 			  cq_severity(pg_render_export_severity(
-				  pg_render_str(f, "action", "warn"),
-				  pg_render_str(f, "severity", "medium"))),
+				  pg_json_get_str_or(f, "action", "warn"),
+				  pg_json_get_str_or(f, "severity", "medium"))),
 			  "location", "path", is->path, "lines", "begin", line > 0 ? line : 1));
 	return 0;
 }
 
 int pg_render_gitlab(FILE *out, const json_t *report)
 {
-	struct issues is = { json_array(), pg_render_str(json_object_get(report, "run"), "manifest",
-							 "manifest") };
+	struct issues is = { json_array(), pg_json_get_str_or(json_object_get(report, "run"),
+							      "manifest", "manifest") };
 	int r;
 
 	pg_render_each_finding(report, add_issue, &is);

@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "common/json_get.h" /* pg_json_get_str_or: every renderer's string getter */
+
 int pg_render_json(FILE *out, const json_t *report);
 int pg_render_sarif(FILE *out, const json_t *report);
 int pg_render_junit(FILE *out, const json_t *report);
@@ -14,8 +16,7 @@ int pg_render_markdown(FILE *out, const json_t *report);
 int pg_render_github(FILE *out, const json_t *report);
 int pg_render_ndjson(FILE *out, const json_t *report);
 
-/* Borrowed string member, or dflt. */
-const char *pg_render_str(const json_t *o, const char *key, const char *dflt);
+/* Integer member, 0 when absent. */
 json_int_t pg_render_int(const json_t *o, const char *key);
 
 /* Call fn for every listed finding of every asset, in evidence order; stops

@@ -99,8 +99,8 @@ static struct outcome tally(const json_t *asset, const char *rule)
 
 	json_array_foreach(json_object_get(asset, "findings"), i, f)
 	{
-		const char *act = pg_render_str(f, "action", "warn");
-		if (strcmp(pg_render_str(f, "rule", ""), rule))
+		const char *act = pg_json_get_str_or(f, "action", "warn");
+		if (strcmp(pg_json_get_str_or(f, "rule", ""), rule))
 			continue;
 		if (!strcmp(act, "fail"))
 			o.fail++;
@@ -120,11 +120,11 @@ static void finding_lines(FILE *out, const json_t *asset, const char *rule)
 
 	json_array_foreach(json_object_get(asset, "findings"), i, f)
 	{
-		if (strcmp(pg_render_str(f, "rule", ""), rule))
+		if (strcmp(pg_json_get_str_or(f, "rule", ""), rule))
 			continue;
-		xml_put(out, pg_render_str(f, "action", "warn"), false);
+		xml_put(out, pg_json_get_str_or(f, "action", "warn"), false);
 		fputs(": ", out);
-		xml_put(out, pg_render_str(f, "reason", rule), false);
+		xml_put(out, pg_json_get_str_or(f, "reason", rule), false);
 		fputc('\n', out);
 	}
 }
@@ -139,7 +139,7 @@ static bool skipped_case(const json_t *asset, const char *rule, const struct out
 
 static void testcase(FILE *out, const json_t *asset, const char *rule, struct outcome *o)
 {
-	const char *name = pg_render_str(asset, "name", "?");
+	const char *name = pg_json_get_str_or(asset, "name", "?");
 	char cls[512];
 
 	if ((size_t)snprintf(cls, sizeof(cls), "portgate.%s", name) >= sizeof(cls))
@@ -151,14 +151,15 @@ static void testcase(FILE *out, const json_t *asset, const char *rule, struct ou
 	if (o->fail || o->error) {
 		fprintf(out, "      <%s", o->fail ? "failure" : "error");
 		attr(out, "type", rule);
-		attr(out, "message", pg_render_str(asset, "target", "?"));
+		attr(out, "message", pg_json_get_str_or(asset, "target", "?"));
 		fputs(">", out);
 		finding_lines(out, asset, rule);
 		fprintf(out, "</%s>\n", o->fail ? "failure" : "error");
 	} else if (skipped_case(asset, rule, o)) {
 		fputs("      <skipped", out);
 		attr(out, "message",
-		     pg_render_str(json_object_get(asset, "resolution"), "error", "not scanned"));
+		     pg_json_get_str_or(json_object_get(asset, "resolution"), "error",
+					"not scanned"));
 		fputs("/>\n", out);
 	} else if (o->warn) {
 		fputs("      <system-out>", out);
@@ -214,16 +215,16 @@ static void suite(FILE *out, const json_t *report, const json_t *asset, const js
 
 	pg_render_seconds(pg_render_int(scan, "scanDurationMs"), secs);
 	fputs("  <testsuite", out);
-	attr(out, "name", pg_render_str(asset, "name", "?"));
+	attr(out, "name", pg_json_get_str_or(asset, "name", "?"));
 	fprintf(out, " tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"%zu\" time=\"%s\"",
 		c.tests, c.fails, c.errors, c.skipped, secs);
 	attr(out, "timestamp",
-	     pg_render_str(scan, "timestamp", pg_render_str(run, "startedAt", "")));
-	attr(out, "file", pg_render_str(run, "manifest", ""));
+	     pg_json_get_str_or(scan, "timestamp", pg_json_get_str_or(run, "startedAt", "")));
+	attr(out, "file", pg_json_get_str_or(run, "manifest", ""));
 	fputs(">\n    <properties>\n", out);
 	snprintf(line, sizeof(line), "%lld", (long long)pg_render_int(asset, "line"));
-	property(out, "target", pg_render_str(asset, "target", "?"));
-	property(out, "verdict", pg_render_str(asset, "verdict", "?"));
+	property(out, "target", pg_json_get_str_or(asset, "target", "?"));
+	property(out, "verdict", pg_json_get_str_or(asset, "verdict", "?"));
 	property(out, "line", line);
 	fputs("    </properties>\n", out);
 	json_array_foreach(ids, i, v) testcase(out, asset, json_string_value(v), &os[i]);

@@ -100,7 +100,7 @@ static void asset_rows(FILE *out, const json_t *report)
 	fputs("| Asset | Target | Verdict | Open ports | Findings |\n|---|---|---|---:|---:|\n",
 	      out);
 	while ((a = pg_evidence_walk_next(&w))) {
-		const char *v = pg_render_str(a, "verdict", "?");
+		const char *v = pg_json_get_str_or(a, "verdict", "?");
 		if (w.i - 1 == MAX_ROWS) {
 			fprintf(out, "| ... | %zu more assets in the evidence | | | |\n",
 				json_array_size(w.assets) - (w.i - 1));
@@ -108,9 +108,9 @@ static void asset_rows(FILE *out, const json_t *report)
 			break;
 		}
 		fputs("| ", out);
-		cell(out, pg_render_str(a, "name", "?"));
+		cell(out, pg_json_get_str_or(a, "name", "?"));
 		fputs(" | ", out);
-		cell(out, pg_render_str(a, "target", "?"));
+		cell(out, pg_json_get_str_or(a, "target", "?"));
 		fprintf(out, " | %s %s | %lld | %zu |\n", icon(v), v, (long long)open_ports(a),
 			json_array_size(json_object_get(a, "findings")));
 	}
@@ -129,15 +129,15 @@ static int finding_row(const json_t *asset, const json_t *f, void *ud)
 	(void)asset;
 	if (r->n++ >= MAX_ROWS)
 		return 0;
-	fprintf(r->out, "| %s %s | ", icon(pg_render_str(f, "action", "warn")),
-		pg_render_str(f, "action", "warn"));
-	code_span(r->out, pg_render_str(f, "rule", "?"), true);
+	fprintf(r->out, "| %s %s | ", icon(pg_json_get_str_or(f, "action", "warn")),
+		pg_json_get_str_or(f, "action", "warn"));
+	code_span(r->out, pg_json_get_str_or(f, "rule", "?"), true);
 	fputs(" | ", r->out);
-	cell(r->out, pg_render_str(f, "asset", "?"));
+	cell(r->out, pg_json_get_str_or(f, "asset", "?"));
 	fputs(port ? " | " : " | - | ", r->out);
 	if (port)
 		fprintf(r->out, "%lld | ", (long long)port);
-	cell(r->out, pg_render_str(f, "reason", ""));
+	cell(r->out, pg_json_get_str_or(f, "reason", ""));
 	fputs(" |\n", r->out);
 	return 0;
 }
@@ -145,7 +145,7 @@ static int finding_row(const json_t *asset, const json_t *f, void *ud)
 int pg_render_markdown(FILE *out, const json_t *report)
 {
 	const json_t *run = json_object_get(report, "run"), *sum = json_object_get(run, "summary");
-	const char *v = pg_render_str(run, "verdict", "?");
+	const char *v = pg_json_get_str_or(run, "verdict", "?");
 	struct rows r = { out, 0 };
 
 	fprintf(out, "## %s portgate: %s\n\n", icon(v), v);
@@ -155,8 +155,9 @@ int pg_render_markdown(FILE *out, const json_t *report)
 		(long long)pg_render_int(sum, "assets"), (long long)pg_render_int(sum, "pass"),
 		(long long)pg_render_int(sum, "warn"), (long long)pg_render_int(sum, "fail"),
 		(long long)pg_render_int(sum, "couldNotCheck"),
-		pg_render_str(run, "mode", "enforce"), (long long)pg_render_int(run, "exitCode"));
-	code_span(out, pg_render_str(run, "manifest", "?"), false);
+		pg_json_get_str_or(run, "mode", "enforce"),
+		(long long)pg_render_int(run, "exitCode"));
+	code_span(out, pg_json_get_str_or(run, "manifest", "?"), false);
 	fputs("\n\n", out);
 	asset_rows(out, report);
 	fputs("\n### Findings\n\n", out);

@@ -111,15 +111,15 @@ static json_t *location(const struct results *rs, const json_t *asset)
 {
 	json_int_t line = pg_render_int(asset, "line");
 	json_t *phys = json_pack("{s:{s:s}}", "artifactLocation", "uri", rs->uri);
-	char *fq = pg_xasprintf("%s/%s", pg_render_str(asset, "name", "?"),
-				pg_render_str(asset, "target", "?"));
+	char *fq = pg_xasprintf("%s/%s", pg_json_get_str_or(asset, "name", "?"),
+				pg_json_get_str_or(asset, "target", "?"));
 	json_t *loc;
 
 	if (line > 0)
 		json_object_set_new(phys, "region", json_pack("{s:I}", "startLine", line));
 	loc = json_pack("{s:o, s:[{s:s, s:s, s:s}]}", "physicalLocation", phys, "logicalLocations",
-			"name", pg_render_str(asset, "name", "?"), "fullyQualifiedName", fq, "kind",
-			"resource");
+			"name", pg_json_get_str_or(asset, "name", "?"), "fullyQualifiedName", fq,
+			"kind", "resource");
 	free(fq);
 	return loc;
 }
@@ -127,12 +127,12 @@ static json_t *location(const struct results *rs, const json_t *asset)
 static int add_result(const json_t *asset, const json_t *f, void *ud)
 {
 	struct results *rs = ud;
-	const char *rule = pg_render_str(f, "rule", "unknown");
-	json_t *result,
-		*props = json_pack("{s:s, s:s, s:s, s:s}", "asset", pg_render_str(f, "asset", "?"),
-				   "target", pg_render_str(f, "target", "?"), "action",
-				   pg_render_str(f, "action", "warn"), "severity",
-				   pg_render_str(f, "severity", "medium"));
+	const char *rule = pg_json_get_str_or(f, "rule", "unknown");
+	json_t *result, *props = json_pack("{s:s, s:s, s:s, s:s}", "asset",
+					   pg_json_get_str_or(f, "asset", "?"), "target",
+					   pg_json_get_str_or(f, "target", "?"), "action",
+					   pg_json_get_str_or(f, "action", "warn"), "severity",
+					   pg_json_get_str_or(f, "severity", "medium"));
 
 	if (json_object_get(f, "ip"))
 		json_object_set(props, "ip", json_object_get(f, "ip"));
@@ -144,17 +144,17 @@ static int add_result(const json_t *asset, const json_t *f, void *ud)
 		rs->arr,
 		result = json_pack("{s:s, s:I, s:s, s:{s:s}, s:[o], s:{s:s}, s:o}", "ruleId", rule,
 				   "ruleIndex", (json_int_t)pg_render_index_of(rs->ids, rule),
-				   "level", level_of(pg_render_str(f, "action", "warn")), "message",
-				   "text", pg_render_str(f, "reason", rule), "locations",
-				   location(rs, asset), "partialFingerprints",
-				   "portgateFingerprint/v1", pg_render_str(f, "fingerprint", ""),
-				   "properties", props));
+				   "level", level_of(pg_json_get_str_or(f, "action", "warn")),
+				   "message", "text", pg_json_get_str_or(f, "reason", rule),
+				   "locations", location(rs, asset), "partialFingerprints",
+				   "portgateFingerprint/v1",
+				   pg_json_get_str_or(f, "fingerprint", ""), "properties", props));
 	if (json_is_true(json_object_get(json_object_get(f, "exception"), "active")))
-		json_object_set_new(
-			result, "suppressions",
-			json_pack("[{s:s, s:s, s:s}]", "kind", "external", "status", "accepted",
-				  "justification",
-				  pg_render_str(json_object_get(f, "exception"), "reason", "")));
+		json_object_set_new(result, "suppressions",
+				    json_pack("[{s:s, s:s, s:s}]", "kind", "external", "status",
+					      "accepted", "justification",
+					      pg_json_get_str_or(json_object_get(f, "exception"),
+								 "reason", "")));
 	return 0;
 }
 
@@ -180,7 +180,7 @@ static json_t *sarif_log(const json_t *report)
 	return json_pack(
 		"{s:s, s:s, s:[{s:{s:{s:s, s:s, s:s, s:o}}, s:[o], s:o}]}", "$schema", SARIF_SCHEMA,
 		"version", "2.1.0", "runs", "tool", "driver", "name", "portgate", "version",
-		pg_render_str(json_object_get(report, "portgate"), "version", PACKAGE_VERSION),
+		pg_json_get_str_or(json_object_get(report, "portgate"), "version", PACKAGE_VERSION),
 		"semanticVersion", PACKAGE_VERSION, "rules", rules, "invocations", inv, "results",
 		rs.arr);
 }

@@ -8,13 +8,6 @@
 #include "policy/policy.h"
 #include "util/util.h"
 
-const char *pg_render_str(const json_t *o, const char *key, const char *dflt)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	return s ? s : dflt;
-}
-
 json_int_t pg_render_int(const json_t *o, const char *key)
 {
 	return json_integer_value(json_object_get(o, key));
@@ -53,7 +46,7 @@ const char *pg_render_lookup(const char *const map[][2], size_t n, const char *k
 
 static int add_rule(const json_t *asset, const json_t *f, void *ud)
 {
-	const char *rule = pg_render_str(f, "rule", NULL);
+	const char *rule = pg_json_get_str_or(f, "rule", NULL);
 
 	(void)asset;
 	if (rule && pg_render_index_of(ud, rule) < 0)
@@ -100,9 +93,9 @@ static int find_severity(const json_t *asset, const json_t *f, void *ud)
 	struct sev_find *s = ud;
 
 	(void)asset;
-	if (strcmp(pg_render_str(f, "rule", ""), s->rule))
+	if (strcmp(pg_json_get_str_or(f, "rule", ""), s->rule))
 		return 0;
-	s->severity = pg_render_str(f, "severity", NULL);
+	s->severity = pg_json_get_str_or(f, "severity", NULL);
 	return s->severity != NULL;
 }
 
@@ -141,10 +134,10 @@ struct act_find {
 static int worst_action(const json_t *asset, const json_t *f, void *ud)
 {
 	struct act_find *s = ud;
-	const char *a = pg_render_str(f, "action", "warn");
+	const char *a = pg_json_get_str_or(f, "action", "warn");
 
 	(void)asset;
-	if (!strcmp(pg_render_str(f, "rule", ""), s->rule) &&
+	if (!strcmp(pg_json_get_str_or(f, "rule", ""), s->rule) &&
 	    (!s->action || !strcmp(a, "fail") ||
 	     (!strcmp(a, "warn") && !strcmp(s->action, "pass"))))
 		s->action = a;
@@ -168,7 +161,8 @@ static bool uri_plain(unsigned char c)
 
 char *pg_render_manifest_uri(const json_t *report)
 {
-	const char *path = pg_render_str(json_object_get(report, "run"), "manifest", "manifest");
+	const char *path = pg_json_get_str_or(json_object_get(report, "run"), "manifest",
+					      "manifest");
 	size_t n = strlen(path), o = 0;
 	char *out = pg_xmalloc(3 * n + 8);
 

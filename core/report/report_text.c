@@ -3,6 +3,7 @@
 #include "report_text.h"
 #include "evidence.h"
 
+#include "common/json_get.h"
 #include "probe/probe.h" /* pg_banner_sanitize */
 #include "util/util.h"
 
@@ -72,12 +73,6 @@ static const char *verdict_word(const char *v)
 	return "?";
 }
 
-static const char *str(const json_t *o, const char *k, const char *dflt)
-{
-	const char *s = json_string_value(json_object_get(o, k));
-	return s ? s : dflt;
-}
-
 static json_int_t num(const json_t *o, const char *k)
 {
 	return json_integer_value(json_object_get(o, k));
@@ -110,7 +105,7 @@ static void add_scan(struct scan_totals *t, const json_t *scan)
 	t->filtered += num(sum, "filtered");
 	t->error += num(sum, "error");
 	snprintf(t->ips + used, sizeof(t->ips) - used, "%s%s", t->nscans++ ? ", " : "",
-		 safe(str(scan, "ip", "?"), ip, sizeof(ip)));
+		 safe(pg_json_get_str_or(scan, "ip", "?"), ip, sizeof(ip)));
 }
 
 /* "whois failed: ..." of a notRechecked object, sanitised into buf. */
@@ -118,7 +113,8 @@ static const char *judge_line(const json_t *nr, char *buf, size_t n)
 {
 	char raw[512];
 
-	snprintf(raw, sizeof(raw), "%s %s", str(nr, "judge", "?"), str(nr, "reason", "?"));
+	snprintf(raw, sizeof(raw), "%s %s", pg_json_get_str_or(nr, "judge", "?"),
+		 pg_json_get_str_or(nr, "reason", "?"));
 	return safe(raw, buf, n);
 }
 
@@ -129,8 +125,9 @@ static void print_findings(const json_t *a, FILE *out, bool color)
 
 	json_array_foreach(json_object_get(a, "findings"), i, f)
 	{
-		const char *act = str(f, "action", "warn"), *rule = str(f, "rule", "?");
-		const char *reason = str(f, "reason", "");
+		const char *act = pg_json_get_str_or(f, "action", "warn"),
+			   *rule = pg_json_get_str_or(f, "rule", "?");
+		const char *reason = pg_json_get_str_or(f, "reason", "");
 		char rule_s[128], why[512];
 
 		/* plugins write findings too: nothing they say may drive the terminal */
@@ -145,8 +142,9 @@ static void print_findings(const json_t *a, FILE *out, bool color)
 
 static void print_asset(const json_t *a, FILE *out, bool color)
 {
-	const char *v = str(a, "verdict", "pass"), *rawname = str(a, "name", "?");
-	const char *rawtarget = str(a, "target", "?");
+	const char *v = pg_json_get_str_or(a, "verdict", "pass"),
+		   *rawname = pg_json_get_str_or(a, "name", "?");
+	const char *rawtarget = pg_json_get_str_or(a, "target", "?");
 	const json_t *scan = json_object_get(a, "scan"), *more;
 	struct scan_totals t = { 0 };
 	char name[256], target[256], why[512];
@@ -169,8 +167,9 @@ static void print_asset(const json_t *a, FILE *out, bool color)
 			t.filtered);
 	else
 		fprintf(out, ": not scanned: %s",
-			safe(str(json_object_get(a, "resolution"), "error", "no address"), why,
-			     sizeof(why)));
+			safe(pg_json_get_str_or(json_object_get(a, "resolution"), "error",
+						"no address"),
+			     why, sizeof(why)));
 	if (t.error)
 		fprintf(out, ", %lld error", t.error);
 	fputc('\n', out);
@@ -192,8 +191,8 @@ void pg_report_text(const json_t *report, FILE *out, bool color)
 		(long long)num(sum, "assets"), num(sum, "assets") == 1 ? "" : "s",
 		(long long)num(sum, "pass"), (long long)num(sum, "warn"),
 		(long long)num(sum, "fail"), (long long)num(sum, "couldNotCheck"),
-		verdict_word(str(run, "verdict", "?")),
-		safe(str(run, "mode", "enforce"), mode, sizeof(mode)));
+		verdict_word(pg_json_get_str_or(run, "verdict", "?")),
+		safe(pg_json_get_str_or(run, "mode", "enforce"), mode, sizeof(mode)));
 	if (json_array_size(json_object_get(run, "notRechecked")))
 		fprintf(out, "portgate: %zu finding%s not re-checked (kept from the baseline)\n",
 			json_array_size(json_object_get(run, "notRechecked")),

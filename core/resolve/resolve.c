@@ -226,7 +226,7 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, 
 		ans->status = ARES_ENODATA; /* e.g. a CNAME to a name without addresses */
 	nm->r->inflight--;
 	if (--nm->pending == 0) {
-		nm->ended_ms = pg_now_ms();
+		nm->ended_ms = pg_clock_now_ms();
 		finish_name(nm);
 	}
 }
@@ -291,7 +291,7 @@ static void start_name(struct resolver *r, struct name_state *nm)
 {
 	int slot;
 
-	nm->started_ms = pg_now_ms();
+	nm->started_ms = pg_clock_now_ms();
 	nm->pending = NSLOTS;
 	r->inflight += NSLOTS;
 	for (slot = 0; slot < NSLOTS; slot++) {
@@ -313,7 +313,7 @@ static void start_more(struct resolver *r)
 /* Names never sent: the deadline came, or the server is dead. */
 static void fail_unstarted(struct resolver *r, const char *why)
 {
-	uint64_t now = pg_now_ms();
+	uint64_t now = pg_clock_now_ms();
 
 	for (; r->next < r->n; r->next++) {
 		struct name_state *nm = &r->names[r->next];
@@ -342,7 +342,7 @@ static void run_loop(struct resolver *r, uint64_t deadline)
 		start_more(r);
 		if (!r->inflight && r->next == r->n)
 			return;
-		if (pg_now_ms() >= deadline || server_dead(r)) {
+		if (pg_clock_now_ms() >= deadline || server_dead(r)) {
 			const char *why = server_dead(r) ? "the DNS server never answered"
 							 : "overall deadline reached";
 
@@ -449,7 +449,7 @@ int pg_resolve_all(char *const *names, size_t n, const struct pg_resolve_opts *o
 	memset(&r, 0, sizeof(r));
 	if (channel_new(opts, &r, err, errlen) < 0)
 		return -1;
-	start = r.start_ms = pg_now_ms();
+	start = r.start_ms = pg_clock_now_ms();
 	classify(names, n, opts->server == NULL, &r, out);
 	/* Twice one name's retry budget, plus 10 ms per name for the window to
 	 * drain a large portfolio through a slow (200 ms) server. */
@@ -462,6 +462,7 @@ int pg_resolve_all(char *const *names, size_t n, const struct pg_resolve_opts *o
 		if (out[i].naddrs)
 			out[i].addrs = pg_xrealloc(out[i].addrs,
 						   out[i].naddrs * sizeof(*out[i].addrs));
-	pg_debug("resolved %zu names in %llu ms", n, (unsigned long long)(pg_now_ms() - start));
+	pg_debug("resolved %zu names in %llu ms", n,
+		 (unsigned long long)(pg_clock_now_ms() - start));
 	return 0;
 }

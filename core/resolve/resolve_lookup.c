@@ -217,7 +217,7 @@ int pg_resolve_lookup(const struct pg_lookup *q, struct pg_rr_list *out, char *e
 	struct lookup st = { .type = pg_resolve_rrtype(q->rrtype), .status = -1, .out = out };
 	/* the one try ends by itself at timeout_ms; the guard bounds the loop */
 	uint64_t stop = q->deadline_ms ? q->deadline_ms
-				       : pg_now_ms() + (uint64_t)q->timeout_ms + 1000;
+				       : pg_clock_now_ms() + (uint64_t)q->timeout_ms + 1000;
 	ares_channel ch;
 
 	memset(out, 0, sizeof(*out));
@@ -230,7 +230,7 @@ int pg_resolve_lookup(const struct pg_lookup *q, struct pg_rr_list *out, char *e
 		return -1;
 	ares_query(ch, q->name, 1 /* C_IN */, st.type, on_answer, &st);
 	for (int guard = 0; st.status == -1 && guard < 100000; guard++) {
-		if (pg_now_ms() >= stop) {
+		if (pg_clock_now_ms() >= stop) {
 			ares_cancel(ch); /* the callback sees ARES_ECANCELLED */
 			break;
 		}

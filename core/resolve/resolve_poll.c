@@ -13,7 +13,7 @@
 
 static int poll_timeout_ms(ares_channel ch, uint64_t deadline)
 {
-	uint64_t now = pg_now_ms(), left = deadline > now ? deadline - now : 0;
+	uint64_t now = pg_clock_now_ms(), left = deadline > now ? deadline - now : 0;
 	struct timeval max, tv, *t;
 
 	max.tv_sec = (time_t)(left / 1000);

@@ -99,7 +99,7 @@ static struct pg_job *jobs_new(const struct pg_check_options *o)
  * finalize once. NULL with err when the resolver or engine could not run. */
 static json_t *check_report(const struct pg_check_options *o, int *code, char *err, size_t errlen)
 {
-	uint64_t wall0 = pg_wall_ms(), t0 = pg_now_ms();
+	uint64_t wall0 = pg_wall_ms(), t0 = pg_clock_now_ms();
 	enum pg_mode mode = o->mode ? o->mode : o->m->mode ? o->m->mode : PG_MODE_ENFORCE;
 	struct pg_job *jobs = jobs_new(o);
 	json_t *report = NULL;
@@ -114,7 +114,7 @@ static json_t *check_report(const struct pg_check_options *o, int *code, char *e
 	*code = pg_policy_finalize(o->m, o->assets, mode, report);
 	drift_after_verdicts(report);
 	json_object_set_new(json_object_get(report, "run"), "durationMs",
-			    json_integer((json_int_t)(pg_now_ms() - t0)));
+			    json_integer((json_int_t)(pg_clock_now_ms() - t0)));
 out:
 	for (size_t i = 0; i < o->n; i++)
 		pg_job_clear(&jobs[i]);

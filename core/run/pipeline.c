@@ -92,7 +92,7 @@ int pg_pipeline_run(struct pg_job *jobs, size_t n, const struct pg_config *cfg,
 		so.progress_ud = progress->ud;
 	}
 	wall = pg_wall_ms();
-	mono = pg_now_ms();
+	mono = pg_clock_now_ms();
 	r = pg_scan_run(targets, nt, &so, err, errlen);
 	nt = 0;
 	for (size_t i = 0; i < n; i++) {

@@ -132,7 +132,7 @@ static void attempt_start(struct engine *e, uint32_t si)
 	int on = 1, err;
 
 	r->attempts++;
-	e->now_us = pg_now_us(); /* per attempt: rtt resolution, cheap (vDSO) */
+	e->now_us = pg_clock_now_us(); /* per attempt: rtt resolution, cheap (vDSO) */
 	s->start_us = e->now_us;
 	s->fd = socket(t->addr.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
 	if (s->fd < 0) {
@@ -396,7 +396,7 @@ static int loop(struct engine *e, char *err, size_t errlen)
 			snprintf(err, errlen, "epoll_wait: %s", strerror(errno));
 			return -1;
 		}
-		e->now_us = pg_now_us();
+		e->now_us = pg_clock_now_us();
 		for (i = 0; i < n; i++)
 			on_event(e, &evs[i]);
 		maybe_rekey(e);

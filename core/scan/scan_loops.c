@@ -61,7 +61,7 @@ static void loop_progress(const struct pg_scan_progress *p, void *ud)
 {
 	struct loop *lp = ud;
 	struct fanout *f = lp->fan;
-	uint64_t now = pg_now_us();
+	uint64_t now = pg_clock_now_us();
 	struct pg_scan_progress sum;
 
 	pthread_mutex_lock(&f->mu);

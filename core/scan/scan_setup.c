@@ -91,7 +91,7 @@ int pg_scan_engine_init(struct engine *e, char *err, size_t errlen)
 	int retries;
 
 	e->ep = -1;
-	e->now_us = pg_now_us();
+	e->now_us = pg_clock_now_us();
 	e->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : PG_SCAN_DEFAULT_TIMEOUT_MS;
 	retries = o->retries < 0 ? 0 : o->retries;
 	e->tries = 1 + (retries > MAX_TRIES - 1 ? MAX_TRIES - 1 : retries);

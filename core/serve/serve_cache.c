@@ -61,7 +61,7 @@ char *pg_rcache_get_dup(struct pg_rcache *c, const char *key)
 	if (!c->ttl_ms)
 		return NULL;
 	pthread_mutex_lock(&c->lock);
-	expire(c, pg_now_ms());
+	expire(c, pg_clock_now_ms());
 	for (size_t i = 0; i < c->n && !body; i++)
 		if (!strcmp(c->v[i].key, key))
 			body = pg_xstrdup(c->v[i].body);
@@ -71,7 +71,7 @@ char *pg_rcache_get_dup(struct pg_rcache *c, const char *key)
 
 void pg_rcache_put(struct pg_rcache *c, const char *key, const char *body)
 {
-	uint64_t now = pg_now_ms();
+	uint64_t now = pg_clock_now_ms();
 	size_t oldest = 0;
 
 	if (!c->ttl_ms)

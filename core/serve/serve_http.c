@@ -118,7 +118,7 @@ enum MHD_Result pg_serve_on_request(void *cls, struct MHD_Connection *c, const c
 		r = pg_xcalloc(1, sizeof(*r));
 		r->s = cls;
 		r->conn = c;
-		r->t0 = pg_now_ms();
+		r->t0 = pg_clock_now_ms();
 		r->line = log_line(method, url);
 		*req_cls = r;
 		return MHD_YES;
@@ -169,7 +169,7 @@ void pg_serve_on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
 	client_ip(c, ip, sizeof(ip));
 	/* One line per request; never the key, only its name. */
 	fprintf(stderr, "portgate: serve: %s %s %u %ums key=%s%s%s%s\n", ip, r->line, r->status,
-		(unsigned)(pg_now_ms() - r->t0), r->key ? r->key->name : "-",
+		(unsigned)(pg_clock_now_ms() - r->t0), r->key ? r->key->name : "-",
 		r->log_note ? " (" : "", r->log_note ? r->log_note : "", r->log_note ? ")" : "");
 	free(r->body);
 	free(r->line);

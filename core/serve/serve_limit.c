@@ -55,7 +55,7 @@ static struct bucket *find(struct pg_limiter *l, const char *id, uint64_t now)
 enum pg_limit_result pg_limit_take(struct pg_limiter *l, const char *id, bool token, bool slot,
 				   unsigned *retry_s)
 {
-	uint64_t now = pg_now_ms();
+	uint64_t now = pg_clock_now_ms();
 	double per_ms = l->per_minute / 60000.0;
 	enum pg_limit_result r = PG_LIMIT_OK;
 	struct bucket *b;

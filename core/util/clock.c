@@ -1,4 +1,4 @@
-/* clock.c - the monotonic clock for timers and the wall clock for reports. */
+/* clock.c - the wall clock for reports (timers use common/clock.c). */
 #include "config.h"
 #include "clock.h"
 
@@ -6,19 +6,6 @@
 #include <time.h>
 
 #include "text.h"
-
-uint64_t pg_now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
-
-uint64_t pg_now_ms(void)
-{
-	return pg_now_us() / 1000;
-}
 
 uint64_t pg_wall_ms(void)
 {

@@ -53,6 +53,10 @@ static size_t scheme_len(const char *url)
 	return n && isalpha((unsigned char)url[0]) && !strncmp(url + n, "://", 3) ? n + 3 : 0;
 }
 
+/* Split by hand on purpose, not through common/url.h: a URL whose password
+ * holds '/', '#' or '@' is read by libcurl (as RFC 3986 says) with part of the
+ * password as the host ("https://u:PW@PW#x@h/" -> host "PW"), which a log would
+ * then print; here any such ambiguity prints the scheme alone. */
 char *pg_redact_url(const char *url)
 {
 	size_t sl = scheme_len(url);

@@ -1,6 +1,5 @@
 /* fetch.c - see fetch.h. */
 #include "fetch.h"
-#include "netlib/addr.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -8,23 +7,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #include <curl/curl.h>
+
+#include "common/clock.h"
+#include "common/netaddr.h"
+#include "common/url.h"
 
 #define MAX_BODY   (1024 * 1024) /* a page beyond this is cut (scripts, meta tags) */
 #define REQUEST_MS 10000         /* per request, within the call's deadline */
 
 static const char *const accept_html =
 	"Accept: text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
-
-uint64_t fetch_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 struct sink {
 	struct obs_resp *r;
@@ -113,7 +107,7 @@ static int address_for(struct fetch_ctx *f, const char *host, char *buf, size_t 
  * request sent there); hops of an internal scanned address stay allowed. */
 static bool hop_allowed(const struct fetch_ctx *f, const char *addr, char *err, size_t elen)
 {
-	if (!nl_addr_is_internal(addr) || nl_addr_is_internal(f->ip))
+	if (!pg_netaddr_is_internal(addr) || pg_netaddr_is_internal(f->ip))
 		return true;
 	snprintf(err, elen, "refused: redirect to internal address %s from public %s", addr, f->ip);
 	return false;
@@ -155,7 +149,7 @@ static int request(struct fetch_ctx *f, const char *method, const char *url,
 	struct sink k = { .r = out };
 	struct curl_slist *res, *hdrs = NULL;
 	char err[CURL_ERROR_SIZE] = "";
-	uint64_t now = fetch_now_ms();
+	uint64_t now = pg_clock_now_ms();
 	long ms = f->deadline_ms > now ? (long)(f->deadline_ms - now) : 0;
 	CURLcode rc;
 	CURL *c;
@@ -258,17 +252,11 @@ static char *trimdup(const char *s, size_t n)
 /* The default cookie path of a URL path (RFC 6265 5.1.4). */
 static char *default_path(const char *url)
 {
-	const char *p = strstr(url, "://"), *q, *last;
+	char *p = pg_url_path_new(url), *last = p ? strrchr(p, '/') : NULL;
+	char *d = !last || last == p ? trimdup("/", 1) : trimdup(p, (size_t)(last - p));
 
-	p = p ? strchr(p + 3, '/') : NULL;
-	if (!p)
-		return trimdup("/", 1);
-	q = p + strcspn(p, "?#");
-	last = p;
-	for (const char *c = p; c < q; c++)
-		if (*c == '/')
-			last = c;
-	return last == p ? trimdup("/", 1) : trimdup(p, (size_t)(last - p));
+	free(p);
+	return d;
 }
 
 /* One attribute "key[=value]" of a Set-Cookie header into c. */

@@ -17,10 +17,8 @@ struct fetch_ctx {
 	const char *target; /* the finding's target: pinned to ip */
 	const char *ip;
 	const char *ca_file;  /* NULL: the system store */
-	uint64_t deadline_ms; /* monotonic */
+	uint64_t deadline_ms; /* pg_clock_now_ms clock */
 };
-
-uint64_t fetch_now_ms(void);
 
 /* Run one session from url into s (s->ok false when the chain broke). */
 void fetch_session(struct fetch_ctx *f, const char *url, struct obs_session *s);

@@ -12,6 +12,7 @@
 #include <curl/curl.h>
 #include <portgate/plugin.h>
 
+#include "common/clock.h"
 #include "fetch.h"
 #include "obs.h"
 #include "rules.h"
@@ -84,8 +85,7 @@ static uint64_t call_deadline(const struct headers_state *s)
 
 	if (PG_HOST_HAS(s->host, time_left_ms))
 		left = s->host->time_left_ms(s->ctx);
-	left -= left / 10 + 50;
-	return fetch_now_ms() + (uint64_t)(left > 0 ? left : 0);
+	return pg_clock_deadline_ms(left);
 }
 
 /* A web port: 1 plain HTTP, 2 HTTPS, 0 neither. */

@@ -4,11 +4,13 @@
 #include "obs_int.h"
 
 #include <ctype.h>
-#include <libpsl.h>
-#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include "common/psl.h"
+#include "common/url.h"
 
 const struct obs_session *obs_auto(const struct obs_input *in)
 {
@@ -98,22 +100,6 @@ bool obs_is_html(const char *t)
 	       (n == 21 && !strncmp(t, "application/xhtml+xml", 21));
 }
 
-static psl_ctx_t *psl_ctx; /* owned for the process lifetime, read only once loaded */
-static pthread_once_t psl_once = PTHREAD_ONCE_INIT;
-
-/* The system's Public Suffix List (or libpsl's built-in copy). */
-static void psl_load(void)
-{
-	psl_ctx = psl_latest(NULL);
-}
-
-/* dlclose of the plugin frees the list: an unloaded plugin leaves nothing behind. */
-__attribute__((destructor)) static void psl_unload(void)
-{
-	psl_free(psl_ctx);
-	psl_ctx = NULL;
-}
-
 char *obs_domain(const char *host)
 {
 	const char *d;
@@ -127,8 +113,7 @@ char *obs_domain(const char *host)
 		free(lower); /* an IP address has no registrable domain */
 		return NULL;
 	}
-	pthread_once(&psl_once, psl_load);
-	d = psl_ctx ? psl_registrable_domain(psl_ctx, lower) : NULL;
+	d = psl_registrable_domain(pg_psl_list(), lower);
 	if (d)
 		out = strdup(d);
 	free(lower);
@@ -137,28 +122,12 @@ char *obs_domain(const char *host)
 
 int obs_url_parts(const char *url, char *scheme, size_t slen, char *host, size_t hlen)
 {
-	const char *c = strstr(url, "://"), *h, *e;
-	size_t n;
+	struct pg_url_parts u;
 
-	if (!c || (size_t)(c - url) >= slen)
+	if (!pg_url_split(url, &u) || strlen(u.scheme) >= slen || strlen(u.host) >= hlen)
 		return -1;
-	for (n = 0; url + n < c; n++)
-		scheme[n] = (char)tolower((unsigned char)url[n]);
-	scheme[n] = '\0';
-	h = c + 3;
-	e = h + strcspn(h, "/?#");
-	if (*h == '[') {
-		const char *rb = memchr(h, ']', (size_t)(e - h));
-		e = rb ? rb + 1 : e;
-	} else {
-		const char *colon = memchr(h, ':', (size_t)(e - h));
-		e = colon ? colon : e;
-	}
-	if ((size_t)(e - h) >= hlen)
-		return -1;
-	for (n = 0; h + n < e; n++)
-		host[n] = (char)tolower((unsigned char)h[n]);
-	host[n] = '\0';
+	snprintf(scheme, slen, "%s", u.scheme);
+	snprintf(host, hlen, "%s", u.host);
 	return 0;
 }
 

@@ -61,7 +61,8 @@ json_t *obs_header_list(const struct obs_resp *r, const char *name); /* new arra
  * (site down, unexpected status). */
 json_t *obs_grade(const struct obs_input *in);
 
-/* Scheme and host (lowercase, no port) of an absolute URL; -1 when not absolute. */
+/* Scheme and host (lowercase, no userinfo, port or brackets; common/url.h) of an
+ * absolute URL; -1 when not absolute. */
 int obs_url_parts(const char *url, char *scheme, size_t slen, char *host, size_t hlen);
 
 void obs_resp_clear(struct obs_resp *r);

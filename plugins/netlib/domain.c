@@ -4,33 +4,12 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <idn2.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "common/psl.h"
 #include "netlib.h"
-
-static pthread_once_t psl_once = PTHREAD_ONCE_INIT;
-static psl_ctx_t *psl_loaded; /* lives for the process: one read-only list */
-
-static void psl_load(void)
-{
-	psl_loaded = psl_latest(NULL);
-}
-
-/* dlclose of the plugin frees the list: an unloaded plugin leaves nothing behind. */
-__attribute__((destructor)) static void psl_unload(void)
-{
-	psl_free(psl_loaded);
-	psl_loaded = NULL;
-}
-
-const psl_ctx_t *nl_psl(void)
-{
-	pthread_once(&psl_once, psl_load);
-	return psl_loaded ? psl_loaded : psl_builtin();
-}
 
 int nl_to_ace(const char *name, char *out, size_t outlen)
 {
@@ -94,7 +73,7 @@ int nl_finding_domain(const json_t *finding, char *out, size_t outlen)
 		return 0;
 	if (nl_to_ace(target, ace, sizeof(ace)) != 0)
 		return -1;
-	reg = psl_registrable_domain(nl_psl(), ace);
+	reg = psl_registrable_domain(pg_psl_list(), ace);
 	if (!reg || strlen(reg) >= outlen)
 		return 0;
 	memcpy(out, reg, strlen(reg) + 1);

@@ -8,10 +8,6 @@
 #include <stddef.h>
 
 #include <jansson.h>
-#include <libpsl.h>
-
-/* The Public Suffix List: the system's latest copy, else libpsl's built-in. */
-const psl_ctx_t *nl_psl(void);
 
 /* name in lowercase ACE form without a trailing dot into out; -1 when it is
  * not a valid domain name (IDNA2008/UTS#46). */

@@ -87,14 +87,14 @@ static int free_slot(const struct nl_gate *g, struct gate_srv *s)
 
 int nl_gate_enter(struct nl_gate *g, const char *server, long wait_ms)
 {
-	uint64_t deadline = nl_mono_ms() + (uint64_t)(wait_ms > 0 ? wait_ms : 0);
+	uint64_t deadline = pg_clock_now_ms() + (uint64_t)(wait_ms > 0 ? wait_ms : 0);
 	struct gate_srv *s;
 	int rc = -1;
 
 	nl_shlock_lock(&g->lock);
 	s = gate_srv(g, server);
 	for (;;) {
-		uint64_t now = nl_mono_ms(), next = s->last_start_ms + g->pace_ms;
+		uint64_t now = pg_clock_now_ms(), next = s->last_start_ms + g->pace_ms;
 		int slot = free_slot(g, s);
 
 		if (slot >= 0 && now >= next) {

@@ -86,7 +86,7 @@ static int reusable(const struct nl_memo *m, const struct memo_slot *s, uint64_t
 /* The live slot of key, or -1 with *take a slot a new claim may use (-1: full). */
 static int memo_find(struct nl_memo *m, const char *key, int *take)
 {
-	uint64_t now = nl_mono_ms();
+	uint64_t now = pg_clock_now_ms();
 	unsigned h = hash_key(key);
 
 	*take = -1;
@@ -130,7 +130,7 @@ static char *copy_text(const struct nl_memo *m, const struct memo_slot *s)
 
 json_t *nl_memo_claim(struct nl_memo *m, const char *key, long wait_ms, int *claimed)
 {
-	uint64_t deadline = nl_mono_ms() + (uint64_t)(wait_ms > 0 ? wait_ms : 0);
+	uint64_t deadline = pg_clock_now_ms() + (uint64_t)(wait_ms > 0 ? wait_ms : 0);
 	char *text = NULL;
 	json_t *v;
 	int at, take;
@@ -157,7 +157,7 @@ json_t *nl_memo_claim(struct nl_memo *m, const char *key, long wait_ms, int *cla
 			text = copy_text(m, &m->slot[at]);
 			break;
 		}
-		if (nl_mono_ms() >= deadline)
+		if (pg_clock_now_ms() >= deadline)
 			break;
 		if (nl_shlock_wait(&m->lock, deadline))
 			memo_drop_results(m);
@@ -184,7 +184,7 @@ static int by_off(const void *a, const void *b)
 static void compact(struct nl_memo *m)
 {
 	struct arena_ref *refs = malloc(MEMO_SLOTS * sizeof(*refs));
-	uint64_t now = nl_mono_ms();
+	uint64_t now = pg_clock_now_ms();
 	size_t n = 0, used = 0;
 
 	if (!refs)
@@ -220,7 +220,7 @@ static int store(struct nl_memo *m, struct memo_slot *s, const char *text, bool 
 	s->off = m->arena_used;
 	s->len = len;
 	m->arena_used += len;
-	s->done_ms = nl_mono_ms();
+	s->done_ms = pg_clock_now_ms();
 	s->failure = failure;
 	s->state = MS_DONE;
 	return 0;

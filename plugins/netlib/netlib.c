@@ -7,18 +7,6 @@
 #include <string.h>
 #include <time.h>
 
-/* Stop this long before the host's deadline: the host abandons a call that
- * overruns, which would cost every later call of the instance. */
-#define NL_MARGIN_MS 150
-
-uint64_t nl_mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 void nl_rfc3339(int64_t unix_s, char out[32])
 {
 	time_t t = (time_t)unix_s;
@@ -34,7 +22,7 @@ long nl_time_left(const struct nl_env *e, long fallback_ms)
 
 #if NL_ABI_1_1
 	if (PG_HOST_HAS(e->host, time_left_ms) && e->host->time_left_ms)
-		left = e->host->time_left_ms(e->ctx) - NL_MARGIN_MS;
+		left = pg_clock_budget_ms(e->host->time_left_ms(e->ctx));
 #else
 	(void)e;
 #endif

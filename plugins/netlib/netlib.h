@@ -17,6 +17,8 @@
 
 #include <portgate/plugin.h>
 
+#include "common/clock.h" /* pg_clock_now_ms: every netlib deadline */
+
 /* Built against ABI 1.1 (assetContext, time_left_ms, response headers)? */
 #if PG_PLUGIN_ABI_MINOR >= 1
 #define NL_ABI_1_1 1
@@ -35,14 +37,13 @@ struct nl_env {
 	const struct pg_host_api *host;
 };
 
-/* Milliseconds left before the current call's deadline, minus a safety margin
- * so we return before the host abandons the call; fallback_ms when the host
- * cannot tell (ABI 1.0). Never negative. */
+/* Milliseconds left before the current call's deadline, less what
+ * pg_clock_budget_ms keeps back so we return before the host abandons the
+ * call; fallback_ms when the host cannot tell (ABI 1.0). Never negative. */
 long nl_time_left(const struct nl_env *e, long fallback_ms);
 /* min(want_ms, nl_time_left): the timeout one network step may use. */
 long nl_budget(const struct nl_env *e, long want_ms, long fallback_ms);
 
-uint64_t nl_mono_ms(void);
 /* Wall clock as RFC 3339 UTC seconds ("2026-12-01T21:49:21Z"). */
 void nl_rfc3339(int64_t unix_s, char out[32]);
 
@@ -99,7 +100,8 @@ json_t *nl_bootstrap_load(const char *path, char *err, size_t errlen);
 const char *nl_bootstrap_dns(const json_t *boot, const char *domain);
 /* Base URL (borrowed) serving the address (longest CIDR match) or NULL. */
 const char *nl_bootstrap_ip(const json_t *boot, const char *ip);
-/* The host part of an http(s) URL into out (for gates and logs). */
+/* The host name of an http(s) URL into out (for gates and logs): without
+ * userinfo, port or brackets (common/url.h); "" when it is no URL. */
 void nl_url_host(const char *url, char *out, size_t outlen);
 
 enum nl_rdap_rc {

@@ -33,7 +33,7 @@ int nl_shlock_init(struct nl_shlock *l);
  * what it guards may be half written, and the caller repairs it), else 0. */
 int nl_shlock_lock(struct nl_shlock *l);
 void nl_shlock_unlock(struct nl_shlock *l);
-/* Wait (locked) until woken, until_ms (nl_mono_ms clock) or NL_POLL_MS;
+/* Wait (locked) until woken, until_ms (pg_clock_now_ms clock) or NL_POLL_MS;
  * relocks as nl_shlock_lock and returns what it returned. */
 int nl_shlock_wait(struct nl_shlock *l, uint64_t until_ms);
 void nl_shlock_wake(struct nl_shlock *l);

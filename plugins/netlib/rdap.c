@@ -3,7 +3,6 @@
  * servers redirect a lot (bootstrap -> registry -> registrar), so we follow
  * them here, bounded and loop-checked. */
 #include "netlib.h"
-#include "addr.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -11,6 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include <curl/curl.h>
+
+#include "common/netaddr.h"
+#include "common/url.h"
 
 #define NL_MAX_REDIRECTS 5
 #define NL_BOOT_MAX      (4u << 20)
@@ -138,38 +142,28 @@ const char *nl_bootstrap_ip(const json_t *boot, const char *ip)
 
 void nl_url_host(const char *url, char *out, size_t outlen)
 {
-	const char *p = strstr(url, "://");
-	size_t n;
+	struct pg_url_parts u;
 
-	p = p ? p + 3 : url;
-	n = strcspn(p, "/?#");
-	if (n >= outlen)
-		n = outlen - 1;
-	memcpy(out, p, n);
-	out[n] = '\0';
+	pg_url_split(url, &u);
+	snprintf(out, outlen, "%s", u.host);
 }
 
 #if NL_ABI_1_1
-/* An absolute URL for Location loc relative to the URL cur (owned). */
+/* An absolute http(s) URL for Location loc relative to the URL cur (RFC
+ * 3986 5.2, libcurl's resolver), owned; NULL when it is none. */
 static char *resolve_location(const char *cur, const char *loc)
 {
-	const char *p;
-	size_t origin;
-	char *out;
+	CURLU *u = curl_url();
+	char *abs = NULL, *out = NULL;
+	struct pg_url_parts p;
 
-	if (!strncasecmp(loc, "http://", 7) || !strncasecmp(loc, "https://", 8))
-		return strdup(loc);
-	if (loc[0] != '/')
-		return NULL; /* relative paths without '/' are not used by RDAP servers */
-	p = strstr(cur, "://");
-	if (!p)
-		return NULL;
-	origin = (size_t)(p + 3 - cur) + strcspn(p + 3, "/?#");
-	out = malloc(origin + strlen(loc) + 1);
-	if (!out)
-		return NULL;
-	memcpy(out, cur, origin);
-	memcpy(out + origin, loc, strlen(loc) + 1);
+	if (u && curl_url_set(u, CURLUPART_URL, cur, 0) == CURLUE_OK &&
+	    curl_url_set(u, CURLUPART_URL, loc, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_URL, &abs, 0) == CURLUE_OK && pg_url_split(abs, &p) &&
+	    (!strcmp(p.scheme, "http") || !strcmp(p.scheme, "https")))
+		out = strdup(abs);
+	curl_free(abs);
+	curl_url_cleanup(u);
 	return out;
 }
 
@@ -295,30 +289,16 @@ static int hop_result(const struct hop *h, const char *url, json_t **out, char *
 	return NL_RDAP_ERROR;
 }
 
-/* The URL's host without userinfo, port or brackets. */
-static void url_hostname(const char *url, char *out, size_t outlen)
-{
-	char hp[256], *p = hp, *at;
-
-	nl_url_host(url, hp, sizeof(hp));
-	if ((at = strrchr(hp, '@')))
-		p = at + 1;
-	if (*p == '[')
-		snprintf(out, outlen, "%.*s", (int)strcspn(p + 1, "]"), p + 1);
-	else
-		snprintf(out, outlen, "%.*s", (int)strcspn(p, ":"), p);
-}
-
 /* The URL's host into h; 1 when it is an address literal (*internal says
  * its class), 0 when a name. */
 static int url_literal(const char *url, char *h, size_t hlen, int *internal)
 {
 	unsigned char b[16];
 
-	url_hostname(url, h, hlen);
+	nl_url_host(url, h, hlen);
 	if (inet_pton(AF_INET, h, b) != 1 && inet_pton(AF_INET6, h, b) != 1)
 		return 0;
-	*internal = nl_addr_is_internal(h);
+	*internal = pg_netaddr_is_internal(h);
 	return 1;
 }
 
@@ -340,7 +320,7 @@ static int url_internal(const struct nl_env *e, const char *url)
 			{
 				known = 1;
 				internal |= json_is_string(a) &&
-					    nl_addr_is_internal(json_string_value(a));
+					    pg_netaddr_is_internal(json_string_value(a));
 			}
 		json_decref(ans);
 	}
@@ -380,7 +360,7 @@ static int redirect_refused(const struct nl_env *e, const char *first, const cha
 		*start = url_internal(e, first);
 	if (target == 0 || *start == 1)
 		return 0;
-	url_hostname(to, host, sizeof(host));
+	nl_url_host(to, host, sizeof(host));
 	snprintf(err, errlen, "RDAP: redirect to %s refused: %s, and the base URL is not internal",
 		 host, target > 0 ? "an internal address" : "a host that does not resolve");
 	return 1;

@@ -70,7 +70,7 @@ static long futex(atomic_uint *word, int op, unsigned val, const struct timespec
  * so a wake between the unlock and FUTEX_WAIT makes the wait return at once. */
 int nl_shlock_wait(struct nl_shlock *l, uint64_t until_ms)
 {
-	uint64_t now = nl_mono_ms(), ms = until_ms > now ? until_ms - now : 0;
+	uint64_t now = pg_clock_now_ms(), ms = until_ms > now ? until_ms - now : 0;
 	unsigned seen = atomic_load(&l->seq);
 	struct timespec rel;
 

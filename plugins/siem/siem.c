@@ -11,6 +11,8 @@
 
 #include <portgate/plugin.h>
 
+#include "common/clock.h"
+#include "common/http_status.h"
 #include "siem_format.h"
 #include "siem_net.h"
 
@@ -193,14 +195,11 @@ static long long wall_ms(void)
 	return (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
 }
 
-static long long deadline(const struct siem *s)
+static uint64_t deadline(const struct siem *s)
 {
 	long left = PG_HOST_HAS(s->host, time_left_ms) ? s->host->time_left_ms(s->ctx)
 						       : DEFAULT_BUDGET_MS;
-	/* keep a little back so we return before the host gives up on the call */
-	if (left > 200)
-		left -= 100;
-	return siem_mono_ms() + (left > 0 ? left : 0);
+	return pg_clock_deadline_ms(left);
 }
 
 static json_t *event_findings(const json_t *event)
@@ -214,7 +213,7 @@ static json_t *event_findings(const json_t *event)
 static int send_syslog(struct siem *s, const json_t *findings, const struct siem_meta *m)
 {
 	char err[300];
-	long long dl = deadline(s);
+	uint64_t dl = deadline(s);
 	struct siem_conn *c = siem_connect(s->transport, s->host_name, s->port, s->ca_file,
 					   s->server_name, dl, err, sizeof(err));
 	size_t i;
@@ -226,14 +225,16 @@ static int send_syslog(struct siem *s, const json_t *findings, const struct siem
 	}
 	json_array_foreach(findings, i, f)
 	{
-		struct strbuf b = { 0 };
+		struct pg_strbuf b = { 0 };
+		bool oom;
 		int rc;
 		siem_syslog(&b, s->format, f, m);
-		rc = b.oom ? -1 : siem_send(c, b.data, b.len, dl, err, sizeof(err));
-		strbuf_free(&b);
+		oom = b.oom; /* pg_strbuf_free clears it */
+		rc = oom ? -1 : siem_send(c, b.data, b.len, dl, err, sizeof(err));
+		pg_strbuf_free(&b);
 		if (rc != 0) {
 			s->host->error(s->ctx, "event %zu of %zu: %s", i + 1,
-				       json_array_size(findings), b.oom ? "out of memory" : err);
+				       json_array_size(findings), oom ? "out of memory" : err);
 			siem_close(c, dl);
 			return PG_PLUGIN_RETRY;
 		}
@@ -243,7 +244,7 @@ static int send_syslog(struct siem *s, const json_t *findings, const struct siem
 }
 
 /* One HEC event object: {"time", "host", "source", "sourcetype", "index", "event": ECS}. */
-static void hec_event(struct strbuf *b, const struct siem *s, const json_t *f,
+static void hec_event(struct pg_strbuf *b, const struct siem *s, const json_t *f,
 		      const struct siem_meta *m)
 {
 	json_t *o = json_pack("{s:f, s:s, s:s, s:s, s:o}", "time", (double)m->now_ms / 1000.0,
@@ -255,14 +256,15 @@ static void hec_event(struct strbuf *b, const struct siem *s, const json_t *f,
 		json_object_set_new(o, "index", json_string(s->index));
 	txt = json_dumps(o, JSON_COMPACT);
 	if (txt)
-		strbuf_add(b, txt);
+		pg_strbuf_add(b, txt);
 	else
-		b->oom = 1;
+		b->oom = true;
 	free(txt);
 	json_decref(o);
 }
 
-static int hec_post(struct siem *s, const struct strbuf *body, const char *key, long *retry_after)
+static int hec_post(struct siem *s, const struct pg_strbuf *body, const char *key,
+		    long *retry_after)
 {
 	char idem[128];
 	const char *headers[] = { "Content-Type: application/json", s->hec_auth, idem, NULL };
@@ -280,12 +282,9 @@ static int hec_post(struct siem *s, const struct strbuf *body, const char *key, 
 	if (rc != 0) {
 		s->host->error(s->ctx, "HEC: no response: %s", resp.error);
 		rc = PG_PLUGIN_RETRY;
-	} else if (resp.status == 200) {
-		rc = PG_PLUGIN_OK;
-	} else {
+	} else if ((rc = pg_http_status_outcome(resp.status)) != PG_PLUGIN_OK) {
 		s->host->error(s->ctx, "HEC answered HTTP %ld: %.200s", resp.status,
 			       resp.body ? resp.body : "");
-		rc = resp.status == 429 || resp.status >= 500 ? PG_PLUGIN_RETRY : PG_PLUGIN_FAIL;
 		if (rc == PG_PLUGIN_RETRY)
 			*retry_after = resp.retry_after_ms;
 	}
@@ -300,12 +299,12 @@ static int send_hec(struct siem *s, const json_t *findings, const struct siem_me
 	size_t n = json_array_size(findings);
 
 	for (size_t i = 0; i < n; i += (size_t)s->batch) {
-		struct strbuf b = { 0 };
+		struct pg_strbuf b = { 0 };
 		int rc;
 		for (size_t k = i; k < n && k < i + (size_t)s->batch; k++)
 			hec_event(&b, s, json_array_get(findings, k), m);
 		rc = b.oom ? PG_PLUGIN_RETRY : hec_post(s, &b, m->key, retry_after);
-		strbuf_free(&b);
+		pg_strbuf_free(&b);
 		if (rc != PG_PLUGIN_OK)
 			return rc;
 	}

@@ -7,96 +7,54 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/json_get.h"
+
 #define PEN_SD_ID "portgate@32473" /* 32473: the documentation enterprise number (RFC 5612) */
-
-void strbuf_addn(struct strbuf *b, const char *s, size_t n)
-{
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 256;
-		char *d;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		d = realloc(b->data, cap);
-		if (!d) {
-			b->oom = 1;
-			return;
-		}
-		b->data = d;
-		b->cap = cap;
-	}
-	memcpy(b->data + b->len, s, n);
-	b->len += n;
-	b->data[b->len] = '\0';
-}
-
-void strbuf_add(struct strbuf *b, const char *s)
-{
-	strbuf_addn(b, s, strlen(s));
-}
-
-void strbuf_free(struct strbuf *b)
-{
-	free(b->data);
-	memset(b, 0, sizeof(*b));
-}
-
-static const char *str(const json_t *o, const char *k)
-{
-	return json_string_value(json_object_get(o, k));
-}
-
-static const char *str_or(const json_t *o, const char *k, const char *def)
-{
-	const char *s = str(o, k);
-	return s ? s : def;
-}
 
 /* ---- escaping ------------------------------------------------------------ */
 
-void cef_header_escape(struct strbuf *b, const char *s)
+void cef_header_escape(struct pg_strbuf *b, const char *s)
 {
 	for (; s && *s; s++) {
 		if (*s == '\\' || *s == '|') {
-			strbuf_addn(b, "\\", 1);
-			strbuf_addn(b, s, 1);
+			pg_strbuf_addn(b, "\\", 1);
+			pg_strbuf_addn(b, s, 1);
 		} else if ((unsigned char)*s < 0x20 || *s == 0x7f) {
-			strbuf_addn(b, " ", 1);
+			pg_strbuf_addn(b, " ", 1);
 		} else {
-			strbuf_addn(b, s, 1);
+			pg_strbuf_addn(b, s, 1);
 		}
 	}
 }
 
-void cef_ext_escape(struct strbuf *b, const char *s)
+void cef_ext_escape(struct pg_strbuf *b, const char *s)
 {
 	for (; s && *s; s++) {
 		if (*s == '\\' || *s == '=') {
-			strbuf_addn(b, "\\", 1);
-			strbuf_addn(b, s, 1);
+			pg_strbuf_addn(b, "\\", 1);
+			pg_strbuf_addn(b, s, 1);
 		} else if (*s == '\n') {
-			strbuf_add(b, "\\n");
+			pg_strbuf_add(b, "\\n");
 		} else if (*s == '\r') {
-			strbuf_add(b, "\\r");
+			pg_strbuf_add(b, "\\r");
 		} else if ((unsigned char)*s < 0x20 || *s == 0x7f) {
-			strbuf_addn(b, " ", 1);
+			pg_strbuf_addn(b, " ", 1);
 		} else {
-			strbuf_addn(b, s, 1);
+			pg_strbuf_addn(b, s, 1);
 		}
 	}
 }
 
-void sdata_escape(struct strbuf *b, const char *s)
+void sdata_escape(struct pg_strbuf *b, const char *s)
 {
 	for (; s && *s; s++) {
 		if (*s == '"' || *s == '\\' || *s == ']') {
-			strbuf_addn(b, "\\", 1);
-			strbuf_addn(b, s, 1);
+			pg_strbuf_addn(b, "\\", 1);
+			pg_strbuf_addn(b, s, 1);
 		} else if ((unsigned char)*s < 0x20 || *s == 0x7f) {
-			strbuf_addn(b, " ", 1); /* line-based collectors would split the event */
+			pg_strbuf_addn(b, " ", 1); /* line-based collectors would split the event */
 		} else {
-			strbuf_addn(b, s, 1);
+			pg_strbuf_addn(b, s, 1);
 		}
 	}
 }
@@ -105,17 +63,18 @@ void sdata_escape(struct strbuf *b, const char *s)
 
 static const char *msg_title(const json_t *f)
 {
-	return str_or(json_object_get(f, "message"), "title", str_or(f, "reason", ""));
+	return pg_json_get_str_or(json_object_get(f, "message"), "title",
+				  pg_json_get_str_or(f, "reason", ""));
 }
 
 static const char *ctx_str(const json_t *f, const char *k)
 {
-	return str(json_object_get(f, "assetContext"), k);
+	return pg_json_get_str(json_object_get(f, "assetContext"), k);
 }
 
 static const char *banner_of(const json_t *f)
 {
-	return str(json_object_get(f, "evidence"), "banner");
+	return pg_json_get_str(json_object_get(f, "evidence"), "banner");
 }
 
 /* The first enrichment reporting an AS number (the network enrichers' shape). */
@@ -167,17 +126,17 @@ static void iso_ms(long long ms, char out[32])
 
 /* ---- CEF -------------------------------------------------------------------- */
 
-static void cef_kv(struct strbuf *b, const char *k, const char *v)
+static void cef_kv(struct pg_strbuf *b, const char *k, const char *v)
 {
 	if (!v || !*v)
 		return;
-	strbuf_add(b, " ");
-	strbuf_add(b, k);
-	strbuf_add(b, "=");
+	pg_strbuf_add(b, " ");
+	pg_strbuf_add(b, k);
+	pg_strbuf_add(b, "=");
 	cef_ext_escape(b, v);
 }
 
-static void cef_label(struct strbuf *b, int n, const char *label, const char *v)
+static void cef_label(struct pg_strbuf *b, int n, const char *label, const char *v)
 {
 	char k[16];
 
@@ -189,37 +148,40 @@ static void cef_label(struct strbuf *b, int n, const char *label, const char *v)
 	cef_kv(b, k, v);
 }
 
-void siem_cef(struct strbuf *b, const json_t *f, const struct siem_meta *m)
+void siem_cef(struct pg_strbuf *b, const json_t *f, const struct siem_meta *m)
 {
 	char num[64];
-	const char *ip = str(f, "ip");
+	const char *ip = pg_json_get_str(f, "ip");
 	json_int_t port = json_integer_value(json_object_get(f, "port"));
 
-	strbuf_add(b, "CEF:0|portgate|portgate|");
+	pg_strbuf_add(b, "CEF:0|portgate|portgate|");
 	cef_header_escape(b, m->version);
-	strbuf_add(b, "|");
-	cef_header_escape(b, str_or(f, "rule", "unknown"));
-	strbuf_add(b, "|");
+	pg_strbuf_add(b, "|");
+	cef_header_escape(b, pg_json_get_str_or(f, "rule", "unknown"));
+	pg_strbuf_add(b, "|");
 	cef_header_escape(b, msg_title(f));
-	snprintf(num, sizeof(num), "|%d|", cef_severity(str(f, "severity")));
-	strbuf_add(b, num);
+	snprintf(num, sizeof(num), "|%d|", cef_severity(pg_json_get_str(f, "severity")));
+	pg_strbuf_add(b, num);
 	snprintf(num, sizeof(num), "rt=%lld", m->now_ms);
-	strbuf_add(b, num);
-	cef_kv(b, "dhost", str(f, "target"));
+	pg_strbuf_add(b, num);
+	cef_kv(b, "dhost", pg_json_get_str(f, "target"));
 	cef_kv(b, ip && strchr(ip, ':') ? "c6a1" : "dst", ip);
 	if (port > 0) {
 		snprintf(num, sizeof(num), "%lld", (long long)port);
 		cef_kv(b, "dpt", num);
-		cef_kv(b, "proto", !strcmp(str_or(f, "protocol", "tcp"), "udp") ? "UDP" : "TCP");
+		cef_kv(b, "proto",
+		       !strcmp(pg_json_get_str_or(f, "protocol", "tcp"), "udp") ? "UDP" : "TCP");
 	}
-	cef_kv(b, "act", str(f, "action"));
-	cef_kv(b, "externalId", str(f, "fingerprint"));
-	cef_kv(b, "msg", str(f, "reason"));
-	cef_label(b, 1, "fingerprint", str(f, "fingerprint"));
-	cef_label(b, 2, "asset", ctx_str(f, "name") ? ctx_str(f, "name") : str(f, "asset"));
+	cef_kv(b, "act", pg_json_get_str(f, "action"));
+	cef_kv(b, "externalId", pg_json_get_str(f, "fingerprint"));
+	cef_kv(b, "msg", pg_json_get_str(f, "reason"));
+	cef_label(b, 1, "fingerprint", pg_json_get_str(f, "fingerprint"));
+	cef_label(b, 2, "asset",
+		  ctx_str(f, "name") ? ctx_str(f, "name") : pg_json_get_str(f, "asset"));
 	cef_label(b, 3, "owner", ctx_str(f, "owner"));
 	cef_label(b, 4, "environment", ctx_str(f, "environment"));
-	cef_label(b, 5, "evidenceUrl", str(json_object_get(f, "message"), "evidenceUrl"));
+	cef_label(b, 5, "evidenceUrl",
+		  pg_json_get_str(json_object_get(f, "message"), "evidenceUrl"));
 	cef_label(b, 6, "banner", banner_of(f));
 }
 
@@ -237,13 +199,15 @@ static json_t *ecs_destination(const json_t *f)
 	const json_t *as = as_info(f);
 	json_int_t port = json_integer_value(json_object_get(f, "port"));
 
-	set_str(d, "domain", str(f, "target"));
-	set_str(d, "ip", str(f, "ip"));
+	set_str(d, "domain", pg_json_get_str(f, "target"));
+	set_str(d, "ip", pg_json_get_str(f, "ip"));
 	if (port > 0)
 		json_object_set_new(d, "port", json_integer(port));
 	if (as) {
 		json_t *a = json_pack("{s:O}", "number", json_object_get(as, "asn"));
-		const char *org = str(as, "asName") ? str(as, "asName") : str(as, "asOrganization");
+		const char *org = pg_json_get_str(as, "asName")
+					  ? pg_json_get_str(as, "asName")
+					  : pg_json_get_str(as, "asOrganization");
 		if (org)
 			json_object_set_new(a, "organization", json_pack("{s:s}", "name", org));
 		json_object_set_new(d, "as", a);
@@ -254,79 +218,84 @@ static json_t *ecs_destination(const json_t *f)
 json_t *siem_ecs_new(const json_t *f, const struct siem_meta *m)
 {
 	char ts[32], id[128];
-	const char *rule = str_or(f, "rule", "unknown");
+	const char *rule = pg_json_get_str_or(f, "rule", "unknown");
 	int vuln = !strncmp(rule, "tls", 3) || !strncmp(rule, "cert", 4);
 	json_t *o, *labels = json_object(), *event;
 	const json_t *msg = json_object_get(f, "message");
 
 	iso_ms(m->now_ms, ts);
-	snprintf(id, sizeof(id), "%s-%s", m->key, str_or(f, "fingerprint", "?"));
+	snprintf(id, sizeof(id), "%s-%s", m->key, pg_json_get_str_or(f, "fingerprint", "?"));
 	event = json_pack("{s:s, s:[s], s:[s], s:s, s:s, s:i}", "kind", "alert", "category",
 			  vuln ? "vulnerability" : "network", "type", "info", "id", id, "action",
-			  str_or(f, "action", "?"), "severity", cef_severity(str(f, "severity")));
-	set_str(event, "reason", str(f, "reason"));
-	set_str(event, "url", str(msg, "evidenceUrl"));
-	set_str(labels, "fingerprint", str(f, "fingerprint"));
-	set_str(labels, "asset", ctx_str(f, "name") ? ctx_str(f, "name") : str(f, "asset"));
+			  pg_json_get_str_or(f, "action", "?"), "severity",
+			  cef_severity(pg_json_get_str(f, "severity")));
+	set_str(event, "reason", pg_json_get_str(f, "reason"));
+	set_str(event, "url", pg_json_get_str(msg, "evidenceUrl"));
+	set_str(labels, "fingerprint", pg_json_get_str(f, "fingerprint"));
+	set_str(labels, "asset",
+		ctx_str(f, "name") ? ctx_str(f, "name") : pg_json_get_str(f, "asset"));
 	set_str(labels, "owner", ctx_str(f, "owner"));
 	set_str(labels, "environment", ctx_str(f, "environment"));
 	set_str(labels, "criticality", ctx_str(f, "criticality"));
 	set_str(labels, "banner", banner_of(f));
 	o = json_pack("{s:s, s:o, s:s, s:{s:s, s:s, s:s}, s:o, s:{s:s, s:s, s:s}, s:o}",
 		      "@timestamp", ts, "event", event, "message",
-		      str_or(msg, "text", msg_title(f)), "rule", "id", rule, "name", rule,
-		      "ruleset", "portgate", "destination", ecs_destination(f), "observer",
+		      pg_json_get_str_or(msg, "text", msg_title(f)), "rule", "id", rule, "name",
+		      rule, "ruleset", "portgate", "destination", ecs_destination(f), "observer",
 		      "product", "portgate", "vendor", "portgate", "version", m->version, "labels",
 		      labels);
 	if (json_integer_value(json_object_get(f, "port")) > 0)
-		json_object_set_new(o, "network",
-				    json_pack("{s:s}", "transport", str_or(f, "protocol", "tcp")));
+		json_object_set_new(
+			o, "network",
+			json_pack("{s:s}", "transport", pg_json_get_str_or(f, "protocol", "tcp")));
 	return o;
 }
 
 /* ---- RFC 5424 --------------------------------------------------------------- */
 
-static void sdata_param(struct strbuf *b, const char *name, const char *v)
+static void sdata_param(struct pg_strbuf *b, const char *name, const char *v)
 {
 	if (!v)
 		return;
-	strbuf_add(b, " ");
-	strbuf_add(b, name);
-	strbuf_add(b, "=\"");
+	pg_strbuf_add(b, " ");
+	pg_strbuf_add(b, name);
+	pg_strbuf_add(b, "=\"");
 	sdata_escape(b, v);
-	strbuf_add(b, "\"");
+	pg_strbuf_add(b, "\"");
 }
 
 /* MSGID: the rule id, printable ASCII, at most 32 characters (RFC 5424 6.2.7). */
-static void msgid(struct strbuf *b, const char *rule)
+static void msgid(struct pg_strbuf *b, const char *rule)
 {
 	size_t n = 0;
 
 	for (; rule && *rule && n < 32; rule++, n++)
-		strbuf_addn(b, *rule > 32 && *rule < 127 ? rule : "_", 1);
+		pg_strbuf_addn(b, *rule > 32 && *rule < 127 ? rule : "_", 1);
 	if (n == 0)
-		strbuf_add(b, "-");
+		pg_strbuf_add(b, "-");
 }
 
-void siem_syslog(struct strbuf *b, enum siem_format fmt, const json_t *f, const struct siem_meta *m)
+void siem_syslog(struct pg_strbuf *b, enum siem_format fmt, const json_t *f,
+		 const struct siem_meta *m)
 {
 	char head[128], ts[32], port[24];
 	json_int_t p = json_integer_value(json_object_get(f, "port"));
 
 	iso_ms(m->now_ms, ts);
 	snprintf(head, sizeof(head), "<%d>1 %s %s %s %d ",
-		 m->facility * 8 + syslog_severity(str(f, "severity")), ts, m->hostname, m->app,
-		 (int)getpid());
-	strbuf_add(b, head);
-	msgid(b, str(f, "rule"));
-	strbuf_add(b, " [" PEN_SD_ID);
-	sdata_param(b, "fingerprint", str(f, "fingerprint"));
+		 m->facility * 8 + syslog_severity(pg_json_get_str(f, "severity")), ts, m->hostname,
+		 m->app, (int)getpid());
+	pg_strbuf_add(b, head);
+	msgid(b, pg_json_get_str(f, "rule"));
+	pg_strbuf_add(b, " [" PEN_SD_ID);
+	sdata_param(b, "fingerprint", pg_json_get_str(f, "fingerprint"));
 	sdata_param(b, "key", m->key);
-	sdata_param(b, "action", str(f, "action"));
-	sdata_param(b, "severity", str(f, "severity"));
-	sdata_param(b, "asset", ctx_str(f, "name") ? ctx_str(f, "name") : str(f, "asset"));
-	sdata_param(b, "target", str(f, "target"));
-	sdata_param(b, "ip", str(f, "ip"));
+	sdata_param(b, "action", pg_json_get_str(f, "action"));
+	sdata_param(b, "severity", pg_json_get_str(f, "severity"));
+	sdata_param(b, "asset",
+		    ctx_str(f, "name") ? ctx_str(f, "name") : pg_json_get_str(f, "asset"));
+	sdata_param(b, "target", pg_json_get_str(f, "target"));
+	sdata_param(b, "ip", pg_json_get_str(f, "ip"));
 	if (p > 0) {
 		snprintf(port, sizeof(port), "%lld", (long long)p);
 		sdata_param(b, "port", port);
@@ -335,20 +304,21 @@ void siem_syslog(struct strbuf *b, enum siem_format fmt, const json_t *f, const 
 		sdata_param(b, "owner", ctx_str(f, "owner"));
 		sdata_param(b, "environment", ctx_str(f, "environment"));
 		sdata_param(b, "banner", banner_of(f));
-		sdata_param(b, "evidenceUrl", str(json_object_get(f, "message"), "evidenceUrl"));
+		sdata_param(b, "evidenceUrl",
+			    pg_json_get_str(json_object_get(f, "message"), "evidenceUrl"));
 	}
-	strbuf_add(b, "] ");
+	pg_strbuf_add(b, "] ");
 	if (fmt == SF_CEF) {
 		siem_cef(b, f, m);
 	} else if (fmt == SF_ECS) {
 		json_t *o = siem_ecs_new(f, m);
 		char *s = json_dumps(o, JSON_COMPACT);
 		if (s)
-			strbuf_add(b, s);
+			pg_strbuf_add(b, s);
 		free(s);
 		json_decref(o);
 	} else {
 		for (const char *t = msg_title(f); *t; t++) /* one line */
-			strbuf_addn(b, (unsigned char)*t < 0x20 || *t == 0x7f ? " " : t, 1);
+			pg_strbuf_addn(b, (unsigned char)*t < 0x20 || *t == 0x7f ? " " : t, 1);
 	}
 }

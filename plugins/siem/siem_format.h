@@ -6,17 +6,9 @@
 #include <jansson.h>
 #include <stddef.h>
 
-enum siem_format { SF_CEF = 0, SF_ECS = 1, SF_RFC5424 = 2 };
+#include "common/strbuf.h"
 
-/* Growable byte buffer (data NUL-terminated; owned). */
-struct strbuf {
-	char *data;
-	size_t len, cap;
-	int oom;
-};
-void strbuf_add(struct strbuf *b, const char *s);
-void strbuf_addn(struct strbuf *b, const char *s, size_t n);
-void strbuf_free(struct strbuf *b);
+enum siem_format { SF_CEF = 0, SF_ECS = 1, SF_RFC5424 = 2 };
 
 /* What every event of one notify call shares. */
 struct siem_meta {
@@ -30,16 +22,16 @@ struct siem_meta {
 
 /* CEF escaping: header fields escape \ and | (newlines become spaces);
  * extension values escape \ and = and write CR/LF as \r \n. */
-void cef_header_escape(struct strbuf *b, const char *s);
-void cef_ext_escape(struct strbuf *b, const char *s);
+void cef_header_escape(struct pg_strbuf *b, const char *s);
+void cef_ext_escape(struct pg_strbuf *b, const char *s);
 /* RFC 5424 PARAM-VALUE: escape ", \ and ]; control characters become spaces. */
-void sdata_escape(struct strbuf *b, const char *s);
+void sdata_escape(struct pg_strbuf *b, const char *s);
 
 /* The event body for one finding. */
-void siem_cef(struct strbuf *b, const json_t *finding, const struct siem_meta *m);
+void siem_cef(struct pg_strbuf *b, const json_t *finding, const struct siem_meta *m);
 json_t *siem_ecs_new(const json_t *finding, const struct siem_meta *m);
 /* A whole RFC 5424 message: <PRI>1 TS HOST APP PROCID MSGID [SD] MSG. */
-void siem_syslog(struct strbuf *b, enum siem_format fmt, const json_t *finding,
+void siem_syslog(struct pg_strbuf *b, enum siem_format fmt, const json_t *finding,
 		 const struct siem_meta *m);
 
 #endif

@@ -11,12 +11,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
+
+#include "common/wait.h"
 
 struct siem_conn {
 	enum siem_transport t;
@@ -25,33 +26,7 @@ struct siem_conn {
 	SSL *ssl;
 };
 
-long long siem_mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Wait for events on fd until the deadline: 1 ready, 0 timed out, -1 error. */
-static int wait_fd(int fd, short events, long long deadline_ms)
-{
-	for (;;) {
-		long long left = deadline_ms - siem_mono_ms();
-		struct pollfd p = { .fd = fd, .events = events };
-		int r;
-
-		if (left <= 0)
-			return 0;
-		r = poll(&p, 1, left > 60000 ? 60000 : (int)left);
-		if (r > 0)
-			return 1;
-		if (r < 0 && errno != EINTR)
-			return -1;
-	}
-}
-
-static int connect_one(const struct addrinfo *ai, long long deadline_ms)
+static int connect_one(const struct addrinfo *ai, uint64_t deadline_ms)
 {
 	int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
 			ai->ai_protocol);
@@ -64,7 +39,7 @@ static int connect_one(const struct addrinfo *ai, long long deadline_ms)
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int));
 	if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
 		return fd;
-	if (errno == EINPROGRESS && wait_fd(fd, POLLOUT, deadline_ms) == 1 &&
+	if (errno == EINPROGRESS && pg_wait_fd(fd, POLLOUT, deadline_ms) == 1 &&
 	    getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) == 0 && soerr == 0)
 		return fd;
 	close(fd);
@@ -75,7 +50,7 @@ static int connect_one(const struct addrinfo *ai, long long deadline_ms)
 /* Numeric hosts only need no lookup; names go through the system resolver
  * (getaddrinfo cannot be bounded: the SIEM host is the operator's own name). */
 static int open_socket(enum siem_transport t, const char *host, const char *port,
-		       long long deadline_ms, char *err, size_t errlen)
+		       uint64_t deadline_ms, char *err, size_t errlen)
 {
 	struct addrinfo hints = { .ai_socktype = t == ST_UDP ? SOCK_DGRAM : SOCK_STREAM };
 	struct addrinfo *res = NULL, *ai;
@@ -105,19 +80,19 @@ static void ssl_err(const char *what, char *err, size_t errlen)
 }
 
 /* Drive an SSL call that may want to read or write until done or the deadline. */
-static int ssl_wait(struct siem_conn *c, int r, long long deadline_ms)
+static int ssl_wait(struct siem_conn *c, int r, uint64_t deadline_ms)
 {
 	int e = SSL_get_error(c->ssl, r);
 
 	if (e == SSL_ERROR_WANT_READ)
-		return wait_fd(c->fd, POLLIN, deadline_ms) == 1 ? 1 : 0;
+		return pg_wait_fd(c->fd, POLLIN, deadline_ms) == 1 ? 1 : 0;
 	if (e == SSL_ERROR_WANT_WRITE)
-		return wait_fd(c->fd, POLLOUT, deadline_ms) == 1 ? 1 : 0;
+		return pg_wait_fd(c->fd, POLLOUT, deadline_ms) == 1 ? 1 : 0;
 	return -1;
 }
 
 static int tls_start(struct siem_conn *c, const char *ca_file, const char *name,
-		     long long deadline_ms, char *err, size_t errlen)
+		     uint64_t deadline_ms, char *err, size_t errlen)
 {
 	int r;
 
@@ -153,7 +128,7 @@ static int tls_start(struct siem_conn *c, const char *ca_file, const char *name,
 }
 
 struct siem_conn *siem_connect(enum siem_transport t, const char *host, const char *port,
-			       const char *ca_file, const char *server_name, long long deadline_ms,
+			       const char *ca_file, const char *server_name, uint64_t deadline_ms,
 			       char *err, size_t errlen)
 {
 	struct siem_conn *c = calloc(1, sizeof(*c));
@@ -172,7 +147,7 @@ struct siem_conn *siem_connect(enum siem_transport t, const char *host, const ch
 	return c;
 }
 
-static int send_all(struct siem_conn *c, const char *p, size_t n, long long deadline_ms, char *err,
+static int send_all(struct siem_conn *c, const char *p, size_t n, uint64_t deadline_ms, char *err,
 		    size_t errlen)
 {
 	while (n > 0) {
@@ -195,7 +170,7 @@ static int send_all(struct siem_conn *c, const char *p, size_t n, long long dead
 			p += w;
 			n -= (size_t)w;
 		} else if (w < 0 && (errno == EAGAIN || errno == EINTR)) {
-			if (wait_fd(c->fd, POLLOUT, deadline_ms) != 1) {
+			if (pg_wait_fd(c->fd, POLLOUT, deadline_ms) != 1) {
 				snprintf(err, errlen, "send timed out");
 				return -1;
 			}
@@ -207,7 +182,7 @@ static int send_all(struct siem_conn *c, const char *p, size_t n, long long dead
 	return 0;
 }
 
-int siem_send(struct siem_conn *c, const char *msg, size_t len, long long deadline_ms, char *err,
+int siem_send(struct siem_conn *c, const char *msg, size_t len, uint64_t deadline_ms, char *err,
 	      size_t errlen)
 {
 	char frame[32];
@@ -237,7 +212,7 @@ int siem_send(struct siem_conn *c, const char *msg, size_t len, long long deadli
 	return rc;
 }
 
-void siem_close(struct siem_conn *c, long long deadline_ms)
+void siem_close(struct siem_conn *c, uint64_t deadline_ms)
 {
 	if (!c)
 		return;

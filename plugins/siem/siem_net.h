@@ -5,22 +5,21 @@
 #define SIEM_NET_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 enum siem_transport { ST_UDP = 0, ST_TCP = 1, ST_TLS = 2, ST_HEC = 3 };
 
 struct siem_conn;
 
-/* deadline_ms: absolute CLOCK_MONOTONIC ms. NULL + err on failure. ca_file may
+/* deadline_ms: absolute pg_clock_now_ms (common/clock.h) ms. NULL + err on failure. ca_file may
  * be NULL (system store). */
 struct siem_conn *siem_connect(enum siem_transport t, const char *host, const char *port,
-			       const char *ca_file, const char *server_name, long long deadline_ms,
+			       const char *ca_file, const char *server_name, uint64_t deadline_ms,
 			       char *err, size_t errlen);
 /* Send one syslog message (framed for TCP/TLS). 0 or -1 + err. */
-int siem_send(struct siem_conn *c, const char *msg, size_t len, long long deadline_ms, char *err,
+int siem_send(struct siem_conn *c, const char *msg, size_t len, uint64_t deadline_ms, char *err,
 	      size_t errlen);
 /* Close (TLS: close_notify, bounded). */
-void siem_close(struct siem_conn *c, long long deadline_ms);
-
-long long siem_mono_ms(void);
+void siem_close(struct siem_conn *c, uint64_t deadline_ms);
 
 #endif

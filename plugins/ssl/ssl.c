@@ -11,6 +11,7 @@
 #include <openssl/x509v3.h>
 #include <portgate/plugin.h>
 
+#include "common/clock.h"
 #include "ssl_cert.h"
 #include "ssl_conn.h"
 
@@ -77,14 +78,13 @@ static uint64_t call_deadline(const struct ssl_state *s)
 	if (PG_HOST_HAS(s->host, time_left_ms))
 		left = s->host->time_left_ms(s->ctx);
 #endif
-	left -= left / 10 + 50;
-	return tls_now_ms() + (uint64_t)(left > 0 ? left : 0);
+	return pg_clock_deadline_ms(left);
 }
 
 /* Share of the remaining time for one of n remaining handshakes. */
 static uint64_t step_deadline(uint64_t deadline, unsigned n)
 {
-	uint64_t now = tls_now_ms();
+	uint64_t now = pg_clock_now_ms();
 
 	if (now >= deadline)
 		return now;

@@ -10,38 +10,11 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
 
-uint64_t tls_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-/* Wait for events on fd until deadline: 1 ready, 0 timed out, -1 error. */
-static int wait_fd(int fd, short events, uint64_t deadline_ms)
-{
-	for (;;) {
-		uint64_t now = tls_now_ms();
-		struct pollfd p = { .fd = fd, .events = events };
-		int rc;
-
-		if (now >= deadline_ms)
-			return 0;
-		rc = poll(&p, 1, (int)(deadline_ms - now));
-		if (rc > 0)
-			return 1;
-		if (rc == 0)
-			return 0;
-		if (errno != EINTR)
-			return -1;
-	}
-}
+#include "common/wait.h"
 
 /* Fill sa from an IPv4 or IPv6 literal; its length, 0 when not a literal. */
 static socklen_t ip_sockaddr(const char *ip, int port, struct sockaddr_storage *sa)
@@ -85,7 +58,7 @@ static int connect_bounded(struct tls_conn *c, const char *ip, int port, uint64_
 		snprintf(c->error, sizeof(c->error), "connect: %s", strerror(errno));
 		return -1;
 	}
-	w = wait_fd(c->fd, POLLOUT, deadline_ms);
+	w = pg_wait_fd(c->fd, POLLOUT, deadline_ms);
 	if (w <= 0) {
 		snprintf(c->error, sizeof(c->error), "connect: %s",
 			 w == 0 ? "timed out" : strerror(errno));
@@ -137,8 +110,8 @@ static int handshake(struct tls_conn *c, uint64_t deadline_ms)
 			return 0;
 		e = SSL_get_error(c->ssl, rc);
 		if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
-			w = wait_fd(c->fd, e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT,
-				    deadline_ms);
+			w = pg_wait_fd(c->fd, e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT,
+				       deadline_ms);
 			if (w > 0)
 				continue;
 			snprintf(c->error, sizeof(c->error), "handshake %s",

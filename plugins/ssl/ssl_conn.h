@@ -13,14 +13,11 @@ struct tls_conn {
 	char error[160];
 };
 
-/* Monotonic milliseconds (deadlines are absolute values of this clock). */
-uint64_t tls_now_ms(void);
-
 /* Handshake with ip:port (SNI sni unless NULL or an IP literal) allowing only
  * protocol version (0: any from TLS 1.0 up), the client at security level 0 so
  * weak keys, SHA-1 and legacy versions can still be observed. ca_file: trust
  * store for the verify result (NULL: the system one). Every wait ends by
- * deadline_ms. Returns 0 when the handshake completed. */
+ * deadline_ms (pg_clock_now_ms clock). Returns 0 when the handshake completed. */
 int tls_conn_open(struct tls_conn *c, const char *ip, int port, const char *sni, int version,
 		  const char *ca_file, uint64_t deadline_ms);
 void tls_conn_close(struct tls_conn *c);

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/json_get.h"
 #include "ticket.h"
 
 #define CACHE_AGE_S (3600u * 24 * 366)
@@ -274,12 +275,6 @@ struct item {
 	char state[65];     /* what a recurrence comment compares (item_state) */
 };
 
-static const char *sget(const json_t *o, const char *k)
-{
-	const char *s = json_string_value(json_object_get(o, k));
-	return s ? s : "";
-}
-
 static const char *run_id(const json_t *event)
 {
 	const char *s = json_string_value(json_object_get(json_object_get(event, "run"), "id"));
@@ -304,11 +299,13 @@ static int outranks(const json_t *a, const json_t *b)
 {
 	static const char *const act[] = { "pass", "warn", "fail" };
 	static const char *const sev[] = { "info", "low", "medium", "high", "critical" };
-	int x = rank(sget(a, "action"), act, 3), y = rank(sget(b, "action"), act, 3);
+	int x = rank(pg_json_get_str_or(a, "action", ""), act, 3),
+	    y = rank(pg_json_get_str_or(b, "action", ""), act, 3);
 
 	if (x != y)
 		return x > y;
-	return rank(sget(a, "severity"), sev, 5) > rank(sget(b, "severity"), sev, 5);
+	return rank(pg_json_get_str_or(a, "severity", ""), sev, 5) >
+	       rank(pg_json_get_str_or(b, "severity", ""), sev, 5);
 }
 
 /* The rule family: the rule id up to its first '-' (port, tls, headers, domain). */
@@ -326,14 +323,14 @@ static void group_key(const struct ticket *t, const json_t *f, char out[65])
 	char fam[64], *data;
 	size_t n;
 
-	family_of(sget(f, "rule"), fam, sizeof(fam));
-	n = strlen(sget(f, "asset")) + 1 + strlen(fam);
+	family_of(pg_json_get_str_or(f, "rule", ""), fam, sizeof(fam));
+	n = strlen(pg_json_get_str_or(f, "asset", "")) + 1 + strlen(fam);
 	data = malloc(n + 1);
 	if (!data) {
-		snprintf(out, 65, "%s", sget(f, "fingerprint"));
+		snprintf(out, 65, "%s", pg_json_get_str_or(f, "fingerprint", ""));
 		return;
 	}
-	snprintf(data, n + 1, "%s\n%s", sget(f, "asset"), fam);
+	snprintf(data, n + 1, "%s\n%s", pg_json_get_str_or(f, "asset", ""), fam);
 	t->host->hmac_sha256_hex("group", 5, data, n, out);
 	out[32] = '\0';
 	free(data);
@@ -349,8 +346,9 @@ static void item_state(const struct ticket *t, struct item *it)
 
 	json_array_foreach(it->findings, i, f)
 	{
-		json_object_set_new(m, sget(f, "fingerprint"),
-				    json_sprintf("%s %s", sget(f, "action"), sget(f, "severity")));
+		json_object_set_new(m, pg_json_get_str_or(f, "fingerprint", ""),
+				    json_sprintf("%s %s", pg_json_get_str_or(f, "action", ""),
+						 pg_json_get_str_or(f, "severity", "")));
 	}
 	text = json_dumps(m, JSON_COMPACT | JSON_SORT_KEYS);
 	t->host->hmac_sha256_hex("state", 5, text ? text : "", text ? strlen(text) : 0, it->state);
@@ -381,7 +379,7 @@ static struct item *items_new(const struct ticket *t, const json_t *findings, si
 		if (t->group_asset_rule)
 			group_key(t, f, key);
 		else
-			snprintf(key, sizeof(key), "%s", sget(f, "fingerprint"));
+			snprintf(key, sizeof(key), "%s", pg_json_get_str_or(f, "fingerprint", ""));
 		for (k = 0; k < *n && strcmp(items[k].key, key); k++)
 			;
 		if (k == *n) {
@@ -418,11 +416,11 @@ static char *group_title_new(const struct item *it)
 	char fam[64], act[8];
 	size_t n = json_array_size(it->findings);
 
-	family_of(sget(it->lead, "rule"), fam, sizeof(fam));
-	snprintf(act, sizeof(act), "%s", sget(it->lead, "action"));
+	family_of(pg_json_get_str_or(it->lead, "rule", ""), fam, sizeof(fam));
+	snprintf(act, sizeof(act), "%s", pg_json_get_str_or(it->lead, "action", ""));
 	for (char *p = act; *p; p++)
 		*p = (char)(*p >= 'a' && *p <= 'z' ? *p - 'a' + 'A' : *p);
-	return fmt_title(act, sget(it->lead, "asset"), n, fam);
+	return fmt_title(act, pg_json_get_str_or(it->lead, "asset", ""), n, fam);
 }
 
 static char *group_lines_new(const struct item *it)
@@ -431,15 +429,17 @@ static char *group_lines_new(const struct item *it)
 	size_t i, len = 1, o = 0;
 	char *out;
 
-	json_array_foreach(it->findings, i, f)
-		len += strlen(sget(f, "rule")) + strlen(sget(f, "reason")) + 8;
+	json_array_foreach(it->findings, i, f) len += strlen(pg_json_get_str_or(f, "rule", "")) +
+						      strlen(pg_json_get_str_or(f, "reason", "")) +
+						      8;
 	if (!(out = malloc(len)))
 		return NULL;
 	out[0] = '\0';
 	json_array_foreach(it->findings, i, f)
 	{
-		o += (size_t)snprintf(out + o, len - o, "- %s: %s\n", sget(f, "rule"),
-				      sget(f, "reason"));
+		o += (size_t)snprintf(out + o, len - o, "- %s: %s\n",
+				      pg_json_get_str_or(f, "rule", ""),
+				      pg_json_get_str_or(f, "reason", ""));
 	}
 	return out;
 }
@@ -557,7 +557,7 @@ static json_t *memo_of(const struct item *it, const struct ticket_ref *ref)
 		json_array_append(fps, json_object_get(f, "fingerprint"));
 	}
 	return json_pack("{s:s, s:s, s:o, s:o}", "ticket", ref->id, "asset",
-			 sget(it->lead, "asset"), "judges", judges, "fps", fps);
+			 pg_json_get_str_or(it->lead, "asset", ""), "judges", judges, "fps", fps);
 }
 
 /* ---- resolved findings ------------------------------------------------------------ */
@@ -629,7 +629,7 @@ static const char *kept_why(const json_t *event, const json_t *memo, char *buf, 
 	if (listed(json_object_get(run, "notRechecked"), fps))
 		return "not re-checked this run";
 	if ((e = listed(json_object_get(json_object_get(run, "drift"), "persisting"), fps))) {
-		snprintf(buf, n, "%s", sget(e, "reason"));
+		snprintf(buf, n, "%s", pg_json_get_str_or(e, "reason", ""));
 		return buf;
 	}
 	if (!json_object_get(run, "judges"))
@@ -637,7 +637,8 @@ static const char *kept_why(const json_t *event, const json_t *memo, char *buf, 
 	json_array_foreach(json_object_get(memo, "judges"), i, e)
 	{
 		if (json_is_string(e) &&
-		    (why = judge_why(run, json_string_value(e), sget(memo, "asset"), buf, n)))
+		    (why = judge_why(run, json_string_value(e),
+				     pg_json_get_str_or(memo, "asset", ""), buf, n)))
 			return why;
 	}
 	return NULL;
@@ -659,7 +660,8 @@ static int close_resolved(struct ticket *t, const json_t *event, const json_t *f
 	json_object_foreach(before, fp, v)
 	{
 		struct ticket_ref ref;
-		const char *id = json_is_string(v) ? json_string_value(v) : sget(v, "ticket");
+		const char *id = json_is_string(v) ? json_string_value(v)
+						   : pg_json_get_str_or(v, "ticket", "");
 		int r;
 		if (json_object_get(now, fp) || !*id)
 			continue;

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/http_status.h"
+
 #define LABEL_PREFIX "portgate-"
 #define FP_MAX       64 /* a SHA-256 in hex at the most */
 
@@ -141,14 +143,12 @@ static int call(struct ticket *t, const char *method, const char *path, const js
 	if (rc != 0) {
 		t->host->error(t->ctx, "%s %s: no response: %s", method, path, resp.error);
 		rc = PG_PLUGIN_RETRY;
-	} else if (resp.status >= 200 && resp.status < 300) {
+	} else if ((rc = pg_http_status_outcome(resp.status)) == PG_PLUGIN_OK) {
 		if (resp_json && resp.body_len)
 			*resp_json = json_loadb(resp.body, resp.body_len, 0, NULL);
-		rc = PG_PLUGIN_OK;
 	} else {
 		t->host->error(t->ctx, "%s %s: HTTP %ld: %.200s", method, path, resp.status,
 			       resp.body ? resp.body : "");
-		rc = resp.status == 429 || resp.status >= 500 ? PG_PLUGIN_RETRY : PG_PLUGIN_FAIL;
 		if (rc == PG_PLUGIN_RETRY)
 			*retry_after = resp.retry_after_ms;
 	}

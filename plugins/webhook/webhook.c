@@ -15,6 +15,7 @@
 
 #include <portgate/plugin.h>
 
+#include "common/http_status.h"
 #include "webhook_format.h"
 
 #define MAX_HEADERS   16
@@ -187,7 +188,7 @@ static int webhook_create(struct pg_plugin_ctx *ctx, const struct pg_host_api *h
 	return PG_PLUGIN_OK;
 }
 
-/* 2xx delivered; 429 and 5xx (and no answer) are worth retrying; other 4xx are not. */
+/* No answer is worth retrying; an answer by common/http_status.h's rule. */
 static int classify(const struct webhook *w, const struct pg_http_response *r, int rc,
 		    long *retry_after_ms)
 {
@@ -195,14 +196,13 @@ static int classify(const struct webhook *w, const struct pg_http_response *r, i
 		w->host->error(w->ctx, "no response: %s", r->error);
 		return PG_PLUGIN_RETRY;
 	}
-	if (r->status >= 200 && r->status < 300)
-		return PG_PLUGIN_OK;
+	rc = pg_http_status_outcome(r->status);
+	if (rc == PG_PLUGIN_OK)
+		return rc;
 	w->host->error(w->ctx, "receiver answered HTTP %ld", r->status);
-	if (r->status == 429 || r->status >= 500) {
+	if (rc == PG_PLUGIN_RETRY)
 		*retry_after_ms = r->retry_after_ms;
-		return PG_PLUGIN_RETRY;
-	}
-	return PG_PLUGIN_FAIL;
+	return rc;
 }
 
 static int webhook_notify(void *state, const json_t *event, const char *key, long *retry_after_ms)

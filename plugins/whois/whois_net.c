@@ -14,7 +14,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "netlib/addr.h"
+#include "common/netaddr.h"
+#include "common/wait.h"
 
 int whois_split_server(const char *server, char *host, size_t hostlen, unsigned *port)
 {
@@ -51,13 +52,6 @@ int whois_split_server(const char *server, char *host, size_t hostlen, unsigned 
 	host[hl] = '\0';
 	*port = (unsigned)p;
 	return 0;
-}
-
-static long left_ms(uint64_t deadline)
-{
-	uint64_t now = nl_mono_ms();
-
-	return now >= deadline ? 0 : (long)(deadline - now);
 }
 
 /* host (literal or name, through the host's resolver) -> sockaddr. */
@@ -100,18 +94,6 @@ static int resolve(const struct nl_env *e, const char *host, unsigned port,
 	return -1;
 }
 
-/* Wait for events on fd until deadline: 1 ready, 0 timed out, -1 error. */
-static int wait_fd(int fd, short events, uint64_t deadline)
-{
-	struct pollfd p = { .fd = fd, .events = events };
-	int r;
-
-	do
-		r = poll(&p, 1, (int)left_ms(deadline));
-	while (r < 0 && errno == EINTR);
-	return r;
-}
-
 static int connect_to(const struct sockaddr_storage *ss, socklen_t sl, uint64_t deadline,
 		      const char *server, char *err, size_t errlen)
 {
@@ -127,7 +109,7 @@ static int connect_to(const struct sockaddr_storage *ss, socklen_t sl, uint64_t 
 		return fd;
 	if (errno != EINPROGRESS) {
 		snprintf(err, errlen, "%s: connect: %s", server, strerror(errno));
-	} else if (wait_fd(fd, POLLOUT, deadline) <= 0) {
+	} else if (pg_wait_fd(fd, POLLOUT, deadline) <= 0) {
 		snprintf(err, errlen, "%s: connect timed out", server);
 	} else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &el) != 0 || soerr) {
 		snprintf(err, errlen, "%s: connect: %s", server, strerror(soerr ? soerr : errno));
@@ -146,7 +128,7 @@ static int send_all(int fd, const char *buf, size_t len, uint64_t deadline)
 			buf += n;
 			len -= (size_t)n;
 		} else if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-			if (wait_fd(fd, POLLOUT, deadline) <= 0)
+			if (pg_wait_fd(fd, POLLOUT, deadline) <= 0)
 				return -1;
 		} else {
 			return -1;
@@ -187,7 +169,7 @@ static int read_all(int fd, uint64_t deadline, size_t max, struct whois_answer *
 			a->data[a->len] = '\0';
 			return 0;
 		} else if (errno == EAGAIN || errno == EINTR) {
-			int w = wait_fd(fd, POLLIN, deadline);
+			int w = pg_wait_fd(fd, POLLIN, deadline);
 			if (w <= 0) {
 				snprintf(err, errlen, "%s: %s", server,
 					 w == 0 ? "no end of the answer in time (server did not "
@@ -213,7 +195,7 @@ static int guard(const struct sockaddr_storage *ss, int allow_internal, int *int
 	char text[INET6_ADDRSTRLEN] = "";
 
 	inet_ntop(ss->ss_family, a, text, sizeof(text));
-	*internal = nl_addr_is_internal(text);
+	*internal = pg_netaddr_is_internal(text);
 	if (!*internal || allow_internal)
 		return 0;
 	snprintf(err, errlen, "%s: refused: %s is an internal address and the first server is not",
@@ -231,7 +213,7 @@ int whois_query(const struct nl_env *e, const char *server, const char *query, l
 		size_t max_bytes, int allow_internal, struct whois_answer *out, char *err,
 		size_t errlen)
 {
-	uint64_t deadline = nl_mono_ms() + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0);
+	uint64_t deadline = pg_clock_now_ms() + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0);
 	struct sockaddr_storage ss;
 	socklen_t sl = 0;
 	char host[256], line[512];

@@ -8,7 +8,7 @@ struct whois_answer {
 	char *data; /* owned, NUL-terminated (may hold NULs of its own) */
 	size_t len;
 	int truncated; /* stopped at max_bytes */
-	int internal;  /* the server's address is internal (netlib/addr.h) */
+	int internal;  /* the server's address is internal (common/netaddr.h) */
 };
 
 #define WN_REFUSED (-2)

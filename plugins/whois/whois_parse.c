@@ -10,10 +10,13 @@
 #include "whois_parse.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+
+#include "common/url.h"
 
 #define WP_LINE_MAX   1024
 #define WP_NS_MAX     32
@@ -235,19 +238,28 @@ void whois_record_add_status(struct whois_record *r, char *v)
 	json_array_append_new(r->status, json_string(v));
 }
 
-/* whois-scheme URLs (ARIN: whois COLON-SLASH-SLASH host:port), "host" -> host[:port]. */
+/* A whois-scheme URL (ARIN: whois COLON-SLASH-SLASH host:port; common/url.h
+ * drops userinfo and path) -> host[:port], an IPv6 host in brackets as
+ * whois_split_server reads it; a bare "host[:port]" as it is. */
 static void set_referral(struct whois_record *r, const char *v)
 {
-	const char *p = strstr(v, "://");
+	struct pg_url_parts u;
+	char hp[300];
 	size_t n;
 
 	if (r->referral)
 		return;
-	p = p ? p + 3 : v;
-	n = strcspn(p, "/ \t");
+	if (strstr(v, "://")) {
+		if (!pg_url_split(v, &u) || !u.host[0])
+			return;
+		snprintf(hp, sizeof(hp), strchr(u.host, ':') ? "[%s]%s%s" : "%s%s%s", u.host,
+			 u.port[0] ? ":" : "", u.port);
+		v = hp;
+	}
+	n = strcspn(v, "/ \t");
 	if (n == 0 || n > 255)
 		return;
-	r->referral = strndup(p, n);
+	r->referral = strndup(v, n);
 }
 
 /* Nominet appends " [Tag = X]" to the registrar's name. */

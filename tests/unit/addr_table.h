@@ -1,8 +1,7 @@
-/* addr_table.h - one table of addresses and their class, run through both
- * copies of the internal-address check: the host's (core/util/addr.c, behind
- * refuse_internal) in tests/unit/test_addr.c and the plugins' (netlib/addr.c,
- * the redirect guards) there and in plugins/netlib/tests/test_netlib.c, so
- * the two cannot drift apart. */
+/* addr_table.h - one table of addresses and their class, run through the one
+ * internal-address check (common/netaddr.c): as the host builds it (behind
+ * refuse_internal) in tests/unit/test_addr.c and as the plugins build it (the
+ * redirect guards of netlib) in plugins/netlib/tests/test_netlib.c. */
 #ifndef PG_TEST_ADDR_TABLE_H
 #define PG_TEST_ADDR_TABLE_H
 

@@ -1,6 +1,6 @@
-/* test_addr.c - the host's internal-address check (core/util/addr.c) agrees
- * with the plugins' copy (plugins/netlib/addr.c, compiled in here) on one
- * table, and host->http's refuse_internal (ABI 1.2) refuses a loopback server
+/* test_addr.c - the internal-address check (common/netaddr.c, the one the
+ * host and the plugins share) on the table of tests/unit/addr_table.h, and
+ * host->http's refuse_internal (ABI 1.2) refuses a loopback server
  * without sending it a byte, while the same request without it (or from a
  * plugin whose 1.1-sized request has no such field) reaches it. */
 #include "config.h"
@@ -17,18 +17,15 @@
 #include <unistd.h>
 
 #include "addr_table.h"
-#include "netlib/addr.h"
+#include "common/netaddr.h"
 #include "plugin/http.h"
-#include "util/addr.h"
 
-START_TEST(both_copies_agree_with_the_table)
+START_TEST(internal_check_agrees_with_the_table)
 {
 	for (size_t i = 0; i < PG_ADDR_CASES; i++) {
 		const struct pg_addr_case *c = &pg_addr_cases[i];
-		ck_assert_msg(pg_addr_is_internal(c->addr) == c->internal, "host: %s should%s be internal",
-			      c->addr, c->internal ? "" : " not");
-		ck_assert_msg(nl_addr_is_internal(c->addr) == c->internal,
-			      "netlib: %s should%s be internal", c->addr, c->internal ? "" : " not");
+		ck_assert_msg(pg_netaddr_is_internal(c->addr) == c->internal,
+			      "%s should%s be internal", c->addr, c->internal ? "" : " not");
 	}
 }
 END_TEST
@@ -80,8 +77,8 @@ static void server_start(struct server *s)
 
 static void no_proxy(void)
 {
-	static const char *const vars[] = { "http_proxy", "HTTP_PROXY", "https_proxy",
-					    "HTTPS_PROXY", "all_proxy", "ALL_PROXY" };
+	static const char *const vars[] = { "http_proxy",  "HTTP_PROXY", "https_proxy",
+					    "HTTPS_PROXY", "all_proxy",  "ALL_PROXY" };
 
 	for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
 		unsetenv(vars[i]);
@@ -149,7 +146,7 @@ int main(void)
 	Suite *s = suite_create("addr");
 	TCase *tc = tcase_create("addr");
 
-	tcase_add_test(tc, both_copies_agree_with_the_table);
+	tcase_add_test(tc, internal_check_agrees_with_the_table);
 	tcase_add_test(tc, refuse_internal_refuses_loopback_before_connecting);
 	tcase_add_test(tc, refuse_internal_not_read_from_a_1_1_request);
 	suite_add_tcase(s, tc);

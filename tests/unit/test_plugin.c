@@ -16,6 +16,7 @@
 
 #include "enrich/enrich.h"
 #include "plugin/http.h"
+#include "common/http_status.h"
 #include "notify/notify.h"
 #include "notify/outbox.h"
 #include "plugin/plugin_host.h"
@@ -531,12 +532,12 @@ START_TEST(test_enrich_timeout)
 		"    timeoutMs: 200\n  fast:\n    plugin: testenrich\n",
 		&cfg, &d);
 	json_t *r = sample_report();
-	uint64_t t0 = pg_now_ms(), took;
+	uint64_t t0 = pg_clock_now_ms(), took;
 	const char *err;
 
 	ck_assert_ptr_nonnull(h);
 	pg_enrich_report(h, r, true);
-	took = pg_now_ms() - t0;
+	took = pg_clock_now_ms() - t0;
 	/* returned before the 3000 ms call could have ended: it did not wait for it */
 	ck_assert_msg(took < 3000, "waited %llu ms for a 200 ms timeout", (unsigned long long)took);
 	err = json_string_value(json_object_get(enrichment_of(finding_at(r, 0, 0), "slow"), "error"));
@@ -680,12 +681,12 @@ START_TEST(test_isolated_parallel)
 	uint64_t t0;
 
 	ck_assert_ptr_nonnull(h);
-	t0 = pg_now_ms();
+	t0 = pg_clock_now_ms();
 	pg_enrich_report(h, r, true);
 	/* Each call counts in flight in its own worker process, so the overlap shows only in
 	 * time: done before six 300 ms calls in a row could be (the cost of running serially,
 	 * not a guess at this machine's speed; was 1500). */
-	ck_assert_uint_lt(pg_now_ms() - t0, 6 * 300);
+	ck_assert_uint_lt(pg_clock_now_ms() - t0, 6 * 300);
 	for (size_t i = 0; i < 6; i++)
 		ck_assert_ptr_nonnull(json_object_get(enrichment_of(finding_at(r, 0, i), "par"),
 						      "seen"));
@@ -705,12 +706,12 @@ START_TEST(test_serial_no_false_timeouts)
 		"enrichers:\n  ser:\n    plugin: testserial\n    sleepMs: 200\n    timeoutMs: 700\n"
 		"enrich:\n  concurrency: 8\n", &cfg, &d);
 	json_t *r = report_with_targets(8), *f;
-	uint64_t t0 = pg_now_ms(), took;
+	uint64_t t0 = pg_clock_now_ms(), took;
 	size_t i;
 
 	ck_assert_ptr_nonnull(h);
 	pg_enrich_report(h, r, true);
-	took = pg_now_ms() - t0;
+	took = pg_clock_now_ms() - t0;
 	json_array_foreach(json_object_get(json_array_get(json_object_get(r, "assets"), 0),
 					   "findings"), i, f) {
 		json_t *e = enrichment_of(f, "ser");
@@ -975,10 +976,10 @@ START_TEST(test_notify_retry_after_honoured)
 	struct pg_plugin_host *h = notify_host("    failTimes: 1\n    retryAfterMs: 400\n",
 					       "  retries: 2\n  backoffMaxMs: 1\n", &cfg, &log);
 	json_t *r = sample_report();
-	uint64_t t0 = pg_now_ms();
+	uint64_t t0 = pg_clock_now_ms();
 
 	ck_assert_int_eq(pg_notify_report(h, r), 0);
-	ck_assert_uint_ge(pg_now_ms() - t0, 400);
+	ck_assert_uint_ge(pg_clock_now_ms() - t0, 400);
 	ck_assert_int_eq(count_lines(log), 2);
 	json_decref(r);
 	pg_plugin_host_free(h);
@@ -1063,9 +1064,9 @@ START_TEST(test_hmac_and_retry_after)
 
 	pg_hmac_sha256_hex(key, strlen(key), body, strlen(body), out);
 	ck_assert_str_eq(out, "757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17");
-	ck_assert_int_eq(pg_http_parse_retry_after(" 7 "), 7000);
-	ck_assert_int_eq(pg_http_parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), 0);
-	ck_assert_int_eq(pg_http_parse_retry_after("soon"), -1);
+	ck_assert_int_eq(pg_http_retry_after_ms(" 7 "), 7000);
+	ck_assert_int_eq(pg_http_retry_after_ms("Wed, 21 Oct 2015 07:28:00 GMT"), 0);
+	ck_assert_int_eq(pg_http_retry_after_ms("soon"), -1);
 }
 END_TEST
 

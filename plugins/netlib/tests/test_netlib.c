@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "addr_table.h"
-#include "netlib/addr.h"
+#include "common/netaddr.h"
 #include "netlib/netlib.h"
 #include "netlib/netlib_int.h"
 
@@ -85,14 +85,14 @@ END_TEST
 START_TEST(gate_paces_starts)
 {
 	struct nl_gate *g = nl_gate_new(4, 200);
-	uint64_t t0 = nl_mono_ms();
+	uint64_t t0 = pg_clock_now_ms();
 
 	for (int i = 0; i < 3; i++) {
 		ck_assert_int_eq(nl_gate_enter(g, "rdap.example", 2000), 0);
 		nl_gate_leave(g, "rdap.example");
 	}
 	/* three starts 200 ms apart: the third at least 400 ms after the first */
-	ck_assert_uint_ge(nl_mono_ms() - t0, 400);
+	ck_assert_uint_ge(pg_clock_now_ms() - t0, 400);
 	ck_assert_int_eq(nl_gate_enter(g, "other.example", 0), 0); /* per server */
 	nl_gate_free(g);
 }
@@ -400,7 +400,7 @@ END_TEST
 START_TEST(internal_addresses)
 {
 	for (size_t i = 0; i < PG_ADDR_CASES; i++)
-		ck_assert_msg(nl_addr_is_internal(pg_addr_cases[i].addr) ==
+		ck_assert_msg(pg_netaddr_is_internal(pg_addr_cases[i].addr) ==
 				      pg_addr_cases[i].internal,
 			      "%s should%s be internal", pg_addr_cases[i].addr,
 			      pg_addr_cases[i].internal ? "" : " not");
@@ -484,6 +484,45 @@ START_TEST(rdap_redirect_guard_by_host_abi)
 }
 END_TEST
 
+/* An RDAP server that answers 404 and records the name the request logs. */
+static char logged[256];
+
+static int fake_http_404(struct pg_plugin_ctx *ctx, const struct pg_http_request *req,
+			 struct pg_http_response *resp)
+{
+	(void)ctx;
+	memset(resp, 0, sizeof(*resp));
+	snprintf(logged, sizeof(logged), "%s", req->log_url ? req->log_url : "");
+	resp->status = 404;
+	return 0;
+}
+
+/* The server's name in errors, logs and gate keys: never the userinfo (a
+ * secret) nor the port (common/url.c; a hand split kept both). */
+START_TEST(rdap_host_without_userinfo_or_port)
+{
+	struct pg_host_api host = { .struct_size = offsetof(struct pg_host_api, time_left_ms),
+				    .abi_major = 1,
+				    .abi_minor = 2,
+				    .http = fake_http_404,
+				    .http_response_clear = fake_clear,
+				    .dns = fake_dns };
+	struct nl_env e = { NULL, &host };
+	json_t *out = NULL;
+	char err[256], h[256];
+
+	ck_assert_int_eq(nl_rdap_get(&e, "https://user:s3cret@RDAP.example.net:8443/rdap/",
+				     "domain/example.org", 1000, 0, &out, err, sizeof(err)),
+			 NL_RDAP_NOT_FOUND);
+	ck_assert_str_eq(err, "RDAP rdap.example.net: not found");
+	ck_assert_str_eq(logged, "rdap.example.net");
+	nl_url_host("https://[2001:db8::43]:8443/ip/", h, sizeof(h));
+	ck_assert_str_eq(h, "2001:db8::43");
+	nl_url_host("not a url", h, sizeof(h));
+	ck_assert_str_eq(h, "");
+}
+END_TEST
+
 /* An RFC 9224 bootstrap file: version "1.0", an RFC 3339 publication,
  * services of [entries, URLs] pairs of strings. */
 static json_t *load_rfc9224(const char *name)
@@ -555,6 +594,7 @@ int main(void)
 	tcase_add_test(tc, memo_results_dropped_after_a_holder_died_inside);
 	tcase_add_test(tc, internal_addresses);
 	tcase_add_test(tc, rdap_redirect_guard_by_host_abi);
+	tcase_add_test(tc, rdap_host_without_userinfo_or_port);
 	tcase_add_test(tc, shipped_bootstrap_files_are_rfc9224);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

@@ -127,6 +127,32 @@ START_TEST(iana_pointer)
 }
 END_TEST
 
+/* A whois-scheme referral URL: userinfo and path dropped, the port kept, an
+ * IPv6 host bracketed as whois_split_server reads it (common/url.c). */
+static void assert_referral(const char *line, const char *want)
+{
+	struct whois_record r;
+
+	whois_record_init(&r);
+	whois_record_parse(line, strlen(line), &r);
+	if (want)
+		ck_assert_str_eq(r.referral, want);
+	else
+		ck_assert_ptr_null(r.referral);
+	whois_record_clear(&r);
+}
+
+START_TEST(referral_urls)
+{
+	assert_referral("ReferralServer: whois://whois.example.net\n", "whois.example.net");
+	assert_referral("ReferralServer: whois://u:pw@Whois.Example.net:4343/\n",
+			"whois.example.net:4343");
+	assert_referral("ReferralServer: rwhois://[2001:db8::1]:4321\n", "[2001:db8::1]:4321");
+	assert_referral("refer: whois.example.org\n", "whois.example.org");
+	assert_referral("ReferralServer: whois://:99999\n", NULL);
+}
+END_TEST
+
 START_TEST(not_found_and_rate_limit)
 {
 	struct whois_record r;
@@ -450,6 +476,7 @@ int main(void)
 	tcase_add_test(tc, dates);
 	tcase_add_test(tc, gtld_registry);
 	tcase_add_test(tc, iana_pointer);
+	tcase_add_test(tc, referral_urls);
 	tcase_add_test(tc, not_found_and_rate_limit);
 	tcase_add_test(tc, uk_blocks);
 	tcase_add_test(tc, de_jp_ru_su);
