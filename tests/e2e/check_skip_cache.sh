@@ -29,7 +29,7 @@ enrichers:
   whois: {plugin: whois, rdap: false, server: "$W", verisignServers: "$W", lookupTimeoutMs: 2000}
 YAML
 }
-C=$(free_port)
+C=$(pg_free_port)
 cat >"$T/m.yaml" <<YAML
 version: 1
 assets:

@@ -42,9 +42,9 @@ JSON
 	whois_start "$T/whois.json"
 	W="127.0.0.1:$(whois_port registry)"
 }
-C=$(free_port)
-L=$(free_port)
-while [ "$L" = "$C" ]; do L=$(free_port); done
+C=$(pg_free_port)
+L=$(pg_free_port)
+while [ "$L" = "$C" ]; do L=$(pg_free_port); done
 export PG_T_TOKEN="tok-lifecycle"
 start_api gh github --token-env PG_T_TOKEN --state "$T/gh.state" --repo org/infra
 cat >"$T/manifest.yaml" <<YAML
