@@ -474,7 +474,7 @@ static int recur(struct ticket *t, const json_t *event, const struct item *it, c
 		if ((full = malloc(n)))
 			snprintf(full, n, "%s\n\n%s", intro, lines);
 	}
-	text = ticket_text_new(it->lead, full ? full : intro, t->sys == TS_GITHUB);
+	text = ticket_text_new(it->lead, full ? full : intro, t->sys);
 	rc = ticket_comment(t, ref, text ? text : intro, retry_after);
 	free(text);
 	free(full);

@@ -17,15 +17,74 @@ const char *ticket_title(const json_t *f)
 	return s && *s ? s : "portgate finding";
 }
 
-char *ticket_text_new(const json_t *f, const char *intro, int markdown)
-{
-	const char *body = json_string_value(
-		json_object_get(packet(f), markdown ? "markdown" : "text"));
-	size_t n = strlen(intro) + (body ? strlen(body) : 0) + 64;
-	char *s = malloc(n);
+/* GitHub refuses an issue body or comment over 65,536 characters; the packet
+ * is bounded far below (docs/notify.md), this is the last guard. */
+#define GITHUB_BODY_MAX 65000
 
-	if (s)
+static void cut_utf8(char *s, size_t max)
+{
+	size_t n = strlen(s);
+
+	if (n <= max)
+		return;
+	while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80)
+		max--;
+	s[max] = '\0';
+}
+
+/* Jira Server renders wiki markup, where a registry name could start a link,
+ * a mention or a macro: the lines go in a {noformat} block, the one construct
+ * that shows text as is. Only "{noformat" itself could end it early: its brace
+ * becomes a parenthesis. */
+static const char *fstr(const json_t *fl, const char *k)
+{
+	const char *v = json_string_value(json_object_get(fl, k));
+	return v ? v : "";
+}
+
+static char *jira_wiki_new(const json_t *p, const char *intro)
+{
+	const json_t *fl;
+	size_t i, n = strlen(intro) + 64, len;
+	char *s, *q;
+
+	json_array_foreach(json_object_get(p, "fields"), i, fl)
+	{
+		n += strlen(fstr(fl, "name")) + strlen(fstr(fl, "value")) + 4;
+	}
+	if (!(s = malloc(n)))
+		return NULL;
+	len = (size_t)snprintf(s, n, "%s\n\n{noformat}\n", intro);
+	q = s + len; /* what follows the opening is the packet's */
+	json_array_foreach(json_object_get(p, "fields"), i, fl)
+	{
+		len += (size_t)snprintf(s + len, n - len, "%s: %s\n", fstr(fl, "name"),
+					fstr(fl, "value"));
+	}
+	for (q = strstr(q, "{noformat"); q; q = strstr(q + 1, "{noformat"))
+		*q = '(';
+	snprintf(s + len, n - len, "{noformat}");
+	return s;
+}
+
+char *ticket_text_new(const json_t *f, const char *intro, enum ticket_system sys)
+{
+	const char *body;
+	size_t n;
+	char *s;
+
+	if (sys == TS_JIRA_SERVER)
+		return jira_wiki_new(packet(f), intro);
+	/* GitHub: the packet's Markdown (every value in a code span, so no heading,
+	 * link, image or @mention comes alive); ServiceNow and Jira Cloud comments:
+	 * plain text, which they show as is */
+	body = json_string_value(
+		json_object_get(packet(f), sys == TS_GITHUB ? "markdown" : "text"));
+	n = strlen(intro) + (body ? strlen(body) : 0) + 64;
+	if ((s = malloc(n))) {
 		snprintf(s, n, "%s\n\n%s", intro, body ? body : "");
+		cut_utf8(s, GITHUB_BODY_MAX);
+	}
 	return s;
 }
 
