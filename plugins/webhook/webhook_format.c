@@ -1,7 +1,6 @@
 /* webhook_format.c - Slack Block Kit and Teams adaptive card bodies. */
 #include "webhook_format.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,6 +110,14 @@ static json_t *mrkdwn(const char *text)
 	return json_pack("{s:s, s:s}", "type", "mrkdwn", "text", text);
 }
 
+/* The evidence link, when it is a URL Slack's <...> can hold as is. */
+static int slack_link(const char *name, const char *value)
+{
+	return name && value && !strcmp(name, "Evidence") &&
+	       (!strncmp(value, "https://", 8) || !strncmp(value, "http://", 7)) &&
+	       strlen(value) < 1000 && !strpbrk(value, "<>| `");
+}
+
 /* One section per finding: the title in bold, then "*Label*: `value`" per
  * line while the section stays within Slack's 3000 characters (counted here
  * in bytes, which is stricter); what does not fit is in the evidence. */
@@ -136,7 +143,13 @@ static json_t *slack_section(const json_t *finding)
 		wh_add(&line, "\n*", 2);
 		slack_escape(&line, name ? name : "?", 0); /* labels are plain already */
 		wh_add(&line, "*: ", 3);
-		slack_escape(&line, value ? value : "", 1);
+		if (slack_link(name, value)) { /* the host's URL (notify.evidenceUrl) */
+			wh_add(&line, "<", 1);
+			wh_add(&line, value, strlen(value));
+			wh_add(&line, ">", 1);
+		} else {
+			slack_escape(&line, value ? value : "", 1);
+		}
 		if (wh_add(&b, one, line.len) < 0) {
 			b.cap = sizeof(text);
 			wh_add(&b, SLACK_MORE, sizeof(SLACK_MORE) - 1);
@@ -187,19 +200,24 @@ static json_t *slack_body(const json_t *event, const json_t *findings)
 	return f;
 }
 
-/* Teams renders Markdown in TextBlocks and facts: every ASCII punctuation
- * character gets a backslash (CommonMark shows it as itself), so a name
- * cannot become a heading, a list, a link or emphasis. New string. */
+/* Teams renders a Markdown subset in TextBlocks and facts (emphasis, lists,
+ * links; CommonMark backslash escapes): each character that could start one
+ * gets a backslash, and so does a list marker at the start (values are one
+ * line), so a name cannot become a link, a list or emphasis. New string. */
 static char *teams_escape_new(const char *s)
 {
 	char *out = malloc(strlen(s) * 2 + 1), *o = out;
+	const char *p = s;
 
 	if (!out)
 		return NULL;
-	for (; *s; s++) {
-		if (ispunct((unsigned char)*s))
+	while (*p >= '0' && *p <= '9')
+		p++;
+	for (const char *c = s; *c; c++) {
+		if (strchr("\\*_[]~`#<>", *c) || (c == s && (*c == '-' || *c == '+')) ||
+		    (c == p && p > s && *c == '.'))
 			*o++ = '\\';
-		*o++ = *s;
+		*o++ = *c;
 	}
 	*o = '\0';
 	return out;
