@@ -106,6 +106,66 @@ PY
 	echo "ok: $sys"
 done
 
+# The investigation packet in each system's ticket body: every aspect of a
+# finding that has all of them; a hostile 200 KB registry name is one inert,
+# bounded line (a code span on GitHub, inside {noformat} on Jira Server).
+python3 "$PG_SRCDIR/tests/tools/packet_fixture.py" "$T/packet.json"
+export CI_JOB_URL="https://ci.example/job/42"
+for sys in github jira jira-server servicenow; do
+	kind=$sys
+	[ "$sys" = jira ] && kind=jira-cloud
+	start_api "p$sys" "$kind" --user-env PG_T_USER --token-env PG_T_TOKEN --state "$T/p$sys.state" \
+		--repo org/infra --project SEC
+	sed -e "s|state-$sys|pstate-$sys|" -e "s/$(api_port "$sys")/$(api_port "p$sys")/" \
+		-e "s|^notify: {|notify: { evidenceUrl: \"\${CI_JOB_URL}/artifacts/evidence.json\",|" \
+		"$T/$sys.yaml" >"$T/p$sys.yaml"
+	left=$("$DRIVER" notify "$T/p$sys.yaml" "$T/packet.json" 2>"$T/p$sys.err") \
+		|| fail "$sys packet: $(cat "$T/p$sys.err")"
+	[ "$left" = 0 ] || fail "$sys packet: $left left: $(cat "$T/p$sys.err")"
+	python3 - "$sys" "$T/p$sys.state" "$PG_SRCDIR/tests/tools" <<'PY' || fail "$sys: packet"
+import json, re, sys
+system, st = sys.argv[1], json.load(open(sys.argv[2]))
+sys.path.insert(0, sys.argv[3])
+from packet_fixture import WANT, HOSTILE_LINE, one_line_bounded
+def body(t):
+    if system == "github":
+        return t["body"]
+    if system == "servicenow":
+        return t["description"]
+    return t["fields"]["description"]
+def lines(t):
+    b = body(t)
+    if system == "github":
+        assert len(b) <= 65536, len(b)
+        out = []
+        for l in b.split("\n\n", 1)[1].splitlines()[2:]:
+            m = re.fullmatch(r"- \*\*([^*]+)\*\*: (`[^`]*`|<[^>]*>)", l)
+            assert m, l
+            out.append((m.group(1), m.group(2)[1:-1]))
+        return out
+    if system == "jira":
+        assert len(json.dumps(b)) < 32768
+        return [(i["content"][0]["content"][0]["text"][:-2], i["content"][0]["content"][1]["text"])
+                for i in b["content"][1]["content"]]
+    if system == "jira-server":
+        m = re.search(r"\n\{noformat\}\n(.*)\n\{noformat\}$", b, re.S)
+        assert m and b.count("{noformat}") == 2, b[-400:]
+        b = m.group(1)
+    else:
+        b = b.split("\n\n", 1)[1].rstrip("\n")
+    return [tuple(l.split(": ", 1)) for l in b.split("\n")]
+t = st["tickets"]
+shop = [x for x in t if "shop: port 443" in json.dumps(x)]
+evil = [x for x in t if "evil: evil.example" in json.dumps(x)]
+assert len(shop) == 1 and len(evil) == 1, t
+got = lines(shop[0])
+assert got == WANT, (got, WANT)
+reg = dict(lines(evil[0]))["Registration"]
+assert reg.startswith(HOSTILE_LINE) and reg.endswith("...") and one_line_bounded(reg, 363), reg[:200]
+PY
+	echo "ok: $sys packet"
+done
+
 # A hostile Jira answers keys holding "/../": the key must stay one path segment,
 # never a request to another resource (curl would squash the dot segments).
 start_api evil jira-cloud --user-env PG_T_USER --token-env PG_T_TOKEN --project SEC \
