@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <strings.h>
 #include <string.h>
 
 static const json_t *packet(const json_t *f)
@@ -67,6 +68,17 @@ static char *jira_wiki_new(const json_t *p, const char *intro)
 	return s;
 }
 
+/* ServiceNow journal fields (work_notes) render "[code]...[/code]" as HTML:
+ * the bracket of every "[code" / "[/code" becomes a parenthesis. */
+static void defuse_code_tag(char *s)
+{
+	for (char *p = strchr(s, '['); p; p = strchr(p + 1, '[')) {
+		const char *t = p[1] == '/' ? p + 2 : p + 1;
+		if (!strncasecmp(t, "code", 4))
+			*p = '(';
+	}
+}
+
 char *ticket_text_new(const json_t *f, const char *intro, enum ticket_system sys)
 {
 	const char *body;
@@ -84,6 +96,8 @@ char *ticket_text_new(const json_t *f, const char *intro, enum ticket_system sys
 	if ((s = malloc(n))) {
 		snprintf(s, n, "%s\n\n%s", intro, body ? body : "");
 		cut_utf8(s, GITHUB_BODY_MAX);
+		if (sys == TS_SERVICENOW)
+			defuse_code_tag(s);
 	}
 	return s;
 }

@@ -156,7 +156,9 @@ static json_t *slack_section(const json_t *finding)
 			break;
 		}
 	}
-	return json_pack("{s:s, s:o}", "type", "section", "text", mrkdwn(text));
+	/* verbatim: no auto-linking of bare URLs or names in the title either */
+	return json_pack("{s:s, s:{s:s, s:s, s:b}}", "type", "section", "text", "type", "mrkdwn",
+			 "text", text, "verbatim", 1);
 }
 
 static char *summary_new(const json_t *event, size_t n)

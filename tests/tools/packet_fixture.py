@@ -34,7 +34,8 @@ WANT = [
 ]
 
 HOSTILE = ("Evil\n# Heading\r\n[click](https://evil.example) "
-           "![img](https://evil.example/x.png) @org/team <b>x</b> *bold* | a=b ")
+           "![img](https://evil.example/x.png) @org/team <b>x</b> *bold* | a=b "
+           "[code]<img src=x onerror=alert(1)>[/code] ")
 # the bytes a notifier's text starts with once the host made it one line
 HOSTILE_LINE = HOSTILE.replace("\r", " ").replace("\n", " ")
 

@@ -119,7 +119,7 @@ def lines(text):  # "*Label*: `value`" lines after the bold title
         out.append((label[1:], value[1:-1].replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")))
     return out
 for s in sections:
-    assert len(s["text"]["text"]) <= 3000 and "fields" not in s, s
+    assert len(s["text"]["text"]) <= 3000 and "fields" not in s and s["text"]["verbatim"] is True, s
 got = lines(sections[0]["text"]["text"])
 assert got == WANT, (got, WANT)
 evil = dict(lines(sections[1]["text"]["text"]))["Registration"]
