@@ -278,7 +278,10 @@ static char *network_value(const json_t *f, const json_t *ctx)
 	json_object_foreach((json_t *)enr, inst, e)
 	{
 		const json_t *asn = json_object_get(e, "asn");
-		const char *org = str(e, "asName") ? str(e, "asName") : str(e, "asOrganization");
+		/* org: the holder (the ip enricher's "org"; its asName may carry ", CC") */
+		const char *org = str(e, "org")      ? str(e, "org")
+				  : str(e, "asName") ? str(e, "asName")
+						     : str(e, "asOrganization");
 		const char *pfx = str(e, "prefix") ? str(e, "prefix") : str(e, "network");
 		const char *cc = str(e, "country");
 		char num[32];
