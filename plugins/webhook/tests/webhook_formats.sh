@@ -156,6 +156,49 @@ assert len(reg) == 1 and reg[0].startswith("- **Registration**: `Evil # Heading 
 assert reg[0].endswith("...`") and reg[0].count("`") == 2 and len(md) < 8192, reg[0][-80:]
 ' "$T/phook.log" || fail "json packet"
 
+# Forty findings whose every line is at its bound (4 enrichers x 4 lines of 360
+# bytes of Markdown characters): Slack keeps 50 blocks and 3000 characters per
+# section, Teams a card under 28 KB; what does not fit is "in the evidence".
+python3 - "$T/packet.json" "$T/big.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+a = r["assets"][0]
+f0 = a["findings"][0]
+enr = {"e%d" % k: {"message": [{"label": "Line %d" % i, "text": "*_[" * 200} for i in range(4)]}
+       for k in range(4)}
+a["findings"] = [dict(f0, fingerprint="%016x" % (0xf000 + i), enrichment=enr) for i in range(40)]
+r["assets"] = [a]
+json.dump(r, open(sys.argv[2], "w"))
+PY
+start_api bslack slack
+start_api bteams teams
+cat >"$T/big.yaml" <<YAML
+stateDir: $T/state-big
+pluginDirs: [$T/plugins]
+notify: { retries: 0 }
+notifiers:
+  chat: { plugin: webhook, format: slack, url: "http://127.0.0.1:$(api_port bslack)/services/T0/B0/XYZ" }
+  teams: { plugin: webhook, format: teams, url: "http://127.0.0.1:$(api_port bteams)/workflows/1" }
+YAML
+left=$("$DRIVER" notify "$T/big.yaml" "$T/big.json" 2>"$T/big.err") || fail "big: $(cat "$T/big.err")"
+[ "$left" = 0 ] || fail "big: $left left: $(cat "$T/big.err")"
+pylog '
+[e] = L
+bl = e["body"]["blocks"]
+sec = [b["text"]["text"] for b in bl if b["type"] == "section"]
+assert len(bl) <= 50 and len(sec) == 20 and bl[-1]["type"] == "context", [b["type"] for b in bl]
+assert all(len(s) <= 3000 and s.endswith("_more in the evidence_") for s in sec), [len(s) for s in sec]
+assert bl[-1]["elements"][0]["text"] == "and 20 more in the evidence", bl[-1]
+' "$T/bslack.log" || fail "slack bounds"
+pylog '
+[e] = L
+n = len(json.dumps(e["body"]))
+body = e["body"]["attachments"][0]["content"]["body"]
+facts = [b for b in body if b["type"] == "FactSet"]
+assert n < 28000 and 1 <= len(facts) < 40, (n, len(facts))
+assert body[-1]["text"] == "and %d more in the evidence" % (40 - len(facts)), body[-1]
+' "$T/bteams.log" || fail "teams bounds"
+
 # Retries: 503 twice then accepted; 429 with Retry-After: 1 honoured; 400 never retried.
 retry_run() { # NAME RETRIES: one webhook instance at receiver NAME
 	cat >"$T/r.yaml" <<YAML
