@@ -54,5 +54,9 @@ json_t *ticket_adf_text_new(const char *text);
  * plain text for ServiceNow and Jira Cloud comments. Malloc'ed. */
 char *ticket_text_new(const json_t *finding, const char *intro, enum ticket_system sys);
 const char *ticket_title(const json_t *finding);
+/* The lines of a grouped ticket, "- rule: reason" per finding, each reason one
+ * line cut at 360 bytes and inert in sys's markup (GitHub code spans, Jira
+ * Server {noformat}). Malloc'ed. */
+char *ticket_group_lines_new(const json_t *findings, enum ticket_system sys);
 
 #endif

@@ -68,6 +68,66 @@ static char *jira_wiki_new(const json_t *p, const char *intro)
 	return s;
 }
 
+/* A grouped ticket's reason: one line (control characters as spaces), cut at
+ * GROUP_REASON_MAX bytes on a UTF-8 boundary; on GitHub a backtick becomes a
+ * quote (the reason is a code span there). Written to out; returns the length. */
+#define GROUP_REASON_MAX 360
+
+static size_t put_reason(char *out, const char *s, enum ticket_system sys)
+{
+	size_t n = strlen(s), cut = n > GROUP_REASON_MAX ? GROUP_REASON_MAX : n, o = 0;
+
+	while (cut < n && cut > 0 && ((unsigned char)s[cut] & 0xC0) == 0x80)
+		cut--;
+	for (size_t i = 0; i < cut; i++) {
+		char c = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? ' ' : s[i];
+		out[o++] = sys == TS_GITHUB && c == '`' ? '\'' : c;
+	}
+	if (cut < n) {
+		memcpy(out + o, "...", 3);
+		o += 3;
+	}
+	return o;
+}
+
+static size_t put(char *out, const char *s)
+{
+	size_t n = strlen(s);
+
+	memcpy(out, s, n);
+	return n;
+}
+
+char *ticket_group_lines_new(const json_t *findings, enum ticket_system sys)
+{
+	int gh = sys == TS_GITHUB, wiki = sys == TS_JIRA_SERVER;
+	size_t i, len = 32, o = 0;
+	const json_t *f;
+	char *out, *q;
+
+	json_array_foreach(findings, i, f)
+	{
+		len += strlen(fstr(f, "rule")) + GROUP_REASON_MAX + 16;
+	}
+	if (!(out = malloc(len)))
+		return NULL;
+	o += put(out + o, wiki ? "{noformat}\n" : "");
+	json_array_foreach(findings, i, f)
+	{
+		o += put(out + o, gh ? "- `" : "- ");
+		o += put(out + o, fstr(f, "rule")); /* the rule-id grammar: nothing to escape */
+		o += put(out + o, gh ? "`: `" : ": ");
+		o += put_reason(out + o, fstr(f, "reason"), sys);
+		o += put(out + o, gh ? "`\n" : "\n");
+	}
+	o += put(out + o, wiki ? "{noformat}" : "");
+	out[o] = '\0';
+	for (q = wiki ? strstr(out + 1, "{noformat") : NULL; q && q < out + o - 10;
+	     q = strstr(q + 1, "{noformat"))
+		*q = '('; /* only the closing one stays */
+	return out;
+}
+
 /* ServiceNow journal fields (work_notes) render "[code]...[/code]" as HTML:
  * the bracket of every "[code" / "[/code" becomes a parenthesis. */
 static void defuse_code_tag(char *s)

@@ -169,6 +169,47 @@ PY
 	echo "ok: $sys packet"
 done
 
+# group: asset-rule lists each finding's reason: hostile reasons (a newline and
+# a heading, a link, a backtick, a {noformat}, 2 KB) stay one inert, bounded line:
+# a code span on GitHub, inside {noformat} on Jira Server.
+python3 - "$T/packet.json" "$T/group.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+a = r["assets"][0]
+f0 = a["findings"][0]
+bad = "x\n# Heading [a](https://evil.example) `y` {noformat} @org/team " + "z" * 2000
+a["findings"] = [dict(f0, rule="headers-%s" % t, fingerprint="%016x" % (0xa0 + i), reason=bad)
+                 for i, t in enumerate(("content-security-policy", "x-frame-options"))]
+r["assets"] = [a]
+json.dump(r, open(sys.argv[2], "w"))
+PY
+for sys in github jira-server; do
+	start_api "g$sys" "$sys" --user-env PG_T_USER --token-env PG_T_TOKEN --state "$T/g$sys.state" \
+		--repo org/infra --project SEC
+	sed -e "s|state-$sys|gstate-$sys|" -e "s/$(api_port "$sys")/$(api_port "g$sys")/" \
+		-e "s|closeResolved: true|closeResolved: true, group: asset-rule|" "$T/$sys.yaml" >"$T/g$sys.yaml"
+	left=$("$DRIVER" notify "$T/g$sys.yaml" "$T/group.json" 2>"$T/g$sys.err") \
+		|| fail "$sys group: $(cat "$T/g$sys.err")"
+	[ "$left" = 0 ] || fail "$sys group: $left left: $(cat "$T/g$sys.err")"
+	python3 - "$sys" "$T/g$sys.state" <<'PY' || fail "$sys: group lines"
+import json, re, sys
+system, st = sys.argv[1], json.load(open(sys.argv[2]))
+[t] = st["tickets"]
+b = t["body"] if system == "github" else t["fields"]["description"]
+lines = [l for l in b.splitlines() if re.match(r"- `?headers-", l)]
+assert len(lines) == 2, b[:800]
+for l in lines:
+    assert len(l) < 420 and l.endswith("..." + ("`" if system == "github" else "")), l
+    if system == "github":
+        assert re.fullmatch(r"- `headers-[a-z-]+`: `x # Heading \[a\]\(https://evil.example\) 'y' \{noformat\} @org/team z+\.\.\.`", l), l
+if system == "jira-server":
+    blocks = re.findall(r"\{noformat\}\n(.*?)\{noformat\}", b, re.S)
+    assert len(blocks) == 2 and all("- headers-" in l for l in blocks[0].splitlines()), b[:800]
+    assert b.count("{noformat}") == 4 and "(noformat}" in blocks[0], b[:800]
+PY
+	echo "ok: $sys group"
+done
+
 # A hostile Jira answers keys holding "/../": the key must stay one path segment,
 # never a request to another resource (curl would squash the dot segments).
 start_api evil jira-cloud --user-env PG_T_USER --token-env PG_T_TOKEN --project SEC \
