@@ -207,7 +207,9 @@ json_t *pg_route_candidates_new(const json_t *report, const char *evidence_url)
 			if (!json_is_string(json_object_get(f, "action")))
 				continue;
 			c = pg_plugin_finding_new(report, asset, f);
-			json_object_set_new(c, "message", pg_message_new(c, evidence_url, run_id));
+			json_object_set_new(c, "message",
+					    pg_message_new(c, json_object_get(asset, "resolution"),
+							   evidence_url, run_id));
 			json_array_append_new(all, c);
 		}
 	}

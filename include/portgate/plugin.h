@@ -223,7 +223,18 @@ struct pg_plugin {
 	 * high, critical; "assetLevel": true makes an asset-level finding (port and
 	 * protocol not copied). Since 1.1 the finding (here and in notify events)
 	 * carries "assetContext": the asset's manifest fields after defaults plus
-	 * "line" and "manifest" (see docs/plugin-guide.md). */
+	 * "line" and "manifest" (see docs/plugin-guide.md).
+	 * Message lines: out may carry "message": [{"label": L, "text": T}, ...],
+	 * lines the host copies into every notification of the finding (a CMDB's
+	 * on-call, the registration, the TLS posture; pg_message_line adds one).
+	 * L is 1..24 bytes of [A-Za-z0-9 -/] starting with a letter or digit and
+	 * not a core label (Asset, Exposed, Owner, Policy, Evidence, Fingerprint);
+	 * T is plain text, made one line (control characters and line breaks
+	 * become spaces) and cut at 360 bytes; each notifier escapes it for its
+	 * format. At most 4 lines per enricher and 12 per message; invalid lines
+	 * are dropped. DNS, Registration, Network, TLS and Headers take their
+	 * aspect's place in the message (DNS and Network replace the host's own
+	 * line); any other label follows the owner. */
 	int (*enrich)(void *state, const json_t *finding, json_t *out, json_t *new_findings);
 
 	/* Notifier: event is borrowed (see docs/plugin-guide.md for its shape).
@@ -255,6 +266,18 @@ struct pg_plugin {
 	 * "authTag"); NULL: no tag needed. */
 	const char *judges_tag_option;
 };
+
+/* Append one message line {"label", "text"} to an enricher's out (see enrich). */
+static inline void pg_message_line(json_t *out, const char *label, const char *text)
+{
+	json_t *m = json_object_get(out, "message");
+
+	if (!json_is_array(m)) {
+		m = json_array();
+		json_object_set_new(out, "message", m);
+	}
+	json_array_append_new(m, json_pack("{s:s, s:s}", "label", label, "text", text));
+}
 
 /* Smallest descriptor the host accepts: everything through notify. Fields after
  * it may be absent in older plugins and then read as zero (the defaults). */

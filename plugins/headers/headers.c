@@ -297,6 +297,40 @@ static json_t *grade_site(const struct headers_state *s, struct fetch_ctx *f, bo
 	return out;
 }
 
+/* One message line per site: its grade and the tests it fails (test names are
+ * the Observatory's fixed ids, never text from the site). */
+static void site_line(json_t *out, const json_t *site)
+{
+	const json_t *port = json_object_get(site, "httpsPort"), *t;
+	const char *grade = json_string_value(json_object_get(site, "grade")), *name;
+	char line[512];
+	size_t n;
+
+	if (!port)
+		port = json_object_get(site, "httpPort");
+	if (!grade) {
+		snprintf(line, sizeof(line), "%lld/tcp: not graded (%.200s)",
+			 (long long)json_integer_value(port),
+			 json_string_value(json_object_get(site, "error"))
+				 ? json_string_value(json_object_get(site, "error"))
+				 : "no answer");
+		pg_message_line(out, "Headers", line);
+		return;
+	}
+	n = (size_t)snprintf(line, sizeof(line), "%lld/tcp: grade %s (score %lld)",
+			     (long long)json_integer_value(port), grade,
+			     (long long)json_integer_value(json_object_get(site, "score")));
+	json_object_foreach(json_object_get(site, "tests"), name, t)
+	{
+		if (json_is_true(json_object_get(t, "pass")) || n >= sizeof(line))
+			continue;
+		n += (size_t)snprintf(line + n, sizeof(line) - n, "%s%s",
+				      strstr(line, ", failing: ") ? ", " : ", failing: ", name);
+	}
+	if (n < sizeof(line))
+		pg_message_line(out, "Headers", line);
+}
+
 static int headers_enrich(void *state, const json_t *finding, json_t *out, json_t *new_findings)
 {
 	struct headers_state *s = state;
@@ -322,6 +356,8 @@ static int headers_enrich(void *state, const json_t *finding, json_t *out, json_
 	json_decref(groups);
 	json_object_set_new(out, "target", json_string(f.target));
 	json_object_set_new(out, "sites", list);
+	for (size_t i = 0; i < n && i < 4; i++) /* the host keeps 4 lines per enricher */
+		site_line(out, json_array_get(list, i));
 	return PG_PLUGIN_OK;
 }
 

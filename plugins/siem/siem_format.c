@@ -1,6 +1,7 @@
 /* siem_format.c - CEF, ECS and RFC 5424 renderings of a finding. */
 #include "siem_format.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,6 +92,42 @@ static const json_t *as_info(const json_t *f)
 	return NULL;
 }
 
+/* The message lines (finding.message.fields) one label at a time: a label's
+ * values joined with "; " (the ssl enricher writes one TLS line per port).
+ * Fingerprint and Evidence are left out, each format has its own field. */
+typedef void (*line_fn)(void *ud, const char *label, const char *text);
+
+static void message_lines(const json_t *f, line_fn fn, void *ud)
+{
+	const json_t *fields = json_object_get(json_object_get(f, "message"), "fields"), *a, *b;
+	size_t i, k;
+
+	json_array_foreach(fields, i, a)
+	{
+		const char *label = pg_json_get_str(a, "name");
+		struct pg_strbuf joined = { 0 };
+		int first = 1;
+
+		if (!label || !strcmp(label, "Fingerprint") || !strcmp(label, "Evidence"))
+			continue;
+		json_array_foreach(fields, k, b)
+		{
+			if (!pg_json_get_str(b, "name") ||
+			    strcmp(pg_json_get_str(b, "name"), label))
+				continue;
+			if (k < i)
+				break; /* this label was given at its first line */
+			if (!first)
+				pg_strbuf_add(&joined, "; ");
+			pg_strbuf_add(&joined, pg_json_get_str_or(b, "value", ""));
+			first = 0;
+		}
+		if (!first && !joined.oom)
+			fn(ud, label, joined.data);
+		pg_strbuf_free(&joined);
+	}
+}
+
 static int cef_severity(const char *sev)
 {
 	static const struct {
@@ -148,11 +185,33 @@ static void cef_label(struct pg_strbuf *b, int n, const char *label, const char 
 	cef_kv(b, k, v);
 }
 
+/* A message line as a vendor extension key: "portgate" and the label's letters
+ * and digits, each word capitalised ("On-call" -> portgateOnCall), as CEF's
+ * custom dictionary extensions are named. */
+static void cef_line(void *ud, const char *label, const char *text)
+{
+	char key[64] = "portgate";
+	size_t n = strlen(key);
+	int up = 1;
+
+	for (; *label && n + 1 < sizeof(key); label++) {
+		if (!isalnum((unsigned char)*label)) {
+			up = 1;
+			continue;
+		}
+		key[n++] = up ? (char)toupper((unsigned char)*label) : *label;
+		up = 0;
+	}
+	key[n] = '\0';
+	cef_kv(ud, key, text);
+}
+
 void siem_cef(struct pg_strbuf *b, const json_t *f, const struct siem_meta *m)
 {
 	char num[64];
 	const char *ip = pg_json_get_str(f, "ip");
 	json_int_t port = json_integer_value(json_object_get(f, "port"));
+	const json_t *as;
 
 	pg_strbuf_add(b, "CEF:0|portgate|portgate|");
 	cef_header_escape(b, m->version);
@@ -183,6 +242,14 @@ void siem_cef(struct pg_strbuf *b, const json_t *f, const struct siem_meta *m)
 	cef_label(b, 5, "evidenceUrl",
 		  pg_json_get_str(json_object_get(f, "message"), "evidenceUrl"));
 	cef_label(b, 6, "banner", banner_of(f));
+	as = as_info(f);
+	if (as) {
+		snprintf(num, sizeof(num), "%lld",
+			 (long long)json_integer_value(json_object_get(as, "asn")));
+		cef_kv(b, "cn1Label", "asn");
+		cef_kv(b, "cn1", num);
+	}
+	message_lines(f, cef_line, b);
 }
 
 /* ---- ECS -------------------------------------------------------------------- */
@@ -211,8 +278,17 @@ static json_t *ecs_destination(const json_t *f)
 		if (org)
 			json_object_set_new(a, "organization", json_pack("{s:s}", "name", org));
 		json_object_set_new(d, "as", a);
+		if (pg_json_get_str(as, "country"))
+			json_object_set_new(d, "geo",
+					    json_pack("{s:s}", "country_iso_code",
+						      pg_json_get_str(as, "country")));
 	}
 	return d;
+}
+
+static void ecs_line(void *ud, const char *label, const char *text)
+{
+	json_object_set_new(ud, label, json_string(text));
 }
 
 json_t *siem_ecs_new(const json_t *f, const struct siem_meta *m)
@@ -220,7 +296,7 @@ json_t *siem_ecs_new(const json_t *f, const struct siem_meta *m)
 	char ts[32], id[128];
 	const char *rule = pg_json_get_str_or(f, "rule", "unknown");
 	int vuln = !strncmp(rule, "tls", 3) || !strncmp(rule, "cert", 4);
-	json_t *o, *labels = json_object(), *event;
+	json_t *o, *labels = json_object(), *event, *lines;
 	const json_t *msg = json_object_get(f, "message");
 
 	iso_ms(m->now_ms, ts);
@@ -248,6 +324,10 @@ json_t *siem_ecs_new(const json_t *f, const struct siem_meta *m)
 		json_object_set_new(
 			o, "network",
 			json_pack("{s:s}", "transport", pg_json_get_str_or(f, "protocol", "tcp")));
+	/* the message's lines by label, under portgate's own field set (ECS custom fields) */
+	lines = json_object();
+	message_lines(f, ecs_line, lines);
+	json_object_set_new(o, "portgate", json_pack("{s:o}", "message", lines));
 	return o;
 }
 

@@ -256,6 +256,44 @@ static json_t *check_port(const struct ssl_state *s, const char *ip, const char 
 	return out;
 }
 
+/* The legacy versions a port accepted, ", TLSv1.0, TLSv1.1" style, into buf. */
+static void legacy_text(const json_t *protocols, char *buf, size_t len)
+{
+	const char *names[] = { "TLSv1.0", "TLSv1.1" };
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < 2 && used < len; i++)
+		if (json_is_true(json_object_get(protocols, names[i])))
+			used += (size_t)snprintf(buf + used, len - used, "%s%s", used ? ", " : "",
+						 names[i]);
+}
+
+/* One message line per examined port: trust, days left, hostname, legacy
+ * versions (the verify text is OpenSSL's own, never the certificate's). */
+static void port_line(json_t *out, const json_t *p)
+{
+	const char *err = json_string_value(json_object_get(p, "error"));
+	const char *why = json_string_value(json_object_get(p, "verifyError"));
+	int port = (int)json_integer_value(json_object_get(p, "port"));
+	int trusted = json_is_true(json_object_get(p, "trusted"));
+	char legacy[64], line[320];
+
+	legacy_text(json_object_get(p, "protocols"), legacy, sizeof(legacy));
+	if (err)
+		snprintf(line, sizeof(line), "%d/tcp: no handshake (%.200s)", port, err);
+	else
+		snprintf(line, sizeof(line),
+			 "%d/tcp: %s%s%.120s%s, %lld days left, hostname %s, %s%s", port,
+			 trusted ? "trusted" : "untrusted", trusted || !why ? "" : " (",
+			 trusted || !why ? "" : why, trusted || !why ? "" : ")",
+			 (long long)json_integer_value(json_object_get(p, "daysRemaining")),
+			 json_is_true(json_object_get(p, "hostnameMatch")) ? "matches"
+									   : "does not match",
+			 *legacy ? "accepts legacy " : "no legacy protocols", legacy);
+	pg_message_line(out, "TLS", line);
+}
+
 static int ssl_enrich(void *state, const json_t *finding, json_t *out, json_t *new_findings)
 {
 	struct ssl_state *s = state;
@@ -285,6 +323,12 @@ static int ssl_enrich(void *state, const json_t *finding, json_t *out, json_t *n
 	json_object_set_new(out, "target", json_string(target));
 	json_object_set_new(out, "ip", json_string(ip));
 	json_object_set_new(out, "ports", list);
+	json_array_foreach(list, i, p)
+	{
+		if (i == 4) /* the host keeps 4 lines per enricher; the rest is in the evidence */
+			break;
+		port_line(out, p);
+	}
 	return PG_PLUGIN_OK;
 }
 

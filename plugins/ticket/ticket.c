@@ -423,27 +423,6 @@ static char *group_title_new(const struct item *it)
 	return fmt_title(act, pg_json_get_str_or(it->lead, "asset", ""), n, fam);
 }
 
-static char *group_lines_new(const struct item *it)
-{
-	json_t *f;
-	size_t i, len = 1, o = 0;
-	char *out;
-
-	json_array_foreach(it->findings, i, f) len += strlen(pg_json_get_str_or(f, "rule", "")) +
-						      strlen(pg_json_get_str_or(f, "reason", "")) +
-						      8;
-	if (!(out = malloc(len)))
-		return NULL;
-	out[0] = '\0';
-	json_array_foreach(it->findings, i, f)
-	{
-		o += (size_t)snprintf(out + o, len - o, "- %s: %s\n",
-				      pg_json_get_str_or(f, "rule", ""),
-				      pg_json_get_str_or(f, "reason", ""));
-	}
-	return out;
-}
-
 /* Comment on an open ticket: when its findings changed, or (commentEvery)
  * when the last comment is that old. */
 static int comment_due(const struct ticket *t, const struct item *it, const json_t *seen,
@@ -463,8 +442,9 @@ static int recur(struct ticket *t, const json_t *event, const struct item *it, c
 		 struct ticket_ref *ref, long *retry_after)
 {
 	const char *was = json_string_value(json_object_get(seen, "state"));
-	char intro[200], *lines = t->group_asset_rule ? group_lines_new(it) : NULL, *text,
-			 *full = NULL;
+	char intro[200],
+		*lines = t->group_asset_rule ? ticket_group_lines_new(it->findings, t->sys) : NULL,
+		*text, *full = NULL;
 	int rc;
 
 	snprintf(intro, sizeof(intro), "portgate run %s %s", run_id(event),
@@ -474,7 +454,7 @@ static int recur(struct ticket *t, const json_t *event, const struct item *it, c
 		if ((full = malloc(n)))
 			snprintf(full, n, "%s\n\n%s", intro, lines);
 	}
-	text = ticket_text_new(it->lead, full ? full : intro, t->sys == TS_GITHUB);
+	text = ticket_text_new(it->lead, full ? full : intro, t->sys);
 	rc = ticket_comment(t, ref, text ? text : intro, retry_after);
 	free(text);
 	free(full);
@@ -486,7 +466,7 @@ static int open_item(struct ticket *t, const struct item *it, struct ticket_ref 
 		     long *retry_after)
 {
 	char *title = t->group_asset_rule ? group_title_new(it) : NULL;
-	char *lines = t->group_asset_rule ? group_lines_new(it) : NULL;
+	char *lines = t->group_asset_rule ? ticket_group_lines_new(it->findings, t->sys) : NULL;
 	int rc = ticket_create(t, it->lead, it->key, title, lines, ref, retry_after);
 
 	if (rc == PG_PLUGIN_OK)

@@ -50,7 +50,13 @@ char *ticket_basic_auth_new(const char *user, const char *token);
 /* ticket_body.c */
 json_t *ticket_adf_new(const json_t *finding, const char *intro);
 json_t *ticket_adf_text_new(const char *text);
-char *ticket_text_new(const json_t *finding, const char *intro, int markdown);
+/* The ticket text for sys: GitHub Markdown, Jira Server wiki ({noformat}),
+ * plain text for ServiceNow and Jira Cloud comments. Malloc'ed. */
+char *ticket_text_new(const json_t *finding, const char *intro, enum ticket_system sys);
 const char *ticket_title(const json_t *finding);
+/* The lines of a grouped ticket, "- rule: reason" per finding, each reason one
+ * line cut at 360 bytes and inert in sys's markup (GitHub code spans, Jira
+ * Server {noformat}). Malloc'ed. */
+char *ticket_group_lines_new(const json_t *findings, enum ticket_system sys);
 
 #endif

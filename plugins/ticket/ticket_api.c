@@ -351,7 +351,7 @@ static struct opening opening_of(const json_t *f, const char *title, const char 
 static json_t *github_issue(const struct ticket *t, const json_t *f, const char *fp,
 			    const struct opening *op)
 {
-	char *body = ticket_text_new(f, op->intro, 1);
+	char *body = ticket_text_new(f, op->intro, TS_GITHUB);
 	json_t *o = json_pack("{s:s, s:s, s:o}", "title", op->title, "body", body ? body : "",
 			      "labels", labels_new(t, fp));
 	const char *who = assignment(t, f);
@@ -374,7 +374,7 @@ static json_t *jira_issue(const struct ticket *t, const json_t *f, const char *f
 	if (t->sys == TS_JIRA) {
 		json_object_set_new(fields, "description", ticket_adf_new(f, intro));
 	} else {
-		char *text = ticket_text_new(f, intro, 0);
+		char *text = ticket_text_new(f, intro, t->sys);
 		json_object_set_new(fields, "description", json_string(text ? text : intro));
 		free(text);
 	}
@@ -390,7 +390,7 @@ static json_t *jira_issue(const struct ticket *t, const json_t *f, const char *f
 static json_t *snow_incident(const struct ticket *t, const json_t *f, const char *fp,
 			     const struct opening *op)
 {
-	char *text = ticket_text_new(f, op->intro, 0);
+	char *text = ticket_text_new(f, op->intro, TS_SERVICENOW);
 	const json_t *ctx = json_object_get(f, "assetContext");
 	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "short_description", op->title,
 			      "description", text ? text : "", "correlation_id", fp,

@@ -7,10 +7,32 @@
 
 /* Slack: at most 50 blocks per message, 10 fields per section, 3000 chars per
  * text and 150 per header (api.slack.com/reference/block-kit/blocks). */
-#define SLACK_MAX_FINDINGS 20
-#define SLACK_TEXT_MAX     2900
+#define SLACK_MAX_FINDINGS 20 /* header + 2 blocks each + "more": 42 of 50 */
+#define SLACK_TEXT_MAX     3000
+#define SLACK_LINE_MAX     2000 /* one escaped line (a packet value is <= 360 bytes) */
 #define SLACK_HEADER_MAX   150
+#define SLACK_MORE         "\n_more in the evidence_"
+/* Teams refuses a card over about 28 KB: findings are added while the
+ * serialised body stays under this. */
 #define TEAMS_MAX_FINDINGS 25
+#define TEAMS_CARD_BUDGET  24000
+
+/* Text in a caller's fixed array: appends that do not fit are refused whole,
+ * so a Slack text never passes its limit. */
+struct wh_text {
+	char *d;
+	size_t len, cap; /* cap counts the NUL */
+};
+
+static int wh_add(struct wh_text *b, const char *s, size_t n)
+{
+	if (b->len + n + 1 > b->cap)
+		return -1;
+	memcpy(b->d + b->len, s, n);
+	b->len += n;
+	b->d[b->len] = '\0';
+	return 0;
+}
 
 int webhook_format_parse(const char *name)
 {
@@ -39,67 +61,104 @@ static const char *msg_str(const json_t *finding, const char *key)
 	return s ? s : "";
 }
 
-/* Slack mrkdwn needs &, < and > escaped (they start entities and links);
- * the result is cut at max bytes on a UTF-8 boundary. New string. */
-static char *slack_escape_new(const char *s, size_t max)
+/* Slack mrkdwn needs &, < and > escaped (they start entities, links and
+ * mentions). With code set the text goes in an inline code span (a backtick
+ * becomes a quote), where Slack neither formats nor links it. Appended to b,
+ * cut on a UTF-8 boundary where b is full. */
+static void slack_escape(struct wh_text *b, const char *s, int code)
 {
-	size_t cap = strlen(s) * 5 + 1, n = 0;
-	char *out = malloc(cap);
+	size_t keep = b->cap;
 
-	if (!out)
-		return NULL;
+	if (code && b->cap - b->len > 2) {
+		b->cap--; /* room for the closing backtick */
+		wh_add(b, "`", 1);
+	}
 	for (; *s; s++) {
-		const char *rep = *s == '&'   ? "&amp;"
-				  : *s == '<' ? "&lt;"
-				  : *s == '>' ? "&gt;"
-					      : NULL;
-		size_t rl = rep ? strlen(rep) : 1;
-		if (n + rl > max)
+		const char *rep = *s == '&'           ? "&amp;"
+				  : *s == '<'         ? "&lt;"
+				  : *s == '>'         ? "&gt;"
+				  : code && *s == '`' ? "'"
+						      : NULL;
+		if (wh_add(b, rep ? rep : s, rep ? strlen(rep) : 1) < 0)
 			break;
-		memcpy(out + n, rep ? rep : s, rl);
-		n += rl;
 	}
 	/* cut inside a character: back off to its first byte (bytes map 1:1 there) */
-	while (n > 0 && *s && ((unsigned char)*s & 0xC0) == 0x80) {
-		n--;
+	while (b->len > 0 && *s && ((unsigned char)*s & 0xC0) == 0x80) {
+		b->len--;
 		s--;
 	}
-	out[n] = '\0';
-	return out;
+	b->d[b->len] = '\0';
+	if (b->cap != keep) {
+		b->cap = keep;
+		wh_add(b, "`", 1);
+	}
 }
 
-static json_t *mrkdwn(const char *label, const char *value)
+static char *slack_escape_new(const char *s, size_t max)
 {
-	char *v = slack_escape_new(value, SLACK_TEXT_MAX);
-	char *l = slack_escape_new(label, 100);
-	size_t len = strlen(v) + strlen(l) + 8;
-	char *text = malloc(len);
-	json_t *o;
+	struct wh_text b = { malloc(max + 1), 0, max + 1 };
 
-	snprintf(text, len, label[0] ? "*%s*\n%s" : "%s%s", l, v);
-	o = json_pack("{s:s, s:s}", "type", "mrkdwn", "text", text);
-	free(text);
-	free(v);
-	free(l);
-	return o;
+	if (b.d) {
+		b.d[0] = '\0';
+		slack_escape(&b, s, 0);
+	}
+	return b.d;
 }
 
+static json_t *mrkdwn(const char *text)
+{
+	return json_pack("{s:s, s:s}", "type", "mrkdwn", "text", text);
+}
+
+/* The evidence link, when it is a URL Slack's <...> can hold as is. */
+static int slack_link(const char *name, const char *value)
+{
+	return name && value && !strcmp(name, "Evidence") &&
+	       (!strncmp(value, "https://", 8) || !strncmp(value, "http://", 7)) &&
+	       strlen(value) < 1000 && !strpbrk(value, "<>| `");
+}
+
+/* One section per finding: the title in bold, then "*Label*: `value`" per
+ * line while the section stays within Slack's 3000 characters (counted here
+ * in bytes, which is stricter); what does not fit is in the evidence. */
 static json_t *slack_section(const json_t *finding)
 {
-	json_t *fields = json_array(), *fl;
-	const json_t *msg = json_object_get(finding, "message");
+	const json_t *msg = json_object_get(finding, "message"), *fl;
+	char text[SLACK_TEXT_MAX + 1], one[SLACK_LINE_MAX];
+	/* room kept for SLACK_MORE until a line does not fit */
+	struct wh_text b = { text, 0, sizeof(text) - (sizeof(SLACK_MORE) - 1) };
+	struct wh_text title = { one, 0, 600 };
 	size_t i;
 
+	text[0] = one[0] = '\0';
+	slack_escape(&title, msg_str(finding, "title"), 0);
+	wh_add(&b, "*", 1);
+	wh_add(&b, one, title.len);
+	wh_add(&b, "*", 1);
 	json_array_foreach(json_object_get(msg, "fields"), i, fl)
 	{
-		if (json_array_size(fields) == 10)
+		const char *name = json_string_value(json_object_get(fl, "name"));
+		const char *value = json_string_value(json_object_get(fl, "value"));
+		struct wh_text line = { one, 0, sizeof(one) };
+		wh_add(&line, "\n*", 2);
+		slack_escape(&line, name ? name : "?", 0); /* labels are plain already */
+		wh_add(&line, "*: ", 3);
+		if (slack_link(name, value)) { /* the host's URL (notify.evidenceUrl) */
+			wh_add(&line, "<", 1);
+			wh_add(&line, value, strlen(value));
+			wh_add(&line, ">", 1);
+		} else {
+			slack_escape(&line, value ? value : "", 1);
+		}
+		if (wh_add(&b, one, line.len) < 0) {
+			b.cap = sizeof(text);
+			wh_add(&b, SLACK_MORE, sizeof(SLACK_MORE) - 1);
 			break;
-		json_array_append_new(fields,
-				      mrkdwn(json_string_value(json_object_get(fl, "name")),
-					     json_string_value(json_object_get(fl, "value"))));
+		}
 	}
-	return json_pack("{s:s, s:o, s:o}", "type", "section", "text",
-			 mrkdwn("", msg_str(finding, "title")), "fields", fields);
+	/* verbatim: no auto-linking of bare URLs or names in the title either */
+	return json_pack("{s:s, s:{s:s, s:s, s:b}}", "type", "section", "text", "type", "mrkdwn",
+			 "text", text, "verbatim", 1);
 }
 
 static char *summary_new(const json_t *event, size_t n)
@@ -127,7 +186,7 @@ static json_t *slack_body(const json_t *event, const json_t *findings)
 			char more[64];
 			snprintf(more, sizeof(more), "and %zu more in the evidence", n - i);
 			json_array_append_new(blocks, json_pack("{s:s, s:[o]}", "type", "context",
-								"elements", mrkdwn("", more)));
+								"elements", mrkdwn(more)));
 			break;
 		}
 		json_array_append_new(blocks, json_pack("{s:s}", "type", "divider"));
@@ -143,6 +202,43 @@ static json_t *slack_body(const json_t *event, const json_t *findings)
 	return f;
 }
 
+/* Teams renders a Markdown subset in TextBlocks and facts (emphasis, lists,
+ * links; CommonMark backslash escapes): each character that could start one
+ * gets a backslash, and so does a list marker at the start (values are one
+ * line), so a name cannot become a link, a list or emphasis. New string. */
+static char *teams_escape_new(const char *s)
+{
+	char *out = malloc(strlen(s) * 2 + 1), *o = out;
+	const char *p = s;
+
+	if (!out)
+		return NULL;
+	while (*p >= '0' && *p <= '9')
+		p++;
+	for (const char *c = s; *c; c++) {
+		if (strchr("\\*_[]~`#<>", *c) || (c == s && (*c == '-' || *c == '+')) ||
+		    (c == p && p > s && *c == '.'))
+			*o++ = '\\';
+		*o++ = *c;
+	}
+	*o = '\0';
+	return out;
+}
+
+static json_t *teams_text(const char *s, int title)
+{
+	char *e = teams_escape_new(s);
+	json_t *o = json_pack("{s:s, s:s, s:b}", "type", "TextBlock", "text", e ? e : "", "wrap",
+			      1);
+
+	if (title) {
+		json_object_set_new(o, "weight", json_string("Bolder"));
+		json_object_set_new(o, "separator", json_true());
+	}
+	free(e);
+	return o;
+}
+
 static json_t *teams_facts(const json_t *finding)
 {
 	json_t *facts = json_array(), *fl;
@@ -150,16 +246,25 @@ static json_t *teams_facts(const json_t *finding)
 
 	json_array_foreach(json_object_get(json_object_get(finding, "message"), "fields"), i, fl)
 	{
+		const char *v = json_string_value(json_object_get(fl, "value"));
+		char *e = teams_escape_new(v ? v : "");
 		json_array_append_new(facts,
-				      json_pack("{s:O, s:O}", "title", json_object_get(fl, "name"),
-						"value", json_object_get(fl, "value")));
+				      json_pack("{s:O, s:s}", "title", json_object_get(fl, "name"),
+						"value", e ? e : ""));
+		free(e);
 	}
 	return json_pack("{s:s, s:o}", "type", "FactSet", "facts", facts);
 }
 
+/* Bytes a block adds to the serialised card. */
+static size_t json_size(const json_t *o)
+{
+	return json_dumpb(o, NULL, 0, JSON_COMPACT) + 1;
+}
+
 static json_t *teams_body(const json_t *event, const json_t *findings)
 {
-	size_t n = json_array_size(findings), i;
+	size_t n = json_array_size(findings), i, used = 1024;
 	json_t *body = json_array(), *actions = json_array(), *f, *card;
 	char *head = summary_new(event, n);
 	const char *url = NULL;
@@ -169,13 +274,18 @@ static json_t *teams_body(const json_t *event, const json_t *findings)
 					head, "weight", "Bolder", "size", "Medium", "wrap", 1));
 	json_array_foreach(findings, i, f)
 	{
-		if (i == TEAMS_MAX_FINDINGS)
+		json_t *t = teams_text(msg_str(f, "title"), 1), *facts = teams_facts(f);
+		used += json_size(t) + json_size(facts);
+		if (i == TEAMS_MAX_FINDINGS || used > TEAMS_CARD_BUDGET) {
+			char more[64];
+			json_decref(t);
+			json_decref(facts);
+			snprintf(more, sizeof(more), "and %zu more in the evidence", n - i);
+			json_array_append_new(body, teams_text(more, 0));
 			break;
-		json_array_append_new(body,
-				      json_pack("{s:s, s:s, s:s, s:b, s:b}", "type", "TextBlock",
-						"text", msg_str(f, "title"), "weight", "Bolder",
-						"wrap", 1, "separator", 1));
-		json_array_append_new(body, teams_facts(f));
+		}
+		json_array_append_new(body, t);
+		json_array_append_new(body, facts);
 		if (!url && *msg_str(f, "evidenceUrl"))
 			url = msg_str(f, "evidenceUrl");
 	}

@@ -239,6 +239,40 @@ static void add_expiry_finding(struct whois_state *s, const json_t *out, long da
 	json_array_append_new(new_findings, f);
 }
 
+/* The message line: who holds the registration and when it must be renewed. */
+static void registration_line(json_t *out)
+{
+	const char *reg = json_string_value(json_object_get(out, "registrar"));
+	const char *org = json_string_value(json_object_get(out, "registrantOrganization"));
+	const char *exp = json_string_value(json_object_get(out, "expires"));
+	const json_t *days = json_object_get(out, "daysUntilExpiry");
+	char when[96] = "";
+	char *text;
+	size_t n;
+
+	if (json_is_true(json_object_get(out, "notFound"))) {
+		pg_message_line(out, "Registration", "not registered (the registry has no record)");
+		return;
+	}
+	if (exp && json_is_integer(days) && json_integer_value(days) < 0)
+		snprintf(when, sizeof(when), "expired %.10s (%lld days ago)", exp,
+			 -(long long)json_integer_value(days));
+	else if (exp && json_is_integer(days))
+		snprintf(when, sizeof(when), "expires %.10s (%lld days left)", exp,
+			 (long long)json_integer_value(days));
+	if (!reg && !org && !*when)
+		return;
+	/* the whole text: the host makes it one line and cuts it on a character */
+	reg = reg ? reg : "registrar unknown";
+	n = strlen(reg) + (org ? strlen(org) : 0) + sizeof(when) + 32;
+	if (!(text = malloc(n)))
+		return;
+	snprintf(text, n, "%s%s%s%s%s", reg, org ? "; registrant " : "", org ? org : "",
+		 *when ? "; " : "", when);
+	pg_message_line(out, "Registration", text);
+	free(text);
+}
+
 static int whois_enrich(void *state, const json_t *finding, json_t *out, json_t *new_findings)
 {
 	struct whois_state *s = state;
@@ -275,6 +309,7 @@ static int whois_enrich(void *state, const json_t *finding, json_t *out, json_t 
 		json_object_set_new(out, "daysUntilExpiry", json_integer(days));
 		add_expiry_finding(s, out, days, new_findings);
 	}
+	registration_line(out);
 	return PG_PLUGIN_OK;
 }
 

@@ -7,16 +7,19 @@
 # The same check through `portgate serve` twice: the instances (and the
 # whois/ip memo and gate in shared memory) live across requests.
 # Also: `scan --target` refuses invalid names before any DNS query and sends
-# internationalised names in ACE form.
+# internationalised names in ACE form. The webhook's JSON event carries the
+# packet lines the real run gives: DNS chain, Registration, Network.
 set -eu
 . "$PG_SRCDIR/tests/e2e/lib/plugin.sh"
-need_plugin dns ip whois
+need_plugin dns ip whois webhook
 . "$PG_SRCDIR/tests/e2e/lib/dns.sh"
 . "$PG_SRCDIR/tests/e2e/lib/netenrich.sh"
+. "$PG_SRCDIR/tests/e2e/lib/notifiers.sh"
 command -v dnsmasq >/dev/null 2>&1 || pg_skip "dnsmasq not installed"
-stop_all() { dns_stop; netenrich_stop; }
+stop_all() { dns_stop; netenrich_stop; notifiers_cleanup; }
 EXTRA_CLEANUP=stop_all
-private_plugin_dir dns ip whois
+private_plugin_dir dns ip whois webhook
+start_api hook hook
 
 SOA_HEX=$(python3 -c '
 import struct
@@ -67,6 +70,8 @@ enrichers:
     rdap: false
     server: "127.0.0.1:$(whois_port registry)"
     verisignServers: "127.0.0.1:$(whois_port registry)"
+notifiers:
+  hook: { plugin: webhook, url: "http://127.0.0.1:$(api_port hook)/in", route: { rule: port-unapproved-open } }
 YAML
 rc=0
 "$PG_BIN" check --config "$T/portgate.yaml" -m "$T/manifest.yaml" --out "$T/ev.json" --no-probe \
@@ -94,6 +99,19 @@ assert who["daysUntilExpiry"] == 1800 and who["expires"].endswith("Z"), who
 assert n["action"] == "fail" and "AS64501 (OTHER-NET)" in n["reason"] and "AS64500" in n["reason"], n
 assert d["run"]["verdict"] == "fail"
 PY
+pylog '
+[e] = L
+[f] = e["body"]["findings"]
+lines = [(x["name"], x["value"]) for x in f["message"]["fields"]]
+names = [n for n, v in lines]
+assert names[:3] == ["Asset", "Exposed", "Owner"] and names[-3:] == ["Policy", "Evidence", "Fingerprint"], names
+v = dict(lines)
+assert v["DNS"] == "www.example.com -> app.example.com -> 127.0.0.1", v
+assert v["Registration"] == "Example Registrar, Inc.; registrant %s; expires %s (1800 days left)" % (
+    f["enrichment"]["whois"]["registrantOrganization"], f["enrichment"]["whois"]["expires"][:10]), v
+assert v["Network"] == "AS64501 OTHER-NET 127.0.0.0/24, NL; expected AS64500", v
+assert names.index("DNS") < names.index("Registration") < names.index("Network") < names.index("Policy"), names
+' "$T/hook.log" || fail "the packet of a real check: $(cat "$T/hook.log")"
 
 # serve: two POST /v1-check on the same plugin instances (workers forked once
 # from them), both enriched, the registration from the cache of the check above

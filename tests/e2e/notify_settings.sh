@@ -29,7 +29,8 @@ assert p["webhook"] == ["url", "format", "secretEnv", "headers", "authHeaderEnv"
 assert p["siem"] == ["transport", "format", "host", "port", "caFile", "serverName", "facility", "url",
                      "tokenEnv", "index", "sourcetype", "batchSize"], p["siem"]
 assert p["ticket"] == ["system", "url", "repo", "project", "issueType", "userEnv", "tokenEnv", "owners",
-                       "assignAs", "labels", "commentRecurrence", "closeResolved", "closeCode"], p["ticket"]
+                       "assignAs", "labels", "group", "commentRecurrence", "commentEvery", "closeResolved",
+                       "closeCode"], p["ticket"]
 PY
 "$PG_BIN" plugins --plugin-dir "$T/plugins" >"$T/plugins.txt" || fail "plugins"
 grep -q "host keys: .*route {owner, environment, criticality, tags, rule, action}" "$T/plugins.txt" \

@@ -185,6 +185,13 @@ assert [(h["url"], h["status"]) for h in site["http"]["redirects"]] == [
     ("https://good.obs.test/", 200)], site["http"]
 loop = d["loop"]["findings"][0]["enrichment"]["headers"]["sites"][0]["http"]["redirects"]
 assert len(loop) == 11 and all(h["status"] == 301 for h in loop), loop  # 10 followed, bounded
+# the message line (docs/notify.md): the grade and the failing tests
+e = d["nocsp"]["findings"][0]["enrichment"]["headers"]
+[s] = e["sites"]
+failing = [t for t, r in s["tests"].items() if not r["pass"]]
+assert [(l["label"], l["text"]) for l in e["message"]] == [("Headers", "443/tcp: grade %s (score %d), failing: %s"
+    % (s["grade"], s["score"], ", ".join(failing)))], e["message"]
+assert "content-security-policy" in failing, failing
 PY
 
 python3 "$PG_SRCDIR/plugins/headers/tests/headers_compare.py" "$PG_TMP" "$CASES" ||

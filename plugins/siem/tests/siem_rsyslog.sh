@@ -84,7 +84,7 @@ assert by("udp", "aaaa")["msgid"] == "port-unapproved-open", by("udp", "aaaa")
 cef = by("udp", "aaaa")["msg"]
 assert cef.startswith("CEF:0|portgate|portgate|1.0.0|port-unapproved-open|[FAIL] pay-api: port 2222/tcp is open but not in approvedPorts|8|rt="), cef
 assert " dhost=pay.example dst=127.0.0.1 dpt=2222 proto=TCP act=fail externalId=aaaa000011112222 " in cef, cef
-assert cef.endswith(" cs6Label=banner cs6=SSH-2.0-x|a\\=b]c\"d\\\\x5c | line2\\\\xff"), cef
+assert " cs6Label=banner cs6=SSH-2.0-x|a\\=b]c\"d\\\\x5c | line2\\\\xff cn1Label=asn cn1=64501 " in cef, cef
 assert " cs3Label=owner cs3=payments cs4Label=environment cs4=production cs5Label=evidenceUrl cs5=https://ci.example/e" in cef, cef
 cef2 = by("udp", "bbbb")["msg"]
 assert "|[FAIL] pay-stage: weird = reason ] with newline and é|5|" in cef2, cef2
@@ -107,6 +107,66 @@ assert " banner=\"SSH-2.0-x|a=b\\]c\\\"d\\\\x5c | line2\\\\xff\"" in sd, sd
 assert " owner=\"payments\" environment=\"production\"" in sd, sd
 assert by("tls", "aaaa")["msg"] == "[FAIL] pay-api: port 2222/tcp is open but not in approvedPorts", by("tls", "aaaa")
 ' "$T/rs" || fail "rsyslog fields"
+
+# The investigation packet: CEF over TCP to rsyslog and ECS over HEC carry every
+# aspect of a finding that has all of them (CEF as portgate<Label> extension
+# keys and cn1 the ASN, ECS as portgate.message.<Label>, destination.as/geo);
+# the hostile 200 KB registry name is one escaped line, bounded.
+python3 "$PG_SRCDIR/tests/tools/packet_fixture.py" "$T/packet.json"
+export CI_JOB_URL="https://ci.example/job/42" PG_HEC_TOKEN="hec-token-7"
+start_api phec hec --token-env PG_HEC_TOKEN
+cat >"$T/packet.yaml" <<YAML
+stateDir: $T/state-packet
+pluginDirs: [$T/plugins]
+notify: { retries: 0, evidenceUrl: "\${CI_JOB_URL}/artifacts/evidence.json" }
+notifiers:
+  soc-cef: { plugin: siem, transport: tcp, host: 127.0.0.1, port: $TCP, format: cef }
+  soc-hec: { plugin: siem, transport: hec, url: "http://127.0.0.1:$(api_port phec)", tokenEnv: PG_HEC_TOKEN }
+YAML
+left=$("$DRIVER" notify "$T/packet.yaml" "$T/packet.json" 2>"$T/packet.err") || fail "packet: $(cat "$T/packet.err")"
+[ "$left" = 0 ] || fail "packet: $left left: $(cat "$T/packet.err")"
+i=0
+while [ "$(grep -c eeee000011112222 "$T/rs/tcp.log" 2>/dev/null)" -lt 1 ]; do
+	i=$((i + 1)); [ $i -le 100 ] || fail "packet: rsyslog did not write the CEF events"
+	sleep 0.1
+done
+python3 - "$T/rs/tcp.log" "$T/phec.log" "$PG_SRCDIR/tests/tools" <<'PY' || fail "packet in CEF/ECS"
+import json, re, sys
+sys.path.insert(0, sys.argv[3])
+from packet_fixture import WANT, HOSTILE_LINE, one_line_bounded
+ev = [json.loads(l) for l in open(sys.argv[1])]
+def cef(fp):
+    [m] = [e["msg"] for e in ev if fp in e["structured-data"]]
+    ext = m.split("|", 7)[7]
+    out = {}
+    for k, v in re.findall(r"(?:^| )([A-Za-z0-9]+)=((?:[^\\=]|\\.)*?)(?= [A-Za-z0-9]+=|$)", ext):
+        out[k] = re.sub(r"\\(.)", lambda x: {"n": "\n", "r": "\r"}.get(x.group(1), x.group(1)), v)
+    return m, out
+m, x = cef("dddd000011112222")
+key = lambda label: "portgate" + "".join(w[:1].upper() + w[1:] for w in re.split(r"[^A-Za-z0-9]+", label))
+for label, value in WANT:
+    if label not in ("Evidence", "Fingerprint"):
+        assert x.get(key(label)) == value, (label, x.get(key(label)), value)
+assert x["cn1Label"] == "asn" and x["cn1"] == "64501", x
+assert x["cs5"] == dict(WANT)["Evidence"] and x["externalId"] == dict(WANT)["Fingerprint"], x
+m, x = cef("eeee000011112222")
+reg = x["portgateRegistration"]
+assert reg.startswith(HOSTILE_LINE) and one_line_bounded(reg, 363), reg[:200]
+assert "| a\\=b " in m and "\n" not in m, m[:600]
+hec = [e for r in (json.loads(l) for l in open(sys.argv[2])) for e in r["events"]]
+[shop] = [e["event"] for e in hec if e["event"]["labels"]["fingerprint"] == "dddd000011112222"]
+[evil] = [e["event"] for e in hec if e["event"]["labels"]["fingerprint"] == "eeee000011112222"]
+lines = shop["portgate"]["message"]
+for label, value in WANT:
+    if label not in ("Evidence", "Fingerprint"):
+        assert lines.get(label) == value, (label, lines.get(label), value)
+assert shop["destination"]["as"] == {"number": 64501, "organization": {"name": "OTHER-NET"}}, shop
+assert shop["destination"]["geo"] == {"country_iso_code": "NL"}, shop
+assert shop["event"]["url"] == dict(WANT)["Evidence"], shop["event"]
+assert shop["message"].splitlines() == ["%s: %s" % kv for kv in WANT], shop["message"]
+reg = evil["portgate"]["message"]["Registration"]
+assert reg.startswith(HOSTILE_LINE) and one_line_bounded(reg, 363), reg[:200]
+PY
 
 # A collector whose certificate names another host: refused, kept in the outbox.
 cat >"$T/bad.yaml" <<YAML
@@ -134,6 +194,7 @@ left=$("$DRIVER" notify "$T/hec.yaml" "$T/report.json" 2>"$T/hec.err") || fail "
 [ "$left" = 0 ] || fail "hec: $left left: $(cat "$T/hec.err")"
 if grep -q hec-token-7 "$T/hec.err"; then fail "HEC token in the log"; fi
 pylog '
+L.sort(key=lambda e: e["n"])  # arrival order: a receiver thread may log the next request first
 assert [len(e["events"]) for e in L] == [2, 1], L
 for e in L:
     assert e["headers"]["authorization"] == "Splunk hec-token-7" and e["answer"] == 200, e

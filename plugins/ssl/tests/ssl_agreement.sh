@@ -129,6 +129,12 @@ assert good["trusted"] is True and good["hostnameMatch"] is True and good["selfS
 assert good["ocspStapled"] is False and good["chainIncomplete"] is False, good
 inc = e["ports"][4]
 assert inc["trusted"] is False and inc["verifyCode"] == 20 and len(inc["chain"]) == 1, inc
+# the message lines (docs/notify.md): one per port, the first 4 ports
+lines = [(l["label"], l["text"]) for l in e["message"]]
+assert len(lines) == 4 and all(l[0] == "TLS" for l in lines), lines
+assert lines[0][1] == "8441/tcp: trusted, %d days left, hostname matches, no legacy protocols" % \
+    good["daysRemaining"], lines
+assert lines[3][1].startswith("8444/tcp: ") and "%d days left" % e["ports"][3]["daysRemaining"] in lines[3][1], lines
 PY
 
 python3 "$PG_SRCDIR/plugins/ssl/tests/ssl_compare.py" "$PG_TMP" "$cases" || pg_fail "verdicts differ"

@@ -228,7 +228,7 @@ check "$T/grouped.state" <<'PY' || fail "grouped: $(cat "$T/grouped.state")"
 import json, sys
 [t] = json.load(open(sys.argv[1]))["tickets"]
 assert t["title"] == "[WARN] login: 3 headers findings" and t["open"], t
-assert "headers-hsts: hsts failed" in t["body"] and "headers-x-frame-options" in t["body"], t["body"]
+assert "- `headers-hsts`: `hsts failed`" in t["body"] and "headers-x-frame-options" in t["body"], t["body"]
 assert len(t["comments"]) == 1 and "finds this changed" in t["comments"][0], t["comments"]  # g2: none
 assert "headers-x-frame-options" not in t["comments"][0], t["comments"]
 PY

@@ -106,6 +106,110 @@ PY
 	echo "ok: $sys"
 done
 
+# The investigation packet in each system's ticket body: every aspect of a
+# finding that has all of them; a hostile 200 KB registry name is one inert,
+# bounded line (a code span on GitHub, inside {noformat} on Jira Server).
+python3 "$PG_SRCDIR/tests/tools/packet_fixture.py" "$T/packet.json"
+export CI_JOB_URL="https://ci.example/job/42"
+for sys in github jira jira-server servicenow; do
+	kind=$sys
+	[ "$sys" = jira ] && kind=jira-cloud
+	start_api "p$sys" "$kind" --user-env PG_T_USER --token-env PG_T_TOKEN --state "$T/p$sys.state" \
+		--repo org/infra --project SEC
+	sed -e "s|state-$sys|pstate-$sys|" -e "s/$(api_port "$sys")/$(api_port "p$sys")/" \
+		-e "s|^notify: {|notify: { evidenceUrl: \"\${CI_JOB_URL}/artifacts/evidence.json\",|" \
+		"$T/$sys.yaml" >"$T/p$sys.yaml"
+	left=$("$DRIVER" notify "$T/p$sys.yaml" "$T/packet.json" 2>"$T/p$sys.err") \
+		|| fail "$sys packet: $(cat "$T/p$sys.err")"
+	[ "$left" = 0 ] || fail "$sys packet: $left left: $(cat "$T/p$sys.err")"
+	python3 - "$sys" "$T/p$sys.state" "$PG_SRCDIR/tests/tools" <<'PY' || fail "$sys: packet"
+import json, re, sys
+system, st = sys.argv[1], json.load(open(sys.argv[2]))
+sys.path.insert(0, sys.argv[3])
+from packet_fixture import WANT, HOSTILE_LINE, one_line_bounded
+def body(t):
+    if system == "github":
+        return t["body"]
+    if system == "servicenow":
+        return t["description"]
+    return t["fields"]["description"]
+def lines(t):
+    b = body(t)
+    if system == "github":
+        assert len(b) <= 65536, len(b)
+        out = []
+        for l in b.split("\n\n", 1)[1].splitlines()[2:]:
+            m = re.fullmatch(r"- \*\*([^*]+)\*\*: (`[^`]*`|<[^>]*>)", l)
+            assert m, l
+            out.append((m.group(1), m.group(2)[1:-1]))
+        return out
+    if system == "jira":
+        assert len(json.dumps(b)) < 32768
+        return [(i["content"][0]["content"][0]["text"][:-2], i["content"][0]["content"][1]["text"])
+                for i in b["content"][1]["content"]]
+    if system == "jira-server":
+        m = re.search(r"\n\{noformat\}\n(.*)\n\{noformat\}$", b, re.S)
+        assert m and b.count("{noformat}") == 2, b[-400:]
+        b = m.group(1)
+    else:
+        b = b.split("\n\n", 1)[1].rstrip("\n")
+    return [tuple(l.split(": ", 1)) for l in b.split("\n")]
+t = st["tickets"]
+shop = [x for x in t if "shop: port 443" in json.dumps(x)]
+evil = [x for x in t if "evil: evil.example" in json.dumps(x)]
+assert len(shop) == 1 and len(evil) == 1, t
+got = lines(shop[0])
+assert got == WANT, (got, WANT)
+reg = dict(lines(evil[0]))["Registration"]
+if system == "servicenow":  # its journal renders [code]...[/code] as HTML
+    assert "[code]" not in reg and "[/code]" not in reg, reg[:300]
+    reg = reg.replace("(code]", "[code]").replace("(/code]", "[/code]")
+assert reg.startswith(HOSTILE_LINE) and reg.endswith("...") and one_line_bounded(reg, 363), reg[:200]
+PY
+	echo "ok: $sys packet"
+done
+
+# group: asset-rule lists each finding's reason: hostile reasons (a newline and
+# a heading, a link, a backtick, a {noformat}, 2 KB) stay one inert, bounded line:
+# a code span on GitHub, inside {noformat} on Jira Server.
+python3 - "$T/packet.json" "$T/group.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+a = r["assets"][0]
+f0 = a["findings"][0]
+bad = "x\n# Heading [a](https://evil.example) `y` {noformat} @org/team " + "z" * 2000
+a["findings"] = [dict(f0, rule="headers-%s" % t, fingerprint="%016x" % (0xa0 + i), reason=bad)
+                 for i, t in enumerate(("content-security-policy", "x-frame-options"))]
+r["assets"] = [a]
+json.dump(r, open(sys.argv[2], "w"))
+PY
+for sys in github jira-server; do
+	start_api "g$sys" "$sys" --user-env PG_T_USER --token-env PG_T_TOKEN --state "$T/g$sys.state" \
+		--repo org/infra --project SEC
+	sed -e "s|state-$sys|gstate-$sys|" -e "s/$(api_port "$sys")/$(api_port "g$sys")/" \
+		-e "s|closeResolved: true|closeResolved: true, group: asset-rule|" "$T/$sys.yaml" >"$T/g$sys.yaml"
+	left=$("$DRIVER" notify "$T/g$sys.yaml" "$T/group.json" 2>"$T/g$sys.err") \
+		|| fail "$sys group: $(cat "$T/g$sys.err")"
+	[ "$left" = 0 ] || fail "$sys group: $left left: $(cat "$T/g$sys.err")"
+	python3 - "$sys" "$T/g$sys.state" <<'PY' || fail "$sys: group lines"
+import json, re, sys
+system, st = sys.argv[1], json.load(open(sys.argv[2]))
+[t] = st["tickets"]
+b = t["body"] if system == "github" else t["fields"]["description"]
+lines = [l for l in b.splitlines() if re.match(r"- `?headers-", l)]
+assert len(lines) == 2, b[:800]
+for l in lines:
+    assert len(l) < 420 and l.endswith("..." + ("`" if system == "github" else "")), l
+    if system == "github":
+        assert re.fullmatch(r"- `headers-[a-z-]+`: `x # Heading \[a\]\(https://evil.example\) 'y' \{noformat\} @org/team z+\.\.\.`", l), l
+if system == "jira-server":
+    blocks = re.findall(r"\{noformat\}\n(.*?)\{noformat\}", b, re.S)
+    assert len(blocks) == 2 and all("- headers-" in l for l in blocks[0].splitlines()), b[:800]
+    assert b.count("{noformat}") == 4 and "(noformat}" in blocks[0], b[:800]
+PY
+	echo "ok: $sys group"
+done
+
 # A hostile Jira answers keys holding "/../": the key must stay one path segment,
 # never a request to another resource (curl would squash the dot segments).
 start_api evil jira-cloud --user-env PG_T_USER --token-env PG_T_TOKEN --project SEC \

@@ -207,6 +207,14 @@ assert s["evidence"]["daysUntilExpiry"] == 10 and s["evidence"]["registrar"] == 
 assert x["defaultAction"] == "fail" and x["severity"] == "high" and E["c4"]["daysUntilExpiry"] == -5, x
 assert not [f for f in A["c1"]["findings"] if f["rule"].startswith("domain-")], A["c1"]
 assert E["c5"]["notFound"] is True and "expires" not in E["c5"], E["c5"]
+# the message line the enricher gives every notification (docs/notify.md)
+line = lambda n: [(l["label"], l["text"]) for l in E[n]["message"]]
+assert c1["registrantOrganization"] == "Example Org", c1
+assert line("c1") == [("Registration", "Example Registrar, Inc.; registrant Example Org; expires %s (1800 days left)" % c1["expires"][:10])], line("c1")
+c4 = E["c4"]
+org = "; registrant " + c4["registrantOrganization"] if "registrantOrganization" in c4 else ""
+assert line("c4") == [("Registration", "%s%s; expired %s (5 days ago)" % (c4.get("registrar", "registrar unknown"), org, c4["expires"][:10]))], line("c4")
+assert line("c5") == [("Registration", "not registered (the registry has no record)")], line("c5")
 PY
 
 # Second run: from the cache (fetchedAt kept), no query sent.
