@@ -3,6 +3,7 @@
 #   rdap_nginx_start WWWDIR [EXTRA_LOCATIONS]  nginx on 127.0.0.1:$RDAP_PORT serving
 #       WWWDIR as application/rdap+json; EXTRA_LOCATIONS is nginx config text
 #       (redirects); RDAP_BASE=http://127.0.0.1:PORT/rdap/
+#   nginx_head DIR              the top of an nginx.conf (pid, logs, temp files under DIR)
 #   whois_start CONFIG.json     tests/tools/whois_server.py; whois_port NAME prints a port
 #   mmdb_write OUT.mmdb KIND CIDR=ASN:ORG|CC ...  an .mmdb through libmaxmind-db-writer-perl
 #       (KIND asn: CIDR=ASN:ORG; KIND country: CIDR=CC)
@@ -12,19 +13,26 @@
 RDAP_PID=
 WHOIS_PID=
 
+# nginx_head DIR : the top of an nginx.conf, up to and including "http {": one
+# process in the foreground, pid, logs and temp files under DIR.
+nginx_head() {
+	cat <<NGX
+daemon off; master_process off; worker_processes 1;
+pid $1/nginx.pid; error_log $1/error.log;
+events { worker_connections 64; }
+http {
+  access_log $1/access.log;
+  client_body_temp_path $1/tmp; proxy_temp_path $1/tmp;
+  fastcgi_temp_path $1/tmp; uwsgi_temp_path $1/tmp; scgi_temp_path $1/tmp;
+NGX
+}
+
 rdap_nginx_start() { # WWWDIR [EXTRA]
 	command -v nginx >/dev/null 2>&1 || pg_skip "nginx not installed"
 	mkdir -p "$T/nginx/tmp"
 	for _try in 1 2 3 4 5; do
 		RDAP_PORT=$(pg_free_port)
-		cat >"$T/nginx/nginx.conf" <<NGX
-daemon off; master_process off; worker_processes 1;
-pid $T/nginx/nginx.pid; error_log $T/nginx/error.log;
-events { worker_connections 64; }
-http {
-  access_log $T/nginx/access.log;
-  client_body_temp_path $T/nginx/tmp; proxy_temp_path $T/nginx/tmp;
-  fastcgi_temp_path $T/nginx/tmp; uwsgi_temp_path $T/nginx/tmp; scgi_temp_path $T/nginx/tmp;
+		{ nginx_head "$T/nginx"; cat <<NGX
   types { } default_type application/rdap+json;
   server {
     listen 127.0.0.1:$RDAP_PORT;
@@ -33,6 +41,7 @@ http {
   }
 }
 NGX
+		} >"$T/nginx/nginx.conf"
 		nginx -p "$T/nginx" -c "$T/nginx/nginx.conf" -e "$T/nginx/error.log" &
 		RDAP_PID=$!
 		_i=0
