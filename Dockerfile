@@ -1,28 +1,59 @@
-# portgate container image: Debian 12, built with the README's "Building by hand" steps,
-# run as a non-root user with the plugins and the CA store. Build from the repository root:
-#   docker build -f examples/ci/Dockerfile -t portgate .
-FROM debian:12 AS build
-WORKDIR /src
-COPY . .
-# The README's steps, verbatim (tests/e2e/ci_templates.sh checks they stay the same).
-RUN sh scripts/install-deps.sh
-RUN autoreconf -fi
-RUN mkdir build && cd build && ../configure && make && make check && make install
+# portgate container image: Debian 12, portgate and its plugins built from this tree, the CA
+# store, a shell (CI runners start their job shells in it), run as uid 10001 by default.
+# Build from the repository root (.dockerignore keeps build/, demo outputs and .git out):
+#   docker build -t portgate --build-arg REVISION="$(git rev-parse HEAD)" \
+#     --build-arg SOURCE_URL="https://github.com/YOUR-ORG/portgate" .
+# Optional: `--target test` adds the test toolchain and runs `make check` (needs --privileged:
+# the end-to-end tests create network namespaces and iptables rules).
+# scripts/image-test.sh builds this with podman and runs the CI templates' jobs inside it.
+ARG BASE=debian:12
+ARG RUNTIME_BASE=debian:12-slim
 
-FROM debian:12-slim
-# Runtime libraries of portgate and its plugins (the test derives this list from the built
-# binaries), the CA store for TLS checks and plugin HTTPS, curl and unzip for fetching a
-# baseline artifact in CI.
+FROM ${BASE} AS build
+WORKDIR /src
+# Build dependencies only (the test toolchain is the `test` stage's); the list is copied alone
+# first so that a source change does not reinstall them.
+COPY scripts/install-deps.sh scripts/
+RUN sh scripts/install-deps.sh --build && rm -rf /var/lib/apt/lists/*
+COPY . .
+RUN autoreconf -fi
+RUN mkdir build && cd build && ../configure --sysconfdir=/etc && make -j"$(nproc)" \
+ && make install DESTDIR=/stage \
+ && find /stage -name '*.la' -delete
+
+FROM build AS test
+RUN sh scripts/install-deps.sh && cd build && make -j"$(nproc)" check
+
+FROM ${RUNTIME_BASE} AS runtime
+ARG VERSION=0.1.0
+ARG REVISION=unknown
+ARG SOURCE_URL=unknown
+ARG LICENSES=NOASSERTION
+LABEL org.opencontainers.image.title="portgate" \
+      org.opencontainers.image.description="Check owned assets against a manifest of approved ports; evidence, SARIF, JUnit, Code Quality" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.source="${SOURCE_URL}" \
+      org.opencontainers.image.licenses="${LICENSES}" \
+      org.opencontainers.image.base.name="${RUNTIME_BASE}"
+# Runtime libraries of portgate and its plugins (tests/tools/ci_templates.py derives this list
+# from the built binaries), the CA store for TLS checks and plugin HTTPS, curl and unzip for
+# fetching a baseline artifact in CI.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends ca-certificates curl unzip \
       libc-ares2 libcurl4 libidn2-0 libjansson4 libltdl7 libmaxminddb0 libmicrohttpd12 libpsl5 \
       libssl3 libyaml-0-2 \
  && rm -rf /var/lib/apt/lists/*
-COPY --from=build /usr/local/ /usr/local/
+COPY --from=build /stage/ /
+COPY examples/ci/portgate-entrypoint.sh /usr/local/bin/portgate-entrypoint
 RUN ldconfig \
  && useradd --system --uid 10001 --create-home --home-dir /var/lib/portgate portgate
+# Non-root for Kubernetes and GitLab (its runner makes the checkout world-writable); GitHub
+# container jobs need `options: --user 0` (README: "The container image").
 USER 10001
 ENV PORTGATE_STATE_DIR=/var/lib/portgate
 WORKDIR /work
-ENTRYPOINT ["portgate"]
+# `docker run IMAGE check ...` runs portgate; `docker run IMAGE sh -c ...` (how GitLab starts
+# a job's shell) runs the shell.
+ENTRYPOINT ["/usr/local/bin/portgate-entrypoint"]
 CMD ["--help"]
