@@ -132,28 +132,8 @@ git clone -q "$src" "$work/deb/portgate"
 	{ tail -30 "$work/deb.log"; fail "dpkg-buildpackage -b -us -uc failed"; }
 ls "$work/deb"/*.deb
 mkdir -p "$work/demo"
-cat >"$work/demo/exposure.yaml" <<YAML
-version: 1
-assets:
-  - name: demo-app
-    target: 127.0.0.1
-    owner: platform-web
-    environment: production
-    criticality: high
-    approvedPorts: [$web, $closed]
-    ports: [$web, $admin, $closed]
-YAML
-cat >"$work/demo/portgate.yaml" <<YAML
-stateDir: /tmp/portgate-state
-enrichers:
-  headers: { plugin: headers }
-notifiers:
-  chat:
-    plugin: webhook
-    format: slack
-    url: "http://127.0.0.1:$slack/services/T0DEMO/B0DEMO/demo"
-    route: { owner: [platform-web] }
-YAML
+. "$src/scripts/demo-config.sh"
+demo_config "$work/demo" "$web" "$admin" "$closed" "$slack" /tmp/portgate-state
 # a fresh Debian 12 (the debootstrap base): apt installs the .debs and their dependencies, then
 # the demo's check runs from the installed binary with no --plugin-dir
 pm run --rm --network host -v "$work/deb:/debs:ro" -v "$work/demo:/demo" "$base" sh -c '
