@@ -7,7 +7,9 @@
 #     against listeners on this machine's loopback (--network host);
 #  3. `dpkg-buildpackage -b -us -uc` builds the .debs, which install into a fresh Debian 12
 #     container, where the installed /usr/bin/portgate runs the demo's check with the plugins
-#     from the packaged plugin directory.
+#     from the packaged plugin directory;
+#  4. the action's install step builds portgate on a bare Debian 12 (no portgate on PATH).
+# It builds from clones of the committed HEAD (commit first).
 # Root, podman, runc and debootstrap (sh scripts/install-deps.sh --image); the base image is
 # `debootstrap bookworm` imported into podman, cached under $PG_IMAGE_CACHE. Exits 77 with
 # SKIP when podman or debootstrap cannot run here. .ci/run gives it its own time budget.
@@ -90,6 +92,9 @@ echo '{}' >"$work/wc/demo-evidence.json"
 echo '{}' >"$work/wc/demo.sarif"
 echo "# generated" >"$work/wc/config.status"
 build_image "$work/wc" "$image-wc"
+# the same context once .dockerignore has applied: the layer cache gives the same image
+[ "$(pm image inspect --format '{{.Id}}' "$image-wc")" != "$(pm image inspect --format '{{.Id}}' "$image")" ] ||
+	echo "image-test: the working copy gives the clean clone's image (build/, demo outputs ignored)"
 
 step "labels"
 version=$(sed -n 's/^AC_INIT(\[portgate\], \[\([^]]*\)\].*/\1/p' "$src/configure.ac")
@@ -177,5 +182,16 @@ msgs = [json.loads(l) for l in open(log)]
 check(len(msgs) >= 1, "the webhook plugin delivered to the local Slack receiver")
 check(json.load(open(os.path.join(d, "demo.sarif")))["version"] == "2.1.0", "SARIF written")
 PY
+
+step "the action's install step on a bare Debian 12"
+# no portgate on PATH: action-install.sh builds it from the action's source (the clone) with the
+# build dependencies only, into $RUNNER_TEMP/portgate, and puts it on the job's PATH
+pm run --rm --network host -v "$work/wc:/action" -e RUNNER_TEMP=/tmp/runner -e GITHUB_PATH=/tmp/gh-path \
+	"$base" sh -c 'sh /action/examples/ci/action-install.sh >/tmp/install.log 2>&1 || { tail -20 /tmp/install.log; exit 1; }
+		PATH="$(cat /tmp/gh-path):$PATH" portgate --version && PATH="$(cat /tmp/gh-path):$PATH" portgate plugins' \
+	>"$work/action-install.log" 2>&1 || { cat "$work/action-install.log"; fail "action-install.sh"; }
+grep -q "^portgate " "$work/action-install.log" && grep -q headers "$work/action-install.log" ||
+	{ cat "$work/action-install.log"; fail "action-install.sh: no working portgate on GITHUB_PATH"; }
+echo "ok: action: install step builds portgate with its plugins on a bare runner"
 
 echo "image-test: done in $(($(date +%s) - start)) s"
