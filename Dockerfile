@@ -25,17 +25,6 @@ FROM build AS test
 RUN sh scripts/install-deps.sh && cd build && make -j"$(nproc)" check
 
 FROM ${RUNTIME_BASE} AS runtime
-ARG VERSION=0.1.0
-ARG REVISION=unknown
-ARG SOURCE_URL=unknown
-ARG LICENSES=NOASSERTION
-LABEL org.opencontainers.image.title="portgate" \
-      org.opencontainers.image.description="Check owned assets against a manifest of approved ports; evidence, SARIF, JUnit, Code Quality" \
-      org.opencontainers.image.version="${VERSION}" \
-      org.opencontainers.image.revision="${REVISION}" \
-      org.opencontainers.image.source="${SOURCE_URL}" \
-      org.opencontainers.image.licenses="${LICENSES}" \
-      org.opencontainers.image.base.name="${RUNTIME_BASE}"
 # Runtime libraries of portgate and its plugins (tests/tools/ci_templates.py derives this list
 # from the built binaries), the CA store for TLS checks and plugin HTTPS, curl and unzip for
 # fetching a baseline artifact in CI.
@@ -48,8 +37,21 @@ COPY --from=build /stage/ /
 COPY examples/ci/portgate-entrypoint.sh /usr/local/bin/portgate-entrypoint
 RUN ldconfig \
  && useradd --system --uid 10001 --create-home --home-dir /var/lib/portgate portgate
+# last, so that a new revision changes only metadata, not the layers above
+ARG VERSION=0.1.0
+ARG REVISION=unknown
+ARG SOURCE_URL=unknown
+ARG LICENSES=NOASSERTION
+ARG RUNTIME_BASE
+LABEL org.opencontainers.image.title="portgate" \
+      org.opencontainers.image.description="Check owned assets against a manifest of approved ports; evidence, SARIF, JUnit, Code Quality" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.source="${SOURCE_URL}" \
+      org.opencontainers.image.licenses="${LICENSES}" \
+      org.opencontainers.image.base.name="${RUNTIME_BASE}"
 # Non-root for Kubernetes and GitLab (its runner makes the checkout world-writable); GitHub
-# container jobs need `options: --user 0` (README: "The container image").
+# container jobs need `options: --user 0` (README.md: "In CI: the image, the action, ...").
 USER 10001
 ENV PORTGATE_STATE_DIR=/var/lib/portgate
 WORKDIR /work

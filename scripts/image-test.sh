@@ -16,6 +16,7 @@
 set -eu
 src=$(cd "$(dirname "$0")/.." && pwd)
 start=$(date +%s)
+rev=$(git -C "$src" rev-parse HEAD)
 cache=${PG_IMAGE_CACHE:-/var/cache/portgate/image}
 base=localhost/debian:bookworm-local
 image=localhost/portgate:image-test
@@ -71,7 +72,7 @@ fi
 build_image() { # CONTEXT TAG
 	t0=$(date +%s)
 	pm build --network host --pull=never --build-arg BASE="$base" --build-arg RUNTIME_BASE="$base" \
-		--build-arg REVISION="$(git -C "$src" rev-parse HEAD)" \
+		--build-arg REVISION="$rev" \
 		--build-arg SOURCE_URL="https://example.invalid/portgate" \
 		-t "$2" "$1" >"$work/build-$(basename "$1").log" 2>&1 ||
 		{ tail -30 "$work/build-$(basename "$1").log"; fail "image build from $1 failed"; }
@@ -79,12 +80,12 @@ build_image() { # CONTEXT TAG
 }
 
 step "image from a clean clone"
-git clone -q "$src" "$work/clean"
+git clone -q "$src" "$work/clean" && git -C "$work/clean" checkout -q "$rev"
 build_image "$work/clean" "$image"
 
 step "image from a working copy with build/ and demo outputs"
 # the clone plus what a developer's tree holds after scripts/demo.sh and an in-tree configure
-git clone -q "$src" "$work/wc"
+git clone -q "$src" "$work/wc" && git -C "$work/wc" checkout -q "$rev"
 mkdir -p "$work/wc/build/core" "$work/wc/build-san"
 echo "junk" >"$work/wc/build/Makefile"
 echo "junk" >"$work/wc/build/core/x.o"
@@ -99,7 +100,7 @@ build_image "$work/wc" "$image-wc"
 step "labels"
 version=$(sed -n 's/^AC_INIT(\[portgate\], \[\([^]]*\)\].*/\1/p' "$src/configure.ac")
 labels=$(pm image inspect --format '{{json .Labels}}' "$image")
-python3 - "$labels" "$version" "$(git -C "$src" rev-parse HEAD)" <<'PY' || fail "labels"
+python3 - "$labels" "$version" "$rev" <<'PY' || fail "labels"
 import json, sys
 l, version, rev = json.loads(sys.argv[1]), sys.argv[2], sys.argv[3]
 want = {"org.opencontainers.image.version": version, "org.opencontainers.image.revision": rev,
@@ -132,7 +133,7 @@ python3 "$src/tests/image/run_jobs.py" "$src" "$image" "$work/jobs" "$web" "$adm
 	fail "a template job did not run as designed in the image"
 
 step "Debian packages"
-git clone -q "$src" "$work/deb/portgate"
+git clone -q "$src" "$work/deb/portgate" && git -C "$work/deb/portgate" checkout -q "$rev"
 (cd "$work/deb/portgate" && timeout 1200 dpkg-buildpackage -b -us -uc >"$work/deb.log" 2>&1) ||
 	{ tail -30 "$work/deb.log"; fail "dpkg-buildpackage -b -us -uc failed"; }
 ls "$work/deb"/*.deb
