@@ -187,7 +187,7 @@ PY
 step "the action's install step on a bare Debian 12"
 # no portgate on PATH: action-install.sh builds it from the action's source (the clone) with the
 # build dependencies only, into $RUNNER_TEMP/portgate, and puts it on the job's PATH
-pm run --rm --network host -v "$work/wc:/action" -e RUNNER_TEMP=/tmp/runner -e GITHUB_PATH=/tmp/gh-path \
+pm run --rm --network host -v "$work/clean:/action" -e RUNNER_TEMP=/tmp/runner -e GITHUB_PATH=/tmp/gh-path \
 	"$base" sh -c 'sh /action/examples/ci/action-install.sh >/tmp/install.log 2>&1 || { tail -20 /tmp/install.log; exit 1; }
 		PATH="$(cat /tmp/gh-path):$PATH" portgate --version && PATH="$(cat /tmp/gh-path):$PATH" portgate plugins' \
 	>"$work/action-install.log" 2>&1 || { cat "$work/action-install.log"; fail "action-install.sh"; }
