@@ -35,14 +35,16 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /stage/ /
 COPY examples/ci/portgate-entrypoint.sh /usr/local/bin/portgate-entrypoint
-RUN ldconfig \
- && useradd --system --uid 10001 --create-home --home-dir /var/lib/portgate portgate
-# last, so that a new revision changes only metadata, not the layers above
+# The label arguments come late, so that a new revision rebuilds only this cheap RUN and the
+# labels; and before a RUN, whose cache key has their values (buildah 1.28 keys a cached LABEL
+# on its text alone, and kept a stale revision).
 ARG VERSION=0.1.0
 ARG REVISION=unknown
 ARG SOURCE_URL=unknown
 ARG LICENSES=NOASSERTION
 ARG RUNTIME_BASE
+RUN ldconfig \
+ && useradd --system --uid 10001 --create-home --home-dir /var/lib/portgate portgate
 LABEL org.opencontainers.image.title="portgate" \
       org.opencontainers.image.description="Check owned assets against a manifest of approved ports; evidence, SARIF, JUnit, Code Quality" \
       org.opencontainers.image.version="${VERSION}" \
