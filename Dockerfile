@@ -3,8 +3,9 @@
 # Build from the repository root (.dockerignore keeps build/, demo outputs and .git out):
 #   docker build -t portgate --build-arg REVISION="$(git rev-parse HEAD)" \
 #     --build-arg SOURCE_URL="https://github.com/YOUR-ORG/portgate" .
-# Optional: `--target test` adds the test toolchain and runs `make check` (needs --privileged:
-# the end-to-end tests create network namespaces and iptables rules).
+# Optional: `--target test` adds the test toolchain and runs `make check`; its end-to-end tests
+# create network namespaces and iptables rules, so only a builder that grants RUN steps those
+# privileges passes it (elsewhere: `sh scripts/test.sh` as root on a machine).
 # scripts/image-test.sh builds this with podman and runs the CI templates' jobs inside it.
 ARG BASE=debian:12
 ARG RUNTIME_BASE=debian:12-slim
