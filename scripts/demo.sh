@@ -28,28 +28,8 @@ pids="$pids $!"
 wait_file "$work/ports"; wait_file "$work/slack.port"
 web=$(sed -n 1p "$work/ports"); admin=$(sed -n 2p "$work/ports"); slack=$(cat "$work/slack.port")
 closed=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-cat >"$work/exposure.yaml" <<YAML
-version: 1
-assets:
-  - name: demo-app
-    target: 127.0.0.1
-    owner: platform-web
-    environment: production
-    criticality: high
-    approvedPorts: [$web, $closed]
-    ports: [$web, $admin, $closed]
-YAML
-cat >"$work/portgate.yaml" <<YAML
-stateDir: $work/state
-enrichers:
-  headers: { plugin: headers }
-notifiers:
-  chat:
-    plugin: webhook
-    format: slack
-    url: "http://127.0.0.1:$slack/services/T0DEMO/B0DEMO/demo"
-    route: { owner: [platform-web] }
-YAML
+. "$src/scripts/demo-config.sh"
+demo_config "$work" "$web" "$admin" "$closed" "$slack" "$work/state"
 echo "== manifest ($work/exposure.yaml)"; cat "$work/exposure.yaml"
 echo "== settings ($work/portgate.yaml)"; cat "$work/portgate.yaml"
 echo "== portgate check"

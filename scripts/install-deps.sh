@@ -1,19 +1,35 @@
 #!/bin/sh
 # Install every Debian 12 package portgate needs to build, test and benchmark.
 # The one list of build/test dependencies; README.md explains why each is here.
+#   --build  only what `autoreconf && configure && make && make install` needs (the container
+#            image's build stage, debian/control's Build-Depends, the action's install step)
+#   --image  only what scripts/image-test.sh needs (its own CI step: the container image with
+#            podman, the Debian packages with dpkg-buildpackage); the main test run needs neither.
 set -eu
-PKGS="
+BUILD_PKGS="
 build-essential autoconf automake libtool pkg-config
 libjansson-dev libcurl4-openssl-dev libssl-dev libc-ares-dev libyaml-dev libltdl-dev
+libpsl-dev libidn2-dev libmaxminddb-dev libmicrohttpd-dev
+"
+mode=${1:-}
+case "$mode" in
+--build) PKGS="$BUILD_PKGS ca-certificates" ;;
+--image) PKGS="podman runc uidmap debootstrap debhelper dpkg-dev fakeroot python3-yaml" ;;
+"") PKGS="$BUILD_PKGS
 check libsubunit-dev
 dnsmasq-base nginx-light nmap iptables iproute2 python3 openssl ca-certificates procps
 libnetfilter-queue-dev time
-libpsl-dev libidn2-dev libmaxminddb-dev libmaxmind-db-writer-perl mmdb-bin libmicrohttpd-dev curl jq wrk
+libmaxmind-db-writer-perl mmdb-bin curl jq wrk
 rsyslog rsyslog-openssl sslscan testssl.sh libxml2-utils python3-jsonschema clang-format
 python3-yaml
 clang libclang-rt-14-dev
 nodejs
-"
+" ;;
+*)
+	echo "install-deps: unknown option '$mode' (expected --build, --image or nothing)" >&2
+	exit 2
+	;;
+esac
 if [ "$(id -u)" -ne 0 ]; then
 	echo "install-deps: run as root (or with sudo)" >&2
 	exit 2
@@ -29,6 +45,8 @@ if [ -n "$missing" ]; then
 	# shellcheck disable=SC2086
 	apt-get install -y -q --no-install-recommends $missing
 fi
+# the npm and Observatory caches below are for the test suite only
+[ -z "$mode" ] || exit 0
 # npm for the headers agreement test (it installs the MDN HTTP Observatory CLI
 # from npm into a cache dir): Debian's own package only where nodejs came
 # without one (NodeSource's nodejs bundles npm and conflicts with Debian's).

@@ -1,7 +1,7 @@
 #!/bin/sh
 # ci_templates: every template of examples/ci parses, and the commands it runs pass (or fail
-# exactly as designed) against a local target; the Dockerfile builds with the README's steps
-# and ships the libraries the built binaries link. Driver: tests/tools/ci_templates.py.
+# exactly as designed) against a local target; the Dockerfile and debian/ match the build
+# dependencies and the libraries the built binaries link. Driver: tests/tools/ci_templates.py.
 . "$PG_SRCDIR/tests/e2e/lib/common.sh"
 python3 -c 'import yaml' 2>/dev/null || pg_skip "python3-yaml not installed"
 command -v xmllint >/dev/null || pg_skip "xmllint not installed"

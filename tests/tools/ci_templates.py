@@ -3,10 +3,11 @@
 
 usage: ci_templates.py SRCDIR BINDIR WORKDIR BUILDDIR
 Parses every template, checks its structure, runs the shell commands each would run
-(GitHub steps, GitLab scripts, Kubernetes container args, the composite action) with
-`portgate` from BINDIR on PATH, in WORKDIR (which holds infra/exposure.yaml and
-previous/evidence.json), and compares the Dockerfile with the README and the built
-binaries. Prints "ok: ..." per check, "FAIL: ..." and exits 1 on the first failure.
+(GitHub steps, GitLab scripts, Kubernetes container args, the composite action's action.sh
+with INPUT_* variables as the runner sets them, the image's entrypoint) with `portgate` from
+BINDIR on PATH, in WORKDIR (which holds infra/exposure.yaml and previous/evidence.json), and
+checks the Dockerfile against the built binaries and debian/control against
+scripts/install-deps.sh --build. scripts/image-test.sh runs the same templates inside the image. Prints "ok: ..." per check, "FAIL: ..." and exits 1 on the first failure.
 """
 import json
 import os
@@ -61,7 +62,11 @@ def github():
     check(len(shards) == int(wf["env"]["SHARDS"]), "github: matrix has SHARDS shards")
     check(set(jobs["merge"]["needs"]) == {"shard", "baseline"}, "github: merge needs shards and baseline")
     uses = [s.get("uses", "") for s in jobs["merge"]["steps"]]
-    check(any(u.startswith("github/codeql-action/upload-sarif") for u in uses), "github: SARIF upload")
+    check("github/codeql-action/upload-sarif@v4" in uses, "github: SARIF upload with upload-sarif@v4")
+    for name in ("shard", "merge"):
+        c = jobs[name]["container"]
+        check(c["image"] == "${{ vars.PORTGATE_IMAGE }}" and c.get("options") == "--user 0",
+              "github: the %s job container runs as root (checkout writes the runner's files)" % name)
     check(any(u.startswith("actions/upload-artifact") for u in uses), "github: evidence artifact")
     check("gh run download" in jobs["baseline"]["steps"][0]["run"], "github: baseline from the previous run")
     env = {"PORTGATE_MANIFEST": wf["env"]["PORTGATE_MANIFEST"], "SHARDS": wf["env"]["SHARDS"]}
@@ -156,28 +161,112 @@ def kubernetes():
     check(len(ev["run"]["shards"]) == n, "k8s: every shard merged")
 
 
+def action_run(env, bindir):
+    """action.sh as the runner runs the action's step: INPUT_* variables, GITHUB_* files."""
+    fresh("act-output", "act-summary.md", "act-argv", "portgate.sarif", "portgate-evidence.json")
+    e = dict(env, GITHUB_OUTPUT=os.path.join(WORK, "act-output"),
+             GITHUB_STEP_SUMMARY=os.path.join(WORK, "act-summary.md"),
+             PORTGATE_ARGV_LOG=os.path.join(WORK, "act-argv"))
+    for f in ("act-output", "act-summary.md"):
+        open(os.path.join(WORK, f), "w").close()
+    e["PATH"] = bindir + os.pathsep + os.environ["PATH"]
+    r = subprocess.run(["sh", os.path.join(CI, "action.sh")], env=e, cwd=WORK,
+                       capture_output=True, text=True, timeout=120)
+    outs = dict(l.split("=", 1) for l in open(e["GITHUB_OUTPUT"]).read().splitlines())
+    argv = open(e["PORTGATE_ARGV_LOG"]).read().split("\n")[:-1] if os.path.exists(
+        e["PORTGATE_ARGV_LOG"]) else []
+    return r, outs, argv
+
+
 def action():
     a = load("action.yml")
     check(a["runs"]["using"] == "composite", "action: a composite action")
-    s = a["runs"]["steps"][0]
-    env = {k: v for k, v in s["env"].items()}
-    for k in list(env):
-        name = k[len("INPUT_"):].lower()
+    steps = {s.get("id"): s for s in a["runs"]["steps"]}
+    check(set(a["outputs"]) == {"verdict", "exit-code", "sarif"}, "action: outputs verdict, exit-code, sarif")
+    check({"manifest", "settings", "formats", "mode", "args"} <= set(a["inputs"]),
+          "action: inputs manifest, settings, formats, mode, args")
+    up = [s for s in a["runs"]["steps"] if s.get("uses", "").startswith("github/codeql-action/upload-sarif")]
+    check(up and up[0]["uses"].endswith("@v4"), "action: uploads SARIF with upload-sarif@v4")
+    check(list(steps)[-1] == "portgate-verdict" and "exit" in steps["portgate-verdict"]["run"],
+          "action: its last step exits with portgate's code (after the upload)")
+    # the install step uses the portgate on PATH
+    r = subprocess.run(["sh", os.path.join(CI, "action-install.sh")], capture_output=True, text=True,
+                       env=dict(os.environ, PATH=BIN + os.pathsep + os.environ["PATH"]), timeout=60)
+    check(r.returncode == 0 and "using " in r.stdout, "action: install step keeps the portgate on PATH")
+    # a shim records the argv, then runs the real portgate
+    shim = os.path.join(WORK, "shim")
+    os.makedirs(shim, exist_ok=True)
+    with open(os.path.join(shim, "portgate"), "w") as f:
+        f.write('#!/bin/sh\nprintf \'%%s\\n\' "$@" >"$PORTGATE_ARGV_LOG"\nexec %s "$@"\n'
+                % os.path.join(BIN, "portgate"))
+    os.chmod(os.path.join(shim, "portgate"), 0o755)
+    env = {}
+    for k, v in steps["portgate-action"]["env"].items():
+        name = re.match(r"\$\{\{ inputs\.([\w-]+) \}\}$", v).group(1)
+        check(k == "INPUT_" + name.upper().replace("-", "_"), "action: %s carries input %s" % (k, name))
         env[k] = a["inputs"][name]["default"]
-    fresh("act-output", "act-summary.md")
-    env.update(GITHUB_OUTPUT=os.path.join(WORK, "act-output"),
-               GITHUB_STEP_SUMMARY=os.path.join(WORK, "act-summary.md"),
-               INPUT_BASELINE="previous/evidence.json")
-    r = sh(s["run"], env)
-    check(r.returncode == 1, "action: its step exits with portgate's status")
-    check(open(env["GITHUB_OUTPUT"]).read().strip() == "exit-code=1", "action: exit-code output")
+    r, outs, argv = action_run(env, shim)
+    check(r.returncode == 0, "action: its check step records the code and goes on (%s)" % r.stderr.strip())
+    check(outs == {"verdict": "fail", "exit-code": "1", "sarif": "portgate.sarif"},
+          "action: outputs verdict=fail exit-code=1 sarif=portgate.sarif (%s)" % outs)
+    check(argv[:8] == ["check", "-m", "infra/exposure.yaml", "--mode", "enforce", "-q", "--out",
+                       "portgate-evidence.json"], "action: default inputs -> check -m ... (%s)" % argv)
+    check(" ".join(argv).endswith("--format sarif --output portgate.sarif --format github --output -"
+                                  " --format markdown --output " + os.path.join(WORK, "act-summary.md")),
+          "action: default formats -> sarif, annotations, step summary")
+    check(open(os.path.join(WORK, "act-summary.md")).read().startswith("## "), "action: step summary")
     check(json.load(open(os.path.join(WORK, "portgate.sarif")))["version"] == "2.1.0", "action: SARIF")
+    # every input reaches the command
+    open(os.path.join(WORK, "act-settings.yaml"), "w").write("stateDir: %s\n" % os.path.join(WORK, "st"))
+    r, outs, argv = action_run(dict(env, INPUT_SETTINGS="act-settings.yaml", INPUT_MODE="monitor",
+                                    INPUT_FORMATS="junit:act-junit.xml, ndjson",
+                                    INPUT_ARGS="--retries 0  --timeout-ms 500",
+                                    INPUT_SHARD="1/2", INPUT_BASELINE="previous/evidence.json"), shim)
+    joined = " ".join(argv)
+    for frag in ("--config act-settings.yaml", "--mode monitor", "--shard 1/2",
+                 "--baseline previous/evidence.json", "--format junit --output act-junit.xml",
+                 "--format ndjson --output portgate.ndjson", "--retries 0 --timeout-ms 500"):
+        check(frag in joined, "action: inputs -> %s" % frag)
+    check("sarif" not in joined and outs["sarif"] == "", "action: no sarif format, no sarif output")
+    check(outs["exit-code"] == "0" and outs["verdict"] == "fail",
+          "action: monitor mode exits 0, the verdict stays fail (%s)" % outs)
+    check(os.path.getsize(os.path.join(WORK, "act-junit.xml")) > 0, "action: junit:PATH written")
+    r, outs, argv = action_run(dict(env, INPUT_FORMATS="sarif pdf"), shim)
+    check(outs == {"verdict": "error", "exit-code": "2", "sarif": ""} and "unknown format 'pdf'" in r.stderr,
+          "action: an unknown format is an error (exit-code 2) before any scan")
+    r, outs, argv = action_run(dict(env, INPUT_SETTINGS="missing.yaml"), shim)
+    check(outs["exit-code"] == "2" and outs["verdict"] == "error", "action: bad settings -> exit-code 2")
 
 
-def readme_build_steps():
-    text = open(os.path.join(SRC, "README.md")).read()
-    block = re.search(r"## Building by hand\n\n```sh\n(.*?)```", text, re.S).group(1)
-    return [re.sub(r"\s+#.*$", "", l).strip() for l in block.splitlines() if l.strip()]
+def entrypoint():
+    """The image's entrypoint: portgate for its commands and options, else the command."""
+    ep = os.path.join(CI, "portgate-entrypoint.sh")
+    env = dict(os.environ, PATH=BIN + os.pathsep + os.environ["PATH"])
+
+    def run(*args):
+        return subprocess.run(["sh", ep] + list(args), env=env, capture_output=True, text=True,
+                              timeout=60)
+    usage = subprocess.run([os.path.join(BIN, "portgate"), "--help"], capture_output=True,
+                           text=True).stdout
+    cmds = re.findall(r"^  ([a-z][a-z-]*)  ", usage.split("Commands:")[1].split("\n\n")[0], re.M)
+    check(len(cmds) >= 5, "entrypoint: commands read from portgate --help (%s)" % " ".join(cmds))
+    for c in cmds:
+        r = run(c, "--help")
+        check(r.returncode == 0 and "portgate" in r.stdout + r.stderr, "entrypoint: %s runs portgate %s" % (c, c))
+    r = run("--version")
+    check(r.returncode == 0 and r.stdout.startswith("portgate "), "entrypoint: --version runs portgate")
+    r = run()
+    check(r.returncode == 0 and "Usage: portgate" in r.stdout, "entrypoint: no arguments -> help")
+    r = run("sh", "-c", "echo from-the-shell; exit 7")
+    check(r.returncode == 7 and r.stdout == "from-the-shell\n", "entrypoint: sh -c runs the shell (GitLab)")
+    r = run("true")
+    check(r.returncode == 0 and not r.stdout, "entrypoint: another program runs as given")
+
+
+def build_packages():
+    """scripts/install-deps.sh --build's list."""
+    text = open(os.path.join(SRC, "scripts", "install-deps.sh")).read()
+    return set(re.search(r'BUILD_PKGS="([^"]*)"', text).group(1).split())
 
 
 def runtime_packages():
@@ -207,26 +296,59 @@ def runtime_packages():
 
 
 def dockerfile():
-    text = open(os.path.join(CI, "Dockerfile")).read().replace("\\\n", " ")
-    stages = re.split(r"^FROM ", text, flags=re.M)[1:]
-    check(stages[0].startswith("debian:12 "), "Dockerfile: builds on Debian 12")
-    check(stages[1].startswith("debian:12-slim"), "Dockerfile: runs on Debian 12 slim")
-    runs = [l[4:].strip() for l in stages[0].splitlines() if l.startswith("RUN ")]
-    check(runs == readme_build_steps(), "Dockerfile: its build steps are the README's")
-    final = stages[1]
+    text = open(os.path.join(SRC, "Dockerfile")).read().replace("\\\n", " ")
+    args = dict(re.findall(r"^ARG (\w+)=(\S+)", text, re.M))
+    check(args.get("BASE") == "debian:12" and args.get("RUNTIME_BASE") == "debian:12-slim",
+          "Dockerfile: builds on Debian 12, runs on Debian 12 slim (BASE, RUNTIME_BASE)")
+    stages = dict(re.findall(r"^FROM \S+ AS (\w+)\n(.*?)(?=^FROM |\Z)", text, re.M | re.S))
+    check(list(stages) == ["build", "test", "runtime"], "Dockerfile: build, test, runtime stages")
+    build = stages["build"]
+    check("install-deps.sh --build" in build and "make check" not in build and "npm" not in build,
+          "Dockerfile: the build stage installs build dependencies only, runs no tests")
+    check("make" in stages["test"] and "check" in stages["test"], "Dockerfile: tests in the optional test stage")
+    check(text.rstrip().splitlines()[-1].startswith("CMD") and "AS runtime" in text.split("FROM")[-1],
+          "Dockerfile: the runtime stage is the default target")
+    final = stages["runtime"]
+    labels = set(re.findall(r"(org\.opencontainers\.image\.[a-z.]+)=", final))
+    check({"org.opencontainers.image." + k for k in ("source", "version", "revision", "licenses",
+                                                     "title")} <= labels, "Dockerfile: OCI labels")
+    ac = re.search(r"AC_INIT\(\[portgate\], \[([^]]+)\]", open(os.path.join(SRC, "configure.ac")).read())
+    check(args.get("VERSION") == ac.group(1), "Dockerfile: VERSION is configure.ac's (%s)" % ac.group(1))
     user = re.findall(r"^USER (\S+)", final, re.M)
     check(user and user[-1] not in ("root", "0"), "Dockerfile: runs as a non-root user")
+    check('ENTRYPOINT ["/usr/local/bin/portgate-entrypoint"]' in final and
+          "COPY examples/ci/portgate-entrypoint.sh /usr/local/bin/portgate-entrypoint" in final,
+          "Dockerfile: the entrypoint script")
     apt = set(re.search(r"apt-get install -y --no-install-recommends([^&]*)", final).group(1).split())
     check("ca-certificates" in apt, "Dockerfile: CA store included")
-    check("COPY --from=build /usr/local/ /usr/local/" in final, "Dockerfile: plugins copied with the binary")
+    check("COPY --from=build /stage/ /" in final, "Dockerfile: plugins copied with the binary")
     missing = runtime_packages() - apt
     check(not missing, "Dockerfile: runtime packages cover the linked libraries (missing: %s;"
-          " a new plugin library goes into examples/ci/Dockerfile's apt-get install list)"
+          " a new plugin library goes into the Dockerfile's apt-get install list)"
           % " ".join(sorted(missing)))
+    ignore = open(os.path.join(SRC, ".dockerignore")).read().split()
+    check({".git", "build", "build-*", "demo-*"} <= set(ignore),
+          ".dockerignore: .git, build folders and demo outputs stay out of the context")
 
+
+def debian():
+    control = open(os.path.join(SRC, "debian", "control")).read()
+    bd = re.search(r"^Build-Depends:(.*?)^\S", control, re.M | re.S).group(1)
+    deps = {re.sub(r"\s*\(.*", "", d).strip() for d in bd.split(",") if d.strip()}
+    check("debhelper-compat (= 13)" in bd, "debian: debhelper-compat 13")
+    # autoconf, automake, libtool come with debhelper (dh-autoreconf), build-essential is implied
+    want = build_packages() - {"build-essential", "autoconf", "automake", "libtool"}
+    check(want <= deps, "debian: Build-Depends has install-deps.sh --build's packages (missing: %s)"
+          % " ".join(sorted(want - deps)))
+    pkgs = re.findall(r"^Package: (\S+)", control, re.M)
+    check(pkgs == ["portgate", "portgate-plugins", "portgate-dev"], "debian: the three packages")
+    rules = open(os.path.join(SRC, "debian", "rules")).read()
+    check("override_dh_auto_test:" in rules and "-delete" in rules, "debian: test skipped, no .la")
 
 github()
 gitlab()
 kubernetes()
 action()
+entrypoint()
 dockerfile()
+debian()
