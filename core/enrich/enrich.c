@@ -60,6 +60,7 @@ static void job_free(struct job *j)
 	json_decref(j->out);
 	json_decref(j->added);
 	free(j->targets);
+	free(j->target_assets);
 	free(j);
 }
 
