@@ -259,12 +259,28 @@ static void head(FILE *out, const json_t *run)
 	fprintf(out, "</title>\n<style>\n%s</style>\n</head>\n<body>\n", css);
 }
 
+/* Where the run came from: the manifest, the run id, when and how long, which portgate. */
+static void run_line(FILE *out, const json_t *report, const json_t *run)
+{
+	char secs[32];
+
+	fputs("<p class=\"meta\">manifest <code>", out);
+	esc(out, pg_json_get_str_or(run, "manifest", "?"));
+	fputs("</code> &middot; run <code>", out);
+	esc(out, pg_json_get_str_or(run, "id", "?"));
+	fputs("</code> &middot; started ", out);
+	esc(out, pg_json_get_str_or(run, "startedAt", "?"));
+	pg_render_seconds(pg_render_int(run, "durationMs"), secs);
+	fprintf(out, " &middot; %s s &middot; portgate ", secs);
+	esc(out, pg_json_get_str_or(json_object_get(report, "portgate"), "version", "?"));
+	fputs("</p>\n", out);
+}
+
 static void summary(FILE *out, const json_t *report)
 {
 	const json_t *run = json_object_get(report, "run"), *sum = json_object_get(run, "summary");
 	const json_t *fs = json_object_get(sum, "findings");
 	const char *v = pg_json_get_str_or(run, "verdict", "?");
-	char secs[32];
 
 	fprintf(out, "<header>\n<h1><span class=\"v %s\">", word_class(v));
 	esc(out, v);
@@ -278,17 +294,10 @@ static void summary(FILE *out, const json_t *report)
 		(long long)pg_render_int(fs, "fail"), (long long)pg_render_int(fs, "warn"),
 		(long long)pg_render_int(fs, "excepted"));
 	esc(out, pg_json_get_str_or(run, "mode", "enforce"));
-	fprintf(out, " mode &middot; exit code %lld</p>\n<p class=\"meta\">manifest <code>",
+	fprintf(out, " mode &middot; exit code %lld</p>\n",
 		(long long)pg_render_int(run, "exitCode"));
-	esc(out, pg_json_get_str_or(run, "manifest", "?"));
-	fputs("</code> &middot; run <code>", out);
-	esc(out, pg_json_get_str_or(run, "id", "?"));
-	fputs("</code> &middot; started ", out);
-	esc(out, pg_json_get_str_or(run, "startedAt", "?"));
-	pg_render_seconds(pg_render_int(run, "durationMs"), secs);
-	fprintf(out, " &middot; %s s &middot; portgate ", secs);
-	esc(out, pg_json_get_str_or(json_object_get(report, "portgate"), "version", "?"));
-	fputs("</p>\n</header>\n", out);
+	run_line(out, report, run);
+	fputs("</header>\n", out);
 }
 
 /* ---- the chart ---------------------------------------------------------------------- */
