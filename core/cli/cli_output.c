@@ -11,8 +11,8 @@
 
 const char pg_cli_output_help[] =
 	"      --format FMT           add an output: json (the evidence), sarif, junit, gitlab,\n"
-	"                             markdown, github, ndjson (repeatable; to stdout unless\n"
-	"                             --output follows)\n"
+	"                             markdown, github, ndjson, html (repeatable; to stdout\n"
+	"                             unless --output follows)\n"
 	"      --output FILE          where the preceding --format goes ('-' = stdout);\n"
 	"                             regular files are replaced atomically, pipes and devices\n"
 	"                             written in place\n"
@@ -38,7 +38,8 @@ int pg_cli_output_opt(struct pg_cli_outputs *o, const char *cmd, int code, const
 		if (!pg_renderer_find(arg))
 			return pg_cli_usage_error(cmd,
 						  "--format: unknown format '%s' (json, sarif, "
-						  "junit, gitlab, markdown, github, ndjson)",
+						  "junit, gitlab, markdown, github, ndjson, "
+						  "html)",
 						  arg);
 		return add(o, arg, NULL);
 	case PG_OPT_OUTPUT:

@@ -75,10 +75,9 @@ bool pg_action_selected(const bool on[PG_ACTION_COUNT], const char *action);
 
 /* ---- what plugins see ------------------------------------------------------ */
 
-/* plugin_context.c: the assetContext of a report's asset (new object), and a
- * new copy of one of its findings carrying it - what enrich() and notify
- * events get. */
-json_t *pg_asset_context_new(const json_t *report, const json_t *asset);
+/* plugin_context.c: a new copy of one of a report's findings carrying its
+ * asset's assetContext (pg_packet_asset_context_new) - what enrich() and
+ * notify events get. */
 json_t *pg_plugin_finding_new(const json_t *report, const json_t *asset, const json_t *finding);
 
 /* ---- the result cache (plugin_cache.c) --------------------------------------- */

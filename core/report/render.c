@@ -16,6 +16,8 @@ const struct pg_renderer pg_renderers[] = {
 	{ "markdown", "Markdown summary (for $GITHUB_STEP_SUMMARY)", pg_render_markdown },
 	{ "github", "GitHub Actions annotations (::error file=...,line=...::)", pg_render_github },
 	{ "ndjson", "one finding per line (JSON)", pg_render_ndjson },
+	{ "html", "a self-contained HTML report (chart, findings with their packet)",
+	  pg_render_html },
 };
 const size_t pg_renderers_n = PG_ARRAY_LEN(pg_renderers);
 

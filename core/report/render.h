@@ -2,7 +2,8 @@
  *
  * Every renderer reads only the evidence (docs/evidence.md), so what CI shows
  * is exactly what the artifact records: json (the evidence itself), sarif,
- * junit, gitlab (Code Quality), markdown, github (Actions annotations), ndjson. */
+ * junit, gitlab (Code Quality), markdown, github (Actions annotations), ndjson,
+ * html (one self-contained page for people). */
 #ifndef PG_RENDER_H
 #define PG_RENDER_H
 

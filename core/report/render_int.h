@@ -15,6 +15,7 @@ int pg_render_gitlab(FILE *out, const json_t *report);
 int pg_render_markdown(FILE *out, const json_t *report);
 int pg_render_github(FILE *out, const json_t *report);
 int pg_render_ndjson(FILE *out, const json_t *report);
+int pg_render_html(FILE *out, const json_t *report);
 
 /* Integer member, 0 when absent. */
 json_int_t pg_render_int(const json_t *o, const char *key);

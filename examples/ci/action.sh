@@ -28,7 +28,7 @@ for spec in $(printf '%s' "${INPUT_FORMATS:-}" | tr ',' ' '); do
 		path=${path:-${GITHUB_STEP_SUMMARY:-}}
 		[ -n "$path" ] || continue
 		;;
-	junit | gitlab | ndjson | json) path=${path:-portgate.$fmt} ;;
+	junit | gitlab | ndjson | json | html) path=${path:-portgate.$fmt} ;;
 	*)
 		echo "::error::portgate action: unknown format '$fmt' in the formats input" >&2
 		printf 'verdict=error\nexit-code=2\nsarif=\n' >>"$out"

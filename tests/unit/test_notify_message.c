@@ -9,6 +9,7 @@
 #include "doc/doc.h"
 #include "notify/notify_route.h"
 #include "notify/message.h"
+#include "report/packet.h"
 
 static void setup(void)
 {
@@ -323,7 +324,7 @@ START_TEST(message_hostile_registry_text)
 	v = field(p, "Registration");
 	ck_assert_ptr_nonnull(v);
 	ck_assert(!strchr(v, '\n') && !strchr(v, '\r') && !strstr(v, "\xe2\x80\xa8"));
-	ck_assert(strlen(v) <= PG_MESSAGE_TEXT_MAX + 3);
+	ck_assert(strlen(v) <= PG_PACKET_TEXT_MAX + 3);
 	ck_assert(!strncmp(v, "Evil # Heading  [click](https://evil.example)", 45));
 	md = json_string_value(json_object_get(p, "markdown"));
 	ck_assert(strlen(md) < 8192);
@@ -331,7 +332,7 @@ START_TEST(message_hostile_registry_text)
 	ck_assert(strstr(md, "- **Registration**: `Evil # Heading  [click](https://evil.example) "
 			     "![img](https://evil.example/x.png) @org/team 'x' next "));
 	json_array_foreach(json_object_get(p, "fields"), i, fl) ck_assert(
-		strlen(json_string_value(json_object_get(fl, "value"))) <= PG_MESSAGE_TEXT_MAX + 3);
+		strlen(json_string_value(json_object_get(fl, "value"))) <= PG_PACKET_TEXT_MAX + 3);
 	json_decref(p);
 	json_decref(f);
 	free(text);

@@ -1,5 +1,6 @@
 /* test_render.c - the renderers' output for hostile text (Markdown code
- * spans) and the severity the CI formats export for an action. */
+ * spans, HTML), the severity the CI formats export for an action, and the
+ * HTML report's order and packet. */
 #include "config.h"
 
 #include "pg_check.h"
@@ -8,8 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "notify/message.h"
+#include "report/packet.h"
 #include "report/render.h"
 #include "report/render_int.h"
+#include "util/util.h"
 
 /* A renderer's output for report (caller frees). */
 static char *rendered_new(const char *format, const json_t *report)
@@ -201,6 +205,160 @@ START_TEST(ci_formats_warn_not_critical)
 }
 END_TEST
 
+/* Every string of the evidence is hostile in the HTML report: a banner, a reason, names,
+ * the manifest path and a verdict that is no verdict. None becomes markup. */
+START_TEST(html_escapes_every_string)
+{
+	const char *img = "\"><img src=x onerror=alert(2)>";
+	json_t *r = json_pack(
+		"{s:{s:s, s:s, s:s}, s:[{s:s, s:s, s:s, s:{s:s}, s:[{s:s, s:s, s:s, s:s, s:i, "
+		"s:s, s:{s:s}}]}]}",
+		"run", "verdict", "fail\"><script>alert(0)</script>", "manifest",
+		"</title><script>alert(3)</script>", "id", "<svg onload=alert(4)>", "assets",
+		"name", "<b>shop</b>", "target", img, "verdict", "<i>x</i>", "manifest", "owner",
+		"<u>team</u>", "findings", "rule", "<s>rule</s>", "action", "fail", "asset",
+		"<b>shop</b>", "reason", "<script>alert(1)</script>", "port", 22, "fingerprint",
+		"'><x>", "evidence", "banner", "</dd><script>alert(5)</script>");
+	char *html = rendered_new("html", r);
+
+	/* markup the evidence's text would make, and the text it must show instead */
+	static const char *const never[] = { "<script", "<img", "<svg onload",
+					     "<b>shop", "<x>",  "<u>" };
+	static const char *const shown[] = { "&lt;script&gt;alert(1)&lt;/script&gt;",
+					     "&quot;&gt;&lt;img src=x onerror=alert(2)&gt;",
+					     "banner &quot;&lt;/dd&gt;&lt;script&gt;alert(5)",
+					     "&#39;&gt;&lt;x&gt;" };
+
+	for (size_t i = 0; i < PG_ARRAY_LEN(never); i++)
+		ck_assert_msg(!strstr(html, never[i]), "'%s' in the report", never[i]);
+	for (size_t i = 0; i < PG_ARRAY_LEN(shown); i++)
+		ck_assert_msg(strstr(html, shown[i]) != NULL, "'%s' not in the report", shown[i]);
+	/* a verdict that is no verdict gets the neutral class, its text escaped */
+	ck_assert_ptr_nonnull(strstr(html, "<span class=\"v unknown\">fail&quot;&gt;&lt;script"));
+	ck_assert_ptr_nonnull(strstr(html, "</html>\n"));
+	free(html);
+	json_decref(r);
+}
+END_TEST
+
+static json_t *finding_of(const char *action, const char *severity, const char *reason)
+{
+	return json_pack("{s:s, s:s, s:s, s:s, s:s}", "rule", "port-unapproved-open", "action",
+			 action, "severity", severity, "reason", reason, "asset", "x");
+}
+
+static json_t *asset_of(const char *name, const char *crit, json_t *findings)
+{
+	json_t *a = json_pack("{s:s, s:s, s:s, s:{}, s:o}", "name", name, "target", "t.example",
+			      "verdict", "fail", "manifest", "findings", findings);
+
+	if (crit)
+		json_object_set_new(json_object_get(a, "manifest"), "criticality",
+				    json_string(crit));
+	return a;
+}
+
+static const char *at(const char *html, const char *s)
+{
+	const char *p = strstr(html, s);
+
+	ck_assert_msg(p != NULL, "'%s' not in the report", s);
+	return p;
+}
+
+/* Findings by action (fail, warn, pass), then the asset's criticality (critical, high,
+ * medium, low, other text, none), then severity, then evidence order. */
+START_TEST(html_sorts_by_action_then_criticality)
+{
+	json_t *r = json_pack(
+		"{s:{s:s}, s:[o, o, o, o]}", "run", "verdict", "fail", "assets",
+		asset_of("a1", "critical",
+			 json_pack("[o]", finding_of("warn", "high", "R-warn-crit"))),
+		asset_of("a2", NULL, json_pack("[o]", finding_of("fail", "low", "R-fail-none"))),
+		asset_of("a3", "low",
+			 json_pack("[o, o]", finding_of("fail", "low", "R-fail-low-low"),
+				   finding_of("fail", "critical", "R-fail-low-crit"))),
+		asset_of("a4", "critical",
+			 json_pack("[o]", finding_of("fail", "low", "R-fail-crit"))));
+	char *html = rendered_new("html", r);
+	const char *order[] = { "R-fail-crit", "R-fail-low-crit", "R-fail-low-low", "R-fail-none",
+				"R-warn-crit" };
+
+	for (size_t i = 1; i < sizeof(order) / sizeof(order[0]); i++)
+		ck_assert_msg(at(html, order[i - 1]) < at(html, order[i]), "%s before %s",
+			      order[i - 1], order[i]);
+	/* a failure is open, a warning folded */
+	ck_assert_ptr_nonnull(strstr(html, "<details open>\n<summary><span class=\"v fail\">"));
+	ck_assert_ptr_nonnull(strstr(html, "<details>\n<summary><span class=\"v warn\">"));
+	free(html);
+	json_decref(r);
+}
+END_TEST
+
+/* s as HTML text: the five characters HTML gives meaning escaped (new string). */
+static char *html_text_new(const char *s)
+{
+	static const char *const entity[][2] = { { "&", "&amp;" },
+						 { "<", "&lt;" },
+						 { ">", "&gt;" },
+						 { "\"", "&quot;" },
+						 { "'", "&#39;" } };
+	char *out = pg_xmalloc(6 * strlen(s) + 1), *o = out;
+
+	*o = '\0';
+	for (; *s; s++) {
+		size_t k = 0;
+		while (k < PG_ARRAY_LEN(entity) && *s != entity[k][0][0])
+			k++;
+		o += k < PG_ARRAY_LEN(entity) ? (size_t)snprintf(o, 7, "%s", entity[k][1])
+					      : (size_t)snprintf(o, 2, "%c", *s);
+	}
+	return out;
+}
+
+/* The report shows a finding's packet as the notification message has it: one
+ * implementation (report/packet.c) for both. */
+START_TEST(html_packet_is_the_message_fields)
+{
+	json_t *r = json_pack("{s:{s:s, s:s, s:s}, s:[{s:s, s:s, s:i, s:{s:s, s:s, s:s, s:[s]}, "
+			      "s:{s:[s], s:[s]}, "
+			      "s:[{s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:s}]}]}",
+			      "run", "verdict", "fail", "manifest", "infra/m.yaml", "id", "run_1",
+			      "assets", "name", "shop", "target", "shop.example", "line", 7,
+			      "manifest", "owner", "team-shop", "environment", "production",
+			      "criticality", "high", "escalation", "oncall", "resolution", "cnames",
+			      "lb.example.net", "addresses", "192.0.2.7", "findings", "rule",
+			      "port-unapproved-open", "action", "fail", "severity", "high", "asset",
+			      "shop", "target", "shop.example", "ip", "192.0.2.7", "port", 8080,
+			      "fingerprint", "3b1f0c9a2e5d7788");
+	json_t *a = json_array_get(json_object_get(r, "assets"), 0), *f, *msg, *fl;
+	char *html;
+	size_t i, n = 0;
+
+	ck_assert_ptr_nonnull(r);
+	html = rendered_new("html", r);
+
+	f = json_deep_copy(json_array_get(json_object_get(a, "findings"), 0));
+	json_object_set_new(f, "assetContext", pg_packet_asset_context_new(r, a));
+	msg = pg_message_new(f, json_object_get(a, "resolution"), NULL, "run_1");
+	json_array_foreach(json_object_get(msg, "fields"), i, fl)
+	{
+		char *v = html_text_new(json_string_value(json_object_get(fl, "value")));
+		char *line = pg_xasprintf("<dt>%s</dt><dd>%s</dd>",
+					  json_string_value(json_object_get(fl, "name")), v);
+		ck_assert_msg(strstr(html, line) != NULL, "'%s' not in the report", line);
+		free(line);
+		free(v);
+		n++;
+	}
+	ck_assert_uint_eq(n, 7); /* Asset, Exposed, Owner, DNS, Policy, Evidence, Fingerprint */
+	free(html);
+	json_decref(msg);
+	json_decref(f);
+	json_decref(r);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("render");
@@ -210,6 +368,9 @@ int main(void)
 	tcase_add_test(tc, junit_is_xml_whatever_the_text);
 	tcase_add_test(tc, export_severity_follows_action);
 	tcase_add_test(tc, ci_formats_warn_not_critical);
+	tcase_add_test(tc, html_escapes_every_string);
+	tcase_add_test(tc, html_sorts_by_action_then_criticality);
+	tcase_add_test(tc, html_packet_is_the_message_fields);
 	suite_add_tcase(s, tc);
 	return pg_check_run(s);
 }
