@@ -6,8 +6,9 @@
 # that is closed. portgate should fail the check (exit 1) and say why; the failed
 # finding is enriched (HTTP security headers of the web port, graded like the MDN
 # HTTP Observatory), the owning team's Slack channel gets one message (a local
-# receiver emulating Slack's incoming webhook), and the run leaves its evidence,
-# a SARIF file and a Markdown summary for the CI platform. Nothing leaves loopback.
+# receiver emulating Slack's incoming webhook) with the finding's investigation
+# packet, and the run leaves its evidence, a SARIF file, a Markdown summary and an
+# HTML report. Nothing leaves loopback.
 set -eu
 src=$(cd "$(dirname "$0")/.." && pwd)
 "$src/scripts/install-deps.sh"
@@ -36,7 +37,8 @@ echo "== portgate check"
 set +e
 "$bin" check -m "$work/exposure.yaml" --config "$work/portgate.yaml" \
 	--plugin-dir "$build/plugins/.libs" --out "$src/demo-evidence.json" \
-	--format sarif --output "$src/demo.sarif" --format markdown --output "$src/demo-summary.md"
+	--format sarif --output "$src/demo.sarif" --format markdown --output "$src/demo-summary.md" \
+	--format html --output "$src/demo-report.html"
 code=$?
 set -e
 echo "== exit status $code (1 = policy failed: port $admin is open but not approved)"
@@ -52,11 +54,19 @@ print("== enriched finding: %s -> headers grade %s, score %s" %
 msgs = [json.loads(l) for l in open(log)]
 print("== delivered to Slack: %d message(s); first says: %s" %
       (len(msgs), msgs[0]["body"]["text"][:160] if msgs else "-"))
+# the investigation packet: one line per aspect (docs/notify.md)
+for b in (msgs[0]["body"].get("blocks", []) if msgs else []):
+    t = b.get("text", {}).get("text", "") if isinstance(b.get("text"), dict) else ""
+    if "*Exposed*" in t:
+        for line in t.splitlines():
+            print("   " + line)
+        break
 s = json.load(open(sarif))
 print("== SARIF %s: %d result(s) for rules %s" % (s["version"], len(s["runs"][0]["results"]),
       sorted({r["ruleId"] for r in s["runs"][0]["results"]})))
 ok = bool(msgs) and site.get("grade") and s["runs"][0]["results"]
 sys.exit(0 if ok else 1)
 PY
-echo "== full evidence: $src/demo-evidence.json; SARIF: $src/demo.sarif; summary: $src/demo-summary.md"
+echo "== full evidence: $src/demo-evidence.json; SARIF: $src/demo.sarif; summary: $src/demo-summary.md;"
+echo "   report for people: $src/demo-report.html (open it in a browser: no script, no external resource)"
 [ "$code" -eq 1 ]
