@@ -46,6 +46,15 @@ enum pg_notify_mode pg_plugin_notify_mode(const struct pg_plugin_ctx *c);
  * freed. Count a call before it may be abandoned, uncount once it returned. */
 void pg_plugin_busy_add(struct pg_plugin_ctx *c, int delta);
 
+/* ---- per-instance figures (plugin_stats.c) ---------------------------------- */
+
+/* A result the stage took from the cache instead of calling the instance. */
+void pg_plugin_note_cache_hit(struct pg_plugin_ctx *c);
+/* {instance: {plugin, calls, errors, timeouts, crashes, msMedian, msMax,
+ * cacheHits[, startError]}} for the instances of kind, as a new object: the
+ * evidence's run.plugins. Every call through plugin_isolate.h counts. */
+json_t *pg_plugin_stats_json(struct pg_plugin_host *h, enum pg_plugin_kind kind);
+
 /* ---- the stage's data ------------------------------------------------------ */
 
 /* The settings the kind's stage read (struct pg_plugin_stage.settings_new),
