@@ -97,7 +97,7 @@ struct pg_plugin_host {
 	 * file that cannot be loaded is a warning (NULL: load all, refusals are errors). */
 	char **wanted;
 	size_t nwanted;
-	int *keep_fds;  /* owned: fds open once instances exist (ascending) */
+	int *keep_fds; /* owned: fds open once instances exist (ascending) */
 	size_t nkeep_fds;
 	pthread_mutex_t lock;
 };
