@@ -18,29 +18,10 @@ chmod 0755 "$T/plugins" "$T/shared"
 for p in crashy crashynotify testenrich; do install -m 0644 "$TP/$p.so" "$T/plugins/"; done
 # a shared directory: a good plugin, one built for another ABI, one whose constructor faults
 for p in testenrich wrongmajor crashyctor; do install -m 0644 "$TP/$p.so" "$T/shared/"; done
+# a SIGSEGV stays a signal under ASan, as in a normal build
 ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}handle_segv=0:handle_abort=0"
 export ASAN_OPTIONS
-start_listener
-open_port=$(cat "$T/lport")
-cat >"$T/manifest.yaml" <<YAML
-version: 1
-assets:
-  - name: app
-    target: 127.0.0.1
-    approvedPorts: []
-    ports: [$open_port]
-YAML
-
-# run_check NAME: check with $T/portgate.yaml; exit, time and stderr into rc, took, $T/err.
-run_check() {
-	rm -f "$T/ev.json"
-	rc=0
-	start=$(date +%s)
-	"$PG_BIN" check -m "$T/manifest.yaml" --config "$T/portgate.yaml" --out "$T/ev.json" \
-		--no-probe >"$T/out" 2>"$T/err" || rc=$?
-	took=$(( $(date +%s) - start ))
-	[ "$rc" = 1 ] || fail "$1: check exit $rc (want 1, the policy's): $(cat "$T/err")"
-}
+app_manifest
 
 # 1. An enricher whose create() crashes or hangs: the run goes on without it.
 for how in segv hang; do
@@ -53,7 +34,7 @@ enrichers:
 YAML
 	want="plugin crashy: create() crashed (SIGSEGV)"
 	[ "$how" = segv ] || want="plugin crashy: create() timed out after 1500 ms"
-	run_check "create $how"
+	policy_check "create $how"
 	[ "$took" -le 10 ] || fail "create $how: check took ${took}s (timeoutMs 1500)"
 	grep -qF "$want" "$T/err" || fail "create $how: no message naming the plugin: $(cat "$T/err")"
 	python3 - "$T/ev.json" "$want" <<'PY' || fail "create $how: evidence: $(cat "$T/ev.json")"
@@ -99,7 +80,7 @@ notifiers:
 notify:
   retries: 0
 YAML
-run_check "notifier create"
+policy_check "notifier create"
 python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$T/ev.json" || fail "evidence"
 grep -qF "plugin crashynotify: create() crashed (SIGSEGV)" "$T/err" ||
 	fail "notifier create: $(cat "$T/err")"
@@ -130,7 +111,7 @@ pluginDirs: [$T/shared]
 enrichers:
   good: {plugin: testenrich}
 YAML
-run_check "shared dir"
+policy_check "shared dir"
 grep -q "wrongmajor.so: plugin ABI .* (skipped" "$T/err" || fail "shared dir: $(cat "$T/err")"
 grep -q "crashyctor.so: loading it crashed (SIGSEGV)" "$T/err" || fail "shared dir: $(cat "$T/err")"
 python3 - "$T/ev.json" <<'PY' || fail "shared dir: evidence $(cat "$T/ev.json")"
