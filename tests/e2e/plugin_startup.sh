@@ -25,13 +25,9 @@ app_manifest
 
 # 1. An enricher whose create() crashes or hangs: the run goes on without it.
 for how in segv hang; do
-	cat >"$T/portgate.yaml" <<YAML
-stateDir: $T/state-$how
-pluginDirs: [$T/plugins]
-enrichers:
-  bad: {plugin: crashy, how: ok, createHow: $how, timeoutMs: 1500}
-  good: {plugin: testenrich}
-YAML
+	{ printf 'stateDir: %s\npluginDirs: [%s]\nenrichers:\n' "$T/state-$how" "$T/plugins"
+	  printf '  bad: {plugin: crashy, how: ok, createHow: %s, timeoutMs: 1500}\n' "$how"
+	  printf '  good: {plugin: testenrich}\n'; } >"$T/portgate.yaml"
 	want="plugin crashy: create() crashed (SIGSEGV)"
 	[ "$how" = segv ] || want="plugin crashy: create() timed out after 1500 ms"
 	policy_check "create $how"
