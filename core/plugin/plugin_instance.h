@@ -27,7 +27,10 @@ struct pg_plugin_ctx *pg_plugin_named(const struct pg_plugin_host *h, enum pg_pl
 const char *pg_plugin_name(const struct pg_plugin_ctx *c);        /* instance name */
 const char *pg_plugin_module_name(const struct pg_plugin_ctx *c); /* the plugin's */
 unsigned pg_plugin_timeout_ms(const struct pg_plugin_ctx *c);     /* effective per call */
-unsigned pg_plugin_cache_ttl_s(const struct pg_plugin_ctx *c);    /* effective */
+/* Why the instance's create() crashed or hung at start-up ("create() crashed
+ * (SIGSEGV)"): its calls all fail; NULL when it started. */
+const char *pg_plugin_start_error(const struct pg_plugin_ctx *c);
+unsigned pg_plugin_cache_ttl_s(const struct pg_plugin_ctx *c); /* effective */
 /* The plugin's thread model: serialized instances (all of one plugin) run
  * one call at a time. */
 bool pg_plugin_serialized(const struct pg_plugin_ctx *c);

@@ -74,9 +74,12 @@ pluginDirs: [$T/plugins]
 notifiers:
   pager: {plugin: crashynotify, how: ok, createHow: segv}
 notify:
-  retries: 0
+  retries: 3
+  backoffMs: 2000
 YAML
 policy_check "notifier create"
+# retrying cannot start it: no backoff (3 retries would wait 2+4+8 s)
+[ "$took" -le 5 ] || fail "notifier create: took ${took}s"
 python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$T/ev.json" || fail "evidence"
 grep -qF "plugin crashynotify: create() crashed (SIGSEGV)" "$T/err" ||
 	fail "notifier create: $(cat "$T/err")"
