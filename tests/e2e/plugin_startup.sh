@@ -51,6 +51,17 @@ for k in ("timeouts", "msMedian", "msMax", "cacheHits"):
 PY
 done
 
+# run.plugins counts the enrichment cache: a second run answers from it, with no call.
+printf 'stateDir: %s\npluginDirs: [%s]\nenrichers:\n  good: {plugin: testenrich, cacheTtlSeconds: 600}\n' \
+	"$T/cstate" "$T/plugins" >"$T/portgate.yaml"
+policy_check "cache 1"
+policy_check "cache 2"
+python3 - "$T/ev.json" <<'PY' || fail "cache: $(cat "$T/ev.json")"
+import json, sys
+p = json.load(open(sys.argv[1]))["run"]["plugins"]["good"]
+assert p["cacheHits"] >= 1 and p["calls"] == 0 and p["msMax"] == 0, p
+PY
+
 # 2. plugin-test on a create() that crashes: a "crash" result and exit 1, not 139.
 cat >"$T/portgate.yaml" <<YAML
 stateDir: $T/state-pt
