@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -64,9 +65,9 @@ static void usage(const char *cmd, FILE *out)
 		      "List loadable plugins with version, ABI, kind and options.\n",
 		      out);
 	else if (!strcmp(cmd, "plugin-check"))
-		fputs("usage: portgate plugin-check [--json] FILE.so...\n"
-		      "Load each plugin and validate its descriptor; exit 0 when all are valid, 2 "
-		      "otherwise.\n",
+		fputs("usage: portgate plugin-check [--json] FILE.so|DIR...\n"
+		      "Load each plugin (each *.so of a DIR) in a child process first and validate "
+		      "its\ndescriptor; exit 0 when all are valid, 2 otherwise.\n",
 		      out);
 	else if (!strcmp(cmd, "plugin-test"))
 		fputs("usage: portgate plugin-test enrich CONFIG FINDING.json [--plugin-dir "
@@ -203,6 +204,38 @@ out:
 	return rc;
 }
 
+static void print_ok(const char *path, const struct pg_module *m)
+{
+	const struct pg_plugin *d = pg_module_desc(m);
+
+	printf("%s: ok: %s %s, %s, ABI %u.%u, descriptor %zu bytes%s%s\n", path, d->name,
+	       d->version, pg_plugin_kind_name(d->kind), d->abi_major, d->abi_minor,
+	       pg_module_declared_size(m), pg_module_is_older(m) ? " (older, accepted)" : "",
+	       d->create ? "" : "; no create (optional: state is NULL)");
+}
+
+/* A file, or every *.so of a directory: each loaded in a child first, so a
+ * constructor that crashes is reported with the others, not fatal. */
+static void check_one(struct pg_plugin_host *h, char *path, bool json, struct pg_diag *diag)
+{
+	size_t before = diag->n, nmods = pg_plugin_host_nmodules(h);
+	struct stat st;
+	struct pg_module *m;
+
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		pg_plugin_load_dirs(h, &path, 1, diag);
+		for (size_t i = nmods; !json && i < pg_plugin_host_nmodules(h); i++)
+			print_ok(pg_module_path(pg_plugin_host_module(h, i)),
+				 pg_plugin_host_module(h, i));
+		return;
+	}
+	m = pg_plugin_load_probed(h, path, diag);
+	if (m && !json)
+		print_ok(path, m);
+	else if (!m && diag->n == before)
+		pg_diag_add(diag, path, 0, "not loadable");
+}
+
 int pg_cmd_plugin_check(int argc, char **argv)
 {
 	struct pg_diag diag = { 0 };
@@ -217,19 +250,8 @@ int pg_cmd_plugin_check(int argc, char **argv)
 		return rc == 1 ? PG_EXIT_PASS : PG_EXIT_USAGE;
 	}
 	h = pg_plugin_host_empty();
-	for (int i = a.first_arg; i < argc; i++) {
-		size_t before = diag.n;
-		struct pg_module *m = pg_plugin_load_file(h, argv[i], &diag);
-		const struct pg_plugin *d = m ? pg_module_desc(m) : NULL;
-		if (m && !a.json)
-			printf("%s: ok: %s %s, %s, ABI %u.%u, descriptor %zu bytes%s%s\n", argv[i],
-			       d->name, d->version, pg_plugin_kind_name(d->kind), d->abi_major,
-			       d->abi_minor, pg_module_declared_size(m),
-			       pg_module_is_older(m) ? " (older, accepted)" : "",
-			       d->create ? "" : "; no create (optional: state is NULL)");
-		else if (!m && diag.n == before)
-			pg_diag_add(&diag, argv[i], 0, "not loadable");
-	}
+	for (int i = a.first_arg; i < argc; i++)
+		check_one(h, argv[i], a.json, &diag);
 	if (a.json)
 		list_modules(h, true);
 	pg_diag_print(&diag, stderr);

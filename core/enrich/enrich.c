@@ -306,6 +306,7 @@ static void try_cache(struct pg_plugin_host *h, struct job *j)
 		j->state = JOB_DONE;
 		j->rc = PG_PLUGIN_OK;
 		j->cached = true;
+		pg_plugin_note_cache_hit(j->inst);
 	}
 	json_decref(v);
 }

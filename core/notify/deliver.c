@@ -164,7 +164,8 @@ static enum outcome attempt(struct lane *l, json_t *doc, unsigned tries, unsigne
 
 		json_object_set_new(doc, "attempts", json_integer(++attempts));
 		rc = lane_call(l, event, key, timeout_ms, retry_after, err, errlen);
-		if (rc != OUT_RETRY || a + 1 == tries)
+		/* an instance that could not start fails every attempt alike: no backoff */
+		if (rc != OUT_RETRY || a + 1 == tries || pg_plugin_start_error(l->c))
 			break;
 		wait = *retry_after >= 0 ? (uint64_t)*retry_after : backoff_ms(l->r->s, a);
 		if (wait > MAX_WAIT_MS) {

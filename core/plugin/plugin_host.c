@@ -93,6 +93,9 @@ void pg_plugin_host_free(struct pg_plugin_host *h)
 		if (h->settings[k] && h->stages[k]->settings_free)
 			h->stages[k]->settings_free(h->settings[k]);
 	free(h->keep_fds);
+	for (size_t i = 0; i < h->nwanted; i++)
+		free(h->wanted[i]);
+	free(h->wanted);
 	pthread_mutex_destroy(&h->lock);
 	free(h);
 }
@@ -111,6 +114,27 @@ static void collect_dirs(const struct pg_config *cfg, char *const *extra, size_t
 	/* The built-in default is optional: a fresh install may have none. */
 	if (stat(PG_PLUGINDIR, &st) == 0)
 		(*dirs)[(*n)++] = (char *)PG_PLUGINDIR;
+}
+
+static void want_section(struct pg_plugin_host *h, const struct pg_node *sec)
+{
+	const char *name;
+
+	for (size_t i = 0; sec && sec->kind == PG_NODE_MAP && i < sec->n; i++) {
+		if (!pg_node_str(pg_node_get(sec->items[i], "plugin"), &name))
+			continue;
+		h->wanted = pg_xrealloc(h->wanted, (h->nwanted + 1) * sizeof(*h->wanted));
+		h->wanted[h->nwanted++] = pg_xstrdup(name);
+	}
+}
+
+/* The plugins the settings name (enrichers:/notifiers: plugin:), the only
+ * ones loaded: an unrelated bad file in a shared directory breaks nobody. */
+static void want_named(struct pg_plugin_host *h, const struct pg_config *cfg)
+{
+	h->wanted = pg_xcalloc(1, sizeof(*h->wanted)); /* not NULL: filter on, even if empty */
+	want_section(h, cfg->enrichers);
+	want_section(h, cfg->notifiers);
 }
 
 static struct pg_plugin_host *host_build(const struct pg_config *cfg, char *const *extra_dirs,
@@ -132,6 +156,8 @@ static struct pg_plugin_host *host_build(const struct pg_config *cfg, char *cons
 	}
 	/* --plugin-dir first so a developer's build shadows installed plugins. */
 	collect_dirs(cfg, extra_dirs, nextra, &dirs, &ndirs);
+	if (cfg)
+		want_named(h, cfg);
 	pg_plugin_load_dirs(h, dirs, ndirs, diag);
 	free(dirs);
 	h->no_create = !create;

@@ -70,7 +70,15 @@ struct pg_plugin_host *pg_plugin_host_empty(void);
 /* Load one file; NULL + diag on refusal. */
 struct pg_module *pg_plugin_load_file(struct pg_plugin_host *h, const char *path,
 				      struct pg_diag *diag);
-/* Load every *.so of each dir (in order; first of a name wins). 0 or -1. */
+/* pg_plugin_load_file, the file tried first in a child process (unless
+ * PORTGATE_PLUGIN_ISOLATION=inline): a constructor that crashes or hangs is a
+ * message in diag ("loading it crashed (SIGSEGV) ..."). NULL without a
+ * message when h wants other plugins (settings: only named ones load). */
+struct pg_module *pg_plugin_load_probed(struct pg_plugin_host *h, const char *path,
+					struct pg_diag *diag);
+/* Load every *.so of each dir (in order; first of a name wins), each through
+ * pg_plugin_load_probed. 0 or -1. A host built from settings loads only the
+ * plugins they name, and a file it cannot load is a warning, not an error. */
 int pg_plugin_load_dirs(struct pg_plugin_host *h, char *const *dirs, size_t ndirs,
 			struct pg_diag *diag);
 struct pg_module *pg_plugin_find(struct pg_plugin_host *h, const char *name);

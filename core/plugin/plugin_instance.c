@@ -264,6 +264,47 @@ static bool apply_config(struct pg_plugin_ctx *c, const struct pg_node *conf, co
 	return diag->n == before;
 }
 
+/* In the probe child: create() on this copy, its rc and error text back. */
+static json_t *probe_create(void *arg)
+{
+	struct pg_plugin_ctx *c = arg;
+	struct pg_call call;
+	json_t *answer;
+	int rc;
+
+	pg_call_begin(&call, c->timeout_ms);
+	rc = c->mod->desc.create(c, &pg_host_api_v1, &c->state);
+	pg_call_end();
+	answer = json_pack("{s:i}", "rc", rc);
+	json_object_set_new(answer, "err", json_string(call.err[0] ? call.err : ""));
+	return answer;
+}
+
+/* create() first in a probe child, under the instance's timeout: false when
+ * it crashed or hung there (c->start_err says how; the instance stays, and
+ * its calls fail), or when it refused (an error in diag, as in-process). */
+static bool create_probed(struct pg_plugin_ctx *c, const char *file, int line, struct pg_diag *diag)
+{
+	char err[256];
+	json_t *answer;
+	const char *why;
+	int rc = pg_probe(probe_create, c, c->timeout_ms, &answer, err, sizeof(err));
+
+	if (rc != 0) {
+		c->start_err = pg_xasprintf("create() %s", err);
+		pg_warn("[%s] plugin %s: %s; this instance is left out of the run", c->name,
+			c->mod->desc.name, c->start_err);
+		return false;
+	}
+	rc = (int)json_integer_value(json_object_get(answer, "rc"));
+	why = json_string_value(json_object_get(answer, "err"));
+	if (rc != PG_PLUGIN_OK)
+		pg_diag_add(diag, file, line, "%s: plugin %s failed to start: %s", c->name,
+			    c->mod->desc.name, why && *why ? why : "no reason given");
+	json_decref(answer);
+	return rc == PG_PLUGIN_OK;
+}
+
 static bool create_instance(struct pg_plugin_ctx *c, const char *file, int line,
 			    struct pg_diag *diag)
 {
@@ -276,6 +317,10 @@ static bool create_instance(struct pg_plugin_ctx *c, const char *file, int line,
 	}
 	if (c->host->no_create) /* validate --config: options checked, no secrets needed */
 		return true;
+	/* A crash or hang in create() must cost this instance, not the run: try it
+	 * in a child first (inline mode, for gdb, runs it here only). */
+	if (pg_isolate_enabled() && !create_probed(c, file, line, diag))
+		return c->start_err != NULL;
 	pg_call_begin(&call, 0);
 	rc = c->mod->desc.create(c, &pg_host_api_v1, &c->state);
 	pg_call_end();
@@ -348,6 +393,8 @@ void pg_plugin_instance_free(struct pg_plugin_ctx *c)
 		free(c->opts[i].secret);
 	}
 	free(c->opts);
+	free(c->start_err);
+	pg_plugin_stats_free(c);
 	if (c->stage_data && c->stage && c->stage->data_free)
 		c->stage->data_free(c->stage_data);
 	free(c->name);

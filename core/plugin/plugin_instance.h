@@ -27,7 +27,10 @@ struct pg_plugin_ctx *pg_plugin_named(const struct pg_plugin_host *h, enum pg_pl
 const char *pg_plugin_name(const struct pg_plugin_ctx *c);        /* instance name */
 const char *pg_plugin_module_name(const struct pg_plugin_ctx *c); /* the plugin's */
 unsigned pg_plugin_timeout_ms(const struct pg_plugin_ctx *c);     /* effective per call */
-unsigned pg_plugin_cache_ttl_s(const struct pg_plugin_ctx *c);    /* effective */
+/* Why the instance's create() crashed or hung at start-up ("create() crashed
+ * (SIGSEGV)"): its calls all fail; NULL when it started. */
+const char *pg_plugin_start_error(const struct pg_plugin_ctx *c);
+unsigned pg_plugin_cache_ttl_s(const struct pg_plugin_ctx *c); /* effective */
 /* The plugin's thread model: serialized instances (all of one plugin) run
  * one call at a time. */
 bool pg_plugin_serialized(const struct pg_plugin_ctx *c);
@@ -45,6 +48,15 @@ enum pg_notify_mode pg_plugin_notify_mode(const struct pg_plugin_ctx *c);
 /* Calls in flight: an instance (and its host) with calls in flight is never
  * freed. Count a call before it may be abandoned, uncount once it returned. */
 void pg_plugin_busy_add(struct pg_plugin_ctx *c, int delta);
+
+/* ---- per-instance figures (plugin_stats.c) ---------------------------------- */
+
+/* A result the stage took from the cache instead of calling the instance. */
+void pg_plugin_note_cache_hit(struct pg_plugin_ctx *c);
+/* {instance: {plugin, calls, errors, timeouts, crashes, msMedian, msMax,
+ * cacheHits[, startError]}} for the instances of kind, as a new object: the
+ * evidence's run.plugins. Every call through plugin_isolate.h counts. */
+json_t *pg_plugin_stats_json(struct pg_plugin_host *h, enum pg_plugin_kind kind);
 
 /* ---- the stage's data ------------------------------------------------------ */
 

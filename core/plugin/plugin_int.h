@@ -18,6 +18,8 @@
  *   plugin_isolate.c   calls in worker processes with hard deadlines (plugin_isolate.h)
  *   plugin_worker.c    the worker process's serve loop
  *   plugin_wire.c      the length-prefixed JSON framing between the two
+ *   plugin_probe.c     start-up steps (loading a file, create()) tried first in a child
+ *   plugin_stats.c     per-instance call figures (run.plugins)
  *   plugin_lanes.c     the reference-counted thread pool stages wait on (plugin_lanes.h)
  *
  * Public: plugin_host.h (front ends), plugin_instance.h, plugin_isolate.h and
@@ -28,6 +30,7 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include <portgate/plugin.h>
 
@@ -70,6 +73,10 @@ struct pg_plugin_ctx {
 	const struct pg_plugin_stage *stage; /* borrowed: the stage of its kind, or NULL */
 	void *stage_data;           /* owned through stage->data_free: its instance keys (route:) */
 	struct pg_workers *workers; /* owned: worker processes (plugin_isolate.c), or NULL */
+	/* create() crashed or hung in its probe: every call fails at once with this
+	 * ("create() crashed (SIGSEGV)"), as PG_ISOLATE_CRASH; NULL when it started */
+	char *start_err;
+	struct pg_plugin_stats *stats; /* owned (plugin_stats.c), under host->lock */
 };
 
 struct pg_plugin_host {
@@ -86,7 +93,11 @@ struct pg_plugin_host {
 	void *settings[PG_PLUGIN_KIND_SLOTS]; /* owned through stages[k]->settings_free */
 	struct pg_plugin_defaults defaults[PG_PLUGIN_KIND_SLOTS];
 	bool no_create; /* validate only: instances are not created */
-	int *keep_fds;  /* owned: fds open once instances exist (ascending) */
+	/* The plugin names the settings use: only those files are loaded, and a
+	 * file that cannot be loaded is a warning (NULL: load all, refusals are errors). */
+	char **wanted;
+	size_t nwanted;
+	int *keep_fds; /* owned: fds open once instances exist (ascending) */
 	size_t nkeep_fds;
 	pthread_mutex_t lock;
 };
@@ -130,6 +141,18 @@ int pg_wire_recv(int fd, uint64_t deadline_ms, json_t **msg); /* *msg new on 0 *
 /* plugin_worker.c: serve c's calls on fd until end of file; never returns. The
  * worker ends with parent (portgate's pid) even when portgate is SIGKILLed. */
 _Noreturn void pg_worker_main(struct pg_plugin_ctx *c, int fd, pid_t parent);
+
+/* plugin_probe.c: fn(arg) in a forked child, its answer (a JSON object) back
+ * within timeout_ms. 0 (*answer new), or PG_ISOLATE_TIMEOUT / PG_ISOLATE_CRASH
+ * with err ("crashed (SIGSEGV)", "timed out after N ms"). Call it while
+ * portgate is single-threaded. */
+int pg_probe(json_t *(*fn)(void *), void *arg, unsigned timeout_ms, json_t **answer, char *err,
+	     size_t errlen);
+const char *pg_signal_name(int sig, char *buf, size_t len);
+
+/* plugin_stats.c: one finished call of c (rc as pg_isolate_*), and the figures' end. */
+void pg_plugin_stats_note(struct pg_plugin_ctx *c, int rc, uint64_t ms);
+void pg_plugin_stats_free(struct pg_plugin_ctx *c);
 
 /* plugin_load.c */
 void pg_plugin_ltdl_init(void); /* once per process, before any load */

@@ -201,7 +201,7 @@ void pg_isolate_prepare(struct pg_plugin_ctx *c, unsigned n)
 {
 	struct pg_workers *p;
 
-	if (!pg_isolate_enabled())
+	if (!pg_isolate_enabled() || c->start_err) /* no worker for what never started */
 		return;
 	p = pool_of(c);
 	pthread_mutex_lock(&p->lock);
@@ -255,23 +255,6 @@ static void release(struct pg_workers *p, struct worker *w)
 	pthread_mutex_unlock(&p->lock);
 }
 
-static const char *signal_name(int sig, char *buf, size_t len)
-{
-	static const struct {
-		int sig;
-		const char *name;
-	} names[] = {
-		{ SIGSEGV, "SIGSEGV" }, { SIGABRT, "SIGABRT" }, { SIGBUS, "SIGBUS" },
-		{ SIGFPE, "SIGFPE" },   { SIGILL, "SIGILL" },   { SIGKILL, "SIGKILL" },
-		{ SIGTERM, "SIGTERM" }, { SIGALRM, "SIGALRM" }, { SIGPIPE, "SIGPIPE" },
-	};
-	for (size_t i = 0; i < PG_ARRAY_LEN(names); i++)
-		if (names[i].sig == sig)
-			return names[i].name;
-	snprintf(buf, len, "signal %d", sig);
-	return buf;
-}
-
 /* The worker's socket broke: wait briefly for it to finish dying and say how. */
 static void describe_death(struct pg_plugin_ctx *c, struct worker *w, char *err, size_t errlen)
 {
@@ -289,7 +272,7 @@ static void describe_death(struct pg_plugin_ctx *c, struct worker *w, char *err,
 		snprintf(err, errlen, "plugin %s broke the worker protocol", c->mod->desc.name);
 	} else if (r > 0 && WIFSIGNALED(st)) {
 		snprintf(err, errlen, "plugin %s crashed (%s)", c->mod->desc.name,
-			 signal_name(WTERMSIG(st), sbuf, sizeof(sbuf)));
+			 pg_signal_name(WTERMSIG(st), sbuf, sizeof(sbuf)));
 	} else if (r > 0 && WIFEXITED(st)) {
 		snprintf(err, errlen, "plugin %s exited with status %d during a call",
 			 c->mod->desc.name, WEXITSTATUS(st));
@@ -423,6 +406,7 @@ static int enrich_in_worker(struct pg_isolated_call *call)
 static int run_call(struct pg_isolated_call *call, int (*in_worker)(struct pg_isolated_call *),
 		    int (*in_process)(struct pg_isolated_call *))
 {
+	uint64_t t0;
 	int rc;
 
 	call->out = call->added = NULL;
@@ -430,9 +414,18 @@ static int run_call(struct pg_isolated_call *call, int (*in_worker)(struct pg_is
 	call->err[0] = '\0';
 	if (!call->timeout_ms)
 		call->timeout_ms = call->c->timeout_ms;
+	if (call->c->start_err) { /* create() crashed or hung: nothing to call */
+		snprintf(call->err, sizeof(call->err), "plugin %s: %s", call->c->mod->desc.name,
+			 call->c->start_err);
+		pg_plugin_stats_note(call->c, PG_ISOLATE_CRASH, 0);
+		return PG_ISOLATE_CRASH;
+	}
 	pg_plugin_call_enter(call->c);
+	t0 = pg_clock_now_ms(); /* the call's own time, not the wait for its turn */
 	rc = pg_isolate_enabled() ? in_worker(call) : in_process(call);
+	t0 = pg_clock_now_ms() - t0;
 	pg_plugin_call_leave(call->c);
+	pg_plugin_stats_note(call->c, rc, t0);
 	return rc;
 }
 

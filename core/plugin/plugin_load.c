@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "plugin_isolate.h"
 #include "util/log.h"
 
 #if __SIZEOF_POINTER__ == 8
@@ -359,6 +360,70 @@ fail:
 	return NULL;
 }
 
+/* Loading a file runs its code (library constructors, the entry function):
+ * a file that crashes or hangs there must be reported, never take portgate
+ * down, so the file is loaded first in a probe child. */
+#define LOAD_PROBE_MS 10000
+
+static bool wanted(const struct pg_plugin_host *h, const char *name)
+{
+	for (size_t i = 0; h && h->wanted && i < h->nwanted; i++)
+		if (!strcmp(h->wanted[i], name))
+			return true;
+	return !h || !h->wanted;
+}
+
+/* In the probe child: load the file in this copy; its plugin name, or why not. */
+static json_t *probe_file(void *arg)
+{
+	struct pg_diag d = { 0 };
+	struct pg_module *m = pg_plugin_load_file(NULL, arg, &d);
+	json_t *answer = json_object(), *errs = json_array();
+
+	if (m)
+		json_object_set_new(answer, "name", json_string(m->desc.name));
+	for (size_t i = 0; i < d.n; i++)
+		json_array_append_new(errs, json_string(d.msgs[i]));
+	json_object_set_new(answer, "errors", errs);
+	return answer; /* the child exits: nothing to free */
+}
+
+/* The probe's verdict on path: true when it loaded; its refusals into diag. */
+static bool probe_ok(const char *path, const char **name, json_t **answer, struct pg_diag *diag)
+{
+	char err[256];
+	json_t *e;
+	size_t i;
+
+	if (pg_probe(probe_file, (void *)path, LOAD_PROBE_MS, answer, err, sizeof(err)) != 0) {
+		pg_diag_add(diag, path, 0,
+			    "loading it %s (in a library constructor or %s()): not a usable "
+			    "plugin",
+			    err, PG_PLUGIN_ENTRY_SYMBOL);
+		return false;
+	}
+	json_array_foreach(json_object_get(*answer, "errors"), i, e)
+		pg_diag_add(diag, NULL, 0, "%s", json_string_value(e) ? json_string_value(e) : "?");
+	*name = json_string_value(json_object_get(*answer, "name"));
+	if (!*name && !json_array_size(json_object_get(*answer, "errors")))
+		pg_diag_add(diag, path, 0, "not loadable");
+	return *name != NULL;
+}
+
+struct pg_module *pg_plugin_load_probed(struct pg_plugin_host *h, const char *path,
+					struct pg_diag *diag)
+{
+	const char *name = NULL;
+	json_t *answer = NULL;
+	bool load;
+
+	if (!pg_isolate_enabled()) /* inline (gdb): loaded here, as it comes */
+		return pg_plugin_load_file(h, path, diag);
+	load = probe_ok(path, &name, &answer, diag) && wanted(h, name);
+	json_decref(answer);
+	return load ? pg_plugin_load_file(h, path, diag) : NULL;
+}
+
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -390,6 +455,21 @@ static char **list_so(const char *dir, size_t *n, struct pg_diag *diag)
 	return names;
 }
 
+/* One file of a directory. When the settings name the plugins they want, a
+ * file that cannot be loaded is a warning: it may belong to someone else
+ * sharing the directory, and a named plugin that is missing is an error of
+ * its own (plugin_config.c). */
+static struct pg_module *load_one(struct pg_plugin_host *h, const char *path, struct pg_diag *diag)
+{
+	struct pg_diag mine = { 0 };
+	struct pg_module *m = pg_plugin_load_probed(h, path, h->wanted ? &mine : diag);
+
+	for (size_t i = 0; i < mine.n; i++)
+		pg_warn("%s (skipped: only the plugins the settings name must load)", mine.msgs[i]);
+	pg_diag_clear(&mine);
+	return m;
+}
+
 static int load_dir(struct pg_plugin_host *h, const char *dir, struct pg_diag *diag)
 {
 	size_t n, before = diag->n;
@@ -404,9 +484,9 @@ static int load_dir(struct pg_plugin_host *h, const char *dir, struct pg_diag *d
 		return -1;
 	for (size_t i = 0; i < n; i++) {
 		size_t nmods = h->nmods;
-		m = pg_plugin_load_file(h, files[i], diag);
+		m = load_one(h, files[i], diag);
 		if (!m) {
-			rc = -1;
+			rc = h->wanted ? rc : -1;
 		} else {
 			for (size_t j = 0; j < nmods; j++) {
 				if (strcmp(h->mods[j]->desc.name, m->desc.name))

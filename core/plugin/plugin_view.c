@@ -45,6 +45,11 @@ const char *pg_plugin_module_name(const struct pg_plugin_ctx *c)
 	return c->mod->desc.name;
 }
 
+const char *pg_plugin_start_error(const struct pg_plugin_ctx *c)
+{
+	return c->start_err;
+}
+
 unsigned pg_plugin_timeout_ms(const struct pg_plugin_ctx *c)
 {
 	return c->timeout_ms;

@@ -12,6 +12,7 @@
 #include "enrich/enrich.h"
 #include "notify/notify.h"
 #include "report/judged.h"
+#include "plugin/plugin_instance.h"
 #include "util/exitcode.h"
 
 static json_t *asset_json(const struct pg_manifest *m, const struct pg_asset *as,
@@ -108,6 +109,9 @@ static json_t *check_report(const struct pg_check_options *o, int *code, char *e
 		goto out;
 	report = evaluate(o, jobs, wall0);
 	pg_enrich_report(o->host, report, o->skip_cache);
+	if (o->host) /* what each enricher's calls came to (notifiers run after the evidence) */
+		json_object_set_new(json_object_get(report, "run"), "plugins",
+				    pg_plugin_stats_json(o->host, PG_PLUGIN_ENRICHER));
 	pg_judges_summarise(report); /* drift and the notifiers: what was re-checked */
 	if (o->baseline)             /* drift findings take overrides like any other, in finalize */
 		pg_drift_apply(report, o->baseline, o->baseline_path);

@@ -37,7 +37,7 @@ expect trunchalf.so "truncated"
 expect truncend.so "truncated"
 expect object.so "not a shared object (ELF type 1; build with -shared)"
 
-# The same files in a plugin directory: plugins and check refuse, exit 2, no crash.
+# The same files in a plugin directory: plugins refuses, exit 2, no crash.
 rc=0
 "$PG_BIN" plugins --plugin-dir "$d" >"$T/out" 2>"$T/err" || rc=$?
 [ "$rc" = 2 ] || fail "plugins: exit $rc: $(cat "$T/err")"
@@ -46,8 +46,10 @@ printf 'version: 1\nassets:\n  - target: 127.0.0.1\n    ports: [1]\n' >"$T/m.yam
 printf 'pluginDirs: [%s]\n' "$d" >"$T/c.yaml"
 rc=0
 "$PG_BIN" check -m "$T/m.yaml" --config "$T/c.yaml" --no-probe >"$T/out" 2>"$T/err" || rc=$?
-[ "$rc" = 2 ] || fail "check with a bad plugin dir: exit $rc: $(cat "$T/err")"
-grep -q "truncated" "$T/err" || fail "check: $(cat "$T/err")"
+# check loads only the plugins its settings name (none here): the bad files are
+# warnings and the run goes on to exit by the policy, no crash (issue 21 item 2).
+[ "$rc" -lt 2 ] || fail "check with a bad plugin dir: exit $rc: $(cat "$T/err")"
+grep -q "warning: .*truncated.*(skipped" "$T/err" || fail "check: $(cat "$T/err")"
 
 # A newer minor: accepted, with a warning.
 mkdir -p "$T/newer"; chmod 0755 "$T/newer"; install -m 0644 "$TP/newerminor.so" "$T/newer/"

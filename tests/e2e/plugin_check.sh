@@ -92,10 +92,17 @@ rc=0
 [ "$(rstat deliveries)" = 2 ] || fail "expected the waiting + the new notification, got $(rstat deliveries)"
 "$PG_BIN" outbox list --config "$T/portgate.yaml" | grep -q "outbox empty" || fail "outbox not empty"
 
-# A refused plugin stops the run before any scan: exit 2.
+# A refused plugin the settings do not name is a warning; the run goes on
+# (issue 21 item 2). One they name stops the run before any scan: exit 2.
 install -m 0644 "$PG_BUILDDIR/tests/plugins/.libs/wrongmajor.so" "$T/plugins/wrongmajor.so"
 rc=0
 "$PG_BIN" check -m "$T/manifest.yaml" --config "$T/portgate.yaml" --no-probe >/dev/null 2>"$T/err4" || rc=$?
-[ "$rc" = 2 ] || fail "wrong-major plugin: exit $rc"
-grep -q "ABI 2.0 is not supported" "$T/err4" || fail "wrong major: $(cat "$T/err4")"
+[ "$rc" = 1 ] || fail "unnamed wrong-major plugin: exit $rc: $(cat "$T/err4")"
+grep -q "warning: .*wrongmajor.so: plugin ABI 2.0 is not supported" "$T/err4" ||
+	fail "wrong major: $(cat "$T/err4")"
+sed 's/plugin: webhook/plugin: bad/' "$T/portgate.yaml" >"$T/named.yaml"
+rc=0
+"$PG_BIN" check -m "$T/manifest.yaml" --config "$T/named.yaml" --no-probe >/dev/null 2>"$T/err4" || rc=$?
+[ "$rc" = 2 ] || fail "named wrong-major plugin: exit $rc: $(cat "$T/err4")"
+grep -q "no plugin named 'bad'" "$T/err4" || fail "wrong major: $(cat "$T/err4")"
 echo "ok"

@@ -1,7 +1,9 @@
 /* crashy.c - a plugin that misbehaves on purpose, as enricher (crashy) and as
  * notifier (crashynotify, -DAS_NOTIFIER): option how = segv (a real NULL
  * write), abort, exit (exit(3) inside the call), hang (sleeps for a minute),
- * or ok. The host must lose that call only. */
+ * or ok. The host must lose that call only. Option createHow does the same
+ * inside create() (the host must lose that instance only). -DCRASH_CONSTRUCTOR
+ * (crashyctor) faults in a library constructor, while being loaded. */
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,24 +17,9 @@ struct st {
 
 static const struct pg_plugin_option opts[] = {
 	{ "how", PG_OPT_STRING, "segv", 0, "segv | abort | exit | hang | ok" },
+	{ "createHow", PG_OPT_STRING, "ok", 0, "the same, in create()" },
 	{ NULL, 0, NULL, 0, NULL },
 };
-
-static int c_create(struct pg_plugin_ctx *ctx, const struct pg_host_api *host, void **state)
-{
-	struct st *s = calloc(1, sizeof(*s));
-
-	if (!s)
-		return PG_PLUGIN_FAIL;
-	s->how = host->opt_string(ctx, "how");
-	*state = s;
-	return PG_PLUGIN_OK;
-}
-
-static void c_destroy(void *state)
-{
-	free(state);
-}
 
 /* A real invalid write: UBSan's null check would turn it into its own
  * report and exit(1) in a sanitizer build, so it is off here. */
@@ -42,25 +29,42 @@ __attribute__((no_sanitize("undefined"))) static void write_null(void)
 	*p = 1;
 }
 
-static void misbehave(const struct st *s)
+static void misbehave(const char *how)
 {
-	if (!strcmp(s->how, "segv")) {
+	if (!strcmp(how, "segv")) {
 		write_null();
-	} else if (!strcmp(s->how, "abort")) {
+	} else if (!strcmp(how, "abort")) {
 		abort();
-	} else if (!strcmp(s->how, "exit")) {
+	} else if (!strcmp(how, "exit")) {
 		exit(3);
-	} else if (!strcmp(s->how, "hang")) {
+	} else if (!strcmp(how, "hang")) {
 		struct timespec ts = { 60, 0 };
 		nanosleep(&ts, NULL);
 	}
+}
+
+static int c_create(struct pg_plugin_ctx *ctx, const struct pg_host_api *host, void **state)
+{
+	struct st *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return PG_PLUGIN_FAIL;
+	s->how = host->opt_string(ctx, "how");
+	misbehave(host->opt_string(ctx, "createHow"));
+	*state = s;
+	return PG_PLUGIN_OK;
+}
+
+static void c_destroy(void *state)
+{
+	free(state);
 }
 
 static int c_enrich(void *state, const json_t *finding, json_t *out, json_t *added)
 {
 	(void)finding;
 	(void)added;
-	misbehave(state);
+	misbehave(((const struct st *)state)->how);
 	json_object_set_new(out, "survived", json_true());
 	return PG_PLUGIN_OK;
 }
@@ -70,14 +74,25 @@ static int c_notify(void *state, const json_t *event, const char *key, long *ret
 	(void)event;
 	(void)key;
 	(void)retry_after;
-	misbehave(state);
+	misbehave(((const struct st *)state)->how);
 	return PG_PLUGIN_OK;
 }
+
+#ifdef CRASH_CONSTRUCTOR
+/* Runs when the library is loaded, before portgate sees a descriptor. */
+__attribute__((constructor)) static void fault_on_load(void)
+{
+	write_null();
+}
+#endif
 
 static struct pg_plugin desc = {
 #ifdef AS_NOTIFIER
 	.kind = PG_PLUGIN_NOTIFIER,
 	.name = "crashynotify",
+#elif defined(CRASH_CONSTRUCTOR)
+	.kind = PG_PLUGIN_ENRICHER,
+	.name = "crashyctor",
 #else
 	.kind = PG_PLUGIN_ENRICHER,
 	.name = "crashy",

@@ -126,3 +126,23 @@ notifiers:
     timeoutMs: $3
 YAML
 }
+
+# app_manifest: a listener (start_listener) and $T/manifest.yaml with one asset
+# "app" on 127.0.0.1 whose open port is not approved, so the policy fails (exit 1).
+app_manifest() {
+	start_listener
+	printf 'version: 1\nassets:\n  - name: app\n    target: 127.0.0.1\n    approvedPorts: []\n    ports: [%s]\n' \
+		"$(cat "$T/lport")" >"$T/manifest.yaml"
+}
+
+# policy_check NAME: `check` of $T/manifest.yaml with $T/portgate.yaml into
+# $T/ev.json, $T/out, $T/err; it must exit 1 (the policy's). Sets took (seconds).
+policy_check() {
+	rm -f "$T/ev.json"
+	_start=$(date +%s)
+	_rc=0
+	"$PG_BIN" check -m "$T/manifest.yaml" --config "$T/portgate.yaml" --out "$T/ev.json" \
+		--no-probe >"$T/out" 2>"$T/err" || _rc=$?
+	took=$(( $(date +%s) - _start ))
+	[ "$_rc" = 1 ] || fail "$1: check exit $_rc (want 1, the policy's): $(cat "$T/err")"
+}
