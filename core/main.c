@@ -24,6 +24,7 @@ static const char main_usage[] =
 	"  plugins       list enricher and notifier plugins and their options\n"
 	"  plugin-check  validate a plugin shared object against the ABI\n"
 	"  plugin-test   run configured plugins on a canned finding or event\n"
+	"  plugin new    write a notifier or enricher and its Makefile (pkg-config portgate)\n"
 	"  outbox        list or deliver notifications waiting in the outbox\n"
 	"  serve         the /v1-port-scanner HTTP API, locked to a manifest\n"
 	"\n"
@@ -47,6 +48,7 @@ static const struct command commands[] = {
 	{ "plugins", pg_cmd_plugins },
 	{ "plugin-check", pg_cmd_plugin_check },
 	{ "plugin-test", pg_cmd_plugin_test },
+	{ "plugin", pg_cmd_plugin },
 	{ "outbox", pg_cmd_outbox },
 	{ "serve", pg_cmd_serve },
 };

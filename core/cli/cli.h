@@ -16,6 +16,7 @@ int pg_cmd_plugins(int argc, char **argv);
 int pg_cmd_plugin_check(int argc, char **argv);
 int pg_cmd_plugin_test(int argc, char **argv);
 int pg_cmd_outbox(int argc, char **argv);
+int pg_cmd_plugin(int argc, char **argv); /* plugin new (cli_plugin_new.c) */
 int pg_cmd_diff(int argc, char **argv);
 int pg_cmd_merge(int argc, char **argv);
 

@@ -311,29 +311,6 @@ static void try_cache(struct pg_plugin_host *h, struct job *j)
 	json_decref(v);
 }
 
-/* The open port objects of the asset's scan of the finding's address (the
- * first scan when the finding has no address): the web enrichers (ssl,
- * headers) visit every open TLS/HTTP port of the asset, not only the one that
- * triggered the finding. A new array; empty when the asset was not scanned. */
-static json_t *open_ports(const json_t *asset, const json_t *f)
-{
-	const char *ip = json_string_value(json_object_get(f, "ip"));
-	const json_t *scan = json_object_get(asset, "scan"), *more, *s, *p;
-	json_t *out = json_array();
-	size_t i;
-
-	more = json_object_get(asset, "additionalScans");
-	if (ip && strcmp(pg_json_get_str_or(scan, "ip", ""), ip)) {
-		scan = NULL;
-		json_array_foreach(more, i, s) if (!strcmp(pg_json_get_str_or(s, "ip", ""), ip))
-			scan = s;
-	}
-	json_array_foreach(json_object_get(scan, "ports"), i,
-			   p) if (!strcmp(pg_json_get_str_or(p, "state", ""), "open"))
-		json_array_append(out, (json_t *)p);
-	return out;
-}
-
 /* The job of instance c for input f of asset (memoized per key), queued. */
 /* asset: whole, for the input; own: the report's asset, where results go. */
 static struct job *job_for(struct pg_plugin_host *h, struct run *r, size_t i, const json_t *report,
@@ -351,8 +328,7 @@ static struct job *job_for(struct pg_plugin_host *h, struct run *r, size_t i, co
 	j->inst = c;
 	j->inst_idx = i;
 	j->key = key;
-	j->input = pg_plugin_finding_new(report, asset, f);
-	json_object_set_new(j->input, "openPorts", open_ports(asset, f));
+	j->input = pg_enrich_input_new(report, asset, f);
 	j->home = own;
 	j->state = JOB_QUEUED;
 	if (!skip_cache)

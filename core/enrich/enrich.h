@@ -34,6 +34,12 @@ const struct pg_enrich_settings *pg_enrich_settings(const struct pg_plugin_host 
 /* Enrich the evidence report in place (enrich.c); returns 0. */
 int pg_enrich_report(struct pg_plugin_host *h, json_t *report, bool skip_cache);
 
+/* enrich_input.c: what an enricher is called with for finding (or judged
+ * input) f of asset in report, in a run and in plugin-test alike: the finding
+ * as plugins see it (assetContext), without an "enrichment" it may carry from
+ * an earlier run, with the asset's "openPorts" at f's address. New. */
+json_t *pg_enrich_input_new(const json_t *report, const json_t *asset, const json_t *f);
+
 /* enrich_added.c: an added finding checked (severity, rule id, no core rule
  * but network-unexpected, defaultAction, assetLevel) and completed from
  * origin; NULL with a warning naming instance, plugin and rule when dropped. */
@@ -47,6 +53,11 @@ bool pg_enrich_added_dup(const json_t *findings, const json_t *f);
  * crash), error, out, findings (as the run would add them), returnedFindings,
  * sent: [{method, url, body, status}]}. */
 json_t *pg_enrich_test(struct pg_plugin_host *h, const json_t *finding);
+/* ... on asset name of an evidence report (pg_evidence_load): its finding
+ * with rule (NULL: its first), or the asset as a judge sees it when it has no
+ * finding; NULL with err when there is no such asset or finding. */
+json_t *pg_enrich_test_evidence(struct pg_plugin_host *h, const json_t *report, const char *name,
+				const char *rule, char *err, size_t errlen);
 /* enrich_judge.c: does instance c judge the asset with these manifest fields
  * at all (it judges something, and the asset carries the tag it may need)? */
 bool pg_enrich_judges_asset(struct pg_plugin_ctx *c, const json_t *fields);

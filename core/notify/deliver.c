@@ -25,7 +25,9 @@
  * backstop (an isolated call gets PG_ISOLATED_GRACE_MS: it was killed). */
 #define INLINE_GRACE_MS 250
 
-enum outcome { OUT_OK, OUT_RETRY, OUT_FAIL, OUT_TIMEOUT, OUT_ABANDONED };
+/* OUT_CRASH: the plugin's worker died on the call; OUT_DEAD: it did so
+ * PG_OUTBOX_DEAD_CRASHES times on this entry (the dead-letter list). */
+enum outcome { OUT_OK, OUT_RETRY, OUT_FAIL, OUT_TIMEOUT, OUT_CRASH, OUT_DEAD, OUT_ABANDONED };
 
 struct delivery_run;
 
@@ -134,8 +136,6 @@ static enum outcome lane_call(struct lane *l, const json_t *event, const char *k
 	/* in a worker process, killed at the deadline (plugin_isolate.h): a crash
 	 * or a hang costs this attempt only */
 	rc = pg_isolate_notify(&call);
-	if (rc == PG_ISOLATE_CRASH)
-		rc = PG_PLUGIN_RETRY;
 	pg_plugin_busy_add(l->c, -1);
 	pg_plugin_lanes_lock(l->r->pool);
 	l->call_deadline = 0;
@@ -147,7 +147,19 @@ static enum outcome lane_call(struct lane *l, const json_t *event, const char *k
 	pg_strlcpy(err, call.err, errlen);
 	if (rc == PG_ISOLATE_TIMEOUT)
 		return OUT_TIMEOUT;
+	if (rc == PG_ISOLATE_CRASH)
+		return OUT_CRASH;
 	return rc == PG_PLUGIN_OK ? OUT_OK : rc == PG_PLUGIN_RETRY ? OUT_RETRY : OUT_FAIL;
+}
+
+/* A crash counts against the entry (doc.crashes) and is retried like a
+ * transient failure until the entry is dead. */
+static enum outcome count_crash(json_t *doc)
+{
+	json_int_t crashes = json_integer_value(json_object_get(doc, "crashes")) + 1;
+
+	json_object_set_new(doc, "crashes", json_integer(crashes));
+	return crashes >= PG_OUTBOX_DEAD_CRASHES ? OUT_DEAD : OUT_RETRY;
 }
 
 /* Up to tries attempts; *retry_after: the receiver's last wish (-1 none). */
@@ -164,7 +176,10 @@ static enum outcome attempt(struct lane *l, json_t *doc, unsigned tries, unsigne
 
 		json_object_set_new(doc, "attempts", json_integer(++attempts));
 		rc = lane_call(l, event, key, timeout_ms, retry_after, err, errlen);
-		/* an instance that could not start fails every attempt alike: no backoff */
+		/* an instance that could not start fails every attempt alike: no backoff,
+		 * and no crash count (its entries wait for a run where it starts) */
+		if (rc == OUT_CRASH && !pg_plugin_start_error(l->c))
+			rc = count_crash(doc);
 		if (rc != OUT_RETRY || a + 1 == tries || pg_plugin_start_error(l->c))
 			break;
 		wait = *retry_after >= 0 ? (uint64_t)*retry_after : backoff_ms(l->r->s, a);
@@ -199,10 +214,14 @@ static const char *hold_back(struct lane *l, const struct pg_deliver_item *it, c
 	uint64_t now;
 
 	*ms = pg_plugin_timeout_ms(l->c);
+	/* An operator's flush tries every entry with its retries (outbox --help),
+	 * even after one found the receiver down. */
+	if (l->r->o.operator)
+		return NULL;
 	/* Held back, it stays in the outbox; without a state dir it would be lost. */
 	if (l->down && it->stored)
 		return "receiver down in this run";
-	if (it->own || l->r->o.operator)
+	if (it->own)
 		return NULL;
 	if (next > 0 && (uint64_t)next > pg_wall_ms())
 		return "next attempt later";
@@ -229,6 +248,24 @@ static void reschedule(const struct pg_notify_settings *s, json_t *doc, long ret
 	json_object_set_new(doc, "nextAttemptAt", json_integer((json_int_t)(pg_wall_ms() + wait)));
 }
 
+/* The entry kills its plugin: keep it, with the reason, for the operator. */
+static bool settle_dead(struct lane *l, const char *sd, json_t *doc, const char *err)
+{
+	const char *id = json_string_value(json_object_get(doc, "id"));
+
+	json_object_set_new(doc, "status", json_string(PG_OUTBOX_DEAD));
+	json_object_set_new(
+		doc, "lastError",
+		json_sprintf("crashed the plugin %d times: %s", PG_OUTBOX_DEAD_CRASHES, err));
+	pg_warn("[%s] notification %s crashed the plugin %d times: moved to the dead letters "
+		"('portgate outbox list --dead')",
+		pg_plugin_name(l->c), id, PG_OUTBOX_DEAD_CRASHES);
+	if (sd && pg_outbox_write(sd, doc) != 0)
+		pg_error("outbox: cannot update %s", id);
+	count(l, &l->t.dead);
+	return false;
+}
+
 /* Record the outcome (the claim is held): remove, or rewrite as waiting. */
 static bool settle(struct lane *l, const char *sd, json_t *doc, enum outcome rc, long ra,
 		   const char *err)
@@ -243,6 +280,8 @@ static bool settle(struct lane *l, const char *sd, json_t *doc, enum outcome rc,
 		count(l, &l->t.delivered);
 		return true;
 	}
+	if (rc == OUT_DEAD)
+		return settle_dead(l, sd, doc, err);
 	if (rc != OUT_FAIL) { /* transient: the receiver is down for this run */
 		l->down = true;
 		reschedule(l->r->s, doc, ra);
@@ -258,6 +297,19 @@ static bool settle(struct lane *l, const char *sd, json_t *doc, enum outcome rc,
 		pg_error("outbox: cannot update %s", id);
 	count(l, rc == OUT_TIMEOUT ? &l->t.timed_out : &l->t.kept);
 	return false;
+}
+
+/* Dead entries are tried by `outbox flush --dead` only, and only they then:
+ * false to leave doc alone; a dead one to try gets a fresh crash count. */
+static bool revive(const struct lane *l, json_t *doc)
+{
+	if (pg_outbox_is_dead(doc) != l->r->o.dead)
+		return false;
+	if (l->r->o.dead) {
+		json_object_set_new(doc, "status", json_string("pending"));
+		json_object_set_new(doc, "crashes", json_integer(0));
+	}
+	return true;
 }
 
 /* Skip, try or drop one claimed entry. Returns true when the entry is gone. */
@@ -278,6 +330,8 @@ static bool process(struct lane *l, const struct pg_deliver_item *it, const char
 		return true;
 	}
 	if (st && !strcmp(st, "failed") && !l->r->o.include_failed)
+		return false;
+	if (!revive(l, doc))
 		return false;
 	if ((why = hold_back(l, it, doc, &ms))) {
 		pg_info("[%s] %s waits: %s", pg_plugin_name(l->c), it->id, why);
@@ -431,6 +485,7 @@ static void sum(struct pg_notify_tally *t, const struct pg_notify_tally *a)
 	t->deferred += a->deferred;
 	t->timed_out += a->timed_out;
 	t->elsewhere += a->elsewhere;
+	t->dead += a->dead;
 }
 
 /* A lane on a thread of its own, or inline when none could start; each

@@ -27,6 +27,7 @@ struct pg_deliver_item {
 struct pg_deliver_opts {
 	bool operator;       /* `outbox flush`: ignore nextAttemptAt and the budget */
 	bool include_failed; /* also entries a receiver rejected */
+	bool dead;           /* `outbox flush --dead`: the dead entries, and only them */
 };
 
 struct pg_notify_tally {
@@ -35,6 +36,7 @@ struct pg_notify_tally {
 	int deferred;  /* not tried: not due, budget spent, receiver down, timed out */
 	int timed_out; /* calls abandoned at their deadline */
 	int elsewhere; /* claimed by another process (a parallel run or flush) */
+	int dead;      /* crashed the plugin PG_OUTBOX_DEAD_CRASHES times: dead letters now */
 };
 
 /* Deliver items (each lane in the order given); takes ownership of the

@@ -33,9 +33,10 @@ void pg_notify_key(const char *instance, const char *run_id, const char *const *
 }
 
 /* The entries of earlier runs, as items (appended to *items), oldest first;
- * skip: ids of this run's own items (already queued). */
+ * skip: ids of this run's own items (already queued); f (NULL: a run's
+ * backlog) chooses the instance and the dead or the living. */
 static void add_backlog(struct pg_plugin_host *h, struct pg_deliver_item **items, size_t *n,
-			size_t *cap, size_t nskip)
+			size_t *cap, size_t nskip, const struct pg_flush_opts *f)
 {
 	size_t ne;
 	struct pg_outbox_entry *e = pg_outbox_load(pg_plugin_host_state_dir(h), &ne);
@@ -48,8 +49,10 @@ static void add_backlog(struct pg_plugin_host *h, struct pg_deliver_item **items
 
 		for (size_t k = 0; id && k < nskip && !dup; k++)
 			dup = !strcmp((*items)[k].id, id);
-		if (!id || dup)
+		if (!id || dup || pg_outbox_is_dead(e[i].doc) != (f && f->dead))
 			continue;
+		if (f && f->instance && (!inst || strcmp(inst, f->instance)))
+			continue; /* another instance's: not this flush's business */
 		if (!c) {
 			pg_warn("outbox: %s waits for notifier '%s', which is not configured", id,
 				inst ? inst : "?");
@@ -63,20 +66,45 @@ static void add_backlog(struct pg_plugin_host *h, struct pg_deliver_item **items
 	pg_outbox_entries_free(e, ne);
 }
 
-int pg_notify_flush_outbox(struct pg_plugin_host *h, bool include_failed)
+/* Entries still waiting of those f chose (the dead ones for --dead). */
+static int count_left(const char *sd, const struct pg_flush_opts *f)
 {
-	struct pg_deliver_opts o = { .operator= true, .include_failed = include_failed };
-	struct pg_notify_tally t = { 0 };
+	size_t n, left = 0;
+	struct pg_outbox_entry *e = pg_outbox_load(sd, &n);
+
+	for (size_t i = 0; i < n; i++) {
+		const char *inst = json_string_value(json_object_get(e[i].doc, "instance"));
+		left += pg_outbox_is_dead(e[i].doc) == f->dead &&
+			(!f->instance || (inst && !strcmp(inst, f->instance)));
+	}
+	pg_outbox_entries_free(e, n);
+	return (int)left;
+}
+
+int pg_notify_flush(struct pg_plugin_host *h, const struct pg_flush_opts *f,
+		    struct pg_notify_tally *t)
+{
+	struct pg_deliver_opts o = { .operator= true,
+				     .include_failed = f->include_failed,
+				     .dead = f->dead };
 	struct pg_deliver_item *items = NULL;
 	size_t n = 0, cap = 0;
 
-	add_backlog(h, &items, &n, &cap, 0);
-	pg_deliver(h, items, n, &o, &t);
+	add_backlog(h, &items, &n, &cap, 0, f);
+	pg_deliver(h, items, n, &o, t);
 	free(items);
-	if (t.elsewhere)
-		pg_warn("outbox: %d entr%s being delivered by another process", t.elsewhere,
-			t.elsewhere == 1 ? "y was" : "ies were");
-	return (int)pg_outbox_count(pg_plugin_host_state_dir(h));
+	if (t->elsewhere)
+		pg_warn("outbox: %d entr%s being delivered by another process", t->elsewhere,
+			t->elsewhere == 1 ? "y was" : "ies were");
+	return count_left(pg_plugin_host_state_dir(h), f);
+}
+
+int pg_notify_flush_outbox(struct pg_plugin_host *h, bool include_failed)
+{
+	struct pg_flush_opts f = { .include_failed = include_failed };
+	struct pg_notify_tally t = { 0 };
+
+	return pg_notify_flush(h, &f, &t);
 }
 
 /* ---- events ----------------------------------------------------------- */
@@ -183,7 +211,7 @@ int pg_notify_report(struct pg_plugin_host *h, const json_t *report)
 	if (!s || !s->pending_flushed) {
 		if (s)
 			s->pending_flushed = true;
-		add_backlog(h, &items, &n, &cap, nown);
+		add_backlog(h, &items, &n, &cap, nown, NULL);
 	}
 	pg_deliver(h, items, n, &o, &t);
 	free(items);

@@ -42,6 +42,17 @@ int pg_notify_report(struct pg_plugin_host *h, const json_t *report);
 /* Deliver waiting outbox entries. include_failed: also those a plugin
  * rejected permanently (operator's `outbox flush`). Returns entries left. */
 int pg_notify_flush_outbox(struct pg_plugin_host *h, bool include_failed);
+/* `portgate outbox flush`: which entries (none set: the living of every instance). */
+struct pg_flush_opts {
+	bool include_failed;  /* also those a plugin rejected permanently (--all) */
+	bool dead;            /* the dead letters, and only them (--dead) */
+	const char *instance; /* only this instance's (--instance; NULL: all) */
+};
+struct pg_notify_tally;
+/* Deliver what f chooses; adds the outcomes to *t (deliver.h). Returns
+ * the entries f chooses that still wait (--dead: still dead). */
+int pg_notify_flush(struct pg_plugin_host *h, const struct pg_flush_opts *f,
+		    struct pg_notify_tally *t);
 
 /* Idempotency key: first 32 hex of sha256("v1\0" instance "\0" run "\0" fps...). */
 void pg_notify_key(const char *instance, const char *run_id, const char *const *fps, size_t n,

@@ -258,11 +258,20 @@ void pg_outbox_entries_free(struct pg_outbox_entry *e, size_t n)
 	free(e);
 }
 
+bool pg_outbox_is_dead(const json_t *doc)
+{
+	const char *st = json_string_value(json_object_get(doc, "status"));
+
+	return st && !strcmp(st, PG_OUTBOX_DEAD);
+}
+
 size_t pg_outbox_count(const char *state_dir)
 {
-	size_t n;
+	size_t n, waiting = 0;
 	struct pg_outbox_entry *e = pg_outbox_load(state_dir, &n);
 
+	for (size_t i = 0; i < n; i++)
+		waiting += !pg_outbox_is_dead(e[i].doc);
 	pg_outbox_entries_free(e, n);
-	return n;
+	return waiting;
 }

@@ -8,9 +8,12 @@
  * (pg_outbox_claim), so concurrent runs and flushes on one state dir never
  * deliver one entry twice nor rewrite one another already removed.
  * File: {"id", "instance", "plugin", "createdAt", "attempts", "status"
- * ("pending" | "failed"), "lastError", "rounds", "nextAttemptAt", "event"}:
- * rounds = runs whose delivery failed, nextAttemptAt = wall ms before which
- * runs leave it alone (backoff across runs). */
+ * ("pending" | "failed" | "dead"), "lastError", "rounds", "nextAttemptAt",
+ * "crashes", "event"}: rounds = runs whose delivery failed, nextAttemptAt =
+ * wall ms before which runs leave it alone (backoff across runs), crashes =
+ * calls that crashed the plugin's worker. An entry whose delivery crashed the
+ * plugin PG_OUTBOX_DEAD_CRASHES times is "dead" (the dead-letter list): no run
+ * or flush tries it again until `outbox flush --dead`. */
 #ifndef PG_OUTBOX_H
 #define PG_OUTBOX_H
 
@@ -39,7 +42,13 @@ int pg_outbox_claim(const char *state_dir, const char *id);
 void pg_outbox_release(const char *state_dir, const char *id, int fd, bool gone);
 /* The entry as now on disk (new reference), NULL when gone or unreadable. */
 json_t *pg_outbox_read(const char *state_dir, const char *id);
-/* Count of entries with status pending or failed. */
+/* Crashes of the plugin that make an entry dead: a notification that kills
+ * its notifier every time would otherwise be retried until outbox.maxAgeHours. */
+#define PG_OUTBOX_DEAD_CRASHES 3
+#define PG_OUTBOX_DEAD         "dead"
+/* doc's status is dead. */
+bool pg_outbox_is_dead(const json_t *doc);
+/* Count of entries waiting (status pending or failed; not the dead ones). */
 size_t pg_outbox_count(const char *state_dir);
 
 #endif

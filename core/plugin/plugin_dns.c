@@ -1,5 +1,6 @@
 /* plugin_dns.c - host->dns: one query through the resolver's public lookup
- * (core/resolve), bounded by the call's deadline, answers as a JSON array. */
+ * (core/resolve), bounded by the call's deadline, answers as a JSON array;
+ * plugin-test sees each query in its "sent" list. */
 #include "config.h"
 #include "plugin_int.h"
 
@@ -41,6 +42,18 @@ static long call_left_ms(const struct pg_call *call)
 	return call->deadline_ms > now ? (long)(call->deadline_ms - now) : 0;
 }
 
+/* plugin-test lists every host call: a query as {method "DNS", name, type,
+ * answers} or {..., error}, beside the HTTP requests. */
+static void trace_dns(const struct pg_call *call, const char *name, const char *rrtype,
+		      const json_t *answers, const char *err)
+{
+	if (!call || !call->sent)
+		return;
+	json_array_append_new(call->sent,
+			      json_pack("{s:s, s:s?, s:s?, s:O*, s:s*}", "method", "DNS", "name",
+					name, "type", rrtype, "answers", answers, "error", err));
+}
+
 int pg_host_dns(struct pg_plugin_ctx *ctx, const char *name, const char *rrtype, json_t **answers)
 {
 	struct pg_call *call = pg_call_current();
@@ -63,11 +76,13 @@ int pg_host_dns(struct pg_plugin_ctx *ctx, const char *name, const char *rrtype,
 	q.timeout_ms = dns_timeout_ms(ctx, deadline);
 	if (pg_resolve_lookup(&q, &l, err, sizeof(err)) != 0) {
 		dns_error(ctx, "dns %s %s: %s", rrtype ? rrtype : "(null)", name, err);
+		trace_dns(call, name, rrtype, NULL, err);
 		return -1;
 	}
 	*answers = json_array();
 	for (size_t i = 0; i < l.n; i++)
 		json_array_append_new(*answers, json_string(l.v[i]));
 	pg_rr_list_clear(&l);
+	trace_dns(call, name, rrtype, *answers, NULL);
 	return 0;
 }

@@ -106,7 +106,7 @@ struct pg_plugin_host {
 struct pg_call {
 	char err[512];
 	uint64_t deadline_ms; /* monotonic; 0 = none */
-	json_t *sent;         /* plugin-test: host->http requests are recorded here, or NULL */
+	json_t *sent;         /* plugin-test: host->http and host->dns calls are recorded here */
 	bool skip_cache;      /* --skip-cache: host->cache_get finds nothing */
 };
 void pg_call_begin(struct pg_call *c, unsigned timeout_ms);

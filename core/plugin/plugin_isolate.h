@@ -52,8 +52,9 @@ struct pg_isolated_call {
 	const json_t *finding;   /* enrich: the finding as plugins see it */
 	const json_t *event;     /* notify: the event and its idempotency key */
 	const char *key;
-	json_t *sent;    /* plugin-test: a JSON array that gets every host->http request the
-		       * plugin made, {method, url (as logs show it), body, status}; or NULL */
+	json_t *sent;    /* plugin-test: a JSON array that gets every host call the plugin
+		       * made: host->http as {method, url (as logs show it), body, status},
+		       * host->dns as {method "DNS", name, type, answers | error}; or NULL */
 	bool skip_cache; /* --skip-cache: host->cache_get finds nothing during the call */
 	/* out: */
 	json_t *out, *added; /* enrich: new references on PG_PLUGIN_OK, else NULL */

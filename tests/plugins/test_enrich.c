@@ -34,7 +34,7 @@ struct st {
 };
 
 static const struct pg_plugin_option opts[] = {
-	{ "mode", PG_OPT_STRING, "ok", 0, "ok | error | slow | add | context | http | dns | env" },
+	{ "mode", PG_OPT_STRING, "ok", 0, "ok | error | slow | add | context | http | dns | env | echo" },
 	{ "url", PG_OPT_STRING, NULL, 0, "mode=http: GET this, report the response headers" },
 	{ "dnsName", PG_OPT_STRING, NULL, 0, "mode=dns: look this name up" },
 	{ "dnsType", PG_OPT_STRING, "A", 0, "mode=dns: record type" },
@@ -161,6 +161,8 @@ static int t_enrich(void *state, const json_t *finding, json_t *out, json_t *add
 		rc = do_http(s, out);
 	} else if (!strcmp(s->mode, "dns")) {
 		rc = do_dns(s, out);
+	} else if (!strcmp(s->mode, "echo")) { /* the whole input, to compare runs */
+		json_object_set_new(out, "input", json_deep_copy(finding));
 	} else if (!strcmp(s->mode, "env")) { /* what a plugin could read besides its options */
 		const char *v = s->env_name ? getenv(s->env_name) : NULL;
 		json_object_set_new(out, "env", v ? json_string(v) : json_null());

@@ -4,6 +4,11 @@
  *   GET {url}/assets/{target}   Authorization: Bearer <token from tokenEnv>
  *   200 {"owner": ..., "service": ..., "tier": ...}   404: not in the CMDB
  *
+ * When the dns enricher's result is in the finding (an instance that runs
+ * after it: `after: [dns]`, ABI 1.3), the CMDB is asked for the canonical
+ * name, the end of the target's CNAME chain, and the answer says so
+ * ("name", "via": "dns"); without it, for the target as written.
+ *
  * Build (needs only the installed header and jansson):
  *   cc -shared -fPIC -o cmdb.so cmdb.c $(pkg-config --cflags --libs portgate jansson)
  */
@@ -19,11 +24,15 @@ struct cmdb {
 	const struct pg_host_api *host;
 	const char *url;   /* borrowed option */
 	const char *token; /* borrowed secret: never logged */
+	const char *dns;   /* borrowed option: the dns enricher's instance name */
 };
 
 static const struct pg_plugin_option cmdb_options[] = {
-	{ "url", PG_OPT_STRING, NULL, 1, "CMDB base URL; assets are read from {url}/assets/{target}" },
+	{ "url", PG_OPT_STRING, NULL, 1,
+	  "CMDB base URL; assets are read from {url}/assets/{target}" },
 	{ "tokenEnv", PG_OPT_SECRET_ENV, NULL, 1, "environment variable holding the bearer token" },
+	{ "dnsInstance", PG_OPT_STRING, "dns", 0,
+	  "instance of the dns enricher whose CNAME to use" },
 	{ NULL, 0, NULL, 0, NULL },
 };
 
@@ -42,6 +51,7 @@ static int cmdb_create(struct pg_plugin_ctx *ctx, const struct pg_host_api *host
 	c->host = host;
 	c->url = host->opt_string(ctx, "url");
 	c->token = host->secret(ctx, "tokenEnv");
+	c->dns = host->opt_string(ctx, "dnsInstance");
 	*state = c;
 	return PG_PLUGIN_OK;
 }
@@ -81,10 +91,25 @@ static void copy_fields(const json_t *rec, json_t *out)
 	}
 }
 
+/* The name to ask the CMDB for: the end of the CNAME chain the dns enricher
+ * found (noted in out), else the finding's target. */
+static const char *lookup_name(const struct cmdb *c, const json_t *finding, json_t *out)
+{
+	const json_t *dns = json_object_get(json_object_get(finding, "enrichment"), c->dns);
+	const json_t *chain = json_object_get(dns, "CNAME");
+	const char *name = json_string_value(json_array_get(chain, json_array_size(chain) - 1));
+
+	if (!name)
+		return json_string_value(json_object_get(finding, "target"));
+	json_object_set_new(out, "name", json_string(name));
+	json_object_set_new(out, "via", json_string("dns"));
+	return name;
+}
+
 static int cmdb_enrich(void *state, const json_t *finding, json_t *out, json_t *new_findings)
 {
 	struct cmdb *c = state;
-	const char *target = json_string_value(json_object_get(finding, "target"));
+	const char *target = lookup_name(c, finding, out);
 	char enc[512], url[1024], auth[512];
 	const char *headers[3];
 	struct pg_http_request req = { .struct_size = sizeof(req) };
