@@ -96,7 +96,9 @@ static int ask(struct whois_state *s, const char *server, const char *c, const c
 		return -1;
 	}
 	snprintf(q, sizeof(q), wants_domain_form(s, c) ? "domain %s" : "%s", domain);
-	if (nl_gate_enter(s->gate, c, budget) != 0) {
+	/* waiting for a place may take what is left of the call, not one lookup's
+	 * budget: another call's query to this server can hold it that long */
+	if (nl_gate_enter(s->gate, c, nl_time_left(&s->env, s->lookup_ms)) != 0) {
 		snprintf(err, errlen, "%s: too many queries in flight", server);
 		return -1;
 	}
