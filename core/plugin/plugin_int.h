@@ -39,19 +39,22 @@
 #define PG_PLUGIN_KIND_SLOTS (PG_PLUGIN_NOTIFIER + 1)
 
 struct pg_module {
-	char *path;                /* owned: file it came from */
-	void *handle;              /* lt_dlhandle */
-	struct pg_plugin desc;     /* copy: min(size) bytes, rest zeroed */
-	size_t orig_size;          /* struct_size the plugin declared */
-	pthread_mutex_t serialize; /* held around calls when thread_model is SERIALIZE */
-	bool pinned;               /* a call never returned: never unload */
+	char *path;                  /* owned: file it came from */
+	void *handle;                /* lt_dlhandle */
+	struct pg_plugin desc;       /* copy: min(size) bytes, rest zeroed */
+	size_t orig_size;            /* struct_size the plugin declared */
+	pthread_mutex_t serialize;   /* held around calls when thread_model is SERIALIZE */
+	bool pinned;                 /* a call never returned: never unload */
+	struct pg_option_spec *opts; /* owned: the option table in the host's row layout */
+	size_t nopts;
 };
 
 struct pg_optval {
-	const struct pg_plugin_option *opt; /* borrowed from the descriptor copy */
-	char *text;                         /* owned: config value or default, NULL if unset */
-	char *secret;                       /* owned: env value for SECRET_ENV */
-	long long num;
+	const struct pg_option_spec *opt; /* borrowed from the module's table */
+	char *text;                       /* owned: config value or default, NULL if unset */
+	char *secret;                     /* owned: env value for SECRET_ENV */
+	long long num;                    /* int, bool, duration (ms) */
+	int line;                         /* where the config set it (0: default) */
 	bool set;
 };
 
@@ -135,8 +138,9 @@ _Noreturn void pg_worker_main(struct pg_plugin_ctx *c, int fd, pid_t parent);
 void pg_plugin_ltdl_init(void); /* once per process, before any load */
 void pg_module_free(struct pg_module *m);
 
-/* plugin_instance.c */
-bool pg_plugin_check_options(const struct pg_plugin *d, const char *path, struct pg_diag *diag);
+/* plugin_options.c: m's option table (either layout) checked and kept as
+ * m->opts; the typed check of one value (why: the reason when false). */
+bool pg_plugin_options_build(struct pg_module *m, const char *path, struct pg_diag *diag);
 /* plugin_view.c */
 struct pg_optval *pg_plugin_find_opt(struct pg_plugin_ctx *c, const char *name);
 
