@@ -120,7 +120,7 @@ static void duration_text(long long ms, char *buf, size_t len)
 			snprintf(buf, len, "%lld%s", ms / units[i].ms, units[i].unit);
 			return;
 		}
-	snprintf(buf, len, "%lldms", ms);
+	snprintf(buf, len, ms ? "%lldms" : "%lld", ms);
 }
 
 /* "1..10", ">= 1", "1s..5m" (durations as the config writes them). */
