@@ -50,6 +50,10 @@ struct pg_plugin_stage {
 			     void **data, const char *file, struct pg_diag *diag);
 	void (*data_free)(void *data);
 	const char *keys_help; /* those keys, for "unknown option" (NULL: none) */
+	/* Once every instance is read: checks across instances (enrich's
+	 * after:), errors into diag with file:line. NULL: none. */
+	bool (*instances_done)(const struct pg_plugin_host *h, const char *file,
+			       struct pg_diag *diag);
 };
 
 /* Build a host from cfg for the stages given (NULL-terminated list, may be
