@@ -128,9 +128,10 @@ static void print_module(const struct pg_module *m, FILE *out)
 			d->cache_ttl_s);
 	fprintf(out, "  host keys: %s\n",
 		d->kind == PG_PLUGIN_NOTIFIER
-			? "timeoutMs, events (per-report|per-finding), route {owner, environment, "
-			  "criticality, tags, rule, action}"
-			: "timeoutMs, cacheTtlSeconds");
+			? "timeoutMs, events (per-report|per-finding), on [actions], route {owner, "
+			  "environment, criticality, tags, rule, action}"
+			: "timeoutMs, cacheTtlSeconds, on [actions], route {...}, after "
+			  "[instances]");
 	fputs(pg_module_option(m, 0) ? "  options:\n" : "  options: none\n", out);
 	for (size_t i = 0; pg_module_option(m, i); i++) {
 		const struct pg_option_spec *o = pg_module_option(m, i);
