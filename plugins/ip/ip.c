@@ -19,9 +19,9 @@ static const char *const src_names[SRC_COUNT] = { "mmdb", "cymru", "rdap" };
 
 /* The host checks types and ranges (ABI 1.3) before create. */
 static const struct pg_option_spec ip_options[] = {
-	PG_OPTION(
-		"sources", PG_OPT_STRING, "mmdb,cymru,rdap",
-		0, "comma-separated sources in the order tried, first answer wins (mmdb, cymru, rdap)"),
+	PG_OPTION("sources", PG_OPT_STRING, "mmdb,cymru,rdap", 0,
+		  "comma-separated sources in the order tried, first answer wins "
+		  "(mmdb, cymru, rdap)"),
 	PG_OPTION("asnDb", PG_OPT_STRING, NULL, 0,
 		  "path of an ASN .mmdb (GeoLite2-ASN / DB-IP ASN); mmdb is skipped without it"),
 	PG_OPTION("countryDb", PG_OPT_STRING, NULL, 0,

@@ -48,10 +48,10 @@ static const struct pg_option_spec ticket_options[] = {
 		       "(Cloud: accountId, Server: user name)",
 		       assign_as),
 	PG_OPTION("labels", PG_OPT_STRING, NULL, 0, "extra labels (github/jira), comma separated"),
-	PG_OPTION_ENUM(
-		"group", "finding",
-		0, "one ticket per finding, or per asset-rule (an asset's findings of one rule family)",
-		groups),
+	PG_OPTION_ENUM("group", "finding", 0,
+		       "one ticket per finding, or per asset-rule "
+		       "(an asset's findings of one rule family)",
+		       groups),
 	PG_OPTION("commentRecurrence", PG_OPT_BOOL, "true", 0,
 		  "comment on the open ticket when its findings recur changed"),
 	PG_OPTION_RANGE(

@@ -46,9 +46,9 @@ static const struct pg_option_spec webhook_options[] = {
 	PG_OPTION("headers", PG_OPT_STRING, NULL, 0,
 		  "extra request headers, \"Name: value\" separated by ';' (no secrets: use "
 		  "authHeaderEnv)"),
-	PG_OPTION(
-		"authHeaderEnv", PG_OPT_SECRET_ENV, NULL,
-		0, "environment variable holding the Authorization header value (e.g. \"Bearer ...\")"),
+	PG_OPTION("authHeaderEnv", PG_OPT_SECRET_ENV, NULL, 0,
+		  "environment variable holding the Authorization header value "
+		  "(e.g. \"Bearer ...\")"),
 	PG_OPTION_END,
 };
 
