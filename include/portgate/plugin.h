@@ -33,6 +33,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <jansson.h>
 
 #ifdef __cplusplus
@@ -343,6 +344,17 @@ static inline void pg_message_line(json_t *out, const char *label, const char *t
 		json_object_set_new(out, "message", m);
 	}
 	json_array_append_new(m, json_pack("{s:s, s:s}", "label", label, "text", text));
+}
+
+/* 1.3: the index of value in a PG_OPT_ENUM option's choices (NULL-terminated),
+ * -1 when absent. The host has checked the value, so for an option of the
+ * table this maps it to the plugin's own enum. */
+static inline int pg_option_choice(const char *const *choices, const char *value)
+{
+	for (int i = 0; value && choices[i]; i++)
+		if (!strcmp(choices[i], value))
+			return i;
+	return -1;
 }
 
 /* Smallest descriptor the host accepts: everything through notify. Fields after

@@ -65,15 +65,6 @@ static const struct pg_option_spec siem_options[] = {
 	PG_OPTION_END,
 };
 
-/* s's index in names (the host checked it is there). */
-static int choice_index(const char *const *names, const char *s)
-{
-	for (int i = 0; s && names[i]; i++)
-		if (!strcmp(s, names[i]))
-			return i;
-	return 0;
-}
-
 static void siem_destroy(void *state)
 {
 	struct siem *s = state;
@@ -147,13 +138,14 @@ static int setup_hec(struct siem *s)
 static int siem_create(struct pg_plugin_ctx *ctx, const struct pg_host_api *host, void **state)
 {
 	struct siem *s = calloc(1, sizeof(*s));
-	int t = choice_index(transports, host->opt_string(ctx, "transport"));
-	int f = choice_index(formats, host->opt_string(ctx, "format"));
+	int t = pg_option_choice(transports, host->opt_string(ctx, "transport"));
+	int f = pg_option_choice(formats, host->opt_string(ctx, "format"));
 
 	if (!s)
 		return PG_PLUGIN_FAIL;
 	s->ctx = ctx;
 	s->host = host;
+	/* both checked by the host against the option table (ABI 1.3) */
 	s->transport = (enum siem_transport)t;
 	s->format = (enum siem_format)f;
 	if (gethostname(s->hostname, sizeof(s->hostname)) != 0 || !s->hostname[0] ||

@@ -67,15 +67,6 @@ static const struct pg_option_spec ticket_options[] = {
 	PG_OPTION_END,
 };
 
-/* s's index in names (the host checked it is there). */
-static int choice_index(const char *const *names, const char *s)
-{
-	for (int i = 0; s && names[i]; i++)
-		if (!strcmp(s, names[i]))
-			return i;
-	return 0;
-}
-
 /* "a=b, c=d" -> {"a": "b", "c": "d"}; NULL on a malformed item. */
 static json_t *parse_owners(const char *spec)
 {
@@ -196,14 +187,14 @@ static int ticket_create_instance(struct pg_plugin_ctx *ctx, const struct pg_hos
 {
 	struct ticket *t = calloc(1, sizeof(*t));
 	const char *url = host->opt_string(ctx, "url");
-	int sys = choice_index(systems, host->opt_string(ctx, "system"));
+	int sys = pg_option_choice(systems, host->opt_string(ctx, "system"));
 	size_t n;
 
 	if (!t)
 		return PG_PLUGIN_FAIL;
 	t->ctx = ctx;
 	t->host = host;
-	t->sys = (enum ticket_system)sys;
+	t->sys = (enum ticket_system)sys; /* the host checked it against the table */
 	n = strlen(url);
 	while (n > 0 && url[n - 1] == '/')
 		n--;
@@ -217,10 +208,10 @@ static int ticket_create_instance(struct pg_plugin_ctx *ctx, const struct pg_hos
 	t->issue_type = host->opt_string(ctx, "issueType");
 	t->extra_labels = host->opt_string(ctx, "labels");
 	t->close_code = host->opt_string(ctx, "closeCode");
-	t->assign_as_assignee = choice_index(assign_as, host->opt_string(ctx, "assignAs")) == 1;
+	t->assign_as_assignee = pg_option_choice(assign_as, host->opt_string(ctx, "assignAs")) == 1;
 	t->close_resolved = host->opt_bool(ctx, "closeResolved");
 	t->comment_recurrence = host->opt_bool(ctx, "commentRecurrence");
-	t->group_asset_rule = choice_index(groups, host->opt_string(ctx, "group")) == 1;
+	t->group_asset_rule = pg_option_choice(groups, host->opt_string(ctx, "group")) == 1;
 	/* unset: comment only on a change */
 	t->comment_every_s = host->opt_string(ctx, "commentEvery")
 				     ? (long)(host->opt_int(ctx, "commentEvery") / 1000)
