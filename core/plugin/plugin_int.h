@@ -6,6 +6,7 @@
  *   plugin_call.c      per-thread call state, busy count, serialize bracket, host->error()
  *   plugin_names.c     kind/option-type names, the identifier grammar
  *   plugin_load.c      libltdl, file permissions, descriptor checks
+ *   plugin_options.c   the option table in one row layout; typed value checks (ABI 1.3)
  *   plugin_instance.c  instance options (typed, validated) and life
  *   plugin_config.c    the enrichers/notifiers maps, each stage's settings
  *   plugin_section.c   helpers a stage reads its settings section with
