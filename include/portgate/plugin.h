@@ -13,13 +13,13 @@
  * the only way to break anything, and the host refuses other majors.
  *
  * ABI 1.3 adds: the typed option table (struct pg_option_spec, descriptor
- * option_table; types PG_OPT_ENUM, PG_OPT_DURATION, PG_OPT_URL; integer
- * ranges) that the host validates and `portgate plugins --describe` renders;
- * struct pg_http_response.size; judges / judges_tag_option; and in
- * per-report events a "idempotencyKey" on each finding. Plugins built
+ * option_table; types PG_OPT_ENUM, PG_OPT_DURATION, PG_OPT_URL; integer and
+ * duration ranges) that the host validates and `portgate plugins --describe`
+ * renders; struct pg_http_response.size; judges / judges_tag_option; an
+ * "idempotencyKey" on each finding of a per-report event. Plugins built
  * against 1.0-1.2 load unchanged: their smaller descriptor reads the 1.3
- * fields as zero (no typed table, no judges), and their response struct's
- * size is written but never needed.
+ * fields as zero (the 1.0 options table, no judges), and the host never
+ * writes size into their (smaller) response struct.
  *
  * Threads: callbacks of an instance may be called from any thread. With
  * PG_THREAD_SERIALIZE the host never runs two callbacks of the same plugin
