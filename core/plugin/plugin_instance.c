@@ -151,8 +151,10 @@ static void apply_defaults(struct pg_plugin_ctx *c, const char *file, int line,
 }
 
 /* Secrets are read once, at start: the config holds only the variable's name.
- * With the 1.3 typed table the host also says when the named variable is
- * unset or empty, at its line (validate, which creates nothing, needs none). */
+ * For a required secret of the 1.3 typed table the host also says when the
+ * named variable is unset or empty, at its line (validate, which creates
+ * nothing, needs none); an optional one is NULL then (webhook signs "when
+ * set"). */
 static void read_secrets(struct pg_plugin_ctx *c, const char *file, struct pg_diag *diag)
 {
 	struct pg_optval *v;
@@ -165,7 +167,7 @@ static void read_secrets(struct pg_plugin_ctx *c, const char *file, struct pg_di
 		val = getenv(v->text);
 		if (val && (*val || !c->mod->desc.option_table))
 			v->secret = pg_xstrdup(val);
-		else if (c->mod->desc.option_table && !c->host->no_create)
+		else if (c->mod->desc.option_table && v->opt->required && !c->host->no_create)
 			pg_diag_add(diag, file, v->line, "%s.%s: environment variable %s is %s",
 				    c->name, v->opt->name, v->text, val ? "empty" : "not set");
 	}

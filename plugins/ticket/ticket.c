@@ -37,7 +37,7 @@ static const struct pg_option_spec ticket_options[] = {
 	PG_OPTION("issueType", PG_OPT_STRING, "Bug", 0, "jira: issue type name"),
 	PG_OPTION("userEnv", PG_OPT_SECRET_ENV, NULL, 0,
 		  "jira/servicenow: variable holding the user (Jira Cloud: the account e-mail)"),
-	PG_OPTION("tokenEnv", PG_OPT_SECRET_ENV, NULL, 0,
+	PG_OPTION("tokenEnv", PG_OPT_SECRET_ENV, NULL, 1,
 		  "variable holding the API token (GitHub, Jira) or password (ServiceNow)"),
 	PG_OPTION("owners", PG_OPT_STRING, NULL, 0,
 		  "asset owner -> assignee (github), component (jira) or assignment group "

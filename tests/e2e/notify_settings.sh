@@ -44,7 +44,15 @@ write_report "$T/report.json"
 rc=0
 "$DRIVER" notify "$T/portgate.yaml" "$T/report.json" >"$T/out" 2>&1 || rc=$?
 [ "$rc" = 2 ] || fail "run without HEC_TOKEN: exit $rc"
-# ABI 1.3: the host checks the typed table's secrets itself, at the option's line
-grep -q "portgate.yaml:5: hec.tokenEnv: environment variable HEC_TOKEN is not set" \
+grep -q "portgate.yaml:5: hec: plugin siem failed to start: transport hec needs tokenEnv naming a set variable" \
+	"$T/out" || fail "$(cat "$T/out")"
+# ABI 1.3: a required secret of the typed table (ticket's tokenEnv) is the
+# host's to check, at the option's own line, before the plugin starts.
+export HEC_TOKEN=h
+unset GH_TOKEN
+rc=0
+"$DRIVER" notify "$T/portgate.yaml" "$T/report.json" >"$T/out" 2>&1 || rc=$?
+[ "$rc" = 2 ] || fail "run without GH_TOKEN: exit $rc"
+grep -q "portgate.yaml:6: gh.tokenEnv: environment variable GH_TOKEN is not set" \
 	"$T/out" || fail "$(cat "$T/out")"
 echo ok
