@@ -24,6 +24,7 @@ struct plug_args {
 	bool json, all, dead;
 	const char *instance;                /* outbox flush --instance */
 	const char *evidence, *asset, *rule; /* plugin-test enrich --from-evidence */
+	const char *describe;                /* plugins --describe NAME */
 	int first_arg;                       /* index of the first non-option argument */
 };
 
@@ -46,6 +47,7 @@ static const struct option long_opts[] = {
 	{ "from-evidence", required_argument, NULL, OPT_EVIDENCE },
 	{ "asset", required_argument, NULL, OPT_ASSET },
 	{ "rule", required_argument, NULL, OPT_RULE },
+	{ "describe", required_argument, NULL, 'D' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -57,12 +59,13 @@ static int parse_args(int argc, char **argv, struct plug_args *a)
 	memset(a, 0, sizeof(*a));
 	pg_cli_common_init(&a->common);
 	optind = 0; /* glibc: full re-initialisation (main may have used getopt) */
-	while ((ch = pg_cli_getopt(argv[0], argc, argv, "c:P:javqh", long_opts)) != -1) {
+	while ((ch = pg_cli_getopt(argv[0], argc, argv, "c:P:javqhD:", long_opts)) != -1) {
 		switch (ch) {
 		case 'c': a->common.config_path = optarg; break;
 		case 'P': pg_cli_common_opt(&a->common, PG_OPT_PLUGIN_DIR, optarg); break;
 		case 'j': a->json = true; break;
 		case 'a': a->all = true; break;
+		case 'D': a->describe = optarg; break;
 		case 'v':
 			if (pg_log_threshold < PG_LOG_DEBUG)
 				pg_log_threshold++;
@@ -86,7 +89,11 @@ static void usage(const char *cmd, FILE *out)
 {
 	if (!strcmp(cmd, "plugins"))
 		fputs("usage: portgate plugins [--config FILE] [--plugin-dir DIR]... [--json]\n"
-		      "List loadable plugins with version, ABI, kind and options.\n",
+		      "                        [--describe NAME]\n"
+		      "List loadable plugins with version, ABI, kind and options; --describe NAME\n"
+		      "prints one plugin's option reference (name, type, default, range or "
+		      "values,\n"
+		      "description: the table the host validates the config against).\n",
 		      out);
 	else if (!strcmp(cmd, "plugin-check"))
 		fputs("usage: portgate plugin-check [--json] FILE.so|DIR...\n"
@@ -179,15 +186,13 @@ static void print_module(const struct pg_module *m, FILE *out)
 			d->cache_ttl_s);
 	fprintf(out, "  host keys: %s\n",
 		d->kind == PG_PLUGIN_NOTIFIER
-			? "timeoutMs, events (per-report|per-finding), route {owner, environment, "
-			  "criticality, tags, rule, action}"
-			: "timeoutMs, cacheTtlSeconds");
-	if (!d->options || !d->options[0].name)
-		fputs("  options: none\n", out);
-	else
-		fputs("  options:\n", out);
-	for (size_t i = 0; d->options && d->options[i].name; i++) {
-		const struct pg_plugin_option *o = &d->options[i];
+			? "timeoutMs, events (per-report|per-finding), on [actions], route {owner, "
+			  "environment, criticality, tags, rule, action}"
+			: "timeoutMs, cacheTtlSeconds, on [actions], route {...}, after "
+			  "[instances]");
+	fputs(pg_module_option(m, 0) ? "  options:\n" : "  options: none\n", out);
+	for (size_t i = 0; pg_module_option(m, i); i++) {
+		const struct pg_option_spec *o = pg_module_option(m, i);
 		char attr[160] = "";
 
 		if (o->required)
@@ -197,6 +202,27 @@ static void print_module(const struct pg_module *m, FILE *out)
 		fprintf(out, "    %-16s %-10s %s%s\n", o->name, pg_option_type_name(o->type), attr,
 			o->help ? o->help : "");
 	}
+}
+
+/* plugins --describe NAME: the one plugin's option reference. */
+static int describe_module(struct pg_plugin_host *h, const char *name, bool as_json)
+{
+	const struct pg_module *m = pg_plugin_find(h, name);
+	json_t *j;
+
+	if (!m) {
+		pg_error("no plugin named '%s' in the plugin directories", name);
+		return PG_EXIT_USAGE;
+	}
+	if (!as_json) {
+		pg_module_describe(m, stdout);
+		return PG_EXIT_PASS;
+	}
+	j = pg_module_json(m);
+	json_dumpf(j, stdout, JSON_INDENT(2));
+	fputc('\n', stdout);
+	json_decref(j);
+	return PG_EXIT_PASS;
 }
 
 static int list_modules(struct pg_plugin_host *h, bool as_json)
@@ -258,10 +284,10 @@ int pg_cmd_plugins(int argc, char **argv)
 	h = pg_plugin_host_empty();
 	pg_plugin_load_dirs(h, dirs, n - (access(PG_PLUGINDIR, F_OK) == 0 ? 0 : 1), &diag);
 	free(dirs);
-	list_modules(h, a.json);
+	rc = a.describe ? describe_module(h, a.describe, a.json) : list_modules(h, a.json);
 	pg_plugin_host_free(h);
 	pg_diag_print(&diag, stderr);
-	rc = diag.n ? PG_EXIT_USAGE : PG_EXIT_PASS;
+	rc = diag.n ? PG_EXIT_USAGE : rc;
 out:
 	pg_diag_clear(&diag);
 	pg_config_free(cfg);

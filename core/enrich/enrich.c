@@ -1,7 +1,7 @@
 /* enrich.c - run enricher plugins over findings: plan (memo, cache), a
  * bounded pool of worker threads with per-call timeouts, merge the results. */
 #include "config.h"
-#include "enrich.h"
+#include "enrich_int.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +51,7 @@ struct run {
 	int stuck;       /* workers inside an abandoned call */
 	bool closed;     /* main stopped waiting: take no new job */
 	bool skip_cache; /* --skip-cache: the plugins' own cache entries too */
+	unsigned level;  /* the instances this run calls (enrich_order.c) */
 };
 
 static void job_free(struct job *j)
@@ -238,19 +239,21 @@ static void wait_jobs(struct run *r)
 	}
 }
 
-/* enrich.on: which of the findings the run reports get every enricher's context. */
-static bool action_selected(const struct pg_plugin_host *h, const json_t *finding)
+/* enrich.on, or the instance's on:/route: - which of the findings the run
+ * reports get the instance's context. view: the finding with assetContext. */
+static bool instance_selects(const struct pg_plugin_host *h, const struct pg_plugin_ctx *c,
+			     const json_t *view)
 {
+	static const bool every[PG_ACTION_COUNT] = { true, true, true };
 	const struct pg_enrich_settings *s = pg_enrich_settings(h);
-	const char *a = json_string_value(json_object_get(finding, "action"));
+	const struct pg_enrich_inst *d = pg_plugin_stage_data(c);
+	const char *a = json_string_value(json_object_get(view, "action"));
 
-	if (!pg_policy_reported(finding))
-		return false; /* decided pass: dropped at finalize, not news */
+	if (d && d->route)
+		return pg_route_match(d->route, s->all ? every : s->on, view);
 	if (s->all)
 		return true;
-	if (!a)
-		return false;
-	return pg_action_selected(s->on, a);
+	return a && pg_action_selected(s->on, a);
 }
 
 static char *memo_key(const struct pg_plugin_ctx *c, const json_t *f, const json_t *asset)
@@ -311,6 +314,25 @@ static void try_cache(struct pg_plugin_host *h, struct job *j)
 	json_decref(v);
 }
 
+/* The input carries finding.enrichment.<name> of exactly the instances c is
+ * after (merged by an earlier level), nothing of the others: what an
+ * instance reads does not depend on which other enrichers are configured. */
+static void keep_after(json_t *input, const struct pg_plugin_ctx *c, const json_t *e)
+{
+	const struct pg_enrich_inst *d = pg_plugin_stage_data(c);
+	json_t *kept = json_object(), *v;
+
+	for (size_t a = 0; d && a < d->nafter; a++) /* copies: the input outlives the report */
+		if ((v = json_object_get(e, d->after[a])))
+			json_object_set_new(kept, d->after[a], json_deep_copy(v));
+	if (json_object_size(kept))
+		json_object_set_new(input, "enrichment", kept);
+	else {
+		json_object_del(input, "enrichment");
+		json_decref(kept);
+	}
+}
+
 /* The job of instance c for input f of asset (memoized per key), queued. */
 /* asset: whole, for the input; own: the report's asset, where results go. */
 static struct job *job_for(struct pg_plugin_host *h, struct run *r, size_t i, const json_t *report,
@@ -329,6 +351,7 @@ static struct job *job_for(struct pg_plugin_host *h, struct run *r, size_t i, co
 	j->inst_idx = i;
 	j->key = key;
 	j->input = pg_enrich_input_new(report, asset, f);
+	keep_after(j->input, c, json_object_get(f, "enrichment"));
 	j->home = own;
 	j->state = JOB_QUEUED;
 	if (!skip_cache)
@@ -351,7 +374,7 @@ static void plan_judged(struct pg_plugin_host *h, struct run *r, const json_t *r
 
 	for (size_t i = 0; i < pg_plugin_count(h, PG_PLUGIN_ENRICHER); i++) {
 		struct pg_plugin_ctx *c = pg_plugin_at(h, PG_PLUGIN_ENRICHER, i);
-		if (!pg_enrich_judges_asset(c, fields))
+		if (pg_enrich_level(c) != r->level || !pg_enrich_judges_asset(c, fields))
 			continue;
 		for (k = 0; k <= json_array_size(more); k++) {
 			s = k ? json_array_get(more, k - 1) : json_object_get(asset, "scan");
@@ -366,11 +389,18 @@ static void plan_judged(struct pg_plugin_host *h, struct run *r, const json_t *r
 		}
 	}
 }
+
 static void plan_finding(struct pg_plugin_host *h, struct run *r, const json_t *report,
 			 json_t *asset, json_t *own, json_t *f, bool skip_cache)
 {
-	for (size_t i = 0; i < pg_plugin_count(h, PG_PLUGIN_ENRICHER); i++)
-		add_target(job_for(h, r, i, report, asset, own, f, skip_cache), f, own);
+	json_t *view = pg_plugin_finding_new(report, asset, f); /* what on/route read */
+
+	for (size_t i = 0; i < pg_plugin_count(h, PG_PLUGIN_ENRICHER); i++) {
+		struct pg_plugin_ctx *c = pg_plugin_at(h, PG_PLUGIN_ENRICHER, i);
+		if (pg_enrich_level(c) == r->level && instance_selects(h, c, view))
+			add_target(job_for(h, r, i, report, asset, own, f, skip_cache), f, own);
+	}
+	json_decref(view);
 }
 
 /* Judged assets first: a job's input is then the asset, and what it adds
@@ -388,7 +418,8 @@ static void plan(struct pg_plugin_host *h, struct run *r, json_t *report, bool s
 		plan_judged(h, r, report, asset, own, skip_cache);
 		json_array_foreach(json_object_get(asset, "findings"), k, f)
 		{
-			if (json_is_object(f) && action_selected(h, f))
+			/* decided pass: dropped at finalize, not news */
+			if (json_is_object(f) && pg_policy_reported(f))
 				plan_finding(h, r, report, asset, own, f, skip_cache);
 		}
 	}
@@ -506,18 +537,16 @@ static void prepare_workers(const struct pg_plugin_host *h, const struct run *r)
 	}
 }
 
-int pg_enrich_report(struct pg_plugin_host *h, json_t *report, bool skip_cache)
+/* Call the instances of one level and merge what they return. */
+static void run_level(struct pg_plugin_host *h, json_t *report, bool skip_cache, unsigned level)
 {
-	unsigned concurrency;
-	struct run *r;
+	unsigned concurrency = pg_enrich_settings(h)->concurrency;
+	struct run *r = run_new(h);
 	unsigned want;
 	size_t queued = 0;
 
-	if (!h || pg_plugin_count(h, PG_PLUGIN_ENRICHER) == 0 || !report)
-		return 0;
-	concurrency = pg_enrich_settings(h)->concurrency;
-	r = run_new(h);
 	r->skip_cache = skip_cache;
+	r->level = level;
 	plan(h, r, report, skip_cache);
 	for (size_t i = 0; i < r->njobs; i++)
 		queued += r->jobs[i]->state == JOB_QUEUED;
@@ -533,8 +562,19 @@ int pg_enrich_report(struct pg_plugin_host *h, json_t *report, bool skip_cache)
 
 	for (size_t i = 0; i < r->njobs; i++)
 		merge_job(h, r->jobs[i]);
-	pg_debug("enrichment: %zu calls planned, %zu from cache", r->njobs, r->njobs - queued);
+	pg_debug("enrichment level %u: %zu calls planned, %zu from cache", level, r->njobs,
+		 r->njobs - queued);
 	pg_plugin_lanes_lock(r->pool);
 	pg_plugin_lanes_unref_locked(r->pool);
+}
+
+/* Level by level (after:, enrich_order.c): an instance's input is built
+ * once everything it is after has been merged. Most configs have one level. */
+int pg_enrich_report(struct pg_plugin_host *h, json_t *report, bool skip_cache)
+{
+	if (!h || pg_plugin_count(h, PG_PLUGIN_ENRICHER) == 0 || !report)
+		return 0;
+	for (unsigned l = 0; l <= pg_enrich_max_level(h); l++)
+		run_level(h, report, skip_cache, l);
 	return 0;
 }

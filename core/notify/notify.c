@@ -115,6 +115,30 @@ static const char *run_id_of(const json_t *report)
 	return id ? id : "run";
 }
 
+/* A per-report event's findings, each a shallow copy carrying its own
+ * idempotencyKey (ABI 1.3): the key a per-finding event of the same
+ * (instance, fingerprint, run) has, so a receiver that files one ticket per
+ * finding can dedupe items of a summary across retries and redeliveries.
+ * Copies: the finding objects are shared by every instance's selection. */
+static json_t *keyed_findings_new(const struct pg_plugin_ctx *c, const char *run_id,
+				  const json_t *findings)
+{
+	json_t *out = json_array(), *f, *copy;
+	char key[33];
+	size_t i;
+
+	json_array_foreach(findings, i, f)
+	{
+		const char *fp = json_string_value(json_object_get(f, "fingerprint"));
+		const char *fps[1] = { fp ? fp : "" };
+		pg_notify_key(pg_plugin_name(c), run_id, fps, 1, key);
+		copy = json_copy(f);
+		json_object_set_new(copy, "idempotencyKey", json_string(key));
+		json_array_append_new(out, copy);
+	}
+	return out;
+}
+
 static json_t *entry_new(struct pg_plugin_ctx *c, const json_t *report, json_t *findings,
 			 size_t from, size_t count)
 {
@@ -135,9 +159,9 @@ static json_t *entry_new(struct pg_plugin_ctx *c, const json_t *report, json_t *
 				  "eventSchema", PG_EVENT_SCHEMA, "idempotencyKey", key, "run", run,
 				  "finding", json_array_get(findings, from));
 	else
-		event = json_pack("{s:s, s:i, s:s, s:O*, s:O}", "type", "portgate.report",
+		event = json_pack("{s:s, s:i, s:s, s:O*, s:o}", "type", "portgate.report",
 				  "eventSchema", PG_EVENT_SCHEMA, "idempotencyKey", key, "run", run,
-				  "findings", findings);
+				  "findings", keyed_findings_new(c, run_id_of(report), findings));
 	doc = json_pack("{s:s, s:s, s:s, s:I, s:i, s:s, s:o}", "id", key, "instance",
 			pg_plugin_name(c), "plugin", pg_plugin_module_name(c), "createdAt",
 			(json_int_t)pg_wall_ms(), "attempts", 0, "status", "pending", "event",

@@ -104,10 +104,15 @@ static void settings_free(void *arg)
 static bool instance_key(const char *inst, const char *key, const struct pg_node *n, void **data,
 			 const char *file, struct pg_diag *diag)
 {
-	if (strcmp(key, "route"))
+	struct pg_route *r = *data;
+
+	if (!strcmp(key, "route"))
+		pg_route_parse(&r, n, "notifiers", inst, file, diag);
+	else if (!strcmp(key, "on"))
+		pg_route_parse_on(&r, n, "notifiers", inst, file, diag);
+	else
 		return false;
-	pg_route_free(*data);
-	*data = pg_route_parse(n, inst, file, diag);
+	*data = r;
 	return true;
 }
 
@@ -122,7 +127,7 @@ const struct pg_plugin_stage pg_notify_stage = {
 	.settings_free = settings_free,
 	.instance_key = instance_key,
 	.data_free = route_free,
-	.keys_help = "route",
+	.keys_help = "route, on",
 };
 
 const struct pg_notify_settings *pg_notify_settings(const struct pg_plugin_host *h)

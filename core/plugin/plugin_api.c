@@ -4,8 +4,10 @@
 #include "plugin_int.h"
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "http.h"
 #include "util/log.h"
@@ -51,7 +53,7 @@ static const char *api_opt_string(struct pg_plugin_ctx *ctx, const char *name)
 static int64_t api_opt_int(struct pg_plugin_ctx *ctx, const char *name)
 {
 	struct pg_optval *v = pg_plugin_find_opt(ctx, name);
-	return v && v->opt->type == PG_OPT_INT ? v->num : 0;
+	return v && (v->opt->type == PG_OPT_INT || v->opt->type == PG_OPT_DURATION) ? v->num : 0;
 }
 
 static int api_opt_bool(struct pg_plugin_ctx *ctx, const char *name)
@@ -71,9 +73,19 @@ static const char *api_instance_name(struct pg_plugin_ctx *ctx)
 	return ctx->name;
 }
 
-static int api_http(struct pg_plugin_ctx *ctx, const struct pg_http_request *req,
-		    struct pg_http_response *resp)
+/* Bytes of struct pg_http_response the plugin's build has: a 1.0-1.2 plugin's
+ * struct ends before size, and writing it would overrun the plugin's stack. */
+static size_t response_bytes(const struct pg_plugin_ctx *ctx)
 {
+	if (ctx->mod->desc.abi_minor >= 3)
+		return sizeof(struct pg_http_response);
+	return offsetof(struct pg_http_response, size);
+}
+
+static int api_http(struct pg_plugin_ctx *ctx, const struct pg_http_request *req,
+		    struct pg_http_response *out)
+{
+	struct pg_http_response full, *resp = &full;
 	struct pg_call *call = pg_call_current();
 	long timeout = req->timeout_ms > 0 ? req->timeout_ms : 10000;
 	uint64_t now = pg_clock_now_ms();
@@ -87,6 +99,8 @@ static int api_http(struct pg_plugin_ctx *ctx, const struct pg_http_request *req
 			timeout = left;
 	}
 	rc = pg_http_perform(req, ctx->host->ca_file, timeout, resp);
+	full.size = sizeof(full);
+	memcpy(out, &full, response_bytes(ctx));
 	shown = req->log_url ? pg_xstrdup(req->log_url) : pg_redact_url(req->url ? req->url : "");
 	pg_log(PG_LOG_DEBUG, "[%s] %s %s -> %ld%s%s", ctx->name,
 	       req->method ? req->method : (req->body ? "POST" : "GET"), shown, resp->status,

@@ -83,4 +83,7 @@ void pg_plugin_read_instances(struct pg_plugin_host *h, const struct pg_config *
 {
 	read_instances(h, cfg->enrichers, PG_PLUGIN_ENRICHER, file, diag);
 	read_instances(h, cfg->notifiers, PG_PLUGIN_NOTIFIER, file, diag);
+	for (int k = PG_PLUGIN_ENRICHER; k <= PG_PLUGIN_NOTIFIER; k++)
+		if (h->stages[k] && h->stages[k]->instances_done)
+			h->stages[k]->instances_done(h, file, diag);
 }

@@ -37,17 +37,36 @@ bool pg_module_is_older(const struct pg_module *m)
 	return m->orig_size < sizeof(struct pg_plugin);
 }
 
-static json_t *options_json(const struct pg_plugin *d)
+static json_t *choices_json(const struct pg_option_spec *o)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; o->choices && o->choices[i]; i++)
+		json_array_append_new(arr, json_string(o->choices[i]));
+	return arr;
+}
+
+static json_t *option_json(const struct pg_option_spec *o)
+{
+	json_t *j = json_pack("{s:s, s:s, s:s*, s:b, s:s*}", "name", o->name, "type",
+			      pg_option_type_name(o->type), "default", o->def, "required",
+			      o->required != 0, "help", o->help);
+
+	if (o->min || o->max) {
+		json_object_set_new(j, "min", json_integer((json_int_t)o->min));
+		json_object_set_new(j, "max", json_integer((json_int_t)o->max));
+	}
+	if (o->type == PG_OPT_ENUM)
+		json_object_set_new(j, "choices", choices_json(o));
+	return j;
+}
+
+static json_t *options_json(const struct pg_module *m)
 {
 	json_t *opts = json_array();
 
-	for (size_t i = 0; d->options && d->options[i].name; i++) {
-		const struct pg_plugin_option *o = &d->options[i];
-		json_array_append_new(opts, json_pack("{s:s, s:s, s:s*, s:b, s:s*}", "name",
-						      o->name, "type", pg_option_type_name(o->type),
-						      "default", o->def, "required",
-						      o->required != 0, "help", o->help));
-	}
+	for (size_t i = 0; i < m->nopts; i++)
+		json_array_append_new(opts, option_json(&m->opts[i]));
 	return opts;
 }
 
@@ -93,6 +112,47 @@ json_t *pg_module_json(const struct pg_module *m)
 	json_object_set_new(j, "cacheTtlSeconds", json_integer((json_int_t)d->cache_ttl_s));
 	json_object_set_new(j, "timeoutMs", json_integer((json_int_t)d->timeout_ms));
 	json_object_set_new(j, "judges", judges_json(d));
-	json_object_set_new(j, "options", options_json(d));
+	json_object_set_new(j, "options", options_json(m));
 	return j;
+}
+
+/* ---- plugins --describe ------------------------------------------------- */
+
+/* The range or the allowed values of o, as the config writes them. */
+static void limits_text(const struct pg_option_spec *o, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	if (o->type != PG_OPT_ENUM) {
+		pg_option_range_text(o, buf, len);
+		return;
+	}
+	buf[0] = '\0';
+	for (size_t i = 0; o->choices[i] && used < len; i++)
+		used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? "|" : "",
+					 o->choices[i]);
+}
+
+void pg_module_describe(const struct pg_module *m, FILE *out)
+{
+	const struct pg_plugin *d = &m->desc;
+	char lim[256];
+
+	fprintf(out, "%s %s (%s, ABI %u.%u)\n  %s\n\n", d->name, d->version,
+		pg_plugin_kind_name(d->kind), d->abi_major, d->abi_minor, d->description);
+	if (!m->nopts) {
+		fputs("options: none\n", out);
+		return;
+	}
+	fprintf(out, "%-22s %-10s %-22s %-24s %s\n", "OPTION", "TYPE", "DEFAULT", "RANGE/VALUES",
+		"DESCRIPTION");
+	for (size_t i = 0; i < m->nopts; i++) {
+		const struct pg_option_spec *o = &m->opts[i];
+		limits_text(o, lim, sizeof(lim));
+		fprintf(out, "%-22s %-10s %-22s %-24s %s\n", o->name, pg_option_type_name(o->type),
+			o->required ? "(required)"
+			: o->def    ? o->def
+				    : "-",
+			lim[0] ? lim : "-", o->help ? o->help : "");
+	}
 }

@@ -17,6 +17,7 @@
 #include <jansson.h>
 #include <portgate/plugin.h>
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "config/settings.h"
 #include "util/util.h"
@@ -49,6 +50,10 @@ struct pg_plugin_stage {
 			     void **data, const char *file, struct pg_diag *diag);
 	void (*data_free)(void *data);
 	const char *keys_help; /* those keys, for "unknown option" (NULL: none) */
+	/* Once every instance is read: checks across instances (enrich's
+	 * after:), errors into diag with file:line. NULL: none. */
+	bool (*instances_done)(const struct pg_plugin_host *h, const char *file,
+			       struct pg_diag *diag);
 };
 
 /* Build a host from cfg for the stages given (NULL-terminated list, may be
@@ -95,8 +100,21 @@ const struct pg_plugin *pg_module_desc(const struct pg_module *m); /* the host's
 const char *pg_module_path(const struct pg_module *m);
 size_t pg_module_declared_size(const struct pg_module *m); /* struct_size the plugin built */
 bool pg_module_is_older(const struct pg_module *m);        /* a smaller, older descriptor */
+/* The option table as a reference (plugins --describe NAME): name, type,
+ * default, range or allowed values, description. */
+void pg_module_describe(const struct pg_module *m, FILE *out);
 /* Every descriptor field as a new JSON object (plugins --json). */
 json_t *pg_module_json(const struct pg_module *m);
+
+/* The module's option table in one row layout (either ABI table), NULL past the end. */
+const struct pg_option_spec *pg_module_option(const struct pg_module *m, size_t i);
+/* The typed check of one option value (plugin_options.c): num gets an int,
+ * bool or duration (ms); false with why when the value does not fit. */
+bool pg_option_check_value(const struct pg_option_spec *o, const char *s, long long *num, char *why,
+			   size_t len);
+bool pg_option_parse_duration(const char *s, long long *ms);
+/* o's range as text ("1..10", ">= 1"), "" when it has none. */
+void pg_option_range_text(const struct pg_option_spec *o, char *buf, size_t len);
 
 /* Option / kind names for listings. */
 const char *pg_plugin_kind_name(int kind);

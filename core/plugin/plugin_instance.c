@@ -11,8 +11,7 @@
 
 #include "util/log.h"
 
-#define MAX_OPTIONS 64
-#define HOST_KEYS   "plugin, cacheTtlSeconds, timeoutMs"
+#define HOST_KEYS "plugin, cacheTtlSeconds, timeoutMs"
 
 /* ---- option values ---------------------------------------------------- */
 
@@ -26,84 +25,14 @@ static bool valid_env_name(const char *s)
 	return true;
 }
 
-static bool parse_int(const char *s, long long *out)
-{
-	char *end;
-
-	if (!s || !*s)
-		return false;
-	errno = 0;
-	*out = strtoll(s, &end, 10);
-	return errno == 0 && *end == '\0';
-}
-
-static bool parse_bool(const char *s, bool *out)
-{
-	if (!s)
-		return false;
-	if (!strcmp(s, "true") || !strcmp(s, "yes")) {
-		*out = true;
-		return true;
-	}
-	if (!strcmp(s, "false") || !strcmp(s, "no")) {
-		*out = false;
-		return true;
-	}
-	return false;
-}
-
-/* The options a plugin declares: names, types and defaults must parse. */
-/* Keys every instance section takes for the host: a plugin option of the same
- * name could never be set, so the option table may not use them. */
-static bool is_host_key(const char *name)
-{
-	return !strcmp(name, "plugin") || !strcmp(name, "cacheTtlSeconds") ||
-	       !strcmp(name, "timeoutMs") || !strcmp(name, "route") || !strcmp(name, "events");
-}
-
-bool pg_plugin_check_options(const struct pg_plugin *d, const char *path, struct pg_diag *diag)
-{
-	const struct pg_plugin_option *o = d->options;
-	long long n;
-	bool b;
-
-	for (size_t i = 0; o && o[i].name; i++) {
-		if (i >= MAX_OPTIONS) {
-			pg_diag_add(diag, path, 0, "plugin %s: more than %d options", d->name,
-				    MAX_OPTIONS);
-			return false;
-		}
-		if (!pg_plugin_valid_ident(o[i].name, true) || o[i].type < PG_OPT_STRING ||
-		    o[i].type > PG_OPT_SECRET_ENV) {
-			pg_diag_add(diag, path, 0, "plugin %s: option %zu has a bad name or type",
-				    d->name, i);
-			return false;
-		}
-		if (is_host_key(o[i].name)) {
-			pg_diag_add(diag, path, 0,
-				    "plugin %s: option %s is reserved for the host "
-				    "(every instance accepts plugin, cacheTtlSeconds, timeoutMs, "
-				    "route, events)",
-				    d->name, o[i].name);
-			return false;
-		}
-		if (o[i].def && ((o[i].type == PG_OPT_INT && !parse_int(o[i].def, &n)) ||
-				 (o[i].type == PG_OPT_BOOL && !parse_bool(o[i].def, &b)))) {
-			pg_diag_add(diag, path, 0, "plugin %s: option %s has a bad default '%s'",
-				    d->name, o[i].name, o[i].def);
-			return false;
-		}
-	}
-	return true;
-}
-
 /* ---- instances -------------------------------------------------------- */
 
-/* Accept a scalar of the option's type; record text. */
+/* Accept a scalar of the option's type (plugin_options.c checks it); record text. */
 static bool set_option(struct pg_plugin_ctx *c, struct pg_optval *v, const struct pg_node *n,
 		       const char *file, struct pg_diag *diag)
 {
 	const char *s = NULL;
+	char why[256];
 	bool b;
 
 	if (n->kind != PG_NODE_SCALAR || !pg_node_str(n, &s)) {
@@ -112,34 +41,29 @@ static bool set_option(struct pg_plugin_ctx *c, struct pg_optval *v, const struc
 			    pg_node_kind_name(n->kind));
 		return false;
 	}
-	switch (v->opt->type) {
-	case PG_OPT_INT:
-		if (n->quoted || !parse_int(s, &v->num))
-			goto mistyped;
-		break;
-	case PG_OPT_BOOL:
-		if (n->quoted || !pg_node_bool(n, &b))
-			goto mistyped;
+	if ((v->opt->type == PG_OPT_INT && n->quoted) ||
+	    (v->opt->type == PG_OPT_BOOL && (n->quoted || !pg_node_bool(n, &b)))) {
+		pg_diag_add(diag, file, n->line, "%s.%s: expected %s, got '%s'", c->name,
+			    v->opt->name, pg_option_type_name(v->opt->type), s);
+		return false;
+	}
+	if (v->opt->type == PG_OPT_SECRET_ENV && !valid_env_name(s)) {
+		pg_diag_add(diag, file, n->line,
+			    "%s.%s: expected the name of an environment variable "
+			    "holding the secret (not the secret itself)",
+			    c->name, v->opt->name);
+		return false;
+	}
+	if (v->opt->type == PG_OPT_BOOL)
 		v->num = b;
-		break;
-	case PG_OPT_SECRET_ENV:
-		if (!valid_env_name(s)) {
-			pg_diag_add(diag, file, n->line,
-				    "%s.%s: expected the name of an environment variable "
-				    "holding the secret (not the secret itself)",
-				    c->name, v->opt->name);
-			return false;
-		}
-		break;
-	default: break;
+	else if (!pg_option_check_value(v->opt, s, &v->num, why, sizeof(why))) {
+		pg_diag_add(diag, file, n->line, "%s.%s: %s", c->name, v->opt->name, why);
+		return false;
 	}
 	v->text = pg_xstrdup(s);
+	v->line = n->line;
 	v->set = true;
 	return true;
-mistyped:
-	pg_diag_add(diag, file, n->line, "%s.%s: expected %s, got '%s'", c->name, v->opt->name,
-		    pg_option_type_name(v->opt->type), s);
-	return false;
 }
 
 static bool host_key(struct pg_plugin_ctx *c, const char *key, const struct pg_node *n,
@@ -218,28 +142,34 @@ static void apply_defaults(struct pg_plugin_ctx *c, const char *file, int line,
 				    v->opt->name, v->opt->help ? v->opt->help : "no help");
 			continue;
 		}
-		if (v->opt->def) {
+		if (v->opt->def) { /* checked at load (plugin_options.c) */
+			char why[256];
 			v->text = pg_xstrdup(v->opt->def);
-			if (v->opt->type == PG_OPT_INT)
-				parse_int(v->text, &v->num);
-			else if (v->opt->type == PG_OPT_BOOL) {
-				bool b = false;
-				parse_bool(v->text, &b);
-				v->num = b;
-			}
+			pg_option_check_value(v->opt, v->text, &v->num, why, sizeof(why));
 		}
 	}
 }
 
-/* Secrets are read once, at start: the config holds only the variable's name. */
-static void read_secrets(struct pg_plugin_ctx *c)
+/* Secrets are read once, at start: the config holds only the variable's name.
+ * For a required secret of the 1.3 typed table the host also says when the
+ * named variable is unset or empty, at its line (validate, which creates
+ * nothing, needs none); an optional one is NULL then (webhook signs "when
+ * set"). */
+static void read_secrets(struct pg_plugin_ctx *c, const char *file, struct pg_diag *diag)
 {
 	struct pg_optval *v;
+	const char *val;
 
 	for (size_t i = 0; i < c->nopts; i++) {
 		v = &c->opts[i];
-		if (v->opt->type == PG_OPT_SECRET_ENV && v->text && getenv(v->text))
-			v->secret = pg_xstrdup(getenv(v->text));
+		if (v->opt->type != PG_OPT_SECRET_ENV || !v->text)
+			continue;
+		val = getenv(v->text);
+		if (val && (*val || !c->mod->desc.option_table))
+			v->secret = pg_xstrdup(val);
+		else if (c->mod->desc.option_table && v->opt->required && !c->host->no_create)
+			pg_diag_add(diag, file, v->line, "%s.%s: environment variable %s is %s",
+				    c->name, v->opt->name, v->text, val ? "empty" : "not set");
 	}
 }
 
@@ -260,7 +190,7 @@ static bool apply_config(struct pg_plugin_ctx *c, const struct pg_node *conf, co
 			set_option(c, v, conf->items[i], file, diag);
 	}
 	apply_defaults(c, file, line, diag);
-	read_secrets(c);
+	read_secrets(c, file, diag);
 	return diag->n == before;
 }
 
@@ -338,7 +268,6 @@ struct pg_plugin_ctx *pg_plugin_instance_new(struct pg_plugin_host *h, const cha
 					     const char *file, struct pg_diag *diag)
 {
 	struct pg_plugin_ctx *c = pg_xcalloc(1, sizeof(*c));
-	const struct pg_plugin_option *o = m->desc.options;
 	int line = conf ? conf->line : 0;
 
 	c->name = pg_xstrdup(inst);
@@ -350,11 +279,10 @@ struct pg_plugin_ctx *pg_plugin_instance_new(struct pg_plugin_host *h, const cha
 	/* else the kind's default: enrich.timeoutMs; a notification may take longer */
 	c->timeout_ms = m->desc.timeout_ms ? m->desc.timeout_ms
 					   : h->defaults[m->desc.kind].timeout_ms;
-	while (o && o[c->nopts].name)
-		c->nopts++;
+	c->nopts = m->nopts;
 	c->opts = pg_xcalloc(c->nopts, sizeof(*c->opts));
 	for (size_t i = 0; i < c->nopts; i++)
-		c->opts[i].opt = &o[i];
+		c->opts[i].opt = &m->opts[i];
 	if (!apply_config(c, conf, file, line, diag) || !create_instance(c, file, line, diag)) {
 		pg_plugin_instance_free(c);
 		return NULL;

@@ -6,6 +6,7 @@
  *   plugin_call.c      per-thread call state, busy count, serialize bracket, host->error()
  *   plugin_names.c     kind/option-type names, the identifier grammar
  *   plugin_load.c      libltdl, file permissions, descriptor checks
+ *   plugin_options.c   the option table in one row layout; typed value checks (ABI 1.3)
  *   plugin_instance.c  instance options (typed, validated) and life
  *   plugin_config.c    the enrichers/notifiers maps, each stage's settings
  *   plugin_section.c   helpers a stage reads its settings section with
@@ -42,19 +43,22 @@
 #define PG_PLUGIN_KIND_SLOTS (PG_PLUGIN_NOTIFIER + 1)
 
 struct pg_module {
-	char *path;                /* owned: file it came from */
-	void *handle;              /* lt_dlhandle */
-	struct pg_plugin desc;     /* copy: min(size) bytes, rest zeroed */
-	size_t orig_size;          /* struct_size the plugin declared */
-	pthread_mutex_t serialize; /* held around calls when thread_model is SERIALIZE */
-	bool pinned;               /* a call never returned: never unload */
+	char *path;                  /* owned: file it came from */
+	void *handle;                /* lt_dlhandle */
+	struct pg_plugin desc;       /* copy: min(size) bytes, rest zeroed */
+	size_t orig_size;            /* struct_size the plugin declared */
+	pthread_mutex_t serialize;   /* held around calls when thread_model is SERIALIZE */
+	bool pinned;                 /* a call never returned: never unload */
+	struct pg_option_spec *opts; /* owned: the option table in the host's row layout */
+	size_t nopts;
 };
 
 struct pg_optval {
-	const struct pg_plugin_option *opt; /* borrowed from the descriptor copy */
-	char *text;                         /* owned: config value or default, NULL if unset */
-	char *secret;                       /* owned: env value for SECRET_ENV */
-	long long num;
+	const struct pg_option_spec *opt; /* borrowed from the module's table */
+	char *text;                       /* owned: config value or default, NULL if unset */
+	char *secret;                     /* owned: env value for SECRET_ENV */
+	long long num;                    /* int, bool, duration (ms) */
+	int line;                         /* where the config set it (0: default) */
 	bool set;
 };
 
@@ -158,8 +162,9 @@ void pg_plugin_stats_free(struct pg_plugin_ctx *c);
 void pg_plugin_ltdl_init(void); /* once per process, before any load */
 void pg_module_free(struct pg_module *m);
 
-/* plugin_instance.c */
-bool pg_plugin_check_options(const struct pg_plugin *d, const char *path, struct pg_diag *diag);
+/* plugin_options.c: m's option table (either layout) checked and kept as
+ * m->opts; the typed check of one value (why: the reason when false). */
+bool pg_plugin_options_build(struct pg_module *m, const char *path, struct pg_diag *diag);
 /* plugin_view.c */
 struct pg_optval *pg_plugin_find_opt(struct pg_plugin_ctx *c, const char *name);
 

@@ -64,6 +64,7 @@ void pg_module_free(struct pg_module *m)
 	if (m->handle)
 		lt_dlclose(m->handle);
 	pthread_mutex_destroy(&m->serialize);
+	free(m->opts);
 	free(m->path);
 	free(m);
 }
@@ -219,8 +220,9 @@ static bool looks_like_shared_object(const char *real, const char *path, struct 
 }
 
 /* ABI 1.3: known judges bits; the tag option is one of the plugin's string options. */
-static bool check_judges(const struct pg_plugin *d, const char *path, struct pg_diag *diag)
+static bool check_judges(const struct pg_module *m, const char *path, struct pg_diag *diag)
 {
+	const struct pg_plugin *d = &m->desc;
 	const unsigned known = PG_JUDGE_TLS_PORTS | PG_JUDGE_WEB_PORTS | PG_JUDGE_DOMAIN |
 			       PG_JUDGE_NETWORK_ASN;
 	const char *opt = d->judges_tag_option;
@@ -231,8 +233,8 @@ static bool check_judges(const struct pg_plugin *d, const char *path, struct pg_
 			    d->judges & ~known);
 		return false;
 	}
-	for (i = 0; opt && d->options && d->options[i].name; i++)
-		if (!strcmp(d->options[i].name, opt) && d->options[i].type == PG_OPT_STRING)
+	for (i = 0; opt && i < m->nopts; i++)
+		if (!strcmp(m->opts[i].name, opt) && m->opts[i].type == PG_OPT_STRING)
 			return true;
 	if (opt)
 		pg_diag_add(diag, path, 0,
@@ -241,8 +243,10 @@ static bool check_judges(const struct pg_plugin *d, const char *path, struct pg_
 	return !opt;
 }
 
-static bool check_descriptor(const struct pg_plugin *d, const char *path, struct pg_diag *diag)
+static bool check_descriptor(struct pg_module *m, const char *path, struct pg_diag *diag)
 {
+	const struct pg_plugin *d = &m->desc;
+
 	if (d->abi_major != PG_PLUGIN_ABI_MAJOR) {
 		pg_diag_add(diag, path, 0,
 			    "plugin ABI %u.%u is not supported (this portgate speaks ABI %d.x): "
@@ -282,7 +286,7 @@ static bool check_descriptor(const struct pg_plugin *d, const char *path, struct
 			    d->name);
 		return false;
 	}
-	return pg_plugin_check_options(d, path, diag) && check_judges(d, path, diag);
+	return pg_plugin_options_build(m, path, diag) && check_judges(m, path, diag);
 }
 
 /* Copy what the plugin has (older plugins: a prefix), zero the rest. */
@@ -348,7 +352,7 @@ struct pg_module *pg_plugin_load_file(struct pg_plugin_host *h, const char *path
 		goto fail;
 	}
 	memcpy(&entry, &sym, sizeof(entry)); /* object -> function pointer, POSIX-style */
-	if (!copy_descriptor(m, entry(), diag) || !check_descriptor(&m->desc, path, diag))
+	if (!copy_descriptor(m, entry(), diag) || !check_descriptor(m, path, diag))
 		goto fail;
 	if (h) {
 		pg_grow(&h->mods, &h->capmods, h->nmods + 1, sizeof(*h->mods));

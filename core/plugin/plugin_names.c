@@ -22,6 +22,9 @@ const char *pg_option_type_name(int type)
 	case PG_OPT_INT: return "int";
 	case PG_OPT_BOOL: return "bool";
 	case PG_OPT_SECRET_ENV: return "secret-env";
+	case PG_OPT_ENUM: return "enum";
+	case PG_OPT_DURATION: return "duration";
+	case PG_OPT_URL: return "url";
 	default: return "unknown";
 	}
 }

@@ -12,6 +12,15 @@
  * enum values are never renumbered. A minor bump adds things; a major bump is
  * the only way to break anything, and the host refuses other majors.
  *
+ * ABI 1.3 adds: the typed option table (struct pg_option_spec, descriptor
+ * option_table; types PG_OPT_ENUM, PG_OPT_DURATION, PG_OPT_URL; integer and
+ * duration ranges) that the host validates and `portgate plugins --describe`
+ * renders; struct pg_http_response.size; judges / judges_tag_option; an
+ * "idempotencyKey" on each finding of a per-report event. Plugins built
+ * against 1.0-1.2 load unchanged: their smaller descriptor reads the 1.3
+ * fields as zero (the 1.0 options table, no judges), and the host never
+ * writes size into their (smaller) response struct.
+ *
  * Threads: callbacks of an instance may be called from any thread. With
  * PG_THREAD_SERIALIZE the host never runs two callbacks of the same plugin
  * (all its instances) at once; with PG_THREAD_PARALLEL it may.
@@ -24,6 +33,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <jansson.h>
 
 #ifdef __cplusplus
@@ -31,7 +41,7 @@ extern "C" {
 #endif
 
 #define PG_PLUGIN_ABI_MAJOR 1
-#define PG_PLUGIN_ABI_MINOR 2
+#define PG_PLUGIN_ABI_MINOR 3
 
 /* Version of the notify event shape (event.eventSchema); its JSON Schema is
  * installed as $(datadir)/portgate/schemas/event-v1.schema.json. Version 1
@@ -85,9 +95,14 @@ enum pg_option_type {
 	PG_OPT_INT = 2,        /* signed 64-bit decimal */
 	PG_OPT_BOOL = 3,       /* true/false */
 	PG_OPT_SECRET_ENV = 4, /* config names an environment variable; the plugin gets its value */
+	/* 1.3, for the typed table (struct pg_option_spec): */
+	PG_OPT_ENUM = 5,     /* one of spec.choices; opt_string */
+	PG_OPT_DURATION = 6, /* "500ms", "90s", "30m", "24h", "7d"; opt_int gives milliseconds */
+	PG_OPT_URL = 7,      /* an absolute http:// or https:// URL (as libcurl parses it) */
 };
 
-/* One configuration key. Tables end with an entry whose name is NULL. */
+/* One configuration key (the 1.0 table, descriptor options). Tables end with
+ * an entry whose name is NULL. Since 1.3 prefer struct pg_option_spec. */
 struct pg_plugin_option {
 	const char *name;
 	enum pg_option_type type;
@@ -95,6 +110,47 @@ struct pg_plugin_option {
 	int required;    /* non-zero: config must set it (def is then ignored) */
 	const char *help;
 };
+
+/* 1.3: one row of the typed option table (descriptor option_table). The
+ * first five fields are those of struct pg_plugin_option. The host checks
+ * every configured value (and every default, at load) against the row and
+ * reports file:line: so a plugin reads values it can trust, and
+ * `portgate plugins --describe NAME` prints the table as the plugin's
+ * reference. The row may grow in later minors: the descriptor carries its
+ * size (option_spec_size, set by PORTGATE_PLUGIN). */
+struct pg_option_spec {
+	const char *name;
+	enum pg_option_type type;
+	const char *def; /* default as text (NULL: none); checked like a configured value */
+	int required;    /* non-zero: config must set it */
+	const char *help;
+	/* PG_OPT_INT and PG_OPT_DURATION (milliseconds): the value must lie in
+	 * [min, max]; both 0: any value. Use INT64_MAX for "no upper bound". */
+	int64_t min, max;
+	/* PG_OPT_ENUM: the allowed values, NULL-terminated (required). */
+	const char *const *choices;
+};
+
+/* Rows of the typed table, in the field order above (designated inside, so
+ * -Wextra stays quiet and a later field added to the row reads as zero). */
+#define PG_OPTION(n, t, d, r, h)                                                   \
+	{                                                                          \
+		.name = (n), .type = (t), .def = (d), .required = (r), .help = (h) \
+	}
+#define PG_OPTION_RANGE(n, t, d, r, h, lo, hi)                                                   \
+	{                                                                                        \
+		.name = (n), .type = (t), .def = (d), .required = (r), .help = (h), .min = (lo), \
+		.max = (hi)                                                                      \
+	}
+#define PG_OPTION_ENUM(n, d, r, h, c)                                                       \
+	{                                                                                   \
+		.name = (n), .type = PG_OPT_ENUM, .def = (d), .required = (r), .help = (h), \
+		.choices = (c)                                                              \
+	}
+#define PG_OPTION_END        \
+	{                    \
+		.name = NULL \
+	}
 
 enum pg_log_lvl { PG_PLOG_ERROR = 0, PG_PLOG_WARN = 1, PG_PLOG_INFO = 2, PG_PLOG_DEBUG = 3 };
 
@@ -138,6 +194,11 @@ struct pg_http_response {
 	size_t body_len;
 	long retry_after_ms; /* from Retry-After (seconds or HTTP date), -1 when absent */
 	char error[256];     /* transport error text when status == 0 */
+	/* --- end of ABI 1.2 --- */
+	/* 1.3: sizeof(struct pg_http_response) as the host knows it, set by
+	 * host->http. Later minors append fields after it: a plugin reads one
+	 * only when size covers it. Zero the struct before the call. */
+	size_t size;
 };
 
 /* Functions the host lends. Check host->struct_size (PG_HOST_HAS) before
@@ -265,6 +326,12 @@ struct pg_plugin {
 	 * whose value is a manifest tag the asset must also carry (headers:
 	 * "authTag"); NULL: no tag needed. */
 	const char *judges_tag_option;
+
+	/* 1.3: the typed option table, NULL-name terminated; when set it is used
+	 * instead of options. option_spec_size is sizeof(struct pg_option_spec)
+	 * as built (PORTGATE_PLUGIN sets it), so rows may grow later. */
+	const struct pg_option_spec *option_table;
+	size_t option_spec_size;
 };
 
 /* Append one message line {"label", "text"} to an enricher's out (see enrich). */
@@ -277,6 +344,17 @@ static inline void pg_message_line(json_t *out, const char *label, const char *t
 		json_object_set_new(out, "message", m);
 	}
 	json_array_append_new(m, json_pack("{s:s, s:s}", "label", label, "text", text));
+}
+
+/* 1.3: the index of value in a PG_OPT_ENUM option's choices (NULL-terminated),
+ * -1 when absent. The host has checked the value, so for an option of the
+ * table this maps it to the plugin's own enum. */
+static inline int pg_option_choice(const char *const *choices, const char *value)
+{
+	for (int i = 0; value && choices[i]; i++)
+		if (!strcmp(choices[i], value))
+			return i;
+	return -1;
 }
 
 /* Smallest descriptor the host accepts: everything through notify. Fields after
@@ -301,6 +379,7 @@ typedef const struct pg_plugin *(*pg_plugin_entry_fn)(void);
 		(desc).struct_size = sizeof(struct pg_plugin);                \
 		(desc).abi_major = PG_PLUGIN_ABI_MAJOR;                       \
 		(desc).abi_minor = PG_PLUGIN_ABI_MINOR;                       \
+		(desc).option_spec_size = sizeof(struct pg_option_spec);      \
 		return &(desc);                                               \
 	}
 

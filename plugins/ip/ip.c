@@ -17,28 +17,35 @@
 
 static const char *const src_names[SRC_COUNT] = { "mmdb", "cymru", "rdap" };
 
-static const struct pg_plugin_option ip_options[] = {
-	{ "sources", PG_OPT_STRING, "mmdb,cymru,rdap", 0,
-	  "comma-separated sources in the order tried, first answer wins (mmdb, cymru, rdap)" },
-	{ "asnDb", PG_OPT_STRING, NULL, 0,
-	  "path of an ASN .mmdb (GeoLite2-ASN / DB-IP ASN); mmdb is skipped without it" },
-	{ "countryDb", PG_OPT_STRING, NULL, 0,
-	  "path of a country .mmdb (GeoLite2-Country / DB-IP country)" },
-	{ "cymruZone", PG_OPT_STRING, "asn.cymru.com", 0,
-	  "Team Cymru zone: origin.ZONE, origin6.ZONE and ASn.ZONE TXT records" },
-	{ "rdapBootstrapV4", PG_OPT_STRING, PG_RDAP_DATADIR "/ipv4.json", 0,
-	  "IANA RDAP bootstrap file for IPv4 (a copy ships with portgate)" },
-	{ "rdapBootstrapV6", PG_OPT_STRING, PG_RDAP_DATADIR "/ipv6.json", 0,
-	  "IANA RDAP bootstrap file for IPv6 (a copy ships with portgate)" },
-	{ "rdapBaseUrl", PG_OPT_STRING, NULL, 0,
-	  "RDAP base URL for every address (skips bootstrap)" },
-	{ "lookupTimeoutMs", PG_OPT_INT, "3000", 0,
-	  "timeout of one network lookup (always inside the call's deadline)" },
-	{ "maxInFlight", PG_OPT_INT, "2", 0, "RDAP queries in flight per server at most" },
-	{ "paceMs", PG_OPT_INT, "100", 0, "RDAP queries to one server start this far apart" },
-	{ "cacheSeconds", PG_OPT_INT, "86400", 0, "keep an address's answer this long (0: never)" },
-	{ "severity", PG_OPT_STRING, "high", 0, "severity of network-unexpected findings" },
-	{ NULL, 0, NULL, 0, NULL },
+/* The host checks types and ranges (ABI 1.3) before create. */
+static const struct pg_option_spec ip_options[] = {
+	PG_OPTION("sources", PG_OPT_STRING, "mmdb,cymru,rdap", 0,
+		  "comma-separated sources in the order tried, first answer wins "
+		  "(mmdb, cymru, rdap)"),
+	PG_OPTION("asnDb", PG_OPT_STRING, NULL, 0,
+		  "path of an ASN .mmdb (GeoLite2-ASN / DB-IP ASN); mmdb is skipped without it"),
+	PG_OPTION("countryDb", PG_OPT_STRING, NULL, 0,
+		  "path of a country .mmdb (GeoLite2-Country / DB-IP country)"),
+	PG_OPTION("cymruZone", PG_OPT_STRING, "asn.cymru.com", 0,
+		  "Team Cymru zone: origin.ZONE, origin6.ZONE and ASn.ZONE TXT records"),
+	PG_OPTION("rdapBootstrapV4", PG_OPT_STRING, PG_RDAP_DATADIR "/ipv4.json", 0,
+		  "IANA RDAP bootstrap file for IPv4 (a copy ships with portgate)"),
+	PG_OPTION("rdapBootstrapV6", PG_OPT_STRING, PG_RDAP_DATADIR "/ipv6.json", 0,
+		  "IANA RDAP bootstrap file for IPv6 (a copy ships with portgate)"),
+	PG_OPTION("rdapBaseUrl", PG_OPT_URL, NULL, 0,
+		  "RDAP base URL for every address (skips bootstrap)"),
+	PG_OPTION_RANGE("lookupTimeoutMs", PG_OPT_INT, "3000", 0,
+			"timeout of one network lookup (always inside the call's deadline)", 1,
+			600000),
+	PG_OPTION_RANGE("maxInFlight", PG_OPT_INT, "2", 0,
+			"RDAP queries in flight per server at most", 1, 64),
+	PG_OPTION_RANGE("paceMs", PG_OPT_INT, "100", 0,
+			"RDAP queries to one server start this far apart", 0, 60000),
+	PG_OPTION_RANGE("cacheSeconds", PG_OPT_INT, "86400", 0,
+			"keep an address's answer this long (0: never)", 0, 31 * 86400),
+	PG_OPTION_ENUM("severity", "high", 0, "severity of network-unexpected findings",
+		       nl_severity_names),
+	PG_OPTION_END,
 };
 
 static int parse_sources(struct ip_state *s, const char *list)
@@ -126,12 +133,6 @@ static int check_ints(struct ip_state *s)
 	int64_t t = h->opt_int(c, "lookupTimeoutMs"), n = h->opt_int(c, "maxInFlight");
 	int64_t p = h->opt_int(c, "paceMs"), cs = h->opt_int(c, "cacheSeconds");
 
-	if (t < 1 || t > 600000 || n < 1 || n > 64 || p < 0 || p > 60000 || cs < 0 ||
-	    cs > 31 * 86400) {
-		h->error(c, "lookupTimeoutMs 1..600000, maxInFlight 1..64, paceMs 0..60000, "
-			    "cacheSeconds 0..2678400");
-		return -1;
-	}
 	s->lookup_ms = (long)t;
 	s->cache_s = (unsigned)cs;
 	s->gate = nl_gate_new((unsigned)n, (unsigned)p);
@@ -153,10 +154,6 @@ static int ip_create(struct pg_plugin_ctx *ctx, const struct pg_host_api *host, 
 	if (parse_sources(s, host->opt_string(ctx, "sources")) != 0) {
 		host->error(ctx, "sources: expected a comma-separated list of mmdb, cymru, rdap "
 				 "(each at most once)");
-		goto fail;
-	}
-	if (!nl_valid_severity(s->severity)) {
-		host->error(ctx, "severity: one of info, low, medium, high, critical");
 		goto fail;
 	}
 	if (!s->cymru_zone || !s->memo || check_ints(s) != 0 || !s->gate ||
@@ -315,7 +312,7 @@ static struct pg_plugin ip_plugin = {
 	.version = "1.0.0",
 	.description =
 		"owner of the finding's address: ASN, AS name, org, country, prefix, registry",
-	.options = ip_options,
+	.option_table = ip_options,
 	.thread_model = PG_THREAD_PARALLEL,
 	.create = ip_create,
 	.destroy = ip_destroy,

@@ -43,12 +43,12 @@ const json_t *nl_asset_context(const json_t *finding)
 	return json_is_object(c) ? c : NULL;
 }
 
+const char *const nl_severity_names[] = { "info", "low", "medium", "high", "critical", NULL };
+
 int nl_valid_severity(const char *v)
 {
-	static const char *const ok[] = { "info", "low", "medium", "high", "critical" };
-
-	for (size_t i = 0; v && i < sizeof(ok) / sizeof(ok[0]); i++)
-		if (!strcmp(v, ok[i]))
+	for (size_t i = 0; v && nl_severity_names[i]; i++)
+		if (!strcmp(v, nl_severity_names[i]))
 			return 1;
 	return 0;
 }

@@ -79,7 +79,9 @@ typedef json_t *(*nl_lookup_fn)(void *arg, char *err, size_t errlen);
 json_t *nl_lookup_once(const struct nl_env *e, struct nl_memo *m, const char *key, unsigned cache_s,
 		       long wait_ms, nl_lookup_fn fn, void *arg, char *err, size_t errlen);
 
-/* severity names the host accepts on added findings */
+/* severity names the host accepts on added findings (NULL-terminated: an
+ * option table's PG_OPT_ENUM choices) */
+extern const char *const nl_severity_names[];
 int nl_valid_severity(const char *v);
 
 /* --- gate: at most max_inflight at once per server, starts pace_ms apart,

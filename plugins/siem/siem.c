@@ -33,48 +33,37 @@ struct siem {
 	char *hec_auth;     /* owned: "Authorization: Splunk <token>", wiped on destroy */
 };
 
-static const struct pg_plugin_option siem_options[] = {
-	{ "transport", PG_OPT_STRING, "udp", 0,
-	  "udp, tcp, tls (syslog) or hec (Splunk HTTP Event Collector)" },
-	{ "format", PG_OPT_STRING, "cef", 0,
-	  "syslog payload: cef, ecs (Elastic Common Schema JSON) or rfc5424 (structured data "
-	  "only)" },
-	{ "host", PG_OPT_STRING, NULL, 0, "syslog collector host (udp/tcp/tls)" },
-	{ "port", PG_OPT_INT, NULL, 0, "collector port (default 514, 6514 for tls)" },
-	{ "caFile", PG_OPT_STRING, NULL, 0,
-	  "tls: CA bundle to verify the collector (default: system store)" },
-	{ "serverName", PG_OPT_STRING, NULL, 0,
-	  "tls: name the certificate must match (default: host)" },
-	{ "facility", PG_OPT_INT, "10", 0, "syslog facility 0..23 (10: security/authorization)" },
-	{ "url", PG_OPT_STRING, NULL, 0,
-	  "hec: collector base URL, e.g. https://splunk.internal:8088" },
-	{ "tokenEnv", PG_OPT_SECRET_ENV, NULL, 0,
-	  "hec: environment variable holding the HEC token" },
-	{ "index", PG_OPT_STRING, NULL, 0, "hec: Splunk index (default: the token's)" },
-	{ "sourcetype", PG_OPT_STRING, "_json", 0, "hec: sourcetype" },
-	{ "batchSize", PG_OPT_INT, "100", 0, "hec: events per request (1..1000)" },
-	{ NULL, 0, NULL, 0, NULL },
+/* In the order of enum siem_transport and enum siem_format. */
+static const char *const transports[] = { "udp", "tcp", "tls", "hec", NULL };
+static const char *const formats[] = { "cef", "ecs", "rfc5424", NULL };
+
+/* The host checks types, ranges and values (ABI 1.3) before create. */
+static const struct pg_option_spec siem_options[] = {
+	PG_OPTION_ENUM("transport", "udp", 0,
+		       "udp, tcp, tls (syslog) or hec (Splunk HTTP Event Collector)", transports),
+	PG_OPTION_ENUM(
+		"format", "cef", 0,
+		"syslog payload: cef, ecs (Elastic Common Schema JSON) or rfc5424 (structured data "
+		"only)",
+		formats),
+	PG_OPTION("host", PG_OPT_STRING, NULL, 0, "syslog collector host (udp/tcp/tls)"),
+	PG_OPTION_RANGE("port", PG_OPT_INT, NULL, 0, "collector port (default 514, 6514 for tls)",
+			1, 65535),
+	PG_OPTION("caFile", PG_OPT_STRING, NULL, 0,
+		  "tls: CA bundle to verify the collector (default: system store)"),
+	PG_OPTION("serverName", PG_OPT_STRING, NULL, 0,
+		  "tls: name the certificate must match (default: host)"),
+	PG_OPTION_RANGE("facility", PG_OPT_INT, "10", 0,
+			"syslog facility (10: security/authorization)", 0, 23),
+	PG_OPTION("url", PG_OPT_URL, NULL, 0,
+		  "hec: collector base URL, e.g. https://splunk.internal:8088"),
+	PG_OPTION("tokenEnv", PG_OPT_SECRET_ENV, NULL, 0,
+		  "hec: environment variable holding the HEC token"),
+	PG_OPTION("index", PG_OPT_STRING, NULL, 0, "hec: Splunk index (default: the token's)"),
+	PG_OPTION("sourcetype", PG_OPT_STRING, "_json", 0, "hec: sourcetype"),
+	PG_OPTION_RANGE("batchSize", PG_OPT_INT, "100", 0, "hec: events per request", 1, 1000),
+	PG_OPTION_END,
 };
-
-static int parse_transport(const char *s)
-{
-	static const char *const n[] = { "udp", "tcp", "tls", "hec" };
-
-	for (int i = 0; i < 4; i++)
-		if (s && !strcmp(s, n[i]))
-			return i;
-	return -1;
-}
-
-static int parse_format(const char *s)
-{
-	static const char *const n[] = { "cef", "ecs", "rfc5424" };
-
-	for (int i = 0; i < 3; i++)
-		if (s && !strcmp(s, n[i]))
-			return i;
-	return -1;
-}
 
 static void siem_destroy(void *state)
 {
@@ -103,16 +92,8 @@ static int setup_syslog(struct siem *s)
 	}
 	if (port == 0)
 		port = s->transport == ST_TLS ? 6514 : 514;
-	if (port < 1 || port > 65535) {
-		h->error(s->ctx, "port must be 1..65535");
-		return -1;
-	}
 	snprintf(s->port, sizeof(s->port), "%d", (int)port);
 	s->facility = (int)h->opt_int(s->ctx, "facility");
-	if (s->facility < 0 || s->facility > 23) {
-		h->error(s->ctx, "facility must be 0..23");
-		return -1;
-	}
 	s->ca_file = h->opt_string(s->ctx, "caFile");
 	s->server_name = h->opt_string(s->ctx, "serverName");
 	return 0;
@@ -125,7 +106,7 @@ static int setup_hec(struct siem *s)
 	const char *token = h->secret(s->ctx, "tokenEnv");
 	size_t n;
 
-	if (!url || (strncmp(url, "http://", 7) && strncmp(url, "https://", 8))) {
+	if (!url) {
 		h->error(s->ctx, "transport hec needs url (http:// or https://)");
 		return -1;
 	}
@@ -140,10 +121,6 @@ static int setup_hec(struct siem *s)
 		return -1;
 	snprintf(s->hec_auth, n, "Authorization: Splunk %s", token);
 	s->batch = (long)h->opt_int(s->ctx, "batchSize");
-	if (s->batch < 1 || s->batch > 1000) {
-		h->error(s->ctx, "batchSize must be 1..1000");
-		return -1;
-	}
 	n = strlen(url);
 	while (n > 0 && url[n - 1] == '/')
 		n--;
@@ -161,19 +138,14 @@ static int setup_hec(struct siem *s)
 static int siem_create(struct pg_plugin_ctx *ctx, const struct pg_host_api *host, void **state)
 {
 	struct siem *s = calloc(1, sizeof(*s));
-	int t = parse_transport(host->opt_string(ctx, "transport"));
-	int f = parse_format(host->opt_string(ctx, "format"));
+	int t = pg_option_choice(transports, host->opt_string(ctx, "transport"));
+	int f = pg_option_choice(formats, host->opt_string(ctx, "format"));
 
 	if (!s)
 		return PG_PLUGIN_FAIL;
 	s->ctx = ctx;
 	s->host = host;
-	if (t < 0 || f < 0) {
-		host->error(ctx, t < 0 ? "transport must be udp, tcp, tls or hec"
-				       : "format must be cef, ecs or rfc5424");
-		free(s);
-		return PG_PLUGIN_FAIL;
-	}
+	/* both checked by the host against the option table (ABI 1.3) */
 	s->transport = (enum siem_transport)t;
 	s->format = (enum siem_format)f;
 	if (gethostname(s->hostname, sizeof(s->hostname)) != 0 || !s->hostname[0] ||
@@ -335,7 +307,7 @@ static struct pg_plugin siem_plugin = {
 	.description =
 		"one event per finding to a SIEM: syslog (UDP/TCP/TLS; CEF, ECS or RFC 5424) "
 		"or Splunk HEC",
-	.options = siem_options,
+	.option_table = siem_options,
 	.thread_model = PG_THREAD_PARALLEL,
 	.timeout_ms = 30000,
 	.create = siem_create,

@@ -19,48 +19,53 @@
 
 #define CACHE_AGE_S (3600u * 24 * 366)
 
-static const struct pg_plugin_option ticket_options[] = {
-	{ "system", PG_OPT_STRING, NULL, 1,
-	  "github, jira (Cloud, REST v3), jira-server (Server/DC, REST v2) or servicenow" },
-	{ "url", PG_OPT_STRING, NULL, 1,
-	  "API base URL, e.g. https://api.github.com, https://org.atlassian.net" },
-	{ "repo", PG_OPT_STRING, NULL, 0, "github: owner/name" },
-	{ "project", PG_OPT_STRING, NULL, 0, "jira: project key" },
-	{ "issueType", PG_OPT_STRING, "Bug", 0, "jira: issue type name" },
-	{ "userEnv", PG_OPT_SECRET_ENV, NULL, 0,
-	  "jira/servicenow: variable holding the user (Jira Cloud: the account e-mail)" },
-	{ "tokenEnv", PG_OPT_SECRET_ENV, NULL, 0,
-	  "variable holding the API token (GitHub, Jira) or password (ServiceNow)" },
-	{ "owners", PG_OPT_STRING, NULL, 0,
-	  "asset owner -> assignee (github), component (jira) or assignment group (servicenow): "
-	  "\"payments=pay-team, web=web-team\"" },
-	{ "assignAs", PG_OPT_STRING, "component", 0,
-	  "jira: what owners maps to, component or assignee "
-	  "(Cloud: accountId, Server: user name)" },
-	{ "labels", PG_OPT_STRING, NULL, 0, "extra labels (github/jira), comma separated" },
-	{ "group", PG_OPT_STRING, "finding", 0,
-	  "one ticket per finding, or per asset-rule (an asset's findings of one rule family)" },
-	{ "commentRecurrence", PG_OPT_BOOL, "true", 0,
-	  "comment on the open ticket when its findings recur changed" },
-	{ "commentEvery", PG_OPT_STRING, NULL, 0,
-	  "also comment on an unchanged recurrence once this long after the last comment: "
-	  "0, 30m, 24h, 7d (unset: only on a change)" },
-	{ "closeResolved", PG_OPT_BOOL, "false", 0,
-	  "comment and close a ticket whose finding is gone in a later run of the same manifest" },
-	{ "closeCode", PG_OPT_STRING, "Solved (Permanently)", 0,
-	  "servicenow: close_code when resolving" },
-	{ NULL, 0, NULL, 0, NULL },
+/* In the order of enum ticket_system. */
+static const char *const systems[] = { "github", "jira", "jira-server", "servicenow", NULL };
+static const char *const assign_as[] = { "component", "assignee", NULL };
+static const char *const groups[] = { "finding", "asset-rule", NULL };
+
+/* The host checks types, values and ranges (ABI 1.3) before create. */
+static const struct pg_option_spec ticket_options[] = {
+	PG_OPTION_ENUM(
+		"system", NULL, 1,
+		"github, jira (Cloud, REST v3), jira-server (Server/DC, REST v2) or servicenow",
+		systems),
+	PG_OPTION("url", PG_OPT_URL, NULL, 1,
+		  "API base URL, e.g. https://api.github.com, https://org.atlassian.net"),
+	PG_OPTION("repo", PG_OPT_STRING, NULL, 0, "github: owner/name"),
+	PG_OPTION("project", PG_OPT_STRING, NULL, 0, "jira: project key"),
+	PG_OPTION("issueType", PG_OPT_STRING, "Bug", 0, "jira: issue type name"),
+	PG_OPTION("userEnv", PG_OPT_SECRET_ENV, NULL, 0,
+		  "jira/servicenow: variable holding the user (Jira Cloud: the account e-mail)"),
+	PG_OPTION("tokenEnv", PG_OPT_SECRET_ENV, NULL, 1,
+		  "variable holding the API token (GitHub, Jira) or password (ServiceNow)"),
+	PG_OPTION("owners", PG_OPT_STRING, NULL, 0,
+		  "asset owner -> assignee (github), component (jira) or assignment group "
+		  "(servicenow): "
+		  "\"payments=pay-team, web=web-team\""),
+	PG_OPTION_ENUM("assignAs", "component", 0,
+		       "jira: what owners maps to, component or assignee "
+		       "(Cloud: accountId, Server: user name)",
+		       assign_as),
+	PG_OPTION("labels", PG_OPT_STRING, NULL, 0, "extra labels (github/jira), comma separated"),
+	PG_OPTION_ENUM("group", "finding", 0,
+		       "one ticket per finding, or per asset-rule "
+		       "(an asset's findings of one rule family)",
+		       groups),
+	PG_OPTION("commentRecurrence", PG_OPT_BOOL, "true", 0,
+		  "comment on the open ticket when its findings recur changed"),
+	PG_OPTION_RANGE(
+		"commentEvery", PG_OPT_DURATION, NULL, 0,
+		"also comment on an unchanged recurrence once this long after the last comment: "
+		"0, 30m, 24h, 7d (unset: only on a change)",
+		0, 3650LL * 86400 * 1000),
+	PG_OPTION("closeResolved", PG_OPT_BOOL, "false", 0,
+		  "comment and close a ticket whose finding is gone in a later run of the same "
+		  "manifest"),
+	PG_OPTION("closeCode", PG_OPT_STRING, "Solved (Permanently)", 0,
+		  "servicenow: close_code when resolving"),
+	PG_OPTION_END,
 };
-
-static int parse_system(const char *s)
-{
-	static const char *const n[] = { "github", "jira", "jira-server", "servicenow" };
-
-	for (int i = 0; i < 4; i++)
-		if (s && !strcmp(s, n[i]))
-			return i;
-	return -1;
-}
 
 /* "a=b, c=d" -> {"a": "b", "c": "d"}; NULL on a malformed item. */
 static json_t *parse_owners(const char *spec)
@@ -104,35 +109,6 @@ static json_t *parse_owners(const char *spec)
 bad:
 	json_decref(m);
 	return NULL;
-}
-
-static int parse_group(const char *s, int *asset_rule)
-{
-	*asset_rule = s && !strcmp(s, "asset-rule");
-	return !s || *asset_rule || !strcmp(s, "finding") ? 0 : -1;
-}
-
-/* "24h" -> seconds; unset -> -1 (comment only on a change). */
-static int parse_every(const char *s, long *out)
-{
-	static const char units[] = "smhd";
-	static const long mult[] = { 1, 60, 3600, 86400 };
-	char *end;
-	long v;
-
-	*out = -1;
-	if (!s)
-		return 0;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (end == s || errno || v < 0 || v > 3650L * 86400)
-		return -1;
-	if (!*end)
-		return *out = v, 0;
-	if (end[1] || !strchr(units, *end))
-		return -1;
-	*out = v * mult[strchr(units, *end) - units];
-	return *out > 3650L * 86400 ? -1 : 0;
 }
 
 static void ticket_destroy(void *state)
@@ -211,19 +187,14 @@ static int ticket_create_instance(struct pg_plugin_ctx *ctx, const struct pg_hos
 {
 	struct ticket *t = calloc(1, sizeof(*t));
 	const char *url = host->opt_string(ctx, "url");
-	int sys = parse_system(host->opt_string(ctx, "system"));
+	int sys = pg_option_choice(systems, host->opt_string(ctx, "system"));
 	size_t n;
 
 	if (!t)
 		return PG_PLUGIN_FAIL;
 	t->ctx = ctx;
 	t->host = host;
-	if (sys < 0 || !url || (strncmp(url, "https://", 8) && strncmp(url, "http://", 7))) {
-		host->error(ctx, sys < 0 ? "system must be github, jira, jira-server or servicenow"
-					 : "url must start with https:// or http://");
-		goto fail;
-	}
-	t->sys = (enum ticket_system)sys;
+	t->sys = (enum ticket_system)sys; /* the host checked it against the table */
 	n = strlen(url);
 	while (n > 0 && url[n - 1] == '/')
 		n--;
@@ -237,19 +208,14 @@ static int ticket_create_instance(struct pg_plugin_ctx *ctx, const struct pg_hos
 	t->issue_type = host->opt_string(ctx, "issueType");
 	t->extra_labels = host->opt_string(ctx, "labels");
 	t->close_code = host->opt_string(ctx, "closeCode");
-	t->assign_as_assignee = !strcmp(host->opt_string(ctx, "assignAs"), "assignee");
-	if (!t->assign_as_assignee && strcmp(host->opt_string(ctx, "assignAs"), "component")) {
-		host->error(ctx, "assignAs must be component or assignee");
-		goto fail;
-	}
+	t->assign_as_assignee = pg_option_choice(assign_as, host->opt_string(ctx, "assignAs")) == 1;
 	t->close_resolved = host->opt_bool(ctx, "closeResolved");
 	t->comment_recurrence = host->opt_bool(ctx, "commentRecurrence");
-	if (parse_group(host->opt_string(ctx, "group"), &t->group_asset_rule) != 0 ||
-	    parse_every(host->opt_string(ctx, "commentEvery"), &t->comment_every_s) != 0) {
-		host->error(ctx, "group must be finding or asset-rule; commentEvery a duration "
-				 "like 0, 90s, 30m, 24h or 7d");
-		goto fail;
-	}
+	t->group_asset_rule = pg_option_choice(groups, host->opt_string(ctx, "group")) == 1;
+	/* unset: comment only on a change */
+	t->comment_every_s = host->opt_string(ctx, "commentEvery")
+				     ? (long)(host->opt_int(ctx, "commentEvery") / 1000)
+				     : -1;
 	t->owners = parse_owners(host->opt_string(ctx, "owners"));
 	if (!t->owners) {
 		host->error(ctx, "owners: expected \"owner=assignee, owner2=assignee2\"");
@@ -727,7 +693,7 @@ static struct pg_plugin ticket_plugin = {
 	.name = "ticket",
 	.version = "1.0.0",
 	.description = "one ticket per finding fingerprint in GitHub Issues, Jira or ServiceNow",
-	.options = ticket_options,
+	.option_table = ticket_options,
 	.thread_model = PG_THREAD_SERIALIZE, /* search-then-create must not race itself */
 	.timeout_ms = 120000,
 	.create = ticket_create_instance,

@@ -31,20 +31,25 @@ struct webhook {
 	size_t nheaders;
 };
 
-static const struct pg_plugin_option webhook_options[] = {
-	{ "url", PG_OPT_STRING, NULL, 1,
-	  "receiver URL (http or https); may carry a token, never logged" },
-	{ "format", PG_OPT_STRING, "json", 0,
-	  "json (the portgate event), slack (incoming webhook, Block Kit) or teams "
-	  "(Workflows, adaptive card)" },
-	{ "secretEnv", PG_OPT_SECRET_ENV, NULL, 0,
-	  "environment variable holding the HMAC-SHA256 signing secret" },
-	{ "headers", PG_OPT_STRING, NULL, 0,
-	  "extra request headers, \"Name: value\" separated by ';' (no secrets: use "
-	  "authHeaderEnv)" },
-	{ "authHeaderEnv", PG_OPT_SECRET_ENV, NULL, 0,
-	  "environment variable holding the Authorization header value (e.g. \"Bearer ...\")" },
-	{ NULL, 0, NULL, 0, NULL },
+static const char *const formats[] = { "json", "slack", "teams", NULL };
+
+/* The host checks every value against this table (ABI 1.3) before create. */
+static const struct pg_option_spec webhook_options[] = {
+	PG_OPTION("url", PG_OPT_URL, NULL, 1,
+		  "receiver URL (http or https); may carry a token, never logged"),
+	PG_OPTION_ENUM("format", "json", 0,
+		       "json (the portgate event), slack (incoming webhook, Block Kit) or teams "
+		       "(Workflows, adaptive card)",
+		       formats),
+	PG_OPTION("secretEnv", PG_OPT_SECRET_ENV, NULL, 0,
+		  "environment variable holding the HMAC-SHA256 signing secret"),
+	PG_OPTION("headers", PG_OPT_STRING, NULL, 0,
+		  "extra request headers, \"Name: value\" separated by ';' (no secrets: use "
+		  "authHeaderEnv)"),
+	PG_OPTION("authHeaderEnv", PG_OPT_SECRET_ENV, NULL, 0,
+		  "environment variable holding the Authorization header value "
+		  "(e.g. \"Bearer ...\")"),
+	PG_OPTION_END,
 };
 
 /* Headers the plugin sets itself: a custom one of these names would clash. */
@@ -162,14 +167,6 @@ static int webhook_create(struct pg_plugin_ctx *ctx, const struct pg_host_api *h
 	const char *url = host->opt_string(ctx, "url");
 	int fmt = webhook_format_parse(host->opt_string(ctx, "format"));
 
-	if (!url || (strncmp(url, "http://", 7) && strncmp(url, "https://", 8))) {
-		host->error(ctx, "url must start with http:// or https://");
-		return PG_PLUGIN_FAIL;
-	}
-	if (fmt < 0) {
-		host->error(ctx, "format must be json, slack or teams");
-		return PG_PLUGIN_FAIL;
-	}
 	w = calloc(1, sizeof(*w));
 	if (!w)
 		return PG_PLUGIN_FAIL;
@@ -255,7 +252,7 @@ static struct pg_plugin webhook_plugin = {
 	.name = "webhook",
 	.version = "1.1.0",
 	.description = "POST actionable findings as signed JSON, a Slack message or a Teams card",
-	.options = webhook_options,
+	.option_table = webhook_options,
 	.thread_model = PG_THREAD_PARALLEL,
 	.timeout_ms = 10000, /* one delivery attempt; `timeoutMs` in the instance overrides it */
 	.create = webhook_create,

@@ -17,33 +17,40 @@
 #define PG_RDAP_DATADIR "/usr/local/share/portgate/rdap"
 #endif
 
-static const struct pg_plugin_option whois_options[] = {
-	{ "rdap", PG_OPT_BOOL, "true", 0, "ask RDAP first (false: port-43 WHOIS only)" },
-	{ "rdapBootstrap", PG_OPT_STRING, PG_RDAP_DATADIR "/dns.json", 0,
-	  "IANA RDAP bootstrap file for domains (a copy ships with portgate)" },
-	{ "rdapBaseUrl", PG_OPT_STRING, NULL, 0,
-	  "RDAP base URL for every domain (skips bootstrap)" },
-	{ "server", PG_OPT_STRING, "whois.iana.org:43", 0,
-	  "first port-43 server, HOST or HOST:PORT; referrals are followed from there" },
-	{ "verisignServers", PG_OPT_STRING, "whois.verisign-grs.com", 0,
-	  "servers asked in Verisign's \"domain NAME\" form (comma-separated HOST[:PORT])" },
-	{ "maxReferrals", PG_OPT_INT, "3", 0, "referrals followed at most" },
-	{ "lookupTimeoutMs", PG_OPT_INT, "5000", 0,
-	  "timeout of one query (always inside the call's deadline)" },
-	{ "maxInflightPerServer", PG_OPT_INT, "2", 0,
-	  "queries in flight to one WHOIS or RDAP server at most, across the whole run (1..16)" },
-	{ "paceMs", PG_OPT_INT, "250", 0,
-	  "queries to one server start at least this far apart, across the whole run" },
-	{ "cacheSeconds", PG_OPT_INT, "86400", 0,
-	  "keep a domain's registration this long (0: never)" },
-	{ "maxAnswerBytes", PG_OPT_INT, "262144", 0,
-	  "a WHOIS answer is cut after this many bytes" },
-	{ "rawBytes", PG_OPT_INT, "4096", 0,
-	  "bytes of the raw answer kept in the output (0: none)" },
-	{ "expiringDays", PG_OPT_INT, "30", 0, "domain-expiring-soon below this many days" },
-	{ "expiringSeverity", PG_OPT_STRING, "medium", 0, "severity of domain-expiring-soon" },
-	{ "expiredSeverity", PG_OPT_STRING, "high", 0, "severity of domain-expired" },
-	{ NULL, 0, NULL, 0, NULL },
+/* The host checks types and ranges (ABI 1.3) before create. */
+static const struct pg_option_spec whois_options[] = {
+	PG_OPTION("rdap", PG_OPT_BOOL, "true", 0, "ask RDAP first (false: port-43 WHOIS only)"),
+	PG_OPTION("rdapBootstrap", PG_OPT_STRING, PG_RDAP_DATADIR "/dns.json", 0,
+		  "IANA RDAP bootstrap file for domains (a copy ships with portgate)"),
+	PG_OPTION("rdapBaseUrl", PG_OPT_URL, NULL, 0,
+		  "RDAP base URL for every domain (skips bootstrap)"),
+	PG_OPTION("server", PG_OPT_STRING, "whois.iana.org:43", 0,
+		  "first port-43 server, HOST or HOST:PORT; referrals are followed from there"),
+	PG_OPTION("verisignServers", PG_OPT_STRING, "whois.verisign-grs.com", 0,
+		  "servers asked in Verisign's \"domain NAME\" form (comma-separated HOST[:PORT])"),
+	PG_OPTION_RANGE("maxReferrals", PG_OPT_INT, "3", 0, "referrals followed at most", 0, 10),
+	PG_OPTION_RANGE("lookupTimeoutMs", PG_OPT_INT, "5000", 0,
+			"timeout of one query (always inside the call's deadline)", 1, 600000),
+	PG_OPTION_RANGE(
+		"maxInflightPerServer", PG_OPT_INT, "2", 0,
+		"queries in flight to one WHOIS or RDAP server at most, across the whole run", 1,
+		WHOIS_MAX_INFLIGHT),
+	PG_OPTION_RANGE("paceMs", PG_OPT_INT, "250", 0,
+			"queries to one server start at least this far apart, across the whole run",
+			0, 60000),
+	PG_OPTION_RANGE("cacheSeconds", PG_OPT_INT, "86400", 0,
+			"keep a domain's registration this long (0: never)", 0, 31 * 86400),
+	PG_OPTION_RANGE("maxAnswerBytes", PG_OPT_INT, "262144", 0,
+			"a WHOIS answer is cut after this many bytes", 1024, 16 << 20),
+	PG_OPTION_RANGE("rawBytes", PG_OPT_INT, "4096", 0,
+			"bytes of the raw answer kept in the output (0: none)", 0, 16 << 20),
+	PG_OPTION_RANGE("expiringDays", PG_OPT_INT, "30", 0,
+			"domain-expiring-soon below this many days", 0, 3650),
+	PG_OPTION_ENUM("expiringSeverity", "medium", 0, "severity of domain-expiring-soon",
+		       nl_severity_names),
+	PG_OPTION_ENUM("expiredSeverity", "high", 0, "severity of domain-expired",
+		       nl_severity_names),
+	PG_OPTION_END,
 };
 
 static void whois_destroy(void *state)
@@ -68,13 +75,9 @@ static int read_ints(struct whois_state *s)
 	int64_t rb = h->opt_int(c, "rawBytes"), ed = h->opt_int(c, "expiringDays");
 	int64_t n = h->opt_int(c, "maxInflightPerServer");
 
-	if (t < 1 || t > 600000 || p < 0 || p > 60000 || cs < 0 || cs > 31 * 86400 || mr < 0 ||
-	    mr > 10 || mb < 1024 || mb > (16 << 20) || rb < 0 || rb > mb || ed < 0 || ed > 3650 ||
-	    n < 1 || n > WHOIS_MAX_INFLIGHT) {
-		h->error(c, "out of range: lookupTimeoutMs 1..600000, paceMs "
-			    "0..60000, cacheSeconds 0..2678400, maxReferrals 0..10, maxAnswerBytes "
-			    "1024..16777216, rawBytes 0..maxAnswerBytes, expiringDays 0..3650, "
-			    "maxInflightPerServer 1..16");
+	if (rb > mb) { /* the one bound the table cannot say: it depends on another option */
+		h->error(c, "rawBytes %lld is more than maxAnswerBytes %lld", (long long)rb,
+			 (long long)mb);
 		return -1;
 	}
 	s->lookup_ms = (long)t;
@@ -106,12 +109,6 @@ static int whois_create(struct pg_plugin_ctx *ctx, const struct pg_host_api *hos
 	s->memo = nl_memo_new(NL_MEMO_RUN_S, NL_MEMO_FAIL_S, NL_MEMO_ARENA);
 	if (!s->memo || read_ints(s) != 0)
 		goto fail;
-	if (!nl_valid_severity(s->soon_sev) || !nl_valid_severity(s->expired_sev)) {
-		host->error(ctx,
-			    "expiringSeverity/expiredSeverity: one of info, low, medium, high, "
-			    "critical");
-		goto fail;
-	}
 	if (s->rdap && !s->rdap_base &&
 	    !(s->boot = nl_bootstrap_load(host->opt_string(ctx, "rdapBootstrap"), err,
 					  sizeof(err)))) {
@@ -319,7 +316,7 @@ static struct pg_plugin whois_plugin = {
 	.version = "1.0.0",
 	.description = "registration of the finding's domain (RDAP, port-43 WHOIS): registrar, "
 		       "dates, name servers; expiry findings",
-	.options = whois_options,
+	.option_table = whois_options,
 	/* Parallel: the memo (one lookup per domain) and the gate (maxInflightPerServer,
 	 * paceMs) are made in create(), before the host forks the workers, in shared
 	 * memory, so they hold for the whole run. Every wait is bounded by

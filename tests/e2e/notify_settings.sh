@@ -46,4 +46,13 @@ rc=0
 [ "$rc" = 2 ] || fail "run without HEC_TOKEN: exit $rc"
 grep -q "portgate.yaml:5: hec: plugin siem failed to start: transport hec needs tokenEnv naming a set variable" \
 	"$T/out" || fail "$(cat "$T/out")"
+# ABI 1.3: a required secret of the typed table (ticket's tokenEnv) is the
+# host's to check, at the option's own line, before the plugin starts.
+export HEC_TOKEN=h
+unset GH_TOKEN
+rc=0
+"$DRIVER" notify "$T/portgate.yaml" "$T/report.json" >"$T/out" 2>&1 || rc=$?
+[ "$rc" = 2 ] || fail "run without GH_TOKEN: exit $rc"
+grep -q "portgate.yaml:6: gh.tokenEnv: environment variable GH_TOKEN is not set" \
+	"$T/out" || fail "$(cat "$T/out")"
 echo ok

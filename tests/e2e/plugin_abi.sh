@@ -48,7 +48,7 @@ import json, sys
 p = {x["name"]: x for x in json.load(open(sys.argv[1]))}
 a, e, o = p["testasset"], p["testnotifyeach"], p["oldabi"]
 assert a["enrichScope"] == "asset" and a["threadModel"] == "parallel" and a["cacheTtlSeconds"] == 600, a
-assert a["hasCreate"] and a["abi"] == "1.2" and not a["olderDescriptor"], a
+assert a["hasCreate"] and a["abi"] == "1.3" and not a["olderDescriptor"], a
 assert e["notifyMode"] == "per-finding" and e["kind"] == "notifier", e
 assert o["abi"] == "1.0" and o["olderDescriptor"] and o["enrichScope"] == "target", o
 PY

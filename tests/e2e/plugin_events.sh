@@ -76,6 +76,14 @@ assert r["eventSchema"] == 1 and len(r["findings"]) == 2, r
 f = r["findings"][0]
 assert f["assetContext"]["owner"] == "team-app" and f["assetContext"]["environment"] == "prod", f
 assert f["enrichment"]["ctx"]["seen"] == "127.0.0.1", f
+# ABI 1.3: each finding of a per-report event has its own key, stable for
+# (instance, fingerprint, run): sha256("v1" NUL instance NUL run NUL fingerprint)
+import hashlib
+for f in r["findings"]:
+    want = hashlib.sha256(b"\0".join(x.encode() for x in
+        ("v1", "chat", r["run"]["id"], f["fingerprint"]))).hexdigest()[:32]
+    assert f["idempotencyKey"] == want, (f["idempotencyKey"], want)
+assert len({f["idempotencyKey"] for f in r["findings"]} | {r["idempotencyKey"]}) == 3, r
 PY
 
 # The receiver down: the waiting entry's event is valid too.

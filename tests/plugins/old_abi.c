@@ -3,7 +3,8 @@
  * The host must copy only this many descriptor bytes (ASan would catch a read
  * past it) and zero the rest, must never read a 1.1 field (response_headers)
  * from the smaller request, and a 1.1 host must still hand the finding over
- * as before. */
+ * as before. Its response struct ends before 1.3's size field: the host must
+ * not write past it (a canary right behind it says). */
 #include <stddef.h>
 #include <stdlib.h>
 
@@ -33,6 +34,16 @@ struct old_http_request { /* struct pg_http_request as of ABI 1.0 */
 	int insecure;
 	const char *log_url;
 };
+
+struct old_http_response { /* struct pg_http_response before ABI 1.3 */
+	long status;
+	char *body;
+	size_t body_len;
+	long retry_after_ms;
+	char error[256];
+};
+
+#define CANARY ((size_t)0x5a5a5a5a5a5a5a5aULL)
 
 struct old_state {
 	struct pg_plugin_ctx *ctx;
@@ -64,19 +75,24 @@ static void old_destroy(void *state)
 }
 
 /* Heap-allocated at exactly the 1.0 size, so ASan catches a host reading past it. */
-static long old_get(struct old_state *s)
+static long old_get(struct old_state *s, int *intact)
 {
 	struct old_http_request *req = calloc(1, sizeof(*req));
-	struct pg_http_response resp;
+	struct {
+		struct old_http_response resp;
+		size_t canary; /* where 1.3's size would be */
+	} r = { .canary = CANARY };
+	struct pg_http_response *resp = (struct pg_http_response *)&r.resp;
 	long status = -1;
 
 	if (!req)
 		return -1;
 	req->struct_size = sizeof(*req);
 	req->url = s->url;
-	if (s->host->http(s->ctx, (const struct pg_http_request *)req, &resp) == 0)
-		status = resp.status;
-	s->host->http_response_clear(&resp);
+	if (s->host->http(s->ctx, (const struct pg_http_request *)req, resp) == 0)
+		status = r.resp.status;
+	*intact = r.canary == CANARY;
+	s->host->http_response_clear(resp);
 	free(req);
 	return status;
 }
@@ -89,8 +105,11 @@ static int old_enrich(void *state, const json_t *finding, json_t *out, json_t *a
 	json_object_set_new(out, "old", json_true());
 	if (s && json_is_string(json_object_get(finding, "target")))
 		json_object_set(out, "target", json_object_get(finding, "target"));
-	if (s && s->url)
-		json_object_set_new(out, "status", json_integer(old_get(s)));
+	if (s && s->url) {
+		int intact = 0;
+		json_object_set_new(out, "status", json_integer(old_get(s, &intact)));
+		json_object_set_new(out, "responseIntact", json_boolean(intact));
+	}
 	return PG_PLUGIN_OK;
 }
 

@@ -13,13 +13,13 @@
 #include <portgate/plugin.h>
 
 #ifdef TEST_SERIAL
-#define NAME "testserial"
+#define NAME  "testserial"
 #define MODEL PG_THREAD_SERIALIZE
 #elif defined(TEST_ASSET_SCOPE)
-#define NAME "testasset"
+#define NAME  "testasset"
 #define MODEL PG_THREAD_PARALLEL
 #else
-#define NAME "testenrich"
+#define NAME  "testenrich"
 #define MODEL PG_THREAD_PARALLEL
 #endif
 
@@ -28,7 +28,8 @@ static atomic_int in_flight;
 struct st {
 	struct pg_plugin_ctx *ctx;
 	const struct pg_host_api *host;
-	const char *mode, *count_file, *add_rule, *add_severity, *url, *dns_name, *dns_type, *env_name;
+	const char *mode, *count_file, *add_rule, *add_severity, *url, *dns_name, *dns_type,
+		*env_name;
 	int add_asset_level;
 	long sleep_ms;
 };
@@ -110,7 +111,7 @@ static void read_context(const json_t *finding, json_t *out)
 static int do_http(struct st *s, json_t *out)
 {
 	struct pg_http_request req = { .struct_size = sizeof(req), .url = s->url };
-	struct pg_http_response resp;
+	struct pg_http_response resp = { 0 };
 	json_t *headers = NULL;
 
 	req.response_headers = &headers;
@@ -121,6 +122,8 @@ static int do_http(struct st *s, json_t *out)
 	}
 	json_object_set_new(out, "status", json_integer(resp.status));
 	json_object_set_new(out, "headers", headers ? headers : json_null());
+	/* 1.3: the host says how much of the struct it knows */
+	json_object_set_new(out, "responseSize", json_integer((json_int_t)resp.size));
 	s->host->http_response_clear(&resp);
 	return PG_PLUGIN_OK;
 }

@@ -344,11 +344,11 @@ END_TEST
 static struct pg_route *route_from(const char *yaml, struct pg_diag *d, struct pg_doc **doc)
 {
 	char *path = write_tmp("r.yaml", yaml);
-	struct pg_route *r;
+	struct pg_route *r = NULL;
 
 	*doc = pg_doc_load(path, d);
 	ck_assert_ptr_nonnull(*doc);
-	r = pg_route_parse(pg_node_get((*doc)->root, "route"), "chat", path, d);
+	pg_route_parse(&r, pg_node_get((*doc)->root, "route"), "notifiers", "chat", path, d);
 	free(path);
 	return r;
 }

@@ -28,8 +28,8 @@
 
 static char gooddir[128]; /* tmpdir comes from pg_check.h */
 
-static const char *const good_plugins[] = { "testenrich", "testserial", "testnotify",
-					    "testnotifyeach", "oldabi" };
+static const char *const good_plugins[] = { "testenrich",     "testserial", "testnotify",
+					    "testnotifyeach", "oldabi",     "testcmdb" };
 
 static void setup(void)
 {
@@ -118,18 +118,23 @@ static struct pg_plugin_host *host_from(const char *yaml_body, struct pg_config 
 static json_t *sample_report(void)
 {
 	json_error_t e;
-	json_t *r = json_loads(
-		"{\"run\": {\"id\": \"run_test_1\", \"verdict\": \"fail\"},"
-		" \"assets\": ["
-		"  {\"name\": \"a\", \"target\": \"a.example\", \"findings\": ["
-		"    {\"rule\": \"port-unapproved-open\", \"action\": \"fail\", \"target\": \"a.example\","
-		"     \"ip\": \"127.0.0.1\", \"port\": 8080, \"asset\": \"a\", \"fingerprint\": \"1111\"},"
-		"    {\"rule\": \"port-unapproved-open\", \"action\": \"fail\", \"target\": \"a.example\","
-		"     \"ip\": \"127.0.0.1\", \"port\": 9090, \"asset\": \"a\", \"fingerprint\": \"2222\"}]},"
-		"  {\"name\": \"b\", \"target\": \"b.example\", \"findings\": ["
-		"    {\"rule\": \"port-approved-closed\", \"action\": \"warn\", \"target\": \"b.example\","
-		"     \"ip\": \"127.0.0.2\", \"port\": 22, \"asset\": \"b\", \"fingerprint\": \"3333\"}]}]}",
-		0, &e);
+	json_t *r = json_loads("{\"run\": {\"id\": \"run_test_1\", \"verdict\": \"fail\"},"
+			       " \"assets\": ["
+			       "  {\"name\": \"a\", \"target\": \"a.example\", \"findings\": ["
+			       "    {\"rule\": \"port-unapproved-open\", \"action\": \"fail\", "
+			       "\"target\": \"a.example\","
+			       "     \"ip\": \"127.0.0.1\", \"port\": 8080, \"asset\": \"a\", "
+			       "\"fingerprint\": \"1111\"},"
+			       "    {\"rule\": \"port-unapproved-open\", \"action\": \"fail\", "
+			       "\"target\": \"a.example\","
+			       "     \"ip\": \"127.0.0.1\", \"port\": 9090, \"asset\": \"a\", "
+			       "\"fingerprint\": \"2222\"}]},"
+			       "  {\"name\": \"b\", \"target\": \"b.example\", \"findings\": ["
+			       "    {\"rule\": \"port-approved-closed\", \"action\": \"warn\", "
+			       "\"target\": \"b.example\","
+			       "     \"ip\": \"127.0.0.2\", \"port\": 22, \"asset\": \"b\", "
+			       "\"fingerprint\": \"3333\"}]}]}",
+			       0, &e);
 	ck_assert_msg(r != NULL, "%s", e.text);
 	return r;
 }
@@ -137,7 +142,8 @@ static json_t *sample_report(void)
 static json_t *finding_at(json_t *report, size_t asset, size_t idx)
 {
 	return json_array_get(
-		json_object_get(json_array_get(json_object_get(report, "assets"), asset), "findings"),
+		json_object_get(json_array_get(json_object_get(report, "assets"), asset),
+				"findings"),
 		idx);
 }
 
@@ -324,11 +330,12 @@ START_TEST(test_route_is_the_stages)
 		      d.n ? d.msgs[0] : "(nothing)");
 	pg_diag_clear(&d);
 	pg_config_free(cfg);
-	expect_config_error("enrichers:\n  e1:\n    plugin: testenrich\n    route: {}\n",
-			    "e1: unknown option 'route' for plugin testenrich");
+	/* enrichers have their own on:/route: (the same filter, policy_route.c) */
+	expect_config_error("enrichers:\n  e1:\n    plugin: testenrich\n    route: {team: a}\n",
+			    "enrichers.e1.route: unknown key 'team'");
 	expect_config_error("notifiers:\n  n1:\n    plugin: testnotify\n    logFile: x\n"
 			    "    colour: red\n",
-			    "plugin, cacheTtlSeconds, timeoutMs, route)");
+			    "plugin, cacheTtlSeconds, timeoutMs, route, on)");
 	expect_config_error("notifiers:\n  n1:\n    plugin: testnotify\n    logFile: x\n"
 			    "    route: { team: [a] }\n",
 			    "notifiers.n1.route: unknown key 'team'");
@@ -412,6 +419,198 @@ START_TEST(test_config_ok_two_instances)
 }
 END_TEST
 
+/* ---- the typed option table (ABI 1.3) --------------------------------- */
+
+/* Each type's check, with its bounds, as the host applies it to a value. */
+START_TEST(test_option_types)
+{
+	static const char *const tiers[] = { "gold", "silver", NULL };
+	const struct pg_option_spec in = PG_OPTION_RANGE("n", PG_OPT_INT, NULL, 0, "", 1, 5);
+	const struct pg_option_spec any = PG_OPTION("n", PG_OPT_INT, NULL, 0, "");
+	const struct pg_option_spec en = PG_OPTION_ENUM("t", NULL, 0, "", tiers);
+	const struct pg_option_spec du = PG_OPTION_RANGE("d", PG_OPT_DURATION, NULL, 0, "", 1000,
+							 86400000);
+	const struct pg_option_spec url = PG_OPTION("u", PG_OPT_URL, NULL, 0, "");
+	const struct pg_option_spec b = PG_OPTION("b", PG_OPT_BOOL, NULL, 0, "");
+	char why[256];
+	long long v;
+
+	ck_assert(pg_option_check_value(&in, "1", &v, why, sizeof(why)) && v == 1);
+	ck_assert(pg_option_check_value(&in, "5", &v, why, sizeof(why)) && v == 5);
+	ck_assert(!pg_option_check_value(&in, "6", &v, why, sizeof(why)));
+	ck_assert_str_eq(why, "value out of range (1..5)");
+	ck_assert(!pg_option_check_value(&in, "0", &v, why, sizeof(why)));
+	ck_assert(!pg_option_check_value(&in, "3x", &v, why, sizeof(why)));
+	ck_assert_str_eq(why, "expected int, got '3x'");
+	ck_assert(pg_option_check_value(&any, "-99", &v, why, sizeof(why)) && v == -99);
+	ck_assert(pg_option_check_value(&en, "silver", &v, why, sizeof(why)));
+	ck_assert(!pg_option_check_value(&en, "Gold", &v, why, sizeof(why)));
+	ck_assert_str_eq(why, "one of gold, silver, got 'Gold'");
+	ck_assert(pg_option_check_value(&du, "90s", &v, why, sizeof(why)) && v == 90000);
+	ck_assert(pg_option_check_value(&du, "30m", &v, why, sizeof(why)) && v == 1800000);
+	ck_assert(pg_option_check_value(&du, "24h", &v, why, sizeof(why)) && v == 86400000);
+	ck_assert(pg_option_check_value(&du, "1000ms", &v, why, sizeof(why)) && v == 1000);
+	ck_assert(!pg_option_check_value(&du, "999ms", &v, why, sizeof(why)));
+	ck_assert_str_eq(why, "duration out of range (1s..1d)");
+	ck_assert(!pg_option_check_value(&du, "2d", &v, why, sizeof(why)));
+	ck_assert(!pg_option_check_value(&du, "90", &v, why, sizeof(why))); /* unit needed */
+	ck_assert(!pg_option_check_value(&du, "1.5h", &v, why, sizeof(why)));
+	ck_assert(!pg_option_check_value(&du, "-5s", &v, why, sizeof(why)));
+	ck_assert(!pg_option_check_value(&du, "99999999999999999d", &v, why, sizeof(why)));
+	ck_assert(pg_option_parse_duration("0", &v) && v == 0);
+	ck_assert(pg_option_check_value(&url, "https://cmdb.internal:8443/api?x=1", &v, why,
+					sizeof(why)));
+	ck_assert(pg_option_check_value(&url, "http://127.0.0.1:9/", &v, why, sizeof(why)));
+	ck_assert(!pg_option_check_value(&url, "ftp://cmdb.internal/", &v, why, sizeof(why)));
+	ck_assert_str_eq(why, "expected an http:// or https:// URL");
+	ck_assert(!pg_option_check_value(&url, "cmdb.internal", &v, why, sizeof(why)));
+	ck_assert(!pg_option_check_value(&url, "http://", &v, why, sizeof(why)));
+	ck_assert(pg_option_check_value(&b, "yes", &v, why, sizeof(why)) && v == 1);
+	ck_assert(!pg_option_check_value(&b, "maybe", &v, why, sizeof(why)));
+}
+END_TEST
+
+/* The same checks through a config: file:line, instance.option, why. */
+START_TEST(test_option_table_config)
+{
+	const char *head = "enrichers:\n  c:\n    plugin: testcmdb\n";
+	static const struct {
+		const char *body, *msg;
+	} bad[] = {
+		{ "    tier: 9\n", "portgate.yaml:6: c.tier: value out of range (1..5)" },
+		{ "    tier: \"2\"\n", "portgate.yaml:6: c.tier: expected int, got '2'" },
+		{ "    mode: fast\n", "portgate.yaml:6: c.mode: one of dns, echo, got 'fast'" },
+		{ "    maxAge: 30\n", "portgate.yaml:6: c.maxAge: expected a duration like 90s" },
+		{ "    maxAge: 2d\n", "portgate.yaml:6: c.maxAge: duration out of range (1s..1d)" },
+		{ "    apiUrl: ftp://x\n",
+		  "portgate.yaml:6: c.apiUrl: expected an http:// or https:// URL" },
+	};
+
+	unsetenv("PG_UNIT_UNSET_VAR");
+	for (size_t i = 0; i < PG_ARRAY_LEN(bad); i++) {
+		char *yaml = pg_xasprintf("%s%s", head, bad[i].body);
+		expect_config_error(yaml, bad[i].msg);
+		free(yaml);
+	}
+	/* an optional secret whose variable is unset is NULL, not an error (a
+	 * required one is: tests/e2e/notify_settings.sh, ticket's tokenEnv) */
+	{
+		struct pg_diag d = { 0 };
+		struct pg_config *cfg;
+		struct pg_plugin_host *h = host_from("enrichers:\n  c:\n    plugin: testcmdb\n"
+						     "    tokenEnv: PG_UNIT_UNSET_VAR\n",
+						     &cfg, &d);
+		ck_assert_msg(h != NULL, "%s", d.n ? d.msgs[0] : "-");
+		pg_plugin_host_free(h);
+		pg_config_free(cfg);
+	}
+}
+END_TEST
+
+/* A table that breaks its own rules is refused at load, with the plugin's path. */
+START_TEST(test_option_table_refused)
+{
+	static const char *const none[] = { NULL };
+	static const struct pg_option_spec specs[][2] = {
+		{ PG_OPTION_RANGE("n", PG_OPT_INT, "9", 0, "", 1, 5), PG_OPTION_END },
+		{ PG_OPTION_RANGE("n", PG_OPT_INT, NULL, 0, "", 5, 1), PG_OPTION_END },
+		{ PG_OPTION_ENUM("e", NULL, 0, "", none), PG_OPTION_END },
+		{ PG_OPTION("d", PG_OPT_DURATION, "soon", 0, ""), PG_OPTION_END },
+		{ PG_OPTION("after", PG_OPT_STRING, NULL, 0, ""), PG_OPTION_END },
+	};
+	static const char *const want[] = { "bad default '9': value out of range (1..5)",
+					    "option n has min > max", "bad name or type",
+					    "bad default 'soon'", "option after is reserved" };
+
+	for (size_t i = 0; i < PG_ARRAY_LEN(specs); i++) {
+		struct pg_module m = { .desc = { .name = "t",
+						 .option_table = specs[i],
+						 .option_spec_size = sizeof(specs[i][0]) } };
+		struct pg_diag d = { 0 };
+		ck_assert(!pg_plugin_options_build(&m, "t.so", &d));
+		ck_assert_msg(diag_has(&d, want[i]), "%zu: %s", i, d.n ? d.msgs[0] : "-");
+		free(m.opts);
+		pg_diag_clear(&d);
+	}
+}
+END_TEST
+
+/* ---- after: ------------------------------------------------------------- */
+
+START_TEST(test_after_errors)
+{
+	expect_config_error("enrichers:\n  a:\n    plugin: testenrich\n    after: [b]\n"
+			    "  b:\n    plugin: testenrich\n    after: c\n"
+			    "  c:\n    plugin: testenrich\n    after: [a]\n",
+			    "portgate.yaml:12: enrichers.c.after: a cycle: a -> b -> c -> a");
+	expect_config_error(
+		"enrichers:\n  a:\n    plugin: testenrich\n    after: [dns]\n",
+		"portgate.yaml:6: enrichers.a.after: 'dns' is not an enricher instance");
+	expect_config_error("enrichers:\n  a:\n    plugin: testenrich\n    after: [a]\n",
+			    "portgate.yaml:6: enrichers.a.after: 'a' is the instance itself");
+	expect_config_error("enrichers:\n  a:\n    plugin: testenrich\n    after: [{x: 1}]\n",
+			    "enrichers.a.after: expected an instance name or a list of them");
+	expect_config_error("enrichers:\n  a:\n    plugin: testenrich\n    on: [fail]\n"
+			    "    route: {action: warn}\n",
+			    "enrichers.a: on and route.action both say which actions; keep one");
+	expect_config_error("enrichers:\n  a:\n    plugin: testenrich\n    on: [later]\n",
+			    "portgate.yaml:6: enrichers.a.on: 'later' is not pass, warn or fail");
+}
+END_TEST
+
+/* cmdb runs after first (level 1) and sees first's result, not third's. */
+START_TEST(test_after_order)
+{
+	struct pg_diag d = { 0 };
+	struct pg_config *cfg;
+	struct pg_plugin_host *h = host_from(
+		"enrichers:\n  cmdb:\n    plugin: testcmdb\n    mode: echo\n    after: [first]\n"
+		"  first:\n    plugin: testenrich\n  third:\n    plugin: testenrich\n",
+		&cfg, &d);
+	json_t *r = sample_report(), *seen;
+
+	ck_assert_ptr_nonnull(h);
+	pg_enrich_report(h, r, true);
+	seen = json_object_get(enrichment_of(finding_at(r, 0, 0), "cmdb"), "enrichmentSeen");
+	ck_assert_msg(json_array_size(seen) == 1 &&
+			      !strcmp(json_string_value(json_array_get(seen, 0)), "first"),
+		      "%s", json_dumps(enrichment_of(finding_at(r, 0, 0), "cmdb"), 0));
+	/* the typed options' values: defaults, a duration in ms */
+	ck_assert_int_eq(json_integer_value(json_object_get(
+				 enrichment_of(finding_at(r, 0, 0), "cmdb"), "maxAgeMs")),
+			 3600000);
+	json_decref(r);
+	pg_plugin_host_free(h);
+	pg_config_free(cfg);
+}
+END_TEST
+
+/* An enricher's own on:/route: replaces enrich.on for it alone. */
+START_TEST(test_enrich_instance_route)
+{
+	struct pg_diag d = { 0 };
+	struct pg_config *cfg;
+	struct pg_plugin_host *h = host_from(
+		"enrichers:\n  w:\n    plugin: testenrich\n"
+		"    on: [warn]\n  b:\n    plugin: testenrich\n"
+		"    route: {rule: port-approved-closed, action: [warn]}\n"
+		"  all:\n    plugin: testenrich\n",
+		&cfg, &d);
+	json_t *r = sample_report();
+
+	ck_assert_ptr_nonnull(h);
+	pg_enrich_report(h, r, true);
+	ck_assert_ptr_null(enrichment_of(finding_at(r, 0, 0), "w")); /* fail */
+	ck_assert_ptr_nonnull(enrichment_of(finding_at(r, 1, 0), "w"));
+	ck_assert_ptr_null(enrichment_of(finding_at(r, 0, 0), "b"));
+	ck_assert_ptr_nonnull(enrichment_of(finding_at(r, 1, 0), "b"));
+	ck_assert_ptr_nonnull(enrichment_of(finding_at(r, 0, 0), "all")); /* enrich.on */
+	json_decref(r);
+	pg_plugin_host_free(h);
+	pg_config_free(cfg);
+}
+END_TEST
+
 /* ---- enrichment ------------------------------------------------------- */
 
 START_TEST(test_enrich_memo_and_merge)
@@ -428,11 +627,13 @@ START_TEST(test_enrich_memo_and_merge)
 	ck_assert_int_eq(pg_enrich_report(h, r, false), 0);
 	/* Two findings share a.example/127.0.0.1: one call for them, one for b. */
 	ck_assert_int_eq(count_lines(count), 2);
-	ck_assert_str_eq(json_string_value(json_object_get(enrichment_of(finding_at(r, 0, 0), "ctx"),
-							   "seen")), "a.example");
+	ck_assert_str_eq(json_string_value(json_object_get(
+				 enrichment_of(finding_at(r, 0, 0), "ctx"), "seen")),
+			 "a.example");
 	ck_assert_ptr_nonnull(enrichment_of(finding_at(r, 0, 1), "ctx"));
-	ck_assert_str_eq(json_string_value(json_object_get(enrichment_of(finding_at(r, 1, 0), "ctx"),
-							   "seen")), "b.example");
+	ck_assert_str_eq(json_string_value(json_object_get(
+				 enrichment_of(finding_at(r, 1, 0), "ctx"), "seen")),
+			 "b.example");
 	json_decref(r);
 	pg_plugin_host_free(h);
 	pg_config_free(cfg);
@@ -463,9 +664,10 @@ END_TEST
  * fields and the scan's port objects, and the tag its option names. */
 START_TEST(test_enrich_judges)
 {
-	static const struct pg_plugin_option opts[] = { { "authTag", PG_OPT_STRING, "auth", 0, "" },
-							{ NULL, 0, NULL, 0, NULL } };
-	struct pg_module mod = { .desc = { .options = opts } };
+	static const struct pg_option_spec opts[] = {
+		PG_OPTION("authTag", PG_OPT_STRING, "auth", 0, ""), PG_OPTION_END
+	};
+	struct pg_module mod = { .desc = { .option_table = opts } };
 	struct pg_optval tag = { .opt = &opts[0], .text = "login" };
 	struct pg_plugin_ctx c = { .mod = &mod, .opts = &tag, .nopts = 1 };
 	json_t *web = json_pack("{s:[{s:i, s:s, s:s}]}", "ports", "port", 80, "state", "open",
@@ -524,7 +726,8 @@ START_TEST(test_enrich_error_recorded)
 	ck_assert_ptr_nonnull(h);
 	pg_enrich_report(h, r, false);
 	e = enrichment_of(finding_at(r, 1, 0), "broken");
-	ck_assert_str_eq(json_string_value(json_object_get(e, "error")), "lookup failed for b.example");
+	ck_assert_str_eq(json_string_value(json_object_get(e, "error")),
+			 "lookup failed for b.example");
 	ck_assert_ptr_null(json_object_get(e, "seen")); /* output dropped on failure */
 	json_decref(r);
 	pg_plugin_host_free(h);
@@ -549,7 +752,8 @@ START_TEST(test_enrich_timeout)
 	took = pg_clock_now_ms() - t0;
 	/* returned before the 3000 ms call could have ended: it did not wait for it */
 	ck_assert_msg(took < 3000, "waited %llu ms for a 200 ms timeout", (unsigned long long)took);
-	err = json_string_value(json_object_get(enrichment_of(finding_at(r, 0, 0), "slow"), "error"));
+	err = json_string_value(
+		json_object_get(enrichment_of(finding_at(r, 0, 0), "slow"), "error"));
 	ck_assert_ptr_nonnull(err);
 	ck_assert_msg(strstr(err, "timed out after 200 ms") || strstr(err, "skipped"), "%s", err);
 	/* The other instance is unaffected. */
@@ -565,15 +769,16 @@ START_TEST(test_enrich_added_findings)
 {
 	struct pg_diag d = { 0 };
 	struct pg_config *cfg;
-	struct pg_plugin_host *h = host_from(
-		"enrichers:\n  adder:\n    plugin: testenrich\n    mode: add\n    addRule: net-odd\n",
-		&cfg, &d);
+	struct pg_plugin_host *h = host_from("enrichers:\n  adder:\n    plugin: testenrich\n    "
+					     "mode: add\n    addRule: net-odd\n",
+					     &cfg, &d);
 	json_t *r = sample_report(), *f;
 
 	ck_assert_ptr_nonnull(h);
 	pg_enrich_report(h, r, false);
 	ck_assert_uint_eq(json_array_size(json_object_get(
-				  json_array_get(json_object_get(r, "assets"), 0), "findings")), 3);
+				  json_array_get(json_object_get(r, "assets"), 0), "findings")),
+			  3);
 	f = finding_at(r, 0, 2);
 	ck_assert_str_eq(json_string_value(json_object_get(f, "rule")), "net-odd");
 	ck_assert_str_eq(json_string_value(json_object_get(f, "source")), "adder");
@@ -615,7 +820,8 @@ START_TEST(test_enrich_cache_across_runs)
 	ck_assert_int_eq(enrich_run_count(yaml, true, count), 4);  /* skipCache */
 	free(yaml);
 	yaml = pg_xasprintf("enrichers:\n  c:\n    plugin: testenrich\n    countFile: %s\n"
-			    "    cacheTtlSeconds: 0\n", count);
+			    "    cacheTtlSeconds: 0\n",
+			    count);
 	ck_assert_int_eq(enrich_run_count(yaml, false, count), 6); /* caching off */
 	free(yaml);
 	free(count);
@@ -630,10 +836,9 @@ static json_t *report_with_targets(int n)
 
 	for (int i = 0; i < n; i++) {
 		snprintf(target, sizeof(target), "t%d", i);
-		json_array_append_new(findings,
-				      json_pack("{s:s, s:s, s:s, s:s, s:i}", "rule", "x", "action",
-						"fail", "target", target, "ip", "127.0.0.1", "port",
-						80));
+		json_array_append_new(findings, json_pack("{s:s, s:s, s:s, s:s, s:i}", "rule", "x",
+							  "action", "fail", "target", target, "ip",
+							  "127.0.0.1", "port", 80));
 	}
 	return json_pack("{s:{s:s}, s:[{s:s, s:o}]}", "run", "id", "r", "assets", "name", "a",
 			 "findings", findings);
@@ -645,9 +850,11 @@ static int max_in_flight(json_t *r, const char *inst)
 	size_t i;
 	int max = 0;
 
-	json_array_foreach(json_object_get(json_array_get(json_object_get(r, "assets"), 0), "findings"),
-			   i, f) {
-		int v = (int)json_integer_value(json_object_get(enrichment_of(f, inst), "inFlight"));
+	json_array_foreach(
+		json_object_get(json_array_get(json_object_get(r, "assets"), 0), "findings"), i, f)
+	{
+		int v = (int)json_integer_value(
+			json_object_get(enrichment_of(f, inst), "inFlight"));
 		max = v > max ? v : max;
 	}
 	return max;
@@ -685,7 +892,8 @@ START_TEST(test_isolated_parallel)
 	struct pg_config *cfg;
 	struct pg_plugin_host *h = host_from(
 		"enrichers:\n  par:\n    plugin: testenrich\n    sleepMs: 300\n"
-		"enrich:\n  concurrency: 4\n", &cfg, &d);
+		"enrich:\n  concurrency: 4\n",
+		&cfg, &d);
 	json_t *r = report_with_targets(6);
 	uint64_t t0;
 
@@ -697,8 +905,8 @@ START_TEST(test_isolated_parallel)
 	 * not a guess at this machine's speed; was 1500). */
 	ck_assert_uint_lt(pg_clock_now_ms() - t0, 6 * 300);
 	for (size_t i = 0; i < 6; i++)
-		ck_assert_ptr_nonnull(json_object_get(enrichment_of(finding_at(r, 0, i), "par"),
-						      "seen"));
+		ck_assert_ptr_nonnull(
+			json_object_get(enrichment_of(finding_at(r, 0, i), "par"), "seen"));
 	json_decref(r);
 	pg_plugin_host_free(h);
 	pg_config_free(cfg);
@@ -713,7 +921,8 @@ START_TEST(test_serial_no_false_timeouts)
 	struct pg_config *cfg;
 	struct pg_plugin_host *h = host_from(
 		"enrichers:\n  ser:\n    plugin: testserial\n    sleepMs: 200\n    timeoutMs: 700\n"
-		"enrich:\n  concurrency: 8\n", &cfg, &d);
+		"enrich:\n  concurrency: 8\n",
+		&cfg, &d);
 	json_t *r = report_with_targets(8), *f;
 	uint64_t t0 = pg_clock_now_ms(), took;
 	size_t i;
@@ -721,8 +930,9 @@ START_TEST(test_serial_no_false_timeouts)
 	ck_assert_ptr_nonnull(h);
 	pg_enrich_report(h, r, true);
 	took = pg_clock_now_ms() - t0;
-	json_array_foreach(json_object_get(json_array_get(json_object_get(r, "assets"), 0),
-					   "findings"), i, f) {
+	json_array_foreach(
+		json_object_get(json_array_get(json_object_get(r, "assets"), 0), "findings"), i, f)
+	{
 		json_t *e = enrichment_of(f, "ser");
 		ck_assert_msg(json_object_get(e, "seen") != NULL, "target %zu: %s", i,
 			      json_string_value(json_object_get(e, "error")));
@@ -744,9 +954,11 @@ START_TEST(test_serial_hang_skips_siblings)
 	struct pg_config *cfg;
 	char *count = tmp_path("calls");
 	char *yaml = pg_xasprintf(
-		"enrichers:\n  hang:\n    plugin: testserial\n    sleepMs: 600\n    timeoutMs: 200\n"
+		"enrichers:\n  hang:\n    plugin: testserial\n    sleepMs: 600\n    timeoutMs: "
+		"200\n"
 		"    countFile: %s\n  other:\n    plugin: testserial\n    timeoutMs: 200\n"
-		"    countFile: %s\nenrich:\n  concurrency: 8\n", count, count);
+		"    countFile: %s\nenrich:\n  concurrency: 8\n",
+		count, count);
 	struct pg_plugin_host *h = host_from(yaml, &cfg, &d);
 	json_t *r = report_with_targets(4), *f;
 	int timed_out = 0;
@@ -755,16 +967,20 @@ START_TEST(test_serial_hang_skips_siblings)
 	ck_assert_ptr_nonnull(h);
 	pg_enrich_report(h, r, true);
 	/* one timeout, every sibling skipped at once (the messages below), not 4 in turn */
-	json_array_foreach(json_object_get(json_array_get(json_object_get(r, "assets"), 0),
-					   "findings"), i, f) {
-		const char *he = json_string_value(json_object_get(enrichment_of(f, "hang"), "error"));
-		const char *oe = json_string_value(json_object_get(enrichment_of(f, "other"), "error"));
+	json_array_foreach(
+		json_object_get(json_array_get(json_object_get(r, "assets"), 0), "findings"), i, f)
+	{
+		const char *he = json_string_value(
+			json_object_get(enrichment_of(f, "hang"), "error"));
+		const char *oe = json_string_value(
+			json_object_get(enrichment_of(f, "other"), "error"));
 		ck_assert_ptr_nonnull(he);
 		ck_assert_ptr_nonnull(oe);
 		timed_out += strstr(he, "timed out after 200 ms") != NULL;
-		ck_assert_msg(strstr(he, "timed out after 200 ms") ||
-			      strstr(he, "skipped: plugin testserial runs one call at a time"),
-			      "%s", he);
+		ck_assert_msg(
+			strstr(he, "timed out after 200 ms") ||
+				strstr(he, "skipped: plugin testserial runs one call at a time"),
+			"%s", he);
 		ck_assert_msg(strstr(oe, "skipped: plugin testserial runs one call at a time"),
 			      "%s", oe);
 	}
@@ -855,8 +1071,8 @@ START_TEST(test_host_free_during_call)
 	/* in-process only: an isolated call is killed at its deadline */
 	setenv("PORTGATE_PLUGIN_ISOLATION", "inline", 1);
 	pg_enrich_report(h, r, true);
-	err = json_string_value(json_object_get(enrichment_of(finding_at(r, 0, 0), "late"),
-						"error"));
+	err = json_string_value(
+		json_object_get(enrichment_of(finding_at(r, 0, 0), "late"), "error"));
 	ck_assert_msg(err && strstr(err, "timed out after 200 ms"), "%s", err ? err : "(none)");
 	ck_assert_int_eq(atomic_load(&late_put_rc), -2); /* still sleeping */
 	json_decref(r);
@@ -883,7 +1099,8 @@ static struct pg_plugin_host *notify_host(const char *opts, const char *notify_s
 
 	*log = tmp_path("notify.log");
 	yaml = pg_xasprintf("notifiers:\n  hook:\n    plugin: testnotify\n    logFile: %s\n%s"
-			    "notify:\n  backoffMs: 1\n%s", *log, opts, notify_section);
+			    "notify:\n  backoffMs: 1\n%s",
+			    *log, opts, notify_section);
 	h = host_from(yaml, cfg, &d);
 	pg_diag_print(&d, stderr);
 	ck_assert_ptr_nonnull(h);
@@ -912,7 +1129,8 @@ START_TEST(test_notify_outbox_then_flush_once)
 {
 	struct pg_config *cfg;
 	char *log, line1[128] = "", line2[128] = "";
-	struct pg_plugin_host *h = notify_host("    failTimes: 100\n", "  retries: 1\n", &cfg, &log);
+	struct pg_plugin_host *h = notify_host("    failTimes: 100\n", "  retries: 1\n", &cfg,
+					       &log);
 	json_t *r = sample_report();
 	struct pg_outbox_entry *e;
 	size_t n;
@@ -925,8 +1143,9 @@ START_TEST(test_notify_outbox_then_flush_once)
 	ck_assert_str_eq(json_string_value(json_object_get(e[0].doc, "status")), "pending");
 	ck_assert_int_eq(json_integer_value(json_object_get(e[0].doc, "attempts")), 2);
 	/* Only the fail findings by default. */
-	ck_assert_uint_eq(json_array_size(json_object_get(json_object_get(e[0].doc, "event"),
-							  "findings")), 2);
+	ck_assert_uint_eq(
+		json_array_size(json_object_get(json_object_get(e[0].doc, "event"), "findings")),
+		2);
 	pg_outbox_entries_free(e, n);
 	pg_plugin_host_free(h);
 	pg_config_free(cfg);
@@ -964,7 +1183,8 @@ START_TEST(test_notify_rejected_kept_as_failed)
 	e = pg_outbox_load(cfg->state_dir, &n);
 	ck_assert_uint_eq(n, 1);
 	ck_assert_str_eq(json_string_value(json_object_get(e[0].doc, "status")), "failed");
-	ck_assert_str_eq(json_string_value(json_object_get(e[0].doc, "lastError")), "rejected by test");
+	ck_assert_str_eq(json_string_value(json_object_get(e[0].doc, "lastError")),
+			 "rejected by test");
 	pg_outbox_entries_free(e, n);
 	/* Automatic flushing leaves rejected ones alone; an operator's --all retries them. */
 	ck_assert_int_eq(pg_notify_flush_outbox(h, false), 1);
@@ -1002,8 +1222,10 @@ START_TEST(test_notify_per_finding)
 	struct pg_diag d = { 0 };
 	struct pg_config *cfg;
 	char *log = tmp_path("each.log");
-	char *yaml = pg_xasprintf("notifiers:\n  each:\n    plugin: testnotifyeach\n    logFile: %s\n"
-				  "notify:\n  on: [warn, fail]\n", log);
+	char *yaml = pg_xasprintf(
+		"notifiers:\n  each:\n    plugin: testnotifyeach\n    logFile: %s\n"
+		"notify:\n  on: [warn, fail]\n",
+		log);
 	struct pg_plugin_host *h = host_from(yaml, &cfg, &d);
 	json_t *r = sample_report();
 	char a[128], b[128], c[128];
@@ -1033,7 +1255,8 @@ START_TEST(test_outbox_max_age)
 	struct pg_plugin_host *h = notify_host("", "outbox:\n  maxAgeHours: 1\n", &cfg, &log);
 	json_t *old = json_pack("{s:s, s:s, s:I, s:i, s:s, s:{s:s}}", "id", "0123abcd", "instance",
 				"hook", "createdAt", (json_int_t)(pg_wall_ms() - 2 * 3600 * 1000),
-				"attempts", 1, "status", "pending", "event", "type", "portgate.report");
+				"attempts", 1, "status", "pending", "event", "type",
+				"portgate.report");
 	json_t *fresh = json_pack("{s:s, s:s, s:I, s:i, s:s, s:{s:s}}", "id", "4567abcd",
 				  "instance", "hook", "createdAt", (json_int_t)pg_wall_ms(),
 				  "attempts", 1, "status", "pending", "event", "type",
@@ -1091,6 +1314,12 @@ static Suite *plugin_suite(void)
 	tcase_add_test(t, test_writable_refused);
 	tcase_add_test(t, test_bad_plugin_in_dir_is_skipped);
 	tcase_add_test(t, test_config_errors);
+	tcase_add_test(t, test_option_types);
+	tcase_add_test(t, test_option_table_config);
+	tcase_add_test(t, test_option_table_refused);
+	tcase_add_test(t, test_after_errors);
+	tcase_add_test(t, test_after_order);
+	tcase_add_test(t, test_enrich_instance_route);
 	tcase_add_test(t, test_config_ok_two_instances);
 	tcase_add_test(t, test_route_is_the_stages);
 	tcase_add_test(t, test_lanes_last_reference_frees);
