@@ -35,6 +35,7 @@ struct pg_notify_tally {
 	int deferred;  /* not tried: not due, budget spent, receiver down, timed out */
 	int timed_out; /* calls abandoned at their deadline */
 	int elsewhere; /* claimed by another process (a parallel run or flush) */
+	int lost;      /* not stored (full or missing state dir) and not delivered: gone */
 };
 
 /* Deliver items (each lane in the order given); takes ownership of the
