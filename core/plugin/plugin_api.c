@@ -77,6 +77,7 @@ static int api_http(struct pg_plugin_ctx *ctx, const struct pg_http_request *req
 	struct pg_call *call = pg_call_current();
 	long timeout = req->timeout_ms > 0 ? req->timeout_ms : 10000;
 	uint64_t now = pg_clock_now_ms();
+	struct pg_http_env env;
 	char *shown;
 	int rc;
 
@@ -86,7 +87,10 @@ static int api_http(struct pg_plugin_ctx *ctx, const struct pg_http_request *req
 		if (left < timeout)
 			timeout = left;
 	}
-	rc = pg_http_perform(req, ctx->host->ca_file, timeout, resp);
+	env = (struct pg_http_env){ .ca_file = ctx->host->ca_file,
+				    .dns_server = ctx->host->dns_server,
+				    .dns_timeout_ms = ctx->host->dns_timeout_ms };
+	rc = pg_http_perform(req, &env, timeout, resp);
 	shown = req->log_url ? pg_xstrdup(req->log_url) : pg_redact_url(req->url ? req->url : "");
 	pg_log(PG_LOG_DEBUG, "[%s] %s %s -> %ld%s%s", ctx->name,
 	       req->method ? req->method : (req->body ? "POST" : "GET"), shown, resp->status,
