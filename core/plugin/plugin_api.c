@@ -117,6 +117,11 @@ static long api_time_left_ms(struct pg_plugin_ctx *ctx)
 	return call->deadline_ms > now ? (long)(call->deadline_ms - now) : 0;
 }
 
+static const char *api_ca_file(struct pg_plugin_ctx *ctx)
+{
+	return ctx ? ctx->host->ca_file : NULL;
+}
+
 static void api_hmac(const void *key, size_t key_len, const void *data, size_t len, char out[65])
 {
 	pg_hmac_sha256_hex(key, key_len, data, len, out);
@@ -140,4 +145,5 @@ const struct pg_host_api pg_host_api_v1 = {
 	.cache_put = pg_host_cache_put,
 	.hmac_sha256_hex = api_hmac,
 	.time_left_ms = api_time_left_ms,
+	.ca_file = api_ca_file,
 };

@@ -194,6 +194,12 @@ struct pg_host_api {
 	 * negative. Bound every wait of your own sockets by it. Check
 	 * PG_HOST_HAS(host, time_left_ms) first. */
 	long (*time_left_ms)(struct pg_plugin_ctx *ctx);
+
+	/* 1.3: the settings' caFile (--ca-file), a PEM file of CA certificates every TLS
+	 * client of portgate trusts next to the system store; NULL when none is set. A
+	 * plugin's own caFile option overrides it (common/trust.c does both). host->http
+	 * uses it already. Check PG_HOST_HAS(host, ca_file) first. */
+	const char *(*ca_file)(struct pg_plugin_ctx *ctx);
 };
 
 #define PG_HOST_HAS(host, field) \
