@@ -18,8 +18,9 @@ struct pg_trust {
 struct pg_trust pg_trust_get(const struct pg_host_api *host, struct pg_plugin_ctx *ctx,
 			     const char *opt);
 
-/* Load t into ctx's verify store (trust_ssl.c, for the targets that link OpenSSL): own alone, else the system store plus global.
- * 1 on success, 0 when a file could not be loaded (OpenSSL's error queue says why). */
+/* Load t into ctx's verify store (trust_ssl.c, for the targets that link OpenSSL): own
+ * alone, else the system store plus global. 1 on success, 0 when a file could not be
+ * loaded (OpenSSL's error queue says why). */
 int pg_trust_load(SSL_CTX *ctx, const struct pg_trust *t);
 
 /* The file for libcurl's CURLOPT_CAINFO: own, else global, else NULL (curl's default;

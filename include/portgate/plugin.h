@@ -164,8 +164,9 @@ struct pg_host_api {
 	const char *(*instance_name)(struct pg_plugin_ctx *ctx);
 
 	/* HTTP over libcurl: proxy from the environment, the configured CA file,
-	 * the host name through the configured resolver, bounded response size. Returns 0 when a response arrived (any status),
-	 * -1 on transport error (resp->error). Always clear resp afterwards. */
+	 * the host name through the configured resolver, bounded response size.
+	 * Returns 0 when a response arrived (any status), -1 on transport error
+	 * (resp->error). Always clear resp afterwards. */
 	int (*http)(struct pg_plugin_ctx *ctx, const struct pg_http_request *req,
 		    struct pg_http_response *resp);
 	void (*http_response_clear)(struct pg_http_response *resp);

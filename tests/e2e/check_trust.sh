@@ -21,7 +21,6 @@ tls_test_ca "$PG_TMP/other" "Portgate Other CA"
 [ -s "$pki/site.pem" ] && [ -s "$PG_TMP/other/ca.pem" ] || { echo "FAIL: test PKI" >&2; exit 1; }
 
 port=$(pg_free_port)
-mkdir -p "$PG_TMP/nginx/logs" "$PG_TMP/nginx/tmp"
 cat >"$PG_TMP/nginx.conf" <<NGX
 user root; worker_processes 1; pid $PG_TMP/nginx/nginx.pid;
 error_log $PG_TMP/nginx/logs/error.log; events { worker_connections 32; }
@@ -32,15 +31,7 @@ http { access_log $PG_TMP/access.log; client_body_temp_path $PG_TMP/nginx/tmp; d
       add_header Strict-Transport-Security "max-age=31536000" always;
       return 200 '<html><head><title>t</title></head><body>site</body></html>'; } } }
 NGX
-nginx -c "$PG_TMP/nginx.conf" -p "$PG_TMP/nginx" -g 'daemon off;' 2>"$PG_TMP/nginx.err" &
-pg_on_exit "kill $!"
-i=0
-until python3 -c 'import socket,sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1).close()' \
-	"$port" 2>/dev/null; do
-	i=$((i + 1))
-	[ $i -le 100 ] || { echo "FAIL: nginx did not start: $(cat "$PG_TMP/nginx.err")" >&2; exit 1; }
-	sleep 0.05
-done
+tls_run_nginx "$PG_TMP/nginx.conf" "$port"
 
 mkdir -p "$PG_TMP/plugins"
 chmod 0755 "$PG_TMP/plugins"

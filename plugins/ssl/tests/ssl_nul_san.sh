@@ -26,7 +26,6 @@ tls_issue "$pki" expiring "/CN=localhost" "DNS:localhost,IP:127.0.0.1" "$(tls_da
 
 set -- $(pg_free_port 2)
 pnul=$1 pexp=$2
-mkdir -p "$PG_TMP/nginx/logs" "$PG_TMP/nginx/tmp"
 {
 	echo "user root; worker_processes 1; pid $PG_TMP/nginx/nginx.pid;"
 	echo "error_log $PG_TMP/nginx/logs/error.log; events { worker_connections 16; }"
@@ -38,15 +37,7 @@ mkdir -p "$PG_TMP/nginx/logs" "$PG_TMP/nginx/tmp"
 	done
 	echo "}"
 } >"$PG_TMP/nginx.conf"
-nginx -c "$PG_TMP/nginx.conf" -p "$PG_TMP/nginx" -g 'daemon off;' 2>"$PG_TMP/nginx.err" &
-pg_on_exit "kill $!"
-i=0
-until python3 -c 'import socket,sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1).close()' \
-	"$pexp" 2>/dev/null; do
-	i=$((i + 1))
-	[ $i -le 100 ] || { echo "FAIL: nginx did not start: $(cat "$PG_TMP/nginx.err")" >&2; exit 1; }
-	sleep 0.05
-done
+tls_run_nginx "$PG_TMP/nginx.conf" "$pexp"
 
 mkdir -p "$PG_TMP/plugins"
 chmod 0755 "$PG_TMP/plugins"

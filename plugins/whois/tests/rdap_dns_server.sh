@@ -12,20 +12,9 @@ need_plugin whois
 for t in dnsmasq nginx ip; do
 	command -v $t >/dev/null 2>&1 || pg_skip "$t not installed"
 done
-[ "$(id -u)" -eq 0 ] || pg_skip "needs root for a network namespace"
-NS=pgrd-$$
-ip netns add "$NS" 2>/dev/null || pg_skip "cannot create a network namespace"
-ns_stop() {
-	ip netns pids "$NS" | xargs -r kill 2>/dev/null
-	ip netns del "$NS"
-	rm -rf "/etc/netns/$NS"
-}
-EXTRA_CLEANUP=ns_stop
-mkdir -p "/etc/netns/$NS"
+rdap_ns_up pgrd
 printf 'nameserver 127.0.0.1\noptions timeout:1 attempts:1\n' >"/etc/netns/$NS/resolv.conf"
 printf '127.0.0.1 localhost\n' >"/etc/netns/$NS/hosts"
-in_ns() { ip netns exec "$NS" "$@"; }
-in_ns ip link set lo up
 private_plugin_dir whois
 WEB=18080 DNSP=15353
 

@@ -12,21 +12,11 @@
 set -eu
 . "$PG_SRCDIR/tests/e2e/lib/plugin.sh"
 need_plugin whois
+. "$PG_SRCDIR/tests/e2e/lib/netenrich.sh"
 command -v dnsmasq >/dev/null 2>&1 || pg_skip "dnsmasq not installed"
-[ "$(id -u)" -eq 0 ] || pg_skip "needs root for a network namespace"
-NS=pgrb-$$
-ip netns add "$NS" 2>/dev/null || pg_skip "cannot create a network namespace"
-ns_stop() {
-	ip netns pids "$NS" | xargs -r kill 2>/dev/null
-	ip netns del "$NS"
-	rm -rf "/etc/netns/$NS"
-}
-EXTRA_CLEANUP=ns_stop
-mkdir -p "/etc/netns/$NS"
+rdap_ns_up pgrb
 printf '127.0.0.1 localhost\n198.51.100.7 rebind.test\n' >"/etc/netns/$NS/hosts"
 private_plugin_dir whois
-in_ns() { ip netns exec "$NS" "$@"; }
-in_ns ip link set lo up
 in_ns ip addr add 198.51.100.43/32 dev lo
 
 # portgate's resolver: rebind.test is internal; every other name NXDOMAIN
