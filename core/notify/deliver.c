@@ -282,6 +282,13 @@ static bool settle(struct lane *l, const char *sd, json_t *doc, enum outcome rc,
 	}
 	if (rc == OUT_DEAD)
 		return settle_dead(l, sd, doc, err);
+	if (!sd) { /* never stored: no later run or flush can try it again */
+		pg_error("[%s] notification %s could not be stored and was not delivered: lost "
+			 "(%s)",
+			 name, id, err);
+		count(l, &l->t.lost);
+		return false;
+	}
 	if (rc != OUT_FAIL) { /* transient: the receiver is down for this run */
 		l->down = true;
 		reschedule(l->r->s, doc, ra);
@@ -438,12 +445,28 @@ static void record_timeout(struct delivery_run *r, struct lane *l)
 	json_decref(doc);
 }
 
+/* Of an abandoned lane: the call in flight and those it will never start. The ones
+ * never stored are lost, the others wait in the outbox. */
+static void count_abandoned(struct lane *l)
+{
+	for (size_t k = l->next - 1; k < l->n; k++) {
+		if (!l->items[k]->stored) {
+			pg_error("[%s] notification %s could not be stored and was not delivered: "
+				 "lost",
+				 pg_plugin_name(l->c), l->items[k]->id);
+			l->t.lost++;
+		} else if (k >= l->next) {
+			l->t.deferred++;
+		}
+	}
+}
+
 static void abandon(struct delivery_run *r, struct lane *l)
 {
 	l->abandoned = true;
 	record_timeout(r, l);
 	l->t.timed_out++;
-	l->t.deferred += (int)(l->n - l->next);
+	count_abandoned(l);
 	pg_warn("[%s] notify call timed out after %u ms: the notification stays in the outbox%s",
 		pg_plugin_name(l->c), l->call_ms,
 		l->next < l->n ? ", with the rest for this instance" : "");
@@ -486,6 +509,7 @@ static void sum(struct pg_notify_tally *t, const struct pg_notify_tally *a)
 	t->timed_out += a->timed_out;
 	t->elsewhere += a->elsewhere;
 	t->dead += a->dead;
+	t->lost += a->lost;
 }
 
 /* A lane on a thread of its own, or inline when none could start; each

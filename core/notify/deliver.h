@@ -37,6 +37,7 @@ struct pg_notify_tally {
 	int timed_out; /* calls abandoned at their deadline */
 	int elsewhere; /* claimed by another process (a parallel run or flush) */
 	int dead;      /* crashed the plugin PG_OUTBOX_DEAD_CRASHES times: dead letters now */
+	int lost;      /* not stored (full or missing state dir) and not delivered: gone */
 };
 
 /* Deliver items (each lane in the order given); takes ownership of the

@@ -213,7 +213,7 @@ static void summarise(const struct pg_notify_tally *t, int waiting)
 		t->delivered, waiting, t->kept, t->timed_out, t->deferred, t->elsewhere);
 }
 
-int pg_notify_report(struct pg_plugin_host *h, const json_t *report)
+int pg_notify_report(struct pg_plugin_host *h, const json_t *report, int *lost)
 {
 	struct pg_deliver_opts o = { 0 };
 	struct pg_notify_tally t = { 0 };
@@ -223,6 +223,8 @@ int pg_notify_report(struct pg_plugin_host *h, const json_t *report)
 	json_t *all;
 	int waiting;
 
+	if (lost)
+		*lost = 0;
 	if (!h || pg_plugin_count(h, PG_PLUGIN_NOTIFIER) == 0)
 		return 0;
 	s = pg_plugin_host_stage(h, PG_PLUGIN_NOTIFIER); /* NULL: built without the stage */
@@ -241,5 +243,10 @@ int pg_notify_report(struct pg_plugin_host *h, const json_t *report)
 	free(items);
 	waiting = (int)pg_outbox_count(pg_plugin_host_state_dir(h));
 	summarise(&t, waiting);
+	if (t.lost)
+		pg_error("notify: %d notification%s lost: could not be stored and not delivered",
+			 t.lost, t.lost == 1 ? "" : "s");
+	if (lost)
+		*lost = t.lost;
 	return waiting;
 }

@@ -36,8 +36,9 @@ extern const struct pg_plugin_stage pg_notify_stage;
 /* h's notify settings (the defaults when h was built without the stage). */
 const struct pg_notify_settings *pg_notify_settings(const struct pg_plugin_host *h);
 
-/* Deliver notifications for the report (notify.c); returns how many wait in the outbox. */
-int pg_notify_report(struct pg_plugin_host *h, const json_t *report);
+/* Deliver notifications for the report (notify.c); returns how many wait in the outbox.
+ * *lost (when not NULL): how many could not be stored and were not delivered, gone. */
+int pg_notify_report(struct pg_plugin_host *h, const json_t *report, int *lost);
 
 /* Deliver waiting outbox entries. include_failed: also those a plugin
  * rejected permanently (operator's `outbox flush`). Returns entries left. */

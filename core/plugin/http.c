@@ -232,14 +232,31 @@ static void set_options(CURL *c, const struct pg_http_request *req, const char *
 		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req->method);
 }
 
-int pg_http_perform(const struct pg_http_request *req, const char *ca_file, long timeout_ms,
-		    struct pg_http_response *resp)
+/* The request's host through the configured resolver (http_pin.c); false with
+ * resp->error when it cannot be resolved there. */
+static bool pin(CURL *c, const struct pg_http_request *req, const struct pg_http_env *env,
+		long timeout_ms, struct curl_slist **pins, struct pg_http_response *resp)
+{
+	int dns_ms = env && env->dns_timeout_ms > 0 ? env->dns_timeout_ms : 2000;
+
+	if (timeout_ms > 0 && timeout_ms < dns_ms)
+		dns_ms = (int)timeout_ms;
+	if (pg_http_pin(req->url, env ? env->dns_server : NULL, dns_ms, pins, resp->error,
+			sizeof(resp->error)) != 0)
+		return false;
+	if (*pins)
+		curl_easy_setopt(c, CURLOPT_RESOLVE, *pins);
+	return true;
+}
+
+int pg_http_perform(const struct pg_http_request *req, const struct pg_http_env *env,
+		    long timeout_ms, struct pg_http_response *resp)
 {
 	struct body_buf b = { 0 };
 	struct head_ctx hc = { resp, NULL };
 	struct guard g = { "" };
 	json_t **want = wanted_headers(req);
-	struct curl_slist *hdrs;
+	struct curl_slist *hdrs, *pins = NULL;
 	CURLcode rc;
 	CURL *c;
 
@@ -257,9 +274,15 @@ int pg_http_perform(const struct pg_http_request *req, const char *ca_file, long
 		pg_strlcpy(resp->error, "curl_easy_init failed", sizeof(resp->error));
 		return -1;
 	}
+	if (!pin(c, req, env, timeout_ms, &pins, resp)) {
+		curl_easy_cleanup(c);
+		resp->body = pg_xstrdup("");
+		return -1;
+	}
 	hdrs = build_headers(req);
 	hc.headers = want ? json_array() : NULL;
-	set_options(c, req, ca_file, timeout_ms > 0 ? timeout_ms : 10000, &b, &hc);
+	set_options(c, req, env ? env->ca_file : NULL, timeout_ms > 0 ? timeout_ms : 10000, &b,
+		    &hc);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, resp->error);
 	set_guard(c, req, &g);
@@ -274,6 +297,7 @@ int pg_http_perform(const struct pg_http_request *req, const char *ca_file, long
 		pg_strlcpy(resp->error, curl_easy_strerror(rc), sizeof(resp->error));
 	curl_easy_cleanup(c);
 	curl_slist_free_all(hdrs);
+	curl_slist_free_all(pins);
 	resp->body = b.data ? b.data : pg_xstrdup("");
 	resp->body_len = b.len;
 	if (rc != CURLE_OK) {

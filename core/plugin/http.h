@@ -18,9 +18,26 @@
 /* Call once before any thread (curl_global_init is not thread-safe). */
 void pg_http_global_init(void);
 
-/* ca_file may be NULL (system store). timeout_ms already clamped by caller. */
-int pg_http_perform(const struct pg_http_request *req, const char *ca_file, long timeout_ms,
-		    struct pg_http_response *resp);
+struct curl_slist;
+
+/* Where a request trusts and resolves: ca_file (NULL: the system store), dns_server
+ * (the configured resolver, NULL: the system's). */
+struct pg_http_env {
+	const char *ca_file;
+	const char *dns_server;
+	int dns_timeout_ms;
+};
+
+/* timeout_ms already clamped by caller. env may be NULL (system store and resolver). */
+int pg_http_perform(const struct pg_http_request *req, const struct pg_http_env *env,
+		    long timeout_ms, struct pg_http_response *resp);
+
+/* With a DNS server, *pins: the CURLOPT_RESOLVE entry for url's host (new, curl_slist_free_all)
+ * looked up through it (A and AAAA, one try of timeout_ms each); NULL when url names an
+ * address, a proxy resolves it, or server is NULL. -1 with err when the lookup failed or
+ * found no address. */
+int pg_http_pin(const char *url, const char *server, int timeout_ms, struct curl_slist **pins,
+		char *err, size_t errlen);
 void pg_http_response_clear(struct pg_http_response *resp);
 
 #endif

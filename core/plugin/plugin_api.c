@@ -89,6 +89,7 @@ static int api_http(struct pg_plugin_ctx *ctx, const struct pg_http_request *req
 	struct pg_call *call = pg_call_current();
 	long timeout = req->timeout_ms > 0 ? req->timeout_ms : 10000;
 	uint64_t now = pg_clock_now_ms();
+	struct pg_http_env env;
 	char *shown;
 	int rc;
 
@@ -98,7 +99,10 @@ static int api_http(struct pg_plugin_ctx *ctx, const struct pg_http_request *req
 		if (left < timeout)
 			timeout = left;
 	}
-	rc = pg_http_perform(req, ctx->host->ca_file, timeout, resp);
+	env = (struct pg_http_env){ .ca_file = ctx->host->ca_file,
+				    .dns_server = ctx->host->dns_server,
+				    .dns_timeout_ms = ctx->host->dns_timeout_ms };
+	rc = pg_http_perform(req, &env, timeout, resp);
 	full.size = sizeof(full);
 	memcpy(out, &full, response_bytes(ctx));
 	shown = req->log_url ? pg_xstrdup(req->log_url) : pg_redact_url(req->url ? req->url : "");
@@ -127,6 +131,11 @@ static long api_time_left_ms(struct pg_plugin_ctx *ctx)
 	return call->deadline_ms > now ? (long)(call->deadline_ms - now) : 0;
 }
 
+static const char *api_ca_file(struct pg_plugin_ctx *ctx)
+{
+	return ctx ? ctx->host->ca_file : NULL;
+}
+
 static void api_hmac(const void *key, size_t key_len, const void *data, size_t len, char out[65])
 {
 	pg_hmac_sha256_hex(key, key_len, data, len, out);
@@ -150,4 +159,5 @@ const struct pg_host_api pg_host_api_v1 = {
 	.cache_put = pg_host_cache_put,
 	.hmac_sha256_hex = api_hmac,
 	.time_left_ms = api_time_left_ms,
+	.ca_file = api_ca_file,
 };

@@ -138,7 +138,8 @@ int pg_host_cache_put(struct pg_plugin_ctx *ctx, const char *key, const json_t *
 int pg_host_dns(struct pg_plugin_ctx *ctx, const char *name, const char *rrtype, json_t **answers);
 
 /* plugin_wire.c: one message each way; deadline_ms 0 waits for ever. 0, or: */
-enum { PG_WIRE_TIMEOUT = -1, PG_WIRE_BROKEN = -2 };
+/* PG_WIRE_BAD: one whole message that is not valid JSON (in UTF-8); the peer may go on */
+enum { PG_WIRE_TIMEOUT = -1, PG_WIRE_BROKEN = -2, PG_WIRE_BAD = -3 };
 int pg_wire_send(int fd, const json_t *msg, uint64_t deadline_ms);
 int pg_wire_recv(int fd, uint64_t deadline_ms, json_t **msg); /* *msg new on 0 */
 

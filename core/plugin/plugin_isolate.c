@@ -312,6 +312,14 @@ static int exchange(struct pg_isolated_call *call, struct worker *w, json_t *req
 			call->timeout_ms);
 		return PG_ISOLATE_TIMEOUT;
 	}
+	if (rc == PG_WIRE_BAD) { /* one bad answer fails this call; the worker goes on */
+		snprintf(call->err, sizeof(call->err),
+			 "plugin %s sent a result that is not valid JSON in UTF-8 (a NUL or a "
+			 "byte that is not UTF-8 in a string); this call failed",
+			 c->mod->desc.name);
+		pg_warn("[%s] %s", c->name, call->err);
+		return PG_PLUGIN_FAIL;
+	}
 	if (rc != 0) {
 		describe_death(c, w, call->err, sizeof(call->err));
 		pg_warn("[%s] %s", c->name, call->err);

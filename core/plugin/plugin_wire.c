@@ -100,9 +100,11 @@ int pg_wire_recv(int fd, uint64_t deadline_ms, json_t **msg)
 	buf = pg_xmalloc(len + 1);
 	rc = read_all(fd, buf, len, deadline_ms);
 	if (rc == 0) {
+		/* the whole frame is read: a payload that is not JSON (a NUL, bytes that are
+		 * not UTF-8) spoils this message only, and the stream stays in step */
 		*msg = json_loadb(buf, len, 0, NULL);
 		if (!*msg)
-			rc = PG_WIRE_BROKEN;
+			rc = PG_WIRE_BAD;
 	}
 	free(buf);
 	return rc;

@@ -6,35 +6,11 @@
 #include "evidence.h"
 
 #include <string.h>
+#include <strings.h>
 
 #include "probe/probe.h" /* pg_banner_sanitize */
 
 #define MAX_ROWS 300
-
-/* Untrusted text (names from the manifest, reasons from servers and plugins) as one
- * table cell: control bytes neutralised, Markdown and HTML punctuation escaped. */
-static void cell(FILE *out, const char *s)
-{
-	char clean[1024];
-
-	pg_banner_sanitize(s, strlen(s), clean, sizeof(clean));
-	for (const char *p = clean; *p; p++) {
-		if (strchr("\\`*_[]<>|#~!&", *p))
-			fputc('\\', out);
-		fputc(*p, out);
-	}
-}
-
-static size_t longest_backtick_run(const char *s)
-{
-	size_t best = 0, run = 0;
-
-	for (; *s; s++) {
-		run = *s == '`' ? run + 1 : 0;
-		best = run > best ? run : best;
-	}
-	return best;
-}
 
 static void fence(FILE *out, size_t n)
 {
@@ -42,31 +18,95 @@ static void fence(FILE *out, size_t n)
 		fputc('`', out);
 }
 
-/* Untrusted text as a code span. Backslash escapes are literal inside one
+/* Text already sanitised as a code span. Backslash escapes are literal inside one
  * (CommonMark 6.1), so nothing is escaped: the fence is one backtick longer than
  * the longest run in the text, and a space pads each side when the text starts
  * or ends with a backtick or with spaces on both ends (one is stripped from each
  * side). In a table (in_table) '|' still takes its backslash: GFM splits the row
  * into cells before it reads code spans, and drops that backslash. */
-static void code_span(FILE *out, const char *s, bool in_table)
+static void code_clean(FILE *out, const char *clean, size_t n, bool in_table)
 {
-	char clean[1024];
-	size_t n = pg_banner_sanitize(s, strlen(s), clean, sizeof(clean));
-	size_t f = longest_backtick_run(clean) + 1;
-	bool pad = !n || clean[0] == '`' || clean[n - 1] == '`' ||
-		   (clean[0] == ' ' && clean[n - 1] == ' ' && strspn(clean, " ") < n);
+	size_t f = 0, run = 0;
+	bool pad;
 
+	for (size_t i = 0; i < n; i++) {
+		run = clean[i] == '`' ? run + 1 : 0;
+		f = run > f ? run : f;
+	}
+	f++;
+	pad = !n || clean[0] == '`' || clean[n - 1] == '`' ||
+	      (clean[0] == ' ' && clean[n - 1] == ' ' && strspn(clean, " ") < n);
 	fence(out, f);
 	if (pad)
 		fputc(' ', out);
-	for (const char *p = clean; *p; p++) {
-		if (in_table && *p == '|')
+	for (size_t i = 0; i < n; i++) {
+		if (in_table && clean[i] == '|')
 			fputc('\\', out);
-		fputc(*p, out);
+		fputc(clean[i], out);
 	}
 	if (pad && n)
 		fputc(' ', out);
 	fence(out, f);
+}
+
+/* Untrusted text as a code span. */
+static void code_span(FILE *out, const char *s, bool in_table)
+{
+	char clean[1024];
+	size_t n = pg_banner_sanitize(s, strlen(s), clean, sizeof(clean));
+
+	code_clean(out, clean, n, in_table);
+}
+
+/* GitHub autolinks a bare URL (GFM: "http://", "https://", "www.") in any text that is
+ * not code, and turns "@org/team" into a mention (a notification to the team) after
+ * Markdown is rendered, so a backslash does not stop either. */
+static bool url_word(const char *w, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((i + 3 <= n && !memcmp(w + i, "://", 3)) ||
+		    (i + 4 <= n && !strncasecmp(w + i, "www.", 4)))
+			return true;
+	return false;
+}
+
+/* U+200D (zero-width joiner) after '@' : no mention and no e-mail autolink, and the
+ * text still reads the same. */
+#define MENTION_BREAK "\xe2\x80\x8d"
+
+static void cell_word(FILE *out, const char *w, size_t n)
+{
+	if (url_word(w, n)) {
+		code_clean(out, w, n, true);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (strchr("\\`*_[]<>|#~!&", w[i]))
+			fputc('\\', out);
+		fputc(w[i], out);
+		if (w[i] == '@')
+			fputs(MENTION_BREAK, out);
+	}
+}
+
+/* Untrusted text (names from the manifest, reasons from servers and plugins) as one
+ * table cell: control bytes neutralised, Markdown and HTML punctuation escaped, URLs
+ * as code spans, mentions broken. */
+static void cell(FILE *out, const char *s)
+{
+	char clean[1024];
+	const char *p = clean;
+
+	pg_banner_sanitize(s, strlen(s), clean, sizeof(clean));
+	while (*p) {
+		size_t sp = strspn(p, " "), n;
+
+		fwrite(p, 1, sp, out);
+		p += sp;
+		n = strcspn(p, " ");
+		cell_word(out, p, n);
+		p += n;
+	}
 }
 
 static const char *icon(const char *verdict)

@@ -128,7 +128,7 @@ out:
 
 int pg_run_check(const struct pg_check_options *o, char *err, size_t errlen)
 {
-	int code = PG_EXIT_PASS;
+	int code = PG_EXIT_PASS, lost = 0;
 	json_t *report = check_report(o, &code, err, errlen);
 
 	if (!report)
@@ -136,8 +136,12 @@ int pg_run_check(const struct pg_check_options *o, char *err, size_t errlen)
 	if (o->publish)
 		code = o->publish(report, code, o->ud);
 	/* after the outputs: undeliverable notifications wait in the outbox, and
-	 * the notify summary line says how many */
-	pg_notify_report(o->host, report);
+	 * the notify summary line says how many; one that could not be stored and was
+	 * not delivered is lost, and a run that lost an alert could not check (exit 3,
+	 * monitor mode included) unless something failed */
+	pg_notify_report(o->host, report, &lost);
+	if (lost && code == PG_EXIT_PASS)
+		code = PG_EXIT_UNCHECKED;
 	json_decref(report);
 	return code;
 }

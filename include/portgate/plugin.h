@@ -225,8 +225,9 @@ struct pg_host_api {
 	const char *(*instance_name)(struct pg_plugin_ctx *ctx);
 
 	/* HTTP over libcurl: proxy from the environment, the configured CA file,
-	 * bounded response size. Returns 0 when a response arrived (any status),
-	 * -1 on transport error (resp->error). Always clear resp afterwards. */
+	 * the host name through the configured resolver, bounded response size.
+	 * Returns 0 when a response arrived (any status), -1 on transport error
+	 * (resp->error). Always clear resp afterwards. */
 	int (*http)(struct pg_plugin_ctx *ctx, const struct pg_http_request *req,
 		    struct pg_http_response *resp);
 	void (*http_response_clear)(struct pg_http_response *resp);
@@ -255,6 +256,12 @@ struct pg_host_api {
 	 * negative. Bound every wait of your own sockets by it. Check
 	 * PG_HOST_HAS(host, time_left_ms) first. */
 	long (*time_left_ms)(struct pg_plugin_ctx *ctx);
+
+	/* 1.3: the settings' caFile (--ca-file), a PEM file of CA certificates every TLS
+	 * client of portgate trusts next to the system store; NULL when none is set. A
+	 * plugin's own caFile option overrides it (common/trust.c does both). host->http
+	 * uses it already. Check PG_HOST_HAS(host, ca_file) first. */
+	const char *(*ca_file)(struct pg_plugin_ctx *ctx);
 };
 
 #define PG_HOST_HAS(host, field) \

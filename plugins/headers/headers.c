@@ -13,6 +13,7 @@
 #include <portgate/plugin.h>
 
 #include "common/clock.h"
+#include "common/trust.h"
 #include "fetch.h"
 #include "obs.h"
 #include "rules.h"
@@ -23,7 +24,8 @@
 struct headers_state {
 	struct pg_plugin_ctx *ctx;
 	const struct pg_host_api *host;
-	const char *ca_file, *auth_tag, *min_grade;
+	struct pg_trust trust; /* its caFile, else the settings' caFile */
+	const char *auth_tag, *min_grade;
 };
 
 static const struct pg_plugin_option headers_options[] = {
@@ -55,7 +57,7 @@ static int headers_create(struct pg_plugin_ctx *ctx, const struct pg_host_api *h
 		return PG_PLUGIN_FAIL;
 	s->ctx = ctx;
 	s->host = host;
-	s->ca_file = host->opt_string(ctx, "caFile");
+	s->trust = pg_trust_get(host, ctx, "caFile");
 	s->auth_tag = host->opt_string(ctx, "authTag");
 	s->min_grade = host->opt_string(ctx, "minGrade");
 	if (s->min_grade && grade_rank(s->min_grade) < 0) {
@@ -334,7 +336,9 @@ static void site_line(json_t *out, const json_t *site)
 static int headers_enrich(void *state, const json_t *finding, json_t *out, json_t *new_findings)
 {
 	struct headers_state *s = state;
-	struct fetch_ctx f = { .ctx = s->ctx, .host = s->host, .ca_file = s->ca_file };
+	struct fetch_ctx f = { .ctx = s->ctx,
+			       .host = s->host,
+			       .ca_file = pg_trust_curl_file(&s->trust) };
 	struct site sites[MAX_SITES];
 	json_t *list = json_array(), *groups = json_object();
 	bool auth = has_tag(finding, s->auth_tag);

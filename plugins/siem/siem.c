@@ -24,7 +24,8 @@ struct siem {
 	const struct pg_host_api *host;
 	enum siem_transport transport;
 	enum siem_format format;
-	const char *host_name, *ca_file, *server_name, *index, *sourcetype;
+	const char *host_name, *server_name, *index, *sourcetype;
+	struct pg_trust trust; /* its caFile, else the system store + the settings' caFile */
 	char port[8];
 	char hostname[256];
 	int facility;
@@ -94,7 +95,7 @@ static int setup_syslog(struct siem *s)
 		port = s->transport == ST_TLS ? 6514 : 514;
 	snprintf(s->port, sizeof(s->port), "%d", (int)port);
 	s->facility = (int)h->opt_int(s->ctx, "facility");
-	s->ca_file = h->opt_string(s->ctx, "caFile");
+	s->trust = pg_trust_get(h, s->ctx, "caFile");
 	s->server_name = h->opt_string(s->ctx, "serverName");
 	return 0;
 }
@@ -186,7 +187,7 @@ static int send_syslog(struct siem *s, const json_t *findings, const struct siem
 {
 	char err[300];
 	uint64_t dl = deadline(s);
-	struct siem_conn *c = siem_connect(s->transport, s->host_name, s->port, s->ca_file,
+	struct siem_conn *c = siem_connect(s->transport, s->host_name, s->port, &s->trust,
 					   s->server_name, dl, err, sizeof(err));
 	size_t i;
 	json_t *f;

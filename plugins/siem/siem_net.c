@@ -91,7 +91,7 @@ static int ssl_wait(struct siem_conn *c, int r, uint64_t deadline_ms)
 	return -1;
 }
 
-static int tls_start(struct siem_conn *c, const char *ca_file, const char *name,
+static int tls_start(struct siem_conn *c, const struct pg_trust *trust, const char *name,
 		     uint64_t deadline_ms, char *err, size_t errlen)
 {
 	int r;
@@ -101,8 +101,7 @@ static int tls_start(struct siem_conn *c, const char *ca_file, const char *name,
 		return ssl_err("TLS context", err, errlen), -1;
 	SSL_CTX_set_min_proto_version(c->ctx, TLS1_2_VERSION);
 	SSL_CTX_set_verify(c->ctx, SSL_VERIFY_PEER, NULL);
-	if ((ca_file ? SSL_CTX_load_verify_locations(c->ctx, ca_file, NULL)
-		     : SSL_CTX_set_default_verify_paths(c->ctx)) != 1)
+	if (!pg_trust_load(c->ctx, trust))
 		return ssl_err("CA file", err, errlen), -1;
 	c->ssl = SSL_new(c->ctx);
 	if (!c->ssl || SSL_set_fd(c->ssl, c->fd) != 1)
@@ -128,8 +127,8 @@ static int tls_start(struct siem_conn *c, const char *ca_file, const char *name,
 }
 
 struct siem_conn *siem_connect(enum siem_transport t, const char *host, const char *port,
-			       const char *ca_file, const char *server_name, uint64_t deadline_ms,
-			       char *err, size_t errlen)
+			       const struct pg_trust *trust, const char *server_name,
+			       uint64_t deadline_ms, char *err, size_t errlen)
 {
 	struct siem_conn *c = calloc(1, sizeof(*c));
 
@@ -139,7 +138,7 @@ struct siem_conn *siem_connect(enum siem_transport t, const char *host, const ch
 	}
 	c->t = t;
 	c->fd = open_socket(t, host, port, deadline_ms, err, errlen);
-	if (c->fd < 0 || (t == ST_TLS && tls_start(c, ca_file, server_name ? server_name : host,
+	if (c->fd < 0 || (t == ST_TLS && tls_start(c, trust, server_name ? server_name : host,
 						   deadline_ms, err, errlen) != 0)) {
 		siem_close(c, deadline_ms);
 		return NULL;

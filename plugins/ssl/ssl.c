@@ -21,7 +21,7 @@
 struct ssl_state {
 	struct pg_plugin_ctx *ctx;
 	const struct pg_host_api *host;
-	const char *ca_file; /* borrowed from the host; NULL: system store */
+	struct pg_trust trust; /* its caFile, else the system store + the settings' caFile */
 	int64_t expiring_days;
 };
 
@@ -52,7 +52,7 @@ static int ssl_create(struct pg_plugin_ctx *ctx, const struct pg_host_api *host,
 		return PG_PLUGIN_FAIL;
 	s->ctx = ctx;
 	s->host = host;
-	s->ca_file = host->opt_string(ctx, "caFile");
+	s->trust = pg_trust_get(host, ctx, "caFile");
 	s->expiring_days = host->opt_int(ctx, "expiringDays");
 	if (s->expiring_days < 0 || s->expiring_days > 3650) {
 		host->error(ctx, "expiringDays: expected 0..3650");
@@ -221,7 +221,7 @@ static void probe_versions(const struct ssl_state *s, const char *ip, const char
 	for (size_t i = 0; i < NVERSIONS; i++) {
 		struct tls_conn c;
 		uint64_t step = step_deadline(deadline, (unsigned)(NVERSIONS - i));
-		int ok = tls_conn_open(&c, ip, port, name, versions[i].version, s->ca_file, step) ==
+		int ok = tls_conn_open(&c, ip, port, name, versions[i].version, &s->trust, step) ==
 			 0;
 
 		json_object_set_new(acc, versions[i].name, json_boolean(ok));
@@ -246,7 +246,7 @@ static json_t *check_port(const struct ssl_state *s, const char *ip, const char 
 	json_t *out = json_pack("{s:i}", "port", port);
 	struct tls_conn c;
 
-	if (tls_conn_open(&c, ip, port, name, 0, s->ca_file, step_deadline(deadline, 5)) != 0) {
+	if (tls_conn_open(&c, ip, port, name, 0, &s->trust, step_deadline(deadline, 5)) != 0) {
 		json_object_set_new(out, "error", json_string(c.error));
 		return out;
 	}

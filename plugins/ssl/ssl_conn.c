@@ -78,7 +78,7 @@ static int is_ip_literal(const char *s)
 	return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1;
 }
 
-static int make_ctx(struct tls_conn *c, int version, const char *ca_file)
+static int make_ctx(struct tls_conn *c, int version, const struct pg_trust *trust)
 {
 	c->ctx = SSL_CTX_new(TLS_client_method());
 	if (!c->ctx) {
@@ -91,10 +91,11 @@ static int make_ctx(struct tls_conn *c, int version, const char *ca_file)
 	SSL_CTX_set_min_proto_version(c->ctx, version ? version : TLS1_VERSION);
 	SSL_CTX_set_max_proto_version(c->ctx, version);
 	SSL_CTX_set_verify(c->ctx, SSL_VERIFY_NONE, NULL);
-	if (ca_file ? SSL_CTX_load_verify_locations(c->ctx, ca_file, NULL) != 1
-		    : SSL_CTX_set_default_verify_paths(c->ctx) != 1) {
+	if (!pg_trust_load(c->ctx, trust)) {
 		snprintf(c->error, sizeof(c->error), "cannot load the trust store %s",
-			 ca_file ? ca_file : "(system)");
+			 trust->own      ? trust->own
+			 : trust->global ? trust->global
+					 : "(system)");
 		return -1;
 	}
 	return 0;
@@ -131,11 +132,11 @@ static int handshake(struct tls_conn *c, uint64_t deadline_ms)
 }
 
 int tls_conn_open(struct tls_conn *c, const char *ip, int port, const char *sni, int version,
-		  const char *ca_file, uint64_t deadline_ms)
+		  const struct pg_trust *trust, uint64_t deadline_ms)
 {
 	memset(c, 0, sizeof(*c));
 	c->fd = -1;
-	if (make_ctx(c, version, ca_file) != 0 || connect_bounded(c, ip, port, deadline_ms) != 0)
+	if (make_ctx(c, version, trust) != 0 || connect_bounded(c, ip, port, deadline_ms) != 0)
 		goto fail;
 	c->ssl = SSL_new(c->ctx);
 	if (!c->ssl || SSL_set_fd(c->ssl, c->fd) != 1) {

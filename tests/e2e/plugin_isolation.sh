@@ -67,6 +67,39 @@ while pgrep -f "$T/plugins" >/dev/null 2>&1; do
 	sleep 0.05
 done
 
+# A result that is not JSON (a NUL in a string) fails that call only: the worker stays and
+# serves the next call (crashy how=nul answers a NUL on the first call of each process, so a
+# replaced worker would fail the second asset too).
+# two targets, so two calls (one target's findings share one call)
+pg_listen second "http@127.0.0.2:0"
+cat >"$T/nul-manifest.yaml" <<YAML
+version: 1
+assets:
+  - {name: app1, target: 127.0.0.1, approvedPorts: [], ports: [$open_port]}
+  - {name: app2, target: 127.0.0.2, approvedPorts: [], ports: [$(pg_port second 1)]}
+YAML
+cat >"$T/portgate.yaml" <<YAML
+stateDir: $T/state-nul
+pluginDirs: [$T/plugins]
+enrich: {concurrency: 1} # one worker serves both calls
+enrichers:
+  bad: {plugin: crashy, how: nul, timeoutMs: 5000}
+YAML
+rc=0
+"$PG_BIN" check -m "$T/nul-manifest.yaml" --config "$T/portgate.yaml" --out "$T/ev.json" \
+	--no-probe >"$T/out" 2>"$T/err" || rc=$?
+[ "$rc" = 1 ] || fail "nul: check exit $rc: $(cat "$T/err")"
+python3 - "$T/ev.json" <<'PY' || fail "nul: evidence: $(cat "$T/ev.json") $(cat "$T/err")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+e = sorted((json.dumps(a["findings"][0]["enrichment"]["bad"], sort_keys=True)
+            for a in d["assets"]))
+want = "plugin crashy sent a result that is not valid JSON in UTF-8 (a NUL or a byte that " \
+       "is not UTF-8 in a string); this call failed"
+assert e == sorted([json.dumps({"error": want}), json.dumps({"call": 2})]), e
+PY
+! grep -q "worker protocol" "$T/err" || fail "nul: the worker was killed: $(cat "$T/err")"
+
 # A notifier that crashes or hangs: the run's verdict stands, the notification waits.
 for how in segv hang; do
 	cat >"$T/portgate.yaml" <<YAML

@@ -1,7 +1,9 @@
 /* crashy.c - a plugin that misbehaves on purpose, as enricher (crashy) and as
  * notifier (crashynotify, -DAS_NOTIFIER): option how = segv (a real NULL
  * write), abort, exit (exit(3) inside the call), hang (sleeps for a minute),
- * or ok. The host must lose that call only. Option createHow does the same
+ * nul (the first call in a worker process answers a string holding a NUL, which is not
+ * JSON; later calls in the same process answer { "call": N }), or ok. The host must
+ * lose that call only. Option createHow does the same
  * inside create() (the host must lose that instance only). -DCRASH_CONSTRUCTOR
  * (crashyctor) faults in a library constructor, while being loaded. */
 #include <signal.h>
@@ -16,7 +18,7 @@ struct st {
 };
 
 static const struct pg_plugin_option opts[] = {
-	{ "how", PG_OPT_STRING, "segv", 0, "segv | abort | exit | hang | ok" },
+	{ "how", PG_OPT_STRING, "segv", 0, "segv | abort | exit | hang | nul | ok" },
 	{ "createHow", PG_OPT_STRING, "ok", 0, "the same, in create()" },
 	{ NULL, 0, NULL, 0, NULL },
 };
@@ -60,11 +62,22 @@ static void c_destroy(void *state)
 	free(state);
 }
 
+/* Calls this process served: a worker that was replaced starts again at 1. */
+static int calls;
+
 static int c_enrich(void *state, const json_t *finding, json_t *out, json_t *added)
 {
+	const struct st *s = state;
+
 	(void)finding;
 	(void)added;
-	misbehave(((const struct st *)state)->how);
+	if (!strcmp(s->how, "nul")) {
+		json_object_set_new(out, "call", json_integer(++calls));
+		if (calls == 1)
+			json_object_set_new(out, "text", json_stringn("a\0b", 3));
+		return PG_PLUGIN_OK;
+	}
+	misbehave(s->how);
 	json_object_set_new(out, "survived", json_true());
 	return PG_PLUGIN_OK;
 }

@@ -60,7 +60,7 @@ int main(int argc, char **argv)
 		json_dumpf(report, stdout, JSON_INDENT(2));
 		putchar('\n');
 	} else {
-		printf("%d\n", pg_notify_report(h, report));
+		printf("%d\n", pg_notify_report(h, report, NULL));
 	}
 	pg_plugin_host_free(h);
 	pg_config_free(cfg);

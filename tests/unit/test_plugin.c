@@ -1115,7 +1115,7 @@ START_TEST(test_notify_retries_then_ok)
 	struct pg_plugin_host *h = notify_host("    failTimes: 2\n", "  retries: 3\n", &cfg, &log);
 	json_t *r = sample_report();
 
-	ck_assert_int_eq(pg_notify_report(h, r), 0);
+	ck_assert_int_eq(pg_notify_report(h, r, NULL), 0);
 	ck_assert_int_eq(count_lines(log), 3);
 	ck_assert_uint_eq(pg_outbox_count(cfg->state_dir), 0);
 	json_decref(r);
@@ -1136,7 +1136,7 @@ START_TEST(test_notify_outbox_then_flush_once)
 	size_t n;
 	FILE *f;
 
-	ck_assert_int_eq(pg_notify_report(h, r), 1);
+	ck_assert_int_eq(pg_notify_report(h, r, NULL), 1);
 	ck_assert_int_eq(count_lines(log), 2); /* first try + 1 retry */
 	e = pg_outbox_load(cfg->state_dir, &n);
 	ck_assert_uint_eq(n, 1);
@@ -1178,7 +1178,7 @@ START_TEST(test_notify_rejected_kept_as_failed)
 	struct pg_outbox_entry *e;
 	size_t n;
 
-	ck_assert_int_eq(pg_notify_report(h, r), 1);
+	ck_assert_int_eq(pg_notify_report(h, r, NULL), 1);
 	ck_assert_int_eq(count_lines(log), 1); /* FAIL is not retried */
 	e = pg_outbox_load(cfg->state_dir, &n);
 	ck_assert_uint_eq(n, 1);
@@ -1207,7 +1207,7 @@ START_TEST(test_notify_retry_after_honoured)
 	json_t *r = sample_report();
 	uint64_t t0 = pg_clock_now_ms();
 
-	ck_assert_int_eq(pg_notify_report(h, r), 0);
+	ck_assert_int_eq(pg_notify_report(h, r, NULL), 0);
 	ck_assert_uint_ge(pg_clock_now_ms() - t0, 400);
 	ck_assert_int_eq(count_lines(log), 2);
 	json_decref(r);
@@ -1232,7 +1232,7 @@ START_TEST(test_notify_per_finding)
 	FILE *f;
 
 	ck_assert_ptr_nonnull(h);
-	ck_assert_int_eq(pg_notify_report(h, r), 0);
+	ck_assert_int_eq(pg_notify_report(h, r, NULL), 0);
 	ck_assert_int_eq(count_lines(log), 3);
 	f = fopen(log, "r");
 	ck_assert(fgets(a, sizeof(a), f) && fgets(b, sizeof(b), f) && fgets(c, sizeof(c), f));

@@ -131,6 +131,32 @@ START_TEST(markdown_code_spans_fence_not_escape)
 }
 END_TEST
 
+#define ZWJ "\xe2\x80\x8d" /* U+200D */
+
+/* GitHub makes "@org/team" a mention and a bare URL a link in any text that is not code:
+ * an asset name, a reason and the banner a reason quotes keep neither live. */
+START_TEST(markdown_no_live_mentions_or_links)
+{
+	json_t *r = report_new("m.yaml", "port-unexpected-open");
+	json_t *a = json_array_get(json_object_get(r, "assets"), 0);
+	char *md;
+
+	json_object_set_new(a, "name", json_string("web @org/team https://evil.example/x"));
+	json_object_set_new(
+		json_array_get(json_object_get(a, "findings"), 0), "reason",
+		json_string("port 22 open (ssh: SSH-2.0 ping @admin at "
+			    "www.evil.example or (http://x.example/a|b) mail a@b.example)"));
+	md = markdown_new(r);
+	ck_assert_msg(strstr(md, "| web @" ZWJ "org/team `https://evil.example/x` |"), "%s", md);
+	ck_assert_msg(strstr(md, "ping @" ZWJ "admin at `www.evil.example` or "
+				 "`(http://x.example/a\\|b)` mail a@" ZWJ "b.example) |"),
+		      "%s", md);
+	ck_assert_ptr_null(strstr(md, " @org"));
+	free(md);
+	json_decref(r);
+}
+END_TEST
+
 /* The one mapping: fail keeps the severity, warn caps it at medium, pass is info. */
 START_TEST(export_severity_follows_action)
 {
@@ -365,6 +391,7 @@ int main(void)
 	TCase *tc = tcase_create("render");
 
 	tcase_add_test(tc, markdown_code_spans_fence_not_escape);
+	tcase_add_test(tc, markdown_no_live_mentions_or_links);
 	tcase_add_test(tc, junit_is_xml_whatever_the_text);
 	tcase_add_test(tc, export_severity_follows_action);
 	tcase_add_test(tc, ci_formats_warn_not_critical);

@@ -2,36 +2,27 @@
 # DNS rebinding against the RDAP redirect guard, deterministically: in a
 # network namespace, a "public" RDAP server (198.51.100.43, TEST-NET-2 on the
 # namespace's lo) redirects to http://rebind.test:8081/. portgate's resolver
-# (dns.server: dnsmasq in the namespace) answers rebind.test with the public
-# 198.51.100.7, so a check by look-up passes; the system resolver libcurl
-# uses (the namespace's /etc/hosts, which `ip netns exec` mounts from
-# /etc/netns/NAME/hosts) says 127.0.0.1, where an RDAP server waits. The
-# redirect must be refused where the host connects (ABI 1.2 refuse_internal),
-# and the loopback server must never see a request.
+# (dns.server: dnsmasq in the namespace, the only one portgate asks, issue 22
+# item 13) answers rebind.test with 127.0.0.1, where an RDAP server waits: an
+# answer that may differ from any earlier look-up (rebinding), so the plugin
+# proves nothing by looking the name up first. The system resolver (the
+# namespace's hosts file) says the public 198.51.100.7 and must not matter.
+# The redirect must be refused where the host connects (ABI 1.2
+# refuse_internal), and the loopback server must never see a request.
 set -eu
 . "$PG_SRCDIR/tests/e2e/lib/plugin.sh"
 need_plugin whois
+. "$PG_SRCDIR/tests/e2e/lib/netenrich.sh"
 command -v dnsmasq >/dev/null 2>&1 || pg_skip "dnsmasq not installed"
-[ "$(id -u)" -eq 0 ] || pg_skip "needs root for a network namespace"
-NS=pgrb-$$
-ip netns add "$NS" 2>/dev/null || pg_skip "cannot create a network namespace"
-ns_stop() {
-	ip netns pids "$NS" | xargs -r kill 2>/dev/null
-	ip netns del "$NS"
-	rm -rf "/etc/netns/$NS"
-}
-EXTRA_CLEANUP=ns_stop
-mkdir -p "/etc/netns/$NS"
-printf '127.0.0.1 localhost\n127.0.0.1 rebind.test\n' >"/etc/netns/$NS/hosts"
+rdap_ns_up pgrb
+printf '127.0.0.1 localhost\n198.51.100.7 rebind.test\n' >"/etc/netns/$NS/hosts"
 private_plugin_dir whois
-in_ns() { ip netns exec "$NS" "$@"; }
-in_ns ip link set lo up
 in_ns ip addr add 198.51.100.43/32 dev lo
 
-# portgate's resolver: rebind.test is public; every other name NXDOMAIN
+# portgate's resolver: rebind.test is internal; every other name NXDOMAIN
 in_ns dnsmasq --no-daemon --port=5353 --listen-address=127.0.0.1 --bind-interfaces --no-resolv \
 	--no-hosts --conf-file=/dev/null --pid-file --local=/#/ \
-	--host-record=rebind.test,198.51.100.7 >"$T/dnsmasq.log" 2>&1 &
+	--host-record=rebind.test,127.0.0.1 >"$T/dnsmasq.log" 2>&1 &
 # the public redirector and the internal RDAP server (which logs what it is asked)
 : >"$T/inner.log"
 in_ns timeout 60 python3 - "$T/inner.log" <<'PY' &
@@ -66,8 +57,8 @@ s.settimeout(0.2); s.sendto(bytes.fromhex("abcd0100000100000000000006726562696e6
 	i=$((i + 1)); [ $i -le 100 ] || fail "servers in the namespace did not start: $(cat "$T/dnsmasq.log")"
 	sleep 0.1
 done
-# the premise: the two resolvers disagree
-in_ns getent hosts rebind.test | grep -q '^127\.0\.0\.1 ' || fail "the namespace's hosts file is not used"
+# the premise: the two resolvers disagree (portgate must ask only its own)
+in_ns getent hosts rebind.test | grep -q '^198\.51\.100\.7 ' || fail "the namespace's hosts file is not used"
 
 cat >"$T/r.json" <<'JSON'
 {"run": {"id": "run_rebind"}, "assets": [{"name": "g1", "target": "www.example.org", "findings": [

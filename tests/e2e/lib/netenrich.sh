@@ -10,6 +10,9 @@
 #   txt_hex TEXT                TXT rdata in hex for dnsmasq --dns-rr=NAME,16,HEX (a comma
 #                               inside --txt-record would split the string)
 #   netenrich_stop              stops what was started
+#   rdap_ns_up PREFIX           a network namespace PREFIX-$$ in $NS with lo up (skips without
+#                               root), removed with /etc/netns/$NS (its hosts/resolv.conf) at
+#                               exit through EXTRA_CLEANUP; in_ns CMD... runs CMD inside
 RDAP_PID=
 WHOIS_PID=
 
@@ -119,3 +122,18 @@ netenrich_stop() {
 	RDAP_PID=
 	WHOIS_PID=
 }
+
+rdap_ns_up() { # PREFIX
+	[ "$(id -u)" -eq 0 ] || pg_skip "needs root for a network namespace"
+	NS=$1-$$
+	ip netns add "$NS" 2>/dev/null || pg_skip "cannot create a network namespace"
+	EXTRA_CLEANUP=rdap_ns_stop
+	mkdir -p "/etc/netns/$NS"
+	in_ns ip link set lo up
+}
+rdap_ns_stop() {
+	ip netns pids "$NS" | xargs -r kill 2>/dev/null
+	ip netns del "$NS"
+	rm -rf "/etc/netns/$NS"
+}
+in_ns() { ip netns exec "$NS" "$@"; }

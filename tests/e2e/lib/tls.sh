@@ -20,6 +20,8 @@
 #   above (TLS 1.2 and 1.3), "tls12" (valid certificate, TLS 1.2 only) and
 #   "plain" (HTTP without TLS); ports in DIR/nginx.ports as NAME PORT.
 # tls_port DIR NAME     the port of server NAME.
+# tls_run_nginx CONF PORT  nginx with a test's own CONF (prefix $PG_TMP/nginx), stopped on
+#   exit; returns once 127.0.0.1:PORT accepts (exits 1 when it does not start).
 
 tls_day() { # N -> midnight UTC N days from today (N may be negative), as YYYYMMDDHHMMSSZ
 	date -u -d "@$(( $(date -u +%s) / 86400 * 86400 + $1 * 86400 ))" +%Y%m%d%H%M%SZ
@@ -160,4 +162,17 @@ tls_start_nginx() { # DIR
 
 tls_port() { # DIR NAME
 	awk -v n="$2" '$1 == n { print $2 }' "$1/nginx.ports"
+}
+
+tls_run_nginx() { # CONF PORT
+	mkdir -p "$PG_TMP/nginx/logs" "$PG_TMP/nginx/tmp"
+	nginx -c "$1" -p "$PG_TMP/nginx" -g 'daemon off;' 2>"$PG_TMP/nginx.err" &
+	pg_on_exit "kill $!"
+	_i=0
+	until python3 -c 'import socket,sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1).close()' \
+		"$2" 2>/dev/null; do
+		_i=$((_i + 1))
+		[ $_i -le 100 ] || { echo "FAIL: nginx did not start: $(cat "$PG_TMP/nginx.err")" >&2; exit 1; }
+		sleep 0.05
+	done
 }
