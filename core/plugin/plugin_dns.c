@@ -11,7 +11,12 @@
 #include "resolve/resolve.h"
 
 /* One try that fits in what is left of the call's deadline: c-ares doubles
- * the timeout on every retry, so several tries could overrun it. */
+ * the timeout on every retry, so several tries could overrun it. When the
+ * deadline is the nearer end, c-ares's own timer is set a little past it, so
+ * the deadline (not a race between the two) ends the lookup and the error
+ * says so ("no answer before the call's deadline"). */
+#define DEADLINE_FIRST_MS 100
+
 static int dns_timeout_ms(const struct pg_plugin_ctx *ctx, uint64_t deadline_ms)
 {
 	uint64_t now = pg_clock_now_ms();
@@ -20,7 +25,7 @@ static int dns_timeout_ms(const struct pg_plugin_ctx *ctx, uint64_t deadline_ms)
 	if (deadline_ms) {
 		uint64_t left = deadline_ms > now ? deadline_ms - now : 1;
 		if (left < (uint64_t)timeout)
-			timeout = (int)left;
+			timeout = (int)left + DEADLINE_FIRST_MS;
 	}
 	return timeout;
 }
