@@ -17,6 +17,7 @@
 #include "report/report_text.h"
 #include "cli_output.h"
 #include "report/drift.h"
+#include "cli_plan.h"
 
 static const char check_usage[] =
 	"Usage: portgate check -m MANIFEST [OPTIONS]\n"
@@ -35,6 +36,11 @@ static const char check_usage[] =
 	"                             (fail), port-newly-closed, certificate-changed,\n"
 	"                             address-changed, asn-changed (warn), findings new/gone\n"
 	"      --skip-cache           do not use cached enrichment results\n"
+	"      --no-notify            run everything but notify nothing: no notification is\n"
+	"                             stored or sent, the outbox's backlog waits\n"
+	"      --dry-run              resolve and print what would be scanned (targets,\n"
+	"                             addresses, ports, scope decisions); connect to nothing,\n"
+	"                             write no output; exit 0, or 3 if a target did not resolve\n"
 	"  -q, --quiet                print nothing on stdout (exit code and outputs only); the\n"
 	"                             summary also stays off stdout when an output goes there\n"
 	"  -v, --verbose              more diagnostics on stderr (repeatable)\n"
@@ -50,7 +56,7 @@ struct check_args {
 	struct pg_cli_outputs outputs;
 	enum pg_mode mode;
 	unsigned shard_i, shard_n; /* 1-based; 0 = no sharding */
-	bool skip_cache, quiet;
+	bool skip_cache, quiet, no_notify, dry_run;
 };
 
 static bool parse_shard(const char *s, struct check_args *a)
@@ -78,6 +84,8 @@ static int parse(int argc, char **argv, struct check_args *a, struct pg_cli_comm
 		{ "mode", required_argument, NULL, 'M' },
 		{ "shard", required_argument, NULL, 'S' },
 		{ "skip-cache", no_argument, NULL, 'K' },
+		{ "no-notify", no_argument, NULL, 'N' },
+		{ "dry-run", no_argument, NULL, 'D' },
 		{ "baseline", required_argument, NULL, 'B' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -116,6 +124,8 @@ static int parse(int argc, char **argv, struct check_args *a, struct pg_cli_comm
 					optarg);
 			break;
 		case 'K': a->skip_cache = true; break;
+		case 'N': a->no_notify = true; break;
+		case 'D': a->dry_run = true; break;
 		case 'B': a->baseline = optarg; break;
 		case 'q': a->quiet = true; break;
 		case 'v':
@@ -165,6 +175,21 @@ static int publish(json_t *report, int code, void *ud)
 	return code;
 }
 
+/* Resolve and print the plan; -1 with err when the resolver could not run. */
+static int dry_run(const struct check_args *a, const struct pg_check_options *o, char *err,
+		   size_t errlen)
+{
+	int code;
+	json_t *plan = pg_run_plan(o, &code, err, errlen);
+
+	if (!plan)
+		return -1;
+	if (!a->quiet)
+		pg_cli_plan_print(plan, stdout);
+	json_decref(plan);
+	return code;
+}
+
 static int check(const struct check_args *a, struct pg_config *cfg, struct run *r)
 {
 	struct pg_check_options o = {
@@ -176,6 +201,7 @@ static int check(const struct check_args *a, struct pg_config *cfg, struct run *
 		.host = r->host,
 		.mode = a->mode,
 		.skip_cache = a->skip_cache,
+		.no_notify = a->no_notify,
 		.progress = a->quiet ? NULL : pg_cli_progress_tty(),
 		.baseline = r->baseline,
 		.baseline_path = a->baseline,
@@ -186,7 +212,8 @@ static int check(const struct check_args *a, struct pg_config *cfg, struct run *
 		.ud = (void *)a,
 	};
 	char err[256];
-	int code = pg_run_check(&o, err, sizeof(err));
+	int code = a->dry_run ? dry_run(a, &o, err, sizeof(err))
+			      : pg_run_check(&o, err, sizeof(err));
 
 	if (code < 0) {
 		pg_eprint("check: %s", err);
@@ -242,8 +269,10 @@ int pg_cmd_check(int argc, char **argv)
 
 	pg_cli_common_init(&c);
 	code = parse(argc, argv, &a, &c); /* -1: go on; else the exit code */
-	if (code < 0 && (!(r.m = load_manifest(a.manifest)) || !load_baseline(&a, &r) ||
-			 !(cfg = pg_cli_load_config(&c)) || !(r.host = load_plugins(cfg, &c))))
+	/* a dry run loads no plugin: it creates nothing and calls no one */
+	if (code < 0 &&
+	    (!(r.m = load_manifest(a.manifest)) || !load_baseline(&a, &r) ||
+	     !(cfg = pg_cli_load_config(&c)) || (!a.dry_run && !(r.host = load_plugins(cfg, &c)))))
 		code = PG_EXIT_USAGE;
 	if (code < 0) {
 		r.assets = pg_xcalloc(r.m->nassets, sizeof(*r.assets));
