@@ -18,6 +18,7 @@
 #include "cli_output.h"
 #include "report/drift.h"
 #include "cli_plan.h"
+#include "cli_source.h"
 
 static const char check_usage[] =
 	"Usage: portgate check -m MANIFEST [OPTIONS]\n"
@@ -38,6 +39,9 @@ static const char check_usage[] =
 	"      --skip-cache           do not use cached enrichment results\n"
 	"      --no-notify            run everything but notify nothing: no notification is\n"
 	"                             stored or sent, the outbox's backlog waits\n"
+	"      --source-root DIR      the repository's top, for the manifest's path in SARIF,\n"
+	"                             annotations and Code Quality (default: the nearest .git\n"
+	"                             above the working directory, else $GITHUB_WORKSPACE)\n"
 	"      --dry-run              resolve and print what would be scanned (targets,\n"
 	"                             addresses, ports, scope decisions); connect to nothing,\n"
 	"                             write no output; exit 0, or 3 if a target did not resolve\n"
@@ -52,7 +56,7 @@ static const char check_usage[] =
 	"target could not be checked (even if something failed).\n";
 
 struct check_args {
-	const char *manifest, *baseline;
+	const char *manifest, *baseline, *source_root;
 	struct pg_cli_outputs outputs;
 	enum pg_mode mode;
 	unsigned shard_i, shard_n; /* 1-based; 0 = no sharding */
@@ -86,6 +90,7 @@ static int parse(int argc, char **argv, struct check_args *a, struct pg_cli_comm
 		{ "skip-cache", no_argument, NULL, 'K' },
 		{ "no-notify", no_argument, NULL, 'N' },
 		{ "dry-run", no_argument, NULL, 'D' },
+		{ "source-root", required_argument, NULL, 'R' },
 		{ "baseline", required_argument, NULL, 'B' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -126,6 +131,12 @@ static int parse(int argc, char **argv, struct check_args *a, struct pg_cli_comm
 		case 'K': a->skip_cache = true; break;
 		case 'N': a->no_notify = true; break;
 		case 'D': a->dry_run = true; break;
+		case 'R':
+			if (!pg_cli_source_root_check(optarg))
+				return pg_cli_usage_error("check", "--source-root %s: %s", optarg,
+							  strerror(errno));
+			a->source_root = optarg;
+			break;
 		case 'B': a->baseline = optarg; break;
 		case 'q': a->quiet = true; break;
 		case 'v':
@@ -166,6 +177,7 @@ static int publish(json_t *report, int code, void *ud)
 {
 	const struct check_args *a = ud;
 
+	pg_cli_source_record(report, a->manifest, a->source_root);
 	code = pg_cli_outputs_write(&a->outputs, report, code);
 	if (!a->quiet && !pg_cli_outputs_use_stdout(&a->outputs)) {
 		pg_report_text(report, stdout, pg_want_color(stdout));
