@@ -20,8 +20,8 @@ const char pg_cli_output_help[] =
 	"      --output FILE          where the preceding --format goes ('-' = stdout);\n"
 	"                             regular files are replaced atomically, pipes and devices\n"
 	"                             written in place\n"
-	"      --color WHEN           auto (default: a terminal, unless NO_COLOR or TERM=dumb),\n"
-	"                             always or never\n";
+	"      --color WHEN           auto (default: a terminal, unless NO_COLOR or TERM=dumb;\n"
+	"                             anything when FORCE_COLOR is set), always or never\n";
 
 static int add(struct pg_cli_outputs *o, const char *format, const char *path)
 {
