@@ -76,26 +76,29 @@ static void print_json(void)
 	json_decref(arr);
 }
 
-/* -1: go on; else the exit code. *flag for --json. */
+static const struct option rules_longopts[] = {
+	{ "json", no_argument, NULL, 'j' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+static const struct option explain_longopts[] = {
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* -1: go on; else the exit code. json NULL: explain, which takes no --json. */
 static int parse(const char *cmd, int argc, char **argv, bool *json, bool *quiet)
 {
-	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
+	const struct option *opts = json ? rules_longopts : explain_longopts;
 	int ch;
 
-	while ((ch = pg_cli_getopt(cmd, argc, argv, "qvh", longopts)) != -1) {
+	while ((ch = pg_cli_getopt(cmd, argc, argv, "qvh", opts)) != -1) {
 		switch (ch) {
-		case 'j':
-			if (json)
-				*json = true;
-			else
-				return pg_cli_usage_error(cmd, "unknown option '--json'");
-			break;
+		case 'j': *json = true; break;
 		case 'q': *quiet = true; break;
 		case 'v': break;
 		case 'h':
