@@ -2,7 +2,7 @@
 # cli_options: every option a command's getopt table accepts is in its --help and in the man page
 # (tests/tools/cli_options.py reads the tables from core/cli/); `portgate rules` lists every core
 # and drift rule, `explain` explains each (and says "did you mean"), docs/rules.md (the SARIF
-# helpUri) has a section per rule.
+# helpUri) has a section per rule; docs/settings.schema.json fits the settings files.
 . "$PG_SRCDIR/tests/e2e/lib/common.sh"
 cd "$PG_TMP"
 pg_expect_exit 0 "options: tables, --help and the man page agree" python3 "$PG_TOOLS/cli_options.py" "$PG_SRCDIR" "$PG_BIN"
@@ -29,4 +29,20 @@ pg_assert_eq "with a suggestion" "$(cat "$PG_TMP/err")" "portgate: explain: unkn
 Try 'portgate explain --help'."
 pg_expect_exit 2 "explain without a rule" "$PG_BIN" explain
 pg_expect_exit 2 "explain takes no --json" "$PG_BIN" explain --json port-unapproved-open
+
+# the settings' JSON Schema: the example and every settings file the e2e tests write pass it, a
+# misspelt key or an out-of-range value does not
+if python3 -c 'import jsonschema, yaml' 2>/dev/null; then
+	pg_expect_exit 0 "docs/settings.schema.json accepts conf/portgate.yaml and the tests' settings" \
+		python3 "$PG_TOOLS/settings_schema.py" "$PG_SRCDIR/docs/settings.schema.json" \
+		"$PG_SRCDIR/conf/portgate.yaml" --heredocs "$PG_SRCDIR"/tests/e2e/*.sh
+	printf 'scan:\n  timeoutMz: 100\n' >typo.yaml
+	printf 'probe:\n  totalMs: 5\n' >range.yaml
+	pg_expect_exit 1 "a misspelt key fails the schema" python3 "$PG_TOOLS/settings_schema.py" \
+		"$PG_SRCDIR/docs/settings.schema.json" typo.yaml
+	pg_expect_exit 1 "a value out of range fails it" python3 "$PG_TOOLS/settings_schema.py" \
+		"$PG_SRCDIR/docs/settings.schema.json" range.yaml
+else
+	pg_skip_part "python3 jsonschema or yaml missing: the settings schema is not checked"
+fi
 pg_done
