@@ -6,12 +6,14 @@
 . "$PG_SRCDIR/tests/e2e/lib/common.sh"
 : "${PG_BUILDDIR:?}"
 dest="$PG_TMP/dest"
+# a make of its own, not a sub-make of `make check` (whose flags would print directories)
+unset MAKEFLAGS MFLAGS MAKELEVEL || true
 make -s -C "$PG_BUILDDIR" install DESTDIR="$dest" >"$PG_TMP/install.log" 2>&1 ||
 	{ sed 's/^/  | /' "$PG_TMP/install.log" >&2; pg_fail "make install"; pg_done; }
 var() { sed -n "s|^$1 = ||p" "$PG_BUILDDIR/Makefile" | head -1; }
 prefix=$(var prefix)
 # the configured directories, expanded as make would (they name ${prefix} and ${datarootdir})
-dir() { make -s -C "$PG_BUILDDIR" -f - print <<MK
+dir() { make -s --no-print-directory -C "$PG_BUILDDIR" -f - print <<MK
 include Makefile
 print:
 	@echo \$($1)

@@ -321,11 +321,23 @@ static void put_file(const char *path)
 	free(cmd);
 }
 
+/* pg_config_find (no --config) finds want (owned, freed here) from source src. */
+static void finds(const char *sys, char *want, enum pg_config_source src)
+{
+	enum pg_config_source got_src;
+	char *got = pg_config_find(NULL, fake_getenv, sys, &got_src);
+
+	ck_assert_str_eq(got, want);
+	ck_assert_int_eq(got_src, src);
+	free(got);
+	free(want);
+}
+
 /* Each layer in turn, lowest first: the system's, the user's (~/.config, then
  * $XDG_CONFIG_HOME), the working directory's, $PORTGATE_CONFIG, --config. */
 START_TEST(config_find_takes_the_first_layer_that_has_a_file)
 {
-	char tmpl[] = "/tmp/pg-cfgfind.XXXXXX", *dir = mkdtemp(tmpl), old[4096], *p, *want;
+	char tmpl[] = "/tmp/pg-cfgfind.XXXXXX", *dir = mkdtemp(tmpl), old[4096], *p;
 	char *home, *xdg, *sys;
 	enum pg_config_source src;
 
@@ -338,34 +350,18 @@ START_TEST(config_find_takes_the_first_layer_that_has_a_file)
 	fake_env[2][1] = home;
 	ck_assert_ptr_null(pg_config_find(NULL, fake_getenv, sys, &src));
 	ck_assert_int_eq(src, PG_CONFIG_BUILTIN);
-	put_file(want = pg_xasprintf("%s/portgate/portgate.yaml", sys));
-	ck_assert_str_eq(p = pg_config_find(NULL, fake_getenv, sys, &src), want);
-	ck_assert_int_eq(src, PG_CONFIG_SYSTEM);
-	free(p);
-	free(want);
-	put_file(want = pg_xasprintf("%s/.config/portgate/portgate.yaml", home));
-	ck_assert_str_eq(p = pg_config_find(NULL, fake_getenv, sys, &src), want);
-	ck_assert_int_eq(src, PG_CONFIG_USER);
-	free(p);
-	free(want);
+	put_file(p = pg_xasprintf("%s/portgate/portgate.yaml", sys));
+	finds(sys, p, PG_CONFIG_SYSTEM);
+	put_file(p = pg_xasprintf("%s/.config/portgate/portgate.yaml", home));
+	finds(sys, p, PG_CONFIG_USER);
 	fake_env[1][1] = xdg; /* set: ~/.config is no longer looked at */
-	want = pg_xasprintf("%s/portgate/portgate.yaml", sys);
-	ck_assert_str_eq(p = pg_config_find(NULL, fake_getenv, sys, &src), want);
-	free(p);
-	free(want);
-	put_file(want = pg_xasprintf("%s/portgate/portgate.yaml", xdg));
-	ck_assert_str_eq(p = pg_config_find(NULL, fake_getenv, sys, &src), want);
-	ck_assert_int_eq(src, PG_CONFIG_USER);
-	free(p);
-	free(want);
+	finds(sys, pg_xasprintf("%s/portgate/portgate.yaml", sys), PG_CONFIG_SYSTEM);
+	put_file(p = pg_xasprintf("%s/portgate/portgate.yaml", xdg));
+	finds(sys, p, PG_CONFIG_USER);
 	put_file(".portgate.yaml");
-	ck_assert_str_eq(p = pg_config_find(NULL, fake_getenv, sys, &src), ".portgate.yaml");
-	ck_assert_int_eq(src, PG_CONFIG_CWD);
-	free(p);
+	finds(sys, pg_xstrdup(".portgate.yaml"), PG_CONFIG_CWD);
 	fake_env[0][1] = "named.yaml"; /* named: used even though it does not exist */
-	ck_assert_str_eq(p = pg_config_find(NULL, fake_getenv, sys, &src), "named.yaml");
-	ck_assert_int_eq(src, PG_CONFIG_ENV);
-	free(p);
+	finds(sys, pg_xstrdup("named.yaml"), PG_CONFIG_ENV);
 	ck_assert_str_eq(p = pg_config_find("flag.yaml", fake_getenv, sys, &src), "flag.yaml");
 	ck_assert_int_eq(src, PG_CONFIG_FLAG);
 	ck_assert_str_eq(pg_config_source_name(src), "--config");
