@@ -31,6 +31,9 @@ pg_assert_grep "the annotation too" "^::error file=infra/exposure.yaml,line=2,ti
 pg_assert_eq "the evidence records it" "$(pg_json ev.json 'd["run"]["source"]')" \
 	"{\"root\": \"$root\", \"manifest\": \"infra/exposure.yaml\"}"
 pg_assert_eq "run.manifest stays as given" "$(pg_json ev.json 'd["run"]["manifest"]')" "exposure.yaml"
+(cd "$root/infra" && "$PG_BIN" merge -q "$PG_TMP/ev.json" --format sarif --output "$PG_TMP/m.sarif") || true
+pg_assert_eq "merge keeps the shards' place in the repository" "$(sarif_loc m.sarif)" \
+	"[\"infra/exposure.yaml\", \"SRCROOT\", \"file://$root/\"]"
 
 # rules: a readable name, where to read more, and the tool's home
 pg_assert_eq "rule name, helpUri, informationUri" "$(pg_json a.sarif '[(r["name"], r["helpUri"].split("#")[1], r["helpUri"].startswith("https://")) for r in d["runs"][0]["tool"]["driver"]["rules"] if r["id"] == "port-unapproved-open"] + [d["runs"][0]["tool"]["driver"]["informationUri"].startswith("https://")]')" \
