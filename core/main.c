@@ -27,6 +27,8 @@ static const char main_usage[] =
 	"  plugin new    write a notifier or enricher and its Makefile (pkg-config portgate)\n"
 	"  outbox        list or deliver notifications waiting in the outbox\n"
 	"  serve         the /v1-port-scanner HTTP API, locked to a manifest\n"
+	"  rules         list every rule: default action, severity, source, summary\n"
+	"  explain RULE  what a rule means, what to do about it, how to tune it\n"
 	"\n"
 	"  -h, --help     this help ('portgate help COMMAND' or 'portgate COMMAND --help')\n"
 	"  -V, --version  print the version (also after any command)\n"
@@ -51,6 +53,8 @@ static const struct command commands[] = {
 	{ "plugin", pg_cmd_plugin },
 	{ "outbox", pg_cmd_outbox },
 	{ "serve", pg_cmd_serve },
+	{ "rules", pg_cmd_rules },
+	{ "explain", pg_cmd_explain },
 };
 
 static int version(void)

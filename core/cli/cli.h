@@ -19,6 +19,8 @@ int pg_cmd_outbox(int argc, char **argv);
 int pg_cmd_plugin(int argc, char **argv); /* plugin new (cli_plugin_new.c) */
 int pg_cmd_diff(int argc, char **argv);
 int pg_cmd_merge(int argc, char **argv);
+int pg_cmd_rules(int argc, char **argv);   /* core/cli/cli_rules.c */
+int pg_cmd_explain(int argc, char **argv); /* core/cli/cli_rules.c */
 
 /* cli_common.c: options shared by check and scan, applied over the config file. */
 struct pg_cli_common {

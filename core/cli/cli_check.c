@@ -17,6 +17,8 @@
 #include "report/report_text.h"
 #include "cli_output.h"
 #include "report/drift.h"
+#include "cli_plan.h"
+#include "cli_source.h"
 
 static const char check_usage[] =
 	"Usage: portgate check -m MANIFEST [OPTIONS]\n"
@@ -35,6 +37,14 @@ static const char check_usage[] =
 	"                             (fail), port-newly-closed, certificate-changed,\n"
 	"                             address-changed, asn-changed (warn), findings new/gone\n"
 	"      --skip-cache           do not use cached enrichment results\n"
+	"      --no-notify            run everything but notify nothing: no notification is\n"
+	"                             stored or sent, the outbox's backlog waits\n"
+	"      --source-root DIR      the repository's top, for the manifest's path in SARIF,\n"
+	"                             annotations and Code Quality (default: the nearest .git\n"
+	"                             above the working directory, else $GITHUB_WORKSPACE)\n"
+	"      --dry-run              resolve and print what would be scanned (targets,\n"
+	"                             addresses, ports, scope decisions); connect to nothing,\n"
+	"                             write no output; exit 0, or 3 if a target did not resolve\n"
 	"  -q, --quiet                print nothing on stdout (exit code and outputs only); the\n"
 	"                             summary also stays off stdout when an output goes there\n"
 	"  -v, --verbose              more diagnostics on stderr (repeatable)\n"
@@ -46,11 +56,11 @@ static const char check_usage[] =
 	"target could not be checked (even if something failed).\n";
 
 struct check_args {
-	const char *manifest, *baseline;
+	const char *manifest, *baseline, *source_root;
 	struct pg_cli_outputs outputs;
 	enum pg_mode mode;
 	unsigned shard_i, shard_n; /* 1-based; 0 = no sharding */
-	bool skip_cache, quiet;
+	bool skip_cache, quiet, no_notify, dry_run;
 };
 
 static bool parse_shard(const char *s, struct check_args *a)
@@ -78,6 +88,9 @@ static int parse(int argc, char **argv, struct check_args *a, struct pg_cli_comm
 		{ "mode", required_argument, NULL, 'M' },
 		{ "shard", required_argument, NULL, 'S' },
 		{ "skip-cache", no_argument, NULL, 'K' },
+		{ "no-notify", no_argument, NULL, 'N' },
+		{ "dry-run", no_argument, NULL, 'D' },
+		{ "source-root", required_argument, NULL, 'R' },
 		{ "baseline", required_argument, NULL, 'B' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -116,6 +129,14 @@ static int parse(int argc, char **argv, struct check_args *a, struct pg_cli_comm
 					optarg);
 			break;
 		case 'K': a->skip_cache = true; break;
+		case 'N': a->no_notify = true; break;
+		case 'D': a->dry_run = true; break;
+		case 'R':
+			if (!pg_cli_source_root_check(optarg))
+				return pg_cli_usage_error("check", "--source-root %s: %s", optarg,
+							  strerror(errno));
+			a->source_root = optarg;
+			break;
 		case 'B': a->baseline = optarg; break;
 		case 'q': a->quiet = true; break;
 		case 'v':
@@ -156,12 +177,28 @@ static int publish(json_t *report, int code, void *ud)
 {
 	const struct check_args *a = ud;
 
+	pg_cli_source_record(report, a->manifest, a->source_root);
 	code = pg_cli_outputs_write(&a->outputs, report, code);
 	if (!a->quiet && !pg_cli_outputs_use_stdout(&a->outputs)) {
 		pg_report_text(report, stdout, pg_want_color(stdout));
 		pg_drift_print(report, stdout);
 	}
 	fflush(stdout);
+	return code;
+}
+
+/* Resolve and print the plan; -1 with err when the resolver could not run. */
+static int dry_run(const struct check_args *a, const struct pg_check_options *o, char *err,
+		   size_t errlen)
+{
+	int code;
+	json_t *plan = pg_run_plan(o, &code, err, errlen);
+
+	if (!plan)
+		return -1;
+	if (!a->quiet)
+		pg_cli_plan_print(plan, stdout);
+	json_decref(plan);
 	return code;
 }
 
@@ -176,6 +213,7 @@ static int check(const struct check_args *a, struct pg_config *cfg, struct run *
 		.host = r->host,
 		.mode = a->mode,
 		.skip_cache = a->skip_cache,
+		.no_notify = a->no_notify,
 		.progress = a->quiet ? NULL : pg_cli_progress_tty(),
 		.baseline = r->baseline,
 		.baseline_path = a->baseline,
@@ -186,7 +224,8 @@ static int check(const struct check_args *a, struct pg_config *cfg, struct run *
 		.ud = (void *)a,
 	};
 	char err[256];
-	int code = pg_run_check(&o, err, sizeof(err));
+	int code = a->dry_run ? dry_run(a, &o, err, sizeof(err))
+			      : pg_run_check(&o, err, sizeof(err));
 
 	if (code < 0) {
 		pg_eprint("check: %s", err);
@@ -242,8 +281,10 @@ int pg_cmd_check(int argc, char **argv)
 
 	pg_cli_common_init(&c);
 	code = parse(argc, argv, &a, &c); /* -1: go on; else the exit code */
-	if (code < 0 && (!(r.m = load_manifest(a.manifest)) || !load_baseline(&a, &r) ||
-			 !(cfg = pg_cli_load_config(&c)) || !(r.host = load_plugins(cfg, &c))))
+	/* a dry run loads no plugin: it creates nothing and calls no one */
+	if (code < 0 &&
+	    (!(r.m = load_manifest(a.manifest)) || !load_baseline(&a, &r) ||
+	     !(cfg = pg_cli_load_config(&c)) || (!a.dry_run && !(r.host = load_plugins(cfg, &c)))))
 		code = PG_EXIT_USAGE;
 	if (code < 0) {
 		r.assets = pg_xcalloc(r.m->nassets, sizeof(*r.assets));

@@ -13,7 +13,9 @@
 #include "run/pipeline.h"
 
 const char pg_cli_common_help[] =
-	"      --config FILE        settings file (default: $PORTGATE_CONFIG, else built-in)\n"
+	"      --config FILE        settings file (default: $PORTGATE_CONFIG, ./.portgate.yaml,\n"
+	"                           $XDG_CONFIG_HOME/portgate/portgate.yaml, then\n"
+	"                           " PG_SYSCONFDIR "/portgate/portgate.yaml; -v says which)\n"
 	"      --dns-server H:P     resolve through this DNS server instead of the system's\n"
 	"      --ca-file FILE       extra CA certificates trusted for TLS checks\n"
 	"      --timeout-ms N       longest wait for one connect attempt (default 1000; shorter\n"
@@ -103,6 +105,10 @@ struct pg_config *pg_cli_load_config(const struct pg_cli_common *c)
 		pg_diag_clear(&diag);
 		return NULL;
 	}
+	if (cfg->path)
+		pg_info("settings: %s (%s)", cfg->path, pg_config_source_name(cfg->source));
+	else
+		pg_info("settings: none found, built-in defaults");
 	replace(&cfg->dns_server, c->dns_server);
 	replace(&cfg->ca_file, c->ca_file);
 	cfg->scan.probe_opts.ca_file = cfg->ca_file;

@@ -3,8 +3,12 @@
 #include "config.h"
 #include "cli_output.h"
 
+#include <errno.h>
+#include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "report/report_text.h"
 #include "util/util.h"
@@ -16,8 +20,8 @@ const char pg_cli_output_help[] =
 	"      --output FILE          where the preceding --format goes ('-' = stdout);\n"
 	"                             regular files are replaced atomically, pipes and devices\n"
 	"                             written in place\n"
-	"      --color WHEN           auto (default: a terminal, unless NO_COLOR or TERM=dumb),\n"
-	"                             always or never\n";
+	"      --color WHEN           auto (default: a terminal, unless NO_COLOR or TERM=dumb;\n"
+	"                             anything when FORCE_COLOR is set), always or never\n";
 
 static int add(struct pg_cli_outputs *o, const char *format, const char *path)
 {
@@ -63,12 +67,53 @@ int pg_cli_output_opt(struct pg_cli_outputs *o, const char *cmd, int code, const
 	return pg_cli_usage_error(cmd, "unknown option");
 }
 
+/* The directory an output lands in must take a new file (the atomic write's temp file). */
+static int dir_error(const char *cmd, const char *path)
+{
+	char *copy = pg_xstrdup(path);
+	const char *dir = dirname(copy);
+	struct stat st;
+	int r = -1;
+
+	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+		r = pg_cli_usage_error(cmd, "--output %s: directory %s does not exist", path, dir);
+	else if (access(dir, W_OK | X_OK) != 0)
+		r = pg_cli_usage_error(cmd, "--output %s: directory %s is not writable: %s", path,
+				       dir, strerror(errno));
+	free(copy);
+	return r;
+}
+
+/* An output that cannot be written is a usage error found before the scan, not a failed
+ * artifact after it: an empty path (an unset $GITHUB_STEP_SUMMARY), a directory, a file
+ * that cannot be replaced, a missing directory. */
+static int unwritable(const char *cmd, const char *path)
+{
+	struct stat st;
+
+	if (!*path)
+		return pg_cli_usage_error(cmd, "--output: empty path (an unset variable?)");
+	if (!strcmp(path, "-"))
+		return -1;
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		return pg_cli_usage_error(cmd, "--output %s: is a directory", path);
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		return access(path, W_OK) == 0
+			       ? -1 /* a pipe or device, written in place */
+			       : pg_cli_usage_error(cmd, "--output %s: %s", path, strerror(errno));
+	return dir_error(cmd, path);
+}
+
 int pg_cli_outputs_check(const struct pg_cli_outputs *o, const char *cmd)
 {
 	size_t to_stdout = 0;
+	int r;
 
-	for (size_t i = 0; i < o->n; i++)
+	for (size_t i = 0; i < o->n; i++) {
+		if ((r = unwritable(cmd, o->v[i].path)) >= 0)
+			return r;
 		to_stdout += !strcmp(o->v[i].path, "-");
+	}
 	if (to_stdout > 1)
 		return pg_cli_usage_error(cmd,
 					  "%zu outputs go to stdout; give all but one "

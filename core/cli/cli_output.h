@@ -25,7 +25,8 @@ extern const char pg_cli_output_help[];
 
 /* One of the options above: -1 on success, else the usage exit code (message printed). */
 int pg_cli_output_opt(struct pg_cli_outputs *o, const char *cmd, int code, const char *arg);
-/* After the option loop: -1, or the usage exit code when two outputs go to stdout. */
+/* After the option loop: -1, or the usage exit code (message printed) when two outputs go
+ * to stdout or one cannot be written (empty path, a directory, a missing directory). */
 int pg_cli_outputs_check(const struct pg_cli_outputs *o, const char *cmd);
 /* True when one output goes to stdout (the text summary then stays off it). */
 bool pg_cli_outputs_use_stdout(const struct pg_cli_outputs *o);

@@ -35,6 +35,7 @@ static const char scan_usage[] =
 	"                             (one compact object per line, never an array)\n"
 	"      --jsonl                the same as --format jsonl\n"
 	"  -h, --help                 this help\n"
+	"%s"
 	"\n"
 	"Exit status: 0 scanned; 2 usage error; 3 a target could not be resolved or scanned.\n";
 
@@ -145,7 +146,7 @@ static int parse(int argc, char **argv, struct scan_args *a, struct pg_cli_commo
 					optarg);
 			a->jsonl = !strcmp(optarg, "jsonl"); /* last one wins */
 			break;
-		case 'h': fputs(scan_usage, stdout); return PG_EXIT_PASS;
+		case 'h': printf(scan_usage, pg_cli_common_help); return PG_EXIT_PASS;
 		default:
 			if ((r = pg_cli_common_fallback(c, "scan", ch, optarg)) >= 0)
 				return r;

@@ -16,13 +16,14 @@
 static const char validate_usage[] =
 	"Usage: portgate validate -m MANIFEST [--config FILE [--plugin-dir DIR...]]\n"
 	"\n"
-	"Load and validate MANIFEST without resolving or scanning anything. With --config, also\n"
-	"validate the settings file exactly as `check` would: resolver and CA settings, and the\n"
-	"plugin sections against the plugins' option tables (plugins are loaded, not run).\n"
+	"Load and validate MANIFEST without resolving or scanning anything, and the settings file\n"
+	"`check` would use (--config, else the one it finds: see portgate(1), FILES) exactly as\n"
+	"`check` would: resolver and CA settings, and the plugin sections against the plugins'\n"
+	"option tables (plugins are loaded, not run).\n"
 	"Every problem is printed as FILE:LINE: field: message.\n"
 	"\n"
 	"  -m, --manifest FILE   asset manifest (YAML or JSON)\n"
-	"      --config FILE     also validate this settings file\n"
+	"      --config FILE     validate this settings file (default: the one check finds)\n"
 	"      --plugin-dir DIR  also look for plugins in DIR (repeatable)\n"
 	"      --json            print {manifest, valid, assets, errors: [{file, line, message}]}\n"
 	"                        on stdout instead of the messages\n"
@@ -35,21 +36,26 @@ static const char validate_usage[] =
 /* What `check` would accept: the file, the resolver and CA settings, and
  * every plugin section against the plugins' option tables; what create()
  * would say (a missing secret, a refused URL) shows only at check. */
-static bool config_valid(struct pg_cli_common *c)
+static bool config_valid(struct pg_cli_common *c, char **path)
 {
 	struct pg_config *cfg;
 	struct pg_plugin_host *host = NULL;
 	struct pg_diag diag = { 0 };
+	bool ok;
 
-	cfg = pg_cli_load_config(c); /* prints its own errors */
+	/* the file check would use (--config or the one it finds); prints its own errors */
+	if (!(cfg = pg_cli_load_config(c)))
+		return false;
+	*path = cfg->path ? pg_xstrdup(cfg->path) : NULL;
 	/* no create(): a CI job validating the config has no secrets */
-	if (cfg && !(host = pg_plugin_host_validate(cfg, c->plugin_dirs, c->nplugin_dirs,
-						    pg_run_stages, &diag)))
+	if (cfg->path && !(host = pg_plugin_host_validate(cfg, c->plugin_dirs, c->nplugin_dirs,
+							  pg_run_stages, &diag)))
 		pg_diag_print(&diag, stderr);
+	ok = !cfg->path || host;
 	pg_diag_clear(&diag);
 	pg_plugin_host_free(host);
 	pg_config_free(cfg);
-	return host != NULL;
+	return ok;
 }
 
 /* --json: {"manifest", "valid", "assets", "errors": [{"file", "line", "message"}]}. */
@@ -91,6 +97,7 @@ int pg_cmd_validate(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *path = NULL;
+	char *settings = NULL; /* the settings file validated, if any */
 	bool json = false, quiet = false;
 	struct pg_cli_common c;
 	struct pg_diag diag = { 0 };
@@ -123,14 +130,15 @@ int pg_cmd_validate(int argc, char **argv)
 	m = pg_manifest_load(path, &diag);
 	if (!json)
 		pg_diag_print(&diag, stderr);
-	ok = !diag.n && (!c.config_path || config_valid(&c));
+	ok = !diag.n && config_valid(&c, &settings);
 	if (json)
 		print_json(path, m, &diag, ok);
 	else if (ok && !quiet) {
 		printf("%s: valid, %zu asset%s\n", path, m->nassets, m->nassets == 1 ? "" : "s");
-		if (c.config_path)
-			printf("%s: valid\n", c.config_path);
+		if (settings)
+			printf("%s: valid\n", settings);
 	}
+	free(settings);
 	pg_diag_clear(&diag);
 	pg_manifest_free(m);
 	pg_cli_common_clear(&c);

@@ -231,6 +231,17 @@ bool pg_config_check_ca_file(const char *path, const char *file, int line, const
 	return false;
 }
 
+/* run.settings.sha256: the file as it is now (read again, like the manifest's hash). */
+static void hash_file(struct pg_config *c)
+{
+	size_t len;
+	char *data = pg_read_file(c->path, (size_t)16 << 20, &len);
+
+	if (data)
+		pg_sha256_hex(data, len, c->sha256);
+	free(data);
+}
+
 struct pg_config *pg_config_load(const char *path, struct pg_diag *diag)
 {
 	struct pg_config *c = pg_xcalloc(1, sizeof(*c));
@@ -240,15 +251,10 @@ struct pg_config *pg_config_load(const char *path, struct pg_diag *diag)
 	c->dns_tries = 2;
 	pg_scan_opts_default(&c->scan);
 	c->state_dir = default_state_dir();
-	if (!path) {
-		const char *e = getenv("PORTGATE_CONFIG");
-		path = e && *e ? e : NULL;
-	}
-	if (path) {
-		c->path = pg_xstrdup(path);
-		c->doc = pg_doc_load(path, diag);
-		if (c->doc)
-			apply_file(c, diag);
+	c->path = pg_config_find(path, getenv, PG_SYSCONFDIR, &c->source);
+	if (c->path && (c->doc = pg_doc_load(c->path, diag))) {
+		apply_file(c, diag);
+		hash_file(c);
 	}
 	/* checked here, at the line that set them, so validate and check agree */
 	if (c->dns_server)

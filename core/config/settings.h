@@ -11,11 +11,14 @@
 #include "doc/doc.h"
 #include "manifest/port_set.h"
 #include "scan/scan.h"
+#include "settings_find.h"
 
 struct pg_config {
-	char *path;         /* owned; NULL when only built-in defaults apply */
-	struct pg_doc *doc; /* owned; NULL without a file */
-	char *dns_server;   /* owned; NULL = system resolver */
+	char *path;                   /* owned; NULL when only built-in defaults apply */
+	enum pg_config_source source; /* how path was chosen (settings_find.h) */
+	char sha256[65];              /* of the file's bytes; "" without a file */
+	struct pg_doc *doc;           /* owned; NULL without a file */
+	char *dns_server;             /* owned; NULL = system resolver */
 	int dns_timeout_ms, dns_tries;
 	struct pg_scan_opts scan; /* scan + probe options; probe_opts.ca_file borrows ca_file */
 	char *ca_file;            /* owned, may be NULL */
@@ -29,7 +32,8 @@ struct pg_config {
 	const struct pg_node *serve; /* the `portgate serve` section, read by core/serve */
 };
 
-/* path NULL: $PORTGATE_CONFIG if set, else built-in defaults. NULL on error (diag). */
+/* path: --config, or NULL to find the file (pg_config_find: $PORTGATE_CONFIG, ./.portgate.yaml,
+ * the user's and the system's portgate.yaml), else built-in defaults. NULL on error (diag). */
 struct pg_config *pg_config_load(const char *path, struct pg_diag *diag);
 void pg_config_free(struct pg_config *c);
 /* The checks pg_config_load applies to dns.server and caFile, for values given on the

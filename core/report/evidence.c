@@ -299,3 +299,14 @@ void pg_evidence_set_origin(json_t *report, const char *manifest_sha256, unsigne
 				      shard_n ? shard_n : 1, "manifestAssets",
 				      (json_int_t)manifest_assets));
 }
+
+void pg_evidence_set_settings(json_t *report, const char *path, const char *source,
+			      const char *sha256)
+{
+	json_t *set = json_pack("{s:o, s:s}", "path", path ? json_string(path) : json_null(),
+				"source", source);
+
+	if (path && sha256 && *sha256)
+		json_object_set_new(set, "sha256", json_string(sha256));
+	json_object_set_new(json_object_get(report, "run"), "settings", set);
+}

@@ -74,5 +74,8 @@ bool pg_evidence_manifest_sha256(const char *path, char out[65]);
  * doubled or relabelled one, or assets taken out of one. */
 void pg_evidence_set_origin(json_t *report, const char *manifest_sha256, unsigned shard_i,
 			    unsigned shard_n, size_t manifest_assets);
+/* run.settings: {path (null for built-in defaults), source (how it was found), sha256}. */
+void pg_evidence_set_settings(json_t *report, const char *path, const char *source,
+			      const char *sha256);
 
 #endif

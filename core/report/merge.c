@@ -171,6 +171,17 @@ static bool assets_fit_split(json_t *const *docs, const char *const *names, size
 	return ok;
 }
 
+/* The shards ran one manifest from one repository: the first's settings and run.source
+ * (where the CI formats name the manifest). */
+static void keep_from_first(json_t *run, const json_t *first)
+{
+	static const char *const keys[] = { "settings", "source" };
+
+	for (size_t i = 0; i < PG_ARRAY_LEN(keys); i++)
+		if (json_object_get(first, keys[i]))
+			json_object_set(run, keys[i], json_object_get(first, keys[i]));
+}
+
 static json_t *merged_assets(json_t *const *docs, size_t n)
 {
 	size_t total = 0, k = 0, i;
@@ -226,6 +237,7 @@ json_t *pg_merge_shards(json_t *const *docs, const char *const *names, size_t n,
 		json_object_set_new(run, "startedAt", json_string(earliest));
 	pg_evidence_set_origin(report, run_str(docs[0], "manifestSha256"), 1, 1,
 			       (size_t)shard_field(docs[0], "manifestAssets"));
+	keep_from_first(run, json_object_get(docs[0], "run"));
 	json_object_set_new(run, "shards", shards);
 	json_object_set_new(report, "assets", merged_assets(docs, n));
 	return report;

@@ -36,4 +36,8 @@ int pg_render_to(const struct pg_output *o, const json_t *report);
  * number of failures. */
 size_t pg_render_all(const struct pg_output *o, size_t n, const json_t *report);
 
+/* What to do about a rule's findings (the SARIF help; `portgate explain`): a static string,
+ * a generic one for a rule portgate does not know (a plugin's). */
+const char *pg_render_rule_help(const char *rule);
+
 #endif

@@ -63,8 +63,7 @@ static int add_issue(const json_t *asset, const json_t *f, void *ud)
 
 int pg_render_gitlab(FILE *out, const json_t *report)
 {
-	struct issues is = { json_array(), pg_json_get_str_or(json_object_get(report, "run"),
-							      "manifest", "manifest") };
+	struct issues is = { json_array(), pg_render_manifest_path(report) };
 	int r;
 
 	pg_render_each_finding(report, add_issue, &is);

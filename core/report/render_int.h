@@ -52,9 +52,15 @@ const char *pg_render_rule_action(const json_t *report, const char *rule);
  * exception) is info. An unknown severity counts as medium. Static string. */
 const char *pg_render_export_severity(const char *action, const char *severity);
 
-/* The manifest path of the run as a URI reference: a relative path stays
+/* The manifest's path for CI formats: run.source.manifest (from the repository's top),
+ * else run.manifest as given; "stdin" for "-". Borrowed from the report. */
+const char *pg_render_manifest_path(const json_t *report);
+/* pg_render_manifest_path as a URI reference: a relative path stays
  * relative (percent-encoded), an absolute one becomes file://. Owned. */
 char *pg_render_manifest_uri(const json_t *report);
+
+/* A path as a URI path: unreserved bytes and '/' as they are, the rest percent-encoded. New. */
+char *pg_render_uri_encode(const char *path);
 
 /* "1.234" seconds for a duration in ms. */
 void pg_render_seconds(json_int_t ms, char out[32]);

@@ -220,7 +220,7 @@ static void suite(FILE *out, const json_t *report, const json_t *asset, const js
 		c.tests, c.fails, c.errors, c.skipped, secs);
 	attr(out, "timestamp",
 	     pg_json_get_str_or(scan, "timestamp", pg_json_get_str_or(run, "startedAt", "")));
-	attr(out, "file", pg_json_get_str_or(run, "manifest", ""));
+	attr(out, "file", pg_render_manifest_path(report));
 	fputs(">\n    <properties>\n", out);
 	snprintf(line, sizeof(line), "%lld", (long long)pg_render_int(asset, "line"));
 	property(out, "target", pg_json_get_str_or(asset, "target", "?"));

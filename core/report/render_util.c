@@ -159,15 +159,33 @@ static bool uri_plain(unsigned char c)
 	       strchr("-._~/", c) != NULL;
 }
 
+const char *pg_render_manifest_path(const json_t *report)
+{
+	const json_t *run = json_object_get(report, "run");
+	const char *path = pg_json_get_str_or(json_object_get(run, "source"), "manifest", NULL);
+
+	if (!path)
+		path = pg_json_get_str_or(run, "manifest", "manifest");
+	return strcmp(path, "-") ? path : "stdin";
+}
+
 char *pg_render_manifest_uri(const json_t *report)
 {
-	const char *path = pg_json_get_str_or(json_object_get(report, "run"), "manifest",
-					      "manifest");
-	size_t n = strlen(path), o = 0;
-	char *out = pg_xmalloc(3 * n + 8);
+	const char *path = pg_render_manifest_path(report);
+	char *enc = pg_render_uri_encode(path), *uri;
 
-	if (path[0] == '/')
-		o = (size_t)snprintf(out, 8, "file://");
+	if (path[0] != '/')
+		return enc;
+	uri = pg_xasprintf("file://%s", enc);
+	free(enc);
+	return uri;
+}
+
+char *pg_render_uri_encode(const char *path)
+{
+	size_t n = strlen(path), o = 0;
+	char *out = pg_xmalloc(3 * n + 1);
+
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)path[i];
 		if (uri_plain(c) && c)

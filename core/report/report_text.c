@@ -21,10 +21,14 @@ enum pg_color pg_color_mode = PG_COLOR_AUTO;
 
 bool pg_want_color(FILE *f)
 {
-	const char *nc = getenv("NO_COLOR"), *term = getenv("TERM");
+	const char *nc = getenv("NO_COLOR"), *term = getenv("TERM"), *fc = getenv("FORCE_COLOR");
 
 	if (pg_color_mode != PG_COLOR_AUTO)
 		return pg_color_mode == PG_COLOR_ALWAYS;
+	/* force-color.org: set and non-empty forces colour (CI logs that render it), over
+	 * NO_COLOR and TERM=dumb; only --color never turns it off */
+	if (fc && *fc)
+		return true;
 	return isatty(fileno(f)) && !(nc && *nc) && !(term && !strcmp(term, "dumb"));
 }
 

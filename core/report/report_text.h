@@ -8,8 +8,9 @@
 
 void pg_report_text(const json_t *report, FILE *out, bool color);
 
-/* --color: auto (default) colours only a terminal, never with NO_COLOR set
- * (no-color.org) or TERM=dumb; always and never override that. */
+/* --color: auto (default) colours a terminal, unless NO_COLOR is set (no-color.org) or
+ * TERM=dumb, and any output when FORCE_COLOR is set and non-empty (force-color.org, over
+ * NO_COLOR); always and never override all of that. */
 enum pg_color { PG_COLOR_AUTO, PG_COLOR_ALWAYS, PG_COLOR_NEVER };
 extern enum pg_color pg_color_mode;
 bool pg_want_color(FILE *f);

@@ -60,6 +60,9 @@ static json_t *evaluate(const struct pg_check_options *o, struct pg_job *jobs, u
 	pg_evidence_set_origin(report,
 			       pg_evidence_manifest_sha256(o->manifest_path, sha) ? sha : NULL,
 			       o->shard_i, o->shard_n, o->m->nassets);
+	if (o->cfg)
+		pg_evidence_set_settings(report, o->cfg->path,
+					 pg_config_source_name(o->cfg->source), o->cfg->sha256);
 	for (size_t i = 0; i < o->n; i++) {
 		pg_evidence_add_asset(report, asset_json(o->m, o->assets[i], &jobs[i]), o->compact);
 		if (o->compact)
@@ -139,9 +142,73 @@ int pg_run_check(const struct pg_check_options *o, char *err, size_t errlen)
 	 * the notify summary line says how many; one that could not be stored and was
 	 * not delivered is lost, and a run that lost an alert could not check (exit 3,
 	 * monitor mode included) unless something failed */
-	pg_notify_report(o->host, report, &lost);
+	if (!o->no_notify)
+		pg_notify_report(o->host, report, &lost);
 	if (lost && code == PG_EXIT_PASS)
 		code = PG_EXIT_UNCHECKED;
 	json_decref(report);
 	return code;
+}
+
+static json_t *ranges_json(const struct pg_portlist *pl)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; pl && i < pl->nr; i++)
+		json_array_append_new(a, json_pack("[i, i]", pl->r[i].lo, pl->r[i].hi));
+	return a;
+}
+
+/* Each resolved address and whether the scan would connect to it, with the scope's reason. */
+static json_t *plan_addresses(const struct pg_asset *as, const struct pg_job *j)
+{
+	json_t *a = json_array();
+
+	for (size_t k = 0; k < j->res.naddrs; k++) {
+		const struct pg_addr *ip = &j->res.addrs[k];
+		const char *why = pg_policy_out_of_scope(as, &j->res, ip);
+		json_t *e = json_pack("{s:s, s:b}", "ip", ip->text, "scan",
+				      !pg_policy_skip_addr(as, &j->res, ip));
+
+		if (why)
+			json_object_set_new(e, "reason", json_string(why));
+		json_array_append_new(a, e);
+	}
+	return a;
+}
+
+static json_t *plan_asset(const struct pg_asset *as, const struct pg_job *j)
+{
+	json_t *e = json_pack("{s:s, s:s, s:i, s:o, s:o, s:b}", "asset", as->name, "target",
+			      as->target, "line", as->line, "ports", ranges_json(&as->candidates),
+			      "tlsPorts", ranges_json(&as->tls_ports), "resolved", j->res.ok);
+	json_t *cn = json_array();
+
+	if (j->res.error)
+		json_object_set_new(e, "error", json_string(j->res.error));
+	for (size_t i = 0; i < j->res.ncnames; i++)
+		json_array_append_new(cn, json_string(j->res.cnames[i]));
+	json_object_set_new(e, "cnames", cn);
+	json_object_set_new(e, "addresses", plan_addresses(as, j));
+	return e;
+}
+
+json_t *pg_run_plan(const struct pg_check_options *o, int *code, char *err, size_t errlen)
+{
+	struct pg_job *jobs = jobs_new(o);
+	json_t *plan = NULL;
+
+	*code = PG_EXIT_PASS;
+	if (pg_pipeline_resolve(jobs, o->n, o->cfg, err, errlen) == 0) {
+		plan = json_array();
+		for (size_t i = 0; i < o->n; i++) {
+			json_array_append_new(plan, plan_asset(o->assets[i], &jobs[i]));
+			if (!jobs[i].res.ok)
+				*code = PG_EXIT_UNCHECKED;
+		}
+	}
+	for (size_t i = 0; i < o->n; i++)
+		pg_job_clear(&jobs[i]);
+	free(jobs);
+	return plan;
 }

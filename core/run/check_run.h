@@ -22,6 +22,7 @@ struct pg_check_options {
 	struct pg_plugin_host *host;        /* enrichers and notifiers; may be NULL */
 	enum pg_mode mode;                  /* PG_MODE_UNSET: the manifest's, else enforce */
 	bool skip_cache;                    /* bypass the enrichment cache */
+	bool no_notify;                     /* --no-notify: nothing notified, stored or delivered */
 	const struct pg_progress *progress; /* may be NULL */
 	const json_t *baseline;             /* previous evidence for drift findings, may be NULL */
 	const char *baseline_path;          /* its path, for run.drift */
@@ -41,5 +42,11 @@ struct pg_check_options {
  * when the resolver or engine could not run (nothing published or notified).
  * Not thread-safe for one plugin host: callers serialise checks on a host. */
 int pg_run_check(const struct pg_check_options *o, char *err, size_t errlen);
+
+/* check --dry-run: resolve every asset and decide each address's scope, connecting to
+ * nothing. A new array, one object per asset: {asset, target, line, ports: [[lo, hi]...],
+ * tlsPorts, resolved, error?, cnames, addresses: [{ip, scan, reason?}]}; *code is 0, or 3
+ * when a target did not resolve. NULL with err when the resolver could not run. */
+json_t *pg_run_plan(const struct pg_check_options *o, int *code, char *err, size_t errlen);
 
 #endif

@@ -28,6 +28,12 @@ static int resolve_jobs(struct pg_job *jobs, size_t n, const struct pg_config *c
 	return r;
 }
 
+int pg_pipeline_resolve(struct pg_job *jobs, size_t n, const struct pg_config *cfg, char *err,
+			size_t errlen)
+{
+	return resolve_jobs(jobs, n, cfg, err, errlen);
+}
+
 static bool wanted(const struct pg_job *j, size_t k)
 {
 	return !j->skip_addr || !j->skip_addr(j, &j->res.addrs[k]);

@@ -35,6 +35,9 @@ struct pg_progress {
  * engine could not run. */
 int pg_pipeline_run(struct pg_job *jobs, size_t n, const struct pg_config *cfg,
 		    const struct pg_progress *progress, char *err, size_t errlen);
+/* Only the resolve step of pg_pipeline_run (check --dry-run): 0, or -1 with err. */
+int pg_pipeline_resolve(struct pg_job *jobs, size_t n, const struct pg_config *cfg, char *err,
+			size_t errlen);
 void pg_job_clear(struct pg_job *j);
 /* Wall-clock start of scans[k], for the evidence timestamp. */
 uint64_t pg_job_scan_wall_ms(const struct pg_job *j, size_t k);

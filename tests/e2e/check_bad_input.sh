@@ -91,9 +91,11 @@ PY
 pg_expect_exit 0 "10,000-asset manifest validates" "$PG_BIN" validate -m "$PG_TMP/big.yaml"
 pg_assert_grep "asset count" "valid, 10000 assets" "$PG_TMP/out"
 
-# evidence to an unwritable place: error, and no half-written file
+# evidence to a place that cannot take it: a usage error before the scan (issue 23, item 5;
+# settings_discovery.sh has the other cases), nothing written
 printf 'assets:\n  - target: 127.0.0.1\n    approvedPorts: [1]\n    ports: [1]\n' >"$PG_TMP/ok.yaml"
-pg_expect_exit 3 "unwritable --out is could-not-check" \
+pg_expect_exit 2 "an --out in a missing directory is a usage error" \
 	"$PG_BIN" check -m "$PG_TMP/ok.yaml" --out "$PG_TMP/missing-dir/ev.json" --timeout-ms 200
-pg_assert_grep "says why" "cannot write evidence" "$PG_TMP/err"
+pg_assert_grep "says why" "directory $PG_TMP/missing-dir does not exist" "$PG_TMP/err"
+[ ! -e "$PG_TMP/missing-dir" ] && pg_ok "nothing made" || pg_fail "missing-dir was made"
 pg_done

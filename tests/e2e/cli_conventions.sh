@@ -88,6 +88,15 @@ pg_assert_eq "TERM=dumb turns it off" "$(pty_run TERM=dumb check -m m.yaml --no-
 pg_assert_eq "--color never turns it off" "$(pty_run check -m m.yaml --no-probe --color never)" "plain"
 "$PG_BIN" check -m m.yaml --no-probe --color always >always.out || true
 if grep -q "$(printf '\033')\[" always.out; then pg_ok "--color always colours a pipe"; else pg_fail "--color always"; fi
+# FORCE_COLOR (force-color.org): set and non-empty colours a pipe, over NO_COLOR; --color never wins
+pipe_colour() { # ENV [OPTION...] : colour or plain of check's summary on a pipe
+	e=$1; shift
+	env "$e" "$PG_BIN" check -m m.yaml --no-probe "$@" | grep -q "$(printf '\033')\[" && echo color || echo plain
+}
+pg_assert_eq "FORCE_COLOR=1 colours a pipe" "$(pipe_colour FORCE_COLOR=1)" "color"
+pg_assert_eq "FORCE_COLOR over NO_COLOR" "$(NO_COLOR=1 pipe_colour FORCE_COLOR=1)" "color"
+pg_assert_eq "an empty FORCE_COLOR does nothing" "$(pipe_colour FORCE_COLOR=)" "plain"
+pg_assert_eq "--color never over FORCE_COLOR" "$(pipe_colour FORCE_COLOR=1 --color never)" "plain"
 
 # heartbeat off a terminal: a probe of a silent port takes seconds
 cat >slow.yaml <<YAML

@@ -47,14 +47,15 @@ schema = json.load(open(sys.argv[1]))
 jsonschema.Draft4Validator.check_schema(schema)
 jsonschema.Draft4Validator(schema, format_checker=jsonschema.FormatChecker()).validate(
     json.load(open(sys.argv[2])))' "$SCHEMAS/sarif-schema-2.1.0.json" a.sarif
-pg_assert_eq "SARIF results = evidence findings (rule, level, line)" \
+# SARIF lists errors first, each level in evidence order (Python's sort is stable)
+pg_assert_eq "SARIF results = evidence findings (rule, level, line), errors first" \
 	"$(pg_json a.sarif '" ".join("%s:%s:%s" % (r["ruleId"], r["level"], r["locations"][0]["physicalLocation"]["region"]["startLine"]) for r in d["runs"][0]["results"])')" \
-	"$(pg_json $ev '" ".join("%s:%s:%s" % (f["rule"], {"fail":"error","warn":"warning"}[f["action"]], a["line"]) for a in d["assets"] for f in a["findings"])')"
+	"$(pg_json $ev '" ".join("%s:%s:%s" % (f["rule"], {"fail":"error","warn":"warning"}[f["action"]], a["line"]) for a, f in sorted(((a, f) for a in d["assets"] for f in a["findings"]), key=lambda x: x[1]["action"] != "fail"))')"
 pg_assert_eq "SARIF result located at the manifest file" \
 	"$(pg_json a.sarif 'sorted(set(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in d["runs"][0]["results"]))')" '["m.yaml"]'
 pg_assert_eq "SARIF partialFingerprints are the evidence fingerprints" \
 	"$(pg_json a.sarif '[r["partialFingerprints"]["portgateFingerprint/v1"] for r in d["runs"][0]["results"]]')" \
-	"$(pg_json $ev '[f["fingerprint"] for a in d["assets"] for f in a["findings"]]')"
+	"$(pg_json $ev '[f["fingerprint"] for a, f in sorted(((a, f) for a in d["assets"] for f in a["findings"]), key=lambda x: x[1]["action"] != "fail")]')"
 pg_assert_eq "SARIF fingerprints stable across runs" \
 	"$(pg_json a.sarif '[r["partialFingerprints"] for r in d["runs"][0]["results"]]')" \
 	"$(pg_json b.sarif '[r["partialFingerprints"] for r in d["runs"][0]["results"]]')"

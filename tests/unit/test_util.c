@@ -12,8 +12,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "config/settings_find.h"
 #include "report/evidence.h"
 #include "util/log.h"
+#include "util/path.h"
 #include "util/util.h"
 
 START_TEST(parse_ulong_is_strict)
@@ -136,8 +138,10 @@ END_TEST
 START_TEST(redact_url_hides_tokens)
 {
 	static const char *const cases[][2] = {
-		{ "https://user:s3cret@hooks.example/services/T000/B000?token=abc#x", "https://***@hooks.example/***" },
-		{ "https://hooks.slack.example/services/T1/B2/s3cret", "https://hooks.slack.example/***" },
+		{ "https://user:s3cret@hooks.example/services/T000/B000?token=abc#x",
+		  "https://***@hooks.example/***" },
+		{ "https://hooks.slack.example/services/T1/B2/s3cret",
+		  "https://hooks.slack.example/***" },
 		{ "https://u:p@ss@hooks.example:8443/x", "https://***@hooks.example:8443/***" },
 		{ "http://127.0.0.1:8080/hook", "http://127.0.0.1:8080/***" },
 		{ "http://127.0.0.1:8080/", "http://127.0.0.1:8080" },
@@ -225,7 +229,8 @@ START_TEST(utf8_fix_keeps_only_valid_utf8)
 		const char *in, *out;
 	} cases[] = {
 		{ "plain ascii", "plain ascii" },
-		{ "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x94\x92", "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x94\x92" },
+		{ "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x94\x92",
+		  "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x94\x92" },
 		{ "cut at the end \xc3", "cut at the end ?" },
 		{ "cut \xe2\x82", "cut ??" },
 		{ "latin1 caf\xe9!", "latin1 caf?!" },
@@ -248,6 +253,130 @@ START_TEST(utf8_fix_keeps_only_valid_utf8)
 }
 END_TEST
 
+START_TEST(path_under_names_from_the_root)
+{
+	char *r;
+
+	ck_assert_str_eq(r = pg_path_under("/repo", "/repo/infra/exposure.yaml"),
+			 "infra/exposure.yaml");
+	free(r);
+	ck_assert_str_eq(r = pg_path_under("/repo/", "/repo/m.yaml"), "m.yaml");
+	free(r);
+	ck_assert_str_eq(r = pg_path_under("/", "/etc/m.yaml"), "etc/m.yaml");
+	free(r);
+	ck_assert_ptr_null(pg_path_under("/repo", "/repo2/m.yaml")); /* a prefix, not a parent */
+	ck_assert_ptr_null(pg_path_under("/repo", "/repo"));
+	ck_assert_ptr_null(pg_path_under("/repo", "/other/m.yaml"));
+}
+END_TEST
+
+/* pg_git_root of sub/dir below base, compared with base/want (NULL: none found). */
+static void git_root_is(const char *base, const char *sub, const char *want)
+{
+	char *from = pg_xasprintf("%s/%s", base, sub), *w = pg_xasprintf("%s/%s", base, want);
+	char *got = pg_path_git_root(from);
+
+	ck_assert_str_eq(got, w);
+	free(got);
+	free(from);
+	free(w);
+}
+
+START_TEST(git_root_is_the_nearest_dot_git_above)
+{
+	char tmpl[] = "/tmp/pg-gitroot.XXXXXX", *dir = mkdtemp(tmpl), *cmd;
+
+	ck_assert_ptr_nonnull(dir);
+	/* .git a directory at a/, a file (a worktree's) at a/b/ */
+	cmd = pg_xasprintf("cd %s && mkdir -p a/.git a/b/c && touch a/b/.git", dir);
+	ck_assert_int_eq(system(cmd), 0);
+	free(cmd);
+	git_root_is(dir, "a/b/c", "a/b");
+	git_root_is(dir, "a/b", "a/b");
+	git_root_is(dir, "a", "a");
+	cmd = pg_xasprintf("rm -rf %s", dir);
+	ck_assert_int_eq(system(cmd), 0);
+	free(cmd);
+}
+END_TEST
+
+/* A fake environment for pg_config_find: one table instead of the process's. */
+static const char *fake_env[][2] = { { "PORTGATE_CONFIG", NULL },
+				     { "XDG_CONFIG_HOME", NULL },
+				     { "HOME", NULL } };
+
+static char *fake_getenv(const char *name)
+{
+	for (size_t i = 0; i < PG_ARRAY_LEN(fake_env); i++)
+		if (!strcmp(fake_env[i][0], name))
+			return (char *)fake_env[i][1];
+	return NULL;
+}
+
+static void put_file(const char *path)
+{
+	char *cmd = pg_xasprintf("mkdir -p \"$(dirname '%s')\" && echo '{}' >'%s'", path, path);
+
+	ck_assert_int_eq(system(cmd), 0);
+	free(cmd);
+}
+
+/* pg_config_find (no --config) finds want (owned, freed here) from source src. */
+static void finds(const char *sys, char *want, enum pg_config_source src)
+{
+	enum pg_config_source got_src;
+	char *got = pg_config_find(NULL, fake_getenv, sys, &got_src);
+
+	ck_assert_str_eq(got, want);
+	ck_assert_int_eq(got_src, src);
+	free(got);
+	free(want);
+}
+
+/* Each layer in turn, lowest first: the system's, the user's (~/.config, then
+ * $XDG_CONFIG_HOME), the working directory's, $PORTGATE_CONFIG, --config. */
+START_TEST(config_find_takes_the_first_layer_that_has_a_file)
+{
+	char tmpl[] = "/tmp/pg-cfgfind.XXXXXX", *dir = mkdtemp(tmpl), old[4096], *p;
+	char *home, *xdg, *sys;
+	enum pg_config_source src;
+
+	ck_assert_ptr_nonnull(dir);
+	ck_assert_ptr_nonnull(getcwd(old, sizeof(old)));
+	home = pg_xasprintf("%s/home", dir);
+	xdg = pg_xasprintf("%s/xdg", dir);
+	sys = pg_xasprintf("%s/etc", dir);
+	ck_assert_int_eq(chdir(dir), 0);
+	fake_env[2][1] = home;
+	ck_assert_ptr_null(pg_config_find(NULL, fake_getenv, sys, &src));
+	ck_assert_int_eq(src, PG_CONFIG_BUILTIN);
+	put_file(p = pg_xasprintf("%s/portgate/portgate.yaml", sys));
+	finds(sys, p, PG_CONFIG_SYSTEM);
+	put_file(p = pg_xasprintf("%s/.config/portgate/portgate.yaml", home));
+	finds(sys, p, PG_CONFIG_USER);
+	fake_env[1][1] = xdg; /* set: ~/.config is no longer looked at */
+	finds(sys, pg_xasprintf("%s/portgate/portgate.yaml", sys), PG_CONFIG_SYSTEM);
+	put_file(p = pg_xasprintf("%s/portgate/portgate.yaml", xdg));
+	finds(sys, p, PG_CONFIG_USER);
+	put_file(".portgate.yaml");
+	finds(sys, pg_xstrdup(".portgate.yaml"), PG_CONFIG_CWD);
+	fake_env[0][1] = "named.yaml"; /* named: used even though it does not exist */
+	finds(sys, pg_xstrdup("named.yaml"), PG_CONFIG_ENV);
+	ck_assert_str_eq(p = pg_config_find("flag.yaml", fake_getenv, sys, &src), "flag.yaml");
+	ck_assert_int_eq(src, PG_CONFIG_FLAG);
+	ck_assert_str_eq(pg_config_source_name(src), "--config");
+	free(p);
+	fake_env[0][1] = fake_env[1][1] = fake_env[2][1] = NULL;
+	ck_assert_int_eq(chdir(old), 0);
+	p = pg_xasprintf("rm -rf %s", dir);
+	ck_assert_int_eq(system(p), 0);
+	free(p);
+	free(home);
+	free(xdg);
+	free(sys);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("util");
@@ -262,6 +391,9 @@ int main(void)
 	tcase_add_test(tc, ids_and_times);
 	tcase_add_test(tc, sha256_vector);
 	tcase_add_test(tc, utf8_fix_keeps_only_valid_utf8);
+	tcase_add_test(tc, path_under_names_from_the_root);
+	tcase_add_test(tc, git_root_is_the_nearest_dot_git_above);
+	tcase_add_test(tc, config_find_takes_the_first_layer_that_has_a_file);
 	suite_add_tcase(s, tc);
 	return pg_check_run(s);
 }
