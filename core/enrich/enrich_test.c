@@ -38,8 +38,8 @@ static json_t *asset_of(const json_t *finding, json_t **report)
 	json_object_set_new(a, "manifest", m);
 	ports = json_object_get(finding, "openPorts");
 	json_object_set_new(a, "scan",
-			    json_pack("{s:O?, s:O}", "ip", json_object_get(finding, "ip"), "ports",
-				      json_is_array(ports) ? ports : json_array()));
+			    json_pack("{s:O?, s:o}", "ip", json_object_get(finding, "ip"), "ports",
+				      json_is_array(ports) ? json_incref(ports) : json_array()));
 	return a;
 }
 
