@@ -9,18 +9,9 @@ need_plugin whois
 EXTRA_CLEANUP=netenrich_stop
 private_plugin_dir whois
 
-mkdir -p "$T/fx"
-cp "$PG_SRCDIR"/tests/fixtures/whois/*.txt "$T/fx/"
 whois_up() { # DAYS: shop.com expires in DAYS
 	netenrich_stop
-	cat >"$T/whois.json" <<JSON
-{"fixtures": "$T/fx", "log": "$T/whois.log", "servers": {
-  "registry": {"answers": {"shop.com": "gtld-registry.txt"}, "default": "gtld-notfound.txt",
-               "expiresInDays": {"shop.com": $1}},
-  "registrar": {"default": "gtld-registrar.txt", "expiresInDays": {"shop.com": $1}}}}
-JSON
-	whois_start "$T/whois.json"
-	W="127.0.0.1:$(whois_port registry)"
+	whois_shop_up "$1"
 	cat >"$T/portgate.yaml" <<YAML
 stateDir: $T/state
 pluginDirs: [$T/plugins]

@@ -30,18 +30,7 @@ private_plugin_dir ticket whois
 M=${PG_MEASURE:-}
 check() { [ -n "$M" ] || python3 - "$@"; }
 
-mkdir -p "$T/fx"
-cp "$PG_SRCDIR"/tests/fixtures/whois/*.txt "$T/fx/"
-whois_up() { # DAYS: shop.com expires in DAYS
-	cat >"$T/whois.json" <<JSON
-{"fixtures": "$T/fx", "log": "$T/whois.log", "servers": {
-  "registry": {"answers": {"shop.com": "gtld-registry.txt"}, "default": "gtld-notfound.txt",
-               "expiresInDays": {"shop.com": $1}},
-  "registrar": {"default": "gtld-registrar.txt", "expiresInDays": {"shop.com": $1}}}}
-JSON
-	whois_start "$T/whois.json"
-	W="127.0.0.1:$(whois_port registry)"
-}
+whois_up() { whois_shop_up "$1"; } # DAYS: shop.com expires in DAYS
 C=$(pg_free_port)
 L=$(pg_free_port)
 while [ "$L" = "$C" ]; do L=$(pg_free_port); done

@@ -5,6 +5,7 @@
 #       (redirects); RDAP_BASE=http://127.0.0.1:PORT/rdap/
 #   nginx_head DIR              the top of an nginx.conf (pid, logs, temp files under DIR)
 #   whois_start CONFIG.json     tests/tools/whois_server.py; whois_port NAME prints a port
+#   whois_shop_up DAYS          a registry and registrar for shop.com expiring in DAYS (sets W)
 #   mmdb_write OUT.mmdb KIND CIDR=ASN:ORG|CC ...  an .mmdb through libmaxmind-db-writer-perl
 #       (KIND asn: CIDR=ASN:ORG; KIND country: CIDR=CC)
 #   txt_hex TEXT                TXT rdata in hex for dnsmasq --dns-rr=NAME,16,HEX (a comma
@@ -78,6 +79,21 @@ whois_start() { # CONFIG
 }
 
 whois_port() { awk -v n="$1" '$1 == n { print $2 }' "$T/whois.ports"; }
+
+# whois_shop_up DAYS: a gTLD registry and registrar answering shop.com from the fixtures,
+# expiring in DAYS; W is the registry's host:port.
+whois_shop_up() {
+	mkdir -p "$T/fx"
+	cp "$PG_SRCDIR"/tests/fixtures/whois/*.txt "$T/fx/"
+	cat >"$T/whois.json" <<JSON
+{"fixtures": "$T/fx", "log": "$T/whois.log", "servers": {
+  "registry": {"answers": {"shop.com": "gtld-registry.txt"}, "default": "gtld-notfound.txt",
+               "expiresInDays": {"shop.com": $1}},
+  "registrar": {"default": "gtld-registrar.txt", "expiresInDays": {"shop.com": $1}}}}
+JSON
+	whois_start "$T/whois.json"
+	W="127.0.0.1:$(whois_port registry)"
+}
 
 mmdb_write() { # OUT KIND ENTRY...
 	_out=$1; _kind=$2; shift 2
