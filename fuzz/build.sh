@@ -19,7 +19,9 @@ names="$*"
 mkdir -p "$out"
 
 CC=${CC:-clang}
+# the paths make passes to core (Makefile.am's AM_CPPFLAGS): no harness reads a file there
 CFLAGS="-g -O1 -std=c11 -Wall -Wextra -D_GNU_SOURCE -fno-omit-frame-pointer \
+ -DPG_SYSCONFDIR=\"/nonexistent\" -DPG_PLUGINDIR=\"/nonexistent\" \
  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
  -I$src/include -I$src/core -I$src -I$bld"
 LIBS="$(pkg-config --cflags --libs jansson yaml-0.1 libcares openssl libcurl libpsl libidn2) -lltdl -lpthread"
