@@ -38,16 +38,16 @@ pg_ok "completions and schemas installed"
 man="$dest$man1dir/portgate.1"
 pg_assert_grep "the installed page says its paths are this installation's" "^Paths below are this installation's" "$man"
 sed -n '/^\.SH FILES/,/^\.SH SEE ALSO/p' "$man" | sed 's/\\-/-/g' |
-	grep -o '/[A-Za-z0-9_./*-]*' | grep "^$prefix" | sort -u >files.txt
-[ -s files.txt ] || pg_fail "no installed path in FILES"
+	grep -o '/[A-Za-z0-9_./*-]*' | grep "^$prefix" | sort -u >"$PG_TMP/files.txt"
+[ -s "$PG_TMP/files.txt" ] || pg_fail "no installed path in FILES"
 while read -r p; do
 	case $p in
 	*/portgate/portgate.yaml) continue ;; # the user's own settings, never installed
 	*'*'*) ls -d "$dest"$p >/dev/null 2>&1 || pg_fail "FILES names $p: nothing installed there" ;;
 	*) [ -e "$dest$p" ] || pg_fail "FILES names $p: not installed" ;;
 	esac
-done <files.txt
-pg_ok "every path FILES names is installed ($(wc -l <files.txt) paths)"
+done <"$PG_TMP/files.txt"
+pg_ok "every path FILES names is installed ($(wc -l <"$PG_TMP/files.txt") paths)"
 
 # the bash completion completes commands, options and their file arguments
 complete_words() { # WORDS... : what the completion offers for the last word
