@@ -34,7 +34,7 @@ json_t *pg_evidence_port(const struct pg_port_result *r)
 	char svc[64];
 
 	json_object_set_new(p, "port", json_integer(r->port));
-	json_object_set_new(p, "protocol", json_string("tcp"));
+	json_object_set_new(p, "protocol", json_string(pg_proto_name(r->proto)));
 	json_object_set_new(p, "state", json_string(pg_port_state_name(r->state)));
 	json_object_set_new(p, "service",
 			    json_string(pg_service_by_port(r->port, svc, sizeof(svc))));

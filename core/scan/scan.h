@@ -25,6 +25,15 @@
 enum pg_port_state { PG_PORT_OPEN, PG_PORT_CLOSED, PG_PORT_FILTERED, PG_PORT_ERROR };
 const char *pg_port_state_name(enum pg_port_state s); /* "open", "closed", "filtered", "error" */
 
+/* Transport of a port. UDP states follow nmap -sU: open = the service answered,
+ * closed = ICMP port unreachable, filtered (reason "no-response") = no answer after
+ * every try, which cannot be told from a drop (nmap's open|filtered). */
+enum pg_proto { PG_PROTO_TCP = 0, PG_PROTO_UDP = 1 };
+static inline const char *pg_proto_name(enum pg_proto p)
+{
+	return p == PG_PROTO_UDP ? "udp" : "tcp";
+}
+
 /* What the engine has done so far, for a progress line. */
 struct pg_scan_progress {
 	size_t done, total; /* ports with a verdict, of all ports of the run */
@@ -40,7 +49,8 @@ struct pg_scan_opts {
 			      RLIMIT_NOFILE after raising its soft limit to the hard one) */
 	int max_per_host; /* fixed cap per destination address; 0 (default) = adaptive
 			      window that grows with answers */
-	bool probe;       /* run service probes on open ports */
+	bool probe;       /* run service probes on open ports; for UDP: off = one empty
+			      datagram per try, classified by ICMP only */
 	struct pg_probe_opts probe_opts;
 	/* optional, called at most ~10/s and once at the end */
 	void (*progress)(const struct pg_scan_progress *p, void *ud);
@@ -49,6 +59,7 @@ struct pg_scan_opts {
 
 struct pg_port_result {
 	uint16_t port;
+	uint8_t proto; /* enum pg_proto, set by the engine */
 	enum pg_port_state state;
 	const char *reason; /* static string: "syn-ack", "conn-refused", "no-response",
 			       "net-unreachable", "host-unreachable", "self-connect", ... */
@@ -56,7 +67,9 @@ struct pg_port_result {
 	uint32_t rtt_us;    /* of the deciding attempt, 0 if none */
 	uint8_t attempts;
 	json_t *probe; /* owned: probe evidence (service, banner, tlsVersion,
-			       certificate, ...) for open ports when probing; else NULL */
+			       certificate, ...) for open ports when probing; else NULL.
+			       UDP: what pg_udp_answer() made of the answer, plus
+			       "udp": {"sent": bytes, "received": bytes, "datagrams": n} */
 };
 
 struct pg_scan_target {
@@ -66,9 +79,18 @@ struct pg_scan_target {
 	size_t nports;
 	const uint16_t *tls_ports; /* borrowed: ports expected to speak TLS */
 	size_t ntls_ports;
-	struct pg_port_result *results; /* caller-allocated nports entries, filled in port order */
+	const uint16_t *udp_ports; /* borrowed, may be NULL: UDP ports to scan */
+	size_t nudp_ports;
+	/* caller-allocated pg_scan_nresults() entries, filled by the engine: the
+	 * nports TCP ports in order, then the nudp_ports UDP ports in order */
+	struct pg_port_result *results;
 	uint64_t started_ms, finished_ms; /* monotonic, set by the engine */
 };
+
+static inline size_t pg_scan_nresults(const struct pg_scan_target *t)
+{
+	return t->nports + t->nudp_ports;
+}
 
 /* Scan all targets concurrently. Returns 0, or -1 with a message in err when
  * the engine itself could not run (epoll failure...). Per-port problems are
