@@ -37,7 +37,8 @@ enum key_kind {
 	K_SECTION_REGISTRAR,
 	K_SECTION_REGISTRANT,
 	K_SECTION_NS,
-	K_SECTION_OTHER
+	K_SECTION_OTHER,
+	K_HOST_RECORD
 };
 
 static const struct {
@@ -48,6 +49,10 @@ static const struct {
 	{ "registrar name", K_REGISTRAR },
 	{ "sponsoring registrar", K_REGISTRAR },
 	{ "registrar organization", K_REGISTRAR },
+	{ "registrar-name", K_REGISTRAR },                /* .lu */
+	{ "registration service provider", K_REGISTRAR }, /* .tw */
+	{ "current registrar", K_REGISTRAR },
+	{ "current registar", K_REGISTRAR }, /* .kz spells it so */
 	{ "creation date", K_CREATED },
 	{ "created", K_CREATED },
 	{ "created on", K_CREATED },
@@ -59,6 +64,9 @@ static const struct {
 	{ "domain registration date", K_CREATED },
 	{ "registration time", K_CREATED },
 	{ "domain create date", K_CREATED },
+	{ "record created on", K_CREATED },
+	{ "assigned", K_CREATED },          /* .il */
+	{ "fecha de creación", K_CREATED }, /* .ve */
 	{ "登録年月日", K_CREATED },
 	{ "updated date", K_UPDATED },
 	{ "last updated", K_UPDATED },
@@ -70,6 +78,7 @@ static const struct {
 	{ "modified", K_UPDATED },
 	{ "updated", K_UPDATED },
 	{ "domain last updated date", K_UPDATED },
+	{ "ultima actualización", K_UPDATED }, /* .ve */
 	{ "最終更新", K_UPDATED },
 	{ "registry expiry date", K_EXPIRES },
 	{ "registrar registration expiration date", K_EXPIRES },
@@ -85,6 +94,8 @@ static const struct {
 	{ "domain expiration date", K_EXPIRES },
 	{ "expiration time", K_EXPIRES },
 	{ "valid until", K_EXPIRES },
+	{ "validity", K_EXPIRES },             /* .il */
+	{ "fecha de vencimiento", K_EXPIRES }, /* .ve */
 	{ "有効期限", K_EXPIRES },
 	{ "name server", K_NS },
 	{ "nserver", K_NS },
@@ -111,6 +122,7 @@ static const struct {
 	{ "registrant", K_SECTION_REGISTRANT },
 	{ "technical", K_SECTION_OTHER },
 	{ "tech-c", K_SECTION_OTHER },
+	{ "server name", K_HOST_RECORD }, /* Verisign's host records, not the domain */
 };
 
 /* Phrases, matched only when nothing else was parsed (disclaimers quote them). */
@@ -194,6 +206,9 @@ static int split_kv(char *line, char **key, char **val)
 	*c = '\0';
 	*key = trim(p);
 	*val = trim(c + 1);
+	/* .fi, .kz, .tr pad the key with dots: "expires............: " */
+	for (c = *key + strlen(*key); c > *key && (c[-1] == '.' || c[-1] == ' ' || c[-1] == '\t');)
+		*--c = '\0';
 	return **key != '\0';
 }
 
@@ -332,6 +347,9 @@ struct pstate {
 	int block_lines;        /* lines read inside that block */
 	enum key_kind last_key; /* for continuation lines (.pl nameservers) */
 	int parsed;             /* some field was found */
+	int para_lines;         /* lines read since the last blank line */
+	int skip_para;          /* this paragraph is a host record (Verisign) */
+	int reg_object;         /* this paragraph describes the domain's registrar (.sk, .ua) */
 };
 
 static void apply(struct whois_record *r, struct pstate *ps, enum key_kind k, char *val)
@@ -415,17 +433,71 @@ static void open_block(struct pstate *ps, enum key_kind kind)
 	ps->block_lines = 0;
 }
 
+/* "Record expires on 2019-11-09 (YYYY-MM-DD)" (.tw): a date key and its
+ * value without a colon. Only a line whose rest is a date counts, so free
+ * text ("Expires on the date shown") is not taken for data. */
+static void date_phrase(struct whois_record *r, struct pstate *ps, const char *line)
+{
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		size_t n = strlen(keys[i].key);
+		enum key_kind kk = keys[i].kind;
+		char val[WP_LINE_MAX];
+
+		if ((kk != K_CREATED && kk != K_UPDATED && kk != K_EXPIRES) ||
+		    strncasecmp(line, keys[i].key, n) || line[n] != ' ' ||
+		    whois_date_parse(line + n + 1) < 0)
+			continue;
+		snprintf(val, sizeof(val), "%s", line + n + 1);
+		apply(r, ps, kk, val);
+		return;
+	}
+}
+
+/* RIPE-style registries (.sk, .ua) name the registrar by a handle and
+ * describe it in a paragraph of its own that starts "Registrar: HANDLE";
+ * its "Name:" / "Organization:" is the registrar's name. 1 when the line
+ * was taken. */
+static int registrar_object(struct whois_record *r, struct pstate *ps, int first, enum key_kind kk,
+			    const char *k, char *v)
+{
+	/* after the domain's own paragraph, naming its registrar (or none yet) */
+	if (first && kk == K_REGISTRAR && *v && ps->parsed) {
+		ps->reg_object = !r->registrar || !strcmp(r->registrar, v);
+		return 0;
+	}
+	if (!ps->reg_object || (strcasecmp(k, "name") && !org_key(k)) || !*v)
+		return 0;
+	free(r->registrar);
+	r->registrar = NULL;
+	set_registrar(r, v);
+	ps->reg_object = 0; /* the first name wins */
+	return 1;
+}
+
+static void new_paragraph(struct pstate *ps)
+{
+	ps->section = K_NONE; /* a blank line ends a block */
+	ps->last_key = K_NONE;
+	ps->para_lines = 0;
+	ps->skip_para = ps->reg_object = 0;
+}
+
 static void parse_line(struct whois_record *r, struct pstate *ps, char *line)
 {
-	int indented = line[0] == ' ' || line[0] == '\t';
+	int indented, first;
 	char copy[WP_LINE_MAX], *k, *v;
 	enum key_kind kk;
 
+	if (!strncmp(line, "** ", 3)) /* .tr marks its keys and headers so */
+		line += 3;
+	indented = line[0] == ' ' || line[0] == '\t';
 	if (!*trim(line)) {
-		ps->section = K_NONE; /* a blank line ends a block */
-		ps->last_key = K_NONE;
+		new_paragraph(ps);
 		return;
 	}
+	first = ps->para_lines++ == 0;
+	if (ps->skip_para)
+		return;
 	/* .pl: name servers continue on indented lines (glue may hold ':') */
 	memcpy(copy, line, strlen(line) + 1);
 	if (indented && ps->section == K_NONE && ps->last_key == K_NS &&
@@ -444,9 +516,17 @@ static void parse_line(struct whois_record *r, struct pstate *ps, char *line)
 		kk = block_of(indented ? K_NONE : key_lookup(trim(line)));
 		if (kk != K_NONE && kk != K_SECTION_OTHER)
 			open_block(ps, kk);
+		else
+			date_phrase(r, ps, trim(line));
 		return;
 	}
 	kk = key_lookup(k);
+	if (kk == K_HOST_RECORD) {
+		ps->skip_para = 1;
+		return;
+	}
+	if (registrar_object(r, ps, first, kk, k, v))
+		return;
 	if (!*v && block_of(kk) != K_NONE) {
 		open_block(ps, block_of(kk));
 		return;
@@ -460,7 +540,7 @@ static void parse_line(struct whois_record *r, struct pstate *ps, char *line)
 
 void whois_record_parse(const char *text, size_t len, struct whois_record *r)
 {
-	struct pstate ps = { K_NONE, 0, K_NONE, 0 };
+	struct pstate ps = { K_NONE, 0, K_NONE, 0, 0, 0, 0 };
 	char line[WP_LINE_MAX];
 	size_t i = 0;
 
@@ -479,6 +559,10 @@ void whois_record_parse(const char *text, size_t len, struct whois_record *r)
 			continue;
 		parse_line(r, &ps, line);
 	}
+	/* IANA's pointer with the registry's answer after it (what a client that
+	 * follows "refer:" itself prints) is data: IANA names no registrar or expiry */
+	if (r->iana_style && (r->registrar || r->expires >= 0))
+		r->iana_style = 0;
 	if (ps.parsed)
 		return;
 	if (any_phrase(text, len, rate_phrases, sizeof(rate_phrases) / sizeof(rate_phrases[0])))

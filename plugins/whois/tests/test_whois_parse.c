@@ -466,6 +466,56 @@ START_TEST(hostile_bytes)
 }
 END_TEST
 
+/* The rules added for the corpus' formats (tests/fixtures/whois-corpus) and
+ * where they must not reach. */
+static void parse_text(const char *t, struct whois_record *r)
+{
+	whois_record_init(r);
+	whois_record_parse(t, strlen(t), r);
+}
+
+START_TEST(corpus_rules)
+{
+	struct whois_record r;
+
+	/* a date phrase counts only when a date follows: free text is no data */
+	parse_text("No match for domain.\nExpires on the date shown by your registrar.\n", &r);
+	ck_assert_int_eq(r.not_found, 1);
+	ck_assert_int_eq(r.expires, -1);
+	whois_record_clear(&r);
+	parse_text(
+		"   Record expires on 2019-11-09 (YYYY-MM-DD)\n** Created on......: 2001-Aug-23.\n",
+		&r);
+	ck_assert_int_eq(r.expires, D("2019-11-09"));
+	ck_assert_int_eq(r.created, D("2001-08-23"));
+	whois_record_clear(&r);
+	/* only the paragraph of the domain's own registrar handle renames it */
+	parse_text("Domain: x.sk\nRegistrar: AAA-1\n\nRegistrar: BBB-2\nName: Other s.r.o.\n\n"
+		   "Registrar: AAA-1\nName: Right s.r.o.\nOrganization: Later\n",
+		   &r);
+	ck_assert_str_eq(r.registrar, "Right s.r.o.");
+	whois_record_clear(&r);
+	/* a host record's registrar and referral are not the domain's */
+	parse_text("   Server Name: X.COM.SPAM.TEST\n   Registrar: SPAM INC.\n"
+		   "   Whois Server: whois.spam.test\n\n   Domain Name: X.COM\n   Registrar: REAL "
+		   "INC.\n",
+		   &r);
+	ck_assert_str_eq(r.registrar, "REAL INC.");
+	ck_assert_ptr_null(r.referral);
+	whois_record_clear(&r);
+	/* IANA's pointer followed by the registry's answer is data; alone it only points */
+	parse_text("refer: whois.nic.test\ncreated: 2015-01-01\n\nDomain Name: x.test\n"
+		   "Registrar: R\nRegistry Expiry Date: 2030-01-01T00:00:00Z\n",
+		   &r);
+	ck_assert_int_eq(r.iana_style, 0);
+	ck_assert_int_eq(r.expires, D("2030-01-01"));
+	whois_record_clear(&r);
+	parse_text("refer: whois.nic.test\ncreated: 2015-01-01\n", &r);
+	ck_assert_int_eq(r.iana_style, 1);
+	whois_record_clear(&r);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("whois_parse");
@@ -486,6 +536,7 @@ int main(void)
 	tcase_add_test(tc, registrant_org_redacted);
 	tcase_add_test(tc, registrant_org_rdap);
 	tcase_add_test(tc, hostile_bytes);
+	tcase_add_test(tc, corpus_rules);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
