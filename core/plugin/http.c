@@ -200,6 +200,14 @@ static struct curl_slist *build_headers(const struct pg_http_request *req)
 	return tmp ? tmp : list;
 }
 
+/* The request's own CA file (a plugin's caFile, ABI 1.3) overrides the settings' one. */
+static const char *request_ca_file(const struct pg_http_request *req, const struct pg_http_env *env)
+{
+	if (REQ_HAS(req, ca_file) && req->ca_file)
+		return req->ca_file;
+	return env ? env->ca_file : NULL;
+}
+
 static void set_options(CURL *c, const struct pg_http_request *req, const char *ca_file,
 			long timeout_ms, struct body_buf *b, struct head_ctx *hc)
 {
@@ -281,7 +289,7 @@ int pg_http_perform(const struct pg_http_request *req, const struct pg_http_env 
 	}
 	hdrs = build_headers(req);
 	hc.headers = want ? json_array() : NULL;
-	set_options(c, req, env ? env->ca_file : NULL, timeout_ms > 0 ? timeout_ms : 10000, &b,
+	set_options(c, req, request_ca_file(req, env), timeout_ms > 0 ? timeout_ms : 10000, &b,
 		    &hc);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, resp->error);

@@ -186,6 +186,11 @@ struct pg_http_request {
 	 * proxy's. A 1.0/1.1 host ignores the field: check
 	 * host->abi_minor >= 2 before relying on it. */
 	int refuse_internal;
+	/* 1.3: a PEM file of CA certificates trusted for this request instead of
+	 * the settings' caFile (a plugin's own caFile option: common/trust.h,
+	 * pg_trust_curl_file); NULL: the settings' caFile, else the system store.
+	 * An older host ignores it (it reads only what struct_size covers). */
+	const char *ca_file;
 };
 
 struct pg_http_response {

@@ -51,7 +51,7 @@ static const struct pg_option_spec siem_options[] = {
 	PG_OPTION_RANGE("port", PG_OPT_INT, NULL, 0, "collector port (default 514, 6514 for tls)",
 			1, 65535),
 	PG_OPTION("caFile", PG_OPT_STRING, NULL, 0,
-		  "tls: CA bundle to verify the collector (default: system store)"),
+		  "tls, hec over https: CA bundle to verify the collector (default: system store)"),
 	PG_OPTION("serverName", PG_OPT_STRING, NULL, 0,
 		  "tls: name the certificate must match (default: host)"),
 	PG_OPTION_RANGE("facility", PG_OPT_INT, "10", 0,
@@ -95,7 +95,6 @@ static int setup_syslog(struct siem *s)
 		port = s->transport == ST_TLS ? 6514 : 514;
 	snprintf(s->port, sizeof(s->port), "%d", (int)port);
 	s->facility = (int)h->opt_int(s->ctx, "facility");
-	s->trust = pg_trust_get(h, s->ctx, "caFile");
 	s->server_name = h->opt_string(s->ctx, "serverName");
 	return 0;
 }
@@ -149,6 +148,7 @@ static int siem_create(struct pg_plugin_ctx *ctx, const struct pg_host_api *host
 	/* both checked by the host against the option table (ABI 1.3) */
 	s->transport = (enum siem_transport)t;
 	s->format = (enum siem_format)f;
+	s->trust = pg_trust_get(host, ctx, "caFile"); /* TLS syslog and HEC over https */
 	if (gethostname(s->hostname, sizeof(s->hostname)) != 0 || !s->hostname[0] ||
 	    strpbrk(s->hostname, " \t"))
 		snprintf(s->hostname, sizeof(s->hostname), "-");
@@ -251,6 +251,7 @@ static int hec_post(struct siem *s, const struct pg_strbuf *body, const char *ke
 	req.headers = headers;
 	req.body = body->data;
 	req.body_len = body->len;
+	req.ca_file = s->trust.own; /* the instance's caFile, as for TLS syslog */
 	rc = s->host->http(s->ctx, &req, &resp);
 	if (rc != 0) {
 		s->host->error(s->ctx, "HEC: no response: %s", resp.error);

@@ -17,6 +17,7 @@ shape gets 400 and is recorded with "problem". Every request is appended to
 --log as one JSON line {method, path, rawPath, query, headers, body, raw, answer, problem}.
 Faults: --key-suffix S (Jira keys end in S), --fail N (first N requests 503), --too-many N (first N 429 with
 Retry-After: --retry-after), --hang-ms (hold each request that long).
+HTTPS: --tls-cert PEM --tls-key KEY.
 Ticket state lives in memory and in --state (survives restarts).
 GET /_stats -> {"requests", "tickets", "comments"}.
 """
@@ -27,6 +28,7 @@ import hmac
 import json
 import os
 import re
+import ssl
 import sys
 import threading
 import time
@@ -387,12 +389,18 @@ def main():
                     help="401/403 bodies quote the Authorization header received")
     ap.add_argument("--answer", type=int, default=200, help="hook: the status to answer")
     ap.add_argument("--max-seconds", type=int, default=300)
+    ap.add_argument("--tls-cert", help="serve HTTPS with this PEM certificate (and --tls-key)")
+    ap.add_argument("--tls-key")
     o = ap.parse_args()
     if o.state and os.path.exists(o.state):
         ST.update(json.load(open(o.state)))
         ST["requests"] = 0
     srv = Server(("127.0.0.1", o.port), Handler)
     srv.opts = o
+    if o.tls_cert:
+        tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        tls.load_cert_chain(o.tls_cert, o.tls_key)
+        srv.socket = tls.wrap_socket(srv.socket, server_side=True)
     with open(o.port_file + ".tmp", "w") as f:
         f.write(str(srv.server_address[1]))
     os.replace(o.port_file + ".tmp", o.port_file)
