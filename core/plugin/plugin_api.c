@@ -136,6 +136,11 @@ static const char *api_ca_file(struct pg_plugin_ctx *ctx)
 	return ctx ? ctx->host->ca_file : NULL;
 }
 
+static const char *api_dns_server(struct pg_plugin_ctx *ctx)
+{
+	return ctx ? ctx->host->dns_server : NULL;
+}
+
 static void api_hmac(const void *key, size_t key_len, const void *data, size_t len, char out[65])
 {
 	pg_hmac_sha256_hex(key, key_len, data, len, out);
@@ -160,4 +165,5 @@ const struct pg_host_api pg_host_api_v1 = {
 	.hmac_sha256_hex = api_hmac,
 	.time_left_ms = api_time_left_ms,
 	.ca_file = api_ca_file,
+	.dns_server = api_dns_server,
 };

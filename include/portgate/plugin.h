@@ -267,6 +267,13 @@ struct pg_host_api {
 	 * plugin's own caFile option overrides it (common/trust.c does both). host->http
 	 * uses it already. Check PG_HOST_HAS(host, ca_file) first. */
 	const char *(*ca_file)(struct pg_plugin_ctx *ctx);
+
+	/* 1.3: the settings' dns.server (--dns-server) as configured, or NULL when
+	 * names go to the system resolver. Every name portgate looks up goes
+	 * through the configured resolver: a plugin that connects to a name itself
+	 * asks host->dns when this is set, getaddrinfo only when it is not.
+	 * Check PG_HOST_HAS(host, dns_server) first. */
+	const char *(*dns_server)(struct pg_plugin_ctx *ctx);
 };
 
 #define PG_HOST_HAS(host, field) \

@@ -3,6 +3,7 @@
  * ECS JSON or plain RFC 5424 structured data, or to Splunk's HTTP Event
  * Collector in batches. Sockets are our own, every wait bounded by the host's
  * call deadline (time_left_ms); HEC goes through host->http. */
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -183,12 +184,47 @@ static json_t *event_findings(const json_t *event)
 				   : json_incref(json_object_get(event, "findings"));
 }
 
+/* The collector's address when dns.server is set: its name goes to the
+ * configured resolver (A, then AAAA), never the system's. 1 with addr set, 0
+ * when the system resolver is the one to use (no dns.server, an older host,
+ * an address literal), -1 with err when the configured resolver knows none. */
+static int configured_address(struct siem *s, char *addr, size_t addrlen, char *err, size_t errlen)
+{
+	static const char *const types[] = { "A", "AAAA" };
+	const struct pg_host_api *h = s->host;
+	unsigned char bin[sizeof(struct in6_addr)];
+
+	if (!PG_HOST_HAS(h, dns_server) || !h->dns_server || !h->dns_server(s->ctx) ||
+	    inet_pton(AF_INET, s->host_name, bin) == 1 ||
+	    inet_pton(AF_INET6, s->host_name, bin) == 1)
+		return 0;
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		json_t *ans = NULL;
+		const char *a;
+		if (h->dns(s->ctx, s->host_name, types[i], &ans) == 0 &&
+		    (a = json_string_value(json_array_get(ans, 0))) != NULL) {
+			snprintf(addr, addrlen, "%s", a);
+			json_decref(ans);
+			return 1;
+		}
+		json_decref(ans);
+	}
+	snprintf(err, errlen, "cannot resolve %s through dns.server %s", s->host_name,
+		 h->dns_server(s->ctx));
+	return -1;
+}
+
 static int send_syslog(struct siem *s, const json_t *findings, const struct siem_meta *m)
 {
-	char err[300];
+	char err[300], addr[64];
 	uint64_t dl = deadline(s);
-	struct siem_conn *c = siem_connect(s->transport, s->host_name, s->port, &s->trust,
-					   s->server_name, dl, err, sizeof(err));
+	int via = configured_address(s, addr, sizeof(addr), err, sizeof(err));
+	/* TLS verifies the name even when the address came from dns.server */
+	struct siem_conn *c = via < 0 ? NULL
+				      : siem_connect(s->transport, via ? addr : s->host_name,
+						     s->port, &s->trust,
+						     s->server_name ? s->server_name : s->host_name,
+						     dl, err, sizeof(err));
 	size_t i;
 	json_t *f;
 

@@ -47,7 +47,8 @@ static int connect_one(const struct addrinfo *ai, uint64_t deadline_ms)
 	return -1;
 }
 
-/* Numeric hosts only need no lookup; names go through the system resolver
+/* Numeric hosts only need no lookup (siem.c passes the address dns.server
+ * gave when it is set); other names go through the system resolver
  * (getaddrinfo cannot be bounded: the SIEM host is the operator's own name). */
 static int open_socket(enum siem_transport t, const char *host, const char *port,
 		       uint64_t deadline_ms, char *err, size_t errlen)
