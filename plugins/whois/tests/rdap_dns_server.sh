@@ -13,14 +13,10 @@ for t in dnsmasq nginx ip; do
 	command -v $t >/dev/null 2>&1 || pg_skip "$t not installed"
 done
 rdap_ns_up pgrd
-printf 'nameserver 127.0.0.1\noptions timeout:1 attempts:1\n' >"/etc/netns/$NS/resolv.conf"
-printf '127.0.0.1 localhost\n' >"/etc/netns/$NS/hosts"
 private_plugin_dir whois
 WEB=18080 DNSP=15353
 
-in_ns dnsmasq --no-daemon --port=$DNSP --listen-address=127.0.0.1 --bind-interfaces --no-resolv \
-	--no-hosts --conf-file=/dev/null --pid-file --local=/#/ --log-queries --log-facility=- \
-	--host-record=rdap.redirect.test,127.0.0.1 >"$T/dnsmasq.log" 2>&1 &
+ns_dns_up $DNSP --host-record=rdap.redirect.test,127.0.0.1
 mkdir -p "$T/www/rdap/domain" "$T/nginx/tmp"
 cat >"$T/www/rdap/domain/example2.org" <<'JSON'
 {"objectClassName": "domain", "ldhName": "example2.org",
@@ -42,25 +38,18 @@ NGX
 } >"$T/nginx/nginx.conf"
 in_ns nginx -p "$T/nginx" -c "$T/nginx/nginx.conf" -e "$T/nginx/error.log" &
 i=0
-until in_ns python3 -c 'import socket, sys
-socket.create_connection(("127.0.0.1", int(sys.argv[1])), 0.2)
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(0.2)
-s.sendto(bytes.fromhex("abcd01000001000000000000066865616c74680474657374000001" "0001"), ("127.0.0.1", int(sys.argv[2])))
-s.recv(512)' "$WEB" "$DNSP" 2>/dev/null; do
-	i=$((i + 1)); [ $i -le 100 ] || fail "servers in the namespace did not start: $(cat "$T/dnsmasq.log")"
+until in_ns python3 -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 0.2)' \
+	"$WEB" 2>/dev/null; do
+	i=$((i + 1)); [ $i -le 100 ] || fail "nginx in the namespace did not start"
 	sleep 0.1
 done
 # the premise: the namespace's system resolver cannot know the name (nothing on port 53)
-! in_ns getent hosts rdap.redirect.test >/dev/null 2>&1 || fail "the system resolver knows the name"
+ns_name_unknown rdap.redirect.test
 
 cat >"$T/dns.json" <<JSON
 {"version": "1.0", "services": [[["org"], ["http://127.0.0.1:$WEB/rdap/"]]]}
 JSON
-cat >"$T/r.json" <<'JSON'
-{"run": {"id": "run_rdap_dns"}, "assets": [{"name": "m", "target": "moved.org", "findings": [
-  {"rule": "port-unapproved-open", "action": "fail", "asset": "m", "target": "moved.org",
-   "ip": "127.0.0.1", "port": 443, "fingerprint": "rd0000000000dns0"}]}]}
-JSON
+one_finding_report "$T/r.json" run_rdap_dns m moved.org rd0000000000dns0
 cat >"$T/portgate.yaml" <<YAML
 stateDir: $T/state
 pluginDirs: [$T/plugins]

@@ -13,12 +13,12 @@
 set -eu
 . "$PG_SRCDIR/tests/e2e/lib/plugin.sh"
 need_plugin whois
-. "$PG_SRCDIR/tests/e2e/lib/netenrich.sh"
-EXTRA_CLEANUP=netenrich_stop
 private_plugin_dir whois
 C=${PG_WHOIS_CORPUS:-}
 [ -n "$C" ] && [ -d "$C/whois" ] && [ -d "$C/expected" ] \
 	|| pg_skip "PG_WHOIS_CORPUS is not set to a python-whois test/samples directory"
+. "$PG_SRCDIR/tests/e2e/lib/netenrich.sh"
+EXTRA_CLEANUP=netenrich_stop
 
 python3 - "$C" "$T" <<'PY' || fail "corpus config"
 import json, os, sys

@@ -14,6 +14,13 @@
 #   rdap_ns_up PREFIX           a network namespace PREFIX-$$ in $NS with lo up (skips without
 #                               root), removed with /etc/netns/$NS (its hosts/resolv.conf) at
 #                               exit through EXTRA_CLEANUP; in_ns CMD... runs CMD inside
+#   ns_dns_up PORT [DNSMASQ-ARG...]  in that namespace: the test's dnsmasq on 127.0.0.1:PORT
+#                               (NXDOMAIN for every name its args do not add, queries logged to
+#                               $T/dnsmasq.log), the system resolver pointed at 127.0.0.1:53 where
+#                               nothing listens and a hosts file with localhost only, so a name
+#                               only dnsmasq knows can reach no other resolver; waits until it answers
+#   ns_name_unknown NAME        fails unless the namespace's system resolver cannot find NAME
+#   one_finding_report OUT RUN NAME TARGET FP  a report of one asset with one finding
 RDAP_PID=
 WHOIS_PID=
 
@@ -153,3 +160,31 @@ rdap_ns_stop() {
 	rm -rf "/etc/netns/$NS"
 }
 in_ns() { ip netns exec "$NS" "$@"; }
+
+ns_dns_up() { # PORT [DNSMASQ-ARG...]
+	_p=$1; shift
+	printf 'nameserver 127.0.0.1\noptions timeout:1 attempts:1\n' >"/etc/netns/$NS/resolv.conf"
+	printf '127.0.0.1 localhost\n' >"/etc/netns/$NS/hosts"
+	in_ns dnsmasq --no-daemon --port="$_p" --listen-address=127.0.0.1 --bind-interfaces --no-resolv \
+		--no-hosts --conf-file=/dev/null --pid-file --local=/#/ --log-queries --log-facility=- \
+		"$@" >"$T/dnsmasq.log" 2>&1 &
+	_i=0
+	until in_ns python3 -c 'import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(0.2)
+s.sendto(bytes.fromhex("abcd01000001000000000000066865616c74680474657374000001" "0001"), ("127.0.0.1", int(sys.argv[1])))
+s.recv(512)' "$_p" 2>/dev/null; do
+		_i=$((_i + 1)); [ $_i -le 100 ] || fail "dnsmasq did not start: $(cat "$T/dnsmasq.log")"
+		sleep 0.1
+	done
+}
+ns_name_unknown() { # NAME
+	! in_ns getent hosts "$1" >/dev/null 2>&1 || fail "the system resolver knows $1"
+}
+
+one_finding_report() { # OUT RUN NAME TARGET FP
+	cat >"$1" <<JSON
+{"run": {"id": "$2"}, "assets": [{"name": "$3", "target": "$4", "findings": [
+  {"rule": "port-unapproved-open", "action": "fail", "asset": "$3", "target": "$4",
+   "ip": "127.0.0.1", "port": 443, "fingerprint": "$5"}]}]}
+JSON
+}
