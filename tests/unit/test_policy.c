@@ -95,6 +95,14 @@ static const char *rule_of(json_t *findings, size_t i)
 	return json_string_value(json_object_get(json_array_get(findings, i), "rule"));
 }
 
+/* The one finding of findings, which must be of rule. */
+static json_t *sole_finding(json_t *findings, const char *rule)
+{
+	ck_assert_uint_eq(json_array_size(findings), 1);
+	ck_assert_str_eq(rule_of(findings, 0), rule);
+	return json_array_get(findings, 0);
+}
+
 START_TEST(approved_open_passes)
 {
 	struct fixture f;
@@ -122,9 +130,7 @@ START_TEST(unapproved_open_fails)
 	add_port(&f, 80, PG_PORT_OPEN);
 	add_port(&f, 8080, PG_PORT_OPEN);
 	fs = evaluate(&f, &u);
-	ck_assert_uint_eq(json_array_size(fs), 1);
-	x = json_array_get(fs, 0);
-	ck_assert_str_eq(rule_of(fs, 0), "port-unapproved-open");
+	x = sole_finding(fs, "port-unapproved-open");
 	ck_assert_int_eq(json_integer_value(json_object_get(x, "port")), 8080);
 	ck_assert_str_eq(json_string_value(json_object_get(x, "defaultAction")), "fail");
 	ck_assert_str_eq(json_string_value(json_object_get(x, "ip")), "127.0.0.1");
@@ -601,9 +607,7 @@ START_TEST(udp_unapproved_open_fails)
 	udp_probe(add_udp_port(&f, 53, PG_PORT_OPEN), "domain", 40, 60);
 	udp_probe(add_udp_port(&f, 123, PG_PORT_OPEN), "ntp", 48, 48);
 	fs = evaluate(&f, &u);
-	ck_assert_uint_eq(json_array_size(fs), 1);
-	x = json_array_get(fs, 0);
-	ck_assert_str_eq(rule_of(fs, 0), "port-unapproved-open");
+	x = sole_finding(fs, "port-unapproved-open");
 	ck_assert_int_eq(json_integer_value(json_object_get(x, "port")), 53);
 	ck_assert_str_eq(json_string_value(json_object_get(x, "protocol")), "udp");
 	ck_assert_str_eq(json_string_value(json_object_get(x, "action")), "fail");
