@@ -59,7 +59,7 @@ pg_assert_eq "every port counted" "$(pg_json ev.json 'd["assets"][0]["scan"]["su
 pg_assert_eq "the silent port is named from /etc/services' udp entries" \
 	"$(pg_json ev.json '[p["service"] for p in d["assets"][0]["scan"]["ports"] if p["port"] == 69][0]')" "tftp"
 pg_assert_eq "the amplifier's bytes: received is 10 times sent" \
-	"$(pg_json ev.json '[(p["udp"]["sent"] > 0, p["udp"]["received"] == min(8192, 10 * p["udp"]["sent"])) for p in d["assets"][0]["scan"]["ports"] if p["port"] == 11211][0]')" \
+	"$(pg_json ev.json '[[p["udp"]["sent"] > 0, p["udp"]["received"] == min(8192, 10 * p["udp"]["sent"])] for p in d["assets"][0]["scan"]["ports"] if p["port"] == 11211][0]')" \
 	"[true, true]"
 pg_assert_eq "findings: rule, port, protocol, action" \
 	"$(pg_json ev.json 'sorted((f["rule"], f["port"], f["protocol"], f["action"]) for f in d["assets"][0]["findings"])')" \
