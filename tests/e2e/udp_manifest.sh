@@ -1,6 +1,6 @@
 #!/bin/sh
-# udp_manifest: UDP ports in the manifest and on the command line, with the real binary and no
-# UDP traffic: "53/udp" and "1000-1010/udp" validate, plan (check --dry-run) and reach the
+# udp_manifest: UDP ports in the manifest and on the command line, with the real binary (UDP
+# datagrams go only to free loopback ports, once the engine scans UDP): "53/udp" and "1000-1010/udp" validate, plan (check --dry-run) and reach the
 # evidence as the manifest wrote them; bad spellings ("53/sctp", "/udp", "70000/udp", UDP in
 # tlsPorts) fail with file:line and write nothing; `scan --ports` refuses them the same way;
 # `serve` scopes ports=N/udp by protocol; shards of a UDP manifest merge; a UDP finding is
@@ -76,9 +76,30 @@ pg_expect_exit 0 "scan --ports with UDP only scans no TCP port" \
 pg_assert_eq "no TCP port" "$(pg_json "$PG_TMP/out" '[p["port"] for p in d["ports"] if p["protocol"] == "tcp"]')" "[]"
 
 # --- evidence: the manifest's UDP ports as written, shards, merge -------------------------
+# What is scanned from here on: free UDP ports (nothing answers there), never a well-known one
+# of this machine, once the engine scans UDP.
+set -- $(pg_free_port 2 udp)
+u1=$1 u2=$2
+cat >scan.yaml <<YAML
+version: 1
+defaults:
+  ports: [$closed]
+assets:
+  - name: dns
+    target: 127.0.0.1
+    environment: production
+    approvedPorts: [$closed, "$u1/udp", "$u2/udp"]
+  - name: web
+    target: 127.0.0.2
+    approvedPorts: "$u1/udp"
+  - name: ntp
+    target: 127.0.0.3
+    approvedPorts: ["$u2/udp"]
+    ports: []
+YAML
 for i in 1 2; do
 	set +e
-	"$PG_BIN" check -m m.yaml --shard "$i/2" --out "s$i.json" --no-probe --timeout-ms 200 --retries 0 -q
+	"$PG_BIN" check -m scan.yaml --shard "$i/2" --out "s$i.json" --no-probe --timeout-ms 200 --retries 0 -q
 	rc=$?
 	set -e
 	[ "$rc" -le 1 ] || pg_fail "shard $i/2: exit $rc"
@@ -104,15 +125,15 @@ pg_expect_exit 1 "merge decides the UDP finding (fail)" "$PG_BIN" merge s1.json 
 	--format markdown --output merged.md --format sarif --output merged.sarif
 pg_assert_eq "evidence keeps the manifest's UDP ports as written" \
 	"$(pg_json merged.json '[a["manifest"]["approvedPorts"] for a in d["assets"] if a["name"] == "dns"][0]')" \
-	"[$closed, \"53/udp\", \"1000-1010/udp\"]"
+	"$(printf '[%s, "%s/udp", "%s/udp"]' "$closed" "$(printf '%s\n' "$u1" "$u2" | sort -n | head -1)" "$(printf '%s\n' "$u1" "$u2" | sort -n | tail -1)")"
 fp=$(python3 -c 'import hashlib; print(hashlib.sha256(b"v1\x00port-unapproved-open\x00127.0.0.1\x00127.0.0.1\x00udp/5353").hexdigest()[:16])')
 pg_assert_eq "the UDP finding's fingerprint hashes udp/5353" \
-	"$(pg_json merged.json '[f["fingerprint"] for a in d["assets"] for f in a["findings"] if f.get("protocol") == "udp"]')" \
+	"$(pg_json merged.json '[f["fingerprint"] for a in d["assets"] for f in a["findings"] if f.get("port") == 5353]')" \
 	"[\"$fp\"]"
 pg_assert_grep "markdown names 5353/udp" "| dns | 5353/udp | port 5353/udp is open" merged.md
 pg_assert_grep "markdown keeps TCP ports bare" "| dns | $closed | approved port $closed/tcp is closed" merged.md
 pg_assert_eq "SARIF properties carry the protocol for UDP only" \
-	"$(pg_json merged.sarif 'sorted([r["properties"]["port"] == 5353, r["properties"].get("protocol")] for r in d["runs"][0]["results"] if r["properties"].get("asset") == "dns")' | tr -d '\n')" \
+	"$(pg_json merged.sarif 'sorted([r["properties"]["port"] == 5353, r["properties"].get("protocol")] for r in d["runs"][0]["results"] if r["properties"].get("asset") == "dns" and r["properties"].get("port") in (5353, '"$closed"'))' | tr -d '\n')" \
 	'[[false, null], [true, "udp"]]'
 
 # --- diff: 53/tcp and 53/udp are two ports ---------------------------------------------------
@@ -140,16 +161,16 @@ PORTGATE_API_KEYS=$KEY
 export PORTGATE_API_KEYS
 printf 'stateDir: %s/state\n' "$PG_TMP" >portgate.yaml
 if command -v curl >/dev/null 2>&1; then
-	serve_start udp --manifest m.yaml --config portgate.yaml
-	code=$(serve_get r.json "/v1-port-scanner?target=127.0.0.1&ports=1005/udp,53/udp&timeout=500" -H "x-api-key: $KEY")
+	serve_start udp --manifest scan.yaml --config portgate.yaml
+	code=$(serve_get r.json "/v1-port-scanner?target=127.0.0.1&ports=$u1/udp,$u2/udp&timeout=500" -H "x-api-key: $KEY")
 	pg_assert_eq "candidate UDP ports are in scope" "$code" "200"
 	code=$(serve_get r.json "/v1-port-scanner?target=127.0.0.1&ports=$closed,2000/udp" -H "x-api-key: $KEY")
 	pg_assert_eq "a UDP port outside the candidates: 403 naming it" \
 		"$code $(pg_json r.json '[d["error"], d["ports"]]')" \
 		"403 [\"port 2000/udp is not a candidate port of the target in the manifest\", [\"2000/udp\"]]"
-	code=$(serve_get r.json "/v1-port-scanner?target=127.0.0.3&ports=123,124/udp" -H "x-api-key: $KEY")
-	pg_assert_eq "123/udp does not put 123/tcp in scope" \
-		"$code $(pg_json r.json 'd["ports"]')" "403 [123, \"124/udp\"]"
+	code=$(serve_get r.json "/v1-port-scanner?target=127.0.0.3&ports=$u2,2000/udp" -H "x-api-key: $KEY")
+	pg_assert_eq "$u2/udp does not put $u2/tcp in scope" \
+		"$code $(pg_json r.json 'd["ports"]')" "403 [$u2, \"2000/udp\"]"
 	code=$(serve_get r.json "/v1-port-scanner?target=127.0.0.1&ports=53/sctp" -H "x-api-key: $KEY")
 	pg_assert_eq "a bad protocol is a 400" "$code $(pg_json r.json 'd["error"]')" \
 		"400 ports: '53/sctp': protocol 'sctp' is not tcp or udp (use 53/udp)"
