@@ -64,6 +64,38 @@ portgate: bad.yaml:10: assets[1].ports: '53/UDPX': protocol 'UDPX' is not tcp or
 pg_expect_exit 2 "validate says the same" "$PG_BIN" validate -m bad.yaml
 pg_assert_grep "validate: file:line" "bad.yaml:5: assets\[0\].approvedPorts: '53/sctp'" "$PG_TMP/err"
 
+# policy.exceptions name a UDP port as the ports fields do
+cat >exc.yaml <<'YAML'
+policy:
+  exceptions:
+    - { rule: port-unapproved-open, port: "53/udp", reason: resolver, owner: dns, expires: "2999-01-01" }
+    - { rule: port-unapproved-open, port: "53-54/udp", reason: r, owner: o, expires: 2999-01-01 }
+    - { rule: port-unapproved-open, port: "53/sctp", reason: r, owner: o, expires: 2999-01-01 }
+assets:
+  - target: 127.0.0.1
+YAML
+pg_expect_exit 2 "an exception's port: one port, tcp or udp" "$PG_BIN" validate -m exc.yaml
+pg_assert_eq "the others named with file:line" "$(cat "$PG_TMP/err")" \
+	"portgate: exc.yaml:4: policy.exceptions[1].port: '53-54/udp' names 2 ports; an exception names one (443 or \"53/udp\")
+portgate: exc.yaml:5: policy.exceptions[2].port: '53/sctp': protocol 'sctp' is not tcp or udp (use 53/udp)"
+if python3 -c 'import jsonschema, yaml' 2>/dev/null; then
+	pg_assert_eq "the JSON Schema takes the UDP spellings (ports fields, exception port)" \
+		"$(python3 - "$PG_SRCDIR/docs/manifest.schema.json" m.yaml exc.yaml <<'PY'
+import json, sys, jsonschema, yaml
+schema = json.load(open(sys.argv[1]))
+for f in sys.argv[2:]:
+    d = yaml.safe_load(open(f))
+    if f == "exc.yaml":
+        d["policy"]["exceptions"] = d["policy"]["exceptions"][:1]
+    errs = list(jsonschema.Draft7Validator(schema).iter_errors(d))
+    print(f, "valid" if not errs else "invalid: " + errs[0].message)
+PY
+)" "m.yaml valid
+exc.yaml valid"
+else
+	pg_skip_part "python3 jsonschema or yaml missing: the schema's UDP spellings are not checked"
+fi
+
 pg_expect_exit 2 "scan --ports 53/sctp is a usage error" "$PG_BIN" scan --target 127.0.0.1 --ports 53/sctp
 pg_assert_grep "naming the protocol" "scan: --ports: '53/sctp': protocol 'sctp' is not tcp or udp" "$PG_TMP/err"
 pg_expect_exit 2 "scan --ports /udp" "$PG_BIN" scan --target 127.0.0.1 --ports 80,/udp

@@ -778,6 +778,44 @@ START_TEST(udp_amplifier_override)
 }
 END_TEST
 
+/* policy.exceptions: port "53/udp" accepts the UDP finding only; port 53 the TCP one only. */
+START_TEST(udp_exception_by_protocol)
+{
+	struct fixture f;
+	struct pg_exception ex = { .line = 3,
+				   .rule = "port-unapproved-open",
+				   .port = 53,
+				   .udp = true,
+				   .reason = "resolver",
+				   .owner = "dns-team",
+				   .expires = "2999-01-01" };
+	struct pg_manifest m = { .exceptions = &ex, .nexceptions = 1 };
+	bool u;
+	json_t *fs;
+
+	fixture_init(&f);
+	add_port(&f, 53, PG_PORT_OPEN);
+	add_udp_port(&f, 53, PG_PORT_OPEN);
+	fs = evaluate_under(&m, &f, &u);
+	ck_assert_uint_eq(json_array_size(fs), 2);
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(fs, 0), "action")),
+			 "fail"); /* 53/tcp: not excepted */
+	ck_assert_ptr_null(json_object_get(json_array_get(fs, 0), "exception"));
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(fs, 1), "action")),
+			 "pass");
+	ck_assert_ptr_nonnull(json_object_get(json_array_get(fs, 1), "exception"));
+	json_decref(fs);
+	ex.udp = false; /* a bare number is TCP */
+	fs = evaluate_under(&m, &f, &u);
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(fs, 0), "action")),
+			 "pass");
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(fs, 1), "action")),
+			 "fail");
+	json_decref(fs);
+	fixture_clear(&f);
+}
+END_TEST
+
 /* A TCP port is never an amplifier, whatever its probe says. */
 START_TEST(tcp_is_no_amplifier)
 {
@@ -824,6 +862,7 @@ int main(void)
 	tcase_add_test(tc, udp_amplifier_finding);
 	tcase_add_test(tc, udp_amplifier_override);
 	tcase_add_test(tc, tcp_is_no_amplifier);
+	tcase_add_test(tc, udp_exception_by_protocol);
 	suite_add_tcase(s, tc);
 	return pg_check_run(s);
 }
