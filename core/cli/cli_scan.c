@@ -136,6 +136,9 @@ static int parse(int argc, char **argv, struct scan_args *a, struct pg_cli_commo
 					    sizeof(err)))
 				return pg_cli_usage_error("scan", "--%s: %s",
 							  ch == 'p' ? "ports" : "tls-ports", err);
+			if (ch == 'T' && a->tls_ports.udp.n) /* the TLS check is a TCP handshake */
+				return pg_cli_usage_error("scan", "--tls-ports: TLS is checked on "
+								  "TCP ports only (no '/udp')");
 			break;
 		case 'c': a->compact = true; break;
 		case 'J': a->jsonl = true; break;

@@ -102,6 +102,8 @@ pg_expect_exit 2 "scan --ports /udp" "$PG_BIN" scan --target 127.0.0.1 --ports 8
 pg_assert_grep "missing number" "scan: --ports: missing port number before '/udp'" "$PG_TMP/err"
 pg_expect_exit 2 "scan --ports 70000/udp" "$PG_BIN" scan --target 127.0.0.1 --ports 70000/udp
 pg_assert_grep "out of range" "scan: --ports: port 70000 is outside 1-65535" "$PG_TMP/err"
+pg_expect_exit 2 "scan --tls-ports 443/udp" "$PG_BIN" scan --target 127.0.0.1 --tls-ports 443,443/udp
+pg_assert_grep "TLS is TCP" "scan: --tls-ports: TLS is checked on TCP ports only (no '/udp')" "$PG_TMP/err"
 # UDP alone is not "no ports": the built-in TCP list is not added
 pg_expect_exit 0 "scan --ports with UDP only scans no TCP port" \
 	"$PG_BIN" scan --target 127.0.0.1 --ports "$closed/udp" --no-probe --timeout-ms 200 --retries 0
