@@ -17,7 +17,8 @@ static void put(FILE *out, const char *pre, const char *s, const char *post)
 	free(t);
 }
 
-static void put_ranges(FILE *out, const json_t *ranges)
+/* [[lo, hi], ...] as "80,8000-8010" (suffix "/udp" for UDP ranges), after *n items. */
+static size_t put_range_list(FILE *out, const json_t *ranges, const char *suffix, size_t *items)
 {
 	size_t i, n = 0;
 	json_t *r;
@@ -27,14 +28,23 @@ static void put_ranges(FILE *out, const json_t *ranges)
 		json_int_t lo = json_integer_value(json_array_get(r, 0));
 		json_int_t hi = json_integer_value(json_array_get(r, 1));
 
-		if (i)
+		if ((*items)++)
 			fputc(',', out);
 		if (lo == hi)
-			fprintf(out, "%lld", (long long)lo);
+			fprintf(out, "%lld%s", (long long)lo, suffix);
 		else
-			fprintf(out, "%lld-%lld", (long long)lo, (long long)hi);
+			fprintf(out, "%lld-%lld%s", (long long)lo, (long long)hi, suffix);
 		n += (size_t)(hi - lo + 1);
 	}
+	return n;
+}
+
+/* TCP ranges, then UDP ranges (may be NULL) written as the manifest writes them. */
+static void put_ranges(FILE *out, const json_t *ranges, const json_t *udp)
+{
+	size_t items = 0, n = put_range_list(out, ranges, "", &items);
+
+	n += put_range_list(out, udp, "/udp", &items);
 	if (n)
 		fprintf(out, " (%zu port%s)", n, n == 1 ? "" : "s");
 	else
@@ -77,10 +87,10 @@ void pg_cli_plan_print(const json_t *plan, FILE *out)
 			continue;
 		}
 		fputs("ports ", out);
-		put_ranges(out, json_object_get(e, "ports"));
+		put_ranges(out, json_object_get(e, "ports"), json_object_get(e, "udpPorts"));
 		if (json_array_size(json_object_get(e, "tlsPorts"))) {
 			fputs(", TLS ", out);
-			put_ranges(out, json_object_get(e, "tlsPorts"));
+			put_ranges(out, json_object_get(e, "tlsPorts"), NULL);
 		}
 		fputc('\n', out);
 		put_addresses(out, json_object_get(e, "addresses"));

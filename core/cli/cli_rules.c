@@ -134,6 +134,11 @@ static void explain(const struct rule_row *r)
 {
 	printf("%s (%s rule)\n  %s.\n\n", r->id, r->source, r->summary);
 	printf("Default action: %s; severity: %s.\n\n", r->action, r->severity);
+	if (!strcmp(r->id, PG_RULE_UDP_AMPLIFIER)) /* its default depends on the asset */
+		printf("On an asset whose environment is production the default is fail.\n"
+		       "Threshold: answer bytes / request bytes >= %.1f (US-CERT TA14-017A's\n"
+		       "smallest bandwidth amplification factor, Multicast DNS).\n\n",
+		       PG_UDP_AMPLIFIER_FACTOR);
 	printf("What to do:\n  %s\n\n", pg_render_rule_help(r->id));
 	printf("Tune it in the manifest (docs/manifest.md, \"Policy\"):\n"
 	       "  policy: { rules: { %s: pass|warn|fail } }       every asset\n"

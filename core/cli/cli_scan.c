@@ -136,6 +136,9 @@ static int parse(int argc, char **argv, struct scan_args *a, struct pg_cli_commo
 					    sizeof(err)))
 				return pg_cli_usage_error("scan", "--%s: %s",
 							  ch == 'p' ? "ports" : "tls-ports", err);
+			if (ch == 'T' && a->tls_ports.udp.n) /* the TLS check is a TCP handshake */
+				return pg_cli_usage_error("scan", "--tls-ports: TLS is checked on "
+								  "TCP ports only (no '/udp')");
 			break;
 		case 'c': a->compact = true; break;
 		case 'J': a->jsonl = true; break;
@@ -156,7 +159,7 @@ static int parse(int argc, char **argv, struct scan_args *a, struct pg_cli_commo
 		return r;
 	if (!a->ntargets)
 		return pg_cli_usage_error("scan", "--target or --targets-file is required");
-	if (!a->ports.n)
+	if (!pg_ports_total(&a->ports)) /* "--ports 53/udp" alone scans that only */
 		for (size_t i = 0; i < pg_default_candidate_ports_n; i++)
 			pg_ports_add(&a->ports, pg_default_candidate_ports[i]);
 	return -1;
@@ -174,7 +177,7 @@ static int write_job(const struct pg_job *j, const struct scan_args *a, size_t *
 
 	for (size_t k = 0; k < j->nscans && !r; k++) {
 		const struct pg_scan_target *t = &j->scans[k];
-		for (size_t i = 0; i < t->nports; i++)
+		for (size_t i = 0; i < pg_scan_nresults(t); i++)
 			if (t->results[i].state == PG_PORT_ERROR)
 				*code = PG_EXIT_UNCHECKED;
 		r |= (*nobj)++ && fputs(sep, stdout) < 0;

@@ -265,10 +265,12 @@ static char *memo_key(const struct pg_plugin_ctx *c, const json_t *f, const json
 	if (pg_plugin_enrich_scope(c) == PG_SCOPE_FINDING) {
 		if (json_string_value(json_object_get(f, "fingerprint")))
 			return pg_xasprintf("f\n%s", pg_json_get_str_or(f, "fingerprint", ""));
-		return pg_xasprintf("f\n%s\n%s\n%s\n%lld", pg_json_get_str_or(f, "rule", ""),
-				    pg_json_get_str_or(f, "target", ""),
-				    pg_json_get_str_or(f, "ip", ""),
-				    (long long)json_integer_value(json_object_get(f, "port")));
+		return pg_xasprintf(
+			"f\n%s\n%s\n%s\n%lld%s", pg_json_get_str_or(f, "rule", ""),
+			pg_json_get_str_or(f, "target", ""), pg_json_get_str_or(f, "ip", ""),
+			(long long)json_integer_value(json_object_get(f, "port")),
+			/* 53/udp is another port than 53 (TCP keys unchanged) */
+			strcmp(pg_json_get_str_or(f, "protocol", ""), "udp") ? "" : "/udp");
 	}
 	return pg_xasprintf("t\n%s\n%s", pg_json_get_str_or(f, "target", ""),
 			    pg_json_get_str_or(f, "ip", ""));

@@ -16,9 +16,11 @@ static bool str_is(const json_t *o, const char *k, const char *s)
 	return v && !strcmp(v, s);
 }
 
+/* Open on TCP: the web and TLS judges' plugins connect over TCP, so an open UDP port
+ * (QUIC on 443/udp, say) puts no asset in their scope. */
 static bool is_open(const json_t *p)
 {
-	return str_is(p, "state", "open");
+	return str_is(p, "state", "open") && !str_is(p, "protocol", "udp");
 }
 
 /* A port the probe saw HTTP on. */

@@ -84,6 +84,7 @@ struct pg_exception {
 	char *rule;           /* owned */
 	char *asset, *target; /* owned, NULL = any */
 	unsigned port;        /* 0 = any */
+	bool udp;             /* port is "N/udp" (a bare number is TCP) */
 	char *reason, *owner; /* owned, required */
 	char expires[11];     /* YYYY-MM-DD */
 };

@@ -369,6 +369,11 @@ static bool apply_ports(struct ctx *c, struct pg_asset *a, enum field_id f, cons
 
 	if (!pg_manifest_parse_ports(c, n, where, dst))
 		return false;
+	if (f == F_TLS && dst->udp.n) { /* the TLS check is a TCP handshake */
+		pg_manifest_err(c, n, where, "TLS is checked on TCP ports only (no '/udp')");
+		pg_ports_clear(dst);
+		return false;
+	}
 	if (f == F_PORTS)
 		pf->has_ports = true;
 	set_field(a->fields, field_defs[f].name, pg_manifest_ports_json(dst));

@@ -83,23 +83,34 @@ bool pg_manifest_parse_ports(struct ctx *c, const struct pg_node *n, const char 
 	return false;
 }
 
-/* Sorted ports as JSON: single ports as numbers, runs of 3+ as "LOW-HIGH",
- * which the manifest itself accepts, so evidence stays small and readable. */
+/* One transport's ranges appended to arr: TCP single ports as numbers, runs of 3+
+ * as "LOW-HIGH"; UDP ones as strings with "/udp" ("53/udp", "1000-1010/udp"). */
+static void append_ranges(json_t *arr, const struct pg_port_range *r, size_t nr, bool udp)
+{
+	char buf[24];
+
+	for (size_t i = 0; i < nr; i++) {
+		unsigned lo = r[i].lo, hi = r[i].hi;
+
+		if (hi - lo >= 2) {
+			snprintf(buf, sizeof(buf), "%u-%u%s", lo, hi, udp ? "/udp" : "");
+			json_array_append_new(arr, json_string(buf));
+			continue;
+		}
+		for (unsigned p = lo; p <= hi; p++) {
+			snprintf(buf, sizeof(buf), "%u/udp", p);
+			json_array_append_new(arr, udp ? json_string(buf) : json_integer(p));
+		}
+	}
+}
+
+/* Sorted ports as JSON in the manifest's own syntax (TCP first, then UDP), so
+ * evidence stays small and readable and reads back as the same set. */
 json_t *pg_manifest_ports_json(const struct pg_portlist *pl)
 {
 	json_t *arr = json_array();
 
-	for (size_t i = 0; i < pl->nr; i++) {
-		unsigned lo = pl->r[i].lo, hi = pl->r[i].hi;
-
-		if (hi - lo >= 2) {
-			char buf[16];
-			snprintf(buf, sizeof(buf), "%u-%u", lo, hi);
-			json_array_append_new(arr, json_string(buf));
-		} else {
-			for (unsigned p = lo; p <= hi; p++)
-				json_array_append_new(arr, json_integer(p));
-		}
-	}
+	append_ranges(arr, pl->r, pl->nr, false);
+	append_ranges(arr, pl->udp.r, pl->udp.nr, true);
 	return arr;
 }

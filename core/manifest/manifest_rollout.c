@@ -75,10 +75,37 @@ static bool exception_key(const char *key)
 	return false;
 }
 
+/* port: a number (TCP) or one "N/tcp" / "N/udp" item, as the ports fields write it. */
+static void exception_port(struct ctx *c, const struct pg_node *v, const char *where,
+			   struct pg_exception *e)
+{
+	struct pg_portlist pl;
+	unsigned long port;
+	char reason[128];
+
+	if (v->kind == PG_NODE_SCALAR && strchr(v->scalar, '/')) {
+		if (!pg_ports_parse(v->scalar, &pl, reason, sizeof(reason)))
+			pg_manifest_err(c, v, where, "%s", reason);
+		else if (pg_ports_total(&pl) != 1)
+			pg_manifest_err(c, v, where,
+					"'%.40s' names %zu ports; an exception names one (443 or "
+					"\"53/udp\")",
+					v->scalar, pg_ports_total(&pl));
+		else {
+			e->udp = pl.udp.n == 1;
+			e->port = e->udp ? pl.udp.r[0].lo : pl.r[0].lo;
+		}
+		pg_ports_clear(&pl);
+		return;
+	}
+	if (!pg_node_uint(v, 65535, &port) || !port)
+		pg_manifest_wrong_type(c, v, where, "a port from 1 to 65535 (or \"53/udp\")");
+	e->port = (unsigned)port;
+}
+
 static void exception_field(struct ctx *c, const char *key, const struct pg_node *v,
 			    const char *where, struct pg_exception *e)
 {
-	unsigned long port;
 	const char *s;
 	char sub[96];
 
@@ -90,9 +117,7 @@ static void exception_field(struct ctx *c, const char *key, const struct pg_node
 	} else if (!strcmp(key, "reason") || !strcmp(key, "owner")) {
 		text_field(c, v, sub, !strcmp(key, "reason") ? &e->reason : &e->owner);
 	} else if (!strcmp(key, "port")) {
-		if (!pg_node_uint(v, 65535, &port) || !port)
-			pg_manifest_wrong_type(c, v, sub, "a port from 1 to 65535");
-		e->port = (unsigned)port;
+		exception_port(c, v, sub, e);
 	} else if (!strcmp(key, "expires")) {
 		if (!pg_node_str(v, &s) || !valid_date(s))
 			pg_manifest_err(c, v, sub, "expected a date YYYY-MM-DD, got '%s'",

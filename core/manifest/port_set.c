@@ -1,6 +1,9 @@
-/* port_set.c - TCP port lists: parse "80,443,8000-8010", merge, sort, dedupe.
+/* port_set.c - port lists: parse "80,443,8000-8010,53/udp", merge, sort, dedupe.
  *
- * A set is a sorted array of disjoint, non-adjacent ranges. Parsing goes through
+ * A set is a sorted array of disjoint, non-adjacent ranges per transport (TCP in
+ * the list's own members, UDP in its udp member); every operation below works on
+ * one transport's ranges (struct pg_port_ranges) and the public functions apply it
+ * to TCP, UDP or both. Parsing goes through
  * a bitmap (a word at a time) so repeated or overlapping items cost nothing
  * extra; merging is a linear pass over both range arrays. */
 #include "config.h"
@@ -9,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "util/util.h"
 
@@ -126,7 +130,20 @@ static void bitmap_set_range(struct port_bitmap *bm, unsigned lo, unsigned hi)
 	bitmap_set(bm, hi);
 }
 
-static void range_push(struct pg_portlist *pl, size_t *cap, unsigned lo, unsigned hi)
+/* The TCP ranges of a list as a pg_port_ranges, and back. */
+static struct pg_port_ranges tcp_of(const struct pg_portlist *pl)
+{
+	return (struct pg_port_ranges){ pl->r, pl->nr, pl->n };
+}
+
+static void tcp_set(struct pg_portlist *pl, struct pg_port_ranges rs)
+{
+	pl->r = rs.r;
+	pl->nr = rs.nr;
+	pl->n = rs.n;
+}
+
+static void range_push(struct pg_port_ranges *pl, size_t *cap, unsigned lo, unsigned hi)
 {
 	if (pl->nr && pl->r[pl->nr - 1].hi + 1u >= lo) { /* overlaps or touches: extend */
 		if (hi > pl->r[pl->nr - 1].hi) {
@@ -144,7 +161,7 @@ static void range_push(struct pg_portlist *pl, size_t *cap, unsigned lo, unsigne
 /* Replace *out with the ports set in bm (out's old array is not freed), as
  * ranges: runs of set bits, found a word at a time (ctz on the word and on its
  * complement), so "1-65535" costs 1024 steps and one range. */
-static void bitmap_to_list(const struct port_bitmap *bm, struct pg_portlist *out)
+static void bitmap_to_list(const struct port_bitmap *bm, struct pg_port_ranges *out)
 {
 	size_t cap = 0;
 
@@ -202,9 +219,41 @@ static bool is_space(char c)
 	return c == ' ' || c == '\t';
 }
 
-/* One item "80" or "8000-8010" (surrounding blanks allowed) into bm. */
-static bool parse_item(const char *s, size_t len, struct port_bitmap *bm, char *err, size_t errlen)
+/* The "/tcp" or "/udp" ending of an item [s, s+*len): cuts it off *len and points
+ * *bm at the bitmap of its transport (TCP without an ending). */
+static bool parse_proto(const char *s, size_t *len, struct port_bitmap *bms[2],
+			struct port_bitmap **bm, char *err, size_t errlen)
 {
+	const char *slash = memchr(s, '/', *len);
+	size_t plen;
+
+	*bm = bms[0];
+	if (!slash)
+		return true;
+	plen = *len - (size_t)(slash - s) - 1;
+	if (plen == 3 && strncasecmp(slash + 1, "udp", 3) == 0)
+		*bm = bms[1];
+	else if (plen != 3 || strncasecmp(slash + 1, "tcp", 3) != 0) {
+		snprintf(err, errlen, "'%.*s': protocol '%.*s' is not tcp or udp (use 53/udp)",
+			 (int)(*len > 40 ? 40 : *len), s, (int)(plen > 20 ? 20 : plen), slash + 1);
+		return false;
+	}
+	*len = (size_t)(slash - s);
+	while (*len && is_space(s[*len - 1]))
+		(*len)--;
+	if (*len == 0) {
+		snprintf(err, errlen, "missing port number before '/%.3s'", slash + 1);
+		return false;
+	}
+	return true;
+}
+
+/* One item "80", "8000-8010", "53/udp" or "1000-1010/udp" (surrounding blanks allowed)
+ * into the bitmap of its transport (bms[0] TCP, bms[1] UDP). */
+static bool parse_item(const char *s, size_t len, struct port_bitmap *bms[2], char *err,
+		       size_t errlen)
+{
+	struct port_bitmap *bm;
 	const char *dash;
 	unsigned lo, hi;
 
@@ -216,6 +265,8 @@ static bool parse_item(const char *s, size_t len, struct port_bitmap *bm, char *
 		snprintf(err, errlen, "empty item in port list");
 		return false;
 	}
+	if (!parse_proto(s, &len, bms, &bm, err, errlen))
+		return false;
 	dash = memchr(s, '-', len);
 	if (!dash) {
 		if (!parse_port(s, len, &lo, err, errlen))
@@ -241,14 +292,15 @@ static bool parse_item(const char *s, size_t len, struct port_bitmap *bm, char *
 
 bool pg_ports_parse(const char *spec, struct pg_portlist *out, char *err, size_t errlen)
 {
-	struct port_bitmap *bm = pg_xcalloc(1, sizeof(*bm)); /* freed below */
+	struct port_bitmap *bm = pg_xcalloc(2, sizeof(*bm)); /* TCP, UDP; freed below */
+	struct port_bitmap *bms[2] = { &bm[0], &bm[1] };
+	struct pg_port_ranges tcp;
 	const char *s = spec, *comma;
 	bool ok = true;
 
-	bm->lo = 1; /* lo > hi: empty */
+	bm[0].lo = bm[1].lo = 1; /* lo > hi: empty */
 
-	out->r = NULL;
-	out->nr = out->n = 0;
+	memset(out, 0, sizeof(*out));
 	if (!spec || !*spec) {
 		snprintf(err, errlen, "empty port list");
 		free(bm);
@@ -256,7 +308,7 @@ bool pg_ports_parse(const char *spec, struct pg_portlist *out, char *err, size_t
 	}
 	for (;;) {
 		comma = strchr(s, ',');
-		if (!parse_item(s, comma ? (size_t)(comma - s) : strlen(s), bm, err, errlen)) {
+		if (!parse_item(s, comma ? (size_t)(comma - s) : strlen(s), bms, err, errlen)) {
 			ok = false;
 			break;
 		}
@@ -264,14 +316,17 @@ bool pg_ports_parse(const char *spec, struct pg_portlist *out, char *err, size_t
 			break;
 		s = comma + 1;
 	}
-	if (ok)
-		bitmap_to_list(bm, out);
+	if (ok) {
+		bitmap_to_list(&bm[0], &tcp);
+		tcp_set(out, tcp);
+		bitmap_to_list(&bm[1], &out->udp);
+	}
 	free(bm);
 	return ok;
 }
 
 /* Index of the first range whose hi >= port. */
-static size_t lower_bound(const struct pg_portlist *pl, uint16_t port)
+static size_t lower_bound(const struct pg_port_ranges *pl, uint16_t port)
 {
 	size_t lo = 0, hi = pl->nr;
 
@@ -285,28 +340,35 @@ static size_t lower_bound(const struct pg_portlist *pl, uint16_t port)
 	return lo;
 }
 
-bool pg_ports_has(const struct pg_portlist *pl, uint16_t port)
+static bool ranges_has(const struct pg_port_ranges *pl, uint16_t port)
 {
 	size_t i = lower_bound(pl, port);
 	return i < pl->nr && pl->r[i].lo <= port;
 }
 
-void pg_ports_add(struct pg_portlist *pl, uint16_t port)
+bool pg_ports_has(const struct pg_portlist *pl, uint16_t port)
 {
-	struct pg_port_range one = { port, port };
-	struct pg_portlist single = { &one, 1, 1 };
+	struct pg_port_ranges tcp = tcp_of(pl);
+	return ranges_has(&tcp, port);
+}
 
-	if (!pg_ports_has(pl, port))
-		pg_ports_merge(pl, &single);
+bool pg_ports_has_udp(const struct pg_portlist *pl, uint16_t port)
+{
+	return ranges_has(&pl->udp, port);
+}
+
+bool pg_ports_has_proto(const struct pg_portlist *pl, bool udp, uint16_t port)
+{
+	return udp ? pg_ports_has_udp(pl, port) : pg_ports_has(pl, port);
 }
 
 /* Linear union of two range lists into a fresh array. */
-void pg_ports_merge(struct pg_portlist *dst, const struct pg_portlist *src)
+static void ranges_merge(struct pg_port_ranges *dst, const struct pg_port_ranges *src)
 {
-	struct pg_portlist out = { 0 };
+	struct pg_port_ranges out = { 0 };
 	size_t i = 0, j = 0, cap = 0;
 
-	if (!src || src->nr == 0)
+	if (src->nr == 0)
 		return;
 	while (i < dst->nr || j < src->nr) {
 		const struct pg_port_range *next;
@@ -321,36 +383,84 @@ void pg_ports_merge(struct pg_portlist *dst, const struct pg_portlist *src)
 	*dst = out;
 }
 
+static void ranges_add(struct pg_port_ranges *pl, uint16_t port)
+{
+	struct pg_port_range one = { port, port };
+	struct pg_port_ranges single = { &one, 1, 1 };
+
+	if (!ranges_has(pl, port))
+		ranges_merge(pl, &single);
+}
+
+void pg_ports_add(struct pg_portlist *pl, uint16_t port)
+{
+	struct pg_port_ranges tcp = tcp_of(pl);
+
+	ranges_add(&tcp, port);
+	tcp_set(pl, tcp);
+}
+
+void pg_ports_add_udp(struct pg_portlist *pl, uint16_t port)
+{
+	ranges_add(&pl->udp, port);
+}
+
+void pg_ports_merge(struct pg_portlist *dst, const struct pg_portlist *src)
+{
+	struct pg_port_ranges tcp, stcp;
+
+	if (!src)
+		return;
+	tcp = tcp_of(dst);
+	stcp = tcp_of(src);
+	ranges_merge(&tcp, &stcp);
+	tcp_set(dst, tcp);
+	ranges_merge(&dst->udp, &src->udp);
+}
+
+static struct pg_port_range *ranges_dup(const struct pg_port_ranges *src)
+{
+	struct pg_port_range *r = NULL;
+
+	if (src->nr) {
+		r = pg_xmalloc(src->nr * sizeof(*r));
+		memcpy(r, src->r, src->nr * sizeof(*r));
+	}
+	return r;
+}
+
 void pg_ports_copy(struct pg_portlist *dst, const struct pg_portlist *src)
 {
+	struct pg_port_ranges tcp = tcp_of(src);
+
 	*dst = *src;
-	dst->r = NULL;
-	if (src->nr) {
-		dst->r = pg_xmalloc(src->nr * sizeof(*dst->r));
-		memcpy(dst->r, src->r, src->nr * sizeof(*dst->r));
-	}
+	dst->r = ranges_dup(&tcp);
+	dst->udp.r = ranges_dup(&src->udp);
 }
 
 void pg_ports_clear(struct pg_portlist *pl)
 {
 	free(pl->r);
-	pl->r = NULL;
-	pl->nr = pl->n = 0;
+	free(pl->udp.r);
+	memset(pl, 0, sizeof(*pl));
 }
 
 void pg_ports_from_array(struct pg_portlist *out, const uint16_t *v, size_t n)
 {
 	struct port_bitmap *bm = pg_xcalloc(1, sizeof(*bm)); /* freed below */
+	struct pg_port_ranges tcp;
 
 	bm->lo = 1; /* lo > hi: empty */
 	for (size_t i = 0; i < n; i++)
 		if (v[i])
 			bitmap_set(bm, v[i]);
-	bitmap_to_list(bm, out);
+	bitmap_to_list(bm, &tcp);
+	memset(out, 0, sizeof(*out));
+	tcp_set(out, tcp);
 	free(bm);
 }
 
-uint16_t *pg_ports_expand(const struct pg_portlist *pl)
+static uint16_t *ranges_expand(const struct pg_port_ranges *pl)
 {
 	uint16_t *v = pl->n ? pg_xmalloc(pl->n * sizeof(*v)) : NULL;
 	size_t k = 0;
@@ -359,4 +469,15 @@ uint16_t *pg_ports_expand(const struct pg_portlist *pl)
 		for (unsigned p = pl->r[i].lo; p <= pl->r[i].hi; p++)
 			v[k++] = (uint16_t)p;
 	return v;
+}
+
+uint16_t *pg_ports_expand(const struct pg_portlist *pl)
+{
+	struct pg_port_ranges tcp = tcp_of(pl);
+	return ranges_expand(&tcp);
+}
+
+uint16_t *pg_ports_expand_udp(const struct pg_portlist *pl)
+{
+	return ranges_expand(&pl->udp);
 }

@@ -26,6 +26,15 @@
 #define PG_RULE_DNS_UNEXPECTED         "dns-unexpected-record"
 #define PG_RULE_NETWORK_UNEXPECTED     "network-unexpected"
 #define PG_RULE_SCAN_ERROR             "scan-error"
+#define PG_RULE_UDP_AMPLIFIER          "udp-amplifier"
+
+/* udp-amplifier: an open UDP port whose answer carries at least this many times the
+ * bytes of the request (bandwidth amplification factor, UDP payload bytes answered /
+ * payload bytes of the request, as US-CERT TA14-017A defines it). 2.0 is the smallest
+ * factor that advisory lists (Multicast DNS, 2 to 10), so every service it names is
+ * flagged even at its lowest: NetBIOS and BitTorrent (3.8), Steam (5.5), SNMPv2 (6.3),
+ * SSDP (30.8), DNS (28 to 54), NTP (556.9), memcached (10,000 and more). */
+#define PG_UDP_AMPLIFIER_FACTOR 2.0
 
 struct pg_rule_info {
 	const char *id;
@@ -35,6 +44,13 @@ struct pg_rule_info {
 };
 
 const struct pg_rule_info *pg_rule_find(const char *id); /* NULL for plugin rules */
+/* True when an answer of received bytes to a request of sent bytes amplifies
+ * (received / sent >= PG_UDP_AMPLIFIER_FACTOR), with the factor in *factor. An empty
+ * request (sent 0) has no factor: false. */
+bool pg_udp_amplifies(long long sent, long long received, double *factor);
+/* udp-amplifier's default action on asset a: fail when its environment is
+ * "production" (any case), else warn; policy overrides then apply as for any rule. */
+enum pg_action pg_udp_amplifier_default(const struct pg_asset *a);
 extern const struct pg_rule_info pg_rules[];
 extern const size_t pg_rules_n;
 
@@ -97,5 +113,9 @@ void pg_policy_today(char out[11]);
  * first 16 hex characters. port 0 = no port. */
 void pg_fingerprint(const char *rule, const char *target, const char *host, unsigned port,
 		    char out[17]);
+/* The same with the port's protocol: "udp/" port for UDP; TCP gives pg_fingerprint's
+ * value byte for byte (fingerprints of TCP findings never change). */
+void pg_fingerprint_proto(const char *rule, const char *target, const char *host,
+			  enum pg_proto proto, unsigned port, char out[17]);
 
 #endif

@@ -10,10 +10,12 @@
 
 /* Create a finding with the rule's default action; pg_policy_decide then decides it. */
 static json_t *finding_new(const struct pg_asset_outcome *o, const char *rule, const char *ip,
-			   unsigned port, json_t *evidence, const char *fmt, ...) PG_PRINTF(6, 7);
+			   const struct pg_port_result *pr, json_t *evidence, const char *fmt, ...)
+	PG_PRINTF(6, 7);
 
+/* pr: the port the finding is about (its number and protocol), NULL for none. */
 static json_t *finding_new(const struct pg_asset_outcome *o, const char *rule, const char *ip,
-			   unsigned port, json_t *evidence, const char *fmt, ...)
+			   const struct pg_port_result *pr, json_t *evidence, const char *fmt, ...)
 {
 	const struct pg_rule_info *ri = pg_rule_find(rule);
 	json_t *f = json_object();
@@ -32,9 +34,9 @@ static json_t *finding_new(const struct pg_asset_outcome *o, const char *rule, c
 	json_object_set_new(f, "target", json_string(o->asset->target));
 	if (ip)
 		json_object_set_new(f, "ip", json_string(ip));
-	if (port) {
-		json_object_set_new(f, "port", json_integer(port));
-		json_object_set_new(f, "protocol", json_string("tcp"));
+	if (pr && pr->port) {
+		json_object_set_new(f, "port", json_integer(pr->port));
+		json_object_set_new(f, "protocol", json_string(pg_proto_name(pr->proto)));
 	}
 	json_object_set_new(f, "source", json_string("core"));
 	json_object_set_new(f, "evidence", evidence ? evidence : json_object());
@@ -162,7 +164,7 @@ static void check_records(const struct pg_asset_outcome *o, json_t *out)
 		json_t *ev = json_pack("{s:O, s:O, s:O}", "unexpected", unexpected, "missing",
 				       missing, "notScanned", skipped);
 		json_array_append_new(
-			out, finding_new(o, PG_RULE_DNS_UNEXPECTED, NULL, 0, ev,
+			out, finding_new(o, PG_RULE_DNS_UNEXPECTED, NULL, NULL, ev,
 					 "DNS for %s differs from expectedRecords (%zu unexpected, "
 					 "%zu missing)%s",
 					 a->target, json_array_size(unexpected),
@@ -186,7 +188,7 @@ static void check_network(const struct pg_asset_outcome *o, const struct pg_addr
 		return;
 	json_array_append_new(
 		out,
-		finding_new(o, PG_RULE_NETWORK_UNEXPECTED, ip->text, 0,
+		finding_new(o, PG_RULE_NETWORK_UNEXPECTED, ip->text, NULL,
 			    json_pack("{s:s, s:b}", "ip", ip->text, "scanned", !skipped),
 			    "%s resolves to %s, outside expectedNetwork%s", a->target, ip->text,
 			    skipped ? "; not connected to (scanUnexpected is off)" : ""));
@@ -226,89 +228,134 @@ static bool tls_listed(const struct pg_asset *a, uint16_t port)
 	return pg_ports_has(&a->tls_ports, port);
 }
 
+/* x rounded to one decimal, as the finding states the factor. */
+static double round1(double x)
+{
+	return (double)(long long)(x * 10.0 + 0.5) / 10.0;
+}
+
+/* The TLS findings of an open TCP port (UDP ports have no handshake to check). */
+static void check_tls(const struct pg_asset_outcome *o, const struct pg_port_result *r,
+		      const char *ip, json_t *out, bool *unchecked)
+{
+	json_t *cert = r->probe ? json_object_get(r->probe, "certificate") : NULL;
+	json_t *speaks = r->probe ? json_object_get(r->probe, "speaksTls") : NULL;
+
+	if (cert && json_is_false(json_object_get(cert, "valid"))) {
+		char reasons[256] = "";
+		size_t i;
+		json_t *v;
+		json_array_foreach(json_object_get(cert, "reasons"), i, v)
+		{
+			if (i)
+				pg_str_append(reasons, sizeof(reasons), ", ");
+			pg_str_append(reasons, sizeof(reasons),
+				      json_string_value(v) ? json_string_value(v) : "?");
+		}
+		json_array_append_new(
+			out, finding_new(o, PG_RULE_TLS_CERT_INVALID, ip, r, port_evidence(r),
+					 "port %u/tcp: TLS certificate is invalid (%s)", r->port,
+					 *reasons ? reasons : "unknown reason"));
+	}
+	if (json_is_true(speaks) && !cert)
+		json_array_append_new(
+			out, finding_new(o, PG_RULE_TLS_CERT_INVALID, ip, r, port_evidence(r),
+					 "port %u/tcp: TLS without a certificate (no-certificate)",
+					 r->port));
+	if (r->probe && json_is_true(json_object_get(r->probe, "tlsUnchecked"))) {
+		/* the handshake ran out of its byte budget: neither a pass nor a claim
+		 * that TLS is absent */
+		const char *why = json_string_value(json_object_get(r->probe, "tlsError"));
+		*unchecked = true;
+		json_array_append_new(out,
+				      finding_new(o, PG_RULE_SCAN_ERROR, ip, r, port_evidence(r),
+						  "port %u/tcp: TLS could not be checked: %.100s",
+						  r->port, why ? why : "handshake not finished"));
+	}
+	if (json_is_false(speaks) && tls_listed(o->asset, r->port)) {
+		const char *why = json_string_value(json_object_get(r->probe, "tlsError"));
+		json_array_append_new(
+			out, finding_new(o, PG_RULE_TLS_NOT_OFFERED, ip, r, port_evidence(r),
+					 "port %u/tcp is in tlsPorts but no "
+					 "TLS handshake completed%s%.80s%s",
+					 r->port, why ? " (" : "", why ? why : "", why ? ")" : ""));
+	}
+}
+
+/* An open UDP port whose answer is at least PG_UDP_AMPLIFIER_FACTOR times its request
+ * (the probe's "udp": {"sent", "received"}): a reflector for spoofed-source floods.
+ * Default action: fail on a production asset, warn elsewhere; overrides apply as usual. */
+static void check_amplifier(const struct pg_asset_outcome *o, const struct pg_port_result *r,
+			    const char *ip, json_t *out)
+{
+	json_t *udp = r->probe ? json_object_get(r->probe, "udp") : NULL, *f, *ev;
+	json_int_t sent = json_integer_value(json_object_get(udp, "sent"));
+	json_int_t received = json_integer_value(json_object_get(udp, "received"));
+	double factor;
+	char said[160];
+
+	if (!pg_udp_amplifies(sent, received, &factor))
+		return;
+	factor = round1(factor);
+	ev = port_evidence(r);
+	json_object_set_new(ev, "amplificationFactor", json_real(factor));
+	json_object_set_new(ev, "bytesSent", json_integer(sent));
+	json_object_set_new(ev, "bytesReceived", json_integer(received));
+	f = finding_new(o, PG_RULE_UDP_AMPLIFIER, ip, r, ev,
+			"port %u/udp answers %lld bytes to a %lld-byte request (amplification "
+			"factor %.1f)%s",
+			r->port, (long long)received, (long long)sent, factor,
+			what_answered(r, said, sizeof(said)));
+	json_object_set_new(f, "amplificationFactor", json_real(factor));
+	json_object_set_new(f, "defaultAction",
+			    json_string(pg_action_name(pg_udp_amplifier_default(o->asset))));
+	json_array_append_new(out, f);
+}
+
 static void check_port(const struct pg_asset_outcome *o, const struct pg_port_result *r,
 		       const char *ip, json_t *out, bool *unchecked)
 {
-	const struct pg_asset *a = o->asset;
-	bool approved = pg_ports_has(&a->approved, r->port);
-	json_t *cert = r->probe ? json_object_get(r->probe, "certificate") : NULL;
-	json_t *speaks = r->probe ? json_object_get(r->probe, "speaksTls") : NULL;
+	bool udp = r->proto == PG_PROTO_UDP;
+	bool approved = pg_ports_has_proto(&o->asset->approved, udp, r->port);
+	const char *proto = pg_proto_name(r->proto);
 	char said[160];
 
 	switch (r->state) {
 	case PG_PORT_OPEN:
 		if (!approved)
 			json_array_append_new(
-				out, finding_new(o, PG_RULE_PORT_UNAPPROVED_OPEN, ip, r->port,
-						 port_evidence(r),
-						 "port %u/tcp is open but not in approvedPorts%s",
-						 r->port, what_answered(r, said, sizeof(said))));
-		if (cert && json_is_false(json_object_get(cert, "valid"))) {
-			char reasons[256] = "";
-			size_t i;
-			json_t *v;
-			json_array_foreach(json_object_get(cert, "reasons"), i, v)
-			{
-				if (i)
-					pg_str_append(reasons, sizeof(reasons), ", ");
-				pg_str_append(reasons, sizeof(reasons),
-					      json_string_value(v) ? json_string_value(v) : "?");
-			}
-			json_array_append_new(
-				out, finding_new(o, PG_RULE_TLS_CERT_INVALID, ip, r->port,
-						 port_evidence(r),
-						 "port %u/tcp: TLS certificate is invalid (%s)",
-						 r->port, *reasons ? reasons : "unknown reason"));
-		}
-		if (json_is_true(speaks) && !cert)
-			json_array_append_new(
 				out,
-				finding_new(
-					o, PG_RULE_TLS_CERT_INVALID, ip, r->port, port_evidence(r),
-					"port %u/tcp: TLS without a certificate (no-certificate)",
-					r->port));
-		if (r->probe && json_is_true(json_object_get(r->probe, "tlsUnchecked"))) {
-			/* the handshake ran out of its byte budget: neither a pass nor a claim
-			 * that TLS is absent */
-			const char *why = json_string_value(json_object_get(r->probe, "tlsError"));
-			*unchecked = true;
-			json_array_append_new(
-				out,
-				finding_new(o, PG_RULE_SCAN_ERROR, ip, r->port, port_evidence(r),
-					    "port %u/tcp: TLS could not be checked: %.100s",
-					    r->port, why ? why : "handshake not finished"));
-		}
-		if (json_is_false(speaks) && tls_listed(a, r->port)) {
-			const char *why = json_string_value(json_object_get(r->probe, "tlsError"));
-			json_array_append_new(out, finding_new(o, PG_RULE_TLS_NOT_OFFERED, ip,
-							       r->port, port_evidence(r),
-							       "port %u/tcp is in tlsPorts but no "
-							       "TLS handshake completed%s%.80s%s",
-							       r->port, why ? " (" : "",
-							       why ? why : "", why ? ")" : ""));
-		}
+				finding_new(o, PG_RULE_PORT_UNAPPROVED_OPEN, ip, r,
+					    port_evidence(r),
+					    "port %u/%s is open but not in approvedPorts%s",
+					    r->port, proto, what_answered(r, said, sizeof(said))));
+		if (udp)
+			check_amplifier(o, r, ip, out);
+		else
+			check_tls(o, r, ip, out, unchecked);
 		break;
 	case PG_PORT_FILTERED:
 		if (approved)
 			json_array_append_new(
-				out, finding_new(o, PG_RULE_PORT_APPROVED_FILTERED, ip, r->port,
-						 port_evidence(r),
-						 "approved port %u/tcp does not answer (%s)",
-						 r->port, r->reason ? r->reason : "filtered"));
+				out,
+				finding_new(o, PG_RULE_PORT_APPROVED_FILTERED, ip, r,
+					    port_evidence(r),
+					    "approved port %u/%s does not answer (%s)", r->port,
+					    proto, r->reason ? r->reason : "filtered"));
 		break;
 	case PG_PORT_CLOSED:
 		if (approved)
 			json_array_append_new(out, finding_new(o, PG_RULE_PORT_APPROVED_CLOSED, ip,
-							       r->port, port_evidence(r),
-							       "approved port %u/tcp is closed",
-							       r->port));
+							       r, port_evidence(r),
+							       "approved port %u/%s is closed",
+							       r->port, proto));
 		break;
 	case PG_PORT_ERROR:
 		*unchecked = true;
-		json_array_append_new(out, finding_new(o, PG_RULE_SCAN_ERROR, ip, r->port,
-						       port_evidence(r),
-						       "port %u/tcp could not be scanned: %s",
-						       r->port, r->reason ? r->reason : "error"));
+		json_array_append_new(out,
+				      finding_new(o, PG_RULE_SCAN_ERROR, ip, r, port_evidence(r),
+						  "port %u/%s could not be scanned: %s", r->port,
+						  proto, r->reason ? r->reason : "error"));
 		break;
 	}
 }
@@ -331,7 +378,7 @@ static json_t *core_findings(const struct pg_asset_outcome *o, bool *could_not_c
 	if (!o->res->ok) {
 		*could_not_check = true;
 		json_array_append_new(
-			out, finding_new(o, PG_RULE_DNS_UNRESOLVED, NULL, 0,
+			out, finding_new(o, PG_RULE_DNS_UNRESOLVED, NULL, NULL,
 					 json_pack("{s:s}", "error",
 						   o->res->error ? o->res->error : "unresolved"),
 					 "%s does not resolve: %s", o->asset->target,
@@ -347,7 +394,7 @@ static json_t *core_findings(const struct pg_asset_outcome *o, bool *could_not_c
 		*could_not_check = true;
 	for (size_t k = 0; k < o->nscans; k++) {
 		const struct pg_scan_target *s = &o->scans[k];
-		for (size_t i = 0; i < s->nports; i++)
+		for (size_t i = 0; i < pg_scan_nresults(s); i++)
 			check_port(o, &s->results[i], s->addr.text, out, could_not_check);
 	}
 	return out;

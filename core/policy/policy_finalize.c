@@ -10,9 +10,15 @@
 void pg_fingerprint(const char *rule, const char *target, const char *host, unsigned port,
 		    char out[17])
 {
+	pg_fingerprint_proto(rule, target, host, PG_PROTO_TCP, port, out);
+}
+
+void pg_fingerprint_proto(const char *rule, const char *target, const char *host,
+			  enum pg_proto proto, unsigned port, char out[17])
+{
 	char buf[1024], hex[65];
-	int n = snprintf(buf, sizeof(buf), "v1%c%s%c%s%c%s%ctcp/%u", 0, rule, 0, target, 0,
-			 host ? host : target, 0, port);
+	int n = snprintf(buf, sizeof(buf), "v1%c%s%c%s%c%s%c%s/%u", 0, rule, 0, target, 0,
+			 host ? host : target, 0, pg_proto_name(proto), port);
 
 	if (n < 0 || (size_t)n >= sizeof(buf))
 		n = sizeof(buf) - 1; /* absurdly long names: hash the prefix, still stable */
@@ -56,9 +62,12 @@ void pg_policy_finding_fingerprint(const json_t *f, const char *target, char out
 	const char *rule = json_string_value(json_object_get(f, "rule"));
 	const char *host = json_string_value(json_object_get(f, "ip"));
 	json_int_t port = json_integer_value(json_object_get(f, "port"));
+	const char *proto = json_string_value(json_object_get(f, "protocol"));
 
-	pg_fingerprint(rule ? rule : "unknown", target, host,
-		       port > 0 && port < 65536 ? (unsigned)port : 0, out);
+	/* anything but "udp" (absent, "tcp", a plugin's spelling) hashes as tcp, as before */
+	pg_fingerprint_proto(rule ? rule : "unknown", target, host,
+			     proto && !strcmp(proto, "udp") ? PG_PROTO_UDP : PG_PROTO_TCP,
+			     port > 0 && port < 65536 ? (unsigned)port : 0, out);
 }
 
 void pg_policy_decide(const struct pg_manifest *m, const struct pg_asset *a, json_t *f,

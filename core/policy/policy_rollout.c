@@ -10,15 +10,23 @@
 #include <strings.h>
 #include <time.h>
 
+/* A finding about a UDP port ("protocol": "udp"); anything else is TCP or portless. */
+static bool finding_is_udp(const json_t *f)
+{
+	const char *p = json_string_value(json_object_get(f, "protocol"));
+
+	return p && !strcmp(p, "udp");
+}
+
 static const struct pg_exception *find_exception(const struct pg_manifest *m,
 						 const struct pg_asset *a, const char *rule,
-						 json_int_t port)
+						 json_int_t port, bool udp)
 {
 	for (size_t i = 0; i < m->nexceptions; i++) {
 		const struct pg_exception *e = &m->exceptions[i];
 		if (!e->rule || strcmp(e->rule, rule) || (e->asset && strcmp(e->asset, a->name)) ||
 		    (e->target && strcasecmp(e->target, a->target)) ||
-		    (e->port && (json_int_t)e->port != port))
+		    (e->port && ((json_int_t)e->port != port || e->udp != udp)))
 			continue;
 		return e;
 	}
@@ -72,7 +80,8 @@ void pg_policy_rollout(const struct pg_manifest *m, const struct pg_asset *a, js
 
 	if (!rule || !act)
 		return;
-	if ((e = find_exception(m, a, rule, json_integer_value(json_object_get(f, "port"))))) {
+	if ((e = find_exception(m, a, rule, json_integer_value(json_object_get(f, "port")),
+				finding_is_udp(f)))) {
 		if (strcmp(act, "pass"))
 			apply_exception(f, e, today);
 		return;

@@ -5,6 +5,7 @@
 #include "policy.h"
 
 #include <string.h>
+#include <strings.h>
 
 const struct pg_rule_info pg_rules[] = {
 	{ PG_RULE_PORT_UNAPPROVED_OPEN, PG_ACTION_FAIL, "high",
@@ -25,6 +26,11 @@ const struct pg_rule_info pg_rules[] = {
 	  "The target does not resolve, so it could not be checked" },
 	{ PG_RULE_SCAN_ERROR, PG_ACTION_WARN, "medium",
 	  "A port could not be scanned (local or routing error), so it was not checked" },
+	/* warn here; a production asset's finding carries defaultAction fail
+	 * (pg_udp_amplifier_default) */
+	{ PG_RULE_UDP_AMPLIFIER, PG_ACTION_WARN, "high",
+	  "An open UDP port answers with many times the bytes of the request (a reflector for "
+	  "amplified floods; fail on production)" },
 };
 const size_t pg_rules_n = PG_ARRAY_LEN(pg_rules);
 
@@ -34,4 +40,18 @@ const struct pg_rule_info *pg_rule_find(const char *id)
 		if (!strcmp(pg_rules[i].id, id))
 			return &pg_rules[i];
 	return NULL;
+}
+
+bool pg_udp_amplifies(long long sent, long long received, double *factor)
+{
+	if (sent <= 0 || received <= 0)
+		return false;
+	*factor = (double)received / (double)sent;
+	return *factor >= PG_UDP_AMPLIFIER_FACTOR;
+}
+
+enum pg_action pg_udp_amplifier_default(const struct pg_asset *a)
+{
+	return a->environment && !strcasecmp(a->environment, "production") ? PG_ACTION_FAIL
+									   : PG_ACTION_WARN;
 }

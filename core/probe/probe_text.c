@@ -48,13 +48,17 @@ bool pg_port_is_http_like(uint16_t port)
 }
 
 /* The services database read once (getservbyport re-reads /etc/services on
- * every call, which dominated a 65535-port scan). Sorted by port. */
+ * every call, which dominated a 65535-port scan). Sorted by port; one table per
+ * transport ([0] tcp, [1] udp). */
 struct service_entry {
 	uint16_t port;
 	char name[32];
 };
-static struct service_entry *services; /* owned for the process lifetime */
-static size_t nservices;
+struct service_table {
+	struct service_entry *v; /* owned for the process lifetime */
+	size_t n, cap;
+};
+static struct service_table service_tables[2];
 static pthread_once_t services_once = PTHREAD_ONCE_INIT;
 
 static int service_cmp(const void *a, const void *b)
@@ -63,43 +67,64 @@ static int service_cmp(const void *a, const void *b)
 	return (int)x->port - (int)y->port;
 }
 
+/* Stable order; the first name listed for a port wins, as with getservbyport. */
+static void services_sort(struct service_table *t)
+{
+	for (size_t i = 1; i < t->n; i++) {
+		struct service_entry e = t->v[i];
+		size_t j = i;
+		for (; j > 0 && t->v[j - 1].port > e.port; j--)
+			t->v[j] = t->v[j - 1];
+		t->v[j] = e;
+	}
+}
+
 static void services_load(void)
 {
 	struct servent se, *res;
 	char tmp[1024]; /* getservent_r scratch space */
-	size_t cap = 0;
 
 	setservent(0);
 	while (getservent_r(&se, tmp, sizeof(tmp), &res) == 0 && res) {
-		if (!res->s_proto || strcmp(res->s_proto, "tcp") || !res->s_name)
+		struct service_table *t;
+
+		if (!res->s_proto || !res->s_name ||
+		    (strcmp(res->s_proto, "tcp") && strcmp(res->s_proto, "udp")))
 			continue;
-		pg_grow(&services, &cap, nservices + 1, sizeof(*services));
-		services[nservices].port = ntohs((uint16_t)res->s_port);
-		pg_strlcpy(services[nservices].name, res->s_name, sizeof(services[nservices].name));
-		nservices++;
+		t = &service_tables[strcmp(res->s_proto, "udp") == 0];
+		pg_grow(&t->v, &t->cap, t->n + 1, sizeof(*t->v));
+		t->v[t->n].port = ntohs((uint16_t)res->s_port);
+		pg_strlcpy(t->v[t->n].name, res->s_name, sizeof(t->v[t->n].name));
+		t->n++;
 	}
 	endservent();
-	/* stable order; the first name listed for a port wins, as with getservbyport */
-	for (size_t i = 1; i < nservices; i++) {
-		struct service_entry e = services[i];
-		size_t j = i;
-		for (; j > 0 && services[j - 1].port > e.port; j--)
-			services[j] = services[j - 1];
-		services[j] = e;
-	}
+	services_sort(&service_tables[0]);
+	services_sort(&service_tables[1]);
+}
+
+static const char *service_lookup(const struct service_table *t, uint16_t port, char *buf,
+				  size_t len)
+{
+	struct service_entry key = { .port = port }, *hit;
+
+	hit = t->n ? bsearch(&key, t->v, t->n, sizeof(*t->v), service_cmp) : NULL;
+	/* bsearch may land on any entry of a run of equal ports: walk to the first */
+	while (hit && hit > t->v && hit[-1].port == port)
+		hit--;
+	pg_strlcpy(buf, hit ? hit->name : "unknown", len);
+	return buf;
 }
 
 const char *pg_service_by_port(uint16_t port, char *buf, size_t len)
 {
-	struct service_entry key = { .port = port }, *hit;
-
 	pthread_once(&services_once, services_load);
-	hit = nservices ? bsearch(&key, services, nservices, sizeof(*services), service_cmp) : NULL;
-	/* bsearch may land on any entry of a run of equal ports: walk to the first */
-	while (hit && hit > services && hit[-1].port == port)
-		hit--;
-	pg_strlcpy(buf, hit ? hit->name : "unknown", len);
-	return buf;
+	return service_lookup(&service_tables[0], port, buf, len);
+}
+
+const char *pg_service_by_port_udp(uint16_t port, char *buf, size_t len)
+{
+	pthread_once(&services_once, services_load);
+	return service_lookup(&service_tables[1], port, buf, len);
 }
 
 /* Append s to out (at *o, capacity outlen incl. NUL) only if it fits whole,

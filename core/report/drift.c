@@ -45,6 +45,23 @@ static void collect_asns(const json_t *asset, json_t *asns)
 	}
 }
 
+/* A port's identity in drift's tables: "80" for TCP (as before UDP existed), "53/udp"
+ * for UDP, so 53/tcp and 53/udp are two ports. */
+static void port_key(const json_t *p, char *out, size_t len)
+{
+	const char *proto = pg_json_get_str(p, "protocol");
+
+	snprintf(out, len, "%lld%s", (long long)json_integer_value(json_object_get(p, "port")),
+		 proto && !strcmp(proto, "udp") ? "/udp" : "");
+}
+
+/* "80/tcp" or "53/udp" for the messages, from a port_key. */
+static const char *port_text(const char *key, char *out, size_t len)
+{
+	snprintf(out, len, "%s%s", key, strchr(key, '/') ? "" : "/tcp");
+	return out;
+}
+
 static void add_scan(json_t *st, const json_t *scan)
 {
 	json_t *open = json_object_get(st, "open"), *states = json_object_get(st, "states");
@@ -54,10 +71,9 @@ static void add_scan(json_t *st, const json_t *scan)
 
 	json_array_foreach(json_object_get(scan, "ports"), i, p)
 	{
-		char port[16];
+		char port[24];
 		const char *state = pg_json_get_str(p, "state"), *sha;
-		snprintf(port, sizeof(port), "%lld",
-			 (long long)json_integer_value(json_object_get(p, "port")));
+		port_key(p, port, sizeof(port));
 		if (state && !strcmp(state, "open")) {
 			if (!json_object_get(open, port))
 				json_object_set_new(
@@ -145,6 +161,8 @@ static json_t *change(struct cmp *c, const char *kind, const char *ip, const cha
 		json_object_set_new(ch, "ip", json_string(ip));
 	if (port)
 		json_object_set_new(ch, "port", json_integer(strtol(port, NULL, 10)));
+	if (port && strchr(port, '/')) /* a UDP port_key; TCP changes stay as they were */
+		json_object_set_new(ch, "protocol", json_string("udp"));
 	if (before)
 		json_object_set_new(ch, "before", before);
 	if (after)
@@ -159,13 +177,14 @@ static void compare_ports(struct cmp *c)
 	json_t *bo = json_object_get(c->before, "open"), *ao = json_object_get(c->after, "open");
 	json_t *states = json_object_get(c->after, "states"), *v;
 	const char *port;
-	char why[128];
+	char why[128], pt[32];
 
 	json_object_foreach(ao, port, v)
 	{
 		if (json_object_get(bo, port))
 			continue;
-		snprintf(why, sizeof(why), "port %s/tcp is open and was not in the baseline", port);
+		snprintf(why, sizeof(why), "port %s is open and was not in the baseline",
+			 port_text(port, pt, sizeof(pt)));
 		change(c, PG_RULE_PORT_NEWLY_OPEN, json_string_value(v), port, NULL,
 		       json_string("open"), why);
 	}
@@ -174,8 +193,8 @@ static void compare_ports(struct cmp *c)
 		const char *now = json_string_value(json_object_get(states, port));
 		if (json_object_get(ao, port) || !now)
 			continue; /* still open, or not scanned this time */
-		snprintf(why, sizeof(why), "port %s/tcp was open in the baseline and is %s now",
-			 port, now);
+		snprintf(why, sizeof(why), "port %s was open in the baseline and is %s now",
+			 port_text(port, pt, sizeof(pt)), now);
 		change(c, PG_RULE_PORT_NEWLY_CLOSED, json_string_value(v), port,
 		       json_string("open"), json_string(now), why);
 	}
@@ -257,6 +276,8 @@ static void finding_change(struct cmp *c, const char *kind, const char *fp, cons
 	json_object_set_new(ch, "fingerprint", json_string(fp));
 	if (json_object_get(f, "port"))
 		json_object_set(ch, "port", json_object_get(f, "port"));
+	if (json_object_get(f, "port") && same(pg_json_get_str(f, "protocol"), "udp"))
+		json_object_set_new(ch, "protocol", json_string("udp"));
 	free(why);
 }
 
@@ -274,6 +295,8 @@ static void not_rechecked(struct cmp *c, const char *fp, const json_t *f, const 
 	json_object_set_new(ch, "fingerprint", json_string(fp));
 	if (json_object_get(f, "port"))
 		json_object_set(ch, "port", json_object_get(f, "port"));
+	if (json_object_get(f, "port") && same(pg_json_get_str(f, "protocol"), "udp"))
+		json_object_set_new(ch, "protocol", json_string("udp"));
 	json_object_set_new(ch, "judge", json_pack("{s:s, s:s}", "name", judge, "status", why));
 	free(reason);
 }
@@ -412,7 +435,10 @@ static void add_finding(json_t *report, const json_t *ch, const struct pg_drift_
 		json_object_set(f, "ip", json_object_get(ch, "ip"));
 	if (json_object_get(ch, "port")) {
 		json_object_set(f, "port", json_object_get(ch, "port"));
-		json_object_set_new(f, "protocol", json_string("tcp"));
+		json_object_set_new(f, "protocol",
+				    json_string(pg_json_get_str(ch, "protocol")
+							? pg_json_get_str(ch, "protocol")
+							: "tcp"));
 	}
 	json_array_append_new(json_object_get(asset, "findings"), f);
 }

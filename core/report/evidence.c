@@ -37,7 +37,9 @@ json_t *pg_evidence_port(const struct pg_port_result *r)
 	json_object_set_new(p, "protocol", json_string(pg_proto_name(r->proto)));
 	json_object_set_new(p, "state", json_string(pg_port_state_name(r->state)));
 	json_object_set_new(p, "service",
-			    json_string(pg_service_by_port(r->port, svc, sizeof(svc))));
+			    json_string(r->proto == PG_PROTO_UDP
+						? pg_service_by_port_udp(r->port, svc, sizeof(svc))
+						: pg_service_by_port(r->port, svc, sizeof(svc))));
 	if (r->reason)
 		json_object_set_new(p, "reason", json_string(r->reason));
 	if (r->state == PG_PORT_OPEN || r->state == PG_PORT_CLOSED)
@@ -65,11 +67,11 @@ static json_t *scan_summary(const struct pg_scan_target *t)
 {
 	size_t counts[4] = { 0 };
 
-	for (size_t i = 0; i < t->nports; i++)
+	for (size_t i = 0; i < pg_scan_nresults(t); i++)
 		counts[t->results[i].state]++;
-	return json_pack("{s:I, s:I, s:I, s:I, s:I}", "totalScanned", (json_int_t)t->nports, "open",
-			 (json_int_t)counts[PG_PORT_OPEN], "closed",
-			 (json_int_t)counts[PG_PORT_CLOSED], "filtered",
+	return json_pack("{s:I, s:I, s:I, s:I, s:I}", "totalScanned",
+			 (json_int_t)pg_scan_nresults(t), "open", (json_int_t)counts[PG_PORT_OPEN],
+			 "closed", (json_int_t)counts[PG_PORT_CLOSED], "filtered",
 			 (json_int_t)counts[PG_PORT_FILTERED], "error",
 			 (json_int_t)counts[PG_PORT_ERROR]);
 }
@@ -78,7 +80,7 @@ json_t *pg_evidence_scan(const struct pg_scan_target *t, const char *target, uin
 {
 	json_t *s = scan_head(t, target, wall_start_ms), *ports = json_array();
 
-	for (size_t i = 0; i < t->nports; i++)
+	for (size_t i = 0; i < pg_scan_nresults(t); i++)
 		json_array_append_new(ports, pg_evidence_port(&t->results[i]));
 	json_object_set_new(s, "ports", ports);
 	json_object_set_new(s, "summary", scan_summary(t));
@@ -118,13 +120,13 @@ int pg_evidence_scan_write(FILE *out, const struct pg_scan_target *t, const char
 	json_object_foreach(head, key, v) r |= put_member(out, l, key, json_incref(v), false);
 	json_decref(head);
 	r |= fprintf(out, "%s\"ports\":%s[", l->key_pre, compact ? "" : " ") < 0 ? -1 : 0;
-	for (size_t i = 0; i < t->nports && !r; i++) {
+	for (size_t i = 0; i < pg_scan_nresults(t) && !r; i++) {
 		json_t *p = pg_evidence_port(&t->results[i]);
 		r |= fputs(i ? l->port_sep : l->port_first, out) < 0 ? -1 : 0;
 		r |= json_dumpf(p, out, JSON_PRESERVE_ORDER | (compact ? JSON_COMPACT : 0));
 		json_decref(p);
 	}
-	r |= fputs(t->nports ? l->ports_end : "]", out) < 0 ? -1 : 0;
+	r |= fputs(pg_scan_nresults(t) ? l->ports_end : "]", out) < 0 ? -1 : 0;
 	r |= fputs(l->member_sep, out) < 0 ? -1 : 0;
 	r |= put_member(out, l, "summary", scan_summary(t), true);
 	r |= fputs("}", out) < 0 ? -1 : 0;

@@ -175,8 +175,9 @@ static int finding_row(const json_t *asset, const json_t *f, void *ud)
 	fputs(" | ", r->out);
 	cell(r->out, pg_json_get_str_or(f, "asset", "?"));
 	fputs(port ? " | " : " | - | ", r->out);
-	if (port)
-		fprintf(r->out, "%lld | ", (long long)port);
+	if (port) /* TCP as the bare number it always was; UDP as "53/udp" */
+		fprintf(r->out, "%lld%s | ", (long long)port,
+			strcmp(pg_json_get_str_or(f, "protocol", "tcp"), "udp") ? "" : "/udp");
 	cell(r->out, pg_json_get_str_or(f, "reason", ""));
 	fputs(" |\n", r->out);
 	return 0;

@@ -55,6 +55,11 @@ static const struct {
 			     "migration, or look for a hijacked record." },
 	{ "asn-changed", "The addresses are announced by another network than in the baseline: "
 			 "confirm the provider change, or look for a takeover." },
+	{ "udp-amplifier",
+	  "This UDP service answers a small request with a much larger answer, so anyone can "
+	  "aim its answers at a victim with spoofed requests (reflection). Close it to the "
+	  "internet, restrict who may query it (an ACL, no open resolver or public monitoring "
+	  "commands), or turn the command off; approving the port does not silence this rule." },
 	{ "scan-error", "The port could not be scanned from this runner (local or routing error): "
 			"check the runner's network and limits." },
 };
@@ -170,6 +175,8 @@ static int add_result(const json_t *asset, const json_t *f, void *ud)
 		json_object_set(props, "ip", json_object_get(f, "ip"));
 	if (json_object_get(f, "port"))
 		json_object_set(props, "port", json_object_get(f, "port"));
+	if (json_object_get(f, "port") && !strcmp(pg_json_get_str_or(f, "protocol", "tcp"), "udp"))
+		json_object_set_new(props, "protocol", json_string("udp")); /* TCP as before */
 	if (json_object_get(f, "exception"))
 		json_object_set(props, "exception", json_object_get(f, "exception"));
 	json_array_append_new(

@@ -150,12 +150,12 @@ int pg_run_check(const struct pg_check_options *o, char *err, size_t errlen)
 	return code;
 }
 
-static json_t *ranges_json(const struct pg_portlist *pl)
+static json_t *ranges_json(const struct pg_port_range *r, size_t nr)
 {
 	json_t *a = json_array();
 
-	for (size_t i = 0; pl && i < pl->nr; i++)
-		json_array_append_new(a, json_pack("[i, i]", pl->r[i].lo, pl->r[i].hi));
+	for (size_t i = 0; i < nr; i++)
+		json_array_append_new(a, json_pack("[i, i]", r[i].lo, r[i].hi));
 	return a;
 }
 
@@ -179,9 +179,12 @@ static json_t *plan_addresses(const struct pg_asset *as, const struct pg_job *j)
 
 static json_t *plan_asset(const struct pg_asset *as, const struct pg_job *j)
 {
-	json_t *e = json_pack("{s:s, s:s, s:i, s:o, s:o, s:b}", "asset", as->name, "target",
-			      as->target, "line", as->line, "ports", ranges_json(&as->candidates),
-			      "tlsPorts", ranges_json(&as->tls_ports), "resolved", j->res.ok);
+	const struct pg_portlist *c = &as->candidates;
+	json_t *e = json_pack("{s:s, s:s, s:i, s:o, s:o, s:o, s:b}", "asset", as->name, "target",
+			      as->target, "line", as->line, "ports", ranges_json(c->r, c->nr),
+			      "udpPorts", ranges_json(c->udp.r, c->udp.nr), "tlsPorts",
+			      ranges_json(as->tls_ports.r, as->tls_ports.nr), "resolved",
+			      j->res.ok);
 	json_t *cn = json_array();
 
 	if (j->res.error)

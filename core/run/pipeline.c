@@ -66,7 +66,24 @@ static void target_init(struct pg_scan_target *t, const struct pg_job *j, const 
 	t->nports = j->ports->n;
 	t->tls_ports = j->tls_v;
 	t->ntls_ports = j->tls_ports ? j->tls_ports->n : 0;
-	t->results = pg_xcalloc(t->nports ? t->nports : 1, sizeof(*t->results));
+	t->udp_ports = j->udp_v;
+	t->nudp_ports = j->ports->udp.n;
+	t->results = pg_xcalloc(pg_scan_nresults(t) + 1, sizeof(*t->results));
+}
+
+/* A UDP result the engine left as allocated (port 0, which no scanned port has)
+ * means an engine without UDP: drop the UDP ports from the target rather than
+ * report zeroed entries (state 0 reads "open") as results. */
+static void drop_unscanned_udp(struct pg_scan_target *t)
+{
+	for (size_t i = t->nports; i < pg_scan_nresults(t); i++) {
+		if (t->results[i].port == 0) {
+			for (size_t k = t->nports; k < pg_scan_nresults(t); k++)
+				pg_port_result_clear(&t->results[k]);
+			t->nudp_ports = 0;
+			return;
+		}
+	}
 }
 
 int pg_pipeline_run(struct pg_job *jobs, size_t n, const struct pg_config *cfg,
@@ -88,6 +105,7 @@ int pg_pipeline_run(struct pg_job *jobs, size_t n, const struct pg_config *cfg,
 			jobs[i].port_v = pg_ports_expand(jobs[i].ports);
 			jobs[i].tls_v = jobs[i].tls_ports ? pg_ports_expand(jobs[i].tls_ports)
 							  : NULL;
+			jobs[i].udp_v = pg_ports_expand_udp(jobs[i].ports);
 		}
 		for (size_t k = 0; jobs[i].res.ok && k < jobs[i].res.naddrs; k++)
 			if (wanted(&jobs[i], k))
@@ -100,6 +118,8 @@ int pg_pipeline_run(struct pg_job *jobs, size_t n, const struct pg_config *cfg,
 	wall = pg_wall_ms();
 	mono = pg_clock_now_ms();
 	r = pg_scan_run(targets, nt, &so, err, errlen);
+	for (size_t i = 0; r == 0 && i < nt; i++)
+		drop_unscanned_udp(&targets[i]);
 	nt = 0;
 	for (size_t i = 0; i < n; i++) {
 		struct pg_job *j = &jobs[i];
@@ -131,9 +151,10 @@ void pg_job_clear(struct pg_job *j)
 	pg_resolution_clear(&j->res);
 	free(j->port_v);
 	free(j->tls_v);
-	j->port_v = j->tls_v = NULL;
+	free(j->udp_v);
+	j->port_v = j->tls_v = j->udp_v = NULL;
 	for (size_t k = 0; k < j->nscans; k++) {
-		for (size_t i = 0; i < j->scans[k].nports; i++)
+		for (size_t i = 0; i < pg_scan_nresults(&j->scans[k]); i++)
 			pg_port_result_clear(&j->scans[k].results[i]);
 		free(j->scans[k].results);
 	}

@@ -17,6 +17,7 @@ struct pg_job {
 	struct pg_resolution res;     /* filled */
 	uint16_t *port_v, *tls_v;     /* owned: ports and tls_ports expanded for the engine
 					       (only while an address of the job is scanned) */
+	uint16_t *udp_v;              /* owned: the UDP ports of ports, expanded likewise */
 	struct pg_scan_target *scans; /* owned: one per resolved address that skip_addr
 					       does not skip, in res order */
 	size_t nscans;                /* 0 when unresolved or the engine failed */

@@ -96,6 +96,35 @@ static bool parse_query(struct pg_req *r, struct query *q, struct scan_job *j)
 	return true;
 }
 
+/* Asked-for ports that are not candidates: the first 100 in out (UDP ones as
+ * "53/udp"), the first 16 in list, all counted in nout. */
+struct unscoped {
+	json_t *out;
+	char list[256];
+	size_t nout, used;
+};
+
+static void unscoped_ranges(struct unscoped *u, const struct pg_port_range *r, size_t nr,
+			    const struct pg_portlist *cand, bool udp)
+{
+	char one[16];
+
+	for (size_t i = 0; i < nr; i++)
+		for (unsigned p = r[i].lo; p <= r[i].hi; p++) {
+			if (pg_ports_has_proto(cand, udp, (uint16_t)p))
+				continue;
+			snprintf(one, sizeof(one), "%u%s", p, udp ? "/udp" : "");
+			if (u->nout <
+			    100) /* enough to say what is wrong; the count says the rest */
+				json_array_append_new(u->out,
+						      udp ? json_string(one) : json_integer(p));
+			if (u->nout++ < 16 && u->used < sizeof(u->list) - 12)
+				u->used += (size_t)snprintf(u->list + u->used,
+							    sizeof(u->list) - u->used, "%s%s",
+							    u->nout > 1 ? "," : "", one);
+		}
+}
+
 /* Candidate and TLS ports of the assets of target the key may use. false with
  * a 403 naming what is not authorised. */
 static bool scope(struct pg_req *r, struct scan_job *j)
@@ -103,9 +132,7 @@ static bool scope(struct pg_req *r, struct scan_job *j)
 	const struct pg_manifest *m = r->s->m;
 	struct pg_portlist cand = { 0 };
 	size_t in_manifest = 0, allowed = 0; /* allowed: capacity of j->assets */
-	char list[256] = "";
-	size_t nout = 0, used = 0;
-	json_t *out = json_array();
+	struct unscoped u = { .out = json_array() };
 
 	for (size_t i = 0; i < m->nassets; i++) {
 		if (!pg_dns_name_eq(m->assets[i].target, j->target))
@@ -124,7 +151,7 @@ static bool scope(struct pg_req *r, struct scan_job *j)
 		pg_ports_merge(&j->tls, &m->assets[i].tls_ports);
 	}
 	if (!j->nassets) {
-		json_decref(out);
+		json_decref(u.out);
 		pg_ports_clear(&cand);
 		pg_req_reply(r, 403,
 			     json_pack("{s:s, s:s}", "error",
@@ -133,31 +160,24 @@ static bool scope(struct pg_req *r, struct scan_job *j)
 				       "target", j->target));
 		return false;
 	}
-	if (!j->ports.n)
+	if (!pg_ports_total(&j->ports))
 		pg_ports_copy(&j->ports, &cand);
-	for (size_t i = 0; i < j->ports.nr; i++)
-		for (unsigned p = j->ports.r[i].lo; p <= j->ports.r[i].hi; p++) {
-			if (pg_ports_has(&cand, (uint16_t)p))
-				continue;
-			if (nout < 100) /* enough to say what is wrong; the count says the rest */
-				json_array_append_new(out, json_integer(p));
-			if (nout++ < 16 && used < sizeof(list) - 8)
-				used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%u",
-							 nout > 1 ? "," : "", p);
-		}
+	unscoped_ranges(&u, j->ports.r, j->ports.nr, &cand, false);
+	unscoped_ranges(&u, j->ports.udp.r, j->ports.udp.nr, &cand, true);
 	pg_ports_clear(&cand);
-	if (nout) {
+	if (u.nout) {
 		pg_req_reply(
 			r, 403,
 			json_pack(
-				"{s:s+++, s:s, s:o}", "error", nout > 1 ? "ports " : "port ", list,
-				nout > 16 ? ",..." : "",
-				nout > 1 ? " are not candidate ports of the target in the manifest"
-					 : " is not a candidate port of the target in the manifest",
-				"target", j->target, "ports", out));
+				"{s:s+++, s:s, s:o}", "error", u.nout > 1 ? "ports " : "port ",
+				u.list, u.nout > 16 ? ",..." : "",
+				u.nout > 1
+					? " are not candidate ports of the target in the manifest"
+					: " is not a candidate port of the target in the manifest",
+				"target", j->target, "ports", u.out));
 		return false;
 	}
-	json_decref(out);
+	json_decref(u.out);
 	return true;
 }
 
@@ -165,7 +185,9 @@ static bool scope(struct pg_req *r, struct scan_job *j)
  * applies (the key's), the time budget and the ports. */
 static char *cache_key_new(const struct scan_job *j, const struct pg_manifest *m)
 {
-	size_t cap = 64 + strlen(j->target) + j->ports.nr * 12 + j->nassets * 12, used;
+	size_t cap = 64 + strlen(j->target) + (j->ports.nr + j->ports.udp.nr) * 12 +
+		     j->nassets * 12,
+	       used;
 	char *k = pg_xmalloc(cap);
 
 	used = (size_t)snprintf(k, cap, "%s|%u|", j->lim_target, j->timeout_ms);
@@ -176,6 +198,10 @@ static char *cache_key_new(const struct scan_job *j, const struct pg_manifest *m
 	for (size_t i = 0; i < j->ports.nr; i++)
 		used += (size_t)snprintf(k + used, cap - used, "%u-%u,", j->ports.r[i].lo,
 					 j->ports.r[i].hi);
+	used += (size_t)snprintf(k + used, cap - used, "|");
+	for (size_t i = 0; i < j->ports.udp.nr; i++)
+		used += (size_t)snprintf(k + used, cap - used, "%u-%u,", j->ports.udp.r[i].lo,
+					 j->ports.udp.r[i].hi);
 	return k;
 }
 
@@ -343,7 +369,7 @@ void pg_serve_scan(struct pg_req *r)
 	for (char *p = j->lim_target; *p; p++)
 		*p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
 	j->cache_key = cache_key_new(j, r->s->m);
-	pg_req_note(r, "target=%s ports=%zu", j->target, j->ports.n);
+	pg_req_note(r, "target=%s ports=%zu", j->target, pg_ports_total(&j->ports));
 	if (!cached_or_admitted(r, j)) {
 		scan_job_free(j);
 		return;

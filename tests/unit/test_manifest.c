@@ -111,6 +111,13 @@ static void assert_ports(const struct pg_portlist *pl, const char *spec)
 		ck_assert_uint_eq(pl->r[i].lo, want.r[i].lo);
 		ck_assert_uint_eq(pl->r[i].hi, want.r[i].hi);
 	}
+	ck_assert_msg(pl->udp.n == want.udp.n, "have %zu UDP ports, want %zu (%s)", pl->udp.n,
+		      want.udp.n, spec);
+	ck_assert_uint_eq(pl->udp.nr, want.udp.nr);
+	for (i = 0; i < want.udp.nr; i++) {
+		ck_assert_uint_eq(pl->udp.r[i].lo, want.udp.r[i].lo);
+		ck_assert_uint_eq(pl->udp.r[i].hi, want.udp.r[i].hi);
+	}
 	pg_ports_clear(&want);
 }
 
@@ -148,7 +155,8 @@ static void assert_asset_eq(const struct pg_asset *a, const struct pg_asset *b)
 	ck_assert_uint_eq(a->tls_ports.n, b->tls_ports.n);
 	ck_assert_uint_eq(a->candidates.nr, b->candidates.nr);
 	for (i = 0; i < a->candidates.nr; i++)
-		ck_assert(!memcmp(&a->candidates.r[i], &b->candidates.r[i], sizeof(a->candidates.r[i])));
+		ck_assert(!memcmp(&a->candidates.r[i], &b->candidates.r[i],
+				  sizeof(a->candidates.r[i])));
 	ck_assert_int_eq(a->environment == NULL, b->environment == NULL);
 	if (a->environment)
 		ck_assert_str_eq(a->environment, b->environment);
@@ -223,13 +231,14 @@ START_TEST(good_values)
 	ck_assert(pg_cidr_contains(&app->networks[1], AF_INET6, addr));
 	ck_assert_str_eq(app->exp_a[0], "203.0.113.10");
 	ck_assert_ptr_null(app->exp_a[1]);
-	ck_assert_str_eq(app->exp_aaaa[0], "2001:db8::10"); /* canonical form */
+	ck_assert_str_eq(app->exp_aaaa[0], "2001:db8::10");    /* canonical form */
 	ck_assert_str_eq(app->exp_cname[0], "lb.example.net"); /* lowercase, no dot */
 	ck_assert_uint_eq(app->overrides.n, 1);
 	ck_assert_int_eq(app->overrides.v[0].action, PG_ACTION_FAIL);
 	/* Evidence fields: every manifest field, with defaults applied. */
 	ck_assert_str_eq(json_string_value(json_object_get(app->fields, "owner")), "platform-team");
-	ck_assert_str_eq(json_string_value(json_object_get(app->fields, "domainOwner")), "web-team");
+	ck_assert_str_eq(json_string_value(json_object_get(app->fields, "domainOwner")),
+			 "web-team");
 	ck_assert_str_eq(json_string_value(json_object_get(app->fields, "businessUnit")), "retail");
 	ck_assert_str_eq(json_string_value(json_object_get(app->fields, "renewalOwner")),
 			 "certs@example.com");
@@ -241,8 +250,8 @@ START_TEST(good_values)
 	dump = json_dumps(json_object_get(app->fields, "expectedNetwork"), JSON_COMPACT);
 	ck_assert_str_eq(dump, "[\"203.0.113.0/24\",\"AS64500\",\"2001:db8::/32\"]");
 	free(dump);
-	ck_assert_str_eq(json_string_value(json_object_get(
-				 json_object_get(app->fields, "policy"), "port-approved-filtered")),
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(app->fields, "policy"),
+							   "port-approved-filtered")),
 			 "fail");
 
 	ck_assert_str_eq(ip4->name, "192.0.2.7"); /* name defaults to target */
@@ -324,6 +333,58 @@ START_TEST(builtin_candidates)
 }
 END_TEST
 
+/* UDP items in every ports field and in defaults: candidates hold the approved ports of both
+ * protocols, the evidence fields write UDP ports as the manifest does, bad spellings name
+ * their line. */
+START_TEST(udp_ports)
+{
+	char *path = write_tmp("u.yaml",
+			       "defaults:\n"
+			       "  ports: [22, \"53/udp\"]\n"
+			       "assets:\n"
+			       "  - target: a.example.com\n"
+			       "    approvedPorts: [53, \"53/udp\", \"1000-1010/udp\", 1001]\n"
+			       "  - target: b.example.com\n"
+			       "    ports: []\n"
+			       "    approvedPorts: \"161/udp\"\n"
+			       "  - target: c.example.com\n"
+			       "    ports: null\n"
+			       "    approvedPorts: [\"123/udp\"]\n");
+	struct pg_manifest *m = load_ok(path);
+	char *j;
+
+	assert_ports(&m->assets[0].approved, "53,1001,53/udp,1000-1010/udp");
+	assert_ports(&m->assets[0].candidates, "22,53,1001,53/udp,1000-1010/udp");
+	j = json_dumps(json_object_get(m->assets[0].fields, "approvedPorts"), JSON_COMPACT);
+	ck_assert_str_eq(j, "[53,1001,\"53/udp\",\"1000-1010/udp\"]");
+	free(j);
+	j = json_dumps(json_object_get(m->assets[0].fields, "ports"), JSON_COMPACT);
+	ck_assert_str_eq(j, "[22,\"53/udp\"]");
+	free(j);
+	/* ports: [] scans exactly the approved ports: one UDP port, no TCP */
+	assert_ports(&m->assets[1].candidates, "161/udp");
+	ck_assert_uint_eq(m->assets[1].candidates.n, 0);
+	/* the built-in TCP list, plus the approved UDP port */
+	ck_assert(pg_ports_has_udp(&m->assets[2].candidates, 123));
+	ck_assert(!pg_ports_has(&m->assets[2].candidates, 123));
+	ck_assert_uint_eq(m->assets[2].candidates.n, pg_default_candidate_ports_n);
+	ck_assert_uint_eq(m->assets[2].candidates.udp.n, 1);
+	pg_manifest_free(m);
+	free(path);
+
+	expect_text_error("assets:\n  - target: a.example.com\n    approvedPorts:\n"
+			  "      - 53\n      - \"53/sctp\"\n",
+			  5,
+			  "assets[0].approvedPorts: '53/sctp': protocol 'sctp' is not tcp or udp");
+	expect_text_error("defaults:\n  ports: \"80,/udp\"\nassets:\n  - target: a.example.com\n",
+			  2, "defaults.ports: missing port number before '/udp'");
+	expect_text_error("assets:\n  - target: a.example.com\n    ports: [\"70000/udp\"]\n", 3,
+			  "port 70000 is outside 1-65535");
+	expect_text_error("assets:\n  - target: a.example.com\n    tlsPorts: [443, \"443/udp\"]\n",
+			  3, "assets[0].tlsPorts: TLS is checked on TCP ports only");
+}
+END_TEST
+
 /* errors.yaml marks each expected error with its line. */
 static const struct {
 	int line;
@@ -334,11 +395,14 @@ static const struct {
 	{ 6, "defaults: unknown field 'tlsport' (did you mean 'tlsPorts'?)" },
 	{ 8, "policy.mode: invalid mode 'audit' (use enforce or monitor)" },
 	{ 10, "policy.rules: 'Port_Open' is not a rule id" },
-	{ 11, "policy.rules.port-approved-closed: invalid action 'block' (use pass, warn or fail)" },
+	{ 11,
+	  "policy.rules.port-approved-closed: invalid action 'block' (use pass, warn or fail)" },
 	{ 14, "assets[0].approvedPorts: port 70000 is outside 1-65535" },
 	{ 15, "assets[1]: missing required field 'target'" },
-	{ 16, "assets[2]: duplicate asset 'a.example.com' (target a.example.com), first defined at line 13" },
-	{ 17, "assets[3].target: 'bad_host!.example' is not a valid host name, IPv4 or IPv6 address" },
+	{ 16, "assets[2]: duplicate asset 'a.example.com' (target a.example.com), first defined at "
+	      "line 13" },
+	{ 17,
+	  "assets[3].target: 'bad_host!.example' is not a valid host name, IPv4 or IPv6 address" },
 	{ 18, "assets[3].owner: expected a string, got a list" },
 	{ 20, "assets[4].expectedNetwork: '10.0.0.0/33' is not a CIDR" },
 	{ 20, "assets[4].expectedNetwork: 'AS-1' is not a CIDR" },
@@ -349,7 +413,8 @@ static const struct {
 	{ 28, "assets[5].policy.tls-certificate-invalid: expected pass, warn or fail, got a list" },
 	{ 30, "assets[6].approvedPorts: 'true' is not a port number" },
 	{ 30, "assets[6].approvedPorts: port 0 is outside 1-65535" },
-	{ 31, "assets[6].expectedNetwork: '10.1.2.3/8' has host bits set (did you mean 10.0.0.0/8?)" },
+	{ 31,
+	  "assets[6].expectedNetwork: '10.1.2.3/8' has host bits set (did you mean 10.0.0.0/8?)" },
 };
 
 START_TEST(every_error_reported)
@@ -400,19 +465,22 @@ START_TEST(more_errors)
 	expect_text_error("version: '1'\nassets:\n  - target: a\n", 1,
 			  "version: expected the number 1, got a string");
 	expect_text_error("policy: {mode: enforce}\n", 1, "missing required field 'assets'");
-	expect_text_error("assets: {target: a}\n", 1, "assets: expected a list of assets, got a map");
+	expect_text_error("assets: {target: a}\n", 1,
+			  "assets: expected a list of assets, got a map");
 	expect_text_error("assets:\n", 1, "assets: the list is empty");
 	expect_text_error("assets:\n  - a.example.com\n", 2,
 			  "assets[0]: expected a map with at least 'target', got a string");
-	expect_text_error("assets:\n  - target: a\n    approved_ports: [1]\n", 3,
-			  "assets[0]: unknown field 'approved_ports' (did you mean 'approvedPorts'?)");
+	expect_text_error(
+		"assets:\n  - target: a\n    approved_ports: [1]\n", 3,
+		"assets[0]: unknown field 'approved_ports' (did you mean 'approvedPorts'?)");
 	expect_text_error("assets:\n  - target: a\n    zzzzzz: 1\n", 3, "unknown field 'zzzzzz'");
 	expect_text_error("assets:\n  - target: a\n    approvedPorts: {a: 1}\n", 3,
 			  "expected a list of ports or a \"80,443\" string, got a map");
 	expect_text_error("assets:\n  - target: a\n    approvedPorts:\n      - [80]\n", 4,
 			  "expected a port or a \"8000-8010\" range, got a list");
 	expect_text_error("assets:\n  - target: a\n    ports: \"80,,443\"\n", 3, "empty item");
-	expect_text_error("assets:\n  - target: [a]\n", 2, "assets[0].target: expected a string, got a list");
+	expect_text_error("assets:\n  - target: [a]\n", 2,
+			  "assets[0].target: expected a string, got a list");
 	expect_text_error("assets:\n  - target: \"\"\n", 2, "assets[0].target: must not be empty");
 	expect_text_error("assets:\n  - target: a\n    owner: true\n", 3,
 			  "assets[0].owner: expected a string, got a boolean");
@@ -424,12 +492,14 @@ START_TEST(more_errors)
 			  "'-bad-' is not a valid host name");
 	expect_text_error("assets:\n  - target: a\n    expectedRecords:\n      AAAA: 1.2.3.4\n", 4,
 			  "is not an IPv6 address");
-	expect_text_error("assets:\n  - target: a\n    expectedNetwork: [AS0]\n", 3, "'AS0' is not a CIDR");
+	expect_text_error("assets:\n  - target: a\n    expectedNetwork: [AS0]\n", 3,
+			  "'AS0' is not a CIDR");
 	expect_text_error("assets:\n  - target: a\n    expectedNetwork: [AS4294967296]\n", 3,
 			  "is not a CIDR");
 	expect_text_error("assets:\n  - target: a\n    policy: fail\n", 3,
 			  "assets[0].policy: expected a map of rule: pass|warn|fail, got a string");
-	expect_text_error("assets:\n  - target: a\n    policy:\n      -bad: fail\n", 4, "is not a rule id");
+	expect_text_error("assets:\n  - target: a\n    policy:\n      -bad: fail\n", 4,
+			  "is not a rule id");
 	expect_text_error("assets:\n  - target: a\n    policy:\n      bad--id: fail\n", 4,
 			  "is not a rule id");
 	expect_text_error("assets:\n  - target: a\n    policy:\n      ok-id: FAIL\n", 4,
@@ -445,9 +515,10 @@ START_TEST(more_errors)
 	expect_text_error("defaults:\n  name: x\nassets:\n  - target: a\n", 2,
 			  "defaults: 'name' cannot have a default");
 	/* Same target, no names: duplicate; case-insensitive host. */
-	expect_text_error("assets:\n  - target: A.example.com\n  - target: b\n  - target: a.example.COM\n"
-			  "    name: A.example.com\n",
-			  4, "assets[2]: duplicate asset 'A.example.com'");
+	expect_text_error(
+		"assets:\n  - target: A.example.com\n  - target: b\n  - target: a.example.COM\n"
+		"    name: A.example.com\n",
+		4, "assets[2]: duplicate asset 'A.example.com'");
 }
 END_TEST
 
@@ -503,10 +574,14 @@ static const struct {
 	{ "\"a b\"", false },
 	{ "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.com", false }, /* 64 */
 	{ "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.com", true },   /* 63 */
-	{ "b\xc3\xbc" "cher.example", true }, /* IDN: stored in ACE form */
+	{ "b\xc3\xbc"
+	  "cher.example",
+	  true }, /* IDN: stored in ACE form */
 	{ "\"bad_host!\"", false },
 	{ "10.0.0.300", false },
-	{ "\"b\xc3\xbc" "cher_x.example\"", false },
+	{ "\"b\xc3\xbc"
+	  "cher_x.example\"",
+	  false },
 };
 
 START_TEST(target_validation)
@@ -522,7 +597,8 @@ START_TEST(target_validation)
 	ck_assert_msg((m != NULL) == targets[_i].ok, "target %s: %s", targets[_i].target,
 		      d.n ? d.msgs[0] : "accepted");
 	if (!targets[_i].ok)
-		ck_assert_int_ge(find_msg(&d, path, 2, "is not a valid host name, IPv4 or IPv6"), 0);
+		ck_assert_int_ge(find_msg(&d, path, 2, "is not a valid host name, IPv4 or IPv6"),
+				 0);
 	pg_manifest_free(m);
 	pg_diag_clear(&d);
 	free(path);
@@ -532,8 +608,10 @@ END_TEST
 /* Internationalised names become ACE; `domain` must be registrable (libpsl). */
 START_TEST(idn_and_registrable_domain)
 {
-	char *path = write_tmp("t.yaml", "assets:\n  - target: www.b\xc3\xbc" "cher.example\n"
-					 "    domain: B\xc3\xbc" "CHER.example\n");
+	char *path = write_tmp("t.yaml", "assets:\n  - target: www.b\xc3\xbc"
+					 "cher.example\n"
+					 "    domain: B\xc3\xbc"
+					 "CHER.example\n");
 	struct pg_manifest *m = load_ok(path);
 
 	ck_assert_str_eq(m->assets[0].target, "www.xn--bcher-kva.example");
@@ -560,7 +638,8 @@ START_TEST(error_cap)
 
 	n += (size_t)snprintf(text, cap, "assets:\n");
 	for (i = 0; i < 120; i++)
-		n += (size_t)snprintf(text + n, cap - n, "  - target: h%zu\n    approvedPorts: [0]\n", i);
+		n += (size_t)snprintf(text + n, cap - n,
+				      "  - target: h%zu\n    approvedPorts: [0]\n", i);
 	path = write_tmp("cap.yaml", text);
 	ck_assert_ptr_null(pg_manifest_load(path, &d));
 	ck_assert_uint_eq(d.n, 51);
@@ -584,15 +663,17 @@ static char *write_big(const char *name, size_t n, bool json, size_t dup_at)
 		size_t id = (dup_at && i + 1 == dup_at) ? 0 : i;
 
 		if (json)
-			len += (size_t)snprintf(text + len, cap - len,
-						"%s{\"target\": \"h%zu.example.com\", \"approvedPorts\": "
-						"[443, %zu], \"owner\": \"team%zu\"}\n",
-						i ? "," : "", id, 1000 + id % 60000, id % 7);
+			len += (size_t)snprintf(
+				text + len, cap - len,
+				"%s{\"target\": \"h%zu.example.com\", \"approvedPorts\": "
+				"[443, %zu], \"owner\": \"team%zu\"}\n",
+				i ? "," : "", id, 1000 + id % 60000, id % 7);
 		else
-			len += (size_t)snprintf(text + len, cap - len,
-						"  - target: h%zu.example.com\n    approvedPorts: [443, %zu]\n"
-						"    owner: team%zu\n",
-						id, 1000 + id % 60000, id % 7);
+			len += (size_t)snprintf(
+				text + len, cap - len,
+				"  - target: h%zu.example.com\n    approvedPorts: [443, %zu]\n"
+				"    owner: team%zu\n",
+				id, 1000 + id % 60000, id % 7);
 	}
 	if (json)
 		snprintf(text + len, cap - len, "]}\n");
@@ -726,7 +807,8 @@ START_TEST(long_port_list_fast)
 
 	n += (size_t)snprintf(text, cap, "assets:\n");
 	for (a = 0; a < 4; a++) {
-		n += (size_t)snprintf(text + n, cap - n, "  - target: h%d.example\n    ports: [", a);
+		n += (size_t)snprintf(text + n, cap - n, "  - target: h%d.example\n    ports: [",
+				      a);
 		for (i = 65535; i >= 1; i--) /* descending: the merge's worst case */
 			n += (size_t)snprintf(text + n, cap - n, "%zu%s", i, i > 1 ? "," : "]\n");
 	}
@@ -760,7 +842,8 @@ START_TEST(port_list_item_errors)
 					     "      - 22\n");
 
 	ck_assert_ptr_null(pg_manifest_load(path, &d));
-	ck_assert_int_ge(find_msg(&d, path, 5, "assets[0].ports: port 70000 is outside 1-65535"), 0);
+	ck_assert_int_ge(find_msg(&d, path, 5, "assets[0].ports: port 70000 is outside 1-65535"),
+			 0);
 	ck_assert_int_ge(find_msg(&d, path, 7, "assets[0].ports: expected a port"), 0);
 	ck_assert_int_ge(find_msg(&d, path, 8, "'5-' is not a port range"), 0);
 	if (d.n != 3)
@@ -819,6 +902,7 @@ static Suite *manifest_suite(void)
 	tcase_add_test(tc, good_values);
 	tcase_add_test(tc, defaults_merge);
 	tcase_add_test(tc, builtin_candidates);
+	tcase_add_test(tc, udp_ports);
 	tcase_add_test(tc, every_error_reported);
 	tcase_add_test(tc, file_level_errors);
 	tcase_add_test(tc, more_errors);

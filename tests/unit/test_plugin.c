@@ -697,6 +697,10 @@ START_TEST(test_enrich_judges)
 			    json_string("open"));
 	ck_assert(pg_enrich_judges_at(&c, listed, closed)); /* open and in tlsPorts */
 	ck_assert(!pg_enrich_judges_at(&c, plain, closed));
+	/* the same port open on UDP (QUIC, DTLS) is no TLS port: the ssl plugin connects over TCP */
+	json_object_set_new(json_array_get(json_object_get(closed, "ports"), 0), "protocol",
+			    json_string("udp"));
+	ck_assert(!pg_enrich_judges_at(&c, listed, closed));
 	mod.desc.judges = PG_JUDGE_DOMAIN;
 	ck_assert(pg_enrich_judges_at(&c, plain, NULL));
 	ck_assert(!pg_enrich_judges_at(&c, tagged, web));

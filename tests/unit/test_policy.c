@@ -13,8 +13,8 @@ struct fixture {
 	struct pg_asset asset;
 	struct pg_resolution res;
 	struct pg_scan_target scan;
-	struct pg_port_result results[4];
-	uint16_t ports[4];
+	struct pg_port_result results[8]; /* TCP ports, then UDP ports (scan.h) */
+	uint16_t ports[4], udp_ports[4];
 };
 
 static void fixture_init(struct fixture *f)
@@ -38,7 +38,7 @@ static void fixture_clear(struct fixture *f)
 	pg_ports_clear(&f->asset.approved);
 	pg_ports_clear(&f->asset.tls_ports);
 	free(f->res.addrs);
-	for (size_t i = 0; i < f->scan.nports; i++)
+	for (size_t i = 0; i < pg_scan_nresults(&f->scan); i++)
 		json_decref(f->results[i].probe);
 }
 
@@ -51,6 +51,29 @@ static void add_port(struct fixture *f, uint16_t port, enum pg_port_state st)
 	r->reason = st == PG_PORT_OPEN ? "syn-ack" : "no-response";
 	f->ports[f->scan.nports++] = port;
 	f->scan.ports = f->ports;
+}
+
+/* A UDP result, after every TCP one (add the TCP ports first). */
+static struct pg_port_result *add_udp_port(struct fixture *f, uint16_t port, enum pg_port_state st)
+{
+	struct pg_port_result *r = &f->results[pg_scan_nresults(&f->scan)];
+
+	r->port = port;
+	r->proto = PG_PROTO_UDP;
+	r->state = st;
+	r->reason = st == PG_PORT_OPEN     ? "udp-response"
+		    : st == PG_PORT_CLOSED ? "port-unreach"
+					   : "no-response";
+	f->udp_ports[f->scan.nudp_ports++] = port;
+	f->scan.udp_ports = f->udp_ports;
+	return r;
+}
+
+/* The probe of an open UDP port: service and the bytes of request and answer. */
+static void udp_probe(struct pg_port_result *r, const char *service, int sent, int received)
+{
+	r->probe = json_pack("{s:s, s:{s:i, s:i, s:i}}", "service", service, "udp", "sent", sent,
+			     "received", received, "datagrams", 1);
 }
 
 /* No policy block: every finding takes its rule's default action. */
@@ -70,6 +93,14 @@ static json_t *evaluate(struct fixture *f, bool *unchecked)
 static const char *rule_of(json_t *findings, size_t i)
 {
 	return json_string_value(json_object_get(json_array_get(findings, i), "rule"));
+}
+
+/* The one finding of findings, which must be of rule. */
+static json_t *sole_finding(json_t *findings, const char *rule)
+{
+	ck_assert_uint_eq(json_array_size(findings), 1);
+	ck_assert_str_eq(rule_of(findings, 0), rule);
+	return json_array_get(findings, 0);
 }
 
 START_TEST(approved_open_passes)
@@ -99,9 +130,7 @@ START_TEST(unapproved_open_fails)
 	add_port(&f, 80, PG_PORT_OPEN);
 	add_port(&f, 8080, PG_PORT_OPEN);
 	fs = evaluate(&f, &u);
-	ck_assert_uint_eq(json_array_size(fs), 1);
-	x = json_array_get(fs, 0);
-	ck_assert_str_eq(rule_of(fs, 0), "port-unapproved-open");
+	x = sole_finding(fs, "port-unapproved-open");
 	ck_assert_int_eq(json_integer_value(json_object_get(x, "port")), 8080);
 	ck_assert_str_eq(json_string_value(json_object_get(x, "defaultAction")), "fail");
 	ck_assert_str_eq(json_string_value(json_object_get(x, "ip")), "127.0.0.1");
@@ -138,8 +167,9 @@ START_TEST(invalid_certificate_fails_with_reasons)
 
 	fixture_init(&f);
 	add_port(&f, 443, PG_PORT_OPEN);
-	f.results[0].probe = json_pack("{s:s, s:{s:b, s:[s, s]}}", "service", "https", "certificate",
-				       "valid", 0, "reasons", "expired", "hostname-mismatch");
+	f.results[0].probe = json_pack("{s:s, s:{s:b, s:[s, s]}}", "service", "https",
+				       "certificate", "valid", 0, "reasons", "expired",
+				       "hostname-mismatch");
 	fs = evaluate(&f, &u);
 	ck_assert_uint_eq(json_array_size(fs), 1);
 	ck_assert_str_eq(rule_of(fs, 0), "tls-certificate-invalid");
@@ -159,7 +189,8 @@ START_TEST(tls_port_speaking_plaintext)
 	fixture_init(&f);
 	pg_ports_add(&f.asset.tls_ports, 443);
 	add_port(&f, 443, PG_PORT_OPEN);
-	f.results[0].probe = json_pack("{s:s, s:b, s:b}", "service", "http", "tlsExpected", 1, "speaksTls", 0);
+	f.results[0].probe = json_pack("{s:s, s:b, s:b}", "service", "http", "tlsExpected", 1,
+				       "speaksTls", 0);
 	fs = evaluate(&f, &u);
 	ck_assert_uint_eq(json_array_size(fs), 1);
 	ck_assert_str_eq(rule_of(fs, 0), "tls-not-offered");
@@ -176,12 +207,14 @@ START_TEST(tls_without_certificate_fails)
 
 	fixture_init(&f);
 	add_port(&f, 443, PG_PORT_OPEN);
-	f.results[0].probe = json_pack("{s:s, s:b, s:b}", "service", "https", "tlsExpected", 1, "speaksTls", 1);
+	f.results[0].probe = json_pack("{s:s, s:b, s:b}", "service", "https", "tlsExpected", 1,
+				       "speaksTls", 1);
 	fs = evaluate(&f, &u);
 	ck_assert_uint_eq(json_array_size(fs), 1);
 	ck_assert_str_eq(rule_of(fs, 0), "tls-certificate-invalid");
-	ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(json_array_get(fs, 0), "reason")),
-				     "no-certificate"));
+	ck_assert_ptr_nonnull(
+		strstr(json_string_value(json_object_get(json_array_get(fs, 0), "reason")),
+		       "no-certificate"));
 	json_decref(fs);
 	fixture_clear(&f);
 }
@@ -281,27 +314,32 @@ START_TEST(overrides_environment_and_asset)
 	fs = evaluate_under(&m, &f, &u);
 	rep = report_for(fs, u);
 	ck_assert_int_eq(finalize(&m, &f.asset, PG_MODE_ENFORCE, rep), PG_EXIT_PASS);
-	ck_assert_uint_eq(json_array_size(json_object_get(json_array_get(json_object_get(rep, "assets"), 0), "findings")), 0);
+	ck_assert_uint_eq(json_array_size(json_object_get(
+				  json_array_get(json_object_get(rep, "assets"), 0), "findings")),
+			  0);
 	json_decref(rep);
 	/* production environment says fail */
 	f.asset.environment = "production";
 	fs = evaluate_under(&m, &f, &u);
 	rep = report_for(fs, u);
 	ck_assert_int_eq(finalize(&m, &f.asset, PG_MODE_ENFORCE, rep), PG_EXIT_POLICY);
-	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(rep, "run"), "verdict")), "fail");
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(rep, "run"), "verdict")),
+			 "fail");
 	/* monitor mode reports the failure but does not fail */
 	json_decref(rep);
 	fs = evaluate_under(&m, &f, &u);
 	rep = report_for(fs, u);
 	ck_assert_int_eq(finalize(&m, &f.asset, PG_MODE_MONITOR, rep), PG_EXIT_PASS);
-	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(rep, "run"), "verdict")), "fail");
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(rep, "run"), "verdict")),
+			 "fail");
 	json_decref(rep);
 	/* the asset's own policy wins over its environment */
 	f.asset.overrides = (struct pg_overrides){ &mine, 1 };
 	fs = evaluate_under(&m, &f, &u);
 	rep = report_for(fs, u);
 	ck_assert_int_eq(finalize(&m, &f.asset, PG_MODE_ENFORCE, rep), PG_EXIT_PASS);
-	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(rep, "run"), "verdict")), "warn");
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(rep, "run"), "verdict")),
+			 "warn");
 	json_decref(rep);
 	fixture_clear(&f);
 }
@@ -321,7 +359,10 @@ START_TEST(unchecked_exit_3_unless_failed)
 	fs = pg_policy_evaluate(&m, &o, &u);
 	rep = report_for(fs, u);
 	ck_assert_int_eq(finalize(&m, &f.asset, PG_MODE_ENFORCE, rep), PG_EXIT_UNCHECKED);
-	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(json_object_get(rep, "run"), "summary"), "couldNotCheck")), 1);
+	ck_assert_int_eq(
+		json_integer_value(json_object_get(
+			json_object_get(json_object_get(rep, "run"), "summary"), "couldNotCheck")),
+		1);
 	json_decref(rep);
 	/* monitor mode still says it could not check */
 	fs = pg_policy_evaluate(&m, &o, &u);
@@ -346,13 +387,18 @@ START_TEST(plugin_findings_get_actions_and_fingerprints)
 	rep = report_for(fs, false);
 	ck_assert_int_eq(finalize(&m, &f.asset, PG_MODE_ENFORCE, rep), PG_EXIT_PASS);
 	x = json_object_get(json_array_get(json_object_get(rep, "assets"), 0), "findings");
-	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(x, 0), "action")), "warn");
-	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(x, 1), "action")), "warn");
-	ck_assert_uint_eq(strlen(json_string_value(json_object_get(json_array_get(x, 0), "fingerprint"))), 16);
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(x, 0), "action")),
+			 "warn");
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(x, 1), "action")),
+			 "warn");
+	ck_assert_uint_eq(
+		strlen(json_string_value(json_object_get(json_array_get(x, 0), "fingerprint"))),
+		16);
 	json_decref(rep);
 	m.rules = (struct pg_overrides){ &hdr, 1 };
 	fs = json_array();
-	json_array_append_new(fs, json_pack("{s:s, s:s}", "rule", "headers-missing-hsts", "defaultAction", "warn"));
+	json_array_append_new(fs, json_pack("{s:s, s:s}", "rule", "headers-missing-hsts",
+					    "defaultAction", "warn"));
 	rep = report_for(fs, false);
 	ck_assert_int_eq(finalize(&m, &f.asset, PG_MODE_ENFORCE, rep), PG_EXIT_POLICY);
 	json_decref(rep);
@@ -367,7 +413,9 @@ START_TEST(every_address_counts)
 	json_t *fs;
 	struct pg_cidr nets[1];
 	struct pg_scan_target two[2];
-	struct pg_port_result second[1] = { { .port = 8080, .state = PG_PORT_OPEN, .reason = "syn-ack" } };
+	struct pg_port_result second[1] = {
+		{ .port = 8080, .state = PG_PORT_OPEN, .reason = "syn-ack" }
+	};
 	uint16_t p8080 = 8080;
 	struct pg_asset_outcome o;
 
@@ -388,8 +436,8 @@ START_TEST(every_address_counts)
 	ck_assert(!u);
 	ck_assert_uint_eq(json_array_size(fs), 1);
 	ck_assert_str_eq(rule_of(fs, 0), "network-unexpected");
-	ck_assert(json_is_false(json_object_get(json_object_get(json_array_get(fs, 0), "evidence"),
-						"scanned")));
+	ck_assert(json_is_false(
+		json_object_get(json_object_get(json_array_get(fs, 0), "evidence"), "scanned")));
 	json_decref(fs);
 	/* scanUnexpected: the second address should have been scanned: the asset is not
 	 * fully checked, and the second address is still held against expectedNetwork */
@@ -399,18 +447,22 @@ START_TEST(every_address_counts)
 	ck_assert(u);
 	ck_assert_uint_eq(json_array_size(fs), 1);
 	ck_assert_str_eq(rule_of(fs, 0), "network-unexpected");
-	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(fs, 0), "ip")), "192.0.2.7");
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(fs, 0), "ip")),
+			 "192.0.2.7");
 	json_decref(fs);
 	/* both scanned: an unapproved port on the second address fails */
 	two[0] = f.scan;
-	two[1] = (struct pg_scan_target){ .addr = f.res.addrs[1], .ports = &p8080, .nports = 1, .results = second };
+	two[1] = (struct pg_scan_target){
+		.addr = f.res.addrs[1], .ports = &p8080, .nports = 1, .results = second
+	};
 	f.asset.nnetworks = 0;
 	o = (struct pg_asset_outcome){ &f.asset, &f.res, two, 2 };
 	fs = pg_policy_evaluate(&m0, &o, &u);
 	ck_assert(!u);
 	ck_assert_uint_eq(json_array_size(fs), 1);
 	ck_assert_str_eq(rule_of(fs, 0), "port-unapproved-open");
-	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(fs, 0), "ip")), "192.0.2.7");
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(fs, 0), "ip")),
+			 "192.0.2.7");
 	json_decref(fs);
 	fixture_clear(&f);
 }
@@ -424,14 +476,16 @@ START_TEST(monitor_still_reports_unchecked_on_a_failed_asset)
 	json_t *rep, *fs;
 
 	fixture_init(&f);
-	add_port(&f, 8080, PG_PORT_OPEN);  /* fail */
-	add_port(&f, 80, PG_PORT_ERROR);   /* not checked */
+	add_port(&f, 8080, PG_PORT_OPEN); /* fail */
+	add_port(&f, 80, PG_PORT_ERROR);  /* not checked */
 	fs = evaluate_under(&m, &f, &u);
 	ck_assert(u);
 	rep = report_for(fs, u);
 	ck_assert_int_eq(finalize(&m, &f.asset, PG_MODE_MONITOR, rep), PG_EXIT_UNCHECKED);
-	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(json_object_get(rep, "run"),
-		"summary"), "couldNotCheck")), 1);
+	ck_assert_int_eq(
+		json_integer_value(json_object_get(
+			json_object_get(json_object_get(rep, "run"), "summary"), "couldNotCheck")),
+		1);
 	json_decref(rep);
 	fs = evaluate_under(&m, &f, &u);
 	rep = report_for(fs, u);
@@ -456,8 +510,12 @@ START_TEST(passed_findings_are_counted_across_passes)
 	rep = report_for(fs, u);
 	finalize(&m, &f.asset, PG_MODE_ENFORCE, rep);
 	ck_assert_int_eq(finalize(&m, &f.asset, PG_MODE_ENFORCE, rep), PG_EXIT_PASS);
-	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(json_object_get(
-		json_object_get(rep, "run"), "summary"), "findings"), "pass")), 1);
+	ck_assert_int_eq(
+		json_integer_value(json_object_get(
+			json_object_get(json_object_get(json_object_get(rep, "run"), "summary"),
+					"findings"),
+			"pass")),
+		1);
 	json_decref(rep);
 	fixture_clear(&f);
 }
@@ -470,7 +528,8 @@ START_TEST(evaluate_decides_finalize_decides_the_added)
 	struct fixture f;
 	struct pg_manifest m = { 0 };
 	struct pg_rule_override rules[2] = { { "port-approved-closed", PG_ACTION_PASS },
-					     { "headers-content-security-policy", PG_ACTION_FAIL } };
+					     { "headers-content-security-policy",
+					       PG_ACTION_FAIL } };
 	json_t *rep, *fs, *x, *asset;
 	bool u;
 	char fp[17];
@@ -490,8 +549,8 @@ START_TEST(evaluate_decides_finalize_decides_the_added)
 	ck_assert_str_eq(json_string_value(json_object_get(x, "action")), "warn");
 	ck_assert(pg_policy_reported(x));
 	/* what an enricher adds has no action until finalize decides it */
-	x = json_pack("{s:s, s:s, s:s}", "rule", "headers-content-security-policy",
-		      "defaultAction", "warn", "source", "headers");
+	x = json_pack("{s:s, s:s, s:s}", "rule", "headers-content-security-policy", "defaultAction",
+		      "warn", "source", "headers");
 	ck_assert(pg_policy_reported(x));
 	json_array_append_new(fs, x);
 	rep = report_for(fs, u);
@@ -503,10 +562,12 @@ START_TEST(evaluate_decides_finalize_decides_the_added)
 	ck_assert_uint_eq(json_array_size(x), 2);
 	ck_assert_str_eq(rule_of(x, 0), "port-approved-filtered");
 	ck_assert_str_eq(rule_of(x, 1), "headers-content-security-policy");
-	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(x, 1), "action")), "fail");
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(x, 1), "action")),
+			 "fail");
 	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(x, 1), "asset")), "app");
 	pg_policy_finding_fingerprint(json_array_get(x, 1), "app.test", fp);
-	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(x, 1), "fingerprint")), fp);
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(x, 1), "fingerprint")),
+			 fp);
 	ck_assert_int_eq(json_integer_value(json_object_get(asset, "passedFindings")), 1);
 	json_decref(rep);
 	fixture_clear(&f);
@@ -528,6 +589,247 @@ START_TEST(fingerprint_is_stable_and_distinct)
 	/* pinned value: the fingerprint is a contract with ticket systems
 	 * (python3: sha256(b"v1\0port-unapproved-open\0app.test\0" b"127.0.0.1\0tcp/8080")[:16]) */
 	ck_assert_str_eq(a, "1cc86136517b7ee8");
+}
+END_TEST
+
+/* UDP ports are approved by protocol: 53/tcp approved does not approve 53/udp. */
+START_TEST(udp_unapproved_open_fails)
+{
+	struct fixture f;
+	bool u;
+	json_t *fs, *x;
+	char fp[17];
+
+	fixture_init(&f);
+	pg_ports_add(&f.asset.approved, 53);
+	pg_ports_add_udp(&f.asset.approved, 123);
+	add_port(&f, 53, PG_PORT_OPEN);
+	udp_probe(add_udp_port(&f, 53, PG_PORT_OPEN), "domain", 40, 60);
+	udp_probe(add_udp_port(&f, 123, PG_PORT_OPEN), "ntp", 48, 48);
+	fs = evaluate(&f, &u);
+	x = sole_finding(fs, "port-unapproved-open");
+	ck_assert_int_eq(json_integer_value(json_object_get(x, "port")), 53);
+	ck_assert_str_eq(json_string_value(json_object_get(x, "protocol")), "udp");
+	ck_assert_str_eq(json_string_value(json_object_get(x, "action")), "fail");
+	ck_assert_str_eq(json_string_value(json_object_get(x, "reason")),
+			 "port 53/udp is open but not in approvedPorts (domain)");
+	/* the fingerprint hashes "udp/53": not the one of 53/tcp */
+	pg_fingerprint_proto("port-unapproved-open", "app.test", "127.0.0.1", PG_PROTO_UDP, 53, fp);
+	ck_assert_str_eq(json_string_value(json_object_get(x, "fingerprint")), fp);
+	pg_fingerprint("port-unapproved-open", "app.test", "127.0.0.1", 53, fp);
+	ck_assert_str_ne(json_string_value(json_object_get(x, "fingerprint")), fp);
+	ck_assert(!u);
+	json_decref(fs);
+	fixture_clear(&f);
+}
+END_TEST
+
+/* nmap's open|filtered (no answer) on an approved UDP port warns like a filtered TCP
+ * port; ICMP port unreachable on an approved one is port-approved-closed. */
+START_TEST(udp_approved_silent_or_closed_warns)
+{
+	struct fixture f;
+	bool u;
+	json_t *fs;
+
+	fixture_init(&f);
+	pg_ports_add_udp(&f.asset.approved, 53);
+	pg_ports_add_udp(&f.asset.approved, 161);
+	add_port(&f, 80, PG_PORT_OPEN);
+	add_udp_port(&f, 53, PG_PORT_FILTERED);
+	add_udp_port(&f, 161, PG_PORT_CLOSED);
+	add_udp_port(&f, 162, PG_PORT_FILTERED); /* not approved, silent: nothing to say */
+	fs = evaluate(&f, &u);
+	ck_assert_uint_eq(json_array_size(fs), 2);
+	ck_assert_str_eq(rule_of(fs, 0), "port-approved-filtered");
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(fs, 0), "reason")),
+			 "approved port 53/udp does not answer (no-response)");
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(fs, 0), "action")),
+			 "warn");
+	ck_assert_str_eq(rule_of(fs, 1), "port-approved-closed");
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(fs, 1), "reason")),
+			 "approved port 161/udp is closed");
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(fs, 1), "protocol")),
+			 "udp");
+	ck_assert(!u);
+	json_decref(fs);
+	fixture_clear(&f);
+}
+END_TEST
+
+/* TCP fingerprints are what they were before UDP (pinned in
+ * fingerprint_is_stable_and_distinct); UDP ones hash "udp/PORT". */
+START_TEST(udp_fingerprint)
+{
+	char t[17], t2[17], ud[17];
+
+	pg_fingerprint("port-unapproved-open", "app.test", "127.0.0.1", 8080, t);
+	pg_fingerprint_proto("port-unapproved-open", "app.test", "127.0.0.1", PG_PROTO_TCP, 8080,
+			     t2);
+	pg_fingerprint_proto("port-unapproved-open", "app.test", "127.0.0.1", PG_PROTO_UDP, 8080,
+			     ud);
+	ck_assert_str_eq(t, t2);
+	ck_assert_str_eq(t, "1cc86136517b7ee8");
+	/* python3: sha256(b"v1\0port-unapproved-open\0app.test\0" b"127.0.0.1\0udp/8080")[:16] */
+	ck_assert_str_eq(ud, "0d15a144c516fd5f");
+}
+END_TEST
+
+/* udp-amplifier: the answer/request byte ratio against PG_UDP_AMPLIFIER_FACTOR, both sides. */
+START_TEST(udp_amplifier_threshold)
+{
+	double factor = 0;
+
+	ck_assert(pg_udp_amplifies(40, 80, &factor)); /* exactly 2.0 */
+	ck_assert(factor == 2.0);
+	ck_assert(!pg_udp_amplifies(40, 79, &factor)); /* 1.975 */
+	ck_assert(pg_udp_amplifies(50, 190, &factor)); /* NetBIOS's 3.8 */
+	ck_assert(!pg_udp_amplifies(48, 48, &factor)); /* an echo */
+	ck_assert(!pg_udp_amplifies(0, 500, &factor)); /* empty request: no factor */
+	ck_assert(!pg_udp_amplifies(40, 0, &factor));
+	ck_assert(PG_UDP_AMPLIFIER_FACTOR == 2.0);
+}
+END_TEST
+
+static json_t *finding_of(json_t *findings, const char *rule)
+{
+	size_t i;
+	json_t *x;
+
+	json_array_foreach(findings, i, x) if (!strcmp(rule_of(findings, i), rule)) return x;
+	return NULL;
+}
+
+START_TEST(udp_amplifier_finding)
+{
+	struct fixture f;
+	bool u;
+	json_t *fs, *x, *ev;
+
+	fixture_init(&f);
+	pg_ports_add_udp(&f.asset.approved, 137);
+	pg_ports_add_udp(&f.asset.approved, 53);
+	pg_ports_add_udp(&f.asset.approved, 11211);
+	add_port(&f, 443, PG_PORT_OPEN);
+	udp_probe(add_udp_port(&f, 137, PG_PORT_OPEN), "netbios-ns", 50, 190);
+	udp_probe(add_udp_port(&f, 53, PG_PORT_OPEN), "domain", 40, 79);        /* just under */
+	udp_probe(add_udp_port(&f, 11211, PG_PORT_OPEN), "memcached", 0, 1400); /* no request */
+	fs = evaluate(&f, &u);
+	/* approved, so only the amplifier; below the threshold and without a request: none */
+	ck_assert_uint_eq(json_array_size(fs), 1);
+	x = finding_of(fs, "udp-amplifier");
+	ck_assert_ptr_nonnull(x);
+	ck_assert_int_eq(json_integer_value(json_object_get(x, "port")), 137);
+	ck_assert_str_eq(json_string_value(json_object_get(x, "protocol")), "udp");
+	ck_assert_str_eq(json_string_value(json_object_get(x, "severity")), "high");
+	ck_assert(json_real_value(json_object_get(x, "amplificationFactor")) == 3.8);
+	ev = json_object_get(x, "evidence");
+	ck_assert(json_real_value(json_object_get(ev, "amplificationFactor")) == 3.8);
+	ck_assert_int_eq(json_integer_value(json_object_get(ev, "bytesSent")), 50);
+	ck_assert_int_eq(json_integer_value(json_object_get(ev, "bytesReceived")), 190);
+	ck_assert_str_eq(json_string_value(json_object_get(x, "reason")),
+			 "port 137/udp answers 190 bytes to a 50-byte request (amplification "
+			 "factor 3.8) (netbios-ns)");
+	/* not production: warn */
+	ck_assert_str_eq(json_string_value(json_object_get(x, "defaultAction")), "warn");
+	ck_assert_str_eq(json_string_value(json_object_get(x, "action")), "warn");
+	json_decref(fs);
+
+	/* production: fail */
+	f.asset.environment = "Production";
+	fs = evaluate(&f, &u);
+	x = finding_of(fs, "udp-amplifier");
+	ck_assert_ptr_nonnull(x);
+	ck_assert_str_eq(json_string_value(json_object_get(x, "defaultAction")), "fail");
+	ck_assert_str_eq(json_string_value(json_object_get(x, "action")), "fail");
+	json_decref(fs);
+	f.asset.environment = NULL;
+	fixture_clear(&f);
+}
+END_TEST
+
+/* The override mechanism applies to the per-environment default: an asset's own policy
+ * turns the production failure into a warning. */
+START_TEST(udp_amplifier_override)
+{
+	struct fixture f;
+	bool u;
+	json_t *fs, *x;
+	struct pg_rule_override ov = { "udp-amplifier", PG_ACTION_WARN };
+
+	fixture_init(&f);
+	f.asset.environment = "production";
+	f.asset.overrides.v = &ov;
+	f.asset.overrides.n = 1;
+	add_port(&f, 443, PG_PORT_OPEN);
+	udp_probe(add_udp_port(&f, 1900, PG_PORT_OPEN), "ssdp", 100, 3080);
+	fs = evaluate(&f, &u);
+	x = finding_of(fs, "udp-amplifier");
+	ck_assert_ptr_nonnull(x);
+	ck_assert(json_real_value(json_object_get(x, "amplificationFactor")) == 30.8);
+	ck_assert_str_eq(json_string_value(json_object_get(x, "defaultAction")), "fail");
+	ck_assert_str_eq(json_string_value(json_object_get(x, "action")), "warn");
+	/* and 1900/udp is not approved */
+	ck_assert_ptr_nonnull(finding_of(fs, "port-unapproved-open"));
+	f.asset.overrides.v = NULL;
+	f.asset.overrides.n = 0;
+	json_decref(fs);
+	fixture_clear(&f);
+}
+END_TEST
+
+/* policy.exceptions: port "53/udp" accepts the UDP finding only; port 53 the TCP one only. */
+START_TEST(udp_exception_by_protocol)
+{
+	struct fixture f;
+	struct pg_exception ex = { .line = 3,
+				   .rule = "port-unapproved-open",
+				   .port = 53,
+				   .udp = true,
+				   .reason = "resolver",
+				   .owner = "dns-team",
+				   .expires = "2999-01-01" };
+	struct pg_manifest m = { .exceptions = &ex, .nexceptions = 1 };
+	bool u;
+	json_t *fs;
+
+	fixture_init(&f);
+	add_port(&f, 53, PG_PORT_OPEN);
+	add_udp_port(&f, 53, PG_PORT_OPEN);
+	fs = evaluate_under(&m, &f, &u);
+	ck_assert_uint_eq(json_array_size(fs), 2);
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(fs, 0), "action")),
+			 "fail"); /* 53/tcp: not excepted */
+	ck_assert_ptr_null(json_object_get(json_array_get(fs, 0), "exception"));
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(fs, 1), "action")),
+			 "pass");
+	ck_assert_ptr_nonnull(json_object_get(json_array_get(fs, 1), "exception"));
+	json_decref(fs);
+	ex.udp = false; /* a bare number is TCP */
+	fs = evaluate_under(&m, &f, &u);
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(fs, 0), "action")),
+			 "pass");
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(fs, 1), "action")),
+			 "fail");
+	json_decref(fs);
+	fixture_clear(&f);
+}
+END_TEST
+
+/* A TCP port is never an amplifier, whatever its probe says. */
+START_TEST(tcp_is_no_amplifier)
+{
+	struct fixture f;
+	bool u;
+	json_t *fs;
+
+	fixture_init(&f);
+	add_port(&f, 80, PG_PORT_OPEN);
+	f.results[0].probe = json_pack("{s:{s:i, s:i}}", "udp", "sent", 1, "received", 1000);
+	fs = evaluate(&f, &u);
+	ck_assert_uint_eq(json_array_size(fs), 0);
+	json_decref(fs);
+	fixture_clear(&f);
 }
 END_TEST
 
@@ -553,6 +855,14 @@ int main(void)
 	tcase_add_test(tc, passed_findings_are_counted_across_passes);
 	tcase_add_test(tc, evaluate_decides_finalize_decides_the_added);
 	tcase_add_test(tc, fingerprint_is_stable_and_distinct);
+	tcase_add_test(tc, udp_unapproved_open_fails);
+	tcase_add_test(tc, udp_approved_silent_or_closed_warns);
+	tcase_add_test(tc, udp_fingerprint);
+	tcase_add_test(tc, udp_amplifier_threshold);
+	tcase_add_test(tc, udp_amplifier_finding);
+	tcase_add_test(tc, udp_amplifier_override);
+	tcase_add_test(tc, tcp_is_no_amplifier);
+	tcase_add_test(tc, udp_exception_by_protocol);
 	suite_add_tcase(s, tc);
 	return pg_check_run(s);
 }

@@ -40,8 +40,8 @@ START_TEST(parse_ok)
 {
 	struct pg_portlist pl;
 	char err[128];
-	static const uint16_t a[] = { 80, 443, 8000, 8001, 8002, 8003, 8004, 8005, 8006, 8007,
-				      8008, 8009, 8010 };
+	static const uint16_t a[] = { 80,   443,  8000, 8001, 8002, 8003, 8004,
+				      8005, 8006, 8007, 8008, 8009, 8010 };
 	static const uint16_t b[] = { 80, 443 };
 	static const uint16_t c[] = { 20, 21, 22, 23, 24, 25 };
 
@@ -100,11 +100,24 @@ static const struct {
 	{ "80 443", "is not a port number" },
 	{ "0-10", "port 0 is outside 1-65535" },
 	{ "1-65536", "port 65536 is outside 1-65535" },
+	/* the protocol ending */
+	{ "53/sctp", "'53/sctp': protocol 'sctp' is not tcp or udp" },
+	{ "53/", "'53/': protocol '' is not tcp or udp" },
+	{ "53/udpx", "protocol 'udpx' is not tcp or udp" },
+	{ "/udp", "missing port number before '/udp'" },
+	{ "80, /udp", "missing port number before '/udp'" },
+	{ "70000/udp", "port 70000 is outside 1-65535" },
+	{ "0/udp", "port 0 is outside 1-65535" },
+	{ "10-5/udp", "range 10-5 is reversed" },
+	{ "53/udp/udp", "protocol 'udp/udp' is not tcp or udp" },
+	{ "udp/53", "protocol '53' is not tcp or udp" },
 };
 
 START_TEST(parse_errors)
 {
-	struct pg_portlist pl = { (struct pg_port_range *)1, 99, 99 }; /* must be reset to empty */
+	struct pg_portlist pl = {
+		(struct pg_port_range *)1, 99, 99, { (struct pg_port_range *)1, 99, 99 }
+	}; /* must be reset to empty */
 	char err[128] = "";
 
 	ck_assert_msg(!pg_ports_parse(bad_specs[_i].spec, &pl, err, sizeof(err)), "accepted '%s'",
@@ -112,6 +125,8 @@ START_TEST(parse_errors)
 	ck_assert_msg(strstr(err, bad_specs[_i].msg), "'%s': got '%s', want '%s'",
 		      bad_specs[_i].spec, err, bad_specs[_i].msg);
 	ck_assert_ptr_null(pl.r);
+	ck_assert_ptr_null(pl.udp.r);
+	ck_assert_uint_eq(pl.udp.n, 0);
 	ck_assert_uint_eq(pl.nr, 0);
 	ck_assert_uint_eq(pl.n, 0);
 }
@@ -176,10 +191,11 @@ END_TEST
 
 START_TEST(default_candidates)
 {
-	static const uint16_t must[] = { 21, 22, 23, 25, 53, 80, 110, 111, 135, 139, 143, 443,
-					 445, 465, 587, 993, 995, 1433, 1521, 2049, 2375, 2376,
-					 3000, 3306, 3389, 5000, 5432, 5601, 5900, 5984, 6379,
-					 6443, 8000, 8008, 8080, 8081, 8443, 8888, 9000, 9090,
+	static const uint16_t must[] = { 21,   22,   23,    25,    53,    80,   110,  111,
+					 135,  139,  143,   443,   445,   465,  587,  993,
+					 995,  1433, 1521,  2049,  2375,  2376, 3000, 3306,
+					 3389, 5000, 5432,  5601,  5900,  5984, 6379, 6443,
+					 8000, 8008, 8080,  8081,  8443,  8888, 9000, 9090,
 					 9200, 9300, 10250, 11211, 15672, 27017 };
 	struct pg_portlist pl;
 	size_t i;
@@ -202,9 +218,9 @@ END_TEST
 START_TEST(range_word_edges)
 {
 	static const unsigned edges[][2] = {
-		{ 1, 1 },   { 1, 63 },	   { 63, 64 },	     { 64, 127 },     { 60, 130 },
-		{ 127, 128 }, { 1, 65535 }, { 65472, 65535 }, { 65535, 65535 }, { 100, 100 },
-		{ 191, 320 },
+		{ 1, 1 },         { 1, 63 },    { 63, 64 },   { 64, 127 },
+		{ 60, 130 },      { 127, 128 }, { 1, 65535 }, { 65472, 65535 },
+		{ 65535, 65535 }, { 100, 100 }, { 191, 320 },
 	};
 	size_t i, j;
 
@@ -249,6 +265,98 @@ START_TEST(many_full_ranges_fast)
 }
 END_TEST
 
+/* The UDP ports of a set, expanded, are want, and each is found as UDP. */
+static void assert_udp(const struct pg_portlist *pl, const uint16_t *want, size_t n)
+{
+	uint16_t *v = pg_ports_expand_udp(pl);
+
+	ck_assert_uint_eq(pl->udp.n, n);
+	for (size_t i = 0; i < n; i++) {
+		ck_assert_uint_eq(v[i], want[i]);
+		ck_assert(pg_ports_has_udp(pl, want[i]));
+		ck_assert(pg_ports_has_proto(pl, true, want[i]));
+	}
+	free(v);
+}
+
+START_TEST(udp_parse)
+{
+	struct pg_portlist pl;
+	char err[128];
+	static const uint16_t tcp[] = { 53, 80, 443 };
+	static const uint16_t udp[] = { 53,   161,  1000, 1001, 1002, 1003, 1004,
+					1005, 1006, 1007, 1008, 1009, 1010 };
+
+	ck_assert_msg(pg_ports_parse("80,53/udp, 1000-1010/udp ,443/tcp,161/UDP,53", &pl, err,
+				     sizeof(err)),
+		      "%s", err);
+	assert_list(&pl, tcp, PG_ARRAY_LEN(tcp)); /* TCP view unchanged: bare and /tcp */
+	assert_udp(&pl, udp, PG_ARRAY_LEN(udp));
+	ck_assert_uint_eq(pl.udp.nr, 3); /* 53, 161, 1000-1010 */
+	ck_assert_uint_eq(pg_ports_total(&pl), 16);
+	ck_assert(!pg_ports_has(&pl, 161)); /* 161/udp is not 161/tcp */
+	ck_assert(!pg_ports_has_udp(&pl, 80));
+	ck_assert(!pg_ports_has_proto(&pl, false, 1000));
+	ck_assert(pg_ports_has_proto(&pl, false, 80));
+	pg_ports_clear(&pl);
+	ck_assert_uint_eq(pg_ports_total(&pl), 0);
+	ck_assert_ptr_null(pl.udp.r);
+
+	/* UDP only: no TCP port at all */
+	ck_assert(pg_ports_parse("53/udp", &pl, err, sizeof(err)));
+	ck_assert_uint_eq(pl.n, 0);
+	ck_assert_ptr_null(pg_ports_expand(&pl));
+	ck_assert_uint_eq(pl.udp.n, 1);
+	pg_ports_clear(&pl);
+
+	/* "1-65535/udp" is one range, like TCP */
+	ck_assert(pg_ports_parse("1-65535/udp", &pl, err, sizeof(err)));
+	ck_assert_uint_eq(pl.udp.nr, 1);
+	ck_assert_uint_eq(pl.udp.n, 65535);
+	pg_ports_clear(&pl);
+
+	/* a failure leaves both transports empty */
+	ck_assert(!pg_ports_parse("53/udp,70000/udp", &pl, err, sizeof(err)));
+	ck_assert_uint_eq(pg_ports_total(&pl), 0);
+	ck_assert_ptr_null(pl.udp.r);
+}
+END_TEST
+
+START_TEST(udp_merge_copy_add)
+{
+	struct pg_portlist a, b, c;
+	char err[128];
+	static const uint16_t udp[] = { 53, 67, 68, 69, 123 };
+
+	ck_assert(pg_ports_parse("80,53/udp,67-68/udp", &a, err, sizeof(err)));
+	ck_assert(pg_ports_parse("443,69/udp,123/udp", &b, err, sizeof(err)));
+	pg_ports_copy(&c, &a);
+	ck_assert_ptr_ne(c.udp.r, a.udp.r); /* a deep copy */
+	pg_ports_merge(&c, &b);
+	assert_udp(&c, udp, PG_ARRAY_LEN(udp));
+	ck_assert_uint_eq(c.udp.nr, 3); /* 53, 67-69 (merged), 123 */
+	ck_assert_uint_eq(c.n, 2);
+	ck_assert(pg_ports_has(&c, 80) && pg_ports_has(&c, 443));
+	pg_ports_add_udp(&c, 500);
+	ck_assert(pg_ports_has_udp(&c, 500));
+	ck_assert(!pg_ports_has(&c, 500));
+	pg_ports_add(&c, 22);
+	ck_assert(!pg_ports_has_udp(&c, 22));
+	ck_assert_uint_eq(pg_ports_total(&c), 9);
+	/* the sources are untouched */
+	ck_assert_uint_eq(a.udp.n, 3);
+	ck_assert_uint_eq(b.udp.n, 2);
+	/* a TCP-only set from an array has no UDP ports */
+	pg_ports_clear(&c);
+	pg_ports_from_array(&c, udp, PG_ARRAY_LEN(udp));
+	ck_assert_uint_eq(c.udp.n, 0);
+	ck_assert_uint_eq(c.n, PG_ARRAY_LEN(udp));
+	pg_ports_clear(&a);
+	pg_ports_clear(&b);
+	pg_ports_clear(&c);
+}
+END_TEST
+
 static Suite *ports_suite(void)
 {
 	Suite *s = suite_create("ports");
@@ -260,6 +368,8 @@ static Suite *ports_suite(void)
 	tcase_add_test(tc, default_candidates);
 	tcase_add_test(tc, range_word_edges);
 	tcase_add_test(tc, many_full_ranges_fast);
+	tcase_add_test(tc, udp_parse);
+	tcase_add_test(tc, udp_merge_copy_add);
 	suite_add_tcase(s, tc);
 	return s;
 }

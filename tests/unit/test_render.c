@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "notify/message.h"
+#include "report/evidence.h"
 #include "report/packet.h"
 #include "report/render.h"
 #include "report/render_int.h"
@@ -385,6 +386,76 @@ START_TEST(html_packet_is_the_message_fields)
 }
 END_TEST
 
+/* A scan with TCP and UDP results: every result is a port object (TCP first), UDP ones say
+ * "protocol": "udp", are named from /etc/services' udp entries when the probe names nothing,
+ * keep the probe's "udp" byte counts, and count in the summary; the streamed writer agrees. */
+START_TEST(evidence_udp_ports)
+{
+	struct pg_port_result res[3] = { 0 };
+	struct pg_scan_target t = { 0 };
+	static const uint16_t tcp[] = { 69 }, udp[] = { 69, 123 };
+	json_t *s, *p, *w;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	ck_assert(pg_addr_parse_literal("127.0.0.1", 0, &t.addr));
+	t.ports = tcp;
+	t.nports = 1;
+	t.udp_ports = udp;
+	t.nudp_ports = 2;
+	t.results = res;
+	res[0] = (struct pg_port_result){ .port = 69,
+					  .state = PG_PORT_CLOSED,
+					  .reason = "conn-refused" };
+	res[1] = (struct pg_port_result){ .port = 69,
+					  .proto = PG_PROTO_UDP,
+					  .state = PG_PORT_FILTERED,
+					  .reason = "no-response" };
+	res[2] = (struct pg_port_result){
+		.port = 123, .proto = PG_PROTO_UDP, .state = PG_PORT_OPEN, .reason = "udp-response"
+	};
+	res[2].probe = json_pack("{s:{s:i, s:i, s:i}}", "udp", "sent", 48, "received", 48,
+				 "datagrams", 1);
+	s = pg_evidence_scan(&t, "app.test", 0);
+	p = json_object_get(s, "ports");
+	ck_assert_uint_eq(json_array_size(p), 3);
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(p, 0), "protocol")),
+			 "tcp");
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(p, 0), "service")),
+			 "unknown"); /* 69 has no TCP name */
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(p, 1), "protocol")),
+			 "udp");
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(p, 1), "service")),
+			 "tftp");
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(p, 1), "reason")),
+			 "no-response");
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(p, 2), "service")),
+			 "ntp");
+	ck_assert_int_eq(json_integer_value(json_object_get(
+				 json_object_get(json_array_get(p, 2), "udp"), "received")),
+			 48);
+	ck_assert_int_eq(
+		json_integer_value(json_object_get(json_object_get(s, "summary"), "totalScanned")),
+		3);
+	ck_assert_int_eq(
+		json_integer_value(json_object_get(json_object_get(s, "summary"), "filtered")), 1);
+	f = open_memstream(&buf, &len);
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(pg_evidence_scan_write(f, &t, "app.test", 0, true), 0);
+	ck_assert_int_eq(fclose(f), 0);
+	w = json_loads(buf, 0, NULL);
+	ck_assert_ptr_nonnull(w);
+	json_object_del(w, "scanId");
+	json_object_del(s, "scanId");
+	ck_assert(json_equal(w, s));
+	json_decref(w);
+	json_decref(s);
+	json_decref(res[2].probe);
+	free(buf);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("render");
@@ -398,6 +469,7 @@ int main(void)
 	tcase_add_test(tc, html_escapes_every_string);
 	tcase_add_test(tc, html_sorts_by_action_then_criticality);
 	tcase_add_test(tc, html_packet_is_the_message_fields);
+	tcase_add_test(tc, evidence_udp_ports);
 	suite_add_tcase(s, tc);
 	return pg_check_run(s);
 }
