@@ -68,6 +68,8 @@ json_t *pg_probe_finish(struct pg_probe *p);
 /* Service name from the system services database (/etc/services), "unknown"
  * when absent. Never nmap's data files (licence). */
 const char *pg_service_by_port(uint16_t port, char *buf, size_t len);
+/* The same for UDP: the database's "udp" entries (53 domain, 123 ntp, 161 snmp, ...). */
+const char *pg_service_by_port_udp(uint16_t port, char *buf, size_t len);
 
 /* Ports that conventionally speak TLS from the first byte (443, 465, 636, 853,
  * 993, 995, 5986, 8443, ...). */

@@ -47,15 +47,20 @@ bool pg_port_is_http_like(uint16_t port)
 	return port_in(port, http, PG_ARRAY_LEN(http));
 }
 
-/* The services database read once (getservbyport re-reads /etc/services on
- * every call, which dominated a 65535-port scan). Sorted by port. */
+/* The services database read once per protocol (getservbyport re-reads
+ * /etc/services on every call, which dominated a 65535-port scan). Sorted by port. */
 struct service_entry {
 	uint16_t port;
 	char name[32];
 };
-static struct service_entry *services; /* owned for the process lifetime */
-static size_t nservices;
-static pthread_once_t services_once = PTHREAD_ONCE_INIT;
+struct service_table {
+	const char *proto;
+	struct service_entry *e; /* owned for the process lifetime */
+	size_t n;
+	pthread_once_t once;
+};
+static struct service_table tcp_services = { "tcp", NULL, 0, PTHREAD_ONCE_INIT };
+static struct service_table udp_services = { "udp", NULL, 0, PTHREAD_ONCE_INIT };
 
 static int service_cmp(const void *a, const void *b)
 {
@@ -63,7 +68,7 @@ static int service_cmp(const void *a, const void *b)
 	return (int)x->port - (int)y->port;
 }
 
-static void services_load(void)
+static void services_load(struct service_table *t)
 {
 	struct servent se, *res;
 	char tmp[1024]; /* getservent_r scratch space */
@@ -71,35 +76,56 @@ static void services_load(void)
 
 	setservent(0);
 	while (getservent_r(&se, tmp, sizeof(tmp), &res) == 0 && res) {
-		if (!res->s_proto || strcmp(res->s_proto, "tcp") || !res->s_name)
+		if (!res->s_proto || strcmp(res->s_proto, t->proto) || !res->s_name)
 			continue;
-		pg_grow(&services, &cap, nservices + 1, sizeof(*services));
-		services[nservices].port = ntohs((uint16_t)res->s_port);
-		pg_strlcpy(services[nservices].name, res->s_name, sizeof(services[nservices].name));
-		nservices++;
+		pg_grow(&t->e, &cap, t->n + 1, sizeof(*t->e));
+		t->e[t->n].port = ntohs((uint16_t)res->s_port);
+		pg_strlcpy(t->e[t->n].name, res->s_name, sizeof(t->e[t->n].name));
+		t->n++;
 	}
 	endservent();
 	/* stable order; the first name listed for a port wins, as with getservbyport */
-	for (size_t i = 1; i < nservices; i++) {
-		struct service_entry e = services[i];
+	for (size_t i = 1; i < t->n; i++) {
+		struct service_entry e = t->e[i];
 		size_t j = i;
-		for (; j > 0 && services[j - 1].port > e.port; j--)
-			services[j] = services[j - 1];
-		services[j] = e;
+		for (; j > 0 && t->e[j - 1].port > e.port; j--)
+			t->e[j] = t->e[j - 1];
+		t->e[j] = e;
 	}
+}
+
+static void tcp_services_load(void)
+{
+	services_load(&tcp_services);
+}
+
+static void udp_services_load(void)
+{
+	services_load(&udp_services);
+}
+
+static const char *service_find(struct service_table *t, uint16_t port, char *buf, size_t len)
+{
+	struct service_entry key = { .port = port }, *hit;
+
+	hit = t->n ? bsearch(&key, t->e, t->n, sizeof(*t->e), service_cmp) : NULL;
+	/* bsearch may land on any entry of a run of equal ports: walk to the first */
+	while (hit && hit > t->e && hit[-1].port == port)
+		hit--;
+	pg_strlcpy(buf, hit ? hit->name : "unknown", len);
+	return buf;
 }
 
 const char *pg_service_by_port(uint16_t port, char *buf, size_t len)
 {
-	struct service_entry key = { .port = port }, *hit;
+	pthread_once(&tcp_services.once, tcp_services_load);
+	return service_find(&tcp_services, port, buf, len);
+}
 
-	pthread_once(&services_once, services_load);
-	hit = nservices ? bsearch(&key, services, nservices, sizeof(*services), service_cmp) : NULL;
-	/* bsearch may land on any entry of a run of equal ports: walk to the first */
-	while (hit && hit > services && hit[-1].port == port)
-		hit--;
-	pg_strlcpy(buf, hit ? hit->name : "unknown", len);
-	return buf;
+const char *pg_service_by_port_udp(uint16_t port, char *buf, size_t len)
+{
+	pthread_once(&udp_services.once, udp_services_load);
+	return service_find(&udp_services, port, buf, len);
 }
 
 /* Append s to out (at *o, capacity outlen incl. NUL) only if it fits whole,

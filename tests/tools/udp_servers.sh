@@ -1,0 +1,84 @@
+#!/bin/sh
+# udp_servers.sh start|stop DIR - the real UDP servers test_probe_udp asks, on 127.0.0.1 at
+# free ports, each with its own config and state in DIR (never the system's services):
+# dnsmasq, snmpd, memcached, chronyd, in.tftpd. start writes "NAME PORT" lines to DIR/ports
+# for those it started and "NAME: why" to DIR/missing for those it could not (the test
+# reports them as skipped parts); every pid goes to DIR/pids for stop.
+set -u
+cmd=$1 dir=$2
+
+free_udp() {
+	python3 -c '
+import socket
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(("127.0.0.1", 0))
+t = socket.socket(); t.bind(("127.0.0.1", u.getsockname()[1]))
+print(u.getsockname()[1])'
+}
+
+# started NAME PORT PID: record a server that runs
+started() { echo "$1 $2" >>"$dir/ports"; echo "$3" >>"$dir/pids"; }
+missing() { echo "$1: $2" >>"$dir/missing"; }
+
+start_dnsmasq() {
+	command -v dnsmasq >/dev/null || { missing dns "dnsmasq not installed"; return; }
+	p=$(free_udp)
+	dnsmasq -k --conf-file=/dev/null --port="$p" --listen-address=127.0.0.1 \
+		--bind-interfaces --no-resolv --no-hosts --user=root --pid-file="$dir/dnsmasq.pid" \
+		--log-facility="$dir/dnsmasq.log" &
+	started dns "$p" $!
+}
+
+start_snmpd() {
+	command -v snmpd >/dev/null || { missing snmp "snmpd not installed"; return; }
+	p=$(free_udp)
+	mkdir -p "$dir/snmp"
+	printf 'rocommunity public 127.0.0.1\nsysDescr portgate test agent 5.9\n' >"$dir/snmpd.conf"
+	# -C: no system config files; persistent state in DIR, not /var/lib/snmp
+	SNMP_PERSISTENT_DIR="$dir/snmp" snmpd -f -C -c "$dir/snmpd.conf" -Lf "$dir/snmpd.log" \
+		-p "$dir/snmpd.pid" "udp:127.0.0.1:$p" &
+	started snmp "$p" $!
+}
+
+start_memcached() {
+	command -v memcached >/dev/null || { missing memcached "memcached not installed"; return; }
+	p=$(free_udp)
+	# -U: UDP is off by default since 1.5.6; -p 0: no TCP listener
+	memcached -u root -l 127.0.0.1 -U "$p" -p 0 -m 8 >"$dir/memcached.log" 2>&1 &
+	started memcached "$p" $!
+}
+
+start_chronyd() {
+	command -v chronyd >/dev/null || { missing ntp "chronyd not installed"; return; }
+	p=$(free_udp)
+	# a server only: no sources, no control socket, its own local clock at stratum 10; -x
+	# never touches the system clock
+	printf 'port %s\nbindaddress 127.0.0.1\nallow 127.0.0.1\ncmdport 0\nlocal stratum 10\npidfile %s\n' \
+		"$p" "$dir/chronyd.pid" >"$dir/chrony.conf"
+	chronyd -d -x -u root -f "$dir/chrony.conf" >"$dir/chronyd.log" 2>&1 &
+	started ntp "$p" $!
+}
+
+start_tftpd() {
+	command -v in.tftpd >/dev/null || { missing tftp "in.tftpd (tftpd-hpa) not installed"; return; }
+	p=$(free_udp)
+	mkdir -p "$dir/tftp"
+	in.tftpd -L -u root -s "$dir/tftp" -a "127.0.0.1:$p" >"$dir/tftpd.log" 2>&1 &
+	started tftp "$p" $!
+}
+
+case $cmd in
+start)
+	: >"$dir/ports"
+	: >"$dir/pids"
+	: >"$dir/missing"
+	start_dnsmasq
+	start_snmpd
+	start_memcached
+	start_chronyd
+	start_tftpd
+	;;
+stop)
+	[ -f "$dir/pids" ] && while read -r pid; do kill "$pid" 2>/dev/null; done <"$dir/pids"
+	;;
+esac
+exit 0
