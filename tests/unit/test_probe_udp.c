@@ -203,6 +203,214 @@ static void first_line(const char *cmd, char *out, size_t len)
 	pclose(p);
 }
 
+/* --- pure: the requests and parsers without a server --- */
+
+/* Request sizes and the fixed fields their documents require. */
+static const struct {
+	uint16_t port;
+	const char *service;
+	size_t len;
+	size_t off; /* where head sits */
+	const char *head;
+	size_t headlen;
+} requests[] = {
+	{ 53, "dns", 30, 0, "\xab\xcd\x00\x00\x00\x01", 6 }, /* id = nonce, RD clear */
+	{ 69, "tftp", 32, 0, "\x00\x01portgate-probe-1234abcd\0octet", 32 },
+	{ 123, "ntp", 48, 0, "\x23\x00", 2 },                     /* LI 0, VN 4, mode 3 */
+	{ 137, "netbios-ns", 50, 12, "\x20\x43\x4b\x41\x41", 5 }, /* " CKAA": '*' encoded */
+	{ 161, "snmp", 43, 0, "\x30\x29\x02\x01\x01\x04\x06public\xa0", 14 },
+	{ 443, "quic", 1200, 0, "\xc0\x1a\x2a\x3a\x4a\x08", 6 },
+	{ 500, "ike", 376, 16, "\x21\x20\x22\x08", 4 }, /* SA, 2.0, SA_INIT, I */
+	{ 1194, "openvpn", 14, 0, "\x38", 1 },
+	{ 1900, "ssdp", 94, 0, "M-SEARCH * HTTP/1.1\r\n", 21 },
+	{ 3702, "ws-discovery", 0, 0, "<?xml", 5 },
+	{ 4500, "ike", 380, 0, "\0\0\0\0", 4 }, /* non-ESP marker */
+	{ 5060, "sip", 0, 0, "OPTIONS sip:", 12 },
+	{ 5353, "mdns", 46, 12, "\x09_services", 10 },
+	{ 5683, "coap", 25, 0, "\x44\x01\xab\xcd", 4 }, /* CON GET, MID = nonce */
+	{ 11211, "memcached", 17, 0, "\xab\xcd\x00\x00\x00\x01\x00\x00version\r\n", 17 },
+};
+
+START_TEST(request_fields)
+{
+	unsigned char buf[PG_UDP_REQUEST_MAX];
+	const char *svc = NULL;
+	size_t n = pg_udp_request(requests[_i].port, NONCE, buf, sizeof(buf), &svc);
+
+	ck_assert_str_eq(svc, requests[_i].service);
+	ck_assert_str_eq(pg_udp_service(requests[_i].port), requests[_i].service);
+	if (requests[_i].len)
+		ck_assert_uint_eq(n, requests[_i].len);
+	ck_assert_uint_le(n, PG_UDP_REQUEST_MAX);
+	ck_assert_uint_ge(n, requests[_i].off + requests[_i].headlen);
+	ck_assert_mem_eq(buf + requests[_i].off, requests[_i].head, requests[_i].headlen);
+	/* a buffer one byte short: nothing, rather than a cut request */
+	svc = "x";
+	ck_assert_uint_eq(pg_udp_request(requests[_i].port, NONCE, buf, n - 1, &svc), 0);
+	ck_assert_ptr_null(svc);
+}
+END_TEST
+
+START_TEST(request_nonce_varies_ids)
+{
+	unsigned char a[PG_UDP_REQUEST_MAX], b[PG_UDP_REQUEST_MAX];
+	const char *svc;
+
+	for (size_t i = 0; i < PG_ARRAY_LEN(requests); i++) {
+		size_t na = pg_udp_request(requests[i].port, 1, a, sizeof(a), &svc);
+		size_t nb = pg_udp_request(requests[i].port, 2, b, sizeof(b), &svc);
+
+		if (requests[i].port == 1900) /* SSDP has no transaction id */
+			continue;
+		ck_assert_msg(na != nb || memcmp(a, b, na) != 0, "port %u ignores the nonce",
+			      requests[i].port);
+	}
+}
+END_TEST
+
+START_TEST(other_ports_get_empty_datagram)
+{
+	unsigned char buf[PG_UDP_REQUEST_MAX];
+	const char *svc = "x";
+	char name[64];
+	json_t *ev;
+
+	ck_assert_uint_eq(pg_udp_request(9, NONCE, buf, sizeof(buf), &svc), 0);
+	ck_assert_ptr_null(svc);
+	ck_assert_ptr_null(pg_udp_service(9));
+	/* any answer there: named by /etc/services' udp entry (discard), no banner */
+	ev = pg_udp_answer(9, buf, 0, (const unsigned char *)"hello", 5);
+	assert_evidence(ev, pg_service_by_port_udp(9, name, sizeof(name)), NULL);
+	ck_assert_str_eq(pg_service_by_port_udp(53, name, sizeof(name)), "domain");
+	ck_assert_str_eq(pg_service_by_port_udp(65000, name, sizeof(name)), "unknown");
+}
+END_TEST
+
+/* Our DNS request turned into an answer: QR set, one TXT record (class CH) whose
+ * owner is a pointer to the question, holding txt. */
+static size_t dns_txt_answer(const unsigned char *req, size_t reqlen, const char *txt,
+			     unsigned char *out)
+{
+	size_t tl = strlen(txt), n = reqlen;
+
+	memcpy(out, req, reqlen);
+	out[2] |= 0x80; /* QR */
+	out[7] = 1;     /* ANCOUNT */
+	memcpy(out + n, "\xc0\x0c\x00\x10\x00\x03\x00\x00\x00\x00\x00", 11);
+	n += 11;
+	out[n++] = (unsigned char)(tl + 1);
+	out[n++] = (unsigned char)tl;
+	memcpy(out + n, txt, tl);
+	return n + tl;
+}
+
+START_TEST(dns_answer_checks_id_and_sanitises)
+{
+	unsigned char req[PG_UDP_REQUEST_MAX], ans[512];
+	const char *svc;
+	size_t rl = pg_udp_request(53, NONCE, req, sizeof(req), &svc);
+	size_t n = dns_txt_answer(req, rl, "9.18.1\x1b[2J", ans);
+
+	assert_evidence(pg_udp_answer(53, req, rl, ans, n), "dns", "9.18.1\\x1b[2J");
+	ans[1] ^= 1; /* another id: not our answer, named by the port only */
+	assert_evidence(pg_udp_answer(53, req, rl, ans, n), "domain", NULL);
+	ans[1] ^= 1;
+	ans[2] &= 0x7f; /* a query, not an answer */
+	assert_evidence(pg_udp_answer(53, req, rl, ans, n), "domain", NULL);
+}
+END_TEST
+
+START_TEST(dns_compression_loop_is_bounded)
+{
+	unsigned char req[PG_UDP_REQUEST_MAX], ans[512];
+	const char *svc;
+	size_t rl = pg_udp_request(53, NONCE, req, sizeof(req), &svc);
+	size_t n = dns_txt_answer(req, rl, "x", ans);
+
+	/* the record's owner name points at itself: the answer is ours, its record
+	 * unreadable */
+	ans[rl] = 0xc0;
+	ans[rl + 1] = (unsigned char)rl;
+	assert_evidence(pg_udp_answer(53, req, rl, ans, n), "dns", NULL);
+}
+END_TEST
+
+START_TEST(ntp_answer_checks_origin)
+{
+	unsigned char req[PG_UDP_REQUEST_MAX], ans[48] = { 0x24, 1 };
+	const char *svc;
+	size_t rl = pg_udp_request(123, NONCE, req, sizeof(req), &svc);
+
+	memcpy(ans + 12, "GPS\0", 4);
+	memcpy(ans + 24, req + 40, 8); /* origin = our transmit timestamp */
+	assert_evidence(pg_udp_answer(123, req, rl, ans, sizeof(ans)), "ntp",
+			"NTPv4, stratum 1, refid GPS");
+	ans[1] = 0;
+	memcpy(ans + 12, "RATE", 4);
+	assert_evidence(pg_udp_answer(123, req, rl, ans, sizeof(ans)), "ntp",
+			"NTPv4, kiss code RATE");
+	ans[31] ^= 0xff; /* another request's origin */
+	assert_evidence(pg_udp_answer(123, req, rl, ans, sizeof(ans)), "ntp", NULL);
+}
+END_TEST
+
+START_TEST(memcached_answer_checks_request_id)
+{
+	unsigned char req[PG_UDP_REQUEST_MAX];
+	unsigned char ans[] = "\xab\xcd\x00\x00\x00\x01\x00\x00VERSION 1.6.18\r\n";
+	const char *svc;
+	char name[64];
+	size_t rl = pg_udp_request(11211, NONCE, req, sizeof(req), &svc);
+
+	assert_evidence(pg_udp_answer(11211, req, rl, ans, sizeof(ans) - 1), "memcached",
+			"VERSION 1.6.18");
+	ans[0] = 0;
+	assert_evidence(pg_udp_answer(11211, req, rl, ans, sizeof(ans) - 1),
+			pg_service_by_port_udp(11211, name, sizeof(name)), NULL);
+}
+END_TEST
+
+/* xorshift32: reproducible garbage */
+static uint32_t next_rand(uint32_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 17;
+	*x ^= *x << 5;
+	return *x;
+}
+
+/* Random bytes, and every prefix of a mutated request, to every parser: a service
+ * name always, a banner (if any) printable. The fuzz harness does this for longer. */
+START_TEST(garbage_is_bounded)
+{
+	unsigned char req[PG_UDP_REQUEST_MAX], ans[1500];
+	uint32_t x = 0x2545f491u;
+
+	for (size_t i = 0; i < PG_ARRAY_LEN(requests); i++) {
+		const char *svc;
+		size_t rl = pg_udp_request(requests[i].port, NONCE, req, sizeof(req), &svc);
+
+		for (int round = 0; round < 300; round++) {
+			size_t n = next_rand(&x) % sizeof(ans);
+			json_t *ev;
+			const char *b;
+
+			memcpy(ans, req, n < rl ? n : rl);
+			for (size_t k = round % 2 ? 0 : (n < rl ? n : rl); k < n; k++)
+				ans[k] = (unsigned char)next_rand(&x);
+			if (n > 3)
+				ans[next_rand(&x) % n] ^= 0xff;
+			ev = pg_udp_answer(requests[i].port, req, rl, ans, n);
+			ck_assert_ptr_nonnull(json_string_value(json_object_get(ev, "service")));
+			b = json_string_value(json_object_get(ev, "banner"));
+			for (; b && *b; b++)
+				ck_assert(*b >= 0x20 && *b < 0x7f);
+			json_decref(ev);
+		}
+	}
+}
+END_TEST
+
 START_TEST(live_dnsmasq_version)
 {
 	char line[256], want[64], ver[32];
@@ -279,7 +487,17 @@ END_TEST
 static Suite *probe_udp_suite(void)
 {
 	Suite *s = suite_create("probe_udp");
-	TCase *live = tcase_create("live");
+	TCase *pure = tcase_create("pure"), *live = tcase_create("live");
+
+	tcase_add_loop_test(pure, request_fields, 0, (int)PG_ARRAY_LEN(requests));
+	tcase_add_test(pure, request_nonce_varies_ids);
+	tcase_add_test(pure, other_ports_get_empty_datagram);
+	tcase_add_test(pure, dns_answer_checks_id_and_sanitises);
+	tcase_add_test(pure, dns_compression_loop_is_bounded);
+	tcase_add_test(pure, ntp_answer_checks_origin);
+	tcase_add_test(pure, memcached_answer_checks_request_id);
+	tcase_add_test(pure, garbage_is_bounded);
+	suite_add_tcase(s, pure);
 
 	tcase_set_timeout(live, 30);
 	tcase_add_test(live, live_dnsmasq_version);
