@@ -82,6 +82,11 @@ bool pg_port_is_tls_default(uint16_t port);
  * first waiting for a server-first banner. */
 bool pg_port_is_http_like(uint16_t port);
 
+/* Does b (n bytes) start with the literal lit? */
+bool pg_probe_starts(const unsigned char *b, size_t n, const char *lit);
+/* Length of the line starting at b (without CR/LF), bounded by n. */
+size_t pg_probe_line_len(const unsigned char *b, size_t n);
+
 /* Printable, terminal- and JSON-safe copy of untrusted bytes: printable ASCII
  * kept, runs of CR/LF become " | ", tab a space, anything else (and the
  * backslash) \xNN; never cut inside an escape; "..." marks a cut. out gets at

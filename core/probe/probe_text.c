@@ -173,7 +173,7 @@ size_t pg_banner_sanitize(const void *in, size_t n, char *out, size_t outlen)
 	return o;
 }
 
-static bool starts(const unsigned char *b, size_t n, const char *lit)
+bool pg_probe_starts(const unsigned char *b, size_t n, const char *lit)
 {
 	size_t l = strlen(lit);
 
@@ -209,17 +209,17 @@ const char *pg_probe_classify(const unsigned char *b, size_t n, const char *port
 
 	if (n >= 3 && (b[0] == 0x15 || b[0] == 0x16) && b[1] == 0x03 && b[2] <= 0x04)
 		return "tls";
-	if (starts(b, n, "SSH-"))
+	if (pg_probe_starts(b, n, "SSH-"))
 		return "ssh";
-	if (starts(b, n, "HTTP/1.") || starts(b, n, "HTTP/2"))
+	if (pg_probe_starts(b, n, "HTTP/1.") || pg_probe_starts(b, n, "HTTP/2"))
 		return "http";
-	if (starts(b, n, "+OK"))
+	if (pg_probe_starts(b, n, "+OK"))
 		return "pop3";
-	if (starts(b, n, "* OK") || starts(b, n, "* PREAUTH"))
+	if (pg_probe_starts(b, n, "* OK") || pg_probe_starts(b, n, "* PREAUTH"))
 		return "imap";
 	while (line < n && b[line] != '\n')
 		line++;
-	if (starts(b, n, "220")) {
+	if (pg_probe_starts(b, n, "220")) {
 		if (contains_ci(b, line, "FTP"))
 			return "ftp";
 		if (contains_ci(b, line, "SMTP") || contains_ci(b, line, "mail"))
@@ -231,8 +231,7 @@ const char *pg_probe_classify(const unsigned char *b, size_t n, const char *port
 	return NULL;
 }
 
-/* Length of the line starting at b (without CR/LF), bounded by n. */
-static size_t line_len(const unsigned char *b, size_t n)
+size_t pg_probe_line_len(const unsigned char *b, size_t n)
 {
 	size_t i = 0;
 
@@ -253,17 +252,17 @@ static size_t skip_eol(const unsigned char *b, size_t n, size_t i)
 bool pg_http_parse(const unsigned char *b, size_t n, int *status, char *line, size_t linelen,
 		   char *server, size_t serverlen)
 {
-	size_t l = line_len(b, n), i;
+	size_t l = pg_probe_line_len(b, n), i;
 
 	if (serverlen)
 		server[0] = '\0';
-	if (!starts(b, n, "HTTP/") || l < 12 || b[8] != ' ' || !isdigit(b[9]) || !isdigit(b[10]) ||
-	    !isdigit(b[11]))
+	if (!pg_probe_starts(b, n, "HTTP/") || l < 12 || b[8] != ' ' || !isdigit(b[9]) ||
+	    !isdigit(b[10]) || !isdigit(b[11]))
 		return false;
 	*status = (b[9] - '0') * 100 + (b[10] - '0') * 10 + (b[11] - '0');
 	pg_banner_sanitize(b, l, line, linelen);
 	for (i = skip_eol(b, n, l); i < n;) {
-		size_t hl = line_len(b + i, n - i);
+		size_t hl = pg_probe_line_len(b + i, n - i);
 
 		if (hl == 0)
 			break; /* end of the head */

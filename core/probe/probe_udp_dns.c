@@ -41,16 +41,22 @@ static void dns_query_head(struct pg_wr *w, uint32_t nonce, unsigned flags)
  * root NS query because a CHAOS question is answered by the server itself, never
  * recursed to third parties, and its answer carries the version; RD is clear too. A
  * server that hides its version still answers (REFUSED/NXDOMAIN) with our id. */
-static size_t dns_request(uint32_t nonce, unsigned char *buf, size_t buflen)
+static size_t dns_question(uint32_t nonce, unsigned char *buf, size_t buflen, const char *name,
+			   unsigned type, unsigned rclass)
 {
 	struct pg_wr w;
 
 	pg_wr_init(&w, buf, buflen);
 	dns_query_head(&w, nonce, 0);
-	pg_udp_dns_name_put(&w, "version.bind");
-	pg_wr16(&w, DNS_TYPE_TXT);
-	pg_wr16(&w, DNS_CLASS_CH);
+	pg_udp_dns_name_put(&w, name);
+	pg_wr16(&w, type);
+	pg_wr16(&w, rclass);
 	return pg_wr_end(&w);
+}
+
+static size_t dns_request(uint32_t nonce, unsigned char *buf, size_t buflen)
+{
+	return dns_question(nonce, buf, buflen, "version.bind", DNS_TYPE_TXT, DNS_CLASS_CH);
 }
 
 /* The answer echoes the id and opcode of req with QR set (RFC 1035 4.1.1); r is left
@@ -132,14 +138,8 @@ const struct pg_udp_family pg_udp_dns = { "dns", dns_request, dns_answer };
  * our id and the question repeated, so the id checks the answer. */
 static size_t mdns_request(uint32_t nonce, unsigned char *buf, size_t buflen)
 {
-	struct pg_wr w;
-
-	pg_wr_init(&w, buf, buflen);
-	dns_query_head(&w, nonce, 0);
-	pg_udp_dns_name_put(&w, "_services._dns-sd._udp.local");
-	pg_wr16(&w, DNS_TYPE_PTR);
-	pg_wr16(&w, DNS_CLASS_IN);
-	return pg_wr_end(&w);
+	return dns_question(nonce, buf, buflen, "_services._dns-sd._udp.local", DNS_TYPE_PTR,
+			    DNS_CLASS_IN);
 }
 
 static void list_sep(struct pg_wr *banner)

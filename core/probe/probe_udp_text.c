@@ -6,30 +6,12 @@
 #include <string.h>
 #include <strings.h>
 
+#include "probe.h"
 #include "probe_udp_int.h"
 
 #define MC_FRAME_LEN  8 /* memcached protocol.txt "UDP protocol": the frame header */
 #define UUID_TEXT_LEN 36
 #define WSD_TYPES_MAX 160
-
-/* Does b (n bytes) start with the literal lit? */
-static bool starts(const unsigned char *b, size_t n, const char *lit)
-{
-	size_t l = strlen(lit);
-
-	return n >= l && memcmp(b, lit, l) == 0;
-}
-
-/* Does b (n bytes) contain the literal lit? Bounded by n. */
-static bool contains(const unsigned char *b, size_t n, const char *lit)
-{
-	size_t l = strlen(lit);
-
-	for (size_t i = 0; l && i + l <= n; i++)
-		if (memcmp(b + i, lit, l) == 0)
-			return true;
-	return false;
-}
 
 /* memcached's protocol.txt ("UDP protocol"): an 8-byte frame header (request id,
  * sequence number 0, 1 datagram, reserved 0), then the text command "version". */
@@ -53,7 +35,7 @@ static bool mc_answer(const unsigned char *req, size_t reqlen, const unsigned ch
 	size_t l = 0;
 
 	if (n < MC_FRAME_LEN || reqlen < MC_FRAME_LEN || memcmp(ans, req, 2) != 0 ||
-	    !starts(ans + MC_FRAME_LEN, n - MC_FRAME_LEN, "VERSION "))
+	    !pg_probe_starts(ans + MC_FRAME_LEN, n - MC_FRAME_LEN, "VERSION "))
 		return false;
 	ans += MC_FRAME_LEN;
 	n -= MC_FRAME_LEN;
@@ -102,7 +84,7 @@ static bool ssdp_answer(const unsigned char *req, size_t reqlen, const unsigned 
 
 	(void)req;
 	(void)reqlen;
-	if (!starts(ans, n, "HTTP/1.1 200") || !pg_udp_header(ans, n, "USN", &vl))
+	if (!pg_probe_starts(ans, n, "HTTP/1.1 200") || !pg_udp_header(ans, n, "USN", &vl))
 		return false;
 	header_to_banner(ans, n, "SERVER", banner);
 	return true;
@@ -157,7 +139,7 @@ static bool sip_answer(const unsigned char *req, size_t reqlen, const unsigned c
 {
 	size_t vl;
 
-	if (!starts(ans, n, "SIP/2.0 ") || !sip_callid_matches(req, reqlen, ans, n))
+	if (!pg_probe_starts(ans, n, "SIP/2.0 ") || !sip_callid_matches(req, reqlen, ans, n))
 		return false;
 	if (pg_udp_header(ans, n, "Server", &vl))
 		header_to_banner(ans, n, "Server", banner);
@@ -246,7 +228,8 @@ static bool wsd_answer(const unsigned char *req, size_t reqlen, const unsigned c
 	const unsigned char *rel = xml_text(ans, n, "RelatesTo", &rl);
 	const unsigned char *types;
 
-	if (!id || !rel || il != rl || memcmp(id, rel, il) != 0 || !contains(ans, n, "ProbeMatch"))
+	if (!id || !rel || il != rl || memcmp(id, rel, il) != 0 ||
+	    !memmem(ans, n, "ProbeMatch", 10))
 		return false;
 	types = xml_text(ans, n, "Types", &tl);
 	if (types)

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "probe.h"
 #include "probe_udp_int.h"
 
 /* RFC 1035 2.3.4: a name is at most 255 octets; 128 pointers cannot all be distinct
@@ -180,22 +181,12 @@ bool pg_udp_dns_name_read(struct pg_rd *r, const unsigned char *msg, size_t n, c
 	return false;
 }
 
-/* Length of the line at b (up to CR or LF). */
-static size_t text_line(const unsigned char *b, size_t n)
-{
-	size_t i = 0;
-
-	while (i < n && b[i] != '\r' && b[i] != '\n')
-		i++;
-	return i;
-}
-
 const unsigned char *pg_udp_header(const unsigned char *b, size_t n, const char *name, size_t *vlen)
 {
 	size_t nl = strlen(name), i = 0;
 
 	while (i < n) {
-		size_t l = text_line(b + i, n - i);
+		size_t l = pg_probe_line_len(b + i, n - i);
 
 		if (l == 0)
 			break; /* blank line: end of the header block */

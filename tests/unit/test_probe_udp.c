@@ -411,16 +411,37 @@ START_TEST(garbage_is_bounded)
 }
 END_TEST
 
-START_TEST(live_dnsmasq_version)
+/* The version a server's own command prints: the word after prefix in its first line
+ * ("Dnsmasq version 2.90  Copyright ...", "memcached 1.6.18"). */
+static void version_of(const char *cmd, const char *prefix, char *out, size_t len)
 {
-	char line[256], want[64], ver[32];
+	char line[256];
+	size_t pl = strlen(prefix);
 
-	/* "Dnsmasq version 2.90  Copyright ...": dnsmasq answers version.bind CH TXT
-	 * with "dnsmasq-2.90" */
-	first_line("dnsmasq -v", line, sizeof(line));
-	ck_assert_int_eq(sscanf(line, "Dnsmasq version %31s", ver), 1);
-	snprintf(want, sizeof(want), "dnsmasq-%s", ver);
-	assert_evidence(exchange(53, server_port("dns"), "dns"), "dns", want);
+	first_line(cmd, line, sizeof(line));
+	ck_assert_int_eq(strncmp(line, prefix, pl), 0);
+	snprintf(out, len, "%.*s", (int)strcspn(line + pl, " "), line + pl);
+}
+
+/* Servers whose answer carries the version their own command prints: dnsmasq answers
+ * version.bind CH TXT with "dnsmasq-<version>", memcached "VERSION <version>". */
+static const struct {
+	const char *cmd, *prefix, *banner_prefix, *kind, *service;
+	uint16_t wk;
+} versioned[] = {
+	{ "dnsmasq -v", "Dnsmasq version ", "dnsmasq-", "dns", "dns", 53 },
+	{ "memcached -V", "memcached ", "VERSION ", "memcached", "memcached", 11211 },
+};
+
+START_TEST(live_version)
+{
+	char ver[64], want[80];
+
+	version_of(versioned[_i].cmd, versioned[_i].prefix, ver, sizeof(ver));
+	snprintf(want, sizeof(want), "%s%s", versioned[_i].banner_prefix, ver);
+	assert_evidence(
+		exchange(versioned[_i].wk, server_port(versioned[_i].kind), versioned[_i].service),
+		versioned[_i].service, want);
 }
 END_TEST
 
@@ -428,17 +449,6 @@ START_TEST(live_snmpd_sysdescr)
 {
 	assert_evidence(exchange(161, server_port("snmp"), "snmp"), "snmp",
 			"portgate test agent 5.9");
-}
-END_TEST
-
-START_TEST(live_memcached_version)
-{
-	char line[128], want[160];
-
-	first_line("memcached -V", line, sizeof(line)); /* "memcached 1.6.18" */
-	ck_assert_int_eq(strncmp(line, "memcached ", 10), 0);
-	snprintf(want, sizeof(want), "VERSION %s", line + 10);
-	assert_evidence(exchange(11211, server_port("memcached"), "memcached"), "memcached", want);
 }
 END_TEST
 
@@ -500,9 +510,8 @@ static Suite *probe_udp_suite(void)
 	suite_add_tcase(s, pure);
 
 	tcase_set_timeout(live, 30);
-	tcase_add_test(live, live_dnsmasq_version);
+	tcase_add_loop_test(live, live_version, 0, (int)PG_ARRAY_LEN(versioned));
 	tcase_add_test(live, live_snmpd_sysdescr);
-	tcase_add_test(live, live_memcached_version);
 	tcase_add_test(live, live_chronyd);
 	tcase_add_test(live, live_tftpd_missing_file);
 	tcase_add_loop_test(live, live_emulated, 0, (int)PG_ARRAY_LEN(emulated));
