@@ -151,7 +151,9 @@ bool pg_udp_dns_name_read(struct pg_rd *r, const unsigned char *msg, size_t n, c
 
 	if (outlen)
 		out[0] = '\0';
-	for (int hops = 0; hops <= DNS_HOPS_MAX; hops++) {
+	/* ends: a label adds at least one octet to a name capped at 255, and pointers are
+	 * counted */
+	for (int hops = 0; hops <= DNS_HOPS_MAX;) {
 		unsigned l = pg_rd8(&cur);
 
 		if (cur.bad)
@@ -164,6 +166,7 @@ bool pg_udp_dns_name_read(struct pg_rd *r, const unsigned char *msg, size_t n, c
 			if (!jumped)
 				*r = cur;
 			jumped = true;
+			hops++;
 			pg_rd_init(&cur, msg, n);
 			cur.off = to;
 			continue;
