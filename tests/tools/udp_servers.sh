@@ -1,7 +1,7 @@
 #!/bin/sh
 # udp_servers.sh start|stop DIR - the real UDP servers test_probe_udp asks, on 127.0.0.1 at
 # free ports, each with its own config and state in DIR (never the system's services):
-# dnsmasq, snmpd, memcached, chronyd, in.tftpd. start writes "NAME PORT" lines to DIR/ports
+# dnsmasq, snmpd, memcached, chronyd, in.tftpd (tftpd-hpa), openvpn. start writes "NAME PORT" lines to DIR/ports
 # for those it started and "NAME: why" to DIR/missing for those it could not (the test
 # reports them as skipped parts); every pid goes to DIR/pids for stop.
 set -u
@@ -66,6 +66,21 @@ start_tftpd() {
 	started tftp "$p" $!
 }
 
+start_openvpn() {
+	command -v openvpn >/dev/null || { missing openvpnd "openvpn not installed"; return; }
+	command -v openssl >/dev/null || { missing openvpnd "openssl not installed"; return; }
+	p=$(free_udp)
+	# a self-signed certificate as its own CA is enough for a TLS server to answer the
+	# hard reset; --dev null: no tun device, nothing routed
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+		-subj /CN=portgate-test-openvpn -keyout "$dir/ovpn.key" -out "$dir/ovpn.pem" \
+		>/dev/null 2>&1 || { missing openvpnd "openssl could not make a certificate"; return; }
+	openvpn --dev null --proto udp4 --local 127.0.0.1 --lport "$p" --tls-server \
+		--ca "$dir/ovpn.pem" --cert "$dir/ovpn.pem" --key "$dir/ovpn.key" --dh none \
+		--verb 3 >"$dir/openvpn.log" 2>&1 &
+	started openvpnd "$p" $!
+}
+
 case $cmd in
 start)
 	: >"$dir/ports"
@@ -76,6 +91,7 @@ start)
 	start_memcached
 	start_chronyd
 	start_tftpd
+	start_openvpn
 	;;
 stop)
 	[ -f "$dir/pids" ] && while read -r pid; do kill "$pid" 2>/dev/null; done <"$dir/pids"

@@ -87,24 +87,22 @@ static void start_emulators(void)
 		die("udp_emul.py did not start");
 }
 
-/* Skip (77) naming every server udp_servers.sh could not start. */
-static void skip_if_missing(void)
+/* What udp_servers.sh could not start ("NAME: why" lines): those tests are left out
+ * and the run ends as skipped (77) with the reasons, never as a silent pass. */
+static char missing[1024];
+
+static void read_missing(void)
 {
-	char path[128], why[1024] = "";
+	char path[128];
 	FILE *f;
 	size_t n;
 
 	snprintf(path, sizeof(path), "%s/missing", dir);
 	f = fopen(path, "r");
-	n = f ? fread(why, 1, sizeof(why) - 1, f) : 0;
+	n = f ? fread(missing, 1, sizeof(missing) - 1, f) : 0;
 	if (f)
 		fclose(f);
-	why[n] = '\0';
-	if (n) {
-		printf("SKIP: %s", why);
-		stop_servers();
-		exit(77);
-	}
+	missing[n] = '\0';
 }
 
 static void start_servers(void)
@@ -124,12 +122,13 @@ static void start_servers(void)
 	snprintf(cmd, sizeof(cmd), "sh '%s/tests/tools/udp_servers.sh' start '%s'", srcdir, dir);
 	if (system(cmd) != 0)
 		die("udp_servers.sh failed");
-	skip_if_missing();
+	read_missing();
 	start_emulators();
 }
 
-/* Port the live server of that name listens on (from DIR/ports or DIR/emul.ports). */
-static uint16_t server_port(const char *name)
+/* Port the live server of that name listens on (from DIR/ports or DIR/emul.ports), 0
+ * when it was not started. */
+static uint16_t find_port(const char *name)
 {
 	const char *files[] = { "ports", "emul.ports" };
 	char path[128], kind[32];
@@ -140,7 +139,8 @@ static uint16_t server_port(const char *name)
 
 		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
 		f = fopen(path, "r");
-		ck_assert_ptr_nonnull(f);
+		if (!f)
+			continue;
 		while (fscanf(f, "%31s %u", kind, &port) == 2)
 			if (strcmp(kind, name) == 0) {
 				fclose(f);
@@ -148,8 +148,15 @@ static uint16_t server_port(const char *name)
 			}
 		fclose(f);
 	}
-	ck_abort_msg("no server %s", name);
 	return 0;
+}
+
+static uint16_t server_port(const char *name)
+{
+	uint16_t port = find_port(name);
+
+	ck_assert_msg(port != 0, "no server %s", name);
+	return port;
 }
 
 /* Send the request portgate writes for well-known port wk to the server listening
@@ -423,47 +430,36 @@ static void version_of(const char *cmd, const char *prefix, char *out, size_t le
 	snprintf(out, len, "%.*s", (int)strcspn(line + pl, " "), line + pl);
 }
 
-/* Servers whose answer carries the version their own command prints: dnsmasq answers
- * version.bind CH TXT with "dnsmasq-<version>", memcached "VERSION <version>". */
+/* The real servers of udp_servers.sh: well-known port, service, and the banner their
+ * config gives, or the version their own command prints (the word after cmd_prefix)
+ * after banner_prefix. dnsmasq answers version.bind CH TXT with "dnsmasq-<version>";
+ * chrony's local reference is stratum 10 (its config), refid 127.127.1.1; OpenVPN's
+ * answer carries no version. */
 static const struct {
-	const char *cmd, *prefix, *banner_prefix, *kind, *service;
+	const char *kind;
 	uint16_t wk;
-} versioned[] = {
-	{ "dnsmasq -v", "Dnsmasq version ", "dnsmasq-", "dns", "dns", 53 },
-	{ "memcached -V", "memcached ", "VERSION ", "memcached", "memcached", 11211 },
+	const char *service, *banner, *cmd, *cmd_prefix, *banner_prefix;
+} real[] = {
+	{ "dns", 53, "dns", NULL, "dnsmasq -v", "Dnsmasq version ", "dnsmasq-" },
+	{ "memcached", 11211, "memcached", NULL, "memcached -V", "memcached ", "VERSION " },
+	{ "snmp", 161, "snmp", "portgate test agent 5.9", NULL, NULL, NULL },
+	{ "ntp", 123, "ntp", "NTPv4, stratum 10, refid 127.127.1.1", NULL, NULL, NULL },
+	{ "tftp", 69, "tftp", "error 1: File not found", NULL, NULL, NULL },
+	{ "openvpnd", 1194, "openvpn", NULL, NULL, NULL, NULL },
 };
 
-START_TEST(live_version)
+START_TEST(live_real)
 {
 	char ver[64], want[80];
+	const char *banner = real[_i].banner;
 
-	version_of(versioned[_i].cmd, versioned[_i].prefix, ver, sizeof(ver));
-	snprintf(want, sizeof(want), "%s%s", versioned[_i].banner_prefix, ver);
-	assert_evidence(
-		exchange(versioned[_i].wk, server_port(versioned[_i].kind), versioned[_i].service),
-		versioned[_i].service, want);
-}
-END_TEST
-
-START_TEST(live_snmpd_sysdescr)
-{
-	assert_evidence(exchange(161, server_port("snmp"), "snmp"), "snmp",
-			"portgate test agent 5.9");
-}
-END_TEST
-
-START_TEST(live_chronyd)
-{
-	/* chrony's local reference: stratum 10 (its config), refid 127.127.1.1 */
-	assert_evidence(exchange(123, server_port("ntp"), "ntp"), "ntp",
-			"NTPv4, stratum 10, refid 127.127.1.1");
-}
-END_TEST
-
-START_TEST(live_tftpd_missing_file)
-{
-	assert_evidence(exchange(69, server_port("tftp"), "tftp"), "tftp",
-			"error 1: File not found");
+	if (real[_i].cmd) {
+		version_of(real[_i].cmd, real[_i].cmd_prefix, ver, sizeof(ver));
+		snprintf(want, sizeof(want), "%s%s", real[_i].banner_prefix, ver);
+		banner = want;
+	}
+	assert_evidence(exchange(real[_i].wk, server_port(real[_i].kind), real[_i].service),
+			real[_i].service, banner);
 }
 END_TEST
 
@@ -510,10 +506,9 @@ static Suite *probe_udp_suite(void)
 	suite_add_tcase(s, pure);
 
 	tcase_set_timeout(live, 30);
-	tcase_add_loop_test(live, live_version, 0, (int)PG_ARRAY_LEN(versioned));
-	tcase_add_test(live, live_snmpd_sysdescr);
-	tcase_add_test(live, live_chronyd);
-	tcase_add_test(live, live_tftpd_missing_file);
+	for (int i = 0; i < (int)PG_ARRAY_LEN(real); i++)
+		if (find_port(real[i].kind)) /* else named in missing */
+			tcase_add_loop_test(live, live_real, i, i + 1);
 	tcase_add_loop_test(live, live_emulated, 0, (int)PG_ARRAY_LEN(emulated));
 	suite_add_tcase(s, live);
 	return s;
@@ -526,5 +521,9 @@ int main(void)
 	start_servers();
 	status = pg_check_run(probe_udp_suite());
 	stop_servers();
+	if (status == 0 && missing[0]) {
+		printf("SKIP: the other tests passed; not run: %s", missing);
+		return 77;
+	}
 	return status;
 }
