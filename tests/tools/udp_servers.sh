@@ -1,7 +1,7 @@
 #!/bin/sh
 # udp_servers.sh start|stop DIR - the real UDP servers test_probe_udp asks, on 127.0.0.1 at
 # free ports, each with its own config and state in DIR (never the system's services):
-# dnsmasq, snmpd, memcached, chronyd, in.tftpd (tftpd-hpa), openvpn. start writes "NAME PORT" lines to DIR/ports
+# dnsmasq, snmpd, memcached, chronyd, in.tftpd (tftpd-hpa), openvpn, strongSwan's charon. start writes "NAME PORT" lines to DIR/ports
 # for those it started and "NAME: why" to DIR/missing for those it could not (the test
 # reports them as skipped parts); every pid goes to DIR/pids for stop.
 set -u
@@ -81,6 +81,68 @@ start_openvpn() {
 	started openvpnd "$p" $!
 }
 
+# strongSwan's IKE daemon on random ports with one PSK connection 127.0.0.1 <-> 127.0.0.1
+# proposing what portgate's IKE_SA_INIT offers. Only the plugins answering IKE_SA_INIT
+# needs: no bypass-lan/connmark/updown/resolve, which would touch the host's policies,
+# routes or resolv.conf; no routes or virtual IPs; only lo used. On a port other than 500
+# charon expects the non-ESP marker on both of its sockets, so the test asks it the 4500
+# form (the same IKE message after the marker).
+start_charon() {
+	ch=/usr/lib/ipsec/charon
+	[ -x $ch ] && command -v swanctl >/dev/null ||
+		{ missing charon "strongswan-charon and strongswan-swanctl not installed"; return; }
+	p=$(free_udp) q=$(free_udp)
+	cat >"$dir/strongswan.conf" <<-EOF
+	charon {
+		port = $p
+		port_nat_t = $q
+		install_routes = no
+		install_virtual_ip = no
+		interfaces_use = lo
+		load = random nonce openssl pem pkcs1 x509 pubkey hmac sha2 sha1 aes gmp kdf kernel-netlink socket-default vici
+		plugins {
+			vici {
+				socket = unix://$dir/charon.vici
+			}
+		}
+		filelog {
+			log {
+				path = $dir/charon.log
+				default = 1
+			}
+		}
+	}
+	EOF
+	cat >"$dir/swanctl.conf" <<-EOF
+	connections {
+		portgate-test {
+			local_addrs = 127.0.0.1
+			remote_addrs = 127.0.0.1
+			proposals = aes128-sha256-modp2048
+			local {
+				auth = psk
+			}
+			remote {
+				auth = psk
+			}
+		}
+	}
+	secrets {
+		ike-test {
+			secret = portgate-test-only
+		}
+	}
+	EOF
+	STRONGSWAN_CONF="$dir/strongswan.conf" $ch >"$dir/charon.out" 2>&1 &
+	started charon "$q" $!
+	# bounded wait for its control socket, then the connection
+	i=0
+	while [ ! -S "$dir/charon.vici" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+	STRONGSWAN_CONF="$dir/strongswan.conf" swanctl --load-all --file "$dir/swanctl.conf" \
+		--uri "unix://$dir/charon.vici" >"$dir/swanctl.log" 2>&1 ||
+		missing charon "swanctl could not load the test connection (see swanctl.log)"
+}
+
 case $cmd in
 start)
 	: >"$dir/ports"
@@ -92,6 +154,7 @@ start)
 	start_chronyd
 	start_tftpd
 	start_openvpn
+	start_charon
 	;;
 stop)
 	[ -f "$dir/pids" ] && while read -r pid; do kill "$pid" 2>/dev/null; done <"$dir/pids"

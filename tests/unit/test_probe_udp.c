@@ -159,6 +159,10 @@ static uint16_t server_port(const char *name)
 	return port;
 }
 
+/* The last answer exchange() received, for tests that look past the evidence. */
+static unsigned char last_ans[ANSWER_MAX];
+static size_t last_n;
+
 /* Send the request portgate writes for well-known port wk to the server listening
  * on port at, from an unconnected socket (TFTP answers from another port), and
  * return pg_udp_answer's evidence for the first answer. Bounded: ATTEMPTS sends. */
@@ -185,6 +189,8 @@ static json_t *exchange(uint16_t wk, uint16_t at, const char *want_service)
 	}
 	close(fd);
 	ck_assert_msg(n > 0, "no answer from the %s server on port %u", want_service, at);
+	memcpy(last_ans, ans, (size_t)n);
+	last_n = (size_t)n;
 	return pg_udp_answer(wk, req, reqlen, ans, (size_t)n);
 }
 
@@ -446,6 +452,7 @@ static const struct {
 	{ "ntp", 123, "ntp", "NTPv4, stratum 10, refid 127.127.1.1", NULL, NULL, NULL },
 	{ "tftp", 69, "tftp", "error 1: File not found", NULL, NULL, NULL },
 	{ "openvpnd", 1194, "openvpn", NULL, NULL, NULL, NULL },
+	{ "charon", 4500, "ike", NULL, NULL, NULL, NULL },
 };
 
 START_TEST(live_real)
@@ -460,6 +467,18 @@ START_TEST(live_real)
 	}
 	assert_evidence(exchange(real[_i].wk, server_port(real[_i].kind), real[_i].service),
 			real[_i].service, banner);
+}
+END_TEST
+
+/* strongSwan did not just answer (NO_PROPOSAL_CHOSEN would name IKE too): it chose our
+ * proposal and took our KE, answering IKE_SA_INIT with SA, KE, Nr (RFC 7296 1.2). */
+START_TEST(live_charon_accepts_proposal)
+{
+	assert_evidence(exchange(4500, server_port("charon"), "ike"), "ike", NULL);
+	ck_assert_uint_gt(last_n, 4 + 28);
+	ck_assert_mem_eq(last_ans, "\0\0\0\0", 4);
+	ck_assert_uint_eq(last_ans[4 + 16], 33); /* first payload: SA */
+	ck_assert_uint_eq(last_ans[4 + 18], 34); /* IKE_SA_INIT */
 }
 END_TEST
 
@@ -509,6 +528,8 @@ static Suite *probe_udp_suite(void)
 	for (int i = 0; i < (int)PG_ARRAY_LEN(real); i++)
 		if (find_port(real[i].kind)) /* else named in missing */
 			tcase_add_loop_test(live, live_real, i, i + 1);
+	if (find_port("charon"))
+		tcase_add_test(live, live_charon_accepts_proposal);
 	tcase_add_loop_test(live, live_emulated, 0, (int)PG_ARRAY_LEN(emulated));
 	suite_add_tcase(s, live);
 	return s;
