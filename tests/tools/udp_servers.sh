@@ -1,7 +1,8 @@
 #!/bin/sh
 # udp_servers.sh start|stop DIR - the real UDP servers test_probe_udp asks, on 127.0.0.1 at
 # free ports, each with its own config and state in DIR (never the system's services):
-# dnsmasq, snmpd, memcached, chronyd, in.tftpd (tftpd-hpa), openvpn, strongSwan's charon. start writes "NAME PORT" lines to DIR/ports
+# dnsmasq, snmpd, memcached, chronyd, in.tftpd (tftpd-hpa), openvpn, strongSwan's charon,
+# libcoap's coap-server, ngtcp2's example QUIC server. start writes "NAME PORT" lines to DIR/ports
 # for those it started and "NAME: why" to DIR/missing for those it could not (the test
 # reports them as skipped parts); every pid goes to DIR/pids for stop.
 set -u
@@ -143,6 +144,29 @@ start_charon() {
 		missing charon "swanctl could not load the test connection (see swanctl.log)"
 }
 
+start_coap() {
+	command -v coap-server-notls >/dev/null ||
+		{ missing coapd "coap-server-notls (libcoap3-bin) not installed"; return; }
+	p=$(free_udp)
+	coap-server-notls -A 127.0.0.1 -p "$p" >"$dir/coap.log" 2>&1 &
+	started coapd "$p" $!
+}
+
+# ngtcp2's example server (GnuTLS): answers a packet of an unknown version with Version
+# Negotiation; its document root is an empty dir of DIR
+start_quic() {
+	command -v gtlsserver >/dev/null ||
+		{ missing ngtcp2 "gtlsserver (ngtcp2-server) not installed"; return; }
+	p=$(free_udp)
+	mkdir -p "$dir/htdocs"
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+		-subj /CN=localhost -keyout "$dir/quic.key" -out "$dir/quic.pem" >/dev/null 2>&1 ||
+		{ missing ngtcp2 "openssl could not make a certificate"; return; }
+	gtlsserver --quiet -d "$dir/htdocs" 127.0.0.1 "$p" "$dir/quic.key" "$dir/quic.pem" \
+		>"$dir/quic.log" 2>&1 &
+	started ngtcp2 "$p" $!
+}
+
 case $cmd in
 start)
 	: >"$dir/ports"
@@ -155,6 +179,8 @@ start)
 	start_tftpd
 	start_openvpn
 	start_charon
+	start_coap
+	start_quic
 	;;
 stop)
 	[ -f "$dir/pids" ] && while read -r pid; do kill "$pid" 2>/dev/null; done <"$dir/pids"
