@@ -8,6 +8,14 @@
 #include "probe_udp_int.h"
 
 #define IKE_HDR_LEN               28
+#define IKE_OFF_VERSION           17 /* RFC 7296 3.1: MjVer in the high nibble */
+#define IKE_OFF_FLAGS             19
+#define IKE_GEN_HDR               4 /* generic payload header (3.2) */
+#define IKE_PROP_HDR              8 /* proposal substructure header, SPI size 0 (3.3.1) */
+#define IKE_XFORM_LEN             8 /* transform without attributes (3.3.2) */
+#define IKE_ATTR_LEN              4 /* one TV attribute (3.3.5) */
+#define IKE_PROP_LEN              (IKE_PROP_HDR + 4 * IKE_XFORM_LEN + IKE_ATTR_LEN)
+#define IKE_KE_HDR                4 /* DH group number, reserved (3.4) */
 #define IKE_SPI_LEN               8
 #define IKE_SA                    33 /* RFC 7296 3.2 payload types */
 #define IKE_KE                    34
@@ -51,7 +59,7 @@ static void ike_transform(struct pg_wr *w, unsigned last, unsigned type, unsigne
 {
 	pg_wr8(w, last);
 	pg_wr8(w, 0);
-	pg_wr16(w, keylen ? 12 : 8);
+	pg_wr16(w, IKE_XFORM_LEN + (keylen ? IKE_ATTR_LEN : 0));
 	pg_wr8(w, type);
 	pg_wr8(w, 0);
 	pg_wr16(w, id);
@@ -67,10 +75,10 @@ static void ike_sa(struct pg_wr *w)
 {
 	pg_wr8(w, IKE_KE);
 	pg_wr8(w, 0);
-	pg_wr16(w, 4 + 8 + 12 + 8 + 8 + 8);
+	pg_wr16(w, IKE_GEN_HDR + IKE_PROP_LEN);
 	pg_wr8(w, IKE_LAST); /* the last (only) proposal */
 	pg_wr8(w, 0);
-	pg_wr16(w, 8 + 12 + 8 + 8 + 8);
+	pg_wr16(w, IKE_PROP_LEN);
 	pg_wr8(w, 1); /* proposal number */
 	pg_wr8(w, IKE_PROTO_IKE);
 	pg_wr8(w, 0); /* SPI size: 0 in IKE_SA_INIT */
@@ -93,13 +101,13 @@ static void ike_ke_nonce(struct pg_wr *w, uint32_t nonce)
 	pg_udp_fill(ni, sizeof(ni), nonce ^ 0x3c3c3c3cu);
 	pg_wr8(w, IKE_NONCE);
 	pg_wr8(w, 0);
-	pg_wr16(w, 8 + MODP_2048_LEN);
+	pg_wr16(w, IKE_GEN_HDR + IKE_KE_HDR + MODP_2048_LEN);
 	pg_wr16(w, DH_MODP_2048);
 	pg_wr16(w, 0);
 	pg_wr_mem(w, ke, sizeof(ke));
 	pg_wr8(w, 0); /* no next payload */
 	pg_wr8(w, 0);
-	pg_wr16(w, 4 + IKE_NONCE_LEN);
+	pg_wr16(w, IKE_GEN_HDR + IKE_NONCE_LEN);
 	pg_wr_mem(w, ni, sizeof(ni));
 }
 
@@ -109,7 +117,8 @@ static size_t ike_build(uint32_t nonce, unsigned char *buf, size_t buflen, bool 
 {
 	unsigned char spi[IKE_SPI_LEN];
 	struct pg_wr w;
-	size_t body = 48 + 8 + MODP_2048_LEN + 4 + IKE_NONCE_LEN;
+	size_t body = IKE_GEN_HDR + IKE_PROP_LEN + IKE_GEN_HDR + IKE_KE_HDR + MODP_2048_LEN +
+		      IKE_GEN_HDR + IKE_NONCE_LEN;
 
 	pg_udp_fill(spi, sizeof(spi), nonce);
 	spi[0] |= 1; /* an initiator SPI is never zero */
@@ -146,8 +155,8 @@ static size_t ike_natt_request(uint32_t nonce, unsigned char *buf, size_t buflen
 static bool ike_check(const unsigned char *req, size_t reqlen, const unsigned char *ans, size_t n)
 {
 	return n >= IKE_HDR_LEN && reqlen >= IKE_HDR_LEN && memcmp(ans, req, IKE_SPI_LEN) == 0 &&
-	       (ans[17] >> 4 == 1 || ans[17] >> 4 == 2) &&
-	       (ans[17] >> 4 == 1 || (ans[19] & IKE_F_RESPONSE));
+	       (ans[IKE_OFF_VERSION] >> 4 == 1 ||
+		(ans[IKE_OFF_VERSION] >> 4 == 2 && (ans[IKE_OFF_FLAGS] & IKE_F_RESPONSE)));
 }
 
 static bool ike_answer(const unsigned char *req, size_t reqlen, const unsigned char *ans, size_t n,
