@@ -36,14 +36,20 @@ static void tl(struct pg_wr *w, unsigned tag, size_t len)
 	pg_wr8(w, (unsigned)len); /* every length here is < 128: short form */
 }
 
+/* Content lengths, inside out: a TLV is TL_LEN bytes of tag and short-form length plus
+ * its content; INTEGERs are one byte (version, error fields) or four (request-id). */
+#define TL_LEN 2
+#define INT1   (TL_LEN + 1)
+#define INT4   (TL_LEN + 4)
+
 static size_t snmp_request(uint32_t nonce, unsigned char *buf, size_t buflen)
 {
-	size_t vb = 2 + sizeof(sysdescr_oid) + 2, vbl = 2 + vb;
-	size_t pdu = 6 + 3 + 3 + 2 + vbl, comm = sizeof(community) - 1;
+	size_t vb = TL_LEN + sizeof(sysdescr_oid) + TL_LEN, vbl = TL_LEN + vb;
+	size_t pdu = INT4 + INT1 + INT1 + TL_LEN + vbl, comm = sizeof(community) - 1;
 	struct pg_wr w;
 
 	pg_wr_init(&w, buf, buflen);
-	tl(&w, BER_SEQUENCE, 3 + 2 + comm + 2 + pdu);
+	tl(&w, BER_SEQUENCE, INT1 + TL_LEN + comm + TL_LEN + pdu);
 	tl(&w, BER_INTEGER, 1);
 	pg_wr8(&w, SNMP_V2C);
 	tl(&w, BER_OCTET_STRING, comm);
