@@ -90,8 +90,10 @@ start_openvpn() {
 # form (the same IKE message after the marker).
 start_charon() {
 	ch=/usr/lib/ipsec/charon
-	[ -x $ch ] && command -v swanctl >/dev/null ||
-		{ missing charon "strongswan-charon and strongswan-swanctl not installed"; return; }
+	if [ ! -x $ch ] || ! command -v swanctl >/dev/null; then
+		missing charon "strongswan-charon and strongswan-swanctl not installed"
+		return
+	fi
 	p=$(free_udp) q=$(free_udp)
 	cat >"$dir/strongswan.conf" <<-EOF
 	charon {
