@@ -1,23 +1,40 @@
 #!/bin/sh
-# udp_servers.sh start|stop DIR - the real UDP servers test_probe_udp asks, on 127.0.0.1 at
+# udp_servers.sh run DIR - the real UDP servers test_probe_udp asks, on 127.0.0.1 at
 # free ports, each with its own config and state in DIR (never the system's services):
 # dnsmasq, snmpd, memcached, chronyd, in.tftpd (tftpd-hpa), openvpn, strongSwan's charon,
-# libcoap's coap-server, ngtcp2's example QUIC server. start writes "NAME PORT" lines to DIR/ports
+# libcoap's coap-server, ngtcp2's example QUIC server. Writes "NAME PORT" lines to DIR/ports
 # for those it started and "NAME: why" to DIR/missing for those it could not (the test
-# reports them as skipped parts); every pid goes to DIR/pids for stop.
+# reports them as skipped parts), then DIR/ready, and stays: on SIGTERM it stops them and
+# waits until they are gone (at most STOP_WAIT seconds, then SIGKILL), so the caller can
+# remove DIR (snmpd writes its state there as it exits).
 set -u
 cmd=$1 dir=$2
+STOP_WAIT=5
+pids=""
 
+# a port free on 127.0.0.1 for UDP and TCP (dnsmasq takes both); a few tries when the TCP
+# twin of a free UDP port is taken
 free_udp() {
 	python3 -c '
 import socket
-u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(("127.0.0.1", 0))
-t = socket.socket(); t.bind(("127.0.0.1", u.getsockname()[1]))
-print(u.getsockname()[1])'
+for _ in range(20):
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(("127.0.0.1", 0))
+    t = socket.socket()
+    try:
+        t.bind(("127.0.0.1", u.getsockname()[1]))
+    except OSError:
+        continue
+    print(u.getsockname()[1])
+    break
+else:
+    raise SystemExit("udp_servers.sh: no free port")'
 }
 
 # started NAME PORT PID: record a server that runs
-started() { echo "$1 $2" >>"$dir/ports"; echo "$3" >>"$dir/pids"; }
+started() {
+	pids="$pids $3"
+	if [ -n "$2" ]; then echo "$1 $2" >>"$dir/ports"; else missing "$1" "no free port"; fi
+}
 missing() { echo "$1: $2" >>"$dir/missing"; }
 
 start_dnsmasq() {
@@ -169,10 +186,25 @@ start_quic() {
 	started ngtcp2 "$p" $!
 }
 
+stop_all() {
+	[ -n "$pids" ] || exit 0
+	# shellcheck disable=SC2086
+	kill $pids 2>/dev/null
+	(
+		sleep $STOP_WAIT
+		# shellcheck disable=SC2086
+		kill -KILL $pids 2>/dev/null
+	) &
+	killer=$!
+	# shellcheck disable=SC2086
+	wait $pids 2>/dev/null
+	kill $killer 2>/dev/null
+	exit 0
+}
+
 case $cmd in
-start)
+run)
 	: >"$dir/ports"
-	: >"$dir/pids"
 	: >"$dir/missing"
 	start_dnsmasq
 	start_snmpd
@@ -183,9 +215,14 @@ start)
 	start_charon
 	start_coap
 	start_quic
-	;;
-stop)
-	[ -f "$dir/pids" ] && while read -r pid; do kill "$pid" 2>/dev/null; done <"$dir/pids"
+	trap stop_all TERM INT
+	: >"$dir/ready"
+	# until the test ends (it sends SIGTERM; or it died): a short sleep in the background,
+	# so the trap runs as soon as the signal comes
+	while kill -0 "$PPID" 2>/dev/null; do
+		sleep 1 &
+		wait $!
+	done
+	stop_all
 	;;
 esac
-exit 0

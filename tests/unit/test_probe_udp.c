@@ -38,19 +38,25 @@ static const char *srcdir;
 static const char *const emul_kinds[] = { "ssdp", "netbios", "mdns",    "wsd",  "coap",
 					  "ike",  "ikenatt", "openvpn", "quic", "sip" };
 
+static pid_t servers_pid = -1;
+
 static void stop_servers(void)
 {
-	char cmd[256];
+	char cmd[128];
 
 	if (emul_pid > 0) {
 		kill(emul_pid, SIGTERM);
 		waitpid(emul_pid, NULL, 0);
 		emul_pid = -1;
 	}
+	/* udp_servers.sh returns once its servers are gone (bounded by its STOP_WAIT) */
+	if (servers_pid > 0) {
+		kill(servers_pid, SIGTERM);
+		waitpid(servers_pid, NULL, 0);
+		servers_pid = -1;
+	}
 	if (dir[0]) {
-		snprintf(cmd, sizeof(cmd),
-			 "sh '%s/tests/tools/udp_servers.sh' stop '%s'; rm -rf '%s'", srcdir, dir,
-			 dir);
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 		(void)system(cmd);
 		dir[0] = '\0';
 	}
@@ -61,6 +67,14 @@ static void die(const char *what)
 	fprintf(stderr, "test_probe_udp: %s\n", what);
 	stop_servers();
 	exit(99);
+}
+
+/* Bounded wait for path to appear: false after tries x 50 ms. */
+static bool wait_file(const char *path, int tries)
+{
+	for (int i = 0; i < tries && access(path, R_OK) != 0; i++)
+		usleep(50 * 1000);
+	return access(path, R_OK) == 0;
 }
 
 static void start_emulators(void)
@@ -81,9 +95,7 @@ static void start_emulators(void)
 		execvp("python3", argv);
 		_exit(127);
 	}
-	for (int i = 0; i < 200 && access(portfile, R_OK) != 0; i++)
-		usleep(50 * 1000);
-	if (access(portfile, R_OK) != 0)
+	if (!wait_file(portfile, 200))
 		die("udp_emul.py did not start");
 }
 
@@ -105,10 +117,26 @@ static void read_missing(void)
 	missing[n] = '\0';
 }
 
+/* udp_servers.sh run DIR as our child: it starts the servers, writes DIR/ready and
+ * stays until stop_servers() signals it. */
+static void start_real_servers(void)
+{
+	char script[256], ready[128];
+
+	snprintf(script, sizeof(script), "%s/tests/tools/udp_servers.sh", srcdir);
+	snprintf(ready, sizeof(ready), "%s/ready", dir);
+	servers_pid = fork();
+	if (servers_pid == 0) {
+		execlp("sh", "sh", script, "run", dir, (char *)NULL);
+		_exit(127);
+	}
+	/* 30 s: charon's control socket alone may take 5 s on a loaded machine */
+	if (servers_pid < 0 || !wait_file(ready, 600))
+		die("udp_servers.sh did not start");
+}
+
 static void start_servers(void)
 {
-	char cmd[512];
-
 	srcdir = getenv("PG_SRCDIR") ? getenv("PG_SRCDIR") : ".";
 	if (system("command -v python3 >/dev/null") != 0) {
 		printf("SKIP: python3 is needed\n");
@@ -119,9 +147,7 @@ static void start_servers(void)
 		dir[0] = '\0';
 		die("mkdtemp failed");
 	}
-	snprintf(cmd, sizeof(cmd), "sh '%s/tests/tools/udp_servers.sh' start '%s'", srcdir, dir);
-	if (system(cmd) != 0)
-		die("udp_servers.sh failed");
+	start_real_servers();
 	read_missing();
 	start_emulators();
 }
