@@ -68,7 +68,7 @@ json_t *pg_probe_finish(struct pg_probe *p);
 /* Service name from the system services database (/etc/services), "unknown"
  * when absent. Never nmap's data files (licence). */
 const char *pg_service_by_port(uint16_t port, char *buf, size_t len);
-/* The same from the /etc/services entries with protocol "udp". */
+/* The same for UDP: the database's "udp" entries (53 domain, 123 ntp, 161 snmp, ...). */
 const char *pg_service_by_port_udp(uint16_t port, char *buf, size_t len);
 
 /* Ports that conventionally speak TLS from the first byte (443, 465, 636, 853,
@@ -81,6 +81,11 @@ bool pg_port_is_tls_default(uint16_t port);
  * 8080, 8000, 443, 8443, ...): the probe sends its request at once instead of
  * first waiting for a server-first banner. */
 bool pg_port_is_http_like(uint16_t port);
+
+/* Does b (n bytes) start with the literal lit? */
+bool pg_probe_starts(const unsigned char *b, size_t n, const char *lit);
+/* Length of the line starting at b (without CR/LF), bounded by n. */
+size_t pg_probe_line_len(const unsigned char *b, size_t n);
 
 /* Printable, terminal- and JSON-safe copy of untrusted bytes: printable ASCII
  * kept, runs of CR/LF become " | ", tab a space, anything else (and the

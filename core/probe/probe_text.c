@@ -47,19 +47,20 @@ bool pg_port_is_http_like(uint16_t port)
 	return port_in(port, http, PG_ARRAY_LEN(http));
 }
 
-/* The services database read once (getservbyport re-reads /etc/services on
- * every call, which dominated a 65535-port scan). Sorted by port; one table per
- * transport ([0] tcp, [1] udp). */
+/* The services database read once per protocol (getservbyport re-reads
+ * /etc/services on every call, which dominated a 65535-port scan). Sorted by port. */
 struct service_entry {
 	uint16_t port;
 	char name[32];
 };
 struct service_table {
-	struct service_entry *v; /* owned for the process lifetime */
-	size_t n, cap;
+	const char *proto;
+	struct service_entry *e; /* owned for the process lifetime */
+	size_t n;
+	pthread_once_t once;
 };
-static struct service_table service_tables[2];
-static pthread_once_t services_once = PTHREAD_ONCE_INIT;
+static struct service_table tcp_services = { "tcp", NULL, 0, PTHREAD_ONCE_INIT };
+static struct service_table udp_services = { "udp", NULL, 0, PTHREAD_ONCE_INIT };
 
 static int service_cmp(const void *a, const void *b)
 {
@@ -67,49 +68,49 @@ static int service_cmp(const void *a, const void *b)
 	return (int)x->port - (int)y->port;
 }
 
-/* Stable order; the first name listed for a port wins, as with getservbyport. */
-static void services_sort(struct service_table *t)
-{
-	for (size_t i = 1; i < t->n; i++) {
-		struct service_entry e = t->v[i];
-		size_t j = i;
-		for (; j > 0 && t->v[j - 1].port > e.port; j--)
-			t->v[j] = t->v[j - 1];
-		t->v[j] = e;
-	}
-}
-
-static void services_load(void)
+static void services_load(struct service_table *t)
 {
 	struct servent se, *res;
 	char tmp[1024]; /* getservent_r scratch space */
+	size_t cap = 0;
 
 	setservent(0);
 	while (getservent_r(&se, tmp, sizeof(tmp), &res) == 0 && res) {
-		struct service_table *t;
-
-		if (!res->s_proto || !res->s_name ||
-		    (strcmp(res->s_proto, "tcp") && strcmp(res->s_proto, "udp")))
+		if (!res->s_proto || strcmp(res->s_proto, t->proto) || !res->s_name)
 			continue;
-		t = &service_tables[strcmp(res->s_proto, "udp") == 0];
-		pg_grow(&t->v, &t->cap, t->n + 1, sizeof(*t->v));
-		t->v[t->n].port = ntohs((uint16_t)res->s_port);
-		pg_strlcpy(t->v[t->n].name, res->s_name, sizeof(t->v[t->n].name));
+		pg_grow(&t->e, &cap, t->n + 1, sizeof(*t->e));
+		t->e[t->n].port = ntohs((uint16_t)res->s_port);
+		pg_strlcpy(t->e[t->n].name, res->s_name, sizeof(t->e[t->n].name));
 		t->n++;
 	}
 	endservent();
-	services_sort(&service_tables[0]);
-	services_sort(&service_tables[1]);
+	/* stable order; the first name listed for a port wins, as with getservbyport */
+	for (size_t i = 1; i < t->n; i++) {
+		struct service_entry e = t->e[i];
+		size_t j = i;
+		for (; j > 0 && t->e[j - 1].port > e.port; j--)
+			t->e[j] = t->e[j - 1];
+		t->e[j] = e;
+	}
 }
 
-static const char *service_lookup(const struct service_table *t, uint16_t port, char *buf,
-				  size_t len)
+static void tcp_services_load(void)
+{
+	services_load(&tcp_services);
+}
+
+static void udp_services_load(void)
+{
+	services_load(&udp_services);
+}
+
+static const char *service_find(struct service_table *t, uint16_t port, char *buf, size_t len)
 {
 	struct service_entry key = { .port = port }, *hit;
 
-	hit = t->n ? bsearch(&key, t->v, t->n, sizeof(*t->v), service_cmp) : NULL;
+	hit = t->n ? bsearch(&key, t->e, t->n, sizeof(*t->e), service_cmp) : NULL;
 	/* bsearch may land on any entry of a run of equal ports: walk to the first */
-	while (hit && hit > t->v && hit[-1].port == port)
+	while (hit && hit > t->e && hit[-1].port == port)
 		hit--;
 	pg_strlcpy(buf, hit ? hit->name : "unknown", len);
 	return buf;
@@ -117,14 +118,14 @@ static const char *service_lookup(const struct service_table *t, uint16_t port, 
 
 const char *pg_service_by_port(uint16_t port, char *buf, size_t len)
 {
-	pthread_once(&services_once, services_load);
-	return service_lookup(&service_tables[0], port, buf, len);
+	pthread_once(&tcp_services.once, tcp_services_load);
+	return service_find(&tcp_services, port, buf, len);
 }
 
 const char *pg_service_by_port_udp(uint16_t port, char *buf, size_t len)
 {
-	pthread_once(&services_once, services_load);
-	return service_lookup(&service_tables[1], port, buf, len);
+	pthread_once(&udp_services.once, udp_services_load);
+	return service_find(&udp_services, port, buf, len);
 }
 
 /* Append s to out (at *o, capacity outlen incl. NUL) only if it fits whole,
@@ -172,7 +173,7 @@ size_t pg_banner_sanitize(const void *in, size_t n, char *out, size_t outlen)
 	return o;
 }
 
-static bool starts(const unsigned char *b, size_t n, const char *lit)
+bool pg_probe_starts(const unsigned char *b, size_t n, const char *lit)
 {
 	size_t l = strlen(lit);
 
@@ -208,17 +209,17 @@ const char *pg_probe_classify(const unsigned char *b, size_t n, const char *port
 
 	if (n >= 3 && (b[0] == 0x15 || b[0] == 0x16) && b[1] == 0x03 && b[2] <= 0x04)
 		return "tls";
-	if (starts(b, n, "SSH-"))
+	if (pg_probe_starts(b, n, "SSH-"))
 		return "ssh";
-	if (starts(b, n, "HTTP/1.") || starts(b, n, "HTTP/2"))
+	if (pg_probe_starts(b, n, "HTTP/1.") || pg_probe_starts(b, n, "HTTP/2"))
 		return "http";
-	if (starts(b, n, "+OK"))
+	if (pg_probe_starts(b, n, "+OK"))
 		return "pop3";
-	if (starts(b, n, "* OK") || starts(b, n, "* PREAUTH"))
+	if (pg_probe_starts(b, n, "* OK") || pg_probe_starts(b, n, "* PREAUTH"))
 		return "imap";
 	while (line < n && b[line] != '\n')
 		line++;
-	if (starts(b, n, "220")) {
+	if (pg_probe_starts(b, n, "220")) {
 		if (contains_ci(b, line, "FTP"))
 			return "ftp";
 		if (contains_ci(b, line, "SMTP") || contains_ci(b, line, "mail"))
@@ -230,8 +231,7 @@ const char *pg_probe_classify(const unsigned char *b, size_t n, const char *port
 	return NULL;
 }
 
-/* Length of the line starting at b (without CR/LF), bounded by n. */
-static size_t line_len(const unsigned char *b, size_t n)
+size_t pg_probe_line_len(const unsigned char *b, size_t n)
 {
 	size_t i = 0;
 
@@ -252,17 +252,17 @@ static size_t skip_eol(const unsigned char *b, size_t n, size_t i)
 bool pg_http_parse(const unsigned char *b, size_t n, int *status, char *line, size_t linelen,
 		   char *server, size_t serverlen)
 {
-	size_t l = line_len(b, n), i;
+	size_t l = pg_probe_line_len(b, n), i;
 
 	if (serverlen)
 		server[0] = '\0';
-	if (!starts(b, n, "HTTP/") || l < 12 || b[8] != ' ' || !isdigit(b[9]) || !isdigit(b[10]) ||
-	    !isdigit(b[11]))
+	if (!pg_probe_starts(b, n, "HTTP/") || l < 12 || b[8] != ' ' || !isdigit(b[9]) ||
+	    !isdigit(b[10]) || !isdigit(b[11]))
 		return false;
 	*status = (b[9] - '0') * 100 + (b[10] - '0') * 10 + (b[11] - '0');
 	pg_banner_sanitize(b, l, line, linelen);
 	for (i = skip_eol(b, n, l); i < n;) {
-		size_t hl = line_len(b + i, n - i);
+		size_t hl = pg_probe_line_len(b + i, n - i);
 
 		if (hl == 0)
 			break; /* end of the head */

@@ -12,8 +12,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Largest request pg_udp_request writes. */
-#define PG_UDP_REQUEST_MAX 512
+/* Largest request pg_udp_request writes: QUIC's, padded to the 1200 bytes below which a
+ * server drops a packet of an unknown version (RFC 9000 14.1). */
+#define PG_UDP_REQUEST_MAX 1200
 
 /* Write the request for port into buf (buflen >= PG_UDP_REQUEST_MAX); nonce
  * varies transaction ids so an answer can be matched to its request. Returns
@@ -28,5 +29,9 @@ size_t pg_udp_request(uint16_t port, uint32_t nonce, unsigned char *buf, size_t 
  * on any bytes. */
 json_t *pg_udp_answer(uint16_t port, const unsigned char *req, size_t reqlen,
 		      const unsigned char *ans, size_t n);
+
+/* Static name of the service whose request pg_udp_request sends to port, or NULL
+ * (empty datagram): "dns", "ntp", "snmp", ... (docs/probes.md). */
+const char *pg_udp_service(uint16_t port);
 
 #endif
