@@ -65,6 +65,7 @@ static const struct {
 	{ "registration time", K_CREATED },
 	{ "domain create date", K_CREATED },
 	{ "record created on", K_CREATED },
+	{ "record created", K_CREATED },                /* .kg, .hu */
 	{ "domain created", K_CREATED },                /* .kz */
 	{ "domain name commencement date", K_CREATED }, /* .hk */
 	{ "assigned", K_CREATED },                      /* .il */
@@ -234,7 +235,8 @@ void whois_record_add_ns(struct whois_record *r, const char *v)
 	while (n && buf[n - 1] == '.')
 		buf[--n] = '\0';
 	lower(buf);
-	if (!n || !strchr(buf, '.'))
+	/* a host name, not a padded key ("dnssec.....:") or an address */
+	if (!n || !strchr(buf, '.') || strchr(buf, ':') || strstr(buf, ".."))
 		return;
 	json_array_foreach(r->nameservers, i, e) if (!strcmp(json_string_value(e), buf)) return;
 	json_array_append_new(r->nameservers, json_string(buf));
@@ -539,7 +541,9 @@ static void parse_line(struct whois_record *r, struct pstate *ps, char *line)
 		return;
 	}
 	memcpy(copy, line, strlen(line) + 1);
-	if (ps->section != K_NONE && (indented || !split_kv(copy, &k, &v))) {
+	/* .li name servers are not indented; IPv6 glue holds a ':' */
+	if (ps->section != K_NONE && (indented || !split_kv(copy, &k, &v) ||
+				      (ps->section == K_SECTION_NS && key_lookup(k) == K_NONE))) {
 		block_line(r, ps, line);
 		return;
 	}

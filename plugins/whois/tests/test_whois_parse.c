@@ -534,8 +534,10 @@ START_TEST(corpus_rules)
 	ck_assert_str_eq(r.registrant_org, "Holder s.r.o.");
 	whois_record_clear(&r);
 	/* a name server with IPv6 glue in a block (.uk, .eu) holds a ':' but no key */
-	parse_text("Name servers:\n    ns1.x.uk   2001:db8::1\n    ns2.x.eu (2001:db8::2)\n", &r);
-	ck_assert_int_eq(json_array_size(r.nameservers), 2);
+	parse_text("Name servers:\n    ns1.x.uk   2001:db8::1\n    ns2.x.eu (2001:db8::2)\n"
+		   "ns3.x.li    [2001:db8::3]\ndnssec.............: unsigned\n",
+		   &r);
+	ck_assert_int_eq(json_array_size(r.nameservers), 3);
 	ck_assert_str_eq(json_string_value(json_array_get(r.nameservers, 0)), "ns1.x.uk");
 	whois_record_clear(&r);
 	/* .kz "Domain created:", .hk "Domain Name Commencement Date:" (DD-MM-YYYY) */
