@@ -64,7 +64,7 @@ summary = "%d answers, %d values matched, %d wrong" % (len(E), values, len(bad))
 print(summary)
 for b in bad:
     print("  " + b)
-assert len(E) >= 27 and not bad, summary
+assert len(E) >= 37 and not bad, summary
 PY
 cat "$T/result"
 echo ok
