@@ -65,8 +65,11 @@ static const struct {
 	{ "registration time", K_CREATED },
 	{ "domain create date", K_CREATED },
 	{ "record created on", K_CREATED },
-	{ "assigned", K_CREATED },          /* .il */
-	{ "fecha de creación", K_CREATED }, /* .ve */
+	{ "record created", K_CREATED },                /* .kg, .hu */
+	{ "domain created", K_CREATED },                /* .kz */
+	{ "domain name commencement date", K_CREATED }, /* .hk */
+	{ "assigned", K_CREATED },                      /* .il */
+	{ "fecha de creación", K_CREATED },             /* .ve */
 	{ "登録年月日", K_CREATED },
 	{ "updated date", K_UPDATED },
 	{ "last updated", K_UPDATED },
@@ -232,7 +235,8 @@ void whois_record_add_ns(struct whois_record *r, const char *v)
 	while (n && buf[n - 1] == '.')
 		buf[--n] = '\0';
 	lower(buf);
-	if (!n || !strchr(buf, '.'))
+	/* a host name, not a padded key ("dnssec.....:") or an address */
+	if (!n || !strchr(buf, '.') || strchr(buf, ':') || strstr(buf, ".."))
 		return;
 	json_array_foreach(r->nameservers, i, e) if (!strcmp(json_string_value(e), buf)) return;
 	json_array_append_new(r->nameservers, json_string(buf));
@@ -349,7 +353,10 @@ struct pstate {
 	int parsed;             /* some field was found */
 	int para_lines;         /* lines read since the last blank line */
 	int skip_para;          /* this paragraph is a host record (Verisign) */
-	int reg_object;         /* this paragraph describes the domain's registrar (.sk, .ua) */
+	int reg_para;           /* this paragraph describes a registrar (.sk, .ua) */
+	int reg_object;         /* ... the domain's, whose name is not taken yet */
+	int iana_part;          /* inside IANA's pointer answer, before the registry's */
+	int after_iana;         /* IANA's part is over: the registry's referral replaces refer: */
 };
 
 static void apply(struct whois_record *r, struct pstate *ps, enum key_kind k, char *val)
@@ -363,6 +370,7 @@ static void apply(struct whois_record *r, struct pstate *ps, enum key_kind k, ch
 	case K_STATUS: whois_record_add_status(r, val); break;
 	case K_REFER_IANA:
 		r->iana_style = 1;
+		ps->iana_part = !ps->parsed;
 		set_referral(r, val);
 		break;
 	case K_REFER: set_referral(r, val); break;
@@ -396,14 +404,15 @@ static enum key_kind block_key(const struct whois_record *r, const struct pstate
 
 /* A line inside a block: "Name: X" / "Organization: X" under Registrar, or a
  * bare value (the .uk registrar name, a .eu / .nl name server, the .uk
- * registrant: the block's first line only, an address follows it). */
+ * registrant: the block's first line only, an address follows it). A name
+ * server with IPv6 glue ("ns2.x.uk  2001:db8::1") holds a ':' but no key. */
 static void block_line(struct whois_record *r, struct pstate *ps, char *line)
 {
 	char copy[WP_LINE_MAX], *k, *v;
 	int first = ps->block_lines++ == 0;
 
 	memcpy(copy, line, strlen(line) + 1);
-	if (split_kv(copy, &k, &v)) {
+	if (split_kv(copy, &k, &v) && (ps->section != K_SECTION_NS || key_lookup(k) != K_NONE)) {
 		apply(r, ps, block_key(r, ps, k), v);
 		return;
 	}
@@ -455,23 +464,49 @@ static void date_phrase(struct whois_record *r, struct pstate *ps, const char *l
 
 /* RIPE-style registries (.sk, .ua) name the registrar by a handle and
  * describe it in a paragraph of its own that starts "Registrar: HANDLE";
- * its "Name:" / "Organization:" is the registrar's name. 1 when the line
- * was taken. */
+ * its first "Name:" / "Organization:" is the registrar's name when the
+ * handle is the domain's, and no organisation in such a paragraph is the
+ * registrant's. 1 when the line was taken. */
 static int registrar_object(struct whois_record *r, struct pstate *ps, int first, enum key_kind kk,
 			    const char *k, char *v)
 {
 	/* after the domain's own paragraph, naming its registrar (or none yet) */
 	if (first && kk == K_REGISTRAR && *v && ps->parsed) {
+		ps->reg_para = 1;
 		ps->reg_object = !r->registrar || !strcmp(r->registrar, v);
 		return 0;
 	}
-	if (!ps->reg_object || (strcasecmp(k, "name") && !org_key(k)) || !*v)
+	if (!ps->reg_para || (strcasecmp(k, "name") && !org_key(k)) || !*v)
 		return 0;
-	free(r->registrar);
-	r->registrar = NULL;
-	set_registrar(r, v);
-	ps->reg_object = 0; /* the first name wins */
+	if (ps->reg_object) {
+		free(r->registrar);
+		r->registrar = NULL;
+		set_registrar(r, v);
+		ps->reg_object = 0; /* the first name wins */
+	}
 	return 1;
+}
+
+/* IANA's pointer answer ("refer:" ... "source: IANA") followed by the
+ * registry's (what a client that follows "refer:" itself prints): IANA's
+ * part describes the TLD (its organisation, dates, name servers), never the
+ * domain, so only its "refer:" is read. 1 when the line was IANA's. */
+static int iana_line(struct pstate *ps, const char *line)
+{
+	char copy[WP_LINE_MAX], *k, *v;
+	int end;
+
+	memcpy(copy, line, strlen(line) + 1);
+	if (!split_kv(copy, &k, &v))
+		return 1;
+	if (!strcasecmp(k, "refer"))
+		return 0;
+	end = !strcasecmp(k, "domain name"); /* the registry's first line */
+	if (!end && !(!strcasecmp(k, "source") && !strcasecmp(v, "IANA")))
+		return 1;
+	ps->iana_part = 0;
+	ps->after_iana = 1;
+	return !end;
 }
 
 static void new_paragraph(struct pstate *ps)
@@ -479,7 +514,7 @@ static void new_paragraph(struct pstate *ps)
 	ps->section = K_NONE; /* a blank line ends a block */
 	ps->last_key = K_NONE;
 	ps->para_lines = 0;
-	ps->skip_para = ps->reg_object = 0;
+	ps->skip_para = ps->reg_para = ps->reg_object = 0;
 }
 
 static void parse_line(struct whois_record *r, struct pstate *ps, char *line)
@@ -496,7 +531,7 @@ static void parse_line(struct whois_record *r, struct pstate *ps, char *line)
 		return;
 	}
 	first = ps->para_lines++ == 0;
-	if (ps->skip_para)
+	if (ps->skip_para || (ps->iana_part && iana_line(ps, line)))
 		return;
 	/* .pl: name servers continue on indented lines (glue may hold ':') */
 	memcpy(copy, line, strlen(line) + 1);
@@ -506,7 +541,9 @@ static void parse_line(struct whois_record *r, struct pstate *ps, char *line)
 		return;
 	}
 	memcpy(copy, line, strlen(line) + 1);
-	if (ps->section != K_NONE && (indented || !split_kv(copy, &k, &v))) {
+	/* .li name servers are not indented; IPv6 glue holds a ':' */
+	if (ps->section != K_NONE && (indented || !split_kv(copy, &k, &v) ||
+				      (ps->section == K_SECTION_NS && key_lookup(k) == K_NONE))) {
 		block_line(r, ps, line);
 		return;
 	}
@@ -527,6 +564,11 @@ static void parse_line(struct whois_record *r, struct pstate *ps, char *line)
 	}
 	if (registrar_object(r, ps, first, kk, k, v))
 		return;
+	if (kk == K_REFER && ps->after_iana) {
+		free(r->referral); /* the registry's referral, not IANA's pointer to it */
+		r->referral = NULL;
+		ps->after_iana = 0;
+	}
 	if (!*v && block_of(kk) != K_NONE) {
 		open_block(ps, block_of(kk));
 		return;
@@ -540,7 +582,7 @@ static void parse_line(struct whois_record *r, struct pstate *ps, char *line)
 
 void whois_record_parse(const char *text, size_t len, struct whois_record *r)
 {
-	struct pstate ps = { K_NONE, 0, K_NONE, 0, 0, 0, 0 };
+	struct pstate ps = { K_NONE, 0, K_NONE, 0, 0, 0, 0, 0, 0, 0 };
 	char line[WP_LINE_MAX];
 	size_t i = 0;
 

@@ -466,7 +466,7 @@ START_TEST(hostile_bytes)
 }
 END_TEST
 
-/* The rules added for the corpus' formats (tests/fixtures/whois-corpus) and
+/* The rules added for the corpus' formats (whois_corpus.sh, whois_formats.sh) and
  * where they must not reach. */
 static void parse_text(const char *t, struct whois_record *r)
 {
@@ -512,6 +512,40 @@ START_TEST(corpus_rules)
 	whois_record_clear(&r);
 	parse_text("refer: whois.nic.test\ncreated: 2015-01-01\n", &r);
 	ck_assert_int_eq(r.iana_style, 1);
+	whois_record_clear(&r);
+	/* IANA's part describes the TLD: its organisation, dates and name servers
+	 * are not the domain's, and the registry's referral replaces refer: */
+	parse_text("refer: whois.nic.test\norganisation: TLD Operator\nnserver: A.NIC.TEST\n"
+		   "created: 2015-01-01\nsource: IANA\n\nDomain Name: x.test\n"
+		   "Registrar WHOIS Server: whois.registrar.test\nCreation Date: 2018-02-03\n"
+		   "Registrar: R\nRegistrant Organization: Right Org\nName Server: ns1.x.test\n",
+		   &r);
+	ck_assert_int_eq(r.iana_style, 0);
+	ck_assert_int_eq(r.created, D("2018-02-03"));
+	ck_assert_str_eq(r.registrant_org, "Right Org");
+	ck_assert_str_eq(r.referral, "whois.registrar.test");
+	ck_assert_int_eq(json_array_size(r.nameservers), 1);
+	whois_record_clear(&r);
+	/* no organisation in a registrar's paragraph is the registrant's */
+	parse_text("Domain: x.sk\nRegistrar: AAA-1\n\nRegistrar: AAA-1\nName: Reg s.r.o.\n"
+		   "Organization: Reg s.r.o.\n\nContact: C-1\nOrganization: Holder s.r.o.\n",
+		   &r);
+	ck_assert_str_eq(r.registrar, "Reg s.r.o.");
+	ck_assert_str_eq(r.registrant_org, "Holder s.r.o.");
+	whois_record_clear(&r);
+	/* a name server with IPv6 glue in a block (.uk, .eu) holds a ':' but no key */
+	parse_text("Name servers:\n    ns1.x.uk   2001:db8::1\n    ns2.x.eu (2001:db8::2)\n"
+		   "ns3.x.li    [2001:db8::3]\ndnssec.............: unsigned\n",
+		   &r);
+	ck_assert_int_eq(json_array_size(r.nameservers), 3);
+	ck_assert_str_eq(json_string_value(json_array_get(r.nameservers, 0)), "ns1.x.uk");
+	whois_record_clear(&r);
+	/* .kz "Domain created:", .hk "Domain Name Commencement Date:" (DD-MM-YYYY) */
+	parse_text("Domain created: 2010-07-01 12:44:02 (GMT+0:00)\n", &r);
+	ck_assert_int_eq(r.created, D("2010-07-01") + 12 * 3600 + 44 * 60 + 2);
+	whois_record_clear(&r);
+	parse_text("Domain Name Commencement Date: 14-07-2002\n", &r);
+	ck_assert_int_eq(r.created, D("2002-07-14"));
 	whois_record_clear(&r);
 }
 END_TEST

@@ -6,6 +6,10 @@
 #   nginx_head DIR              the top of an nginx.conf (pid, logs, temp files under DIR)
 #   whois_start CONFIG.json     tests/tools/whois_server.py; whois_port NAME prints a port
 #   whois_shop_up DAYS          a registry and registrar for shop.com expiring in DAYS (sets W)
+#   whois_replay DIR RUN_ID     serves DIR/whois/NAME for every NAME in DIR/expected from one
+#                               responder and enriches one finding per NAME through the whois
+#                               plugin (rdap false, maxReferrals 0), each domain asked once:
+#                               $T/whois_results.json maps NAME to its whois enrichment
 #   mmdb_write OUT.mmdb KIND CIDR=ASN:ORG|CC ...  an .mmdb through libmaxmind-db-writer-perl
 #       (KIND asn: CIDR=ASN:ORG; KIND country: CIDR=CC)
 #   txt_hex TEXT                TXT rdata in hex for dnsmasq --dns-rr=NAME,16,HEX (a comma
@@ -100,6 +104,44 @@ whois_shop_up() {
 JSON
 	whois_start "$T/whois.json"
 	W="127.0.0.1:$(whois_port registry)"
+}
+
+# whois_replay DIR RUN_ID: each answer of DIR (whois/NAME, expected/NAME) served for its
+# domain NAME by one port-43 responder and read through the host and the whois plugin; the
+# registry's answer alone (no RDAP, no referral followed, so no name in an answer is looked up).
+whois_replay() {
+	python3 - "$1" "$T" "$2" <<'PY' || fail "whois replay config"
+import json, os, sys
+d, t, run = sys.argv[1:4]
+names = sorted(os.listdir(os.path.join(d, "expected")))
+json.dump({"fixtures": os.path.join(d, "whois"), "log": t + "/whois.log",
+           "servers": {"registry": {"answers": {n: n for n in names}}}}, open(t + "/whois.json", "w"))
+assets = [{"name": n, "target": n, "manifest": {"name": n, "target": n, "domain": n},
+           "findings": [{"rule": "port-unapproved-open", "action": "fail", "severity": "high",
+                         "asset": n, "target": n, "ip": "127.0.0.1", "port": 443,
+                         "protocol": "tcp", "fingerprint": "%016x" % i}]}
+          for i, n in enumerate(names)]
+json.dump({"run": {"id": run}, "assets": assets}, open(t + "/r.json", "w"))
+PY
+	whois_start "$T/whois.json"
+	cat >"$T/portgate.yaml" <<YAML
+stateDir: $T/state
+pluginDirs: [$T/plugins]
+enrich: {timeoutMs: 8000, concurrency: 4}
+enrichers:
+  whois: {plugin: whois, rdap: false, server: "127.0.0.1:$(whois_port registry)", maxReferrals: 0,
+          lookupTimeoutMs: 3000, paceMs: 0, maxInflightPerServer: 4, cacheSeconds: 0}
+YAML
+	"$DRIVER" enrich "$T/portgate.yaml" "$T/r.json" --skip-cache >"$T/o.json" 2>"$T/e" \
+		|| fail "enrich: $(cat "$T/e")"
+	python3 - "$T" <<'PY' >"$T/e" 2>&1 || fail "whois replay: $(cat "$T/e")"
+import json, sys
+t = sys.argv[1]
+E = {a["name"]: a["findings"][0]["enrichment"]["whois"] for a in json.load(open(t + "/o.json"))["assets"]}
+asked = sorted(l.split("\t")[1] for l in open(t + "/whois.log").read().splitlines())
+assert asked == sorted(E), "each domain asked once, as itself: %s" % asked
+json.dump(E, open(t + "/whois_results.json", "w"))
+PY
 }
 
 mmdb_write() { # OUT KIND ENTRY...
