@@ -377,7 +377,7 @@ static enum pg_db_req db_next_req(const struct pg_probe *p)
 		return p->db_hint;
 	if (hint == PG_DB_NREQ && port_known(p->port))
 		return PG_DB_NREQ;
-	for (int r = 0; r < PG_DB_MONGO_QUERY; r++)
+	for (int r = 0; r < PG_DB_PG_STARTUP; r++)
 		if (!db_tried(p, (enum pg_db_req)r))
 			return (enum pg_db_req)r;
 	return PG_DB_NREQ;

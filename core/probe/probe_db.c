@@ -264,30 +264,45 @@ static bool pg_error_fields(const unsigned char *b, size_t n, struct pg_db_info 
 	return true;
 }
 
-static const char *pg_auth_name(uint32_t code)
+/* The method an AuthenticationRequest code asks for, and the message's name in
+ * the protocol documentation (the banner). */
+static const char *pg_auth_name(uint32_t code, const char **msg)
 {
-	switch (code) {
-	case 0: return "trust";
-	case 2: return "kerberos5";
-	case 3: return "password";
-	case 5: return "md5";
-	case 7: return "gss";
-	case 9: return "sspi";
-	case 10: return "sasl";
-	default: return "unknown";
-	}
+	static const struct {
+		uint32_t code;
+		const char *method, *msg;
+	} names[] = {
+		{ 0, "trust", "AuthenticationOk" },
+		{ 2, "kerberos5", "AuthenticationKerberosV5" },
+		{ 3, "password", "AuthenticationCleartextPassword" },
+		{ 5, "md5", "AuthenticationMD5Password" },
+		{ 7, "gss", "AuthenticationGSS" },
+		{ 9, "sspi", "AuthenticationSSPI" },
+		{ 10, "sasl", "AuthenticationSASL" },
+	};
+
+	for (size_t i = 0; i < PG_ARRAY_LEN(names); i++)
+		if (names[i].code == code) {
+			*msg = names[i].msg;
+			return names[i].method;
+		}
+	*msg = "AuthenticationRequest";
+	return "unknown";
 }
 
 /* AuthenticationRequest: the method the server asks for; SASL names its mechanisms. */
 static void pg_auth(const unsigned char *b, size_t n, struct pg_db_info *out)
 {
 	uint32_t code = be32(b);
+	const char *msg;
 
 	out->auth_required = code != 0;
-	pg_strlcpy(out->auth_method, pg_auth_name(code), sizeof(out->auth_method));
+	pg_strlcpy(out->auth_method, pg_auth_name(code, &msg), sizeof(out->auth_method));
+	snprintf(out->banner, sizeof(out->banner), "%s", msg);
 	if (code == 10 && n > 4 && memchr(b + 4, 0, n - 4)) {
 		text(out->auth_method, sizeof(out->auth_method), b + 4,
 		     strlen((const char *)b + 4));
+		snprintf(out->banner, sizeof(out->banner), "%s %s", msg, out->auth_method);
 		for (char *c = out->auth_method; *c; c++)
 			*c = (char)(*c >= 'A' && *c <= 'Z' ? *c - 'A' + 'a' : *c);
 	}
@@ -458,6 +473,8 @@ static enum pg_db_verdict parse_mongo(const unsigned char *b, size_t n, bool fin
 	if (!bson_scan(b + doc, (n < len ? n : len) - doc, out))
 		return PG_DB_NO;
 	out->service = "mongodb";
+	if (!out->banner[0] && out->max_wire >= 0)
+		snprintf(out->banner, sizeof(out->banner), "maxWireVersion %ld", out->max_wire);
 	return PG_DB_YES;
 }
 

@@ -15,14 +15,16 @@
 #include <stdint.h>
 
 /* The requests, in the order the probe tries them on a silent port it cannot name
- * by number: the text ones first (a PostgreSQL or memcached server answers a Redis
- * request at once with an error, a Redis server waits for a line end on binary). */
+ * by number, so that each server either answers or hangs up at once on the guesses
+ * before its own (a server that waits costs DB_WAIT_MS): Redis's RESP draws an error
+ * from memcached and a hang-up from PostgreSQL and MongoDB (the bytes read as a
+ * length past their limits); MongoDB's header is a length PostgreSQL refuses. */
 enum pg_db_req {
 	PG_DB_REDIS,       /* RESP PING + INFO server */
-	PG_DB_PG_SSL,      /* PostgreSQL SSLRequest */
-	PG_DB_MEMCACHED,   /* "version\r\n" */
 	PG_DB_MONGO_MSG,   /* OP_MSG { hello: 1, $db: "admin" } */
 	PG_DB_MONGO_QUERY, /* legacy OP_QUERY admin.$cmd { isMaster: 1 } (servers before 3.6) */
+	PG_DB_PG_SSL,      /* PostgreSQL SSLRequest */
+	PG_DB_MEMCACHED,   /* "version\r\n" */
 	PG_DB_PG_STARTUP,  /* PostgreSQL StartupMessage v3, user/database "portgate" */
 	PG_DB_NREQ         /* none */
 };
