@@ -26,6 +26,9 @@
 #define PG_RULE_DNS_UNEXPECTED         "dns-unexpected-record"
 #define PG_RULE_NETWORK_UNEXPECTED     "network-unexpected"
 #define PG_RULE_SCAN_ERROR             "scan-error"
+#define PG_RULE_SERVICE_UNAUTH         "service-unauthenticated"
+/* The environment whose findings of PG_RULE_SERVICE_UNAUTH default to fail (others warn). */
+#define PG_ENV_PRODUCTION              "production"
 
 struct pg_rule_info {
 	const char *id;

@@ -226,6 +226,26 @@ static bool tls_listed(const struct pg_asset *a, uint16_t port)
 	return pg_ports_has(&a->tls_ports, port);
 }
 
+/* An open data store whose answer proves no credential is needed (the probe's
+ * authRequired: false: Redis PONG, PostgreSQL AuthenticationOk, memcached VERSION,
+ * an Elasticsearch root document). A production asset's finding defaults to fail. */
+static void check_unauthenticated(const struct pg_asset_outcome *o, const struct pg_port_result *r,
+				  const char *ip, json_t *out)
+{
+	const char *env = o->asset->environment;
+	json_t *f;
+
+	if (!r->probe || !json_is_false(json_object_get(r->probe, "authRequired")))
+		return;
+	f = finding_new(o, PG_RULE_SERVICE_UNAUTH, ip, r->port, port_evidence(r),
+			"port %u/tcp: %s answers without authentication", r->port,
+			json_string_value(json_object_get(r->probe, "service")));
+	if (env && !strcasecmp(env, PG_ENV_PRODUCTION))
+		json_object_set_new(f, "defaultAction",
+				    json_string(pg_action_name(PG_ACTION_FAIL)));
+	json_array_append_new(out, f);
+}
+
 static void check_port(const struct pg_asset_outcome *o, const struct pg_port_result *r,
 		       const char *ip, json_t *out, bool *unchecked)
 {
@@ -278,6 +298,7 @@ static void check_port(const struct pg_asset_outcome *o, const struct pg_port_re
 					    "port %u/tcp: TLS could not be checked: %.100s",
 					    r->port, why ? why : "handshake not finished"));
 		}
+		check_unauthenticated(o, r, ip, out);
 		if (json_is_false(speaks) && tls_listed(a, r->port)) {
 			const char *why = json_string_value(json_object_get(r->probe, "tlsError"));
 			json_array_append_new(out, finding_new(o, PG_RULE_TLS_NOT_OFFERED, ip,

@@ -25,6 +25,10 @@ const struct pg_rule_info pg_rules[] = {
 	  "The target does not resolve, so it could not be checked" },
 	{ PG_RULE_SCAN_ERROR, PG_ACTION_WARN, "medium",
 	  "A port could not be scanned (local or routing error), so it was not checked" },
+	/* warn here; a finding on an asset whose environment is production defaults to fail
+	 * (policy_evaluate.c) */
+	{ PG_RULE_SERVICE_UNAUTH, PG_ACTION_WARN, "high",
+	  "A data store answers without authentication (default fail on production assets)" },
 };
 const size_t pg_rules_n = PG_ARRAY_LEN(pg_rules);
 

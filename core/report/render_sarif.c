@@ -55,6 +55,10 @@ static const struct {
 			     "migration, or look for a hijacked record." },
 	{ "asn-changed", "The addresses are announced by another network than in the baseline: "
 			 "confirm the provider change, or look for a takeover." },
+	{ "service-unauthenticated",
+	  "Require authentication (Redis requirepass/ACL, pg_hba.conf without trust, "
+	  "Elasticsearch security, memcached SASL or -Y) and keep the port off public "
+	  "interfaces: anyone who reaches it reads and writes the data." },
 	{ "scan-error", "The port could not be scanned from this runner (local or routing error): "
 			"check the runner's network and limits." },
 };
