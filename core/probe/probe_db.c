@@ -579,7 +579,7 @@ bool pg_db_mysql_greeting(const unsigned char *b, size_t n, struct pg_db_info *o
 	plen = b[0] | (size_t)b[1] << 8 | (size_t)b[2] << 16;
 	end = plen + 4 < n ? plen + 4 : n;
 	if (b[4] == 0xff) { /* error packet: 2-byte code, then the text */
-		out->service = "mysql";
+		out->service = memmem(b, end, "MariaDB", 7) ? "mariadb" : "mysql";
 		if (end > 7)
 			text(out->banner, sizeof(out->banner), b + 7, end - 7);
 		return true;

@@ -97,8 +97,9 @@ START_TEST(redis_open)
 	ck_assert_int_eq(i.auth_required, 0);
 	/* PONG alone: the INFO answer is still on its way, or cut */
 	ck_assert_int_eq(parse(PG_DB_REDIS, LIT("+PONG\r\n"), false, &i), PG_DB_MORE);
-	ck_assert_int_eq(parse(PG_DB_REDIS, LIT("+PONG\r\n$590\r\n# Server\r\nredis_ver"), true, &i),
-			 PG_DB_YES);
+	ck_assert_int_eq(
+		parse(PG_DB_REDIS, LIT("+PONG\r\n$590\r\n# Server\r\nredis_ver"), true, &i),
+		PG_DB_YES);
 	ck_assert_str_eq(i.version, "");
 	ck_assert_int_eq(i.auth_required, 0);
 }
@@ -111,7 +112,8 @@ START_TEST(redis_refusals)
 		int auth;
 	} cases[] = {
 		{ "-NOAUTH Authentication required.\r\n-NOAUTH Authentication required.\r\n", 1 },
-		{ "-DENIED Redis is running in protected mode because protected mode is enabled\r\n",
+		{ "-DENIED Redis is running in protected mode because protected mode is "
+		  "enabled\r\n",
 		  1 },
 		{ "-ERR operation not permitted\r\n", 1 },
 		{ "-ERR unknown command 'PING'\r\n", -1 },
@@ -317,7 +319,9 @@ START_TEST(mysql_greetings)
 	static const char mysql8[] = "J\0\0\0\n8.0.36\0\x08\0\0\0abcdefgh\0\xff\xff\xff\x02\0\xff"
 				     "\xdf\x15\0\0\0\0\0\0\0\0\0\0ijklmnopqrst\0"
 				     "caching_sha2_password";
-	static const char denied[] = "E\0\0\0\xffj\x04Host '10.0.0.9' is not allowed to connect";
+	static const char denied[] =
+		"\x43\0\0\0\xffj\x04Host '10.0.0.9' is not allowed to connect to "
+		"this MariaDB server";
 	struct pg_db_info i;
 
 	pg_db_info_init(&i);
@@ -333,7 +337,9 @@ START_TEST(mysql_greetings)
 	ck_assert_str_eq(i.auth_method, "caching_sha2_password");
 	pg_db_info_init(&i);
 	ck_assert(pg_db_mysql_greeting(LIT(denied), &i));
-	ck_assert_str_eq(i.banner, "Host '10.0.0.9' is not allowed to connect");
+	ck_assert_str_eq(i.banner,
+			 "Host '10.0.0.9' is not allowed to connect to this MariaDB server");
+	ck_assert_str_eq(i.service, "mariadb");
 	pg_db_info_init(&i);
 	/* cut before the plugin name: version only */
 	ck_assert(pg_db_mysql_greeting((const unsigned char *)maria, 50, &i));
