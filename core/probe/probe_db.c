@@ -584,7 +584,7 @@ bool pg_db_mysql_greeting(const unsigned char *b, size_t n, struct pg_db_info *o
 			text(out->banner, sizeof(out->banner), b + 7, end - 7);
 		return true;
 	}
-	z = memchr(b + v, 0, end - v);
+	z = end > v ? memchr(b + v, 0, end - v) : NULL; /* a length shorter than its head */
 	if (!z)
 		return false;
 	out->service = memmem(b + v, (size_t)(z - b) - v, "MariaDB", 7) ? "mariadb" : "mysql";

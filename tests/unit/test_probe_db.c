@@ -345,6 +345,8 @@ START_TEST(mysql_greetings)
 	ck_assert(pg_db_mysql_greeting((const unsigned char *)maria, 50, &i));
 	ck_assert_str_eq(i.auth_method, "");
 	ck_assert(!pg_db_mysql_greeting(LIT("SSH-2.0-OpenSSH_9.2\r\n"), &i));
+	/* a length shorter than the packet's own head (found by fuzz_probe_db) */
+	ck_assert(!pg_db_mysql_greeting(LIT("\0\0\0\0\n0.1"), &i));
 }
 END_TEST
 
