@@ -255,12 +255,13 @@ static void start_http(struct pg_probe *p)
 	set_phase(p, PH_SEND, EPOLLOUT, p->end_ms);
 }
 
-/* Application phase on a fresh plain or TLS connection. */
+/* A plain conversation on a data store's port (6379, 5432, 11211, 27017-27019). */
 static bool db_port(const struct pg_probe *p)
 {
 	return !p->ssl && pg_db_port_hint(p->port) != PG_DB_NREQ;
 }
 
+/* Application phase on a fresh plain or TLS connection. */
 static void begin_app(struct pg_probe *p, uint64_t now)
 {
 	int wait = p->opts.banner_wait_ms;
@@ -383,16 +384,22 @@ static enum pg_db_req db_next_req(const struct pg_probe *p)
 	return PG_DB_NREQ;
 }
 
+/* Keep the current answer as the one to report if no guess names the service. */
+static void keep_first(struct pg_probe *p)
+{
+	free(p->first);
+	p->first = pg_xmalloc(p->blen ? p->blen : 1);
+	memcpy(p->first, p->buf, p->blen);
+	p->first_len = p->blen;
+	p->first_kept = true;
+}
+
 /* Send request r on this connection when it is unused (or reuse says so: the
  * PostgreSQL startup after an 'N'), else on a new one. */
 static void start_db(struct pg_probe *p, enum pg_db_req r, bool reuse)
 {
-	if (!p->first_kept) {
-		p->first = pg_xmalloc(p->blen ? p->blen : 1);
-		memcpy(p->first, p->buf, p->blen);
-		p->first_len = p->blen;
-		p->first_kept = true;
-	}
+	if (!p->first_kept)
+		keep_first(p);
 	p->db_req = r;
 	p->db_sent |= 1u << r;
 	p->req_len = pg_db_request(r, (unsigned char *)p->req, sizeof(p->req));
@@ -449,6 +456,8 @@ static void db_judged(struct pg_probe *p, enum pg_db_verdict v)
 	hint = pg_db_answer_hint(p->buf, p->blen);
 	if (hint != PG_DB_NREQ)
 		p->db_hint = hint;
+	if (p->first_len == 0 && p->blen)
+		keep_first(p); /* the first words of a server silent before: its banner */
 	db_next(p);
 }
 
@@ -485,9 +494,8 @@ static bool wants_tls_retry(const struct pg_probe *p)
 	return false;
 }
 
-static void response_done(struct pg_probe *p, uint64_t now)
+static void response_done(struct pg_probe *p)
 {
-	(void)now;
 	if (wants_tls_retry(p))
 		reconnect_tls(p);
 	else
@@ -639,14 +647,14 @@ static bool run_banner(struct pg_probe *p, uint64_t now)
 	return false;
 }
 
-static bool run_send(struct pg_probe *p, uint64_t now)
+static bool run_send(struct pg_probe *p)
 {
 	int r = io_write_req(p);
 
 	if (r == 0)
 		return false;
 	if (r < 0) { /* peer gone before our request: like a close without answer */
-		response_done(p, now);
+		response_done(p);
 		return true;
 	}
 	set_phase(p, PH_RESPONSE, EPOLLIN, p->end_ms);
@@ -659,7 +667,7 @@ static bool run_response(struct pg_probe *p, uint64_t now)
 
 	if (read_settle(p, now, &got) == RD_WAIT)
 		return false;
-	response_done(p, now);
+	response_done(p);
 	return true;
 }
 
@@ -723,7 +731,7 @@ static void pump(struct pg_probe *p, uint64_t now)
 		case PH_CONNECT: moved = run_connect(p, now); break;
 		case PH_HANDSHAKE: moved = run_handshake(p, now); break;
 		case PH_BANNER: moved = run_banner(p, now); break;
-		case PH_SEND: moved = run_send(p, now); break;
+		case PH_SEND: moved = run_send(p); break;
 		case PH_RESPONSE: moved = run_response(p, now); break;
 		case PH_PLAIN_TAIL: moved = run_plain_tail(p, now); break;
 		case PH_DB_SEND: moved = run_db_send(p, now); break;
@@ -757,7 +765,7 @@ static void on_timeout(struct pg_probe *p, uint64_t now)
 		else
 			done(p);
 		break;
-	case PH_RESPONSE: response_done(p, now); break;
+	case PH_RESPONSE: response_done(p); break;
 	case PH_PLAIN_TAIL: plain_tail_done(p); break;
 	case PH_HANDSHAKE:
 		if (p->blen == 0 && !p->expect_tls)
