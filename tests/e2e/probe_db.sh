@@ -47,17 +47,30 @@ bg "$PG_TMP/r3.log" redis-server --port "$r_auth" --bind 127.0.0.1 --save "" --d
 bg "$PG_TMP/mc1.log" memcached -p 11211 -l 127.0.0.1 -U 0 -u nobody
 bg "$PG_TMP/mc2.log" memcached -p "$mc_alt" -l 127.0.0.1 -U 0 -u nobody
 
-# --- PostgreSQL: a trust cluster on 5432, a scram-sha-256 one on an unnamed port ---
+# --- PostgreSQL: a trust cluster on 5432 (no SSL), a scram-sha-256 one with SSL on an unnamed
+# port (its 'S' sends the startup message to a new connection) ---
 pg_cluster() { # NAME PORT INITDB-ARGS...
 	_d="$PG_TMP/$1"; _port=$2; shift 2
 	mkdir -p "$_d/sock" && echo "not-a-real-secret" >"$_d/pw" && chown -R nobody "$_d"
 	timeout 60 runuser -u nobody -- "$pgbin/initdb" -D "$_d/data" -U postgres --pwfile="$_d/pw" \
 		"$@" >"$_d/initdb.log" 2>&1 || { echo "FAIL: initdb $_d:" >&2; tail -5 "$_d/initdb.log" >&2; exit 1; }
-	bg "$_d/log" runuser -u nobody -- "$pgbin/postgres" -D "$_d/data" -p "$_port" -k "$_d/sock" \
-		-c listen_addresses=127.0.0.1 -c logging_collector=off
 }
+pg_start() { # NAME PORT
+	bg "$PG_TMP/$1/log" runuser -u nobody -- "$pgbin/postgres" -D "$PG_TMP/$1/data" -p "$2" \
+		-k "$PG_TMP/$1/sock" -c listen_addresses=127.0.0.1 -c logging_collector=off
+}
+mkdir -p "$PG_TMP/pg_scram"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=localhost \
+	-keyout "$PG_TMP/pg_scram/key.pem" -out "$PG_TMP/pg_scram/cert.pem" 2>/dev/null ||
+	{ echo "FAIL: openssl could not make the PostgreSQL certificate" >&2; exit 1; }
 pg_cluster pg_trust 5432 -A trust
 pg_cluster pg_scram "$p_scram" -A scram-sha-256
+echo "ssl = on
+ssl_cert_file = '$PG_TMP/pg_scram/cert.pem'
+ssl_key_file = '$PG_TMP/pg_scram/key.pem'" >>"$PG_TMP/pg_scram/data/postgresql.conf"
+chown nobody "$PG_TMP/pg_scram/key.pem" && chmod 600 "$PG_TMP/pg_scram/key.pem"
+pg_start pg_trust 5432
+pg_start pg_scram "$p_scram"
 
 # --- MariaDB on 3306 and (extra-port) on an unnamed one ---
 timeout 120 mariadb-install-db --no-defaults --datadir="$PG_TMP/my" --user=root --skip-test-db \
@@ -100,8 +113,8 @@ pg_assert_eq "redis with requirepass" "$(row "$r_auth")" "redis - True - - -"
 pg_assert_eq "memcached on 11211" "$(row 11211)" "memcached $mv False - - -"
 pg_assert_eq "memcached on an unnamed port" "$(row "$mc_alt")" "memcached $mv False - - -"
 pg_assert_eq "postgresql trust on 5432" "$(row 5432)" "postgresql - False trust False -"
-pg_assert_eq "postgresql scram on an unnamed port" "$(row "$p_scram")" \
-	"postgresql - True scram-sha-256 False -"
+pg_assert_eq "postgresql scram with SSL on an unnamed port" "$(row "$p_scram")" \
+	"postgresql - True scram-sha-256 True -"
 pg_assert_eq "mariadb on 3306" "$(row 3306)" "mariadb $myv - mysql_native_password - -"
 pg_assert_eq "mariadb on an unnamed port" "$(row "$my_alt")" "mariadb $myv - mysql_native_password - -"
 pg_assert_eq "mongodb on 27017" "$(row 27017)" "mongodb - - - - 21"
