@@ -35,7 +35,7 @@ bg() { # LOG CMD... : CMD inside the namespace in the background, stopped at exi
 }
 
 set -- $(pg_ns_free_ports 9)
-r_alt=$1 r_auth=$2 p_scram=$3 m_alt=$4 my_alt=$5 mc_alt=$6
+r_alt=$1 r_auth=$2 p_scram=$3 m_alt=$4 my_alt=$5 mc_alt=$6 mc_auth=$7
 chmod 711 "$PG_TMP" # the PostgreSQL clusters run as nobody under it
 
 # --- Redis: open on 6379 and on an unnamed port, requirepass on another ---
@@ -43,9 +43,11 @@ bg "$PG_TMP/r1.log" redis-server --port 6379 --bind 127.0.0.1 --save "" --dir "$
 bg "$PG_TMP/r2.log" redis-server --port "$r_alt" --bind 127.0.0.1 --save "" --dir "$PG_TMP"
 bg "$PG_TMP/r3.log" redis-server --port "$r_auth" --bind 127.0.0.1 --save "" --dir "$PG_TMP" \
 	--requirepass portgate-test-only
-# --- memcached without SASL (-U 0: no UDP) ---
+# --- memcached without authentication (-U 0: no UDP), and with ASCII authentication (-Y) ---
 bg "$PG_TMP/mc1.log" memcached -p 11211 -l 127.0.0.1 -U 0 -u nobody
 bg "$PG_TMP/mc2.log" memcached -p "$mc_alt" -l 127.0.0.1 -U 0 -u nobody
+echo "portgate:not-a-real-secret" >"$PG_TMP/mc.auth" && chmod 644 "$PG_TMP/mc.auth"
+bg "$PG_TMP/mc3.log" memcached -p "$mc_auth" -l 127.0.0.1 -U 0 -u nobody -Y "$PG_TMP/mc.auth"
 
 # --- PostgreSQL: a trust cluster on 5432 (no SSL), a scram-sha-256 one with SSL on an unnamed
 # port (its 'S' sends the startup message to a new connection) ---
@@ -89,13 +91,14 @@ m_legacy=$(pg_port emu 3) es_auth=$(pg_port emu 5) os_alt=$(pg_port emu 6)
 
 for w in "6379 redis $PG_TMP/r1.log" "$r_alt redis $PG_TMP/r2.log" "$r_auth redis $PG_TMP/r3.log" \
 	"11211 memcached $PG_TMP/mc1.log" "$mc_alt memcached $PG_TMP/mc2.log" \
+	"$mc_auth memcached(-Y) $PG_TMP/mc3.log" \
 	"5432 postgres $PG_TMP/pg_trust/log" "$p_scram postgres $PG_TMP/pg_scram/log" \
 	"3306 mariadbd $PG_TMP/my.log" "$my_alt mariadbd(extra-port) $PG_TMP/my.log"; do
 	set -- $w
 	wait_port "$1" "$2" "$3" 60
 done
 
-all="6379,$r_alt,$r_auth,11211,$mc_alt,5432,$p_scram,3306,$my_alt,27017,$m_alt,$m_legacy,9200,$es_auth,$os_alt"
+all="6379,$r_alt,$r_auth,11211,$mc_alt,$mc_auth,5432,$p_scram,3306,$my_alt,27017,$m_alt,$m_legacy,9200,$es_auth,$os_alt"
 out="$PG_TMP/scan.json"
 pg_expect_exit 0 "scan every store" pg_ns "$PG_BIN" scan --target 127.0.0.1 --ports "$all" --compact
 cp "$PG_TMP/out" "$out"
@@ -112,6 +115,7 @@ pg_assert_eq "redis on an unnamed port" "$(row "$r_alt")" "redis $rv False - - -
 pg_assert_eq "redis with requirepass" "$(row "$r_auth")" "redis - True - - -"
 pg_assert_eq "memcached on 11211" "$(row 11211)" "memcached $mv False - - -"
 pg_assert_eq "memcached on an unnamed port" "$(row "$mc_alt")" "memcached $mv False - - -"
+pg_assert_eq "memcached with -Y (ASCII authentication)" "$(row "$mc_auth")" "memcached - True - - -"
 pg_assert_eq "postgresql trust on 5432" "$(row 5432)" "postgresql - False trust False -"
 pg_assert_eq "postgresql scram with SSL on an unnamed port" "$(row "$p_scram")" \
 	"postgresql - True scram-sha-256 True -"
