@@ -163,6 +163,14 @@ START_TEST(pg_ssl_answers)
 }
 END_TEST
 
+/* One whole answer to the startup message: what it names. */
+struct pg_case {
+	const char *ans;
+	size_t n;
+	const char *method, *banner;
+	int auth;
+};
+
 START_TEST(pg_startup_answers)
 {
 	/* AuthenticationSASL with its mechanisms, as PostgreSQL 15 sends it */
@@ -171,23 +179,24 @@ START_TEST(pg_startup_answers)
 	static const char ok[] = "R\0\0\0\x08\0\0\0\0";
 	static const char hba[] = "E\0\0\0\x56SFATAL\0VFATAL\0C28000\0Mno pg_hba.conf entry for "
 				  "host \"127.0.0.1\", user \"portgate\"\0\0";
+	static const struct pg_case cases[] = {
+		{ scram, sizeof(scram) - 1, "scram-sha-256", "AuthenticationSASL SCRAM-SHA-256",
+		  1 },
+		{ md5, sizeof(md5) - 1, "md5", "AuthenticationMD5Password", 1 },
+		{ ok, sizeof(ok) - 1, "trust", "AuthenticationOk", 0 },
+		{ hba, sizeof(hba) - 1, "",
+		  "FATAL: no pg_hba.conf entry for host \"127.0.0.1\", user \"portgate\"", 1 },
+	};
 	struct pg_db_info i;
 
-	ck_assert_int_eq(parse(PG_DB_PG_STARTUP, LIT(scram), false, &i), PG_DB_YES);
-	expect(&i, "postgresql", 1);
-	ck_assert_str_eq(i.auth_method, "scram-sha-256");
-	ck_assert_str_eq(i.banner, "AuthenticationSASL SCRAM-SHA-256");
-	ck_assert_int_eq(parse(PG_DB_PG_STARTUP, LIT(md5), false, &i), PG_DB_YES);
-	ck_assert_str_eq(i.auth_method, "md5");
-	ck_assert_int_eq(i.auth_required, 1);
-	ck_assert_int_eq(parse(PG_DB_PG_STARTUP, LIT(ok), false, &i), PG_DB_YES);
-	ck_assert_str_eq(i.auth_method, "trust");
-	ck_assert_str_eq(i.banner, "AuthenticationOk");
-	ck_assert_int_eq(i.auth_required, 0);
-	ck_assert_int_eq(parse(PG_DB_PG_STARTUP, LIT(hba), false, &i), PG_DB_YES);
-	ck_assert_str_eq(i.banner,
-			 "FATAL: no pg_hba.conf entry for host \"127.0.0.1\", user \"portgate\"");
-	ck_assert_int_eq(i.auth_required, 1);
+	for (size_t k = 0; k < PG_ARRAY_LEN(cases); k++) {
+		ck_assert_int_eq(parse(PG_DB_PG_STARTUP, (const unsigned char *)cases[k].ans,
+				       cases[k].n, false, &i),
+				 PG_DB_YES);
+		expect(&i, "postgresql", cases[k].auth);
+		ck_assert_str_eq(i.auth_method, cases[k].method);
+		ck_assert_str_eq(i.banner, cases[k].banner);
+	}
 	/* cut: a message not whole yet, then judged cut */
 	ck_assert_int_eq(parse(PG_DB_PG_STARTUP, (const unsigned char *)scram, 7, false, &i),
 			 PG_DB_MORE);
