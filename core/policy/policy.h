@@ -35,6 +35,7 @@
  * flagged even at its lowest: NetBIOS and BitTorrent (3.8), Steam (5.5), SNMPv2 (6.3),
  * SSDP (30.8), DNS (28 to 54), NTP (556.9), memcached (10,000 and more). */
 #define PG_UDP_AMPLIFIER_FACTOR 2.0
+#define PG_RULE_SERVICE_UNAUTH         "service-unauthenticated"
 
 struct pg_rule_info {
 	const char *id;
@@ -48,9 +49,10 @@ const struct pg_rule_info *pg_rule_find(const char *id); /* NULL for plugin rule
  * (received / sent >= PG_UDP_AMPLIFIER_FACTOR), with the factor in *factor. An empty
  * request (sent 0) has no factor: false. */
 bool pg_udp_amplifies(long long sent, long long received, double *factor);
-/* udp-amplifier's default action on asset a: fail when its environment is
- * "production" (any case), else warn; policy overrides then apply as for any rule. */
-enum pg_action pg_udp_amplifier_default(const struct pg_asset *a);
+/* Default action of the rules that are worse on production (udp-amplifier,
+ * service-unauthenticated) on asset a: fail when its environment is "production"
+ * (any case), else warn; policy overrides then apply as for any rule. */
+enum pg_action pg_policy_production_default(const struct pg_asset *a);
 extern const struct pg_rule_info pg_rules[];
 extern const size_t pg_rules_n;
 

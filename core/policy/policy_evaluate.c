@@ -308,7 +308,25 @@ static void check_amplifier(const struct pg_asset_outcome *o, const struct pg_po
 			what_answered(r, said, sizeof(said)));
 	json_object_set_new(f, "amplificationFactor", json_real(factor));
 	json_object_set_new(f, "defaultAction",
-			    json_string(pg_action_name(pg_udp_amplifier_default(o->asset))));
+			    json_string(pg_action_name(pg_policy_production_default(o->asset))));
+	json_array_append_new(out, f);
+}
+
+/* An open data store whose answer proves no credential is needed (the probe's
+ * authRequired: false: Redis PONG, PostgreSQL AuthenticationOk, memcached VERSION,
+ * an Elasticsearch root document). A production asset's finding defaults to fail. */
+static void check_unauthenticated(const struct pg_asset_outcome *o, const struct pg_port_result *r,
+				  const char *ip, json_t *out)
+{
+	json_t *f;
+
+	if (!r->probe || !json_is_false(json_object_get(r->probe, "authRequired")))
+		return;
+	f = finding_new(o, PG_RULE_SERVICE_UNAUTH, ip, r, port_evidence(r),
+			"port %u/tcp: %s answers without authentication", r->port,
+			json_string_value(json_object_get(r->probe, "service")));
+	json_object_set_new(f, "defaultAction",
+			    json_string(pg_action_name(pg_policy_production_default(o->asset))));
 	json_array_append_new(out, f);
 }
 
@@ -331,8 +349,10 @@ static void check_port(const struct pg_asset_outcome *o, const struct pg_port_re
 					    r->port, proto, what_answered(r, said, sizeof(said))));
 		if (udp)
 			check_amplifier(o, r, ip, out);
-		else
+		else {
 			check_tls(o, r, ip, out, unchecked);
+			check_unauthenticated(o, r, ip, out);
+		}
 		break;
 	case PG_PORT_FILTERED:
 		if (approved)

@@ -27,10 +27,14 @@ const struct pg_rule_info pg_rules[] = {
 	{ PG_RULE_SCAN_ERROR, PG_ACTION_WARN, "medium",
 	  "A port could not be scanned (local or routing error), so it was not checked" },
 	/* warn here; a production asset's finding carries defaultAction fail
-	 * (pg_udp_amplifier_default) */
+	 * (pg_policy_production_default) */
 	{ PG_RULE_UDP_AMPLIFIER, PG_ACTION_WARN, "high",
 	  "An open UDP port answers with many times the bytes of the request (a reflector for "
 	  "amplified floods; fail on production)" },
+	/* warn here; a finding on an asset whose environment is production defaults to fail
+	 * (pg_policy_production_default) */
+	{ PG_RULE_SERVICE_UNAUTH, PG_ACTION_WARN, "high",
+	  "A data store answers without authentication (default fail on production assets)" },
 };
 const size_t pg_rules_n = PG_ARRAY_LEN(pg_rules);
 
@@ -50,7 +54,7 @@ bool pg_udp_amplifies(long long sent, long long received, double *factor)
 	return *factor >= PG_UDP_AMPLIFIER_FACTOR;
 }
 
-enum pg_action pg_udp_amplifier_default(const struct pg_asset *a)
+enum pg_action pg_policy_production_default(const struct pg_asset *a)
 {
 	return a->environment && !strcasecmp(a->environment, "production") ? PG_ACTION_FAIL
 									   : PG_ACTION_WARN;

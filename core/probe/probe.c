@@ -6,7 +6,9 @@
  *   CONNECT    a fresh connection for that TLS retry;
  *   BANNER     wait up to banner_wait_ms for a server-first greeting;
  *   SEND/RESPONSE  an HTTP/1.0 GET and its answer;
- *   PLAIN_TAIL the rest of a plain-text answer to our ClientHello.
+ *   PLAIN_TAIL the rest of a plain-text answer to our ClientHello;
+ *   DB_SEND/DB_READ a data-store request (probe_db.h) and its answer, each
+ *              guess after the first on a new connection with its own wait.
  * Every phase attempts its non-blocking I/O whenever it runs, whatever the
  * events were, so the engine may use level- or edge-triggered epoll. All
  * reads stop at opts->max_bytes and the whole probe at opts->total_ms. */
@@ -28,13 +30,30 @@
 
 #include "util/log.h"
 #include "probe.h"
+#include "probe_db.h"
 #include "util/util.h"
 
-#define KEEP_MAX   4096 /* bytes of an answer kept for naming and the banner */
-#define SETTLE_MS  250  /* quiet time after the last byte that ends a read */
-#define BANNER_MAX 257  /* sanitised banner: 256 chars + NUL */
+#define KEEP_MAX    4096 /* bytes of an answer kept for naming and the banner */
+#define SETTLE_MS   250  /* quiet time after the last byte that ends a read */
+#define BANNER_MAX  257  /* sanitised banner: 256 chars + NUL */
+/* A data store's port (6379, 5432, ...) waits this long for a server-first greeting
+ * (a MySQL server elsewhere greets within a round trip) before its request goes out. */
+#define DB_GREET_MS 500
+/* Wait for the first byte of an answer to one data-store guess: a wrong guess
+ * costs this, not the rest of total_ms (the stores answer on loopback in < 10 ms). */
+#define DB_WAIT_MS  1000
 
-enum phase { PH_CONNECT, PH_HANDSHAKE, PH_BANNER, PH_SEND, PH_RESPONSE, PH_PLAIN_TAIL, PH_DONE };
+enum phase {
+	PH_CONNECT,
+	PH_HANDSHAKE,
+	PH_BANNER,
+	PH_SEND,
+	PH_RESPONSE,
+	PH_PLAIN_TAIL,
+	PH_DB_SEND,
+	PH_DB_READ,
+	PH_DONE
+};
 enum rd { RD_WAIT, RD_EOF, RD_FULL };
 
 struct pg_probe {
@@ -69,6 +88,18 @@ struct pg_probe {
 	size_t req_len, req_off;
 	bool sent_http;
 	bool plain_on_tls; /* our ClientHello got a plain-text answer */
+	bool conn_used;    /* the current connection carried a request */
+
+	/* data stores (probe_db.h) */
+	bool db_connect;        /* PH_CONNECT leads to a data-store request, not TLS */
+	enum pg_db_req db_req;  /* request in flight or last sent, PG_DB_NREQ before any */
+	enum pg_db_req db_hint; /* what an earlier answer pointed at */
+	unsigned db_sent;       /* bit (1 << req) per request sent */
+	struct pg_db_info db;   /* what the answers showed */
+	unsigned char *first;   /* owned: the answer before the first guess, restored when
+				   no guess names the service */
+	size_t first_len;
+	bool first_kept;
 };
 
 static uint64_t min_u64(uint64_t a, uint64_t b)
@@ -219,18 +250,29 @@ static void start_http(struct pg_probe *p)
 	p->req_len = strlen(p->req);
 	p->req_off = 0;
 	p->sent_http = true;
+	p->conn_used = true;
 	p->blen = 0;
 	set_phase(p, PH_SEND, EPOLLOUT, p->end_ms);
+}
+
+/* A plain conversation on a data store's port (6379, 5432, 11211, 27017-27019). */
+static bool db_port(const struct pg_probe *p)
+{
+	return !p->ssl && pg_db_port_hint(p->port) != PG_DB_NREQ;
 }
 
 /* Application phase on a fresh plain or TLS connection. */
 static void begin_app(struct pg_probe *p, uint64_t now)
 {
+	int wait = p->opts.banner_wait_ms;
+
 	p->blen = 0;
+	if (db_port(p) && wait > DB_GREET_MS)
+		wait = DB_GREET_MS;
 	if (pg_port_is_http_like(p->port))
 		start_http(p); /* a server-first greeting still shows up first */
 	else
-		set_phase(p, PH_BANNER, EPOLLIN, now + (uint64_t)p->opts.banner_wait_ms);
+		set_phase(p, PH_BANNER, EPOLLIN, now + (uint64_t)wait);
 }
 
 static long rx_tap(BIO *b, int oper, const char *argp, size_t len, int argi, long argl, int ret,
@@ -267,6 +309,7 @@ static long rx_tap(BIO *b, int oper, const char *argp, size_t len, int argi, lon
 static void start_tls(struct pg_probe *p)
 {
 	p->tls_tried = true;
+	p->conn_used = true;
 	p->blen = 0;
 	p->ssl = p->ctx ? SSL_new(p->ctx) : NULL;
 	if (!p->ssl || SSL_set_fd(p->ssl, p->fd) != 1) {
@@ -283,22 +326,150 @@ static void start_tls(struct pg_probe *p)
 	set_phase(p, PH_HANDSHAKE, EPOLLOUT, p->end_ms);
 }
 
-/* The server showed TLS on a plain conversation: new connection, then TLS. */
-static void reconnect_tls(struct pg_probe *p)
+/* A new connection to the same address, for TLS (the server showed TLS on a
+ * plain conversation) or for the next data-store request. */
+static void reconnect(struct pg_probe *p, bool for_db)
 {
 	int fd;
 
 	close(p->fd);
-	p->tls_tried = true;
+	p->db_connect = for_db;
+	p->conn_used = false;
+	if (!for_db)
+		p->tls_tried = true;
 	p->fd = fd = socket(p->addr.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0 || (connect(fd, (struct sockaddr *)&p->addr.ss, p->addr.sslen) < 0 &&
 		       errno != EINPROGRESS)) {
-		snprintf(p->tls_error, sizeof(p->tls_error), "reconnect failed: %s",
-			 strerror(errno));
+		if (!for_db)
+			snprintf(p->tls_error, sizeof(p->tls_error), "reconnect failed: %s",
+				 strerror(errno));
 		done(p);
 		return;
 	}
 	set_phase(p, PH_CONNECT, EPOLLOUT, p->end_ms);
+}
+
+static void reconnect_tls(struct pg_probe *p)
+{
+	reconnect(p, false);
+}
+
+/* ---- data stores ---- */
+
+static bool db_tried(const struct pg_probe *p, enum pg_db_req r)
+{
+	return p->db_sent & 1u << r;
+}
+
+/* The next request worth a guess: the port's, MongoDB's legacy form on its ports,
+ * an earlier answer's hint, then - on a port /etc/services does not name, or a
+ * data store's port - the others in enum order. PG_DB_NREQ: stop. */
+static enum pg_db_req db_next_req(const struct pg_probe *p)
+{
+	enum pg_db_req hint = pg_db_port_hint(p->port);
+
+	if (p->ssl || p->tls_ok || p->db.service)
+		return PG_DB_NREQ;
+	if (hint != PG_DB_NREQ && !db_tried(p, hint))
+		return hint;
+	if (hint == PG_DB_MONGO_MSG && !db_tried(p, PG_DB_MONGO_QUERY))
+		return PG_DB_MONGO_QUERY;
+	if (p->db_hint != PG_DB_NREQ && !db_tried(p, p->db_hint))
+		return p->db_hint;
+	if (hint == PG_DB_NREQ && port_known(p->port))
+		return PG_DB_NREQ;
+	for (int r = 0; r < PG_DB_PG_STARTUP; r++)
+		if (!db_tried(p, (enum pg_db_req)r))
+			return (enum pg_db_req)r;
+	return PG_DB_NREQ;
+}
+
+/* Keep the current answer as the one to report if no guess names the service. */
+static void keep_first(struct pg_probe *p)
+{
+	free(p->first);
+	p->first = pg_xmalloc(p->blen ? p->blen : 1);
+	memcpy(p->first, p->buf, p->blen);
+	p->first_len = p->blen;
+	p->first_kept = true;
+}
+
+/* Send request r on this connection when it is unused (or reuse says so: the
+ * PostgreSQL startup after an 'N'), else on a new one. */
+static void start_db(struct pg_probe *p, enum pg_db_req r, bool reuse)
+{
+	if (!p->first_kept)
+		keep_first(p);
+	p->db_req = r;
+	p->db_sent |= 1u << r;
+	p->req_len = pg_db_request(r, (unsigned char *)p->req, sizeof(p->req));
+	p->req_off = 0;
+	p->blen = 0;
+	if (p->conn_used && !reuse) {
+		reconnect(p, true);
+		return;
+	}
+	p->conn_used = true;
+	set_phase(p, PH_DB_SEND, EPOLLOUT, p->end_ms);
+}
+
+static void db_next(struct pg_probe *p)
+{
+	enum pg_db_req r = db_next_req(p);
+
+	if (r == PG_DB_NREQ)
+		done(p);
+	else
+		start_db(p, r, false);
+}
+
+/* After the banner, HTTP or TLS part: an empty answer (closed, silent) tries the
+ * data stores; an answer another request drew from one of them (Redis's -ERR to
+ * our GET) tries that one; any other answer stands. */
+static void db_or_done(struct pg_probe *p)
+{
+	if (p->blen) {
+		p->db_hint = pg_db_answer_hint(p->buf, p->blen);
+		if (p->db_hint == PG_DB_NREQ) {
+			done(p);
+			return;
+		}
+	}
+	db_next(p);
+}
+
+/* A judged answer to p->db_req. */
+static void db_judged(struct pg_probe *p, enum pg_db_verdict v)
+{
+	enum pg_db_req hint;
+
+	if (v == PG_DB_YES && p->db_req == PG_DB_PG_SSL && p->db.ssl >= 0) {
+		/* 'N': the startup message follows on this connection; 'S': TLS would,
+		 * so it goes on a new one */
+		start_db(p, PG_DB_PG_STARTUP, p->db.ssl == 0);
+		return;
+	}
+	if (v == PG_DB_YES) {
+		done(p);
+		return;
+	}
+	hint = pg_db_answer_hint(p->buf, p->blen);
+	if (hint != PG_DB_NREQ)
+		p->db_hint = hint;
+	if (p->first_len == 0 && p->blen)
+		keep_first(p); /* the first words of a server silent before: its banner */
+	db_next(p);
+}
+
+/* Judge what arrived; a refusal of the guess leaves p->db as it was. */
+static enum pg_db_verdict db_parse(struct pg_probe *p, bool final)
+{
+	struct pg_db_info t = p->db;
+	enum pg_db_verdict v = pg_db_parse(p->db_req, p->buf, p->blen, final, &t);
+
+	if (v != PG_DB_NO)
+		p->db = t;
+	return v;
 }
 
 /* Should a plain answer (or silence ended by a close) make us try TLS? */
@@ -323,12 +494,12 @@ static bool wants_tls_retry(const struct pg_probe *p)
 	return false;
 }
 
-static void response_done(struct pg_probe *p, uint64_t now)
+static void response_done(struct pg_probe *p)
 {
 	if (wants_tls_retry(p))
 		reconnect_tls(p);
 	else
-		done(p);
+		db_or_done(p);
 }
 
 /* Whether the kept server-first bytes already make a whole greeting. */
@@ -378,9 +549,15 @@ static void tls_failed(struct pg_probe *p, uint64_t now)
 			 p->opts.tls_max_bytes);
 	else if (p->blen == 0 && p->expect_tls)
 		snprintf(p->tls_error, sizeof(p->tls_error), "connection closed during handshake");
-	else if (p->blen == 0)
-		; /* a speculative retry on a port that just hangs up: nothing to report */
-	else if (e)
+	else if (p->blen == 0) {
+		/* a speculative retry on a port that just hangs up: nothing to report,
+		 * but a data store may be there that hangs up on anything else */
+		SSL_free(p->ssl);
+		p->ssl = NULL;
+		ERR_clear_error();
+		db_next(p);
+		return;
+	} else if (e)
 		snprintf(p->tls_error, sizeof(p->tls_error), "%s",
 			 ERR_reason_error_string(e) ? ERR_reason_error_string(e)
 						    : "handshake failed");
@@ -422,11 +599,24 @@ static bool run_connect(struct pg_probe *p, uint64_t now)
 	if (getsockopt(p->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
 		err = errno;
 	if (err) {
-		snprintf(p->tls_error, sizeof(p->tls_error), "reconnect failed: %s", strerror(err));
+		if (!p->db_connect)
+			snprintf(p->tls_error, sizeof(p->tls_error), "reconnect failed: %s",
+				 strerror(err));
 		done(p);
 		return true;
 	}
-	start_tls(p);
+	if (p->db_connect) {
+		start_db(p, p->db_req, true);
+	} else {
+		/* A speculative handshake where data stores are still to be tried gets
+		 * one guess's wait: Redis and memcached hang up on our GET, then wait
+		 * for a line end in the ClientHello until the budget is gone. */
+		bool guess = !p->expect_tls && db_next_req(p) != PG_DB_NREQ;
+
+		start_tls(p);
+		if (guess)
+			p->phase_ms = min_u64(now + DB_WAIT_MS, p->end_ms);
+	}
 	return true;
 }
 
@@ -457,14 +647,14 @@ static bool run_banner(struct pg_probe *p, uint64_t now)
 	return false;
 }
 
-static bool run_send(struct pg_probe *p, uint64_t now)
+static bool run_send(struct pg_probe *p)
 {
 	int r = io_write_req(p);
 
 	if (r == 0)
 		return false;
 	if (r < 0) { /* peer gone before our request: like a close without answer */
-		response_done(p, now);
+		response_done(p);
 		return true;
 	}
 	set_phase(p, PH_RESPONSE, EPOLLIN, p->end_ms);
@@ -477,8 +667,46 @@ static bool run_response(struct pg_probe *p, uint64_t now)
 
 	if (read_settle(p, now, &got) == RD_WAIT)
 		return false;
-	response_done(p, now);
+	response_done(p);
 	return true;
+}
+
+static bool run_db_send(struct pg_probe *p, uint64_t now)
+{
+	int r = io_write_req(p);
+
+	if (r == 0)
+		return false;
+	if (r < 0)
+		db_judged(p, PG_DB_NO); /* hung up before the request: a wrong guess */
+	else
+		set_phase(p, PH_DB_READ, EPOLLIN, now + DB_WAIT_MS);
+	return true;
+}
+
+static bool run_db_read(struct pg_probe *p, uint64_t now)
+{
+	bool got;
+	enum rd r = read_settle(p, now, &got);
+	enum pg_db_verdict v;
+
+	if (r == RD_WAIT && !got)
+		return false;
+	v = db_parse(p, r != RD_WAIT);
+	if (v == PG_DB_MORE)
+		return false; /* the phase deadline judges what came */
+	db_judged(p, v);
+	return true;
+}
+
+/* The end of a plain answer to our ClientHello: on a port not declared TLS it
+ * may be a data store's error (memcached's ERROR) that points at its request. */
+static void plain_tail_done(struct pg_probe *p)
+{
+	if (p->expect_tls)
+		done(p);
+	else
+		db_or_done(p);
 }
 
 static bool run_plain_tail(struct pg_probe *p, uint64_t now)
@@ -487,7 +715,7 @@ static bool run_plain_tail(struct pg_probe *p, uint64_t now)
 
 	if (read_settle(p, now, &got) == RD_WAIT)
 		return false;
-	done(p);
+	plain_tail_done(p);
 	return true;
 }
 
@@ -503,9 +731,11 @@ static void pump(struct pg_probe *p, uint64_t now)
 		case PH_CONNECT: moved = run_connect(p, now); break;
 		case PH_HANDSHAKE: moved = run_handshake(p, now); break;
 		case PH_BANNER: moved = run_banner(p, now); break;
-		case PH_SEND: moved = run_send(p, now); break;
+		case PH_SEND: moved = run_send(p); break;
 		case PH_RESPONSE: moved = run_response(p, now); break;
 		case PH_PLAIN_TAIL: moved = run_plain_tail(p, now); break;
+		case PH_DB_SEND: moved = run_db_send(p, now); break;
+		case PH_DB_READ: moved = run_db_read(p, now); break;
 		default: moved = false; break;
 		}
 		if (!moved)
@@ -528,12 +758,22 @@ static void on_timeout(struct pg_probe *p, uint64_t now)
 	}
 	switch (p->phase) {
 	case PH_BANNER:
-		if (p->blen == 0 && should_http(p))
+		if (p->blen == 0 && db_port(p))
+			db_next(p);
+		else if (p->blen == 0 && should_http(p))
 			start_http(p);
 		else
 			done(p);
 		break;
-	case PH_RESPONSE: response_done(p, now); break;
+	case PH_RESPONSE: response_done(p); break;
+	case PH_PLAIN_TAIL: plain_tail_done(p); break;
+	case PH_HANDSHAKE:
+		if (p->blen == 0 && !p->expect_tls)
+			tls_failed(p, now); /* the speculative handshake's wait: nothing came */
+		else
+			done(p);
+		break;
+	case PH_DB_READ: db_judged(p, db_parse(p, true)); break;
 	default: done(p); break;
 	}
 	pump(p, now);
@@ -591,6 +831,8 @@ struct pg_probe *pg_probe_start(int fd, const struct pg_addr *addr, uint16_t por
 	pg_addr_set_port(&p->addr, port);
 	p->port = port;
 	p->expect_tls = expect_tls;
+	p->db_req = p->db_hint = PG_DB_NREQ;
+	pg_db_info_init(&p->db);
 	opts_defaults(&p->opts, opts);
 	p->end_ms = now_ms + (uint64_t)p->opts.total_ms;
 	p->bcap = p->opts.max_bytes < KEEP_MAX ? p->opts.max_bytes : KEEP_MAX;
@@ -718,6 +960,17 @@ static const char *service_name(struct pg_probe *p, const char *app, char *tmp, 
 	return byport;
 }
 
+/* A data store that spoke first (MySQL) or over HTTP (Elasticsearch): its details. */
+static void db_from_answer(struct pg_probe *p, const char *app)
+{
+	if (p->db.service || !app)
+		return;
+	if (!strcmp(app, "mysql"))
+		pg_db_mysql_greeting(p->buf, p->blen, &p->db);
+	else if (!strcmp(app, "http"))
+		pg_db_http_search(p->buf, p->blen, &p->db);
+}
+
 json_t *pg_probe_finish(struct pg_probe *p)
 {
 	json_t *o = json_object();
@@ -726,12 +979,18 @@ json_t *pg_probe_finish(struct pg_probe *p)
 
 	if (!p)
 		return o;
+	if (p->first_kept && !p->db.service) { /* no guess named it: the answer before them */
+		memcpy(p->buf, p->first, p->first_len);
+		p->blen = p->first_len;
+	}
 	app = p->blen ? pg_probe_classify(p->buf, p->blen,
 					  pg_service_by_port(p->port, tmp, sizeof(tmp)))
 		      : NULL;
 	json_object_set_new(o, "service", json_string(service_name(p, app, tmp, sizeof(tmp))));
 	if (p->blen && (!app || strcmp(app, "tls") != 0))
 		add_banner(p, o, app);
+	db_from_answer(p, app);
+	pg_db_evidence(&p->db, o);
 	if (p->tls_ok) {
 		json_object_set_new(o, "tlsVersion", json_string(p->tls_version));
 		if (p->cert)
@@ -755,6 +1014,7 @@ json_t *pg_probe_finish(struct pg_probe *p)
 	if (p->fd >= 0)
 		close(p->fd);
 	free(p->buf);
+	free(p->first);
 	free(p->host);
 	free(p);
 	return o;

@@ -60,6 +60,10 @@ static const struct {
 	  "aim its answers at a victim with spoofed requests (reflection). Close it to the "
 	  "internet, restrict who may query it (an ACL, no open resolver or public monitoring "
 	  "commands), or turn the command off; approving the port does not silence this rule." },
+	{ "service-unauthenticated",
+	  "Require authentication (Redis requirepass/ACL, pg_hba.conf without trust, "
+	  "Elasticsearch security, memcached SASL or -Y) and keep the port off public "
+	  "interfaces: anyone who reaches it reads and writes the data." },
 	{ "scan-error", "The port could not be scanned from this runner (local or routing error): "
 			"check the runner's network and limits." },
 };

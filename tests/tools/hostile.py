@@ -22,6 +22,10 @@ KIND:
                                    followed by 1 MiB of noise
   tlsstall                         after the ClientHello, half a TLS record,
                                    then silence
+  hangup                           read the first request, close without a byte
+  getclose                         close on an HTTP GET, wait without a word on
+                                   anything else (Redis and memcached on a binary
+                                   request): every data-store guess costs its wait
 """
 import os
 import signal
@@ -121,6 +125,11 @@ def handle(conn, kind, arg, tls_ctx):
     elif kind == "tlsflood":
         read_some(conn)
         conn.sendall(b"\x16\x03\x03\x40\x00" + noise(MIB))
+    elif kind == "hangup":
+        read_some(conn)
+    elif kind == "getclose":
+        if not read_some(conn).startswith(b"GET "):
+            idle(conn)
     elif kind == "tlsstall":
         read_some(conn)
         conn.sendall(b"\x16\x03\x03\x00\x40\x02\x00")

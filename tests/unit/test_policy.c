@@ -220,6 +220,42 @@ START_TEST(tls_without_certificate_fails)
 }
 END_TEST
 
+/* authRequired false on an approved port: service-unauthenticated, warn by default, fail on a
+ * production asset; authRequired true or absent (MongoDB hello) makes no finding. */
+START_TEST(unauthenticated_store_by_environment)
+{
+	static const char *const envs[][2] = {
+		{ NULL, "warn" }, { "staging", "warn" }, { "production", "fail" }, { "Production", "fail" }
+	};
+	struct fixture f;
+	bool u;
+	json_t *fs, *x;
+
+	for (size_t i = 0; i < PG_ARRAY_LEN(envs); i++) {
+		fixture_init(&f);
+		f.asset.environment = (char *)envs[i][0];
+		pg_ports_add(&f.asset.approved, 27017);
+		add_port(&f, 80, PG_PORT_OPEN);
+		add_port(&f, 443, PG_PORT_OPEN);
+		add_port(&f, 27017, PG_PORT_OPEN);
+		f.results[0].probe = json_pack("{s:s, s:b}", "service", "redis", "authRequired", 0);
+		f.results[1].probe = json_pack("{s:s, s:b}", "service", "redis", "authRequired", 1);
+		f.results[2].probe = json_pack("{s:s}", "service", "mongodb");
+		fs = evaluate(&f, &u);
+		ck_assert_uint_eq(json_array_size(fs), 1);
+		x = json_array_get(fs, 0);
+		ck_assert_str_eq(rule_of(fs, 0), "service-unauthenticated");
+		ck_assert_str_eq(json_string_value(json_object_get(x, "severity")), "high");
+		ck_assert_str_eq(json_string_value(json_object_get(x, "defaultAction")), envs[i][1]);
+		ck_assert_str_eq(json_string_value(json_object_get(x, "action")), envs[i][1]);
+		ck_assert_str_eq(json_string_value(json_object_get(x, "reason")),
+				 "port 80/tcp: redis answers without authentication");
+		json_decref(fs);
+		fixture_clear(&f);
+	}
+}
+END_TEST
+
 START_TEST(unresolved_is_could_not_check)
 {
 	struct fixture f;
@@ -844,6 +880,7 @@ int main(void)
 	tcase_add_test(tc, invalid_certificate_fails_with_reasons);
 	tcase_add_test(tc, tls_port_speaking_plaintext);
 	tcase_add_test(tc, tls_without_certificate_fails);
+	tcase_add_test(tc, unauthenticated_store_by_environment);
 	tcase_add_test(tc, unresolved_is_could_not_check);
 	tcase_add_test(tc, scan_error_is_could_not_check);
 	tcase_add_test(tc, network_outside_cidr);

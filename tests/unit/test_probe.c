@@ -26,12 +26,12 @@
 enum {
 	L_SSH, L_SMTP, L_FTP, L_POP3, L_IMAP, L_MYSQL, L_EVIL, L_GARBAGE, L_TRICKLE, L_FASTTRICKLE,
 	L_SILENT, L_HTTP, L_TLSPLAIN, L_VALID, L_EXPIRED, L_FUTURE, L_SELF, L_WRONGHOST, L_WILDCARD,
-	L_PARTIAL, L_TLSFLOOD, L_TLSSTALL, L_COUNT
+	L_PARTIAL, L_TLSFLOOD, L_TLSSTALL, L_HANGUP, L_GETCLOSE, L_COUNT
 };
 static const char *const kinds[L_COUNT] = {
 	"ssh", "smtp", "ftp", "pop3", "imap", "mysql", "evil", "garbage", "trickle=1", "trickle=0.1",
 	"silent", "http", "tlsplain", "tls=valid", "tls=expired", "tls=future", "tls=self",
-	"tls=wronghost", "tls=wildcard", "tls=partial", "tlsflood", "tlsstall",
+	"tls=wronghost", "tls=wildcard", "tls=partial", "tlsflood", "tlsstall", "hangup", "getclose",
 };
 
 static char dir[64];
@@ -453,6 +453,50 @@ START_TEST(tls_stall_hits_total)
 }
 END_TEST
 
+/* ---- data-store guesses (probe_db.h) on a port /etc/services does not name ---- */
+
+/* A server that hangs up on every request: HTTP, the speculative TLS handshake and the
+ * five data-store guesses each end at the hang-up, not at a timer; nothing is named. */
+START_TEST(hangups_end_the_guesses)
+{
+	struct probe_end end;
+	char svc[64];
+	struct pg_probe_opts o = test_opts();
+	json_t *j;
+
+	o.total_ms = 10000;
+	j = probe_ex(L_HANGUP, "localhost", false, &o, &end);
+	ck_assert_msg(!end.by_timer, "the last hang-up, not a timer, ends it");
+	ck_assert_ptr_null(json_object_get(j, "banner"));
+	ck_assert_int_eq(json_integer_value(json_object_get(j, "bytesRead")), 0);
+	ck_assert_str_eq(str(j, "service"), byport(L_HANGUP, svc, sizeof(svc)));
+	json_decref(j);
+}
+END_TEST
+
+/* A server that closes on GET and then waits on everything: the speculative handshake and
+ * each of the five guesses cost their own 1 s wait (300 + 6 x 1000 ms), and the probe ends
+ * when the guesses run out, before the 10 s budget. */
+START_TEST(wrong_guesses_cost_their_wait)
+{
+	struct probe_end end;
+	struct pg_probe_opts o = test_opts();
+	char svc[64];
+	json_t *j;
+
+	/* an ephemeral port /etc/services names gets no guesses (as before): nothing to see */
+	ck_assert_str_eq(byport(L_GETCLOSE, svc, sizeof(svc)), "unknown");
+	o.total_ms = 10000;
+	j = probe_ex(L_GETCLOSE, "localhost", false, &o, &end);
+	ck_assert(end.by_timer);
+	ck_assert_uint_ge(end.deadline, 6300);
+	ck_assert_uint_lt(end.deadline, 10000);
+	ck_assert_uint_ge(end.ms, 6250);
+	ck_assert_ptr_null(json_object_get(j, "tlsError")); /* a speculative attempt says nothing */
+	json_decref(j);
+}
+END_TEST
+
 /* ---- HTTP and TLS discovery ---- */
 
 START_TEST(http_probe)
@@ -639,6 +683,8 @@ static Suite *probe_suite(void)
 	tcase_add_test(live, silent_hits_total);
 	tcase_add_test(live, tls_flood_is_bounded);
 	tcase_add_test(live, tls_stall_hits_total);
+	tcase_add_test(live, hangups_end_the_guesses);
+	tcase_add_test(live, wrong_guesses_cost_their_wait);
 	tcase_add_test(live, http_probe);
 	tcase_add_test(live, tls_port_speaks_plain);
 	tcase_add_test(live, plain_port_speaks_tls);
