@@ -12,7 +12,7 @@ cp "$PG_TMP/out" rules.json
 pg_assert_eq "every core and drift rule, with action, severity and source" \
 	"$(pg_json rules.json '[(r["id"], r["defaultAction"], r["severity"], r["source"]) for r in d if r["id"] in ("port-unapproved-open", "port-approved-closed", "port-newly-open")]')" \
 	'[["port-unapproved-open", "fail", "high", "core"], ["port-approved-closed", "warn", "low", "core"], ["port-newly-open", "fail", "high", "drift"]]'
-pg_assert_eq "15 rules" "$(pg_json rules.json 'len(d)')" "15"
+pg_assert_eq "16 rules" "$(pg_json rules.json 'len(d)')" "16"
 pg_expect_exit 0 "rules as a table" "$PG_BIN" rules
 pg_assert_grep "a header and a line per rule" "^port-unapproved-open  *fail  *high  *core  *A port is open" "$PG_TMP/out"
 for id in $(pg_json rules.json '" ".join(r["id"] for r in d)'); do
