@@ -14,7 +14,10 @@
 #define WSD_TYPES_MAX 160
 
 /* memcached's protocol.txt ("UDP protocol"): an 8-byte frame header (request id,
- * sequence number 0, 1 datagram, reserved 0), then the text command "version". */
+ * sequence number 0, 1 datagram, reserved 0), then the text command "stats". Read-only,
+ * and the command reflection attacks use: its answer (about 1.5 KB in several
+ * datagrams for 15 bytes) is what measures the amplification, and it names the
+ * version ("STAT version 1.6.18"). */
 static size_t mc_request(uint32_t nonce, unsigned char *buf, size_t buflen)
 {
 	struct pg_wr w;
@@ -24,24 +27,31 @@ static size_t mc_request(uint32_t nonce, unsigned char *buf, size_t buflen)
 	pg_wr16(&w, 0);
 	pg_wr16(&w, 1);
 	pg_wr16(&w, 0);
-	pg_wr_str(&w, "version\r\n");
+	pg_wr_str(&w, "stats\r\n");
 	return pg_wr_end(&w);
 }
 
-/* The reply frame echoes the request id; the text is "VERSION <version>\r\n". */
+/* The reply frame echoes the request id; the text is "STAT <name> <value>\r\n" lines,
+ * "STAT version <version>" among the first (the first datagram holds it). */
 static bool mc_answer(const unsigned char *req, size_t reqlen, const unsigned char *ans, size_t n,
 		      struct pg_wr *banner)
 {
-	size_t l = 0;
+	static const char key[] = "STAT version ";
+	size_t off, l;
 
 	if (n < MC_FRAME_LEN || reqlen < MC_FRAME_LEN || memcmp(ans, req, 2) != 0 ||
-	    !pg_probe_starts(ans + MC_FRAME_LEN, n - MC_FRAME_LEN, "VERSION "))
+	    !pg_probe_starts(ans + MC_FRAME_LEN, n - MC_FRAME_LEN, "STAT "))
 		return false;
-	ans += MC_FRAME_LEN;
-	n -= MC_FRAME_LEN;
-	while (l < n && ans[l] != '\r' && ans[l] != '\n')
-		l++;
-	pg_wr_text(banner, ans, l);
+	for (off = MC_FRAME_LEN; off < n;) { /* each turn moves past a line or a line end */
+		l = pg_probe_line_len(ans + off, n - off);
+		if (pg_probe_starts(ans + off, l, key)) {
+			pg_wr_text(banner, ans + off, l);
+			break;
+		}
+		off += l;
+		while (off < n && (ans[off] == '\r' || ans[off] == '\n'))
+			off++;
+	}
 	return true;
 }
 

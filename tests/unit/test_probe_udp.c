@@ -278,7 +278,7 @@ static const struct {
 	{ 5060, "sip", 0, 0, "OPTIONS sip:", 12 },
 	{ 5353, "mdns", 46, 12, "\x09_services", 10 },
 	{ 5683, "coap", 25, 0, "\x44\x01\xab\xcd", 4 }, /* CON GET, MID = nonce */
-	{ 11211, "memcached", 17, 0, "\xab\xcd\x00\x00\x00\x01\x00\x00version\r\n", 17 },
+	{ 11211, "memcached", 15, 0, "\xab\xcd\x00\x00\x00\x01\x00\x00stats\r\n", 15 },
 };
 
 START_TEST(request_fields)
@@ -407,13 +407,14 @@ END_TEST
 START_TEST(memcached_answer_checks_request_id)
 {
 	unsigned char req[PG_UDP_REQUEST_MAX];
-	unsigned char ans[] = "\xab\xcd\x00\x00\x00\x01\x00\x00VERSION 1.6.18\r\n";
+	unsigned char ans[] = "\xab\xcd\x00\x00\x00\x01\x00\x00STAT pid 7\r\nSTAT uptime 3\r\n"
+			      "STAT version 1.6.18\r\nSTAT libevent 2.1.12\r\n";
 	const char *svc;
 	char name[64];
 	size_t rl = pg_udp_request(11211, NONCE, req, sizeof(req), &svc);
 
 	assert_evidence(pg_udp_answer(11211, req, rl, ans, sizeof(ans) - 1), "memcached",
-			"VERSION 1.6.18");
+			"STAT version 1.6.18");
 	ans[0] = 0;
 	assert_evidence(pg_udp_answer(11211, req, rl, ans, sizeof(ans) - 1),
 			pg_service_by_port_udp(11211, name, sizeof(name)), NULL);
@@ -484,7 +485,7 @@ static const struct {
 	const char *service, *banner, *cmd, *cmd_prefix, *banner_prefix;
 } real[] = {
 	{ "dns", 53, "dns", NULL, "dnsmasq -v", "Dnsmasq version ", "dnsmasq-" },
-	{ "memcached", 11211, "memcached", NULL, "memcached -V", "memcached ", "VERSION " },
+	{ "memcached", 11211, "memcached", NULL, "memcached -V", "memcached ", "STAT version " },
 	{ "snmp", 161, "snmp", "portgate test agent 5.9", NULL, NULL, NULL },
 	{ "ntp", 123, "ntp", "NTPv4, stratum 10, refid 127.127.1.1", NULL, NULL, NULL },
 	{ "tftp", 69, "tftp", "error 1: File not found", NULL, NULL, NULL },
