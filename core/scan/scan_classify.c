@@ -131,6 +131,23 @@ void pg_scan_classify(int fd, int err, bool sync, struct pg_scan_verdict *v)
 	}
 }
 
+/* UDP has no RST: ICMP port unreachable is "closed". Linux also reports ICMP
+ * net/host admin-prohibited (codes 9, 10) as ECONNREFUSED on a UDP socket, so
+ * the queued type/code decides first. */
+void pg_scan_classify_udp(int fd, int err, struct pg_scan_verdict *v)
+{
+	if (classify_icmp(fd, v)) {
+		if (v->state == PG_PORT_CLOSED)
+			v->reason = "port-unreach";
+		return;
+	}
+	if (err == ECONNREFUSED) {
+		verdict(v, PG_PORT_CLOSED, "port-unreach", 0);
+		return;
+	}
+	pg_scan_classify(fd, err, false, v);
+}
+
 static bool same_endpoint(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
 {
 	if (a->ss_family != b->ss_family)

@@ -88,18 +88,45 @@ static size_t count_jobs(const struct pg_scan_target *t, size_t n)
 	size_t i, total = 0;
 
 	for (i = 0; i < n; i++)
-		total += t[i].nports;
+		total += pg_scan_nresults(&t[i]);
 	return total;
+}
+
+static bool any_udp(const struct pg_scan_target *t, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (t[i].nudp_ports > 0)
+			return true;
+	return false;
 }
 
 size_t pg_scan_pick_loops(const struct pg_scan_target *t, size_t n, const struct pg_scan_opts *o)
 {
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 
+	/* UDP rounds count a destination's ICMP errors: one loop must see them all. */
 	if (o->probe || o->max_per_host > 0 || o->max_inflight > 0 || cpus < 2 ||
-	    count_jobs(t, n) < SHARD_MIN_JOBS)
+	    count_jobs(t, n) < SHARD_MIN_JOBS || any_udp(t, n))
 		return 1;
 	return cpus > MAX_SHARDS ? MAX_SHARDS : (size_t)cpus;
+}
+
+/* v = jobs [off, off + take) of t: results are TCP then UDP, index for index
+ * with its ports, so a slice is a slice of each list and of the results. */
+static void view_slice(struct pg_scan_target *v, const struct pg_scan_target *t, size_t off,
+		       size_t take)
+{
+	size_t end = off + take, tcp_end = end < t->nports ? end : t->nports;
+	size_t udp_off = off > t->nports ? off - t->nports : 0;
+
+	*v = *t;
+	v->results += off;
+	v->ports += off < t->nports ? off : t->nports;
+	v->nports = off < tcp_end ? tcp_end - off : 0;
+	v->udp_ports = t->udp_ports ? t->udp_ports + udp_off : NULL;
+	v->nudp_ports = take - v->nports;
 }
 
 /* Cut the jobs into k runs of `chunk` (the last one takes the rest). With
@@ -113,7 +140,7 @@ static void partition(struct pg_scan_target *t, size_t n, size_t k, size_t chunk
 		size_t off = 0;
 
 		do {
-			size_t take = t[i].nports - off;
+			size_t take = pg_scan_nresults(&t[i]) - off;
 
 			if (fill >= chunk && cur + 1 < k) {
 				cur++;
@@ -122,19 +149,14 @@ static void partition(struct pg_scan_target *t, size_t n, size_t k, size_t chunk
 			if (cur + 1 < k && take > chunk - fill)
 				take = chunk - fill;
 			if (lp) {
-				struct pg_scan_target *v = &lp[cur].views[lp[cur].nviews];
-
-				*v = t[i];
-				v->ports += off;
-				v->results += off;
-				v->nports = take;
+				view_slice(&lp[cur].views[lp[cur].nviews], &t[i], off, take);
 				lp[cur].orig[lp[cur].nviews++] = i;
 			} else {
 				counts[cur]++;
 			}
 			off += take;
 			fill += take;
-		} while (off < t[i].nports);
+		} while (off < pg_scan_nresults(&t[i]));
 	}
 }
 
