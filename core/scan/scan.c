@@ -190,6 +190,7 @@ static void launch(struct engine *e, struct jobref j, bool second_chance)
 	s->probe = NULL;
 	s->udp = NULL;
 	s->udp_quiet = false;
+	s->udp_judge = false;
 	s->hidx = NO_HEAP;
 	e->busy++;
 	if (t->started_ms == 0)

@@ -184,6 +184,7 @@ void pg_scan_init_windows(struct engine *e)
 	for (i = 0; i < e->ndests; i++) {
 		e->dests[i].cwnd = init;
 		e->dests[i].ssthresh = e->per_host;
+		e->dests[i].udp_canary_fd[0] = e->dests[i].udp_canary_fd[1] = -1;
 	}
 	e->rekey_rto_us = (uint64_t)e->timeout_ms * 1000;
 }

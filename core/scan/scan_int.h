@@ -102,6 +102,7 @@ struct slot {
 	bool second_chance;   /* relaunched after EMFILE: another one is final */
 	bool udp_quiet;       /* a UDP try went unanswered although a closed port's
 				 ICMP error could not have been rate limited */
+	bool udp_judge;       /* SLOT_UDP_WAIT for the canaries' answer, then judge */
 	uint32_t nonce;       /* of the current UDP request */
 	uint64_t start_us;    /* start of the current connect attempt */
 	uint64_t deadline_us; /* heap key */
@@ -128,7 +129,15 @@ struct dest {
 	double ssthresh;       /* slow start below, +1 per window above */
 	uint64_t udp_watch_us; /* first UDP datagram sent to it, 0 = none yet */
 	uint64_t udp_icmp_us;  /* last ICMP error seen from it, 0 = none */
+	/* canaries (scan_udp.c): two datagrams to ports known closed */
+	uint64_t udp_canary_us; /* when they went out, 0 = never */
+	int udp_canary_fd[2];   /* -1 once closed */
+	uint16_t udp_closed[2]; /* known closed UDP ports */
+	uint8_t udp_nclosed;    /* of udp_closed[] */
+	uint8_t udp_canary;     /* enum pg_canary */
 };
+
+enum pg_canary { CANARY_NONE, CANARY_PENDING, CANARY_PROVEN, CANARY_FAILED };
 
 struct jobref {
 	uint32_t target, pidx;
@@ -236,7 +245,8 @@ void pg_scan_probe_step(struct engine *e, uint32_t si, uint32_t events);
 int pg_scan_udp_attempt(struct engine *e, uint32_t si);
 int pg_scan_udp_timer(struct engine *e, uint32_t si);
 void pg_scan_udp_event(struct engine *e, uint32_t si);
-void pg_scan_udp_free(struct slot *s); /* teardown of a busy UDP slot */
+void pg_scan_udp_free(struct slot *s);       /* teardown of a busy UDP slot */
+void pg_scan_udp_dest_free(struct dest *ds); /* teardown: the canary sockets */
 
 /* scan_classify.c: a UDP socket's error (ECONNREFUSED = ICMP port unreachable;
  * the ICMP type/code from the error queue when there is one). */

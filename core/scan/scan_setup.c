@@ -74,6 +74,8 @@ void pg_scan_engine_free(struct engine *e)
 			pg_scan_udp_free(s);
 		}
 	}
+	for (i = 0; e->dests && i < e->ndests && e->nslots > 0; i++)
+		pg_scan_udp_dest_free(&e->dests[i]);
 	if (e->ep >= 0)
 		close(e->ep);
 	free(e->slots);

@@ -27,10 +27,16 @@
 #include "scan_int.h"
 #include "util/util.h"
 
-#define DRAIN_MAX_US 200000 /* read further datagrams of an answer this long */
-#define DRAIN_GAP_US 50000  /* ... or until none came for this long */
-#define DRAIN_BATCH  64     /* datagrams read per event: the loop stays fair */
-#define ANSWER_MAX   65535  /* largest datagram */
+#define DRAIN_MAX_US    200000 /* read further datagrams of an answer this long */
+#define DRAIN_GAP_US    50000  /* ... or until none came for this long */
+#define DRAIN_BATCH     64     /* datagrams read per event: the loop stays fair */
+#define ANSWER_MAX      65535  /* largest datagram */
+/* Canaries cover tries sent this shortly before them: less than the target's
+ * refill interval (IPv4 1 s; IPv6 250 ms behind a /64, 62.5 ms behind a
+ * default route). */
+#define CANARY_SPAN4_US 500000
+#define CANARY_SPAN6_US 50000
+#define CANARY_POLL_US  2000 /* how often a waiting job looks at the canaries */
 
 struct pg_udp_drain {
 	unsigned char req[PG_UDP_REQUEST_MAX];
@@ -102,6 +108,8 @@ static void on_error(struct engine *e, uint32_t si, int err)
 
 	pg_scan_classify_udp(s->fd, err, &v);
 	pg_scan_udp_free(s);
+	if (v.state == PG_PORT_CLOSED && slot_dest(e, s)->udp_nclosed < 2)
+		slot_dest(e, s)->udp_closed[slot_dest(e, s)->udp_nclosed++] = slot_port(e, s);
 	if (v.state != PG_PORT_ERROR) {
 		pg_scan_note_answer(e, s, rtt);
 		pg_scan_note_icmp(e, s);
@@ -222,6 +230,116 @@ static bool try_was_conclusive(struct engine *e, const struct slot *s)
 	       s->start_us >= ds->udp_icmp_us + PG_SCAN_UDP_QUIET_US;
 }
 
+/* ---- canaries ----
+ *
+ * Two empty datagrams to ports of the destination known to be closed, sent
+ * right after a batch of tries: if both draw port unreachable, the target's
+ * bucket held two tokens when they arrived, so it held more than one for every
+ * try that arrived shortly before (less than one token refills in the span),
+ * and each closed port among them would have answered. Sent once per
+ * destination, when its first unanswered try times out within the span; a
+ * target that spent its burst does not answer them, and the rounds decide. */
+
+static uint64_t canary_span(const struct engine *e, const struct slot *s)
+{
+	return e->targets[s->target].addr.family == AF_INET6 ? CANARY_SPAN6_US : CANARY_SPAN4_US;
+}
+
+void pg_scan_udp_dest_free(struct dest *ds)
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		if (ds->udp_canary_fd[i] >= 0)
+			close(ds->udp_canary_fd[i]);
+		ds->udp_canary_fd[i] = -1;
+	}
+}
+
+static void canary_send(struct engine *e, const struct slot *s)
+{
+	struct dest *ds = slot_dest(e, s);
+	struct pg_addr dst = e->targets[s->target].addr;
+	int i;
+
+	ds->udp_canary = CANARY_PENDING;
+	ds->udp_canary_us = e->now_us;
+	for (i = 0; i < 2; i++) {
+		int fd = socket(dst.family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP);
+
+		pg_addr_set_port(&dst, ds->udp_closed[i]);
+		if (fd >= 0 && (connect(fd, (struct sockaddr *)&dst.ss, dst.sslen) != 0 ||
+				send(fd, "", 0, 0) < 0)) {
+			close(fd);
+			fd = -1;
+		}
+		ds->udp_canary_fd[i] = fd;
+		if (fd < 0)
+			ds->udp_canary = CANARY_FAILED;
+	}
+	if (ds->udp_canary == CANARY_FAILED)
+		pg_scan_udp_dest_free(ds);
+}
+
+/* PROVEN once both canaries drew port unreachable; FAILED when either could
+ * not or did not within twice the slowest answer seen (+10 ms). */
+static enum pg_canary canary_poll(struct engine *e, struct dest *ds)
+{
+	uint64_t wait = 2 * (uint64_t)(ds->rtt.max_us > e->rtt.max_us ? ds->rtt.max_us
+								      : e->rtt.max_us) +
+			10000;
+	int i, answered = 0;
+
+	if (ds->udp_canary != CANARY_PENDING)
+		return ds->udp_canary;
+	for (i = 0; i < 2; i++) {
+		int err = 0;
+
+		if (ds->udp_canary_fd[i] < 0) {
+			answered++; /* closed on its answer */
+			continue;
+		}
+		if (getsockopt(ds->udp_canary_fd[i], SOL_SOCKET, SO_ERROR, &err,
+			       &(socklen_t){ sizeof(err) }) != 0 ||
+		    (err != 0 && err != ECONNREFUSED)) {
+			ds->udp_canary = CANARY_FAILED;
+		} else if (err == ECONNREFUSED) {
+			close(ds->udp_canary_fd[i]);
+			ds->udp_canary_fd[i] = -1;
+			ds->udp_icmp_us = e->now_us; /* it spent a token */
+			answered++;
+		}
+	}
+	if (ds->udp_canary == CANARY_PENDING && answered == 2)
+		ds->udp_canary = CANARY_PROVEN;
+	else if (ds->udp_canary == CANARY_PENDING && e->now_us >= ds->udp_canary_us + wait)
+		ds->udp_canary = CANARY_FAILED;
+	if (ds->udp_canary != CANARY_PENDING)
+		pg_scan_udp_dest_free(ds);
+	return ds->udp_canary;
+}
+
+/* Does the slot's last (unanswered) try prove "not closed"? 1 yes, 0 no, -1
+ * not yet known: the canaries covering it are out. */
+static int try_proves(struct engine *e, const struct slot *s)
+{
+	struct dest *ds = slot_dest(e, s);
+	uint64_t span = canary_span(e, s);
+
+	if (try_was_conclusive(e, s))
+		return 1;
+	if (ds->udp_canary == CANARY_NONE && ds->udp_nclosed == 2 && e->now_us < s->start_us + span)
+		canary_send(e, s);
+	if (ds->udp_canary_us == 0 || s->start_us >= ds->udp_canary_us ||
+	    s->start_us + span < ds->udp_canary_us)
+		return 0; /* not covered by the canaries */
+	switch (canary_poll(e, ds)) {
+	case CANARY_PROVEN: return 1;
+	case CANARY_PENDING: return -1;
+	default: return 0;
+	}
+}
+
 /* The destination's next round: one quiet interval after its last ICMP error
  * (or after its first datagram). Within a round the ports tried most often go
  * first, so the token the target has goes to the longest waiting and none
@@ -297,16 +415,23 @@ int pg_scan_udp_attempt(struct engine *e, uint32_t si)
 	return 0;
 }
 
-/* The try got no answer in time: final once a conclusive try is among at
- * least `tries`; else the port waits for the destination's next round. */
-static int try_unanswered(struct engine *e, uint32_t si)
+/* The last try got no answer in time: final once a conclusive try is among at
+ * least `tries` (the others only guard against loss, so they go at once);
+ * else the port waits for the destination's next round. */
+static int judge(struct engine *e, uint32_t si)
 {
 	struct slot *s = &e->slots[si];
 	unsigned attempts = pg_scan_slot_result(e, s)->attempts;
+	int proof = s->udp_quiet ? 1 : try_proves(e, s);
 	uint64_t due;
 
-	pg_scan_udp_free(s);
-	if (try_was_conclusive(e, s))
+	s->udp_judge = proof < 0;
+	if (proof < 0) { /* look again shortly: the canaries' answers are due */
+		s->phase = SLOT_UDP_WAIT;
+		pg_scan_timer_set(e, si, e->now_us + CANARY_POLL_US);
+		return 0;
+	}
+	if (proof > 0)
 		s->udp_quiet = true;
 	if ((s->udp_quiet && attempts >= (unsigned)e->tries) || attempts >= PG_SCAN_UDP_MAX_TRIES) {
 		struct pg_scan_verdict v = { PG_PORT_FILTERED, "no-response", 0 };
@@ -314,6 +439,8 @@ static int try_unanswered(struct engine *e, uint32_t si)
 		pg_scan_slot_finish(e, si, &v, 0);
 		return 0;
 	}
+	if (s->udp_quiet)
+		return pg_scan_udp_attempt(e, si);
 	s->phase = SLOT_UDP_WAIT;
 	due = round_due(e, s);
 	if (due <= e->now_us)
@@ -336,7 +463,7 @@ int pg_scan_udp_timer(struct engine *e, uint32_t si)
 	/* A round goes out whole, even when ICMP errors come back while it is
 	 * sent: the target may hold several tokens (IPv6 refills 4x faster). */
 	if (s->phase == SLOT_UDP_WAIT)
-		return pg_scan_udp_attempt(e, si);
+		return s->udp_judge ? judge(e, si) : pg_scan_udp_attempt(e, si);
 	due = s->start_us + pg_scan_attempt_timeout_us(e, s);
 	if (due > e->now_us) { /* later answers were slower: keep waiting */
 		pg_scan_timer_set(e, si, due);
@@ -348,5 +475,6 @@ int pg_scan_udp_timer(struct engine *e, uint32_t si)
 		if (s->gen != gen || s->phase != SLOT_UDP)
 			return 0;
 	}
-	return try_unanswered(e, si);
+	pg_scan_udp_free(s);
+	return judge(e, si);
 }

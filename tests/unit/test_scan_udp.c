@@ -390,10 +390,11 @@ END_TEST
 
 /* ---- the ICMP rate limit, in namespaces ---- */
 
-#define NCLOSED 14 /* beyond Linux's burst of 6: most replies come at 1/s */
-#define NOPEN   2
-#define NDROP   3
-#define FIRST   40000
+#define NCLOSED   14 /* beyond Linux's burst of 6: most replies come at 1/s */
+#define MAXCLOSED 20
+#define NOPEN     2
+#define NDROP     3
+#define FIRST     40000
 
 static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int sh(const char *fmt, ...)
@@ -414,6 +415,7 @@ struct lab {
 	int home;     /* our own namespace, to come back to */
 	pid_t pid;    /* the responder */
 	pid_t delayq; /* bench/nfq-delay holding our datagrams, or 0 */
+	int nclosed;
 };
 
 /* Hold the scanner's UDP datagrams ms milliseconds with bench/nfq-delay (this
@@ -486,7 +488,7 @@ static bool enter(const char *ns)
  * when namespaces cannot be built here. */
 static void lab_down(struct lab *l);
 
-static bool lab_up(struct lab *l, int delay_ms)
+static bool lab_up(struct lab *l, int delay_ms, int nclosed)
 {
 	int i;
 	uint16_t p;
@@ -495,6 +497,7 @@ static bool lab_up(struct lab *l, int delay_ms)
 	snprintf(l->s, sizeof(l->s), "pgus-%d", (int)getpid());
 	snprintf(l->t, sizeof(l->t), "pgut-%d", (int)getpid());
 	l->delayq = 0;
+	l->nclosed = nclosed;
 	if (getuid() != 0 || sh("ip netns add %s 2>/dev/null && ip netns add %s", l->s, l->t)) {
 		fprintf(stderr, "SKIP rate-limit test: needs root and ip netns\n");
 		return false;
@@ -517,14 +520,14 @@ static bool lab_up(struct lab *l, int delay_ms)
 		   l->s, l->t, getpid(), getpid(), getpid(), getpid(), getpid(), getpid()),
 		0);
 	for (i = 0; i < NDROP; i++) {
-		p = FIRST + NOPEN + NCLOSED + i;
+		p = FIRST + NOPEN + l->nclosed + i;
 		ck_assert_int_eq(
 			sh("ip netns exec %s iptables -A INPUT -p udp --dport %u -j DROP && "
 			   "ip netns exec %s ip6tables -A INPUT -p udp --dport %u -j DROP",
 			   l->t, p, l->t, p),
 			0);
 	}
-	p = FIRST + NOPEN + NCLOSED + NDROP;
+	p = FIRST + NOPEN + l->nclosed + NDROP;
 	ck_assert_int_eq(sh("ip netns exec %s iptables -A INPUT -p udp --dport %u -j REJECT "
 			    "--reject-with icmp-admin-prohibited && ip netns exec %s ip6tables -A "
 			    "INPUT -p udp --dport %u -j REJECT --reject-with icmp6-adm-prohibited",
@@ -559,17 +562,13 @@ static void lab_down(struct lab *l)
 	sh("ip netns del %s; ip netns del %s", l->s, l->t);
 }
 
-static void check_lab(const struct pg_scan_target *t)
+static void check_lab(const struct pg_scan_target *t, int nclosed)
 {
 	size_t i = 0, k;
 
-	for (k = 0; k < pg_scan_nresults(t); k++)
-		fprintf(stderr, "%s %u: %s/%s tries %u rtt %u\n", t->addr.text, t->results[k].port,
-			pg_port_state_name(t->results[k].state), t->results[k].reason,
-			t->results[k].attempts, t->results[k].rtt_us);
 	for (k = 0; k < NOPEN; k++, i++)
 		assert_port(&t->results[i], FIRST + i, PG_PROTO_UDP, PG_PORT_OPEN, "udp-response");
-	for (k = 0; k < NCLOSED; k++, i++)
+	for (k = 0; k < (size_t)nclosed; k++, i++)
 		assert_port(&t->results[i], FIRST + i, PG_PROTO_UDP, PG_PORT_CLOSED,
 			    "port-unreach");
 	for (k = 0; k < NDROP; k++, i++)
@@ -578,32 +577,38 @@ static void check_lab(const struct pg_scan_target *t)
 	assert_port(&t->results[i], FIRST + i, PG_PROTO_UDP, PG_PORT_FILTERED, "admin-prohibited");
 }
 
-static void rate_limited(int delay_ms)
+/* Scan the lab's ports over IPv4 and IPv6 at once; exact states, and the IPv4
+ * target done within max_ms. */
+static void rate_limited(int delay_ms, int nclosed, uint64_t max_ms)
 {
-	uint16_t ports[NOPEN + NCLOSED + NDROP + 1];
+	uint16_t ports[NOPEN + MAXCLOSED + NDROP + 1];
+	size_t nports = NOPEN + (size_t)nclosed + NDROP + 1;
 	struct pg_scan_target t[2];
 	struct pg_scan_opts o;
 	struct lab l;
 	uint64_t t0, ms;
 	size_t i;
 
-	if (!lab_up(&l, delay_ms))
+	if (!lab_up(&l, delay_ms, nclosed))
 		return;
-	for (i = 0; i < sizeof(ports) / sizeof(ports[0]); i++)
+	for (i = 0; i < nports; i++)
 		ports[i] = (uint16_t)(FIRST + i);
-	target_udp(&t[0], "10.253.0.2", NULL, 0, ports, sizeof(ports) / sizeof(ports[0]));
-	target_udp(&t[1], "fd00:253::2", NULL, 0, ports, sizeof(ports) / sizeof(ports[0]));
+	target_udp(&t[0], "10.253.0.2", NULL, 0, ports, nports);
+	target_udp(&t[1], "fd00:253::2", NULL, 0, ports, nports);
 	opts_udp(&o, false);
 	o.timeout_ms = 1000;
 	t0 = now_ms();
 	run(t, 2, &o);
 	ms = now_ms() - t0;
-	fprintf(stderr, "rate-limited UDP scan (delay %d ms): %llu ms\n", delay_ms,
-		(unsigned long long)ms);
-	check_lab(&t[0]);
-	check_lab(&t[1]);
-	/* ~1 s per closed port beyond the burst of 6, and no more */
-	ck_assert_uint_lt(ms, (NCLOSED + 1 - 6) * 1100 + 3000);
+	fprintf(stderr,
+		"rate-limited UDP scan, %d closed, delay %d ms: %llu ms (IPv4 %llu ms, IPv6 %llu "
+		"ms)\n",
+		nclosed, delay_ms, (unsigned long long)ms,
+		(unsigned long long)(t[0].finished_ms - t[0].started_ms),
+		(unsigned long long)(t[1].finished_ms - t[1].started_ms));
+	check_lab(&t[0], nclosed);
+	check_lab(&t[1], nclosed);
+	ck_assert_uint_lt(t[0].finished_ms - t[0].started_ms, max_ms);
 	target_clear(&t[0]);
 	target_clear(&t[1]);
 	lab_down(&l);
@@ -611,13 +616,22 @@ static void rate_limited(int delay_ms)
 
 START_TEST(test_udp_rate_limited)
 {
-	rate_limited(0);
+	/* ~1 s per ICMP error beyond the burst of 6 (14 closed + 1 prohibited), no more */
+	rate_limited(0, NCLOSED, (NCLOSED + 1 - 6) * 1100 + 1500);
 }
 END_TEST
 
 START_TEST(test_udp_rate_limited_delay)
 {
-	rate_limited(20);
+	rate_limited(20, NCLOSED, (NCLOSED + 1 - 6) * 1100 + 1500);
+}
+END_TEST
+
+/* 3 closed + 1 prohibited leave 2 of the burst's 6 tokens: the canaries prove
+ * the drops at once, well before a quiet interval (1.02 s) could. */
+START_TEST(test_udp_canaries)
+{
+	rate_limited(20, 3, 900);
 }
 END_TEST
 
@@ -635,6 +649,7 @@ static Suite *scan_udp_suite(void)
 	tcase_add_test(tc, test_udp_loop_views);
 	tcase_add_test(tc, test_udp_rate_limited);
 	tcase_add_test(tc, test_udp_rate_limited_delay);
+	tcase_add_test(tc, test_udp_canaries);
 	suite_add_tcase(s, tc);
 	return s;
 }
