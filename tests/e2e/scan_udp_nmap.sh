@@ -16,55 +16,6 @@ if pg_ns "$PG_BIN" scan --target 127.0.0.1 --ports 9/udp --no-probe --timeout-ms
 	pg_skip "portgate scan --ports N/udp does not parse yet: $(head -1 "$PG_TMP/parse.out")"
 fi
 
-# pg_ns_udp NAME SPEC...: UDP responders inside the namespace; ports via pg_port NAME N
-pg_ns_udp() {
-	name=$1; shift
-	ip netns exec "$PG_NS" python3 "$PG_TOOLS/udp_answer.py" "$PG_TMP/$name.ports" "$@" &
-	pg_on_exit "kill $!"
-	i=0
-	while [ ! -s "$PG_TMP/$name.ports" ]; do
-		i=$((i + 1)); [ $i -le 100 ] || { echo "UDP responder $name did not start" >&2; exit 1; }
-		sleep 0.05
-	done
-}
-
-# compare TRUTH PG_JSON NMAP_XML: TRUTH is "port state reason" lines (UDP ports).
-compare() {
-	python3 - "$@" <<'PY'
-import json, sys
-import xml.etree.ElementTree as ET
-truth_file, pg_file, nmap_file = sys.argv[1:4]
-truth = {}
-for line in open(truth_file):
-    port, state, reason = line.split()
-    truth[int(port)] = (state, reason)
-doc = json.load(open(pg_file))
-scan = doc[0] if isinstance(doc, list) else doc
-pg = {p["port"]: (p["state"], p.get("reason", "")) for p in scan["ports"]
-      if p.get("protocol") == "udp"}
-nm = {}
-for port in ET.parse(nmap_file).getroot().iter("port"):
-    if port.get("protocol") != "udp":
-        continue
-    st = port.find("state")
-    state = st.get("state")
-    nm[int(port.get("portid"))] = ("filtered" if state == "open|filtered" else state,
-                                    st.get("reason"))
-bad = 0
-for port, (state, reason) in sorted(truth.items()):
-    got = pg.get(port, ("missing", ""))
-    nstate = nm.get(port, ("missing", ""))[0]
-    ok = got == (state, reason) and nstate == state
-    print("%s %5d/udp truth=%-8s portgate=%s/%s nmap=%s/%s" % (
-        "ok  " if ok else "FAIL", port, state, got[0], got[1], nstate, nm.get(port, ("", ""))[1]))
-    bad += not ok
-if set(pg) != set(truth):
-    print("FAIL portgate reported UDP ports %s, asked for %s" % (sorted(pg), sorted(truth)))
-    bad += 1
-sys.exit(1 if bad else 0)
-PY
-}
-
 # scan_both FAMILY_FLAG TARGET TRUTH: run both scanners, compare.
 scan_both() {
 	flag=$1; target=$2; truth=$3
@@ -84,7 +35,7 @@ scan_both() {
 		fi
 		# shellcheck disable=SC2086
 		pg_ns nmap $flag -sU -Pn -n -p "$list" "$target" -oX "$PG_TMP/nmap.xml" >/dev/null
-		if compare "$truth" "$PG_TMP/pg.json" "$PG_TMP/nmap.xml"; then
+		if python3 "$PG_TOOLS/nmap_compare.py" "$truth" "$PG_TMP/pg.json" "$PG_TMP/nmap.xml" udp; then
 			pg_ok "portgate ${probe:-(probing)} and nmap -sU agree with the truth on $target ($list)"
 		else
 			pg_fail "disagreement on $target ${probe:-(probing)}"
@@ -122,8 +73,7 @@ EOF2
 scan_both "" 127.0.0.1 "$PG_TMP/truth4"
 
 # --- IPv6 ---
-if pg_ns python3 -c 'import socket; socket.socket(socket.AF_INET6).bind(("::1", 0))' 2>/dev/null &&
-	command -v ip6tables >/dev/null; then
+if pg_ns_ipv6; then
 	pg_ns_udp v6 '[::1]:0'
 	set -- $(pg_ns_free_ports 3)
 	udp_rule ip6tables DROP "$2"
