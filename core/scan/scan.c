@@ -102,6 +102,19 @@ static void out_of_fds(struct engine *e, uint32_t si, int err)
 	e->deferred[e->def_head + e->def_len++] = j;
 }
 
+/* A failed connect was answered (RST or ICMP): feed the estimators. An ICMP
+ * error (a REJECT's port unreachable looks like a RST by errno alone) also
+ * spent the ICMP budget that this destination's UDP rounds count on. */
+static void note_refusal(struct engine *e, const struct slot *s, const struct pg_scan_verdict *v)
+{
+	if (v->state == PG_PORT_ERROR)
+		return;
+	pg_scan_note_answer(e, s, pg_scan_rtt_since(e, s));
+	if (v->state == PG_PORT_FILTERED ||
+	    (e->dests[e->ts[s->target].dest].udp_watch_us != 0 && pg_scan_icmp_queued(s->fd)))
+		pg_scan_note_icmp(e, s);
+}
+
 /* A UDP try could not get a socket: wait for one like a TCP connect. */
 static void udp_attempt(struct engine *e, uint32_t si)
 {
@@ -159,9 +172,8 @@ static void attempt_start(struct engine *e, uint32_t si)
 	if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &(socklen_t){ sizeof(err) }) == 0 &&
 	    err != 0) {
 		pg_scan_classify(s->fd, err, false, &v);
+		note_refusal(e, s, &v);
 		pg_scan_close_fd(s->fd, false);
-		if (v.state != PG_PORT_ERROR)
-			pg_scan_note_answer(e, s, pg_scan_rtt_since(e, s));
 		pg_scan_slot_finish(e, si, &v,
 				    v.state == PG_PORT_ERROR ? 0 : pg_scan_rtt_since(e, s));
 		return;
@@ -220,11 +232,8 @@ static void on_connect_event(struct engine *e, uint32_t si)
 		err = errno;
 	}
 	pg_scan_classify(s->fd, err, false, &v);
+	note_refusal(e, s, &v);
 	pg_scan_close_fd(s->fd, false);
-	if (v.state != PG_PORT_ERROR)
-		pg_scan_note_answer(e, s, pg_scan_rtt_since(e, s));
-	if (v.state == PG_PORT_FILTERED)
-		pg_scan_note_icmp(e, s); /* the same ICMP budget UDP rounds count on */
 	pg_scan_slot_finish(e, si, &v, v.state == PG_PORT_ERROR ? 0 : pg_scan_rtt_since(e, s));
 }
 

@@ -56,6 +56,15 @@ static bool read_icmp(int fd, uint8_t *origin, uint8_t *type, uint8_t *code)
 	return false;
 }
 
+bool pg_scan_icmp_queued(int fd)
+{
+	char c;
+	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+	return recvmsg(fd, &msg, MSG_ERRQUEUE | MSG_PEEK | MSG_DONTWAIT) >= 0;
+}
+
 /* An ICMP destination-unreachable is an answer from the network: filtered
  * (what nmap -sT reports), never closed - except "port unreachable". */
 static bool classify_icmp(int fd, struct pg_scan_verdict *v)

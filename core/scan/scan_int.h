@@ -21,6 +21,9 @@ struct pg_scan_verdict {
  * queued by IP_RECVERR / IPV6_RECVERR. */
 void pg_scan_classify(int fd, int err, bool sync, struct pg_scan_verdict *v);
 
+/* True when an ICMP error is queued on fd (IP_RECVERR): the answer was ICMP. */
+bool pg_scan_icmp_queued(int fd);
+
 /* True when a connected socket is connected to itself (TCP simultaneous open
  * with source port == destination port on a local address). */
 bool pg_scan_is_self_connect(int fd);

@@ -388,6 +388,33 @@ START_TEST(test_udp_classify)
 }
 END_TEST
 
+/* An ICMP answer is told from a RST: UDP and TCP rounds share the target's ICMP budget. */
+START_TEST(test_udp_icmp_queued)
+{
+	struct pg_addr a;
+	int on = 1, fd, i;
+	struct pollfd p;
+
+	make_addr("127.0.0.1", &a);
+	pg_addr_set_port(&a, closed_udp("127.0.0.1"));
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	ck_assert_int_eq(setsockopt(fd, SOL_IP, IP_RECVERR, &on, sizeof(on)), 0);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&a.ss, a.sslen), 0);
+	ck_assert_int_eq(send(fd, "", 0, 0), 0);
+	p = (struct pollfd){ .fd = fd, .events = POLLIN };
+	ck_assert_int_eq(poll(&p, 1, 2000), 1);
+	ck_assert(pg_scan_icmp_queued(fd));
+	close(fd);
+	/* a TCP connect refused by a RST queues nothing */
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	ck_assert_int_eq(setsockopt(fd, SOL_IP, IP_RECVERR, &on, sizeof(on)), 0);
+	i = connect(fd, (struct sockaddr *)&a.ss, a.sslen);
+	ck_assert(i != 0 && errno == ECONNREFUSED);
+	ck_assert(!pg_scan_icmp_queued(fd));
+	close(fd);
+}
+END_TEST
+
 /* ---- the ICMP rate limit, in namespaces ---- */
 
 #define NCLOSED   14 /* beyond Linux's burst of 6: most replies come at 1/s */
@@ -642,6 +669,7 @@ static Suite *scan_udp_suite(void)
 
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_udp_classify);
+	tcase_add_test(tc, test_udp_icmp_queued);
 	tcase_add_test(tc, test_udp_states_v4);
 	tcase_add_test(tc, test_udp_probe_v6);
 	tcase_add_test(tc, test_udp_drain_capped);
