@@ -168,7 +168,10 @@ void pg_scan_note_answer(struct engine *e, const struct slot *s, uint32_t rtt_us
 
 void pg_scan_note_icmp(struct engine *e, const struct slot *s)
 {
-	slot_dest(e, s)->udp_icmp_us = e->now_us;
+	struct dest *ds = slot_dest(e, s);
+
+	ds->udp_icmp_us = e->now_us;
+	ds->udp_nicmp++;
 }
 
 /* An explicit max_per_host is a fixed window; automatic (0) starts every

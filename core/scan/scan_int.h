@@ -138,6 +138,7 @@ struct dest {
 	uint16_t udp_closed[2]; /* known closed UDP ports */
 	uint8_t udp_nclosed;    /* of udp_closed[] */
 	uint8_t udp_canary;     /* enum pg_canary */
+	uint32_t udp_nicmp;     /* ICMP errors seen from it */
 };
 
 enum pg_canary { CANARY_NONE, CANARY_PENDING, CANARY_PROVEN, CANARY_FAILED };

@@ -333,6 +333,32 @@ START_TEST(test_udp_many_closed)
 }
 END_TEST
 
+/* A batch bigger than any ICMP burst (loopback has no limit here; elsewhere
+ * icmp_msgs_burst is 50): a silent port among 90 closed ones is the only one
+ * filtered. */
+START_TEST(test_udp_big_batch)
+{
+	enum { N = 90 };
+	uint16_t ports[N + 1], silent = 0;
+	int sfd = bound(SOCK_DGRAM, "127.0.0.1", &silent);
+	struct pg_scan_target t;
+	struct pg_scan_opts o;
+	size_t i;
+
+	for (i = 0; i < N; i++)
+		ports[i] = closed_udp("127.0.0.1");
+	ports[N] = silent;
+	target_udp(&t, "127.0.0.1", NULL, 0, ports, N + 1);
+	opts_udp(&o, false);
+	run(&t, 1, &o);
+	for (i = 0; i < N; i++)
+		assert_port(&t.results[i], ports[i], PG_PROTO_UDP, PG_PORT_CLOSED, "port-unreach");
+	assert_port(&t.results[N], silent, PG_PROTO_UDP, PG_PORT_FILTERED, "no-response");
+	target_clear(&t);
+	close(sfd);
+}
+END_TEST
+
 /* Several loops: views slice TCP and UDP results alike. */
 START_TEST(test_udp_loop_views)
 {
@@ -674,6 +700,7 @@ static Suite *scan_udp_suite(void)
 	tcase_add_test(tc, test_udp_probe_v6);
 	tcase_add_test(tc, test_udp_drain_capped);
 	tcase_add_test(tc, test_udp_many_closed);
+	tcase_add_test(tc, test_udp_big_batch);
 	tcase_add_test(tc, test_udp_loop_views);
 	tcase_add_test(tc, test_udp_rate_limited);
 	tcase_add_test(tc, test_udp_rate_limited_delay);
