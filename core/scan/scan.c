@@ -284,8 +284,9 @@ static void on_event(struct engine *e, const struct epoll_event *ev)
 		on_connect_event(e, si);
 	else if (s->phase == SLOT_UDP || s->phase == SLOT_UDP_READ)
 		pg_scan_udp_event(e, si);
-	else
+	else if (s->phase == SLOT_PROBING)
 		pg_scan_probe_step(e, si, ev->events);
+	/* SLOT_UDP_WAIT holds no socket: nothing of it is watched */
 }
 
 static void run_timers(struct engine *e)
