@@ -92,45 +92,52 @@ static size_t count_jobs(const struct pg_scan_target *t, size_t n)
 	return total;
 }
 
-static bool any_udp(const struct pg_scan_target *t, size_t n)
+static size_t count_tcp(const struct pg_scan_target *t, size_t n)
 {
-	size_t i;
+	size_t i, total = 0;
 
 	for (i = 0; i < n; i++)
-		if (t[i].nudp_ports > 0)
-			return true;
-	return false;
+		total += t[i].nports;
+	return total;
 }
 
 size_t pg_scan_pick_loops(const struct pg_scan_target *t, size_t n, const struct pg_scan_opts *o)
 {
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 
-	/* UDP rounds count a destination's ICMP errors: one loop must see them all. */
 	if (o->probe || o->max_per_host > 0 || o->max_inflight > 0 || cpus < 2 ||
-	    count_jobs(t, n) < SHARD_MIN_JOBS || any_udp(t, n))
+	    count_tcp(t, n) < SHARD_MIN_JOBS)
 		return 1;
 	return cpus > MAX_SHARDS ? MAX_SHARDS : (size_t)cpus;
 }
 
-/* v = jobs [off, off + take) of t: results are TCP then UDP, index for index
- * with its ports, so a slice is a slice of each list and of the results. */
-static void view_slice(struct pg_scan_target *v, const struct pg_scan_target *t, size_t off,
-		       size_t take)
+/* A view of all of t's UDP jobs, for the last loop: UDP rounds count a
+ * destination's ICMP errors, so one loop must see all of them (the kernel
+ * work that sharding spreads is TCP's; UDP waits for the rate limit). */
+static void add_udp_views(struct pg_scan_target *t, size_t n, struct loop *lp, size_t *count)
 {
-	size_t end = off + take, tcp_end = end < t->nports ? end : t->nports;
-	size_t udp_off = off > t->nports ? off - t->nports : 0;
+	size_t i;
 
-	*v = *t;
-	v->results += off;
-	v->ports += off < t->nports ? off : t->nports;
-	v->nports = off < tcp_end ? tcp_end - off : 0;
-	v->udp_ports = t->udp_ports ? t->udp_ports + udp_off : NULL;
-	v->nudp_ports = take - v->nports;
+	for (i = 0; i < n; i++) {
+		struct pg_scan_target *v;
+
+		if (t[i].nudp_ports == 0)
+			continue;
+		if (!lp) {
+			(*count)++;
+			continue;
+		}
+		v = &lp->views[lp->nviews];
+		*v = t[i];
+		v->ports = NULL;
+		v->nports = 0;
+		v->results += t[i].nports;
+		lp->orig[lp->nviews++] = i;
+	}
 }
 
-/* Cut the jobs into k runs of `chunk` (the last one takes the rest). With
- * lp == NULL only count each loop's views into counts[]. */
+/* Cut the TCP jobs into k runs of `chunk` (the last one takes the rest and
+ * every UDP job). With lp == NULL only count each loop's views into counts[]. */
 static void partition(struct pg_scan_target *t, size_t n, size_t k, size_t chunk, struct loop *lp,
 		      size_t *counts)
 {
@@ -140,7 +147,7 @@ static void partition(struct pg_scan_target *t, size_t n, size_t k, size_t chunk
 		size_t off = 0;
 
 		do {
-			size_t take = pg_scan_nresults(&t[i]) - off;
+			size_t take = t[i].nports - off;
 
 			if (fill >= chunk && cur + 1 < k) {
 				cur++;
@@ -149,15 +156,23 @@ static void partition(struct pg_scan_target *t, size_t n, size_t k, size_t chunk
 			if (cur + 1 < k && take > chunk - fill)
 				take = chunk - fill;
 			if (lp) {
-				view_slice(&lp[cur].views[lp[cur].nviews], &t[i], off, take);
+				struct pg_scan_target *v = &lp[cur].views[lp[cur].nviews];
+
+				*v = t[i];
+				v->ports += off;
+				v->results += off;
+				v->nports = take;
+				v->udp_ports = NULL;
+				v->nudp_ports = 0;
 				lp[cur].orig[lp[cur].nviews++] = i;
 			} else {
 				counts[cur]++;
 			}
 			off += take;
 			fill += take;
-		} while (off < pg_scan_nresults(&t[i]));
+		} while (off < t[i].nports);
 	}
+	add_udp_views(t, n, lp ? &lp[k - 1] : NULL, counts ? &counts[k - 1] : NULL);
 }
 
 /* Fold the views' timing back into their targets. */
@@ -206,7 +221,7 @@ int pg_scan_run_loops(struct pg_scan_target *t, size_t n, const struct pg_scan_o
 	struct loop *lp = pg_xcalloc(k, sizeof(*lp)); /* owned */
 	size_t counts[MAX_SHARDS] = { 0 };
 	struct pg_scan_progress per[MAX_SHARDS] = { { 0 } };
-	size_t total = count_jobs(t, n), chunk = (total + k - 1) / k, j;
+	size_t total = count_jobs(t, n), chunk = (count_tcp(t, n) + k - 1) / k, j;
 	struct fanout fan = { .user = o, .total = total, .nloops = k, .per = per };
 	int rc = 0;
 
