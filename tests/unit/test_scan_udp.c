@@ -398,6 +398,42 @@ START_TEST(test_udp_loop_views)
 }
 END_TEST
 
+/* A big probe-less scan runs several loops (on 2+ CPUs): UDP results of both
+ * targets still land in place, and progress counts every job. */
+START_TEST(test_udp_big_looped)
+{
+	enum { NP = 4500 };
+	uint16_t *tcp = calloc(NP, sizeof(*tcp)), udp[2];
+	struct pg_scan_target t[2];
+	struct pg_scan_opts o;
+	size_t i, j;
+
+	for (i = 0; i < NP; i++)
+		tcp[i] = (uint16_t)(20000 + i); /* nothing listens there on 127.0.0.2/3 */
+	udp[0] = closed_udp("127.0.0.1");
+	udp[1] = closed_udp("127.0.0.1");
+	target_udp(&t[0], "127.0.0.2", tcp, NP, udp, 2);
+	target_udp(&t[1], "127.0.0.3", tcp, NP, udp, 2);
+	opts_udp(&o, false);
+	o.timeout_ms = 2000;
+	o.progress = on_progress;
+	run(t, 2, &o);
+	for (j = 0; j < 2; j++) {
+		for (i = 0; i < NP; i++)
+			assert_port(&t[j].results[i], tcp[i], PG_PROTO_TCP, PG_PORT_CLOSED,
+				    "conn-refused");
+		for (i = 0; i < 2; i++)
+			assert_port(&t[j].results[NP + i], udp[i], PG_PROTO_UDP, PG_PORT_CLOSED,
+				    "port-unreach");
+	}
+	ck_assert_uint_eq(prog_total, 2 * NP + 4);
+	ck_assert_uint_eq(prog_done, 2 * NP + 4);
+	target_clear(&t[0]);
+	target_clear(&t[1]);
+	free(tcp);
+}
+END_TEST
+
 START_TEST(test_udp_classify)
 {
 	struct pg_scan_verdict v;
@@ -702,6 +738,7 @@ static Suite *scan_udp_suite(void)
 	tcase_add_test(tc, test_udp_many_closed);
 	tcase_add_test(tc, test_udp_big_batch);
 	tcase_add_test(tc, test_udp_loop_views);
+	tcase_add_test(tc, test_udp_big_looped);
 	tcase_add_test(tc, test_udp_rate_limited);
 	tcase_add_test(tc, test_udp_rate_limited_delay);
 	tcase_add_test(tc, test_udp_canaries);
