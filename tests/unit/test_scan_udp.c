@@ -19,6 +19,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <sched.h>
+#include <sys/prctl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -130,6 +131,7 @@ static pid_t responder(const int *fds, size_t n)
 
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL); /* a failed test leaves nothing running */
 		serve(fds, n);
 		_exit(0);
 	}
@@ -521,6 +523,7 @@ static bool lab_delay(struct lab *l, int ms)
 	l->delayq = fork();
 	ck_assert_int_ge(l->delayq, 0);
 	if (l->delayq == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL); /* kept across ip's exec */
 		execlp("ip", "ip", "netns", "exec", l->s, "bench/nfq-delay", "-q", "7", "-d", d,
 		       (char *)NULL);
 		_exit(127);
@@ -587,6 +590,9 @@ static bool lab_up(struct lab *l, int delay_ms, int nclosed)
 	snprintf(l->t, sizeof(l->t), "pgut-%d", (int)getpid());
 	l->delayq = 0;
 	l->nclosed = nclosed;
+	/* namespaces of an earlier test that failed before lab_down (its pid is gone) */
+	sh("for n in $(ip netns list 2>/dev/null | grep -oE '^pgu[st]-[0-9]+'); do "
+	   "kill -0 ${n#*-} 2>/dev/null || ip netns del $n; done");
 	if (getuid() != 0 || sh("ip netns add %s 2>/dev/null && ip netns add %s", l->s, l->t)) {
 		fprintf(stderr, "SKIP rate-limit test: needs root and ip netns\n");
 		return false;
