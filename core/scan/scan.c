@@ -42,39 +42,20 @@ static void set_result(struct pg_port_result *r, enum pg_port_state state, const
 	r->rtt_us = rtt_us;
 }
 
-static void slot_finish(struct engine *e, uint32_t si, const struct pg_scan_verdict *v,
-			uint32_t rtt_us)
-{
-	uint32_t target = e->slots[si].target;
-
-	set_result(pg_scan_slot_result(e, &e->slots[si]), v->state, v->reason, v->err, rtt_us);
-	pg_scan_slot_release(e, si);
-	pg_scan_job_done(e, target, true);
-}
-
-static uint32_t rtt_since(const struct engine *e, const struct slot *s)
-{
-	uint64_t d = e->now_us > s->start_us ? e->now_us - s->start_us : 0;
-
-	if (d == 0)
-		d = 1; /* answered: never report 0, which means "no answer" */
-	return d > UINT32_MAX ? UINT32_MAX : (uint32_t)d;
-}
-
 /* ---- connect attempts ---- */
 
 static void on_connected(struct engine *e, uint32_t si)
 {
 	struct slot *s = &e->slots[si];
 	struct pg_port_result *r = pg_scan_slot_result(e, s);
-	uint32_t rtt = rtt_since(e, s);
+	uint32_t rtt = pg_scan_rtt_since(e, s);
 
 	pg_scan_note_answer(e, s, rtt);
 	if (pg_scan_is_self_connect(s->fd)) {
 		struct pg_scan_verdict v = { PG_PORT_CLOSED, "self-connect", 0 };
 
 		pg_scan_close_fd(s->fd, true);
-		slot_finish(e, si, &v, rtt);
+		pg_scan_slot_finish(e, si, &v, rtt);
 		return;
 	}
 	e->nopen++;
@@ -82,7 +63,7 @@ static void on_connected(struct engine *e, uint32_t si)
 		struct pg_scan_verdict v = { PG_PORT_OPEN, "syn-ack", 0 };
 
 		pg_scan_close_fd(s->fd, true);
-		slot_finish(e, si, &v, rtt);
+		pg_scan_slot_finish(e, si, &v, rtt);
 		return;
 	}
 	set_result(r, PG_PORT_OPEN, "syn-ack", 0, rtt);
@@ -104,7 +85,7 @@ static void out_of_fds(struct engine *e, uint32_t si, int err)
 		struct pg_scan_verdict v;
 
 		pg_scan_classify(-1, err, true, &v);
-		slot_finish(e, si, &v, 0);
+		pg_scan_slot_finish(e, si, &v, 0);
 		return;
 	}
 	pg_scan_slot_release(e, si);
@@ -121,6 +102,28 @@ static void out_of_fds(struct engine *e, uint32_t si, int err)
 	e->deferred[e->def_head + e->def_len++] = j;
 }
 
+/* A failed connect was answered (RST or ICMP): feed the estimators. An ICMP
+ * error (a REJECT's port unreachable looks like a RST by errno alone) also
+ * spent the ICMP budget that this destination's UDP rounds count on. */
+static void note_refusal(struct engine *e, const struct slot *s, const struct pg_scan_verdict *v)
+{
+	if (v->state == PG_PORT_ERROR)
+		return;
+	pg_scan_note_answer(e, s, pg_scan_rtt_since(e, s));
+	if (v->state == PG_PORT_FILTERED ||
+	    (e->dests[e->ts[s->target].dest].udp_watch_us != 0 && pg_scan_icmp_queued(s->fd)))
+		pg_scan_note_icmp(e, s);
+}
+
+/* A UDP try could not get a socket: wait for one like a TCP connect. */
+static void udp_attempt(struct engine *e, uint32_t si)
+{
+	int err = pg_scan_udp_attempt(e, si);
+
+	if (err)
+		out_of_fds(e, si, err);
+}
+
 static void attempt_start(struct engine *e, uint32_t si)
 {
 	struct slot *s = &e->slots[si];
@@ -131,6 +134,10 @@ static void attempt_start(struct engine *e, uint32_t si)
 	struct pg_scan_verdict v;
 	int on = 1, err;
 
+	if (pg_scan_job_is_udp(t, s->pidx)) {
+		udp_attempt(e, si);
+		return;
+	}
 	r->attempts++;
 	e->now_us = pg_clock_now_us(); /* per attempt: rtt resolution, cheap (vDSO) */
 	s->start_us = e->now_us;
@@ -142,13 +149,13 @@ static void attempt_start(struct engine *e, uint32_t si)
 			return;
 		}
 		pg_scan_classify(-1, err, true, &v);
-		slot_finish(e, si, &v, 0);
+		pg_scan_slot_finish(e, si, &v, 0);
 		return;
 	}
 	/* Ask for ICMP details so admin-prohibited can be told from host-unreachable. */
 	(void)setsockopt(s->fd, t->addr.family == AF_INET6 ? SOL_IPV6 : SOL_IP,
 			 t->addr.family == AF_INET6 ? IPV6_RECVERR : IP_RECVERR, &on, sizeof(on));
-	pg_addr_set_port(&dst, t->ports[s->pidx]);
+	pg_addr_set_port(&dst, pg_scan_job_port(t, s->pidx));
 	if (connect(s->fd, (struct sockaddr *)&dst.ss, dst.sslen) == 0) {
 		on_connected(e, si);
 		return;
@@ -157,7 +164,7 @@ static void attempt_start(struct engine *e, uint32_t si)
 	if (err != EINPROGRESS) {
 		pg_scan_close_fd(s->fd, false);
 		pg_scan_classify(-1, err, true, &v);
-		slot_finish(e, si, &v, 0);
+		pg_scan_slot_finish(e, si, &v, 0);
 		return;
 	}
 	/* A local target often refuses inside connect() itself: take that
@@ -165,10 +172,10 @@ static void attempt_start(struct engine *e, uint32_t si)
 	if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &(socklen_t){ sizeof(err) }) == 0 &&
 	    err != 0) {
 		pg_scan_classify(s->fd, err, false, &v);
+		note_refusal(e, s, &v);
 		pg_scan_close_fd(s->fd, false);
-		if (v.state != PG_PORT_ERROR)
-			pg_scan_note_answer(e, s, rtt_since(e, s));
-		slot_finish(e, si, &v, v.state == PG_PORT_ERROR ? 0 : rtt_since(e, s));
+		pg_scan_slot_finish(e, si, &v,
+				    v.state == PG_PORT_ERROR ? 0 : pg_scan_rtt_since(e, s));
 		return;
 	}
 	ev.data.u64 = pg_scan_slot_key(s, si);
@@ -176,7 +183,7 @@ static void attempt_start(struct engine *e, uint32_t si)
 		err = errno;
 		pg_scan_close_fd(s->fd, false);
 		v = (struct pg_scan_verdict){ PG_PORT_ERROR, "epoll-failed", err };
-		slot_finish(e, si, &v, 0);
+		pg_scan_slot_finish(e, si, &v, 0);
 		return;
 	}
 	s->phase = SLOT_CONNECTING;
@@ -193,6 +200,9 @@ static void launch(struct engine *e, struct jobref j, bool second_chance)
 	s->pidx = j.pidx;
 	s->second_chance = second_chance;
 	s->probe = NULL;
+	s->udp = NULL;
+	s->udp_quiet = false;
+	s->udp_judge = false;
 	s->hidx = NO_HEAP;
 	e->busy++;
 	if (t->started_ms == 0)
@@ -222,10 +232,9 @@ static void on_connect_event(struct engine *e, uint32_t si)
 		err = errno;
 	}
 	pg_scan_classify(s->fd, err, false, &v);
+	note_refusal(e, s, &v);
 	pg_scan_close_fd(s->fd, false);
-	if (v.state != PG_PORT_ERROR)
-		pg_scan_note_answer(e, s, rtt_since(e, s));
-	slot_finish(e, si, &v, v.state == PG_PORT_ERROR ? 0 : rtt_since(e, s));
+	pg_scan_slot_finish(e, si, &v, v.state == PG_PORT_ERROR ? 0 : pg_scan_rtt_since(e, s));
 }
 
 static void on_connect_timeout(struct engine *e, uint32_t si)
@@ -255,7 +264,7 @@ static void on_connect_timeout(struct engine *e, uint32_t si)
 	{
 		struct pg_scan_verdict v = { PG_PORT_FILTERED, "no-response", 0 };
 
-		slot_finish(e, si, &v, 0);
+		pg_scan_slot_finish(e, si, &v, 0);
 	}
 }
 
@@ -273,8 +282,11 @@ static void on_event(struct engine *e, const struct epoll_event *ev)
 		return; /* stale: the slot moved on */
 	if (s->phase == SLOT_CONNECTING)
 		on_connect_event(e, si);
-	else
+	else if (s->phase == SLOT_UDP || s->phase == SLOT_UDP_READ)
+		pg_scan_udp_event(e, si);
+	else if (s->phase == SLOT_PROBING)
 		pg_scan_probe_step(e, si, ev->events);
+	/* SLOT_UDP_WAIT holds no socket: nothing of it is watched */
 }
 
 static void run_timers(struct engine *e)
@@ -285,10 +297,16 @@ static void run_timers(struct engine *e)
 
 		if (s->deadline_us > e->now_us)
 			return;
-		if (s->phase == SLOT_CONNECTING)
+		if (s->phase == SLOT_CONNECTING) {
 			on_connect_timeout(e, si);
-		else
+		} else if (s->phase == SLOT_PROBING) {
 			pg_scan_probe_step(e, si, 0);
+		} else {
+			int err = pg_scan_udp_timer(e, si);
+
+			if (err)
+				out_of_fds(e, si, err);
+		}
 	}
 }
 
@@ -355,7 +373,7 @@ static void maybe_rekey(struct engine *e)
 		struct slot *s = &e->slots[i];
 		uint64_t due;
 
-		if (s->phase != SLOT_CONNECTING)
+		if (s->phase != SLOT_CONNECTING && s->phase != SLOT_UDP)
 			continue;
 		due = s->start_us + pg_scan_attempt_timeout_us(e, s);
 		if (due < s->deadline_us)

@@ -56,6 +56,15 @@ static bool read_icmp(int fd, uint8_t *origin, uint8_t *type, uint8_t *code)
 	return false;
 }
 
+bool pg_scan_icmp_queued(int fd)
+{
+	char c;
+	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+	return recvmsg(fd, &msg, MSG_ERRQUEUE | MSG_PEEK | MSG_DONTWAIT) >= 0;
+}
+
 /* An ICMP destination-unreachable is an answer from the network: filtered
  * (what nmap -sT reports), never closed - except "port unreachable". */
 static bool classify_icmp(int fd, struct pg_scan_verdict *v)
@@ -129,6 +138,23 @@ void pg_scan_classify(int fd, int err, bool sync, struct pg_scan_verdict *v)
 	case ECONNRESET: verdict(v, PG_PORT_ERROR, "conn-reset", err); break;
 	default: classify_local(err, v); break;
 	}
+}
+
+/* UDP has no RST: ICMP port unreachable is "closed". Linux also reports ICMP
+ * net/host admin-prohibited (codes 9, 10) as ECONNREFUSED on a UDP socket, so
+ * the queued type/code decides first. */
+void pg_scan_classify_udp(int fd, int err, struct pg_scan_verdict *v)
+{
+	if (classify_icmp(fd, v)) {
+		if (v->state == PG_PORT_CLOSED)
+			v->reason = "port-unreach";
+		return;
+	}
+	if (err == ECONNREFUSED) {
+		verdict(v, PG_PORT_CLOSED, "port-unreach", 0);
+		return;
+	}
+	pg_scan_classify(fd, err, false, v);
 }
 
 static bool same_endpoint(const struct sockaddr_storage *a, const struct sockaddr_storage *b)

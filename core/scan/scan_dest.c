@@ -105,7 +105,7 @@ struct jobref pg_scan_dest_take(struct engine *e, uint32_t d)
 	struct target_state *t = &e->ts[j.target];
 
 	j.pidx = t->next++;
-	if (t->next == e->targets[j.target].nports) {
+	if (t->next == pg_scan_nresults(&e->targets[j.target])) {
 		/* exhausted: swap it out of the active part */
 		*slot = e->dest_targets[ds->first + ds->nactive - 1];
 		e->dest_targets[ds->first + ds->nactive - 1] = j.target;
@@ -129,8 +129,13 @@ static struct dest *slot_dest(const struct engine *e, const struct slot *s)
  * (estimates change while it waits). */
 uint64_t pg_scan_attempt_timeout_us(const struct engine *e, const struct slot *s)
 {
+	unsigned attempt = e->targets[s->target].results[s->pidx].attempts;
+
+	/* UDP tries are paced by rounds (scan_udp.c), not by backing off. */
+	if (attempt > 2 && pg_scan_job_is_udp(&e->targets[s->target], s->pidx))
+		attempt = 2;
 	return pg_rtt_timeout_us(&slot_dest(e, s)->rtt, &e->rtt, (uint64_t)e->timeout_ms * 1000,
-				 e->targets[s->target].results[s->pidx].attempts);
+				 attempt);
 }
 
 /* The current attempt of s got an answer (SYN-ACK, RST or ICMP) after rtt_us:
@@ -143,9 +148,11 @@ void pg_scan_note_answer(struct engine *e, const struct slot *s, uint32_t rtt_us
 	pg_rtt_sample(&e->rtt, rtt_us);
 	if (ds->rtt.samples == PG_RTT_MIN_SAMPLES || e->rtt.samples == PG_RTT_MIN_SAMPLES)
 		e->rekey = true;
-	if (e->targets[s->target].results[s->pidx].attempts > 1) {
+	if (e->targets[s->target].results[s->pidx].attempts > 1 &&
+	    !pg_scan_job_is_udp(&e->targets[s->target], s->pidx)) {
 		/* An earlier try of this port went unanswered and this one did
-		 * not: a drop (or a late answer). Back off like TCP. */
+		 * not: a drop (or a late answer). Back off like TCP. A UDP retry
+		 * is answered late by design: the ICMP rate limit, not congestion. */
 		ds->ssthresh = ds->cwnd / 2;
 		if (ds->ssthresh < PG_SCAN_MIN_WINDOW)
 			ds->ssthresh = PG_SCAN_MIN_WINDOW;
@@ -157,6 +164,14 @@ void pg_scan_note_answer(struct engine *e, const struct slot *s, uint32_t rtt_us
 	}
 	if (ds->cwnd > e->per_host)
 		ds->cwnd = e->per_host;
+}
+
+void pg_scan_note_icmp(struct engine *e, const struct slot *s)
+{
+	struct dest *ds = slot_dest(e, s);
+
+	ds->udp_icmp_us = e->now_us;
+	ds->udp_nicmp++;
 }
 
 /* An explicit max_per_host is a fixed window; automatic (0) starts every
@@ -172,6 +187,7 @@ void pg_scan_init_windows(struct engine *e)
 	for (i = 0; i < e->ndests; i++) {
 		e->dests[i].cwnd = init;
 		e->dests[i].ssthresh = e->per_host;
+		e->dests[i].udp_canary_fd[0] = e->dests[i].udp_canary_fd[1] = -1;
 	}
 	e->rekey_rto_us = (uint64_t)e->timeout_ms * 1000;
 }

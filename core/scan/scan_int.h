@@ -21,6 +21,9 @@ struct pg_scan_verdict {
  * queued by IP_RECVERR / IPV6_RECVERR. */
 void pg_scan_classify(int fd, int err, bool sync, struct pg_scan_verdict *v);
 
+/* True when an ICMP error is queued on fd (IP_RECVERR): the answer was ICMP. */
+bool pg_scan_icmp_queued(int fd);
+
 /* True when a connected socket is connected to itself (TCP simultaneous open
  * with source port == destination port on a local address). */
 bool pg_scan_is_self_connect(int fd);
@@ -70,8 +73,27 @@ uint64_t pg_rtt_timeout_us(const struct pg_rtt *dest, const struct pg_rtt *globa
 #define PG_SCAN_PROGRESS_EVERY_US  100000 /* progress callback at most ~10 times/s */
 
 struct pg_probe;
+struct pg_udp_drain;
 
-enum slot_phase { SLOT_FREE, SLOT_CONNECTING, SLOT_PROBING };
+/* SLOT_UDP: a datagram is out, waiting for its answer; SLOT_UDP_WAIT: no
+ * socket, waiting for the destination's next UDP round (scan_udp.c);
+ * SLOT_UDP_READ: reading the rest of an answer. */
+enum slot_phase {
+	SLOT_FREE,
+	SLOT_CONNECTING,
+	SLOT_PROBING,
+	SLOT_UDP,
+	SLOT_UDP_WAIT,
+	SLOT_UDP_READ
+};
+
+/* ICMP rate limit pacing (docs/scan-engine.md, "UDP"): an unanswered UDP try
+ * proves "not closed" only when this long passed, before it was sent, without
+ * an ICMP error from its destination: Linux then holds a token for one
+ * (net.ipv4.icmp_ratelimit 1000 ms, plus a margin for jiffies). */
+#define PG_SCAN_UDP_QUIET_US  1020000
+/* Hard bound on the tries of one UDP port (attempts is a uint8_t). */
+#define PG_SCAN_UDP_MAX_TRIES 250
 
 struct slot {
 	int fd;          /* socket being watched, -1 when none */
@@ -81,10 +103,15 @@ struct slot {
 	uint32_t gen;    /* bumped on release: stale epoll events are ignored */
 	uint8_t phase;
 	bool second_chance;   /* relaunched after EMFILE: another one is final */
+	bool udp_quiet;       /* a UDP try went unanswered although a closed port's
+				 ICMP error could not have been rate limited */
+	bool udp_judge;       /* SLOT_UDP_WAIT for the canaries' answer, then judge */
+	uint32_t nonce;       /* of the current UDP request */
 	uint64_t start_us;    /* start of the current connect attempt */
 	uint64_t deadline_us; /* heap key */
 	uint64_t hard_us;     /* probe backstop */
 	struct pg_probe *probe;
+	struct pg_udp_drain *udp; /* owned in SLOT_UDP_READ */
 };
 #define NO_HEAP UINT32_MAX
 
@@ -100,10 +127,21 @@ struct dest {
 	uint32_t rr;       /* round robin position among them */
 	uint32_t inflight; /* jobs holding a reservation on this address */
 	bool in_ring;
-	struct pg_rtt rtt; /* answers from this address */
-	double cwnd;       /* jobs it may have in flight now (window) */
-	double ssthresh;   /* slow start below, +1 per window above */
+	struct pg_rtt rtt;     /* answers from this address */
+	double cwnd;           /* jobs it may have in flight now (window) */
+	double ssthresh;       /* slow start below, +1 per window above */
+	uint64_t udp_watch_us; /* first UDP datagram sent to it, 0 = none yet */
+	uint64_t udp_icmp_us;  /* last ICMP error seen from it, 0 = none */
+	/* canaries (scan_udp.c): two datagrams to ports known closed */
+	uint64_t udp_canary_us; /* when they went out, 0 = never */
+	int udp_canary_fd[2];   /* -1 once closed */
+	uint16_t udp_closed[2]; /* known closed UDP ports */
+	uint8_t udp_nclosed;    /* of udp_closed[] */
+	uint8_t udp_canary;     /* enum pg_canary */
+	uint32_t udp_nicmp;     /* ICMP errors seen from it */
 };
+
+enum pg_canary { CANARY_NONE, CANARY_PENDING, CANARY_PROVEN, CANARY_FAILED };
 
 struct jobref {
 	uint32_t target, pidx;
@@ -145,6 +183,17 @@ struct engine {
 	size_t nopen, nprobing; /* for progress: open so far, probes running */
 };
 
+/* Job pidx of a target: its TCP ports first, then its UDP ports (the order of results). */
+static inline bool pg_scan_job_is_udp(const struct pg_scan_target *t, uint32_t pidx)
+{
+	return pidx >= t->nports;
+}
+
+static inline uint16_t pg_scan_job_port(const struct pg_scan_target *t, uint32_t pidx)
+{
+	return pidx < t->nports ? t->ports[pidx] : t->udp_ports[pidx - t->nports];
+}
+
 static inline struct pg_port_result *pg_scan_slot_result(struct engine *e, const struct slot *s)
 {
 	return &e->targets[s->target].results[s->pidx];
@@ -164,6 +213,11 @@ void pg_scan_job_done(struct engine *e, uint32_t target, bool dest_held);
 /* The job's share of its destination's window goes back (the ring may resume it). */
 void pg_scan_dest_release(struct engine *e, uint32_t target);
 void pg_scan_close_fd(int fd, bool rst);
+/* Record the verdict of slot si's job and end the job. */
+void pg_scan_slot_finish(struct engine *e, uint32_t si, const struct pg_scan_verdict *v,
+			 uint32_t rtt_us);
+/* Microseconds from the start of the slot's attempt to now (at least 1). */
+uint32_t pg_scan_rtt_since(const struct engine *e, const struct slot *s);
 
 /* scan.c: verdicts and the loop of one engine */
 int pg_scan_run_one(struct pg_scan_target *targets, size_t ntargets,
@@ -182,11 +236,25 @@ void pg_scan_build_dests(struct engine *e, uint32_t *ids, size_t n);
 struct jobref pg_scan_dest_take(struct engine *e, uint32_t d);
 uint64_t pg_scan_attempt_timeout_us(const struct engine *e, const struct slot *s);
 void pg_scan_note_answer(struct engine *e, const struct slot *s, uint32_t rtt_us);
+/* The slot's destination sent an ICMP error (it spent a token of its rate limit). */
+void pg_scan_note_icmp(struct engine *e, const struct slot *s);
 void pg_scan_init_windows(struct engine *e);
 
 /* scan_probe.c: probes inside the loop */
 void pg_scan_probe_begin(struct engine *e, uint32_t si);
 void pg_scan_probe_step(struct engine *e, uint32_t si, uint32_t events);
+
+/* scan_udp.c: UDP jobs. Both return 0, or EMFILE/ENFILE when a new socket
+ * could not be had (the loop defers the job, as for TCP). */
+int pg_scan_udp_attempt(struct engine *e, uint32_t si);
+int pg_scan_udp_timer(struct engine *e, uint32_t si);
+void pg_scan_udp_event(struct engine *e, uint32_t si);
+void pg_scan_udp_free(struct slot *s);       /* teardown of a busy UDP slot */
+void pg_scan_udp_dest_free(struct dest *ds); /* teardown: the canary sockets */
+
+/* scan_classify.c: a UDP socket's error (ECONNREFUSED = ICMP port unreachable;
+ * the ICMP type/code from the error queue when there is one). */
+void pg_scan_classify_udp(int fd, int err, struct pg_scan_verdict *v);
 
 /* scan_setup.c */
 int pg_scan_engine_init(struct engine *e, char *err, size_t errlen);

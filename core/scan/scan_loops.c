@@ -88,6 +88,15 @@ static size_t count_jobs(const struct pg_scan_target *t, size_t n)
 	size_t i, total = 0;
 
 	for (i = 0; i < n; i++)
+		total += pg_scan_nresults(&t[i]);
+	return total;
+}
+
+static size_t count_tcp(const struct pg_scan_target *t, size_t n)
+{
+	size_t i, total = 0;
+
+	for (i = 0; i < n; i++)
 		total += t[i].nports;
 	return total;
 }
@@ -97,13 +106,38 @@ size_t pg_scan_pick_loops(const struct pg_scan_target *t, size_t n, const struct
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 
 	if (o->probe || o->max_per_host > 0 || o->max_inflight > 0 || cpus < 2 ||
-	    count_jobs(t, n) < SHARD_MIN_JOBS)
+	    count_tcp(t, n) < SHARD_MIN_JOBS)
 		return 1;
 	return cpus > MAX_SHARDS ? MAX_SHARDS : (size_t)cpus;
 }
 
-/* Cut the jobs into k runs of `chunk` (the last one takes the rest). With
- * lp == NULL only count each loop's views into counts[]. */
+/* A view of all of t's UDP jobs, for the last loop: UDP rounds count a
+ * destination's ICMP errors, so one loop must see all of them (the kernel
+ * work that sharding spreads is TCP's; UDP waits for the rate limit). */
+static void add_udp_views(struct pg_scan_target *t, size_t n, struct loop *lp, size_t *count)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		struct pg_scan_target *v;
+
+		if (t[i].nudp_ports == 0)
+			continue;
+		if (!lp) {
+			(*count)++;
+			continue;
+		}
+		v = &lp->views[lp->nviews];
+		*v = t[i];
+		v->ports = NULL;
+		v->nports = 0;
+		v->results += t[i].nports;
+		lp->orig[lp->nviews++] = i;
+	}
+}
+
+/* Cut the TCP jobs into k runs of `chunk` (the last one takes the rest and
+ * every UDP job). With lp == NULL only count each loop's views into counts[]. */
 static void partition(struct pg_scan_target *t, size_t n, size_t k, size_t chunk, struct loop *lp,
 		      size_t *counts)
 {
@@ -128,6 +162,8 @@ static void partition(struct pg_scan_target *t, size_t n, size_t k, size_t chunk
 				v->ports += off;
 				v->results += off;
 				v->nports = take;
+				v->udp_ports = NULL;
+				v->nudp_ports = 0;
 				lp[cur].orig[lp[cur].nviews++] = i;
 			} else {
 				counts[cur]++;
@@ -136,6 +172,7 @@ static void partition(struct pg_scan_target *t, size_t n, size_t k, size_t chunk
 			fill += take;
 		} while (off < t[i].nports);
 	}
+	add_udp_views(t, n, lp ? &lp[k - 1] : NULL, counts ? &counts[k - 1] : NULL);
 }
 
 /* Fold the views' timing back into their targets. */
@@ -184,7 +221,7 @@ int pg_scan_run_loops(struct pg_scan_target *t, size_t n, const struct pg_scan_o
 	struct loop *lp = pg_xcalloc(k, sizeof(*lp)); /* owned */
 	size_t counts[MAX_SHARDS] = { 0 };
 	struct pg_scan_progress per[MAX_SHARDS] = { { 0 } };
-	size_t total = count_jobs(t, n), chunk = (total + k - 1) / k, j;
+	size_t total = count_jobs(t, n), chunk = (count_tcp(t, n) + k - 1) / k, j;
 	struct fanout fan = { .user = o, .total = total, .nloops = k, .per = per };
 	int rc = 0;
 

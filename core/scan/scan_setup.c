@@ -27,21 +27,22 @@ static void init_results(struct engine *e, uint32_t *ids, size_t *nids)
 		bool bad = t->addr.family != AF_INET && t->addr.family != AF_INET6;
 
 		t->started_ms = t->finished_ms = 0;
-		for (k = 0; k < t->nports; k++) {
+		for (k = 0; k < pg_scan_nresults(t); k++) {
 			struct pg_port_result *r = &t->results[k];
 
 			memset(r, 0, sizeof(*r));
-			r->port = t->ports[k];
+			r->port = pg_scan_job_port(t, (uint32_t)k);
+			r->proto = pg_scan_job_is_udp(t, (uint32_t)k) ? PG_PROTO_UDP : PG_PROTO_TCP;
 			r->state = PG_PORT_ERROR;
 			r->reason = bad ? "bad-address" : "not-scanned";
 			r->err = bad ? EAFNOSUPPORT : 0;
 		}
-		e->ts[i].remaining = bad ? 0 : (uint32_t)t->nports;
-		if (bad || t->nports == 0) {
+		e->ts[i].remaining = bad ? 0 : (uint32_t)pg_scan_nresults(t);
+		if (bad || pg_scan_nresults(t) == 0) {
 			t->started_ms = t->finished_ms = e->now_us / 1000;
 			continue;
 		}
-		e->total += t->nports;
+		e->total += pg_scan_nresults(t);
 		ids[(*nids)++] = (uint32_t)i;
 	}
 }
@@ -69,8 +70,12 @@ void pg_scan_engine_free(struct engine *e)
 			json_decref(j);
 		} else if (s->phase == SLOT_CONNECTING) {
 			pg_scan_close_fd(s->fd, false);
+		} else if (s->phase != SLOT_FREE) {
+			pg_scan_udp_free(s);
 		}
 	}
+	for (i = 0; e->dests && i < e->ndests && e->nslots > 0; i++)
+		pg_scan_udp_dest_free(&e->dests[i]);
 	if (e->ep >= 0)
 		close(e->ep);
 	free(e->slots);

@@ -17,6 +17,7 @@ void pg_scan_slot_release(struct engine *e, uint32_t si)
 	s->phase = SLOT_FREE;
 	s->fd = -1;
 	s->probe = NULL;
+	s->udp = NULL;
 	s->gen++;
 	e->free_slots[e->nfree++] = si;
 	e->busy--;
@@ -42,6 +43,29 @@ void pg_scan_job_done(struct engine *e, uint32_t target, bool dest_held)
 	if (--t->remaining == 0)
 		e->targets[target].finished_ms = e->now_us / 1000;
 	e->done++;
+}
+
+void pg_scan_slot_finish(struct engine *e, uint32_t si, const struct pg_scan_verdict *v,
+			 uint32_t rtt_us)
+{
+	uint32_t target = e->slots[si].target;
+	struct pg_port_result *r = pg_scan_slot_result(e, &e->slots[si]);
+
+	r->state = v->state;
+	r->reason = v->reason;
+	r->err = v->err;
+	r->rtt_us = rtt_us;
+	pg_scan_slot_release(e, si);
+	pg_scan_job_done(e, target, true);
+}
+
+uint32_t pg_scan_rtt_since(const struct engine *e, const struct slot *s)
+{
+	uint64_t d = e->now_us > s->start_us ? e->now_us - s->start_us : 0;
+
+	if (d == 0)
+		d = 1; /* answered: never report 0, which means "no answer" */
+	return d > UINT32_MAX ? UINT32_MAX : (uint32_t)d;
 }
 
 /* Close a socket we are done with. rst: abort with RST instead of FIN so a

@@ -9,40 +9,6 @@
 command -v nmap >/dev/null || pg_skip "nmap is not installed (apt-get install nmap)"
 pg_netns_up
 
-# compare TRUTH PG_JSON NMAP_XML: TRUTH is "port state reason" lines.
-compare() {
-	python3 - "$@" <<'PY'
-import json, sys
-import xml.etree.ElementTree as ET
-truth_file, pg_file, nmap_file = sys.argv[1:4]
-truth = {}
-for line in open(truth_file):
-    port, state, reason = line.split()
-    truth[int(port)] = (state, reason)
-doc = json.load(open(pg_file))
-scan = doc.get("scan", doc) if isinstance(doc, dict) else doc
-if "ports" not in scan and "assets" in doc:
-    scan = doc["assets"][0]["scan"]
-pg = {p["port"]: (p["state"], p.get("reason", "")) for p in scan["ports"]}
-nm = {}
-for port in ET.parse(nmap_file).getroot().iter("port"):
-    st = port.find("state")
-    nm[int(port.get("portid"))] = (st.get("state"), st.get("reason"))
-bad = 0
-for port, (state, reason) in sorted(truth.items()):
-    got = pg.get(port, ("missing", ""))
-    nstate = nm.get(port, ("missing", ""))[0]
-    ok = got == (state, reason) and nstate == state
-    print("%s %5d truth=%-8s portgate=%s/%s nmap=%s/%s" % (
-        "ok  " if ok else "FAIL", port, state, got[0], got[1], nstate, nm.get(port, ("", ""))[1]))
-    bad += not ok
-if set(pg) != set(truth):
-    print("FAIL portgate reported ports %s, asked for %s" % (sorted(pg), sorted(truth)))
-    bad += 1
-sys.exit(1 if bad else 0)
-PY
-}
-
 # scan_both FAMILY_FLAG TARGET TRUTH: run both scanners, compare.
 scan_both() {
 	flag=$1; target=$2; truth=$3
@@ -59,7 +25,7 @@ scan_both() {
 	fi
 	# shellcheck disable=SC2086
 	pg_ns nmap $flag -sT -Pn -n -p "$list" "$target" -oX "$PG_TMP/nmap.xml" >/dev/null
-	if compare "$truth" "$PG_TMP/pg.json" "$PG_TMP/nmap.xml"; then
+	if python3 "$PG_TOOLS/nmap_compare.py" "$truth" "$PG_TMP/pg.json" "$PG_TMP/nmap.xml" tcp; then
 		pg_ok "portgate and nmap agree with the truth on $target ($list)"
 	else
 		pg_fail "disagreement on $target"
@@ -87,8 +53,7 @@ EOF2
 scan_both "" 127.0.0.1 "$PG_TMP/truth4"
 
 # --- IPv6 ---
-if pg_ns python3 -c 'import socket; socket.socket(socket.AF_INET6).bind(("::1", 0))' 2>/dev/null &&
-	command -v ip6tables >/dev/null; then
+if pg_ns_ipv6; then
 	pg_ns_listen v6 'silent@[::1]:0'
 	set -- $(pg_ns_free_ports 4)
 	pg_ns_drop "$2"

@@ -6,10 +6,12 @@
 #
 #   pg_netns_up              create pgt-$$ with lo up (exit 77 when impossible)
 #   pg_ns CMD...             run CMD inside the namespace
+#   pg_ns_ipv6               true when ::1 and ip6tables work there
 #   pg_ns_drop PORT...       DROP incoming TCP SYNs to PORT (v4 and v6): "filtered"
 #   pg_ns_reject WITH PORT   REJECT --reject-with WITH (icmp-host-unreachable,
 #                            icmp-admin-prohibited, icmp6-adm-prohibited, ...)
 #   pg_ns_listen NAME SPEC.. tests/tools/listen.py inside; ports via pg_port NAME N
+#   pg_ns_udp NAME SPEC...   tests/tools/udp_answer.py inside (answering UDP ports)
 #   pg_ns_free_ports N       N distinct ports nothing listens on, one per line
 
 PG_NS="pgt-$$"
@@ -32,6 +34,12 @@ pg_netns_up() {
 
 pg_ns() { ip netns exec "$PG_NS" "$@"; }
 
+# pg_ns_ipv6: true when ::1 works inside the namespace and ip6tables exists
+pg_ns_ipv6() {
+	pg_ns python3 -c 'import socket; socket.socket(socket.AF_INET6).bind(("::1", 0))' 2>/dev/null &&
+		command -v ip6tables >/dev/null
+}
+
 pg_ns_drop() {
 	for p in "$@"; do
 		pg_ns iptables -A INPUT -p tcp --dport "$p" -j DROP
@@ -46,11 +54,16 @@ pg_ns_reject() {
 	esac
 }
 
-pg_ns_listen() {
-	name=$1; shift
+pg_ns_listen() { pg_ns_tool listen.py "$@"; }
+pg_ns_udp() { pg_ns_tool udp_answer.py "$@"; }
+
+# pg_ns_tool TOOL NAME ARG...: tests/tools/TOOL PORTFILE ARG... inside the namespace,
+# stopped on exit; returns once it wrote its ports (pg_port NAME N).
+pg_ns_tool() {
+	tool=$1 name=$2; shift 2
 	# ip netns exec execs python3 itself, so $! is the listener (through a
 	# shell function it would be a subshell, and killing it would orphan it).
-	ip netns exec "$PG_NS" python3 "$PG_TOOLS/listen.py" "$PG_TMP/$name.ports" "$@" &
+	ip netns exec "$PG_NS" python3 "$PG_TOOLS/$tool" "$PG_TMP/$name.ports" "$@" &
 	pg_on_exit "kill $!"
 	i=0
 	while [ ! -s "$PG_TMP/$name.ports" ]; do
