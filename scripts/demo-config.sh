@@ -1,8 +1,10 @@
 # demo-config.sh - sourced by scripts/demo.sh and scripts/image-test.sh: the demo's manifest and
 # settings, so that the .deb test runs exactly the demo's check.
-# demo_config DIR WEBPORT ADMINPORT CLOSEDPORT SLACKPORT STATEDIR writes DIR/exposure.yaml (the web
-# port and a closed port approved, the admin port not) and DIR/portgate.yaml (the headers
-# enricher, the webhook notifier to the local Slack receiver, routed by owner).
+# demo_config DIR WEBPORT ADMINPORT CLOSEDPORT SLACKPORT STATEDIR [CACHEADDR] writes
+# DIR/exposure.yaml (the web port and a closed port approved, the admin port not; with CACHEADDR a
+# second asset there, a forgotten cache whose memcached port nobody approved, on TCP and UDP) and
+# DIR/portgate.yaml (the headers enricher, the webhook notifier to the local Slack receiver, routed
+# by owner).
 demo_config() {
 	cat >"$1/exposure.yaml" <<YAML
 version: 1
@@ -14,6 +16,15 @@ assets:
     criticality: high
     approvedPorts: [$2, $4]
     ports: [$2, $3, $4]
+YAML
+	[ -z "${7:-}" ] || cat >>"$1/exposure.yaml" <<YAML
+  - name: demo-cache
+    target: $7
+    owner: platform-web
+    environment: production
+    criticality: high
+    approvedPorts: []
+    ports: [11211, 11211/udp]
 YAML
 	cat >"$1/portgate.yaml" <<YAML
 stateDir: $6

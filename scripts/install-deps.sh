@@ -22,7 +22,7 @@ libnetfilter-queue-dev time
 libmaxmind-db-writer-perl mmdb-bin curl jq wrk
 rsyslog rsyslog-openssl sslscan testssl.sh libxml2-utils python3-jsonschema clang-format
 python3-yaml
-snmpd snmp memcached chrony redis-server mariadb-server postgresql
+snmpd memcached chrony redis-server mariadb-server postgresql
 tftpd-hpa openvpn strongswan-charon strongswan-swanctl libcoap3-bin ngtcp2-server
 chromium
 clang libclang-rt-14-dev
