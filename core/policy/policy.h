@@ -35,7 +35,7 @@
  * flagged even at its lowest: NetBIOS and BitTorrent (3.8), Steam (5.5), SNMPv2 (6.3),
  * SSDP (30.8), DNS (28 to 54), NTP (556.9), memcached (10,000 and more). */
 #define PG_UDP_AMPLIFIER_FACTOR 2.0
-#define PG_RULE_SERVICE_UNAUTH         "service-unauthenticated"
+#define PG_RULE_SERVICE_UNAUTH  "service-unauthenticated"
 
 struct pg_rule_info {
 	const char *id;

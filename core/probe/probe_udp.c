@@ -48,6 +48,13 @@ const char *pg_udp_service(uint16_t port)
 	return f ? f->service : NULL;
 }
 
+bool pg_udp_answers_from_other_port(uint16_t port)
+{
+	const struct pg_udp_family *f = family_of(port);
+
+	return f && f->other_port;
+}
+
 json_t *pg_udp_answer(uint16_t port, const unsigned char *req, size_t reqlen,
 		      const unsigned char *ans, size_t n)
 {

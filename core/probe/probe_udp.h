@@ -9,6 +9,7 @@
 #define PG_PROBE_UDP_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -33,5 +34,10 @@ json_t *pg_udp_answer(uint16_t port, const unsigned char *req, size_t reqlen,
 /* Static name of the service whose request pg_udp_request sends to port, or NULL
  * (empty datagram): "dns", "ntp", "snmp", ... (docs/probes.md). */
 const char *pg_udp_service(uint16_t port);
+
+/* True when the service on port answers its request from another port of the
+ * same address (TFTP: RFC 1350 4), so the answer must be read on a socket that
+ * is not connect()ed to the port asked. */
+bool pg_udp_answers_from_other_port(uint16_t port);
 
 #endif

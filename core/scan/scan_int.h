@@ -106,6 +106,8 @@ struct slot {
 	bool udp_quiet;       /* a UDP try went unanswered although a closed port's
 				 ICMP error could not have been rate limited */
 	bool udp_judge;       /* SLOT_UDP_WAIT for the canaries' answer, then judge */
+	bool udp_any_port;    /* the try's socket is not connected: the answer comes
+				 from another port of the target (TFTP) */
 	uint32_t nonce;       /* of the current UDP request */
 	uint64_t start_us;    /* start of the current connect attempt */
 	uint64_t deadline_us; /* heap key */

@@ -1,7 +1,9 @@
 /* scan_udp.c - UDP jobs inside the engine's loop.
  *
  * Each try is its own connected UDP socket: connect() then send() the request
- * of probe_udp.h (an empty datagram without probing). A datagram back means
+ * of probe_udp.h (an empty datagram without probing); a service that answers
+ * from another port (TFTP) gets an unconnected socket that reads only what
+ * comes from the target's address. A datagram back means
  * open; ICMP port unreachable arrives as ECONNREFUSED (closed); other ICMP
  * errors are read from the IP_RECVERR queue (filtered with their reason).
  *
@@ -79,6 +81,43 @@ static size_t read_cap(const struct engine *e)
 	return cap == 0 || cap > ANSWER_MAX ? ANSWER_MAX : cap;
 }
 
+/* from is an address of the target (any port). */
+static bool from_target(const struct pg_addr *a, const struct sockaddr_storage *from)
+{
+	if (from->ss_family != a->family)
+		return false;
+	if (a->family == AF_INET)
+		return ((const struct sockaddr_in *)from)->sin_addr.s_addr ==
+		       ((const struct sockaddr_in *)&a->ss)->sin_addr.s_addr;
+	return memcmp(&((const struct sockaddr_in6 *)from)->sin6_addr,
+		      &((const struct sockaddr_in6 *)&a->ss)->sin6_addr,
+		      sizeof(struct in6_addr)) == 0;
+}
+
+/* recv() on the try's socket. A socket that is not connected (udp_any_port)
+ * hears anyone: datagrams from other addresses are read and dropped, at most
+ * DRAIN_BATCH of them per call (then EAGAIN: the loop stays fair). */
+static ssize_t recv_target(const struct engine *e, const struct slot *s, void *buf, size_t len,
+			   int flags)
+{
+	int i;
+
+	if (!s->udp_any_port)
+		return recv(s->fd, buf, len, flags);
+	for (i = 0; i < DRAIN_BATCH; i++) {
+		struct sockaddr_storage from;
+		socklen_t fl = sizeof(from);
+		ssize_t n = recvfrom(s->fd, buf, len, flags, (struct sockaddr *)&from, &fl);
+
+		if (n < 0 || from_target(&e->targets[s->target].addr, &from))
+			return n;
+		if (flags & MSG_PEEK)
+			(void)recv(s->fd, NULL, 0, MSG_DONTWAIT | MSG_TRUNC);
+	}
+	errno = EAGAIN;
+	return -1;
+}
+
 void pg_scan_udp_free(struct slot *s)
 {
 	pg_scan_close_fd(s->fd, false);
@@ -148,8 +187,8 @@ static void drain_step(struct engine *e, uint32_t si)
 
 	for (i = 0; i < DRAIN_BATCH && d->received < read_cap(e); i++) {
 		ssize_t n = d->datagrams == 0
-				    ? recv(s->fd, d->ans, d->anscap, MSG_DONTWAIT | MSG_TRUNC)
-				    : recv(s->fd, NULL, 0, MSG_DONTWAIT | MSG_TRUNC);
+				    ? recv_target(e, s, d->ans, d->anscap, MSG_DONTWAIT | MSG_TRUNC)
+				    : recv_target(e, s, NULL, 0, MSG_DONTWAIT | MSG_TRUNC);
 
 		if (n < 0) {
 			failed = errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR;
@@ -214,7 +253,7 @@ void pg_scan_udp_event(struct engine *e, uint32_t si)
 		on_error(e, si, err);
 		return;
 	}
-	if (recv(s->fd, NULL, 0, MSG_DONTWAIT | MSG_PEEK | MSG_TRUNC) >= 0)
+	if (recv_target(e, s, NULL, 0, MSG_DONTWAIT | MSG_PEEK | MSG_TRUNC) >= 0)
 		on_datagram(e, si);
 	else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
 		on_error(e, si, errno);
@@ -408,8 +447,12 @@ int pg_scan_udp_attempt(struct engine *e, uint32_t si)
 			 t->addr.family == AF_INET6 ? IPV6_RECVERR : IP_RECVERR, &on, sizeof(on));
 	n = build_request(e, s, req);
 	pg_addr_set_port(&dst, slot_port(e, s));
-	if (connect(s->fd, (struct sockaddr *)&dst.ss, dst.sslen) != 0 ||
-	    send(s->fd, req, n, 0) < 0) {
+	/* A service that answers from another port (TFTP) is asked from a socket that
+	 * is not connected; IP_RECVERR still reports its ICMP errors. */
+	s->udp_any_port = n > 0 && pg_udp_answers_from_other_port(slot_port(e, s));
+	if (s->udp_any_port ? sendto(s->fd, req, n, 0, (struct sockaddr *)&dst.ss, dst.sslen) < 0
+			    : connect(s->fd, (struct sockaddr *)&dst.ss, dst.sslen) != 0 ||
+				      send(s->fd, req, n, 0) < 0) {
 		local_fail(e, si, errno);
 		return 0;
 	}
