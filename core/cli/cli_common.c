@@ -24,7 +24,8 @@ const char pg_cli_common_help[] =
 	"      --max-inflight N     sockets in flight at once (default: from the fd limit)\n"
 	"      --max-per-host N     fixed cap on sockets in flight per address (default: "
 	"adaptive)\n"
-	"      --no-probe           only connect: no banner, HTTP or TLS probes\n"
+	"      --no-probe           only connect: no banner, HTTP or TLS probes (UDP: one empty\n"
+	"                           datagram per try, classified by ICMP)\n"
 	"      --plugin-dir DIR     also load plugins from DIR (repeatable)\n";
 
 void pg_cli_common_init(struct pg_cli_common *c)

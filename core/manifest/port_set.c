@@ -219,6 +219,24 @@ static bool is_space(char c)
 	return c == ' ' || c == '\t';
 }
 
+/* An unknown protocol ending: the hint repeats the item's own number or range
+ * ("1-2/sctp" -> use 1-2/udp), else shows the spelling with 53. */
+static void bad_proto(const char *s, size_t len, const char *slash, char *err, size_t errlen)
+{
+	size_t plen = len - (size_t)(slash - s) - 1, nlen = (size_t)(slash - s);
+	const char *num = s;
+
+	while (nlen && is_space(s[nlen - 1]))
+		nlen--;
+	if (nlen == 0 || nlen > 11 || strspn(s, "0123456789-") < nlen) {
+		num = "53";
+		nlen = 2;
+	}
+	snprintf(err, errlen, "'%.*s': protocol '%.*s' is not tcp or udp (use %.*s/udp)",
+		 (int)(len > 40 ? 40 : len), s, (int)(plen > 20 ? 20 : plen), slash + 1, (int)nlen,
+		 num);
+}
+
 /* The "/tcp" or "/udp" ending of an item [s, s+*len): cuts it off *len and points
  * *bm at the bitmap of its transport (TCP without an ending). */
 static bool parse_proto(const char *s, size_t *len, struct port_bitmap *bms[2],
@@ -234,8 +252,7 @@ static bool parse_proto(const char *s, size_t *len, struct port_bitmap *bms[2],
 	if (plen == 3 && strncasecmp(slash + 1, "udp", 3) == 0)
 		*bm = bms[1];
 	else if (plen != 3 || strncasecmp(slash + 1, "tcp", 3) != 0) {
-		snprintf(err, errlen, "'%.*s': protocol '%.*s' is not tcp or udp (use 53/udp)",
-			 (int)(*len > 40 ? 40 : *len), s, (int)(plen > 20 ? 20 : plen), slash + 1);
+		bad_proto(s, *len, slash, err, errlen);
 		return false;
 	}
 	*len = (size_t)(slash - s);
@@ -283,7 +300,8 @@ static bool parse_item(const char *s, size_t len, struct port_bitmap *bms[2], ch
 		return false;
 	}
 	if (lo > hi) {
-		snprintf(err, errlen, "range %u-%u is reversed (use %u-%u)", lo, hi, hi, lo);
+		snprintf(err, errlen, "range %u-%u is reversed (use %u-%u%s)", lo, hi, hi, lo,
+			 bm == bms[1] ? "/udp" : "");
 		return false;
 	}
 	bitmap_set_range(bm, lo, hi);

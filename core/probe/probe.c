@@ -960,7 +960,8 @@ static const char *service_name(struct pg_probe *p, const char *app, char *tmp, 
 	return byport;
 }
 
-/* A data store that spoke first (MySQL) or over HTTP (Elasticsearch): its details. */
+/* A data store that spoke first (MySQL, Redis's protected-mode refusal) or over
+ * HTTP (Elasticsearch): its details. */
 static void db_from_answer(struct pg_probe *p, const char *app)
 {
 	if (p->db.service || !app)
@@ -969,6 +970,8 @@ static void db_from_answer(struct pg_probe *p, const char *app)
 		pg_db_mysql_greeting(p->buf, p->blen, &p->db);
 	else if (!strcmp(app, "http"))
 		pg_db_http_search(p->buf, p->blen, &p->db);
+	else if (!strcmp(app, "redis"))
+		pg_db_parse(PG_DB_REDIS, p->buf, p->blen, true, &p->db);
 }
 
 json_t *pg_probe_finish(struct pg_probe *p)

@@ -94,7 +94,8 @@ size_t pg_probe_line_len(const unsigned char *b, size_t n);
 size_t pg_banner_sanitize(const void *in, size_t n, char *out, size_t outlen);
 
 /* Name the protocol from the first bytes a server sent: "ssh", "smtp", "ftp",
- * "pop3", "imap", "mysql", "http", "tls" (a TLS record), or NULL. portname is
+ * "pop3", "imap", "mysql", "http", "tls" (a TLS record), "redis" (the protected-mode
+ * refusal "-DENIED Redis ..."), or NULL. portname is
  * the services-database name of the port, used to tell FTP from SMTP when a
  * bare "220 " greeting says neither. */
 const char *pg_probe_classify(const unsigned char *b, size_t n, const char *portname);

@@ -228,6 +228,10 @@ const char *pg_probe_classify(const unsigned char *b, size_t n, const char *port
 	}
 	if (is_mysql(b, n))
 		return "mysql";
+	/* Redis in protected mode greets a client from another host with this line and
+	 * hangs up (3.2+); "-DENIED Redis" keeps a POP3 "-ERR" greeting out */
+	if (pg_probe_starts(b, n, "-DENIED Redis"))
+		return "redis";
 	return NULL;
 }
 

@@ -104,6 +104,11 @@ pg_expect_exit 2 "scan --ports 70000/udp" "$PG_BIN" scan --target 127.0.0.1 --po
 pg_assert_grep "out of range" "scan: --ports: port 70000 is outside 1-65535" "$PG_TMP/err"
 pg_expect_exit 2 "scan --tls-ports 443/udp" "$PG_BIN" scan --target 127.0.0.1 --tls-ports 443,443/udp
 pg_assert_grep "TLS is TCP" "scan: --tls-ports: TLS is checked on TCP ports only (no '/udp')" "$PG_TMP/err"
+# the help a user reads first says how UDP is spelled and what --no-probe does to it
+pg_expect_exit 0 "scan --help" "$PG_BIN" scan --help
+pg_assert_grep "scan --help: TCP and UDP" "^Scan TCP and UDP ports of HOST" "$PG_TMP/out"
+pg_assert_grep "scan --help: --ports names the UDP spelling" "--ports LIST .*UDP as 53/udp" "$PG_TMP/out"
+pg_assert_grep "scan --help: --no-probe on UDP" "(UDP: one empty" "$PG_TMP/out"
 # UDP alone is not "no ports": the built-in TCP list is not added
 pg_expect_exit 0 "scan --ports with UDP only scans no TCP port" \
 	"$PG_BIN" scan --target 127.0.0.1 --ports "$closed/udp" --no-probe --timeout-ms 200 --retries 0

@@ -102,6 +102,11 @@ def handle(conn, kind, arg, tls_ctx):
     elif kind == "mysql":
         conn.sendall(mysql_handshake())
         idle(conn)
+    elif kind == "redisdenied":
+        # Redis (3.2+) in protected mode, reached from a non-loopback address: this line on
+        # accept, then the connection is closed (networking.c, clientAcceptHandler)
+        conn.sendall(b"-DENIED Redis is running in protected mode because protected mode is "
+                     b"enabled and no password is set for the default user.\r\n")
     elif kind == "garbage":
         conn.sendall(noise(MIB))
     elif kind == "trickle":

@@ -110,7 +110,12 @@ static const struct {
 	{ "0/udp", "port 0 is outside 1-65535" },
 	{ "10-5/udp", "range 10-5 is reversed" },
 	{ "53/udp/udp", "protocol 'udp/udp' is not tcp or udp" },
-	{ "udp/53", "protocol '53' is not tcp or udp" },
+	{ "udp/53", "protocol '53' is not tcp or udp (use 53/udp)" },
+	/* the hint repeats the item's own number or range, with its protocol */
+	{ "1-2/sctp", "protocol 'sctp' is not tcp or udp (use 1-2/udp)" },
+	{ " 161 /udpp", "protocol 'udpp' is not tcp or udp (use 161/udp)" },
+	{ "10-5/udp", "range 10-5 is reversed (use 5-10/udp)" },
+	{ "10-5", "range 10-5 is reversed (use 5-10)" },
 };
 
 START_TEST(parse_errors)

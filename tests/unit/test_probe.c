@@ -26,12 +26,13 @@
 enum {
 	L_SSH, L_SMTP, L_FTP, L_POP3, L_IMAP, L_MYSQL, L_EVIL, L_GARBAGE, L_TRICKLE, L_FASTTRICKLE,
 	L_SILENT, L_HTTP, L_TLSPLAIN, L_VALID, L_EXPIRED, L_FUTURE, L_SELF, L_WRONGHOST, L_WILDCARD,
-	L_PARTIAL, L_TLSFLOOD, L_TLSSTALL, L_HANGUP, L_GETCLOSE, L_COUNT
+	L_PARTIAL, L_TLSFLOOD, L_TLSSTALL, L_HANGUP, L_GETCLOSE, L_REDISDENIED, L_COUNT
 };
 static const char *const kinds[L_COUNT] = {
 	"ssh", "smtp", "ftp", "pop3", "imap", "mysql", "evil", "garbage", "trickle=1", "trickle=0.1",
 	"silent", "http", "tlsplain", "tls=valid", "tls=expired", "tls=future", "tls=self",
 	"tls=wronghost", "tls=wildcard", "tls=partial", "tlsflood", "tlsstall", "hangup", "getclose",
+	"redisdenied",
 };
 
 static char dir[64];
@@ -279,6 +280,10 @@ START_TEST(classify_protocols)
 	ck_assert_str_eq(pg_probe_classify((const unsigned char *)"HTTP/1.1 200 OK\r\n", 17, NULL), "http");
 	ck_assert_str_eq(pg_probe_classify((const unsigned char *)"\x15\x03\x03\x00\x02", 5, NULL), "tls");
 	ck_assert_ptr_null(pg_probe_classify((const unsigned char *)"hello", 5, NULL));
+	ck_assert_str_eq(pg_probe_classify((const unsigned char *)"-DENIED Redis is\r\n", 18, NULL),
+			 "redis");
+	/* a POP3 refusal is no Redis */
+	ck_assert_ptr_null(pg_probe_classify((const unsigned char *)"-ERR denied\r\n", 13, NULL));
 }
 END_TEST
 
@@ -328,6 +333,22 @@ START_TEST(banners)
 	ck_assert_str_eq(str(j, "banner"), want[_i].banner);
 	ck_assert_ptr_null(json_object_get(j, "tlsVersion"));
 	ck_assert_ptr_null(json_object_get(j, "speaksTls"));
+	json_decref(j);
+}
+END_TEST
+
+/* Redis in protected mode greets a remote client with -DENIED and hangs up: named
+ * redis, with authRequired, also on a port /etc/services does not name (it was
+ * "unknown" there). */
+START_TEST(redis_protected_mode_greeting)
+{
+	json_t *j = probe(L_REDISDENIED, "localhost", false, NULL);
+
+	ck_assert_str_eq(str(j, "service"), "redis");
+	ck_assert(json_is_true(json_object_get(j, "authRequired")));
+	ck_assert_str_eq(str(j, "banner"), "-DENIED Redis is running in protected mode because "
+					   "protected mode is enabled and no password is set for the "
+					   "default user.");
 	json_decref(j);
 }
 END_TEST
@@ -676,6 +697,7 @@ static Suite *probe_suite(void)
 
 	tcase_set_timeout(live, 30);
 	tcase_add_loop_test(live, banners, 0, 6);
+	tcase_add_test(live, redis_protected_mode_greeting);
 	tcase_add_test(live, banner_escapes);
 	tcase_add_test(live, garbage_is_bounded);
 	tcase_add_test(live, slow_trickle_ends_after_quiet);
