@@ -312,9 +312,10 @@ static void check_amplifier(const struct pg_asset_outcome *o, const struct pg_po
 	json_array_append_new(out, f);
 }
 
-/* An open data store whose answer proves no credential is needed (the probe's
+/* An open service whose answer proves no credential is needed (the probe's
  * authRequired: false: Redis PONG, PostgreSQL AuthenticationOk, memcached VERSION,
- * an Elasticsearch root document). A production asset's finding defaults to fail. */
+ * an Elasticsearch root document; on UDP memcached stats, SNMP with the community
+ * "public"). A production asset's finding defaults to fail. */
 static void check_unauthenticated(const struct pg_asset_outcome *o, const struct pg_port_result *r,
 				  const char *ip, json_t *out)
 {
@@ -323,7 +324,8 @@ static void check_unauthenticated(const struct pg_asset_outcome *o, const struct
 	if (!r->probe || !json_is_false(json_object_get(r->probe, "authRequired")))
 		return;
 	f = finding_new(o, PG_RULE_SERVICE_UNAUTH, ip, r, port_evidence(r),
-			"port %u/tcp: %s answers without authentication", r->port,
+			"port %u/%s: %s answers without authentication", r->port,
+			pg_proto_name(r->proto),
 			json_string_value(json_object_get(r->probe, "service")));
 	json_object_set_new(f, "defaultAction",
 			    json_string(pg_action_name(pg_policy_production_default(o->asset))));
@@ -349,10 +351,9 @@ static void check_port(const struct pg_asset_outcome *o, const struct pg_port_re
 					    r->port, proto, what_answered(r, said, sizeof(said))));
 		if (udp)
 			check_amplifier(o, r, ip, out);
-		else {
+		else
 			check_tls(o, r, ip, out, unchecked);
-			check_unauthenticated(o, r, ip, out);
-		}
+		check_unauthenticated(o, r, ip, out);
 		break;
 	case PG_PORT_FILTERED:
 		if (approved)

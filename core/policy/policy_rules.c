@@ -34,7 +34,8 @@ const struct pg_rule_info pg_rules[] = {
 	/* warn here; a finding on an asset whose environment is production defaults to fail
 	 * (pg_policy_production_default) */
 	{ PG_RULE_SERVICE_UNAUTH, PG_ACTION_WARN, "high",
-	  "A data store answers without authentication (default fail on production assets)" },
+	  "A data store or UDP service answers without authentication (default fail on "
+	  "production assets)" },
 };
 const size_t pg_rules_n = PG_ARRAY_LEN(pg_rules);
 

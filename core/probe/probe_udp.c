@@ -71,5 +71,7 @@ json_t *pg_udp_answer(uint16_t port, const unsigned char *req, size_t reqlen,
 	out = json_pack("{s:s}", "service", f->service);
 	if (w.len && pg_banner_sanitize(raw, w.len, banner, sizeof(banner)))
 		json_object_set_new(out, "banner", json_string(banner));
+	if (f->no_credential)
+		json_object_set_new(out, "authRequired", json_false());
 	return out;
 }

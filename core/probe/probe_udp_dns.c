@@ -131,7 +131,7 @@ static bool dns_answer(const unsigned char *req, size_t reqlen, const unsigned c
 	return true;
 }
 
-const struct pg_udp_family pg_udp_dns = { "dns", dns_request, dns_answer, false };
+const struct pg_udp_family pg_udp_dns = { "dns", dns_request, dns_answer, false, false };
 
 /* RFC 6763 9: the service type enumeration name. Sent to port 5353 from another port it
  * is a "legacy unicast" query (RFC 6762 6.7): the responder answers us by unicast with
@@ -173,7 +173,7 @@ static bool mdns_answer(const unsigned char *req, size_t reqlen, const unsigned 
 	return true;
 }
 
-const struct pg_udp_family pg_udp_mdns = { "mdns", mdns_request, mdns_answer, false };
+const struct pg_udp_family pg_udp_mdns = { "mdns", mdns_request, mdns_answer, false, false };
 
 /* RFC 1002 4.2.17 NODE STATUS REQUEST: the wildcard name "*" (NUL padded to 16),
  * first-level encoded (RFC 1001 14.1: each nibble + 'A'), type NBSTAT, class IN. */
@@ -234,4 +234,5 @@ static bool nbstat_answer(const unsigned char *req, size_t reqlen, const unsigne
 	return true;
 }
 
-const struct pg_udp_family pg_udp_nbstat = { "netbios-ns", nbstat_request, nbstat_answer, false };
+const struct pg_udp_family pg_udp_nbstat = { "netbios-ns", nbstat_request, nbstat_answer, false,
+					     false };

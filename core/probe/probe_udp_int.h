@@ -63,7 +63,10 @@ struct pg_udp_family {
 	size_t (*request)(uint32_t nonce, unsigned char *buf, size_t buflen);
 	bool (*answer)(const unsigned char *req, size_t reqlen, const unsigned char *ans, size_t n,
 		       struct pg_wr *banner);
-	bool other_port; /* the server answers from another port of its address */
+	bool other_port;    /* the server answers from another port of its address */
+	bool no_credential; /* an answer proves anyone is served ("authRequired": false):
+			       memcached has no authentication over UDP, SNMP answered
+			       the default community "public" */
 };
 
 extern const struct pg_udp_family pg_udp_dns, pg_udp_mdns, pg_udp_nbstat; /* probe_udp_dns.c */

@@ -107,7 +107,7 @@ static bool coap_answer(const unsigned char *req, size_t reqlen, const unsigned 
 	return true;
 }
 
-const struct pg_udp_family pg_udp_coap = { "coap", coap_request, coap_answer, false };
+const struct pg_udp_family pg_udp_coap = { "coap", coap_request, coap_answer, false, false };
 
 /* RFC 1350 5: a read request (RRQ) in octet mode for a file named after the nonce, so
  * it does not exist: the server answers ERROR 1 "File not found" and reads nothing.
@@ -153,4 +153,4 @@ static bool tftp_answer(const unsigned char *req, size_t reqlen, const unsigned 
 }
 
 /* RFC 1350 4: the server answers from a new port (its TID), never from 69. */
-const struct pg_udp_family pg_udp_tftp = { "tftp", tftp_request, tftp_answer, true };
+const struct pg_udp_family pg_udp_tftp = { "tftp", tftp_request, tftp_answer, true, false };

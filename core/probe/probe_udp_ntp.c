@@ -72,4 +72,4 @@ static bool ntp_answer(const unsigned char *req, size_t reqlen, const unsigned c
 	return true;
 }
 
-const struct pg_udp_family pg_udp_ntp = { "ntp", ntp_request, ntp_answer, false };
+const struct pg_udp_family pg_udp_ntp = { "ntp", ntp_request, ntp_answer, false, false };

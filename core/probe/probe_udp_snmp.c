@@ -155,4 +155,4 @@ static bool snmp_answer(const unsigned char *req, size_t reqlen, const unsigned 
 	return true;
 }
 
-const struct pg_udp_family pg_udp_snmp = { "snmp", snmp_request, snmp_answer, false };
+const struct pg_udp_family pg_udp_snmp = { "snmp", snmp_request, snmp_answer, false, true };

@@ -55,7 +55,7 @@ static bool mc_answer(const unsigned char *req, size_t reqlen, const unsigned ch
 	return true;
 }
 
-const struct pg_udp_family pg_udp_memcached = { "memcached", mc_request, mc_answer, false };
+const struct pg_udp_family pg_udp_memcached = { "memcached", mc_request, mc_answer, false, true };
 
 /* UPnP Device Architecture 2.0, 1.3.2: a search for all devices and services. The
  * multicast form (HOST 239.255.255.250:1900, MX) sent by unicast, as control points
@@ -100,7 +100,7 @@ static bool ssdp_answer(const unsigned char *req, size_t reqlen, const unsigned 
 	return true;
 }
 
-const struct pg_udp_family pg_udp_ssdp = { "ssdp", ssdp_request, ssdp_answer, false };
+const struct pg_udp_family pg_udp_ssdp = { "ssdp", ssdp_request, ssdp_answer, false, false };
 
 /* RFC 3261 11 (OPTIONS) with the mandatory headers of 8.1.1. Max-Forwards 0 makes a
  * proxy answer for itself instead of forwarding (16.3), so nothing leaves the target;
@@ -158,7 +158,7 @@ static bool sip_answer(const unsigned char *req, size_t reqlen, const unsigned c
 	return true;
 }
 
-const struct pg_udp_family pg_udp_sip = { "sip", sip_request, sip_answer, false };
+const struct pg_udp_family pg_udp_sip = { "sip", sip_request, sip_answer, false, false };
 
 /* A uuid (RFC 9562 text form) derived from the nonce, for wsa:MessageID. */
 static void wsd_uuid(uint32_t nonce, char *out, size_t len)
@@ -247,4 +247,4 @@ static bool wsd_answer(const unsigned char *req, size_t reqlen, const unsigned c
 	return true;
 }
 
-const struct pg_udp_family pg_udp_wsd = { "ws-discovery", wsd_request, wsd_answer, false };
+const struct pg_udp_family pg_udp_wsd = { "ws-discovery", wsd_request, wsd_answer, false, false };

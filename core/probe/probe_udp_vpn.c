@@ -176,8 +176,9 @@ static bool ike_natt_answer(const unsigned char *req, size_t reqlen, const unsig
 			 n - NON_ESP_MARKER);
 }
 
-const struct pg_udp_family pg_udp_ike = { "ike", ike_request, ike_answer, false };
-const struct pg_udp_family pg_udp_ike_natt = { "ike", ike_natt_request, ike_natt_answer, false };
+const struct pg_udp_family pg_udp_ike = { "ike", ike_request, ike_answer, false, false };
+const struct pg_udp_family pg_udp_ike_natt = { "ike", ike_natt_request, ike_natt_answer, false,
+					       false };
 
 /* OpenVPN's protocol (ssl_pkt.h / the "OpenVPN wire protocol" document): opcode
  * P_CONTROL_HARD_RESET_CLIENT_V2 with key id 0, our session id, an empty ACK array and
@@ -217,7 +218,7 @@ static bool ovpn_answer(const unsigned char *req, size_t reqlen, const unsigned 
 	return remote && memcmp(remote, req + 1, OVPN_SID_LEN) == 0;
 }
 
-const struct pg_udp_family pg_udp_openvpn = { "openvpn", ovpn_request, ovpn_answer, false };
+const struct pg_udp_family pg_udp_openvpn = { "openvpn", ovpn_request, ovpn_answer, false, false };
 
 /* RFC 8999 5.1 / RFC 9000 17.2: a long-header Initial-type packet with a reserved
  * version (15: 0x?a?a?a?a, never supported), random connection ids, padded to the 1200
@@ -285,4 +286,4 @@ static bool quic_answer(const unsigned char *req, size_t reqlen, const unsigned 
 	return true;
 }
 
-const struct pg_udp_family pg_udp_quic = { "quic", quic_request, quic_answer, false };
+const struct pg_udp_family pg_udp_quic = { "quic", quic_request, quic_answer, false, false };

@@ -62,8 +62,9 @@ static const struct {
 	  "commands), or turn the command off; approving the port does not silence this rule." },
 	{ "service-unauthenticated",
 	  "Require authentication (Redis requirepass/ACL, pg_hba.conf without trust, "
-	  "Elasticsearch security, memcached SASL or -Y) and keep the port off public "
-	  "interfaces: anyone who reaches it reads and writes the data." },
+	  "Elasticsearch security, memcached SASL or -Y and no UDP, SNMPv3 or a secret "
+	  "community instead of public) and keep the port off public interfaces: anyone "
+	  "who reaches it reads (and for data stores writes) the data." },
 	{ "scan-error", "The port could not be scanned from this runner (local or routing error): "
 			"check the runner's network and limits." },
 };

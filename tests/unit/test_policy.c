@@ -224,9 +224,10 @@ END_TEST
  * production asset; authRequired true or absent (MongoDB hello) makes no finding. */
 START_TEST(unauthenticated_store_by_environment)
 {
-	static const char *const envs[][2] = {
-		{ NULL, "warn" }, { "staging", "warn" }, { "production", "fail" }, { "Production", "fail" }
-	};
+	static const char *const envs[][2] = { { NULL, "warn" },
+					       { "staging", "warn" },
+					       { "production", "fail" },
+					       { "Production", "fail" } };
 	struct fixture f;
 	bool u;
 	json_t *fs, *x;
@@ -246,13 +247,39 @@ START_TEST(unauthenticated_store_by_environment)
 		x = json_array_get(fs, 0);
 		ck_assert_str_eq(rule_of(fs, 0), "service-unauthenticated");
 		ck_assert_str_eq(json_string_value(json_object_get(x, "severity")), "high");
-		ck_assert_str_eq(json_string_value(json_object_get(x, "defaultAction")), envs[i][1]);
+		ck_assert_str_eq(json_string_value(json_object_get(x, "defaultAction")),
+				 envs[i][1]);
 		ck_assert_str_eq(json_string_value(json_object_get(x, "action")), envs[i][1]);
 		ck_assert_str_eq(json_string_value(json_object_get(x, "reason")),
 				 "port 80/tcp: redis answers without authentication");
 		json_decref(fs);
 		fixture_clear(&f);
 	}
+}
+END_TEST
+
+/* A UDP answer that proves anyone is served (SNMP with community public) is
+ * service-unauthenticated too, named with its protocol. */
+START_TEST(unauthenticated_udp_service)
+{
+	struct fixture f;
+	bool u;
+	json_t *fs;
+
+	fixture_init(&f);
+	f.asset.environment = (char *)"production";
+	pg_ports_add_udp(&f.asset.approved, 161);
+	add_udp_port(&f, 161, PG_PORT_OPEN)->probe = json_pack("{s:s, s:b}", "service", "snmp",
+							       "authRequired", 0);
+	fs = evaluate(&f, &u);
+	ck_assert_uint_eq(json_array_size(fs), 1);
+	ck_assert_str_eq(rule_of(fs, 0), "service-unauthenticated");
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(fs, 0), "reason")),
+			 "port 161/udp: snmp answers without authentication");
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(fs, 0), "action")),
+			 "fail");
+	json_decref(fs);
+	fixture_clear(&f);
 }
 END_TEST
 
@@ -881,6 +908,7 @@ int main(void)
 	tcase_add_test(tc, tls_port_speaking_plaintext);
 	tcase_add_test(tc, tls_without_certificate_fails);
 	tcase_add_test(tc, unauthenticated_store_by_environment);
+	tcase_add_test(tc, unauthenticated_udp_service);
 	tcase_add_test(tc, unresolved_is_could_not_check);
 	tcase_add_test(tc, scan_error_is_could_not_check);
 	tcase_add_test(tc, network_outside_cidr);

@@ -234,6 +234,10 @@ static void assert_evidence_prefix(json_t *ev, const char *service, const char *
 static void assert_evidence(json_t *ev, const char *service, const char *banner)
 {
 	ck_assert_ptr_nonnull(ev);
+	/* only an answer of memcached (no authentication over UDP) or SNMP (community
+	 * public) proves anyone is served */
+	ck_assert_int_eq(json_is_false(json_object_get(ev, "authRequired")),
+			 !strcmp(service, "memcached") || !strcmp(service, "snmp"));
 	ck_assert_str_eq(json_string_value(json_object_get(ev, "service")), service);
 	if (banner)
 		ck_assert_str_eq(json_string_value(json_object_get(ev, "banner")), banner);
