@@ -161,12 +161,14 @@ static struct dest *slot_dest(const struct engine *e, const struct slot *s)
 uint64_t pg_scan_attempt_timeout_us(const struct engine *e, const struct slot *s)
 {
 	unsigned attempt = e->targets[s->target].results[s->pidx].attempts;
+	bool udp = pg_scan_job_is_udp(&e->targets[s->target], s->pidx);
 
 	/* UDP tries are paced by rounds (scan_udp.c), not by backing off. */
-	if (attempt > 2 && pg_scan_job_is_udp(&e->targets[s->target], s->pidx))
+	if (attempt > 2 && udp)
 		attempt = 2;
-	return pg_rtt_timeout_us(&slot_dest(e, s)->rtt, &e->rtt, (uint64_t)e->timeout_ms * 1000,
-				 attempt);
+	return pg_rtt_timeout_n_us(&slot_dest(e, s)->rtt,
+				   udp ? PG_RTT_MIN_SAMPLES_UDP : PG_RTT_MIN_SAMPLES, &e->rtt,
+				   (uint64_t)e->timeout_ms * 1000, attempt);
 }
 
 /* The current attempt of s got an answer (SYN-ACK, RST or ICMP) after rtt_us:
@@ -177,7 +179,8 @@ void pg_scan_note_answer(struct engine *e, const struct slot *s, uint32_t rtt_us
 
 	pg_rtt_sample(&ds->rtt, rtt_us);
 	pg_rtt_sample(&e->rtt, rtt_us);
-	if (ds->rtt.samples == PG_RTT_MIN_SAMPLES || e->rtt.samples == PG_RTT_MIN_SAMPLES)
+	if (ds->rtt.samples == PG_RTT_MIN_SAMPLES || e->rtt.samples == PG_RTT_MIN_SAMPLES ||
+	    ds->rtt.samples == PG_RTT_MIN_SAMPLES_UDP)
 		e->rekey = true;
 	if (e->targets[s->target].results[s->pidx].attempts > 1 &&
 	    !pg_scan_job_is_udp(&e->targets[s->target], s->pidx)) {

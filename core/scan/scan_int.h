@@ -43,9 +43,14 @@ struct pg_rtt {
 };
 
 /* Samples an estimator needs before it may shorten a timeout. */
-#define PG_RTT_MIN_SAMPLES    6
+#define PG_RTT_MIN_SAMPLES     6
+/* ... for a UDP try, from its own destination's answers: a UDP list is
+ * usually short (a handful of well-known ports), and without a shorter wait
+ * its first unanswered try outlasts the canaries' span and costs a quiet
+ * round (docs/scan-engine.md, "UDP"). The run-wide fallback keeps 6. */
+#define PG_RTT_MIN_SAMPLES_UDP 3
 /* Never wait less than this for an answer (nmap's --min-rtt-timeout). */
-#define PG_RTT_MIN_TIMEOUT_US 100000
+#define PG_RTT_MIN_TIMEOUT_US  100000
 
 void pg_rtt_sample(struct pg_rtt *r, uint32_t rtt_us);
 
@@ -55,6 +60,9 @@ void pg_rtt_sample(struct pg_rtt *r, uint32_t rtt_us);
  * at least PG_RTT_MIN_TIMEOUT_US, doubled for every retry, at most max_us. */
 uint64_t pg_rtt_timeout_us(const struct pg_rtt *dest, const struct pg_rtt *global, uint64_t max_us,
 			   unsigned attempt);
+/* The same, with dest usable from dest_min samples on (global: still 6). */
+uint64_t pg_rtt_timeout_n_us(const struct pg_rtt *dest, uint32_t dest_min,
+			     const struct pg_rtt *global, uint64_t max_us, unsigned attempt);
 
 /* Upper bound of the automatic cap: beyond this more sockets buy nothing but
  * kernel memory and conntrack entries. */
