@@ -128,8 +128,9 @@ __attribute__((weak)) uint64_t pg_probe_deadline(const struct pg_probe *p)
 
 __attribute__((weak)) json_t *pg_probe_finish(struct pg_probe *p)
 {
-	json_t *j = json_pack("{s:s, s:b, s:b, s:s, s:i}", "service", "fake", "tlsExpected", p->tls,
-			      "reconnected", p->reconnected, "host", p->host, "steps", p->steps);
+	json_t *j = json_pack("{s:s, s:b, s:b, s:s, s:i}", "service", "fake", "tlsExpected",
+			      p->tls, "reconnected", p->reconnected, "host", p->host, "steps",
+			      p->steps);
 
 	if (p->fd >= 0)
 		close(p->fd);
@@ -277,7 +278,8 @@ static void blackhole_close(struct blackhole *b)
 	close(b->lfd);
 }
 
-static void target_init(struct pg_scan_target *t, const char *ip, const uint16_t *ports, size_t n)
+static void target_init(struct pg_scan_target *t, const char *ip, const uint16_t *ports,
+			size_t n)
 {
 	memset(t, 0, sizeof(*t));
 	make_addr(ip, &t->addr);
@@ -450,11 +452,10 @@ START_TEST(test_200_hosts_one_timeout)
 		      (unsigned long long)el, TIMEOUT);
 	/* together, not host after host: every host started before any had finished */
 	for (i = 0; i < NT; i++)
-		ck_assert_msg(
-			t[i].started_ms <= t[0].finished_ms && t[0].started_ms <= t[i].finished_ms,
-			"host %zu ran %llu..%llu, host 0 %llu..%llu", i,
-			(unsigned long long)t[i].started_ms, (unsigned long long)t[i].finished_ms,
-			(unsigned long long)t[0].started_ms, (unsigned long long)t[0].finished_ms);
+		ck_assert_msg(t[i].started_ms <= t[0].finished_ms && t[0].started_ms <= t[i].finished_ms,
+			      "host %zu ran %llu..%llu, host 0 %llu..%llu", i,
+			      (unsigned long long)t[i].started_ms, (unsigned long long)t[i].finished_ms,
+			      (unsigned long long)t[0].started_ms, (unsigned long long)t[0].finished_ms);
 	for (i = 0; i < NT; i++) {
 		assert_port(&t[i].results[0], pc, PG_PORT_CLOSED, "conn-refused");
 		assert_port(&t[i].results[1], po, PG_PORT_OPEN, "syn-ack");
@@ -766,8 +767,7 @@ START_TEST(test_probe_driven_in_loop)
 			ck_assert(json_is_true(json_object_get(j, "reconnected")));
 			ck_assert_str_eq(json_string_value(json_object_get(j, "host")),
 					 "app.example.test");
-			ck_assert(json_boolean_value(json_object_get(j, "tlsExpected")) ==
-				  (i == 1));
+			ck_assert(json_boolean_value(json_object_get(j, "tlsExpected")) == (i == 1));
 		}
 	}
 	target_clear(&t);
@@ -966,8 +966,7 @@ START_TEST(test_loops_big_scan)
 			if (i % 1500 == 7)
 				assert_port(&t[j].results[i], ports[i], PG_PORT_OPEN, "syn-ack");
 			else
-				assert_port(&t[j].results[i], ports[i], PG_PORT_CLOSED,
-					    "conn-refused");
+				assert_port(&t[j].results[i], ports[i], PG_PORT_CLOSED, "conn-refused");
 			ck_assert_uint_eq(t[j].results[i].attempts, 1);
 		}
 		ck_assert_uint_gt(t[j].started_ms, 0);
