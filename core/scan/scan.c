@@ -104,14 +104,14 @@ static void out_of_fds(struct engine *e, uint32_t si, int err)
 
 /* A failed connect was answered (RST or ICMP): feed the estimators. An ICMP
  * error (a REJECT's port unreachable looks like a RST by errno alone) also
- * spent the ICMP budget that this destination's UDP rounds count on. */
+ * spent the ICMP budget that this destination's group's UDP rounds count on. */
 static void note_refusal(struct engine *e, const struct slot *s, const struct pg_scan_verdict *v)
 {
 	if (v->state == PG_PORT_ERROR)
 		return;
 	pg_scan_note_answer(e, s, pg_scan_rtt_since(e, s));
 	if (v->state == PG_PORT_FILTERED ||
-	    (e->dests[e->ts[s->target].dest].udp_watch_us != 0 && pg_scan_icmp_queued(s->fd)))
+	    (pg_scan_slot_acct(e, s)->watch_us != 0 && pg_scan_icmp_queued(s->fd)))
 		pg_scan_note_icmp(e, s);
 }
 

@@ -71,6 +71,36 @@ static int cmp_target_ids(const void *pa, const void *pb, void *ud)
 	return a < b ? -1 : a > b; /* keep manifest order within one address */
 }
 
+/* a and b may be addresses of one host as far as its ICMP rate limit goes:
+ * the same IPv4 /24 or IPv6 /64 (struct udp_acct). */
+static bool same_icmp_group(const struct pg_addr *a, const struct pg_addr *b)
+{
+	if (a->family != b->family)
+		return false;
+	if (a->family == AF_INET)
+		return memcmp(&((const struct sockaddr_in *)&a->ss)->sin_addr,
+			      &((const struct sockaddr_in *)&b->ss)->sin_addr, 3) == 0;
+	return memcmp(&((const struct sockaddr_in6 *)&a->ss)->sin6_addr,
+		      &((const struct sockaddr_in6 *)&b->ss)->sin6_addr, 8) == 0;
+}
+
+/* Give every destination its ICMP account. Destinations are sorted by
+ * address, so a group's members are next to each other. */
+static void build_accts(struct engine *e)
+{
+	size_t i, n = 0;
+
+	e->accts = pg_xcalloc(e->ndests ? e->ndests : 1, sizeof(*e->accts));
+	for (i = 0; i < e->ndests; i++) {
+		const struct pg_addr *a = &e->targets[e->dest_targets[e->dests[i].first]].addr;
+
+		if (i > 0 &&
+		    !same_icmp_group(&e->targets[e->dest_targets[e->dests[i - 1].first]].addr, a))
+			n++;
+		e->dests[i].acct = (uint32_t)n;
+	}
+}
+
 /* Group targets that share an address (two names, one IP) so max_per_host
  * protects the machine, not the name. ids holds the scannable targets. */
 void pg_scan_build_dests(struct engine *e, uint32_t *ids, size_t n)
@@ -92,6 +122,7 @@ void pg_scan_build_dests(struct engine *e, uint32_t *ids, size_t n)
 		d->nactive = (uint32_t)(j - i);
 		e->ndests++;
 	}
+	build_accts(e);
 	for (i = 0; i < e->ndests; i++)
 		pg_scan_ring_push(e, (uint32_t)i);
 }
@@ -130,12 +161,14 @@ static struct dest *slot_dest(const struct engine *e, const struct slot *s)
 uint64_t pg_scan_attempt_timeout_us(const struct engine *e, const struct slot *s)
 {
 	unsigned attempt = e->targets[s->target].results[s->pidx].attempts;
+	bool udp = pg_scan_job_is_udp(&e->targets[s->target], s->pidx);
 
 	/* UDP tries are paced by rounds (scan_udp.c), not by backing off. */
-	if (attempt > 2 && pg_scan_job_is_udp(&e->targets[s->target], s->pidx))
+	if (attempt > 2 && udp)
 		attempt = 2;
-	return pg_rtt_timeout_us(&slot_dest(e, s)->rtt, &e->rtt, (uint64_t)e->timeout_ms * 1000,
-				 attempt);
+	return pg_rtt_timeout_n_us(&slot_dest(e, s)->rtt,
+				   udp ? PG_RTT_MIN_SAMPLES_UDP : PG_RTT_MIN_SAMPLES, &e->rtt,
+				   (uint64_t)e->timeout_ms * 1000, attempt);
 }
 
 /* The current attempt of s got an answer (SYN-ACK, RST or ICMP) after rtt_us:
@@ -146,7 +179,8 @@ void pg_scan_note_answer(struct engine *e, const struct slot *s, uint32_t rtt_us
 
 	pg_rtt_sample(&ds->rtt, rtt_us);
 	pg_rtt_sample(&e->rtt, rtt_us);
-	if (ds->rtt.samples == PG_RTT_MIN_SAMPLES || e->rtt.samples == PG_RTT_MIN_SAMPLES)
+	if (ds->rtt.samples == PG_RTT_MIN_SAMPLES || e->rtt.samples == PG_RTT_MIN_SAMPLES ||
+	    ds->rtt.samples == PG_RTT_MIN_SAMPLES_UDP)
 		e->rekey = true;
 	if (e->targets[s->target].results[s->pidx].attempts > 1 &&
 	    !pg_scan_job_is_udp(&e->targets[s->target], s->pidx)) {
@@ -168,10 +202,10 @@ void pg_scan_note_answer(struct engine *e, const struct slot *s, uint32_t rtt_us
 
 void pg_scan_note_icmp(struct engine *e, const struct slot *s)
 {
-	struct dest *ds = slot_dest(e, s);
+	struct udp_acct *a = pg_scan_slot_acct(e, s);
 
-	ds->udp_icmp_us = e->now_us;
-	ds->udp_nicmp++;
+	a->icmp_us = e->now_us;
+	a->nicmp++;
 }
 
 /* An explicit max_per_host is a fixed window; automatic (0) starts every

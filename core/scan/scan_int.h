@@ -43,9 +43,14 @@ struct pg_rtt {
 };
 
 /* Samples an estimator needs before it may shorten a timeout. */
-#define PG_RTT_MIN_SAMPLES    6
+#define PG_RTT_MIN_SAMPLES     6
+/* ... for a UDP try, from its own destination's answers: a UDP list is
+ * usually short (a handful of well-known ports), and without a shorter wait
+ * its first unanswered try outlasts the canaries' span and costs a quiet
+ * round (docs/scan-engine.md, "UDP"). The run-wide fallback keeps 6. */
+#define PG_RTT_MIN_SAMPLES_UDP 3
 /* Never wait less than this for an answer (nmap's --min-rtt-timeout). */
-#define PG_RTT_MIN_TIMEOUT_US 100000
+#define PG_RTT_MIN_TIMEOUT_US  100000
 
 void pg_rtt_sample(struct pg_rtt *r, uint32_t rtt_us);
 
@@ -55,6 +60,9 @@ void pg_rtt_sample(struct pg_rtt *r, uint32_t rtt_us);
  * at least PG_RTT_MIN_TIMEOUT_US, doubled for every retry, at most max_us. */
 uint64_t pg_rtt_timeout_us(const struct pg_rtt *dest, const struct pg_rtt *global, uint64_t max_us,
 			   unsigned attempt);
+/* The same, with dest usable from dest_min samples on (global: still 6). */
+uint64_t pg_rtt_timeout_n_us(const struct pg_rtt *dest, uint32_t dest_min,
+			     const struct pg_rtt *global, uint64_t max_us, unsigned attempt);
 
 /* Upper bound of the automatic cap: beyond this more sockets buy nothing but
  * kernel memory and conntrack entries. */
@@ -129,18 +137,28 @@ struct dest {
 	uint32_t rr;       /* round robin position among them */
 	uint32_t inflight; /* jobs holding a reservation on this address */
 	bool in_ring;
-	struct pg_rtt rtt;     /* answers from this address */
-	double cwnd;           /* jobs it may have in flight now (window) */
-	double ssthresh;       /* slow start below, +1 per window above */
-	uint64_t udp_watch_us; /* first UDP datagram sent to it, 0 = none yet */
-	uint64_t udp_icmp_us;  /* last ICMP error seen from it, 0 = none */
+	struct pg_rtt rtt; /* answers from this address */
+	double cwnd;       /* jobs it may have in flight now (window) */
+	double ssthresh;   /* slow start below, +1 per window above */
+	uint32_t acct;     /* its ICMP account: e->accts[acct] */
 	/* canaries (scan_udp.c): two datagrams to ports known closed */
 	uint64_t udp_canary_us; /* when they went out, 0 = never */
 	int udp_canary_fd[2];   /* -1 once closed */
 	uint16_t udp_closed[2]; /* known closed UDP ports */
 	uint8_t udp_nclosed;    /* of udp_closed[] */
 	uint8_t udp_canary;     /* enum pg_canary */
-	uint32_t udp_nicmp;     /* ICMP errors seen from it */
+};
+
+/* The ICMP account of the destinations that may share one rate-limit bucket
+ * (docs/scan-engine.md, "The ICMP rate limit"). Linux keeps the bucket per
+ * peer (our address) on the target host, shared by every address the host
+ * owns; which addresses those are cannot be known, so destinations in one
+ * IPv4 /24 or one IPv6 /64 share an account: their ICMP errors and rounds
+ * are counted together. Windows and RTT stay per destination. */
+struct udp_acct {
+	uint64_t watch_us; /* first UDP datagram sent to the group, 0 = none yet */
+	uint64_t icmp_us;  /* last ICMP error seen from the group, 0 = none */
+	uint32_t nicmp;    /* ICMP errors seen from the group */
 };
 
 enum pg_canary { CANARY_NONE, CANARY_PENDING, CANARY_PROVEN, CANARY_FAILED };
@@ -172,6 +190,7 @@ struct engine {
 
 	struct target_state *ts; /* owned, ntargets */
 	struct dest *dests;      /* owned, ndests */
+	struct udp_acct *accts;  /* owned, one per group of dests (at most ndests) */
 	uint32_t *dest_targets;  /* owned, target ids grouped by destination */
 	size_t ndests;
 	uint32_t *ring; /* owned, ring of dest ids ready to launch */
@@ -199,6 +218,11 @@ static inline uint16_t pg_scan_job_port(const struct pg_scan_target *t, uint32_t
 static inline struct pg_port_result *pg_scan_slot_result(struct engine *e, const struct slot *s)
 {
 	return &e->targets[s->target].results[s->pidx];
+}
+
+static inline struct udp_acct *pg_scan_slot_acct(struct engine *e, const struct slot *s)
+{
+	return &e->accts[e->dests[e->ts[s->target].dest].acct];
 }
 
 /* epoll data of slot si: stale events (of a slot since reused) carry an old gen. */

@@ -83,6 +83,7 @@ void pg_scan_engine_free(struct engine *e)
 	free(e->heap);
 	free(e->ts);
 	free(e->dests);
+	free(e->accts);
 	free(e->dest_targets);
 	free(e->ring);
 	free(e->deferred);

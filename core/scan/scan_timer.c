@@ -30,10 +30,16 @@ void pg_rtt_sample(struct pg_rtt *r, uint32_t rtt_us)
 uint64_t pg_rtt_timeout_us(const struct pg_rtt *dest, const struct pg_rtt *global, uint64_t max_us,
 			   unsigned attempt)
 {
+	return pg_rtt_timeout_n_us(dest, PG_RTT_MIN_SAMPLES, global, max_us, attempt);
+}
+
+uint64_t pg_rtt_timeout_n_us(const struct pg_rtt *dest, uint32_t dest_min,
+			     const struct pg_rtt *global, uint64_t max_us, unsigned attempt)
+{
 	const struct pg_rtt *est = NULL;
 	uint64_t t, seen = 0;
 
-	if (dest && dest->samples >= PG_RTT_MIN_SAMPLES)
+	if (dest && dest->samples >= dest_min)
 		est = dest;
 	else if (global && global->samples >= PG_RTT_MIN_SAMPLES)
 		est = global;

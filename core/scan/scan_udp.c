@@ -7,13 +7,16 @@
  * open; ICMP port unreachable arrives as ECONNREFUSED (closed); other ICMP
  * errors are read from the IP_RECVERR queue (filtered with their reason).
  *
- * Closed ports answer with ICMP, which Linux rate limits per destination (a
- * token bucket: about one per net.ipv4.icmp_ratelimit = 1 s, burst 6). So an
+ * Closed ports answer with ICMP, which Linux rate limits per peer: the target
+ * host keeps one token bucket for our address (about one per
+ * net.ipv4.icmp_ratelimit = 1 s, burst 6), shared by all its addresses. So an
  * unanswered try proves nothing unless the bucket surely held a token: no
- * ICMP error came from that destination for PG_SCAN_UDP_QUIET_US before the
- * try was sent (and we were watching it that long). Unproven ports wait for
- * the destination's next round, one quiet interval after its last ICMP error,
- * and are tried again; docs/scan-engine.md ("UDP") has the whole algorithm. */
+ * ICMP error came from the destination's group (struct udp_acct: its /24 or
+ * /64, which holds every address of the host we may be scanning) for
+ * PG_SCAN_UDP_QUIET_US before the try was sent (and we were watching the group
+ * that long). Unproven ports wait for the group's next round, one quiet
+ * interval after its last ICMP error, and are tried again; docs/scan-engine.md
+ * ("UDP") has the whole algorithm. */
 #include "config.h"
 
 #include <errno.h>
@@ -261,15 +264,16 @@ void pg_scan_udp_event(struct engine *e, uint32_t si)
 
 /* ---- tries and rounds ---- */
 
-/* Nothing was heard from the destination for a quiet interval before this
- * try went out (nor since), and we watched it that long: its ICMP bucket held
- * a token, so a closed port would have answered. */
+/* Nothing was heard from the destination's group for a quiet interval before
+ * this try went out (nor since), and we watched the group that long: the
+ * bucket its host keeps for us held a token (whichever of the group's
+ * addresses spent the others), so a closed port would have answered. */
 static bool try_was_conclusive(struct engine *e, const struct slot *s)
 {
-	const struct dest *ds = slot_dest(e, s);
+	const struct udp_acct *a = pg_scan_slot_acct(e, s);
 
-	return s->start_us >= ds->udp_watch_us + PG_SCAN_UDP_QUIET_US &&
-	       s->start_us >= ds->udp_icmp_us + PG_SCAN_UDP_QUIET_US;
+	return s->start_us >= a->watch_us + PG_SCAN_UDP_QUIET_US &&
+	       s->start_us >= a->icmp_us + PG_SCAN_UDP_QUIET_US;
 }
 
 /* ---- canaries ----
@@ -280,7 +284,17 @@ static bool try_was_conclusive(struct engine *e, const struct slot *s)
  * try that arrived shortly before (less than one token refills in the span),
  * and each closed port among them would have answered. Sent once per
  * destination, when its first unanswered try times out within the span; a
- * target that spent its burst does not answer them, and the rounds decide. */
+ * target that spent its burst does not answer them, and the rounds decide.
+ *
+ * When the bucket is shared (several addresses of one host), the proof still
+ * holds for tries to the canaries' own address: it needs only that tokens
+ * come back slower than one per span, and every other spender (the host's
+ * other addresses, anyone else) only takes tokens away, which can make the
+ * canaries fail, never answer. It says nothing about the other addresses of
+ * the group (they may be other hosts, with other buckets), so canaries are
+ * per destination and cover only its own tries. The guard on the errors seen
+ * counts the whole group: at most the burst Linux allows, with the canaries,
+ * came from whichever host they belong to. */
 
 static uint64_t canary_span(const struct engine *e, const struct slot *s)
 {
@@ -348,7 +362,7 @@ static enum pg_canary canary_poll(struct engine *e, struct dest *ds)
 		} else if (err == ECONNREFUSED) {
 			close(ds->udp_canary_fd[i]);
 			ds->udp_canary_fd[i] = -1;
-			ds->udp_icmp_us = e->now_us; /* it spent a token */
+			e->accts[ds->acct].icmp_us = e->now_us; /* it spent a token */
 			answered++;
 		}
 	}
@@ -371,7 +385,7 @@ static int try_proves(struct engine *e, const struct slot *s)
 	if (try_was_conclusive(e, s))
 		return 1;
 	if (ds->udp_canary == CANARY_NONE && ds->udp_nclosed == 2 &&
-	    ds->udp_nicmp <= CANARY_MAX_ICMP && e->now_us < s->start_us + span)
+	    pg_scan_slot_acct(e, s)->nicmp <= CANARY_MAX_ICMP && e->now_us < s->start_us + span)
 		canary_send(e, s);
 	if (ds->udp_canary_us == 0 || s->start_us >= ds->udp_canary_us ||
 	    s->start_us + span < ds->udp_canary_us)
@@ -383,17 +397,17 @@ static int try_proves(struct engine *e, const struct slot *s)
 	}
 }
 
-/* The destination's next round: one quiet interval after its last ICMP error
- * (or after its first datagram). Within a round the ports tried most often go
- * first, so the token the target has goes to the longest waiting and none
- * starves. */
+/* The group's next round: one quiet interval after its last ICMP error (or
+ * after its first datagram). Within a round the ports tried most often go
+ * first, whatever their address, so the token the host has goes to the
+ * longest waiting and none starves. */
 static uint64_t round_due(struct engine *e, const struct slot *s)
 {
-	const struct dest *ds = slot_dest(e, s);
-	uint64_t t = ds->udp_watch_us + PG_SCAN_UDP_QUIET_US;
+	const struct udp_acct *a = pg_scan_slot_acct(e, s);
+	uint64_t t = a->watch_us + PG_SCAN_UDP_QUIET_US;
 
-	if (ds->udp_icmp_us + PG_SCAN_UDP_QUIET_US > t)
-		t = ds->udp_icmp_us + PG_SCAN_UDP_QUIET_US;
+	if (a->icmp_us + PG_SCAN_UDP_QUIET_US > t)
+		t = a->icmp_us + PG_SCAN_UDP_QUIET_US;
 	return t + (PG_SCAN_UDP_MAX_TRIES - pg_scan_slot_result(e, s)->attempts);
 }
 
@@ -425,7 +439,6 @@ int pg_scan_udp_attempt(struct engine *e, uint32_t si)
 {
 	struct slot *s = &e->slots[si];
 	struct pg_scan_target *t = &e->targets[s->target];
-	struct dest *ds = slot_dest(e, s);
 	unsigned char req[PG_UDP_REQUEST_MAX];
 	struct pg_addr dst = t->addr;
 	size_t n;
@@ -456,8 +469,8 @@ int pg_scan_udp_attempt(struct engine *e, uint32_t si)
 		local_fail(e, si, errno);
 		return 0;
 	}
-	if (ds->udp_watch_us == 0)
-		ds->udp_watch_us = s->start_us;
+	if (pg_scan_slot_acct(e, s)->watch_us == 0)
+		pg_scan_slot_acct(e, s)->watch_us = s->start_us;
 	watch(e, si);
 	return 0;
 }

@@ -867,6 +867,19 @@ START_TEST(test_rtt_estimator)
 		pg_rtt_sample(&d, 10000 + (i % 3) * 1000);
 	ck_assert_uint_le(d.srtt_us, 12000);
 	ck_assert_uint_eq(pg_rtt_timeout_us(&d, &none, 1000000, 1), PG_RTT_MIN_TIMEOUT_US);
+	/* UDP: a destination's own answers count from PG_RTT_MIN_SAMPLES_UDP on;
+	 * the run-wide fallback still needs PG_RTT_MIN_SAMPLES */
+	memset(&d, 0, sizeof(d));
+	for (i = 0; i < PG_RTT_MIN_SAMPLES_UDP - 1; i++)
+		pg_rtt_sample(&d, 20000);
+	ck_assert_uint_eq(pg_rtt_timeout_n_us(&d, PG_RTT_MIN_SAMPLES_UDP, &none, 1000000, 1),
+			  1000000);
+	pg_rtt_sample(&d, 20000);
+	ck_assert_uint_eq(pg_rtt_timeout_n_us(&d, PG_RTT_MIN_SAMPLES_UDP, &none, 1000000, 1),
+			  PG_RTT_MIN_TIMEOUT_US);
+	ck_assert_uint_eq(pg_rtt_timeout_us(&d, &none, 1000000, 1), 1000000);
+	ck_assert_uint_eq(pg_rtt_timeout_n_us(&none, PG_RTT_MIN_SAMPLES_UDP, &d, 1000000, 1),
+			  1000000);
 }
 END_TEST
 
