@@ -85,6 +85,10 @@ struct pg_scan_target {
 	 * nports TCP ports in order, then the nudp_ports UDP ports in order */
 	struct pg_port_result *results;
 	uint64_t started_ms, finished_ms; /* monotonic, set by the engine */
+	/* UDP tries that waited for a quiet round of the target's ICMP budget
+	 * (docs/scan-engine.md, "UDP"): 0 when every silent port was proven at
+	 * once (a quiet try or the canaries). Set by the engine. */
+	uint32_t udp_round_waits;
 };
 
 static inline size_t pg_scan_nresults(const struct pg_scan_target *t)

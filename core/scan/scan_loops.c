@@ -181,7 +181,7 @@ static void merge_times(struct pg_scan_target *t, size_t n, const struct loop *l
 	size_t i, j;
 
 	for (i = 0; i < n; i++)
-		t[i].started_ms = t[i].finished_ms = 0;
+		t[i].started_ms = t[i].finished_ms = 0, t[i].udp_round_waits = 0;
 	for (j = 0; j < k; j++) {
 		for (i = 0; i < lp[j].nviews; i++) {
 			struct pg_scan_target *o = &t[lp[j].orig[i]];
@@ -191,6 +191,7 @@ static void merge_times(struct pg_scan_target *t, size_t n, const struct loop *l
 				o->started_ms = v->started_ms;
 			if (v->finished_ms > o->finished_ms)
 				o->finished_ms = v->finished_ms;
+			o->udp_round_waits += v->udp_round_waits;
 		}
 	}
 }

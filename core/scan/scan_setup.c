@@ -27,6 +27,7 @@ static void init_results(struct engine *e, uint32_t *ids, size_t *nids)
 		bool bad = t->addr.family != AF_INET && t->addr.family != AF_INET6;
 
 		t->started_ms = t->finished_ms = 0;
+		t->udp_round_waits = 0;
 		for (k = 0; k < pg_scan_nresults(t); k++) {
 			struct pg_port_result *r = &t->results[k];
 

@@ -505,6 +505,7 @@ static int judge(struct engine *e, uint32_t si)
 	due = round_due(e, s);
 	if (due <= e->now_us)
 		return pg_scan_udp_attempt(e, si);
+	e->targets[s->target].udp_round_waits++;
 	pg_scan_timer_set(e, si, due);
 	return 0;
 }
