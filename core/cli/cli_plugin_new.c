@@ -40,14 +40,13 @@ static bool valid_name(const char *s)
 	return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") == n;
 }
 
-/* tpl with every @WORD@ of k (and @NAME@) filled in; new. */
+/* tpl with every @WORD@ of k (and @NAME@, @FINDING@) filled in; new. */
 static char *fill(const char *tpl, const struct kind_files *k, const char *name)
 {
-	const char *const words[][2] = { { "@NAME@", name },
-					 { "@KIND@", k->kind },
-					 { "@SECTION@", k->section },
-					 { "@VERB@", k->verb },
-					 { "@INPUT@", k->input } };
+	const char *const words[][2] = {
+		{ "@NAME@", name },    { "@KIND@", k->kind },   { "@SECTION@", k->section },
+		{ "@VERB@", k->verb }, { "@INPUT@", k->input }, { "@FINDING@", pg_tpl_finding_json }
+	};
 	struct pg_strbuf b = { 0 };
 	const char *p = tpl;
 
