@@ -55,11 +55,18 @@ static bool authenticate(struct pg_req *r)
 	return true;
 }
 
+/* Liveness, and the workers' load at this moment: a monitor (or a test) sees a
+ * saturated server before its clients get 503s. */
 static void health(struct pg_req *r)
 {
+	unsigned busy;
+	size_t queued;
+
+	pg_workq_load(r->s->work, &busy, &queued);
 	pg_req_reply(r, 200,
-		     json_pack("{s:s, s:s, s:I}", "status", "ok", "version", PACKAGE_VERSION,
-			       "assets", (json_int_t)r->s->m->nassets));
+		     json_pack("{s:s, s:s, s:I, s:{s:I, s:I}}", "status", "ok", "version",
+			       PACKAGE_VERSION, "assets", (json_int_t)r->s->m->nassets, "workers",
+			       "busy", (json_int_t)busy, "queued", (json_int_t)queued));
 }
 
 static void openapi(struct pg_req *r)

@@ -79,6 +79,8 @@ void pg_rcache_put(struct pg_rcache *c, const char *key, const char *body);
 struct pg_workq;
 struct pg_workq *pg_workq_new(unsigned threads, unsigned max_queued);
 bool pg_workq_submit(struct pg_workq *q, void (*fn)(void *), void *arg); /* false: full */
+/* how many workers run a job and how many jobs wait, at this moment (/healthz) */
+void pg_workq_load(struct pg_workq *q, unsigned *busy, size_t *queued);
 void pg_workq_free(struct pg_workq *q); /* runs what is queued, then joins */
 
 /* The server. */

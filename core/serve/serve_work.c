@@ -15,6 +15,7 @@ struct pg_workq {
 	pthread_cond_t cond;
 	struct job *q; /* owned ring of max_queued */
 	size_t head, n, max;
+	unsigned busy; /* workers running a job */
 	bool stop;
 	pthread_t *threads; /* owned */
 	unsigned nthreads;
@@ -36,8 +37,12 @@ static void *worker(void *arg)
 		j = q->q[q->head];
 		q->head = (q->head + 1) % q->max;
 		q->n--;
+		q->busy++;
 		pthread_mutex_unlock(&q->lock);
 		j.fn(j.arg);
+		pthread_mutex_lock(&q->lock);
+		q->busy--;
+		pthread_mutex_unlock(&q->lock);
 	}
 }
 
@@ -73,6 +78,14 @@ bool pg_workq_submit(struct pg_workq *q, void (*fn)(void *), void *arg)
 	}
 	pthread_mutex_unlock(&q->lock);
 	return ok;
+}
+
+void pg_workq_load(struct pg_workq *q, unsigned *busy, size_t *queued)
+{
+	pthread_mutex_lock(&q->lock);
+	*busy = q->busy;
+	*queued = q->n;
+	pthread_mutex_unlock(&q->lock);
 }
 
 void pg_workq_free(struct pg_workq *q)

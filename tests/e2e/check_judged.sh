@@ -31,7 +31,7 @@ while [ ! -s "$T/web.ports" ]; do
 	sleep 0.1
 done
 web=$(sed -n 1p "$T/web.ports")
-closed=$(pg_free_port)
+closed=$(pg_closed_port)
 
 cat >"$T/manifest.yaml" <<YAML
 version: 1

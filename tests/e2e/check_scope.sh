@@ -12,10 +12,15 @@ port=$(pg_port trap 1)
 pg_listen web "http@127.0.0.1:$port"
 trapfile="$PG_TMP/trap.ports.trap"
 
-# connections the trap saw so far (its accept loop runs in a thread: give it a moment)
+# trap_count WANT: connections the trap saw so far. Its accept loop runs in a thread, so a
+# connection is written a moment after the handshake: wait (bounded) until WANT are there,
+# then a moment more, so that one too many is seen as well.
+trap_seen() { if [ -f "$trapfile" ]; then wc -l <"$trapfile" | tr -d ' '; else echo 0; fi; }
 trap_count() {
+	i=0
+	while [ "$(trap_seen)" -lt "$1" ] && [ $i -lt 250 ]; do i=$((i + 1)); sleep 0.02; done
 	sleep 0.3
-	if [ -f "$trapfile" ]; then wc -l <"$trapfile" | tr -d ' '; else echo 0; fi
+	trap_seen
 }
 check() { # MANIFEST EVIDENCE
 	"$PG_BIN" check -m "$1" --out "$2" --no-probe --dns-server "$DNS_SERVER"
@@ -31,7 +36,7 @@ assets:
     expectedNetwork: ["127.0.0.1/32"]
 YAML
 pg_expect_exit 1 "an address outside expectedNetwork fails" check "$PG_TMP/net.yaml" "$PG_TMP/ev1.json"
-pg_assert_eq "the trap saw no connection" "$(trap_count)" 0
+pg_assert_eq "the trap saw no connection" "$(trap_count 0)" 0
 pg_assert_eq "network-unexpected says it was not scanned" \
 	"$(pg_json "$PG_TMP/ev1.json" '[(f["rule"], f["ip"], f["evidence"]["scanned"]) for f in d["assets"][0]["findings"]]')" \
 	'[["network-unexpected", "127.0.0.2", false]]'
@@ -43,7 +48,7 @@ pg_assert_grep "the reason says it was not connected to" "not connected to" "$PG
 # the asset asks for both: finding and scan
 sed 's|^    expectedNetwork|    scanUnexpected: true\n    expectedNetwork|' "$PG_TMP/net.yaml" >"$PG_TMP/both.yaml"
 pg_expect_exit 1 "scanUnexpected: true still fails" check "$PG_TMP/both.yaml" "$PG_TMP/ev2.json"
-pg_assert_eq "the trap saw the scan" "$(trap_count)" 1
+pg_assert_eq "the trap saw the scan" "$(trap_count 1)" 1
 pg_assert_eq "finding says scanned, port is open" \
 	"$(pg_json "$PG_TMP/ev2.json" '[d["assets"][0]["findings"][0]["evidence"]["scanned"], d["assets"][0]["scan"]["summary"]["open"]]')" \
 	'[true, 1]'
@@ -51,10 +56,10 @@ pg_assert_eq "finding says scanned, port is open" \
 # the same from the policy block; the asset can turn it back off
 { echo "policy:"; echo "  scanUnexpected: true"; cat "$PG_TMP/net.yaml"; } >"$PG_TMP/pol.yaml"
 pg_expect_exit 1 "policy.scanUnexpected: true" check "$PG_TMP/pol.yaml" "$PG_TMP/ev3.json"
-pg_assert_eq "the trap saw the policy-driven scan" "$(trap_count)" 2
+pg_assert_eq "the trap saw the policy-driven scan" "$(trap_count 2)" 2
 sed 's|^    expectedNetwork|    scanUnexpected: false\n    expectedNetwork|' "$PG_TMP/pol.yaml" >"$PG_TMP/off.yaml"
 pg_expect_exit 1 "the asset overrides policy.scanUnexpected" check "$PG_TMP/off.yaml" "$PG_TMP/ev4.json"
-pg_assert_eq "no new connection" "$(trap_count)" 2
+pg_assert_eq "no new connection" "$(trap_count 2)" 2
 
 # expectedRecords rules out the second A record: the first is scanned, the second is not
 cat >"$PG_TMP/rec.yaml" <<YAML
@@ -65,7 +70,7 @@ assets:
     expectedRecords: { A: [127.0.0.1] }
 YAML
 pg_expect_exit 1 "an unexpected A record fails" check "$PG_TMP/rec.yaml" "$PG_TMP/ev5.json"
-pg_assert_eq "no connection to the unexpected address" "$(trap_count)" 2
+pg_assert_eq "no connection to the unexpected address" "$(trap_count 2)" 2
 pg_assert_eq "dns-unexpected-record names the skipped address" \
 	"$(pg_json "$PG_TMP/ev5.json" '[(f["rule"], f["evidence"]["unexpected"], f["evidence"]["notScanned"]) for f in d["assets"][0]["findings"]]')" \
 	'[["dns-unexpected-record", ["127.0.0.2"], ["127.0.0.2"]]]'
@@ -82,7 +87,7 @@ assets:
     expectedRecords: { CNAME: [elsewhere.example.test] }
 YAML
 pg_expect_exit 1 "an unexpected CNAME fails" check "$PG_TMP/cname.yaml" "$PG_TMP/ev6.json"
-pg_assert_eq "no connection through the unexpected CNAME" "$(trap_count)" 2
+pg_assert_eq "no connection through the unexpected CNAME" "$(trap_count 2)" 2
 pg_assert_eq "neither address scanned" \
 	"$(pg_json "$PG_TMP/ev6.json" '["scan" in d["assets"][0], sorted(d["assets"][0]["findings"][0]["evidence"]["notScanned"])]')" \
 	'[false, ["127.0.0.1", "127.0.0.2"]]'

@@ -20,7 +20,7 @@ enrichers:
   whois: {plugin: whois, rdap: false, server: "$W", verisignServers: "$W", lookupTimeoutMs: 2000}
 YAML
 }
-C=$(pg_free_port)
+C=$(pg_closed_port)
 cat >"$T/m.yaml" <<YAML
 version: 1
 assets:

@@ -49,7 +49,8 @@ while [ $i -lt 6 ]; do
 	sed "s/run_e2e_1/run_hang_$i/" "$T/base.json" >"$T/r$i.json"
 	t=$(timed later "$T/r$i.json")
 	echo "run $i with $i waiting: $t ms"
-	[ "$t" -lt 4500 ] || fail "run $i took $t ms with $i waiting entries"
+	# (a loose bound for a loaded machine: the "5 not tried" below is the exact check)
+	[ "$t" -lt 6000 ] || fail "run $i took $t ms with $i waiting entries"
 	i=$((i + 1))
 done
 # (the webhook's own timeout and the worker's kill fall at the same deadline: either says it)
@@ -82,8 +83,9 @@ grep -q "6 wait in the outbox (0 tried and failed, 0 timed out, 6 not tried" "$T
 	fail "summary line: $(cat "$T/last.err")"
 
 # 3. A minute later (the entries' nextAttemptAt moved back) all are due; the
-#    receiver accepts but answers each after 700 ms: the 1.5 s budget delivers
-#    one or two, the rest wait; one try each, no in-run retries.
+#    receiver accepts but answers each after 700 ms: the 1.5 s budget starts
+#    one to three tries (at most one answer late); what was not delivered waits.
+#    (How many fit depends on the machine's load: the sums are exact.)
 python3 - "$T/state/outbox" <<'PY'
 import glob, json, sys
 for p in glob.glob(sys.argv[1] + "/*.json"):
@@ -95,10 +97,13 @@ stop_receiver
 start_receiver "$port" --delay-all-ms 700
 t=$(timed due "$T/clean.json")
 echo "clean run, 6 due, 700 ms receiver, 1500 ms budget: $t ms"
-[ "$t" -lt 3500 ] || fail "backlog budget not kept: $t ms"
+[ "$t" -lt 5000 ] || fail "backlog budget not kept: $t ms"
 left=$(cat "$T/last.out")
-[ "$left" -ge 4 ] && [ "$left" -le 5 ] || fail "expected 4-5 waiting after the budget, got $left: $(cat "$T/last.err")"
-[ "$(rstat posts)" -le 3 ] || fail "more tries than the budget allows: $(rstat posts)"
+tried=$(rstat posts)
+delivered=$(sed -n 's/.*notify: \([0-9]*\) delivered.*/\1/p' "$T/last.err")
+[ "$tried" -ge 1 ] && [ "$tried" -le 3 ] || fail "the budget allows 1-3 tries, there were $tried"
+[ "$delivered" -le "$tried" ] && [ "$left" -ge 3 ] && [ $((left + delivered)) -eq 6 ] ||
+	fail "$tried tried, $delivered delivered, $left waiting: $(cat "$T/last.err")"
 
 # 4. An operator's flush ignores budget and schedule: everything goes.
 stop_receiver

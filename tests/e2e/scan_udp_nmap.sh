@@ -24,7 +24,7 @@ scan_both() {
 	for probe in --no-probe ""; do
 		set +e
 		# shellcheck disable=SC2086
-		pg_ns "$PG_BIN" scan --target "$target" --ports "$pglist" --timeout-ms 300 \
+		pg_ns "$PG_BIN" scan --target "$target" --ports "$pglist" --timeout-ms 1000 \
 			--retries 1 $probe >"$PG_TMP/pg.json" 2>"$PG_TMP/pg.err"
 		rc=$?
 		set -e

@@ -25,8 +25,8 @@ pg_on_exit "kill $! 2>/dev/null"
 i=0
 # 69 is free while the bind works: wait (bounded) until tftpd holds it
 while pg_ns python3 -c 'import socket; socket.socket(type=socket.SOCK_DGRAM).bind(("127.0.0.1", 69))' \
-	2>/dev/null && [ $i -lt 50 ]; do i=$((i + 1)); sleep 0.1; done
-pg_ns "$PG_BIN" scan --target 127.0.0.1 --ports 69/udp --timeout-ms 500 >"$PG_TMP/open.json" ||
+	2>/dev/null && [ $i -lt 300 ]; do i=$((i + 1)); sleep 0.1; done
+pg_ns "$PG_BIN" scan --target 127.0.0.1 --ports 69/udp --timeout-ms 2000 >"$PG_TMP/open.json" ||
 	pg_fail "scan of tftpd failed"
 pg_assert_eq "tftpd on 69/udp" "$(pg_json "$PG_TMP/open.json" 'd["ports"][0]["state"]')" "open"
 pg_assert_eq "named by its answer" "$(pg_json "$PG_TMP/open.json" 'd["ports"][0]["service"]')" "tftp"

@@ -44,7 +44,12 @@ i=0
 while [ "$(count slow)" -lt 1 ] && [ $i -lt 250 ]; do i=$((i + 1)); sleep 0.02; done
 pg_assert_eq "the first scan holds the only worker" "$(count slow)" 1
 scan b 127.0.0.5 "$K2" >"$PG_TMP/b.code" & bpid=$!
-sleep 0.4 # b reaches the queue (its target is not connected to before it runs)
+# b waits in the queue (its target is not connected to before it runs): /healthz says so
+load() { serve_get "$PG_TMP/h.json" /healthz >/dev/null && pg_json "$PG_TMP/h.json" \
+	'"%d %d" % (d["workers"]["busy"], d["workers"]["queued"])'; }
+i=0
+while [ "$(load)" != "1 1" ] && [ $i -lt 250 ]; do i=$((i + 1)); sleep 0.02; done
+pg_assert_eq "healthz: one worker busy, one request queued" "$(load)" "1 1"
 pg_assert_eq "queue full: a scan is refused 503" "$(scan c 127.0.0.1 "$K3")" 503
 pg_assert_eq "... saying why" "$(pg_json "$PG_TMP/c.json" 'd["error"]')" \
 	"server busy: every worker is taken; retry after 1 s"

@@ -51,7 +51,7 @@ assets:
 YAML
 pg_expect_exit 1 "an unapproved UDP service and an amplifier on production fail" \
 	pg_ns "$PG_BIN" check -m m.yaml --out ev.json --format markdown --output ev.md \
-	--timeout-ms 300 --retries 1
+	--timeout-ms 1000 --retries 1
 pg_assert_eq "UDP states (nmap -sU's: open answered, closed ICMP, filtered silent)" \
 	"$(pg_json ev.json 'sorted((p["port"], p["protocol"], p["state"], p.get("reason") if p["state"] == "filtered" else "") for p in d["assets"][0]["scan"]["ports"])')" \
 	"$(python3 -c 'import json,sys; print(json.dumps(sorted([(int(sys.argv[1]), "udp", "closed", ""), (int(sys.argv[2]), "udp", "filtered", "no-response"), (int(sys.argv[3]), "udp", "open", ""), (11211, "udp", "open", "")])))' "$closed" "$dropped" "$echo_")"
@@ -72,7 +72,7 @@ pg_assert_grep "markdown names 11211/udp" "| edge | 11211/udp | port 11211/udp a
 
 # staging: the amplifier warns, the unapproved port still fails
 sed 's/environment: production/environment: staging/' m.yaml >s.yaml
-pg_expect_exit 1 "staging" pg_ns "$PG_BIN" check -m s.yaml --out s.json --timeout-ms 300 --retries 1
+pg_expect_exit 1 "staging" pg_ns "$PG_BIN" check -m s.yaml --out s.json --timeout-ms 1000 --retries 1
 pg_assert_eq "udp-amplifier warns off production" \
 	"$(pg_json s.json '[f["action"] for f in d["assets"][0]["findings"] if f["rule"] == "udp-amplifier"]')" '["warn"]'
 pg_done

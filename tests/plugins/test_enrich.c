@@ -150,11 +150,20 @@ static int t_enrich(void *state, const json_t *finding, json_t *out, json_t *add
 	struct timespec ts = { s->sleep_ms / 1000, (s->sleep_ms % 1000) * 1000000L };
 	int rc = PG_PLUGIN_OK;
 
+	struct timespec t0, t1;
+
 	count_call(s, target ? target : "-");
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (!strcmp(s->mode, "slow") || s->sleep_ms)
 		nanosleep(&ts, NULL);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
 	json_object_set_new(out, "seen", json_string(target ? target : ""));
 	json_object_set_new(out, "inFlight", json_integer(now));
+	/* the call's span on the machine-wide monotonic clock: calls in different worker
+	 * processes can be compared (did they overlap?) without any timing assumption */
+	json_object_set_new(out, "spanUs",
+			    json_pack("[I, I]", (json_int_t)(t0.tv_sec * 1000000LL + t0.tv_nsec / 1000),
+				      (json_int_t)(t1.tv_sec * 1000000LL + t1.tv_nsec / 1000)));
 	if (!strcmp(s->mode, "error")) {
 		s->host->error(s->ctx, "lookup failed for %s", target ? target : "-");
 		rc = PG_PLUGIN_FAIL;

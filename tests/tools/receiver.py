@@ -16,8 +16,10 @@ CMDB side (GET /assets/NAME): answers the record for NAME from --cmdb FILE
 the token in --token-env; 401 otherwise, 404 for unknown names.
 
 GET /stats returns {"requests", "posts", "deliveries", "duplicates", "keys",
-"accepted"}: accepted counts the POSTs answered 200 per Idempotency-Key
+"accepted", "unstored"}: accepted counts the POSTs answered 200 per Idempotency-Key
 (duplicates included), the deliveries a sender made of each notification.
+--outbox-dir DIR: a POST whose DIR/<Idempotency-Key>.json does not exist when it
+arrives is listed in "unstored" (a sender that called before storing).
 """
 import argparse
 import hashlib
@@ -32,7 +34,7 @@ from urllib.parse import unquote
 
 LOCK = threading.Lock()
 STATE = {"requests": 0, "posts": 0, "deliveries": 0, "duplicates": 0, "keys": [],
-         "accepted": {}}
+         "accepted": {}, "unstored": []}
 
 
 def load_state(path):
@@ -98,7 +100,11 @@ class Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length", "0"))
         raw = self.rfile.read(length)
         key = self.headers.get("Idempotency-Key")
+        unstored = bool(opts.outbox_dir and key and
+                        not os.path.exists(os.path.join(opts.outbox_dir, key + ".json")))
         with LOCK:
+            if unstored:
+                STATE["unstored"].append(key)
             STATE["requests"] += 1
             STATE["posts"] += 1
             n = STATE["posts"]
@@ -162,6 +168,7 @@ def main():
     ap.add_argument("--delay-ms", type=int, default=0)
     ap.add_argument("--delay-all-ms", type=int, default=0)
     ap.add_argument("--hang-ms", type=int, default=0)
+    ap.add_argument("--outbox-dir")
     ap.add_argument("--max-seconds", type=int, default=300, help="exit after this long")
     opts = ap.parse_args()
     load_state(opts.state)

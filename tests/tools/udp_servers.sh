@@ -154,13 +154,17 @@ start_charon() {
 	}
 	EOF
 	STRONGSWAN_CONF="$dir/strongswan.conf" $ch >"$dir/charon.out" 2>&1 &
-	started charon "$q" $!
-	# bounded wait for its control socket, then the connection
+	pids="$pids $!"
+	# bounded wait for its control socket (30 s: it can take 5 s on a loaded machine), then
+	# the connection; charon is offered to the test only once it has the connection
 	i=0
-	while [ ! -S "$dir/charon.vici" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
-	STRONGSWAN_CONF="$dir/strongswan.conf" swanctl --load-all --file "$dir/swanctl.conf" \
-		--uri "unix://$dir/charon.vici" >"$dir/swanctl.log" 2>&1 ||
+	while [ ! -S "$dir/charon.vici" ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i + 1)); done
+	if STRONGSWAN_CONF="$dir/strongswan.conf" swanctl --load-all --file "$dir/swanctl.conf" \
+		--uri "unix://$dir/charon.vici" >"$dir/swanctl.log" 2>&1; then
+		echo "charon $q" >>"$dir/ports"
+	else
 		missing charon "swanctl could not load the test connection (see swanctl.log)"
+	fi
 }
 
 start_coap() {

@@ -27,7 +27,7 @@
 
 #define ANSWER_MAX 65536
 #define WAIT_MS    200 /* one attempt; a server just started may not be bound yet */
-#define ATTEMPTS   25  /* 25 x 200 ms: the bound on waiting for a server to come up */
+#define ATTEMPTS   100 /* 100 x 200 ms: the bound on waiting for a server to come up */
 #define NONCE      0x1234abcdu
 
 static char dir[64];
@@ -130,8 +130,8 @@ static void start_real_servers(void)
 		execlp("sh", "sh", script, "run", dir, (char *)NULL);
 		_exit(127);
 	}
-	/* 30 s: charon's control socket alone may take 5 s on a loaded machine */
-	if (servers_pid < 0 || !wait_file(ready, 600))
+	/* 60 s: udp_servers.sh waits up to 30 s for charon's control socket alone */
+	if (servers_pid < 0 || !wait_file(ready, 1200))
 		die("udp_servers.sh did not start");
 }
 

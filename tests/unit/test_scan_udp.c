@@ -96,6 +96,24 @@ static uint16_t closed_udp(const char *ip)
 	return port;
 }
 
+/* The REPLIES datagrams of one answer in one sendmmsg call: on loopback they are all
+ * queued before the call returns, so a preempted responder cannot space them further
+ * apart than the engine's drain gap (which would make the datagram counts flaky). */
+static void answer(int fd, const struct sockaddr_storage *from, socklen_t flen)
+{
+	struct iovec iov = { .iov_base = (void *)REPLY, .iov_len = strlen(REPLY) };
+	struct mmsghdr m[REPLIES];
+	int k;
+
+	memset(m, 0, sizeof(m));
+	for (k = 0; k < REPLIES; k++)
+		m[k].msg_hdr = (struct msghdr){ .msg_name = (void *)from,
+						.msg_namelen = flen,
+						.msg_iov = &iov,
+						.msg_iovlen = 1 };
+	(void)sendmmsg(fd, m, REPLIES, 0);
+}
+
 /* Answer every datagram on fds with REPLIES datagrams, for at most 120 s. */
 static void serve(const int *fds, size_t n)
 {
@@ -112,15 +130,12 @@ static void serve(const int *fds, size_t n)
 			struct sockaddr_storage from;
 			socklen_t flen = sizeof(from);
 			char buf[2048];
-			int k;
 
 			if (!(pfd[i].revents & POLLIN) ||
 			    recvfrom(fds[i], buf, sizeof(buf), MSG_DONTWAIT,
 				     (struct sockaddr *)&from, &flen) < 0)
 				continue;
-			for (k = 0; k < REPLIES; k++)
-				sendto(fds[i], REPLY, strlen(REPLY), 0, (struct sockaddr *)&from,
-				       flen);
+			answer(fds[i], &from, flen);
 		}
 	}
 }

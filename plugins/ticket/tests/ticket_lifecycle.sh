@@ -31,7 +31,7 @@ M=${PG_MEASURE:-}
 check() { [ -n "$M" ] || python3 - "$@"; }
 
 whois_up() { whois_shop_up "$1"; } # DAYS: shop.com expires in DAYS
-C=$(pg_free_port)
+C=$(pg_closed_port)
 L=$(pg_free_port)
 while [ "$L" = "$C" ]; do L=$(pg_free_port); done
 export PG_T_TOKEN="tok-lifecycle"
