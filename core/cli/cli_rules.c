@@ -5,10 +5,12 @@
 #include "cli.h"
 
 #include <getopt.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
 
+#include "plugin/plugin_host.h"
 #include "policy/policy.h"
 #include "report/drift.h"
 #include "report/render.h"
@@ -37,13 +39,37 @@ static struct rule_row rule_at(size_t i)
 	return (struct rule_row){ d->id, d->default_action, d->severity, "drift", d->summary };
 }
 
+/* The rules the plugins found declare (ABI 1.4), after the core's and drift's:
+ * a new array of n rows borrowed from h. */
+static struct rule_row *plugin_rows(const struct pg_plugin_host *h, size_t *n)
+{
+	struct rule_row *rows = NULL;
+	const struct pg_rule_spec *r;
+	size_t cap = 0;
+
+	*n = 0;
+	for (size_t i = 0; i < pg_plugin_host_nmodules(h); i++) {
+		const struct pg_module *m = pg_plugin_host_module(h, i);
+		for (size_t j = 0; (r = pg_module_rule(m, j)); j++) {
+			pg_grow(&rows, &cap, *n + 1, sizeof(*rows));
+			rows[(*n)++] = (struct rule_row){ r->id, r->default_action, r->severity,
+							  pg_module_desc(m)->name, r->summary };
+		}
+	}
+	return rows;
+}
+
 static const char rules_usage[] =
-	"Usage: portgate rules [--json]\n"
+	"Usage: portgate rules [--config FILE] [--plugin-dir DIR]... [--json]\n"
 	"\n"
 	"List every rule portgate decides with: its id, default action, severity, source (core:\n"
-	"the check itself; drift: --baseline) and summary. Plugins add their own rules (see\n"
-	"'portgate plugins' and docs/plugins/); any rule takes the manifest's overrides.\n"
+	"the check itself; drift: --baseline; else the plugin that declares it) and summary.\n"
+	"Plugin rules are those the plugins 'portgate plugins' finds declare (ABI 1.4: the\n"
+	"settings' pluginDirs, each --plugin-dir, the installed directory); any rule takes\n"
+	"the manifest's overrides.\n"
 	"\n"
+	"      --config FILE     also look for plugins in this settings file's pluginDirs\n"
+	"      --plugin-dir DIR  also look for plugins in DIR (repeatable)\n"
 	"      --json        an array of {id, defaultAction, severity, source, summary}\n"
 	"  -q, --quiet       print nothing\n"
 	"  -v, --verbose     more diagnostics on stderr\n"
@@ -60,23 +86,30 @@ static const char explain_usage[] =
 	"\n"
 	"Exit status: 0 known rule; 2 unknown rule or usage error.\n";
 
-static void print_json(void)
+static json_t *row_json(const struct rule_row *r)
+{
+	return json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", r->id, "defaultAction", r->action,
+			 "severity", r->severity, "source", r->source, "summary", r->summary);
+}
+
+static void print_json(const struct rule_row *extra, size_t nextra)
 {
 	json_t *arr = json_array();
 
 	for (size_t i = 0; i < nrules(); i++) {
 		struct rule_row r = rule_at(i);
-		json_array_append_new(arr,
-				      json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", r.id,
-						"defaultAction", r.action, "severity", r.severity,
-						"source", r.source, "summary", r.summary));
+		json_array_append_new(arr, row_json(&r));
 	}
+	for (size_t i = 0; i < nextra; i++)
+		json_array_append_new(arr, row_json(&extra[i]));
 	json_dumpf(arr, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	fputc('\n', stdout);
 	json_decref(arr);
 }
 
 static const struct option rules_longopts[] = {
+	{ "config", required_argument, NULL, 'c' },
+	{ "plugin-dir", required_argument, NULL, PG_OPT_PLUGIN_DIR },
 	{ "json", no_argument, NULL, 'j' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
@@ -90,8 +123,10 @@ static const struct option explain_longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-/* -1: go on; else the exit code. json NULL: explain, which takes no --json. */
-static int parse(const char *cmd, int argc, char **argv, bool *json, bool *quiet)
+/* -1: go on; else the exit code. json NULL: explain, which takes no --json,
+ * --config nor --plugin-dir (c NULL). */
+static int parse(const char *cmd, int argc, char **argv, bool *json, bool *quiet,
+		 struct pg_cli_common *c)
 {
 	const struct option *opts = json ? rules_longopts : explain_longopts;
 	int ch;
@@ -99,6 +134,8 @@ static int parse(const char *cmd, int argc, char **argv, bool *json, bool *quiet
 	while ((ch = pg_cli_getopt(cmd, argc, argv, "qvh", opts)) != -1) {
 		switch (ch) {
 		case 'j': *json = true; break;
+		case 'c': c->config_path = optarg; break;
+		case PG_OPT_PLUGIN_DIR: pg_cli_common_opt(c, ch, optarg); break;
 		case 'q': *quiet = true; break;
 		case 'v': break;
 		case 'h':
@@ -110,24 +147,65 @@ static int parse(const char *cmd, int argc, char **argv, bool *json, bool *quiet
 	return -1;
 }
 
+static void print_table(const struct rule_row *extra, size_t nextra)
+{
+	printf("%-28s %-6s %-8s %-8s %s\n", "RULE", "ACTION", "SEVERITY", "SOURCE", "SUMMARY");
+	for (size_t i = 0; i < nrules() + nextra; i++) {
+		struct rule_row row = i < nrules() ? rule_at(i) : extra[i - nrules()];
+		printf("%-28s %-6s %-8s %-8s %s\n", row.id, row.action, row.severity, row.source,
+		       row.summary);
+	}
+}
+
+/* The plugins found (as `portgate plugins` finds them); NULL after saying why. */
+static struct pg_plugin_host *found_plugins(const struct pg_cli_common *c)
+{
+	struct pg_config *cfg = NULL;
+	struct pg_plugin_host *h = NULL;
+	struct pg_diag diag = { 0 };
+
+	if (!c->config_path || (cfg = pg_cli_load_config(c)))
+		h = pg_cli_plugins_found(c, cfg, &diag);
+	pg_diag_print(&diag, stderr);
+	if (diag.n) {
+		pg_plugin_host_free(h);
+		h = NULL;
+	}
+	pg_diag_clear(&diag);
+	pg_config_free(cfg);
+	return h;
+}
+
+static int list_rules(const struct pg_cli_common *c, bool json)
+{
+	struct pg_plugin_host *h = found_plugins(c);
+	struct rule_row *extra;
+	size_t nextra;
+
+	if (!h)
+		return PG_EXIT_USAGE;
+	extra = plugin_rows(h, &nextra);
+	if (json)
+		print_json(extra, nextra);
+	else
+		print_table(extra, nextra);
+	free(extra);
+	pg_plugin_host_free(h);
+	return PG_EXIT_PASS;
+}
+
 int pg_cmd_rules(int argc, char **argv)
 {
 	bool json = false, quiet = false;
-	int r = parse("rules", argc, argv, &json, &quiet);
+	struct pg_cli_common c;
+	int r;
 
-	if (r >= 0 || (r = pg_cli_no_operands("rules", argc, argv)) >= 0 || quiet)
-		return r >= 0 ? r : PG_EXIT_PASS;
-	if (json) {
-		print_json();
-		return PG_EXIT_PASS;
-	}
-	printf("%-26s %-6s %-8s %-6s %s\n", "RULE", "ACTION", "SEVERITY", "SOURCE", "SUMMARY");
-	for (size_t i = 0; i < nrules(); i++) {
-		struct rule_row row = rule_at(i);
-		printf("%-26s %-6s %-8s %-6s %s\n", row.id, row.action, row.severity, row.source,
-		       row.summary);
-	}
-	return PG_EXIT_PASS;
+	pg_cli_common_init(&c);
+	r = parse("rules", argc, argv, &json, &quiet, &c);
+	if (r < 0 && (r = pg_cli_no_operands("rules", argc, argv)) < 0)
+		r = quiet ? PG_EXIT_PASS : list_rules(&c, json);
+	pg_cli_common_clear(&c);
+	return r;
 }
 
 static void explain(const struct rule_row *r)
@@ -152,7 +230,7 @@ static void explain(const struct rule_row *r)
 int pg_cmd_explain(int argc, char **argv)
 {
 	bool quiet = false;
-	int r = parse("explain", argc, argv, NULL, &quiet);
+	int r = parse("explain", argc, argv, NULL, &quiet, NULL);
 	const char *names[64];
 	const char *hint;
 	size_t n = nrules() < PG_ARRAY_LEN(names) ? nrules() : PG_ARRAY_LEN(names);

@@ -365,7 +365,44 @@ static int headers_enrich(void *state, const json_t *finding, json_t *out, json_
 	return PG_PLUGIN_OK;
 }
 
+/* site_findings, cors_rule and cache_rule's rules (ABI 1.4): headers-<test> for
+ * each of the Observatory's ten tests (obs_grade.c), then portgate's own. The
+ * actions are those off an authentication surface (authTag). */
+static const struct pg_rule_spec rules[] = {
+	PG_RULE_SPEC("headers-content-security-policy", "warn", "medium",
+		     "The Observatory's content-security-policy test fails (fail, high on an "
+		     "authentication surface)"),
+	PG_RULE_SPEC("headers-cookies", "warn", "medium", "The Observatory's cookies test fails"),
+	PG_RULE_SPEC("headers-cross-origin-resource-sharing", "warn", "medium",
+		     "The Observatory's cross-origin-resource-sharing test fails"),
+	PG_RULE_SPEC("headers-redirection", "warn", "medium",
+		     "The Observatory's redirection test fails"),
+	PG_RULE_SPEC("headers-referrer-policy", "warn", "medium",
+		     "The Observatory's referrer-policy test fails"),
+	PG_RULE_SPEC("headers-strict-transport-security", "warn", "medium",
+		     "The Observatory's strict-transport-security test fails (fail, high on an "
+		     "authentication surface)"),
+	PG_RULE_SPEC("headers-subresource-integrity", "warn", "medium",
+		     "The Observatory's subresource-integrity test fails"),
+	PG_RULE_SPEC("headers-x-content-type-options", "warn", "medium",
+		     "The Observatory's x-content-type-options test fails"),
+	PG_RULE_SPEC("headers-x-frame-options", "warn", "medium",
+		     "The Observatory's x-frame-options test fails (fail, high on an "
+		     "authentication surface)"),
+	PG_RULE_SPEC("headers-cross-origin-resource-policy", "warn", "medium",
+		     "The Observatory's cross-origin-resource-policy test fails"),
+	PG_RULE_SPEC("headers-grade-below", "warn", "medium",
+		     "The site's HTTP headers grade is below minGrade"),
+	PG_RULE_SPEC("headers-cors-reflects-origin", "warn", "high",
+		     "Any Origin is reflected with credentials allowed (fail on an authentication "
+		     "surface)"),
+	PG_RULE_SPEC("headers-cache-public-auth", "fail", "high",
+		     "An authentication surface's response may be stored by shared caches"),
+	PG_RULE_SPEC_END,
+};
+
 static struct pg_plugin headers_plugin = {
+	.rule_table = rules,
 	.kind = PG_PLUGIN_ENRICHER,
 	.name = "headers",
 	.version = "1.0.0",
