@@ -174,7 +174,7 @@ static void print_rules(const struct pg_module *m, FILE *out)
 
 	fputs(pg_module_rule(m, 0) ? "  rules:\n" : "  rules: none declared\n", out);
 	for (size_t i = 0; (r = pg_module_rule(m, i)); i++)
-		fprintf(out, "    %-28s %-4s %-8s %s\n", r->id, r->default_action, r->severity,
+		fprintf(out, "    %-36s %-4s %-8s %s\n", r->id, r->default_action, r->severity,
 			r->summary);
 }
 

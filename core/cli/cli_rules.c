@@ -147,12 +147,23 @@ static int parse(const char *cmd, int argc, char **argv, bool *json, bool *quiet
 	return -1;
 }
 
+static struct rule_row row_at(size_t i, const struct rule_row *extra)
+{
+	return i < nrules() ? rule_at(i) : extra[i - nrules()];
+}
+
+/* One aligned table: the id column as wide as the longest id (headers' are long). */
 static void print_table(const struct rule_row *extra, size_t nextra)
 {
-	printf("%-28s %-6s %-8s %-8s %s\n", "RULE", "ACTION", "SEVERITY", "SOURCE", "SUMMARY");
+	int w = 26;
+
+	for (size_t i = 0; i < nrules() + nextra; i++)
+		if ((int)strlen(row_at(i, extra).id) > w)
+			w = (int)strlen(row_at(i, extra).id);
+	printf("%-*s %-6s %-8s %-8s %s\n", w, "RULE", "ACTION", "SEVERITY", "SOURCE", "SUMMARY");
 	for (size_t i = 0; i < nrules() + nextra; i++) {
-		struct rule_row row = i < nrules() ? rule_at(i) : extra[i - nrules()];
-		printf("%-28s %-6s %-8s %-8s %s\n", row.id, row.action, row.severity, row.source,
+		struct rule_row row = row_at(i, extra);
+		printf("%-*s %-6s %-8s %-8s %s\n", w, row.id, row.action, row.severity, row.source,
 		       row.summary);
 	}
 }

@@ -78,9 +78,8 @@ static json_t *rules_json(const struct pg_module *m)
 	for (size_t i = 0; i < m->nrules; i++) {
 		const struct pg_rule_spec *r = &m->rules[i];
 		json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s}", "id", r->id,
-						     "defaultAction", r->default_action,
-						     "severity", r->severity, "summary",
-						     r->summary));
+						     "defaultAction", r->default_action, "severity",
+						     r->severity, "summary", r->summary));
 	}
 	return arr;
 }
