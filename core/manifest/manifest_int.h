@@ -25,7 +25,7 @@ struct ctx {
 	const char *path;
 	struct pg_diag *diag;
 	size_t nerr;
-	bool quiet; /* applying a default again: its errors were reported once */
+	bool quiet;            /* applying a default again: its errors were reported once */
 	struct pg_manifest *m; /* the manifest being loaded (its rule_refs) */
 };
 
