@@ -132,14 +132,7 @@ pluginDirs: [$T/te]
 enrichers:
   adder: { plugin: testenrich, mode: add, addRule: odd.rule, cacheTtlSeconds: 0 }
 YAML
-cat >"$T/report.json" <<'JSON'
-{"run": {"id": "run_rules"}, "assets": [
-  {"name": "a", "target": "a.example", "findings": [
-    {"rule": "port-unapproved-open", "action": "fail", "asset": "a", "target": "a.example",
-     "ip": "127.0.0.1", "port": 8080, "protocol": "tcp", "fingerprint": "1111"},
-    {"rule": "port-unapproved-open", "action": "fail", "asset": "a", "target": "a.example",
-     "ip": "127.0.0.2", "port": 9090, "protocol": "tcp", "fingerprint": "2222"}]}]}
-JSON
+write_report "$T/report.json" # two enrich calls: app and db
 "$DRIVER" enrich "$T/te.yaml" "$T/report.json" --skip-cache >"$T/te.json" 2>"$T/te.err" \
 	|| fail "enrich: $(cat "$T/te.err")"
 [ "$(grep -c "plugin testenrich: added a finding of rule 'odd.rule', which its rule table does not declare (kept" "$T/te.err")" = 1 ] \
