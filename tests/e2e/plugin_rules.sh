@@ -54,24 +54,14 @@ rc=0
 "$PG_BIN" check -m "$T/manifest.yaml" --config "$T/portgate.yaml" --out "$T/ev.json" \
 	>"$T/check.out" 2>"$T/check.err" || rc=$?
 [ "$rc" = 0 ] || [ "$rc" = 1 ] || fail "check exit $rc: $(cat "$T/check.err")"
-python3 - "$T/ev.json" >"$T/emitted" <<'PY' || fail "evidence: $(cat "$T/check.err")"
-import json, sys
-rules = sorted({f["rule"] for a in json.load(open(sys.argv[1]))["assets"]
-                for f in a.get("findings", []) if f.get("source") == "ssl"})
-print("\n".join(rules))
-PY
-grep -qx tls-expiring-soon "$T/emitted" || fail "ssl emitted no tls-expiring-soon: $(cat "$T/emitted")"
+pg_rules_declared "$T/ev.json" ssl ssl "$T/plugins"
+grep -qx tls-expiring-soon "$PG_TMP/emitted" || fail "ssl emitted no tls-expiring-soon: $(cat "$PG_TMP/emitted")"
 
-# every rule ssl emitted is in `portgate rules`, source ssl; nothing of it without the dir
+# in the table too, source ssl; nothing of it without the dir
 "$PG_BIN" rules --plugin-dir "$T/plugins" >"$T/rules.txt" || fail "rules --plugin-dir"
-"$PG_BIN" rules --plugin-dir "$T/plugins" --json >"$T/rules.json" || fail "rules --json"
 while read -r r; do
 	grep -Eq "^$r +(pass|warn|fail) +[a-z]+ +ssl " "$T/rules.txt" || fail "rules lacks $r: $(cat "$T/rules.txt")"
-	python3 -c 'import json, sys
-rows = [x for x in json.load(open(sys.argv[1])) if x["id"] == sys.argv[2]]
-assert len(rows) == 1 and rows[0]["source"] == "ssl" and rows[0]["summary"], rows' \
-		"$T/rules.json" "$r" || fail "rules --json lacks $r"
-done <"$T/emitted"
+done <"$PG_TMP/emitted"
 grep -Eq '^tls-expiring-soon +warn +medium +ssl ' "$T/rules.txt" || fail "tls-expiring-soon row"
 grep -Eq '^port-unapproved-open +fail +high +core ' "$T/rules.txt" || fail "core rows gone"
 if [ ! -d "$(dirname "$PG_BIN")/../lib/portgate/plugins" ]; then
