@@ -5,7 +5,10 @@
 #include "rule_check.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
+
+#include <jansson.h>
 
 #include "policy/policy.h"
 #include "report/drift.h"
@@ -59,37 +62,85 @@ static void plugin_names(const struct pg_plugin_host *h, char *buf, size_t len)
 	}
 }
 
+#define MORE_LINES_SHOWN 3
+
+/* " (also at lines 20, 26 and 3 more)" into buf: the other places of one id. */
+static void more_places(const json_t *lines, char *buf, size_t len)
+{
+	size_t n = json_array_size(lines), i;
+	char one[32];
+
+	buf[0] = '\0';
+	if (n < 2)
+		return;
+	snprintf(buf, len, " (also at line%s", n > 2 ? "s" : "");
+	for (i = 1; i < n && i <= MORE_LINES_SHOWN; i++) {
+		snprintf(one, sizeof(one), "%s %lld", i > 1 ? "," : "",
+			 (long long)json_integer_value(json_array_get(lines, i)));
+		pg_str_append(buf, len, one);
+	}
+	if (n > i) {
+		snprintf(one, sizeof(one), " and %zu more", n - i);
+		pg_str_append(buf, len, one);
+	}
+	pg_str_append(buf, len, ")");
+}
+
 static void warn_one(const struct pg_manifest *m, const struct pg_rule_ref *r,
-		     const struct pg_plugin_host *h, struct pg_diag *warnings)
+		     const struct pg_plugin_host *h, const json_t *lines, struct pg_diag *warnings)
 {
 	const char *near = pg_rule_suggest(r->rule, h);
-	char names[256];
+	char names[256], more[128];
 
+	more_places(lines, more, sizeof(more));
 	if (near) {
 		pg_diag_add(warnings, m->path, r->line,
 			    "%s: unknown rule '%s': did you mean '%s'? (likely a typo: as written "
-			    "it matches no finding, so it has no effect)",
-			    r->where, r->rule, near);
+			    "it matches no finding, so it has no effect)%s",
+			    r->where, r->rule, near, more);
 		return;
 	}
 	plugin_names(h, names, sizeof(names));
 	pg_diag_add(warnings, m->path, r->line,
 		    "%s: unknown rule '%s': no core or drift rule, and no loaded plugin "
 		    "declares it (plugins: %s); it has an effect only in runs with a plugin "
-		    "that emits it",
-		    r->where, r->rule, names);
+		    "that emits it%s",
+		    r->where, r->rule, names, more);
+}
+
+/* {unknown id: [line, ...]} in file order: one warning per id, not per asset. */
+static json_t *unknown_ids(const struct pg_manifest *m, const struct pg_plugin_host *h)
+{
+	json_t *ids = json_object(), *lines;
+
+	for (size_t i = 0; m && i < m->nrule_refs; i++) {
+		const struct pg_rule_ref *r = &m->rule_refs[i];
+		if (!(lines = json_object_get(ids, r->rule))) {
+			if (pg_rule_known(r->rule, h))
+				continue;
+			json_object_set_new(ids, r->rule, lines = json_array());
+		}
+		json_array_append_new(lines, json_integer(r->line));
+	}
+	return ids;
 }
 
 size_t pg_rule_check_manifest(const struct pg_manifest *m, const struct pg_plugin_host *h,
 			      struct pg_diag *warnings)
 {
+	json_t *ids = unknown_ids(m, h), *lines;
 	size_t n = 0;
 
-	for (size_t i = 0; m && i < m->nrule_refs; i++)
-		if (!pg_rule_known(m->rule_refs[i].rule, h)) {
-			warn_one(m, &m->rule_refs[i], h, warnings);
+	for (size_t i = 0; m && i < m->nrule_refs; i++) {
+		const struct pg_rule_ref *r = &m->rule_refs[i];
+		lines = json_object_get(ids, r->rule);
+		if (lines && json_integer_value(json_array_get(lines, 0)) == r->line) {
+			warn_one(m, r, h, lines, warnings);
+			json_object_del(ids, r->rule); /* said once */
 			n++;
 		}
+	}
+	json_decref(ids);
 	return n;
 }
 

@@ -21,7 +21,8 @@ bool pg_rule_known(const char *id, const struct pg_plugin_host *h);
  * first of equals in `portgate rules` order), or NULL. Borrowed. */
 const char *pg_rule_suggest(const char *id, const struct pg_plugin_host *h);
 /* One "FILE:LINE: WHERE: ..." message into warnings per unknown rule id m
- * names; how many. */
+ * names, at its first place (naming the others: "also at lines 20, 26"); how
+ * many. */
 size_t pg_rule_check_manifest(const struct pg_manifest *m, const struct pg_plugin_host *h,
 			      struct pg_diag *warnings);
 /* pg_rule_check_manifest, each message printed as a warning on stderr. */

@@ -623,9 +623,10 @@ START_TEST(test_rule_check_manifest)
 		       "policy:\n  enforce: [port-unaproved-open, port-newly-open]\n"
 		       "  rules: { test-added: fail, made-up-thing: warn }\n"
 		       "assets:\n  - target: 127.0.0.1\n  - target: 127.0.0.2\n"
-		       "    policy: { port-aproved-filtered: fail }\n");
+		       "    policy: { port-aproved-filtered: fail }\n"
+		       "  - target: 127.0.0.3\n    policy: { port-aproved-filtered: warn }\n");
 	ck_assert_ptr_nonnull(m = pg_manifest_load(mf, &d));
-	ck_assert_uint_eq(pg_rule_check_manifest(m, h, &w), 4); /* defaults once, not per asset */
+	ck_assert_uint_eq(pg_rule_check_manifest(m, h, &w), 4); /* once per id, not per asset */
 	ck_assert_msg(diag_has(&w, "m.yaml:3: defaults.policy: unknown rule 'test-adde': did you "
 				   "mean 'test-added'?"),
 		      "%s", w.msgs[0]);
@@ -636,6 +637,8 @@ START_TEST(test_rule_check_manifest)
 			   "drift rule, and no loaded plugin declares it (plugins: testenrich)"));
 	ck_assert(diag_has(&w, "m.yaml:10: assets[1].policy: unknown rule "
 			       "'port-aproved-filtered': did you mean 'port-approved-filtered'?"));
+	/* the same id elsewhere: one warning naming the other places */
+	ck_assert(diag_has(&w, "so it has no effect) (also at line 12)"));
 	ck_assert(pg_rule_known("port-newly-open", NULL)); /* drift */
 	ck_assert(!pg_rule_known("test-added", NULL));
 	ck_assert_ptr_null(pg_rule_suggest("port-xxxxxxx-open", h)); /* 3 edits: no hint */
