@@ -288,7 +288,7 @@ int pg_cmd_check(int argc, char **argv)
 	     !(cfg = pg_cli_load_config(&c)) || (!a.dry_run && !(r.host = load_plugins(cfg, &c)))))
 		code = PG_EXIT_USAGE;
 	if (code < 0) {
-		/* once per place in the file, before any asset is scanned */
+		/* once per unknown id, before any asset is scanned */
 		if (r.host)
 			pg_rule_check_warn(r.m, r.host);
 		r.assets = pg_xcalloc(r.m->nassets, sizeof(*r.assets));

@@ -2,7 +2,7 @@
  * exceptions) against every rule a run knows: the core's, drift's and those the
  * loaded plugins declare (ABI 1.4). The manifest accepts any id of the grammar
  * (plugins add rules), so a typo would otherwise do nothing without a word:
- * `validate` and `check` warn, once per place in the file, never fail (a manifest
+ * `validate` and `check` warn, once per unknown id, never fail (a manifest
  * may be shared by runs with other plugin sets). */
 #ifndef PG_RUN_RULE_CHECK_H
 #define PG_RUN_RULE_CHECK_H
