@@ -365,32 +365,26 @@ static int headers_enrich(void *state, const json_t *finding, json_t *out, json_
 	return PG_PLUGIN_OK;
 }
 
-/* site_findings, cors_rule and cache_rule's rules (ABI 1.4): headers-<test> for
- * each of the Observatory's ten tests (obs_grade.c), then portgate's own. The
- * actions are those off an authentication surface (authTag). */
+/* headers-<test>: one of the Observatory's ten tests (obs_grade.c) fails; extra says
+ * what changes on an authentication surface (auth_test). */
+#define OBS_RULE(test, extra)                           \
+	PG_RULE_SPEC("headers-" test, "warn", "medium", \
+		     "The Observatory's " test " test fails" extra)
+#define AUTH_HARD " (fail, high on an authentication surface)"
+
+/* site_findings, cors_rule and cache_rule's rules (ABI 1.4), with the actions off an
+ * authentication surface (authTag). */
 static const struct pg_rule_spec rules[] = {
-	PG_RULE_SPEC("headers-content-security-policy", "warn", "medium",
-		     "The Observatory's content-security-policy test fails (fail, high on an "
-		     "authentication surface)"),
-	PG_RULE_SPEC("headers-cookies", "warn", "medium", "The Observatory's cookies test fails"),
-	PG_RULE_SPEC("headers-cross-origin-resource-sharing", "warn", "medium",
-		     "The Observatory's cross-origin-resource-sharing test fails"),
-	PG_RULE_SPEC("headers-redirection", "warn", "medium",
-		     "The Observatory's redirection test fails"),
-	PG_RULE_SPEC("headers-referrer-policy", "warn", "medium",
-		     "The Observatory's referrer-policy test fails"),
-	PG_RULE_SPEC("headers-strict-transport-security", "warn", "medium",
-		     "The Observatory's strict-transport-security test fails (fail, high on an "
-		     "authentication surface)"),
-	PG_RULE_SPEC("headers-subresource-integrity", "warn", "medium",
-		     "The Observatory's subresource-integrity test fails"),
-	PG_RULE_SPEC("headers-x-content-type-options", "warn", "medium",
-		     "The Observatory's x-content-type-options test fails"),
-	PG_RULE_SPEC("headers-x-frame-options", "warn", "medium",
-		     "The Observatory's x-frame-options test fails (fail, high on an "
-		     "authentication surface)"),
-	PG_RULE_SPEC("headers-cross-origin-resource-policy", "warn", "medium",
-		     "The Observatory's cross-origin-resource-policy test fails"),
+	OBS_RULE("content-security-policy", AUTH_HARD),
+	OBS_RULE("cookies", ""),
+	OBS_RULE("cross-origin-resource-sharing", ""),
+	OBS_RULE("redirection", ""),
+	OBS_RULE("referrer-policy", ""),
+	OBS_RULE("strict-transport-security", AUTH_HARD),
+	OBS_RULE("subresource-integrity", ""),
+	OBS_RULE("x-content-type-options", ""),
+	OBS_RULE("x-frame-options", AUTH_HARD),
+	OBS_RULE("cross-origin-resource-policy", ""),
 	PG_RULE_SPEC("headers-grade-below", "warn", "medium",
 		     "The site's HTTP headers grade is below minGrade"),
 	PG_RULE_SPEC("headers-cors-reflects-origin", "warn", "high",
