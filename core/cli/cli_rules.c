@@ -76,10 +76,14 @@ static const char rules_usage[] =
 	"  -h, --help        this help\n";
 
 static const char explain_usage[] =
-	"Usage: portgate explain RULE\n"
+	"Usage: portgate explain [--config FILE] [--plugin-dir DIR]... RULE\n"
 	"\n"
 	"What a rule means, what to do about its findings, and how to tune it in the manifest.\n"
+	"RULE is a core or drift rule, or one a plugin found (as 'portgate rules' finds them)\n"
+	"declares.\n"
 	"\n"
+	"      --config FILE     also look for plugins in this settings file's pluginDirs\n"
+	"      --plugin-dir DIR  also look for plugins in DIR (repeatable)\n"
 	"  -q, --quiet       print nothing (the exit code says whether RULE is known)\n"
 	"  -v, --verbose     more diagnostics on stderr\n"
 	"  -h, --help        this help\n"
@@ -117,14 +121,15 @@ static const struct option rules_longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 static const struct option explain_longopts[] = {
+	{ "config", required_argument, NULL, 'c' },
+	{ "plugin-dir", required_argument, NULL, PG_OPT_PLUGIN_DIR },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
 
-/* -1: go on; else the exit code. json NULL: explain, which takes no --json,
- * --config nor --plugin-dir (c NULL). */
+/* -1: go on; else the exit code. json NULL: explain, which takes no --json. */
 static int parse(const char *cmd, int argc, char **argv, bool *json, bool *quiet,
 		 struct pg_cli_common *c)
 {
@@ -228,7 +233,11 @@ static void explain(const struct rule_row *r)
 		       "Threshold: answer bytes / request bytes >= %.1f (US-CERT TA14-017A's\n"
 		       "smallest bandwidth amplification factor, Multicast DNS).\n\n",
 		       PG_UDP_AMPLIFIER_FACTOR);
-	printf("What to do:\n  %s\n\n", pg_render_rule_help(r->id));
+	if (strcmp(r->source, "core") && strcmp(r->source, "drift")) /* a plugin's */
+		printf("What to do:\n  See the %s plugin's page (docs/plugins/%s.md).\n\n",
+		       r->source, r->source);
+	else
+		printf("What to do:\n  %s\n\n", pg_render_rule_help(r->id));
 	printf("Tune it in the manifest (docs/manifest.md, \"Policy\"):\n"
 	       "  policy: { rules: { %s: pass|warn|fail } }       every asset\n"
 	       "  policy: { environments: { staging: { %s: warn } } }\n"
@@ -238,34 +247,64 @@ static void explain(const struct rule_row *r)
 	       r->id, r->id, r->id, r->id);
 }
 
-int pg_cmd_explain(int argc, char **argv)
+/* "did you mean" over every known id, or NULL. */
+static const char *closest(const char *id, const struct rule_row *extra, size_t nextra)
 {
-	bool quiet = false;
-	int r = parse("explain", argc, argv, NULL, &quiet, NULL);
-	const char *names[64];
-	const char *hint;
-	size_t n = nrules() < PG_ARRAY_LEN(names) ? nrules() : PG_ARRAY_LEN(names);
+	size_t n = nrules() + nextra;
+	const char **names = pg_xcalloc(n, sizeof(*names)), *hint;
 
-	if (r >= 0)
-		return r;
-	if (optind + 1 != argc)
-		return pg_cli_usage_error(
-			"explain", optind < argc ? "one RULE, please"
-						 : "which RULE? ('portgate rules' lists them)");
-	for (size_t i = 0; i < nrules(); i++) {
-		struct rule_row row = rule_at(i);
-		if (!strcmp(row.id, argv[optind])) {
+	for (size_t i = 0; i < n; i++)
+		names[i] = row_at(i, extra).id;
+	hint = pg_cli_closest(id, names, n);
+	free(names);
+	return hint;
+}
+
+static int explain_found(const char *id, const struct rule_row *extra, size_t nextra, bool quiet)
+{
+	const char *hint;
+
+	for (size_t i = 0; i < nrules() + nextra; i++) {
+		struct rule_row row = row_at(i, extra);
+		if (!strcmp(row.id, id)) {
 			if (!quiet)
 				explain(&row);
 			return PG_EXIT_PASS;
 		}
 	}
-	for (size_t i = 0; i < n; i++)
-		names[i] = rule_at(i).id;
-	if ((hint = pg_cli_closest(argv[optind], names, n)))
-		return pg_cli_usage_error("explain", "unknown rule '%s'; did you mean '%s'?",
-					  argv[optind], hint);
-	return pg_cli_usage_error("explain",
-				  "unknown rule '%s' (a plugin's? see its page in docs/plugins/)",
-				  argv[optind]);
+	if ((hint = closest(id, extra, nextra)))
+		return pg_cli_usage_error("explain", "unknown rule '%s'; did you mean '%s'?", id,
+					  hint);
+	return pg_cli_usage_error(
+		"explain",
+		"unknown rule '%s' (a plugin's? give its --plugin-dir, or see its "
+		"page in docs/plugins/)",
+		id);
+}
+
+int pg_cmd_explain(int argc, char **argv)
+{
+	bool quiet = false;
+	struct pg_cli_common c;
+	struct pg_plugin_host *h = NULL;
+	struct rule_row *extra = NULL;
+	size_t nextra = 0;
+	int r;
+
+	pg_cli_common_init(&c);
+	r = parse("explain", argc, argv, NULL, &quiet, &c);
+	if (r < 0 && optind + 1 != argc)
+		r = pg_cli_usage_error("explain",
+				       optind < argc ? "one RULE, please"
+						     : "which RULE? ('portgate rules' lists them)");
+	if (r < 0 && !(h = found_plugins(&c)))
+		r = PG_EXIT_USAGE;
+	if (r < 0) {
+		extra = plugin_rows(h, &nextra);
+		r = explain_found(argv[optind], extra, nextra, quiet);
+	}
+	free(extra);
+	pg_plugin_host_free(h);
+	pg_cli_common_clear(&c);
+	return r;
 }

@@ -73,6 +73,9 @@ grep -Eq '^    tls-expiring-soon +warn medium ' "$T/plugins.txt" || fail "plugin
 "$PG_BIN" plugins --plugin-dir "$T/plugins" --json | python3 -c 'import json, sys
 ids = [r["id"] for r in json.load(sys.stdin)[0]["rules"]]
 assert "tls-expiring-soon" in ids, ids' || fail "plugins --json rules"
+"$PG_BIN" explain --plugin-dir "$T/plugins" tls-expiring-soon >"$T/explain.txt" || fail "explain"
+grep -q '^tls-expiring-soon (ssl rule)$' "$T/explain.txt" || fail "explain: $(cat "$T/explain.txt")"
+grep -q '^Default action: warn; severity: medium.$' "$T/explain.txt" || fail "explain default"
 pg_ok "rules and plugins list the rules ssl emits"
 
 # check warned once per place (the defaults' policy once, not per asset), with a hint
