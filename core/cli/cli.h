@@ -68,6 +68,12 @@ bool pg_cli_common_opt(struct pg_cli_common *c, int code, const char *arg);
 /* Load the config file and lay the command line over it. NULL -> exit 2. */
 struct pg_config *pg_cli_load_config(const struct pg_cli_common *c);
 void pg_cli_common_clear(struct pg_cli_common *c);
+struct pg_plugin_host;
+/* The plugins `portgate plugins` lists: those of each --plugin-dir, of the
+ * settings' pluginDirs (cfg may be NULL) and of the installed directory,
+ * loaded (each in a probe child first), never run. A new host; refusals into diag. */
+struct pg_plugin_host *pg_cli_plugins_found(const struct pg_cli_common *c,
+					    const struct pg_config *cfg, struct pg_diag *diag);
 /* The default: branch of a command's option loop: -1 when ch was a shared
  * option with a good value, else the exit code to return (message printed). */
 int pg_cli_common_fallback(struct pg_cli_common *c, const char *cmd, int ch, const char *arg);

@@ -13,6 +13,7 @@
 #include "run/check_run.h"
 #include "notify/notify.h"
 #include "plugin/plugin_host.h"
+#include "run/rule_check.h"
 #include "run/run_stages.h"
 #include "report/report_text.h"
 #include "cli_output.h"
@@ -287,6 +288,9 @@ int pg_cmd_check(int argc, char **argv)
 	     !(cfg = pg_cli_load_config(&c)) || (!a.dry_run && !(r.host = load_plugins(cfg, &c)))))
 		code = PG_EXIT_USAGE;
 	if (code < 0) {
+		/* once per unknown id, before any asset is scanned */
+		if (r.host)
+			pg_rule_check_warn(r.m, r.host);
 		r.assets = pg_xcalloc(r.m->nassets, sizeof(*r.assets));
 		for (size_t i = 0; i < r.m->nassets; i++)
 			if (in_shard(&r.m->assets[i], &a))

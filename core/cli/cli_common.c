@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "util/log.h"
+#include "plugin/plugin_host.h"
 #include "resolve/resolve.h"
 #include "run/pipeline.h"
 
@@ -216,4 +217,24 @@ const struct pg_progress *pg_cli_progress_tty(void)
 
 	/* TERM=dumb cannot redraw a line: it gets the heartbeat like a log */
 	return isatty(STDERR_FILENO) && !(term && !strcmp(term, "dumb")) ? &tty : &log;
+}
+
+struct pg_plugin_host *pg_cli_plugins_found(const struct pg_cli_common *c,
+					    const struct pg_config *cfg, struct pg_diag *diag)
+{
+	size_t n = 0;
+	char **dirs = pg_xcalloc(c->nplugin_dirs + (cfg ? cfg->nplugin_dirs : 0) + 1,
+				 sizeof(char *));
+	struct pg_plugin_host *h = pg_plugin_host_empty();
+
+	for (size_t i = 0; i < c->nplugin_dirs; i++)
+		dirs[n++] = c->plugin_dirs[i];
+	for (size_t i = 0; cfg && i < cfg->nplugin_dirs; i++)
+		dirs[n++] = cfg->plugin_dirs[i];
+	/* the installed directory when there is one: no package, no error */
+	if (access(PG_PLUGINDIR, F_OK) == 0)
+		dirs[n++] = (char *)PG_PLUGINDIR;
+	pg_plugin_load_dirs(h, dirs, n, diag);
+	free(dirs);
+	return h;
 }

@@ -4,33 +4,9 @@
 #include "config.h"
 #include "cli.h"
 
+#include "util/text.h"
+
 #include <string.h>
-
-/* Edit distance of two short words (options, commands), capped at 9. */
-static size_t distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b), row[64], prev, tmp;
-
-	if (la > 60 || lb > 60)
-		return 9;
-	for (size_t j = 0; j <= lb; j++)
-		row[j] = j;
-	for (size_t i = 1; i <= la; i++) {
-		prev = row[0];
-		row[0] = i;
-		for (size_t j = 1; j <= lb; j++) {
-			tmp = row[j];
-			row[j] = a[i - 1] == b[j - 1]
-					 ? prev
-					 : 1 + (prev < row[j - 1]
-							? (prev < row[j] ? prev : row[j])
-							: (row[j - 1] < row[j] ? row[j - 1]
-									       : row[j]));
-			prev = tmp;
-		}
-	}
-	return row[lb] > 9 ? 9 : row[lb];
-}
 
 const char *pg_cli_closest(const char *word, const char *const *names, size_t n)
 {
@@ -38,7 +14,7 @@ const char *pg_cli_closest(const char *word, const char *const *names, size_t n)
 	size_t bestd = 3; /* at most two edits away, or a prefix of it */
 
 	for (size_t i = 0; i < n; i++) {
-		size_t d = distance(word, names[i]);
+		size_t d = pg_edit_distance(word, names[i], false);
 		if (strlen(word) >= 2 && !strncmp(names[i], word, strlen(word)))
 			d = 1;
 		if (d < bestd) {

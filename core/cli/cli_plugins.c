@@ -90,7 +90,8 @@ static void usage(const char *cmd, FILE *out)
 	if (!strcmp(cmd, "plugins"))
 		fputs("usage: portgate plugins [--config FILE] [--plugin-dir DIR]... [--json]\n"
 		      "                        [--describe NAME]\n"
-		      "List loadable plugins with version, ABI, kind and options; --describe NAME\n"
+		      "List loadable plugins with version, ABI, kind, options and the rules each\n"
+		      "declares (ABI 1.4: id, default action, severity, summary); --describe NAME\n"
 		      "prints one plugin's option reference (name, type, default, range or "
 		      "values,\n"
 		      "description: the table the host validates the config against).\n",
@@ -166,6 +167,17 @@ static bool misplaced(const char *cmd, const struct plug_args *a, int takes)
 
 /* ---- plugins / plugin-check ------------------------------------------- */
 
+/* ABI 1.4: the rules it declares (an older plugin declares none). */
+static void print_rules(const struct pg_module *m, FILE *out)
+{
+	const struct pg_rule_spec *r;
+
+	fputs(pg_module_rule(m, 0) ? "  rules:\n" : "  rules: none declared\n", out);
+	for (size_t i = 0; (r = pg_module_rule(m, i)); i++)
+		fprintf(out, "    %-36s %-4s %-8s %s\n", r->id, r->default_action, r->severity,
+			r->summary);
+}
+
 static void print_module(const struct pg_module *m, FILE *out)
 {
 	const struct pg_plugin *d = pg_module_desc(m);
@@ -202,6 +214,7 @@ static void print_module(const struct pg_module *m, FILE *out)
 		fprintf(out, "    %-16s %-10s %s%s\n", o->name, pg_option_type_name(o->type), attr,
 			o->help ? o->help : "");
 	}
+	print_rules(m, out);
 }
 
 /* plugins --describe NAME: the one plugin's option reference. */
@@ -254,8 +267,6 @@ int pg_cmd_plugins(int argc, char **argv)
 	struct plug_args a;
 	struct pg_config *cfg = NULL;
 	struct pg_plugin_host *h;
-	char **dirs;
-	size_t n = 0;
 	int rc = parse_args(argc, argv, &a);
 
 	if (rc != 0 || a.first_arg < argc) {
@@ -274,16 +285,7 @@ int pg_cmd_plugins(int argc, char **argv)
 		goto out;
 	}
 	/* Only load (no instances): listing must work with an incomplete config. */
-	dirs = pg_xcalloc(a.common.nplugin_dirs + (cfg ? cfg->nplugin_dirs : 0) + 2,
-			  sizeof(char *));
-	for (size_t i = 0; i < a.common.nplugin_dirs; i++)
-		dirs[n++] = a.common.plugin_dirs[i];
-	for (size_t i = 0; cfg && i < cfg->nplugin_dirs; i++)
-		dirs[n++] = cfg->plugin_dirs[i];
-	dirs[n++] = (char *)PG_PLUGINDIR;
-	h = pg_plugin_host_empty();
-	pg_plugin_load_dirs(h, dirs, n - (access(PG_PLUGINDIR, F_OK) == 0 ? 0 : 1), &diag);
-	free(dirs);
+	h = pg_cli_plugins_found(&a.common, cfg, &diag);
 	rc = a.describe ? describe_module(h, a.describe, a.json) : list_modules(h, a.json);
 	pg_plugin_host_free(h);
 	pg_diag_print(&diag, stderr);

@@ -8,6 +8,7 @@
 
 #include "manifest/manifest.h"
 #include "plugin/plugin_host.h"
+#include "run/rule_check.h"
 #include "run/run_stages.h"
 #include "serve/serve.h"
 #include "util/log.h"
@@ -99,8 +100,10 @@ int pg_cmd_serve(int argc, char **argv)
 		code = PG_EXIT_USAGE;
 	pg_diag_print(&diag, stderr);
 	pg_diag_clear(&diag);
-	if (code < 0)
+	if (code < 0) {
+		pg_rule_check_warn(m, host); /* once at start: every request uses this manifest */
 		code = pg_serve_run(&a.o, m, cfg, host);
+	}
 	pg_plugin_host_free(host);
 	pg_manifest_free(m);
 	pg_config_free(cfg);

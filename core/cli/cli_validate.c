@@ -10,6 +10,7 @@
 
 #include "manifest/manifest.h"
 #include "plugin/plugin_host.h"
+#include "run/rule_check.h"
 #include "run/run_stages.h"
 #include "util/log.h"
 
@@ -21,22 +22,39 @@ static const char validate_usage[] =
 	"`check` would: resolver and CA settings, and the plugin sections against the plugins'\n"
 	"option tables (plugins are loaded, not run).\n"
 	"Every problem is printed as FILE:LINE: field: message.\n"
+	"A rule id the manifest names (policy maps, policy.enforce, an exception's rule) that no\n"
+	"core rule, drift rule or plugin found (as 'portgate plugins' finds them, with these\n"
+	"settings) declares is a warning with FILE:LINE, and 'did you mean' for a near miss:\n"
+	"warnings leave the manifest valid (another run may load the plugin that emits it).\n"
 	"\n"
 	"  -m, --manifest FILE   asset manifest (YAML or JSON)\n"
 	"      --config FILE     validate this settings file (default: the one check finds)\n"
 	"      --plugin-dir DIR  also look for plugins in DIR (repeatable)\n"
-	"      --json            print {manifest, valid, assets, errors: [{file, line, message}]}\n"
-	"                        on stdout instead of the messages\n"
-	"  -q, --quiet           print nothing when valid\n"
+	"      --json            print {manifest, valid, assets, errors: [{file, line, message}],\n"
+	"                        warnings: [...]} on stdout instead of the messages\n"
+	"  -q, --quiet           print nothing when valid (no warnings either)\n"
 	"  -v, --verbose         more diagnostics on stderr\n"
 	"  -h, --help            this help\n"
 	"\n"
-	"Exit status: 0 valid; 2 invalid or unreadable.\n";
+	"Exit status: 0 valid (with or without warnings); 2 invalid or unreadable.\n";
+
+/* The plugins whose rules a manifest may name: every one `portgate plugins` would
+ * find with these settings. A file refused here is said by the settings' check
+ * (when the settings name it) and by `portgate plugins`, not twice. */
+static struct pg_plugin_host *known_plugins(const struct pg_cli_common *c,
+					    const struct pg_config *cfg)
+{
+	struct pg_diag quiet = { 0 };
+	struct pg_plugin_host *h = pg_cli_plugins_found(c, cfg, &quiet);
+
+	pg_diag_clear(&quiet);
+	return h;
+}
 
 /* What `check` would accept: the file, the resolver and CA settings, and
  * every plugin section against the plugins' option tables; what create()
  * would say (a missing secret, a refused URL) shows only at check. */
-static bool config_valid(struct pg_cli_common *c, char **path)
+static bool config_valid(struct pg_cli_common *c, char **path, struct pg_plugin_host **known)
 {
 	struct pg_config *cfg;
 	struct pg_plugin_host *host = NULL;
@@ -52,17 +70,19 @@ static bool config_valid(struct pg_cli_common *c, char **path)
 							  pg_run_stages, &diag)))
 		pg_diag_print(&diag, stderr);
 	ok = !cfg->path || host;
+	if (ok)
+		*known = known_plugins(c, cfg);
 	pg_diag_clear(&diag);
 	pg_plugin_host_free(host);
 	pg_config_free(cfg);
 	return ok;
 }
 
-/* --json: {"manifest", "valid", "assets", "errors": [{"file", "line", "message"}]}. */
-static void print_json(const char *path, const struct pg_manifest *m, const struct pg_diag *d,
-		       bool ok)
+/* Diag's "FILE:LINE: message" lines as [{"file", "line", "message"}] (path: a
+ * message without a place). */
+static json_t *diag_json(const char *path, const struct pg_diag *d)
 {
-	json_t *errs = json_array(), *doc;
+	json_t *errs = json_array();
 
 	for (size_t i = 0; i < d->n; i++) {
 		/* "FILE:LINE: message" (diag's format), or a message without a place */
@@ -77,8 +97,18 @@ static void print_json(const char *path, const struct pg_manifest *m, const stru
 			json_object_set_new(e, "file", json_stringn(msg, (size_t)(colon - msg)));
 		json_array_append_new(errs, e);
 	}
-	doc = json_pack("{s:s, s:b, s:I, s:o}", "manifest", path, "valid", ok, "assets",
-			(json_int_t)(m ? m->nassets : 0), "errors", errs);
+	return errs;
+}
+
+/* --json: {"manifest", "valid", "assets", "errors": [{"file", "line", "message"}],
+ * "warnings": [the same]}. */
+static void print_json(const char *path, const struct pg_manifest *m, const struct pg_diag *d,
+		       const struct pg_diag *w, bool ok)
+{
+	json_t *doc = json_pack("{s:s, s:b, s:I, s:o, s:o}", "manifest", path, "valid", ok,
+				"assets", (json_int_t)(m ? m->nassets : 0), "errors",
+				diag_json(path, d), "warnings", diag_json(path, w));
+
 	json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	fputc('\n', stdout);
 	json_decref(doc);
@@ -100,7 +130,8 @@ int pg_cmd_validate(int argc, char **argv)
 	char *settings = NULL; /* the settings file validated, if any */
 	bool json = false, quiet = false;
 	struct pg_cli_common c;
-	struct pg_diag diag = { 0 };
+	struct pg_diag diag = { 0 }, warnings = { 0 };
+	struct pg_plugin_host *known = NULL;
 	struct pg_manifest *m;
 	bool ok;
 	int ch;
@@ -130,15 +161,21 @@ int pg_cmd_validate(int argc, char **argv)
 	m = pg_manifest_load(path, &diag);
 	if (!json)
 		pg_diag_print(&diag, stderr);
-	ok = !diag.n && config_valid(&c, &settings);
+	ok = !diag.n && config_valid(&c, &settings, &known);
+	if (ok)
+		pg_rule_check_manifest(m, known, &warnings);
 	if (json)
-		print_json(path, m, &diag, ok);
+		print_json(path, m, &diag, &warnings, ok);
 	else if (ok && !quiet) {
+		for (size_t i = 0; i < warnings.n; i++)
+			pg_warn("%s", warnings.msgs[i]);
 		printf("%s: valid, %zu asset%s\n", path, m->nassets, m->nassets == 1 ? "" : "s");
 		if (settings)
 			printf("%s: valid\n", settings);
 	}
 	free(settings);
+	pg_plugin_host_free(known);
+	pg_diag_clear(&warnings);
 	pg_diag_clear(&diag);
 	pg_manifest_free(m);
 	pg_cli_common_clear(&c);

@@ -12,16 +12,6 @@
 #include "policy/policy.h"
 #include "util/log.h"
 
-static const char *const severities[] = { "info", "low", "medium", "high", "critical" };
-
-static bool valid_severity(const char *s)
-{
-	for (size_t i = 0; s && i < PG_ARRAY_LEN(severities); i++)
-		if (!strcmp(s, severities[i]))
-			return true;
-	return false;
-}
-
 static bool valid_action(const char *s)
 {
 	return !strcmp(s, "warn") || !strcmp(s, "fail") || !strcmp(s, "pass");
@@ -36,14 +26,12 @@ static const char *refusal(const json_t *in, const char *rule, char *buf, size_t
 
 	if (!pg_rule_id_valid(rule))
 		return "the rule id is not [a-z0-9]+([.-][a-z0-9]+)*";
-	/* a core rule means what the core says; network-unexpected is the one a
-	 * plugin may also raise (it knows networks the manifest names by ASN) */
-	if (pg_rule_find(rule) && strcmp(rule, PG_RULE_NETWORK_UNEXPECTED)) {
+	if (pg_rule_reserved(rule)) {
 		snprintf(buf, len, "'%s' is a core rule (only %s may be reused)", rule,
 			 PG_RULE_NETWORK_UNEXPECTED);
 		return buf;
 	}
-	if (sev && !valid_severity(json_string_value(sev))) {
+	if (sev && !pg_severity_valid(json_string_value(sev))) {
 		snprintf(buf, len, "severity %s is not one of info, low, medium, high, critical",
 			 json_is_string(sev) ? json_string_value(sev) : "(not a string)");
 		return buf;
@@ -95,6 +83,7 @@ json_t *pg_enrich_shape_added(const struct pg_plugin_ctx *c, const json_t *in, c
 	if (!json_is_string(json_object_get(f, "reason")))
 		json_object_set_new(f, "reason", json_sprintf("reported by %s", pg_plugin_name(c)));
 	complete_from(f, origin, asset_level);
+	pg_plugin_rule_emitted(c, rule);
 	return f;
 }
 

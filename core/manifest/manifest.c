@@ -288,6 +288,7 @@ struct pg_manifest *pg_manifest_load(const char *path, struct pg_diag *diag)
 	}
 	m = pg_xcalloc(1, sizeof(*m));
 	m->path = pg_xstrdup(path);
+	c.m = m;
 	load_root(&c, doc->root, m);
 	pg_doc_free(doc);
 	if (c.nerr > MAX_ERRORS)
@@ -315,6 +316,11 @@ void pg_manifest_free(struct pg_manifest *m)
 	}
 	free(m->envs);
 	pg_manifest_rollout_clear(m);
+	for (i = 0; i < m->nrule_refs; i++) {
+		free(m->rule_refs[i].rule);
+		free(m->rule_refs[i].where);
+	}
+	free(m->rule_refs);
 	free(m->path);
 	free(m);
 }

@@ -89,6 +89,17 @@ struct pg_exception {
 	char expires[11];     /* YYYY-MM-DD */
 };
 
+/* A rule id the manifest names (a policy map's key, a policy.enforce item, an
+ * exception's rule), once per place in the file: the defaults' policy counts
+ * once, not once per asset. `validate` and `check` check them against the
+ * rules they know (run/rule_check.h); the manifest accepts any id of the
+ * grammar, because plugins add rules. */
+struct pg_rule_ref {
+	char *rule;  /* owned */
+	char *where; /* owned: the field, "policy.enforce", "assets[2].policy", ... */
+	int line;
+};
+
 struct pg_manifest {
 	char *path;                /* owned */
 	enum pg_mode mode;         /* policy.mode, PG_MODE_UNSET if absent */
@@ -105,6 +116,8 @@ struct pg_manifest {
 	size_t nexceptions;
 	struct pg_asset *assets; /* owned */
 	size_t nassets;
+	struct pg_rule_ref *rule_refs; /* owned, in file order */
+	size_t nrule_refs, caprule_refs;
 };
 
 /* Load and validate. NULL on any error, with every problem in diag as

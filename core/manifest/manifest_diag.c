@@ -3,12 +3,13 @@
 #include "config.h"
 #include "manifest_int.h"
 
-#include <ctype.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "util/text.h"
 
 void pg_manifest_err(struct ctx *c, const struct pg_node *at, const char *where, const char *fmt,
 		     ...)
@@ -29,37 +30,6 @@ void pg_manifest_err(struct ctx *c, const struct pg_node *at, const char *where,
 	free(msg);
 }
 
-/* Case-insensitive edit distance, for "did you mean" hints. */
-static size_t edit_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b), i, j;
-	size_t row[65];
-
-	if (la > 64 || lb > 64)
-		return SIZE_MAX;
-	for (j = 0; j <= lb; j++)
-		row[j] = j;
-	for (i = 1; i <= la; i++) {
-		size_t diag = row[0];
-
-		row[0] = i;
-		for (j = 1; j <= lb; j++) {
-			size_t up = row[j];
-			size_t cost = tolower((unsigned char)a[i - 1]) !=
-				      tolower((unsigned char)b[j - 1]);
-			size_t best = diag + cost;
-
-			if (up + 1 < best)
-				best = up + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			row[j] = best;
-			diag = up;
-		}
-	}
-	return row[lb];
-}
-
 /* The closest of names (NULL-terminated) to key, or NULL when none is close. */
 static const char *closest(const char *key, const char *const *names)
 {
@@ -70,7 +40,7 @@ static const char *closest(const char *key, const char *const *names)
 	if (limit < 2)
 		limit = len <= 3 ? 1 : 2;
 	for (; *names; names++) {
-		size_t d = edit_distance(key, *names);
+		size_t d = pg_edit_distance(key, *names, true);
 		if (d < best_d) {
 			best_d = d;
 			best = *names;
@@ -97,4 +67,19 @@ void pg_manifest_wrong_type(struct ctx *c, const struct pg_node *n, const char *
 			    const char *expected)
 {
 	pg_manifest_err(c, n, where, "expected %s, got %s", expected, pg_node_type_name(n));
+}
+
+void pg_manifest_note_rule(struct ctx *c, const struct pg_node *n, const char *where,
+			   const char *rule)
+{
+	struct pg_manifest *m = c->m;
+	struct pg_rule_ref *r;
+
+	if (c->quiet || !m)
+		return;
+	pg_grow(&m->rule_refs, &m->caprule_refs, m->nrule_refs + 1, sizeof(*m->rule_refs));
+	r = &m->rule_refs[m->nrule_refs++];
+	r->rule = pg_xstrdup(rule);
+	r->where = pg_xstrdup(where);
+	r->line = n ? n->line : 0;
 }

@@ -25,7 +25,8 @@ struct ctx {
 	const char *path;
 	struct pg_diag *diag;
 	size_t nerr;
-	bool quiet; /* applying a default again: its errors were reported once */
+	bool quiet;            /* applying a default again: its errors were reported once */
+	struct pg_manifest *m; /* the manifest being loaded (its rule_refs) */
 };
 
 enum field_type {
@@ -111,6 +112,10 @@ json_t *pg_manifest_ports_json(const struct pg_portlist *pl);
 
 /* manifest_policy.c */
 void pg_manifest_overrides_clear(struct pg_overrides *o);
+/* manifest_diag.c: rule named at n's line in field where, kept in m->rule_refs
+ * (not while defaults are applied again: they were noted once). */
+void pg_manifest_note_rule(struct ctx *c, const struct pg_node *n, const char *where,
+			   const char *rule);
 bool pg_manifest_parse_overrides(struct ctx *c, const struct pg_node *n, const char *where,
 				 struct pg_overrides *out, json_t *json);
 void pg_manifest_load_policy(struct ctx *c, const struct pg_node *n, struct pg_manifest *m);

@@ -55,6 +55,7 @@ bool pg_manifest_parse_overrides(struct ctx *c, const struct pg_node *n, const c
 			ok = false;
 			continue;
 		}
+		pg_manifest_note_rule(c, n->keys[i], where, rule);
 		out->v[out->n].rule = pg_xstrdup(rule);
 		out->v[out->n++].action = act;
 		if (json)

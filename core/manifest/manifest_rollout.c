@@ -21,6 +21,7 @@ static bool rule_arg(struct ctx *c, const struct pg_node *n, const char *where, 
 				*out);
 		return false;
 	}
+	pg_manifest_note_rule(c, n, where, *out);
 	return true;
 }
 

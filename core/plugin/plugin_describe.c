@@ -70,6 +70,20 @@ static json_t *options_json(const struct pg_module *m)
 	return opts;
 }
 
+/* ABI 1.4: the rules it declares, as `portgate rules --json` lists them. */
+static json_t *rules_json(const struct pg_module *m)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; i < m->nrules; i++) {
+		const struct pg_rule_spec *r = &m->rules[i];
+		json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s}", "id", r->id,
+						     "defaultAction", r->default_action, "severity",
+						     r->severity, "summary", r->summary));
+	}
+	return arr;
+}
+
 /* ABI 1.3: the judges bits by name, then the tag option when there is one. */
 static json_t *judges_json(const struct pg_plugin *d)
 {
@@ -113,6 +127,7 @@ json_t *pg_module_json(const struct pg_module *m)
 	json_object_set_new(j, "timeoutMs", json_integer((json_int_t)d->timeout_ms));
 	json_object_set_new(j, "judges", judges_json(d));
 	json_object_set_new(j, "options", options_json(m));
+	json_object_set_new(j, "rules", rules_json(m));
 	return j;
 }
 

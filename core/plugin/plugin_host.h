@@ -106,6 +106,13 @@ void pg_module_describe(const struct pg_module *m, FILE *out);
 /* Every descriptor field as a new JSON object (plugins --json). */
 json_t *pg_module_json(const struct pg_module *m);
 
+/* The module's rule table (ABI 1.4) in the host's row layout, NULL past the end. */
+const struct pg_rule_spec *pg_module_rule(const struct pg_module *m, size_t i);
+/* The rule id as one of h's loaded plugins declares it (and which, in *owner
+ * when not NULL), or NULL. h may be NULL. */
+const struct pg_rule_spec *pg_plugin_host_rule_find(const struct pg_plugin_host *h, const char *id,
+						    const struct pg_module **owner);
+
 /* The module's option table in one row layout (either ABI table), NULL past the end. */
 const struct pg_option_spec *pg_module_option(const struct pg_module *m, size_t i);
 /* The typed check of one option value (plugin_options.c): num gets an int,

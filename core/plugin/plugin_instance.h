@@ -42,6 +42,9 @@ enum pg_enrich_scope pg_plugin_enrich_scope(const struct pg_plugin_ctx *c);
  * the option is unset, so no asset qualifies). */
 unsigned pg_plugin_judges(const struct pg_plugin_ctx *c);
 const char *pg_plugin_judges_tag(const struct pg_plugin_ctx *c);
+/* A finding of rule the instance added and the stage kept: warned once per
+ * plugin and rule when the plugin (ABI 1.4 or later) does not declare it. */
+void pg_plugin_rule_emitted(const struct pg_plugin_ctx *c, const char *rule);
 /* The plugin's, or the instance's `events:`. */
 enum pg_notify_mode pg_plugin_notify_mode(const struct pg_plugin_ctx *c);
 

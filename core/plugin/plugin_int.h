@@ -7,6 +7,7 @@
  *   plugin_names.c     kind/option-type names, the identifier grammar
  *   plugin_load.c      libltdl, file permissions, descriptor checks
  *   plugin_options.c   the option table in one row layout; typed value checks (ABI 1.3)
+ *   plugin_rules.c     the rule table (ABI 1.4): load checks, lookups, undeclared rules
  *   plugin_instance.c  instance options (typed, validated) and life
  *   plugin_config.c    the enrichers/notifiers maps, each stage's settings
  *   plugin_section.c   helpers a stage reads its settings section with
@@ -51,6 +52,10 @@ struct pg_module {
 	bool pinned;                 /* a call never returned: never unload */
 	struct pg_option_spec *opts; /* owned: the option table in the host's row layout */
 	size_t nopts;
+	struct pg_rule_spec *rules; /* owned: the rule table (ABI 1.4) in the host's row layout */
+	size_t nrules;
+	bool declares_rules; /* built against 1.4 or later: a rule it emits is declared */
+	json_t *undeclared;  /* owned: rules emitted undeclared, warned once (plugin_rules.c) */
 };
 
 struct pg_optval {
@@ -166,6 +171,8 @@ void pg_module_free(struct pg_module *m);
 /* plugin_options.c: m's option table (either layout) checked and kept as
  * m->opts; the typed check of one value (why: the reason when false). */
 bool pg_plugin_options_build(struct pg_module *m, const char *path, struct pg_diag *diag);
+/* plugin_rules.c: m's rule table (ABI 1.4) checked and kept as m->rules. */
+bool pg_plugin_rules_build(struct pg_module *m, const char *path, struct pg_diag *diag);
 /* plugin_view.c */
 struct pg_optval *pg_plugin_find_opt(struct pg_plugin_ctx *c, const char *name);
 

@@ -65,6 +65,8 @@ void pg_module_free(struct pg_module *m)
 		lt_dlclose(m->handle);
 	pthread_mutex_destroy(&m->serialize);
 	free(m->opts);
+	free(m->rules);
+	json_decref(m->undeclared);
 	free(m->path);
 	free(m);
 }
@@ -286,7 +288,8 @@ static bool check_descriptor(struct pg_module *m, const char *path, struct pg_di
 			    d->name);
 		return false;
 	}
-	return pg_plugin_options_build(m, path, diag) && check_judges(m, path, diag);
+	return pg_plugin_options_build(m, path, diag) && check_judges(m, path, diag) &&
+	       pg_plugin_rules_build(m, path, diag);
 }
 
 /* Copy what the plugin has (older plugins: a prefix), zero the rest. */

@@ -45,6 +45,12 @@ struct pg_rule_info {
 };
 
 const struct pg_rule_info *pg_rule_find(const char *id); /* NULL for plugin rules */
+/* A core rule id a plugin may not raise nor declare: a core rule means what the
+ * core says; network-unexpected is the one a plugin may also raise (it knows
+ * networks the manifest names by ASN). */
+bool pg_rule_reserved(const char *id);
+/* info, low, medium, high or critical: the severities a finding may carry. */
+bool pg_severity_valid(const char *s);
 /* True when an answer of received bytes to a request of sent bytes amplifies
  * (received / sent >= PG_UDP_AMPLIFIER_FACTOR), with the factor in *factor. An empty
  * request (sent 0) has no factor: false. */

@@ -47,6 +47,21 @@ const struct pg_rule_info *pg_rule_find(const char *id)
 	return NULL;
 }
 
+bool pg_rule_reserved(const char *id)
+{
+	return pg_rule_find(id) && strcmp(id, PG_RULE_NETWORK_UNEXPECTED);
+}
+
+bool pg_severity_valid(const char *s)
+{
+	static const char *const severities[] = { "info", "low", "medium", "high", "critical" };
+
+	for (size_t i = 0; s && i < PG_ARRAY_LEN(severities); i++)
+		if (!strcmp(s, severities[i]))
+			return true;
+	return false;
+}
+
 bool pg_udp_amplifies(long long sent, long long received, double *factor)
 {
 	if (sent <= 0 || received <= 0)

@@ -3,7 +3,9 @@
 #include "config.h"
 #include "text.h"
 
+#include <ctype.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,4 +104,36 @@ void pg_utf8_fix(char *s)
 		}
 		s += n;
 	}
+}
+
+static bool same_char(char x, char y, bool nocase)
+{
+	return nocase ? tolower((unsigned char)x) == tolower((unsigned char)y) : x == y;
+}
+
+/* One row of the table at a time: O(len b) memory on the stack. */
+size_t pg_edit_distance(const char *a, const char *b, bool nocase)
+{
+	size_t la = strlen(a), lb = strlen(b), row[PG_EDIT_DISTANCE_MAX + 1];
+
+	if (la > PG_EDIT_DISTANCE_MAX || lb > PG_EDIT_DISTANCE_MAX)
+		return SIZE_MAX;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t diag = row[0];
+
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t up = row[j], best = diag + !same_char(a[i - 1], b[j - 1], nocase);
+
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[lb];
 }

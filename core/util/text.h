@@ -9,6 +9,12 @@
 /* DNS names are equal ignoring ASCII case and one trailing root dot. */
 bool pg_dns_name_eq(const char *a, const char *b);
 
+/* Levenshtein distance of two short words (rule ids, option and field names), for
+ * "did you mean" hints; nocase compares ASCII letters ignoring case. SIZE_MAX
+ * when either is longer than PG_EDIT_DISTANCE_MAX bytes (no word is). */
+#define PG_EDIT_DISTANCE_MAX 64
+size_t pg_edit_distance(const char *a, const char *b, bool nocase);
+
 /* Bounded copy that always terminates; returns false when truncated. */
 bool pg_strlcpy(char *dst, const char *src, size_t size);
 

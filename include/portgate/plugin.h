@@ -21,6 +21,14 @@
  * fields as zero (the 1.0 options table, no judges), and the host never
  * writes size into their (smaller) response struct.
  *
+ * ABI 1.4 adds: the rule table (struct pg_rule_spec, descriptor rule_table):
+ * the rules a plugin can emit, each with its default action, severity and
+ * summary. The host checks it at load, `portgate rules` and `portgate
+ * plugins` list it, and validate/check warn about a manifest's rule id that no
+ * core rule, drift rule or loaded plugin declares. A 1.0-1.3 plugin loads
+ * unchanged and declares nothing; a 1.3 host never reads the table of a 1.4
+ * plugin (it copies only the descriptor it knows).
+ *
  * Threads: callbacks of an instance may be called from any thread. With
  * PG_THREAD_SERIALIZE the host never runs two callbacks of the same plugin
  * (all its instances) at once; with PG_THREAD_PARALLEL it may.
@@ -41,7 +49,7 @@ extern "C" {
 #endif
 
 #define PG_PLUGIN_ABI_MAJOR 1
-#define PG_PLUGIN_ABI_MINOR 3
+#define PG_PLUGIN_ABI_MINOR 4
 
 /* Version of the notify event shape (event.eventSchema); its JSON Schema is
  * installed as $(datadir)/portgate/schemas/event-v1.schema.json. Version 1
@@ -150,6 +158,31 @@ struct pg_option_spec {
 #define PG_OPTION_END        \
 	{                    \
 		.name = NULL \
+	}
+
+/* 1.4: one rule a plugin can emit (descriptor rule_table, NULL-id
+ * terminated). id follows the rule-id grammar (lowercase words joined by '-'
+ * or '.', at most 64 bytes) and is no core rule id but network-unexpected;
+ * default_action is "pass", "warn" or "fail" and severity one of info, low,
+ * medium, high, critical, as the plugin emits them by default (an option may
+ * change them per finding); summary is one line. The host refuses a plugin
+ * whose table breaks this, and warns once per run about a finding whose rule
+ * the table does not list (the finding is kept). The row may grow in later
+ * minors: the descriptor carries its size (rule_spec_size). */
+struct pg_rule_spec {
+	const char *id;
+	const char *default_action; /* "pass" | "warn" | "fail" */
+	const char *severity;       /* "info" | "low" | "medium" | "high" | "critical" */
+	const char *summary;
+};
+
+#define PG_RULE_SPEC(i, a, s, sum)                                                  \
+	{                                                                           \
+		.id = (i), .default_action = (a), .severity = (s), .summary = (sum) \
+	}
+#define PG_RULE_SPEC_END   \
+	{                  \
+		.id = NULL \
 	}
 
 enum pg_log_lvl { PG_PLOG_ERROR = 0, PG_PLOG_WARN = 1, PG_PLOG_INFO = 2, PG_PLOG_DEBUG = 3 };
@@ -351,6 +384,13 @@ struct pg_plugin {
 	 * as built (PORTGATE_PLUGIN sets it), so rows may grow later. */
 	const struct pg_option_spec *option_table;
 	size_t option_spec_size;
+	/* --- end of ABI 1.3 --- */
+
+	/* 1.4: the rules the plugin can emit (struct pg_rule_spec), NULL-id
+	 * terminated; NULL: none declared. rule_spec_size is sizeof(struct
+	 * pg_rule_spec) as built (PORTGATE_PLUGIN sets it). */
+	const struct pg_rule_spec *rule_table;
+	size_t rule_spec_size;
 };
 
 /* Append one message line {"label", "text"} to an enricher's out (see enrich). */
@@ -399,6 +439,7 @@ typedef const struct pg_plugin *(*pg_plugin_entry_fn)(void);
 		(desc).abi_major = PG_PLUGIN_ABI_MAJOR;                       \
 		(desc).abi_minor = PG_PLUGIN_ABI_MINOR;                       \
 		(desc).option_spec_size = sizeof(struct pg_option_spec);      \
+		(desc).rule_spec_size = sizeof(struct pg_rule_spec);          \
 		return &(desc);                                               \
 	}
 

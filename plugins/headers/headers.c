@@ -365,7 +365,38 @@ static int headers_enrich(void *state, const json_t *finding, json_t *out, json_
 	return PG_PLUGIN_OK;
 }
 
+/* headers-<test>: one of the Observatory's ten tests (obs_grade.c) fails; extra says
+ * what changes on an authentication surface (auth_test). */
+#define OBS_RULE(test, extra)                           \
+	PG_RULE_SPEC("headers-" test, "warn", "medium", \
+		     "The Observatory's " test " test fails" extra)
+#define AUTH_HARD " (fail, high on an authentication surface)"
+
+/* site_findings, cors_rule and cache_rule's rules (ABI 1.4), with the actions off an
+ * authentication surface (authTag). */
+static const struct pg_rule_spec rules[] = {
+	OBS_RULE("content-security-policy", AUTH_HARD),
+	OBS_RULE("cookies", ""),
+	OBS_RULE("cross-origin-resource-sharing", ""),
+	OBS_RULE("redirection", ""),
+	OBS_RULE("referrer-policy", ""),
+	OBS_RULE("strict-transport-security", AUTH_HARD),
+	OBS_RULE("subresource-integrity", ""),
+	OBS_RULE("x-content-type-options", ""),
+	OBS_RULE("x-frame-options", AUTH_HARD),
+	OBS_RULE("cross-origin-resource-policy", ""),
+	PG_RULE_SPEC("headers-grade-below", "warn", "medium",
+		     "The site's HTTP headers grade is below minGrade"),
+	PG_RULE_SPEC("headers-cors-reflects-origin", "warn", "high",
+		     "Any Origin is reflected with credentials allowed (fail on an authentication "
+		     "surface)"),
+	PG_RULE_SPEC("headers-cache-public-auth", "fail", "high",
+		     "An authentication surface's response may be stored by shared caches"),
+	PG_RULE_SPEC_END,
+};
+
 static struct pg_plugin headers_plugin = {
+	.rule_table = rules,
 	.kind = PG_PLUGIN_ENRICHER,
 	.name = "headers",
 	.version = "1.0.0",

@@ -306,7 +306,17 @@ static int ip_enrich(void *state, const json_t *finding, json_t *out, json_t *ne
 	return PG_PLUGIN_OK;
 }
 
+/* check_network's rule (ABI 1.4): the one core rule a plugin may raise. */
+static const struct pg_rule_spec rules[] = {
+	PG_RULE_SPEC(
+		"network-unexpected", "fail", "high",
+		"The address is in an AS the manifest's expectedNetwork does not name (severity "
+		"option)"),
+	PG_RULE_SPEC_END,
+};
+
 static struct pg_plugin ip_plugin = {
+	.rule_table = rules,
 	.kind = PG_PLUGIN_ENRICHER,
 	.name = "ip",
 	.version = "1.0.0",

@@ -332,7 +332,24 @@ static int ssl_enrich(void *state, const json_t *finding, json_t *out, json_t *n
 	return PG_PLUGIN_OK;
 }
 
+/* The tls-* rules cert_findings and probe_versions add (ABI 1.4). */
+static const struct pg_rule_spec rules[] = {
+	PG_RULE_SPEC("tls-expiring-soon", "warn", "medium",
+		     "The TLS certificate expires in fewer than expiringDays days (high once "
+		     "expired)"),
+	PG_RULE_SPEC(
+		"tls-weak-key", "warn", "high",
+		"The TLS certificate's key is weak (RSA or DSA under 2048 bits, EC under 256)"),
+	PG_RULE_SPEC("tls-weak-signature", "warn", "medium",
+		     "The TLS certificate is signed with SHA-1, MD5, MD4 or MD2"),
+	PG_RULE_SPEC("tls-chain-incomplete", "warn", "medium",
+		     "The server does not send the chain up to a trusted root"),
+	PG_RULE_SPEC("tls-legacy-protocol", "warn", "medium", "The server accepts TLS 1.0 or 1.1"),
+	PG_RULE_SPEC_END,
+};
+
 static struct pg_plugin ssl_plugin = {
+	.rule_table = rules,
 	.kind = PG_PLUGIN_ENRICHER,
 	.name = "ssl",
 	.version = "1.0.0",

@@ -310,7 +310,16 @@ static int whois_enrich(void *state, const json_t *finding, json_t *out, json_t 
 	return PG_PLUGIN_OK;
 }
 
+/* add_expiry_finding's rules (ABI 1.4); severities are the options' defaults. */
+static const struct pg_rule_spec rules[] = {
+	PG_RULE_SPEC("domain-expiring-soon", "warn", "medium",
+		     "The registered domain expires in fewer than expiringDays days"),
+	PG_RULE_SPEC("domain-expired", "fail", "high", "The registered domain has expired"),
+	PG_RULE_SPEC_END,
+};
+
 static struct pg_plugin whois_plugin = {
+	.rule_table = rules,
 	.kind = PG_PLUGIN_ENRICHER,
 	.name = "whois",
 	.version = "1.0.0",

@@ -77,6 +77,8 @@ rc=0
 "$PG_BIN" check --config "$T/portgate.yaml" -m "$T/manifest.yaml" --out "$T/ev.json" --no-probe \
 	>"$T/out" 2>"$T/err" || rc=$?
 [ "$rc" = 1 ] || fail "check exit $rc, want 1: $(cat "$T/err")"
+pg_rules_declared "$T/ev.json" ip ip "$T/plugins" # ABI 1.4: network-unexpected
+! grep -q "does not declare" "$T/err" || fail "an undeclared plugin rule: $(cat "$T/err")"
 python3 - "$T/ev.json" "$open_port" <<'PY' || fail "evidence: $(cat "$T/ev.json")"
 import json, sys
 d = json.load(open(sys.argv[1])); port = int(sys.argv[2])

@@ -114,7 +114,7 @@ pg_assert_grep "a heartbeat line in a CI log (open so far, the probe running)" \
 printf 'assets:\n  - target: 127.0.0.1\n    approvedPorts: [99999]\n' >bad.yaml
 pg_expect_exit 2 "validate --json on a bad manifest" "$PG_BIN" validate --json -m bad.yaml
 pg_assert_eq "errors as data" "$(pg_json "$PG_TMP/out" 'd')" \
-	'{"manifest": "bad.yaml", "valid": false, "assets": 0, "errors": [{"file": "bad.yaml", "line": 3, "message": "assets[0].approvedPorts: port 99999 is outside 1-65535"}]}'
+	'{"manifest": "bad.yaml", "valid": false, "assets": 0, "errors": [{"file": "bad.yaml", "line": 3, "message": "assets[0].approvedPorts: port 99999 is outside 1-65535"}], "warnings": []}'
 pg_expect_exit 0 "validate --json on a good one" "$PG_BIN" validate --json -m m.yaml
 pg_assert_eq "valid" "$(pg_json "$PG_TMP/out" '[d["valid"], d["assets"], d["errors"]]')" '[true, 1, []]'
 pg_expect_exit 0 "validate -q prints nothing" "$PG_BIN" validate -q -m m.yaml

@@ -34,7 +34,7 @@ for p in plugins.values():
     assert p["abi"].startswith("1."), p
     # every descriptor field is shown
     for k in ("notifyMode", "enrichScope", "threadModel", "cacheTtlSeconds", "timeoutMs",
-              "descriptorSize", "hasCreate", "hasDestroy", "hostAbi", "path", "version"):
+              "descriptorSize", "hasCreate", "hasDestroy", "hostAbi", "path", "version", "rules"):
         assert k in p, (k, p)
 assert plugins["webhook"]["notifyMode"] == "per-report", plugins["webhook"]
 assert plugins["dns"]["enrichScope"] == "asset", plugins["dns"]   # reads assetContext.domain
@@ -48,7 +48,8 @@ import json, sys
 p = {x["name"]: x for x in json.load(open(sys.argv[1]))}
 a, e, o = p["testasset"], p["testnotifyeach"], p["oldabi"]
 assert a["enrichScope"] == "asset" and a["threadModel"] == "parallel" and a["cacheTtlSeconds"] == 600, a
-assert a["hasCreate"] and a["abi"] == "1.3" and not a["olderDescriptor"], a
+assert a["hasCreate"] and a["abi"] == "1.4" and not a["olderDescriptor"], a
+assert [r["id"] for r in a["rules"]] == ["test-added"] and o["rules"] == [], (a, o)
 assert e["notifyMode"] == "per-finding" and e["kind"] == "notifier", e
 assert o["abi"] == "1.0" and o["olderDescriptor"] and o["enrichScope"] == "target", o
 PY

@@ -54,7 +54,7 @@ grep -q "warning: .*truncated.*(skipped" "$T/err" || fail "check: $(cat "$T/err"
 # A newer minor: accepted, with a warning.
 mkdir -p "$T/newer"; chmod 0755 "$T/newer"; install -m 0644 "$TP/newerminor.so" "$T/newer/"
 "$PG_BIN" plugin-check "$T/newer/newerminor.so" >"$T/out" 2>"$T/err" || fail "newer minor refused"
-grep -q "plugin built for ABI 1.11, newer than this portgate's 1.3" "$T/err" || fail "$(cat "$T/err")"
+grep -q "plugin built for ABI 1.12, newer than this portgate's 1.4" "$T/err" || fail "$(cat "$T/err")"
 
 # Shadowing: the first directory wins and says so without -v.
 mkdir -p "$T/one" "$T/two"; chmod 0755 "$T/one" "$T/two"

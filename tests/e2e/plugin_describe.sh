@@ -11,7 +11,7 @@ private_plugin_dir webhook siem
 
 "$PG_BIN" plugins --plugin-dir "$T/plugins" --describe webhook >"$T/d" 2>"$T/e" \
 	|| fail "describe: $(cat "$T/e")"
-head -n 1 "$T/d" | grep -q '^webhook [0-9.]* (notifier, ABI 1\.3)$' || fail "head: $(cat "$T/d")"
+head -n 1 "$T/d" | grep -q '^webhook [0-9.]* (notifier, ABI 1\.4)$' || fail "head: $(cat "$T/d")"
 grep -q '^OPTION  *TYPE  *DEFAULT  *RANGE/VALUES  *DESCRIPTION$' "$T/d" || fail "columns: $(cat "$T/d")"
 grep -q '^url  *url  *(required)  *-  *receiver URL' "$T/d" || fail "url row: $(cat "$T/d")"
 grep -q '^format  *enum  *json  *json|slack|teams  *json (the portgate event)' "$T/d" \
@@ -27,7 +27,7 @@ python3 - "$T/j" <<'PY' || fail "json: $(cat "$T/j")"
 import json, sys
 d = json.load(open(sys.argv[1]))
 o = {x["name"]: x for x in d["options"]}
-assert d["abi"] == "1.3" and d["hostAbi"] == "1.3", d
+assert d["abi"] == "1.4" and d["hostAbi"] == "1.4", d
 assert o["format"]["type"] == "enum" and o["format"]["choices"] == ["json", "slack", "teams"], o
 assert o["url"]["type"] == "url" and o["url"]["required"] is True, o
 PY

@@ -1,7 +1,8 @@
 /* bad_plugins.c - one source, several refused plugins (select with -D):
  * WRONG_MAJOR (ABI 2.0), NO_CALLBACK (notifier without notify),
  * BAD_OPTION (option with an invalid type), RESERVED_OPTION (an option named
- * like a host key, which could never be set). NEWER_MINOR is accepted with a
+ * like a host key, which could never be set), BAD_RULE (ABI 1.4: a rule table
+ * that declares a core rule id). NEWER_MINOR is accepted with a
  * warning: it claims a minor this host does not know yet. NO_CREATE is a
  * valid notifier without create/destroy (its state is NULL). */
 #include <stdlib.h>
@@ -10,7 +11,10 @@
 
 __attribute__((unused)) static int nop_notify(void *s, const json_t *e, const char *k, long *r)
 {
-	(void)s; (void)e; (void)k; (void)r;
+	(void)s;
+	(void)e;
+	(void)k;
+	(void)r;
 	return PG_PLUGIN_OK;
 }
 
@@ -26,6 +30,13 @@ static const struct pg_plugin_option opts[] = {
 	{ NULL, 0, NULL, 0, NULL },
 };
 #endif
+#ifdef BAD_RULE
+static const struct pg_rule_spec rules[] = {
+	PG_RULE_SPEC("badrule-ok", "warn", "low", "a rule it may declare"),
+	PG_RULE_SPEC("port-unapproved-open", "fail", "high", "the core's, not the plugin's"),
+	PG_RULE_SPEC_END,
+};
+#endif
 
 static struct pg_plugin desc = {
 	.kind = PG_PLUGIN_NOTIFIER,
@@ -34,6 +45,9 @@ static struct pg_plugin desc = {
 	.description = "refused on purpose",
 #if defined(BAD_OPTION) || defined(RESERVED_OPTION)
 	.options = opts,
+#endif
+#ifdef BAD_RULE
+	.rule_table = rules,
 #endif
 #ifndef NO_CALLBACK
 	.notify = nop_notify,
@@ -52,6 +66,11 @@ const struct pg_plugin *portgate_plugin_entry(void)
 #ifdef NEWER_MINOR
 	desc.abi_minor = PG_PLUGIN_ABI_MINOR + 8;
 	desc.name = "newer";
+#endif
+#ifdef BAD_RULE
+	desc.abi_minor = PG_PLUGIN_ABI_MINOR;
+	desc.rule_spec_size = sizeof(struct pg_rule_spec);
+	desc.name = "badrule";
 #endif
 #ifdef NO_CREATE
 	desc.abi_minor = PG_PLUGIN_ABI_MINOR;

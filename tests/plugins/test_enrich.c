@@ -35,7 +35,8 @@ struct st {
 };
 
 static const struct pg_plugin_option opts[] = {
-	{ "mode", PG_OPT_STRING, "ok", 0, "ok | error | slow | add | context | http | dns | env | echo" },
+	{ "mode", PG_OPT_STRING, "ok", 0,
+	  "ok | error | slow | add | context | http | dns | env | echo" },
 	{ "url", PG_OPT_STRING, NULL, 0, "mode=http: GET this, report the response headers" },
 	{ "dnsName", PG_OPT_STRING, NULL, 0, "mode=dns: look this name up" },
 	{ "dnsType", PG_OPT_STRING, "A", 0, "mode=dns: record type" },
@@ -190,7 +191,15 @@ static int t_enrich(void *state, const json_t *finding, json_t *out, json_t *add
 	return rc;
 }
 
+/* The rule mode=add adds by default (ABI 1.4); an addRule of another id is
+ * undeclared, which the host keeps with a warning. */
+static const struct pg_rule_spec rules[] = {
+	PG_RULE_SPEC("test-added", "warn", "low", "The test enricher's added finding (mode=add)"),
+	PG_RULE_SPEC_END,
+};
+
 static struct pg_plugin desc = {
+	.rule_table = rules,
 	.kind = PG_PLUGIN_ENRICHER,
 	.name = NAME,
 	.version = "0.0.1",

@@ -23,6 +23,7 @@
 #include "plugin/plugin_instance.h"
 #include "plugin/plugin_int.h" /* white box: an in-process enricher */
 #include "plugin/plugin_lanes.h"
+#include "run/rule_check.h"
 #include "run/run_stages.h"
 #include "config/settings.h"
 
@@ -170,6 +171,9 @@ START_TEST(test_old_descriptor_loads)
 	ck_assert_uint_eq(m->desc.cache_ttl_s, 0);
 	ck_assert_uint_eq(m->desc.timeout_ms, 0);
 	ck_assert_int_eq(m->desc.notify_mode, PG_NOTIFY_PER_REPORT);
+	/* a 1.0 plugin declares no rules, and what it emits is never "undeclared" */
+	ck_assert(!m->declares_rules);
+	ck_assert_ptr_null(pg_module_rule(m, 0));
 	pg_plugin_host_free(h);
 	pg_diag_clear(&d);
 	free(path);
@@ -196,6 +200,8 @@ START_TEST(test_refusals)
 	expect_refused("wrongmajor.so", "plugin ABI 2.0 is not supported");
 	expect_refused("nocallback.so", "notifier without its notify callback");
 	expect_refused("badoption.so", "bad name or type");
+	expect_refused("badrule.so", "plugin badrule: rule 1 'port-unapproved-open' is a core rule "
+				     "(only network-unexpected may be declared)");
 	expect_refused("does-not-exist.so", "cannot stat");
 }
 END_TEST
@@ -532,6 +538,116 @@ START_TEST(test_option_table_refused)
 		free(m.opts);
 		pg_diag_clear(&d);
 	}
+}
+END_TEST
+
+/* ABI 1.4: a rule table that breaks its rules is refused at load. */
+START_TEST(test_rule_table_refused)
+{
+	static const struct pg_rule_spec specs[][3] = {
+		{ PG_RULE_SPEC("Bad_Rule", "warn", "low", "s"), PG_RULE_SPEC_END },
+		{ PG_RULE_SPEC("tls-not-offered", "warn", "low", "s"), PG_RULE_SPEC_END },
+		{ PG_RULE_SPEC("x-y", "block", "low", "s"), PG_RULE_SPEC_END },
+		{ PG_RULE_SPEC("x-y", NULL, "low", "s"), PG_RULE_SPEC_END },
+		{ PG_RULE_SPEC("x-y", "warn", "huge", "s"), PG_RULE_SPEC_END },
+		{ PG_RULE_SPEC("x-y", "warn", "low", "two\nlines"), PG_RULE_SPEC_END },
+		{ PG_RULE_SPEC("x-y", "warn", "low", NULL), PG_RULE_SPEC_END },
+		{ PG_RULE_SPEC("x-y", "warn", "low", "s"), PG_RULE_SPEC("x-y", "fail", "high", "t"),
+		  PG_RULE_SPEC_END },
+	};
+	static const char *const want[] = {
+		"rule 0 '(bad id)' is not a rule id",
+		"rule 0 'tls-not-offered' is a core rule (only network-unexpected may be declared)",
+		"rule 0 'x-y' has no default_action pass, warn or fail",
+		"rule 0 'x-y' has no default_action",
+		"rule 0 'x-y' has no severity info, low, medium, high or critical",
+		"rule 0 'x-y' needs a summary of one line",
+		"rule 0 'x-y' needs a summary of one line",
+		"rule 1 'x-y' is declared twice",
+	};
+
+	for (size_t i = 0; i < PG_ARRAY_LEN(specs); i++) {
+		struct pg_module m = { .desc = { .name = "t",
+						 .rule_table = specs[i],
+						 .rule_spec_size = sizeof(specs[i][0]) } };
+		struct pg_diag d = { 0 };
+		ck_assert(!pg_plugin_rules_build(&m, "t.so", &d));
+		ck_assert_msg(diag_has(&d, want[i]), "%zu: %s", i, d.n ? d.msgs[0] : "-");
+		free(m.rules);
+		pg_diag_clear(&d);
+	}
+}
+END_TEST
+
+/* network-unexpected may be declared; a smaller row (an older 1.x build of a
+ * later row) reads as far as it goes; no table at all declares nothing. */
+START_TEST(test_rule_table_kept)
+{
+	static const struct pg_rule_spec ok[] = {
+		PG_RULE_SPEC("network-unexpected", "fail", "high", "AS not expected"),
+		PG_RULE_SPEC("shop.cart-open", "pass", "info", "a dotted plugin rule"),
+		PG_RULE_SPEC_END,
+	};
+	struct pg_module m = {
+		.desc = { .name = "t", .rule_table = ok, .rule_spec_size = sizeof(ok[0]) }
+	};
+	struct pg_module none = { .desc = { .name = "n", .rule_spec_size = sizeof(ok[0]) } };
+	struct pg_diag d = { 0 };
+
+	ck_assert(pg_plugin_rules_build(&m, "t.so", &d));
+	ck_assert(m.declares_rules);
+	ck_assert_str_eq(pg_module_rule(&m, 1)->id, "shop.cart-open");
+	ck_assert_str_eq(pg_module_rule(&m, 1)->severity, "info");
+	ck_assert_ptr_null(pg_module_rule(&m, 2));
+	ck_assert(pg_plugin_rules_build(&none, "n.so", &d));
+	ck_assert(none.declares_rules);
+	ck_assert_ptr_null(pg_module_rule(&none, 0));
+	ck_assert_uint_eq(d.n, 0);
+	free(m.rules);
+}
+END_TEST
+
+/* The manifest's rule ids against core, drift and a loaded plugin's declared
+ * rules: one warning per place with file:line, "did you mean" within 2 edits. */
+START_TEST(test_rule_check_manifest)
+{
+	char *so = pg_xasprintf("%s/testenrich.so", PG_TEST_PLUGIN_DIR);
+	char *mf = tmp_path("m.yaml");
+	struct pg_plugin_host *h = pg_plugin_host_empty();
+	struct pg_diag d = { 0 }, w = { 0 };
+	struct pg_manifest *m;
+
+	ck_assert_ptr_nonnull(pg_plugin_load_file(h, so, &d));
+	write_text(mf, "version: 1\n"
+		       "defaults:\n  policy: { test-adde: fail }\n"
+		       "policy:\n  enforce: [port-unaproved-open, port-newly-open]\n"
+		       "  rules: { test-added: fail, made-up-thing: warn }\n"
+		       "assets:\n  - target: 127.0.0.1\n  - target: 127.0.0.2\n"
+		       "    policy: { port-aproved-filtered: fail }\n"
+		       "  - target: 127.0.0.3\n    policy: { port-aproved-filtered: warn }\n");
+	ck_assert_ptr_nonnull(m = pg_manifest_load(mf, &d));
+	ck_assert_uint_eq(pg_rule_check_manifest(m, h, &w), 4); /* once per id, not per asset */
+	ck_assert_msg(diag_has(&w, "m.yaml:3: defaults.policy: unknown rule 'test-adde': did you "
+				   "mean 'test-added'?"),
+		      "%s", w.msgs[0]);
+	ck_assert(diag_has(&w, "m.yaml:5: policy.enforce: unknown rule 'port-unaproved-open': "
+			       "did you mean 'port-unapproved-open'?"));
+	ck_assert(diag_has(&w,
+			   "m.yaml:6: policy.rules: unknown rule 'made-up-thing': no core or "
+			   "drift rule, and no loaded plugin declares it (plugins: testenrich)"));
+	ck_assert(diag_has(&w, "m.yaml:10: assets[1].policy: unknown rule "
+			       "'port-aproved-filtered': did you mean 'port-approved-filtered'?"));
+	/* the same id elsewhere: one warning naming the other places */
+	ck_assert(diag_has(&w, "so it has no effect) (also at line 12)"));
+	ck_assert(pg_rule_known("port-newly-open", NULL)); /* drift */
+	ck_assert(!pg_rule_known("test-added", NULL));
+	ck_assert_ptr_null(pg_rule_suggest("port-xxxxxxx-open", h)); /* 3 edits: no hint */
+	pg_manifest_free(m);
+	pg_plugin_host_free(h);
+	pg_diag_clear(&w);
+	pg_diag_clear(&d);
+	free(mf);
+	free(so);
 }
 END_TEST
 
@@ -1345,6 +1461,9 @@ static Suite *plugin_suite(void)
 	tcase_add_test(t, test_option_types);
 	tcase_add_test(t, test_option_table_config);
 	tcase_add_test(t, test_option_table_refused);
+	tcase_add_test(t, test_rule_table_refused);
+	tcase_add_test(t, test_rule_table_kept);
+	tcase_add_test(t, test_rule_check_manifest);
 	tcase_add_test(t, test_after_errors);
 	tcase_add_test(t, test_after_order);
 	tcase_add_test(t, test_enrich_instance_route);

@@ -5,6 +5,7 @@
 #include <jansson.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -30,6 +31,26 @@ START_TEST(parse_ulong_is_strict)
 	ck_assert(!pg_parse_ulong("1x", 65535, &v));
 	ck_assert(!pg_parse_ulong("65536", 65535, &v));
 	ck_assert(!pg_parse_ulong("99999999999999999999999", (unsigned long)-1, &v));
+}
+END_TEST
+
+/* The one edit distance behind every "did you mean" (rule ids, options, fields). */
+START_TEST(edit_distance_counts_edits)
+{
+	char longword[PG_EDIT_DISTANCE_MAX + 2];
+
+	ck_assert_uint_eq(pg_edit_distance("kitten", "sitting", false), 3);
+	ck_assert_uint_eq(pg_edit_distance("", "abc", false), 3);
+	ck_assert_uint_eq(pg_edit_distance("abc", "abc", false), 0);
+	/* a dropped letter, a swapped pair (two substitutions), case */
+	ck_assert_uint_eq(
+		pg_edit_distance("port-aproved-filtered", "port-approved-filtered", false), 1);
+	ck_assert_uint_eq(pg_edit_distance("tls-not-offered", "tls-not-offerde", false), 2);
+	ck_assert_uint_eq(pg_edit_distance("approvedPorts", "approvedports", false), 1);
+	ck_assert_uint_eq(pg_edit_distance("approvedPorts", "approvedports", true), 0);
+	memset(longword, 'a', sizeof(longword) - 1);
+	longword[sizeof(longword) - 1] = '\0';
+	ck_assert_uint_eq(pg_edit_distance(longword, "a", false), SIZE_MAX);
 }
 END_TEST
 
@@ -383,6 +404,7 @@ int main(void)
 	TCase *tc = tcase_create("util");
 
 	tcase_add_test(tc, parse_ulong_is_strict);
+	tcase_add_test(tc, edit_distance_counts_edits);
 	tcase_add_test(tc, hmac_vector);
 	tcase_add_test(tc, str_append_cuts_and_says_so);
 	tcase_add_test(tc, atomic_write_replaces_whole_file);

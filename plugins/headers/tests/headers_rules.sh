@@ -91,6 +91,7 @@ run() { # N PORTAL_PORTS
 }
 run 1 "443, 8443, 9443, 10443"
 run 2 "443, 8443"
+pg_rules_declared "$PG_TMP/ev1.json" headers headers "$PG_TMP/plugins" # ABI 1.4
 
 python3 - "$PG_TMP/ev1.json" "$PG_TMP/ev2.json" <<'PY' || pg_fail "headers findings"
 import json, sys

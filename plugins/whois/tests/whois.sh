@@ -175,6 +175,7 @@ YAML
 : >"$T/whois.log"
 "$DRIVER" enrich "$T/portgate.yaml" "$T/r2.json" --skip-cache >"$T/o2.json" 2>"$T/e2" \
 	|| fail "enrich: $(cat "$T/e2")"
+pg_rules_declared "$T/o2.json" whois whois "$T/plugins" # ABI 1.4: domain-expir{ing-soon,ed}
 python3 - "$T/o2.json" "$T/whois.log" "$(W iana)" "$(W verisign)" "$(W registrar)" <<'PY' \
 	|| fail "whois chain: $(cat "$T/o2.json") $(cat "$T/whois.log")"
 import datetime, json, sys

@@ -115,6 +115,22 @@ pg_expect_exit() {
 	else pg_fail "$desc: exit $got, want $want"; sed 's/^/  | /' "$PG_TMP/out" "$PG_TMP/err" >&2; fi
 }
 
+# pg_rules_declared EVIDENCE INSTANCE PLUGIN DIR : every rule the findings of INSTANCE (source)
+#   in EVIDENCE carry is a row of `portgate rules --plugin-dir DIR` with source PLUGIN (a plugin
+#   declares what it emits, ABI 1.4); the rules in $PG_TMP/emitted; exit 1 otherwise.
+pg_rules_declared() {
+	python3 -c 'import json, sys
+print("\n".join(sorted({f["rule"] for a in json.load(open(sys.argv[1]))["assets"]
+                         for f in a.get("findings", []) if f.get("source") == sys.argv[2]})))' \
+		"$1" "$2" >"$PG_TMP/emitted" || { echo "FAIL: evidence $1" >&2; exit 1; }
+	"$PG_BIN" rules --plugin-dir "$4" --json >"$PG_TMP/rules.json" || { echo "FAIL: rules" >&2; exit 1; }
+	python3 -c 'import json, sys
+rows = {(r["id"], r["source"]) for r in json.load(open(sys.argv[1]))}
+missing = [r for r in open(sys.argv[2]).read().split() if (r, sys.argv[3]) not in rows]
+assert not missing, "emitted but not declared: %s" % missing' "$PG_TMP/rules.json" \
+		"$PG_TMP/emitted" "$3" || { echo "FAIL: $3 emits rules it does not declare" >&2; exit 1; }
+}
+
 pg_assert_eq() { # DESC GOT WANT
 	if [ "$2" = "$3" ]; then pg_ok "$1"; else pg_fail "$1: got '$2', want '$3'"; fi
 }

@@ -1,0 +1,155 @@
+/* rule_check.c - a manifest's rule ids against the rules a run knows (core,
+ * drift, the loaded plugins' declared ones): warnings with file:line and, for
+ * a near miss, "did you mean". */
+#include "config.h"
+#include "rule_check.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "policy/policy.h"
+#include "report/drift.h"
+#include "util/log.h"
+#include "util/text.h"
+
+bool pg_rule_known(const char *id, const struct pg_plugin_host *h)
+{
+	return pg_rule_find(id) || pg_drift_rule_find(id) || pg_plugin_host_rule_find(h, id, NULL);
+}
+
+struct nearest {
+	const char *id, *best;
+	size_t dist;
+};
+
+static void consider(struct nearest *n, const char *known)
+{
+	size_t d = pg_edit_distance(n->id, known, false);
+
+	if (d <= PG_RULE_SUGGEST_MAX && d < n->dist) {
+		n->dist = d;
+		n->best = known;
+	}
+}
+
+const char *pg_rule_suggest(const char *id, const struct pg_plugin_host *h)
+{
+	struct nearest n = { id, NULL, SIZE_MAX };
+	const struct pg_rule_spec *r;
+
+	for (size_t i = 0; i < pg_rules_n; i++)
+		consider(&n, pg_rules[i].id);
+	for (size_t i = 0; i < pg_drift_rules_n; i++)
+		consider(&n, pg_drift_rules[i].id);
+	for (size_t i = 0; i < pg_plugin_host_nmodules(h); i++)
+		for (size_t j = 0; (r = pg_module_rule(pg_plugin_host_module(h, i), j)); j++)
+			consider(&n, r->id);
+	return n.best;
+}
+
+/* "ssl, whois" into buf: the plugins whose rules were known, or "none". */
+static void plugin_names(const struct pg_plugin_host *h, char *buf, size_t len)
+{
+	size_t n = pg_plugin_host_nmodules(h);
+
+	snprintf(buf, len, "%s", n ? "" : "none");
+	for (size_t i = 0; i < n; i++) {
+		pg_str_append(buf, len, i ? ", " : "");
+		pg_str_append(buf, len, pg_module_desc(pg_plugin_host_module(h, i))->name);
+	}
+}
+
+#define MORE_LINES_SHOWN 3
+
+/* " (also at lines 20, 26 and 3 more)" into buf: the other places of one id. */
+static void more_places(const json_t *lines, char *buf, size_t len)
+{
+	size_t n = json_array_size(lines), i;
+	char one[32];
+
+	buf[0] = '\0';
+	if (n < 2)
+		return;
+	snprintf(buf, len, " (also at line%s", n > 2 ? "s" : "");
+	for (i = 1; i < n && i <= MORE_LINES_SHOWN; i++) {
+		snprintf(one, sizeof(one), "%s %lld", i > 1 ? "," : "",
+			 (long long)json_integer_value(json_array_get(lines, i)));
+		pg_str_append(buf, len, one);
+	}
+	if (n > i) {
+		snprintf(one, sizeof(one), " and %zu more", n - i);
+		pg_str_append(buf, len, one);
+	}
+	pg_str_append(buf, len, ")");
+}
+
+static void warn_one(const struct pg_manifest *m, const struct pg_rule_ref *r,
+		     const struct pg_plugin_host *h, const json_t *lines, struct pg_diag *warnings)
+{
+	const char *near = pg_rule_suggest(r->rule, h);
+	char names[256], more[128];
+
+	more_places(lines, more, sizeof(more));
+	if (near) {
+		pg_diag_add(warnings, m->path, r->line,
+			    "%s: unknown rule '%s': did you mean '%s'? (likely a typo: as written "
+			    "it matches no finding, so it has no effect)%s",
+			    r->where, r->rule, near, more);
+		return;
+	}
+	plugin_names(h, names, sizeof(names));
+	pg_diag_add(warnings, m->path, r->line,
+		    "%s: unknown rule '%s': no core or drift rule, and no loaded plugin "
+		    "declares it (plugins: %s); it has an effect only in runs with a plugin "
+		    "that emits it%s",
+		    r->where, r->rule, names, more);
+}
+
+/* {unknown id: [line, ...]} in file order: one warning per id, not per asset. */
+static json_t *unknown_ids(const struct pg_manifest *m, const struct pg_plugin_host *h)
+{
+	json_t *ids = json_object(), *lines;
+
+	for (size_t i = 0; m && i < m->nrule_refs; i++) {
+		const struct pg_rule_ref *r = &m->rule_refs[i];
+		if (!(lines = json_object_get(ids, r->rule))) {
+			if (pg_rule_known(r->rule, h))
+				continue;
+			json_object_set_new(ids, r->rule, lines = json_array());
+		}
+		json_array_append_new(lines, json_integer(r->line));
+	}
+	return ids;
+}
+
+size_t pg_rule_check_manifest(const struct pg_manifest *m, const struct pg_plugin_host *h,
+			      struct pg_diag *warnings)
+{
+	json_t *ids = unknown_ids(m, h), *lines;
+	size_t n = 0;
+
+	for (size_t i = 0; m && i < m->nrule_refs; i++) {
+		const struct pg_rule_ref *r = &m->rule_refs[i];
+		lines = json_object_get(ids, r->rule);
+		if (lines && json_integer_value(json_array_get(lines, 0)) == r->line) {
+			warn_one(m, r, h, lines, warnings);
+			json_object_del(ids, r->rule); /* said once */
+			n++;
+		}
+	}
+	json_decref(ids);
+	return n;
+}
+
+void pg_rule_check_warn(const struct pg_manifest *m, const struct pg_plugin_host *h)
+{
+	struct pg_diag w = { 0 };
+
+	pg_rule_check_manifest(m, h, &w);
+	for (size_t i = 0; i < w.n; i++)
+		pg_warn("%s", w.msgs[i]);
+	pg_diag_clear(&w);
+}
