@@ -261,6 +261,18 @@ static bool db_port(const struct pg_probe *p)
 	return !p->ssl && pg_db_port_hint(p->port) != PG_DB_NREQ;
 }
 
+/* The deadline of a wait that other steps follow (the greeting, a speculative
+ * handshake before the data-store guesses): want_ms, but at most a third of what is
+ * left of total_ms, so the steps after it still run. A budget cut below the banner
+ * wait (probe.totalMs <= bannerWaitMs, serve's `timeout`) must not leave an
+ * unauthenticated Redis "unknown" because nothing was ever sent to it. */
+static uint64_t wait_share(const struct pg_probe *p, uint64_t now, uint64_t want_ms)
+{
+	uint64_t third = p->end_ms > now ? (p->end_ms - now) / 3 : 0;
+
+	return now + min_u64(want_ms, third);
+}
+
 /* Application phase on a fresh plain or TLS connection. */
 static void begin_app(struct pg_probe *p, uint64_t now)
 {
@@ -272,7 +284,7 @@ static void begin_app(struct pg_probe *p, uint64_t now)
 	if (pg_port_is_http_like(p->port))
 		start_http(p); /* a server-first greeting still shows up first */
 	else
-		set_phase(p, PH_BANNER, EPOLLIN, now + (uint64_t)wait);
+		set_phase(p, PH_BANNER, EPOLLIN, wait_share(p, now, (uint64_t)wait));
 }
 
 static long rx_tap(BIO *b, int oper, const char *argp, size_t len, int argi, long argl, int ret,
@@ -615,7 +627,7 @@ static bool run_connect(struct pg_probe *p, uint64_t now)
 
 		start_tls(p);
 		if (guess)
-			p->phase_ms = min_u64(now + DB_WAIT_MS, p->end_ms);
+			p->phase_ms = wait_share(p, now, DB_WAIT_MS);
 	}
 	return true;
 }

@@ -217,10 +217,9 @@ static void fit_budget(struct pg_config *c, unsigned budget_ms)
 		c->dns_timeout_ms = dns < 50 ? 50 : dns;
 	if (c->scan.timeout_ms > conn)
 		c->scan.timeout_ms = conn < 10 ? 10 : conn;
+	/* the probe itself keeps its banner wait to a third of what is left (probe.c) */
 	if (c->scan.probe_opts.total_ms > probe)
 		c->scan.probe_opts.total_ms = probe < 10 ? 10 : probe;
-	if (c->scan.probe_opts.banner_wait_ms > c->scan.probe_opts.total_ms)
-		c->scan.probe_opts.banner_wait_ms = c->scan.probe_opts.total_ms;
 }
 
 static json_t *scan_body(const struct pg_job *pj, const char *target)

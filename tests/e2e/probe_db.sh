@@ -103,6 +103,17 @@ out="$PG_TMP/scan.json"
 pg_expect_exit 0 "scan every store" pg_ns "$PG_BIN" scan --target 127.0.0.1 --ports "$all" --compact
 cp "$PG_TMP/out" "$out"
 
+# A probe budget below the greeting wait (probe.totalMs 1000 <= bannerWaitMs 1500; serve's
+# `timeout` cuts it too) still sends the requests that make Redis speak: the greeting wait
+# takes at most a third of the budget. (Before: nothing was sent, "unknown", and the check
+# of an unauthenticated Redis passed.)
+printf 'probe: {bannerWaitMs: 1500, totalMs: 1000}\n' >"$PG_TMP/short.yaml"
+pg_expect_exit 0 "scan with probe.totalMs below bannerWaitMs" pg_ns "$PG_BIN" scan \
+	--config "$PG_TMP/short.yaml" --target 127.0.0.1 --ports "$r_alt,$mc_alt" --compact
+pg_assert_eq "a short budget still names Redis and memcached on unnamed ports" \
+	"$(pg_json "$PG_TMP/out" 'sorted((p["service"], p.get("authRequired")) for p in d["ports"])')" \
+	'[["memcached", false], ["redis", false]]'
+
 # row PORT : "service version authRequired authMethod sslSupported maxWireVersion" of PORT
 row() {
 	pg_json "$out" "(lambda p: ' '.join(str(p.get(k, '-')) for k in ('service', 'version', 'authRequired', 'authMethod', 'sslSupported', 'maxWireVersion')))(next(p for p in d['ports'] if p['port'] == $1))"
