@@ -9,6 +9,7 @@
 #include "report/drift.h"
 #include "report/evidence.h"
 #include "util/log.h"
+#include "common/json_get.h"
 
 static const char diff_usage[] =
 	"Usage: portgate diff [OPTIONS] BASELINE.json CURRENT.json\n"
@@ -63,7 +64,7 @@ static void print_changes(const json_t *changes, const struct diff_args *a)
 	size_t i;
 
 	if (a->json) {
-		json_dumpf(changes, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		json_dumpf(changes, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER | PG_JSON_REAL);
 		fputc('\n', stdout);
 		return;
 	}

@@ -11,6 +11,7 @@
 #include "report/evidence.h"
 #include "util/log.h"
 #include "run/pipeline.h"
+#include "common/json_get.h"
 
 static const char scan_usage[] =
 	"Usage: portgate scan --target HOST [--target HOST...] [--ports LIST] [OPTIONS]\n"
@@ -194,7 +195,9 @@ static int write_job(const struct pg_job *j, const struct scan_args *a, size_t *
 		      "summary", "totalScanned", 0, "open", 0, "closed", 0, "filtered", 0, "error",
 		      0);
 	r |= (*nobj)++ && fputs(sep, stdout) < 0;
-	r |= json_dumpf(o, stdout, JSON_PRESERVE_ORDER | (compact ? JSON_COMPACT : JSON_INDENT(2)));
+	r |= json_dumpf(o, stdout,
+			JSON_PRESERVE_ORDER | PG_JSON_REAL |
+				(compact ? JSON_COMPACT : JSON_INDENT(2)));
 	json_decref(o);
 	return r;
 }

@@ -13,6 +13,7 @@
 #include "probe/probe.h"
 #include "fold_int.h" /* PG_FOLD_KEY: a loaded file may not carry a fold */
 #include "render.h"
+#include "common/json_get.h"
 
 void pg_evidence_id(const char *prefix, uint64_t wall_ms, char *out, size_t len)
 {
@@ -99,7 +100,7 @@ static int put_member(FILE *out, const struct layout *l, const char *key, json_t
 {
 	int r = fprintf(out, "%s\"%s\":%s", l->key_pre, key, l == &readable ? " " : "") < 0 ||
 				json_dumpf(value, out,
-					   JSON_ENCODE_ANY | JSON_PRESERVE_ORDER |
+					   JSON_ENCODE_ANY | JSON_PRESERVE_ORDER | PG_JSON_REAL |
 						   (l == &one_line ? JSON_COMPACT : 0)) < 0 ||
 				fputs(last ? l->last_sep : l->member_sep, out) < 0
 			? -1
@@ -123,7 +124,8 @@ int pg_evidence_scan_write(FILE *out, const struct pg_scan_target *t, const char
 	for (size_t i = 0; i < pg_scan_nresults(t) && !r; i++) {
 		json_t *p = pg_evidence_port(&t->results[i]);
 		r |= fputs(i ? l->port_sep : l->port_first, out) < 0 ? -1 : 0;
-		r |= json_dumpf(p, out, JSON_PRESERVE_ORDER | (compact ? JSON_COMPACT : 0));
+		r |= json_dumpf(p, out,
+				JSON_PRESERVE_ORDER | PG_JSON_REAL | (compact ? JSON_COMPACT : 0));
 		json_decref(p);
 	}
 	r |= fputs(pg_scan_nresults(t) ? l->ports_end : "]", out) < 0 ? -1 : 0;

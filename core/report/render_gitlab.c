@@ -67,7 +67,7 @@ int pg_render_gitlab(FILE *out, const json_t *report)
 	int r;
 
 	pg_render_each_finding(report, add_issue, &is);
-	r = json_dumpf(is.arr, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0 ||
+	r = json_dumpf(is.arr, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER | PG_JSON_REAL) < 0 ||
 			    fputc('\n', out) == EOF
 		    ? -1
 		    : 0;

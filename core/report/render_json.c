@@ -34,7 +34,8 @@ static int dump_nested(FILE *out, const json_t *v, int depth)
 	struct nested n = { out, depth };
 
 	return json_dump_callback(v, put_nested, &n,
-				  JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
+				  JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY |
+					  PG_JSON_REAL);
 }
 
 /* "assets" one at a time, each unfolded only while it is written. Stops at
@@ -95,7 +96,8 @@ static int put_finding(const json_t *asset, const json_t *f, void *ud)
 	int r;
 
 	json_object_set_new(line, "manifestLine", json_integer(pg_render_int(asset, "line")));
-	r = json_dumpf(line, out, JSON_COMPACT | JSON_PRESERVE_ORDER) < 0 || fputc('\n', out) == EOF
+	r = json_dumpf(line, out, JSON_COMPACT | JSON_PRESERVE_ORDER | PG_JSON_REAL) < 0 ||
+			    fputc('\n', out) == EOF
 		    ? -1
 		    : 0;
 	json_decref(line);

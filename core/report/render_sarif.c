@@ -348,7 +348,7 @@ static json_t *sarif_log(const json_t *report)
 int pg_render_sarif(FILE *out, const json_t *report)
 {
 	json_t *log = sarif_log(report);
-	int r = json_dumpf(log, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0 ||
+	int r = json_dumpf(log, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER | PG_JSON_REAL) < 0 ||
 				fputc('\n', out) == EOF
 			? -1
 			: 0;

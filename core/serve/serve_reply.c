@@ -4,6 +4,7 @@
  * calls the endpoints and the endpoints call this, never the router. */
 #include "config.h"
 #include "serve_int.h"
+#include "common/json_get.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,7 +13,7 @@
 void pg_req_reply(struct pg_req *r, unsigned status, json_t *body)
 {
 	free(r->body);
-	r->body = json_dumps(body, JSON_COMPACT);
+	r->body = json_dumps(body, JSON_COMPACT | PG_JSON_REAL);
 	json_decref(body);
 	r->status = r->body ? status : 500;
 	if (!r->body)

@@ -16,6 +16,7 @@
 #include "common/http_status.h"
 #include "siem_format.h"
 #include "siem_net.h"
+#include "common/json_get.h"
 
 #define SIEM_VERSION      "1.0.0"
 #define DEFAULT_BUDGET_MS 30000
@@ -263,7 +264,7 @@ static void hec_event(struct pg_strbuf *b, const struct siem *s, const json_t *f
 
 	if (s->index)
 		json_object_set_new(o, "index", json_string(s->index));
-	txt = json_dumps(o, JSON_COMPACT);
+	txt = json_dumps(o, JSON_COMPACT | PG_JSON_REAL);
 	if (txt)
 		pg_strbuf_add(b, txt);
 	else

@@ -392,7 +392,7 @@ void siem_syslog(struct pg_strbuf *b, enum siem_format fmt, const json_t *f,
 		siem_cef(b, f, m);
 	} else if (fmt == SF_ECS) {
 		json_t *o = siem_ecs_new(f, m);
-		char *s = json_dumps(o, JSON_COMPACT);
+		char *s = json_dumps(o, JSON_COMPACT | PG_JSON_REAL);
 		if (s)
 			pg_strbuf_add(b, s);
 		free(s);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "common/http_status.h"
+#include "common/json_get.h"
 
 #define LABEL_PREFIX "portgate-"
 #define FP_MAX       64 /* a SHA-256 in hex at the most */
@@ -112,7 +113,7 @@ static int call(struct ticket *t, const char *method, const char *path, const js
 	size_t nh = 0;
 	struct pg_http_request req = { .struct_size = sizeof(req) };
 	struct pg_http_response resp;
-	char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+	char *text = body ? json_dumps(body, JSON_COMPACT | PG_JSON_REAL) : NULL;
 	int rc;
 
 	if (resp_json)

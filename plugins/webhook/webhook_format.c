@@ -1,5 +1,6 @@
 /* webhook_format.c - Slack Block Kit and Teams adaptive card bodies. */
 #include "webhook_format.h"
+#include "common/json_get.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -312,7 +313,7 @@ char *webhook_body_new(enum webhook_format fmt, const json_t *event)
 	findings = webhook_event_findings(event);
 	body = fmt == WH_SLACK ? slack_body(event, findings) : teams_body(event, findings);
 	json_decref(findings);
-	s = body ? json_dumps(body, JSON_COMPACT) : NULL;
+	s = body ? json_dumps(body, JSON_COMPACT | PG_JSON_REAL) : NULL;
 	json_decref(body);
 	return s;
 }

@@ -456,6 +456,40 @@ START_TEST(evidence_udp_ports)
 }
 END_TEST
 
+/* Real numbers are written as people read them: an RTT of 6002 us is "6.002", not the
+ * binary noise "6.0019999999999998" jansson's default precision writes. */
+START_TEST(evidence_reals_without_noise)
+{
+	struct pg_port_result res[2] = { 0 };
+	struct pg_scan_target t = { 0 };
+	static const uint16_t tcp[] = { 80, 443 };
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	ck_assert(pg_addr_parse_literal("127.0.0.1", 0, &t.addr));
+	t.ports = tcp;
+	t.nports = 2;
+	t.results = res;
+	res[0] = (struct pg_port_result){
+		.port = 80, .state = PG_PORT_OPEN, .reason = "syn-ack", .rtt_us = 6002
+	};
+	res[1] = (struct pg_port_result){
+		.port = 443, .state = PG_PORT_OPEN, .reason = "syn-ack", .rtt_us = 1021
+	};
+	for (int compact = 0; compact < 2; compact++) {
+		f = open_memstream(&buf, &len);
+		ck_assert_ptr_nonnull(f);
+		ck_assert_int_eq(pg_evidence_scan_write(f, &t, "app.test", 0, compact), 0);
+		ck_assert_int_eq(fclose(f), 0);
+		ck_assert_msg(strstr(buf, "6.002") && strstr(buf, "1.021"), "%s", buf);
+		ck_assert_msg(!strstr(buf, "6.00199") && !strstr(buf, "1.02099"), "%s", buf);
+		free(buf);
+		buf = NULL;
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("render");
@@ -470,6 +504,7 @@ int main(void)
 	tcase_add_test(tc, html_sorts_by_action_then_criticality);
 	tcase_add_test(tc, html_packet_is_the_message_fields);
 	tcase_add_test(tc, evidence_udp_ports);
+	tcase_add_test(tc, evidence_reals_without_noise);
 	suite_add_tcase(s, tc);
 	return pg_check_run(s);
 }
