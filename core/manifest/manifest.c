@@ -19,9 +19,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "doc/doc.h"
+#include "util/text.h"
 
 #define MANIFEST_VERSION 1
 
@@ -129,23 +129,29 @@ static bool load_asset(struct ctx *c, const struct pg_node *n, size_t idx,
 	return c->nerr == before;
 }
 
-/* Duplicate assets (same target, case-insensitive, and same name) found by
- * sorting, so 10,000 assets cost n log n comparisons. */
+/* Duplicate assets: the same target and the same name, both as DNS compares names
+ * (ASCII case and one trailing dot aside: a name left to default to its target is that
+ * target's spelling, and "Web" beside "web" on one target is one asset written twice),
+ * found by sorting, so 10,000 assets cost n log n comparisons. */
 struct asset_ref {
 	const struct pg_asset *a;
 	size_t idx;
 };
 
+/* The order of the identity (target, name): 0 for the same asset. */
+static int cmp_identity(const struct pg_asset *p, const struct pg_asset *q)
+{
+	int r = pg_dns_name_cmp(p->target, q->target);
+
+	return r ? r : pg_dns_name_cmp(p->name, q->name);
+}
+
 static int cmp_asset_ref(const void *x, const void *y)
 {
 	const struct asset_ref *p = x, *q = y;
-	int r = strcasecmp(p->a->target, q->a->target);
+	int r = cmp_identity(p->a, q->a);
 
-	if (!r)
-		r = strcmp(p->a->name, q->a->name);
-	if (!r)
-		r = p->idx < q->idx ? -1 : p->idx > q->idx;
-	return r;
+	return r ? r : (p->idx > q->idx) - (p->idx < q->idx);
 }
 
 static void check_duplicate_assets(struct ctx *c, const struct pg_asset *assets, size_t n)
@@ -162,8 +168,7 @@ static void check_duplicate_assets(struct ctx *c, const struct pg_asset *assets,
 		char where[64];
 		struct pg_node at = { .line = dup->a->line };
 
-		if (strcasecmp(first->a->target, dup->a->target) ||
-		    strcmp(first->a->name, dup->a->name))
+		if (cmp_identity(first->a, dup->a))
 			continue;
 		snprintf(where, sizeof(where), "assets[%zu]", dup->idx);
 		pg_manifest_err(

@@ -26,15 +26,24 @@ bool pg_strlcpy(char *dst, const char *src, size_t size)
 	return true;
 }
 
+static size_t without_root_dot(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n && s[n - 1] == '.' ? n - 1 : n;
+}
+
+int pg_dns_name_cmp(const char *a, const char *b)
+{
+	size_t la = without_root_dot(a), lb = without_root_dot(b);
+	int r = strncasecmp(a, b, la < lb ? la : lb);
+
+	return r ? r : (la > lb) - (la < lb);
+}
+
 bool pg_dns_name_eq(const char *a, const char *b)
 {
-	size_t la = strlen(a), lb = strlen(b);
-
-	if (la && a[la - 1] == '.')
-		la--;
-	if (lb && b[lb - 1] == '.')
-		lb--;
-	return la == lb && !strncasecmp(a, b, la);
+	return pg_dns_name_cmp(a, b) == 0;
 }
 
 bool pg_parse_ulong(const char *s, unsigned long max, unsigned long *out)

@@ -6,7 +6,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* DNS names are equal ignoring ASCII case and one trailing root dot. */
+/* DNS names are equal ignoring ASCII case and one trailing root dot; cmp orders them
+ * the same way (for sorting), eq says whether they are the same name. */
+int pg_dns_name_cmp(const char *a, const char *b);
 bool pg_dns_name_eq(const char *a, const char *b);
 
 /* Levenshtein distance of two short words (rule ids, option and field names), for

@@ -519,6 +519,14 @@ START_TEST(more_errors)
 		"assets:\n  - target: A.example.com\n  - target: b\n  - target: a.example.COM\n"
 		"    name: A.example.com\n",
 		4, "assets[2]: duplicate asset 'A.example.com'");
+	/* The same name as DNS compares it (case, one trailing dot), each left to default to
+	 * its target: one asset written twice; an explicit other name is another asset. */
+	expect_text_error(
+		"assets:\n  - target: App.X.Test\n  - target: other\n    name: app.x.test\n"
+		"  - target: app.x.test.\n",
+		5,
+		"assets[2]: duplicate asset 'app.x.test.' (target app.x.test.), first "
+		"defined at line 2");
 }
 END_TEST
 
