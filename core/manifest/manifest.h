@@ -137,6 +137,11 @@ char *pg_host_normalize_new(const char *s);
  * (static text). For a subdomain, parent gets its registrable domain. */
 const char *pg_domain_registrable_err(const char *ace, char *parent, size_t parentlen);
 
+/* True when exception e names asset a (its asset and target parts: a name as
+ * written, a target ignoring case), whatever the rule and port. The policy's
+ * match and validate's "matches no asset" warning both use it. */
+bool pg_exception_names_asset(const struct pg_exception *e, const struct pg_asset *a);
+
 /* The shard (1..n) an asset belongs to in a split of the manifest into n: a hash of
  * the asset's identity (name, target), not its position, so adding an asset does not
  * reshuffle the others. `check --shard` selects by it and `merge` verifies by it. */

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 static bool rule_arg(struct ctx *c, const struct pg_node *n, const char *where, const char **out)
@@ -164,6 +165,12 @@ void pg_manifest_load_exceptions(struct ctx *c, const struct pg_node *n, struct 
 	m->exceptions = pg_xcalloc(n->n ? n->n : 1, sizeof(*m->exceptions));
 	for (size_t i = 0; i < n->n; i++)
 		load_exception(c, n->items[i], i, &m->exceptions[m->nexceptions++]);
+}
+
+bool pg_exception_names_asset(const struct pg_exception *e, const struct pg_asset *a)
+{
+	return (!e->asset || !strcmp(e->asset, a->name)) &&
+	       (!e->target || !strcasecmp(e->target, a->target));
 }
 
 void pg_manifest_rollout_clear(struct pg_manifest *m)

@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 /* A finding about a UDP port ("protocol": "udp"); anything else is TCP or portless. */
@@ -24,8 +23,7 @@ static const struct pg_exception *find_exception(const struct pg_manifest *m,
 {
 	for (size_t i = 0; i < m->nexceptions; i++) {
 		const struct pg_exception *e = &m->exceptions[i];
-		if (!e->rule || strcmp(e->rule, rule) || (e->asset && strcmp(e->asset, a->name)) ||
-		    (e->target && strcasecmp(e->target, a->target)) ||
+		if (!e->rule || strcmp(e->rule, rule) || !pg_exception_names_asset(e, a) ||
 		    (e->port && ((json_int_t)e->port != port || e->udp != udp)))
 			continue;
 		return e;

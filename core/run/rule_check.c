@@ -125,11 +125,87 @@ static json_t *unknown_ids(const struct pg_manifest *m, const struct pg_plugin_h
 	return ids;
 }
 
+/* Could some asset of m have a finding e matches: an asset it names, with e's port
+ * (and protocol) among that asset's candidates when e names a port? */
+static bool exception_can_match(const struct pg_manifest *m, const struct pg_exception *e)
+{
+	for (size_t i = 0; i < m->nassets; i++)
+		if (pg_exception_names_asset(e, &m->assets[i]) &&
+		    (!e->port ||
+		     pg_ports_has_proto(&m->assets[i].candidates, e->udp, (uint16_t)e->port)))
+			return true;
+	return false;
+}
+
+/* "name 'web', target app.test and candidate port 8080/tcp": what e names. */
+static void describe(const struct pg_exception *e, char *buf, size_t len)
+{
+	char one[128];
+
+	buf[0] = '\0';
+	if (e->asset) {
+		snprintf(one, sizeof(one), "name '%.80s'", e->asset);
+		pg_str_append(buf, len, one);
+	}
+	if (e->target) {
+		snprintf(one, sizeof(one), "%starget %.80s", buf[0] ? ", " : "", e->target);
+		pg_str_append(buf, len, one);
+	}
+	if (e->port) {
+		snprintf(one, sizeof(one), "%scandidate port %u/%s", buf[0] ? " and " : "", e->port,
+			 e->udp ? "udp" : "tcp");
+		pg_str_append(buf, len, one);
+	}
+}
+
+/* The asset name closest to name, at most PG_RULE_SUGGEST_MAX edits away, or NULL. */
+static const char *nearest_asset(const struct pg_manifest *m, const char *name)
+{
+	const char *best = NULL;
+	size_t dist = SIZE_MAX;
+
+	for (size_t i = 0; i < m->nassets; i++) {
+		size_t d = pg_edit_distance(name, m->assets[i].name, false);
+
+		if (d <= PG_RULE_SUGGEST_MAX && d < dist) {
+			dist = d;
+			best = m->assets[i].name;
+		}
+	}
+	return best;
+}
+
+/* An exception that can match nothing is a typo (asset name, target, port) that
+ * leaves the finding it was written for failing, or excepts nothing later. */
+static size_t check_exceptions(const struct pg_manifest *m, struct pg_diag *warnings)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; m && i < m->nexceptions; i++) {
+		const struct pg_exception *e = &m->exceptions[i];
+		char what[320];
+
+		if (exception_can_match(m, e))
+			continue;
+		const char *near = e->asset ? nearest_asset(m, e->asset) : NULL;
+
+		describe(e, what, sizeof(what));
+		pg_diag_add(
+			warnings, m->path, e->line,
+			"policy.exceptions[%zu]: no asset of the manifest has %s: as written it "
+			"excepts nothing%s%.80s%s",
+			i, what, near ? " (did you mean asset '" : "", near ? near : "",
+			near ? "'?)" : "");
+		n++;
+	}
+	return n;
+}
+
 size_t pg_rule_check_manifest(const struct pg_manifest *m, const struct pg_plugin_host *h,
 			      struct pg_diag *warnings)
 {
 	json_t *ids = unknown_ids(m, h), *lines;
-	size_t n = 0;
+	size_t n = check_exceptions(m, warnings);
 
 	for (size_t i = 0; m && i < m->nrule_refs; i++) {
 		const struct pg_rule_ref *r = &m->rule_refs[i];

@@ -1,9 +1,10 @@
 /* rule_check.h - the rule ids a manifest names (policy maps, policy.enforce,
  * exceptions) against every rule a run knows: the core's, drift's and those the
- * loaded plugins declare (ABI 1.4). The manifest accepts any id of the grammar
- * (plugins add rules), so a typo would otherwise do nothing without a word:
- * `validate` and `check` warn, once per unknown id, never fail (a manifest
- * may be shared by runs with other plugin sets). */
+ * loaded plugins declare (ABI 1.4); and its exceptions against its assets. The
+ * manifest accepts any id of the grammar (plugins add rules), so a typo would
+ * otherwise do nothing without a word: `validate` and `check` warn, once per
+ * unknown id, never fail (a manifest may be shared by runs with other plugin
+ * sets). */
 #ifndef PG_RUN_RULE_CHECK_H
 #define PG_RUN_RULE_CHECK_H
 
@@ -21,8 +22,9 @@ bool pg_rule_known(const char *id, const struct pg_plugin_host *h);
  * first of equals in `portgate rules` order), or NULL. Borrowed. */
 const char *pg_rule_suggest(const char *id, const struct pg_plugin_host *h);
 /* One "FILE:LINE: WHERE: ..." message into warnings per unknown rule id m
- * names, at its first place (naming the others: "also at lines 20, 26"); how
- * many. */
+ * names, at its first place (naming the others: "also at lines 20, 26"), and
+ * one per exception that names no asset (or no candidate port) of m: it would
+ * except nothing; how many. */
 size_t pg_rule_check_manifest(const struct pg_manifest *m, const struct pg_plugin_host *h,
 			      struct pg_diag *warnings);
 /* pg_rule_check_manifest, each message printed as a warning on stderr. */

@@ -651,6 +651,44 @@ START_TEST(test_rule_check_manifest)
 }
 END_TEST
 
+/* An exception no asset can match (its asset name, target or candidate port) is
+ * reported with its line, a near asset name suggested; one that can match is not
+ * (a target in another case, a UDP port). */
+START_TEST(test_rule_check_exceptions)
+{
+	char *mf = tmp_path("x.yaml");
+	struct pg_diag d = { 0 }, w = { 0 };
+	struct pg_manifest *m;
+	const char *x = "      reason: r\n      owner: o\n      expires: 2099-01-01\n";
+	char *text = pg_xasprintf(
+		"assets:\n  - name: web\n    target: App.Test\n    ports: [22, \"53/udp\"]\n"
+		"policy:\n  exceptions:\n"
+		"    - rule: port-unapproved-open\n      asset: wbe\n%s"         /* line 7 */
+		"    - rule: port-unapproved-open\n      port: 2222\n%s"         /* line 12 */
+		"    - rule: port-unapproved-open\n      target: other.test\n%s" /* line 17 */
+		"    - rule: port-unapproved-open\n      target: app.test\n      port: 22\n%s"
+		"    - rule: port-unapproved-open\n      port: \"53/udp\"\n%s",
+		x, x, x, x, x);
+
+	write_text(mf, text);
+	ck_assert_ptr_nonnull(m = pg_manifest_load(mf, &d));
+	ck_assert_uint_eq(pg_rule_check_manifest(m, NULL, &w), 3);
+	ck_assert_msg(diag_has(&w, "x.yaml:7: policy.exceptions[0]: no asset of the manifest has "
+				   "name 'wbe': as written it excepts nothing (did you mean asset "
+				   "'web'?)"),
+		      "%s", w.msgs[0]);
+	ck_assert(diag_has(&w, "x.yaml:12: policy.exceptions[1]: no asset of the manifest has "
+			       "candidate port 2222/tcp"));
+	ck_assert(diag_has(&w, "x.yaml:17: policy.exceptions[2]: no asset of the manifest has "
+			       "target other.test"));
+	pg_manifest_free(m);
+	pg_diag_clear(&w);
+	pg_diag_clear(&d);
+	free(text);
+	free(mf);
+}
+END_TEST
+
 /* ---- after: ------------------------------------------------------------- */
 
 START_TEST(test_after_errors)
@@ -1063,10 +1101,10 @@ START_TEST(test_serial_no_false_timeouts)
 {
 	struct pg_diag d = { 0 };
 	struct pg_config *cfg;
-	struct pg_plugin_host *h = host_from(
-		"enrichers:\n  ser:\n    plugin: testserial\n    sleepMs: 200\n    timeoutMs: 1500\n"
-		"enrich:\n  concurrency: 8\n",
-		&cfg, &d);
+	struct pg_plugin_host *h = host_from("enrichers:\n  ser:\n    plugin: testserial\n    "
+					     "sleepMs: 200\n    timeoutMs: 1500\n"
+					     "enrich:\n  concurrency: 8\n",
+					     &cfg, &d);
 	json_t *r = report_with_targets(8), *f;
 	uint64_t t0 = pg_clock_now_ms(), took;
 	size_t i;
@@ -1464,6 +1502,7 @@ static Suite *plugin_suite(void)
 	tcase_add_test(t, test_rule_table_refused);
 	tcase_add_test(t, test_rule_table_kept);
 	tcase_add_test(t, test_rule_check_manifest);
+	tcase_add_test(t, test_rule_check_exceptions);
 	tcase_add_test(t, test_after_errors);
 	tcase_add_test(t, test_after_order);
 	tcase_add_test(t, test_enrich_instance_route);
