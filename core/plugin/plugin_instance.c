@@ -35,6 +35,7 @@ static bool set_option(struct pg_plugin_ctx *c, struct pg_optval *v, const struc
 	char why[256];
 	bool b;
 
+	v->line = n->line; /* given, even when refused: not "required" as well */
 	if (n->kind != PG_NODE_SCALAR || !pg_node_str(n, &s)) {
 		pg_diag_add(diag, file, n->line, "%s.%s: expected %s, got %s", c->name,
 			    v->opt->name, pg_option_type_name(v->opt->type),
@@ -61,7 +62,6 @@ static bool set_option(struct pg_plugin_ctx *c, struct pg_optval *v, const struc
 		return false;
 	}
 	v->text = pg_xstrdup(s);
-	v->line = n->line;
 	v->set = true;
 	return true;
 }
@@ -135,7 +135,7 @@ static void apply_defaults(struct pg_plugin_ctx *c, const char *file, int line,
 
 	for (size_t i = 0; i < c->nopts; i++) {
 		v = &c->opts[i];
-		if (v->set)
+		if (v->set || v->line) /* set, or given and refused (one error per problem) */
 			continue;
 		if (v->opt->required) {
 			pg_diag_add(diag, file, line, "%s: option '%s' is required (%s)", c->name,
