@@ -20,7 +20,7 @@ refused() {
 		pg_assert_grep "$cmd: $1 at its line" "$1.yaml:$2" "$PG_TMP/err"
 	done
 }
-refused grade "2: h.minGrade: expected one of A+, A, A-" 'enrichers:
+refused grade "2: h.minGrade: one of A+, A, A-, B+" 'enrichers:
   h: {plugin: headers, minGrade: Z}'
 refused noplugin "1: enrichers.x: no plugin named 'nosuch'" 'enrichers: {x: {plugin: nosuch}}'
 refused notify_on "1: notify.on: 'fial' is not pass, warn or fail" 'notify: {on: [fial]}'
