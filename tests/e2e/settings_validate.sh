@@ -1,7 +1,8 @@
 #!/bin/sh
 # settings_validate: `validate --config` and `check --dry-run` refuse what a real `check` refuses,
 # with the same FILE:LINE message: plugin options checked against each plugin's option table
-# (without create()), an unknown plugin, the enrich/notify/outbox sections. One error per problem.
+# (without create()), an unknown plugin, the enrich/notify/outbox sections; validate also checks
+# serve:. One error per problem.
 . "$PG_SRCDIR/tests/e2e/lib/common.sh"
 PLUGINS="$PG_BUILDDIR/plugins/.libs"
 [ -f "$PLUGINS/headers.so" ] && [ -f "$PLUGINS/webhook.so" ] ||
@@ -38,6 +39,13 @@ pg_assert_grep "and prints its plan" "^dry run: 1 of 1 asset" "$PG_TMP/out"
 pg_expect_exit 0 "plugins --describe headers" "$PG_BIN" plugins --plugin-dir "$PLUGINS" \
 	--describe headers
 pg_assert_grep "lists minGrade's choices" "minGrade.*A+" "$PG_TMP/out"
+
+# the serve: section as `portgate serve` reads it
+printf 'serve:\n  threads: 0\n' >serve.yaml
+pg_expect_exit 2 "validate refuses serve.threads: 0" "$PG_BIN" validate -m m.yaml \
+	--config serve.yaml
+pg_assert_grep "at its line" "serve.yaml:2: serve.threads: expected an integer from 1 to 256" \
+	"$PG_TMP/err"
 
 # one problem, one error: a refused url is not also "required"
 printf 'notifiers:\n  w:\n    plugin: webhook\n    url: ftp://x\n' >url.yaml
