@@ -250,14 +250,14 @@ static struct pg_manifest *load_manifest(const char *path)
 
 /* Every plugin is loaded and every instance created before any thread starts. A dry run
  * checks the same settings (stages, plugin names, each instance's options against its
- * plugin's table) but creates nothing: no create(), no secret, no network. */
+ * plugin's table, a required secret's variable) but creates nothing: no create(), no network. */
 static struct pg_plugin_host *load_plugins(const struct pg_config *cfg,
 					   const struct pg_cli_common *c, bool dry_run)
 {
 	struct pg_diag diag = { 0 };
-	struct pg_plugin_host *h = dry_run ? pg_plugin_host_validate(cfg, c->plugin_dirs,
-								     c->nplugin_dirs, pg_run_stages,
-								     &diag)
+	struct pg_plugin_host *h = dry_run ? pg_plugin_host_dry_run(cfg, c->plugin_dirs,
+								    c->nplugin_dirs, pg_run_stages,
+								    &diag)
 					   : pg_plugin_host_new(cfg, c->plugin_dirs,
 								c->nplugin_dirs, pg_run_stages,
 								&diag);

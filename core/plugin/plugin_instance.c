@@ -167,7 +167,7 @@ static void read_secrets(struct pg_plugin_ctx *c, const char *file, struct pg_di
 		val = getenv(v->text);
 		if (val && (*val || !c->mod->desc.option_table))
 			v->secret = pg_xstrdup(val);
-		else if (c->mod->desc.option_table && v->opt->required && !c->host->no_create)
+		else if (c->mod->desc.option_table && v->opt->required && !c->host->no_secrets)
 			pg_diag_add(diag, file, v->line, "%s.%s: environment variable %s is %s",
 				    c->name, v->opt->name, v->text, val ? "empty" : "not set");
 	}
@@ -245,7 +245,7 @@ static bool create_instance(struct pg_plugin_ctx *c, const char *file, int line,
 		c->created = true;
 		return true;
 	}
-	if (c->host->no_create) /* validate --config: options checked, no secrets needed */
+	if (c->host->no_create) /* validate --config, check --dry-run: options checked */
 		return true;
 	/* A crash or hang in create() must cost this instance, not the run: try it
 	 * in a child first (inline mode, for gdb, runs it here only). */

@@ -5,8 +5,8 @@
 # serve:. One error per problem.
 . "$PG_SRCDIR/tests/e2e/lib/common.sh"
 PLUGINS="$PG_BUILDDIR/plugins/.libs"
-[ -f "$PLUGINS/headers.so" ] && [ -f "$PLUGINS/webhook.so" ] ||
-	pg_skip "plugins headers and webhook not built"
+[ -f "$PLUGINS/headers.so" ] && [ -f "$PLUGINS/webhook.so" ] && [ -f "$PLUGINS/ticket.so" ] ||
+	pg_skip "plugins headers, webhook and ticket not built"
 cd "$PG_TMP"
 # nothing is scanned: every settings file below is refused before the scan starts
 printf 'assets:\n  - name: a\n    target: 127.0.0.1\n    ports: [%s]\n' "$(pg_closed_port)" >m.yaml
@@ -39,6 +39,21 @@ pg_assert_grep "and prints its plan" "^dry run: 1 of 1 asset" "$PG_TMP/out"
 pg_expect_exit 0 "plugins --describe headers" "$PG_BIN" plugins --plugin-dir "$PLUGINS" \
 	--describe headers
 pg_assert_grep "lists minGrade's choices" "minGrade.*A+" "$PG_TMP/out"
+
+# a required secret's variable: the dry run reads it as a real run does; validate, for a CI job
+# that has no secrets, does not
+unset PG_E2E_NO_SUCH_TOKEN || true
+printf 'notifiers:\n  t:\n    plugin: ticket\n    system: github\n    url: https://api.github.com\n    repo: o/r\n    tokenEnv: PG_E2E_NO_SUCH_TOKEN\n' >secret.yaml
+for cmd in "check --dry-run" "check"; do
+	# shellcheck disable=SC2086 # cmd is two words on purpose
+	pg_expect_exit 2 "$cmd refuses an unset token variable" "$PG_BIN" $cmd -m m.yaml \
+		--config secret.yaml --plugin-dir "$PLUGINS"
+	pg_assert_grep "$cmd: at its line" \
+		"secret.yaml:7: t.tokenEnv: environment variable PG_E2E_NO_SUCH_TOKEN is not set" \
+		"$PG_TMP/err"
+done
+pg_expect_exit 0 "validate needs no secret" "$PG_BIN" validate -m m.yaml --config secret.yaml \
+	--plugin-dir "$PLUGINS"
 
 # the serve: section as `portgate serve` reads it
 printf 'serve:\n  threads: 0\n' >serve.yaml
