@@ -43,9 +43,11 @@ static const char check_usage[] =
 	"      --source-root DIR      the repository's top, for the manifest's path in SARIF,\n"
 	"                             annotations and Code Quality (default: the nearest .git\n"
 	"                             above the working directory, else $GITHUB_WORKSPACE)\n"
-	"      --dry-run              resolve and print what would be scanned (targets,\n"
-	"                             addresses, ports, scope decisions); connect to nothing,\n"
-	"                             write no output; exit 0, or 3 if a target did not resolve\n"
+	"      --dry-run              check the settings as a real run does (plugins loaded and\n"
+	"                             their options checked, none started), resolve and print\n"
+	"                             what would be scanned (targets, addresses, ports, scope\n"
+	"                             decisions); connect to nothing, write no output; exit 0,\n"
+	"                             2 on a settings error, or 3 if a target did not resolve\n"
 	"  -q, --quiet                print nothing on stdout (exit code and outputs only); the\n"
 	"                             summary also stays off stdout when an output goes there\n"
 	"  -v, --verbose              more diagnostics on stderr (repeatable)\n"
@@ -246,13 +248,19 @@ static struct pg_manifest *load_manifest(const char *path)
 	return m;
 }
 
-/* Every plugin is loaded and every instance created before any thread starts. */
+/* Every plugin is loaded and every instance created before any thread starts. A dry run
+ * checks the same settings (stages, plugin names, each instance's options against its
+ * plugin's table, a required secret's variable) but creates nothing: no create(), no network. */
 static struct pg_plugin_host *load_plugins(const struct pg_config *cfg,
-					   const struct pg_cli_common *c)
+					   const struct pg_cli_common *c, bool dry_run)
 {
 	struct pg_diag diag = { 0 };
-	struct pg_plugin_host *h = pg_plugin_host_new(cfg, c->plugin_dirs, c->nplugin_dirs,
-						      pg_run_stages, &diag);
+	struct pg_plugin_host *h = dry_run ? pg_plugin_host_dry_run(cfg, c->plugin_dirs,
+								    c->nplugin_dirs, pg_run_stages,
+								    &diag)
+					   : pg_plugin_host_new(cfg, c->plugin_dirs,
+								c->nplugin_dirs, pg_run_stages,
+								&diag);
 
 	if (!h)
 		pg_diag_print(&diag, stderr);
@@ -282,10 +290,9 @@ int pg_cmd_check(int argc, char **argv)
 
 	pg_cli_common_init(&c);
 	code = parse(argc, argv, &a, &c); /* -1: go on; else the exit code */
-	/* a dry run loads no plugin: it creates nothing and calls no one */
 	if (code < 0 &&
 	    (!(r.m = load_manifest(a.manifest)) || !load_baseline(&a, &r) ||
-	     !(cfg = pg_cli_load_config(&c)) || (!a.dry_run && !(r.host = load_plugins(cfg, &c)))))
+	     !(cfg = pg_cli_load_config(&c)) || !(r.host = load_plugins(cfg, &c, a.dry_run))))
 		code = PG_EXIT_USAGE;
 	if (code < 0) {
 		/* once per unknown id, before any asset is scanned */

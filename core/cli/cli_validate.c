@@ -12,6 +12,7 @@
 #include "plugin/plugin_host.h"
 #include "run/rule_check.h"
 #include "run/run_stages.h"
+#include "serve/serve.h"
 #include "util/log.h"
 
 static const char validate_usage[] =
@@ -20,7 +21,7 @@ static const char validate_usage[] =
 	"Load and validate MANIFEST without resolving or scanning anything, and the settings file\n"
 	"`check` would use (--config, else the one it finds: see portgate(1), FILES) exactly as\n"
 	"`check` would: resolver and CA settings, and the plugin sections against the plugins'\n"
-	"option tables (plugins are loaded, not run).\n"
+	"option tables (plugins are loaded, not run); and its serve: section as `serve` would.\n"
 	"Every problem is printed as FILE:LINE: field: message.\n"
 	"A rule id the manifest names (policy maps, policy.enforce, an exception's rule) that no\n"
 	"core rule, drift rule or plugin found (as 'portgate plugins' finds them, with these\n"
@@ -70,6 +71,12 @@ static bool config_valid(struct pg_cli_common *c, char **path, struct pg_plugin_
 							  pg_run_stages, &diag)))
 		pg_diag_print(&diag, stderr);
 	ok = !cfg->path || host;
+	/* and the serve: section, which `portgate serve` would refuse */
+	pg_diag_clear(&diag);
+	if (!pg_serve_settings_check(cfg, &diag)) {
+		pg_diag_print(&diag, stderr);
+		ok = false;
+	}
 	if (ok)
 		*known = known_plugins(c, cfg);
 	pg_diag_clear(&diag);

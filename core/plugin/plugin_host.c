@@ -137,9 +137,13 @@ static void want_named(struct pg_plugin_host *h, const struct pg_config *cfg)
 	want_section(h, cfg->notifiers);
 }
 
+/* What a host is built for: a run creates every instance; a dry run checks all a run
+ * checks before create() (secrets too); validate needs no secret either. */
+enum build_mode { BUILD_RUN, BUILD_DRY_RUN, BUILD_VALIDATE };
+
 static struct pg_plugin_host *host_build(const struct pg_config *cfg, char *const *extra_dirs,
 					 size_t nextra, const struct pg_plugin_stage *const *stages,
-					 bool create, struct pg_diag *diag)
+					 enum build_mode mode, struct pg_diag *diag)
 {
 	struct pg_plugin_host *h = pg_plugin_host_empty();
 	const char *file = cfg && cfg->path ? cfg->path : "config";
@@ -160,7 +164,8 @@ static struct pg_plugin_host *host_build(const struct pg_config *cfg, char *cons
 		want_named(h, cfg);
 	pg_plugin_load_dirs(h, dirs, ndirs, diag);
 	free(dirs);
-	h->no_create = !create;
+	h->no_create = mode != BUILD_RUN;
+	h->no_secrets = mode == BUILD_VALIDATE;
 	if (cfg && diag->n == before) {
 		pg_plugin_read_instances(h, cfg, file, diag);
 	}
@@ -177,7 +182,7 @@ struct pg_plugin_host *pg_plugin_host_new(const struct pg_config *cfg, char *con
 					  const struct pg_plugin_stage *const *stages,
 					  struct pg_diag *diag)
 {
-	return host_build(cfg, extra_dirs, nextra, stages, true, diag);
+	return host_build(cfg, extra_dirs, nextra, stages, BUILD_RUN, diag);
 }
 
 struct pg_plugin_host *pg_plugin_host_validate(const struct pg_config *cfg, char *const *extra_dirs,
@@ -185,5 +190,13 @@ struct pg_plugin_host *pg_plugin_host_validate(const struct pg_config *cfg, char
 					       const struct pg_plugin_stage *const *stages,
 					       struct pg_diag *diag)
 {
-	return host_build(cfg, extra_dirs, nextra, stages, false, diag);
+	return host_build(cfg, extra_dirs, nextra, stages, BUILD_VALIDATE, diag);
+}
+
+struct pg_plugin_host *pg_plugin_host_dry_run(const struct pg_config *cfg, char *const *extra_dirs,
+					      size_t nextra,
+					      const struct pg_plugin_stage *const *stages,
+					      struct pg_diag *diag)
+{
+	return host_build(cfg, extra_dirs, nextra, stages, BUILD_DRY_RUN, diag);
 }

@@ -68,6 +68,12 @@ struct pg_plugin_host *pg_plugin_host_validate(const struct pg_config *cfg, char
 					       size_t nextra,
 					       const struct pg_plugin_stage *const *stages,
 					       struct pg_diag *diag);
+/* Every check pg_plugin_host_new makes before create() (a required secret's variable
+ * too), none created: `check --dry-run`. */
+struct pg_plugin_host *pg_plugin_host_dry_run(const struct pg_config *cfg, char *const *extra_dirs,
+					      size_t nextra,
+					      const struct pg_plugin_stage *const *stages,
+					      struct pg_diag *diag);
 void pg_plugin_host_free(struct pg_plugin_host *h);
 
 /* Lower level, for cli_plugins.c and tests. */

@@ -35,6 +35,7 @@ static bool set_option(struct pg_plugin_ctx *c, struct pg_optval *v, const struc
 	char why[256];
 	bool b;
 
+	v->line = n->line; /* given, even when refused: not "required" as well */
 	if (n->kind != PG_NODE_SCALAR || !pg_node_str(n, &s)) {
 		pg_diag_add(diag, file, n->line, "%s.%s: expected %s, got %s", c->name,
 			    v->opt->name, pg_option_type_name(v->opt->type),
@@ -61,7 +62,6 @@ static bool set_option(struct pg_plugin_ctx *c, struct pg_optval *v, const struc
 		return false;
 	}
 	v->text = pg_xstrdup(s);
-	v->line = n->line;
 	v->set = true;
 	return true;
 }
@@ -135,7 +135,7 @@ static void apply_defaults(struct pg_plugin_ctx *c, const char *file, int line,
 
 	for (size_t i = 0; i < c->nopts; i++) {
 		v = &c->opts[i];
-		if (v->set)
+		if (v->set || v->line) /* set, or given and refused (one error per problem) */
 			continue;
 		if (v->opt->required) {
 			pg_diag_add(diag, file, line, "%s: option '%s' is required (%s)", c->name,
@@ -167,7 +167,7 @@ static void read_secrets(struct pg_plugin_ctx *c, const char *file, struct pg_di
 		val = getenv(v->text);
 		if (val && (*val || !c->mod->desc.option_table))
 			v->secret = pg_xstrdup(val);
-		else if (c->mod->desc.option_table && v->opt->required && !c->host->no_create)
+		else if (c->mod->desc.option_table && v->opt->required && !c->host->no_secrets)
 			pg_diag_add(diag, file, v->line, "%s.%s: environment variable %s is %s",
 				    c->name, v->opt->name, v->text, val ? "empty" : "not set");
 	}
@@ -245,7 +245,7 @@ static bool create_instance(struct pg_plugin_ctx *c, const char *file, int line,
 		c->created = true;
 		return true;
 	}
-	if (c->host->no_create) /* validate --config: options checked, no secrets needed */
+	if (c->host->no_create) /* validate --config, check --dry-run: options checked */
 		return true;
 	/* A crash or hang in create() must cost this instance, not the run: try it
 	 * in a child first (inline mode, for gdb, runs it here only). */

@@ -101,7 +101,8 @@ struct pg_plugin_host {
 	const struct pg_plugin_stage *stages[PG_PLUGIN_KIND_SLOTS]; /* borrowed */
 	void *settings[PG_PLUGIN_KIND_SLOTS]; /* owned through stages[k]->settings_free */
 	struct pg_plugin_defaults defaults[PG_PLUGIN_KIND_SLOTS];
-	bool no_create; /* validate only: instances are not created */
+	bool no_create;  /* validate, dry run: instances are not created */
+	bool no_secrets; /* validate: a required secret's variable may be unset */
 	/* The plugin names the settings use: only those files are loaded, and a
 	 * file that cannot be loaded is a warning (NULL: load all, refusals are errors). */
 	char **wanted;

@@ -20,6 +20,10 @@ struct pg_serve_opts {
  * untouched while serving. Prints "listening on URL" on stdout once ready.
  * Returns a process exit code: 0 after a clean stop, 2 for bad settings, keys or
  * listen address (messages on stderr, with file:line for files). */
+/* The `serve:` section of cfg as pg_serve_run reads it (not keysFile's contents): false
+ * with file:line errors in d (validate --config). */
+bool pg_serve_settings_check(const struct pg_config *cfg, struct pg_diag *d);
+
 int pg_serve_run(const struct pg_serve_opts *o, const struct pg_manifest *m,
 		 const struct pg_config *cfg, struct pg_plugin_host *host);
 

@@ -93,3 +93,12 @@ void pg_serve_settings_clear(struct pg_serve_settings *s)
 	free(s->keys_file);
 	s->keys_file = NULL;
 }
+
+bool pg_serve_settings_check(const struct pg_config *cfg, struct pg_diag *d)
+{
+	struct pg_serve_settings s;
+	bool ok = pg_serve_settings_load(cfg, &s, d);
+
+	pg_serve_settings_clear(&s);
+	return ok;
+}

@@ -10,6 +10,18 @@ import sys
 import jsonschema
 import yaml
 
+
+
+class Loader(yaml.SafeLoader):
+    """portgate's reading of a scalar: only true and false are booleans (pg_node_bool), so
+    `on:` is the key "on", not YAML 1.1's True."""
+
+
+Loader.yaml_implicit_resolvers = {
+    k: [r for r in v if r[0] != "tag:yaml.org,2002:bool"]
+    for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+Loader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|false)$"), list("tf"))
+
 schema = json.load(open(sys.argv[1]))
 jsonschema.Draft7Validator.check_schema(schema)
 validator = jsonschema.Draft7Validator(schema)
@@ -28,7 +40,7 @@ for path in args:
 bad = 0
 for name, text in docs:
     try:
-        doc = yaml.safe_load(text)
+        doc = yaml.load(text, Loader=Loader)
     except yaml.YAMLError as e:
         continue  # a test's deliberately broken file: portgate's own errors cover it
     if not isinstance(doc, dict):

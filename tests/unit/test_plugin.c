@@ -318,6 +318,23 @@ START_TEST(test_config_errors)
 }
 END_TEST
 
+/* A required option given a value it refuses is one error (the value's), not also "required". */
+START_TEST(test_refused_required_one_error)
+{
+	struct pg_diag d = { 0 };
+	struct pg_config *cfg;
+	struct pg_plugin_host *h = host_from(
+		"notifiers:\n  n1:\n    plugin: testnotify\n    logFile: {a: 1}\n", &cfg, &d);
+
+	ck_assert_ptr_null(h);
+	ck_assert_msg(d.n == 1, "%zu errors, first '%s'", d.n, d.n ? d.msgs[0] : "-");
+	ck_assert_msg(diag_has(&d, "portgate.yaml:6: n1.logFile: expected string, got a map"), "%s",
+		      d.msgs[0]);
+	pg_diag_clear(&d);
+	pg_config_free(cfg);
+}
+END_TEST
+
 /* `route:` belongs to the notify stage: the host takes it only for the stage
  * it was given, keeps what the stage parsed, and knows no such key itself. */
 START_TEST(test_route_is_the_stages)
@@ -1496,6 +1513,7 @@ static Suite *plugin_suite(void)
 	tcase_add_test(t, test_writable_refused);
 	tcase_add_test(t, test_bad_plugin_in_dir_is_skipped);
 	tcase_add_test(t, test_config_errors);
+	tcase_add_test(t, test_refused_required_one_error);
 	tcase_add_test(t, test_option_types);
 	tcase_add_test(t, test_option_table_config);
 	tcase_add_test(t, test_option_table_refused);
