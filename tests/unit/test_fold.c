@@ -16,11 +16,12 @@
 #include "report/fold_int.h"
 #include "report/render.h"
 #include "report/report_text.h"
+#include "common/json_get.h"
 
 static json_t *port(int n, const char *state, double rtt)
 {
-	return json_pack("{s:i, s:s, s:s, s:s, s:f}", "port", n, "protocol", "tcp", "state",
-			 state, "service", "h\xc3\xbcttp", "rttMs", rtt);
+	return json_pack("{s:i, s:s, s:s, s:s, s:f}", "port", n, "protocol", "tcp", "state", state,
+			 "service", "h\xc3\xbcttp", "rttMs", rtt);
 }
 
 static json_t *scan(const char *ip, int open_port)
@@ -41,8 +42,8 @@ static json_t *asset(const char *name, bool two_scans, bool with_findings)
 {
 	json_t *a = json_pack("{s:s, s:s, s:i, s:{s:s}, s:{s:b, s:[s, s], s:[]}, s:o}", "name",
 			      name, "target", "a.test", "line", 3, "manifest", "owner", "team",
-			      "resolution", "literal", 0, "addresses", "127.0.0.1", "::1",
-			      "cnames", "scan", scan("127.0.0.1", 80));
+			      "resolution", "literal", 0, "addresses", "127.0.0.1", "::1", "cnames",
+			      "scan", scan("127.0.0.1", 80));
 	if (two_scans)
 		json_object_set_new(a, "additionalScans", json_pack("[o]", scan("::1", 8080)));
 	json_object_set_new(a, "couldNotCheck", json_false());
@@ -59,8 +60,8 @@ static json_t *report(void)
 {
 	return json_pack("{s:{s:s, s:i}, s:{s:s, s:s, s:{s:i, s:i, s:i, s:i, s:i}}, s:[o, o, o]}",
 			 "portgate", "version", "0.0", "evidenceSchema", 1, "run", "id", "run_1",
-			 "verdict", "fail", "summary", "assets", 3, "pass", 2, "warn", 0, "fail",
-			 1, "couldNotCheck", 0, "assets", asset("one", false, false),
+			 "verdict", "fail", "summary", "assets", 3, "pass", 2, "warn", 0, "fail", 1,
+			 "couldNotCheck", 0, "assets", asset("one", false, false),
 			 asset("two", true, false), asset("three", true, true));
 }
 
@@ -140,11 +141,11 @@ START_TEST(walk_sees_whole_assets_and_shares_findings)
 	added = json_pack("{s:s}", "rule", "x");
 	json_array_append_new(json_object_get(a, "findings"), added);
 	pg_evidence_walk_end(&w);
-	ck_assert_ptr_eq(json_array_get(json_object_get(json_array_get(json_object_get(f, "assets"),
-								      0),
-						       "findings"),
-					0),
-			 added);
+	ck_assert_ptr_eq(
+		json_array_get(json_object_get(json_array_get(json_object_get(f, "assets"), 0),
+					       "findings"),
+			       0),
+		added);
 	json_decref(f);
 	json_decref(r);
 }
@@ -166,7 +167,8 @@ static char *render(const char *format, const json_t *r)
 START_TEST(json_is_jansson_dump_of_unfolded)
 {
 	json_t *r = report(), *fr = folded_copy(r), *empty = json_pack("{s:[]}", "assets");
-	char *want = json_dumps(r, JSON_INDENT(2) | JSON_PRESERVE_ORDER), *got = render("json", fr);
+	char *want = json_dumps(r, JSON_INDENT(2) | JSON_PRESERVE_ORDER | PG_JSON_REAL),
+	     *got = render("json", fr);
 	char *want_line = pg_xasprintf("%s\n", want), *got_plain = render("json", r);
 	char *e_want = json_dumps(empty, JSON_INDENT(2)), *e_got = render("json", empty);
 	char *e_line = pg_xasprintf("%s\n", e_want);
@@ -196,7 +198,8 @@ START_TEST(every_reader_sees_through_the_fold)
 	FILE *fa, *fb;
 
 	for (size_t i = 0; i < pg_renderers_n; i++) {
-		char *want = render(pg_renderers[i].name, r), *got = render(pg_renderers[i].name, fr);
+		char *want = render(pg_renderers[i].name, r),
+		     *got = render(pg_renderers[i].name, fr);
 		ck_assert_msg(!strcmp(want, got), "%s differs when folded", pg_renderers[i].name);
 		free(want);
 		free(got);
@@ -223,8 +226,12 @@ START_TEST(drift_sees_through_the_fold)
 	/* drift both ways against a baseline where port 80 was closed: newly open
 	 * reads the open port, newly closed the closed state, through the fold */
 	before = json_deep_copy(r);
-	p80 = json_array_get(json_object_get(json_object_get(json_array_get(json_object_get(before,
-		"assets"), 0), "scan"), "ports"), 0);
+	p80 = json_array_get(
+		json_object_get(
+			json_object_get(json_array_get(json_object_get(before, "assets"), 0),
+					"scan"),
+			"ports"),
+		0);
 	json_object_set_new(p80, "state", json_string("closed"));
 	fbefore = folded_copy(before);
 	for (int dir = 0; dir < 2; dir++) {
@@ -253,13 +260,20 @@ START_TEST(drift_without_resolution)
 	a0 = json_array_get(json_object_get(after, "assets"), 0);
 	json_object_del(a0, "resolution");
 	before = json_deep_copy(after);
-	json_object_set_new(json_array_get(json_object_get(json_object_get(json_array_get(
-					   json_object_get(before, "assets"), 0), "scan"), "ports"), 0),
-			    "state", json_string("closed"));
+	json_object_set_new(
+		json_array_get(json_object_get(
+				       json_object_get(
+					       json_array_get(json_object_get(before, "assets"), 0),
+					       "scan"),
+				       "ports"),
+			       0),
+		"state", json_string("closed"));
 	ch = pg_drift_changes(before, after);
-	json_array_foreach(ch, i, c) newly_open += !strcmp(
-		json_string_value(json_object_get(c, "change")) ? json_string_value(json_object_get(c, "change")) : "",
-		"port-newly-open");
+	json_array_foreach(ch, i, c)
+		newly_open += !strcmp(json_string_value(json_object_get(c, "change"))
+					      ? json_string_value(json_object_get(c, "change"))
+					      : "",
+				      "port-newly-open");
 	ck_assert_uint_eq(newly_open, 1);
 	json_decref(ch);
 	json_decref(before);
