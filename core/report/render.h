@@ -26,6 +26,8 @@ extern const size_t pg_renderers_n;
 struct pg_output {
 	const char *format;
 	const char *path;
+	const char *option; /* the option that named path ("--out"), for messages; NULL =
+			     * --output */
 };
 
 /* Write one output: stdout for "-", else through pg_write_atomic_with (atomic
