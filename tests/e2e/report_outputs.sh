@@ -1,0 +1,67 @@
+#!/bin/sh
+# report_outputs: where a run's outputs land. Two outputs into one file (however spelled:
+# ./x, a/../x, a symlink, /dev/stdout and -) or an output onto an input (the manifest,
+# --config, --baseline, a shard) are refused before the scan; a dangling symlink is
+# written through; SARIF says when the run could not check; $GITHUB_STEP_SUMMARY is
+# appended to; every format names the manifest by the same repository path.
+. "$PG_SRCDIR/tests/e2e/lib/common.sh"
+
+closed=$(pg_closed_port)
+mkdir -p "$PG_TMP/repo/.git" "$PG_TMP/repo/infra"
+cat >"$PG_TMP/repo/infra/exposure.yaml" <<YAML
+version: 1
+assets:
+  - name: app
+    target: 127.0.0.1
+    ports: [$closed]
+YAML
+cd "$PG_TMP/repo"
+M=infra/exposure.yaml
+cp $M manifest.orig
+check() { "$PG_BIN" check -m "$M" --no-probe --no-notify "$@"; }
+
+# refused: exit 2 before scanning, both options named, nothing written
+refused() { # DESC WORDS -- ARGS...
+	desc=$1; words=$2; shift 3
+	rm -f x.sarif
+	pg_expect_exit 2 "$desc" check "$@"
+	for w in $words; do pg_assert_grep "$desc: names $w" "$w" "$PG_TMP/err"; done
+	cmp -s $M manifest.orig || pg_fail "$desc: the manifest changed"
+	cp manifest.orig $M
+}
+refused "two outputs into one file" "sarif junit" -- \
+	--format sarif --output x.sarif --format junit --output x.sarif
+[ ! -e x.sarif ] || pg_fail "refused run wrote x.sarif"
+refused "the same file spelled ./x and infra/../x" "sarif junit" -- \
+	--format sarif --output ./x.sarif --format junit --output infra/../x.sarif
+ln -s x.sarif link.sarif
+refused "a symlink to another output's file" "--out link.sarif" -- \
+	--out x.sarif --format sarif --output link.sarif
+refused "/dev/stdout and - are one stream" "/dev/stdout junit" -- \
+	--format sarif --output /dev/stdout --format junit --output -
+refused "/dev/stdout and the default stdout" "/dev/stdout markdown" -- \
+	--format sarif --output /dev/stdout --format markdown
+refused "an output onto the manifest" "--manifest sarif" -- --format sarif --output $M
+refused "--out onto the manifest, spelled otherwise" "--manifest --out" -- --out ./infra/../$M
+printf 'scan:\n  timeout_ms: 500\n' >settings.yaml
+cp settings.yaml settings.orig
+refused "an output onto --config" "--config" -- --config settings.yaml --format junit \
+	--output settings.yaml
+cmp -s settings.yaml settings.orig || pg_fail "--config file changed"
+pg_expect_exit 0 "a baseline run" check -o base.json
+cp base.json base.orig
+refused "--out onto --baseline" "--baseline --out" -- --baseline base.json -o base.json
+cmp -s base.json base.orig || pg_fail "--baseline file changed"
+pg_expect_exit 0 "/dev/null takes several outputs" check --format sarif --output /dev/null \
+	-o /dev/null
+pg_expect_exit 0 "distinct outputs still work" check --format sarif --output x.sarif -o x.json
+pg_assert_eq "SARIF and evidence both written" \
+	"$(pg_json x.sarif 'd["version"]') $(pg_json x.json 'len(d["assets"])')" "2.1.0 1"
+pg_expect_exit 0 "a shard" check -o s1.json
+cp s1.json s1.orig
+pg_expect_exit 2 "merge refuses an output onto a shard" "$PG_BIN" merge --format json \
+	--output ./s1.json s1.json
+pg_assert_grep "merge names the shard" "shard s1.json" "$PG_TMP/err"
+cmp -s s1.json s1.orig || pg_fail "merge overwrote its shard"
+
+pg_done
