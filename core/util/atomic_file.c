@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "path.h"
 
 char *pg_read_file(const char *path, size_t max, size_t *len)
 {
@@ -224,8 +225,9 @@ static int write_with(const char *path, mode_t mode, int (*write_fn)(FILE *f, vo
 
 	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
 		return write_in_place(path, write_fn, ud);
-	/* a symlink to a regular file: replace the file, keep the link */
-	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode) && (real = realpath(path, NULL))) {
+	/* a symlink: replace (or, dangling, create) the file it names, keep the link */
+	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode) &&
+	    ((real = realpath(path, NULL)) || (real = pg_path_link_target(path)))) {
 		r = write_atomic(real, mode, write_fn, ud);
 		free(real);
 		return r;

@@ -19,7 +19,8 @@ int pg_write_private_atomic(const char *path, const void *data, size_t len);
  * The temp file is DIR/.portgate-tmp.NAME.XXXXXX; ones left by killed writers
  * of NAME are removed first (see pg_atomic_clean_stale). A path that is not a
  * regular file (pipe, terminal, device, /dev/stdout) is written in place; a
- * symlink to a regular file has its target replaced, the link kept. */
+ * symlink to a regular file has its target replaced, a dangling one its target
+ * created, the link kept. */
 int pg_write_atomic_with(const char *path, int (*write_fn)(FILE *f, void *ud), void *ud);
 /* Remove temp files of dead writers in dir: of target name base, or all of
  * ours when base is NULL. A live writer's temp file is never touched.

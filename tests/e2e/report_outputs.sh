@@ -64,4 +64,16 @@ pg_expect_exit 2 "merge refuses an output onto a shard" "$PG_BIN" merge --format
 pg_assert_grep "merge names the shard" "shard s1.json" "$PG_TMP/err"
 cmp -s s1.json s1.orig || pg_fail "merge overwrote its shard"
 
+# --out onto a dangling symlink: written through, the link kept; into a missing directory:
+# a usage error before the scan
+mkdir evdir
+ln -s evdir/ev.json ev.json
+pg_expect_exit 0 "--out onto a dangling symlink" check -o ev.json
+[ -L ev.json ] && pg_ok "the link is still a link" || pg_fail "the link was replaced"
+pg_assert_eq "the link's target was created" "$(pg_json evdir/ev.json 'len(d["assets"])')" 1
+ln -s nodir/ev.json lost.json
+pg_expect_exit 2 "--out onto a link into a missing directory" check -o lost.json
+pg_assert_grep "the message names the directory" "directory nodir does not exist" "$PG_TMP/err"
+[ ! -e nodir ] || pg_fail "nodir was created"
+
 pg_done
