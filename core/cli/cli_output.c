@@ -111,10 +111,9 @@ static int unwritable(const char *cmd, const struct pg_output *v)
 	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
 		return pg_cli_usage_error(cmd, "%s %s: is a directory", opt_of(v), path);
 	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
-		return access(path, W_OK) == 0
-			       ? -1 /* a pipe or device, written in place */
-			       : pg_cli_usage_error(cmd, "%s %s: %s", opt_of(v), path,
-						    strerror(errno));
+		return access(path, W_OK) == 0 ? -1 /* a pipe or device, written in place */
+					       : pg_cli_usage_error(cmd, "%s %s: %s", opt_of(v),
+								    path, strerror(errno));
 	return dir_error(cmd, v);
 }
 
@@ -186,8 +185,7 @@ static int clash(const char *cmd, const struct pg_output *a, const struct pg_out
 		return pg_cli_usage_error(cmd, "%s would overwrite the input %s %s", db, in->opt,
 					  in->path);
 	describe(a, da, sizeof(da));
-	return pg_cli_usage_error(cmd, "%s and %s go to the same file; one would be lost", da,
-				  db);
+	return pg_cli_usage_error(cmd, "%s and %s go to the same file; one would be lost", da, db);
 }
 
 /* Output i against the outputs before it and every input. */
@@ -204,8 +202,8 @@ static int overlap_of(const char *cmd, const struct pg_cli_outputs *o, size_t i,
 }
 
 /* Two outputs into one file keep only the last; an output onto an input destroys it. */
-static int overlaps(const char *cmd, const struct pg_cli_outputs *o,
-		    const struct pg_cli_input *in, size_t nin)
+static int overlaps(const char *cmd, const struct pg_cli_outputs *o, const struct pg_cli_input *in,
+		    size_t nin)
 {
 	struct file_id *ids = pg_xcalloc(o->n + nin + 1, sizeof(*ids));
 	int r = -1;

@@ -5,6 +5,8 @@
 # written through; SARIF says when the run could not check; $GITHUB_STEP_SUMMARY is
 # appended to; every format names the manifest by the same repository path.
 . "$PG_SRCDIR/tests/e2e/lib/common.sh"
+. "$PG_SRCDIR/tests/e2e/lib/dns.sh"
+SCHEMAS=$(cd "$PG_SRCDIR/tests/fixtures/schemas" && pwd)
 
 closed=$(pg_closed_port)
 mkdir -p "$PG_TMP/repo/.git" "$PG_TMP/repo/infra"
@@ -75,5 +77,38 @@ ln -s nodir/ev.json lost.json
 pg_expect_exit 2 "--out onto a link into a missing directory" check -o lost.json
 pg_assert_grep "the message names the directory" "directory nodir does not exist" "$PG_TMP/err"
 [ ! -e nodir ] || pg_fail "nodir was created"
+
+# SARIF of a run that could not check (exit 3): executionSuccessful false, and why
+pg_on_exit dns_stop
+dns_start
+cat >gone.yaml <<YAML
+version: 1
+assets:
+  - name: app
+    target: 127.0.0.1
+    ports: [$closed]
+  - name: gone
+    target: gone.example.test
+    ports: [$closed]
+YAML
+pg_expect_exit 3 "a run that could not check" "$PG_BIN" check -m gone.yaml --no-probe \
+	--no-notify --dns-server "$DNS_SERVER" --format sarif --output gone.sarif
+pg_assert_eq "SARIF: executionSuccessful false, exitCode 3" \
+	"$(pg_json gone.sarif '[(i["executionSuccessful"], i["exitCode"]) for i in d["runs"][0]["invocations"]]')" \
+	'[[false, 3]]'
+pg_assert_eq "SARIF: one error notification naming the asset and why" \
+	"$(pg_json gone.sarif '[(n["level"], n["message"]["text"].split(":")[0]) for n in d["runs"][0]["invocations"][0]["toolExecutionNotifications"]]')" \
+	'[["error", "could not check gone (gone.example.test)"]]'
+pg_assert_eq "SARIF of a checked run: executionSuccessful true, no notification" \
+	"$(pg_json x.sarif '[(i["executionSuccessful"], "toolExecutionNotifications" in i) for i in d["runs"][0]["invocations"]]')" \
+	'[[true, false]]'
+if python3 -c 'import jsonschema' 2>/dev/null; then
+	pg_expect_exit 0 "SARIF of exit 3 validates against the official 2.1.0 schema" python3 -c '
+import json, sys, jsonschema
+jsonschema.Draft4Validator(json.load(open(sys.argv[1]))).validate(json.load(open(sys.argv[2])))' \
+		"$SCHEMAS/sarif-schema-2.1.0.json" gone.sarif
+else
+	pg_skip_part "python3-jsonschema not installed: SARIF schema"
+fi
 
 pg_done
