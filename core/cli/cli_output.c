@@ -25,9 +25,76 @@ const char pg_cli_output_help[] =
 	"      --color WHEN           auto (default: a terminal, unless NO_COLOR or TERM=dumb;\n"
 	"                             anything when FORCE_COLOR is set), always or never\n";
 
+/* Which file a name stands for: device and inode when it exists ("-" is stdout's), and
+ * the canonical name of where it would be created (the same file spelled ./x or a/../x,
+ * or reached through a dangling symlink). */
+struct file_id {
+	bool exists;
+	dev_t dev;
+	ino_t ino;
+	char *name; /* owned; NULL for stdout or when the directory cannot be resolved */
+};
+
+static char *canonical_name(const char *path)
+{
+	char *target = pg_path_link_target(path);
+	char *d = pg_xstrdup(target ? target : path), *b = pg_xstrdup(target ? target : path);
+	char *dir = realpath(dirname(d), NULL), *name = NULL;
+
+	if (dir)
+		name = pg_xasprintf("%s/%s", strcmp(dir, "/") ? dir : "", basename(b));
+	free(dir);
+	free(d);
+	free(b);
+	free(target);
+	return name;
+}
+
+static void file_id_of(const char *path, struct file_id *id)
+{
+	struct stat st;
+	bool out = !strcmp(path, "-");
+
+	id->exists = out ? fstat(STDOUT_FILENO, &st) == 0 : stat(path, &st) == 0;
+	id->dev = id->exists ? st.st_dev : 0;
+	id->ino = id->exists ? st.st_ino : 0;
+	id->name = out ? NULL : canonical_name(path);
+}
+
+/* /dev/null takes any number of outputs: nothing of one is lost there. */
+static bool same_file(const struct file_id *a, const struct file_id *b)
+{
+	struct stat null;
+
+	if (a->exists && b->exists)
+		return a->dev == b->dev && a->ino == b->ino &&
+		       !(stat("/dev/null", &null) == 0 && null.st_dev == a->dev &&
+			 null.st_ino == a->ino);
+	return a->name && b->name && !strcmp(a->name, b->name);
+}
+
+/* GitHub appends to the step summary (>>): what earlier commands of the step wrote there
+ * stays, so an output into that file is appended too. */
+static bool is_step_summary(const char *path)
+{
+	const char *summary = getenv("GITHUB_STEP_SUMMARY");
+	struct file_id a, b;
+	bool same;
+
+	if (!summary || !*summary || !*path || !strcmp(path, "-"))
+		return false;
+	file_id_of(path, &a);
+	file_id_of(summary, &b);
+	same = same_file(&a, &b);
+	free(a.name);
+	free(b.name);
+	return same;
+}
+
 static int add(struct pg_cli_outputs *o, const char *format, const char *path)
 {
 	o->v = pg_xrealloc(o->v, (o->n + 1) * sizeof(*o->v));
+	memset(&o->v[o->n], 0, sizeof(o->v[o->n]));
 	o->v[o->n].format = format;
 	o->v[o->n].path = path;
 	o->pending = path == NULL;
@@ -53,11 +120,13 @@ int pg_cli_output_opt(struct pg_cli_outputs *o, const char *cmd, int code, const
 			return pg_cli_usage_error(cmd, "--output '%s' needs a --format before it",
 						  arg);
 		o->v[o->n - 1].path = arg;
+		o->v[o->n - 1].append = is_step_summary(arg);
 		o->pending = false;
 		return -1;
 	case PG_OPT_EVIDENCE_OUT: /* -o/--out FILE: the evidence, as before --format existed */
 		add(o, "json", arg);
 		o->v[o->n - 1].option = "--out";
+		o->v[o->n - 1].append = is_step_summary(arg);
 		return -1;
 	case PG_OPT_COLOR:
 		if (!pg_color_parse(arg))
@@ -115,54 +184,6 @@ static int unwritable(const char *cmd, const struct pg_output *v)
 					       : pg_cli_usage_error(cmd, "%s %s: %s", opt_of(v),
 								    path, strerror(errno));
 	return dir_error(cmd, v);
-}
-
-/* Which file a name stands for: device and inode when it exists ("-" is stdout's), and
- * the canonical name of where it would be created (the same file spelled ./x or a/../x,
- * or reached through a dangling symlink). */
-struct file_id {
-	bool exists;
-	dev_t dev;
-	ino_t ino;
-	char *name; /* owned; NULL for stdout or when the directory cannot be resolved */
-};
-
-static char *canonical_name(const char *path)
-{
-	char *target = pg_path_link_target(path);
-	char *d = pg_xstrdup(target ? target : path), *b = pg_xstrdup(target ? target : path);
-	char *dir = realpath(dirname(d), NULL), *name = NULL;
-
-	if (dir)
-		name = pg_xasprintf("%s/%s", strcmp(dir, "/") ? dir : "", basename(b));
-	free(dir);
-	free(d);
-	free(b);
-	free(target);
-	return name;
-}
-
-static void file_id_of(const char *path, struct file_id *id)
-{
-	struct stat st;
-	bool out = !strcmp(path, "-");
-
-	id->exists = out ? fstat(STDOUT_FILENO, &st) == 0 : stat(path, &st) == 0;
-	id->dev = id->exists ? st.st_dev : 0;
-	id->ino = id->exists ? st.st_ino : 0;
-	id->name = out ? NULL : canonical_name(path);
-}
-
-/* /dev/null takes any number of outputs: nothing of one is lost there. */
-static bool same_file(const struct file_id *a, const struct file_id *b)
-{
-	struct stat null;
-
-	if (a->exists && b->exists)
-		return a->dev == b->dev && a->ino == b->ino &&
-		       !(stat("/dev/null", &null) == 0 && null.st_dev == a->dev &&
-			 null.st_ino == a->ino);
-	return a->name && b->name && !strcmp(a->name, b->name);
 }
 
 static void describe(const struct pg_output *v, char *buf, size_t len)

@@ -111,4 +111,17 @@ else
 	pg_skip_part "python3-jsonschema not installed: SARIF schema"
 fi
 
+# $GITHUB_STEP_SUMMARY is appended to, as GitHub does (>>): earlier steps' lines stay
+echo "earlier step" >summary.md
+echo "old" >other.md
+ln -s summary.md summary-link.md
+GITHUB_STEP_SUMMARY=$PWD/summary.md pg_expect_exit 0 "markdown into the step summary" check \
+	--format markdown --output "$PWD/summary.md"
+GITHUB_STEP_SUMMARY=$PWD/summary.md pg_expect_exit 0 "again, named through a link" check \
+	--format markdown --output summary-link.md --format markdown --output other.md
+pg_assert_eq "the earlier line stays, then both runs' summaries" \
+	"$(head -1 summary.md) $(grep -c '^## .*portgate: pass' summary.md)" "earlier step 2"
+pg_assert_eq "another file is still replaced" "$(grep -c 'old\|portgate: pass' other.md)" 1
+[ -L summary-link.md ] || pg_fail "the link to the step summary was replaced"
+
 pg_done
