@@ -217,7 +217,7 @@ static int overlap_of(const char *cmd, const struct pg_cli_outputs *o, size_t i,
 		if (same_file(&ids[j], &ids[i]))
 			return clash(cmd, &o->v[j], &o->v[i], NULL);
 	for (size_t k = 0; k < nin; k++)
-		if (in[k].path && same_file(&ids[o->n + k], &ids[i]))
+		if (in[k].path && strcmp(in[k].path, "-") && same_file(&ids[o->n + k], &ids[i]))
 			return clash(cmd, NULL, &o->v[i], &in[k]);
 	return -1;
 }
@@ -231,8 +231,8 @@ static int overlaps(const char *cmd, const struct pg_cli_outputs *o, const struc
 
 	for (size_t i = 0; i < o->n; i++)
 		file_id_of(o->v[i].path, &ids[i]);
-	for (size_t k = 0; k < nin; k++)
-		if (in[k].path)
+	for (size_t k = 0; k < nin; k++) /* "-" is stdin there, read before anything is written */
+		if (in[k].path && strcmp(in[k].path, "-"))
 			file_id_of(in[k].path, &ids[o->n + k]);
 	for (size_t i = 0; i < o->n && r < 0; i++)
 		r = overlap_of(cmd, o, i, ids, in, nin);

@@ -124,4 +124,20 @@ pg_assert_eq "the earlier line stays, then both runs' summaries" \
 pg_assert_eq "another file is still replaced" "$(grep -c 'old\|portgate: pass' other.md)" 1
 [ -L summary-link.md ] || pg_fail "the link to the step summary was replaced"
 
+# run inside infra/: every format names the manifest from the repository's top
+cd infra
+pg_expect_exit 0 "check run inside infra/" "$PG_BIN" check -m exposure.yaml --no-probe \
+	--no-notify --format markdown --output ../in.md --format html --output ../in.html \
+	-o ../in.json
+cd ..
+pg_assert_eq "the evidence's run.source (what SARIF locates by) is infra/exposure.yaml" \
+	"$(pg_json in.json 'd["run"]["source"]["manifest"]')" infra/exposure.yaml
+pg_assert_grep "markdown names infra/exposure.yaml" 'manifest `infra/exposure.yaml`' in.md
+pg_assert_grep "HTML names infra/exposure.yaml" '<code>infra/exposure.yaml</code>' in.html
+pg_assert_grep "HTML title names infra/exposure.yaml" '<title>portgate pass: infra/exposure.yaml' in.html
+# a manifest on stdin is no output's input: '-' there is stdin, not stdout
+pg_expect_exit 0 "-m - with an output to stdout" "$PG_BIN" check -m - --no-probe --no-notify \
+	--format markdown <$M
+pg_assert_grep "markdown names stdin" 'manifest `stdin`' "$PG_TMP/out"
+
 pg_done
