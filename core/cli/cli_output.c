@@ -20,8 +20,10 @@ const char pg_cli_output_help[] =
 	"                             markdown, github, ndjson, html (repeatable; to stdout\n"
 	"                             unless --output follows)\n"
 	"      --output FILE          where the preceding --format goes ('-' = stdout);\n"
-	"                             regular files are replaced atomically, pipes and devices\n"
-	"                             written in place\n"
+	"                             regular files are replaced atomically (the file of\n"
+	"                             $GITHUB_STEP_SUMMARY is appended to), pipes and devices\n"
+	"                             written in place; two outputs into one file, or one onto\n"
+	"                             an input, are refused\n"
 	"      --color WHEN           auto (default: a terminal, unless NO_COLOR or TERM=dumb;\n"
 	"                             anything when FORCE_COLOR is set), always or never\n";
 
