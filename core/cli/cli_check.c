@@ -84,6 +84,18 @@ static bool parse_shard(const char *s, struct check_args *a)
 	return true;
 }
 
+/* No output may overwrite what the run reads. */
+static int outputs_check(const struct check_args *a, const struct pg_cli_common *c)
+{
+	const struct pg_cli_input in[] = {
+		{ "--manifest", a->manifest },
+		{ "--config", c->config_path },
+		{ "--baseline", a->baseline },
+	};
+
+	return pg_cli_outputs_check(&a->outputs, "check", in, PG_ARRAY_LEN(in));
+}
+
 static int parse(int argc, char **argv, struct check_args *a, struct pg_cli_common *c)
 {
 	static const struct option longopts[] = {
@@ -154,8 +166,7 @@ static int parse(int argc, char **argv, struct check_args *a, struct pg_cli_comm
 				return r;
 		}
 	}
-	if ((r = pg_cli_no_operands("check", argc, argv)) >= 0 ||
-	    (r = pg_cli_outputs_check(&a->outputs, "check")) >= 0)
+	if ((r = pg_cli_no_operands("check", argc, argv)) >= 0 || (r = outputs_check(a, c)) >= 0)
 		return r;
 	if (!a->manifest)
 		return pg_cli_usage_error("check", "--manifest is required");

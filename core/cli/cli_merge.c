@@ -41,6 +41,21 @@ struct merge_args {
 	bool quiet;
 };
 
+/* No output may overwrite what the merge reads: the manifest, the baseline, a shard. */
+static int outputs_check(const struct merge_args *a, char **shards, size_t n)
+{
+	struct pg_cli_input *in = pg_xcalloc(n + 2, sizeof(*in));
+	int r;
+
+	in[0] = (struct pg_cli_input){ "--manifest", a->manifest };
+	in[1] = (struct pg_cli_input){ "--baseline", a->baseline };
+	for (size_t i = 0; i < n; i++)
+		in[i + 2] = (struct pg_cli_input){ "shard", shards[i] };
+	r = pg_cli_outputs_check(&a->outputs, "merge", in, n + 2);
+	free(in);
+	return r;
+}
+
 static int parse(int argc, char **argv, struct merge_args *a)
 {
 	static const struct option longopts[] = {
@@ -77,7 +92,7 @@ static int parse(int argc, char **argv, struct merge_args *a)
 	}
 	if (optind >= argc)
 		return pg_cli_usage_error("merge", "no shard evidence files given");
-	return pg_cli_outputs_check(&a->outputs, "merge");
+	return outputs_check(a, argv + optind, (size_t)(argc - optind));
 }
 
 struct merge {

@@ -164,7 +164,7 @@ json_t *pg_evidence_report_new(const char *manifest_path, uint64_t wall_start_ms
 
 int pg_evidence_write(const json_t *report, const char *path)
 {
-	struct pg_output o = { "json", path };
+	struct pg_output o = { .format = "json", .path = path };
 
 	return pg_render_to(&o, report);
 }

@@ -47,6 +47,8 @@ int pg_render_to(const struct pg_output *o, const json_t *report)
 
 	if (!j.r)
 		return -EINVAL;
+	if (strcmp(o->path, "-") && o->append)
+		return pg_append_with(o->path, run_job, &j);
 	if (strcmp(o->path, "-"))
 		return pg_write_atomic_with(o->path, run_job, &j);
 	errno = 0;

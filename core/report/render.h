@@ -26,10 +26,14 @@ extern const size_t pg_renderers_n;
 struct pg_output {
 	const char *format;
 	const char *path;
+	const char *option; /* the option that named path ("--out"), for messages; NULL =
+			     * --output */
+	bool append;        /* appended to, not replaced ($GITHUB_STEP_SUMMARY) */
 };
 
 /* Write one output: stdout for "-", else through pg_write_atomic_with (atomic
- * for regular files, in place for pipes and devices). 0 or -errno. */
+ * for regular files, in place for pipes and devices), or pg_append_with when
+ * o->append. 0 or -errno. */
 int pg_render_to(const struct pg_output *o, const json_t *report);
 
 /* Write every output; a message on stderr names each that failed. Returns the

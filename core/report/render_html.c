@@ -245,7 +245,7 @@ static const char css[] =
 	"dt{font-weight:600;color:#3b4656}dd{margin:0}\n"
 	"svg{max-width:100%;height:auto}svg text{font:12px system-ui,sans-serif;fill:#1d2330}\n";
 
-static void head(FILE *out, const json_t *run)
+static void head(FILE *out, const json_t *report, const json_t *run)
 {
 	fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
 	      "<meta http-equiv=\"Content-Security-Policy\" "
@@ -255,7 +255,7 @@ static void head(FILE *out, const json_t *run)
 	      out);
 	esc(out, pg_json_get_str_or(run, "verdict", "?"));
 	fputs(": ", out);
-	esc(out, pg_json_get_str_or(run, "manifest", "?"));
+	esc(out, pg_render_manifest_path(report));
 	fprintf(out, "</title>\n<style>\n%s</style>\n</head>\n<body>\n", css);
 }
 
@@ -265,7 +265,7 @@ static void run_line(FILE *out, const json_t *report, const json_t *run)
 	char secs[32];
 
 	fputs("<p class=\"meta\">manifest <code>", out);
-	esc(out, pg_json_get_str_or(run, "manifest", "?"));
+	esc(out, pg_render_manifest_path(report));
 	fputs("</code> &middot; run <code>", out);
 	esc(out, pg_json_get_str_or(run, "id", "?"));
 	fputs("</code> &middot; started ", out);
@@ -516,7 +516,7 @@ int pg_render_html(FILE *out, const json_t *report)
 	struct page pg = { 0 };
 
 	page_collect(&pg, report);
-	head(out, json_object_get(report, "run"));
+	head(out, report, json_object_get(report, "run"));
 	summary(out, report);
 	assets(out, &pg);
 	findings(out, &pg, report);

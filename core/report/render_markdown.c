@@ -198,7 +198,7 @@ int pg_render_markdown(FILE *out, const json_t *report)
 		(long long)pg_render_int(sum, "couldNotCheck"),
 		pg_json_get_str_or(run, "mode", "enforce"),
 		(long long)pg_render_int(run, "exitCode"));
-	code_span(out, pg_json_get_str_or(run, "manifest", "?"), false);
+	code_span(out, pg_render_manifest_path(report), false);
 	fputs("\n\n", out);
 	asset_rows(out, report);
 	fputs("\n### Findings\n\n", out);

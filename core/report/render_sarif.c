@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/exitcode.h"
 #include "util/log.h"
 #include "util/util.h"
 
@@ -305,6 +306,75 @@ static void say_split(size_t n, size_t nparts)
 			SARIF_MAX_RUNS);
 }
 
+/* At most this many assets are named one by one; one more notification counts the rest. */
+#define SARIF_MAX_NOTES 20
+
+/* Why asset could not be checked: its first dns-unresolved or scan-error finding. */
+static const char *unchecked_reason(const json_t *asset)
+{
+	const json_t *f;
+	size_t i;
+
+	json_array_foreach(json_object_get(asset, "findings"), i, f)
+	{
+		const char *rule = pg_json_get_str_or(f, "rule", "");
+		if (!strcmp(rule, "dns-unresolved") || !strcmp(rule, "scan-error"))
+			return pg_json_get_str_or(f, "reason", rule);
+	}
+	return "not every address and port was scanned";
+}
+
+static void add_note(json_t *notes, const char *text)
+{
+	json_array_append_new(
+		notes, json_pack("{s:s, s:{s:s}}", "level", "error", "message", "text", text));
+}
+
+/* SARIF 2.1.0 3.20.21: what kept the run from checking, one error per asset not fully
+ * checked (the first SARIF_MAX_NOTES), so a viewer of executionSuccessful false sees why. */
+static json_t *unchecked_notes(const json_t *report)
+{
+	json_t *notes = json_array();
+	const json_t *a;
+	size_t i, n = 0;
+	char *text;
+
+	json_array_foreach(json_object_get(report, "assets"), i, a)
+	{
+		if (!json_is_true(json_object_get(a, "couldNotCheck")) || n++ >= SARIF_MAX_NOTES)
+			continue;
+		text = pg_xasprintf("could not check %s (%s): %s",
+				    pg_json_get_str_or(a, "name", "?"),
+				    pg_json_get_str_or(a, "target", "?"), unchecked_reason(a));
+		add_note(notes, text);
+		free(text);
+	}
+	if (n > SARIF_MAX_NOTES) {
+		text = pg_xasprintf("and %zu more assets could not be checked",
+				    n - SARIF_MAX_NOTES);
+		add_note(notes, text);
+		free(text);
+	}
+	if (!n)
+		add_note(notes, "a target could not be checked (exit 3)");
+	return notes;
+}
+
+/* A run that exits 3 could not check: it did not execute successfully (3.20.14). */
+static json_t *invocation(const json_t *report)
+{
+	const json_t *run = json_object_get(report, "run");
+	json_int_t code = pg_render_int(run, "exitCode");
+	json_t *inv = json_pack("{s:b, s:I}", "executionSuccessful", code != PG_EXIT_UNCHECKED,
+				"exitCode", code);
+
+	if (code == PG_EXIT_UNCHECKED)
+		json_object_set_new(inv, "toolExecutionNotifications", unchecked_notes(report));
+	if (json_object_get(run, "startedAt"))
+		json_object_set(inv, "startTimeUtc", json_object_get(run, "startedAt"));
+	return inv;
+}
+
 static json_t *sarif_log(const json_t *report)
 {
 	const json_t *run = json_object_get(report, "run");
@@ -320,10 +390,7 @@ static json_t *sarif_log(const json_t *report)
 	json_array_foreach(ids, i, v)
 		json_array_append_new(rules, rule_object(report, json_string_value(v)));
 	pg_render_each_finding(report, add_result, &rs);
-	inv = json_pack("{s:b, s:I}", "executionSuccessful", 1, "exitCode",
-			pg_render_int(run, "exitCode"));
-	if (json_object_get(run, "startedAt"))
-		json_object_set(inv, "startTimeUtc", json_object_get(run, "startedAt"));
+	inv = invocation(report);
 	sorted = by_level(rs.arr);
 	nparts = (json_array_size(sorted) + SARIF_MAX_RESULTS - 1) / SARIF_MAX_RESULTS;
 	nparts = nparts ? nparts : 1;

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "path.h"
 
 char *pg_read_file(const char *path, size_t max, size_t *len)
 {
@@ -224,8 +225,9 @@ static int write_with(const char *path, mode_t mode, int (*write_fn)(FILE *f, vo
 
 	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
 		return write_in_place(path, write_fn, ud);
-	/* a symlink to a regular file: replace the file, keep the link */
-	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode) && (real = realpath(path, NULL))) {
+	/* a symlink: replace (or, dangling, create) the file it names, keep the link */
+	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode) &&
+	    ((real = realpath(path, NULL)) || (real = pg_path_link_target(path)))) {
 		r = write_atomic(real, mode, write_fn, ud);
 		free(real);
 		return r;
@@ -284,4 +286,47 @@ int pg_write_private_atomic(const char *path, const void *data, size_t len)
 	struct buffer b = { data, len };
 
 	return write_with(path, 0600, write_buffer, &b);
+}
+
+/* The rendered bytes in one write; a short write (a full disk) is finished in bounded
+ * further writes, each of which made progress. */
+static int append_bytes(const char *path, const char *buf, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644), r = 0;
+	size_t done = 0;
+
+	if (fd < 0)
+		return -errno;
+	while (done < len && !r) {
+		ssize_t n = write(fd, buf + done, len - done);
+		if (n > 0)
+			done += (size_t)n;
+		else if (n < 0 && errno != EINTR)
+			r = -errno;
+		else if (n == 0)
+			r = -EIO;
+	}
+	if (close(fd) != 0 && !r)
+		r = -errno;
+	return r;
+}
+
+int pg_append_with(const char *path, int (*write_fn)(FILE *f, void *ud), void *ud)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	int r = 0;
+
+	if (!f)
+		return -errno;
+	errno = 0;
+	if (write_fn(f, ud) < 0)
+		r = errno ? -errno : -EIO;
+	if (fclose(f) != 0 && !r)
+		r = -errno;
+	if (!r)
+		r = append_bytes(path, buf, len);
+	free(buf);
+	return r;
 }

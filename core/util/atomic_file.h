@@ -19,8 +19,13 @@ int pg_write_private_atomic(const char *path, const void *data, size_t len);
  * The temp file is DIR/.portgate-tmp.NAME.XXXXXX; ones left by killed writers
  * of NAME are removed first (see pg_atomic_clean_stale). A path that is not a
  * regular file (pipe, terminal, device, /dev/stdout) is written in place; a
- * symlink to a regular file has its target replaced, the link kept. */
+ * symlink to a regular file has its target replaced, a dangling one its target
+ * created, the link kept. */
 int pg_write_atomic_with(const char *path, int (*write_fn)(FILE *f, void *ud), void *ud);
+/* Append what write_fn streams to path (created 0644 if missing) with one write(2) of
+ * O_APPEND once it has all been rendered: a file others append to too (GitHub's
+ * $GITHUB_STEP_SUMMARY) gets all of it or, when write_fn fails, nothing. 0 or -errno. */
+int pg_append_with(const char *path, int (*write_fn)(FILE *f, void *ud), void *ud);
 /* Remove temp files of dead writers in dir: of target name base, or all of
  * ours when base is NULL. A live writer's temp file is never touched.
  * Returns how many were removed. */

@@ -4,9 +4,11 @@
 #include "config.h"
 #include "path.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "alloc.h"
 #include "text.h"
@@ -46,5 +48,39 @@ char *pg_path_git_root(const char *cwd)
 		slash[slash == dir ? 1 : 0] = '\0'; /* "/a" -> "/" */
 	}
 	free(dir);
+	return NULL;
+}
+
+/* The kernel's own bound on links in one lookup (MAXSYMLINKS). */
+#define LINK_MAX_HOPS 40
+
+static char *read_link(const char *path)
+{
+	char buf[PATH_MAX];
+	ssize_t n = readlink(path, buf, sizeof(buf) - 1);
+	const char *slash = strrchr(path, '/');
+
+	if (n < 0)
+		return NULL;
+	buf[n] = '\0';
+	if (buf[0] == '/' || !slash)
+		return pg_xstrdup(buf);
+	return pg_xasprintf("%.*s/%s", (int)(slash - path), path, buf);
+}
+
+char *pg_path_link_target(const char *path)
+{
+	char *cur = NULL, *next;
+	struct stat st;
+
+	for (int hop = 0; hop < LINK_MAX_HOPS; hop++) {
+		if (lstat(cur ? cur : path, &st) != 0 || !S_ISLNK(st.st_mode))
+			return cur;
+		next = read_link(cur ? cur : path);
+		free(cur);
+		if (!(cur = next))
+			return NULL;
+	}
+	free(cur);
 	return NULL;
 }

@@ -12,4 +12,9 @@ char *pg_path_under(const char *root, const char *path);
  * --show-toplevel` finds it; NULL when none. cwd absolute. New string. */
 char *pg_path_git_root(const char *cwd);
 
+/* Where path's chain of symlinks ends (a file that may not exist: a dangling link), relative
+ * names resolved from each link's directory, at most 40 links as the kernel follows; NULL
+ * when path is no symlink or a link cannot be read. New string. */
+char *pg_path_link_target(const char *path);
+
 #endif

@@ -24,7 +24,8 @@ for spec in $(printf '%s' "${INPUT_FORMATS:-}" | tr ',' ' '); do
 		;;
 	github) path=${path:--} ;;
 	markdown)
-		# no step summary outside Actions: the format is left out, not sent to stdout
+		# no step summary outside Actions: the format is left out, not sent to stdout;
+		# inside, portgate appends to it as GitHub does (earlier lines stay)
 		path=${path:-${GITHUB_STEP_SUMMARY:-}}
 		[ -n "$path" ] || continue
 		;;

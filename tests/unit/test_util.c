@@ -291,6 +291,42 @@ START_TEST(path_under_names_from_the_root)
 }
 END_TEST
 
+/* A dangling symlink (relative, through a second link) is written through: its target is
+ * created, the link stays a link. */
+START_TEST(atomic_write_through_dangling_link)
+{
+	char dir[] = "/tmp/pg-util-XXXXXX";
+	char *sub, *link1, *link2, *target, *got, *back;
+	struct stat st;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	sub = pg_xasprintf("%s/sub", dir);
+	link1 = pg_xasprintf("%s/a.json", dir);
+	link2 = pg_xasprintf("%s/b.json", sub);
+	target = pg_xasprintf("%s/../real.json", sub);
+	ck_assert_int_eq(mkdir(sub, 0700), 0);
+	ck_assert_int_eq(symlink("sub/b.json", link1), 0);
+	ck_assert_int_eq(symlink("../real.json", link2), 0);
+	ck_assert_str_eq(got = pg_path_link_target(link1), target);
+	free(got);
+	ck_assert_ptr_null(pg_path_link_target(sub)); /* no link */
+	ck_assert_int_eq(pg_write_file_atomic(link1, "new", 3), 0);
+	ck_assert_int_eq(lstat(link1, &st), 0);
+	ck_assert(S_ISLNK(st.st_mode));
+	ck_assert_str_eq(back = pg_read_file(target, 64, NULL), "new");
+	free(back);
+	unlink(target);
+	unlink(link2);
+	unlink(link1);
+	rmdir(sub);
+	rmdir(dir);
+	free(sub);
+	free(link1);
+	free(link2);
+	free(target);
+}
+END_TEST
+
 /* pg_git_root of sub/dir below base, compared with base/want (NULL: none found). */
 static void git_root_is(const char *base, const char *sub, const char *want)
 {
@@ -408,6 +444,7 @@ int main(void)
 	tcase_add_test(tc, hmac_vector);
 	tcase_add_test(tc, str_append_cuts_and_says_so);
 	tcase_add_test(tc, atomic_write_replaces_whole_file);
+	tcase_add_test(tc, atomic_write_through_dangling_link);
 	tcase_add_test(tc, atomic_write_cleans_orphan_temps);
 	tcase_add_test(tc, redact_url_hides_tokens);
 	tcase_add_test(tc, ids_and_times);
