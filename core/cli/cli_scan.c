@@ -54,14 +54,16 @@ struct scan_args {
 
 /* The target as given, an internationalised name in ACE form; refused before
  * any DNS query when it is no valid host name or address ("bad_host!",
- * "10.0.0.300"): false after printing the usage error. */
-static bool add_target(struct scan_args *a, const char *t)
+ * "10.0.0.300"): false after printing the usage error, prefixed with where
+ * ("FILE:LINE: " of a --targets-file line, "" for --target). */
+static bool add_target(struct scan_args *a, const char *t, const char *where)
 {
 	char *n = pg_host_normalize_new(t);
 
 	if (!n) {
-		pg_cli_usage_error("scan",
-				   "target '%s' is not a valid host name, IPv4 or IPv6 address", t);
+		pg_cli_usage_error(
+			"scan", "%starget '%.200s' is not a valid host name, IPv4 or IPv6 address",
+			where, t);
 		return false;
 	}
 	a->targets = pg_xrealloc(a->targets, (a->ntargets + 1) * sizeof(char *));
@@ -75,6 +77,9 @@ static bool read_targets(struct scan_args *a, const char *path)
 {
 	size_t len;
 	char *text = pg_read_file(strcmp(path, "-") ? path : "/dev/stdin", 16 << 20, &len), *line;
+	size_t before = a->ntargets;
+	unsigned lineno = 1;
+	char where[256];
 
 	if (!text) {
 		fprintf(stderr, "portgate: scan: --targets-file %s: %s\n", path, strerror(errno));
@@ -82,7 +87,7 @@ static bool read_targets(struct scan_args *a, const char *path)
 	}
 	a->files = pg_xrealloc(a->files, (a->nfiles + 1) * sizeof(char *));
 	a->files[a->nfiles++] = text;
-	for (line = text; line && *line;) {
+	for (line = text; line && *line; lineno++) {
 		char *next = strchr(line, '\n'), *end;
 		if (next)
 			*next++ = '\0';
@@ -91,9 +96,14 @@ static bool read_targets(struct scan_args *a, const char *path)
 		while (end > line && strchr(" \t\r", end[-1]))
 			end--;
 		*end = '\0';
-		if (*line && !add_target(a, line))
+		snprintf(where, sizeof(where), "--targets-file %.200s:%u: ", path, lineno);
+		if (*line && !add_target(a, line, where))
 			return false;
 		line = next;
+	}
+	if (a->ntargets == before) {
+		pg_cli_usage_error("scan", "--targets-file %s: no target in it", path);
+		return false;
 	}
 	return true;
 }
@@ -120,7 +130,7 @@ static int parse(int argc, char **argv, struct scan_args *a, struct pg_cli_commo
 	while ((ch = pg_cli_getopt("scan", argc, argv, "t:p:qvh", longopts)) != -1) {
 		switch (ch) {
 		case 't':
-			if (!add_target(a, optarg))
+			if (!add_target(a, optarg, ""))
 				return PG_EXIT_USAGE;
 			break;
 		case 'F':

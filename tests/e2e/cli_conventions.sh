@@ -54,6 +54,12 @@ pg_expect_exit 0 "scan --targets-file" "$PG_BIN" scan --targets-file targets.txt
 pg_assert_eq "both targets scanned, comments skipped" "$(pg_json "$PG_TMP/out" '[s["target"] for s in d]')" '["127.0.0.1", "::1"]'
 one_error "a missing targets file" "portgate: scan: --targets-file nope.txt: No such file or directory" \
 	"$PG_BIN" scan --targets-file nope.txt
+printf '127.0.0.1\n# next\nbad_host!\n' >badtargets.txt
+one_error "a bad line of a targets file: file:line" "portgate: scan: --targets-file badtargets.txt:3: target 'bad_host!' is not a valid host name, IPv4 or IPv6 address
+Try 'portgate scan --help'." "$PG_BIN" scan --targets-file badtargets.txt
+printf '# nothing yet\n\n' >notargets.txt
+one_error "a targets file without a target says so" "portgate: scan: --targets-file notargets.txt: no target in it
+Try 'portgate scan --help'." "$PG_BIN" scan --targets-file notargets.txt
 
 # colour: a real pseudo-terminal
 pty_run() { # ENV... -- prints whether the output had an escape byte
