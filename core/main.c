@@ -79,7 +79,11 @@ static int unknown_command(const char *name)
 	for (size_t i = 0; i < PG_ARRAY_LEN(commands); i++)
 		names[i] = commands[i].name;
 	names[PG_ARRAY_LEN(commands)] = "help";
-	if ((hint = pg_cli_closest(name, names, PG_ARRAY_LEN(names))))
+	if (name[0] == '-') /* options follow the command: `portgate check -v` */
+		pg_eprint("unknown option '%s' before the command (options follow it: "
+			  "portgate COMMAND [OPTION]...)",
+			  name);
+	else if ((hint = pg_cli_closest(name, names, PG_ARRAY_LEN(names))))
 		pg_eprint("unknown command '%s'; did you mean '%s'?", name, hint);
 	else
 		pg_eprint("unknown command '%s'", name);

@@ -41,6 +41,8 @@ one_error "mistyped outbox verb" "portgate: outbox: unknown subcommand 'lst'; di
 Try 'portgate outbox --help'." "$PG_BIN" outbox lst
 one_error "mistyped command" "portgate: unknown command 'chek'; did you mean 'check'?
 Try 'portgate --help'." "$PG_BIN" chek
+one_error "an option before the command" "portgate: unknown option '--verbose' before the command (options follow it: portgate COMMAND [OPTION]...)
+Try 'portgate --help'." "$PG_BIN" --verbose check
 one_error "unknown short option" "portgate: scan: unknown option '-x'
 Try 'portgate scan --help'." "$PG_BIN" scan -x
 one_error "mistyped --color" "portgate: check: --color: expected auto, always or never, got 'sometimes'
