@@ -81,7 +81,7 @@ static int unknown_command(const char *name)
 	names[PG_ARRAY_LEN(commands)] = "help";
 	if (name[0] == '-') /* options follow the command: `portgate check -v` */
 		pg_eprint("unknown option '%s' before the command (options follow it: "
-			  "portgate COMMAND [OPTION]...)",
+			  "portgate COMMAND [OPTIONS])",
 			  name);
 	else if ((hint = pg_cli_closest(name, names, PG_ARRAY_LEN(names))))
 		pg_eprint("unknown command '%s'; did you mean '%s'?", name, hint);

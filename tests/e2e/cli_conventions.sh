@@ -41,7 +41,7 @@ one_error "mistyped outbox verb" "portgate: outbox: unknown subcommand 'lst'; di
 Try 'portgate outbox --help'." "$PG_BIN" outbox lst
 one_error "mistyped command" "portgate: unknown command 'chek'; did you mean 'check'?
 Try 'portgate --help'." "$PG_BIN" chek
-one_error "an option before the command" "portgate: unknown option '--verbose' before the command (options follow it: portgate COMMAND [OPTION]...)
+one_error "an option before the command" "portgate: unknown option '--verbose' before the command (options follow it: portgate COMMAND [OPTIONS])
 Try 'portgate --help'." "$PG_BIN" --verbose check
 one_error "unknown short option" "portgate: scan: unknown option '-x'
 Try 'portgate scan --help'." "$PG_BIN" scan -x
