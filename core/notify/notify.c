@@ -186,12 +186,14 @@ static void add_own(struct pg_plugin_host *h, const json_t *report, const json_t
 		for (size_t k = 0; nf && k < (per_finding ? nf : 1); k++) {
 			json_t *doc = entry_new(c, report, findings, k, per_finding ? 1 : nf);
 			const char *id = json_string_value(json_object_get(doc, "id"));
-			bool stored = sd && pg_outbox_write(sd, doc) == 0;
+			int rc = sd ? pg_outbox_write(sd, doc) : 0;
+			bool stored = sd && rc == 0;
 
 			if (sd && !stored)
-				pg_error("outbox: cannot store %s under %s; delivering without a "
+				pg_error("outbox: cannot store %s under %s: %s; delivering without "
+					 "a "
 					 "safety net",
-					 id, sd);
+					 id, sd, strerror(-rc));
 			pg_grow(items, cap, *n + 1, sizeof(**items));
 			(*items)[(*n)++] = (struct pg_deliver_item){ .c = c,
 								     .id = pg_xstrdup(id),
