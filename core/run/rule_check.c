@@ -201,11 +201,45 @@ static size_t check_exceptions(const struct pg_manifest *m, struct pg_diag *warn
 	return n;
 }
 
+/* Linux answers about one closed UDP port per second per host (icmp_ratelimit) once
+ * its burst is spent, so an exact UDP scan of N closed ports takes about N seconds
+ * (docs/scan-engine.md, "UDP"): a range like "1-65535/udp" is 18 hours, which a
+ * manifest writer rarely means. Above this many UDP ports per asset, say so. */
+#define UDP_PORTS_HINT  1024
+#define UDP_HINTS_SHOWN 3
+
+static size_t check_udp_spans(const struct pg_manifest *m, struct pg_diag *warnings)
+{
+	size_t n = 0;
+	char took[32];
+
+	for (size_t i = 0; m && i < m->nassets; i++) {
+		size_t u = m->assets[i].candidates.udp.n;
+
+		if (u <= UDP_PORTS_HINT || ++n > UDP_HINTS_SHOWN)
+			continue;
+		if (u >= 3600)
+			snprintf(took, sizeof(took), "%zu h %zu min", u / 3600, u % 3600 / 60);
+		else
+			snprintf(took, sizeof(took), "%zu min", u / 60);
+		pg_diag_add(warnings, m->path, m->assets[i].line,
+			    "assets[%zu] (%.80s): %zu UDP ports: a host answers about one closed "
+			    "UDP port per second (its ICMP rate limit), so an exact scan can take "
+			    "about %s; list the UDP services you expect instead",
+			    i, m->assets[i].name, u, took);
+	}
+	if (n > UDP_HINTS_SHOWN) /* a defaults.ports range: not one line per asset */
+		pg_diag_add(warnings, m->path, 0,
+			    "%zu more assets with more than %d UDP ports (the same hint)",
+			    n - UDP_HINTS_SHOWN, UDP_PORTS_HINT);
+	return n > UDP_HINTS_SHOWN ? UDP_HINTS_SHOWN + 1 : n;
+}
+
 size_t pg_rule_check_manifest(const struct pg_manifest *m, const struct pg_plugin_host *h,
 			      struct pg_diag *warnings)
 {
 	json_t *ids = unknown_ids(m, h), *lines;
-	size_t n = check_exceptions(m, warnings);
+	size_t n = check_exceptions(m, warnings) + check_udp_spans(m, warnings);
 
 	for (size_t i = 0; m && i < m->nrule_refs; i++) {
 		const struct pg_rule_ref *r = &m->rule_refs[i];

@@ -24,7 +24,8 @@ const char *pg_rule_suggest(const char *id, const struct pg_plugin_host *h);
 /* One "FILE:LINE: WHERE: ..." message into warnings per unknown rule id m
  * names, at its first place (naming the others: "also at lines 20, 26"), and
  * one per exception that names no asset (or no candidate port) of m: it would
- * except nothing; how many. */
+ * except nothing, and one per asset with more than 1024 UDP ports (hours behind
+ * the ICMP rate limit); how many. */
 size_t pg_rule_check_manifest(const struct pg_manifest *m, const struct pg_plugin_host *h,
 			      struct pg_diag *warnings);
 /* pg_rule_check_manifest, each message printed as a warning on stderr. */

@@ -706,6 +706,34 @@ START_TEST(test_rule_check_exceptions)
 }
 END_TEST
 
+/* More than 1024 UDP ports on an asset: hours behind the ICMP rate limit, said for
+ * the first three assets and counted for the rest (a defaults range: not a line per
+ * asset); 1024 is no hint. */
+START_TEST(test_rule_check_udp_spans)
+{
+	char *mf = tmp_path("u.yaml");
+	struct pg_diag d = { 0 }, w = { 0 };
+	struct pg_manifest *m;
+
+	write_text(mf, "defaults:\n  ports: [\"1-2000/udp\"]\nassets:\n  - target: a\n"
+		       "  - target: b\n  - target: c\n  - target: d\n  - target: e\n"
+		       "  - target: f\n    ports: [\"1-1024/udp\", 22]\n");
+	ck_assert_ptr_nonnull(m = pg_manifest_load(mf, &d));
+	ck_assert_uint_eq(pg_rule_check_manifest(m, NULL, &w), 4);
+	ck_assert_msg(diag_has(&w,
+			       "u.yaml:4: assets[0] (a): 2000 UDP ports: a host answers about "
+			       "one closed UDP port per second (its ICMP rate limit), so an exact "
+			       "scan can take about 33 min"),
+		      "%s", w.msgs[0]);
+	ck_assert(diag_has(&w, "u.yaml:6: assets[2] (c): 2000 UDP ports"));
+	ck_assert(diag_has(&w, "2 more assets with more than 1024 UDP ports"));
+	pg_manifest_free(m);
+	pg_diag_clear(&w);
+	pg_diag_clear(&d);
+	free(mf);
+}
+END_TEST
+
 /* ---- after: ------------------------------------------------------------- */
 
 START_TEST(test_after_errors)
@@ -1521,6 +1549,7 @@ static Suite *plugin_suite(void)
 	tcase_add_test(t, test_rule_table_kept);
 	tcase_add_test(t, test_rule_check_manifest);
 	tcase_add_test(t, test_rule_check_exceptions);
+	tcase_add_test(t, test_rule_check_udp_spans);
 	tcase_add_test(t, test_after_errors);
 	tcase_add_test(t, test_after_order);
 	tcase_add_test(t, test_enrich_instance_route);
