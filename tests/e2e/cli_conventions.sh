@@ -48,6 +48,12 @@ Try 'portgate scan --help'." "$PG_BIN" scan -x
 one_error "mistyped --color" "portgate: check: --color: expected auto, always or never, got 'sometimes'
 Try 'portgate check --help'." "$PG_BIN" check -m m.yaml --color sometimes
 
+# an empty plugin directory: the listing says where it looked (-v: each directory)
+mkdir -p emptyplugins
+pg_expect_exit 0 "plugins in an empty directory" "$PG_BIN" plugins -v --plugin-dir emptyplugins
+pg_assert_grep "no plugins found, and where" "^no plugins found (in --plugin-dir" "$PG_TMP/out"
+pg_assert_grep "-v names the directory searched" "plugins: searching emptyplugins" "$PG_TMP/err"
+
 # stdin and files of targets
 pg_expect_exit 0 "-m - reads the manifest from stdin" sh -c '"$1" check -m - --no-probe -o ev.json <m.yaml' sh "$PG_BIN"
 pg_assert_eq "stdin manifest recorded as -" "$(pg_json ev.json 'd["run"]["manifest"]')" "-"
