@@ -158,7 +158,8 @@ static void describe(const struct pg_exception *e, char *buf, size_t len)
 	}
 }
 
-/* The asset name closest to name, at most PG_RULE_SUGGEST_MAX edits away, or NULL. */
+/* The asset name closest to name, at most PG_RULE_SUGGEST_MAX edits away, or NULL
+ * (also when an asset has exactly that name: the exception failed on something else). */
 static const char *nearest_asset(const struct pg_manifest *m, const char *name)
 {
 	const char *best = NULL;
@@ -167,6 +168,8 @@ static const char *nearest_asset(const struct pg_manifest *m, const char *name)
 	for (size_t i = 0; i < m->nassets; i++) {
 		size_t d = pg_edit_distance(name, m->assets[i].name, false);
 
+		if (d == 0)
+			return NULL;
 		if (d <= PG_RULE_SUGGEST_MAX && d < dist) {
 			dist = d;
 			best = m->assets[i].name;

@@ -680,9 +680,9 @@ START_TEST(test_rule_check_exceptions)
 	char *text = pg_xasprintf(
 		"assets:\n  - name: web\n    target: App.Test\n    ports: [22, \"53/udp\"]\n"
 		"policy:\n  exceptions:\n"
-		"    - rule: port-unapproved-open\n      asset: wbe\n%s"         /* line 7 */
-		"    - rule: port-unapproved-open\n      port: 2222\n%s"         /* line 12 */
-		"    - rule: port-unapproved-open\n      target: other.test\n%s" /* line 17 */
+		"    - rule: port-unapproved-open\n      asset: wbe\n%s" /* line 7 */
+		"    - rule: port-unapproved-open\n      asset: web\n      port: 2222\n%s" /* line 12 */
+		"    - rule: port-unapproved-open\n      target: other.test\n%s" /* line 18 */
 		"    - rule: port-unapproved-open\n      target: app.test\n      port: 22\n%s"
 		"    - rule: port-unapproved-open\n      port: \"53/udp\"\n%s",
 		x, x, x, x, x);
@@ -695,8 +695,11 @@ START_TEST(test_rule_check_exceptions)
 				   "'web'?)"),
 		      "%s", w.msgs[0]);
 	ck_assert(diag_has(&w, "x.yaml:12: policy.exceptions[1]: no asset of the manifest has "
-			       "candidate port 2222/tcp"));
-	ck_assert(diag_has(&w, "x.yaml:17: policy.exceptions[2]: no asset of the manifest has "
+			       "name 'web' and candidate port 2222/tcp: as written it excepts "
+			       "nothing"));
+	for (size_t i = 0; i < w.n; i++) /* the name was right: no hint about it */
+		ck_assert(!strstr(w.msgs[i], "port 2222") || !strstr(w.msgs[i], "did you mean"));
+	ck_assert(diag_has(&w, "x.yaml:18: policy.exceptions[2]: no asset of the manifest has "
 			       "target other.test"));
 	pg_manifest_free(m);
 	pg_diag_clear(&w);
