@@ -268,7 +268,7 @@ json_t *pg_evidence_load(const char *path, char *err, size_t errlen)
 		json_decref(d);
 		return NULL;
 	}
-	if (has_fold(d, path, err, errlen)) {
+	if (has_fold(d, path, err, errlen) || !pg_evidence_check_shape(d, path, err, errlen)) {
 		json_decref(d);
 		return NULL;
 	}
