@@ -72,8 +72,6 @@ bool pg_evidence_check_shape(const json_t *report, const char *file, char *err, 
 #define PG_EVIDENCE_SCHEMA 1
 #define PG_EVIDENCE_MAX_MB 256
 
-/* sha256 (hex) of the manifest file's bytes; false with errno when unreadable. */
-bool pg_evidence_manifest_sha256(const char *path, char out[65]);
 /* run.manifestSha256 (when given) and run.shard {index, count (1/1 unsharded),
  * manifestAssets (how many assets the whole manifest has)}:
  * what `portgate merge` needs to refuse shards of other manifests, a missing,
