@@ -72,6 +72,13 @@ done
 pg_expect_exit 1 "subdirectory shards merged from the top" sh -c 'cd top && "$1" merge sub1.json sub2.json sub3.json -q' sh "$PG_BIN"
 pg_expect_exit 1 "and from elsewhere, by the recorded root" "$PG_BIN" merge top/sub1.json top/sub2.json top/sub3.json -q
 
+# A shard compared with the full run's evidence: the other shards' assets are not removed.
+for i in 1 2 3; do
+	set +e; "$PG_BIN" check -m m.yaml --no-probe -q --shard "$i/3" --baseline all.json -o "sb$i.json"; set -e
+	pg_assert_eq "shard $i/3 --baseline full run: no change" \
+		"$(pg_json "sb$i.json" '[c["change"] + " " + c["asset"] for c in d["run"]["drift"]["changes"]]')" "[]"
+done
+
 pg_expect_exit 2 "an incomplete set is refused" "$PG_BIN" merge s1.json s3.json
 pg_assert_eq "names the missing shard" "$(cat "$PG_TMP/err")" "portgate: merge: incomplete set: missing shard 2/3"
 pg_expect_exit 2 "a doubled shard is refused" "$PG_BIN" merge s1.json s2.json s2.json s3.json
