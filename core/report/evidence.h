@@ -63,8 +63,8 @@ int pg_evidence_write(const json_t *report, const char *path);
 json_t *pg_evidence_load(const char *path, char *err, size_t errlen);
 /* The members diff, --baseline and merge read have the types portgate writes:
  * assets[] objects with string name and target; scan and additionalScans[]
- * objects whose ports[] have an integer port 1-65535, protocol tcp|udp and a known
- * state; findings[] objects. False with err "FILE: JSON.PATH: expected ..."
+ * objects whose ports[] have an integer port 1-65535, protocol tcp|udp (or none:
+ * tcp) and a known state; findings[] objects. False with err "FILE: JSON.PATH: expected ..."
  * otherwise. pg_evidence_load calls it. */
 bool pg_evidence_check_shape(const json_t *report, const char *file, char *err, size_t errlen);
 /* The schema this portgate writes and the only one it reads; the most it reads of a

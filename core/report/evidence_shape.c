@@ -45,7 +45,8 @@ static bool check_port(const struct shape *s, const json_t *p, const char *path)
 	    json_integer_value(port) > 65535)
 		return bad(s, at, "an integer from 1 to 65535");
 	snprintf(at, sizeof(at), "%s.protocol", path);
-	if (!is_one_of(json_object_get(p, "protocol"), protos))
+	/* absent in evidence written before UDP: TCP, as drift reads it */
+	if (json_object_get(p, "protocol") && !is_one_of(json_object_get(p, "protocol"), protos))
 		return bad(s, at, "\"tcp\" or \"udp\"");
 	snprintf(at, sizeof(at), "%s.state", path);
 	if (!is_one_of(json_object_get(p, "state"), states))
