@@ -34,7 +34,7 @@ printf 'stateDir: %s\nserve:\n  cacheTtlSeconds: 3600\n  requestsPerMinutePerKey
   concurrentScansPerKey: 1024
   concurrentScansPerTarget: 1024
   workers: 16' >"$tmp/portgate.yaml"
-key=bench-key
+key=bench-key-0123456789
 PORTGATE_API_KEYS=$key "$PG_BIN" serve -q --manifest "$tmp/manifest.yaml" --config "$tmp/portgate.yaml" \
 	--listen 127.0.0.1:0 >"$tmp/serve.out" 2>"$tmp/serve.err" &
 spid=$!

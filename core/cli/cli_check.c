@@ -279,6 +279,21 @@ static struct pg_plugin_host *load_plugins(const struct pg_config *cfg,
 	return h;
 }
 
+/* With --shard, the baseline's assets of other shards are not this run's to
+ * compare: left in, each would be an asset-removed. */
+static void baseline_shard(json_t *baseline, const struct check_args *a)
+{
+	json_t *assets = json_object_get(baseline, "assets");
+
+	for (size_t i = json_array_size(assets); a->shard_n && i-- > 0;) {
+		const json_t *ja = json_array_get(assets, i);
+		if (pg_manifest_shard_of(json_string_value(json_object_get(ja, "name")),
+					 json_string_value(json_object_get(ja, "target")),
+					 a->shard_n) != a->shard_i)
+			json_array_remove(assets, i);
+	}
+}
+
 /* A bad baseline is a usage error found before anything is scanned. */
 static bool load_baseline(const struct check_args *a, struct run *r)
 {
@@ -288,6 +303,8 @@ static bool load_baseline(const struct check_args *a, struct run *r)
 		return true;
 	if (!(r->baseline = pg_evidence_load(a->baseline, err, sizeof(err))))
 		fprintf(stderr, "portgate: check: --baseline %s\n", err);
+	else
+		baseline_shard(r->baseline, a);
 	return r->baseline != NULL;
 }
 

@@ -121,34 +121,72 @@ static bool load_all(struct merge *g, char **files, size_t n, const struct merge
 	return g->report && (!a->baseline || g->baseline);
 }
 
-/* The manifest the shards ran: same bytes, and an asset at every recorded line. */
-static bool load_manifest(struct merge *g, const struct merge_args *a)
+/* Where the shards' manifest may be, without -m: the path they recorded (from the
+ * directory they ran in), then run.source (the path from the repository's top)
+ * under the recorded root and under this directory, which is the top when merge
+ * runs there. Owned strings, NULL-terminated. */
+static char **candidates(const json_t *run)
 {
-	json_t *run = json_object_get(g->report, "run"), *ja;
-	const char *path = a->manifest ? a->manifest
-				       : json_string_value(json_object_get(run, "manifest"));
-	const char *want = json_string_value(json_object_get(run, "manifestSha256"));
-	struct pg_diag diag = { 0 };
-	char sha[65];
-	size_t i;
+	const json_t *src = json_object_get(run, "source");
+	const char *given = json_string_value(json_object_get(run, "manifest"));
+	const char *root = json_string_value(json_object_get(src, "root"));
+	const char *rel = json_string_value(json_object_get(src, "manifest"));
+	char **v = pg_xcalloc(4, sizeof(char *));
+	size_t n = 0;
 
-	if (!path || !pg_evidence_manifest_sha256(path, sha)) {
-		fprintf(stderr, "portgate: merge: cannot read the manifest %s (give -m FILE)\n",
-			path ? path : "(none recorded)");
-		return false;
+	if (given && strcmp(given, "-"))
+		v[n++] = pg_xstrdup(given);
+	if (rel && strcmp(rel, "stdin") && root)
+		v[n++] = pg_xasprintf("%s/%s", root, rel);
+	if (rel && strcmp(rel, "stdin"))
+		v[n++] = pg_xstrdup(rel);
+	return v;
+}
+
+/* The first candidate with the shards' bytes; NULL with a message. */
+static struct pg_manifest *find_manifest(char **paths, const char *want)
+{
+	const char *unread = NULL, *other = NULL;
+	struct pg_diag diag = { 0 };
+	struct pg_manifest *m = NULL;
+
+	for (size_t i = 0; paths[i] && !m; i++) {
+		if (!(m = pg_manifest_load(paths[i], &diag)))
+			unread = unread ? unread : paths[i];
+		else if (strcmp(m->sha256, want)) {
+			other = other ? other : paths[i];
+			pg_manifest_free(m);
+			m = NULL;
+		}
+		if (paths[i + 1] || m || other)
+			pg_diag_clear(&diag);
 	}
-	if (strcmp(sha, want)) {
+	if (!m && other)
 		fprintf(stderr,
 			"portgate: merge: %s is not the manifest the shards ran (sha256 "
-			"%.12s..., shards %.12s...)\n",
-			path, sha, want);
-		return false;
-	}
-	if (!(g->m = pg_manifest_load(path, &diag)))
+			"%.12s...)\n",
+			other, want);
+	else if (!m) {
 		pg_diag_print(&diag, stderr);
+		if (unread)
+			fprintf(stderr,
+				"portgate: merge: cannot read the manifest %s (give -m FILE)\n",
+				unread);
+		else
+			fputs("portgate: merge: the shards read their manifest from stdin (-m -): "
+			      "give it with -m FILE\n",
+			      stderr);
+	}
 	pg_diag_clear(&diag);
-	if (!g->m)
-		return false;
+	return m;
+}
+
+/* Each asset of the report is the manifest's asset at its recorded line. */
+static bool match_assets(struct merge *g)
+{
+	json_t *ja;
+	size_t i;
+
 	g->assets = pg_xcalloc(json_array_size(json_object_get(g->report, "assets")),
 			       sizeof(*g->assets));
 	json_array_foreach(json_object_get(g->report, "assets"), i, ja)
@@ -158,12 +196,27 @@ static bool load_manifest(struct merge *g, const struct merge_args *a)
 			if (g->m->assets[k].line == line)
 				g->assets[i] = &g->m->assets[k];
 		if (!g->assets[i]) {
-			fprintf(stderr, "portgate: merge: %s has no asset at line %lld\n", path,
-				(long long)line);
+			fprintf(stderr, "portgate: merge: %s has no asset at line %lld\n",
+				g->m->path, (long long)line);
 			return false;
 		}
 	}
 	return true;
+}
+
+/* The manifest the shards ran: same bytes, and an asset at every recorded line. */
+static bool load_manifest(struct merge *g, const struct merge_args *a)
+{
+	json_t *run = json_object_get(g->report, "run");
+	char *given[2] = { (char *)a->manifest, NULL };
+	char **paths = a->manifest ? given : candidates(run);
+
+	g->m = find_manifest(paths, json_string_value(json_object_get(run, "manifestSha256")));
+	for (size_t i = 0; paths != given && paths[i]; i++)
+		free(paths[i]);
+	if (paths != given)
+		free(paths);
+	return g->m && match_assets(g);
 }
 
 static enum pg_mode shards_mode(const struct merge *g)

@@ -458,8 +458,9 @@ struct pg_doc *pg_doc_load(const char *path, struct pg_diag *diag)
 			return NULL;
 		}
 	}
-	free(buf);
 	doc = pg_xcalloc(1, sizeof(*doc));
+	pg_sha256_hex(buf, len, doc->sha256);
+	free(buf);
 	doc->path = pg_xstrdup(path);
 	doc->root = b.root;
 	return doc;

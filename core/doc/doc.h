@@ -26,6 +26,7 @@ struct pg_node {
 struct pg_doc {
 	char *path;           /* owned, as given */
 	struct pg_node *root; /* owned; NULL for an empty document */
+	char sha256[65];      /* of the bytes read: stdin ("-") cannot be read twice */
 };
 
 /* Load path (at most 16 MiB, nesting at most 64 deep). On error returns NULL

@@ -293,6 +293,7 @@ struct pg_manifest *pg_manifest_load(const char *path, struct pg_diag *diag)
 	}
 	m = pg_xcalloc(1, sizeof(*m));
 	m->path = pg_xstrdup(path);
+	memcpy(m->sha256, doc->sha256, sizeof(m->sha256));
 	c.m = m;
 	load_root(&c, doc->root, m);
 	pg_doc_free(doc);

@@ -102,6 +102,7 @@ struct pg_rule_ref {
 
 struct pg_manifest {
 	char *path;                /* owned */
+	char sha256[65];           /* of the bytes loaded, also from stdin ("-") */
 	enum pg_mode mode;         /* policy.mode, PG_MODE_UNSET if absent */
 	struct pg_overrides rules; /* policy.rules */
 	struct {

@@ -270,25 +270,11 @@ json_t *pg_evidence_load(const char *path, char *err, size_t errlen)
 		json_decref(d);
 		return NULL;
 	}
-	if (has_fold(d, path, err, errlen)) {
+	if (has_fold(d, path, err, errlen) || !pg_evidence_check_shape(d, path, err, errlen)) {
 		json_decref(d);
 		return NULL;
 	}
 	return d;
-}
-
-bool pg_evidence_manifest_sha256(const char *path, char out[65])
-{
-	size_t len;
-	char *data;
-
-	if (!strcmp(path, "-"))
-		return false; /* stdin was read once, by the loader */
-	if (!(data = pg_read_file(path, (size_t)256 << 20, &len)))
-		return false;
-	pg_sha256_hex(data, len, out);
-	free(data);
-	return true;
 }
 
 void pg_evidence_set_origin(json_t *report, const char *manifest_sha256, unsigned shard_i,

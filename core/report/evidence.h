@@ -61,13 +61,17 @@ int pg_evidence_write(const json_t *report, const char *path);
 /* Load an evidence document; NULL with err ("FILE: why", "FILE:LINE: ...") when it
  * cannot be read or is not evidence. New reference. */
 json_t *pg_evidence_load(const char *path, char *err, size_t errlen);
+/* The members diff, --baseline and merge read have the types portgate writes:
+ * assets[] objects with string name and target; scan and additionalScans[]
+ * objects whose ports[] have an integer port 1-65535, protocol tcp|udp (or none:
+ * tcp) and a known state; findings[] objects. False with err "FILE: JSON.PATH: expected ..."
+ * otherwise. pg_evidence_load calls it. */
+bool pg_evidence_check_shape(const json_t *report, const char *file, char *err, size_t errlen);
 /* The schema this portgate writes and the only one it reads; the most it reads of a
  * file, in MiB (PORTGATE_MAX_EVIDENCE_MB overrides it). */
 #define PG_EVIDENCE_SCHEMA 1
 #define PG_EVIDENCE_MAX_MB 256
 
-/* sha256 (hex) of the manifest file's bytes; false with errno when unreadable. */
-bool pg_evidence_manifest_sha256(const char *path, char out[65]);
 /* run.manifestSha256 (when given) and run.shard {index, count (1/1 unsharded),
  * manifestAssets (how many assets the whole manifest has)}:
  * what `portgate merge` needs to refuse shards of other manifests, a missing,

@@ -55,11 +55,11 @@ static bool skip_addr(const struct pg_job *j, const struct pg_addr *ip)
 static json_t *evaluate(const struct pg_check_options *o, struct pg_job *jobs, uint64_t wall0)
 {
 	json_t *report = pg_evidence_report_new(o->manifest_path, wall0);
-	char sha[65];
 
-	pg_evidence_set_origin(report,
-			       pg_evidence_manifest_sha256(o->manifest_path, sha) ? sha : NULL,
-			       o->shard_i, o->shard_n, o->m->nassets);
+	/* the bytes the manifest was loaded from: the same for a file, and the
+	 * only way for stdin (-m -), which cannot be read twice */
+	pg_evidence_set_origin(report, o->m->sha256[0] ? o->m->sha256 : NULL, o->shard_i,
+			       o->shard_n, o->m->nassets);
 	if (o->cfg)
 		pg_evidence_set_settings(report, o->cfg->path,
 					 pg_config_source_name(o->cfg->source), o->cfg->sha256);

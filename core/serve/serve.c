@@ -119,7 +119,8 @@ static bool setup(struct pg_server *s)
 {
 	struct pg_diag diag = { 0 };
 	bool ok = pg_serve_settings_load(s->cfg, &s->set, &diag) &&
-		  pg_keyring_load(&s->keys, getenv("PORTGATE_API_KEYS"), s->set.keys_file, &diag);
+		  pg_keyring_load(&s->keys, getenv("PORTGATE_API_KEYS"), s->set.keys_file, s->m,
+				  &diag);
 
 	if (!ok)
 		pg_diag_print(&diag, stderr);

@@ -40,13 +40,17 @@ struct pg_api_key {
 	char *name;              /* owned: for logs ("env#1" or the keys file's name) */
 	unsigned char hash[32];  /* SHA-256 of the key */
 	char **assets, **owners; /* owned, NULL-terminated; both NULL = every asset */
+	int line;                /* of its entry in the keys file; 0 = from the environment */
 };
 struct pg_keyring {
 	struct pg_api_key *v; /* owned */
 	size_t n;
 };
-/* Keys from env (comma-separated plain keys) and from file (YAML, hashed). */
-bool pg_keyring_load(struct pg_keyring *k, const char *env, const char *file, struct pg_diag *d);
+/* Keys from env (comma-separated plain keys) and from file (YAML, hashed). A key
+ * given twice, a short plain key, a name given twice, or assets/owners naming
+ * nothing of m are errors (file:line in d). */
+bool pg_keyring_load(struct pg_keyring *k, const char *env, const char *file,
+		     const struct pg_manifest *m, struct pg_diag *d);
 void pg_keyring_clear(struct pg_keyring *k);
 /* The key whose digest matches presented, or NULL. Every key is compared, in
  * constant time, so timing does not tell how close a guess was. */

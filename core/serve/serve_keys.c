@@ -25,7 +25,44 @@ static struct pg_api_key *key_add(struct pg_keyring *k)
 	return &k->v[k->n++];
 }
 
-static void load_env(struct pg_keyring *k, const char *env)
+/* Plain keys shorter than this are refused: a guessable key defeats the digest. */
+#define PG_KEY_MIN_BYTES 16
+
+/* The earlier key with the same digest, or NULL. */
+static const struct pg_api_key *same_hash(const struct pg_keyring *k, const unsigned char h[32])
+{
+	for (size_t i = 0; i < k->n; i++)
+		if (!memcmp(k->v[i].hash, h, 32))
+			return &k->v[i];
+	return NULL;
+}
+
+static void env_key(struct pg_keyring *k, const char *s, size_t len, unsigned idx,
+		    struct pg_diag *d)
+{
+	unsigned char h[32];
+	const struct pg_api_key *dup;
+	struct pg_api_key *key;
+
+	if (len < PG_KEY_MIN_BYTES) {
+		pg_diag_add(d, NULL, 0,
+			    "PORTGATE_API_KEYS: key #%u is %zu bytes, shorter than %d "
+			    "(make one with: openssl rand -hex 24)",
+			    idx, len, PG_KEY_MIN_BYTES);
+		return;
+	}
+	SHA256((const unsigned char *)s, len, h);
+	if ((dup = same_hash(k, h))) {
+		pg_diag_add(d, NULL, 0, "PORTGATE_API_KEYS: key #%u is the same as %s", idx,
+			    dup->name);
+		return;
+	}
+	key = key_add(k);
+	key->name = pg_xasprintf("env#%u", idx);
+	memcpy(key->hash, h, sizeof(h));
+}
+
+static void load_env(struct pg_keyring *k, const char *env, struct pg_diag *d)
 {
 	const char *p = env;
 	unsigned idx = 0;
@@ -38,11 +75,8 @@ static void load_env(struct pg_keyring *k, const char *env)
 			s++;
 		while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
 			e--;
-		if (e > s) {
-			struct pg_api_key *key = key_add(k);
-			key->name = pg_xasprintf("env#%u", ++idx);
-			SHA256((const unsigned char *)s, (size_t)(e - s), key->hash);
-		}
+		if (e > s)
+			env_key(k, s, (size_t)(e - s), ++idx, d);
 		p += len + (p[len] == ',');
 	}
 }
@@ -62,46 +96,99 @@ static bool parse_hex32(const char *s, unsigned char out[32])
 	return true;
 }
 
-/* A list of non-empty strings, NULL-terminated and owned; NULL on error. */
-static char **read_list(const char *file, const struct pg_node *n, const char *what,
-			struct pg_diag *d)
+static bool is_asset(const struct pg_manifest *m, const char *s)
 {
+	for (size_t i = 0; i < m->nassets; i++)
+		if (!strcmp(m->assets[i].name, s))
+			return true;
+	return false;
+}
+
+static bool is_owner(const struct pg_manifest *m, const char *s)
+{
+	for (size_t i = 0; i < m->nassets; i++) {
+		const char *o = pg_asset_owner(&m->assets[i]);
+		if (o && !strcmp(o, s))
+			return true;
+	}
+	return false;
+}
+
+/* A list of non-empty strings, NULL-terminated and owned; NULL on error. Each
+ * must name something of the manifest: a restriction that matches nothing is a
+ * typo, and would be read as a scope it is not. */
+static char **read_list(const char *file, const struct pg_node *n, const char *what,
+			const struct pg_manifest *m, struct pg_diag *d)
+{
+	bool owners = !strcmp(what, "owners");
 	char **v;
 	const char *s;
 
 	if (n->kind != PG_NODE_SEQ || !n->n) {
-		pg_diag_add(d, file, n->line, "%s: expected a non-empty list of strings", what);
+		pg_diag_add(d, file, n->line, "keys[].%s: expected a non-empty list of strings",
+			    what);
 		return NULL;
 	}
 	v = pg_xcalloc(n->n + 1, sizeof(char *));
-	for (size_t i = 0; i < n->n; i++) {
-		if (!pg_node_str(n->items[i], &s) || n->items[i]->kind != PG_NODE_SCALAR || !*s) {
-			pg_diag_add(d, file, n->items[i]->line, "%s[]: expected a non-empty string",
-				    what);
-			continue;
-		}
-		v[i] = pg_xstrdup(s);
+	for (size_t i = 0, j = 0; i < n->n; i++) {
+		if (!pg_node_str(n->items[i], &s) || n->items[i]->kind != PG_NODE_SCALAR || !*s)
+			pg_diag_add(d, file, n->items[i]->line,
+				    "keys[].%s[]: expected a non-empty string", what);
+		else if (!(owners ? is_owner(m, s) : is_asset(m, s)))
+			pg_diag_add(
+				d, file, n->items[i]->line,
+				owners ? "keys[].owners: no asset of the manifest has owner '%s'"
+				       : "keys[].assets: the manifest has no asset named '%s'",
+				s);
+		else
+			v[j++] = pg_xstrdup(s);
 	}
 	return v;
 }
 
-static void read_entry(struct pg_keyring *k, const char *file, const struct pg_node *e,
-		       struct pg_diag *d)
+/* One key, one scope: a digest or a name given twice is refused, else the
+ * second entry would silently widen (or rename) the first. */
+static void check_unique(const struct pg_keyring *k, const char *file, const struct pg_node *e,
+			 const struct pg_api_key *key, struct pg_diag *d)
 {
-	const struct pg_node *name = pg_node_get(e, "name"), *hash = pg_node_get(e, "sha256");
-	struct pg_api_key key = { 0 };
-	const char *s;
+	const struct pg_api_key *dup = same_hash(k, key->hash);
 
-	if (e->kind != PG_NODE_MAP) {
-		pg_diag_add(d, file, e->line, "keys[]: expected a map with name and sha256");
-		return;
-	}
+	if (dup && dup->line)
+		pg_diag_add(d, file, pg_node_get(e, "sha256")->line,
+			    "keys[].sha256: the same digest as key '%s' at %s:%d", dup->name, file,
+			    dup->line);
+	else if (dup)
+		pg_diag_add(d, file, pg_node_get(e, "sha256")->line,
+			    "keys[].sha256: the same key as PORTGATE_API_KEYS %s", dup->name);
+	for (size_t i = 0; i < k->n; i++)
+		if (k->v[i].line && !strcmp(k->v[i].name, key->name))
+			pg_diag_add(d, file, pg_node_get(e, "name")->line,
+				    "keys[].name: '%s' is already used at %s:%d", key->name, file,
+				    k->v[i].line);
+}
+
+static void check_keys(const char *file, const struct pg_node *e, struct pg_diag *d)
+{
 	for (size_t i = 0; i < e->n; i++) {
 		const char *kk = e->keys[i]->scalar;
 		if (strcmp(kk, "name") && strcmp(kk, "sha256") && strcmp(kk, "assets") &&
 		    strcmp(kk, "owners"))
 			pg_diag_add(d, file, e->keys[i]->line, "keys[]: unknown key '%s'", kk);
 	}
+}
+
+static void read_entry(struct pg_keyring *k, const char *file, const struct pg_node *e,
+		       const struct pg_manifest *m, struct pg_diag *d)
+{
+	const struct pg_node *name = pg_node_get(e, "name"), *hash = pg_node_get(e, "sha256");
+	struct pg_api_key key = { .line = e->line };
+	const char *s;
+
+	if (e->kind != PG_NODE_MAP) {
+		pg_diag_add(d, file, e->line, "keys[]: expected a map with name and sha256");
+		return;
+	}
+	check_keys(file, e, d);
 	if (!name || !pg_node_str(name, &s) || !*s || name->kind != PG_NODE_SCALAR) {
 		pg_diag_add(d, file, e->line, "keys[].name: expected a non-empty string");
 		return;
@@ -111,16 +198,18 @@ static void read_entry(struct pg_keyring *k, const char *file, const struct pg_n
 			    "keys[].sha256: expected 64 hex digits (sha256 of the key)");
 		return;
 	}
-	if (pg_node_get(e, "assets"))
-		key.assets = read_list(file, pg_node_get(e, "assets"), "keys[].assets", d);
-	if (pg_node_get(e, "owners"))
-		key.owners = read_list(file, pg_node_get(e, "owners"), "keys[].owners", d);
 	pg_node_str(name, &s);
 	key.name = pg_xstrdup(s);
+	check_unique(k, file, e, &key, d); /* kept even when not: the load fails as a whole */
+	if (pg_node_get(e, "assets"))
+		key.assets = read_list(file, pg_node_get(e, "assets"), "assets", m, d);
+	if (pg_node_get(e, "owners"))
+		key.owners = read_list(file, pg_node_get(e, "owners"), "owners", m, d);
 	*key_add(k) = key;
 }
 
-static void load_file(struct pg_keyring *k, const char *file, struct pg_diag *d)
+static void load_file(struct pg_keyring *k, const char *file, const struct pg_manifest *m,
+		      struct pg_diag *d)
 {
 	struct pg_doc *doc = pg_doc_load(file, d);
 	const struct pg_node *r, *list;
@@ -134,17 +223,18 @@ static void load_file(struct pg_keyring *k, const char *file, struct pg_diag *d)
 			    "expected a map with one key, 'keys', a list");
 	else
 		for (size_t i = 0; i < list->n; i++)
-			read_entry(k, file, list->items[i], d);
+			read_entry(k, file, list->items[i], m, d);
 	pg_doc_free(doc);
 }
 
-bool pg_keyring_load(struct pg_keyring *k, const char *env, const char *file, struct pg_diag *d)
+bool pg_keyring_load(struct pg_keyring *k, const char *env, const char *file,
+		     const struct pg_manifest *m, struct pg_diag *d)
 {
 	size_t before = d->n;
 
-	load_env(k, env);
+	load_env(k, env, d);
 	if (file)
-		load_file(k, file, d);
+		load_file(k, file, m, d);
 	if (d->n == before && !k->n)
 		pg_diag_add(d, file, 0, "no API keys: set PORTGATE_API_KEYS or serve.keysFile");
 	return d->n == before;

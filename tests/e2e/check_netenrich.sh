@@ -119,7 +119,7 @@ assert names.index("DNS") < names.index("Registration") < names.index("Network")
 # from them), both enriched, the registration from the cache of the check above
 # (no query reaches the registry).
 : >"$T/whois.log"
-PORTGATE_API_KEYS=netenrich-key "$PG_BIN" serve --listen 127.0.0.1:0 --manifest "$T/manifest.yaml" \
+PORTGATE_API_KEYS=netenrich-key-0123456 "$PG_BIN" serve --listen 127.0.0.1:0 --manifest "$T/manifest.yaml" \
 	--config "$T/portgate.yaml" >"$T/serve.out" 2>"$T/serve.err" &
 SERVE_PID=$!
 i=0
@@ -131,7 +131,7 @@ done
 url=$(sed -n 's/.*listening on \([^ ]*\) .*/\1/p' "$T/serve.out")
 for n in 1 2; do
 	code=$(curl -s -o "$T/sv$n.json" -w '%{http_code}' --max-time 60 -X POST \
-		-H "x-api-key: netenrich-key" --data '{}' "$url/v1-check")
+		-H "x-api-key: netenrich-key-0123456" --data '{}' "$url/v1-check")
 	[ "$code" = 200 ] || fail "serve check $n: $code $(cat "$T/sv$n.json")"
 	python3 - "$T/sv$n.json" <<'PY' || fail "serve check $n: $(cat "$T/sv$n.json")"
 import json, sys

@@ -69,6 +69,41 @@ pg_expect_exit 2 "evidence with a fold in it is refused" "$PG_BIN" diff base.jso
 pg_assert_eq "names the asset" "$(cat "$PG_TMP/err")" \
 	"portgate: diff: folded.json: assets[0] has \"_folded\", which portgate keeps in memory and never writes"
 
+# Garbled members must not compare as "nothing there": diff said "0 changes" (exit 0),
+# --baseline read every open port as newly open (fail). Refused with the JSON path.
+python3 - base.json <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+def edit(dst, fn):
+    e = json.loads(json.dumps(d)); fn(e); json.dump(e, open(dst, "w"))
+edit("g-scan.json", lambda e: e["assets"][0].__setitem__("scan", "garbage"))
+edit("g-ports.json", lambda e: e["assets"][0]["scan"].__setitem__("ports", [{"port": "x", "state": 5}]))
+edit("g-state.json", lambda e: e["assets"][0]["scan"]["ports"][0].__setitem__("state", "opened"))
+edit("g-proto.json", lambda e: e["assets"][0]["scan"]["ports"][1].__setitem__("protocol", "sctp"))
+edit("g-port0.json", lambda e: e["assets"][0]["scan"]["ports"][0].__setitem__("port", 0))
+edit("g-name.json", lambda e: e["assets"][0].__setitem__("name", 7))
+edit("g-asset.json", lambda e: e["assets"].append("app"))
+edit("g-findings.json", lambda e: e["assets"][0].__setitem__("findings", {}))
+edit("g-more.json", lambda e: e["assets"][0].__setitem__("additionalScans", [{"ports": None}]))
+PY
+for g in "g-scan.json: assets[0].scan: expected an object" \
+	"g-ports.json: assets[0].scan.ports[0].port: expected an integer from 1 to 65535" \
+	'g-state.json: assets[0].scan.ports[0].state: expected one of "open", "closed", "filtered", "error"' \
+	'g-proto.json: assets[0].scan.ports[1].protocol: expected "tcp" or "udp"' \
+	"g-port0.json: assets[0].scan.ports[0].port: expected an integer from 1 to 65535" \
+	"g-name.json: assets[0].name: expected a string" \
+	"g-asset.json: assets[1]: expected an object" \
+	"g-findings.json: assets[0].findings: expected an array" \
+	"g-more.json: assets[0].additionalScans[0].ports: expected an array"; do
+	f=${g%%:*}
+	pg_expect_exit 2 "diff refuses $f" "$PG_BIN" diff base.json "$f"
+	pg_assert_eq "$f: file and JSON path" "$(cat "$PG_TMP/err")" "portgate: diff: $g"
+done
+pg_expect_exit 2 "a garbled baseline is refused before scanning" \
+	"$PG_BIN" check -m m.yaml --no-probe -q --baseline g-ports.json
+pg_assert_eq "named with its JSON path" "$(cat "$PG_TMP/err")" \
+	"portgate: check: --baseline g-ports.json: assets[0].scan.ports[0].port: expected an integer from 1 to 65535"
+
 # diff: same, different, certificate and ASN changes on real evidence edited
 pg_expect_exit 0 "diff of a file with itself: same" "$PG_BIN" diff base.json base.json
 pg_assert_eq "prints no change" "$(cat "$PG_TMP/out")" "portgate: 0 changes"

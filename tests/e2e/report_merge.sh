@@ -47,6 +47,38 @@ pg_expect_exit 1 "merge --baseline: drift over the merged report" \
 	"$PG_BIN" merge s1.json s2.json s3.json -q -o drift.json --baseline base.json
 pg_assert_eq "no changes against the unsharded run" "$(pg_json drift.json 'd["run"]["drift"]["changes"]')" "[]"
 
+# Shards of a manifest on stdin (-m -) record the sha256 of what they read.
+for i in 1 2 3; do
+	set +e; "$PG_BIN" check -m - --no-probe -q --shard "$i/3" -o "in$i.json" <m.yaml; set -e
+done
+pg_assert_eq "stdin shards record the manifest's sha256" \
+	"$(pg_json in2.json 'd["run"]["manifestSha256"] == __import__("hashlib").sha256(open("m.yaml","rb").read()).hexdigest()')" "true"
+pg_expect_exit 2 "stdin shards without -m: the manifest is asked for" "$PG_BIN" merge in1.json in2.json in3.json
+pg_assert_eq "says how" "$(cat "$PG_TMP/err")" \
+	"portgate: merge: the shards read their manifest from stdin (-m -): give it with -m FILE"
+pg_expect_exit 1 "stdin shards merged with -m FILE" "$PG_BIN" merge in1.json in2.json in3.json -m m.yaml -q -o in.json
+pg_assert_eq "same findings as unsharded" \
+	"$(pg_json in.json '[(a["name"], [f["fingerprint"] + f["action"] for f in a["findings"]]) for a in d["assets"]]')" \
+	"$(pg_json all.json '[(a["name"], [f["fingerprint"] + f["action"] for f in a["findings"]]) for a in d["assets"]]')"
+pg_expect_exit 1 "stdin shards merged with -m -" sh -c '"$1" merge in1.json in2.json in3.json -m - -q <m.yaml' sh "$PG_BIN"
+# Shards run in a subdirectory (check -m many.yaml from infra/), merged from the top:
+# the manifest is found by run.source, not by the path as given.
+mkdir -p top/infra
+cp m.yaml top/infra/many.yaml
+for i in 1 2 3; do
+	set +e; (cd top/infra && "$PG_BIN" check -m many.yaml --source-root .. --no-probe -q \
+		--shard "$i/3" -o "../sub$i.json"); set -e
+done
+pg_expect_exit 1 "subdirectory shards merged from the top" sh -c 'cd top && "$1" merge sub1.json sub2.json sub3.json -q' sh "$PG_BIN"
+pg_expect_exit 1 "and from elsewhere, by the recorded root" "$PG_BIN" merge top/sub1.json top/sub2.json top/sub3.json -q
+
+# A shard compared with the full run's evidence: the other shards' assets are not removed.
+for i in 1 2 3; do
+	set +e; "$PG_BIN" check -m m.yaml --no-probe -q --shard "$i/3" --baseline all.json -o "sb$i.json"; set -e
+	pg_assert_eq "shard $i/3 --baseline full run: no change" \
+		"$(pg_json "sb$i.json" '[c["change"] + " " + c["asset"] for c in d["run"]["drift"]["changes"]]')" "[]"
+done
+
 pg_expect_exit 2 "an incomplete set is refused" "$PG_BIN" merge s1.json s3.json
 pg_assert_eq "names the missing shard" "$(cat "$PG_TMP/err")" "portgate: merge: incomplete set: missing shard 2/3"
 pg_expect_exit 2 "a doubled shard is refused" "$PG_BIN" merge s1.json s2.json s2.json s3.json

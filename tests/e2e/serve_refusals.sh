@@ -212,6 +212,31 @@ printf 'serve:\n  keysFile: %s\n' "$PG_TMP/badkeys.yaml" >"$PG_TMP/badkeys-cfg.y
 pg_expect_exit 2 "keys file with a bad digest" "$PG_BIN" serve -m "$PG_TMP/manifest.yaml" \
 	--listen 127.0.0.1:0 --config "$PG_TMP/badkeys-cfg.yaml"
 pg_assert_grep "names file:line" "badkeys.yaml:3: keys\[\].sha256: expected 64 hex digits" "$PG_TMP/err"
+# One digest twice would let the second entry widen the first (it was 200 on any
+# target, logged key=wide); a scope naming nothing of the manifest is a typo.
+# (timeout: a server that wrongly starts fails the test, 124, instead of hanging it)
+DUP=$(printf %s "$SCOPED" | sha256sum | cut -d' ' -f1)
+printf 'keys:\n  - name: narrow\n    sha256: %s\n    assets: [ghost]\n  - name: wide\n    sha256: %s\n  - name: narrow\n    sha256: %s\n    owners: [nobody]\n' \
+	"$DUP" "$DUP" "$(printf %s "x$SCOPED" | sha256sum | cut -d' ' -f1)" >"$PG_TMP/dupkeys.yaml"
+printf 'serve:\n  keysFile: %s\n' "$PG_TMP/dupkeys.yaml" >"$PG_TMP/dupkeys-cfg.yaml"
+pg_expect_exit 2 "keys file with one digest twice" timeout 20 "$PG_BIN" serve -m "$PG_TMP/manifest.yaml" \
+	--listen 127.0.0.1:0 --config "$PG_TMP/dupkeys-cfg.yaml"
+pg_assert_grep "digest twice: both file:line" \
+	"dupkeys.yaml:6: keys\[\].sha256: the same digest as key 'narrow' at .*dupkeys.yaml:2" "$PG_TMP/err"
+pg_assert_grep "name twice: both file:line" \
+	"dupkeys.yaml:7: keys\[\].name: 'narrow' is already used at .*dupkeys.yaml:2" "$PG_TMP/err"
+pg_assert_grep "unknown asset at file:line" \
+	"dupkeys.yaml:4: keys\[\].assets: the manifest has no asset named 'ghost'" "$PG_TMP/err"
+pg_assert_grep "unknown owner at file:line" \
+	"dupkeys.yaml:9: keys\[\].owners: no asset of the manifest has owner 'nobody'" "$PG_TMP/err"
+PORTGATE_API_KEYS="$KEY,$KEY" pg_expect_exit 2 "the same env key twice" timeout 20 "$PG_BIN" serve \
+	-m "$PG_TMP/manifest.yaml" --listen 127.0.0.1:0
+pg_assert_grep "env key twice named" "PORTGATE_API_KEYS: key #2 is the same as env#1" "$PG_TMP/err"
+PORTGATE_API_KEYS="short-key" pg_expect_exit 2 "a short env key" timeout 20 "$PG_BIN" serve \
+	-m "$PG_TMP/manifest.yaml" --listen 127.0.0.1:0
+pg_assert_grep "short key: why" "PORTGATE_API_KEYS: key #1 is 9 bytes, shorter than 16" "$PG_TMP/err"
+if grep -q -e "$KEY" -e short-key "$PG_TMP/err"; then pg_fail "a refused key reached stderr"
+else pg_ok "refused keys are not printed"; fi
 printf 'serve:\n  threads: 0\n  color: blue\n' >"$PG_TMP/badset.yaml"
 pg_expect_exit 2 "bad serve settings" "$PG_BIN" serve -m "$PG_TMP/manifest.yaml" --listen 127.0.0.1:0 \
 	--config "$PG_TMP/badset.yaml"

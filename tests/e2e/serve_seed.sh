@@ -78,7 +78,7 @@ serve:
 EOF2
 OPS_TOOLS_API_KEY="seed-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
 export OPS_TOOLS_API_KEY
-PORTGATE_API_KEYS="other-key,$OPS_TOOLS_API_KEY"
+PORTGATE_API_KEYS="other-key-0123456789,$OPS_TOOLS_API_KEY"
 export PORTGATE_API_KEYS
 serve_start seed --manifest "$PG_TMP/manifest.yaml" --config "$PG_TMP/portgate.yaml" \
 	--dns-server "$DNS_SERVER"

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "report/drift.h"
+#include "report/evidence.h"
 #include "report/judged.h"
 
 /* The baseline: asset "shop" with a whois finding and a core finding, and a
@@ -207,6 +208,51 @@ START_TEST(no_judges_recorded_is_gone)
 }
 END_TEST
 
+/* Evidence members of the wrong type are refused with their JSON path; what
+ * older evidence leaves out (protocol, additionalScans, findings) is not. */
+START_TEST(evidence_shape)
+{
+	static const struct {
+		const char *assets, *want;
+	} cases[] = {
+		{ "[{\"name\": \"a\", \"target\": \"t\"}]", NULL },
+		{ "[{\"name\": \"a\", \"target\": \"t\", \"scan\": {\"ports\": [{\"port\": 80, "
+		  "\"state\": \"open\"}]}}]",
+		  NULL },
+		{ "[{\"name\": \"a\", \"target\": \"t\", \"scan\": \"garbage\"}]",
+		  "f.json: assets[0].scan: expected an object" },
+		{ "[{\"name\": \"a\", \"target\": \"t\", \"scan\": {\"ports\": [{\"port\": \"x\", "
+		  "\"state\": 5}]}}]",
+		  "f.json: assets[0].scan.ports[0].port: expected an integer from 1 to 65535" },
+		{ "[{\"name\": \"a\", \"target\": \"t\", \"scan\": {\"ports\": [{\"port\": 65536, "
+		  "\"state\": \"open\"}]}}]",
+		  "f.json: assets[0].scan.ports[0].port: expected an integer from 1 to 65535" },
+		{ "[{\"name\": \"a\", \"target\": \"t\", \"scan\": {\"ports\": [{\"port\": 1, "
+		  "\"protocol\": \"tcp\", \"state\": 5}]}}]",
+		  "f.json: assets[0].scan.ports[0].state: expected one of \"open\", \"closed\", "
+		  "\"filtered\", \"error\"" },
+		{ "[{\"name\": \"a\", \"target\": 1}]",
+		  "f.json: assets[0].target: expected a string" },
+		{ "[{\"name\": \"a\", \"target\": \"t\"}, []]",
+		  "f.json: assets[1]: expected an object" },
+		{ "[{\"name\": \"a\", \"target\": \"t\", \"findings\": [1]}]",
+		  "f.json: assets[0].findings[0]: expected an object" },
+		{ "[{\"name\": \"a\", \"target\": \"t\", \"additionalScans\": {}}]",
+		  "f.json: assets[0].additionalScans: expected an array" },
+	};
+	char err[256];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		json_t *d = json_pack("{s:o}", "assets", json_loads(cases[i].assets, 0, NULL));
+		err[0] = 0;
+		ck_assert_int_eq(pg_evidence_check_shape(d, "f.json", err, sizeof(err)),
+				 cases[i].want == NULL);
+		ck_assert_str_eq(err, cases[i].want ? cases[i].want : "");
+		json_decref(d);
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("drift");
@@ -218,6 +264,7 @@ int main(void)
 	tcase_add_test(tc, port_newly_open_persists_while_open);
 	tcase_add_test(tc, judges_summary);
 	tcase_add_test(tc, no_judges_recorded_is_gone);
+	tcase_add_test(tc, evidence_shape);
 	suite_add_tcase(s, tc);
 	return pg_check_run(s);
 }

@@ -9,8 +9,14 @@
 #include "pg_check.h"
 #include "serve/serve_int.h"
 
-static void setup(void) { pg_check_tmpdir_make("serve"); }
-static void teardown(void) { pg_check_tmpdir_remove(); }
+static void setup(void)
+{
+	pg_check_tmpdir_make("serve");
+}
+static void teardown(void)
+{
+	pg_check_tmpdir_remove();
+}
 
 static char *sha_hex(const char *key)
 {
@@ -20,17 +26,37 @@ static char *sha_hex(const char *key)
 	return hex;
 }
 
+/* Two assets, web (owner platform-web) and db (owner data), for keys files to name. */
+static struct pg_asset two_assets[2];
+static struct pg_manifest two = { .assets = two_assets, .nassets = 2 };
+
+static void assets_setup(void)
+{
+	setup();
+	two_assets[0] = (struct pg_asset){ .name = "web",
+					   .fields = json_pack("{s:s}", "owner", "platform-web") };
+	two_assets[1] = (struct pg_asset){ .name = "db",
+					   .fields = json_pack("{s:s}", "owner", "data") };
+}
+
+static void assets_teardown(void)
+{
+	json_decref(two_assets[0].fields);
+	json_decref(two_assets[1].fields);
+	teardown();
+}
+
 START_TEST(env_keys_match_only_themselves)
 {
 	struct pg_keyring k = { 0 };
 	struct pg_diag d = { 0 };
 
-	ck_assert(pg_keyring_load(&k, " alpha , beta,,", NULL, &d));
+	ck_assert(pg_keyring_load(&k, " alpha-0123456789 , beta-0123456789a,,", NULL, &two, &d));
 	ck_assert_uint_eq(k.n, 2);
-	ck_assert_str_eq(pg_keyring_match(&k, "alpha")->name, "env#1");
-	ck_assert_str_eq(pg_keyring_match(&k, "beta")->name, "env#2");
-	ck_assert_ptr_null(pg_keyring_match(&k, "alph"));
-	ck_assert_ptr_null(pg_keyring_match(&k, "alpha "));
+	ck_assert_str_eq(pg_keyring_match(&k, "alpha-0123456789")->name, "env#1");
+	ck_assert_str_eq(pg_keyring_match(&k, "beta-0123456789a")->name, "env#2");
+	ck_assert_ptr_null(pg_keyring_match(&k, "alpha-012345678"));
+	ck_assert_ptr_null(pg_keyring_match(&k, "alpha-0123456789 "));
 	ck_assert_ptr_null(pg_keyring_match(&k, ""));
 	ck_assert_ptr_null(pg_keyring_match(&k, NULL));
 	pg_keyring_clear(&k);
@@ -40,25 +66,24 @@ END_TEST
 START_TEST(keys_file_scopes)
 {
 	char *h1 = sha_hex("k-web"), *h2 = sha_hex("k-all");
-	char *text = pg_xasprintf("keys:\n  - name: web\n    sha256: %s\n    owners: [platform-web]\n"
-				  "  - name: all\n    sha256: %s\n", h1, h2);
+	char *text = pg_xasprintf(
+		"keys:\n  - name: web\n    sha256: %s\n    owners: [platform-web]\n"
+		"  - name: all\n    sha256: %s\n",
+		h1, h2);
 	char *path = write_tmp("keys.yaml", text);
 	struct pg_keyring k = { 0 };
 	struct pg_diag d = { 0 };
-	struct pg_asset web = { .name = "web", .fields = json_pack("{s:s}", "owner", "platform-web") };
-	struct pg_asset db = { .name = "db", .fields = json_pack("{s:s}", "owner", "data") };
+	const struct pg_asset *web = &two_assets[0], *db = &two_assets[1];
 	const struct pg_api_key *kw, *ka;
 
-	ck_assert(pg_keyring_load(&k, NULL, path, &d));
+	ck_assert(pg_keyring_load(&k, NULL, path, &two, &d));
 	kw = pg_keyring_match(&k, "k-web");
 	ka = pg_keyring_match(&k, "k-all");
 	ck_assert_str_eq(kw->name, "web");
-	ck_assert(pg_key_allows(kw, &web));
-	ck_assert(!pg_key_allows(kw, &db));
-	ck_assert(pg_key_allows(ka, &db));
+	ck_assert(pg_key_allows(kw, web));
+	ck_assert(!pg_key_allows(kw, db));
+	ck_assert(pg_key_allows(ka, db));
 	ck_assert_ptr_null(pg_keyring_match(&k, h1)); /* the digest is not the key */
-	json_decref(web.fields);
-	json_decref(db.fields);
 	pg_keyring_clear(&k);
 	free(path);
 	free(text);
@@ -69,27 +94,92 @@ END_TEST
 
 START_TEST(keys_file_errors_have_lines)
 {
-	char *path = write_tmp("bad.yaml", "keys:\n  - name: x\n    sha256: abc\n  - name: y\n"
-				 "    sha256: 0000000000000000000000000000000000000000000000000000000000000000\n"
-				 "    owner: [z]\n");
+	char *path = write_tmp(
+		"bad.yaml",
+		"keys:\n  - name: x\n    sha256: abc\n  - name: y\n"
+		"    sha256: 0000000000000000000000000000000000000000000000000000000000000000\n"
+		"    owner: [z]\n");
 	struct pg_keyring k = { 0 };
 	struct pg_diag d = { 0 };
-	char *want1 = pg_xasprintf("%s:3: keys[].sha256: expected 64 hex digits (sha256 of the key)",
-				   path);
+	char *want1 = pg_xasprintf(
+		"%s:3: keys[].sha256: expected 64 hex digits (sha256 of the key)", path);
 	char *want2 = pg_xasprintf("%s:6: keys[]: unknown key 'owner'", path);
 
-	ck_assert(!pg_keyring_load(&k, NULL, path, &d));
+	ck_assert(!pg_keyring_load(&k, NULL, path, &two, &d));
 	ck_assert_uint_eq(d.n, 2);
 	ck_assert_str_eq(d.msgs[0], want1);
 	ck_assert_str_eq(d.msgs[1], want2);
 	pg_diag_clear(&d);
 	pg_keyring_clear(&k);
-	ck_assert(!pg_keyring_load(&k, "", NULL, &d)); /* no key anywhere */
+	ck_assert(!pg_keyring_load(&k, "", NULL, &two, &d)); /* no key anywhere */
 	ck_assert_uint_eq(d.n, 1);
 	pg_diag_clear(&d);
 	free(want1);
 	free(want2);
 	free(path);
+}
+END_TEST
+
+START_TEST(keys_file_refuses_twice_and_nothing)
+{
+	char *h = sha_hex("one-key-for-two-entries"), *h2 = sha_hex("another-key-000000");
+	char *h3 = sha_hex("third-key-0000000");
+	char *text = pg_xasprintf("keys:\n  - name: narrow\n    sha256: %s\n    assets: [ghost]\n"
+				  "  - name: wide\n    sha256: %s\n"
+				  "  - name: narrow\n    sha256: %s\n"
+				  "  - name: other\n    sha256: %s\n    owners: [data, nobody]\n",
+				  h, h, h2, h3);
+	char *path = write_tmp("twice.yaml", text);
+	char *want[] = {
+		pg_xasprintf("%s:4: keys[].assets: the manifest has no asset named 'ghost'", path),
+		pg_xasprintf("%s:6: keys[].sha256: the same digest as key 'narrow' at %s:2", path,
+			     path),
+		pg_xasprintf("%s:7: keys[].name: 'narrow' is already used at %s:2", path, path),
+		pg_xasprintf("%s:11: keys[].owners: no asset of the manifest has owner 'nobody'",
+			     path),
+	};
+	struct pg_keyring k = { 0 };
+	struct pg_diag d = { 0 };
+
+	ck_assert(!pg_keyring_load(&k, NULL, path, &two, &d));
+	ck_assert_uint_eq(d.n, 4);
+	for (size_t i = 0; i < 4; i++) {
+		ck_assert_str_eq(d.msgs[i], want[i]);
+		free(want[i]);
+	}
+	pg_diag_clear(&d);
+	pg_keyring_clear(&k);
+	free(text);
+	text = pg_xasprintf("keys:\n  - name: f\n    sha256: %s\n    owners: [data]\n", h);
+	free(path);
+	path = write_tmp("owners.yaml", text);
+	ck_assert(!pg_keyring_load(&k, "one-key-for-two-entries", path, &two, &d));
+	ck_assert_uint_eq(d.n, 1);
+	ck_assert_str_eq(d.msgs[0] + strlen(path),
+			 ":3: keys[].sha256: the same key as PORTGATE_API_KEYS env#1");
+	pg_diag_clear(&d);
+	pg_keyring_clear(&k);
+	free(h);
+	free(h2);
+	free(h3);
+	free(text);
+	free(path);
+}
+END_TEST
+
+START_TEST(env_keys_refuse_twice_and_short)
+{
+	struct pg_keyring k = { 0 };
+	struct pg_diag d = { 0 };
+
+	ck_assert(!pg_keyring_load(&k, "k-0123456789abcdef,short,k-0123456789abcdef", NULL, &two,
+				   &d));
+	ck_assert_uint_eq(d.n, 2);
+	ck_assert_str_eq(d.msgs[0], "PORTGATE_API_KEYS: key #2 is 5 bytes, shorter than 16 "
+				    "(make one with: openssl rand -hex 24)");
+	ck_assert_str_eq(d.msgs[1], "PORTGATE_API_KEYS: key #3 is the same as env#1");
+	pg_diag_clear(&d);
+	pg_keyring_clear(&k);
 }
 END_TEST
 
@@ -138,7 +228,7 @@ END_TEST
 START_TEST(settings_defaults_and_errors)
 {
 	char *path = write_tmp("p.yaml", "serve:\n  cacheTtlSeconds: 5\n  defaultTimeoutMs: 9000\n"
-				 "  maxTimeoutMs: 8000\n");
+					 "  maxTimeoutMs: 8000\n");
 	struct pg_diag d = { 0 };
 	struct pg_config *cfg = pg_config_load(NULL, &d);
 	struct pg_serve_settings s;
@@ -154,7 +244,8 @@ START_TEST(settings_defaults_and_errors)
 	ck_assert_ptr_nonnull(cfg);
 	ck_assert(!pg_serve_settings_load(cfg, &s, &d));
 	ck_assert_uint_eq(d.n, 1);
-	ck_assert_ptr_nonnull(strstr(d.msgs[0], "serve.defaultTimeoutMs (9000) is above serve.maxTimeoutMs (8000)"));
+	ck_assert_ptr_nonnull(strstr(
+		d.msgs[0], "serve.defaultTimeoutMs (9000) is above serve.maxTimeoutMs (8000)"));
 	pg_serve_settings_clear(&s);
 	pg_config_free(cfg);
 	pg_diag_clear(&d);
@@ -167,10 +258,12 @@ int main(void)
 	Suite *s = suite_create("serve");
 	TCase *tc = tcase_create("serve");
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, assets_setup, assets_teardown);
 	tcase_add_test(tc, env_keys_match_only_themselves);
 	tcase_add_test(tc, keys_file_scopes);
 	tcase_add_test(tc, keys_file_errors_have_lines);
+	tcase_add_test(tc, keys_file_refuses_twice_and_nothing);
+	tcase_add_test(tc, env_keys_refuse_twice_and_short);
 	tcase_add_test(tc, limiter_rate_and_slots);
 	tcase_add_test(tc, cache_ttl_and_replace);
 	tcase_add_test(tc, settings_defaults_and_errors);
