@@ -386,6 +386,18 @@ START_TEST(html_packet_is_the_message_fields)
 }
 END_TEST
 
+/* A scan target on 127.0.0.1 with these ports and result slots. */
+static void loopback_target(struct pg_scan_target *t, const uint16_t *tcp, size_t ntcp,
+			    const uint16_t *udp, size_t nudp, struct pg_port_result *res)
+{
+	ck_assert(pg_addr_parse_literal("127.0.0.1", 0, &t->addr));
+	t->ports = tcp;
+	t->nports = ntcp;
+	t->udp_ports = udp;
+	t->nudp_ports = nudp;
+	t->results = res;
+}
+
 /* A scan with TCP and UDP results: every result is a port object (TCP first), UDP ones say
  * "protocol": "udp", are named from /etc/services' udp entries when the probe names nothing,
  * keep the probe's "udp" byte counts, and count in the summary; the streamed writer agrees. */
@@ -399,12 +411,7 @@ START_TEST(evidence_udp_ports)
 	size_t len = 0;
 	FILE *f;
 
-	ck_assert(pg_addr_parse_literal("127.0.0.1", 0, &t.addr));
-	t.ports = tcp;
-	t.nports = 1;
-	t.udp_ports = udp;
-	t.nudp_ports = 2;
-	t.results = res;
+	loopback_target(&t, tcp, 1, udp, 2, res);
 	res[0] = (struct pg_port_result){ .port = 69,
 					  .state = PG_PORT_CLOSED,
 					  .reason = "conn-refused" };
@@ -467,10 +474,7 @@ START_TEST(evidence_reals_without_noise)
 	size_t len = 0;
 	FILE *f;
 
-	ck_assert(pg_addr_parse_literal("127.0.0.1", 0, &t.addr));
-	t.ports = tcp;
-	t.nports = 2;
-	t.results = res;
+	loopback_target(&t, tcp, 2, NULL, 0, res);
 	res[0] = (struct pg_port_result){
 		.port = 80, .state = PG_PORT_OPEN, .reason = "syn-ack", .rtt_us = 6002
 	};
