@@ -71,6 +71,16 @@ static bool add_target(struct scan_args *a, const char *t, const char *where)
 	return true;
 }
 
+/* The 1-based line of text that at is on. */
+static unsigned line_of(const char *text, const char *at)
+{
+	unsigned n = 1;
+
+	for (; text < at; text++)
+		n += *text == '\n';
+	return n;
+}
+
 /* One target per line; blank lines and # comments skipped. The file's text is
  * kept in a->files until the end. */
 static bool read_targets(struct scan_args *a, const char *path)
@@ -87,6 +97,11 @@ static bool read_targets(struct scan_args *a, const char *path)
 	}
 	a->files = pg_xrealloc(a->files, (a->nfiles + 1) * sizeof(char *));
 	a->files[a->nfiles++] = text;
+	if (memchr(text, '\0', len)) { /* the lines after it would be dropped unseen */
+		pg_cli_usage_error("scan", "--targets-file %s:%u: NUL byte", path,
+				   line_of(text, (const char *)memchr(text, '\0', len)));
+		return false;
+	}
 	for (line = text; line && *line; lineno++) {
 		char *next = strchr(line, '\n'), *end;
 		if (next)

@@ -65,6 +65,9 @@ one_error "a missing targets file" "portgate: scan: --targets-file nope.txt: No 
 printf '127.0.0.1\n# next\nbad_host!\n' >badtargets.txt
 one_error "a bad line of a targets file: file:line" "portgate: scan: --targets-file badtargets.txt:3: target 'bad_host!' is not a valid host name, IPv4 or IPv6 address
 Try 'portgate scan --help'." "$PG_BIN" scan --targets-file badtargets.txt
+printf '127.0.0.1\n\000\n127.0.0.2\n' >nultargets.txt
+one_error "a NUL byte in a targets file: file:line, not the rest dropped" "portgate: scan: --targets-file nultargets.txt:2: NUL byte
+Try 'portgate scan --help'." "$PG_BIN" scan --targets-file nultargets.txt
 printf '# nothing yet\n\n' >notargets.txt
 one_error "a targets file without a target says so" "portgate: scan: --targets-file notargets.txt: no target in it
 Try 'portgate scan --help'." "$PG_BIN" scan --targets-file notargets.txt
