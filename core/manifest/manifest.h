@@ -139,7 +139,8 @@ char *pg_host_normalize_new(const char *s);
 const char *pg_domain_registrable_err(const char *ace, char *parent, size_t parentlen);
 
 /* True when exception e names asset a (its asset and target parts: a name as
- * written, a target ignoring case), whatever the rule and port. The policy's
+ * written, a target as DNS compares names: case and one trailing dot aside),
+ * whatever the rule and port. The policy's
  * match and validate's "matches no asset" warning both use it. */
 bool pg_exception_names_asset(const struct pg_exception *e, const struct pg_asset *a);
 

@@ -6,8 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
+
+#include "util/text.h"
 
 static bool rule_arg(struct ctx *c, const struct pg_node *n, const char *where, const char **out)
 {
@@ -170,7 +171,7 @@ void pg_manifest_load_exceptions(struct ctx *c, const struct pg_node *n, struct 
 bool pg_exception_names_asset(const struct pg_exception *e, const struct pg_asset *a)
 {
 	return (!e->asset || !strcmp(e->asset, a->name)) &&
-	       (!e->target || !strcasecmp(e->target, a->target));
+	       (!e->target || pg_dns_name_eq(e->target, a->target));
 }
 
 void pg_manifest_rollout_clear(struct pg_manifest *m)

@@ -683,7 +683,7 @@ START_TEST(test_rule_check_exceptions)
 		"    - rule: port-unapproved-open\n      asset: wbe\n%s" /* line 7 */
 		"    - rule: port-unapproved-open\n      asset: web\n      port: 2222\n%s" /* line 12 */
 		"    - rule: port-unapproved-open\n      target: other.test\n%s" /* line 18 */
-		"    - rule: port-unapproved-open\n      target: app.test\n      port: 22\n%s"
+		"    - rule: port-unapproved-open\n      target: app.test.\n      port: 22\n%s"
 		"    - rule: port-unapproved-open\n      port: \"53/udp\"\n%s",
 		x, x, x, x, x);
 
