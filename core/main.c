@@ -80,7 +80,7 @@ static int unknown_command(const char *name)
 		names[i] = commands[i].name;
 	names[PG_ARRAY_LEN(commands)] = "help";
 	if (name[0] == '-') /* options follow the command: `portgate check -v` */
-		pg_eprint("unknown option '%s' before the command (options follow it: "
+		pg_eprint("option '%s' given before the command (options follow it: "
 			  "portgate COMMAND [OPTIONS])",
 			  name);
 	else if ((hint = pg_cli_closest(name, names, PG_ARRAY_LEN(names))))

@@ -234,6 +234,8 @@ struct pg_plugin_host *pg_cli_plugins_found(const struct pg_cli_common *c,
 	/* the installed directory when there is one: no package, no error */
 	if (access(PG_PLUGINDIR, F_OK) == 0)
 		dirs[n++] = (char *)PG_PLUGINDIR;
+	else
+		pg_info("plugins: %s (the installed plugins) does not exist", PG_PLUGINDIR);
 	for (size_t i = 0; i < n; i++)
 		pg_info("plugins: searching %s", dirs[i]);
 	pg_plugin_load_dirs(h, dirs, n, diag);

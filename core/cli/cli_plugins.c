@@ -252,8 +252,8 @@ static int list_modules(struct pg_plugin_host *h, bool as_json)
 		return 0;
 	}
 	if (pg_plugin_host_nmodules(h) == 0)
-		puts("no plugins found (in --plugin-dir, the settings' pluginDirs and " PG_PLUGINDIR
-		     "; -v names each directory searched)");
+		puts("no plugins found (-v names each directory searched: --plugin-dir, the "
+		     "settings' pluginDirs, " PG_PLUGINDIR ")");
 	for (size_t i = 0; i < pg_plugin_host_nmodules(h); i++) {
 		if (i)
 			putchar('\n');

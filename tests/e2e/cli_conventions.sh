@@ -41,7 +41,7 @@ one_error "mistyped outbox verb" "portgate: outbox: unknown subcommand 'lst'; di
 Try 'portgate outbox --help'." "$PG_BIN" outbox lst
 one_error "mistyped command" "portgate: unknown command 'chek'; did you mean 'check'?
 Try 'portgate --help'." "$PG_BIN" chek
-one_error "an option before the command" "portgate: unknown option '--verbose' before the command (options follow it: portgate COMMAND [OPTIONS])
+one_error "an option before the command" "portgate: option '--verbose' given before the command (options follow it: portgate COMMAND [OPTIONS])
 Try 'portgate --help'." "$PG_BIN" --verbose check
 one_error "unknown short option" "portgate: scan: unknown option '-x'
 Try 'portgate scan --help'." "$PG_BIN" scan -x
@@ -51,7 +51,7 @@ Try 'portgate check --help'." "$PG_BIN" check -m m.yaml --color sometimes
 # an empty plugin directory: the listing says where it looked (-v: each directory)
 mkdir -p emptyplugins
 pg_expect_exit 0 "plugins in an empty directory" "$PG_BIN" plugins -v --plugin-dir emptyplugins
-pg_assert_grep "no plugins found, and where" "^no plugins found (in --plugin-dir" "$PG_TMP/out"
+pg_assert_grep "no plugins found, and where" "^no plugins found (-v names each directory searched" "$PG_TMP/out"
 pg_assert_grep "-v names the directory searched" "plugins: searching emptyplugins" "$PG_TMP/err"
 
 # stdin and files of targets
