@@ -355,7 +355,8 @@ struct pg_module *pg_plugin_load_file(struct pg_plugin_host *h, const char *path
 		goto fail;
 	}
 	memcpy(&entry, &sym, sizeof(entry)); /* object -> function pointer, POSIX-style */
-	if (!copy_descriptor(m, entry(), diag) || !check_descriptor(m, path, diag))
+	if (!copy_descriptor(m, entry(), diag) || !check_descriptor(m, path, diag) ||
+	    !pg_plugin_rules_unique(h, m, diag))
 		goto fail;
 	if (h) {
 		pg_grow(&h->mods, &h->capmods, h->nmods + 1, sizeof(*h->mods));

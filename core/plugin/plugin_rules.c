@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "policy/policy.h"
+#include "report/drift.h"
 #include "util/log.h"
 
 #define MAX_RULES 256
@@ -37,6 +38,8 @@ static const char *row_refusal(const struct pg_rule_spec *r)
 		return "is not a rule id (lowercase words joined by '-' or '.', at most 64 bytes)";
 	if (pg_rule_reserved(r->id))
 		return "is a core rule (only " PG_RULE_NETWORK_UNEXPECTED " may be declared)";
+	if (pg_drift_rule_find(r->id))
+		return "is a drift rule (portgate check --baseline decides it)";
 	if (!pg_action_parse(r->default_action, &a))
 		return "has no default_action pass, warn or fail";
 	if (!pg_severity_valid(r->severity))
@@ -108,6 +111,25 @@ static const struct pg_rule_spec *module_rule_find(const struct pg_module *m, co
 		if (!strcmp(m->rules[i].id, id))
 			return &m->rules[i];
 	return NULL;
+}
+
+bool pg_plugin_rules_unique(const struct pg_plugin_host *h, const struct pg_module *m,
+			    struct pg_diag *diag)
+{
+	for (size_t i = 0; h && i < m->nrules; i++)
+		for (size_t j = 0; j < h->nmods; j++) {
+			const struct pg_module *o = h->mods[j];
+
+			if (strcmp(o->desc.name, m->desc.name) &&
+			    module_rule_find(o, m->rules[i].id)) {
+				pg_diag_add(
+					diag, m->path, 0,
+					"plugin %s: rule '%s' is declared by plugin %s too (%s)",
+					m->desc.name, m->rules[i].id, o->desc.name, o->path);
+				return false;
+			}
+		}
+	return true;
 }
 
 const struct pg_rule_spec *pg_plugin_host_rule_find(const struct pg_plugin_host *h, const char *id,

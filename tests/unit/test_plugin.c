@@ -571,6 +571,7 @@ START_TEST(test_rule_table_refused)
 		{ PG_RULE_SPEC("x-y", "warn", "low", NULL), PG_RULE_SPEC_END },
 		{ PG_RULE_SPEC("x-y", "warn", "low", "s"), PG_RULE_SPEC("x-y", "fail", "high", "t"),
 		  PG_RULE_SPEC_END },
+		{ PG_RULE_SPEC("port-newly-open", "warn", "low", "s"), PG_RULE_SPEC_END },
 	};
 	static const char *const want[] = {
 		"rule 0 '(bad id)' is not a rule id",
@@ -581,6 +582,7 @@ START_TEST(test_rule_table_refused)
 		"rule 0 'x-y' needs a summary of one line",
 		"rule 0 'x-y' needs a summary of one line",
 		"rule 1 'x-y' is declared twice",
+		"rule 0 'port-newly-open' is a drift rule",
 	};
 
 	for (size_t i = 0; i < PG_ARRAY_LEN(specs); i++) {
@@ -593,6 +595,44 @@ START_TEST(test_rule_table_refused)
 		free(m.rules);
 		pg_diag_clear(&d);
 	}
+}
+END_TEST
+
+/* Two plugins declaring one rule id: the second is refused (two default actions for
+ * one id would make the policy depend on load order); a copy of the same plugin (a
+ * shadowed one from a later directory) is not another plugin. */
+START_TEST(test_rule_table_unique_across_plugins)
+{
+	static const struct pg_rule_spec a[] = { PG_RULE_SPEC("shop-x", "warn", "low", "s"),
+						 PG_RULE_SPEC_END };
+	struct pg_module m1 = {
+		.desc = { .name = "one", .rule_table = a, .rule_spec_size = sizeof(a[0]) },
+		.path = "one.so"
+	};
+	struct pg_module m2 = {
+		.desc = { .name = "two", .rule_table = a, .rule_spec_size = sizeof(a[0]) },
+		.path = "two.so"
+	};
+	struct pg_module m3 = {
+		.desc = { .name = "one", .rule_table = a, .rule_spec_size = sizeof(a[0]) },
+		.path = "later/one.so"
+	};
+	struct pg_module *mods[] = { &m1 };
+	struct pg_plugin_host h = { .mods = mods, .nmods = 1 };
+	struct pg_diag d = { 0 };
+
+	ck_assert(pg_plugin_rules_build(&m1, "one.so", &d));
+	ck_assert(pg_plugin_rules_build(&m2, "two.so", &d));
+	ck_assert(pg_plugin_rules_build(&m3, "later/one.so", &d));
+	ck_assert(!pg_plugin_rules_unique(&h, &m2, &d));
+	ck_assert_msg(diag_has(&d, "plugin two: rule 'shop-x' is declared by plugin one too "
+				   "(one.so)"),
+		      "%s", d.n ? d.msgs[0] : "-");
+	ck_assert(pg_plugin_rules_unique(&h, &m3, &d));
+	free(m1.rules);
+	free(m2.rules);
+	free(m3.rules);
+	pg_diag_clear(&d);
 }
 END_TEST
 
@@ -1549,6 +1589,7 @@ static Suite *plugin_suite(void)
 	tcase_add_test(t, test_option_table_config);
 	tcase_add_test(t, test_option_table_refused);
 	tcase_add_test(t, test_rule_table_refused);
+	tcase_add_test(t, test_rule_table_unique_across_plugins);
 	tcase_add_test(t, test_rule_table_kept);
 	tcase_add_test(t, test_rule_check_manifest);
 	tcase_add_test(t, test_rule_check_exceptions);
