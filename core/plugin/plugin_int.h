@@ -175,9 +175,9 @@ bool pg_plugin_options_build(struct pg_module *m, const char *path, struct pg_di
 /* plugin_rules.c: m's rule table (ABI 1.4) checked and kept as m->rules. */
 bool pg_plugin_rules_build(struct pg_module *m, const char *path, struct pg_diag *diag);
 /* False (with the reason in diag) when a rule m declares is declared by another
- * plugin h has loaded already: two default actions for one id would make the
- * policy depend on load order. A plugin of the same name (a shadowed copy) is not
- * another plugin. */
+ * plugin h has loaded already with another default action or severity: the policy
+ * would depend on load order. Declared alike, it is shared (builds of one family);
+ * a plugin of the same name (a shadowed copy) is not another plugin. */
 bool pg_plugin_rules_unique(const struct pg_plugin_host *h, const struct pg_module *m,
 			    struct pg_diag *diag);
 /* plugin_view.c */

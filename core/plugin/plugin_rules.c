@@ -113,21 +113,35 @@ static const struct pg_rule_spec *module_rule_find(const struct pg_module *m, co
 	return NULL;
 }
 
+/* Does rule r of m conflict with what another plugin o declares for the same id: a
+ * different default action or severity? (Builds of one plugin family may share a
+ * rule, declared alike.) */
+static bool conflicts(const struct pg_module *m, const struct pg_rule_spec *r,
+		      const struct pg_module *o)
+{
+	const struct pg_rule_spec *x;
+
+	if (!strcmp(o->desc.name, m->desc.name) || !(x = module_rule_find(o, r->id)))
+		return false;
+	return strcmp(x->default_action, r->default_action) || strcmp(x->severity, r->severity);
+}
+
 bool pg_plugin_rules_unique(const struct pg_plugin_host *h, const struct pg_module *m,
 			    struct pg_diag *diag)
 {
 	for (size_t i = 0; h && i < m->nrules; i++)
 		for (size_t j = 0; j < h->nmods; j++) {
 			const struct pg_module *o = h->mods[j];
+			const struct pg_rule_spec *r = &m->rules[i];
 
-			if (strcmp(o->desc.name, m->desc.name) &&
-			    module_rule_find(o, m->rules[i].id)) {
-				pg_diag_add(
-					diag, m->path, 0,
-					"plugin %s: rule '%s' is declared by plugin %s too (%s)",
-					m->desc.name, m->rules[i].id, o->desc.name, o->path);
-				return false;
-			}
+			if (!conflicts(m, r, o))
+				continue;
+			pg_diag_add(diag, m->path, 0,
+				    "plugin %s: rule '%s' (%s, %s) is declared by plugin %s (%s) "
+				    "with another default",
+				    m->desc.name, r->id, r->default_action, r->severity,
+				    o->desc.name, o->path);
+			return false;
 		}
 	return true;
 }

@@ -598,24 +598,30 @@ START_TEST(test_rule_table_refused)
 }
 END_TEST
 
-/* Two plugins declaring one rule id: the second is refused (two default actions for
- * one id would make the policy depend on load order); a copy of the same plugin (a
- * shadowed one from a later directory) is not another plugin. */
+/* Two plugins declaring one rule id with other defaults: the second is refused (the
+ * policy would depend on load order); declared alike it is shared; a copy of the same
+ * plugin (a shadowed one from a later directory) is not another plugin. */
 START_TEST(test_rule_table_unique_across_plugins)
 {
 	static const struct pg_rule_spec a[] = { PG_RULE_SPEC("shop-x", "warn", "low", "s"),
+						 PG_RULE_SPEC_END },
+					 b[] = { PG_RULE_SPEC("shop-x", "fail", "low", "s"),
 						 PG_RULE_SPEC_END };
 	struct pg_module m1 = {
 		.desc = { .name = "one", .rule_table = a, .rule_spec_size = sizeof(a[0]) },
 		.path = "one.so"
 	};
 	struct pg_module m2 = {
-		.desc = { .name = "two", .rule_table = a, .rule_spec_size = sizeof(a[0]) },
+		.desc = { .name = "two", .rule_table = b, .rule_spec_size = sizeof(b[0]) },
 		.path = "two.so"
 	};
 	struct pg_module m3 = {
-		.desc = { .name = "one", .rule_table = a, .rule_spec_size = sizeof(a[0]) },
+		.desc = { .name = "one", .rule_table = b, .rule_spec_size = sizeof(b[0]) },
 		.path = "later/one.so"
+	};
+	struct pg_module m4 = {
+		.desc = { .name = "four", .rule_table = a, .rule_spec_size = sizeof(a[0]) },
+		.path = "four.so"
 	};
 	struct pg_module *mods[] = { &m1 };
 	struct pg_plugin_host h = { .mods = mods, .nmods = 1 };
@@ -624,14 +630,17 @@ START_TEST(test_rule_table_unique_across_plugins)
 	ck_assert(pg_plugin_rules_build(&m1, "one.so", &d));
 	ck_assert(pg_plugin_rules_build(&m2, "two.so", &d));
 	ck_assert(pg_plugin_rules_build(&m3, "later/one.so", &d));
+	ck_assert(pg_plugin_rules_build(&m4, "four.so", &d));
 	ck_assert(!pg_plugin_rules_unique(&h, &m2, &d));
-	ck_assert_msg(diag_has(&d, "plugin two: rule 'shop-x' is declared by plugin one too "
-				   "(one.so)"),
+	ck_assert_msg(diag_has(&d, "plugin two: rule 'shop-x' (fail, low) is declared by plugin "
+				   "one (one.so) with another default"),
 		      "%s", d.n ? d.msgs[0] : "-");
-	ck_assert(pg_plugin_rules_unique(&h, &m3, &d));
+	ck_assert(pg_plugin_rules_unique(&h, &m3, &d)); /* the same plugin, shadowed */
+	ck_assert(pg_plugin_rules_unique(&h, &m4, &d)); /* declared alike: shared */
 	free(m1.rules);
 	free(m2.rules);
 	free(m3.rules);
+	free(m4.rules);
 	pg_diag_clear(&d);
 }
 END_TEST
