@@ -15,6 +15,7 @@
 #include "config.h"
 #include "manifest_int.h"
 
+#include <arpa/inet.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -129,21 +130,51 @@ static bool load_asset(struct ctx *c, const struct pg_node *n, size_t idx,
 	return c->nerr == before;
 }
 
-/* Duplicate assets: the same target and the same name, both as DNS compares names
- * (ASCII case and one trailing dot aside: a name left to default to its target is that
- * target's spelling, and "Web" beside "web" on one target is one asset written twice),
+/* Duplicate assets: the same target (an address however written) and the same name,
+ * both as DNS compares names (ASCII case and one trailing dot aside: a name left to
+ * default to its target is that target's spelling, and "Web" beside "web" on one
+ * target is one asset written twice),
  * found by sorting, so 10,000 assets cost n log n comparisons. */
 struct asset_ref {
 	const struct pg_asset *a;
 	size_t idx;
 };
 
+/* An IP literal's family and bytes (0: a host name): "::1" and "0:0::1" are one
+ * address however written. */
+static int literal(const char *s, unsigned char out[16])
+{
+	memset(out, 0, 16);
+	if (inet_pton(AF_INET, s, out) == 1)
+		return AF_INET;
+	return inet_pton(AF_INET6, s, out) == 1 ? AF_INET6 : 0;
+}
+
+/* Targets in one order: addresses first (by family, then bytes), then names as DNS
+ * compares them. */
+static int cmp_target(const char *a, const char *b)
+{
+	unsigned char x[16], y[16];
+	int fa = literal(a, x), fb = literal(b, y);
+
+	if (fa != fb)
+		return fa > fb ? -1 : 1; /* addresses (AF_INET6 > AF_INET > 0) first */
+	return fa ? memcmp(x, y, 16) : pg_dns_name_cmp(a, b);
+}
+
+/* The name as identity: "" when it is its target's (left to default, or written the
+ * same), so "::1" and "0:0::1" without names are one asset. */
+static const char *name_key(const struct pg_asset *a)
+{
+	return pg_dns_name_eq(a->name, a->target) ? "" : a->name;
+}
+
 /* The order of the identity (target, name): 0 for the same asset. */
 static int cmp_identity(const struct pg_asset *p, const struct pg_asset *q)
 {
-	int r = pg_dns_name_cmp(p->target, q->target);
+	int r = cmp_target(p->target, q->target);
 
-	return r ? r : pg_dns_name_cmp(p->name, q->name);
+	return r ? r : pg_dns_name_cmp(name_key(p), name_key(q));
 }
 
 static int cmp_asset_ref(const void *x, const void *y)

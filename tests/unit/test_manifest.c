@@ -519,6 +519,9 @@ START_TEST(more_errors)
 		"assets:\n  - target: A.example.com\n  - target: b\n  - target: a.example.COM\n"
 		"    name: A.example.com\n",
 		4, "assets[2]: duplicate asset 'A.example.com'");
+	/* One address however written (IPv6 zero compression), names left to default. */
+	expect_text_error("assets:\n  - target: \"::1\"\n  - target: \"0:0::1\"\n", 3,
+			  "assets[1]: duplicate asset '0:0::1'");
 	/* The same name as DNS compares it (case, one trailing dot), each left to default to
 	 * its target: one asset written twice; an explicit other name is another asset. */
 	expect_text_error(
