@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "manifest/manifest.h"
+
 struct shape {
 	const char *file;
 	char *err;
@@ -74,6 +76,25 @@ static bool check_scan(const struct shape *s, const json_t *scan, const char *pa
 	return true;
 }
 
+/* A finding: an object with its rule id; its action, once decided, one of the three
+ * (a garbled action would be counted as some verdict by merge). */
+static bool check_finding(const struct shape *s, const json_t *f, const char *path)
+{
+	static const char *const actions[] = { "pass", "warn", "fail", NULL };
+	const json_t *rule = json_object_get(f, "rule"), *action = json_object_get(f, "action");
+	char at[160];
+
+	if (!json_is_object(f))
+		return bad(s, path, "an object");
+	snprintf(at, sizeof(at), "%s.rule", path);
+	if (!json_is_string(rule) || !pg_rule_id_valid(json_string_value(rule)))
+		return bad(s, at, "a rule id");
+	snprintf(at, sizeof(at), "%s.action", path);
+	if (action && !is_one_of(action, actions))
+		return bad(s, at, "\"pass\", \"warn\" or \"fail\"");
+	return true;
+}
+
 /* "additionalScans" and "findings" may be absent; when present, arrays of objects. */
 static bool check_list(const struct shape *s, const json_t *a, const char *key, const char *path)
 {
@@ -89,9 +110,8 @@ static bool check_list(const struct shape *s, const json_t *a, const char *key, 
 	json_array_foreach(list, i, v)
 	{
 		snprintf(at, sizeof(at), "%s.%s[%zu]", path, key, i);
-		if (!strcmp(key, "additionalScans")
-			    ? !check_scan(s, v, at)
-			    : !json_is_object(v) && !bad(s, at, "an object"))
+		if (!strcmp(key, "additionalScans") ? !check_scan(s, v, at)
+						    : !check_finding(s, v, at))
 			return false;
 	}
 	return true;

@@ -239,6 +239,15 @@ START_TEST(evidence_shape)
 		  "f.json: assets[0].findings[0]: expected an object" },
 		{ "[{\"name\": \"a\", \"target\": \"t\", \"additionalScans\": {}}]",
 		  "f.json: assets[0].additionalScans: expected an array" },
+		{ "[{\"name\": \"a\", \"target\": \"t\", \"findings\": [{\"rule\": "
+		  "\"port-unapproved-open\", \"action\": \"fial\"}]}]",
+		  "f.json: assets[0].findings[0].action: expected \"pass\", \"warn\" or \"fail\"" },
+		{ "[{\"name\": \"a\", \"target\": \"t\", \"findings\": [{\"rule\": null}]}]",
+		  "f.json: assets[0].findings[0].rule: expected a rule id" },
+		/* not decided yet (a finding injected before the policy ran): no action */
+		{ "[{\"name\": \"a\", \"target\": \"t\", \"findings\": [{\"rule\": "
+		  "\"udp-amplifier\"}]}]",
+		  NULL },
 	};
 	char err[256];
 
