@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli_output.h"
+#include "cli_source.h"
 #include "manifest/manifest.h"
 #include "policy/policy.h"
 #include "report/drift.h"
@@ -204,6 +205,24 @@ static bool match_assets(struct merge *g)
 	return true;
 }
 
+/* The merged run names the manifest merge read (-m, else the candidate with the shards'
+ * bytes) as check would from here, not whatever the first shard recorded. Without -m the
+ * shards' recorded root stays the root when that manifest lies under it. */
+static void name_manifest(json_t *report, const char *path, bool given)
+{
+	json_t *run = json_object_get(report, "run");
+	json_t *src = json_incref(json_object_get(run, "source"));
+	const char *root = json_string_value(json_object_get(src, "root"));
+
+	json_object_set_new(run, "manifest", json_string(path));
+	json_object_del(run, "source");
+	if (!given && root && pg_cli_source_root_check(root))
+		pg_cli_source_record(report, path, root);
+	if (!json_object_get(run, "source"))
+		pg_cli_source_record(report, path, NULL);
+	json_decref(src);
+}
+
 /* The manifest the shards ran: same bytes, and an asset at every recorded line. */
 static bool load_manifest(struct merge *g, const struct merge_args *a)
 {
@@ -216,6 +235,8 @@ static bool load_manifest(struct merge *g, const struct merge_args *a)
 		free(paths[i]);
 	if (paths != given)
 		free(paths);
+	if (g->m)
+		name_manifest(g->report, g->m->path, a->manifest != NULL);
 	return g->m && match_assets(g);
 }
 

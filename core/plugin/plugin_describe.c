@@ -56,7 +56,7 @@ static json_t *option_json(const struct pg_option_spec *o)
 		json_object_set_new(j, "min", json_integer((json_int_t)o->min));
 		json_object_set_new(j, "max", json_integer((json_int_t)o->max));
 	}
-	if (o->type == PG_OPT_ENUM)
+	if (o->type == PG_OPT_ENUM || o->type == PG_OPT_ENUM_LIST)
 		json_object_set_new(j, "choices", choices_json(o));
 	return j;
 }
@@ -138,7 +138,7 @@ static void limits_text(const struct pg_option_spec *o, char *buf, size_t len)
 {
 	size_t used = 0;
 
-	if (o->type != PG_OPT_ENUM) {
+	if (o->type != PG_OPT_ENUM && o->type != PG_OPT_ENUM_LIST) {
 		pg_option_range_text(o, buf, len);
 		return;
 	}

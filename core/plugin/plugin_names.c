@@ -25,6 +25,7 @@ const char *pg_option_type_name(int type)
 	case PG_OPT_ENUM: return "enum";
 	case PG_OPT_DURATION: return "duration";
 	case PG_OPT_URL: return "url";
+	case PG_OPT_ENUM_LIST: return "enum-list";
 	default: return "unknown";
 	}
 }

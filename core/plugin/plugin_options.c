@@ -84,6 +84,14 @@ static bool url_ok(const char *s)
 	return ok;
 }
 
+/* What separates the words of a PG_OPT_ENUM_LIST (as the plugins split them). */
+#define LIST_SEPARATORS ", "
+
+static bool has_choices(const struct pg_option_spec *o)
+{
+	return o->type == PG_OPT_ENUM || o->type == PG_OPT_ENUM_LIST;
+}
+
 static bool in_choices(const struct pg_option_spec *o, const char *s)
 {
 	for (size_t i = 0; o->choices && o->choices[i]; i++)
@@ -100,6 +108,54 @@ static void choices_text(const struct pg_option_spec *o, char *buf, size_t len)
 	for (size_t i = 0; o->choices && o->choices[i] && used < len; i++)
 		used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? ", " : "",
 					 o->choices[i]);
+}
+
+/* Whether the word p[0..n) is also among the words of s before p. */
+static bool said_before(const char *s, const char *p, size_t n)
+{
+	for (size_t k; s < p; s += k) {
+		s += strspn(s, LIST_SEPARATORS);
+		k = strcspn(s, LIST_SEPARATORS);
+		if (s < p && k == n && !strncmp(s, p, n))
+			return true;
+	}
+	return false;
+}
+
+/* One word of a PG_OPT_ENUM_LIST: a choice, not given before; else why. */
+static bool list_word_ok(const struct pg_option_spec *o, const char *s, const char *p, size_t n,
+			 char *why, size_t len)
+{
+	char word[64];
+	size_t used;
+
+	snprintf(word, sizeof(word), "%.*s", (int)n, p);
+	if (n < sizeof(word) && in_choices(o, word) && !said_before(s, p, n))
+		return true;
+	if (n < sizeof(word) && in_choices(o, word))
+		return snprintf(why, len, "'%s' is listed twice", word), false;
+	used = (size_t)snprintf(why, len, "'%s' is not ", word);
+	if (used < len)
+		choices_text(o, why + used, len - used);
+	return false;
+}
+
+/* PG_OPT_ENUM_LIST: choices separated by commas (or spaces), each once, at least one. */
+static bool list_ok(const struct pg_option_spec *o, const char *s, char *why, size_t len)
+{
+	size_t words = 0, n;
+
+	for (const char *p = s + strspn(s, LIST_SEPARATORS); *p;
+	     p += n, p += strspn(p, LIST_SEPARATORS), words++) {
+		n = strcspn(p, LIST_SEPARATORS);
+		if (!list_word_ok(o, s, p, n, why, len))
+			return false;
+	}
+	if (words)
+		return true;
+	snprintf(why, len, "an empty list: expected words separated by commas, each ");
+	choices_text(o, why + strlen(why), len - strlen(why));
+	return false;
 }
 
 static bool has_range(const struct pg_option_spec *o)
@@ -181,6 +237,7 @@ bool pg_option_check_value(const struct pg_option_spec *o, const char *s, long l
 		choices_text(o, why, len);
 		snprintf(why + strlen(why), len - strlen(why), ", got '%s'", s);
 		return false;
+	case PG_OPT_ENUM_LIST: return list_ok(o, s, why, len);
 	case PG_OPT_URL:
 		if (url_ok(s))
 			return true;
@@ -212,8 +269,16 @@ static bool spec_ok(const struct pg_plugin *d, const struct pg_option_spec *o, s
 	char why[256];
 	long long n;
 
+	if (pg_plugin_valid_ident(o->name, true) && o->type > PG_OPT_ENUM_LIST) {
+		pg_diag_add(diag, path, 0,
+			    "plugin %s: option %s has type %d, unknown to this portgate (plugin "
+			    "ABI %d.%d): the plugin needs a newer portgate",
+			    d->name, o->name, (int)o->type, PG_PLUGIN_ABI_MAJOR,
+			    PG_PLUGIN_ABI_MINOR);
+		return false;
+	}
 	if (!pg_plugin_valid_ident(o->name, true) || o->type < PG_OPT_STRING ||
-	    o->type > PG_OPT_URL || (o->type == PG_OPT_ENUM && (!o->choices || !o->choices[0]))) {
+	    o->type > PG_OPT_ENUM_LIST || (has_choices(o) && (!o->choices || !o->choices[0]))) {
 		pg_diag_add(diag, path, 0, "plugin %s: option %zu has a bad name or type", d->name,
 			    i);
 		return false;

@@ -27,7 +27,10 @@
  * plugins` list it, and validate/check warn about a manifest's rule id that no
  * core rule, drift rule or loaded plugin declares. A 1.0-1.3 plugin loads
  * unchanged and declares nothing; a 1.3 host never reads the table of a 1.4
- * plugin (it copies only the descriptor it knows).
+ * plugin (it copies only the descriptor it knows). Also the option type
+ * PG_OPT_ENUM_LIST (a comma-separated list of spec.choices). A 1.3 host or
+ * an older 1.4 one refuses a plugin whose table uses it at load ("option N
+ * has a bad name or type"), as it refuses any type it does not know.
  *
  * Threads: callbacks of an instance may be called from any thread. With
  * PG_THREAD_SERIALIZE the host never runs two callbacks of the same plugin
@@ -107,6 +110,9 @@ enum pg_option_type {
 	PG_OPT_ENUM = 5,     /* one of spec.choices; opt_string */
 	PG_OPT_DURATION = 6, /* "500ms", "90s", "30m", "24h", "7d"; opt_int gives milliseconds */
 	PG_OPT_URL = 7,      /* an absolute http:// or https:// URL (as libcurl parses it) */
+	/* 1.4: words of spec.choices separated by commas (spaces allowed around them), each
+	 * at most once, at least one: "A,AAAA,MX"; opt_string gives the text as configured */
+	PG_OPT_ENUM_LIST = 8,
 };
 
 /* One configuration key (the 1.0 table, descriptor options). Tables end with
@@ -135,7 +141,8 @@ struct pg_option_spec {
 	/* PG_OPT_INT and PG_OPT_DURATION (milliseconds): the value must lie in
 	 * [min, max]; both 0: any value. Use INT64_MAX for "no upper bound". */
 	int64_t min, max;
-	/* PG_OPT_ENUM: the allowed values, NULL-terminated (required). */
+	/* PG_OPT_ENUM and PG_OPT_ENUM_LIST: the allowed values (words),
+	 * NULL-terminated (required). */
 	const char *const *choices;
 };
 
@@ -154,6 +161,12 @@ struct pg_option_spec {
 	{                                                                                   \
 		.name = (n), .type = PG_OPT_ENUM, .def = (d), .required = (r), .help = (h), \
 		.choices = (c)                                                              \
+	}
+/* 1.4: a comma-separated list of the words in c (PG_OPT_ENUM_LIST). */
+#define PG_OPTION_ENUM_LIST(n, d, r, h, c)                                                       \
+	{                                                                                        \
+		.name = (n), .type = PG_OPT_ENUM_LIST, .def = (d), .required = (r), .help = (h), \
+		.choices = (c)                                                                   \
 	}
 #define PG_OPTION_END        \
 	{                    \

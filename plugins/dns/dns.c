@@ -12,9 +12,12 @@
 #include "netlib/domain.h"
 #include "netlib/netlib.h"
 
-/* Types asked at the target, then at its registered domain. */
-static const char *const all_types[] = { "A", "AAAA", "CNAME", "NS", "MX", "TXT", "CAA", "SOA" };
-#define NTYPES            (sizeof(all_types) / sizeof(all_types[0]))
+/* Types asked at the target, then at its registered domain (NULL-terminated: the choices
+ * of the types option). */
+static const char *const all_types[] = {
+	"A", "AAAA", "CNAME", "NS", "MX", "TXT", "CAA", "SOA", NULL
+};
+#define NTYPES            (sizeof(all_types) / sizeof(all_types[0]) - 1)
 #define FIRST_DOMAIN_TYPE 3
 #define CNAME_MAX_HOPS    8
 
@@ -24,11 +27,13 @@ struct dns_state {
 	int want[NTYPES];
 };
 
-static const struct pg_plugin_option dns_options[] = {
-	{ "types", PG_OPT_STRING, "A,AAAA,CNAME,NS,MX,TXT,CAA,SOA", 0,
-	  "comma-separated record types: A, AAAA, CNAME (the chain) of the target; NS, MX, TXT, "
-	  "CAA, SOA of its registered domain" },
-	{ NULL, 0, NULL, 0, NULL },
+/* The host checks the list (ABI 1.4 PG_OPT_ENUM_LIST) before create. */
+static const struct pg_option_spec dns_options[] = {
+	PG_OPTION_ENUM_LIST("types", "A,AAAA,CNAME,NS,MX,TXT,CAA,SOA", 0,
+			    "comma-separated record types: A, AAAA, CNAME (the chain) of the "
+			    "target; NS, MX, TXT, CAA, SOA of its registered domain",
+			    all_types),
+	PG_OPTION_END,
 };
 
 static int parse_types(struct dns_state *s, const char *list)
@@ -179,7 +184,7 @@ static struct pg_plugin dns_plugin = {
 	.version = "1.1.0",
 	.description = "DNS records: A, AAAA, CNAME chain of the target; NS, MX, TXT, CAA, SOA of "
 		       "its registered domain",
-	.options = dns_options,
+	.option_table = dns_options,
 	.thread_model = PG_THREAD_PARALLEL,
 	.create = dns_create,
 	.destroy = dns_destroy,

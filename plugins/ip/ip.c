@@ -15,13 +15,15 @@
 #define PG_RDAP_DATADIR "/usr/local/share/portgate/rdap"
 #endif
 
-static const char *const src_names[SRC_COUNT] = { "mmdb", "cymru", "rdap" };
+/* NULL-terminated: the choices of the sources option. */
+static const char *const src_names[SRC_COUNT + 1] = { "mmdb", "cymru", "rdap", NULL };
 
-/* The host checks types and ranges (ABI 1.3) before create. */
+/* The host checks types, ranges and the sources list (ABI 1.4) before create. */
 static const struct pg_option_spec ip_options[] = {
-	PG_OPTION("sources", PG_OPT_STRING, "mmdb,cymru,rdap", 0,
-		  "comma-separated sources in the order tried, first answer wins "
-		  "(mmdb, cymru, rdap)"),
+	PG_OPTION_ENUM_LIST("sources", "mmdb,cymru,rdap", 0,
+			    "comma-separated sources in the order tried, each at most once, "
+			    "first answer wins",
+			    src_names),
 	PG_OPTION("asnDb", PG_OPT_STRING, NULL, 0,
 		  "path of an ASN .mmdb (GeoLite2-ASN / DB-IP ASN); mmdb is skipped without it"),
 	PG_OPTION("countryDb", PG_OPT_STRING, NULL, 0,

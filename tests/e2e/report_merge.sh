@@ -72,6 +72,28 @@ done
 pg_expect_exit 1 "subdirectory shards merged from the top" sh -c 'cd top && "$1" merge sub1.json sub2.json sub3.json -q' sh "$PG_BIN"
 pg_expect_exit 1 "and from elsewhere, by the recorded root" "$PG_BIN" merge top/sub1.json top/sub2.json top/sub3.json -q
 
+# One shard from stdin, one from a subdirectory: the merged run names the manifest merge
+# read (-m, else the one it found), whatever shard comes first, as check -m would.
+mkdir -p rep/.git rep/infra
+cp m.yaml rep/m.yaml
+cp m.yaml rep/infra/m.yaml
+(cd rep && { "$PG_BIN" check -m - --no-probe -q --shard 1/2 -o in.json <m.yaml || :; } &&
+	cd infra && { "$PG_BIN" check -m m.yaml --no-probe -q --shard 2/2 -o ../sub.json || :; })
+for order in "in.json sub.json" "sub.json in.json"; do
+	pg_expect_exit 1 "merge -m m.yaml $order" sh -c 'cd rep && "$1" merge -m m.yaml $2 -q -o mm.json \
+		--format sarif --output mm.sarif --format markdown --output mm.md' sh "$PG_BIN" "$order"
+	pg_assert_eq "$order: run names the -m manifest" \
+		"$(pg_json rep/mm.json '[d["run"]["manifest"], d["run"]["source"]["manifest"]]')" '["m.yaml", "m.yaml"]'
+	pg_assert_eq "$order: SARIF names it" "$(python3 -c 'import json,sys; print(sorted({l["physicalLocation"]["artifactLocation"]["uri"] for r in json.load(open(sys.argv[1]))["runs"][0]["results"] for l in r["locations"]}))' rep/mm.sarif)" "['m.yaml']"
+	pg_assert_grep "$order: markdown names it" 'manifest `m.yaml`' rep/mm.md
+done
+pg_expect_exit 1 "merge without -m names the manifest it found" sh -c 'cd rep && "$1" merge sub.json in.json -q -o found.json' sh "$PG_BIN"
+pg_assert_eq "found from here, not the shard's path" \
+	"$(pg_json rep/found.json '[d["run"]["manifest"], d["run"]["source"]["manifest"]]')" '["m.yaml", "m.yaml"]'
+pg_expect_exit 1 "merge -m infra/m.yaml" sh -c 'cd rep && "$1" merge -m infra/m.yaml in.json sub.json -q -o infra.json' sh "$PG_BIN"
+pg_assert_eq "names infra/m.yaml" \
+	"$(pg_json rep/infra.json '[d["run"]["manifest"], d["run"]["source"]["manifest"]]')" '["infra/m.yaml", "infra/m.yaml"]'
+
 # A shard compared with the full run's evidence: the other shards' assets are not removed.
 for i in 1 2 3; do
 	set +e; "$PG_BIN" check -m m.yaml --no-probe -q --shard "$i/3" --baseline all.json -o "sb$i.json"; set -e

@@ -23,6 +23,27 @@ refused() {
 }
 refused grade "2: h.minGrade: one of A+, A, A-, B+" 'enrichers:
   h: {plugin: headers, minGrade: Z}'
+# comma-separated lists of fixed words (ABI 1.4 PG_OPT_ENUM_LIST): the bad word and the choices
+if [ -f "$PLUGINS/dns.so" ] && [ -f "$PLUGINS/ip.so" ]; then
+	refused dns_types "2: d.types: 'ZZZ' is not one of A, AAAA, CNAME, NS, MX, TXT, CAA, SOA" \
+		'enrichers:
+  d: { plugin: dns, types: "A,ZZZ" }'
+	refused ip_sources "3: i.sources: 'foo' is not one of mmdb, cymru, rdap" 'enrichers:
+  i:
+    sources: "mmdb,foo"
+    plugin: ip'
+	refused ip_twice "2: i.sources: 'rdap' is listed twice" 'enrichers:
+  i: { plugin: ip, sources: "rdap, cymru,rdap" }'
+	printf 'enrichers:\n  d: {plugin: dns, types: "MX, A"}\n  i: {plugin: ip, sources: rdap}\n' >lists.yaml
+	pg_expect_exit 0 "validate accepts good lists" "$PG_BIN" validate -m m.yaml \
+		--config lists.yaml --plugin-dir "$PLUGINS"
+	pg_expect_exit 0 "plugins --describe dns" "$PG_BIN" plugins --plugin-dir "$PLUGINS" \
+		--describe dns
+	pg_assert_grep "types is an enum-list of the record types" \
+		"^types  *enum-list .* A|AAAA|CNAME|NS|MX|TXT|CAA|SOA " "$PG_TMP/out"
+else
+	echo "SKIP: dns or ip plugin not built: their list options are not checked"
+fi
 refused noplugin "1: enrichers.x: no plugin named 'nosuch'" 'enrichers: {x: {plugin: nosuch}}'
 refused notify_on "1: notify.on: 'fial' is not pass, warn or fail" 'notify: {on: [fial]}'
 refused notify_all "1: notify.on: expected a list of actions" 'notify: {on: all}'

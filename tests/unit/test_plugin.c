@@ -199,7 +199,7 @@ START_TEST(test_refusals)
 {
 	expect_refused("wrongmajor.so", "plugin ABI 2.0 is not supported");
 	expect_refused("nocallback.so", "notifier without its notify callback");
-	expect_refused("badoption.so", "bad name or type");
+	expect_refused("badoption.so", "option x has type 42, unknown to this portgate");
 	expect_refused("badrule.so", "plugin badrule: rule 1 'port-unapproved-open' is a core rule "
 				     "(only network-unexpected may be declared)");
 	expect_refused("does-not-exist.so", "cannot stat");
@@ -493,6 +493,33 @@ START_TEST(test_option_types)
 }
 END_TEST
 
+/* ABI 1.4 PG_OPT_ENUM_LIST: every word a choice, each once, at least one; the error
+ * names the bad word and the choices. */
+START_TEST(test_option_enum_list)
+{
+	static const char *const rr[] = { "A", "AAAA", "MX", NULL };
+	const struct pg_option_spec l = PG_OPTION_ENUM_LIST("types", NULL, 0, "", rr);
+	char why[256];
+	long long v;
+
+	ck_assert(pg_option_check_value(&l, "A", &v, why, sizeof(why)));
+	ck_assert(pg_option_check_value(&l, "A,AAAA,MX", &v, why, sizeof(why)));
+	ck_assert(pg_option_check_value(&l, " MX , A", &v, why, sizeof(why)));
+	ck_assert(!pg_option_check_value(&l, "A,ZZZ", &v, why, sizeof(why)));
+	ck_assert_str_eq(why, "'ZZZ' is not one of A, AAAA, MX");
+	ck_assert(!pg_option_check_value(&l, "a", &v, why, sizeof(why)));
+	ck_assert_str_eq(why, "'a' is not one of A, AAAA, MX");
+	ck_assert(!pg_option_check_value(&l, "AA", &v, why, sizeof(why))); /* a prefix */
+	ck_assert(!pg_option_check_value(&l, "A,MX,A", &v, why, sizeof(why)));
+	ck_assert_str_eq(why, "'A' is listed twice");
+	ck_assert(pg_option_check_value(&l, "AAAA,A", &v, why, sizeof(why))); /* A in AAAA */
+	ck_assert(!pg_option_check_value(&l, "", &v, why, sizeof(why)));
+	ck_assert(!pg_option_check_value(&l, " , ", &v, why, sizeof(why)));
+	ck_assert_str_eq(why, "an empty list: expected words separated by commas, each one of A, "
+			      "AAAA, MX");
+}
+END_TEST
+
 /* The same checks through a config: file:line, instance.option, why. */
 START_TEST(test_option_table_config)
 {
@@ -540,10 +567,16 @@ START_TEST(test_option_table_refused)
 		{ PG_OPTION_ENUM("e", NULL, 0, "", none), PG_OPTION_END },
 		{ PG_OPTION("d", PG_OPT_DURATION, "soon", 0, ""), PG_OPTION_END },
 		{ PG_OPTION("after", PG_OPT_STRING, NULL, 0, ""), PG_OPTION_END },
+		{ PG_OPTION_ENUM_LIST("l", "A,B", 0, "", none), PG_OPTION_END },
+		{ PG_OPTION("x", (enum pg_option_type)99, NULL, 0, ""), PG_OPTION_END },
 	};
 	static const char *const want[] = { "bad default '9': value out of range (1..5)",
-					    "option n has min > max", "bad name or type",
-					    "bad default 'soon'", "option after is reserved" };
+					    "option n has min > max",
+					    "bad name or type",
+					    "bad default 'soon'",
+					    "option after is reserved",
+					    "bad name or type",
+					    "option x has type 99, unknown" };
 
 	for (size_t i = 0; i < PG_ARRAY_LEN(specs); i++) {
 		struct pg_module m = { .desc = { .name = "t",
@@ -1595,6 +1628,7 @@ static Suite *plugin_suite(void)
 	tcase_add_test(t, test_config_errors);
 	tcase_add_test(t, test_refused_required_one_error);
 	tcase_add_test(t, test_option_types);
+	tcase_add_test(t, test_option_enum_list);
 	tcase_add_test(t, test_option_table_config);
 	tcase_add_test(t, test_option_table_refused);
 	tcase_add_test(t, test_rule_table_refused);
