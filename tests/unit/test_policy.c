@@ -90,9 +90,15 @@ static json_t *evaluate(struct fixture *f, bool *unchecked)
 	return evaluate_under(&m0, f, unchecked);
 }
 
+/* A string member of the i-th finding (NULL when absent). */
+static const char *str_of(json_t *findings, size_t i, const char *key)
+{
+	return json_string_value(json_object_get(json_array_get(findings, i), key));
+}
+
 static const char *rule_of(json_t *findings, size_t i)
 {
-	return json_string_value(json_object_get(json_array_get(findings, i), "rule"));
+	return str_of(findings, i, "rule");
 }
 
 /* The one finding of findings, which must be of rule. */
@@ -173,7 +179,7 @@ START_TEST(invalid_certificate_fails_with_reasons)
 	fs = evaluate(&f, &u);
 	ck_assert_uint_eq(json_array_size(fs), 1);
 	ck_assert_str_eq(rule_of(fs, 0), "tls-certificate-invalid");
-	reason = json_string_value(json_object_get(json_array_get(fs, 0), "reason"));
+	reason = str_of(fs, 0, "reason");
 	ck_assert_ptr_nonnull(strstr(reason, "expired, hostname-mismatch"));
 	json_decref(fs);
 	fixture_clear(&f);
@@ -212,9 +218,7 @@ START_TEST(tls_without_certificate_fails)
 	fs = evaluate(&f, &u);
 	ck_assert_uint_eq(json_array_size(fs), 1);
 	ck_assert_str_eq(rule_of(fs, 0), "tls-certificate-invalid");
-	ck_assert_ptr_nonnull(
-		strstr(json_string_value(json_object_get(json_array_get(fs, 0), "reason")),
-		       "no-certificate"));
+	ck_assert_ptr_nonnull(strstr(str_of(fs, 0, "reason"), "no-certificate"));
 	json_decref(fs);
 	fixture_clear(&f);
 }
@@ -274,10 +278,9 @@ START_TEST(unauthenticated_udp_service)
 	fs = evaluate(&f, &u);
 	ck_assert_uint_eq(json_array_size(fs), 1);
 	ck_assert_str_eq(rule_of(fs, 0), "service-unauthenticated");
-	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(fs, 0), "reason")),
+	ck_assert_str_eq(str_of(fs, 0, "reason"),
 			 "port 161/udp: snmp answers without authentication");
-	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(fs, 0), "action")),
-			 "fail");
+	ck_assert_str_eq(str_of(fs, 0, "action"), "fail");
 	json_decref(fs);
 	fixture_clear(&f);
 }
@@ -510,8 +513,7 @@ START_TEST(every_address_counts)
 	ck_assert(u);
 	ck_assert_uint_eq(json_array_size(fs), 1);
 	ck_assert_str_eq(rule_of(fs, 0), "network-unexpected");
-	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(fs, 0), "ip")),
-			 "192.0.2.7");
+	ck_assert_str_eq(str_of(fs, 0, "ip"), "192.0.2.7");
 	json_decref(fs);
 	/* both scanned: an unapproved port on the second address fails */
 	two[0] = f.scan;
@@ -524,8 +526,7 @@ START_TEST(every_address_counts)
 	ck_assert(!u);
 	ck_assert_uint_eq(json_array_size(fs), 1);
 	ck_assert_str_eq(rule_of(fs, 0), "port-unapproved-open");
-	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(fs, 0), "ip")),
-			 "192.0.2.7");
+	ck_assert_str_eq(str_of(fs, 0, "ip"), "192.0.2.7");
 	json_decref(fs);
 	fixture_clear(&f);
 }
@@ -705,15 +706,12 @@ START_TEST(udp_approved_silent_or_closed_warns)
 	fs = evaluate(&f, &u);
 	ck_assert_uint_eq(json_array_size(fs), 2);
 	ck_assert_str_eq(rule_of(fs, 0), "port-approved-filtered");
-	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(fs, 0), "reason")),
+	ck_assert_str_eq(str_of(fs, 0, "reason"),
 			 "approved port 53/udp does not answer (no-response)");
-	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(fs, 0), "action")),
-			 "warn");
+	ck_assert_str_eq(str_of(fs, 0, "action"), "warn");
 	ck_assert_str_eq(rule_of(fs, 1), "port-approved-closed");
-	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(fs, 1), "reason")),
-			 "approved port 161/udp is closed");
-	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(fs, 1), "protocol")),
-			 "udp");
+	ck_assert_str_eq(str_of(fs, 1, "reason"), "approved port 161/udp is closed");
+	ck_assert_str_eq(str_of(fs, 1, "protocol"), "udp");
 	ck_assert(!u);
 	json_decref(fs);
 	fixture_clear(&f);
@@ -861,19 +859,15 @@ START_TEST(udp_exception_by_protocol)
 	add_udp_port(&f, 53, PG_PORT_OPEN);
 	fs = evaluate_under(&m, &f, &u);
 	ck_assert_uint_eq(json_array_size(fs), 2);
-	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(fs, 0), "action")),
-			 "fail"); /* 53/tcp: not excepted */
+	ck_assert_str_eq(str_of(fs, 0, "action"), "fail"); /* 53/tcp: not excepted */
 	ck_assert_ptr_null(json_object_get(json_array_get(fs, 0), "exception"));
-	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(fs, 1), "action")),
-			 "pass");
+	ck_assert_str_eq(str_of(fs, 1, "action"), "pass");
 	ck_assert_ptr_nonnull(json_object_get(json_array_get(fs, 1), "exception"));
 	json_decref(fs);
 	ex.udp = false; /* a bare number is TCP */
 	fs = evaluate_under(&m, &f, &u);
-	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(fs, 0), "action")),
-			 "pass");
-	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(fs, 1), "action")),
-			 "fail");
+	ck_assert_str_eq(str_of(fs, 0, "action"), "pass");
+	ck_assert_str_eq(str_of(fs, 1, "action"), "fail");
 	json_decref(fs);
 	fixture_clear(&f);
 }
