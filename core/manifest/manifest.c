@@ -15,7 +15,6 @@
 #include "config.h"
 #include "manifest_int.h"
 
-#include <arpa/inet.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -138,51 +137,45 @@ static bool load_asset(struct ctx *c, const struct pg_node *n, size_t idx,
 struct asset_ref {
 	const struct pg_asset *a;
 	size_t idx;
+	struct pg_cidr ip; /* the target as an address (family 0: a host name), parsed once */
+	const char *name;  /* the name as identity: "" when it is its target's */
 };
 
-/* An IP literal's family and bytes (0: a host name): "::1" and "0:0::1" are one
- * address however written. */
-static int literal(const char *s, unsigned char out[16])
+/* Targets in one order: addresses first (by family, then bytes: "::1" and "0:0::1"
+ * are one), then names as DNS compares them. */
+static int cmp_target(const struct asset_ref *p, const struct asset_ref *q)
 {
-	memset(out, 0, 16);
-	if (inet_pton(AF_INET, s, out) == 1)
-		return AF_INET;
-	return inet_pton(AF_INET6, s, out) == 1 ? AF_INET6 : 0;
-}
-
-/* Targets in one order: addresses first (by family, then bytes), then names as DNS
- * compares them. */
-static int cmp_target(const char *a, const char *b)
-{
-	unsigned char x[16], y[16];
-	int fa = literal(a, x), fb = literal(b, y);
-
-	if (fa != fb)
-		return fa > fb ? -1 : 1; /* addresses (AF_INET6 > AF_INET > 0) first */
-	return fa ? memcmp(x, y, 16) : pg_dns_name_cmp(a, b);
-}
-
-/* The name as identity: "" when it is its target's (left to default, or written the
- * same), so "::1" and "0:0::1" without names are one asset. */
-static const char *name_key(const struct pg_asset *a)
-{
-	return pg_dns_name_eq(a->name, a->target) ? "" : a->name;
+	if (p->ip.family != q->ip.family)
+		return p->ip.family > q->ip.family ? -1 : 1; /* AF_INET6 > AF_INET > 0 */
+	return p->ip.family ? memcmp(p->ip.addr, q->ip.addr, sizeof(p->ip.addr))
+			    : pg_dns_name_cmp(p->a->target, q->a->target);
 }
 
 /* The order of the identity (target, name): 0 for the same asset. */
-static int cmp_identity(const struct pg_asset *p, const struct pg_asset *q)
+static int cmp_identity(const struct asset_ref *p, const struct asset_ref *q)
 {
-	int r = cmp_target(p->target, q->target);
+	int r = cmp_target(p, q);
 
-	return r ? r : pg_dns_name_cmp(name_key(p), name_key(q));
+	return r ? r : pg_dns_name_cmp(p->name, q->name);
 }
 
 static int cmp_asset_ref(const void *x, const void *y)
 {
 	const struct asset_ref *p = x, *q = y;
-	int r = cmp_identity(p->a, q->a);
+	int r = cmp_identity(p, q);
 
 	return r ? r : (p->idx > q->idx) - (p->idx < q->idx);
+}
+
+static struct asset_ref asset_ref_of(const struct pg_asset *a, size_t idx)
+{
+	struct asset_ref r = { .a = a, .idx = idx };
+
+	if (!pg_cidr_parse(a->target, &r.ip) || strchr(a->target, '/'))
+		memset(&r.ip, 0, sizeof(r.ip));
+	/* a name left to default (or written as its target) is the target's */
+	r.name = pg_dns_name_eq(a->name, a->target) ? "" : a->name;
+	return r;
 }
 
 static void check_duplicate_assets(struct ctx *c, const struct pg_asset *assets, size_t n)
@@ -192,14 +185,14 @@ static void check_duplicate_assets(struct ctx *c, const struct pg_asset *assets,
 
 	for (i = 0; i < n; i++)
 		if (assets[i].target && assets[i].name)
-			refs[m++] = (struct asset_ref){ &assets[i], i };
+			refs[m++] = asset_ref_of(&assets[i], i);
 	qsort(refs, m, sizeof(*refs), cmp_asset_ref);
 	for (i = 1; i < m; i++) {
 		struct asset_ref *first = &refs[i - 1], *dup = &refs[i];
 		char where[64];
 		struct pg_node at = { .line = dup->a->line };
 
-		if (cmp_identity(first->a, dup->a))
+		if (cmp_identity(first, dup))
 			continue;
 		snprintf(where, sizeof(where), "assets[%zu]", dup->idx);
 		pg_manifest_err(
